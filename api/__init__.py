@@ -1,0 +1,1 @@
+"""HTTP API, CLI and the composition root (the outermost layer)."""

@@ -1,0 +1,90 @@
+"""The composition root: builds the database, application, read models and runners from Settings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from eventsourcing.postgres import PostgresDatastore
+
+from domain.application import Supervision
+from infra.database import Database, resolve_database
+from infra.migrations import check_algorithm, datastore_for, migrate
+from infra.settings import Settings
+from projections.base import ReadModelView
+from projections.directory import DirectoryView
+from projections.finding_board import FindingBoardView
+from projections.registry import PROJECTIONS
+from projections.runner import SupervisedRunner
+
+log = logging.getLogger(__name__)
+
+RECORDER_TOPIC = "infra.recorder:ChainedApplicationRecorder"
+
+
+@dataclass
+class Services:
+    """Everything a process of the service holds open."""
+
+    settings: Settings
+    database: Database
+    app: Supervision
+    datastore: PostgresDatastore
+    views: dict[str, ReadModelView]
+    runners: list[SupervisedRunner] = field(default_factory=list)
+
+    @property
+    def board(self) -> FindingBoardView:
+        view = self.views["finding_board"]
+        assert isinstance(view, FindingBoardView)
+        return view
+
+    @property
+    def directory(self) -> DirectoryView:
+        view = self.views["directory"]
+        assert isinstance(view, DirectoryView)
+        return view
+
+    def start_runners(self, names: list[str] | None = None) -> None:
+        env = app_env(self.database, pool_size=2, max_overflow=2)
+        for spec in PROJECTIONS:
+            if names is None or spec.name in names:
+                runner = SupervisedRunner(spec, self.database, env)
+                runner.start()
+                self.runners.append(runner)
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def close(self) -> None:
+        for runner in self.runners:
+            runner.stop()
+        self.runners.clear()
+        self.app.close()
+        self.datastore.close()
+
+
+def app_env(database: Database, pool_size: int, max_overflow: int = 10) -> dict[str, str]:
+    env = database.eventsourcing_env(pool_size=pool_size, max_overflow=max_overflow)
+    env["APPLICATION_RECORDER_TOPIC"] = RECORDER_TOPIC
+    return env
+
+
+def migrate_database(settings: Settings) -> Database:
+    """The explicit migrate step: event store, chain, and every read model's tables."""
+    database = resolve_database(settings)
+    migrate(database, settings.hash_algorithm, [spec.view_class for spec in PROJECTIONS])
+    return database
+
+
+def build(settings: Settings, *, start_runners: bool | None = None) -> Services:
+    """Open the service on a migrated database (refusing a log made with another hash)."""
+    database = resolve_database(settings)
+    check_algorithm(database, settings.hash_algorithm)
+    app = Supervision(env=app_env(database, pool_size=settings.pool_size))
+    datastore = datastore_for(database, pool_size=4, max_overflow=8)
+    views = {spec.name: spec.view_class(datastore) for spec in PROJECTIONS}
+    services = Services(settings, database, app, datastore, views)
+    if settings.projections_in_process if start_runners is None else start_runners:
+        services.start_runners()
+    return services

@@ -1,0 +1,186 @@
+"""The `supervision` command: serve, migrate, demo, accounts, audit."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import SecretStr
+
+from infra.logging import configure_logging
+from infra.settings import Settings
+
+cli = typer.Typer(
+    help="督查问责 supervision service: an event-sourced, hash-chained record of "
+    "supervision findings, rectification and rulings.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+accounts_cli = typer.Typer(
+    help="Manage accounts (each has one role and a token).", no_args_is_help=True
+)
+audit_cli = typer.Typer(help="Check the audit hash chain.", no_args_is_help=True)
+cli.add_typer(accounts_cli, name="accounts")
+cli.add_typer(audit_cli, name="audit")
+
+log = logging.getLogger("supervision.cli")
+
+
+def load_settings() -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def admin_token(settings: Settings) -> Settings:
+    """With the embedded database and no configured admin token, keep one in DATA_DIR."""
+    if settings.bootstrap_admin_token is not None or settings.database_url:
+        return settings
+    path = settings.data_dir / "admin-token"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text("sv_admin_" + secrets.token_urlsafe(32) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    token = path.read_text(encoding="utf-8").strip()
+    return settings.model_copy(update={"bootstrap_admin_token": SecretStr(token)})
+
+
+@cli.command()
+def migrate() -> None:
+    """Create every table once (run before the first start and after upgrades)."""
+    from api.bootstrap import migrate_database
+
+    settings = load_settings()
+    migrate_database(settings)
+    typer.echo("数据库迁移完成 (database migrated)")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate", help="migrate before serving")
+    ] = False,
+) -> None:
+    """Start the HTTP API (and the projection runners) on HOST:PORT."""
+    import uvicorn
+
+    from api.bootstrap import migrate_database
+    from api.main import create_app
+
+    settings = admin_token(load_settings())
+    if migrate_first:
+        migrate_database(settings)
+    host = host or settings.host
+    port = port or settings.port
+    app = create_app(settings)
+    url = f"http://{host}:{port}"
+    typer.echo(f"督查问责服务 (supervision service): {url}  — API 文档: {url}/docs")
+    if settings.bootstrap_admin_token is not None and not settings.database_url:
+        typer.echo(f"管理员令牌 (admin token): {settings.bootstrap_admin_token.get_secret_value()}")
+    sys.stdout.flush()
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+@cli.command()
+def demo() -> None:
+    """Load the demo data (units, accounts, findings in every state); safe to run twice."""
+    from api.bootstrap import build
+    from api.demo import DemoLoader
+
+    settings = load_settings()
+    services = build(settings, start_runners=False)
+    try:
+        loader = DemoLoader(services, settings.data_dir / "demo-accounts.json")
+        tokens = loader.load()
+    finally:
+        services.close()
+    typer.echo(f"演示数据已就绪 (demo data ready): {loader.steps_run} 个新步骤 (new steps)")
+    for name, token in tokens.items():
+        typer.echo(f"  {name}: {token}")
+
+
+@accounts_cli.command("create")
+def create_account(
+    name: Annotated[str, typer.Option(help="who holds the account")],
+    role: Annotated[
+        str, typer.Option(help="admin, inspector, authority, supervisor, auditor, unit")
+    ],
+    unit_code: Annotated[str | None, typer.Option(help="the unit of a `unit` account")] = None,
+) -> None:
+    """Create an account and print its token (shown once, stored only as a hash)."""
+    from api.bootstrap import build
+    from api.routes.accounts import new_token
+    from domain.accounts import hash_token
+    from domain.actors import Actor
+    from domain.errors import DomainError
+    from domain.vocabulary import Role
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
+    services = build(load_settings(), start_runners=False)
+    token = new_token()
+    try:
+        result = services.app.create_account(
+            token_hash=hash_token(token),
+            name=name,
+            role=role_value,
+            unit_code=unit_code,
+            actor=Actor(id="cli", name="命令行管理员", role=Role.ADMIN),
+        )
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        services.close()
+    typer.echo(
+        json.dumps(
+            {"id": str(result.id), "name": name, "role": role, "token": token}, ensure_ascii=False
+        )
+    )
+
+
+@audit_cli.command("verify")
+def verify(
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+) -> None:
+    """Walk the hash chain from the first event; exit 1 naming the first bad index."""
+    from infra.audit import verify_chain
+    from infra.database import resolve_database
+    from infra.migrations import check_algorithm
+
+    settings = load_settings()
+    database = resolve_database(settings)
+    check_algorithm(database, settings.hash_algorithm)
+    with database.connect() as conn:
+        row = conn.execute("SELECT count(*) FROM supervision_chain").fetchone()
+    total = int(row[0]) if row else 0
+    with typer.progressbar(
+        length=max(total, 1), label="校验哈希链 (verifying)", file=sys.stderr, hidden=quiet
+    ) as bar:
+        done = {"n": 0}
+
+        def progress(n: int) -> None:
+            bar.update(n - done["n"])
+            done["n"] = n
+
+        result = verify_chain(database, settings.hash_algorithm, progress)
+    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    if not result.ok:
+        typer.echo(
+            f"第 {result.first_invalid_index} 条事件校验失败 (chain broken at index "
+            f"{result.first_invalid_index}): {result.problem}",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    cli()

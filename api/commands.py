@@ -1,0 +1,87 @@
+"""Running a command over HTTP: idempotency, the answer and its ETag."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from psycopg.sql import SQL, Identifier
+from pydantic import BaseModel
+
+from api.bootstrap import Services
+from api.errors import ApiError
+from domain.actors import Actor
+from domain.application import CommandResult
+from infra.migrations import EVENTS_TABLE
+from infra.recorder import IdempotencyKeyTaken, IdempotencyRecord, idempotency_table
+
+LOOKUP = SQL("SELECT fingerprint, status_code, body FROM {} WHERE principal = %s AND key = %s")
+
+
+def fingerprint(request: Request, body: BaseModel | None) -> str:
+    payload = body.model_dump(mode="json") if body is not None else None
+    canonical = json.dumps(
+        [request.method, request.url.path, payload], sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def answer(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers={"ETag": f'"{body["version"]}"'})
+
+
+def replay(services: Services, actor: Actor, key: str, fp: str) -> JSONResponse | None:
+    """The first answer to this key, if any; the same key with another body is a 409."""
+    query = LOOKUP.format(Identifier(idempotency_table(EVENTS_TABLE)))
+    with services.database.connect() as conn:
+        row = conn.execute(query, (actor.id, key)).fetchone()
+    if row is None:
+        return None
+    if row[0] != fp:
+        raise ApiError(
+            409, "idempotency_key_reused", "this Idempotency-Key was used with a different request"
+        )
+    return answer(row[1], row[2])
+
+
+def run(
+    services: Services,
+    request: Request,
+    actor: Actor,
+    key: str | None,
+    body: BaseModel | None,
+    command: Callable[..., CommandResult],
+    *,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+    secret: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """Run `command` once per Idempotency-Key; answer {id, version, position} (+ extra).
+
+    `secret` fields (a new account's token) go into this answer only, never into the
+    stored one, so a replayed answer does not disclose them.
+    """
+    if key is None:
+        result = command()
+        return answer(status, {**(extra or {}), **as_body(result), **(secret or {})})
+    fp = fingerprint(request, body)
+    first = replay(services, actor, key, fp)
+    if first is not None:
+        return first
+    record = IdempotencyRecord(actor.id, key, fp, status, dict(extra or {}))
+    try:
+        command(idempotency=record)
+    except IdempotencyKeyTaken:
+        first = replay(services, actor, key, fp)
+        if first is None:
+            raise
+        return first
+    return answer(status, {**record.body, **(secret or {})})
+
+
+def as_body(result: CommandResult) -> dict[str, Any]:
+    return {"id": str(result.id), "version": result.version, "position": result.position}

@@ -1,0 +1,125 @@
+"""Request dependencies as `Annotated` aliases: services, the current actor, command headers."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from api.bootstrap import Services
+from api.errors import ApiError
+from domain.accounts import hash_token
+from domain.actors import Actor
+from domain.vocabulary import Role
+from projections.paging import DEFAULT_LIMIT, MAX_LIMIT
+
+BOOTSTRAP_ADMIN_ID = "bootstrap-admin"
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def current_actor(
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Actor:
+    """The account behind `Authorization: Bearer <token>`; unknown or revoked → 401."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "a bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    bootstrap = services.settings.bootstrap_admin_token
+    if bootstrap is not None and hmac.compare_digest(
+        token.encode("utf-8", "surrogatepass"), bootstrap.get_secret_value().encode()
+    ):
+        return Actor(id=BOOTSTRAP_ADMIN_ID, name="初始管理员", role=Role.ADMIN)
+    token_hash = hash_token(token.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
+    account = services.app.find_account(token_hash)
+    if (
+        account is None
+        or not account.is_active
+        or not hmac.compare_digest(account.token_hash, token_hash)
+    ):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "the token is unknown or revoked",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return Actor(
+        id=str(account.id), name=account.name, role=account.role, unit_code=account.unit_code
+    )
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def require(*roles: Role) -> Callable[[Actor], Actor]:
+    """A dependency that lets only the given roles through (403 for the others)."""
+
+    def check(actor: ActorDep) -> Actor:
+        if actor.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise ApiError(
+                403,
+                "forbidden",
+                f"this action needs the role: {allowed}",
+                details={"role": actor.role.value, "allowed": [r.value for r in roles]},
+            )
+        return actor
+
+    return check
+
+
+Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
+Inspector = Annotated[Actor, Depends(require(Role.INSPECTOR))]
+Reporter = Annotated[Actor, Depends(require(Role.INSPECTOR, Role.UNIT))]
+Reader = ActorDep
+
+ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+
+
+def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """`If-Match: "<version>"` → the version the client expects the aggregate to be at."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    m = ETAG.match(if_match)
+    if not m:
+        raise ApiError(400, "invalid_if_match", 'If-Match must be a version such as "3"')
+    return int(m.group(1))
+
+
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]
+
+
+def idempotency_key(
+    key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> str | None:
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise ApiError(
+            400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 printable characters"
+        )
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=200)]
+MinPosition = Annotated[int | None, Query(ge=0, le=2**62)]
+DEFAULT_PAGE = DEFAULT_LIMIT

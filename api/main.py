@@ -1,0 +1,43 @@
+"""The FastAPI application: `create_app(settings=None)` builds everything in its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from api.bootstrap import Services, build
+from api.errors import install_error_handlers
+from api.middleware import AccessLog, BodyLimit
+from api.routes import accounts, findings, meta, projections, units
+from infra.settings import Settings
+
+DESCRIPTION = """督查问责 — every supervision finding, rectification step and ruling is an
+immutable, hash-chained event. Errors are `{"error": {"code", "message", "details"}}`."""
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """Build the HTTP application; its lifespan opens (or adopts) the services and closes them."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = services or build(settings)
+        app.state.services = opened
+        try:
+            yield
+        finally:
+            if services is None:
+                opened.close()
+
+    app = FastAPI(
+        title="督查问责 Supervision API", version="1", description=DESCRIPTION, lifespan=lifespan
+    )
+    install_error_handlers(app)
+    for module in (meta, accounts, units, findings, projections):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
+    return app

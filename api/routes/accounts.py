@@ -1,0 +1,89 @@
+"""Accounts (admin): create with a token shown once, list, revoke."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api import commands
+from api.deps import Admin, Cursor, IdempotencyKey, Limit, MinPosition, ServicesDep
+from api.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
+from domain.accounts import hash_token
+
+router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+
+TOKEN_PREFIX = "sv_"
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@router.post("", status_code=201, response_model=AccountCreated)
+def create_account(
+    body: AccountCreate,
+    request: Request,
+    services: ServicesDep,
+    actor: Admin,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    """Create an account; its token is in this answer only and stored only as a hash."""
+    token = new_token()
+    extra = {"name": body.name, "role": body.role.value, "unit_code": body.unit_code, "token": None}
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.create_account(
+            token_hash=hash_token(token),
+            name=body.name,
+            role=body.role,
+            unit_code=body.unit_code,
+            actor=actor,
+            **kw,
+        ),
+        status=201,
+        extra=extra,
+        secret={"token": token},
+    )
+
+
+@router.get("")
+def list_accounts(
+    services: ServicesDep,
+    actor: Admin,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """Every account (without tokens), oldest first."""
+    services.directory.wait_for(min_position, services.settings.read_wait_seconds)
+    page = services.directory.accounts(limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.post("/{account_id}/revocation", response_model=CommandAnswer)
+def revoke_account(
+    account_id: UUID,
+    body: Revocation,
+    request: Request,
+    services: ServicesDep,
+    actor: Admin,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    """Revoke an account: its token is refused from the next request on."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.revoke_account(account_id, reason=body.reason, actor=actor, **kw),
+    )

@@ -1,0 +1,447 @@
+"""Findings (督查发现问题): raise, carry through rectification to closure, read, time-travel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from api import commands
+from api.deps import (
+    Cursor,
+    ExpectedVersion,
+    IdempotencyKey,
+    Inspector,
+    Limit,
+    MinPosition,
+    Reader,
+    Reporter,
+    ServicesDep,
+)
+from api.errors import ApiError
+from api.schemas import (
+    Amendment,
+    CommandAnswer,
+    DeadlineExtension,
+    FindingCreate,
+    ReasonOnly,
+    RectificationOrder,
+    RectificationReport,
+    Reopening,
+    Verification,
+    storable,
+)
+from domain.clock import today
+from domain.findings import Finding
+from domain.vocabulary import (
+    EventType,
+    FindingCategory,
+    FindingStatus,
+    Role,
+    Severity,
+)
+from projections.finding_board import FindingFilter, deadline_colour
+
+router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
+
+ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+
+
+def finding_out(f: Finding) -> dict[str, Any]:
+    day = today()
+    return jsonable_encoder(
+        {
+            "id": f.id,
+            "version": f.version,
+            "unit_code": f.unit_code,
+            "title": f.title,
+            "description": f.description,
+            "category": f.category.value,
+            "severity": f.severity.value,
+            "source": f.source.value,
+            "status": f.status.value,
+            "status_label": f.status.label,
+            "found_on": f.found_on,
+            "deadline": f.deadline,
+            "overdue": f.is_overdue(day),
+            "deadline_colour": deadline_colour(f.status.value, f.deadline, day),
+            "requirements": f.requirements,
+            "evidence": f.evidence,
+            "reports": f.reports,
+            "escalations": f.escalations,
+            "reopen_count": f.reopen_count,
+            "closed_on": f.closed_on,
+            "withdrawn_reason": f.withdrawn_reason,
+            "work_item_id": f.work_item_id,
+            "created_at": f.created_on,
+            "updated_at": f.modified_on,
+        }
+    )
+
+
+def event_out(event: Any) -> dict[str, Any]:
+    qualname = type(event).__qualname__
+    label = next((t.label for t in EventType if t.value == qualname), qualname)
+    data = {k: v for k, v in vars(event).items() if k not in ENVELOPE_FIELDS}
+    return jsonable_encoder(
+        {
+            "version": event.originator_version,
+            "event_type": type(event).__name__,
+            "event_label": label,
+            "recorded_at": event.timestamp,
+            "actor": getattr(event, "actor", None),
+            "data": data,
+        }
+    )
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+@router.get("")
+def list_findings(
+    services: ServicesDep,
+    actor: Reader,
+    unit_code: Annotated[str | None, Query(max_length=64)] = None,
+    status: FindingStatus | None = None,
+    overdue: bool | None = None,
+    category: FindingCategory | None = None,
+    severity: Severity | None = None,
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """The finding board, newest first; a unit account sees only its own unit's findings."""
+    for value in (unit_code, q):
+        if value is not None:
+            check_query_text(value)
+    units: tuple[str, ...] = (unit_code,) if unit_code else ()
+    if actor.role is Role.UNIT:
+        if unit_code and unit_code != actor.unit_code:
+            return {"items": [], "next_cursor": None}
+        units = (actor.unit_code or "",)
+    services.board.wait_for(min_position, services.settings.read_wait_seconds)
+    page = services.board.list(
+        FindingFilter(
+            units,
+            status and status.value,
+            overdue,
+            category and category.value,
+            severity and severity.value,
+            year,
+            q or None,
+        ),
+        today(),
+        limit,
+        cursor,
+    )
+    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+
+
+def check_query_text(value: str) -> None:
+    try:
+        storable(value)
+    except ValueError as e:
+        raise ApiError(422, "validation_error", str(e)) from None
+
+
+@router.get("/{finding_id}")
+def get_finding(
+    finding_id: UUID,
+    services: ServicesDep,
+    actor: Reader,
+    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+    as_of: datetime | None = None,
+) -> JSONResponse:
+    """One finding now, at `version=N`, or as it was at `as_of=<time>`."""
+    if version is not None and as_of is not None:
+        raise ApiError(422, "validation_error", "give version or as_of, not both")
+    if as_of is not None and as_of.tzinfo is None:
+        raise ApiError(422, "validation_error", "as_of needs a UTC offset, e.g. +08:00")
+    finding = services.app.get_finding(finding_id, version=version, as_of=as_of, viewer=actor)
+    if version is not None and finding.version != version:
+        raise ApiError(404, "not_found", f"finding {finding_id} has no version {version}")
+    return JSONResponse(finding_out(finding), headers={"ETag": f'"{finding.version}"'})
+
+
+@router.get("/{finding_id}/events")
+def finding_events(
+    finding_id: UUID,
+    services: ServicesDep,
+    actor: Reader,
+    limit: Limit = 500,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The finding's own events, oldest first: who did what, when and why."""
+    services.app.get_finding(finding_id, viewer=actor)
+    after = 0
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise ApiError(400, "invalid_cursor", f"invalid cursor {cursor!r}")
+        after = int(cursor)
+    events = [e for e in services.app.aggregate_history(finding_id) if e.originator_version > after]
+    page = events[:limit]
+    more = len(events) > limit
+    return {
+        "items": [event_out(e) for e in page],
+        "next_cursor": str(page[-1].originator_version) if more else None,
+    }
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+@router.post("", status_code=201, response_model=CommandAnswer)
+def raise_finding(
+    body: FindingCreate,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    """发现问题: raise a finding against an active unit (status `raised`)."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.raise_finding(
+            unit_code=body.unit_code,
+            title=body.title,
+            description=body.description,
+            category=body.category.value,
+            severity=body.severity.value,
+            source=body.source.value,
+            found_on=body.found_on,
+            work_item_id=body.work_item_id,
+            evidence=[e.model_dump() for e in body.evidence],
+            actor=actor,
+            **kw,
+        ),
+        status=201,
+    )
+
+
+@router.post("/{finding_id}/rectification-order", response_model=CommandAnswer)
+def order_rectification(
+    finding_id: UUID,
+    body: RectificationOrder,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """下达整改 → `rectifying`."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.order_rectification(
+            finding_id,
+            deadline=body.deadline,
+            requirements=body.requirements,
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )
+
+
+@router.post("/{finding_id}/rectification-report", response_model=CommandAnswer)
+def report_rectification(
+    finding_id: UUID,
+    body: RectificationReport,
+    request: Request,
+    services: ServicesDep,
+    actor: Reporter,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """报送整改情况 (the finding's unit, or an inspector) → `reported`."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.report_rectification(
+            finding_id,
+            summary=body.summary,
+            evidence=[e.model_dump() for e in body.evidence],
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )
+
+
+@router.post("/{finding_id}/verification", response_model=CommandAnswer)
+def verify_rectification(
+    finding_id: UUID,
+    body: Verification,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """整改验收: accepted → `closed` (销号); rejected → `rectifying`."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.verify_rectification(
+            finding_id,
+            outcome=body.outcome.value,
+            comment=body.comment,
+            new_deadline=body.new_deadline,
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )
+
+
+@router.post("/{finding_id}/deadline-extension", response_model=CommandAnswer)
+def extend_deadline(
+    finding_id: UUID,
+    body: DeadlineExtension,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """延长整改期限."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.extend_deadline(
+            finding_id,
+            new_deadline=body.new_deadline,
+            reason=body.reason,
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )
+
+
+@router.post("/{finding_id}/escalation", response_model=CommandAnswer)
+def escalate_finding(
+    finding_id: UUID,
+    body: ReasonOnly,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """提级督办."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.escalate_finding(
+            finding_id, reason=body.reason, actor=actor, expected_version=expected, **kw
+        ),
+    )
+
+
+@router.post("/{finding_id}/amendment", response_model=CommandAnswer)
+def amend_finding(
+    finding_id: UUID,
+    body: Amendment,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """更正: correct fields, with a reason; the history keeps what was there before."""
+    changes = body.changes.model_dump(exclude_unset=True)
+    if any(v is None for v in changes.values()):
+        raise ApiError(422, "validation_error", "an amendment cannot clear a field")
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.amend_finding(
+            finding_id,
+            changes=changes,
+            reason=body.reason,
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )
+
+
+@router.post("/{finding_id}/withdrawal", response_model=CommandAnswer)
+def withdraw_finding(
+    finding_id: UUID,
+    body: ReasonOnly,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """撤回 → `withdrawn` (terminal)."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.withdraw_finding(
+            finding_id, reason=body.reason, actor=actor, expected_version=expected, **kw
+        ),
+    )
+
+
+@router.post("/{finding_id}/reopening", response_model=CommandAnswer)
+def reopen_finding(
+    finding_id: UUID,
+    body: Reopening,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """整改回头看: reopen a closed finding → `rectifying`."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.reopen_finding(
+            finding_id,
+            reason=body.reason,
+            new_deadline=body.new_deadline,
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )

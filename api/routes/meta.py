@@ -1,0 +1,54 @@
+"""Operations and reference: health, readiness, metrics, vocabulary, projection status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api.deps import ServicesDep
+from api.metrics import REGISTRY, observe_projections
+from domain.vocabulary import vocabulary
+
+router = APIRouter(tags=["operations"])
+log = logging.getLogger(__name__)
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(services: ServicesDep) -> JSONResponse:
+    """The database answers and every in-process projection runner is running."""
+    checks: dict[str, Any] = {}
+    try:
+        with services.database.connect(connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:  # reported in the answer, not raised
+        log.warning("readiness: database unreachable", extra={"error": str(error)})
+        checks["database"] = "unreachable"
+    checks["projections"] = {r.spec.name: r.status.state for r in services.runners}
+    ready = checks["database"] == "ok" and all(
+        s in ("running", "standby") for s in checks["projections"].values()
+    )
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics")
+def metrics(services: ServicesDep) -> Response:
+    """Prometheus text: requests, latencies, log head and projection lag."""
+    observe_projections(services)
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/api/v1/vocabulary")
+def get_vocabulary() -> dict[str, list[dict[str, str]]]:
+    """Every enumeration with its Chinese label."""
+    return vocabulary()

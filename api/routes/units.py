@@ -1,0 +1,134 @@
+"""Units (责任单位): register, rename, merge (机构改革), read."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+
+from api import commands
+from api.deps import (
+    Admin,
+    Cursor,
+    ExpectedVersion,
+    IdempotencyKey,
+    Limit,
+    MinPosition,
+    Reader,
+    ServicesDep,
+)
+from api.schemas import CommandAnswer, UnitCreate, UnitMerger, UnitRenaming
+from domain.units import Unit
+
+router = APIRouter(prefix="/api/v1/units", tags=["units"])
+
+Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+def unit_out(unit: Unit) -> dict[str, Any]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind.value,
+        "kind_label": unit.kind.label,
+        "status": unit.status.value,
+        "successor_code": unit.successor_code,
+        "version": unit.version,
+    }
+
+
+@router.post("", status_code=201, response_model=CommandAnswer)
+def register_unit(
+    body: UnitCreate, request: Request, services: ServicesDep, actor: Admin, key: IdempotencyKey
+) -> JSONResponse:
+    """Register a unit (a duplicate code is a 409 `already_exists`)."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.register_unit(
+            code=body.code, name=body.name, kind=body.kind.value, actor=actor, **kw
+        ),
+        status=201,
+    )
+
+
+@router.get("")
+def list_units(
+    services: ServicesDep,
+    actor: Reader,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """Every unit, in the order they were registered."""
+    services.directory.wait_for(min_position, services.settings.read_wait_seconds)
+    page = services.directory.units(limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/{code}")
+def get_unit(code: Code, services: ServicesDep, actor: Reader) -> dict[str, Any]:
+    """One unit, with its status and successor after a merger."""
+    return unit_out(services.app.get_unit(code))
+
+
+@router.post("/{code}/renaming", response_model=CommandAnswer)
+def rename_unit(
+    code: Code,
+    body: UnitRenaming,
+    request: Request,
+    services: ServicesDep,
+    actor: Admin,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """Rename a unit; its code, and so every record pointing at it, stays."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.rename_unit(
+            code,
+            name=body.name,
+            reason=body.reason,
+            effective_on=body.effective_on,
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )
+
+
+@router.post("/{code}/merger", response_model=CommandAnswer)
+def merge_unit(
+    code: Code,
+    body: UnitMerger,
+    request: Request,
+    services: ServicesDep,
+    actor: Admin,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """Merge a unit into its successor (机构改革)."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.merge_unit(
+            code,
+            into=body.into,
+            reason=body.reason,
+            effective_on=body.effective_on,
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )

@@ -1,0 +1,189 @@
+"""Request and response schemas (never the event classes themselves)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.vocabulary import (
+    FindingCategory,
+    FindingSource,
+    Role,
+    Severity,
+    UnitKind,
+    VerificationOutcome,
+)
+
+
+def storable(value: str) -> str:
+    """PostgreSQL text holds any Unicode but NUL, and only what UTF-8 can encode."""
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+def text(max_length: int, min_length: int = 1) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(storable),
+    ]
+
+
+Name = text(100)
+Title = text(200)
+LongText = text(10_000)
+Reason = text(2_000)
+OptionalText = text(5_000, min_length=0)
+UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+
+class Evidence(Body):
+    """An evidence file, named by its content hash (the file itself lives elsewhere)."""
+
+    name: text(255)  # type: ignore[valid-type]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
+    size: int = Field(ge=0, le=10**12)
+
+
+EvidenceList = Annotated[list[Evidence], Field(max_length=100)]
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+
+class AccountCreate(Body):
+    name: Name  # type: ignore[valid-type]
+    role: Role
+    unit_code: UnitCode | None = None
+
+
+class Revocation(Body):
+    reason: Reason  # type: ignore[valid-type]
+
+
+# -- units ------------------------------------------------------------------------------------
+
+
+class UnitCreate(Body):
+    code: UnitCode
+    name: Name  # type: ignore[valid-type]
+    kind: UnitKind
+
+
+class UnitRenaming(Body):
+    name: Name  # type: ignore[valid-type]
+    reason: Reason  # type: ignore[valid-type]
+    effective_on: date
+
+
+class UnitMerger(Body):
+    into: UnitCode
+    reason: Reason  # type: ignore[valid-type]
+    effective_on: date
+
+
+# -- findings ---------------------------------------------------------------------------------
+
+
+class FindingCreate(Body):
+    unit_code: UnitCode
+    title: Title  # type: ignore[valid-type]
+    description: LongText  # type: ignore[valid-type]
+    category: FindingCategory
+    severity: Severity
+    source: FindingSource
+    found_on: date
+    work_item_id: UUID | None = None
+    evidence: EvidenceList = []
+
+
+class RectificationOrder(Body):
+    deadline: date
+    requirements: LongText  # type: ignore[valid-type]
+
+
+class RectificationReport(Body):
+    summary: LongText  # type: ignore[valid-type]
+    evidence: EvidenceList = []
+
+
+class Verification(Body):
+    outcome: VerificationOutcome
+    comment: OptionalText = ""  # type: ignore[valid-type]
+    new_deadline: date | None = None
+
+
+class DeadlineExtension(Body):
+    new_deadline: date
+    reason: Reason  # type: ignore[valid-type]
+
+
+class ReasonOnly(Body):
+    reason: Reason  # type: ignore[valid-type]
+
+
+class Reopening(Body):
+    reason: Reason  # type: ignore[valid-type]
+    new_deadline: date | None = None
+
+
+class FindingChanges(BaseModel):
+    """The fields an amendment may correct; anything else is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None  # type: ignore[valid-type]
+    description: LongText | None = None  # type: ignore[valid-type]
+    category: FindingCategory | None = None
+    severity: Severity | None = None
+    source: FindingSource | None = None
+    found_on: date | None = None
+    evidence: EvidenceList | None = None
+
+
+class Amendment(Body):
+    changes: FindingChanges
+    reason: Reason  # type: ignore[valid-type]
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+
+class CommandAnswer(BaseModel):
+    id: UUID
+    version: int
+    position: int
+
+
+class AccountCreated(CommandAnswer):
+    name: str
+    role: Role
+    unit_code: str | None
+    token: str | None = Field(description="shown once; a replayed answer omits it")
+
+
+class ActorOut(BaseModel):
+    id: str
+    name: str
+    role: str
+
+
+class EventOut(BaseModel):
+    version: int
+    event_type: str
+    event_label: str
+    recorded_at: datetime
+    actor: ActorOut | None
+    data: dict[str, Any]

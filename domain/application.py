@@ -1,0 +1,503 @@
+"""The command side: one `Supervision` application, one event log, one global order.
+
+Each command loads, calls, saves, and answers the aggregate's id, version and position.
+Extra keyword arguments to a command are handed to the recorder unchanged (the API uses
+them to store an idempotency record in the same transaction as the events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain import clock
+from domain.accounts import Account
+from domain.actors import Actor
+from domain.errors import (
+    AlreadyExists,
+    NotFound,
+    PermissionDenied,
+    UnitInactive,
+    UnknownReference,
+    VersionConflict,
+)
+from domain.findings import Finding
+from domain.units import Unit
+from domain.vocabulary import Role
+
+A = TypeVar("A", bound=Aggregate)
+
+# Aggregate classes a finding's work_item_id may name (the work-item ledger adds WorkItem).
+WORK_ITEM_TYPES: tuple[type[Aggregate], ...] = ()
+
+
+class DateAsISO(Transcoding):
+    """Business dates (found_on, deadline, effective_on) are stored as YYYY-MM-DD."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What every command answers: the aggregate's id, its new version, the log position."""
+
+    id: UUID
+    version: int
+    position: int
+
+
+class Supervision(Application[UUID]):
+    """督查问责: every finding, rectification step and ruling as an immutable event."""
+
+    name = "Supervision"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def load(self, aggregate_type: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"{aggregate_type.__name__.lower()} {aggregate_id} not found") from None
+        if not isinstance(aggregate, aggregate_type):
+            raise NotFound(f"{aggregate_type.__name__.lower()} {aggregate_id} not found")
+        return aggregate
+
+    def record(self, *aggregates: Aggregate, **save_kwargs: Any) -> CommandResult:
+        """Save and answer for the first aggregate; a lost race on a version is a conflict."""
+        try:
+            recordings = self.save(*aggregates, **save_kwargs)
+        except IntegrityError:
+            first = aggregates[0]
+            raise VersionConflict(first.version - 1, None) from None
+        main = aggregates[0]
+        return CommandResult(main.id, main.version, recordings[-1].notification.id)
+
+    def update(
+        self,
+        aggregate_type: type[A],
+        aggregate_id: UUID,
+        expected_version: int | None,
+        change: Callable[[A], None],
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        aggregate = self.load(aggregate_type, aggregate_id)
+        if expected_version is not None and expected_version != aggregate.version:
+            raise VersionConflict(expected_version, aggregate.version)
+        change(aggregate)
+        return self.record(aggregate, **save_kwargs)
+
+    # -- units ----------------------------------------------------------------------------
+
+    def get_unit(self, code: str) -> Unit:
+        return self.load(Unit, Unit.create_id(code))
+
+    def active_unit(self, code: str) -> Unit:
+        try:
+            unit = self.get_unit(code)
+        except NotFound:
+            raise UnknownReference(f"unit {code!r} does not exist") from None
+        if not unit.is_active:
+            raise UnitInactive(
+                f"unit {code!r} is {unit.status.value} and takes no new records",
+                details={"status": unit.status.value, "successor_code": unit.successor_code},
+            )
+        return unit
+
+    def register_unit(
+        self, *, code: str, name: str, kind: str, actor: Actor, **save_kwargs: Any
+    ) -> CommandResult:
+        """登记单位."""
+        if Unit.create_id(code) in self.repository:
+            raise AlreadyExists(f"unit {code!r} already exists")
+        unit = Unit(code=code, name=name, kind=kind, actor=actor.as_event_data())
+        try:
+            return self.record(unit, **save_kwargs)
+        except VersionConflict:
+            raise AlreadyExists(f"unit {code!r} already exists") from None
+
+    def rename_unit(
+        self,
+        code: str,
+        *,
+        name: str,
+        reason: str,
+        effective_on: date,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """单位更名."""
+        return self.update(
+            Unit,
+            Unit.create_id(code),
+            expected_version,
+            lambda u: u.rename(
+                name=name, reason=reason, effective_on=effective_on, actor=actor.as_event_data()
+            ),
+            **save_kwargs,
+        )
+
+    def merge_unit(
+        self,
+        code: str,
+        *,
+        into: str,
+        reason: str,
+        effective_on: date,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """机构改革: merge a unit into its successor."""
+        try:
+            successor = self.get_unit(into)
+        except NotFound:
+            raise UnknownReference(f"successor unit {into!r} does not exist") from None
+        return self.update(
+            Unit,
+            Unit.create_id(code),
+            expected_version,
+            lambda u: u.merge_into(
+                successor=successor,
+                reason=reason,
+                effective_on=effective_on,
+                actor=actor.as_event_data(),
+            ),
+            **save_kwargs,
+        )
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def create_account(
+        self,
+        *,
+        token_hash: str,
+        name: str,
+        role: Role,
+        unit_code: str | None,
+        actor: Actor,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """创建账号: a `unit` account belongs to one active unit."""
+        if role is Role.UNIT:
+            if not unit_code:
+                raise UnknownReference("a unit account needs a unit_code")
+            self.active_unit(unit_code)
+        elif unit_code:
+            self.active_unit(unit_code)
+        account = Account(
+            token_hash=token_hash,
+            name=name,
+            role=role.value,
+            unit_code=unit_code,
+            actor=actor.as_event_data(),
+        )
+        return self.record(account, **save_kwargs)
+
+    def find_account(self, token_hash: str) -> Account | None:
+        try:
+            return self.load(Account, Account.create_id(token_hash))
+        except NotFound:
+            return None
+
+    def revoke_account(
+        self, account_id: UUID, *, reason: str, actor: Actor, **save_kwargs: Any
+    ) -> CommandResult:
+        """注销账号."""
+        return self.update(
+            Account,
+            account_id,
+            None,
+            lambda a: a.revoke(reason=reason, actor=actor.as_event_data()),
+            **save_kwargs,
+        )
+
+    # -- findings -------------------------------------------------------------------------
+
+    def raise_finding(
+        self,
+        *,
+        unit_code: str,
+        title: str,
+        description: str,
+        category: str,
+        severity: str,
+        source: str,
+        found_on: date,
+        evidence: Sequence[dict[str, Any]],
+        actor: Actor,
+        work_item_id: UUID | None = None,
+        finding_id: UUID | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """发现问题: a finding is raised against an active unit."""
+        self.active_unit(unit_code)
+        if work_item_id is not None:
+            self.check_work_item(work_item_id)
+        finding = Finding(
+            id=finding_id or uuid4(),
+            unit_code=unit_code,
+            title=title,
+            description=description,
+            category=category,
+            severity=severity,
+            source=source,
+            found_on=found_on,
+            work_item_id=work_item_id,
+            evidence=list(evidence),
+            actor=actor.as_event_data(),
+        )
+        try:
+            return self.record(finding, **save_kwargs)
+        except VersionConflict:
+            raise AlreadyExists(f"finding {finding.id} already exists") from None
+
+    def check_work_item(self, work_item_id: UUID) -> None:
+        try:
+            item = self.repository.get(work_item_id)
+        except AggregateNotFoundError:
+            item = None
+        if not isinstance(item, WORK_ITEM_TYPES):
+            raise UnknownReference(f"work item {work_item_id} does not exist")
+
+    def get_finding(
+        self,
+        finding_id: UUID,
+        *,
+        version: int | None = None,
+        as_of: datetime | None = None,
+        viewer: Actor | None = None,
+    ) -> Finding:
+        """The finding now, at a version, or as it was at a time (time travel)."""
+        if as_of is not None:
+            version = self.version_as_of(finding_id, as_of)
+        finding = self.load(Finding, finding_id, version=version)
+        if viewer is not None and not may_see_unit(viewer, finding.unit_code):
+            raise NotFound(f"finding {finding_id} not found")
+        return finding
+
+    def version_as_of(self, aggregate_id: UUID, as_of: datetime) -> int:
+        version = None
+        for stored in self.events.get(aggregate_id):
+            if stored.timestamp > as_of:
+                break
+            version = stored.originator_version
+        if version is None:
+            raise NotFound(f"{aggregate_id} did not exist at {as_of.isoformat()}")
+        return version
+
+    def finding_command(
+        self,
+        finding_id: UUID,
+        expected_version: int | None,
+        actor: Actor,
+        change: Callable[[Finding], None],
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        def guarded(finding: Finding) -> None:
+            if not may_see_unit(actor, finding.unit_code):
+                raise NotFound(f"finding {finding_id} not found")
+            change(finding)
+
+        return self.update(Finding, finding_id, expected_version, guarded, **save_kwargs)
+
+    def order_rectification(
+        self,
+        finding_id: UUID,
+        *,
+        deadline: date,
+        requirements: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """下达整改."""
+        return self.finding_command(
+            finding_id,
+            expected_version,
+            actor,
+            lambda f: f.order_rectification(
+                deadline=deadline, requirements=requirements, actor=actor.as_event_data()
+            ),
+            **save_kwargs,
+        )
+
+    def report_rectification(
+        self,
+        finding_id: UUID,
+        *,
+        summary: str,
+        evidence: Sequence[dict[str, Any]],
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """报送整改情况 (the finding's own unit, or an inspector)."""
+        return self.finding_command(
+            finding_id,
+            expected_version,
+            actor,
+            lambda f: f.report_rectification(
+                summary=summary, evidence=list(evidence), actor=actor.as_event_data()
+            ),
+            **save_kwargs,
+        )
+
+    def verify_rectification(
+        self,
+        finding_id: UUID,
+        *,
+        outcome: str,
+        comment: str,
+        new_deadline: date | None,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """整改验收: accepted → 销号; rejected → back to rectifying."""
+        return self.finding_command(
+            finding_id,
+            expected_version,
+            actor,
+            lambda f: f.verify(
+                outcome=outcome,
+                comment=comment,
+                new_deadline=new_deadline,
+                verified_on=business_today(),
+                actor=actor.as_event_data(),
+            ),
+            **save_kwargs,
+        )
+
+    def extend_deadline(
+        self,
+        finding_id: UUID,
+        *,
+        new_deadline: date,
+        reason: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """延长整改期限."""
+        return self.finding_command(
+            finding_id,
+            expected_version,
+            actor,
+            lambda f: f.extend_deadline(
+                new_deadline=new_deadline, reason=reason, actor=actor.as_event_data()
+            ),
+            **save_kwargs,
+        )
+
+    def escalate_finding(
+        self,
+        finding_id: UUID,
+        *,
+        reason: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """提级督办."""
+        return self.finding_command(
+            finding_id,
+            expected_version,
+            actor,
+            lambda f: f.escalate(reason=reason, actor=actor.as_event_data()),
+            **save_kwargs,
+        )
+
+    def amend_finding(
+        self,
+        finding_id: UUID,
+        *,
+        changes: dict[str, Any],
+        reason: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """更正."""
+        return self.finding_command(
+            finding_id,
+            expected_version,
+            actor,
+            lambda f: f.amend(changes=changes, reason=reason, actor=actor.as_event_data()),
+            **save_kwargs,
+        )
+
+    def withdraw_finding(
+        self,
+        finding_id: UUID,
+        *,
+        reason: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """撤回."""
+        return self.finding_command(
+            finding_id,
+            expected_version,
+            actor,
+            lambda f: f.withdraw(reason=reason, actor=actor.as_event_data()),
+            **save_kwargs,
+        )
+
+    def reopen_finding(
+        self,
+        finding_id: UUID,
+        *,
+        reason: str,
+        new_deadline: date | None,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """整改回头看: reopen a closed finding."""
+        return self.finding_command(
+            finding_id,
+            expected_version,
+            actor,
+            lambda f: f.reopen(
+                reason=reason, new_deadline=new_deadline, actor=actor.as_event_data()
+            ),
+            **save_kwargs,
+        )
+
+    def aggregate_history(self, aggregate_id: UUID) -> list[Any]:
+        events = list(self.events.get(aggregate_id))
+        if not events:
+            raise NotFound(f"{aggregate_id} not found")
+        return events
+
+
+def may_see_unit(actor: Actor, unit_code: str) -> bool:
+    """A unit liaison sees and reports only on the records of their own unit."""
+    return actor.role is not Role.UNIT or actor.unit_code == unit_code
+
+
+def business_today() -> date:
+    return clock.today()
+
+
+__all__ = ["CommandResult", "PermissionDenied", "Supervision", "business_today"]

@@ -1,0 +1,65 @@
+"""Domain errors: each names the rule that was broken; the API maps them to status codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class AlreadyExists(DomainError):
+    code = "already_exists"
+
+
+class InvalidTransition(DomainError):
+    """A command that the aggregate's current status does not allow."""
+
+    code = "invalid_transition"
+
+    def __init__(self, action: str, status: str) -> None:
+        super().__init__(f"cannot {action} while status is {status!r}", details={"status": status})
+
+
+class VersionConflict(DomainError):
+    code = "version_conflict"
+
+    def __init__(self, expected: int | None, actual: int | None) -> None:
+        super().__init__(
+            f"expected version {expected}, but the current version is {actual}",
+            details={"expected": expected, "current": actual},
+        )
+
+
+class InvalidDeadline(DomainError):
+    code = "invalid_deadline"
+
+
+class UnitInactive(DomainError):
+    code = "unit_inactive"
+
+
+class UnknownReference(DomainError):
+    """A command names a unit, work item or other record that does not exist."""
+
+    code = "unknown_reference"
+
+
+class InvalidValue(DomainError):
+    code = "invalid_value"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"

@@ -1,0 +1,234 @@
+"""Finding (督查发现问题): raised, rectification ordered and reported, verified, closed (销号)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
+from domain.vocabulary import (
+    FindingCategory,
+    FindingSource,
+    FindingStatus,
+    Severity,
+    VerificationOutcome,
+)
+
+S = FindingStatus
+OPEN_STATUSES = frozenset({S.RAISED, S.RECTIFYING, S.REPORTED})
+AMENDABLE_FIELDS = frozenset(
+    {"title", "description", "category", "severity", "source", "found_on", "evidence"}
+)
+
+
+class Finding(Aggregate):
+    """A problem found by supervision, carried through rectification to closure."""
+
+    @event("Raised")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        unit_code: str,
+        title: str,
+        description: str,
+        category: str,
+        severity: str,
+        source: str,
+        found_on: date,
+        work_item_id: UUID | None,
+        evidence: list[dict[str, Any]],
+        actor: dict[str, Any],
+    ) -> None:
+        self.unit_code = unit_code
+        self.title = title
+        self.description = description
+        self.category = FindingCategory(category)
+        self.severity = Severity(severity)
+        self.source = FindingSource(source)
+        self.found_on = found_on
+        self.work_item_id = work_item_id
+        self.evidence = list(evidence)
+        self.status = S.RAISED
+        self.deadline: date | None = None
+        self.requirements: str | None = None
+        self.reports: list[dict[str, Any]] = []
+        self.escalations = 0
+        self.closed_on: date | None = None
+        self.withdrawn_reason: str | None = None
+        self.reopen_count = 0
+
+    # -- guards ---------------------------------------------------------------------------
+
+    def check_status(self, action: str, *allowed: FindingStatus) -> None:
+        if self.status not in allowed:
+            raise InvalidTransition(action, self.status.value)
+
+    def check_deadline(self, deadline: date, found_on: date | None = None) -> None:
+        """A deadline may lie in the past (late-entered ledgers) but never before found_on."""
+        found_on = found_on or self.found_on
+        if deadline < found_on:
+            raise InvalidDeadline(
+                f"the deadline {deadline.isoformat()} lies before the finding's "
+                f"found_on {found_on.isoformat()}",
+                details={"deadline": deadline.isoformat(), "found_on": found_on.isoformat()},
+            )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        """Overdue = rectifying past its deadline (derived at read time, never stored)."""
+        return self.status is S.RECTIFYING and self.deadline is not None and self.deadline < today
+
+    # -- commands -------------------------------------------------------------------------
+
+    def order_rectification(
+        self, *, deadline: date, requirements: str, actor: dict[str, Any]
+    ) -> None:
+        """下达整改: the unit must rectify by the deadline."""
+        self.check_status("order rectification", S.RAISED)
+        self.check_deadline(deadline)
+        self._rectification_ordered(deadline=deadline, requirements=requirements, actor=actor)
+
+    @event("RectificationOrdered")
+    def _rectification_ordered(
+        self, deadline: date, requirements: str, actor: dict[str, Any]
+    ) -> None:
+        self.status = S.RECTIFYING
+        self.deadline = deadline
+        self.requirements = requirements
+
+    def report_rectification(
+        self, *, summary: str, evidence: list[dict[str, Any]], actor: dict[str, Any]
+    ) -> None:
+        """报送整改情况: the unit says what it did, with evidence."""
+        self.check_status("report rectification", S.RECTIFYING)
+        self._rectification_reported(summary=summary, evidence=evidence, actor=actor)
+
+    @event("RectificationReported")
+    def _rectification_reported(
+        self, summary: str, evidence: list[dict[str, Any]], actor: dict[str, Any]
+    ) -> None:
+        self.status = S.REPORTED
+        self.reports.append({"summary": summary, "evidence": list(evidence)})
+
+    def verify(
+        self,
+        *,
+        outcome: str,
+        comment: str,
+        new_deadline: date | None,
+        verified_on: date,
+        actor: dict[str, Any],
+    ) -> None:
+        """整改验收: accepted closes the finding (销号); rejected sends it back to rectifying."""
+        self.check_status("verify rectification", S.REPORTED)
+        result = VerificationOutcome(outcome)
+        if result is VerificationOutcome.ACCEPTED and new_deadline is not None:
+            raise InvalidValue("an accepted verification takes no new deadline")
+        if new_deadline is not None:
+            self.check_deadline(new_deadline)
+        self._verified(
+            outcome=result.value,
+            comment=comment,
+            new_deadline=new_deadline,
+            verified_on=verified_on,
+            actor=actor,
+        )
+
+    @event("Verified")
+    def _verified(
+        self,
+        outcome: str,
+        comment: str,
+        new_deadline: date | None,
+        verified_on: date,
+        actor: dict[str, Any],
+    ) -> None:
+        if outcome == VerificationOutcome.ACCEPTED:
+            self.status = S.CLOSED
+            self.closed_on = verified_on
+        else:
+            self.status = S.RECTIFYING
+            if new_deadline is not None:
+                self.deadline = new_deadline
+
+    def extend_deadline(self, *, new_deadline: date, reason: str, actor: dict[str, Any]) -> None:
+        """延期: only forward, and only while rectification is under way."""
+        self.check_status("extend the deadline", S.RECTIFYING, S.REPORTED)
+        self.check_deadline(new_deadline)
+        if self.deadline is not None and new_deadline <= self.deadline:
+            raise InvalidDeadline(
+                f"the new deadline {new_deadline.isoformat()} does not extend the current "
+                f"deadline {self.deadline.isoformat()}",
+                details={"deadline": self.deadline.isoformat()},
+            )
+        self._deadline_extended(new_deadline=new_deadline, reason=reason, actor=actor)
+
+    @event("DeadlineExtended")
+    def _deadline_extended(self, new_deadline: date, reason: str, actor: dict[str, Any]) -> None:
+        self.deadline = new_deadline
+
+    def escalate(self, *, reason: str, actor: dict[str, Any]) -> None:
+        """提级督办: the finding is raised to a higher level of supervision."""
+        self.check_status("escalate", *OPEN_STATUSES)
+        self._escalated(reason=reason, actor=actor)
+
+    @event("Escalated")
+    def _escalated(self, reason: str, actor: dict[str, Any]) -> None:
+        self.escalations += 1
+
+    def amend(self, *, changes: dict[str, Any], reason: str, actor: dict[str, Any]) -> None:
+        """更正: field corrections with a reason; history keeps what was there before."""
+        self.check_status("amend", S.RAISED, S.RECTIFYING, S.REPORTED, S.CLOSED)
+        self.check_changes(changes)
+        self._amended(changes=changes, reason=reason, actor=actor)
+
+    def check_changes(self, changes: dict[str, Any]) -> None:
+        if not changes:
+            raise InvalidValue("an amendment must change at least one field")
+        unknown = set(changes) - AMENDABLE_FIELDS
+        if unknown:
+            raise InvalidValue(f"these fields cannot be amended: {sorted(unknown)}")
+        FindingCategory(changes.get("category", self.category))
+        Severity(changes.get("severity", self.severity))
+        FindingSource(changes.get("source", self.source))
+        if "found_on" in changes and self.deadline is not None:
+            self.check_deadline(self.deadline, found_on=changes["found_on"])
+
+    @event("Amended")
+    def _amended(self, changes: dict[str, Any], reason: str, actor: dict[str, Any]) -> None:
+        converters = {"category": FindingCategory, "severity": Severity, "source": FindingSource}
+        for field, value in changes.items():
+            convert = converters.get(field)
+            setattr(self, field, convert(value) if convert else value)
+
+    def withdraw(self, *, reason: str, actor: dict[str, Any]) -> None:
+        """撤回: a finding raised in error; terminal."""
+        self.check_status("withdraw", *OPEN_STATUSES)
+        self._withdrawn(reason=reason, actor=actor)
+
+    @event("Withdrawn")
+    def _withdrawn(self, reason: str, actor: dict[str, Any]) -> None:
+        self.status = S.WITHDRAWN
+        self.withdrawn_reason = reason
+
+    def reopen(self, *, reason: str, new_deadline: date | None, actor: dict[str, Any]) -> None:
+        """整改回头看: a closed finding recurs and goes back to rectifying."""
+        self.check_status("reopen", S.CLOSED)
+        if new_deadline is not None:
+            self.check_deadline(new_deadline)
+        self._reopened(reason=reason, new_deadline=new_deadline, actor=actor)
+
+    @event("Reopened")
+    def _reopened(self, reason: str, new_deadline: date | None, actor: dict[str, Any]) -> None:
+        self.status = S.RECTIFYING
+        self.closed_on = None
+        self.reopen_count += 1
+        if new_deadline is not None:
+            self.deadline = new_deadline

@@ -1,0 +1,1 @@
+"""Persistence adapters: settings, embedded/external PostgreSQL, the hash-chained recorder."""

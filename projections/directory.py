@@ -1,0 +1,138 @@
+"""Directory: the lists of units and accounts (look-up tables for lists and the console)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg.sql import SQL, Composed
+
+from domain.accounts import Account
+from domain.units import Unit
+from domain.vocabulary import AccountStatus, UnitStatus
+from projections.base import ReadModelView
+from projections.paging import Page, decode_cursor, encode_cursor
+
+UNIT_COLUMNS = ("code", "name", "kind", "status", "successor_code", "version")
+ACCOUNT_COLUMNS = ("id", "name", "role", "unit_code", "status", "created_at", "version")
+
+
+class DirectoryView(ReadModelView):
+    projection_name = "directory"
+
+    def table_statements(self) -> list[Composed]:
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, code text NOT NULL UNIQUE, "
+                "name text NOT NULL, kind text NOT NULL, status text NOT NULL, "
+                "successor_code text, version int NOT NULL, position bigint NOT NULL)"
+            ).format(self.table("directory_units")),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, name text NOT NULL, "
+                "role text NOT NULL, unit_code text, status text NOT NULL, "
+                "created_at timestamptz NOT NULL, version int NOT NULL, position bigint NOT NULL)"
+            ).format(self.table("directory_accounts")),
+        ]
+
+    def write(self, tracking: Tracking, table: str, sql: str, params: dict[str, Any]) -> None:
+        statement = SQL(sql).format(self.table(table))
+        self.apply(tracking, lambda curs: curs.execute(statement, params))
+
+    def units(self, limit: int, cursor: str | None) -> Page:
+        return self.page("directory_units", limit, cursor, UNIT_COLUMNS)
+
+    def accounts(self, limit: int, cursor: str | None) -> Page:
+        return self.page("directory_accounts", limit, cursor, ACCOUNT_COLUMNS)
+
+    def page(self, table: str, limit: int, cursor: str | None, columns: tuple[str, ...]) -> Page:
+        after = decode_cursor(cursor) if cursor else 0
+        query = SQL("SELECT * FROM {} WHERE position > %s ORDER BY position LIMIT %s")
+        rows = self.fetch_all(query.format(self.table(table)), (after, limit + 1))
+        items = [{c: r[c] for c in columns} for r in rows[:limit]]
+        more = len(rows) > limit
+        return Page(items, encode_cursor(rows[limit - 1]["position"]) if more else None)
+
+
+class Directory(Projection[DirectoryView]):
+    """Units and accounts as lists; the aggregates themselves answer single look-ups."""
+
+    name = "directory"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply(tracking)
+
+    @process_event.register
+    def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:
+        self.view.write(
+            tracking,
+            "directory_units",
+            "INSERT INTO {} (id, code, name, kind, status, version, position) VALUES "
+            "(%(id)s, %(code)s, %(name)s, %(kind)s, 'active', %(v)s, %(p)s) ON CONFLICT DO NOTHING",
+            {
+                "id": e.originator_id,
+                "code": e.code,
+                "name": e.name,
+                "kind": e.kind,
+                "v": e.originator_version,
+                "p": tracking.notification_id,
+            },
+        )
+
+    @process_event.register
+    def unit_renamed(self, e: Unit.Renamed, tracking: Tracking) -> None:
+        self.update(tracking, "directory_units", e, "name = %(name)s", name=e.name)
+
+    @process_event.register
+    def unit_merged(self, e: Unit.Merged, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            "directory_units",
+            e,
+            "status = %(status)s, successor_code = %(into)s",
+            status=UnitStatus.MERGED.value,
+            into=e.into,
+        )
+
+    @process_event.register
+    def unit_dissolved(self, e: Unit.Dissolved, tracking: Tracking) -> None:
+        self.update(
+            tracking, "directory_units", e, "status = %(status)s", status=UnitStatus.DISSOLVED.value
+        )
+
+    @process_event.register
+    def account_created(self, e: Account.Created, tracking: Tracking) -> None:
+        self.view.write(
+            tracking,
+            "directory_accounts",
+            "INSERT INTO {} (id, name, role, unit_code, status, created_at, version, position) "
+            "VALUES (%(id)s, %(name)s, %(role)s, %(unit)s, 'active', %(at)s, %(v)s, %(p)s) "
+            "ON CONFLICT DO NOTHING",
+            {
+                "id": e.originator_id,
+                "name": e.name,
+                "role": e.role,
+                "unit": e.unit_code,
+                "at": e.timestamp,
+                "v": e.originator_version,
+                "p": tracking.notification_id,
+            },
+        )
+
+    @process_event.register
+    def account_revoked(self, e: Account.Revoked, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            "directory_accounts",
+            e,
+            "status = %(status)s",
+            status=AccountStatus.REVOKED.value,
+        )
+
+    def update(self, tracking: Tracking, table: str, e: Any, sets: str, **params: Any) -> None:
+        sql = "UPDATE {} SET " + sets + ", version = %(v)s WHERE id = %(id)s"
+        self.view.write(
+            tracking, table, sql, dict(params, v=e.originator_version, id=e.originator_id)
+        )

@@ -1,0 +1,229 @@
+"""Finding board (问题清单): the current state of every finding, with the contract's filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier, Placeholder
+
+from domain.findings import Finding
+from domain.vocabulary import DeadlineColour, FindingStatus
+from projections.base import ReadModelView
+from projections.paging import Page, decode_cursor, encode_cursor
+
+NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
+BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    unit_codes: tuple[str, ...] = ()
+    status: str | None = None
+    overdue: bool | None = None
+    category: str | None = None
+    severity: str | None = None
+    year: int | None = None
+    q: str | None = None
+
+
+class FindingBoardView(ReadModelView):
+    projection_name = "finding_board"
+
+    def table_statements(self) -> list[Composed]:
+        t = self.table("finding_board")
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} ("
+                "id uuid PRIMARY KEY, unit_code text NOT NULL, title text NOT NULL, "
+                "description text NOT NULL, category text NOT NULL, severity text NOT NULL, "
+                "source text NOT NULL, status text NOT NULL, found_on date NOT NULL, "
+                "deadline date, work_item_id uuid, escalations int NOT NULL DEFAULT 0, "
+                "reopen_count int NOT NULL DEFAULT 0, closed_on date, version int NOT NULL, "
+                "raised_position bigint NOT NULL, raised_at timestamptz NOT NULL, "
+                "updated_at timestamptz NOT NULL)"
+            ).format(t),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS finding_board_unit_idx "
+                "ON {} (unit_code, raised_position)"
+            ).format(t),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS finding_board_status_idx ON {} (status, deadline)"
+            ).format(t),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS finding_board_position_idx ON {} (raised_position)"
+            ).format(t),
+        ]
+
+    def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:
+        columns = SQL(", ").join(Identifier(c) for c in row)
+        values = SQL(", ").join(Placeholder(c) for c in row)
+        statement = SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO NOTHING").format(
+            self.table("finding_board"), columns, values
+        )
+        self.apply(tracking, lambda curs: curs.execute(statement, row))
+
+    def update(self, tracking: Tracking, event: Any, **changes: Any) -> None:
+        changes = dict(changes, version=event.originator_version, updated_at=event.timestamp)
+        assignments = SQL(", ").join(assign(c) for c in changes)
+        statement = SQL("UPDATE {} SET {} WHERE id = %(id)s").format(
+            self.table("finding_board"), assignments
+        )
+        params = dict(changes, id=event.originator_id)
+        self.apply(tracking, lambda curs: curs.execute(statement, params))
+
+    def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
+        where, params = [SQL("TRUE")], {"today": today}
+        if f.unit_codes:
+            where.append(SQL("unit_code = ANY(%(units)s)"))
+            params["units"] = list(f.unit_codes)
+        for name in ("status", "category", "severity"):
+            if getattr(f, name) is not None:
+                where.append(assign(name))
+                params[name] = getattr(f, name)
+        if f.year is not None:
+            where.append(SQL("found_on >= %(y0)s AND found_on < %(y1)s"))
+            params["y0"], params["y1"] = date(f.year, 1, 1), date(f.year + 1, 1, 1)
+        if f.overdue is not None:
+            overdue = SQL("(status = 'rectifying' AND deadline < %(today)s)")
+            where.append(overdue if f.overdue else SQL("NOT ") + overdue)
+        if f.q:
+            where.append(SQL("(title ILIKE %(q)s OR description ILIKE %(q)s)"))
+            params["q"] = (
+                "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+        if cursor is not None:
+            where.append(SQL("raised_position < %(after)s"))
+            params["after"] = decode_cursor(cursor)
+        params["limit"] = limit + 1
+        query = SQL(
+            "SELECT * FROM {} WHERE {} ORDER BY raised_position DESC LIMIT %(limit)s"
+        ).format(self.table("finding_board"), SQL(" AND ").join(where))
+        rows = self.fetch_all(query, params)
+        items = [board_item(r, today) for r in rows[:limit]]
+        more = len(rows) > limit
+        return Page(items, encode_cursor(rows[limit - 1]["raised_position"]) if more else None)
+
+
+def assign(column: str) -> Composed:
+    """`column = %(column)s`, with the column quoted as an identifier."""
+    return SQL("{} = {}").format(Identifier(column), Placeholder(column))
+
+
+def deadline_colour(status: str, deadline: date | None, today: date) -> str | None:
+    """红 overdue, 黄 behind (≤ 3 days left, not reported), 蓝 near (≤ 14 days)."""
+    if status != FindingStatus.RECTIFYING or deadline is None:
+        return None
+    if deadline < today:
+        return DeadlineColour.RED.value
+    if deadline - today <= timedelta(days=BEHIND_DAYS):
+        return DeadlineColour.YELLOW.value
+    if deadline - today <= timedelta(days=NEAR_DAYS):
+        return DeadlineColour.BLUE.value
+    return None
+
+
+def board_item(row: DictRow, today: date) -> dict[str, Any]:
+    item = {k: v for k, v in row.items() if k not in ("raised_position",)}
+    item["overdue"] = (
+        row["status"] == FindingStatus.RECTIFYING
+        and row["deadline"] is not None
+        and row["deadline"] < today
+    )
+    item["deadline_colour"] = deadline_colour(row["status"], row["deadline"], today)
+    return item
+
+
+class FindingBoard(Projection[FindingBoardView]):
+    """Keeps one row per finding; every other event only advances the tracking record."""
+
+    name = "finding_board"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply(tracking)
+
+    @process_event.register
+    def raised(self, e: Finding.Raised, tracking: Tracking) -> None:
+        self.view.insert(
+            tracking,
+            {
+                "id": e.originator_id,
+                "unit_code": e.unit_code,
+                "title": e.title,
+                "description": e.description,
+                "category": e.category,
+                "severity": e.severity,
+                "source": e.source,
+                "status": FindingStatus.RAISED.value,
+                "found_on": e.found_on,
+                "work_item_id": e.work_item_id,
+                "version": e.originator_version,
+                "raised_position": tracking.notification_id,
+                "raised_at": e.timestamp,
+                "updated_at": e.timestamp,
+            },
+        )
+
+    @process_event.register
+    def rectification_ordered(self, e: Finding.RectificationOrdered, tracking: Tracking) -> None:
+        self.view.update(tracking, e, status=FindingStatus.RECTIFYING.value, deadline=e.deadline)
+
+    @process_event.register
+    def rectification_reported(self, e: Finding.RectificationReported, tracking: Tracking) -> None:
+        self.view.update(tracking, e, status=FindingStatus.REPORTED.value)
+
+    @process_event.register
+    def verified(self, e: Finding.Verified, tracking: Tracking) -> None:
+        if e.outcome == "accepted":
+            self.view.update(
+                tracking, e, status=FindingStatus.CLOSED.value, closed_on=e.verified_on
+            )
+        elif e.new_deadline is not None:
+            self.view.update(
+                tracking, e, status=FindingStatus.RECTIFYING.value, deadline=e.new_deadline
+            )
+        else:
+            self.view.update(tracking, e, status=FindingStatus.RECTIFYING.value)
+
+    @process_event.register
+    def deadline_extended(self, e: Finding.DeadlineExtended, tracking: Tracking) -> None:
+        self.view.update(tracking, e, deadline=e.new_deadline)
+
+    @process_event.register
+    def escalated(self, e: Finding.Escalated, tracking: Tracking) -> None:
+        self.view.apply(tracking, self.view_increment(e, "escalations"))
+
+    @process_event.register
+    def amended(self, e: Finding.Amended, tracking: Tracking) -> None:
+        board_fields = {k: v for k, v in e.changes.items() if k != "evidence"}
+        self.view.update(tracking, e, **board_fields)
+
+    @process_event.register
+    def withdrawn(self, e: Finding.Withdrawn, tracking: Tracking) -> None:
+        self.view.update(tracking, e, status=FindingStatus.WITHDRAWN.value)
+
+    @process_event.register
+    def reopened(self, e: Finding.Reopened, tracking: Tracking) -> None:
+        changes: dict[str, Any] = {"status": FindingStatus.RECTIFYING.value, "closed_on": None}
+        if e.new_deadline is not None:
+            changes["deadline"] = e.new_deadline
+        self.view.apply(tracking, self.view_increment(e, "reopen_count", **changes))
+
+    def view_increment(self, e: Any, column: str, **changes: Any) -> Any:
+        sets = [
+            SQL("{0} = {0} + 1").format(Identifier(column)),
+            SQL("version = %(version)s"),
+            SQL("updated_at = %(at)s"),
+        ]
+        sets += [assign(c) for c in changes]
+        statement = SQL("UPDATE {} SET {} WHERE id = %(id)s").format(
+            self.view.table("finding_board"), SQL(", ").join(sets)
+        )
+        params = dict(changes, version=e.originator_version, at=e.timestamp, id=e.originator_id)
+        return lambda curs: curs.execute(statement, params)

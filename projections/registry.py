@@ -1,0 +1,32 @@
+"""Every projection of the service, by name (the composition root starts their runners)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.projection import Projection
+
+from projections.base import ReadModelView
+from projections.directory import Directory, DirectoryView
+from projections.finding_board import FindingBoard, FindingBoardView
+
+
+@dataclass(frozen=True)
+class ProjectionSpec:
+    name: str
+    projection_class: type[Projection[Any]]
+    view_class: type[ReadModelView]
+
+
+PROJECTIONS: tuple[ProjectionSpec, ...] = (
+    ProjectionSpec("finding_board", FindingBoard, FindingBoardView),
+    ProjectionSpec("directory", Directory, DirectoryView),
+)
+
+
+def by_name(name: str) -> ProjectionSpec:
+    for spec in PROJECTIONS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
