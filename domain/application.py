@@ -28,9 +28,9 @@ from domain.errors import (
     UnknownReference,
     VersionConflict,
 )
-from domain.findings import Finding
+from domain.findings import Finding, parse
 from domain.units import Unit
-from domain.vocabulary import Role
+from domain.vocabulary import FindingCategory, FindingSource, Role, Severity
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -249,6 +249,9 @@ class Supervision(Application[UUID]):
         **save_kwargs: Any,
     ) -> CommandResult:
         """发现问题: a finding is raised against an active unit."""
+        parse(FindingCategory, category, "category")
+        parse(Severity, severity, "severity")
+        parse(FindingSource, source, "source")
         self.active_unit(unit_code)
         if work_item_id is not None:
             self.check_work_item(work_item_id)

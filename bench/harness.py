@@ -1,0 +1,160 @@
+"""Throw-away databases and server subprocesses for bench/commands.py, always cleaned up.
+
+Each is a context manager, so an `ExitStack` undoes them in reverse: the servers stop
+(terminate, then kill) before their databases are dropped, also on errors and Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import httpx
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # the virtualenv's bin, which holds `supervision`
+STOP_SECONDS = 10.0
+
+
+class BenchError(RuntimeError):
+    """A setup step failed; the message says which and shows the server's last output."""
+
+
+# -- databases ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new empty database on the server of `admin_url`; its URL, dropped on exit."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    ident = sql.Identifier(name)
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+    try:
+        yield database_url(admin_url, name)
+    finally:
+        # FORCE: a server that was killed may leave sessions behind for a moment.
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+
+
+def database_url(admin_url: str, name: str) -> str:
+    params = conninfo_to_dict(admin_url)
+    params["dbname"] = name
+    return make_conninfo(**params)
+
+
+def library_env(url: str, *, pool_size: int, max_overflow: int) -> dict[str, str]:
+    """The `eventsourcing` library's own settings for a stock PostgreSQL application."""
+    p = conninfo_to_dict(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(p["dbname"]),
+        "POSTGRES_HOST": str(p.get("host", "localhost")),
+        "POSTGRES_PORT": str(p.get("port", "5432")),
+        "POSTGRES_USER": str(p.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(p.get("password", "")),
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(max_overflow),
+        "CREATE_TABLE": "y",
+    }
+
+
+# -- processes ----------------------------------------------------------------------------------
+
+
+def clean_env(overrides: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without the caller's SUPERVISION_/POSTGRES_ settings.
+
+    A stray SUPERVISION_POOL_SIZE or POSTGRES_POOL_SIZE in the shell would silently make the
+    two servers unequal; only what the benchmark sets reaches them.
+    """
+    kept = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SUPERVISION_", "POSTGRES_", "PERSISTENCE_MODULE"))
+    }
+    return {**kept, **overrides}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def supervision(*args: str) -> list[str]:
+    path = BIN / "supervision"
+    if not path.exists():
+        raise BenchError(f"{path} not found: run with the service's virtualenv (.venv/bin/python)")
+    return [str(path), *args]
+
+
+def run_once(argv: list[str], env: dict[str, str], timeout: float = 120.0) -> None:
+    done = subprocess.run(
+        argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise BenchError(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+
+
+@contextmanager
+def server(
+    argv: list[str], env: dict[str, str], port: int, ready_path: str, timeout: float = 60.0
+) -> Iterator[str]:
+    """Start `argv` listening on `port`; its base URL once `ready_path` answers 200."""
+    base_url = f"http://127.0.0.1:{port}"
+    # A file, not a pipe: nobody reads the output while the load runs, and a full pipe
+    # would block the server.
+    with tempfile.TemporaryFile(mode="w+", prefix="bench-server-") as log:
+        proc = subprocess.Popen(argv, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(proc, base_url + ready_path, log, timeout)
+            yield base_url
+        finally:
+            stop(proc)
+
+
+def wait_ready(proc: subprocess.Popen[bytes], url: str, log: IO[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"server exited with {proc.returncode}:\n{tail(log)}")
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass  # not listening yet
+        time.sleep(0.1)
+    raise BenchError(f"{url} not ready after {timeout:.0f} s:\n{tail(log)}")
+
+
+def tail(log: IO[str], chars: int = 3000) -> str:
+    log.flush()
+    log.seek(0)
+    return log.read()[-chars:]
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM lets uvicorn close its pools; a server that hangs is killed."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -1,0 +1,151 @@
+"""Shared steps and checks for the end-to-end tests (black box: only HTTP goes in and out).
+
+`no_server_errors` is an autouse fixture: a test module that imports it has every answer of
+the shared client checked, so no request of any test may come back as a 5xx (other than a
+503 `projection_lagging`, which the contract names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from tests.support import Api
+
+FOUND_ON = "2026-03-05"  # the found_on of tests.support.Api.finding
+BEFORE_FOUND_ON = "2026-03-01"
+FUTURE = "2099-12-31"
+LATER_FUTURE = "2100-06-30"
+
+FINDINGS = "/api/v1/findings"
+
+
+@pytest.fixture(autouse=True)
+def no_server_errors(client: TestClient) -> Iterator[None]:
+    """Fail the test if any answer it received was a server error."""
+    seen: list[tuple[str, str, int, str]] = []
+
+    def record(response: Response) -> None:
+        if response.status_code >= 500:
+            response.read()
+            request = response.request
+            seen.append((request.method, str(request.url), response.status_code, response.text))
+
+    hooks = client.event_hooks
+    hooks["response"] = [*hooks.get("response", []), record]
+    client.event_hooks = hooks
+    try:
+        yield
+    finally:
+        hooks = client.event_hooks
+        hooks["response"] = [h for h in hooks.get("response", []) if h is not record]
+        client.event_hooks = hooks
+    unexpected = [
+        s for s in seen if not (s[2] == 503 and '"projection_lagging"' in s[3])
+    ]
+    assert not unexpected, f"server errors answered: {unexpected}"
+
+
+def assert_error(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """The answer is `status` with the contract's error body (and `code`, when given)."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert isinstance(error.get("code"), str) and error["code"], body
+    assert error["code"] == error["code"].lower() and " " not in error["code"], body
+    assert isinstance(error.get("message"), str) and error["message"], body
+    if code is not None:
+        assert error["code"] == code, body
+    return error
+
+
+def command(
+    api: Api,
+    fid: str,
+    verb: str,
+    body: dict[str, Any],
+    who: dict[str, str],
+    **headers: str,
+) -> Response:
+    """POST a command on a finding; extra headers by keyword (If_Match → If-Match)."""
+    extra = {name.replace("_", "-"): value for name, value in headers.items()}
+    return api.post(f"{FINDINGS}/{fid}/{verb}", body, {**who, **extra})
+
+
+def ok(response: Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def order(api: Api, inspector: dict[str, str], fid: str, deadline: str = FUTURE) -> dict[str, Any]:
+    body = {"deadline": deadline, "requirements": "限期整改到位"}
+    return ok(command(api, fid, "rectification-order", body, inspector))
+
+
+def report(api: Api, who: dict[str, str], fid: str) -> dict[str, Any]:
+    body = {"summary": "已按要求整改完毕", "evidence": []}
+    return ok(command(api, fid, "rectification-report", body, who))
+
+
+def verify(
+    api: Api,
+    inspector: dict[str, str],
+    fid: str,
+    outcome: str = "accepted",
+    **extra: Any,
+) -> dict[str, Any]:
+    body = {"outcome": outcome, "comment": "验收意见", **extra}
+    return ok(command(api, fid, "verification", body, inspector))
+
+
+def closed_finding(api: Api, inspector: dict[str, str], unit: str) -> dict[str, Any]:
+    """A finding carried to `closed`; answers the last command's answer."""
+    fid = api.finding(inspector, unit)["id"]
+    order(api, inspector, fid)
+    report(api, inspector, fid)
+    return verify(api, inspector, fid)
+
+
+def finding(api: Api, who: dict[str, str], fid: str, **params: Any) -> dict[str, Any]:
+    return ok(api.get(f"{FINDINGS}/{fid}", who, **params))
+
+
+def status_of(api: Api, who: dict[str, str], fid: str) -> str:
+    status: str = finding(api, who, fid)["status"]
+    return status
+
+
+def events_of(api: Api, who: dict[str, str], fid: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = ok(api.get(f"{FINDINGS}/{fid}/events", who))["items"]
+    return items
+
+
+def all_items(api: Api, path: str, who: dict[str, str], **params: Any) -> list[dict[str, Any]]:
+    """Every item of a list, following next_cursor (at most 100 pages)."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(100):
+        query = dict(params, limit=500)
+        if cursor is not None:
+            query["cursor"] = cursor
+        page = ok(api.get(path, who, **query))
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+    raise AssertionError(f"{path} did not end after 100 pages")
+
+
+def board(api: Api, who: dict[str, str], position: int, **filters: Any) -> list[dict[str, Any]]:
+    """The finding list as of `position` (read-your-writes), with the given filters."""
+    return all_items(api, FINDINGS, who, min_position=position, **filters)
+
+
+def ids(items: list[dict[str, Any]]) -> list[str]:
+    return [str(item["id"]) for item in items]

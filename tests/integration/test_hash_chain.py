@@ -1,0 +1,155 @@
+"""The hash chain from event one: continuous under concurrent writers, and any change detected."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import psycopg
+from typer.testing import CliRunner
+
+from api.bootstrap import Services
+from api.cli import cli
+from infra.audit import verify_chain
+from infra.settings import Settings
+from tests.integration.conftest import ADMIN, INSPECTOR
+
+WRITERS = 4
+FINDINGS_PER_WRITER = 25
+
+
+def write_findings(services: Services, writer: int) -> None:
+    code = f"w{writer}"
+    services.app.register_unit(code=code, name=f"单位{writer}", kind="township", actor=ADMIN)
+    for n in range(FINDINGS_PER_WRITER):
+        result = services.app.raise_finding(
+            unit_code=code,
+            title=f"问题{n}",
+            description="说明",
+            category="work_style",
+            severity="minor",
+            source="petition",
+            found_on=date(2024, 1, 1),
+            evidence=[],
+            actor=INSPECTOR,
+        )
+        services.app.order_rectification(
+            result.id, deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR
+        )
+
+
+def chain_rows(services: Services) -> list[tuple[int, int, int]]:
+    with services.database.connect() as conn:
+        return conn.execute(
+            "SELECT c.ledger_index, c.position, e.notification_id FROM supervision_chain c "
+            "JOIN supervision_events e ON e.notification_id = c.position ORDER BY c.ledger_index"
+        ).fetchall()
+
+
+def test_chain_stays_continuous_and_verifiable_under_four_concurrent_writers(
+    services: Services,
+) -> None:
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(lambda w: write_findings(services, w), range(WRITERS)))
+    expected = WRITERS * (1 + 2 * FINDINGS_PER_WRITER)
+    rows = chain_rows(services)
+    assert [r[0] for r in rows] == list(range(1, expected + 1))
+    assert [r[1] for r in rows] == sorted(r[2] for r in rows)
+    result = verify_chain(services.database, "sha256")
+    assert result.ok and result.events_verified == expected and result.head_index == expected
+
+
+def tamper(services: Services, sql: str) -> None:
+    with services.database.connect() as conn:
+        conn.execute(sql)
+
+
+def test_changing_one_stored_byte_is_detected_at_that_event(services: Services) -> None:
+    write_findings(services, 0)
+    tamper(
+        services,
+        "UPDATE supervision_events SET state = set_byte(state, 10, get_byte(state, 10) # 1) "
+        "WHERE notification_id = 7",
+    )
+    result = verify_chain(services.database, "sha256")
+    assert not result.ok and result.first_invalid_index == 7 and result.events_verified == 6
+
+
+def test_a_deleted_event_is_detected(services: Services) -> None:
+    write_findings(services, 0)
+    tamper(services, "DELETE FROM supervision_events WHERE notification_id = 5")
+    result = verify_chain(services.database, "sha256")
+    assert not result.ok and result.first_invalid_index == 5
+
+
+def test_a_rewritten_chain_row_is_detected(services: Services) -> None:
+    write_findings(services, 0)
+    tamper(services, "UPDATE supervision_chain SET hash = sha256(hash) WHERE ledger_index = 3")
+    result = verify_chain(services.database, "sha256")
+    assert not result.ok and result.first_invalid_index in (3, 4)
+
+
+def test_the_cli_exits_non_zero_naming_the_first_bad_index(
+    services: Services, fresh_settings: Settings
+) -> None:
+    write_findings(services, 0)
+    env = {
+        "SUPERVISION_DATABASE_URL": fresh_settings.database_url or "",
+        "SUPERVISION_LOG_LEVEL": "WARNING",
+    }
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["audit", "verify", "--quiet"], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert '"ok": true' in ok.output
+    tamper(
+        services,
+        "UPDATE supervision_events SET state = state || '\\x00'::bytea WHERE notification_id = 4",
+    )
+    broken = runner.invoke(cli, ["audit", "verify", "--quiet"], env=env)
+    assert broken.exit_code == 1
+    assert "index 4" in broken.output
+
+
+def test_an_event_log_refuses_a_different_hash_algorithm(fresh_settings: Settings) -> None:
+    from api.bootstrap import build
+    from infra.migrations import AlgorithmMismatch
+
+    sm3 = fresh_settings.model_copy(update={"hash_algorithm": "sm3"})
+    try:
+        build(sm3, start_runners=False)
+    except AlgorithmMismatch as error:
+        assert "sha256" in str(error) and "sm3" in str(error)
+    else:
+        raise AssertionError("a log made with sha256 was opened with sm3")
+
+
+def test_an_sm3_log_chains_with_sm3(new_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from api.bootstrap import build, migrate_database
+    from tests.conftest import settings_for
+
+    settings = settings_for(new_database(), tmp_path, hash_algorithm="sm3")
+    migrate_database(settings)
+    services = build(settings, start_runners=False)
+    try:
+        write_findings(services, 1)
+        assert verify_chain(services.database, "sm3").ok
+        assert not verify_chain(services.database, "sha256").ok
+    finally:
+        services.close()
+
+
+def test_concurrent_migrations_do_not_race(new_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from api.bootstrap import migrate_database
+    from tests.conftest import settings_for
+
+    settings = settings_for(new_database(), tmp_path)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: migrate_database(settings), range(4)))
+    with psycopg.connect(settings.database_url or "") as conn:
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall()
+        }
+    assert {"supervision_events", "supervision_chain", "finding_board", "directory_units"} <= tables

@@ -1,0 +1,129 @@
+"""The finding board: exactly once, restarted after a crash mid-transaction, idempotent."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Tracking
+
+from api.bootstrap import Services, app_env
+from domain.findings import Finding
+from projections.base import Writer
+from projections.finding_board import FindingBoard, FindingBoardView, FindingFilter
+from projections.registry import ProjectionSpec
+from projections.runner import SupervisedRunner
+from tests.integration.conftest import ADMIN, INSPECTOR
+
+
+class CrashingBoardView(FindingBoardView):
+    """Fails once, after its rows are written but before the transaction commits."""
+
+    crash_at: ClassVar[set[int]] = set()
+
+    def apply(self, tracking: Tracking, write: Writer | None = None) -> None:
+        def write_then_crash(curs: Any) -> None:
+            if write is not None:
+                write(curs)
+            if tracking.notification_id in self.crash_at:
+                self.crash_at.discard(tracking.notification_id)
+                raise RuntimeError(f"simulated crash at position {tracking.notification_id}")
+
+        super().apply(tracking, write_then_crash)
+
+
+def make_findings(services: Services, count: int) -> list[Any]:
+    services.app.register_unit(code="nmjd", name="南明街道", kind="subdistrict", actor=ADMIN)
+    ids = []
+    for n in range(count):
+        fid = services.app.raise_finding(
+            unit_code="nmjd",
+            title=f"问题{n}",
+            description="说明",
+            category="work_style",
+            severity="minor",
+            source="petition",
+            found_on=date(2024, 1, 1),
+            evidence=[],
+            actor=INSPECTOR,
+        ).id
+        if n % 2:
+            services.app.order_rectification(
+                fid, deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR
+            )
+        ids.append(fid)
+    return ids
+
+
+def board_rows(services: Services) -> dict[Any, tuple[str, int, Any]]:
+    page = services.board.list(FindingFilter(), date(2024, 6, 1), 500, None)
+    return {item["id"]: (item["status"], item["version"], item["deadline"]) for item in page.items}
+
+
+def expected_rows(services: Services, ids: list[Any]) -> dict[Any, tuple[str, int, Any]]:
+    rows = {}
+    for fid in ids:
+        finding = services.app.repository.get(fid)
+        assert isinstance(finding, Finding)
+        rows[fid] = (finding.status.value, finding.version, finding.deadline)
+    return rows
+
+
+def wait_until_caught_up(services: Services, timeout: float = 20.0) -> None:
+    services.board.wait_for(services.head(), timeout)
+
+
+def test_board_stays_exact_after_a_crash_in_the_middle_of_a_projection_transaction(
+    services: Services,
+) -> None:
+    ids = make_findings(services, 10)
+    CrashingBoardView.crash_at = {3, 8}
+    spec = ProjectionSpec("finding_board", FindingBoard, CrashingBoardView)
+    runner = SupervisedRunner(spec, services.database, app_env(services.database, 2, 2))
+    runner.start()
+    try:
+        wait_until_caught_up(services)
+    finally:
+        runner.stop()
+    assert runner.status.restarts >= 2 and CrashingBoardView.crash_at == set()
+    assert board_rows(services) == expected_rows(services, ids)
+
+
+def test_a_second_delivery_of_an_event_changes_nothing(services: Services) -> None:
+    ids = make_findings(services, 3)
+    projection = FindingBoard(view=services.board)
+    notifications = services.app.recorder.select_notifications(start=1, limit=100)
+    for notification in notifications:
+        event = services.app.mapper.to_domain_event(notification)
+        projection.process_event(event, Tracking("Supervision", notification.id))
+    before = board_rows(services)
+    for notification in notifications:  # everything again, as after a lost acknowledgement
+        event = services.app.mapper.to_domain_event(notification)
+        projection.process_event(event, Tracking("Supervision", notification.id))
+    assert board_rows(services) == before == expected_rows(services, ids)
+
+
+def test_only_one_runner_per_projection_is_active(services: Services) -> None:
+    env = app_env(services.database, 2, 2)
+    spec = ProjectionSpec("finding_board", FindingBoard, FindingBoardView)
+    first, second = (
+        SupervisedRunner(spec, services.database, env),
+        SupervisedRunner(spec, services.database, env),
+    )
+    first.start()
+    try:
+        deadline = time.monotonic() + 10
+        while first.status.state != "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second.start()
+        deadline = time.monotonic() + 10
+        while second.status.state == "starting" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (first.status.state, second.status.state) == ("running", "standby")
+        ids = make_findings(services, 2)
+        wait_until_caught_up(services)
+        assert board_rows(services) == expected_rows(services, ids)
+    finally:
+        first.stop()
+        second.stop()

@@ -1,0 +1,105 @@
+"""For any sequence of commands, a Finding equals the replay of its own events, and a command
+the rules refuse raises a domain error and records nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import uuid4
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from domain.errors import DomainError
+from domain.findings import Finding
+
+FOUND_ON = date(2024, 3, 5)
+ACTORS = st.sampled_from([
+    {"id": "i1", "name": "督查员", "role": "inspector"},
+    {"id": "u1", "name": "联络员", "role": "unit"},
+])
+DATES = st.integers(min_value=-30, max_value=400).map(lambda d: FOUND_ON + timedelta(days=d))
+TEXT = st.text(min_size=1, max_size=20)
+CHANGES = st.fixed_dictionaries({}, optional={
+    "title": TEXT, "severity": st.sampled_from(["minor", "major", "serious", "bogus"]),
+    "found_on": DATES, "status": st.just("closed"),
+})
+
+
+def state(finding: Finding) -> dict[str, Any]:
+    return {k: v for k, v in vars(finding).items() if k != "_pending_events"}
+
+
+class FindingMachine(RuleBasedStateMachine):
+    @initialize(actor=ACTORS)
+    def raise_finding(self, actor: dict[str, Any]) -> None:
+        self.finding = Finding(
+            id=uuid4(), unit_code="fgj", title="任务", description="说明", category="dereliction",
+            severity="major", source="petition", found_on=FOUND_ON, work_item_id=None,
+            evidence=[], actor=actor,
+        )
+        self.events = list(self.finding.collect_events())
+
+    def attempt(self, command: Any, **kwargs: Any) -> None:
+        before = state(self.finding)
+        try:
+            command(**kwargs)
+        except DomainError:
+            assert self.finding.collect_events() == [], "a refused command recorded an event"
+            assert state(self.finding) == before, "a refused command changed the state"
+        else:
+            new = self.finding.collect_events()
+            assert len(new) == 1
+            self.events.extend(new)
+
+    @rule(deadline=DATES, actor=ACTORS)
+    def order(self, deadline: date, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.order_rectification, deadline=deadline, requirements="r",
+                     actor=actor)
+
+    @rule(actor=ACTORS)
+    def report(self, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.report_rectification, summary="s", evidence=[], actor=actor)
+
+    @rule(outcome=st.sampled_from(["accepted", "rejected"]), new=st.none() | DATES, actor=ACTORS)
+    def verify(self, outcome: str, new: date | None, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.verify, outcome=outcome, comment="c", new_deadline=new,
+                     verified_on=FOUND_ON + timedelta(days=10), actor=actor)
+
+    @rule(new=DATES, actor=ACTORS)
+    def extend(self, new: date, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.extend_deadline, new_deadline=new, reason="r", actor=actor)
+
+    @rule(actor=ACTORS)
+    def escalate(self, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.escalate, reason="r", actor=actor)
+
+    @rule(changes=CHANGES, actor=ACTORS)
+    def amend(self, changes: dict[str, Any], actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.amend, changes=changes, reason="r", actor=actor)
+
+    @rule(actor=ACTORS)
+    def withdraw(self, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.withdraw, reason="r", actor=actor)
+
+    @rule(new=st.none() | DATES, actor=ACTORS)
+    def reopen(self, new: date | None, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.reopen, reason="r", new_deadline=new, actor=actor)
+
+    @invariant()
+    def state_equals_the_replay_of_its_events(self) -> None:
+        replayed = None
+        for event in self.events:
+            replayed = event.mutate(replayed)
+        assert replayed is not None
+        assert state(replayed) == state(self.finding)
+
+    @invariant()
+    def a_deadline_never_lies_before_found_on(self) -> None:
+        if self.finding.deadline is not None:
+            assert self.finding.deadline >= self.finding.found_on
+
+
+FindingMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=30, deadline=None)
+TestFindingLifecycle = FindingMachine.TestCase

@@ -1,0 +1,63 @@
+"""A small driver for the HTTP API, so tests read as the steps a user takes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from tests.conftest import ADMIN_TOKEN
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+class Api:
+    """Drives the service as its users do: an admin sets up, inspectors and units act."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def post(self, path: str, body: Any, headers: dict[str, str], **kw: Any) -> Response:
+        return self.client.post(path, json=body, headers=headers, **kw)
+
+    def get(self, path: str, headers: dict[str, str], **params: Any) -> Response:
+        return self.client.get(path, headers=headers, params=params)
+
+    def unit(self, name: str = "测试单位", kind: str = "township") -> str:
+        code = unique("u")
+        response = self.post("/api/v1/units", {"code": code, "name": name, "kind": kind}, ADMIN)
+        assert response.status_code == 201, response.text
+        return code
+
+    def account(self, role: str, unit_code: str | None = None, name: str = "测试账号") -> dict[str, str]:
+        body = {"name": name, "role": role, "unit_code": unit_code}
+        response = self.post("/api/v1/accounts", body, ADMIN)
+        assert response.status_code == 201, response.text
+        return bearer(response.json()["token"])
+
+    def finding(self, inspector: dict[str, str], unit_code: str, **overrides: Any) -> dict[str, Any]:
+        body = {
+            "unit_code": unit_code,
+            "title": "重点工作任务未按期完成",
+            "description": "清单中的任务表、时间表、责任表未落实。",
+            "category": "policy_implementation",
+            "severity": "major",
+            "source": "routine_supervision",
+            "found_on": "2026-03-05",
+            "evidence": [{"name": "督查记录.pdf", "sha256": "a" * 64, "size": 1024}],
+        }
+        body.update(overrides)
+        response = self.post("/api/v1/findings", body, inspector)
+        assert response.status_code == 201, response.text
+        answer: dict[str, Any] = response.json()
+        return answer

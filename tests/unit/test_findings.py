@@ -1,0 +1,142 @@
+"""The Finding aggregate's lifecycle rules, without any database."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import uuid4
+
+import pytest
+
+from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
+from domain.findings import Finding
+from domain.vocabulary import FindingStatus
+
+ACTOR = {"id": "a1", "name": "督查员", "role": "inspector"}
+UNIT_ACTOR = {"id": "u1", "name": "联络员", "role": "unit"}
+
+
+def raised(found_on: date = date(2024, 3, 5)) -> Finding:
+    return Finding(
+        id=uuid4(), unit_code="fgj", title="任务未落实", description="说明", category="dereliction",
+        severity="major", source="routine_supervision", found_on=found_on, work_item_id=None,
+        evidence=[], actor=ACTOR,
+    )
+
+
+def rectifying(deadline: date = date(2024, 4, 1)) -> Finding:
+    finding = raised()
+    finding.order_rectification(deadline=deadline, requirements="整改", actor=ACTOR)
+    return finding
+
+
+def reported() -> Finding:
+    finding = rectifying()
+    finding.report_rectification(summary="已整改", evidence=[], actor=UNIT_ACTOR)
+    return finding
+
+
+def test_a_raised_finding_is_open_and_has_no_deadline() -> None:
+    finding = raised()
+    assert finding.status is FindingStatus.RAISED and finding.is_open and finding.deadline is None
+
+
+def test_ordering_rectification_sets_the_deadline_and_moves_to_rectifying() -> None:
+    finding = rectifying(date(2024, 4, 1))
+    assert finding.status is FindingStatus.RECTIFYING and finding.deadline == date(2024, 4, 1)
+
+
+def test_a_deadline_may_lie_in_the_past_for_late_entered_ledgers() -> None:
+    finding = rectifying(date(2024, 3, 5))
+    assert finding.deadline == date(2024, 3, 5)
+
+
+def test_a_deadline_before_found_on_is_refused() -> None:
+    finding = raised(date(2024, 3, 5))
+    with pytest.raises(InvalidDeadline):
+        finding.order_rectification(deadline=date(2024, 3, 4), requirements="x", actor=ACTOR)
+    assert finding.status is FindingStatus.RAISED
+
+
+def test_accepted_verification_closes_the_finding_on_the_verification_day() -> None:
+    finding = reported()
+    finding.verify(outcome="accepted", comment="销号", new_deadline=None,
+                   verified_on=date(2024, 3, 20), actor=ACTOR)
+    assert finding.status is FindingStatus.CLOSED and finding.closed_on == date(2024, 3, 20)
+
+
+def test_rejected_report_sends_finding_back_to_rectifying_with_the_new_deadline() -> None:
+    finding = reported()
+    finding.verify(outcome="rejected", comment="不充分", new_deadline=date(2024, 5, 1),
+                   verified_on=date(2024, 3, 20), actor=ACTOR)
+    assert finding.status is FindingStatus.RECTIFYING and finding.deadline == date(2024, 5, 1)
+
+
+def test_an_accepted_verification_takes_no_new_deadline() -> None:
+    with pytest.raises(InvalidValue):
+        reported().verify(outcome="accepted", comment="", new_deadline=date(2024, 5, 1),
+                          verified_on=date(2024, 3, 20), actor=ACTOR)
+
+
+def test_a_deadline_extension_must_move_the_deadline_later() -> None:
+    finding = rectifying(date(2024, 4, 1))
+    with pytest.raises(InvalidDeadline):
+        finding.extend_deadline(new_deadline=date(2024, 4, 1), reason="延期", actor=ACTOR)
+    finding.extend_deadline(new_deadline=date(2024, 4, 15), reason="延期", actor=ACTOR)
+    assert finding.deadline == date(2024, 4, 15)
+
+
+def test_overdue_means_rectifying_past_the_deadline() -> None:
+    finding = rectifying(date(2024, 4, 1))
+    assert finding.is_overdue(date(2024, 4, 2))
+    assert not finding.is_overdue(date(2024, 4, 1))
+    finding.report_rectification(summary="已整改", evidence=[], actor=UNIT_ACTOR)
+    assert not finding.is_overdue(date(2024, 4, 2))
+
+
+def test_a_closed_finding_can_be_reopened_but_not_withdrawn() -> None:
+    finding = reported()
+    finding.verify(outcome="accepted", comment="", new_deadline=None,
+                   verified_on=date(2024, 3, 20), actor=ACTOR)
+    with pytest.raises(InvalidTransition):
+        finding.withdraw(reason="误报", actor=ACTOR)
+    finding.reopen(reason="回头看发现反弹", new_deadline=date(2024, 6, 1), actor=ACTOR)
+    assert finding.status is FindingStatus.RECTIFYING and finding.reopen_count == 1
+    assert finding.closed_on is None and finding.deadline == date(2024, 6, 1)
+
+
+def test_a_withdrawn_finding_takes_no_further_command() -> None:
+    finding = raised()
+    finding.withdraw(reason="误报", actor=ACTOR)
+    with pytest.raises(InvalidTransition) as error:
+        finding.order_rectification(deadline=date(2024, 4, 1), requirements="x", actor=ACTOR)
+    assert error.value.details == {"status": "withdrawn"}
+
+
+def test_an_amendment_changes_only_the_named_fields_and_refuses_others() -> None:
+    finding = raised()
+    finding.amend(changes={"severity": "serious", "title": "新标题"}, reason="复核", actor=ACTOR)
+    assert finding.severity == "serious" and finding.title == "新标题"
+    assert finding.description == "说明"
+    with pytest.raises(InvalidValue):
+        finding.amend(changes={"status": "closed"}, reason="x", actor=ACTOR)
+    with pytest.raises(InvalidValue):
+        finding.amend(changes={}, reason="x", actor=ACTOR)
+
+
+def test_amending_found_on_past_the_deadline_is_refused() -> None:
+    finding = rectifying(date(2024, 4, 1))
+    with pytest.raises(InvalidDeadline):
+        finding.amend(changes={"found_on": date(2024, 4, 2)}, reason="x", actor=ACTOR)
+
+
+def test_escalation_counts_and_keeps_the_status() -> None:
+    finding = rectifying()
+    finding.escalate(reason="提级督办", actor=ACTOR)
+    finding.escalate(reason="再次提级", actor=ACTOR)
+    assert finding.escalations == 2 and finding.status is FindingStatus.RECTIFYING
+
+
+def test_every_event_names_its_actor() -> None:
+    finding = reported()
+    events = finding.collect_events()
+    assert [e.actor for e in events] == [ACTOR, ACTOR, UNIT_ACTOR]  # type: ignore[attr-defined]
