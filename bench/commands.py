@@ -44,7 +44,7 @@ from harness import (
     server,
     supervision,
 )
-from loadgen import MakeRequest, Outcome, drive, new_client
+from loadgen import MakeRequest, Outcome, drive
 
 HERE = Path(__file__).resolve().parent
 BAR = 0.70
@@ -205,31 +205,41 @@ def wait_for_projections(base_url: str) -> None:
 
 
 def measure(target: Target, make: MakeRequest, opts: Options) -> tuple[Outcome, Outcome]:
-    """An untimed warm-up, then the timed run; both outcomes (the ids of both are needed)."""
-    return asyncio.run(measure_async(target, make, opts))
+    """An untimed warm-up, then the timed run; both outcomes (the ids of both are needed).
+
+    Each starts on a quiet server, so no workload pays for the one before it.
+    """
+    settle(target)
+    warm = load(target, make, opts, limit=opts.warmup, seconds=60.0)
+    fail_on_errors("warm-up", warm)
+    settle(target)
+    return warm, load(
+        target,
+        lambda n: make(opts.warmup + n),
+        opts,
+        limit=opts.requests,
+        seconds=opts.seconds,
+    )
 
 
-async def measure_async(
-    target: Target, make: MakeRequest, opts: Options
-) -> tuple[Outcome, Outcome]:
-    async with new_client(target.base_url, target.headers, opts.clients) as client:
-        await settle(target)
-        warm = await drive(client, make, clients=opts.clients, limit=opts.warmup, seconds=60.0)
-        fail_on_errors("warm-up", warm)
-        await settle(target)
-
-        def timed_make(n: int) -> tuple[str, dict[str, Any]]:
-            return make(opts.warmup + n)
-
-        timed = await drive(
-            client, timed_make, clients=opts.clients, limit=opts.requests, seconds=opts.seconds
+def load(
+    target: Target, make: MakeRequest, opts: Options, *, limit: int, seconds: float
+) -> Outcome:
+    return asyncio.run(
+        drive(
+            target.base_url,
+            target.headers,
+            make,
+            clients=opts.clients,
+            limit=limit,
+            seconds=seconds,
         )
-    return warm, timed
+    )
 
 
-async def settle(target: Target) -> None:
+def settle(target: Target) -> None:
     if target.settle is not None:
-        await asyncio.to_thread(target.settle)
+        target.settle()
 
 
 def fail_on_errors(what: str, outcome: Outcome) -> None:
@@ -246,14 +256,7 @@ def findings_to_order(ours: Target, have: list[str], need: int, opts: Options) -
     missing = need - len(have)
     if missing <= 0:
         return have[:need]
-
-    async def top_up() -> Outcome:
-        async with new_client(ours.base_url, ours.headers, opts.clients) as client:
-            return await drive(
-                client, raise_request, clients=opts.clients, limit=missing, seconds=600.0
-            )
-
-    more = asyncio.run(top_up())
+    more = load(ours, raise_request, opts, limit=missing, seconds=600.0)
     fail_on_errors("raising findings to order", more)
     return have + more.ids
 

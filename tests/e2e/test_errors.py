@@ -40,14 +40,6 @@ def finding_body(unit: str, **overrides: object) -> dict[str, object]:
     return body
 
 
-def post_raw(
-    client: TestClient, path: str, content: bytes, headers: dict[str, str]
-) -> object:
-    return client.post(
-        path, content=content, headers={**headers, "Content-Type": "application/json"}
-    )
-
-
 def test_malformed_json_is_a_bad_request_with_the_error_format(
     api: Api, client: TestClient
 ) -> None:
