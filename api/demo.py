@@ -120,9 +120,10 @@ class DemoLoader:
         self, fid: UUID, verb: str, when: date | None, liaison: Actor
     ) -> Callable[..., Any]:
         app, i = self.app, INSPECTOR
+        day = when or date.today()  # only the verbs that take a date use it
         commands: dict[str, Callable[..., Any]] = {
             "order": lambda **kw: app.order_rectification(
-                fid, deadline=when, requirements="限期整改到位，并报送整改材料。", actor=i, **kw
+                fid, deadline=day, requirements="限期整改到位，并报送整改材料。", actor=i, **kw
             ),
             "report": lambda **kw: app.report_rectification(
                 fid,
@@ -148,7 +149,7 @@ class DemoLoader:
                 **kw,
             ),
             "extend": lambda **kw: app.extend_deadline(
-                fid, new_deadline=when, reason="涉及跨部门协调，申请延期。", actor=i, **kw
+                fid, new_deadline=day, reason="涉及跨部门协调，申请延期。", actor=i, **kw
             ),
             "escalate": lambda **kw: app.escalate_finding(
                 fid, reason="问题性质严重，提级督办。", actor=i, **kw

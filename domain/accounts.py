@@ -28,7 +28,18 @@ class Account(Aggregate):
         with one read and no secondary index; the id reveals nothing of the token."""
         return uuid5(ACCOUNT_NAMESPACE, token_hash)
 
-    @event("Created")
+    class Created(Aggregate.Created):
+        token_hash: str
+        name: str
+        role: str
+        unit_code: str | None
+        actor: dict[str, Any]
+
+    class Revoked(Aggregate.Event):
+        reason: str
+        actor: dict[str, Any]
+
+    @event(Created)
     def __init__(
         self,
         *,
@@ -55,7 +66,7 @@ class Account(Aggregate):
             raise InvalidTransition("revoke an account", self.status.value)
         self._revoked(reason=reason, actor=actor)
 
-    @event("Revoked")
+    @event(Revoked)
     def _revoked(self, reason: str, actor: dict[str, Any]) -> None:
         self.status = AccountStatus.REVOKED
         self.revoked_reason = reason

@@ -73,7 +73,7 @@ class Supervision(Application[UUID]):
 
     def load(self, aggregate_type: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"{aggregate_type.__name__.lower()} {aggregate_id} not found") from None
         if not isinstance(aggregate, aggregate_type):
@@ -275,7 +275,7 @@ class Supervision(Application[UUID]):
 
     def check_work_item(self, work_item_id: UUID) -> None:
         try:
-            item = self.repository.get(work_item_id)
+            item: Aggregate | None = self.repository.get(work_item_id)
         except AggregateNotFoundError:
             item = None
         if not isinstance(item, WORK_ITEM_TYPES):
@@ -300,7 +300,7 @@ class Supervision(Application[UUID]):
     def version_as_of(self, aggregate_id: UUID, as_of: datetime) -> int:
         version = None
         for stored in self.events.get(aggregate_id):
-            if stored.timestamp > as_of:
+            if getattr(stored, "timestamp", as_of) > as_of:
                 break
             version = stored.originator_version
         if version is None:

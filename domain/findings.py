@@ -37,7 +37,61 @@ def parse(enum: type[E], value: Any, field: str) -> E:
 class Finding(Aggregate):
     """A problem found by supervision, carried through rectification to closure."""
 
-    @event("Raised")
+    class Raised(Aggregate.Created):
+        """发现问题."""
+
+        unit_code: str
+        title: str
+        description: str
+        category: str
+        severity: str
+        source: str
+        found_on: date
+        work_item_id: UUID | None
+        evidence: list[dict[str, Any]]
+        actor: dict[str, Any]
+
+    class RectificationOrdered(Aggregate.Event):
+        deadline: date
+        requirements: str
+        actor: dict[str, Any]
+
+    class RectificationReported(Aggregate.Event):
+        summary: str
+        evidence: list[dict[str, Any]]
+        actor: dict[str, Any]
+
+    class Verified(Aggregate.Event):
+        outcome: str
+        comment: str
+        new_deadline: date | None
+        verified_on: date
+        actor: dict[str, Any]
+
+    class DeadlineExtended(Aggregate.Event):
+        new_deadline: date
+        reason: str
+        actor: dict[str, Any]
+
+    class Escalated(Aggregate.Event):
+        reason: str
+        actor: dict[str, Any]
+
+    class Amended(Aggregate.Event):
+        changes: dict[str, Any]
+        reason: str
+        actor: dict[str, Any]
+
+    class Withdrawn(Aggregate.Event):
+        reason: str
+        actor: dict[str, Any]
+
+    class Reopened(Aggregate.Event):
+        reason: str
+        new_deadline: date | None
+        actor: dict[str, Any]
+
+    @event(Raised)
     def __init__(
         self,
         *,
@@ -105,7 +159,7 @@ class Finding(Aggregate):
         self.check_deadline(deadline)
         self._rectification_ordered(deadline=deadline, requirements=requirements, actor=actor)
 
-    @event("RectificationOrdered")
+    @event(RectificationOrdered)
     def _rectification_ordered(
         self, deadline: date, requirements: str, actor: dict[str, Any]
     ) -> None:
@@ -120,7 +174,7 @@ class Finding(Aggregate):
         self.check_status("report rectification", S.RECTIFYING)
         self._rectification_reported(summary=summary, evidence=evidence, actor=actor)
 
-    @event("RectificationReported")
+    @event(RectificationReported)
     def _rectification_reported(
         self, summary: str, evidence: list[dict[str, Any]], actor: dict[str, Any]
     ) -> None:
@@ -151,7 +205,7 @@ class Finding(Aggregate):
             actor=actor,
         )
 
-    @event("Verified")
+    @event(Verified)
     def _verified(
         self,
         outcome: str,
@@ -180,7 +234,7 @@ class Finding(Aggregate):
             )
         self._deadline_extended(new_deadline=new_deadline, reason=reason, actor=actor)
 
-    @event("DeadlineExtended")
+    @event(DeadlineExtended)
     def _deadline_extended(self, new_deadline: date, reason: str, actor: dict[str, Any]) -> None:
         self.deadline = new_deadline
 
@@ -189,7 +243,7 @@ class Finding(Aggregate):
         self.check_status("escalate", *OPEN_STATUSES)
         self._escalated(reason=reason, actor=actor)
 
-    @event("Escalated")
+    @event(Escalated)
     def _escalated(self, reason: str, actor: dict[str, Any]) -> None:
         self.escalations += 1
 
@@ -215,7 +269,7 @@ class Finding(Aggregate):
         if "found_on" in changes and self.deadline is not None:
             self.check_deadline(self.deadline, found_on=changes["found_on"])
 
-    @event("Amended")
+    @event(Amended)
     def _amended(self, changes: dict[str, Any], reason: str, actor: dict[str, Any]) -> None:
         converters = {"category": FindingCategory, "severity": Severity, "source": FindingSource}
         for field, value in changes.items():
@@ -227,7 +281,7 @@ class Finding(Aggregate):
         self.check_status("withdraw", *OPEN_STATUSES)
         self._withdrawn(reason=reason, actor=actor)
 
-    @event("Withdrawn")
+    @event(Withdrawn)
     def _withdrawn(self, reason: str, actor: dict[str, Any]) -> None:
         self.status = S.WITHDRAWN
         self.withdrawn_reason = reason
@@ -239,7 +293,7 @@ class Finding(Aggregate):
             self.check_deadline(new_deadline)
         self._reopened(reason=reason, new_deadline=new_deadline, actor=actor)
 
-    @event("Reopened")
+    @event(Reopened)
     def _reopened(self, reason: str, new_deadline: date | None, actor: dict[str, Any]) -> None:
         self.status = S.RECTIFYING
         self.closed_on = None

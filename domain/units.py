@@ -22,7 +22,30 @@ class Unit(Aggregate):
         """Units are found by their code: the id is uuid5 of it."""
         return uuid5(UNIT_NAMESPACE, code)
 
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        code: str
+        name: str
+        kind: str
+        actor: dict[str, Any]
+
+    class Renamed(Aggregate.Event):
+        name: str
+        reason: str
+        effective_on: date
+        actor: dict[str, Any]
+
+    class Merged(Aggregate.Event):
+        into: str
+        reason: str
+        effective_on: date
+        actor: dict[str, Any]
+
+    class Dissolved(Aggregate.Event):
+        reason: str
+        effective_on: date
+        actor: dict[str, Any]
+
+    @event(Registered)
     def __init__(self, *, code: str, name: str, kind: str, actor: dict[str, Any]) -> None:
         self.code = code
         self.name = name
@@ -45,7 +68,7 @@ class Unit(Aggregate):
             raise InvalidValue(f"the unit is already named {name!r}")
         self._renamed(name=name, reason=reason, effective_on=effective_on, actor=actor)
 
-    @event("Renamed")
+    @event(Renamed)
     def _renamed(self, name: str, reason: str, effective_on: date, actor: dict[str, Any]) -> None:
         self.name = name
 
@@ -60,7 +83,7 @@ class Unit(Aggregate):
             raise InvalidValue(f"the successor unit {successor.code!r} is not active")
         self._merged(into=successor.code, reason=reason, effective_on=effective_on, actor=actor)
 
-    @event("Merged")
+    @event(Merged)
     def _merged(self, into: str, reason: str, effective_on: date, actor: dict[str, Any]) -> None:
         self.status = UnitStatus.MERGED
         self.successor_code = into
@@ -70,6 +93,6 @@ class Unit(Aggregate):
         self.check_active("dissolve a unit")
         self._dissolved(reason=reason, effective_on=effective_on, actor=actor)
 
-    @event("Dissolved")
+    @event(Dissolved)
     def _dissolved(self, reason: str, effective_on: date, actor: dict[str, Any]) -> None:
         self.status = UnitStatus.DISSOLVED

@@ -14,7 +14,7 @@ class Labelled(StrEnum):
 
     label: str
 
-    def __new__(cls, code: str, label: str) -> Labelled:
+    def __new__(cls, code: str, label: str = "") -> Labelled:
         member = str.__new__(cls, code)
         member._value_ = code
         member.label = label

@@ -29,24 +29,27 @@ def verify_chain(
         "ORDER BY COALESCE(c.ledger_index, 0), COALESCE(e.notification_id, c.position)"
     ).format(events=Identifier(events_table), chain=Identifier(chain_table(events_table)))
     prev, count = GENESIS, 0
-    with database.connect() as conn, conn.transaction():
-        with conn.cursor(name="verify_chain") as cursor:
-            cursor.itersize = BATCH
-            cursor.execute(query)
-            for row in cursor:
-                problem = check_row(h, prev, count + 1, row)
-                if problem is not None:
-                    return Verification(
-                        ok=False,
-                        events_verified=count,
-                        head_index=count,
-                        head_hash=prev.hex() if count else None,
-                        first_invalid_index=count + 1,
-                        problem=problem,
-                    )
-                prev, count = bytes(row[8]), count + 1
-                if progress is not None and count % BATCH == 0:
-                    progress(count)
+    with (
+        database.connect() as conn,
+        conn.transaction(),
+        conn.cursor(name="verify_chain") as cursor,
+    ):
+        cursor.itersize = BATCH
+        cursor.execute(query)
+        for row in cursor:
+            problem = check_row(h, prev, count + 1, row)
+            if problem is not None:
+                return Verification(
+                    ok=False,
+                    events_verified=count,
+                    head_index=count,
+                    head_hash=prev.hex() if count else None,
+                    first_invalid_index=count + 1,
+                    problem=problem,
+                )
+            prev, count = bytes(row[8]), count + 1
+            if progress is not None and count % BATCH == 0:
+                progress(count)
     if progress is not None:
         progress(count)
     return Verification(True, count, count, prev.hex() if count else None)

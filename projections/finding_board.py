@@ -10,7 +10,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier, Placeholder
+from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from domain.findings import Finding
 from domain.vocabulary import DeadlineColour, FindingStatus
@@ -78,7 +78,8 @@ class FindingBoardView(ReadModelView):
         self.apply(tracking, lambda curs: curs.execute(statement, params))
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
-        where, params = [SQL("TRUE")], {"today": today}
+        where: list[Composable] = [SQL("TRUE")]
+        params: dict[str, Any] = {"today": today}
         if f.unit_codes:
             where.append(SQL("unit_code = ANY(%(units)s)"))
             params["units"] = list(f.unit_codes)

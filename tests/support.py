@@ -39,13 +39,17 @@ class Api:
         assert response.status_code == 201, response.text
         return code
 
-    def account(self, role: str, unit_code: str | None = None, name: str = "测试账号") -> dict[str, str]:
+    def account(
+        self, role: str, unit_code: str | None = None, name: str = "测试账号"
+    ) -> dict[str, str]:
         body = {"name": name, "role": role, "unit_code": unit_code}
         response = self.post("/api/v1/accounts", body, ADMIN)
         assert response.status_code == 201, response.text
         return bearer(response.json()["token"])
 
-    def finding(self, inspector: dict[str, str], unit_code: str, **overrides: Any) -> dict[str, Any]:
+    def finding(
+        self, inspector: dict[str, str], unit_code: str, **overrides: Any
+    ) -> dict[str, Any]:
         body = {
             "unit_code": unit_code,
             "title": "重点工作任务未按期完成",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -53,33 +53,36 @@ ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originat
 
 def finding_out(f: Finding) -> dict[str, Any]:
     day = today()
-    return jsonable_encoder(
-        {
-            "id": f.id,
-            "version": f.version,
-            "unit_code": f.unit_code,
-            "title": f.title,
-            "description": f.description,
-            "category": f.category.value,
-            "severity": f.severity.value,
-            "source": f.source.value,
-            "status": f.status.value,
-            "status_label": f.status.label,
-            "found_on": f.found_on,
-            "deadline": f.deadline,
-            "overdue": f.is_overdue(day),
-            "deadline_colour": deadline_colour(f.status.value, f.deadline, day),
-            "requirements": f.requirements,
-            "evidence": f.evidence,
-            "reports": f.reports,
-            "escalations": f.escalations,
-            "reopen_count": f.reopen_count,
-            "closed_on": f.closed_on,
-            "withdrawn_reason": f.withdrawn_reason,
-            "work_item_id": f.work_item_id,
-            "created_at": f.created_on,
-            "updated_at": f.modified_on,
-        }
+    return cast(
+        dict[str, Any],
+        jsonable_encoder(
+            {
+                "id": f.id,
+                "version": f.version,
+                "unit_code": f.unit_code,
+                "title": f.title,
+                "description": f.description,
+                "category": f.category.value,
+                "severity": f.severity.value,
+                "source": f.source.value,
+                "status": f.status.value,
+                "status_label": f.status.label,
+                "found_on": f.found_on,
+                "deadline": f.deadline,
+                "overdue": f.is_overdue(day),
+                "deadline_colour": deadline_colour(f.status.value, f.deadline, day),
+                "requirements": f.requirements,
+                "evidence": f.evidence,
+                "reports": f.reports,
+                "escalations": f.escalations,
+                "reopen_count": f.reopen_count,
+                "closed_on": f.closed_on,
+                "withdrawn_reason": f.withdrawn_reason,
+                "work_item_id": f.work_item_id,
+                "created_at": f.created_on,
+                "updated_at": f.modified_on,
+            }
+        ),
     )
 
 
@@ -87,15 +90,18 @@ def event_out(event: Any) -> dict[str, Any]:
     qualname = type(event).__qualname__
     label = next((t.label for t in EventType if t.value == qualname), qualname)
     data = {k: v for k, v in vars(event).items() if k not in ENVELOPE_FIELDS}
-    return jsonable_encoder(
-        {
-            "version": event.originator_version,
-            "event_type": type(event).__name__,
-            "event_label": label,
-            "recorded_at": event.timestamp,
-            "actor": getattr(event, "actor", None),
-            "data": data,
-        }
+    return cast(
+        dict[str, Any],
+        jsonable_encoder(
+            {
+                "version": event.originator_version,
+                "event_type": type(event).__name__,
+                "event_label": label,
+                "recorded_at": event.timestamp,
+                "actor": getattr(event, "actor", None),
+                "data": data,
+            }
+        ),
     )
 
 

@@ -15,16 +15,23 @@ from domain.errors import DomainError
 from domain.findings import Finding
 
 FOUND_ON = date(2024, 3, 5)
-ACTORS = st.sampled_from([
-    {"id": "i1", "name": "督查员", "role": "inspector"},
-    {"id": "u1", "name": "联络员", "role": "unit"},
-])
+ACTORS = st.sampled_from(
+    [
+        {"id": "i1", "name": "督查员", "role": "inspector"},
+        {"id": "u1", "name": "联络员", "role": "unit"},
+    ]
+)
 DATES = st.integers(min_value=-30, max_value=400).map(lambda d: FOUND_ON + timedelta(days=d))
 TEXT = st.text(min_size=1, max_size=20)
-CHANGES = st.fixed_dictionaries({}, optional={
-    "title": TEXT, "severity": st.sampled_from(["minor", "major", "serious", "bogus"]),
-    "found_on": DATES, "status": st.just("closed"),
-})
+CHANGES = st.fixed_dictionaries(
+    {},
+    optional={
+        "title": TEXT,
+        "severity": st.sampled_from(["minor", "major", "serious", "bogus"]),
+        "found_on": DATES,
+        "status": st.just("closed"),
+    },
+)
 
 
 def state(finding: Finding) -> dict[str, Any]:
@@ -35,9 +42,17 @@ class FindingMachine(RuleBasedStateMachine):
     @initialize(actor=ACTORS)
     def raise_finding(self, actor: dict[str, Any]) -> None:
         self.finding = Finding(
-            id=uuid4(), unit_code="fgj", title="任务", description="说明", category="dereliction",
-            severity="major", source="petition", found_on=FOUND_ON, work_item_id=None,
-            evidence=[], actor=actor,
+            id=uuid4(),
+            unit_code="fgj",
+            title="任务",
+            description="说明",
+            category="dereliction",
+            severity="major",
+            source="petition",
+            found_on=FOUND_ON,
+            work_item_id=None,
+            evidence=[],
+            actor=actor,
         )
         self.events = list(self.finding.collect_events())
 
@@ -55,8 +70,9 @@ class FindingMachine(RuleBasedStateMachine):
 
     @rule(deadline=DATES, actor=ACTORS)
     def order(self, deadline: date, actor: dict[str, Any]) -> None:
-        self.attempt(self.finding.order_rectification, deadline=deadline, requirements="r",
-                     actor=actor)
+        self.attempt(
+            self.finding.order_rectification, deadline=deadline, requirements="r", actor=actor
+        )
 
     @rule(actor=ACTORS)
     def report(self, actor: dict[str, Any]) -> None:
@@ -64,8 +80,14 @@ class FindingMachine(RuleBasedStateMachine):
 
     @rule(outcome=st.sampled_from(["accepted", "rejected"]), new=st.none() | DATES, actor=ACTORS)
     def verify(self, outcome: str, new: date | None, actor: dict[str, Any]) -> None:
-        self.attempt(self.finding.verify, outcome=outcome, comment="c", new_deadline=new,
-                     verified_on=FOUND_ON + timedelta(days=10), actor=actor)
+        self.attempt(
+            self.finding.verify,
+            outcome=outcome,
+            comment="c",
+            new_deadline=new,
+            verified_on=FOUND_ON + timedelta(days=10),
+            actor=actor,
+        )
 
     @rule(new=DATES, actor=ACTORS)
     def extend(self, new: date, actor: dict[str, Any]) -> None:

@@ -17,9 +17,17 @@ UNIT_ACTOR = {"id": "u1", "name": "联络员", "role": "unit"}
 
 def raised(found_on: date = date(2024, 3, 5)) -> Finding:
     return Finding(
-        id=uuid4(), unit_code="fgj", title="任务未落实", description="说明", category="dereliction",
-        severity="major", source="routine_supervision", found_on=found_on, work_item_id=None,
-        evidence=[], actor=ACTOR,
+        id=uuid4(),
+        unit_code="fgj",
+        title="任务未落实",
+        description="说明",
+        category="dereliction",
+        severity="major",
+        source="routine_supervision",
+        found_on=found_on,
+        work_item_id=None,
+        evidence=[],
+        actor=ACTOR,
     )
 
 
@@ -59,22 +67,37 @@ def test_a_deadline_before_found_on_is_refused() -> None:
 
 def test_accepted_verification_closes_the_finding_on_the_verification_day() -> None:
     finding = reported()
-    finding.verify(outcome="accepted", comment="销号", new_deadline=None,
-                   verified_on=date(2024, 3, 20), actor=ACTOR)
+    finding.verify(
+        outcome="accepted",
+        comment="销号",
+        new_deadline=None,
+        verified_on=date(2024, 3, 20),
+        actor=ACTOR,
+    )
     assert finding.status is FindingStatus.CLOSED and finding.closed_on == date(2024, 3, 20)
 
 
 def test_rejected_report_sends_finding_back_to_rectifying_with_the_new_deadline() -> None:
     finding = reported()
-    finding.verify(outcome="rejected", comment="不充分", new_deadline=date(2024, 5, 1),
-                   verified_on=date(2024, 3, 20), actor=ACTOR)
+    finding.verify(
+        outcome="rejected",
+        comment="不充分",
+        new_deadline=date(2024, 5, 1),
+        verified_on=date(2024, 3, 20),
+        actor=ACTOR,
+    )
     assert finding.status is FindingStatus.RECTIFYING and finding.deadline == date(2024, 5, 1)
 
 
 def test_an_accepted_verification_takes_no_new_deadline() -> None:
     with pytest.raises(InvalidValue):
-        reported().verify(outcome="accepted", comment="", new_deadline=date(2024, 5, 1),
-                          verified_on=date(2024, 3, 20), actor=ACTOR)
+        reported().verify(
+            outcome="accepted",
+            comment="",
+            new_deadline=date(2024, 5, 1),
+            verified_on=date(2024, 3, 20),
+            actor=ACTOR,
+        )
 
 
 def test_a_deadline_extension_must_move_the_deadline_later() -> None:
@@ -95,8 +118,13 @@ def test_overdue_means_rectifying_past_the_deadline() -> None:
 
 def test_a_closed_finding_can_be_reopened_but_not_withdrawn() -> None:
     finding = reported()
-    finding.verify(outcome="accepted", comment="", new_deadline=None,
-                   verified_on=date(2024, 3, 20), actor=ACTOR)
+    finding.verify(
+        outcome="accepted",
+        comment="",
+        new_deadline=None,
+        verified_on=date(2024, 3, 20),
+        actor=ACTOR,
+    )
     with pytest.raises(InvalidTransition):
         finding.withdraw(reason="误报", actor=ACTOR)
     finding.reopen(reason="回头看发现反弹", new_deadline=date(2024, 6, 1), actor=ACTOR)

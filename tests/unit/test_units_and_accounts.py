@@ -52,8 +52,9 @@ def test_a_merged_unit_cannot_be_renamed() -> None:
 
 def test_an_account_is_found_by_its_token_hash_and_revoked_once() -> None:
     token_hash = hash_token("secret")
-    account = Account(token_hash=token_hash, name="督查员", role="inspector", unit_code=None,
-                      actor=ACTOR)
+    account = Account(
+        token_hash=token_hash, name="督查员", role="inspector", unit_code=None, actor=ACTOR
+    )
     assert account.id == Account.create_id(token_hash) and account.is_active
     account.revoke(reason="离职", actor=ACTOR)
     assert account.status is AccountStatus.REVOKED
