@@ -16,6 +16,7 @@ from api.bootstrap import Services
 from api.errors import ApiError
 from domain.actors import Actor
 from domain.application import CommandResult
+from domain.errors import DomainError
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import IdempotencyKeyTaken, IdempotencyRecord, idempotency_table
 
@@ -75,7 +76,9 @@ def run(
     record = IdempotencyRecord(actor.id, key, fp, status, dict(extra or {}))
     try:
         command(idempotency=record)
-    except IdempotencyKeyTaken:
+    except (IdempotencyKeyTaken, DomainError):
+        # A concurrent request with the same key may have won the race (its events made
+        # ours conflict, or its record took the key): answer what it answered.
         first = replay(services, actor, key, fp)
         if first is None:
             raise

@@ -10,8 +10,10 @@ then measures, each bounded in requests and seconds and after a warm-up:
   raise_finding        POST /api/v1/findings: auth, unit check, hash-chained save
   order_rectification  POST /api/v1/findings/{id}/rectification-order: auth, load, save
 
-Only 2xx answers count as commands; any other answer makes the run invalid. The bar is
-raise_finding ≥ 0.70 × bare_save in the same run.
+Only 2xx answers count as commands; any other answer makes the run invalid. The service's
+in-process projection runners are let catch up (lag 0) before each warm-up and timed window.
+The load generator is bench/loadgen.py. The bar is raise_finding ≥ 0.70 × bare_save in the
+same run.
 
     .venv/bin/python bench/commands.py [--clients 32] [--requests 3000] [--seconds 15]
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import secrets
 import signal
@@ -51,6 +54,7 @@ BAR = 0.70
 POOL_SIZE = 10  # the service's default SUPERVISION_POOL_SIZE
 MAX_OVERFLOW = 10  # the service's max_overflow (api/bootstrap.py app_env)
 SETTLE_SECONDS = 120.0
+UNTIMED_SECONDS = 600.0  # warm-up and top-up are bounded in count; this only stops a hang
 ADMIN_TOKEN = "bench-admin-" + secrets.token_urlsafe(24)
 UNIT_CODE = "bench-town"
 
@@ -110,7 +114,7 @@ def parse_args(argv: list[str] | None) -> Options:
         "--requests", type=positive, default=3000, help="most requests timed per workload"
     )
     parser.add_argument(
-        "--seconds", type=float, default=15.0, help="most seconds timed per workload"
+        "--seconds", type=positive_float, default=15.0, help="most seconds timed per workload"
     )
     parser.add_argument(
         "--warmup", type=positive, default=200, help="untimed requests before each workload"
@@ -132,6 +136,13 @@ def positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
     return value
 
 
@@ -210,7 +221,7 @@ def measure(target: Target, make: MakeRequest, opts: Options) -> tuple[Outcome, 
     Each starts on a quiet server, so no workload pays for the one before it.
     """
     settle(target)
-    warm = load(target, make, opts, limit=opts.warmup, seconds=60.0)
+    warm = load(target, make, opts, limit=opts.warmup, seconds=UNTIMED_SECONDS)
     fail_on_errors("warm-up", warm)
     settle(target)
     return warm, load(
@@ -256,7 +267,7 @@ def findings_to_order(ours: Target, have: list[str], need: int, opts: Options) -
     missing = need - len(have)
     if missing <= 0:
         return have[:need]
-    more = load(ours, raise_request, opts, limit=missing, seconds=600.0)
+    more = load(ours, raise_request, opts, limit=missing, seconds=UNTIMED_SECONDS)
     fail_on_errors("raising findings to order", more)
     return have + more.ids
 
@@ -280,8 +291,8 @@ def run_workloads(bare: Target, ours: Target, opts: Options) -> list[Row]:
     ]
 
 
-def progress(workload: str) -> None:
-    print(f"… {workload}", file=sys.stderr, flush=True)
+def progress(step: str) -> None:
+    print(f"… {step}", file=sys.stderr, flush=True)
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -298,7 +309,8 @@ def print_report(rows: list[Row], opts: Options) -> tuple[float, str]:
     print(
         f"{opts.clients} clients on loopback; each workload ≤{opts.requests} requests or "
         f"≤{opts.seconds:g} s after {opts.warmup} warm-up; {os.cpu_count()} CPUs; "
-        f"pool {POOL_SIZE}+{MAX_OVERFLOW} on both servers"
+        f"pool {POOL_SIZE}+{MAX_OVERFLOW} on both servers; "
+        "client cpu = the load generator's share of one CPU"
     )
     print(HEADER)
     for row in rows:
@@ -335,26 +347,33 @@ def write_json(path: Path, rows: list[Row], opts: Options, value: float, verdict
         "warmup": opts.warmup,
         "cpus": os.cpu_count(),
         "pool": {"size": POOL_SIZE, "max_overflow": MAX_OVERFLOW},
-        "workloads": [
-            {
-                "workload": row.workload,
-                "requests": row.outcome.sent,
-                "ok": row.outcome.ok,
-                "seconds": round(row.outcome.seconds, 3),
-                "commands_per_s": round(row.outcome.rate, 1),
-                "p50_ms": round(row.outcome.percentile(50), 2),
-                "p99_ms": round(row.outcome.percentile(99), 2),
-                "errors": dict(row.outcome.errors),
-                "ratio_to_bare": round(ratio(row.outcome.rate, bare), 3),
-                "client_cpu": round(row.outcome.client_cpu, 3),
-            }
-            for row in rows
-        ],
+        "workloads": [row_json(row, bare) for row in rows],
         "ratio_raise_finding_to_bare": round(value, 3),
         "bar": BAR,
         "verdict": verdict.split()[0],
     }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def row_json(row: Row, bare: float) -> dict[str, Any]:
+    o = row.outcome
+    return {
+        "workload": row.workload,
+        "requests": o.sent,
+        "ok": o.ok,
+        "seconds": round(o.seconds, 3),
+        "commands_per_s": round(o.rate, 1),
+        "p50_ms": ms(o.percentile(50)),
+        "p99_ms": ms(o.percentile(99)),
+        "errors": dict(o.errors),
+        "ratio_to_bare": round(ratio(o.rate, bare), 3),
+        "client_cpu": round(o.client_cpu, 3),
+    }
+
+
+def ms(value: float) -> float | None:
+    """NaN (no 2xx answer at all) is not JSON; null is."""
+    return None if math.isnan(value) else round(value, 2)
 
 
 # -- main ---------------------------------------------------------------------------------------
@@ -367,12 +386,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         with ExitStack() as stack:
+            progress("starting both servers on fresh databases")
             bare = start_bare(stack, opts)
             ours = start_ours(stack, opts)
             rows = run_workloads(bare, ours, opts)
-    except (BenchError, psycopg.OperationalError) as error:
+    except (BenchError, psycopg.Error) as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # the servers are stopped and databases dropped by now
+        print("interrupted", file=sys.stderr)
+        return 130
     value, verdict = print_report(rows, opts)
     if opts.json_path is not None:
         write_json(opts.json_path, rows, opts, value, verdict)

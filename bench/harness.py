@@ -51,9 +51,7 @@ def fresh_database(admin_url: str, prefix: str) -> Iterator[str]:
 
 
 def database_url(admin_url: str, name: str) -> str:
-    params = conninfo_to_dict(admin_url)
-    params["dbname"] = name
-    return make_conninfo(**params)
+    return make_conninfo(admin_url, dbname=name)
 
 
 def library_env(url: str, *, pool_size: int, max_overflow: int) -> dict[str, str]:

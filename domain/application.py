@@ -7,6 +7,8 @@ them to store an idempotency record in the same transaction as the events).
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,6 +38,16 @@ A = TypeVar("A", bound=Aggregate)
 
 # Aggregate classes a finding's work_item_id may name (the work-item ledger adds WorkItem).
 WORK_ITEM_TYPES: tuple[type[Aggregate], ...] = ()
+
+
+UNGUARDED_RETRIES = 20
+
+
+class ConcurrentChange(Exception):
+    """Another command saved a new version of the aggregate first."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"version {version + 1} was recorded by another command first")
 
 
 class DateAsISO(Transcoding):
@@ -85,8 +97,7 @@ class Supervision(Application[UUID]):
         try:
             recordings = self.save(*aggregates, **save_kwargs)
         except IntegrityError:
-            first = aggregates[0]
-            raise VersionConflict(first.version - 1, None) from None
+            raise ConcurrentChange(aggregates[0].version - 1) from None
         main = aggregates[0]
         return CommandResult(main.id, main.version, recordings[-1].notification.id)
 
@@ -98,11 +109,24 @@ class Supervision(Application[UUID]):
         change: Callable[[A], None],
         **save_kwargs: Any,
     ) -> CommandResult:
-        aggregate = self.load(aggregate_type, aggregate_id)
-        if expected_version is not None and expected_version != aggregate.version:
-            raise VersionConflict(expected_version, aggregate.version)
-        change(aggregate)
-        return self.record(aggregate, **save_kwargs)
+        """Load, check the expected version, change, save.
+
+        Without an expected version the client did not ask for optimistic concurrency, so a
+        command that loses a race to another one is run again on the newer state (its rules
+        are checked again there); with one, the lost race is the client's 409.
+        """
+        for attempt in range(1, UNGUARDED_RETRIES + 1):
+            aggregate = self.load(aggregate_type, aggregate_id)
+            if expected_version is not None and expected_version != aggregate.version:
+                raise VersionConflict(expected_version, aggregate.version)
+            change(aggregate)
+            try:
+                return self.record(aggregate, **save_kwargs)
+            except ConcurrentChange as conflict:
+                if expected_version is not None or attempt == UNGUARDED_RETRIES:
+                    raise VersionConflict(expected_version, None) from conflict
+                time.sleep(random.uniform(0, 0.002 * attempt))  # spread the next attempts
+        raise AssertionError("unreachable")
 
     # -- units ----------------------------------------------------------------------------
 
@@ -130,7 +154,7 @@ class Supervision(Application[UUID]):
         unit = Unit(code=code, name=name, kind=kind, actor=actor.as_event_data())
         try:
             return self.record(unit, **save_kwargs)
-        except VersionConflict:
+        except ConcurrentChange:
             raise AlreadyExists(f"unit {code!r} already exists") from None
 
     def rename_unit(
@@ -210,7 +234,10 @@ class Supervision(Application[UUID]):
             unit_code=unit_code,
             actor=actor.as_event_data(),
         )
-        return self.record(account, **save_kwargs)
+        try:
+            return self.record(account, **save_kwargs)
+        except ConcurrentChange:
+            raise AlreadyExists("an account with this token already exists") from None
 
     def find_account(self, token_hash: str) -> Account | None:
         try:
@@ -270,7 +297,7 @@ class Supervision(Application[UUID]):
         )
         try:
             return self.record(finding, **save_kwargs)
-        except VersionConflict:
+        except ConcurrentChange:
             raise AlreadyExists(f"finding {finding.id} already exists") from None
 
     def check_work_item(self, work_item_id: UUID) -> None:

@@ -37,10 +37,11 @@ class VersionConflict(DomainError):
     code = "version_conflict"
 
     def __init__(self, expected: int | None, actual: int | None) -> None:
-        super().__init__(
-            f"expected version {expected}, but the current version is {actual}",
-            details={"expected": expected, "current": actual},
-        )
+        if actual is None:
+            message = f"another command recorded version {(expected or 0) + 1} first"
+        else:
+            message = f"expected version {expected}, but the current version is {actual}"
+        super().__init__(message, details={"expected": expected, "current": actual})
 
 
 class InvalidDeadline(DomainError):

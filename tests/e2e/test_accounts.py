@@ -129,4 +129,3 @@ def test_revoking_twice_is_an_invalid_transition(api: Api) -> None:
 def test_revoking_an_unknown_account_is_not_found(api: Api) -> None:
     path = f"{ACCOUNTS}/00000000-0000-4000-8000-000000000000/revocation"
     assert_error(api.post(path, {"reason": "无此账号"}, ADMIN), 404, "not_found")
-

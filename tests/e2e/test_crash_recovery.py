@@ -43,7 +43,9 @@ class Service:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [str(BIN / "supervision"), "serve", "--port", str(self.port)],
-                env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -71,9 +73,13 @@ class Service:
 
 @pytest.fixture
 def service(new_database: Callable[[], str], tmp_path: Path) -> Iterator[Service]:
-    env = dict(os.environ, SUPERVISION_DATABASE_URL=new_database(),
-               SUPERVISION_BOOTSTRAP_ADMIN_TOKEN=ADMIN_TOKEN, SUPERVISION_DATA_DIR=str(tmp_path),
-               SUPERVISION_LOG_LEVEL="WARNING")
+    env = dict(
+        os.environ,
+        SUPERVISION_DATABASE_URL=new_database(),
+        SUPERVISION_BOOTSTRAP_ADMIN_TOKEN=ADMIN_TOKEN,
+        SUPERVISION_DATA_DIR=str(tmp_path),
+        SUPERVISION_LOG_LEVEL="WARNING",
+    )
     subprocess.run([str(BIN / "supervision"), "migrate"], env=env, check=True, capture_output=True)
     svc = Service(env, tmp_path / "service.log")
     svc.start()
@@ -83,8 +89,16 @@ def service(new_database: Callable[[], str], tmp_path: Path) -> Iterator[Service
 
 def write_until_refused(url: str, token: str, unit: str, acknowledged: list[str]) -> None:
     """Raise findings until the service stops answering; keep the ids it acknowledged."""
-    body = {"unit_code": unit, "title": "压力测试问题", "description": "说明", "category": "other",
-            "severity": "minor", "source": "other", "found_on": "2026-01-05", "evidence": []}
+    body = {
+        "unit_code": unit,
+        "title": "压力测试问题",
+        "description": "说明",
+        "category": "other",
+        "severity": "minor",
+        "source": "other",
+        "found_on": "2026-01-05",
+        "evidence": [],
+    }
     with httpx.Client(base_url=url, headers=bearer(token), timeout=5) as client:
         while True:
             try:
@@ -95,9 +109,26 @@ def write_until_refused(url: str, token: str, unit: str, acknowledged: list[str]
             acknowledged.append(response.json()["id"])
 
 
+def listed_ids(client: httpx.Client, unit: str, head: int) -> set[str]:
+    """Every finding of the unit on the board, page by page, once it has reached `head`."""
+    ids: set[str] = set()
+    params: dict[str, object] = {"unit_code": unit, "limit": 500, "min_position": head}
+    while True:
+        page = client.get("/api/v1/findings", params=params).json()
+        ids |= {item["id"] for item in page["items"]}
+        if page["next_cursor"] is None:
+            return ids
+        params["cursor"] = page["next_cursor"]
+
+
 def verify(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "supervision"), "audit", "verify", "--quiet"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(BIN / "supervision"), "audit", "verify", "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_nothing_acknowledged_is_lost_when_the_service_is_killed_under_load(
@@ -105,13 +136,23 @@ def test_nothing_acknowledged_is_lost_when_the_service_is_killed_under_load(
 ) -> None:
     admin = httpx.Client(base_url=service.url, headers=ADMIN, timeout=10)
     unit = "crash-unit"
-    assert admin.post("/api/v1/units", json={"code": unit, "name": "压力单位", "kind": "township"}).status_code == 201
-    token = admin.post("/api/v1/accounts", json={"name": "督查员", "role": "inspector"}).json()["token"]
+    assert (
+        admin.post(
+            "/api/v1/units", json={"code": unit, "name": "压力单位", "kind": "township"}
+        ).status_code
+        == 201
+    )
+    token = admin.post("/api/v1/accounts", json={"name": "督查员", "role": "inspector"}).json()[
+        "token"
+    ]
     acknowledged: list[str] = []
     for _ in range(2):  # two kill/restart cycles
-        threads = [threading.Thread(target=write_until_refused,
-                                    args=(service.url, token, unit, acknowledged))
-                   for _ in range(WRITERS)]
+        threads = [
+            threading.Thread(
+                target=write_until_refused, args=(service.url, token, unit, acknowledged)
+            )
+            for _ in range(WRITERS)
+        ]
         for t in threads:
             t.start()
         time.sleep(LOAD_SECONDS)
@@ -128,20 +169,22 @@ def test_nothing_acknowledged_is_lost_when_the_service_is_killed_under_load(
 
     with psycopg.connect(service.env["SUPERVISION_DATABASE_URL"]) as conn:
         events, chained = conn.execute(
-            "SELECT (SELECT count(*) FROM supervision_events), (SELECT count(*) FROM supervision_chain)"
+            "SELECT (SELECT count(*) FROM supervision_events), "
+            "(SELECT count(*) FROM supervision_chain)"
         ).fetchone() or (0, 0)
     assert events == chained >= len(acknowledged) + 2
 
     head = max(p["head"] for p in client.get("/api/v1/projections").json())
-    listed = client.get("/api/v1/findings", params={"unit_code": unit, "limit": 500,
-                                                     "min_position": head}).json()
-    assert set(acknowledged) <= {item["id"] for item in listed["items"]}
+    listed = listed_ids(client, unit, head)
+    assert set(acknowledged) <= listed
 
     ok = verify(service.env)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     with psycopg.connect(service.env["SUPERVISION_DATABASE_URL"]) as conn:
-        conn.execute("UPDATE supervision_events SET state = set_byte(state, 5, get_byte(state, 5) # 1) "
-                     "WHERE notification_id = 3")
+        conn.execute(
+            "UPDATE supervision_events SET state = set_byte(state, 5, get_byte(state, 5) # 1) "
+            "WHERE notification_id = 3"
+        )
     broken = verify(service.env)
     assert broken.returncode == 1 and "index 3" in broken.stderr
     assert "Traceback" not in service.log.read_text()

@@ -48,13 +48,11 @@ def test_malformed_json_is_a_bad_request_with_the_error_format(
         content=b'{"code": "x", "name": ',
         headers={**ADMIN, "Content-Type": "application/json"},
     )
-    error = assert_error(response, 400)  # type: ignore[arg-type]
+    error = assert_error(response, 400)
     assert error["code"] != "validation_error"
 
 
-def test_malformed_json_on_a_finding_command_is_a_bad_request(
-    api: Api, client: TestClient
-) -> None:
+def test_malformed_json_on_a_finding_command_is_a_bad_request(api: Api, client: TestClient) -> None:
     inspector = api.account("inspector")
     fid = api.finding(inspector, api.unit())["id"]
     response = client.post(
@@ -175,9 +173,7 @@ def test_stale_if_match_is_a_version_conflict_and_records_nothing(api: Api) -> N
     inspector = api.account("inspector")
     fid = api.finding(inspector, api.unit())["id"]
     order(api, inspector, fid)
-    response = command(
-        api, fid, "escalation", {"reason": "基于旧版本"}, inspector, If_Match='"1"'
-    )
+    response = command(api, fid, "escalation", {"reason": "基于旧版本"}, inspector, If_Match='"1"')
     assert_error(response, 409, "version_conflict")
     got = finding(api, inspector, fid)
     assert got["version"] == 2

@@ -14,7 +14,12 @@ def test_finding_goes_from_raised_to_closed_through_rectification(api: Api) -> N
     assert raised["version"] == 1 and raised["position"] > 0
 
     steps = [
-        ("rectification-order", {"deadline": "2026-04-30", "requirements": "限期整改"}, inspector, "rectifying"),
+        (
+            "rectification-order",
+            {"deadline": "2026-04-30", "requirements": "限期整改"},
+            inspector,
+            "rectifying",
+        ),
         ("rectification-report", {"summary": "已整改完毕", "evidence": []}, liaison, "reported"),
         ("verification", {"outcome": "accepted", "comment": "同意销号"}, inspector, "closed"),
     ]
@@ -27,7 +32,15 @@ def test_finding_goes_from_raised_to_closed_through_rectification(api: Api) -> N
 
     events = api.get(f"/api/v1/findings/{fid}/events", inspector).json()["items"]
     assert [e["event_type"] for e in events] == [
-        "Raised", "RectificationOrdered", "RectificationReported", "Verified",
+        "Raised",
+        "RectificationOrdered",
+        "RectificationReported",
+        "Verified",
     ]
-    assert [e["actor"]["name"] for e in events] == ["督查员 李华", "督查员 李华", "发改局 联络员", "督查员 李华"]
+    assert [e["actor"]["name"] for e in events] == [
+        "督查员 李华",
+        "督查员 李华",
+        "发改局 联络员",
+        "督查员 李华",
+    ]
     assert [e["actor"]["role"] for e in events] == ["inspector", "inspector", "unit", "inspector"]

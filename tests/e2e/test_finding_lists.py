@@ -58,9 +58,7 @@ def test_status_filter_holds_only_findings_in_that_status(api: Api) -> None:
     still_raised = api.finding(inspector, unit)["id"]
     rectifying = api.finding(inspector, unit)["id"]
     position = order(api, inspector, rectifying)["position"]
-    assert ids(board(api, inspector, position, unit_code=unit, status="rectifying")) == [
-        rectifying
-    ]
+    assert ids(board(api, inspector, position, unit_code=unit, status="rectifying")) == [rectifying]
     assert ids(board(api, inspector, position, unit_code=unit, status="raised")) == [still_raised]
     assert board(api, inspector, position, unit_code=unit, status="closed") == []
 
@@ -172,9 +170,7 @@ def test_a_page_that_holds_everything_has_no_next_cursor(api: Api) -> None:
     unit = api.unit()
     inspector = api.account("inspector")
     last = [api.finding(inspector, unit) for _ in range(2)][-1]
-    page = ok(
-        api.get(FINDINGS, inspector, unit_code=unit, limit=2, min_position=last["position"])
-    )
+    page = ok(api.get(FINDINGS, inspector, unit_code=unit, limit=2, min_position=last["position"]))
     assert len(page["items"]) == 2
     assert page["next_cursor"] is None
 
@@ -213,4 +209,4 @@ def test_min_position_far_beyond_the_head_is_projection_lagging(api: Api) -> Non
     response = api.get(FINDINGS, inspector, min_position=10**15)
     waited = time.monotonic() - started
     assert_error(response, 503, "projection_lagging")
-    assert 4.0 <= waited < 30, waited
+    assert waited < 8, waited  # the contract's wait is at most 5 s

@@ -196,7 +196,9 @@ def test_concurrent_replays_of_one_key_record_the_command_once(
         own = TestClient(client.app, raise_server_exceptions=False)
         headers = {**inspector, "Idempotency-Key": key}
         barrier.wait(timeout=30)
-        response = own.post(f"{FINDINGS}/{fid}/escalation", json={"reason": "重试"}, headers=headers)
+        response = own.post(
+            f"{FINDINGS}/{fid}/escalation", json={"reason": "重试"}, headers=headers
+        )
         with lock:
             answers.append((response.status_code, response.json()))
 
@@ -206,8 +208,40 @@ def test_concurrent_replays_of_one_key_record_the_command_once(
     for thread in threads:
         thread.join(timeout=120)
     assert len(answers) == clients
-    assert all(status == 200 for status, _ in answers), answers
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200] * clients, [body for _, body in answers]
     assert {(b["id"], b["version"], b["position"]) for _, b in answers} == {
         (answers[0][1]["id"], 2, answers[0][1]["position"])
     }
     assert [e["event_type"] for e in events_of(api, inspector, fid)] == ["Raised", "Escalated"]
+
+
+def test_concurrent_escalations_without_if_match_are_all_recorded(
+    api: Api, client: TestClient
+) -> None:
+    inspector = api.account("inspector")
+    fid = api.finding(inspector, api.unit())["id"]
+    clients = 8
+    barrier = threading.Barrier(clients)
+    answers: list[tuple[int, dict[str, Any]]] = []
+    lock = threading.Lock()
+
+    def escalate(n: int) -> None:
+        own = TestClient(client.app, raise_server_exceptions=False)
+        barrier.wait(timeout=30)
+        response = own.post(
+            f"{FINDINGS}/{fid}/escalation", json={"reason": f"第{n}次督办"}, headers=inspector
+        )
+        with lock:
+            answers.append((response.status_code, response.json()))
+
+    threads = [threading.Thread(target=escalate, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(answers) == clients
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200] * clients, [body for _, body in answers]
+    assert sorted(body["version"] for _, body in answers) == list(range(2, clients + 2))
+    assert len(events_of(api, inspector, fid)) == clients + 1

@@ -115,16 +115,36 @@ def test_reader_roles_can_read_findings(api: Api, role: str) -> None:
 
 
 @pytest.mark.parametrize("role", ["supervisor", "auditor", "authority", "admin"])
-def test_non_inspector_roles_cannot_command_findings(api: Api, role: str) -> None:
+def test_only_inspectors_raise_findings_and_order_rectification(api: Api, role: str) -> None:
     unit = api.unit()
     inspector = api.account("inspector")
     who = api.account(role)
     fid = api.finding(inspector, unit)["id"]
     body = {"deadline": FUTURE, "requirements": "越权下达"}
     assert_error(command(api, fid, "rectification-order", body, who), 403, "forbidden")
-    assert_error(command(api, fid, "withdrawal", {"reason": "越权"}, who), 403, "forbidden")
     assert_error(api.post(FINDINGS, new_finding_body(unit), who), 403, "forbidden")
     assert finding(api, inspector, fid)["version"] == 1
+
+
+@pytest.mark.parametrize("role", ["supervisor", "auditor"])
+@pytest.mark.parametrize(
+    ("verb", "body"),
+    [
+        ("escalation", {"reason": "越权"}),
+        ("withdrawal", {"reason": "越权"}),
+        ("amendment", {"changes": {"title": "越权更正"}, "reason": "越权"}),
+        ("deadline-extension", {"new_deadline": "2100-12-31", "reason": "越权"}),
+    ],
+)
+def test_reader_roles_cannot_command_findings(
+    api: Api, role: str, verb: str, body: dict[str, object]
+) -> None:
+    unit = api.unit()
+    inspector = api.account("inspector")
+    fid = api.finding(inspector, unit)["id"]
+    order(api, inspector, fid)
+    assert_error(command(api, fid, verb, body, api.account(role)), 403, "forbidden")
+    assert finding(api, inspector, fid)["version"] == 2
 
 
 @pytest.mark.parametrize("role", ["supervisor", "auditor"])

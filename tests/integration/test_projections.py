@@ -127,3 +127,39 @@ def test_only_one_runner_per_projection_is_active(services: Services) -> None:
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_runner_whose_connections_are_cut_is_restarted_and_catches_up(
+    services: Services,
+) -> None:
+    spec = ProjectionSpec("finding_board", FindingBoard, FindingBoardView)
+    runner = SupervisedRunner(spec, services.database, app_env(services.database, 2, 2))
+    runner.start()
+    try:
+        first = make_findings(services, 2)
+        wait_until_caught_up(services)
+        with services.database.connect(autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        later = []
+        for n in range(3):
+            later.append(
+                services.app.raise_finding(
+                    unit_code="nmjd",
+                    title=f"断线后{n}",
+                    description="说明",
+                    category="other",
+                    severity="minor",
+                    source="other",
+                    found_on=date(2024, 1, 1),
+                    evidence=[],
+                    actor=INSPECTOR,
+                ).id
+            )
+        wait_until_caught_up(services)
+        assert runner.status.restarts >= 1
+        assert board_rows(services) == expected_rows(services, first + later)
+    finally:
+        runner.stop()
