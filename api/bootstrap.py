@@ -19,8 +19,6 @@ from projections.runner import SupervisedRunner
 
 log = logging.getLogger(__name__)
 
-RECORDER_TOPIC = "infra.recorder:ChainedApplicationRecorder"
-
 
 @dataclass
 class Services:
@@ -65,9 +63,7 @@ class Services:
 
 
 def app_env(database: Database, pool_size: int, max_overflow: int = 10) -> dict[str, str]:
-    env = database.eventsourcing_env(pool_size=pool_size, max_overflow=max_overflow)
-    env["APPLICATION_RECORDER_TOPIC"] = RECORDER_TOPIC
-    return env
+    return database.eventsourcing_env(pool_size=pool_size, max_overflow=max_overflow)
 
 
 def migrate_database(settings: Settings) -> Database:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.bootstrap import Services
 from api.errors import ApiError
@@ -19,7 +20,11 @@ from projections.paging import DEFAULT_LIMIT, MAX_LIMIT
 BOOTSTRAP_ADMIN_ID = "bootstrap-admin"
 
 
-def get_services(request: Request) -> Services:
+# Dependencies are `async def`: FastAPI runs a sync dependency in the thread pool, and a
+# thread hop per dependency costs more than the work most of them do.
+
+
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -27,7 +32,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_actor(
+async def current_actor(
     services: ServicesDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Actor:
@@ -47,7 +52,7 @@ def current_actor(
     ):
         return Actor(id=BOOTSTRAP_ADMIN_ID, name="初始管理员", role=Role.ADMIN)
     token_hash = hash_token(token.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
-    account = services.app.find_account(token_hash)
+    account = await run_in_threadpool(services.app.find_account, token_hash)
     if (
         account is None
         or not account.is_active
@@ -67,10 +72,10 @@ def current_actor(
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-def require(*roles: Role) -> Callable[[Actor], Actor]:
+def require(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
     """A dependency that lets only the given roles through (403 for the others)."""
 
-    def check(actor: ActorDep) -> Actor:
+    async def check(actor: ActorDep) -> Actor:
         if actor.role not in roles:
             allowed = ", ".join(r.value for r in roles)
             raise ApiError(
@@ -92,7 +97,7 @@ Reader = ActorDep
 ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 
 
-def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
     """`If-Match: "<version>"` → the version the client expects the aggregate to be at."""
     if if_match is None or if_match.strip() == "*":
         return None
@@ -105,7 +110,7 @@ def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | 
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> str | None:
     if key is None:

@@ -37,7 +37,7 @@ class Database:
         """The `eventsourcing` library's environment for this database (tables pre-made)."""
         p = self.params
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "infra.persistence:SupervisionFactory",
             "POSTGRES_DBNAME": str(p.get("dbname", "postgres")),
             "POSTGRES_HOST": str(p.get("host", "localhost")),
             "POSTGRES_PORT": str(p.get("port", "5432")),
@@ -45,7 +45,9 @@ class Database:
             "POSTGRES_PASSWORD": str(p.get("password", "")),
             "POSTGRES_POOL_SIZE": str(pool_size),
             "POSTGRES_MAX_OVERFLOW": str(max_overflow),
-            "POSTGRES_PRE_PING": "y",
+            # No pre-ping: it costs a round trip per query, and psycopg-pool backs off for
+            # seconds between failed checks after a restart; the library retries a query
+            # that meets a dead connection instead (and the pool discards that connection).
             "POSTGRES_CONNECT_TIMEOUT": "10",
             # Our transactions are short; a stuck client must not hold the table lock long.
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",

@@ -13,6 +13,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
 from psycopg.sql import SQL, Identifier
 
 from infra.database import Database
+from infra.persistence import resilient
 from infra.recorder import ChainedApplicationRecorder, meta_table
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def datastore_for(
     database: Database, pool_size: int = 2, max_overflow: int = 0
 ) -> PostgresDatastore:
     p = database.params
-    return PostgresDatastore(
+    datastore = PostgresDatastore(
         dbname=str(p.get("dbname", "postgres")),
         host=str(p.get("host", "localhost")),
         port=str(p.get("port", "5432")),
@@ -37,8 +38,8 @@ def datastore_for(
         password=str(p.get("password", "")),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pre_ping=True,
     )
+    return resilient(datastore)
 
 
 def migrate(

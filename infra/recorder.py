@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
@@ -20,7 +21,7 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
 from infra.chain import GENESIS, hasher, link
@@ -81,6 +82,23 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
                 "created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (principal, key))"
             ).format(schema, idem),
         ]
+        self.chain_function_name = f"{self.chain_table_name}_extend"
+        self.sql_create_statements.append(
+            chain_function(
+                schema=self.datastore.schema,
+                function=self.chain_function_name,
+                events=events_table_name,
+                chain=self.chain_table_name,
+            )
+        )
+        self.extend_chain_statement = SQL("SELECT {}.{}()").format(
+            schema, Identifier(self.chain_function_name)
+        )
+        self.insert_idempotency_in_sql_statement = SQL(
+            "INSERT INTO {}.{} (principal, key, fingerprint, status_code, body) "
+            "VALUES (%s, %s, %s, %s, %s::jsonb || jsonb_build_object('position', "
+            "currval(pg_get_serial_sequence(%s, 'notification_id'))))"
+        ).format(schema, idem)
         self.select_head_statement = SQL(
             "SELECT ledger_index, hash FROM {}.{} ORDER BY ledger_index DESC LIMIT 1"
         ).format(schema, chain)
@@ -114,6 +132,63 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events:
             return []
+        if self.algorithm == "sha256":
+            return self._insert_chained_by_database(stored_events, kwargs.get("idempotency"))
+        return self._insert_chained_here(stored_events, **kwargs)
+
+    def _insert_chained_by_database(
+        self, stored_events: Sequence[StoredEvent], idempotency: IdempotencyRecord | None
+    ) -> list[int]:
+        """SHA-256: PostgreSQL computes the chain rows (`{chain}_extend()`), so the whole
+        command is one pipelined round trip and the table lock is held only while the
+        server works, never while this process waits for its turn to run Python."""
+        body = self._idempotency_body(idempotency, stored_events) if idempotency else None
+        with self.datastore.get_connection() as conn:
+            try:
+                with conn.pipeline(), conn.transaction():
+                    curs = conn.cursor()
+                    self._lock_table(curs)
+                    self._notify_channel(curs)
+                    inserted = conn.cursor()
+                    PostgresAggregateRecorder._insert_stored_events(self, inserted, stored_events)
+                    curs.execute(self.extend_chain_statement, prepare=True)
+                    if idempotency is not None:
+                        curs.execute(
+                            self.insert_idempotency_in_sql_statement,
+                            (
+                                idempotency.principal,
+                                idempotency.key,
+                                idempotency.fingerprint,
+                                idempotency.status_code,
+                                Jsonb(body),
+                                f"{self.datastore.schema}.{self.events_table_name}",
+                            ),
+                            prepare=True,
+                        )
+            except psycopg.errors.UniqueViolation as error:
+                if error.diag.table_name == self.idempotency_table_name and idempotency:
+                    raise IdempotencyKeyTaken(idempotency.key) from None
+                raise
+            ids = [row["notification_id"] for row in inserted.fetchall()]
+        if idempotency is not None:
+            idempotency.body = dict(body or {}, position=ids[-1])
+        return ids
+
+    @staticmethod
+    def _idempotency_body(
+        record: IdempotencyRecord, stored_events: Sequence[StoredEvent]
+    ) -> dict[str, Any]:
+        """The answer to keep, but for its position (the database fills that in)."""
+        first = stored_events[0]
+        version = max(
+            e.originator_version for e in stored_events if e.originator_id == first.originator_id
+        )
+        return dict(record.body, id=str(first.originator_id), version=version)
+
+    def _insert_chained_here(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> list[int]:
+        """Other algorithms (SM3): this process computes the chain rows, in two round trips."""
         h = hasher(self.algorithm)
         idempotency: IdempotencyRecord | None = kwargs.get("idempotency")
         error: Exception | None = None
@@ -179,11 +254,7 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         position: int,
     ) -> None:
         """Keep the command's answer: its fixed fields plus the id, version and position."""
-        first = stored_events[0]
-        version = max(
-            e.originator_version for e in stored_events if e.originator_id == first.originator_id
-        )
-        body = dict(record.body, id=str(first.originator_id), version=version, position=position)
+        body = dict(self._idempotency_body(record, stored_events), position=position)
         curs.execute(
             self.insert_idempotency_statement,
             (record.principal, record.key, record.fingerprint, record.status_code, Jsonb(body)),
@@ -191,3 +262,55 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         if curs.fetchone() is None:
             raise IdempotencyKeyTaken(record.key)
         record.body = body
+
+
+def chain_function(*, schema: str, function: str, events: str, chain: str) -> Composed:
+    """PL/pgSQL that appends the chain rows of every event after the chain's head.
+
+    Called under the events table's EXCLUSIVE lock, right after the insert: the events past
+    the head are exactly the ones this transaction inserted. It hashes what `infra.chain`
+    hashes, byte for byte (int8send/int4send are big-endian; uuid::text is the canonical
+    lowercase form), and the tests check both against each other.
+    """
+    return SQL(
+        """CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS bigint
+LANGUAGE plpgsql AS $body$
+DECLARE
+    head_index bigint;
+    head_hash bytea;
+    head_position bigint;
+    previous bytea;
+    e record;
+BEGIN
+    SELECT c.ledger_index, c.hash, c.position INTO head_index, head_hash, head_position
+      FROM {schema}.{chain} c ORDER BY c.ledger_index DESC LIMIT 1;
+    IF NOT FOUND THEN
+        head_index := 0;
+        head_hash := decode(repeat('00', 32), 'hex');
+        head_position := 0;
+    END IF;
+    FOR e IN SELECT notification_id, originator_id, originator_version, topic, state
+               FROM {schema}.{events} WHERE notification_id > head_position
+              ORDER BY notification_id LOOP
+        head_index := head_index + 1;
+        previous := head_hash;
+        head_hash := sha256(previous
+            || int4send(8) || int8send(head_index)
+            || int4send(8) || int8send(e.notification_id)
+            || int4send(octet_length(convert_to(e.originator_id::text, 'UTF8')))
+            || convert_to(e.originator_id::text, 'UTF8')
+            || int4send(8) || int8send(e.originator_version::bigint)
+            || int4send(octet_length(convert_to(e.topic, 'UTF8'))) || convert_to(e.topic, 'UTF8')
+            || int4send(32) || sha256(e.state));
+        INSERT INTO {schema}.{chain} (ledger_index, position, prev_hash, hash)
+             VALUES (head_index, e.notification_id, previous, head_hash);
+    END LOOP;
+    RETURN head_index;
+END
+$body$"""
+    ).format(
+        schema=Identifier(schema),
+        function=Identifier(function),
+        events=Identifier(events),
+        chain=Identifier(chain),
+    )

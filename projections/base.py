@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from psycopg import Cursor
+from eventsourcing.utils import retry
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 APPLICATION_NAME = "Supervision"
 
-Writer = Callable[[Cursor[DictRow]], object]
+Params = dict[str, Any]
+# The guard every write of a read model carries: the notification advanced the tracking.
+ADVANCED = SQL("EXISTS (SELECT FROM advanced)")
 
 
 class ProjectionLagging(Exception):
@@ -37,9 +38,13 @@ class ReadModelView(PostgresTrackingRecorder):
             **kw,
         )
         self.sql_create_statements += self.table_statements()
-        self.select_tracking_for_update = SQL(
-            "SELECT notification_id FROM {}.{} WHERE application_name = %s FOR UPDATE"
-        ).format(Identifier(self.datastore.schema), Identifier(self.tracking_table_name))
+        tracking_table = Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
+        self.advance_tracking = SQL(
+            "INSERT INTO {0}.{1} AS t (application_name, notification_id) "
+            "VALUES (%(_application)s, %(_position)s) ON CONFLICT (application_name) "
+            "DO UPDATE SET notification_id = EXCLUDED.notification_id "
+            "WHERE t.notification_id < EXCLUDED.notification_id RETURNING t.notification_id"
+        ).format(*tracking_table)
 
     def table_statements(self) -> list[Composed]:
         """CREATE statements of this read model's own tables (IF NOT EXISTS)."""
@@ -48,17 +53,28 @@ class ReadModelView(PostgresTrackingRecorder):
     def table(self, name: str) -> Composed:
         return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(name))
 
-    def apply(self, tracking: Tracking, write: Writer | None = None) -> None:
-        """Run `write` and advance the tracking record in one transaction; a notification
-        that was already processed (a second delivery) changes nothing."""
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self.select_tracking_for_update, (tracking.application_name,))
-            row = curs.fetchone()
-            if row is not None and row["notification_id"] >= tracking.notification_id:
-                return
-            if write is not None:
-                write(curs)
-            self._insert_tracking(curs, tracking)
+    def apply(
+        self, tracking: Tracking, write: Composed | None = None, params: Params | None = None
+    ) -> None:
+        """Advance the tracking record and write the rows in ONE statement (so one
+        transaction and one round trip): the write is a data-modifying statement guarded by
+        `EXISTS (SELECT FROM advanced)`, where `advanced` is the tracking upsert that only
+        succeeds for a notification past the recorded position. A second delivery of a
+        notification therefore changes nothing, and a crash leaves both or neither."""
+        values = dict(
+            params or {}, _application=tracking.application_name, _position=tracking.notification_id
+        )
+        statement = (
+            self.advance_tracking
+            if write is None
+            else SQL("WITH advanced AS ({}) {}").format(self.advance_tracking, write)
+        )
+        self.execute(statement, values)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def execute(self, statement: Composed, values: Params) -> None:
+        with self.datastore.get_connection() as conn:
+            conn.execute(statement, values, prepare=True)
 
     def position(self) -> int:
         return self.max_tracking_id(APPLICATION_NAME) or 0
@@ -78,6 +94,7 @@ class ReadModelView(PostgresTrackingRecorder):
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def fetch_all(self, query: Composed, params: Any = ()) -> list[DictRow]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(query, params)

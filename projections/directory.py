@@ -12,7 +12,7 @@ from psycopg.sql import SQL, Composed
 from domain.accounts import Account
 from domain.units import Unit
 from domain.vocabulary import AccountStatus, UnitStatus
-from projections.base import ReadModelView
+from projections.base import ADVANCED, ReadModelView
 from projections.paging import Page, decode_cursor, encode_cursor
 
 UNIT_COLUMNS = ("code", "name", "kind", "status", "successor_code", "version")
@@ -37,8 +37,9 @@ class DirectoryView(ReadModelView):
         ]
 
     def write(self, tracking: Tracking, table: str, sql: str, params: dict[str, Any]) -> None:
-        statement = SQL(sql).format(self.table(table))
-        self.apply(tracking, lambda curs: curs.execute(statement, params))
+        """`sql` names the table as {table} and carries the guard as {advanced}."""
+        statement = SQL(sql).format(table=self.table(table), advanced=ADVANCED)
+        self.apply(tracking, statement, params)
 
     def units(self, limit: int, cursor: str | None) -> Page:
         return self.page("directory_units", limit, cursor, UNIT_COLUMNS)
@@ -69,8 +70,9 @@ class Directory(Projection[DirectoryView]):
         self.view.write(
             tracking,
             "directory_units",
-            "INSERT INTO {} (id, code, name, kind, status, version, position) VALUES "
-            "(%(id)s, %(code)s, %(name)s, %(kind)s, 'active', %(v)s, %(p)s) ON CONFLICT DO NOTHING",
+            "INSERT INTO {table} (id, code, name, kind, status, version, position) "
+            "SELECT %(id)s::uuid, %(code)s::text, %(name)s::text, %(kind)s::text, 'active', "
+            "%(v)s::int, %(p)s::bigint WHERE {advanced} ON CONFLICT DO NOTHING",
             {
                 "id": e.originator_id,
                 "code": e.code,
@@ -107,8 +109,9 @@ class Directory(Projection[DirectoryView]):
         self.view.write(
             tracking,
             "directory_accounts",
-            "INSERT INTO {} (id, name, role, unit_code, status, created_at, version, position) "
-            "VALUES (%(id)s, %(name)s, %(role)s, %(unit)s, 'active', %(at)s, %(v)s, %(p)s) "
+            "INSERT INTO {table} (id, name, role, unit_code, status, created_at, version, "
+            "position) SELECT %(id)s::uuid, %(name)s::text, %(role)s::text, %(unit)s::text, "
+            "'active', %(at)s::timestamptz, %(v)s::int, %(p)s::bigint WHERE {advanced} "
             "ON CONFLICT DO NOTHING",
             {
                 "id": e.originator_id,
@@ -132,7 +135,7 @@ class Directory(Projection[DirectoryView]):
         )
 
     def update(self, tracking: Tracking, table: str, e: Any, sets: str, **params: Any) -> None:
-        sql = "UPDATE {} SET " + sets + ", version = %(v)s WHERE id = %(id)s"
+        sql = "UPDATE {table} SET " + sets + ", version = %(v)s WHERE id = %(id)s AND {advanced}"
         self.view.write(
             tracking, table, sql, dict(params, v=e.originator_version, id=e.originator_id)
         )

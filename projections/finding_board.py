@@ -14,11 +14,29 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from domain.findings import Finding
 from domain.vocabulary import DeadlineColour, FindingStatus
-from projections.base import ReadModelView
+from projections.base import ADVANCED, ReadModelView
 from projections.paging import Page, decode_cursor, encode_cursor
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
 BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported
+
+
+COLUMN_TYPES = {
+    "id": "uuid",
+    "unit_code": "text",
+    "title": "text",
+    "description": "text",
+    "category": "text",
+    "severity": "text",
+    "source": "text",
+    "status": "text",
+    "found_on": "date",
+    "work_item_id": "uuid",
+    "version": "int",
+    "raised_position": "bigint",
+    "raised_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
 
 
 @dataclass(frozen=True)
@@ -61,21 +79,25 @@ class FindingBoardView(ReadModelView):
         ]
 
     def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:
+        # INSERT … SELECT (to carry the guard) needs each value cast to its column's type.
         columns = SQL(", ").join(Identifier(c) for c in row)
-        values = SQL(", ").join(Placeholder(c) for c in row)
-        statement = SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO NOTHING").format(
-            self.table("finding_board"), columns, values
+        values = SQL(", ").join(
+            SQL("{}::{}").format(Placeholder(c), SQL(COLUMN_TYPES[c])) for c in row
         )
-        self.apply(tracking, lambda curs: curs.execute(statement, row))
+        statement = SQL("INSERT INTO {} ({}) SELECT {} WHERE {} ON CONFLICT (id) DO NOTHING")
+        self.apply(
+            tracking, statement.format(self.table("finding_board"), columns, values, ADVANCED), row
+        )
 
-    def update(self, tracking: Tracking, event: Any, **changes: Any) -> None:
+    def update(self, tracking: Tracking, event: Any, *increments: str, **changes: Any) -> None:
+        """Set the changed columns (and add one to each of `increments`) on the event's row."""
         changes = dict(changes, version=event.originator_version, updated_at=event.timestamp)
-        assignments = SQL(", ").join(assign(c) for c in changes)
-        statement = SQL("UPDATE {} SET {} WHERE id = %(id)s").format(
-            self.table("finding_board"), assignments
+        sets = [assign(c) for c in changes]
+        sets += [SQL("{0} = {0} + 1").format(Identifier(c)) for c in increments]
+        statement = SQL("UPDATE {} SET {} WHERE id = %(id)s AND {}").format(
+            self.table("finding_board"), SQL(", ").join(sets), ADVANCED
         )
-        params = dict(changes, id=event.originator_id)
-        self.apply(tracking, lambda curs: curs.execute(statement, params))
+        self.apply(tracking, statement, dict(changes, id=event.originator_id))
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
         where: list[Composable] = [SQL("TRUE")]
@@ -198,7 +220,7 @@ class FindingBoard(Projection[FindingBoardView]):
 
     @process_event.register
     def escalated(self, e: Finding.Escalated, tracking: Tracking) -> None:
-        self.view.apply(tracking, self.view_increment(e, "escalations"))
+        self.view.update(tracking, e, "escalations")
 
     @process_event.register
     def amended(self, e: Finding.Amended, tracking: Tracking) -> None:
@@ -214,17 +236,4 @@ class FindingBoard(Projection[FindingBoardView]):
         changes: dict[str, Any] = {"status": FindingStatus.RECTIFYING.value, "closed_on": None}
         if e.new_deadline is not None:
             changes["deadline"] = e.new_deadline
-        self.view.apply(tracking, self.view_increment(e, "reopen_count", **changes))
-
-    def view_increment(self, e: Any, column: str, **changes: Any) -> Any:
-        sets = [
-            SQL("{0} = {0} + 1").format(Identifier(column)),
-            SQL("version = %(version)s"),
-            SQL("updated_at = %(at)s"),
-        ]
-        sets += [assign(c) for c in changes]
-        statement = SQL("UPDATE {} SET {} WHERE id = %(id)s").format(
-            self.view.table("finding_board"), SQL(", ").join(sets)
-        )
-        params = dict(changes, version=e.originator_version, at=e.timestamp, id=e.originator_id)
-        return lambda curs: curs.execute(statement, params)
+        self.view.update(tracking, e, "reopen_count", **changes)

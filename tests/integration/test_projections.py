@@ -7,10 +7,11 @@ from datetime import date
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
+from psycopg.sql import Composed
 
 from api.bootstrap import Services, app_env
 from domain.findings import Finding
-from projections.base import Writer
+from projections.base import Params
 from projections.finding_board import FindingBoard, FindingBoardView, FindingFilter
 from projections.registry import ProjectionSpec
 from projections.runner import SupervisedRunner
@@ -18,19 +19,20 @@ from tests.integration.conftest import ADMIN, INSPECTOR
 
 
 class CrashingBoardView(FindingBoardView):
-    """Fails once, after its rows are written but before the transaction commits."""
+    """Dies once at each chosen position: after its statement has written the rows and the
+    tracking record, before the transaction commits."""
 
     crash_at: ClassVar[set[int]] = set()
 
-    def apply(self, tracking: Tracking, write: Writer | None = None) -> None:
-        def write_then_crash(curs: Any) -> None:
-            if write is not None:
-                write(curs)
-            if tracking.notification_id in self.crash_at:
-                self.crash_at.discard(tracking.notification_id)
-                raise RuntimeError(f"simulated crash at position {tracking.notification_id}")
-
-        super().apply(tracking, write_then_crash)
+    def execute(self, statement: Composed, values: Params) -> None:
+        position = values["_position"]
+        if position not in self.crash_at:
+            super().execute(statement, values)
+            return
+        self.crash_at.discard(position)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, values)
+            raise RuntimeError(f"simulated crash at position {position}")
 
 
 def make_findings(services: Services, count: int) -> list[Any]:

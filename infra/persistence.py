@@ -1,0 +1,55 @@
+"""The library's PostgreSQL infrastructure, adjusted for this service.
+
+`PERSISTENCE_MODULE=infra.persistence:SupervisionFactory` gives the application the
+hash-chained recorder and a datastore that recovers at once from a database restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import OperationalError
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from eventsourcing.utils import Environment, EnvType
+from psycopg import Connection
+from psycopg.rows import DictRow
+
+from infra.recorder import ChainedApplicationRecorder
+
+log = logging.getLogger(__name__)
+
+
+class ResilientDatastore(PostgresDatastore):
+    """After PostgreSQL restarts, every pooled connection is dead. The library retries a
+    query that fails on one (0.2 s apart, ten times), which a pool full of dead connections
+    can exhaust; so the first failure sweeps the whole pool, replacing every broken
+    connection, and the retry finds a live one. (A pre-ping per query would cost a round
+    trip each time, and psycopg-pool backs off for seconds between failed checks.)"""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[Connection[DictRow]]:
+        try:
+            with super().get_connection() as conn:
+                yield conn
+        except OperationalError:
+            log.warning("database connection lost; checking every pooled connection")
+            self.pool.check()
+            raise
+
+
+def resilient(datastore: PostgresDatastore) -> PostgresDatastore:
+    datastore.__class__ = ResilientDatastore  # same state, one more behaviour
+    return datastore
+
+
+class SupervisionFactory(PostgresFactory):
+    """PostgreSQL with the hash-chained application recorder."""
+
+    application_recorder_class = ChainedApplicationRecorder
+
+    def __init__(self, env: Environment | EnvType | None, **kwargs: Any) -> None:
+        super().__init__(env, **kwargs)
+        resilient(self.datastore)
