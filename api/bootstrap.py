@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from eventsourcing.postgres import PostgresDatastore
 
+from api.worker import ProjectionWorker
 from domain.application import Supervision
 from infra.database import Database, resolve_database
 from infra.migrations import check_algorithm, datastore_for, migrate
@@ -15,7 +16,7 @@ from projections.base import ReadModelView
 from projections.directory import DirectoryView
 from projections.finding_board import FindingBoardView
 from projections.registry import PROJECTIONS
-from projections.runner import SupervisedRunner
+from projections.runner import SupervisedRunner, locks_held
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class Services:
         assert isinstance(view, DirectoryView)
         return view
 
+    worker: ProjectionWorker | None = None
+
     def start_runners(self, names: list[str] | None = None) -> None:
         env = app_env(self.database, pool_size=2, max_overflow=2)
         for spec in PROJECTIONS:
@@ -51,6 +54,20 @@ class Services:
                 runner.start()
                 self.runners.append(runner)
 
+    def start_worker(self) -> None:
+        """Run every projection in a supervised child process (`supervision projections run`)."""
+        self.worker = ProjectionWorker(self.settings, self.database)
+        self.worker.start()
+
+    def projection_states(self) -> dict[str, str]:
+        """Each projection's runner: running here, or held by another process, or not."""
+        states = {r.spec.name: r.status.state for r in self.runners}
+        if len(states) < len(PROJECTIONS):
+            held = locks_held(self.database)
+            for spec in PROJECTIONS:
+                states.setdefault(spec.name, "running" if spec.name in held else "stopped")
+        return states
+
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
@@ -58,6 +75,8 @@ class Services:
         for runner in self.runners:
             runner.stop()
         self.runners.clear()
+        if self.worker is not None:
+            self.worker.stop()
         self.app.close()
         self.datastore.close()
 
@@ -73,14 +92,20 @@ def migrate_database(settings: Settings) -> Database:
     return database
 
 
-def build(settings: Settings, *, start_runners: bool | None = None) -> Services:
-    """Open the service on a migrated database (refusing a log made with another hash)."""
+def build(settings: Settings, *, runners: str | None = None) -> Services:
+    """Open the service on a migrated database (refusing a log made with another hash).
+
+    `runners` overrides `settings.projection_runners` (the CLI's one-shot commands: "off").
+    """
     database = resolve_database(settings)
     check_algorithm(database, settings.hash_algorithm)
     app = Supervision(env=app_env(database, pool_size=settings.pool_size))
     datastore = datastore_for(database, pool_size=4, max_overflow=8)
     views = {spec.name: spec.view_class(datastore) for spec in PROJECTIONS}
     services = Services(settings, database, app, datastore, views)
-    if settings.projections_in_process if start_runners is None else start_runners:
+    mode = runners or settings.projection_runners
+    if mode == "in-process":
         services.start_runners()
+    elif mode == "worker":
+        services.start_worker()
     return services

@@ -24,8 +24,12 @@ accounts_cli = typer.Typer(
     help="Manage accounts (each has one role and a token).", no_args_is_help=True
 )
 audit_cli = typer.Typer(help="Check the audit hash chain.", no_args_is_help=True)
+projections_cli = typer.Typer(
+    help="Run and inspect the read-model projections.", no_args_is_help=True
+)
 cli.add_typer(accounts_cli, name="accounts")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(projections_cli, name="projections")
 
 log = logging.getLogger("supervision.cli")
 
@@ -94,7 +98,7 @@ def demo() -> None:
     from api.demo import DemoLoader
 
     settings = load_settings()
-    services = build(settings, start_runners=False)
+    services = build(settings, runners="off")
     try:
         loader = DemoLoader(services, settings.data_dir / "demo-accounts.json")
         tokens = loader.load()
@@ -125,7 +129,7 @@ def create_account(
         role_value = Role(role)
     except ValueError:
         raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
-    services = build(load_settings(), start_runners=False)
+    services = build(load_settings(), runners="off")
     token = new_token()
     try:
         result = services.app.create_account(
@@ -180,6 +184,60 @@ def verify(
             err=True,
         )
         raise typer.Exit(1)
+
+
+@projections_cli.command("run")
+def run_projections(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="projections to run (default: all)")
+    ] = None,
+    exit_with_parent: Annotated[
+        bool, typer.Option(help="stop when the parent process dies")
+    ] = False,
+) -> None:
+    """Run projection runners in this process until interrupted (one active per projection
+    across all processes; a second one waits on standby)."""
+    import os
+    import signal
+    import threading
+
+    from api.bootstrap import build
+    from projections.registry import PROJECTIONS
+
+    known = {spec.name for spec in PROJECTIONS}
+    unknown = set(names or ()) - known
+    if unknown:
+        raise typer.BadParameter(f"unknown projections {sorted(unknown)}; known: {sorted(known)}")
+    services = build(load_settings(), runners="off")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    parent = os.getppid()
+    services.start_runners(names or None)
+    log.info("projection runners started", extra={"projections": names or sorted(known)})
+    try:
+        while not stop.wait(0.5):
+            if exit_with_parent and os.getppid() != parent:
+                log.warning("the parent process is gone; stopping the projection runners")
+                break
+    finally:
+        services.close()
+
+
+@projections_cli.command("status")
+def projection_status() -> None:
+    """Each projection's position, the log's head, the lag and whether a runner holds it."""
+    from api.bootstrap import build
+
+    services = build(load_settings(), runners="off")
+    try:
+        head, states = services.head(), services.projection_states()
+        typer.echo(f"{'projection':16} {'position':>10} {'head':>10} {'lag':>8}  runner")
+        for name, view in services.views.items():
+            position = view.position()
+            typer.echo(f"{name:16} {position:>10} {head:>10} {head - position:>8}  {states[name]}")
+    finally:
+        services.close()
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import Any
@@ -79,15 +80,23 @@ class AccessLog:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            REQUESTS.labels(scope["method"], template, str(status["code"])).inc()
-            LATENCY.labels(scope["method"], template).observe(elapsed)
-            log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "route": template,
-                    "status": status["code"],
-                    "ms": round(elapsed * 1000, 2),
-                },
-            )
+            count, latency = metrics_for(scope["method"], template, status["code"])
+            count.inc()
+            latency.observe(elapsed)
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "route": template,
+                        "status": status["code"],
+                        "ms": round(elapsed * 1000, 2),
+                    },
+                )
+
+
+@functools.lru_cache(maxsize=4096)
+def metrics_for(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The labelled children of the request metrics (looked up once per combination)."""
+    return REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route)

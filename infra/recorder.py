@@ -91,14 +91,21 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
                 chain=self.chain_table_name,
             )
         )
-        self.extend_chain_statement = SQL("SELECT {}.{}()").format(
-            schema, Identifier(self.chain_function_name)
+        self.append_function_name = f"{events_table_name}_append"
+        self.sql_create_statements.append(
+            append_function(
+                schema=self.datastore.schema,
+                function=self.append_function_name,
+                events=events_table_name,
+                event_type=self.stored_event_type_name,
+                chain_function=self.chain_function_name,
+                idempotency=self.idempotency_table_name,
+                channel=self.channel_name,
+            )
         )
-        self.insert_idempotency_in_sql_statement = SQL(
-            "INSERT INTO {}.{} (principal, key, fingerprint, status_code, body) "
-            "VALUES (%s, %s, %s, %s, %s::jsonb || jsonb_build_object('position', "
-            "currval(pg_get_serial_sequence(%s, 'notification_id'))))"
-        ).format(schema, idem)
+        self.append_statement = SQL(
+            "SELECT position FROM {}.{}(%s, %s, %s, %s, %s, %s) AS position"
+        ).format(schema, Identifier(self.append_function_name))
         self.select_head_statement = SQL(
             "SELECT ledger_index, hash FROM {}.{} ORDER BY ledger_index DESC LIMIT 1"
         ).format(schema, chain)
@@ -139,37 +146,32 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
     def _insert_chained_by_database(
         self, stored_events: Sequence[StoredEvent], idempotency: IdempotencyRecord | None
     ) -> list[int]:
-        """SHA-256: PostgreSQL computes the chain rows (`{chain}_extend()`), so the whole
-        command is one pipelined round trip and the table lock is held only while the
-        server works, never while this process waits for its turn to run Python."""
+        """SHA-256: one statement, `{events}_append(...)`, locks, notifies, inserts the
+        events, appends their chain rows and keeps the idempotency record, atomically (in
+        autocommit, a statement is a transaction). One round trip; the table lock is held
+        only while the server works, never while this process waits to run Python."""
         body = self._idempotency_body(idempotency, stored_events) if idempotency else None
+        events = [
+            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+            for e in stored_events
+        ]
+        key = idempotency or IdempotencyRecord("", "", "", 0)
+        params = (
+            events,
+            key.principal or None,
+            key.key or None,
+            key.fingerprint,
+            key.status_code,
+            Jsonb(body),
+        )
         with self.datastore.get_connection() as conn:
             try:
-                with conn.pipeline(), conn.transaction():
-                    curs = conn.cursor()
-                    self._lock_table(curs)
-                    self._notify_channel(curs)
-                    inserted = conn.cursor()
-                    PostgresAggregateRecorder._insert_stored_events(self, inserted, stored_events)
-                    curs.execute(self.extend_chain_statement, prepare=True)
-                    if idempotency is not None:
-                        curs.execute(
-                            self.insert_idempotency_in_sql_statement,
-                            (
-                                idempotency.principal,
-                                idempotency.key,
-                                idempotency.fingerprint,
-                                idempotency.status_code,
-                                Jsonb(body),
-                                f"{self.datastore.schema}.{self.events_table_name}",
-                            ),
-                            prepare=True,
-                        )
+                rows = conn.execute(self.append_statement, params, prepare=True).fetchall()
             except psycopg.errors.UniqueViolation as error:
                 if error.diag.table_name == self.idempotency_table_name and idempotency:
                     raise IdempotencyKeyTaken(idempotency.key) from None
                 raise
-            ids = [row["notification_id"] for row in inserted.fetchall()]
+        ids = [row["position"] for row in rows]
         if idempotency is not None:
             idempotency.body = dict(body or {}, position=ids[-1])
         return ids
@@ -313,4 +315,51 @@ $body$"""
         function=Identifier(function),
         events=Identifier(events),
         chain=Identifier(chain),
+    )
+
+
+def append_function(
+    *,
+    schema: str,
+    function: str,
+    events: str,
+    event_type: str,
+    chain_function: str,
+    idempotency: str,
+    channel: str,
+) -> Composed:
+    """PL/pgSQL for one command's whole write: lock (so insert order is commit order, as in
+    the library's recorder), notify the projection runners, insert, chain, keep the answer."""
+    return SQL(
+        """CREATE OR REPLACE FUNCTION {schema}.{function}(
+    new_events {schema}.{event_type}[], idem_principal text, idem_key text,
+    idem_fingerprint text, idem_status int, idem_body jsonb) RETURNS SETOF bigint
+LANGUAGE plpgsql AS $body$
+DECLARE
+    positions bigint[];
+BEGIN
+    LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE;
+    NOTIFY {channel};
+    WITH inserted AS (
+        INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
+        SELECT originator_id, originator_version, topic, state FROM unnest(new_events)
+        RETURNING notification_id)
+    SELECT array_agg(notification_id ORDER BY notification_id) INTO positions FROM inserted;
+    PERFORM {schema}.{chain_function}();
+    IF idem_key IS NOT NULL THEN
+        INSERT INTO {schema}.{idempotency} (principal, key, fingerprint, status_code, body)
+        VALUES (idem_principal, idem_key, idem_fingerprint, idem_status,
+                idem_body || jsonb_build_object('position', positions[array_length(positions, 1)]));
+    END IF;
+    RETURN QUERY SELECT unnest(positions);
+END
+$body$"""
+    ).format(
+        schema=Identifier(schema),
+        function=Identifier(function),
+        events=Identifier(events),
+        event_type=Identifier(event_type),
+        chain_function=Identifier(chain_function),
+        idempotency=Identifier(idempotency),
+        channel=Identifier(channel),
     )

@@ -32,8 +32,11 @@ class Settings(BaseSettings):
         default=5.0, ge=0, description="how long reads wait for min_position"
     )
     pool_size: int = Field(default=10, ge=1)
-    projections_in_process: bool = Field(
-        default=True, description="run the projection runners inside the API process"
+    projection_runners: Literal["worker", "in-process", "off"] = Field(
+        default="worker",
+        description="worker: a child process started and supervised by `serve`; "
+        "in-process: threads of the API process; off: run `supervision projections run` "
+        "yourself",
     )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Hashable
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
@@ -45,6 +46,7 @@ class ReadModelView(PostgresTrackingRecorder):
             "DO UPDATE SET notification_id = EXCLUDED.notification_id "
             "WHERE t.notification_id < EXCLUDED.notification_id RETURNING t.notification_id"
         ).format(*tracking_table)
+        self._statements: dict[Hashable, str] = {}
 
     def table_statements(self) -> list[Composed]:
         """CREATE statements of this read model's own tables (IF NOT EXISTS)."""
@@ -54,7 +56,11 @@ class ReadModelView(PostgresTrackingRecorder):
         return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(name))
 
     def apply(
-        self, tracking: Tracking, write: Composed | None = None, params: Params | None = None
+        self,
+        tracking: Tracking,
+        write: Callable[[], Composed] | None = None,
+        params: Params | None = None,
+        key: Hashable = None,
     ) -> None:
         """Advance the tracking record and write the rows in ONE statement (so one
         transaction and one round trip): the write is a data-modifying statement guarded by
@@ -64,15 +70,25 @@ class ReadModelView(PostgresTrackingRecorder):
         values = dict(
             params or {}, _application=tracking.application_name, _position=tracking.notification_id
         )
-        statement = (
-            self.advance_tracking
-            if write is None
-            else SQL("WITH advanced AS ({}) {}").format(self.advance_tracking, write)
-        )
-        self.execute(statement, values)
+        self.execute(self.statement(key, write), values)
+
+    def statement(self, key: Hashable, write: Callable[[], Composed] | None) -> str:
+        """The whole statement for `write`, composed once per `key` and kept as text:
+        composing SQL objects for every event costs more than executing the statement."""
+        try:
+            return self._statements[key]
+        except KeyError:
+            composed = (
+                self.advance_tracking
+                if write is None
+                else SQL("WITH advanced AS ({}) {}").format(self.advance_tracking, write())
+            )
+            text = composed.as_string(None)
+            self._statements[key] = text
+            return text
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def execute(self, statement: Composed, values: Params) -> None:
+    def execute(self, statement: str, values: Params) -> None:
         with self.datastore.get_connection() as conn:
             conn.execute(statement, values, prepare=True)
 

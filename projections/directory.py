@@ -38,8 +38,11 @@ class DirectoryView(ReadModelView):
 
     def write(self, tracking: Tracking, table: str, sql: str, params: dict[str, Any]) -> None:
         """`sql` names the table as {table} and carries the guard as {advanced}."""
-        statement = SQL(sql).format(table=self.table(table), advanced=ADVANCED)
-        self.apply(tracking, statement, params)
+
+        def build() -> Composed:
+            return SQL(sql).format(table=self.table(table), advanced=ADVANCED)
+
+        self.apply(tracking, build, params, key=(table, sql))
 
     def units(self, limit: int, cursor: str | None) -> Page:
         return self.page("directory_units", limit, cursor, UNIT_COLUMNS)

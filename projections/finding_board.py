@@ -80,24 +80,29 @@ class FindingBoardView(ReadModelView):
 
     def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:
         # INSERT … SELECT (to carry the guard) needs each value cast to its column's type.
-        columns = SQL(", ").join(Identifier(c) for c in row)
-        values = SQL(", ").join(
-            SQL("{}::{}").format(Placeholder(c), SQL(COLUMN_TYPES[c])) for c in row
-        )
-        statement = SQL("INSERT INTO {} ({}) SELECT {} WHERE {} ON CONFLICT (id) DO NOTHING")
-        self.apply(
-            tracking, statement.format(self.table("finding_board"), columns, values, ADVANCED), row
-        )
+        def build() -> Composed:
+            columns = SQL(", ").join(Identifier(c) for c in row)
+            values = SQL(", ").join(
+                SQL("{}::{}").format(Placeholder(c), SQL(COLUMN_TYPES[c])) for c in row
+            )
+            statement = SQL("INSERT INTO {} ({}) SELECT {} WHERE {} ON CONFLICT (id) DO NOTHING")
+            return statement.format(self.table("finding_board"), columns, values, ADVANCED)
+
+        self.apply(tracking, build, row, key=("insert", *row))
 
     def update(self, tracking: Tracking, event: Any, *increments: str, **changes: Any) -> None:
         """Set the changed columns (and add one to each of `increments`) on the event's row."""
         changes = dict(changes, version=event.originator_version, updated_at=event.timestamp)
-        sets = [assign(c) for c in changes]
-        sets += [SQL("{0} = {0} + 1").format(Identifier(c)) for c in increments]
-        statement = SQL("UPDATE {} SET {} WHERE id = %(id)s AND {}").format(
-            self.table("finding_board"), SQL(", ").join(sets), ADVANCED
-        )
-        self.apply(tracking, statement, dict(changes, id=event.originator_id))
+
+        def build() -> Composed:
+            sets = [assign(c) for c in changes]
+            sets += [SQL("{0} = {0} + 1").format(Identifier(c)) for c in increments]
+            return SQL("UPDATE {} SET {} WHERE id = %(id)s AND {}").format(
+                self.table("finding_board"), SQL(", ").join(sets), ADVANCED
+            )
+
+        key = ("update", increments, *changes)
+        self.apply(tracking, build, dict(changes, id=event.originator_id), key=key)
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
         where: list[Composable] = [SQL("TRUE")]

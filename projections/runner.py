@@ -72,7 +72,7 @@ class SupervisedRunner(threading.Thread):
         self.status.state = "stopped"
 
     def _run_while_holding_lock(self) -> None:
-        key = zlib.crc32(self.spec.name.encode()) & 0x7FFFFFFF
+        key = lock_key(self.spec.name)
         with self.database.connect(autocommit=True) as lock_conn:
             got = lock_conn.execute(
                 "SELECT pg_try_advisory_lock(%s::int, %s::int)", (LOCK_NAMESPACE, key)
@@ -94,3 +94,22 @@ class SupervisedRunner(threading.Thread):
                     if runner.is_interrupted.is_set() and not self._stopping.is_set():
                         raise RuntimeError("the projection runner stopped by itself")
                     lock_conn.execute("SELECT 1")  # the lock's connection is still alive
+
+
+def lock_key(name: str) -> int:
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
+
+
+def locks_held(database: Database) -> set[str]:
+    """The projections whose runner lock some process holds right now."""
+    from projections.registry import PROJECTIONS
+
+    with database.connect() as conn:
+        rows = conn.execute(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = %s AND database = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database())",
+            (LOCK_NAMESPACE,),
+        ).fetchall()
+    keys = {int(r[0]) for r in rows}
+    return {spec.name for spec in PROJECTIONS if lock_key(spec.name) in keys}

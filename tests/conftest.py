@@ -79,6 +79,8 @@ def settings_for(url: str, tmp: Path | None = None, **overrides: object) -> Sett
         "bootstrap_admin_token": ADMIN_TOKEN,
         "log_format": "text",
         "read_wait_seconds": 5.0,
+        # In-process TestClient tests run the runners as threads of the test process.
+        "projection_runners": "in-process",
     }
     if tmp is not None:
         values["data_dir"] = tmp

@@ -34,10 +34,11 @@ def readyz(services: ServicesDep) -> JSONResponse:
     except Exception as error:  # reported in the answer, not raised
         log.warning("readiness: database unreachable", extra={"error": str(error)})
         checks["database"] = "unreachable"
-    checks["projections"] = {r.spec.name: r.status.state for r in services.runners}
-    ready = checks["database"] == "ok" and all(
-        s in ("running", "standby") for s in checks["projections"].values()
+    checks["projections"] = services.projection_states()
+    runners_ok = services.settings.projection_runners == "off" or all(
+        state in ("running", "standby") for state in checks["projections"].values()
     )
+    ready = checks["database"] == "ok" and runners_ok
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 

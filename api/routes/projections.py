@@ -15,19 +15,19 @@ router = APIRouter(prefix="/api/v1/projections", tags=["projections"])
 def list_projections(services: ServicesDep, actor: Reader) -> list[dict[str, Any]]:
     """Each projection's position, the log's head and the lag between them."""
     head = services.head()
-    states = {r.spec.name: r.status for r in services.runners}
+    states = services.projection_states()
+    restarts = {r.spec.name: r.status.restarts for r in services.runners}
     answer = []
     for name, view in services.views.items():
         position = view.position()
-        status = states.get(name)
         answer.append(
             {
                 "name": name,
                 "position": position,
                 "head": head,
                 "lag": max(head - position, 0),
-                "state": status.state if status else "external",
-                "restarts": status.restarts if status else None,
+                "state": states[name],
+                "restarts": restarts.get(name),
             }
         )
     return answer

@@ -18,6 +18,6 @@ ADMIN = Actor(id="a-1", name="管理员", role=Role.ADMIN)
 @pytest.fixture
 def services(fresh_settings: Settings) -> Iterator[Services]:
     """The command side and read-model views, without in-process projection runners."""
-    opened = build(fresh_settings, start_runners=False)
+    opened = build(fresh_settings, runners="off")
     yield opened
     opened.close()

@@ -116,7 +116,7 @@ def test_an_event_log_refuses_a_different_hash_algorithm(fresh_settings: Setting
 
     sm3 = fresh_settings.model_copy(update={"hash_algorithm": "sm3"})
     try:
-        build(sm3, start_runners=False)
+        build(sm3, runners="off")
     except AlgorithmMismatch as error:
         assert "sha256" in str(error) and "sm3" in str(error)
     else:
@@ -129,7 +129,7 @@ def test_an_sm3_log_chains_with_sm3(new_database, tmp_path) -> None:  # type: ig
 
     settings = settings_for(new_database(), tmp_path, hash_algorithm="sm3")
     migrate_database(settings)
-    services = build(settings, start_runners=False)
+    services = build(settings, runners="off")
     try:
         write_findings(services, 1)
         assert verify_chain(services.database, "sm3").ok

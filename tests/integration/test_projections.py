@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import Composed
 
 from api.bootstrap import Services, app_env
 from domain.findings import Finding
@@ -24,7 +23,7 @@ class CrashingBoardView(FindingBoardView):
 
     crash_at: ClassVar[set[int]] = set()
 
-    def execute(self, statement: Composed, values: Params) -> None:
+    def execute(self, statement: str, values: Params) -> None:
         position = values["_position"]
         if position not in self.crash_at:
             super().execute(statement, values)
