@@ -10,8 +10,10 @@ then measures, each bounded in requests and seconds and after a warm-up:
   raise_finding        POST /api/v1/findings: auth, unit check, hash-chained save
   order_rectification  POST /api/v1/findings/{id}/rectification-order: auth, load, save
 
-Only 2xx answers count as commands; any other answer makes the run invalid. The service's
-in-process projection runners are let catch up (lag 0) before each warm-up and timed window.
+Only 2xx answers count as commands; any other answer makes the run invalid. The service runs
+its projection runners as it does by default, in the worker process `serve` starts
+(`--projection-runners in-process` runs them as threads of the API process instead); they
+are let catch up (lag 0) before each warm-up and timed window.
 The load generator is bench/loadgen.py. The bar is raise_finding ≥ 0.70 × bare_save in the
 same run.
 
@@ -80,6 +82,7 @@ class Options:
     warmup: int
     database_url: str
     json_path: Path | None
+    projection_runners: str
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,12 @@ def parse_args(argv: list[str] | None) -> Options:
         "(env BENCH_DATABASE_URL)",
     )
     parser.add_argument("--json", dest="json_path", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--projection-runners",
+        choices=("worker", "in-process"),
+        default="worker",
+        help="where the service runs its projection runners (SUPERVISION_PROJECTION_RUNNERS)",
+    )
     args = parser.parse_args(argv)
     return Options(**vars(args))
 
@@ -165,6 +174,7 @@ def start_ours(stack: ExitStack, opts: Options) -> Target:
             "SUPERVISION_BOOTSTRAP_ADMIN_TOKEN": ADMIN_TOKEN,
             "SUPERVISION_LOG_LEVEL": "WARNING",
             "SUPERVISION_POOL_SIZE": str(POOL_SIZE),
+            "SUPERVISION_PROJECTION_RUNNERS": opts.projection_runners,
         }
     )
     run_once(supervision("migrate"), env)
@@ -310,6 +320,7 @@ def print_report(rows: list[Row], opts: Options) -> tuple[float, str]:
         f"{opts.clients} clients on loopback; each workload ≤{opts.requests} requests or "
         f"≤{opts.seconds:g} s after {opts.warmup} warm-up; {os.cpu_count()} CPUs; "
         f"pool {POOL_SIZE}+{MAX_OVERFLOW} on both servers; "
+        f"projection runners: {opts.projection_runners}; "
         "client cpu = the load generator's share of one CPU"
     )
     print(HEADER)
