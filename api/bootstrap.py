@@ -9,7 +9,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from api.worker import ProjectionWorker
 from domain.application import Supervision
-from infra.database import Database, resolve_database
+from infra.database import Database, release_embedded, resolve_database
 from infra.migrations import check_algorithm, datastore_for, migrate
 from infra.settings import Settings
 from projections.base import ReadModelView
@@ -79,6 +79,7 @@ class Services:
             self.worker.stop()
         self.app.close()
         self.datastore.close()
+        release_embedded(self.database)
 
 
 def app_env(database: Database, pool_size: int, max_overflow: int = 10) -> dict[str, str]:

