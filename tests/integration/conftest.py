@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from uuid import UUID
 
 import pytest
 
@@ -21,3 +23,18 @@ def services(fresh_settings: Settings) -> Iterator[Services]:
     opened = build(fresh_settings, runners="off")
     yield opened
     opened.close()
+
+
+def raise_finding(services: Services, unit_code: str, title: str = "问题") -> UUID:
+    """A finding raised by the inspector on the command side (no HTTP)."""
+    return services.app.raise_finding(
+        unit_code=unit_code,
+        title=title,
+        description="说明",
+        category="work_style",
+        severity="minor",
+        source="petition",
+        found_on=date(2024, 1, 1),
+        evidence=[],
+        actor=INSPECTOR,
+    ).id

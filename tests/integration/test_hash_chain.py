@@ -12,7 +12,7 @@ from api.bootstrap import Services
 from api.cli import cli
 from infra.audit import verify_chain
 from infra.settings import Settings
-from tests.integration.conftest import ADMIN, INSPECTOR
+from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 WRITERS = 4
 FINDINGS_PER_WRITER = 25
@@ -22,19 +22,9 @@ def write_findings(services: Services, writer: int) -> None:
     code = f"w{writer}"
     services.app.register_unit(code=code, name=f"单位{writer}", kind="township", actor=ADMIN)
     for n in range(FINDINGS_PER_WRITER):
-        result = services.app.raise_finding(
-            unit_code=code,
-            title=f"问题{n}",
-            description="说明",
-            category="work_style",
-            severity="minor",
-            source="petition",
-            found_on=date(2024, 1, 1),
-            evidence=[],
-            actor=INSPECTOR,
-        )
+        fid = raise_finding(services, code, f"问题{n}")
         services.app.order_rectification(
-            result.id, deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR
+            fid, deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR
         )
 
 

@@ -14,7 +14,7 @@ from projections.base import Params
 from projections.finding_board import FindingBoard, FindingBoardView, FindingFilter
 from projections.registry import ProjectionSpec
 from projections.runner import SupervisedRunner
-from tests.integration.conftest import ADMIN, INSPECTOR
+from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 
 class CrashingBoardView(FindingBoardView):
@@ -38,17 +38,7 @@ def make_findings(services: Services, count: int) -> list[Any]:
     services.app.register_unit(code="nmjd", name="南明街道", kind="subdistrict", actor=ADMIN)
     ids = []
     for n in range(count):
-        fid = services.app.raise_finding(
-            unit_code="nmjd",
-            title=f"问题{n}",
-            description="说明",
-            category="work_style",
-            severity="minor",
-            source="petition",
-            found_on=date(2024, 1, 1),
-            evidence=[],
-            actor=INSPECTOR,
-        ).id
+        fid = raise_finding(services, "nmjd", f"问题{n}")
         if n % 2:
             services.app.order_rectification(
                 fid, deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR
@@ -146,19 +136,7 @@ def test_a_runner_whose_connections_are_cut_is_restarted_and_catches_up(
             )
         later = []
         for n in range(3):
-            later.append(
-                services.app.raise_finding(
-                    unit_code="nmjd",
-                    title=f"断线后{n}",
-                    description="说明",
-                    category="other",
-                    severity="minor",
-                    source="other",
-                    found_on=date(2024, 1, 1),
-                    evidence=[],
-                    actor=INSPECTOR,
-                ).id
-            )
+            later.append(raise_finding(services, "nmjd", f"断线后{n}"))
         wait_until_caught_up(services)
         assert runner.status.restarts >= 1
         assert board_rows(services) == expected_rows(services, first + later)
