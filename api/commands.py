@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from api.bootstrap import Services
 from api.errors import ApiError
 from domain.actors import Actor
-from domain.application import CommandResult
+from domain.commands import CommandResult
 from domain.errors import DomainError
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import IdempotencyKeyTaken, IdempotencyRecord, idempotency_table

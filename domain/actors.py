@@ -15,6 +15,15 @@ class Actor:
     name: str
     role: Role
     unit_code: str | None = None
+    # A unit account's unit and every unit merged into it (机构改革: the successor's
+    # records include its predecessors'), filled in by whoever authenticates the account.
+    unit_scope: frozenset[str] = frozenset()
+
+    def covers_unit(self, unit_code: str) -> bool:
+        """A unit liaison acts only for their own unit (and the units merged into it)."""
+        if self.role is not Role.UNIT:
+            return True
+        return unit_code == self.unit_code or unit_code in self.unit_scope
 
     def as_event_data(self) -> dict[str, str]:
         """The actor as stored in every event: {id, name, role}."""

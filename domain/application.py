@@ -7,143 +7,34 @@ them to store an idempotency record in the same transaction as the events).
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
-
-from domain import clock
 from domain.accounts import Account
 from domain.actors import Actor
-from domain.errors import (
-    AlreadyExists,
-    NotFound,
-    PermissionDenied,
-    UnitInactive,
-    UnknownReference,
-    VersionConflict,
+from domain.commands import (
+    CommandResult,
+    ConcurrentChange,
+    business_today,
+    may_see_unit,
 )
+from domain.errors import AlreadyExists, NotFound, UnknownReference
 from domain.findings import Finding, parse
+from domain.ruling_commands import RulingCommands
 from domain.units import Unit
 from domain.vocabulary import FindingCategory, FindingSource, Role, Severity
-
-A = TypeVar("A", bound=Aggregate)
-
-# Aggregate classes a finding's work_item_id may name (the work-item ledger adds WorkItem).
-WORK_ITEM_TYPES: tuple[type[Aggregate], ...] = ()
+from domain.work_item_commands import WorkItemCommands
+from domain.work_items import WorkItem
 
 
-UNGUARDED_RETRIES = 20
-
-
-class ConcurrentChange(Exception):
-    """Another command saved a new version of the aggregate first."""
-
-    def __init__(self, version: int) -> None:
-        super().__init__(f"version {version + 1} was recorded by another command first")
-
-
-class DateAsISO(Transcoding):
-    """Business dates (found_on, deadline, effective_on) are stored as YYYY-MM-DD."""
-
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """What every command answers: the aggregate's id, its new version, the log position."""
-
-    id: UUID
-    version: int
-    position: int
-
-
-class Supervision(Application[UUID]):
+class Supervision(WorkItemCommands, RulingCommands):
     """督查问责: every finding, rectification step and ruling as an immutable event."""
 
     name = "Supervision"
 
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
-
-    # -- plumbing ---------------------------------------------------------------------------
-
-    def load(self, aggregate_type: type[A], aggregate_id: UUID, version: int | None = None) -> A:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFound(f"{aggregate_type.__name__.lower()} {aggregate_id} not found") from None
-        if not isinstance(aggregate, aggregate_type):
-            raise NotFound(f"{aggregate_type.__name__.lower()} {aggregate_id} not found")
-        return aggregate
-
-    def record(self, *aggregates: Aggregate, **save_kwargs: Any) -> CommandResult:
-        """Save and answer for the first aggregate; a lost race on a version is a conflict."""
-        try:
-            recordings = self.save(*aggregates, **save_kwargs)
-        except IntegrityError:
-            raise ConcurrentChange(aggregates[0].version - 1) from None
-        main = aggregates[0]
-        return CommandResult(main.id, main.version, recordings[-1].notification.id)
-
-    def update(
-        self,
-        aggregate_type: type[A],
-        aggregate_id: UUID,
-        expected_version: int | None,
-        change: Callable[[A], None],
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """Load, check the expected version, change, save.
-
-        Without an expected version the client did not ask for optimistic concurrency, so a
-        command that loses a race to another one is run again on the newer state (its rules
-        are checked again there); with one, the lost race is the client's 409.
-        """
-        for attempt in range(1, UNGUARDED_RETRIES + 1):
-            aggregate = self.load(aggregate_type, aggregate_id)
-            if expected_version is not None and expected_version != aggregate.version:
-                raise VersionConflict(expected_version, aggregate.version)
-            change(aggregate)
-            try:
-                return self.record(aggregate, **save_kwargs)
-            except ConcurrentChange as conflict:
-                if expected_version is not None or attempt == UNGUARDED_RETRIES:
-                    raise VersionConflict(expected_version, None) from conflict
-                time.sleep(random.uniform(0, 0.002 * attempt))  # spread the next attempts
-        raise AssertionError("unreachable")
-
     # -- units ----------------------------------------------------------------------------
-
-    def get_unit(self, code: str) -> Unit:
-        return self.load(Unit, Unit.create_id(code))
-
-    def active_unit(self, code: str) -> Unit:
-        try:
-            unit = self.get_unit(code)
-        except NotFound:
-            raise UnknownReference(f"unit {code!r} does not exist") from None
-        if not unit.is_active:
-            raise UnitInactive(
-                f"unit {code!r} is {unit.status.value} and takes no new records",
-                details={"status": unit.status.value, "successor_code": unit.successor_code},
-            )
-        return unit
 
     def register_unit(
         self, *, code: str, name: str, kind: str, actor: Actor, **save_kwargs: Any
@@ -175,6 +66,27 @@ class Supervision(Application[UUID]):
             expected_version,
             lambda u: u.rename(
                 name=name, reason=reason, effective_on=effective_on, actor=actor.as_event_data()
+            ),
+            **save_kwargs,
+        )
+
+    def dissolve_unit(
+        self,
+        code: str,
+        *,
+        reason: str,
+        effective_on: date,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """撤销: the unit takes no new records."""
+        return self.update(
+            Unit,
+            Unit.create_id(code),
+            expected_version,
+            lambda u: u.dissolve(
+                reason=reason, effective_on=effective_on, actor=actor.as_event_data()
             ),
             **save_kwargs,
         )
@@ -302,11 +214,9 @@ class Supervision(Application[UUID]):
 
     def check_work_item(self, work_item_id: UUID) -> None:
         try:
-            item: Aggregate | None = self.repository.get(work_item_id)
-        except AggregateNotFoundError:
-            item = None
-        if not isinstance(item, WORK_ITEM_TYPES):
-            raise UnknownReference(f"work item {work_item_id} does not exist")
+            self.load(WorkItem, work_item_id)
+        except NotFound:
+            raise UnknownReference(f"work item {work_item_id} does not exist") from None
 
     def get_finding(
         self,
@@ -323,16 +233,6 @@ class Supervision(Application[UUID]):
         if viewer is not None and not may_see_unit(viewer, finding.unit_code):
             raise NotFound(f"finding {finding_id} not found")
         return finding
-
-    def version_as_of(self, aggregate_id: UUID, as_of: datetime) -> int:
-        version = None
-        for stored in self.events.get(aggregate_id):
-            if getattr(stored, "timestamp", as_of) > as_of:
-                break
-            version = stored.originator_version
-        if version is None:
-            raise NotFound(f"{aggregate_id} did not exist at {as_of.isoformat()}")
-        return version
 
     def finding_command(
         self,
@@ -513,21 +413,3 @@ class Supervision(Application[UUID]):
             ),
             **save_kwargs,
         )
-
-    def aggregate_history(self, aggregate_id: UUID) -> list[Any]:
-        events = list(self.events.get(aggregate_id))
-        if not events:
-            raise NotFound(f"{aggregate_id} not found")
-        return events
-
-
-def may_see_unit(actor: Actor, unit_code: str) -> bool:
-    """A unit liaison sees and reports only on the records of their own unit."""
-    return actor.role is not Role.UNIT or actor.unit_code == unit_code
-
-
-def business_today() -> date:
-    return clock.today()
-
-
-__all__ = ["CommandResult", "PermissionDenied", "Supervision", "business_today"]

@@ -88,6 +88,75 @@ class VerificationOutcome(Labelled):
     REJECTED = "rejected", "验收不通过（退回整改）"
 
 
+class WorkItemStatus(Labelled):
+    LISTED = "listed", "已列入清单"
+    IN_PROGRESS = "in_progress", "推进中"
+    EVALUATED = "evaluated", "已考评"
+    CLOSED = "closed", "已办结"
+    CANCELLED = "cancelled", "已取消"
+
+
+class Grade(Labelled):
+    """Year-end evaluation grades (年末考评等次)."""
+
+    EXCELLENT = "excellent", "优秀"
+    GOOD = "good", "良好"
+    PASS = "pass", "合格"
+    FAIL = "fail", "不合格"
+
+
+class RulingKind(Labelled):
+    ACCOUNTABILITY = "accountability", "问责"
+    FAULT_TOLERANCE = "fault_tolerance", "容错免责"
+
+
+class RulingStatus(Labelled):
+    PROPOSED = "proposed", "已提出问责建议"
+    APPLIED = "applied", "已申请容错"
+    VERIFIED = "verified", "已核实"
+    DECIDED = "decided", "已决定"
+    APPEALED = "appealed", "申诉中"
+    APPEAL_DECIDED = "appeal_decided", "申诉已复核"
+    REVOKED = "revoked", "已撤销"
+    PUBLISHED = "published", "已入案例库"
+
+
+class AccountabilityForm(Labelled):
+    WRITTEN_INSPECTION = "written_inspection", "责令检查"
+    CIRCULATED_CRITICISM = "circulated_criticism", "通报批评"
+    ADMONISHMENT = "admonishment", "诫勉"
+    ORGANISATIONAL_ADJUSTMENT = "organisational_adjustment", "组织调整"
+    DISCIPLINARY_SANCTION = "disciplinary_sanction", "纪律处分"
+    REORGANISATION = "reorganisation", "改组"
+
+
+class ToleranceOutcome(Labelled):
+    EXEMPTED = "exempted", "免责"
+    MITIGATED = "mitigated", "从轻减轻"
+    DENIED = "denied", "不予容错"
+
+
+class ToleranceCriterion(Labelled):
+    """容错情形: the 三个区分开来 and the usual conditions (codes stable, more may be added)."""
+
+    PILOT_INEXPERIENCE = "pilot_inexperience", "先行先试中因缺乏经验出现失误"
+    EXPLORATION_WITHOUT_CLEAR_RULES = (
+        "exploration_without_clear_rules",
+        "探索试验中因无明确限制出现失误",
+    )
+    UNINTENDED_FOR_PUBLIC_GOOD = "unintended_for_public_good", "推动发展中的无意过失"
+    DUE_PROCEDURE = "due_procedure", "决策程序合规"
+    NO_PERSONAL_GAIN = "no_personal_gain", "未谋取私利"
+    LOSS_REMEDIED = "loss_remedied", "积极挽回损失、消除影响"
+    DISSENT_RECORDED = "dissent_recorded", "集体决策中明确表示不同意见"
+
+
+class AppealResult(Labelled):
+    UPHELD = "upheld", "维持"
+    MODIFIED = "modified", "变更"
+    REVOKED = "revoked", "撤销"
+
+
 class DeadlineColour(Labelled):
     """The overdue board's colours (红 overdue, 黄 behind, 蓝 deadline near)."""
 
@@ -114,6 +183,20 @@ class EventType(Labelled):
     FINDING_AMENDED = "Finding.Amended", "更正"
     FINDING_WITHDRAWN = "Finding.Withdrawn", "撤回"
     FINDING_REOPENED = "Finding.Reopened", "整改回头看（重新打开）"
+    WORK_ITEM_LISTED = "WorkItem.Listed", "列入重点工作清单"
+    WORK_ITEM_PROGRESS_LOGGED = "WorkItem.ProgressLogged", "登记进展（台账）"
+    WORK_ITEM_EVALUATED = "WorkItem.Evaluated", "年末考评"
+    WORK_ITEM_CLOSED = "WorkItem.Closed", "办结"
+    WORK_ITEM_CANCELLED = "WorkItem.Cancelled", "取消"
+    ACCOUNTABILITY_PROPOSED = "AccountabilityRuling.Proposed", "提出问责建议"
+    TOLERANCE_APPLIED = "ToleranceRuling.Applied", "申请容错免责"
+    RULING_VERIFIED = "Ruling.Verified", "调查核实"
+    ACCOUNTABILITY_DECIDED = "AccountabilityRuling.Decided", "作出问责决定"
+    TOLERANCE_DECIDED = "ToleranceRuling.Decided", "作出容错认定"
+    RULING_APPEALED = "Ruling.Appealed", "提出申诉"
+    ACCOUNTABILITY_APPEAL_DECIDED = "AccountabilityRuling.AppealDecided", "申诉复核决定"
+    TOLERANCE_APPEAL_DECIDED = "ToleranceRuling.AppealDecided", "申诉复核决定"
+    RULING_PUBLISHED = "Ruling.Published", "纳入案例库"
 
 
 ENUMERATIONS: dict[str, type[Labelled]] = {
@@ -127,6 +210,14 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
     "finding_sources": FindingSource,
     "verification_outcomes": VerificationOutcome,
     "deadline_colours": DeadlineColour,
+    "work_item_statuses": WorkItemStatus,
+    "grades": Grade,
+    "ruling_kinds": RulingKind,
+    "ruling_statuses": RulingStatus,
+    "accountability_forms": AccountabilityForm,
+    "tolerance_outcomes": ToleranceOutcome,
+    "tolerance_criteria": ToleranceCriterion,
+    "appeal_results": AppealResult,
     "event_types": EventType,
 }
 
