@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from eventsourcing.postgres import PostgresDatastore
 
@@ -13,12 +14,16 @@ from infra.database import Database, release_embedded, resolve_database
 from infra.migrations import check_algorithm, datastore_for, migrate
 from infra.settings import Settings
 from projections.base import ReadModelView
+from projections.case_library import CaseLibraryView
 from projections.directory import DirectoryView
 from projections.finding_board import FindingBoardView
 from projections.registry import PROJECTIONS
+from projections.rulings import RulingsView
 from projections.runner import SupervisedRunner, locks_held
+from projections.work_ledger import WorkLedgerView
 
 log = logging.getLogger(__name__)
+V = TypeVar("V", bound=ReadModelView)
 
 
 @dataclass
@@ -34,20 +39,35 @@ class Services:
 
     @property
     def board(self) -> FindingBoardView:
-        view = self.views["finding_board"]
-        assert isinstance(view, FindingBoardView)
-        return view
+        return self.view("finding_board", FindingBoardView)
 
     @property
     def directory(self) -> DirectoryView:
-        view = self.views["directory"]
-        assert isinstance(view, DirectoryView)
+        return self.view("directory", DirectoryView)
+
+    @property
+    def ledger(self) -> WorkLedgerView:
+        return self.view("work_ledger", WorkLedgerView)
+
+    @property
+    def rulings(self) -> RulingsView:
+        return self.view("rulings", RulingsView)
+
+    @property
+    def cases(self) -> CaseLibraryView:
+        return self.view("case_library", CaseLibraryView)
+
+    def view(self, name: str, kind: type[V]) -> V:
+        view = self.views[name]
+        assert isinstance(view, kind)
         return view
 
     worker: ProjectionWorker | None = None
 
     def start_runners(self, names: list[str] | None = None) -> None:
-        env = app_env(self.database, pool_size=2, max_overflow=2)
+        # Few connections each: a runner holds one to LISTEN, one for its lock, and reads
+        # and writes on one or two more; five projections per process add up.
+        env = app_env(self.database, pool_size=1, max_overflow=3)
         for spec in PROJECTIONS:
             if names is None or spec.name in names:
                 runner = SupervisedRunner(spec, self.database, env)
@@ -101,7 +121,7 @@ def build(settings: Settings, *, runners: str | None = None) -> Services:
     database = resolve_database(settings)
     check_algorithm(database, settings.hash_algorithm)
     app = Supervision(env=app_env(database, pool_size=settings.pool_size))
-    datastore = datastore_for(database, pool_size=4, max_overflow=8)
+    datastore = datastore_for(database, pool_size=2, max_overflow=8)
     views = {spec.name: spec.view_class(datastore) for spec in PROJECTIONS}
     services = Services(settings, database, app, datastore, views)
     mode = runners or settings.projection_runners

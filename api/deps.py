@@ -52,20 +52,36 @@ async def current_actor(
     ):
         return Actor(id=BOOTSTRAP_ADMIN_ID, name="初始管理员", role=Role.ADMIN)
     token_hash = hash_token(token.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
-    account = await run_in_threadpool(services.app.find_account, token_hash)
-    if (
-        account is None
-        or not account.is_active
-        or not hmac.compare_digest(account.token_hash, token_hash)
-    ):
+    actor = await run_in_threadpool(account_actor, services, token_hash)
+    if actor is None:
         raise ApiError(
             401,
             "unauthorized",
             "the token is unknown or revoked",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return actor
+
+
+def account_actor(services: Services, token_hash: str) -> Actor | None:
+    """The active account with this token hash; a unit account's scope includes the units
+    merged into its unit (机构改革)."""
+    account = services.app.find_account(token_hash)
+    if (
+        account is None
+        or not account.is_active
+        or not hmac.compare_digest(account.token_hash, token_hash)
+    ):
+        return None
+    scope: frozenset[str] = frozenset()
+    if account.role is Role.UNIT and account.unit_code:
+        scope = frozenset(services.directory.lineage(account.unit_code))
     return Actor(
-        id=str(account.id), name=account.name, role=account.role, unit_code=account.unit_code
+        id=str(account.id),
+        name=account.name,
+        role=account.role,
+        unit_code=account.unit_code,
+        unit_scope=scope,
     )
 
 
@@ -90,6 +106,8 @@ def require(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
 
 
 Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
+Authority = Annotated[Actor, Depends(require(Role.AUTHORITY))]
+Lister = Annotated[Actor, Depends(require(Role.INSPECTOR, Role.ADMIN))]
 Inspector = Annotated[Actor, Depends(require(Role.INSPECTOR))]
 Reporter = Annotated[Actor, Depends(require(Role.INSPECTOR, Role.UNIT))]
 Reader = ActorDep

@@ -10,7 +10,16 @@ from fastapi import FastAPI
 from api.bootstrap import Services, build
 from api.errors import install_error_handlers
 from api.middleware import AccessLog, BodyLimit
-from api.routes import accounts, findings, meta, projections, units
+from api.routes import (
+    accounts,
+    case_library,
+    findings,
+    meta,
+    projections,
+    rulings,
+    units,
+    work_items,
+)
 from infra.settings import Settings
 
 DESCRIPTION = """督查问责 — every supervision finding, rectification step and ruling is an
@@ -35,7 +44,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         title="督查问责 Supervision API", version="1", description=DESCRIPTION, lifespan=lifespan
     )
     install_error_handlers(app)
-    for module in (meta, accounts, units, findings, projections):
+    for module in (
+        meta,
+        accounts,
+        units,
+        findings,
+        work_items,
+        rulings,
+        case_library,
+        projections,
+    ):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)

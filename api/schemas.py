@@ -9,10 +9,15 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.vocabulary import (
+    AccountabilityForm,
+    AppealResult,
     FindingCategory,
     FindingSource,
+    Grade,
     Role,
     Severity,
+    ToleranceCriterion,
+    ToleranceOutcome,
     UnitKind,
     VerificationOutcome,
 )
@@ -42,6 +47,7 @@ Title = text(200)
 LongText = text(10_000)
 Reason = text(2_000)
 OptionalText = text(5_000, min_length=0)
+SourceRef = text(200)
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
@@ -187,3 +193,97 @@ class EventOut(BaseModel):
     recorded_at: datetime
     actor: ActorOut | None
     data: dict[str, Any]
+
+
+# -- work items -------------------------------------------------------------------------------
+
+
+class WorkItemCreate(Body):
+    title: Title  # type: ignore[valid-type]
+    year: int = Field(ge=2000, le=2100)
+    lead_unit: UnitCode
+    co_units: Annotated[list[UnitCode], Field(max_length=50)] = []
+    due_on: date
+    source_ref: SourceRef | None = None  # type: ignore[valid-type]
+    description: OptionalText | None = None  # type: ignore[valid-type]
+
+
+class ProgressEntry(Body):
+    note: LongText  # type: ignore[valid-type]
+    percent: int = Field(ge=0, le=100)
+
+
+class Evaluation(Body):
+    score: int = Field(ge=0, le=100)
+    grade: Grade
+    comment: OptionalText = ""  # type: ignore[valid-type]
+
+
+# -- rulings ----------------------------------------------------------------------------------
+
+
+class Person(Body):
+    name: Name  # type: ignore[valid-type]
+    position: text(100, min_length=0) = ""  # type: ignore[valid-type]
+
+
+class Subject(Body):
+    unit_code: UnitCode
+    person: Person | None = None
+
+
+FindingIds = Annotated[list[UUID], Field(max_length=100)]
+Tag = text(50)
+Tags = Annotated[list[Tag], Field(max_length=20)]  # type: ignore[valid-type]
+
+
+class AccountabilityCreate(Body):
+    subject: Subject
+    finding_ids: FindingIds = []
+    form: AccountabilityForm
+    basis: LongText  # type: ignore[valid-type]
+    facts: LongText  # type: ignore[valid-type]
+
+
+class ToleranceCreate(Body):
+    subject: Subject
+    finding_ids: FindingIds = []
+    grounds: LongText  # type: ignore[valid-type]
+    criteria_claimed: Annotated[list[ToleranceCriterion], Field(max_length=20)] = []
+
+
+class RulingVerification(Body):
+    comment: LongText  # type: ignore[valid-type]
+
+
+class Decision(Body):
+    """Accountability: {form, reasoning, decided_on}; fault tolerance: {outcome,
+    criteria_met[], reasoning, decided_on}."""
+
+    form: AccountabilityForm | None = None
+    outcome: ToleranceOutcome | None = None
+    criteria_met: Annotated[list[ToleranceCriterion], Field(max_length=20)] = []
+    reasoning: LongText  # type: ignore[valid-type]
+    decided_on: date
+
+
+class Appeal(Body):
+    grounds: LongText  # type: ignore[valid-type]
+
+
+class AppealDecision(Body):
+    result: AppealResult
+    reasoning: LongText  # type: ignore[valid-type]
+    form: AccountabilityForm | None = None
+    outcome: ToleranceOutcome | None = None
+    criteria_met: Annotated[list[ToleranceCriterion], Field(max_length=20)] | None = None
+
+
+class Publication(Body):
+    summary: LongText  # type: ignore[valid-type]
+    tags: Tags = []
+
+
+class UnitDissolution(Body):
+    reason: Reason  # type: ignore[valid-type]
+    effective_on: date

@@ -10,7 +10,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.utils import retry
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Placeholder
 
 APPLICATION_NAME = "Supervision"
 
@@ -91,6 +91,54 @@ class ReadModelView(PostgresTrackingRecorder):
     def execute(self, statement: str, values: Params) -> None:
         with self.datastore.get_connection() as conn:
             conn.execute(statement, values, prepare=True)
+
+    def insert_row(
+        self,
+        tracking: Tracking,
+        table: str,
+        row: Params,
+        types: dict[str, str],
+        conflict: str = "DO NOTHING",
+    ) -> None:
+        """INSERT one row (guarded); INSERT … SELECT needs each value cast to its type."""
+
+        def build() -> Composed:
+            columns = SQL(", ").join(Identifier(c) for c in row)
+            values = SQL(", ").join(
+                SQL("{}::{}").format(Placeholder(c), SQL(types[c])) for c in row
+            )
+            return SQL("INSERT INTO {} ({}) SELECT {} WHERE {} ON CONFLICT {}").format(
+                self.table(table), columns, values, ADVANCED, SQL(conflict)
+            )
+
+        self.apply(tracking, build, row, key=("insert", table, *row))
+
+    def update_row(
+        self,
+        tracking: Tracking,
+        table: str,
+        row_id: Any,
+        changes: Params,
+        increments: tuple[str, ...] = (),
+        appends: Params | None = None,
+    ) -> None:
+        """UPDATE the row `id = row_id` (guarded): set `changes`, add one to each of
+        `increments`, append each of `appends` to its array column."""
+        appends = appends or {}
+
+        def build() -> Composed:
+            sets = [SQL("{} = {}").format(Identifier(c), Placeholder(c)) for c in changes]
+            sets += [SQL("{0} = {0} + 1").format(Identifier(c)) for c in increments]
+            sets += [
+                SQL("{0} = array_append({0}, {1})").format(Identifier(c), Placeholder(c))
+                for c in appends
+            ]
+            return SQL("UPDATE {} SET {} WHERE id = %(_id)s AND {}").format(
+                self.table(table), SQL(", ").join(sets), ADVANCED
+            )
+
+        key = ("update", table, increments, *changes, "+", *appends)
+        self.apply(tracking, build, {**changes, **appends, "_id": row_id}, key=key)
 
     def position(self) -> int:
         return self.max_tracking_id(APPLICATION_NAME) or 0

@@ -14,7 +14,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from domain.findings import Finding
 from domain.vocabulary import DeadlineColour, FindingStatus
-from projections.base import ADVANCED, ReadModelView
+from projections.base import ReadModelView
 from projections.paging import Page, decode_cursor, encode_cursor
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
@@ -79,30 +79,12 @@ class FindingBoardView(ReadModelView):
         ]
 
     def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:
-        # INSERT … SELECT (to carry the guard) needs each value cast to its column's type.
-        def build() -> Composed:
-            columns = SQL(", ").join(Identifier(c) for c in row)
-            values = SQL(", ").join(
-                SQL("{}::{}").format(Placeholder(c), SQL(COLUMN_TYPES[c])) for c in row
-            )
-            statement = SQL("INSERT INTO {} ({}) SELECT {} WHERE {} ON CONFLICT (id) DO NOTHING")
-            return statement.format(self.table("finding_board"), columns, values, ADVANCED)
-
-        self.apply(tracking, build, row, key=("insert", *row))
+        self.insert_row(tracking, "finding_board", row, COLUMN_TYPES, "(id) DO NOTHING")
 
     def update(self, tracking: Tracking, event: Any, *increments: str, **changes: Any) -> None:
         """Set the changed columns (and add one to each of `increments`) on the event's row."""
         changes = dict(changes, version=event.originator_version, updated_at=event.timestamp)
-
-        def build() -> Composed:
-            sets = [assign(c) for c in changes]
-            sets += [SQL("{0} = {0} + 1").format(Identifier(c)) for c in increments]
-            return SQL("UPDATE {} SET {} WHERE id = %(id)s AND {}").format(
-                self.table("finding_board"), SQL(", ").join(sets), ADVANCED
-            )
-
-        key = ("update", increments, *changes)
-        self.apply(tracking, build, dict(changes, id=event.originator_id), key=key)
+        self.update_row(tracking, "finding_board", event.originator_id, changes, increments)
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
         where: list[Composable] = [SQL("TRUE")]

@@ -8,8 +8,11 @@ from typing import Any
 from eventsourcing.projection import Projection
 
 from projections.base import ReadModelView
+from projections.case_library import CaseLibrary, CaseLibraryView
 from projections.directory import Directory, DirectoryView
 from projections.finding_board import FindingBoard, FindingBoardView
+from projections.rulings import Rulings, RulingsView
+from projections.work_ledger import WorkLedger, WorkLedgerView
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,9 @@ class ProjectionSpec:
 PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec("finding_board", FindingBoard, FindingBoardView),
     ProjectionSpec("directory", Directory, DirectoryView),
+    ProjectionSpec("work_ledger", WorkLedger, WorkLedgerView),
+    ProjectionSpec("rulings", Rulings, RulingsView),
+    ProjectionSpec("case_library", CaseLibrary, CaseLibraryView),
 )
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from api import commands
+from api import commands, scoping
 from api.deps import (
     Cursor,
     ExpectedVersion,
@@ -41,10 +41,10 @@ from domain.vocabulary import (
     EventType,
     FindingCategory,
     FindingStatus,
-    Role,
     Severity,
 )
 from projections.finding_board import FindingFilter, deadline_colour
+from projections.rulings import RulingFilter
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
 
@@ -127,11 +127,9 @@ def list_findings(
     for value in (unit_code, q):
         if value is not None:
             check_query_text(value)
-    units: tuple[str, ...] = (unit_code,) if unit_code else ()
-    if actor.role is Role.UNIT:
-        if unit_code and unit_code != actor.unit_code:
-            return {"items": [], "next_cursor": None}
-        units = (actor.unit_code or "",)
+    units = scoping.unit_codes(services, actor, unit_code)
+    if units is scoping.NOTHING:
+        return {"items": [], "next_cursor": None}
     services.board.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.board.list(
         FindingFilter(
@@ -174,6 +172,27 @@ def get_finding(
     if version is not None and finding.version != version:
         raise ApiError(404, "not_found", f"finding {finding_id} has no version {version}")
     return JSONResponse(finding_out(finding), headers={"ETag": f'"{finding.version}"'})
+
+
+@router.get("/{finding_id}/timeline")
+def finding_timeline(
+    finding_id: UUID,
+    services: ServicesDep,
+    actor: Reader,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """The finding's events and those of every ruling that links it, in time order."""
+    services.app.get_finding(finding_id, viewer=actor)
+    services.rulings.wait_for(min_position, services.settings.read_wait_seconds)
+    linked = services.rulings.page(RulingFilter(finding_id=finding_id), 500, None).items
+    items = []
+    for aggregate_id, kind in [(finding_id, "finding")] + [(r["id"], r["kind"]) for r in linked]:
+        for event in services.app.aggregate_history(aggregate_id):
+            items.append(
+                {**event_out(event), "aggregate_id": str(aggregate_id), "aggregate_type": kind}
+            )
+    items.sort(key=lambda item: str(item["recorded_at"]))
+    return {"items": items, "next_cursor": None}
 
 
 @router.get("/{finding_id}/events")

@@ -34,7 +34,11 @@ def readyz(services: ServicesDep) -> JSONResponse:
     except Exception as error:  # reported in the answer, not raised
         log.warning("readiness: database unreachable", extra={"error": str(error)})
         checks["database"] = "unreachable"
-    checks["projections"] = services.projection_states()
+    try:
+        checks["projections"] = services.projection_states()
+    except Exception as error:  # reported in the answer, not raised
+        log.warning("readiness: projection states unknown", extra={"error": str(error)})
+        checks["projections"] = {name: "unknown" for name in services.views}
     runners_ok = services.settings.projection_runners == "off" or all(
         state in ("running", "standby") for state in checks["projections"].values()
     )

@@ -18,7 +18,7 @@ from api.deps import (
     Reader,
     ServicesDep,
 )
-from api.schemas import CommandAnswer, UnitCreate, UnitMerger, UnitRenaming
+from api.schemas import CommandAnswer, UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
 from domain.units import Unit
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"])
@@ -125,6 +125,34 @@ def merge_unit(
         lambda **kw: services.app.merge_unit(
             code,
             into=body.into,
+            reason=body.reason,
+            effective_on=body.effective_on,
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )
+
+
+@router.post("/{code}/dissolution", response_model=CommandAnswer)
+def dissolve_unit(
+    code: Code,
+    body: UnitDissolution,
+    request: Request,
+    services: ServicesDep,
+    actor: Admin,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """撤销: the unit takes no new findings, work items or rulings."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.dissolve_unit(
+            code,
             reason=body.reason,
             effective_on=body.effective_on,
             actor=actor,

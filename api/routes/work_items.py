@@ -1,0 +1,229 @@
+"""Key-work items (重点工作): the list, its execution ledger (台账) and evaluation (考评)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from api import commands, scoping
+from api.deps import (
+    Cursor,
+    ExpectedVersion,
+    IdempotencyKey,
+    Inspector,
+    Limit,
+    Lister,
+    MinPosition,
+    Reader,
+    Reporter,
+    ServicesDep,
+)
+from api.routes.findings import event_out
+from api.schemas import CommandAnswer, Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
+from domain.vocabulary import WorkItemStatus
+from domain.work_item_commands import Listing
+from domain.work_items import WorkItem
+from projections.work_ledger import LedgerFilter
+
+router = APIRouter(prefix="/api/v1/work-items", tags=["work items"])
+
+
+def work_item_out(item: WorkItem) -> dict[str, Any]:
+    out: dict[str, Any] = jsonable_encoder(
+        {
+            "id": item.id,
+            "version": item.version,
+            "title": item.title,
+            "year": item.year,
+            "lead_unit": item.lead_unit,
+            "co_units": item.co_units,
+            "due_on": item.due_on,
+            "source_ref": item.source_ref,
+            "description": item.description,
+            "status": item.status.value,
+            "status_label": item.status.label,
+            "percent": item.percent,
+            "progress": item.progress,
+            "evaluation": item.evaluation,
+            "closing_reason": item.closing_reason,
+            "created_at": item.created_on,
+            "updated_at": item.modified_on,
+        }
+    )
+    return out
+
+
+@router.post("", status_code=201, response_model=CommandAnswer)
+def list_work_item(
+    body: WorkItemCreate,
+    request: Request,
+    services: ServicesDep,
+    actor: Lister,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    """列入重点工作清单: a task with its lead unit, co-units and due date."""
+    listing = Listing(
+        title=body.title,
+        year=body.year,
+        lead_unit=body.lead_unit,
+        co_units=tuple(body.co_units),
+        due_on=body.due_on,
+        source_ref=body.source_ref,
+        description=body.description,
+    )
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.list_work_item(listing, actor=actor, **kw),
+        status=201,
+    )
+
+
+@router.get("")
+def list_work_items(
+    services: ServicesDep,
+    actor: Reader,
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    unit_code: Annotated[str | None, Query(max_length=64)] = None,
+    status: WorkItemStatus | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """The ledger: items of a year, of a unit (lead or co-unit, with merged units), by status."""
+    units = scoping.unit_codes(services, actor, unit_code)
+    if units is scoping.NOTHING:
+        return {"items": [], "next_cursor": None}
+    services.ledger.wait_for(min_position, services.settings.read_wait_seconds)
+    page = services.ledger.page(LedgerFilter(year, units, status and status.value), limit, cursor)
+    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+
+
+@router.get("/{item_id}")
+def get_work_item(
+    item_id: UUID,
+    services: ServicesDep,
+    actor: Reader,
+    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+) -> JSONResponse:
+    """One item with its progress entries and evaluation (or as it was at `version=N`)."""
+    item = services.app.get_work_item(item_id, version=version, viewer=actor)
+    return JSONResponse(work_item_out(item), headers={"ETag": f'"{item.version}"'})
+
+
+@router.get("/{item_id}/events")
+def work_item_events(item_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
+    """The item's own events, oldest first."""
+    services.app.get_work_item(item_id, viewer=actor)
+    events = services.app.aggregate_history(item_id)
+    return {"items": [event_out(e) for e in events], "next_cursor": None}
+
+
+@router.post("/{item_id}/progress", response_model=CommandAnswer)
+def log_progress(
+    item_id: UUID,
+    body: ProgressEntry,
+    request: Request,
+    services: ServicesDep,
+    actor: Reporter,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """登记进展 (its lead unit or a co-unit, or an inspector)."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.log_progress(
+            item_id,
+            note=body.note,
+            percent=body.percent,
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )
+
+
+@router.post("/{item_id}/evaluation", response_model=CommandAnswer)
+def evaluate_work_item(
+    item_id: UUID,
+    body: Evaluation,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """年末考评 (inspectors): score 0–100 and grade."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.evaluate_work_item(
+            item_id,
+            score=body.score,
+            grade=body.grade.value,
+            comment=body.comment,
+            actor=actor,
+            expected_version=expected,
+            **kw,
+        ),
+    )
+
+
+@router.post("/{item_id}/closure", response_model=CommandAnswer)
+def close_work_item(
+    item_id: UUID,
+    body: ReasonOnly,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """办结 (after its evaluation)."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.close_work_item(
+            item_id, reason=body.reason, actor=actor, expected_version=expected, **kw
+        ),
+    )
+
+
+@router.post("/{item_id}/cancellation", response_model=CommandAnswer)
+def cancel_work_item(
+    item_id: UUID,
+    body: ReasonOnly,
+    request: Request,
+    services: ServicesDep,
+    actor: Inspector,
+    key: IdempotencyKey,
+    expected: ExpectedVersion,
+) -> JSONResponse:
+    """取消 (while still open)."""
+    return commands.run(
+        services,
+        request,
+        actor,
+        key,
+        body,
+        lambda **kw: services.app.cancel_work_item(
+            item_id, reason=body.reason, actor=actor, expected_version=expected, **kw
+        ),
+    )

@@ -1,0 +1,22 @@
+"""Which units a list shows: the filter's unit with the units merged into it, and, for a
+unit account, never more than its own unit's lineage."""
+
+from __future__ import annotations
+
+from api.bootstrap import Services
+from domain.actors import Actor
+from domain.vocabulary import Role
+
+NOTHING = None
+
+
+def unit_codes(services: Services, actor: Actor, unit_code: str | None) -> tuple[str, ...] | None:
+    """The unit codes to filter on (() = all units); None when the answer must be empty."""
+    codes = services.directory.lineage(unit_code) if unit_code else ()
+    if actor.role is not Role.UNIT:
+        return codes
+    own = {actor.unit_code or "", *actor.unit_scope}
+    if not codes:
+        return tuple(sorted(own))
+    visible = tuple(sorted(set(codes) & own))
+    return visible or NOTHING

@@ -1,0 +1,242 @@
+"""Case library (容错免责案例库): published rulings of both kinds, anonymised, searchable.
+
+No answer names a person: the subject's name is kept only in this projection's private
+draft table and replaced by 某同志 wherever it appears in what is published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg.sql import SQL, Composable, Composed, Identifier
+
+from domain.findings import Finding
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
+from domain.vocabulary import RulingKind
+from projections.base import ADVANCED, ReadModelView
+from projections.paging import Page, decode_cursor, encode_cursor
+
+ANONYMOUS = "某同志"
+DRAFT_TYPES = {
+    "id": "uuid",
+    "kind": "text",
+    "unit_code": "text",
+    "person_name": "text",
+    "facts": "text",
+    "form": "text",
+    "criteria": "text[]",
+    "finding_ids": "uuid[]",
+}
+PUBLIC_COLUMNS = (
+    "id",
+    "kind",
+    "unit_code",
+    "year",
+    "form",
+    "outcome",
+    "criteria",
+    "tags",
+    "summary",
+    "facts",
+    "reasoning",
+    "finding_titles",
+    "published_at",
+)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    kind: str | None = None
+    q: str | None = None
+    unit_codes: tuple[str, ...] = ()
+    year: int | None = None
+    tag: str | None = None
+
+
+class CaseLibraryView(ReadModelView):
+    projection_name = "case_library"
+
+    def table_statements(self) -> list[Composed]:
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, kind text NOT NULL, "
+                "unit_code text NOT NULL, person_name text, facts text NOT NULL, "
+                "reasoning text, form text, outcome text, criteria text[] NOT NULL, "
+                "finding_ids uuid[] NOT NULL, decided_on date)"
+            ).format(self.table("case_library_drafts")),
+            SQL("CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, title text NOT NULL)").format(
+                self.table("case_library_findings")
+            ),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, kind text NOT NULL, "
+                "unit_code text NOT NULL, year int NOT NULL, form text, outcome text, "
+                "criteria text[] NOT NULL, tags text[] NOT NULL, summary text NOT NULL, "
+                "facts text NOT NULL, reasoning text NOT NULL, finding_titles text NOT NULL, "
+                "published_at timestamptz NOT NULL, position bigint NOT NULL)"
+            ).format(self.table("case_library")),
+            SQL(
+                "CREATE OR REPLACE FUNCTION {}(body text, name text) RETURNS text "
+                "LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN name IS NULL OR name = '' "
+                "THEN body ELSE replace(body, name, '" + ANONYMOUS + "') END $$"
+            ).format(self.function("case_library_redact")),
+        ]
+
+    def function(self, name: str) -> Composed:
+        return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(name))
+
+    def publish(self, tracking: Tracking, e: Ruling.Published) -> None:
+        def build() -> Composed:
+            return SQL(
+                "INSERT INTO {cases} (id, kind, unit_code, year, form, outcome, criteria, tags, "
+                "summary, facts, reasoning, finding_titles, published_at, position) "
+                "SELECT d.id, d.kind, d.unit_code, "
+                "extract(year FROM coalesce(d.decided_on, %(at)s::date))::int, d.form, "
+                "d.outcome, d.criteria, %(tags)s::text[], {redact}(%(summary)s::text, "
+                "d.person_name), {redact}(d.facts, d.person_name), "
+                "{redact}(coalesce(d.reasoning, ''), d.person_name), "
+                "{redact}(coalesce((SELECT string_agg(f.title, '；' ORDER BY f.title) "
+                "FROM {findings} f WHERE f.id = ANY(d.finding_ids)), ''), d.person_name), "
+                "%(at)s::timestamptz, %(_position)s::bigint "
+                "FROM {drafts} d WHERE d.id = %(_id)s AND {advanced} ON CONFLICT (id) DO NOTHING"
+            ).format(
+                cases=self.table("case_library"),
+                drafts=self.table("case_library_drafts"),
+                findings=self.table("case_library_findings"),
+                redact=self.function("case_library_redact"),
+                advanced=ADVANCED,
+            )
+
+        params = {
+            "_id": e.originator_id,
+            "tags": list(e.tags),
+            "summary": e.summary,
+            "at": e.timestamp,
+        }
+        self.apply(tracking, build, params, key="publish")
+
+    def page(self, f: CaseFilter, limit: int, cursor: str | None) -> Page:
+        where: list[Composable] = [SQL("TRUE")]
+        params: dict[str, Any] = {"limit": limit + 1}
+        if f.kind is not None:
+            where.append(SQL("kind = %(kind)s"))
+            params["kind"] = f.kind
+        if f.unit_codes:
+            where.append(SQL("unit_code = ANY(%(units)s)"))
+            params["units"] = list(f.unit_codes)
+        if f.year is not None:
+            where.append(SQL("year = %(year)s"))
+            params["year"] = f.year
+        if f.tag is not None:
+            where.append(SQL("%(tag)s = ANY(tags)"))
+            params["tag"] = f.tag
+        if f.q:
+            where.append(
+                SQL(
+                    "(summary || ' ' || facts || ' ' || reasoning || ' ' || finding_titles) "
+                    "ILIKE %(q)s"
+                )
+            )
+            params["q"] = (
+                "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+        if cursor is not None:
+            where.append(SQL("position < %(after)s"))
+            params["after"] = decode_cursor(cursor)
+        columns = SQL(", ").join(Identifier(c) for c in (*PUBLIC_COLUMNS, "position"))
+        query = SQL("SELECT {} FROM {} WHERE {} ORDER BY position DESC LIMIT %(limit)s").format(
+            columns, self.table("case_library"), SQL(" AND ").join(where)
+        )
+        rows = self.fetch_all(query, params)
+        items = [{c: r[c] for c in PUBLIC_COLUMNS} for r in rows[:limit]]
+        more = len(rows) > limit
+        return Page(items, encode_cursor(rows[limit - 1]["position"]) if more else None)
+
+
+class CaseLibrary(Projection[CaseLibraryView]):
+    name = "case_library"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply(tracking)
+
+    @process_event.register
+    def finding_raised(self, e: Finding.Raised, tracking: Tracking) -> None:
+        self.view.insert_row(
+            tracking,
+            "case_library_findings",
+            {"id": e.originator_id, "title": e.title},
+            {"id": "uuid", "title": "text"},
+            "(id) DO NOTHING",
+        )
+
+    @process_event.register
+    def finding_amended(self, e: Finding.Amended, tracking: Tracking) -> None:
+        if "title" in e.changes:
+            self.view.update_row(
+                tracking, "case_library_findings", e.originator_id, {"title": e.changes["title"]}
+            )
+        else:
+            self.view.apply(tracking)
+
+    def draft(self, tracking: Tracking, e: Any, kind: RulingKind, facts: str, **extra: Any) -> None:
+        row = {
+            "id": e.originator_id,
+            "kind": kind.value,
+            "unit_code": e.subject["unit_code"],
+            "person_name": person_name(e.subject),
+            "facts": facts,
+            "finding_ids": list(e.finding_ids),
+            "criteria": [],
+            **extra,
+        }
+        self.view.insert_row(tracking, "case_library_drafts", row, DRAFT_TYPES, "(id) DO NOTHING")
+
+    @process_event.register
+    def proposed(self, e: AccountabilityRuling.Proposed, tracking: Tracking) -> None:
+        self.draft(tracking, e, RulingKind.ACCOUNTABILITY, e.facts, form=e.form)
+
+    @process_event.register
+    def applied(self, e: ToleranceRuling.Applied, tracking: Tracking) -> None:
+        self.draft(tracking, e, RulingKind.FAULT_TOLERANCE, e.grounds)
+
+    def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
+        self.view.update_row(tracking, "case_library_drafts", e.originator_id, changes)
+
+    @process_event.register
+    def accountability_decided(self, e: AccountabilityRuling.Decided, tracking: Tracking) -> None:
+        self.update(tracking, e, form=e.form, reasoning=e.reasoning, decided_on=e.decided_on)
+
+    @process_event.register
+    def tolerance_decided(self, e: ToleranceRuling.Decided, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            e,
+            outcome=e.outcome,
+            criteria=list(e.criteria_met),
+            reasoning=e.reasoning,
+            decided_on=e.decided_on,
+        )
+
+    @process_event.register
+    def accountability_appeal(
+        self, e: AccountabilityRuling.AppealDecided, tracking: Tracking
+    ) -> None:
+        if e.form is not None:
+            self.update(tracking, e, form=e.form)
+        else:
+            self.view.apply(tracking)
+
+    @process_event.register
+    def tolerance_appeal(self, e: ToleranceRuling.AppealDecided, tracking: Tracking) -> None:
+        if e.outcome is not None:
+            self.update(tracking, e, outcome=e.outcome, criteria=list(e.criteria_met or []))
+        else:
+            self.view.apply(tracking)
+
+    @process_event.register
+    def published(self, e: Ruling.Published, tracking: Tracking) -> None:
+        self.view.publish(tracking, e)

@@ -1,0 +1,180 @@
+"""Rulings list: every accountability and fault-tolerance ruling with its current state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg.sql import SQL, Composable, Composed
+
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.vocabulary import AppealResult, RulingKind, RulingStatus
+from projections.base import ReadModelView
+from projections.paging import Page, decode_cursor, encode_cursor
+
+TYPES = {
+    "id": "uuid",
+    "kind": "text",
+    "unit_code": "text",
+    "status": "text",
+    "form": "text",
+    "criteria": "text[]",
+    "finding_ids": "uuid[]",
+    "version": "int",
+    "position": "bigint",
+    "created_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+
+
+@dataclass(frozen=True)
+class RulingFilter:
+    kind: str | None = None
+    unit_codes: tuple[str, ...] = ()
+    status: str | None = None
+    finding_id: Any = None
+
+
+class RulingsView(ReadModelView):
+    projection_name = "rulings"
+
+    def table_statements(self) -> list[Composed]:
+        t = self.table("rulings")
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, kind text NOT NULL, "
+                "unit_code text NOT NULL, status text NOT NULL, form text, outcome text, "
+                "criteria text[] NOT NULL DEFAULT '{{}}', finding_ids uuid[] NOT NULL, "
+                "decided_on date, appeal_result text, version int NOT NULL, "
+                "position bigint NOT NULL, created_at timestamptz NOT NULL, "
+                "updated_at timestamptz NOT NULL)"
+            ).format(t),
+            SQL("CREATE INDEX IF NOT EXISTS rulings_unit_idx ON {} (unit_code, position)").format(
+                t
+            ),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS rulings_findings_idx ON {} USING gin (finding_ids)"
+            ).format(t),
+        ]
+
+    def page(self, f: RulingFilter, limit: int, cursor: str | None) -> Page:
+        where: list[Composable] = [SQL("TRUE")]
+        params: dict[str, Any] = {"limit": limit + 1}
+        for name in ("kind", "status"):
+            if getattr(f, name) is not None:
+                where.append(SQL(f"{name} = %({name})s"))
+                params[name] = getattr(f, name)
+        if f.unit_codes:
+            where.append(SQL("unit_code = ANY(%(units)s)"))
+            params["units"] = list(f.unit_codes)
+        if f.finding_id is not None:
+            where.append(SQL("%(finding)s = ANY(finding_ids)"))
+            params["finding"] = f.finding_id
+        if cursor is not None:
+            where.append(SQL("position > %(after)s"))
+            params["after"] = decode_cursor(cursor)
+        query = SQL("SELECT * FROM {} WHERE {} ORDER BY position LIMIT %(limit)s").format(
+            self.table("rulings"), SQL(" AND ").join(where)
+        )
+        rows = self.fetch_all(query, params)
+        items = [dict(r) for r in rows[:limit]]
+        more = len(rows) > limit
+        return Page(items, encode_cursor(rows[limit - 1]["position"]) if more else None)
+
+
+class Rulings(Projection[RulingsView]):
+    """One row per ruling; no personal data (the subject person stays in the event log)."""
+
+    name = "rulings"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply(tracking)
+
+    def insert(
+        self, tracking: Tracking, e: Any, kind: RulingKind, status: RulingStatus, **extra: Any
+    ) -> None:
+        row = {
+            "id": e.originator_id,
+            "kind": kind.value,
+            "unit_code": e.subject["unit_code"],
+            "status": status.value,
+            "finding_ids": list(e.finding_ids),
+            "version": e.originator_version,
+            "position": tracking.notification_id,
+            "created_at": e.timestamp,
+            "updated_at": e.timestamp,
+            **extra,
+        }
+        self.view.insert_row(tracking, "rulings", row, TYPES, "(id) DO NOTHING")
+
+    @process_event.register
+    def proposed(self, e: AccountabilityRuling.Proposed, tracking: Tracking) -> None:
+        self.insert(tracking, e, RulingKind.ACCOUNTABILITY, RulingStatus.PROPOSED, form=e.form)
+
+    @process_event.register
+    def applied(self, e: ToleranceRuling.Applied, tracking: Tracking) -> None:
+        self.insert(
+            tracking,
+            e,
+            RulingKind.FAULT_TOLERANCE,
+            RulingStatus.APPLIED,
+            criteria=list(e.criteria_claimed),
+        )
+
+    def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
+        changes.update(version=e.originator_version, updated_at=e.timestamp)
+        self.view.update_row(tracking, "rulings", e.originator_id, changes)
+
+    @process_event.register
+    def verified(self, e: Ruling.Verified, tracking: Tracking) -> None:
+        self.update(tracking, e, status=RulingStatus.VERIFIED.value)
+
+    @process_event.register
+    def accountability_decided(self, e: AccountabilityRuling.Decided, tracking: Tracking) -> None:
+        self.update(
+            tracking, e, status=RulingStatus.DECIDED.value, form=e.form, decided_on=e.decided_on
+        )
+
+    @process_event.register
+    def tolerance_decided(self, e: ToleranceRuling.Decided, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            e,
+            status=RulingStatus.DECIDED.value,
+            outcome=e.outcome,
+            criteria=list(e.criteria_met),
+            decided_on=e.decided_on,
+        )
+
+    @process_event.register
+    def appealed(self, e: Ruling.Appealed, tracking: Tracking) -> None:
+        self.update(tracking, e, status=RulingStatus.APPEALED.value)
+
+    @process_event.register
+    def accountability_appeal(
+        self, e: AccountabilityRuling.AppealDecided, tracking: Tracking
+    ) -> None:
+        changes: dict[str, Any] = {"status": after_appeal(e.result), "appeal_result": e.result}
+        if e.form is not None:
+            changes["form"] = e.form
+        self.update(tracking, e, **changes)
+
+    @process_event.register
+    def tolerance_appeal(self, e: ToleranceRuling.AppealDecided, tracking: Tracking) -> None:
+        changes: dict[str, Any] = {"status": after_appeal(e.result), "appeal_result": e.result}
+        if e.outcome is not None:
+            changes.update(outcome=e.outcome, criteria=list(e.criteria_met or []))
+        self.update(tracking, e, **changes)
+
+    @process_event.register
+    def published(self, e: Ruling.Published, tracking: Tracking) -> None:
+        self.update(tracking, e, status=RulingStatus.PUBLISHED.value)
+
+
+def after_appeal(result: str) -> str:
+    revoked = result == AppealResult.REVOKED
+    return (RulingStatus.REVOKED if revoked else RulingStatus.APPEAL_DECIDED).value

@@ -1,0 +1,211 @@
+"""Work ledger (执行台账): every key-work item with its progress entries and evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg.sql import SQL, Composable, Composed
+
+from domain.vocabulary import WorkItemStatus
+from domain.work_items import WorkItem
+from projections.base import ADVANCED, ReadModelView
+from projections.paging import Page, decode_cursor, encode_cursor
+
+ITEM_TYPES = {
+    "id": "uuid",
+    "title": "text",
+    "year": "int",
+    "lead_unit": "text",
+    "co_units": "text[]",
+    "due_on": "date",
+    "source_ref": "text",
+    "description": "text",
+    "status": "text",
+    "version": "int",
+    "listed_position": "bigint",
+    "listed_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    year: int | None = None
+    unit_codes: tuple[str, ...] = ()
+    status: str | None = None
+
+
+class WorkLedgerView(ReadModelView):
+    projection_name = "work_ledger"
+
+    def table_statements(self) -> list[Composed]:
+        items, progress = self.table("work_ledger"), self.table("work_ledger_progress")
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, title text NOT NULL, "
+                "year int NOT NULL, lead_unit text NOT NULL, co_units text[] NOT NULL, "
+                "due_on date NOT NULL, source_ref text, description text, status text NOT NULL, "
+                "percent int NOT NULL DEFAULT 0, progress_count int NOT NULL DEFAULT 0, "
+                "score int, grade text, evaluation_comment text, closing_reason text, "
+                "version int NOT NULL, listed_position bigint NOT NULL, "
+                "listed_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)"
+            ).format(items),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS work_ledger_year_idx ON {} (year, listed_position)"
+            ).format(items),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS work_ledger_units_idx ON {} USING gin "
+                "((co_units || lead_unit))"
+            ).format(items),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (item_id uuid NOT NULL, position bigint NOT NULL, "
+                "note text NOT NULL, percent int NOT NULL, actor_name text NOT NULL, "
+                "recorded_at timestamptz NOT NULL, PRIMARY KEY (item_id, position))"
+            ).format(progress),
+        ]
+
+    def log_progress(self, tracking: Tracking, e: WorkItem.ProgressLogged) -> None:
+        """The entry and the item's new state, in the one guarded statement."""
+
+        def build() -> Composed:
+            return SQL(
+                ", entry AS (INSERT INTO {progress} (item_id, position, note, percent, "
+                "actor_name, recorded_at) SELECT %(_id)s::uuid, %(_position)s::bigint, "
+                "%(note)s::text, %(percent)s::int, %(actor)s::text, %(at)s::timestamptz "
+                "WHERE {advanced} ON CONFLICT DO NOTHING) "
+                "UPDATE {items} SET status = %(status)s, percent = %(percent)s, "
+                "progress_count = progress_count + 1, version = %(version)s, "
+                "updated_at = %(at)s WHERE id = %(_id)s AND {advanced}"
+            ).format(
+                progress=self.table("work_ledger_progress"),
+                items=self.table("work_ledger"),
+                advanced=ADVANCED,
+            )
+
+        params = {
+            "_id": e.originator_id,
+            "note": e.note,
+            "percent": e.percent,
+            "actor": str(e.actor.get("name", "")),
+            "at": e.timestamp,
+            "status": WorkItemStatus.IN_PROGRESS.value,
+            "version": e.originator_version,
+        }
+        self.apply(tracking, build, params, key="progress")
+
+    def page(self, f: LedgerFilter, limit: int, cursor: str | None) -> Page:
+        where: list[Composable] = [SQL("TRUE")]
+        params: dict[str, Any] = {"limit": limit + 1}
+        if f.year is not None:
+            where.append(SQL("year = %(year)s"))
+            params["year"] = f.year
+        if f.unit_codes:
+            where.append(SQL("(co_units || lead_unit) && %(units)s::text[]"))
+            params["units"] = list(f.unit_codes)
+        if f.status is not None:
+            where.append(SQL("status = %(status)s"))
+            params["status"] = f.status
+        if cursor is not None:
+            where.append(SQL("listed_position > %(after)s"))
+            params["after"] = decode_cursor(cursor)
+        query = SQL("SELECT * FROM {} WHERE {} ORDER BY listed_position LIMIT %(limit)s").format(
+            self.table("work_ledger"), SQL(" AND ").join(where)
+        )
+        rows = self.fetch_all(query, params)
+        items = [ledger_item(r) for r in rows[:limit]]
+        more = len(rows) > limit
+        return Page(items, encode_cursor(rows[limit - 1]["listed_position"]) if more else None)
+
+    def progress_of(self, item_ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
+        rows = self.fetch_all(
+            SQL("SELECT * FROM {} WHERE item_id = ANY(%s) ORDER BY position").format(
+                self.table("work_ledger_progress")
+            ),
+            (item_ids,),
+        )
+        entries: dict[Any, list[dict[str, Any]]] = {}
+        for r in rows:
+            entries.setdefault(r["item_id"], []).append(
+                {
+                    "note": r["note"],
+                    "percent": r["percent"],
+                    "actor_name": r["actor_name"],
+                    "recorded_at": r["recorded_at"],
+                }
+            )
+        return entries
+
+
+def ledger_item(row: Any) -> dict[str, Any]:
+    item = {k: v for k, v in row.items() if k not in ("listed_position",)}
+    item["evaluation"] = (
+        {"score": row["score"], "grade": row["grade"], "comment": row["evaluation_comment"]}
+        if row["score"] is not None
+        else None
+    )
+    return item
+
+
+class WorkLedger(Projection[WorkLedgerView]):
+    """One row per work item, one per progress entry."""
+
+    name = "work_ledger"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply(tracking)
+
+    @process_event.register
+    def listed(self, e: WorkItem.Listed, tracking: Tracking) -> None:
+        self.view.insert_row(
+            tracking,
+            "work_ledger",
+            {
+                "id": e.originator_id,
+                "title": e.title,
+                "year": e.year,
+                "lead_unit": e.lead_unit,
+                "co_units": list(e.co_units),
+                "due_on": e.due_on,
+                "source_ref": e.source_ref,
+                "description": e.description,
+                "status": WorkItemStatus.LISTED.value,
+                "version": e.originator_version,
+                "listed_position": tracking.notification_id,
+                "listed_at": e.timestamp,
+                "updated_at": e.timestamp,
+            },
+            ITEM_TYPES,
+            "(id) DO NOTHING",
+        )
+
+    @process_event.register
+    def progress_logged(self, e: WorkItem.ProgressLogged, tracking: Tracking) -> None:
+        self.view.log_progress(tracking, e)
+
+    @process_event.register
+    def evaluated(self, e: WorkItem.Evaluated, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            e,
+            status=WorkItemStatus.EVALUATED.value,
+            score=e.score,
+            grade=e.grade,
+            evaluation_comment=e.comment,
+        )
+
+    @process_event.register
+    def closed(self, e: WorkItem.Closed, tracking: Tracking) -> None:
+        self.update(tracking, e, status=WorkItemStatus.CLOSED.value, closing_reason=e.reason)
+
+    @process_event.register
+    def cancelled(self, e: WorkItem.Cancelled, tracking: Tracking) -> None:
+        self.update(tracking, e, status=WorkItemStatus.CANCELLED.value, closing_reason=e.reason)
+
+    def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
+        changes.update(version=e.originator_version, updated_at=e.timestamp)
+        self.view.update_row(tracking, "work_ledger", e.originator_id, changes)
