@@ -201,3 +201,122 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
 
 def found_on(days_ago: int, today: date) -> date:
     return today - timedelta(days=days_ago)
+
+
+# The plan's 14 tasks (主要任务) with their 责任单位: (task no., title, lead, co-units, summary).
+ALL_TOWNS = ("nmjd", "dsjz", "rxz")  # a few of 各乡镇（街道） stand for all of them
+TASKS: list[tuple[int, str, str, tuple[str, ...], str]] = [
+    (1, "加强政治建设", "xfb", ALL_TOWNS, "坚决贯彻上级党委政府和县委决策部署，做到令行禁止。"),
+    (2, "加强思想建设", "xfb", ALL_TOWNS, "学懂弄通做实党的十九大精神，加强党员干部学习教育。"),
+    (3, "加强组织建设", "xfb", ALL_TOWNS, "严格执行政府党组工作规则，推动从严治党主体责任全覆盖。"),
+    (
+        4,
+        "加强作风建设",
+        "xfb",
+        ALL_TOWNS,
+        "严把办文办会关，政府系统文件、会议数量和会议经费原则上不得增加。",
+    ),
+    (5, "加强纪律建设", "xfb", ALL_TOWNS, "认真执行“三重一大”事项集体决策制度，加强廉政风险管控。"),
+    (6, "建立科学谋划体系", "fgj", ALL_TOWNS, "全面对标先进县市，构建政策协同研究机制。"),
+    (
+        7,
+        "健全行政决策机制",
+        "fzb",
+        (),
+        "开展重大行政决策目录化管理，依法履行公众参与、专家论证、风险评估、合法性审查、集体讨论决定等程序。",
+    ),
+    (
+        8,
+        "建立第三方评估制度",
+        "fzb",
+        (),
+        "对重大行政决策执行情况进行第三方评估，建立反馈整改、二次评估、结果运用机制。",
+    ),
+    (
+        9,
+        "实行重点工作清单管理",
+        "xfb",
+        ("fgj", *ALL_TOWNS),
+        "推行重点工作清单制度，实现年初有清单、年中有督查、年末有考评、全年有台账的闭环管理。",
+    ),
+    (
+        10,
+        "改进政务督查工作",
+        "xfb",
+        (),
+        "建立健全有清单、有督查、有考评、有激励、有问责“五位一体”的大督查工作体系。",
+    ),
+    (
+        11,
+        "健全行政问责工作机制",
+        "jw",
+        ("xfb",),
+        "加强行政问责规范化制度化建设，重点惩治庸政懒政怠政行为。",
+    ),
+    (
+        12,
+        "完善改革创新容错免责机制",
+        "jw",
+        ("xfb",),
+        "制订完善改革创新容错免责实施细则，建立容错免责案例库。",
+    ),
+    (13, "改革机构设置", "bb", (), "按照上级统一部署加快实施机构改革，理顺政府部门间职能分工。"),
+    (
+        14,
+        "规范行政权力",
+        "bb",
+        ("xzfwzx", "fgj", "fzb", "gtj"),
+        "动态调整权力清单，全面推行“双随机、一公开”监管。",
+    ),
+]
+YEARS = range(2018, 2023)
+GRADES = [(96, "excellent"), (91, "excellent"), (86, "good"), (78, "pass"), (82, "good")]
+
+# Rulings in every state: (key, kind, unit, finding key, person, path).
+# Accountability paths start `proposed`; fault-tolerance paths start `applied`.
+RULINGS: list[tuple[str, str, str, str, tuple[str, str] | None, list[str]]] = [
+    ("r01", "accountability", "fgj", "f01", ("陈立新", "科长"), []),
+    ("r02", "accountability", "jlz", "f12", ("周建华", "副镇长"), ["verify"]),
+    ("r03", "accountability", "xfb", "f06", None, ["decide"]),
+    ("r04", "accountability", "gtj", "f05", ("吴海平", "股长"), ["decide", "appeal"]),
+    (
+        "r05",
+        "accountability",
+        "dsjz",
+        "f08",
+        ("郑国强", "站长"),
+        ["verify", "decide", "appeal", "modified", "publish"],
+    ),
+    ("r06", "accountability", "sxz", "f11", ("孙明", "村指导员"), ["decide", "appeal", "revoked"]),
+    ("r07", "accountability", "fzb", "f02", None, ["decide", "publish"]),
+    ("t01", "fault_tolerance", "fgj", "f13", ("林晓东", "副局长"), []),
+    ("t02", "fault_tolerance", "bb", "f07", None, ["verify"]),
+    ("t03", "fault_tolerance", "xzfwzx", "f03", ("黄丽", "窗口负责人"), ["exempted", "publish"]),
+    ("t04", "fault_tolerance", "nmjd", "f04", ("何振宇", "副主任"), ["denied"]),
+    (
+        "t05",
+        "fault_tolerance",
+        "hsz",
+        "f10",
+        ("马文涛", "站长"),
+        ["verify", "mitigated", "appeal", "upheld", "publish"],
+    ),
+    ("t06", "fault_tolerance", "qxjd", "f14", None, ["exempted", "appeal"]),
+    (
+        "t07",
+        "fault_tolerance",
+        "gtj",
+        "f05",
+        ("徐春燕", "科员"),
+        ["mitigated", "appeal", "revoked"],
+    ),
+    (
+        "r08",
+        "accountability",
+        "rxz",
+        "f09",
+        ("蒋卫东", "办公室主任"),
+        ["decide", "appeal", "upheld"],
+    ),
+    ("t08", "fault_tolerance", "fgj", "f01", ("冯佳", "科长"), ["exempted", "appeal", "modified"]),
+]
