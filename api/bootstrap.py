@@ -20,6 +20,7 @@ from projections.finding_board import FindingBoardView
 from projections.registry import PROJECTIONS
 from projections.rulings import RulingsView
 from projections.runner import SupervisedRunner, locks_held
+from projections.unit_history import UnitHistoryView
 from projections.work_ledger import WorkLedgerView
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,10 @@ class Services:
     @property
     def rulings(self) -> RulingsView:
         return self.view("rulings", RulingsView)
+
+    @property
+    def history(self) -> UnitHistoryView:
+        return self.view("unit_history", UnitHistoryView)
 
     @property
     def cases(self) -> CaseLibraryView:

@@ -12,6 +12,7 @@ from projections.case_library import CaseLibrary, CaseLibraryView
 from projections.directory import Directory, DirectoryView
 from projections.finding_board import FindingBoard, FindingBoardView
 from projections.rulings import Rulings, RulingsView
+from projections.unit_history import UnitHistory, UnitHistoryView
 from projections.work_ledger import WorkLedger, WorkLedgerView
 
 
@@ -28,6 +29,7 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec("work_ledger", WorkLedger, WorkLedgerView),
     ProjectionSpec("rulings", Rulings, RulingsView),
     ProjectionSpec("case_library", CaseLibrary, CaseLibraryView),
+    ProjectionSpec("unit_history", UnitHistory, UnitHistoryView),
 )
 
 

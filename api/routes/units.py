@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from api import commands
+from api import commands, scoping
 from api.deps import (
     Admin,
     Cursor,
@@ -18,6 +19,7 @@ from api.deps import (
     Reader,
     ServicesDep,
 )
+from api.errors import ApiError
 from api.schemas import CommandAnswer, UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
 from domain.units import Unit
 
@@ -68,6 +70,25 @@ def list_units(
     services.directory.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.directory.units(limit, cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/{code}/history")
+def unit_history(
+    code: Code,
+    services: ServicesDep,
+    actor: Reader,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """Every event touching the unit, oldest first, with those of the units merged into it."""
+    services.app.get_unit(code)
+    units = scoping.unit_codes(services, actor, code)
+    if units is scoping.NOTHING:
+        raise ApiError(404, "not_found", f"unit {code!r} not found")
+    services.history.wait_for(min_position, services.settings.read_wait_seconds)
+    page = services.history.page(units, limit, cursor)
+    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
 
 
 @router.get("/{code}")

@@ -1,0 +1,182 @@
+"""Per-unit history: every event that touches a unit, oldest first, following mergers.
+
+A unit is touched by its own events, by its findings', by the work items it leads or
+co-owns, and by the rulings whose subject it is. The projection remembers which units each
+aggregate touches (a private table), because only an aggregate's first event names them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg.sql import SQL, Composed
+from psycopg.types.json import Jsonb
+
+from domain.accounts import Account
+from domain.findings import Finding
+from domain.rulings import AccountabilityRuling, ToleranceRuling
+from domain.units import Unit
+from domain.vocabulary import (
+    AccountabilityForm,
+    EventType,
+    ToleranceOutcome,
+)
+from domain.work_items import WorkItem
+from projections.base import ADVANCED, ReadModelView
+from projections.paging import Page, decode_cursor, encode_cursor
+
+COLUMNS = (
+    "position",
+    "recorded_at",
+    "event_type",
+    "aggregate_type",
+    "aggregate_id",
+    "summary",
+    "actor",
+    "unit_code",
+)
+
+
+def label(event: Any) -> str:
+    qualname = type(event).__qualname__
+    return next((t.label for t in EventType if t.value == qualname), type(event).__name__)
+
+
+def summarise(event: Any) -> str:
+    """A line in Chinese for the timeline; it never names a ruling's subject person."""
+    detail = ""
+    if isinstance(event, Unit.Registered | Finding.Raised | WorkItem.Listed):
+        detail = str(getattr(event, "title", None) or getattr(event, "name", ""))
+    elif isinstance(event, Unit.Renamed):
+        detail = f"更名为{event.name}"
+    elif isinstance(event, Unit.Merged):
+        detail = f"并入 {event.into}"
+    elif isinstance(event, Finding.RectificationOrdered | Finding.DeadlineExtended):
+        deadline = getattr(event, "deadline", None) or getattr(event, "new_deadline", None)
+        detail = f"期限 {deadline}"
+    elif isinstance(event, WorkItem.ProgressLogged):
+        detail = f"进度 {event.percent}%"
+    elif isinstance(event, WorkItem.Evaluated):
+        detail = f"得分 {event.score}"
+    elif isinstance(event, AccountabilityRuling.Proposed | AccountabilityRuling.Decided):
+        detail = AccountabilityForm(event.form).label
+    elif isinstance(event, ToleranceRuling.Decided):
+        detail = ToleranceOutcome(event.outcome).label
+    return f"{label(event)}：{detail}" if detail else label(event)
+
+
+class UnitHistoryView(ReadModelView):
+    projection_name = "unit_history"
+
+    def table_statements(self) -> list[Composed]:
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (position bigint NOT NULL, unit_code text NOT NULL, "
+                "recorded_at timestamptz NOT NULL, event_type text NOT NULL, "
+                "aggregate_type text NOT NULL, aggregate_id uuid NOT NULL, summary text NOT NULL, "
+                "actor jsonb, PRIMARY KEY (unit_code, position))"
+            ).format(self.table("unit_history")),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (aggregate_id uuid NOT NULL, "
+                "unit_code text NOT NULL, aggregate_type text NOT NULL, "
+                "PRIMARY KEY (aggregate_id, unit_code))"
+            ).format(self.table("unit_history_touches")),
+        ]
+
+    def first_event(self, tracking: Tracking, event: Any, kind: str, units: list[str]) -> None:
+        """An aggregate's first event: remember its units, and record the event for each."""
+
+        def build() -> Composed:
+            return SQL(
+                ", touches AS (INSERT INTO {touches} (aggregate_id, unit_code, aggregate_type) "
+                "SELECT %(id)s::uuid, u, %(kind)s::text FROM unnest(%(units)s::text[]) u "
+                "WHERE {advanced} ON CONFLICT DO NOTHING) "
+                "INSERT INTO {history} (position, unit_code, recorded_at, event_type, "
+                "aggregate_type, aggregate_id, summary, actor) SELECT %(_position)s::bigint, u, "
+                "%(at)s::timestamptz, %(type)s::text, %(kind)s::text, %(id)s::uuid, "
+                "%(summary)s::text, %(actor)s::jsonb FROM unnest(%(units)s::text[]) u "
+                "WHERE {advanced} ON CONFLICT DO NOTHING"
+            ).format(
+                touches=self.table("unit_history_touches"),
+                history=self.table("unit_history"),
+                advanced=ADVANCED,
+            )
+
+        self.apply(tracking, build, self.params(event, kind, units), key="first")
+
+    def later_event(self, tracking: Tracking, event: Any) -> None:
+        """Any later event: recorded for each unit its aggregate touches."""
+
+        def build() -> Composed:
+            return SQL(
+                "INSERT INTO {history} (position, unit_code, recorded_at, event_type, "
+                "aggregate_type, aggregate_id, summary, actor) SELECT %(_position)s::bigint, "
+                "t.unit_code, %(at)s::timestamptz, %(type)s::text, t.aggregate_type, "
+                "%(id)s::uuid, %(summary)s::text, %(actor)s::jsonb FROM {touches} t "
+                "WHERE t.aggregate_id = %(id)s AND {advanced} ON CONFLICT DO NOTHING"
+            ).format(
+                touches=self.table("unit_history_touches"),
+                history=self.table("unit_history"),
+                advanced=ADVANCED,
+            )
+
+        self.apply(tracking, build, self.params(event, "", []), key="later")
+
+    @staticmethod
+    def params(event: Any, kind: str, units: list[str]) -> dict[str, Any]:
+        return {
+            "id": event.originator_id,
+            "kind": kind,
+            "units": units,
+            "at": event.timestamp,
+            "type": type(event).__name__,
+            "summary": summarise(event),
+            "actor": Jsonb(getattr(event, "actor", None)),
+        }
+
+    def page(self, unit_codes: tuple[str, ...], limit: int, cursor: str | None) -> Page:
+        after = decode_cursor(cursor) if cursor else 0
+        rows = self.fetch_all(
+            SQL(
+                "SELECT * FROM {} WHERE unit_code = ANY(%s) AND position > %s "
+                "ORDER BY position, unit_code LIMIT %s"
+            ).format(self.table("unit_history")),
+            (list(unit_codes), after, limit + 1),
+        )
+        items = [{c: r[c] for c in COLUMNS} for r in rows[:limit]]
+        more = len(rows) > limit
+        return Page(items, encode_cursor(rows[limit - 1]["position"]) if more else None)
+
+
+class UnitHistory(Projection[UnitHistoryView]):
+    name = "unit_history"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if isinstance(domain_event, Account.Created | Account.Revoked):
+            self.view.apply(tracking)  # accounts touch no unit's record
+        else:
+            self.view.later_event(tracking, domain_event)
+
+    @process_event.register
+    def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:
+        self.view.first_event(tracking, e, "unit", [e.code])
+
+    @process_event.register
+    def finding_raised(self, e: Finding.Raised, tracking: Tracking) -> None:
+        self.view.first_event(tracking, e, "finding", [e.unit_code])
+
+    @process_event.register
+    def work_item_listed(self, e: WorkItem.Listed, tracking: Tracking) -> None:
+        self.view.first_event(tracking, e, "work_item", [e.lead_unit, *e.co_units])
+
+    @process_event.register
+    def accountability_proposed(self, e: AccountabilityRuling.Proposed, tracking: Tracking) -> None:
+        self.view.first_event(tracking, e, "ruling", [e.subject["unit_code"]])
+
+    @process_event.register
+    def tolerance_applied(self, e: ToleranceRuling.Applied, tracking: Tracking) -> None:
+        self.view.first_event(tracking, e, "ruling", [e.subject["unit_code"]])
