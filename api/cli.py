@@ -6,13 +6,17 @@ import json
 import logging
 import secrets
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import SecretStr
 
 from infra.logging import configure_logging
 from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from api.bootstrap import Services
 
 cli = typer.Typer(
     help="督查问责 supervision service: an event-sourced, hash-chained record of "
@@ -30,6 +34,10 @@ projections_cli = typer.Typer(
 cli.add_typer(accounts_cli, name="accounts")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(projections_cli, name="projections")
+import_cli = typer.Typer(help="Import from Excel files.", no_args_is_help=True)
+export_cli = typer.Typer(help="Export to Excel files.", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
+cli.add_typer(export_cli, name="export")
 
 log = logging.getLogger("supervision.cli")
 
@@ -238,6 +246,86 @@ def projection_status() -> None:
             typer.echo(f"{name:16} {position:>10} {head:>10} {head - position:>8}  {states[name]}")
     finally:
         services.close()
+
+
+def caught_up(services: Services, names: list[str]) -> None:
+    """Run these projections in this process while the command runs (a one-shot command
+    has no runners of its own, and maybe no worker runs) and wait until they are current."""
+    from projections.base import ProjectionLagging
+
+    services.start_runners(names)
+    try:
+        for name in names:
+            services.views[name].wait_for(services.head(), 30)
+    except ProjectionLagging as error:
+        typer.echo(f"error: the read models are not up to date: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@import_cli.command("work-items")
+def import_work_items(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx file")],
+    year: Annotated[
+        int | None, typer.Option(min=2000, max=2100, help="the list's year (default: 完成时限's)")
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="record the good rows, skip the bad ones")
+    ] = False,
+) -> None:
+    """Import a 重点工作清单 (序号, 工作任务, 牵头单位, 配合单位, 完成时限, 来源): all rows in
+    one transaction, or, when any row is bad, none (unless --skip-invalid)."""
+    from api import excel
+    from api.bootstrap import build
+    from domain.actors import Actor
+    from domain.errors import DomainError
+    from domain.vocabulary import Role
+
+    try:
+        rows = excel.load_sheet(file)
+    except excel.ExcelError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    services = build(load_settings(), runners="off")
+    try:
+        caught_up(services, ["directory"])  # units are named by the directory read model
+        units = excel.UnitIndex.load(services.directory)
+        with typer.progressbar(rows, label="校验 (checking rows)", file=sys.stderr) as bar:
+            result = excel.parse_rows(bar, units, year)
+        for problem in result.errors:
+            typer.echo(str(problem), err=True)
+        bad_rows = len({problem.row for problem in result.errors})
+        if bad_rows and not skip_invalid:
+            typer.echo(f"{bad_rows} 行有误，未导入任何工作 (nothing recorded)", err=True)
+            raise typer.Exit(1)
+        actor = Actor(id="cli", name="命令行管理员", role=Role.ADMIN)
+        ids = services.app.list_work_items(result.listings, actor=actor)
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        services.close()
+    skipped = f"，跳过 {bad_rows} 行 (skipped {bad_rows} rows)" if bad_rows else ""
+    typer.echo(f"已导入 {len(ids)} 项重点工作 (imported {len(ids)} work items){skipped}")
+
+
+@export_cli.command("ledger")
+def export_ledger(
+    year: Annotated[int, typer.Option(min=2000, max=2100, help="the ledger's year")],
+    out: Annotated[Path | None, typer.Option(help="default: 执行台账-YEAR.xlsx")] = None,
+) -> None:
+    """Write a year's 执行台账 (items, progress, evaluation) as an Excel workbook."""
+    from api import excel
+    from api.bootstrap import build
+
+    services = build(load_settings(), runners="off")
+    try:
+        caught_up(services, ["directory", "work_ledger"])
+        ledger = excel.collect_ledger(services, year)
+    finally:
+        services.close()
+    path = out or Path(f"执行台账-{year}.xlsx")
+    path.write_bytes(excel.write_ledger(ledger))
+    typer.echo(f"已导出 {len(ledger.items)} 项 (exported {len(ledger.items)} items): {path}")
 
 
 def main() -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from api import commands, scoping
+from api import commands, excel, scoping
 from api.deps import (
     Cursor,
     ExpectedVersion,
@@ -30,6 +31,7 @@ from domain.work_items import WorkItem
 from projections.work_ledger import LedgerFilter
 
 router = APIRouter(prefix="/api/v1/work-items", tags=["work items"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def work_item_out(item: WorkItem) -> dict[str, Any]:
@@ -104,6 +106,32 @@ def list_work_items(
     services.ledger.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.ledger.page(LedgerFilter(year, units, status and status.value), limit, cursor)
     return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+
+
+@router.get(
+    "/export.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "the 执行台账 workbook"}},
+)
+def export_ledger(
+    services: ServicesDep,
+    actor: Reader,
+    year: Annotated[int, Query(ge=1900, le=2999)],
+    min_position: MinPosition = None,
+) -> Response:
+    """The year's 执行台账 as an Excel workbook (a unit account: its own units' items)."""
+    units = scoping.unit_codes(services, actor, None)
+    services.ledger.wait_for(min_position, services.settings.read_wait_seconds)
+    if units is scoping.NOTHING:
+        ledger = excel.Ledger([], {}, {})
+    else:
+        ledger = excel.collect_ledger(services, year, units)
+    filename = quote(f"执行台账-{year}.xlsx")
+    return Response(
+        excel.write_ledger(ledger),
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
+    )
 
 
 @router.get("/{item_id}")

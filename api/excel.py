@@ -1,0 +1,393 @@
+"""Excel in and out: a county office's 重点工作清单 read into listings, the 执行台账 written.
+
+Both sides use the list's own layout (序号, 工作任务, 牵头单位, 配合单位, 完成时限, 来源), so an
+exported ledger imports again as the same items.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from api.bootstrap import Services
+from domain.vocabulary import Grade, UnitStatus, WorkItemStatus
+from domain.work_item_commands import Listing
+from projections.directory import DirectoryView
+from projections.paging import MAX_LIMIT, Page
+from projections.work_ledger import LedgerFilter
+
+REQUIRED = ("工作任务", "牵头单位", "完成时限")
+KNOWN = ("序号", *REQUIRED, "配合单位", "来源", "年度")
+# Other names offices give the same columns; the list's own name wins when both appear.
+ALIASES = {"重点工作": "工作任务", "责任单位": "牵头单位", "牵头部门": "牵头单位"}
+ALIASES |= {"配合部门": "配合单位", "协办单位": "配合单位", "任务来源": "来源"}
+ALIASES |= {"完成时间": "完成时限", "完成期限": "完成时限"}
+HEADER_SEARCH_ROWS = 10  # a title row or two may stand above the header
+MAX_TEXT = 200  # the API's limit for a title or a source reference
+SEPARATORS = re.compile(r"[、,;\s]+")  # after NFKC, full-width ，； are , and ;
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+class ExcelError(Exception):
+    """The file as a whole cannot be read (not a workbook, no header row)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as Excel numbers it, so a person can find it
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行 (row {self.row}) [{self.column}]: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    listings: list[Listing] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+# A data row under the header: its Excel row number and {column: cell value}.
+Row = tuple[int, dict[str, Any]]
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def clean(value: Any) -> str:
+    """A cell's text, trimmed; kept as typed (a title's full-width （） are its own)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a number typed into a text column comes back as 2024.0
+    return str(value).strip()
+
+
+def fold(value: Any) -> str:
+    """Text to match on: full-width forms (２０２４，：（）) folded to ASCII by NFKC."""
+    return unicodedata.normalize("NFKC", clean(value))
+
+
+def header_key(value: Any) -> tuple[str, bool] | None:
+    """The column a header cell names, and whether by the list's own name; spaces, `*`
+    marks, `:` and a note in brackets (完成时限（年月日）) do not count."""
+    text = re.sub(r"\(.*\)$", "", re.sub(r"[\s*:]", "", fold(value)))
+    if text in KNOWN:
+        return text, True
+    return (ALIASES[text], False) if text in ALIASES else None
+
+
+def load_sheet(source: Path | BinaryIO) -> list[Row]:
+    """The first worksheet with a 工作任务 + 牵头单位 header row in its first rows."""
+    try:
+        workbook = load_workbook(source, data_only=True)  # data_only: a formula's last value
+    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
+        raise ExcelError(f"无法读取 Excel 文件 (not a readable .xlsx file): {error}") from None
+    try:
+        for worksheet in workbook.worksheets:
+            sheet = sheet_rows(worksheet)
+            if sheet is not None:
+                return sheet
+    finally:
+        workbook.close()
+    raise ExcelError(
+        f"前 {HEADER_SEARCH_ROWS} 行中找不到含“工作任务”“牵头单位”的表头 "
+        "(no header row with 工作任务 and 牵头单位)"
+    )
+
+
+def sheet_rows(worksheet: Any) -> list[Row] | None:
+    header_row, columns = find_header(worksheet)
+    if header_row is None:
+        return None
+    missing = [k for k in REQUIRED if k not in columns.values()]
+    if missing:
+        raise ExcelError(f"表头缺少列 (header lacks columns): {'、'.join(missing)}")
+    fill_merged(worksheet, header_row)
+    rows: list[Row] = []
+    first = header_row + 1
+    for number, values in enumerate(worksheet.iter_rows(min_row=first, values_only=True), first):
+        cells = {key: values[i] for i, key in columns.items() if i < len(values)}
+        if any(clean(v) for k, v in cells.items() if k != "序号"):  # blank or only numbered
+            rows.append((number, cells))
+    return rows
+
+
+def find_header(worksheet: Any) -> tuple[int | None, dict[int, str]]:
+    rows = worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+    for number, values in enumerate(rows, 1):
+        found = [(i, header_key(v)) for i, v in enumerate(values)]
+        columns: dict[int, str] = {}
+        for own_name in (True, False):  # the list's own names first, then the aliases
+            for i, hit in found:
+                if hit and hit[1] is own_name and hit[0] not in columns.values():
+                    columns[i] = hit[0]
+        if {"工作任务", "牵头单位"} <= set(columns.values()):
+            return number, columns
+    return None, {}
+
+
+def fill_merged(worksheet: Any, header_row: int) -> None:
+    """People merge a unit's cell over the rows of its tasks: give every row that value."""
+    for merged in list(worksheet.merged_cells.ranges):
+        if merged.min_row > header_row:
+            value = worksheet.cell(merged.min_row, merged.min_col).value
+            worksheet.unmerge_cells(str(merged))
+            for row, column in merged.cells:
+                worksheet.cell(row, column).value = value
+
+
+class UnitIndex:
+    """Units by Chinese name or code, as the directory read model lists them."""
+
+    def __init__(self, units: Iterable[dict[str, Any]]) -> None:
+        self.by_key: dict[str, list[dict[str, Any]]] = {}
+        for unit in units:
+            for key in {fold(unit["code"]), re.sub(r"\s", "", fold(unit["name"]))}:
+                self.by_key.setdefault(key, []).append(unit)
+
+    @classmethod
+    def load(cls, directory: DirectoryView) -> UnitIndex:
+        return cls(every(directory.units))
+
+    def resolve(self, text: str) -> str:
+        """The code of the active unit `text` names; ValueError with the reason otherwise."""
+        found = self.by_key.get(text, [])
+        active = [u for u in found if u["status"] == UnitStatus.ACTIVE.value]
+        if len(active) == 1:
+            return str(active[0]["code"])
+        if len(active) > 1:
+            raise ValueError(f"“{text}”对应多个单位，请填单位代码 (ambiguous unit name)")
+        if found:
+            status = UnitStatus(found[0]["status"])
+            raise ValueError(f"单位“{text}”{status.label}，不能列入新工作 (unit is {status.value})")
+        raise ValueError(f"未知单位“{text}” (unknown unit)")
+
+
+def every(fetch: Callable[[int, str | None], Page]) -> Iterator[dict[str, Any]]:
+    """All items of a paged read, page after page."""
+    page = fetch(MAX_LIMIT, None)
+    yield from page.items
+    while page.next_cursor is not None:
+        page = fetch(MAX_LIMIT, page.next_cursor)
+        yield from page.items
+
+
+def parse_rows(rows: Iterable[Row], units: UnitIndex, year: int | None = None) -> ImportResult:
+    """Every row checked; the good ones as listings, each problem of the bad ones reported."""
+    result = ImportResult()
+    for number, cells in rows:
+        listing, errors = parse_row(number, cells, units, year)
+        result.errors.extend(errors)
+        if listing is not None and not errors:
+            result.listings.append(listing)
+    return result
+
+
+def parse_row(
+    number: int, cells: dict[str, Any], units: UnitIndex, year: int | None
+) -> tuple[Listing | None, list[RowError]]:
+    """Every column is checked, so one pass reports all of a row's problems."""
+    errors: list[RowError] = []
+
+    def check(column: str, read: Any, *args: Any) -> Any:
+        try:
+            return read(*args)
+        except ValueError as error:
+            errors.append(RowError(number, column, str(error)))
+            return None
+
+    title = check("工作任务", text_of, cells.get("工作任务"), True)
+    source = check("来源", text_of, cells.get("来源"), False)
+    lead = check("牵头单位", lead_unit, cells.get("牵头单位"), units)
+    co = check("配合单位", co_units, cells.get("配合单位"), units, lead)
+    due = check("完成时限", due_date, cells.get("完成时限"))
+    # An exported ledger carries 年度, so an item due early next year keeps its own year.
+    year = year or check("年度", year_of, cells.get("年度")) or (due and due.year)
+    if due is not None and year is not None:
+        check("完成时限", due_in, due, year)
+    if errors or None in (title, lead, co, due, year):
+        return None, errors
+    return Listing(title, year, lead, due, tuple(co), source or None), []
+
+
+def due_in(due: date, year: int) -> None:
+    """The list's own rules, checked here so the all-or-nothing save never trips on them."""
+    if not 2000 <= year <= 2100:
+        raise ValueError(f"年度 {year} 超出范围 (the year must lie in 2000–2100)")
+    if due.year < year:
+        raise ValueError(f"早于年度 {year} (due before the year {year})")
+
+
+def text_of(value: Any, required: bool) -> str:
+    text = clean(value)
+    if required and not text:
+        raise ValueError("不能为空 (required)")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"超过 {MAX_TEXT} 字 ({len(text)} characters, at most {MAX_TEXT})")
+    if "\x00" in text:
+        raise ValueError("含有非法字符 (contains NUL)")
+    return text
+
+
+def lead_unit(value: Any, units: UnitIndex) -> str:
+    names = [n for n in SEPARATORS.split(fold(value)) if n]
+    if not names:
+        raise ValueError("不能为空 (required)")
+    if len(names) > 1:
+        raise ValueError("只能填一个牵头单位 (one lead unit only)")
+    return units.resolve(names[0])
+
+
+def co_units(value: Any, units: UnitIndex, lead: str | None) -> list[str]:
+    codes: list[str] = []
+    for name in (n for n in SEPARATORS.split(fold(value)) if n):
+        code = units.resolve(name)
+        if code == lead:
+            raise ValueError(f"“{name}”已是牵头单位 (the lead unit is not also a co-unit)")
+        if code in codes:
+            raise ValueError(f"“{name}”重复 (named twice)")
+        codes.append(code)
+    return codes
+
+
+YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(\s+[\d:]+)?")
+YM = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*[底末]?")
+YEAR_END = re.compile(r"(\d{4})\s*年\s*(?:年\s*)?[底末]")
+
+
+def due_date(value: Any) -> date:
+    """A date cell, or the ways people write one: 2024-12-31, 2024年12月底, 2024年底 …"""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = fold(value)
+    if not text:
+        raise ValueError("不能为空 (required)")
+    try:
+        if m := YMD.fullmatch(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := YM.fullmatch(text):  # "by June" means by its last day
+            y, month = int(m[1]), int(m[2])
+            return date(y, month, calendar.monthrange(y, month)[1])
+        if m := YEAR_END.fullmatch(text):
+            return date(int(m[1]), 12, 31)
+    except ValueError:  # a month 13 or a 30 February
+        raise ValueError(f"日期不存在“{text}” (no such date)") from None
+    raise ValueError(f"无法识别的日期“{text}” (unreadable date; e.g. 2024-12-31, 2024年6月底)")
+
+
+def year_of(value: Any) -> int | None:
+    text = fold(value).removesuffix("年")
+    if not text:
+        return None
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise ValueError(f"年度“{text}”无效 (year must lie in 2000–2100)")
+    return int(text)
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+# Column: width. The first six are the list's own layout, so the ledger imports again.
+LEDGER_HEADERS = {"序号": 6, "工作任务": 40, "年度": 8, "牵头单位": 18, "配合单位": 28}
+LEDGER_HEADERS |= {"完成时限": 12, "来源": 24, "状态": 12, "进度(%)": 9, "考评得分": 9}
+LEDGER_HEADERS |= {"考评等次": 9, "考评意见": 30}
+PROGRESS_HEADERS = {"工作任务": 40, "序号": 6, "进展情况": 50, "进度(%)": 9, "登记人": 14}
+PROGRESS_HEADERS |= {"登记时间": 17}
+
+
+@dataclass(frozen=True)
+class Ledger:
+    items: list[dict[str, Any]]
+    progress: dict[Any, list[dict[str, Any]]]
+    unit_names: dict[str, str]
+
+
+def collect_ledger(services: Services, year: int, unit_codes: tuple[str, ...] = ()) -> Ledger:
+    """A year's items (of these units; () = all) with their progress entries."""
+    where = LedgerFilter(year, unit_codes)
+    items = list(every(lambda limit, cursor: services.ledger.page(where, limit, cursor)))
+    progress: dict[Any, list[dict[str, Any]]] = {}
+    for start in range(0, len(items), MAX_LIMIT):
+        progress.update(
+            services.ledger.progress_of([i["id"] for i in items[start : start + MAX_LIMIT]])
+        )
+    names = {str(u["code"]): str(u["name"]) for u in every(services.directory.units)}
+    return Ledger(items, progress, names)
+
+
+def write_ledger(ledger: Ledger) -> bytes:
+    workbook = Workbook()
+    items = workbook.active
+    items.title = "执行台账"
+    entries = workbook.create_sheet("进展记录")
+    start(items, LEDGER_HEADERS)
+    start(entries, PROGRESS_HEADERS)
+    for number, item in enumerate(ledger.items, 1):
+        append(items, ledger_row(number, item, ledger.unit_names), DATE_FORMAT)
+        for entry in ledger.progress.get(item["id"], []):
+            row = [item["title"], number, entry["note"], entry["percent"], entry["actor_name"]]
+            append(entries, [*row, local_minute(entry["recorded_at"])], "yyyy-mm-dd hh:mm")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def start(worksheet: Any, headers: dict[str, int]) -> None:
+    """Bold header, set widths, header frozen so it stays in view while scrolling."""
+    worksheet.append(list(headers))
+    for i, width in enumerate(headers.values(), 1):
+        worksheet.cell(1, i).font = Font(bold=True)
+        worksheet.column_dimensions[get_column_letter(i)].width = width
+    worksheet.freeze_panes = "A2"
+
+
+def append(worksheet: Any, values: list[Any], time_format: str) -> None:
+    """A row whose sixth column is a date or time, formatted so people read it as one.
+
+    Text loses the control characters the API accepts but XML cannot hold: one such
+    character must not break the whole file."""
+    worksheet.append(
+        [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
+    )
+    worksheet.cell(worksheet.max_row, 6).number_format = time_format
+
+
+def local_minute(moment: datetime) -> datetime:
+    """Excel has no time zones: the county's wall-clock time, to the minute."""
+    return moment.astimezone(SHANGHAI).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def ledger_row(number: int, item: dict[str, Any], names: dict[str, str]) -> list[Any]:
+    evaluation = item.get("evaluation") or {}
+    grade = evaluation.get("grade")
+    return [
+        number,
+        item["title"],
+        item["year"],
+        names.get(item["lead_unit"], item["lead_unit"]),
+        "、".join(names.get(code, code) for code in item["co_units"]),
+        item["due_on"],
+        item["source_ref"] or "",
+        WorkItemStatus(item["status"]).label,
+        item["percent"],
+        evaluation.get("score"),
+        Grade(grade).label if grade else None,
+        evaluation.get("comment"),
+    ]
