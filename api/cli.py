@@ -216,7 +216,9 @@ def run_projections(
     unknown = set(names or ()) - known
     if unknown:
         raise typer.BadParameter(f"unknown projections {sorted(unknown)}; known: {sorted(known)}")
-    services = build(load_settings(), runners="off")
+    # The runners read and write through their own pools; this process's own command-side
+    # pool only answers status questions, so it stays small.
+    services = build(load_settings().model_copy(update={"pool_size": 2}), runners="off")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -75,7 +75,7 @@ def account_actor(services: Services, token_hash: str) -> Actor | None:
         return None
     scope: frozenset[str] = frozenset()
     if account.role is Role.UNIT and account.unit_code:
-        scope = frozenset(services.directory.lineage(account.unit_code))
+        scope = frozenset(services.app.lineage(account.unit_code))
     return Actor(
         id=str(account.id),
         name=account.name,

@@ -1,5 +1,6 @@
 """Which units a list shows: the filter's unit with the units merged into it, and, for a
-unit account, never more than its own unit's lineage."""
+unit account, never more than its own unit's lineage (both read from the units' own events,
+so a merger counts from the moment it is recorded)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ NOTHING = None
 
 def unit_codes(services: Services, actor: Actor, unit_code: str | None) -> tuple[str, ...] | None:
     """The unit codes to filter on (() = all units); None when the answer must be empty."""
-    codes = services.directory.lineage(unit_code) if unit_code else ()
+    codes = tuple(services.app.lineage(unit_code)) if unit_code else ()
     if actor.role is not Role.UNIT:
         return codes
     own = {actor.unit_code or "", *actor.unit_scope}

@@ -103,22 +103,24 @@ class Supervision(WorkItemCommands, RulingCommands):
         **save_kwargs: Any,
     ) -> CommandResult:
         """机构改革: merge a unit into its successor."""
-        try:
-            successor = self.get_unit(into)
-        except NotFound:
-            raise UnknownReference(f"successor unit {into!r} does not exist") from None
-        return self.update(
-            Unit,
-            Unit.create_id(code),
-            expected_version,
-            lambda u: u.merge_into(
+
+        def merge(unit: Unit) -> list[Unit]:
+            try:
+                successor = self.get_unit(into)
+            except NotFound:
+                raise UnknownReference(f"successor unit {into!r} does not exist") from None
+            unit.merge_into(
                 successor=successor,
                 reason=reason,
                 effective_on=effective_on,
                 actor=actor.as_event_data(),
-            ),
-            **save_kwargs,
-        )
+            )
+            successor.absorb(
+                predecessor=unit.code, effective_on=effective_on, actor=actor.as_event_data()
+            )
+            return [successor]
+
+        return self.update(Unit, Unit.create_id(code), expected_version, merge, **save_kwargs)
 
     # -- accounts -------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -101,10 +101,11 @@ class CommandBase(Application[UUID]):
         aggregate_type: type[A],
         aggregate_id: UUID,
         expected_version: int | None,
-        change: Callable[[A], None],
+        change: Callable[[A], Sequence[Aggregate] | None],
         **save_kwargs: Any,
     ) -> CommandResult:
-        """Load, check the expected version, change, save.
+        """Load, check the expected version, change, save (with any other aggregates the
+        change returns, in the same transaction).
 
         Without an expected version the client did not ask for optimistic concurrency, so a
         command that loses a race to another one is run again on the newer state (its rules
@@ -114,9 +115,9 @@ class CommandBase(Application[UUID]):
             aggregate = self.load(aggregate_type, aggregate_id)
             if expected_version is not None and expected_version != aggregate.version:
                 raise VersionConflict(expected_version, aggregate.version)
-            change(aggregate)
+            others = change(aggregate) or ()
             try:
-                return self.record(aggregate, **save_kwargs)
+                return self.record(aggregate, *others, **save_kwargs)
             except ConcurrentChange as conflict:
                 if expected_version is not None or attempt == UNGUARDED_RETRIES:
                     raise VersionConflict(expected_version, None) from conflict
@@ -139,6 +140,21 @@ class CommandBase(Application[UUID]):
                 details={"status": unit.status.value, "successor_code": unit.successor_code},
             )
         return unit
+
+    def lineage(self, code: str) -> list[str]:
+        """The unit and every unit merged into it, directly or through others (机构改革),
+        read from the units themselves, so a merger counts from the moment it is recorded."""
+        found, todo = [code], [code]
+        while todo:
+            try:
+                unit = self.get_unit(todo.pop())
+            except NotFound:
+                continue  # an unknown code filters to nothing, rather than failing
+            for predecessor in unit.predecessors:
+                if predecessor not in found:
+                    found.append(predecessor)
+                    todo.append(predecessor)
+        return found
 
     def successor_chain(self, code: str) -> list[str]:
         """The unit and the units it was merged into, in order (机构改革 may repeat)."""

@@ -96,8 +96,8 @@ class Ruling(Aggregate):
         """纳入案例库: a final ruling becomes a precedent, without the person's name."""
         self.check_status("publish", *FINAL)
         name = person_name(self.subject)
-        if name and name in summary:
-            raise InvalidValue("the case summary must not name the person (it is published)")
+        if name and any(name in text for text in (summary, *tags)):
+            raise InvalidValue("a published case must not name the person (summary or tags)")
         self._published(summary=summary, tags=list(dict.fromkeys(tags)), actor=actor)
 
     @event(Published)

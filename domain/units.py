@@ -40,6 +40,11 @@ class Unit(Aggregate):
         effective_on: date
         actor: dict[str, Any]
 
+    class Absorbed(Aggregate.Event):
+        predecessor: str
+        effective_on: date
+        actor: dict[str, Any]
+
     class Dissolved(Aggregate.Event):
         reason: str
         effective_on: date
@@ -52,6 +57,7 @@ class Unit(Aggregate):
         self.kind = UnitKind(kind)
         self.status = UnitStatus.ACTIVE
         self.successor_code: str | None = None
+        self.predecessors: list[str] = []
 
     @property
     def is_active(self) -> bool:
@@ -87,6 +93,14 @@ class Unit(Aggregate):
     def _merged(self, into: str, reason: str, effective_on: date, actor: dict[str, Any]) -> None:
         self.status = UnitStatus.MERGED
         self.successor_code = into
+
+    def absorb(self, *, predecessor: str, effective_on: date, actor: dict[str, Any]) -> None:
+        """承接: the successor's records include the merged unit's from now on."""
+        self._absorbed(predecessor=predecessor, effective_on=effective_on, actor=actor)
+
+    @event(Absorbed)
+    def _absorbed(self, predecessor: str, effective_on: date, actor: dict[str, Any]) -> None:
+        self.predecessors.append(predecessor)
 
     def dissolve(self, *, reason: str, effective_on: date, actor: dict[str, Any]) -> None:
         """撤销: the unit takes no new records."""

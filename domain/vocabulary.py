@@ -171,6 +171,7 @@ class EventType(Labelled):
     UNIT_REGISTERED = "Unit.Registered", "单位登记"
     UNIT_RENAMED = "Unit.Renamed", "单位更名"
     UNIT_MERGED = "Unit.Merged", "单位合并（机构改革）"
+    UNIT_ABSORBED = "Unit.Absorbed", "承接被合并单位"
     UNIT_DISSOLVED = "Unit.Dissolved", "单位撤销"
     ACCOUNT_CREATED = "Account.Created", "账号创建"
     ACCOUNT_REVOKED = "Account.Revoked", "账号注销"

@@ -44,18 +44,6 @@ class DirectoryView(ReadModelView):
 
         self.apply(tracking, build, params, key=(table, sql))
 
-    def lineage(self, code: str) -> tuple[str, ...]:
-        """The unit and every unit merged into it, directly or through others (机构改革)."""
-        rows = self.fetch_all(
-            SQL(
-                "WITH RECURSIVE merged(code) AS (SELECT %s::text UNION "
-                "SELECT u.code FROM {} u JOIN merged m ON u.successor_code = m.code) "
-                "SELECT code FROM merged"
-            ).format(self.table("directory_units")),
-            (code,),
-        )
-        return tuple(sorted({str(r["code"]) for r in rows} | {code}))
-
     def units(self, limit: int, cursor: str | None) -> Page:
         return self.page("directory_units", limit, cursor, UNIT_COLUMNS)
 

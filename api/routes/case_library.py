@@ -36,7 +36,7 @@ def search_cases(
         if value is not None:
             check_query_text(value)
     # Anonymised precedents are open to every role, so no unit scoping here.
-    units = services.directory.lineage(unit_code) if unit_code else ()
+    units = tuple(services.app.lineage(unit_code)) if unit_code else ()
 
     services.cases.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.cases.page(

@@ -1,0 +1,376 @@
+"""Case library (容错免责案例库): published rulings, anonymised, searchable in Chinese."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from httpx import Response
+
+from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.support import Api
+
+__all__ = ["no_server_errors"]
+
+CASES = "/api/v1/case-library"
+RULINGS = "/api/v1/rulings"
+NAME = "李建国"
+PERSON = {"name": NAME, "position": "科长"}
+
+
+@pytest.fixture
+def inspector(api: Api) -> dict[str, str]:
+    return api.account("inspector", name="督查员 陈静")
+
+
+@pytest.fixture
+def authority(api: Api) -> dict[str, str]:
+    return api.account("authority", name="县委组织部")
+
+
+@pytest.fixture
+def unit(api: Api) -> str:
+    return api.unit("县行政审批服务局", "department")
+
+
+def tolerance_case(
+    api: Api,
+    inspector: dict[str, str],
+    authority: dict[str, str],
+    unit: str,
+    *,
+    grounds: str = "在一窗通办改革中先行先试，因缺乏经验导致审批超时。",
+    reasoning: str = "符合先行先试容错情形，且未谋取私利。",
+    finding_ids: list[str] | None = None,
+    decided_on: str = "2026-05-20",
+    person: dict[str, str] | None = None,
+) -> str:
+    """A fault-tolerance ruling carried to `decided` (exempted)."""
+    body = {
+        "subject": {"unit_code": unit, "person": person or PERSON},
+        "finding_ids": finding_ids or [],
+        "grounds": grounds,
+        "criteria_claimed": ["pilot_inexperience", "no_personal_gain"],
+    }
+    rid: str = ok(api.post(f"{RULINGS}/fault-tolerance", body, inspector), 201)["id"]
+    decision = {
+        "outcome": "exempted",
+        "criteria_met": ["pilot_inexperience", "no_personal_gain"],
+        "reasoning": reasoning,
+        "decided_on": decided_on,
+    }
+    ok(api.post(f"{RULINGS}/{rid}/decision", decision, authority))
+    return rid
+
+
+def accountability_case(
+    api: Api,
+    inspector: dict[str, str],
+    authority: dict[str, str],
+    unit: str,
+    *,
+    facts: str = "对群众反映的审批难问题长期不予回应。",
+    reasoning: str = "情节较轻，予以通报批评。",
+    decided_on: str = "2026-05-21",
+) -> str:
+    """An accountability ruling carried to `decided` (circulated criticism)."""
+    body = {
+        "subject": {"unit_code": unit, "person": PERSON},
+        "finding_ids": [],
+        "form": "circulated_criticism",
+        "basis": "《中国共产党问责条例》",
+        "facts": facts,
+    }
+    rid: str = ok(api.post(f"{RULINGS}/accountability", body, inspector), 201)["id"]
+    decision = {"form": "circulated_criticism", "reasoning": reasoning, "decided_on": decided_on}
+    ok(api.post(f"{RULINGS}/{rid}/decision", decision, authority))
+    return rid
+
+
+def publish(
+    api: Api,
+    authority: dict[str, str],
+    rid: str,
+    summary: str = "某审批局改革创新容错免责案例",
+    tags: list[str] | None = None,
+) -> Response:
+    body = {"summary": summary, "tags": ["改革创新"] if tags is None else tags}
+    return api.post(f"{RULINGS}/{rid}/publication", body, authority)
+
+
+def published(api: Api, authority: dict[str, str], rid: str, **kw: Any) -> int:
+    position: int = ok(publish(api, authority, rid, **kw))["position"]
+    return position
+
+
+def library(api: Api, who: dict[str, str], position: int, **filters: Any) -> list[dict[str, Any]]:
+    return all_items(api, CASES, who, min_position=position, **filters)
+
+
+def ids(items: list[dict[str, Any]]) -> set[str]:
+    return {str(item["id"]) for item in items}
+
+
+def whole_text(response: Response) -> str:
+    """The answer's raw text and its decoded form (in case the JSON escapes non-ASCII)."""
+    return response.text + json.dumps(response.json(), ensure_ascii=False)
+
+
+# -- publication ---------------------------------------------------------------------------------
+
+
+def test_published_fault_tolerance_case_appears_in_the_library(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    rid = tolerance_case(api, inspector, authority, unit)
+    position = published(api, authority, rid, tags=["改革创新", "审批制度"])
+    (case,) = library(api, api.account("supervisor"), position, unit_code=unit)
+    assert case["id"] == rid
+    assert case["kind"] == "fault_tolerance"
+    assert case["unit_code"] == unit
+    assert case["outcome"] == "exempted"
+    assert case["criteria"] == ["pilot_inexperience", "no_personal_gain"]
+    assert case["tags"] == ["改革创新", "审批制度"]
+    assert case["summary"] == "某审批局改革创新容错免责案例"
+    assert case["year"] == 2026
+
+
+def test_published_accountability_case_appears_in_the_library(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    rid = accountability_case(api, inspector, authority, unit)
+    position = published(api, authority, rid, summary="某局审批难问题问责案例")
+    (case,) = library(api, inspector, position, unit_code=unit)
+    assert case["id"] == rid
+    assert case["kind"] == "accountability" and case["form"] == "circulated_criticism"
+    assert case["summary"] == "某局审批难问题问责案例"
+
+
+def test_decided_but_unpublished_ruling_is_not_in_the_library(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    unpublished = tolerance_case(api, inspector, authority, unit)
+    shown = tolerance_case(api, inspector, authority, unit)
+    position = published(api, authority, shown)
+    items = library(api, inspector, position, unit_code=unit)
+    assert ids(items) == {shown} and unpublished not in ids(items)
+
+
+def test_library_never_shows_the_persons_name_even_when_the_case_text_mentions_it(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    fid = api.finding(inspector, unit, title=f"{NAME}负责的一窗通办改革审批超时")["id"]
+    rid = tolerance_case(
+        api,
+        inspector,
+        authority,
+        unit,
+        grounds=f"{NAME}同志在一窗通办改革中先行先试，因缺乏经验导致审批超时。",
+        reasoning=f"经查，{NAME}未谋取私利，符合先行先试容错情形。",
+        finding_ids=[fid],
+    )
+    position = published(api, authority, rid)
+    response = api.get(CASES, inspector, unit_code=unit, min_position=position)
+    (case,) = ok(response)["items"]
+    assert case["id"] == rid
+    assert "一窗通办改革" in case["facts"] and "未谋取私利" in case["reasoning"]
+    assert "审批超时" in case["finding_titles"]
+    assert NAME not in whole_text(response)
+
+
+def test_library_never_shows_the_persons_name_in_an_accountability_case(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    rid = accountability_case(
+        api,
+        inspector,
+        authority,
+        unit,
+        facts=f"科长{NAME}对群众反映的审批难问题长期不予回应。",
+        reasoning=f"{NAME}情节较轻，予以通报批评。",
+    )
+    position = published(api, authority, rid, summary="某局审批难问题问责案例")
+    response = api.get(CASES, inspector, unit_code=unit, min_position=position)
+    assert ids(ok(response)["items"]) == {rid}
+    assert NAME not in whole_text(response)
+
+
+def test_unfiltered_library_page_never_shows_the_persons_name(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    rid = tolerance_case(api, inspector, authority, unit, grounds=f"{NAME}在试点中探索，出现失误。")
+    position = published(api, authority, rid)
+    response = api.get(CASES, inspector, limit=500, min_position=position)
+    assert rid in ids(ok(response)["items"])
+    assert NAME not in whole_text(response)
+
+
+def test_search_text_answer_never_shows_the_persons_name(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    rid = tolerance_case(
+        api, inspector, authority, unit, reasoning=f"{NAME}主动挽回损失，消除影响。"
+    )
+    position = published(api, authority, rid)
+    response = api.get(CASES, inspector, q="挽回损失", unit_code=unit, min_position=position)
+    assert ids(ok(response)["items"]) == {rid}
+    assert NAME not in whole_text(response)
+
+
+def test_searching_the_library_by_the_persons_name_finds_nothing(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    rid = tolerance_case(api, inspector, authority, unit, grounds=f"{NAME}在试点中出现失误。")
+    position = published(api, authority, rid)
+    assert ids(library(api, inspector, position, unit_code=unit)) == {rid}
+    assert library(api, inspector, position, unit_code=unit, q=NAME) == []
+
+
+def test_a_tag_naming_the_person_never_shows_the_name(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    rid = tolerance_case(api, inspector, authority, unit)
+    response = publish(api, authority, rid, tags=["改革创新", NAME])
+    if response.status_code != 200:
+        assert_error(response, 422)
+        return
+    position = ok(response)["position"]
+    listed = api.get(CASES, inspector, unit_code=unit, min_position=position)
+    assert ids(ok(listed)["items"]) == {rid}
+    assert NAME not in whole_text(listed)
+
+
+def test_publication_whose_summary_names_the_person_is_refused_with_422(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    rid = tolerance_case(api, inspector, authority, unit)
+    response = publish(api, authority, rid, summary=f"{NAME}同志改革创新容错免责案例")
+    assert_error(response, 422)
+    got = ok(api.get(f"{RULINGS}/{rid}", inspector))
+    assert got["status"] == "decided" and got["publication"] is None
+    other = tolerance_case(api, inspector, authority, unit)
+    position = published(api, authority, other)
+    assert ids(library(api, inspector, position, unit_code=unit)) == {other}
+
+
+# -- search and filters --------------------------------------------------------------------------
+
+
+def test_q_matches_a_chinese_substring_of_the_summary(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    match = tolerance_case(api, inspector, authority, unit)
+    other = tolerance_case(api, inspector, authority, unit)
+    published(api, authority, match, summary="某镇推进乡村振兴产业园建设容错案例")
+    position = published(api, authority, other, summary="某局政务服务改革容错案例")
+    items = library(api, inspector, position, unit_code=unit, q="产业园")
+    assert ids(items) == {match}
+
+
+def test_q_matches_a_chinese_substring_of_the_reasoning(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    match = tolerance_case(
+        api, inspector, authority, unit, reasoning="因上级政策调整致项目延期，属无意过失。"
+    )
+    other = tolerance_case(api, inspector, authority, unit)
+    published(api, authority, match)
+    position = published(api, authority, other)
+    items = library(api, inspector, position, unit_code=unit, q="政策调整")
+    assert ids(items) == {match}
+
+
+def test_q_matches_a_chinese_substring_of_a_linked_findings_title(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    fid = api.finding(inspector, unit, title="不动产登记窗口排长队")["id"]
+    match = tolerance_case(api, inspector, authority, unit, finding_ids=[fid])
+    other = tolerance_case(api, inspector, authority, unit)
+    published(api, authority, match)
+    position = published(api, authority, other)
+    items = library(api, inspector, position, unit_code=unit, q="不动产登记")
+    assert ids(items) == {match}
+
+
+def test_q_that_matches_nothing_finds_nothing(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    rid = tolerance_case(api, inspector, authority, unit)
+    position = published(api, authority, rid)
+    assert ids(library(api, inspector, position, unit_code=unit)) == {rid}
+    assert library(api, inspector, position, unit_code=unit, q="航空航天") == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("accountability", "accountability"),
+        ("fault_tolerance", "fault_tolerance"),
+        ("fault-tolerance", "fault_tolerance"),
+    ],
+)
+def test_library_filters_by_kind(
+    api: Api,
+    inspector: dict[str, str],
+    authority: dict[str, str],
+    unit: str,
+    kind: str,
+    expected: str,
+) -> None:
+    made = {
+        "accountability": accountability_case(api, inspector, authority, unit),
+        "fault_tolerance": tolerance_case(api, inspector, authority, unit),
+    }
+    published(api, authority, made["accountability"], summary="某局问责案例")
+    position = published(api, authority, made["fault_tolerance"])
+    items = library(api, inspector, position, unit_code=unit, kind=kind)
+    assert ids(items) == {made[expected]}
+
+
+def test_library_filters_by_unit(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    other = api.unit("县医疗保障局", "department")
+    mine = tolerance_case(api, inspector, authority, unit)
+    theirs = tolerance_case(api, inspector, authority, other)
+    published(api, authority, mine)
+    position = published(api, authority, theirs)
+    assert ids(library(api, inspector, position, unit_code=unit)) == {mine}
+    assert ids(library(api, inspector, position, unit_code=other)) == {theirs}
+
+
+def test_library_filters_by_year_of_the_decision(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    earlier = tolerance_case(api, inspector, authority, unit, decided_on="2024-11-03")
+    later = tolerance_case(api, inspector, authority, unit, decided_on="2026-05-20")
+    published(api, authority, earlier)
+    position = published(api, authority, later)
+    assert ids(library(api, inspector, position, unit_code=unit, year=2024)) == {earlier}
+    assert ids(library(api, inspector, position, unit_code=unit, year=2026)) == {later}
+    assert library(api, inspector, position, unit_code=unit, year=2025) == []
+
+
+def test_library_filters_by_tag(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    tagged = tolerance_case(api, inspector, authority, unit)
+    untagged = tolerance_case(api, inspector, authority, unit)
+    published(api, authority, tagged, tags=["乡村振兴", "改革创新"])
+    position = published(api, authority, untagged, tags=["营商环境"])
+    assert ids(library(api, inspector, position, unit_code=unit, tag="乡村振兴")) == {tagged}
+    assert ids(library(api, inspector, position, unit_code=unit, tag="营商环境")) == {untagged}
+
+
+def test_library_is_open_to_a_unit_account(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    rid = tolerance_case(api, inspector, authority, unit)
+    position = published(api, authority, rid)
+    reader = api.account("unit", api.unit("另一乡镇"))
+    assert ids(library(api, reader, position, unit_code=unit)) == {rid}
+
+
+def test_unknown_kind_filter_is_refused_with_422(api: Api, inspector: dict[str, str]) -> None:
+    assert_error(api.get(CASES, inspector, kind="praise"), 422)
