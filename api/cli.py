@@ -23,6 +23,7 @@ cli = typer.Typer(
     "supervision findings, rectification and rulings.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 accounts_cli = typer.Typer(
     help="Manage accounts (each has one role and a token).", no_args_is_help=True
@@ -331,4 +332,17 @@ def export_ledger(
 
 
 def main() -> None:
-    cli()
+    """The console script: expected failures are one clear line and exit code 2."""
+    import psycopg
+
+    from domain.errors import DomainError
+    from infra.migrations import AlgorithmMismatch
+
+    try:
+        cli()
+    except DomainError as error:
+        typer.echo(f"错误 (error): {error.message}", err=True)
+        raise SystemExit(2) from None
+    except (AlgorithmMismatch, psycopg.OperationalError) as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise SystemExit(2) from None
