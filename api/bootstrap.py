@@ -73,6 +73,7 @@ class Services:
         # Few connections each: a runner holds one to LISTEN, one for its lock, and reads
         # and writes on one or two more; five projections per process add up.
         env = app_env(self.database, pool_size=1, max_overflow=3)
+        env["READ_MODEL_COMMITS"] = "async"  # see infra/persistence.py
         for spec in PROJECTIONS:
             if names is None or spec.name in names:
                 runner = SupervisedRunner(spec, self.database, env)

@@ -50,6 +50,15 @@ class SupervisionFactory(PostgresFactory):
 
     application_recorder_class = ChainedApplicationRecorder
 
+    READ_MODEL_COMMITS = "READ_MODEL_COMMITS"
+
     def __init__(self, env: Environment | EnvType | None, **kwargs: Any) -> None:
         super().__init__(env, **kwargs)
         resilient(self.datastore)
+        if self.env.get(self.READ_MODEL_COMMITS) == "async":
+            # A read model's rows and tracking record commit together, and both can be
+            # rebuilt from the log: if a crash loses the last few commits, the runner simply
+            # processes those events again. So its commits need not wait for the WAL flush.
+            pool_kwargs = self.datastore.pool.kwargs
+            assert isinstance(pool_kwargs, dict)
+            pool_kwargs["options"] = "-c synchronous_commit=off"

@@ -8,11 +8,19 @@ from typing import Any, ClassVar
 
 from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.utils import retry
+from eventsourcing.utils import get_topic, retry
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier, Placeholder
 
+from infra.migrations import EVENTS_TABLE
+
 APPLICATION_NAME = "Supervision"
+
+
+def topics_of(*events: type) -> tuple[str, ...]:
+    """The stored topics of these event classes (what a runner subscribes to)."""
+    return tuple(get_topic(e) for e in events)
+
 
 Params = dict[str, Any]
 # The guard every write of a read model carries: the notification advanced the tracking.
@@ -31,6 +39,9 @@ class ReadModelView(PostgresTrackingRecorder):
     """A PostgreSQL read model whose rows and tracking record commit together (exactly once)."""
 
     projection_name: ClassVar[str] = ""
+    # The topics of the events this read model uses; its runner receives only those, and
+    # `position()` counts every other event as processed.
+    topics: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, datastore: PostgresDatastore, *, tracking_table_name: str = "", **kw: Any):
         super().__init__(
@@ -47,6 +58,17 @@ class ReadModelView(PostgresTrackingRecorder):
             "WHERE t.notification_id < EXCLUDED.notification_id RETURNING t.notification_id"
         ).format(*tracking_table)
         self._statements: dict[Hashable, str] = {}
+        self.select_position = SQL(
+            "SELECT t.notification_id AS tracked, (SELECT min(e.notification_id) FROM {0}.{1} e "
+            "WHERE e.notification_id > coalesce(t.notification_id, 0) AND e.topic = ANY(%(topics)s)"
+            ") AS next_relevant, (SELECT max(notification_id) FROM {0}.{1}) AS head "
+            "FROM (SELECT max(notification_id) AS notification_id FROM {0}.{2} "
+            "WHERE application_name = %(application)s) t"
+        ).format(
+            Identifier(self.datastore.schema),
+            Identifier(EVENTS_TABLE),
+            Identifier(self.tracking_table_name),
+        )
 
     def table_statements(self) -> list[Composed]:
         """CREATE statements of this read model's own tables (IF NOT EXISTS)."""
@@ -141,7 +163,14 @@ class ReadModelView(PostgresTrackingRecorder):
         self.apply(tracking, build, {**changes, **appends, "_id": row_id}, key=key)
 
     def position(self) -> int:
-        return self.max_tracking_id(APPLICATION_NAME) or 0
+        """How far this read model has processed the log: up to just before the first event
+        it uses that it has not processed yet, or to the head when there is none."""
+        (row,) = self.fetch_all(
+            self.select_position, {"topics": list(self.topics), "application": APPLICATION_NAME}
+        )
+        if row["next_relevant"] is None:
+            return int(row["head"] or 0)
+        return int(row["next_relevant"]) - 1
 
     def wait_for(self, position: int | None, timeout: float) -> None:
         """Read-your-writes: block until this read model has processed `position`."""

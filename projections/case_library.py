@@ -17,7 +17,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
 from domain.vocabulary import RulingKind
-from projections.base import ADVANCED, ReadModelView
+from projections.base import ADVANCED, ReadModelView, topics_of
 from projections.paging import Page, decode_cursor, encode_cursor
 
 ANONYMOUS = "某同志"
@@ -57,7 +57,23 @@ class CaseFilter:
     tag: str | None = None
 
 
+TOPICS = topics_of(
+    Finding.Raised,
+    Finding.Amended,
+    AccountabilityRuling.Proposed,
+    ToleranceRuling.Applied,
+    Ruling.Verified,
+    AccountabilityRuling.Decided,
+    ToleranceRuling.Decided,
+    Ruling.Appealed,
+    AccountabilityRuling.AppealDecided,
+    ToleranceRuling.AppealDecided,
+    Ruling.Published,
+)
+
+
 class CaseLibraryView(ReadModelView):
+    topics = TOPICS
     projection_name = "case_library"
 
     def table_statements(self) -> list[Composed]:
@@ -159,6 +175,7 @@ class CaseLibraryView(ReadModelView):
 
 class CaseLibrary(Projection[CaseLibraryView]):
     name = "case_library"
+    topics = TOPICS
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:

@@ -12,14 +12,26 @@ from psycopg.sql import SQL, Composed
 from domain.accounts import Account
 from domain.units import Unit
 from domain.vocabulary import AccountStatus, UnitStatus
-from projections.base import ADVANCED, ReadModelView
+from projections.base import ADVANCED, ReadModelView, topics_of
 from projections.paging import Page, decode_cursor, encode_cursor
 
 UNIT_COLUMNS = ("code", "name", "kind", "status", "successor_code", "version")
 ACCOUNT_COLUMNS = ("id", "name", "role", "unit_code", "status", "created_at", "version")
 
 
+TOPICS = topics_of(
+    Unit.Registered,
+    Unit.Renamed,
+    Unit.Merged,
+    Unit.Absorbed,
+    Unit.Dissolved,
+    Account.Created,
+    Account.Revoked,
+)
+
+
 class DirectoryView(ReadModelView):
+    topics = TOPICS
     projection_name = "directory"
 
     def table_statements(self) -> list[Composed]:
@@ -63,6 +75,7 @@ class Directory(Projection[DirectoryView]):
     """Units and accounts as lists; the aggregates themselves answer single look-ups."""
 
     name = "directory"
+    topics = TOPICS
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:

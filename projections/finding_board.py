@@ -14,7 +14,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from domain.findings import Finding
 from domain.vocabulary import DeadlineColour, FindingStatus
-from projections.base import ReadModelView
+from projections.base import ReadModelView, topics_of
 from projections.paging import Page, decode_cursor, encode_cursor
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
@@ -50,7 +50,21 @@ class FindingFilter:
     q: str | None = None
 
 
+TOPICS = topics_of(
+    Finding.Raised,
+    Finding.RectificationOrdered,
+    Finding.RectificationReported,
+    Finding.Verified,
+    Finding.DeadlineExtended,
+    Finding.Escalated,
+    Finding.Amended,
+    Finding.Withdrawn,
+    Finding.Reopened,
+)
+
+
 class FindingBoardView(ReadModelView):
+    topics = TOPICS
     projection_name = "finding_board"
 
     def table_statements(self) -> list[Composed]:
@@ -153,6 +167,7 @@ class FindingBoard(Projection[FindingBoardView]):
     """Keeps one row per finding; every other event only advances the tracking record."""
 
     name = "finding_board"
+    topics = TOPICS
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:

@@ -12,7 +12,7 @@ from psycopg.sql import SQL, Composable, Composed
 
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import AppealResult, RulingKind, RulingStatus
-from projections.base import ReadModelView
+from projections.base import ReadModelView, topics_of
 from projections.paging import Page, decode_cursor, encode_cursor
 
 TYPES = {
@@ -38,7 +38,21 @@ class RulingFilter:
     finding_id: Any = None
 
 
+TOPICS = topics_of(
+    AccountabilityRuling.Proposed,
+    ToleranceRuling.Applied,
+    Ruling.Verified,
+    AccountabilityRuling.Decided,
+    ToleranceRuling.Decided,
+    Ruling.Appealed,
+    AccountabilityRuling.AppealDecided,
+    ToleranceRuling.AppealDecided,
+    Ruling.Published,
+)
+
+
 class RulingsView(ReadModelView):
+    topics = TOPICS
     projection_name = "rulings"
 
     def table_statements(self) -> list[Composed]:
@@ -89,6 +103,7 @@ class Rulings(Projection[RulingsView]):
     """One row per ruling; no personal data (the subject person stays in the event log)."""
 
     name = "rulings"
+    topics = TOPICS
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:

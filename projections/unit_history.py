@@ -15,9 +15,8 @@ from eventsourcing.projection import Projection
 from psycopg.sql import SQL, Composed
 from psycopg.types.json import Jsonb
 
-from domain.accounts import Account
 from domain.findings import Finding
-from domain.rulings import AccountabilityRuling, ToleranceRuling
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.units import Unit
 from domain.vocabulary import (
     AccountabilityForm,
@@ -25,7 +24,7 @@ from domain.vocabulary import (
     ToleranceOutcome,
 )
 from domain.work_items import WorkItem
-from projections.base import ADVANCED, ReadModelView
+from projections.base import ADVANCED, ReadModelView, topics_of
 from projections.paging import Page, decode_cursor, encode_cursor
 
 COLUMNS = (
@@ -68,7 +67,40 @@ def summarise(event: Any) -> str:
     return f"{label(event)}：{detail}" if detail else label(event)
 
 
+TOPICS = topics_of(
+    Unit.Registered,
+    Unit.Renamed,
+    Unit.Merged,
+    Unit.Absorbed,
+    Unit.Dissolved,
+    Finding.Raised,
+    Finding.RectificationOrdered,
+    Finding.RectificationReported,
+    Finding.Verified,
+    Finding.DeadlineExtended,
+    Finding.Escalated,
+    Finding.Amended,
+    Finding.Withdrawn,
+    Finding.Reopened,
+    WorkItem.Listed,
+    WorkItem.ProgressLogged,
+    WorkItem.Evaluated,
+    WorkItem.Closed,
+    WorkItem.Cancelled,
+    AccountabilityRuling.Proposed,
+    ToleranceRuling.Applied,
+    Ruling.Verified,
+    AccountabilityRuling.Decided,
+    ToleranceRuling.Decided,
+    Ruling.Appealed,
+    AccountabilityRuling.AppealDecided,
+    ToleranceRuling.AppealDecided,
+    Ruling.Published,
+)
+
+
 class UnitHistoryView(ReadModelView):
+    topics = TOPICS
     projection_name = "unit_history"
 
     def table_statements(self) -> list[Composed]:
@@ -153,13 +185,11 @@ class UnitHistoryView(ReadModelView):
 
 class UnitHistory(Projection[UnitHistoryView]):
     name = "unit_history"
+    topics = TOPICS
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        if isinstance(domain_event, Account.Created | Account.Revoked):
-            self.view.apply(tracking)  # accounts touch no unit's record
-        else:
-            self.view.later_event(tracking, domain_event)
+        self.view.later_event(tracking, domain_event)
 
     @process_event.register
     def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:

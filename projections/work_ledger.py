@@ -12,7 +12,7 @@ from psycopg.sql import SQL, Composable, Composed
 
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
-from projections.base import ADVANCED, ReadModelView
+from projections.base import ADVANCED, ReadModelView, topics_of
 from projections.paging import Page, decode_cursor, encode_cursor
 
 ITEM_TYPES = {
@@ -39,7 +39,17 @@ class LedgerFilter:
     status: str | None = None
 
 
+TOPICS = topics_of(
+    WorkItem.Listed,
+    WorkItem.ProgressLogged,
+    WorkItem.Evaluated,
+    WorkItem.Closed,
+    WorkItem.Cancelled,
+)
+
+
 class WorkLedgerView(ReadModelView):
+    topics = TOPICS
     projection_name = "work_ledger"
 
     def table_statements(self) -> list[Composed]:
@@ -154,6 +164,7 @@ class WorkLedger(Projection[WorkLedgerView]):
     """One row per work item, one per progress entry."""
 
     name = "work_ledger"
+    topics = TOPICS
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
