@@ -7,16 +7,18 @@ with an Idempotency-Key, the answer to that command: all of it commits, or none 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent, Subscription
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
+    PostgresSubscription,
 )
 from eventsourcing.utils import retry
 from psycopg import Cursor
@@ -121,6 +123,11 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
             "SELECT value FROM {}.{} WHERE key = 'hash_algorithm'"
         ).format(schema, meta)
         self._algorithm: str | None = None
+
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> Subscription[PostgresApplicationRecorder]:
+        return GatheringSubscription(recorder=self, gt=gt, topics=topics)
 
     @property
     def algorithm(self) -> str:
@@ -363,3 +370,28 @@ $body$"""
         idempotency=Identifier(idempotency),
         channel=Identifier(channel),
     )
+
+
+class GatheringSubscription(PostgresSubscription):
+    """The library's LISTEN/NOTIFY subscription, but after a notification it waits a few
+    milliseconds before reading, so that under load one read serves the many events that
+    arrived meanwhile (each runner otherwise reads once per event, and there are several)."""
+
+    gather_seconds = 0.01
+
+    def _loop_on_pull(self) -> None:
+        try:
+            self._pull()  # the events recorded before the subscription started
+            while not self._has_been_stopped:
+                self._has_been_notified.wait()
+                if self._stopping_soon(self.gather_seconds):
+                    break
+                self._pull()
+        except BaseException as error:  # handed to the runner, which stops and is restarted
+            if self._thread_error is None:
+                self._thread_error = error
+            self.stop()
+
+    def _stopping_soon(self, seconds: float) -> bool:
+        time.sleep(seconds)
+        return self._has_been_stopped
