@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from psycopg.sql import SQL, Identifier
 from pydantic import BaseModel
 
 from api.bootstrap import Services
+from api.deps import ExpectedVersion, IdempotencyKey, ServicesDep
 from api.errors import ApiError
 from domain.actors import Actor
+from domain.application import Supervision
 from domain.commands import CommandResult
 from domain.errors import DomainError
 from infra.migrations import EVENTS_TABLE
@@ -88,3 +91,49 @@ def run(
 
 def as_body(result: CommandResult) -> dict[str, Any]:
     return {"id": str(result.id), "version": result.version, "position": result.position}
+
+
+@dataclass
+class CommandContext:
+    """What every command route needs beside its body and actor: the services, the request
+    (for the idempotency fingerprint), the Idempotency-Key and the If-Match version."""
+
+    services: Services
+    request: Request
+    key: str | None
+    expected: int | None
+
+    @property
+    def app(self) -> Supervision:
+        return self.services.app
+
+    def run(
+        self,
+        actor: Actor,
+        body: BaseModel | None,
+        command: Callable[..., CommandResult],
+        *,
+        status: int = 200,
+        extra: dict[str, Any] | None = None,
+        secret: dict[str, Any] | None = None,
+    ) -> JSONResponse:
+        return run(
+            self.services,
+            self.request,
+            actor,
+            self.key,
+            body,
+            command,
+            status=status,
+            extra=extra,
+            secret=secret,
+        )
+
+
+async def command_context(
+    request: Request, services: ServicesDep, key: IdempotencyKey, expected: ExpectedVersion
+) -> CommandContext:
+    return CommandContext(services, request, key, expected)
+
+
+Command = Annotated[CommandContext, Depends(command_context)]

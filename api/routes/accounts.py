@@ -6,11 +6,11 @@ import secrets
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api import commands
-from api.deps import Admin, Cursor, IdempotencyKey, Limit, MinPosition, ServicesDep
+from api.commands import Command
+from api.deps import Admin, Cursor, Limit, MinPosition, ServicesDep
 from api.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
 from domain.accounts import hash_token
 
@@ -27,21 +27,16 @@ def new_token() -> str:
 @router.post("", status_code=201, response_model=AccountCreated)
 def create_account(
     body: AccountCreate,
-    request: Request,
-    services: ServicesDep,
     actor: Admin,
-    key: IdempotencyKey,
+    cmd: Command,
 ) -> JSONResponse:
     """Create an account; its token is in this answer only and stored only as a hash."""
     token = new_token()
     extra = {"name": body.name, "role": body.role.value, "unit_code": body.unit_code, "token": None}
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.create_account(
+        lambda **kw: cmd.app.create_account(
             token_hash=hash_token(token),
             name=body.name,
             role=body.role,
@@ -73,17 +68,12 @@ def list_accounts(
 def revoke_account(
     account_id: UUID,
     body: Revocation,
-    request: Request,
-    services: ServicesDep,
     actor: Admin,
-    key: IdempotencyKey,
+    cmd: Command,
 ) -> JSONResponse:
     """Revoke an account: its token is refused from the next request on."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.revoke_account(account_id, reason=body.reason, actor=actor, **kw),
+        lambda **kw: cmd.app.revoke_account(account_id, reason=body.reason, actor=actor, **kw),
     )

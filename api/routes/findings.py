@@ -6,15 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any, cast
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from api import commands, scoping
+from api import scoping
+from api.commands import Command
 from api.deps import (
     Cursor,
-    ExpectedVersion,
-    IdempotencyKey,
     Inspector,
     Limit,
     MinPosition,
@@ -148,6 +147,14 @@ def list_findings(
     return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
 
 
+def check_time_travel(version: int | None, as_of: datetime | None) -> None:
+    """`?version=N` or `?as_of=<time with offset>`, not both."""
+    if version is not None and as_of is not None:
+        raise ApiError(422, "validation_error", "give version or as_of, not both")
+    if as_of is not None and as_of.tzinfo is None:
+        raise ApiError(422, "validation_error", "as_of needs a UTC offset, e.g. +08:00")
+
+
 def check_query_text(value: str) -> None:
     try:
         storable(value)
@@ -164,10 +171,7 @@ def get_finding(
     as_of: datetime | None = None,
 ) -> JSONResponse:
     """One finding now, at `version=N`, or as it was at `as_of=<time>`."""
-    if version is not None and as_of is not None:
-        raise ApiError(422, "validation_error", "give version or as_of, not both")
-    if as_of is not None and as_of.tzinfo is None:
-        raise ApiError(422, "validation_error", "as_of needs a UTC offset, e.g. +08:00")
+    check_time_travel(version, as_of)
     finding = services.app.get_finding(finding_id, version=version, as_of=as_of, viewer=actor)
     if version is not None and finding.version != version:
         raise ApiError(404, "not_found", f"finding {finding_id} has no version {version}")
@@ -225,19 +229,14 @@ def finding_events(
 @router.post("", status_code=201, response_model=CommandAnswer)
 def raise_finding(
     body: FindingCreate,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
+    cmd: Command,
 ) -> JSONResponse:
     """发现问题: raise a finding against an active unit (status `raised`)."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.raise_finding(
+        lambda **kw: cmd.app.raise_finding(
             unit_code=body.unit_code,
             title=body.title,
             description=body.description,
@@ -258,25 +257,19 @@ def raise_finding(
 def order_rectification(
     finding_id: UUID,
     body: RectificationOrder,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """下达整改 → `rectifying`."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.order_rectification(
+        lambda **kw: cmd.app.order_rectification(
             finding_id,
             deadline=body.deadline,
             requirements=body.requirements,
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -286,25 +279,19 @@ def order_rectification(
 def report_rectification(
     finding_id: UUID,
     body: RectificationReport,
-    request: Request,
-    services: ServicesDep,
     actor: Reporter,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """报送整改情况 (the finding's unit, or an inspector) → `reported`."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.report_rectification(
+        lambda **kw: cmd.app.report_rectification(
             finding_id,
             summary=body.summary,
             evidence=[e.model_dump() for e in body.evidence],
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -314,26 +301,20 @@ def report_rectification(
 def verify_rectification(
     finding_id: UUID,
     body: Verification,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """整改验收: accepted → `closed` (销号); rejected → `rectifying`."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.verify_rectification(
+        lambda **kw: cmd.app.verify_rectification(
             finding_id,
             outcome=body.outcome.value,
             comment=body.comment,
             new_deadline=body.new_deadline,
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -343,25 +324,19 @@ def verify_rectification(
 def extend_deadline(
     finding_id: UUID,
     body: DeadlineExtension,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """延长整改期限."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.extend_deadline(
+        lambda **kw: cmd.app.extend_deadline(
             finding_id,
             new_deadline=body.new_deadline,
             reason=body.reason,
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -371,21 +346,15 @@ def extend_deadline(
 def escalate_finding(
     finding_id: UUID,
     body: ReasonOnly,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """提级督办."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.escalate_finding(
-            finding_id, reason=body.reason, actor=actor, expected_version=expected, **kw
+        lambda **kw: cmd.app.escalate_finding(
+            finding_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
         ),
     )
 
@@ -394,28 +363,22 @@ def escalate_finding(
 def amend_finding(
     finding_id: UUID,
     body: Amendment,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """更正: correct fields, with a reason; the history keeps what was there before."""
     changes = body.changes.model_dump(exclude_unset=True)
     if any(v is None for v in changes.values()):
         raise ApiError(422, "validation_error", "an amendment cannot clear a field")
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.amend_finding(
+        lambda **kw: cmd.app.amend_finding(
             finding_id,
             changes=changes,
             reason=body.reason,
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -425,21 +388,15 @@ def amend_finding(
 def withdraw_finding(
     finding_id: UUID,
     body: ReasonOnly,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """撤回 → `withdrawn` (terminal)."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.withdraw_finding(
-            finding_id, reason=body.reason, actor=actor, expected_version=expected, **kw
+        lambda **kw: cmd.app.withdraw_finding(
+            finding_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
         ),
     )
 
@@ -448,25 +405,19 @@ def withdraw_finding(
 def reopen_finding(
     finding_id: UUID,
     body: Reopening,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """整改回头看: reopen a closed finding → `rectifying`."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.reopen_finding(
+        lambda **kw: cmd.app.reopen_finding(
             finding_id,
             reason=body.reason,
             new_deadline=body.new_deadline,
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )

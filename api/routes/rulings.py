@@ -6,16 +6,15 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from api import commands, scoping
+from api import scoping
+from api.commands import Command
 from api.deps import (
     Authority,
     Cursor,
-    ExpectedVersion,
-    IdempotencyKey,
     Inspector,
     Limit,
     MinPosition,
@@ -24,7 +23,7 @@ from api.deps import (
     ServicesDep,
 )
 from api.errors import ApiError
-from api.routes.findings import event_out
+from api.routes.findings import check_time_travel, event_out
 from api.schemas import (
     AccountabilityCreate,
     Appeal,
@@ -82,19 +81,14 @@ def ruling_out(r: Ruling) -> dict[str, Any]:
 @router.post("/accountability", status_code=201, response_model=CommandAnswer)
 def propose_accountability(
     body: AccountabilityCreate,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
+    cmd: Command,
 ) -> JSONResponse:
     """提出问责建议: status `proposed`; linked findings must belong to the subject's unit."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.propose_accountability(
+        lambda **kw: cmd.app.propose_accountability(
             subject=body.subject.model_dump(exclude_none=True),
             finding_ids=body.finding_ids,
             form=body.form.value,
@@ -110,19 +104,14 @@ def propose_accountability(
 @router.post("/fault-tolerance", status_code=201, response_model=CommandAnswer)
 def apply_for_tolerance(
     body: ToleranceCreate,
-    request: Request,
-    services: ServicesDep,
     actor: Reporter,
-    key: IdempotencyKey,
+    cmd: Command,
 ) -> JSONResponse:
     """申请容错免责 (an inspector, or the unit for itself): status `applied`."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.apply_for_tolerance(
+        lambda **kw: cmd.app.apply_for_tolerance(
             subject=body.subject.model_dump(exclude_none=True),
             finding_ids=body.finding_ids,
             grounds=body.grounds,
@@ -170,10 +159,7 @@ def get_ruling(
     as_of: datetime | None = None,
 ) -> JSONResponse:
     """One ruling now, at `version=N`, or as it was at `as_of=<time>`."""
-    if version is not None and as_of is not None:
-        raise ApiError(422, "validation_error", "give version or as_of, not both")
-    if as_of is not None and as_of.tzinfo is None:
-        raise ApiError(422, "validation_error", "as_of needs a UTC offset, e.g. +08:00")
+    check_time_travel(version, as_of)
     ruling = services.app.get_ruling(ruling_id, version=version, as_of=as_of, viewer=actor)
     if version is not None and ruling.version != version:
         raise ApiError(404, "not_found", f"ruling {ruling_id} has no version {version}")
@@ -194,21 +180,15 @@ def ruling_events(ruling_id: UUID, services: ServicesDep, actor: Reader) -> dict
 def verify_ruling(
     ruling_id: UUID,
     body: RulingVerification,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """调查核实 → `verified` (optional before the decision)."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.verify_ruling(
-            ruling_id, comment=body.comment, actor=actor, expected_version=expected, **kw
+        lambda **kw: cmd.app.verify_ruling(
+            ruling_id, comment=body.comment, actor=actor, expected_version=cmd.expected, **kw
         ),
     )
 
@@ -217,20 +197,14 @@ def verify_ruling(
 def decide_ruling(
     ruling_id: UUID,
     body: Decision,
-    request: Request,
-    services: ServicesDep,
     actor: Authority,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """作出决定 (authority only) → `decided`."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.decide_ruling(
+        lambda **kw: cmd.app.decide_ruling(
             ruling_id,
             reasoning=body.reasoning,
             decided_on=body.decided_on,
@@ -238,7 +212,7 @@ def decide_ruling(
             form=body.form and body.form.value,
             outcome=body.outcome and body.outcome.value,
             criteria_met=[c.value for c in body.criteria_met],
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -248,21 +222,15 @@ def decide_ruling(
 def appeal_ruling(
     ruling_id: UUID,
     body: Appeal,
-    request: Request,
-    services: ServicesDep,
     actor: Reporter,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """申诉 (the subject's unit, or an inspector) → `appealed`."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.appeal_ruling(
-            ruling_id, grounds=body.grounds, actor=actor, expected_version=expected, **kw
+        lambda **kw: cmd.app.appeal_ruling(
+            ruling_id, grounds=body.grounds, actor=actor, expected_version=cmd.expected, **kw
         ),
     )
 
@@ -271,21 +239,15 @@ def appeal_ruling(
 def decide_appeal(
     ruling_id: UUID,
     body: AppealDecision,
-    request: Request,
-    services: ServicesDep,
     actor: Authority,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """申诉复核 (authority only): upheld or modified → `appeal_decided`; revoked → `revoked`."""
     criteria = [c.value for c in body.criteria_met] if body.criteria_met is not None else None
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.decide_appeal(
+        lambda **kw: cmd.app.decide_appeal(
             ruling_id,
             result=body.result.value,
             reasoning=body.reasoning,
@@ -293,7 +255,7 @@ def decide_appeal(
             form=body.form and body.form.value,
             outcome=body.outcome and body.outcome.value,
             criteria_met=criteria,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -303,25 +265,19 @@ def decide_appeal(
 def publish_ruling(
     ruling_id: UUID,
     body: Publication,
-    request: Request,
-    services: ServicesDep,
     actor: Authority,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """纳入案例库 (authority only): anonymised, never naming the person."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.publish_ruling(
+        lambda **kw: cmd.app.publish_ruling(
             ruling_id,
             summary=body.summary,
             tags=list(body.tags),
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from api import commands, scoping
+from api import scoping
+from api.commands import Command
 from api.deps import (
     Admin,
     Cursor,
-    ExpectedVersion,
-    IdempotencyKey,
     Limit,
     MinPosition,
     Reader,
@@ -41,17 +40,12 @@ def unit_out(unit: Unit) -> dict[str, Any]:
 
 
 @router.post("", status_code=201, response_model=CommandAnswer)
-def register_unit(
-    body: UnitCreate, request: Request, services: ServicesDep, actor: Admin, key: IdempotencyKey
-) -> JSONResponse:
+def register_unit(body: UnitCreate, actor: Admin, cmd: Command) -> JSONResponse:
     """Register a unit (a duplicate code is a 409 `already_exists`)."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.register_unit(
+        lambda **kw: cmd.app.register_unit(
             code=body.code, name=body.name, kind=body.kind.value, actor=actor, **kw
         ),
         status=201,
@@ -101,26 +95,20 @@ def get_unit(code: Code, services: ServicesDep, actor: Reader) -> dict[str, Any]
 def rename_unit(
     code: Code,
     body: UnitRenaming,
-    request: Request,
-    services: ServicesDep,
     actor: Admin,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """Rename a unit; its code, and so every record pointing at it, stays."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.rename_unit(
+        lambda **kw: cmd.app.rename_unit(
             code,
             name=body.name,
             reason=body.reason,
             effective_on=body.effective_on,
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -130,26 +118,20 @@ def rename_unit(
 def merge_unit(
     code: Code,
     body: UnitMerger,
-    request: Request,
-    services: ServicesDep,
     actor: Admin,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """Merge a unit into its successor (机构改革)."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.merge_unit(
+        lambda **kw: cmd.app.merge_unit(
             code,
             into=body.into,
             reason=body.reason,
             effective_on=body.effective_on,
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -159,25 +141,19 @@ def merge_unit(
 def dissolve_unit(
     code: Code,
     body: UnitDissolution,
-    request: Request,
-    services: ServicesDep,
     actor: Admin,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """撤销: the unit takes no new findings, work items or rulings."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.dissolve_unit(
+        lambda **kw: cmd.app.dissolve_unit(
             code,
             reason=body.reason,
             effective_on=body.effective_on,
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )

@@ -6,15 +6,14 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
-from api import commands, excel, scoping
+from api import excel, scoping
+from api.commands import Command
 from api.deps import (
     Cursor,
-    ExpectedVersion,
-    IdempotencyKey,
     Inspector,
     Limit,
     Lister,
@@ -62,10 +61,8 @@ def work_item_out(item: WorkItem) -> dict[str, Any]:
 @router.post("", status_code=201, response_model=CommandAnswer)
 def list_work_item(
     body: WorkItemCreate,
-    request: Request,
-    services: ServicesDep,
     actor: Lister,
-    key: IdempotencyKey,
+    cmd: Command,
 ) -> JSONResponse:
     """列入重点工作清单: a task with its lead unit, co-units and due date."""
     listing = Listing(
@@ -77,13 +74,10 @@ def list_work_item(
         source_ref=body.source_ref,
         description=body.description,
     )
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.list_work_item(listing, actor=actor, **kw),
+        lambda **kw: cmd.app.list_work_item(listing, actor=actor, **kw),
         status=201,
     )
 
@@ -158,25 +152,19 @@ def work_item_events(item_id: UUID, services: ServicesDep, actor: Reader) -> dic
 def log_progress(
     item_id: UUID,
     body: ProgressEntry,
-    request: Request,
-    services: ServicesDep,
     actor: Reporter,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """登记进展 (its lead unit or a co-unit, or an inspector)."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.log_progress(
+        lambda **kw: cmd.app.log_progress(
             item_id,
             note=body.note,
             percent=body.percent,
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -186,26 +174,20 @@ def log_progress(
 def evaluate_work_item(
     item_id: UUID,
     body: Evaluation,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """年末考评 (inspectors): score 0–100 and grade."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.evaluate_work_item(
+        lambda **kw: cmd.app.evaluate_work_item(
             item_id,
             score=body.score,
             grade=body.grade.value,
             comment=body.comment,
             actor=actor,
-            expected_version=expected,
+            expected_version=cmd.expected,
             **kw,
         ),
     )
@@ -215,21 +197,15 @@ def evaluate_work_item(
 def close_work_item(
     item_id: UUID,
     body: ReasonOnly,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """办结 (after its evaluation)."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.close_work_item(
-            item_id, reason=body.reason, actor=actor, expected_version=expected, **kw
+        lambda **kw: cmd.app.close_work_item(
+            item_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
         ),
     )
 
@@ -238,20 +214,14 @@ def close_work_item(
 def cancel_work_item(
     item_id: UUID,
     body: ReasonOnly,
-    request: Request,
-    services: ServicesDep,
     actor: Inspector,
-    key: IdempotencyKey,
-    expected: ExpectedVersion,
+    cmd: Command,
 ) -> JSONResponse:
     """取消 (while still open)."""
-    return commands.run(
-        services,
-        request,
+    return cmd.run(
         actor,
-        key,
         body,
-        lambda **kw: services.app.cancel_work_item(
-            item_id, reason=body.reason, actor=actor, expected_version=expected, **kw
+        lambda **kw: cmd.app.cancel_work_item(
+            item_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
         ),
     )
