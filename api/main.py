@@ -12,6 +12,7 @@ from api.errors import install_error_handlers
 from api.middleware import AccessLog, BodyLimit
 from api.routes import (
     accounts,
+    audit,
     case_library,
     findings,
     meta,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         rulings,
         case_library,
         projections,
+        audit,
     ):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
 from infra.chain import GENESIS, Verification, hasher, link
@@ -79,3 +81,19 @@ def check_row(h: Callable[[bytes], bytes], prev: bytes, index: int, row: tuple) 
     if expected.hash != bytes(hash_):
         return f"event at ledger index {index} (position {position}) was altered"
     return None
+
+
+def read_log(
+    database: Database, after: int, limit: int, events_table: str = EVENTS_TABLE
+) -> list[dict[str, Any]]:
+    """Stored events after a position, in global order, each with its chain row and the
+    topic of its aggregate's first event (which names the aggregate's kind)."""
+    query = SQL(
+        "SELECT e.notification_id AS position, e.originator_id, e.originator_version, e.topic, "
+        "e.state, c.ledger_index, c.hash, c.prev_hash, (SELECT f.topic FROM {events} f "
+        "WHERE f.originator_id = e.originator_id AND f.originator_version = 1) AS first_topic "
+        "FROM {events} e LEFT JOIN {chain} c ON c.position = e.notification_id "
+        "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s"
+    ).format(events=Identifier(events_table), chain=Identifier(chain_table(events_table)))
+    with database.connect(row_factory=dict_row) as conn:
+        return conn.execute(query, (after, limit)).fetchall()
