@@ -18,6 +18,7 @@ from api.routes import (
     meta,
     projections,
     rulings,
+    stats,
     units,
     work_items,
 )
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         work_items,
         rulings,
         case_library,
+        stats,
         projections,
         audit,
     ):

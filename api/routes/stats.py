@@ -1,0 +1,75 @@
+"""Unit scorecards (单位考评): per unit and year, for every active unit or for one unit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.encoders import jsonable_encoder
+
+from api import scoping
+from api.bootstrap import Services
+from api.deps import MinPosition, Reader, ServicesDep
+from api.errors import ApiError
+from api.routes.units import Code
+from domain.actors import Actor
+from domain.clock import today
+from domain.vocabulary import Role
+from projections.scorecard import Scorecards
+
+router = APIRouter(tags=["scorecards"])
+
+Year = Annotated[int, Query(ge=1900, le=2999)]
+
+
+def scorecards_of(services: Services) -> Scorecards:
+    return Scorecards(services.board, services.rulings, services.ledger, services.directory)
+
+
+def may_read(actor: Actor, code: str) -> bool:
+    """A unit account reads its own unit and the units merged into it; other roles, all."""
+    return actor.role is not Role.UNIT or code in {actor.unit_code, *actor.unit_scope}
+
+
+@router.get("/api/v1/stats/units")
+def unit_stats(
+    services: ServicesDep,
+    actor: Reader,
+    year: Year,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """One scorecard per active unit, in code order; a merged unit's records count in its
+    successor's row. A unit account sees its own unit's row only."""
+    cards = scorecards_of(services)
+    cards.wait_for(min_position, services.settings.read_wait_seconds)
+    codes = cards.active_units()
+    visible = scoping.unit_codes(services, actor, None)
+    if visible:
+        codes = [c for c in codes if c in visible]
+    groups = {code: tuple(services.app.lineage(code)) for code in codes}
+    # The units' own events are ahead of the directory: a unit merged since the directory
+    # last caught up is already in its successor's lineage, so it is not listed again.
+    absorbed = {member for code, group in groups.items() for member in group if member != code}
+    groups = {code: group for code, group in groups.items() if code not in absorbed}
+    items = cards.for_units(year, today(), groups)
+    return {"year": year, "items": jsonable_encoder(items)}
+
+
+@router.get("/api/v1/units/{code}/scorecard")
+def unit_scorecard(
+    code: Code,
+    services: ServicesDep,
+    actor: Reader,
+    year: Year,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """The unit's scorecard for the year, with the records of the units merged into it."""
+    unit = services.app.get_unit(code)
+    if not may_read(actor, code):
+        raise ApiError(404, "not_found", f"unit {code!r} not found")
+    cards = scorecards_of(services)
+    cards.wait_for(min_position, services.settings.read_wait_seconds)
+    (row,) = cards.for_units(year, today(), {code: tuple(services.app.lineage(code))})
+    row["name"] = unit.name  # the unit's own events: current even before the directory
+    result: dict[str, Any] = jsonable_encoder(row)
+    return result

@@ -1,0 +1,190 @@
+"""Unit scorecard (单位考评卡): per unit and year, findings raised / closed / open / overdue /
+withdrawn, the on-time rate, rulings by form and outcome, and the work items with their mean
+score.
+
+Not a projection of its own: it answers by SQL over the finding board, rulings, work ledger
+and directory tables, so it is always exactly as current as they are. One statement reads all
+of them, so the answer is one consistent snapshot and one round trip however many units it
+covers. A unit's records are those of the unit codes grouped under it (itself and the units
+merged into it, 机构改革).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from psycopg.sql import SQL, Composed
+
+from domain.vocabulary import FindingStatus, RulingKind, RulingStatus, UnitStatus
+from projections.base import ReadModelView
+from projections.directory import DirectoryView
+from projections.finding_board import FindingBoardView
+from projections.rulings import RulingsView
+from projections.work_ledger import WorkLedgerView
+
+OPEN_STATUSES = (FindingStatus.RAISED, FindingStatus.RECTIFYING, FindingStatus.REPORTED)
+# A ruling counts once it is decided and as long as that decision stands.
+COUNTED_RULINGS = (
+    RulingStatus.DECIDED,
+    RulingStatus.APPEALED,
+    RulingStatus.APPEAL_DECIDED,
+    RulingStatus.PUBLISHED,
+)
+
+# `grp`: one row per (unit, code whose records count for it); `units`: the unit with the
+# array of its codes. Each table is aggregated per unit in its own CTE and left-joined, so
+# a unit without records still gets its row (zeros, empty maps, nulls).
+SCORECARD_SQL = """
+WITH grp AS (
+    SELECT DISTINCT g.code, g.member
+    FROM unnest(%(codes)s::text[], %(members)s::text[]) AS g(code, member)
+),
+units AS (
+    SELECT code, array_agg(member) AS members FROM grp GROUP BY code
+),
+findings AS (
+    SELECT grp.code,
+        count(*) AS raised,
+        count(*) FILTER (WHERE f.status = %(closed)s) AS closed,
+        count(*) FILTER (WHERE f.status = ANY(%(open)s)) AS open,
+        count(*) FILTER (WHERE f.status = %(rectifying)s AND f.deadline < %(today)s) AS overdue,
+        count(*) FILTER (WHERE f.status = %(withdrawn)s) AS withdrawn,
+        count(*) FILTER (WHERE f.status = %(closed)s AND f.deadline IS NOT NULL) AS due,
+        count(*) FILTER (WHERE f.status = %(closed)s AND f.closed_on <= f.deadline) AS on_time
+    FROM grp JOIN {board} f ON f.unit_code = grp.member
+    WHERE f.found_on >= %(year_start)s AND f.found_on < %(year_end)s
+    GROUP BY grp.code
+),
+ruling_counts AS (
+    SELECT code, kind, jsonb_object_agg(key, n) AS counts
+    FROM (
+        SELECT grp.code, r.kind,
+            CASE WHEN r.kind = %(accountability)s THEN r.form ELSE r.outcome END AS key,
+            count(*) AS n
+        FROM grp JOIN {rulings} r ON r.unit_code = grp.member
+        WHERE r.decided_on >= %(year_start)s AND r.decided_on < %(year_end)s
+            AND r.status = ANY(%(counted)s)
+        GROUP BY 1, 2, 3
+    ) decided
+    WHERE key IS NOT NULL
+    GROUP BY code, kind
+),
+work AS (
+    SELECT units.code,
+        count(*) AS items,
+        avg(w.score) FILTER (WHERE w.lead_unit = ANY(units.members) AND w.score IS NOT NULL)
+            AS mean_score
+    FROM units JOIN {ledger} w
+        ON (w.co_units || w.lead_unit) && units.members AND w.year = %(year)s
+    GROUP BY units.code
+)
+SELECT units.code,
+    d.name,
+    coalesce(findings.raised, 0) AS findings_raised,
+    coalesce(findings.closed, 0) AS findings_closed,
+    coalesce(findings.open, 0) AS findings_open,
+    coalesce(findings.overdue, 0) AS findings_overdue,
+    coalesce(findings.withdrawn, 0) AS findings_withdrawn,
+    findings.on_time::float8 / nullif(findings.due, 0) AS on_time_rate,
+    coalesce(acc.counts, '{{}}'::jsonb) AS accountability_by_form,
+    coalesce(tol.counts, '{{}}'::jsonb) AS tolerance_by_outcome,
+    coalesce(work.items, 0) AS work_items,
+    work.mean_score::float8 AS mean_work_item_score
+FROM units
+LEFT JOIN {directory} d ON d.code = units.code
+LEFT JOIN findings ON findings.code = units.code
+LEFT JOIN ruling_counts acc ON acc.code = units.code AND acc.kind = %(accountability)s
+LEFT JOIN ruling_counts tol ON tol.code = units.code AND tol.kind = %(fault_tolerance)s
+LEFT JOIN work ON work.code = units.code
+"""
+
+ACTIVE_UNITS_SQL = "SELECT code FROM {directory} WHERE status = %(active)s ORDER BY code"
+
+
+class Scorecards:
+    """The unit scorecard, read straight from the read-model tables it summarises."""
+
+    def __init__(
+        self,
+        board: FindingBoardView,
+        rulings: RulingsView,
+        ledger: WorkLedgerView,
+        directory: DirectoryView,
+    ) -> None:
+        self.board, self.rulings, self.ledger, self.directory = board, rulings, ledger, directory
+        self.select: Composed = SQL(SCORECARD_SQL).format(
+            board=board.table("finding_board"),
+            rulings=rulings.table("rulings"),
+            ledger=ledger.table("work_ledger"),
+            directory=directory.table("directory_units"),
+        )
+        self.select_active: Composed = SQL(ACTIVE_UNITS_SQL).format(
+            directory=directory.table("directory_units")
+        )
+
+    @property
+    def views(self) -> tuple[ReadModelView, ...]:
+        """The read models a scorecard reads (read-your-writes waits for each of them)."""
+        return (self.board, self.rulings, self.ledger, self.directory)
+
+    def wait_for(self, position: int | None, timeout: float) -> None:
+        """Block until every read model the scorecard reads has processed `position`."""
+        for view in self.views:
+            view.wait_for(position, timeout)
+
+    def active_units(self) -> list[str]:
+        """The codes of the units the directory lists as active, in code order."""
+        rows = self.directory.fetch_all(self.select_active, {"active": UnitStatus.ACTIVE.value})
+        return [str(r["code"]) for r in rows]
+
+    def for_units(
+        self, year: int, today: date, unit_groups: Mapping[str, tuple[str, ...]]
+    ) -> list[dict[str, Any]]:
+        """One row per key of `unit_groups`, in its order: the records of the codes in its
+        value (the unit itself and the units merged into it) found, decided or listed in
+        `year`; overdue as of `today`."""
+        if not unit_groups:
+            return []
+        codes: list[str] = []
+        members: list[str] = []
+        for code, group in unit_groups.items():
+            for member in dict.fromkeys((code, *group)):
+                codes.append(code)
+                members.append(member)
+        params = {
+            "codes": codes,
+            "members": members,
+            "year": year,
+            "year_start": date(year, 1, 1),
+            "year_end": date(year + 1, 1, 1),
+            "today": today,
+            "open": [s.value for s in OPEN_STATUSES],
+            "closed": FindingStatus.CLOSED.value,
+            "rectifying": FindingStatus.RECTIFYING.value,
+            "withdrawn": FindingStatus.WITHDRAWN.value,
+            "counted": [s.value for s in COUNTED_RULINGS],
+            "accountability": RulingKind.ACCOUNTABILITY.value,
+            "fault_tolerance": RulingKind.FAULT_TOLERANCE.value,
+        }
+        rows = {r["code"]: r for r in self.board.fetch_all(self.select, params)}
+        return [scorecard_row(rows[code], year) for code in unit_groups]
+
+
+def scorecard_row(row: Mapping[str, Any], year: int) -> dict[str, Any]:
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "year": year,
+        "findings_raised": row["findings_raised"],
+        "findings_closed": row["findings_closed"],
+        "findings_open": row["findings_open"],
+        "findings_overdue": row["findings_overdue"],
+        "findings_withdrawn": row["findings_withdrawn"],
+        "on_time_rate": row["on_time_rate"],
+        "accountability_by_form": dict(row["accountability_by_form"]),
+        "tolerance_by_outcome": dict(row["tolerance_by_outcome"]),
+        "work_items": row["work_items"],
+        "mean_work_item_score": row["mean_work_item_score"],
+    }

@@ -1,0 +1,395 @@
+"""Unit scorecards (单位考评): findings, on-time rate, rulings and work items per unit and year."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.helpers import (
+    FUTURE,
+    assert_error,
+    command,
+    no_server_errors,
+    ok,
+    order,
+    report,
+    verify,
+)
+from tests.support import ADMIN, Api
+
+__all__ = ["no_server_errors"]
+
+STATS = "/api/v1/stats/units"
+UNITS = "/api/v1/units"
+RULINGS = "/api/v1/rulings"
+WORK_ITEMS = "/api/v1/work-items"
+
+YEAR = 2025
+FOUND_ON = "2025-03-05"
+PAST_DEADLINE = "2025-04-01"  # after FOUND_ON, long before today: overdue, or closed late
+
+
+@pytest.fixture
+def inspector(api: Api) -> dict[str, str]:
+    return api.account("inspector", name="督查员 孙丽")
+
+
+@pytest.fixture
+def authority(api: Api) -> dict[str, str]:
+    return api.account("authority", name="县纪委监委")
+
+
+# -- steps ---------------------------------------------------------------------------------------
+
+
+def raised(api: Api, inspector: dict[str, str], unit: str, found_on: str = FOUND_ON) -> str:
+    fid: str = api.finding(inspector, unit, found_on=found_on)["id"]
+    return fid
+
+
+def closed(api: Api, inspector: dict[str, str], unit: str, deadline: str) -> int:
+    """A finding ordered with `deadline`, reported and accepted today; answers the position."""
+    fid = raised(api, inspector, unit)
+    order(api, inspector, fid, deadline)
+    report(api, inspector, fid)
+    position: int = verify(api, inspector, fid)["position"]
+    return position
+
+
+def ruling(
+    api: Api,
+    inspector: dict[str, str],
+    authority: dict[str, str],
+    unit: str,
+    kind: str,
+    decision: str | None,
+    decided_on: str = "2025-04-10",
+) -> tuple[str, int]:
+    """A ruling of `kind` on `unit`, decided with the form or outcome `decision` (or left
+    undecided when None); answers its id and the last position."""
+    if kind == "accountability":
+        body: dict[str, Any] = {
+            "subject": {"unit_code": unit, "person": {"name": "王建华", "position": "科长"}},
+            "finding_ids": [],
+            "form": "written_inspection",
+            "basis": "《中国共产党问责条例》第七条",
+            "facts": "重点工作推进不力。",
+        }
+        answer = ok(api.post(f"{RULINGS}/accountability", body, inspector), 201)
+        decide: dict[str, Any] = {"form": decision, "reasoning": "经集体研究决定"}
+    else:
+        body = {
+            "subject": {"unit_code": unit},
+            "finding_ids": [],
+            "grounds": "改革试点中因缺乏经验出现失误。",
+            "criteria_claimed": ["pilot_inexperience"],
+        }
+        answer = ok(api.post(f"{RULINGS}/fault-tolerance", body, inspector), 201)
+        met = [] if decision == "denied" else ["pilot_inexperience"]
+        decide = {"outcome": decision, "criteria_met": met, "reasoning": "经研究认定"}
+    rid: str = answer["id"]
+    if decision is None:
+        return rid, int(answer["position"])
+    done = ok(
+        api.post(f"{RULINGS}/{rid}/decision", {**decide, "decided_on": decided_on}, authority)
+    )
+    return rid, int(done["position"])
+
+
+def work_item(
+    api: Api,
+    inspector: dict[str, str],
+    lead: str,
+    *co: str,
+    year: int = YEAR,
+    score: int | None = None,
+) -> int:
+    """A work item of `year`, evaluated with `score` when given; answers the last position."""
+    body = {
+        "title": "推进县城污水管网改造",
+        "year": year,
+        "lead_unit": lead,
+        "co_units": list(co),
+        "due_on": f"{year}-12-31",
+    }
+    answer = ok(api.post(WORK_ITEMS, body, inspector), 201)
+    if score is None:
+        return int(answer["position"])
+    evaluation = {"score": score, "grade": "good", "comment": "按期推进"}
+    done = ok(api.post(f"{WORK_ITEMS}/{answer['id']}/evaluation", evaluation, inspector))
+    return int(done["position"])
+
+
+def merge(api: Api, code: str, into: str) -> int:
+    body = {"into": into, "reason": "机构改革职能整合", "effective_on": "2026-02-01"}
+    position: int = ok(api.post(f"{UNITS}/{code}/merger", body, ADMIN))["position"]
+    return position
+
+
+def scorecard(
+    api: Api, who: dict[str, str], code: str, position: int, year: int = YEAR
+) -> dict[str, Any]:
+    return ok(api.get(f"{UNITS}/{code}/scorecard", who, year=year, min_position=position))
+
+
+def stats_rows(
+    api: Api, who: dict[str, str], position: int, year: int = YEAR
+) -> dict[str, dict[str, Any]]:
+    """The rows of /stats/units by unit code (checking the answer's shape and order)."""
+    answer = ok(api.get(STATS, who, year=year, min_position=position))
+    assert answer["year"] == year
+    codes = [row["code"] for row in answer["items"]]
+    assert codes == sorted(codes) and len(codes) == len(set(codes))
+    return {row["code"]: row for row in answer["items"]}
+
+
+EMPTY: dict[str, Any] = {
+    "findings_raised": 0,
+    "findings_closed": 0,
+    "findings_open": 0,
+    "findings_overdue": 0,
+    "findings_withdrawn": 0,
+    "on_time_rate": None,
+    "accountability_by_form": {},
+    "tolerance_by_outcome": {},
+    "work_items": 0,
+    "mean_work_item_score": None,
+}
+
+
+def counts(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: row[key] for key in EMPTY}
+
+
+# -- findings ------------------------------------------------------------------------------------
+
+
+def test_scorecard_counts_the_findings_of_the_year_by_state(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    unit = api.unit("县住房和城乡建设局", "department")
+    raised(api, inspector, unit)  # raised
+    rectifying = raised(api, inspector, unit)
+    order(api, inspector, rectifying, FUTURE)
+    overdue = raised(api, inspector, unit)
+    order(api, inspector, overdue, PAST_DEADLINE)
+    reported = raised(api, inspector, unit)
+    order(api, inspector, reported, PAST_DEADLINE)  # reported: not overdue any more
+    report(api, inspector, reported)
+    closed(api, inspector, unit, FUTURE)  # accepted today, before its deadline: on time
+    closed(api, inspector, unit, PAST_DEADLINE)  # accepted today, after its deadline: late
+    withdrawn = raised(api, inspector, unit)
+    body = {"reason": "重复立项"}
+    ok(command(api, withdrawn, "withdrawal", body, inspector))
+    position = api.finding(inspector, unit, found_on="2024-06-01")["position"]  # another year
+
+    card = scorecard(api, ADMIN, unit, position)
+    assert card["code"] == unit and card["name"] == "县住房和城乡建设局" and card["year"] == YEAR
+    assert counts(card) == {
+        **EMPTY,
+        "findings_raised": 7,
+        "findings_closed": 2,
+        "findings_open": 4,
+        "findings_overdue": 1,
+        "findings_withdrawn": 1,
+        "on_time_rate": 0.5,
+    }
+    assert counts(scorecard(api, ADMIN, unit, position, 2024)) == {
+        **EMPTY,
+        "findings_raised": 1,
+        "findings_open": 1,
+    }
+    assert counts(scorecard(api, ADMIN, unit, position, 2023)) == EMPTY
+    row = stats_rows(api, ADMIN, position)[unit]
+    assert row == card
+
+
+def test_on_time_rate_is_null_without_closed_findings(api: Api, inspector: dict[str, str]) -> None:
+    unit = api.unit("县统计局", "department")
+    fid = raised(api, inspector, unit)
+    position = order(api, inspector, fid, FUTURE)["position"]
+    card = scorecard(api, ADMIN, unit, position)
+    assert card["findings_open"] == 1 and card["on_time_rate"] is None
+
+
+def test_all_findings_closed_on_time_give_a_rate_of_one(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    unit = api.unit("县档案馆", "agency")
+    closed(api, inspector, unit, FUTURE)
+    position = closed(api, inspector, unit, FUTURE)
+    assert scorecard(api, ADMIN, unit, position)["on_time_rate"] == 1.0
+
+
+# -- rulings -------------------------------------------------------------------------------------
+
+
+def test_rulings_count_by_form_and_outcome_in_the_year_of_their_decision(
+    api: Api, inspector: dict[str, str], authority: dict[str, str]
+) -> None:
+    unit = api.unit("县交通运输局", "department")
+    ruling(api, inspector, authority, unit, "accountability", "admonishment")
+    ruling(api, inspector, authority, unit, "accountability", "circulated_criticism", "2025-12-31")
+    ruling(api, inspector, authority, unit, "accountability", "admonishment", "2025-01-01")
+    ruling(api, inspector, authority, unit, "accountability", "admonishment", "2024-12-31")
+    ruling(api, inspector, authority, unit, "accountability", None)  # proposed: not counted
+    revoked, _ = ruling(api, inspector, authority, unit, "accountability", "written_inspection")
+    ok(api.post(f"{RULINGS}/{revoked}/appeal", {"grounds": "事实不清"}, inspector))
+    body = {"result": "revoked", "reasoning": "经复核撤销"}
+    ok(api.post(f"{RULINGS}/{revoked}/appeal-decision", body, authority))
+    appealed, _ = ruling(
+        api, inspector, authority, unit, "accountability", "organisational_adjustment"
+    )
+    ok(api.post(f"{RULINGS}/{appealed}/appeal", {"grounds": "处理过重"}, inspector))
+    ruling(api, inspector, authority, unit, "fault_tolerance", "exempted")
+    ruling(api, inspector, authority, unit, "fault_tolerance", "denied", "2025-06-30")
+    ruling(api, inspector, authority, unit, "fault_tolerance", "mitigated", "2026-01-01")
+    _, position = ruling(api, inspector, authority, unit, "fault_tolerance", None)
+
+    card = scorecard(api, ADMIN, unit, position)
+    assert card["accountability_by_form"] == {
+        "admonishment": 2,
+        "circulated_criticism": 1,
+        "organisational_adjustment": 1,
+    }
+    assert card["tolerance_by_outcome"] == {"exempted": 1, "denied": 1}
+    assert card["findings_raised"] == 0 and card["on_time_rate"] is None
+    earlier = scorecard(api, ADMIN, unit, position, 2024)
+    assert earlier["accountability_by_form"] == {"admonishment": 1}
+    assert earlier["tolerance_by_outcome"] == {}
+    later = scorecard(api, ADMIN, unit, position, 2026)
+    assert later["accountability_by_form"] == {} and later["tolerance_by_outcome"] == {
+        "mitigated": 1
+    }
+
+
+# -- work items ----------------------------------------------------------------------------------
+
+
+def test_work_items_count_lead_and_co_owned_and_the_mean_score_those_led(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    unit = api.unit("县发展和改革局", "department")
+    partner = api.unit("县财政局", "department")
+    work_item(api, inspector, unit, score=80)
+    work_item(api, inspector, unit, partner, score=91)
+    work_item(api, inspector, partner, unit, score=50)  # co-owned: counted, not scored
+    work_item(api, inspector, unit)  # not evaluated: counted, not scored
+    position = work_item(api, inspector, unit, year=2024, score=10)
+
+    card = scorecard(api, ADMIN, unit, position)
+    assert card["work_items"] == 4 and card["mean_work_item_score"] == 85.5
+    other = scorecard(api, ADMIN, partner, position)
+    assert other["work_items"] == 2 and other["mean_work_item_score"] == 50.0
+    earlier = scorecard(api, ADMIN, unit, position, 2024)
+    assert earlier["work_items"] == 1 and earlier["mean_work_item_score"] == 10.0
+    rows = stats_rows(api, ADMIN, position)
+    assert rows[unit] == card and rows[partner] == other
+
+
+def test_a_unit_without_records_has_an_empty_scorecard(api: Api) -> None:
+    unit = api.unit("县气象局", "agency")
+    position = merge(api, api.unit("待并入单位"), unit)
+    card = scorecard(api, ADMIN, unit, position)
+    assert card["code"] == unit and counts(card) == EMPTY
+    assert counts(stats_rows(api, ADMIN, position)[unit]) == EMPTY
+
+
+# -- mergers -------------------------------------------------------------------------------------
+
+
+def test_merged_units_count_in_their_successor_and_are_not_listed(
+    api: Api, inspector: dict[str, str], authority: dict[str, str]
+) -> None:
+    old = api.unit("县林业局", "department")
+    older = api.unit("县林场", "agency")
+    successor = api.unit("县自然资源和规划局", "department")
+    closed(api, inspector, old, FUTURE)
+    raised(api, inspector, older)
+    ruling(api, inspector, authority, old, "accountability", "admonishment")
+    work_item(api, inspector, old, score=70)
+    work_item(api, inspector, successor, score=90)
+    raised(api, inspector, successor)
+    merge(api, older, old)
+    position = merge(api, old, successor)
+
+    card = scorecard(api, ADMIN, successor, position)
+    assert counts(card) == {
+        **EMPTY,
+        "findings_raised": 3,
+        "findings_closed": 1,
+        "findings_open": 2,
+        "on_time_rate": 1.0,
+        "accountability_by_form": {"admonishment": 1},
+        "work_items": 2,
+        "mean_work_item_score": 80.0,
+    }
+    rows = stats_rows(api, ADMIN, position)
+    assert rows[successor] == card
+    assert old not in rows and older not in rows
+    # A merged unit's own scorecard still answers, with its records and its predecessors'.
+    own = scorecard(api, ADMIN, old, position)
+    assert own["findings_raised"] == 2 and own["work_items"] == 1
+    assert scorecard(api, ADMIN, older, position)["findings_raised"] == 1
+
+
+# -- who reads what ------------------------------------------------------------------------------
+
+
+def test_a_unit_account_sees_only_its_own_row(api: Api, inspector: dict[str, str]) -> None:
+    unit = api.unit("县教育局", "department")
+    other = api.unit("县卫生健康局", "department")
+    raised(api, inspector, unit)
+    fid = raised(api, inspector, other)
+    position = order(api, inspector, fid, FUTURE)["position"]
+    account = api.account("unit", unit)
+    rows = stats_rows(api, account, position)
+    assert list(rows) == [unit]
+    assert rows[unit]["findings_raised"] == 1
+    assert scorecard(api, account, unit, position)["findings_raised"] == 1
+    assert_error(api.get(f"{UNITS}/{other}/scorecard", account, year=YEAR), 404, "not_found")
+    # Other roles see every active unit.
+    auditor = stats_rows(api, api.account("auditor"), position)
+    assert {unit, other} <= set(auditor)
+
+
+def test_a_unit_account_reads_the_units_merged_into_it(api: Api, inspector: dict[str, str]) -> None:
+    old = api.unit("县粮食局", "department")
+    successor = api.unit("县发展和改革局", "department")
+    raised(api, inspector, old)
+    old_account = api.account("unit", old)
+    position = merge(api, old, successor)
+    account = api.account("unit", successor)
+    assert scorecard(api, account, old, position)["findings_raised"] == 1
+    assert scorecard(api, account, successor, position)["findings_raised"] == 1
+    assert list(stats_rows(api, account, position)) == [successor]
+    # The merged unit's account does not read its successor.
+    response = api.get(f"{UNITS}/{successor}/scorecard", old_account, year=YEAR)
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize("role", ["inspector", "authority", "supervisor", "auditor"])
+def test_every_role_reads_a_scorecard(api: Api, role: str) -> None:
+    unit = api.unit("县审计局", "department")
+    who = api.account(role)
+    ok(api.get(f"{UNITS}/{unit}/scorecard", who, year=YEAR))
+    ok(api.get(STATS, who, year=YEAR))
+
+
+def test_unknown_unit_is_not_found(api: Api) -> None:
+    response = api.get(f"{UNITS}/no-such-unit-xyz/scorecard", ADMIN, year=YEAR)
+    assert_error(response, 404, "not_found")
+
+
+def test_scorecards_need_a_token(api: Api) -> None:
+    unit = api.unit()
+    assert_error(api.get(STATS, {}, year=YEAR), 401, "unauthorized")
+    assert_error(api.get(f"{UNITS}/{unit}/scorecard", {}, year=YEAR), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("params", [{}, {"year": 1899}, {"year": 3000}, {"year": "abc"}])
+def test_year_is_required_and_checked(api: Api, params: dict[str, Any]) -> None:
+    unit = api.unit()
+    assert_error(api.get(STATS, ADMIN, **params), 422)
+    assert_error(api.get(f"{UNITS}/{unit}/scorecard", ADMIN, **params), 422)
