@@ -153,6 +153,15 @@ class Supervision(WorkItemCommands, RulingCommands):
         except ConcurrentChange:
             raise AlreadyExists("an account with this token already exists") from None
 
+    def unit_as_of(
+        self, code: str, *, version: int | None = None, as_of: datetime | None = None
+    ) -> Unit:
+        """A unit now, at a version, or as it was at a time (a name before a renaming)."""
+        unit_id = Unit.create_id(code)
+        if as_of is not None:
+            version = self.version_as_of(unit_id, as_of)
+        return self.load(Unit, unit_id, version=version)
+
     def find_account(self, token_hash: str) -> Account | None:
         try:
             return self.load(Account, Account.create_id(token_hash))

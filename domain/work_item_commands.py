@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -63,8 +63,16 @@ class WorkItemCommands(CommandBase):
         return [item.id for item in items]
 
     def get_work_item(
-        self, item_id: UUID, *, version: int | None = None, viewer: Actor | None = None
+        self,
+        item_id: UUID,
+        *,
+        version: int | None = None,
+        as_of: datetime | None = None,
+        viewer: Actor | None = None,
     ) -> WorkItem:
+        """The item now, at a version, or as it was at a time (time travel)."""
+        if as_of is not None:
+            version = self.version_as_of(item_id, as_of)
         item = self.load(WorkItem, item_id, version=version)
         if viewer is not None and not any(viewer.covers_unit(u) for u in item.units()):
             raise NotFound(f"work item {item_id} not found")

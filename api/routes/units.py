@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -19,6 +20,7 @@ from api.deps import (
     ServicesDep,
 )
 from api.errors import ApiError
+from api.routes.findings import check_time_travel, event_out
 from api.schemas import CommandAnswer, UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
 from domain.units import Unit
 
@@ -86,9 +88,29 @@ def unit_history(
 
 
 @router.get("/{code}")
-def get_unit(code: Code, services: ServicesDep, actor: Reader) -> dict[str, Any]:
-    """One unit, with its status and successor after a merger."""
-    return unit_out(services.app.get_unit(code))
+def get_unit(
+    code: Code,
+    services: ServicesDep,
+    actor: Reader,
+    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """One unit, with its status and successor after a merger; or as it was then."""
+    check_time_travel(version, as_of)
+    unit = services.app.unit_as_of(code, version=version, as_of=as_of)
+    if version is not None and unit.version != version:
+        raise ApiError(404, "not_found", f"unit {code!r} has no version {version}")
+    return unit_out(unit)
+
+
+@router.get("/{code}/events")
+def unit_events(code: Code, services: ServicesDep, actor: Reader) -> dict[str, Any]:
+    """The unit's own events, oldest first (registration, renamings, merger, dissolution)."""
+    unit = services.app.get_unit(code)
+    return {
+        "items": [event_out(e) for e in services.app.aggregate_history(unit.id)],
+        "next_cursor": None,
+    }
 
 
 @router.post("/{code}/renaming", response_model=CommandAnswer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
@@ -22,7 +23,8 @@ from api.deps import (
     Reporter,
     ServicesDep,
 )
-from api.routes.findings import event_out
+from api.errors import ApiError
+from api.routes.findings import check_time_travel, event_out
 from api.schemas import CommandAnswer, Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
 from domain.vocabulary import WorkItemStatus
 from domain.work_item_commands import Listing
@@ -134,9 +136,13 @@ def get_work_item(
     services: ServicesDep,
     actor: Reader,
     version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+    as_of: datetime | None = None,
 ) -> JSONResponse:
-    """One item with its progress entries and evaluation (or as it was at `version=N`)."""
-    item = services.app.get_work_item(item_id, version=version, viewer=actor)
+    """One item with its progress entries and evaluation, or as it was (`version`, `as_of`)."""
+    check_time_travel(version, as_of)
+    item = services.app.get_work_item(item_id, version=version, as_of=as_of, viewer=actor)
+    if version is not None and item.version != version:
+        raise ApiError(404, "not_found", f"work item {item_id} has no version {version}")
     return JSONResponse(work_item_out(item), headers={"ETag": f'"{item.version}"'})
 
 
