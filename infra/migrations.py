@@ -27,7 +27,7 @@ class AlgorithmMismatch(RuntimeError):
 
 
 def datastore_for(
-    database: Database, pool_size: int = 2, max_overflow: int = 0
+    database: Database, pool_size: int = 2, max_overflow: int = 0, schema: str = ""
 ) -> PostgresDatastore:
     p = database.params
     datastore = PostgresDatastore(
@@ -38,6 +38,7 @@ def datastore_for(
         password=str(p.get("password", "")),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        schema=schema,
     )
     return resilient(datastore)
 
