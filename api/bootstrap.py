@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.postgres import PostgresDatastore
 
 from api.worker import ProjectionWorker
 from domain.application import Supervision
+from infra.checkpoints import AutoCheckpointer, load_signing_key, make_checkpoint
 from infra.database import Database, release_embedded, resolve_database
 from infra.migrations import check_algorithm, datastore_for, migrate
 from infra.settings import Settings
@@ -36,7 +38,9 @@ class Services:
     app: Supervision
     datastore: PostgresDatastore
     views: dict[str, ReadModelView]
+    signing_key: Ed25519PrivateKey | None = None
     runners: list[SupervisedRunner] = field(default_factory=list)
+    checkpointer: AutoCheckpointer | None = None
 
     @property
     def board(self) -> FindingBoardView:
@@ -97,7 +101,30 @@ class Services:
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
+    def key(self) -> Ed25519PrivateKey:
+        """The checkpoint signing key, loaded (or, by default, generated) when first needed."""
+        if self.signing_key is None:
+            self.signing_key = load_signing_key(self.settings)
+        return self.signing_key
+
+    def checkpoint(self) -> dict[str, Any]:
+        """Sign the chain's head now (or return the newest checkpoint if it covers it)."""
+        return make_checkpoint(self.database, self.settings.hash_algorithm, self.key())
+
+    def start_checkpointer(self) -> None:
+        """Sign checkpoints every N events or T minutes (settings), in a thread."""
+        self.checkpointer = AutoCheckpointer(
+            self.database,
+            self.settings.hash_algorithm,
+            self.key(),
+            every_events=self.settings.checkpoint_every_events,
+            every_minutes=self.settings.checkpoint_every_minutes,
+        )
+        self.checkpointer.start()
+
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         for runner in self.runners:
             runner.stop()
         self.runners.clear()
@@ -119,20 +146,28 @@ def migrate_database(settings: Settings) -> Database:
     return database
 
 
-def build(settings: Settings, *, runners: str | None = None) -> Services:
+def build(settings: Settings, *, runners: str | None = None, checkpoints: bool = False) -> Services:
     """Open the service on a migrated database (refusing a log made with another hash).
 
     `runners` overrides `settings.projection_runners` (the CLI's one-shot commands: "off").
+    The checkpoint signing key is loaded first (without a configured file, the default one
+    under DATA_DIR is generated if missing; a configured file that is missing is an error).
+    `checkpoints` starts the automatic checkpoints (the HTTP service).
     """
+    # The service checks its signing key before anything else; one-shot commands that sign
+    # nothing never touch (or generate) a key.
+    signing_key = load_signing_key(settings) if checkpoints else None
     database = resolve_database(settings)
     check_algorithm(database, settings.hash_algorithm)
     app = Supervision(env=app_env(database, pool_size=settings.pool_size))
     datastore = datastore_for(database, pool_size=2, max_overflow=8)
     views = {spec.name: spec.view_class(datastore) for spec in PROJECTIONS}
-    services = Services(settings, database, app, datastore, views)
+    services = Services(settings, database, app, datastore, views, signing_key)
     mode = runners or settings.projection_runners
     if mode == "in-process":
         services.start_runners()
     elif mode == "worker":
         services.start_worker()
+    if checkpoints:
+        services.start_checkpointer()
     return services

@@ -6,6 +6,8 @@ import json
 import logging
 import secrets
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +19,7 @@ from infra.settings import Settings
 
 if TYPE_CHECKING:
     from api.bootstrap import Services
+    from infra.bundle import BundleVerification
 
 cli = typer.Typer(
     help="督查问责 supervision service: an event-sourced, hash-chained record of "
@@ -163,36 +166,185 @@ def create_account(
 @audit_cli.command("verify")
 def verify(
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="verify this exported bundle instead of the database (touches no database)",
+        ),
+    ] = None,
+    public_keys: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--public-key",
+            help="the checkpoints' Ed25519 public key (base64, hex or a file), obtained out "
+            "of band; repeat it for rotated keys. Without it the keys stored with the "
+            "checkpoints are trusted, which proves less",
+        ),
+    ] = None,
 ) -> None:
-    """Walk the hash chain from the first event; exit 1 naming the first bad index."""
-    from infra.audit import verify_chain
+    """Walk the hash chain from the first event and check the signed checkpoints, of the
+    database or of a bundle (--bundle); exit 1 naming the first bad index or checkpoint."""
+    from infra.bundle import load_public_key
+
+    settings = load_settings()
+    try:
+        pinned = [load_public_key(value) for value in public_keys or ()]
+    except (ValueError, OSError) as error:
+        raise typer.BadParameter(str(error), param_hint="--public-key") from None
+    if bundle is not None:
+        result = bundle_verdict(bundle, pinned, quiet)
+    else:
+        result = database_verdict(settings, pinned, quiet)
+    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    if result.checkpoints_verified and not pinned:
+        typer.echo(
+            "注意 (note): no --public-key pinned, the checkpoints' own keys were trusted", err=True
+        )
+    if not result.ok:
+        typer.echo(verification_failure(result), err=True)
+        raise typer.Exit(1)
+
+
+def bundle_verdict(path: Path, pinned: list[bytes], quiet: bool) -> BundleVerification:
+    """A bundle's verdict, from the file alone: no database is resolved or started."""
+    from infra.bundle import verify_bundle_file
+
+    size = path.stat().st_size
+    with absolute_progress(size, "校验导出包 (verifying the bundle)", quiet) as progress:
+        return verify_bundle_file(path, pinned, progress)
+
+
+def database_verdict(settings: Settings, pinned: list[bytes], quiet: bool) -> BundleVerification:
+    from infra.bundle import verify_checkpoints
+    from infra.database import resolve_database
+    from infra.migrations import check_algorithm
+
+    database = resolve_database(settings)
+    check_algorithm(database, settings.hash_algorithm)
+    with database.connect() as conn:
+        row = conn.execute("SELECT count(*) FROM supervision_chain").fetchone()
+    total = int(row[0]) if row else 0
+    with absolute_progress(total, "校验哈希链 (verifying)", quiet) as progress:
+        return verify_checkpoints(database, pinned, progress=progress)
+
+
+def verification_failure(result: BundleVerification) -> str:
+    if result.first_invalid_index is not None:
+        return (
+            f"第 {result.first_invalid_index} 条事件校验失败 (chain broken at index "
+            f"{result.first_invalid_index}): {result.problem}"
+        )
+    if result.bad_checkpoint is not None:
+        bad = result.bad_checkpoint
+        return (
+            f"检查点 {bad['id']} 校验失败 (bad checkpoint {bad['id']} at index "
+            f"{bad['index']}): {result.problem}"
+        )
+    return f"导出包不完整或格式有误 (bundle rejected): {result.problem}"
+
+
+@contextmanager
+def absolute_progress(length: int, label: str, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr, fed with how far the work has come (not by how much)."""
+    with typer.progressbar(
+        length=max(length, 1), label=label, file=sys.stderr, hidden=quiet
+    ) as bar:
+        done = 0
+
+        def progress(n: int) -> None:
+            nonlocal done
+            bar.update(n - done)
+            done = n
+
+        yield progress
+
+
+@audit_cli.command("export")
+def export_bundle(
+    out: Annotated[
+        Path, typer.Option(dir_okay=False, help="the bundle file to write (JSON Lines)")
+    ],
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+) -> None:
+    """Write the offline-verifiable bundle: every stored event with its chain row, the
+    signed checkpoints and their public keys (check it with `audit verify --bundle`)."""
+    from infra.bundle import Export
     from infra.database import resolve_database
     from infra.migrations import check_algorithm
 
     settings = load_settings()
     database = resolve_database(settings)
     check_algorithm(database, settings.hash_algorithm)
-    with database.connect() as conn:
-        row = conn.execute("SELECT count(*) FROM supervision_chain").fetchone()
-    total = int(row[0]) if row else 0
-    with typer.progressbar(
-        length=max(total, 1), label="校验哈希链 (verifying)", file=sys.stderr, hidden=quiet
-    ) as bar:
-        done = {"n": 0}
+    with Export(database) as bundle:
+        try:
+            with absolute_progress(bundle.head_index, "导出 (exporting)", quiet) as progress:
+                bundle.write(out, progress)
+        except OSError as error:
+            typer.echo(f"错误 (error): {error}", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(
+        f"已导出 {bundle.events} 条事件、{bundle.checkpoints} 个检查点 (exported "
+        f"{bundle.events} events and {bundle.checkpoints} checkpoints, head index "
+        f"{bundle.head_index}): {out}"
+    )
 
-        def progress(n: int) -> None:
-            bar.update(n - done["n"])
-            done["n"] = n
 
-        result = verify_chain(database, settings.hash_algorithm, progress)
-    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
-    if not result.ok:
-        typer.echo(
-            f"第 {result.first_invalid_index} 条事件校验失败 (chain broken at index "
-            f"{result.first_invalid_index}): {result.problem}",
-            err=True,
-        )
-        raise typer.Exit(1)
+@audit_cli.command("keygen")
+def keygen(
+    out: Annotated[Path, typer.Option(help="the new private key file (PEM, PKCS#8, mode 0600)")],
+    force: Annotated[bool, typer.Option("--force", help="replace an existing file")] = False,
+) -> None:
+    """Make a new Ed25519 checkpoint signing key (use it with SUPERVISION_SIGNING_KEY_FILE)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from infra.signing import SigningKeyError, b64, key_id, public_key_raw, write_key
+
+    key = Ed25519PrivateKey.generate()
+    try:
+        write_key(out, key, overwrite=force)
+    except (SigningKeyError, OSError) as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise typer.Exit(2) from None
+    public = public_key_raw(key)
+    typer.echo(json.dumps({"key_id": key_id(public), "public_key": b64(public), "file": str(out)}))
+
+
+@audit_cli.command("public-key")
+def public_key() -> None:
+    """Print the key id and the base64 raw public key of the checkpoint signing key
+    (SUPERVISION_SIGNING_KEY_FILE, else DATA_DIR/signing-key.pem); creates none."""
+    from infra.checkpoints import load_signing_key, signing_key_path
+    from infra.signing import SigningKeyError, b64, key_id, public_key_raw
+
+    settings = load_settings()
+    try:
+        key = load_signing_key(settings, create=False)
+    except SigningKeyError as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise typer.Exit(2) from None
+    public = public_key_raw(key)
+    path = str(signing_key_path(settings))
+    typer.echo(json.dumps({"key_id": key_id(public), "public_key": b64(public), "file": path}))
+
+
+@audit_cli.command("checkpoint")
+def checkpoint() -> None:
+    """Sign the chain's head now and print the checkpoint as JSON."""
+    from api.bootstrap import build
+    from infra.checkpoints import CheckpointConflict, EmptyLog, as_json
+    from infra.signing import SigningKeyError
+
+    services = build(load_settings(), runners="off")
+    try:
+        made = services.checkpoint()
+    except (SigningKeyError, EmptyLog, CheckpointConflict) as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        services.close()
+    typer.echo(json.dumps(as_json(made)))
 
 
 @projections_cli.command("run")
@@ -337,12 +489,13 @@ def main() -> None:
 
     from domain.errors import DomainError
     from infra.migrations import AlgorithmMismatch
+    from infra.signing import SigningKeyError
 
     try:
         cli()
     except DomainError as error:
         typer.echo(f"错误 (error): {error.message}", err=True)
         raise SystemExit(2) from None
-    except (AlgorithmMismatch, psycopg.OperationalError) as error:
+    except (AlgorithmMismatch, SigningKeyError, psycopg.OperationalError) as error:
         typer.echo(f"错误 (error): {error}", err=True)
         raise SystemExit(2) from None

@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened = services or build(settings)
+        opened = services or build(settings, checkpoints=True)
         app.state.services = opened
         try:
             yield

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import closing
 from typing import Any
 
+import psycopg
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
@@ -24,21 +26,13 @@ def verify_chain(
 ) -> Verification:
     """Recompute every link; stop at the first event or chain row that does not fit."""
     h = hasher(algorithm)
-    query = SQL(
-        "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
-        "c.ledger_index, c.position, c.prev_hash, c.hash "
-        "FROM {events} e FULL OUTER JOIN {chain} c ON c.position = e.notification_id "
-        "ORDER BY COALESCE(c.ledger_index, 0), COALESCE(e.notification_id, c.position)"
-    ).format(events=Identifier(events_table), chain=Identifier(chain_table(events_table)))
     prev, count = GENESIS, 0
     with (
         database.connect() as conn,
         conn.transaction(),
-        conn.cursor(name="verify_chain") as cursor,
+        closing(walk(conn, events_table)) as rows,
     ):
-        cursor.itersize = BATCH
-        cursor.execute(query)
-        for row in cursor:
+        for row in rows:
             problem = check_row(h, prev, count + 1, row)
             if problem is not None:
                 return Verification(
@@ -55,6 +49,25 @@ def verify_chain(
     if progress is not None:
         progress(count)
     return Verification(True, count, count, prev.hex() if count else None)
+
+
+def walk(
+    conn: psycopg.Connection[Any], events_table: str = EVENTS_TABLE
+) -> Generator[tuple[Any, ...], None, None]:
+    """Every stored event beside its chain row, in the log's order, through a server-side
+    cursor (the caller holds a transaction open). A full outer join: an event without a
+    chain row and a chain row without an event come out too, where their position puts
+    them, so the walk names the index at which an inserted or deleted event sits."""
+    query = SQL(
+        "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
+        "c.ledger_index, c.position, c.prev_hash, c.hash "
+        "FROM {events} e FULL OUTER JOIN {chain} c ON c.position = e.notification_id "
+        "ORDER BY COALESCE(e.notification_id, c.position), c.ledger_index"
+    ).format(events=Identifier(events_table), chain=Identifier(chain_table(events_table)))
+    with conn.cursor(name="walk_chain") as cursor:
+        cursor.itersize = BATCH
+        cursor.execute(query)
+        yield from cursor
 
 
 def check_row(h: Callable[[bytes], bytes], prev: bytes, index: int, row: tuple) -> str | None:  # type: ignore[type-arg]

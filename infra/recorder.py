@@ -83,6 +83,14 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
                 "status_code int NOT NULL, body jsonb NOT NULL, "
                 "created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (principal, key))"
             ).format(schema, idem),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.{} (id bigserial PRIMARY KEY, "
+                "ledger_index bigint NOT NULL, hash bytea NOT NULL, "
+                "created_at timestamptz NOT NULL, algorithm text NOT NULL, key_id text NOT NULL, "
+                "signature bytea NOT NULL, public_key bytea NOT NULL)"
+            ).format(
+                schema, Identifier(events_table_name.removesuffix("_events") + "_checkpoints")
+            ),
         ]
         self.chain_function_name = f"{self.chain_table_name}_extend"
         self.sql_create_statements.append(

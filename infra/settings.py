@@ -38,5 +38,18 @@ class Settings(BaseSettings):
         "in-process: threads of the API process; off: run `supervision projections run` "
         "yourself",
     )
+    signing_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 private key (PEM, PKCS#8) that signs checkpoints; absent: "
+        "DATA_DIR/signing-key.pem, generated at first start",
+    )
+    checkpoint_every_events: int = Field(
+        default=10000, ge=0, description="a signed checkpoint every N new events (0: never)"
+    )
+    checkpoint_every_minutes: float = Field(
+        default=60,
+        ge=0,
+        description="a signed checkpoint every T minutes when there are new events (0: never)",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"

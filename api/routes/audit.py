@@ -1,5 +1,5 @@
-"""Audit (auditors, admins): the event log in global order with its hash chain, and the
-verification of the whole chain from the first event."""
+"""Audit (auditors, admins): the event log in global order with its hash chain, the
+verification of the whole chain from the first event, and signed checkpoints of its head."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ from typing import Annotated, Any
 
 from eventsourcing.persistence import StoredEvent
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Cursor, Limit, ServicesDep, require
+from api.errors import ApiError
 from api.routes.findings import event_out
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.audit import read_log, verify_chain
+from infra.bundle import MEDIA_TYPE, Export
+from infra.checkpoints import CheckpointConflict, EmptyLog, as_json, list_checkpoints
 from projections.paging import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -80,3 +84,47 @@ async def verification(services: ServicesDep, actor: Auditor) -> dict[str, Any]:
         verify_chain, services.database, services.settings.hash_algorithm
     )
     return result.as_dict()
+
+
+@router.post("/audit/checkpoints", status_code=201)
+async def create_checkpoint(services: ServicesDep, actor: Auditor) -> dict[str, Any]:
+    """Sign the chain's head now: {index, hash, created_at, algorithm, key_id, signature,
+    public_key}; when the newest checkpoint already covers the head, that one."""
+    try:
+        checkpoint = await run_in_threadpool(services.checkpoint)
+    except EmptyLog as error:
+        raise ApiError(409, "empty_log", str(error)) from None
+    except CheckpointConflict as error:
+        raise ApiError(409, "chain_changed", str(error)) from None
+    return as_json(checkpoint)
+
+
+@router.get("/audit/checkpoints")
+def checkpoints(
+    services: ServicesDep, actor: Auditor, limit: Limit = 50, cursor: Cursor = None
+) -> dict[str, Any]:
+    """The signed checkpoints, oldest first."""
+    after = decode_cursor(cursor) if cursor else 0
+    rows = list_checkpoints(services.database, limit + 1, after)
+    more = len(rows) > limit
+    return {
+        "items": [as_json(row) for row in rows[:limit]],
+        "next_cursor": encode_cursor(rows[limit - 1]["id"]) if more else None,
+    }
+
+
+@router.get(
+    "/audit/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {MEDIA_TYPE: {}}, "description": "the bundle, JSON Lines"}},
+)
+async def export_bundle(services: ServicesDep, actor: Auditor) -> StreamingResponse:
+    """The offline-verifiable bundle (docs/audit.md): every stored event with its chain row,
+    the signed checkpoints and their public keys, as of one moment, streamed."""
+    bundle = await run_in_threadpool(Export, services.database)
+    filename = f"supervision-audit-{bundle.head_index}.jsonl"
+    return StreamingResponse(
+        bundle.chunks(),
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )  # the chunks close the snapshot when done, failed, or dropped by a client gone

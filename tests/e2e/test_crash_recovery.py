@@ -83,9 +83,11 @@ def service(new_database: Callable[[], str], tmp_path: Path) -> Iterator[Service
     )
     subprocess.run([str(BIN / "supervision"), "migrate"], env=env, check=True, capture_output=True)
     svc = Service(env, tmp_path / "service.log")
-    svc.start()
-    yield svc
-    svc.stop()
+    try:  # a service that never became ready is stopped too
+        svc.start()
+        yield svc
+    finally:
+        svc.stop()
 
 
 def write_until_refused(url: str, token: str, unit: str, acknowledged: list[str]) -> None:

@@ -1,0 +1,627 @@
+"""The audit bundle: the stored events, their chain rows and the signed checkpoints in one
+JSON Lines file that verifies with no database (format: docs/audit.md).
+
+One verifier judges the database and a bundle alike: it is fed the checkpoints, then the
+rows of the walk (`infra.audit.walk`) in the log's order, and checks each link with
+`infra.audit.check_row`. `tools/verify_bundle.py` is a second, independent implementation
+for auditors outside; the tests hold the two to the same verdicts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from psycopg.sql import SQL, Identifier
+
+from infra.audit import BATCH, check_row, walk
+from infra.chain import GENESIS, Verification, hasher
+from infra.database import Database
+from infra.migrations import EVENTS_TABLE
+from infra.recorder import chain_table, meta_table
+
+FORMAT = "supervision-audit-bundle"
+VERSION = 1
+MEDIA_TYPE = "application/x-ndjson"
+MESSAGE_PREFIX = "supervision-checkpoint-v1"
+HEX_HASH = re.compile(r"[0-9a-f]{64}")
+
+Row = tuple[Any, ...]  # a row of `infra.audit.walk`: the event's columns, then its chain row's
+
+
+def checkpoints_table(events_table: str = EVENTS_TABLE) -> str:
+    return events_table.removesuffix("_events") + "_checkpoints"
+
+
+def key_id(public_key: bytes) -> str:
+    """The first 16 hex characters of SHA-256 of the raw 32-byte Ed25519 public key."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed statement: the chain's row at ledger index `index` has hash `hash`."""
+
+    id: int | None
+    index: int
+    hash: bytes
+    created_at: str
+    algorithm: str
+    key_id: str
+    signature: bytes
+    public_key: bytes
+
+    @property
+    def name(self) -> str:
+        return f"checkpoint {self.id}" if self.id is not None else f"checkpoint at {self.index}"
+
+    def message(self) -> bytes:
+        """The exact bytes its signature covers."""
+        fields = (MESSAGE_PREFIX, str(self.index), self.hash.hex(), self.created_at)
+        return "\n".join((*fields, self.algorithm, self.key_id)).encode("utf-8")
+
+    def named(self, problem: str) -> dict[str, Any]:
+        return {"id": self.id, "index": self.index, "hash": self.hash.hex(), "problem": problem}
+
+
+@dataclass(frozen=True)
+class BundleVerification(Verification):
+    """The chain's verdict plus the checkpoints': how many held, and the first that did not."""
+
+    checkpoints_verified: int = 0
+    bad_checkpoint: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            **super().as_dict(),
+            "checkpoints_verified": self.checkpoints_verified,
+            "bad_checkpoint": self.bad_checkpoint,
+        }
+
+
+class Verifier:
+    """One walk's verdict. Feed it every checkpoint, then the walk's rows in order."""
+
+    def __init__(self, algorithm: str, trusted_keys: Iterable[bytes], *, pinned: bool) -> None:
+        self.h = hasher(algorithm)
+        self.keys = {key_id(key): key for key in trusted_keys}
+        self.pinned = pinned
+        self.prev, self.count, self.position = GENESIS, 0, -1
+        self.chain_problem: str | None = None
+        self.bad_checkpoint: dict[str, Any] | None = None
+        self.bundle_problem: str | None = None
+        self.first_signed: dict[int, Checkpoint] = {}
+        self.waiting: dict[int, list[Checkpoint]] = {}  # good so far, not yet met in the walk
+        self.checkpoints_verified = 0
+
+    def reject(self, problem: dict[str, Any]) -> None:
+        if self.bad_checkpoint is None:
+            self.bad_checkpoint = problem
+
+    def checkpoint(self, cp: Checkpoint) -> None:
+        problem = self._signature_problem(cp) or self._fork(cp)
+        if problem is not None:
+            self.reject(cp.named(problem))
+            return
+        self.first_signed.setdefault(cp.index, cp)
+        self.waiting.setdefault(cp.index, []).append(cp)
+
+    def _signature_problem(self, cp: Checkpoint) -> str | None:
+        key = self.keys.get(cp.key_id)
+        if key is None:
+            trusted = "the pinned key" if self.pinned else "a key of the bundle"
+            return f"{cp.name} names key {cp.key_id}, which is not {trusted}"
+        try:
+            Ed25519PublicKey.from_public_bytes(key).verify(cp.signature, cp.message())
+        except InvalidSignature:
+            return f"the signature of {cp.name} does not verify under key {cp.key_id}"
+        return None
+
+    def _fork(self, cp: Checkpoint) -> str | None:
+        first = self.first_signed.get(cp.index)
+        if first is None or first.hash == cp.hash:
+            return None
+        return f"fork at index {cp.index}: {first.name} and {cp.name} sign different hashes"
+
+    def event(self, row: Row) -> bool:
+        """Check the walk's next row; False once the chain is broken (stop feeding it)."""
+        problem = check_row(self.h, self.prev, self.count + 1, row)
+        if problem is None and row[0] <= self.position:  # a database's walk is in order
+            problem = f"position {row[0]} does not come after position {self.position}"
+        if problem is not None:
+            self.break_chain(problem)
+            return False
+        self.prev, self.count, self.position = bytes(row[8]), self.count + 1, row[0]
+        for cp in self.waiting.pop(self.count, ()):
+            if cp.hash == self.prev:
+                self.checkpoints_verified += 1
+            else:
+                self.reject(
+                    cp.named(
+                        f"{cp.name} signs hash {cp.hash.hex()} at index {cp.index}, but the "
+                        f"chain there has {self.prev.hex()}: the chain up to it was rewritten"
+                    )
+                )
+        return True
+
+    def break_chain(self, problem: str) -> None:
+        self.chain_problem = problem
+
+    def result(self) -> BundleVerification:
+        if self.chain_problem is None:  # past a broken link no checkpoint can be judged
+            for index in sorted(self.waiting):
+                for cp in self.waiting[index]:
+                    self.reject(
+                        cp.named(
+                            f"{cp.name} signs index {index}, but the chain ends at index "
+                            f"{self.count}: the events after it were cut off"
+                        )
+                    )
+            self.waiting.clear()
+        problem = self.chain_problem or (self.bad_checkpoint or {}).get("problem")
+        problem = problem or self.bundle_problem
+        return BundleVerification(
+            ok=problem is None,
+            events_verified=self.count,
+            head_index=self.count,
+            head_hash=self.prev.hex() if self.count else None,
+            first_invalid_index=self.count + 1 if self.chain_problem else None,
+            problem=problem,
+            checkpoints_verified=self.checkpoints_verified,
+            bad_checkpoint=self.bad_checkpoint,
+        )
+
+
+# The database -------------------------------------------------------------------------
+
+
+def snapshot(database: Database) -> psycopg.Connection[Any]:
+    """A read-only connection whose queries all see one moment of the log."""
+    conn = database.connect()
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+    return conn
+
+
+def read_algorithm(conn: psycopg.Connection[Any], events_table: str = EVENTS_TABLE) -> str:
+    query = SQL("SELECT value FROM {} WHERE key = 'hash_algorithm'")
+    row = conn.execute(query.format(Identifier(meta_table(events_table)))).fetchone()
+    if row is None:
+        raise RuntimeError("the event log has no hash algorithm: run `supervision migrate`")
+    return str(row[0])
+
+
+def has_checkpoints(conn: psycopg.Connection[Any], events_table: str = EVENTS_TABLE) -> bool:
+    row = conn.execute("SELECT to_regclass(%s)", (checkpoints_table(events_table),)).fetchone()
+    return row is not None and row[0] is not None
+
+
+def stored_keys(conn: psycopg.Connection[Any], events_table: str = EVENTS_TABLE) -> list[bytes]:
+    """The distinct public keys of the stored checkpoints, in the order they first signed."""
+    if not has_checkpoints(conn, events_table):
+        return []
+    query = SQL("SELECT public_key FROM {} GROUP BY public_key ORDER BY min(id)")
+    rows = conn.execute(query.format(Identifier(checkpoints_table(events_table)))).fetchall()
+    return [bytes(row[0]) for row in rows]
+
+
+def stored_checkpoints(
+    conn: psycopg.Connection[Any], events_table: str = EVENTS_TABLE
+) -> Generator[Checkpoint, None, None]:
+    """The stored checkpoints in the order they were made (none while there is no table)."""
+    if not has_checkpoints(conn, events_table):
+        return
+    query = SQL(
+        "SELECT id, ledger_index, hash, created_at, algorithm, key_id, signature, public_key "
+        "FROM {} ORDER BY id"
+    ).format(Identifier(checkpoints_table(events_table)))
+    with conn.cursor(name="walk_checkpoints") as cursor:
+        cursor.itersize = BATCH
+        cursor.execute(query)
+        for id_, index, hash_, created_at, algorithm, kid, signature, public in cursor:
+            yield Checkpoint(
+                id=id_,
+                index=index,
+                hash=bytes(hash_),
+                # Signed as `isoformat()` of the aware UTC time: read back, it is the same text.
+                created_at=created_at.astimezone(UTC).isoformat(),
+                algorithm=algorithm,
+                key_id=kid,
+                signature=bytes(signature),
+                public_key=bytes(public),
+            )
+
+
+def pinned_keys(pinned_key: bytes | Sequence[bytes] | None) -> list[bytes]:
+    if pinned_key is None:
+        return []
+    return [pinned_key] if isinstance(pinned_key, bytes) else list(pinned_key)
+
+
+def verify_checkpoints(
+    database: Database,
+    pinned_key: bytes | Sequence[bytes] | None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    events_table: str = EVENTS_TABLE,
+) -> BundleVerification:
+    """The database's whole verdict in one snapshot: every link recomputed (as
+    `verify_chain`), and every checkpoint signed by the pinned key (without one, by any key
+    stored with the checkpoints: that proves less), not forked, and on the chain."""
+    pinned = pinned_keys(pinned_key)
+    with snapshot(database) as conn:
+        verifier = Verifier(
+            read_algorithm(conn, events_table),
+            pinned or stored_keys(conn, events_table),
+            pinned=bool(pinned),
+        )
+        with closing(stored_checkpoints(conn, events_table)) as checkpoints:
+            for cp in checkpoints:
+                verifier.checkpoint(cp)
+        with closing(walk(conn, events_table)) as rows:
+            for row in rows:
+                if not verifier.event(row):
+                    break
+                if progress is not None and verifier.count % BATCH == 0:
+                    progress(verifier.count)
+    if progress is not None:
+        progress(verifier.count)
+    return verifier.result()
+
+
+def is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a key given as text may be too long a name to be a file's
+        return False
+
+
+def load_public_key(value: str) -> bytes:
+    """A raw 32-byte Ed25519 public key from base64 or hex text, or from a file holding
+    that text, the 32 raw bytes or a PEM public key."""
+    path = Path(value).expanduser()
+    if is_file(path):
+        data = path.read_bytes()
+        if data.lstrip().startswith(b"-----BEGIN"):
+            key = serialization.load_pem_public_key(data)
+            if not isinstance(key, Ed25519PublicKey):
+                raise ValueError(f"{value}: not an Ed25519 public key")
+            return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        if len(data) == 32:
+            return data
+        value = data.decode("ascii", "replace")
+    text = value.strip()
+    try:
+        raw = bytes.fromhex(text) if len(text) == 64 else base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError(f"not an Ed25519 public key (32 bytes, base64 or hex): {value[:60]!r}")
+    return raw
+
+
+# Writing a bundle ---------------------------------------------------------------------
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def encode(line: dict[str, Any]) -> bytes:
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def event_line(row: Row) -> dict[str, Any]:
+    """A row of the walk as a bundle line; the fields of a missing event or chain row null."""
+    position, aggregate_id, version, topic, state, index, chained, prev_hash, hash_ = row
+    return {
+        "type": "event",
+        "index": index,
+        "position": position if position is not None else chained,
+        "aggregate_id": None if aggregate_id is None else str(aggregate_id),
+        "version": version,
+        "topic": topic,
+        "state": None if state is None else b64(bytes(state)),
+        "prev_hash": None if prev_hash is None else bytes(prev_hash).hex(),
+        "hash": None if hash_ is None else bytes(hash_).hex(),
+    }
+
+
+def checkpoint_line(cp: Checkpoint) -> dict[str, Any]:
+    return {
+        "type": "checkpoint",
+        "id": cp.id,
+        "index": cp.index,
+        "hash": cp.hash.hex(),
+        "created_at": cp.created_at,
+        "algorithm": cp.algorithm,
+        "key_id": cp.key_id,
+        "signature": b64(cp.signature),
+        "public_key": b64(cp.public_key),
+    }
+
+
+class Export:
+    """The log as it is at one moment (a REPEATABLE READ snapshot) as a bundle, written
+    line by line in constant memory: open it, read `head_index`, stream `lines()`, close."""
+
+    def __init__(self, database: Database, events_table: str = EVENTS_TABLE) -> None:
+        self.events_table = events_table
+        self.events = self.checkpoints = 0
+        self.conn = snapshot(database)
+        try:
+            self.algorithm = read_algorithm(self.conn, events_table)
+            self.public_keys = stored_keys(self.conn, events_table)
+            head = SQL("SELECT COALESCE(max(ledger_index), 0) FROM {}")
+            row = self.conn.execute(head.format(Identifier(chain_table(events_table)))).fetchone()
+            self.head_index = int(row[0]) if row else 0
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def __enter__(self) -> Export:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def lines(self) -> Iterator[bytes]:
+        """The header, the checkpoints (so a verifier knows them before the events pass
+        by), every row of the walk, and the end line with the counts."""
+        yield encode(
+            {
+                "type": "header",
+                "format": FORMAT,
+                "version": VERSION,
+                "algorithm": self.algorithm,
+                "exported_at": datetime.now(UTC).isoformat(),
+                "public_keys": [b64(key) for key in self.public_keys],
+            }
+        )
+        with closing(stored_checkpoints(self.conn, self.events_table)) as checkpoints:
+            for cp in checkpoints:
+                self.checkpoints += 1
+                yield encode(checkpoint_line(cp))
+        with closing(walk(self.conn, self.events_table)) as rows:
+            for row in rows:
+                self.events += 1
+                yield encode(event_line(row))
+        yield encode({"type": "end", "events": self.events, "checkpoints": self.checkpoints})
+
+    def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
+        """The lines in chunks of about `size` bytes (one thread hop each over HTTP); the
+        snapshot is closed when they are done."""
+        try:
+            buffer: list[bytes] = []
+            filled = 0
+            for data in self.lines():
+                buffer.append(data)
+                filled += len(data)
+                if filled >= size:
+                    yield b"".join(buffer)
+                    buffer, filled = [], 0
+            if buffer:
+                yield b"".join(buffer)
+        finally:
+            self.close()
+
+    def write(self, path: Path, progress: Callable[[int], None] | None = None) -> None:
+        """Write the bundle to `path` atomically: no reader ever finds half a bundle there."""
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            with partial.open("wb") as out:
+                for data in self.lines():
+                    out.write(data)
+                    if progress is not None and self.events and self.events % BATCH == 0:
+                        progress(self.events)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+        if progress is not None:
+            progress(self.events)
+
+
+# Reading a bundle ---------------------------------------------------------------------
+
+
+class Malformed(ValueError):
+    """A bundle line without the fields its type needs."""
+
+
+def _integer(obj: dict[str, Any], key: str, minimum: int) -> int:
+    value = obj.get(key)
+    if type(value) is not int or not minimum <= value < 2**63:
+        raise Malformed(f"{key} is not an integer from {minimum} to 2^63-1")
+    return value
+
+
+def _text(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise Malformed(f"{key} is not a string")
+    return value
+
+
+def _base64(obj: dict[str, Any], key: str) -> bytes:
+    try:
+        return base64.b64decode(_text(obj, key), validate=True)
+    except binascii.Error:
+        raise Malformed(f"{key} is not base64") from None
+
+
+def _hash(obj: dict[str, Any], key: str) -> bytes:
+    value = _text(obj, key)
+    if not HEX_HASH.fullmatch(value):
+        raise Malformed(f"{key} is not 64 lowercase hex digits")
+    return bytes.fromhex(value)
+
+
+def parse_header(obj: Any) -> tuple[str, list[bytes]]:
+    """The header's hash algorithm and public keys."""
+    if not isinstance(obj, dict) or obj.get("type") != "header" or obj.get("format") != FORMAT:
+        raise Malformed("the first line is not the header of a supervision audit bundle")
+    if type(obj.get("version")) is not int or obj["version"] != VERSION:
+        raise Malformed(f"format version {obj.get('version')!r} is not {VERSION}")
+    algorithm = obj.get("algorithm")
+    if algorithm not in ("sha256", "sm3"):
+        raise Malformed(f"unknown hash algorithm {algorithm!r} (expected sha256 or sm3)")
+    keys = obj.get("public_keys", [])
+    if not isinstance(keys, list):
+        raise Malformed("public_keys is not a list")
+    raw = [_base64({"public key": key}, "public key") for key in keys]
+    if any(len(key) != 32 for key in raw):
+        raise Malformed("a public key is not 32 bytes")
+    return str(algorithm), raw
+
+
+def parse_checkpoint(obj: dict[str, Any]) -> Checkpoint:
+    id_ = obj.get("id")
+    if id_ is not None and type(id_) is not int:
+        raise Malformed("id is not an integer")
+    return Checkpoint(
+        id=id_,
+        index=_integer(obj, "index", 1),
+        hash=_hash(obj, "hash"),
+        created_at=_text(obj, "created_at"),
+        algorithm=_text(obj, "algorithm"),
+        key_id=_text(obj, "key_id"),
+        signature=_base64(obj, "signature"),
+        public_key=_base64(obj, "public_key"),
+    )
+
+
+def parse_event(obj: dict[str, Any]) -> Row:
+    """An event line as a row of the walk (an absent event or chain row: its fields null)."""
+    position = _integer(obj, "position", 0)
+    stored = [obj.get(key) is not None for key in ("aggregate_id", "version", "topic", "state")]
+    chained = [obj.get(key) is not None for key in ("index", "prev_hash", "hash")]
+    if len(set(stored)) > 1 or len(set(chained)) > 1 or not (any(stored) or any(chained)):
+        raise Malformed("the event's fields, or the chain row's, are neither all there nor null")
+    event: tuple[Any, ...] = (None, None, None, None, None)
+    if any(stored):
+        version = _integer(obj, "version", 0)
+        aggregate_id, topic = _text(obj, "aggregate_id"), _text(obj, "topic")
+        event = (position, aggregate_id, version, topic, _base64(obj, "state"))
+    link: tuple[Any, ...] = (None, None, None, None)
+    if any(chained):
+        link = (_integer(obj, "index", 1), position, _hash(obj, "prev_hash"), _hash(obj, "hash"))
+    return (*event, *link)
+
+
+def _object(raw: bytes | str) -> dict[str, Any] | None:
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _malformed_checkpoint(obj: dict[str, Any], problem: str) -> dict[str, Any]:
+    id_, index, hash_ = obj.get("id"), obj.get("index"), obj.get("hash")
+    return {
+        "id": id_ if type(id_) is int else None,
+        "index": index if type(index) is int else None,
+        "hash": hash_ if isinstance(hash_, str) else None,
+        "problem": problem,
+    }
+
+
+def verify_bundle(
+    lines: Iterable[bytes | str], pinned_key: bytes | Sequence[bytes] | None = None
+) -> BundleVerification:
+    """A bundle's verdict, read line by line: the checkpoints' against the pinned key (else
+    the header's keys), every link's, and whether the bundle is whole (its end line)."""
+    numbered = ((n, raw) for n, raw in enumerate(lines, start=1) if raw.strip())
+    first = next(numbered, None)
+    try:
+        if first is None:
+            raise Malformed("the bundle is empty")
+        algorithm, header_keys = parse_header(_object(first[1]))
+    except Malformed as error:
+        return BundleVerification(False, 0, 0, None, problem=f"line 1: {error}")
+    pinned = pinned_keys(pinned_key)
+    verifier = Verifier(algorithm, pinned or header_keys, pinned=bool(pinned))
+    events = checkpoints = 0
+    end: dict[str, Any] | None = None
+    for number, raw in numbered:
+        obj = _object(raw) or {}
+        kind = obj.get("type")
+        if end is not None:
+            verifier.bundle_problem = f"line {number} comes after the end line"
+            break
+        if kind == "checkpoint" and not events:
+            checkpoints += 1
+            try:
+                verifier.checkpoint(parse_checkpoint(obj))
+            except Malformed as error:
+                problem = f"line {number}: malformed checkpoint: {error}"
+                verifier.reject(_malformed_checkpoint(obj, problem))
+        elif kind == "event":
+            events += 1
+            try:
+                row = parse_event(obj)
+            except Malformed as error:
+                verifier.break_chain(f"line {number}: malformed event: {error}")
+                break
+            if not verifier.event(row):
+                break
+        elif kind == "end":
+            end = obj
+        else:
+            verifier.break_chain(f"line {number} is not a line a bundle may hold there")
+            break
+    else:
+        verifier.bundle_problem = incomplete(end, events, checkpoints)
+    return verifier.result()
+
+
+def incomplete(end: dict[str, Any] | None, events: int, checkpoints: int) -> str | None:
+    """What is missing from a bundle whose lines all verified, if anything."""
+    if end is None:
+        return "the bundle has no end line: it was cut short"
+    if end.get("events") != events or end.get("checkpoints") != checkpoints:
+        return (
+            f"the end line counts {end.get('events')!r} events and {end.get('checkpoints')!r} "
+            f"checkpoints, but the bundle holds {events} and {checkpoints}"
+        )
+    return None
+
+
+def verify_bundle_file(
+    path: Path,
+    pinned_key: bytes | Sequence[bytes] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BundleVerification:
+    """`verify_bundle` of a file; `progress` hears how many bytes were read."""
+
+    def lines(file: Iterable[bytes]) -> Iterator[bytes]:
+        read = 0
+        for n, data in enumerate(file, start=1):
+            read += len(data)
+            if progress is not None and n % BATCH == 0:
+                progress(read)
+            yield data
+        if progress is not None:
+            progress(read)
+
+    with path.open("rb") as file:
+        return verify_bundle(lines(file), pinned_key)

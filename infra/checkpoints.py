@@ -1,0 +1,253 @@
+"""Signed checkpoints of the audit hash chain, kept in `supervision_checkpoints`.
+
+A checkpoint signs the chain's head (its highest ledger index and that row's hash) with the
+service's Ed25519 key (`infra.signing`). Copied out of the database, checkpoints let an
+auditor detect a chain rewritten consistently by someone with the database's keys (ADR 001).
+They are made on demand (`POST /api/v1/audit/checkpoints`, `supervision audit checkpoint`)
+and by `AutoCheckpointer`, every N new events or T minutes.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from psycopg.rows import dict_row
+from psycopg.sql import SQL, Identifier
+
+from infra.database import Database
+from infra.migrations import EVENTS_TABLE
+from infra.recorder import chain_table
+from infra.settings import Settings
+from infra.signing import (
+    b64,
+    key_id,
+    load_or_create_key,
+    public_key_raw,
+    sign_checkpoint,
+    timestamp,
+)
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_LOCK = 7_310_201_802  # serialises checkpoint makers across processes
+DEFAULT_KEY_FILE = "signing-key.pem"
+
+
+class EmptyLog(RuntimeError):
+    """There is no event yet, so no chain head to sign."""
+
+
+class CheckpointConflict(RuntimeError):
+    """The chain no longer holds what the newest checkpoint signed: it was changed."""
+
+
+def checkpoints_table(events_table: str = EVENTS_TABLE) -> str:
+    return events_table.removesuffix("_events") + "_checkpoints"
+
+
+def signing_key_path(settings: Settings) -> Path:
+    """The configured key file, else `DATA_DIR/signing-key.pem`."""
+    if settings.signing_key_file is not None:
+        return settings.signing_key_file.expanduser()
+    return settings.data_dir.expanduser() / DEFAULT_KEY_FILE
+
+
+def load_signing_key(settings: Settings, *, create: bool = True) -> Ed25519PrivateKey:
+    """The service's signing key. Without a configured file the default one under DATA_DIR
+    is generated on first use (if `create`); a configured file must exist."""
+    path = signing_key_path(settings)
+    made = create and settings.signing_key_file is None and not path.exists()
+    key = load_or_create_key(path, create=create and settings.signing_key_file is None)
+    if made:
+        log.warning(
+            "generated a new checkpoint signing key",
+            extra={"path": str(path), "key_id": checkpoint_key_id(key)},
+        )
+    return key
+
+
+def checkpoint_key_id(private_key: Ed25519PrivateKey) -> str:
+    return key_id(public_key_raw(private_key))
+
+
+def as_json(cp: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint as it is shown: without the table's row id."""
+    return {k: v for k, v in cp.items() if k != "id"}
+
+
+def _row_to_checkpoint(row: dict[str, Any]) -> dict[str, Any]:
+    created_at: datetime = row["created_at"]
+    return {
+        "id": row["id"],
+        "index": row["ledger_index"],
+        "hash": bytes(row["hash"]).hex(),
+        "created_at": timestamp(created_at),
+        "algorithm": row["algorithm"],
+        "key_id": row["key_id"],
+        "signature": b64(bytes(row["signature"])),
+        "public_key": b64(bytes(row["public_key"])),
+    }
+
+
+class _Sql:
+    def __init__(self, events_table: str) -> None:
+        chain = Identifier(chain_table(events_table))
+        checkpoints = Identifier(checkpoints_table(events_table))
+        columns = "id, ledger_index, hash, created_at, algorithm, key_id, signature, public_key"
+        self.head = SQL(
+            "SELECT ledger_index, hash FROM {} ORDER BY ledger_index DESC LIMIT 1"
+        ).format(chain)
+        self.row_at = SQL("SELECT hash FROM {} WHERE ledger_index = %s").format(chain)
+        self.newest = SQL("SELECT {} FROM {} ORDER BY id DESC LIMIT 1").format(
+            SQL(columns), checkpoints
+        )
+        self.insert = SQL(
+            "INSERT INTO {} (ledger_index, hash, created_at, algorithm, key_id, signature, "
+            "public_key) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id"
+        ).format(checkpoints)
+        self.page = SQL("SELECT {} FROM {} WHERE id > %s ORDER BY id LIMIT %s").format(
+            SQL(columns), checkpoints
+        )
+
+
+def make_checkpoint(
+    database: Database,
+    algorithm: str,
+    private_key: Ed25519PrivateKey,
+    events_table: str = EVENTS_TABLE,
+) -> dict[str, Any]:
+    """Sign the chain's head and keep the checkpoint; when the newest checkpoint already
+    covers the head (same index, hash, algorithm and key), return it instead of a duplicate.
+
+    Raises `EmptyLog` when there is no event, and `CheckpointConflict` when the chain row the
+    newest checkpoint signed is gone or has another hash (the chain was changed since).
+    The returned dict is the checkpoint's JSON plus its row `id`.
+    """
+    q = _Sql(events_table)
+    public = public_key_raw(private_key)
+    with database.connect(row_factory=dict_row) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (CHECKPOINT_LOCK,))
+        head = conn.execute(q.head).fetchone()
+        if head is None:
+            raise EmptyLog("the event log is empty: there is no chain head to sign yet")
+        index, head_hash = int(head["ledger_index"]), bytes(head["hash"])
+        newest = conn.execute(q.newest).fetchone()
+        if newest is not None:
+            signed = conn.execute(q.row_at, (newest["ledger_index"],)).fetchone()
+            if signed is None or bytes(signed["hash"]) != bytes(newest["hash"]):
+                raise CheckpointConflict(
+                    f"the chain row at ledger index {newest['ledger_index']} no longer has the "
+                    f"hash signed by checkpoint {newest['id']}: the chain was changed"
+                )
+            if (
+                newest["ledger_index"] == index
+                and newest["algorithm"] == algorithm
+                and bytes(newest["public_key"]) == public
+            ):
+                return _row_to_checkpoint(newest)
+        created_at = datetime.now(UTC)
+        cp = sign_checkpoint(private_key, index, head_hash.hex(), timestamp(created_at), algorithm)
+        row = conn.execute(
+            q.insert,
+            (
+                index,
+                head_hash,
+                created_at,
+                algorithm,
+                cp["key_id"],
+                base64.b64decode(cp["signature"]),
+                public,
+            ),
+        ).fetchone()
+        assert row is not None
+    log.info("checkpoint", extra={"index": index, "key_id": cp["key_id"]})
+    return {"id": row["id"], **cp}
+
+
+def list_checkpoints(
+    database: Database, limit: int, after_id: int = 0, events_table: str = EVENTS_TABLE
+) -> list[dict[str, Any]]:
+    """Checkpoints oldest first, after row `after_id` (each dict has its row `id`)."""
+    q = _Sql(events_table)
+    with database.connect(row_factory=dict_row) as conn:
+        rows = conn.execute(q.page, (after_id, limit)).fetchall()
+    return [_row_to_checkpoint(row) for row in rows]
+
+
+class AutoCheckpointer(threading.Thread):
+    """Makes a checkpoint when `every_events` chain rows were added since the newest one, or
+    when `every_minutes` passed since it (or since this started) and there is anything new;
+    0 disables either. Looks every `poll_seconds`; the state is read from the database each
+    time, so checkpoints made on demand or by another process count too."""
+
+    def __init__(
+        self,
+        database: Database,
+        algorithm: str,
+        private_key: Ed25519PrivateKey,
+        *,
+        every_events: int,
+        every_minutes: float,
+        poll_seconds: float = 5.0,
+        events_table: str = EVENTS_TABLE,
+    ) -> None:
+        super().__init__(name="auto-checkpointer", daemon=True)
+        self.database, self.algorithm, self.private_key = database, algorithm, private_key
+        self.every_events, self.every_minutes = every_events, every_minutes
+        self.poll_seconds, self.events_table = poll_seconds, events_table
+        self.started_at = datetime.now(UTC)
+        self.made = 0
+        self._stopping = threading.Event()
+
+    @property
+    def enabled(self) -> bool:
+        return self.every_events > 0 or self.every_minutes > 0
+
+    def due(self) -> bool:
+        """Whether a checkpoint is due now."""
+        q = _Sql(self.events_table)
+        with self.database.connect(row_factory=dict_row) as conn:
+            head = conn.execute(q.head).fetchone()
+            newest = conn.execute(q.newest).fetchone()
+        head_index = int(head["ledger_index"]) if head else 0
+        last_index = int(newest["ledger_index"]) if newest else 0
+        if head_index <= last_index:
+            return False
+        if self.every_events > 0 and head_index - last_index >= self.every_events:
+            return True
+        if self.every_minutes > 0:
+            since: datetime = newest["created_at"] if newest else self.started_at
+            return datetime.now(UTC) - since >= timedelta(minutes=self.every_minutes)
+        return False
+
+    def check_once(self) -> dict[str, Any] | None:
+        """Make a checkpoint if one is due; the checkpoint made, or None."""
+        if not self.due():
+            return None
+        cp = make_checkpoint(self.database, self.algorithm, self.private_key, self.events_table)
+        self.made += 1
+        return cp
+
+    def run(self) -> None:
+        if not self.enabled:
+            return
+        problem: str | None = None
+        while not self._stopping.wait(self.poll_seconds):
+            try:
+                self.check_once()
+                problem = None
+            except Exception as error:  # e.g. the database is restarting: try again later
+                if str(error) != problem:  # said once, not every few seconds
+                    log.error("automatic checkpoint failed: %s", error, exc_info=True)
+                problem = str(error)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self.is_alive():
+            self.join(timeout)

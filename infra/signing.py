@@ -1,0 +1,183 @@
+"""Ed25519 signatures over checkpoints of the audit hash chain: pure functions, no database.
+
+A checkpoint says "the chain's row at ledger index N has hash H", signed at `created_at` by
+the key named `key_id`. The signed message is UTF-8 text, one field a line, no final newline:
+
+    supervision-checkpoint-v1
+    {index}
+    {hash_hex}
+    {created_at}
+    {algorithm}
+    {key_id}
+
+`hash_hex` is the lowercase hex of the chain row's hash; `created_at` is `isoformat()` of a
+timezone-aware UTC datetime (microsecond precision); `algorithm` is the chain's hash
+(`sha256` or `sm3`); `key_id` is the first 16 hex characters of SHA-256 of the raw 32-byte
+public key. In JSON the signature and the public key are standard base64 with padding.
+
+The private key is kept in a PEM (PKCS#8, unencrypted) file readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+MESSAGE_PREFIX = "supervision-checkpoint-v1"
+KEY_FILE_MODE = 0o600
+
+
+class SigningKeyError(RuntimeError):
+    """The signing key file is missing, unreadable, not Ed25519, or would be overwritten."""
+
+
+def checkpoint_message(
+    index: int, hash_hex: str, created_at: str, algorithm: str, key_id: str
+) -> bytes:
+    """The exact bytes a checkpoint's signature covers."""
+    return "\n".join(
+        (MESSAGE_PREFIX, str(int(index)), hash_hex, created_at, algorithm, key_id)
+    ).encode("utf-8")
+
+
+def key_id(public_key_raw: bytes) -> str:
+    """The first 16 hex characters of SHA-256 of the raw 32-byte Ed25519 public key."""
+    return hashlib.sha256(public_key_raw).hexdigest()[:16]
+
+
+def public_key_raw(private_key: Ed25519PrivateKey) -> bytes:
+    """The raw 32-byte public key of a private key."""
+    return private_key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+
+
+def timestamp(moment: datetime | None = None) -> str:
+    """`isoformat()` of a timezone-aware UTC datetime at microsecond precision (now by default)."""
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("a checkpoint's time must be timezone-aware")
+    return moment.astimezone(UTC).isoformat()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def sign_checkpoint(
+    private_key: Ed25519PrivateKey, index: int, hash_hex: str, created_at: str, algorithm: str
+) -> dict[str, Any]:
+    """A checkpoint, as JSON: {index, hash, created_at, algorithm, key_id, signature,
+    public_key}."""
+    public = public_key_raw(private_key)
+    kid = key_id(public)
+    hash_hex = hash_hex.lower()
+    signature = private_key.sign(checkpoint_message(index, hash_hex, created_at, algorithm, kid))
+    return {
+        "index": index,
+        "hash": hash_hex,
+        "created_at": created_at,
+        "algorithm": algorithm,
+        "key_id": kid,
+        "signature": b64(signature),
+        "public_key": b64(public),
+    }
+
+
+def verify_checkpoint(cp: Mapping[str, Any], public_key_raw: bytes) -> bool:
+    """Whether `cp` (a checkpoint as JSON) was signed by this raw 32-byte public key.
+
+    False for a wrong signature, a `key_id` not of this key, or a malformed checkpoint; the
+    checkpoint's own `public_key` field is not trusted (the caller's key is the anchor).
+    """
+    try:
+        public = Ed25519PublicKey.from_public_bytes(bytes(public_key_raw))
+        kid = key_id(bytes(public_key_raw))
+        index = cp["index"]
+        if not isinstance(index, int) or isinstance(index, bool) or cp["key_id"] != kid:
+            return False
+        fields = (cp["hash"], cp["created_at"], cp["algorithm"])
+        if not all(isinstance(f, str) for f in fields):
+            return False
+        signature = base64.b64decode(cp["signature"], validate=True)
+        public.verify(signature, checkpoint_message(index, *fields, kid))
+    except (InvalidSignature, KeyError, TypeError, ValueError, binascii.Error):
+        return False
+    return True
+
+
+def key_pem(private_key: Ed25519PrivateKey) -> bytes:
+    return private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def read_key(path: Path) -> Ed25519PrivateKey:
+    """The Ed25519 private key in a PEM (PKCS#8, unencrypted) file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SigningKeyError(f"the signing key file {path} does not exist") from None
+    except OSError as error:
+        raise SigningKeyError(f"the signing key file {path} cannot be read: {error}") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as error:
+        raise SigningKeyError(
+            f"the signing key file {path} is not an unencrypted PEM private key: {error}"
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"the signing key in {path} is not an Ed25519 key")
+    return key
+
+
+def write_key(path: Path, private_key: Ed25519PrivateKey, *, overwrite: bool = False) -> None:
+    """Write the key as PEM with mode 0600, atomically: readers never see half a file, and
+    without `overwrite` an existing file (even one made concurrently) is never replaced."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, KEY_FILE_MODE)
+        with os.fdopen(fd, "wb") as out:
+            out.write(key_pem(private_key))
+            out.flush()
+            os.fsync(out.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if the file exists: never replaces a key
+            except FileExistsError:
+                raise SigningKeyError(
+                    f"the signing key file {path} already exists (use --force to replace it)"
+                ) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def load_or_create_key(path: Path, create: bool) -> Ed25519PrivateKey:
+    """The key in `path`; when the file is missing, a new key written there (mode 0600) if
+    `create`, else `SigningKeyError`."""
+    if path.exists() or not create:
+        return read_key(path)
+    key = Ed25519PrivateKey.generate()
+    try:
+        write_key(path, key)
+    except SigningKeyError:  # another process created it first: use that one
+        return read_key(path)
+    return key

@@ -1,0 +1,557 @@
+"""The export bundle and the checkpoint checks: every tampering named, in the database and in
+a bundle, by infra's verifier and by the standalone tools/verify_bundle.py alike."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from typer.testing import CliRunner
+
+from api.bootstrap import Services
+from api.cli import cli
+from infra.audit import verify_chain
+from infra.bundle import Export, verify_bundle, verify_bundle_file, verify_checkpoints
+from infra.chain import hasher, link
+from infra.settings import Settings
+from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOL = ROOT / "tools" / "verify_bundle.py"
+FINDINGS = 10  # a unit and ten findings, each raised and ordered: 21 events
+CHECKPOINTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS supervision_checkpoints (id bigserial PRIMARY KEY, "
+    "ledger_index bigint NOT NULL, hash bytea NOT NULL, created_at timestamptz NOT NULL, "
+    "algorithm text NOT NULL, key_id text NOT NULL, signature bytea NOT NULL, "
+    "public_key bytea NOT NULL)"
+)
+
+
+def raw(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def write_events(services: Services, findings: int, code: str = "b0") -> None:
+    services.app.register_unit(code=code, name="单位", kind="township", actor=ADMIN)
+    for n in range(findings):
+        fid = raise_finding(services, code, f"问题{n}")
+        services.app.order_rectification(
+            fid, deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR
+        )
+
+
+@dataclass
+class Log:
+    """A hash-chained log of 21 events with checkpoints 1 (index 10) and 2 (index 21)
+    signed by `key`, which an auditor pins."""
+
+    services: Services
+    key: Ed25519PrivateKey
+    tmp: Path
+
+    @property
+    def pinned(self) -> bytes:
+        return raw(self.key)
+
+    def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self.services.database.connect() as conn:
+            cursor = conn.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def hash_at(self, index: int) -> bytes:
+        (row,) = self.sql("SELECT hash FROM supervision_chain WHERE ledger_index = %s", (index,))
+        return bytes(row[0])
+
+    def sign(
+        self, index: int, hash_: bytes | None = None, key: Ed25519PrivateKey | None = None
+    ) -> int:
+        """Sign a checkpoint as the fixed interface says, and keep it; its row id."""
+        key = key or self.key
+        hash_hex = (hash_ or self.hash_at(index)).hex()
+        created_at = datetime.now(UTC).isoformat()
+        kid = hashlib.sha256(raw(key)).hexdigest()[:16]
+        algorithm = self.services.settings.hash_algorithm
+        message = (
+            f"supervision-checkpoint-v1\n{index}\n{hash_hex}\n{created_at}\n{algorithm}\n{kid}"
+        )
+        signature = key.sign(message.encode("utf-8"))
+        ((id_,),) = self.sql(
+            "INSERT INTO supervision_checkpoints (ledger_index, hash, created_at, algorithm, "
+            "key_id, signature, public_key) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (index, bytes.fromhex(hash_hex), created_at, algorithm, kid, signature, raw(key)),
+        )
+        return int(id_)
+
+    def export(self, name: str = "bundle.jsonl") -> Path:
+        path = self.tmp / name
+        with Export(self.services.database) as bundle:
+            bundle.write(path)
+        return path
+
+
+@pytest.fixture
+def log(services: Services, tmp_path: Path) -> Log:
+    made = Log(services, Ed25519PrivateKey.generate(), tmp_path)
+    made.sql(CHECKPOINTS_DDL)  # the checkpoints' own migration may not have landed yet
+    write_events(services, FINDINGS)
+    assert made.sign(10) == 1 and made.sign(21) == 2
+    return made
+
+
+def tool(path: Path, *keys: bytes) -> tuple[int, dict[str, Any]]:
+    args = [arg for key in keys for arg in ("--public-key", base64.b64encode(key).decode())]
+    done = subprocess.run(
+        [sys.executable, str(TOOL), str(path), *args], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def judge_bundle(path: Path, *keys: bytes) -> dict[str, Any]:
+    """infra's verdict on the bundle, once the standalone verifier has given the same."""
+    ours = verify_bundle_file(path, list(keys)).as_dict()
+    status, theirs = tool(path, *keys)
+    assert theirs == ours
+    assert status == (0 if ours["ok"] else 1)
+    return ours
+
+
+def judge(log: Log) -> dict[str, Any]:
+    """The database's verdict, once a bundle exported from it got the same from both
+    verifiers (the database was tampered with before the export)."""
+    in_database = verify_checkpoints(log.services.database, log.pinned).as_dict()
+    assert judge_bundle(log.export(), log.pinned) == in_database
+    return in_database
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def rewrite(path: Path, items: list[dict[str, Any]], recount: bool = True) -> Path:
+    if recount:
+        end = items[-1]
+        end["events"] = sum(1 for item in items if item["type"] == "event")
+        end["checkpoints"] = sum(1 for item in items if item["type"] == "checkpoint")
+    text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def slot(items: list[dict[str, Any]], index: int) -> int:
+    return next(n for n, item in enumerate(items) if item.get("index") == index and "state" in item)
+
+
+def broken_at(verdict: dict[str, Any], index: int) -> None:
+    assert verdict["ok"] is False and verdict["first_invalid_index"] == index, verdict
+    assert verdict["events_verified"] == index - 1 and verdict["bad_checkpoint"] is None
+
+
+def bad_checkpoint(verdict: dict[str, Any], id_: int, index: int, words: str) -> None:
+    assert verdict["ok"] is False and verdict["first_invalid_index"] is None, verdict
+    bad = verdict["bad_checkpoint"]
+    assert (bad["id"], bad["index"]) == (id_, index), verdict
+    assert words in bad["problem"] and verdict["problem"] == bad["problem"]
+
+
+# Untouched ------------------------------------------------------------------------------
+
+
+def test_an_untouched_log_and_its_bundle_verify_with_every_checkpoint(log: Log) -> None:
+    verdict = judge(log)
+    assert verdict["ok"] and verdict["problem"] is None and verdict["bad_checkpoint"] is None
+    assert verdict["events_verified"] == verdict["head_index"] == 21
+    assert verdict["head_hash"] == log.hash_at(21).hex()
+    assert verdict["checkpoints_verified"] == 2
+
+
+def test_a_bundle_holds_the_stored_bytes_exactly_with_the_pinned_key(log: Log) -> None:
+    items = lines(log.export())
+    header, end = items[0], items[-1]
+    assert header["format"] == "supervision-audit-bundle" and header["version"] == 1
+    assert header["algorithm"] == "sha256"
+    assert header["public_keys"] == [base64.b64encode(log.pinned).decode()]
+    assert [item["type"] for item in items[1:3]] == ["checkpoint", "checkpoint"]
+    assert end == {"type": "end", "events": 21, "checkpoints": 2}
+    ((state,),) = log.sql("SELECT state FROM supervision_events WHERE notification_id = 7")
+    assert base64.b64decode(items[slot(items, 7)]["state"]) == bytes(state)
+
+
+def test_with_no_checkpoints_table_there_are_no_checkpoints(
+    services: Services, tmp_path: Path
+) -> None:
+    write_events(services, 2)
+    log = Log(services, Ed25519PrivateKey.generate(), tmp_path)
+    log.sql("DROP TABLE IF EXISTS supervision_checkpoints")
+    verdict = judge(log)
+    assert (
+        verdict["ok"] and verdict["events_verified"] == 5 and verdict["checkpoints_verified"] == 0
+    )
+    assert lines(log.export())[0]["public_keys"] == []
+
+
+# One byte changed -------------------------------------------------------------------------
+
+
+def test_one_byte_changed_in_a_stored_event_is_named_in_the_database(log: Log) -> None:
+    log.sql(
+        "UPDATE supervision_events SET state = set_byte(state, 10, get_byte(state, 10) # 1) "
+        "WHERE notification_id = 7"
+    )
+    broken_at(judge(log), 7)
+
+
+def test_one_byte_changed_in_a_bundle_is_named(log: Log) -> None:
+    path = log.export()
+    items = lines(path)
+    event = items[slot(items, 7)]
+    state = bytearray(base64.b64decode(event["state"]))
+    state[10] ^= 1
+    event["state"] = base64.b64encode(bytes(state)).decode()
+    verdict = judge_bundle(rewrite(path, items), log.pinned)
+    broken_at(verdict, 7)
+    assert "altered" in verdict["problem"]
+
+
+# An event deleted -----------------------------------------------------------------------
+
+
+def test_a_deleted_event_is_named_in_the_database(log: Log) -> None:
+    log.sql("DELETE FROM supervision_events WHERE notification_id = 5")
+    verdict = judge(log)
+    broken_at(verdict, 5)
+    assert "has no event" in verdict["problem"]
+
+
+def test_an_event_deleted_from_a_bundle_is_named(log: Log) -> None:
+    path = log.export()
+    items = lines(path)
+    del items[slot(items, 5)]
+    broken_at(judge_bundle(rewrite(path, items), log.pinned), 5)
+
+
+# Two events swapped ---------------------------------------------------------------------
+
+
+def test_two_swapped_events_are_named_in_the_database(log: Log) -> None:
+    for old, new in ((3, -3), (6, 3), (-3, 6)):
+        log.sql(
+            "UPDATE supervision_events SET notification_id = %s WHERE notification_id = %s",
+            (new, old),
+        )
+    broken_at(judge(log), 3)
+
+
+def test_two_events_swapped_in_a_bundle_are_named(log: Log) -> None:
+    path = log.export()
+    items = lines(path)
+    a, b = slot(items, 3), slot(items, 6)
+    items[a], items[b] = items[b], items[a]
+    broken_at(judge_bundle(rewrite(path, items), log.pinned), 3)
+
+
+# An event inserted ----------------------------------------------------------------------
+
+
+def test_an_event_inserted_into_the_database_is_named_where_it_sits(log: Log) -> None:
+    # A gap in the positions, as rolled-back transactions leave; then two more events.
+    log.sql("SELECT setval(pg_get_serial_sequence('supervision_events', 'notification_id'), 25)")
+    write_events(log.services, 1, code="b1")  # positions 26 to 28: indexes 22 to 24
+    log.sql(
+        "INSERT INTO supervision_events (notification_id, originator_id, originator_version, "
+        "topic, state) SELECT 23, originator_id, 99, topic, state FROM supervision_events "
+        "WHERE notification_id = 2"
+    )
+    verdict = judge(log)
+    broken_at(verdict, 22)
+    assert verdict["problem"] == "event at position 23 has no chain row"
+
+
+def rechain(log: Log, after_index: int) -> None:
+    """What a database administrator can do: recompute every chain row after an index."""
+    h = hasher("sha256")
+    prev = log.hash_at(after_index)
+    log.sql("DELETE FROM supervision_chain WHERE ledger_index > %s", (after_index,))
+    (position,) = log.sql(
+        "SELECT position FROM supervision_chain WHERE ledger_index = %s", (after_index,)
+    )[0]
+    events = log.sql(
+        "SELECT notification_id, originator_id, originator_version, topic, state "
+        "FROM supervision_events WHERE notification_id > %s ORDER BY notification_id",
+        (position,),
+    )
+    for index, (pos, aggregate, version, topic, state) in enumerate(events, after_index + 1):
+        row = link(h, prev, index, pos, str(aggregate), version, topic, bytes(state))
+        log.sql(
+            "INSERT INTO supervision_chain VALUES (%s, %s, %s, %s)",
+            (index, pos, row.prev_hash, row.hash),
+        )
+        prev = row.hash
+
+
+def test_an_event_inserted_and_rechained_in_the_database_is_named_by_a_checkpoint(
+    log: Log,
+) -> None:
+    log.sql("SELECT setval(pg_get_serial_sequence('supervision_events', 'notification_id'), 25)")
+    write_events(log.services, 1, code="b1")  # positions 26 to 28: indexes 22 to 24
+    assert log.sign(23) == 3
+    log.sql(
+        "INSERT INTO supervision_events (notification_id, originator_id, originator_version, "
+        "topic, state) SELECT 23, originator_id, 99, topic, state FROM supervision_events "
+        "WHERE notification_id = 2"
+    )
+    rechain(log, 21)
+    assert verify_chain(log.services.database, "sha256").ok  # the chain alone cannot tell
+    verdict = judge(log)
+    bad_checkpoint(verdict, 3, 23, "was rewritten")
+    assert verdict["checkpoints_verified"] == 2 and verdict["events_verified"] == 25
+
+
+def test_an_event_inserted_into_a_bundle_is_named(log: Log) -> None:
+    path = log.export()
+    items = lines(path)
+    items.insert(slot(items, 4), dict(items[slot(items, 2)]))
+    broken_at(judge_bundle(rewrite(path, items), log.pinned), 4)
+
+
+def test_an_event_inserted_and_rechained_in_a_bundle_is_named_by_a_checkpoint(log: Log) -> None:
+    path = log.export()
+    items = lines(path)
+    at = slot(items, 4)
+    items.insert(at, dict(items[slot(items, 2)], version=99))
+    h, prev = hasher("sha256"), bytes.fromhex(items[at - 1]["hash"])
+    for number, item in enumerate(items[at:-1], start=4):  # renumber and rehash the rest
+        item.update(index=number, position=number)
+        state = base64.b64decode(item["state"])
+        row = link(
+            h, prev, number, number, item["aggregate_id"], item["version"], item["topic"], state
+        )
+        item.update(prev_hash=prev.hex(), hash=row.hash.hex())
+        prev = row.hash
+    verdict = judge_bundle(rewrite(path, items), log.pinned)
+    bad_checkpoint(verdict, 1, 10, "was rewritten")
+    assert verdict["events_verified"] == 22
+
+
+# The tail cut after a checkpoint --------------------------------------------------------
+
+
+def test_the_tail_cut_after_a_checkpoint_is_named_in_the_database(log: Log) -> None:
+    log.sql("DELETE FROM supervision_chain WHERE ledger_index > 15")
+    log.sql("DELETE FROM supervision_events WHERE notification_id > 15")
+    assert verify_chain(log.services.database, "sha256").ok  # the chain alone cannot tell
+    verdict = judge(log)
+    bad_checkpoint(verdict, 2, 21, "cut off")
+    assert verdict["events_verified"] == 15 and verdict["checkpoints_verified"] == 1
+
+
+def test_the_tail_cut_from_a_bundle_after_a_checkpoint_is_named(log: Log) -> None:
+    path = log.export()
+    items = [item for item in lines(path) if "state" not in item or item["index"] <= 15]
+    bad_checkpoint(judge_bundle(rewrite(path, items), log.pinned), 2, 21, "cut off")
+    bad_checkpoint(judge_bundle(rewrite(path, items[:-1], False), log.pinned), 2, 21, "cut off")
+
+
+def test_a_bundle_cut_short_without_its_end_line_fails(log: Log) -> None:
+    path = log.export()
+    items = [item for item in lines(path) if item["type"] != "checkpoint"][:-5]
+    verdict = judge_bundle(rewrite(path, items, recount=False), log.pinned)
+    assert not verdict["ok"] and verdict["first_invalid_index"] is None
+    assert verdict["bad_checkpoint"] is None and "no end line" in verdict["problem"]
+
+
+# A fork -----------------------------------------------------------------------------------
+
+
+def test_two_checkpoints_of_one_index_with_different_hashes_are_a_fork(log: Log) -> None:
+    assert log.sign(10, log.hash_at(9)) == 3
+    verdict = judge(log)
+    bad_checkpoint(verdict, 3, 10, "fork at index 10")
+    assert "checkpoint 1 and checkpoint 3" in verdict["problem"]
+
+
+# A signature that does not match the pinned key -------------------------------------------
+
+
+def test_a_checkpoint_signed_by_another_key_than_the_pinned_one_is_named(log: Log) -> None:
+    assert log.sign(21, key=Ed25519PrivateKey.generate()) == 3
+    bad_checkpoint(judge(log), 3, 21, "not the pinned key")
+    # Unpinned, the keys stored with the checkpoints are trusted: it passes. Pin the key.
+    assert verify_checkpoints(log.services.database, None).ok
+    assert judge_bundle(log.export())["ok"]
+
+
+def test_a_checkpoint_whose_signature_was_altered_is_named_in_the_database(log: Log) -> None:
+    log.sql(
+        "UPDATE supervision_checkpoints SET signature = set_byte(signature, 0, "
+        "get_byte(signature, 0) # 1) WHERE id = 1"
+    )
+    bad_checkpoint(judge(log), 1, 10, "does not verify")
+    assert not verify_checkpoints(log.services.database, None).ok
+
+
+def test_a_checkpoint_changed_in_a_bundle_no_longer_verifies_under_the_pinned_key(
+    log: Log,
+) -> None:
+    path = log.export()
+    items = lines(path)
+    items[2]["hash"] = log.hash_at(20).hex()  # checkpoint 2 now claims index 21 is hash 20
+    bad_checkpoint(judge_bundle(rewrite(path, items), log.pinned), 2, 21, "does not verify")
+    bad_checkpoint(judge_bundle(path), 2, 21, "does not verify")
+
+
+def test_a_bundle_re_signed_with_another_key_fails_against_the_pinned_key(log: Log) -> None:
+    forger = Ed25519PrivateKey.generate()
+    log.sql("DELETE FROM supervision_checkpoints")
+    assert log.sign(21, key=forger) == 3
+    path = log.export()
+    bad_checkpoint(judge_bundle(path, log.pinned), 3, 21, "not the pinned key")
+    assert judge_bundle(path)["ok"]  # its own keys vouch for it: why a key is pinned
+
+
+# SM3 ------------------------------------------------------------------------------------
+
+
+def test_an_sm3_log_exports_a_bundle_both_verifiers_check(
+    new_database: Any, tmp_path: Path
+) -> None:
+    from api.bootstrap import build, migrate_database
+    from tests.conftest import settings_for
+
+    settings = settings_for(new_database(), tmp_path, hash_algorithm="sm3")
+    migrate_database(settings)
+    services = build(settings, runners="off")
+    try:
+        log = Log(services, Ed25519PrivateKey.generate(), tmp_path)
+        log.sql(CHECKPOINTS_DDL)
+        write_events(services, 2)
+        log.sign(5)
+        verdict = judge(log)
+        assert verdict["ok"] and verdict["checkpoints_verified"] == 1
+        assert lines(log.export())[0]["algorithm"] == "sm3"
+        log.sql("UPDATE supervision_events SET topic = topic || ' ' WHERE notification_id = 2")
+        broken_at(judge(log), 2)
+    finally:
+        services.close()
+
+
+# The two verifiers agree -------------------------------------------------------------------
+
+
+def test_both_verifiers_agree_on_hundreds_of_random_damages(log: Log) -> None:
+    spec = importlib.util.spec_from_file_location("verify_bundle", TOOL)
+    assert spec is not None and spec.loader is not None
+    standalone = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(standalone)
+    assert log.sign(10, log.hash_at(9)) == 3  # a fork, for the damages to meet
+    original = log.export().read_bytes()
+    chance = random.Random(5)
+    verdicts = set()
+    for _ in range(300):
+        data = bytearray(original)
+        if chance.random() < 0.8:  # a byte changed
+            data[chance.randrange(len(data))] = chance.choice(b' 0179afAZ+/=",:{}-\n')
+        else:  # a line dropped or repeated
+            rows = bytes(data).splitlines(keepends=True)
+            at = chance.randrange(len(rows))
+            rows[at : at + 1] = [] if chance.random() < 0.5 else [rows[at], rows[at]]
+            data = bytearray(b"".join(rows))
+        for keys in ([log.pinned], []):
+            ours = verify_bundle(io.BytesIO(bytes(data)), keys).as_dict()
+            assert standalone.verify(io.BytesIO(bytes(data)), keys) == ours
+            verdicts.add((ours["first_invalid_index"], (ours["bad_checkpoint"] or {}).get("id")))
+    assert len(verdicts) > 10  # the damages were varied, and not all alike
+
+
+# The command line ------------------------------------------------------------------------
+
+
+def forbid_databases(monkeypatch: pytest.MonkeyPatch) -> None:
+    import infra.database
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a bundle's verification touched a database")
+
+    monkeypatch.setattr(infra.database, "resolve_database", refuse)
+    monkeypatch.setattr(infra.database, "start_embedded", refuse)
+
+
+def test_the_cli_exports_a_bundle_that_verifies_with_no_database(
+    log: Log, fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = log.tmp / "export.jsonl"
+    runner = CliRunner()
+    env = {
+        "SUPERVISION_DATABASE_URL": fresh_settings.database_url,
+        "SUPERVISION_LOG_LEVEL": "WARNING",
+    }
+    exported = runner.invoke(cli, ["audit", "export", "--out", str(out), "--quiet"], env=env)
+    assert exported.exit_code == 0, exported.output
+    assert "exported 21 events and 2 checkpoints" in exported.output
+    assert lines(out)[-1] == {"type": "end", "events": 21, "checkpoints": 2}
+    forbid_databases(monkeypatch)
+    empty = log.tmp / "no-database"
+    empty.mkdir()
+    offline = {"SUPERVISION_DATABASE_URL": None, "SUPERVISION_DATA_DIR": str(empty)}
+    key = base64.b64encode(log.pinned).decode()
+    args = ["audit", "verify", "--bundle", str(out), "--quiet", "--public-key"]
+    ok = runner.invoke(cli, [*args, key], env=offline)
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout.splitlines()[-1])["checkpoints_verified"] == 2
+    other = base64.b64encode(raw(Ed25519PrivateKey.generate())).decode()
+    wrong_key = runner.invoke(cli, [*args, other], env=offline)
+    assert wrong_key.exit_code == 1 and "bad checkpoint 1 at index 10" in wrong_key.output
+    assert list(empty.iterdir()) == []
+
+
+def test_verifying_a_bundle_in_a_fresh_process_starts_no_database(log: Log, tmp_path: Path) -> None:
+    path = log.export()
+    items = lines(path)
+    items[slot(items, 7)]["topic"] += "x"
+    rewrite(path, items)
+    data_dir = tmp_path / "empty-data-dir"
+    data_dir.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPERVISION_")}
+    env.update(SUPERVISION_DATA_DIR=str(data_dir), SUPERVISION_LOG_LEVEL="WARNING")
+    command = [str(Path(sys.executable).parent / "supervision"), "audit", "verify", "--quiet"]
+    done = subprocess.run(
+        [*command, "--bundle", str(path)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "chain broken at index 7" in done.stderr
+    assert json.loads(done.stdout)["first_invalid_index"] == 7
+    assert list(data_dir.iterdir()) == [] and not (tmp_path / "var").exists()
+
+
+def test_the_cli_verifies_the_database_against_the_pinned_key(
+    log: Log, fresh_settings: Settings
+) -> None:
+    log.sign(21, key=Ed25519PrivateKey.generate())
+    env = {
+        "SUPERVISION_DATABASE_URL": fresh_settings.database_url,
+        "SUPERVISION_LOG_LEVEL": "WARNING",
+    }
+    key = base64.b64encode(log.pinned).decode()
+    pinned = CliRunner().invoke(cli, ["audit", "verify", "--quiet", "--public-key", key], env=env)
+    assert pinned.exit_code == 1 and "bad checkpoint 3 at index 21" in pinned.output
+    unpinned = CliRunner().invoke(cli, ["audit", "verify", "--quiet"], env=env)
+    assert unpinned.exit_code == 0, unpinned.output

@@ -1,0 +1,309 @@
+"""Signed checkpoints of the chain's head: what they sign, what breaks a signature, the
+automatic checkpoints, and where the signing key comes from."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typer.testing import CliRunner, Result
+
+from api.bootstrap import Services, build
+from api.cli import cli
+from infra.checkpoints import (
+    AutoCheckpointer,
+    CheckpointConflict,
+    EmptyLog,
+    list_checkpoints,
+    make_checkpoint,
+)
+from infra.settings import Settings
+from infra.signing import (
+    SigningKeyError,
+    checkpoint_message,
+    key_id,
+    load_or_create_key,
+    public_key_raw,
+    verify_checkpoint,
+)
+from tests.integration.conftest import ADMIN, raise_finding
+
+
+def register_and_raise(services: Services, findings: int = 2) -> None:
+    code = f"u{time.monotonic_ns()}"
+    services.app.register_unit(code=code, name="单位", kind="township", actor=ADMIN)
+    for n in range(findings):
+        raise_finding(services, code, f"问题{n}")
+
+
+def chain_head(services: Services) -> tuple[int, str]:
+    with services.database.connect() as conn:
+        row = conn.execute(
+            "SELECT ledger_index, hash FROM supervision_chain ORDER BY ledger_index DESC LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), bytes(row[1]).hex()
+
+
+def public_of(services: Services) -> bytes:
+    return public_key_raw(services.key())
+
+
+def test_a_checkpoint_signs_the_chain_head(services: Services) -> None:
+    register_and_raise(services)
+    index, hash_hex = chain_head(services)
+    cp = services.checkpoint()
+    assert (cp["index"], cp["hash"], cp["algorithm"]) == (index, hash_hex, "sha256")
+    public = public_of(services)
+    assert cp["key_id"] == key_id(public) and len(cp["key_id"]) == 16
+    assert base64.b64decode(cp["public_key"], validate=True) == public
+    created = datetime.fromisoformat(cp["created_at"])
+    assert created.utcoffset() == timedelta(0)
+    assert created.isoformat() == cp["created_at"]
+    assert verify_checkpoint(cp, public)
+    message = checkpoint_message(index, hash_hex, cp["created_at"], "sha256", cp["key_id"])
+    assert message.decode() == (
+        f"supervision-checkpoint-v1\n{index}\n{hash_hex}\n{cp['created_at']}\nsha256\n"
+        f"{cp['key_id']}"
+    )
+
+
+def test_the_stored_checkpoint_reads_back_exactly_as_signed(services: Services) -> None:
+    register_and_raise(services)
+    made = services.checkpoint()
+    (listed,) = list_checkpoints(services.database, 10, 0)
+    assert listed == made
+    with services.database.connect() as conn:
+        row = conn.execute(
+            "SELECT ledger_index, hash, algorithm, key_id, signature, public_key "
+            "FROM supervision_checkpoints"
+        ).fetchone()
+    assert row is not None
+    assert (row[0], bytes(row[1]).hex(), row[2], row[3]) == (
+        made["index"],
+        made["hash"],
+        "sha256",
+        made["key_id"],
+    )
+    assert len(bytes(row[4])) == 64 and bytes(row[5]) == public_of(services)
+
+
+def test_a_changed_field_or_another_key_fails_verification(services: Services) -> None:
+    register_and_raise(services)
+    cp = services.checkpoint()
+    public = public_of(services)
+    assert verify_checkpoint(cp, public)
+    assert not verify_checkpoint(dict(cp, index=cp["index"] - 1), public)
+    assert not verify_checkpoint(dict(cp, hash="0" * 64), public)
+    assert not verify_checkpoint(dict(cp, hash=cp["hash"].upper()), public)
+    assert not verify_checkpoint(dict(cp, created_at="2020-01-01T00:00:00+00:00"), public)
+    assert not verify_checkpoint(dict(cp, algorithm="sm3"), public)
+    assert not verify_checkpoint(dict(cp, signature="not base64!"), public)
+    assert not verify_checkpoint({k: v for k, v in cp.items() if k != "signature"}, public)
+    other = public_key_raw(Ed25519PrivateKey.generate())
+    assert not verify_checkpoint(cp, other)
+    assert not verify_checkpoint(dict(cp, key_id=key_id(other)), other)
+    assert not verify_checkpoint(cp, b"short")
+
+
+def test_a_checkpoint_of_an_unchanged_head_is_not_repeated(services: Services) -> None:
+    register_and_raise(services)
+    first = services.checkpoint()
+    assert services.checkpoint() == first
+    register_and_raise(services, findings=1)
+    second = services.checkpoint()
+    assert second["index"] > first["index"] and second["id"] > first["id"]
+    assert [cp["id"] for cp in list_checkpoints(services.database, 10, 0)] == [
+        first["id"],
+        second["id"],
+    ]
+    assert list_checkpoints(services.database, 10, first["id"]) == [second]
+
+
+def test_an_empty_log_has_no_checkpoint(services: Services) -> None:
+    with pytest.raises(EmptyLog):
+        services.checkpoint()
+
+
+def test_a_rewritten_chain_under_the_newest_checkpoint_is_refused(services: Services) -> None:
+    register_and_raise(services)
+    cp = services.checkpoint()
+    with services.database.connect() as conn:
+        conn.execute(
+            "UPDATE supervision_chain SET hash = sha256(hash) WHERE ledger_index = %s",
+            (cp["index"],),
+        )
+    register_and_raise(services, findings=1)
+    with pytest.raises(CheckpointConflict, match=f"ledger index {cp['index']}"):
+        services.checkpoint()
+
+
+def test_the_auto_checkpointer_signs_after_n_events(services: Services) -> None:
+    checkpointer = AutoCheckpointer(
+        services.database,
+        "sha256",
+        services.key(),
+        every_events=5,
+        every_minutes=0,
+        poll_seconds=0.05,
+    )
+    assert checkpointer.check_once() is None  # nothing yet
+    register_and_raise(services, findings=1)  # 2 events: fewer than 5
+    assert checkpointer.check_once() is None
+    checkpointer.start()
+    try:
+        register_and_raise(services, findings=3)  # 6 events in all
+        deadline = time.monotonic() + 10
+        while not list_checkpoints(services.database, 10, 0) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (cp,) = list_checkpoints(services.database, 10, 0)
+        assert cp["index"] >= 5 and verify_checkpoint(cp, public_of(services))
+    finally:
+        checkpointer.stop()
+    assert not checkpointer.is_alive()
+
+
+def test_the_auto_checkpointer_signs_after_t_minutes_only_when_there_is_news(
+    services: Services,
+) -> None:
+    checkpointer = AutoCheckpointer(
+        services.database, "sha256", services.key(), every_events=0, every_minutes=1e-6
+    )
+    assert checkpointer.check_once() is None  # empty log
+    register_and_raise(services, findings=1)
+    made = checkpointer.check_once()
+    assert made is not None and verify_checkpoint(made, public_of(services))
+    assert checkpointer.check_once() is None  # nothing new since
+    disabled = AutoCheckpointer(
+        services.database, "sha256", services.key(), every_events=0, every_minutes=0
+    )
+    register_and_raise(services, findings=1)
+    assert not disabled.enabled and disabled.check_once() is None
+
+
+def test_build_starts_the_auto_checkpointer_only_when_asked(fresh_settings: Settings) -> None:
+    settings = fresh_settings.model_copy(update={"checkpoint_every_events": 1})
+    plain = build(settings, runners="off")
+    try:
+        assert plain.checkpointer is None
+    finally:
+        plain.close()
+    serving = build(settings, runners="off", checkpoints=True)
+    try:
+        assert serving.checkpointer is not None and serving.checkpointer.is_alive()
+        assert serving.checkpointer.every_events == 1
+    finally:
+        serving.close()
+    assert not serving.checkpointer.is_alive()
+
+
+def test_without_a_configured_key_one_is_generated_under_the_data_dir(
+    fresh_settings: Settings,
+) -> None:
+    plain = build(fresh_settings, runners="off")  # a one-shot command signs nothing
+    plain.close()
+    assert not (fresh_settings.data_dir / "signing-key.pem").exists()
+    path = fresh_settings.data_dir / "signing-key.pem"
+    assert fresh_settings.signing_key_file is None and not path.exists()
+    first = build(fresh_settings, runners="off", checkpoints=True)
+    first.close()
+    assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    again = build(fresh_settings, runners="off", checkpoints=True)
+    again.close()
+    assert public_key_raw(again.key()) == public_key_raw(first.key())
+    shown = run_cli(fresh_settings, "audit", "public-key")
+    assert shown.exit_code == 0, shown.output
+    answer = json.loads(shown.output)
+    assert answer["public_key"] == base64.b64encode(public_key_raw(first.key())).decode()
+    assert answer["key_id"] == key_id(public_key_raw(first.key()))
+
+
+def test_a_configured_key_file_that_is_missing_is_an_error(
+    fresh_settings: Settings, tmp_path: Path
+) -> None:
+    missing = tmp_path / "elsewhere" / "key.pem"
+    settings = fresh_settings.model_copy(update={"signing_key_file": missing})
+    with pytest.raises(SigningKeyError, match="does not exist"):
+        build(settings, runners="off", checkpoints=True)
+    assert not missing.exists() and not (fresh_settings.data_dir / "signing-key.pem").exists()
+    checkpoint = run_cli(settings, "audit", "checkpoint")
+    assert checkpoint.exit_code == 2 and "does not exist" in checkpoint.output
+
+
+def test_public_key_creates_no_key(fresh_settings: Settings) -> None:
+    shown = run_cli(fresh_settings, "audit", "public-key")
+    assert shown.exit_code == 2 and "does not exist" in shown.output
+    assert not (fresh_settings.data_dir / "signing-key.pem").exists()
+
+
+def test_keygen_writes_a_key_and_refuses_to_overwrite_it(tmp_path: Path) -> None:
+    out = tmp_path / "keys" / "checkpoint.pem"
+    made = CliRunner().invoke(cli, ["audit", "keygen", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    key = load_or_create_key(out, create=False)
+    answer = json.loads(made.output)
+    assert answer["key_id"] == key_id(public_key_raw(key))
+    before = out.read_bytes()
+    refused = CliRunner().invoke(cli, ["audit", "keygen", "--out", str(out)])
+    assert refused.exit_code == 2 and "already exists" in refused.output
+    assert out.read_bytes() == before
+    assert [p.name for p in out.parent.iterdir()] == ["checkpoint.pem"]  # no temporary left
+    forced = CliRunner().invoke(cli, ["audit", "keygen", "--out", str(out), "--force"])
+    assert forced.exit_code == 0 and out.read_bytes() != before
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_a_configured_key_signs_and_the_cli_makes_checkpoints(
+    services: Services, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "configured.pem"
+    assert CliRunner().invoke(cli, ["audit", "keygen", "--out", str(out)]).exit_code == 0
+    settings = fresh_settings.model_copy(update={"signing_key_file": out})
+    empty = run_cli(settings, "audit", "checkpoint")
+    assert empty.exit_code == 2 and "empty" in empty.output
+    register_and_raise(services)
+    made = run_cli(settings, "audit", "checkpoint")
+    assert made.exit_code == 0, made.output
+    cp = json.loads(made.output)
+    assert set(cp) == {
+        "index",
+        "hash",
+        "created_at",
+        "algorithm",
+        "key_id",
+        "signature",
+        "public_key",
+    }
+    configured = public_key_raw(load_or_create_key(out, create=False))
+    assert verify_checkpoint(cp, configured) and cp["index"] == chain_head(services)[0]
+    # the service's own (default) key made none of it
+    assert not verify_checkpoint(cp, public_of(services))
+    # a checkpoint with another key at the same head is a new one, not the old one again
+    mine = make_checkpoint(services.database, "sha256", services.key())
+    assert mine["index"] == cp["index"] and mine["key_id"] != cp["key_id"]
+
+
+def test_a_key_file_of_another_kind_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a key")
+    with pytest.raises(SigningKeyError, match="not an unencrypted PEM"):
+        load_or_create_key(bad, create=True)
+
+
+def run_cli(settings: Settings, *args: str) -> Result:
+    key_file = settings.signing_key_file
+    env: dict[str, str | None] = {
+        "SUPERVISION_DATABASE_URL": settings.database_url or "",
+        "SUPERVISION_DATA_DIR": str(settings.data_dir),
+        "SUPERVISION_SIGNING_KEY_FILE": str(key_file) if key_file else None,  # None: unset
+        "SUPERVISION_LOG_LEVEL": "WARNING",
+    }
+    return CliRunner().invoke(cli, list(args), env=env)

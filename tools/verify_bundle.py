@@ -1,0 +1,427 @@
+#!/usr/bin/env python3
+"""Verify a supervision audit bundle with no database and nothing of the service.
+
+    python verify_bundle.py BUNDLE [--public-key BASE64_OR_FILE ...]
+
+Needs Python 3.11+ and the `cryptography` package, nothing else; written from the format
+described in docs/audit.md, independently of the service's own verifier. It recomputes
+every link of the hash chain, checks every checkpoint's Ed25519 signature against the
+pinned key (pin one obtained out of band; without --public-key the bundle's own keys are
+used, which proves only that the bundle agrees with itself), checks that no two checkpoints
+sign different hashes for one index and that each signed (index, hash) is on the chain.
+
+It prints a JSON verdict on standard output — {ok, events_verified, head_index, head_hash,
+first_invalid_index, problem, checkpoints_verified, bad_checkpoint} — and a sentence on
+standard error. Exit status: 0 verified, 1 not verified, 2 the bundle or a key unreadable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+FORMAT = "supervision-audit-bundle"
+VERSION = 1
+SIGNED_PREFIX = "supervision-checkpoint-v1"
+ALGORITHMS = ("sha256", "sm3")
+LOWER_HEX_64 = re.compile(r"[0-9a-f]{64}")
+MAX_INT = 2**63
+
+
+# The hash chain ------------------------------------------------------------------------
+
+
+def digest(algorithm: str, data: bytes) -> bytes:
+    """H: SHA-256, or SM3 (GB/T 32905)."""
+    if algorithm == "sha256":
+        return hashlib.sha256(data).digest()
+    h = hashes.Hash(hashes.SM3())
+    h.update(data)
+    return h.finalize()
+
+
+def length_prefixed(data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + data
+
+
+def chain_hash(algorithm: str, prev: bytes, index: int, event: dict[str, Any]) -> bytes:
+    """hash_n = H(hash_{n-1} || envelope_n), the envelope being six length-prefixed fields."""
+    fields = (
+        index.to_bytes(8, "big"),
+        event["position"].to_bytes(8, "big"),
+        event["aggregate_id"].encode("utf-8"),
+        event["version"].to_bytes(8, "big"),
+        event["topic"].encode("utf-8"),
+        digest(algorithm, event["state"]),
+    )
+    return digest(algorithm, prev + b"".join(length_prefixed(f) for f in fields))
+
+
+# Reading lines ------------------------------------------------------------------------
+
+
+class BadLine(Exception):
+    """A line lacks a field its type needs, or has it in the wrong shape."""
+
+
+def need_int(obj: dict[str, Any], key: str, lowest: int) -> int:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value < MAX_INT:
+        raise BadLine(f"{key} is not an integer from {lowest} to 2^63-1")
+    return value
+
+
+def need_str(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise BadLine(f"{key} is not a string")
+    return value
+
+
+def need_b64(obj: dict[str, Any], key: str) -> bytes:
+    text = need_str(obj, key)
+    try:
+        return base64.b64decode(text, validate=True)
+    except binascii.Error:
+        raise BadLine(f"{key} is not base64") from None
+
+
+def need_hash(obj: dict[str, Any], key: str) -> bytes:
+    text = need_str(obj, key)
+    if LOWER_HEX_64.fullmatch(text) is None:
+        raise BadLine(f"{key} is not 64 lowercase hex digits")
+    return bytes.fromhex(text)
+
+
+def as_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def read_header(obj: dict[str, Any] | None) -> tuple[str, list[bytes]]:
+    if obj is None or obj.get("type") != "header" or obj.get("format") != FORMAT:
+        raise BadLine("the first line is not the header of a supervision audit bundle")
+    version = obj.get("version")
+    if type(version) is not int or version != VERSION:
+        raise BadLine(f"format version {version!r} is not {VERSION}")
+    if obj.get("algorithm") not in ALGORITHMS:
+        raise BadLine(f"unknown hash algorithm {obj.get('algorithm')!r} (expected sha256 or sm3)")
+    keys = obj.get("public_keys", [])
+    if not isinstance(keys, list):
+        raise BadLine("public_keys is not a list")
+    decoded = [need_b64({"public key": k}, "public key") for k in keys]
+    if [k for k in decoded if len(k) != 32]:
+        raise BadLine("a public key is not 32 bytes")
+    return obj["algorithm"], decoded
+
+
+def read_checkpoint(obj: dict[str, Any]) -> dict[str, Any]:
+    if obj.get("id") is not None and (
+        isinstance(obj["id"], bool) or not isinstance(obj["id"], int)
+    ):
+        raise BadLine("id is not an integer")
+    return {
+        "id": obj.get("id"),
+        "index": need_int(obj, "index", 1),
+        "hash": need_hash(obj, "hash"),
+        "created_at": need_str(obj, "created_at"),
+        "algorithm": need_str(obj, "algorithm"),
+        "key_id": need_str(obj, "key_id"),
+        "signature": need_b64(obj, "signature"),
+        "public_key": need_b64(obj, "public_key"),
+    }
+
+
+def read_event(obj: dict[str, Any]) -> dict[str, Any]:
+    """The event line's fields; `stored` / `chained` say whether the event and its chain
+    row are there (an export names a missing one by leaving its fields null)."""
+    position = need_int(obj, "position", 0)
+    stored = {obj.get(k) is None for k in ("aggregate_id", "version", "topic", "state")}
+    chained = {obj.get(k) is None for k in ("index", "prev_hash", "hash")}
+    if len(stored) == 2 or len(chained) == 2 or stored == chained == {True}:
+        raise BadLine("the event's fields, or the chain row's, are neither all there nor null")
+    event: dict[str, Any] = {"position": position, "stored": stored == {False}}
+    event["chained"] = chained == {False}
+    if event["stored"]:
+        event["version"] = need_int(obj, "version", 0)
+        event["aggregate_id"] = need_str(obj, "aggregate_id")
+        event["topic"] = need_str(obj, "topic")
+        event["state"] = need_b64(obj, "state")
+    if event["chained"]:
+        event["index"] = need_int(obj, "index", 1)
+        event["prev_hash"] = need_hash(obj, "prev_hash")
+        event["hash"] = need_hash(obj, "hash")
+    return event
+
+
+# The verdict ---------------------------------------------------------------------------
+
+
+def key_id_of(public_key: bytes) -> str:
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
+def signed_text(cp: dict[str, Any]) -> bytes:
+    lines = [SIGNED_PREFIX, str(cp["index"]), cp["hash"].hex(), cp["created_at"]]
+    lines += [cp["algorithm"], cp["key_id"]]
+    return "\n".join(lines).encode("utf-8")
+
+
+def label(cp: dict[str, Any]) -> str:
+    return f"checkpoint {cp['id']}" if cp["id"] is not None else f"checkpoint at {cp['index']}"
+
+
+class Audit:
+    """The state of one pass over a bundle."""
+
+    def __init__(self, algorithm: str, keys: list[bytes], pinned: bool) -> None:
+        self.algorithm = algorithm
+        self.trusted = {key_id_of(k): k for k in keys}
+        self.pinned = pinned
+        self.verified = 0
+        self.last_hash = bytes(32)
+        self.last_position = -1
+        self.broken: str | None = None
+        self.bad: dict[str, Any] | None = None
+        self.incomplete: str | None = None
+        self.by_index: dict[int, dict[str, Any]] = {}
+        self.unmatched: dict[int, list[dict[str, Any]]] = {}
+        self.matched = 0
+
+    def blame(self, cp: dict[str, Any], problem: str) -> None:
+        if self.bad is None:
+            hash_hex = cp["hash"].hex() if isinstance(cp["hash"], bytes) else cp["hash"]
+            self.bad = {"id": cp["id"], "index": cp["index"], "hash": hash_hex}
+            self.bad["problem"] = problem
+
+    def add_checkpoint(self, cp: dict[str, Any]) -> None:
+        key = self.trusted.get(cp["key_id"])
+        if key is None:
+            whom = "the pinned key" if self.pinned else "a key of the bundle"
+            self.blame(cp, f"{label(cp)} names key {cp['key_id']}, which is not {whom}")
+            return
+        try:
+            Ed25519PublicKey.from_public_bytes(key).verify(cp["signature"], signed_text(cp))
+        except InvalidSignature:
+            self.blame(cp, f"the signature of {label(cp)} does not verify under key {cp['key_id']}")
+            return
+        earlier = self.by_index.setdefault(cp["index"], cp)
+        if earlier["hash"] != cp["hash"]:
+            self.blame(
+                cp,
+                f"fork at index {cp['index']}: {label(earlier)} and {label(cp)} "
+                "sign different hashes",
+            )
+            return
+        self.unmatched.setdefault(cp["index"], []).append(cp)
+
+    def add_event(self, event: dict[str, Any]) -> bool:
+        index = self.verified + 1
+        if not event["chained"]:
+            self.broken = f"event at position {event['position']} has no chain row"
+        elif not event["stored"]:
+            self.broken = (
+                f"chain row {event['index']} points at position {event['position']}, "
+                "which has no event"
+            )
+        elif event["index"] != index:
+            self.broken = f"expected ledger index {index}, found {event['index']}"
+        elif event["prev_hash"] != self.last_hash:
+            self.broken = f"chain row {index} does not follow the hash before it"
+        elif chain_hash(self.algorithm, self.last_hash, index, event) != event["hash"]:
+            self.broken = (
+                f"event at ledger index {index} (position {event['position']}) was altered"
+            )
+        elif event["position"] <= self.last_position:
+            self.broken = (
+                f"position {event['position']} does not come after position {self.last_position}"
+            )
+        if self.broken is not None:
+            return False
+        self.verified, self.last_hash = index, event["hash"]
+        self.last_position = event["position"]
+        for cp in self.unmatched.pop(index, []):
+            if cp["hash"] == self.last_hash:
+                self.matched += 1
+                continue
+            self.blame(
+                cp,
+                f"{label(cp)} signs hash {cp['hash'].hex()} at index {index}, but the chain "
+                f"there has {self.last_hash.hex()}: the chain up to it was rewritten",
+            )
+        return True
+
+    def verdict(self) -> dict[str, Any]:
+        if self.broken is None:
+            for index in sorted(self.unmatched):
+                for cp in self.unmatched[index]:
+                    self.blame(
+                        cp,
+                        f"{label(cp)} signs index {index}, but the chain ends at index "
+                        f"{self.verified}: the events after it were cut off",
+                    )
+            self.unmatched = {}
+        problem = self.broken or (self.bad["problem"] if self.bad else None) or self.incomplete
+        return {
+            "ok": problem is None,
+            "events_verified": self.verified,
+            "head_index": self.verified,
+            "head_hash": self.last_hash.hex() if self.verified else None,
+            "first_invalid_index": self.verified + 1 if self.broken else None,
+            "problem": problem,
+            "checkpoints_verified": self.matched,
+            "bad_checkpoint": self.bad,
+        }
+
+
+def unreadable(problem: str) -> dict[str, Any]:
+    return {
+        "ok": False,
+        "events_verified": 0,
+        "head_index": 0,
+        "head_hash": None,
+        "first_invalid_index": None,
+        "problem": problem,
+        "checkpoints_verified": 0,
+        "bad_checkpoint": None,
+    }
+
+
+def verify(stream: BinaryIO, pinned: list[bytes]) -> dict[str, Any]:
+    lines = ((number, raw) for number, raw in enumerate(stream, 1) if raw.strip())
+    first = next(lines, None)
+    if first is None:
+        return unreadable("line 1: the bundle is empty")
+    try:
+        algorithm, header_keys = read_header(as_object(first[1]))
+    except BadLine as error:
+        return unreadable(f"line 1: {error}")
+    audit = Audit(algorithm, pinned or header_keys, bool(pinned))
+    counted = {"checkpoint": 0, "event": 0}
+    end: dict[str, Any] | None = None
+    for number, raw in lines:
+        obj = as_object(raw) or {}
+        if end is not None:
+            audit.incomplete = f"line {number} comes after the end line"
+            return audit.verdict()
+        kind = obj.get("type")
+        if kind == "checkpoint" and counted["event"] == 0:
+            counted["checkpoint"] += 1
+            try:
+                audit.add_checkpoint(read_checkpoint(obj))
+            except BadLine as error:
+                cp = {key: obj.get(key) for key in ("id", "index", "hash")}
+                cp = {
+                    "id": cp["id"] if type(cp["id"]) is int else None,
+                    "index": cp["index"] if type(cp["index"]) is int else None,
+                    "hash": cp["hash"] if isinstance(cp["hash"], str) else None,
+                }
+                audit.blame(cp, f"line {number}: malformed checkpoint: {error}")
+        elif kind == "event":
+            counted["event"] += 1
+            try:
+                event = read_event(obj)
+            except BadLine as error:
+                audit.broken = f"line {number}: malformed event: {error}"
+                return audit.verdict()
+            if not audit.add_event(event):
+                return audit.verdict()
+        elif kind == "end":
+            end = obj
+        else:
+            audit.broken = f"line {number} is not a line a bundle may hold there"
+            return audit.verdict()
+    if end is None:
+        audit.incomplete = "the bundle has no end line: it was cut short"
+    elif end.get("events") != counted["event"] or end.get("checkpoints") != counted["checkpoint"]:
+        audit.incomplete = (
+            f"the end line counts {end.get('events')!r} events and "
+            f"{end.get('checkpoints')!r} checkpoints, but the bundle holds "
+            f"{counted['event']} and {counted['checkpoint']}"
+        )
+    return audit.verdict()
+
+
+# The command ---------------------------------------------------------------------------
+
+
+def public_key(value: str) -> bytes:
+    """A raw Ed25519 public key: base64 or hex text, or a file with that text, the raw 32
+    bytes, or a PEM public key."""
+    path = Path(value).expanduser()
+    try:
+        is_file = path.is_file()
+    except OSError:  # text too long to be a file name
+        is_file = False
+    if is_file:
+        data = path.read_bytes()
+        if data.lstrip().startswith(b"-----BEGIN"):
+            key = serialization.load_pem_public_key(data)
+            if not isinstance(key, Ed25519PublicKey):
+                raise argparse.ArgumentTypeError(f"{value}: not an Ed25519 public key")
+            return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        if len(data) == 32:
+            return data
+        value = data.decode("ascii", "replace")
+    text = value.strip()
+    try:
+        raw = bytes.fromhex(text) if len(text) == 64 else base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        raw = b""
+    if len(raw) != 32:
+        raise argparse.ArgumentTypeError(f"not an Ed25519 public key: {value[:60]!r}")
+    return raw
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Verify a supervision audit bundle offline (docs/audit.md)."
+    )
+    parser.add_argument("bundle", help="the bundle file (JSON Lines); - reads standard input")
+    parser.add_argument(
+        "--public-key",
+        action="append",
+        type=public_key,
+        default=[],
+        metavar="BASE64_OR_FILE",
+        help="the checkpoints' Ed25519 public key, obtained out of band (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.bundle == "-":
+            result = verify(sys.stdin.buffer, args.public_key)
+        else:
+            with open(args.bundle, "rb") as stream:
+                result = verify(stream, args.public_key)
+    except OSError as error:
+        print(f"verify_bundle: cannot read {args.bundle}: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    if result["ok"]:
+        print(
+            f"verified: {result['events_verified']} events, "
+            f"{result['checkpoints_verified']} checkpoints"
+            + ("" if args.public_key else " (no key pinned: the bundle's own keys were used)"),
+            file=sys.stderr,
+        )
+        return 0
+    print(f"NOT verified: {result['problem']}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
