@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 import re
@@ -33,11 +32,11 @@ from infra.chain import GENESIS, Verification, hasher
 from infra.database import Database
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import chain_table, meta_table
+from infra.signing import checkpoint_message, key_id
 
 FORMAT = "supervision-audit-bundle"
 VERSION = 1
 MEDIA_TYPE = "application/x-ndjson"
-MESSAGE_PREFIX = "supervision-checkpoint-v1"
 HEX_HASH = re.compile(r"[0-9a-f]{64}")
 
 Row = tuple[Any, ...]  # a row of `infra.audit.walk`: the event's columns, then its chain row's
@@ -45,11 +44,6 @@ Row = tuple[Any, ...]  # a row of `infra.audit.walk`: the event's columns, then 
 
 def checkpoints_table(events_table: str = EVENTS_TABLE) -> str:
     return events_table.removesuffix("_events") + "_checkpoints"
-
-
-def key_id(public_key: bytes) -> str:
-    """The first 16 hex characters of SHA-256 of the raw 32-byte Ed25519 public key."""
-    return hashlib.sha256(public_key).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -71,8 +65,9 @@ class Checkpoint:
 
     def message(self) -> bytes:
         """The exact bytes its signature covers."""
-        fields = (MESSAGE_PREFIX, str(self.index), self.hash.hex(), self.created_at)
-        return "\n".join((*fields, self.algorithm, self.key_id)).encode("utf-8")
+        return checkpoint_message(
+            self.index, self.hash.hex(), self.created_at, self.algorithm, self.key_id
+        )
 
     def named(self, problem: str) -> dict[str, Any]:
         return {"id": self.id, "index": self.index, "hash": self.hash.hex(), "problem": problem}
