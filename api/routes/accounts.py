@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from api.commands import Command
-from api.deps import Admin, Cursor, Limit, MinPosition, ServicesDep
+from api.deps import Admin, Cursor, Limit, MinPosition, ServicesDep, require
+from api.routes.findings import event_out
 from api.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
-from domain.accounts import hash_token
+from domain.accounts import Account, hash_token
+from domain.actors import Actor
+from domain.vocabulary import Role
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+
+AccountReader = Annotated[Actor, Depends(require(Role.ADMIN, Role.AUDITOR))]
 
 TOKEN_PREFIX = "sv_"
 
@@ -77,3 +82,13 @@ def revoke_account(
         body,
         lambda **kw: cmd.app.revoke_account(account_id, reason=body.reason, actor=actor, **kw),
     )
+
+
+@router.get("/{account_id}/events")
+def account_events(account_id: UUID, services: ServicesDep, actor: AccountReader) -> dict[str, Any]:
+    """The account's own events (created, revoked): who held which role when."""
+    account = services.app.load(Account, account_id)
+    items = [event_out(e) for e in services.app.aggregate_history(account.id)]
+    for item in items:
+        item["data"].pop("token_hash", None)  # a hash of a secret is still not for reading
+    return {"items": items, "next_cursor": None}

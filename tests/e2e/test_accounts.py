@@ -129,3 +129,18 @@ def test_revoking_twice_is_an_invalid_transition(api: Api) -> None:
 def test_revoking_an_unknown_account_is_not_found(api: Api) -> None:
     path = f"{ACCOUNTS}/00000000-0000-4000-8000-000000000000/revocation"
     assert_error(api.post(path, {"reason": "无此账号"}, ADMIN), 404, "not_found")
+
+
+def test_an_accounts_events_show_who_created_and_revoked_it_without_the_token_hash(
+    api: Api,
+) -> None:
+    created = api.post("/api/v1/accounts", {"name": "临时督查员", "role": "inspector"}, ADMIN)
+    account_id = created.json()["id"]
+    api.post(f"/api/v1/accounts/{account_id}/revocation", {"reason": "借调结束"}, ADMIN)
+    auditor = api.account("auditor")
+    events = api.get(f"/api/v1/accounts/{account_id}/events", auditor).json()["items"]
+    assert [e["event_type"] for e in events] == ["Created", "Revoked"]
+    assert events[0]["data"]["role"] == "inspector" and "token_hash" not in events[0]["data"]
+    assert events[1]["data"]["reason"] == "借调结束"
+    inspector = api.account("inspector")
+    assert api.get(f"/api/v1/accounts/{account_id}/events", inspector).status_code == 403

@@ -1,0 +1,184 @@
+"""Hash-chain verification speed: events per second from the database and from a bundle.
+
+One run: a fresh database (dropped at the end) is filled, through the application and its
+hash-chained recorder, with N events (default 1,000,000: findings raised in batches of many
+aggregates per save), then:
+
+  read_db          the same rows streamed from the database without verifying (baseline)
+  verify_db        `infra.audit.verify_chain` (what `supervision audit verify` does)
+  export           writing the bundle (`supervision audit export`)
+  read_bundle      the bundle's lines read and JSON-decoded without verifying (baseline)
+  verify_bundle    `infra.bundle.verify_bundle_file` (`supervision audit verify --bundle`)
+  verify_tool      tools/verify_bundle.py, the standalone verifier, in a subprocess
+
+The aim is ≥ 100,000 events/s verified.
+
+    .venv/bin/python bench/verify.py [--events 1000000] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from uuid import uuid4
+
+from harness import fresh_database
+
+from api.bootstrap import build, migrate_database
+from domain.actors import Actor
+from domain.findings import Finding
+from domain.vocabulary import Role
+from infra.audit import verify_chain, walk
+from infra.bundle import Export, verify_bundle_file
+from infra.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+AIM = 100_000
+BATCH = 2_000
+ACTOR = Actor(id="bench", name="基准测试", role=Role.INSPECTOR).as_event_data()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/verify.py",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--events", type=int, default=1_000_000, help="events to generate")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="a PostgreSQL server where a database may be created and dropped",
+    )
+    return parser.parse_args()
+
+
+def generate(settings: Settings, events: int) -> None:
+    """`events` findings raised (one event each), BATCH aggregates per save."""
+    services = build(settings, runners="off")
+    try:
+        services.app.register_unit(
+            code="bench",
+            name="基准单位",
+            kind="township",
+            actor=Actor(id="a", name="管理员", role=Role.ADMIN),
+        )
+        made, started = 1, time.perf_counter()
+        while made < events:
+            n = min(BATCH, events - made)
+            findings = [
+                Finding(
+                    id=uuid4(),
+                    unit_code="bench",
+                    title=f"问题{made + i}",
+                    description="基准测试生成的问题说明",
+                    category="other",
+                    severity="minor",
+                    source="other",
+                    found_on=date(2024, 1, 1),
+                    work_item_id=None,
+                    evidence=[],
+                    actor=ACTOR,
+                )
+                for i in range(n)
+            ]
+            services.app.save(*findings)
+            made += n
+            rate = made / (time.perf_counter() - started)
+            print(f"\r… generated {made:,} events ({rate:,.0f}/s)", end="", file=sys.stderr)
+        print(file=sys.stderr)
+    finally:
+        services.close()
+
+
+def timed(label: str, count: Callable[[], int]) -> tuple[str, int, float]:
+    print(f"… {label}", file=sys.stderr)
+    started = time.perf_counter()
+    n = count()
+    return label, n, time.perf_counter() - started
+
+
+def main() -> int:
+    args = parse_args()
+    with (
+        fresh_database(args.database_url, "bench_verify") as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        settings = Settings(database_url=url, data_dir=Path(tmp), log_level="WARNING")
+        migrate_database(settings)
+        generate(settings, args.events)
+        services = build(settings, runners="off")
+        bundle = Path(tmp) / "bundle.jsonl"
+        try:
+            database = services.database
+
+            def read_db() -> int:
+                with database.connect() as conn, conn.transaction():
+                    return sum(1 for _ in walk(conn))
+
+            def verify_db() -> int:
+                result = verify_chain(database, "sha256")
+                assert result.ok, result
+                return result.events_verified
+
+            def export() -> int:
+                with Export(database) as writer:
+                    writer.write(bundle)
+                return args.events
+
+            def read_bundle() -> int:
+                with bundle.open("rb") as file:
+                    return sum(1 for line in file if json.loads(line).get("type") == "event")
+
+            def verify_file() -> int:
+                result = verify_bundle_file(bundle)
+                assert result.ok, result
+                return result.events_verified
+
+            def verify_tool() -> int:
+                done = subprocess.run(
+                    [sys.executable, str(REPO / "tools" / "verify_bundle.py"), str(bundle)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                return int(json.loads(done.stdout)["events_verified"])
+
+            rows = [
+                timed("read_db", read_db),
+                timed("verify_db", verify_db),
+                timed("export", export),
+                timed("read_bundle", read_bundle),
+                timed("verify_bundle", verify_file),
+                timed("verify_tool", verify_tool),
+            ]
+        finally:
+            services.close()
+        size = bundle.stat().st_size
+    print(f"{args.events:,} events; bundle {size / 2**20:,.1f} MiB; {os.cpu_count()} CPUs")
+    print(f"{'step':<15} {'events':>10} {'seconds':>8} {'events/s':>10} {'× baseline':>10}")
+    rates = {label: n / s for label, n, s in rows}
+    base = {"verify_db": "read_db", "verify_bundle": "read_bundle", "verify_tool": "read_bundle"}
+    for label, n, seconds in rows:
+        ratio = f"{rates[label] / rates[base[label]]:.2f}" if label in base else ""
+        print(f"{label:<15} {n:>10,} {seconds:>8.2f} {rates[label]:>10,.0f} {ratio:>10}")
+    worst = min(rates["verify_db"], rates["verify_bundle"], rates["verify_tool"])
+    print(
+        f"slowest verification {worst:,.0f} events/s (aim {AIM:,}): "
+        f"{'MET' if worst >= AIM else 'NOT MET'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
