@@ -10,7 +10,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
-from infra.chain import GENESIS, Verification, hasher, link
+from infra.chain import GENESIS, Verification, envelope, hasher
 from infra.database import Database
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import chain_table
@@ -27,13 +27,16 @@ def verify_chain(
     """Recompute every link; stop at the first event or chain row that does not fit."""
     h = hasher(algorithm)
     prev, count = GENESIS, 0
+    # With SHA-256 the server hashes each stored state itself (pgcrypto-free `sha256()`), so
+    # only 32 bytes per event travel and Python hashes the short envelope alone.
+    prehashed = algorithm == "sha256"
     with (
         database.connect() as conn,
         conn.transaction(),
-        closing(walk(conn, events_table)) as rows,
+        closing(walk(conn, events_table, hash_states=prehashed)) as rows,
     ):
         for row in rows:
-            problem = check_row(h, prev, count + 1, row)
+            problem = check_row(h, prev, count + 1, row, prehashed=prehashed)
             if problem is not None:
                 return Verification(
                     ok=False,
@@ -52,25 +55,36 @@ def verify_chain(
 
 
 def walk(
-    conn: psycopg.Connection[Any], events_table: str = EVENTS_TABLE
+    conn: psycopg.Connection[Any], events_table: str = EVENTS_TABLE, *, hash_states: bool = False
 ) -> Generator[tuple[Any, ...], None, None]:
     """Every stored event beside its chain row, in the log's order, through a server-side
     cursor (the caller holds a transaction open). A full outer join: an event without a
     chain row and a chain row without an event come out too, where their position puts
     them, so the walk names the index at which an inserted or deleted event sits."""
     query = SQL(
-        "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
+        "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, {state}, "
         "c.ledger_index, c.position, c.prev_hash, c.hash "
         "FROM {events} e FULL OUTER JOIN {chain} c ON c.position = e.notification_id "
         "ORDER BY COALESCE(e.notification_id, c.position), c.ledger_index"
-    ).format(events=Identifier(events_table), chain=Identifier(chain_table(events_table)))
+    ).format(
+        events=Identifier(events_table),
+        chain=Identifier(chain_table(events_table)),
+        state=SQL("sha256(e.state)" if hash_states else "e.state"),
+    )
     with conn.cursor(name="walk_chain") as cursor:
         cursor.itersize = BATCH
         cursor.execute(query)
         yield from cursor
 
 
-def check_row(h: Callable[[bytes], bytes], prev: bytes, index: int, row: tuple) -> str | None:  # type: ignore[type-arg]
+def check_row(
+    h: Callable[[bytes], bytes],
+    prev: bytes,
+    index: int,
+    row: tuple[Any, ...],
+    *,
+    prehashed: bool = False,
+) -> str | None:
     (
         position,
         aggregate_id,
@@ -90,8 +104,9 @@ def check_row(h: Callable[[bytes], bytes], prev: bytes, index: int, row: tuple) 
         return f"expected ledger index {index}, found {ledger_index}"
     if bytes(prev_hash) != prev:
         return f"chain row {index} does not follow the hash before it"
-    expected = link(h, prev, index, position, str(aggregate_id), version, topic, bytes(state))
-    if expected.hash != bytes(hash_):
+    state_hash = bytes(state) if prehashed else h(bytes(state))
+    expected = h(prev + envelope(index, position, str(aggregate_id), version, topic, state_hash))
+    if expected != bytes(hash_):
         return f"event at ledger index {index} (position {position}) was altered"
     return None
 
