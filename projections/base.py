@@ -10,9 +10,10 @@ from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.utils import get_topic, retry
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier, Placeholder
+from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from infra.migrations import EVENTS_TABLE
+from projections.paging import Page, decode_cursor, encode_cursor
 
 APPLICATION_NAME = "Supervision"
 
@@ -186,6 +187,40 @@ class ReadModelView(PostgresTrackingRecorder):
                 raise ProjectionLagging(self.projection_name, position, reached)
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
+
+    def keyset_page(
+        self,
+        table: str,
+        where: list[Composable],
+        params: Params,
+        key: str,
+        limit: int,
+        cursor: str | None,
+        *,
+        descending: bool = False,
+        columns: Composable = SQL("*"),
+        item: Callable[[DictRow], dict[str, Any]] = dict,
+    ) -> Page:
+        """One page of `table` in `key` order; the cursor is the last key handed out, so
+        a page costs an index range scan however deep the reader has paged."""
+        if cursor is not None:
+            where = [
+                *where,
+                SQL("{} {} %(_after)s").format(Identifier(key), SQL("<" if descending else ">")),
+            ]
+            params = {**params, "_after": decode_cursor(cursor)}
+        query = SQL("SELECT {} FROM {} WHERE {} ORDER BY {} {} LIMIT %(_limit)s").format(
+            columns,
+            self.table(table),
+            SQL(" AND ").join(where or [SQL("TRUE")]),
+            Identifier(key),
+            SQL("DESC" if descending else "ASC"),
+        )
+        rows = self.fetch_all(query, {**params, "_limit": limit + 1})
+        more = len(rows) > limit
+        return Page(
+            [item(r) for r in rows[:limit]], encode_cursor(rows[limit - 1][key]) if more else None
+        )
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def fetch_all(self, query: Composed, params: Any = ()) -> list[DictRow]:

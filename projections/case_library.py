@@ -18,7 +18,7 @@ from domain.findings import Finding
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
 from domain.vocabulary import RulingKind
 from projections.base import ADVANCED, ReadModelView, topics_of
-from projections.paging import Page, decode_cursor, encode_cursor
+from projections.paging import Page, contains
 
 ANONYMOUS = "某同志"
 DRAFT_TYPES = {
@@ -136,8 +136,8 @@ class CaseLibraryView(ReadModelView):
         self.apply(tracking, build, params, key="publish")
 
     def page(self, f: CaseFilter, limit: int, cursor: str | None) -> Page:
-        where: list[Composable] = [SQL("TRUE")]
-        params: dict[str, Any] = {"limit": limit + 1}
+        where: list[Composable] = []
+        params: dict[str, Any] = {}
         if f.kind is not None:
             where.append(SQL("kind = %(kind)s"))
             params["kind"] = f.kind
@@ -157,20 +157,19 @@ class CaseLibraryView(ReadModelView):
                     "ILIKE %(q)s"
                 )
             )
-            params["q"] = (
-                "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            )
-        if cursor is not None:
-            where.append(SQL("position < %(after)s"))
-            params["after"] = decode_cursor(cursor)
+            params["q"] = contains(f.q)
         columns = SQL(", ").join(Identifier(c) for c in (*PUBLIC_COLUMNS, "position"))
-        query = SQL("SELECT {} FROM {} WHERE {} ORDER BY position DESC LIMIT %(limit)s").format(
-            columns, self.table("case_library"), SQL(" AND ").join(where)
+        return self.keyset_page(
+            "case_library",
+            where,
+            params,
+            "position",
+            limit,
+            cursor,
+            descending=True,
+            columns=columns,
+            item=lambda r: {c: r[c] for c in PUBLIC_COLUMNS},
         )
-        rows = self.fetch_all(query, params)
-        items = [{c: r[c] for c in PUBLIC_COLUMNS} for r in rows[:limit]]
-        more = len(rows) > limit
-        return Page(items, encode_cursor(rows[limit - 1]["position"]) if more else None)
 
 
 class CaseLibrary(Projection[CaseLibraryView]):

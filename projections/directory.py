@@ -13,7 +13,7 @@ from domain.accounts import Account
 from domain.units import Unit
 from domain.vocabulary import AccountStatus, UnitStatus
 from projections.base import ADVANCED, ReadModelView, topics_of
-from projections.paging import Page, decode_cursor, encode_cursor
+from projections.paging import Page
 
 UNIT_COLUMNS = ("code", "name", "kind", "status", "successor_code", "version")
 ACCOUNT_COLUMNS = ("id", "name", "role", "unit_code", "status", "created_at", "version")
@@ -63,12 +63,9 @@ class DirectoryView(ReadModelView):
         return self.page("directory_accounts", limit, cursor, ACCOUNT_COLUMNS)
 
     def page(self, table: str, limit: int, cursor: str | None, columns: tuple[str, ...]) -> Page:
-        after = decode_cursor(cursor) if cursor else 0
-        query = SQL("SELECT * FROM {} WHERE position > %s ORDER BY position LIMIT %s")
-        rows = self.fetch_all(query.format(self.table(table)), (after, limit + 1))
-        items = [{c: r[c] for c in columns} for r in rows[:limit]]
-        more = len(rows) > limit
-        return Page(items, encode_cursor(rows[limit - 1]["position"]) if more else None)
+        return self.keyset_page(
+            table, [], {}, "position", limit, cursor, item=lambda r: {c: r[c] for c in columns}
+        )
 
 
 class Directory(Projection[DirectoryView]):

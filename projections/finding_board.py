@@ -15,7 +15,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 from domain.findings import Finding
 from domain.vocabulary import DeadlineColour, FindingStatus
 from projections.base import ReadModelView, topics_of
-from projections.paging import Page, decode_cursor, encode_cursor
+from projections.paging import Page, contains
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
 BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported
@@ -101,7 +101,7 @@ class FindingBoardView(ReadModelView):
         self.update_row(tracking, "finding_board", event.originator_id, changes, increments)
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
-        where: list[Composable] = [SQL("TRUE")]
+        where: list[Composable] = []
         params: dict[str, Any] = {"today": today}
         if f.unit_codes:
             where.append(SQL("unit_code = ANY(%(units)s)"))
@@ -118,20 +118,17 @@ class FindingBoardView(ReadModelView):
             where.append(overdue if f.overdue else SQL("NOT ") + overdue)
         if f.q:
             where.append(SQL("(title ILIKE %(q)s OR description ILIKE %(q)s)"))
-            params["q"] = (
-                "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            )
-        if cursor is not None:
-            where.append(SQL("raised_position < %(after)s"))
-            params["after"] = decode_cursor(cursor)
-        params["limit"] = limit + 1
-        query = SQL(
-            "SELECT * FROM {} WHERE {} ORDER BY raised_position DESC LIMIT %(limit)s"
-        ).format(self.table("finding_board"), SQL(" AND ").join(where))
-        rows = self.fetch_all(query, params)
-        items = [board_item(r, today) for r in rows[:limit]]
-        more = len(rows) > limit
-        return Page(items, encode_cursor(rows[limit - 1]["raised_position"]) if more else None)
+            params["q"] = contains(f.q)
+        return self.keyset_page(
+            "finding_board",
+            where,
+            params,
+            "raised_position",
+            limit,
+            cursor,
+            descending=True,
+            item=lambda r: board_item(r, today),
+        )
 
 
 def assign(column: str) -> Composed:

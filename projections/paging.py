@@ -34,3 +34,8 @@ def decode_cursor(cursor: str) -> int:
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidCursor(f"invalid cursor {cursor!r}") from None
+
+
+def contains(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, its own % _ and \\ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -13,7 +13,7 @@ from psycopg.sql import SQL, Composable, Composed
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import AppealResult, RulingKind, RulingStatus
 from projections.base import ReadModelView, topics_of
-from projections.paging import Page, decode_cursor, encode_cursor
+from projections.paging import Page
 
 TYPES = {
     "id": "uuid",
@@ -75,8 +75,8 @@ class RulingsView(ReadModelView):
         ]
 
     def page(self, f: RulingFilter, limit: int, cursor: str | None) -> Page:
-        where: list[Composable] = [SQL("TRUE")]
-        params: dict[str, Any] = {"limit": limit + 1}
+        where: list[Composable] = []
+        params: dict[str, Any] = {}
         for name in ("kind", "status"):
             if getattr(f, name) is not None:
                 where.append(SQL(f"{name} = %({name})s"))
@@ -87,16 +87,7 @@ class RulingsView(ReadModelView):
         if f.finding_id is not None:
             where.append(SQL("%(finding)s = ANY(finding_ids)"))
             params["finding"] = f.finding_id
-        if cursor is not None:
-            where.append(SQL("position > %(after)s"))
-            params["after"] = decode_cursor(cursor)
-        query = SQL("SELECT * FROM {} WHERE {} ORDER BY position LIMIT %(limit)s").format(
-            self.table("rulings"), SQL(" AND ").join(where)
-        )
-        rows = self.fetch_all(query, params)
-        items = [dict(r) for r in rows[:limit]]
-        more = len(rows) > limit
-        return Page(items, encode_cursor(rows[limit - 1]["position"]) if more else None)
+        return self.keyset_page("rulings", where, params, "position", limit, cursor)
 
 
 class Rulings(Projection[RulingsView]):

@@ -13,7 +13,7 @@ from psycopg.sql import SQL, Composable, Composed
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
 from projections.base import ADVANCED, ReadModelView, topics_of
-from projections.paging import Page, decode_cursor, encode_cursor
+from projections.paging import Page
 
 ITEM_TYPES = {
     "id": "uuid",
@@ -108,8 +108,8 @@ class WorkLedgerView(ReadModelView):
         self.apply(tracking, build, params, key="progress")
 
     def page(self, f: LedgerFilter, limit: int, cursor: str | None) -> Page:
-        where: list[Composable] = [SQL("TRUE")]
-        params: dict[str, Any] = {"limit": limit + 1}
+        where: list[Composable] = []
+        params: dict[str, Any] = {}
         if f.year is not None:
             where.append(SQL("year = %(year)s"))
             params["year"] = f.year
@@ -119,16 +119,9 @@ class WorkLedgerView(ReadModelView):
         if f.status is not None:
             where.append(SQL("status = %(status)s"))
             params["status"] = f.status
-        if cursor is not None:
-            where.append(SQL("listed_position > %(after)s"))
-            params["after"] = decode_cursor(cursor)
-        query = SQL("SELECT * FROM {} WHERE {} ORDER BY listed_position LIMIT %(limit)s").format(
-            self.table("work_ledger"), SQL(" AND ").join(where)
+        return self.keyset_page(
+            "work_ledger", where, params, "listed_position", limit, cursor, item=ledger_item
         )
-        rows = self.fetch_all(query, params)
-        items = [ledger_item(r) for r in rows[:limit]]
-        more = len(rows) > limit
-        return Page(items, encode_cursor(rows[limit - 1]["listed_position"]) if more else None)
 
     def progress_of(self, item_ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
         rows = self.fetch_all(
