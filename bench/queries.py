@@ -1,0 +1,268 @@
+"""Read-side latency: p50/p99 of every list endpoint over a deterministic log of N events.
+
+One run fills a fresh database (dropped at the end) through the application — units, findings
+in every state, work items with ledgers and evaluations, rulings of both kinds; the random
+choices come from a fixed seed, so two runs build the same log — then starts the service,
+waits until every read model has caught up (printing the catch-up rate), and times
+sequential requests to each list endpoint with varied filters and deep cursors. Baseline in
+the same run: GET /healthz (the HTTP stack alone). The aim: p99 < 25 ms at ≥ 1,000,000 events.
+
+    .venv/bin/python bench/queries.py [--events 1000000] [--requests 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import httpx
+from harness import clean_env, free_port, fresh_database, server, supervision
+
+from api.bootstrap import build, migrate_database
+from domain.actors import Actor
+from domain.findings import Finding
+from domain.rulings import AccountabilityRuling
+from domain.vocabulary import Role
+from domain.work_items import WorkItem
+from infra.settings import Settings
+
+SEED = 20181009
+AIM_MS = 25.0
+UNITS = 100
+TOKEN = "bench-queries-admin"
+ADMIN = Actor(id="a", name="管理员", role=Role.ADMIN)
+INSPECTOR = Actor(id="i", name="督查员", role=Role.INSPECTOR).as_event_data()
+TITLES = [
+    "重点工作推进缓慢",
+    "整改不到位",
+    "服务窗口超时",
+    "台账资料缺失",
+    "程序不规范",
+    "廉政风险",
+]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/queries.py",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--events", type=int, default=1_000_000, help="events to generate")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="a PostgreSQL server where a database may be created and dropped",
+    )
+    return parser.parse_args()
+
+
+def finding(rng: random.Random, unit: str) -> Finding:
+    """A finding carried a random way along its lifecycle (1–4 events)."""
+    found = date(2022, 1, 1) + timedelta(days=rng.randrange(1400))
+    f = Finding(
+        id=UUID(int=rng.getrandbits(128)),
+        unit_code=unit,
+        title=rng.choice(TITLES),
+        description="基准测试生成的问题说明：" + rng.choice(TITLES),
+        category="other",
+        severity=rng.choice(["minor", "major", "serious"]),
+        source="other",
+        found_on=found,
+        work_item_id=None,
+        evidence=[],
+        actor=INSPECTOR,
+    )
+    steps = rng.randrange(4)
+    if steps >= 1:
+        f.order_rectification(
+            deadline=found + timedelta(days=30), requirements="整改", actor=INSPECTOR
+        )
+    if steps >= 2:
+        f.report_rectification(summary="已整改", evidence=[], actor=INSPECTOR)
+    if steps >= 3:
+        f.verify(
+            outcome="accepted", comment="", new_deadline=None, verified_on=found, actor=INSPECTOR
+        )
+    return f
+
+
+def work_item(rng: random.Random, unit: str) -> WorkItem:
+    year = rng.choice([2022, 2023, 2024, 2025])
+    w = WorkItem(
+        id=uuid4(),
+        title=rng.choice(TITLES),
+        year=year,
+        lead_unit=unit,
+        co_units=[],
+        due_on=date(year, 12, 31),
+        source_ref="两强三提高",
+        description=None,
+        actor=INSPECTOR,
+    )
+    w.log_progress(note="推进中", percent=50, actor=INSPECTOR)
+    w.evaluate(score=rng.randrange(60, 100), grade="good", comment="", actor=INSPECTOR)
+    return w
+
+
+def generate(settings: Settings, events: int) -> None:
+    """About `events` events, in saves of many aggregates each."""
+    rng = random.Random(SEED)
+    services = build(settings, runners="off")
+    try:
+        units = [f"u{n:03d}" for n in range(UNITS)]
+        for code in units:
+            services.app.register_unit(code=code, name=f"单位{code}", kind="township", actor=ADMIN)
+        made, started = UNITS, time.perf_counter()
+        while made < events:
+            batch: list[object] = []
+            for _ in range(300):
+                unit = rng.choice(units)
+                roll = rng.random()
+                if roll < 0.85:
+                    batch.append(finding(rng, unit))
+                elif roll < 0.97:
+                    batch.append(work_item(rng, unit))
+                else:
+                    batch.append(
+                        AccountabilityRuling(
+                            id=uuid4(),
+                            subject={"unit_code": unit},
+                            finding_ids=[],
+                            form="written_inspection",
+                            basis="规定",
+                            facts="推进不力",
+                            actor=INSPECTOR,
+                        )
+                    )
+            recordings = services.app.save(*batch)  # type: ignore[arg-type]
+            made += len(recordings)
+            rate = made / (time.perf_counter() - started)
+            print(f"\r… generated {made:,} events ({rate:,.0f}/s)", end="", file=sys.stderr)
+        print(file=sys.stderr)
+    finally:
+        services.close()
+
+
+def catch_up(base_url: str) -> float:
+    """Seconds until every read model has processed the whole log."""
+    started = time.perf_counter()
+    with httpx.Client(
+        base_url=base_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
+    ) as client:
+        while True:
+            states = client.get("/api/v1/projections").json()
+            lag = sum(p["lag"] for p in states)
+            print(f"\r… read models catching up: lag {lag:,}   ", end="", file=sys.stderr)
+            if lag == 0:
+                print(file=sys.stderr)
+                return time.perf_counter() - started
+            time.sleep(1.0)
+
+
+def timings(client: httpx.Client, paths: list[str]) -> list[float]:
+    out = []
+    for path in paths:
+        started = time.perf_counter()
+        response = client.get(path)
+        out.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code} {response.text[:200]}")
+    return out
+
+
+def deep_cursor(client: httpx.Client, path: str, pages: int) -> str:
+    cursor = None
+    for _ in range(pages):
+        page = client.get(path + (f"&cursor={cursor}" if cursor else "")).json()
+        cursor = page["next_cursor"] or cursor
+    return f"{path}&cursor={cursor}" if cursor else path
+
+
+def workloads(client: httpx.Client, n: int, rng: random.Random) -> dict[str, list[str]]:
+    unit = lambda: f"u{rng.randrange(UNITS):03d}"  # noqa: E731
+    year = lambda: rng.choice([2022, 2023, 2024, 2025])  # noqa: E731
+    return {
+        "healthz (baseline)": ["/healthz"] * n,
+        "findings": [f"/api/v1/findings?limit=50&year={year()}" for _ in range(n)],
+        "findings?unit_code": [f"/api/v1/findings?unit_code={unit()}&limit=50" for _ in range(n)],
+        "findings?overdue": ["/api/v1/findings?overdue=true&limit=50"] * n,
+        "findings?q": [f"/api/v1/findings?q={rng.choice(TITLES)[:2]}&limit=50" for _ in range(n)],
+        "findings (page 20)": [deep_cursor(client, "/api/v1/findings?limit=50", 20)] * n,
+        "work-items?year": [f"/api/v1/work-items?year={year()}&limit=50" for _ in range(n)],
+        "rulings?unit_code": [f"/api/v1/rulings?unit_code={unit()}" for _ in range(n)],
+        "case-library?q": [f"/api/v1/case-library?q={rng.choice(TITLES)[:2]}" for _ in range(n)],
+        "units/{code}/history": [f"/api/v1/units/{unit()}/history?limit=50" for _ in range(n)],
+        "stats/units?year": [f"/api/v1/stats/units?year={year()}" for _ in range(max(n // 10, 5))],
+        "events?after": [f"/api/v1/events?after={rng.randrange(1000)}&limit=50" for _ in range(n)],
+        "units": ["/api/v1/units?limit=100"] * n,
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    args = parse_args()
+    with (
+        fresh_database(args.database_url, "bench_queries") as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        settings = Settings(database_url=url, data_dir=Path(tmp), log_level="WARNING")
+        migrate_database(settings)
+        generate(settings, args.events)
+        env = clean_env(
+            {
+                "SUPERVISION_DATABASE_URL": url,
+                "SUPERVISION_LOG_LEVEL": "WARNING",
+                "SUPERVISION_BOOTSTRAP_ADMIN_TOKEN": TOKEN,
+                "SUPERVISION_DATA_DIR": tmp,
+            }
+        )
+        port = free_port()
+        argv = supervision("serve", "--host", "127.0.0.1", "--port", str(port))
+        with server(argv, env, port, "/healthz", timeout=120) as base_url:
+            seconds = catch_up(base_url)
+            with httpx.Client(
+                base_url=base_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
+            ) as client:
+                rows = {
+                    name: timings(client, paths)
+                    for name, paths in workloads(client, args.requests, random.Random(SEED)).items()
+                }
+    print(
+        f"{args.events:,} events; read models caught up in {seconds:,.0f} s "
+        f"({args.events / max(seconds, 1e-9):,.0f} events/s); {os.cpu_count()} CPUs"
+    )
+    print(f"{'endpoint':<24} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+    worst = 0.0
+    for name, values in rows.items():
+        p99 = percentile(values, 99)
+        if "baseline" not in name:
+            worst = max(worst, p99)
+        print(
+            f"{name:<24} {len(values):>8} {percentile(values, 50):>8.1f} {p99:>8.1f} "
+            f"{statistics.mean(values):>8.1f}"
+        )
+    print(
+        f"worst p99 {worst:.1f} ms (aim < {AIM_MS:.0f} ms): "
+        f"{'MET' if worst < AIM_MS else 'NOT MET'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
