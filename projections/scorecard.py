@@ -100,8 +100,6 @@ LEFT JOIN ruling_counts tol ON tol.code = units.code AND tol.kind = %(fault_tole
 LEFT JOIN work ON work.code = units.code
 """
 
-ACTIVE_UNITS_SQL = "SELECT code FROM {directory} WHERE status = %(active)s ORDER BY code"
-
 
 class Scorecards:
     """The unit scorecard, read straight from the read-model tables it summarises."""
@@ -120,9 +118,6 @@ class Scorecards:
             ledger=ledger.table("work_ledger"),
             directory=directory.table("directory_units"),
         )
-        self.select_active: Composed = SQL(ACTIVE_UNITS_SQL).format(
-            directory=directory.table("directory_units")
-        )
 
     @property
     def views(self) -> tuple[ReadModelView, ...]:
@@ -134,10 +129,19 @@ class Scorecards:
         for view in self.views:
             view.wait_for(position, timeout)
 
-    def active_units(self) -> list[str]:
-        """The codes of the units the directory lists as active, in code order."""
-        rows = self.directory.fetch_all(self.select_active, {"active": UnitStatus.ACTIVE.value})
-        return [str(r["code"]) for r in rows]
+    def lineages(self) -> dict[str, tuple[str, ...]]:
+        """Every active unit with the units merged into it (directly or not), in one query."""
+        rows = self.directory.fetch_all(
+            SQL(
+                "WITH RECURSIVE tree(root, code) AS (SELECT code, code FROM {directory} "
+                "WHERE status = %(active)s UNION SELECT t.root, u.code FROM {directory} u "
+                "JOIN tree t ON u.successor_code = t.code) "
+                "SELECT root, array_agg(code ORDER BY code) AS members FROM tree "
+                "GROUP BY root ORDER BY root"
+            ).format(directory=self.directory.table("directory_units")),
+            {"active": UnitStatus.ACTIVE.value},
+        )
+        return {str(r["root"]): tuple(r["members"]) for r in rows}
 
     def for_units(
         self, year: int, today: date, unit_groups: Mapping[str, tuple[str, ...]]

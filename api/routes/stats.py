@@ -42,15 +42,12 @@ def unit_stats(
     successor's row. A unit account sees its own unit's row only."""
     cards = scorecards_of(services)
     cards.wait_for(min_position, services.settings.read_wait_seconds)
-    codes = cards.active_units()
+    # One query for every unit's lineage, from the directory the answer already waits for
+    # (loading each unit's events instead cost a query per unit).
+    groups = cards.lineages()
     visible = scoping.unit_codes(services, actor, None)
     if visible:
-        codes = [c for c in codes if c in visible]
-    groups = {code: tuple(services.app.lineage(code)) for code in codes}
-    # The units' own events are ahead of the directory: a unit merged since the directory
-    # last caught up is already in its successor's lineage, so it is not listed again.
-    absorbed = {member for code, group in groups.items() for member in group if member != code}
-    groups = {code: group for code, group in groups.items() if code not in absorbed}
+        groups = {code: group for code, group in groups.items() if code in visible}
     items = cards.for_units(year, today(), groups)
     return {"year": year, "items": jsonable_encoder(items)}
 
