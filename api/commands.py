@@ -41,15 +41,15 @@ def answer(status: int, body: dict[str, Any]) -> JSONResponse:
 def replay(services: Services, actor: Actor, key: str, fp: str) -> JSONResponse | None:
     """The first answer to this key, if any; the same key with another body is a 409."""
     query = LOOKUP.format(Identifier(idempotency_table(EVENTS_TABLE)))
-    with services.database.connect() as conn:
+    with services.datastore.get_connection() as conn:  # pooled: this is on a command's path
         row = conn.execute(query, (actor.id, key)).fetchone()
     if row is None:
         return None
-    if row[0] != fp:
+    if row["fingerprint"] != fp:
         raise ApiError(
             409, "idempotency_key_reused", "this Idempotency-Key was used with a different request"
         )
-    return answer(row[1], row[2])
+    return answer(row["status_code"], row["body"])
 
 
 def run(

@@ -15,7 +15,7 @@ from api.errors import ApiError
 from domain.accounts import hash_token
 from domain.actors import Actor
 from domain.vocabulary import Role
-from projections.paging import DEFAULT_LIMIT, MAX_LIMIT
+from projections.paging import MAX_LIMIT
 
 BOOTSTRAP_ADMIN_ID = "bootstrap-admin"
 
@@ -145,4 +145,3 @@ IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=200)]
 MinPosition = Annotated[int | None, Query(ge=0, le=2**62)]
-DEFAULT_PAGE = DEFAULT_LIMIT

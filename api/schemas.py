@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -178,21 +178,6 @@ class AccountCreated(CommandAnswer):
     role: Role
     unit_code: str | None
     token: str | None = Field(description="shown once; a replayed answer omits it")
-
-
-class ActorOut(BaseModel):
-    id: str
-    name: str
-    role: str
-
-
-class EventOut(BaseModel):
-    version: int
-    event_type: str
-    event_label: str
-    recorded_at: datetime
-    actor: ActorOut | None
-    data: dict[str, Any]
 
 
 # -- work items -------------------------------------------------------------------------------

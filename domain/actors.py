@@ -28,6 +28,3 @@ class Actor:
     def as_event_data(self) -> dict[str, str]:
         """The actor as stored in every event: {id, name, role}."""
         return {"id": self.id, "name": self.name, "role": self.role.value}
-
-
-SYSTEM = Actor(id="system", name="系统", role=Role.ADMIN)

@@ -31,9 +31,6 @@ from domain.units import Unit
 
 A = TypeVar("A", bound=Aggregate)
 
-# Aggregate classes a finding's work_item_id may name (the work-item ledger adds WorkItem).
-WORK_ITEM_TYPES: tuple[type[Aggregate], ...] = ()
-
 
 UNGUARDED_RETRIES = 20
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID, uuid4
 
 from domain.actors import Actor
@@ -13,8 +13,6 @@ from domain.errors import InvalidValue, NotFound, PermissionDenied, UnknownRefer
 from domain.findings import Finding, parse
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import AccountabilityForm, Role, ToleranceCriterion
-
-RulingT = TypeVar("RulingT", bound=Ruling)
 
 
 class RulingCommands(CommandBase):

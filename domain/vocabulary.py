@@ -223,6 +223,14 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
 }
 
 
+def event_label(qualname: str) -> str:
+    """The Chinese name of an event class (`Finding.Raised` → 发现问题), else the name."""
+    try:
+        return EventType(qualname).label
+    except ValueError:
+        return qualname.rpartition(".")[2]
+
+
 def vocabulary() -> dict[str, list[dict[str, str]]]:
     """Every enumeration as a list of {code, label}, for the API and the console."""
     return {

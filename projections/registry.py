@@ -31,10 +31,3 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec("case_library", CaseLibrary, CaseLibraryView),
     ProjectionSpec("unit_history", UnitHistory, UnitHistoryView),
 )
-
-
-def by_name(name: str) -> ProjectionSpec:
-    for spec in PROJECTIONS:
-        if spec.name == name:
-            return spec
-    raise KeyError(name)

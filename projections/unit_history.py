@@ -20,8 +20,8 @@ from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.units import Unit
 from domain.vocabulary import (
     AccountabilityForm,
-    EventType,
     ToleranceOutcome,
+    event_label,
 )
 from domain.work_items import WorkItem
 from projections.base import ADVANCED, ReadModelView, topics_of
@@ -37,11 +37,6 @@ COLUMNS = (
     "actor",
     "unit_code",
 )
-
-
-def label(event: Any) -> str:
-    qualname = type(event).__qualname__
-    return next((t.label for t in EventType if t.value == qualname), type(event).__name__)
 
 
 def summarise(event: Any) -> str:
@@ -64,7 +59,8 @@ def summarise(event: Any) -> str:
         detail = AccountabilityForm(event.form).label
     elif isinstance(event, ToleranceRuling.Decided):
         detail = ToleranceOutcome(event.outcome).label
-    return f"{label(event)}：{detail}" if detail else label(event)
+    label = event_label(type(event).__qualname__)
+    return f"{label}：{detail}" if detail else label
 
 
 TOPICS = topics_of(

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.commands import Command
 from api.deps import Admin, Cursor, Limit, MinPosition, ServicesDep, require
-from api.routes.findings import event_out
+from api.presentation import event_out
 from api.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
 from domain.accounts import Account, hash_token
 from domain.actors import Actor

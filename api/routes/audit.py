@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Cursor, Limit, ServicesDep, require
 from api.errors import ApiError
-from api.routes.findings import event_out
+from api.presentation import event_out
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.audit import read_log, verify_chain

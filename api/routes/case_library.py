@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 
 from api.deps import Cursor, Limit, MinPosition, Reader, ServicesDep
 from api.errors import ApiError
-from api.routes.findings import check_query_text
+from api.presentation import check_query_text
 from api.routes.rulings import KINDS
 from projections.case_library import CaseFilter
 

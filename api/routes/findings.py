@@ -22,6 +22,7 @@ from api.deps import (
     ServicesDep,
 )
 from api.errors import ApiError
+from api.presentation import check_query_text, check_time_travel, event_out
 from api.schemas import (
     Amendment,
     CommandAnswer,
@@ -32,12 +33,10 @@ from api.schemas import (
     RectificationReport,
     Reopening,
     Verification,
-    storable,
 )
 from domain.clock import today
 from domain.findings import Finding
 from domain.vocabulary import (
-    EventType,
     FindingCategory,
     FindingStatus,
     Severity,
@@ -46,8 +45,6 @@ from projections.finding_board import FindingFilter, deadline_colour
 from projections.rulings import RulingFilter
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
-
-ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
 def finding_out(f: Finding) -> dict[str, Any]:
@@ -80,25 +77,6 @@ def finding_out(f: Finding) -> dict[str, Any]:
                 "work_item_id": f.work_item_id,
                 "created_at": f.created_on,
                 "updated_at": f.modified_on,
-            }
-        ),
-    )
-
-
-def event_out(event: Any) -> dict[str, Any]:
-    qualname = type(event).__qualname__
-    label = next((t.label for t in EventType if t.value == qualname), qualname)
-    data = {k: v for k, v in vars(event).items() if k not in ENVELOPE_FIELDS}
-    return cast(
-        dict[str, Any],
-        jsonable_encoder(
-            {
-                "version": event.originator_version,
-                "event_type": type(event).__name__,
-                "event_label": label,
-                "recorded_at": event.timestamp,
-                "actor": getattr(event, "actor", None),
-                "data": data,
             }
         ),
     )
@@ -145,21 +123,6 @@ def list_findings(
         cursor,
     )
     return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
-
-
-def check_time_travel(version: int | None, as_of: datetime | None) -> None:
-    """`?version=N` or `?as_of=<time with offset>`, not both."""
-    if version is not None and as_of is not None:
-        raise ApiError(422, "validation_error", "give version or as_of, not both")
-    if as_of is not None and as_of.tzinfo is None:
-        raise ApiError(422, "validation_error", "as_of needs a UTC offset, e.g. +08:00")
-
-
-def check_query_text(value: str) -> None:
-    try:
-        storable(value)
-    except ValueError as e:
-        raise ApiError(422, "validation_error", str(e)) from None
 
 
 @router.get("/{finding_id}")

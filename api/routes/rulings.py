@@ -23,7 +23,7 @@ from api.deps import (
     ServicesDep,
 )
 from api.errors import ApiError
-from api.routes.findings import check_time_travel, event_out
+from api.presentation import check_time_travel, event_out
 from api.schemas import (
     AccountabilityCreate,
     Appeal,

@@ -24,7 +24,7 @@ from api.deps import (
     ServicesDep,
 )
 from api.errors import ApiError
-from api.routes.findings import check_time_travel, event_out
+from api.presentation import check_time_travel, event_out
 from api.schemas import CommandAnswer, Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
 from domain.vocabulary import WorkItemStatus
 from domain.work_item_commands import Listing
