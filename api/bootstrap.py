@@ -19,6 +19,7 @@ from projections.base import ReadModelView
 from projections.case_library import CaseLibraryView
 from projections.directory import DirectoryView
 from projections.finding_board import FindingBoardView
+from projections.rebuild import RebuildJobs
 from projections.registry import PROJECTIONS
 from projections.rulings import RulingsView
 from projections.runner import SupervisedRunner, locks_held
@@ -72,6 +73,14 @@ class Services:
         return view
 
     worker: ProjectionWorker | None = None
+    _rebuilds: RebuildJobs | None = None
+
+    @property
+    def rebuilds(self) -> RebuildJobs:
+        """Rebuilds started by this process (blue/green; see projections/rebuild.py)."""
+        if self._rebuilds is None:
+            self._rebuilds = RebuildJobs(self.database, self.app)
+        return self._rebuilds
 
     def start_runners(self, names: list[str] | None = None) -> None:
         # Few connections each: a runner holds one to LISTEN, one for its lock, and reads

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.utils import get_topic, retry
+from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
@@ -44,7 +46,16 @@ class ReadModelView(PostgresTrackingRecorder):
     # `position()` counts every other event as processed.
     topics: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, datastore: PostgresDatastore, *, tracking_table_name: str = "", **kw: Any):
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        tracking_table_name: str = "",
+        events_schema: str = "",
+        **kw: Any,
+    ):
+        """`events_schema` is where the log lives when it is not the view's own schema (a
+        rebuild fills a scratch schema beside the live one)."""
         super().__init__(
             datastore,
             tracking_table_name=tracking_table_name or f"{self.projection_name}_tracking",
@@ -59,6 +70,7 @@ class ReadModelView(PostgresTrackingRecorder):
             "WHERE t.notification_id < EXCLUDED.notification_id RETURNING t.notification_id"
         ).format(*tracking_table)
         self._statements: dict[Hashable, str] = {}
+        self._bound: Connection[DictRow] | None = None
         self.select_position = SQL(
             "SELECT t.notification_id AS tracked, (SELECT min(e.notification_id) FROM {0}.{1} e "
             "WHERE e.notification_id > coalesce(t.notification_id, 0) AND e.topic = ANY(%(topics)s)"
@@ -66,10 +78,20 @@ class ReadModelView(PostgresTrackingRecorder):
             "FROM (SELECT max(notification_id) AS notification_id FROM {0}.{2} "
             "WHERE application_name = %(application)s) t"
         ).format(
-            Identifier(self.datastore.schema),
+            Identifier(events_schema or self.datastore.schema),
             Identifier(EVENTS_TABLE),
             Identifier(self.tracking_table_name),
         )
+
+    @contextmanager
+    def bound_to(self, conn: Connection[DictRow]) -> Iterator[None]:
+        """Run this view's statements on `conn` (inside its transaction) for a while: the
+        rebuild's final catch-up happens in the transaction that switches the tables."""
+        self._bound = conn
+        try:
+            yield
+        finally:
+            self._bound = None
 
     def table_statements(self) -> list[Composed]:
         """CREATE statements of this read model's own tables (IF NOT EXISTS)."""
@@ -112,6 +134,9 @@ class ReadModelView(PostgresTrackingRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def execute(self, statement: str, values: Params) -> None:
+        if self._bound is not None:
+            self._bound.execute(statement, values)
+            return
         with self.datastore.get_connection() as conn:
             conn.execute(statement, values, prepare=True)
 
@@ -224,6 +249,10 @@ class ReadModelView(PostgresTrackingRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def fetch_all(self, query: Composed, params: Any = ()) -> list[DictRow]:
+        if self._bound is not None:
+            with self._bound.cursor() as curs:
+                curs.execute(query, params)
+                return curs.fetchall()
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(query, params)
             return curs.fetchall()

@@ -43,10 +43,13 @@ def replay(
     spec: ProjectionSpec,
     to_position: int,
     progress: Callable[[int], None] | None = None,
-) -> None:
-    """Feed the view's events up to `to_position`, in order, through a fresh projection."""
+    *,
+    after: int = 0,
+) -> int:
+    """Feed the view's events after `after` up to `to_position`, in order, through a fresh
+    projection; answer how many were fed."""
     projection = spec.projection_class(view=view)
-    after = 0
+    fed = 0
     while after < to_position:
         notifications = app.recorder.select_notifications(
             start=after,
@@ -60,20 +63,28 @@ def replay(
         for notification in notifications:
             event = app.mapper.to_domain_event(notification)
             projection.process_event(event, Tracking(APPLICATION_NAME, notification.id))
+        fed += len(notifications)
         after = notifications[-1].id
         if progress is not None:
             progress(after)
+    return fed
 
 
-def digest(view: ReadModelView) -> str:
-    """SHA-256 over every table of the view's schema, rows in a canonical order."""
+def tables_of(view: ReadModelView) -> list[str]:
+    """Every table in the view's schema, by name (a scratch schema holds one view's)."""
+    rows = view.fetch_all(
+        SQL("SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename"),
+        (view.datastore.schema,),
+    )
+    return [str(r["tablename"]) for r in rows]
+
+
+def digest(view: ReadModelView, tables: list[str] | None = None) -> str:
+    """SHA-256 over the view's tables (by default every table of its schema), rows in a
+    canonical order."""
     schema = view.datastore.schema
     h = hashlib.sha256()
-    tables = view.fetch_all(
-        SQL("SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename"),
-        (schema,),
-    )
-    for table in (str(t["tablename"]) for t in tables):
+    for table in sorted(tables if tables is not None else tables_of(view)):
         rows = view.fetch_all(
             SQL("SELECT t::text AS row FROM {}.{} t ORDER BY 1").format(
                 Identifier(schema), Identifier(table)

@@ -1,0 +1,300 @@
+"""Rebuild without downtime (blue/green): fill fresh tables beside the live ones, then switch.
+
+1. Under a per-projection advisory lock (one rebuild of a projection at a time, across
+   processes), a scratch schema gets the view's tables and is filled by replaying the log
+   from zero, in batches, outside any long transaction; this repeats until the scratch
+   copy is within a few events of the head.
+2. The switch is ONE transaction: it locks the live tables (readers and the live runner
+   wait a moment — they never see an empty or partial table), feeds the scratch copy the
+   last events up to the head as it stands under the lock, moves the live tables out to a
+   retired schema and the scratch tables in under the live names, and commits. Indexes
+   move with their tables.
+3. The live runner carries on against the new tables: its statements name tables, not
+   OIDs, so PostgreSQL re-resolves them; events it had already been given up to the switch
+   are refused by the tracking guard (a second delivery changes nothing) and later ones
+   are applied as usual. The retired tables are dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+
+from psycopg import Connection, errors
+from psycopg.rows import DictRow, dict_row
+from psycopg.sql import SQL, Identifier
+
+from domain.application import Supervision
+from infra.database import Database
+from infra.migrations import EVENTS_TABLE, datastore_for
+from projections.base import APPLICATION_NAME, ReadModelView
+from projections.registry import ProjectionSpec
+from projections.replay import replay, tables_of
+from projections.runner import lock_key
+
+log = logging.getLogger(__name__)
+
+REBUILD_NAMESPACE = 7_310_203  # first key of the two-key advisory lock of rebuilds
+CLOSE_ENOUGH = 500  # events left for the switch transaction to apply under the lock
+SWITCH_ATTEMPTS = 5
+Progress = Callable[[int, int], None]  # (position reached, head)
+
+
+class RebuildInProgress(RuntimeError):
+    """Another rebuild of the same projection holds its lock."""
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    name: str
+    position: int
+    events_replayed: int
+    seconds: float
+    switch_ms: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "state": "done",
+            "position": self.position,
+            "events_replayed": self.events_replayed,
+            "seconds": round(self.seconds, 3),
+            "switch_ms": round(self.switch_ms, 1),
+        }
+
+
+def rebuild(
+    database: Database,
+    app: Supervision,
+    spec: ProjectionSpec,
+    *,
+    live_schema: str = "public",
+    progress: Progress | None = None,
+) -> RebuildResult:
+    """Rebuild `spec`'s read model from zero and switch it in; see the module's docstring."""
+    started = time.perf_counter()
+    with rebuild_lock(database, spec.name):
+        scratch = f"rebuild_{spec.name}_{uuid.uuid4().hex[:8]}"[:63]
+        with database.connect(autocommit=True) as conn:
+            conn.execute(SQL("CREATE SCHEMA {}").format(Identifier(scratch)))
+        datastore = datastore_for(database, pool_size=1, schema=scratch)
+        try:
+            view = spec.view_class(datastore, events_schema=live_schema)
+            view.create_table()
+            fed = catch_up(app, view, spec, progress)
+            switch_started = time.perf_counter()
+            reached, fed_last = switch(database, app, view, spec, scratch, live_schema)
+            switch_ms = (time.perf_counter() - switch_started) * 1000
+        finally:
+            datastore.close()
+            with database.connect(autocommit=True) as conn:
+                conn.execute(SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(scratch)))
+    if progress is not None:
+        progress(reached, reached)
+    result = RebuildResult(
+        spec.name, reached, fed + fed_last, time.perf_counter() - started, switch_ms
+    )
+    log.info("projection rebuilt", extra=result.as_dict())
+    return result
+
+
+@contextmanager
+def rebuild_lock(database: Database, name: str) -> Iterator[None]:
+    with database.connect(autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT pg_try_advisory_lock(%s::int, %s::int)", (REBUILD_NAMESPACE, lock_key(name))
+        ).fetchone()
+        if not row or not row[0]:
+            raise RebuildInProgress(f"a rebuild of {name!r} is already running")
+        try:
+            yield
+        finally:
+            conn.execute(
+                "SELECT pg_advisory_unlock(%s::int, %s::int)", (REBUILD_NAMESPACE, lock_key(name))
+            )
+
+
+def tracked(view: ReadModelView) -> int:
+    return view.max_tracking_id(APPLICATION_NAME) or 0
+
+
+def catch_up(
+    app: Supervision, view: ReadModelView, spec: ProjectionSpec, progress: Progress | None
+) -> int:
+    """Replay into the scratch copy, outside any long transaction, until it is close to the
+    head (the log keeps growing while this runs)."""
+    fed = 0
+    while True:
+        after, head = tracked(view), app.recorder.max_notification_id() or 0
+        if head - after <= CLOSE_ENOUGH:
+            return fed
+        fed += replay(
+            app,
+            view,
+            spec,
+            head,
+            None if progress is None else partial(lambda h, p: progress(p, h), head),
+            after=after,
+        )
+        if tracked(view) == after:  # nothing of this view's kind since: close enough
+            return fed
+
+
+def switch(
+    database: Database,
+    app: Supervision,
+    view: ReadModelView,
+    spec: ProjectionSpec,
+    scratch: str,
+    live_schema: str,
+) -> tuple[int, int]:
+    """The one transaction that catches the scratch copy up under the lock and swaps the
+    tables; retried when it loses a deadlock or lock timeout to a reader."""
+    tables = tables_of(view)
+    for attempt in range(1, SWITCH_ATTEMPTS + 1):
+        try:
+            with database.connect(row_factory=dict_row) as conn, conn.transaction():
+                return swap(conn, app, view, spec, tables, scratch, live_schema)
+        except (errors.DeadlockDetected, errors.LockNotAvailable) as error:
+            if attempt == SWITCH_ATTEMPTS:
+                raise
+            log.warning(
+                "rebuild switch lost a lock race; retrying",
+                extra={"projection": spec.name, "attempt": attempt, "error": str(error)},
+            )
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")
+
+
+def swap(
+    conn: Connection[DictRow],
+    app: Supervision,
+    view: ReadModelView,
+    spec: ProjectionSpec,
+    tables: list[str],
+    scratch: str,
+    live_schema: str,
+) -> tuple[int, int]:
+    conn.execute("SET LOCAL lock_timeout = '5s'")
+    live = [t for t in tables if exists(conn, live_schema, t)]
+    if live:
+        conn.execute(
+            SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+                SQL(", ").join(
+                    SQL("{}.{}").format(Identifier(live_schema), Identifier(t)) for t in live
+                )
+            )
+        )
+    row = conn.execute(
+        SQL("SELECT coalesce(max(notification_id), 0) AS head FROM {}.{}").format(
+            Identifier(live_schema), Identifier(EVENTS_TABLE)
+        )
+    ).fetchone()
+    head = int(row["head"]) if row else 0
+    with view.bound_to(conn):
+        fed = replay(app, view, spec, head, after=tracked_on(conn, view))
+    retired = f"retired_{scratch}"[:63]
+    conn.execute(SQL("CREATE SCHEMA {}").format(Identifier(retired)))
+    for table in live:
+        conn.execute(
+            SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(
+                Identifier(live_schema), Identifier(table), Identifier(retired)
+            )
+        )
+    for table in tables:
+        conn.execute(
+            SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(
+                Identifier(scratch), Identifier(table), Identifier(live_schema)
+            )
+        )
+    conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(retired)))
+    return head, fed
+
+
+def exists(conn: Connection[DictRow], schema: str, table: str) -> bool:
+    row = conn.execute(
+        "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL AS present",
+        (schema, table),
+    ).fetchone()
+    return bool(row and row["present"])
+
+
+def tracked_on(conn: Connection[DictRow], view: ReadModelView) -> int:
+    row = conn.execute(
+        SQL(
+            "SELECT coalesce(max(notification_id), 0) AS n FROM {}.{} WHERE application_name = %s"
+        ).format(Identifier(view.datastore.schema), Identifier(view.tracking_table_name)),
+        (APPLICATION_NAME,),
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+@dataclass
+class RebuildJob:
+    """One rebuild running in a thread of this process, as the HTTP API reports it."""
+
+    name: str
+    state: str = "running"
+    position: int = 0
+    head: int = 0
+    result: RebuildResult | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        self.done = threading.Event()
+
+    def progress(self, position: int, head: int) -> None:
+        self.position, self.head = position, head
+
+    def as_dict(self) -> dict[str, object]:
+        if self.result is not None:
+            return self.result.as_dict()
+        answer: dict[str, object] = {
+            "name": self.name,
+            "state": self.state,
+            "position": self.position,
+            "head": self.head,
+        }
+        if self.error is not None:
+            answer["error"] = self.error
+        return answer
+
+
+class RebuildJobs:
+    """At most one running rebuild per projection in this process (the advisory lock
+    covers other processes); finished jobs are kept so their outcome can be read."""
+
+    def __init__(self, database: Database, app: Supervision) -> None:
+        self.database, self.app = database, app
+        self.jobs: dict[str, RebuildJob] = {}
+        self.lock = threading.Lock()
+
+    def start(self, spec: ProjectionSpec) -> tuple[RebuildJob, bool]:
+        """The running job for `spec`, or a new one; and whether it is new."""
+        with self.lock:
+            job = self.jobs.get(spec.name)
+            if job is not None and not job.done.is_set():
+                return job, False
+            job = self.jobs[spec.name] = RebuildJob(spec.name)
+        threading.Thread(
+            target=self._run, args=(job, spec), name=f"rebuild-{spec.name}", daemon=True
+        ).start()
+        return job, True
+
+    def _run(self, job: RebuildJob, spec: ProjectionSpec) -> None:
+        try:
+            job.result = rebuild(self.database, self.app, spec, progress=job.progress)
+            job.state = "done"
+        except RebuildInProgress as error:
+            job.state, job.error = "refused", str(error)
+        except Exception as error:  # reported to whoever asks, and logged
+            job.state, job.error = "failed", f"{type(error).__name__}: {error}"
+            log.exception("projection rebuild failed", extra={"projection": spec.name})
+        finally:
+            job.done.set()
