@@ -22,6 +22,8 @@ from domain.commands import (
 )
 from domain.errors import AlreadyExists, NotFound, UnknownReference
 from domain.findings import Finding, parse
+from domain.inspection_commands import InspectionCommands
+from domain.major_decision_commands import MajorDecisionCommands
 from domain.ruling_commands import RulingCommands
 from domain.units import Unit
 from domain.vocabulary import FindingCategory, FindingSource, Role, Severity
@@ -29,7 +31,7 @@ from domain.work_item_commands import WorkItemCommands
 from domain.work_items import WorkItem
 
 
-class Supervision(WorkItemCommands, RulingCommands):
+class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDecisionCommands):
     """督查问责: every finding, rectification step and ruling as an immutable event."""
 
     name = "Supervision"

@@ -198,6 +198,23 @@ class EventType(Labelled):
     ACCOUNTABILITY_APPEAL_DECIDED = "AccountabilityRuling.AppealDecided", "申诉复核决定"
     TOLERANCE_APPEAL_DECIDED = "ToleranceRuling.AppealDecided", "申诉复核决定"
     RULING_PUBLISHED = "Ruling.Published", "纳入案例库"
+    INSPECTION_LAUNCHED = "Inspection.Launched", "启动督查活动"
+    INSPECTION_SEED_COMMITTED = "Inspection.SeedCommitted", "提交随机种子承诺"
+    INSPECTION_DRAWN = "Inspection.Drawn", "双随机抽取"
+    INSPECTION_ASSIGNED = "Inspection.Assigned", "指派检查对象和检查组"
+    INSPECTION_FINDING_LINKED = "Inspection.FindingLinked", "关联督查发现问题"
+    INSPECTION_CONCLUDED = "Inspection.Concluded", "督查活动结束"
+    DECISION_CATALOGUED = "MajorDecision.Catalogued", "列入重大行政决策目录"
+    DECISION_STEP_RECORDED = "MajorDecision.StepRecorded", "记录决策程序"
+    DECISION_DECIDED = "MajorDecision.Decided", "作出决策"
+    DECISION_LINKED = "MajorDecision.AccountabilityLinked", "关联决策问责"
+    DECISION_IMPLEMENTED = "MajorDecision.Implemented", "决策实施"
+    DECISION_CORRECTED = "MajorDecision.Corrected", "决策纠错"
+    EVALUATION_PLANNED = "MajorDecision.EvaluationPlanned", "制订第三方评估计划"
+    EVALUATION_REPORTED = "MajorDecision.EvaluationReported", "提交第三方评估报告"
+    EVALUATION_FEEDBACK_GIVEN = "MajorDecision.FeedbackGiven", "评估结果反馈"
+    EVALUATION_RECTIFIED = "MajorDecision.RectificationReported", "评估反馈整改情况"
+    EVALUATION_RESULTS_USED = "MajorDecision.ResultsUsed", "评估结果运用"
 
 
 ENUMERATIONS: dict[str, type[Labelled]] = {
@@ -237,3 +254,72 @@ def vocabulary() -> dict[str, list[dict[str, str]]]:
         name: [{"code": member.value, "label": member.label} for member in enum]
         for name, enum in ENUMERATIONS.items()
     }
+
+
+# -- inspection rounds (双随机、一公开) and major decisions (重大行政决策), issue #9 ----------
+
+
+class InspectionKind(Labelled):
+    ROUTINE = "routine", "日常督查"
+    SPECIAL = "special", "专项督查"
+    RANDOM = "random", "双随机抽查"
+    FOLLOW_UP = "follow_up", "督查回头看"
+
+
+class InspectionStatus(Labelled):
+    LAUNCHED = "launched", "已启动"
+    SEED_COMMITTED = "seed_committed", "已提交随机种子承诺"
+    DRAWN = "drawn", "已确定检查对象"
+    CONCLUDED = "concluded", "已结束"
+
+
+class ProcedureStep(Labelled):
+    """重大行政决策法定程序 (the seed plan's task 7)."""
+
+    PUBLIC_PARTICIPATION = "public_participation", "公众参与"
+    EXPERT_ARGUMENTATION = "expert_argumentation", "专家论证"
+    RISK_ASSESSMENT = "risk_assessment", "风险评估"
+    LEGALITY_REVIEW = "legality_review", "合法性审查"
+    COLLECTIVE_DECISION = "collective_decision", "集体讨论决定"
+
+
+class DecisionStatus(Labelled):
+    CATALOGUED = "catalogued", "已列入目录"
+    DECIDED = "decided", "已决策"
+    IMPLEMENTED = "implemented", "已实施"
+    CORRECTED = "corrected", "已纠错"
+
+
+class EvaluationStatus(Labelled):
+    """第三方评估 (the seed plan's task 8): 反馈整改、二次评估、结果运用."""
+
+    PLANNED = "planned", "已制订评估计划"
+    REPORTED = "reported", "已提交评估报告"
+    RECTIFYING = "rectifying", "反馈整改中"
+    RECTIFIED = "rectified", "已整改"
+    CLOSED = "closed", "已办结（无需整改）"
+
+
+class ResultUse(Labelled):
+    ASSESSMENT = "assessment", "纳入年度考评"
+    POLICY_ADJUSTMENT = "policy_adjustment", "调整完善决策"
+    ACCOUNTABILITY = "accountability", "移送问责"
+    PUBLICATION = "publication", "向社会公开"
+
+
+class AccountabilityLinkKind(Labelled):
+    FINDING = "finding", "督查发现问题"
+    RULING = "ruling", "问责决定"
+
+
+ENUMERATIONS.update(
+    {
+        "inspection_kinds": InspectionKind,
+        "inspection_statuses": InspectionStatus,
+        "procedure_steps": ProcedureStep,
+        "decision_statuses": DecisionStatus,
+        "evaluation_statuses": EvaluationStatus,
+        "result_uses": ResultUse,
+        "accountability_link_kinds": AccountabilityLinkKind,
+    }
+)

@@ -1,0 +1,200 @@
+"""Commands on inspection rounds (督查活动): launch, seed commitment, draw or assignment,
+findings linked, conclusion.
+
+The draw mixes the revealed seed with the audit hash chain's head at the moment of the draw.
+The chain belongs to the persistence layer, which the domain does not import: whoever runs
+the command (the HTTP API, the CLI) hands in a function that reads the head, and it is
+called only after the round has been loaded, so the head always lies at or after the
+commitment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from domain.actors import Actor
+from domain.commands import CommandBase, CommandResult
+from domain.draw import ChainHead
+from domain.errors import NotFound, PermissionDenied, UnknownReference
+from domain.findings import Finding
+from domain.inspections import Inspection
+from domain.vocabulary import Role
+
+ORGANISERS = (Role.INSPECTOR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What a round is launched with (the population is recorded sorted)."""
+
+    title: str
+    kind: str
+    scope: str
+    period_start: date
+    period_end: date
+    units: tuple[str, ...]
+    inspectors: tuple[tuple[str, str | None], ...]  # (name, the unit they belong to)
+    team_size: int = 2
+    share_percent: int = 5
+    inspection_id: UUID | None = None
+
+
+def check_organiser(actor: Actor) -> None:
+    if actor.role not in ORGANISERS:
+        raise PermissionDenied("only an inspector or an admin organises an inspection round")
+
+
+class InspectionCommands(CommandBase):
+    def launch_inspection(
+        self, launch: Launch, *, actor: Actor, **save_kwargs: Any
+    ) -> CommandResult:
+        """启动督查活动: its units (which must take new records) and inspector pool."""
+        check_organiser(actor)
+        inspectors = [{"name": name, "unit_code": unit} for name, unit in launch.inspectors]
+        rules = {"team_size": launch.team_size, "share_percent": launch.share_percent}
+        population = list(launch.units)
+        Inspection.check_launch(
+            launch.kind, launch.period_start, launch.period_end, population, inspectors, rules
+        )
+        for code in population:
+            self.active_unit(code)
+        inspection = Inspection(
+            id=launch.inspection_id or uuid4(),
+            title=launch.title,
+            kind=launch.kind,
+            scope=launch.scope,
+            period_start=launch.period_start,
+            period_end=launch.period_end,
+            population=sorted(population),
+            inspectors=sorted(inspectors, key=lambda i: str(i["name"])),
+            rules=rules,
+            actor=actor.as_event_data(),
+        )
+        return self.record(inspection, **save_kwargs)
+
+    def get_inspection(
+        self, inspection_id: UUID, *, version: int | None = None, as_of: datetime | None = None
+    ) -> Inspection:
+        """The round now, at a version, or as it was at a time."""
+        if as_of is not None:
+            version = self.version_as_of(inspection_id, as_of)
+        return self.load(Inspection, inspection_id, version=version)
+
+    def inspection_command(
+        self,
+        inspection_id: UUID,
+        expected_version: int | None,
+        actor: Actor,
+        change: Callable[[Inspection], None],
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        check_organiser(actor)
+        return self.update(Inspection, inspection_id, expected_version, change, **save_kwargs)
+
+    def commit_inspection_seed(
+        self,
+        inspection_id: UUID,
+        *,
+        commitment: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """提交种子承诺: H(seed), before anything about the draw can be known."""
+        return self.inspection_command(
+            inspection_id,
+            expected_version,
+            actor,
+            lambda i: i.commit_seed(commitment=commitment, actor=actor.as_event_data()),
+            **save_kwargs,
+        )
+
+    def draw_inspection(
+        self,
+        inspection_id: UUID,
+        *,
+        seed: str,
+        chain_head: Callable[[], ChainHead],
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """双随机抽取: the seed revealed and mixed with the chain head read now."""
+        return self.inspection_command(
+            inspection_id,
+            expected_version,
+            actor,
+            lambda i: i.draw(seed=seed, chain_head=chain_head(), actor=actor.as_event_data()),
+            **save_kwargs,
+        )
+
+    def assign_inspection(
+        self,
+        inspection_id: UUID,
+        *,
+        targets: Sequence[dict[str, Any]],
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """指派检查对象和检查组 (a round that is not random)."""
+        return self.inspection_command(
+            inspection_id,
+            expected_version,
+            actor,
+            lambda i: i.assign(targets=list(targets), actor=actor.as_event_data()),
+            **save_kwargs,
+        )
+
+    def link_inspection_finding(
+        self,
+        inspection_id: UUID,
+        *,
+        finding_id: UUID,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """关联发现问题: a finding raised in the round, against one of its inspected units."""
+        try:
+            finding = self.load(Finding, finding_id)
+        except NotFound:
+            raise UnknownReference(f"finding {finding_id} does not exist") from None
+        return self.inspection_command(
+            inspection_id,
+            expected_version,
+            actor,
+            lambda i: i.link_finding(
+                finding_id=finding_id, unit_code=finding.unit_code, actor=actor.as_event_data()
+            ),
+            **save_kwargs,
+        )
+
+    def conclude_inspection(
+        self,
+        inspection_id: UUID,
+        *,
+        summary: str,
+        concluded_on: date,
+        results: Sequence[dict[str, Any]],
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """结束督查活动: the summary and each unit's result, to be published (一公开)."""
+        return self.inspection_command(
+            inspection_id,
+            expected_version,
+            actor,
+            lambda i: i.conclude(
+                summary=summary,
+                concluded_on=concluded_on,
+                results=list(results),
+                actor=actor.as_event_data(),
+            ),
+            **save_kwargs,
+        )

@@ -1,0 +1,290 @@
+"""Inspection (督查活动): launched, a random round's seed committed and drawn (双随机), or its
+targets assigned; findings linked; concluded with a summary that is made public (一公开).
+
+The seed plan's task 14: "全面推行'双随机、一公开'监管". The draw itself is `domain.draw`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import draw as random_draw
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
+from domain.findings import parse
+from domain.vocabulary import InspectionKind, InspectionStatus
+
+S = InspectionStatus
+K = InspectionKind
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+MIN_TEAM_SIZE = 2  # "at least two inspectors per target"
+
+
+class Inspection(Aggregate):
+    """One round of supervision (日常、专项、双随机、回头看) over a recorded set of units."""
+
+    class Launched(Aggregate.Created):
+        title: str
+        kind: str
+        scope: str
+        period_start: date
+        period_end: date
+        population: list[str]
+        inspectors: list[dict[str, Any]]
+        rules: dict[str, Any]
+        actor: dict[str, Any]
+
+    class SeedCommitted(Aggregate.Event):
+        commitment: str
+        actor: dict[str, Any]
+
+    class Drawn(Aggregate.Event):
+        seed: str
+        chain_head: dict[str, Any]
+        algorithm: str
+        targets: list[dict[str, Any]]
+        actor: dict[str, Any]
+
+    class Assigned(Aggregate.Event):
+        targets: list[dict[str, Any]]
+        actor: dict[str, Any]
+
+    class FindingLinked(Aggregate.Event):
+        finding_id: UUID
+        unit_code: str
+        actor: dict[str, Any]
+
+    class Concluded(Aggregate.Event):
+        summary: str
+        concluded_on: date
+        results: list[dict[str, Any]]
+        actor: dict[str, Any]
+
+    @event(Launched)
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        title: str,
+        kind: str,
+        scope: str,
+        period_start: date,
+        period_end: date,
+        population: list[str],
+        inspectors: list[dict[str, Any]],
+        rules: dict[str, Any],
+        actor: dict[str, Any],
+    ) -> None:
+        self.title = title
+        self.kind = InspectionKind(kind)
+        self.scope = scope
+        self.period_start = period_start
+        self.period_end = period_end
+        self.population = list(population)
+        self.inspectors = [dict(i) for i in inspectors]
+        self.rules = dict(rules)
+        self.status = S.LAUNCHED
+        self.commitment: str | None = None
+        self.seed: str | None = None
+        self.chain_head: dict[str, Any] | None = None
+        self.algorithm: str | None = None
+        self.targets: list[dict[str, Any]] = []
+        self.finding_ids: list[UUID] = []
+        self.summary: str | None = None
+        self.concluded_on: date | None = None
+        self.results: list[dict[str, Any]] = []
+
+    # -- rules of a launch (checked before the aggregate exists) ----------------------------
+
+    @staticmethod
+    def check_launch(
+        kind: str,
+        period_start: date,
+        period_end: date,
+        population: list[str],
+        inspectors: list[dict[str, Any]],
+        rules: dict[str, Any],
+    ) -> None:
+        """The period runs forward; units and inspectors are named once; every unit can be
+        inspected by a full team of inspectors who do not belong to it (回避)."""
+        parse(InspectionKind, kind, "kind")
+        if period_end < period_start:
+            raise InvalidValue("the period ends before it starts")
+        if not population:
+            raise InvalidValue("a round names at least one unit")
+        if len(set(population)) != len(population):
+            raise InvalidValue("a unit is named twice")
+        names = [str(i["name"]) for i in inspectors]
+        if len(set(names)) != len(names):
+            raise InvalidValue("an inspector is named twice in the pool")
+        team_size = int(rules["team_size"])
+        if team_size < MIN_TEAM_SIZE:
+            raise InvalidValue(f"a team has at least {MIN_TEAM_SIZE} inspectors")
+        if not 1 <= int(rules["share_percent"]) <= 100:
+            raise InvalidValue("share_percent lies between 1 and 100")
+        pool = [(str(i["name"]), i.get("unit_code")) for i in inspectors]
+        for unit in population:
+            if len(random_draw.eligible(pool, unit)) < team_size:
+                raise InvalidValue(
+                    f"unit {unit!r} cannot get a team of {team_size} inspectors who do not "
+                    "belong to it (回避)",
+                    details={"unit_code": unit},
+                )
+
+    # -- guards -----------------------------------------------------------------------------
+
+    def check_status(self, action: str, *allowed: InspectionStatus) -> None:
+        if self.status not in allowed:
+            raise InvalidTransition(action, self.status.value)
+
+    def check_random(self, action: str, random: bool) -> None:
+        if (self.kind is K.RANDOM) != random:
+            kind = "a random round" if random else "a round that is not random"
+            raise InvalidValue(f"only {kind} can {action}", details={"kind": self.kind.value})
+
+    @property
+    def pool(self) -> tuple[tuple[str, str | None], ...]:
+        return tuple((str(i["name"]), i.get("unit_code")) for i in self.inspectors)
+
+    @property
+    def target_units(self) -> list[str]:
+        return [t["unit_code"] for t in self.targets]
+
+    def draw_input(self, seed: str, head_index: int, head_hash: str) -> random_draw.DrawInput:
+        """The draw's inputs, as recorded in this round's events."""
+        return random_draw.DrawInput(
+            inspection_id=str(self.id),
+            seed=seed,
+            head_index=head_index,
+            head_hash=head_hash,
+            population=tuple(self.population),
+            inspectors=self.pool,
+            team_size=int(self.rules["team_size"]),
+            count=random_draw.units_to_draw(len(self.population), int(self.rules["share_percent"])),
+        )
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def commit_seed(self, *, commitment: str, actor: dict[str, Any]) -> None:
+        """提交种子承诺: H(seed) first, the seed only at the draw."""
+        self.check_random("commit a seed", random=True)
+        self.check_status("commit a seed", S.LAUNCHED)
+        if not HEX64.match(commitment):
+            raise InvalidValue("the commitment is a lowercase hex SHA-256 (64 characters)")
+        self._seed_committed(commitment=commitment, actor=actor)
+
+    @event(SeedCommitted)
+    def _seed_committed(self, commitment: str, actor: dict[str, Any]) -> None:
+        self.status = S.SEED_COMMITTED
+        self.commitment = commitment
+
+    def draw(self, *, seed: str, chain_head: random_draw.ChainHead, actor: dict[str, Any]) -> None:
+        """双随机抽取: reveal the seed, mix it with the chain head, draw units and teams."""
+        self.check_random("draw", random=True)
+        self.check_status("draw", S.SEED_COMMITTED)
+        if random_draw.commitment_of(seed) != self.commitment:
+            raise InvalidValue("the seed does not match the commitment recorded before")
+        targets = random_draw.draw(self.draw_input(seed, chain_head.index, chain_head.hash))
+        self._drawn(
+            seed=seed,
+            chain_head=chain_head.as_event_data(),
+            algorithm=random_draw.ALGORITHM,
+            targets=targets,
+            actor=actor,
+        )
+
+    @event(Drawn)
+    def _drawn(
+        self,
+        seed: str,
+        chain_head: dict[str, Any],
+        algorithm: str,
+        targets: list[dict[str, Any]],
+        actor: dict[str, Any],
+    ) -> None:
+        self.status = S.DRAWN
+        self.seed = seed
+        self.chain_head = dict(chain_head)
+        self.algorithm = algorithm
+        self.targets = [dict(t) for t in targets]
+
+    def assign(self, *, targets: list[dict[str, Any]], actor: dict[str, Any]) -> None:
+        """指派: a round that is not random names its units and teams itself."""
+        self.check_random("be assigned its targets", random=False)
+        self.check_status("assign targets", S.LAUNCHED)
+        self.check_targets(targets)
+        self._assigned(targets=targets, actor=actor)
+
+    def check_targets(self, targets: list[dict[str, Any]]) -> None:
+        if not targets:
+            raise InvalidValue("name at least one unit to inspect")
+        units = [t["unit_code"] for t in targets]
+        if len(set(units)) != len(units):
+            raise InvalidValue("a unit is named twice")
+        homes = dict(self.pool)
+        for target in targets:
+            unit, team = target["unit_code"], list(target["team"])
+            if unit not in self.population:
+                raise InvalidValue(f"unit {unit!r} is not in this round's scope")
+            if len(set(team)) != len(team) or len(team) < int(self.rules["team_size"]):
+                raise InvalidValue(f"the team for {unit!r} needs {self.rules['team_size']} names")
+            for name in team:
+                if name not in homes:
+                    raise InvalidValue(f"{name!r} is not in this round's inspector pool")
+                if homes[name] == unit:
+                    raise InvalidValue(f"{name!r} belongs to {unit!r} and must stand aside (回避)")
+
+    @event(Assigned)
+    def _assigned(self, targets: list[dict[str, Any]], actor: dict[str, Any]) -> None:
+        self.status = S.DRAWN
+        self.targets = [{"unit_code": t["unit_code"], "team": list(t["team"])} for t in targets]
+
+    def link_finding(self, *, finding_id: UUID, unit_code: str, actor: dict[str, Any]) -> None:
+        """关联发现问题: a finding raised in this round, against one of its units."""
+        self.check_status("link a finding", S.DRAWN)
+        if unit_code not in self.target_units:
+            raise InvalidValue(
+                f"the finding's unit {unit_code!r} is not inspected in this round",
+                details={"unit_code": unit_code},
+            )
+        if finding_id in self.finding_ids:
+            raise AlreadyExists(f"finding {finding_id} is already linked to this round")
+        self._finding_linked(finding_id=finding_id, unit_code=unit_code, actor=actor)
+
+    @event(FindingLinked)
+    def _finding_linked(self, finding_id: UUID, unit_code: str, actor: dict[str, Any]) -> None:
+        self.finding_ids.append(finding_id)
+
+    def conclude(
+        self,
+        *,
+        summary: str,
+        concluded_on: date,
+        results: list[dict[str, Any]],
+        actor: dict[str, Any],
+    ) -> None:
+        """结束: a summary and, per inspected unit, its result (published: 一公开)."""
+        self.check_status("conclude", S.DRAWN)
+        if concluded_on < self.period_start:
+            raise InvalidValue("a round cannot conclude before its period starts")
+        units = [r["unit_code"] for r in results]
+        if len(set(units)) != len(units) or not set(units) <= set(self.target_units):
+            raise InvalidValue("results name each inspected unit at most once, and no other")
+        self._concluded(summary=summary, concluded_on=concluded_on, results=results, actor=actor)
+
+    @event(Concluded)
+    def _concluded(
+        self,
+        summary: str,
+        concluded_on: date,
+        results: list[dict[str, Any]],
+        actor: dict[str, Any],
+    ) -> None:
+        self.status = S.CONCLUDED
+        self.summary = summary
+        self.concluded_on = concluded_on
+        self.results = [dict(r) for r in results]

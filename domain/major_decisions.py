@@ -1,0 +1,388 @@
+"""MajorDecision (重大行政决策): catalogued, its procedure steps recorded, decided (flagged when
+a step is missing: 决策问责), implemented, corrected (纠错), and evaluated by a third party
+with feedback, rectification, a second evaluation (二次评估) and the use of the results.
+
+The seed plan's tasks 7 (健全行政决策机制) and 8 (建立第三方评估制度).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
+from domain.findings import parse
+from domain.vocabulary import (
+    AccountabilityLinkKind,
+    DecisionStatus,
+    EvaluationStatus,
+    ProcedureStep,
+    ResultUse,
+)
+
+D = DecisionStatus
+E = EvaluationStatus
+REQUIRED_STEPS = tuple(step.value for step in ProcedureStep)
+AFTER_DECISION = (D.DECIDED, D.IMPLEMENTED, D.CORRECTED)
+EVALUABLE = (D.IMPLEMENTED, D.CORRECTED)
+
+
+class MajorDecision(Aggregate):
+    """One entry of the year's catalogue of major administrative decisions (目录化管理)."""
+
+    class Catalogued(Aggregate.Created):
+        title: str
+        year: int
+        unit_code: str
+        description: str | None
+        actor: dict[str, Any]
+
+    class StepRecorded(Aggregate.Event):
+        step: str
+        done_on: date
+        evidence: list[dict[str, Any]]
+        note: str
+        actor: dict[str, Any]
+
+    class Decided(Aggregate.Event):
+        decided_on: date
+        summary: str
+        missing_steps: list[str]
+        actor: dict[str, Any]
+
+    class AccountabilityLinked(Aggregate.Event):
+        kind: str
+        target_id: UUID
+        actor: dict[str, Any]
+
+    class Implemented(Aggregate.Event):
+        implemented_on: date
+        note: str
+        actor: dict[str, Any]
+
+    class Corrected(Aggregate.Event):
+        reason: str
+        correction: str
+        corrected_on: date
+        actor: dict[str, Any]
+
+    class EvaluationPlanned(Aggregate.Event):
+        number: int
+        evaluator: str
+        scope: str
+        planned_on: date
+        actor: dict[str, Any]
+
+    class EvaluationReported(Aggregate.Event):
+        number: int
+        score: int
+        conclusion: str
+        findings: list[str]
+        reported_on: date
+        actor: dict[str, Any]
+
+    class FeedbackGiven(Aggregate.Event):
+        number: int
+        feedback: str
+        rectification_required: bool
+        deadline: date | None
+        actor: dict[str, Any]
+
+    class RectificationReported(Aggregate.Event):
+        number: int
+        summary: str
+        evidence: list[dict[str, Any]]
+        actor: dict[str, Any]
+
+    class ResultsUsed(Aggregate.Event):
+        number: int
+        use: str
+        description: str
+        actor: dict[str, Any]
+
+    @event(Catalogued)
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        title: str,
+        year: int,
+        unit_code: str,
+        description: str | None,
+        actor: dict[str, Any],
+    ) -> None:
+        self.title = title
+        self.year = year
+        self.unit_code = unit_code
+        self.description = description
+        self.status = D.CATALOGUED
+        self.steps: dict[str, dict[str, Any]] = {}
+        self.decided_on: date | None = None
+        self.decision_summary: str | None = None
+        self.missing_steps: list[str] = []
+        self.links: list[dict[str, Any]] = []
+        self.implemented_on: date | None = None
+        self.corrections: list[dict[str, Any]] = []
+        self.evaluations: list[dict[str, Any]] = []
+
+    # -- guards -----------------------------------------------------------------------------
+
+    def check_status(self, action: str, *allowed: DecisionStatus) -> None:
+        if self.status not in allowed:
+            raise InvalidTransition(action, self.status.value)
+
+    @property
+    def flagged(self) -> bool:
+        """Decided with a required procedure step missing (决策程序缺失)."""
+        return bool(self.missing_steps)
+
+    def evaluation(self, number: int, action: str, *allowed: EvaluationStatus) -> dict[str, Any]:
+        if not 1 <= number <= len(self.evaluations):
+            raise InvalidValue(f"there is no evaluation number {number}")
+        found = self.evaluations[number - 1]
+        if found["status"] not in allowed:
+            raise InvalidTransition(action, found["status"].value)
+        return found
+
+    # -- procedure and decision -------------------------------------------------------------
+
+    def record_step(
+        self,
+        *,
+        step: str,
+        done_on: date,
+        evidence: list[dict[str, Any]],
+        note: str,
+        actor: dict[str, Any],
+    ) -> None:
+        """记录决策程序: one of the five required steps, with its date and evidence."""
+        self.check_status("record a procedure step", D.CATALOGUED)
+        code = parse(ProcedureStep, step, "step").value
+        if code in self.steps:
+            raise AlreadyExists(f"the step {code!r} is already recorded")
+        self._step_recorded(step=code, done_on=done_on, evidence=evidence, note=note, actor=actor)
+
+    @event(StepRecorded)
+    def _step_recorded(
+        self,
+        step: str,
+        done_on: date,
+        evidence: list[dict[str, Any]],
+        note: str,
+        actor: dict[str, Any],
+    ) -> None:
+        self.steps[step] = {"done_on": done_on, "evidence": list(evidence), "note": note}
+
+    def decide(self, *, decided_on: date, summary: str, actor: dict[str, Any]) -> None:
+        """作出决策: a required step not done on or before the decision date is missing."""
+        self.check_status("decide", D.CATALOGUED)
+        missing = [
+            step
+            for step in REQUIRED_STEPS
+            if step not in self.steps or self.steps[step]["done_on"] > decided_on
+        ]
+        self._decided(decided_on=decided_on, summary=summary, missing_steps=missing, actor=actor)
+
+    @event(Decided)
+    def _decided(
+        self, decided_on: date, summary: str, missing_steps: list[str], actor: dict[str, Any]
+    ) -> None:
+        self.status = D.DECIDED
+        self.decided_on = decided_on
+        self.decision_summary = summary
+        self.missing_steps = list(missing_steps)
+
+    def link_accountability(self, *, kind: str, target_id: UUID, actor: dict[str, Any]) -> None:
+        """决策问责: a flagged decision is linked to a finding or an accountability ruling."""
+        self.check_status("link accountability", *AFTER_DECISION)
+        code = parse(AccountabilityLinkKind, kind, "kind").value
+        if not self.flagged:
+            raise InvalidValue("only a decision taken with a missing procedure step is linked")
+        if any(link["target_id"] == target_id for link in self.links):
+            raise AlreadyExists(f"{kind} {target_id} is already linked")
+        self._accountability_linked(kind=code, target_id=target_id, actor=actor)
+
+    @event(AccountabilityLinked)
+    def _accountability_linked(self, kind: str, target_id: UUID, actor: dict[str, Any]) -> None:
+        self.links.append({"kind": kind, "target_id": target_id})
+
+    def implement(self, *, implemented_on: date, note: str, actor: dict[str, Any]) -> None:
+        """决策实施."""
+        self.check_status("record the implementation", D.DECIDED)
+        if self.decided_on is not None and implemented_on < self.decided_on:
+            raise InvalidValue("a decision is implemented on or after the day it was taken")
+        self._implemented(implemented_on=implemented_on, note=note, actor=actor)
+
+    @event(Implemented)
+    def _implemented(self, implemented_on: date, note: str, actor: dict[str, Any]) -> None:
+        self.status = D.IMPLEMENTED
+        self.implemented_on = implemented_on
+
+    def correct(
+        self, *, reason: str, correction: str, corrected_on: date, actor: dict[str, Any]
+    ) -> None:
+        """纠错: the decision is corrected (its history stays)."""
+        self.check_status("correct", *AFTER_DECISION)
+        self._corrected(
+            reason=reason, correction=correction, corrected_on=corrected_on, actor=actor
+        )
+
+    @event(Corrected)
+    def _corrected(
+        self, reason: str, correction: str, corrected_on: date, actor: dict[str, Any]
+    ) -> None:
+        self.status = D.CORRECTED
+        self.corrections.append(
+            {"reason": reason, "correction": correction, "corrected_on": corrected_on}
+        )
+
+    # -- third-party evaluation -------------------------------------------------------------
+
+    def plan_evaluation(
+        self, *, evaluator: str, scope: str, planned_on: date, actor: dict[str, Any]
+    ) -> None:
+        """评估计划: the first evaluation, or a second one (二次评估) once the previous one's
+        feedback is dealt with (rectified, or closed without rectification)."""
+        self.check_status("plan an evaluation", *EVALUABLE)
+        if self.evaluations and self.evaluations[-1]["status"] not in (E.RECTIFIED, E.CLOSED):
+            raise InvalidTransition("plan another evaluation", self.evaluations[-1]["status"].value)
+        number = len(self.evaluations) + 1
+        self._evaluation_planned(
+            number=number, evaluator=evaluator, scope=scope, planned_on=planned_on, actor=actor
+        )
+
+    @event(EvaluationPlanned)
+    def _evaluation_planned(
+        self, number: int, evaluator: str, scope: str, planned_on: date, actor: dict[str, Any]
+    ) -> None:
+        self.evaluations.append(
+            {
+                "number": number,
+                "evaluator": evaluator,
+                "scope": scope,
+                "planned_on": planned_on,
+                "status": E.PLANNED,
+                "score": None,
+                "conclusion": None,
+                "findings": [],
+                "feedback": None,
+                "rectification": None,
+                "uses": [],
+            }
+        )
+
+    def report_evaluation(
+        self,
+        *,
+        number: int,
+        score: int,
+        conclusion: str,
+        findings: list[str],
+        reported_on: date,
+        actor: dict[str, Any],
+    ) -> None:
+        """评估报告: the evaluator's score (0–100), conclusion and findings."""
+        found = self.evaluation(number, "report the evaluation", E.PLANNED)
+        if not 0 <= score <= 100:
+            raise InvalidValue("score must lie between 0 and 100")
+        if reported_on < found["planned_on"]:
+            raise InvalidValue("an evaluation is reported on or after the day it was planned")
+        self._evaluation_reported(
+            number=number,
+            score=score,
+            conclusion=conclusion,
+            findings=findings,
+            reported_on=reported_on,
+            actor=actor,
+        )
+
+    @event(EvaluationReported)
+    def _evaluation_reported(
+        self,
+        number: int,
+        score: int,
+        conclusion: str,
+        findings: list[str],
+        reported_on: date,
+        actor: dict[str, Any],
+    ) -> None:
+        self.evaluations[number - 1].update(
+            status=E.REPORTED,
+            score=score,
+            conclusion=conclusion,
+            findings=list(findings),
+            reported_on=reported_on,
+        )
+
+    def give_feedback(
+        self,
+        *,
+        number: int,
+        feedback: str,
+        rectification_required: bool,
+        deadline: date | None,
+        actor: dict[str, Any],
+    ) -> None:
+        """反馈: the results go to the responsible unit, with or without rectification."""
+        self.evaluation(number, "give feedback", E.REPORTED)
+        if deadline is not None and not rectification_required:
+            raise InvalidValue("a deadline is given only when rectification is required")
+        self._feedback_given(
+            number=number,
+            feedback=feedback,
+            rectification_required=rectification_required,
+            deadline=deadline,
+            actor=actor,
+        )
+
+    @event(FeedbackGiven)
+    def _feedback_given(
+        self,
+        number: int,
+        feedback: str,
+        rectification_required: bool,
+        deadline: date | None,
+        actor: dict[str, Any],
+    ) -> None:
+        self.evaluations[number - 1].update(
+            status=E.RECTIFYING if rectification_required else E.CLOSED,
+            feedback=feedback,
+            deadline=deadline,
+        )
+
+    def report_rectification(
+        self,
+        *,
+        number: int,
+        summary: str,
+        evidence: list[dict[str, Any]],
+        actor: dict[str, Any],
+    ) -> None:
+        """反馈整改: the responsible unit reports what it changed."""
+        self.evaluation(number, "report rectification", E.RECTIFYING)
+        self._rectification_reported(number=number, summary=summary, evidence=evidence, actor=actor)
+
+    @event(RectificationReported)
+    def _rectification_reported(
+        self, number: int, summary: str, evidence: list[dict[str, Any]], actor: dict[str, Any]
+    ) -> None:
+        self.evaluations[number - 1].update(
+            status=E.RECTIFIED, rectification={"summary": summary, "evidence": list(evidence)}
+        )
+
+    def use_results(
+        self, *, number: int, use: str, description: str, actor: dict[str, Any]
+    ) -> None:
+        """结果运用: how a reported evaluation's results were used."""
+        self.evaluation(
+            number, "record the use of results", E.REPORTED, E.RECTIFYING, E.RECTIFIED, E.CLOSED
+        )
+        code = parse(ResultUse, use, "use").value
+        self._results_used(number=number, use=code, description=description, actor=actor)
+
+    @event(ResultsUsed)
+    def _results_used(self, number: int, use: str, description: str, actor: dict[str, Any]) -> None:
+        self.evaluations[number - 1]["uses"].append({"use": use, "description": description})

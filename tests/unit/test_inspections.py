@@ -1,0 +1,189 @@
+"""The Inspection aggregate's rules: launch, seed commitment, draw, assignment, conclusion."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from domain.draw import ChainHead, commitment_of
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
+from domain.inspections import Inspection
+from domain.vocabulary import InspectionStatus
+
+ACTOR = {"id": "i1", "name": "督查员", "role": "inspector"}
+S = InspectionStatus
+SEED = "县纪委2026年第一轮双随机抽查种子"
+HEAD = ChainHead(index=41, position=57, hash="ab" * 32)
+UNITS = [f"u{n:02d}" for n in range(1, 21)]
+POOL: list[dict[str, Any]] = [
+    {"name": "王敏", "unit_code": "u01"},
+    {"name": "李强", "unit_code": "u02"},
+    {"name": "张华", "unit_code": None},
+    {"name": "赵丽", "unit_code": "jw"},
+]
+RULES = {"team_size": 2, "share_percent": 10}
+
+
+def launched(kind: str = "random", **overrides: Any) -> Inspection:
+    values: dict[str, Any] = {
+        "id": uuid4(),
+        "title": "2026年度行政许可事项双随机抽查",
+        "kind": kind,
+        "scope": "全县乡镇（街道）",
+        "period_start": date(2026, 3, 1),
+        "period_end": date(2026, 4, 30),
+        "population": UNITS,
+        "inspectors": POOL,
+        "rules": RULES,
+        "actor": ACTOR,
+    }
+    values.update(overrides)
+    return Inspection(**values)
+
+
+def drawn() -> Inspection:
+    inspection = launched()
+    inspection.commit_seed(commitment=commitment_of(SEED), actor=ACTOR)
+    inspection.draw(seed=SEED, chain_head=HEAD, actor=ACTOR)
+    return inspection
+
+
+def test_a_random_round_draws_its_share_of_units_each_with_a_team_of_two() -> None:
+    inspection = drawn()
+    assert inspection.status is S.DRAWN
+    assert len(inspection.targets) == 2  # 10% of 20
+    assert all(len(t["team"]) == 2 for t in inspection.targets)
+    assert set(inspection.target_units) <= set(UNITS)
+
+
+def test_the_draw_keeps_the_seed_the_chain_head_and_the_algorithm() -> None:
+    inspection = drawn()
+    assert inspection.seed == SEED and inspection.chain_head == HEAD.as_event_data()
+    assert inspection.algorithm == "sha256-ctr-fisher-yates/v1"
+
+
+def test_a_seed_that_does_not_match_the_commitment_is_refused() -> None:
+    inspection = launched()
+    inspection.commit_seed(commitment=commitment_of(SEED), actor=ACTOR)
+    with pytest.raises(InvalidValue):
+        inspection.draw(seed=SEED + "x", chain_head=HEAD, actor=ACTOR)
+    assert inspection.status is S.SEED_COMMITTED
+
+
+def test_a_random_round_cannot_draw_before_its_seed_is_committed() -> None:
+    with pytest.raises(InvalidTransition):
+        launched().draw(seed=SEED, chain_head=HEAD, actor=ACTOR)
+
+
+def test_a_commitment_must_be_a_hex_sha256() -> None:
+    with pytest.raises(InvalidValue):
+        launched().commit_seed(commitment="not-a-hash", actor=ACTOR)
+
+
+def test_a_round_that_is_not_random_takes_no_seed() -> None:
+    with pytest.raises(InvalidValue):
+        launched("special").commit_seed(commitment=commitment_of(SEED), actor=ACTOR)
+
+
+def test_a_special_round_is_assigned_its_units_and_teams() -> None:
+    inspection = launched("special")
+    inspection.assign(targets=[{"unit_code": "u03", "team": ["王敏", "李强"]}], actor=ACTOR)
+    assert inspection.status is S.DRAWN and inspection.target_units == ["u03"]
+
+
+def test_an_inspector_is_never_assigned_to_the_unit_they_belong_to() -> None:
+    with pytest.raises(InvalidValue, match="回避"):
+        launched("special").assign(
+            targets=[{"unit_code": "u01", "team": ["王敏", "李强"]}], actor=ACTOR
+        )
+
+
+def test_a_team_smaller_than_the_rule_is_refused() -> None:
+    with pytest.raises(InvalidValue):
+        launched("routine").assign(targets=[{"unit_code": "u03", "team": ["王敏"]}], actor=ACTOR)
+
+
+def test_a_random_round_is_never_assigned_by_hand() -> None:
+    with pytest.raises(InvalidValue):
+        launched().assign(targets=[{"unit_code": "u03", "team": ["王敏", "李强"]}], actor=ACTOR)
+
+
+def test_a_launch_needs_a_team_of_at_least_two() -> None:
+    with pytest.raises(InvalidValue):
+        Inspection.check_launch(
+            "random", date(2026, 1, 1), date(2026, 2, 1), UNITS, POOL, {**RULES, "team_size": 1}
+        )
+
+
+def test_a_launch_where_some_unit_cannot_get_a_full_team_after_recusal_is_refused() -> None:
+    pool = [{"name": "王敏", "unit_code": "u01"}, {"name": "李强", "unit_code": "u02"}]
+    with pytest.raises(InvalidValue, match="u01"):
+        Inspection.check_launch("random", date(2026, 1, 1), date(2026, 2, 1), UNITS, pool, RULES)
+
+
+def test_a_launch_whose_period_runs_backwards_is_refused() -> None:
+    with pytest.raises(InvalidValue):
+        Inspection.check_launch("random", date(2026, 2, 1), date(2026, 1, 1), UNITS, POOL, RULES)
+
+
+def test_a_finding_against_an_inspected_unit_is_linked_once() -> None:
+    inspection = drawn()
+    finding_id = uuid4()
+    inspection.link_finding(
+        finding_id=finding_id, unit_code=inspection.target_units[0], actor=ACTOR
+    )
+    assert inspection.finding_ids == [finding_id]
+    with pytest.raises(AlreadyExists):
+        inspection.link_finding(
+            finding_id=finding_id, unit_code=inspection.target_units[0], actor=ACTOR
+        )
+
+
+def test_a_finding_against_a_unit_not_inspected_is_not_linked() -> None:
+    inspection = drawn()
+    other = next(u for u in UNITS if u not in inspection.target_units)
+    with pytest.raises(InvalidValue):
+        inspection.link_finding(finding_id=uuid4(), unit_code=other, actor=ACTOR)
+
+
+def test_a_round_concludes_with_a_summary_and_results_of_its_units() -> None:
+    inspection = drawn()
+    unit = inspection.target_units[0]
+    inspection.conclude(
+        summary="共抽查2个单位，发现问题1个",
+        concluded_on=date(2026, 4, 30),
+        results=[{"unit_code": unit, "result": "发现问题1个，已交办整改"}],
+        actor=ACTOR,
+    )
+    assert inspection.status is S.CONCLUDED and inspection.results[0]["unit_code"] == unit
+
+
+def test_results_for_a_unit_not_inspected_are_refused() -> None:
+    with pytest.raises(InvalidValue):
+        drawn().conclude(
+            summary="s",
+            concluded_on=date(2026, 4, 30),
+            results=[{"unit_code": "elsewhere", "result": "r"}],
+            actor=ACTOR,
+        )
+
+
+def test_a_concluded_round_takes_no_more_findings() -> None:
+    inspection = drawn()
+    inspection.conclude(summary="s", concluded_on=date(2026, 4, 30), results=[], actor=ACTOR)
+    with pytest.raises(InvalidTransition):
+        inspection.link_finding(
+            finding_id=uuid4(), unit_code=inspection.target_units[0], actor=ACTOR
+        )
+
+
+def test_a_round_replayed_from_its_events_is_the_same_round() -> None:
+    inspection = drawn()
+    events = inspection.collect_events()
+    copy = None
+    for e in events:
+        copy = e.mutate(copy)
+    assert copy is not None and vars(copy) == vars(inspection)
