@@ -562,6 +562,41 @@ def export_ledger(
     typer.echo(f"已导出 {len(ledger.items)} 项 (exported {len(ledger.items)} items): {path}")
 
 
+inspections_cli = typer.Typer(
+    help="Inspection rounds (督查活动): check a double-random draw (双随机).",
+    no_args_is_help=True,
+)
+cli.add_typer(inspections_cli, name="inspections")
+
+
+@inspections_cli.command("verify-draw")
+def verify_draw_command(
+    inspection_id: Annotated[str, typer.Argument(help="the round's id")],
+) -> None:
+    """Re-derive a round's draw from its stored events and chain rows alone: the seed
+    matches its commitment, the chain head is the chain's, the units and teams follow from
+    the algorithm; print the verdict as JSON, exit 1 naming every problem."""
+    from uuid import UUID
+
+    from api.bootstrap import build
+    from api.draws import verify_draw
+
+    try:
+        round_id = UUID(inspection_id)
+    except ValueError:
+        raise typer.BadParameter(f"{inspection_id!r} is not an id", param_hint="ID") from None
+    services = build(load_settings(), runners="off")
+    try:
+        result = verify_draw(services, round_id)
+    finally:
+        services.close()
+    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    if not result.ok:
+        for problem in result.problems:
+            typer.echo(f"抽取校验失败 (draw check failed): {problem}", err=True)
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """The console script: expected failures are one clear line and exit code 2."""
     import psycopg

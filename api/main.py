@@ -15,6 +15,8 @@ from api.routes import (
     audit,
     case_library,
     findings,
+    inspections,
+    major_decisions,
     meta,
     projections,
     rulings,
@@ -59,6 +61,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         audit,
     ):
         app.include_router(module.router)
+    app.include_router(major_decisions.router)
+    app.include_router(inspections.router)
+    app.include_router(inspections.public_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
     return app

@@ -9,8 +9,10 @@ from eventsourcing.projection import Projection
 
 from projections.base import ReadModelView
 from projections.case_library import CaseLibrary, CaseLibraryView
+from projections.decision_catalogue import DecisionCatalogue, DecisionCatalogueView
 from projections.directory import Directory, DirectoryView
 from projections.finding_board import FindingBoard, FindingBoardView
+from projections.inspection_board import InspectionBoard, InspectionBoardView
 from projections.rulings import Rulings, RulingsView
 from projections.unit_history import UnitHistory, UnitHistoryView
 from projections.work_ledger import WorkLedger, WorkLedgerView
@@ -30,4 +32,6 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec("rulings", Rulings, RulingsView),
     ProjectionSpec("case_library", CaseLibrary, CaseLibraryView),
     ProjectionSpec("unit_history", UnitHistory, UnitHistoryView),
+    ProjectionSpec("inspection_board", InspectionBoard, InspectionBoardView),
+    ProjectionSpec("decision_catalogue", DecisionCatalogue, DecisionCatalogueView),
 )

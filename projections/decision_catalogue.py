@@ -1,0 +1,222 @@
+"""Decision catalogue (重大行政决策目录): every major decision with its procedure completeness,
+its 决策问责 links, corrections and the state of its third-party evaluations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
+
+from domain.major_decisions import REQUIRED_STEPS, MajorDecision
+from domain.vocabulary import DecisionStatus, EvaluationStatus
+from projections.base import ReadModelView, topics_of
+from projections.paging import Page
+
+ROW_TYPES = {
+    "id": "uuid",
+    "title": "text",
+    "year": "int",
+    "unit_code": "text",
+    "description": "text",
+    "status": "text",
+    "version": "int",
+    "catalogued_position": "bigint",
+    "catalogued_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+
+TOPICS = topics_of(
+    MajorDecision.Catalogued,
+    MajorDecision.StepRecorded,
+    MajorDecision.Decided,
+    MajorDecision.AccountabilityLinked,
+    MajorDecision.Implemented,
+    MajorDecision.Corrected,
+    MajorDecision.EvaluationPlanned,
+    MajorDecision.EvaluationReported,
+    MajorDecision.FeedbackGiven,
+    MajorDecision.RectificationReported,
+    MajorDecision.ResultsUsed,
+)
+
+
+@dataclass(frozen=True)
+class CatalogueFilter:
+    year: int | None = None
+    unit_code: str | None = None
+    status: str | None = None
+    flagged: bool | None = None
+
+
+class DecisionCatalogueView(ReadModelView):
+    topics = TOPICS
+    projection_name = "decision_catalogue"
+
+    def table_statements(self) -> list[Composed]:
+        t = self.table("decision_catalogue")
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, title text NOT NULL, "
+                "year int NOT NULL, unit_code text NOT NULL, description text, "
+                "status text NOT NULL, steps_done text[] NOT NULL DEFAULT '{{}}', "
+                "missing_steps text[], decided_on date, implemented_on date, "
+                "links text[] NOT NULL DEFAULT '{{}}', corrections int NOT NULL DEFAULT 0, "
+                "evaluations int NOT NULL DEFAULT 0, evaluation_status text, "
+                "latest_score int, result_uses int NOT NULL DEFAULT 0, version int NOT NULL, "
+                "catalogued_position bigint NOT NULL, catalogued_at timestamptz NOT NULL, "
+                "updated_at timestamptz NOT NULL)"
+            ).format(t),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS decision_catalogue_year_idx "
+                "ON {} (year, catalogued_position)"
+            ).format(t),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS decision_catalogue_position_idx "
+                "ON {} (catalogued_position)"
+            ).format(t),
+        ]
+
+    def page(self, f: CatalogueFilter, limit: int, cursor: str | None) -> Page:
+        where: list[Composable] = []
+        params: dict[str, Any] = {}
+        for name in ("year", "unit_code", "status"):
+            if getattr(f, name) is not None:
+                where.append(SQL("{} = {}").format(Identifier(name), Placeholder(name)))
+                params[name] = getattr(f, name)
+        if f.flagged is not None:
+            flagged = SQL("coalesce(cardinality(missing_steps), 0) > 0")
+            where.append(flagged if f.flagged else SQL("NOT ") + flagged)
+        return self.keyset_page(
+            "decision_catalogue",
+            where,
+            params,
+            "catalogued_position",
+            limit,
+            cursor,
+            descending=True,
+            item=catalogue_item,
+        )
+
+
+def catalogue_item(row: Any) -> dict[str, Any]:
+    """A row with its procedure completeness: steps done of the five required ones (before
+    the decision), and the missing ones once decided (flagged: 程序缺失)."""
+    item = {k: v for k, v in row.items() if k != "catalogued_position"}
+    done = [s for s in REQUIRED_STEPS if s in row["steps_done"]]
+    item["status_label"] = DecisionStatus(row["status"]).label
+    item["procedure"] = {
+        "required": list(REQUIRED_STEPS),
+        "done": done,
+        "completeness": round(len(done) / len(REQUIRED_STEPS), 2),
+    }
+    item["flagged"] = bool(row["missing_steps"])
+    item["missing_steps"] = row["missing_steps"] or []
+    return item
+
+
+class DecisionCatalogue(Projection[DecisionCatalogueView]):
+    """One row per decision."""
+
+    name = "decision_catalogue"
+    topics = TOPICS
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply(tracking)
+
+    @process_event.register
+    def catalogued(self, e: MajorDecision.Catalogued, tracking: Tracking) -> None:
+        row = {
+            "id": e.originator_id,
+            "title": e.title,
+            "year": e.year,
+            "unit_code": e.unit_code,
+            "description": e.description,
+            "status": DecisionStatus.CATALOGUED.value,
+            "version": e.originator_version,
+            "catalogued_position": tracking.notification_id,
+            "catalogued_at": e.timestamp,
+            "updated_at": e.timestamp,
+        }
+        self.view.insert_row(tracking, "decision_catalogue", row, ROW_TYPES, "(id) DO NOTHING")
+
+    @process_event.register
+    def step_recorded(self, e: MajorDecision.StepRecorded, tracking: Tracking) -> None:
+        self.update(tracking, e, appends={"steps_done": e.step})
+
+    @process_event.register
+    def decided(self, e: MajorDecision.Decided, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            e,
+            status=DecisionStatus.DECIDED.value,
+            decided_on=e.decided_on,
+            missing_steps=list(e.missing_steps),
+        )
+
+    @process_event.register
+    def linked(self, e: MajorDecision.AccountabilityLinked, tracking: Tracking) -> None:
+        self.update(tracking, e, appends={"links": f"{e.kind}:{e.target_id}"})
+
+    @process_event.register
+    def implemented(self, e: MajorDecision.Implemented, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            e,
+            status=DecisionStatus.IMPLEMENTED.value,
+            implemented_on=e.implemented_on,
+        )
+
+    @process_event.register
+    def corrected(self, e: MajorDecision.Corrected, tracking: Tracking) -> None:
+        self.update(tracking, e, increments=("corrections",), status=DecisionStatus.CORRECTED.value)
+
+    @process_event.register
+    def evaluation_planned(self, e: MajorDecision.EvaluationPlanned, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            e,
+            increments=("evaluations",),
+            evaluation_status=EvaluationStatus.PLANNED.value,
+        )
+
+    @process_event.register
+    def evaluation_reported(self, e: MajorDecision.EvaluationReported, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            e,
+            evaluation_status=EvaluationStatus.REPORTED.value,
+            latest_score=e.score,
+        )
+
+    @process_event.register
+    def feedback_given(self, e: MajorDecision.FeedbackGiven, tracking: Tracking) -> None:
+        status = (
+            EvaluationStatus.RECTIFYING if e.rectification_required else EvaluationStatus.CLOSED
+        )
+        self.update(tracking, e, evaluation_status=status.value)
+
+    @process_event.register
+    def rectified(self, e: MajorDecision.RectificationReported, tracking: Tracking) -> None:
+        self.update(tracking, e, evaluation_status=EvaluationStatus.RECTIFIED.value)
+
+    @process_event.register
+    def results_used(self, e: MajorDecision.ResultsUsed, tracking: Tracking) -> None:
+        self.update(tracking, e, increments=("result_uses",))
+
+    def update(
+        self,
+        tracking: Tracking,
+        e: Any,
+        increments: tuple[str, ...] = (),
+        appends: dict[str, Any] | None = None,
+        **changes: Any,
+    ) -> None:
+        changes.update(version=e.originator_version, updated_at=e.timestamp)
+        self.view.update_row(
+            tracking, "decision_catalogue", e.originator_id, changes, increments, appends
+        )

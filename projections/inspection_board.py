@@ -1,0 +1,233 @@
+"""Inspection board (督查活动): every round with its draw, teams, linked findings and result;
+the concluded rounds are also the public list (一公开)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
+from psycopg.types.json import Jsonb
+
+from domain.inspections import Inspection
+from domain.vocabulary import InspectionStatus
+from projections.base import ReadModelView, topics_of
+from projections.paging import Page
+
+ROW_TYPES = {
+    "id": "uuid",
+    "title": "text",
+    "kind": "text",
+    "scope": "text",
+    "period_start": "date",
+    "period_end": "date",
+    "population": "text[]",
+    "inspectors": "jsonb",
+    "rules": "jsonb",
+    "status": "text",
+    "version": "int",
+    "launched_position": "bigint",
+    "launched_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+
+TOPICS = topics_of(
+    Inspection.Launched,
+    Inspection.SeedCommitted,
+    Inspection.Drawn,
+    Inspection.Assigned,
+    Inspection.FindingLinked,
+    Inspection.Concluded,
+)
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    status: str | None = None
+    kind: str | None = None
+    year: int | None = None
+
+
+class InspectionBoardView(ReadModelView):
+    topics = TOPICS
+    projection_name = "inspection_board"
+
+    def table_statements(self) -> list[Composed]:
+        t = self.table("inspection_board")
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, title text NOT NULL, "
+                "kind text NOT NULL, scope text NOT NULL, period_start date NOT NULL, "
+                "period_end date NOT NULL, population text[] NOT NULL, inspectors jsonb NOT NULL, "
+                "rules jsonb NOT NULL, status text NOT NULL, commitment text, seed text, "
+                "chain_head jsonb, algorithm text, targets jsonb NOT NULL DEFAULT '[]', "
+                "finding_ids uuid[] NOT NULL DEFAULT '{{}}', summary text, concluded_on date, "
+                "results jsonb NOT NULL DEFAULT '[]', version int NOT NULL, "
+                "launched_position bigint NOT NULL, launched_at timestamptz NOT NULL, "
+                "updated_at timestamptz NOT NULL)"
+            ).format(t),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS inspection_board_status_idx "
+                "ON {} (status, launched_position)"
+            ).format(t),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS inspection_board_position_idx ON {} (launched_position)"
+            ).format(t),
+        ]
+
+    def page(self, f: BoardFilter, limit: int, cursor: str | None) -> Page:
+        where: list[Composable] = []
+        params: dict[str, Any] = {}
+        for name in ("status", "kind"):
+            if getattr(f, name) is not None:
+                where.append(SQL("{} = {}").format(Identifier(name), Placeholder(name)))
+                params[name] = getattr(f, name)
+        if f.year is not None:
+            where.append(SQL("extract(year FROM period_start) = %(year)s"))
+            params["year"] = f.year
+        return self.keyset_page(
+            "inspection_board",
+            where,
+            params,
+            "launched_position",
+            limit,
+            cursor,
+            descending=True,
+            item=board_item,
+        )
+
+    def public_page(self, year: int | None, limit: int, cursor: str | None) -> Page:
+        """一公开: concluded rounds only, with nothing personal but the inspectors' names."""
+        where: list[Composable] = [SQL("status = %(status)s")]
+        params: dict[str, Any] = {"status": InspectionStatus.CONCLUDED.value}
+        if year is not None:
+            where.append(SQL("extract(year FROM period_start) = %(year)s"))
+            params["year"] = year
+        return self.keyset_page(
+            "inspection_board",
+            where,
+            params,
+            "launched_position",
+            limit,
+            cursor,
+            descending=True,
+            item=public_item,
+        )
+
+
+def board_item(row: Any) -> dict[str, Any]:
+    item = {k: v for k, v in row.items() if k != "launched_position"}
+    item["status_label"] = InspectionStatus(row["status"]).label
+    return item
+
+
+def public_item(row: Any) -> dict[str, Any]:
+    """What the public list shows: the round, its draw (enough to re-derive it), the units
+    drawn, each team's names, the linked findings' count and the results."""
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "kind": row["kind"],
+        "scope": row["scope"],
+        "period_start": row["period_start"],
+        "period_end": row["period_end"],
+        "population": row["population"],
+        # Names and the unit each belongs to (their post, needed to check 回避); nothing else.
+        "inspectors": [{"name": i["name"], "unit_code": i["unit_code"]} for i in row["inspectors"]],
+        "rules": row["rules"],
+        "draw": {
+            "algorithm": row["algorithm"],
+            "commitment": row["commitment"],
+            "seed": row["seed"],
+            "chain_head": row["chain_head"],
+        }
+        if row["seed"] is not None
+        else None,
+        "targets": row["targets"],
+        "findings_count": len(row["finding_ids"]),
+        "summary": row["summary"],
+        "results": row["results"],
+        "concluded_on": row["concluded_on"],
+    }
+
+
+class InspectionBoard(Projection[InspectionBoardView]):
+    """One row per round."""
+
+    name = "inspection_board"
+    topics = TOPICS
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply(tracking)
+
+    @process_event.register
+    def launched(self, e: Inspection.Launched, tracking: Tracking) -> None:
+        row = {
+            "id": e.originator_id,
+            "title": e.title,
+            "kind": e.kind,
+            "scope": e.scope,
+            "period_start": e.period_start,
+            "period_end": e.period_end,
+            "population": list(e.population),
+            "inspectors": Jsonb(e.inspectors),
+            "rules": Jsonb(e.rules),
+            "status": InspectionStatus.LAUNCHED.value,
+            "version": e.originator_version,
+            "launched_position": tracking.notification_id,
+            "launched_at": e.timestamp,
+            "updated_at": e.timestamp,
+        }
+        self.view.insert_row(tracking, "inspection_board", row, ROW_TYPES, "(id) DO NOTHING")
+
+    @process_event.register
+    def seed_committed(self, e: Inspection.SeedCommitted, tracking: Tracking) -> None:
+        self.update(
+            tracking, e, status=InspectionStatus.SEED_COMMITTED.value, commitment=e.commitment
+        )
+
+    @process_event.register
+    def drawn(self, e: Inspection.Drawn, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            e,
+            status=InspectionStatus.DRAWN.value,
+            seed=e.seed,
+            chain_head=Jsonb(e.chain_head),
+            algorithm=e.algorithm,
+            targets=Jsonb(e.targets),
+        )
+
+    @process_event.register
+    def assigned(self, e: Inspection.Assigned, tracking: Tracking) -> None:
+        self.update(tracking, e, status=InspectionStatus.DRAWN.value, targets=Jsonb(e.targets))
+
+    @process_event.register
+    def finding_linked(self, e: Inspection.FindingLinked, tracking: Tracking) -> None:
+        changes = {"version": e.originator_version, "updated_at": e.timestamp}
+        self.view.update_row(
+            tracking,
+            "inspection_board",
+            e.originator_id,
+            changes,
+            appends={"finding_ids": e.finding_id},
+        )
+
+    @process_event.register
+    def concluded(self, e: Inspection.Concluded, tracking: Tracking) -> None:
+        self.update(
+            tracking,
+            e,
+            status=InspectionStatus.CONCLUDED.value,
+            summary=e.summary,
+            concluded_on=e.concluded_on,
+            results=Jsonb(e.results),
+        )
+
+    def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
+        changes.update(version=e.originator_version, updated_at=e.timestamp)
+        self.view.update_row(tracking, "inspection_board", e.originator_id, changes)

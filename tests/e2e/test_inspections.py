@@ -1,0 +1,355 @@
+"""Inspection rounds over HTTP: a random round launched, its seed committed, drawn (双随机),
+carried out with a finding linked, concluded, verified, and listed publicly (一公开)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.bootstrap import Services, build
+from api.cli import cli
+from api.draws import chain_head, verify_draw
+from domain.actors import Actor
+from domain.draw import commitment_of
+from domain.inspection_commands import Launch
+from domain.vocabulary import Role
+from infra.settings import Settings
+from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.support import Api, unique
+
+__all__ = ["no_server_errors"]
+
+INSPECTIONS = "/api/v1/inspections"
+PUBLIC = "/api/v1/public/inspections"
+SEED = "2026年第一轮双随机抽查-种子-7f3a9c"
+
+
+@pytest.fixture
+def inspector(api: Api) -> dict[str, str]:
+    return api.account("inspector", name="督查员 王敏")
+
+
+@pytest.fixture
+def units(api: Api) -> list[str]:
+    return [api.unit(f"抽查对象{n}") for n in range(10)]
+
+
+def pool(units: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"name": "王敏", "unit_code": units[0]},
+        {"name": "李强", "unit_code": units[1]},
+        {"name": "张华", "unit_code": None},
+        {"name": "赵丽", "unit_code": None},
+    ]
+
+
+def launch_body(units: list[str], kind: str = "random", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "2026年度行政执法事项双随机抽查",
+        "kind": kind,
+        "scope": "县府各部门行政执法事项",
+        "period_start": "2026-03-01",
+        "period_end": "2026-04-30",
+        "units": units,
+        "inspectors": pool(units),
+        "rules": {"team_size": 2, "share_percent": 20},
+    }
+    body.update(overrides)
+    return body
+
+
+def launched(api: Api, who: dict[str, str], units: list[str], **overrides: Any) -> str:
+    rid: str = ok(api.post(INSPECTIONS, launch_body(units, **overrides), who), 201)["id"]
+    return rid
+
+
+def drawn(api: Api, who: dict[str, str], units: list[str]) -> str:
+    rid = launched(api, who, units)
+    ok(api.post(f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, who))
+    ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, who))
+    return rid
+
+
+def test_a_random_round_is_launched_drawn_carried_out_and_concluded(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    rid = launched(api, inspector, units)
+    commit = api.post(
+        f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, inspector
+    )
+    assert ok(commit)["version"] == 2 and commit.headers["ETag"] == '"2"'
+    ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, inspector))
+    round_ = ok(api.get(f"{INSPECTIONS}/{rid}", inspector))
+    assert round_["status"] == "drawn" and len(round_["targets"]) == 2  # 20% of 10
+    homes = {i["name"]: i["unit_code"] for i in round_["inspectors"]}
+    for target in round_["targets"]:
+        assert len(target["team"]) == 2
+        assert all(homes[name] != target["unit_code"] for name in target["team"])
+    unit = round_["targets"][0]["unit_code"]
+    fid = api.finding(inspector, unit, source="random_inspection")["id"]
+    linked = ok(api.post(f"{INSPECTIONS}/{rid}/finding-link", {"finding_id": fid}, inspector))
+    results = [{"unit_code": unit, "result": "发现问题1个，已交办整改"}]
+    body = {"summary": "抽查2个单位，发现问题1个", "concluded_on": "2026-04-30", "results": results}
+    done = ok(api.post(f"{INSPECTIONS}/{rid}/conclusion", body, inspector))
+    assert done["version"] == linked["version"] + 1
+    verdict = ok(api.get(f"{INSPECTIONS}/{rid}/draw-verification", inspector))
+    assert verdict["ok"] is True and verdict["problems"] == []
+    board = all_items(api, INSPECTIONS, inspector, min_position=done["position"])
+    row = next(item for item in board if item["id"] == rid)
+    assert row["status"] == "concluded" and row["finding_ids"] == [fid]
+
+
+def test_the_public_list_shows_concluded_rounds_without_a_token(
+    api: Api, client: TestClient, inspector: dict[str, str], units: list[str]
+) -> None:
+    rid = drawn(api, inspector, units)
+    body = {"summary": "未发现问题", "concluded_on": "2026-04-30", "results": []}
+    done = ok(api.post(f"{INSPECTIONS}/{rid}/conclusion", body, inspector))
+    open_round = launched(api, inspector, units)
+    response = client.get(PUBLIC, params={"min_position": done["position"], "limit": 500})
+    page = ok(response)
+    item = next(i for i in page["items"] if i["id"] == rid)
+    assert open_round not in {i["id"] for i in page["items"]}
+    assert item["summary"] == "未发现问题" and len(item["targets"]) == 2
+    assert item["draw"]["seed"] == SEED and item["draw"]["commitment"] == commitment_of(SEED)
+    assert {i["name"] for i in item["inspectors"]} == {"王敏", "李强", "张华", "赵丽"}
+    assert set(item["inspectors"][0]) == {"name", "unit_code"}
+    assert "actor" not in json.dumps(item)
+
+
+def test_the_board_needs_a_token_but_the_public_list_does_not(client: TestClient) -> None:
+    assert_error(client.get(INSPECTIONS), 401, "unauthorized")
+    assert client.get(PUBLIC).status_code == 200
+
+
+def test_a_unit_account_cannot_launch_a_round(api: Api, units: list[str]) -> None:
+    liaison = api.account("unit", units[0])
+    assert_error(api.post(INSPECTIONS, launch_body(units), liaison), 403, "forbidden")
+
+
+def test_a_seed_that_does_not_match_the_commitment_is_refused(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    rid = launched(api, inspector, units)
+    ok(
+        api.post(
+            f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, inspector
+        )
+    )
+    wrong = api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED + "-changed"}, inspector)
+    assert_error(wrong, 422, "invalid_value")
+
+
+def test_drawing_before_committing_a_seed_is_an_invalid_transition(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    rid = launched(api, inspector, units)
+    error = assert_error(
+        api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, inspector), 409, "invalid_transition"
+    )
+    assert error["details"] == {"status": "launched"}
+
+
+def test_a_stale_if_match_on_the_draw_is_a_version_conflict(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    rid = launched(api, inspector, units)
+    ok(
+        api.post(
+            f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, inspector
+        )
+    )
+    stale = api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, {**inspector, "If-Match": '"1"'})
+    assert_error(stale, 409, "version_conflict")
+
+
+def test_a_retried_draw_with_its_idempotency_key_answers_the_first_draw(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    rid = launched(api, inspector, units)
+    ok(
+        api.post(
+            f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, inspector
+        )
+    )
+    headers = {**inspector, "Idempotency-Key": unique("draw")}
+    first = ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, headers))
+    again = ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, headers))
+    assert again == first
+
+
+def test_a_launch_with_too_few_inspectors_left_after_recusal_is_refused(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    inspectors = [{"name": "王敏", "unit_code": units[0]}, {"name": "李强", "unit_code": None}]
+    body = launch_body(units, inspectors=inspectors)
+    assert_error(api.post(INSPECTIONS, body, inspector), 422, "invalid_value")
+
+
+def test_a_launch_naming_an_unknown_unit_is_refused(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    body = launch_body([*units, unique("nowhere")])
+    assert_error(api.post(INSPECTIONS, body, inspector), 422, "unknown_reference")
+
+
+def test_a_team_of_one_is_refused_by_the_contract(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    body = launch_body(units, rules={"team_size": 1, "share_percent": 5})
+    assert_error(api.post(INSPECTIONS, body, inspector), 422, "validation_error")
+
+
+def test_a_special_round_is_assigned_and_recusal_is_enforced(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    rid = launched(api, inspector, units, kind="special")
+    own = {"targets": [{"unit_code": units[0], "team": ["王敏", "张华"]}]}
+    assert_error(api.post(f"{INSPECTIONS}/{rid}/assignment", own, inspector), 422, "invalid_value")
+    fine = {"targets": [{"unit_code": units[0], "team": ["李强", "张华"]}]}
+    ok(api.post(f"{INSPECTIONS}/{rid}/assignment", fine, inspector))
+    assert ok(api.get(f"{INSPECTIONS}/{rid}", inspector))["status"] == "drawn"
+
+
+def test_a_finding_against_a_unit_not_drawn_is_not_linked(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    rid = drawn(api, inspector, units)
+    targets = {t["unit_code"] for t in ok(api.get(f"{INSPECTIONS}/{rid}", inspector))["targets"]}
+    other = next(u for u in units if u not in targets)
+    fid = api.finding(inspector, other)["id"]
+    link = api.post(f"{INSPECTIONS}/{rid}/finding-link", {"finding_id": fid}, inspector)
+    assert_error(link, 422, "invalid_value")
+
+
+def test_an_unknown_round_is_not_found(api: Api, inspector: dict[str, str]) -> None:
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert_error(api.get(f"{INSPECTIONS}/{missing}", inspector), 404, "not_found")
+    assert_error(api.get(f"{INSPECTIONS}/{missing}/draw-verification", inspector), 404)
+
+
+def test_a_bad_cursor_is_a_400(api: Api, inspector: dict[str, str], client: TestClient) -> None:
+    assert_error(api.get(INSPECTIONS, inspector, cursor="zzz"), 400, "invalid_cursor")
+    assert_error(client.get(PUBLIC, params={"cursor": "zzz"}), 400, "invalid_cursor")
+
+
+# -- verify-draw in a scratch database, where events may be tampered with ----------------------
+
+INSPECTOR = Actor(id="i", name="督查员", role=Role.INSPECTOR)
+ADMIN_ACTOR = Actor(id="a", name="管理员", role=Role.ADMIN)
+
+
+@pytest.fixture
+def scratch(fresh_settings: Settings) -> Iterator[Services]:
+    services = build(fresh_settings, runners="off")
+    yield services
+    services.close()
+
+
+def drawn_in(services: Services) -> str:
+    codes = [f"u{n}" for n in range(12)]
+    for code in codes:
+        services.app.register_unit(code=code, name=code, kind="township", actor=ADMIN_ACTOR)
+    launch = Launch(
+        title="抽查",
+        kind="random",
+        scope="全县",
+        period_start=date(2026, 3, 1),
+        period_end=date(2026, 4, 1),
+        units=tuple(codes),
+        inspectors=(("甲", "u0"), ("乙", "u1"), ("丙", None)),
+        share_percent=25,
+    )
+    rid = services.app.launch_inspection(launch, actor=INSPECTOR).id
+    services.app.commit_inspection_seed(rid, commitment=commitment_of(SEED), actor=INSPECTOR)
+    services.app.draw_inspection(
+        rid, seed=SEED, chain_head=lambda: chain_head(services.datastore), actor=INSPECTOR
+    )
+    return str(rid)
+
+
+def tamper(services: Services, rid: str, version: int, change: Any) -> None:
+    """Rewrite one stored event's state in SQL, as someone with database access could."""
+    with services.database.connect() as conn:
+        row = conn.execute(
+            "SELECT state FROM supervision_events WHERE originator_id = %s "
+            "AND originator_version = %s",
+            (rid, version),
+        ).fetchone()
+        assert row is not None
+        state = json.loads(bytes(row[0]))
+        change(state)
+        conn.execute(
+            "UPDATE supervision_events SET state = %s WHERE originator_id = %s "
+            "AND originator_version = %s",
+            (json.dumps(state).encode(), rid, version),
+        )
+
+
+def run_cli(settings: Settings, rid: str) -> Any:
+    env = {"SUPERVISION_DATABASE_URL": settings.database_url, "SUPERVISION_LOG_LEVEL": "WARNING"}
+    return CliRunner().invoke(cli, ["inspections", "verify-draw", rid], env=env)
+
+
+def test_verify_draw_reproduces_a_recorded_draw(
+    scratch: Services, fresh_settings: Settings
+) -> None:
+    rid = drawn_in(scratch)
+    assert verify_draw(scratch, UUID(rid)).ok
+    result = run_cli(fresh_settings, rid)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[-1])["ok"] is True
+
+
+def test_verify_draw_detects_a_drawn_unit_changed_in_the_database(
+    scratch: Services, fresh_settings: Settings
+) -> None:
+    rid = drawn_in(scratch)
+
+    def swap_unit(state: dict[str, Any]) -> None:
+        drawn_units = {t["unit_code"] for t in state["targets"]}
+        state["targets"][0]["unit_code"] = next(
+            f"u{n}" for n in range(12) if f"u{n}" not in drawn_units
+        )
+
+    tamper(scratch, rid, 3, swap_unit)
+    result = run_cli(fresh_settings, rid)
+    assert result.exit_code == 1
+    assert "was altered" in result.output and "differ from the draw" in result.output
+
+
+def test_verify_draw_detects_a_changed_seed(scratch: Services, fresh_settings: Settings) -> None:
+    rid = drawn_in(scratch)
+    tamper(scratch, rid, 3, lambda state: state.update(seed=SEED + "x"))
+    result = run_cli(fresh_settings, rid)
+    assert result.exit_code == 1 and "does not match the commitment" in result.output
+
+
+def test_verify_draw_detects_a_changed_population(
+    scratch: Services, fresh_settings: Settings
+) -> None:
+    rid = drawn_in(scratch)
+    tamper(scratch, rid, 1, lambda state: state["population"].remove("u11"))
+    result = run_cli(fresh_settings, rid)
+    assert result.exit_code == 1 and "was altered" in result.output
+
+
+def test_verify_draw_detects_a_chain_head_that_is_not_the_chains(
+    scratch: Services, fresh_settings: Settings
+) -> None:
+    rid = drawn_in(scratch)
+    tamper(scratch, rid, 3, lambda state: state["chain_head"].update(hash="00" * 32))
+    result = run_cli(fresh_settings, rid)
+    assert result.exit_code == 1 and "is not chain row" in result.output
+
+
+def test_verify_draw_of_an_unknown_id_is_a_clear_error(fresh_settings: Settings) -> None:
+    result = run_cli(fresh_settings, "not-a-uuid")
+    assert result.exit_code == 2 and "is not an id" in result.output
