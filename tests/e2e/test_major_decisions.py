@@ -1,0 +1,238 @@
+"""Major decisions over HTTP: the catalogue, procedure steps, a decision flagged for a missing
+step and linked to an accountability ruling (决策问责), correction (纠错), and a third-party
+evaluation with feedback, rectification, a second evaluation and the use of results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.support import Api
+
+__all__ = ["no_server_errors"]
+
+DECISIONS = "/api/v1/major-decisions"
+STEPS = [
+    "public_participation",
+    "expert_argumentation",
+    "risk_assessment",
+    "legality_review",
+    "collective_decision",
+]
+EVIDENCE = [{"name": "专家论证意见.pdf", "sha256": "b" * 64, "size": 2048}]
+
+
+@pytest.fixture
+def inspector(api: Api) -> dict[str, str]:
+    return api.account("inspector", name="督查员 李强")
+
+
+@pytest.fixture
+def unit(api: Api) -> str:
+    return api.unit("县法制办", "department")
+
+
+def catalogued(api: Api, who: dict[str, str], unit: str) -> str:
+    body = {"title": "城区公交线网优化调整方案", "year": 2026, "unit_code": unit}
+    rid: str = ok(api.post(DECISIONS, body, who), 201)["id"]
+    return rid
+
+
+def step(api: Api, who: dict[str, str], did: str, name: str, on: str = "2026-03-01") -> Any:
+    body = {"step": name, "done_on": on, "evidence": EVIDENCE, "note": ""}
+    return api.post(f"{DECISIONS}/{did}/procedure-steps", body, who)
+
+
+def decide(api: Api, who: dict[str, str], did: str) -> dict[str, Any]:
+    body = {"decided_on": "2026-04-01", "summary": "县政府常务会议审议通过"}
+    return ok(api.post(f"{DECISIONS}/{did}/decision", body, who))
+
+
+def decision(api: Api, who: dict[str, str], did: str) -> dict[str, Any]:
+    return ok(api.get(f"{DECISIONS}/{did}", who))
+
+
+def implemented(api: Api, who: dict[str, str], unit: str) -> str:
+    did = catalogued(api, who, unit)
+    for name in STEPS:
+        ok(step(api, who, did, name))
+    decide(api, who, did)
+    body = {"implemented_on": "2026-05-01", "note": "已印发实施"}
+    ok(api.post(f"{DECISIONS}/{did}/implementation", body, who))
+    return did
+
+
+def test_a_decision_with_every_step_is_complete_and_not_flagged(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    for name in STEPS:
+        ok(step(api, inspector, did, name))
+    answer = decide(api, inspector, did)
+    shown = decision(api, inspector, did)
+    assert shown["status"] == "decided" and shown["flagged"] is False
+    rows = all_items(api, DECISIONS, inspector, min_position=answer["position"], unit_code=unit)
+    row = next(r for r in rows if r["id"] == did)
+    assert row["procedure"]["completeness"] == 1.0 and row["flagged"] is False
+
+
+def test_a_decision_missing_a_step_is_flagged_and_linked_to_an_accountability_ruling(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    for name in STEPS:
+        if name != "legality_review":
+            ok(step(api, inspector, did, name))
+    answer = decide(api, inspector, did)
+    shown = decision(api, inspector, did)
+    assert shown["flagged"] is True and shown["missing_steps"] == ["legality_review"]
+    flagged = all_items(api, DECISIONS, inspector, min_position=answer["position"], flagged=True)
+    assert did in {r["id"] for r in flagged}
+    fid = api.finding(inspector, unit, category="procedure_violation")["id"]
+    proposal = {
+        "subject": {"unit_code": unit},
+        "finding_ids": [fid],
+        "form": "written_inspection",
+        "basis": "重大行政决策程序暂行条例",
+        "facts": "未经合法性审查即作出决策",
+    }
+    rid = ok(api.post("/api/v1/rulings/accountability", proposal, inspector), 201)["id"]
+    ok(api.post(f"{DECISIONS}/{did}/accountability-link", {"ruling_id": rid}, inspector))
+    ok(api.post(f"{DECISIONS}/{did}/accountability-link", {"finding_id": fid}, inspector))
+    links = decision(api, inspector, did)["links"]
+    assert links == [{"kind": "ruling", "target_id": rid}, {"kind": "finding", "target_id": fid}]
+    again = api.post(f"{DECISIONS}/{did}/accountability-link", {"ruling_id": rid}, inspector)
+    assert_error(again, 409, "already_exists")
+
+
+def test_linking_an_unknown_ruling_or_giving_no_target_is_refused(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    decide(api, inspector, did)
+    unknown = {"ruling_id": "00000000-0000-4000-8000-000000000000"}
+    link = f"{DECISIONS}/{did}/accountability-link"
+    assert_error(api.post(link, unknown, inspector), 422, "unknown_reference")
+    assert_error(api.post(link, {}, inspector), 422, "validation_error")
+
+
+def test_a_step_after_the_decision_is_an_invalid_transition(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    decide(api, inspector, did)
+    error = assert_error(step(api, inspector, did, "risk_assessment"), 409, "invalid_transition")
+    assert error["details"] == {"status": "decided"}
+
+
+def test_the_responsible_unit_records_its_steps_but_another_unit_may_not(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    own = api.account("unit", unit)
+    other = api.account("unit", api.unit("别的单位"))
+    ok(step(api, own, did, "public_participation"))
+    assert_error(step(api, other, did, "risk_assessment"), 403, "forbidden")
+    body = {"title": "t", "year": 2026, "unit_code": unit}
+    assert_error(api.post(DECISIONS, body, own), 403, "forbidden")
+
+
+def test_an_unknown_step_is_a_validation_error(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    assert_error(step(api, inspector, did, "coin_toss"), 422, "validation_error")
+
+
+def test_a_decision_is_corrected(api: Api, inspector: dict[str, str], unit: str) -> None:
+    did = implemented(api, inspector, unit)
+    body = {
+        "reason": "群众反映线路调整不合理",
+        "correction": "恢复原2路公交",
+        "corrected_on": "2026-06-01",
+    }
+    ok(api.post(f"{DECISIONS}/{did}/correction", body, inspector))
+    shown = decision(api, inspector, did)
+    assert (
+        shown["status"] == "corrected" and shown["corrections"][0]["correction"] == "恢复原2路公交"
+    )
+
+
+def test_an_evaluation_is_fed_back_rectified_evaluated_again_and_its_results_used(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = implemented(api, inspector, unit)
+    base = f"{DECISIONS}/{did}/evaluations"
+    plan = {"evaluator": "某大学公共政策评估中心", "scope": "实施效果", "planned_on": "2026-09-01"}
+    ok(api.post(base, plan, inspector))
+    report = {
+        "score": 68,
+        "conclusion": "部分达到预期",
+        "findings": ["换乘不便"],
+        "reported_on": "2026-10-01",
+    }
+    ok(api.post(f"{base}/1/report", report, inspector))
+    feedback = {"feedback": "优化换乘", "rectification_required": True, "deadline": "2026-12-31"}
+    ok(api.post(f"{base}/1/feedback", feedback, inspector))
+    assert_error(api.post(base, plan, inspector), 409, "invalid_transition")
+    own = api.account("unit", unit)
+    ok(api.post(f"{base}/1/rectification", {"summary": "新增换乘站点", "evidence": []}, own))
+    second = {**plan, "scope": "二次评估", "planned_on": "2027-01-10"}
+    ok(api.post(base, second, inspector))
+    ok(
+        api.post(
+            f"{base}/2/report", {**report, "score": 85, "reported_on": "2027-02-01"}, inspector
+        )
+    )
+    use = {"use": "assessment", "description": "纳入2026年度考评"}
+    done = ok(api.post(f"{base}/2/result-use", use, inspector))
+    shown = decision(api, inspector, did)
+    assert [e["status"] for e in shown["evaluations"]] == ["rectified", "reported"]
+    assert shown["evaluations"][1]["uses"] == [use]
+    rows = all_items(api, DECISIONS, inspector, min_position=done["position"], year=2026)
+    row = next(r for r in rows if r["id"] == did)
+    assert row["evaluations"] == 2 and row["latest_score"] == 85 and row["result_uses"] == 1
+
+
+def test_an_evaluation_number_that_does_not_exist_is_refused(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = implemented(api, inspector, unit)
+    report = {"score": 70, "conclusion": "c", "findings": [], "reported_on": "2026-10-01"}
+    assert_error(api.post(f"{DECISIONS}/{did}/evaluations/3/report", report, inspector), 422)
+    assert_error(api.post(f"{DECISIONS}/{did}/evaluations/0/report", report, inspector), 422)
+
+
+def test_a_stale_if_match_is_a_version_conflict(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    body = {"step": "risk_assessment", "done_on": "2026-03-01"}
+    stale = api.post(f"{DECISIONS}/{did}/procedure-steps", body, {**inspector, "If-Match": '"5"'})
+    assert_error(stale, 409, "version_conflict")
+
+
+def test_an_idempotent_retry_records_the_step_once(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    body = {"step": "risk_assessment", "done_on": "2026-03-01"}
+    headers = {**inspector, "Idempotency-Key": f"step-{did}"}
+    first = ok(api.post(f"{DECISIONS}/{did}/procedure-steps", body, headers))
+    assert ok(api.post(f"{DECISIONS}/{did}/procedure-steps", body, headers)) == first
+    assert decision(api, inspector, did)["version"] == 2
+
+
+def test_a_decision_for_an_unknown_unit_is_refused(api: Api, inspector: dict[str, str]) -> None:
+    body = {"title": "t", "year": 2026, "unit_code": "no-such-unit"}
+    assert_error(api.post(DECISIONS, body, inspector), 422, "unknown_reference")
+
+
+def test_the_decision_events_are_listed_with_chinese_labels(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    items = ok(api.get(f"{DECISIONS}/{did}/events", inspector))["items"]
+    assert items[0]["event_label"] == "列入重大行政决策目录"
