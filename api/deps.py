@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -33,10 +34,22 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 async def current_actor(
+    request: Request,
     services: ServicesDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Actor:
-    """The account behind `Authorization: Bearer <token>`; unknown or revoked → 401."""
+    """The account behind `Authorization: Bearer <token>`; unknown, revoked or expired → 401.
+
+    The account is read from the event store on every request (no cache), so a revocation
+    or an expiry takes effect on the very next request, in every process. The actor is kept
+    on the request for the read-access log (api/read_access.py).
+    """
+    actor = await authenticate(services, authorization)
+    request.state.actor = actor
+    return actor
+
+
+async def authenticate(services: Services, authorization: str | None) -> Actor:
     scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -57,19 +70,19 @@ async def current_actor(
         raise ApiError(
             401,
             "unauthorized",
-            "the token is unknown or revoked",
+            "the token is unknown, revoked or expired",
             headers={"WWW-Authenticate": "Bearer"},
         )
     return actor
 
 
 def account_actor(services: Services, token_hash: str) -> Actor | None:
-    """The active account with this token hash; a unit account's scope includes the units
-    merged into its unit (机构改革)."""
+    """The active, unexpired account with this token hash; a unit account's scope includes
+    the units merged into its unit (机构改革)."""
     account = services.app.find_account(token_hash)
     if (
         account is None
-        or not account.is_active
+        or not account.admits(datetime.now(UTC))
         or not hmac.compare_digest(account.token_hash, token_hash)
     ):
         return None

@@ -11,7 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.actors import Actor
 from domain.errors import DomainError
+from domain.vocabulary import Role
 from projections.base import ProjectionLagging
 from projections.paging import InvalidCursor
 
@@ -43,6 +45,17 @@ CODE_OF_STATUS = {
     429: "too_many_requests",
     503: "unavailable",
 }
+
+
+# A unit account is told the same thing whether a record does not exist, existed only
+# later (`as_of`), or belongs to another unit: the wording must not tell these apart.
+HIDDEN_NOT_FOUND = "no such record for this account"
+
+
+def hides_existence(request: Request) -> bool:
+    """The request is a unit account's (the actor is kept on the request by api/deps.py)."""
+    actor = getattr(request.state, "actor", None)
+    return isinstance(actor, Actor) and actor.role is Role.UNIT
 
 
 class ApiError(Exception):
@@ -80,7 +93,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        if exc.code == "not_found" and hides_existence(request):
+            return error_response(404, "not_found", HIDDEN_NOT_FOUND)
         return error_response(STATUS_OF_CODE.get(exc.code, 422), exc.code, exc.message, exc.details)
 
     @app.exception_handler(ProjectionLagging)
@@ -123,6 +138,68 @@ def install_error_handlers(app: FastAPI) -> None:
             extra={"path": request.url.path, "method": request.method},
         )
         return error_response(500, "internal_error", "an unexpected error occurred")
+
+
+# -- the error format in the OpenAPI document ----------------------------------------------------
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "snake_case, stable"},
+                "message": {"type": "string", "description": "for people"},
+                "details": {"description": "what went wrong, where the code says more"},
+            },
+        }
+    },
+}
+ERROR_DESCRIPTIONS = {
+    "400": "bad request: malformed JSON, bad header or cursor",
+    "401": "no, unknown, revoked or expired bearer token",
+    "403": "the account's role may not do this",
+    "404": "not found (also: a record outside a unit account's own unit)",
+    "409": "conflict: version, transition, duplicate, reused idempotency key",
+    "413": "request body over the limit",
+    "422": "validation error",
+    "429": "too many commands from this token (Retry-After says when to retry)",
+    "503": "a projection lags behind `min_position` (Retry-After)",
+}
+
+
+def declare_error_responses(app: FastAPI) -> None:
+    """Every /api operation's OpenAPI entry names the error answers it may give, each with
+    the `{"error": {...}}` body (replacing FastAPI's own 422 body, which we never send)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = ERROR_SCHEMA
+        reference = {"$ref": "#/components/schemas/Error"}
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith("/api/"):
+                continue
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_DESCRIPTIONS.items():
+                    responses[status] = {
+                        "description": description,
+                        "content": {"application/json": {"schema": reference}},
+                    }
+        for unused in ("HTTPValidationError", "ValidationError"):
+            if unused not in str(schema["paths"]):
+                components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def summarise(errors: list[dict[str, Any]]) -> str:

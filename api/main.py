@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.bootstrap import Services, build
-from api.errors import install_error_handlers
+from api.errors import declare_error_responses, install_error_handlers
 from api.middleware import AccessLog, BodyLimit
+from api.read_access import ReadAccessLog
 from api.routes import (
+    access_log,
     accounts,
     audit,
     case_library,
@@ -24,6 +26,7 @@ from api.routes import (
     units,
     work_items,
 )
+from api.security import install_rate_limit, install_security
 from infra.settings import Settings
 
 DESCRIPTION = """督查问责 — every supervision finding, rectification step and ruling is an
@@ -59,11 +62,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         stats,
         projections,
         audit,
+        access_log,
     ):
         app.include_router(module.router)
     app.include_router(major_decisions.router)
     app.include_router(inspections.router)
     app.include_router(inspections.public_router)
+    declare_error_responses(app)
+    install_rate_limit(app, settings)
+    app.add_middleware(ReadAccessLog)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
+    install_security(app, settings)
     return app

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidTransition
+from domain.actors import Actor
+from domain.commands import CommandBase, CommandResult, ConcurrentChange
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, UnknownReference
 from domain.vocabulary import AccountStatus, Role
 
 ACCOUNT_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/accounts")
@@ -29,11 +32,20 @@ class Account(Aggregate):
         return uuid5(ACCOUNT_NAMESPACE, token_hash)
 
     class Created(Aggregate.Created):
+        """v2 adds `expires_at` (None: the token never expires)."""
+
+        class_version = 2
+
         token_hash: str
         name: str
         role: str
         unit_code: str | None
         actor: dict[str, Any]
+        expires_at: datetime | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["expires_at"] = None
 
     class Revoked(Aggregate.Event):
         reason: str
@@ -48,17 +60,27 @@ class Account(Aggregate):
         role: str,
         unit_code: str | None,
         actor: dict[str, Any],
+        expires_at: datetime | None = None,
     ) -> None:
         self.token_hash = token_hash
         self.name = name
         self.role = Role(role)
         self.unit_code = unit_code
+        self.expires_at = expires_at
         self.status = AccountStatus.ACTIVE
         self.revoked_reason: str | None = None
 
     @property
     def is_active(self) -> bool:
         return self.status is AccountStatus.ACTIVE
+
+    def has_expired(self, now: datetime) -> bool:
+        """A token with an expiry stops working at that instant."""
+        return self.expires_at is not None and now >= self.expires_at
+
+    def admits(self, now: datetime) -> bool:
+        """The token authenticates: neither revoked nor expired."""
+        return self.is_active and not self.has_expired(now)
 
     def revoke(self, *, reason: str, actor: dict[str, Any]) -> None:
         """注销: the token stops working on the next request."""
@@ -70,3 +92,44 @@ class Account(Aggregate):
     def _revoked(self, reason: str, actor: dict[str, Any]) -> None:
         self.status = AccountStatus.REVOKED
         self.revoked_reason = reason
+
+
+def open_account(
+    app: CommandBase,
+    *,
+    token_hash: str,
+    name: str,
+    role: Role,
+    unit_code: str | None,
+    actor: Actor,
+    expires_at: datetime | None,
+    now: datetime,
+    **save_kwargs: Any,
+) -> CommandResult:
+    """创建账号, optionally with an expiry: a `unit` account belongs to one active unit, and
+    an expiry lies in the future and carries its time zone."""
+    if expires_at is not None:
+        check_expiry(expires_at, now)
+    if role is Role.UNIT and not unit_code:
+        raise UnknownReference("a unit account needs a unit_code")
+    if unit_code:
+        app.active_unit(unit_code)
+    account = Account(
+        token_hash=token_hash,
+        name=name,
+        role=role.value,
+        unit_code=unit_code,
+        actor=actor.as_event_data(),
+        expires_at=expires_at,
+    )
+    try:
+        return app.record(account, **save_kwargs)
+    except ConcurrentChange:
+        raise AlreadyExists("an account with this token already exists") from None
+
+
+def check_expiry(expires_at: datetime, now: datetime) -> None:
+    if expires_at.tzinfo is None:
+        raise InvalidValue("expires_at needs a time zone offset")
+    if expires_at <= now:
+        raise InvalidValue("expires_at must lie in the future", details={"now": now.isoformat()})

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
 from psycopg.sql import SQL, Identifier
 
+from infra.access_log import create_access_log_table
 from infra.database import Database
 from infra.persistence import resilient
 from infra.recorder import ChainedApplicationRecorder, meta_table
@@ -60,9 +61,20 @@ def migrate(
             finally:
                 datastore.close()
             record_algorithm(database, algorithm)
+            migrate_security_tables(database)
         finally:
             lock_conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
     log.info("migrated", extra={"hash_algorithm": algorithm})
+
+
+# -- security (issue #6): tables kept outside the domain event log ----------------------------
+
+
+def migrate_security_tables(database: Database) -> None:
+    """The read-access log (who viewed which finding or ruling): not an event, so not in
+    the event store nor in the hash chain (docs/security.md)."""
+    with database.connect() as conn:
+        create_access_log_table(conn)
 
 
 def record_algorithm(database: Database, algorithm: str) -> None:

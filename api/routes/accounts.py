@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, Field, model_validator
 
 from api.commands import Command
 from api.deps import Admin, Cursor, Limit, MinPosition, ServicesDep, require
 from api.presentation import event_out
 from api.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
-from domain.accounts import Account, hash_token
+from domain.accounts import Account, hash_token, open_account
 from domain.actors import Actor
 from domain.vocabulary import Role
 
@@ -29,24 +32,62 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-@router.post("", status_code=201, response_model=AccountCreated)
+class AccountOpening(AccountCreate):
+    """An account, optionally with an expiry: a time (`expires_at`) or a number of days."""
+
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="the token stops working at this time (ISO 8601 with offset)"
+    )
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=3650, description="the token stops working after this many days"
+    )
+
+    @model_validator(mode="after")
+    def one_expiry_at_most(self) -> AccountOpening:
+        if self.expires_at is not None and self.expires_in_days is not None:
+            raise ValueError("give expires_at or expires_in_days, not both")
+        return self
+
+    def expiry(self, now: datetime) -> datetime | None:
+        if self.expires_in_days is not None:
+            return now + timedelta(days=self.expires_in_days)
+        return self.expires_at
+
+
+class AccountOpened(AccountCreated):
+    expires_at: datetime | None = Field(default=None, description="null: never expires")
+
+
+@router.post("", status_code=201, response_model=AccountOpened)
 def create_account(
-    body: AccountCreate,
+    body: AccountOpening,
     actor: Admin,
     cmd: Command,
 ) -> JSONResponse:
-    """Create an account; its token is in this answer only and stored only as a hash."""
+    """Create an account; its token is in this answer only and stored only as a hash.
+    With `expires_at` or `expires_in_days` the token answers 401 from then on."""
     token = new_token()
-    extra = {"name": body.name, "role": body.role.value, "unit_code": body.unit_code, "token": None}
+    now = datetime.now(UTC)
+    expires_at = body.expiry(now)
+    extra = {
+        "name": body.name,
+        "role": body.role.value,
+        "unit_code": body.unit_code,
+        "expires_at": jsonable_encoder(expires_at),
+        "token": None,
+    }
     return cmd.run(
         actor,
         body,
-        lambda **kw: cmd.app.create_account(
+        lambda **kw: open_account(
+            cmd.app,
             token_hash=hash_token(token),
             name=body.name,
             role=body.role,
             unit_code=body.unit_code,
             actor=actor,
+            expires_at=expires_at,
+            now=now,
             **kw,
         ),
         status=201,

@@ -23,7 +23,10 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={503: {"description": "not ready: the same body, with `ready` false"}},
+)
 def readyz(services: ServicesDep) -> JSONResponse:
     """The database answers and every in-process projection runner is running."""
     checks: dict[str, Any] = {}

@@ -108,6 +108,7 @@ def apply_for_tolerance(
     cmd: Command,
 ) -> JSONResponse:
     """申请容错免责 (an inspector, or the unit for itself): status `applied`."""
+    scoping.only_visible_findings(cmd.services, actor, body.finding_ids)
     return cmd.run(
         actor,
         body,

@@ -1,0 +1,205 @@
+"""The authorization matrix of docs/security.md, cell by cell, against the running app.
+
+The matrix is parsed out of the document (between its two markers), so the document and
+this test cannot drift: every row is called with a token of every role and with none, and
+the app's routes and the document's rows must be the same set.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.e2e.helpers import assert_error, no_server_errors
+from tests.support import ADMIN, Api
+
+__all__ = ["no_server_errors"]
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+BEGIN, END = "<!-- authorization-matrix:begin -->", "<!-- authorization-matrix:end -->"
+CONSOLE_BEGIN, CONSOLE_END = "<!-- console-routes:begin -->", "<!-- console-routes:end -->"
+CONSOLE_MARKS = ("sign-in", "✓", "csrf")
+ROLES = ("admin", "inspector", "authority", "supervisor", "auditor", "unit", "anonymous")
+CELLS = {"✓": True, "own": True, "✗": False}
+UNKNOWN_ID = str(uuid.UUID(int=0x5EC0_0000_0000_4000_8000_0000_0000_0001))
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    allowed: dict[str, bool]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.path
+
+
+def table(text: str, begin: str, end: str, columns: list[str]) -> list[list[str]]:
+    """The body rows of the markdown table between two markers, cell by cell."""
+    if begin not in text or end not in text:
+        raise AssertionError(f"{DOC} has no table between {begin} and {end}")
+    block = text.split(begin, 1)[1].split(end, 1)[0]
+    lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert header == columns, header
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
+    for cells in rows:
+        assert len(cells) == len(columns), cells
+    return rows
+
+
+def parse_matrix(text: str) -> list[Row]:
+    """The authorization matrix: method, path, then one cell per role."""
+    rows = []
+    for cells in table(text, BEGIN, END, ["method", "path", *ROLES]):
+        method, path, *marks = cells
+        line = " | ".join(cells)
+        unknown = [mark for mark in marks if mark not in CELLS]
+        assert not unknown, f"unknown cell {unknown} in {line}"
+        rows.append(
+            Row(method, path.strip("`"), {r: CELLS[m] for r, m in zip(ROLES, marks, strict=True)})
+        )
+    return rows
+
+
+def parse_console(text: str) -> list[tuple[str, str, str]]:
+    """The console's routes: method, path, what an anonymous visitor gets."""
+    rows = []
+    for method, path, mark in table(
+        text, CONSOLE_BEGIN, CONSOLE_END, ["method", "path", "anonymous"]
+    ):
+        assert mark in CONSOLE_MARKS, f"unknown cell {mark!r} for {method} {path}"
+        rows.append((method, path.strip("`"), mark))
+    return rows
+
+
+MATRIX = parse_matrix(DOC.read_text(encoding="utf-8"))
+CONSOLE = parse_console(DOC.read_text(encoding="utf-8"))
+
+
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path template) of every route the app answers (HEAD beside GET left out)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI before route contexts: the routes are already flat
+        routes: list[Any] = list(app.routes)
+    else:
+        routes = list(iter_route_contexts(app.routes))
+    served = set()
+    for route in routes:
+        methods = getattr(route, "methods", None) or {"GET"}
+        for method in methods - {"HEAD"}:
+            served.add((method, route.path))
+    return served
+
+
+def concrete(path: str) -> str:
+    """A template filled with ids that name nothing: allowed roles get 404/422, not 401/403."""
+    path = path.replace("{code}", "no-such-unit-zz").replace("{name}", "no-such-projection")
+    path = path.replace("{number}", "1")
+    return re.sub(r"\{[a-z_]*id\}", UNKNOWN_ID, path)
+
+
+@pytest.fixture(scope="module")
+def tokens(client: TestClient) -> Iterator[dict[str, dict[str, str]]]:
+    api = Api(client)
+    unit = api.unit("矩阵测试单位")
+    who = {role: api.account(role, unit if role == "unit" else None) for role in ROLES[:-1]}
+    yield {**who, "anonymous": {}}
+
+
+def call(client: TestClient, row: Row, headers: dict[str, str]) -> Any:
+    path = concrete(row.path)
+    if row.method == "GET":
+        return client.get(path, headers=headers)
+    return client.request(row.method, path, json={}, headers=headers)
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=[f"{r.method} {r.path}" for r in MATRIX])
+def test_every_role_gets_what_the_matrix_says(
+    client: TestClient, tokens: dict[str, dict[str, str]], row: Row
+) -> None:
+    wrong = []
+    for role in ROLES:
+        response = call(client, row, tokens[role])
+        if row.allowed[role]:
+            if response.status_code in (401, 403):
+                wrong.append(f"{role}: {response.status_code}, expected access")
+            continue
+        expected = 401 if role == "anonymous" else 403
+        if response.status_code != expected:
+            wrong.append(f"{role}: {response.status_code}, expected {expected}")
+        else:
+            assert_error(response, expected, "unauthorized" if expected == 401 else "forbidden")
+    assert not wrong, f"{row.method} {row.path}: {wrong}"
+
+
+def documented(app: FastAPI) -> set[tuple[str, str]]:
+    """Every route the document lists; the console's only when the app has a console."""
+    console = {(method, path) for method, path, _ in CONSOLE}
+    has_console = bool(console & served_routes(app))
+    return {row.key for row in MATRIX} | (console if has_console else set())
+
+
+def test_every_route_the_app_serves_is_in_the_matrix(client: TestClient) -> None:
+    assert isinstance(client.app, FastAPI)
+    missing = served_routes(client.app) - documented(client.app)
+    assert not missing, f"routes served but not in docs/security.md: {sorted(missing)}"
+
+
+def test_every_row_of_the_matrix_is_a_route_the_app_serves(client: TestClient) -> None:
+    assert isinstance(client.app, FastAPI)
+    stale = documented(client.app) - served_routes(client.app)
+    assert not stale, f"rows in docs/security.md the app does not serve: {sorted(stale)}"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "mark"), CONSOLE, ids=[f"{m} {p}" for m, p, _ in CONSOLE]
+)
+def test_the_console_shows_an_anonymous_visitor_only_what_the_document_says(
+    client: TestClient, method: str, path: str, mark: str
+) -> None:
+    assert isinstance(client.app, FastAPI)
+    if (method, path) not in served_routes(client.app):
+        pytest.skip("this app has no web console")
+    response = client.request(
+        method, concrete(path).replace("{action}", "withdrawal"), follow_redirects=False
+    )
+    if mark == "sign-in":
+        assert response.status_code == 303, response.text
+        assert response.headers["location"].startswith("/signin")
+    elif mark == "csrf":
+        assert response.status_code == 403, response.text
+    else:
+        assert response.status_code not in (401, 403), response.text
+
+
+def test_the_matrix_lists_each_route_once() -> None:
+    keys = [row.key for row in MATRIX] + [(method, path) for method, path, _ in CONSOLE]
+    assert len(keys) == len(set(keys))
+
+
+def test_anonymous_is_refused_wherever_a_signed_in_role_is() -> None:
+    # A route some role may not use is never open to anyone without a token.
+    for row in MATRIX:
+        if not all(row.allowed[role] for role in ROLES[:-1]):
+            assert not row.allowed["anonymous"], row
+
+
+def test_a_revoked_admin_token_is_refused_on_a_matrix_route(api: Api) -> None:
+    created = api.post("/api/v1/accounts", {"name": "将注销的管理员", "role": "admin"}, ADMIN)
+    token, account_id = created.json()["token"], created.json()["id"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/accounts", headers).status_code == 200
+    revoked = api.post(f"/api/v1/accounts/{account_id}/revocation", {"reason": "离职"}, ADMIN)
+    assert revoked.status_code == 200, revoked.text
+    assert_error(api.get("/api/v1/accounts", headers), 401, "unauthorized")
