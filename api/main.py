@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.bootstrap import Services, build
+from api.console import install as install_console
 from api.errors import declare_error_responses, install_error_handlers
 from api.middleware import AccessLog, BodyLimit
 from api.read_access import ReadAccessLog
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(inspections.router)
     app.include_router(inspections.public_router)
     declare_error_responses(app)
+    install_console(app)  # the web console at /, never under /api/v1
     install_rate_limit(app, settings)
     app.add_middleware(ReadAccessLog)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -1,0 +1,122 @@
+"""Errors as a reader of the console sees them: one readable Chinese sentence, never a trace.
+
+The domain's own messages are English sentences for the API's clients; here each error code
+(and, for the codes that cover several rules, the rule's wording) becomes Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from domain.errors import DomainError
+from domain.vocabulary import FindingStatus, Labelled, RulingStatus
+
+# Rules reported as `invalid_value` or `invalid_deadline`, recognised by their English text.
+RULES: list[tuple[str, str]] = [
+    (r"lies before the finding's found_on", "期限不能早于问题的发现日期。"),
+    (r"does not extend the current deadline", "新的整改期限须晚于当前期限。"),
+    (r"accepted verification takes no new deadline", "验收通过时不填写新的整改期限。"),
+    (r"amendment must change at least one field", "更正须至少修改一项内容。"),
+    (r"amendment cannot clear a field", "更正不能清空已有内容。"),
+    (r"must not name the person", "入库案例的摘要和标签不得出现当事人姓名。"),
+    (r"names at least one criterion met", "免责或从轻减轻的认定须至少选择一项符合的容错情形。"),
+    (r"denied application meets no criterion", "不予容错时不选择符合的容错情形。"),
+    (r"modified accountability ruling names its new form", "变更决定须选择新的问责方式。"),
+    (r"modified fault-tolerance ruling names its new outcome", "变更决定须选择新的认定结果。"),
+    (r"takes no form|takes no new outcome", "维持或撤销的复核决定不选择新的问责方式或认定结果。"),
+    (r"decision names a form", "问责决定须选择问责方式。"),
+    (r"decision names an outcome", "容错认定须选择认定结果。"),
+    (r"^finding .* belongs to unit", "关联的问题不属于该单位。"),
+    (r"a unit applies only for itself", "责任单位只能为本单位申请。"),
+    (r"is not a valid", "请选择有效的选项。"),
+]
+
+CODES = {
+    "not_found": "未找到该记录，或您无权查看。",
+    "already_exists": "该记录已存在。",
+    "version_conflict": "该记录刚被他人更新，请刷新页面后重试。",
+    "unit_inactive": "该单位已合并或撤销，不能新增记录。",
+    "unknown_reference": "引用的单位、重点工作或问题不存在。",
+    "forbidden": "您的账号无权进行此操作。",
+    "idempotency_key_reused": "该表单已提交过，请刷新页面后重试。",
+}
+
+FIELDS = {
+    "unit_code": "责任单位",
+    "title": "问题标题",
+    "description": "问题描述",
+    "category": "问题类别",
+    "severity": "严重程度",
+    "source": "问题来源",
+    "found_on": "发现日期",
+    "deadline": "整改期限",
+    "requirements": "整改要求",
+    "summary": "内容摘要",
+    "outcome": "验收结果",
+    "comment": "意见",
+    "new_deadline": "新的整改期限",
+    "reason": "理由",
+    "form": "问责方式",
+    "basis": "问责依据",
+    "facts": "主要事实",
+    "grounds": "理由",
+    "criteria_claimed": "容错情形",
+    "criteria_met": "符合的容错情形",
+    "reasoning": "决定理由",
+    "decided_on": "决定日期",
+    "result": "复核结果",
+    "tags": "标签",
+    "name": "姓名",
+    "position": "职务",
+    "changes": "更正内容",
+}
+
+PROBLEMS = {
+    "missing": "必须填写",
+    "string_too_short": "不能为空",
+    "string_too_long": "内容过长",
+    "date_from_datetime_parsing": "请填写有效日期（年-月-日）",
+    "date_parsing": "请填写有效日期（年-月-日）",
+    "date_type": "请填写有效日期（年-月-日）",
+    "enum": "请选择有效的选项",
+    "uuid_parsing": "编号无效",
+    "int_parsing": "请填写整数",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "too_long": "选择过多",
+    "string_pattern_mismatch": "格式不正确",
+}
+
+
+def status_label(status: Any) -> str:
+    for enum in (FindingStatus, RulingStatus):
+        try:
+            member: Labelled = enum(status)
+        except ValueError:
+            continue
+        return member.label
+    return str(status)
+
+
+def domain_message(error: DomainError) -> str:
+    """The Chinese sentence for a domain error."""
+    if error.code == "invalid_transition":
+        status = (error.details or {}).get("status")
+        return f"当前状态为“{status_label(status)}”，不能进行此操作。"
+    for pattern, message in RULES:
+        if re.search(pattern, error.message):
+            return message
+    return CODES.get(error.code, "提交的内容不符合规则，请检查后重试。")
+
+
+def validation_message(error: ValidationError) -> str:
+    """Each field that failed, by its Chinese name: 「整改期限」请填写有效日期（年-月-日）."""
+    parts = []
+    for e in error.errors()[:5]:
+        names = [FIELDS.get(str(p), "") for p in e.get("loc", ())]
+        field = next((n for n in reversed(names) if n), "输入")
+        parts.append(f"“{field}”{PROBLEMS.get(str(e.get('type')), '填写有误')}")
+    return "；".join(dict.fromkeys(parts)) + "。"

@@ -1,0 +1,175 @@
+"""The dashboard (首页) and the finding list (问题清单) with the contract's filters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from enum import Enum
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api import scoping
+from api.console.queries import closed_last, deadline_board, monthly_counts
+from api.console.web import (
+    PageError,
+    Viewer,
+    ViewerDep,
+    render,
+    unit_names,
+    visible_units,
+    wait_for_own_writes,
+)
+from api.errors import ApiError
+from api.presentation import check_query_text
+from api.routes.stats import scorecards_of
+from domain.clock import today
+from domain.vocabulary import FindingCategory, FindingStatus, Severity
+from projections.finding_board import FindingFilter
+from projections.paging import InvalidCursor, Page
+
+router = APIRouter(include_in_schema=False)
+E = TypeVar("E", bound=Enum)
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+def member(enum: type[E], value: str | None) -> E | None:
+    """The enumeration member named by a filter, or None (no filter) for anything else."""
+    try:
+        return enum(value) if value else None
+    except ValueError:
+        return None
+
+
+def year_of(value: str | None, default: int | None) -> int | None:
+    return int(value) if value and value.isdigit() and 1900 <= int(value) <= 2999 else default
+
+
+def clean_text(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        check_query_text(value)
+    except ApiError:
+        return None
+    return value.strip() or None
+
+
+def ranking(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fewest overdue first, then the best on-time rate, then the fewest open."""
+    return sorted(
+        rows,
+        key=lambda r: (
+            r["findings_overdue"],
+            -(r["on_time_rate"] if r["on_time_rate"] is not None else -1),
+            r["findings_open"],
+            r["code"],
+        ),
+    )
+
+
+@router.get("/")
+def dashboard(request: Request, viewer: ViewerDep, year: Text = None) -> Response:
+    """首页: the deadline board, counts per unit, raised and closed per month, the ranking."""
+    services = viewer.services
+    cards = scorecards_of(services)
+    wait_for_own_writes(viewer, *cards.views)
+    day = today()
+    chosen = year_of(year, day.year) or day.year
+    units = scoping.unit_codes(services, viewer.actor, None) or ()
+    board = deadline_board(services.board, day, units)
+    groups = cards.lineages()
+    if units:
+        groups = {code: group for code, group in groups.items() if code in units}
+    rows = ranking(cards.for_units(chosen, day, groups))
+    colours: Counter[tuple[str, str]] = Counter(
+        (f["unit_code"], f["deadline_colour"]) for f in board if f["deadline_colour"]
+    )
+    per_unit = sorted({code for code, _ in colours})
+    months = monthly_counts(services.board, day, units)
+    return render(
+        request,
+        "dashboard.html",
+        viewer,
+        year=chosen,
+        years=list(range(day.year, 2017, -1)),
+        board=[f for f in board if f["deadline_colour"]],
+        colours=colours,
+        per_unit=per_unit,
+        rows=rows,
+        names=unit_names(services),
+        closed=closed_last(services.board, units),
+        chart={
+            "months": [m["month"] for m in months],
+            "raised": [m["raised"] for m in months],
+            "closed": [m["closed"] for m in months],
+        },
+    )
+
+
+@router.get("/findings")
+def findings(
+    request: Request,
+    viewer: ViewerDep,
+    unit_code: Text = None,
+    status: Text = None,
+    overdue: Text = None,
+    category: Text = None,
+    severity: Text = None,
+    year: Text = None,
+    q: Text = None,
+    cursor: Text = None,
+) -> Response:
+    """问题清单: the board with its filters; an htmx request gets the rows alone."""
+    services = viewer.services
+    wait_for_own_writes(viewer, services.board)
+    chosen: dict[str, Any] = {
+        "unit_code": clean_text(unit_code),
+        "status": member(FindingStatus, status),
+        "overdue": {"true": True, "false": False}.get(overdue or ""),
+        "category": member(FindingCategory, category),
+        "severity": member(Severity, severity),
+        "year": year_of(year, None),
+        "q": clean_text(q),
+    }
+    units = scoping.unit_codes(services, viewer.actor, chosen["unit_code"])
+    items: list[dict[str, Any]] = []
+    next_cursor = None
+    if units is not scoping.NOTHING:
+        page = board_page(viewer, chosen, units, clean_text(cursor))
+        items, next_cursor = page.items, page.next_cursor
+    query = {k: ("true" if v is True else "false" if v is False else v) for k, v in chosen.items()}
+    return render(
+        request,
+        "_finding_rows.html" if request.headers.get("HX-Request") else "findings.html",
+        viewer,
+        items=items,
+        next_cursor=next_cursor,
+        filters={k: v for k, v in query.items() if v is not None},
+        units=visible_units(viewer),
+        names=unit_names(services),
+        today=today(),
+        this_year=today().year,
+    )
+
+
+def board_page(
+    viewer: Viewer, chosen: dict[str, Any], units: tuple[str, ...], cursor: str | None
+) -> Page:
+    try:
+        return viewer.services.board.list(
+            FindingFilter(
+                units,
+                chosen["status"] and chosen["status"].value,
+                chosen["overdue"],
+                chosen["category"] and chosen["category"].value,
+                chosen["severity"] and chosen["severity"].value,
+                chosen["year"],
+                chosen["q"],
+            ),
+            today(),
+            50,
+            cursor,
+        )
+    except InvalidCursor:
+        raise PageError(400, "翻页参数无效，请从第一页重新浏览。", viewer) from None

@@ -1,0 +1,129 @@
+"""The Jinja2 environment of the console: templates from the package, Chinese dates, labels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from domain.clock import CHINA
+from domain.vocabulary import ENUMERATIONS, EventType, event_label
+
+
+def cn_date(value: Any) -> str:
+    """2024年3月5日 (a date, a datetime in 北京时间, or an ISO string); — when empty."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(CHINA).date() if value.tzinfo else value.date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def cn_datetime(value: Any) -> str:
+    """2024年3月5日 14:03 in 北京时间."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return cn_date(value)
+    local = value.astimezone(CHINA) if value.tzinfo else value
+    return f"{cn_date(local.date())} {local:%H:%M}"
+
+
+def label(code: Any, enumeration: str) -> str:
+    """The Chinese label of `code` in the vocabulary's `enumeration` (e.g. finding_statuses)."""
+    if code is None or code == "":
+        return "—"
+    try:
+        return ENUMERATIONS[enumeration](code).label
+    except ValueError:
+        return str(code)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def options(enumeration: str) -> list[tuple[str, str]]:
+    """(code, label) of every member, for a <select>."""
+    return [(m.value, m.label) for m in ENUMERATIONS[enumeration]]
+
+
+# What the success notice says after each form (the event it recorded).
+DONE = {
+    "raised": EventType.FINDING_RAISED.label,
+    "rectification-order": EventType.FINDING_RECTIFICATION_ORDERED.label,
+    "rectification-report": EventType.FINDING_RECTIFICATION_REPORTED.label,
+    "verification": EventType.FINDING_VERIFIED.label,
+    "deadline-extension": EventType.FINDING_DEADLINE_EXTENDED.label,
+    "escalation": EventType.FINDING_ESCALATED.label,
+    "amendment": EventType.FINDING_AMENDED.label,
+    "withdrawal": EventType.FINDING_WITHDRAWN.label,
+    "reopening": EventType.FINDING_REOPENED.label,
+    "accountability": EventType.ACCOUNTABILITY_PROPOSED.label,
+    "fault-tolerance": EventType.TOLERANCE_APPLIED.label,
+    "decision": "作出决定",
+    "appeal": EventType.RULING_APPEALED.label,
+    "appeal-decision": EventType.ACCOUNTABILITY_APPEAL_DECIDED.label,
+    "publication": EventType.RULING_PUBLISHED.label,
+    "checkpoint": "签署检查点",
+}
+
+# The fields of an event shown on a timeline: (key, Chinese name, how to show it).
+EVENT_FIELDS = [
+    ("title", "标题", "text"),
+    ("deadline", "整改期限", "date"),
+    ("new_deadline", "新的整改期限", "date"),
+    ("requirements", "整改要求", "text"),
+    ("summary", "内容", "text"),
+    ("outcome", "结果", "outcome"),
+    ("comment", "意见", "text"),
+    ("reason", "理由", "text"),
+    ("grounds", "理由", "text"),
+    ("basis", "依据", "text"),
+    ("facts", "事实", "text"),
+    ("form", "问责方式", "accountability_forms"),
+    ("result", "复核结果", "appeal_results"),
+    ("reasoning", "决定理由", "text"),
+    ("decided_on", "决定日期", "date"),
+    ("tags", "标签", "list"),
+]
+
+
+def outcome_label(code: Any) -> str:
+    """A verification's or a fault-tolerance decision's outcome (two vocabularies)."""
+    for enumeration in ("verification_outcomes", "tolerance_outcomes"):
+        try:
+            return ENUMERATIONS[enumeration](code).label
+        except ValueError:
+            continue
+    return str(code)
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("api.console", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        cn_date=cn_date,
+        cn_datetime=cn_datetime,
+        label=label,
+        percent=percent,
+        event_label=event_label,
+        outcome_label=outcome_label,
+    )
+    env.globals.update(options=options, DONE=DONE, EVENT_FIELDS=EVENT_FIELDS)
+    return env
+
+
+ENVIRONMENT = make_environment()

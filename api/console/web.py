@@ -1,0 +1,285 @@
+"""What every console page shares: the signed-in viewer, CSRF-checked forms, rendering,
+running a command exactly as the JSON routes do, and waiting for one's own writes."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qs, quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from api import commands, excel
+from api.bootstrap import Services
+from api.console import session as sessions
+from api.console.messages import CODES, domain_message, validation_message
+from api.console.session import Session
+from api.console.templating import ENVIRONMENT
+from api.deps import BOOTSTRAP_ADMIN_ID, ServicesDep, account_actor
+from api.errors import STATUS_OF_CODE, ApiError
+from domain.accounts import hash_token
+from domain.actors import Actor
+from domain.commands import CommandResult
+from domain.errors import DomainError
+from domain.vocabulary import Role, UnitStatus
+from projections.base import ProjectionLagging, ReadModelView
+
+M = TypeVar("M", bound=BaseModel)
+
+INSPECTORS = frozenset({Role.INSPECTOR})
+REPORTERS = frozenset({Role.INSPECTOR, Role.UNIT})  # as api.deps.Reporter
+AUTHORITIES = frozenset({Role.AUTHORITY})
+AUDITORS = frozenset({Role.AUDITOR, Role.ADMIN})
+
+# Scripts and styles only from the service itself (the vendored files), no framing.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class SignInRequired(Exception):
+    """No valid session: the visitor goes to the sign-in page (and comes back after)."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class PageError(Exception):
+    """A page that cannot be shown (404, 403): an error page in Chinese."""
+
+    def __init__(self, status: int, message: str, viewer: Viewer | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.viewer = status, message, viewer
+
+
+class FormError(Exception):
+    """A command that was refused: its Chinese reason is shown beside its form."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass
+class Viewer:
+    """The signed-in account with its session."""
+
+    actor: Actor
+    session: Session
+    services: Services
+    lagging: bool = False
+
+    @property
+    def role(self) -> Role:
+        return self.actor.role
+
+    def may(self, roles: Iterable[Role]) -> bool:
+        return self.actor.role in roles
+
+    def require(self, roles: Iterable[Role]) -> None:
+        if not self.may(roles):
+            raise PageError(403, f"您的账号（{self.role.label}）无权访问此页面或进行此操作。", self)
+
+
+@dataclass
+class Form:
+    """A posted urlencoded form (already CSRF-checked)."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, name: str) -> str:
+        return (self.fields.get(name) or [""])[0].strip()
+
+    def optional(self, name: str) -> str | None:
+        return self.get(name) or None
+
+    def getlist(self, name: str) -> list[str]:
+        return [v.strip() for v in self.fields.get(name, []) if v.strip()]
+
+    def values(self) -> dict[str, str]:
+        """What was typed, to fill the form in again after a refusal."""
+        return {name: self.get(name) for name in self.fields}
+
+
+def console_key(request: Request, services: Services) -> bytes:
+    key: bytes | None = getattr(request.app.state, "console_session_key", None)
+    if key is None:
+        key = sessions.session_key(services.key())
+        request.app.state.console_session_key = key
+    return key
+
+
+def read_session(request: Request, services: Services) -> Session | None:
+    return sessions.decode(request.cookies.get(sessions.COOKIE), console_key(request, services))
+
+
+def actor_for(services: Services, token_hash: str) -> Actor | None:
+    """The active account with this token hash, or the bootstrap admin (as api.deps does)."""
+    bootstrap = services.settings.bootstrap_admin_token
+    if bootstrap is not None and hmac.compare_digest(
+        hash_token(bootstrap.get_secret_value()), token_hash
+    ):
+        return Actor(id=BOOTSTRAP_ADMIN_ID, name="初始管理员", role=Role.ADMIN)
+    return account_actor(services, token_hash)
+
+
+def get_viewer(request: Request, services: ServicesDep) -> Viewer:
+    session = read_session(request, services)
+    actor = actor_for(services, session.token_hash) if session and session.token_hash else None
+    if session is None or actor is None:
+        raise SignInRequired(
+            request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        )
+    return Viewer(actor, session, services)
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+async def posted_form(request: Request, viewer: ViewerDep) -> Form:
+    """The form of a POST, refused (403) unless it carries the session's CSRF token."""
+    form = await parse_form(request)
+    if not viewer.session.csrf_matches(form.get("csrf_token")):
+        raise PageError(
+            403, "页面已过期或来源不明（安全校验未通过），请刷新页面后重新提交。", viewer
+        )
+    return form
+
+
+async def parse_form(request: Request) -> Form:
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return Form()
+    return Form(parse_qs(text, keep_blank_values=True, max_num_fields=200))
+
+
+FormDep = Annotated[Form, Depends(posted_form)]
+
+
+def render(
+    request: Request,
+    template: str,
+    viewer: Viewer | None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A page (or, for an htmx request of a fragment, the fragment) in Chinese."""
+    page = ENVIRONMENT.get_template(template).render(
+        request=request,
+        viewer=viewer,
+        csrf_token=viewer.session.csrf if viewer else context.pop("csrf_token", ""),
+        path=request.url.path,
+        htmx=request.headers.get("HX-Request") == "true",
+        **context,
+    )
+    return HTMLResponse(
+        page, status_code=status, headers={**SECURITY_HEADERS, "Vary": "HX-Request"}
+    )
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """Only a path on this site (never //host or a scheme): no open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def sign_in_url(next_path: str) -> str:
+    return "/signin" + ("" if next_path == "/" else f"?next={quote(next_path, safe='')}")
+
+
+def wait_for_own_writes(viewer: Viewer, *views: ReadModelView) -> None:
+    """Read-your-writes: wait until the read models show the viewer's last command; when
+    they lag, the page is shown anyway with a notice instead of failing."""
+    timeout = viewer.services.settings.read_wait_seconds
+    for view in views:
+        try:
+            view.wait_for(viewer.session.seen or None, timeout)
+        except ProjectionLagging:
+            viewer.lagging = True
+            return
+
+
+def validated(schema: type[M], data: Mapping[str, Any]) -> M:
+    try:
+        return schema.model_validate(data)
+    except ValidationError as error:
+        raise FormError(422, validation_message(error)) from None
+
+
+def perform(
+    request: Request,
+    viewer: Viewer,
+    form: Form,
+    body: BaseModel | None,
+    command: Callable[..., CommandResult],
+) -> dict[str, Any]:
+    """Run a command the way the JSON routes run it (the same application method, the same
+    idempotency: the form's one-time key makes a double submission record nothing twice);
+    answer {id, version, position}, or raise a FormError in Chinese."""
+    key = form.get("form_key")
+    try:
+        answer = commands.run(
+            viewer.services,
+            request,
+            viewer.actor,
+            key if FORM_KEY.match(key) else None,
+            body,
+            command,
+        )
+    except DomainError as error:
+        raise FormError(STATUS_OF_CODE.get(error.code, 422), domain_message(error)) from None
+    except ApiError as error:
+        raise FormError(error.status, CODES.get(error.code, "操作未能完成，请重试。")) from None
+    result: dict[str, Any] = json.loads(bytes(answer.body))
+    return result
+
+
+def after_command(
+    request: Request, viewer: Viewer, answer: dict[str, Any], target: str
+) -> Response:
+    """Back to the page (303), the session remembering the position just written."""
+    response = redirect(target)
+    sessions.store(
+        response,
+        request,
+        viewer.session.after(int(answer["position"])),
+        console_key(request, viewer.services),
+    )
+    return response
+
+
+def unit_names(services: Services) -> dict[str, str]:
+    return {u["code"]: u["name"] for u in excel.every(services.directory.units)}
+
+
+def visible_units(viewer: Viewer, active_only: bool = False) -> list[dict[str, Any]]:
+    """The units the viewer may pick (a unit account: its own and those merged into it)."""
+    units = list(excel.every(viewer.services.directory.units))
+    if viewer.role is Role.UNIT:
+        own = {viewer.actor.unit_code, *viewer.actor.unit_scope}
+        units = [u for u in units if u["code"] in own]
+    if active_only:
+        units = [u for u in units if u["status"] == UnitStatus.ACTIVE.value]
+    return units

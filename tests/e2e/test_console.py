@@ -1,0 +1,189 @@
+"""The web console in process: Chinese HTML, sign-in, CSRF, cookie flags, a unit's scope."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from tests.conftest import ADMIN_TOKEN
+from tests.support import ADMIN, Api
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def browser(client: TestClient) -> Iterator[TestClient]:
+    """A client of the same app with a cookie jar of its own (the session's `client` is
+    shared by every e2e test)."""
+    with TestClient(client.app, raise_server_exceptions=False) as own:
+        yield own
+
+
+def csrf_of(response: Response) -> str:
+    match = CSRF.search(response.text)
+    assert match, response.text
+    return match.group(1)
+
+
+def sign_in(browser: TestClient, token: str) -> Response:
+    form = browser.get("/signin")
+    answer = browser.post(
+        "/signin",
+        data={"csrf_token": csrf_of(form), "token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return answer
+
+
+def token_of(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+def test_the_console_answers_html_in_chinese(browser: TestClient) -> None:
+    sign_in(browser, ADMIN_TOKEN)
+    response = browser.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<html lang="zh-CN">' in response.text
+    assert "督查工作总览" in response.text
+
+
+def test_an_unauthenticated_visitor_is_sent_to_sign_in(browser: TestClient) -> None:
+    response = browser.get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/signin"
+    deep = browser.get("/findings?status=raised", follow_redirects=False)
+    assert deep.headers["location"] == "/signin?next=%2Ffindings%3Fstatus%3Draised"
+    page = browser.get("/signin")
+    assert '<html lang="zh-CN">' in page.text and "账号令牌" in page.text
+
+
+def test_a_wrong_token_is_refused_in_chinese(browser: TestClient) -> None:
+    form = browser.get("/signin")
+    answer = browser.post("/signin", data={"csrf_token": csrf_of(form), "token": "sv_wrong"})
+    assert answer.status_code == 401
+    assert "令牌无效或账号已注销" in answer.text
+    assert browser.get("/", follow_redirects=False).status_code == 303
+
+
+def test_the_session_cookie_is_httponly_and_samesite_and_secure_over_https(
+    client: TestClient,
+) -> None:
+    with TestClient(client.app, base_url="https://console.test") as https:
+        cookie = sign_in(https, ADMIN_TOKEN).headers["set-cookie"]
+        assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+        assert "Secure" in cookie
+    with TestClient(client.app) as plain:
+        cookie = sign_in(plain, ADMIN_TOKEN).headers["set-cookie"]
+        assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+        assert "Secure" not in cookie  # a browser would drop a Secure cookie over http
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_records_nothing(
+    browser: TestClient, api: Api
+) -> None:
+    inspector = api.account("inspector")
+    finding = api.finding(inspector, api.unit())
+    sign_in(browser, token_of(inspector))
+    body = {"reason": "问题性质严重，提级督办。", "form_key": "k" * 20}
+    refused = browser.post(f"/findings/{finding['id']}/escalation", data=body)
+    assert refused.status_code == 403
+    assert "安全校验未通过" in refused.text
+    forged = browser.post(
+        f"/findings/{finding['id']}/escalation", data={**body, "csrf_token": "forged"}
+    )
+    assert forged.status_code == 403
+    after = api.get(f"/api/v1/findings/{finding['id']}", inspector).json()
+    assert after["version"] == finding["version"] and after["escalations"] == 0
+
+
+def test_a_form_with_the_csrf_token_runs_the_same_command_as_the_api(
+    browser: TestClient, api: Api
+) -> None:
+    inspector = api.account("inspector", name="督查员 李强")
+    finding = api.finding(inspector, api.unit())
+    sign_in(browser, token_of(inspector))
+    page = browser.get(f"/findings/{finding['id']}")
+    done = browser.post(
+        f"/findings/{finding['id']}/rectification-order",
+        data={
+            "csrf_token": csrf_of(page),
+            "form_key": "order-" + "x" * 20,
+            "deadline": "2026-04-05",
+            "requirements": "限期整改到位。",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    shown = api.get(f"/api/v1/findings/{finding['id']}", inspector).json()
+    assert shown["status"] == "rectifying" and shown["deadline"] == "2026-04-05"
+    events = api.get(f"/api/v1/findings/{finding['id']}/events", inspector).json()["items"]
+    assert events[-1]["actor"]["name"] == "督查员 李强"
+    assert "2026年4月5日" in browser.get(done.headers["location"]).text
+
+
+def test_a_refused_command_is_explained_in_chinese_beside_its_form(
+    browser: TestClient, api: Api
+) -> None:
+    inspector = api.account("inspector")
+    finding = api.finding(inspector, api.unit(), found_on="2026-03-05")
+    sign_in(browser, token_of(inspector))
+    page = browser.get(f"/findings/{finding['id']}")
+    refused = browser.post(
+        f"/findings/{finding['id']}/rectification-order",
+        data={"csrf_token": csrf_of(page), "deadline": "2026-03-01", "requirements": "整改"},
+    )
+    assert refused.status_code == 422
+    assert "期限不能早于问题的发现日期" in refused.text
+    assert "Traceback" not in refused.text and "lies before" not in refused.text
+    empty = browser.post(
+        f"/findings/{finding['id']}/rectification-order",
+        data={"csrf_token": csrf_of(page), "deadline": "", "requirements": "整改"},
+    )
+    assert empty.status_code == 422 and "“整改期限”请填写有效日期" in empty.text
+
+
+def test_a_unit_account_sees_only_its_own_units_records(browser: TestClient, api: Api) -> None:
+    inspector = api.account("inspector")
+    own_unit, other_unit = api.unit("本单位街道"), api.unit("其他乡镇")
+    own = api.finding(inspector, own_unit, title="本单位的问题")
+    other = api.finding(inspector, other_unit, title="其他单位的问题")
+    api.get("/api/v1/findings", inspector, min_position=other["position"])  # board caught up
+    sign_in(browser, token_of(api.account("unit", own_unit)))
+    listed = browser.get("/findings")
+    assert "本单位的问题" in listed.text and "其他单位的问题" not in listed.text
+    assert browser.get(f"/findings/{own['id']}").status_code == 200
+    hidden = browser.get(f"/findings/{other['id']}")
+    assert hidden.status_code == 404 and "未找到该问题，或您无权查看" in hidden.text
+    assert '<html lang="zh-CN">' in hidden.text
+    assert browser.get(f"/units/{other_unit}").status_code == 404
+    assert browser.get("/audit").status_code == 403
+    refused = browser.post(
+        f"/findings/{other['id']}/rectification-report",
+        data={"csrf_token": csrf_of(listed), "summary": "越权报送"},
+    )
+    assert refused.status_code == 404
+    assert api.get(f"/api/v1/findings/{other['id']}", ADMIN).json()["status"] == "raised"
+
+
+def test_the_api_keeps_its_bearer_tokens_and_serves_no_console(browser: TestClient) -> None:
+    sign_in(browser, ADMIN_TOKEN)
+    with_cookie_only = browser.get("/api/v1/findings")
+    assert with_cookie_only.status_code == 401
+    assert with_cookie_only.json()["error"]["code"] == "unauthorized"
+    missing = browser.get("/api/v1/console", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    page_missing = browser.get("/no-such-page", headers={"Accept": "text/html"})
+    assert page_missing.status_code == 404 and "页面不存在" in page_missing.text
+
+
+def test_signing_out_ends_the_session(browser: TestClient) -> None:
+    sign_in(browser, ADMIN_TOKEN)
+    page = browser.get("/")
+    out = browser.post("/signout", data={"csrf_token": csrf_of(page)}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/signin"
+    assert browser.get("/", follow_redirects=False).status_code == 303
