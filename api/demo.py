@@ -23,6 +23,7 @@ from api.demo_data import (
     YEARS,
     found_on,
 )
+from api.demo_inspections import load_decisions, load_inspection
 from domain.accounts import hash_token
 from domain.actors import Actor
 from domain.clock import today
@@ -75,6 +76,8 @@ class DemoLoader:
         for ruling in RULINGS:
             self.load_ruling(ruling)
         self.reorganise()
+        load_inspection(self, DEMO_NAMESPACE, INSPECTOR, dissolved={"fzb"})
+        load_decisions(self, DEMO_NAMESPACE, INSPECTOR)
         return tokens
 
     def load_work_item(self, task: tuple[Any, ...], year: int) -> None:

@@ -320,3 +320,76 @@ RULINGS: list[tuple[str, str, str, str, tuple[str, str] | None, list[str]]] = [
     ),
     ("t08", "fault_tolerance", "fgj", "f01", ("冯佳", "科长"), ["exempted", "appeal", "modified"]),
 ]
+
+# -- issue #9: a concluded "double random" round (双随机、一公开, task 14) ------------------------
+
+# The inspector pool (name, the unit each belongs to: 回避) and the seed, committed first.
+INSPECTION_POOL: list[tuple[str, str | None]] = [
+    ("王敏", "jw"),
+    ("陈刚", "xfb"),
+    ("刘洋", "sfj"),
+    ("周婷", None),
+    ("吴磊", "bb"),
+]
+INSPECTION_SEED = "新昌县2026年第一批双随机抽查·种子·d41f7c2e9b"
+INSPECTION_KEY = "i01"
+INSPECTION_TITLE = "2026年度“双随机、一公开”行政执法检查（第一批）"
+INSPECTION_SCOPE = (
+    "全县乡镇（街道）和县府部门的行政执法事项（任务14：全面推行“双随机、一公开”监管）"
+)
+INSPECTION_PERIOD = (date(2026, 3, 1), date(2026, 4, 30))
+INSPECTION_SHARE_PERCENT = 20
+INSPECTION_FINDING = (
+    "行政执法公示信息不完整",
+    "抽查行政处罚案卷10件，其中3件未在规定时限内公示执法结果。",
+)
+INSPECTION_SUMMARY = (
+    "按双随机方式抽取检查对象并随机匹配检查人员，发现问题1个，已交办整改并纳入年度考评。"
+)
+
+# -- issue #9: major decisions (重大行政决策, tasks 7 and 8) ------------------------------------
+
+# (key, title, unit, steps done, path) — the path walks the decision's life and evaluation.
+DECISIONS: list[tuple[str, str, str, tuple[str, ...], list[str]]] = [
+    (
+        "d01",
+        "新昌县城区公交线网优化调整方案",
+        "sfj",
+        (
+            "public_participation",
+            "expert_argumentation",
+            "risk_assessment",
+            "legality_review",
+            "collective_decision",
+        ),
+        ["decide", "implement", "plan:1", "report:1", "feedback:1:none", "use:1"],
+    ),
+    (
+        "d02",
+        "县级工业项目专项补助政策",
+        "sfj",
+        ("public_participation", "expert_argumentation", "risk_assessment", "collective_decision"),
+        [
+            "decide",
+            "link:r07",
+            "link:f02",
+            "implement",
+            "correct",
+            "plan:1",
+            "report:1",
+            "feedback:1:rectify",
+            "rectify:1",
+            "plan:2",
+            "report:2",
+            "feedback:2:none",
+            "use:2",
+        ],
+    ),
+    (
+        "d03",
+        "县域农村生活垃圾分类处理设施布局规划",
+        "fgj",
+        ("public_participation", "expert_argumentation"),
+        [],
+    ),
+]
