@@ -50,6 +50,17 @@ def fresh_database(admin_url: str, prefix: str) -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
 
 
+@contextmanager
+def kept_database(admin_url: str, name: str) -> Iterator[tuple[str, bool]]:
+    """The database `name` (created if missing, kept afterwards) and whether it is new:
+    lets a long benchmark reuse what an earlier run generated."""
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        present = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not present:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield database_url(admin_url, name), not present
+
+
 def database_url(admin_url: str, name: str) -> str:
     return make_conninfo(admin_url, dbname=name)
 
@@ -117,7 +128,11 @@ def server(
     base_url = f"http://127.0.0.1:{port}"
     # A file, not a pipe: nobody reads the output while the load runs, and a full pipe
     # would block the server.
-    with tempfile.TemporaryFile(mode="w+", prefix="bench-server-") as log:
+    # BENCH_SERVER_LOG=path keeps the server's log for a look afterwards.
+    kept = os.environ.get("BENCH_SERVER_LOG")
+    with (
+        open(kept, "w+") if kept else tempfile.TemporaryFile(mode="w+", prefix="bench-server-")
+    ) as log:
         proc = subprocess.Popen(argv, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_ready(proc, base_url + ready_path, log, timeout)

@@ -13,6 +13,7 @@ the same run: GET /healthz (the HTTP stack alone). The aim: p99 < 25 ms at ≥ 1
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import statistics
@@ -24,7 +25,7 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import httpx
-from harness import clean_env, free_port, fresh_database, server, supervision
+from harness import clean_env, free_port, fresh_database, kept_database, server, supervision
 
 from api.bootstrap import build, migrate_database
 from domain.actors import Actor
@@ -58,6 +59,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--events", type=int, default=1_000_000, help="events to generate")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="generate into database NAME and keep it; a later run with the same NAME "
+        "reuses it instead of generating again",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -162,7 +169,10 @@ def catch_up(base_url: str) -> float:
         base_url=base_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
     ) as client:
         while True:
-            states = client.get("/api/v1/projections").json()
+            response = client.get("/api/v1/projections")
+            if response.status_code != 200:
+                raise SystemExit(f"GET /api/v1/projections: {response.status_code} {response.text}")
+            states = response.json()
             lag = sum(p["lag"] for p in states)
             print(f"\r… read models catching up: lag {lag:,}   ", end="", file=sys.stderr)
             if lag == 0:
@@ -217,13 +227,18 @@ def percentile(values: list[float], p: float) -> float:
 
 def main() -> int:
     args = parse_args()
-    with (
-        fresh_database(args.database_url, "bench_queries") as url,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            url, new = stack.enter_context(kept_database(args.database_url, args.keep))
+        else:
+            url, new = stack.enter_context(fresh_database(args.database_url, "bench_queries")), True
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
         settings = Settings(database_url=url, data_dir=Path(tmp), log_level="WARNING")
         migrate_database(settings)
-        generate(settings, args.events)
+        if new:
+            generate(settings, args.events)
+        else:
+            print(f"reusing database {args.keep!r}", file=sys.stderr)
         env = clean_env(
             {
                 "SUPERVISION_DATABASE_URL": url,

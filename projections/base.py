@@ -15,7 +15,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from infra.migrations import EVENTS_TABLE
-from projections.paging import Page, decode_cursor, encode_cursor
+from projections.paging import QUERY_GRAMS, Page, decode_cursor, encode_cursor
 
 APPLICATION_NAME = "Supervision"
 
@@ -147,19 +147,23 @@ class ReadModelView(PostgresTrackingRecorder):
         row: Params,
         types: dict[str, str],
         conflict: str = "DO NOTHING",
+        computed: dict[str, Composable] | None = None,
     ) -> None:
-        """INSERT one row (guarded); INSERT … SELECT needs each value cast to its type."""
+        """INSERT one row (guarded); INSERT … SELECT needs each value cast to its type.
+        `computed` columns get SQL expressions (over the row's placeholders)."""
+        computed = computed or {}
 
         def build() -> Composed:
-            columns = SQL(", ").join(Identifier(c) for c in row)
+            columns = SQL(", ").join(Identifier(c) for c in (*row, *computed))
             values = SQL(", ").join(
-                SQL("{}::{}").format(Placeholder(c), SQL(types[c])) for c in row
+                [SQL("{}::{}").format(Placeholder(c), SQL(types[c])) for c in row]
+                + list(computed.values())
             )
             return SQL("INSERT INTO {} ({}) SELECT {} WHERE {} ON CONFLICT {}").format(
                 self.table(table), columns, values, ADVANCED, SQL(conflict)
             )
 
-        self.apply(tracking, build, row, key=("insert", table, *row))
+        self.apply(tracking, build, row, key=("insert", table, *row, "+", *computed))
 
     def update_row(
         self,
@@ -169,13 +173,17 @@ class ReadModelView(PostgresTrackingRecorder):
         changes: Params,
         increments: tuple[str, ...] = (),
         appends: Params | None = None,
+        computed: dict[str, Composable] | None = None,
     ) -> None:
         """UPDATE the row `id = row_id` (guarded): set `changes`, add one to each of
-        `increments`, append each of `appends` to its array column."""
+        `increments`, append each of `appends` to its array column, set each `computed`
+        column to its SQL expression (column names in it read the row before the update)."""
         appends = appends or {}
+        computed = computed or {}
 
         def build() -> Composed:
             sets = [SQL("{} = {}").format(Identifier(c), Placeholder(c)) for c in changes]
+            sets += [SQL("{} = {}").format(Identifier(c), e) for c, e in computed.items()]
             sets += [SQL("{0} = {0} + 1").format(Identifier(c)) for c in increments]
             sets += [
                 SQL("{0} = array_append({0}, {1})").format(Identifier(c), Placeholder(c))
@@ -185,7 +193,7 @@ class ReadModelView(PostgresTrackingRecorder):
                 self.table(table), SQL(", ").join(sets), ADVANCED
             )
 
-        key = ("update", table, increments, *changes, "+", *appends)
+        key = ("update", table, increments, *changes, "+", *appends, "=", *computed)
         self.apply(tracking, build, {**changes, **appends, "_id": row_id}, key=key)
 
     def position(self) -> int:
@@ -246,6 +254,11 @@ class ReadModelView(PostgresTrackingRecorder):
         return Page(
             [item(r) for r in rows[:limit]], encode_cursor(rows[limit - 1][key]) if more else None
         )
+
+    def grams(self, q: str) -> list[str]:
+        """The bigrams of a search text, folded as the stored ones are (see paging.bigrams)."""
+        (row,) = self.fetch_all(QUERY_GRAMS, {"q": q})
+        return list(row["grams"])
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def fetch_all(self, query: Composed, params: Any = ()) -> list[DictRow]:

@@ -18,7 +18,7 @@ from domain.findings import Finding
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
 from domain.vocabulary import RulingKind
 from projections.base import ADVANCED, ReadModelView, topics_of
-from projections.paging import Page, contains
+from projections.paging import Page, bigrams, text_search
 
 ANONYMOUS = "某同志"
 DRAFT_TYPES = {
@@ -45,6 +45,13 @@ PUBLIC_COLUMNS = (
     "reasoning",
     "finding_titles",
     "published_at",
+)
+
+
+# The text `q` searches: summary, facts, reasoning and the linked findings' titles.
+SEARCHED = SQL(
+    "({prefix}summary || ' ' || {prefix}facts || ' ' || {prefix}reasoning || ' ' || "
+    "{prefix}finding_titles)"
 )
 
 
@@ -92,7 +99,21 @@ class CaseLibraryView(ReadModelView):
                 "unit_code text NOT NULL, year int NOT NULL, form text, outcome text, "
                 "criteria text[] NOT NULL, tags text[] NOT NULL, summary text NOT NULL, "
                 "facts text NOT NULL, reasoning text NOT NULL, finding_titles text NOT NULL, "
-                "published_at timestamptz NOT NULL, position bigint NOT NULL)"
+                "published_at timestamptz NOT NULL, position bigint NOT NULL, "
+                "grams text[] NOT NULL DEFAULT '{{}}')"
+            ).format(self.table("case_library")),
+            # A table made before search had its index: add the column and fill it.
+            SQL(
+                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS grams text[] NOT NULL DEFAULT '{{}}'"
+            ).format(self.table("case_library")),
+            SQL("UPDATE {} SET grams = {} WHERE grams = '{{}}'").format(
+                self.table("case_library"), bigrams(SEARCHED.format(prefix=SQL("")))
+            ),
+            SQL("CREATE INDEX IF NOT EXISTS case_library_grams_idx ON {} USING gin (grams)").format(
+                self.table("case_library")
+            ),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS case_library_unit_idx ON {} (unit_code, position)"
             ).format(self.table("case_library")),
             SQL(
                 "CREATE OR REPLACE FUNCTION {}(body text, name text) RETURNS text "
@@ -108,18 +129,20 @@ class CaseLibraryView(ReadModelView):
         def build() -> Composed:
             return SQL(
                 "INSERT INTO {cases} (id, kind, unit_code, year, form, outcome, criteria, tags, "
-                "summary, facts, reasoning, finding_titles, published_at, position) "
-                "SELECT d.id, d.kind, d.unit_code, "
+                "summary, facts, reasoning, finding_titles, published_at, position, grams) "
+                "SELECT x.*, {grams} FROM (SELECT d.id, d.kind, d.unit_code, "
                 "extract(year FROM coalesce(d.decided_on, %(at)s::date))::int, d.form, "
                 "d.outcome, d.criteria, ARRAY(SELECT {redact}(t, d.person_name) FROM "
                 "unnest(%(tags)s::text[]) t), {redact}(%(summary)s::text, "
-                "d.person_name), {redact}(d.facts, d.person_name), "
-                "{redact}(coalesce(d.reasoning, ''), d.person_name), "
+                "d.person_name) AS summary, {redact}(d.facts, d.person_name) AS facts, "
+                "{redact}(coalesce(d.reasoning, ''), d.person_name) AS reasoning, "
                 "{redact}(coalesce((SELECT string_agg(f.title, '；' ORDER BY f.title) "
-                "FROM {findings} f WHERE f.id = ANY(d.finding_ids)), ''), d.person_name), "
-                "%(at)s::timestamptz, %(_position)s::bigint "
-                "FROM {drafts} d WHERE d.id = %(_id)s AND {advanced} ON CONFLICT (id) DO NOTHING"
+                "FROM {findings} f WHERE f.id = ANY(d.finding_ids)), ''), d.person_name) "
+                "AS finding_titles, %(at)s::timestamptz, %(_position)s::bigint "
+                "FROM {drafts} d WHERE d.id = %(_id)s AND {advanced}) x "
+                "ON CONFLICT (id) DO NOTHING"
             ).format(
+                grams=bigrams(SEARCHED.format(prefix=SQL("x."))),
                 cases=self.table("case_library"),
                 drafts=self.table("case_library_drafts"),
                 findings=self.table("case_library_findings"),
@@ -151,13 +174,8 @@ class CaseLibraryView(ReadModelView):
             where.append(SQL("%(tag)s = ANY(tags)"))
             params["tag"] = f.tag
         if f.q:
-            where.append(
-                SQL(
-                    "(summary || ' ' || facts || ' ' || reasoning || ' ' || finding_titles) "
-                    "ILIKE %(q)s"
-                )
-            )
-            params["q"] = contains(f.q)
+            searched = SEARCHED.format(prefix=SQL(""))
+            where.append(text_search([searched], f.q, self.grams(f.q), params))
         columns = SQL(", ").join(Identifier(c) for c in (*PUBLIC_COLUMNS, "position"))
         return self.keyset_page(
             "case_library",

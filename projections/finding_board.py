@@ -15,7 +15,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 from domain.findings import Finding
 from domain.vocabulary import DeadlineColour, FindingStatus
 from projections.base import ReadModelView, topics_of
-from projections.paging import Page, contains
+from projections.paging import Page, bigrams, text_search
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
 BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported
@@ -63,6 +63,9 @@ TOPICS = topics_of(
 )
 
 
+SEARCHED_GRAMS = bigrams(SQL("title || ' ' || description"))
+
+
 class FindingBoardView(ReadModelView):
     topics = TOPICS
     projection_name = "finding_board"
@@ -78,7 +81,15 @@ class FindingBoardView(ReadModelView):
                 "deadline date, work_item_id uuid, escalations int NOT NULL DEFAULT 0, "
                 "reopen_count int NOT NULL DEFAULT 0, closed_on date, version int NOT NULL, "
                 "raised_position bigint NOT NULL, raised_at timestamptz NOT NULL, "
-                "updated_at timestamptz NOT NULL)"
+                "updated_at timestamptz NOT NULL, grams text[] NOT NULL DEFAULT '{{}}')"
+            ).format(t),
+            # A table made before search had its index: add the column and fill it.
+            SQL(
+                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS grams text[] NOT NULL DEFAULT '{{}}'"
+            ).format(t),
+            SQL("UPDATE {} SET grams = {} WHERE grams = '{{}}'").format(t, SEARCHED_GRAMS),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS finding_board_grams_idx ON {} USING gin (grams)"
             ).format(t),
             SQL(
                 "CREATE INDEX IF NOT EXISTS finding_board_unit_idx "
@@ -93,12 +104,24 @@ class FindingBoardView(ReadModelView):
         ]
 
     def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:
-        self.insert_row(tracking, "finding_board", row, COLUMN_TYPES, "(id) DO NOTHING")
+        grams = bigrams(SQL("%(title)s::text || ' ' || %(description)s::text"))
+        self.insert_row(
+            tracking, "finding_board", row, COLUMN_TYPES, "(id) DO NOTHING", {"grams": grams}
+        )
 
     def update(self, tracking: Tracking, event: Any, *increments: str, **changes: Any) -> None:
         """Set the changed columns (and add one to each of `increments`) on the event's row."""
         changes = dict(changes, version=event.originator_version, updated_at=event.timestamp)
-        self.update_row(tracking, "finding_board", event.originator_id, changes, increments)
+        computed: dict[str, Composable] = {}
+        if "title" in changes or "description" in changes:
+            texts = (
+                Placeholder(c) + SQL("::text") if c in changes else Identifier(c)
+                for c in ("title", "description")
+            )
+            computed["grams"] = bigrams(SQL(" || ' ' || ").join(texts))
+        self.update_row(
+            tracking, "finding_board", event.originator_id, changes, increments, computed=computed
+        )
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
         where: list[Composable] = []
@@ -117,8 +140,8 @@ class FindingBoardView(ReadModelView):
             overdue = SQL("(status = 'rectifying' AND deadline < %(today)s)")
             where.append(overdue if f.overdue else SQL("NOT ") + overdue)
         if f.q:
-            where.append(SQL("(title ILIKE %(q)s OR description ILIKE %(q)s)"))
-            params["q"] = contains(f.q)
+            columns: list[Composable] = [SQL("title"), SQL("description")]
+            where.append(text_search(columns, f.q, self.grams(f.q), params))
         return self.keyset_page(
             "finding_board",
             where,

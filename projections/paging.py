@@ -1,4 +1,5 @@
-"""Cursor pagination: opaque cursors over a read model's stable ordering key."""
+"""What the read models' queries share: cursor pagination (opaque cursors over a stable
+ordering key) and Chinese substring search (bigrams narrowed by a GIN index, then ILIKE)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import base64
 import binascii
 from dataclasses import dataclass
 from typing import Any
+
+from psycopg.sql import SQL, Composable, Composed
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -39,3 +42,37 @@ def decode_cursor(cursor: str) -> int:
 def contains(text: str) -> str:
     """An ILIKE pattern matching `text` anywhere, its own % _ and \\ taken literally."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def bigrams(text: Composable) -> Composed:
+    """The distinct two-character substrings of lower(`text`), as a SQL array expression.
+
+    A GIN index over this array finds the rows that may contain a query of two or more
+    characters (Chinese has no word breaks, and pg_trgm's three-character grams cannot
+    serve a two-character query); the ILIKE that follows decides. Computed by PostgreSQL on
+    both sides, so the stored and the queried grams fold case the same way; sorted, so a
+    rebuild stores the very same array."""
+    return SQL(
+        "ARRAY(SELECT DISTINCT substr(s.t, i, 2) FROM (SELECT lower({}) AS t) s, "
+        "generate_series(1, length(s.t) - 1) AS i ORDER BY 1)"
+    ).format(text)
+
+
+def text_search(
+    columns: list[Composable], q: str, q_grams: list[str], params: dict[str, Any]
+) -> Composed:
+    """The condition "q occurs in one of `columns`" over a table with a `grams` column
+    (bigrams of those columns): the grams narrow it through the index, ILIKE decides.
+    `q_grams` are q's own bigrams, worked out by PostgreSQL beforehand (`QUERY_GRAMS`) so
+    that the planner sees them as values and can estimate how rare they are."""
+    params["q"] = contains(q)
+    anywhere = SQL("({})").format(
+        SQL(" OR ").join(SQL("{} ILIKE %(q)s").format(c) for c in columns)
+    )
+    if not q_grams:
+        return anywhere
+    params["q_grams"] = q_grams
+    return SQL("grams @> %(q_grams)s::text[] AND {}").format(anywhere)
+
+
+QUERY_GRAMS = SQL("SELECT {} AS grams").format(bigrams(SQL("%(q)s::text")))
