@@ -73,9 +73,10 @@ def service(
         SUPERVISION_POOL_SIZE="3",
     )
     for command in ("migrate", "demo"):
-        subprocess.run(
-            [str(BIN / "supervision"), command], env=env, check=True, capture_output=True
+        done = subprocess.run(
+            [str(BIN / "supervision"), command], env=env, capture_output=True, text=True
         )
+        assert done.returncode == 0, f"supervision {command}:\n{done.stdout}{done.stderr}"
     tokens = json.loads((data / "demo-accounts.json").read_text(encoding="utf-8"))
     port, log = free_port(), data / "service.log"
     with log.open("ab") as out:

@@ -32,6 +32,9 @@ def test_the_wheel_holds_every_layer_and_the_supervision_command(tmp_path: Path)
     for package in ("domain", "infra", "projections", "api"):
         assert f"{package}/__init__.py" in names and f"{package}/py.typed" in names
     assert "api/routes/findings.py" in names and "infra/recorder.py" in names
+    # The console's templates and vendored scripts are package data, not only source files.
+    for data in ("templates/base.html", "static/echarts.min.js", "static/htmx.min.js"):
+        assert f"api/console/{data}" in names, data
     assert not any(name.startswith("tests/") for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "supervision = api.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
