@@ -168,7 +168,10 @@ def build(settings: Settings, *, runners: str | None = None, checkpoints: bool =
     signing_key = load_signing_key(settings) if checkpoints else None
     database = resolve_database(settings)
     check_algorithm(database, settings.hash_algorithm)
-    app = Supervision(env=app_env(database, pool_size=settings.pool_size))
+    env = app_env(database, pool_size=settings.pool_size)
+    env["GROUP_COMMIT"] = "y" if settings.group_commit else "n"
+    env["GROUP_COMMIT_MAX"] = str(settings.group_commit_max)
+    app = Supervision(env=env)
     datastore = datastore_for(database, pool_size=2, max_overflow=8)
     views = {spec.name: spec.view_class(datastore) for spec in PROJECTIONS}
     services = Services(settings, database, app, datastore, views, signing_key)

@@ -1,7 +1,8 @@
 """The library's PostgreSQL infrastructure, adjusted for this service.
 
 `PERSISTENCE_MODULE=infra.persistence:SupervisionFactory` gives the application the
-hash-chained recorder and a datastore that recovers at once from a database restart.
+hash-chained recorder, a datastore that recovers at once from a database restart, and the
+mapper that keeps persons' personal data encrypted at rest (infra/privacy.py, ADR 013).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import OperationalError
+from eventsourcing.domain import TAggregateID
+from eventsourcing.persistence import ApplicationRecorder, Mapper, OperationalError, Transcoder
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType
 from psycopg import Connection
 from psycopg.rows import DictRow
 
+from infra.privacy import PersonalDataMapper, SubjectKeys
 from infra.recorder import ChainedApplicationRecorder
 
 log = logging.getLogger(__name__)
@@ -51,9 +54,12 @@ class SupervisionFactory(PostgresFactory):
     application_recorder_class = ChainedApplicationRecorder
 
     READ_MODEL_COMMITS = "READ_MODEL_COMMITS"
+    GROUP_COMMIT = "GROUP_COMMIT"  # "y": concurrent commands share transactions
+    GROUP_COMMIT_MAX = "GROUP_COMMIT_MAX"  # the most commands in one transaction
 
     def __init__(self, env: Environment | EnvType | None, **kwargs: Any) -> None:
         super().__init__(env, **kwargs)
+        self.group_recorders: list[ChainedApplicationRecorder] = []
         resilient(self.datastore)
         if self.env.get(self.READ_MODEL_COMMITS) == "async":
             # A read model's rows and tracking record commit together, and both can be
@@ -62,3 +68,34 @@ class SupervisionFactory(PostgresFactory):
             pool_kwargs = self.datastore.pool.kwargs
             assert isinstance(pool_kwargs, dict)
             pool_kwargs["options"] = "-c synchronous_commit=off"
+
+    def application_recorder(self) -> ApplicationRecorder:
+        recorder = super().application_recorder()
+        if isinstance(recorder, ChainedApplicationRecorder) and self.env.get(
+            self.GROUP_COMMIT, "n"
+        ).lower() in ("y", "yes", "true", "1"):
+            recorder.enable_group_commit(int(self.env.get(self.GROUP_COMMIT_MAX, "128")))
+            self.group_recorders.append(recorder)
+        return recorder
+
+    def close(self) -> None:
+        for recorder in self.group_recorders:
+            recorder.close()
+        super().close()
+
+    def mapper(
+        self,
+        transcoder: Transcoder | None = None,
+        mapper_class: type[Mapper[TAggregateID]] | None = None,
+    ) -> Mapper[TAggregateID]:
+        """The library's mapper, with each ruling subject's personal data sealed under a
+        key of that person's own (and `[已删除]` once the key is destroyed)."""
+        if mapper_class is not None:
+            return super().mapper(transcoder, mapper_class)
+        events_table = (self.env.name.lower() or "stored") + "_events"
+        return PersonalDataMapper(
+            transcoder=transcoder or self.transcoder(),
+            cipher=self.cipher(),
+            compressor=self.compressor(),
+            keys=SubjectKeys(self.datastore, events_table),
+        )

@@ -23,10 +23,11 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 from psycopg.types.json import Jsonb
 
 from infra.chain import GENESIS, hasher, link
+from infra.group_commit import GroupCommitter, KeyTaken, Pending
 
 
 class IdempotencyKeyTaken(Exception):
@@ -113,6 +114,23 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
                 channel=self.channel_name,
             )
         )
+        self.append_batch_function_name = f"{events_table_name}_append_batch"
+        self.sql_create_statements.append(
+            append_batch_function(
+                schema=self.datastore.schema,
+                function=self.append_batch_function_name,
+                events=events_table_name,
+                event_type=self.stored_event_type_name,
+                chain_function=self.chain_function_name,
+                idempotency=self.idempotency_table_name,
+                channel=self.channel_name,
+            )
+        )
+        self.append_batch_statement = SQL(
+            "SELECT out_command, out_positions, out_failure "
+            "FROM {}.{}(%s, %s, %s, %s, %s, %s, %s, %s)"
+        ).format(schema, Identifier(self.append_batch_function_name))
+        self.group: GroupCommitter | None = None
         self.append_statement = SQL(
             "SELECT position FROM {}.{}(%s, %s, %s, %s, %s, %s) AS position"
         ).format(schema, Identifier(self.append_function_name))
@@ -179,17 +197,58 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
             key.status_code,
             Jsonb(body),
         )
-        with self.datastore.get_connection() as conn:
+        if self.group is not None:
             try:
-                rows = conn.execute(self.append_statement, params, prepare=True).fetchall()
-            except psycopg.errors.UniqueViolation as error:
-                if error.diag.table_name == self.idempotency_table_name and idempotency:
-                    raise IdempotencyKeyTaken(idempotency.key) from None
-                raise
-        ids = [row["position"] for row in rows]
+                ids = self.group.write(events, params[1:])
+            except KeyTaken:
+                raise IdempotencyKeyTaken(key.key) from None
+        else:
+            with self.datastore.get_connection() as conn:
+                try:
+                    rows = conn.execute(self.append_statement, params, prepare=True).fetchall()
+                except psycopg.errors.UniqueViolation as error:
+                    if error.diag.table_name == self.idempotency_table_name and idempotency:
+                        raise IdempotencyKeyTaken(idempotency.key) from None
+                    raise
+            ids = [row["position"] for row in rows]
         if idempotency is not None:
             idempotency.body = dict(body or {}, position=ids[-1])
         return ids
+
+    def enable_group_commit(self, max_batch: int = 128) -> None:
+        """Write concurrent commands in shared transactions (see infra/group_commit.py)."""
+        if self.group is None:
+            self.group = GroupCommitter(self._write_batch, max_batch)
+
+    def close(self) -> None:
+        if self.group is not None:
+            self.group.close()
+
+    def _write_batch(self, batch: Sequence[Pending]) -> list[tuple[list[int] | None, str | None]]:
+        """One call of `{events}_append_batch` for the commands of `batch`, in order."""
+        events: list[Any] = []
+        first, last = [], []
+        for pending in batch:
+            first.append(len(events) + 1)
+            events.extend(pending.events)
+            last.append(len(events))
+        columns = list(zip(*(p.idempotency for p in batch), strict=True))
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(
+                self.append_batch_statement,
+                (events, first, last, *(list(c) for c in columns)),
+                prepare=True,
+            ).fetchall()
+        by_command = {row["out_command"]: row for row in rows}
+        return [
+            (
+                None
+                if by_command[i]["out_positions"] is None
+                else [int(p) for p in by_command[i]["out_positions"]],
+                by_command[i]["out_failure"],
+            )
+            for i in range(1, len(batch) + 1)
+        ]
 
     @staticmethod
     def _idempotency_body(
@@ -376,6 +435,72 @@ $body$"""
         event_type=Identifier(event_type),
         chain_function=Identifier(chain_function),
         idempotency=Identifier(idempotency),
+        channel=Identifier(channel),
+    )
+
+
+def append_batch_function(
+    *,
+    schema: str,
+    function: str,
+    events: str,
+    event_type: str,
+    chain_function: str,
+    idempotency: str,
+    channel: str,
+) -> Composed:
+    """PL/pgSQL for a batch of commands' writes in one transaction (infra/group_commit.py):
+    one lock, one NOTIFY and one chain extension; each command's events and idempotency
+    record in its own exception block, so a command that conflicts fails alone."""
+    return SQL(
+        """CREATE OR REPLACE FUNCTION {schema}.{function}(
+    new_events {schema}.{event_type}[], first_event int[], last_event int[],
+    idem_principal text[], idem_key text[], idem_fingerprint text[], idem_status int[],
+    idem_body jsonb[]) RETURNS TABLE (out_command int, out_positions bigint[], out_failure text)
+LANGUAGE plpgsql AS $body$
+DECLARE
+    i int;
+    positions bigint[];
+    failed_table text;
+BEGIN
+    LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE;
+    NOTIFY {channel};
+    FOR i IN 1 .. coalesce(array_length(first_event, 1), 0) LOOP
+        BEGIN
+            WITH inserted AS (
+                INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
+                SELECT originator_id, originator_version, topic, state
+                  FROM unnest(new_events[first_event[i]:last_event[i]])
+                RETURNING notification_id)
+            SELECT array_agg(notification_id ORDER BY notification_id) INTO positions
+              FROM inserted;
+            IF idem_key[i] IS NOT NULL THEN
+                INSERT INTO {schema}.{idempotency}
+                       (principal, key, fingerprint, status_code, body)
+                VALUES (idem_principal[i], idem_key[i], idem_fingerprint[i], idem_status[i],
+                        idem_body[i] || jsonb_build_object(
+                            'position', positions[array_length(positions, 1)]));
+            END IF;
+            out_command := i; out_positions := positions; out_failure := NULL;
+        EXCEPTION WHEN unique_violation THEN
+            GET STACKED DIAGNOSTICS failed_table = TABLE_NAME;
+            out_command := i; out_positions := NULL;
+            out_failure := CASE WHEN failed_table = {idempotency_name} THEN 'idempotency'
+                                ELSE 'events' END;
+        END;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM {schema}.{chain_function}();
+END
+$body$"""
+    ).format(
+        schema=Identifier(schema),
+        function=Identifier(function),
+        events=Identifier(events),
+        event_type=Identifier(event_type),
+        chain_function=Identifier(chain_function),
+        idempotency=Identifier(idempotency),
+        idempotency_name=Literal(idempotency),
         channel=Identifier(channel),
     )
 

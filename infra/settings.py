@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         default=5.0, ge=0, description="how long reads wait for min_position"
     )
     pool_size: int = Field(default=10, ge=1)
+    group_commit: bool = Field(
+        default=True,
+        description="write commands that arrive together in one transaction (one fsync), "
+        "each with its own version check and answer",
+    )
+    group_commit_max: int = Field(default=128, ge=1, le=10_000)
     projection_runners: Literal["worker", "in-process", "off"] = Field(
         default="worker",
         description="worker: a child process started and supervised by `serve`; "
