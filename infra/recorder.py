@@ -357,6 +357,10 @@ DECLARE
     head_position bigint;
     previous bytea;
     e record;
+    indexes bigint[] := '{{}}';
+    positions bigint[] := '{{}}';
+    prevs bytea[] := '{{}}';
+    hashes bytea[] := '{{}}';
 BEGIN
     SELECT c.ledger_index, c.hash, c.position INTO head_index, head_hash, head_position
       FROM {schema}.{chain} c ORDER BY c.ledger_index DESC LIMIT 1;
@@ -378,9 +382,13 @@ BEGIN
             || int4send(8) || int8send(e.originator_version::bigint)
             || int4send(octet_length(convert_to(e.topic, 'UTF8'))) || convert_to(e.topic, 'UTF8')
             || int4send(32) || sha256(e.state));
-        INSERT INTO {schema}.{chain} (ledger_index, position, prev_hash, hash)
-             VALUES (head_index, e.notification_id, previous, head_hash);
+        indexes := indexes || head_index;
+        positions := positions || e.notification_id;
+        prevs := prevs || previous;
+        hashes := hashes || head_hash;
     END LOOP;
+    INSERT INTO {schema}.{chain} (ledger_index, position, prev_hash, hash)
+         SELECT * FROM unnest(indexes, positions, prevs, hashes);
     RETURN head_index;
 END
 $body$"""
