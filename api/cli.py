@@ -597,6 +597,77 @@ def verify_draw_command(
         raise typer.Exit(1)
 
 
+# -- privacy (issue #6, part 4): personal data encrypted at rest, removable (ADR 013) --------
+
+privacy_cli = typer.Typer(
+    help="Personal data of ruling subjects: list the data subjects, crypto-shred one.",
+    no_args_is_help=True,
+)
+cli.add_typer(privacy_cli, name="privacy")
+
+
+@privacy_cli.command("list")
+def privacy_list(
+    unit_code: Annotated[str | None, typer.Option("--unit", help="only this unit's")] = None,
+    ruling: Annotated[str | None, typer.Option(help="the subject of this ruling (its id)")] = None,
+) -> None:
+    """Data subjects, one JSON line each: id, unit, masked name (until shredded), dates."""
+    from uuid import UUID
+
+    from infra.database import resolve_database
+    from infra.migrations import EVENTS_TABLE
+    from infra.privacy import list_subjects, subject_of_ruling
+
+    database = resolve_database(load_settings())
+    with database.connect() as conn:
+        subject = None
+        if ruling is not None:
+            try:
+                subject = subject_of_ruling(conn, UUID(ruling), EVENTS_TABLE)
+            except ValueError:
+                raise typer.BadParameter("not a ruling id", param_hint="--ruling") from None
+            if subject is None:
+                typer.echo(f"错误 (error): ruling {ruling} names no person", err=True)
+                raise typer.Exit(1)
+        after = 0
+        while True:
+            rows = list_subjects(
+                conn, unit_codes=[unit_code] if unit_code else None, subject_id=subject, after=after
+            )
+            for row in rows:
+                typer.echo(json.dumps(row, ensure_ascii=False))
+            if len(rows) < 50:
+                break
+            after = rows[-1]["seq"]
+
+
+@privacy_cli.command("shred")
+def privacy_shred(
+    subject: Annotated[str, typer.Argument(help="the data subject's id (see `privacy list`)")],
+) -> None:
+    """Destroy the subject's key: their name and position read [已删除] everywhere from now
+    on; everything else, and the hash chain, stays as it was."""
+    from uuid import UUID
+
+    from api.bootstrap import build
+    from infra.privacy import UnknownSubject
+    from projections.privacy import shred_subject
+
+    try:
+        subject_id = UUID(subject)
+    except ValueError:
+        raise typer.BadParameter("not a subject id", param_hint="SUBJECT") from None
+    services = build(load_settings(), runners="off")
+    try:
+        result = shred_subject(services.database, subject_id, services.cases)
+    except UnknownSubject as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+
+
 def main() -> None:
     """The console script: expected failures are one clear line and exit code 2."""
     import psycopg

@@ -21,6 +21,7 @@ from api.routes import (
     inspections,
     major_decisions,
     meta,
+    privacy,
     projections,
     rulings,
     stats,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         projections,
         audit,
         access_log,
+        privacy,
     ):
         app.include_router(module.router)
     app.include_router(major_decisions.router)

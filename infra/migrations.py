@@ -15,6 +15,7 @@ from psycopg.sql import SQL, Identifier
 from infra.access_log import create_access_log_table
 from infra.database import Database
 from infra.persistence import resilient
+from infra.privacy import create_subject_keys_table
 from infra.recorder import ChainedApplicationRecorder, meta_table
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def migrate(
                 datastore.close()
             record_algorithm(database, algorithm)
             migrate_security_tables(database)
+            migrate_privacy_tables(database)
         finally:
             lock_conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
     log.info("migrated", extra={"hash_algorithm": algorithm})
@@ -75,6 +77,13 @@ def migrate_security_tables(database: Database) -> None:
     the event store nor in the hash chain (docs/security.md)."""
     with database.connect() as conn:
         create_access_log_table(conn)
+
+
+def migrate_privacy_tables(database: Database) -> None:
+    """The data subjects' keys (personal data encrypted at rest, ADR 013): outside the
+    event log, so that destroying a key forgets a person without touching the chain."""
+    with database.connect() as conn:
+        create_subject_keys_table(conn)
 
 
 def record_algorithm(database: Database, algorithm: str) -> None:

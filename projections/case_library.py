@@ -1,22 +1,28 @@
 """Case library (容错免责案例库): published rulings of both kinds, anonymised, searchable.
 
 No answer names a person: the subject's name is kept only in this projection's private
-draft table and replaced by 某同志 wherever it appears in what is published.
+draft table and replaced by 某同志 wherever it appears in what is published. When the
+person's key is destroyed (crypto-shredding, ADR 013) the drafts forget the name, and a
+published case drops its linked findings' titles (findings are not sealed, and without the
+name their titles cannot be redacted any more).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from psycopg.sql import SQL, Composable, Composed, Identifier
+from psycopg import Connection
+from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
 from domain.vocabulary import RulingKind
+from infra.privacy import DELETED, MIN_NAME_LENGTH
 from projections.base import ADVANCED, ReadModelView, topics_of
 from projections.paging import Page, bigrams, text_search
 
@@ -136,9 +142,10 @@ class CaseLibraryView(ReadModelView):
                 "unnest(%(tags)s::text[]) t), {redact}(%(summary)s::text, "
                 "d.person_name) AS summary, {redact}(d.facts, d.person_name) AS facts, "
                 "{redact}(coalesce(d.reasoning, ''), d.person_name) AS reasoning, "
+                "CASE WHEN d.person_name = {deleted} THEN '' ELSE "
                 "{redact}(coalesce((SELECT string_agg(f.title, '；' ORDER BY f.title) "
                 "FROM {findings} f WHERE f.id = ANY(d.finding_ids)), ''), d.person_name) "
-                "AS finding_titles, %(at)s::timestamptz, %(_position)s::bigint "
+                "END AS finding_titles, %(at)s::timestamptz, %(_position)s::bigint "
                 "FROM {drafts} d WHERE d.id = %(_id)s AND {advanced}) x "
                 "ON CONFLICT (id) DO NOTHING"
             ).format(
@@ -148,6 +155,7 @@ class CaseLibraryView(ReadModelView):
                 findings=self.table("case_library_findings"),
                 redact=self.function("case_library_redact"),
                 advanced=ADVANCED,
+                deleted=Literal(DELETED),
             )
 
         params = {
@@ -157,6 +165,41 @@ class CaseLibraryView(ReadModelView):
             "at": e.timestamp,
         }
         self.apply(tracking, build, params, key="publish")
+
+    def forget_person(self, conn: Connection[Any], ruling_ids: list[UUID]) -> None:
+        """Crypto-shredding (ADR 013), in the caller's transaction: the rulings' drafts
+        forget the person's name (in the name column and in their text), and their published
+        cases drop the linked findings' titles, which can no longer be redacted. This is
+        exactly what a rebuild from the log yields once the subject's key is gone."""
+        if not ruling_ids:
+            return
+        drafts = self.table("case_library_drafts")
+        conn.execute(
+            SQL(
+                "UPDATE {drafts} SET "
+                "facts = CASE WHEN char_length(person_name) >= {least} "
+                "THEN replace(facts, person_name, {deleted}) ELSE facts END, "
+                "reasoning = CASE WHEN char_length(person_name) >= {least} "
+                "THEN replace(reasoning, person_name, {deleted}) ELSE reasoning END, "
+                "person_name = {deleted} "
+                "WHERE id = ANY(%(ids)s) AND person_name IS NOT NULL "
+                "AND person_name <> {deleted}"
+            ).format(drafts=drafts, deleted=Literal(DELETED), least=Literal(MIN_NAME_LENGTH)),
+            {"ids": ruling_ids},
+        )
+        cases = self.table("case_library")
+        conn.execute(
+            SQL(
+                "UPDATE {} SET finding_titles = '' WHERE id = ANY(%(ids)s) AND finding_titles <> ''"
+            ).format(cases),
+            {"ids": ruling_ids},
+        )
+        conn.execute(
+            SQL("UPDATE {} SET grams = {} WHERE id = ANY(%(ids)s)").format(
+                cases, bigrams(SEARCHED.format(prefix=SQL("")))
+            ),
+            {"ids": ruling_ids},
+        )
 
     def page(self, f: CaseFilter, limit: int, cursor: str | None) -> Page:
         where: list[Composable] = []
