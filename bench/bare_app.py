@@ -53,6 +53,11 @@ def create_note(body: NoteIn, request: Request) -> JSONResponse:
     return JSONResponse(answer, status_code=201)
 
 
+def noop(body: NoteIn) -> JSONResponse:
+    """The HTTP stack alone: the same body validated, nothing stored (bench/run_all.py)."""
+    return JSONResponse({"id": "noop", "title": body.title}, status_code=201)
+
+
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -62,6 +67,7 @@ def create_app() -> FastAPI:
     # Built before serving, as the service builds its application in create_app().
     app.state.bare = BareApp()
     app.add_api_route("/notes", create_note, methods=["POST"], status_code=201)
+    app.add_api_route("/noop", noop, methods=["POST"], status_code=201)
     app.add_api_route("/healthz", healthz, methods=["GET"])
     return app
 

@@ -171,7 +171,9 @@ def start_bare(stack: ExitStack, opts: Options) -> Target:
     return Target(stack.enter_context(server(argv, env, port, "/healthz")), {})
 
 
-def start_ours(stack: ExitStack, opts: Options, runners: str) -> Target:
+def start_ours(
+    stack: ExitStack, opts: Options, runners: str, extra_env: dict[str, str] | None = None
+) -> Target:
     url = stack.enter_context(fresh_database(opts.database_url, "bench_cmd"))
     env = clean_env(
         {
@@ -180,6 +182,7 @@ def start_ours(stack: ExitStack, opts: Options, runners: str) -> Target:
             "SUPERVISION_LOG_LEVEL": "WARNING",
             "SUPERVISION_POOL_SIZE": str(POOL_SIZE),
             "SUPERVISION_PROJECTION_RUNNERS": runners,
+            **(extra_env or {}),
         }
     )
     run_once(supervision("migrate"), env)

@@ -122,9 +122,15 @@ def run_once(argv: list[str], env: dict[str, str], timeout: float = 120.0) -> No
 
 @contextmanager
 def server(
-    argv: list[str], env: dict[str, str], port: int, ready_path: str, timeout: float = 60.0
+    argv: list[str],
+    env: dict[str, str],
+    port: int,
+    ready_path: str,
+    timeout: float = 60.0,
+    started: list[subprocess.Popen[bytes]] | None = None,
 ) -> Iterator[str]:
-    """Start `argv` listening on `port`; its base URL once `ready_path` answers 200."""
+    """Start `argv` listening on `port`; its base URL once `ready_path` answers 200 (the
+    process is appended to `started`, for whoever wants to watch it)."""
     base_url = f"http://127.0.0.1:{port}"
     # A file, not a pipe: nobody reads the output while the load runs, and a full pipe
     # would block the server.
@@ -134,6 +140,8 @@ def server(
         open(kept, "w+") if kept else tempfile.TemporaryFile(mode="w+", prefix="bench-server-")
     ) as log:
         proc = subprocess.Popen(argv, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        if started is not None:
+            started.append(proc)
         try:
             wait_ready(proc, base_url + ready_path, log, timeout)
             yield base_url

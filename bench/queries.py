@@ -200,8 +200,11 @@ def deep_cursor(client: httpx.Client, path: str, pages: int) -> str:
     return f"{path}&cursor={cursor}" if cursor else path
 
 
-def workloads(client: httpx.Client, n: int, rng: random.Random) -> dict[str, list[str]]:
-    unit = lambda: f"u{rng.randrange(UNITS):03d}"  # noqa: E731
+def workloads(
+    client: httpx.Client, n: int, rng: random.Random, units: list[str] | None = None
+) -> dict[str, list[str]]:
+    codes = units or [f"u{k:03d}" for k in range(UNITS)]
+    unit = lambda: rng.choice(codes)  # noqa: E731
     year = lambda: rng.choice([2022, 2023, 2024, 2025])  # noqa: E731
     return {
         "healthz (baseline)": ["/healthz"] * n,

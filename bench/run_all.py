@@ -1,0 +1,398 @@
+"""Every headline figure of the service in one table, each beside a baseline from the same run.
+
+  commands      durable commands/s over HTTP (POST /api/v1/findings) at 1 and 32 clients,
+                p50/p99; group commit on (the default) and off (the library's one save per
+                command); baselines: a no-op endpoint (same HTTP stack and body validation,
+                nothing stored) and raw single-row INSERT+COMMIT from 1 and 32 connections
+  lag           projection lag p50/p99 (events, and ms at that rate) under a steady open-loop
+                300 commands/s, the projections running in the service's worker process
+  full scale    on a province-scale log (bench/generate.py): projection catch-up events/s
+                (all projections from zero), p50/p99 of every list endpoint (baseline
+                /healthz), chain verification events/s, peak RSS of the service (with its
+                worker) and of a full rebuild (`supervision projections rebuild all`)
+
+    .venv/bin/python bench/run_all.py [--scale 1.0] [--keep NAME] [--seconds 15]
+
+`--keep NAME` keeps the generated log in database NAME and reuses it next time (generating
+1.5M events takes a while). Figures depend on the machine: docs/performance.md says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import commands
+import generate
+import httpx
+import psycopg
+import queries
+from harness import clean_env, free_port, fresh_database, kept_database, server, supervision
+from loadgen import Connection, Outcome, send
+
+from api.bootstrap import migrate_database
+from infra.settings import Settings
+
+TOKEN = queries.TOKEN
+
+
+@dataclass
+class Row:
+    section: str
+    name: str
+    value: str
+    baseline: str = ""
+    ratio: str = ""
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, *args: str) -> None:
+        self.rows.append(Row(*args))
+        print(f"… {' | '.join(args)}", file=sys.stderr, flush=True)
+
+    def print(self) -> None:
+        print(f"{'section':<11} {'measure':<46} {'value':>24} {'baseline':>24} {'ratio':>6}")
+        for r in self.rows:
+            print(f"{r.section:<11} {r.name:<46} {r.value:>24} {r.baseline:>24} {r.ratio:>6}")
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def raw_insert_rate(url: str, clients: int, seconds: float) -> float:
+    """Single-row INSERT + COMMIT (durable: synchronous_commit on) from `clients` connections."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS raw_commits (id bigserial PRIMARY KEY, body jsonb)"
+        )
+    counts = [0] * clients
+    deadline = time.perf_counter() + seconds
+
+    def worker(k: int) -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            while time.perf_counter() < deadline:
+                conn.execute("INSERT INTO raw_commits (body) VALUES (%s)", ('{"title": "整改"}',))
+                counts[k] += 1
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def figure(o: Outcome) -> str:
+    return f"{o.rate:,.0f}/s p50 {o.percentile(50):.0f} p99 {o.percentile(99):.0f} ms"
+
+
+def command_section(report: Report, opts: commands.Options) -> None:
+    with contextlib.ExitStack() as stack:
+        raw_url = stack.enter_context(fresh_database(opts.database_url, "bench_raw"))
+        bare = commands.start_bare(stack, opts)
+        grouped = commands.start_ours(stack, opts, "off")
+        single = commands.start_ours(stack, opts, "off", {"SUPERVISION_GROUP_COMMIT": "false"})
+        for clients in (1, 32):
+            o = replace(opts, clients=clients)
+            raw = raw_insert_rate(raw_url, clients, min(opts.seconds, 10))
+            _, noop = commands.measure(bare, lambda n: ("/noop", {"title": f"n{n}"}), o)
+            _, ours = commands.measure(grouped, commands.raise_request, o)
+            _, lib = commands.measure(single, commands.raise_request, o)
+            for name, outcome in (
+                ("no-op endpoint", noop),
+                ("group commit", ours),
+                ("one save per command", lib),
+            ):
+                commands.fail_on_errors(name, outcome)
+            section = f"commands@{clients}"
+            report.add(section, "raw INSERT+COMMIT (baseline)", f"{raw:,.0f}/s")
+            report.add(section, "no-op endpoint (baseline)", figure(noop))
+            report.add(
+                section,
+                "raise_finding, group commit (default)",
+                figure(ours),
+                f"{noop.rate:,.0f}/s no-op",
+                f"{ours.rate / noop.rate:.2f}",
+            )
+            report.add(
+                section,
+                "raise_finding, one save per command",
+                figure(lib),
+                f"{ours.rate:,.0f}/s grouped",
+                f"{lib.rate / ours.rate:.2f}",
+            )
+            report.add(section, "  ÷ raw INSERT+COMMIT", f"{ours.rate / raw:.2f}")
+
+
+# -- lag under steady load ----------------------------------------------------------------------
+
+
+async def steady(base_url: str, headers: dict[str, str], rate: float, seconds: float) -> Outcome:
+    """Open loop: a request every 1/rate s whatever the answers do (32 connections)."""
+    free: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(32):
+        connection = Connection(base_url, headers)
+        await connection.open()
+        free.put_nowait(connection)
+    outcome, tasks = Outcome(), []
+    start = time.perf_counter()
+
+    async def one(n: int) -> None:
+        connection = await free.get()
+        try:
+            await send(connection, commands.raise_request(n), outcome)
+        finally:
+            free.put_nowait(connection)
+
+    n = 0
+    while (now := time.perf_counter() - start) < seconds:
+        due = n / rate
+        if due > now:
+            await asyncio.sleep(due - now)
+        tasks.append(asyncio.create_task(one(n)))
+        n += 1
+    await asyncio.gather(*tasks)
+    outcome.seconds = time.perf_counter() - start
+    while not free.empty():
+        free.get_nowait().close()
+    return outcome
+
+
+def lag_section(report: Report, opts: commands.Options, rate: float) -> None:
+    with contextlib.ExitStack() as stack:
+        target = commands.start_ours(stack, opts, "worker")
+        commands.settle(target)
+        lags: list[int] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            with httpx.Client(
+                base_url=target.base_url, headers=commands.bearer(commands.ADMIN_TOKEN), timeout=10
+            ) as admin:
+                while not stop.is_set():
+                    states = admin.get("/api/v1/projections").json()
+                    lags.append(max(p["lag"] for p in states))
+                    stop.wait(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        outcome = asyncio.run(steady(target.base_url, target.headers, rate, opts.seconds))
+        stop.set()
+        sampler.join()
+        commands.fail_on_errors("steady load", outcome)
+    p50, p99 = percentile(lags, 50), percentile(lags, 99)
+    report.add(
+        "lag",
+        f"projection lag at a steady {rate:.0f} commands/s",
+        f"p50 {p50:.0f} p99 {p99:.0f} events",
+        f"≈ p99 {p99 / rate * 1000:.0f} ms",
+    )
+    report.add("lag", "  commands answered meanwhile", figure(outcome))
+
+
+# -- full scale ---------------------------------------------------------------------------------
+
+
+def peak_rss_mib(pid: int) -> float:
+    """VmHWM of a process and of its descendants, summed (MiB)."""
+    total = 0.0
+    for p in [pid, *descendants(pid)]:
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
+    return total
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(FileNotFoundError):
+            for child in (task / "children").read_text().split():
+                found += [int(child), *descendants(int(child))]
+    return found
+
+
+def full_scale_section(report: Report, args: argparse.Namespace) -> None:
+    scale = generate.Scale().times(args.scale)
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            url, new = stack.enter_context(kept_database(args.database_url, args.keep))
+        else:
+            url, new = stack.enter_context(fresh_database(args.database_url, "bench_all")), True
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        settings = Settings(database_url=url, data_dir=Path(tmp), log_level="WARNING")
+        migrate_database(settings)
+        if new:
+            events, seconds, sizes = generate.generate(
+                settings,
+                scale,
+                200,
+                lambda e, s: print(f"\r… generated {e:,}", end="", file=sys.stderr),
+            )
+            print(file=sys.stderr)
+            raw = generate.raw_baseline(url, sizes, generate.average_state_bytes(url))
+            report.add(
+                "generate",
+                f"{events:,} events through the application",
+                f"{events / seconds:,.0f} events/s",
+                f"{raw:,.0f}/s raw INSERT",
+                f"{events / seconds / raw:.2f}",
+            )
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT count(*) FROM supervision_events").fetchone()
+            events = int(row[0]) if row else 0
+            conn.execute("SELECT 1")
+        env = clean_env(
+            {
+                "SUPERVISION_DATABASE_URL": url,
+                "SUPERVISION_LOG_LEVEL": "WARNING",
+                "SUPERVISION_BOOTSTRAP_ADMIN_TOKEN": TOKEN,
+                "SUPERVISION_DATA_DIR": tmp,
+            }
+        )
+        # Catch-up from zero: the read models of a kept log are rebuilt by a full rebuild
+        # first, timed, with its peak RSS (that is the "full rebuild" figure).
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            supervision("projections", "rebuild", "all", "--quiet"),
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        if status != 0:
+            raise SystemExit(f"rebuild failed with status {status}")
+        rebuild_seconds = time.perf_counter() - started
+        report.add(
+            "scale",
+            f"full rebuild of every read model ({events:,} events)",
+            f"{events / rebuild_seconds:,.0f} events/s",
+            f"{rebuild_seconds:,.0f} s",
+        )
+        report.add("scale", "peak RSS of the full rebuild", f"{usage.ru_maxrss / 1024:,.0f} MiB")
+        port, started_procs = free_port(), []
+        argv = supervision("serve", "--host", "127.0.0.1", "--port", str(port))
+        with server(argv, env, port, "/healthz", timeout=120, started=started_procs) as base_url:
+            queries.catch_up(base_url)
+            with httpx.Client(
+                base_url=base_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120
+            ) as client:
+                started = time.perf_counter()
+                verdict = client.get("/api/v1/audit/verification").json()
+                verify_seconds = time.perf_counter() - started
+                report.add(
+                    "scale",
+                    "chain verification (GET /audit/verification)",
+                    f"{verdict['events_verified'] / verify_seconds:,.0f} events/s",
+                    "ok" if verdict["ok"] else "FAILED",
+                )
+                units = [f"p{n:04d}" for n in range(scale.units)]
+                loads = queries.workloads(
+                    client, args.requests, random.Random(generate.SEED), units
+                )
+                timed = {name: queries.timings(client, paths) for name, paths in loads.items()}
+            base = timed.pop("healthz (baseline)")
+            for name, values in timed.items():
+                report.add(
+                    "lists",
+                    name,
+                    f"p50 {percentile(values, 50):.1f} p99 {percentile(values, 99):.1f} ms",
+                    f"healthz p99 {percentile(base, 99):.1f} ms",
+                )
+            report.add(
+                "scale",
+                "peak RSS of the service (API + worker)",
+                f"{peak_rss_mib(started_procs[0].pid):,.0f} MiB",
+            )
+
+
+def percentile(values: list[float] | list[int], p: float) -> float:
+    ordered = sorted(values)
+    return (
+        float(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))])
+        if ordered
+        else float("nan")
+    )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/run_all.py",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--scale", type=float, default=1.0, help="province scale factor of the log")
+    parser.add_argument(
+        "--keep", metavar="NAME", help="keep (and reuse) the generated log in database NAME"
+    )
+    parser.add_argument("--seconds", type=float, default=15.0, help="timed window of each load")
+    parser.add_argument(
+        "--requests", type=int, default=200, help="timed requests per list endpoint"
+    )
+    parser.add_argument("--rate", type=float, default=300.0, help="commands/s of the steady load")
+    parser.add_argument(
+        "--only",
+        choices=("commands", "lag", "scale"),
+        action="append",
+        help="run only these sections (repeatable)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="a PostgreSQL server where databases may be created and dropped",
+    )
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    sections = args.only or ["commands", "lag", "scale"]
+    opts = commands.Options(
+        clients=32,
+        requests=1_000_000,
+        seconds=args.seconds,
+        warmup=200,
+        database_url=args.database_url,
+        json_path=None,
+        projection_runners=None,
+    )
+    report = Report()
+    started = time.perf_counter()
+    if "commands" in sections:
+        command_section(report, opts)
+    if "lag" in sections:
+        lag_section(report, opts, args.rate)
+    if "scale" in sections:
+        full_scale_section(report, args)
+    print(
+        f"bench/run_all.py on {os.cpu_count()} CPUs, {time.perf_counter() - started:,.0f} s; "
+        f"PostgreSQL {server_version(args.database_url)}"
+    )
+    report.print()
+    return 0
+
+
+def server_version(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return str(row[0]) if row else "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
