@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from api.bootstrap import Services
+from api.presentation import check_query_text
 from domain.actors import Actor
 from domain.errors import NotFound, UnknownReference
 from domain.vocabulary import Role
@@ -16,7 +17,10 @@ NOTHING = None
 
 
 def unit_codes(services: Services, actor: Actor, unit_code: str | None) -> tuple[str, ...] | None:
-    """The unit codes to filter on (() = all units); None when the answer must be empty."""
+    """The unit codes to filter on (() = all units); None when the answer must be empty.
+    A code that no unit could have (a NUL character, …) is the client's error, 422."""
+    if unit_code is not None:
+        check_query_text(unit_code)
     codes = tuple(services.app.lineage(unit_code)) if unit_code else ()
     if actor.role is not Role.UNIT:
         return codes
