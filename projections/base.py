@@ -83,6 +83,10 @@ class ReadModelView(PostgresTrackingRecorder):
             Identifier(self.tracking_table_name),
         )
 
+    @property
+    def is_bound(self) -> bool:
+        return self._bound is not None
+
     @contextmanager
     def bound_to(self, conn: Connection[DictRow]) -> Iterator[None]:
         """Run this view's statements on `conn` (inside its transaction) for a while: the

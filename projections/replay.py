@@ -47,7 +47,9 @@ def replay(
     after: int = 0,
 ) -> int:
     """Feed the view's events after `after` up to `to_position`, in order, through a fresh
-    projection; answer how many were fed."""
+    projection; answer how many were fed. Each batch is one transaction (rows and tracking
+    of a whole batch commit together: a crash loses the batch, not its consistency), unless
+    the view is already bound to a caller's transaction."""
     projection = spec.projection_class(view=view)
     fed = 0
     while after < to_position:
@@ -60,14 +62,31 @@ def replay(
         )
         if not notifications:
             break
-        for notification in notifications:
-            event = app.mapper.to_domain_event(notification)
-            projection.process_event(event, Tracking(APPLICATION_NAME, notification.id))
+        events = [(app.mapper.to_domain_event(n), n.id) for n in notifications]
+        with in_one_transaction(view):
+            for event, position in events:
+                projection.process_event(event, Tracking(APPLICATION_NAME, position))
         fed += len(notifications)
         after = notifications[-1].id
         if progress is not None:
             progress(after)
     return fed
+
+
+@contextmanager
+def in_one_transaction(view: ReadModelView) -> Iterator[None]:
+    """The view's statements run in one pipelined transaction of a pooled connection (or
+    in the caller's, when the view is bound already)."""
+    if view.is_bound:
+        yield
+        return
+    with (
+        view.datastore.get_connection() as conn,
+        conn.transaction(),
+        conn.pipeline(),  # statements go out without waiting for each answer
+        view.bound_to(conn),
+    ):
+        yield
 
 
 def tables_of(view: ReadModelView) -> list[str]:
