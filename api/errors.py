@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
+from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -45,6 +47,15 @@ CODE_OF_STATUS = {
     429: "too_many_requests",
     503: "unavailable",
 }
+
+# The database cannot be reached (restarting, failing over, out of connections): the
+# request was fine and may succeed in a moment, so it is a 503 with Retry-After, not a 500.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+)
 
 
 # A unit account is told the same thing whether a record does not exist, existed only
@@ -108,6 +119,21 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "1"},
         )
 
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning(
+            "database unavailable",
+            extra={"path": request.url.path, "method": request.method, "error": str(exc)},
+        )
+        return error_response(
+            503,
+            "database_unavailable",
+            "the database is unavailable for a moment; retry later",
+            headers={"Retry-After": "1"},
+        )
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(kind, database_unavailable)
+
     @app.exception_handler(InvalidCursor)
     async def invalid_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
         return error_response(400, "invalid_cursor", str(exc))
@@ -167,7 +193,8 @@ ERROR_DESCRIPTIONS = {
     "413": "request body over the limit",
     "422": "validation error",
     "429": "too many commands from this token (Retry-After says when to retry)",
-    "503": "a projection lags behind `min_position` (Retry-After)",
+    "503": "a projection lags behind `min_position`, or the database is unavailable "
+    "for a moment (Retry-After)",
 }
 
 
