@@ -23,6 +23,7 @@ from projections.rebuild import RebuildJobs
 from projections.registry import PROJECTIONS
 from projections.rulings import RulingsView
 from projections.runner import SupervisedRunner, locks_held
+from projections.scorecard import Scorecards
 from projections.unit_history import UnitHistoryView
 from projections.work_ledger import WorkLedgerView
 
@@ -74,6 +75,15 @@ class Services:
 
     worker: ProjectionWorker | None = None
     _rebuilds: RebuildJobs | None = None
+
+    _scorecards: Scorecards | None = None
+
+    @property
+    def scorecards(self) -> Scorecards:
+        """The unit scorecards (one instance: it keeps answers while the read models stand)."""
+        if self._scorecards is None:
+            self._scorecards = Scorecards(self.board, self.rulings, self.ledger, self.directory)
+        return self._scorecards
 
     @property
     def rebuilds(self) -> RebuildJobs:

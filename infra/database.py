@@ -49,7 +49,7 @@ class Database:
             # No pre-ping: it costs a round trip per query, and psycopg-pool backs off for
             # seconds between failed checks after a restart; the library retries a query
             # that meets a dead connection instead (and the pool discards that connection).
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
             # Our transactions are short; a stuck client must not hold the table lock long.
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
             "CREATE_TABLE": "n",

@@ -166,7 +166,9 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
             self._algorithm = str(row["value"])
         return self._algorithm
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    # A request waits at most ~3 × (pool timeout 5 s + 0.5 s) for a database that is
+    # down, then answers 503: a restart of a few seconds is ridden out, an outage is told.
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.5)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:

@@ -264,7 +264,7 @@ class ReadModelView(PostgresTrackingRecorder):
         (row,) = self.fetch_all(QUERY_GRAMS, {"q": q})
         return list(row["grams"])
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.5)  # see the recorder
     def fetch_all(self, query: Composed, params: Any = ()) -> list[DictRow]:
         if self._bound is not None:
             with self._bound.cursor() as curs:

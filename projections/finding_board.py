@@ -101,6 +101,16 @@ class FindingBoardView(ReadModelView):
             SQL(
                 "CREATE INDEX IF NOT EXISTS finding_board_position_idx ON {} (raised_position)"
             ).format(t),
+            # Scorecards read a year's findings of every unit from this index alone.
+            SQL(
+                "CREATE INDEX IF NOT EXISTS finding_board_found_idx ON {} (found_on) "
+                "INCLUDE (unit_code, status, deadline, closed_on)"
+            ).format(t),
+            # The overdue list: rectifying findings, newest first, a deadline check each.
+            SQL(
+                "CREATE INDEX IF NOT EXISTS finding_board_rectifying_idx ON {} "
+                "(raised_position) WHERE status = 'rectifying'"
+            ).format(t),
         ]
 
     def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:

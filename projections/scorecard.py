@@ -11,11 +11,14 @@ merged into it, 机构改革).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
 from datetime import date
 from typing import Any
 
-from psycopg.sql import SQL, Composed
+from psycopg.sql import SQL, Composed, Identifier
 
 from domain.vocabulary import FindingStatus, RulingKind, RulingStatus, UnitStatus
 from projections.base import ReadModelView
@@ -24,6 +27,7 @@ from projections.finding_board import FindingBoardView
 from projections.rulings import RulingsView
 from projections.work_ledger import WorkLedgerView
 
+KEPT_ANSWERS = 64
 OPEN_STATUSES = (FindingStatus.RAISED, FindingStatus.RECTIFYING, FindingStatus.REPORTED)
 # A ruling counts once it is decided and as long as that decision stands.
 COUNTED_RULINGS = (
@@ -71,13 +75,19 @@ ruling_counts AS (
     WHERE key IS NOT NULL
     GROUP BY code, kind
 ),
+work_units AS (
+    -- each (unit, work item it leads or co-owns), by an equality join on the item's units
+    SELECT DISTINCT grp.code, w.id, w.lead_unit, w.score
+    FROM {ledger} w CROSS JOIN LATERAL unnest(w.co_units || w.lead_unit) AS m(member)
+    JOIN grp ON grp.member = m.member
+    WHERE w.year = %(year)s
+),
 work AS (
     SELECT units.code,
         count(*) AS items,
-        avg(w.score) FILTER (WHERE w.lead_unit = ANY(units.members) AND w.score IS NOT NULL)
+        avg(wu.score) FILTER (WHERE wu.lead_unit = ANY(units.members) AND wu.score IS NOT NULL)
             AS mean_score
-    FROM units JOIN {ledger} w
-        ON (w.co_units || w.lead_unit) && units.members AND w.year = %(year)s
+    FROM work_units wu JOIN units ON units.code = wu.code
     GROUP BY units.code
 )
 SELECT units.code,
@@ -112,6 +122,21 @@ class Scorecards:
         directory: DirectoryView,
     ) -> None:
         self.board, self.rulings, self.ledger, self.directory = board, rulings, ledger, directory
+        # Answers by (question, the positions of the read models they were read at): a
+        # read model's tracking position moves whenever its rows may have changed, so an
+        # answer kept under the same positions is the answer a new query would give.
+        self.answers: OrderedDict[Hashable, list[dict[str, Any]]] = OrderedDict()
+        self.lock = threading.Lock()
+        self.select_positions: Composed = SQL("SELECT {}").format(
+            SQL(", ").join(
+                SQL("(SELECT max(notification_id) FROM {}.{}) AS {}").format(
+                    Identifier(v.datastore.schema),
+                    Identifier(v.tracking_table_name),
+                    Identifier(f"p{n}"),
+                )
+                for n, v in enumerate((board, rulings, ledger, directory))
+            )
+        )
         self.select: Composed = SQL(SCORECARD_SQL).format(
             board=board.table("finding_board"),
             rulings=rulings.table("rulings"),
@@ -172,8 +197,19 @@ class Scorecards:
             "accountability": RulingKind.ACCOUNTABILITY.value,
             "fault_tolerance": RulingKind.FAULT_TOLERANCE.value,
         }
+        (positions,) = self.board.fetch_all(self.select_positions)
+        key = (year, today, tuple(unit_groups.items()), tuple(positions.values()))
+        with self.lock:
+            if key in self.answers:
+                self.answers.move_to_end(key)
+                return copy.deepcopy(self.answers[key])
         rows = {r["code"]: r for r in self.board.fetch_all(self.select, params)}
-        return [scorecard_row(rows[code], year) for code in unit_groups]
+        answer = [scorecard_row(rows[code], year) for code in unit_groups]
+        with self.lock:
+            self.answers[key] = answer
+            while len(self.answers) > KEPT_ANSWERS:
+                self.answers.popitem(last=False)
+        return copy.deepcopy(answer)
 
 
 def scorecard_row(row: Mapping[str, Any], year: int) -> dict[str, Any]:

@@ -167,12 +167,16 @@ class UnitHistoryView(ReadModelView):
 
     def page(self, unit_codes: tuple[str, ...], limit: int, cursor: str | None) -> Page:
         after = decode_cursor(cursor) if cursor else 0
+        # One index range scan per unit code (a unit and those merged into it), each
+        # stopping after a page, then merged: however long the history, a page costs a
+        # few index pages, not a sort of the whole history.
         rows = self.fetch_all(
             SQL(
-                "SELECT * FROM {} WHERE unit_code = ANY(%s) AND position > %s "
-                "ORDER BY position, unit_code LIMIT %s"
+                "SELECT h.* FROM unnest(%(units)s::text[]) AS u(code) CROSS JOIN LATERAL "
+                "(SELECT * FROM {} WHERE unit_code = u.code AND position > %(after)s "
+                "ORDER BY position LIMIT %(n)s) h ORDER BY h.position, h.unit_code LIMIT %(n)s"
             ).format(self.table("unit_history")),
-            (list(unit_codes), after, limit + 1),
+            {"units": list(unit_codes), "after": after, "n": limit + 1},
         )
         items = [{c: r[c] for c in COLUMNS} for r in rows[:limit]]
         more = len(rows) > limit

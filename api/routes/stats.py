@@ -23,7 +23,7 @@ Year = Annotated[int, Query(ge=1900, le=2999)]
 
 
 def scorecards_of(services: Services) -> Scorecards:
-    return Scorecards(services.board, services.rulings, services.ledger, services.directory)
+    return services.scorecards
 
 
 def may_read(actor: Actor, code: str) -> bool:

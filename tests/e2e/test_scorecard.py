@@ -393,3 +393,18 @@ def test_year_is_required_and_checked(api: Api, params: dict[str, Any]) -> None:
     unit = api.unit()
     assert_error(api.get(STATS, ADMIN, **params), 422)
     assert_error(api.get(f"{UNITS}/{unit}/scorecard", ADMIN, **params), 422)
+
+
+def test_a_repeated_question_follows_every_new_record(api: Api, inspector: dict[str, str]) -> None:
+    """Answers are kept while the read models stand still, never past a change."""
+    unit = api.unit("县交通运输局", "department")
+    first = api.finding(inspector, unit, found_on=FOUND_ON)["position"]
+    assert counts(scorecard(api, ADMIN, unit, first))["findings_raised"] == 1
+    assert counts(scorecard(api, ADMIN, unit, first))["findings_raised"] == 1  # asked again
+    second = api.finding(inspector, unit, found_on=FOUND_ON)["position"]
+    assert counts(scorecard(api, ADMIN, unit, second))["findings_raised"] == 2
+    assert stats_rows(api, ADMIN, second)[unit]["findings_raised"] == 2
+    order(api, inspector, raised(api, inspector, unit), PAST_DEADLINE)
+    latest = api.finding(inspector, unit, found_on="2024-06-01")["position"]
+    card = counts(scorecard(api, ADMIN, unit, latest))
+    assert card["findings_raised"] == 3 and card["findings_overdue"] == 1
