@@ -41,7 +41,7 @@ class Account(Aggregate):
         role: str
         unit_code: str | None
         actor: dict[str, Any]
-        expires_at: datetime | None
+        expires_at: datetime | None = None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -54,7 +54,8 @@ class Account(Aggregate):
     @event(Created)
     def __init__(
         self,
-        *,
+        # Not keyword-only: eventsourcing 9.5 treats a keyword-only argument with a default
+        # as required, and `expires_at` must stay optional for callers that predate it.
         token_hash: str,
         name: str,
         role: str,
