@@ -24,7 +24,7 @@ from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person
 from domain.vocabulary import RulingKind
 from infra.privacy import DELETED, MIN_NAME_LENGTH
 from projections.base import ADVANCED, ReadModelView, topics_of
-from projections.paging import Page, bigrams, text_search
+from projections.paging import Page, bigrams, in_units, text_search
 
 ANONYMOUS = "某同志"
 DRAFT_TYPES = {
@@ -208,8 +208,7 @@ class CaseLibraryView(ReadModelView):
             where.append(SQL("kind = %(kind)s"))
             params["kind"] = f.kind
         if f.unit_codes:
-            where.append(SQL("unit_code = ANY(%(units)s)"))
-            params["units"] = list(f.unit_codes)
+            where.append(in_units(f.unit_codes, params))
         if f.year is not None:
             where.append(SQL("year = %(year)s"))
             params["year"] = f.year

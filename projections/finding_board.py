@@ -15,7 +15,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 from domain.findings import Finding
 from domain.vocabulary import DeadlineColour, FindingStatus
 from projections.base import ReadModelView, topics_of
-from projections.paging import Page, bigrams, text_search
+from projections.paging import Page, bigrams, in_units, text_search
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
 BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported
@@ -137,8 +137,7 @@ class FindingBoardView(ReadModelView):
         where: list[Composable] = []
         params: dict[str, Any] = {"today": today}
         if f.unit_codes:
-            where.append(SQL("unit_code = ANY(%(units)s)"))
-            params["units"] = list(f.unit_codes)
+            where.append(in_units(f.unit_codes, params))
         for name in ("status", "category", "severity"):
             if getattr(f, name) is not None:
                 where.append(assign(name))

@@ -76,3 +76,14 @@ def text_search(
 
 
 QUERY_GRAMS = SQL("SELECT {} AS grams").format(bigrams(SQL("%(q)s::text")))
+
+
+def in_units(codes: tuple[str, ...], params: dict[str, Any]) -> Composable:
+    """`unit_code` is one of `codes`. One code (the usual case: a unit without merged
+    predecessors) is an equality, which the planner matches with the (unit_code, key) index
+    and so reads a page straight off it; `= ANY(...)` it would not."""
+    if len(codes) == 1:
+        params["unit"] = codes[0]
+        return SQL("unit_code = %(unit)s")
+    params["units"] = list(codes)
+    return SQL("unit_code = ANY(%(units)s)")

@@ -13,7 +13,7 @@ from psycopg.sql import SQL, Composable, Composed
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import AppealResult, RulingKind, RulingStatus
 from projections.base import ReadModelView, topics_of
-from projections.paging import Page
+from projections.paging import Page, in_units
 
 TYPES = {
     "id": "uuid",
@@ -82,8 +82,7 @@ class RulingsView(ReadModelView):
                 where.append(SQL(f"{name} = %({name})s"))
                 params[name] = getattr(f, name)
         if f.unit_codes:
-            where.append(SQL("unit_code = ANY(%(units)s)"))
-            params["units"] = list(f.unit_codes)
+            where.append(in_units(f.unit_codes, params))
         if f.finding_id is not None:
             where.append(SQL("%(finding)s = ANY(finding_ids)"))
             params["finding"] = f.finding_id
