@@ -284,6 +284,7 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> None:
             f"{rebuild_seconds:,.0f} s",
         )
         report.add("scale", "peak RSS of the full rebuild", f"{usage.ru_maxrss / 1024:,.0f} MiB")
+        queries.settle(url)  # VACUUM ANALYZE: the steady state autovacuum keeps
         port, started_procs = free_port(), []
         argv = supervision("serve", "--host", "127.0.0.1", "--port", str(port))
         with server(argv, env, port, "/healthz", timeout=120, started=started_procs) as base_url:

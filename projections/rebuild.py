@@ -88,6 +88,7 @@ def rebuild(
             view = spec.view_class(datastore, events_schema=live_schema)
             view.create_table()
             fed = catch_up(app, view, spec, progress)
+            analyse(database, scratch, tables_of(view))
             switch_started = time.perf_counter()
             reached, fed_last = switch(database, app, view, spec, scratch, live_schema)
             switch_ms = (time.perf_counter() - switch_started) * 1000
@@ -118,6 +119,14 @@ def rebuild_lock(database: Database, name: str) -> Iterator[None]:
             conn.execute(
                 "SELECT pg_advisory_unlock(%s::int, %s::int)", (REBUILD_NAMESPACE, lock_key(name))
             )
+
+
+def analyse(database: Database, schema: str, tables: list[str]) -> None:
+    """Statistics for the fresh tables before they go live: without them the planner would
+    misjudge every query until autovacuum came round."""
+    with database.connect(autocommit=True) as conn:
+        for table in tables:
+            conn.execute(SQL("ANALYZE {}.{}").format(Identifier(schema), Identifier(table)))
 
 
 def tracked(view: ReadModelView) -> int:
