@@ -7,6 +7,7 @@ from contextlib import closing
 from typing import Any
 
 import psycopg
+from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
@@ -112,10 +113,15 @@ def check_row(
 
 
 def read_log(
-    database: Database, after: int, limit: int, events_table: str = EVENTS_TABLE
+    database: Database,
+    after: int,
+    limit: int,
+    events_table: str = EVENTS_TABLE,
+    datastore: PostgresDatastore | None = None,
 ) -> list[dict[str, Any]]:
     """Stored events after a position, in global order, each with its chain row and the
-    topic of its aggregate's first event (which names the aggregate's kind)."""
+    topic of its aggregate's first event (which names the aggregate's kind). On one of
+    `datastore`'s pooled connections when given (a request), else a connection of its own."""
     query = SQL(
         "SELECT e.notification_id AS position, e.originator_id, e.originator_version, e.topic, "
         "e.state, c.ledger_index, c.hash, c.prev_hash, (SELECT f.topic FROM {events} f "
@@ -123,5 +129,8 @@ def read_log(
         "FROM {events} e LEFT JOIN {chain} c ON c.position = e.notification_id "
         "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s"
     ).format(events=Identifier(events_table), chain=Identifier(chain_table(events_table)))
+    if datastore is not None:
+        with datastore.get_connection() as pooled:
+            return list(pooled.execute(query, (after, limit)).fetchall())
     with database.connect(row_factory=dict_row) as conn:
         return conn.execute(query, (after, limit)).fetchall()
