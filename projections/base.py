@@ -158,14 +158,7 @@ class ReadModelView(PostgresTrackingRecorder):
         computed = computed or {}
 
         def build() -> Composed:
-            columns = SQL(", ").join(Identifier(c) for c in (*row, *computed))
-            values = SQL(", ").join(
-                [SQL("{}::{}").format(Placeholder(c), SQL(types[c])) for c in row]
-                + list(computed.values())
-            )
-            return SQL("INSERT INTO {} ({}) SELECT {} WHERE {} ON CONFLICT {}").format(
-                self.table(table), columns, values, ADVANCED, SQL(conflict)
-            )
+            return self.insert_statement(table, row, types, conflict, computed)
 
         self.apply(tracking, build, row, key=("insert", table, *row, "+", *computed))
 
@@ -186,19 +179,49 @@ class ReadModelView(PostgresTrackingRecorder):
         computed = computed or {}
 
         def build() -> Composed:
-            sets = [SQL("{} = {}").format(Identifier(c), Placeholder(c)) for c in changes]
-            sets += [SQL("{} = {}").format(Identifier(c), e) for c, e in computed.items()]
-            sets += [SQL("{0} = {0} + 1").format(Identifier(c)) for c in increments]
-            sets += [
-                SQL("{0} = array_append({0}, {1})").format(Identifier(c), Placeholder(c))
-                for c in appends
-            ]
-            return SQL("UPDATE {} SET {} WHERE id = %(_id)s AND {}").format(
-                self.table(table), SQL(", ").join(sets), ADVANCED
-            )
+            return self.update_statement(table, changes, increments, appends, computed)
 
         key = ("update", table, increments, *changes, "+", *appends, "=", *computed)
         self.apply(tracking, build, {**changes, **appends, "_id": row_id}, key=key)
+
+    def insert_statement(
+        self,
+        table: str,
+        row: Params,
+        types: dict[str, str],
+        conflict: str,
+        computed: dict[str, Composable],
+    ) -> Composed:
+        """`INSERT … SELECT` of one row, guarded by the tracking advance (see insert_row)."""
+        columns = SQL(", ").join(Identifier(c) for c in (*row, *computed))
+        values = SQL(", ").join(
+            [SQL("{}::{}").format(Placeholder(c), SQL(types[c])) for c in row]
+            + list(computed.values())
+        )
+        return SQL("INSERT INTO {} ({}) SELECT {} WHERE {} ON CONFLICT {}").format(
+            self.table(table), columns, values, ADVANCED, SQL(conflict)
+        )
+
+    def update_statement(
+        self,
+        table: str,
+        changes: Params,
+        increments: tuple[str, ...],
+        appends: Params,
+        computed: dict[str, Composable],
+    ) -> Composed:
+        """`UPDATE` of the row `id = %(_id)s`, guarded by the tracking advance (see
+        update_row)."""
+        sets = [SQL("{} = {}").format(Identifier(c), Placeholder(c)) for c in changes]
+        sets += [SQL("{} = {}").format(Identifier(c), e) for c, e in computed.items()]
+        sets += [SQL("{0} = {0} + 1").format(Identifier(c)) for c in increments]
+        sets += [
+            SQL("{0} = array_append({0}, {1})").format(Identifier(c), Placeholder(c))
+            for c in appends
+        ]
+        return SQL("UPDATE {} SET {} WHERE id = %(_id)s AND {}").format(
+            self.table(table), SQL(", ").join(sets), ADVANCED
+        )
 
     def position(self) -> int:
         """How far this read model has processed the log: up to just before the first event

@@ -64,6 +64,21 @@ TOPICS = topics_of(
 
 
 SEARCHED_GRAMS = bigrams(SQL("title || ' ' || description"))
+COUNTS = "finding_counts"
+KEY_COLUMNS = SQL("unit_code, found_on, status, deadline, closed_on")
+
+
+def count_key(row: str) -> Composed:
+    """The count a finding row stands in: unit, year found, status, the deadline while
+    rectifying ('-infinity' otherwise) and, once closed with a deadline, whether on time
+    (1) or late (0); -1 otherwise."""
+    return SQL(
+        "{r}.unit_code, extract(year FROM {r}.found_on)::int, {r}.status, "
+        "CASE WHEN {r}.status = 'rectifying' AND {r}.deadline IS NOT NULL THEN {r}.deadline "
+        "ELSE '-infinity'::date END, "
+        "CASE WHEN {r}.status = 'closed' AND {r}.deadline IS NOT NULL "
+        "THEN (coalesce({r}.closed_on <= {r}.deadline, false))::int ELSE -1 END::smallint"
+    ).format(r=SQL(row))
 
 
 class FindingBoardView(ReadModelView):
@@ -111,12 +126,50 @@ class FindingBoardView(ReadModelView):
                 "CREATE INDEX IF NOT EXISTS finding_board_rectifying_idx ON {} "
                 "(raised_position) WHERE status = 'rectifying'"
             ).format(t),
+            # Scorecards: how many findings of a unit and year stand in each state (with the
+            # deadline of rectifying ones and whether closed ones were on time), kept in the
+            # statement that changes a finding's row.
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (unit_code text NOT NULL, year int NOT NULL, "
+                "status text NOT NULL, deadline date NOT NULL, on_time smallint NOT NULL, "
+                "n int NOT NULL, PRIMARY KEY (unit_code, year, status, deadline, on_time))"
+            ).format(self.table(COUNTS)),
+            # A board made before the counts: count what it holds, once.
+            SQL(
+                "INSERT INTO {counts} SELECT {key}, count(*) FROM {board} r GROUP BY 1, 2, 3, 4, 5 "
+                "HAVING NOT EXISTS (SELECT FROM {counts})"
+            ).format(counts=self.table(COUNTS), key=count_key("r"), board=t),
         ]
 
     def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:
+        """The finding's row, and one more in its count."""
         grams = bigrams(SQL("%(title)s::text || ' ' || %(description)s::text"))
-        self.insert_row(
-            tracking, "finding_board", row, COLUMN_TYPES, "(id) DO NOTHING", {"grams": grams}
+
+        def build() -> Composed:
+            insert = self.insert_statement(
+                "finding_board", row, COLUMN_TYPES, "(id) DO NOTHING", {"grams": grams}
+            )
+            return SQL(", ins AS ({} RETURNING {}) {}").format(
+                insert, KEY_COLUMNS, self.count_in("ins")
+            )
+
+        self.apply(tracking, build, row, key="insert-counted")
+
+    def count_in(
+        self, source: str, row: str | None = None, when: Composable = SQL("TRUE")
+    ) -> Composed:
+        """INSERT … ON CONFLICT: one more finding under the key of each `row` (default: the
+        rows of `source`) that `source` yields `when` it holds."""
+        return SQL(
+            "INSERT INTO {counts} (unit_code, year, status, deadline, on_time, n) "
+            "SELECT {key}, 1 FROM {source} WHERE {when} "
+            "ON CONFLICT (unit_code, year, status, deadline, on_time) "
+            "DO UPDATE SET n = {counts}.n + 1"
+        ).format(
+            counts=self.table(COUNTS),
+            key=count_key(row or source),
+            source=SQL(source),
+            when=when,
         )
 
     def update(self, tracking: Tracking, event: Any, *increments: str, **changes: Any) -> None:
@@ -129,9 +182,28 @@ class FindingBoardView(ReadModelView):
                 for c in ("title", "description")
             )
             computed["grams"] = bigrams(SQL(" || ' ' || ").join(texts))
-        self.update_row(
-            tracking, "finding_board", event.originator_id, changes, increments, computed=computed
-        )
+        moved = SQL("({}) IS DISTINCT FROM ({})").format(count_key("old"), count_key("upd"))
+
+        def build() -> Composed:
+            update = self.update_statement("finding_board", changes, increments, {}, computed)
+            return SQL(
+                ", old AS (SELECT {cols} FROM {board} WHERE id = %(_id)s), "
+                "upd AS ({update} RETURNING {cols}), "
+                "gone AS (UPDATE {counts} c SET n = c.n - 1 FROM old, upd "
+                "WHERE (c.unit_code, c.year, c.status, c.deadline, c.on_time) = ({old_key}) "
+                "AND {moved}) {count}"
+            ).format(
+                cols=KEY_COLUMNS,
+                board=self.table("finding_board"),
+                update=update,
+                counts=self.table(COUNTS),
+                old_key=count_key("old"),
+                moved=moved,
+                count=self.count_in("upd, old", "upd", moved),
+            )
+
+        key = ("update-counted", increments, *changes, "=", *computed)
+        self.apply(tracking, build, {**changes, "_id": event.originator_id}, key=key)
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
         where: list[Composable] = []

@@ -50,15 +50,16 @@ units AS (
 ),
 findings AS (
     SELECT grp.code,
-        count(*) AS raised,
-        count(*) FILTER (WHERE f.status = %(closed)s) AS closed,
-        count(*) FILTER (WHERE f.status = ANY(%(open)s)) AS open,
-        count(*) FILTER (WHERE f.status = %(rectifying)s AND f.deadline < %(today)s) AS overdue,
-        count(*) FILTER (WHERE f.status = %(withdrawn)s) AS withdrawn,
-        count(*) FILTER (WHERE f.status = %(closed)s AND f.deadline IS NOT NULL) AS due,
-        count(*) FILTER (WHERE f.status = %(closed)s AND f.closed_on <= f.deadline) AS on_time
-    FROM grp JOIN {board} f ON f.unit_code = grp.member
-    WHERE f.found_on >= %(year_start)s AND f.found_on < %(year_end)s
+        sum(c.n) AS raised,
+        sum(c.n) FILTER (WHERE c.status = %(closed)s) AS closed,
+        sum(c.n) FILTER (WHERE c.status = ANY(%(open)s)) AS open,
+        sum(c.n) FILTER (WHERE c.status = %(rectifying)s AND c.deadline > '-infinity'
+            AND c.deadline < %(today)s) AS overdue,
+        sum(c.n) FILTER (WHERE c.status = %(withdrawn)s) AS withdrawn,
+        sum(c.n) FILTER (WHERE c.status = %(closed)s AND c.on_time >= 0) AS due,
+        sum(c.n) FILTER (WHERE c.status = %(closed)s AND c.on_time = 1) AS on_time
+    FROM grp JOIN {counts} c ON c.unit_code = grp.member
+    WHERE c.year = %(year)s
     GROUP BY grp.code
 ),
 ruling_counts AS (
@@ -138,7 +139,7 @@ class Scorecards:
             )
         )
         self.select: Composed = SQL(SCORECARD_SQL).format(
-            board=board.table("finding_board"),
+            counts=board.table("finding_counts"),
             rulings=rulings.table("rulings"),
             ledger=ledger.table("work_ledger"),
             directory=directory.table("directory_units"),

@@ -145,6 +145,29 @@ def test_rebuilding_every_read_model_under_load_loses_nothing_and_readers_see_no
         )
     )
     assert leftovers == [], "scratch and retired schemas are dropped"
+    assert_counts_match_the_board(live)
+
+
+def assert_counts_match_the_board(services: Services) -> None:
+    """The scorecards' counts are exactly a GROUP BY of the board's rows."""
+    from projections.finding_board import count_key
+
+    board = services.board
+    kept = board.fetch_all(
+        SQL(
+            "SELECT unit_code, year, status, deadline::text, on_time, n FROM {} WHERE n <> 0 "
+            "ORDER BY 1, 2, 3, 4, 5"
+        ).format(board.table("finding_counts"))
+    )
+    counted = board.fetch_all(
+        SQL(
+            "SELECT unit_code, year, status, deadline::text, on_time, n FROM "
+            "(SELECT {}, count(*)::int FROM {} r GROUP BY 1, 2, 3, 4, 5) "
+            "AS k(unit_code, year, status, deadline, on_time, n) ORDER BY 1, 2, 3, 4, 5"
+        ).format(count_key("r"), board.table("finding_board"))
+    )
+    assert [tuple(r.values()) for r in kept] == [tuple(r.values()) for r in counted]
+    assert kept, "there is something to compare"
 
 
 def test_a_second_rebuild_of_the_same_projection_is_refused_while_one_runs(
