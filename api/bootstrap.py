@@ -112,7 +112,7 @@ class Services:
         """Each projection's runner: running here, or held by another process, or not."""
         states = {r.spec.name: r.status.state for r in self.runners}
         if len(states) < len(PROJECTIONS):
-            held = locks_held(self.database, self.datastore)
+            held = locks_held(self.datastore)
             for spec in PROJECTIONS:
                 states.setdefault(spec.name, "running" if spec.name in held else "stopped")
         return states

@@ -8,7 +8,6 @@ from typing import Any
 
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
-from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
 from infra.chain import GENESIS, Verification, envelope, hasher
@@ -113,15 +112,11 @@ def check_row(
 
 
 def read_log(
-    database: Database,
-    after: int,
-    limit: int,
-    events_table: str = EVENTS_TABLE,
-    datastore: PostgresDatastore | None = None,
+    datastore: PostgresDatastore, after: int, limit: int, events_table: str = EVENTS_TABLE
 ) -> list[dict[str, Any]]:
     """Stored events after a position, in global order, each with its chain row and the
-    topic of its aggregate's first event (which names the aggregate's kind). On one of
-    `datastore`'s pooled connections when given (a request), else a connection of its own."""
+    topic of its aggregate's first event (which names the aggregate's kind); on one of the
+    datastore's pooled connections."""
     query = SQL(
         "SELECT e.notification_id AS position, e.originator_id, e.originator_version, e.topic, "
         "e.state, c.ledger_index, c.hash, c.prev_hash, (SELECT f.topic FROM {events} f "
@@ -129,8 +124,5 @@ def read_log(
         "FROM {events} e LEFT JOIN {chain} c ON c.position = e.notification_id "
         "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s"
     ).format(events=Identifier(events_table), chain=Identifier(chain_table(events_table)))
-    if datastore is not None:
-        with datastore.get_connection() as pooled:
-            return list(pooled.execute(query, (after, limit)).fetchall())
-    with database.connect(row_factory=dict_row) as conn:
-        return conn.execute(query, (after, limit)).fetchall()
+    with datastore.get_connection() as conn:
+        return list(conn.execute(query, (after, limit)).fetchall())

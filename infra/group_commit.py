@@ -43,6 +43,28 @@ class Pending:
     positions: list[int] | None = None
     error: BaseException | None = None
 
+    def settle(self, positions: list[int] | None, failure: str | None) -> None:
+        """Its outcome: positions, or the name of what conflicted ("idempotency": the key
+        was taken; anything else: the events' versions were)."""
+        if failure == "idempotency":
+            self.error = KeyTaken()
+        elif failure is not None:
+            self.error = IntegrityError(f"a command's write conflicted: {failure}")
+        else:
+            self.positions = positions
+        self.done.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.done.set()
+
+    def result(self) -> list[int]:
+        """Its positions, or the error that stopped it (once settled)."""
+        if self.error is not None:
+            raise self.error
+        assert self.positions is not None
+        return self.positions
+
 
 # Writes a batch: (commands) → per command, its positions or the name of what failed.
 WriteBatch = Callable[[Sequence[Pending]], list[tuple[list[int] | None, str | None]]]
@@ -61,21 +83,15 @@ class GroupCommitter:
         self.thread = threading.Thread(target=self.run, name="group-commit", daemon=True)
         self.thread.start()
 
-    def write(
-        self, events: list[Any], idempotency: tuple[str | None, str | None, str, int, Any]
-    ) -> list[int]:
+    def write(self, pending: Pending) -> list[int]:
         """Queue one command's write; its positions once its batch committed."""
-        pending = Pending(events, idempotency)
         with self.cond:
             if self.closed:
                 raise RuntimeError("the group committer is closed")
             self.queue.append(pending)
             self.cond.notify()
         pending.done.wait()
-        if pending.error is not None:
-            raise pending.error
-        assert pending.positions is not None
-        return pending.positions
+        return pending.result()
 
     def run(self) -> None:
         while True:
@@ -93,21 +109,14 @@ class GroupCommitter:
             outcomes = self.write_batch(batch)
         except BaseException as error:  # every command of the batch learns of it
             for pending in batch:
-                pending.error = error
-                pending.done.set()
+                pending.fail(error)
             if not isinstance(error, Exception):
                 raise
             return
         self.batches += 1
         self.commands += len(batch)
         for pending, (positions, failure) in zip(batch, outcomes, strict=True):
-            if failure == "idempotency":
-                pending.error = KeyTaken()
-            elif failure is not None:
-                pending.error = IntegrityError(f"a command's write conflicted: {failure}")
-            else:
-                pending.positions = positions
-            pending.done.set()
+            pending.settle(positions, failure)
 
     def close(self, timeout: float = 10.0) -> None:
         with self.cond:

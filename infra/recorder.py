@@ -199,20 +199,15 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
             key.status_code,
             Jsonb(body),
         )
-        if self.group is not None:
-            try:
-                ids = self.group.write(events, params[1:])
-            except KeyTaken:
-                raise IdempotencyKeyTaken(key.key) from None
-        else:
-            with self.datastore.get_connection() as conn:
-                try:
-                    rows = conn.execute(self.append_statement, params, prepare=True).fetchall()
-                except psycopg.errors.UniqueViolation as error:
-                    if error.diag.table_name == self.idempotency_table_name and idempotency:
-                        raise IdempotencyKeyTaken(idempotency.key) from None
-                    raise
-            ids = [row["position"] for row in rows]
+        pending = Pending(events, params[1:])
+        try:
+            if self.group is not None:
+                ids = self.group.write(pending)
+            else:
+                pending.settle(*self._write_one(pending))
+                ids = pending.result()
+        except KeyTaken:
+            raise IdempotencyKeyTaken(key.key) from None
         if idempotency is not None:
             idempotency.body = dict(body or {}, position=ids[-1])
         return ids

@@ -101,20 +101,16 @@ def lock_key(name: str) -> int:
     return zlib.crc32(name.encode()) & 0x7FFFFFFF
 
 
-def locks_held(database: Database, datastore: PostgresDatastore | None = None) -> set[str]:
-    """The projections whose runner lock some process holds right now (asked on one of
-    `datastore`'s pooled connections when given)."""
+def locks_held(datastore: PostgresDatastore) -> set[str]:
+    """The projections whose runner lock some process holds right now."""
     from projections.registry import PROJECTIONS
 
-    query = (
-        "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-        "AND classid = %s AND database = (SELECT oid FROM pg_database "
-        "WHERE datname = current_database())"
-    )
-    if datastore is not None:
-        with datastore.get_connection() as pooled:
-            keys = {int(r["objid"]) for r in pooled.execute(query, (LOCK_NAMESPACE,))}
-    else:
-        with database.connect() as conn:
-            keys = {int(r[0]) for r in conn.execute(query, (LOCK_NAMESPACE,))}
+    with datastore.get_connection() as conn:
+        rows = conn.execute(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = %s AND database = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database())",
+            (LOCK_NAMESPACE,),
+        ).fetchall()
+    keys = {int(r["objid"]) for r in rows}
     return {spec.name for spec in PROJECTIONS if lock_key(spec.name) in keys}

@@ -44,7 +44,7 @@ def list_events(
 ) -> dict[str, Any]:
     """Every event in global order, decoded, with who did it and its chain hashes."""
     start = decode_cursor(cursor) if cursor else after
-    rows = read_log(services.database, start, limit + 1, datastore=services.datastore)
+    rows = read_log(services.datastore, start, limit + 1)
     items = [log_item(services, row) for row in rows[:limit]]
     more = len(rows) > limit
     return {

@@ -104,5 +104,5 @@ def test_a_taken_version_through_the_committer_raises_the_librarys_integrity_err
     group = recorder_of(grouped).group
     assert group is not None
     with pytest.raises(IntegrityError):
-        group.write(stored(grouped, finding, 1), no_key())
+        group.write(Pending(stored(grouped, finding, 1), no_key()))
     assert verify_chain(grouped.database, "sha256").ok
