@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from infra.database import Database
 from infra.migrations import EVENTS_TABLE, datastore_for
 from projections.base import APPLICATION_NAME, ReadModelView
 from projections.registry import ProjectionSpec
-from projections.replay import replay, tables_of
+from projections.replay import replay, scratch_schema, tables_of
 from projections.runner import lock_key
 
 log = logging.getLogger(__name__)
@@ -79,10 +78,10 @@ def rebuild(
 ) -> RebuildResult:
     """Rebuild `spec`'s read model from zero and switch it in; see the module's docstring."""
     started = time.perf_counter()
-    with rebuild_lock(database, spec.name):
-        scratch = f"rebuild_{spec.name}_{uuid.uuid4().hex[:8]}"[:63]
-        with database.connect(autocommit=True) as conn:
-            conn.execute(SQL("CREATE SCHEMA {}").format(Identifier(scratch)))
+    with (
+        rebuild_lock(database, spec.name),
+        scratch_schema(database, f"rebuild_{spec.name}") as scratch,
+    ):
         datastore = datastore_for(database, pool_size=1, schema=scratch)
         try:
             view = spec.view_class(datastore, events_schema=live_schema)
@@ -94,8 +93,6 @@ def rebuild(
             switch_ms = (time.perf_counter() - switch_started) * 1000
         finally:
             datastore.close()
-            with database.connect(autocommit=True) as conn:
-                conn.execute(SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(scratch)))
     if progress is not None:
         progress(reached, reached)
     result = RebuildResult(

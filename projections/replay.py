@@ -25,9 +25,9 @@ BATCH = 500
 
 
 @contextmanager
-def scratch_schema(database: Database) -> Iterator[str]:
-    """A fresh schema, dropped (with everything in it) afterwards."""
-    name = f"replay_{uuid.uuid4().hex[:12]}"
+def scratch_schema(database: Database, prefix: str = "replay") -> Iterator[str]:
+    """A fresh schema, dropped (with everything left in it) afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"[:63]
     with database.connect(autocommit=True) as conn:
         conn.execute(SQL("CREATE SCHEMA {}").format(Identifier(name)))
     try:
