@@ -393,6 +393,7 @@ def run_projections(
 ) -> None:
     """Run projection runners in this process until interrupted (one active per projection
     across all processes; a second one waits on standby)."""
+    import gc
     import os
     import signal
     import threading
@@ -411,6 +412,8 @@ def run_projections(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     parent = os.getppid()
+    gc.collect()
+    gc.freeze()  # what is loaded lives as long as the process: keep it out of collections
     services.start_runners(names or None)
     log.info("projection runners started", extra={"projections": names or sorted(known)})
     try:

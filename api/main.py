@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -43,6 +44,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = services or build(settings, checkpoints=True)
         app.state.services = opened
+        # What is loaded by now (modules, routes, schemas: ~150k objects) lives as long as
+        # the process: out of the collector's sight, a full collection no longer walks it
+        # (it cost 90–280 ms every few seconds under load, a pause for every request).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -306,6 +306,9 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> None:
                     client, args.requests, random.Random(generate.SEED), units
                 )
                 timed = {name: queries.timings(client, paths) for name, paths in loads.items()}
+                timed["stats/units?year (fresh)"] = queries.cold_scorecards(
+                    client, args.requests, random.Random(generate.SEED)
+                )
             base = timed.pop("healthz (baseline)")
             for name, values in timed.items():
                 report.add(

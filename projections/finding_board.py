@@ -64,18 +64,16 @@ TOPICS = topics_of(
 
 
 SEARCHED_GRAMS = bigrams(SQL("title || ' ' || description"))
-COUNTS = "finding_counts"
+COUNTS = "finding_tallies"
 KEY_COLUMNS = SQL("unit_code, found_on, status, deadline, closed_on")
 
 
 def count_key(row: str) -> Composed:
-    """The count a finding row stands in: unit, year found, status, the deadline while
-    rectifying ('-infinity' otherwise) and, once closed with a deadline, whether on time
-    (1) or late (0); -1 otherwise."""
+    """The count a finding row stands in: unit, year found, status and, once closed with a
+    deadline, whether on time (1) or late (0); -1 otherwise. (Which rectifying findings are
+    overdue depends on the day asked, so scorecards count those on the board itself.)"""
     return SQL(
         "{r}.unit_code, extract(year FROM {r}.found_on)::int, {r}.status, "
-        "CASE WHEN {r}.status = 'rectifying' AND {r}.deadline IS NOT NULL THEN {r}.deadline "
-        "ELSE '-infinity'::date END, "
         "CASE WHEN {r}.status = 'closed' AND {r}.deadline IS NOT NULL "
         "THEN (coalesce({r}.closed_on <= {r}.deadline, false))::int ELSE -1 END::smallint"
     ).format(r=SQL(row))
@@ -127,17 +125,24 @@ class FindingBoardView(ReadModelView):
                 "CREATE INDEX IF NOT EXISTS finding_board_rectifying_idx ON {} "
                 "(raised_position) WHERE status = 'rectifying'"
             ).format(t),
-            # Scorecards: how many findings of a unit and year stand in each state (with the
-            # deadline of rectifying ones and whether closed ones were on time), kept in the
-            # statement that changes a finding's row.
+            # Scorecards: the rectifying findings whose deadline is still ahead on a given day
+            # (the rest of the rectifying ones counted are overdue).
+            SQL(
+                "CREATE INDEX IF NOT EXISTS finding_board_due_idx ON {} (deadline, found_on) "
+                "INCLUDE (unit_code) WHERE status = 'rectifying'"
+            ).format(t),
+            # Scorecards: how many findings of a unit and year stand in each state (and
+            # whether closed ones were on time), kept in the statement that changes a
+            # finding's row. (finding_counts, keyed by deadline too, came before.)
+            SQL("DROP TABLE IF EXISTS {}").format(self.table("finding_counts")),
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} (unit_code text NOT NULL, year int NOT NULL, "
-                "status text NOT NULL, deadline date NOT NULL, on_time smallint NOT NULL, "
-                "n int NOT NULL, PRIMARY KEY (unit_code, year, status, deadline, on_time))"
+                "status text NOT NULL, on_time smallint NOT NULL, n int NOT NULL, "
+                "PRIMARY KEY (unit_code, year, status, on_time))"
             ).format(self.table(COUNTS)),
             # A board made before the counts: count what it holds, once.
             SQL(
-                "INSERT INTO {counts} SELECT {key}, count(*) FROM {board} r GROUP BY 1, 2, 3, 4, 5 "
+                "INSERT INTO {counts} SELECT {key}, count(*) FROM {board} r GROUP BY 1, 2, 3, 4 "
                 "HAVING NOT EXISTS (SELECT FROM {counts})"
             ).format(counts=self.table(COUNTS), key=count_key("r"), board=t),
         ]
@@ -162,9 +167,9 @@ class FindingBoardView(ReadModelView):
         """INSERT … ON CONFLICT: one more finding under the key of each `row` (default: the
         rows of `source`) that `source` yields `when` it holds."""
         return SQL(
-            "INSERT INTO {counts} (unit_code, year, status, deadline, on_time, n) "
+            "INSERT INTO {counts} (unit_code, year, status, on_time, n) "
             "SELECT {key}, 1 FROM {source} WHERE {when} "
-            "ON CONFLICT (unit_code, year, status, deadline, on_time) "
+            "ON CONFLICT (unit_code, year, status, on_time) "
             "DO UPDATE SET n = {counts}.n + 1"
         ).format(
             counts=self.table(COUNTS),
@@ -191,7 +196,7 @@ class FindingBoardView(ReadModelView):
                 ", old AS (SELECT {cols} FROM {board} WHERE id = %(_id)s), "
                 "upd AS ({update} RETURNING {cols}), "
                 "gone AS (UPDATE {counts} c SET n = c.n - 1 FROM old, upd "
-                "WHERE (c.unit_code, c.year, c.status, c.deadline, c.on_time) = ({old_key}) "
+                "WHERE (c.unit_code, c.year, c.status, c.on_time) = ({old_key}) "
                 "AND {moved}) {count}"
             ).format(
                 cols=KEY_COLUMNS,

@@ -72,6 +72,8 @@ class RulingsView(ReadModelView):
             SQL(
                 "CREATE INDEX IF NOT EXISTS rulings_findings_idx ON {} USING gin (finding_ids)"
             ).format(t),
+            # Scorecards: the rulings decided in a year.
+            SQL("CREATE INDEX IF NOT EXISTS rulings_decided_idx ON {} (decided_on)").format(t),
         ]
 
     def page(self, f: RulingFilter, limit: int, cursor: str | None) -> Page:

@@ -11,17 +11,16 @@ merged into it, 机构改革).
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from datetime import date
 from typing import Any
 
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from domain.vocabulary import FindingStatus, RulingKind, RulingStatus, UnitStatus
-from projections.base import ReadModelView
+from projections.base import APPLICATION_NAME, ReadModelView
 from projections.directory import DirectoryView
 from projections.finding_board import FindingBoardView
 from projections.rulings import RulingsView
@@ -53,13 +52,30 @@ findings AS (
         sum(c.n) AS raised,
         sum(c.n) FILTER (WHERE c.status = %(closed)s) AS closed,
         sum(c.n) FILTER (WHERE c.status = ANY(%(open)s)) AS open,
-        sum(c.n) FILTER (WHERE c.status = %(rectifying)s AND c.deadline > '-infinity'
-            AND c.deadline < %(today)s) AS overdue,
+        sum(c.n) FILTER (WHERE c.status = %(rectifying)s) AS rectifying,
         sum(c.n) FILTER (WHERE c.status = %(withdrawn)s) AS withdrawn,
         sum(c.n) FILTER (WHERE c.status = %(closed)s AND c.on_time >= 0) AS due,
         sum(c.n) FILTER (WHERE c.status = %(closed)s AND c.on_time = 1) AS on_time
     FROM grp JOIN {counts} c ON c.unit_code = grp.member
     WHERE c.year = %(year)s
+    GROUP BY grp.code
+),
+not_due AS (
+    -- overdue = rectifying − rectifying not yet past its deadline on the day asked; the
+    -- latter are the few with deadlines ahead, found on the board by its index
+    SELECT grp.code, sum(b.n)::bigint AS n
+    FROM grp JOIN (
+        SELECT unit_code, count(*) AS n FROM (
+            -- two index ranges (an OR of the two would read the whole year's entries)
+            SELECT unit_code FROM {board} WHERE status = %(rectifying)s
+                AND deadline >= %(today)s
+                AND found_on >= %(year_start)s AND found_on < %(year_end)s
+            UNION ALL
+            SELECT unit_code FROM {board} WHERE status = %(rectifying)s AND deadline IS NULL
+                AND found_on >= %(year_start)s AND found_on < %(year_end)s
+        ) ahead
+        GROUP BY unit_code
+    ) b ON b.unit_code = grp.member
     GROUP BY grp.code
 ),
 ruling_counts AS (
@@ -76,19 +92,19 @@ ruling_counts AS (
     WHERE key IS NOT NULL
     GROUP BY code, kind
 ),
-work_units AS (
-    -- each (unit, work item it leads or co-owns), by an equality join on the item's units
-    SELECT DISTINCT grp.code, w.id, w.lead_unit, w.score
-    FROM {ledger} w CROSS JOIN LATERAL unnest(w.co_units || w.lead_unit) AS m(member)
-    JOIN grp ON grp.member = m.member
-    WHERE w.year = %(year)s
-),
 work AS (
-    SELECT units.code,
-        count(*) AS items,
-        avg(wu.score) FILTER (WHERE wu.lead_unit = ANY(units.members) AND wu.score IS NOT NULL)
-            AS mean_score
-    FROM work_units wu JOIN units ON units.code = wu.code
+    SELECT grp.code, sum(c.items) AS items,
+        sum(c.score_sum)::float8 / nullif(sum(c.scored), 0) AS mean_score
+    FROM grp JOIN {work_counts} c ON c.unit_code = grp.member
+    WHERE c.year = %(year)s
+    GROUP BY grp.code
+),
+merged_work AS (
+    -- a unit with merged codes counts an item two of its codes share once, so its items
+    -- are counted on the ledger itself (few units, each by the index on the item's units)
+    SELECT units.code, count(DISTINCT w.id) AS items
+    FROM units JOIN {ledger} w ON (w.co_units || w.lead_unit) && units.members
+    WHERE cardinality(units.members) > 1 AND w.year = %(year)s
     GROUP BY units.code
 )
 SELECT units.code,
@@ -96,19 +112,21 @@ SELECT units.code,
     coalesce(findings.raised, 0) AS findings_raised,
     coalesce(findings.closed, 0) AS findings_closed,
     coalesce(findings.open, 0) AS findings_open,
-    coalesce(findings.overdue, 0) AS findings_overdue,
+    coalesce(findings.rectifying, 0) - coalesce(not_due.n, 0) AS findings_overdue,
     coalesce(findings.withdrawn, 0) AS findings_withdrawn,
     findings.on_time::float8 / nullif(findings.due, 0) AS on_time_rate,
     coalesce(acc.counts, '{{}}'::jsonb) AS accountability_by_form,
     coalesce(tol.counts, '{{}}'::jsonb) AS tolerance_by_outcome,
-    coalesce(work.items, 0) AS work_items,
-    work.mean_score::float8 AS mean_work_item_score
+    coalesce(merged_work.items, work.items, 0) AS work_items,
+    work.mean_score AS mean_work_item_score
 FROM units
 LEFT JOIN {directory} d ON d.code = units.code
 LEFT JOIN findings ON findings.code = units.code
+LEFT JOIN not_due ON not_due.code = units.code
 LEFT JOIN ruling_counts acc ON acc.code = units.code AND acc.kind = %(accountability)s
 LEFT JOIN ruling_counts tol ON tol.code = units.code AND tol.kind = %(fault_tolerance)s
 LEFT JOIN work ON work.code = units.code
+LEFT JOIN merged_work ON merged_work.code = units.code
 """
 
 
@@ -128,20 +146,25 @@ class Scorecards:
         # answer kept under the same positions is the answer a new query would give.
         self.answers: OrderedDict[Hashable, list[dict[str, Any]]] = OrderedDict()
         self.lock = threading.Lock()
+        # By the tracking table's key: a table updated once per event keeps the pages that
+        # bulk catch-ups left behind, and a scan would read them all.
         self.select_positions: Composed = SQL("SELECT {}").format(
             SQL(", ").join(
-                SQL("(SELECT max(notification_id) FROM {}.{}) AS {}").format(
+                SQL("(SELECT notification_id FROM {}.{} WHERE application_name = {}) AS {}").format(
                     Identifier(v.datastore.schema),
                     Identifier(v.tracking_table_name),
+                    Literal(APPLICATION_NAME),
                     Identifier(f"p{n}"),
                 )
                 for n, v in enumerate((board, rulings, ledger, directory))
             )
         )
         self.select: Composed = SQL(SCORECARD_SQL).format(
-            counts=board.table("finding_counts"),
+            counts=board.table("finding_tallies"),
+            board=board.table("finding_board"),
             rulings=rulings.table("rulings"),
             ledger=ledger.table("work_ledger"),
+            work_counts=ledger.table("work_counts"),
             directory=directory.table("directory_units"),
         )
 
@@ -203,14 +226,27 @@ class Scorecards:
         with self.lock:
             if key in self.answers:
                 self.answers.move_to_end(key)
-                return copy.deepcopy(self.answers[key])
+                return copied(self.answers[key])
         rows = {r["code"]: r for r in self.board.fetch_all(self.select, params)}
         answer = [scorecard_row(rows[code], year) for code in unit_groups]
         with self.lock:
             self.answers[key] = answer
             while len(self.answers) > KEPT_ANSWERS:
                 self.answers.popitem(last=False)
-        return copy.deepcopy(answer)
+        return copied(answer)
+
+
+def copied(answer: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of a kept answer its caller may change: the rows and the maps in them (the
+    rest are numbers and strings); deepcopy cost more than the query."""
+    return [
+        dict(
+            row,
+            accountability_by_form=dict(row["accountability_by_form"]),
+            tolerance_by_outcome=dict(row["tolerance_by_outcome"]),
+        )
+        for row in answer
+    ]
 
 
 def scorecard_row(row: Mapping[str, Any], year: int) -> dict[str, Any]:

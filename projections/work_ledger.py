@@ -39,6 +39,8 @@ class LedgerFilter:
     status: str | None = None
 
 
+COUNTS = "work_counts"
+
 TOPICS = topics_of(
     WorkItem.Listed,
     WorkItem.ProgressLogged,
@@ -71,12 +73,62 @@ class WorkLedgerView(ReadModelView):
                 "CREATE INDEX IF NOT EXISTS work_ledger_units_idx ON {} USING gin "
                 "((co_units || lead_unit))"
             ).format(items),
+            # Scorecards: per unit and year, the items it leads or co-owns and the sum and
+            # number of the scores of those it leads, kept in the statement that lists or
+            # evaluates an item.
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (unit_code text NOT NULL, year int NOT NULL, "
+                "items int NOT NULL, scored int NOT NULL, score_sum bigint NOT NULL, "
+                "PRIMARY KEY (unit_code, year))"
+            ).format(self.table(COUNTS)),
+            # A ledger made before the counts: count what it holds, once.
+            SQL(
+                "INSERT INTO {counts} SELECT m.unit_code, w.year, count(*), "
+                "count(w.score) FILTER (WHERE m.unit_code = w.lead_unit), "
+                "coalesce(sum(w.score) FILTER (WHERE m.unit_code = w.lead_unit), 0) "
+                "FROM {items} w CROSS JOIN LATERAL (SELECT DISTINCT u FROM "
+                "unnest(w.co_units || w.lead_unit) AS u) AS m(unit_code) "
+                "GROUP BY 1, 2 HAVING NOT EXISTS (SELECT FROM {counts})"
+            ).format(counts=self.table(COUNTS), items=items),
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} (item_id uuid NOT NULL, position bigint NOT NULL, "
                 "note text NOT NULL, percent int NOT NULL, actor_name text NOT NULL, "
                 "recorded_at timestamptz NOT NULL, PRIMARY KEY (item_id, position))"
             ).format(progress),
         ]
+
+    def list_item(self, tracking: Tracking, row: dict[str, Any]) -> None:
+        """The item's row, and one more item for each of its units (each once)."""
+
+        def build() -> Composed:
+            insert = self.insert_statement("work_ledger", row, ITEM_TYPES, "(id) DO NOTHING", {})
+            return SQL(
+                ", ins AS ({insert} RETURNING year, lead_unit, co_units) "
+                "INSERT INTO {counts} (unit_code, year, items, scored, score_sum) "
+                "SELECT DISTINCT m.unit_code, ins.year, 1, 0, 0 FROM ins "
+                "CROSS JOIN LATERAL unnest(ins.co_units || ins.lead_unit) AS m(unit_code) "
+                "ON CONFLICT (unit_code, year) DO UPDATE SET items = {counts}.items + 1"
+            ).format(insert=insert, counts=self.table(COUNTS))
+
+        self.apply(tracking, build, row, key="listed-counted")
+
+    def evaluate(self, tracking: Tracking, changes: dict[str, Any], item_id: Any) -> None:
+        """Set the evaluation, and move the lead unit's score sum and count by the change
+        from the score the item had (none, or an earlier one) to the new one."""
+
+        def build() -> Composed:
+            update = self.update_statement("work_ledger", changes, (), {}, {})
+            return SQL(
+                ", old AS (SELECT score FROM {items} WHERE id = %(_id)s), "
+                "upd AS ({update} RETURNING lead_unit, year, score) "
+                "UPDATE {counts} c SET "
+                "scored = c.scored + (upd.score IS NOT NULL)::int - (old.score IS NOT NULL)::int, "
+                "score_sum = c.score_sum + coalesce(upd.score, 0) - coalesce(old.score, 0) "
+                "FROM old, upd WHERE c.unit_code = upd.lead_unit AND c.year = upd.year"
+            ).format(items=self.table("work_ledger"), update=update, counts=self.table(COUNTS))
+
+        key = ("evaluated-counted", *changes)
+        self.apply(tracking, build, {**changes, "_id": item_id}, key=key)
 
     def log_progress(self, tracking: Tracking, e: WorkItem.ProgressLogged) -> None:
         """The entry and the item's new state, in the one guarded statement."""
@@ -165,9 +217,8 @@ class WorkLedger(Projection[WorkLedgerView]):
 
     @process_event.register
     def listed(self, e: WorkItem.Listed, tracking: Tracking) -> None:
-        self.view.insert_row(
+        self.view.list_item(
             tracking,
-            "work_ledger",
             {
                 "id": e.originator_id,
                 "title": e.title,
@@ -183,8 +234,6 @@ class WorkLedger(Projection[WorkLedgerView]):
                 "listed_at": e.timestamp,
                 "updated_at": e.timestamp,
             },
-            ITEM_TYPES,
-            "(id) DO NOTHING",
         )
 
     @process_event.register
@@ -193,14 +242,15 @@ class WorkLedger(Projection[WorkLedgerView]):
 
     @process_event.register
     def evaluated(self, e: WorkItem.Evaluated, tracking: Tracking) -> None:
-        self.update(
-            tracking,
-            e,
-            status=WorkItemStatus.EVALUATED.value,
-            score=e.score,
-            grade=e.grade,
-            evaluation_comment=e.comment,
-        )
+        changes = {
+            "status": WorkItemStatus.EVALUATED.value,
+            "score": e.score,
+            "grade": e.grade,
+            "evaluation_comment": e.comment,
+            "version": e.originator_version,
+            "updated_at": e.timestamp,
+        }
+        self.view.evaluate(tracking, changes, e.originator_id)
 
     @process_event.register
     def closed(self, e: WorkItem.Closed, tracking: Tracking) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
 from api import scoping
 from api.bootstrap import Services
@@ -37,7 +38,7 @@ def unit_stats(
     actor: Reader,
     year: Year,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """One scorecard per active unit, in code order; a merged unit's records count in its
     successor's row. A unit account sees its own unit's row only."""
     cards = scorecards_of(services)
@@ -49,7 +50,8 @@ def unit_stats(
     if visible:
         groups = {code: group for code, group in groups.items() if code in visible}
     items = cards.for_units(year, today(), groups)
-    return {"year": year, "items": jsonable_encoder(items)}
+    # Scorecard rows hold only JSON's own types: answered as they are, not encoded twice.
+    return JSONResponse({"year": year, "items": items})
 
 
 @router.get("/api/v1/units/{code}/scorecard")

@@ -408,3 +408,18 @@ def test_a_repeated_question_follows_every_new_record(api: Api, inspector: dict[
     latest = api.finding(inspector, unit, found_on="2024-06-01")["position"]
     card = counts(scorecard(api, ADMIN, unit, latest))
     assert card["findings_raised"] == 3 and card["findings_overdue"] == 1
+
+
+def test_an_item_two_merged_codes_share_counts_once_in_their_successor(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    old = api.unit("县旅游局", "department")
+    successor = api.unit("县文化和旅游局", "department")
+    work_item(api, inspector, old, successor, score=60)  # led by one, co-owned by the other
+    work_item(api, inspector, successor, score=90)
+    position = merge(api, old, successor)
+
+    card = scorecard(api, ADMIN, successor, position)
+    assert card["work_items"] == 2, "the shared item counts once"
+    assert card["mean_work_item_score"] == 75.0, "each item is scored by its lead unit"
+    assert stats_rows(api, ADMIN, position)[successor] == card

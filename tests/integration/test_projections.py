@@ -142,3 +142,27 @@ def test_a_runner_whose_connections_are_cut_is_restarted_and_catches_up(
         assert board_rows(services) == expected_rows(services, first + later)
     finally:
         runner.stop()
+
+
+def test_a_read_models_position_skips_what_it_does_not_use_and_still_sees_its_next_event(
+    services: Services,
+) -> None:
+    """position() remembers how far past its tracked position the log holds nothing the
+    read model uses; events it uses that arrive later are still found."""
+    board = services.board
+    projection = FindingBoard(view=board)
+    services.app.register_unit(code="xz31", name="东岭镇", kind="township", actor=ADMIN)
+    assert board.position() == services.head(), "nothing it uses: it is at the head"
+    for n in range(3):  # events the board does not use move its position with the head
+        services.app.register_unit(code=f"xz4{n}", name=f"单位{n}", kind="agency", actor=ADMIN)
+        assert board.position() == services.head()
+    first = services.head() + 1
+    raise_finding(services, "xz31")  # one it uses, not processed yet
+    services.app.register_unit(code="xz50", name="西岭镇", kind="township", actor=ADMIN)
+    assert board.position() == first - 1, "stops before the event it has not processed"
+    assert board.position() == first - 1, "and again, from what it remembered"
+    (notification,) = services.app.recorder.select_notifications(start=first, limit=1)
+    projection.process_event(
+        services.app.mapper.to_domain_event(notification), Tracking("Supervision", first)
+    )
+    assert board.position() == services.head(), "processed: at the head again"

@@ -28,6 +28,7 @@ from infra.settings import Settings
 from projections.base import APPLICATION_NAME
 from projections.registry import PROJECTIONS, ProjectionSpec
 from projections.replay import digest, replay, scratch_schema
+from tests.counters import assert_counters_agree
 
 ADMIN = Actor(id="a", name="管理员", role=Role.ADMIN)
 INSPECTOR = Actor(id="i", name="督查员", role=Role.INSPECTOR)
@@ -171,13 +172,15 @@ class Scenario:
         self.app.reopen_finding(self.findings[-1], reason="r", new_deadline=None, actor=INSPECTOR)
 
     def list_item(self) -> None:
+        # Each unit leads every other item, so both lead and co-own some.
+        lead, co = (self.unit, self.other) if len(self.items) % 2 == 0 else (self.other, self.unit)
         self.items.append(
             self.app.list_work_item(
                 Listing(
                     title="任务",
                     year=2024,
-                    lead_unit=self.unit,
-                    co_units=(self.other,),
+                    lead_unit=lead,
+                    co_units=(co,),
                     due_on=date(2024, 12, 31),
                 ),
                 actor=INSPECTOR,
@@ -189,7 +192,11 @@ class Scenario:
 
     def evaluate(self) -> None:
         self.app.evaluate_work_item(
-            self.items[-1], score=90, grade="excellent", comment="", actor=INSPECTOR
+            self.items[-1],
+            score=60 + len(self.items),
+            grade="excellent",
+            comment="",
+            actor=INSPECTOR,
         )
 
     def close_item(self) -> None:
@@ -409,6 +416,7 @@ def incrementally(
             if rng.random() < 0.3:
                 again, position = rng.choice(delivered)
                 projection.process_event(again, Tracking(APPLICATION_NAME, position))
+        assert_counters_agree(view)
         return digest(view)
     finally:
         datastore.close()
