@@ -82,6 +82,10 @@ def serve(
     migrate_first: Annotated[
         bool, typer.Option("--migrate", help="migrate before serving")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="HTTP worker processes (default: SUPERVISION_WORKERS)"),
+    ] = None,
 ) -> None:
     """Start the HTTP API (and the projection runners) on HOST:PORT."""
     import uvicorn
@@ -94,13 +98,45 @@ def serve(
         migrate_database(settings)
     host = host or settings.host
     port = port or settings.port
-    app = create_app(settings)
+    workers = workers or settings.workers
     url = f"http://{host}:{port}"
     typer.echo(f"督查问责服务 (supervision service): {url}  — API 文档: {url}/docs")
     if settings.bootstrap_admin_token is not None and not settings.database_url:
         typer.echo(f"管理员令牌 (admin token): {settings.bootstrap_admin_token.get_secret_value()}")
     sys.stdout.flush()
+    if workers > 1:
+        serve_workers(settings, host, port, workers)
+        return
+    app = create_app(settings)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+def serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """`workers` HTTP processes, each on a SO_REUSEPORT socket of its own (api/http_workers).
+
+    This process opens the database (starting the embedded one if it is in use) and runs
+    what must run once: the projection runners (their worker child, or threads) and the
+    automatic checkpoints. Each HTTP worker gets the database's address and an environment
+    in which it runs neither.
+    """
+    import os
+
+    from api.bootstrap import build
+    from api.http_workers import HttpWorkers
+
+    services = build(settings, checkpoints=True)
+    env = {
+        "SUPERVISION_DATABASE_URL": services.database.conninfo,
+        "SUPERVISION_PROJECTION_RUNNERS": "off",
+        "SUPERVISION_DATA_DIR": str(settings.data_dir),
+    }
+    if settings.bootstrap_admin_token is not None:
+        env["SUPERVISION_BOOTSTRAP_ADMIN_TOKEN"] = settings.bootstrap_admin_token.get_secret_value()
+    os.environ.update(env)
+    try:
+        HttpWorkers(host, port, workers).run()
+    finally:
+        services.close()
 
 
 @cli.command()

@@ -30,19 +30,26 @@ from api.routes import (
     work_items,
 )
 from api.security import install_rate_limit, install_security
+from infra.logging import configure_logging
 from infra.settings import Settings
 
 DESCRIPTION = """督查问责 — every supervision finding, rectification step and ruling is an
 immutable, hash-chained event. Errors are `{"error": {"code", "message", "details"}}`."""
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    """Build the HTTP application; its lifespan opens (or adopts) the services and closes them."""
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    checkpoints: bool = True,
+) -> FastAPI:
+    """Build the HTTP application; its lifespan opens (or adopts) the services and closes them.
+    `checkpoints`: this process makes the automatic signed checkpoints."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened = services or build(settings, checkpoints=True)
+        opened = services or build(settings, checkpoints=checkpoints)
         app.state.services = opened
         # What is loaded by now (modules, routes, schemas: ~150k objects) lives as long as
         # the process: out of the collector's sight, a full collection no longer walks it
@@ -85,3 +92,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(AccessLog)
     install_security(app, settings)
     return app
+
+
+def worker_app() -> FastAPI:
+    """One HTTP worker of `serve --workers N` (uvicorn's factory, in a process of its own):
+    its settings come from the environment `serve` prepared, which names the database the
+    parent opened; the parent runs the projection runners and the automatic checkpoints."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings, checkpoints=False)

@@ -87,6 +87,7 @@ class Options:
     database_url: str
     json_path: Path | None
     projection_runners: str | None
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,12 @@ def parse_args(argv: list[str] | None) -> Options:
         help="measure only this mode of the service's projection runners "
         "(SUPERVISION_PROJECTION_RUNNERS; default: off, then worker)",
     )
+    parser.add_argument(
+        "--workers",
+        type=positive,
+        default=1,
+        help="the service's HTTP worker processes (SUPERVISION_WORKERS); the bare app has one",
+    )
     args = parser.parse_args(argv)
     return Options(**vars(args))
 
@@ -182,6 +189,7 @@ def start_ours(
             "SUPERVISION_LOG_LEVEL": "WARNING",
             "SUPERVISION_POOL_SIZE": str(POOL_SIZE),
             "SUPERVISION_PROJECTION_RUNNERS": runners,
+            "SUPERVISION_WORKERS": str(opts.workers),
             **(extra_env or {}),
         }
     )

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
         "each with its own version check and answer",
     )
     group_commit_max: int = Field(default=128, ge=1, le=10_000)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="HTTP worker processes of `serve` (one per core uses them all); the "
+        "projection runners and automatic checkpoints still run once, beside them",
+    )
     projection_runners: Literal["worker", "in-process", "off"] = Field(
         default="worker",
         description="worker: a child process started and supervised by `serve`; "
