@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.postgres import PostgresDatastore
 
+from api.account_cache import AccountCache
 from api.worker import ProjectionWorker
 from domain.application import Supervision
 from infra.checkpoints import AutoCheckpointer, load_signing_key, make_checkpoint
@@ -43,6 +45,17 @@ class Services:
     signing_key: Ed25519PrivateKey | None = None
     runners: list[SupervisedRunner] = field(default_factory=list)
     checkpointer: AutoCheckpointer | None = None
+    account_cache: AccountCache | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def accounts(self) -> AccountCache:
+        """The accounts tokens name, kept while listening for their changes (started on
+        the first request that needs it: one-shot commands never open its connection)."""
+        with self._lock:
+            if self.account_cache is None:
+                self.account_cache = AccountCache(self.database)
+            return self.account_cache
 
     @property
     def board(self) -> FindingBoardView:
@@ -144,6 +157,8 @@ class Services:
     def close(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.stop()
+        if self.account_cache is not None:
+            self.account_cache.close()
         for runner in self.runners:
             runner.stop()
         self.runners.clear()

@@ -62,11 +62,36 @@ def migrate(
             finally:
                 datastore.close()
             record_algorithm(database, algorithm)
+            migrate_account_notifications(database)
             migrate_security_tables(database)
             migrate_privacy_tables(database)
         finally:
             lock_conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
     log.info("migrated", extra={"hash_algorithm": algorithm})
+
+
+def migrate_account_notifications(database: Database) -> None:
+    """A trigger that notifies `supervision_accounts` in the transaction of every account
+    event (delivered at its commit): processes that keep accounts in memory forget them
+    (api/account_cache.py). Other events pass its WHEN test and nothing else."""
+    events = Identifier(EVENTS_TABLE)
+    with database.connect() as conn:
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION supervision_accounts_notify() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            "PERFORM pg_notify('supervision_accounts', NEW.originator_id::text); "
+            "RETURN NULL; END $$"
+        )
+        conn.execute(
+            SQL("DROP TRIGGER IF EXISTS supervision_accounts_changed ON {}").format(events)
+        )
+        conn.execute(
+            SQL(
+                "CREATE TRIGGER supervision_accounts_changed AFTER INSERT ON {} FOR EACH ROW "
+                "WHEN (NEW.topic LIKE 'domain.accounts:%') "
+                "EXECUTE FUNCTION supervision_accounts_notify()"
+            ).format(events)
+        )
 
 
 # -- security (issue #6): tables kept outside the domain event log ----------------------------

@@ -117,12 +117,16 @@ def revoke_account(
     actor: Admin,
     cmd: Command,
 ) -> JSONResponse:
-    """Revoke an account: its token is refused from the next request on."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.revoke_account(account_id, reason=body.reason, actor=actor, **kw),
-    )
+    """Revoke an account: its token is refused from the next request on (this process
+    forgets the accounts it kept now; the others when PostgreSQL notifies them)."""
+    try:
+        return cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.revoke_account(account_id, reason=body.reason, actor=actor, **kw),
+        )
+    finally:
+        cmd.services.accounts.invalidate()
 
 
 @router.get("/{account_id}/events")

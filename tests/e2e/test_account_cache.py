@@ -1,0 +1,90 @@
+"""Accounts are kept in memory between requests, and forgotten the moment one changes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from uuid import UUID
+
+from fastapi.testclient import TestClient
+
+from api.account_cache import AccountCache
+from api.bootstrap import Services
+from domain.accounts import hash_token
+from domain.actors import Actor
+from domain.vocabulary import Role
+from tests.support import ADMIN, Api, bearer
+
+OTHER_ADMIN = Actor(id="admin-elsewhere", name="另一进程的管理员", role=Role.ADMIN)
+
+
+def new_inspector(api: Api) -> tuple[UUID, str]:
+    response = api.post("/api/v1/accounts", {"name": "督查员 孙", "role": "inspector"}, ADMIN)
+    assert response.status_code == 201, response.text
+    return UUID(response.json()["id"]), response.json()["token"]
+
+
+def status_with(client: TestClient, token: str) -> int:
+    return client.get("/api/v1/findings", headers=bearer(token)).status_code
+
+
+def test_an_account_revoked_by_another_process_is_refused_once_postgresql_notifies(
+    api: Api, client: TestClient, shared_services: Services
+) -> None:
+    account_id, token = new_inspector(api)
+    deadline = time.monotonic() + 5
+    while shared_services.accounts.cached(hash_token(token)) is None:  # once it listens
+        assert time.monotonic() < deadline, "the account is never kept"
+        assert status_with(client, token) == 200
+        time.sleep(0.01)
+    # Revoked on the command side directly, as `supervision accounts revoke` in another
+    # process would: this process learns of it only from PostgreSQL's notification.
+    shared_services.app.revoke_account(account_id, reason="调离岗位", actor=OTHER_ADMIN)
+    deadline = time.monotonic() + 5
+    while status_with(client, token) != 401:
+        assert time.monotonic() < deadline, "the revoked token is still accepted after 5 s"
+        time.sleep(0.01)
+
+
+def test_a_revocation_over_http_refuses_the_very_next_request(api: Api, client: TestClient) -> None:
+    account_id, token = new_inspector(api)
+    assert status_with(client, token) == 200  # kept
+    response = api.post(f"/api/v1/accounts/{account_id}/revocation", {"reason": "离职"}, ADMIN)
+    assert response.status_code == 200, response.text
+    assert status_with(client, token) == 401
+
+
+def test_an_account_loaded_while_it_changes_is_not_kept(shared_services: Services) -> None:
+    cache = AccountCache(shared_services.database)
+    try:
+        deadline = time.monotonic() + 5
+        while not cache.listening:
+            assert time.monotonic() < deadline, "the cache never started listening"
+            time.sleep(0.01)
+
+        def load_during_a_change(token_hash: str) -> Any:
+            cache.invalidate()  # a notification arrives while the account is being read
+            return object()
+
+        assert cache.get("h1", load_during_a_change) is not None
+        assert cache.cached("h1") is None, "what was read before the change is not kept"
+        kept = object()
+        assert cache.get("h2", lambda _: kept) is kept
+        assert cache.cached("h2") is kept
+    finally:
+        cache.close()
+
+
+def test_without_its_notifications_the_cache_keeps_nothing(shared_services: Services) -> None:
+    cache = AccountCache(shared_services.database)
+    cache.close()  # stopped: not listening, so every lookup reads the events
+    assert not cache.listening
+    loads: list[str] = []
+
+    def load(token_hash: str) -> object:
+        loads.append(token_hash)
+        return object()
+
+    cache.get("h", load)
+    cache.get("h", load)
+    assert loads == ["h", "h"] and cache.cached("h") is None
