@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.postgres import PostgresDatastore
 
-from api.account_cache import AccountCache
+from api.kept import ACCOUNTS, UNITS, Kept
 from api.worker import ProjectionWorker
 from domain.application import Supervision
 from infra.checkpoints import AutoCheckpointer, load_signing_key, make_checkpoint
@@ -45,17 +44,15 @@ class Services:
     signing_key: Ed25519PrivateKey | None = None
     runners: list[SupervisedRunner] = field(default_factory=list)
     checkpointer: AutoCheckpointer | None = None
-    account_cache: AccountCache | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    accounts: Kept = field(init=False)
+    units: Kept = field(init=False)
 
-    @property
-    def accounts(self) -> AccountCache:
-        """The accounts tokens name, kept while listening for their changes (started on
-        the first request that needs it: one-shot commands never open its connection)."""
-        with self._lock:
-            if self.account_cache is None:
-                self.account_cache = AccountCache(self.database)
-            return self.account_cache
+    def __post_init__(self) -> None:
+        # Accounts by token hash, units by code: kept while listening for their changes
+        # (each starts listening at its first lookup; one-shot commands mostly never do).
+        self.accounts = Kept(self.database, ACCOUNTS)
+        self.units = Kept(self.database, UNITS)
+        self.app.kept_units = self.units
 
     @property
     def board(self) -> FindingBoardView:
@@ -157,8 +154,8 @@ class Services:
     def close(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.stop()
-        if self.account_cache is not None:
-            self.account_cache.close()
+        self.accounts.close()
+        self.units.close()
         for runner in self.runners:
             runner.stop()
         self.runners.clear()

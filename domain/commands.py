@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -64,10 +64,21 @@ class CommandResult:
     position: int
 
 
+class KeptUnits(Protocol):
+    """Units kept in memory by code while nothing says a unit changed (api/kept.py)."""
+
+    def get(self, key: str, load: Callable[[str], Any]) -> Any: ...
+
+    def invalidate(self) -> None: ...
+
+
 class CommandBase(Application[UUID]):
     """Load → check → change → save, answering id, version and position; unit look-ups."""
 
     """督查问责: every finding, rectification step and ruling as an immutable event."""
+
+    # Set by the service: the units its checks and lineages read (never those it changes).
+    kept_units: KeptUnits | None = None
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -90,6 +101,9 @@ class CommandBase(Application[UUID]):
             recordings = self.save(*aggregates, **save_kwargs)
         except IntegrityError:
             raise ConcurrentChange(aggregates[0].version - 1) from None
+        finally:
+            if self.kept_units is not None and any(isinstance(a, Unit) for a in aggregates):
+                self.kept_units.invalidate()  # this process: at once, before answering
         main = aggregates[0]
         return CommandResult(main.id, main.version, recordings[-1].notification.id)
 
@@ -126,9 +140,16 @@ class CommandBase(Application[UUID]):
     def get_unit(self, code: str) -> Unit:
         return self.load(Unit, Unit.create_id(code))
 
+    def read_unit(self, code: str) -> Unit:
+        """The unit to read (not to change): kept in memory when the service keeps units."""
+        if self.kept_units is None:
+            return self.get_unit(code)
+        unit: Unit = self.kept_units.get(code, self.get_unit)
+        return unit
+
     def active_unit(self, code: str) -> Unit:
         try:
-            unit = self.get_unit(code)
+            unit = self.read_unit(code)
         except NotFound:
             raise UnknownReference(f"unit {code!r} does not exist") from None
         if not unit.is_active:
@@ -144,7 +165,7 @@ class CommandBase(Application[UUID]):
         found, todo = [code], [code]
         while todo:
             try:
-                unit = self.get_unit(todo.pop())
+                unit = self.read_unit(todo.pop())
             except NotFound:
                 continue  # an unknown code filters to nothing, rather than failing
             for predecessor in unit.predecessors:
@@ -156,10 +177,10 @@ class CommandBase(Application[UUID]):
     def successor_chain(self, code: str) -> list[str]:
         """The unit and the units it was merged into, in order (机构改革 may repeat)."""
         chain = [code]
-        unit = self.get_unit(code)
+        unit = self.read_unit(code)
         while unit.successor_code and unit.successor_code not in chain:
             chain.append(unit.successor_code)
-            unit = self.get_unit(unit.successor_code)
+            unit = self.read_unit(unit.successor_code)
         return chain
 
     def version_as_of(self, aggregate_id: UUID, as_of: datetime) -> int:

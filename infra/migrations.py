@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from infra.access_log import create_access_log_table
 from infra.database import Database
@@ -62,7 +62,7 @@ def migrate(
             finally:
                 datastore.close()
             record_algorithm(database, algorithm)
-            migrate_account_notifications(database)
+            migrate_change_notifications(database)
             migrate_security_tables(database)
             migrate_privacy_tables(database)
         finally:
@@ -70,28 +70,34 @@ def migrate(
     log.info("migrated", extra={"hash_algorithm": algorithm})
 
 
-def migrate_account_notifications(database: Database) -> None:
-    """A trigger that notifies `supervision_accounts` in the transaction of every account
-    event (delivered at its commit): processes that keep accounts in memory forget them
-    (api/account_cache.py). Other events pass its WHEN test and nothing else."""
+# The kinds whose changes are notified at commit: (trigger, topic prefix, channel).
+NOTIFIED_KINDS = (
+    ("supervision_accounts_changed", "domain.accounts:", "supervision_accounts"),
+    ("supervision_units_changed", "domain.units:", "supervision_units"),
+)
+
+
+def migrate_change_notifications(database: Database) -> None:
+    """Triggers that notify a kind's channel in the transaction of each of its events
+    (delivered at commit): processes that keep accounts or units in memory forget them
+    (api/kept.py). Other events pass the triggers' WHEN tests and nothing else."""
     events = Identifier(EVENTS_TABLE)
     with database.connect() as conn:
         conn.execute(
-            "CREATE OR REPLACE FUNCTION supervision_accounts_notify() RETURNS trigger "
+            "CREATE OR REPLACE FUNCTION supervision_notify_change() RETURNS trigger "
             "LANGUAGE plpgsql AS $$ BEGIN "
-            "PERFORM pg_notify('supervision_accounts', NEW.originator_id::text); "
+            "PERFORM pg_notify(TG_ARGV[0], NEW.originator_id::text); "
             "RETURN NULL; END $$"
         )
-        conn.execute(
-            SQL("DROP TRIGGER IF EXISTS supervision_accounts_changed ON {}").format(events)
-        )
-        conn.execute(
-            SQL(
-                "CREATE TRIGGER supervision_accounts_changed AFTER INSERT ON {} FOR EACH ROW "
-                "WHEN (NEW.topic LIKE 'domain.accounts:%') "
-                "EXECUTE FUNCTION supervision_accounts_notify()"
-            ).format(events)
-        )
+        conn.execute("DROP FUNCTION IF EXISTS supervision_accounts_notify() CASCADE")
+        for trigger, prefix, channel in NOTIFIED_KINDS:
+            conn.execute(SQL("DROP TRIGGER IF EXISTS {} ON {}").format(Identifier(trigger), events))
+            conn.execute(
+                SQL(
+                    "CREATE TRIGGER {} AFTER INSERT ON {} FOR EACH ROW "
+                    "WHEN (NEW.topic LIKE {}) EXECUTE FUNCTION supervision_notify_change({})"
+                ).format(Identifier(trigger), events, Literal(prefix + "%"), Literal(channel))
+            )
 
 
 # -- security (issue #6): tables kept outside the domain event log ----------------------------

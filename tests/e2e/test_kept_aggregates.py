@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 from uuid import UUID
 
+import pytest
 from fastapi.testclient import TestClient
 
-from api.account_cache import AccountCache
-from api.bootstrap import Services
+from api.bootstrap import Services, build
+from api.kept import ACCOUNTS, Kept
 from domain.accounts import hash_token
 from domain.actors import Actor
 from domain.vocabulary import Role
 from tests.support import ADMIN, Api, bearer
 
 OTHER_ADMIN = Actor(id="admin-elsewhere", name="另一进程的管理员", role=Role.ADMIN)
+
+
+@pytest.fixture
+def elsewhere(shared_services: Services) -> Iterator[Services]:
+    """The command side of another process of the service, on the same database."""
+    other = build(shared_services.settings, runners="off")
+    yield other
+    other.close()
 
 
 def new_inspector(api: Api) -> tuple[UUID, str]:
@@ -29,7 +40,7 @@ def status_with(client: TestClient, token: str) -> int:
 
 
 def test_an_account_revoked_by_another_process_is_refused_once_postgresql_notifies(
-    api: Api, client: TestClient, shared_services: Services
+    api: Api, client: TestClient, shared_services: Services, elsewhere: Services
 ) -> None:
     account_id, token = new_inspector(api)
     deadline = time.monotonic() + 5
@@ -37,9 +48,9 @@ def test_an_account_revoked_by_another_process_is_refused_once_postgresql_notifi
         assert time.monotonic() < deadline, "the account is never kept"
         assert status_with(client, token) == 200
         time.sleep(0.01)
-    # Revoked on the command side directly, as `supervision accounts revoke` in another
-    # process would: this process learns of it only from PostgreSQL's notification.
-    shared_services.app.revoke_account(account_id, reason="调离岗位", actor=OTHER_ADMIN)
+    # Revoked by another process (as `supervision accounts revoke` would be): this one
+    # learns of it only from PostgreSQL's notification.
+    elsewhere.app.revoke_account(account_id, reason="调离岗位", actor=OTHER_ADMIN)
     deadline = time.monotonic() + 5
     while status_with(client, token) != 401:
         assert time.monotonic() < deadline, "the revoked token is still accepted after 5 s"
@@ -55,8 +66,9 @@ def test_a_revocation_over_http_refuses_the_very_next_request(api: Api, client: 
 
 
 def test_an_account_loaded_while_it_changes_is_not_kept(shared_services: Services) -> None:
-    cache = AccountCache(shared_services.database)
+    cache = Kept(shared_services.database, ACCOUNTS)
     try:
+        cache.start()
         deadline = time.monotonic() + 5
         while not cache.listening:
             assert time.monotonic() < deadline, "the cache never started listening"
@@ -76,7 +88,7 @@ def test_an_account_loaded_while_it_changes_is_not_kept(shared_services: Service
 
 
 def test_without_its_notifications_the_cache_keeps_nothing(shared_services: Services) -> None:
-    cache = AccountCache(shared_services.database)
+    cache = Kept(shared_services.database, ACCOUNTS)
     cache.close()  # stopped: not listening, so every lookup reads the events
     assert not cache.listening
     loads: list[str] = []
@@ -88,3 +100,36 @@ def test_without_its_notifications_the_cache_keeps_nothing(shared_services: Serv
     cache.get("h", load)
     cache.get("h", load)
     assert loads == ["h", "h"] and cache.cached("h") is None
+
+
+def test_a_unit_merged_by_another_process_takes_no_new_finding_once_postgresql_notifies(
+    api: Api, client: TestClient, shared_services: Services, elsewhere: Services
+) -> None:
+    old, successor = api.unit("县档案局", "agency"), api.unit("县委办公室", "department")
+    inspector = bearer(new_inspector(api)[1])
+    finding = {
+        "unit_code": old,
+        "title": "档案管理不规范",
+        "description": "归档不及时。",
+        "category": "work_style",
+        "severity": "minor",
+        "source": "routine_supervision",
+        "found_on": "2026-01-05",
+        "evidence": [],
+    }
+    deadline = time.monotonic() + 5
+    while shared_services.units.cached(old) is None:  # kept once the cache listens
+        assert time.monotonic() < deadline, "the unit is never kept"
+        assert client.post("/api/v1/findings", json=finding, headers=inspector).status_code == 201
+        time.sleep(0.01)
+    # Merged on the command side of "another process": this one has only the notification.
+    elsewhere.app.merge_unit(
+        old, into=successor, reason="机构改革", effective_on=date(2026, 2, 1), actor=OTHER_ADMIN
+    )
+    deadline = time.monotonic() + 5
+    while (
+        answer := client.post("/api/v1/findings", json=finding, headers=inspector)
+    ).status_code == 201:
+        assert time.monotonic() < deadline, "the merged unit still takes findings after 5 s"
+        time.sleep(0.01)
+    assert answer.json()["error"]["code"] == "unit_inactive", answer.text
