@@ -105,16 +105,19 @@ def command_section(report: Report, opts: commands.Options) -> None:
         raw_url = stack.enter_context(fresh_database(opts.database_url, "bench_raw"))
         bare = commands.start_bare(stack, opts)
         grouped = commands.start_ours(stack, opts, "off")
+        workers = commands.start_ours(stack, opts, "off", {"SUPERVISION_WORKERS": "2"})
         single = commands.start_ours(stack, opts, "off", {"SUPERVISION_GROUP_COMMIT": "false"})
         for clients in (1, 32):
             o = replace(opts, clients=clients)
             raw = raw_insert_rate(raw_url, clients, min(opts.seconds, 10))
             _, noop = commands.measure(bare, lambda n: ("/noop", {"title": f"n{n}"}), o)
             _, ours = commands.measure(grouped, commands.raise_request, o)
+            _, two = commands.measure(workers, commands.raise_request, o)
             _, lib = commands.measure(single, commands.raise_request, o)
             for name, outcome in (
                 ("no-op endpoint", noop),
                 ("group commit", ours),
+                ("two HTTP workers", two),
                 ("one save per command", lib),
             ):
                 commands.fail_on_errors(name, outcome)
@@ -127,6 +130,13 @@ def command_section(report: Report, opts: commands.Options) -> None:
                 figure(ours),
                 f"{noop.rate:,.0f}/s no-op",
                 f"{ours.rate / noop.rate:.2f}",
+            )
+            report.add(
+                section,
+                "raise_finding, group commit, 2 HTTP workers",
+                figure(two),
+                f"{noop.rate:,.0f}/s no-op",
+                f"{two.rate / noop.rate:.2f}",
             )
             report.add(
                 section,

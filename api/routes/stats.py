@@ -63,7 +63,7 @@ def unit_scorecard(
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """The unit's scorecard for the year, with the records of the units merged into it."""
-    unit = services.app.get_unit(code)
+    unit = services.app.read_unit(code)
     if not may_read(actor, code):
         raise ApiError(404, "not_found", f"unit {code!r} not found")
     cards = scorecards_of(services)

@@ -78,7 +78,7 @@ def unit_history(
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """Every event touching the unit, oldest first, with those of the units merged into it."""
-    services.app.get_unit(code)
+    services.app.read_unit(code)  # kept in memory: only read
     units = scoping.unit_codes(services, actor, code)
     if units is scoping.NOTHING:
         raise ApiError(404, "not_found", f"unit {code!r} not found")

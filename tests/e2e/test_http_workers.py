@@ -1,0 +1,126 @@
+"""`supervision serve --workers 2`: two HTTP processes share the port and the work, the read
+models are built once, and a worker that dies is replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.conftest import ADMIN_TOKEN
+from tests.e2e.test_crash_recovery import BIN, free_port
+from tests.support import ADMIN
+
+
+@pytest.fixture
+def served(new_database: Callable[[], str], tmp_path: Path) -> Iterator[tuple[str, psutil.Process]]:
+    env = dict(
+        os.environ,
+        SUPERVISION_DATABASE_URL=new_database(),
+        SUPERVISION_BOOTSTRAP_ADMIN_TOKEN=ADMIN_TOKEN,
+        SUPERVISION_DATA_DIR=str(tmp_path),
+        SUPERVISION_LOG_LEVEL="WARNING",
+        SUPERVISION_POOL_SIZE="3",
+        SUPERVISION_WORKERS="2",
+    )
+    subprocess.run([str(BIN / "supervision"), "migrate"], env=env, check=True, capture_output=True)
+    port = free_port()
+    log = tmp_path / "service.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [str(BIN / "supervision"), "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, log)
+        yield url, psutil.Process(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError(f"serve did not stop on SIGTERM:\n{log.read_text()}") from None
+
+
+def wait_ready(url: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"service did not become ready:\n{log.read_text()}")
+
+
+def http_workers(parent: psutil.Process) -> list[psutil.Process]:
+    """The live spawned HTTP workers (the projection worker runs `projections run`)."""
+    found = []
+    for p in parent.children():
+        try:
+            if "spawn_main" in " ".join(p.cmdline()):
+                found.append(p)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue  # the killed one, until the parent reaps it
+    return found
+
+
+def accepted_on(process: psutil.Process, port: int) -> int:
+    """How many client connections to `port` the process holds."""
+    return sum(
+        1
+        for c in process.net_connections(kind="tcp")
+        if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port
+    )
+
+
+def test_two_workers_answer_on_one_port_and_a_killed_one_is_replaced(
+    served: tuple[str, psutil.Process],
+) -> None:
+    url, parent = served
+    workers = http_workers(parent)
+    assert len(workers) == 2, [p.cmdline() for p in parent.children()]
+
+    port = int(url.rsplit(":", 1)[1])
+    with httpx.Client(base_url=url, headers=ADMIN, timeout=10) as client:
+        # Connections opened one after another land on both workers (a socket each).
+        clients = [httpx.Client(base_url=url, headers=ADMIN, timeout=10) for _ in range(24)]
+        try:
+            for n, fresh in enumerate(clients):
+                body = {"code": f"w{n:02d}", "name": f"单位{n}", "kind": "agency"}
+                assert fresh.post("/api/v1/units", json=body).status_code == 201
+            held = {w.pid: accepted_on(w, port) for w in workers}
+        finally:
+            for fresh in clients:
+                fresh.close()
+        assert sum(held.values()) >= 24 and all(held.values()), held
+
+        workers[0].send_signal(signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not (
+            len(now := http_workers(parent)) == 2 and workers[0].pid not in {p.pid for p in now}
+        ):
+            assert time.monotonic() < deadline, "the killed worker was not replaced"
+            time.sleep(0.2)
+        wait_ready(url, Path(os.devnull))
+
+        # Every unit registered is there, and the read models (built once, by the parent's
+        # projection worker) caught up with all of them.
+        head = client.post(
+            "/api/v1/units", json={"code": "w99", "name": "末位单位", "kind": "agency"}
+        ).json()["position"]
+        units = client.get("/api/v1/units", params={"limit": 100, "min_position": head})
+        assert units.status_code == 200, units.text
+        assert {u["code"] for u in units.json()["items"]} >= {f"w{n:02d}" for n in range(24)}
