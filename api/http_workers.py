@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
+import time
 from multiprocessing.process import BaseProcess
 
 log = logging.getLogger(__name__)
@@ -41,10 +43,23 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_worker(host: str, port: int) -> None:
-    """One HTTP worker (in a spawned process): its own socket, the app from the factory."""
+def run_worker(host: str, port: int, parent: int) -> None:
+    """One HTTP worker (in a spawned process): its own socket, the app from the factory.
+    It stops when its parent is gone, even after a SIGKILL: an orphan would keep answering
+    on the port (SO_REUSEPORT) beside the next start of the service."""
+    import os
+
     import uvicorn
 
+    def exit_with_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        log.warning("the parent process is gone; stopping this HTTP worker")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)
+        os._exit(1)
+
+    threading.Thread(target=exit_with_parent, name="exit-with-parent", daemon=True).start()
     sock = listening_socket(host, port)
     config = uvicorn.Config("api.main:worker_app", factory=True, log_config=None, access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
@@ -62,7 +77,10 @@ class HttpWorkers:
 
     def start_one(self) -> BaseProcess:
         process = self.context.Process(
-            target=run_worker, args=(self.host, self.port), name="http-worker", daemon=False
+            target=run_worker,
+            args=(self.host, self.port, os.getpid()),
+            name="http-worker",
+            daemon=False,
         )
         process.start()
         return process

@@ -124,3 +124,13 @@ def test_two_workers_answer_on_one_port_and_a_killed_one_is_replaced(
         units = client.get("/api/v1/units", params={"limit": 100, "min_position": head})
         assert units.status_code == 200, units.text
         assert {u["code"] for u in units.json()["items"]} >= {f"w{n:02d}" for n in range(24)}
+
+
+def test_workers_stop_when_serve_is_killed(served: tuple[str, psutil.Process]) -> None:
+    """No orphan keeps answering on the port after a SIGKILL of `serve`."""
+    _, parent = served
+    children = parent.children()
+    assert len(http_workers(parent)) == 2
+    parent.send_signal(signal.SIGKILL)
+    gone, alive = psutil.wait_procs(children, timeout=20)
+    assert not alive, [p.cmdline() for p in alive]
