@@ -132,5 +132,5 @@ def test_workers_stop_when_serve_is_killed(served: tuple[str, psutil.Process]) -
     children = parent.children()
     assert len(http_workers(parent)) == 2
     parent.send_signal(signal.SIGKILL)
-    gone, alive = psutil.wait_procs(children, timeout=20)
+    _, alive = psutil.wait_procs(children, timeout=20)
     assert not alive, [p.cmdline() for p in alive]
