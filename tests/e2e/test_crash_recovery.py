@@ -31,6 +31,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_ready(url: str, log: Path, seconds: float = 30) -> None:
+    """Until `url`/readyz answers 200; the service's log in the failure otherwise."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"service did not become ready:\n{log.read_text()}")
+
+
 class Service:
     """One `supervision serve` process; its output is kept to look for tracebacks."""
 
@@ -47,15 +60,7 @@ class Service:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"service did not become ready:\n{self.log.read_text()}")
+        wait_ready(self.url, self.log)
 
     def kill(self) -> None:
         assert self.process is not None

@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.test_crash_recovery import BIN, free_port
+from tests.e2e.test_crash_recovery import BIN, Service, wait_ready
 from tests.support import ADMIN
 
 
@@ -31,38 +31,13 @@ def served(new_database: Callable[[], str], tmp_path: Path) -> Iterator[tuple[st
         SUPERVISION_WORKERS="2",
     )
     subprocess.run([str(BIN / "supervision"), "migrate"], env=env, check=True, capture_output=True)
-    port = free_port()
-    log = tmp_path / "service.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [str(BIN / "supervision"), "serve", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    svc = Service(env, tmp_path / "service.log")
     try:
-        wait_ready(url, log)
-        yield url, psutil.Process(process.pid)
+        svc.start()
+        assert svc.process is not None
+        yield svc.url, psutil.Process(svc.process.pid)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise AssertionError(f"serve did not stop on SIGTERM:\n{log.read_text()}") from None
-
-
-def wait_ready(url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"service did not become ready:\n{log.read_text()}")
+        svc.stop()
 
 
 def http_workers(parent: psutil.Process) -> list[psutil.Process]:
