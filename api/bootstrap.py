@@ -10,11 +10,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.postgres import PostgresDatastore
 
 from api.kept import ACCOUNTS, UNITS, Kept
+from api.waiting import Positions
 from api.worker import ProjectionWorker
 from domain.application import Supervision
 from infra.checkpoints import AutoCheckpointer, load_signing_key, make_checkpoint
 from infra.database import Database, release_embedded, resolve_database
-from infra.migrations import check_algorithm, datastore_for, migrate
+from infra.listener import Listener
+from infra.migrations import check_algorithm, migrate
+from infra.persistence import SupervisionFactory
 from infra.settings import Settings
 from projections.base import ReadModelView
 from projections.case_library import CaseLibraryView
@@ -23,13 +26,14 @@ from projections.finding_board import FindingBoardView
 from projections.rebuild import RebuildJobs
 from projections.registry import PROJECTIONS
 from projections.rulings import RulingsView
-from projections.runner import SupervisedRunner, locks_held
+from projections.runner import ProjectionHost, RunnerStatus, locks_held
 from projections.scorecard import Scorecards
 from projections.unit_history import UnitHistoryView
 from projections.work_ledger import WorkLedgerView
 
 log = logging.getLogger(__name__)
 V = TypeVar("V", bound=ReadModelView)
+ONE_SHOT_CONNECTIONS = 2  # a CLI command's budget: no listener, a pool of two
 
 
 @dataclass
@@ -42,16 +46,18 @@ class Services:
     datastore: PostgresDatastore
     views: dict[str, ReadModelView]
     signing_key: Ed25519PrivateKey | None = None
-    runners: list[SupervisedRunner] = field(default_factory=list)
+    # The process's one listening connection (none in a one-shot command).
+    listener: Listener | None = None
+    host: ProjectionHost | None = None
     checkpointer: AutoCheckpointer | None = None
     accounts: Kept = field(init=False)
     units: Kept = field(init=False)
 
     def __post_init__(self) -> None:
-        # Accounts by token hash, units by code: kept while listening for their changes
-        # (each starts listening at its first lookup; one-shot commands mostly never do).
-        self.accounts = Kept(self.database, ACCOUNTS)
-        self.units = Kept(self.database, UNITS)
+        # Accounts by token hash, units by code: kept while the listener hears of every
+        # change to them (with no listener, nothing is kept).
+        self.accounts = Kept(self.listener, ACCOUNTS)
+        self.units = Kept(self.listener, UNITS)
         self.app.kept_units = self.units
 
     @property
@@ -85,6 +91,16 @@ class Services:
 
     worker: ProjectionWorker | None = None
     _rebuilds: RebuildJobs | None = None
+    _positions: Positions | None = None
+
+    @property
+    def positions(self) -> Positions:
+        """The poller that settles reads waiting for `min_position` (api/waiting.py)."""
+        if self._positions is None:
+            self._positions = Positions(
+                self.views, self.head, self.settings.waiting_reads_per_account
+            )
+        return self._positions
 
     _scorecards: Scorecards | None = None
 
@@ -103,15 +119,17 @@ class Services:
         return self._rebuilds
 
     def start_runners(self, names: list[str] | None = None) -> None:
-        # Few connections each: a runner holds one to LISTEN, one for its lock, and reads
-        # and writes on one or two more; five projections per process add up.
-        env = app_env(self.database, pool_size=1, max_overflow=3)
-        env["READ_MODEL_COMMITS"] = "async"  # see infra/persistence.py
-        for spec in PROJECTIONS:
-            if names is None or spec.name in names:
-                runner = SupervisedRunner(spec, self.database, env)
-                runner.start()
-                self.runners.append(runner)
+        """Run the projections (all, or those named) in a thread of this process, on its
+        pool and its listening connection (projections/runner.py)."""
+        if self.listener is None:
+            raise RuntimeError("a one-shot command runs no projection runners")
+        specs = [spec for spec in PROJECTIONS if names is None or spec.name in names]
+        self.host = ProjectionHost(specs, self.app, self.listener, self.datastore)
+        self.host.start()
+
+    @property
+    def runner_statuses(self) -> dict[str, RunnerStatus]:
+        return {} if self.host is None else self.host.statuses
 
     def start_worker(self) -> None:
         """Run every projection in a supervised child process (`supervision projections run`)."""
@@ -120,7 +138,7 @@ class Services:
 
     def projection_states(self) -> dict[str, str]:
         """Each projection's runner: running here, or held by another process, or not."""
-        states = {r.spec.name: r.status.state for r in self.runners}
+        states = {name: status.state for name, status in self.runner_statuses.items()}
         if len(states) < len(PROJECTIONS):
             held = locks_held(self.datastore)
             for spec in PROJECTIONS:
@@ -152,35 +170,46 @@ class Services:
         self.checkpointer.start()
 
     def close(self) -> None:
+        if self._positions is not None:
+            self._positions.close()
         if self.checkpointer is not None:
             self.checkpointer.stop()
-        self.accounts.close()
-        self.units.close()
-        for runner in self.runners:
-            runner.stop()
-        self.runners.clear()
+        if self.host is not None:
+            self.host.stop()
         if self.worker is not None:
             self.worker.stop()
-        self.app.close()
-        self.datastore.close()
+        if self.listener is not None:
+            self.listener.close()
+        self.app.close()  # its pool too: the process's one pool
         release_embedded(self.database)
-
-
-def app_env(database: Database, pool_size: int, max_overflow: int = 10) -> dict[str, str]:
-    return database.eventsourcing_env(pool_size=pool_size, max_overflow=max_overflow)
 
 
 def migrate_database(settings: Settings) -> Database:
     """The explicit migrate step: event store, chain, and every read model's tables."""
     database = resolve_database(settings)
+    database.application_name = "supervision-migrate"
     migrate(database, settings.hash_algorithm, [spec.view_class for spec in PROJECTIONS])
     return database
 
 
-def build(settings: Settings, *, runners: str | None = None, checkpoints: bool = False) -> Services:
+def build(
+    settings: Settings,
+    *,
+    runners: str | None = None,
+    checkpoints: bool = False,
+    one_shot: bool = False,
+    process: str | None = None,
+) -> Services:
     """Open the service on a migrated database (refusing a log made with another hash).
 
-    `runners` overrides `settings.projection_runners` (the CLI's one-shot commands: "off").
+    Every connection the process opens comes from here: ONE pool, shared by the command
+    side, the read models, the runners and everything else, and (unless `one_shot`) ONE
+    listening connection; together at most `settings.db_connections`. A `one_shot`
+    process (a CLI command, or `serve`'s parent of HTTP workers) listens to nothing and
+    opens at most two; it runs no projection runners unless told (`runners="worker"`).
+
+    `runners` overrides `settings.projection_runners`. `process` names the process in
+    pg_stat_activity (`supervision-<process>`; by default `http`, or `cli` when one-shot).
     The checkpoint signing key is loaded first (without a configured file, the default one
     under DATA_DIR is generated if missing; a configured file that is missing is an error).
     `checkpoints` starts the automatic checkpoints (the HTTP service).
@@ -189,15 +218,22 @@ def build(settings: Settings, *, runners: str | None = None, checkpoints: bool =
     # nothing never touch (or generate) a key.
     signing_key = load_signing_key(settings) if checkpoints else None
     database = resolve_database(settings)
+    database.application_name = f"supervision-{process or ('cli' if one_shot else 'http')}"
     check_algorithm(database, settings.hash_algorithm)
-    env = app_env(database, pool_size=settings.pool_size)
-    env["GROUP_COMMIT"] = "y" if settings.group_commit else "n"
+    budget = min(settings.db_connections, ONE_SHOT_CONNECTIONS) if one_shot else None
+    pooled = budget or settings.db_connections - 1  # one is the listener's
+    env = database.eventsourcing_env(pool_size=1, max_overflow=pooled - 1)
+    env["GROUP_COMMIT"] = "y" if settings.group_commit and not one_shot else "n"
     env["GROUP_COMMIT_MAX"] = str(settings.group_commit_max)
     app = Supervision(env=env)
-    datastore = datastore_for(database, pool_size=2, max_overflow=8)
+    factory = app.factory
+    assert isinstance(factory, SupervisionFactory)
+    datastore = factory.datastore
+    database.attach(datastore)
     views = {spec.name: spec.view_class(datastore) for spec in PROJECTIONS}
-    services = Services(settings, database, app, datastore, views, signing_key)
-    mode = runners or settings.projection_runners
+    listener = None if one_shot else Listener(database)
+    services = Services(settings, database, app, datastore, views, signing_key, listener)
+    mode = runners or ("off" if one_shot else settings.projection_runners)
     if mode == "in-process":
         services.start_runners()
     elif mode == "worker":

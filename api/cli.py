@@ -124,7 +124,12 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
     from api.bootstrap import build
     from api.http_workers import HttpWorkers
 
-    services = build(settings, checkpoints=True)
+    # Its projection runners run in threads only if so configured; otherwise this process
+    # keeps no listening connection (it serves no request).
+    mode = settings.projection_runners
+    services = build(
+        settings, checkpoints=True, runners=mode, one_shot=mode != "in-process", process="serve"
+    )
     env = {
         "SUPERVISION_DATABASE_URL": services.database.conninfo,
         "SUPERVISION_PROJECTION_RUNNERS": "off",
@@ -146,7 +151,7 @@ def demo() -> None:
     from api.demo import DemoLoader
 
     settings = load_settings()
-    services = build(settings, runners="off")
+    services = build(settings, one_shot=True)
     try:
         loader = DemoLoader(services, settings.data_dir / "demo-accounts.json")
         tokens = loader.load()
@@ -177,7 +182,7 @@ def create_account(
         role_value = Role(role)
     except ValueError:
         raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
-    services = build(load_settings(), runners="off")
+    services = build(load_settings(), one_shot=True)
     token = new_token()
     try:
         result = services.app.create_account(
@@ -259,7 +264,7 @@ def database_verdict(settings: Settings, pinned: list[bytes], quiet: bool) -> Bu
 
     database = resolve_database(settings)
     check_algorithm(database, settings.hash_algorithm)
-    with database.connect() as conn:
+    with database.connection() as conn:
         row = conn.execute("SELECT count(*) FROM supervision_chain").fetchone()
     total = int(row[0]) if row else 0
     with absolute_progress(total, "校验哈希链 (verifying)", quiet) as progress:
@@ -372,7 +377,7 @@ def checkpoint() -> None:
     from infra.checkpoints import CheckpointConflict, EmptyLog, as_json
     from infra.signing import SigningKeyError
 
-    services = build(load_settings(), runners="off")
+    services = build(load_settings(), one_shot=True)
     try:
         made = services.checkpoint()
     except (SigningKeyError, EmptyLog, CheckpointConflict) as error:
@@ -396,7 +401,7 @@ def replay(
     from projections.registry import PROJECTIONS
     from projections.replay import attest
 
-    services = build(load_settings(), runners="off")
+    services = build(load_settings(), one_shot=True)
     try:
         position = services.head() if to_position is None else to_position
         digests = {}
@@ -441,9 +446,8 @@ def run_projections(
     unknown = set(names or ()) - known
     if unknown:
         raise typer.BadParameter(f"unknown projections {sorted(unknown)}; known: {sorted(known)}")
-    # The runners read and write through their own pools; this process's own command-side
-    # pool only answers status questions, so it stays small.
-    services = build(load_settings().model_copy(update={"pool_size": 2}), runners="off")
+    # This process's pool and its listening connection serve the runners (one thread).
+    services = build(load_settings(), runners="off", process="projections")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -466,7 +470,7 @@ def projection_status() -> None:
     """Each projection's position, the log's head, the lag and whether a runner holds it."""
     from api.bootstrap import build
 
-    services = build(load_settings(), runners="off")
+    services = build(load_settings(), one_shot=True)
     try:
         head, states = services.head(), services.projection_states()
         typer.echo(f"{'projection':16} {'position':>10} {'head':>10} {'lag':>8}  runner")
@@ -494,7 +498,7 @@ def rebuild_projections(
     unknown = set(chosen) - set(known)
     if unknown:
         raise typer.BadParameter(f"unknown projections {sorted(unknown)}; known: {sorted(known)}")
-    services = build(load_settings().model_copy(update={"pool_size": 2}), runners="off")
+    services = build(load_settings(), one_shot=True)
     try:
         for name in chosen:
             head = max(services.head(), 1)
@@ -522,14 +526,14 @@ def rebuild_projections(
 
 
 def caught_up(services: Services, names: list[str]) -> None:
-    """Run these projections in this process while the command runs (a one-shot command
-    has no runners of its own, and maybe no worker runs) and wait until they are current."""
+    """Bring these read models up to the head before the command reads them: here, for
+    those no other process runs (maybe no worker runs), and by waiting for the others."""
     from projections.base import ProjectionLagging
+    from projections.registry import PROJECTIONS
+    from projections.runner import catch_up
 
-    services.start_runners(names)
     try:
-        for name in names:
-            services.views[name].wait_for(services.head(), 30)
+        catch_up(services.app, services.datastore, [s for s in PROJECTIONS if s.name in names])
     except ProjectionLagging as error:
         typer.echo(f"error: the read models are not up to date: {error}", err=True)
         raise typer.Exit(2) from None
@@ -558,7 +562,7 @@ def import_work_items(
     except excel.ExcelError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
-    services = build(load_settings(), runners="off")
+    services = build(load_settings(), one_shot=True)
     try:
         caught_up(services, ["directory"])  # units are named by the directory read model
         units = excel.UnitIndex.load(services.directory)
@@ -590,7 +594,7 @@ def export_ledger(
     from api import excel
     from api.bootstrap import build
 
-    services = build(load_settings(), runners="off")
+    services = build(load_settings(), one_shot=True)
     try:
         caught_up(services, ["directory", "work_ledger"])
         ledger = excel.collect_ledger(services, year)
@@ -624,7 +628,7 @@ def verify_draw_command(
         round_id = UUID(inspection_id)
     except ValueError:
         raise typer.BadParameter(f"{inspection_id!r} is not an id", param_hint="ID") from None
-    services = build(load_settings(), runners="off")
+    services = build(load_settings(), one_shot=True)
     try:
         result = verify_draw(services, round_id)
     finally:
@@ -658,7 +662,7 @@ def privacy_list(
     from infra.privacy import list_subjects, subject_of_ruling
 
     database = resolve_database(load_settings())
-    with database.connect() as conn:
+    with database.connection() as conn:
         subject = None
         if ruling is not None:
             try:
@@ -696,7 +700,7 @@ def privacy_shred(
         subject_id = UUID(subject)
     except ValueError:
         raise typer.BadParameter("not a subject id", param_hint="SUBJECT") from None
-    services = build(load_settings(), runners="off")
+    services = build(load_settings(), one_shot=True)
     try:
         result = shred_subject(services.database, subject_id, services.cases)
     except UnknownSubject as error:

@@ -48,7 +48,7 @@ class DemoLoader:
         )
 
     def done(self, key: str) -> bool:
-        with self.services.database.connect() as conn:
+        with self.services.database.connection() as conn:
             return conn.execute(self.query, (PRINCIPAL, key)).fetchone() is not None
 
     def step(self, key: str, command: Callable[..., Any]) -> None:

@@ -167,3 +167,29 @@ IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=200)]
 MinPosition = Annotated[int | None, Query(ge=0, le=2**62)]
+
+
+def reached(*names: str, public: bool = False) -> Any:
+    """A route dependency: the read models `names` have processed the request's
+    `min_position` (read-your-writes). It waits without holding a thread; a position past
+    the head of the log is 422 at once, one not reached in time 503 (api/waiting.py). The
+    waits an account may hold at once are bounded (of a `public` route: per client address)."""
+
+    async def wait(
+        services: ServicesDep, actor: ActorDep, min_position: MinPosition = None
+    ) -> None:
+        if min_position is not None and min_position > 0:
+            await services.positions.wait(
+                names, min_position, services.settings.read_wait_seconds, actor.id
+            )
+
+    async def wait_public(
+        request: Request, services: ServicesDep, min_position: MinPosition = None
+    ) -> None:
+        if min_position is not None and min_position > 0:
+            client = request.client.host if request.client else "unknown"
+            await services.positions.wait(
+                names, min_position, services.settings.read_wait_seconds, f"public:{client}"
+            )
+
+    return Depends(wait_public if public else wait)

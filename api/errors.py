@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.waiting import PastTheHead, TooManyWaits
 from domain.actors import Actor
 from domain.errors import DomainError
 from domain.vocabulary import Role
@@ -108,6 +109,19 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.code == "not_found" and hides_existence(request):
             return error_response(404, "not_found", HIDDEN_NOT_FOUND)
         return error_response(STATUS_OF_CODE.get(exc.code, 422), exc.code, exc.message, exc.details)
+
+    @app.exception_handler(PastTheHead)
+    async def past_the_head(_: Request, exc: PastTheHead) -> JSONResponse:
+        return error_response(
+            422,
+            "invalid_value",
+            f"min_position {exc.position} is past the head of the log ({exc.head})",
+            {"min_position": exc.position, "head": exc.head},
+        )
+
+    @app.exception_handler(TooManyWaits)
+    async def too_many_waits(_: Request, exc: TooManyWaits) -> JSONResponse:
+        return error_response(429, "too_many_waits", str(exc), headers={"Retry-After": "1"})
 
     @app.exception_handler(ProjectionLagging)
     async def lagging(_: Request, exc: ProjectionLagging) -> JSONResponse:

@@ -17,11 +17,17 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
 from multiprocessing.process import BaseProcess
+
+from prometheus_client.multiprocess import mark_process_dead
+
+from api.metrics import MULTIPROCESS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +95,10 @@ class HttpWorkers:
         """Start the workers, then watch them until SIGTERM/SIGINT; stop them all."""
         # Taken before the workers exist, so a port in use fails here, in the parent.
         listening_socket(self.host, self.port).close()
+        # Each worker's metrics in files here, summed by whichever worker is scraped
+        # (api/metrics.py); the workers read the variable when they start.
+        metrics = tempfile.mkdtemp(prefix="supervision-metrics-")
+        os.environ[MULTIPROCESS_DIR] = metrics
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stopping.set())
         self.processes = [self.start_one() for _ in range(self.count)]
@@ -100,6 +110,8 @@ class HttpWorkers:
                     if process.is_alive():
                         continue
                     self.restarts += 1
+                    if process.pid is not None:  # its live gauges no longer count
+                        mark_process_dead(process.pid)  # type: ignore[no-untyped-call]
                     log.warning(
                         "HTTP worker exited; restarting",
                         extra={"exit_code": process.exitcode, "restarts": self.restarts},
@@ -110,6 +122,7 @@ class HttpWorkers:
                         self.processes[n] = self.start_one()
         finally:
             self.stop()
+            shutil.rmtree(metrics, ignore_errors=True)
 
     def stop(self, timeout: float = 20.0) -> None:
         for process in self.processes:

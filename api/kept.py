@@ -19,16 +19,11 @@ commands that change an account or a unit load it afresh.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
-
-from infra.database import Database
-
-log = logging.getLogger(__name__)
+from infra.listener import Listener
 
 ACCOUNTS = "supervision_accounts"
 UNITS = "supervision_units"
@@ -36,30 +31,21 @@ MAX_ENTRIES = 10_000
 
 
 class Kept:
-    """One kind's cache, listening on its channel (its thread starts at the first lookup)."""
+    """One kind's cache, kept while the process's listener LISTENs on its channel (with no
+    listener, as in one-shot commands, nothing is kept: every lookup loads)."""
 
-    def __init__(self, database: Database, channel: str) -> None:
-        self.database, self.channel = database, channel
+    def __init__(self, listener: Listener | None, channel: str) -> None:
+        self.channel = channel
         self.entries: dict[str, Any] = {}
         self.generation = 0
         self.listening = False
         self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        with self.lock:
-            if self.thread is None and not self.stopping.is_set():
-                self.thread = threading.Thread(
-                    target=self.listen, name=f"kept-{self.channel}", daemon=True
-                )
-                self.thread.start()
+        if listener is not None:
+            listener.subscribe(channel, self.notified, self.listening_changed)
 
     def get(self, key: str, load: Callable[[str], Any]) -> Any:
         """The aggregate for `key` (as `load` answers it): from memory while listening,
         else (and on a miss) from `load`; what `load` raises is raised."""
-        if self.thread is None:
-            self.start()
         with self.lock:
             if self.listening and key in self.entries:
                 return self.entries[key]
@@ -74,8 +60,6 @@ class Kept:
 
     def cached(self, key: str) -> Any:
         """What is kept for `key`, or None (not kept, or not listening)."""
-        if self.thread is None:
-            self.start()
         with self.lock:
             return self.entries.get(key) if self.listening else None
 
@@ -84,37 +68,12 @@ class Kept:
             self.generation += 1
             self.entries.clear()
 
-    def listen(self) -> None:
-        backoff = 0.5
-        while not self.stopping.is_set():
-            try:
-                with psycopg.connect(
-                    self.database.conninfo, autocommit=True, connect_timeout=5
-                ) as conn:
-                    conn.execute(f"LISTEN {self.channel}")
-                    with self.lock:  # what was kept before may have missed notifications
-                        self.generation += 1
-                        self.entries.clear()
-                        self.listening = True
-                    backoff = 0.5
-                    while not self.stopping.is_set():
-                        for _ in conn.notifies(timeout=1.0):
-                            self.invalidate()
-                        conn.execute("SELECT 1")  # a dead connection shows here
-            except psycopg.Error as error:
-                log.warning(
-                    "kept aggregates: not listening",
-                    extra={"channel": self.channel, "error": str(error)},
-                )
-            finally:
-                with self.lock:
-                    self.listening = False
-                    self.generation += 1
-                    self.entries.clear()
-            self.stopping.wait(backoff)
-            backoff = min(backoff * 2, 10.0)
+    def notified(self, _payload: str) -> None:
+        self.invalidate()
 
-    def close(self) -> None:
-        self.stopping.set()
-        if self.thread is not None:
-            self.thread.join(5)
+    def listening_changed(self, listening: bool) -> None:
+        """Starting or stopping, what was kept may have missed notifications."""
+        with self.lock:
+            self.listening = listening
+            self.generation += 1
+            self.entries.clear()

@@ -3,8 +3,8 @@
 One run starts two servers on loopback, each on a fresh database of its own (dropped at the
 end): the service (`supervision migrate` + `supervision serve`) and bench/bare_app.py, whose
 one route does a single plain `Application.save()`. Both are single uvicorn workers with the
-same connection pool (10 + 10 overflow). The same closed-loop load (32 clients by default)
-then measures, each bounded in requests and seconds and after a warm-up:
+same pool of 3 connections (the service's default budget). The same closed-loop load (32
+clients by default) then measures, each bounded in requests and seconds and after a warm-up:
 
   bare_save            POST /notes on the bare app: new aggregate, one save
   raise_finding        POST /api/v1/findings: auth, unit check, hash-chained save
@@ -57,8 +57,10 @@ from loadgen import MakeRequest, Outcome, drive
 
 HERE = Path(__file__).resolve().parent
 BAR = 0.70
-POOL_SIZE = 10  # the service's default SUPERVISION_POOL_SIZE
-MAX_OVERFLOW = 10  # the service's max_overflow (api/bootstrap.py app_env)
+# The service runs with its default connection budget (SUPERVISION_DB_CONNECTIONS=4: one
+# listening connection and a pool of 3 per process); the bare app gets the same pool.
+POOL_SIZE = 1
+MAX_OVERFLOW = 2
 SETTLE_SECONDS = 60.0
 UNTIMED_SECONDS = 600.0  # warm-up and top-up are bounded in count; this only stops a hang
 ADMIN_TOKEN = "bench-admin-" + secrets.token_urlsafe(24)
@@ -187,7 +189,6 @@ def start_ours(
             "SUPERVISION_DATABASE_URL": url,
             "SUPERVISION_BOOTSTRAP_ADMIN_TOKEN": ADMIN_TOKEN,
             "SUPERVISION_LOG_LEVEL": "WARNING",
-            "SUPERVISION_POOL_SIZE": str(POOL_SIZE),
             "SUPERVISION_PROJECTION_RUNNERS": runners,
             "SUPERVISION_WORKERS": str(opts.workers),
             **(extra_env or {}),

@@ -31,7 +31,7 @@ def verify_chain(
     # only 32 bytes per event travel and Python hashes the short envelope alone.
     prehashed = algorithm == "sha256"
     with (
-        database.connect() as conn,
+        database.connection() as conn,
         conn.transaction(),
         closing(walk(conn, events_table, hash_states=prehashed)) as rows,
     ):

@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from contextlib import closing
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -184,12 +184,12 @@ class Verifier:
 # The database -------------------------------------------------------------------------
 
 
-def snapshot(database: Database) -> psycopg.Connection[Any]:
-    """A read-only connection whose queries all see one moment of the log."""
-    conn = database.connect()
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    conn.read_only = True
-    return conn
+@contextmanager
+def snapshot(database: Database) -> Iterator[psycopg.Connection[Any]]:
+    """A read-only transaction whose queries all see one moment of the log."""
+    with database.connection() as conn:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield conn
 
 
 def read_algorithm(conn: psycopg.Connection[Any], events_table: str = EVENTS_TABLE) -> str:
@@ -357,7 +357,8 @@ class Export:
     def __init__(self, database: Database, events_table: str = EVENTS_TABLE) -> None:
         self.events_table = events_table
         self.events = self.checkpoints = 0
-        self.conn = snapshot(database)
+        self.stack = ExitStack()
+        self.conn = self.stack.enter_context(snapshot(database))
         try:
             self.algorithm = read_algorithm(self.conn, events_table)
             self.public_keys = stored_keys(self.conn, events_table)
@@ -365,7 +366,7 @@ class Export:
             row = self.conn.execute(head.format(Identifier(chain_table(events_table)))).fetchone()
             self.head_index = int(row[0]) if row else 0
         except BaseException:
-            self.conn.close()
+            self.stack.close()
             raise
 
     def __enter__(self) -> Export:
@@ -375,7 +376,7 @@ class Export:
         self.close()
 
     def close(self) -> None:
-        self.conn.close()
+        self.stack.close()
 
     def lines(self) -> Iterator[bytes]:
         """The header, the checkpoints (so a verifier knows them before the events pass

@@ -131,7 +131,7 @@ def make_checkpoint(
     """
     q = _Sql(events_table)
     public = public_key_raw(private_key)
-    with database.connect(row_factory=dict_row) as conn:
+    with database.connection(row_factory=dict_row) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (CHECKPOINT_LOCK,))
         head = conn.execute(q.head).fetchone()
         if head is None:
@@ -175,7 +175,7 @@ def list_checkpoints(
 ) -> list[dict[str, Any]]:
     """Checkpoints oldest first, after row `after_id` (each dict has its row `id`)."""
     q = _Sql(events_table)
-    with database.connect(row_factory=dict_row) as conn:
+    with database.connection(row_factory=dict_row) as conn:
         rows = conn.execute(q.page, (after_id, limit)).fetchall()
     return [_row_to_checkpoint(row) for row in rows]
 
@@ -212,7 +212,7 @@ class AutoCheckpointer(threading.Thread):
     def due(self) -> bool:
         """Whether a checkpoint is due now."""
         q = _Sql(self.events_table)
-        with self.database.connect(row_factory=dict_row) as conn:
+        with self.database.connection(row_factory=dict_row) as conn:
             head = conn.execute(q.head).fetchone()
             newest = conn.execute(q.newest).fetchone()
         head_index = int(head["ledger_index"]) if head else 0

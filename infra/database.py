@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from eventsourcing.postgres import PostgresDatastore
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import RowFactory, dict_row, tuple_row
 
 from infra.settings import Settings
 
@@ -20,19 +24,58 @@ log = logging.getLogger(__name__)
 EMBEDDED_DATABASE = "supervision"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Database:
-    """Connection parameters of the service's database, as conninfo and as library env."""
+    """Connection parameters of the service's database, as conninfo and as library env; and,
+    once the composition root has made it, the process's one pool (`attach`)."""
 
     conninfo: str
     embedded: Path | None = None  # the embedded server's data directory, if it is one
+    pool: PostgresDatastore | None = field(default=None, compare=False, repr=False)
+    # What pg_stat_activity shows for this process's connections (`supervision-http`, …).
+    application_name: str = "supervision"
 
     @property
     def params(self) -> dict[str, Any]:
         return conninfo_to_dict(self.conninfo)
 
     def connect(self, **kwargs: Any) -> psycopg.Connection[Any]:
+        """A NEW connection: for what must outlive a request (the listener) or runs before
+        any pool exists (migrations). Everything else asks `connection()`."""
+        kwargs.setdefault("application_name", self.application_name)
         return psycopg.connect(self.conninfo, **kwargs)
+
+    def attach(self, pool: PostgresDatastore) -> None:
+        """From now on `connection()` lends from this process's pool."""
+        self.pool = pool
+
+    @contextmanager
+    def connection(
+        self, *, autocommit: bool = False, row_factory: RowFactory[Any] = tuple_row
+    ) -> Iterator[psycopg.Connection[Any]]:
+        """A connection of the process's pool (a new one when there is no pool), as
+        `psycopg.connect` makes them: unless `autocommit`, the work is one transaction,
+        committed when the block ends and rolled back when it raises."""
+        if self.pool is None:
+            with psycopg.connect(
+                self.conninfo,
+                autocommit=autocommit,
+                row_factory=row_factory,
+                application_name=self.application_name,
+            ) as conn:
+                yield conn
+            return
+        with self.pool.get_connection() as conn:
+            conn.autocommit = autocommit
+            conn.row_factory = row_factory
+            try:
+                with conn:  # psycopg commits on a clean exit, rolls back on an error
+                    yield conn
+            finally:
+                # Back to the pool as the pool's other users expect it.
+                if not conn.closed:
+                    conn.autocommit = True
+                    conn.row_factory = dict_row
 
     def eventsourcing_env(self, *, pool_size: int = 5, max_overflow: int = 10) -> dict[str, str]:
         """The `eventsourcing` library's environment for this database (tables pre-made)."""
@@ -53,6 +96,7 @@ class Database:
             # Our transactions are short; a stuck client must not hold the table lock long.
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
             "CREATE_TABLE": "n",
+            "APPLICATION_NAME": self.application_name,  # infra/persistence.py
         }
 
 

@@ -7,14 +7,15 @@ on CREATE TABLE / CREATE TYPE.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
 from psycopg.sql import SQL, Identifier, Literal
 
 from infra.access_log import create_access_log_table
 from infra.database import Database
-from infra.persistence import resilient
+from infra.persistence import borrowed, resilient
 from infra.privacy import create_subject_keys_table
 from infra.recorder import ChainedApplicationRecorder, meta_table
 
@@ -29,7 +30,7 @@ class AlgorithmMismatch(RuntimeError):
 
 
 def datastore_for(
-    database: Database, pool_size: int = 2, max_overflow: int = 0, schema: str = ""
+    database: Database, pool_size: int = 1, max_overflow: int = 0, schema: str = ""
 ) -> PostgresDatastore:
     p = database.params
     datastore = PostgresDatastore(
@@ -42,7 +43,24 @@ def datastore_for(
         max_overflow=max_overflow,
         schema=schema,
     )
+    kwargs = datastore.pool.kwargs
+    assert isinstance(kwargs, dict)
+    kwargs["application_name"] = database.application_name
     return resilient(datastore)
+
+
+@contextmanager
+def schema_datastore(database: Database, schema: str) -> Iterator[PostgresDatastore]:
+    """A datastore over `schema` (a scratch copy of read models) that borrows the process's
+    pool, so it costs no connection of its own; a pool of one is made where there is none."""
+    if database.pool is None:
+        own = datastore_for(database, schema=schema)
+        try:
+            yield own
+        finally:
+            own.close()
+        return
+    yield borrowed(database.pool, schema)
 
 
 def migrate(

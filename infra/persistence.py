@@ -7,7 +7,9 @@ mapper that keeps persons' personal data encrypted at rest (infra/privacy.py, AD
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,6 +36,10 @@ class ResilientDatastore(PostgresDatastore):
 
     @contextmanager
     def get_connection(self) -> Iterator[Connection[DictRow]]:
+        held = getattr(PINNED, "connections", {}).get(id(self.pool))
+        if held is not None:
+            yield held
+            return
         try:
             with super().get_connection() as conn:
                 yield conn
@@ -48,26 +54,64 @@ def resilient(datastore: PostgresDatastore) -> PostgresDatastore:
     return datastore
 
 
+# Connections a thread has pinned, by pool (see `pinned`).
+PINNED = threading.local()
+
+
+@contextmanager
+def pinned(datastore: PostgresDatastore, conn: Connection[DictRow]) -> Iterator[None]:
+    """While the block runs, everything this thread asks of `datastore`'s pool runs on
+    `conn`, which it already holds. A thread that holds table locks in a transaction must
+    not wait for another pooled connection: the pool's other connections may belong to
+    threads waiting for those very locks (a deadlock that only the lock's or the idle
+    transaction's timeout would end)."""
+    connections: dict[int, Connection[DictRow]] = PINNED.__dict__.setdefault("connections", {})
+    key = id(datastore.pool)
+    previous = connections.get(key)
+    connections[key] = conn
+    try:
+        yield
+    finally:
+        if previous is None:
+            del connections[key]
+        else:
+            connections[key] = previous
+
+
+class BorrowedDatastore(ResilientDatastore):
+    """Another schema over a pool that belongs to another datastore: closing it (which the
+    library also does when it is garbage-collected) closes nothing."""
+
+    def close(self) -> None:
+        """The pool stays open for its owner."""
+
+
+def borrowed(datastore: PostgresDatastore, schema: str) -> PostgresDatastore:
+    """A datastore over `schema` that uses `datastore`'s pool."""
+    copied = copy.copy(datastore)
+    copied.__class__ = BorrowedDatastore
+    copied.schema = schema
+    return copied
+
+
 class SupervisionFactory(PostgresFactory):
     """PostgreSQL with the hash-chained application recorder."""
 
     application_recorder_class = ChainedApplicationRecorder
 
-    READ_MODEL_COMMITS = "READ_MODEL_COMMITS"
     GROUP_COMMIT = "GROUP_COMMIT"  # "y": concurrent commands share transactions
     GROUP_COMMIT_MAX = "GROUP_COMMIT_MAX"  # the most commands in one transaction
+    APPLICATION_NAME = "APPLICATION_NAME"  # what pg_stat_activity shows for the pool
 
     def __init__(self, env: Environment | EnvType | None, **kwargs: Any) -> None:
         super().__init__(env, **kwargs)
         self.group_recorders: list[ChainedApplicationRecorder] = []
         resilient(self.datastore)
-        if self.env.get(self.READ_MODEL_COMMITS) == "async":
-            # A read model's rows and tracking record commit together, and both can be
-            # rebuilt from the log: if a crash loses the last few commits, the runner simply
-            # processes those events again. So its commits need not wait for the WAL flush.
+        name = self.env.get(self.APPLICATION_NAME)
+        if name:  # before the pool's first connection, which the recorder makes
             pool_kwargs = self.datastore.pool.kwargs
             assert isinstance(pool_kwargs, dict)
-            pool_kwargs["options"] = "-c synchronous_commit=off"
+            pool_kwargs["application_name"] = name
 
     def application_recorder(self) -> ApplicationRecorder:
         recorder = super().application_recorder()

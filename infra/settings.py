@@ -31,7 +31,22 @@ class Settings(BaseSettings):
     read_wait_seconds: float = Field(
         default=5.0, ge=0, description="how long reads wait for min_position"
     )
-    pool_size: int = Field(default=10, ge=1)
+    waiting_reads_per_account: int = Field(
+        default=32,
+        ge=1,
+        le=10_000,
+        description="reads with min_position one account may have waiting at once, per "
+        "HTTP process (a wait holds no thread; more answer 429)",
+    )
+    db_connections: int = Field(
+        default=4,
+        ge=2,
+        le=100,
+        description="the most connections one process of the service opens to PostgreSQL: "
+        "its pool and its one listening connection. `serve` is the HTTP process and its "
+        "projection worker; each extra HTTP worker adds one process; a one-shot command "
+        "opens at most 2",
+    )
     group_commit: bool = Field(
         default=True,
         description="write commands that arrive together in one transaction (one fsync), "

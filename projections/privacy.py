@@ -55,7 +55,7 @@ def shred_subject(
     catch_up_seconds: float = 5.0,
 ) -> Shredded:
     """Destroy the subject's key and scrub the read models (raises UnknownSubject)."""
-    with database.connect() as conn, conn.transaction():
+    with database.connection() as conn:
         conn.execute(
             "SELECT pg_advisory_xact_lock(%s::int, %s::int)",
             (REBUILD_NAMESPACE, lock_key(cases.projection_name)),
@@ -73,7 +73,7 @@ def shred_subject(
         deadline = time.monotonic() + catch_up_seconds
         while cases.position() < head and time.monotonic() < deadline:
             time.sleep(0.05)
-        with database.connect() as conn, conn.transaction():
+        with database.connection() as conn:
             conn.execute(
                 "SELECT pg_advisory_xact_lock(%s::int, %s::int)",
                 (REBUILD_NAMESPACE, lock_key(cases.projection_name)),

@@ -31,7 +31,8 @@ from psycopg.sql import SQL, Identifier
 
 from domain.application import Supervision
 from infra.database import Database
-from infra.migrations import EVENTS_TABLE, datastore_for
+from infra.migrations import EVENTS_TABLE, schema_datastore
+from infra.persistence import pinned
 from projections.base import APPLICATION_NAME, ReadModelView
 from projections.registry import ProjectionSpec
 from projections.replay import replay, scratch_schema, tables_of
@@ -67,6 +68,12 @@ class RebuildResult:
             "switch_ms": round(self.switch_ms, 1),
         }
 
+    def log_fields(self) -> dict[str, object]:
+        """As a log record's extra fields (`name` is the record's own: the logger's)."""
+        fields = self.as_dict()
+        fields["projection"] = fields.pop("name")
+        return fields
+
 
 def rebuild(
     database: Database,
@@ -76,54 +83,56 @@ def rebuild(
     live_schema: str = "public",
     progress: Progress | None = None,
 ) -> RebuildResult:
-    """Rebuild `spec`'s read model from zero and switch it in; see the module's docstring."""
+    """Rebuild `spec`'s read model from zero and switch it in; see the module's docstring.
+
+    One connection is held throughout (its lock, the analysis and the switch); the scratch
+    copy is filled on one more, borrowed batch by batch: two in all, a one-shot command's
+    budget."""
     started = time.perf_counter()
     with (
-        rebuild_lock(database, spec.name),
+        database.connection(autocommit=True, row_factory=dict_row) as conn,
+        rebuild_lock(conn, spec.name),
         scratch_schema(database, f"rebuild_{spec.name}") as scratch,
+        schema_datastore(database, scratch) as datastore,
     ):
-        datastore = datastore_for(database, pool_size=1, schema=scratch)
-        try:
-            view = spec.view_class(datastore, events_schema=live_schema)
-            view.create_table()
-            fed = catch_up(app, view, spec, progress)
-            analyse(database, scratch, tables_of(view))
-            switch_started = time.perf_counter()
-            reached, fed_last = switch(database, app, view, spec, scratch, live_schema)
-            switch_ms = (time.perf_counter() - switch_started) * 1000
-        finally:
-            datastore.close()
+        view = spec.view_class(datastore, events_schema=live_schema)
+        view.create_table()
+        fed = catch_up(app, view, spec, progress)
+        analyse(conn, scratch, tables_of(view))
+        switch_started = time.perf_counter()
+        reached, fed_last = switch(conn, app, view, spec, scratch, live_schema)
+        switch_ms = (time.perf_counter() - switch_started) * 1000
     if progress is not None:
         progress(reached, reached)
     result = RebuildResult(
         spec.name, reached, fed + fed_last, time.perf_counter() - started, switch_ms
     )
-    log.info("projection rebuilt", extra=result.as_dict())
+    log.info("projection rebuilt", extra=result.log_fields())
     return result
 
 
 @contextmanager
-def rebuild_lock(database: Database, name: str) -> Iterator[None]:
-    with database.connect(autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT pg_try_advisory_lock(%s::int, %s::int)", (REBUILD_NAMESPACE, lock_key(name))
-        ).fetchone()
-        if not row or not row[0]:
-            raise RebuildInProgress(f"a rebuild of {name!r} is already running")
-        try:
-            yield
-        finally:
+def rebuild_lock(conn: Connection[DictRow], name: str) -> Iterator[None]:
+    """The rebuild's advisory lock, held by `conn`'s session until the block ends."""
+    row = conn.execute(
+        "SELECT pg_try_advisory_lock(%s::int, %s::int) AS got", (REBUILD_NAMESPACE, lock_key(name))
+    ).fetchone()
+    if not row or not row["got"]:
+        raise RebuildInProgress(f"a rebuild of {name!r} is already running")
+    try:
+        yield
+    finally:
+        if not conn.closed:
             conn.execute(
                 "SELECT pg_advisory_unlock(%s::int, %s::int)", (REBUILD_NAMESPACE, lock_key(name))
             )
 
 
-def analyse(database: Database, schema: str, tables: list[str]) -> None:
+def analyse(conn: Connection[DictRow], schema: str, tables: list[str]) -> None:
     """Statistics for the fresh tables before they go live: without them the planner would
     misjudge every query until autovacuum came round."""
-    with database.connect(autocommit=True) as conn:
-        for table in tables:
-            conn.execute(SQL("ANALYZE {}.{}").format(Identifier(schema), Identifier(table)))
+    for table in tables:
+        conn.execute(SQL("ANALYZE {}.{}").format(Identifier(schema), Identifier(table)))
 
 
 def tracked(view: ReadModelView) -> int:
@@ -153,7 +162,7 @@ def catch_up(
 
 
 def switch(
-    database: Database,
+    conn: Connection[DictRow],
     app: Supervision,
     view: ReadModelView,
     spec: ProjectionSpec,
@@ -165,7 +174,7 @@ def switch(
     tables = tables_of(view)
     for attempt in range(1, SWITCH_ATTEMPTS + 1):
         try:
-            with database.connect(row_factory=dict_row) as conn, conn.transaction():
+            with conn.transaction(), pinned(view.datastore, conn):
                 return swap(conn, app, view, spec, tables, scratch, live_schema)
         except (errors.DeadlockDetected, errors.LockNotAvailable) as error:
             if attempt == SWITCH_ATTEMPTS:

@@ -17,7 +17,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.application import Supervision
 from infra.database import Database
-from infra.migrations import datastore_for
+from infra.migrations import schema_datastore
 from projections.base import APPLICATION_NAME, ReadModelView
 from projections.registry import ProjectionSpec
 
@@ -28,12 +28,12 @@ BATCH = 500
 def scratch_schema(database: Database, prefix: str = "replay") -> Iterator[str]:
     """A fresh schema, dropped (with everything left in it) afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"[:63]
-    with database.connect(autocommit=True) as conn:
+    with database.connection(autocommit=True) as conn:
         conn.execute(SQL("CREATE SCHEMA {}").format(Identifier(name)))
     try:
         yield name
     finally:
-        with database.connect(autocommit=True) as conn:
+        with database.connection(autocommit=True) as conn:
             conn.execute(SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(name)))
 
 
@@ -123,12 +123,8 @@ def attest(
     progress: Callable[[int], None] | None = None,
 ) -> str:
     """The digest of one read model rebuilt from zero up to `to_position`."""
-    with scratch_schema(database) as schema:
-        datastore = datastore_for(database, pool_size=1, schema=schema)
-        try:
-            view = spec.view_class(datastore)
-            view.create_table()
-            replay(app, view, spec, to_position, progress)
-            return digest(view)
-        finally:
-            datastore.close()
+    with scratch_schema(database) as schema, schema_datastore(database, schema) as datastore:
+        view = spec.view_class(datastore)
+        view.create_table()
+        replay(app, view, spec, to_position, progress)
+        return digest(view)

@@ -1,30 +1,45 @@
-"""Runs each projection under supervision: one active runner per projection, restarted on failure.
+"""Runs the projections of a process in one thread, on the process's pool and its listener.
 
-The library's `ProjectionRunner` stops when its LISTEN connection drops or a handler fails;
-the supervisor notices, logs, waits (with back-off) and starts a new one from the tracking
-position, so no event is lost and, with rows and tracking in one transaction, none is
-applied twice. A PostgreSQL advisory lock, held on its own connection for as long as the
-runner lives, keeps a second process's runner of the same projection on standby.
+One read of the log serves every projection: a batch of the events any of them uses is
+selected once, decoded once, and handed to each projection in a transaction of its own
+(rows and tracking together, so a crash loses the batch, never its consistency; a second
+delivery changes nothing). A projection whose batch fails is left behind alone: it is
+logged, counted, and tried again after a back-off from its tracked position, while the
+others go on.
+
+One active runner per projection across all processes: a session advisory lock, taken on
+the process's listening connection (infra/listener.py), so it lives exactly as long as
+the connection that also brings the NOTIFY of new events. A process that cannot take a
+projection's lock keeps it on standby and tries again every few seconds.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.projection import ProjectionRunner
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.projection import Projection
+from psycopg import Connection
+from psycopg.rows import tuple_row
 
 from domain.application import Supervision
-from infra.database import Database
+from infra.listener import Listener
+from projections.base import APPLICATION_NAME, ProjectionLagging, ReadModelView
 from projections.registry import ProjectionSpec
 
 log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 7_310_202  # first key of the two-key advisory lock of projection runners
+BATCH = 500  # events selected at once
+LOCK_RETRY_SECONDS = 2.0
 
 
 @dataclass
@@ -35,70 +50,236 @@ class RunnerStatus:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class SupervisedRunner(threading.Thread):
-    """A thread that keeps one projection's runner alive until `stop()`."""
+class Run:
+    """One projection as a process runs it: its own view object (bound to a connection
+    while a batch is applied, so never the one that answers requests), and how far it is."""
 
-    def __init__(self, spec: ProjectionSpec, database: Database, env: dict[str, str]) -> None:
-        super().__init__(name=f"projection-{spec.name}", daemon=True)
-        self.spec, self.database, self.env = spec, database, env
+    def __init__(self, spec: ProjectionSpec, datastore: PostgresDatastore) -> None:
+        self.spec = spec
+        self.view: ReadModelView = spec.view_class(datastore)
+        self.projection: Projection[Any] = spec.projection_class(view=self.view)
+        self.topics = frozenset(self.view.topics)
         self.status = RunnerStatus()
-        self._stopping = threading.Event()
+        self.held = False
+        self.scanned = 0  # every event up to here that it uses has been applied
+        self.retry_at = 0.0
+        self.backoff = 0.2
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def resume(self) -> None:
+        """Start (again) from the tracked position."""
+        self.scanned = self.view.max_tracking_id(APPLICATION_NAME) or 0
+        self.status.state = "running"
+
+    def ready(self, now: float) -> bool:
+        if not self.held:
+            return False
+        if self.status.state == "restarting":
+            if now < self.retry_at:
+                return False
+            self.resume()
+        return True
+
+    def failed(self, error: BaseException) -> None:
+        self.status.restarts += 1
+        self.status.state = "restarting"
+        self.status.last_error = f"{type(error).__name__}: {error}"
+        self.retry_at = time.monotonic() + self.backoff
+        self.backoff = min(self.backoff * 2, 5.0)
+        log.warning(
+            "projection runner failed; restarting",
+            extra={
+                "projection": self.name,
+                "error": self.status.last_error,
+                "restarts": self.status.restarts,
+            },
+        )
+
+    def apply(self, events: list[tuple[Any, int]]) -> None:
+        """The events in one transaction of a pooled connection; its commit need not wait
+        for the WAL flush: a read model is rebuilt from the log, and a crash that loses the
+        last commits only has those events processed again."""
+        with (
+            self.view.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.pipeline(),
+            self.view.bound_to(conn),
+        ):
+            conn.execute("SET LOCAL synchronous_commit = off")
+            for event, position in events:
+                self.projection.process_event(event, Tracking(APPLICATION_NAME, position))
+        self.backoff = 0.2
+
+
+def feed(app: Supervision, runs: Sequence[Run]) -> bool:
+    """One batch of the log to each of `runs`; True when the log may hold more for them."""
+    start = min(run.scanned for run in runs)
+    topics = sorted(set().union(*(run.topics for run in runs)))
+    notifications = app.recorder.select_notifications(
+        start=start, limit=BATCH, topics=topics, inclusive_of_start=False
+    )
+    if not notifications:
+        return False
+    last = notifications[-1].id
+    decoded: dict[int, Any] = {}
+    for run in runs:
+        wanted = [n for n in notifications if n.id > run.scanned and n.topic in run.topics]
+        if wanted:
+            try:
+                run.apply([(decode(app, n, decoded), n.id) for n in wanted])
+            except Exception as error:  # this projection waits; the others go on
+                run.failed(error)
+                continue
+        run.scanned = max(run.scanned, last)
+    return len(notifications) == BATCH
+
+
+def decode(app: Supervision, notification: Notification, decoded: dict[int, Any]) -> Any:
+    """The domain event of a notification, decoded once however many projections use it."""
+    event = decoded.get(notification.id)
+    if event is None:
+        event = decoded[notification.id] = app.mapper.to_domain_event(notification)
+    return event
+
+
+class ProjectionHost(threading.Thread):
+    """A thread that keeps this process's projections running until `stop()`."""
+
+    def __init__(
+        self,
+        specs: Sequence[ProjectionSpec],
+        app: Supervision,
+        listener: Listener,
+        datastore: PostgresDatastore,
+    ) -> None:
+        super().__init__(name="projections", daemon=True)
+        self.app, self.listener = app, listener
+        self.runs = {spec.name: Run(spec, datastore) for spec in specs}
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.locks_tried = 0.0
+        recorder = app.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        listener.subscribe(recorder.channel_name, self.notified, self.listening_changed)
+
+    @property
+    def statuses(self) -> dict[str, RunnerStatus]:
+        return {name: run.status for name, run in self.runs.items()}
+
+    def notified(self, _payload: str) -> None:
+        self.wake.set()
+
+    def listening_changed(self, listening: bool) -> None:
+        """Locks live with the listening connection: lost with it, taken again after."""
+        if not listening:
+            for run in self.runs.values():
+                if run.held:  # stopped; it starts again once its lock is taken again
+                    run.held = False
+                    run.status.state = "standby"
+                    run.status.restarts += 1
+        self.locks_tried = 0.0
+        self.wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stopping.set()
+        self.wake.set()
         self.join(timeout)
 
     def run(self) -> None:
         backoff = 0.2
-        while not self._stopping.is_set():
+        while not self.stopping.is_set():
             try:
-                self._run_while_holding_lock()
+                self.take_locks()
+                now = time.monotonic()
+                runs = [run for run in self.runs.values() if run.ready(now)]
+                more = bool(runs) and feed(self.app, runs)
                 backoff = 0.2
-            except Exception as error:  # supervised: logged, counted, restarted
-                if self._stopping.is_set():
-                    break
-                self.status.restarts += 1
-                self.status.state = "restarting"
-                self.status.last_error = f"{type(error).__name__}: {error}"
-                log.warning(
-                    "projection runner failed; restarting",
-                    extra={
-                        "projection": self.spec.name,
-                        "error": self.status.last_error,
-                        "restarts": self.status.restarts,
-                    },
-                )
-                self._stopping.wait(backoff)
+            except Exception as error:  # the log cannot be read now: logged, tried again
+                log.warning("projections: reading the log failed", extra={"error": str(error)})
+                self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
-        self.status.state = "stopped"
+                continue
+            if not more:
+                self.wake.wait(1.0)
+                self.wake.clear()
+        self.release_locks()
+        for run in self.runs.values():
+            run.status.state = "stopped"
 
-    def _run_while_holding_lock(self) -> None:
-        key = lock_key(self.spec.name)
-        with self.database.connect(autocommit=True) as lock_conn:
-            got = lock_conn.execute(
-                "SELECT pg_try_advisory_lock(%s::int, %s::int)", (LOCK_NAMESPACE, key)
-            ).fetchone()
-            if not got or not got[0]:
-                self.status.state = "standby"
-                self._stopping.wait(2.0)
-                return
-            with ProjectionRunner(
-                application_class=Supervision,
-                projection_class=self.spec.projection_class,
-                view_class=self.spec.view_class,
-                env=self.env,
-            ) as runner:
-                self.status.state = "running"
-                log.info("projection runner started", extra={"projection": self.spec.name})
-                while not self._stopping.is_set():
-                    runner.run_forever(timeout=1.0)
-                    if runner.is_interrupted.is_set() and not self._stopping.is_set():
-                        raise RuntimeError("the projection runner stopped by itself")
-                    lock_conn.execute("SELECT 1")  # the lock's connection is still alive
+    def take_locks(self) -> None:
+        """Try, every few seconds, to become the active runner of what is on standby."""
+        wanted = [run for run in self.runs.values() if not run.held]
+        if not wanted or time.monotonic() - self.locks_tried < LOCK_RETRY_SECONDS:
+            return
+        self.locks_tried = time.monotonic()
+        try:
+            names = [run.name for run in wanted]
+            got = self.listener.call(lambda conn: [n for n in names if try_lock(conn, n)])
+        except (ConnectionError, TimeoutError) as error:
+            log.debug("projection locks not tried", extra={"error": str(error)})
+            return
+        for run in wanted:
+            if run.name in got:
+                run.held = True
+                run.resume()
+                log.info("projection runner started", extra={"projection": run.name})
+            else:
+                run.status.state = "standby"
+
+    def release_locks(self) -> None:
+        held = [run.name for run in self.runs.values() if run.held]
+        if not held or not self.listener.listening:
+            return
+        try:
+            self.listener.call(lambda conn: unlock_all(conn, held), timeout=1.0)
+        except (ConnectionError, TimeoutError) as error:  # the locks end with the connection
+            log.debug("projection locks not released", extra={"error": str(error)})
+        for run in self.runs.values():
+            run.held = False
 
 
 def lock_key(name: str) -> int:
     return zlib.crc32(name.encode()) & 0x7FFFFFFF
+
+
+def try_lock(conn: Connection[Any], name: str) -> bool:
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_lock(%s::int, %s::int)", (LOCK_NAMESPACE, lock_key(name))
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def unlock(conn: Connection[Any], name: str) -> None:
+    conn.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", (LOCK_NAMESPACE, lock_key(name)))
+
+
+def unlock_all(conn: Connection[Any], names: Sequence[str]) -> None:
+    for name in names:
+        unlock(conn, name)
+
+
+@contextmanager
+def runs_locked_here(
+    datastore: PostgresDatastore, specs: Sequence[ProjectionSpec]
+) -> Iterator[tuple[list[Run], list[ProjectionSpec]]]:
+    """For a one-shot command: the runs of `specs` whose lock it could take (held on a pooled
+    connection until the end), and the specs some other process runs."""
+    with datastore.get_connection() as conn:
+        mine = [spec for spec in specs if try_lock(conn, spec.name)]
+        try:
+            runs = [Run(spec, datastore) for spec in mine]
+            for run in runs:
+                run.held = True
+                run.resume()
+            yield runs, [spec for spec in specs if spec not in mine]
+        finally:
+            for spec in mine:
+                unlock(conn, spec.name)
 
 
 def locks_held(datastore: PostgresDatastore) -> set[str]:
@@ -114,3 +295,24 @@ def locks_held(datastore: PostgresDatastore) -> set[str]:
         ).fetchall()
     keys = {int(r["objid"]) for r in rows}
     return {spec.name for spec in PROJECTIONS if lock_key(spec.name) in keys}
+
+
+def catch_up(
+    app: Supervision,
+    datastore: PostgresDatastore,
+    specs: Sequence[ProjectionSpec],
+    timeout: float = 30.0,
+) -> None:
+    """Bring the read models of `specs` up to the log's head now (a one-shot command that
+    reads them): here for those no process runs, by waiting for those another one runs."""
+    head = app.recorder.max_notification_id() or 0
+    with runs_locked_here(datastore, specs) as (runs, elsewhere):
+        while (going := [run for run in runs if run.status.state == "running"]) and feed(
+            app, going
+        ):
+            pass
+        for run in runs:
+            if run.status.state == "restarting":
+                raise ProjectionLagging(run.name, head, run.scanned)
+    for spec in elsewhere:
+        spec.view_class(datastore).wait_for(head, timeout)

@@ -168,9 +168,12 @@ class Scorecards:
             directory=directory.table("directory_units"),
         )
 
+    # The read models a scorecard reads (read-your-writes waits for each of them).
+    READ_MODELS = ("finding_board", "rulings", "work_ledger", "directory")
+
     @property
     def views(self) -> tuple[ReadModelView, ...]:
-        """The read models a scorecard reads (read-your-writes waits for each of them)."""
+        """The read models of READ_MODELS, in that order."""
         return (self.board, self.rulings, self.ledger, self.directory)
 
     def wait_for(self, position: int | None, timeout: float) -> None:

@@ -81,7 +81,7 @@ def settings_for(url: str, tmp: Path | None = None, **overrides: object) -> Sett
         "read_wait_seconds": 5.0,
         # In-process TestClient tests run the runners as threads of the test process.
         "projection_runners": "in-process",
-        "pool_size": 4,
+        "db_connections": 4,
     }
     if tmp is not None:
         values["data_dir"] = tmp

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, Field, model_validator
 
 from api.commands import Command
-from api.deps import Admin, Cursor, Limit, MinPosition, ServicesDep, require
+from api.deps import Admin, Cursor, Limit, ServicesDep, reached, require
 from api.presentation import event_out
 from api.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
 from domain.accounts import Account, hash_token, open_account
@@ -96,16 +96,14 @@ def create_account(
     )
 
 
-@router.get("")
+@router.get("", dependencies=[reached("directory")])
 def list_accounts(
     services: ServicesDep,
     actor: Admin,
     limit: Limit = 50,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """Every account (without tokens), oldest first."""
-    services.directory.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.directory.accounts(limit, cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}
 

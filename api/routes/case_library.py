@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 
-from api.deps import Cursor, Limit, MinPosition, Reader, ServicesDep
+from api.deps import Cursor, Limit, Reader, ServicesDep, reached
 from api.errors import ApiError
 from api.presentation import check_query_text
 from api.routes.rulings import KINDS
@@ -16,7 +16,7 @@ from projections.case_library import CaseFilter
 router = APIRouter(prefix="/api/v1/case-library", tags=["case library"])
 
 
-@router.get("")
+@router.get("", dependencies=[reached("case_library")])
 def search_cases(
     services: ServicesDep,
     actor: Reader,
@@ -27,7 +27,6 @@ def search_cases(
     tag: Annotated[str | None, Query(max_length=50)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """Published cases, newest first; `q` matches any Chinese text of the case."""
     if kind is not None and kind not in KINDS:
@@ -38,7 +37,6 @@ def search_cases(
     # Anonymised precedents are open to every role, so no unit scoping here.
     units = tuple(services.app.lineage(unit_code)) if unit_code else ()
 
-    services.cases.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.cases.page(
         CaseFilter(KINDS.get(kind or ""), q or None, units, year, tag), limit, cursor
     )

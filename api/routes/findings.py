@@ -16,10 +16,10 @@ from api.deps import (
     Cursor,
     Inspector,
     Limit,
-    MinPosition,
     Reader,
     Reporter,
     ServicesDep,
+    reached,
 )
 from api.errors import ApiError
 from api.presentation import check_query_text, check_time_travel, event_out
@@ -85,7 +85,7 @@ def finding_out(f: Finding) -> dict[str, Any]:
 # -- reads ------------------------------------------------------------------------------------
 
 
-@router.get("")
+@router.get("", dependencies=[reached("finding_board")])
 def list_findings(
     services: ServicesDep,
     actor: Reader,
@@ -98,7 +98,6 @@ def list_findings(
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """The finding board, newest first; a unit account sees only its own unit's findings."""
     for value in (unit_code, q):
@@ -107,7 +106,6 @@ def list_findings(
     units = scoping.unit_codes(services, actor, unit_code)
     if units is scoping.NOTHING:
         return {"items": [], "next_cursor": None}
-    services.board.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.board.list(
         FindingFilter(
             units,
@@ -141,16 +139,14 @@ def get_finding(
     return JSONResponse(finding_out(finding), headers={"ETag": f'"{finding.version}"'})
 
 
-@router.get("/{finding_id}/timeline")
+@router.get("/{finding_id}/timeline", dependencies=[reached("rulings")])
 def finding_timeline(
     finding_id: UUID,
     services: ServicesDep,
     actor: Reader,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """The finding's events and those of every ruling that links it, in time order."""
     services.app.get_finding(finding_id, viewer=actor)
-    services.rulings.wait_for(min_position, services.settings.read_wait_seconds)
     linked = services.rulings.page(RulingFilter(finding_id=finding_id), 500, None).items
     items = []
     for aggregate_id, kind in [(finding_id, "finding")] + [(r["id"], r["kind"]) for r in linked]:

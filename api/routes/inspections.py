@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from api.bootstrap import Services
 from api.commands import Command
-from api.deps import Cursor, Limit, Lister, MinPosition, Reader, ServicesDep
+from api.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached
 from api.draws import chain_head, verify_draw
 from api.errors import ApiError
 from api.inspection_schemas import (
@@ -92,7 +92,7 @@ def launch_inspection(body: InspectionCreate, actor: Lister, cmd: Command) -> JS
     )
 
 
-@router.get("")
+@router.get("", dependencies=[reached("inspection_board")])
 def list_inspections(
     services: ServicesDep,
     actor: Reader,
@@ -101,11 +101,9 @@ def list_inspections(
     year: Year = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """The board of rounds, newest first, by status, kind and year (of the period's start)."""
     view = board(services)
-    view.wait_for(min_position, services.settings.read_wait_seconds)
     f = BoardFilter(status and status.value, kind and kind.value, year)
     page = view.page(f, limit, cursor)
     return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
@@ -228,17 +226,15 @@ def conclude(inspection_id: UUID, body: Conclusion, actor: Lister, cmd: Command)
     )
 
 
-@public_router.get("")
+@public_router.get("", dependencies=[reached("inspection_board", public=True)])
 def public_inspections(
     services: ServicesDep,
     year: Year = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """一公开 (no token): concluded rounds with the draw's inputs, the units drawn, each team's
     inspectors (names only), and the results."""
     view = board(services)
-    view.wait_for(min_position, services.settings.read_wait_seconds)
     page = view.public_page(year, limit, cursor)
     return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}

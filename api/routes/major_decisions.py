@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from api.bootstrap import Services
 from api.commands import Command
-from api.deps import Cursor, Limit, Lister, MinPosition, Reader, ServicesDep, require
+from api.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached, require
 from api.errors import ApiError
 from api.inspection_schemas import (
     AccountabilityLink,
@@ -101,7 +101,7 @@ def catalogue_decision(body: DecisionCreate, actor: Lister, cmd: Command) -> JSO
     )
 
 
-@router.get("")
+@router.get("", dependencies=[reached("decision_catalogue")])
 def list_decisions(
     services: ServicesDep,
     actor: Reader,
@@ -111,11 +111,9 @@ def list_decisions(
     flagged: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """The catalogue with each decision's procedure completeness, newest first."""
     view = catalogue(services)
-    view.wait_for(min_position, services.settings.read_wait_seconds)
     f = CatalogueFilter(year, unit_code, status and status.value, flagged)
     page = view.page(f, limit, cursor)
     return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}

@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.deps import ServicesDep
-from api.metrics import REGISTRY, observe_projections
+from api.metrics import exposition, observe_projections
 from domain.vocabulary import vocabulary
 
 router = APIRouter(tags=["operations"])
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
@@ -31,7 +31,7 @@ def readyz(services: ServicesDep) -> JSONResponse:
     """The database answers and every in-process projection runner is running."""
     checks: dict[str, Any] = {}
     try:
-        with services.database.connect(connect_timeout=3) as conn:
+        with services.database.connection() as conn:
             conn.execute("SELECT 1")
         checks["database"] = "ok"
     except Exception as error:  # reported in the answer, not raised
@@ -53,7 +53,7 @@ def readyz(services: ServicesDep) -> JSONResponse:
 def metrics(services: ServicesDep) -> Response:
     """Prometheus text: requests, latencies, log head and projection lag."""
     observe_projections(services)
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/api/v1/vocabulary")

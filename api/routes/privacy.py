@@ -26,7 +26,7 @@ def subjects_page(
     after: int,
     limit: int,
 ) -> list[dict[str, Any]]:
-    with services.database.connect() as conn:
+    with services.database.connection() as conn:
         subject = None
         if ruling_id is not None:
             subject = subject_of_ruling(conn, ruling_id, EVENTS_TABLE)

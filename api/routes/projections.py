@@ -19,7 +19,7 @@ def list_projections(services: ServicesDep, actor: Reader) -> list[dict[str, Any
     """Each projection's position, the log's head and the lag between them."""
     head = services.head()
     states = services.projection_states()
-    restarts = {r.spec.name: r.status.restarts for r in services.runners}
+    restarts = {name: status.restarts for name, status in services.runner_statuses.items()}
     answer = []
     for name, view in services.views.items():
         position = view.position()

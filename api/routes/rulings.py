@@ -17,10 +17,10 @@ from api.deps import (
     Cursor,
     Inspector,
     Limit,
-    MinPosition,
     Reader,
     Reporter,
     ServicesDep,
+    reached,
 )
 from api.errors import ApiError
 from api.presentation import check_time_travel, event_out
@@ -124,7 +124,7 @@ def apply_for_tolerance(
     )
 
 
-@router.get("")
+@router.get("", dependencies=[reached("rulings")])
 def list_rulings(
     services: ServicesDep,
     actor: Reader,
@@ -134,7 +134,6 @@ def list_rulings(
     finding_id: UUID | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """Rulings by kind, unit (with merged units) and status, oldest first."""
     if kind is not None and kind not in KINDS:
@@ -142,7 +141,6 @@ def list_rulings(
     units = scoping.unit_codes(services, actor, unit_code)
     if units is scoping.NOTHING:
         return {"items": [], "next_cursor": None}
-    services.rulings.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.rulings.page(
         RulingFilter(KINDS.get(kind or ""), units, status and status.value, finding_id),
         limit,

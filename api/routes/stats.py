@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api import scoping
 from api.bootstrap import Services
-from api.deps import MinPosition, Reader, ServicesDep
+from api.deps import Reader, ServicesDep, reached
 from api.errors import ApiError
 from api.routes.units import Code
 from domain.actors import Actor
@@ -32,17 +32,15 @@ def may_read(actor: Actor, code: str) -> bool:
     return actor.role is not Role.UNIT or code in {actor.unit_code, *actor.unit_scope}
 
 
-@router.get("/api/v1/stats/units")
+@router.get("/api/v1/stats/units", dependencies=[reached(*Scorecards.READ_MODELS)])
 def unit_stats(
     services: ServicesDep,
     actor: Reader,
     year: Year,
-    min_position: MinPosition = None,
 ) -> JSONResponse:
     """One scorecard per active unit, in code order; a merged unit's records count in its
     successor's row. A unit account sees its own unit's row only."""
     cards = scorecards_of(services)
-    cards.wait_for(min_position, services.settings.read_wait_seconds)
     # One query for every unit's lineage, from the directory the answer already waits for
     # (loading each unit's events instead cost a query per unit).
     groups = cards.lineages()
@@ -54,20 +52,18 @@ def unit_stats(
     return JSONResponse({"year": year, "items": items})
 
 
-@router.get("/api/v1/units/{code}/scorecard")
+@router.get("/api/v1/units/{code}/scorecard", dependencies=[reached(*Scorecards.READ_MODELS)])
 def unit_scorecard(
     code: Code,
     services: ServicesDep,
     actor: Reader,
     year: Year,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """The unit's scorecard for the year, with the records of the units merged into it."""
     unit = services.app.read_unit(code)
     if not may_read(actor, code):
         raise ApiError(404, "not_found", f"unit {code!r} not found")
     cards = scorecards_of(services)
-    cards.wait_for(min_position, services.settings.read_wait_seconds)
     (row,) = cards.for_units(year, today(), {code: tuple(services.app.lineage(code))})
     row["name"] = unit.name  # the unit's own events: current even before the directory
     result: dict[str, Any] = jsonable_encoder(row)

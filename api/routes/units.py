@@ -15,9 +15,9 @@ from api.deps import (
     Admin,
     Cursor,
     Limit,
-    MinPosition,
     Reader,
     ServicesDep,
+    reached,
 )
 from api.errors import ApiError
 from api.presentation import check_time_travel, event_out
@@ -54,35 +54,31 @@ def register_unit(body: UnitCreate, actor: Admin, cmd: Command) -> JSONResponse:
     )
 
 
-@router.get("")
+@router.get("", dependencies=[reached("directory")])
 def list_units(
     services: ServicesDep,
     actor: Reader,
     limit: Limit = 50,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """Every unit, in the order they were registered."""
-    services.directory.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.directory.units(limit, cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{code}/history")
+@router.get("/{code}/history", dependencies=[reached("unit_history")])
 def unit_history(
     code: Code,
     services: ServicesDep,
     actor: Reader,
     limit: Limit = 50,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """Every event touching the unit, oldest first, with those of the units merged into it."""
     services.app.read_unit(code)  # kept in memory: only read
     units = scoping.unit_codes(services, actor, code)
     if units is scoping.NOTHING:
         raise ApiError(404, "not_found", f"unit {code!r} not found")
-    services.history.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.history.page(units, limit, cursor)
     return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
 

@@ -18,10 +18,10 @@ from api.deps import (
     Inspector,
     Limit,
     Lister,
-    MinPosition,
     Reader,
     Reporter,
     ServicesDep,
+    reached,
 )
 from api.errors import ApiError
 from api.presentation import check_time_travel, event_out
@@ -84,7 +84,7 @@ def list_work_item(
     )
 
 
-@router.get("")
+@router.get("", dependencies=[reached("work_ledger")])
 def list_work_items(
     services: ServicesDep,
     actor: Reader,
@@ -93,13 +93,11 @@ def list_work_items(
     status: WorkItemStatus | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """The ledger: items of a year, of a unit (lead or co-unit, with merged units), by status."""
     units = scoping.unit_codes(services, actor, unit_code)
     if units is scoping.NOTHING:
         return {"items": [], "next_cursor": None}
-    services.ledger.wait_for(min_position, services.settings.read_wait_seconds)
     page = services.ledger.page(LedgerFilter(year, units, status and status.value), limit, cursor)
     return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
 
@@ -108,16 +106,15 @@ def list_work_items(
     "/export.xlsx",
     response_class=Response,
     responses={200: {"content": {XLSX: {}}, "description": "the 执行台账 workbook"}},
+    dependencies=[reached("work_ledger")],
 )
 def export_ledger(
     services: ServicesDep,
     actor: Reader,
     year: Annotated[int, Query(ge=1900, le=2999)],
-    min_position: MinPosition = None,
 ) -> Response:
     """The year's 执行台账 as an Excel workbook (a unit account: its own units' items)."""
     units = scoping.unit_codes(services, actor, None)
-    services.ledger.wait_for(min_position, services.settings.read_wait_seconds)
     if units is scoping.NOTHING:
         ledger = excel.Ledger([], {}, {})
     else:

@@ -70,7 +70,6 @@ def service(
         SUPERVISION_BOOTSTRAP_ADMIN_TOKEN=ADMIN_TOKEN,
         SUPERVISION_DATA_DIR=str(data),
         SUPERVISION_LOG_LEVEL="WARNING",
-        SUPERVISION_POOL_SIZE="3",
     )
     for command in ("migrate", "demo"):
         done = subprocess.run(

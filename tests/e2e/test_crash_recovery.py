@@ -84,7 +84,6 @@ def service(new_database: Callable[[], str], tmp_path: Path) -> Iterator[Service
         SUPERVISION_BOOTSTRAP_ADMIN_TOKEN=ADMIN_TOKEN,
         SUPERVISION_DATA_DIR=str(tmp_path),
         SUPERVISION_LOG_LEVEL="WARNING",
-        SUPERVISION_POOL_SIZE="4",
     )
     subprocess.run([str(BIN / "supervision"), "migrate"], env=env, check=True, capture_output=True)
     svc = Service(env, tmp_path / "service.log")

@@ -27,7 +27,6 @@ def served(new_database: Callable[[], str], tmp_path: Path) -> Iterator[tuple[st
         SUPERVISION_BOOTSTRAP_ADMIN_TOKEN=ADMIN_TOKEN,
         SUPERVISION_DATA_DIR=str(tmp_path),
         SUPERVISION_LOG_LEVEL="WARNING",
-        SUPERVISION_POOL_SIZE="3",
         SUPERVISION_WORKERS="2",
     )
     subprocess.run([str(BIN / "supervision"), "migrate"], env=env, check=True, capture_output=True)
@@ -109,3 +108,31 @@ def test_workers_stop_when_serve_is_killed(served: tuple[str, psutil.Process]) -
     parent.send_signal(signal.SIGKILL)
     _, alive = psutil.wait_procs(children, timeout=20)
     assert not alive, [p.cmdline() for p in alive]
+
+
+def requests_counted(scrape: str, route: str) -> float:
+    """supervision_http_requests_total of GET `route` answered 200, as one scrape tells."""
+    wanted = f'supervision_http_requests_total{{method="GET",route="{route}",status="200"}}'
+    for line in scrape.splitlines():
+        if line.startswith(wanted):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_a_scrape_of_either_worker_counts_the_requests_of_both(
+    served: tuple[str, psutil.Process],
+) -> None:
+    url, parent = served
+    port = int(url.rsplit(":", 1)[1])
+    workers = http_workers(parent)
+    clients = [httpx.Client(base_url=url, timeout=10) for _ in range(24)]
+    try:
+        for fresh in clients:  # a connection each: the kernel spreads them over both workers
+            assert fresh.get("/api/v1/vocabulary").status_code == 200
+        assert all(accepted_on(w, port) > 0 for w in workers), "one worker took every client"
+        # Each scrape, on a connection of its own, reaches one worker or the other.
+        scrapes = [fresh.get("/metrics").text for fresh in clients[:8]]
+    finally:
+        for fresh in clients:
+            fresh.close()
+    assert [requests_counted(s, "/api/v1/vocabulary") for s in scrapes] == [24.0] * 8

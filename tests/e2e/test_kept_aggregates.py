@@ -16,6 +16,7 @@ from api.kept import ACCOUNTS, Kept
 from domain.accounts import hash_token
 from domain.actors import Actor
 from domain.vocabulary import Role
+from infra.listener import Listener
 from tests.support import ADMIN, Api, bearer
 
 OTHER_ADMIN = Actor(id="admin-elsewhere", name="另一进程的管理员", role=Role.ADMIN)
@@ -66,9 +67,9 @@ def test_a_revocation_over_http_refuses_the_very_next_request(api: Api, client: 
 
 
 def test_an_account_loaded_while_it_changes_is_not_kept(shared_services: Services) -> None:
-    cache = Kept(shared_services.database, ACCOUNTS)
+    listener = Listener(shared_services.database)
+    cache = Kept(listener, ACCOUNTS)
     try:
-        cache.start()
         deadline = time.monotonic() + 5
         while not cache.listening:
             assert time.monotonic() < deadline, "the cache never started listening"
@@ -83,13 +84,14 @@ def test_an_account_loaded_while_it_changes_is_not_kept(shared_services: Service
         kept = object()
         assert cache.get("h2", lambda _: kept) is kept
         assert cache.cached("h2") is kept
+        listener.close()  # its connection gone: what was kept is forgotten
+        assert not cache.listening and cache.cached("h2") is None
     finally:
-        cache.close()
+        listener.close()
 
 
-def test_without_its_notifications_the_cache_keeps_nothing(shared_services: Services) -> None:
-    cache = Kept(shared_services.database, ACCOUNTS)
-    cache.close()  # stopped: not listening, so every lookup reads the events
+def test_without_a_listener_the_cache_keeps_nothing() -> None:
+    cache = Kept(None, ACCOUNTS)  # a one-shot command listens to nothing
     assert not cache.listening
     loads: list[str] = []
 

@@ -8,12 +8,13 @@ from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
 
-from api.bootstrap import Services, app_env
+from api.bootstrap import Services
 from domain.findings import Finding
+from infra.listener import Listener
 from projections.base import Params
 from projections.finding_board import FindingBoard, FindingBoardView, FindingFilter
 from projections.registry import ProjectionSpec
-from projections.runner import SupervisedRunner
+from projections.runner import ProjectionHost
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 
@@ -24,13 +25,10 @@ class CrashingBoardView(FindingBoardView):
     crash_at: ClassVar[set[int]] = set()
 
     def execute(self, statement: str, values: Params) -> None:
+        super().execute(statement, values)  # written, in the batch's transaction
         position = values["_position"]
-        if position not in self.crash_at:
-            super().execute(statement, values)
-            return
-        self.crash_at.discard(position)
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(statement, values)
+        if position in self.crash_at:
+            self.crash_at.discard(position)
             raise RuntimeError(f"simulated crash at position {position}")
 
 
@@ -65,13 +63,30 @@ def wait_until_caught_up(services: Services, timeout: float = 20.0) -> None:
     services.board.wait_for(services.head(), timeout)
 
 
+class Host:
+    """A process's projection host over the test's services, with a listener of its own
+    (as another process would have): started, and stopped with its listener."""
+
+    def __init__(self, services: Services, spec: ProjectionSpec) -> None:
+        self.listener = Listener(services.database)
+        self.host = ProjectionHost([spec], services.app, self.listener, services.datastore)
+        self.status = self.host.runs[spec.name].status
+
+    def start(self) -> None:
+        self.host.start()
+
+    def stop(self) -> None:
+        self.host.stop()
+        self.listener.close()
+
+
 def test_board_stays_exact_after_a_crash_in_the_middle_of_a_projection_transaction(
     services: Services,
 ) -> None:
     ids = make_findings(services, 10)
     CrashingBoardView.crash_at = {3, 8}
     spec = ProjectionSpec("finding_board", FindingBoard, CrashingBoardView)
-    runner = SupervisedRunner(spec, services.database, app_env(services.database, 2, 2))
+    runner = Host(services, spec)
     runner.start()
     try:
         wait_until_caught_up(services)
@@ -96,12 +111,8 @@ def test_a_second_delivery_of_an_event_changes_nothing(services: Services) -> No
 
 
 def test_only_one_runner_per_projection_is_active(services: Services) -> None:
-    env = app_env(services.database, 2, 2)
     spec = ProjectionSpec("finding_board", FindingBoard, FindingBoardView)
-    first, second = (
-        SupervisedRunner(spec, services.database, env),
-        SupervisedRunner(spec, services.database, env),
-    )
+    first, second = Host(services, spec), Host(services, spec)
     first.start()
     try:
         deadline = time.monotonic() + 10
@@ -124,7 +135,7 @@ def test_a_runner_whose_connections_are_cut_is_restarted_and_catches_up(
     services: Services,
 ) -> None:
     spec = ProjectionSpec("finding_board", FindingBoard, FindingBoardView)
-    runner = SupervisedRunner(spec, services.database, app_env(services.database, 2, 2))
+    runner = Host(services, spec)
     runner.start()
     try:
         first = make_findings(services, 2)

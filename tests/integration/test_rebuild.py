@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from psycopg.rows import dict_row
 from psycopg.sql import SQL
 
 from api.bootstrap import Services, build
@@ -169,7 +170,11 @@ def test_a_second_rebuild_of_the_same_projection_is_refused_while_one_runs(
     live: Services,
 ) -> None:
     spec = PROJECTIONS[0]
-    with rebuild_lock(live.database, spec.name), pytest.raises(RebuildInProgress):
+    with (
+        live.database.connection(autocommit=True, row_factory=dict_row) as conn,
+        rebuild_lock(conn, spec.name),
+        pytest.raises(RebuildInProgress),
+    ):
         rebuild(live.database, live.app, spec)
     # Once the first is over, the next one runs.
     assert rebuild(live.database, live.app, spec).name == spec.name
