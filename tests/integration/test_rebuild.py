@@ -4,10 +4,15 @@ empty or shrinking, nothing is lost, and afterwards each equals a rebuild from z
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,3 +194,35 @@ def test_rebuild_reports_progress_up_to_the_head(live: Services) -> None:
     result = rebuild(live.database, live.app, spec, progress=lambda p, h: seen.append((p, h)))
     assert seen[-1] == (result.position, result.position)
     assert result.position == live.head()
+
+
+def test_the_cli_rebuild_answers_its_outcome_and_logs_it_at_info(
+    live: Services, fresh_settings: Settings
+) -> None:
+    """`supervision projections rebuild` as an operator runs it, logging at INFO in JSON:
+    it exits 0 with the outcome, and its log line names the projection."""
+    live.app.register_unit(code="xz11", name="东岭镇", kind="township", actor=ADMIN)
+    raise_finding(live, "xz11", title="台账资料缺失")
+    env = dict(
+        os.environ,
+        SUPERVISION_DATABASE_URL=fresh_settings.database_url or "",
+        SUPERVISION_DATA_DIR=str(fresh_settings.data_dir),
+        SUPERVISION_LOG_LEVEL="INFO",
+        SUPERVISION_LOG_FORMAT="json",
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "supervision"), "projections", "rebuild",
+         "finding_board", "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["name"] == "finding_board" and outcome["state"] == "done"
+    assert outcome["position"] == live.head()
+    logged = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    rebuilt = [line for line in logged if line["message"] == "projection rebuilt"]
+    assert len(rebuilt) == 1 and rebuilt[0]["projection"] == "finding_board", logged
+    assert rebuilt[0]["logger"] == "projections.rebuild" and rebuilt[0]["level"] == "INFO"
