@@ -18,13 +18,17 @@ from infra.access_log import ReadAccess, record_access
 
 log = logging.getLogger(__name__)
 
-# Route template → (subject type, path parameter holding its id). Only successful views count.
+# What a read of a record is, for both doors: the API's routes and the console's pages
+# (whose viewer is kept on the request as the API's actor is). Route template → (subject
+# type, path parameter holding its id). Only successful views count.
 SUBJECTS: dict[str, tuple[str, str]] = {
     "/api/v1/findings/{finding_id}": ("finding", "finding_id"),
     "/api/v1/findings/{finding_id}/events": ("finding", "finding_id"),
     "/api/v1/findings/{finding_id}/timeline": ("finding", "finding_id"),
     "/api/v1/rulings/{ruling_id}": ("ruling", "ruling_id"),
     "/api/v1/rulings/{ruling_id}/events": ("ruling", "ruling_id"),
+    "/findings/{finding_id}": ("finding", "finding_id"),
+    "/rulings/{ruling_id}": ("ruling", "ruling_id"),
 }
 
 

@@ -14,6 +14,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
 from psycopg.sql import SQL, Identifier, Literal
 
 from infra.access_log import create_access_log_table
+from infra.console_sessions import create_sessions_table
 from infra.database import Database
 from infra.persistence import borrowed, resilient
 from infra.privacy import create_subject_keys_table
@@ -122,10 +123,11 @@ def migrate_change_notifications(database: Database) -> None:
 
 
 def migrate_security_tables(database: Database) -> None:
-    """The read-access log (who viewed which finding or ruling): not an event, so not in
-    the event store nor in the hash chain (docs/security.md)."""
+    """The read-access log (who viewed which finding or ruling) and the console's sessions:
+    not events, so not in the event store nor in the hash chain (docs/security.md)."""
     with database.connect() as conn:
         create_access_log_table(conn)
+        create_sessions_table(conn)
 
 
 def migrate_privacy_tables(database: Database) -> None:

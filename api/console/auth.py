@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from api.console import session as sessions
 from api.console.session import Session
 from api.console.web import (
     FormDep,
+    ViewerDep,
     actor_for,
     console_key,
     local_path,
@@ -21,6 +24,7 @@ from api.console.web import (
 )
 from api.deps import ServicesDep
 from domain.accounts import hash_token
+from infra.console_sessions import end_every_session, end_session, open_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,18 +66,34 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
         )
     token = form.get("token")
     token_hash = hash_token(token) if token else ""
-    if not token or actor_for(services, token_hash) is None:
+    if not token or await run_in_threadpool(actor_for, services, token_hash) is None:
         return sign_in_page(
             request, session, next_path, "令牌无效或账号已注销，请核对后重试。", 401
         )
+    expires = int(time.time()) + sessions.LIFETIME_SECONDS
+    sid = await run_in_threadpool(open_session, services.database, token_hash, expires)
     response = redirect(next_path)
-    sessions.store(response, request, Session.signed_in(token_hash), console_key(request, services))
+    signed_in = Session.signed_in(token_hash, sid, expires)
+    sessions.store(response, request, signed_in, console_key(request, services))
     return response
 
 
 @router.post("/signout")
-def sign_out(request: Request, form: FormDep) -> Response:
-    """Forget the session (the form is CSRF-checked like every other)."""
+def sign_out(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    """End this session on the server, so no copy of its cookie is worth anything (the form
+    is CSRF-checked like every other)."""
+    if viewer.session.sid is not None:
+        end_session(viewer.services.database, viewer.session.sid)
+    response = redirect("/signin")
+    sessions.clear(response, request)
+    return response
+
+
+@router.post("/signout/everywhere")
+def sign_out_everywhere(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    """End every session of this account's token, in every browser (a lost laptop)."""
+    if viewer.session.token_hash is not None:
+        end_every_session(viewer.services.database, viewer.session.token_hash)
     response = redirect("/signin")
     sessions.clear(response, request)
     return response

@@ -1,9 +1,11 @@
 """The console's cookie session: who signed in, the CSRF token, the last position written.
 
 The session lives in one HttpOnly cookie, signed with HMAC-SHA256 (docs/adr/009): it holds
-the SHA-256 of the account token (never the token), a random CSRF token, an expiry and the
-log position of the viewer's own last command (so pages wait for their own writes). Every
-request looks the account up again, so a revoked account is signed out at once.
+the SHA-256 of the account token (never the token), the id of its server-side session
+(infra/console_sessions.py: signing out ends every copy of the cookie), a random CSRF token,
+an expiry and the log position of the viewer's own last command (so pages wait for their
+own writes). Every request looks the account up again, so a revoked account is signed out
+at once.
 """
 
 from __future__ import annotations
@@ -37,15 +39,23 @@ class Session:
     expires: int
     token_hash: str | None = None
     seen: int = 0  # the position of the viewer's own last command
+    sid: str | None = None  # the server-side session of a signed-in one
+
+    @property
+    def signed_in_as(self) -> tuple[str, str] | None:
+        """(session id, token hash) of a signed-in session."""
+        if self.sid is None or self.token_hash is None:
+            return None
+        return self.sid, self.token_hash
 
     @classmethod
     def anonymous(cls) -> Session:
         return cls(csrf=secrets.token_urlsafe(32), expires=int(time.time()) + LIFETIME_SECONDS)
 
     @classmethod
-    def signed_in(cls, token_hash: str) -> Session:
+    def signed_in(cls, token_hash: str, sid: str, expires: int) -> Session:
         """A new CSRF token at sign-in, so a token planted before it is worth nothing."""
-        return replace(cls.anonymous(), token_hash=token_hash)
+        return replace(cls.anonymous(), token_hash=token_hash, sid=sid, expires=expires)
 
     def after(self, position: int) -> Session:
         return replace(self, seen=max(self.seen, position))
@@ -74,7 +84,13 @@ def unb64(text: str) -> bytes:
 def encode(session: Session, key: bytes) -> str:
     payload = b64(
         json.dumps(
-            {"c": session.csrf, "e": session.expires, "h": session.token_hash, "p": session.seen},
+            {
+                "c": session.csrf,
+                "e": session.expires,
+                "h": session.token_hash,
+                "p": session.seen,
+                "s": session.sid,
+            },
             separators=(",", ":"),
         ).encode()
     )
@@ -96,6 +112,7 @@ def decode(value: str | None, key: bytes) -> Session | None:
             expires=int(data["e"]),
             token_hash=None if data["h"] is None else str(data["h"]),
             seen=int(data["p"]),
+            sid=None if data.get("s") is None else str(data["s"]),
         )
     except (ValueError, KeyError, TypeError):
         return None

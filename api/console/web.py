@@ -28,6 +28,7 @@ from domain.actors import Actor
 from domain.commands import CommandResult
 from domain.errors import DomainError
 from domain.vocabulary import Role, UnitStatus
+from infra.console_sessions import is_open
 from projections.base import ProjectionLagging, ReadModelView
 
 M = TypeVar("M", bound=BaseModel)
@@ -49,6 +50,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_FORM_FIELDS = 200  # the console's largest form has a few dozen
 
 
 class SignInRequired(Exception):
@@ -139,12 +141,19 @@ def actor_for(services: Services, token_hash: str) -> Actor | None:
 
 
 def get_viewer(request: Request, services: ServicesDep) -> Viewer:
+    """The signed-in viewer: a valid cookie whose server-side session is still open, of an
+    account that is still active. The actor is kept on the request for the read-access log
+    (api/read_access.py), as the API's authentication keeps it."""
     session = read_session(request, services)
-    actor = actor_for(services, session.token_hash) if session and session.token_hash else None
+    signed_in = session.signed_in_as if session else None
+    actor = None
+    if signed_in is not None and is_open(services.database, *signed_in):
+        actor = actor_for(services, signed_in[1])
     if session is None or actor is None:
         raise SignInRequired(
             request.url.path + (f"?{request.url.query}" if request.url.query else "")
         )
+    request.state.actor = actor
     return Viewer(actor, session, services)
 
 
@@ -162,12 +171,19 @@ async def posted_form(request: Request, viewer: ViewerDep) -> Form:
 
 
 async def parse_form(request: Request) -> Form:
+    """A urlencoded form of at most MAX_FORM_FIELDS fields (more: a 400 page, never a 500;
+    its size is bounded by the body limit, 413)."""
     body = await request.body()
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return Form()
-    return Form(parse_qs(text, keep_blank_values=True, max_num_fields=200))
+    try:
+        return Form(parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+    except ValueError:
+        raise PageError(
+            400, f"表单字段过多（最多 {MAX_FORM_FIELDS} 项），请刷新页面后重新提交。"
+        ) from None
 
 
 FormDep = Annotated[Form, Depends(posted_form)]
