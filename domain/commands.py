@@ -22,17 +22,23 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from domain import clock
 from domain.actors import Actor
 from domain.errors import (
+    InvalidValue,
     NotFound,
     UnitInactive,
     UnknownReference,
     VersionConflict,
 )
+from domain.text import reserved_in
 from domain.units import Unit
 
 A = TypeVar("A", bound=Aggregate)
 
 
 UNGUARDED_RETRIES = 20
+
+
+# What every event carries besides what was typed (the library's, and the actor's own).
+EVENT_ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp"})
 
 
 class ConcurrentChange(Exception):
@@ -94,6 +100,22 @@ class CommandBase(Application[UUID]):
         if not isinstance(aggregate, aggregate_type):
             raise NotFound(f"{aggregate_type.__name__.lower()} {aggregate_id} not found")
         return aggregate
+
+    def save(self, *objects: Any, **kwargs: Any) -> Any:
+        """Every write passes here: nothing typed may carry a reserved character
+        (domain/text.py), whichever door it came in by."""
+        for obj in objects:
+            for event in getattr(obj, "pending_events", ()):
+                found = reserved_in(
+                    {k: v for k, v in vars(event).items() if k not in EVENT_ENVELOPE}
+                )
+                if found is not None:
+                    where, char = found
+                    raise InvalidValue(
+                        f"{where} holds {char}, a character reserved for internal use",
+                        details={"field": where, "character": char},
+                    )
+        return super().save(*objects, **kwargs)
 
     def record(self, *aggregates: Aggregate, **save_kwargs: Any) -> CommandResult:
         """Save and answer for the first aggregate; a lost race on a version is a conflict."""

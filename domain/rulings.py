@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidTransition, InvalidValue
 from domain.findings import parse
+from domain.text import names
 from domain.vocabulary import (
     AccountabilityForm,
     AppealResult,
@@ -96,7 +97,7 @@ class Ruling(Aggregate):
         """纳入案例库: a final ruling becomes a precedent, without the person's name."""
         self.check_status("publish", *FINAL)
         name = person_name(self.subject)
-        if name and any(name in text for text in (summary, *tags)):
+        if name and any(names(text, name) for text in (summary, *tags)):
             raise InvalidValue("a published case must not name the person (summary or tags)")
         self._published(summary=summary, tags=list(dict.fromkeys(tags)), actor=actor)
 

@@ -50,6 +50,7 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.text import folded, names, replace_name
 
 log = logging.getLogger(__name__)
 
@@ -307,17 +308,18 @@ class SubjectKeys:
 
 
 def pseudonymise(state: dict[str, Any], name: str) -> bool:
-    """Replace the name by the marker in the free text; did any text name the person?"""
-    if len(name) < MIN_NAME_LENGTH:
+    """Replace the name, however it was typed (spaced, punctuated, full-width: see
+    domain/text.py), by the marker in the free text; did any text name the person?"""
+    if len(folded(name)[0]) < MIN_NAME_LENGTH:
         return False
     changed = False
     for field in FREE_TEXT:
         value = state.get(field)
-        if isinstance(value, str) and name in value:
-            state[field] = value.replace(name, MARK)
+        if isinstance(value, str) and names(value, name):
+            state[field] = replace_name(value, name, MARK)
             changed = True
-        elif isinstance(value, list) and any(isinstance(v, str) and name in v for v in value):
-            state[field] = [v.replace(name, MARK) if isinstance(v, str) else v for v in value]
+        elif isinstance(value, list) and any(isinstance(v, str) and names(v, name) for v in value):
+            state[field] = [replace_name(v, name, MARK) if isinstance(v, str) else v for v in value]
             changed = True
     return changed
 

