@@ -23,8 +23,8 @@ from api.demo_data import (
     YEARS,
     found_on,
 )
-from api.demo_inspections import load_decisions, load_inspection
-from domain.accounts import hash_token
+from api.demo_inspections import load_decisions, load_inspection, load_special_inspection
+from domain.accounts import Account, hash_token
 from domain.actors import Actor
 from domain.clock import today
 from domain.vocabulary import Role
@@ -37,6 +37,7 @@ ADMIN = Actor(id="demo-loader", name="演示数据导入", role=Role.ADMIN)
 INSPECTOR = Actor(id="demo-inspector", name="督查员 王敏", role=Role.INSPECTOR)
 AUTHORITY = Actor(id="demo-authority", name="县纪委（监委）审理室", role=Role.AUTHORITY)
 PRINCIPAL = "demo"
+HQ_CODE = "gczhb"  # a temporary headquarters, dissolved once its project ended
 
 
 class DemoLoader:
@@ -76,8 +77,10 @@ class DemoLoader:
         for ruling in RULINGS:
             self.load_ruling(ruling)
         self.reorganise()
-        load_inspection(self, DEMO_NAMESPACE, INSPECTOR, dissolved={"fzb"})
+        load_inspection(self, DEMO_NAMESPACE, INSPECTOR, dissolved={"fzb", HQ_CODE})
+        load_special_inspection(self, DEMO_NAMESPACE, INSPECTOR)
         load_decisions(self, DEMO_NAMESPACE, INSPECTOR)
+        self.leaver()
         return tokens
 
     def load_work_item(self, task: tuple[Any, ...], year: int) -> None:
@@ -236,7 +239,24 @@ class DemoLoader:
         return moves[move]
 
     def reorganise(self) -> None:
-        """机构改革 2019: 县法制办 merged into the new 县司法局; 县国土局 renamed."""
+        """机构改革 2019: 县法制办 merged into the new 县司法局; 县国土局 renamed; the
+        headquarters of a finished project dissolved."""
+        self.step(
+            f"unit:{HQ_CODE}",
+            lambda **kw: self.app.register_unit(
+                code=HQ_CODE, name="县城有机更新工程建设指挥部", kind="agency", actor=ADMIN, **kw
+            ),
+        )
+        self.step(
+            f"dissolve:{HQ_CODE}",
+            lambda **kw: self.app.dissolve_unit(
+                HQ_CODE,
+                reason="临时机构任务完成，予以撤销",
+                effective_on=date(2019, 12, 31),
+                actor=ADMIN,
+                **kw,
+            ),
+        )
         self.step(
             "unit:sfj",
             lambda **kw: self.app.register_unit(
@@ -263,6 +283,23 @@ class DemoLoader:
                 effective_on=date(2019, 3, 1),
                 actor=ADMIN,
                 **kw,
+            ),
+        )
+
+    def leaver(self) -> None:
+        """An inspector who left: the account created, then revoked (its token never shown)."""
+        token_hash = hash_token(f"demo-leaver-{DEMO_NAMESPACE}")
+        self.step(
+            "account:leaver",
+            lambda **kw: self.app.create_account(
+                token_hash=token_hash, name="督查员 李强（已调离）", role=Role.INSPECTOR,
+                unit_code=None, actor=ADMIN, **kw,
+            ),
+        )  # fmt: skip
+        self.step(
+            "revoke:leaver",
+            lambda **kw: self.app.revoke_account(
+                Account.create_id(token_hash), reason="工作调动，账号注销", actor=ADMIN, **kw
             ),
         )
 

@@ -1,4 +1,5 @@
-"""Demo steps of issue #9: a concluded double-random round and three major decisions.
+"""Demo steps of issue #9: a concluded double-random round, a special round that assigns
+its units itself, and three major decisions.
 
 Each step runs once (the demo loader keeps an idempotency record per step), so running the
 demo twice changes nothing. The ids are uuid5 of the step keys, as elsewhere in the demo.
@@ -116,6 +117,33 @@ def load_inspection(loader: Loader, namespace: UUID, inspector: Actor, dissolved
             actor=inspector,
             **kw,
         ),
+    )
+
+
+def load_special_inspection(loader: Loader, namespace: UUID, inspector: Actor) -> None:
+    """A special round (专项督查) that names its units and teams itself: launched, assigned."""
+    app, key = loader.app, f"{INSPECTION_KEY}:special"
+    rid = uuid5(namespace, key)
+    launch = Launch(
+        title="2026年“两强三提高”重点工作专项督查",
+        kind="special",
+        scope="重点工作清单执行情况（任务9、任务10）",
+        period_start=date(2026, 5, 1),
+        period_end=date(2026, 5, 31),
+        units=("fgj", "nmjd"),
+        inspectors=tuple(INSPECTION_POOL),
+        inspection_id=rid,
+    )
+    loader.step(
+        f"{key}:launched", lambda **kw: app.launch_inspection(launch, actor=inspector, **kw)
+    )
+    targets = [
+        {"unit_code": "fgj", "team": ["王敏", "周婷"]},
+        {"unit_code": "nmjd", "team": ["刘洋", "吴磊"]},
+    ]
+    loader.step(
+        f"{key}:assigned",
+        lambda **kw: app.assign_inspection(rid, targets=targets, actor=inspector, **kw),
     )
 
 
