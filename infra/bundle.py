@@ -25,9 +25,11 @@ import psycopg
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Identifier
 
-from infra.audit import BATCH, check_row, walk
+from domain.accounts import Account
+from infra.audit import BATCH, StateHash, check_row, walk
 from infra.chain import GENESIS, Verification, hasher
 from infra.database import Database
 from infra.migrations import EVENTS_TABLE
@@ -320,10 +322,15 @@ def encode(line: dict[str, Any]) -> bytes:
     return json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def event_line(row: Row) -> dict[str, Any]:
+# Events whose stored state holds a secret (an account's token hash): a bundle carries
+# H(state) for them instead of the state, which is all the chain needs (docs/audit.md §3).
+HASHED_ONLY = frozenset({get_topic(Account.Created)})
+
+
+def event_line(row: Row, h: Callable[[bytes], bytes]) -> dict[str, Any]:
     """A row of the walk as a bundle line; the fields of a missing event or chain row null."""
     position, aggregate_id, version, topic, state, index, chained, prev_hash, hash_ = row
-    return {
+    line: dict[str, Any] = {
         "type": "event",
         "index": index,
         "position": position if position is not None else chained,
@@ -334,6 +341,10 @@ def event_line(row: Row) -> dict[str, Any]:
         "prev_hash": None if prev_hash is None else bytes(prev_hash).hex(),
         "hash": None if hash_ is None else bytes(hash_).hex(),
     }
+    if topic in HASHED_ONLY and state is not None:
+        del line["state"]
+        line["state_hash"] = h(bytes(state)).hex()
+    return line
 
 
 def checkpoint_line(cp: Checkpoint) -> dict[str, Any]:
@@ -395,10 +406,11 @@ class Export:
             for cp in checkpoints:
                 self.checkpoints += 1
                 yield encode(checkpoint_line(cp))
+        h = hasher(self.algorithm)
         with closing(walk(self.conn, self.events_table)) as rows:
             for row in rows:
                 self.events += 1
-                yield encode(event_line(row))
+                yield encode(event_line(row, h))
         yield encode({"type": "end", "events": self.events, "checkpoints": self.checkpoints})
 
     def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
@@ -508,7 +520,8 @@ def parse_checkpoint(obj: dict[str, Any]) -> Checkpoint:
 def parse_event(obj: dict[str, Any]) -> Row:
     """An event line as a row of the walk (an absent event or chain row: its fields null)."""
     position = _integer(obj, "position", 0)
-    stored = [obj.get(key) is not None for key in ("aggregate_id", "version", "topic", "state")]
+    content = "state_hash" if "state_hash" in obj else "state"
+    stored = [obj.get(key) is not None for key in ("aggregate_id", "version", "topic", content)]
     chained = [obj.get(key) is not None for key in ("index", "prev_hash", "hash")]
     if len(set(stored)) > 1 or len(set(chained)) > 1 or not (any(stored) or any(chained)):
         raise Malformed("the event's fields, or the chain row's, are neither all there nor null")
@@ -516,7 +529,8 @@ def parse_event(obj: dict[str, Any]) -> Row:
     if any(stored):
         version = _integer(obj, "version", 0)
         aggregate_id, topic = _text(obj, "aggregate_id"), _text(obj, "topic")
-        event = (position, aggregate_id, version, topic, _base64(obj, "state"))
+        state = StateHash(_hash(obj, content)) if content == "state_hash" else _base64(obj, content)
+        event = (position, aggregate_id, version, topic, state)
     link: tuple[Any, ...] = (None, None, None, None)
     if any(chained):
         link = (_integer(obj, "index", 1), position, _hash(obj, "prev_hash"), _hash(obj, "hash"))

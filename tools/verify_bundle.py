@@ -64,7 +64,8 @@ def chain_hash(algorithm: str, prev: bytes, index: int, event: dict[str, Any]) -
     index, position, aggregate id, version, topic, H(state) (written out flat for speed)."""
     aggregate_id = event["aggregate_id"].encode("utf-8")
     topic = event["topic"].encode("utf-8")
-    state_hash = digest(algorithm, event["state"])
+    # H(state), or, for an event whose state holds a secret, the hash the bundle carries.
+    state_hash = event["state_hash"] if "state_hash" in event else digest(algorithm, event["state"])
     envelope = b"".join(
         (
             EIGHT,
@@ -163,7 +164,8 @@ def read_event(obj: dict[str, Any]) -> dict[str, Any]:
     """The event line's fields; `stored` / `chained` say whether the event and its chain
     row are there (an export names a missing one by leaving its fields null)."""
     position = need_int(obj, "position", 0)
-    stored = {obj.get(k) is None for k in ("aggregate_id", "version", "topic", "state")}
+    content = "state_hash" if "state_hash" in obj else "state"
+    stored = {obj.get(k) is None for k in ("aggregate_id", "version", "topic", content)}
     chained = {obj.get(k) is None for k in ("index", "prev_hash", "hash")}
     if len(stored) == 2 or len(chained) == 2 or stored == chained == {True}:
         raise BadLine("the event's fields, or the chain row's, are neither all there nor null")
@@ -173,7 +175,10 @@ def read_event(obj: dict[str, Any]) -> dict[str, Any]:
         event["version"] = need_int(obj, "version", 0)
         event["aggregate_id"] = need_str(obj, "aggregate_id")
         event["topic"] = need_str(obj, "topic")
-        event["state"] = need_b64(obj, "state")
+        if content == "state_hash":
+            event["state_hash"] = need_hash(obj, "state_hash")
+        else:
+            event["state"] = need_b64(obj, "state")
     if event["chained"]:
         event["index"] = need_int(obj, "index", 1)
         event["prev_hash"] = need_hash(obj, "prev_hash")

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from api.bootstrap import Services
 from api.cli import cli
+from domain.vocabulary import Role
 from infra.audit import verify_chain
 from infra.bundle import Export, verify_bundle, verify_bundle_file, verify_checkpoints
 from infra.chain import hasher, link
@@ -555,3 +556,31 @@ def test_the_cli_verifies_the_database_against_the_pinned_key(
     assert pinned.exit_code == 1 and "bad checkpoint 3 at index 21" in pinned.output
     unpinned = CliRunner().invoke(cli, ["audit", "verify", "--quiet"], env=env)
     assert unpinned.exit_code == 0, unpinned.output
+
+
+# Secrets ----------------------------------------------------------------------------------
+
+
+def test_a_bundle_carries_no_token_hash_and_still_verifies(log: Log) -> None:
+    """An account's creation event holds its token's hash: the bundle carries the hash of
+    that event's state instead (issue 21 item 7), and both verifiers check the chain."""
+    token_hash = hashlib.sha256(b"a-token-nobody-may-read").hexdigest()
+    log.services.app.create_account(
+        token_hash=token_hash, name="督查员 周", role=Role.INSPECTOR, unit_code=None, actor=ADMIN
+    )
+    path = log.export()
+    assert token_hash not in path.read_text(encoding="utf-8")
+    (account,) = [item for item in lines(path) if item.get("topic", "").startswith("domain.acc")]
+    assert "state" not in account and len(account["state_hash"]) == 64
+    verdict = judge_bundle(path, log.pinned)
+    assert verdict["ok"] is True and verdict["events_verified"] == 2 * FINDINGS + 2, verdict
+
+
+def test_a_state_hash_changed_in_a_bundle_is_named(log: Log) -> None:
+    log.services.app.create_account(
+        token_hash="0" * 64, name="督查员 吴", role=Role.INSPECTOR, unit_code=None, actor=ADMIN
+    )
+    items = lines(log.export())
+    (account,) = [item for item in items if "state_hash" in item]
+    account["state_hash"] = "f" * 64
+    broken_at(judge_bundle(rewrite(log.tmp / "changed.jsonl", items), log.pinned), 22)
