@@ -3,17 +3,32 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# What `make` installs: every runtime and dev dependency pinned with hashes (ADR 017).
+# requirements.lock is the runtime part alone, which the Docker image installs.
+LOCK   := requirements-dev.lock
+# `make lock` keeps the pins it can; `make lock LOCK_ARGS=--upgrade` moves every one to the
+# newest release within pyproject's ranges, `LOCK_ARGS='-P fastapi'` only the one named.
+LOCK_ARGS ?=
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
-.PHONY: run test lint fmt install bench clean
+.PHONY: run test lint fmt install lock bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Installs exactly the lock (hash-checked, nothing resolved), then the project itself without
+# its dependencies; renewed only when pyproject.toml or the lock changes.
+$(STAMP): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON) not found)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## lock: regenerate requirements.lock and requirements-dev.lock from pyproject.toml
+lock: $(STAMP)
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements.lock -o $(LOCK) pyproject.toml
 
 ## run: install, migrate, load the demo data and serve on http://127.0.0.1:8000
 run: $(STAMP)
