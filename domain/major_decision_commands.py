@@ -69,8 +69,8 @@ class MajorDecisionCommands(CommandBase):
         **save_kwargs: Any,
     ) -> CommandResult:
         def guarded(decision: MajorDecision) -> None:
-            if not actor.covers_unit(decision.unit_code):
-                raise PermissionDenied("a unit acts only on its own decisions")
+            if not actor.covers_unit(decision.unit_code):  # not theirs: as if it were not there
+                raise NotFound(f"major decision {decision_id} not found")
             change(decision)
 
         return self.update(MajorDecision, decision_id, expected_version, guarded, **save_kwargs)

@@ -138,3 +138,86 @@ def test_a_revoked_admin_token_is_refused_on_a_matrix_route(api: Api) -> None:
     revoked = api.post(f"/api/v1/accounts/{account_id}/revocation", {"reason": "离职"}, ADMIN)
     assert revoked.status_code == 200, revoked.text
     assert_error(api.get("/api/v1/accounts", headers), 401, "unauthorized")
+
+
+# Not yours, or not there: the same answer (issue 21 item 8) --------------------------------
+
+BODIES: dict[str, dict[str, Any]] = {
+    "rectification-report": {"summary": "已整改", "evidence": []},
+    "progress": {"note": "推进中", "percent": 50},
+    "appeal": {"grounds": "对认定事实有异议"},
+    "procedure-steps": {"step": "public_participation", "done_on": "2026-01-05"},
+    "decision": {"decided_on": "2026-01-05", "summary": "集体讨论通过"},
+    "implementation": {"implemented_on": "2026-01-06"},
+    "rectification": {"summary": "已整改", "evidence": []},
+}
+
+
+@pytest.fixture(scope="module")
+def elsewhere(client: TestClient) -> dict[str, str]:
+    """A record of every kind, of a unit other than the unit account's: the path
+    parameters that name them."""
+    api = Api(client)
+    unit = api.unit("别人的单位")
+    inspector = api.account("inspector")
+    finding = api.finding(inspector, unit)["id"]
+    item = api.post(
+        "/api/v1/work-items",
+        {"title": "别人的工作", "year": 2026, "lead_unit": unit, "co_units": [],
+         "due_on": "2026-12-31"},
+        ADMIN,
+    ).json()["id"]  # fmt: skip
+    ruling = api.post(
+        "/api/v1/rulings/fault-tolerance",
+        {"subject": {"unit_code": unit}, "finding_ids": [finding], "grounds": "先行先试",
+         "criteria_claimed": ["pilot_inexperience"]},
+        inspector,
+    ).json()["id"]  # fmt: skip
+    decision = api.post(
+        "/api/v1/major-decisions", {"title": "别人的决策", "year": 2026, "unit_code": unit}, ADMIN
+    ).json()["id"]
+    return {
+        "code": unit,
+        "finding_id": finding,
+        "item_id": item,
+        "ruling_id": ruling,
+        "decision_id": decision,
+    }
+
+
+# Every account may read these of any unit: the unit directory and the published catalogue
+# of major decisions (目录公开); everything else of another unit is not there for a unit.
+OPEN_TO_EVERY_ACCOUNT = {
+    "/api/v1/units/{code}",
+    "/api/v1/units/{code}/events",
+    "/api/v1/major-decisions/{decision_id}",
+    "/api/v1/major-decisions/{decision_id}/events",
+}
+SCOPED = [
+    row
+    for row in MATRIX
+    if row.allowed["unit"]
+    and row.path not in OPEN_TO_EVERY_ACCOUNT
+    and re.search(r"\{(code|finding_id|item_id|ruling_id|decision_id)\}", row.path)
+]
+
+
+@pytest.mark.parametrize("row", SCOPED, ids=[f"{r.method} {r.path}" for r in SCOPED])
+def test_a_unit_account_is_told_the_same_of_anothers_record_as_of_one_that_does_not_exist(
+    client: TestClient, tokens: dict[str, dict[str, str]], elsewhere: dict[str, str], row: Row
+) -> None:
+    def answer(ids: dict[str, str]) -> tuple[int, Any]:
+        path = row.path.replace("{number}", "1")
+        for name, value in ids.items():
+            path = path.replace("{" + name + "}", value)
+        body = BODIES.get(row.path.rsplit("/", 1)[-1], {})
+        params = {"year": 2026} if path.endswith("/scorecard") else None
+        response = client.request(
+            row.method, path, json=body, params=params, headers=tokens["unit"]
+        )
+        return response.status_code, response.json()
+
+    unknown = {name: UNKNOWN_ID for name in elsewhere} | {"code": "no-such-unit-zz"}
+    theirs, missing = answer(elsewhere), answer(unknown)
+    assert theirs[0] == 404, theirs
+    assert theirs == missing
