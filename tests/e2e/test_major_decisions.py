@@ -134,7 +134,8 @@ def test_the_responsible_unit_records_its_steps_but_another_unit_may_not(
     own = api.account("unit", unit)
     other = api.account("unit", api.unit("别的单位"))
     ok(step(api, own, did, "public_participation"))
-    assert_error(step(api, other, did, "risk_assessment"), 403, "forbidden")
+    # Another unit's decision is not there for it (the same answer as an unknown id).
+    assert_error(step(api, other, did, "risk_assessment"), 404, "not_found")
     body = {"title": "t", "year": 2026, "unit_code": unit}
     assert_error(api.post(DECISIONS, body, own), 403, "forbidden")
 
