@@ -7,6 +7,7 @@ and drops them at the end; tests that break the chain on purpose get a database 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -22,9 +23,49 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.bootstrap import Services, build, migrate_database
 from infra.database import normalise_url
+from infra.logging import JsonLogFormatter
 from infra.settings import Settings
 
 ADMIN_TOKEN = "test-bootstrap-admin-token"
+
+# The service's own loggers (`getLogger(__name__)` under these packages, and "supervision.*").
+PROJECT_LOGGERS = ("api", "infra", "projections", "domain", "supervision")
+
+
+class FormatEveryRecord(logging.Handler):
+    """Formats every record as the JSON logs would, and lets a failure surface: a standard
+    handler prints "--- Logging error ---" to stderr and carries on, so a broken log call
+    would pass unseen."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonLogFormatter())
+        self.failures: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.format(record)
+        except Exception as error:
+            # Kept as well as raised: code under test may catch it, or it may be a runner's thread.
+            self.failures.append(f"{record.pathname}:{record.lineno}: {error!r}")
+            raise
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_log_call_is_formatted() -> Iterator[None]:
+    """The project's loggers at DEBUG for the whole session, so each log call in the code
+    under test builds and formats its record; they still propagate, so caplog sees them."""
+    handler = FormatEveryRecord()
+    loggers = [logging.getLogger(name) for name in PROJECT_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert not handler.failures, "log calls failed to format:\n" + "\n".join(handler.failures)
 
 
 @pytest.fixture(scope="session")
