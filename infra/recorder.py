@@ -7,18 +7,16 @@ with an Idempotency-Key, the answer to that command: all of it commits, or none 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent, Subscription
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
-    PostgresSubscription,
 )
 from eventsourcing.utils import retry
 from psycopg import Cursor
@@ -149,11 +147,6 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
             "SELECT value FROM {}.{} WHERE key = 'hash_algorithm'"
         ).format(schema, meta)
         self._algorithm: str | None = None
-
-    def subscribe(
-        self, gt: int | None = None, topics: Sequence[str] = ()
-    ) -> Subscription[PostgresApplicationRecorder]:
-        return GatheringSubscription(recorder=self, gt=gt, topics=topics)
 
     @property
     def algorithm(self) -> str:
@@ -352,15 +345,18 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
 
 
 def chain_function(*, schema: str, function: str, events: str, chain: str) -> Composed:
-    """PL/pgSQL that appends the chain rows of every event after the chain's head.
+    """PL/pgSQL that appends the chain rows of the events at `new_positions`: the ones the
+    calling transaction inserted, and no others.
 
-    Called under the events table's EXCLUSIVE lock, right after the insert: the events past
-    the head are exactly the ones this transaction inserted. It hashes what `infra.chain`
-    hashes, byte for byte (int8send/int4send are big-endian; uuid::text is the canonical
-    lowercase form), and the tests check both against each other.
+    Called under the events table's EXCLUSIVE lock, right after the insert. An event that
+    someone put in the table by hand is never chained by the next command (it stays
+    without a chain row, and verification names it), whichever the hash. It hashes what
+    `infra.chain` hashes, byte for byte (int8send/int4send are big-endian; uuid::text is
+    the canonical lowercase form), and the tests check both against each other.
     """
     return SQL(
-        """CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS bigint
+        """DROP FUNCTION IF EXISTS {schema}.{function}();
+CREATE OR REPLACE FUNCTION {schema}.{function}(new_positions bigint[]) RETURNS bigint
 LANGUAGE plpgsql AS $body$
 DECLARE
     head_index bigint;
@@ -381,7 +377,8 @@ BEGIN
         head_position := 0;
     END IF;
     FOR e IN SELECT notification_id, originator_id, originator_version, topic, state
-               FROM {schema}.{events} WHERE notification_id > head_position
+               FROM {schema}.{events}
+              WHERE notification_id = ANY(new_positions) AND notification_id > head_position
               ORDER BY notification_id LOOP
         head_index := head_index + 1;
         previous := head_hash;
@@ -438,7 +435,7 @@ BEGIN
         SELECT originator_id, originator_version, topic, state FROM unnest(new_events)
         RETURNING notification_id)
     SELECT array_agg(notification_id ORDER BY notification_id) INTO positions FROM inserted;
-    PERFORM {schema}.{chain_function}();
+    PERFORM {schema}.{chain_function}(positions);
     IF idem_key IS NOT NULL THEN
         INSERT INTO {schema}.{idempotency} (principal, key, fingerprint, status_code, body)
         VALUES (idem_principal, idem_key, idem_fingerprint, idem_status,
@@ -480,6 +477,7 @@ LANGUAGE plpgsql AS $body$
 DECLARE
     i int;
     positions bigint[];
+    chained bigint[] := '{{}}';
     failed_table text;
 BEGIN
     LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE;
@@ -501,6 +499,7 @@ BEGIN
                             'position', positions[array_length(positions, 1)]));
             END IF;
             out_command := i; out_positions := positions; out_failure := NULL;
+            chained := chained || positions;
         EXCEPTION WHEN unique_violation THEN
             GET STACKED DIAGNOSTICS failed_table = TABLE_NAME;
             out_command := i; out_positions := NULL;
@@ -509,7 +508,7 @@ BEGIN
         END;
         RETURN NEXT;
     END LOOP;
-    PERFORM {schema}.{chain_function}();
+    PERFORM {schema}.{chain_function}(chained);
 END
 $body$"""
     ).format(
@@ -522,28 +521,3 @@ $body$"""
         idempotency_name=Literal(idempotency),
         channel=Identifier(channel),
     )
-
-
-class GatheringSubscription(PostgresSubscription):
-    """The library's LISTEN/NOTIFY subscription, but after a notification it waits a few
-    milliseconds before reading, so that under load one read serves the many events that
-    arrived meanwhile (each runner otherwise reads once per event, and there are several)."""
-
-    gather_seconds = 0.01
-
-    def _loop_on_pull(self) -> None:
-        try:
-            self._pull()  # the events recorded before the subscription started
-            while not self._has_been_stopped:
-                self._has_been_notified.wait()
-                if self._stopping_soon(self.gather_seconds):
-                    break
-                self._pull()
-        except BaseException as error:  # handed to the runner, which stops and is restarted
-            if self._thread_error is None:
-                self._thread_error = error
-            self.stop()
-
-    def _stopping_soon(self, seconds: float) -> bool:
-        time.sleep(seconds)
-        return self._has_been_stopped

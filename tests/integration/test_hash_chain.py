@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import psycopg
+import pytest
 from typer.testing import CliRunner
 
-from api.bootstrap import Services
+from api.bootstrap import Services, build, migrate_database
 from api.cli import cli
 from infra.audit import verify_chain
 from infra.settings import Settings
+from tests.conftest import settings_for
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 WRITERS = 4
@@ -36,16 +40,31 @@ def chain_rows(services: Services) -> list[tuple[int, int, int]]:
         ).fetchall()
 
 
+@pytest.fixture(params=["sha256", "sm3"])
+def chained(
+    request: pytest.FixtureRequest, new_database: Callable[[], str], tmp_path: Path
+) -> Iterator[tuple[Services, str]]:
+    """The services on a fresh log of each hash: every tamper and concurrency test runs for
+    both, as the database (SHA-256) and this process (SM3) build the chain differently."""
+    algorithm: str = request.param
+    settings = settings_for(new_database(), tmp_path, hash_algorithm=algorithm)
+    migrate_database(settings)
+    opened = build(settings, runners="off")
+    yield opened, algorithm
+    opened.close()
+
+
 def test_chain_stays_continuous_and_verifiable_under_four_concurrent_writers(
-    services: Services,
+    chained: tuple[Services, str],
 ) -> None:
+    services, algorithm = chained
     with ThreadPoolExecutor(WRITERS) as pool:
         list(pool.map(lambda w: write_findings(services, w), range(WRITERS)))
     expected = WRITERS * (1 + 2 * FINDINGS_PER_WRITER)
     rows = chain_rows(services)
     assert [r[0] for r in rows] == list(range(1, expected + 1))
     assert [r[1] for r in rows] == sorted(r[2] for r in rows)
-    result = verify_chain(services.database, "sha256")
+    result = verify_chain(services.database, algorithm)
     assert result.ok and result.events_verified == expected and result.head_index == expected
 
 
@@ -54,29 +73,58 @@ def tamper(services: Services, sql: str) -> None:
         conn.execute(sql)
 
 
-def test_changing_one_stored_byte_is_detected_at_that_event(services: Services) -> None:
+def test_changing_one_stored_byte_is_detected_at_that_event(
+    chained: tuple[Services, str],
+) -> None:
+    services, algorithm = chained
     write_findings(services, 0)
     tamper(
         services,
         "UPDATE supervision_events SET state = set_byte(state, 10, get_byte(state, 10) # 1) "
         "WHERE notification_id = 7",
     )
-    result = verify_chain(services.database, "sha256")
+    result = verify_chain(services.database, algorithm)
     assert not result.ok and result.first_invalid_index == 7 and result.events_verified == 6
 
 
-def test_a_deleted_event_is_detected(services: Services) -> None:
+def test_a_deleted_event_is_detected(chained: tuple[Services, str]) -> None:
+    services, algorithm = chained
     write_findings(services, 0)
     tamper(services, "DELETE FROM supervision_events WHERE notification_id = 5")
-    result = verify_chain(services.database, "sha256")
+    result = verify_chain(services.database, algorithm)
     assert not result.ok and result.first_invalid_index == 5
 
 
-def test_a_rewritten_chain_row_is_detected(services: Services) -> None:
+def test_a_rewritten_chain_row_is_detected(chained: tuple[Services, str]) -> None:
+    services, algorithm = chained
     write_findings(services, 0)
     tamper(services, "UPDATE supervision_chain SET hash = sha256(hash) WHERE ledger_index = 3")
-    result = verify_chain(services.database, "sha256")
+    result = verify_chain(services.database, algorithm)
     assert not result.ok and result.first_invalid_index in (3, 4)
+
+
+def test_an_event_inserted_by_hand_is_never_chained_by_the_next_command(
+    chained: tuple[Services, str],
+) -> None:
+    """A raw INSERT into the events table (as a database administrator could make) stays
+    without a chain row even after ordinary commands: the chain extends only over what each
+    command's own transaction inserted, so verification names the forged event."""
+    services, algorithm = chained
+    write_findings(services, 0)
+    tamper(
+        services,
+        "INSERT INTO supervision_events (originator_id, originator_version, topic, state) "
+        "SELECT gen_random_uuid(), 1, topic, state FROM supervision_events "
+        "WHERE notification_id = 2",
+    )
+    with services.database.connect() as conn:
+        row = conn.execute("SELECT max(notification_id) FROM supervision_events").fetchone()
+    assert row is not None
+    forged = int(row[0])
+    write_findings(services, 1)  # ordinary commands after it
+    result = verify_chain(services.database, algorithm)
+    assert not result.ok and result.events_verified == forged - 1, result
+    assert result.problem == f"event at position {forged} has no chain row", result
 
 
 def test_the_cli_exits_non_zero_naming_the_first_bad_index(
