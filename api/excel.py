@@ -1,7 +1,8 @@
 """Excel in and out: a county office's 重点工作清单 read into listings, the 执行台账 written.
 
 Both sides use the list's own layout (序号, 工作任务, 牵头单位, 配合单位, 完成时限, 来源), so an
-exported ledger imports again as the same items.
+exported ledger imports again as the same items. Text goes both ways as text, never as a
+formula (ADR 016), and a file is read as a stream under the limits below.
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ import calendar
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
+from xml.etree import ElementTree
+from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from api.bootstrap import Services
 from domain.vocabulary import Grade, UnitStatus, WorkItemStatus
@@ -41,9 +46,30 @@ SEPARATORS = re.compile(r"[、,;\s]+")  # after NFKC, full-width ，； are , an
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DATE_FORMAT = "yyyy-mm-dd"
 
+# The import's limits (issue 21). They are module constants until infra/settings.py exposes
+# them as settings. A county's list has dozens to hundreds of rows and a dozen columns, so
+# each limit is far above what a real list needs and far below what hurts a small server:
+# past them a file is refused before anything its size is built.
+MAX_FILE_BYTES = 10 * 2**20
+# All the zip's parts together, as their headers declare. A list of MAX_ROWS rows with a
+# dozen columns of long text unpacks to about 5 MB; at 20 MB a crafted file of tiny shared
+# strings, which openpyxl reads whole, still takes seconds and some 150 MB to open.
+MAX_UNPACKED_BYTES = 20 * 2**20
+MAX_PACKING_RATIO = 100  # a sheet's XML packs about 15 to 1; a zip bomb about 1000 to 1
+MAX_ROWS = 5_000  # rows under the header
+MAX_COLUMNS = 50
+MAX_MERGED_CELLS = 100_000  # the cells all of a sheet's merged ranges cover together
+
 
 class ExcelError(Exception):
-    """The file as a whole cannot be read (not a workbook, no header row)."""
+    """The file as a whole cannot be read (not a workbook, no header row, past a limit)."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A cell holding a formula: what it shows is computed, so it is never imported as text."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -64,18 +90,32 @@ class ImportResult:
 
 # A data row under the header: its Excel row number and {column: cell value}.
 Row = tuple[int, dict[str, Any]]
+# A row of the sheet as the stream gives it: its Excel row number and its cells' values.
+Numbered = tuple[int, tuple[Any, ...]]
+# A merged range as openpyxl bounds it: min_col, min_row, max_col, max_row, from 1.
+Bounds = tuple[int, int, int, int]
 
 
 # -- reading -----------------------------------------------------------------------------------
 
 
 def clean(value: Any) -> str:
-    """A cell's text, trimmed; kept as typed (a title's full-width （） are its own)."""
+    """A cell's text, trimmed; kept as typed (a title's full-width （） are its own).
+
+    Every column's reader starts here, so a formula is refused in whichever column it is:
+    `=HYPERLINK(…)` shows one text and links somewhere else (issue 14)."""
+    if isinstance(value, Formula):
+        raise ValueError("是公式，请填写内容本身 (a formula: type the text or date itself)")
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a number typed into a text column comes back as 2024.0
     return str(value).strip()
+
+
+def blank(value: Any) -> bool:
+    """Nothing in the cell; a formula is something, to be refused when the row is read."""
+    return not isinstance(value, Formula) and not clean(value)
 
 
 def fold(value: Any) -> str:
@@ -86,6 +126,8 @@ def fold(value: Any) -> str:
 def header_key(value: Any) -> tuple[str, bool] | None:
     """The column a header cell names, and whether by the list's own name; spaces, `*`
     marks, `:` and a note in brackets (完成时限（年月日）) do not count."""
+    if isinstance(value, Formula):
+        return None
     text = re.sub(r"\(.*\)$", "", re.sub(r"[\s*:]", "", fold(value)))
     if text in KNOWN:
         return text, True
@@ -94,43 +136,121 @@ def header_key(value: Any) -> tuple[str, bool] | None:
 
 def load_sheet(source: Path | BinaryIO) -> list[Row]:
     """The first worksheet with a 工作任务 + 牵头单位 header row in its first rows."""
+    content = read_limited(source)
+    with open_archive(content) as archive:
+        try:
+            # read_only streams the rows; data_only=False keeps formulas visible as formulas.
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+        except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
+            raise unreadable(error) from None
+        try:
+            return first_list(workbook, archive)
+        except ExcelError:
+            raise
+        except Exception as error:  # a broken part shows only when the stream reaches it
+            raise unreadable(error) from None
+        finally:
+            workbook.close()
+
+
+def unreadable(error: Exception) -> ExcelError:
+    return ExcelError(f"无法读取 Excel 文件 (not a readable .xlsx file): {error}")
+
+
+def read_limited(source: Path | BinaryIO) -> bytes:
+    """The file's bytes, refused past MAX_FILE_BYTES without reading any further."""
+    if isinstance(source, Path):
+        with source.open("rb") as file:
+            return read_limited(file)
+    content = source.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        mb = MAX_FILE_BYTES // 2**20
+        raise ExcelError(f"文件超过 {mb} MB (the file is larger than {mb} MB)")
+    return content
+
+
+def open_archive(content: bytes) -> ZipFile:
+    """The workbook's zip, refused when its parts would unpack to more than the limits.
+
+    The sizes come from the zip's own headers, and they bind: Python's zipfile stops
+    inflating a part at its declared size (and then fails its CRC), so a part cannot
+    unpack to more than it claims. Only the two methods xlsx uses are let through."""
     try:
-        workbook = load_workbook(source, data_only=True)  # data_only: a formula's last value
-    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise ExcelError(f"无法读取 Excel 文件 (not a readable .xlsx file): {error}") from None
-    try:
-        for worksheet in workbook.worksheets:
-            sheet = sheet_rows(worksheet)
-            if sheet is not None:
-                return sheet
-    finally:
-        workbook.close()
+        archive = ZipFile(io.BytesIO(content))
+    except Exception as error:
+        raise unreadable(error) from None
+    members = archive.infolist()
+    unpacked = sum(member.file_size for member in members)
+    if any(member.compress_type not in (ZIP_STORED, ZIP_DEFLATED) for member in members):
+        problem = "压缩方式不是 xlsx 所用 (a part is packed with a method xlsx does not use)"
+    elif unpacked > MAX_UNPACKED_BYTES:
+        mb = MAX_UNPACKED_BYTES // 2**20
+        problem = f"文件解压后超过 {mb} MB (the workbook unpacks to more than {mb} MB)"
+    elif unpacked > MAX_PACKING_RATIO * len(content):
+        problem = (
+            f"文件解压后超过原大小的 {MAX_PACKING_RATIO} 倍 "
+            f"(the workbook unpacks to more than {MAX_PACKING_RATIO} times its size)"
+        )
+    else:
+        return archive
+    archive.close()
+    raise ExcelError(problem)
+
+
+def first_list(workbook: Any, archive: ZipFile) -> list[Row]:
+    for worksheet in workbook.worksheets:
+        sheet = sheet_rows(worksheet, archive)
+        if sheet is not None:
+            return sheet
     raise ExcelError(
         f"前 {HEADER_SEARCH_ROWS} 行中找不到含“工作任务”“牵头单位”的表头 "
         "(no header row with 工作任务 and 牵头单位)"
     )
 
 
-def sheet_rows(worksheet: Any) -> list[Row] | None:
-    header_row, columns = find_header(worksheet)
-    if header_row is None:
-        return None
-    missing = [k for k in REQUIRED if k not in columns.values()]
-    if missing:
-        raise ExcelError(f"表头缺少列 (header lacks columns): {'、'.join(missing)}")
-    fill_merged(worksheet, header_row)
-    rows: list[Row] = []
-    first = header_row + 1
-    for number, values in enumerate(worksheet.iter_rows(min_row=first, values_only=True), first):
-        cells = {key: values[i] for i, key in columns.items() if i < len(values)}
-        if any(clean(v) for k, v in cells.items() if k != "序号"):  # blank or only numbered
-            rows.append((number, cells))
-    return rows
+def sheet_rows(worksheet: Any, archive: ZipFile) -> list[Row] | None:
+    with closing(limited_rows(worksheet)) as rows:
+        header_row, columns = find_header(rows)
+        if header_row is None:
+            return None
+        missing = [k for k in REQUIRED if k not in columns.values()]
+        if missing:
+            raise ExcelError(f"表头缺少列 (header lacks columns): {'、'.join(missing)}")
+        # The stream gives no merged ranges, so they are read from the sheet's part (whose
+        # name openpyxl keeps), and bounded before the stream reaches them: at the end of
+        # the sheet openpyxl builds an object for each range it finds.
+        ranges = merged_ranges(archive, worksheet._worksheet_path)
+        cells = data_cells(rows, header_row)
+    fill_merged(cells, ranges, header_row)
+    listed: list[Row] = []
+    for number in sorted(cells):
+        row = {key: cells[number].get(i) for i, key in columns.items()}
+        if any(not blank(v) for k, v in row.items() if k != "序号"):  # blank or only numbered
+            listed.append((number, row))
+    return listed
 
 
-def find_header(worksheet: Any) -> tuple[int | None, dict[int, str]]:
-    rows = worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
-    for number, values in enumerate(rows, 1):
+def limited_rows(worksheet: Any) -> Generator[Numbered, None, None]:
+    """The sheet's rows as (Excel row number, values), refused at a cell past MAX_COLUMNS."""
+    # The file's own <dimension> may claim A1:XFD1048576: each row is only as wide as it is.
+    worksheet.reset_dimensions()
+    for number, row in enumerate(worksheet.iter_rows(), 1):
+        values = tuple(value_of(cell) for cell in row)
+        if any(value is not None for value in values[MAX_COLUMNS:]):
+            raise ExcelError(
+                f"第 {number} 行超过 {MAX_COLUMNS} 列 "
+                f"(row {number} has cells past column {MAX_COLUMNS})"
+            )
+        yield number, values
+
+
+def value_of(cell: Any) -> Any:
+    """A cell's value; a formula as a Formula, never as the result it was last saved with."""
+    return Formula(str(cell.value)) if cell.data_type == "f" else cell.value
+
+
+def find_header(rows: Iterator[Numbered]) -> tuple[int | None, dict[int, str]]:
+    for number, values in islice(rows, HEADER_SEARCH_ROWS):
         found = [(i, header_key(v)) for i, v in enumerate(values)]
         columns: dict[int, str] = {}
         for own_name in (True, False):  # the list's own names first, then the aliases
@@ -142,14 +262,60 @@ def find_header(worksheet: Any) -> tuple[int | None, dict[int, str]]:
     return None, {}
 
 
-def fill_merged(worksheet: Any, header_row: int) -> None:
+def data_cells(rows: Iterator[Numbered], header_row: int) -> dict[int, dict[int, Any]]:
+    """The rows under the header as {row number: {column index: value}}, filled cells only.
+
+    Blank rows past the limit are let be: a person may have drawn borders further down."""
+    cells: dict[int, dict[int, Any]] = {}
+    for number, values in rows:
+        filled = {i: value for i, value in enumerate(values) if value is not None}
+        if filled and number > header_row + MAX_ROWS:
+            raise ExcelError(
+                f"表头下超过 {MAX_ROWS} 行 (more than {MAX_ROWS} rows under the header)"
+            )
+        if filled:
+            cells[number] = filled
+    return cells
+
+
+def merged_ranges(archive: ZipFile, part: str) -> list[Bounds]:
+    """The sheet's merged ranges, refused when together they cover more than the limit."""
+    ranges: list[Bounds] = []
+    area = 0
+    for ref in merge_refs(archive, part):
+        bounds: Bounds = range_boundaries(ref)  # a whole column (C:C) fails as unreadable
+        area += (bounds[2] - bounds[0] + 1) * (bounds[3] - bounds[1] + 1)
+        if area > MAX_MERGED_CELLS:
+            raise ExcelError(
+                f"合并单元格共超过 {MAX_MERGED_CELLS} 格 "
+                f"(merged ranges cover more than {MAX_MERGED_CELLS} cells)"
+            )
+        ranges.append(bounds)
+    return ranges
+
+
+def merge_refs(archive: ZipFile, part: str) -> Iterator[str]:
+    """Each <mergeCell ref> of a sheet's XML, read as a stream that keeps no rows."""
+    sheet_data = None
+    with archive.open(part) as xml:
+        for event, element in ElementTree.iterparse(xml, events=("start", "end")):
+            tag = element.tag.rpartition("}")[2]
+            if event == "start" and tag == "sheetData":
+                sheet_data = element
+            elif event == "end" and tag == "row" and sheet_data is not None:
+                sheet_data.clear()  # so a long sheet's rows are dropped as they are read
+            elif event == "end" and tag == "mergeCell":
+                yield element.get("ref", "")
+
+
+def fill_merged(cells: dict[int, dict[int, Any]], ranges: list[Bounds], header_row: int) -> None:
     """People merge a unit's cell over the rows of its tasks: give every row that value."""
-    for merged in list(worksheet.merged_cells.ranges):
-        if merged.min_row > header_row:
-            value = worksheet.cell(merged.min_row, merged.min_col).value
-            worksheet.unmerge_cells(str(merged))
-            for row, column in merged.cells:
-                worksheet.cell(row, column).value = value
+    for min_col, min_row, max_col, max_row in ranges:
+        if min_row > header_row:
+            value = cells.get(min_row, {}).get(min_col - 1)
+            for row in range(min_row, min(max_row, header_row + MAX_ROWS) + 1):
+                for column in range(min_col - 1, min(max_col, MAX_COLUMNS)):
+                    cells.setdefault(row, {})[column] = value
 
 
 class UnitIndex:
@@ -346,7 +512,7 @@ def write_ledger(ledger: Ledger) -> bytes:
             append(entries, [*row, local_minute(entry["recorded_at"])], "yyyy-mm-dd hh:mm")
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return keep_carriage_returns(buffer.getvalue())
 
 
 def start(worksheet: Any, headers: dict[str, int]) -> None:
@@ -366,7 +532,26 @@ def append(worksheet: Any, values: list[Any], time_format: str) -> None:
     worksheet.append(
         [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
     )
+    for cell in worksheet[worksheet.max_row]:
+        if isinstance(cell.value, str):
+            # openpyxl makes text that starts with `=` a live formula; what a user typed
+            # is shown as typed, never run (ADR 016).
+            cell.data_type = "s"
     worksheet.cell(worksheet.max_row, 6).number_format = time_format
+
+
+def keep_carriage_returns(content: bytes) -> bytes:
+    """The workbook with each CR in its XML written `&#13;`.
+
+    An XML reader turns a raw CR into a line feed, so a title the user typed with one would
+    come back changed; as a character reference it stays. In UTF-8 the byte 0x0D is never
+    part of another character, so the swap touches nothing else."""
+    buffer = io.BytesIO()
+    with ZipFile(io.BytesIO(content)) as source, ZipFile(buffer, "w", ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member)
+            target.writestr(member, data.replace(b"\r", b"&#13;"))
+    return buffer.getvalue()
 
 
 def local_minute(moment: datetime) -> datetime:

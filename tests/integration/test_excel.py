@@ -1,17 +1,20 @@
-"""Excel: a 重点工作清单 made by a person imports; bad rows are refused; the ledger round-trips."""
+"""Excel: a 重点工作清单 made by a person imports; bad rows are refused; the ledger round-trips;
+text goes out as text; formulas and files past the limits are refused (issues 14 and 21)."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zipfile import ZIP_BZIP2, ZIP_DEFLATED, ZipFile
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 from typer.testing import CliRunner, Result
 
 from api import excel
@@ -50,6 +53,35 @@ def county_list(path: Path, rows: list[list[Any]]) -> Path:
     return path
 
 
+def rewrite_sheet(path: Path, edit: Callable[[str], str]) -> Path:
+    """The workbook with its first sheet's XML edited, as another program or an attacker
+    would write it."""
+    with ZipFile(path) as source:
+        parts = [(member, source.read(member)) for member in source.infolist()]
+    with ZipFile(path, "w", ZIP_DEFLATED) as target:
+        for member, data in parts:
+            if member.filename == "xl/worksheets/sheet1.xml":
+                edited = edit(data.decode())
+                assert edited != data.decode(), "the edit found nothing to change"
+                data = edited.encode()
+            target.writestr(member, data)
+    return path
+
+
+def pad(path: Path, megabytes: int, method: int = ZIP_DEFLATED) -> Path:
+    """The workbook with a part of zeros added, written a megabyte at a time."""
+    with ZipFile(path, "a", method) as archive, archive.open("xl/media/pad.bin", "w") as part:
+        for _ in range(megabytes):
+            part.write(bytes(2**20))
+    return path
+
+
+def unit_index() -> excel.UnitIndex:
+    return excel.UnitIndex(
+        {"code": code, "name": name, "status": "active"} for code, name in UNITS.items()
+    )
+
+
 def run_cli(settings: Settings, *args: str) -> Result:
     env = {
         "SUPERVISION_DATABASE_URL": settings.database_url or "",
@@ -66,7 +98,7 @@ def event_count(services: Services) -> int:
 
 def ledger_items(services: Services, year: int = 2024) -> set[tuple[Any, ...]]:
     """The items as the ledger read model has them, once it has caught up."""
-    if not services.runners:
+    if services.host is None:
         services.start_runners(["work_ledger"])
     services.ledger.wait_for(services.head(), 20)
     collected = excel.collect_ledger(services, year)
@@ -294,10 +326,7 @@ def test_a_unit_cell_merged_over_several_tasks_leads_each_of_them(tmp_path: Path
     workbook = load_workbook(path)
     workbook.active.merge_cells("C3:C4")
     workbook.save(path)
-    units = excel.UnitIndex(
-        {"code": code, "name": name, "status": "active"} for code, name in UNITS.items()
-    )
-    result = excel.parse_rows(excel.load_sheet(path), units)
+    result = excel.parse_rows(excel.load_sheet(path), unit_index())
     assert result.errors == []
     assert [(x.title, x.lead_unit) for x in result.listings] == [
         ("任务甲", "fgj"),
@@ -343,3 +372,160 @@ def test_a_control_character_in_a_title_does_not_break_the_export() -> None:
     item |= {"due_on": date(2024, 12, 31), "source_ref": None, "status": "listed", "percent": 0}
     content = excel.write_ledger(excel.Ledger([item], {}, {}))
     assert load_workbook(io.BytesIO(content))["执行台账"]["B2"].value == "响铃标题"
+
+
+# -- text as text (issue 14 item 7) ------------------------------------------------------------
+
+# What spreadsheet programs take for the start of a formula, and a formula that links away.
+HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-1+1", "@SUM(1,1)", "\t=1+1", "\r=1+1", "a\r\nb"]
+HOSTILE += ['=HYPERLINK("http://x","点我")']
+
+
+def ledger_of(text: str, lead_name: str = "县发改局") -> excel.Ledger:
+    """One evaluated item whose every free-text field, and its lead unit's name, is `text`."""
+    item = {"id": 1, "title": text, "year": 2024, "lead_unit": "fgj", "co_units": ["czj"]}
+    item |= {"due_on": date(2024, 12, 31), "source_ref": text, "status": "evaluated"}
+    item |= {"percent": 100, "evaluation": {"score": 90, "grade": "good", "comment": text}}
+    entry = {"note": text, "percent": 100, "actor_name": text}
+    entry |= {"recorded_at": datetime(2024, 5, 1, tzinfo=UTC)}
+    return excel.Ledger([item], {1: [entry]}, {"fgj": lead_name, "czj": "县财政局"})
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_text_a_user_typed_is_exported_as_a_text_cell_exactly_as_typed(text: str) -> None:
+    workbook = load_workbook(io.BytesIO(excel.write_ledger(ledger_of(text, lead_name=text))))
+    ledger, entries = workbook["执行台账"], workbook["进展记录"]
+    cells = [ledger[name] for name in ("B2", "D2", "G2", "L2")]
+    cells += [entries[name] for name in ("A2", "C2", "E2")]
+    assert [(cell.value, cell.data_type) for cell in cells] == [(text, "s")] * 7
+
+
+def test_an_exported_title_that_starts_with_an_equals_sign_imports_as_that_text() -> None:
+    content = excel.write_ledger(ledger_of("=cmd|' /C calc'!A0"))
+    result = excel.parse_rows(excel.load_sheet(io.BytesIO(content)), unit_index())
+    assert result.errors == []
+    assert [listing.title for listing in result.listings] == ["=cmd|' /C calc'!A0"]
+
+
+def test_a_formula_typed_as_a_title_is_a_bad_row_whatever_it_last_showed(
+    tmp_path: Path,
+) -> None:
+    path = county_list(
+        tmp_path / "公式.xlsx",
+        [[1, '=HYPERLINK("http://x","点我")', "县发改局", None, "2024年底", None]],
+    )
+    # As Excel saves it: the formula, and the text it showed when the file was saved.
+    rewrite_sheet(
+        path,
+        lambda xml: xml.replace('<c r="B3"><f>', '<c r="B3" t="str"><f>').replace(
+            "</f><v />", "</f><v>点我</v>"
+        ),
+    )
+    result = excel.parse_rows(excel.load_sheet(path), unit_index())
+    assert result.listings == []
+    assert [(error.row, error.column) for error in result.errors] == [(3, "工作任务")]
+    assert "公式" in result.errors[0].reason and "formula" in result.errors[0].reason
+
+
+def test_a_numbering_formula_does_not_stop_its_row_because_the_import_never_reads_it(
+    tmp_path: Path,
+) -> None:
+    path = county_list(
+        tmp_path / "序号.xlsx", [["=ROW()-2", "任务甲", "县发改局", None, "2024年底", None]]
+    )
+    result = excel.parse_rows(excel.load_sheet(path), unit_index())
+    assert result.errors == []
+    assert [listing.title for listing in result.listings] == ["任务甲"]
+
+
+# -- limits (issue 21 item 4) ------------------------------------------------------------------
+
+
+def one_task(path: Path) -> Path:
+    return county_list(path, [[1, "任务甲", "县发改局", None, "2024年底", None]])
+
+
+def merge_bomb(path: Path, ref: str) -> Path:
+    """A list of one task whose sheet merges `ref`: a file of a few KB."""
+    merge = f'<mergeCell ref="{ref}" /></mergeCells>'
+    return rewrite_sheet(one_task(path), lambda xml: xml.replace("</mergeCells>", merge))
+
+
+def test_a_file_past_the_size_limit_is_refused_unread() -> None:
+    with pytest.raises(excel.ExcelError, match="larger than 10 MB"):
+        excel.load_sheet(io.BytesIO(bytes(excel.MAX_FILE_BYTES + 1)))
+
+
+def test_a_workbook_that_unpacks_past_the_limit_is_refused(tmp_path: Path) -> None:
+    path = pad(one_task(tmp_path / "大.xlsx"), megabytes=21)
+    with pytest.raises(excel.ExcelError, match="unpacks to more than 20 MB"):
+        excel.load_sheet(path)
+
+
+def test_a_workbook_that_unpacks_to_a_hundred_times_its_size_is_refused(tmp_path: Path) -> None:
+    path = pad(one_task(tmp_path / "炸弹.xlsx"), megabytes=2)
+    with pytest.raises(excel.ExcelError, match="more than 100 times its size"):
+        excel.load_sheet(path)
+
+
+def test_a_workbook_packed_with_a_method_xlsx_does_not_use_is_refused(tmp_path: Path) -> None:
+    path = pad(one_task(tmp_path / "bz2.xlsx"), megabytes=1, method=ZIP_BZIP2)
+    with pytest.raises(excel.ExcelError, match="method xlsx does not use"):
+        excel.load_sheet(path)
+
+
+@pytest.mark.parametrize("ref", ["A3:Z200000", "A3:XFD1048576", "C1:C1048576"])
+def test_a_merge_over_more_cells_than_the_limit_is_refused_without_being_expanded(
+    tmp_path: Path, ref: str
+) -> None:
+    with pytest.raises(excel.ExcelError, match="merged ranges cover more than 100000 cells"):
+        excel.load_sheet(merge_bomb(tmp_path / "合并.xlsx", ref))
+
+
+def test_many_small_merges_count_together_against_the_limit(tmp_path: Path) -> None:
+    merges = "".join(f'<mergeCell ref="D{n}:E{n}" />' for n in range(3, 50_004))
+    path = rewrite_sheet(
+        one_task(tmp_path / "合并.xlsx"),
+        lambda xml: xml.replace("</mergeCells>", merges + "</mergeCells>"),
+    )
+    with pytest.raises(excel.ExcelError, match="merged ranges cover more than 100000 cells"):
+        excel.load_sheet(path)
+
+
+def test_the_import_command_answers_a_file_past_a_limit_with_the_reason(
+    fresh_settings: Settings, tmp_path: Path
+) -> None:
+    path = merge_bomb(tmp_path / "合并.xlsx", "A3:XFD1048576")
+    result = run_cli(fresh_settings, "import", "work-items", str(path))
+    assert result.exit_code == 2, result.output
+    assert "合并单元格共超过 100000 格" in result.output
+
+
+def test_a_sheet_of_300_000_rows_is_refused_at_the_row_limit(tmp_path: Path) -> None:
+    rows = "".join(
+        f'<row r="{n}"><c r="B{n}" t="str"><v>任务</v></c></row>' for n in range(3, 300_003)
+    )
+    path = rewrite_sheet(
+        county_list(tmp_path / "长表.xlsx", []),
+        lambda xml: xml.replace("</sheetData>", rows + "</sheetData>"),
+    )
+    with pytest.raises(excel.ExcelError, match="more than 5000 rows under the header"):
+        excel.load_sheet(path)
+
+
+def test_blank_rows_past_the_row_limit_do_not_count(tmp_path: Path) -> None:
+    path = one_task(tmp_path / "边框.xlsx")
+    workbook = load_workbook(path)
+    workbook.active.cell(2 + excel.MAX_ROWS + 100, 2).font = Font(bold=True)  # styled, empty
+    workbook.save(path)
+    assert [number for number, _ in excel.load_sheet(path)] == [3]
+
+
+@pytest.mark.parametrize("column", [51, 16_384])
+def test_a_cell_past_the_column_limit_is_refused(tmp_path: Path, column: int) -> None:
+    path = one_task(tmp_path / "宽表.xlsx")
+    workbook = load_workbook(path)
+    workbook.active.cell(3, column, "备注")
+    workbook.save(path)
+    with pytest.raises(excel.ExcelError, match="row 3 has cells past column 50"):
+        excel.load_sheet(path)
