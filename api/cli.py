@@ -557,12 +557,20 @@ def import_work_items(
     from domain.errors import DomainError
     from domain.vocabulary import Role
 
+    settings = load_settings()
+    limits = excel.ImportLimits(
+        file_bytes=settings.import_max_file_mb * 2**20,
+        unpacked_bytes=settings.import_max_unpacked_mb * 2**20,
+        rows=settings.import_max_rows,
+        columns=settings.import_max_columns,
+        merged_cells=settings.import_max_merged_cells,
+    )
     try:
-        rows = excel.load_sheet(file)
+        rows = excel.load_sheet(file, limits)
     except excel.ExcelError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
-    services = build(load_settings(), one_shot=True)
+    services = build(settings, one_shot=True)
     try:
         caught_up(services, ["directory"])  # units are named by the directory read model
         units = excel.UnitIndex.load(services.directory)

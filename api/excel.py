@@ -46,19 +46,23 @@ SEPARATORS = re.compile(r"[、,;\s]+")  # after NFKC, full-width ，； are , an
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DATE_FORMAT = "yyyy-mm-dd"
 
-# The import's limits (issue 21). They are module constants until infra/settings.py exposes
-# them as settings. A county's list has dozens to hundreds of rows and a dozen columns, so
-# each limit is far above what a real list needs and far below what hurts a small server:
-# past them a file is refused before anything its size is built.
-MAX_FILE_BYTES = 10 * 2**20
-# All the zip's parts together, as their headers declare. A list of MAX_ROWS rows with a
-# dozen columns of long text unpacks to about 5 MB; at 20 MB a crafted file of tiny shared
-# strings, which openpyxl reads whole, still takes seconds and some 150 MB to open.
-MAX_UNPACKED_BYTES = 20 * 2**20
-MAX_PACKING_RATIO = 100  # a sheet's XML packs about 15 to 1; a zip bomb about 1000 to 1
-MAX_ROWS = 5_000  # rows under the header
-MAX_COLUMNS = 50
-MAX_MERGED_CELLS = 100_000  # the cells all of a sheet's merged ranges cover together
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """The import's limits (issue 21; SUPERVISION_IMPORT_* settings). A county's list has
+    dozens to hundreds of rows and a dozen columns, so each default is far above what a
+    real list needs and far below what hurts a small server: past them a file is refused
+    before anything its size is built."""
+
+    file_bytes: int = 10 * 2**20
+    # All the zip's parts together, as their headers declare. A list of 5,000 rows with a
+    # dozen columns of long text unpacks to about 5 MB; at 20 MB a crafted file of tiny
+    # shared strings, which openpyxl reads whole, still takes seconds and some 150 MB.
+    unpacked_bytes: int = 20 * 2**20
+    packing_ratio: int = 100  # a sheet's XML packs about 15 to 1; a zip bomb about 1000 to 1
+    rows: int = 5_000  # rows under the header
+    columns: int = 50
+    merged_cells: int = 100_000  # the cells all of a sheet's merged ranges cover together
 
 
 class ExcelError(Exception):
@@ -134,17 +138,17 @@ def header_key(value: Any) -> tuple[str, bool] | None:
     return (ALIASES[text], False) if text in ALIASES else None
 
 
-def load_sheet(source: Path | BinaryIO) -> list[Row]:
+def load_sheet(source: Path | BinaryIO, limits: ImportLimits = ImportLimits()) -> list[Row]:
     """The first worksheet with a 工作任务 + 牵头单位 header row in its first rows."""
-    content = read_limited(source)
-    with open_archive(content) as archive:
+    content = read_limited(source, limits)
+    with open_archive(content, limits) as archive:
         try:
             # read_only streams the rows; data_only=False keeps formulas visible as formulas.
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
         except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
             raise unreadable(error) from None
         try:
-            return first_list(workbook, archive)
+            return first_list(workbook, archive, limits)
         except ExcelError:
             raise
         except Exception as error:  # a broken part shows only when the stream reaches it
@@ -157,19 +161,19 @@ def unreadable(error: Exception) -> ExcelError:
     return ExcelError(f"无法读取 Excel 文件 (not a readable .xlsx file): {error}")
 
 
-def read_limited(source: Path | BinaryIO) -> bytes:
-    """The file's bytes, refused past MAX_FILE_BYTES without reading any further."""
+def read_limited(source: Path | BinaryIO, limits: ImportLimits) -> bytes:
+    """The file's bytes, refused past limits.file_bytes without reading any further."""
     if isinstance(source, Path):
         with source.open("rb") as file:
-            return read_limited(file)
-    content = source.read(MAX_FILE_BYTES + 1)
-    if len(content) > MAX_FILE_BYTES:
-        mb = MAX_FILE_BYTES // 2**20
+            return read_limited(file, limits)
+    content = source.read(limits.file_bytes + 1)
+    if len(content) > limits.file_bytes:
+        mb = limits.file_bytes // 2**20
         raise ExcelError(f"文件超过 {mb} MB (the file is larger than {mb} MB)")
     return content
 
 
-def open_archive(content: bytes) -> ZipFile:
+def open_archive(content: bytes, limits: ImportLimits) -> ZipFile:
     """The workbook's zip, refused when its parts would unpack to more than the limits.
 
     The sizes come from the zip's own headers, and they bind: Python's zipfile stops
@@ -183,13 +187,13 @@ def open_archive(content: bytes) -> ZipFile:
     unpacked = sum(member.file_size for member in members)
     if any(member.compress_type not in (ZIP_STORED, ZIP_DEFLATED) for member in members):
         problem = "压缩方式不是 xlsx 所用 (a part is packed with a method xlsx does not use)"
-    elif unpacked > MAX_UNPACKED_BYTES:
-        mb = MAX_UNPACKED_BYTES // 2**20
+    elif unpacked > limits.unpacked_bytes:
+        mb = limits.unpacked_bytes // 2**20
         problem = f"文件解压后超过 {mb} MB (the workbook unpacks to more than {mb} MB)"
-    elif unpacked > MAX_PACKING_RATIO * len(content):
+    elif unpacked > limits.packing_ratio * len(content):
         problem = (
-            f"文件解压后超过原大小的 {MAX_PACKING_RATIO} 倍 "
-            f"(the workbook unpacks to more than {MAX_PACKING_RATIO} times its size)"
+            f"文件解压后超过原大小的 {limits.packing_ratio} 倍 "
+            f"(the workbook unpacks to more than {limits.packing_ratio} times its size)"
         )
     else:
         return archive
@@ -197,9 +201,9 @@ def open_archive(content: bytes) -> ZipFile:
     raise ExcelError(problem)
 
 
-def first_list(workbook: Any, archive: ZipFile) -> list[Row]:
+def first_list(workbook: Any, archive: ZipFile, limits: ImportLimits) -> list[Row]:
     for worksheet in workbook.worksheets:
-        sheet = sheet_rows(worksheet, archive)
+        sheet = sheet_rows(worksheet, archive, limits)
         if sheet is not None:
             return sheet
     raise ExcelError(
@@ -208,8 +212,8 @@ def first_list(workbook: Any, archive: ZipFile) -> list[Row]:
     )
 
 
-def sheet_rows(worksheet: Any, archive: ZipFile) -> list[Row] | None:
-    with closing(limited_rows(worksheet)) as rows:
+def sheet_rows(worksheet: Any, archive: ZipFile, limits: ImportLimits) -> list[Row] | None:
+    with closing(limited_rows(worksheet, limits)) as rows:
         header_row, columns = find_header(rows)
         if header_row is None:
             return None
@@ -219,9 +223,9 @@ def sheet_rows(worksheet: Any, archive: ZipFile) -> list[Row] | None:
         # The stream gives no merged ranges, so they are read from the sheet's part (whose
         # name openpyxl keeps), and bounded before the stream reaches them: at the end of
         # the sheet openpyxl builds an object for each range it finds.
-        ranges = merged_ranges(archive, worksheet._worksheet_path)
-        cells = data_cells(rows, header_row)
-    fill_merged(cells, ranges, header_row)
+        ranges = merged_ranges(archive, worksheet._worksheet_path, limits)
+        cells = data_cells(rows, header_row, limits)
+    fill_merged(cells, ranges, header_row, limits)
     listed: list[Row] = []
     for number in sorted(cells):
         row = {key: cells[number].get(i) for i, key in columns.items()}
@@ -230,16 +234,16 @@ def sheet_rows(worksheet: Any, archive: ZipFile) -> list[Row] | None:
     return listed
 
 
-def limited_rows(worksheet: Any) -> Generator[Numbered, None, None]:
-    """The sheet's rows as (Excel row number, values), refused at a cell past MAX_COLUMNS."""
+def limited_rows(worksheet: Any, limits: ImportLimits) -> Generator[Numbered, None, None]:
+    """The sheet's rows as (Excel row number, values), refused at a cell past limits.columns."""
     # The file's own <dimension> may claim A1:XFD1048576: each row is only as wide as it is.
     worksheet.reset_dimensions()
     for number, row in enumerate(worksheet.iter_rows(), 1):
         values = tuple(value_of(cell) for cell in row)
-        if any(value is not None for value in values[MAX_COLUMNS:]):
+        if any(value is not None for value in values[limits.columns :]):
             raise ExcelError(
-                f"第 {number} 行超过 {MAX_COLUMNS} 列 "
-                f"(row {number} has cells past column {MAX_COLUMNS})"
+                f"第 {number} 行超过 {limits.columns} 列 "
+                f"(row {number} has cells past column {limits.columns})"
             )
         yield number, values
 
@@ -262,33 +266,35 @@ def find_header(rows: Iterator[Numbered]) -> tuple[int | None, dict[int, str]]:
     return None, {}
 
 
-def data_cells(rows: Iterator[Numbered], header_row: int) -> dict[int, dict[int, Any]]:
+def data_cells(
+    rows: Iterator[Numbered], header_row: int, limits: ImportLimits
+) -> dict[int, dict[int, Any]]:
     """The rows under the header as {row number: {column index: value}}, filled cells only.
 
     Blank rows past the limit are let be: a person may have drawn borders further down."""
     cells: dict[int, dict[int, Any]] = {}
     for number, values in rows:
         filled = {i: value for i, value in enumerate(values) if value is not None}
-        if filled and number > header_row + MAX_ROWS:
+        if filled and number > header_row + limits.rows:
             raise ExcelError(
-                f"表头下超过 {MAX_ROWS} 行 (more than {MAX_ROWS} rows under the header)"
+                f"表头下超过 {limits.rows} 行 (more than {limits.rows} rows under the header)"
             )
         if filled:
             cells[number] = filled
     return cells
 
 
-def merged_ranges(archive: ZipFile, part: str) -> list[Bounds]:
+def merged_ranges(archive: ZipFile, part: str, limits: ImportLimits) -> list[Bounds]:
     """The sheet's merged ranges, refused when together they cover more than the limit."""
     ranges: list[Bounds] = []
     area = 0
     for ref in merge_refs(archive, part):
         bounds: Bounds = range_boundaries(ref)  # a whole column (C:C) fails as unreadable
         area += (bounds[2] - bounds[0] + 1) * (bounds[3] - bounds[1] + 1)
-        if area > MAX_MERGED_CELLS:
+        if area > limits.merged_cells:
             raise ExcelError(
-                f"合并单元格共超过 {MAX_MERGED_CELLS} 格 "
-                f"(merged ranges cover more than {MAX_MERGED_CELLS} cells)"
+                f"合并单元格共超过 {limits.merged_cells} 格 "
+                f"(merged ranges cover more than {limits.merged_cells} cells)"
             )
         ranges.append(bounds)
     return ranges
@@ -308,13 +314,15 @@ def merge_refs(archive: ZipFile, part: str) -> Iterator[str]:
                 yield element.get("ref", "")
 
 
-def fill_merged(cells: dict[int, dict[int, Any]], ranges: list[Bounds], header_row: int) -> None:
+def fill_merged(
+    cells: dict[int, dict[int, Any]], ranges: list[Bounds], header_row: int, limits: ImportLimits
+) -> None:
     """People merge a unit's cell over the rows of its tasks: give every row that value."""
     for min_col, min_row, max_col, max_row in ranges:
         if min_row > header_row:
             value = cells.get(min_row, {}).get(min_col - 1)
-            for row in range(min_row, min(max_row, header_row + MAX_ROWS) + 1):
-                for column in range(min_col - 1, min(max_col, MAX_COLUMNS)):
+            for row in range(min_row, min(max_row, header_row + limits.rows) + 1):
+                for column in range(min_col - 1, min(max_col, limits.columns)):
                     cells.setdefault(row, {})[column] = value
 
 

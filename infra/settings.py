@@ -92,6 +92,20 @@ class Settings(BaseSettings):
         description="commands (POST) a token may send per minute; more get 429 (0: no limit)",
     )
 
+    import_max_file_mb: int = Field(
+        default=10, ge=1, le=1024, description="an Excel file to import may be this large"
+    )
+    import_max_unpacked_mb: int = Field(
+        default=20, ge=1, le=4096, description="… and unpack to this much at most"
+    )
+    import_max_rows: int = Field(
+        default=5000, ge=1, le=1_000_000, description="rows under an imported list's header"
+    )
+    import_max_columns: int = Field(default=50, ge=1, le=16384, description="columns of a row")
+    import_max_merged_cells: int = Field(
+        default=100_000, ge=0, le=10**8, description="cells a sheet's merged ranges cover"
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def split_origins(cls, value: Any) -> Any:

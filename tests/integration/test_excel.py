@@ -82,10 +82,11 @@ def unit_index() -> excel.UnitIndex:
     )
 
 
-def run_cli(settings: Settings, *args: str) -> Result:
+def run_cli(settings: Settings, *args: str, **env: str) -> Result:
     env = {
         "SUPERVISION_DATABASE_URL": settings.database_url or "",
         "SUPERVISION_LOG_LEVEL": "WARNING",
+        **env,
     }
     return CliRunner().invoke(cli, list(args), env=env)
 
@@ -453,7 +454,7 @@ def merge_bomb(path: Path, ref: str) -> Path:
 
 def test_a_file_past_the_size_limit_is_refused_unread() -> None:
     with pytest.raises(excel.ExcelError, match="larger than 10 MB"):
-        excel.load_sheet(io.BytesIO(bytes(excel.MAX_FILE_BYTES + 1)))
+        excel.load_sheet(io.BytesIO(bytes(excel.ImportLimits().file_bytes + 1)))
 
 
 def test_a_workbook_that_unpacks_past_the_limit_is_refused(tmp_path: Path) -> None:
@@ -516,7 +517,9 @@ def test_a_sheet_of_300_000_rows_is_refused_at_the_row_limit(tmp_path: Path) -> 
 def test_blank_rows_past_the_row_limit_do_not_count(tmp_path: Path) -> None:
     path = one_task(tmp_path / "边框.xlsx")
     workbook = load_workbook(path)
-    workbook.active.cell(2 + excel.MAX_ROWS + 100, 2).font = Font(bold=True)  # styled, empty
+    workbook.active.cell(2 + excel.ImportLimits().rows + 100, 2).font = Font(
+        bold=True
+    )  # styled, empty
     workbook.save(path)
     assert [number for number, _ in excel.load_sheet(path)] == [3]
 
@@ -529,3 +532,13 @@ def test_a_cell_past_the_column_limit_is_refused(tmp_path: Path, column: int) ->
     workbook.save(path)
     with pytest.raises(excel.ExcelError, match="row 3 has cells past column 50"):
         excel.load_sheet(path)
+
+
+def test_the_import_limits_are_settings(fresh_settings: Settings, tmp_path: Path) -> None:
+    rows = [[n, f"任务{n}", "县发改局", None, "2024年底", None] for n in range(1, 4)]
+    path = county_list(tmp_path / "三行.xlsx", rows)
+    refused = run_cli(
+        fresh_settings, "import", "work-items", str(path), SUPERVISION_IMPORT_MAX_ROWS="2"
+    )
+    assert refused.exit_code == 2, refused.output
+    assert "more than 2 rows under the header" in refused.output
