@@ -1,0 +1,144 @@
+"""A Merkle tree over the chain, as RFC 9162 §2 defines it: roots, inclusion and consistency
+proofs, and their verification. Pure functions over the leaves' data (no database).
+
+The leaves are the chain's hashes in ledger order (`hash_1 … hash_n`, 32 bytes each); H is
+the chain's hash (SHA-256, or SM3):
+
+    MTH({})      = H()
+    MTH({d0})    = H(0x00 ‖ d0)
+    MTH(D[n])    = H(0x01 ‖ MTH(D[0:k]) ‖ MTH(D[k:n]))   k: the largest power of two < n
+
+An inclusion proof shows that leaf m is in the tree of size n with a given root; a
+consistency proof that the tree of size m is a prefix of the tree of size n. Both are lists
+of node hashes, in the order RFC 9162 §2.1.3 and §2.1.4 give and verify. Proofs are built
+from a `RangeHash`, whatever computes MTH of a range of leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+Hash = Callable[[bytes], bytes]
+LEAF, NODE = b"\x00", b"\x01"
+
+
+def split(n: int) -> int:
+    """The largest power of two smaller than n (n ≥ 2)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def leaf_hash(h: Hash, data: bytes) -> bytes:
+    return h(LEAF + data)
+
+
+def node_hash(h: Hash, left: bytes, right: bytes) -> bytes:
+    return h(NODE + left + right)
+
+
+# A source of MTH(D[start:end]) for 0 ≤ start < end ≤ n.
+RangeHash = Callable[[int, int], bytes]
+
+
+def in_memory(h: Hash, leaves: Sequence[bytes]) -> RangeHash:
+    """MTH of ranges of leaves held in memory (what the standalone verifier does)."""
+
+    def mth(start: int, end: int) -> bytes:
+        if end - start == 1:
+            return leaf_hash(h, leaves[start])
+        k = split(end - start)
+        return node_hash(h, mth(start, start + k), mth(start + k, end))
+
+    return mth
+
+
+def root(h: Hash, mth: RangeHash, size: int) -> bytes:
+    return h(b"") if size == 0 else mth(0, size)
+
+
+def inclusion_proof(mth: RangeHash, index: int, size: int) -> list[bytes]:
+    """PATH(m, D[n]) of RFC 9162 §2.1.3.1, for the leaf at 0-based `index`."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of size {size}")
+    path: list[bytes] = []
+    start, end = 0, size
+    while end - start > 1:
+        k = split(end - start)
+        if index < start + k:
+            path.append(mth(start + k, end))
+            end = start + k
+        else:
+            path.append(mth(start, start + k))
+            start += k
+    return list(reversed(path))
+
+
+def consistency_proof(mth: RangeHash, old: int, new: int) -> list[bytes]:
+    """PROOF(m, D[n]) of RFC 9162 §2.1.4.1 (empty when the sizes are equal)."""
+    if not 0 < old <= new:
+        raise ValueError(f"no consistency proof from size {old} to size {new}")
+    proof: list[bytes] = []
+    start, end, complete = 0, new, True
+    m = old
+    while m != end - start:
+        k = split(end - start)
+        if m <= k:
+            proof.append(mth(start + k, end))
+            end = start + k
+        else:
+            proof.append(mth(start, start + k))
+            start, m, complete = start + k, m - k, False
+    if not complete:
+        proof.append(mth(start, end))
+    return list(reversed(proof))
+
+
+def verify_inclusion(
+    h: Hash, leaf: bytes, index: int, size: int, path: Sequence[bytes], expected_root: bytes
+) -> bool:
+    """RFC 9162 §2.1.3.2: does `path` prove `leaf` (its data) at `index` of `size`?"""
+    if not 0 <= index < size:
+        return False
+    fn, sn, r = index, size - 1, leaf_hash(h, leaf)
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(h, p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node_hash(h, r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == expected_root
+
+
+def verify_consistency(
+    h: Hash, old: int, new: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """RFC 9162 §2.1.4.2: does `proof` show the tree of size `old` is a prefix of `new`?"""
+    if not 0 < old <= new:
+        return False
+    if old == new:
+        return not proof and old_root == new_root
+    if not proof:
+        return False
+    path = list(proof)
+    if old & (old - 1) == 0:  # a power of two: the old root is the proof's first node
+        path.insert(0, old_root)
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(h, c, fr), node_hash(h, c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(h, sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == old_root and sr == new_root
