@@ -16,6 +16,7 @@ from psycopg.sql import SQL, Identifier, Literal
 from infra.access_log import create_access_log_table
 from infra.console_sessions import create_sessions_table
 from infra.database import Database
+from infra.merkle_store import create_merkle_table
 from infra.persistence import borrowed, resilient
 from infra.privacy import create_subject_keys_table
 from infra.recorder import ChainedApplicationRecorder, meta_table
@@ -84,6 +85,8 @@ def migrate(
             migrate_change_notifications(database)
             migrate_security_tables(database)
             migrate_privacy_tables(database)
+            with database.connect() as conn:
+                create_merkle_table(conn)
         finally:
             lock_conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
     log.info("migrated", extra={"hash_algorithm": algorithm})
