@@ -1,0 +1,129 @@
+"""Delivery channels of notifications: e-mail over SMTP, and a signed webhook.
+
+Each `send` either delivers or raises `DeliveryFailed` (with whether trying again may help);
+the dispatcher (infra/outbox.py) keeps the outcome and retries with back-off. A channel
+never decides who is told: it carries one message to one address.
+
+The webhook posts the JSON a DingTalk / 浙政钉 group robot accepts (`msgtype: text`), with
+two headers a receiver checks before trusting the body:
+
+    X-Supervision-Timestamp: <Unix time in milliseconds>
+    X-Supervision-Signature: sha256=<hex HMAC-SHA256 over "<timestamp>.<body bytes>">
+
+keyed by the webhook's secret; a receiver refuses a timestamp more than a few minutes old,
+so a captured request cannot be replayed later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from typing import Any
+
+import httpx
+
+TIMESTAMP_HEADER = "X-Supervision-Timestamp"
+SIGNATURE_HEADER = "X-Supervision-Signature"
+
+
+class DeliveryFailed(Exception):
+    """The channel did not take the message; `retry`: whether trying later may help."""
+
+    def __init__(self, message: str, *, retry: bool = True) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification as a person reads it (Chinese subject and text)."""
+
+    subject: str
+    text: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str
+    port: int = 25
+    sender: str = "supervision@localhost"
+    sender_name: str = "督查问责系统"
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout: float = 10.0
+
+    def send(self, address: str, message: Message) -> None:
+        mail = EmailMessage()
+        mail["From"] = formataddr((self.sender_name, self.sender))
+        mail["To"] = address
+        mail["Subject"] = message.subject
+        mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        mail.set_content(message.text + (f"\n\n{message.link}" if message.link else ""))
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls()
+                if self.username:
+                    smtp.login(self.username, self.password or "")
+                smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as error:
+            raise DeliveryFailed(
+                f"the mail server refused {address}: {error}", retry=False
+            ) from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise DeliveryFailed(f"the mail server did not take the message: {error}") from None
+
+
+def webhook_body(message: Message) -> bytes:
+    """The robot's JSON: the subject and the text (and the link) as one text message."""
+    content = f"{message.subject}\n{message.text}" + (f"\n{message.link}" if message.link else "")
+    return json.dumps({"msgtype": "text", "text": {"content": content}}, ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def signature_holds(secret: str, headers: Any, body: bytes, max_age_seconds: float = 300) -> bool:
+    """What a receiver checks (the tests use it): a fresh timestamp and the right HMAC."""
+    timestamp = str(headers.get(TIMESTAMP_HEADER, ""))
+    if not timestamp.isdigit() or abs(time.time() * 1000 - int(timestamp)) > max_age_seconds * 1000:
+        return False
+    given = str(headers.get(SIGNATURE_HEADER, ""))
+    return hmac.compare_digest(given, signature(secret, timestamp, body))
+
+
+@dataclass(frozen=True)
+class Webhook:
+    secret: str
+    timeout: float = 10.0
+
+    def send(self, url: str, message: Message) -> None:
+        body = webhook_body(message)
+        timestamp = str(int(time.time() * 1000))
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: signature(self.secret, timestamp, body),
+        }
+        try:
+            answer = httpx.post(url, content=body, headers=headers, timeout=self.timeout)
+        except httpx.HTTPError as error:
+            raise DeliveryFailed(f"the webhook could not be reached: {error}") from None
+        if answer.status_code >= 500 or answer.status_code == 429:
+            raise DeliveryFailed(f"the webhook answered {answer.status_code}")
+        if answer.status_code >= 400:
+            raise DeliveryFailed(
+                f"the webhook refused the message: {answer.status_code}", retry=False
+            )

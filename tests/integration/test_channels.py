@@ -1,0 +1,139 @@
+"""Notifications reach a real SMTP server (aiosmtpd) and a real HTTP receiver on loopback, in
+Chinese, signed; a channel that is down or refuses says whether trying again may help."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from infra.channels import DeliveryFailed, Message, Smtp, Webhook, signature_holds
+
+MESSAGE = Message(
+    subject="【催办】整改期限已到",
+    text="南明街道：“台账资料缺失<script>alert(1)</script>”的整改期限已到，请于2个工作日内报告。",
+    link="http://127.0.0.1:8000/findings/1",
+)
+SECRET = "webhook-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    """aiosmtpd's handler: keeps each message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Smtp, Inbox]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield Smtp(host="127.0.0.1", port=controller.port, sender="duban@xinchang.gov.cn"), inbox
+    controller.stop()
+
+
+class Receiver(ThreadingHTTPServer):
+    """An HTTP receiver of webhooks that answers `status` and keeps what it was sent."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.status = 200
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                server.received.append((dict(self.headers), body))
+                self.send_response(server.status)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                """Quiet: the test reads what was received, not the access log."""
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/robot/send"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_mail_reaches_the_smtp_server_in_chinese(smtp_server: tuple[Smtp, Inbox]) -> None:
+    smtp, inbox = smtp_server
+    smtp.send("liaison@nanming.gov.cn", MESSAGE)
+    (mail,) = inbox.messages
+    assert mail["Subject"] == MESSAGE.subject and mail["To"] == "liaison@nanming.gov.cn"
+    assert "督查问责系统" in str(mail["From"])
+    body = mail.get_content()
+    assert MESSAGE.text in body and str(MESSAGE.link) in body
+
+
+def test_a_mail_server_that_is_down_is_worth_trying_again() -> None:
+    with pytest.raises(DeliveryFailed) as failed:
+        Smtp(host="127.0.0.1", port=free_port(), timeout=2).send("a@b.cn", MESSAGE)
+    assert failed.value.retry
+
+
+def test_a_webhook_is_signed_and_carries_the_text_as_text(receiver: Receiver) -> None:
+    Webhook(SECRET).send(receiver.url, MESSAGE)
+    ((headers, body),) = receiver.received
+    assert signature_holds(SECRET, headers, body)
+    assert not signature_holds("another-secret", headers, body)
+    assert not signature_holds(SECRET, headers, body + b" ")
+    sent = json.loads(body)
+    assert sent["msgtype"] == "text"
+    assert sent["text"]["content"] == f"{MESSAGE.subject}\n{MESSAGE.text}\n{MESSAGE.link}"
+
+
+@pytest.mark.parametrize(("status", "retry"), [(500, True), (503, True), (429, True), (400, False)])
+def test_a_webhook_that_fails_says_whether_to_try_again(
+    receiver: Receiver, status: int, retry: bool
+) -> None:
+    receiver.status = status
+    with pytest.raises(DeliveryFailed) as failed:
+        Webhook(SECRET).send(receiver.url, MESSAGE)
+    assert failed.value.retry is retry
+
+
+def test_a_webhook_nobody_listens_to_is_worth_trying_again() -> None:
+    with pytest.raises(DeliveryFailed) as failed:
+        Webhook(SECRET, timeout=2).send(f"http://127.0.0.1:{free_port()}/x", MESSAGE)
+    assert failed.value.retry
+
+
+def test_an_old_timestamp_does_not_hold() -> None:
+    from infra.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+
+    body = b"{}"
+    headers = {TIMESTAMP_HEADER: "1000", SIGNATURE_HEADER: signature(SECRET, "1000", body)}
+    assert not signature_holds(SECRET, headers, body)
