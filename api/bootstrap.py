@@ -13,6 +13,7 @@ from api.kept import ACCOUNTS, UNITS, Kept
 from api.waiting import Positions
 from api.worker import ProjectionWorker
 from domain.application import Supervision
+from domain.clock import CURRENT, Clock
 from infra.checkpoints import AutoCheckpointer, load_signing_key, make_checkpoint
 from infra.database import Database, release_embedded, resolve_database
 from infra.listener import Listener
@@ -50,6 +51,9 @@ class Services:
     listener: Listener | None = None
     host: ProjectionHost | None = None
     checkpointer: AutoCheckpointer | None = None
+    # What the service reads the time from (a token's expiry): by default whichever clock the
+    # process uses (domain/clock.py), the one its events and business dates also follow.
+    clock: Clock = CURRENT
     accounts: Kept = field(init=False)
     units: Kept = field(init=False)
 
@@ -199,6 +203,7 @@ def build(
     checkpoints: bool = False,
     one_shot: bool = False,
     process: str | None = None,
+    clock: Clock = CURRENT,
 ) -> Services:
     """Open the service on a migrated database (refusing a log made with another hash).
 
@@ -212,7 +217,8 @@ def build(
     pg_stat_activity (`supervision-<process>`; by default `http`, or `cli` when one-shot).
     The checkpoint signing key is loaded first (without a configured file, the default one
     under DATA_DIR is generated if missing; a configured file that is missing is an error).
-    `checkpoints` starts the automatic checkpoints (the HTTP service).
+    `checkpoints` starts the automatic checkpoints (the HTTP service). `clock` is what the
+    services read the time from; events and business dates follow `domain.clock.use()`.
     """
     # The service checks its signing key before anything else; one-shot commands that sign
     # nothing never touch (or generate) a key.
@@ -232,7 +238,9 @@ def build(
     database.attach(datastore)
     views = {spec.name: spec.view_class(datastore) for spec in PROJECTIONS}
     listener = None if one_shot else Listener(database)
-    services = Services(settings, database, app, datastore, views, signing_key, listener)
+    services = Services(
+        settings, database, app, datastore, views, signing_key, listener, clock=clock
+    )
     mode = runners or ("off" if one_shot else settings.projection_runners)
     if mode == "in-process":
         services.start_runners()

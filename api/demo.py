@@ -363,7 +363,7 @@ class DemoLoader:
         self, fid: UUID, verb: str, when: date | None, liaison: Actor
     ) -> Callable[..., Any]:
         app, i = self.app, INSPECTOR
-        day = when or date.today()  # only the verbs that take a date use it
+        day = when or today()  # only the verbs that take a date use it
         commands: dict[str, Callable[..., Any]] = {
             "order": lambda **kw: app.order_rectification(
                 fid, deadline=day, requirements="限期整改到位，并报送整改材料。", actor=i, **kw

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain.actors import Actor
+from domain.aggregate import Aggregate
 from domain.commands import CommandBase, CommandResult, ConcurrentChange
 from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, UnknownReference
 from domain.vocabulary import AccountStatus, Role

@@ -11,9 +11,10 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain import draw as random_draw
+from domain.aggregate import Aggregate
 from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
 from domain.findings import parse
 from domain.vocabulary import InspectionKind, InspectionStatus

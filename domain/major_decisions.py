@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
+from domain.aggregate import Aggregate
 from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
 from domain.findings import parse
 from domain.vocabulary import (

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
+from domain import clock
+from domain.clock import SettableClock
 from tests.e2e.helpers import (
     FINDINGS,
     FUTURE,
@@ -22,6 +23,9 @@ from tests.support import Api
 __all__ = ["no_server_errors"]
 
 BEIJING = timezone(timedelta(hours=8))
+# Commands run on a frozen clock moved on between them, so their events' times are known and
+# distinct without waiting for the real clock to move.
+STEP = timedelta(seconds=1)
 
 
 def test_get_with_version_returns_the_finding_as_it_was_then(api: Api) -> None:
@@ -54,28 +58,29 @@ def test_get_with_a_version_beyond_the_latest_is_not_found(api: Api) -> None:
 
 def test_get_with_as_of_returns_the_state_at_that_time(api: Api) -> None:
     inspector = api.account("inspector")
-    fid = api.finding(inspector, api.unit())["id"]
-    time.sleep(0.05)
-    between = datetime.now(BEIJING)
-    time.sleep(0.05)
-    order(api, inspector, fid)
-    report(api, inspector, fid)
+    with clock.use(SettableClock()) as frozen:
+        fid = api.finding(inspector, api.unit())["id"]
+        between = frozen.advance(STEP).astimezone(BEIJING)
+        frozen.advance(STEP)
+        order(api, inspector, fid)
+        report(api, inspector, fid)
+        after = frozen.advance(STEP).astimezone(BEIJING)
 
     then = finding(api, inspector, fid, as_of=between.isoformat())
     assert then["status"] == "raised"
     assert then["version"] == 1
 
-    later = finding(api, inspector, fid, as_of=datetime.now(BEIJING).isoformat())
+    later = finding(api, inspector, fid, as_of=after.isoformat())
     assert later["status"] == "reported" and later["version"] == 3
 
 
 def test_as_of_in_another_offset_names_the_same_instant(api: Api) -> None:
     inspector = api.account("inspector")
-    fid = api.finding(inspector, api.unit())["id"]
-    time.sleep(0.05)
-    between = datetime.now(UTC)
-    time.sleep(0.05)
-    order(api, inspector, fid)
+    with clock.use(SettableClock()) as frozen:
+        fid = api.finding(inspector, api.unit())["id"]
+        between = frozen.advance(STEP)
+        frozen.advance(STEP)
+        order(api, inspector, fid)
 
     utc = finding(api, inspector, fid, as_of=between.isoformat())
     beijing = finding(api, inspector, fid, as_of=between.astimezone(BEIJING).isoformat())

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from datetime import timedelta
 
+from domain import clock
+from domain.clock import SettableClock
 from tests.support import ADMIN, Api
+
+# Each command runs on a frozen clock moved on between commands, so that its events' times
+# are known and distinct without waiting for the real clock to move.
+STEP = timedelta(seconds=1)
 
 
 def test_a_unit_answers_its_old_name_at_an_earlier_version_and_time(api: Api) -> None:
-    code = api.unit("县国土局", "department")
-    before = datetime.now(UTC).isoformat()
-    time.sleep(0.05)
-    renamed = api.post(
-        f"/api/v1/units/{code}/renaming",
-        {"name": "县自然资源和规划局", "reason": "机构改革", "effective_on": "2019-03-01"},
-        ADMIN,
-    )
+    with clock.use(SettableClock()) as frozen:
+        code = api.unit("县国土局", "department")
+        before = frozen.advance(STEP).isoformat()
+        frozen.advance(STEP)
+        renamed = api.post(
+            f"/api/v1/units/{code}/renaming",
+            {"name": "县自然资源和规划局", "reason": "机构改革", "effective_on": "2019-03-01"},
+            ADMIN,
+        )
     assert renamed.status_code == 200
     assert api.get(f"/api/v1/units/{code}", ADMIN).json()["name"] == "县自然资源和规划局"
     assert api.get(f"/api/v1/units/{code}", ADMIN, version=1).json()["name"] == "县国土局"
@@ -39,19 +45,20 @@ def test_a_units_events_list_its_renaming_with_the_actor(api: Api) -> None:
 def test_a_work_item_answers_its_state_before_its_evaluation(api: Api) -> None:
     unit = api.unit("县发改局", "department")
     inspector = api.account("inspector")
-    listed = api.post(
-        "/api/v1/work-items",
-        {"title": "重点工作清单管理", "year": 2024, "lead_unit": unit, "due_on": "2024-12-31"},
-        inspector,
-    )
-    item_id = listed.json()["id"]
-    before = datetime.now(UTC).isoformat()
-    time.sleep(0.05)
-    evaluated = api.post(
-        f"/api/v1/work-items/{item_id}/evaluation",
-        {"score": 92, "grade": "excellent", "comment": "完成"},
-        inspector,
-    )
+    with clock.use(SettableClock()) as frozen:
+        listed = api.post(
+            "/api/v1/work-items",
+            {"title": "重点工作清单管理", "year": 2024, "lead_unit": unit, "due_on": "2024-12-31"},
+            inspector,
+        )
+        item_id = listed.json()["id"]
+        before = frozen.advance(STEP).isoformat()
+        frozen.advance(STEP)
+        evaluated = api.post(
+            f"/api/v1/work-items/{item_id}/evaluation",
+            {"score": 92, "grade": "excellent", "comment": "完成"},
+            inspector,
+        )
     assert evaluated.status_code == 200
     then = api.get(f"/api/v1/work-items/{item_id}", inspector, as_of=before).json()
     assert (then["status"], then["evaluation"]) == ("listed", None)

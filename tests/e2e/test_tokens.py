@@ -17,7 +17,9 @@ from psycopg import sql
 
 from api.bootstrap import Services, build
 from api.main import create_app
+from domain import clock
 from domain.accounts import Account
+from domain.clock import SettableClock
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import idempotency_table
 from tests.e2e.helpers import assert_error, no_server_errors, ok
@@ -109,13 +111,42 @@ def test_an_account_without_expiry_says_so(api: Api) -> None:
 
 
 def test_an_expired_token_is_unauthorised(api: Api) -> None:
-    expires = datetime.now(UTC) + timedelta(seconds=1.5)
-    created = create(api, expires_at=expires.isoformat())
-    headers = bearer(created["token"])
-    ok(api.get(PROBE, headers))
-    time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.2)
-    error = assert_error(api.get(PROBE, headers), 401, "unauthorized")
+    with clock.use(SettableClock()) as frozen:
+        expires = frozen.now() + timedelta(hours=1)
+        created = create(api, expires_at=expires.isoformat())
+        headers = bearer(created["token"])
+        ok(api.get(PROBE, headers))
+        frozen.set(expires)
+        error = assert_error(api.get(PROBE, headers), 401, "unauthorized")
     assert "expired" in error["message"]
+
+
+def test_a_token_works_until_the_instant_it_expires(api: Api) -> None:
+    with clock.use(SettableClock()) as frozen:
+        created = create(api, expires_in_days=30)
+        expires = datetime.fromisoformat(created["expires_at"])
+        frozen.set(expires - timedelta(microseconds=1))
+        ok(api.get(PROBE, bearer(created["token"])))
+        frozen.advance(timedelta(microseconds=1))
+        assert_error(api.get(PROBE, bearer(created["token"])), 401, "unauthorized")
+
+
+def test_a_service_built_with_its_own_clock_judges_expiry_by_it(
+    api: Api, shared_services: Services
+) -> None:
+    created = create(api, expires_in_days=1)
+    own = SettableClock()
+    settings = shared_services.settings.model_copy(update={"projection_runners": "off"})
+    services = build(settings, clock=own)
+    try:
+        with TestClient(create_app(settings, services=services)) as client:
+            headers = bearer(created["token"])
+            assert client.get(PROBE, headers=headers).status_code == 200
+            own.advance(timedelta(days=1))
+            assert client.get(PROBE, headers=headers).status_code == 401
+    finally:
+        services.close()
+    ok(api.get(PROBE, bearer(created["token"])))  # the shared service keeps its own time
 
 
 def test_the_expiry_is_recorded_in_the_accounts_creation_event(api: Api) -> None:
