@@ -64,6 +64,31 @@ TOPICS = topics_of(
 
 
 SEARCHED_GRAMS = bigrams(SQL("title || ' ' || description"))
+# What a list reads: every column but the search index (`grams`), which is no answer's
+# business; `raised_position` is the paging key, which board_item drops from each item.
+LISTED = SQL(", ").join(
+    Identifier(c)
+    for c in (
+        "id",
+        "unit_code",
+        "title",
+        "description",
+        "category",
+        "severity",
+        "source",
+        "status",
+        "found_on",
+        "deadline",
+        "work_item_id",
+        "escalations",
+        "reopen_count",
+        "closed_on",
+        "version",
+        "raised_position",
+        "raised_at",
+        "updated_at",
+    )
+)
 COUNTS = "finding_tallies"
 KEY_COLUMNS = SQL("unit_code, found_on, status, deadline, closed_on")
 
@@ -237,6 +262,7 @@ class FindingBoardView(ReadModelView):
             limit,
             cursor,
             descending=True,
+            columns=LISTED,
             item=lambda r: board_item(r, today),
         )
 

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Cursor, Limit, ServicesDep, require
 from api.errors import ApiError
+from api.read_schemas import ActorPublic, Answer, Instant
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.access_log import AccessQuery, list_access
@@ -23,6 +24,22 @@ Auditor = Annotated[Actor, Depends(require(Role.AUDITOR, Role.ADMIN))]
 Id = Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
+class AccessEntry(Answer):
+    """A view of a finding or a ruling: who, when, which record, by which path."""
+
+    id: int
+    accessed_at: Instant
+    actor: ActorPublic
+    subject_type: str
+    subject_id: str
+    path: str
+
+
+class AccessPage(Answer):
+    items: list[AccessEntry]
+    next_cursor: str | None
+
+
 def entry_out(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -34,7 +51,7 @@ def entry_out(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/access-log")
+@router.get("/access-log", response_model=AccessPage)
 async def access_log(
     services: ServicesDep,
     actor: Auditor,

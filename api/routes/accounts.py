@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
 
 from api.commands import Command
 from api.deps import Admin, Cursor, Limit, ServicesDep, reached, require
-from api.presentation import event_out
+from api.presentation import answered, event_out
+from api.read_schemas import AccountPage, EventPage, Instant
 from api.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
 from domain.accounts import Account, hash_token, open_account
 from domain.actors import Actor
@@ -55,7 +56,10 @@ class AccountOpening(AccountCreate):
 
 
 class AccountOpened(AccountCreated):
-    expires_at: datetime | None = Field(default=None, description="null: never expires")
+    expires_at: Instant | None = Field(default=None, description="null: never expires")
+
+
+ACCOUNT_OPENED = TypeAdapter(AccountOpened)
 
 
 @router.post("", status_code=201, response_model=AccountOpened)
@@ -67,7 +71,7 @@ def create_account(
     """Create an account; its token is in this answer only and stored only as a hash.
     With `expires_at` or `expires_in_days` the token answers 401 from then on."""
     token = new_token()
-    now = datetime.now(UTC)
+    now = cmd.services.clock.now()
     expires_at = body.expiry(now)
     extra = {
         "name": body.name,
@@ -76,27 +80,30 @@ def create_account(
         "expires_at": jsonable_encoder(expires_at),
         "token": None,
     }
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: open_account(
-            cmd.app,
-            token_hash=hash_token(token),
-            name=body.name,
-            role=body.role,
-            unit_code=body.unit_code,
-            actor=actor,
-            expires_at=expires_at,
-            now=now,
-            **kw,
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: open_account(
+                cmd.app,
+                token_hash=hash_token(token),
+                name=body.name,
+                role=body.role,
+                unit_code=body.unit_code,
+                actor=actor,
+                expires_at=expires_at,
+                now=now,
+                **kw,
+            ),
+            status=201,
+            extra=extra,
+            secret={"token": token},
         ),
-        status=201,
-        extra=extra,
-        secret={"token": token},
+        ACCOUNT_OPENED,
     )
 
 
-@router.get("", dependencies=[reached("directory")])
+@router.get("", response_model=AccountPage, dependencies=[reached("directory")])
 def list_accounts(
     services: ServicesDep,
     actor: Admin,
@@ -118,20 +125,22 @@ def revoke_account(
     """Revoke an account: its token is refused from the next request on (this process
     forgets the accounts it kept now; the others when PostgreSQL notifies them)."""
     try:
-        return cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.revoke_account(account_id, reason=body.reason, actor=actor, **kw),
+        return answered(
+            cmd.run(
+                actor,
+                body,
+                lambda **kw: cmd.app.revoke_account(
+                    account_id, reason=body.reason, actor=actor, **kw
+                ),
+            )
         )
     finally:
         cmd.services.accounts.invalidate()
 
 
-@router.get("/{account_id}/events")
+@router.get("/{account_id}/events", response_model=EventPage)
 def account_events(account_id: UUID, services: ServicesDep, actor: AccountReader) -> dict[str, Any]:
     """The account's own events (created, revoked): who held which role when."""
     account = services.app.load(Account, account_id)
     items = [event_out(e) for e in services.app.aggregate_history(account.id)]
-    for item in items:
-        item["data"].pop("token_hash", None)  # a hash of a secret is still not for reading
     return {"items": items, "next_cursor": None}

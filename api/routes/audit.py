@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from fastapi import APIRouter, Depends, Query
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Cursor, Limit, ServicesDep, require
 from api.errors import ApiError
 from api.presentation import event_out
+from api.read_schemas import ActorPublic, Answer, Instant
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.audit import read_log, verify_chain
@@ -26,6 +28,56 @@ router = APIRouter(prefix="/api/v1", tags=["audit"])
 Auditor = Annotated[Actor, Depends(require(Role.AUDITOR, Role.ADMIN))]
 
 
+class LogEntry(Answer):
+    """A stored event in global order, decoded, with its place in the hash chain."""
+
+    position: int
+    ledger_index: int | None
+    aggregate_id: UUID
+    aggregate_type: str | None
+    version: int
+    event_type: str
+    event_label: str
+    recorded_at: Instant
+    actor: ActorPublic | None
+    data: dict[str, Any]
+    hash: str | None
+    prev_hash: str | None
+
+
+class LogPage(Answer):
+    items: list[LogEntry]
+    next_cursor: str | None
+
+
+class ChainVerification(Answer):
+    """The whole chain walked from the first event: ok, or where it first breaks and why."""
+
+    ok: bool
+    events_verified: int
+    head_index: int
+    head_hash: str | None
+    first_invalid_index: int | None
+    problem: str | None
+
+
+class Checkpoint(Answer):
+    """The chain's head at a moment, signed, with the public key that checks the signature."""
+
+    index: int
+    hash: str
+    created_at: Instant
+    algorithm: str
+    key_id: str
+    signature: str
+    public_key: str
+
+
+class CheckpointPage(Answer):
+    items: list[Checkpoint]
+    next_cursor: str | None
+
+
 def aggregate_type(first_topic: str | None) -> str | None:
     """`domain.rulings:AccountabilityRuling.Proposed` → `accountability_ruling`."""
     if not first_topic:
@@ -34,7 +86,7 @@ def aggregate_type(first_topic: str | None) -> str | None:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-@router.get("/events")
+@router.get("/events", response_model=LogPage)
 def list_events(
     services: ServicesDep,
     actor: Auditor,
@@ -77,7 +129,7 @@ def log_item(services: ServicesDep, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/audit/verification")
+@router.get("/audit/verification", response_model=ChainVerification)
 async def verification(services: ServicesDep, actor: Auditor) -> dict[str, Any]:
     """Recompute the whole hash chain from the first event (streaming)."""
     result = await run_in_threadpool(
@@ -86,7 +138,7 @@ async def verification(services: ServicesDep, actor: Auditor) -> dict[str, Any]:
     return result.as_dict()
 
 
-@router.post("/audit/checkpoints", status_code=201)
+@router.post("/audit/checkpoints", status_code=201, response_model=Checkpoint)
 async def create_checkpoint(services: ServicesDep, actor: Auditor) -> dict[str, Any]:
     """Sign the chain's head now: {index, hash, created_at, algorithm, key_id, signature,
     public_key}; when the newest checkpoint already covers the head, that one."""
@@ -99,7 +151,7 @@ async def create_checkpoint(services: ServicesDep, actor: Auditor) -> dict[str, 
     return as_json(checkpoint)
 
 
-@router.get("/audit/checkpoints")
+@router.get("/audit/checkpoints", response_model=CheckpointPage)
 def checkpoints(
     services: ServicesDep, actor: Auditor, limit: Limit = 50, cursor: Cursor = None
 ) -> dict[str, Any]:
@@ -116,7 +168,12 @@ def checkpoints(
 @router.get(
     "/audit/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {MEDIA_TYPE: {}}, "description": "the bundle, JSON Lines"}},
+    responses={
+        200: {
+            "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": "the bundle, JSON Lines",
+        }
+    },
 )
 async def export_bundle(services: ServicesDep, actor: Auditor) -> StreamingResponse:
     """The offline-verifiable bundle (docs/audit.md): every stored event with its chain row,

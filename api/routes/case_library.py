@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.encoders import jsonable_encoder
 
 from api.deps import Cursor, Limit, Reader, ServicesDep, reached
 from api.errors import ApiError
 from api.presentation import check_query_text
+from api.read_schemas import CasePage
 from api.routes.rulings import KINDS
 from projections.case_library import CaseFilter
 
 router = APIRouter(prefix="/api/v1/case-library", tags=["case library"])
 
 
-@router.get("", dependencies=[reached("case_library")])
+@router.get("", response_model=CasePage, dependencies=[reached("case_library")])
 def search_cases(
     services: ServicesDep,
     actor: Reader,
@@ -40,4 +40,4 @@ def search_cases(
     page = services.cases.page(
         CaseFilter(KINDS.get(kind or ""), q or None, units, year, tag), limit, cursor
     )
-    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor}

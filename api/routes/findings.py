@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, cast
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -22,7 +22,8 @@ from api.deps import (
     reached,
 )
 from api.errors import ApiError
-from api.presentation import check_query_text, check_time_travel, event_out
+from api.presentation import answered, check_query_text, check_time_travel, event_out
+from api.read_schemas import EventPage, FindingPage, FindingPublic, TimelinePage
 from api.schemas import (
     Amendment,
     CommandAnswer,
@@ -85,7 +86,7 @@ def finding_out(f: Finding) -> dict[str, Any]:
 # -- reads ------------------------------------------------------------------------------------
 
 
-@router.get("", dependencies=[reached("finding_board")])
+@router.get("", response_model=FindingPage, dependencies=[reached("finding_board")])
 def list_findings(
     services: ServicesDep,
     actor: Reader,
@@ -120,26 +121,30 @@ def list_findings(
         limit,
         cursor,
     )
-    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{finding_id}")
+@router.get("/{finding_id}", response_model=FindingPublic)
 def get_finding(
     finding_id: UUID,
     services: ServicesDep,
     actor: Reader,
+    response: Response,
     version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
     as_of: datetime | None = None,
-) -> JSONResponse:
+) -> dict[str, Any]:
     """One finding now, at `version=N`, or as it was at `as_of=<time>`."""
     check_time_travel(version, as_of)
     finding = services.app.get_finding(finding_id, version=version, as_of=as_of, viewer=actor)
     if version is not None and finding.version != version:
         raise ApiError(404, "not_found", f"finding {finding_id} has no version {version}")
-    return JSONResponse(finding_out(finding), headers={"ETag": f'"{finding.version}"'})
+    response.headers["ETag"] = f'"{finding.version}"'
+    return finding_out(finding)
 
 
-@router.get("/{finding_id}/timeline", dependencies=[reached("rulings")])
+@router.get(
+    "/{finding_id}/timeline", response_model=TimelinePage, dependencies=[reached("rulings")]
+)
 def finding_timeline(
     finding_id: UUID,
     services: ServicesDep,
@@ -158,7 +163,7 @@ def finding_timeline(
     return {"items": items, "next_cursor": None}
 
 
-@router.get("/{finding_id}/events")
+@router.get("/{finding_id}/events", response_model=EventPage)
 def finding_events(
     finding_id: UUID,
     services: ServicesDep,
@@ -192,23 +197,25 @@ def raise_finding(
     cmd: Command,
 ) -> JSONResponse:
     """发现问题: raise a finding against an active unit (status `raised`)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.raise_finding(
-            unit_code=body.unit_code,
-            title=body.title,
-            description=body.description,
-            category=body.category.value,
-            severity=body.severity.value,
-            source=body.source.value,
-            found_on=body.found_on,
-            work_item_id=body.work_item_id,
-            evidence=[e.model_dump() for e in body.evidence],
-            actor=actor,
-            **kw,
-        ),
-        status=201,
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.raise_finding(
+                unit_code=body.unit_code,
+                title=body.title,
+                description=body.description,
+                category=body.category.value,
+                severity=body.severity.value,
+                source=body.source.value,
+                found_on=body.found_on,
+                work_item_id=body.work_item_id,
+                evidence=[e.model_dump() for e in body.evidence],
+                actor=actor,
+                **kw,
+            ),
+            status=201,
+        )
     )
 
 
@@ -220,17 +227,19 @@ def order_rectification(
     cmd: Command,
 ) -> JSONResponse:
     """下达整改 → `rectifying`."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.order_rectification(
-            finding_id,
-            deadline=body.deadline,
-            requirements=body.requirements,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.order_rectification(
+                finding_id,
+                deadline=body.deadline,
+                requirements=body.requirements,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -242,17 +251,19 @@ def report_rectification(
     cmd: Command,
 ) -> JSONResponse:
     """报送整改情况 (the finding's unit, or an inspector) → `reported`."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.report_rectification(
-            finding_id,
-            summary=body.summary,
-            evidence=[e.model_dump() for e in body.evidence],
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.report_rectification(
+                finding_id,
+                summary=body.summary,
+                evidence=[e.model_dump() for e in body.evidence],
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -264,18 +275,20 @@ def verify_rectification(
     cmd: Command,
 ) -> JSONResponse:
     """整改验收: accepted → `closed` (销号); rejected → `rectifying`."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.verify_rectification(
-            finding_id,
-            outcome=body.outcome.value,
-            comment=body.comment,
-            new_deadline=body.new_deadline,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.verify_rectification(
+                finding_id,
+                outcome=body.outcome.value,
+                comment=body.comment,
+                new_deadline=body.new_deadline,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -287,17 +300,19 @@ def extend_deadline(
     cmd: Command,
 ) -> JSONResponse:
     """延长整改期限."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.extend_deadline(
-            finding_id,
-            new_deadline=body.new_deadline,
-            reason=body.reason,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.extend_deadline(
+                finding_id,
+                new_deadline=body.new_deadline,
+                reason=body.reason,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -309,12 +324,14 @@ def escalate_finding(
     cmd: Command,
 ) -> JSONResponse:
     """提级督办."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.escalate_finding(
-            finding_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.escalate_finding(
+                finding_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
     )
 
 
@@ -329,17 +346,19 @@ def amend_finding(
     changes = body.changes.model_dump(exclude_unset=True)
     if any(v is None for v in changes.values()):
         raise ApiError(422, "validation_error", "an amendment cannot clear a field")
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.amend_finding(
-            finding_id,
-            changes=changes,
-            reason=body.reason,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.amend_finding(
+                finding_id,
+                changes=changes,
+                reason=body.reason,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -351,12 +370,14 @@ def withdraw_finding(
     cmd: Command,
 ) -> JSONResponse:
     """撤回 → `withdrawn` (terminal)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.withdraw_finding(
-            finding_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.withdraw_finding(
+                finding_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
     )
 
 
@@ -368,15 +389,17 @@ def reopen_finding(
     cmd: Command,
 ) -> JSONResponse:
     """整改回头看: reopen a closed finding → `rectifying`."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.reopen_finding(
-            finding_id,
-            reason=body.reason,
-            new_deadline=body.new_deadline,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.reopen_finding(
+                finding_id,
+                reason=body.reason,
+                new_deadline=body.new_deadline,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )

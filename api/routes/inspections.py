@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -19,12 +19,17 @@ from api.errors import ApiError
 from api.inspection_schemas import (
     Assignment,
     Conclusion,
+    DrawCheck,
     DrawRequest,
     FindingLink,
     InspectionCreate,
+    InspectionPage,
+    InspectionPublic,
+    PublicInspectionPage,
     SeedCommitment,
 )
-from api.presentation import check_time_travel, event_out
+from api.presentation import answered, check_time_travel, event_out
+from api.read_schemas import EventPage
 from api.schemas import CommandAnswer
 from domain.inspection_commands import Launch
 from domain.inspections import Inspection
@@ -87,12 +92,17 @@ def launch_inspection(body: InspectionCreate, actor: Lister, cmd: Command) -> JS
         team_size=body.rules.team_size,
         share_percent=body.rules.share_percent,
     )
-    return cmd.run(
-        actor, body, lambda **kw: cmd.app.launch_inspection(launch, actor=actor, **kw), status=201
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.launch_inspection(launch, actor=actor, **kw),
+            status=201,
+        )
     )
 
 
-@router.get("", dependencies=[reached("inspection_board")])
+@router.get("", response_model=InspectionPage, dependencies=[reached("inspection_board")])
 def list_inspections(
     services: ServicesDep,
     actor: Reader,
@@ -106,26 +116,28 @@ def list_inspections(
     view = board(services)
     f = BoardFilter(status and status.value, kind and kind.value, year)
     page = view.page(f, limit, cursor)
-    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{inspection_id}")
+@router.get("/{inspection_id}", response_model=InspectionPublic)
 def get_inspection(
     inspection_id: UUID,
     services: ServicesDep,
     actor: Reader,
+    response: Response,
     version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
     as_of: datetime | None = None,
-) -> JSONResponse:
+) -> dict[str, Any]:
     """One round, or as it was (`version`, `as_of`)."""
     check_time_travel(version, as_of)
     inspection = services.app.get_inspection(inspection_id, version=version, as_of=as_of)
     if version is not None and inspection.version != version:
         raise ApiError(404, "not_found", f"inspection {inspection_id} has no version {version}")
-    return JSONResponse(inspection_out(inspection), headers={"ETag": f'"{inspection.version}"'})
+    response.headers["ETag"] = f'"{inspection.version}"'
+    return inspection_out(inspection)
 
 
-@router.get("/{inspection_id}/events")
+@router.get("/{inspection_id}/events", response_model=EventPage)
 def inspection_events(inspection_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
     """The round's own events, oldest first."""
     services.app.get_inspection(inspection_id)
@@ -133,11 +145,11 @@ def inspection_events(inspection_id: UUID, services: ServicesDep, actor: Reader)
     return {"items": [event_out(e) for e in events], "next_cursor": None}
 
 
-@router.get("/{inspection_id}/draw-verification")
+@router.get("/{inspection_id}/draw-verification", response_model=DrawCheck)
 def draw_verification(inspection_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
     """Re-derive the draw from the stored events and chain rows (as `verify-draw` does)."""
     services.app.get_inspection(inspection_id)
-    return jsonable_encoder(verify_draw(services, inspection_id).as_dict())  # type: ignore[no-any-return]
+    return verify_draw(services, inspection_id).as_dict()
 
 
 @router.post("/{inspection_id}/seed-commitment", response_model=CommandAnswer)
@@ -145,16 +157,18 @@ def commit_seed(
     inspection_id: UUID, body: SeedCommitment, actor: Lister, cmd: Command
 ) -> JSONResponse:
     """提交种子承诺: H(seed) for a random round, before the draw."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.commit_inspection_seed(
-            inspection_id,
-            commitment=body.commitment,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.commit_inspection_seed(
+                inspection_id,
+                commitment=body.commitment,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -162,17 +176,19 @@ def commit_seed(
 def draw(inspection_id: UUID, body: DrawRequest, actor: Lister, cmd: Command) -> JSONResponse:
     """双随机抽取: reveal the seed; it is mixed with the audit chain's head at this moment."""
     datastore = cmd.services.datastore
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.draw_inspection(
-            inspection_id,
-            seed=body.seed,
-            chain_head=lambda: chain_head(datastore),
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.draw_inspection(
+                inspection_id,
+                seed=body.seed,
+                chain_head=lambda: chain_head(datastore),
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -180,12 +196,14 @@ def draw(inspection_id: UUID, body: DrawRequest, actor: Lister, cmd: Command) ->
 def assign(inspection_id: UUID, body: Assignment, actor: Lister, cmd: Command) -> JSONResponse:
     """指派 (a round that is not random): the units and their teams."""
     targets = [{"unit_code": t.unit_code, "team": list(t.team)} for t in body.targets]
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.assign_inspection(
-            inspection_id, targets=targets, actor=actor, expected_version=cmd.expected, **kw
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.assign_inspection(
+                inspection_id, targets=targets, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
     )
 
 
@@ -194,16 +212,18 @@ def link_finding(
     inspection_id: UUID, body: FindingLink, actor: Lister, cmd: Command
 ) -> JSONResponse:
     """关联发现问题: a finding raised in this round against one of its inspected units."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.link_inspection_finding(
-            inspection_id,
-            finding_id=body.finding_id,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.link_inspection_finding(
+                inspection_id,
+                finding_id=body.finding_id,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -211,22 +231,26 @@ def link_finding(
 def conclude(inspection_id: UUID, body: Conclusion, actor: Lister, cmd: Command) -> JSONResponse:
     """结束督查活动: the summary and each inspected unit's result (made public)."""
     results = [{"unit_code": r.unit_code, "result": r.result} for r in body.results]
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.conclude_inspection(
-            inspection_id,
-            summary=body.summary,
-            concluded_on=body.concluded_on,
-            results=results,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.conclude_inspection(
+                inspection_id,
+                summary=body.summary,
+                concluded_on=body.concluded_on,
+                results=results,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
-@public_router.get("", dependencies=[reached("inspection_board", public=True)])
+@public_router.get(
+    "", response_model=PublicInspectionPage, dependencies=[reached("inspection_board", public=True)]
+)
 def public_inspections(
     services: ServicesDep,
     year: Year = None,
@@ -237,4 +261,4 @@ def public_inspections(
     inspectors (names only), and the results."""
     view = board(services)
     page = view.public_page(year, limit, cursor)
-    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor}

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -19,6 +19,8 @@ from api.inspection_schemas import (
     AccountabilityLink,
     CorrectionRecord,
     DecisionCreate,
+    DecisionPage,
+    DecisionPublic,
     DecisionTaken,
     EvaluationFeedback,
     EvaluationPlan,
@@ -28,7 +30,8 @@ from api.inspection_schemas import (
     ResultUseRecord,
     StepRecord,
 )
-from api.presentation import check_time_travel, event_out
+from api.presentation import answered, check_time_travel, event_out
+from api.read_schemas import EventPage
 from api.schemas import CommandAnswer, UnitCode
 from domain.actors import Actor
 from domain.major_decisions import REQUIRED_STEPS, MajorDecision
@@ -86,22 +89,24 @@ def decision_out(d: MajorDecision) -> dict[str, Any]:
 @router.post("", status_code=201, response_model=CommandAnswer)
 def catalogue_decision(body: DecisionCreate, actor: Lister, cmd: Command) -> JSONResponse:
     """列入重大行政决策目录 (inspector, admin): title, year, responsible unit."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.catalogue_decision(
-            title=body.title,
-            year=body.year,
-            unit_code=body.unit_code,
-            description=body.description,
-            actor=actor,
-            **kw,
-        ),
-        status=201,
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.catalogue_decision(
+                title=body.title,
+                year=body.year,
+                unit_code=body.unit_code,
+                description=body.description,
+                actor=actor,
+                **kw,
+            ),
+            status=201,
+        )
     )
 
 
-@router.get("", dependencies=[reached("decision_catalogue")])
+@router.get("", response_model=DecisionPage, dependencies=[reached("decision_catalogue")])
 def list_decisions(
     services: ServicesDep,
     actor: Reader,
@@ -116,26 +121,28 @@ def list_decisions(
     view = catalogue(services)
     f = CatalogueFilter(year, unit_code, status and status.value, flagged)
     page = view.page(f, limit, cursor)
-    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{decision_id}")
+@router.get("/{decision_id}", response_model=DecisionPublic)
 def get_decision(
     decision_id: UUID,
     services: ServicesDep,
     actor: Reader,
+    response: Response,
     version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
     as_of: datetime | None = None,
-) -> JSONResponse:
+) -> dict[str, Any]:
     """One decision with its steps, links, corrections and evaluations, or as it was."""
     check_time_travel(version, as_of)
     decision = services.app.get_decision(decision_id, version=version, as_of=as_of)
     if version is not None and decision.version != version:
         raise ApiError(404, "not_found", f"decision {decision_id} has no version {version}")
-    return JSONResponse(decision_out(decision), headers={"ETag": f'"{decision.version}"'})
+    response.headers["ETag"] = f'"{decision.version}"'
+    return decision_out(decision)
 
 
-@router.get("/{decision_id}/events")
+@router.get("/{decision_id}/events", response_model=EventPage)
 def decision_events(decision_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
     """The decision's own events, oldest first."""
     services.app.get_decision(decision_id)
@@ -146,36 +153,40 @@ def decision_events(decision_id: UUID, services: ServicesDep, actor: Reader) -> 
 @router.post("/{decision_id}/procedure-steps", response_model=CommandAnswer)
 def record_step(decision_id: UUID, body: StepRecord, actor: Recorder, cmd: Command) -> JSONResponse:
     """记录决策程序: 公众参与、专家论证、风险评估、合法性审查、集体讨论决定."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.record_decision_step(
-            decision_id,
-            step=body.step.value,
-            done_on=body.done_on,
-            evidence=[e.model_dump() for e in body.evidence],
-            note=body.note,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.record_decision_step(
+                decision_id,
+                step=body.step.value,
+                done_on=body.done_on,
+                evidence=[e.model_dump() for e in body.evidence],
+                note=body.note,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
 @router.post("/{decision_id}/decision", response_model=CommandAnswer)
 def decide(decision_id: UUID, body: DecisionTaken, actor: Recorder, cmd: Command) -> JSONResponse:
     """作出决策: flagged when a required step was not done by the decision date."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.decide_decision(
-            decision_id,
-            decided_on=body.decided_on,
-            summary=body.summary,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.decide_decision(
+                decision_id,
+                decided_on=body.decided_on,
+                summary=body.summary,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -184,17 +195,19 @@ def implement(
     decision_id: UUID, body: ImplementationRecord, actor: Recorder, cmd: Command
 ) -> JSONResponse:
     """决策实施."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.implement_decision(
-            decision_id,
-            implemented_on=body.implemented_on,
-            note=body.note,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.implement_decision(
+                decision_id,
+                implemented_on=body.implemented_on,
+                note=body.note,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -203,17 +216,19 @@ def link_accountability(
     decision_id: UUID, body: AccountabilityLink, actor: Overseer, cmd: Command
 ) -> JSONResponse:
     """决策问责: a flagged decision linked to a finding or an accountability ruling."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.link_decision_accountability(
-            decision_id,
-            kind=body.kind.value,
-            target_id=body.target_id,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.link_decision_accountability(
+                decision_id,
+                kind=body.kind.value,
+                target_id=body.target_id,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -222,18 +237,20 @@ def correct(
     decision_id: UUID, body: CorrectionRecord, actor: Overseer, cmd: Command
 ) -> JSONResponse:
     """纠错."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.correct_decision(
-            decision_id,
-            reason=body.reason,
-            correction=body.correction,
-            corrected_on=body.corrected_on,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.correct_decision(
+                decision_id,
+                reason=body.reason,
+                correction=body.correction,
+                corrected_on=body.corrected_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -242,18 +259,20 @@ def plan_evaluation(
     decision_id: UUID, body: EvaluationPlan, actor: Lister, cmd: Command
 ) -> JSONResponse:
     """第三方评估计划 (the first; a later one is 二次评估, after the feedback is dealt with)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.plan_decision_evaluation(
-            decision_id,
-            evaluator=body.evaluator,
-            scope=body.scope,
-            planned_on=body.planned_on,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.plan_decision_evaluation(
+                decision_id,
+                evaluator=body.evaluator,
+                scope=body.scope,
+                planned_on=body.planned_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -262,20 +281,22 @@ def report_evaluation(
     decision_id: UUID, number: Number, body: EvaluationReport, actor: Lister, cmd: Command
 ) -> JSONResponse:
     """评估报告: score 0–100, conclusion, findings."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.report_decision_evaluation(
-            decision_id,
-            number,
-            score=body.score,
-            conclusion=body.conclusion,
-            findings=list(body.findings),
-            reported_on=body.reported_on,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.report_decision_evaluation(
+                decision_id,
+                number,
+                score=body.score,
+                conclusion=body.conclusion,
+                findings=list(body.findings),
+                reported_on=body.reported_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -284,19 +305,21 @@ def give_feedback(
     decision_id: UUID, number: Number, body: EvaluationFeedback, actor: Lister, cmd: Command
 ) -> JSONResponse:
     """评估结果反馈: with or without rectification (and its deadline)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.give_evaluation_feedback(
-            decision_id,
-            number,
-            feedback=body.feedback,
-            rectification_required=body.rectification_required,
-            deadline=body.deadline,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.give_evaluation_feedback(
+                decision_id,
+                number,
+                feedback=body.feedback,
+                rectification_required=body.rectification_required,
+                deadline=body.deadline,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -309,18 +332,20 @@ def report_rectification(
     cmd: Command,
 ) -> JSONResponse:
     """反馈整改 (the responsible unit, or an inspector)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.report_evaluation_rectification(
-            decision_id,
-            number,
-            summary=body.summary,
-            evidence=[e.model_dump() for e in body.evidence],
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.report_evaluation_rectification(
+                decision_id,
+                number,
+                summary=body.summary,
+                evidence=[e.model_dump() for e in body.evidence],
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -329,16 +354,18 @@ def use_results(
     decision_id: UUID, number: Number, body: ResultUseRecord, actor: Overseer, cmd: Command
 ) -> JSONResponse:
     """结果运用."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.use_evaluation_results(
-            decision_id,
-            number,
-            use=body.use.value,
-            description=body.description,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.use_evaluation_results(
+                decision_id,
+                number,
+                use=body.use.value,
+                description=body.description,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )

@@ -8,16 +8,46 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict
 
 from api.deps import ServicesDep
 from api.metrics import exposition, observe_projections
+from api.presentation import conform
+from api.read_schemas import Answer
 from domain.vocabulary import vocabulary
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger(__name__)
 
 
-@router.get("/healthz")
+class Health(Answer):
+    status: str
+
+
+class ReadinessChecks(TypedDict):
+    """The database (`ok` or `unreachable`) and each projection runner's state."""
+
+    database: str
+    projections: dict[str, str]
+
+
+class Readiness(Answer):
+    ready: bool
+    checks: ReadinessChecks
+
+
+class Term(TypedDict):
+    """A code of an enumeration and its Chinese label."""
+
+    code: str
+    label: str
+
+
+READINESS = TypeAdapter(Readiness)
+
+
+@router.get("/healthz", response_model=Health)
 async def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
@@ -25,7 +55,10 @@ async def healthz() -> dict[str, str]:
 
 @router.get(
     "/readyz",
-    responses={503: {"description": "not ready: the same body, with `ready` false"}},
+    response_model=Readiness,
+    responses={
+        503: {"model": Readiness, "description": "not ready: the same body, with `ready` false"}
+    },
 )
 def readyz(services: ServicesDep) -> JSONResponse:
     """The database answers and every in-process projection runner is running."""
@@ -46,17 +79,22 @@ def readyz(services: ServicesDep) -> JSONResponse:
         state in ("running", "standby") for state in checks["projections"].values()
     )
     ready = checks["database"] == "ok" and runners_ok
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    answer = conform(READINESS, {"ready": ready, "checks": checks})
+    return JSONResponse(answer, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"description": f"Prometheus text exposition ({CONTENT_TYPE_LATEST})"}},
+)
 def metrics(services: ServicesDep) -> Response:
     """Prometheus text: requests, latencies, log head and projection lag."""
     observe_projections(services)
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/api/v1/vocabulary")
+@router.get("/api/v1/vocabulary", response_model=dict[str, list[Term]])
 def get_vocabulary() -> dict[str, list[dict[str, str]]]:
     """Every enumeration with its Chinese label."""
     return vocabulary()

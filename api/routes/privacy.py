@@ -11,12 +11,38 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Admin, Cursor, Limit, ServicesDep
 from api.errors import ApiError
+from api.read_schemas import Answer, Instant
 from infra.migrations import EVENTS_TABLE
 from infra.privacy import UnknownSubject, list_subjects, subject_of_ruling
 from projections.paging import decode_cursor, encode_cursor
 from projections.privacy import shred_subject
 
 router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"])
+
+
+class DataSubject(Answer):
+    """A person named in rulings: their unit, the masked name until shredded, the cipher."""
+
+    subject_id: UUID
+    unit_code: str
+    algorithm: str
+    masked_name: str | None
+    created_at: Instant
+    shredded_at: Instant | None
+
+
+class SubjectPage(Answer):
+    items: list[DataSubject]
+    next_cursor: str | None
+
+
+class Shredding(Answer):
+    """The subject's key destroyed (now or before: `already_shredded`), and their rulings."""
+
+    subject_id: UUID
+    shredded_at: Instant
+    already_shredded: bool
+    rulings: list[UUID]
 
 
 def subjects_page(
@@ -41,7 +67,7 @@ def subjects_page(
         )
 
 
-@router.get("/subjects")
+@router.get("/subjects", response_model=SubjectPage)
 async def subjects(
     services: ServicesDep,
     actor: Admin,
@@ -62,7 +88,7 @@ async def subjects(
     }
 
 
-@router.post("/subjects/{subject_id}/shred")
+@router.post("/subjects/{subject_id}/shred", response_model=Shredding)
 async def shred(subject_id: UUID, services: ServicesDep, actor: Admin) -> dict[str, Any]:
     """Crypto-shred: destroy the subject's key. Their name and position read `[已删除]`
     everywhere from now on; the records, and the hash chain over them, stay. Unknown id →

@@ -6,15 +6,52 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
 
 from api.deps import Admin, Reader, ServicesDep
 from api.errors import ApiError
+from api.presentation import conform
+from api.read_schemas import Answer
 from projections.registry import PROJECTIONS
 
 router = APIRouter(prefix="/api/v1/projections", tags=["projections"])
 
 
-@router.get("")
+class ProjectionStatus(Answer):
+    """A read model: the log position it has processed, the head, the lag, its runner."""
+
+    name: str
+    position: int
+    head: int
+    lag: int
+    state: str
+    restarts: int | None
+
+
+class RebuildDone(Answer):
+    """A rebuild that finished: how far, how many events, how long, how long the switch."""
+
+    name: str
+    state: str
+    position: int
+    events_replayed: int
+    seconds: float
+    switch_ms: float
+
+
+class RebuildRunning(Answer):
+    """A rebuild still running: the position it has reached of the head."""
+
+    name: str
+    state: str
+    position: int
+    head: int
+
+
+RUNNING = TypeAdapter(RebuildRunning)
+
+
+@router.get("", response_model=list[ProjectionStatus])
 def list_projections(services: ServicesDep, actor: Reader) -> list[dict[str, Any]]:
     """Each projection's position, the log's head and the lag between them."""
     head = services.head()
@@ -38,7 +75,10 @@ def list_projections(services: ServicesDep, actor: Reader) -> list[dict[str, Any
 
 @router.post(
     "/{name}/rebuild",
-    responses={202: {"description": "still running; poll GET /api/v1/projections"}},
+    response_model=RebuildDone,
+    responses={
+        202: {"model": RebuildRunning, "description": "still running; poll GET /api/v1/projections"}
+    },
 )
 def rebuild_projection(
     name: str,
@@ -57,7 +97,7 @@ def rebuild_projection(
     job, _ = services.rebuilds.start(spec)
     job.done.wait(wait)
     if not job.done.is_set():
-        return JSONResponse(job.as_dict(), status_code=202)
+        return JSONResponse(conform(RUNNING, job.as_dict()), status_code=202)
     if job.state == "refused":
         raise ApiError(409, "rebuild_in_progress", job.error or "a rebuild is already running")
     if job.state == "failed":

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -23,7 +23,8 @@ from api.deps import (
     reached,
 )
 from api.errors import ApiError
-from api.presentation import check_time_travel, event_out
+from api.presentation import answered, check_time_travel, event_out
+from api.read_schemas import AnyRuling, EventPage, RulingPage
 from api.schemas import (
     AccountabilityCreate,
     Appeal,
@@ -85,19 +86,21 @@ def propose_accountability(
     cmd: Command,
 ) -> JSONResponse:
     """提出问责建议: status `proposed`; linked findings must belong to the subject's unit."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.propose_accountability(
-            subject=body.subject.model_dump(exclude_none=True),
-            finding_ids=body.finding_ids,
-            form=body.form.value,
-            basis=body.basis,
-            facts=body.facts,
-            actor=actor,
-            **kw,
-        ),
-        status=201,
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.propose_accountability(
+                subject=body.subject.model_dump(exclude_none=True),
+                finding_ids=body.finding_ids,
+                form=body.form.value,
+                basis=body.basis,
+                facts=body.facts,
+                actor=actor,
+                **kw,
+            ),
+            status=201,
+        )
     )
 
 
@@ -109,22 +112,24 @@ def apply_for_tolerance(
 ) -> JSONResponse:
     """申请容错免责 (an inspector, or the unit for itself): status `applied`."""
     scoping.only_visible_findings(cmd.services, actor, body.finding_ids)
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.apply_for_tolerance(
-            subject=body.subject.model_dump(exclude_none=True),
-            finding_ids=body.finding_ids,
-            grounds=body.grounds,
-            criteria_claimed=[c.value for c in body.criteria_claimed],
-            actor=actor,
-            **kw,
-        ),
-        status=201,
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.apply_for_tolerance(
+                subject=body.subject.model_dump(exclude_none=True),
+                finding_ids=body.finding_ids,
+                grounds=body.grounds,
+                criteria_claimed=[c.value for c in body.criteria_claimed],
+                actor=actor,
+                **kw,
+            ),
+            status=201,
+        )
     )
 
 
-@router.get("", dependencies=[reached("rulings")])
+@router.get("", response_model=RulingPage, dependencies=[reached("rulings")])
 def list_rulings(
     services: ServicesDep,
     actor: Reader,
@@ -146,26 +151,28 @@ def list_rulings(
         limit,
         cursor,
     )
-    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{ruling_id}")
+@router.get("/{ruling_id}", response_model=AnyRuling)
 def get_ruling(
     ruling_id: UUID,
     services: ServicesDep,
     actor: Reader,
+    response: Response,
     version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
     as_of: datetime | None = None,
-) -> JSONResponse:
+) -> dict[str, Any]:
     """One ruling now, at `version=N`, or as it was at `as_of=<time>`."""
     check_time_travel(version, as_of)
     ruling = services.app.get_ruling(ruling_id, version=version, as_of=as_of, viewer=actor)
     if version is not None and ruling.version != version:
         raise ApiError(404, "not_found", f"ruling {ruling_id} has no version {version}")
-    return JSONResponse(ruling_out(ruling), headers={"ETag": f'"{ruling.version}"'})
+    response.headers["ETag"] = f'"{ruling.version}"'
+    return ruling_out(ruling)
 
 
-@router.get("/{ruling_id}/events")
+@router.get("/{ruling_id}/events", response_model=EventPage)
 def ruling_events(ruling_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
     """The ruling's own events, oldest first."""
     services.app.get_ruling(ruling_id, viewer=actor)
@@ -183,12 +190,14 @@ def verify_ruling(
     cmd: Command,
 ) -> JSONResponse:
     """调查核实 → `verified` (optional before the decision)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.verify_ruling(
-            ruling_id, comment=body.comment, actor=actor, expected_version=cmd.expected, **kw
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.verify_ruling(
+                ruling_id, comment=body.comment, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
     )
 
 
@@ -200,20 +209,22 @@ def decide_ruling(
     cmd: Command,
 ) -> JSONResponse:
     """作出决定 (authority only) → `decided`."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.decide_ruling(
-            ruling_id,
-            reasoning=body.reasoning,
-            decided_on=body.decided_on,
-            actor=actor,
-            form=body.form and body.form.value,
-            outcome=body.outcome and body.outcome.value,
-            criteria_met=[c.value for c in body.criteria_met],
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.decide_ruling(
+                ruling_id,
+                reasoning=body.reasoning,
+                decided_on=body.decided_on,
+                actor=actor,
+                form=body.form and body.form.value,
+                outcome=body.outcome and body.outcome.value,
+                criteria_met=[c.value for c in body.criteria_met],
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -225,12 +236,14 @@ def appeal_ruling(
     cmd: Command,
 ) -> JSONResponse:
     """申诉 (the subject's unit, or an inspector) → `appealed`."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.appeal_ruling(
-            ruling_id, grounds=body.grounds, actor=actor, expected_version=cmd.expected, **kw
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.appeal_ruling(
+                ruling_id, grounds=body.grounds, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
     )
 
 
@@ -243,20 +256,22 @@ def decide_appeal(
 ) -> JSONResponse:
     """申诉复核 (authority only): upheld or modified → `appeal_decided`; revoked → `revoked`."""
     criteria = [c.value for c in body.criteria_met] if body.criteria_met is not None else None
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.decide_appeal(
-            ruling_id,
-            result=body.result.value,
-            reasoning=body.reasoning,
-            actor=actor,
-            form=body.form and body.form.value,
-            outcome=body.outcome and body.outcome.value,
-            criteria_met=criteria,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.decide_appeal(
+                ruling_id,
+                result=body.result.value,
+                reasoning=body.reasoning,
+                actor=actor,
+                form=body.form and body.form.value,
+                outcome=body.outcome and body.outcome.value,
+                criteria_met=criteria,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -268,15 +283,17 @@ def publish_ruling(
     cmd: Command,
 ) -> JSONResponse:
     """纳入案例库 (authority only): anonymised, never naming the person."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.publish_ruling(
-            ruling_id,
-            summary=body.summary,
-            tags=list(body.tags),
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.publish_ruling(
+                ruling_id,
+                summary=body.summary,
+                tags=list(body.tags),
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )

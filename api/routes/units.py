@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api import scoping
@@ -20,7 +19,8 @@ from api.deps import (
     reached,
 )
 from api.errors import ApiError
-from api.presentation import check_time_travel, event_out
+from api.presentation import answered, check_time_travel, event_out
+from api.read_schemas import EventPage, UnitHistoryPage, UnitPage, UnitPublic
 from api.schemas import CommandAnswer, UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
 from domain.units import Unit
 
@@ -44,17 +44,19 @@ def unit_out(unit: Unit) -> dict[str, Any]:
 @router.post("", status_code=201, response_model=CommandAnswer)
 def register_unit(body: UnitCreate, actor: Admin, cmd: Command) -> JSONResponse:
     """Register a unit (a duplicate code is a 409 `already_exists`)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.register_unit(
-            code=body.code, name=body.name, kind=body.kind.value, actor=actor, **kw
-        ),
-        status=201,
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.register_unit(
+                code=body.code, name=body.name, kind=body.kind.value, actor=actor, **kw
+            ),
+            status=201,
+        )
     )
 
 
-@router.get("", dependencies=[reached("directory")])
+@router.get("", response_model=UnitPage, dependencies=[reached("directory")])
 def list_units(
     services: ServicesDep,
     actor: Reader,
@@ -66,7 +68,9 @@ def list_units(
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{code}/history", dependencies=[reached("unit_history")])
+@router.get(
+    "/{code}/history", response_model=UnitHistoryPage, dependencies=[reached("unit_history")]
+)
 def unit_history(
     code: Code,
     services: ServicesDep,
@@ -80,10 +84,10 @@ def unit_history(
     if units is scoping.NOTHING:
         raise ApiError(404, "not_found", f"unit {code!r} not found")
     page = services.history.page(units, limit, cursor)
-    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{code}")
+@router.get("/{code}", response_model=UnitPublic)
 def get_unit(
     code: Code,
     services: ServicesDep,
@@ -99,7 +103,7 @@ def get_unit(
     return unit_out(unit)
 
 
-@router.get("/{code}/events")
+@router.get("/{code}/events", response_model=EventPage)
 def unit_events(code: Code, services: ServicesDep, actor: Reader) -> dict[str, Any]:
     """The unit's own events, oldest first (registration, renamings, merger, dissolution)."""
     unit = services.app.get_unit(code)
@@ -117,18 +121,20 @@ def rename_unit(
     cmd: Command,
 ) -> JSONResponse:
     """Rename a unit; its code, and so every record pointing at it, stays."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.rename_unit(
-            code,
-            name=body.name,
-            reason=body.reason,
-            effective_on=body.effective_on,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.rename_unit(
+                code,
+                name=body.name,
+                reason=body.reason,
+                effective_on=body.effective_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -140,18 +146,20 @@ def merge_unit(
     cmd: Command,
 ) -> JSONResponse:
     """Merge a unit into its successor (机构改革)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.merge_unit(
-            code,
-            into=body.into,
-            reason=body.reason,
-            effective_on=body.effective_on,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.merge_unit(
+                code,
+                into=body.into,
+                reason=body.reason,
+                effective_on=body.effective_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -163,15 +171,17 @@ def dissolve_unit(
     cmd: Command,
 ) -> JSONResponse:
     """撤销: the unit takes no new findings, work items or rulings."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.dissolve_unit(
-            code,
-            reason=body.reason,
-            effective_on=body.effective_on,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.dissolve_unit(
+                code,
+                reason=body.reason,
+                effective_on=body.effective_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )

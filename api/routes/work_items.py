@@ -24,7 +24,8 @@ from api.deps import (
     reached,
 )
 from api.errors import ApiError
-from api.presentation import check_time_travel, event_out
+from api.presentation import answered, check_time_travel, event_out
+from api.read_schemas import EventPage, WorkItemPage, WorkItemPublic
 from api.schemas import CommandAnswer, Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
 from domain.vocabulary import WorkItemStatus
 from domain.work_item_commands import Listing
@@ -76,15 +77,17 @@ def list_work_item(
         source_ref=body.source_ref,
         description=body.description,
     )
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.list_work_item(listing, actor=actor, **kw),
-        status=201,
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.list_work_item(listing, actor=actor, **kw),
+            status=201,
+        )
     )
 
 
-@router.get("", dependencies=[reached("work_ledger")])
+@router.get("", response_model=WorkItemPage, dependencies=[reached("work_ledger")])
 def list_work_items(
     services: ServicesDep,
     actor: Reader,
@@ -99,13 +102,18 @@ def list_work_items(
     if units is scoping.NOTHING:
         return {"items": [], "next_cursor": None}
     page = services.ledger.page(LedgerFilter(year, units, status and status.value), limit, cursor)
-    return {"items": jsonable_encoder(page.items), "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @router.get(
     "/export.xlsx",
     response_class=Response,
-    responses={200: {"content": {XLSX: {}}, "description": "the 执行台账 workbook"}},
+    responses={
+        200: {
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the 执行台账 workbook",
+        }
+    },
     dependencies=[reached("work_ledger")],
 )
 def export_ledger(
@@ -127,23 +135,25 @@ def export_ledger(
     )
 
 
-@router.get("/{item_id}")
+@router.get("/{item_id}", response_model=WorkItemPublic)
 def get_work_item(
     item_id: UUID,
     services: ServicesDep,
     actor: Reader,
+    response: Response,
     version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
     as_of: datetime | None = None,
-) -> JSONResponse:
+) -> dict[str, Any]:
     """One item with its progress entries and evaluation, or as it was (`version`, `as_of`)."""
     check_time_travel(version, as_of)
     item = services.app.get_work_item(item_id, version=version, as_of=as_of, viewer=actor)
     if version is not None and item.version != version:
         raise ApiError(404, "not_found", f"work item {item_id} has no version {version}")
-    return JSONResponse(work_item_out(item), headers={"ETag": f'"{item.version}"'})
+    response.headers["ETag"] = f'"{item.version}"'
+    return work_item_out(item)
 
 
-@router.get("/{item_id}/events")
+@router.get("/{item_id}/events", response_model=EventPage)
 def work_item_events(item_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
     """The item's own events, oldest first."""
     services.app.get_work_item(item_id, viewer=actor)
@@ -159,17 +169,19 @@ def log_progress(
     cmd: Command,
 ) -> JSONResponse:
     """登记进展 (its lead unit or a co-unit, or an inspector)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.log_progress(
-            item_id,
-            note=body.note,
-            percent=body.percent,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.log_progress(
+                item_id,
+                note=body.note,
+                percent=body.percent,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -181,18 +193,20 @@ def evaluate_work_item(
     cmd: Command,
 ) -> JSONResponse:
     """年末考评 (inspectors): score 0–100 and grade."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.evaluate_work_item(
-            item_id,
-            score=body.score,
-            grade=body.grade.value,
-            comment=body.comment,
-            actor=actor,
-            expected_version=cmd.expected,
-            **kw,
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.evaluate_work_item(
+                item_id,
+                score=body.score,
+                grade=body.grade.value,
+                comment=body.comment,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
     )
 
 
@@ -204,12 +218,14 @@ def close_work_item(
     cmd: Command,
 ) -> JSONResponse:
     """办结 (after its evaluation)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.close_work_item(
-            item_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.close_work_item(
+                item_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
     )
 
 
@@ -221,10 +237,12 @@ def cancel_work_item(
     cmd: Command,
 ) -> JSONResponse:
     """取消 (while still open)."""
-    return cmd.run(
-        actor,
-        body,
-        lambda **kw: cmd.app.cancel_work_item(
-            item_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
-        ),
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.cancel_work_item(
+                item_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
     )
