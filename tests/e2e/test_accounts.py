@@ -144,3 +144,17 @@ def test_an_accounts_events_show_who_created_and_revoked_it_without_the_token_ha
     assert events[1]["data"]["reason"] == "借调结束"
     inspector = api.account("inspector")
     assert api.get(f"/api/v1/accounts/{account_id}/events", inspector).status_code == 403
+
+
+def test_the_global_event_log_shows_an_account_created_without_its_token_hash(api: Api) -> None:
+    """Issue 21 item 7: the auditor's log reads the Account.Created event — name and role — but
+    not the hash of its token, which stays in the stored and chained event."""
+    created = ok(api.post(ACCOUNTS, {"name": "日志账号", "role": "inspector"}, ADMIN), 201)
+    auditor = api.account("auditor")
+    after = created["position"] - 1
+    page = ok(api.get("/api/v1/events", auditor, after=after, limit=1))
+    [entry] = page["items"]
+    assert entry["aggregate_id"] == created["id"] and entry["event_type"] == "Created"
+    assert entry["data"]["name"] == "日志账号" and entry["data"]["role"] == "inspector"
+    assert "token_hash" not in entry["data"]
+    assert entry["hash"] is not None
