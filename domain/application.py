@@ -7,17 +7,18 @@ them to store an idempotency record in the same transaction as the events).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from domain import finding_commands  # noqa: F401  (its commands register on import)
 from domain.accounts import Account
 from domain.actors import Actor
 from domain.commands import (
     CommandResult,
     ConcurrentChange,
-    business_today,
+    install_commands,
     may_see_unit,
 )
 from domain.errors import AlreadyExists, NotFound, UnknownReference
@@ -247,182 +248,5 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
             raise NotFound(f"finding {finding_id} not found")
         return finding
 
-    def finding_command(
-        self,
-        finding_id: UUID,
-        expected_version: int | None,
-        actor: Actor,
-        change: Callable[[Finding], None],
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        def guarded(finding: Finding) -> None:
-            if not may_see_unit(actor, finding.unit_code):
-                raise NotFound(f"finding {finding_id} not found")
-            change(finding)
 
-        return self.update(Finding, finding_id, expected_version, guarded, **save_kwargs)
-
-    def order_rectification(
-        self,
-        finding_id: UUID,
-        *,
-        deadline: date,
-        requirements: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """下达整改."""
-        return self.finding_command(
-            finding_id,
-            expected_version,
-            actor,
-            lambda f: f.order_rectification(
-                deadline=deadline, requirements=requirements, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
-
-    def report_rectification(
-        self,
-        finding_id: UUID,
-        *,
-        summary: str,
-        evidence: Sequence[dict[str, Any]],
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """报送整改情况 (the finding's own unit, or an inspector)."""
-        return self.finding_command(
-            finding_id,
-            expected_version,
-            actor,
-            lambda f: f.report_rectification(
-                summary=summary, evidence=list(evidence), actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
-
-    def verify_rectification(
-        self,
-        finding_id: UUID,
-        *,
-        outcome: str,
-        comment: str,
-        new_deadline: date | None,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """整改验收: accepted → 销号; rejected → back to rectifying."""
-        return self.finding_command(
-            finding_id,
-            expected_version,
-            actor,
-            lambda f: f.verify(
-                outcome=outcome,
-                comment=comment,
-                new_deadline=new_deadline,
-                verified_on=business_today(),
-                actor=actor.as_event_data(),
-            ),
-            **save_kwargs,
-        )
-
-    def extend_deadline(
-        self,
-        finding_id: UUID,
-        *,
-        new_deadline: date,
-        reason: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """延长整改期限."""
-        return self.finding_command(
-            finding_id,
-            expected_version,
-            actor,
-            lambda f: f.extend_deadline(
-                new_deadline=new_deadline, reason=reason, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
-
-    def escalate_finding(
-        self,
-        finding_id: UUID,
-        *,
-        reason: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """提级督办."""
-        return self.finding_command(
-            finding_id,
-            expected_version,
-            actor,
-            lambda f: f.escalate(reason=reason, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
-
-    def amend_finding(
-        self,
-        finding_id: UUID,
-        *,
-        changes: dict[str, Any],
-        reason: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """更正."""
-        return self.finding_command(
-            finding_id,
-            expected_version,
-            actor,
-            lambda f: f.amend(changes=changes, reason=reason, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
-
-    def withdraw_finding(
-        self,
-        finding_id: UUID,
-        *,
-        reason: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """撤回."""
-        return self.finding_command(
-            finding_id,
-            expected_version,
-            actor,
-            lambda f: f.withdraw(reason=reason, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
-
-    def reopen_finding(
-        self,
-        finding_id: UUID,
-        *,
-        reason: str,
-        new_deadline: date | None,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """整改回头看: reopen a closed finding."""
-        return self.finding_command(
-            finding_id,
-            expected_version,
-            actor,
-            lambda f: f.reopen(
-                reason=reason, new_deadline=new_deadline, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
+install_commands(Supervision)

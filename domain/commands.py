@@ -7,12 +7,13 @@ them to store an idempotency record in the same transaction as the events).
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -28,8 +29,10 @@ from domain.errors import (
     UnknownReference,
     VersionConflict,
 )
+from domain.messages import REGISTRY, Command, Entry, entry_of
 from domain.text import reserved_in
 from domain.units import Unit
+from domain.vocabulary import Role
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -157,6 +160,45 @@ class CommandBase(Application[UUID]):
                 time.sleep(random.uniform(0, 0.002 * attempt))  # spread the next attempts
         raise AssertionError("unreachable")
 
+    # -- commands as messages (domain/messages.py) -------------------------------------------
+
+    if TYPE_CHECKING:  # the methods `install_commands` generates, one per registered command
+
+        def __getattr__(self, name: str) -> Callable[..., CommandResult]: ...
+
+    def handle(
+        self,
+        cmd: Command,
+        *,
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """Carry out a registered command: its handler, or load → check → call → save."""
+        entry = entry_of(cmd)
+        if entry.handler is not None:
+            handler = getattr(self, entry.handler)
+            result: CommandResult = handler(
+                cmd, actor=actor, expected_version=expected_version, **save_kwargs
+            )
+            return result
+        assert entry.aggregate is not None and entry.target is not None
+        assert entry.method is not None
+        value = getattr(cmd, entry.target)
+        aggregate_id = entry.id_of(value) if entry.id_of else value
+        arguments = cmd.fields(without=(entry.target,))
+        method = entry.method
+
+        def change(aggregate: Any) -> Sequence[Aggregate] | None:
+            if not in_scope(actor, aggregate):
+                raise NotFound(f"{entry.record_name} {value} not found")
+            others: Sequence[Aggregate] | None = getattr(aggregate, method)(
+                **arguments, actor=actor.as_event_data()
+            )
+            return others
+
+        return self.update(entry.aggregate, aggregate_id, expected_version, change, **save_kwargs)
+
     # -- units shared by every command ------------------------------------------------------
 
     def get_unit(self, code: str) -> Unit:
@@ -220,6 +262,41 @@ class CommandBase(Application[UUID]):
         if not events:
             raise NotFound(f"{aggregate_id} not found")
         return events
+
+
+def in_scope(actor: Actor, aggregate: Any) -> bool:
+    """A unit account acts only on records of its own units (a work item: any of its units);
+    another unit's record is, to it, not there."""
+    if actor.role is not Role.UNIT:
+        return True
+    units = aggregate.units() if hasattr(aggregate, "units") else [aggregate.unit_code]
+    return any(actor.covers_unit(code) for code in units)
+
+
+def command_method(entry: Entry) -> Callable[..., CommandResult]:
+    """The application's method for a registered command: `app.<name>(target, *, fields…,
+    actor, expected_version=None, **save_kwargs)`, building the message and handling it."""
+    fields = {f.name for f in dataclasses.fields(entry.command)}
+
+    def method(self: CommandBase, *args: Any, actor: Actor, **kwargs: Any) -> CommandResult:
+        if args:
+            if entry.target is None or len(args) != 1:
+                raise TypeError(f"{entry.name}() takes the {entry.target} alone by position")
+            kwargs[entry.target] = args[0]
+        given = {k: kwargs.pop(k) for k in list(kwargs) if k in fields}
+        return self.handle(entry.command(**given), actor=actor, **kwargs)
+
+    method.__name__ = method.__qualname__ = entry.name
+    method.__doc__ = entry.doc
+    return method
+
+
+def install_commands(application: type[CommandBase]) -> None:
+    """Give the application a method for every registered command (none written by hand)."""
+    for entry in REGISTRY.values():
+        if entry.name in vars(application):
+            raise TypeError(f"{application.__name__}.{entry.name} is written by hand and generated")
+        setattr(application, entry.name, command_method(entry))
 
 
 def may_see_unit(actor: Actor, unit_code: str) -> bool:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain import clock
 from domain.aggregate import Aggregate
 from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
 from domain.vocabulary import (
@@ -188,10 +189,11 @@ class Finding(Aggregate):
         outcome: str,
         comment: str,
         new_deadline: date | None,
-        verified_on: date,
         actor: dict[str, Any],
+        verified_on: date | None = None,
     ) -> None:
-        """整改验收: accepted closes the finding (销号); rejected sends it back to rectifying."""
+        """整改验收: accepted closes the finding (销号); rejected sends it back to rectifying.
+        `verified_on`: the business date, today's unless given."""
         self.check_status("verify rectification", S.REPORTED)
         result = parse(VerificationOutcome, outcome, "outcome")
         if result is VerificationOutcome.ACCEPTED and new_deadline is not None:
@@ -202,7 +204,7 @@ class Finding(Aggregate):
             outcome=result.value,
             comment=comment,
             new_deadline=new_deadline,
-            verified_on=verified_on,
+            verified_on=verified_on or clock.today(),
             actor=actor,
         )
 

@@ -1,0 +1,94 @@
+"""The commands on a finding (督查发现问题) after it is raised, as messages (domain/messages.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain.findings import Finding
+from domain.messages import Command, command
+from domain.vocabulary import Role
+
+INSPECTOR = (Role.INSPECTOR,)
+REPORTER = (Role.INSPECTOR, Role.UNIT)
+
+
+@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="order_rectification")
+@dataclass(frozen=True)
+class OrderRectification(Command):
+    """下达整改 → `rectifying`."""
+
+    finding_id: UUID
+    deadline: date
+    requirements: str
+
+
+@command(roles=REPORTER, aggregate=Finding, target="finding_id", method="report_rectification")
+@dataclass(frozen=True)
+class ReportRectification(Command):
+    """报送整改情况 (the finding's unit, or an inspector) → `reported`."""
+
+    finding_id: UUID
+    summary: str
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="verify")
+@dataclass(frozen=True)
+class VerifyRectification(Command):
+    """整改验收: accepted → `closed` (销号); rejected → back to `rectifying`."""
+
+    finding_id: UUID
+    outcome: str
+    comment: str
+    new_deadline: date | None = None
+
+
+@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="extend_deadline")
+@dataclass(frozen=True)
+class ExtendDeadline(Command):
+    """延长整改期限 (only forward)."""
+
+    finding_id: UUID
+    new_deadline: date
+    reason: str
+
+
+@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="escalate")
+@dataclass(frozen=True)
+class EscalateFinding(Command):
+    """提级督办."""
+
+    finding_id: UUID
+    reason: str
+
+
+@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="amend")
+@dataclass(frozen=True)
+class AmendFinding(Command):
+    """更正: field corrections, with a reason."""
+
+    finding_id: UUID
+    changes: dict[str, Any]
+    reason: str
+
+
+@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="withdraw")
+@dataclass(frozen=True)
+class WithdrawFinding(Command):
+    """撤回 → `withdrawn`."""
+
+    finding_id: UUID
+    reason: str
+
+
+@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="reopen")
+@dataclass(frozen=True)
+class ReopenFinding(Command):
+    """整改回头看: a closed finding goes back to `rectifying`."""
+
+    finding_id: UUID
+    reason: str
+    new_deadline: date | None = None

@@ -1,0 +1,115 @@
+"""Commands as messages: each change to the record is a small immutable type, and one registry
+says how it is carried out, who may send it, and what the application calls it.
+
+A command's fields are its contract (签收 is `AcknowledgeOrder(finding_id, note)`). Its
+registry entry (`@command(...)`) names:
+
+- `name`: the application's method for it (`Supervision.acknowledge_order(...)`), generated
+  from the entry (domain/application.py), so no command is written out twice;
+- `aggregate` and `target`: the aggregate it changes and the field naming it; with `method`,
+  the aggregate's method it calls with the other fields (and the actor), after the common
+  checks (the aggregate exists; a unit account sees only its own units' records);
+- or `handler`: a function of the application that does the whole command itself (one that
+  creates an aggregate, or changes two);
+- `roles`: who may send it; the doors (HTTP routes, console forms) refuse the others with
+  403, and docs/security.md's matrix is checked against it.
+
+The HTTP routes, the console's forms and the CLI take the same entries (api/http/commands.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from domain.vocabulary import Role
+
+C = TypeVar("C", bound="Command")
+
+
+@dataclass(frozen=True)
+class Command:
+    """A request to change the record; its fields are its contract."""
+
+    def fields(self, *, without: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The command's fields as keyword arguments (lists stay lists, mappings mappings)."""
+        return {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in without
+        }
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How one kind of command is carried out (see the module's docstring)."""
+
+    command: type[Command]
+    name: str
+    roles: tuple[Role, ...]  # in the order a refusal names them
+    doc: str
+    aggregate: type | None = None
+    target: str | None = None
+    method: str | None = None
+    handler: str | None = None
+    # The aggregate's id from the target field's value (a unit's code: uuid5 of it).
+    id_of: Callable[[Any], Any] | None = None
+
+    @property
+    def record_name(self) -> str:
+        """How a not-found error names the record (`finding`, `work item`)."""
+        return snake(self.aggregate.__name__).replace("_", " ") if self.aggregate else "record"
+
+    def __post_init__(self) -> None:
+        if (self.method is None) == (self.handler is None):
+            raise TypeError(f"{self.command.__name__}: name a method or a handler, not both")
+        if self.method is not None and (self.aggregate is None or self.target is None):
+            raise TypeError(f"{self.command.__name__}: a method needs an aggregate and a target")
+
+
+REGISTRY: dict[type[Command], Entry] = {}
+BY_NAME: dict[str, Entry] = {}
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def command(
+    *,
+    roles: tuple[Role, ...],
+    aggregate: type | None = None,
+    target: str | None = None,
+    method: str | None = None,
+    handler: str | None = None,
+    name: str | None = None,
+    id_of: Callable[[Any], Any] | None = None,
+) -> Callable[[type[C]], type[C]]:
+    """Register a command type (a frozen dataclass of `Command`); see the module."""
+
+    def register(cls: type[C]) -> type[C]:
+        entry = Entry(
+            command=cls,
+            name=name or snake(cls.__name__),
+            roles=tuple(roles),
+            doc=(cls.__doc__ or "").strip(),
+            aggregate=aggregate,
+            target=target,
+            method=method,
+            handler=handler,
+            id_of=id_of,
+        )
+        if cls in REGISTRY or entry.name in BY_NAME:
+            raise TypeError(f"{cls.__name__} ({entry.name}) is registered twice")
+        REGISTRY[cls] = BY_NAME[entry.name] = entry
+        return cls
+
+    return register
+
+
+def entry_of(cmd: Command) -> Entry:
+    try:
+        return REGISTRY[type(cmd)]
+    except KeyError:
+        raise TypeError(f"{type(cmd).__name__} is not a registered command") from None
