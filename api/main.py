@@ -8,12 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.bootstrap import Services, build
 from api.console import install as install_console
-from api.errors import declare_error_responses, install_error_handlers
-from api.middleware import AccessLog, BodyLimit
-from api.read_access import ReadAccessLog
-from api.routes import (
+from api.http.errors import declare_error_responses, install_error_handlers
+from api.http.middleware import AccessLog, BodyLimit
+from api.http.read_access import ReadAccessLog
+from api.http.routes import (
     access_log,
     accounts,
     audit,
@@ -29,7 +28,8 @@ from api.routes import (
     units,
     work_items,
 )
-from api.security import install_rate_limit, install_security
+from api.http.security import install_rate_limit, install_security
+from api.runtime.bootstrap import Services, build
 from infra.logging import configure_logging
 from infra.settings import Settings
 

@@ -29,7 +29,7 @@ from uuid import UUID
 import psycopg
 from harness import fresh_database, kept_database
 
-from api.bootstrap import build, migrate_database
+from api.runtime.bootstrap import build, migrate_database
 from domain.actors import Actor
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling, ToleranceRuling

@@ -29,7 +29,7 @@ import httpx
 import psycopg
 from harness import clean_env, free_port, fresh_database, kept_database, server, supervision
 
-from api.bootstrap import build, migrate_database
+from api.runtime.bootstrap import build, migrate_database
 from domain.actors import Actor
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling

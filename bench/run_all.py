@@ -40,7 +40,7 @@ import queries
 from harness import clean_env, free_port, fresh_database, kept_database, server, supervision
 from loadgen import Connection, Outcome, send
 
-from api.bootstrap import migrate_database
+from api.runtime.bootstrap import migrate_database
 from infra.settings import Settings
 
 TOKEN = queries.TOKEN

@@ -32,7 +32,7 @@ from uuid import uuid4
 
 from harness import fresh_database
 
-from api.bootstrap import build, migrate_database
+from api.runtime.bootstrap import build, migrate_database
 from domain.actors import Actor
 from domain.findings import Finding
 from domain.vocabulary import Role

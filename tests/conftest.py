@@ -21,7 +21,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from api.bootstrap import Services, build, migrate_database
+from api.runtime.bootstrap import Services, build, migrate_database
 from infra.database import normalise_url
 from infra.logging import JsonLogFormatter
 from infra.settings import Settings

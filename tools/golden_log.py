@@ -74,8 +74,8 @@ def scratch_database(admin_url: str) -> Iterator[str]:
 
 def demo_log(url: str, algorithm: str, data_dir: Path) -> None:
     """Migrate and load the demo, as `supervision migrate` and `supervision demo` do."""
-    from api.bootstrap import build, migrate_database
-    from api.demo import DemoLoader
+    from api.cli.demo import DemoLoader
+    from api.runtime.bootstrap import build, migrate_database
     from infra.settings import Settings
 
     settings = Settings(database_url=url, hash_algorithm=algorithm, data_dir=data_dir)

@@ -22,7 +22,7 @@ from api.console.web import (
     redirect,
     render,
 )
-from api.deps import ServicesDep
+from api.http.deps import ServicesDep
 from domain.accounts import hash_token
 from infra.console_sessions import end_every_session, end_session, open_session
 

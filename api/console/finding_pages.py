@@ -32,8 +32,8 @@ from api.console.web import (
     visible_units,
     wait_for_own_writes,
 )
-from api.presentation import event_out
-from api.schemas import (
+from api.http.presentation import event_out
+from api.http.schemas import (
     AccountabilityCreate,
     Amendment,
     DeadlineExtension,

@@ -9,7 +9,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api import scoping
 from api.console.queries import closed_last, deadline_board, monthly_counts
 from api.console.web import (
     PageError,
@@ -20,9 +19,10 @@ from api.console.web import (
     visible_units,
     wait_for_own_writes,
 )
-from api.errors import ApiError
-from api.presentation import check_query_text
-from api.routes.stats import scorecards_of
+from api.http import scoping
+from api.http.errors import ApiError
+from api.http.presentation import check_query_text
+from api.http.routes.stats import scorecards_of
 from domain.clock import today
 from domain.vocabulary import FindingCategory, FindingStatus, Severity
 from projections.finding_board import FindingFilter

@@ -11,7 +11,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api import scoping
 from api.console.web import (
     AUTHORITIES,
     INSPECTORS,
@@ -30,8 +29,9 @@ from api.console.web import (
     visible_units,
     wait_for_own_writes,
 )
-from api.presentation import event_out
-from api.schemas import Appeal, AppealDecision, Decision, Publication, RulingVerification
+from api.http import scoping
+from api.http.presentation import event_out
+from api.http.schemas import Appeal, AppealDecision, Decision, Publication, RulingVerification
 from domain.errors import NotFound
 from domain.rulings import AccountabilityRuling, Ruling
 from domain.vocabulary import Role, RulingKind, RulingStatus

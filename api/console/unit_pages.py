@@ -10,7 +10,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api import excel, scoping
 from api.console.pages import clean_text, year_of
 from api.console.queries import ledger_years
 from api.console.web import (
@@ -21,8 +20,10 @@ from api.console.web import (
     visible_units,
     wait_for_own_writes,
 )
-from api.routes.stats import may_read, scorecards_of
-from api.routes.work_items import XLSX
+from api.documents import excel
+from api.http import scoping
+from api.http.routes.stats import may_read, scorecards_of
+from api.http.routes.work_items import XLSX
 from domain.clock import today
 from domain.errors import NotFound
 from domain.vocabulary import RulingKind

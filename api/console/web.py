@@ -15,14 +15,15 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from api import commands, excel
-from api.bootstrap import Services
 from api.console import session as sessions
 from api.console.messages import CODES, domain_message, validation_message
 from api.console.session import Session
 from api.console.templating import ENVIRONMENT
-from api.deps import BOOTSTRAP_ADMIN_ID, ServicesDep, account_actor
-from api.errors import STATUS_OF_CODE, ApiError
+from api.documents import excel
+from api.http import commands
+from api.http.deps import BOOTSTRAP_ADMIN_ID, ServicesDep, account_actor
+from api.http.errors import STATUS_OF_CODE, ApiError
+from api.runtime.bootstrap import Services
 from domain.accounts import hash_token
 from domain.actors import Actor
 from domain.commands import CommandResult
@@ -34,7 +35,7 @@ from projections.base import ProjectionLagging, ReadModelView
 M = TypeVar("M", bound=BaseModel)
 
 INSPECTORS = frozenset({Role.INSPECTOR})
-REPORTERS = frozenset({Role.INSPECTOR, Role.UNIT})  # as api.deps.Reporter
+REPORTERS = frozenset({Role.INSPECTOR, Role.UNIT})  # as api.http.deps.Reporter
 AUTHORITIES = frozenset({Role.AUTHORITY})
 AUDITORS = frozenset({Role.AUDITOR, Role.ADMIN})
 
@@ -131,7 +132,7 @@ def read_session(request: Request, services: Services) -> Session | None:
 
 
 def actor_for(services: Services, token_hash: str) -> Actor | None:
-    """The active account with this token hash, or the bootstrap admin (as api.deps does)."""
+    """The active account with this token hash, or the bootstrap admin (as api.http.deps does)."""
     bootstrap = services.settings.bootstrap_admin_token
     if bootstrap is not None and hmac.compare_digest(
         hash_token(bootstrap.get_secret_value()), token_hash
@@ -143,7 +144,7 @@ def actor_for(services: Services, token_hash: str) -> Actor | None:
 def get_viewer(request: Request, services: ServicesDep) -> Viewer:
     """The signed-in viewer: a valid cookie whose server-side session is still open, of an
     account that is still active. The actor is kept on the request for the read-access log
-    (api/read_access.py), as the API's authentication keeps it."""
+    (api/http/read_access.py), as the API's authentication keeps it."""
     session = read_session(request, services)
     signed_in = session.signed_in_as if session else None
     actor = None

@@ -14,7 +14,7 @@ from uuid import uuid5
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from api.demo import DEMO_NAMESPACE
+from api.cli.demo import DEMO_NAMESPACE
 from domain.clock import today
 from tests.browser.conftest import DESKTOP, PHONE, Service
 

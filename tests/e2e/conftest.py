@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.bootstrap import Services
 from api.main import create_app
+from api.runtime.bootstrap import Services
 from tests.support import Api
 
 

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from api.bootstrap import Services
+from api.http.security import CONTENT_SECURITY_POLICY
 from api.main import create_app
-from api.security import CONTENT_SECURITY_POLICY
+from api.runtime.bootstrap import Services
 from tests.e2e.helpers import FINDINGS, all_items, assert_error, no_server_errors, ok
 from tests.support import ADMIN, Api
 

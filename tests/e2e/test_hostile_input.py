@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.bootstrap import Services
+from api.runtime.bootstrap import Services
 from tests.e2e.helpers import FINDINGS, all_items, assert_error, finding, no_server_errors, ok
 from tests.support import ADMIN, Api, unique
 

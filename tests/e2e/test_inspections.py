@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.bootstrap import Services, build
-from api.cli import cli
-from api.draws import chain_head, verify_draw
+from api.cli.main import cli
+from api.runtime.bootstrap import Services, build
+from api.runtime.draws import chain_head, verify_draw
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.inspection_commands import Launch

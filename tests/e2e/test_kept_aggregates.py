@@ -11,8 +11,8 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.bootstrap import Services, build
-from api.kept import ACCOUNTS, Kept
+from api.runtime.bootstrap import Services, build
+from api.runtime.kept import ACCOUNTS, Kept
 from domain.accounts import hash_token
 from domain.actors import Actor
 from domain.vocabulary import Role

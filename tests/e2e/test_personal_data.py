@@ -25,9 +25,9 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from typer.testing import CliRunner
 
-from api.bootstrap import Services, build, migrate_database
-from api.cli import cli
+from api.cli.main import cli
 from api.main import create_app
+from api.runtime.bootstrap import Services, build, migrate_database
 from infra.bundle import verify_bundle
 from infra.privacy import DELETED, MARK
 from infra.settings import Settings

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 
-from api.bootstrap import Services, build
 from api.main import create_app
+from api.runtime.bootstrap import Services, build
 from domain import clock
 from domain.accounts import Account
 from domain.clock import SettableClock

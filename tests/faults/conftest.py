@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.bootstrap import migrate_database
+from api.runtime.bootstrap import migrate_database
 from bench.harness import BIN
 from infra.database import Database, release_embedded, start_embedded
 from infra.settings import Settings

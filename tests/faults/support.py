@@ -25,7 +25,7 @@ import pytest
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
-from api.bootstrap import Services
+from api.runtime.bootstrap import Services
 from bench.harness import BIN, REPO, clean_env, free_port
 from domain.units import Unit
 from infra.migrations import EVENTS_TABLE, datastore_for

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import httpx
 
-from api.bootstrap import build, migrate_database
+from api.runtime.bootstrap import build, migrate_database
 from tests.conftest import settings_for
 from tests.faults.conftest import PrivatePostgres, set_up
 from tests.faults.support import (

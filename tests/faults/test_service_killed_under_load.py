@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from api.bootstrap import build
+from api.runtime.bootstrap import build
 from infra.settings import Settings
 from tests.faults.conftest import Team, set_up
 from tests.faults.support import (

@@ -31,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.bootstrap import Services, build, migrate_database
 from api.main import create_app
+from api.runtime.bootstrap import Services, build, migrate_database
 from infra.settings import Settings
 from tests.conftest import ADMIN_TOKEN, settings_for
 from tests.security_matrix import MATRIX, first_allowed_role

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from api.bootstrap import Services, build
+from api.runtime.bootstrap import Services, build
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.settings import Settings

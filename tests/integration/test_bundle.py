@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from typer.testing import CliRunner
 
-from api.bootstrap import Services
-from api.cli import cli
+from api.cli.main import cli
+from api.runtime.bootstrap import Services
 from domain.vocabulary import Role
 from infra.audit import verify_chain
 from infra.bundle import Export, verify_bundle, verify_bundle_file, verify_checkpoints
@@ -430,7 +430,7 @@ def test_a_bundle_re_signed_with_another_key_fails_against_the_pinned_key(log: L
 def test_an_sm3_log_exports_a_bundle_both_verifiers_check(
     new_database: Any, tmp_path: Path
 ) -> None:
-    from api.bootstrap import build, migrate_database
+    from api.runtime.bootstrap import build, migrate_database
     from tests.conftest import settings_for
 
     settings = settings_for(new_database(), tmp_path, hash_algorithm="sm3")

@@ -14,8 +14,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner, Result
 
-from api.bootstrap import Services, build
-from api.cli import cli
+from api.cli.main import cli
+from api.runtime.bootstrap import Services, build
 from infra.checkpoints import (
     AutoCheckpointer,
     CheckpointConflict,

@@ -17,10 +17,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from typer.testing import CliRunner, Result
 
-from api import excel
-from api.bootstrap import Services, build, migrate_database
-from api.cli import cli
+from api.cli.main import cli
+from api.documents import excel
 from api.main import create_app
+from api.runtime.bootstrap import Services, build, migrate_database
 from domain.accounts import hash_token
 from domain.vocabulary import Role
 from domain.work_item_commands import Listing

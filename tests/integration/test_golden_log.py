@@ -22,7 +22,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from psycopg.sql import SQL
 
 import domain
-from api.bootstrap import Services, build, migrate_database
+from api.runtime.bootstrap import Services, build, migrate_database
 from infra.chain import envelope, hasher
 from infra.settings import Settings
 from projections.registry import PROJECTIONS

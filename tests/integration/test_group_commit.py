@@ -12,7 +12,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 from psycopg.types.json import Jsonb
 
-from api.bootstrap import Services, build
+from api.runtime.bootstrap import Services, build
 from infra.audit import verify_chain
 from infra.group_commit import Pending
 from infra.recorder import ChainedApplicationRecorder

@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from api.bootstrap import Services, build, migrate_database
-from api.cli import cli
+from api.cli.main import cli
+from api.runtime.bootstrap import Services, build, migrate_database
 from infra.audit import verify_chain
 from infra.settings import Settings
 from tests.conftest import settings_for
@@ -149,7 +149,7 @@ def test_the_cli_exits_non_zero_naming_the_first_bad_index(
 
 
 def test_an_event_log_refuses_a_different_hash_algorithm(fresh_settings: Settings) -> None:
-    from api.bootstrap import build
+    from api.runtime.bootstrap import build
     from infra.migrations import AlgorithmMismatch
 
     sm3 = fresh_settings.model_copy(update={"hash_algorithm": "sm3"})
@@ -162,7 +162,7 @@ def test_an_event_log_refuses_a_different_hash_algorithm(fresh_settings: Setting
 
 
 def test_an_sm3_log_chains_with_sm3(new_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from api.bootstrap import build, migrate_database
+    from api.runtime.bootstrap import build, migrate_database
     from tests.conftest import settings_for
 
     settings = settings_for(new_database(), tmp_path, hash_algorithm="sm3")
@@ -177,7 +177,7 @@ def test_an_sm3_log_chains_with_sm3(new_database, tmp_path) -> None:  # type: ig
 
 
 def test_concurrent_migrations_do_not_race(new_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from api.bootstrap import migrate_database
+    from api.runtime.bootstrap import migrate_database
     from tests.conftest import settings_for
 
     settings = settings_for(new_database(), tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.bootstrap import Services
+from api.runtime.bootstrap import Services
 from infra.chain import hasher
 from infra.merkle import (
     consistency_proof,

@@ -43,13 +43,13 @@ def test_the_wheel_holds_every_layer_and_the_supervision_command(tmp_path: Path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for package in LAYERS:
         assert f"{package}/__init__.py" in names and f"{package}/py.typed" in names
-    assert "api/routes/findings.py" in names and "infra/recorder.py" in names
+    assert "api/http/routes/findings.py" in names and "infra/recorder.py" in names
     # The console's templates and vendored scripts are package data, not only source files.
     for data in ("templates/base.html", "static/echarts.min.js", "static/htmx.min.js"):
         assert f"api/console/{data}" in names, data
     assert not any(name.startswith("tests/") for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "supervision = api.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "supervision = api.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 # -- declared dependencies -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
 
-from api.bootstrap import Services
+from api.runtime.bootstrap import Services
 from domain.findings import Finding
 from infra.listener import Listener
 from projections.base import Params

@@ -19,7 +19,7 @@ import pytest
 from psycopg.rows import dict_row
 from psycopg.sql import SQL
 
-from api.bootstrap import Services, build
+from api.runtime.bootstrap import Services, build
 from domain.work_item_commands import Listing
 from infra.migrations import datastore_for
 from infra.settings import Settings

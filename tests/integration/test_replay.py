@@ -7,8 +7,8 @@ import json
 
 from typer.testing import CliRunner
 
-from api.bootstrap import Services
-from api.cli import cli
+from api.cli.main import cli
+from api.runtime.bootstrap import Services
 from infra.settings import Settings
 from projections.registry import PROJECTIONS
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.bootstrap import Services, build
+from api.runtime.bootstrap import Services, build
 from domain.clock import today
 from infra.settings import Settings
 from projections.finding_board import FindingFilter
@@ -32,7 +32,7 @@ def corpus(
     new_database: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Services, dict[str, tuple[str, str]]]]:
     """Sixty findings of random text in one unit, a third amended, all projected."""
-    from api.bootstrap import migrate_database
+    from api.runtime.bootstrap import migrate_database
     from tests.conftest import settings_for
 
     settings: Settings = settings_for(new_database(), tmp_path_factory.mktemp("search"))

@@ -15,8 +15,8 @@ from eventsourcing.persistence import Tracking
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from api.bootstrap import Services, build
-from api.draws import chain_head
+from api.runtime.bootstrap import Services, build
+from api.runtime.draws import chain_head
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.errors import DomainError
@@ -83,7 +83,7 @@ OPERATIONS = st.lists(
 
 @pytest.fixture(scope="module")
 def services(new_database: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    from api.bootstrap import migrate_database
+    from api.runtime.bootstrap import migrate_database
     from tests.conftest import settings_for
 
     settings: Settings = settings_for(new_database(), tmp_path_factory.mktemp("rebuild"))

@@ -43,11 +43,11 @@ def uvicorn_started_line() -> str:
 
 def test_each_record_is_one_json_object_on_one_line() -> None:
     stream = io.StringIO()
-    logger_writing_to(stream, "api.errors").warning("two\nlines", extra={"path": "/api/v1"})
+    logger_writing_to(stream, "api.http.errors").warning("two\nlines", extra={"path": "/api/v1"})
     (line,) = stream.getvalue().splitlines()
     record = json.loads(line)
     assert list(record) == ["time", "level", "logger", "message", "path"]
-    assert record["level"] == "WARNING" and record["logger"] == "api.errors"
+    assert record["level"] == "WARNING" and record["logger"] == "api.http.errors"
     assert record["message"] == "two\nlines" and record["path"] == "/api/v1"
 
 

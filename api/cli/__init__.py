@@ -1,0 +1,1 @@
+"""The command-line room: `supervision …` (main.py) and the demo data it loads."""

@@ -1,0 +1,424 @@
+"""Loads the demo data; every step runs once, so running it twice changes nothing."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from psycopg.sql import SQL, Identifier
+
+from api.cli.demo_data import (
+    ACCOUNTS,
+    FINDINGS,
+    GRADES,
+    RULINGS,
+    TASKS,
+    UNITS,
+    YEARS,
+    found_on,
+)
+from api.cli.demo_inspections import load_decisions, load_inspection, load_special_inspection
+from api.runtime.bootstrap import Services
+from domain.accounts import Account, hash_token
+from domain.actors import Actor
+from domain.clock import today
+from domain.vocabulary import Role
+from domain.work_item_commands import Listing
+from infra.migrations import EVENTS_TABLE
+from infra.recorder import IdempotencyRecord, idempotency_table
+
+DEMO_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/demo")
+ADMIN = Actor(id="demo-loader", name="演示数据导入", role=Role.ADMIN)
+INSPECTOR = Actor(id="demo-inspector", name="督查员 王敏", role=Role.INSPECTOR)
+AUTHORITY = Actor(id="demo-authority", name="县纪委（监委）审理室", role=Role.AUTHORITY)
+PRINCIPAL = "demo"
+HQ_CODE = "gczhb"  # a temporary headquarters, dissolved once its project ended
+
+
+class DemoLoader:
+    def __init__(self, services: Services, tokens_file: Path) -> None:
+        self.services, self.app, self.tokens_file = services, services.app, tokens_file
+        self.steps_run = 0
+        self.query = SQL("SELECT 1 FROM {} WHERE principal = %s AND key = %s").format(
+            Identifier(idempotency_table(EVENTS_TABLE))
+        )
+
+    def done(self, key: str) -> bool:
+        with self.services.database.connection() as conn:
+            return conn.execute(self.query, (PRINCIPAL, key)).fetchone() is not None
+
+    def step(self, key: str, command: Callable[..., Any]) -> None:
+        """Run `command` unless this step already committed (its record is in the same tx)."""
+        if self.done(key):
+            return
+        command(idempotency=IdempotencyRecord(PRINCIPAL, key, "demo", 200))
+        self.steps_run += 1
+
+    def load(self) -> dict[str, str]:
+        for code, name, kind in UNITS:
+            self.step(
+                f"unit:{code}",
+                lambda code=code, name=name, kind=kind, **kw: self.app.register_unit(
+                    code=code, name=name, kind=kind, actor=ADMIN, **kw
+                ),
+            )
+        tokens = self.load_accounts()
+        day = today()
+        for spec in FINDINGS:
+            self.load_finding(spec, day)
+        for task in TASKS:
+            for year in YEARS:
+                self.load_work_item(task, year)
+        for ruling in RULINGS:
+            self.load_ruling(ruling)
+        self.reorganise()
+        load_inspection(self, DEMO_NAMESPACE, INSPECTOR, dissolved={"fzb", HQ_CODE})
+        load_special_inspection(self, DEMO_NAMESPACE, INSPECTOR)
+        load_decisions(self, DEMO_NAMESPACE, INSPECTOR)
+        self.leaver()
+        return tokens
+
+    def load_work_item(self, task: tuple[Any, ...], year: int) -> None:
+        """A task of the plan as one year's work item, with its ledger and evaluation."""
+        number, title, lead, co_units, summary = task
+        key = f"w{number:02d}-{year}"
+        item_id = uuid5(DEMO_NAMESPACE, key)
+        listing = Listing(
+            title=title,
+            year=year,
+            lead_unit=lead,
+            co_units=tuple(co_units),
+            due_on=date(year, 12, 31),
+            source_ref=f"两强三提高 任务{number}",
+            description=summary,
+            item_id=item_id,
+        )
+        self.step(
+            f"{key}:listed", lambda **kw: self.app.list_work_item(listing, actor=INSPECTOR, **kw)
+        )
+        liaison = Actor(
+            id=f"demo-liaison-{lead}", name=f"{lead} 联络员", role=Role.UNIT, unit_code=lead
+        )
+        stages = [
+            (40, "已制定年度实施方案，明确任务表、时间表、责任表。"),
+            (75, "主要任务推进过半，督查发现的问题已落实整改。"),
+            (100, "年度任务全部完成，台账资料齐全。"),
+        ]
+        done = len(stages) - (year == 2022)
+        if year == 2022:  # the last year is still open: some items barely started
+            done = 0 if number % 4 == 0 else 1 if number % 3 == 0 else done
+        for n, (percent, note) in enumerate(stages[:done]):
+            self.step(
+                f"{key}:progress:{n}",
+                lambda note=note, percent=percent, **kw: self.app.log_progress(
+                    item_id, note=note, percent=percent, actor=liaison, **kw
+                ),
+            )
+        if year < 2022:
+            score, grade = GRADES[(number + year) % len(GRADES)]
+            self.step(
+                f"{key}:evaluated",
+                lambda **kw: self.app.evaluate_work_item(
+                    item_id,
+                    score=score,
+                    grade=grade,
+                    comment="年末考评：任务完成，台账规范。",
+                    actor=INSPECTOR,
+                    **kw,
+                ),
+            )
+        if year < 2020:
+            self.step(
+                f"{key}:closed",
+                lambda **kw: self.app.close_work_item(
+                    item_id, reason="年度考评完毕，办结归档。", actor=INSPECTOR, **kw
+                ),
+            )
+        if (number, year) == (13, 2022):
+            self.step(
+                f"{key}:cancelled",
+                lambda **kw: self.app.cancel_work_item(
+                    item_id, reason="机构改革后任务并入新设部门的年度清单。", actor=INSPECTOR, **kw
+                ),
+            )
+
+    def load_ruling(self, spec: tuple[Any, ...]) -> None:
+        """A ruling of either kind, walked along its path (every state appears once)."""
+        key, kind, unit, finding_key, person, path = spec
+        ruling_id = uuid5(DEMO_NAMESPACE, key)
+        subject: dict[str, Any] = {"unit_code": unit}
+        if person:
+            subject["person"] = {"name": person[0], "position": person[1]}
+        findings = [uuid5(DEMO_NAMESPACE, finding_key)]
+        if kind == "accountability":
+            self.step(
+                f"{key}:proposed",
+                lambda **kw: self.app.propose_accountability(
+                    subject=subject,
+                    finding_ids=findings,
+                    form="written_inspection",
+                    basis="《关于实行党政领导干部问责的暂行规定》及县政府督查工作办法",
+                    facts="经督查发现，相关责任人对督查交办事项推进不力，整改逾期。",
+                    actor=INSPECTOR,
+                    ruling_id=ruling_id,
+                    **kw,
+                ),
+            )
+        else:
+            self.step(
+                f"{key}:applied",
+                lambda **kw: self.app.apply_for_tolerance(
+                    subject=subject,
+                    finding_ids=findings,
+                    grounds="在推进“最多跑一次”改革中先行先试，因缺乏经验出现失误，未谋取私利，已积极挽回损失。",
+                    criteria_claimed=["pilot_inexperience", "no_personal_gain", "loss_remedied"],
+                    actor=INSPECTOR,
+                    ruling_id=ruling_id,
+                    **kw,
+                ),
+            )
+        title = next(f[2] for f in FINDINGS if f[0] == finding_key)
+        for n, move in enumerate(path):
+            self.step(f"{key}:{n}:{move}", self.ruling_move(ruling_id, move, kind, title))
+
+    def ruling_move(self, ruling_id: UUID, move: str, kind: str, title: str) -> Callable[..., Any]:
+        app, when = self.app, date(2026, 6, 30)
+        decisions: dict[str, dict[str, Any]] = {
+            "decide": {"form": "circulated_criticism"},
+            "exempted": {"outcome": "exempted", "criteria_met": ["pilot_inexperience"]},
+            "mitigated": {"outcome": "mitigated", "criteria_met": ["loss_remedied"]},
+            "denied": {"outcome": "denied", "criteria_met": []},
+        }
+        modified: dict[str, Any] = (
+            {"form": "written_inspection"}
+            if kind == "accountability"
+            else {"outcome": "mitigated", "criteria_met": ["loss_remedied"]}
+        )
+        appeals: dict[str, dict[str, Any]] = {
+            "modified": {"result": "modified", **modified},
+            "upheld": {"result": "upheld"},
+            "revoked": {"result": "revoked"},
+        }
+        if move in decisions:
+            return lambda **kw: app.decide_ruling(
+                ruling_id,
+                reasoning="经集体研究，依据相关规定作出决定。",
+                decided_on=when,
+                actor=AUTHORITY,
+                **decisions[move],
+                **kw,
+            )
+        if move in appeals:
+            return lambda **kw: app.decide_appeal(
+                ruling_id,
+                reasoning="经复核，作出申诉复核决定。",
+                actor=AUTHORITY,
+                **appeals[move],
+                **kw,
+            )
+        moves: dict[str, Callable[..., Any]] = {
+            "verify": lambda **kw: app.verify_ruling(
+                ruling_id, comment="经调查核实，基本事实清楚。", actor=INSPECTOR, **kw
+            ),
+            "appeal": lambda **kw: app.appeal_ruling(
+                ruling_id, grounds="对认定事实有异议，申请复核。", actor=INSPECTOR, **kw
+            ),
+            "publish": lambda **kw: app.publish_ruling(
+                ruling_id,
+                summary=case_summary(kind, title),
+                tags=case_tags(kind),
+                actor=AUTHORITY,
+                **kw,
+            ),
+        }
+        return moves[move]
+
+    def reorganise(self) -> None:
+        """机构改革 2019: 县法制办 merged into the new 县司法局; 县国土局 renamed; the
+        headquarters of a finished project dissolved."""
+        self.step(
+            f"unit:{HQ_CODE}",
+            lambda **kw: self.app.register_unit(
+                code=HQ_CODE, name="县城有机更新工程建设指挥部", kind="agency", actor=ADMIN, **kw
+            ),
+        )
+        self.step(
+            f"dissolve:{HQ_CODE}",
+            lambda **kw: self.app.dissolve_unit(
+                HQ_CODE,
+                reason="临时机构任务完成，予以撤销",
+                effective_on=date(2019, 12, 31),
+                actor=ADMIN,
+                **kw,
+            ),
+        )
+        self.step(
+            "unit:sfj",
+            lambda **kw: self.app.register_unit(
+                code="sfj", name="县司法局", kind="department", actor=ADMIN, **kw
+            ),
+        )
+        self.step(
+            "merge:fzb",
+            lambda **kw: self.app.merge_unit(
+                "fzb",
+                into="sfj",
+                reason="机构改革：县法制办职责划入县司法局",
+                effective_on=date(2019, 3, 1),
+                actor=ADMIN,
+                **kw,
+            ),
+        )
+        self.step(
+            "rename:gtj",
+            lambda **kw: self.app.rename_unit(
+                "gtj",
+                name="县自然资源和规划局",
+                reason="机构改革：组建县自然资源和规划局",
+                effective_on=date(2019, 3, 1),
+                actor=ADMIN,
+                **kw,
+            ),
+        )
+
+    def leaver(self) -> None:
+        """An inspector who left: the account created, then revoked (its token never shown)."""
+        token_hash = hash_token(f"demo-leaver-{DEMO_NAMESPACE}")
+        self.step(
+            "account:leaver",
+            lambda **kw: self.app.create_account(
+                token_hash=token_hash, name="督查员 李强（已调离）", role=Role.INSPECTOR,
+                unit_code=None, actor=ADMIN, **kw,
+            ),
+        )  # fmt: skip
+        self.step(
+            "revoke:leaver",
+            lambda **kw: self.app.revoke_account(
+                Account.create_id(token_hash), reason="工作调动，账号注销", actor=ADMIN, **kw
+            ),
+        )
+
+    def load_accounts(self) -> dict[str, str]:
+        tokens: dict[str, str] = {}
+        if self.tokens_file.exists():
+            tokens = json.loads(self.tokens_file.read_text(encoding="utf-8"))
+        for name, role, unit in ACCOUNTS:
+            key = f"account:{name}"
+            if self.done(key):
+                continue
+            token = "sv_" + secrets.token_urlsafe(32)
+            self.step(
+                key,
+                lambda token=token, name=name, role=role, unit=unit, **kw: self.app.create_account(
+                    token_hash=hash_token(token),
+                    name=name,
+                    role=Role(role),
+                    unit_code=unit,
+                    actor=ADMIN,
+                    **kw,
+                ),
+            )
+            tokens[name] = token
+            self.tokens_file.parent.mkdir(parents=True, exist_ok=True)
+            self.tokens_file.write_text(
+                json.dumps(tokens, ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+            self.tokens_file.chmod(0o600)
+        return tokens
+
+    def load_finding(self, spec: tuple[Any, ...], day: date) -> None:
+        key, unit, title, description, category, severity, source, ago, path = spec
+        fid: UUID = uuid5(DEMO_NAMESPACE, key)
+        found = found_on(ago, day)
+        self.step(
+            f"{key}:raised",
+            lambda **kw: self.app.raise_finding(
+                finding_id=fid,
+                unit_code=unit,
+                title=title,
+                description=description,
+                category=category,
+                severity=severity,
+                source=source,
+                found_on=found,
+                evidence=[],
+                actor=INSPECTOR,
+                **kw,
+            ),
+        )
+        liaison = Actor(
+            id=f"demo-liaison-{unit}", name=f"{unit} 联络员", role=Role.UNIT, unit_code=unit
+        )
+        for n, move in enumerate(path):
+            verb, _, arg = move.partition(":")
+            when = found + timedelta(days=int(arg)) if arg else None
+            self.step(f"{key}:{n}:{verb}", self.command(fid, verb, when, liaison))
+
+    def command(
+        self, fid: UUID, verb: str, when: date | None, liaison: Actor
+    ) -> Callable[..., Any]:
+        app, i = self.app, INSPECTOR
+        day = when or today()  # only the verbs that take a date use it
+        commands: dict[str, Callable[..., Any]] = {
+            "order": lambda **kw: app.order_rectification(
+                fid, deadline=day, requirements="限期整改到位，并报送整改材料。", actor=i, **kw
+            ),
+            "report": lambda **kw: app.report_rectification(
+                fid,
+                summary="已完成整改，相关制度已建立，台账已补齐。",
+                evidence=[],
+                actor=liaison,
+                **kw,
+            ),
+            "accept": lambda **kw: app.verify_rectification(
+                fid,
+                outcome="accepted",
+                comment="经核查整改到位，同意销号。",
+                new_deadline=None,
+                actor=i,
+                **kw,
+            ),
+            "reject": lambda **kw: app.verify_rectification(
+                fid,
+                outcome="rejected",
+                comment="整改材料不充分，退回重新整改。",
+                new_deadline=when,
+                actor=i,
+                **kw,
+            ),
+            "extend": lambda **kw: app.extend_deadline(
+                fid, new_deadline=day, reason="涉及跨部门协调，申请延期。", actor=i, **kw
+            ),
+            "escalate": lambda **kw: app.escalate_finding(
+                fid, reason="问题性质严重，提级督办。", actor=i, **kw
+            ),
+            "amend": lambda **kw: app.amend_finding(
+                fid,
+                changes={"severity": "major"},
+                reason="经复核，问题严重程度调整为较重。",
+                actor=i,
+                **kw,
+            ),
+            "withdraw": lambda **kw: app.withdraw_finding(
+                fid, reason="经核实该督查件已按时反馈，撤回。", actor=i, **kw
+            ),
+            "reopen": lambda **kw: app.reopen_finding(
+                fid, reason="整改回头看发现问题反弹。", new_deadline=when, actor=i, **kw
+            ),
+        }
+        return commands[verb]
+
+
+def case_summary(kind: str, title: str) -> str:
+    if kind == "accountability":
+        return f"督查发现“{title}”问题，经调查核实后依规问责，作为警示教育案例。"
+    return f"改革推进中出现“{title}”问题，经认定符合容错情形，作为容错免责典型案例。"
+
+
+def case_tags(kind: str) -> list[str]:
+    return ["庸政懒政怠政", "督查整改"] if kind == "accountability" else ["改革创新", "先行先试"]

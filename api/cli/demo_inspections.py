@@ -1,0 +1,259 @@
+"""Demo steps of issue #9: a concluded double-random round, a special round that assigns
+its units itself, and three major decisions.
+
+Each step runs once (the demo loader keeps an idempotency record per step), so running the
+demo twice changes nothing. The ids are uuid5 of the step keys, as elsewhere in the demo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Protocol
+from uuid import UUID, uuid5
+
+from api.cli.demo_data import (
+    DECISIONS,
+    INSPECTION_FINDING,
+    INSPECTION_KEY,
+    INSPECTION_PERIOD,
+    INSPECTION_POOL,
+    INSPECTION_SCOPE,
+    INSPECTION_SEED,
+    INSPECTION_SHARE_PERCENT,
+    INSPECTION_SUMMARY,
+    INSPECTION_TITLE,
+    UNITS,
+)
+from api.runtime.draws import chain_head
+from domain.actors import Actor
+from domain.application import Supervision
+from domain.draw import commitment_of
+from domain.inspection_commands import Launch
+
+DECIDED_ON = date(2026, 4, 1)
+
+
+class Loader(Protocol):
+    """What these steps need of `api.cli.demo.DemoLoader`."""
+
+    app: Supervision
+    services: Any
+
+    def step(self, key: str, command: Callable[..., Any]) -> None: ...
+
+
+def load_inspection(loader: Loader, namespace: UUID, inspector: Actor, dissolved: set[str]) -> None:
+    """The random round: launched, seed committed, drawn, a finding linked, concluded."""
+    app, key = loader.app, INSPECTION_KEY
+    rid = uuid5(namespace, key)
+    start, end = INSPECTION_PERIOD
+    units = (*(code for code, _, _ in UNITS if code not in dissolved), "sfj")
+    launch = Launch(
+        title=INSPECTION_TITLE,
+        kind="random",
+        scope=INSPECTION_SCOPE,
+        period_start=start,
+        period_end=end,
+        units=units,
+        inspectors=tuple(INSPECTION_POOL),
+        share_percent=INSPECTION_SHARE_PERCENT,
+        inspection_id=rid,
+    )
+    loader.step(
+        f"{key}:launched", lambda **kw: app.launch_inspection(launch, actor=inspector, **kw)
+    )
+    loader.step(
+        f"{key}:committed",
+        lambda **kw: app.commit_inspection_seed(
+            rid, commitment=commitment_of(INSPECTION_SEED), actor=inspector, **kw
+        ),
+    )
+    datastore = loader.services.datastore
+    loader.step(
+        f"{key}:drawn",
+        lambda **kw: app.draw_inspection(
+            rid,
+            seed=INSPECTION_SEED,
+            chain_head=lambda: chain_head(datastore),
+            actor=inspector,
+            **kw,
+        ),
+    )
+    drawn = app.get_inspection(rid).target_units
+    fid = uuid5(namespace, f"{key}:finding")
+    title, description = INSPECTION_FINDING
+    loader.step(
+        f"{key}:finding",
+        lambda **kw: app.raise_finding(
+            unit_code=drawn[0],
+            title=title,
+            description=description,
+            category="procedure_violation",
+            severity="minor",
+            source="random_inspection",
+            found_on=date(2026, 3, 20),
+            evidence=[],
+            actor=inspector,
+            finding_id=fid,
+            **kw,
+        ),
+    )
+    loader.step(
+        f"{key}:linked",
+        lambda **kw: app.link_inspection_finding(rid, finding_id=fid, actor=inspector, **kw),
+    )
+    results = [
+        {"unit_code": u, "result": "发现问题1个，已交办整改" if u == drawn[0] else "未发现问题"}
+        for u in drawn
+    ]
+    loader.step(
+        f"{key}:concluded",
+        lambda **kw: app.conclude_inspection(
+            rid,
+            summary=INSPECTION_SUMMARY,
+            concluded_on=end,
+            results=results,
+            actor=inspector,
+            **kw,
+        ),
+    )
+
+
+def load_special_inspection(loader: Loader, namespace: UUID, inspector: Actor) -> None:
+    """A special round (专项督查) that names its units and teams itself: launched, assigned."""
+    app, key = loader.app, f"{INSPECTION_KEY}:special"
+    rid = uuid5(namespace, key)
+    launch = Launch(
+        title="2026年“两强三提高”重点工作专项督查",
+        kind="special",
+        scope="重点工作清单执行情况（任务9、任务10）",
+        period_start=date(2026, 5, 1),
+        period_end=date(2026, 5, 31),
+        units=("fgj", "nmjd"),
+        inspectors=tuple(INSPECTION_POOL),
+        inspection_id=rid,
+    )
+    loader.step(
+        f"{key}:launched", lambda **kw: app.launch_inspection(launch, actor=inspector, **kw)
+    )
+    targets = [
+        {"unit_code": "fgj", "team": ["王敏", "周婷"]},
+        {"unit_code": "nmjd", "team": ["刘洋", "吴磊"]},
+    ]
+    loader.step(
+        f"{key}:assigned",
+        lambda **kw: app.assign_inspection(rid, targets=targets, actor=inspector, **kw),
+    )
+
+
+def load_decisions(loader: Loader, namespace: UUID, inspector: Actor) -> None:
+    """Each decision catalogued, its steps recorded, then walked along its path."""
+    for key, title, unit, steps, path in DECISIONS:
+        did = uuid5(namespace, key)
+        loader.step(
+            f"{key}:catalogued",
+            lambda title=title, unit=unit, did=did, **kw: loader.app.catalogue_decision(
+                title=title,
+                year=2026,
+                unit_code=unit,
+                description=None,
+                actor=inspector,
+                decision_id=did,
+                **kw,
+            ),
+        )
+        for n, name in enumerate(steps):
+            loader.step(
+                f"{key}:step:{name}",
+                lambda name=name, did=did, n=n, **kw: loader.app.record_decision_step(
+                    did,
+                    step=name,
+                    done_on=date(2026, 2, 1 + n),
+                    evidence=[],
+                    note="材料已归档",
+                    actor=inspector,
+                    **kw,
+                ),
+            )
+        for n, move in enumerate(path):
+            loader.step(
+                f"{key}:{n}:{move}", decision_move(loader.app, did, move, namespace, inspector)
+            )
+
+
+def decision_move(
+    app: Supervision, did: UUID, move: str, namespace: UUID, inspector: Actor
+) -> Callable[..., Any]:
+    verb, _, rest = move.partition(":")
+    number = (
+        int(rest.split(":")[0]) if verb in ("plan", "report", "feedback", "rectify", "use") else 0
+    )
+    second = number == 2
+    moves: dict[str, Callable[..., Any]] = {
+        "decide": lambda **kw: app.decide_decision(
+            did, decided_on=DECIDED_ON, summary="县政府常务会议审议通过", actor=inspector, **kw
+        ),
+        "link": lambda **kw: app.link_decision_accountability(
+            did,
+            kind="ruling" if rest.startswith("r") else "finding",
+            target_id=uuid5(namespace, rest),
+            actor=inspector,
+            **kw,
+        ),
+        "implement": lambda **kw: app.implement_decision(
+            did, implemented_on=date(2026, 5, 1), note="已印发实施", actor=inspector, **kw
+        ),
+        "correct": lambda **kw: app.correct_decision(
+            did,
+            reason="出台前未经合法性审查，部分条款与上位法不一致",
+            correction="补充合法性审查后修订补助条款，重新印发",
+            corrected_on=date(2026, 6, 15),
+            actor=inspector,
+            **kw,
+        ),
+        "plan": lambda **kw: app.plan_decision_evaluation(
+            did,
+            evaluator="浙江某高校公共政策评估中心",
+            scope="二次评估：整改落实情况" if second else "决策执行情况和实施效果",
+            planned_on=date(2027, 1, 10) if second else date(2026, 9, 1),
+            actor=inspector,
+            **kw,
+        ),
+        "report": lambda **kw: app.report_decision_evaluation(
+            did,
+            number,
+            score=86 if second else 71,
+            conclusion="整改到位，达到预期" if second else "基本达到预期，部分条款执行偏差",
+            findings=[] if second else ["补助申报材料要求过多", "兑现周期偏长"],
+            reported_on=date(2027, 2, 1) if second else date(2026, 10, 15),
+            actor=inspector,
+            **kw,
+        ),
+        "feedback": lambda **kw: app.give_evaluation_feedback(
+            did,
+            number,
+            feedback="评估意见已反馈责任单位",
+            rectification_required=move.endswith("rectify"),
+            deadline=date(2026, 12, 31) if move.endswith("rectify") else None,
+            actor=inspector,
+            **kw,
+        ),
+        "rectify": lambda **kw: app.report_evaluation_rectification(
+            did,
+            number,
+            summary="精简申报材料，兑现周期压缩至30日",
+            evidence=[],
+            actor=inspector,
+            **kw,
+        ),
+        "use": lambda **kw: app.use_evaluation_results(
+            did,
+            number,
+            use="assessment",
+            description="评估结果纳入责任单位年度考评",
+            actor=inspector,
+            **kw,
+        ),
+    }
+    return moves[verb]

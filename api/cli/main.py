@@ -1,0 +1,743 @@
+"""The `supervision` command: serve, migrate, demo, accounts, audit."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from pydantic import SecretStr
+
+from infra.logging import configure_logging
+from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from api.runtime.bootstrap import Services
+    from infra.bundle import BundleVerification
+
+cli = typer.Typer(
+    help="督查问责 supervision service: an event-sourced, hash-chained record of "
+    "supervision findings, rectification and rulings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+accounts_cli = typer.Typer(
+    help="Manage accounts (each has one role and a token).", no_args_is_help=True
+)
+audit_cli = typer.Typer(help="Check the audit hash chain.", no_args_is_help=True)
+projections_cli = typer.Typer(
+    help="Run and inspect the read-model projections.", no_args_is_help=True
+)
+cli.add_typer(accounts_cli, name="accounts")
+cli.add_typer(audit_cli, name="audit")
+cli.add_typer(projections_cli, name="projections")
+import_cli = typer.Typer(help="Import from Excel files.", no_args_is_help=True)
+export_cli = typer.Typer(help="Export to Excel files.", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
+cli.add_typer(export_cli, name="export")
+
+log = logging.getLogger("supervision.cli")
+
+
+def load_settings() -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def admin_token(settings: Settings) -> Settings:
+    """With the embedded database and no configured admin token, keep one in DATA_DIR."""
+    if settings.bootstrap_admin_token is not None or settings.database_url:
+        return settings
+    path = settings.data_dir / "admin-token"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text("sv_admin_" + secrets.token_urlsafe(32) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    token = path.read_text(encoding="utf-8").strip()
+    return settings.model_copy(update={"bootstrap_admin_token": SecretStr(token)})
+
+
+@cli.command()
+def migrate() -> None:
+    """Create every table once (run before the first start and after upgrades)."""
+    from api.runtime.bootstrap import migrate_database
+
+    settings = load_settings()
+    migrate_database(settings)
+    typer.echo("数据库迁移完成 (database migrated)")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate", help="migrate before serving")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="HTTP worker processes (default: SUPERVISION_WORKERS)"),
+    ] = None,
+) -> None:
+    """Start the HTTP API (and the projection runners) on HOST:PORT."""
+    import uvicorn
+
+    from api.main import create_app
+    from api.runtime.bootstrap import migrate_database
+
+    settings = admin_token(load_settings())
+    if migrate_first:
+        migrate_database(settings)
+    host = host or settings.host
+    port = port or settings.port
+    workers = workers or settings.workers
+    url = f"http://{host}:{port}"
+    typer.echo(f"督查问责服务 (supervision service): {url}  — API 文档: {url}/docs")
+    if settings.bootstrap_admin_token is not None and not settings.database_url:
+        typer.echo(f"管理员令牌 (admin token): {settings.bootstrap_admin_token.get_secret_value()}")
+    sys.stdout.flush()
+    if workers > 1:
+        serve_workers(settings, host, port, workers)
+        return
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+def serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """`workers` HTTP processes, each on a SO_REUSEPORT socket of its own (api/http_workers).
+
+    This process opens the database (starting the embedded one if it is in use) and runs
+    what must run once: the projection runners (their worker child, or threads) and the
+    automatic checkpoints. Each HTTP worker gets the database's address and an environment
+    in which it runs neither.
+    """
+    import os
+
+    from api.runtime.bootstrap import build
+    from api.runtime.http_workers import HttpWorkers
+
+    # Its projection runners run in threads only if so configured; otherwise this process
+    # keeps no listening connection (it serves no request).
+    mode = settings.projection_runners
+    services = build(
+        settings, checkpoints=True, runners=mode, one_shot=mode != "in-process", process="serve"
+    )
+    env = {
+        "SUPERVISION_DATABASE_URL": services.database.conninfo,
+        "SUPERVISION_PROJECTION_RUNNERS": "off",
+        "SUPERVISION_DATA_DIR": str(settings.data_dir),
+    }
+    if settings.bootstrap_admin_token is not None:
+        env["SUPERVISION_BOOTSTRAP_ADMIN_TOKEN"] = settings.bootstrap_admin_token.get_secret_value()
+    os.environ.update(env)
+    try:
+        HttpWorkers(host, port, workers).run()
+    finally:
+        services.close()
+
+
+@cli.command()
+def demo() -> None:
+    """Load the demo data (units, accounts, findings in every state); safe to run twice."""
+    from api.cli.demo import DemoLoader
+    from api.runtime.bootstrap import build
+
+    settings = load_settings()
+    services = build(settings, one_shot=True)
+    try:
+        loader = DemoLoader(services, settings.data_dir / "demo-accounts.json")
+        tokens = loader.load()
+    finally:
+        services.close()
+    typer.echo(f"演示数据已就绪 (demo data ready): {loader.steps_run} 个新步骤 (new steps)")
+    for name, token in tokens.items():
+        typer.echo(f"  {name}: {token}")
+
+
+@accounts_cli.command("create")
+def create_account(
+    name: Annotated[str, typer.Option(help="who holds the account")],
+    role: Annotated[
+        str, typer.Option(help="admin, inspector, authority, supervisor, auditor, unit")
+    ],
+    unit_code: Annotated[str | None, typer.Option(help="the unit of a `unit` account")] = None,
+) -> None:
+    """Create an account and print its token (shown once, stored only as a hash)."""
+    from api.http.routes.accounts import new_token
+    from api.runtime.bootstrap import build
+    from domain.accounts import hash_token
+    from domain.actors import Actor
+    from domain.errors import DomainError
+    from domain.vocabulary import Role
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
+    services = build(load_settings(), one_shot=True)
+    token = new_token()
+    try:
+        result = services.app.create_account(
+            token_hash=hash_token(token),
+            name=name,
+            role=role_value,
+            unit_code=unit_code,
+            actor=Actor(id="cli", name="命令行管理员", role=Role.ADMIN),
+        )
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        services.close()
+    typer.echo(
+        json.dumps(
+            {"id": str(result.id), "name": name, "role": role, "token": token}, ensure_ascii=False
+        )
+    )
+
+
+@audit_cli.command("verify")
+def verify(
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="verify this exported bundle instead of the database (touches no database)",
+        ),
+    ] = None,
+    public_keys: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--public-key",
+            help="the checkpoints' Ed25519 public key (base64, hex or a file), obtained out "
+            "of band; repeat it for rotated keys. Without it the keys stored with the "
+            "checkpoints are trusted, which proves less",
+        ),
+    ] = None,
+) -> None:
+    """Walk the hash chain from the first event and check the signed checkpoints, of the
+    database or of a bundle (--bundle); exit 1 naming the first bad index or checkpoint."""
+    from infra.bundle import load_public_key
+
+    settings = load_settings()
+    try:
+        pinned = [load_public_key(value) for value in public_keys or ()]
+    except (ValueError, OSError) as error:
+        raise typer.BadParameter(str(error), param_hint="--public-key") from None
+    if bundle is not None:
+        result = bundle_verdict(bundle, pinned, quiet)
+    else:
+        result = database_verdict(settings, pinned, quiet)
+    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    if result.checkpoints_verified and not pinned:
+        typer.echo(
+            "注意 (note): no --public-key pinned, the checkpoints' own keys were trusted", err=True
+        )
+    if not result.ok:
+        typer.echo(verification_failure(result), err=True)
+        raise typer.Exit(1)
+
+
+def bundle_verdict(path: Path, pinned: list[bytes], quiet: bool) -> BundleVerification:
+    """A bundle's verdict, from the file alone: no database is resolved or started."""
+    from infra.bundle import verify_bundle_file
+
+    size = path.stat().st_size
+    with absolute_progress(size, "校验导出包 (verifying the bundle)", quiet) as progress:
+        return verify_bundle_file(path, pinned, progress)
+
+
+def database_verdict(settings: Settings, pinned: list[bytes], quiet: bool) -> BundleVerification:
+    from infra.bundle import verify_checkpoints
+    from infra.database import resolve_database
+    from infra.migrations import check_algorithm
+
+    database = resolve_database(settings)
+    check_algorithm(database, settings.hash_algorithm)
+    with database.connection() as conn:
+        row = conn.execute("SELECT count(*) FROM supervision_chain").fetchone()
+    total = int(row[0]) if row else 0
+    with absolute_progress(total, "校验哈希链 (verifying)", quiet) as progress:
+        return verify_checkpoints(database, pinned, progress=progress)
+
+
+def verification_failure(result: BundleVerification) -> str:
+    if result.first_invalid_index is not None:
+        return (
+            f"第 {result.first_invalid_index} 条事件校验失败 (chain broken at index "
+            f"{result.first_invalid_index}): {result.problem}"
+        )
+    if result.bad_checkpoint is not None:
+        bad = result.bad_checkpoint
+        return (
+            f"检查点 {bad['id']} 校验失败 (bad checkpoint {bad['id']} at index "
+            f"{bad['index']}): {result.problem}"
+        )
+    return f"导出包不完整或格式有误 (bundle rejected): {result.problem}"
+
+
+@contextmanager
+def absolute_progress(length: int, label: str, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr, fed with how far the work has come (not by how much)."""
+    with typer.progressbar(
+        length=max(length, 1), label=label, file=sys.stderr, hidden=quiet
+    ) as bar:
+        done = 0
+
+        def progress(n: int) -> None:
+            nonlocal done
+            bar.update(n - done)
+            done = n
+
+        yield progress
+
+
+@audit_cli.command("export")
+def export_bundle(
+    out: Annotated[
+        Path, typer.Option(dir_okay=False, help="the bundle file to write (JSON Lines)")
+    ],
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+) -> None:
+    """Write the offline-verifiable bundle: every stored event with its chain row, the
+    signed checkpoints and their public keys (check it with `audit verify --bundle`)."""
+    from infra.bundle import Export
+    from infra.database import resolve_database
+    from infra.migrations import check_algorithm
+
+    settings = load_settings()
+    database = resolve_database(settings)
+    check_algorithm(database, settings.hash_algorithm)
+    with Export(database) as bundle:
+        try:
+            with absolute_progress(bundle.head_index, "导出 (exporting)", quiet) as progress:
+                bundle.write(out, progress)
+        except OSError as error:
+            typer.echo(f"错误 (error): {error}", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(
+        f"已导出 {bundle.events} 条事件、{bundle.checkpoints} 个检查点 (exported "
+        f"{bundle.events} events and {bundle.checkpoints} checkpoints, head index "
+        f"{bundle.head_index}): {out}"
+    )
+
+
+@audit_cli.command("keygen")
+def keygen(
+    out: Annotated[Path, typer.Option(help="the new private key file (PEM, PKCS#8, mode 0600)")],
+    force: Annotated[bool, typer.Option("--force", help="replace an existing file")] = False,
+) -> None:
+    """Make a new Ed25519 checkpoint signing key (use it with SUPERVISION_SIGNING_KEY_FILE)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from infra.signing import SigningKeyError, b64, key_id, public_key_raw, write_key
+
+    key = Ed25519PrivateKey.generate()
+    try:
+        write_key(out, key, overwrite=force)
+    except (SigningKeyError, OSError) as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise typer.Exit(2) from None
+    public = public_key_raw(key)
+    typer.echo(json.dumps({"key_id": key_id(public), "public_key": b64(public), "file": str(out)}))
+
+
+@audit_cli.command("public-key")
+def public_key() -> None:
+    """Print the key id and the base64 raw public key of the checkpoint signing key
+    (SUPERVISION_SIGNING_KEY_FILE, else DATA_DIR/signing-key.pem); creates none."""
+    from infra.checkpoints import load_signing_key, signing_key_path
+    from infra.signing import SigningKeyError, b64, key_id, public_key_raw
+
+    settings = load_settings()
+    try:
+        key = load_signing_key(settings, create=False)
+    except SigningKeyError as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise typer.Exit(2) from None
+    public = public_key_raw(key)
+    path = str(signing_key_path(settings))
+    typer.echo(json.dumps({"key_id": key_id(public), "public_key": b64(public), "file": path}))
+
+
+@audit_cli.command("checkpoint")
+def checkpoint() -> None:
+    """Sign the chain's head now and print the checkpoint as JSON."""
+    from api.runtime.bootstrap import build
+    from infra.checkpoints import CheckpointConflict, EmptyLog, as_json
+    from infra.signing import SigningKeyError
+
+    services = build(load_settings(), one_shot=True)
+    try:
+        made = services.checkpoint()
+    except (SigningKeyError, EmptyLog, CheckpointConflict) as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        services.close()
+    typer.echo(json.dumps(as_json(made)))
+
+
+@audit_cli.command("replay")
+def replay(
+    to_position: Annotated[
+        int | None, typer.Option(help="replay up to this position (default: the head)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+) -> None:
+    """Rebuild every read model from zero into a scratch schema, up to a position, and print
+    a digest per read model: two replays to the same position give the same digests."""
+    from api.runtime.bootstrap import build
+    from projections.registry import PROJECTIONS
+    from projections.replay import attest
+
+    services = build(load_settings(), one_shot=True)
+    try:
+        position = services.head() if to_position is None else to_position
+        digests = {}
+        for spec in PROJECTIONS:
+            with typer.progressbar(
+                length=max(position, 1), label=f"重放 {spec.name}", file=sys.stderr, hidden=quiet
+            ) as bar:
+                done = {"n": 0}
+
+                def progress(n: int, bar: Any = bar, done: dict[str, int] = done) -> None:
+                    bar.update(n - done["n"])
+                    done["n"] = n
+
+                digests[spec.name] = attest(
+                    services.database, services.app, spec, position, progress
+                )
+    finally:
+        services.close()
+    typer.echo(json.dumps({"to_position": position, "digests": digests}, ensure_ascii=False))
+
+
+@projections_cli.command("run")
+def run_projections(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="projections to run (default: all)")
+    ] = None,
+    exit_with_parent: Annotated[
+        bool, typer.Option(help="stop when the parent process dies")
+    ] = False,
+) -> None:
+    """Run projection runners in this process until interrupted (one active per projection
+    across all processes; a second one waits on standby)."""
+    import gc
+    import os
+    import signal
+    import threading
+
+    from api.runtime.bootstrap import build
+    from projections.registry import PROJECTIONS
+
+    known = {spec.name for spec in PROJECTIONS}
+    unknown = set(names or ()) - known
+    if unknown:
+        raise typer.BadParameter(f"unknown projections {sorted(unknown)}; known: {sorted(known)}")
+    # This process's pool and its listening connection serve the runners (one thread).
+    services = build(load_settings(), runners="off", process="projections")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    parent = os.getppid()
+    gc.collect()
+    gc.freeze()  # what is loaded lives as long as the process: keep it out of collections
+    services.start_runners(names or None)
+    log.info("projection runners started", extra={"projections": names or sorted(known)})
+    try:
+        while not stop.wait(0.5):
+            if exit_with_parent and os.getppid() != parent:
+                log.warning("the parent process is gone; stopping the projection runners")
+                break
+    finally:
+        services.close()
+
+
+@projections_cli.command("status")
+def projection_status() -> None:
+    """Each projection's position, the log's head, the lag and whether a runner holds it."""
+    from api.runtime.bootstrap import build
+
+    services = build(load_settings(), one_shot=True)
+    try:
+        head, states = services.head(), services.projection_states()
+        typer.echo(f"{'projection':16} {'position':>10} {'head':>10} {'lag':>8}  runner")
+        for name, view in services.views.items():
+            position = view.position()
+            typer.echo(f"{name:16} {position:>10} {head:>10} {head - position:>8}  {states[name]}")
+    finally:
+        services.close()
+
+
+@projections_cli.command("rebuild")
+def rebuild_projections(
+    names: Annotated[list[str], typer.Argument(help="projections to rebuild, or 'all'")],
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+) -> None:
+    """Rebuild read models from zero beside the live ones and switch each atomically once
+    caught up (blue/green): readers never see an empty or partial read model, and the
+    running service keeps answering and applying new events throughout."""
+    from api.runtime.bootstrap import build
+    from projections.rebuild import rebuild
+    from projections.registry import PROJECTIONS
+
+    known = {spec.name: spec for spec in PROJECTIONS}
+    chosen = list(known) if names == ["all"] else names
+    unknown = set(chosen) - set(known)
+    if unknown:
+        raise typer.BadParameter(f"unknown projections {sorted(unknown)}; known: {sorted(known)}")
+    services = build(load_settings(), one_shot=True)
+    try:
+        for name in chosen:
+            head = max(services.head(), 1)
+            with typer.progressbar(
+                length=head, label=f"重建 {name} (rebuilding)", file=sys.stderr, hidden=quiet
+            ) as bar:
+                done = {"n": 0}
+
+                def progress(
+                    n: int,
+                    _head: int,
+                    bar: Any = bar,
+                    done: dict[str, int] = done,
+                    length: int = head,
+                ) -> None:
+                    step = min(n, length) - done["n"]
+                    if step > 0:
+                        bar.update(step)
+                        done["n"] += step
+
+                result = rebuild(services.database, services.app, known[name], progress=progress)
+            typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    finally:
+        services.close()
+
+
+def caught_up(services: Services, names: list[str]) -> None:
+    """Bring these read models up to the head before the command reads them: here, for
+    those no other process runs (maybe no worker runs), and by waiting for the others."""
+    from projections.base import ProjectionLagging
+    from projections.registry import PROJECTIONS
+    from projections.runner import catch_up
+
+    try:
+        catch_up(services.app, services.datastore, [s for s in PROJECTIONS if s.name in names])
+    except ProjectionLagging as error:
+        typer.echo(f"error: the read models are not up to date: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@import_cli.command("work-items")
+def import_work_items(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx file")],
+    year: Annotated[
+        int | None, typer.Option(min=2000, max=2100, help="the list's year (default: 完成时限's)")
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="record the good rows, skip the bad ones")
+    ] = False,
+) -> None:
+    """Import a 重点工作清单 (序号, 工作任务, 牵头单位, 配合单位, 完成时限, 来源): all rows in
+    one transaction, or, when any row is bad, none (unless --skip-invalid)."""
+    from api.documents import excel
+    from api.runtime.bootstrap import build
+    from domain.actors import Actor
+    from domain.errors import DomainError
+    from domain.vocabulary import Role
+
+    settings = load_settings()
+    limits = excel.ImportLimits(
+        file_bytes=settings.import_max_file_mb * 2**20,
+        unpacked_bytes=settings.import_max_unpacked_mb * 2**20,
+        rows=settings.import_max_rows,
+        columns=settings.import_max_columns,
+        merged_cells=settings.import_max_merged_cells,
+    )
+    try:
+        rows = excel.load_sheet(file, limits)
+    except excel.ExcelError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    services = build(settings, one_shot=True)
+    try:
+        caught_up(services, ["directory"])  # units are named by the directory read model
+        units = excel.UnitIndex.load(services.directory)
+        with typer.progressbar(rows, label="校验 (checking rows)", file=sys.stderr) as bar:
+            result = excel.parse_rows(bar, units, year)
+        for problem in result.errors:
+            typer.echo(str(problem), err=True)
+        bad_rows = len({problem.row for problem in result.errors})
+        if bad_rows and not skip_invalid:
+            typer.echo(f"{bad_rows} 行有误，未导入任何工作 (nothing recorded)", err=True)
+            raise typer.Exit(1)
+        actor = Actor(id="cli", name="命令行管理员", role=Role.ADMIN)
+        ids = services.app.list_work_items(result.listings, actor=actor)
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        services.close()
+    skipped = f"，跳过 {bad_rows} 行 (skipped {bad_rows} rows)" if bad_rows else ""
+    typer.echo(f"已导入 {len(ids)} 项重点工作 (imported {len(ids)} work items){skipped}")
+
+
+@export_cli.command("ledger")
+def export_ledger(
+    year: Annotated[int, typer.Option(min=2000, max=2100, help="the ledger's year")],
+    out: Annotated[Path | None, typer.Option(help="default: 执行台账-YEAR.xlsx")] = None,
+) -> None:
+    """Write a year's 执行台账 (items, progress, evaluation) as an Excel workbook."""
+    from api.documents import excel
+    from api.runtime.bootstrap import build
+
+    services = build(load_settings(), one_shot=True)
+    try:
+        caught_up(services, ["directory", "work_ledger"])
+        ledger = excel.collect_ledger(services, year)
+    finally:
+        services.close()
+    path = out or Path(f"执行台账-{year}.xlsx")
+    path.write_bytes(excel.write_ledger(ledger))
+    typer.echo(f"已导出 {len(ledger.items)} 项 (exported {len(ledger.items)} items): {path}")
+
+
+inspections_cli = typer.Typer(
+    help="Inspection rounds (督查活动): check a double-random draw (双随机).",
+    no_args_is_help=True,
+)
+cli.add_typer(inspections_cli, name="inspections")
+
+
+@inspections_cli.command("verify-draw")
+def verify_draw_command(
+    inspection_id: Annotated[str, typer.Argument(help="the round's id")],
+) -> None:
+    """Re-derive a round's draw from its stored events and chain rows alone: the seed
+    matches its commitment, the chain head is the chain's, the units and teams follow from
+    the algorithm; print the verdict as JSON, exit 1 naming every problem."""
+    from uuid import UUID
+
+    from api.runtime.bootstrap import build
+    from api.runtime.draws import verify_draw
+
+    try:
+        round_id = UUID(inspection_id)
+    except ValueError:
+        raise typer.BadParameter(f"{inspection_id!r} is not an id", param_hint="ID") from None
+    services = build(load_settings(), one_shot=True)
+    try:
+        result = verify_draw(services, round_id)
+    finally:
+        services.close()
+    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    if not result.ok:
+        for problem in result.problems:
+            typer.echo(f"抽取校验失败 (draw check failed): {problem}", err=True)
+        raise typer.Exit(1)
+
+
+# -- privacy (issue #6, part 4): personal data encrypted at rest, removable (ADR 013) --------
+
+privacy_cli = typer.Typer(
+    help="Personal data of ruling subjects: list the data subjects, crypto-shred one.",
+    no_args_is_help=True,
+)
+cli.add_typer(privacy_cli, name="privacy")
+
+
+@privacy_cli.command("list")
+def privacy_list(
+    unit_code: Annotated[str | None, typer.Option("--unit", help="only this unit's")] = None,
+    ruling: Annotated[str | None, typer.Option(help="the subject of this ruling (its id)")] = None,
+) -> None:
+    """Data subjects, one JSON line each: id, unit, masked name (until shredded), dates."""
+    from uuid import UUID
+
+    from infra.database import resolve_database
+    from infra.migrations import EVENTS_TABLE
+    from infra.privacy import list_subjects, subject_of_ruling
+
+    database = resolve_database(load_settings())
+    with database.connection() as conn:
+        subject = None
+        if ruling is not None:
+            try:
+                subject = subject_of_ruling(conn, UUID(ruling), EVENTS_TABLE)
+            except ValueError:
+                raise typer.BadParameter("not a ruling id", param_hint="--ruling") from None
+            if subject is None:
+                typer.echo(f"错误 (error): ruling {ruling} names no person", err=True)
+                raise typer.Exit(1)
+        after = 0
+        while True:
+            rows = list_subjects(
+                conn, unit_codes=[unit_code] if unit_code else None, subject_id=subject, after=after
+            )
+            for row in rows:
+                typer.echo(json.dumps(row, ensure_ascii=False))
+            if len(rows) < 50:
+                break
+            after = rows[-1]["seq"]
+
+
+@privacy_cli.command("shred")
+def privacy_shred(
+    subject: Annotated[str, typer.Argument(help="the data subject's id (see `privacy list`)")],
+) -> None:
+    """Destroy the subject's key: their name and position read [已删除] everywhere from now
+    on; everything else, and the hash chain, stays as it was."""
+    from uuid import UUID
+
+    from api.runtime.bootstrap import build
+    from infra.privacy import UnknownSubject
+    from projections.privacy import shred_subject
+
+    try:
+        subject_id = UUID(subject)
+    except ValueError:
+        raise typer.BadParameter("not a subject id", param_hint="SUBJECT") from None
+    services = build(load_settings(), one_shot=True)
+    try:
+        result = shred_subject(services.database, subject_id, services.cases)
+    except UnknownSubject as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+
+
+def main() -> None:
+    """The console script: expected failures are one clear line and exit code 2."""
+    import psycopg
+
+    from domain.errors import DomainError
+    from infra.migrations import AlgorithmMismatch
+    from infra.signing import SigningKeyError
+    from projections.rebuild import RebuildInProgress
+
+    try:
+        cli()
+    except DomainError as error:
+        typer.echo(f"错误 (error): {error.message}", err=True)
+        raise SystemExit(2) from None
+    except (
+        AlgorithmMismatch,
+        SigningKeyError,
+        RebuildInProgress,
+        psycopg.OperationalError,
+    ) as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise SystemExit(2) from None

@@ -1,0 +1,586 @@
+"""Excel in and out: a county office's 重点工作清单 read into listings, the 执行台账 written.
+
+Both sides use the list's own layout (序号, 工作任务, 牵头单位, 配合单位, 完成时限, 来源), so an
+exported ledger imports again as the same items. Text goes both ways as text, never as a
+formula (ADR 016), and a file is read as a stream under the limits below.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any, BinaryIO
+from xml.etree import ElementTree
+from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter, range_boundaries
+
+from api.runtime.bootstrap import Services
+from domain.vocabulary import Grade, UnitStatus, WorkItemStatus
+from domain.work_item_commands import Listing
+from projections.directory import DirectoryView
+from projections.paging import MAX_LIMIT, Page
+from projections.work_ledger import LedgerFilter
+
+REQUIRED = ("工作任务", "牵头单位", "完成时限")
+KNOWN = ("序号", *REQUIRED, "配合单位", "来源", "年度")
+# Other names offices give the same columns; the list's own name wins when both appear.
+ALIASES = {"重点工作": "工作任务", "责任单位": "牵头单位", "牵头部门": "牵头单位"}
+ALIASES |= {"配合部门": "配合单位", "协办单位": "配合单位", "任务来源": "来源"}
+ALIASES |= {"完成时间": "完成时限", "完成期限": "完成时限"}
+HEADER_SEARCH_ROWS = 10  # a title row or two may stand above the header
+MAX_TEXT = 200  # the API's limit for a title or a source reference
+SEPARATORS = re.compile(r"[、,;\s]+")  # after NFKC, full-width ，； are , and ;
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """The import's limits (issue 21; SUPERVISION_IMPORT_* settings). A county's list has
+    dozens to hundreds of rows and a dozen columns, so each default is far above what a
+    real list needs and far below what hurts a small server: past them a file is refused
+    before anything its size is built."""
+
+    file_bytes: int = 10 * 2**20
+    # All the zip's parts together, as their headers declare. A list of 5,000 rows with a
+    # dozen columns of long text unpacks to about 5 MB; at 20 MB a crafted file of tiny
+    # shared strings, which openpyxl reads whole, still takes seconds and some 150 MB.
+    unpacked_bytes: int = 20 * 2**20
+    packing_ratio: int = 100  # a sheet's XML packs about 15 to 1; a zip bomb about 1000 to 1
+    rows: int = 5_000  # rows under the header
+    columns: int = 50
+    merged_cells: int = 100_000  # the cells all of a sheet's merged ranges cover together
+
+
+class ExcelError(Exception):
+    """The file as a whole cannot be read (not a workbook, no header row, past a limit)."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A cell holding a formula: what it shows is computed, so it is never imported as text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as Excel numbers it, so a person can find it
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行 (row {self.row}) [{self.column}]: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    listings: list[Listing] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+# A data row under the header: its Excel row number and {column: cell value}.
+Row = tuple[int, dict[str, Any]]
+# A row of the sheet as the stream gives it: its Excel row number and its cells' values.
+Numbered = tuple[int, tuple[Any, ...]]
+# A merged range as openpyxl bounds it: min_col, min_row, max_col, max_row, from 1.
+Bounds = tuple[int, int, int, int]
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def clean(value: Any) -> str:
+    """A cell's text, trimmed; kept as typed (a title's full-width （） are its own).
+
+    Every column's reader starts here, so a formula is refused in whichever column it is:
+    `=HYPERLINK(…)` shows one text and links somewhere else (issue 14)."""
+    if isinstance(value, Formula):
+        raise ValueError("是公式，请填写内容本身 (a formula: type the text or date itself)")
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a number typed into a text column comes back as 2024.0
+    return str(value).strip()
+
+
+def blank(value: Any) -> bool:
+    """Nothing in the cell; a formula is something, to be refused when the row is read."""
+    return not isinstance(value, Formula) and not clean(value)
+
+
+def fold(value: Any) -> str:
+    """Text to match on: full-width forms (２０２４，：（）) folded to ASCII by NFKC."""
+    return unicodedata.normalize("NFKC", clean(value))
+
+
+def header_key(value: Any) -> tuple[str, bool] | None:
+    """The column a header cell names, and whether by the list's own name; spaces, `*`
+    marks, `:` and a note in brackets (完成时限（年月日）) do not count."""
+    if isinstance(value, Formula):
+        return None
+    text = re.sub(r"\(.*\)$", "", re.sub(r"[\s*:]", "", fold(value)))
+    if text in KNOWN:
+        return text, True
+    return (ALIASES[text], False) if text in ALIASES else None
+
+
+def load_sheet(source: Path | BinaryIO, limits: ImportLimits = ImportLimits()) -> list[Row]:
+    """The first worksheet with a 工作任务 + 牵头单位 header row in its first rows."""
+    content = read_limited(source, limits)
+    with open_archive(content, limits) as archive:
+        try:
+            # read_only streams the rows; data_only=False keeps formulas visible as formulas.
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+        except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
+            raise unreadable(error) from None
+        try:
+            return first_list(workbook, archive, limits)
+        except ExcelError:
+            raise
+        except Exception as error:  # a broken part shows only when the stream reaches it
+            raise unreadable(error) from None
+        finally:
+            workbook.close()
+
+
+def unreadable(error: Exception) -> ExcelError:
+    return ExcelError(f"无法读取 Excel 文件 (not a readable .xlsx file): {error}")
+
+
+def read_limited(source: Path | BinaryIO, limits: ImportLimits) -> bytes:
+    """The file's bytes, refused past limits.file_bytes without reading any further."""
+    if isinstance(source, Path):
+        with source.open("rb") as file:
+            return read_limited(file, limits)
+    content = source.read(limits.file_bytes + 1)
+    if len(content) > limits.file_bytes:
+        mb = limits.file_bytes // 2**20
+        raise ExcelError(f"文件超过 {mb} MB (the file is larger than {mb} MB)")
+    return content
+
+
+def open_archive(content: bytes, limits: ImportLimits) -> ZipFile:
+    """The workbook's zip, refused when its parts would unpack to more than the limits.
+
+    The sizes come from the zip's own headers, and they bind: Python's zipfile stops
+    inflating a part at its declared size (and then fails its CRC), so a part cannot
+    unpack to more than it claims. Only the two methods xlsx uses are let through."""
+    try:
+        archive = ZipFile(io.BytesIO(content))
+    except Exception as error:
+        raise unreadable(error) from None
+    members = archive.infolist()
+    unpacked = sum(member.file_size for member in members)
+    if any(member.compress_type not in (ZIP_STORED, ZIP_DEFLATED) for member in members):
+        problem = "压缩方式不是 xlsx 所用 (a part is packed with a method xlsx does not use)"
+    elif unpacked > limits.unpacked_bytes:
+        mb = limits.unpacked_bytes // 2**20
+        problem = f"文件解压后超过 {mb} MB (the workbook unpacks to more than {mb} MB)"
+    elif unpacked > limits.packing_ratio * len(content):
+        problem = (
+            f"文件解压后超过原大小的 {limits.packing_ratio} 倍 "
+            f"(the workbook unpacks to more than {limits.packing_ratio} times its size)"
+        )
+    else:
+        return archive
+    archive.close()
+    raise ExcelError(problem)
+
+
+def first_list(workbook: Any, archive: ZipFile, limits: ImportLimits) -> list[Row]:
+    for worksheet in workbook.worksheets:
+        sheet = sheet_rows(worksheet, archive, limits)
+        if sheet is not None:
+            return sheet
+    raise ExcelError(
+        f"前 {HEADER_SEARCH_ROWS} 行中找不到含“工作任务”“牵头单位”的表头 "
+        "(no header row with 工作任务 and 牵头单位)"
+    )
+
+
+def sheet_rows(worksheet: Any, archive: ZipFile, limits: ImportLimits) -> list[Row] | None:
+    with closing(limited_rows(worksheet, limits)) as rows:
+        header_row, columns = find_header(rows)
+        if header_row is None:
+            return None
+        missing = [k for k in REQUIRED if k not in columns.values()]
+        if missing:
+            raise ExcelError(f"表头缺少列 (header lacks columns): {'、'.join(missing)}")
+        # The stream gives no merged ranges, so they are read from the sheet's part (whose
+        # name openpyxl keeps), and bounded before the stream reaches them: at the end of
+        # the sheet openpyxl builds an object for each range it finds.
+        ranges = merged_ranges(archive, worksheet._worksheet_path, limits)
+        cells = data_cells(rows, header_row, limits)
+    fill_merged(cells, ranges, header_row, limits)
+    listed: list[Row] = []
+    for number in sorted(cells):
+        row = {key: cells[number].get(i) for i, key in columns.items()}
+        if any(not blank(v) for k, v in row.items() if k != "序号"):  # blank or only numbered
+            listed.append((number, row))
+    return listed
+
+
+def limited_rows(worksheet: Any, limits: ImportLimits) -> Generator[Numbered, None, None]:
+    """The sheet's rows as (Excel row number, values), refused at a cell past limits.columns."""
+    # The file's own <dimension> may claim A1:XFD1048576: each row is only as wide as it is.
+    worksheet.reset_dimensions()
+    for number, row in enumerate(worksheet.iter_rows(), 1):
+        values = tuple(value_of(cell) for cell in row)
+        if any(value is not None for value in values[limits.columns :]):
+            raise ExcelError(
+                f"第 {number} 行超过 {limits.columns} 列 "
+                f"(row {number} has cells past column {limits.columns})"
+            )
+        yield number, values
+
+
+def value_of(cell: Any) -> Any:
+    """A cell's value; a formula as a Formula, never as the result it was last saved with."""
+    return Formula(str(cell.value)) if cell.data_type == "f" else cell.value
+
+
+def find_header(rows: Iterator[Numbered]) -> tuple[int | None, dict[int, str]]:
+    for number, values in islice(rows, HEADER_SEARCH_ROWS):
+        found = [(i, header_key(v)) for i, v in enumerate(values)]
+        columns: dict[int, str] = {}
+        for own_name in (True, False):  # the list's own names first, then the aliases
+            for i, hit in found:
+                if hit and hit[1] is own_name and hit[0] not in columns.values():
+                    columns[i] = hit[0]
+        if {"工作任务", "牵头单位"} <= set(columns.values()):
+            return number, columns
+    return None, {}
+
+
+def data_cells(
+    rows: Iterator[Numbered], header_row: int, limits: ImportLimits
+) -> dict[int, dict[int, Any]]:
+    """The rows under the header as {row number: {column index: value}}, filled cells only.
+
+    Blank rows past the limit are let be: a person may have drawn borders further down."""
+    cells: dict[int, dict[int, Any]] = {}
+    for number, values in rows:
+        filled = {i: value for i, value in enumerate(values) if value is not None}
+        if filled and number > header_row + limits.rows:
+            raise ExcelError(
+                f"表头下超过 {limits.rows} 行 (more than {limits.rows} rows under the header)"
+            )
+        if filled:
+            cells[number] = filled
+    return cells
+
+
+def merged_ranges(archive: ZipFile, part: str, limits: ImportLimits) -> list[Bounds]:
+    """The sheet's merged ranges, refused when together they cover more than the limit."""
+    ranges: list[Bounds] = []
+    area = 0
+    for ref in merge_refs(archive, part):
+        bounds: Bounds = range_boundaries(ref)  # a whole column (C:C) fails as unreadable
+        area += (bounds[2] - bounds[0] + 1) * (bounds[3] - bounds[1] + 1)
+        if area > limits.merged_cells:
+            raise ExcelError(
+                f"合并单元格共超过 {limits.merged_cells} 格 "
+                f"(merged ranges cover more than {limits.merged_cells} cells)"
+            )
+        ranges.append(bounds)
+    return ranges
+
+
+def merge_refs(archive: ZipFile, part: str) -> Iterator[str]:
+    """Each <mergeCell ref> of a sheet's XML, read as a stream that keeps no rows."""
+    sheet_data = None
+    with archive.open(part) as xml:
+        for event, element in ElementTree.iterparse(xml, events=("start", "end")):
+            tag = element.tag.rpartition("}")[2]
+            if event == "start" and tag == "sheetData":
+                sheet_data = element
+            elif event == "end" and tag == "row" and sheet_data is not None:
+                sheet_data.clear()  # so a long sheet's rows are dropped as they are read
+            elif event == "end" and tag == "mergeCell":
+                yield element.get("ref", "")
+
+
+def fill_merged(
+    cells: dict[int, dict[int, Any]], ranges: list[Bounds], header_row: int, limits: ImportLimits
+) -> None:
+    """People merge a unit's cell over the rows of its tasks: give every row that value."""
+    for min_col, min_row, max_col, max_row in ranges:
+        if min_row > header_row:
+            value = cells.get(min_row, {}).get(min_col - 1)
+            for row in range(min_row, min(max_row, header_row + limits.rows) + 1):
+                for column in range(min_col - 1, min(max_col, limits.columns)):
+                    cells.setdefault(row, {})[column] = value
+
+
+class UnitIndex:
+    """Units by Chinese name or code, as the directory read model lists them."""
+
+    def __init__(self, units: Iterable[dict[str, Any]]) -> None:
+        self.by_key: dict[str, list[dict[str, Any]]] = {}
+        for unit in units:
+            for key in {fold(unit["code"]), re.sub(r"\s", "", fold(unit["name"]))}:
+                self.by_key.setdefault(key, []).append(unit)
+
+    @classmethod
+    def load(cls, directory: DirectoryView) -> UnitIndex:
+        return cls(every(directory.units))
+
+    def resolve(self, text: str) -> str:
+        """The code of the active unit `text` names; ValueError with the reason otherwise."""
+        found = self.by_key.get(text, [])
+        active = [u for u in found if u["status"] == UnitStatus.ACTIVE.value]
+        if len(active) == 1:
+            return str(active[0]["code"])
+        if len(active) > 1:
+            raise ValueError(f"“{text}”对应多个单位，请填单位代码 (ambiguous unit name)")
+        if found:
+            status = UnitStatus(found[0]["status"])
+            raise ValueError(f"单位“{text}”{status.label}，不能列入新工作 (unit is {status.value})")
+        raise ValueError(f"未知单位“{text}” (unknown unit)")
+
+
+def every(fetch: Callable[[int, str | None], Page]) -> Iterator[dict[str, Any]]:
+    """All items of a paged read, page after page."""
+    page = fetch(MAX_LIMIT, None)
+    yield from page.items
+    while page.next_cursor is not None:
+        page = fetch(MAX_LIMIT, page.next_cursor)
+        yield from page.items
+
+
+def parse_rows(rows: Iterable[Row], units: UnitIndex, year: int | None = None) -> ImportResult:
+    """Every row checked; the good ones as listings, each problem of the bad ones reported."""
+    result = ImportResult()
+    for number, cells in rows:
+        listing, errors = parse_row(number, cells, units, year)
+        result.errors.extend(errors)
+        if listing is not None and not errors:
+            result.listings.append(listing)
+    return result
+
+
+def parse_row(
+    number: int, cells: dict[str, Any], units: UnitIndex, year: int | None
+) -> tuple[Listing | None, list[RowError]]:
+    """Every column is checked, so one pass reports all of a row's problems."""
+    errors: list[RowError] = []
+
+    def check(column: str, read: Any, *args: Any) -> Any:
+        try:
+            return read(*args)
+        except ValueError as error:
+            errors.append(RowError(number, column, str(error)))
+            return None
+
+    title = check("工作任务", text_of, cells.get("工作任务"), True)
+    source = check("来源", text_of, cells.get("来源"), False)
+    lead = check("牵头单位", lead_unit, cells.get("牵头单位"), units)
+    co = check("配合单位", co_units, cells.get("配合单位"), units, lead)
+    due = check("完成时限", due_date, cells.get("完成时限"))
+    # An exported ledger carries 年度, so an item due early next year keeps its own year.
+    year = year or check("年度", year_of, cells.get("年度")) or (due and due.year)
+    if due is not None and year is not None:
+        check("完成时限", due_in, due, year)
+    if errors or None in (title, lead, co, due, year):
+        return None, errors
+    return Listing(title, year, lead, due, tuple(co), source or None), []
+
+
+def due_in(due: date, year: int) -> None:
+    """The list's own rules, checked here so the all-or-nothing save never trips on them."""
+    if not 2000 <= year <= 2100:
+        raise ValueError(f"年度 {year} 超出范围 (the year must lie in 2000–2100)")
+    if due.year < year:
+        raise ValueError(f"早于年度 {year} (due before the year {year})")
+
+
+def text_of(value: Any, required: bool) -> str:
+    text = clean(value)
+    if required and not text:
+        raise ValueError("不能为空 (required)")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"超过 {MAX_TEXT} 字 ({len(text)} characters, at most {MAX_TEXT})")
+    if "\x00" in text:
+        raise ValueError("含有非法字符 (contains NUL)")
+    return text
+
+
+def lead_unit(value: Any, units: UnitIndex) -> str:
+    names = [n for n in SEPARATORS.split(fold(value)) if n]
+    if not names:
+        raise ValueError("不能为空 (required)")
+    if len(names) > 1:
+        raise ValueError("只能填一个牵头单位 (one lead unit only)")
+    return units.resolve(names[0])
+
+
+def co_units(value: Any, units: UnitIndex, lead: str | None) -> list[str]:
+    codes: list[str] = []
+    for name in (n for n in SEPARATORS.split(fold(value)) if n):
+        code = units.resolve(name)
+        if code == lead:
+            raise ValueError(f"“{name}”已是牵头单位 (the lead unit is not also a co-unit)")
+        if code in codes:
+            raise ValueError(f"“{name}”重复 (named twice)")
+        codes.append(code)
+    return codes
+
+
+YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(\s+[\d:]+)?")
+YM = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*[底末]?")
+YEAR_END = re.compile(r"(\d{4})\s*年\s*(?:年\s*)?[底末]")
+
+
+def due_date(value: Any) -> date:
+    """A date cell, or the ways people write one: 2024-12-31, 2024年12月底, 2024年底 …"""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = fold(value)
+    if not text:
+        raise ValueError("不能为空 (required)")
+    try:
+        if m := YMD.fullmatch(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := YM.fullmatch(text):  # "by June" means by its last day
+            y, month = int(m[1]), int(m[2])
+            return date(y, month, calendar.monthrange(y, month)[1])
+        if m := YEAR_END.fullmatch(text):
+            return date(int(m[1]), 12, 31)
+    except ValueError:  # a month 13 or a 30 February
+        raise ValueError(f"日期不存在“{text}” (no such date)") from None
+    raise ValueError(f"无法识别的日期“{text}” (unreadable date; e.g. 2024-12-31, 2024年6月底)")
+
+
+def year_of(value: Any) -> int | None:
+    text = fold(value).removesuffix("年")
+    if not text:
+        return None
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise ValueError(f"年度“{text}”无效 (year must lie in 2000–2100)")
+    return int(text)
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+# Column: width. The first six are the list's own layout, so the ledger imports again.
+LEDGER_HEADERS = {"序号": 6, "工作任务": 40, "年度": 8, "牵头单位": 18, "配合单位": 28}
+LEDGER_HEADERS |= {"完成时限": 12, "来源": 24, "状态": 12, "进度(%)": 9, "考评得分": 9}
+LEDGER_HEADERS |= {"考评等次": 9, "考评意见": 30}
+PROGRESS_HEADERS = {"工作任务": 40, "序号": 6, "进展情况": 50, "进度(%)": 9, "登记人": 14}
+PROGRESS_HEADERS |= {"登记时间": 17}
+
+
+@dataclass(frozen=True)
+class Ledger:
+    items: list[dict[str, Any]]
+    progress: dict[Any, list[dict[str, Any]]]
+    unit_names: dict[str, str]
+
+
+def collect_ledger(services: Services, year: int, unit_codes: tuple[str, ...] = ()) -> Ledger:
+    """A year's items (of these units; () = all) with their progress entries."""
+    where = LedgerFilter(year, unit_codes)
+    items = list(every(lambda limit, cursor: services.ledger.page(where, limit, cursor)))
+    progress: dict[Any, list[dict[str, Any]]] = {}
+    for start in range(0, len(items), MAX_LIMIT):
+        progress.update(
+            services.ledger.progress_of([i["id"] for i in items[start : start + MAX_LIMIT]])
+        )
+    names = {str(u["code"]): str(u["name"]) for u in every(services.directory.units)}
+    return Ledger(items, progress, names)
+
+
+def write_ledger(ledger: Ledger) -> bytes:
+    workbook = Workbook()
+    items = workbook.active
+    items.title = "执行台账"
+    entries = workbook.create_sheet("进展记录")
+    start(items, LEDGER_HEADERS)
+    start(entries, PROGRESS_HEADERS)
+    for number, item in enumerate(ledger.items, 1):
+        append(items, ledger_row(number, item, ledger.unit_names), DATE_FORMAT)
+        for entry in ledger.progress.get(item["id"], []):
+            row = [item["title"], number, entry["note"], entry["percent"], entry["actor_name"]]
+            append(entries, [*row, local_minute(entry["recorded_at"])], "yyyy-mm-dd hh:mm")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return keep_carriage_returns(buffer.getvalue())
+
+
+def start(worksheet: Any, headers: dict[str, int]) -> None:
+    """Bold header, set widths, header frozen so it stays in view while scrolling."""
+    worksheet.append(list(headers))
+    for i, width in enumerate(headers.values(), 1):
+        worksheet.cell(1, i).font = Font(bold=True)
+        worksheet.column_dimensions[get_column_letter(i)].width = width
+    worksheet.freeze_panes = "A2"
+
+
+def append(worksheet: Any, values: list[Any], time_format: str) -> None:
+    """A row whose sixth column is a date or time, formatted so people read it as one.
+
+    Text loses the control characters the API accepts but XML cannot hold: one such
+    character must not break the whole file."""
+    worksheet.append(
+        [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
+    )
+    for cell in worksheet[worksheet.max_row]:
+        if isinstance(cell.value, str):
+            # openpyxl makes text that starts with `=` a live formula; what a user typed
+            # is shown as typed, never run (ADR 016).
+            cell.data_type = "s"
+    worksheet.cell(worksheet.max_row, 6).number_format = time_format
+
+
+def keep_carriage_returns(content: bytes) -> bytes:
+    """The workbook with each CR in its XML written `&#13;`.
+
+    An XML reader turns a raw CR into a line feed, so a title the user typed with one would
+    come back changed; as a character reference it stays. In UTF-8 the byte 0x0D is never
+    part of another character, so the swap touches nothing else."""
+    buffer = io.BytesIO()
+    with ZipFile(io.BytesIO(content)) as source, ZipFile(buffer, "w", ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member)
+            target.writestr(member, data.replace(b"\r", b"&#13;"))
+    return buffer.getvalue()
+
+
+def local_minute(moment: datetime) -> datetime:
+    """Excel has no time zones: the county's wall-clock time, to the minute."""
+    return moment.astimezone(SHANGHAI).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def ledger_row(number: int, item: dict[str, Any], names: dict[str, str]) -> list[Any]:
+    evaluation = item.get("evaluation") or {}
+    grade = evaluation.get("grade")
+    return [
+        number,
+        item["title"],
+        item["year"],
+        names.get(item["lead_unit"], item["lead_unit"]),
+        "、".join(names.get(code, code) for code in item["co_units"]),
+        item["due_on"],
+        item["source_ref"] or "",
+        WorkItemStatus(item["status"]).label,
+        item["percent"],
+        evaluation.get("score"),
+        Grade(grade).label if grade else None,
+        evaluation.get("comment"),
+    ]

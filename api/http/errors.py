@@ -1,0 +1,253 @@
+"""One place that turns every error into `{"error": {"code", "message", "details"}}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+from eventsourcing import persistence
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.runtime.waiting import PastTheHead, TooManyWaits
+from domain.actors import Actor
+from domain.errors import DomainError
+from domain.vocabulary import Role
+from projections.base import ProjectionLagging
+from projections.paging import InvalidCursor
+
+log = logging.getLogger(__name__)
+
+STATUS_OF_CODE = {
+    "not_found": 404,
+    "already_exists": 409,
+    "invalid_transition": 409,
+    "version_conflict": 409,
+    "unit_inactive": 409,
+    "invalid_deadline": 422,
+    "unknown_reference": 422,
+    "invalid_value": 422,
+    "forbidden": 403,
+}
+
+CODE_OF_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+# The database cannot be reached (restarting, failing over, out of connections): the
+# request was fine and may succeed in a moment, so it is a 503 with Retry-After, not a 500.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+)
+
+
+# A unit account is told the same thing whether a record does not exist, existed only
+# later (`as_of`), or belongs to another unit: the wording must not tell these apart.
+HIDDEN_NOT_FOUND = "no such record for this account"
+
+
+def hides_existence(request: Request) -> bool:
+    """The request is a unit account's (the actor is kept on the request by api/http/deps.py)."""
+    actor = getattr(request.state, "actor", None)
+    return isinstance(actor, Actor) and actor.role is Role.UNIT
+
+
+class ApiError(Exception):
+    """An error the API layer raises itself (authentication, headers, idempotency)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.details, self.headers = details, headers
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = jsonable_encoder(details)
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        if exc.code == "not_found" and hides_existence(request):
+            return error_response(404, "not_found", HIDDEN_NOT_FOUND)
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        if exc.code == "not_found" and hides_existence(request):
+            return error_response(404, "not_found", HIDDEN_NOT_FOUND)
+        return error_response(STATUS_OF_CODE.get(exc.code, 422), exc.code, exc.message, exc.details)
+
+    @app.exception_handler(PastTheHead)
+    async def past_the_head(_: Request, exc: PastTheHead) -> JSONResponse:
+        return error_response(
+            422,
+            "invalid_value",
+            f"min_position {exc.position} is past the head of the log ({exc.head})",
+            {"min_position": exc.position, "head": exc.head},
+        )
+
+    @app.exception_handler(TooManyWaits)
+    async def too_many_waits(_: Request, exc: TooManyWaits) -> JSONResponse:
+        return error_response(429, "too_many_waits", str(exc), headers={"Retry-After": "1"})
+
+    @app.exception_handler(ProjectionLagging)
+    async def lagging(_: Request, exc: ProjectionLagging) -> JSONResponse:
+        return error_response(
+            503,
+            "projection_lagging",
+            str(exc),
+            {"projection": exc.name, "min_position": exc.wanted, "position": exc.reached},
+            headers={"Retry-After": "1"},
+        )
+
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning(
+            "database unavailable",
+            extra={"path": request.url.path, "method": request.method, "error": str(exc)},
+        )
+        return error_response(
+            503,
+            "database_unavailable",
+            "the database is unavailable for a moment; retry later",
+            headers={"Retry-After": "1"},
+        )
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(kind, database_unavailable)
+
+    @app.exception_handler(InvalidCursor)
+    async def invalid_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
+        return error_response(400, "invalid_cursor", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        if any(e["type"] == "json_invalid" for e in errors):
+            return error_response(
+                400, "malformed_json", "the request body is not valid JSON", errors
+            )
+        return error_response(422, "validation_error", summarise(errors), errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = CODE_OF_STATUS.get(exc.status_code, "http_error")
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, code, str(exc.detail), headers=headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error(
+            "unhandled error",
+            exc_info=exc,
+            extra={"path": request.url.path, "method": request.method},
+        )
+        return error_response(500, "internal_error", "an unexpected error occurred")
+
+
+# -- the error format in the OpenAPI document ----------------------------------------------------
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "snake_case, stable"},
+                "message": {"type": "string", "description": "for people"},
+                "details": {"description": "what went wrong, where the code says more"},
+            },
+        }
+    },
+}
+ERROR_DESCRIPTIONS = {
+    "400": "bad request: malformed JSON, bad header or cursor",
+    "401": "no, unknown, revoked or expired bearer token",
+    "403": "the account's role may not do this",
+    "404": "not found (also: a record outside a unit account's own unit)",
+    "409": "conflict: version, transition, duplicate, reused idempotency key",
+    "413": "request body over the limit",
+    "422": "validation error",
+    "429": "too many commands from this token (Retry-After says when to retry)",
+    "503": "a projection lags behind `min_position`, or the database is unavailable "
+    "for a moment (Retry-After)",
+}
+
+
+def declare_error_responses(app: FastAPI) -> None:
+    """Every /api operation's OpenAPI entry names the error answers it may give, each with
+    the `{"error": {...}}` body (replacing FastAPI's own 422 body, which we never send)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = ERROR_SCHEMA
+        reference = {"$ref": "#/components/schemas/Error"}
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith("/api/"):
+                continue
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_DESCRIPTIONS.items():
+                    responses[status] = {
+                        "description": description,
+                        "content": {"application/json": {"schema": reference}},
+                    }
+        for unused in ("HTTPValidationError", "ValidationError"):
+            if unused not in str(schema["paths"]):
+                components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def summarise(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for e in errors[:5]:
+        where = ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path"))
+        parts.append(f"{where or 'request'}: {e['msg']}")
+    return "; ".join(parts) or "invalid request"

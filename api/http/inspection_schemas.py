@@ -1,0 +1,401 @@
+"""Request and response schemas of inspection rounds (督查活动) and major decisions
+(重大行政决策)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import Field, StringConstraints, model_validator
+from typing_extensions import TypedDict
+
+from api.http.read_schemas import Answer, Instant
+from api.http.schemas import (
+    Body,
+    EvidenceList,
+    LongText,
+    Name,
+    OptionalText,
+    Reason,
+    Title,
+    UnitCode,
+    text,
+)
+from domain.vocabulary import AccountabilityLinkKind, InspectionKind, ProcedureStep, ResultUse
+
+Seed = text(200, min_length=16)
+Commitment = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+# -- inspection rounds ------------------------------------------------------------------------
+
+
+class PoolInspector(Body):
+    """An inspector of the round's pool and the unit they belong to (for 回避)."""
+
+    name: Name
+    unit_code: UnitCode | None = None
+
+
+class InspectionRules(Body):
+    team_size: int = Field(default=2, ge=2, le=20, description="inspectors per unit, at least 2")
+    share_percent: int = Field(default=5, ge=1, le=100, description="share of units to draw")
+
+
+class InspectionCreate(Body):
+    title: Title
+    kind: InspectionKind
+    scope: LongText
+    period_start: date
+    period_end: date
+    units: Annotated[list[UnitCode], Field(min_length=1, max_length=2000)]
+    inspectors: Annotated[list[PoolInspector], Field(min_length=2, max_length=500)]
+    rules: InspectionRules = InspectionRules()
+
+
+class SeedCommitment(Body):
+    commitment: Commitment = Field(description="hex SHA-256 of the seed's UTF-8 bytes")
+
+
+class DrawRequest(Body):
+    seed: Seed  # type: ignore[valid-type]
+
+
+class Target(Body):
+    unit_code: UnitCode
+    team: Annotated[list[Name], Field(min_length=1, max_length=20)]
+
+
+class Assignment(Body):
+    targets: Annotated[list[Target], Field(min_length=1, max_length=2000)]
+
+
+class FindingLink(Body):
+    finding_id: UUID
+
+
+class UnitResult(Body):
+    unit_code: UnitCode
+    result: LongText
+
+
+class Conclusion(Body):
+    summary: LongText
+    concluded_on: date
+    results: Annotated[list[UnitResult], Field(max_length=2000)] = Field(default_factory=list)
+
+
+# -- major decisions --------------------------------------------------------------------------
+
+
+class DecisionCreate(Body):
+    title: Title
+    year: int = Field(ge=2000, le=2100)
+    unit_code: UnitCode
+    description: OptionalText | None = None
+
+
+class StepRecord(Body):
+    step: ProcedureStep
+    done_on: date
+    evidence: EvidenceList = Field(default_factory=list)
+    note: OptionalText = ""
+
+
+class DecisionTaken(Body):
+    decided_on: date
+    summary: LongText
+
+
+class ImplementationRecord(Body):
+    implemented_on: date
+    note: OptionalText = ""
+
+
+class AccountabilityLink(Body):
+    """Exactly one of finding_id and ruling_id (an accountability ruling)."""
+
+    finding_id: UUID | None = None
+    ruling_id: UUID | None = None
+
+    @model_validator(mode="after")
+    def one_target(self) -> AccountabilityLink:
+        if (self.finding_id is None) == (self.ruling_id is None):
+            raise ValueError("give exactly one of finding_id and ruling_id")
+        return self
+
+    @property
+    def kind(self) -> AccountabilityLinkKind:
+        if self.finding_id is not None:
+            return AccountabilityLinkKind.FINDING
+        return AccountabilityLinkKind.RULING
+
+    @property
+    def target_id(self) -> UUID:
+        target = self.finding_id or self.ruling_id
+        assert target is not None
+        return target
+
+
+class CorrectionRecord(Body):
+    reason: Reason
+    correction: LongText
+    corrected_on: date
+
+
+class EvaluationPlan(Body):
+    evaluator: Title
+    scope: LongText
+    planned_on: date
+
+
+class EvaluationReport(Body):
+    score: int = Field(ge=0, le=100)
+    conclusion: LongText
+    findings: Annotated[list[LongText], Field(max_length=100)] = Field(default_factory=list)
+    reported_on: date
+
+
+class EvaluationFeedback(Body):
+    feedback: LongText
+    rectification_required: bool
+    deadline: date | None = None
+
+
+class EvaluationRectification(Body):
+    summary: LongText
+    evidence: EvidenceList = Field(default_factory=list)
+
+
+class ResultUseRecord(Body):
+    use: ResultUse
+    description: LongText
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+
+class InspectorPublic(TypedDict):
+    """An inspector of the pool: a name and the unit they belong to (for 回避)."""
+
+    name: str
+    unit_code: str | None
+
+
+class RulesPublic(TypedDict):
+    team_size: int
+    share_percent: int
+
+
+class ChainHeadPublic(TypedDict):
+    """The audit chain's head mixed into the draw."""
+
+    index: int
+    hash: str
+    position: int
+
+
+class TargetPublic(TypedDict):
+    """A unit drawn or assigned, and its team's names."""
+
+    unit_code: str
+    team: list[str]
+
+
+class UnitResultPublic(TypedDict):
+    unit_code: str
+    result: str
+
+
+class InspectionItem(Answer):
+    """A round as the board lists it."""
+
+    id: UUID
+    title: str
+    kind: str
+    scope: str
+    period_start: date
+    period_end: date
+    population: list[str]
+    inspectors: list[InspectorPublic]
+    rules: RulesPublic
+    status: str
+    status_label: str
+    commitment: str | None
+    seed: str | None
+    chain_head: ChainHeadPublic | None
+    algorithm: str | None
+    targets: list[TargetPublic]
+    finding_ids: list[UUID]
+    summary: str | None
+    concluded_on: date | None
+    results: list[UnitResultPublic]
+    version: int
+    launched_at: Instant
+    updated_at: Instant
+
+
+class InspectionPage(Answer):
+    items: list[InspectionItem]
+    next_cursor: str | None
+
+
+class InspectionPublic(Answer):
+    """One round, now or as it was (`version`, `as_of`)."""
+
+    id: UUID
+    version: int
+    title: str
+    kind: str
+    kind_label: str
+    scope: str
+    period_start: date
+    period_end: date
+    population: list[str]
+    inspectors: list[InspectorPublic]
+    rules: RulesPublic
+    status: str
+    status_label: str
+    commitment: str | None
+    seed: str | None
+    chain_head: ChainHeadPublic | None
+    algorithm: str | None
+    targets: list[TargetPublic]
+    finding_ids: list[UUID]
+    summary: str | None
+    concluded_on: date | None
+    results: list[UnitResultPublic]
+    created_at: Instant
+    updated_at: Instant
+
+
+class DrawCheck(Answer):
+    """The draw re-derived from the stored events: ok, or every problem found."""
+
+    inspection_id: UUID
+    ok: bool
+    problems: list[str]
+    algorithm: str | None
+    commitment: str | None
+    seed: str | None
+    chain_head: ChainHeadPublic | None
+    population: list[str]
+    targets: list[TargetPublic]
+
+
+class DrawPublic(TypedDict):
+    """What re-derives a random draw: the algorithm, the seed, its commitment, the chain head."""
+
+    algorithm: str | None
+    commitment: str | None
+    seed: str | None
+    chain_head: ChainHeadPublic | None
+
+
+class PublicInspection(Answer):
+    """一公开: a concluded round, with nothing personal but the inspectors' names."""
+
+    id: UUID
+    title: str
+    kind: str
+    scope: str
+    period_start: date
+    period_end: date
+    population: list[str]
+    inspectors: list[InspectorPublic]
+    rules: RulesPublic
+    draw: DrawPublic | None
+    targets: list[TargetPublic]
+    findings_count: int
+    summary: str | None
+    results: list[UnitResultPublic]
+    concluded_on: date | None
+
+
+class PublicInspectionPage(Answer):
+    items: list[PublicInspection]
+    next_cursor: str | None
+
+
+class ProcedureProgress(TypedDict):
+    """The required steps, those done, and the share done."""
+
+    required: list[str]
+    done: list[str]
+    completeness: float
+
+
+class DecisionItem(Answer):
+    """A decision as the catalogue lists it, with its procedure's completeness."""
+
+    id: UUID
+    title: str
+    year: int
+    unit_code: str
+    description: str | None
+    status: str
+    status_label: str
+    steps_done: list[str]
+    missing_steps: list[str]
+    flagged: bool
+    procedure: ProcedureProgress
+    decided_on: date | None
+    implemented_on: date | None
+    links: list[str]
+    corrections: int
+    evaluations: int
+    evaluation_status: str | None
+    latest_score: int | None
+    result_uses: int
+    version: int
+    catalogued_at: Instant
+    updated_at: Instant
+
+
+class DecisionPage(Answer):
+    items: list[DecisionItem]
+    next_cursor: str | None
+
+
+class ProcedurePublic(TypedDict):
+    required: list[str]
+    done: list[str]
+
+
+class LinkPublic(TypedDict):
+    """决策问责: a finding or an accountability ruling linked to the decision."""
+
+    kind: str
+    target_id: UUID
+
+
+class CorrectionPublic(TypedDict):
+    reason: str
+    correction: str
+    corrected_on: date
+
+
+class DecisionPublic(Answer):
+    """One decision with its steps, links, corrections and evaluations, now or as it was."""
+
+    id: UUID
+    version: int
+    title: str
+    year: int
+    unit_code: str
+    description: str | None
+    status: str
+    status_label: str
+    steps: dict[str, dict[str, Any]]
+    procedure: ProcedurePublic
+    decided_on: date | None
+    decision_summary: str | None
+    flagged: bool
+    missing_steps: list[str]
+    links: list[LinkPublic]
+    implemented_on: date | None
+    corrections: list[CorrectionPublic]
+    evaluations: list[dict[str, Any]]
+    created_at: Instant
+    updated_at: Instant

@@ -1,0 +1,102 @@
+"""ASGI middleware: the request body limit, and the access log with metrics."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.http.errors import error_response
+from api.runtime.metrics import LATENCY, REQUESTS
+
+log = logging.getLogger("supervision.access")
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body exceeds {limit} bytes")
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            status = 413 if length.isdigit() else 400
+            code = "payload_too_large" if status == 413 else "bad_request"
+            await error_response(
+                status,
+                code,
+                f"the request body exceeds {self.max_bytes} bytes"
+                if status == 413
+                else "invalid Content-Length",
+            )(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+class AccessLog:
+    """One structured line and two metrics per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: dict[str, Any] = {"code": 500}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            count, latency = metrics_for(scope["method"], template, status["code"])
+            count.inc()
+            latency.observe(elapsed)
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "route": template,
+                        "status": status["code"],
+                        "ms": round(elapsed * 1000, 2),
+                    },
+                )
+
+
+@functools.lru_cache(maxsize=4096)
+def metrics_for(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The labelled children of the request metrics (looked up once per combination)."""
+    return REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route)

@@ -1,0 +1,413 @@
+"""Response schemas of the reads: what each answer shows, and nothing else.
+
+Every read route declares one of these as its response model, so an answer is serialised
+through it: a field not declared here (a read model's search index, a paging key, a column
+added later) never leaves the service, whatever the query selected. Inspection rounds and
+major decisions have theirs in api/http/inspection_schemas.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, NotRequired
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from typing_extensions import TypedDict
+
+
+def isoformat(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+# A time as the API has always written it: `isoformat()`, so UTC is `+00:00` (pydantic's own
+# serialiser would write `Z`), whether it came as a datetime or as that text already.
+Instant = Annotated[
+    datetime,
+    PlainSerializer(isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class Answer(BaseModel):
+    """A response body: only the declared fields are written, anything else is dropped."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class ActorPublic(TypedDict):
+    """Who did it, as every event records it."""
+
+    id: str
+    name: str
+    role: str
+
+
+# -- events -----------------------------------------------------------------------------------
+
+
+class EventItem(Answer):
+    """One of a record's own events: what happened, when, by whom; `data` as recorded."""
+
+    version: int
+    event_type: str
+    event_label: str
+    recorded_at: Instant
+    actor: ActorPublic | None
+    data: dict[str, Any]
+
+
+class EventPage(Answer):
+    items: list[EventItem]
+    next_cursor: str | None
+
+
+class TimelineItem(EventItem):
+    """An event of the finding or of a ruling that links it."""
+
+    aggregate_id: UUID
+    aggregate_type: str
+
+
+class TimelinePage(Answer):
+    items: list[TimelineItem]
+    next_cursor: str | None
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+
+class AccountItem(Answer):
+    """An account as listed (never its token or the token's hash)."""
+
+    id: UUID
+    name: str
+    role: str
+    unit_code: str | None
+    status: str
+    created_at: Instant
+    version: int
+
+
+class AccountPage(Answer):
+    items: list[AccountItem]
+    next_cursor: str | None
+
+
+# -- units ------------------------------------------------------------------------------------
+
+
+class UnitItem(Answer):
+    """A unit as listed: status `active`, `merged` or `dissolved`."""
+
+    code: str
+    name: str
+    kind: str
+    status: str
+    successor_code: str | None
+    version: int
+
+
+class UnitPage(Answer):
+    items: list[UnitItem]
+    next_cursor: str | None
+
+
+class UnitPublic(UnitItem):
+    """One unit (now, or as it was at a version or time)."""
+
+    kind_label: str
+
+
+class UnitHistoryItem(Answer):
+    """An event touching the unit or a unit merged into it, with a line in Chinese."""
+
+    position: int
+    recorded_at: Instant
+    event_type: str
+    aggregate_type: str
+    aggregate_id: UUID
+    summary: str
+    actor: ActorPublic | None
+    unit_code: str
+
+
+class UnitHistoryPage(Answer):
+    items: list[UnitHistoryItem]
+    next_cursor: str | None
+
+
+# -- findings ---------------------------------------------------------------------------------
+
+
+class FindingItem(Answer):
+    """A finding as the board lists it."""
+
+    id: UUID
+    unit_code: str
+    title: str
+    description: str
+    category: str
+    severity: str
+    source: str
+    status: str
+    found_on: date
+    deadline: date | None
+    work_item_id: UUID | None
+    escalations: int
+    reopen_count: int
+    closed_on: date | None
+    version: int
+    raised_at: Instant
+    updated_at: Instant
+    overdue: bool
+    deadline_colour: str | None
+
+
+class FindingPage(Answer):
+    items: list[FindingItem]
+    next_cursor: str | None
+
+
+class EvidenceFile(TypedDict):
+    """An evidence file, named by its content hash."""
+
+    name: str
+    sha256: str
+    size: int
+
+
+class ReportPublic(TypedDict):
+    """A rectification report: what the unit did, with its evidence."""
+
+    summary: str
+    evidence: list[EvidenceFile]
+
+
+class FindingPublic(Answer):
+    """One finding with its rectification, now or as it was (`version`, `as_of`)."""
+
+    id: UUID
+    version: int
+    unit_code: str
+    title: str
+    description: str
+    category: str
+    severity: str
+    source: str
+    status: str
+    status_label: str
+    found_on: date
+    deadline: date | None
+    overdue: bool
+    deadline_colour: str | None
+    requirements: str | None
+    evidence: list[EvidenceFile]
+    reports: list[ReportPublic]
+    escalations: int
+    reopen_count: int
+    closed_on: date | None
+    withdrawn_reason: str | None
+    work_item_id: UUID | None
+    created_at: Instant
+    updated_at: Instant
+
+
+# -- work items -------------------------------------------------------------------------------
+
+
+class ScorePublic(TypedDict):
+    """A work item's year-end evaluation."""
+
+    score: int
+    grade: str
+    comment: str | None
+
+
+class WorkItemItem(Answer):
+    """A work item as the ledger lists it."""
+
+    id: UUID
+    title: str
+    year: int
+    lead_unit: str
+    co_units: list[str]
+    due_on: date
+    source_ref: str | None
+    description: str | None
+    status: str
+    percent: int
+    progress_count: int
+    score: int | None
+    grade: str | None
+    evaluation_comment: str | None
+    closing_reason: str | None
+    version: int
+    listed_at: Instant
+    updated_at: Instant
+    evaluation: ScorePublic | None
+
+
+class WorkItemPage(Answer):
+    items: list[WorkItemItem]
+    next_cursor: str | None
+
+
+class ProgressPublic(TypedDict):
+    """A progress entry of the ledger."""
+
+    note: str
+    percent: int
+    actor: ActorPublic | None
+
+
+class WorkItemPublic(Answer):
+    """One work item with its progress entries and evaluation."""
+
+    id: UUID
+    version: int
+    title: str
+    year: int
+    lead_unit: str
+    co_units: list[str]
+    due_on: date
+    source_ref: str | None
+    description: str | None
+    status: str
+    status_label: str
+    percent: int
+    progress: list[ProgressPublic]
+    evaluation: ScorePublic | None
+    closing_reason: str | None
+    created_at: Instant
+    updated_at: Instant
+
+
+# -- rulings ----------------------------------------------------------------------------------
+
+
+class RulingItem(Answer):
+    """A ruling as listed (no personal data: the subject person stays in the event log)."""
+
+    id: UUID
+    kind: str
+    unit_code: str
+    status: str
+    form: str | None
+    outcome: str | None
+    criteria: list[str]
+    finding_ids: list[UUID]
+    decided_on: date | None
+    appeal_result: str | None
+    version: int
+    position: int
+    created_at: Instant
+    updated_at: Instant
+
+
+class RulingPage(Answer):
+    items: list[RulingItem]
+    next_cursor: str | None
+
+
+class PersonPublic(TypedDict, total=False):
+    name: str
+    position: str
+
+
+class SubjectPublic(TypedDict):
+    """The unit, and the person where one is named."""
+
+    unit_code: str
+    person: NotRequired[PersonPublic]
+
+
+class RulingPublic(Answer):
+    id: UUID
+    kind_label: str
+    version: int
+    status: str
+    status_label: str
+    subject: SubjectPublic
+    unit_code: str
+    finding_ids: list[UUID]
+    verification: str | None
+    decision: dict[str, Any] | None
+    appeal: dict[str, Any] | None
+    publication: dict[str, Any] | None
+    created_at: Instant
+    updated_at: Instant
+
+
+class AccountabilityRulingPublic(RulingPublic):
+    """An accountability ruling (问责)."""
+
+    kind: Literal["accountability"]
+    form: str
+    form_label: str
+    basis: str
+    facts: str
+
+
+class ToleranceRulingPublic(RulingPublic):
+    """A fault-tolerance ruling (容错免责)."""
+
+    kind: Literal["fault_tolerance"]
+    grounds: str
+    criteria_claimed: list[str]
+    outcome: str | None
+    criteria_met: list[str]
+
+
+AnyRuling = Annotated[
+    AccountabilityRulingPublic | ToleranceRulingPublic, Field(discriminator="kind")
+]
+
+
+# -- case library and scorecards --------------------------------------------------------------
+
+
+class CaseItem(Answer):
+    """A published ruling, anonymised."""
+
+    id: UUID
+    kind: str
+    unit_code: str
+    year: int
+    form: str | None
+    outcome: str | None
+    criteria: list[str]
+    tags: list[str]
+    summary: str
+    facts: str
+    reasoning: str
+    finding_titles: str
+    published_at: Instant
+
+
+class CasePage(Answer):
+    items: list[CaseItem]
+    next_cursor: str | None
+
+
+class Scorecard(Answer):
+    """A unit's year: findings, on-time rectification, rulings and work items."""
+
+    code: str
+    name: str
+    year: int
+    findings_raised: int
+    findings_closed: int
+    findings_open: int
+    findings_overdue: int
+    findings_withdrawn: int
+    on_time_rate: float | None
+    accountability_by_form: dict[str, int]
+    tolerance_by_outcome: dict[str, int]
+    work_items: int
+    mean_work_item_score: float | None
+
+
+class UnitStats(Answer):
+    year: int
+    items: list[Scorecard]

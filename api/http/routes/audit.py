@@ -1,0 +1,187 @@
+"""Audit (auditors, admins): the event log in global order with its hash chain, the
+verification of the whole chain from the first event, and signed checkpoints of its head."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.http.deps import Cursor, Limit, ServicesDep, require
+from api.http.errors import ApiError
+from api.http.presentation import event_out
+from api.http.read_schemas import ActorPublic, Answer, Instant
+from domain.actors import Actor
+from domain.vocabulary import Role
+from infra.audit import read_log, verify_chain
+from infra.bundle import MEDIA_TYPE, Export
+from infra.checkpoints import CheckpointConflict, EmptyLog, as_json, list_checkpoints
+from projections.paging import decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+Auditor = Annotated[Actor, Depends(require(Role.AUDITOR, Role.ADMIN))]
+
+
+class LogEntry(Answer):
+    """A stored event in global order, decoded, with its place in the hash chain."""
+
+    position: int
+    ledger_index: int | None
+    aggregate_id: UUID
+    aggregate_type: str | None
+    version: int
+    event_type: str
+    event_label: str
+    recorded_at: Instant
+    actor: ActorPublic | None
+    data: dict[str, Any]
+    hash: str | None
+    prev_hash: str | None
+
+
+class LogPage(Answer):
+    items: list[LogEntry]
+    next_cursor: str | None
+
+
+class ChainVerification(Answer):
+    """The whole chain walked from the first event: ok, or where it first breaks and why."""
+
+    ok: bool
+    events_verified: int
+    head_index: int
+    head_hash: str | None
+    first_invalid_index: int | None
+    problem: str | None
+
+
+class Checkpoint(Answer):
+    """The chain's head at a moment, signed, with the public key that checks the signature."""
+
+    index: int
+    hash: str
+    created_at: Instant
+    algorithm: str
+    key_id: str
+    signature: str
+    public_key: str
+
+
+class CheckpointPage(Answer):
+    items: list[Checkpoint]
+    next_cursor: str | None
+
+
+def aggregate_type(first_topic: str | None) -> str | None:
+    """`domain.rulings:AccountabilityRuling.Proposed` → `accountability_ruling`."""
+    if not first_topic:
+        return None
+    name = first_topic.partition(":")[2].partition(".")[0]
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@router.get("/events", response_model=LogPage)
+def list_events(
+    services: ServicesDep,
+    actor: Auditor,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Every event in global order, decoded, with who did it and its chain hashes."""
+    start = decode_cursor(cursor) if cursor else after
+    rows = read_log(services.datastore, start, limit + 1)
+    items = [log_item(services, row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return {
+        "items": items,
+        "next_cursor": encode_cursor(rows[limit - 1]["position"]) if more else None,
+    }
+
+
+def log_item(services: ServicesDep, row: dict[str, Any]) -> dict[str, Any]:
+    stored = StoredEvent(
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
+    event = event_out(services.app.mapper.to_domain_event(stored))
+    return {
+        "position": row["position"],
+        "ledger_index": row["ledger_index"],
+        "aggregate_id": str(row["originator_id"]),
+        "aggregate_type": aggregate_type(row["first_topic"]),
+        "version": event["version"],
+        "event_type": event["event_type"],
+        "event_label": event["event_label"],
+        "recorded_at": event["recorded_at"],
+        "actor": event["actor"],
+        "data": event["data"],
+        "hash": bytes(row["hash"]).hex() if row["hash"] is not None else None,
+        "prev_hash": bytes(row["prev_hash"]).hex() if row["prev_hash"] is not None else None,
+    }
+
+
+@router.get("/audit/verification", response_model=ChainVerification)
+async def verification(services: ServicesDep, actor: Auditor) -> dict[str, Any]:
+    """Recompute the whole hash chain from the first event (streaming)."""
+    result = await run_in_threadpool(
+        verify_chain, services.database, services.settings.hash_algorithm
+    )
+    return result.as_dict()
+
+
+@router.post("/audit/checkpoints", status_code=201, response_model=Checkpoint)
+async def create_checkpoint(services: ServicesDep, actor: Auditor) -> dict[str, Any]:
+    """Sign the chain's head now: {index, hash, created_at, algorithm, key_id, signature,
+    public_key}; when the newest checkpoint already covers the head, that one."""
+    try:
+        checkpoint = await run_in_threadpool(services.checkpoint)
+    except EmptyLog as error:
+        raise ApiError(409, "empty_log", str(error)) from None
+    except CheckpointConflict as error:
+        raise ApiError(409, "chain_changed", str(error)) from None
+    return as_json(checkpoint)
+
+
+@router.get("/audit/checkpoints", response_model=CheckpointPage)
+def checkpoints(
+    services: ServicesDep, actor: Auditor, limit: Limit = 50, cursor: Cursor = None
+) -> dict[str, Any]:
+    """The signed checkpoints, oldest first."""
+    after = decode_cursor(cursor) if cursor else 0
+    rows = list_checkpoints(services.database, limit + 1, after)
+    more = len(rows) > limit
+    return {
+        "items": [as_json(row) for row in rows[:limit]],
+        "next_cursor": encode_cursor(rows[limit - 1]["id"]) if more else None,
+    }
+
+
+@router.get(
+    "/audit/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": "the bundle, JSON Lines",
+        }
+    },
+)
+async def export_bundle(services: ServicesDep, actor: Auditor) -> StreamingResponse:
+    """The offline-verifiable bundle (docs/audit.md): every stored event with its chain row,
+    the signed checkpoints and their public keys, as of one moment, streamed."""
+    bundle = await run_in_threadpool(Export, services.database)
+    filename = f"supervision-audit-{bundle.head_index}.jsonl"
+    return StreamingResponse(
+        bundle.chunks(),
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )  # the chunks close the snapshot when done, failed, or dropped by a client gone

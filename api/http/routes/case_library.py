@@ -1,0 +1,43 @@
+"""Case library (容错免责案例库): published rulings, anonymised, searchable in Chinese."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
+from api.http.errors import ApiError
+from api.http.presentation import check_query_text
+from api.http.read_schemas import CasePage
+from api.http.routes.rulings import KINDS
+from projections.case_library import CaseFilter
+
+router = APIRouter(prefix="/api/v1/case-library", tags=["case library"])
+
+
+@router.get("", response_model=CasePage, dependencies=[reached("case_library")])
+def search_cases(
+    services: ServicesDep,
+    actor: Reader,
+    kind: Annotated[str | None, Query(max_length=30)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    unit_code: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Published cases, newest first; `q` matches any Chinese text of the case."""
+    if kind is not None and kind not in KINDS:
+        raise ApiError(422, "validation_error", "kind is accountability or fault_tolerance")
+    for value in (q, unit_code, tag):
+        if value is not None:
+            check_query_text(value)
+    # Anonymised precedents are open to every role, so no unit scoping here.
+    units = tuple(services.app.lineage(unit_code)) if unit_code else ()
+
+    page = services.cases.page(
+        CaseFilter(KINDS.get(kind or ""), q or None, units, year, tag), limit, cursor
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}

@@ -1,0 +1,405 @@
+"""Findings (督查发现问题): raise, carry through rectification to closure, read, time-travel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, cast
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from api.http import scoping
+from api.http.commands import Command
+from api.http.deps import (
+    Cursor,
+    Inspector,
+    Limit,
+    Reader,
+    Reporter,
+    ServicesDep,
+    reached,
+)
+from api.http.errors import ApiError
+from api.http.presentation import answered, check_query_text, check_time_travel, event_out
+from api.http.read_schemas import EventPage, FindingPage, FindingPublic, TimelinePage
+from api.http.schemas import (
+    Amendment,
+    CommandAnswer,
+    DeadlineExtension,
+    FindingCreate,
+    ReasonOnly,
+    RectificationOrder,
+    RectificationReport,
+    Reopening,
+    Verification,
+)
+from domain.clock import today
+from domain.findings import Finding
+from domain.vocabulary import (
+    FindingCategory,
+    FindingStatus,
+    Severity,
+)
+from projections.finding_board import FindingFilter, deadline_colour
+from projections.rulings import RulingFilter
+
+router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
+
+
+def finding_out(f: Finding) -> dict[str, Any]:
+    day = today()
+    return cast(
+        dict[str, Any],
+        jsonable_encoder(
+            {
+                "id": f.id,
+                "version": f.version,
+                "unit_code": f.unit_code,
+                "title": f.title,
+                "description": f.description,
+                "category": f.category.value,
+                "severity": f.severity.value,
+                "source": f.source.value,
+                "status": f.status.value,
+                "status_label": f.status.label,
+                "found_on": f.found_on,
+                "deadline": f.deadline,
+                "overdue": f.is_overdue(day),
+                "deadline_colour": deadline_colour(f.status.value, f.deadline, day),
+                "requirements": f.requirements,
+                "evidence": f.evidence,
+                "reports": f.reports,
+                "escalations": f.escalations,
+                "reopen_count": f.reopen_count,
+                "closed_on": f.closed_on,
+                "withdrawn_reason": f.withdrawn_reason,
+                "work_item_id": f.work_item_id,
+                "created_at": f.created_on,
+                "updated_at": f.modified_on,
+            }
+        ),
+    )
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+@router.get("", response_model=FindingPage, dependencies=[reached("finding_board")])
+def list_findings(
+    services: ServicesDep,
+    actor: Reader,
+    unit_code: Annotated[str | None, Query(max_length=64)] = None,
+    status: FindingStatus | None = None,
+    overdue: bool | None = None,
+    category: FindingCategory | None = None,
+    severity: Severity | None = None,
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The finding board, newest first; a unit account sees only its own unit's findings."""
+    for value in (unit_code, q):
+        if value is not None:
+            check_query_text(value)
+    units = scoping.unit_codes(services, actor, unit_code)
+    if units is scoping.NOTHING:
+        return {"items": [], "next_cursor": None}
+    page = services.board.list(
+        FindingFilter(
+            units,
+            status and status.value,
+            overdue,
+            category and category.value,
+            severity and severity.value,
+            year,
+            q or None,
+        ),
+        today(),
+        limit,
+        cursor,
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/{finding_id}", response_model=FindingPublic)
+def get_finding(
+    finding_id: UUID,
+    services: ServicesDep,
+    actor: Reader,
+    response: Response,
+    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """One finding now, at `version=N`, or as it was at `as_of=<time>`."""
+    check_time_travel(version, as_of)
+    finding = services.app.get_finding(finding_id, version=version, as_of=as_of, viewer=actor)
+    if version is not None and finding.version != version:
+        raise ApiError(404, "not_found", f"finding {finding_id} has no version {version}")
+    response.headers["ETag"] = f'"{finding.version}"'
+    return finding_out(finding)
+
+
+@router.get(
+    "/{finding_id}/timeline", response_model=TimelinePage, dependencies=[reached("rulings")]
+)
+def finding_timeline(
+    finding_id: UUID,
+    services: ServicesDep,
+    actor: Reader,
+) -> dict[str, Any]:
+    """The finding's events and those of every ruling that links it, in time order."""
+    services.app.get_finding(finding_id, viewer=actor)
+    linked = services.rulings.page(RulingFilter(finding_id=finding_id), 500, None).items
+    items = []
+    for aggregate_id, kind in [(finding_id, "finding")] + [(r["id"], r["kind"]) for r in linked]:
+        for event in services.app.aggregate_history(aggregate_id):
+            items.append(
+                {**event_out(event), "aggregate_id": str(aggregate_id), "aggregate_type": kind}
+            )
+    items.sort(key=lambda item: str(item["recorded_at"]))
+    return {"items": items, "next_cursor": None}
+
+
+@router.get("/{finding_id}/events", response_model=EventPage)
+def finding_events(
+    finding_id: UUID,
+    services: ServicesDep,
+    actor: Reader,
+    limit: Limit = 500,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The finding's own events, oldest first: who did what, when and why."""
+    services.app.get_finding(finding_id, viewer=actor)
+    after = 0
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise ApiError(400, "invalid_cursor", f"invalid cursor {cursor!r}")
+        after = int(cursor)
+    events = [e for e in services.app.aggregate_history(finding_id) if e.originator_version > after]
+    page = events[:limit]
+    more = len(events) > limit
+    return {
+        "items": [event_out(e) for e in page],
+        "next_cursor": str(page[-1].originator_version) if more else None,
+    }
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+@router.post("", status_code=201, response_model=CommandAnswer)
+def raise_finding(
+    body: FindingCreate,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """发现问题: raise a finding against an active unit (status `raised`)."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.raise_finding(
+                unit_code=body.unit_code,
+                title=body.title,
+                description=body.description,
+                category=body.category.value,
+                severity=body.severity.value,
+                source=body.source.value,
+                found_on=body.found_on,
+                work_item_id=body.work_item_id,
+                evidence=[e.model_dump() for e in body.evidence],
+                actor=actor,
+                **kw,
+            ),
+            status=201,
+        )
+    )
+
+
+@router.post("/{finding_id}/rectification-order", response_model=CommandAnswer)
+def order_rectification(
+    finding_id: UUID,
+    body: RectificationOrder,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """下达整改 → `rectifying`."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.order_rectification(
+                finding_id,
+                deadline=body.deadline,
+                requirements=body.requirements,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{finding_id}/rectification-report", response_model=CommandAnswer)
+def report_rectification(
+    finding_id: UUID,
+    body: RectificationReport,
+    actor: Reporter,
+    cmd: Command,
+) -> JSONResponse:
+    """报送整改情况 (the finding's unit, or an inspector) → `reported`."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.report_rectification(
+                finding_id,
+                summary=body.summary,
+                evidence=[e.model_dump() for e in body.evidence],
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{finding_id}/verification", response_model=CommandAnswer)
+def verify_rectification(
+    finding_id: UUID,
+    body: Verification,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """整改验收: accepted → `closed` (销号); rejected → `rectifying`."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.verify_rectification(
+                finding_id,
+                outcome=body.outcome.value,
+                comment=body.comment,
+                new_deadline=body.new_deadline,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{finding_id}/deadline-extension", response_model=CommandAnswer)
+def extend_deadline(
+    finding_id: UUID,
+    body: DeadlineExtension,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """延长整改期限."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.extend_deadline(
+                finding_id,
+                new_deadline=body.new_deadline,
+                reason=body.reason,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{finding_id}/escalation", response_model=CommandAnswer)
+def escalate_finding(
+    finding_id: UUID,
+    body: ReasonOnly,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """提级督办."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.escalate_finding(
+                finding_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
+    )
+
+
+@router.post("/{finding_id}/amendment", response_model=CommandAnswer)
+def amend_finding(
+    finding_id: UUID,
+    body: Amendment,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """更正: correct fields, with a reason; the history keeps what was there before."""
+    changes = body.changes.model_dump(exclude_unset=True)
+    if any(v is None for v in changes.values()):
+        raise ApiError(422, "validation_error", "an amendment cannot clear a field")
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.amend_finding(
+                finding_id,
+                changes=changes,
+                reason=body.reason,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{finding_id}/withdrawal", response_model=CommandAnswer)
+def withdraw_finding(
+    finding_id: UUID,
+    body: ReasonOnly,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """撤回 → `withdrawn` (terminal)."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.withdraw_finding(
+                finding_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
+    )
+
+
+@router.post("/{finding_id}/reopening", response_model=CommandAnswer)
+def reopen_finding(
+    finding_id: UUID,
+    body: Reopening,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """整改回头看: reopen a closed finding → `rectifying`."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.reopen_finding(
+                finding_id,
+                reason=body.reason,
+                new_deadline=body.new_deadline,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )

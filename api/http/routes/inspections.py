@@ -1,0 +1,264 @@
+"""Inspection rounds (督查活动): launch, the double-random draw (双随机), findings, conclusion;
+and the public list of concluded rounds (一公开), which needs no token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from api.http.commands import Command
+from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached
+from api.http.errors import ApiError
+from api.http.inspection_schemas import (
+    Assignment,
+    Conclusion,
+    DrawCheck,
+    DrawRequest,
+    FindingLink,
+    InspectionCreate,
+    InspectionPage,
+    InspectionPublic,
+    PublicInspectionPage,
+    SeedCommitment,
+)
+from api.http.presentation import answered, check_time_travel, event_out
+from api.http.read_schemas import EventPage
+from api.http.schemas import CommandAnswer
+from api.runtime.bootstrap import Services
+from api.runtime.draws import chain_head, verify_draw
+from domain.inspection_commands import Launch
+from domain.inspections import Inspection
+from domain.vocabulary import InspectionKind, InspectionStatus
+from projections.inspection_board import BoardFilter, InspectionBoardView
+
+router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"])
+public_router = APIRouter(prefix="/api/v1/public/inspections", tags=["public"])
+Year = Annotated[int | None, Query(ge=1900, le=2999)]
+
+
+def board(services: Services) -> InspectionBoardView:
+    view: InspectionBoardView = services.view("inspection_board", InspectionBoardView)
+    return view
+
+
+def inspection_out(inspection: Inspection) -> dict[str, Any]:
+    out: dict[str, Any] = jsonable_encoder(
+        {
+            "id": inspection.id,
+            "version": inspection.version,
+            "title": inspection.title,
+            "kind": inspection.kind.value,
+            "kind_label": inspection.kind.label,
+            "scope": inspection.scope,
+            "period_start": inspection.period_start,
+            "period_end": inspection.period_end,
+            "population": inspection.population,
+            "inspectors": inspection.inspectors,
+            "rules": inspection.rules,
+            "status": inspection.status.value,
+            "status_label": inspection.status.label,
+            "commitment": inspection.commitment,
+            "seed": inspection.seed,
+            "chain_head": inspection.chain_head,
+            "algorithm": inspection.algorithm,
+            "targets": inspection.targets,
+            "finding_ids": inspection.finding_ids,
+            "summary": inspection.summary,
+            "concluded_on": inspection.concluded_on,
+            "results": inspection.results,
+            "created_at": inspection.created_on,
+            "updated_at": inspection.modified_on,
+        }
+    )
+    return out
+
+
+@router.post("", status_code=201, response_model=CommandAnswer)
+def launch_inspection(body: InspectionCreate, actor: Lister, cmd: Command) -> JSONResponse:
+    """启动督查活动 (inspector, admin): kind, scope, period, units, inspector pool, rules."""
+    launch = Launch(
+        title=body.title,
+        kind=body.kind.value,
+        scope=body.scope,
+        period_start=body.period_start,
+        period_end=body.period_end,
+        units=tuple(body.units),
+        inspectors=tuple((i.name, i.unit_code) for i in body.inspectors),
+        team_size=body.rules.team_size,
+        share_percent=body.rules.share_percent,
+    )
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.launch_inspection(launch, actor=actor, **kw),
+            status=201,
+        )
+    )
+
+
+@router.get("", response_model=InspectionPage, dependencies=[reached("inspection_board")])
+def list_inspections(
+    services: ServicesDep,
+    actor: Reader,
+    status: InspectionStatus | None = None,
+    kind: InspectionKind | None = None,
+    year: Year = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The board of rounds, newest first, by status, kind and year (of the period's start)."""
+    view = board(services)
+    f = BoardFilter(status and status.value, kind and kind.value, year)
+    page = view.page(f, limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/{inspection_id}", response_model=InspectionPublic)
+def get_inspection(
+    inspection_id: UUID,
+    services: ServicesDep,
+    actor: Reader,
+    response: Response,
+    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """One round, or as it was (`version`, `as_of`)."""
+    check_time_travel(version, as_of)
+    inspection = services.app.get_inspection(inspection_id, version=version, as_of=as_of)
+    if version is not None and inspection.version != version:
+        raise ApiError(404, "not_found", f"inspection {inspection_id} has no version {version}")
+    response.headers["ETag"] = f'"{inspection.version}"'
+    return inspection_out(inspection)
+
+
+@router.get("/{inspection_id}/events", response_model=EventPage)
+def inspection_events(inspection_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
+    """The round's own events, oldest first."""
+    services.app.get_inspection(inspection_id)
+    events = services.app.aggregate_history(inspection_id)
+    return {"items": [event_out(e) for e in events], "next_cursor": None}
+
+
+@router.get("/{inspection_id}/draw-verification", response_model=DrawCheck)
+def draw_verification(inspection_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
+    """Re-derive the draw from the stored events and chain rows (as `verify-draw` does)."""
+    services.app.get_inspection(inspection_id)
+    return verify_draw(services, inspection_id).as_dict()
+
+
+@router.post("/{inspection_id}/seed-commitment", response_model=CommandAnswer)
+def commit_seed(
+    inspection_id: UUID, body: SeedCommitment, actor: Lister, cmd: Command
+) -> JSONResponse:
+    """提交种子承诺: H(seed) for a random round, before the draw."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.commit_inspection_seed(
+                inspection_id,
+                commitment=body.commitment,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{inspection_id}/draw", response_model=CommandAnswer)
+def draw(inspection_id: UUID, body: DrawRequest, actor: Lister, cmd: Command) -> JSONResponse:
+    """双随机抽取: reveal the seed; it is mixed with the audit chain's head at this moment."""
+    datastore = cmd.services.datastore
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.draw_inspection(
+                inspection_id,
+                seed=body.seed,
+                chain_head=lambda: chain_head(datastore),
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{inspection_id}/assignment", response_model=CommandAnswer)
+def assign(inspection_id: UUID, body: Assignment, actor: Lister, cmd: Command) -> JSONResponse:
+    """指派 (a round that is not random): the units and their teams."""
+    targets = [{"unit_code": t.unit_code, "team": list(t.team)} for t in body.targets]
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.assign_inspection(
+                inspection_id, targets=targets, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
+    )
+
+
+@router.post("/{inspection_id}/finding-link", response_model=CommandAnswer)
+def link_finding(
+    inspection_id: UUID, body: FindingLink, actor: Lister, cmd: Command
+) -> JSONResponse:
+    """关联发现问题: a finding raised in this round against one of its inspected units."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.link_inspection_finding(
+                inspection_id,
+                finding_id=body.finding_id,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{inspection_id}/conclusion", response_model=CommandAnswer)
+def conclude(inspection_id: UUID, body: Conclusion, actor: Lister, cmd: Command) -> JSONResponse:
+    """结束督查活动: the summary and each inspected unit's result (made public)."""
+    results = [{"unit_code": r.unit_code, "result": r.result} for r in body.results]
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.conclude_inspection(
+                inspection_id,
+                summary=body.summary,
+                concluded_on=body.concluded_on,
+                results=results,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@public_router.get(
+    "", response_model=PublicInspectionPage, dependencies=[reached("inspection_board", public=True)]
+)
+def public_inspections(
+    services: ServicesDep,
+    year: Year = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """一公开 (no token): concluded rounds with the draw's inputs, the units drawn, each team's
+    inspectors (names only), and the results."""
+    view = board(services)
+    page = view.public_page(year, limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}

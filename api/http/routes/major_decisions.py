@@ -1,0 +1,371 @@
+"""Major administrative decisions (重大行政决策目录): procedure steps, decision (flagged when a
+step is missing: 决策问责), implementation, correction (纠错), third-party evaluation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from api.http.commands import Command
+from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached, require
+from api.http.errors import ApiError
+from api.http.inspection_schemas import (
+    AccountabilityLink,
+    CorrectionRecord,
+    DecisionCreate,
+    DecisionPage,
+    DecisionPublic,
+    DecisionTaken,
+    EvaluationFeedback,
+    EvaluationPlan,
+    EvaluationRectification,
+    EvaluationReport,
+    ImplementationRecord,
+    ResultUseRecord,
+    StepRecord,
+)
+from api.http.presentation import answered, check_time_travel, event_out
+from api.http.read_schemas import EventPage
+from api.http.schemas import CommandAnswer, UnitCode
+from api.runtime.bootstrap import Services
+from domain.actors import Actor
+from domain.major_decisions import REQUIRED_STEPS, MajorDecision
+from domain.vocabulary import DecisionStatus, Role
+from projections.decision_catalogue import CatalogueFilter, DecisionCatalogueView
+
+router = APIRouter(prefix="/api/v1/major-decisions", tags=["major decisions"])
+
+# The responsible unit records its own procedure, decision, implementation and evaluation
+# rectification; inspectors (and admins) may enter them on its behalf.
+Recorder = Annotated[Actor, Depends(require(Role.INSPECTOR, Role.ADMIN, Role.UNIT))]
+# 决策问责 and 纠错 are for supervisors of the decision: inspectors, authorities, admins.
+Overseer = Annotated[Actor, Depends(require(Role.INSPECTOR, Role.AUTHORITY, Role.ADMIN))]
+Number = Annotated[int, Path(ge=1, le=100, description="1: the first evaluation, 2: 二次评估")]
+
+
+def catalogue(services: Services) -> DecisionCatalogueView:
+    return services.view("decision_catalogue", DecisionCatalogueView)
+
+
+def decision_out(d: MajorDecision) -> dict[str, Any]:
+    out: dict[str, Any] = jsonable_encoder(
+        {
+            "id": d.id,
+            "version": d.version,
+            "title": d.title,
+            "year": d.year,
+            "unit_code": d.unit_code,
+            "description": d.description,
+            "status": d.status.value,
+            "status_label": d.status.label,
+            "steps": d.steps,
+            "procedure": {
+                "required": list(REQUIRED_STEPS),
+                "done": [s for s in REQUIRED_STEPS if s in d.steps],
+            },
+            "decided_on": d.decided_on,
+            "decision_summary": d.decision_summary,
+            "flagged": d.flagged,
+            "missing_steps": d.missing_steps,
+            "links": d.links,
+            "implemented_on": d.implemented_on,
+            "corrections": d.corrections,
+            "evaluations": [
+                {**e, "status": e["status"].value, "status_label": e["status"].label}
+                for e in d.evaluations
+            ],
+            "created_at": d.created_on,
+            "updated_at": d.modified_on,
+        }
+    )
+    return out
+
+
+@router.post("", status_code=201, response_model=CommandAnswer)
+def catalogue_decision(body: DecisionCreate, actor: Lister, cmd: Command) -> JSONResponse:
+    """列入重大行政决策目录 (inspector, admin): title, year, responsible unit."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.catalogue_decision(
+                title=body.title,
+                year=body.year,
+                unit_code=body.unit_code,
+                description=body.description,
+                actor=actor,
+                **kw,
+            ),
+            status=201,
+        )
+    )
+
+
+@router.get("", response_model=DecisionPage, dependencies=[reached("decision_catalogue")])
+def list_decisions(
+    services: ServicesDep,
+    actor: Reader,
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    unit_code: Annotated[UnitCode | None, Query()] = None,
+    status: DecisionStatus | None = None,
+    flagged: bool | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The catalogue with each decision's procedure completeness, newest first."""
+    view = catalogue(services)
+    f = CatalogueFilter(year, unit_code, status and status.value, flagged)
+    page = view.page(f, limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/{decision_id}", response_model=DecisionPublic)
+def get_decision(
+    decision_id: UUID,
+    services: ServicesDep,
+    actor: Reader,
+    response: Response,
+    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """One decision with its steps, links, corrections and evaluations, or as it was."""
+    check_time_travel(version, as_of)
+    decision = services.app.get_decision(decision_id, version=version, as_of=as_of)
+    if version is not None and decision.version != version:
+        raise ApiError(404, "not_found", f"decision {decision_id} has no version {version}")
+    response.headers["ETag"] = f'"{decision.version}"'
+    return decision_out(decision)
+
+
+@router.get("/{decision_id}/events", response_model=EventPage)
+def decision_events(decision_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
+    """The decision's own events, oldest first."""
+    services.app.get_decision(decision_id)
+    events = services.app.aggregate_history(decision_id)
+    return {"items": [event_out(e) for e in events], "next_cursor": None}
+
+
+@router.post("/{decision_id}/procedure-steps", response_model=CommandAnswer)
+def record_step(decision_id: UUID, body: StepRecord, actor: Recorder, cmd: Command) -> JSONResponse:
+    """记录决策程序: 公众参与、专家论证、风险评估、合法性审查、集体讨论决定."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.record_decision_step(
+                decision_id,
+                step=body.step.value,
+                done_on=body.done_on,
+                evidence=[e.model_dump() for e in body.evidence],
+                note=body.note,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{decision_id}/decision", response_model=CommandAnswer)
+def decide(decision_id: UUID, body: DecisionTaken, actor: Recorder, cmd: Command) -> JSONResponse:
+    """作出决策: flagged when a required step was not done by the decision date."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.decide_decision(
+                decision_id,
+                decided_on=body.decided_on,
+                summary=body.summary,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{decision_id}/implementation", response_model=CommandAnswer)
+def implement(
+    decision_id: UUID, body: ImplementationRecord, actor: Recorder, cmd: Command
+) -> JSONResponse:
+    """决策实施."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.implement_decision(
+                decision_id,
+                implemented_on=body.implemented_on,
+                note=body.note,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{decision_id}/accountability-link", response_model=CommandAnswer)
+def link_accountability(
+    decision_id: UUID, body: AccountabilityLink, actor: Overseer, cmd: Command
+) -> JSONResponse:
+    """决策问责: a flagged decision linked to a finding or an accountability ruling."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.link_decision_accountability(
+                decision_id,
+                kind=body.kind.value,
+                target_id=body.target_id,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{decision_id}/correction", response_model=CommandAnswer)
+def correct(
+    decision_id: UUID, body: CorrectionRecord, actor: Overseer, cmd: Command
+) -> JSONResponse:
+    """纠错."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.correct_decision(
+                decision_id,
+                reason=body.reason,
+                correction=body.correction,
+                corrected_on=body.corrected_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{decision_id}/evaluations", response_model=CommandAnswer)
+def plan_evaluation(
+    decision_id: UUID, body: EvaluationPlan, actor: Lister, cmd: Command
+) -> JSONResponse:
+    """第三方评估计划 (the first; a later one is 二次评估, after the feedback is dealt with)."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.plan_decision_evaluation(
+                decision_id,
+                evaluator=body.evaluator,
+                scope=body.scope,
+                planned_on=body.planned_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{decision_id}/evaluations/{number}/report", response_model=CommandAnswer)
+def report_evaluation(
+    decision_id: UUID, number: Number, body: EvaluationReport, actor: Lister, cmd: Command
+) -> JSONResponse:
+    """评估报告: score 0–100, conclusion, findings."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.report_decision_evaluation(
+                decision_id,
+                number,
+                score=body.score,
+                conclusion=body.conclusion,
+                findings=list(body.findings),
+                reported_on=body.reported_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{decision_id}/evaluations/{number}/feedback", response_model=CommandAnswer)
+def give_feedback(
+    decision_id: UUID, number: Number, body: EvaluationFeedback, actor: Lister, cmd: Command
+) -> JSONResponse:
+    """评估结果反馈: with or without rectification (and its deadline)."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.give_evaluation_feedback(
+                decision_id,
+                number,
+                feedback=body.feedback,
+                rectification_required=body.rectification_required,
+                deadline=body.deadline,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{decision_id}/evaluations/{number}/rectification", response_model=CommandAnswer)
+def report_rectification(
+    decision_id: UUID,
+    number: Number,
+    body: EvaluationRectification,
+    actor: Recorder,
+    cmd: Command,
+) -> JSONResponse:
+    """反馈整改 (the responsible unit, or an inspector)."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.report_evaluation_rectification(
+                decision_id,
+                number,
+                summary=body.summary,
+                evidence=[e.model_dump() for e in body.evidence],
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{decision_id}/evaluations/{number}/result-use", response_model=CommandAnswer)
+def use_results(
+    decision_id: UUID, number: Number, body: ResultUseRecord, actor: Overseer, cmd: Command
+) -> JSONResponse:
+    """结果运用."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.use_evaluation_results(
+                decision_id,
+                number,
+                use=body.use.value,
+                description=body.description,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )

@@ -1,0 +1,100 @@
+"""Operations and reference: health, readiness, metrics, vocabulary, projection status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict
+
+from api.http.deps import ServicesDep
+from api.http.presentation import conform
+from api.http.read_schemas import Answer
+from api.runtime.metrics import exposition, observe_projections
+from domain.vocabulary import vocabulary
+
+router = APIRouter(tags=["operations"])
+log = logging.getLogger(__name__)
+
+
+class Health(Answer):
+    status: str
+
+
+class ReadinessChecks(TypedDict):
+    """The database (`ok` or `unreachable`) and each projection runner's state."""
+
+    database: str
+    projections: dict[str, str]
+
+
+class Readiness(Answer):
+    ready: bool
+    checks: ReadinessChecks
+
+
+class Term(TypedDict):
+    """A code of an enumeration and its Chinese label."""
+
+    code: str
+    label: str
+
+
+READINESS = TypeAdapter(Readiness)
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={
+        503: {"model": Readiness, "description": "not ready: the same body, with `ready` false"}
+    },
+)
+def readyz(services: ServicesDep) -> JSONResponse:
+    """The database answers and every in-process projection runner is running."""
+    checks: dict[str, Any] = {}
+    try:
+        with services.database.connection() as conn:
+            conn.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:  # reported in the answer, not raised
+        log.warning("readiness: database unreachable", extra={"error": str(error)})
+        checks["database"] = "unreachable"
+    try:
+        checks["projections"] = services.projection_states()
+    except Exception as error:  # reported in the answer, not raised
+        log.warning("readiness: projection states unknown", extra={"error": str(error)})
+        checks["projections"] = {name: "unknown" for name in services.views}
+    runners_ok = services.settings.projection_runners == "off" or all(
+        state in ("running", "standby") for state in checks["projections"].values()
+    )
+    ready = checks["database"] == "ok" and runners_ok
+    answer = conform(READINESS, {"ready": ready, "checks": checks})
+    return JSONResponse(answer, status_code=200 if ready else 503)
+
+
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"description": f"Prometheus text exposition ({CONTENT_TYPE_LATEST})"}},
+)
+def metrics(services: ServicesDep) -> Response:
+    """Prometheus text: requests, latencies, log head and projection lag."""
+    observe_projections(services)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/api/v1/vocabulary", response_model=dict[str, list[Term]])
+def get_vocabulary() -> dict[str, list[dict[str, str]]]:
+    """Every enumeration with its Chinese label."""
+    return vocabulary()

@@ -1,0 +1,102 @@
+"""Personal data of ruling subjects (admins): the data subjects, and crypto-shredding one
+(PIPL Art. 47; ADR 013, docs/security.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from api.http.deps import Admin, Cursor, Limit, ServicesDep
+from api.http.errors import ApiError
+from api.http.read_schemas import Answer, Instant
+from infra.migrations import EVENTS_TABLE
+from infra.privacy import UnknownSubject, list_subjects, subject_of_ruling
+from projections.paging import decode_cursor, encode_cursor
+from projections.privacy import shred_subject
+
+router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"])
+
+
+class DataSubject(Answer):
+    """A person named in rulings: their unit, the masked name until shredded, the cipher."""
+
+    subject_id: UUID
+    unit_code: str
+    algorithm: str
+    masked_name: str | None
+    created_at: Instant
+    shredded_at: Instant | None
+
+
+class SubjectPage(Answer):
+    items: list[DataSubject]
+    next_cursor: str | None
+
+
+class Shredding(Answer):
+    """The subject's key destroyed (now or before: `already_shredded`), and their rulings."""
+
+    subject_id: UUID
+    shredded_at: Instant
+    already_shredded: bool
+    rulings: list[UUID]
+
+
+def subjects_page(
+    services: ServicesDep,
+    unit_code: str | None,
+    ruling_id: UUID | None,
+    after: int,
+    limit: int,
+) -> list[dict[str, Any]]:
+    with services.database.connection() as conn:
+        subject = None
+        if ruling_id is not None:
+            subject = subject_of_ruling(conn, ruling_id, EVENTS_TABLE)
+            if subject is None:
+                return []
+        return list_subjects(
+            conn,
+            unit_codes=[unit_code] if unit_code else None,
+            subject_id=subject,
+            after=after,
+            limit=limit,
+        )
+
+
+@router.get("/subjects", response_model=SubjectPage)
+async def subjects(
+    services: ServicesDep,
+    actor: Admin,
+    unit_code: Annotated[str | None, Query(max_length=64)] = None,
+    ruling_id: UUID | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Data subjects (persons named in rulings), oldest first: id, unit, masked name (until
+    shredded), cipher, created_at, shredded_at; `ruling_id` finds the subject of a ruling."""
+    after = decode_cursor(cursor) if cursor else 0
+    rows = await run_in_threadpool(subjects_page, services, unit_code, ruling_id, after, limit + 1)
+    more = len(rows) > limit
+    items = [{k: v for k, v in row.items() if k != "seq"} for row in rows[:limit]]
+    return {
+        "items": items,
+        "next_cursor": encode_cursor(rows[limit - 1]["seq"]) if more else None,
+    }
+
+
+@router.post("/subjects/{subject_id}/shred", response_model=Shredding)
+async def shred(subject_id: UUID, services: ServicesDep, actor: Admin) -> dict[str, Any]:
+    """Crypto-shred: destroy the subject's key. Their name and position read `[已删除]`
+    everywhere from now on; the records, and the hash chain over them, stay. Unknown id →
+    404; shredding twice answers the first shred again (`already_shredded`: true)."""
+    try:
+        result = await run_in_threadpool(
+            shred_subject, services.database, subject_id, services.cases
+        )
+    except UnknownSubject:
+        raise ApiError(404, "not_found", f"data subject {subject_id} not found") from None
+    return result.as_dict()

@@ -1,0 +1,78 @@
+"""Unit scorecards (单位考评): per unit and year, for every active unit or for one unit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import TypeAdapter
+
+from api.http import scoping
+from api.http.deps import Reader, ServicesDep, reached
+from api.http.errors import ApiError
+from api.http.read_schemas import Scorecard, UnitStats
+from api.http.routes.units import Code
+from api.runtime.bootstrap import Services
+from domain.actors import Actor
+from domain.clock import today
+from domain.vocabulary import Role
+from projections.scorecard import Scorecards
+
+router = APIRouter(tags=["scorecards"])
+
+Year = Annotated[int, Query(ge=1900, le=2999)]
+UNIT_STATS = TypeAdapter(UnitStats)
+
+
+def scorecards_of(services: Services) -> Scorecards:
+    return services.scorecards
+
+
+def may_read(actor: Actor, code: str) -> bool:
+    """A unit account reads its own unit and the units merged into it; other roles, all."""
+    return actor.role is not Role.UNIT or code in {actor.unit_code, *actor.unit_scope}
+
+
+@router.get(
+    "/api/v1/stats/units", response_model=UnitStats, dependencies=[reached(*Scorecards.READ_MODELS)]
+)
+def unit_stats(
+    services: ServicesDep,
+    actor: Reader,
+    year: Year,
+) -> Response:
+    """One scorecard per active unit, in code order; a merged unit's records count in its
+    successor's row. A unit account sees its own unit's row only."""
+    cards = scorecards_of(services)
+    # One query for every unit's lineage, from the directory the answer already waits for
+    # (loading each unit's events instead cost a query per unit).
+    groups = cards.lineages()
+    visible = scoping.unit_codes(services, actor, None)
+    if visible:
+        groups = {code: group for code, group in groups.items() if code in visible}
+    items = cards.for_units(year, today(), groups)
+    # Written to JSON by the model at once, here in the route's thread: FastAPI would check
+    # the answer in one more thread hop first, for rows that hold only JSON's own types.
+    body = UNIT_STATS.dump_json(UNIT_STATS.validate_python({"year": year, "items": items}))
+    return Response(body, media_type="application/json")
+
+
+@router.get(
+    "/api/v1/units/{code}/scorecard",
+    response_model=Scorecard,
+    dependencies=[reached(*Scorecards.READ_MODELS)],
+)
+def unit_scorecard(
+    code: Code,
+    services: ServicesDep,
+    actor: Reader,
+    year: Year,
+) -> dict[str, Any]:
+    """The unit's scorecard for the year, with the records of the units merged into it."""
+    unit = services.app.read_unit(code)
+    if not may_read(actor, code):
+        raise ApiError(404, "not_found", f"unit {code!r} not found")
+    cards = scorecards_of(services)
+    (row,) = cards.for_units(year, today(), {code: tuple(services.app.lineage(code))})
+    row["name"] = unit.name  # the unit's own events: current even before the directory
+    return row

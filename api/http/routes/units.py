@@ -1,0 +1,187 @@
+"""Units (责任单位): register, rename, merge (机构改革), read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+
+from api.http import scoping
+from api.http.commands import Command
+from api.http.deps import (
+    Admin,
+    Cursor,
+    Limit,
+    Reader,
+    ServicesDep,
+    reached,
+)
+from api.http.errors import ApiError
+from api.http.presentation import answered, check_time_travel, event_out
+from api.http.read_schemas import EventPage, UnitHistoryPage, UnitPage, UnitPublic
+from api.http.schemas import CommandAnswer, UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
+from domain.units import Unit
+
+router = APIRouter(prefix="/api/v1/units", tags=["units"])
+
+Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+def unit_out(unit: Unit) -> dict[str, Any]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind.value,
+        "kind_label": unit.kind.label,
+        "status": unit.status.value,
+        "successor_code": unit.successor_code,
+        "version": unit.version,
+    }
+
+
+@router.post("", status_code=201, response_model=CommandAnswer)
+def register_unit(body: UnitCreate, actor: Admin, cmd: Command) -> JSONResponse:
+    """Register a unit (a duplicate code is a 409 `already_exists`)."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.register_unit(
+                code=body.code, name=body.name, kind=body.kind.value, actor=actor, **kw
+            ),
+            status=201,
+        )
+    )
+
+
+@router.get("", response_model=UnitPage, dependencies=[reached("directory")])
+def list_units(
+    services: ServicesDep,
+    actor: Reader,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Every unit, in the order they were registered."""
+    page = services.directory.units(limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get(
+    "/{code}/history", response_model=UnitHistoryPage, dependencies=[reached("unit_history")]
+)
+def unit_history(
+    code: Code,
+    services: ServicesDep,
+    actor: Reader,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Every event touching the unit, oldest first, with those of the units merged into it."""
+    services.app.read_unit(code)  # kept in memory: only read
+    units = scoping.unit_codes(services, actor, code)
+    if units is scoping.NOTHING:
+        raise ApiError(404, "not_found", f"unit {code!r} not found")
+    page = services.history.page(units, limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/{code}", response_model=UnitPublic)
+def get_unit(
+    code: Code,
+    services: ServicesDep,
+    actor: Reader,
+    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """One unit, with its status and successor after a merger; or as it was then."""
+    check_time_travel(version, as_of)
+    unit = services.app.unit_as_of(code, version=version, as_of=as_of)
+    if version is not None and unit.version != version:
+        raise ApiError(404, "not_found", f"unit {code!r} has no version {version}")
+    return unit_out(unit)
+
+
+@router.get("/{code}/events", response_model=EventPage)
+def unit_events(code: Code, services: ServicesDep, actor: Reader) -> dict[str, Any]:
+    """The unit's own events, oldest first (registration, renamings, merger, dissolution)."""
+    unit = services.app.get_unit(code)
+    return {
+        "items": [event_out(e) for e in services.app.aggregate_history(unit.id)],
+        "next_cursor": None,
+    }
+
+
+@router.post("/{code}/renaming", response_model=CommandAnswer)
+def rename_unit(
+    code: Code,
+    body: UnitRenaming,
+    actor: Admin,
+    cmd: Command,
+) -> JSONResponse:
+    """Rename a unit; its code, and so every record pointing at it, stays."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.rename_unit(
+                code,
+                name=body.name,
+                reason=body.reason,
+                effective_on=body.effective_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{code}/merger", response_model=CommandAnswer)
+def merge_unit(
+    code: Code,
+    body: UnitMerger,
+    actor: Admin,
+    cmd: Command,
+) -> JSONResponse:
+    """Merge a unit into its successor (机构改革)."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.merge_unit(
+                code,
+                into=body.into,
+                reason=body.reason,
+                effective_on=body.effective_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{code}/dissolution", response_model=CommandAnswer)
+def dissolve_unit(
+    code: Code,
+    body: UnitDissolution,
+    actor: Admin,
+    cmd: Command,
+) -> JSONResponse:
+    """撤销: the unit takes no new findings, work items or rulings."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.dissolve_unit(
+                code,
+                reason=body.reason,
+                effective_on=body.effective_on,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )

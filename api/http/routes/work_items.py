@@ -1,0 +1,249 @@
+"""Key-work items (重点工作): the list, its execution ledger (台账) and evaluation (考评)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+
+from api.documents import excel
+from api.http import scoping
+from api.http.commands import Command
+from api.http.deps import (
+    Cursor,
+    Inspector,
+    Limit,
+    Lister,
+    Reader,
+    Reporter,
+    ServicesDep,
+    reached,
+)
+from api.http.errors import ApiError
+from api.http.presentation import answered, check_time_travel, event_out
+from api.http.read_schemas import EventPage, WorkItemPage, WorkItemPublic
+from api.http.schemas import CommandAnswer, Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
+from domain.vocabulary import WorkItemStatus
+from domain.work_item_commands import Listing
+from domain.work_items import WorkItem
+from projections.work_ledger import LedgerFilter
+
+router = APIRouter(prefix="/api/v1/work-items", tags=["work items"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def work_item_out(item: WorkItem) -> dict[str, Any]:
+    out: dict[str, Any] = jsonable_encoder(
+        {
+            "id": item.id,
+            "version": item.version,
+            "title": item.title,
+            "year": item.year,
+            "lead_unit": item.lead_unit,
+            "co_units": item.co_units,
+            "due_on": item.due_on,
+            "source_ref": item.source_ref,
+            "description": item.description,
+            "status": item.status.value,
+            "status_label": item.status.label,
+            "percent": item.percent,
+            "progress": item.progress,
+            "evaluation": item.evaluation,
+            "closing_reason": item.closing_reason,
+            "created_at": item.created_on,
+            "updated_at": item.modified_on,
+        }
+    )
+    return out
+
+
+@router.post("", status_code=201, response_model=CommandAnswer)
+def list_work_item(
+    body: WorkItemCreate,
+    actor: Lister,
+    cmd: Command,
+) -> JSONResponse:
+    """列入重点工作清单: a task with its lead unit, co-units and due date."""
+    listing = Listing(
+        title=body.title,
+        year=body.year,
+        lead_unit=body.lead_unit,
+        co_units=tuple(body.co_units),
+        due_on=body.due_on,
+        source_ref=body.source_ref,
+        description=body.description,
+    )
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.list_work_item(listing, actor=actor, **kw),
+            status=201,
+        )
+    )
+
+
+@router.get("", response_model=WorkItemPage, dependencies=[reached("work_ledger")])
+def list_work_items(
+    services: ServicesDep,
+    actor: Reader,
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    unit_code: Annotated[str | None, Query(max_length=64)] = None,
+    status: WorkItemStatus | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The ledger: items of a year, of a unit (lead or co-unit, with merged units), by status."""
+    units = scoping.unit_codes(services, actor, unit_code)
+    if units is scoping.NOTHING:
+        return {"items": [], "next_cursor": None}
+    page = services.ledger.page(LedgerFilter(year, units, status and status.value), limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get(
+    "/export.xlsx",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the 执行台账 workbook",
+        }
+    },
+    dependencies=[reached("work_ledger")],
+)
+def export_ledger(
+    services: ServicesDep,
+    actor: Reader,
+    year: Annotated[int, Query(ge=1900, le=2999)],
+) -> Response:
+    """The year's 执行台账 as an Excel workbook (a unit account: its own units' items)."""
+    units = scoping.unit_codes(services, actor, None)
+    if units is scoping.NOTHING:
+        ledger = excel.Ledger([], {}, {})
+    else:
+        ledger = excel.collect_ledger(services, year, units)
+    filename = quote(f"执行台账-{year}.xlsx")
+    return Response(
+        excel.write_ledger(ledger),
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
+    )
+
+
+@router.get("/{item_id}", response_model=WorkItemPublic)
+def get_work_item(
+    item_id: UUID,
+    services: ServicesDep,
+    actor: Reader,
+    response: Response,
+    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """One item with its progress entries and evaluation, or as it was (`version`, `as_of`)."""
+    check_time_travel(version, as_of)
+    item = services.app.get_work_item(item_id, version=version, as_of=as_of, viewer=actor)
+    if version is not None and item.version != version:
+        raise ApiError(404, "not_found", f"work item {item_id} has no version {version}")
+    response.headers["ETag"] = f'"{item.version}"'
+    return work_item_out(item)
+
+
+@router.get("/{item_id}/events", response_model=EventPage)
+def work_item_events(item_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
+    """The item's own events, oldest first."""
+    services.app.get_work_item(item_id, viewer=actor)
+    events = services.app.aggregate_history(item_id)
+    return {"items": [event_out(e) for e in events], "next_cursor": None}
+
+
+@router.post("/{item_id}/progress", response_model=CommandAnswer)
+def log_progress(
+    item_id: UUID,
+    body: ProgressEntry,
+    actor: Reporter,
+    cmd: Command,
+) -> JSONResponse:
+    """登记进展 (its lead unit or a co-unit, or an inspector)."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.log_progress(
+                item_id,
+                note=body.note,
+                percent=body.percent,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{item_id}/evaluation", response_model=CommandAnswer)
+def evaluate_work_item(
+    item_id: UUID,
+    body: Evaluation,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """年末考评 (inspectors): score 0–100 and grade."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.evaluate_work_item(
+                item_id,
+                score=body.score,
+                grade=body.grade.value,
+                comment=body.comment,
+                actor=actor,
+                expected_version=cmd.expected,
+                **kw,
+            ),
+        )
+    )
+
+
+@router.post("/{item_id}/closure", response_model=CommandAnswer)
+def close_work_item(
+    item_id: UUID,
+    body: ReasonOnly,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """办结 (after its evaluation)."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.close_work_item(
+                item_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
+    )
+
+
+@router.post("/{item_id}/cancellation", response_model=CommandAnswer)
+def cancel_work_item(
+    item_id: UUID,
+    body: ReasonOnly,
+    actor: Inspector,
+    cmd: Command,
+) -> JSONResponse:
+    """取消 (while still open)."""
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.cancel_work_item(
+                item_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
+    )

@@ -1,0 +1,161 @@
+"""The double-random draw where it meets the audit log: the chain head a draw mixes in, and
+the check of a recorded draw from the stored events and their chain rows alone.
+
+The domain (`domain.draw`) holds the algorithm; the chain lives in PostgreSQL, so reading
+its head and its rows happens here, in the outermost layer, which the HTTP route and the
+`supervision inspections verify-draw` command share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.sql import SQL, Identifier
+
+from api.runtime.bootstrap import Services
+from domain.draw import ChainHead, check_draw
+from domain.errors import NotFound
+from domain.inspections import Inspection
+from infra.chain import envelope, hasher
+from infra.migrations import EVENTS_TABLE
+from infra.recorder import chain_table
+
+CHAIN = Identifier(chain_table(EVENTS_TABLE))
+HEAD = SQL("SELECT ledger_index, position, hash FROM {} ORDER BY ledger_index DESC LIMIT 1")
+CHAIN_ROW = SQL("SELECT position, hash FROM {} WHERE ledger_index = %s")
+EVENTS = SQL(
+    "SELECT e.notification_id, e.originator_version, e.topic, e.state, c.ledger_index, "
+    "c.prev_hash, c.hash FROM {events} e LEFT JOIN {chain} c ON c.position = e.notification_id "
+    "WHERE e.originator_id = %s ORDER BY e.originator_version"
+)
+
+
+def chain_head(datastore: PostgresDatastore) -> ChainHead:
+    """The newest chain row now: the public value a draw mixes with its seed."""
+    with datastore.get_connection() as conn:
+        row = conn.execute(HEAD.format(CHAIN)).fetchone()
+    if row is None:  # a round to draw was recorded, so the chain is never empty here
+        raise NotFound("the audit chain is empty")
+    return ChainHead(int(row["ledger_index"]), int(row["position"]), bytes(row["hash"]).hex())
+
+
+@dataclass
+class DrawVerification:
+    """What `verify-draw` answers: ok, or every problem found."""
+
+    inspection_id: str
+    ok: bool = False
+    problems: list[str] = field(default_factory=list)
+    algorithm: str | None = None
+    commitment: str | None = None
+    seed: str | None = None
+    chain_head: dict[str, Any] | None = None
+    population: list[str] = field(default_factory=list)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class StoredRow:
+    position: int
+    event: Any
+
+
+def verify_draw(services: Services, inspection_id: UUID) -> DrawVerification:
+    """Re-derive a round's draw from its stored events: each event still matches its chain
+    row; H(seed) is the commitment; the chain head mixed in is the chain's row at that index
+    and lies between the commitment and the draw; the algorithm over the recorded population
+    and pool gives exactly the recorded units and teams (and so 回避 holds)."""
+    result = DrawVerification(str(inspection_id))
+    rows = stored_rows(services, inspection_id, result.problems)
+    if rows and type(rows[0].event) is not Inspection.Launched:
+        raise NotFound(f"inspection {inspection_id} not found")
+    drawn = next((r for r in rows if isinstance(r.event, Inspection.Drawn)), None)
+    committed = next((r for r in rows if isinstance(r.event, Inspection.SeedCommitted)), None)
+    if drawn is None or committed is None:
+        result.problems.append("the round has no recorded seed commitment and draw")
+        return result
+    before: Any = None
+    for row in rows:
+        if row.event.originator_version >= drawn.event.originator_version:
+            break
+        before = row.event.mutate(before)
+    e = drawn.event
+    result.algorithm, result.seed, result.chain_head = e.algorithm, e.seed, dict(e.chain_head)
+    result.commitment, result.population = before.commitment, list(before.population)
+    result.targets = list(e.targets)
+    if e.algorithm != "sha256-ctr-fisher-yates/v1":
+        result.problems.append(f"unknown draw algorithm {e.algorithm!r}")
+    try:
+        head = ChainHead(
+            int(e.chain_head["index"]), int(e.chain_head["position"]), e.chain_head["hash"]
+        )
+    except (KeyError, TypeError, ValueError):
+        result.problems.append("the draw names no readable chain head")
+        return result
+    check_head(services.datastore, head, committed.position, drawn.position, result.problems)
+    given = before.draw_input(e.seed, head.index, head.hash)
+    result.problems += check_draw(given, before.commitment, list(e.targets))
+    result.ok = not result.problems
+    return result
+
+
+def stored_rows(services: Services, inspection_id: UUID, problems: list[str]) -> list[StoredRow]:
+    """The round's stored events, each checked against its chain row, then decoded."""
+    h = hasher(services.settings.hash_algorithm)
+    query = EVENTS.format(events=Identifier(EVENTS_TABLE), chain=CHAIN)
+    with services.datastore.get_connection() as conn:
+        records = conn.execute(query, (inspection_id,)).fetchall()
+    if not records:
+        raise NotFound(f"inspection {inspection_id} not found")
+    rows = []
+    for r in records:
+        state, version, position = bytes(r["state"]), r["originator_version"], r["notification_id"]
+        if r["hash"] is None:
+            problems.append(f"event version {version} (position {position}) has no chain row")
+        else:
+            link = envelope(
+                r["ledger_index"], position, str(inspection_id), version, r["topic"], h(state)
+            )
+            if h(bytes(r["prev_hash"]) + link) != bytes(r["hash"]):
+                problems.append(
+                    f"event version {version} (position {position}) was altered: it no longer "
+                    "matches its chain row"
+                )
+        stored = StoredEvent(inspection_id, version, r["topic"], state)
+        try:
+            rows.append(StoredRow(position, services.app.mapper.to_domain_event(stored)))
+        except (ValueError, TypeError, KeyError) as error:
+            problems.append(f"event version {version} cannot be read: {error}")
+            break
+    return rows
+
+
+def check_head(
+    datastore: PostgresDatastore,
+    head: ChainHead,
+    committed_at: int,
+    drawn_at: int,
+    problems: list[str],
+) -> None:
+    """The chain head named by the draw is the chain's row at that index, recorded at or
+    after the commitment and before the draw itself."""
+    with datastore.get_connection() as conn:
+        row = conn.execute(CHAIN_ROW.format(CHAIN), (head.index,)).fetchone()
+    if (
+        row is None
+        or int(row["position"]) != head.position
+        or bytes(row["hash"]).hex() != head.hash
+    ):
+        problems.append(f"the chain head mixed into the draw is not chain row {head.index}")
+    if not committed_at <= head.position < drawn_at:
+        problems.append(
+            "the chain head mixed into the draw does not lie between the commitment "
+            f"(position {committed_at}) and the draw (position {drawn_at})"
+        )
