@@ -74,7 +74,7 @@ class CommandResult:
 
 
 class KeptUnits(Protocol):
-    """Units kept in memory by code while nothing says a unit changed (api/kept.py)."""
+    """Units kept in memory by code while nothing says a unit changed (api/runtime/kept.py)."""
 
     def get(self, key: str, load: Callable[[str], Any]) -> Any: ...
 

@@ -102,7 +102,7 @@ NOTIFIED_KINDS = (
 def migrate_change_notifications(database: Database) -> None:
     """Triggers that notify a kind's channel in the transaction of each of its events
     (delivered at commit): processes that keep accounts or units in memory forget them
-    (api/kept.py). Other events pass the triggers' WHEN tests and nothing else."""
+    (api/runtime/kept.py). Other events pass the triggers' WHEN tests and nothing else."""
     events = Identifier(EVENTS_TABLE)
     with database.connect() as conn:
         conn.execute(
