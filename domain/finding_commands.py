@@ -38,7 +38,7 @@ class ReportRectification(Command):
 @command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="verify")
 @dataclass(frozen=True)
 class VerifyRectification(Command):
-    """整改验收: accepted → `closed` (销号); rejected → back to `rectifying`."""
+    """整改验收: accepted → `closed` (销号); rejected → `rectifying`."""
 
     finding_id: UUID
     outcome: str
@@ -49,7 +49,7 @@ class VerifyRectification(Command):
 @command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="extend_deadline")
 @dataclass(frozen=True)
 class ExtendDeadline(Command):
-    """延长整改期限 (only forward)."""
+    """延长整改期限."""
 
     finding_id: UUID
     new_deadline: date
@@ -68,7 +68,7 @@ class EscalateFinding(Command):
 @command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="amend")
 @dataclass(frozen=True)
 class AmendFinding(Command):
-    """更正: field corrections, with a reason."""
+    """更正: correct fields, with a reason; the history keeps what was there before."""
 
     finding_id: UUID
     changes: dict[str, Any]
@@ -78,7 +78,7 @@ class AmendFinding(Command):
 @command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="withdraw")
 @dataclass(frozen=True)
 class WithdrawFinding(Command):
-    """撤回 → `withdrawn`."""
+    """撤回 → `withdrawn` (terminal)."""
 
     finding_id: UUID
     reason: str
@@ -87,7 +87,7 @@ class WithdrawFinding(Command):
 @command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="reopen")
 @dataclass(frozen=True)
 class ReopenFinding(Command):
-    """整改回头看: a closed finding goes back to `rectifying`."""
+    """整改回头看: reopen a closed finding → `rectifying`."""
 
     finding_id: UUID
     reason: str

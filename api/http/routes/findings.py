@@ -11,13 +11,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api.http import scoping
+from api.http.command_routes import command_route
 from api.http.commands import Command
 from api.http.deps import (
     Cursor,
     Inspector,
     Limit,
     Reader,
-    Reporter,
     ServicesDep,
     reached,
 )
@@ -36,6 +36,16 @@ from api.http.schemas import (
     Verification,
 )
 from domain.clock import today
+from domain.finding_commands import (
+    AmendFinding,
+    EscalateFinding,
+    ExtendDeadline,
+    OrderRectification,
+    ReopenFinding,
+    ReportRectification,
+    VerifyRectification,
+    WithdrawFinding,
+)
 from domain.findings import Finding
 from domain.vocabulary import (
     FindingCategory,
@@ -219,187 +229,21 @@ def raise_finding(
     )
 
 
-@router.post("/{finding_id}/rectification-order", response_model=CommandAnswer)
-def order_rectification(
-    finding_id: UUID,
-    body: RectificationOrder,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """下达整改 → `rectifying`."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.order_rectification(
-                finding_id,
-                deadline=body.deadline,
-                requirements=body.requirements,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{finding_id}/rectification-report", response_model=CommandAnswer)
-def report_rectification(
-    finding_id: UUID,
-    body: RectificationReport,
-    actor: Reporter,
-    cmd: Command,
-) -> JSONResponse:
-    """报送整改情况 (the finding's unit, or an inspector) → `reported`."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.report_rectification(
-                finding_id,
-                summary=body.summary,
-                evidence=[e.model_dump() for e in body.evidence],
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{finding_id}/verification", response_model=CommandAnswer)
-def verify_rectification(
-    finding_id: UUID,
-    body: Verification,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """整改验收: accepted → `closed` (销号); rejected → `rectifying`."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.verify_rectification(
-                finding_id,
-                outcome=body.outcome.value,
-                comment=body.comment,
-                new_deadline=body.new_deadline,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{finding_id}/deadline-extension", response_model=CommandAnswer)
-def extend_deadline(
-    finding_id: UUID,
-    body: DeadlineExtension,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """延长整改期限."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.extend_deadline(
-                finding_id,
-                new_deadline=body.new_deadline,
-                reason=body.reason,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{finding_id}/escalation", response_model=CommandAnswer)
-def escalate_finding(
-    finding_id: UUID,
-    body: ReasonOnly,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """提级督办."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.escalate_finding(
-                finding_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
-            ),
-        )
-    )
-
-
-@router.post("/{finding_id}/amendment", response_model=CommandAnswer)
-def amend_finding(
-    finding_id: UUID,
-    body: Amendment,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """更正: correct fields, with a reason; the history keeps what was there before."""
+def amendment_fields(body: Amendment) -> dict[str, Any]:
+    """An amendment names only the fields it corrects, and cannot clear one."""
     changes = body.changes.model_dump(exclude_unset=True)
     if any(v is None for v in changes.values()):
         raise ApiError(422, "validation_error", "an amendment cannot clear a field")
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.amend_finding(
-                finding_id,
-                changes=changes,
-                reason=body.reason,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
+    return {"changes": changes, "reason": body.reason}
 
 
-@router.post("/{finding_id}/withdrawal", response_model=CommandAnswer)
-def withdraw_finding(
-    finding_id: UUID,
-    body: ReasonOnly,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """撤回 → `withdrawn` (terminal)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.withdraw_finding(
-                finding_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
-            ),
-        )
-    )
-
-
-@router.post("/{finding_id}/reopening", response_model=CommandAnswer)
-def reopen_finding(
-    finding_id: UUID,
-    body: Reopening,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """整改回头看: reopen a closed finding → `rectifying`."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.reopen_finding(
-                finding_id,
-                reason=body.reason,
-                new_deadline=body.new_deadline,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
+command_route(router, "/{finding_id}/rectification-order", OrderRectification, RectificationOrder)
+command_route(
+    router, "/{finding_id}/rectification-report", ReportRectification, RectificationReport
+)
+command_route(router, "/{finding_id}/verification", VerifyRectification, Verification)
+command_route(router, "/{finding_id}/deadline-extension", ExtendDeadline, DeadlineExtension)
+command_route(router, "/{finding_id}/escalation", EscalateFinding, ReasonOnly)
+command_route(router, "/{finding_id}/amendment", AmendFinding, Amendment, prepare=amendment_fields)
+command_route(router, "/{finding_id}/withdrawal", WithdrawFinding, ReasonOnly)
+command_route(router, "/{finding_id}/reopening", ReopenFinding, Reopening)
