@@ -25,6 +25,7 @@ from domain.actors import Actor
 from domain.errors import (
     InvalidValue,
     NotFound,
+    PermissionDenied,
     UnitInactive,
     UnknownReference,
     VersionConflict,
@@ -176,6 +177,8 @@ class CommandBase(Application[UUID]):
     ) -> CommandResult:
         """Carry out a registered command: its handler, or load → check → call → save."""
         entry = entry_of(cmd)
+        if actor.role is Role.UNIT and Role.UNIT not in entry.roles:
+            raise PermissionDenied(f"a unit account may not {entry.name.replace('_', ' ')}")
         if entry.handler is not None:
             handler = getattr(self, entry.handler)
             result: CommandResult = handler(
@@ -187,6 +190,8 @@ class CommandBase(Application[UUID]):
         value = getattr(cmd, entry.target)
         aggregate_id = entry.id_of(value) if entry.id_of else value
         arguments = cmd.fields(without=(entry.target,))
+        if entry.before is not None:
+            getattr(self, entry.before)(**arguments)
         method = entry.method
 
         def change(aggregate: Any) -> Sequence[Aggregate] | None:
@@ -274,15 +279,16 @@ def in_scope(actor: Actor, aggregate: Any) -> bool:
 
 
 def command_method(entry: Entry) -> Callable[..., CommandResult]:
-    """The application's method for a registered command: `app.<name>(target, *, fields…,
-    actor, expected_version=None, **save_kwargs)`, building the message and handling it."""
-    fields = {f.name for f in dataclasses.fields(entry.command)}
+    """The application's method for a registered command: `app.<name>(target, …, *, fields…,
+    actor, expected_version=None, **save_kwargs)`, building the message and handling it; the
+    first fields (the record's id, an evaluation's number) may be given by position."""
+    order = [f.name for f in dataclasses.fields(entry.command)]
+    fields = set(order)
 
     def method(self: CommandBase, *args: Any, actor: Actor, **kwargs: Any) -> CommandResult:
-        if args:
-            if entry.target is None or len(args) != 1:
-                raise TypeError(f"{entry.name}() takes the {entry.target} alone by position")
-            kwargs[entry.target] = args[0]
+        if len(args) > len(order):
+            raise TypeError(f"{entry.name}() takes at most {len(order)} fields by position")
+        kwargs.update(zip(order, args, strict=False))
         given = {k: kwargs.pop(k) for k in list(kwargs) if k in fields}
         return self.handle(entry.command(**given), actor=actor, **kwargs)
 

@@ -3,7 +3,7 @@ third-party evaluations (第三方评估)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -13,6 +13,7 @@ from domain.commands import CommandBase, CommandResult
 from domain.errors import NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding, parse
 from domain.major_decisions import MajorDecision
+from domain.messages import Command, command
 from domain.rulings import AccountabilityRuling
 from domain.vocabulary import AccountabilityLinkKind, Role
 
@@ -60,88 +61,6 @@ class MajorDecisionCommands(CommandBase):
             version = self.version_as_of(decision_id, as_of)
         return self.load(MajorDecision, decision_id, version=version)
 
-    def decision_command(
-        self,
-        decision_id: UUID,
-        expected_version: int | None,
-        actor: Actor,
-        change: Callable[[MajorDecision], None],
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        def guarded(decision: MajorDecision) -> None:
-            if not actor.covers_unit(decision.unit_code):  # not theirs: as if it were not there
-                raise NotFound(f"major decision {decision_id} not found")
-            change(decision)
-
-        return self.update(MajorDecision, decision_id, expected_version, guarded, **save_kwargs)
-
-    def record_decision_step(
-        self,
-        decision_id: UUID,
-        *,
-        step: str,
-        done_on: date,
-        evidence: Sequence[dict[str, Any]],
-        note: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """记录决策程序 (the responsible unit, or an inspector)."""
-        return self.decision_command(
-            decision_id,
-            expected_version,
-            actor,
-            lambda d: d.record_step(
-                step=step,
-                done_on=done_on,
-                evidence=list(evidence),
-                note=note,
-                actor=actor.as_event_data(),
-            ),
-            **save_kwargs,
-        )
-
-    def decide_decision(
-        self,
-        decision_id: UUID,
-        *,
-        decided_on: date,
-        summary: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """作出决策: flagged when a required step is missing."""
-        return self.decision_command(
-            decision_id,
-            expected_version,
-            actor,
-            lambda d: d.decide(decided_on=decided_on, summary=summary, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
-
-    def implement_decision(
-        self,
-        decision_id: UUID,
-        *,
-        implemented_on: date,
-        note: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """决策实施."""
-        return self.decision_command(
-            decision_id,
-            expected_version,
-            actor,
-            lambda d: d.implement(
-                implemented_on=implemented_on, note=note, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
-
     def check_link_target(self, kind: str, target_id: UUID) -> None:
         """The linked finding, or accountability ruling, exists."""
         code = parse(AccountabilityLinkKind, kind, "kind")
@@ -154,180 +73,130 @@ class MajorDecisionCommands(CommandBase):
             name = "finding" if target is Finding else "accountability ruling"
             raise UnknownReference(f"{name} {target_id} does not exist") from None
 
-    def link_decision_accountability(
-        self,
-        decision_id: UUID,
-        *,
-        kind: str,
-        target_id: UUID,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """决策问责: link a flagged decision to a finding or an accountability ruling."""
-        forbid_unit(actor, "link accountability")
-        self.check_link_target(kind, target_id)
-        return self.decision_command(
-            decision_id,
-            expected_version,
-            actor,
-            lambda d: d.link_accountability(
-                kind=kind, target_id=target_id, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
 
-    def correct_decision(
-        self,
-        decision_id: UUID,
-        *,
-        reason: str,
-        correction: str,
-        corrected_on: date,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """决策纠错."""
-        forbid_unit(actor, "order a correction")
-        return self.decision_command(
-            decision_id,
-            expected_version,
-            actor,
-            lambda d: d.correct(
-                reason=reason,
-                correction=correction,
-                corrected_on=corrected_on,
-                actor=actor.as_event_data(),
-            ),
-            **save_kwargs,
-        )
+RECORDER = (Role.INSPECTOR, Role.ADMIN, Role.UNIT)  # the responsible unit, or on its behalf
+OVERSEER = (Role.INSPECTOR, Role.AUTHORITY, Role.ADMIN)  # 决策问责, 纠错, 结果运用
+LISTER = (Role.INSPECTOR, Role.ADMIN)
+ON_DECISION: dict[str, Any] = {"aggregate": MajorDecision, "target": "decision_id"}
 
-    def plan_decision_evaluation(
-        self,
-        decision_id: UUID,
-        *,
-        evaluator: str,
-        scope: str,
-        planned_on: date,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """第三方评估计划 (the first evaluation, or the second: 二次评估)."""
-        forbid_unit(actor, "plan evaluations")
-        return self.decision_command(
-            decision_id,
-            expected_version,
-            actor,
-            lambda d: d.plan_evaluation(
-                evaluator=evaluator, scope=scope, planned_on=planned_on, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
 
-    def report_decision_evaluation(
-        self,
-        decision_id: UUID,
-        number: int,
-        *,
-        score: int,
-        conclusion: str,
-        findings: Sequence[str],
-        reported_on: date,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """评估报告 (entered by an inspector on the evaluator's report)."""
-        forbid_unit(actor, "report evaluations")
-        return self.decision_command(
-            decision_id,
-            expected_version,
-            actor,
-            lambda d: d.report_evaluation(
-                number=number,
-                score=score,
-                conclusion=conclusion,
-                findings=list(findings),
-                reported_on=reported_on,
-                actor=actor.as_event_data(),
-            ),
-            **save_kwargs,
-        )
+@command(roles=RECORDER, method="record_step", name="record_decision_step", **ON_DECISION)
+@dataclass(frozen=True)
+class RecordDecisionStep(Command):
+    """记录决策程序: 公众参与、专家论证、风险评估、合法性审查、集体讨论决定."""
 
-    def give_evaluation_feedback(
-        self,
-        decision_id: UUID,
-        number: int,
-        *,
-        feedback: str,
-        rectification_required: bool,
-        deadline: date | None,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """评估结果反馈."""
-        forbid_unit(actor, "give feedback on evaluations")
-        return self.decision_command(
-            decision_id,
-            expected_version,
-            actor,
-            lambda d: d.give_feedback(
-                number=number,
-                feedback=feedback,
-                rectification_required=rectification_required,
-                deadline=deadline,
-                actor=actor.as_event_data(),
-            ),
-            **save_kwargs,
-        )
+    decision_id: UUID
+    step: str
+    done_on: date
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
 
-    def report_evaluation_rectification(
-        self,
-        decision_id: UUID,
-        number: int,
-        *,
-        summary: str,
-        evidence: Sequence[dict[str, Any]],
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """反馈整改 (the responsible unit, or an inspector)."""
-        return self.decision_command(
-            decision_id,
-            expected_version,
-            actor,
-            lambda d: d.report_rectification(
-                number=number,
-                summary=summary,
-                evidence=list(evidence),
-                actor=actor.as_event_data(),
-            ),
-            **save_kwargs,
-        )
 
-    def use_evaluation_results(
-        self,
-        decision_id: UUID,
-        number: int,
-        *,
-        use: str,
-        description: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """结果运用."""
-        forbid_unit(actor, "record the use of evaluation results")
-        return self.decision_command(
-            decision_id,
-            expected_version,
-            actor,
-            lambda d: d.use_results(
-                number=number, use=use, description=description, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
+@command(roles=RECORDER, method="decide", name="decide_decision", **ON_DECISION)
+@dataclass(frozen=True)
+class DecideDecision(Command):
+    """作出决策: flagged when a required step was not done by the decision date."""
+
+    decision_id: UUID
+    decided_on: date
+    summary: str
+
+
+@command(roles=RECORDER, method="implement", name="implement_decision", **ON_DECISION)
+@dataclass(frozen=True)
+class ImplementDecision(Command):
+    """决策实施."""
+
+    decision_id: UUID
+    implemented_on: date
+    note: str = ""
+
+
+@command(
+    roles=OVERSEER,
+    method="link_accountability",
+    name="link_decision_accountability",
+    before="check_link_target",
+    **ON_DECISION,
+)
+@dataclass(frozen=True)
+class LinkDecisionAccountability(Command):
+    """决策问责: a flagged decision linked to a finding or an accountability ruling."""
+
+    decision_id: UUID
+    kind: str
+    target_id: UUID
+
+
+@command(roles=OVERSEER, method="correct", name="correct_decision", **ON_DECISION)
+@dataclass(frozen=True)
+class CorrectDecision(Command):
+    """纠错."""
+
+    decision_id: UUID
+    reason: str
+    correction: str
+    corrected_on: date
+
+
+@command(roles=LISTER, method="plan_evaluation", name="plan_decision_evaluation", **ON_DECISION)
+@dataclass(frozen=True)
+class PlanDecisionEvaluation(Command):
+    """第三方评估计划 (the first; a later one is 二次评估, after the feedback is dealt with)."""
+
+    decision_id: UUID
+    evaluator: str
+    scope: str
+    planned_on: date
+
+
+@command(roles=LISTER, method="report_evaluation", name="report_decision_evaluation", **ON_DECISION)
+@dataclass(frozen=True)
+class ReportDecisionEvaluation(Command):
+    """评估报告: score 0–100, conclusion, findings."""
+
+    decision_id: UUID
+    number: int
+    score: int
+    conclusion: str
+    reported_on: date
+    findings: list[str] = field(default_factory=list)
+
+
+@command(roles=LISTER, method="give_feedback", name="give_evaluation_feedback", **ON_DECISION)
+@dataclass(frozen=True)
+class GiveEvaluationFeedback(Command):
+    """评估结果反馈: with or without rectification (and its deadline)."""
+
+    decision_id: UUID
+    number: int
+    feedback: str
+    rectification_required: bool
+    deadline: date | None = None
+
+
+@command(
+    roles=RECORDER,
+    method="report_rectification",
+    name="report_evaluation_rectification",
+    **ON_DECISION,
+)
+@dataclass(frozen=True)
+class ReportEvaluationRectification(Command):
+    """反馈整改 (the responsible unit, or an inspector)."""
+
+    decision_id: UUID
+    number: int
+    summary: str
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+@command(roles=OVERSEER, method="use_results", name="use_evaluation_results", **ON_DECISION)
+@dataclass(frozen=True)
+class UseEvaluationResults(Command):
+    """结果运用."""
+
+    decision_id: UUID
+    number: int
+    use: str
+    description: str

@@ -11,8 +11,11 @@ registry entry (`@command(...)`) names:
   checks (the aggregate exists; a unit account sees only its own units' records);
 - or `handler`: a function of the application that does the whole command itself (one that
   creates an aggregate, or changes two);
+- `before`: optionally, a method of the application called with the command's other fields
+  before the aggregate is loaded (that a record the command cites exists);
 - `roles`: who may send it; the doors (HTTP routes, console forms) refuse the others with
-  403, and docs/security.md's matrix is checked against it.
+  403, and docs/security.md's matrix is checked against it. A unit account is refused by the
+  application too when its role is not among them (a unit does not judge its own record).
 
 The HTTP routes, the console's forms and the CLI take the same entries (api/http/commands.py).
 """
@@ -53,6 +56,7 @@ class Entry:
     target: str | None = None
     method: str | None = None
     handler: str | None = None
+    before: str | None = None
     # The aggregate's id from the target field's value (a unit's code: uuid5 of it).
     id_of: Callable[[Any], Any] | None = None
 
@@ -85,6 +89,7 @@ def command(
     handler: str | None = None,
     name: str | None = None,
     id_of: Callable[[Any], Any] | None = None,
+    before: str | None = None,
 ) -> Callable[[type[C]], type[C]]:
     """Register a command type (a frozen dataclass of `Command`); see the module."""
 
@@ -99,6 +104,7 @@ def command(
             method=method,
             handler=handler,
             id_of=id_of,
+            before=before,
         )
         if cls in REGISTRY or entry.name in BY_NAME:
             raise TypeError(f"{cls.__name__} ({entry.name}) is registered twice")

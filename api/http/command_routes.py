@@ -15,10 +15,10 @@ hand-written route would give.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, TypeVar
-from uuid import UUID
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
@@ -33,6 +33,7 @@ from domain.messages import REGISTRY
 from domain.messages import Command as Message
 
 B = TypeVar("B", bound=BaseModel)
+PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
 def plain(value: Any) -> Any:
@@ -59,20 +60,24 @@ def command_route(
     *,
     status: int = 200,
     prepare: Callable[[B], dict[str, Any]] | None = None,
-    target_type: type = UUID,
+    name: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Callable[..., JSONResponse]:
     """Serve POST `path` as the registered command `message` (see the module). `prepare`
-    makes the command's fields of a body whose fields are not simply the command's."""
+    makes the command's fields of a body whose fields are not simply the command's; `name`
+    is the operation's, when not the command's; `params` annotates path parameters that
+    carry more than their field's type (bounds, a description)."""
     entry = REGISTRY[message]
-    target = entry.target if entry.target and f"{{{entry.target}}}" in path else None
+    hints = get_type_hints(message)
+    in_path = list(PATH_PARAMETER.findall(path))
+    annotations = {f: hints[f] for f in in_path} | (params or {})
 
     def endpoint(**kwargs: Any) -> JSONResponse:
         validated: B = kwargs["body"]
         actor: Actor = kwargs["actor"]
         cmd: CommandContext = kwargs["cmd"]
         fields = prepare(validated) if prepare is not None else body_fields(validated)
-        if target is not None:
-            fields[target] = kwargs[target]
+        fields |= {f: kwargs[f] for f in in_path}
         sent = message(**fields)
         return answered(
             cmd.run(
@@ -84,7 +89,7 @@ def command_route(
         )
 
     keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    parameters = [inspect.Parameter(target, keyword, annotation=target_type)] if target else []
+    parameters = [inspect.Parameter(f, keyword, annotation=annotations[f]) for f in in_path]
     parameters += [
         inspect.Parameter("body", keyword, annotation=body),
         inspect.Parameter(
@@ -95,7 +100,7 @@ def command_route(
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         parameters, return_annotation=JSONResponse
     )
-    endpoint.__name__ = endpoint.__qualname__ = entry.name
+    endpoint.__name__ = endpoint.__qualname__ = name or entry.name
     endpoint.__doc__ = entry.doc
     router.post(path, status_code=status, response_model=CommandAnswer)(endpoint)
     return endpoint

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+from api.http.command_routes import command_route
 from api.http.commands import Command
 from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached, require
 from api.http.errors import ApiError
@@ -34,6 +35,18 @@ from api.http.read_schemas import EventPage
 from api.http.schemas import CommandAnswer, UnitCode
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
+from domain.major_decision_commands import (
+    CorrectDecision,
+    DecideDecision,
+    GiveEvaluationFeedback,
+    ImplementDecision,
+    LinkDecisionAccountability,
+    PlanDecisionEvaluation,
+    RecordDecisionStep,
+    ReportDecisionEvaluation,
+    ReportEvaluationRectification,
+    UseEvaluationResults,
+)
 from domain.major_decisions import REQUIRED_STEPS, MajorDecision
 from domain.vocabulary import DecisionStatus, Role
 from projections.decision_catalogue import CatalogueFilter, DecisionCatalogueView
@@ -150,222 +163,70 @@ def decision_events(decision_id: UUID, services: ServicesDep, actor: Reader) -> 
     return {"items": [event_out(e) for e in events], "next_cursor": None}
 
 
-@router.post("/{decision_id}/procedure-steps", response_model=CommandAnswer)
-def record_step(decision_id: UUID, body: StepRecord, actor: Recorder, cmd: Command) -> JSONResponse:
-    """记录决策程序: 公众参与、专家论证、风险评估、合法性审查、集体讨论决定."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.record_decision_step(
-                decision_id,
-                step=body.step.value,
-                done_on=body.done_on,
-                evidence=[e.model_dump() for e in body.evidence],
-                note=body.note,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
+def link_fields(body: AccountabilityLink) -> dict[str, Any]:
+    """The link's kind and target, from whichever of finding_id and ruling_id is given."""
+    return {"kind": body.kind.value, "target_id": body.target_id}
 
 
-@router.post("/{decision_id}/decision", response_model=CommandAnswer)
-def decide(decision_id: UUID, body: DecisionTaken, actor: Recorder, cmd: Command) -> JSONResponse:
-    """作出决策: flagged when a required step was not done by the decision date."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.decide_decision(
-                decision_id,
-                decided_on=body.decided_on,
-                summary=body.summary,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{decision_id}/implementation", response_model=CommandAnswer)
-def implement(
-    decision_id: UUID, body: ImplementationRecord, actor: Recorder, cmd: Command
-) -> JSONResponse:
-    """决策实施."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.implement_decision(
-                decision_id,
-                implemented_on=body.implemented_on,
-                note=body.note,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{decision_id}/accountability-link", response_model=CommandAnswer)
-def link_accountability(
-    decision_id: UUID, body: AccountabilityLink, actor: Overseer, cmd: Command
-) -> JSONResponse:
-    """决策问责: a flagged decision linked to a finding or an accountability ruling."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.link_decision_accountability(
-                decision_id,
-                kind=body.kind.value,
-                target_id=body.target_id,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{decision_id}/correction", response_model=CommandAnswer)
-def correct(
-    decision_id: UUID, body: CorrectionRecord, actor: Overseer, cmd: Command
-) -> JSONResponse:
-    """纠错."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.correct_decision(
-                decision_id,
-                reason=body.reason,
-                correction=body.correction,
-                corrected_on=body.corrected_on,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{decision_id}/evaluations", response_model=CommandAnswer)
-def plan_evaluation(
-    decision_id: UUID, body: EvaluationPlan, actor: Lister, cmd: Command
-) -> JSONResponse:
-    """第三方评估计划 (the first; a later one is 二次评估, after the feedback is dealt with)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.plan_decision_evaluation(
-                decision_id,
-                evaluator=body.evaluator,
-                scope=body.scope,
-                planned_on=body.planned_on,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{decision_id}/evaluations/{number}/report", response_model=CommandAnswer)
-def report_evaluation(
-    decision_id: UUID, number: Number, body: EvaluationReport, actor: Lister, cmd: Command
-) -> JSONResponse:
-    """评估报告: score 0–100, conclusion, findings."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.report_decision_evaluation(
-                decision_id,
-                number,
-                score=body.score,
-                conclusion=body.conclusion,
-                findings=list(body.findings),
-                reported_on=body.reported_on,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{decision_id}/evaluations/{number}/feedback", response_model=CommandAnswer)
-def give_feedback(
-    decision_id: UUID, number: Number, body: EvaluationFeedback, actor: Lister, cmd: Command
-) -> JSONResponse:
-    """评估结果反馈: with or without rectification (and its deadline)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.give_evaluation_feedback(
-                decision_id,
-                number,
-                feedback=body.feedback,
-                rectification_required=body.rectification_required,
-                deadline=body.deadline,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{decision_id}/evaluations/{number}/rectification", response_model=CommandAnswer)
-def report_rectification(
-    decision_id: UUID,
-    number: Number,
-    body: EvaluationRectification,
-    actor: Recorder,
-    cmd: Command,
-) -> JSONResponse:
-    """反馈整改 (the responsible unit, or an inspector)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.report_evaluation_rectification(
-                decision_id,
-                number,
-                summary=body.summary,
-                evidence=[e.model_dump() for e in body.evidence],
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{decision_id}/evaluations/{number}/result-use", response_model=CommandAnswer)
-def use_results(
-    decision_id: UUID, number: Number, body: ResultUseRecord, actor: Overseer, cmd: Command
-) -> JSONResponse:
-    """结果运用."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.use_evaluation_results(
-                decision_id,
-                number,
-                use=body.use.value,
-                description=body.description,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
+STEPS = "/{decision_id}/procedure-steps"
+EVALUATION = "/{decision_id}/evaluations/{number}"
+command_route(router, STEPS, RecordDecisionStep, StepRecord, name="record_step")
+command_route(router, "/{decision_id}/decision", DecideDecision, DecisionTaken, name="decide")
+command_route(
+    router,
+    "/{decision_id}/implementation",
+    ImplementDecision,
+    ImplementationRecord,
+    name="implement",
+)
+command_route(
+    router,
+    "/{decision_id}/accountability-link",
+    LinkDecisionAccountability,
+    AccountabilityLink,
+    prepare=link_fields,
+    name="link_accountability",
+)
+command_route(
+    router, "/{decision_id}/correction", CorrectDecision, CorrectionRecord, name="correct"
+)
+command_route(
+    router,
+    "/{decision_id}/evaluations",
+    PlanDecisionEvaluation,
+    EvaluationPlan,
+    name="plan_evaluation",
+)
+AT_NUMBER: dict[str, Any] = {"number": Number}
+command_route(
+    router,
+    f"{EVALUATION}/report",
+    ReportDecisionEvaluation,
+    EvaluationReport,
+    name="report_evaluation",
+    params=AT_NUMBER,
+)
+command_route(
+    router,
+    f"{EVALUATION}/feedback",
+    GiveEvaluationFeedback,
+    EvaluationFeedback,
+    name="give_feedback",
+    params=AT_NUMBER,
+)
+command_route(
+    router,
+    f"{EVALUATION}/rectification",
+    ReportEvaluationRectification,
+    EvaluationRectification,
+    name="report_rectification",
+    params=AT_NUMBER,
+)
+command_route(
+    router,
+    f"{EVALUATION}/result-use",
+    UseEvaluationResults,
+    ResultUseRecord,
+    name="use_results",
+    params=AT_NUMBER,
+)
