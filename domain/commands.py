@@ -191,7 +191,7 @@ class CommandBase(Application[UUID]):
         aggregate_id = entry.id_of(value) if entry.id_of else value
         arguments = cmd.fields(without=(entry.target,))
         if entry.before is not None:
-            getattr(self, entry.before)(**arguments)
+            arguments |= getattr(self, entry.before)(**arguments) or {}
         method = entry.method
 
         def change(aggregate: Any) -> Sequence[Aggregate] | None:

@@ -10,8 +10,8 @@ commitment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -22,6 +22,7 @@ from domain.draw import ChainHead
 from domain.errors import NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding
 from domain.inspections import Inspection
+from domain.messages import Command, command
 from domain.vocabulary import Role
 
 ORGANISERS = (Role.INSPECTOR, Role.ADMIN)
@@ -95,24 +96,6 @@ class InspectionCommands(CommandBase):
         check_organiser(actor)
         return self.update(Inspection, inspection_id, expected_version, change, **save_kwargs)
 
-    def commit_inspection_seed(
-        self,
-        inspection_id: UUID,
-        *,
-        commitment: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """提交种子承诺: H(seed), before anything about the draw can be known."""
-        return self.inspection_command(
-            inspection_id,
-            expected_version,
-            actor,
-            lambda i: i.commit_seed(commitment=commitment, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
-
     def draw_inspection(
         self,
         inspection_id: UUID,
@@ -132,69 +115,57 @@ class InspectionCommands(CommandBase):
             **save_kwargs,
         )
 
-    def assign_inspection(
-        self,
-        inspection_id: UUID,
-        *,
-        targets: Sequence[dict[str, Any]],
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """指派检查对象和检查组 (a round that is not random)."""
-        return self.inspection_command(
-            inspection_id,
-            expected_version,
-            actor,
-            lambda i: i.assign(targets=list(targets), actor=actor.as_event_data()),
-            **save_kwargs,
-        )
-
-    def link_inspection_finding(
-        self,
-        inspection_id: UUID,
-        *,
-        finding_id: UUID,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """关联发现问题: a finding raised in the round, against one of its inspected units."""
+    def finding_of_round(self, finding_id: UUID) -> dict[str, Any]:
+        """The linked finding exists; the round records the unit it was raised against."""
         try:
             finding = self.load(Finding, finding_id)
         except NotFound:
             raise UnknownReference(f"finding {finding_id} does not exist") from None
-        return self.inspection_command(
-            inspection_id,
-            expected_version,
-            actor,
-            lambda i: i.link_finding(
-                finding_id=finding_id, unit_code=finding.unit_code, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
+        return {"unit_code": finding.unit_code}
 
-    def conclude_inspection(
-        self,
-        inspection_id: UUID,
-        *,
-        summary: str,
-        concluded_on: date,
-        results: Sequence[dict[str, Any]],
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """结束督查活动: the summary and each unit's result, to be published (一公开)."""
-        return self.inspection_command(
-            inspection_id,
-            expected_version,
-            actor,
-            lambda i: i.conclude(
-                summary=summary,
-                concluded_on=concluded_on,
-                results=list(results),
-                actor=actor.as_event_data(),
-            ),
-            **save_kwargs,
-        )
+
+ON_ROUND: dict[str, Any] = {"aggregate": Inspection, "target": "inspection_id"}
+
+
+@command(roles=ORGANISERS, method="commit_seed", name="commit_inspection_seed", **ON_ROUND)
+@dataclass(frozen=True)
+class CommitInspectionSeed(Command):
+    """提交种子承诺: H(seed) for a random round, before the draw."""
+
+    inspection_id: UUID
+    commitment: str
+
+
+@command(roles=ORGANISERS, method="assign", name="assign_inspection", **ON_ROUND)
+@dataclass(frozen=True)
+class AssignInspection(Command):
+    """指派 (a round that is not random): the units and their teams."""
+
+    inspection_id: UUID
+    targets: list[dict[str, Any]]
+
+
+@command(
+    roles=ORGANISERS,
+    method="link_finding",
+    name="link_inspection_finding",
+    before="finding_of_round",
+    **ON_ROUND,
+)
+@dataclass(frozen=True)
+class LinkInspectionFinding(Command):
+    """关联发现问题: a finding raised in this round against one of its inspected units."""
+
+    inspection_id: UUID
+    finding_id: UUID
+
+
+@command(roles=ORGANISERS, method="conclude", name="conclude_inspection", **ON_ROUND)
+@dataclass(frozen=True)
+class ConcludeInspection(Command):
+    """结束督查活动: the summary and each inspected unit's result (made public)."""
+
+    inspection_id: UUID
+    summary: str
+    concluded_on: date
+    results: list[dict[str, Any]] = field(default_factory=list)

@@ -12,7 +12,8 @@ registry entry (`@command(...)`) names:
 - or `handler`: a function of the application that does the whole command itself (one that
   creates an aggregate, or changes two);
 - `before`: optionally, a method of the application called with the command's other fields
-  before the aggregate is loaded (that a record the command cites exists);
+  before the aggregate is loaded (that a record the command cites exists); what it answers
+  (a mapping, or None) is added to the aggregate method's arguments;
 - `roles`: who may send it; the doors (HTTP routes, console forms) refuse the others with
   403, and docs/security.md's matrix is checked against it. A unit account is refused by the
   application too when its role is not among them (a unit does not judge its own record).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -10,7 +10,8 @@ from uuid import UUID, uuid4
 
 from domain.actors import Actor
 from domain.commands import CommandBase, CommandResult
-from domain.errors import NotFound, PermissionDenied
+from domain.errors import NotFound
+from domain.messages import Command, command
 from domain.vocabulary import Role
 from domain.work_items import WorkItem
 
@@ -78,96 +79,46 @@ class WorkItemCommands(CommandBase):
             raise NotFound(f"work item {item_id} not found")
         return item
 
-    def work_item_command(
-        self,
-        item_id: UUID,
-        expected_version: int | None,
-        actor: Actor,
-        change: Callable[[WorkItem], None],
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        def guarded(item: WorkItem) -> None:
-            if not any(actor.covers_unit(u) for u in item.units()):
-                raise NotFound(f"work item {item_id} not found")
-            change(item)
 
-        return self.update(WorkItem, item_id, expected_version, guarded, **save_kwargs)
+REPORTER = (Role.INSPECTOR, Role.UNIT)
+INSPECTOR = (Role.INSPECTOR,)
+ON_ITEM: dict[str, Any] = {"aggregate": WorkItem, "target": "item_id"}
 
-    def log_progress(
-        self,
-        item_id: UUID,
-        *,
-        note: str,
-        percent: int,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """登记进展 (the lead unit, a co-unit, or an inspector)."""
-        return self.work_item_command(
-            item_id,
-            expected_version,
-            actor,
-            lambda w: w.log_progress(note=note, percent=percent, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
 
-    def evaluate_work_item(
-        self,
-        item_id: UUID,
-        *,
-        score: int,
-        grade: str,
-        comment: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """年末考评 (inspectors)."""
-        if actor.role is Role.UNIT:
-            raise PermissionDenied("a unit does not evaluate its own work")
-        return self.work_item_command(
-            item_id,
-            expected_version,
-            actor,
-            lambda w: w.evaluate(
-                score=score, grade=grade, comment=comment, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
+@command(roles=REPORTER, method="log_progress", **ON_ITEM)
+@dataclass(frozen=True)
+class LogProgress(Command):
+    """登记进展 (its lead unit or a co-unit, or an inspector)."""
 
-    def close_work_item(
-        self,
-        item_id: UUID,
-        *,
-        reason: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """办结."""
-        return self.work_item_command(
-            item_id,
-            expected_version,
-            actor,
-            lambda w: w.close(reason=reason, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
+    item_id: UUID
+    note: str
+    percent: int
 
-    def cancel_work_item(
-        self,
-        item_id: UUID,
-        *,
-        reason: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """取消."""
-        return self.work_item_command(
-            item_id,
-            expected_version,
-            actor,
-            lambda w: w.cancel(reason=reason, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
+
+@command(roles=INSPECTOR, method="evaluate", **ON_ITEM)
+@dataclass(frozen=True)
+class EvaluateWorkItem(Command):
+    """年末考评 (inspectors): score 0–100 and grade."""
+
+    item_id: UUID
+    score: int
+    grade: str
+    comment: str = ""
+
+
+@command(roles=INSPECTOR, method="close", **ON_ITEM)
+@dataclass(frozen=True)
+class CloseWorkItem(Command):
+    """办结 (after its evaluation)."""
+
+    item_id: UUID
+    reason: str
+
+
+@command(roles=INSPECTOR, method="cancel", **ON_ITEM)
+@dataclass(frozen=True)
+class CancelWorkItem(Command):
+    """取消 (while still open)."""
+
+    item_id: UUID
+    reason: str

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+from api.http.command_routes import command_route
 from api.http.commands import Command
 from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached
 from api.http.errors import ApiError
@@ -31,7 +32,13 @@ from api.http.read_schemas import EventPage
 from api.http.schemas import CommandAnswer
 from api.runtime.bootstrap import Services
 from api.runtime.draws import chain_head, verify_draw
-from domain.inspection_commands import Launch
+from domain.inspection_commands import (
+    AssignInspection,
+    CommitInspectionSeed,
+    ConcludeInspection,
+    Launch,
+    LinkInspectionFinding,
+)
 from domain.inspections import Inspection
 from domain.vocabulary import InspectionKind, InspectionStatus
 from projections.inspection_board import BoardFilter, InspectionBoardView
@@ -152,26 +159,6 @@ def draw_verification(inspection_id: UUID, services: ServicesDep, actor: Reader)
     return verify_draw(services, inspection_id).as_dict()
 
 
-@router.post("/{inspection_id}/seed-commitment", response_model=CommandAnswer)
-def commit_seed(
-    inspection_id: UUID, body: SeedCommitment, actor: Lister, cmd: Command
-) -> JSONResponse:
-    """提交种子承诺: H(seed) for a random round, before the draw."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.commit_inspection_seed(
-                inspection_id,
-                commitment=body.commitment,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
 @router.post("/{inspection_id}/draw", response_model=CommandAnswer)
 def draw(inspection_id: UUID, body: DrawRequest, actor: Lister, cmd: Command) -> JSONResponse:
     """双随机抽取: reveal the seed; it is mixed with the audit chain's head at this moment."""
@@ -192,60 +179,41 @@ def draw(inspection_id: UUID, body: DrawRequest, actor: Lister, cmd: Command) ->
     )
 
 
-@router.post("/{inspection_id}/assignment", response_model=CommandAnswer)
-def assign(inspection_id: UUID, body: Assignment, actor: Lister, cmd: Command) -> JSONResponse:
-    """指派 (a round that is not random): the units and their teams."""
+def assignment_fields(body: Assignment) -> dict[str, Any]:
+    """The units and their teams, as the round records them."""
     targets = [{"unit_code": t.unit_code, "team": list(t.team)} for t in body.targets]
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.assign_inspection(
-                inspection_id, targets=targets, actor=actor, expected_version=cmd.expected, **kw
-            ),
-        )
-    )
+    return {"targets": targets}
 
 
-@router.post("/{inspection_id}/finding-link", response_model=CommandAnswer)
-def link_finding(
-    inspection_id: UUID, body: FindingLink, actor: Lister, cmd: Command
-) -> JSONResponse:
-    """关联发现问题: a finding raised in this round against one of its inspected units."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.link_inspection_finding(
-                inspection_id,
-                finding_id=body.finding_id,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{inspection_id}/conclusion", response_model=CommandAnswer)
-def conclude(inspection_id: UUID, body: Conclusion, actor: Lister, cmd: Command) -> JSONResponse:
-    """结束督查活动: the summary and each inspected unit's result (made public)."""
+def conclusion_fields(body: Conclusion) -> dict[str, Any]:
+    """The summary, the day and each unit's result, as the round records them."""
     results = [{"unit_code": r.unit_code, "result": r.result} for r in body.results]
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.conclude_inspection(
-                inspection_id,
-                summary=body.summary,
-                concluded_on=body.concluded_on,
-                results=results,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
+    return {"summary": body.summary, "concluded_on": body.concluded_on, "results": results}
+
+
+ROUND = "/{inspection_id}"
+command_route(
+    router, f"{ROUND}/seed-commitment", CommitInspectionSeed, SeedCommitment, name="commit_seed"
+)
+command_route(
+    router,
+    f"{ROUND}/assignment",
+    AssignInspection,
+    Assignment,
+    prepare=assignment_fields,
+    name="assign",
+)
+command_route(
+    router, f"{ROUND}/finding-link", LinkInspectionFinding, FindingLink, name="link_finding"
+)
+command_route(
+    router,
+    f"{ROUND}/conclusion",
+    ConcludeInspection,
+    Conclusion,
+    prepare=conclusion_fields,
+    name="conclude",
+)
 
 
 @public_router.get(

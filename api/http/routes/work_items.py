@@ -13,14 +13,13 @@ from fastapi.responses import JSONResponse, Response
 
 from api.documents import excel
 from api.http import scoping
+from api.http.command_routes import command_route
 from api.http.commands import Command
 from api.http.deps import (
     Cursor,
-    Inspector,
     Limit,
     Lister,
     Reader,
-    Reporter,
     ServicesDep,
     reached,
 )
@@ -29,7 +28,13 @@ from api.http.presentation import answered, check_time_travel, event_out
 from api.http.read_schemas import EventPage, WorkItemPage, WorkItemPublic
 from api.http.schemas import CommandAnswer, Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
 from domain.vocabulary import WorkItemStatus
-from domain.work_item_commands import Listing
+from domain.work_item_commands import (
+    CancelWorkItem,
+    CloseWorkItem,
+    EvaluateWorkItem,
+    Listing,
+    LogProgress,
+)
 from domain.work_items import WorkItem
 from projections.work_ledger import LedgerFilter
 
@@ -162,88 +167,7 @@ def work_item_events(item_id: UUID, services: ServicesDep, actor: Reader) -> dic
     return {"items": [event_out(e) for e in events], "next_cursor": None}
 
 
-@router.post("/{item_id}/progress", response_model=CommandAnswer)
-def log_progress(
-    item_id: UUID,
-    body: ProgressEntry,
-    actor: Reporter,
-    cmd: Command,
-) -> JSONResponse:
-    """登记进展 (its lead unit or a co-unit, or an inspector)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.log_progress(
-                item_id,
-                note=body.note,
-                percent=body.percent,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{item_id}/evaluation", response_model=CommandAnswer)
-def evaluate_work_item(
-    item_id: UUID,
-    body: Evaluation,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """年末考评 (inspectors): score 0–100 and grade."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.evaluate_work_item(
-                item_id,
-                score=body.score,
-                grade=body.grade.value,
-                comment=body.comment,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{item_id}/closure", response_model=CommandAnswer)
-def close_work_item(
-    item_id: UUID,
-    body: ReasonOnly,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """办结 (after its evaluation)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.close_work_item(
-                item_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
-            ),
-        )
-    )
-
-
-@router.post("/{item_id}/cancellation", response_model=CommandAnswer)
-def cancel_work_item(
-    item_id: UUID,
-    body: ReasonOnly,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """取消 (while still open)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.cancel_work_item(
-                item_id, reason=body.reason, actor=actor, expected_version=cmd.expected, **kw
-            ),
-        )
-    )
+command_route(router, "/{item_id}/progress", LogProgress, ProgressEntry)
+command_route(router, "/{item_id}/evaluation", EvaluateWorkItem, Evaluation)
+command_route(router, "/{item_id}/closure", CloseWorkItem, ReasonOnly)
+command_route(router, "/{item_id}/cancellation", CancelWorkItem, ReasonOnly)
