@@ -177,8 +177,8 @@ class CommandBase(Application[UUID]):
     ) -> CommandResult:
         """Carry out a registered command: its handler, or load → check → call → save."""
         entry = entry_of(cmd)
-        if actor.role is Role.UNIT and Role.UNIT not in entry.roles:
-            raise PermissionDenied(f"a unit account may not {entry.name.replace('_', ' ')}")
+        if actor.role not in entry.roles and actor.role is not Role.ADMIN:
+            raise PermissionDenied(f"a {actor.role.value} may not {entry.name.replace('_', ' ')}")
         if entry.handler is not None:
             handler = getattr(self, entry.handler)
             result: CommandResult = handler(

@@ -15,8 +15,8 @@ registry entry (`@command(...)`) names:
   before the aggregate is loaded (that a record the command cites exists); what it answers
   (a mapping, or None) is added to the aggregate method's arguments;
 - `roles`: who may send it; the doors (HTTP routes, console forms) refuse the others with
-  403, and docs/security.md's matrix is checked against it. A unit account is refused by the
-  application too when its role is not among them (a unit does not judge its own record).
+  403, and docs/security.md's matrix is checked against it. The application refuses them
+  too, except the administrator, as whom the command line and the imports act.
 
 The HTTP routes, the console's forms and the CLI take the same entries (api/http/commands.py).
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -11,6 +12,7 @@ from domain.actors import Actor
 from domain.commands import CommandBase, CommandResult
 from domain.errors import InvalidValue, NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding, parse
+from domain.messages import Command, command
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import AccountabilityForm, Role, ToleranceCriterion
 
@@ -118,24 +120,6 @@ class RulingCommands(CommandBase):
 
         return self.update(Ruling, ruling_id, expected_version, guarded, **save_kwargs)
 
-    def verify_ruling(
-        self,
-        ruling_id: UUID,
-        *,
-        comment: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """调查核实."""
-        return self.ruling_command(
-            ruling_id,
-            expected_version,
-            actor,
-            lambda r: r.verify(comment=comment, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
-
     def decide_ruling(
         self,
         ruling_id: UUID,
@@ -169,24 +153,6 @@ class RulingCommands(CommandBase):
                 )
 
         return self.ruling_command(ruling_id, expected_version, actor, decide, **save_kwargs)
-
-    def appeal_ruling(
-        self,
-        ruling_id: UUID,
-        *,
-        grounds: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """申诉 (the subject's unit, or an inspector on its behalf)."""
-        return self.ruling_command(
-            ruling_id,
-            expected_version,
-            actor,
-            lambda r: r.lodge_appeal(grounds=grounds, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
 
     def decide_appeal(
         self,
@@ -222,23 +188,33 @@ class RulingCommands(CommandBase):
 
         return self.ruling_command(ruling_id, expected_version, actor, decide, **save_kwargs)
 
-    def publish_ruling(
-        self,
-        ruling_id: UUID,
-        *,
-        summary: str,
-        tags: Sequence[str],
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """纳入案例库 (the authority): anonymised, as a precedent."""
-        if actor.role not in (Role.AUTHORITY,):
-            raise PermissionDenied("only an authority publishes a case")
-        return self.ruling_command(
-            ruling_id,
-            expected_version,
-            actor,
-            lambda r: r.publish(summary=summary, tags=list(tags), actor=actor.as_event_data()),
-            **save_kwargs,
-        )
+
+ON_RULING: dict[str, Any] = {"aggregate": Ruling, "target": "ruling_id"}
+
+
+@command(roles=(Role.INSPECTOR,), method="verify", **ON_RULING)
+@dataclass(frozen=True)
+class VerifyRuling(Command):
+    """调查核实 → `verified` (optional before the decision)."""
+
+    ruling_id: UUID
+    comment: str
+
+
+@command(roles=(Role.INSPECTOR, Role.UNIT), method="lodge_appeal", **ON_RULING)
+@dataclass(frozen=True)
+class AppealRuling(Command):
+    """申诉 (the subject's unit, or an inspector) → `appealed`."""
+
+    ruling_id: UUID
+    grounds: str
+
+
+@command(roles=(Role.AUTHORITY,), method="publish", **ON_RULING)
+@dataclass(frozen=True)
+class PublishRuling(Command):
+    """纳入案例库 (authority only): anonymised, never naming the person."""
+
+    ruling_id: UUID
+    summary: str
+    tags: list[str]

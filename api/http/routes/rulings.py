@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api.http import scoping
+from api.http.command_routes import command_route
 from api.http.commands import Command
 from api.http.deps import (
     Authority,
@@ -35,6 +36,7 @@ from api.http.schemas import (
     RulingVerification,
     ToleranceCreate,
 )
+from domain.ruling_commands import AppealRuling, PublishRuling, VerifyRuling
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import RulingStatus
 from projections.rulings import RulingFilter
@@ -182,25 +184,6 @@ def ruling_events(ruling_id: UUID, services: ServicesDep, actor: Reader) -> dict
     }
 
 
-@router.post("/{ruling_id}/verification", response_model=CommandAnswer)
-def verify_ruling(
-    ruling_id: UUID,
-    body: RulingVerification,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """调查核实 → `verified` (optional before the decision)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.verify_ruling(
-                ruling_id, comment=body.comment, actor=actor, expected_version=cmd.expected, **kw
-            ),
-        )
-    )
-
-
 @router.post("/{ruling_id}/decision", response_model=CommandAnswer)
 def decide_ruling(
     ruling_id: UUID,
@@ -223,25 +206,6 @@ def decide_ruling(
                 criteria_met=[c.value for c in body.criteria_met],
                 expected_version=cmd.expected,
                 **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{ruling_id}/appeal", response_model=CommandAnswer)
-def appeal_ruling(
-    ruling_id: UUID,
-    body: Appeal,
-    actor: Reporter,
-    cmd: Command,
-) -> JSONResponse:
-    """申诉 (the subject's unit, or an inspector) → `appealed`."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.appeal_ruling(
-                ruling_id, grounds=body.grounds, actor=actor, expected_version=cmd.expected, **kw
             ),
         )
     )
@@ -275,25 +239,6 @@ def decide_appeal(
     )
 
 
-@router.post("/{ruling_id}/publication", response_model=CommandAnswer)
-def publish_ruling(
-    ruling_id: UUID,
-    body: Publication,
-    actor: Authority,
-    cmd: Command,
-) -> JSONResponse:
-    """纳入案例库 (authority only): anonymised, never naming the person."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.publish_ruling(
-                ruling_id,
-                summary=body.summary,
-                tags=list(body.tags),
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
+command_route(router, "/{ruling_id}/verification", VerifyRuling, RulingVerification)
+command_route(router, "/{ruling_id}/appeal", AppealRuling, Appeal)
+command_route(router, "/{ruling_id}/publication", PublishRuling, Publication)
