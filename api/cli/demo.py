@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from psycopg.sql import SQL, Identifier
-
 from api.cli.demo_data import (
     ACCOUNTS,
     FINDINGS,
@@ -29,8 +27,8 @@ from domain.actors import Actor
 from domain.clock import today
 from domain.vocabulary import Role
 from domain.work_item_commands import Listing
-from infra.migrations import EVENTS_TABLE
-from infra.recorder import IdempotencyRecord, idempotency_table
+from infra.queries import idempotency_key_used
+from infra.recorder import IdempotencyRecord
 
 DEMO_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/demo")
 ADMIN = Actor(id="demo-loader", name="演示数据导入", role=Role.ADMIN)
@@ -44,13 +42,9 @@ class DemoLoader:
     def __init__(self, services: Services, tokens_file: Path) -> None:
         self.services, self.app, self.tokens_file = services, services.app, tokens_file
         self.steps_run = 0
-        self.query = SQL("SELECT 1 FROM {} WHERE principal = %s AND key = %s").format(
-            Identifier(idempotency_table(EVENTS_TABLE))
-        )
 
     def done(self, key: str) -> bool:
-        with self.services.database.connection() as conn:
-            return conn.execute(self.query, (PRINCIPAL, key)).fetchone() is not None
+        return idempotency_key_used(self.services.database, PRINCIPAL, key)
 
     def step(self, key: str, command: Callable[..., Any]) -> None:
         """Run `command` unless this step already committed (its record is in the same tx)."""

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
-from psycopg.sql import SQL, Identifier
 from pydantic import BaseModel
 
 from api.http.deps import ExpectedVersion, IdempotencyKey, ServicesDep
@@ -20,10 +19,8 @@ from domain.actors import Actor
 from domain.application import Supervision
 from domain.commands import CommandResult
 from domain.errors import DomainError
-from infra.migrations import EVENTS_TABLE
-from infra.recorder import IdempotencyKeyTaken, IdempotencyRecord, idempotency_table
-
-LOOKUP = SQL("SELECT fingerprint, status_code, body FROM {} WHERE principal = %s AND key = %s")
+from infra.queries import stored_answer
+from infra.recorder import IdempotencyKeyTaken, IdempotencyRecord
 
 
 def fingerprint(request: Request, body: BaseModel | None) -> str:
@@ -40,16 +37,14 @@ def answer(status: int, body: dict[str, Any]) -> JSONResponse:
 
 def replay(services: Services, actor: Actor, key: str, fp: str) -> JSONResponse | None:
     """The first answer to this key, if any; the same key with another body is a 409."""
-    query = LOOKUP.format(Identifier(idempotency_table(EVENTS_TABLE)))
-    with services.datastore.get_connection() as conn:  # pooled: this is on a command's path
-        row = conn.execute(query, (actor.id, key)).fetchone()
-    if row is None:
+    first = stored_answer(services.datastore, actor.id, key)
+    if first is None:
         return None
-    if row["fingerprint"] != fp:
+    if first.fingerprint != fp:
         raise ApiError(
             409, "idempotency_key_reused", "this Idempotency-Key was used with a different request"
         )
-    return answer(row["status_code"], row["body"])
+    return answer(first.status_code, first.body)
 
 
 def run(

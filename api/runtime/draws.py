@@ -1,9 +1,9 @@
 """The double-random draw where it meets the audit log: the chain head a draw mixes in, and
 the check of a recorded draw from the stored events and their chain rows alone.
 
-The domain (`domain.draw`) holds the algorithm; the chain lives in PostgreSQL, so reading
-its head and its rows happens here, in the outermost layer, which the HTTP route and the
-`supervision inspections verify-draw` command share.
+The domain (`domain.draw`) holds the algorithm and `infra.queries` reads the chain's head,
+its rows and a round's stored events; putting them together happens here, in the outermost
+layer, which the HTTP route and the `supervision inspections verify-draw` command share.
 """
 
 from __future__ import annotations
@@ -14,33 +14,21 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
-from psycopg.sql import SQL, Identifier
 
 from api.runtime.bootstrap import Services
 from domain.draw import ChainHead, check_draw
 from domain.errors import NotFound
 from domain.inspections import Inspection
+from infra import queries
 from infra.chain import envelope, hasher
-from infra.migrations import EVENTS_TABLE
-from infra.recorder import chain_table
-
-CHAIN = Identifier(chain_table(EVENTS_TABLE))
-HEAD = SQL("SELECT ledger_index, position, hash FROM {} ORDER BY ledger_index DESC LIMIT 1")
-CHAIN_ROW = SQL("SELECT position, hash FROM {} WHERE ledger_index = %s")
-EVENTS = SQL(
-    "SELECT e.notification_id, e.originator_version, e.topic, e.state, c.ledger_index, "
-    "c.prev_hash, c.hash FROM {events} e LEFT JOIN {chain} c ON c.position = e.notification_id "
-    "WHERE e.originator_id = %s ORDER BY e.originator_version"
-)
 
 
 def chain_head(datastore: PostgresDatastore) -> ChainHead:
     """The newest chain row now: the public value a draw mixes with its seed."""
-    with datastore.get_connection() as conn:
-        row = conn.execute(HEAD.format(CHAIN)).fetchone()
+    row = queries.chain_head(datastore)
     if row is None:  # a round to draw was recorded, so the chain is never empty here
         raise NotFound("the audit chain is empty")
-    return ChainHead(int(row["ledger_index"]), int(row["position"]), bytes(row["hash"]).hex())
+    return ChainHead(row.index, row.position, row.hash.hex())
 
 
 @dataclass
@@ -109,26 +97,22 @@ def verify_draw(services: Services, inspection_id: UUID) -> DrawVerification:
 def stored_rows(services: Services, inspection_id: UUID, problems: list[str]) -> list[StoredRow]:
     """The round's stored events, each checked against its chain row, then decoded."""
     h = hasher(services.settings.hash_algorithm)
-    query = EVENTS.format(events=Identifier(EVENTS_TABLE), chain=CHAIN)
-    with services.datastore.get_connection() as conn:
-        records = conn.execute(query, (inspection_id,)).fetchall()
+    records = queries.chained_events(services.datastore, inspection_id)
     if not records:
         raise NotFound(f"inspection {inspection_id} not found")
     rows = []
     for r in records:
-        state, version, position = bytes(r["state"]), r["originator_version"], r["notification_id"]
-        if r["hash"] is None:
+        state, version, position = r.state, r.version, r.position
+        if r.link is None:
             problems.append(f"event version {version} (position {position}) has no chain row")
         else:
-            link = envelope(
-                r["ledger_index"], position, str(inspection_id), version, r["topic"], h(state)
-            )
-            if h(bytes(r["prev_hash"]) + link) != bytes(r["hash"]):
+            link = envelope(r.link.index, position, str(inspection_id), version, r.topic, h(state))
+            if h(r.link.prev_hash + link) != r.link.hash:
                 problems.append(
                     f"event version {version} (position {position}) was altered: it no longer "
                     "matches its chain row"
                 )
-        stored = StoredEvent(inspection_id, version, r["topic"], state)
+        stored = StoredEvent(inspection_id, version, r.topic, state)
         try:
             rows.append(StoredRow(position, services.app.mapper.to_domain_event(stored)))
         except (ValueError, TypeError, KeyError) as error:
@@ -146,13 +130,8 @@ def check_head(
 ) -> None:
     """The chain head named by the draw is the chain's row at that index, recorded at or
     after the commitment and before the draw itself."""
-    with datastore.get_connection() as conn:
-        row = conn.execute(CHAIN_ROW.format(CHAIN), (head.index,)).fetchone()
-    if (
-        row is None
-        or int(row["position"]) != head.position
-        or bytes(row["hash"]).hex() != head.hash
-    ):
+    row = queries.chain_row(datastore, head.index)
+    if row is None or row.position != head.position or row.hash.hex() != head.hash:
         problems.append(f"the chain head mixed into the draw is not chain row {head.index}")
     if not committed_at <= head.position < drawn_at:
         problems.append(
