@@ -261,12 +261,11 @@ def database_verdict(settings: Settings, pinned: list[bytes], quiet: bool) -> Bu
     from infra.bundle import verify_checkpoints
     from infra.database import resolve_database
     from infra.migrations import check_algorithm
+    from infra.queries import chain_length
 
     database = resolve_database(settings)
     check_algorithm(database, settings.hash_algorithm)
-    with database.connection() as conn:
-        row = conn.execute("SELECT count(*) FROM supervision_chain").fetchone()
-    total = int(row[0]) if row else 0
+    total = chain_length(database)
     with absolute_progress(total, "校验哈希链 (verifying)", quiet) as progress:
         return verify_checkpoints(database, pinned, progress=progress)
 
@@ -721,10 +720,9 @@ def privacy_shred(
 
 def main() -> None:
     """The console script: expected failures are one clear line and exit code 2."""
-    import psycopg
-
     from domain.errors import DomainError
     from infra.migrations import AlgorithmMismatch
+    from infra.outage import CannotConnect
     from infra.signing import SigningKeyError
     from projections.rebuild import RebuildInProgress
 
@@ -737,7 +735,7 @@ def main() -> None:
         AlgorithmMismatch,
         SigningKeyError,
         RebuildInProgress,
-        psycopg.OperationalError,
+        CannotConnect,
     ) as error:
         typer.echo(f"错误 (error): {error}", err=True)
         raise SystemExit(2) from None

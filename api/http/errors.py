@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import psycopg
-from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +15,7 @@ from api.runtime.waiting import PastTheHead, TooManyWaits
 from domain.actors import Actor
 from domain.errors import DomainError
 from domain.vocabulary import Role
+from infra.outage import DATABASE_UNAVAILABLE
 from projections.base import ProjectionLagging
 from projections.paging import InvalidCursor
 
@@ -48,15 +47,6 @@ CODE_OF_STATUS = {
     429: "too_many_requests",
     503: "unavailable",
 }
-
-# The database cannot be reached (restarting, failing over, out of connections): the
-# request was fine and may succeed in a moment, so it is a 503 with Retry-After, not a 500.
-DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    persistence.OperationalError,
-    persistence.InterfaceError,
-)
 
 
 # A unit account is told the same thing whether a record does not exist, existed only
@@ -147,6 +137,8 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "1"},
         )
 
+    # The database cannot be reached (restarting, failing over, out of connections): the
+    # request was fine and may succeed in a moment, so it is a 503 with Retry-After, not a 500.
     for kind in DATABASE_UNAVAILABLE:
         app.add_exception_handler(kind, database_unavailable)
 
