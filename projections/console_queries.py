@@ -1,0 +1,101 @@
+"""Reads of the finding board and the work ledger that only the console's pages ask (no view
+offers them): findings raised and closed per month, the findings whose deadline is past or
+near, the findings closed last, and the years the ledger has.
+
+They are SQL over the read models' own tables, so they live beside those tables rather
+than in `api/`. Each reads through the view (`table()`, `fetch_all()`), parameterised,
+limited to the viewer's units when `unit_codes` is not empty (an empty tuple: every unit).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed
+
+from domain.vocabulary import FindingStatus
+from projections.finding_board import FindingBoardView
+from projections.work_ledger import WorkLedgerView
+
+UNITS = "(cardinality(%(units)s::text[]) = 0 OR f.unit_code = ANY(%(units)s::text[]))"
+
+MONTHLY = (
+    "WITH months AS (SELECT generate_series(%(first)s::date, %(last)s::date, "
+    "interval '1 month')::date AS m) "
+    "SELECT to_char(m, 'YYYY-MM') AS month, "
+    "(SELECT count(*) FROM {board} f WHERE f.found_on >= m "
+    "AND f.found_on < m + interval '1 month' AND " + UNITS + ") AS raised, "
+    "(SELECT count(*) FROM {board} f WHERE f.closed_on >= m "
+    "AND f.closed_on < m + interval '1 month' AND f.status = %(closed)s AND " + UNITS + ") "
+    "AS closed FROM months ORDER BY m"
+)
+
+DEADLINES = (
+    "SELECT * FROM {board} f WHERE f.status = %(rectifying)s AND f.deadline IS NOT NULL "
+    "AND f.deadline <= %(near)s AND " + UNITS + " ORDER BY f.deadline, f.raised_position "
+    "LIMIT %(limit)s"
+)
+
+CLOSED_LAST = (
+    "SELECT id, unit_code, title, closed_on, updated_at FROM {board} f "
+    "WHERE f.status = %(closed)s AND " + UNITS + " ORDER BY f.updated_at DESC LIMIT %(limit)s"
+)
+
+
+def statement(board: FindingBoardView, text: str) -> Composed:
+    return SQL(text).format(board=board.table("finding_board"))
+
+
+def findings_per_month(
+    board: FindingBoardView, first: date, last: date, unit_codes: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """[{month: 'YYYY-MM', raised, closed}] for every month from `first`'s to `last`'s (both
+    the first day of their month), months without findings counted as 0."""
+    rows = board.fetch_all(
+        statement(board, MONTHLY),
+        {
+            "first": first,
+            "last": last,
+            "units": list(unit_codes),
+            "closed": FindingStatus.CLOSED.value,
+        },
+    )
+    return [{"month": r["month"], "raised": r["raised"], "closed": r["closed"]} for r in rows]
+
+
+def deadlines_by(
+    board: FindingBoardView, near: date, unit_codes: tuple[str, ...], limit: int
+) -> list[DictRow]:
+    """The board's rows of findings under rectification whose deadline is on or before
+    `near`, soonest first (then in the order they were raised)."""
+    rows: list[DictRow] = board.fetch_all(
+        statement(board, DEADLINES),
+        {
+            "rectifying": FindingStatus.RECTIFYING.value,
+            "near": near,
+            "units": list(unit_codes),
+            "limit": limit,
+        },
+    )
+    return rows
+
+
+def closed_findings(
+    board: FindingBoardView, unit_codes: tuple[str, ...], limit: int
+) -> list[dict[str, Any]]:
+    """The findings closed last (id, unit, title, when closed and updated), newest first."""
+    rows = board.fetch_all(
+        statement(board, CLOSED_LAST),
+        {"closed": FindingStatus.CLOSED.value, "units": list(unit_codes), "limit": limit},
+    )
+    return [dict(r) for r in rows]
+
+
+def ledger_years(ledger: WorkLedgerView) -> list[int]:
+    """The years that have key-work items, newest first."""
+    rows = ledger.fetch_all(
+        SQL("SELECT DISTINCT year FROM {} ORDER BY year DESC").format(ledger.table("work_ledger"))
+    )
+    return [int(r["year"]) for r in rows]
