@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args
 
 from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic, retry
 from psycopg import Connection
 from psycopg.rows import DictRow
@@ -23,6 +24,25 @@ APPLICATION_NAME = "Supervision"
 def topics_of(*events: type) -> tuple[str, ...]:
     """The stored topics of these event classes (what a runner subscribes to)."""
     return tuple(get_topic(e) for e in events)
+
+
+H = TypeVar("H", bound=Callable[..., None])
+# The attribute `handles` puts on a method: the event classes it handles.
+HANDLED = "_handles_events"
+
+
+def handles(*events: type) -> Callable[[H], H]:
+    """Declare a read model's method the handler of `events` (each called as
+    `method(event, tracking)`). What a read model subscribes to is the events its handlers
+    declare, so no list of topics can drift from the code that uses them."""
+    if not events:
+        raise TypeError("@handles names at least one event class")
+
+    def mark(method: H) -> H:
+        setattr(method, HANDLED, events)
+        return method
+
+    return mark
 
 
 Params = dict[str, Any]
@@ -43,7 +63,8 @@ class ReadModelView(PostgresTrackingRecorder):
 
     projection_name: ClassVar[str] = ""
     # The topics of the events this read model uses; its runner receives only those, and
-    # `position()` counts every other event as processed.
+    # `position()` counts every other event as processed. Not written here: the read model
+    # (a `ReadModel` over this view) sets them from the events its handlers declare.
     topics: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
@@ -319,3 +340,60 @@ class ReadModelView(PostgresTrackingRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(query, params)
             return curs.fetchall()
+
+
+V = TypeVar("V", bound=ReadModelView)
+
+
+class ReadModel(Projection[V], Generic[V]):
+    """A projection whose handlers say what it subscribes to.
+
+    Each method marked `@handles(Event, ...)` is called for those event classes; the
+    class's `topics` (and its view's, which the runner, a rebuild and `position()` read)
+    are derived from them when the class is made. `ignores` names, on purpose, the event
+    classes of the domain it has no use for: between them, the handlers and `ignores`
+    account for every event type (tests/unit/test_projection_topics.py holds them to it),
+    so a new event type cannot be left out of a read model unnoticed."""
+
+    ignores: ClassVar[tuple[type, ...]] = ()
+    # Event class -> name of the method that handles it (its own or inherited).
+    handlers: ClassVar[dict[type, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers: dict[type, str] = {}
+        for klass in reversed(cls.__mro__):  # a subclass's declarations win
+            for attribute, value in vars(klass).items():
+                for event in getattr(value, HANDLED, ()):
+                    handlers[event] = attribute
+        both = [e.__qualname__ for e in cls.ignores if e in handlers]
+        if both:
+            raise TypeError(f"{cls.__qualname__} both handles and ignores {both}")
+        cls.handlers = handlers
+        cls.topics = topics_of(*handlers)
+        view = own_view_class(cls)
+        if view is not None:
+            given = view.__dict__.get("topics")
+            if given is not None and set(given) != set(cls.topics):
+                raise TypeError(f"{view.__qualname__} already serves another read model")
+            view.topics = cls.topics
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Call the handler of the event's class. An event no handler declares is not one
+        the read model subscribes to (a runner never delivers it); given one anyway, it
+        only advances the tracking record, as a singledispatch default did before."""
+        name = self.handlers.get(type(domain_event))
+        if name is None:
+            self.view.apply(tracking)
+            return
+        getattr(self, name)(domain_event, tracking)
+
+
+def own_view_class(cls: type) -> type[ReadModelView] | None:
+    """The view class `cls` names as its parameter (`class X(ReadModel[XView])`), if it
+    names one itself (a subclass of X inherits X's)."""
+    for base in cls.__dict__.get("__orig_bases__", ()):
+        for arg in get_args(base):
+            if isinstance(arg, type) and issubclass(arg, ReadModelView):
+                return arg
+    return None

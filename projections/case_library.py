@@ -13,17 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Connection
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
+from domain.accounts import Account
 from domain.findings import Finding
+from domain.inspections import Inspection
+from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
+from domain.units import Unit
 from domain.vocabulary import RulingKind
+from domain.work_items import WorkItem
 from infra.privacy import DELETED, MIN_NAME_LENGTH
-from projections.base import ADVANCED, ReadModelView, topics_of
+from projections.base import ADVANCED, ReadModel, ReadModelView, handles
 from projections.paging import Page, bigrams, in_units, text_search
 
 ANONYMOUS = "某同志"
@@ -70,23 +73,7 @@ class CaseFilter:
     tag: str | None = None
 
 
-TOPICS = topics_of(
-    Finding.Raised,
-    Finding.Amended,
-    AccountabilityRuling.Proposed,
-    ToleranceRuling.Applied,
-    Ruling.Verified,
-    AccountabilityRuling.Decided,
-    ToleranceRuling.Decided,
-    Ruling.Appealed,
-    AccountabilityRuling.AppealDecided,
-    ToleranceRuling.AppealDecided,
-    Ruling.Published,
-)
-
-
 class CaseLibraryView(ReadModelView):
-    topics = TOPICS
     projection_name = "case_library"
 
     def table_statements(self) -> list[Composed]:
@@ -232,15 +219,48 @@ class CaseLibraryView(ReadModelView):
         )
 
 
-class CaseLibrary(Projection[CaseLibraryView]):
+class CaseLibrary(ReadModel[CaseLibraryView]):
     name = "case_library"
-    topics = TOPICS
+    ignores = (
+        Unit.Registered,
+        Unit.Renamed,
+        Unit.Merged,
+        Unit.Absorbed,
+        Unit.Dissolved,
+        Account.Created,
+        Account.Revoked,
+        Finding.RectificationOrdered,
+        Finding.RectificationReported,
+        Finding.Verified,
+        Finding.DeadlineExtended,
+        Finding.Escalated,
+        Finding.Withdrawn,
+        Finding.Reopened,
+        WorkItem.Listed,
+        WorkItem.ProgressLogged,
+        WorkItem.Evaluated,
+        WorkItem.Closed,
+        WorkItem.Cancelled,
+        Inspection.Launched,
+        Inspection.SeedCommitted,
+        Inspection.Drawn,
+        Inspection.Assigned,
+        Inspection.FindingLinked,
+        Inspection.Concluded,
+        MajorDecision.Catalogued,
+        MajorDecision.StepRecorded,
+        MajorDecision.Decided,
+        MajorDecision.AccountabilityLinked,
+        MajorDecision.Implemented,
+        MajorDecision.Corrected,
+        MajorDecision.EvaluationPlanned,
+        MajorDecision.EvaluationReported,
+        MajorDecision.FeedbackGiven,
+        MajorDecision.RectificationReported,
+        MajorDecision.ResultsUsed,
+    )
 
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.apply(tracking)
-
-    @process_event.register
+    @handles(Finding.Raised)
     def finding_raised(self, e: Finding.Raised, tracking: Tracking) -> None:
         self.view.insert_row(
             tracking,
@@ -250,7 +270,7 @@ class CaseLibrary(Projection[CaseLibraryView]):
             "(id) DO NOTHING",
         )
 
-    @process_event.register
+    @handles(Finding.Amended)
     def finding_amended(self, e: Finding.Amended, tracking: Tracking) -> None:
         if "title" in e.changes:
             self.view.update_row(
@@ -272,22 +292,22 @@ class CaseLibrary(Projection[CaseLibraryView]):
         }
         self.view.insert_row(tracking, "case_library_drafts", row, DRAFT_TYPES, "(id) DO NOTHING")
 
-    @process_event.register
+    @handles(AccountabilityRuling.Proposed)
     def proposed(self, e: AccountabilityRuling.Proposed, tracking: Tracking) -> None:
         self.draft(tracking, e, RulingKind.ACCOUNTABILITY, e.facts, form=e.form)
 
-    @process_event.register
+    @handles(ToleranceRuling.Applied)
     def applied(self, e: ToleranceRuling.Applied, tracking: Tracking) -> None:
         self.draft(tracking, e, RulingKind.FAULT_TOLERANCE, e.grounds)
 
     def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
         self.view.update_row(tracking, "case_library_drafts", e.originator_id, changes)
 
-    @process_event.register
+    @handles(AccountabilityRuling.Decided)
     def accountability_decided(self, e: AccountabilityRuling.Decided, tracking: Tracking) -> None:
         self.update(tracking, e, form=e.form, reasoning=e.reasoning, decided_on=e.decided_on)
 
-    @process_event.register
+    @handles(ToleranceRuling.Decided)
     def tolerance_decided(self, e: ToleranceRuling.Decided, tracking: Tracking) -> None:
         self.update(
             tracking,
@@ -298,7 +318,7 @@ class CaseLibrary(Projection[CaseLibraryView]):
             decided_on=e.decided_on,
         )
 
-    @process_event.register
+    @handles(AccountabilityRuling.AppealDecided)
     def accountability_appeal(
         self, e: AccountabilityRuling.AppealDecided, tracking: Tracking
     ) -> None:
@@ -307,13 +327,20 @@ class CaseLibrary(Projection[CaseLibraryView]):
         else:
             self.view.apply(tracking)
 
-    @process_event.register
+    @handles(ToleranceRuling.AppealDecided)
     def tolerance_appeal(self, e: ToleranceRuling.AppealDecided, tracking: Tracking) -> None:
         if e.outcome is not None:
             self.update(tracking, e, outcome=e.outcome, criteria=list(e.criteria_met or []))
         else:
             self.view.apply(tracking)
 
-    @process_event.register
+    @handles(Ruling.Verified, Ruling.Appealed)
+    def unrecorded_step(self, e: Any, tracking: Tracking) -> None:
+        """The library keeps no ruling's status, so these only advance the tracking record.
+        They have been subscribed to since the library began and stay so, keeping the
+        tracked position (and a rebuild's digest) as it was."""
+        self.view.apply(tracking)
+
+    @handles(Ruling.Published)
     def published(self, e: Ruling.Published, tracking: Tracking) -> None:
         self.view.publish(tracking, e)

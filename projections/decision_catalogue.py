@@ -6,14 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
+from domain.accounts import Account
+from domain.findings import Finding
+from domain.inspections import Inspection
 from domain.major_decisions import REQUIRED_STEPS, MajorDecision
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.units import Unit
 from domain.vocabulary import DecisionStatus, EvaluationStatus
-from projections.base import ReadModelView, topics_of
+from domain.work_items import WorkItem
+from projections.base import ReadModel, ReadModelView, handles
 from projections.paging import Page
 
 ROW_TYPES = {
@@ -29,20 +33,6 @@ ROW_TYPES = {
     "updated_at": "timestamptz",
 }
 
-TOPICS = topics_of(
-    MajorDecision.Catalogued,
-    MajorDecision.StepRecorded,
-    MajorDecision.Decided,
-    MajorDecision.AccountabilityLinked,
-    MajorDecision.Implemented,
-    MajorDecision.Corrected,
-    MajorDecision.EvaluationPlanned,
-    MajorDecision.EvaluationReported,
-    MajorDecision.FeedbackGiven,
-    MajorDecision.RectificationReported,
-    MajorDecision.ResultsUsed,
-)
-
 
 @dataclass(frozen=True)
 class CatalogueFilter:
@@ -53,7 +43,6 @@ class CatalogueFilter:
 
 
 class DecisionCatalogueView(ReadModelView):
-    topics = TOPICS
     projection_name = "decision_catalogue"
 
     def table_statements(self) -> list[Composed]:
@@ -118,17 +107,50 @@ def catalogue_item(row: Any) -> dict[str, Any]:
     return item
 
 
-class DecisionCatalogue(Projection[DecisionCatalogueView]):
+class DecisionCatalogue(ReadModel[DecisionCatalogueView]):
     """One row per decision."""
 
     name = "decision_catalogue"
-    topics = TOPICS
+    ignores = (
+        Unit.Registered,
+        Unit.Renamed,
+        Unit.Merged,
+        Unit.Absorbed,
+        Unit.Dissolved,
+        Account.Created,
+        Account.Revoked,
+        Finding.Raised,
+        Finding.RectificationOrdered,
+        Finding.RectificationReported,
+        Finding.Verified,
+        Finding.DeadlineExtended,
+        Finding.Escalated,
+        Finding.Amended,
+        Finding.Withdrawn,
+        Finding.Reopened,
+        WorkItem.Listed,
+        WorkItem.ProgressLogged,
+        WorkItem.Evaluated,
+        WorkItem.Closed,
+        WorkItem.Cancelled,
+        AccountabilityRuling.Proposed,
+        ToleranceRuling.Applied,
+        Ruling.Verified,
+        AccountabilityRuling.Decided,
+        ToleranceRuling.Decided,
+        Ruling.Appealed,
+        AccountabilityRuling.AppealDecided,
+        ToleranceRuling.AppealDecided,
+        Ruling.Published,
+        Inspection.Launched,
+        Inspection.SeedCommitted,
+        Inspection.Drawn,
+        Inspection.Assigned,
+        Inspection.FindingLinked,
+        Inspection.Concluded,
+    )
 
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.apply(tracking)
-
-    @process_event.register
+    @handles(MajorDecision.Catalogued)
     def catalogued(self, e: MajorDecision.Catalogued, tracking: Tracking) -> None:
         row = {
             "id": e.originator_id,
@@ -144,11 +166,11 @@ class DecisionCatalogue(Projection[DecisionCatalogueView]):
         }
         self.view.insert_row(tracking, "decision_catalogue", row, ROW_TYPES, "(id) DO NOTHING")
 
-    @process_event.register
+    @handles(MajorDecision.StepRecorded)
     def step_recorded(self, e: MajorDecision.StepRecorded, tracking: Tracking) -> None:
         self.update(tracking, e, appends={"steps_done": e.step})
 
-    @process_event.register
+    @handles(MajorDecision.Decided)
     def decided(self, e: MajorDecision.Decided, tracking: Tracking) -> None:
         self.update(
             tracking,
@@ -158,11 +180,11 @@ class DecisionCatalogue(Projection[DecisionCatalogueView]):
             missing_steps=list(e.missing_steps),
         )
 
-    @process_event.register
+    @handles(MajorDecision.AccountabilityLinked)
     def linked(self, e: MajorDecision.AccountabilityLinked, tracking: Tracking) -> None:
         self.update(tracking, e, appends={"links": f"{e.kind}:{e.target_id}"})
 
-    @process_event.register
+    @handles(MajorDecision.Implemented)
     def implemented(self, e: MajorDecision.Implemented, tracking: Tracking) -> None:
         self.update(
             tracking,
@@ -171,11 +193,11 @@ class DecisionCatalogue(Projection[DecisionCatalogueView]):
             implemented_on=e.implemented_on,
         )
 
-    @process_event.register
+    @handles(MajorDecision.Corrected)
     def corrected(self, e: MajorDecision.Corrected, tracking: Tracking) -> None:
         self.update(tracking, e, increments=("corrections",), status=DecisionStatus.CORRECTED.value)
 
-    @process_event.register
+    @handles(MajorDecision.EvaluationPlanned)
     def evaluation_planned(self, e: MajorDecision.EvaluationPlanned, tracking: Tracking) -> None:
         self.update(
             tracking,
@@ -184,7 +206,7 @@ class DecisionCatalogue(Projection[DecisionCatalogueView]):
             evaluation_status=EvaluationStatus.PLANNED.value,
         )
 
-    @process_event.register
+    @handles(MajorDecision.EvaluationReported)
     def evaluation_reported(self, e: MajorDecision.EvaluationReported, tracking: Tracking) -> None:
         self.update(
             tracking,
@@ -193,18 +215,18 @@ class DecisionCatalogue(Projection[DecisionCatalogueView]):
             latest_score=e.score,
         )
 
-    @process_event.register
+    @handles(MajorDecision.FeedbackGiven)
     def feedback_given(self, e: MajorDecision.FeedbackGiven, tracking: Tracking) -> None:
         status = (
             EvaluationStatus.RECTIFYING if e.rectification_required else EvaluationStatus.CLOSED
         )
         self.update(tracking, e, evaluation_status=status.value)
 
-    @process_event.register
+    @handles(MajorDecision.RectificationReported)
     def rectified(self, e: MajorDecision.RectificationReported, tracking: Tracking) -> None:
         self.update(tracking, e, evaluation_status=EvaluationStatus.RECTIFIED.value)
 
-    @process_event.register
+    @handles(MajorDecision.ResultsUsed)
     def results_used(self, e: MajorDecision.ResultsUsed, tracking: Tracking) -> None:
         self.update(tracking, e, increments=("result_uses",))
 

@@ -6,15 +6,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
+from domain.accounts import Account
 from domain.findings import Finding
+from domain.inspections import Inspection
+from domain.major_decisions import MajorDecision
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.units import Unit
 from domain.vocabulary import DeadlineColour, FindingStatus
-from projections.base import ReadModelView, topics_of
+from domain.work_items import WorkItem
+from projections.base import ReadModel, ReadModelView, handles
 from projections.paging import Page, bigrams, in_units, text_search
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
@@ -48,19 +52,6 @@ class FindingFilter:
     severity: str | None = None
     year: int | None = None
     q: str | None = None
-
-
-TOPICS = topics_of(
-    Finding.Raised,
-    Finding.RectificationOrdered,
-    Finding.RectificationReported,
-    Finding.Verified,
-    Finding.DeadlineExtended,
-    Finding.Escalated,
-    Finding.Amended,
-    Finding.Withdrawn,
-    Finding.Reopened,
-)
 
 
 SEARCHED_GRAMS = bigrams(SQL("title || ' ' || description"))
@@ -105,7 +96,6 @@ def count_key(row: str) -> Composed:
 
 
 class FindingBoardView(ReadModelView):
-    topics = TOPICS
     projection_name = "finding_board"
 
     def table_statements(self) -> list[Composed]:
@@ -296,17 +286,52 @@ def board_item(row: DictRow, today: date) -> dict[str, Any]:
     return item
 
 
-class FindingBoard(Projection[FindingBoardView]):
+class FindingBoard(ReadModel[FindingBoardView]):
     """Keeps one row per finding; every other event only advances the tracking record."""
 
     name = "finding_board"
-    topics = TOPICS
+    ignores = (
+        Unit.Registered,
+        Unit.Renamed,
+        Unit.Merged,
+        Unit.Absorbed,
+        Unit.Dissolved,
+        Account.Created,
+        Account.Revoked,
+        WorkItem.Listed,
+        WorkItem.ProgressLogged,
+        WorkItem.Evaluated,
+        WorkItem.Closed,
+        WorkItem.Cancelled,
+        AccountabilityRuling.Proposed,
+        ToleranceRuling.Applied,
+        Ruling.Verified,
+        AccountabilityRuling.Decided,
+        ToleranceRuling.Decided,
+        Ruling.Appealed,
+        AccountabilityRuling.AppealDecided,
+        ToleranceRuling.AppealDecided,
+        Ruling.Published,
+        Inspection.Launched,
+        Inspection.SeedCommitted,
+        Inspection.Drawn,
+        Inspection.Assigned,
+        Inspection.FindingLinked,
+        Inspection.Concluded,
+        MajorDecision.Catalogued,
+        MajorDecision.StepRecorded,
+        MajorDecision.Decided,
+        MajorDecision.AccountabilityLinked,
+        MajorDecision.Implemented,
+        MajorDecision.Corrected,
+        MajorDecision.EvaluationPlanned,
+        MajorDecision.EvaluationReported,
+        MajorDecision.FeedbackGiven,
+        MajorDecision.RectificationReported,
+        MajorDecision.ResultsUsed,
+    )
 
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.apply(tracking)
-
-    @process_event.register
+    @handles(Finding.Raised)
     def raised(self, e: Finding.Raised, tracking: Tracking) -> None:
         self.view.insert(
             tracking,
@@ -328,15 +353,15 @@ class FindingBoard(Projection[FindingBoardView]):
             },
         )
 
-    @process_event.register
+    @handles(Finding.RectificationOrdered)
     def rectification_ordered(self, e: Finding.RectificationOrdered, tracking: Tracking) -> None:
         self.view.update(tracking, e, status=FindingStatus.RECTIFYING.value, deadline=e.deadline)
 
-    @process_event.register
+    @handles(Finding.RectificationReported)
     def rectification_reported(self, e: Finding.RectificationReported, tracking: Tracking) -> None:
         self.view.update(tracking, e, status=FindingStatus.REPORTED.value)
 
-    @process_event.register
+    @handles(Finding.Verified)
     def verified(self, e: Finding.Verified, tracking: Tracking) -> None:
         if e.outcome == "accepted":
             self.view.update(
@@ -349,24 +374,24 @@ class FindingBoard(Projection[FindingBoardView]):
         else:
             self.view.update(tracking, e, status=FindingStatus.RECTIFYING.value)
 
-    @process_event.register
+    @handles(Finding.DeadlineExtended)
     def deadline_extended(self, e: Finding.DeadlineExtended, tracking: Tracking) -> None:
         self.view.update(tracking, e, deadline=e.new_deadline)
 
-    @process_event.register
+    @handles(Finding.Escalated)
     def escalated(self, e: Finding.Escalated, tracking: Tracking) -> None:
         self.view.update(tracking, e, "escalations")
 
-    @process_event.register
+    @handles(Finding.Amended)
     def amended(self, e: Finding.Amended, tracking: Tracking) -> None:
         board_fields = {k: v for k, v in e.changes.items() if k != "evidence"}
         self.view.update(tracking, e, **board_fields)
 
-    @process_event.register
+    @handles(Finding.Withdrawn)
     def withdrawn(self, e: Finding.Withdrawn, tracking: Tracking) -> None:
         self.view.update(tracking, e, status=FindingStatus.WITHDRAWN.value)
 
-    @process_event.register
+    @handles(Finding.Reopened)
     def reopened(self, e: Finding.Reopened, tracking: Tracking) -> None:
         changes: dict[str, Any] = {"status": FindingStatus.RECTIFYING.value, "closed_on": None}
         if e.new_deadline is not None:

@@ -6,15 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 from psycopg.types.json import Jsonb
 
+from domain.accounts import Account
+from domain.findings import Finding
 from domain.inspections import Inspection
+from domain.major_decisions import MajorDecision
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.units import Unit
 from domain.vocabulary import InspectionStatus
-from projections.base import ReadModelView, topics_of
+from domain.work_items import WorkItem
+from projections.base import ReadModel, ReadModelView, handles
 from projections.paging import Page
 
 ROW_TYPES = {
@@ -34,15 +38,6 @@ ROW_TYPES = {
     "updated_at": "timestamptz",
 }
 
-TOPICS = topics_of(
-    Inspection.Launched,
-    Inspection.SeedCommitted,
-    Inspection.Drawn,
-    Inspection.Assigned,
-    Inspection.FindingLinked,
-    Inspection.Concluded,
-)
-
 
 @dataclass(frozen=True)
 class BoardFilter:
@@ -52,7 +47,6 @@ class BoardFilter:
 
 
 class InspectionBoardView(ReadModelView):
-    topics = TOPICS
     projection_name = "inspection_board"
 
     def table_statements(self) -> list[Composed]:
@@ -154,17 +148,55 @@ def public_item(row: Any) -> dict[str, Any]:
     }
 
 
-class InspectionBoard(Projection[InspectionBoardView]):
+class InspectionBoard(ReadModel[InspectionBoardView]):
     """One row per round."""
 
     name = "inspection_board"
-    topics = TOPICS
+    ignores = (
+        Unit.Registered,
+        Unit.Renamed,
+        Unit.Merged,
+        Unit.Absorbed,
+        Unit.Dissolved,
+        Account.Created,
+        Account.Revoked,
+        Finding.Raised,
+        Finding.RectificationOrdered,
+        Finding.RectificationReported,
+        Finding.Verified,
+        Finding.DeadlineExtended,
+        Finding.Escalated,
+        Finding.Amended,
+        Finding.Withdrawn,
+        Finding.Reopened,
+        WorkItem.Listed,
+        WorkItem.ProgressLogged,
+        WorkItem.Evaluated,
+        WorkItem.Closed,
+        WorkItem.Cancelled,
+        AccountabilityRuling.Proposed,
+        ToleranceRuling.Applied,
+        Ruling.Verified,
+        AccountabilityRuling.Decided,
+        ToleranceRuling.Decided,
+        Ruling.Appealed,
+        AccountabilityRuling.AppealDecided,
+        ToleranceRuling.AppealDecided,
+        Ruling.Published,
+        MajorDecision.Catalogued,
+        MajorDecision.StepRecorded,
+        MajorDecision.Decided,
+        MajorDecision.AccountabilityLinked,
+        MajorDecision.Implemented,
+        MajorDecision.Corrected,
+        MajorDecision.EvaluationPlanned,
+        MajorDecision.EvaluationReported,
+        MajorDecision.FeedbackGiven,
+        MajorDecision.RectificationReported,
+        MajorDecision.ResultsUsed,
+    )
 
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.apply(tracking)
-
-    @process_event.register
+    @handles(Inspection.Launched)
     def launched(self, e: Inspection.Launched, tracking: Tracking) -> None:
         row = {
             "id": e.originator_id,
@@ -184,13 +216,13 @@ class InspectionBoard(Projection[InspectionBoardView]):
         }
         self.view.insert_row(tracking, "inspection_board", row, ROW_TYPES, "(id) DO NOTHING")
 
-    @process_event.register
+    @handles(Inspection.SeedCommitted)
     def seed_committed(self, e: Inspection.SeedCommitted, tracking: Tracking) -> None:
         self.update(
             tracking, e, status=InspectionStatus.SEED_COMMITTED.value, commitment=e.commitment
         )
 
-    @process_event.register
+    @handles(Inspection.Drawn)
     def drawn(self, e: Inspection.Drawn, tracking: Tracking) -> None:
         self.update(
             tracking,
@@ -202,11 +234,11 @@ class InspectionBoard(Projection[InspectionBoardView]):
             targets=Jsonb(e.targets),
         )
 
-    @process_event.register
+    @handles(Inspection.Assigned)
     def assigned(self, e: Inspection.Assigned, tracking: Tracking) -> None:
         self.update(tracking, e, status=InspectionStatus.DRAWN.value, targets=Jsonb(e.targets))
 
-    @process_event.register
+    @handles(Inspection.FindingLinked)
     def finding_linked(self, e: Inspection.FindingLinked, tracking: Tracking) -> None:
         changes = {"version": e.originator_version, "updated_at": e.timestamp}
         self.view.update_row(
@@ -217,7 +249,7 @@ class InspectionBoard(Projection[InspectionBoardView]):
             appends={"finding_ids": e.finding_id},
         )
 
-    @process_event.register
+    @handles(Inspection.Concluded)
     def concluded(self, e: Inspection.Concluded, tracking: Tracking) -> None:
         self.update(
             tracking,

@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg.sql import SQL, Composable, Composed
 
+from domain.accounts import Account
+from domain.findings import Finding
+from domain.inspections import Inspection
+from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.units import Unit
 from domain.vocabulary import AppealResult, RulingKind, RulingStatus
-from projections.base import ReadModelView, topics_of
+from domain.work_items import WorkItem
+from projections.base import ReadModel, ReadModelView, handles
 from projections.paging import Page, in_units
 
 TYPES = {
@@ -38,21 +42,7 @@ class RulingFilter:
     finding_id: Any = None
 
 
-TOPICS = topics_of(
-    AccountabilityRuling.Proposed,
-    ToleranceRuling.Applied,
-    Ruling.Verified,
-    AccountabilityRuling.Decided,
-    ToleranceRuling.Decided,
-    Ruling.Appealed,
-    AccountabilityRuling.AppealDecided,
-    ToleranceRuling.AppealDecided,
-    Ruling.Published,
-)
-
-
 class RulingsView(ReadModelView):
-    topics = TOPICS
     projection_name = "rulings"
 
     def table_statements(self) -> list[Composed]:
@@ -91,15 +81,50 @@ class RulingsView(ReadModelView):
         return self.keyset_page("rulings", where, params, "position", limit, cursor)
 
 
-class Rulings(Projection[RulingsView]):
+class Rulings(ReadModel[RulingsView]):
     """One row per ruling; no personal data (the subject person stays in the event log)."""
 
     name = "rulings"
-    topics = TOPICS
-
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.apply(tracking)
+    ignores = (
+        Unit.Registered,
+        Unit.Renamed,
+        Unit.Merged,
+        Unit.Absorbed,
+        Unit.Dissolved,
+        Account.Created,
+        Account.Revoked,
+        Finding.Raised,
+        Finding.RectificationOrdered,
+        Finding.RectificationReported,
+        Finding.Verified,
+        Finding.DeadlineExtended,
+        Finding.Escalated,
+        Finding.Amended,
+        Finding.Withdrawn,
+        Finding.Reopened,
+        WorkItem.Listed,
+        WorkItem.ProgressLogged,
+        WorkItem.Evaluated,
+        WorkItem.Closed,
+        WorkItem.Cancelled,
+        Inspection.Launched,
+        Inspection.SeedCommitted,
+        Inspection.Drawn,
+        Inspection.Assigned,
+        Inspection.FindingLinked,
+        Inspection.Concluded,
+        MajorDecision.Catalogued,
+        MajorDecision.StepRecorded,
+        MajorDecision.Decided,
+        MajorDecision.AccountabilityLinked,
+        MajorDecision.Implemented,
+        MajorDecision.Corrected,
+        MajorDecision.EvaluationPlanned,
+        MajorDecision.EvaluationReported,
+        MajorDecision.FeedbackGiven,
+        MajorDecision.RectificationReported,
+        MajorDecision.ResultsUsed,
+    )
 
     def insert(
         self, tracking: Tracking, e: Any, kind: RulingKind, status: RulingStatus, **extra: Any
@@ -118,11 +143,11 @@ class Rulings(Projection[RulingsView]):
         }
         self.view.insert_row(tracking, "rulings", row, TYPES, "(id) DO NOTHING")
 
-    @process_event.register
+    @handles(AccountabilityRuling.Proposed)
     def proposed(self, e: AccountabilityRuling.Proposed, tracking: Tracking) -> None:
         self.insert(tracking, e, RulingKind.ACCOUNTABILITY, RulingStatus.PROPOSED, form=e.form)
 
-    @process_event.register
+    @handles(ToleranceRuling.Applied)
     def applied(self, e: ToleranceRuling.Applied, tracking: Tracking) -> None:
         self.insert(
             tracking,
@@ -136,17 +161,17 @@ class Rulings(Projection[RulingsView]):
         changes.update(version=e.originator_version, updated_at=e.timestamp)
         self.view.update_row(tracking, "rulings", e.originator_id, changes)
 
-    @process_event.register
+    @handles(Ruling.Verified)
     def verified(self, e: Ruling.Verified, tracking: Tracking) -> None:
         self.update(tracking, e, status=RulingStatus.VERIFIED.value)
 
-    @process_event.register
+    @handles(AccountabilityRuling.Decided)
     def accountability_decided(self, e: AccountabilityRuling.Decided, tracking: Tracking) -> None:
         self.update(
             tracking, e, status=RulingStatus.DECIDED.value, form=e.form, decided_on=e.decided_on
         )
 
-    @process_event.register
+    @handles(ToleranceRuling.Decided)
     def tolerance_decided(self, e: ToleranceRuling.Decided, tracking: Tracking) -> None:
         self.update(
             tracking,
@@ -157,11 +182,11 @@ class Rulings(Projection[RulingsView]):
             decided_on=e.decided_on,
         )
 
-    @process_event.register
+    @handles(Ruling.Appealed)
     def appealed(self, e: Ruling.Appealed, tracking: Tracking) -> None:
         self.update(tracking, e, status=RulingStatus.APPEALED.value)
 
-    @process_event.register
+    @handles(AccountabilityRuling.AppealDecided)
     def accountability_appeal(
         self, e: AccountabilityRuling.AppealDecided, tracking: Tracking
     ) -> None:
@@ -170,14 +195,14 @@ class Rulings(Projection[RulingsView]):
             changes["form"] = e.form
         self.update(tracking, e, **changes)
 
-    @process_event.register
+    @handles(ToleranceRuling.AppealDecided)
     def tolerance_appeal(self, e: ToleranceRuling.AppealDecided, tracking: Tracking) -> None:
         changes: dict[str, Any] = {"status": after_appeal(e.result), "appeal_result": e.result}
         if e.outcome is not None:
             changes.update(outcome=e.outcome, criteria=list(e.criteria_met or []))
         self.update(tracking, e, **changes)
 
-    @process_event.register
+    @handles(Ruling.Published)
     def published(self, e: Ruling.Published, tracking: Tracking) -> None:
         self.update(tracking, e, status=RulingStatus.PUBLISHED.value)
 

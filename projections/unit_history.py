@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg.sql import SQL, Composed
 from psycopg.types.json import Jsonb
 
+from domain.accounts import Account
 from domain.findings import Finding
+from domain.inspections import Inspection
+from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.units import Unit
 from domain.vocabulary import (
@@ -24,7 +25,7 @@ from domain.vocabulary import (
     event_label,
 )
 from domain.work_items import WorkItem
-from projections.base import ADVANCED, ReadModelView, topics_of
+from projections.base import ADVANCED, ReadModel, ReadModelView, handles
 from projections.paging import Page, decode_cursor, encode_cursor
 
 COLUMNS = (
@@ -63,40 +64,7 @@ def summarise(event: Any) -> str:
     return f"{label}：{detail}" if detail else label
 
 
-TOPICS = topics_of(
-    Unit.Registered,
-    Unit.Renamed,
-    Unit.Merged,
-    Unit.Absorbed,
-    Unit.Dissolved,
-    Finding.Raised,
-    Finding.RectificationOrdered,
-    Finding.RectificationReported,
-    Finding.Verified,
-    Finding.DeadlineExtended,
-    Finding.Escalated,
-    Finding.Amended,
-    Finding.Withdrawn,
-    Finding.Reopened,
-    WorkItem.Listed,
-    WorkItem.ProgressLogged,
-    WorkItem.Evaluated,
-    WorkItem.Closed,
-    WorkItem.Cancelled,
-    AccountabilityRuling.Proposed,
-    ToleranceRuling.Applied,
-    Ruling.Verified,
-    AccountabilityRuling.Decided,
-    ToleranceRuling.Decided,
-    Ruling.Appealed,
-    AccountabilityRuling.AppealDecided,
-    ToleranceRuling.AppealDecided,
-    Ruling.Published,
-)
-
-
 class UnitHistoryView(ReadModelView):
-    topics = TOPICS
     projection_name = "unit_history"
 
     def table_statements(self) -> list[Composed]:
@@ -183,30 +151,78 @@ class UnitHistoryView(ReadModelView):
         return Page(items, encode_cursor(rows[limit - 1]["position"]) if more else None)
 
 
-class UnitHistory(Projection[UnitHistoryView]):
+class UnitHistory(ReadModel[UnitHistoryView]):
+    """Each aggregate's first event names the units it touches; every later one is a line in
+    those units' histories. Accounts, inspection rounds and major decisions are not part of
+    a unit's timeline."""
+
     name = "unit_history"
-    topics = TOPICS
+    ignores = (
+        Account.Created,
+        Account.Revoked,
+        Inspection.Launched,
+        Inspection.SeedCommitted,
+        Inspection.Drawn,
+        Inspection.Assigned,
+        Inspection.FindingLinked,
+        Inspection.Concluded,
+        MajorDecision.Catalogued,
+        MajorDecision.StepRecorded,
+        MajorDecision.Decided,
+        MajorDecision.AccountabilityLinked,
+        MajorDecision.Implemented,
+        MajorDecision.Corrected,
+        MajorDecision.EvaluationPlanned,
+        MajorDecision.EvaluationReported,
+        MajorDecision.FeedbackGiven,
+        MajorDecision.RectificationReported,
+        MajorDecision.ResultsUsed,
+    )
 
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.later_event(tracking, domain_event)
+    @handles(
+        Unit.Renamed,
+        Unit.Merged,
+        Unit.Absorbed,
+        Unit.Dissolved,
+        Finding.RectificationOrdered,
+        Finding.RectificationReported,
+        Finding.Verified,
+        Finding.DeadlineExtended,
+        Finding.Escalated,
+        Finding.Amended,
+        Finding.Withdrawn,
+        Finding.Reopened,
+        WorkItem.ProgressLogged,
+        WorkItem.Evaluated,
+        WorkItem.Closed,
+        WorkItem.Cancelled,
+        Ruling.Verified,
+        AccountabilityRuling.Decided,
+        ToleranceRuling.Decided,
+        Ruling.Appealed,
+        AccountabilityRuling.AppealDecided,
+        ToleranceRuling.AppealDecided,
+        Ruling.Published,
+    )
+    def later(self, e: Any, tracking: Tracking) -> None:
+        self.view.later_event(tracking, e)
 
-    @process_event.register
+    @handles(Unit.Registered)
     def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:
         self.view.first_event(tracking, e, "unit", [e.code])
 
-    @process_event.register
+    @handles(Finding.Raised)
     def finding_raised(self, e: Finding.Raised, tracking: Tracking) -> None:
         self.view.first_event(tracking, e, "finding", [e.unit_code])
 
-    @process_event.register
+    @handles(WorkItem.Listed)
     def work_item_listed(self, e: WorkItem.Listed, tracking: Tracking) -> None:
         self.view.first_event(tracking, e, "work_item", [e.lead_unit, *e.co_units])
 
-    @process_event.register
+    @handles(AccountabilityRuling.Proposed)
     def accountability_proposed(self, e: AccountabilityRuling.Proposed, tracking: Tracking) -> None:
         self.view.first_event(tracking, e, "ruling", [e.subject["unit_code"]])
 
-    @process_event.register
+    @handles(ToleranceRuling.Applied)
     def tolerance_applied(self, e: ToleranceRuling.Applied, tracking: Tracking) -> None:
         self.view.first_event(tracking, e, "ruling", [e.subject["unit_code"]])

@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg.sql import SQL, Composable, Composed
 
+from domain.accounts import Account
+from domain.findings import Finding
+from domain.inspections import Inspection
+from domain.major_decisions import MajorDecision
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.units import Unit
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
-from projections.base import ADVANCED, ReadModelView, topics_of
+from projections.base import ADVANCED, ReadModel, ReadModelView, handles
 from projections.paging import Page
 
 ITEM_TYPES = {
@@ -41,17 +45,8 @@ class LedgerFilter:
 
 COUNTS = "work_counts"
 
-TOPICS = topics_of(
-    WorkItem.Listed,
-    WorkItem.ProgressLogged,
-    WorkItem.Evaluated,
-    WorkItem.Closed,
-    WorkItem.Cancelled,
-)
-
 
 class WorkLedgerView(ReadModelView):
-    topics = TOPICS
     projection_name = "work_ledger"
 
     def table_statements(self) -> list[Composed]:
@@ -205,17 +200,56 @@ def ledger_item(row: Any) -> dict[str, Any]:
     return item
 
 
-class WorkLedger(Projection[WorkLedgerView]):
+class WorkLedger(ReadModel[WorkLedgerView]):
     """One row per work item, one per progress entry."""
 
     name = "work_ledger"
-    topics = TOPICS
+    ignores = (
+        Unit.Registered,
+        Unit.Renamed,
+        Unit.Merged,
+        Unit.Absorbed,
+        Unit.Dissolved,
+        Account.Created,
+        Account.Revoked,
+        Finding.Raised,
+        Finding.RectificationOrdered,
+        Finding.RectificationReported,
+        Finding.Verified,
+        Finding.DeadlineExtended,
+        Finding.Escalated,
+        Finding.Amended,
+        Finding.Withdrawn,
+        Finding.Reopened,
+        AccountabilityRuling.Proposed,
+        ToleranceRuling.Applied,
+        Ruling.Verified,
+        AccountabilityRuling.Decided,
+        ToleranceRuling.Decided,
+        Ruling.Appealed,
+        AccountabilityRuling.AppealDecided,
+        ToleranceRuling.AppealDecided,
+        Ruling.Published,
+        Inspection.Launched,
+        Inspection.SeedCommitted,
+        Inspection.Drawn,
+        Inspection.Assigned,
+        Inspection.FindingLinked,
+        Inspection.Concluded,
+        MajorDecision.Catalogued,
+        MajorDecision.StepRecorded,
+        MajorDecision.Decided,
+        MajorDecision.AccountabilityLinked,
+        MajorDecision.Implemented,
+        MajorDecision.Corrected,
+        MajorDecision.EvaluationPlanned,
+        MajorDecision.EvaluationReported,
+        MajorDecision.FeedbackGiven,
+        MajorDecision.RectificationReported,
+        MajorDecision.ResultsUsed,
+    )
 
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.apply(tracking)
-
-    @process_event.register
+    @handles(WorkItem.Listed)
     def listed(self, e: WorkItem.Listed, tracking: Tracking) -> None:
         self.view.list_item(
             tracking,
@@ -236,11 +270,11 @@ class WorkLedger(Projection[WorkLedgerView]):
             },
         )
 
-    @process_event.register
+    @handles(WorkItem.ProgressLogged)
     def progress_logged(self, e: WorkItem.ProgressLogged, tracking: Tracking) -> None:
         self.view.log_progress(tracking, e)
 
-    @process_event.register
+    @handles(WorkItem.Evaluated)
     def evaluated(self, e: WorkItem.Evaluated, tracking: Tracking) -> None:
         changes = {
             "status": WorkItemStatus.EVALUATED.value,
@@ -252,11 +286,11 @@ class WorkLedger(Projection[WorkLedgerView]):
         }
         self.view.evaluate(tracking, changes, e.originator_id)
 
-    @process_event.register
+    @handles(WorkItem.Closed)
     def closed(self, e: WorkItem.Closed, tracking: Tracking) -> None:
         self.update(tracking, e, status=WorkItemStatus.CLOSED.value, closing_reason=e.reason)
 
-    @process_event.register
+    @handles(WorkItem.Cancelled)
     def cancelled(self, e: WorkItem.Cancelled, tracking: Tracking) -> None:
         self.update(tracking, e, status=WorkItemStatus.CANCELLED.value, closing_reason=e.reason)
 
