@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, Generic, TypeVar, get_args
@@ -13,12 +14,19 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic, retry
 from psycopg import Connection
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
+from psycopg.sql import SQL, Composable, Composed, Identifier, Literal, Placeholder
 
 from infra.migrations import EVENTS_TABLE
 from projections.paging import QUERY_GRAMS, Page, decode_cursor, encode_cursor
 
 APPLICATION_NAME = "Supervision"
+# The schema version every read model built before versions were recorded counts as.
+UNVERSIONED = 1
+
+
+def lock_key(name: str) -> int:
+    """The second key of a projection's advisory locks (its runner's, its rebuild's)."""
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
 
 
 def topics_of(*events: type) -> tuple[str, ...]:
@@ -66,6 +74,10 @@ class ReadModelView(PostgresTrackingRecorder):
     # `position()` counts every other event as processed. Not written here: the read model
     # (a `ReadModel` over this view) sets them from the events its handlers declare.
     topics: ClassVar[tuple[str, ...]] = ()
+    # The version of this read model's tables and of what its handlers write into them:
+    # raise it with any change that needs the rows rebuilt from the log. A runner starting
+    # compares it with the version recorded beside the tables, and rebuilds on a difference.
+    schema_version: ClassVar[int] = 1
 
     def __init__(
         self,
@@ -83,6 +95,8 @@ class ReadModelView(PostgresTrackingRecorder):
             **kw,
         )
         self.sql_create_statements += self.table_statements()
+        self.version_table_name = f"{self.projection_name}_schema_version"
+        self.sql_create_statements += self.version_statements()
         tracking_table = Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
         self.advance_tracking = SQL(
             "INSERT INTO {0}.{1} AS t (application_name, notification_id) "
@@ -126,6 +140,45 @@ class ReadModelView(PostgresTrackingRecorder):
     def table_statements(self) -> list[Composed]:
         """CREATE statements of this read model's own tables (IF NOT EXISTS)."""
         return []
+
+    def version_statements(self) -> list[Composed]:
+        """The table of the version these tables were built with (one row), created with
+        them: so a rebuild, whose scratch tables replace every live one, brings the version
+        it was built with along in the same switch. A new table records this code's version
+        when nothing has been applied yet (this code builds the rows), else UNVERSIONED
+        (tables of a deployment from before versions were recorded)."""
+        version = self.table(self.version_table_name)
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (only_row boolean PRIMARY KEY DEFAULT true "
+                "CHECK (only_row), schema_version int NOT NULL)"
+            ).format(version),
+            SQL(
+                "INSERT INTO {version} (schema_version) SELECT CASE WHEN EXISTS "
+                "(SELECT FROM {tracking} WHERE application_name = {application}) "
+                "THEN {unversioned} ELSE {current} END WHERE NOT EXISTS (SELECT FROM {version})"
+            ).format(
+                version=version,
+                tracking=self.table(self.tracking_table_name),
+                application=Literal(APPLICATION_NAME),
+                unversioned=Literal(UNVERSIONED),
+                current=Literal(self.schema_version),
+            ),
+        ]
+
+    def recorded_schema_version(self) -> int | None:
+        """The version the tables were built with; None when there is no version table (a
+        deployment whose migrate step predates it: its tables count as UNVERSIONED)."""
+        (found,) = self.fetch_all(
+            SQL("SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL AS present"),
+            (self.datastore.schema, self.version_table_name),
+        )
+        if not found["present"]:
+            return None
+        rows = self.fetch_all(
+            SQL("SELECT schema_version FROM {}").format(self.table(self.version_table_name))
+        )
+        return int(rows[0]["schema_version"]) if rows else None
 
     def table(self, name: str) -> Composed:
         return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(name))

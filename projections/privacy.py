@@ -25,9 +25,9 @@ from psycopg.sql import SQL, Identifier
 from infra.database import Database
 from infra.migrations import EVENTS_TABLE
 from infra.privacy import KEY_TTL_SECONDS, KEYS, destroy_key, rulings_of_subject
+from projections.base import lock_key
 from projections.case_library import CaseLibraryView
 from projections.rebuild import REBUILD_NAMESPACE
-from projections.runner import lock_key
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,9 @@ from domain.application import Supervision
 from infra.database import Database
 from infra.migrations import EVENTS_TABLE, schema_datastore
 from infra.persistence import pinned
-from projections.base import APPLICATION_NAME, ReadModelView
+from projections.base import APPLICATION_NAME, ReadModelView, lock_key
 from projections.registry import ProjectionSpec
 from projections.replay import replay, scratch_schema, tables_of
-from projections.runner import lock_key
 
 log = logging.getLogger(__name__)
 

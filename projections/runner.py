@@ -18,8 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,8 +30,16 @@ from psycopg import Connection
 from psycopg.rows import tuple_row
 
 from domain.application import Supervision
+from infra.database import Database
 from infra.listener import Listener
-from projections.base import APPLICATION_NAME, ProjectionLagging, ReadModelView
+from projections.base import (
+    APPLICATION_NAME,
+    UNVERSIONED,
+    ProjectionLagging,
+    ReadModelView,
+    lock_key,
+)
+from projections.rebuild import rebuild
 from projections.registry import ProjectionSpec
 
 log = logging.getLogger(__name__)
@@ -54,8 +61,16 @@ class Run:
     """One projection as a process runs it: its own view object (bound to a connection
     while a batch is applied, so never the one that answers requests), and how far it is."""
 
-    def __init__(self, spec: ProjectionSpec, datastore: PostgresDatastore) -> None:
+    def __init__(
+        self,
+        spec: ProjectionSpec,
+        datastore: PostgresDatastore,
+        before_serving: Callable[[Run], None] | None = None,
+    ) -> None:
         self.spec = spec
+        # Done once, before the first event is applied (a host brings the read model to
+        # the code's schema version); tried again at the next resume when it fails.
+        self.before_serving = before_serving
         self.view: ReadModelView = spec.view_class(datastore)
         self.projection: Projection[Any] = spec.projection_class(view=self.view)
         self.topics = frozenset(self.view.topics)
@@ -71,6 +86,9 @@ class Run:
 
     def resume(self) -> None:
         """Start (again) from the tracked position."""
+        if self.before_serving is not None:
+            self.before_serving(self)
+            self.before_serving = None
         self.scanned = self.view.max_tracking_id(APPLICATION_NAME) or 0
         self.status.state = "running"
 
@@ -80,7 +98,11 @@ class Run:
         if self.status.state == "restarting":
             if now < self.retry_at:
                 return False
-            self.resume()
+            try:
+                self.resume()
+            except Exception as error:  # waits out another back-off; the others go on
+                self.failed(error)
+                return False
         return True
 
     def failed(self, error: BaseException) -> None:
@@ -154,10 +176,18 @@ class ProjectionHost(threading.Thread):
         app: Supervision,
         listener: Listener,
         datastore: PostgresDatastore,
+        database: Database | None = None,
     ) -> None:
+        """`database` is where a rebuild runs; by default the datastore's own pool."""
         super().__init__(name="projections", daemon=True)
         self.app, self.listener = app, listener
-        self.runs = {spec.name: Run(spec, datastore) for spec in specs}
+        # With a pool attached, a Database lends the pool's connections (a rebuild asks for
+        # nothing else); its conninfo would matter only to a new connection of its own.
+        conninfo = datastore.pool.conninfo
+        self.database = database or Database(
+            conninfo if isinstance(conninfo, str) else "", pool=datastore
+        )
+        self.runs = {spec.name: Run(spec, datastore, self.rebuild_if_outdated) for spec in specs}
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.locks_tried = 0.0
@@ -224,10 +254,31 @@ class ProjectionHost(threading.Thread):
         for run in wanted:
             if run.name in got:
                 run.held = True
-                run.resume()
+                try:
+                    run.resume()
+                except Exception as error:  # tried again after a back-off (Run.ready)
+                    run.failed(error)
+                    continue
                 log.info("projection runner started", extra={"projection": run.name})
             else:
                 run.status.state = "standby"
+
+    def rebuild_if_outdated(self, run: Run) -> None:
+        """Before a read model is served here: when the code's schema version is not the
+        one its tables were built with, rebuild it (blue/green, projections/rebuild.py),
+        which records the new version with the new tables. Only the holder of the runner's
+        lock gets here, so one process rebuilds it, once."""
+        recorded = run.view.recorded_schema_version()
+        if recorded is None:
+            recorded = UNVERSIONED
+        wanted = run.view.schema_version
+        if recorded == wanted:
+            return
+        log.info(
+            "projection schema version changed; rebuilding",
+            extra={"projection": run.name, "recorded_version": recorded, "code_version": wanted},
+        )
+        rebuild(self.database, self.app, run.spec)
 
     def release_locks(self) -> None:
         held = [run.name for run in self.runs.values() if run.held]
@@ -239,10 +290,6 @@ class ProjectionHost(threading.Thread):
             log.debug("projection locks not released", extra={"error": str(error)})
         for run in self.runs.values():
             run.held = False
-
-
-def lock_key(name: str) -> int:
-    return zlib.crc32(name.encode()) & 0x7FFFFFFF
 
 
 def try_lock(conn: Connection[Any], name: str) -> bool:

@@ -1,0 +1,145 @@
+"""A read model's schema version (issue 20 item 4): the version each read model was built with
+is recorded beside its tables; a process whose code carries another version rebuilds that
+read model (blue/green, projections/rebuild.py) when its runner starts, before serving it,
+and says so at INFO. An unchanged version rebuilds nothing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from psycopg.sql import SQL
+
+from api.runtime.bootstrap import Services, build
+from infra.settings import Settings
+from projections.base import UNVERSIONED
+from projections.finding_board import FindingBoardView
+from projections.registry import PROJECTIONS
+from tests.integration.conftest import ADMIN, raise_finding
+
+
+def until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("not reached in time")
+        time.sleep(0.05)
+
+
+def serving(services: Services) -> None:
+    """Every runner of the process running, and every read model at the log's head."""
+    until(lambda: all(s.state == "running" for s in services.runner_statuses.values()))
+    head = services.head()
+    for view in services.views.values():
+        view.wait_for(head, 30)
+
+
+def board_count(services: Services) -> int:
+    (row,) = services.board.fetch_all(
+        SQL("SELECT count(*) AS n FROM {}").format(services.board.table("finding_board"))
+    )
+    return int(row["n"])
+
+
+def recorded(services: Services) -> dict[str, int | None]:
+    return {name: view.recorded_schema_version() for name, view in services.views.items()}
+
+
+def records(caplog: pytest.LogCaptureFixture, message: str) -> list[Any]:
+    return [r for r in caplog.records if r.getMessage() == message]
+
+
+def test_a_fresh_database_records_each_read_models_version_and_rebuilds_nothing(
+    fresh_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="projections")
+    services = build(fresh_settings, runners="in-process")
+    try:
+        serving(services)
+        assert recorded(services) == {s.name: s.view_class.schema_version for s in PROJECTIONS}
+    finally:
+        services.close()
+    assert not records(caplog, "projection rebuilt")
+    assert not records(caplog, "projection schema version changed; rebuilding")
+
+
+def test_a_bumped_schema_version_rebuilds_that_read_model_once_before_serving_it(
+    fresh_settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO, logger="projections")
+    first = build(fresh_settings, runners="in-process")
+    try:
+        first.app.register_unit(code="xz21", name="西岭镇", kind="township", actor=ADMIN)
+        for n in range(3):
+            raise_finding(first, "xz21", title=f"台账资料缺失 {n}")
+        serving(first)
+        assert board_count(first) == 3
+        assert recorded(first)["finding_board"] == 1
+    finally:
+        first.close()
+    assert not records(caplog, "projection rebuilt")
+
+    # The code's finding board is now version 2 (as a change to its tables would make it).
+    monkeypatch.setattr(FindingBoardView, "schema_version", 2)
+    second = build(fresh_settings, runners="in-process")
+    try:
+        serving(second)
+        versions = recorded(second)
+        assert versions["finding_board"] == 2, "the rebuilt tables carry the new version"
+        assert {v for n, v in versions.items() if n != "finding_board"} == {1}
+        assert board_count(second) == 3, "rebuilt from the log: nothing lost"
+        raise_finding(second, "xz21", title="新问题")
+        serving(second)
+        assert board_count(second) == 4, "and served afterwards"
+    finally:
+        second.close()
+    (started,) = records(caplog, "projection schema version changed; rebuilding")
+    assert (started.projection, started.recorded_version, started.code_version) == (
+        "finding_board",
+        1,
+        2,
+    )
+    assert started.levelno == logging.INFO and started.name == "projections.runner"
+    (rebuilt,) = records(caplog, "projection rebuilt")
+    assert rebuilt.projection == "finding_board" and rebuilt.events_replayed >= 3
+
+    # Started again with the same code: the recorded version matches, nothing is rebuilt.
+    caplog.clear()
+    third = build(fresh_settings, runners="in-process")
+    try:
+        serving(third)
+        assert recorded(third)["finding_board"] == 2
+        assert board_count(third) == 4
+    finally:
+        third.close()
+    assert not records(caplog, "projection rebuilt")
+    assert not records(caplog, "projection schema version changed; rebuilding")
+
+
+def test_a_read_model_built_before_versions_were_recorded_counts_as_the_first(
+    fresh_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A deployment whose tables predate the version table: the migrate step adds it and
+    records the first version for a read model that holds events already (this code built
+    none of them), and the code's version for an empty one."""
+    caplog.set_level(logging.INFO, logger="projections")
+    first = build(fresh_settings, runners="in-process")
+    try:
+        first.app.register_unit(code="xz22", name="东山镇", kind="township", actor=ADMIN)
+        raise_finding(first, "xz22")
+        serving(first)
+        board = first.board
+        for view in (board, first.ledger):
+            with first.database.connection() as conn:
+                conn.execute(SQL("DROP TABLE {}").format(view.table(view.version_table_name)))
+        assert board.recorded_schema_version() is None
+        board.create_table()  # what the migrate step does for each read model
+        first.ledger.create_table()
+        assert board.recorded_schema_version() == UNVERSIONED
+        assert first.ledger.recorded_schema_version() == first.ledger.schema_version
+    finally:
+        first.close()
+    assert not records(caplog, "projection rebuilt")
