@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
@@ -19,25 +18,6 @@ ACCESS_LOG_TABLE = "supervision_read_access"
 
 _TABLE = Identifier(ACCESS_LOG_TABLE)
 
-CREATE = [
-    SQL(
-        "CREATE TABLE IF NOT EXISTS {} ("
-        " id bigserial PRIMARY KEY,"
-        " accessed_at timestamptz NOT NULL DEFAULT clock_timestamp(),"
-        " actor_id text NOT NULL,"
-        " actor_name text NOT NULL,"
-        " actor_role text NOT NULL,"
-        " subject_type text NOT NULL,"
-        " subject_id text NOT NULL,"
-        " path text NOT NULL)"
-    ).format(_TABLE),
-    SQL("CREATE INDEX IF NOT EXISTS {} ON {} (subject_id, id)").format(
-        Identifier(f"{ACCESS_LOG_TABLE}_subject"), _TABLE
-    ),
-    SQL("CREATE INDEX IF NOT EXISTS {} ON {} (actor_id, id)").format(
-        Identifier(f"{ACCESS_LOG_TABLE}_actor"), _TABLE
-    ),
-]
 
 INSERT = SQL(
     "INSERT INTO {} (actor_id, actor_name, actor_role, subject_type, subject_id, path)"
@@ -75,12 +55,6 @@ class AccessQuery:
     after: datetime | None = None
     cursor: int = 0
     limit: int = 50
-
-
-def create_access_log_table(conn: psycopg.Connection[Any]) -> None:
-    """Create the table and its look-up indexes once (the migrate step)."""
-    for statement in CREATE:
-        conn.execute(statement)
 
 
 def record_access(datastore: PostgresDatastore, entry: ReadAccess) -> None:

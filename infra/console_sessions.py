@@ -9,9 +9,7 @@ log, this is not the record: no event, no chain, pruned when expired.
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
-import psycopg
 from psycopg.sql import SQL, Identifier
 
 from infra.database import Database
@@ -19,19 +17,6 @@ from infra.database import Database
 SESSIONS_TABLE = "supervision_console_sessions"
 _TABLE = Identifier(SESSIONS_TABLE)
 
-CREATE = [
-    SQL(
-        "CREATE TABLE IF NOT EXISTS {} ("
-        " id text PRIMARY KEY,"
-        " token_hash text NOT NULL,"
-        " created_at timestamptz NOT NULL DEFAULT now(),"
-        " expires_at timestamptz NOT NULL,"
-        " ended_at timestamptz)"
-    ).format(_TABLE),
-    SQL("CREATE INDEX IF NOT EXISTS {} ON {} (token_hash) WHERE ended_at IS NULL").format(
-        Identifier(f"{SESSIONS_TABLE}_open"), _TABLE
-    ),
-]
 
 OPEN = SQL("INSERT INTO {} (id, token_hash, expires_at) VALUES (%s, %s, to_timestamp(%s))").format(
     _TABLE
@@ -48,12 +33,6 @@ END = SQL("UPDATE {} SET ended_at = now() WHERE id = %s AND ended_at IS NULL").f
 END_ALL = SQL("UPDATE {} SET ended_at = now() WHERE token_hash = %s AND ended_at IS NULL").format(
     _TABLE
 )
-
-
-def create_sessions_table(conn: psycopg.Connection[Any]) -> None:
-    """Create the table once (the migrate step)."""
-    for statement in CREATE:
-        conn.execute(statement)
 
 
 def open_session(database: Database, token_hash: str, expires: int) -> str:

@@ -28,10 +28,6 @@ EXTEND_LOCK = 7_310_201_803
 
 _TABLE = Identifier(MERKLE_TABLE)
 _CHAIN = Identifier(CHAIN_TABLE)
-CREATE = SQL(
-    "CREATE TABLE IF NOT EXISTS {} (level smallint NOT NULL, index bigint NOT NULL, "
-    "hash bytea NOT NULL, PRIMARY KEY (level, index))"
-).format(_TABLE)
 LEAVES = SQL(
     "SELECT hash FROM {} WHERE ledger_index > %s AND ledger_index <= %s ORDER BY ledger_index"
 ).format(_CHAIN)
@@ -41,10 +37,6 @@ INSERT = SQL(
     "INSERT INTO {} (level, index, hash) SELECT %s, unnest(%s::bigint[]), unnest(%s::bytea[]) "
     "ON CONFLICT DO NOTHING"
 ).format(_TABLE)
-
-
-def create_merkle_table(conn: Connection[Any]) -> None:
-    conn.execute(CREATE)
 
 
 class StoredTree:

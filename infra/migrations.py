@@ -1,7 +1,14 @@
-"""The explicit migrate step: every table is created once, under an advisory lock.
+"""The explicit migrate step: versioned migrations of the log's own tables, under a lock.
 
-Processes then run with the library's CREATE_TABLE=n, so concurrent start-ups never race
-on CREATE TABLE / CREATE TYPE.
+The tables that cannot be rebuilt (the event log, its chain, metadata, idempotency records and
+checkpoints, the SQL functions that append to them, the change-notification triggers, the
+read-access log, the console's sessions, the data subjects' keys and the Merkle store) are
+made and changed only by the numbered SQL files in infra/schema/, applied once each by
+yoyo-migrations, which records them in its own tables (`_yoyo_migration`, ADR 023). Read
+models can be rebuilt, so their tables are still made by their recorders (IF NOT EXISTS).
+
+Everything runs under one advisory lock, so concurrent start-ups never race; processes then
+run with the library's CREATE_TABLE=n.
 """
 
 from __future__ import annotations
@@ -9,22 +16,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
 
 from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Identifier
+from yoyo import read_migrations
+from yoyo.backends import get_backend_class
+from yoyo.connections import parse_uri
+from yoyo.migrations import MigrationList, default_migration_table
 
-from infra.access_log import create_access_log_table
-from infra.console_sessions import create_sessions_table
 from infra.database import Database
-from infra.merkle_store import create_merkle_table
 from infra.persistence import borrowed, resilient
-from infra.privacy import create_subject_keys_table
-from infra.recorder import ChainedApplicationRecorder, meta_table
+from infra.recorder import meta_table
 
 log = logging.getLogger(__name__)
 
 MIGRATION_LOCK = 7_310_201_801  # any constant shared by every process of the service
 EVENTS_TABLE = "supervision_events"
+# The numbered migrations, applied in the order of their names (0001_baseline.sql, …).
+SCHEMA_MIGRATIONS = Path(__file__).with_name("schema")
+# yoyo's backend for psycopg 3 (its plain `postgresql://` one is psycopg2's).
+YOYO_SCHEME = "postgresql+psycopg"
 
 
 class AlgorithmMismatch(RuntimeError):
@@ -69,75 +83,92 @@ def migrate(
     database: Database,
     algorithm: str,
     read_model_tables: Iterable[Callable[[PostgresDatastore], PostgresRecorder]] = (),
-) -> None:
-    """Create the event store, chain, idempotency and read-model tables; record the hash."""
-    with database.connect(autocommit=True) as lock_conn:
-        lock_conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    migrations_dir: Path = SCHEMA_MIGRATIONS,
+) -> list[str]:
+    """Apply the migrations not applied yet, record the chain's hash algorithm (or refuse
+    another) and make the read models' tables; the ids of the migrations applied now.
+
+    At most two connections at once, as for any one-shot command (ADR 018): yoyo's, which
+    holds the lock throughout, and one more for the hash record and then the read models.
+    """
+    migrations = read_migrations(str(migrations_dir))
+    with migration_backend(database) as backend:
+        applied = apply_migrations(backend, migrations)
+        done = set(backend.get_applied_migration_hashes())
+        in_force = [m.id for m in migrations if m.hash in done]
+        record_algorithm(database, algorithm)
+        datastore = datastore_for(database)
         try:
-            datastore = datastore_for(database)
-            try:
-                ChainedApplicationRecorder(datastore, events_table_name=EVENTS_TABLE).create_table()
-                for make_view in read_model_tables:
-                    make_view(datastore).create_table()
-            finally:
-                datastore.close()
-            record_algorithm(database, algorithm)
-            migrate_change_notifications(database)
-            migrate_security_tables(database)
-            migrate_privacy_tables(database)
-            with database.connect() as conn:
-                create_merkle_table(conn)
+            for make_view in read_model_tables:
+                make_view(datastore).create_table()
         finally:
-            lock_conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
-    log.info("migrated", extra={"hash_algorithm": algorithm})
+            datastore.close()
+    log.info(
+        "migrated",
+        extra={
+            "hash_algorithm": algorithm,
+            "migrations_applied": applied,
+            "schema_version": in_force[-1] if in_force else None,
+        },
+    )
+    return applied
 
 
-# The kinds whose changes are notified at commit: (trigger, topic prefix, channel).
-NOTIFIED_KINDS = (
-    ("supervision_accounts_changed", "domain.accounts:", "supervision_accounts"),
-    ("supervision_units_changed", "domain.units:", "supervision_units"),
-)
+def yoyo_url(database: Database) -> str:
+    """The database as yoyo's psycopg 3 URL. Every connection parameter goes in the query,
+    which yoyo hands to `psycopg.connect` as it is: a socket directory as host (the embedded
+    server's), an empty password (left out), a database name that a URL path would mangle."""
+    params = {key: str(value) for key, value in database.params.items()}
+    params["application_name"] = database.application_name
+    dbname = params.setdefault("dbname", "postgres")
+    return f"{YOYO_SCHEME}:///{quote(dbname, safe='')}?{urlencode(params)}"
 
 
-def migrate_change_notifications(database: Database) -> None:
-    """Triggers that notify a kind's channel in the transaction of each of its events
-    (delivered at commit): processes that keep accounts or units in memory forget them
-    (api/runtime/kept.py). Other events pass the triggers' WHEN tests and nothing else."""
-    events = Identifier(EVENTS_TABLE)
-    with database.connect() as conn:
-        conn.execute(
-            "CREATE OR REPLACE FUNCTION supervision_notify_change() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ BEGIN "
-            "PERFORM pg_notify(TG_ARGV[0], NEW.originator_id::text); "
-            "RETURN NULL; END $$"
-        )
-        conn.execute("DROP FUNCTION IF EXISTS supervision_accounts_notify() CASCADE")
-        for trigger, prefix, channel in NOTIFIED_KINDS:
-            conn.execute(SQL("DROP TRIGGER IF EXISTS {} ON {}").format(Identifier(trigger), events))
-            conn.execute(
-                SQL(
-                    "CREATE TRIGGER {} AFTER INSERT ON {} FOR EACH ROW "
-                    "WHEN (NEW.topic LIKE {}) EXECUTE FUNCTION supervision_notify_change({})"
-                ).format(Identifier(trigger), events, Literal(prefix + "%"), Literal(channel))
-            )
+@contextmanager
+def migration_backend(database: Database) -> Iterator[Any]:
+    """yoyo's backend on a new connection that holds MIGRATION_LOCK for as long as it is open.
+
+    The lock is taken before yoyo makes its own tables: `yoyo.get_backend` would make them as
+    it connects, and two start-ups making them at once collide in the catalog. The connection
+    is closed at the end, which releases the lock whatever state a failed migration left the
+    session in. yoyo's own lock (a row in `yoyo_lock`) is not used: a process killed while
+    holding it would leave the row, and every later start waiting on it; an advisory lock
+    goes with its session.
+    """
+    backend_class = get_backend_class(YOYO_SCHEME)
+    backend = backend_class(parse_uri(yoyo_url(database)), default_migration_table)
+    try:
+        backend.connection.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        backend.init_database()
+        yield backend
+    finally:
+        backend.connection.close()
 
 
-# -- security (issue #6): tables kept outside the domain event log ----------------------------
+def apply_migrations(backend: Any, migrations: MigrationList) -> list[str]:
+    """Apply, in order, the migrations that yoyo has no record of; the ids applied.
 
-
-def migrate_security_tables(database: Database) -> None:
-    """The read-access log (who viewed which finding or ruling) and the console's sessions:
-    not events, so not in the event store nor in the hash chain (docs/security.md)."""
-    with database.connect() as conn:
-        create_access_log_table(conn)
-        create_sessions_table(conn)
-
-
-def migrate_privacy_tables(database: Database) -> None:
-    """The data subjects' keys (personal data encrypted at rest, ADR 013): outside the
-    event log, so that destroying a key forgets a person without touching the chain."""
-    with database.connect() as conn:
-        create_subject_keys_table(conn)
+    Each runs in one transaction with its record in `_yoyo_migration`, on the backend's own
+    connection: a migration is applied and recorded, or neither, so one interrupted half way
+    is applied again from the start. (yoyo's `apply_one` runs the steps on a second
+    connection and records them once they have committed; a crash between the two would
+    leave a migration applied but not recorded.) A migration declared `-- transactional:
+    false` (CREATE INDEX CONCURRENTLY, …) cannot run inside a transaction: yoyo applies
+    that one its own way, on its second connection, the only other one open then.
+    """
+    backend.ensure_internal_schema_updated()  # yoyo's own tables, before any transaction
+    pending = backend.to_apply(migrations)
+    for migration in pending:
+        migration.load()
+        if migration.use_transactions:
+            with backend.transaction():
+                migration.process_steps(backend, "apply")
+                backend.mark_one(migration, log=False)
+                backend.log_migration(migration, "apply")
+        else:
+            backend.apply_one(migration)
+        log.info("migration applied", extra={"migration": migration.id})
+    return [migration.id for migration in pending]
 
 
 def record_algorithm(database: Database, algorithm: str) -> None:

@@ -47,7 +47,7 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import get_topic
 from psycopg.rows import dict_row
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Identifier
 
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.text import folded, names, replace_name
@@ -142,28 +142,6 @@ def b64(data: bytes) -> str:
 
 
 # -- the keys table -------------------------------------------------------------------------
-
-
-def create_statements(table: Composed | Identifier) -> list[Composed]:
-    return [
-        SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " subject_id uuid PRIMARY KEY,"
-            " seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,"
-            " unit_code text NOT NULL,"
-            " algorithm text NOT NULL,"
-            " key bytea,"
-            " lookup bytea UNIQUE,"
-            " label bytea,"
-            " created_at timestamptz NOT NULL DEFAULT now(),"
-            " shredded_at timestamptz)"
-        ).format(table),
-    ]
-
-
-def create_subject_keys_table(conn: psycopg.Connection[Any]) -> None:
-    for statement in create_statements(Identifier(KEYS_TABLE)):
-        conn.execute(statement)
 
 
 @dataclass(frozen=True)

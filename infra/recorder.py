@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
@@ -21,7 +26,7 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier, Literal
+from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
 from infra.chain import GENESIS, hasher, link
@@ -67,63 +72,11 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         chain = Identifier(self.chain_table_name)
         meta = Identifier(self.meta_table_name)
         idem = Identifier(self.idempotency_table_name)
-        self.sql_create_statements += [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {}.{} ("
-                "ledger_index bigint PRIMARY KEY, position bigint NOT NULL UNIQUE, "
-                "prev_hash bytea NOT NULL, hash bytea NOT NULL)"
-            ).format(schema, chain),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {}.{} (key text PRIMARY KEY, value text NOT NULL)"
-            ).format(schema, meta),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {}.{} ("
-                "principal text NOT NULL, key text NOT NULL, fingerprint text NOT NULL, "
-                "status_code int NOT NULL, body jsonb NOT NULL, "
-                "created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (principal, key))"
-            ).format(schema, idem),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {}.{} (id bigserial PRIMARY KEY, "
-                "ledger_index bigint NOT NULL, hash bytea NOT NULL, "
-                "created_at timestamptz NOT NULL, algorithm text NOT NULL, key_id text NOT NULL, "
-                "signature bytea NOT NULL, public_key bytea NOT NULL)"
-            ).format(
-                schema, Identifier(events_table_name.removesuffix("_events") + "_checkpoints")
-            ),
-        ]
+        # The tables and the SQL functions named here are made by the versioned migrations
+        # (infra/schema/, ADR 023), never by this recorder: see `create_table`.
         self.chain_function_name = f"{self.chain_table_name}_extend"
-        self.sql_create_statements.append(
-            chain_function(
-                schema=self.datastore.schema,
-                function=self.chain_function_name,
-                events=events_table_name,
-                chain=self.chain_table_name,
-            )
-        )
         self.append_function_name = f"{events_table_name}_append"
-        self.sql_create_statements.append(
-            append_function(
-                schema=self.datastore.schema,
-                function=self.append_function_name,
-                events=events_table_name,
-                event_type=self.stored_event_type_name,
-                chain_function=self.chain_function_name,
-                idempotency=self.idempotency_table_name,
-                channel=self.channel_name,
-            )
-        )
         self.append_batch_function_name = f"{events_table_name}_append_batch"
-        self.sql_create_statements.append(
-            append_batch_function(
-                schema=self.datastore.schema,
-                function=self.append_batch_function_name,
-                events=events_table_name,
-                event_type=self.stored_event_type_name,
-                chain_function=self.chain_function_name,
-                idempotency=self.idempotency_table_name,
-                channel=self.channel_name,
-            )
-        )
         self.append_batch_statement = SQL(
             "SELECT out_command, out_positions, out_failure "
             "FROM {}.{}(%s, %s, %s, %s, %s, %s, %s, %s)"
@@ -158,6 +111,17 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
                 raise RuntimeError("the event log has no hash algorithm: run `supervision migrate`")
             self._algorithm = str(row["value"])
         return self._algorithm
+
+    def create_table(self) -> None:
+        """Refused: the log's tables, its SQL functions (`{events}_append`, the chain's
+        `{chain}_extend`, which hashes what `infra.chain` hashes, byte for byte) and its
+        triggers are made and changed only by the numbered migrations in infra/schema/, which
+        `supervision migrate` applies once each (ADR 023). The library's own statements would
+        make an event table without its chain."""
+        raise ProgrammingError(
+            "the event log's schema is made by `supervision migrate` (infra/schema/), "
+            "not by the recorder"
+        )
 
     # A request waits at most ~3 × (pool timeout 5 s + 0.5 s) for a database that is
     # down, then answers 503: a restart of a few seconds is ridden out, an outage is told.
@@ -342,182 +306,3 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         if curs.fetchone() is None:
             raise IdempotencyKeyTaken(record.key)
         record.body = body
-
-
-def chain_function(*, schema: str, function: str, events: str, chain: str) -> Composed:
-    """PL/pgSQL that appends the chain rows of the events at `new_positions`: the ones the
-    calling transaction inserted, and no others.
-
-    Called under the events table's EXCLUSIVE lock, right after the insert. An event that
-    someone put in the table by hand is never chained by the next command (it stays
-    without a chain row, and verification names it), whichever the hash. It hashes what
-    `infra.chain` hashes, byte for byte (int8send/int4send are big-endian; uuid::text is
-    the canonical lowercase form), and the tests check both against each other.
-    """
-    return SQL(
-        """DROP FUNCTION IF EXISTS {schema}.{function}();
-CREATE OR REPLACE FUNCTION {schema}.{function}(new_positions bigint[]) RETURNS bigint
-LANGUAGE plpgsql AS $body$
-DECLARE
-    head_index bigint;
-    head_hash bytea;
-    head_position bigint;
-    previous bytea;
-    e record;
-    indexes bigint[] := '{{}}';
-    positions bigint[] := '{{}}';
-    prevs bytea[] := '{{}}';
-    hashes bytea[] := '{{}}';
-BEGIN
-    SELECT c.ledger_index, c.hash, c.position INTO head_index, head_hash, head_position
-      FROM {schema}.{chain} c ORDER BY c.ledger_index DESC LIMIT 1;
-    IF NOT FOUND THEN
-        head_index := 0;
-        head_hash := decode(repeat('00', 32), 'hex');
-        head_position := 0;
-    END IF;
-    FOR e IN SELECT notification_id, originator_id, originator_version, topic, state
-               FROM {schema}.{events}
-              WHERE notification_id = ANY(new_positions) AND notification_id > head_position
-              ORDER BY notification_id LOOP
-        head_index := head_index + 1;
-        previous := head_hash;
-        head_hash := sha256(previous
-            || int4send(8) || int8send(head_index)
-            || int4send(8) || int8send(e.notification_id)
-            || int4send(octet_length(convert_to(e.originator_id::text, 'UTF8')))
-            || convert_to(e.originator_id::text, 'UTF8')
-            || int4send(8) || int8send(e.originator_version::bigint)
-            || int4send(octet_length(convert_to(e.topic, 'UTF8'))) || convert_to(e.topic, 'UTF8')
-            || int4send(32) || sha256(e.state));
-        indexes := indexes || head_index;
-        positions := positions || e.notification_id;
-        prevs := prevs || previous;
-        hashes := hashes || head_hash;
-    END LOOP;
-    INSERT INTO {schema}.{chain} (ledger_index, position, prev_hash, hash)
-         SELECT * FROM unnest(indexes, positions, prevs, hashes);
-    RETURN head_index;
-END
-$body$"""
-    ).format(
-        schema=Identifier(schema),
-        function=Identifier(function),
-        events=Identifier(events),
-        chain=Identifier(chain),
-    )
-
-
-def append_function(
-    *,
-    schema: str,
-    function: str,
-    events: str,
-    event_type: str,
-    chain_function: str,
-    idempotency: str,
-    channel: str,
-) -> Composed:
-    """PL/pgSQL for one command's whole write: lock (so insert order is commit order, as in
-    the library's recorder), notify the projection runners, insert, chain, keep the answer."""
-    return SQL(
-        """CREATE OR REPLACE FUNCTION {schema}.{function}(
-    new_events {schema}.{event_type}[], idem_principal text, idem_key text,
-    idem_fingerprint text, idem_status int, idem_body jsonb) RETURNS SETOF bigint
-LANGUAGE plpgsql AS $body$
-DECLARE
-    positions bigint[];
-BEGIN
-    LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE;
-    NOTIFY {channel};
-    WITH inserted AS (
-        INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
-        SELECT originator_id, originator_version, topic, state FROM unnest(new_events)
-        RETURNING notification_id)
-    SELECT array_agg(notification_id ORDER BY notification_id) INTO positions FROM inserted;
-    PERFORM {schema}.{chain_function}(positions);
-    IF idem_key IS NOT NULL THEN
-        INSERT INTO {schema}.{idempotency} (principal, key, fingerprint, status_code, body)
-        VALUES (idem_principal, idem_key, idem_fingerprint, idem_status,
-                idem_body || jsonb_build_object('position', positions[array_length(positions, 1)]));
-    END IF;
-    RETURN QUERY SELECT unnest(positions);
-END
-$body$"""
-    ).format(
-        schema=Identifier(schema),
-        function=Identifier(function),
-        events=Identifier(events),
-        event_type=Identifier(event_type),
-        chain_function=Identifier(chain_function),
-        idempotency=Identifier(idempotency),
-        channel=Identifier(channel),
-    )
-
-
-def append_batch_function(
-    *,
-    schema: str,
-    function: str,
-    events: str,
-    event_type: str,
-    chain_function: str,
-    idempotency: str,
-    channel: str,
-) -> Composed:
-    """PL/pgSQL for a batch of commands' writes in one transaction (infra/group_commit.py):
-    one lock, one NOTIFY and one chain extension; each command's events and idempotency
-    record in its own exception block, so a command that conflicts fails alone."""
-    return SQL(
-        """CREATE OR REPLACE FUNCTION {schema}.{function}(
-    new_events {schema}.{event_type}[], first_event int[], last_event int[],
-    idem_principal text[], idem_key text[], idem_fingerprint text[], idem_status int[],
-    idem_body jsonb[]) RETURNS TABLE (out_command int, out_positions bigint[], out_failure text)
-LANGUAGE plpgsql AS $body$
-DECLARE
-    i int;
-    positions bigint[];
-    chained bigint[] := '{{}}';
-    failed_table text;
-BEGIN
-    LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE;
-    NOTIFY {channel};
-    FOR i IN 1 .. coalesce(array_length(first_event, 1), 0) LOOP
-        BEGIN
-            WITH inserted AS (
-                INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
-                SELECT originator_id, originator_version, topic, state
-                  FROM unnest(new_events[first_event[i]:last_event[i]])
-                RETURNING notification_id)
-            SELECT array_agg(notification_id ORDER BY notification_id) INTO positions
-              FROM inserted;
-            IF idem_key[i] IS NOT NULL THEN
-                INSERT INTO {schema}.{idempotency}
-                       (principal, key, fingerprint, status_code, body)
-                VALUES (idem_principal[i], idem_key[i], idem_fingerprint[i], idem_status[i],
-                        idem_body[i] || jsonb_build_object(
-                            'position', positions[array_length(positions, 1)]));
-            END IF;
-            out_command := i; out_positions := positions; out_failure := NULL;
-            chained := chained || positions;
-        EXCEPTION WHEN unique_violation THEN
-            GET STACKED DIAGNOSTICS failed_table = TABLE_NAME;
-            out_command := i; out_positions := NULL;
-            out_failure := CASE WHEN failed_table = {idempotency_name} THEN 'idempotency'
-                                ELSE 'events' END;
-        END;
-        RETURN NEXT;
-    END LOOP;
-    PERFORM {schema}.{chain_function}(chained);
-END
-$body$"""
-    ).format(
-        schema=Identifier(schema),
-        function=Identifier(function),
-        events=Identifier(events),
-        event_type=Identifier(event_type),
-        chain_function=Identifier(chain_function),
-        idempotency=Identifier(idempotency),
-        idempotency_name=Literal(idempotency),
-        channel=Identifier(channel),
-    )

@@ -1,0 +1,30 @@
+"""The versioned migrations are append-only (ADR 023): numbered without gaps, and an applied
+one is never edited, since yoyo knows a migration by its name alone and would not notice."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from infra.migrations import SCHEMA_MIGRATIONS
+
+# The digest of each migration as it was released. A new migration adds a line here; a
+# changed digest means an applied migration was edited: write a new one instead.
+RELEASED = {
+    "0001_baseline.sql": "523bc78921d31f2e583a39e3f12a2301fc3f2f5faf2c28751bc06e02ff75685b",
+}
+
+
+def test_migrations_are_numbered_in_order_without_gaps() -> None:
+    names = sorted(path.name for path in SCHEMA_MIGRATIONS.iterdir())
+    assert names, "no migrations found"
+    for number, name in enumerate(names, start=1):
+        assert re.fullmatch(rf"{number:04d}_[a-z0-9_]+\.sql", name), name
+
+
+def test_released_migrations_are_never_edited() -> None:
+    for name, digest in RELEASED.items():
+        text = (SCHEMA_MIGRATIONS / name).read_bytes()
+        assert hashlib.sha256(text).hexdigest() == digest, f"{name} was edited after release"
+    current = {path.name for path in SCHEMA_MIGRATIONS.iterdir()}
+    assert current == set(RELEASED), "a new migration adds its digest to RELEASED"
