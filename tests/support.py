@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -11,6 +12,11 @@ from httpx import Response
 from tests.conftest import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def in_ci() -> bool:
+    """CI=true (or 1, yes): a tier whose tool is missing fails there instead of skipping."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import ViewportSize
 
 from tests.conftest import ADMIN_TOKEN
+from tests.support import in_ci
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -44,7 +45,7 @@ def chromium() -> Path:
     if CHROMIUM.exists() and shutil.which(str(CHROMIUM)):
         return CHROMIUM
     message = f"no chromium at {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("CI", "").lower() == "true":
+    if in_ci():
         pytest.fail(message + "; CI must run the browser tests")
     pytest.skip(message)
 

