@@ -21,3 +21,21 @@ class Aggregate(library.Aggregate):
 
     class Created(Event, library.Aggregate.Created):
         pass
+
+    @classmethod
+    def event_classes(cls) -> tuple[type, ...]:
+        """Every event class this aggregate stores, with those of its kinds (a ruling's:
+        accountability and tolerance): the creation events and each `@event` method's class,
+        as the library registers them when the classes are made."""
+        kinds = [cls]
+        for kind in kinds:  # grows as it goes: every subclass, however deep
+            kinds += kind.__subclasses__()
+        owners = {(k.__module__, k.__qualname__) for k in kinds}
+        concrete = [k for k in kinds if not k.__subclasses__()]  # an abstract kind makes none
+        created = [e for k in concrete for e in library._created_event_classes.get(k, [])]
+        changed = [
+            e
+            for e in library.decorated_funcs
+            if (e.__module__, e.__qualname__.rpartition(".")[0]) in owners
+        ]
+        return tuple(created + changed)

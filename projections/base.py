@@ -16,6 +16,7 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal, Placeholder
 
+from domain.aggregate import Aggregate
 from infra.migrations import EVENTS_TABLE
 from projections.paging import QUERY_GRAMS, Page, decode_cursor, encode_cursor
 
@@ -404,7 +405,8 @@ class ReadModel(Projection[V], Generic[V]):
     Each method marked `@handles(Event, ...)` is called for those event classes; the
     class's `topics` (and its view's, which the runner, a rebuild and `position()` read)
     are derived from them when the class is made. `ignores` names, on purpose, the event
-    classes of the domain it has no use for: between them, the handlers and `ignores`
+    classes of the domain it has no use for (a whole aggregate where it handles none of its
+    events): between them, the handlers and `ignores`
     account for every event type (tests/unit/test_projection_topics.py holds them to it),
     so a new event type cannot be left out of a read model unnoticed."""
 
@@ -419,6 +421,7 @@ class ReadModel(Projection[V], Generic[V]):
             for attribute, value in vars(klass).items():
                 for event in getattr(value, HANDLED, ()):
                     handlers[event] = attribute
+        cls.ignores = ignored_events(cls, handlers)
         both = [e.__qualname__ for e in cls.ignores if e in handlers]
         if both:
             raise TypeError(f"{cls.__qualname__} both handles and ignores {both}")
@@ -440,6 +443,25 @@ class ReadModel(Projection[V], Generic[V]):
             self.view.apply(tracking)
             return
         getattr(self, name)(domain_event, tracking)
+
+
+def ignored_events(cls: type, handlers: dict[type, str]) -> tuple[type, ...]:
+    """`ignores` with each aggregate named in it spelled out as its event classes. A read
+    model ignores a whole aggregate only when it handles none of its events; where it
+    handles some, it names the rest one by one, so each new event there is decided on."""
+    events: list[type] = []
+    for ignored in getattr(cls, "ignores", ()):
+        if not issubclass(ignored, Aggregate):
+            events.append(ignored)
+            continue
+        handled = [e.__qualname__ for e in ignored.event_classes() if e in handlers]
+        if handled:
+            raise TypeError(
+                f"{cls.__qualname__} handles {handled}: ignore the rest of "
+                f"{ignored.__name__}'s events one by one, not the whole aggregate"
+            )
+        events += ignored.event_classes()
+    return tuple(events)
 
 
 def own_view_class(cls: type) -> type[ReadModelView] | None:

@@ -13,7 +13,7 @@ from domain.accounts import Account
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import REQUIRED_STEPS, MajorDecision
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import DecisionStatus, EvaluationStatus
 from domain.work_items import WorkItem
@@ -112,42 +112,12 @@ class DecisionCatalogue(ReadModel[DecisionCatalogueView]):
 
     name = "decision_catalogue"
     ignores = (
-        Unit.Registered,
-        Unit.Renamed,
-        Unit.Merged,
-        Unit.Absorbed,
-        Unit.Dissolved,
-        Account.Created,
-        Account.Revoked,
-        Finding.Raised,
-        Finding.RectificationOrdered,
-        Finding.RectificationReported,
-        Finding.Verified,
-        Finding.DeadlineExtended,
-        Finding.Escalated,
-        Finding.Amended,
-        Finding.Withdrawn,
-        Finding.Reopened,
-        WorkItem.Listed,
-        WorkItem.ProgressLogged,
-        WorkItem.Evaluated,
-        WorkItem.Closed,
-        WorkItem.Cancelled,
-        AccountabilityRuling.Proposed,
-        ToleranceRuling.Applied,
-        Ruling.Verified,
-        AccountabilityRuling.Decided,
-        ToleranceRuling.Decided,
-        Ruling.Appealed,
-        AccountabilityRuling.AppealDecided,
-        ToleranceRuling.AppealDecided,
-        Ruling.Published,
-        Inspection.Launched,
-        Inspection.SeedCommitted,
-        Inspection.Drawn,
-        Inspection.Assigned,
-        Inspection.FindingLinked,
-        Inspection.Concluded,
+        Unit,
+        Account,
+        Finding,
+        WorkItem,
+        Ruling,
+        Inspection,
     )
 
     @handles(MajorDecision.Catalogued)

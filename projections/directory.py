@@ -11,7 +11,7 @@ from domain.accounts import Account
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import AccountStatus, UnitStatus
 from domain.work_items import WorkItem
@@ -64,46 +64,11 @@ class Directory(ReadModel[DirectoryView]):
 
     name = "directory"
     ignores = (
-        Finding.Raised,
-        Finding.RectificationOrdered,
-        Finding.RectificationReported,
-        Finding.Verified,
-        Finding.DeadlineExtended,
-        Finding.Escalated,
-        Finding.Amended,
-        Finding.Withdrawn,
-        Finding.Reopened,
-        WorkItem.Listed,
-        WorkItem.ProgressLogged,
-        WorkItem.Evaluated,
-        WorkItem.Closed,
-        WorkItem.Cancelled,
-        AccountabilityRuling.Proposed,
-        ToleranceRuling.Applied,
-        Ruling.Verified,
-        AccountabilityRuling.Decided,
-        ToleranceRuling.Decided,
-        Ruling.Appealed,
-        AccountabilityRuling.AppealDecided,
-        ToleranceRuling.AppealDecided,
-        Ruling.Published,
-        Inspection.Launched,
-        Inspection.SeedCommitted,
-        Inspection.Drawn,
-        Inspection.Assigned,
-        Inspection.FindingLinked,
-        Inspection.Concluded,
-        MajorDecision.Catalogued,
-        MajorDecision.StepRecorded,
-        MajorDecision.Decided,
-        MajorDecision.AccountabilityLinked,
-        MajorDecision.Implemented,
-        MajorDecision.Corrected,
-        MajorDecision.EvaluationPlanned,
-        MajorDecision.EvaluationReported,
-        MajorDecision.FeedbackGiven,
-        MajorDecision.RectificationReported,
-        MajorDecision.ResultsUsed,
+        Finding,
+        WorkItem,
+        Ruling,
+        Inspection,
+        MajorDecision,
     )
 
     @handles(Unit.Registered)

@@ -14,7 +14,7 @@ from domain.accounts import Account
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import DeadlineColour, FindingStatus
 from domain.work_items import WorkItem
@@ -291,44 +291,12 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     name = "finding_board"
     ignores = (
-        Unit.Registered,
-        Unit.Renamed,
-        Unit.Merged,
-        Unit.Absorbed,
-        Unit.Dissolved,
-        Account.Created,
-        Account.Revoked,
-        WorkItem.Listed,
-        WorkItem.ProgressLogged,
-        WorkItem.Evaluated,
-        WorkItem.Closed,
-        WorkItem.Cancelled,
-        AccountabilityRuling.Proposed,
-        ToleranceRuling.Applied,
-        Ruling.Verified,
-        AccountabilityRuling.Decided,
-        ToleranceRuling.Decided,
-        Ruling.Appealed,
-        AccountabilityRuling.AppealDecided,
-        ToleranceRuling.AppealDecided,
-        Ruling.Published,
-        Inspection.Launched,
-        Inspection.SeedCommitted,
-        Inspection.Drawn,
-        Inspection.Assigned,
-        Inspection.FindingLinked,
-        Inspection.Concluded,
-        MajorDecision.Catalogued,
-        MajorDecision.StepRecorded,
-        MajorDecision.Decided,
-        MajorDecision.AccountabilityLinked,
-        MajorDecision.Implemented,
-        MajorDecision.Corrected,
-        MajorDecision.EvaluationPlanned,
-        MajorDecision.EvaluationReported,
-        MajorDecision.FeedbackGiven,
-        MajorDecision.RectificationReported,
-        MajorDecision.ResultsUsed,
+        Unit,
+        Account,
+        WorkItem,
+        Ruling,
+        Inspection,
+        MajorDecision,
     )
 
     @handles(Finding.Raised)

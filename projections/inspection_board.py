@@ -14,7 +14,7 @@ from domain.accounts import Account
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import InspectionStatus
 from domain.work_items import WorkItem
@@ -153,47 +153,12 @@ class InspectionBoard(ReadModel[InspectionBoardView]):
 
     name = "inspection_board"
     ignores = (
-        Unit.Registered,
-        Unit.Renamed,
-        Unit.Merged,
-        Unit.Absorbed,
-        Unit.Dissolved,
-        Account.Created,
-        Account.Revoked,
-        Finding.Raised,
-        Finding.RectificationOrdered,
-        Finding.RectificationReported,
-        Finding.Verified,
-        Finding.DeadlineExtended,
-        Finding.Escalated,
-        Finding.Amended,
-        Finding.Withdrawn,
-        Finding.Reopened,
-        WorkItem.Listed,
-        WorkItem.ProgressLogged,
-        WorkItem.Evaluated,
-        WorkItem.Closed,
-        WorkItem.Cancelled,
-        AccountabilityRuling.Proposed,
-        ToleranceRuling.Applied,
-        Ruling.Verified,
-        AccountabilityRuling.Decided,
-        ToleranceRuling.Decided,
-        Ruling.Appealed,
-        AccountabilityRuling.AppealDecided,
-        ToleranceRuling.AppealDecided,
-        Ruling.Published,
-        MajorDecision.Catalogued,
-        MajorDecision.StepRecorded,
-        MajorDecision.Decided,
-        MajorDecision.AccountabilityLinked,
-        MajorDecision.Implemented,
-        MajorDecision.Corrected,
-        MajorDecision.EvaluationPlanned,
-        MajorDecision.EvaluationReported,
-        MajorDecision.FeedbackGiven,
-        MajorDecision.RectificationReported,
-        MajorDecision.ResultsUsed,
+        Unit,
+        Account,
+        Finding,
+        WorkItem,
+        Ruling,
+        MajorDecision,
     )
 
     @handles(Inspection.Launched)

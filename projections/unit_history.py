@@ -158,25 +158,9 @@ class UnitHistory(ReadModel[UnitHistoryView]):
 
     name = "unit_history"
     ignores = (
-        Account.Created,
-        Account.Revoked,
-        Inspection.Launched,
-        Inspection.SeedCommitted,
-        Inspection.Drawn,
-        Inspection.Assigned,
-        Inspection.FindingLinked,
-        Inspection.Concluded,
-        MajorDecision.Catalogued,
-        MajorDecision.StepRecorded,
-        MajorDecision.Decided,
-        MajorDecision.AccountabilityLinked,
-        MajorDecision.Implemented,
-        MajorDecision.Corrected,
-        MajorDecision.EvaluationPlanned,
-        MajorDecision.EvaluationReported,
-        MajorDecision.FeedbackGiven,
-        MajorDecision.RectificationReported,
-        MajorDecision.ResultsUsed,
+        Account,
+        Inspection,
+        MajorDecision,
     )
 
     @handles(

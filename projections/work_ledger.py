@@ -12,7 +12,7 @@ from domain.accounts import Account
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
@@ -205,48 +205,12 @@ class WorkLedger(ReadModel[WorkLedgerView]):
 
     name = "work_ledger"
     ignores = (
-        Unit.Registered,
-        Unit.Renamed,
-        Unit.Merged,
-        Unit.Absorbed,
-        Unit.Dissolved,
-        Account.Created,
-        Account.Revoked,
-        Finding.Raised,
-        Finding.RectificationOrdered,
-        Finding.RectificationReported,
-        Finding.Verified,
-        Finding.DeadlineExtended,
-        Finding.Escalated,
-        Finding.Amended,
-        Finding.Withdrawn,
-        Finding.Reopened,
-        AccountabilityRuling.Proposed,
-        ToleranceRuling.Applied,
-        Ruling.Verified,
-        AccountabilityRuling.Decided,
-        ToleranceRuling.Decided,
-        Ruling.Appealed,
-        AccountabilityRuling.AppealDecided,
-        ToleranceRuling.AppealDecided,
-        Ruling.Published,
-        Inspection.Launched,
-        Inspection.SeedCommitted,
-        Inspection.Drawn,
-        Inspection.Assigned,
-        Inspection.FindingLinked,
-        Inspection.Concluded,
-        MajorDecision.Catalogued,
-        MajorDecision.StepRecorded,
-        MajorDecision.Decided,
-        MajorDecision.AccountabilityLinked,
-        MajorDecision.Implemented,
-        MajorDecision.Corrected,
-        MajorDecision.EvaluationPlanned,
-        MajorDecision.EvaluationReported,
-        MajorDecision.FeedbackGiven,
-        MajorDecision.RectificationReported,
-        MajorDecision.ResultsUsed,
+        Unit,
+        Account,
+        Finding,
+        Ruling,
+        Inspection,
+        MajorDecision,
     )
 
     @handles(WorkItem.Listed)

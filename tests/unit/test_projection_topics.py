@@ -150,3 +150,19 @@ def test_handling_and_ignoring_the_same_event_is_refused_when_the_class_is_made(
 def test_handles_names_at_least_one_event() -> None:
     with pytest.raises(TypeError):
         handles()
+
+
+def test_a_whole_aggregate_is_ignored_only_where_none_of_its_events_is_handled() -> None:
+    assert set(ignored_of(Unit)) == set(Unit.event_classes())
+    assert {Unit.Registered, Unit.Absorbed, Unit.Dissolved} <= set(Unit.event_classes())
+    with pytest.raises(TypeError, match="one by one, not the whole aggregate"):
+
+        class HalfIgnoring(Raising):
+            ignores = (Finding,)
+
+
+def ignored_of(aggregate: type) -> tuple[type, ...]:
+    class IgnoringAll(Raising):
+        ignores = (aggregate,)
+
+    return IgnoringAll.ignores
