@@ -12,7 +12,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from domain import finding_commands  # noqa: F401  (its commands register on import)
+from domain import (
+    finding_commands,  # noqa: F401  (its commands register on import)
+    unit_commands,  # noqa: F401  (its commands register on import)
+)
 from domain.accounts import Account
 from domain.actors import Actor
 from domain.commands import (
@@ -50,49 +53,6 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
             return self.record(unit, **save_kwargs)
         except ConcurrentChange:
             raise AlreadyExists(f"unit {code!r} already exists") from None
-
-    def rename_unit(
-        self,
-        code: str,
-        *,
-        name: str,
-        reason: str,
-        effective_on: date,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """单位更名."""
-        return self.update(
-            Unit,
-            Unit.create_id(code),
-            expected_version,
-            lambda u: u.rename(
-                name=name, reason=reason, effective_on=effective_on, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
-
-    def dissolve_unit(
-        self,
-        code: str,
-        *,
-        reason: str,
-        effective_on: date,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """撤销: the unit takes no new records."""
-        return self.update(
-            Unit,
-            Unit.create_id(code),
-            expected_version,
-            lambda u: u.dissolve(
-                reason=reason, effective_on=effective_on, actor=actor.as_event_data()
-            ),
-            **save_kwargs,
-        )
 
     def merge_unit(
         self,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from api.http import scoping
+from api.http.command_routes import command_route
 from api.http.commands import Command
 from api.http.deps import (
     Admin,
@@ -22,6 +23,7 @@ from api.http.errors import ApiError
 from api.http.presentation import answered, check_time_travel, event_out
 from api.http.read_schemas import EventPage, UnitHistoryPage, UnitPage, UnitPublic
 from api.http.schemas import CommandAnswer, UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
+from domain.unit_commands import DissolveUnit, RenameUnit
 from domain.units import Unit
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"])
@@ -113,29 +115,7 @@ def unit_events(code: Code, services: ServicesDep, actor: Reader) -> dict[str, A
     }
 
 
-@router.post("/{code}/renaming", response_model=CommandAnswer)
-def rename_unit(
-    code: Code,
-    body: UnitRenaming,
-    actor: Admin,
-    cmd: Command,
-) -> JSONResponse:
-    """Rename a unit; its code, and so every record pointing at it, stays."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.rename_unit(
-                code,
-                name=body.name,
-                reason=body.reason,
-                effective_on=body.effective_on,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
+command_route(router, "/{code}/renaming", RenameUnit, UnitRenaming, params={"code": Code})
 
 
 @router.post("/{code}/merger", response_model=CommandAnswer)
@@ -163,25 +143,4 @@ def merge_unit(
     )
 
 
-@router.post("/{code}/dissolution", response_model=CommandAnswer)
-def dissolve_unit(
-    code: Code,
-    body: UnitDissolution,
-    actor: Admin,
-    cmd: Command,
-) -> JSONResponse:
-    """撤销: the unit takes no new findings, work items or rulings."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.dissolve_unit(
-                code,
-                reason=body.reason,
-                effective_on=body.effective_on,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
+command_route(router, "/{code}/dissolution", DissolveUnit, UnitDissolution, params={"code": Code})
