@@ -13,9 +13,15 @@ from domain.vocabulary import Role
 
 INSPECTOR = (Role.INSPECTOR,)
 REPORTER = (Role.INSPECTOR, Role.UNIT)
+ON_FINDING: dict[str, Any] = {"aggregate": Finding, "target": "finding_id"}
 
 
-@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="order_rectification")
+@command(
+    roles=INSPECTOR,
+    method="order_rectification",
+    path="/findings/{finding_id}/rectification-order",
+    **ON_FINDING,
+)
 @dataclass(frozen=True)
 class OrderRectification(Command):
     """下达整改 → `rectifying`."""
@@ -25,7 +31,12 @@ class OrderRectification(Command):
     requirements: str
 
 
-@command(roles=REPORTER, aggregate=Finding, target="finding_id", method="report_rectification")
+@command(
+    roles=REPORTER,
+    method="report_rectification",
+    path="/findings/{finding_id}/rectification-report",
+    **ON_FINDING,
+)
 @dataclass(frozen=True)
 class ReportRectification(Command):
     """报送整改情况 (the finding's unit, or an inspector) → `reported`."""
@@ -35,7 +46,12 @@ class ReportRectification(Command):
     evidence: list[dict[str, Any]] = field(default_factory=list)
 
 
-@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="verify")
+@command(
+    roles=INSPECTOR,
+    method="verify",
+    path="/findings/{finding_id}/verification",
+    **ON_FINDING,
+)
 @dataclass(frozen=True)
 class VerifyRectification(Command):
     """整改验收: accepted → `closed` (销号); rejected → `rectifying`."""
@@ -46,7 +62,12 @@ class VerifyRectification(Command):
     new_deadline: date | None = None
 
 
-@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="extend_deadline")
+@command(
+    roles=INSPECTOR,
+    method="extend_deadline",
+    path="/findings/{finding_id}/deadline-extension",
+    **ON_FINDING,
+)
 @dataclass(frozen=True)
 class ExtendDeadline(Command):
     """延长整改期限."""
@@ -56,7 +77,12 @@ class ExtendDeadline(Command):
     reason: str
 
 
-@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="escalate")
+@command(
+    roles=INSPECTOR,
+    method="escalate",
+    path="/findings/{finding_id}/escalation",
+    **ON_FINDING,
+)
 @dataclass(frozen=True)
 class EscalateFinding(Command):
     """提级督办."""
@@ -65,7 +91,12 @@ class EscalateFinding(Command):
     reason: str
 
 
-@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="amend")
+@command(
+    roles=INSPECTOR,
+    method="amend",
+    path="/findings/{finding_id}/amendment",
+    **ON_FINDING,
+)
 @dataclass(frozen=True)
 class AmendFinding(Command):
     """更正: correct fields, with a reason; the history keeps what was there before."""
@@ -75,7 +106,12 @@ class AmendFinding(Command):
     reason: str
 
 
-@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="withdraw")
+@command(
+    roles=INSPECTOR,
+    method="withdraw",
+    path="/findings/{finding_id}/withdrawal",
+    **ON_FINDING,
+)
 @dataclass(frozen=True)
 class WithdrawFinding(Command):
     """撤回 → `withdrawn` (terminal)."""
@@ -84,7 +120,12 @@ class WithdrawFinding(Command):
     reason: str
 
 
-@command(roles=INSPECTOR, aggregate=Finding, target="finding_id", method="reopen")
+@command(
+    roles=INSPECTOR,
+    method="reopen",
+    path="/findings/{finding_id}/reopening",
+    **ON_FINDING,
+)
 @dataclass(frozen=True)
 class ReopenFinding(Command):
     """整改回头看: reopen a closed finding → `rectifying`."""

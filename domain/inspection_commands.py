@@ -127,7 +127,13 @@ class InspectionCommands(CommandBase):
 ON_ROUND: dict[str, Any] = {"aggregate": Inspection, "target": "inspection_id"}
 
 
-@command(roles=ORGANISERS, method="commit_seed", name="commit_inspection_seed", **ON_ROUND)
+@command(
+    roles=ORGANISERS,
+    method="commit_seed",
+    name="commit_inspection_seed",
+    **ON_ROUND,
+    path="/inspections/{inspection_id}/seed-commitment",
+)
 @dataclass(frozen=True)
 class CommitInspectionSeed(Command):
     """提交种子承诺: H(seed) for a random round, before the draw."""
@@ -136,7 +142,13 @@ class CommitInspectionSeed(Command):
     commitment: str
 
 
-@command(roles=ORGANISERS, method="assign", name="assign_inspection", **ON_ROUND)
+@command(
+    roles=ORGANISERS,
+    method="assign",
+    name="assign_inspection",
+    **ON_ROUND,
+    path="/inspections/{inspection_id}/assignment",
+)
 @dataclass(frozen=True)
 class AssignInspection(Command):
     """指派 (a round that is not random): the units and their teams."""
@@ -151,6 +163,7 @@ class AssignInspection(Command):
     name="link_inspection_finding",
     before="finding_of_round",
     **ON_ROUND,
+    path="/inspections/{inspection_id}/finding-link",
 )
 @dataclass(frozen=True)
 class LinkInspectionFinding(Command):
@@ -160,7 +173,13 @@ class LinkInspectionFinding(Command):
     finding_id: UUID
 
 
-@command(roles=ORGANISERS, method="conclude", name="conclude_inspection", **ON_ROUND)
+@command(
+    roles=ORGANISERS,
+    method="conclude",
+    name="conclude_inspection",
+    **ON_ROUND,
+    path="/inspections/{inspection_id}/conclusion",
+)
 @dataclass(frozen=True)
 class ConcludeInspection(Command):
     """结束督查活动: the summary and each inspected unit's result (made public)."""

@@ -80,7 +80,13 @@ LISTER = (Role.INSPECTOR, Role.ADMIN)
 ON_DECISION: dict[str, Any] = {"aggregate": MajorDecision, "target": "decision_id"}
 
 
-@command(roles=RECORDER, method="record_step", name="record_decision_step", **ON_DECISION)
+@command(
+    roles=RECORDER,
+    method="record_step",
+    name="record_decision_step",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/procedure-steps",
+)
 @dataclass(frozen=True)
 class RecordDecisionStep(Command):
     """记录决策程序: 公众参与、专家论证、风险评估、合法性审查、集体讨论决定."""
@@ -92,7 +98,13 @@ class RecordDecisionStep(Command):
     note: str = ""
 
 
-@command(roles=RECORDER, method="decide", name="decide_decision", **ON_DECISION)
+@command(
+    roles=RECORDER,
+    method="decide",
+    name="decide_decision",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/decision",
+)
 @dataclass(frozen=True)
 class DecideDecision(Command):
     """作出决策: flagged when a required step was not done by the decision date."""
@@ -102,7 +114,13 @@ class DecideDecision(Command):
     summary: str
 
 
-@command(roles=RECORDER, method="implement", name="implement_decision", **ON_DECISION)
+@command(
+    roles=RECORDER,
+    method="implement",
+    name="implement_decision",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/implementation",
+)
 @dataclass(frozen=True)
 class ImplementDecision(Command):
     """决策实施."""
@@ -118,6 +136,7 @@ class ImplementDecision(Command):
     name="link_decision_accountability",
     before="check_link_target",
     **ON_DECISION,
+    path="/major-decisions/{decision_id}/accountability-link",
 )
 @dataclass(frozen=True)
 class LinkDecisionAccountability(Command):
@@ -128,7 +147,13 @@ class LinkDecisionAccountability(Command):
     target_id: UUID
 
 
-@command(roles=OVERSEER, method="correct", name="correct_decision", **ON_DECISION)
+@command(
+    roles=OVERSEER,
+    method="correct",
+    name="correct_decision",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/correction",
+)
 @dataclass(frozen=True)
 class CorrectDecision(Command):
     """纠错."""
@@ -139,7 +164,13 @@ class CorrectDecision(Command):
     corrected_on: date
 
 
-@command(roles=LISTER, method="plan_evaluation", name="plan_decision_evaluation", **ON_DECISION)
+@command(
+    roles=LISTER,
+    method="plan_evaluation",
+    name="plan_decision_evaluation",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/evaluations",
+)
 @dataclass(frozen=True)
 class PlanDecisionEvaluation(Command):
     """第三方评估计划 (the first; a later one is 二次评估, after the feedback is dealt with)."""
@@ -150,7 +181,13 @@ class PlanDecisionEvaluation(Command):
     planned_on: date
 
 
-@command(roles=LISTER, method="report_evaluation", name="report_decision_evaluation", **ON_DECISION)
+@command(
+    roles=LISTER,
+    method="report_evaluation",
+    name="report_decision_evaluation",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/evaluations/{number}/report",
+)
 @dataclass(frozen=True)
 class ReportDecisionEvaluation(Command):
     """评估报告: score 0–100, conclusion, findings."""
@@ -163,7 +200,13 @@ class ReportDecisionEvaluation(Command):
     findings: list[str] = field(default_factory=list)
 
 
-@command(roles=LISTER, method="give_feedback", name="give_evaluation_feedback", **ON_DECISION)
+@command(
+    roles=LISTER,
+    method="give_feedback",
+    name="give_evaluation_feedback",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/evaluations/{number}/feedback",
+)
 @dataclass(frozen=True)
 class GiveEvaluationFeedback(Command):
     """评估结果反馈: with or without rectification (and its deadline)."""
@@ -180,6 +223,7 @@ class GiveEvaluationFeedback(Command):
     method="report_rectification",
     name="report_evaluation_rectification",
     **ON_DECISION,
+    path="/major-decisions/{decision_id}/evaluations/{number}/rectification",
 )
 @dataclass(frozen=True)
 class ReportEvaluationRectification(Command):
@@ -191,7 +235,13 @@ class ReportEvaluationRectification(Command):
     evidence: list[dict[str, Any]] = field(default_factory=list)
 
 
-@command(roles=OVERSEER, method="use_results", name="use_evaluation_results", **ON_DECISION)
+@command(
+    roles=OVERSEER,
+    method="use_results",
+    name="use_evaluation_results",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/evaluations/{number}/result-use",
+)
 @dataclass(frozen=True)
 class UseEvaluationResults(Command):
     """结果运用."""

@@ -16,9 +16,13 @@ registry entry (`@command(...)`) names:
   (a mapping, or None) is added to the aggregate method's arguments;
 - `roles`: who may send it; the doors (HTTP routes, console forms) refuse the others with
   403, and docs/security.md's matrix is checked against it. The application refuses them
-  too, except the administrator, as whom the command line and the imports act.
+  too, except the administrator, as whom the command line and the imports act;
+- `path`: where HTTP clients POST it, below `/api/v1` (`/findings/{finding_id}/escalation`;
+  the target's field is named in the path), and `status`, what a success answers (201 where
+  the command creates a record).
 
-The HTTP routes, the console's forms and the CLI take the same entries (api/http/commands.py).
+The HTTP routes (api/http/command_routes.py), the console's forms and the CLI take the same
+entries.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class Entry:
     before: str | None = None
     # The aggregate's id from the target field's value (a unit's code: uuid5 of it).
     id_of: Callable[[Any], Any] | None = None
+    path: str | None = None
+    status: int = 200
 
     @property
     def record_name(self) -> str:
@@ -71,6 +77,10 @@ class Entry:
             raise TypeError(f"{self.command.__name__}: name a method or a handler, not both")
         if self.method is not None and (self.aggregate is None or self.target is None):
             raise TypeError(f"{self.command.__name__}: a method needs an aggregate and a target")
+        fields = {f.name for f in dataclasses.fields(self.command)}
+        unknown = set(re.findall(r"{(\w+)}", self.path or "")) - fields
+        if unknown:
+            raise TypeError(f"{self.command.__name__}: its path names no field {sorted(unknown)}")
 
 
 REGISTRY: dict[type[Command], Entry] = {}
@@ -91,6 +101,8 @@ def command(
     name: str | None = None,
     id_of: Callable[[Any], Any] | None = None,
     before: str | None = None,
+    path: str | None = None,
+    status: int = 200,
 ) -> Callable[[type[C]], type[C]]:
     """Register a command type (a frozen dataclass of `Command`); see the module."""
 
@@ -106,6 +118,8 @@ def command(
             handler=handler,
             id_of=id_of,
             before=before,
+            path=path,
+            status=status,
         )
         if cls in REGISTRY or entry.name in BY_NAME:
             raise TypeError(f"{cls.__name__} ({entry.name}) is registered twice")

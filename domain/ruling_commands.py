@@ -192,7 +192,9 @@ class RulingCommands(CommandBase):
 ON_RULING: dict[str, Any] = {"aggregate": Ruling, "target": "ruling_id"}
 
 
-@command(roles=(Role.INSPECTOR,), method="verify", **ON_RULING)
+@command(
+    roles=(Role.INSPECTOR,), method="verify", path="/rulings/{ruling_id}/verification", **ON_RULING
+)
 @dataclass(frozen=True)
 class VerifyRuling(Command):
     """调查核实 → `verified` (optional before the decision)."""
@@ -201,7 +203,12 @@ class VerifyRuling(Command):
     comment: str
 
 
-@command(roles=(Role.INSPECTOR, Role.UNIT), method="lodge_appeal", **ON_RULING)
+@command(
+    roles=(Role.INSPECTOR, Role.UNIT),
+    method="lodge_appeal",
+    path="/rulings/{ruling_id}/appeal",
+    **ON_RULING,
+)
 @dataclass(frozen=True)
 class AppealRuling(Command):
     """申诉 (the subject's unit, or an inspector) → `appealed`."""
@@ -210,7 +217,9 @@ class AppealRuling(Command):
     grounds: str
 
 
-@command(roles=(Role.AUTHORITY,), method="publish", **ON_RULING)
+@command(
+    roles=(Role.AUTHORITY,), method="publish", path="/rulings/{ruling_id}/publication", **ON_RULING
+)
 @dataclass(frozen=True)
 class PublishRuling(Command):
     """纳入案例库 (authority only): anonymised, never naming the person."""

@@ -19,7 +19,7 @@ BY_CODE: dict[str, Any] = {
 }
 
 
-@command(method="rename", **BY_CODE)
+@command(method="rename", **BY_CODE, path="/units/{code}/renaming")
 @dataclass(frozen=True)
 class RenameUnit(Command):
     """Rename a unit; its code, and so every record pointing at it, stays."""
@@ -30,7 +30,7 @@ class RenameUnit(Command):
     effective_on: date
 
 
-@command(method="dissolve", **BY_CODE)
+@command(method="dissolve", **BY_CODE, path="/units/{code}/dissolution")
 @dataclass(frozen=True)
 class DissolveUnit(Command):
     """撤销: the unit takes no new findings, work items or rulings."""

@@ -85,7 +85,7 @@ INSPECTOR = (Role.INSPECTOR,)
 ON_ITEM: dict[str, Any] = {"aggregate": WorkItem, "target": "item_id"}
 
 
-@command(roles=REPORTER, method="log_progress", **ON_ITEM)
+@command(roles=REPORTER, method="log_progress", **ON_ITEM, path="/work-items/{item_id}/progress")
 @dataclass(frozen=True)
 class LogProgress(Command):
     """登记进展 (its lead unit or a co-unit, or an inspector)."""
@@ -95,7 +95,7 @@ class LogProgress(Command):
     percent: int
 
 
-@command(roles=INSPECTOR, method="evaluate", **ON_ITEM)
+@command(roles=INSPECTOR, method="evaluate", **ON_ITEM, path="/work-items/{item_id}/evaluation")
 @dataclass(frozen=True)
 class EvaluateWorkItem(Command):
     """年末考评 (inspectors): score 0–100 and grade."""
@@ -106,7 +106,7 @@ class EvaluateWorkItem(Command):
     comment: str = ""
 
 
-@command(roles=INSPECTOR, method="close", **ON_ITEM)
+@command(roles=INSPECTOR, method="close", **ON_ITEM, path="/work-items/{item_id}/closure")
 @dataclass(frozen=True)
 class CloseWorkItem(Command):
     """办结 (after its evaluation)."""
@@ -115,7 +115,7 @@ class CloseWorkItem(Command):
     reason: str
 
 
-@command(roles=INSPECTOR, method="cancel", **ON_ITEM)
+@command(roles=INSPECTOR, method="cancel", **ON_ITEM, path="/work-items/{item_id}/cancellation")
 @dataclass(frozen=True)
 class CancelWorkItem(Command):
     """取消 (while still open)."""

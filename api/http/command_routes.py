@@ -1,9 +1,10 @@
-"""Command routes built from the registry (domain/messages.py): one line a route.
+"""Command routes built from the registry (domain/messages.py): no route written by hand.
 
-`command_route(router, "/{finding_id}/escalation", EscalateFinding, ReasonOnly)` serves
-`POST …/escalation`: the body is validated by its schema, the path names the command's
-target, the registry's roles decide who may send it (403 for the others), and the message is
-carried out by `Supervision.handle` under the same runner as every command
+`mount(router, {EscalateFinding: ReasonOnly, …})` serves, for every registered command whose
+path lies under the router's prefix, `POST /api/v1<path>`: the body is validated by its
+schema (the one named, or one derived from the command's fields), the path names the
+command's target, the registry's roles decide who may send it (403 for the others), and the
+message is carried out by `Supervision.handle` under the same runner as every command
 (api/http/commands.py: `Idempotency-Key`, `If-Match`, the `CommandAnswer` and its ETag).
 
 The endpoint is an ordinary function with the signature FastAPI reads — the target path
@@ -14,26 +15,42 @@ hand-written route would give.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
 from enum import Enum
-from typing import Annotated, Any, TypeVar, get_type_hints
+from typing import Annotated, Any, Optional, TypeVar, Union, get_args, get_origin, get_type_hints
+from uuid import UUID
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 
 from api.http.commands import Command, CommandContext
 from api.http.deps import require
 from api.http.presentation import answered
-from api.http.schemas import CommandAnswer
+from api.http.schemas import Body as BodyBase
+from api.http.schemas import CommandAnswer, EvidenceList, Reason
 from domain.actors import Actor
-from domain.messages import REGISTRY
+from domain.messages import REGISTRY, Entry
 from domain.messages import Command as Message
 
 B = TypeVar("B", bound=BaseModel)
 PATH_PARAMETER = re.compile(r"{(\w+)}")
+API = "/api/v1"
+
+# How a derived body checks each kind of field a command declares (a text as a reason is).
+DERIVED: dict[Any, Any] = {
+    str: Reason,
+    int: Annotated[int, Field(ge=0, le=2**31)],
+    date: date,
+    UUID: UUID,
+    list[dict[str, Any]]: EvidenceList,
+}
 
 
 def plain(value: Any) -> Any:
@@ -104,3 +121,69 @@ def command_route(
     endpoint.__doc__ = entry.doc
     router.post(path, status_code=status, response_model=CommandAnswer)(endpoint)
     return endpoint
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a command's route differs from the plain one: its body's schema, `prepare` (see
+    `command_route`), the operation's name and annotated path parameters."""
+
+    body: type[BaseModel]
+    prepare: Callable[[Any], dict[str, Any]] | None = None
+    name: str | None = None
+    params: dict[str, Any] | None = None
+
+
+def derived_body(entry: Entry) -> type[BaseModel]:
+    """A request schema from the command's own fields (those not in its path): a text checked
+    as a reason, a date, an id, a count, evidence; optional where the command has a default."""
+    in_path = set(PATH_PARAMETER.findall(entry.path or ""))
+    hints = get_type_hints(entry.command)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(entry.command):
+        if f.name in in_path:
+            continue
+        kind, optional = hints[f.name], False
+        if get_origin(kind) in (Union, types.UnionType) and type(None) in get_args(kind):
+            (kind,) = [k for k in get_args(kind) if k is not type(None)]
+            optional = True
+        if kind not in DERIVED:
+            raise TypeError(f"{entry.command.__name__}.{f.name}: no derived check for {kind}")
+        checked = Optional[DERIVED[kind]] if optional else DERIVED[kind]  # noqa: UP045 (a runtime form)
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = ...
+        fields[f.name] = (checked, default)
+    model: type[BaseModel] = create_model(
+        entry.command.__name__ + "Body", __base__=BodyBase, __doc__=entry.doc, **fields
+    )
+    return model
+
+
+def mount(router: APIRouter, routes: Mapping[type[Message], type[BaseModel] | Route]) -> None:
+    """Serve every registered command whose path lies under the router's prefix, with the
+    schema (or `Route`) named for it in `routes`, or else one derived from its fields."""
+    base = router.prefix.removeprefix(API)
+    mounted = set()
+    for entry in REGISTRY.values():
+        if entry.path is None or not entry.path.startswith(base + "/"):
+            continue
+        given = routes.get(entry.command)
+        route = given if isinstance(given, Route) else Route(given or derived_body(entry))
+        command_route(
+            router,
+            entry.path.removeprefix(base),
+            entry.command,
+            route.body,
+            status=entry.status,
+            prepare=route.prepare,
+            name=route.name,
+            params=route.params,
+        )
+        mounted.add(entry.command)
+    stray = set(routes) - mounted
+    if stray:
+        raise TypeError(f"no registered path under {router.prefix} for {sorted(map(str, stray))}")

@@ -11,7 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api.http import scoping
-from api.http.command_routes import command_route
+from api.http.command_routes import Route, mount
 from api.http.commands import Command
 from api.http.deps import (
     Cursor,
@@ -237,13 +237,16 @@ def amendment_fields(body: Amendment) -> dict[str, Any]:
     return {"changes": changes, "reason": body.reason}
 
 
-command_route(router, "/{finding_id}/rectification-order", OrderRectification, RectificationOrder)
-command_route(
-    router, "/{finding_id}/rectification-report", ReportRectification, RectificationReport
+mount(
+    router,
+    {
+        OrderRectification: RectificationOrder,
+        ReportRectification: RectificationReport,
+        VerifyRectification: Verification,
+        ExtendDeadline: DeadlineExtension,
+        EscalateFinding: ReasonOnly,
+        AmendFinding: Route(Amendment, prepare=amendment_fields),
+        WithdrawFinding: ReasonOnly,
+        ReopenFinding: Reopening,
+    },
 )
-command_route(router, "/{finding_id}/verification", VerifyRectification, Verification)
-command_route(router, "/{finding_id}/deadline-extension", ExtendDeadline, DeadlineExtension)
-command_route(router, "/{finding_id}/escalation", EscalateFinding, ReasonOnly)
-command_route(router, "/{finding_id}/amendment", AmendFinding, Amendment, prepare=amendment_fields)
-command_route(router, "/{finding_id}/withdrawal", WithdrawFinding, ReasonOnly)
-command_route(router, "/{finding_id}/reopening", ReopenFinding, Reopening)

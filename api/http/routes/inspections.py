@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from api.http.command_routes import command_route
+from api.http.command_routes import Route, mount
 from api.http.commands import Command
 from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached
 from api.http.errors import ApiError
@@ -191,28 +191,14 @@ def conclusion_fields(body: Conclusion) -> dict[str, Any]:
     return {"summary": body.summary, "concluded_on": body.concluded_on, "results": results}
 
 
-ROUND = "/{inspection_id}"
-command_route(
-    router, f"{ROUND}/seed-commitment", CommitInspectionSeed, SeedCommitment, name="commit_seed"
-)
-command_route(
+mount(
     router,
-    f"{ROUND}/assignment",
-    AssignInspection,
-    Assignment,
-    prepare=assignment_fields,
-    name="assign",
-)
-command_route(
-    router, f"{ROUND}/finding-link", LinkInspectionFinding, FindingLink, name="link_finding"
-)
-command_route(
-    router,
-    f"{ROUND}/conclusion",
-    ConcludeInspection,
-    Conclusion,
-    prepare=conclusion_fields,
-    name="conclude",
+    {
+        CommitInspectionSeed: Route(SeedCommitment, name="commit_seed"),
+        AssignInspection: Route(Assignment, prepare=assignment_fields, name="assign"),
+        LinkInspectionFinding: Route(FindingLink, name="link_finding"),
+        ConcludeInspection: Route(Conclusion, prepare=conclusion_fields, name="conclude"),
+    },
 )
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from api.http.command_routes import command_route
+from api.http.command_routes import Route, mount
 from api.http.commands import Command
 from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached, require
 from api.http.errors import ApiError
@@ -168,65 +168,25 @@ def link_fields(body: AccountabilityLink) -> dict[str, Any]:
     return {"kind": body.kind.value, "target_id": body.target_id}
 
 
-STEPS = "/{decision_id}/procedure-steps"
-EVALUATION = "/{decision_id}/evaluations/{number}"
-command_route(router, STEPS, RecordDecisionStep, StepRecord, name="record_step")
-command_route(router, "/{decision_id}/decision", DecideDecision, DecisionTaken, name="decide")
-command_route(
-    router,
-    "/{decision_id}/implementation",
-    ImplementDecision,
-    ImplementationRecord,
-    name="implement",
-)
-command_route(
-    router,
-    "/{decision_id}/accountability-link",
-    LinkDecisionAccountability,
-    AccountabilityLink,
-    prepare=link_fields,
-    name="link_accountability",
-)
-command_route(
-    router, "/{decision_id}/correction", CorrectDecision, CorrectionRecord, name="correct"
-)
-command_route(
-    router,
-    "/{decision_id}/evaluations",
-    PlanDecisionEvaluation,
-    EvaluationPlan,
-    name="plan_evaluation",
-)
 AT_NUMBER: dict[str, Any] = {"number": Number}
-command_route(
+mount(
     router,
-    f"{EVALUATION}/report",
-    ReportDecisionEvaluation,
-    EvaluationReport,
-    name="report_evaluation",
-    params=AT_NUMBER,
-)
-command_route(
-    router,
-    f"{EVALUATION}/feedback",
-    GiveEvaluationFeedback,
-    EvaluationFeedback,
-    name="give_feedback",
-    params=AT_NUMBER,
-)
-command_route(
-    router,
-    f"{EVALUATION}/rectification",
-    ReportEvaluationRectification,
-    EvaluationRectification,
-    name="report_rectification",
-    params=AT_NUMBER,
-)
-command_route(
-    router,
-    f"{EVALUATION}/result-use",
-    UseEvaluationResults,
-    ResultUseRecord,
-    name="use_results",
-    params=AT_NUMBER,
+    {
+        RecordDecisionStep: Route(StepRecord, name="record_step"),
+        DecideDecision: Route(DecisionTaken, name="decide"),
+        ImplementDecision: Route(ImplementationRecord, name="implement"),
+        LinkDecisionAccountability: Route(
+            AccountabilityLink, prepare=link_fields, name="link_accountability"
+        ),
+        CorrectDecision: Route(CorrectionRecord, name="correct"),
+        PlanDecisionEvaluation: Route(EvaluationPlan, name="plan_evaluation"),
+        ReportDecisionEvaluation: Route(
+            EvaluationReport, name="report_evaluation", params=AT_NUMBER
+        ),
+        GiveEvaluationFeedback: Route(EvaluationFeedback, name="give_feedback", params=AT_NUMBER),
+        ReportEvaluationRectification: Route(
+            EvaluationRectification, name="report_rectification", params=AT_NUMBER
+        ),
+        UseEvaluationResults: Route(ResultUseRecord, name="use_results", params=AT_NUMBER),
+    },
 )

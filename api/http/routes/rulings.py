@@ -11,7 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api.http import scoping
-from api.http.command_routes import command_route
+from api.http.command_routes import mount
 from api.http.commands import Command
 from api.http.deps import (
     Authority,
@@ -239,6 +239,4 @@ def decide_appeal(
     )
 
 
-command_route(router, "/{ruling_id}/verification", VerifyRuling, RulingVerification)
-command_route(router, "/{ruling_id}/appeal", AppealRuling, Appeal)
-command_route(router, "/{ruling_id}/publication", PublishRuling, Publication)
+mount(router, {VerifyRuling: RulingVerification, AppealRuling: Appeal, PublishRuling: Publication})

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from api.http import scoping
-from api.http.command_routes import command_route
+from api.http.command_routes import Route, mount
 from api.http.commands import Command
 from api.http.deps import (
     Admin,
@@ -115,9 +115,6 @@ def unit_events(code: Code, services: ServicesDep, actor: Reader) -> dict[str, A
     }
 
 
-command_route(router, "/{code}/renaming", RenameUnit, UnitRenaming, params={"code": Code})
-
-
 @router.post("/{code}/merger", response_model=CommandAnswer)
 def merge_unit(
     code: Code,
@@ -143,4 +140,11 @@ def merge_unit(
     )
 
 
-command_route(router, "/{code}/dissolution", DissolveUnit, UnitDissolution, params={"code": Code})
+BY_CODE: dict[str, Any] = {"code": Code}
+mount(
+    router,
+    {
+        RenameUnit: Route(UnitRenaming, params=BY_CODE),
+        DissolveUnit: Route(UnitDissolution, params=BY_CODE),
+    },
+)

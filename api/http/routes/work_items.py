@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.documents import excel
 from api.http import scoping
-from api.http.command_routes import command_route
+from api.http.command_routes import mount
 from api.http.commands import Command
 from api.http.deps import (
     Cursor,
@@ -167,7 +167,12 @@ def work_item_events(item_id: UUID, services: ServicesDep, actor: Reader) -> dic
     return {"items": [event_out(e) for e in events], "next_cursor": None}
 
 
-command_route(router, "/{item_id}/progress", LogProgress, ProgressEntry)
-command_route(router, "/{item_id}/evaluation", EvaluateWorkItem, Evaluation)
-command_route(router, "/{item_id}/closure", CloseWorkItem, ReasonOnly)
-command_route(router, "/{item_id}/cancellation", CancelWorkItem, ReasonOnly)
+mount(
+    router,
+    {
+        LogProgress: ProgressEntry,
+        EvaluateWorkItem: Evaluation,
+        CloseWorkItem: ReasonOnly,
+        CancelWorkItem: ReasonOnly,
+    },
+)
