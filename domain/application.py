@@ -7,15 +7,10 @@ them to store an idempotency record in the same transaction as the events).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from domain import (
-    finding_commands,  # noqa: F401  (its commands register on import)
-    unit_commands,  # noqa: F401  (its commands register on import)
-)
 from domain.accounts import Account
 from domain.actors import Actor
 from domain.commands import (
@@ -25,10 +20,12 @@ from domain.commands import (
     may_see_unit,
 )
 from domain.errors import AlreadyExists, NotFound, UnknownReference
+from domain.finding_commands import RaiseFinding
 from domain.findings import Finding, parse
 from domain.inspection_commands import InspectionCommands
 from domain.major_decision_commands import MajorDecisionCommands
 from domain.ruling_commands import RulingCommands
+from domain.unit_commands import MergeUnit, RegisterUnit
 from domain.units import Unit
 from domain.vocabulary import FindingCategory, FindingSource, Role, Severity
 from domain.work_item_commands import WorkItemCommands
@@ -42,48 +39,45 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
 
     # -- units ----------------------------------------------------------------------------
 
-    def register_unit(
-        self, *, code: str, name: str, kind: str, actor: Actor, **save_kwargs: Any
+    def do_register_unit(
+        self, cmd: RegisterUnit, *, actor: Actor, expected_version: int | None, **save_kwargs: Any
     ) -> CommandResult:
-        """登记单位."""
-        if Unit.create_id(code) in self.repository:
-            raise AlreadyExists(f"unit {code!r} already exists")
-        unit = Unit(code=code, name=name, kind=kind, actor=actor.as_event_data())
+        """登记单位 (a new record: no version to expect)."""
+        if Unit.create_id(cmd.code) in self.repository:
+            raise AlreadyExists(f"unit {cmd.code!r} already exists")
+        unit = Unit(code=cmd.code, name=cmd.name, kind=cmd.kind, actor=actor.as_event_data())
         try:
             return self.record(unit, **save_kwargs)
         except ConcurrentChange:
-            raise AlreadyExists(f"unit {code!r} already exists") from None
+            raise AlreadyExists(f"unit {cmd.code!r} already exists") from None
 
-    def merge_unit(
+    def do_merge_unit(
         self,
-        code: str,
+        cmd: MergeUnit,
         *,
-        into: str,
-        reason: str,
-        effective_on: date,
         actor: Actor,
         expected_version: int | None = None,
         **save_kwargs: Any,
     ) -> CommandResult:
-        """机构改革: merge a unit into its successor."""
+        """机构改革: merge a unit into its successor (both change in one transaction)."""
 
         def merge(unit: Unit) -> list[Unit]:
             try:
-                successor = self.get_unit(into)
+                successor = self.get_unit(cmd.into)
             except NotFound:
-                raise UnknownReference(f"successor unit {into!r} does not exist") from None
+                raise UnknownReference(f"successor unit {cmd.into!r} does not exist") from None
             unit.merge_into(
                 successor=successor,
-                reason=reason,
-                effective_on=effective_on,
+                reason=cmd.reason,
+                effective_on=cmd.effective_on,
                 actor=actor.as_event_data(),
             )
             successor.absorb(
-                predecessor=unit.code, effective_on=effective_on, actor=actor.as_event_data()
+                predecessor=unit.code, effective_on=cmd.effective_on, actor=actor.as_event_data()
             )
             return [successor]
 
-        return self.update(Unit, Unit.create_id(code), expected_version, merge, **save_kwargs)
+        return self.update(Unit, Unit.create_id(cmd.code), expected_version, merge, **save_kwargs)
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -145,40 +139,27 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
 
     # -- findings -------------------------------------------------------------------------
 
-    def raise_finding(
-        self,
-        *,
-        unit_code: str,
-        title: str,
-        description: str,
-        category: str,
-        severity: str,
-        source: str,
-        found_on: date,
-        evidence: Sequence[dict[str, Any]],
-        actor: Actor,
-        work_item_id: UUID | None = None,
-        finding_id: UUID | None = None,
-        **save_kwargs: Any,
+    def do_raise_finding(
+        self, cmd: RaiseFinding, *, actor: Actor, expected_version: int | None, **save_kwargs: Any
     ) -> CommandResult:
-        """发现问题: a finding is raised against an active unit."""
-        parse(FindingCategory, category, "category")
-        parse(Severity, severity, "severity")
-        parse(FindingSource, source, "source")
-        self.active_unit(unit_code)
-        if work_item_id is not None:
-            self.check_work_item(work_item_id)
+        """发现问题: a finding is raised against an active unit (a new record)."""
+        parse(FindingCategory, cmd.category, "category")
+        parse(Severity, cmd.severity, "severity")
+        parse(FindingSource, cmd.source, "source")
+        self.active_unit(cmd.unit_code)
+        if cmd.work_item_id is not None:
+            self.check_work_item(cmd.work_item_id)
         finding = Finding(
-            id=finding_id or uuid4(),
-            unit_code=unit_code,
-            title=title,
-            description=description,
-            category=category,
-            severity=severity,
-            source=source,
-            found_on=found_on,
-            work_item_id=work_item_id,
-            evidence=list(evidence),
+            id=cmd.finding_id or uuid4(),
+            unit_code=cmd.unit_code,
+            title=cmd.title,
+            description=cmd.description,
+            category=cmd.category,
+            severity=cmd.severity,
+            source=cmd.source,
+            found_on=cmd.found_on,
+            work_item_id=cmd.work_item_id,
+            evidence=list(cmd.evidence),
             actor=actor.as_event_data(),
         )
         try:

@@ -281,11 +281,14 @@ def in_scope(actor: Actor, aggregate: Any) -> bool:
 def command_method(entry: Entry) -> Callable[..., CommandResult]:
     """The application's method for a registered command: `app.<name>(target, …, *, fields…,
     actor, expected_version=None, **save_kwargs)`, building the message and handling it; the
-    first fields (the record's id, an evaluation's number) may be given by position."""
+    first fields (the record's id, an evaluation's number) may be given by position, or the
+    message itself (`app.list_work_item(listing, actor=…)`)."""
     order = [f.name for f in dataclasses.fields(entry.command)]
     fields = set(order)
 
     def method(self: CommandBase, *args: Any, actor: Actor, **kwargs: Any) -> CommandResult:
+        if len(args) == 1 and isinstance(args[0], entry.command):
+            return self.handle(args[0], actor=actor, **kwargs)
         if len(args) > len(order):
             raise TypeError(f"{entry.name}() takes at most {len(order)} fields by position")
         kwargs.update(zip(order, args, strict=False))

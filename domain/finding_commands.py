@@ -1,4 +1,4 @@
-"""The commands on a finding (督查发现问题) after it is raised, as messages (domain/messages.py)."""
+"""The commands on a finding (督查发现问题), as messages (domain/messages.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,23 @@ from domain.vocabulary import Role
 INSPECTOR = (Role.INSPECTOR,)
 REPORTER = (Role.INSPECTOR, Role.UNIT)
 ON_FINDING: dict[str, Any] = {"aggregate": Finding, "target": "finding_id"}
+
+
+@command(roles=INSPECTOR, handler="do_raise_finding", path="/findings", status=201)
+@dataclass(frozen=True)
+class RaiseFinding(Command):
+    """发现问题: raise a finding against an active unit (status `raised`)."""
+
+    unit_code: str
+    title: str
+    description: str
+    category: str
+    severity: str
+    source: str
+    found_on: date
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    work_item_id: UUID | None = None
+    finding_id: UUID | None = None
 
 
 @command(

@@ -28,9 +28,18 @@ from domain.vocabulary import Role
 ORGANISERS = (Role.INSPECTOR, Role.ADMIN)
 
 
+@command(
+    roles=ORGANISERS,
+    handler="do_launch_inspection",
+    name="launch_inspection",
+    path="/inspections",
+    status=201,
+)
 @dataclass(frozen=True)
-class Launch:
-    """What a round is launched with (the population is recorded sorted)."""
+class Launch(Command):
+    """启动督查活动 (inspector, admin): kind, scope, period, units, inspector pool, rules."""
+
+    # The population is recorded sorted.
 
     title: str
     kind: str
@@ -50,11 +59,10 @@ def check_organiser(actor: Actor) -> None:
 
 
 class InspectionCommands(CommandBase):
-    def launch_inspection(
-        self, launch: Launch, *, actor: Actor, **save_kwargs: Any
+    def do_launch_inspection(
+        self, launch: Launch, *, actor: Actor, expected_version: int | None, **save_kwargs: Any
     ) -> CommandResult:
         """启动督查活动: its units (which must take new records) and inspector pool."""
-        check_organiser(actor)
         inspectors = [{"name": name, "unit_code": unit} for name, unit in launch.inspectors]
         rules = {"team_size": launch.team_size, "share_percent": launch.share_percent}
         population = list(launch.units)

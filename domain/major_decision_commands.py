@@ -24,27 +24,40 @@ def forbid_unit(actor: Actor, what: str) -> None:
         raise PermissionDenied(f"a unit account does not {what}")
 
 
+@command(
+    roles=(Role.INSPECTOR, Role.ADMIN),
+    handler="do_catalogue_decision",
+    path="/major-decisions",
+    status=201,
+)
+@dataclass(frozen=True)
+class CatalogueDecision(Command):
+    """列入重大行政决策目录 (inspector, admin): title, year, responsible unit."""
+
+    title: str
+    year: int
+    unit_code: str
+    description: str | None = None
+    decision_id: UUID | None = None
+
+
 class MajorDecisionCommands(CommandBase):
-    def catalogue_decision(
+    def do_catalogue_decision(
         self,
+        cmd: CatalogueDecision,
         *,
-        title: str,
-        year: int,
-        unit_code: str,
-        description: str | None,
         actor: Actor,
-        decision_id: UUID | None = None,
+        expected_version: int | None,
         **save_kwargs: Any,
     ) -> CommandResult:
-        """列入重大行政决策目录: the decision, its year and responsible unit."""
-        forbid_unit(actor, "catalogue decisions")
-        self.active_unit(unit_code)
+        """列入重大行政决策目录: the decision, its year and responsible unit (a new record)."""
+        self.active_unit(cmd.unit_code)
         decision = MajorDecision(
-            id=decision_id or uuid4(),
-            title=title,
-            year=year,
-            unit_code=unit_code,
-            description=description,
+            id=cmd.decision_id or uuid4(),
+            title=cmd.title,
+            year=cmd.year,
+            unit_code=cmd.unit_code,
+            description=cmd.description,
             actor=actor.as_event_data(),
         )
         return self.record(decision, **save_kwargs)

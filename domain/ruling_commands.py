@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -15,6 +15,71 @@ from domain.findings import Finding, parse
 from domain.messages import Command, command
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import AccountabilityForm, Role, ToleranceCriterion
+
+
+@command(
+    roles=(Role.INSPECTOR,),
+    handler="do_propose_accountability",
+    path="/rulings/accountability",
+    status=201,
+)
+@dataclass(frozen=True)
+class ProposeAccountability(Command):
+    """提出问责建议: status `proposed`; linked findings must belong to the subject's unit."""
+
+    subject: dict[str, Any]
+    form: str
+    basis: str
+    facts: str
+    finding_ids: list[UUID] = field(default_factory=list)
+    ruling_id: UUID | None = None
+
+
+@command(
+    roles=(Role.INSPECTOR, Role.UNIT),
+    handler="do_apply_for_tolerance",
+    path="/rulings/fault-tolerance",
+    status=201,
+)
+@dataclass(frozen=True)
+class ApplyForTolerance(Command):
+    """申请容错免责 (an inspector, or the unit for itself): status `applied`."""
+
+    subject: dict[str, Any]
+    grounds: str
+    finding_ids: list[UUID] = field(default_factory=list)
+    criteria_claimed: list[str] = field(default_factory=list)
+    ruling_id: UUID | None = None
+
+
+@command(roles=(Role.AUTHORITY,), handler="do_decide_ruling", path="/rulings/{ruling_id}/decision")
+@dataclass(frozen=True)
+class DecideRuling(Command):
+    """作出决定 (authority only) → `decided`."""
+
+    ruling_id: UUID
+    reasoning: str
+    decided_on: date
+    form: str | None = None
+    outcome: str | None = None
+    criteria_met: list[str] = field(default_factory=list)
+
+
+@command(
+    roles=(Role.AUTHORITY,),
+    handler="do_decide_appeal",
+    path="/rulings/{ruling_id}/appeal-decision",
+)
+@dataclass(frozen=True)
+class DecideAppeal(Command):
+    """申诉复核 (authority only): upheld or modified → `appeal_decided`; revoked → `revoked`."""
+
+    ruling_id: UUID
+    result: str
+    reasoning: str
+    form: str | None = None
+    outcome: str | None = None
+    criteria_met: list[str] | None = None
 
 
 class RulingCommands(CommandBase):
@@ -39,56 +104,62 @@ class RulingCommands(CommandBase):
                     details={"finding_id": str(finding_id), "unit_code": finding.unit_code},
                 )
 
-    def propose_accountability(
+    def do_propose_accountability(
         self,
+        cmd: ProposeAccountability,
         *,
-        subject: dict[str, Any],
-        finding_ids: Sequence[UUID],
-        form: str,
-        basis: str,
-        facts: str,
         actor: Actor,
-        ruling_id: UUID | None = None,
+        expected_version: int | None,
         **save_kwargs: Any,
     ) -> CommandResult:
-        """提出问责建议 (inspectors)."""
-        parse(AccountabilityForm, form, "form")
-        self.check_subject(subject, finding_ids, actor)
+        """提出问责建议 (inspectors); a new record: no version to expect."""
+        parse(AccountabilityForm, cmd.form, "form")
+        self.check_subject(cmd.subject, cmd.finding_ids, actor)
         ruling = AccountabilityRuling(
-            id=ruling_id or uuid4(),
-            subject=subject,
-            finding_ids=list(dict.fromkeys(finding_ids)),
-            form=form,
-            basis=basis,
-            facts=facts,
+            id=cmd.ruling_id or uuid4(),
+            subject=cmd.subject,
+            finding_ids=list(dict.fromkeys(cmd.finding_ids)),
+            form=cmd.form,
+            basis=cmd.basis,
+            facts=cmd.facts,
             actor=actor.as_event_data(),
         )
         return self.record(ruling, **save_kwargs)
 
-    def apply_for_tolerance(
+    def do_apply_for_tolerance(
         self,
+        cmd: ApplyForTolerance,
         *,
-        subject: dict[str, Any],
-        finding_ids: Sequence[UUID],
-        grounds: str,
-        criteria_claimed: Sequence[str],
         actor: Actor,
-        ruling_id: UUID | None = None,
+        expected_version: int | None,
         **save_kwargs: Any,
     ) -> CommandResult:
-        """申请容错免责 (an inspector, or the unit for itself)."""
-        for criterion in criteria_claimed:
+        """申请容错免责 (an inspector, or the unit for itself); a new record."""
+        for criterion in cmd.criteria_claimed:
             parse(ToleranceCriterion, criterion, "criterion")
-        self.check_subject(subject, finding_ids, actor)
+        self.only_visible_findings(actor, cmd.finding_ids)
+        self.check_subject(cmd.subject, cmd.finding_ids, actor)
         ruling = ToleranceRuling(
-            id=ruling_id or uuid4(),
-            subject=subject,
-            finding_ids=list(dict.fromkeys(finding_ids)),
-            grounds=grounds,
-            criteria_claimed=list(dict.fromkeys(criteria_claimed)),
+            id=cmd.ruling_id or uuid4(),
+            subject=cmd.subject,
+            finding_ids=list(dict.fromkeys(cmd.finding_ids)),
+            grounds=cmd.grounds,
+            criteria_claimed=list(dict.fromkeys(cmd.criteria_claimed)),
             actor=actor.as_event_data(),
         )
         return self.record(ruling, **save_kwargs)
+
+    def only_visible_findings(self, actor: Actor, finding_ids: Sequence[UUID]) -> None:
+        """A unit account may link only findings it can see: another unit's finding is, to it,
+        a finding that does not exist (the same 422 `unknown_reference`), so naming ids does
+        not reveal which exist or to which unit they belong."""
+        if actor.role is not Role.UNIT:
+            return
+        for finding_id in dict.fromkeys(finding_ids):
+            try:
+                self.get_finding(finding_id, viewer=actor)
+            except NotFound:
+                raise UnknownReference(f"finding {finding_id} does not exist") from None
 
     def get_ruling(
         self,
@@ -120,73 +191,69 @@ class RulingCommands(CommandBase):
 
         return self.update(Ruling, ruling_id, expected_version, guarded, **save_kwargs)
 
-    def decide_ruling(
+    def do_decide_ruling(
         self,
-        ruling_id: UUID,
+        cmd: DecideRuling,
         *,
-        reasoning: str,
-        decided_on: date,
         actor: Actor,
-        form: str | None = None,
-        outcome: str | None = None,
-        criteria_met: Sequence[str] = (),
         expected_version: int | None = None,
         **save_kwargs: Any,
     ) -> CommandResult:
         """作出决定 (the authority): a form for accountability, an outcome for tolerance."""
+        form, outcome = cmd.form, cmd.outcome
 
         def decide(ruling: Ruling) -> None:
             data = actor.as_event_data()
             if isinstance(ruling, AccountabilityRuling):
-                if form is None or outcome is not None or criteria_met:
+                if form is None or outcome is not None or cmd.criteria_met:
                     raise InvalidValue("an accountability decision names a form (no outcome)")
-                ruling.decide(form=form, reasoning=reasoning, decided_on=decided_on, actor=data)
+                ruling.decide(
+                    form=form, reasoning=cmd.reasoning, decided_on=cmd.decided_on, actor=data
+                )
             elif isinstance(ruling, ToleranceRuling):
                 if outcome is None or form is not None:
                     raise InvalidValue("a fault-tolerance decision names an outcome (no form)")
                 ruling.decide(
                     outcome=outcome,
-                    criteria_met=list(criteria_met),
-                    reasoning=reasoning,
-                    decided_on=decided_on,
+                    criteria_met=list(cmd.criteria_met),
+                    reasoning=cmd.reasoning,
+                    decided_on=cmd.decided_on,
                     actor=data,
                 )
 
-        return self.ruling_command(ruling_id, expected_version, actor, decide, **save_kwargs)
+        return self.ruling_command(cmd.ruling_id, expected_version, actor, decide, **save_kwargs)
 
-    def decide_appeal(
+    def do_decide_appeal(
         self,
-        ruling_id: UUID,
+        cmd: DecideAppeal,
         *,
-        result: str,
-        reasoning: str,
         actor: Actor,
-        form: str | None = None,
-        outcome: str | None = None,
-        criteria_met: Sequence[str] | None = None,
         expected_version: int | None = None,
         **save_kwargs: Any,
     ) -> CommandResult:
         """申诉复核决定 (the authority): upheld, modified or revoked."""
+        form, outcome, criteria_met = cmd.form, cmd.outcome, cmd.criteria_met
 
         def decide(ruling: Ruling) -> None:
             data = actor.as_event_data()
             if isinstance(ruling, AccountabilityRuling):
                 if outcome is not None or criteria_met:
                     raise InvalidValue("an accountability ruling has a form, not an outcome")
-                ruling.decide_appeal(result=result, reasoning=reasoning, form=form, actor=data)
+                ruling.decide_appeal(
+                    result=cmd.result, reasoning=cmd.reasoning, form=form, actor=data
+                )
             elif isinstance(ruling, ToleranceRuling):
                 if form is not None:
                     raise InvalidValue("a fault-tolerance ruling has an outcome, not a form")
                 ruling.decide_appeal(
-                    result=result,
-                    reasoning=reasoning,
+                    result=cmd.result,
+                    reasoning=cmd.reasoning,
                     outcome=outcome,
                     criteria_met=list(criteria_met) if criteria_met else None,
                     actor=data,
                 )
 
-        return self.ruling_command(ruling_id, expected_version, actor, decide, **save_kwargs)
+        return self.ruling_command(cmd.ruling_id, expected_version, actor, decide, **save_kwargs)
 
 
 ON_RULING: dict[str, Any] = {"aggregate": Ruling, "target": "ruling_id"}

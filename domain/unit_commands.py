@@ -1,4 +1,4 @@
-"""The commands on a unit after it is registered, as messages (domain/messages.py); a unit is
+"""The commands on a unit, as messages (domain/messages.py); a unit is
 named by its code, its aggregate's id derived from it (`Unit.create_id`)."""
 
 from __future__ import annotations
@@ -10,6 +10,28 @@ from typing import Any
 from domain.messages import Command, command
 from domain.units import Unit
 from domain.vocabulary import Role
+
+
+@command(roles=(Role.ADMIN,), handler="do_register_unit", path="/units", status=201)
+@dataclass(frozen=True)
+class RegisterUnit(Command):
+    """Register a unit (a duplicate code is a 409 `already_exists`)."""
+
+    code: str
+    name: str
+    kind: str
+
+
+@command(roles=(Role.ADMIN,), handler="do_merge_unit", path="/units/{code}/merger")
+@dataclass(frozen=True)
+class MergeUnit(Command):
+    """Merge a unit into its successor (机构改革)."""
+
+    code: str
+    into: str
+    reason: str
+    effective_on: date
+
 
 BY_CODE: dict[str, Any] = {
     "roles": (Role.ADMIN,),

@@ -16,9 +16,18 @@ from domain.vocabulary import Role
 from domain.work_items import WorkItem
 
 
+@command(
+    roles=(Role.INSPECTOR, Role.ADMIN),
+    handler="do_list_work_item",
+    name="list_work_item",
+    path="/work-items",
+    status=201,
+)
 @dataclass(frozen=True)
-class Listing:
-    """One task for the list: what `list_work_item` takes, and what an import row gives."""
+class Listing(Command):
+    """列入重点工作清单: a task with its lead unit, co-units and due date."""
+
+    # An import row gives one too (api/documents/excel.py), by position.
 
     title: str
     year: int
@@ -50,10 +59,10 @@ class WorkItemCommands(CommandBase):
             actor=actor.as_event_data(),
         )
 
-    def list_work_item(
-        self, listing: Listing, *, actor: Actor, **save_kwargs: Any
+    def do_list_work_item(
+        self, listing: Listing, *, actor: Actor, expected_version: int | None, **save_kwargs: Any
     ) -> CommandResult:
-        """列入清单: one task of the key-work list."""
+        """列入清单: one task of the key-work list (a new record: no version to expect)."""
         return self.record(self.new_work_item(listing, actor), **save_kwargs)
 
     def list_work_items(self, listings: Sequence[Listing], *, actor: Actor) -> list[UUID]:

@@ -54,11 +54,12 @@ DERIVED: dict[Any, Any] = {
 
 
 def plain(value: Any) -> Any:
-    """A body's value as the domain takes it: enums as their values, models as mappings."""
+    """A body's value as the domain takes it: enums as their values, models as mappings of
+    the fields they were given (a subject without a person has no `person`)."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, BaseModel):
-        return value.model_dump()
+        return value.model_dump(exclude_none=True)
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
@@ -169,7 +170,7 @@ def mount(router: APIRouter, routes: Mapping[type[Message], type[BaseModel] | Ro
     base = router.prefix.removeprefix(API)
     mounted = set()
     for entry in REGISTRY.values():
-        if entry.path is None or not entry.path.startswith(base + "/"):
+        if entry.path is None or not (entry.path == base or entry.path.startswith(base + "/")):
             continue
         given = routes.get(entry.command)
         route = given if isinstance(given, Route) else Route(given or derived_body(entry))

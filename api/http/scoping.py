@@ -4,13 +4,9 @@ so a merger counts from the moment it is recorded)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from uuid import UUID
-
 from api.http.presentation import check_query_text
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
-from domain.errors import NotFound, UnknownReference
 from domain.vocabulary import Role
 
 NOTHING = None
@@ -29,16 +25,3 @@ def unit_codes(services: Services, actor: Actor, unit_code: str | None) -> tuple
         return tuple(sorted(own))
     visible = tuple(sorted(set(codes) & own))
     return visible or NOTHING
-
-
-def only_visible_findings(services: Services, actor: Actor, finding_ids: Iterable[UUID]) -> None:
-    """A unit account may link only findings it can see: another unit's finding is, to it,
-    a finding that does not exist (the same 422 `unknown_reference`), so naming ids does
-    not reveal which exist or to which unit they belong."""
-    if actor.role is not Role.UNIT:
-        return
-    for finding_id in dict.fromkeys(finding_ids):
-        try:
-            services.app.get_finding(finding_id, viewer=actor)
-        except NotFound:
-            raise UnknownReference(f"finding {finding_id} does not exist") from None

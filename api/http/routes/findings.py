@@ -8,25 +8,21 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
 
 from api.http import scoping
 from api.http.command_routes import Route, mount
-from api.http.commands import Command
 from api.http.deps import (
     Cursor,
-    Inspector,
     Limit,
     Reader,
     ServicesDep,
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import answered, check_query_text, check_time_travel, event_out
+from api.http.presentation import check_query_text, check_time_travel, event_out
 from api.http.read_schemas import EventPage, FindingPage, FindingPublic, TimelinePage
 from api.http.schemas import (
     Amendment,
-    CommandAnswer,
     DeadlineExtension,
     FindingCreate,
     ReasonOnly,
@@ -41,6 +37,7 @@ from domain.finding_commands import (
     EscalateFinding,
     ExtendDeadline,
     OrderRectification,
+    RaiseFinding,
     ReopenFinding,
     ReportRectification,
     VerifyRectification,
@@ -200,35 +197,6 @@ def finding_events(
 # -- commands ---------------------------------------------------------------------------------
 
 
-@router.post("", status_code=201, response_model=CommandAnswer)
-def raise_finding(
-    body: FindingCreate,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """发现问题: raise a finding against an active unit (status `raised`)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.raise_finding(
-                unit_code=body.unit_code,
-                title=body.title,
-                description=body.description,
-                category=body.category.value,
-                severity=body.severity.value,
-                source=body.source.value,
-                found_on=body.found_on,
-                work_item_id=body.work_item_id,
-                evidence=[e.model_dump() for e in body.evidence],
-                actor=actor,
-                **kw,
-            ),
-            status=201,
-        )
-    )
-
-
 def amendment_fields(body: Amendment) -> dict[str, Any]:
     """An amendment names only the fields it corrects, and cannot clear one."""
     changes = body.changes.model_dump(exclude_unset=True)
@@ -240,6 +208,7 @@ def amendment_fields(body: Amendment) -> dict[str, Any]:
 mount(
     router,
     {
+        RaiseFinding: FindingCreate,
         OrderRectification: RectificationOrder,
         ReportRectification: RectificationReport,
         VerifyRectification: Verification,

@@ -85,28 +85,19 @@ def inspection_out(inspection: Inspection) -> dict[str, Any]:
     return out
 
 
-@router.post("", status_code=201, response_model=CommandAnswer)
-def launch_inspection(body: InspectionCreate, actor: Lister, cmd: Command) -> JSONResponse:
-    """启动督查活动 (inspector, admin): kind, scope, period, units, inspector pool, rules."""
-    launch = Launch(
-        title=body.title,
-        kind=body.kind.value,
-        scope=body.scope,
-        period_start=body.period_start,
-        period_end=body.period_end,
-        units=tuple(body.units),
-        inspectors=tuple((i.name, i.unit_code) for i in body.inspectors),
-        team_size=body.rules.team_size,
-        share_percent=body.rules.share_percent,
-    )
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.launch_inspection(launch, actor=actor, **kw),
-            status=201,
-        )
-    )
+def launch_fields(body: InspectionCreate) -> dict[str, Any]:
+    """The round's pool as (name, unit) pairs and its rules as the launch records them."""
+    return {
+        "title": body.title,
+        "kind": body.kind.value,
+        "scope": body.scope,
+        "period_start": body.period_start,
+        "period_end": body.period_end,
+        "units": tuple(body.units),
+        "inspectors": tuple((i.name, i.unit_code) for i in body.inspectors),
+        "team_size": body.rules.team_size,
+        "share_percent": body.rules.share_percent,
+    }
 
 
 @router.get("", response_model=InspectionPage, dependencies=[reached("inspection_board")])
@@ -194,6 +185,7 @@ def conclusion_fields(body: Conclusion) -> dict[str, Any]:
 mount(
     router,
     {
+        Launch: Route(InspectionCreate, prepare=launch_fields),
         CommitInspectionSeed: Route(SeedCommitment, name="commit_seed"),
         AssignInspection: Route(Assignment, prepare=assignment_fields, name="assign"),
         LinkInspectionFinding: Route(FindingLink, name="link_finding"),

@@ -9,11 +9,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
 
 from api.http.command_routes import Route, mount
-from api.http.commands import Command
-from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached, require
+from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached, require
 from api.http.errors import ApiError
 from api.http.inspection_schemas import (
     AccountabilityLink,
@@ -30,12 +28,13 @@ from api.http.inspection_schemas import (
     ResultUseRecord,
     StepRecord,
 )
-from api.http.presentation import answered, check_time_travel, event_out
+from api.http.presentation import check_time_travel, event_out
 from api.http.read_schemas import EventPage
-from api.http.schemas import CommandAnswer, UnitCode
+from api.http.schemas import UnitCode
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
 from domain.major_decision_commands import (
+    CatalogueDecision,
     CorrectDecision,
     DecideDecision,
     GiveEvaluationFeedback,
@@ -99,26 +98,6 @@ def decision_out(d: MajorDecision) -> dict[str, Any]:
     return out
 
 
-@router.post("", status_code=201, response_model=CommandAnswer)
-def catalogue_decision(body: DecisionCreate, actor: Lister, cmd: Command) -> JSONResponse:
-    """列入重大行政决策目录 (inspector, admin): title, year, responsible unit."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.catalogue_decision(
-                title=body.title,
-                year=body.year,
-                unit_code=body.unit_code,
-                description=body.description,
-                actor=actor,
-                **kw,
-            ),
-            status=201,
-        )
-    )
-
-
 @router.get("", response_model=DecisionPage, dependencies=[reached("decision_catalogue")])
 def list_decisions(
     services: ServicesDep,
@@ -172,6 +151,7 @@ AT_NUMBER: dict[str, Any] = {"number": Number}
 mount(
     router,
     {
+        CatalogueDecision: DecisionCreate,
         RecordDecisionStep: Route(StepRecord, name="record_step"),
         DecideDecision: Route(DecisionTaken, name="decide"),
         ImplementDecision: Route(ImplementationRecord, name="implement"),

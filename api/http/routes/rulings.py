@@ -8,35 +8,37 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
 
 from api.http import scoping
 from api.http.command_routes import mount
-from api.http.commands import Command
 from api.http.deps import (
-    Authority,
     Cursor,
-    Inspector,
     Limit,
     Reader,
-    Reporter,
     ServicesDep,
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import answered, check_time_travel, event_out
+from api.http.presentation import check_time_travel, event_out
 from api.http.read_schemas import AnyRuling, EventPage, RulingPage
 from api.http.schemas import (
     AccountabilityCreate,
     Appeal,
     AppealDecision,
-    CommandAnswer,
     Decision,
     Publication,
     RulingVerification,
     ToleranceCreate,
 )
-from domain.ruling_commands import AppealRuling, PublishRuling, VerifyRuling
+from domain.ruling_commands import (
+    AppealRuling,
+    ApplyForTolerance,
+    DecideAppeal,
+    DecideRuling,
+    ProposeAccountability,
+    PublishRuling,
+    VerifyRuling,
+)
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import RulingStatus
 from projections.rulings import RulingFilter
@@ -79,56 +81,6 @@ def ruling_out(r: Ruling) -> dict[str, Any]:
         )
     encoded: dict[str, Any] = jsonable_encoder(out)
     return encoded
-
-
-@router.post("/accountability", status_code=201, response_model=CommandAnswer)
-def propose_accountability(
-    body: AccountabilityCreate,
-    actor: Inspector,
-    cmd: Command,
-) -> JSONResponse:
-    """提出问责建议: status `proposed`; linked findings must belong to the subject's unit."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.propose_accountability(
-                subject=body.subject.model_dump(exclude_none=True),
-                finding_ids=body.finding_ids,
-                form=body.form.value,
-                basis=body.basis,
-                facts=body.facts,
-                actor=actor,
-                **kw,
-            ),
-            status=201,
-        )
-    )
-
-
-@router.post("/fault-tolerance", status_code=201, response_model=CommandAnswer)
-def apply_for_tolerance(
-    body: ToleranceCreate,
-    actor: Reporter,
-    cmd: Command,
-) -> JSONResponse:
-    """申请容错免责 (an inspector, or the unit for itself): status `applied`."""
-    scoping.only_visible_findings(cmd.services, actor, body.finding_ids)
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.apply_for_tolerance(
-                subject=body.subject.model_dump(exclude_none=True),
-                finding_ids=body.finding_ids,
-                grounds=body.grounds,
-                criteria_claimed=[c.value for c in body.criteria_claimed],
-                actor=actor,
-                **kw,
-            ),
-            status=201,
-        )
-    )
 
 
 @router.get("", response_model=RulingPage, dependencies=[reached("rulings")])
@@ -184,59 +136,15 @@ def ruling_events(ruling_id: UUID, services: ServicesDep, actor: Reader) -> dict
     }
 
 
-@router.post("/{ruling_id}/decision", response_model=CommandAnswer)
-def decide_ruling(
-    ruling_id: UUID,
-    body: Decision,
-    actor: Authority,
-    cmd: Command,
-) -> JSONResponse:
-    """作出决定 (authority only) → `decided`."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.decide_ruling(
-                ruling_id,
-                reasoning=body.reasoning,
-                decided_on=body.decided_on,
-                actor=actor,
-                form=body.form and body.form.value,
-                outcome=body.outcome and body.outcome.value,
-                criteria_met=[c.value for c in body.criteria_met],
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-@router.post("/{ruling_id}/appeal-decision", response_model=CommandAnswer)
-def decide_appeal(
-    ruling_id: UUID,
-    body: AppealDecision,
-    actor: Authority,
-    cmd: Command,
-) -> JSONResponse:
-    """申诉复核 (authority only): upheld or modified → `appeal_decided`; revoked → `revoked`."""
-    criteria = [c.value for c in body.criteria_met] if body.criteria_met is not None else None
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.decide_appeal(
-                ruling_id,
-                result=body.result.value,
-                reasoning=body.reasoning,
-                actor=actor,
-                form=body.form and body.form.value,
-                outcome=body.outcome and body.outcome.value,
-                criteria_met=criteria,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
-mount(router, {VerifyRuling: RulingVerification, AppealRuling: Appeal, PublishRuling: Publication})
+mount(
+    router,
+    {
+        ProposeAccountability: AccountabilityCreate,
+        ApplyForTolerance: ToleranceCreate,
+        DecideRuling: Decision,
+        DecideAppeal: AppealDecision,
+        VerifyRuling: RulingVerification,
+        AppealRuling: Appeal,
+        PublishRuling: Publication,
+    },
+)

@@ -6,13 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
 
 from api.http import scoping
 from api.http.command_routes import Route, mount
-from api.http.commands import Command
 from api.http.deps import (
-    Admin,
     Cursor,
     Limit,
     Reader,
@@ -20,10 +17,10 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import answered, check_time_travel, event_out
+from api.http.presentation import check_time_travel, event_out
 from api.http.read_schemas import EventPage, UnitHistoryPage, UnitPage, UnitPublic
-from api.http.schemas import CommandAnswer, UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
-from domain.unit_commands import DissolveUnit, RenameUnit
+from api.http.schemas import UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
+from domain.unit_commands import DissolveUnit, MergeUnit, RegisterUnit, RenameUnit
 from domain.units import Unit
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"])
@@ -41,21 +38,6 @@ def unit_out(unit: Unit) -> dict[str, Any]:
         "successor_code": unit.successor_code,
         "version": unit.version,
     }
-
-
-@router.post("", status_code=201, response_model=CommandAnswer)
-def register_unit(body: UnitCreate, actor: Admin, cmd: Command) -> JSONResponse:
-    """Register a unit (a duplicate code is a 409 `already_exists`)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.register_unit(
-                code=body.code, name=body.name, kind=body.kind.value, actor=actor, **kw
-            ),
-            status=201,
-        )
-    )
 
 
 @router.get("", response_model=UnitPage, dependencies=[reached("directory")])
@@ -115,36 +97,13 @@ def unit_events(code: Code, services: ServicesDep, actor: Reader) -> dict[str, A
     }
 
 
-@router.post("/{code}/merger", response_model=CommandAnswer)
-def merge_unit(
-    code: Code,
-    body: UnitMerger,
-    actor: Admin,
-    cmd: Command,
-) -> JSONResponse:
-    """Merge a unit into its successor (机构改革)."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.merge_unit(
-                code,
-                into=body.into,
-                reason=body.reason,
-                effective_on=body.effective_on,
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
 BY_CODE: dict[str, Any] = {"code": Code}
 mount(
     router,
     {
+        RegisterUnit: UnitCreate,
         RenameUnit: Route(UnitRenaming, params=BY_CODE),
+        MergeUnit: Route(UnitMerger, params=BY_CODE),
         DissolveUnit: Route(UnitDissolution, params=BY_CODE),
     },
 )

@@ -9,24 +9,22 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from api.documents import excel
 from api.http import scoping
 from api.http.command_routes import mount
-from api.http.commands import Command
 from api.http.deps import (
     Cursor,
     Limit,
-    Lister,
     Reader,
     ServicesDep,
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import answered, check_time_travel, event_out
+from api.http.presentation import check_time_travel, event_out
 from api.http.read_schemas import EventPage, WorkItemPage, WorkItemPublic
-from api.http.schemas import CommandAnswer, Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
+from api.http.schemas import Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
 from domain.vocabulary import WorkItemStatus
 from domain.work_item_commands import (
     CancelWorkItem,
@@ -65,32 +63,6 @@ def work_item_out(item: WorkItem) -> dict[str, Any]:
         }
     )
     return out
-
-
-@router.post("", status_code=201, response_model=CommandAnswer)
-def list_work_item(
-    body: WorkItemCreate,
-    actor: Lister,
-    cmd: Command,
-) -> JSONResponse:
-    """列入重点工作清单: a task with its lead unit, co-units and due date."""
-    listing = Listing(
-        title=body.title,
-        year=body.year,
-        lead_unit=body.lead_unit,
-        co_units=tuple(body.co_units),
-        due_on=body.due_on,
-        source_ref=body.source_ref,
-        description=body.description,
-    )
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.list_work_item(listing, actor=actor, **kw),
-            status=201,
-        )
-    )
 
 
 @router.get("", response_model=WorkItemPage, dependencies=[reached("work_ledger")])
@@ -170,6 +142,7 @@ def work_item_events(item_id: UUID, services: ServicesDep, actor: Reader) -> dic
 mount(
     router,
     {
+        Listing: WorkItemCreate,
         LogProgress: ProgressEntry,
         EvaluateWorkItem: Evaluation,
         CloseWorkItem: ReasonOnly,
