@@ -8,7 +8,6 @@ scope are therefore exactly the API's.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -16,23 +15,30 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.console.web import (
+    EVERY,
     INSPECTORS,
+    OPTIONAL,
     REPORTERS,
+    TEXT,
     Form,
+    FormCommand,
     FormDep,
     FormError,
+    Offered,
     PageError,
     Viewer,
     ViewerDep,
     after_command,
-    perform,
+    command_of,
+    offered,
     render,
     unit_names,
-    validated,
     visible_units,
     wait_for_own_writes,
 )
+from api.http.command_routes import body_fields
 from api.http.presentation import event_out
+from api.http.routes.findings import amendment_fields
 from api.http.schemas import (
     AccountabilityCreate,
     Amendment,
@@ -45,29 +51,116 @@ from api.http.schemas import (
     ToleranceCreate,
     Verification,
 )
+from domain.application import Supervision
 from domain.clock import today
 from domain.errors import NotFound
+from domain.finding_commands import (
+    AmendFinding,
+    EscalateFinding,
+    ExtendDeadline,
+    OrderRectification,
+    ReopenFinding,
+    ReportRectification,
+    VerifyRectification,
+    WithdrawFinding,
+)
 from domain.findings import Finding
 from domain.vocabulary import FindingStatus as S
-from domain.vocabulary import Role
 from projections.finding_board import deadline_colour
 from projections.rulings import RulingFilter
 
 router = APIRouter(include_in_schema=False)
 OPEN = (S.RAISED, S.RECTIFYING, S.REPORTED)
 
-# action → (who may, in which statuses); the domain checks again when the command runs.
-ACTIONS: dict[str, tuple[frozenset[Role], tuple[S, ...]]] = {
-    "rectification-order": (INSPECTORS, (S.RAISED,)),
-    "rectification-report": (REPORTERS, (S.RECTIFYING,)),
-    "verification": (INSPECTORS, (S.REPORTED,)),
-    "deadline-extension": (INSPECTORS, (S.RECTIFYING, S.REPORTED)),
-    "escalation": (INSPECTORS, OPEN),
-    "amendment": (INSPECTORS, (*OPEN, S.CLOSED)),
-    "withdrawal": (INSPECTORS, OPEN),
-    "reopening": (INSPECTORS, (S.CLOSED,)),
-    "accountability": (INSPECTORS, tuple(S)),
-    "fault-tolerance": (REPORTERS, tuple(S)),
+CORRECTABLE = ("title", "description", "category", "severity", "source", "found_on")
+
+
+def changes(form: Form, name: str) -> dict[str, str]:
+    """An amendment's corrections: the fields filled in (a blank one is left as it is)."""
+    return {k: form.get(k) for k in CORRECTABLE if form.get(k)}
+
+
+def subject(form: Form, name: str) -> dict[str, Any]:
+    """A new ruling's subject: the finding's unit, and the person if one is named."""
+    person = {"name": form.get("person_name"), "position": form.get("person_position")}
+    return {"unit_code": form.get("unit_code")} | ({"person": person} if person["name"] else {})
+
+
+def ruling_fields(body: AccountabilityCreate | ToleranceCreate) -> dict[str, Any]:
+    """A new ruling's arguments as its JSON route gives them (the subject without blanks)."""
+    return body_fields(body) | {"subject": body.subject.model_dump(exclude_none=True)}
+
+
+REASON = {"reason": TEXT}
+NEW_RULING: dict[str, Any] = {"link": "finding_ids", "prepare": ruling_fields}
+RAISE = FormCommand(
+    FindingCreate,
+    {k: TEXT for k in ("unit_code", "title", "description", "category", "severity", "source")}
+    | {"found_on": OPTIONAL},
+    method=Supervision.raise_finding,
+)
+# action → who may, in which statuses (the domain checks both again), and its command.
+ACTIONS: dict[str, Offered] = {
+    "rectification-order": (
+        INSPECTORS,
+        (S.RAISED,),
+        FormCommand(
+            RectificationOrder, {"deadline": OPTIONAL, "requirements": TEXT}, OrderRectification
+        ),
+    ),
+    "rectification-report": (
+        REPORTERS,
+        (S.RECTIFYING,),
+        FormCommand(RectificationReport, {"summary": TEXT}, ReportRectification),
+    ),
+    "verification": (
+        INSPECTORS,
+        (S.REPORTED,),
+        FormCommand(
+            Verification,
+            {"outcome": TEXT, "comment": TEXT, "new_deadline": OPTIONAL},
+            VerifyRectification,
+        ),
+    ),
+    "deadline-extension": (
+        INSPECTORS,
+        (S.RECTIFYING, S.REPORTED),
+        FormCommand(DeadlineExtension, {"new_deadline": OPTIONAL} | REASON, ExtendDeadline),
+    ),
+    "escalation": (INSPECTORS, OPEN, FormCommand(ReasonOnly, REASON, EscalateFinding)),
+    "amendment": (
+        INSPECTORS,
+        (*OPEN, S.CLOSED),
+        FormCommand(
+            Amendment, {"changes": changes} | REASON, AmendFinding, prepare=amendment_fields
+        ),
+    ),
+    "withdrawal": (INSPECTORS, OPEN, FormCommand(ReasonOnly, REASON, WithdrawFinding)),
+    "reopening": (
+        INSPECTORS,
+        (S.CLOSED,),
+        FormCommand(Reopening, REASON | {"new_deadline": OPTIONAL}, ReopenFinding),
+    ),
+    "accountability": (
+        INSPECTORS,
+        tuple(S),
+        FormCommand(
+            AccountabilityCreate,
+            {"subject": subject, "form": TEXT, "basis": TEXT, "facts": TEXT},
+            method=Supervision.propose_accountability,
+            **NEW_RULING,
+        ),
+    ),
+    "fault-tolerance": (
+        REPORTERS,
+        tuple(S),
+        FormCommand(
+            ToleranceCreate,
+            {"subject": subject, "grounds": TEXT, "criteria_claimed": EVERY},
+            method=Supervision.apply_for_tolerance,
+            **NEW_RULING,
+        ),
+    ),
 }
 
 
@@ -109,11 +202,6 @@ def finding_page(
     wait_for_own_writes(viewer, viewer.services.rulings)
     finding = load(viewer, finding_id)
     events, linked = timeline(viewer, finding)
-    allowed = [
-        action
-        for action, (roles, statuses) in ACTIONS.items()
-        if viewer.may(roles) and finding.status in statuses
-    ]
     return render(
         request,
         "finding.html",
@@ -124,7 +212,7 @@ def finding_page(
         overdue=finding.is_overdue(today()),
         events=events,
         rulings=linked,
-        actions=allowed,
+        actions=offered(viewer, ACTIONS, finding.status),
         errors=errors or {},
         values=values or {},
         form_key=secrets.token_urlsafe(24),
@@ -163,38 +251,7 @@ def raise_finding(request: Request, viewer: ViewerDep, form: FormDep) -> Respons
     """发现问题: raise it, then show its page."""
     viewer.require(INSPECTORS)
     try:
-        body = validated(
-            FindingCreate,
-            {
-                "unit_code": form.get("unit_code"),
-                "title": form.get("title"),
-                "description": form.get("description"),
-                "category": form.get("category"),
-                "severity": form.get("severity"),
-                "source": form.get("source"),
-                "found_on": form.optional("found_on"),
-                "evidence": [],
-            },
-        )
-        app, actor = viewer.services.app, viewer.actor
-        answer = perform(
-            request,
-            viewer,
-            form,
-            body,
-            lambda **kw: app.raise_finding(
-                unit_code=body.unit_code,
-                title=body.title,
-                description=body.description,
-                category=body.category.value,
-                severity=body.severity.value,
-                source=body.source.value,
-                found_on=body.found_on,
-                evidence=[],
-                actor=actor,
-                **kw,
-            ),
-        )
+        answer = RAISE.run(request, viewer, form)
     except FormError as error:
         return raise_form(request, viewer, error.message, form.values(), error.status)
     return after_command(request, viewer, answer, f"/findings/{answer['id']}?done=raised")
@@ -206,143 +263,15 @@ def show_finding(request: Request, finding_id: str, viewer: ViewerDep) -> Respon
     return finding_page(request, viewer, finding_id_of(finding_id, viewer))
 
 
-def body_of(action: str, form: Form, finding_id: UUID) -> Any:
-    """The JSON route's request schema for `action`, filled from the form."""
-    subject = {"unit_code": form.get("unit_code")}
-    if form.get("person_name"):
-        subject["person"] = {
-            "name": form.get("person_name"),
-            "position": form.get("person_position"),
-        }  # type: ignore[assignment]
-    builders: dict[str, Callable[[], Any]] = {
-        "rectification-order": lambda: validated(
-            RectificationOrder,
-            {"deadline": form.optional("deadline"), "requirements": form.get("requirements")},
-        ),
-        "rectification-report": lambda: validated(
-            RectificationReport, {"summary": form.get("summary"), "evidence": []}
-        ),
-        "verification": lambda: validated(
-            Verification,
-            {
-                "outcome": form.get("outcome"),
-                "comment": form.get("comment"),
-                "new_deadline": form.optional("new_deadline"),
-            },
-        ),
-        "deadline-extension": lambda: validated(
-            DeadlineExtension,
-            {"new_deadline": form.optional("new_deadline"), "reason": form.get("reason")},
-        ),
-        "escalation": lambda: validated(ReasonOnly, {"reason": form.get("reason")}),
-        "withdrawal": lambda: validated(ReasonOnly, {"reason": form.get("reason")}),
-        "reopening": lambda: validated(
-            Reopening, {"reason": form.get("reason"), "new_deadline": form.optional("new_deadline")}
-        ),
-        "amendment": lambda: validated(
-            Amendment,
-            {
-                "changes": {
-                    k: form.get(k)
-                    for k in ("title", "description", "category", "severity", "source", "found_on")
-                    if form.get(k)
-                },
-                "reason": form.get("reason"),
-            },
-        ),
-        "accountability": lambda: validated(
-            AccountabilityCreate,
-            {
-                "subject": subject,
-                "finding_ids": [finding_id],
-                "form": form.get("form"),
-                "basis": form.get("basis"),
-                "facts": form.get("facts"),
-            },
-        ),
-        "fault-tolerance": lambda: validated(
-            ToleranceCreate,
-            {
-                "subject": subject,
-                "finding_ids": [finding_id],
-                "grounds": form.get("grounds"),
-                "criteria_claimed": form.getlist("criteria_claimed"),
-            },
-        ),
-    }
-    return builders[action]()
-
-
-def command_of(action: str, body: Any, viewer: Viewer, finding_id: UUID) -> Callable[..., Any]:
-    """The application method the JSON route for `action` calls, with the same arguments."""
-    app, actor = viewer.services.app, viewer.actor
-    commands: dict[str, Callable[..., Any]] = {
-        "rectification-order": lambda **kw: app.order_rectification(
-            finding_id, deadline=body.deadline, requirements=body.requirements, actor=actor, **kw
-        ),
-        "rectification-report": lambda **kw: app.report_rectification(
-            finding_id, summary=body.summary, evidence=[], actor=actor, **kw
-        ),
-        "verification": lambda **kw: app.verify_rectification(
-            finding_id,
-            outcome=body.outcome.value,
-            comment=body.comment,
-            new_deadline=body.new_deadline,
-            actor=actor,
-            **kw,
-        ),
-        "deadline-extension": lambda **kw: app.extend_deadline(
-            finding_id, new_deadline=body.new_deadline, reason=body.reason, actor=actor, **kw
-        ),
-        "escalation": lambda **kw: app.escalate_finding(
-            finding_id, reason=body.reason, actor=actor, **kw
-        ),
-        "withdrawal": lambda **kw: app.withdraw_finding(
-            finding_id, reason=body.reason, actor=actor, **kw
-        ),
-        "reopening": lambda **kw: app.reopen_finding(
-            finding_id, reason=body.reason, new_deadline=body.new_deadline, actor=actor, **kw
-        ),
-        "amendment": lambda **kw: app.amend_finding(
-            finding_id,
-            changes=body.changes.model_dump(exclude_unset=True),
-            reason=body.reason,
-            actor=actor,
-            **kw,
-        ),
-        "accountability": lambda **kw: app.propose_accountability(
-            subject=body.subject.model_dump(exclude_none=True),
-            finding_ids=body.finding_ids,
-            form=body.form.value,
-            basis=body.basis,
-            facts=body.facts,
-            actor=actor,
-            **kw,
-        ),
-        "fault-tolerance": lambda **kw: app.apply_for_tolerance(
-            subject=body.subject.model_dump(exclude_none=True),
-            finding_ids=body.finding_ids,
-            grounds=body.grounds,
-            criteria_claimed=[c.value for c in body.criteria_claimed],
-            actor=actor,
-            **kw,
-        ),
-    }
-    return commands[action]
-
-
 @router.post("/findings/{finding_id}/{action}")
 def finding_action(
     request: Request, finding_id: str, action: str, viewer: ViewerDep, form: FormDep
 ) -> Response:
     """One of the finding's commands; a refusal is shown beside its form, in Chinese."""
     fid = finding_id_of(finding_id, viewer)
-    if action not in ACTIONS:
-        raise PageError(404, "页面不存在。", viewer)
-    viewer.require(ACTIONS[action][0])
+    command = command_of(viewer, ACTIONS, action)
     try:
-        body = body_of(action, form, fid)
-        answer = perform(request, viewer, form, body, command_of(action, body, viewer, fid))
+        answer = command.run(request, viewer, form, fid)
     except FormError as error:
         return finding_page(
             request, viewer, fid, {action: error.message}, {action: form.values()}, error.status

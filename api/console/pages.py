@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.console.queries import closed_last, deadline_board, monthly_counts
 from api.console.web import (
-    PageError,
+    Text,
     Viewer,
     ViewerDep,
+    listing,
     render,
     unit_names,
     visible_units,
@@ -26,11 +27,10 @@ from api.http.routes.stats import scorecards_of
 from domain.clock import today
 from domain.vocabulary import FindingCategory, FindingStatus, Severity
 from projections.finding_board import FindingFilter
-from projections.paging import InvalidCursor, Page
+from projections.paging import Page
 
 router = APIRouter(include_in_schema=False)
 E = TypeVar("E", bound=Enum)
-Text = Annotated[str | None, Query(max_length=200)]
 
 
 def member(enum: type[E], value: str | None) -> E | None:
@@ -132,22 +132,15 @@ def findings(
         "year": year_of(year, None),
         "q": clean_text(q),
     }
-    units = scoping.unit_codes(services, viewer.actor, chosen["unit_code"])
-    items: list[dict[str, Any]] = []
-    next_cursor = None
-    if units is not scoping.NOTHING:
-        page = board_page(viewer, chosen, units, clean_text(cursor))
-        items, next_cursor = page.items, page.next_cursor
     query = {k: ("true" if v is True else "false" if v is False else v) for k, v in chosen.items()}
-    return render(
+    return listing(
         request,
-        "_finding_rows.html" if request.headers.get("HX-Request") else "findings.html",
         viewer,
-        items=items,
-        next_cursor=next_cursor,
-        filters={k: v for k, v in query.items() if v is not None},
+        ("findings.html", "_finding_rows.html"),
+        scoping.unit_codes(services, viewer.actor, chosen["unit_code"]),
+        lambda units: board_page(viewer, chosen, units, cursor),
+        query,
         units=visible_units(viewer),
-        names=unit_names(services),
         today=today(),
         this_year=today().year,
     )
@@ -156,20 +149,17 @@ def findings(
 def board_page(
     viewer: Viewer, chosen: dict[str, Any], units: tuple[str, ...], cursor: str | None
 ) -> Page:
-    try:
-        return viewer.services.board.list(
-            FindingFilter(
-                units,
-                chosen["status"] and chosen["status"].value,
-                chosen["overdue"],
-                chosen["category"] and chosen["category"].value,
-                chosen["severity"] and chosen["severity"].value,
-                chosen["year"],
-                chosen["q"],
-            ),
-            today(),
-            50,
-            cursor,
-        )
-    except InvalidCursor:
-        raise PageError(400, "翻页参数无效，请从第一页重新浏览。", viewer) from None
+    return viewer.services.board.list(
+        FindingFilter(
+            units,
+            chosen["status"] and chosen["status"].value,
+            chosen["overdue"],
+            chosen["category"] and chosen["category"].value,
+            chosen["severity"] and chosen["severity"].value,
+            chosen["year"],
+            chosen["q"],
+        ),
+        today(),
+        50,
+        clean_text(cursor),
+    )

@@ -4,17 +4,20 @@ Excel export, and the case library (容错免责案例库)."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.console.pages import clean_text, year_of
 from api.console.queries import ledger_years
 from api.console.web import (
     PageError,
+    Text,
     ViewerDep,
+    listing,
+    one_page,
     render,
     unit_names,
     visible_units,
@@ -28,11 +31,9 @@ from domain.clock import today
 from domain.errors import NotFound
 from domain.vocabulary import RulingKind
 from projections.case_library import CaseFilter
-from projections.paging import InvalidCursor
 from projections.work_ledger import LedgerFilter
 
 router = APIRouter(include_in_schema=False)
-Text = Annotated[str | None, Query(max_length=200)]
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 FIRST_YEAR = 2018  # the seed plan's first year
 
@@ -69,10 +70,7 @@ def unit(
     lineage = tuple(services.app.lineage(code))
     (card,) = cards.for_units(chosen, today(), {code: lineage})
     members = scoping.unit_codes(services, viewer.actor, code) or (code,)
-    try:
-        history = services.history.page(members, 200, clean_text(cursor))
-    except InvalidCursor:
-        raise PageError(400, "翻页参数无效，请从第一页重新浏览。", viewer) from None
+    history = one_page(viewer, lambda: services.history.page(members, 200, clean_text(cursor)))
     return render(
         request,
         "unit.html",
@@ -148,21 +146,16 @@ def cases(
         "year": year_of(year, None),
         "tag": clean_text(tag),
     }
-    try:
-        page = services.cases.page(
-            CaseFilter(chosen["kind"], chosen["q"], (), chosen["year"], chosen["tag"]),
+    return listing(
+        request,
+        viewer,
+        ("cases.html", "_case_rows.html"),
+        (),  # the case library is open to every role, anonymised
+        lambda units: services.cases.page(
+            CaseFilter(chosen["kind"], chosen["q"], units, chosen["year"], chosen["tag"]),
             50,
             clean_text(cursor),
-        )
-    except InvalidCursor:
-        raise PageError(400, "翻页参数无效，请从第一页重新浏览。", viewer) from None
-    return render(
-        request,
-        "_case_rows.html" if request.headers.get("HX-Request") else "cases.html",
-        viewer,
-        items=page.items,
-        next_cursor=page.next_cursor,
-        filters={k: v for k, v in chosen.items() if v is not None},
+        ),
+        chosen,
         years=list(range(today().year, FIRST_YEAR - 1, -1)),
-        names=unit_names(services),
     )

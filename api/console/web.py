@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs, quote
+from uuid import UUID
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
@@ -20,7 +21,8 @@ from api.console.messages import CODES, domain_message, validation_message
 from api.console.session import Session
 from api.console.templating import ENVIRONMENT
 from api.documents import excel
-from api.http import commands
+from api.http import commands, scoping
+from api.http.command_routes import body_fields
 from api.http.deps import BOOTSTRAP_ADMIN_ID, ServicesDep, account_actor
 from api.http.errors import STATUS_OF_CODE, ApiError
 from api.runtime.bootstrap import Services
@@ -28,11 +30,15 @@ from domain.accounts import hash_token
 from domain.actors import Actor
 from domain.commands import CommandResult
 from domain.errors import DomainError
+from domain.messages import REGISTRY
+from domain.messages import Command as Message
 from domain.vocabulary import Role, UnitStatus
 from infra.console_sessions import is_open
 from projections.base import ProjectionLagging, ReadModelView
+from projections.paging import InvalidCursor, Page
 
 M = TypeVar("M", bound=BaseModel)
+Text = Annotated[str | None, Query(max_length=200)]  # a page's query parameter
 
 INSPECTORS = frozenset({Role.INSPECTOR})
 REPORTERS = frozenset({Role.INSPECTOR, Role.UNIT})  # as api.http.deps.Reporter
@@ -300,3 +306,105 @@ def visible_units(viewer: Viewer, active_only: bool = False) -> list[dict[str, A
     if active_only:
         units = [u for u in units if u["status"] == UnitStatus.ACTIVE.value]
     return units
+
+
+def one_page(viewer: Viewer, fetch: Callable[[], Page]) -> Page:
+    """A page of a list; a cursor that is not the list's own is a 400 page."""
+    try:
+        return fetch()
+    except InvalidCursor:
+        raise PageError(400, "翻页参数无效，请从第一页重新浏览。", viewer) from None
+
+
+def listing(
+    request: Request,
+    viewer: Viewer,
+    templates: tuple[str, str],
+    scope: tuple[str, ...] | None,
+    fetch: Callable[[tuple[str, ...]], Page],
+    filters: Mapping[str, Any],
+    **context: Any,
+) -> HTMLResponse:
+    """A list page with its filters (`templates`: the page, and its rows alone, which an htmx
+    request gets): one page of what `fetch` finds in the units of `scope` (as
+    api.http.scoping gives it: () is every unit; NOTHING, none, so nothing is fetched)."""
+    page = Page([], None) if scope is scoping.NOTHING else one_page(viewer, lambda: fetch(scope))
+    return render(
+        request,
+        templates[1] if request.headers.get("HX-Request") else templates[0],
+        viewer,
+        items=page.items,
+        next_cursor=page.next_cursor,
+        filters={k: v for k, v in filters.items() if v is not None},
+        names=unit_names(viewer.services),
+        **context,
+    )
+
+
+# How a form fills a field of a command's body (a FormCommand's `fields`).
+Reader = Callable[[Form, str], Any]
+TEXT: Reader = Form.get  # what was typed ("" when blank: the schema refuses a required one)
+OPTIONAL: Reader = Form.optional  # None when blank (a date, a choice that may be left out)
+EVERY: Reader = Form.getlist  # every value ticked
+
+
+@dataclass(frozen=True)
+class FormCommand:
+    """A form that sends a command as its JSON route does: the form fills the route's body
+    `schema` (each field read as `fields` says), and the body's fields (`prepare`: as the
+    route makes them) become the registered command `message`, whose target is the page's
+    record, carried out by `Supervision.handle`. A command not registered yet names the
+    application's `method` instead, with the page's record as its `target` argument (none: a
+    new record). `link`: a field of the body that lists the page's record."""
+
+    schema: type[BaseModel]
+    fields: Mapping[str, Reader]
+    message: type[Message] | None = None
+    method: Callable[..., CommandResult] | None = None
+    target: str | None = None
+    link: str | None = None
+    prepare: Callable[[Any], dict[str, Any]] = body_fields
+
+    def run(
+        self, request: Request, viewer: Viewer, form: Form, record_id: UUID | None = None
+    ) -> dict[str, Any]:
+        """Validate the form and send the command (see `perform`); a FormError if refused."""
+        data = {name: read(form, name) for name, read in self.fields.items()}
+        if self.link is not None:
+            data[self.link] = [record_id]
+        body = validated(self.schema, data)
+        app, actor = viewer.services.app, viewer.actor
+
+        def command(**save_kwargs: Any) -> CommandResult:
+            fields = self.prepare(body)
+            target = REGISTRY[self.message].target if self.message is not None else self.target
+            if target is not None:
+                fields[target] = record_id
+            if self.message is not None:
+                return app.handle(self.message(**fields), actor=actor, **save_kwargs)
+            assert self.method is not None, "a form's command is a message or a method"
+            return self.method(app, **fields, actor=actor, **save_kwargs)
+
+        return perform(request, viewer, form, body, command)
+
+
+Offered = tuple[frozenset[Role], tuple[Any, ...], FormCommand]  # who, in which statuses, what
+
+
+def offered(viewer: Viewer, actions: Mapping[str, Offered], status: Any) -> list[str]:
+    """The actions a record's page offers the viewer in the record's status (the domain checks
+    both again when the command runs)."""
+    return [
+        action
+        for action, (roles, statuses, _) in actions.items()
+        if viewer.may(roles) and status in statuses
+    ]
+
+
+def command_of(viewer: Viewer, actions: Mapping[str, Offered], action: str) -> FormCommand:
+    """The command a record's form posts to `action` sends, if the viewer may send it."""
+    if action not in actions:
+        raise PageError(404, "页面不存在。", viewer)
+    roles, _, command = actions[action]
+    viewer.require(roles)
+    return command
