@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -107,6 +108,16 @@ def outcome_label(code: Any) -> str:
     return str(code)
 
 
+def unit_choices(units: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """Units as a filter's choices: (code, name)."""
+    return [(u["code"], u["name"]) for u in units]
+
+
+def year_choices(years: Iterable[int]) -> list[tuple[int, str]]:
+    """Years as a filter's choices: (2026, "2026年")."""
+    return [(y, f"{y}年") for y in years]
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=PackageLoader("api.console", "templates"),
@@ -121,6 +132,8 @@ def make_environment() -> Environment:
         percent=percent,
         event_label=event_label,
         outcome_label=outcome_label,
+        unit_choices=unit_choices,
+        year_choices=year_choices,
     )
     env.globals.update(options=options, DONE=DONE, EVENT_FIELDS=EVENT_FIELDS)
     return env
