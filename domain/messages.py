@@ -72,6 +72,12 @@ class Entry:
         """How a not-found error names the record (`finding`, `work item`)."""
         return snake(self.aggregate.__name__).replace("_", " ") if self.aggregate else "record"
 
+    @property
+    def record_field(self) -> str | None:
+        """The field naming the record the command changes: its target, or the first field
+        its path names (none: the command creates the record)."""
+        return self.target or next(iter(re.findall(r"{(\w+)}", self.path or "")), None)
+
     def __post_init__(self) -> None:
         if (self.method is None) == (self.handler is None):
             raise TypeError(f"{self.command.__name__}: name a method or a handler, not both")

@@ -36,7 +36,6 @@ from api.console.web import (
     visible_units,
     wait_for_own_writes,
 )
-from api.http.command_routes import body_fields
 from api.http.presentation import event_out
 from api.http.routes.findings import amendment_fields
 from api.http.schemas import (
@@ -51,7 +50,6 @@ from api.http.schemas import (
     ToleranceCreate,
     Verification,
 )
-from domain.application import Supervision
 from domain.clock import today
 from domain.errors import NotFound
 from domain.finding_commands import (
@@ -59,12 +57,14 @@ from domain.finding_commands import (
     EscalateFinding,
     ExtendDeadline,
     OrderRectification,
+    RaiseFinding,
     ReopenFinding,
     ReportRectification,
     VerifyRectification,
     WithdrawFinding,
 )
 from domain.findings import Finding
+from domain.ruling_commands import ApplyForTolerance, ProposeAccountability
 from domain.vocabulary import FindingStatus as S
 from projections.finding_board import deadline_colour
 from projections.rulings import RulingFilter
@@ -86,18 +86,13 @@ def subject(form: Form, name: str) -> dict[str, Any]:
     return {"unit_code": form.get("unit_code")} | ({"person": person} if person["name"] else {})
 
 
-def ruling_fields(body: AccountabilityCreate | ToleranceCreate) -> dict[str, Any]:
-    """A new ruling's arguments as its JSON route gives them (the subject without blanks)."""
-    return body_fields(body) | {"subject": body.subject.model_dump(exclude_none=True)}
-
-
 REASON = {"reason": TEXT}
-NEW_RULING: dict[str, Any] = {"link": "finding_ids", "prepare": ruling_fields}
+NEW_RULING: dict[str, Any] = {"link": "finding_ids"}
 RAISE = FormCommand(
     FindingCreate,
     {k: TEXT for k in ("unit_code", "title", "description", "category", "severity", "source")}
     | {"found_on": OPTIONAL},
-    method=Supervision.raise_finding,
+    RaiseFinding,
 )
 # action → who may, in which statuses (the domain checks both again), and its command.
 ACTIONS: dict[str, Offered] = {
@@ -147,7 +142,7 @@ ACTIONS: dict[str, Offered] = {
         FormCommand(
             AccountabilityCreate,
             {"subject": subject, "form": TEXT, "basis": TEXT, "facts": TEXT},
-            method=Supervision.propose_accountability,
+            ProposeAccountability,
             **NEW_RULING,
         ),
     ),
@@ -157,7 +152,7 @@ ACTIONS: dict[str, Offered] = {
         FormCommand(
             ToleranceCreate,
             {"subject": subject, "grounds": TEXT, "criteria_claimed": EVERY},
-            method=Supervision.apply_for_tolerance,
+            ApplyForTolerance,
             **NEW_RULING,
         ),
     ),

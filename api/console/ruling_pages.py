@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -38,9 +37,14 @@ from api.console.web import (
 from api.http import scoping
 from api.http.presentation import event_out
 from api.http.schemas import Appeal, AppealDecision, Decision, Publication, RulingVerification
-from domain.application import Supervision
 from domain.errors import NotFound
-from domain.ruling_commands import AppealRuling, PublishRuling, VerifyRuling
+from domain.ruling_commands import (
+    AppealRuling,
+    DecideAppeal,
+    DecideRuling,
+    PublishRuling,
+    VerifyRuling,
+)
 from domain.rulings import AccountabilityRuling, Ruling
 from domain.vocabulary import RulingKind, RulingStatus
 from domain.vocabulary import RulingStatus as R
@@ -65,7 +69,6 @@ def changed_criteria(form: Form, name: str) -> list[str] | None:
 
 DECISION = {"form": OPTIONAL, "outcome": OPTIONAL, "reasoning": TEXT}
 # Decisions are not registered commands yet: the application's methods, on the ruling.
-ON_RULING: dict[str, Any] = {"target": "ruling_id"}
 # action → who may, in which statuses (the domain checks both again), and its command.
 ACTIONS: dict[str, Offered] = {
     "verification": (
@@ -79,8 +82,7 @@ ACTIONS: dict[str, Offered] = {
         FormCommand(
             Decision,
             DECISION | {"criteria_met": EVERY, "decided_on": OPTIONAL},
-            method=Supervision.decide_ruling,
-            **ON_RULING,
+            DecideRuling,
         ),
     ),
     "appeal": (REPORTERS, (R.DECIDED,), FormCommand(Appeal, {"grounds": TEXT}, AppealRuling)),
@@ -90,8 +92,7 @@ ACTIONS: dict[str, Offered] = {
         FormCommand(
             AppealDecision,
             DECISION | {"result": TEXT, "criteria_met": changed_criteria},
-            method=Supervision.decide_appeal,
-            **ON_RULING,
+            DecideAppeal,
         ),
     ),
     "publication": (

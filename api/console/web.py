@@ -352,16 +352,13 @@ EVERY: Reader = Form.getlist  # every value ticked
 class FormCommand:
     """A form that sends a command as its JSON route does: the form fills the route's body
     `schema` (each field read as `fields` says), and the body's fields (`prepare`: as the
-    route makes them) become the registered command `message`, whose target is the page's
-    record, carried out by `Supervision.handle`. A command not registered yet names the
-    application's `method` instead, with the page's record as its `target` argument (none: a
-    new record). `link`: a field of the body that lists the page's record."""
+    route makes them) become the registered command `message`, whose record is the page's
+    (none: a new record), carried out by `Supervision.handle`. `link`: a field of the body
+    that lists the page's record."""
 
     schema: type[BaseModel]
     fields: Mapping[str, Reader]
-    message: type[Message] | None = None
-    method: Callable[..., CommandResult] | None = None
-    target: str | None = None
+    message: type[Message]
     link: str | None = None
     prepare: Callable[[Any], dict[str, Any]] = body_fields
 
@@ -377,13 +374,10 @@ class FormCommand:
 
         def command(**save_kwargs: Any) -> CommandResult:
             fields = self.prepare(body)
-            target = REGISTRY[self.message].target if self.message is not None else self.target
-            if target is not None:
-                fields[target] = record_id
-            if self.message is not None:
-                return app.handle(self.message(**fields), actor=actor, **save_kwargs)
-            assert self.method is not None, "a form's command is a message or a method"
-            return self.method(app, **fields, actor=actor, **save_kwargs)
+            record = REGISTRY[self.message].record_field
+            if record is not None:
+                fields[record] = record_id
+            return app.handle(self.message(**fields), actor=actor, **save_kwargs)
 
         return perform(request, viewer, form, body, command)
 
