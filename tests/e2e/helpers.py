@@ -7,7 +7,7 @@ the shared client checked, so no request of any test may come back as a 5xx (oth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -46,6 +46,27 @@ def no_server_errors(client: TestClient) -> Iterator[None]:
         client.event_hooks = hooks
     unexpected = [s for s in seen if not expected_unavailable(*s)]
     assert not unexpected, f"server errors answered: {unexpected}"
+
+
+def account_fixture(role: str, name: str) -> Callable[..., dict[str, str]]:
+    """A fixture answering a new account of `role` named `name`, for a test module to bind to the
+    fixture's name: `inspector = account_fixture("inspector", "督查员 张伟")`."""
+
+    @pytest.fixture
+    def account(api: Api) -> dict[str, str]:
+        return api.account(role, name=name)
+
+    return account
+
+
+def unit_fixture(name: str, kind: str = "department") -> Callable[..., str]:
+    """A fixture answering the code of a new unit, bound like `account_fixture`'s."""
+
+    @pytest.fixture
+    def unit(api: Api) -> str:
+        return api.unit(name, kind)
+
+    return unit
 
 
 def expected_unavailable(method: str, url: str, status: int, text: str) -> bool:
@@ -131,12 +152,14 @@ def events_of(api: Api, who: dict[str, str], fid: str) -> list[dict[str, Any]]:
     return items
 
 
-def all_items(api: Api, path: str, who: dict[str, str], **params: Any) -> list[dict[str, Any]]:
-    """Every item of a list, following next_cursor (at most 100 pages)."""
+def all_items(
+    api: Api, path: str, who: dict[str, str], *, limit: int = 500, **params: Any
+) -> list[dict[str, Any]]:
+    """Every item of a list, `limit` a page, following next_cursor (at most 1000 pages)."""
     items: list[dict[str, Any]] = []
     cursor = None
-    for _ in range(100):
-        query = dict(params, limit=500)
+    for _ in range(1000):
+        query = dict(params, limit=limit)
         if cursor is not None:
             query["cursor"] = cursor
         page = ok(api.get(path, who, **query))
@@ -144,7 +167,7 @@ def all_items(api: Api, path: str, who: dict[str, str], **params: Any) -> list[d
         cursor = page["next_cursor"]
         if cursor is None:
             return items
-    raise AssertionError(f"{path} did not end after 100 pages")
+    raise AssertionError(f"{path} did not end after 1000 pages")
 
 
 def board(api: Api, who: dict[str, str], position: int, **filters: Any) -> list[dict[str, Any]]:

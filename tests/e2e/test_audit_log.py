@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from tests.e2e.helpers import all_items
 from tests.support import ADMIN, Api
 
 
@@ -11,15 +12,7 @@ def test_the_event_log_is_in_global_order_and_each_prev_hash_is_the_hash_before(
     inspector = api.account("inspector")
     auditor = api.account("auditor")
     api.finding(inspector, api.unit())
-    items, cursor = [], None
-    while True:
-        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
-        page = api.get("/api/v1/events", auditor, **params)
-        assert page.status_code == 200, page.text
-        items += page.json()["items"]
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            break
+    items = all_items(api, "/api/v1/events", auditor, limit=200)
     assert [i["position"] for i in items] == sorted(i["position"] for i in items)
     assert [i["ledger_index"] for i in items] == list(range(1, len(items) + 1))
     assert items[0]["prev_hash"] == "00" * 32

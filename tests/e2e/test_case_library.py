@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from httpx import Response
 
-from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import (
+    account_fixture,
+    all_items,
+    assert_error,
+    no_server_errors,
+    ok,
+    unit_fixture,
+)
 from tests.support import Api
 
 __all__ = ["no_server_errors"]
@@ -19,19 +26,9 @@ NAME = "李建国"
 PERSON = {"name": NAME, "position": "科长"}
 
 
-@pytest.fixture
-def inspector(api: Api) -> dict[str, str]:
-    return api.account("inspector", name="督查员 陈静")
-
-
-@pytest.fixture
-def authority(api: Api) -> dict[str, str]:
-    return api.account("authority", name="县委组织部")
-
-
-@pytest.fixture
-def unit(api: Api) -> str:
-    return api.unit("县行政审批服务局", "department")
+inspector = account_fixture("inspector", "督查员 陈静")
+authority = account_fixture("authority", "县委组织部")
+unit = unit_fixture("县行政审批服务局")
 
 
 def tolerance_case(

@@ -6,22 +6,14 @@ import base64
 from typing import Any
 
 from infra.signing import key_id, verify_checkpoint
+from tests.e2e.helpers import all_items
 from tests.support import ADMIN, Api
 
 FIELDS = {"index", "hash", "created_at", "algorithm", "key_id", "signature", "public_key"}
 
 
 def all_checkpoints(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = api.get("/api/v1/audit/checkpoints", headers, **params)
-        assert page.status_code == 200, page.text
-        items += page.json()["items"]
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            return items
+    return all_items(api, "/api/v1/audit/checkpoints", headers, limit=2)
 
 
 def test_an_auditor_signs_the_head_and_finds_the_checkpoint_listed(api: Api) -> None:

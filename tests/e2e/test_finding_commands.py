@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.e2e.helpers import (
     BEFORE_FOUND_ON,
     FINDINGS,
     FUTURE,
     LATER_FUTURE,
+    account_fixture,
     assert_error,
     closed_finding,
     command,
@@ -21,6 +20,7 @@ from tests.e2e.helpers import (
     order,
     report,
     status_of,
+    unit_fixture,
     verify,
 )
 from tests.support import Api
@@ -28,14 +28,8 @@ from tests.support import Api
 __all__ = ["no_server_errors"]
 
 
-@pytest.fixture
-def inspector(api: Api) -> dict[str, str]:
-    return api.account("inspector", name="督查员 张伟")
-
-
-@pytest.fixture
-def unit(api: Api) -> str:
-    return api.unit("县住建局", "department")
+inspector = account_fixture("inspector", "督查员 张伟")
+unit = unit_fixture("县住建局")
 
 
 def raised(api: Api, inspector: dict[str, str], unit: str, **overrides: Any) -> str:

@@ -21,7 +21,7 @@ from domain.draw import commitment_of
 from domain.inspection_commands import Launch
 from domain.vocabulary import Role
 from infra.settings import Settings
-from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import account_fixture, all_items, assert_error, no_server_errors, ok
 from tests.support import Api, unique
 
 __all__ = ["no_server_errors"]
@@ -31,9 +31,7 @@ PUBLIC = "/api/v1/public/inspections"
 SEED = "2026年第一轮双随机抽查-种子-7f3a9c"
 
 
-@pytest.fixture
-def inspector(api: Api) -> dict[str, str]:
-    return api.account("inspector", name="督查员 王敏")
+inspector = account_fixture("inspector", "督查员 王敏")
 
 
 @pytest.fixture

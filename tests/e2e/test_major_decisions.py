@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import (
+    account_fixture,
+    all_items,
+    assert_error,
+    no_server_errors,
+    ok,
+    unit_fixture,
+)
 from tests.support import Api
 
 __all__ = ["no_server_errors"]
@@ -24,14 +29,8 @@ STEPS = [
 EVIDENCE = [{"name": "专家论证意见.pdf", "sha256": "b" * 64, "size": 2048}]
 
 
-@pytest.fixture
-def inspector(api: Api) -> dict[str, str]:
-    return api.account("inspector", name="督查员 李强")
-
-
-@pytest.fixture
-def unit(api: Api) -> str:
-    return api.unit("县法制办", "department")
+inspector = account_fixture("inspector", "督查员 李强")
+unit = unit_fixture("县法制办")
 
 
 def catalogued(api: Api, who: dict[str, str], unit: str) -> str:

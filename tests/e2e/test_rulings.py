@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from httpx import Response
 
-from tests.e2e.helpers import FINDINGS, all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import (
+    FINDINGS,
+    account_fixture,
+    all_items,
+    assert_error,
+    no_server_errors,
+    ok,
+    unit_fixture,
+)
 from tests.support import ADMIN, Api
 
 __all__ = ["no_server_errors"]
@@ -18,19 +26,9 @@ PERSON = {"name": "张志强", "position": "副局长"}
 MISSING = "00000000-0000-4000-8000-000000000000"
 
 
-@pytest.fixture
-def inspector(api: Api) -> dict[str, str]:
-    return api.account("inspector", name="督查员 刘洋")
-
-
-@pytest.fixture
-def authority(api: Api) -> dict[str, str]:
-    return api.account("authority", name="县纪委监委")
-
-
-@pytest.fixture
-def unit(api: Api) -> str:
-    return api.unit("县市场监督管理局", "department")
+inspector = account_fixture("inspector", "督查员 刘洋")
+authority = account_fixture("authority", "县纪委监委")
+unit = unit_fixture("县市场监督管理局")
 
 
 # -- steps ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 
 from tests.e2e.helpers import (
     FUTURE,
+    account_fixture,
     assert_error,
     command,
     no_server_errors,
@@ -30,14 +31,8 @@ FOUND_ON = "2025-03-05"
 PAST_DEADLINE = "2025-04-01"  # after FOUND_ON, long before today: overdue, or closed late
 
 
-@pytest.fixture
-def inspector(api: Api) -> dict[str, str]:
-    return api.account("inspector", name="督查员 孙丽")
-
-
-@pytest.fixture
-def authority(api: Api) -> dict[str, str]:
-    return api.account("authority", name="县纪委监委")
+inspector = account_fixture("inspector", "督查员 孙丽")
+authority = account_fixture("authority", "县纪委监委")
 
 
 # -- steps ---------------------------------------------------------------------------------------

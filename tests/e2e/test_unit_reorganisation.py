@@ -9,6 +9,7 @@ from httpx import Response
 
 from tests.e2e.helpers import (
     FINDINGS,
+    account_fixture,
     all_items,
     assert_error,
     board,
@@ -17,6 +18,7 @@ from tests.e2e.helpers import (
     ok,
     order,
     status_of,
+    unit_fixture,
 )
 from tests.support import ADMIN, Api
 
@@ -27,19 +29,9 @@ WORK_ITEMS = "/api/v1/work-items"
 RULINGS = "/api/v1/rulings"
 
 
-@pytest.fixture
-def inspector(api: Api) -> dict[str, str]:
-    return api.account("inspector", name="督查员 赵磊")
-
-
-@pytest.fixture
-def old(api: Api) -> str:
-    return api.unit("县林业局", "department")
-
-
-@pytest.fixture
-def successor(api: Api) -> str:
-    return api.unit("县自然资源和规划局", "department")
+inspector = account_fixture("inspector", "督查员 赵磊")
+old = unit_fixture("县林业局")
+successor = unit_fixture("县自然资源和规划局")
 
 
 def merge(api: Api, code: str, into: str) -> int:

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import (
+    account_fixture,
+    all_items,
+    assert_error,
+    no_server_errors,
+    ok,
+    unit_fixture,
+)
 from tests.support import ADMIN, Api, unique
 
 __all__ = ["no_server_errors"]
@@ -15,14 +22,8 @@ WORK_ITEMS = "/api/v1/work-items"
 UNITS = "/api/v1/units"
 
 
-@pytest.fixture
-def inspector(api: Api) -> dict[str, str]:
-    return api.account("inspector", name="督查员 王芳")
-
-
-@pytest.fixture
-def lead(api: Api) -> str:
-    return api.unit("县发展和改革局", "department")
+inspector = account_fixture("inspector", "督查员 王芳")
+lead = unit_fixture("县发展和改革局")
 
 
 def listing(lead_unit: str, co_units: tuple[str, ...] = (), **overrides: Any) -> dict[str, Any]:
