@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
@@ -71,3 +73,24 @@ class Api:
         assert response.status_code == 201, response.text
         answer: dict[str, Any] = response.json()
         return answer
+
+
+def account_fixture(role: str, name: str) -> Callable[..., dict[str, str]]:
+    """A fixture answering a new account of `role` named `name`, for a test module to bind to the
+    fixture's name: `inspector = account_fixture("inspector", "督查员 张伟")`."""
+
+    @pytest.fixture
+    def account(api: Api) -> dict[str, str]:
+        return api.account(role, name=name)
+
+    return account
+
+
+def unit_fixture(name: str, kind: str = "department") -> Callable[..., str]:
+    """A fixture answering the code of a new unit, bound like `account_fixture`'s."""
+
+    @pytest.fixture
+    def unit(api: Api) -> str:
+        return api.unit(name, kind)
+
+    return unit

@@ -7,7 +7,7 @@ the shared client checked, so no request of any test may come back as a 5xx (oth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -46,27 +46,6 @@ def no_server_errors(client: TestClient) -> Iterator[None]:
         client.event_hooks = hooks
     unexpected = [s for s in seen if not expected_unavailable(*s)]
     assert not unexpected, f"server errors answered: {unexpected}"
-
-
-def account_fixture(role: str, name: str) -> Callable[..., dict[str, str]]:
-    """A fixture answering a new account of `role` named `name`, for a test module to bind to the
-    fixture's name: `inspector = account_fixture("inspector", "督查员 张伟")`."""
-
-    @pytest.fixture
-    def account(api: Api) -> dict[str, str]:
-        return api.account(role, name=name)
-
-    return account
-
-
-def unit_fixture(name: str, kind: str = "department") -> Callable[..., str]:
-    """A fixture answering the code of a new unit, bound like `account_fixture`'s."""
-
-    @pytest.fixture
-    def unit(api: Api) -> str:
-        return api.unit(name, kind)
-
-    return unit
 
 
 def expected_unavailable(method: str, url: str, status: int, text: str) -> bool:

@@ -9,7 +9,6 @@ from tests.e2e.helpers import (
     FINDINGS,
     FUTURE,
     LATER_FUTURE,
-    account_fixture,
     assert_error,
     closed_finding,
     command,
@@ -20,10 +19,9 @@ from tests.e2e.helpers import (
     order,
     report,
     status_of,
-    unit_fixture,
     verify,
 )
-from tests.support import Api
+from tests.support import Api, account_fixture, unit_fixture
 
 __all__ = ["no_server_errors"]
 

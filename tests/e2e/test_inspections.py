@@ -21,8 +21,8 @@ from domain.draw import commitment_of
 from domain.inspection_commands import Launch
 from domain.vocabulary import Role
 from infra.settings import Settings
-from tests.e2e.helpers import account_fixture, all_items, assert_error, no_server_errors, ok
-from tests.support import Api, unique
+from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.support import Api, account_fixture, unique
 
 __all__ = ["no_server_errors"]
 

@@ -8,7 +8,6 @@ import pytest
 
 from tests.e2e.helpers import (
     FUTURE,
-    account_fixture,
     assert_error,
     command,
     no_server_errors,
@@ -17,7 +16,7 @@ from tests.e2e.helpers import (
     report,
     verify,
 )
-from tests.support import ADMIN, Api
+from tests.support import ADMIN, Api, account_fixture
 
 __all__ = ["no_server_errors"]
 

@@ -9,7 +9,6 @@ from httpx import Response
 
 from tests.e2e.helpers import (
     FINDINGS,
-    account_fixture,
     all_items,
     assert_error,
     board,
@@ -18,9 +17,8 @@ from tests.e2e.helpers import (
     ok,
     order,
     status_of,
-    unit_fixture,
 )
-from tests.support import ADMIN, Api
+from tests.support import ADMIN, Api, account_fixture, unit_fixture
 
 __all__ = ["no_server_errors"]
 

@@ -12,14 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.e2e.helpers import (
-    FINDINGS,
-    all_items,
-    assert_error,
-    no_server_errors,
-    ok,
-    order,
-)
+from tests.e2e.helpers import FINDINGS, all_items, assert_error, no_server_errors, ok, order
 from tests.support import Api
 
 __all__ = ["no_server_errors"]

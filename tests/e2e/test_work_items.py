@@ -6,15 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import (
-    account_fixture,
-    all_items,
-    assert_error,
-    no_server_errors,
-    ok,
-    unit_fixture,
-)
-from tests.support import ADMIN, Api, unique
+from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.support import ADMIN, Api, account_fixture, unique, unit_fixture
 
 __all__ = ["no_server_errors"]
 
