@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,10 +15,24 @@ from tests.conftest import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
+Built = TypeVar("Built")
+
 
 def in_ci() -> bool:
     """CI=true (or 1, yes): a tier whose tool is missing fails there instead of skipping."""
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def then(before: Callable[[], Built], step: Callable[[Built], object]) -> Callable[[], Built]:
+    """A builder of a test's starting state: what `before` builds, with `step` done to it
+    (`decided = then(proposed, lambda ruling: ruling.decide(...))`)."""
+
+    def build() -> Built:
+        built = before()
+        step(built)
+        return built
+
+    return build
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ import pytest
 from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
 from domain.findings import Finding
 from domain.vocabulary import FindingStatus
+from tests.support import then
 
 ACTOR = {"id": "a1", "name": "督查员", "role": "inspector"}
 UNIT_ACTOR = {"id": "u1", "name": "联络员", "role": "unit"}
@@ -37,10 +38,21 @@ def rectifying(deadline: date = date(2024, 4, 1)) -> Finding:
     return finding
 
 
-def reported() -> Finding:
-    finding = rectifying()
-    finding.report_rectification(summary="已整改", evidence=[], actor=UNIT_ACTOR)
-    return finding
+reported = then(
+    rectifying,
+    lambda finding: finding.report_rectification(summary="已整改", evidence=[], actor=UNIT_ACTOR),
+)
+
+
+def verify(finding: Finding, outcome: str, comment: str, new_deadline: date | None = None) -> None:
+    """The inspector's verification of the report, on 2024-03-20."""
+    finding.verify(
+        outcome=outcome,
+        comment=comment,
+        new_deadline=new_deadline,
+        verified_on=date(2024, 3, 20),
+        actor=ACTOR,
+    )
 
 
 def test_a_raised_finding_is_open_and_has_no_deadline() -> None:
@@ -67,37 +79,19 @@ def test_a_deadline_before_found_on_is_refused() -> None:
 
 def test_accepted_verification_closes_the_finding_on_the_verification_day() -> None:
     finding = reported()
-    finding.verify(
-        outcome="accepted",
-        comment="销号",
-        new_deadline=None,
-        verified_on=date(2024, 3, 20),
-        actor=ACTOR,
-    )
+    verify(finding, "accepted", "销号")
     assert finding.status is FindingStatus.CLOSED and finding.closed_on == date(2024, 3, 20)
 
 
 def test_rejected_report_sends_finding_back_to_rectifying_with_the_new_deadline() -> None:
     finding = reported()
-    finding.verify(
-        outcome="rejected",
-        comment="不充分",
-        new_deadline=date(2024, 5, 1),
-        verified_on=date(2024, 3, 20),
-        actor=ACTOR,
-    )
+    verify(finding, "rejected", "不充分", new_deadline=date(2024, 5, 1))
     assert finding.status is FindingStatus.RECTIFYING and finding.deadline == date(2024, 5, 1)
 
 
 def test_an_accepted_verification_takes_no_new_deadline() -> None:
     with pytest.raises(InvalidValue):
-        reported().verify(
-            outcome="accepted",
-            comment="",
-            new_deadline=date(2024, 5, 1),
-            verified_on=date(2024, 3, 20),
-            actor=ACTOR,
-        )
+        verify(reported(), "accepted", "", new_deadline=date(2024, 5, 1))
 
 
 def test_a_deadline_extension_must_move_the_deadline_later() -> None:
@@ -118,13 +112,7 @@ def test_overdue_means_rectifying_past_the_deadline() -> None:
 
 def test_a_closed_finding_can_be_reopened_but_not_withdrawn() -> None:
     finding = reported()
-    finding.verify(
-        outcome="accepted",
-        comment="",
-        new_deadline=None,
-        verified_on=date(2024, 3, 20),
-        actor=ACTOR,
-    )
+    verify(finding, "accepted", "")
     with pytest.raises(InvalidTransition):
         finding.withdraw(reason="误报", actor=ACTOR)
     finding.reopen(reason="回头看发现反弹", new_deadline=date(2024, 6, 1), actor=ACTOR)

@@ -11,6 +11,7 @@ import pytest
 from domain.errors import InvalidTransition, InvalidValue
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import AccountabilityForm, RulingStatus, ToleranceOutcome
+from tests.support import then
 
 R = RulingStatus
 INSPECTOR = {"id": "i1", "name": "督查员", "role": "inspector"}
@@ -32,40 +33,29 @@ def proposed() -> AccountabilityRuling:
     )
 
 
-def decided() -> AccountabilityRuling:
-    ruling = proposed()
-    ruling.decide(form="admonishment", reasoning="情节较重", decided_on=DECIDED_ON, actor=AUTHORITY)
-    return ruling
-
-
-def appealed() -> AccountabilityRuling:
-    ruling = decided()
-    ruling.lodge_appeal(grounds="事实有误", actor=UNIT_ACTOR)
-    return ruling
-
-
-def appeal_decided() -> AccountabilityRuling:
-    ruling = appealed()
-    ruling.decide_appeal(result="upheld", reasoning="维持", form=None, actor=AUTHORITY)
-    return ruling
-
-
-def revoked() -> AccountabilityRuling:
-    ruling = appealed()
-    ruling.decide_appeal(result="revoked", reasoning="撤销", form=None, actor=AUTHORITY)
-    return ruling
-
-
-def verified() -> AccountabilityRuling:
-    ruling = proposed()
-    ruling.verify(comment="属实", actor=INSPECTOR)
-    return ruling
-
-
-def published() -> AccountabilityRuling:
-    ruling = decided()
-    ruling.publish(summary="某局副局长未按期整改", tags=[], actor=AUTHORITY)
-    return ruling
+decided = then(
+    proposed,
+    lambda ruling: ruling.decide(
+        form="admonishment", reasoning="情节较重", decided_on=DECIDED_ON, actor=AUTHORITY
+    ),
+)
+appealed = then(decided, lambda ruling: ruling.lodge_appeal(grounds="事实有误", actor=UNIT_ACTOR))
+appeal_decided = then(
+    appealed,
+    lambda ruling: ruling.decide_appeal(
+        result="upheld", reasoning="维持", form=None, actor=AUTHORITY
+    ),
+)
+revoked = then(
+    appealed,
+    lambda ruling: ruling.decide_appeal(
+        result="revoked", reasoning="撤销", form=None, actor=AUTHORITY
+    ),
+)
+verified = then(proposed, lambda ruling: ruling.verify(comment="属实", actor=INSPECTOR))
+published = then(
+    decided, lambda ruling: ruling.publish(summary="某局副局长未按期整改", tags=[], actor=AUTHORITY)
+)
 
 
 def applied() -> ToleranceRuling:

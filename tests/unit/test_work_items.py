@@ -11,6 +11,7 @@ import pytest
 from domain.errors import InvalidTransition, InvalidValue
 from domain.vocabulary import Grade, WorkItemStatus
 from domain.work_items import WorkItem
+from tests.support import then
 
 ACTOR = {"id": "a1", "name": "督查员", "role": "inspector"}
 UNIT_ACTOR = {"id": "u1", "name": "联络员", "role": "unit"}
@@ -31,28 +32,15 @@ def listed() -> WorkItem:
     )
 
 
-def in_progress() -> WorkItem:
-    item = listed()
-    item.log_progress(note="已启动", percent=10, actor=UNIT_ACTOR)
-    return item
-
-
-def evaluated() -> WorkItem:
-    item = in_progress()
-    item.evaluate(score=92, grade="excellent", comment="成效明显", actor=ACTOR)
-    return item
-
-
-def closed() -> WorkItem:
-    item = evaluated()
-    item.close(reason="已完成", actor=ACTOR)
-    return item
-
-
-def cancelled() -> WorkItem:
-    item = in_progress()
-    item.cancel(reason="机构改革后调整", actor=ACTOR)
-    return item
+in_progress = then(
+    listed, lambda item: item.log_progress(note="已启动", percent=10, actor=UNIT_ACTOR)
+)
+evaluated = then(
+    in_progress,
+    lambda item: item.evaluate(score=92, grade="excellent", comment="成效明显", actor=ACTOR),
+)
+closed = then(evaluated, lambda item: item.close(reason="已完成", actor=ACTOR))
+cancelled = then(in_progress, lambda item: item.cancel(reason="机构改革后调整", actor=ACTOR))
 
 
 def test_a_listed_item_starts_at_zero_percent_with_an_empty_ledger() -> None:
