@@ -4,7 +4,6 @@ clients; each extra HTTP worker adds at most 4; a one-shot command opens at most
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 from collections import Counter
@@ -18,7 +17,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.test_crash_recovery import BIN, Service
+from tests.served import BIN, Service, migrated_service, running
 from tests.support import bearer
 
 SERVE_ONE_WORKER = 12
@@ -73,16 +72,7 @@ def sampler(pg_admin_url: str, database_url: str) -> Iterator[Sampler]:
 
 
 def serve(database_url: str, tmp_path: Path, workers: int) -> Service:
-    env = dict(
-        os.environ,
-        SUPERVISION_DATABASE_URL=database_url,
-        SUPERVISION_BOOTSTRAP_ADMIN_TOKEN=ADMIN_TOKEN,
-        SUPERVISION_DATA_DIR=str(tmp_path),
-        SUPERVISION_LOG_LEVEL="WARNING",
-        SUPERVISION_WORKERS=str(workers),
-    )
-    subprocess.run([str(BIN / "supervision"), "migrate"], env=env, check=True, capture_output=True)
-    return Service(env, tmp_path / "service.log")
+    return migrated_service(database_url, tmp_path, SUPERVISION_WORKERS=str(workers))
 
 
 def load(url: str) -> None:
@@ -123,12 +113,8 @@ def load(url: str) -> None:
 def test_serve_stays_within_its_connection_budget_idle_and_under_load(
     workers: int, database_url: str, sampler: Sampler, tmp_path: Path
 ) -> None:
-    service = serve(database_url, tmp_path, workers)
-    try:
-        service.start()
+    with running(serve(database_url, tmp_path, workers)) as service:
         load(service.url)
-    finally:
-        service.stop()
     budget = SERVE_ONE_WORKER + PER_EXTRA_WORKER * (workers - 1)
     print(f"connections, most at once: {sampler.most_in_all} ({dict(sampler.most)})")
     assert 0 < sampler.most_in_all <= budget, dict(sampler.most)
@@ -147,12 +133,8 @@ def test_serve_stays_within_its_connection_budget_idle_and_under_load(
 def test_a_one_shot_command_opens_at_most_two_connections(
     database_url: str, sampler: Sampler, tmp_path: Path
 ) -> None:
-    service = serve(database_url, tmp_path, 1)
-    try:
-        service.start()
+    with running(serve(database_url, tmp_path, 1)) as service:
         load(service.url)
-    finally:
-        service.stop()
     sampler.most.clear()
     result = subprocess.run(
         [str(BIN / "supervision"), "projections", "rebuild", "all", "--quiet"],

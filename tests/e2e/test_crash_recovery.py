@@ -3,11 +3,7 @@ the chain verifies, the board catches up, and one changed byte is still caught."
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,81 +13,17 @@ import httpx
 import psycopg
 import pytest
 
-from tests.conftest import ADMIN_TOKEN
+from tests.served import BIN, Service, migrated_service, running
 from tests.support import ADMIN, bearer
 
-BIN = Path(sys.executable).parent
 WRITERS = 4
 LOAD_SECONDS = 1.5
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, log: Path, seconds: float = 30) -> None:
-    """Until `url`/readyz answers 200; the service's log in the failure otherwise."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"service did not become ready:\n{log.read_text()}")
-
-
-class Service:
-    """One `supervision serve` process; its output is kept to look for tracebacks."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log, self.port = env, log, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [str(BIN / "supervision"), "serve", "--port", str(self.port)],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        wait_ready(self.url, self.log)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
 @pytest.fixture
 def service(new_database: Callable[[], str], tmp_path: Path) -> Iterator[Service]:
-    env = dict(
-        os.environ,
-        SUPERVISION_DATABASE_URL=new_database(),
-        SUPERVISION_BOOTSTRAP_ADMIN_TOKEN=ADMIN_TOKEN,
-        SUPERVISION_DATA_DIR=str(tmp_path),
-        SUPERVISION_LOG_LEVEL="WARNING",
-    )
-    subprocess.run([str(BIN / "supervision"), "migrate"], env=env, check=True, capture_output=True)
-    svc = Service(env, tmp_path / "service.log")
-    try:  # a service that never became ready is stopped too
-        svc.start()
+    with running(migrated_service(new_database(), tmp_path)) as svc:
         yield svc
-    finally:
-        svc.stop()
 
 
 def write_until_refused(url: str, token: str, unit: str, acknowledged: list[str]) -> None:

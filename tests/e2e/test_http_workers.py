@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,29 +13,15 @@ import httpx
 import psutil
 import pytest
 
-from tests.conftest import ADMIN_TOKEN
-from tests.e2e.test_crash_recovery import BIN, Service, wait_ready
+from tests.served import migrated_service, running, wait_ready
 from tests.support import ADMIN
 
 
 @pytest.fixture
 def served(new_database: Callable[[], str], tmp_path: Path) -> Iterator[tuple[str, psutil.Process]]:
-    env = dict(
-        os.environ,
-        SUPERVISION_DATABASE_URL=new_database(),
-        SUPERVISION_BOOTSTRAP_ADMIN_TOKEN=ADMIN_TOKEN,
-        SUPERVISION_DATA_DIR=str(tmp_path),
-        SUPERVISION_LOG_LEVEL="WARNING",
-        SUPERVISION_WORKERS="2",
-    )
-    subprocess.run([str(BIN / "supervision"), "migrate"], env=env, check=True, capture_output=True)
-    svc = Service(env, tmp_path / "service.log")
-    try:
-        svc.start()
+    with running(migrated_service(new_database(), tmp_path, SUPERVISION_WORKERS="2")) as svc:
         assert svc.process is not None
         yield svc.url, psutil.Process(svc.process.pid)
-    finally:
-        svc.stop()
 
 
 def http_workers(parent: psutil.Process) -> list[psutil.Process]:

@@ -4,11 +4,11 @@ the read models catch up."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from infra.settings import Settings
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.test_crash_recovery import BIN, Service
-from tests.support import bearer
+from tests.served import BIN, Service, migrated_service, running
+from tests.support import ADMIN, bearer
 
 ACCOUNTS = 10
 WAITS_PER_ACCOUNT = 8
@@ -29,23 +29,15 @@ WAITS_PER_ACCOUNT = 8
 def lagging_service(new_database: Callable[[], str], tmp_path: Path) -> Iterator[Service]:
     """`serve` with no projection runner anywhere: read models stand still until a test
     starts `supervision projections run` (`Service.env` has what it needs)."""
-    env = dict(
-        os.environ,
-        SUPERVISION_DATABASE_URL=new_database(),
-        SUPERVISION_BOOTSTRAP_ADMIN_TOKEN=ADMIN_TOKEN,
-        SUPERVISION_DATA_DIR=str(tmp_path),
-        SUPERVISION_LOG_LEVEL="WARNING",
+    service = migrated_service(
+        new_database(),
+        tmp_path,
         SUPERVISION_PROJECTION_RUNNERS="off",
         SUPERVISION_READ_WAIT_SECONDS="60",
         SUPERVISION_WAITING_READS_PER_ACCOUNT=str(WAITS_PER_ACCOUNT),
     )
-    subprocess.run([str(BIN / "supervision"), "migrate"], env=env, check=True, capture_output=True)
-    svc = Service(env, tmp_path / "service.log")
-    try:
-        svc.start()
+    with running(service) as svc:
         yield svc
-    finally:
-        svc.stop()
 
 
 def inspectors(client: httpx.Client, count: int) -> list[dict[str, str]]:
@@ -125,17 +117,28 @@ def test_eighty_waiting_reads_hold_no_thread_and_answer_once_the_read_models_cat
     assert all(any(u["code"] == "xz01" for u in a.json()["items"]) for a in answers)
 
 
+@contextmanager
+def runnerless_client(settings: Settings, read_wait_seconds: float) -> Iterator[TestClient]:
+    """The app in this process with no projection runner: its read models stand still."""
+    update = {"projection_runners": "off", "read_wait_seconds": read_wait_seconds}
+    app = create_app(settings.model_copy(update=update))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def registered(client: TestClient, code: str, name: str) -> int:
+    """A subdistrict registered by the admin; the position of its event."""
+    unit = {"code": code, "name": name, "kind": "subdistrict"}
+    position: int = client.post("/api/v1/units", json=unit, headers=ADMIN).json()["position"]
+    return position
+
+
 def test_a_position_the_read_models_do_not_reach_in_time_is_lagging(
     fresh_settings: Settings,
 ) -> None:
-    settings = fresh_settings.model_copy(
-        update={"projection_runners": "off", "read_wait_seconds": 0.3}
-    )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        admin = bearer(ADMIN_TOKEN)
-        unit = {"code": "xz02", "name": "南明街道", "kind": "subdistrict"}
-        position = client.post("/api/v1/units", json=unit, headers=admin).json()["position"]
-        response = client.get("/api/v1/units", params={"min_position": position}, headers=admin)
+    with runnerless_client(fresh_settings, read_wait_seconds=0.3) as client:
+        position = registered(client, "xz02", "南明街道")
+        response = client.get("/api/v1/units", params={"min_position": position}, headers=ADMIN)
     assert response.status_code == 503, response.text
     error = response.json()["error"]
     assert error["code"] == "projection_lagging"
@@ -146,14 +149,9 @@ def test_a_position_the_read_models_do_not_reach_in_time_is_lagging(
 def test_a_position_past_the_head_of_the_log_is_refused_at_once(
     fresh_settings: Settings,
 ) -> None:
-    settings = fresh_settings.model_copy(
-        update={"projection_runners": "off", "read_wait_seconds": 60}
-    )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        admin = bearer(ADMIN_TOKEN)
-        unit = {"code": "xz03", "name": "七星街道", "kind": "subdistrict"}
-        head = client.post("/api/v1/units", json=unit, headers=admin).json()["position"]
-        response = client.get("/api/v1/units", params={"min_position": head + 1}, headers=admin)
+    with runnerless_client(fresh_settings, read_wait_seconds=60) as client:
+        head = registered(client, "xz03", "七星街道")
+        response = client.get("/api/v1/units", params={"min_position": head + 1}, headers=ADMIN)
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "invalid_value"

@@ -22,7 +22,7 @@ import pytest
 from infra.audit import verify_chain
 from infra.database import Database
 from infra.migrations import SCHEMA_MIGRATIONS, migrate, record_algorithm
-from tests.e2e.test_crash_recovery import BIN
+from tests.served import BIN
 
 # What `supervision migrate` sent before versioned migrations (the code of commit 8e68722,
 # recorded statement by statement, read models left out): the path an existing database took.
