@@ -138,6 +138,15 @@ def fresh_settings(new_database: Callable[[], str], tmp_path: Path) -> Settings:
     return settings
 
 
+@pytest.fixture
+def services(fresh_settings: Settings) -> Iterator[Services]:
+    """The command side and read-model views on `fresh_settings`, without in-process
+    projection runners."""
+    opened = build(fresh_settings, runners="off")
+    yield opened
+    opened.close()
+
+
 @pytest.fixture(scope="session")
 def shared_settings(
     new_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory

@@ -4,7 +4,6 @@ carried out with a finding linked, concluded, verified, and listed publicly (一
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -14,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli.main import cli
-from api.runtime.bootstrap import Services, build
+from api.runtime.bootstrap import Services
 from api.runtime.draws import chain_head, verify_draw
 from domain.actors import Actor
 from domain.draw import commitment_of
@@ -244,13 +243,6 @@ INSPECTOR = Actor(id="i", name="督查员", role=Role.INSPECTOR)
 ADMIN_ACTOR = Actor(id="a", name="管理员", role=Role.ADMIN)
 
 
-@pytest.fixture
-def scratch(fresh_settings: Settings) -> Iterator[Services]:
-    services = build(fresh_settings, runners="off")
-    yield services
-    services.close()
-
-
 def drawn_in(services: Services) -> str:
     codes = [f"u{n}" for n in range(12)]
     for code in codes:
@@ -297,19 +289,19 @@ def run_cli(settings: Settings, rid: str) -> Any:
 
 
 def test_verify_draw_reproduces_a_recorded_draw(
-    scratch: Services, fresh_settings: Settings
+    services: Services, fresh_settings: Settings
 ) -> None:
-    rid = drawn_in(scratch)
-    assert verify_draw(scratch, UUID(rid)).ok
+    rid = drawn_in(services)
+    assert verify_draw(services, UUID(rid)).ok
     result = run_cli(fresh_settings, rid)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.splitlines()[-1])["ok"] is True
 
 
 def test_verify_draw_detects_a_drawn_unit_changed_in_the_database(
-    scratch: Services, fresh_settings: Settings
+    services: Services, fresh_settings: Settings
 ) -> None:
-    rid = drawn_in(scratch)
+    rid = drawn_in(services)
 
     def swap_unit(state: dict[str, Any]) -> None:
         drawn_units = {t["unit_code"] for t in state["targets"]}
@@ -317,33 +309,33 @@ def test_verify_draw_detects_a_drawn_unit_changed_in_the_database(
             f"u{n}" for n in range(12) if f"u{n}" not in drawn_units
         )
 
-    tamper(scratch, rid, 3, swap_unit)
+    tamper(services, rid, 3, swap_unit)
     result = run_cli(fresh_settings, rid)
     assert result.exit_code == 1
     assert "was altered" in result.output and "differ from the draw" in result.output
 
 
-def test_verify_draw_detects_a_changed_seed(scratch: Services, fresh_settings: Settings) -> None:
-    rid = drawn_in(scratch)
-    tamper(scratch, rid, 3, lambda state: state.update(seed=SEED + "x"))
+def test_verify_draw_detects_a_changed_seed(services: Services, fresh_settings: Settings) -> None:
+    rid = drawn_in(services)
+    tamper(services, rid, 3, lambda state: state.update(seed=SEED + "x"))
     result = run_cli(fresh_settings, rid)
     assert result.exit_code == 1 and "does not match the commitment" in result.output
 
 
 def test_verify_draw_detects_a_changed_population(
-    scratch: Services, fresh_settings: Settings
+    services: Services, fresh_settings: Settings
 ) -> None:
-    rid = drawn_in(scratch)
-    tamper(scratch, rid, 1, lambda state: state["population"].remove("u11"))
+    rid = drawn_in(services)
+    tamper(services, rid, 1, lambda state: state["population"].remove("u11"))
     result = run_cli(fresh_settings, rid)
     assert result.exit_code == 1 and "was altered" in result.output
 
 
 def test_verify_draw_detects_a_chain_head_that_is_not_the_chains(
-    scratch: Services, fresh_settings: Settings
+    services: Services, fresh_settings: Settings
 ) -> None:
-    rid = drawn_in(scratch)
-    tamper(scratch, rid, 3, lambda state: state["chain_head"].update(hash="00" * 32))
+    rid = drawn_in(services)
+    tamper(services, rid, 3, lambda state: state["chain_head"].update(hash="00" * 32))
     result = run_cli(fresh_settings, rid)
     assert result.exit_code == 1 and "is not chain row" in result.output
 
