@@ -17,6 +17,31 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 Built = TypeVar("Built")
 
+# The codes the contract names for each enumeration of the vocabulary.
+CONTRACT_CODES: dict[str, set[str]] = {
+    "finding_categories": {
+        "policy_implementation",
+        "work_style",
+        "dereliction",
+        "service_quality",
+        "procedure_violation",
+        "integrity_risk",
+        "other",
+    },
+    "severities": {"minor", "major", "serious"},
+    "finding_sources": {
+        "routine_supervision",
+        "special_supervision",
+        "random_inspection",
+        "petition",
+        "audit_referral",
+        "inspection_tour_referral",
+        "other",
+    },
+    "unit_kinds": {"township", "subdistrict", "department", "agency", "other"},
+    "roles": {"admin", "inspector", "authority", "supervisor", "auditor", "unit"},
+}
+
 
 def in_ci() -> bool:
     """CI=true (or 1, yes): a tier whose tool is missing fails there instead of skipping."""
