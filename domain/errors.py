@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class DomainError(Exception):
-    """Base of every error the domain raises on purpose."""
+    """Base of every error the domain raises on purpose. A subclass names its stable `code`
+    (what the API and the console key on) in its class statement: `class X(DomainError,
+    code="x")`."""
 
-    code = "domain_error"
+    code: ClassVar[str] = "domain_error"
+
+    def __init_subclass__(cls, code: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.code = code
 
     def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -16,26 +22,20 @@ class DomainError(Exception):
         self.details = details
 
 
-class NotFound(DomainError):
-    code = "not_found"
+class NotFound(DomainError, code="not_found"): ...
 
 
-class AlreadyExists(DomainError):
-    code = "already_exists"
+class AlreadyExists(DomainError, code="already_exists"): ...
 
 
-class InvalidTransition(DomainError):
+class InvalidTransition(DomainError, code="invalid_transition"):
     """A command that the aggregate's current status does not allow."""
-
-    code = "invalid_transition"
 
     def __init__(self, action: str, status: str) -> None:
         super().__init__(f"cannot {action} while status is {status!r}", details={"status": status})
 
 
-class VersionConflict(DomainError):
-    code = "version_conflict"
-
+class VersionConflict(DomainError, code="version_conflict"):
     def __init__(self, expected: int | None, actual: int | None) -> None:
         if actual is None:
             message = f"another command recorded version {(expected or 0) + 1} first"
@@ -44,23 +44,17 @@ class VersionConflict(DomainError):
         super().__init__(message, details={"expected": expected, "current": actual})
 
 
-class InvalidDeadline(DomainError):
-    code = "invalid_deadline"
+class InvalidDeadline(DomainError, code="invalid_deadline"): ...
 
 
-class UnitInactive(DomainError):
-    code = "unit_inactive"
+class UnitInactive(DomainError, code="unit_inactive"): ...
 
 
-class UnknownReference(DomainError):
+class UnknownReference(DomainError, code="unknown_reference"):
     """A command names a unit, work item or other record that does not exist."""
 
-    code = "unknown_reference"
+
+class InvalidValue(DomainError, code="invalid_value"): ...
 
 
-class InvalidValue(DomainError):
-    code = "invalid_value"
-
-
-class PermissionDenied(DomainError):
-    code = "forbidden"
+class PermissionDenied(DomainError, code="forbidden"): ...
