@@ -13,28 +13,25 @@ ratio of the two rates is what the application layer, the mapper and the hash ch
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from harness import fresh_database, kept_database
+from harness import bench_parser, parse_with_database_url, service_database
 
-from api.runtime.bootstrap import build, migrate_database
+from api.runtime.bootstrap import build
 from domain.actors import Actor
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling, ToleranceRuling
 from domain.units import Unit
-from domain.vocabulary import Role
+from domain.vocabulary import FindingCategory, FindingSource, Role
 from domain.work_items import WorkItem
 from infra.settings import Settings
 
@@ -52,23 +49,8 @@ TITLES = [
     "项目建设滞后",
     "群众反映强烈",
 ]
-CATEGORIES = [
-    "policy_implementation",
-    "work_style",
-    "dereliction",
-    "service_quality",
-    "procedure_violation",
-    "integrity_risk",
-    "other",
-]
-SOURCES = [
-    "routine_supervision",
-    "special_supervision",
-    "random_inspection",
-    "petition",
-    "audit_referral",
-    "inspection_tour_referral",
-]
+CATEGORIES = [category.value for category in FindingCategory]
+SOURCES = [source.value for source in FindingSource if source is not FindingSource.OTHER]
 FORMS = [
     "written_inspection",
     "circulated_criticism",
@@ -345,37 +327,20 @@ def average_state_bytes(url: str) -> int:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="bench/generate.py",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    parser = bench_parser("bench/generate.py", __doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every count by this")
     parser.add_argument("--batch", type=int, default=200, help="aggregates per save")
     parser.add_argument("--keep", metavar="NAME", help="generate into database NAME and keep it")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-        help="a PostgreSQL server where a database may be created",
-    )
-    return parser.parse_args()
+    return parse_with_database_url(parser, "a PostgreSQL server where a database may be created")
 
 
 def main() -> int:
     args = parse_args()
     scale = Scale().times(args.scale)
-    with contextlib.ExitStack() as stack:
-        if args.keep:
-            url, new = stack.enter_context(kept_database(args.database_url, args.keep))
-            if not new:
-                raise SystemExit(f"database {args.keep!r} exists; drop it or choose another name")
-        else:
-            url = stack.enter_context(fresh_database(args.database_url, "bench_generate"))
-        tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        settings = Settings(database_url=url, data_dir=Path(tmp), log_level="WARNING")
-        migrate_database(settings)
+    with service_database(args.database_url, args.keep, "bench_generate") as (settings, new):
+        if not new:
+            raise SystemExit(f"database {args.keep!r} exists; drop it or choose another name")
+        url = str(settings.database_url)
 
         def report(events: int, seconds: float) -> None:
             print(f"\r… {events:,} events ({events / seconds:,.0f}/s)", end="", file=sys.stderr)

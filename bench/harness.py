@@ -1,4 +1,5 @@
-"""Throw-away databases and server subprocesses for bench/commands.py, always cleaned up.
+"""What the bench scripts share: their command line, throw-away databases and server
+subprocesses, always cleaned up.
 
 Each is a context manager, so an `ExitStack` undoes them in reverse: the servers stop
 (terminate, then kill) before their databases are dropped, also on errors and Ctrl-C.
@@ -6,6 +7,7 @@ Each is a context manager, so an `ExitStack` undoes them in reverse: the servers
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import socket
@@ -14,7 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -23,13 +25,40 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from api.runtime.bootstrap import migrate_database
+from infra.database import postgres_env
+from infra.settings import Settings
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the virtualenv's bin, which holds `supervision`
 STOP_SECONDS = 10.0
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 class BenchError(RuntimeError):
     """A setup step failed; the message says which and shows the server's last output."""
+
+
+# -- command line -------------------------------------------------------------------------------
+
+
+def bench_parser(prog: str, doc: str | None) -> argparse.ArgumentParser:
+    """A bench script's parser: the first paragraph of its docstring describes it, and the
+    help shows every option's default."""
+    return argparse.ArgumentParser(
+        prog=prog,
+        description=(doc or "").split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+
+
+def parse_with_database_url(parser: argparse.ArgumentParser, help: str) -> argparse.Namespace:
+    """The arguments, after a last option `--database-url`: the PostgreSQL server to work on
+    (BENCH_DATABASE_URL, else a local one)."""
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", LOCAL_SERVER), help=help
+    )
+    return parser.parse_args()
 
 
 # -- databases ----------------------------------------------------------------------------------
@@ -65,18 +94,29 @@ def database_url(admin_url: str, name: str) -> str:
     return make_conninfo(admin_url, dbname=name)
 
 
+@contextmanager
+def service_database(
+    admin_url: str, keep: str | None, prefix: str
+) -> Iterator[tuple[Settings, bool]]:
+    """The service's settings on a migrated database, and whether that database is new: the
+    database `keep` (see kept_database) or else a fresh one named after `prefix`, and a
+    temporary data directory; both dropped on exit unless kept."""
+    with ExitStack() as stack:
+        if keep:
+            url, new = stack.enter_context(kept_database(admin_url, keep))
+        else:
+            url, new = stack.enter_context(fresh_database(admin_url, prefix)), True
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        settings = Settings(database_url=url, data_dir=Path(tmp), log_level="WARNING")
+        migrate_database(settings)
+        yield settings, new
+
+
 def library_env(url: str, *, pool_size: int, max_overflow: int) -> dict[str, str]:
     """The `eventsourcing` library's own settings for a stock PostgreSQL application."""
-    p = conninfo_to_dict(url)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": str(p["dbname"]),
-        "POSTGRES_HOST": str(p.get("host", "localhost")),
-        "POSTGRES_PORT": str(p.get("port", "5432")),
-        "POSTGRES_USER": str(p.get("user", "postgres")),
-        "POSTGRES_PASSWORD": str(p.get("password", "")),
-        "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": str(max_overflow),
+        **postgres_env(conninfo_to_dict(url), pool_size=pool_size, max_overflow=max_overflow),
         "CREATE_TABLE": "y",
     }
 
@@ -96,6 +136,19 @@ def clean_env(overrides: Mapping[str, str]) -> dict[str, str]:
         if not k.startswith(("SUPERVISION_", "POSTGRES_", "PERSISTENCE_MODULE"))
     }
     return {**kept, **overrides}
+
+
+def service_env(settings: Settings, admin_token: str) -> dict[str, str]:
+    """The environment of a `supervision` subprocess on `settings`' database and data
+    directory, bootstrapping an administrator with `admin_token`."""
+    return clean_env(
+        {
+            "SUPERVISION_DATABASE_URL": str(settings.database_url),
+            "SUPERVISION_LOG_LEVEL": "WARNING",
+            "SUPERVISION_BOOTSTRAP_ADMIN_TOKEN": admin_token,
+            "SUPERVISION_DATA_DIR": str(settings.data_dir),
+        }
+    )
 
 
 def free_port() -> int:
@@ -167,6 +220,16 @@ def tail(log: IO[str], chars: int = 3000) -> str:
     log.flush()
     log.seek(0)
     return log.read()[-chars:]
+
+
+def percentile(values: list[float] | list[int], p: float) -> float:
+    """The p-th percentile (nearest rank) of `values`; NaN for none."""
+    ordered = sorted(values)
+    return (
+        float(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))])
+        if ordered
+        else float("nan")
+    )
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -26,7 +26,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -37,11 +36,18 @@ import generate
 import httpx
 import psycopg
 import queries
-from harness import clean_env, free_port, fresh_database, kept_database, server, supervision
+from harness import (
+    bench_parser,
+    free_port,
+    fresh_database,
+    parse_with_database_url,
+    percentile,
+    server,
+    service_database,
+    service_env,
+    supervision,
+)
 from loadgen import Connection, Outcome, send
-
-from api.runtime.bootstrap import migrate_database
-from infra.settings import Settings
 
 TOKEN = queries.TOKEN
 
@@ -239,14 +245,8 @@ def descendants(pid: int) -> list[int]:
 
 def full_scale_section(report: Report, args: argparse.Namespace) -> None:
     scale = generate.Scale().times(args.scale)
-    with contextlib.ExitStack() as stack:
-        if args.keep:
-            url, new = stack.enter_context(kept_database(args.database_url, args.keep))
-        else:
-            url, new = stack.enter_context(fresh_database(args.database_url, "bench_all")), True
-        tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        settings = Settings(database_url=url, data_dir=Path(tmp), log_level="WARNING")
-        migrate_database(settings)
+    with service_database(args.database_url, args.keep, "bench_all") as (settings, new):
+        url = str(settings.database_url)
         if new:
             events, seconds, sizes = generate.generate(
                 settings,
@@ -267,14 +267,7 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> None:
             row = conn.execute("SELECT count(*) FROM supervision_events").fetchone()
             events = int(row[0]) if row else 0
             conn.execute("SELECT 1")
-        env = clean_env(
-            {
-                "SUPERVISION_DATABASE_URL": url,
-                "SUPERVISION_LOG_LEVEL": "WARNING",
-                "SUPERVISION_BOOTSTRAP_ADMIN_TOKEN": TOKEN,
-                "SUPERVISION_DATA_DIR": tmp,
-            }
-        )
+        env = service_env(settings, TOKEN)
         # Catch-up from zero: the read models of a kept log are rebuilt by a full rebuild
         # first, timed, with its peak RSS (that is the "full rebuild" figure).
         started = time.perf_counter()
@@ -334,21 +327,8 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> None:
             )
 
 
-def percentile(values: list[float] | list[int], p: float) -> float:
-    ordered = sorted(values)
-    return (
-        float(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))])
-        if ordered
-        else float("nan")
-    )
-
-
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="bench/run_all.py",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    parser = bench_parser("bench/run_all.py", __doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="province scale factor of the log")
     parser.add_argument(
         "--keep", metavar="NAME", help="keep (and reuse) the generated log in database NAME"
@@ -364,14 +344,9 @@ def parse_args() -> argparse.Namespace:
         action="append",
         help="run only these sections (repeatable)",
     )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-        help="a PostgreSQL server where databases may be created and dropped",
+    return parse_with_database_url(
+        parser, "a PostgreSQL server where databases may be created and dropped"
     )
-    return parser.parse_args()
 
 
 def main() -> int:

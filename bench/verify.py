@@ -23,16 +23,15 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
-from harness import fresh_database
+from harness import bench_parser, parse_with_database_url, service_database
 
-from api.runtime.bootstrap import build, migrate_database
+from api.runtime.bootstrap import build
 from domain.actors import Actor
 from domain.findings import Finding
 from domain.vocabulary import Role
@@ -47,20 +46,11 @@ ACTOR = Actor(id="bench", name="基准测试", role=Role.INSPECTOR).as_event_dat
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="bench/verify.py",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    parser = bench_parser("bench/verify.py", __doc__)
     parser.add_argument("--events", type=int, default=1_000_000, help="events to generate")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-        help="a PostgreSQL server where a database may be created and dropped",
+    return parse_with_database_url(
+        parser, "a PostgreSQL server where a database may be created and dropped"
     )
-    return parser.parse_args()
 
 
 def generate(settings: Settings, events: int) -> None:
@@ -110,15 +100,10 @@ def timed(label: str, count: Callable[[], int]) -> tuple[str, int, float]:
 
 def main() -> int:
     args = parse_args()
-    with (
-        fresh_database(args.database_url, "bench_verify") as url,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        settings = Settings(database_url=url, data_dir=Path(tmp), log_level="WARNING")
-        migrate_database(settings)
+    with service_database(args.database_url, None, "bench_verify") as (settings, _):
         generate(settings, args.events)
         services = build(settings, runners="off")
-        bundle = Path(tmp) / "bundle.jsonl"
+        bundle = settings.data_dir / "bundle.jsonl"
         try:
             database = services.database
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,16 +79,9 @@ class Database:
 
     def eventsourcing_env(self, *, pool_size: int = 5, max_overflow: int = 10) -> dict[str, str]:
         """The `eventsourcing` library's environment for this database (tables pre-made)."""
-        p = self.params
         return {
             "PERSISTENCE_MODULE": "infra.persistence:SupervisionFactory",
-            "POSTGRES_DBNAME": str(p.get("dbname", "postgres")),
-            "POSTGRES_HOST": str(p.get("host", "localhost")),
-            "POSTGRES_PORT": str(p.get("port", "5432")),
-            "POSTGRES_USER": str(p.get("user", "postgres")),
-            "POSTGRES_PASSWORD": str(p.get("password", "")),
-            "POSTGRES_POOL_SIZE": str(pool_size),
-            "POSTGRES_MAX_OVERFLOW": str(max_overflow),
+            **postgres_env(self.params, pool_size=pool_size, max_overflow=max_overflow),
             # No pre-ping: it costs a round trip per query, and psycopg-pool backs off for
             # seconds between failed checks after a restart; the library retries a query
             # that meets a dead connection instead (and the pool discards that connection).
@@ -98,6 +91,20 @@ class Database:
             "CREATE_TABLE": "n",
             "APPLICATION_NAME": self.application_name,  # infra/persistence.py
         }
+
+
+def postgres_env(params: Mapping[str, Any], *, pool_size: int, max_overflow: int) -> dict[str, str]:
+    """The `eventsourcing` library's POSTGRES_ settings for the server and database of
+    connection `params` (as psycopg's conninfo_to_dict gives them), with a pool's size."""
+    return {
+        "POSTGRES_DBNAME": str(params.get("dbname", "postgres")),
+        "POSTGRES_HOST": str(params.get("host", "localhost")),
+        "POSTGRES_PORT": str(params.get("port", "5432")),
+        "POSTGRES_USER": str(params.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(params.get("password", "")),
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(max_overflow),
+    }
 
 
 def resolve_database(settings: Settings) -> Database:
