@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -115,16 +115,11 @@ class Listener:
         while not self.stopping.is_set():
             for notify in conn.notifies(timeout=WAIT):
                 self.dispatch(notify.channel, notify.payload)
-            while True:
+            for work, future in self.pending():
                 try:
-                    work, future = self.requests.get_nowait()
-                except queue.Empty:
-                    break
-                if future.set_running_or_notify_cancel():
-                    try:
-                        future.set_result(work(conn))
-                    except Exception as error:  # the caller gets it; a dead link shows below
-                        future.set_exception(error)
+                    future.set_result(work(conn))
+                except Exception as error:  # the caller gets it; a dead link shows below
+                    future.set_exception(error)
             conn.execute("SELECT 1")  # a connection that died shows here
 
     def dispatch(self, channel: str, payload: str) -> None:
@@ -141,14 +136,20 @@ class Listener:
             for subscriber in targets:
                 subscriber.on_state(False)
 
-    def fail_requests(self) -> None:
+    def pending(self) -> Iterator[Request]:
+        """The queued requests, each taken off the queue and marked running; one that its
+        caller cancelled meanwhile is dropped."""
         while True:
             try:
-                _, future = self.requests.get_nowait()
+                work, future = self.requests.get_nowait()
             except queue.Empty:
                 return
             if future.set_running_or_notify_cancel():
-                future.set_exception(ConnectionError("the listening connection was lost"))
+                yield work, future
+
+    def fail_requests(self) -> None:
+        for _, future in self.pending():
+            future.set_exception(ConnectionError("the listening connection was lost"))
 
     def close(self, timeout: float = 2.0) -> None:
         self.stopping.set()

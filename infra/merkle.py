@@ -98,19 +98,13 @@ def verify_inclusion(
     """RFC 9162 §2.1.3.2: does `path` prove `leaf` (its data) at `index` of `size`?"""
     if not 0 <= index < size:
         return False
-    fn, sn, r = index, size - 1, leaf_hash(h, leaf)
-    for p in path:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            r = node_hash(h, p, r)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn, sn = fn >> 1, sn >> 1
-        else:
-            r = node_hash(h, r, p)
-        fn, sn = fn >> 1, sn >> 1
-    return sn == 0 and r == expected_root
+    lefts = left_siblings(index, size - 1, len(path))
+    if lefts is None:
+        return False
+    r = leaf_hash(h, leaf)
+    for p, left in zip(path, lefts, strict=True):
+        r = node_hash(h, p, r) if left else node_hash(h, r, p)
+    return r == expected_root
 
 
 def verify_consistency(
@@ -129,16 +123,30 @@ def verify_consistency(
     fn, sn = old - 1, new - 1
     while fn & 1:
         fn, sn = fn >> 1, sn >> 1
+    lefts = left_siblings(fn, sn, len(path) - 1)
+    if lefts is None:
+        return False
     fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
+    for c, left in zip(path[1:], lefts, strict=True):
+        if left:
             fr, sr = node_hash(h, c, fr), node_hash(h, c, sr)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn, sn = fn >> 1, sn >> 1
         else:
             sr = node_hash(h, sr, c)
+    return fr == old_root and sr == new_root
+
+
+def left_siblings(fn: int, sn: int, count: int) -> list[bool] | None:
+    """The walk both RFC 9162 verifications make up the tree from node `fn` (`sn` the last
+    node's index): for each of the `count` nodes of a proof, whether it is a left sibling.
+    None where the proof has more nodes than the walk, or fewer (it must end at the root)."""
+    lefts = []
+    for _ in range(count):
+        if sn == 0:
+            return None
+        left = bool(fn & 1 or fn == sn)
+        lefts.append(left)
+        if left and not fn & 1:
+            while fn and not fn & 1:
+                fn, sn = fn >> 1, sn >> 1
         fn, sn = fn >> 1, sn >> 1
-    return sn == 0 and fr == old_root and sr == new_root
+    return lefts if sn == 0 else None
