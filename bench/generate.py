@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -138,24 +139,14 @@ class Generator:
                 f.escalate(reason="逾期未整改", actor=INSPECTOR)
             return f
         f.report_rectification(summary="已完成整改", evidence=[], actor=UNIT)
+        # The inspector verifies on the deadline day, without setting a new one.
+        verify = partial(f.verify, new_deadline=None, verified_on=deadline, actor=INSPECTOR)
         if rng.random() < 0.4:  # rejected once, reported again
-            f.verify(
-                outcome="rejected",
-                comment="整改不彻底",
-                new_deadline=None,
-                verified_on=deadline,
-                actor=INSPECTOR,
-            )
+            verify(outcome="rejected", comment="整改不彻底")
             f.report_rectification(summary="再次整改完成", evidence=[], actor=UNIT)
         if roll < 0.45:  # reported
             return f
-        f.verify(
-            outcome="accepted",
-            comment="同意销号",
-            new_deadline=None,
-            verified_on=deadline,
-            actor=INSPECTOR,
-        )
+        verify(outcome="accepted", comment="同意销号")
         if rng.random() < 0.05:  # reopened
             f.reopen(reason="问题反弹", new_deadline=deadline + timedelta(days=60), actor=INSPECTOR)
         return f

@@ -202,6 +202,18 @@ def server(
             stop(proc)
 
 
+@contextmanager
+def serving(
+    env: dict[str, str], started: list[subprocess.Popen[bytes]] | None = None
+) -> Iterator[str]:
+    """`supervision serve` with `env` on a free local port: its base URL once /healthz answers
+    (a log of any size may take a while to open)."""
+    port = free_port()
+    argv = supervision("serve", "--host", "127.0.0.1", "--port", str(port))
+    with server(argv, env, port, "/healthz", timeout=120, started=started) as base_url:
+        yield base_url
+
+
 def wait_ready(proc: subprocess.Popen[bytes], url: str, log: IO[str], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

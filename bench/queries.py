@@ -22,19 +22,10 @@ import uuid
 from datetime import date, timedelta
 from uuid import UUID, uuid4
 
+import harness
 import httpx
 import psycopg
 from generate import TITLES as PROVINCE_TITLES
-from harness import (
-    bench_parser,
-    free_port,
-    parse_with_database_url,
-    percentile,
-    server,
-    service_database,
-    service_env,
-    supervision,
-)
 
 from api.runtime.bootstrap import build
 from domain.actors import Actor
@@ -55,7 +46,7 @@ TITLES = PROVINCE_TITLES[:6]  # the first six only: a seed builds the log it alw
 
 
 def parse_args() -> argparse.Namespace:
-    parser = bench_parser("bench/queries.py", __doc__)
+    parser = harness.bench_parser("bench/queries.py", __doc__)
     parser.add_argument("--events", type=int, default=1_000_000, help="events to generate")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
     parser.add_argument(
@@ -64,7 +55,7 @@ def parse_args() -> argparse.Namespace:
         help="generate into database NAME and keep it; a later run with the same NAME "
         "reuses it instead of generating again",
     )
-    return parse_with_database_url(
+    return harness.parse_with_database_url(
         parser, "a PostgreSQL server where a database may be created and dropped"
     )
 
@@ -250,15 +241,13 @@ def workloads(
 
 def main() -> int:
     args = parse_args()
-    with service_database(args.database_url, args.keep, "bench_queries") as (settings, new):
+    with harness.service_database(args.database_url, args.keep, "bench_queries") as (settings, new):
         if new:
             generate(settings, args.events)
         else:
             print(f"reusing database {args.keep!r}", file=sys.stderr)
-        env = service_env(settings, TOKEN)
-        port = free_port()
-        argv = supervision("serve", "--host", "127.0.0.1", "--port", str(port))
-        with server(argv, env, port, "/healthz", timeout=120) as base_url:
+        env = harness.service_env(settings, TOKEN)
+        with harness.serving(env) as base_url:
             seconds = catch_up(base_url)
             settle(str(settings.database_url))
             with httpx.Client(
@@ -277,11 +266,11 @@ def main() -> int:
     print(f"{'endpoint':<24} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
     worst = 0.0
     for name, values in rows.items():
-        p99 = percentile(values, 99)
+        p99 = harness.percentile(values, 99)
         if "baseline" not in name:
             worst = max(worst, p99)
         print(
-            f"{name:<24} {len(values):>8} {percentile(values, 50):>8.1f} {p99:>8.1f} "
+            f"{name:<24} {len(values):>8} {harness.percentile(values, 50):>8.1f} {p99:>8.1f} "
             f"{statistics.mean(values):>8.1f}"
         )
     print(

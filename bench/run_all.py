@@ -38,13 +38,12 @@ import psycopg
 import queries
 from harness import (
     bench_parser,
-    free_port,
     fresh_database,
     parse_with_database_url,
     percentile,
-    server,
     service_database,
     service_env,
+    serving,
     supervision,
 )
 from loadgen import Connection, Outcome, send
@@ -288,9 +287,8 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> None:
         )
         report.add("scale", "peak RSS of the full rebuild", f"{usage.ru_maxrss / 1024:,.0f} MiB")
         queries.settle(url)  # VACUUM ANALYZE: the steady state autovacuum keeps
-        port, started_procs = free_port(), []
-        argv = supervision("serve", "--host", "127.0.0.1", "--port", str(port))
-        with server(argv, env, port, "/healthz", timeout=120, started=started_procs) as base_url:
+        started_procs: list[subprocess.Popen[bytes]] = []
+        with serving(env, started=started_procs) as base_url:
             queries.catch_up(base_url)
             with httpx.Client(
                 base_url=base_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120
