@@ -14,8 +14,9 @@ from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
 
 from api.http.commands import Command
 from api.http.deps import Admin, Cursor, Limit, ServicesDep, reached, require
-from api.http.presentation import answered, event_out
-from api.http.read_schemas import AccountPage, EventPage, Instant
+from api.http.presentation import answered
+from api.http.read_schemas import AccountPage, Instant
+from api.http.record_routes import Read, record_reads
 from api.http.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
 from domain.accounts import Account, hash_token, open_account
 from domain.actors import Actor
@@ -138,9 +139,14 @@ def revoke_account(
         cmd.services.accounts.invalidate()
 
 
-@router.get("/{account_id}/events", response_model=EventPage)
-def account_events(account_id: UUID, services: ServicesDep, actor: AccountReader) -> dict[str, Any]:
-    """The account's own events (created, revoked): who held which role when."""
-    account = services.app.load(Account, account_id)
-    items = [event_out(e) for e in services.app.aggregate_history(account.id)]
-    return {"items": items, "next_cursor": None}
+record_reads(
+    router,
+    "account_id",
+    UUID,
+    what="account",
+    load=lambda services, key, actor: services.app.load(Account, key),
+    events=Read(
+        "account_events", "The account's own events (created, revoked): who held which role when."
+    ),
+    reader=AccountReader,
+)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, cast
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 
 from api.http import scoping
@@ -19,8 +18,9 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import check_query_text, check_time_travel, event_out
+from api.http.presentation import check_query_text, event_out
 from api.http.read_schemas import EventPage, FindingPage, FindingPublic, TimelinePage
+from api.http.record_routes import Read, record_reads
 from api.http.schemas import (
     Amendment,
     DeadlineExtension,
@@ -131,22 +131,16 @@ def list_findings(
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{finding_id}", response_model=FindingPublic)
-def get_finding(
-    finding_id: UUID,
-    services: ServicesDep,
-    actor: Reader,
-    response: Response,
-    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
-    as_of: datetime | None = None,
-) -> dict[str, Any]:
-    """One finding now, at `version=N`, or as it was at `as_of=<time>`."""
-    check_time_travel(version, as_of)
-    finding = services.app.get_finding(finding_id, version=version, as_of=as_of, viewer=actor)
-    if version is not None and finding.version != version:
-        raise ApiError(404, "not_found", f"finding {finding_id} has no version {version}")
-    response.headers["ETag"] = f'"{finding.version}"'
-    return finding_out(finding)
+record_reads(
+    router,
+    "finding_id",
+    UUID,
+    what="finding",
+    load=lambda services, key, actor, **at: services.app.get_finding(key, viewer=actor, **at),
+    out=finding_out,
+    model=FindingPublic,
+    one=Read("get_finding", "One finding now, at `version=N`, or as it was at `as_of=<time>`."),
+)
 
 
 @router.get(

@@ -3,18 +3,16 @@ and the public list of concluded rounds (一公开), which needs no token."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api.http.command_routes import Route, mount
 from api.http.commands import Command
 from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached
-from api.http.errors import ApiError
 from api.http.inspection_schemas import (
     Assignment,
     Conclusion,
@@ -27,8 +25,8 @@ from api.http.inspection_schemas import (
     PublicInspectionPage,
     SeedCommitment,
 )
-from api.http.presentation import answered, check_time_travel, event_out
-from api.http.read_schemas import EventPage
+from api.http.presentation import answered
+from api.http.record_routes import Read, record_reads
 from api.http.schemas import CommandAnswer
 from api.runtime.bootstrap import Services
 from api.runtime.draws import chain_head, verify_draw
@@ -117,30 +115,17 @@ def list_inspections(
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{inspection_id}", response_model=InspectionPublic)
-def get_inspection(
-    inspection_id: UUID,
-    services: ServicesDep,
-    actor: Reader,
-    response: Response,
-    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
-    as_of: datetime | None = None,
-) -> dict[str, Any]:
-    """One round, or as it was (`version`, `as_of`)."""
-    check_time_travel(version, as_of)
-    inspection = services.app.get_inspection(inspection_id, version=version, as_of=as_of)
-    if version is not None and inspection.version != version:
-        raise ApiError(404, "not_found", f"inspection {inspection_id} has no version {version}")
-    response.headers["ETag"] = f'"{inspection.version}"'
-    return inspection_out(inspection)
-
-
-@router.get("/{inspection_id}/events", response_model=EventPage)
-def inspection_events(inspection_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
-    """The round's own events, oldest first."""
-    services.app.get_inspection(inspection_id)
-    events = services.app.aggregate_history(inspection_id)
-    return {"items": [event_out(e) for e in events], "next_cursor": None}
+record_reads(
+    router,
+    "inspection_id",
+    UUID,
+    what="inspection",
+    load=lambda services, key, actor, **at: services.app.get_inspection(key, **at),
+    out=inspection_out,
+    model=InspectionPublic,
+    one=Read("get_inspection", "One round, or as it was (`version`, `as_of`)."),
+    events=Read("inspection_events", "The round's own events, oldest first."),
+)
 
 
 @router.get("/{inspection_id}/draw-verification", response_model=DrawCheck)

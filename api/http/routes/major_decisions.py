@@ -3,16 +3,14 @@ step is missing: 决策问责), implementation, correction (纠错), third-party
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.encoders import jsonable_encoder
 
 from api.http.command_routes import Route, mount
 from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached, require
-from api.http.errors import ApiError
 from api.http.inspection_schemas import (
     AccountabilityLink,
     CorrectionRecord,
@@ -28,8 +26,7 @@ from api.http.inspection_schemas import (
     ResultUseRecord,
     StepRecord,
 )
-from api.http.presentation import check_time_travel, event_out
-from api.http.read_schemas import EventPage
+from api.http.record_routes import Read, record_reads
 from api.http.schemas import UnitCode
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
@@ -116,30 +113,20 @@ def list_decisions(
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{decision_id}", response_model=DecisionPublic)
-def get_decision(
-    decision_id: UUID,
-    services: ServicesDep,
-    actor: Reader,
-    response: Response,
-    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
-    as_of: datetime | None = None,
-) -> dict[str, Any]:
-    """One decision with its steps, links, corrections and evaluations, or as it was."""
-    check_time_travel(version, as_of)
-    decision = services.app.get_decision(decision_id, version=version, as_of=as_of)
-    if version is not None and decision.version != version:
-        raise ApiError(404, "not_found", f"decision {decision_id} has no version {version}")
-    response.headers["ETag"] = f'"{decision.version}"'
-    return decision_out(decision)
-
-
-@router.get("/{decision_id}/events", response_model=EventPage)
-def decision_events(decision_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
-    """The decision's own events, oldest first."""
-    services.app.get_decision(decision_id)
-    events = services.app.aggregate_history(decision_id)
-    return {"items": [event_out(e) for e in events], "next_cursor": None}
+record_reads(
+    router,
+    "decision_id",
+    UUID,
+    what="decision",
+    load=lambda services, key, actor, **at: services.app.get_decision(key, **at),
+    out=decision_out,
+    model=DecisionPublic,
+    one=Read(
+        "get_decision",
+        "One decision with its steps, links, corrections and evaluations, or as it was.",
+    ),
+    events=Read("decision_events", "The decision's own events, oldest first."),
+)
 
 
 def link_fields(body: AccountabilityLink) -> dict[str, Any]:

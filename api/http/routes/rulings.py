@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 
 from api.http import scoping
@@ -19,8 +18,8 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import check_time_travel, event_out
-from api.http.read_schemas import AnyRuling, EventPage, RulingPage
+from api.http.read_schemas import AnyRuling, RulingPage
+from api.http.record_routes import Read, record_reads
 from api.http.schemas import (
     AccountabilityCreate,
     Appeal,
@@ -108,32 +107,17 @@ def list_rulings(
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{ruling_id}", response_model=AnyRuling)
-def get_ruling(
-    ruling_id: UUID,
-    services: ServicesDep,
-    actor: Reader,
-    response: Response,
-    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
-    as_of: datetime | None = None,
-) -> dict[str, Any]:
-    """One ruling now, at `version=N`, or as it was at `as_of=<time>`."""
-    check_time_travel(version, as_of)
-    ruling = services.app.get_ruling(ruling_id, version=version, as_of=as_of, viewer=actor)
-    if version is not None and ruling.version != version:
-        raise ApiError(404, "not_found", f"ruling {ruling_id} has no version {version}")
-    response.headers["ETag"] = f'"{ruling.version}"'
-    return ruling_out(ruling)
-
-
-@router.get("/{ruling_id}/events", response_model=EventPage)
-def ruling_events(ruling_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
-    """The ruling's own events, oldest first."""
-    services.app.get_ruling(ruling_id, viewer=actor)
-    return {
-        "items": [event_out(e) for e in services.app.aggregate_history(ruling_id)],
-        "next_cursor": None,
-    }
+record_reads(
+    router,
+    "ruling_id",
+    UUID,
+    what="ruling",
+    load=lambda services, key, actor, **at: services.app.get_ruling(key, viewer=actor, **at),
+    out=ruling_out,
+    model=AnyRuling,
+    one=Read("get_ruling", "One ruling now, at `version=N`, or as it was at `as_of=<time>`."),
+    events=Read("ruling_events", "The ruling's own events, oldest first."),
+)
 
 
 mount(

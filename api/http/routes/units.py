@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
 from api.http import scoping
 from api.http.command_routes import Route, mount
@@ -17,8 +16,8 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import check_time_travel, event_out
-from api.http.read_schemas import EventPage, UnitHistoryPage, UnitPage, UnitPublic
+from api.http.read_schemas import UnitHistoryPage, UnitPage, UnitPublic
+from api.http.record_routes import Read, record_reads
 from api.http.schemas import UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
 from domain.unit_commands import DissolveUnit, MergeUnit, RegisterUnit, RenameUnit
 from domain.units import Unit
@@ -71,30 +70,24 @@ def unit_history(
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{code}", response_model=UnitPublic)
-def get_unit(
-    code: Code,
-    services: ServicesDep,
-    actor: Reader,
-    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
-    as_of: datetime | None = None,
-) -> dict[str, Any]:
-    """One unit, with its status and successor after a merger; or as it was then."""
-    check_time_travel(version, as_of)
-    unit = services.app.unit_as_of(code, version=version, as_of=as_of)
-    if version is not None and unit.version != version:
-        raise ApiError(404, "not_found", f"unit {code!r} has no version {version}")
-    return unit_out(unit)
-
-
-@router.get("/{code}/events", response_model=EventPage)
-def unit_events(code: Code, services: ServicesDep, actor: Reader) -> dict[str, Any]:
-    """The unit's own events, oldest first (registration, renamings, merger, dissolution)."""
-    unit = services.app.get_unit(code)
-    return {
-        "items": [event_out(e) for e in services.app.aggregate_history(unit.id)],
-        "next_cursor": None,
-    }
+record_reads(
+    router,
+    "code",
+    Code,
+    what="unit",
+    load=lambda services, key, actor, **at: services.app.unit_as_of(key, **at),
+    out=unit_out,
+    model=UnitPublic,
+    one=Read(
+        "get_unit", "One unit, with its status and successor after a merger; or as it was then."
+    ),
+    events=Read(
+        "unit_events",
+        "The unit's own events, oldest first (registration, renamings, merger, dissolution).",
+    ),
+    etag=False,
+    named=repr,
+)
 
 
 BY_CODE: dict[str, Any] = {"code": Code}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
@@ -21,9 +20,8 @@ from api.http.deps import (
     ServicesDep,
     reached,
 )
-from api.http.errors import ApiError
-from api.http.presentation import check_time_travel, event_out
-from api.http.read_schemas import EventPage, WorkItemPage, WorkItemPublic
+from api.http.read_schemas import WorkItemPage, WorkItemPublic
+from api.http.record_routes import Read, record_reads
 from api.http.schemas import Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
 from domain.vocabulary import WorkItemStatus
 from domain.work_item_commands import (
@@ -113,30 +111,20 @@ def export_ledger(
     )
 
 
-@router.get("/{item_id}", response_model=WorkItemPublic)
-def get_work_item(
-    item_id: UUID,
-    services: ServicesDep,
-    actor: Reader,
-    response: Response,
-    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
-    as_of: datetime | None = None,
-) -> dict[str, Any]:
-    """One item with its progress entries and evaluation, or as it was (`version`, `as_of`)."""
-    check_time_travel(version, as_of)
-    item = services.app.get_work_item(item_id, version=version, as_of=as_of, viewer=actor)
-    if version is not None and item.version != version:
-        raise ApiError(404, "not_found", f"work item {item_id} has no version {version}")
-    response.headers["ETag"] = f'"{item.version}"'
-    return work_item_out(item)
-
-
-@router.get("/{item_id}/events", response_model=EventPage)
-def work_item_events(item_id: UUID, services: ServicesDep, actor: Reader) -> dict[str, Any]:
-    """The item's own events, oldest first."""
-    services.app.get_work_item(item_id, viewer=actor)
-    events = services.app.aggregate_history(item_id)
-    return {"items": [event_out(e) for e in events], "next_cursor": None}
+record_reads(
+    router,
+    "item_id",
+    UUID,
+    what="work item",
+    load=lambda services, key, actor, **at: services.app.get_work_item(key, viewer=actor, **at),
+    out=work_item_out,
+    model=WorkItemPublic,
+    one=Read(
+        "get_work_item",
+        "One item with its progress entries and evaluation, or as it was (`version`, `as_of`).",
+    ),
+    events=Read("work_item_events", "The item's own events, oldest first."),
+)
 
 
 mount(
