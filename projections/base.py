@@ -6,6 +6,7 @@ import time
 import zlib
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar, get_args
 
 from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
@@ -57,6 +58,47 @@ def handles(*events: type) -> Callable[[H], H]:
 Params = dict[str, Any]
 # The guard every write of a read model carries: the notification advanced the tracking.
 ADVANCED = SQL("EXISTS (SELECT FROM advanced)")
+
+
+def stamped(e: Any, changes: Params) -> Params:
+    """`changes` to an aggregate's row with the version and time of its event `e` (every
+    row kept per aggregate carries both)."""
+    return dict(changes, version=e.originator_version, updated_at=e.timestamp)
+
+
+@dataclass(frozen=True)
+class AggregateRows:
+    """A table with one row per aggregate, keyed by its id: its own `columns` (with their
+    types), the aggregate's version, the log position and time of its first event (under
+    the table's names for them, `first_position` and `first_at`) and the time of its latest
+    (`updated_at`)."""
+
+    first_position: str
+    first_at: str
+    columns: dict[str, str]
+
+    @property
+    def types(self) -> dict[str, str]:
+        """Every column's type, as insert_row casts the values to them."""
+        return {
+            "id": "uuid",
+            **self.columns,
+            "version": "int",
+            self.first_position: "bigint",
+            self.first_at: "timestamptz",
+            "updated_at": "timestamptz",
+        }
+
+    def first_row(self, e: Any, tracking: Tracking, **values: Any) -> Params:
+        """The row the aggregate's first event `e` inserts, with its own `values`."""
+        return {
+            "id": e.originator_id,
+            **values,
+            "version": e.originator_version,
+            self.first_position: tracking.notification_id,
+            self.first_at: e.timestamp,
+            "updated_at": e.timestamp,
+        }
 
 
 class ProjectionLagging(Exception):
@@ -184,6 +226,33 @@ class ReadModelView(PostgresTrackingRecorder):
     def table(self, name: str) -> Composed:
         return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(name))
 
+    def define_table(self, name: str, columns: str) -> Composed:
+        """`CREATE TABLE IF NOT EXISTS name (columns)`."""
+        return SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(self.table(name), SQL(columns))
+
+    def define_indexes(self, table: str, **indexes: str) -> list[Composed]:
+        """`CREATE INDEX IF NOT EXISTS <table>_<name>_idx ON table <how>` for each
+        `name=how` (how: the columns in parentheses, or `USING gin (…)`)."""
+        return [
+            SQL("CREATE INDEX IF NOT EXISTS {} ON {} {}").format(
+                SQL(f"{table}_{name}_idx"), self.table(table), SQL(how)
+            )
+            for name, how in indexes.items()
+        ]
+
+    def search_column(self, table: str, grams: Composable) -> list[Composed]:
+        """The indexed `grams` column a searched table keeps (see paging.text_search),
+        created with the table: these add it to a table made before search had it, fill it
+        with `grams` (the bigrams of the searched text) and index it."""
+        t = self.table(table)
+        return [
+            SQL(
+                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS grams text[] NOT NULL DEFAULT '{{}}'"
+            ).format(t),
+            SQL("UPDATE {} SET grams = {} WHERE grams = '{{}}'").format(t, grams),
+            *self.define_indexes(table, grams="USING gin (grams)"),
+        ]
+
     def apply(
         self,
         tracking: Tracking,
@@ -224,6 +293,17 @@ class ReadModelView(PostgresTrackingRecorder):
         with self.datastore.get_connection() as conn:
             conn.execute(statement, values, prepare=True)
 
+    def write(self, tracking: Tracking, sql: str, params: Params, **tables: str) -> None:
+        """Apply `sql` (guarded, see apply): it names each of `tables` by its keyword in
+        braces (`{history}` for `history="unit_history"`) and carries the guard as
+        `{advanced}`."""
+
+        def build() -> Composed:
+            names = {keyword: self.table(name) for keyword, name in tables.items()}
+            return SQL(sql).format(advanced=ADVANCED, **names)
+
+        self.apply(tracking, build, params, key=(sql, *tables.items()))
+
     def insert_row(
         self,
         tracking: Tracking,
@@ -263,6 +343,18 @@ class ReadModelView(PostgresTrackingRecorder):
 
         key = ("update", table, increments, *changes, "+", *appends, "=", *computed)
         self.apply(tracking, build, {**changes, **appends, "_id": row_id}, key=key)
+
+    def update_aggregate(
+        self,
+        tracking: Tracking,
+        table: str,
+        e: Any,
+        changes: Params,
+        increments: tuple[str, ...] = (),
+        appends: Params | None = None,
+    ) -> None:
+        """update_row of the row of `e`'s aggregate, with its new version and time."""
+        self.update_row(tracking, table, e.originator_id, stamped(e, changes), increments, appends)
 
     def insert_statement(
         self,

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from psycopg import Connection
-from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from domain.accounts import Account
 from domain.findings import Finding
@@ -27,7 +27,7 @@ from domain.vocabulary import RulingKind
 from domain.work_items import WorkItem
 from infra.privacy import DELETED, MIN_NAME_LENGTH
 from projections.base import ADVANCED, ReadModel, ReadModelView, handles
-from projections.paging import Page, bigrams, in_units, text_search
+from projections.paging import Page, bigrams, in_units, text_search, where_equal
 
 ANONYMOUS = "某同志"
 DRAFT_TYPES = {
@@ -78,36 +78,25 @@ class CaseLibraryView(ReadModelView):
 
     def table_statements(self) -> list[Composed]:
         return [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, kind text NOT NULL, "
+            self.define_table(
+                "case_library_drafts",
+                "id uuid PRIMARY KEY, kind text NOT NULL, "
                 "unit_code text NOT NULL, person_name text, facts text NOT NULL, "
                 "reasoning text, form text, outcome text, criteria text[] NOT NULL, "
-                "finding_ids uuid[] NOT NULL, decided_on date)"
-            ).format(self.table("case_library_drafts")),
-            SQL("CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, title text NOT NULL)").format(
-                self.table("case_library_findings")
+                "finding_ids uuid[] NOT NULL, decided_on date",
             ),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, kind text NOT NULL, "
+            self.define_table("case_library_findings", "id uuid PRIMARY KEY, title text NOT NULL"),
+            self.define_table(
+                "case_library",
+                "id uuid PRIMARY KEY, kind text NOT NULL, "
                 "unit_code text NOT NULL, year int NOT NULL, form text, outcome text, "
                 "criteria text[] NOT NULL, tags text[] NOT NULL, summary text NOT NULL, "
                 "facts text NOT NULL, reasoning text NOT NULL, finding_titles text NOT NULL, "
                 "published_at timestamptz NOT NULL, position bigint NOT NULL, "
-                "grams text[] NOT NULL DEFAULT '{{}}')"
-            ).format(self.table("case_library")),
-            # A table made before search had its index: add the column and fill it.
-            SQL(
-                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS grams text[] NOT NULL DEFAULT '{{}}'"
-            ).format(self.table("case_library")),
-            SQL("UPDATE {} SET grams = {} WHERE grams = '{{}}'").format(
-                self.table("case_library"), bigrams(SEARCHED.format(prefix=SQL("")))
+                "grams text[] NOT NULL DEFAULT '{}'",
             ),
-            SQL("CREATE INDEX IF NOT EXISTS case_library_grams_idx ON {} USING gin (grams)").format(
-                self.table("case_library")
-            ),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS case_library_unit_idx ON {} (unit_code, position)"
-            ).format(self.table("case_library")),
+            *self.search_column("case_library", bigrams(SEARCHED.format(prefix=SQL("")))),
+            *self.define_indexes("case_library", unit="(unit_code, position)"),
             SQL(
                 "CREATE OR REPLACE FUNCTION {}(body text, name text) RETURNS text "
                 "LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN name IS NULL OR name = '' "
@@ -189,16 +178,10 @@ class CaseLibraryView(ReadModelView):
         )
 
     def page(self, f: CaseFilter, limit: int, cursor: str | None) -> Page:
-        where: list[Composable] = []
         params: dict[str, Any] = {}
-        if f.kind is not None:
-            where.append(SQL("kind = %(kind)s"))
-            params["kind"] = f.kind
+        where = where_equal(f, ("kind", "year"), params)
         if f.unit_codes:
             where.append(in_units(f.unit_codes, params))
-        if f.year is not None:
-            where.append(SQL("year = %(year)s"))
-            params["year"] = f.year
         if f.tag is not None:
             where.append(SQL("%(tag)s = ANY(tags)"))
             params["tag"] = f.tag

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
+from psycopg.sql import SQL, Composed
 
 from domain.accounts import Account
 from domain.findings import Finding
@@ -17,21 +17,20 @@ from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import DecisionStatus, EvaluationStatus
 from domain.work_items import WorkItem
-from projections.base import ReadModel, ReadModelView, handles
-from projections.paging import Page
+from projections.base import AggregateRows, ReadModel, ReadModelView, handles
+from projections.paging import Page, where_equal
 
-ROW_TYPES = {
-    "id": "uuid",
-    "title": "text",
-    "year": "int",
-    "unit_code": "text",
-    "description": "text",
-    "status": "text",
-    "version": "int",
-    "catalogued_position": "bigint",
-    "catalogued_at": "timestamptz",
-    "updated_at": "timestamptz",
-}
+ROWS = AggregateRows(
+    "catalogued_position",
+    "catalogued_at",
+    {
+        "title": "text",
+        "year": "int",
+        "unit_code": "text",
+        "description": "text",
+        "status": "text",
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -46,36 +45,29 @@ class DecisionCatalogueView(ReadModelView):
     projection_name = "decision_catalogue"
 
     def table_statements(self) -> list[Composed]:
-        t = self.table("decision_catalogue")
         return [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, title text NOT NULL, "
+            self.define_table(
+                "decision_catalogue",
+                "id uuid PRIMARY KEY, title text NOT NULL, "
                 "year int NOT NULL, unit_code text NOT NULL, description text, "
-                "status text NOT NULL, steps_done text[] NOT NULL DEFAULT '{{}}', "
+                "status text NOT NULL, steps_done text[] NOT NULL DEFAULT '{}', "
                 "missing_steps text[], decided_on date, implemented_on date, "
-                "links text[] NOT NULL DEFAULT '{{}}', corrections int NOT NULL DEFAULT 0, "
+                "links text[] NOT NULL DEFAULT '{}', corrections int NOT NULL DEFAULT 0, "
                 "evaluations int NOT NULL DEFAULT 0, evaluation_status text, "
                 "latest_score int, result_uses int NOT NULL DEFAULT 0, version int NOT NULL, "
                 "catalogued_position bigint NOT NULL, catalogued_at timestamptz NOT NULL, "
-                "updated_at timestamptz NOT NULL)"
-            ).format(t),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS decision_catalogue_year_idx "
-                "ON {} (year, catalogued_position)"
-            ).format(t),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS decision_catalogue_position_idx "
-                "ON {} (catalogued_position)"
-            ).format(t),
+                "updated_at timestamptz NOT NULL",
+            ),
+            *self.define_indexes(
+                "decision_catalogue",
+                year="(year, catalogued_position)",
+                position="(catalogued_position)",
+            ),
         ]
 
     def page(self, f: CatalogueFilter, limit: int, cursor: str | None) -> Page:
-        where: list[Composable] = []
         params: dict[str, Any] = {}
-        for name in ("year", "unit_code", "status"):
-            if getattr(f, name) is not None:
-                where.append(SQL("{} = {}").format(Identifier(name), Placeholder(name)))
-                params[name] = getattr(f, name)
+        where = where_equal(f, ("year", "unit_code", "status"), params)
         if f.flagged is not None:
             flagged = SQL("coalesce(cardinality(missing_steps), 0) > 0")
             where.append(flagged if f.flagged else SQL("NOT ") + flagged)
@@ -122,19 +114,16 @@ class DecisionCatalogue(ReadModel[DecisionCatalogueView]):
 
     @handles(MajorDecision.Catalogued)
     def catalogued(self, e: MajorDecision.Catalogued, tracking: Tracking) -> None:
-        row = {
-            "id": e.originator_id,
-            "title": e.title,
-            "year": e.year,
-            "unit_code": e.unit_code,
-            "description": e.description,
-            "status": DecisionStatus.CATALOGUED.value,
-            "version": e.originator_version,
-            "catalogued_position": tracking.notification_id,
-            "catalogued_at": e.timestamp,
-            "updated_at": e.timestamp,
-        }
-        self.view.insert_row(tracking, "decision_catalogue", row, ROW_TYPES, "(id) DO NOTHING")
+        row = ROWS.first_row(
+            e,
+            tracking,
+            title=e.title,
+            year=e.year,
+            unit_code=e.unit_code,
+            description=e.description,
+            status=DecisionStatus.CATALOGUED.value,
+        )
+        self.view.insert_row(tracking, "decision_catalogue", row, ROWS.types, "(id) DO NOTHING")
 
     @handles(MajorDecision.StepRecorded)
     def step_recorded(self, e: MajorDecision.StepRecorded, tracking: Tracking) -> None:
@@ -208,7 +197,4 @@ class DecisionCatalogue(ReadModel[DecisionCatalogueView]):
         appends: dict[str, Any] | None = None,
         **changes: Any,
     ) -> None:
-        changes.update(version=e.originator_version, updated_at=e.timestamp)
-        self.view.update_row(
-            tracking, "decision_catalogue", e.originator_id, changes, increments, appends
-        )
+        self.view.update_aggregate(tracking, "decision_catalogue", e, changes, increments, appends)

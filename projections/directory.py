@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL, Composed
+from psycopg.sql import Composed
 
 from domain.accounts import Account
 from domain.findings import Finding
@@ -15,11 +15,24 @@ from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import AccountStatus, UnitStatus
 from domain.work_items import WorkItem
-from projections.base import ADVANCED, ReadModel, ReadModelView, handles
+from projections.base import ReadModel, ReadModelView, handles
 from projections.paging import Page
 
 UNIT_COLUMNS = ("code", "name", "kind", "status", "successor_code", "version")
 ACCOUNT_COLUMNS = ("id", "name", "role", "unit_code", "status", "created_at", "version")
+# The types of the columns the first events insert (both tables).
+TYPES = {
+    "id": "uuid",
+    "code": "text",
+    "name": "text",
+    "kind": "text",
+    "role": "text",
+    "unit_code": "text",
+    "status": "text",
+    "created_at": "timestamptz",
+    "version": "int",
+    "position": "bigint",
+}
 
 
 class DirectoryView(ReadModelView):
@@ -27,25 +40,19 @@ class DirectoryView(ReadModelView):
 
     def table_statements(self) -> list[Composed]:
         return [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, code text NOT NULL UNIQUE, "
+            self.define_table(
+                "directory_units",
+                "id uuid PRIMARY KEY, code text NOT NULL UNIQUE, "
                 "name text NOT NULL, kind text NOT NULL, status text NOT NULL, "
-                "successor_code text, version int NOT NULL, position bigint NOT NULL)"
-            ).format(self.table("directory_units")),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, name text NOT NULL, "
+                "successor_code text, version int NOT NULL, position bigint NOT NULL",
+            ),
+            self.define_table(
+                "directory_accounts",
+                "id uuid PRIMARY KEY, name text NOT NULL, "
                 "role text NOT NULL, unit_code text, status text NOT NULL, "
-                "created_at timestamptz NOT NULL, version int NOT NULL, position bigint NOT NULL)"
-            ).format(self.table("directory_accounts")),
+                "created_at timestamptz NOT NULL, version int NOT NULL, position bigint NOT NULL",
+            ),
         ]
-
-    def write(self, tracking: Tracking, table: str, sql: str, params: dict[str, Any]) -> None:
-        """`sql` names the table as {table} and carries the guard as {advanced}."""
-
-        def build() -> Composed:
-            return SQL(sql).format(table=self.table(table), advanced=ADVANCED)
-
-        self.apply(tracking, build, params, key=(table, sql))
 
     def units(self, limit: int, cursor: str | None) -> Page:
         return self.page("directory_units", limit, cursor, UNIT_COLUMNS)
@@ -73,42 +80,30 @@ class Directory(ReadModel[DirectoryView]):
 
     @handles(Unit.Registered)
     def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:
-        self.view.write(
-            tracking,
-            "directory_units",
-            "INSERT INTO {table} (id, code, name, kind, status, version, position) "
-            "SELECT %(id)s::uuid, %(code)s::text, %(name)s::text, %(kind)s::text, 'active', "
-            "%(v)s::int, %(p)s::bigint WHERE {advanced} ON CONFLICT DO NOTHING",
-            {
-                "id": e.originator_id,
-                "code": e.code,
-                "name": e.name,
-                "kind": e.kind,
-                "v": e.originator_version,
-                "p": tracking.notification_id,
-            },
-        )
+        row = {
+            "id": e.originator_id,
+            "code": e.code,
+            "name": e.name,
+            "kind": e.kind,
+            "status": UnitStatus.ACTIVE.value,
+            "version": e.originator_version,
+            "position": tracking.notification_id,
+        }
+        self.view.insert_row(tracking, "directory_units", row, TYPES)
 
     @handles(Unit.Renamed)
     def unit_renamed(self, e: Unit.Renamed, tracking: Tracking) -> None:
-        self.update(tracking, "directory_units", e, "name = %(name)s", name=e.name)
+        self.update(tracking, "directory_units", e, name=e.name)
 
     @handles(Unit.Merged)
     def unit_merged(self, e: Unit.Merged, tracking: Tracking) -> None:
         self.update(
-            tracking,
-            "directory_units",
-            e,
-            "status = %(status)s, successor_code = %(into)s",
-            status=UnitStatus.MERGED.value,
-            into=e.into,
+            tracking, "directory_units", e, status=UnitStatus.MERGED.value, successor_code=e.into
         )
 
     @handles(Unit.Dissolved)
     def unit_dissolved(self, e: Unit.Dissolved, tracking: Tracking) -> None:
-        self.update(
-            tracking, "directory_units", e, "status = %(status)s", status=UnitStatus.DISSOLVED.value
-        )
+        self.update(tracking, "directory_units", e, status=UnitStatus.DISSOLVED.value)
 
     @handles(Unit.Absorbed)
     def unit_absorbed(self, e: Unit.Absorbed, tracking: Tracking) -> None:
@@ -119,36 +114,22 @@ class Directory(ReadModel[DirectoryView]):
 
     @handles(Account.Created)
     def account_created(self, e: Account.Created, tracking: Tracking) -> None:
-        self.view.write(
-            tracking,
-            "directory_accounts",
-            "INSERT INTO {table} (id, name, role, unit_code, status, created_at, version, "
-            "position) SELECT %(id)s::uuid, %(name)s::text, %(role)s::text, %(unit)s::text, "
-            "'active', %(at)s::timestamptz, %(v)s::int, %(p)s::bigint WHERE {advanced} "
-            "ON CONFLICT DO NOTHING",
-            {
-                "id": e.originator_id,
-                "name": e.name,
-                "role": e.role,
-                "unit": e.unit_code,
-                "at": e.timestamp,
-                "v": e.originator_version,
-                "p": tracking.notification_id,
-            },
-        )
+        row = {
+            "id": e.originator_id,
+            "name": e.name,
+            "role": e.role,
+            "unit_code": e.unit_code,
+            "status": AccountStatus.ACTIVE.value,
+            "created_at": e.timestamp,
+            "version": e.originator_version,
+            "position": tracking.notification_id,
+        }
+        self.view.insert_row(tracking, "directory_accounts", row, TYPES)
 
     @handles(Account.Revoked)
     def account_revoked(self, e: Account.Revoked, tracking: Tracking) -> None:
-        self.update(
-            tracking,
-            "directory_accounts",
-            e,
-            "status = %(status)s",
-            status=AccountStatus.REVOKED.value,
-        )
+        self.update(tracking, "directory_accounts", e, status=AccountStatus.REVOKED.value)
 
-    def update(self, tracking: Tracking, table: str, e: Any, sets: str, **params: Any) -> None:
-        sql = "UPDATE {table} SET " + sets + ", version = %(v)s WHERE id = %(id)s AND {advanced}"
-        self.view.write(
-            tracking, table, sql, dict(params, v=e.originator_version, id=e.originator_id)
-        )
+    def update(self, tracking: Tracking, table: str, e: Any, **changes: Any) -> None:
+        changes["version"] = e.originator_version
+        self.view.update_row(tracking, table, e.originator_id, changes)

@@ -18,29 +18,28 @@ from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import DeadlineColour, FindingStatus
 from domain.work_items import WorkItem
-from projections.base import ReadModel, ReadModelView, handles
-from projections.paging import Page, bigrams, in_units, text_search
+from projections.base import AggregateRows, ReadModel, ReadModelView, handles, stamped
+from projections.paging import Page, bigrams, in_units, text_search, where_equal
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
 BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported
 
 
-COLUMN_TYPES = {
-    "id": "uuid",
-    "unit_code": "text",
-    "title": "text",
-    "description": "text",
-    "category": "text",
-    "severity": "text",
-    "source": "text",
-    "status": "text",
-    "found_on": "date",
-    "work_item_id": "uuid",
-    "version": "int",
-    "raised_position": "bigint",
-    "raised_at": "timestamptz",
-    "updated_at": "timestamptz",
-}
+ROWS = AggregateRows(
+    "raised_position",
+    "raised_at",
+    {
+        "unit_code": "text",
+        "title": "text",
+        "description": "text",
+        "category": "text",
+        "severity": "text",
+        "source": "text",
+        "status": "text",
+        "found_on": "date",
+        "work_item_id": "uuid",
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -101,60 +100,43 @@ class FindingBoardView(ReadModelView):
     def table_statements(self) -> list[Composed]:
         t = self.table("finding_board")
         return [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
+            self.define_table(
+                "finding_board",
                 "id uuid PRIMARY KEY, unit_code text NOT NULL, title text NOT NULL, "
                 "description text NOT NULL, category text NOT NULL, severity text NOT NULL, "
                 "source text NOT NULL, status text NOT NULL, found_on date NOT NULL, "
                 "deadline date, work_item_id uuid, escalations int NOT NULL DEFAULT 0, "
                 "reopen_count int NOT NULL DEFAULT 0, closed_on date, version int NOT NULL, "
                 "raised_position bigint NOT NULL, raised_at timestamptz NOT NULL, "
-                "updated_at timestamptz NOT NULL, grams text[] NOT NULL DEFAULT '{{}}')"
-            ).format(t),
-            # A table made before search had its index: add the column and fill it.
-            SQL(
-                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS grams text[] NOT NULL DEFAULT '{{}}'"
-            ).format(t),
-            SQL("UPDATE {} SET grams = {} WHERE grams = '{{}}'").format(t, SEARCHED_GRAMS),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS finding_board_grams_idx ON {} USING gin (grams)"
-            ).format(t),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS finding_board_unit_idx "
-                "ON {} (unit_code, raised_position)"
-            ).format(t),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS finding_board_status_idx ON {} (status, deadline)"
-            ).format(t),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS finding_board_position_idx ON {} (raised_position)"
-            ).format(t),
-            # Scorecards read the counts below now; this index only cost writes.
-            SQL("DROP INDEX IF EXISTS {}").format(
-                SQL("{}.{}").format(
-                    Identifier(self.datastore.schema), Identifier("finding_board_found_idx")
-                )
+                "updated_at timestamptz NOT NULL, grams text[] NOT NULL DEFAULT '{}'",
             ),
-            # The overdue list: rectifying findings, newest first, a deadline check each.
-            SQL(
-                "CREATE INDEX IF NOT EXISTS finding_board_rectifying_idx ON {} "
-                "(raised_position) WHERE status = 'rectifying'"
-            ).format(t),
-            # Scorecards: the rectifying findings whose deadline is still ahead on a given day
-            # (the rest of the rectifying ones counted are overdue).
-            SQL(
-                "CREATE INDEX IF NOT EXISTS finding_board_due_idx ON {} (deadline, found_on) "
-                "INCLUDE (unit_code) WHERE status = 'rectifying'"
-            ).format(t),
+            *self.search_column("finding_board", SEARCHED_GRAMS),
+            *self.define_indexes(
+                "finding_board",
+                unit="(unit_code, raised_position)",
+                status="(status, deadline)",
+                position="(raised_position)",
+            ),
+            # Scorecards read the counts below now; this index only cost writes.
+            SQL("DROP INDEX IF EXISTS {}").format(self.table("finding_board_found_idx")),
+            *self.define_indexes(
+                "finding_board",
+                # The overdue list: rectifying findings, newest first, a deadline check each.
+                rectifying="(raised_position) WHERE status = 'rectifying'",
+                # Scorecards: the rectifying findings whose deadline is still ahead on a
+                # given day (the rest of the rectifying ones counted are overdue).
+                due="(deadline, found_on) INCLUDE (unit_code) WHERE status = 'rectifying'",
+            ),
             # Scorecards: how many findings of a unit and year stand in each state (and
             # whether closed ones were on time), kept in the statement that changes a
             # finding's row. (finding_counts, keyed by deadline too, came before.)
             SQL("DROP TABLE IF EXISTS {}").format(self.table("finding_counts")),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (unit_code text NOT NULL, year int NOT NULL, "
+            self.define_table(
+                COUNTS,
+                "unit_code text NOT NULL, year int NOT NULL, "
                 "status text NOT NULL, on_time smallint NOT NULL, n int NOT NULL, "
-                "PRIMARY KEY (unit_code, year, status, on_time))"
-            ).format(self.table(COUNTS)),
+                "PRIMARY KEY (unit_code, year, status, on_time)",
+            ),
             # A board made before the counts: count what it holds, once.
             SQL(
                 "INSERT INTO {counts} SELECT {key}, count(*) FROM {board} r GROUP BY 1, 2, 3, 4 "
@@ -168,7 +150,7 @@ class FindingBoardView(ReadModelView):
 
         def build() -> Composed:
             insert = self.insert_statement(
-                "finding_board", row, COLUMN_TYPES, "(id) DO NOTHING", {"grams": grams}
+                "finding_board", row, ROWS.types, "(id) DO NOTHING", {"grams": grams}
             )
             return SQL(", ins AS ({} RETURNING {}) {}").format(
                 insert, KEY_COLUMNS, self.count_in("ins")
@@ -195,7 +177,7 @@ class FindingBoardView(ReadModelView):
 
     def update(self, tracking: Tracking, event: Any, *increments: str, **changes: Any) -> None:
         """Set the changed columns (and add one to each of `increments`) on the event's row."""
-        changes = dict(changes, version=event.originator_version, updated_at=event.timestamp)
+        changes = stamped(event, changes)
         computed: dict[str, Composable] = {}
         if "title" in changes or "description" in changes:
             texts = (
@@ -227,14 +209,10 @@ class FindingBoardView(ReadModelView):
         self.apply(tracking, build, {**changes, "_id": event.originator_id}, key=key)
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
-        where: list[Composable] = []
         params: dict[str, Any] = {"today": today}
+        where = where_equal(f, ("status", "category", "severity"), params)
         if f.unit_codes:
             where.append(in_units(f.unit_codes, params))
-        for name in ("status", "category", "severity"):
-            if getattr(f, name) is not None:
-                where.append(assign(name))
-                params[name] = getattr(f, name)
         if f.year is not None:
             where.append(SQL("found_on >= %(y0)s AND found_on < %(y1)s"))
             params["y0"], params["y1"] = date(f.year, 1, 1), date(f.year + 1, 1, 1)
@@ -255,11 +233,6 @@ class FindingBoardView(ReadModelView):
             columns=LISTED,
             item=lambda r: board_item(r, today),
         )
-
-
-def assign(column: str) -> Composed:
-    """`column = %(column)s`, with the column quoted as an identifier."""
-    return SQL("{} = {}").format(Identifier(column), Placeholder(column))
 
 
 def deadline_colour(status: str, deadline: date | None, today: date) -> str | None:
@@ -301,25 +274,20 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     @handles(Finding.Raised)
     def raised(self, e: Finding.Raised, tracking: Tracking) -> None:
-        self.view.insert(
+        row = ROWS.first_row(
+            e,
             tracking,
-            {
-                "id": e.originator_id,
-                "unit_code": e.unit_code,
-                "title": e.title,
-                "description": e.description,
-                "category": e.category,
-                "severity": e.severity,
-                "source": e.source,
-                "status": FindingStatus.RAISED.value,
-                "found_on": e.found_on,
-                "work_item_id": e.work_item_id,
-                "version": e.originator_version,
-                "raised_position": tracking.notification_id,
-                "raised_at": e.timestamp,
-                "updated_at": e.timestamp,
-            },
+            unit_code=e.unit_code,
+            title=e.title,
+            description=e.description,
+            category=e.category,
+            severity=e.severity,
+            source=e.source,
+            status=FindingStatus.RAISED.value,
+            found_on=e.found_on,
+            work_item_id=e.work_item_id,
         )
+        self.view.insert(tracking, row)
 
     @handles(Finding.RectificationOrdered)
     def rectification_ordered(self, e: Finding.RectificationOrdered, tracking: Tracking) -> None:

@@ -3,11 +3,12 @@ the concluded rounds are also the public list (一公开)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
+from psycopg.sql import SQL, Composable, Composed
 from psycopg.types.json import Jsonb
 
 from domain.accounts import Account
@@ -18,25 +19,24 @@ from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import InspectionStatus
 from domain.work_items import WorkItem
-from projections.base import ReadModel, ReadModelView, handles
-from projections.paging import Page
+from projections.base import AggregateRows, ReadModel, ReadModelView, handles
+from projections.paging import Page, where_equal
 
-ROW_TYPES = {
-    "id": "uuid",
-    "title": "text",
-    "kind": "text",
-    "scope": "text",
-    "period_start": "date",
-    "period_end": "date",
-    "population": "text[]",
-    "inspectors": "jsonb",
-    "rules": "jsonb",
-    "status": "text",
-    "version": "int",
-    "launched_position": "bigint",
-    "launched_at": "timestamptz",
-    "updated_at": "timestamptz",
-}
+ROWS = AggregateRows(
+    "launched_position",
+    "launched_at",
+    {
+        "title": "text",
+        "kind": "text",
+        "scope": "text",
+        "period_start": "date",
+        "period_end": "date",
+        "population": "text[]",
+        "inspectors": "jsonb",
+        "rules": "jsonb",
+        "status": "text",
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -50,53 +50,48 @@ class InspectionBoardView(ReadModelView):
     projection_name = "inspection_board"
 
     def table_statements(self) -> list[Composed]:
-        t = self.table("inspection_board")
         return [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, title text NOT NULL, "
+            self.define_table(
+                "inspection_board",
+                "id uuid PRIMARY KEY, title text NOT NULL, "
                 "kind text NOT NULL, scope text NOT NULL, period_start date NOT NULL, "
                 "period_end date NOT NULL, population text[] NOT NULL, inspectors jsonb NOT NULL, "
                 "rules jsonb NOT NULL, status text NOT NULL, commitment text, seed text, "
                 "chain_head jsonb, algorithm text, targets jsonb NOT NULL DEFAULT '[]', "
-                "finding_ids uuid[] NOT NULL DEFAULT '{{}}', summary text, concluded_on date, "
+                "finding_ids uuid[] NOT NULL DEFAULT '{}', summary text, concluded_on date, "
                 "results jsonb NOT NULL DEFAULT '[]', version int NOT NULL, "
                 "launched_position bigint NOT NULL, launched_at timestamptz NOT NULL, "
-                "updated_at timestamptz NOT NULL)"
-            ).format(t),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS inspection_board_status_idx "
-                "ON {} (status, launched_position)"
-            ).format(t),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS inspection_board_position_idx ON {} (launched_position)"
-            ).format(t),
+                "updated_at timestamptz NOT NULL",
+            ),
+            *self.define_indexes(
+                "inspection_board",
+                status="(status, launched_position)",
+                position="(launched_position)",
+            ),
         ]
 
     def page(self, f: BoardFilter, limit: int, cursor: str | None) -> Page:
-        where: list[Composable] = []
         params: dict[str, Any] = {}
-        for name in ("status", "kind"):
-            if getattr(f, name) is not None:
-                where.append(SQL("{} = {}").format(Identifier(name), Placeholder(name)))
-                params[name] = getattr(f, name)
-        if f.year is not None:
-            where.append(SQL("extract(year FROM period_start) = %(year)s"))
-            params["year"] = f.year
-        return self.keyset_page(
-            "inspection_board",
-            where,
-            params,
-            "launched_position",
-            limit,
-            cursor,
-            descending=True,
-            item=board_item,
-        )
+        where = where_equal(f, ("status", "kind"), params)
+        return self.rounds(where, params, f.year, limit, cursor, board_item)
 
     def public_page(self, year: int | None, limit: int, cursor: str | None) -> Page:
         """一公开: concluded rounds only, with nothing personal but the inspectors' names."""
         where: list[Composable] = [SQL("status = %(status)s")]
         params: dict[str, Any] = {"status": InspectionStatus.CONCLUDED.value}
+        return self.rounds(where, params, year, limit, cursor, public_item)
+
+    def rounds(
+        self,
+        where: list[Composable],
+        params: dict[str, Any],
+        year: int | None,
+        limit: int,
+        cursor: str | None,
+        item: Callable[[Any], dict[str, Any]],
+    ) -> Page:
+        """A page of the rounds `where` holds (those whose period starts in `year`, if
+        given), latest launched first, each shown by `item`."""
         if year is not None:
             where.append(SQL("extract(year FROM period_start) = %(year)s"))
             params["year"] = year
@@ -108,7 +103,7 @@ class InspectionBoardView(ReadModelView):
             limit,
             cursor,
             descending=True,
-            item=public_item,
+            item=item,
         )
 
 
@@ -163,23 +158,20 @@ class InspectionBoard(ReadModel[InspectionBoardView]):
 
     @handles(Inspection.Launched)
     def launched(self, e: Inspection.Launched, tracking: Tracking) -> None:
-        row = {
-            "id": e.originator_id,
-            "title": e.title,
-            "kind": e.kind,
-            "scope": e.scope,
-            "period_start": e.period_start,
-            "period_end": e.period_end,
-            "population": list(e.population),
-            "inspectors": Jsonb(e.inspectors),
-            "rules": Jsonb(e.rules),
-            "status": InspectionStatus.LAUNCHED.value,
-            "version": e.originator_version,
-            "launched_position": tracking.notification_id,
-            "launched_at": e.timestamp,
-            "updated_at": e.timestamp,
-        }
-        self.view.insert_row(tracking, "inspection_board", row, ROW_TYPES, "(id) DO NOTHING")
+        row = ROWS.first_row(
+            e,
+            tracking,
+            title=e.title,
+            kind=e.kind,
+            scope=e.scope,
+            period_start=e.period_start,
+            period_end=e.period_end,
+            population=list(e.population),
+            inspectors=Jsonb(e.inspectors),
+            rules=Jsonb(e.rules),
+            status=InspectionStatus.LAUNCHED.value,
+        )
+        self.view.insert_row(tracking, "inspection_board", row, ROWS.types, "(id) DO NOTHING")
 
     @handles(Inspection.SeedCommitted)
     def seed_committed(self, e: Inspection.SeedCommitted, tracking: Tracking) -> None:
@@ -205,13 +197,8 @@ class InspectionBoard(ReadModel[InspectionBoardView]):
 
     @handles(Inspection.FindingLinked)
     def finding_linked(self, e: Inspection.FindingLinked, tracking: Tracking) -> None:
-        changes = {"version": e.originator_version, "updated_at": e.timestamp}
-        self.view.update_row(
-            tracking,
-            "inspection_board",
-            e.originator_id,
-            changes,
-            appends={"finding_ids": e.finding_id},
+        self.view.update_aggregate(
+            tracking, "inspection_board", e, {}, appends={"finding_ids": e.finding_id}
         )
 
     @handles(Inspection.Concluded)
@@ -226,5 +213,4 @@ class InspectionBoard(ReadModel[InspectionBoardView]):
         )
 
     def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
-        changes.update(version=e.originator_version, updated_at=e.timestamp)
-        self.view.update_row(tracking, "inspection_board", e.originator_id, changes)
+        self.view.update_aggregate(tracking, "inspection_board", e, changes)

@@ -8,7 +8,7 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg.sql import SQL, Composable, Composed
+from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -87,3 +87,17 @@ def in_units(codes: tuple[str, ...], params: dict[str, Any]) -> Composable:
         return SQL("unit_code = %(unit)s")
     params["units"] = list(codes)
     return SQL("unit_code = ANY(%(units)s)")
+
+
+def where_equal(
+    filters: object, names: tuple[str, ...], params: dict[str, Any]
+) -> list[Composable]:
+    """`column = %(column)s` for each column of `names` whose attribute of `filters` is set
+    (not None), its value put in `params`."""
+    where: list[Composable] = []
+    for name in names:
+        value = getattr(filters, name)
+        if value is not None:
+            where.append(SQL("{} = {}").format(Identifier(name), Placeholder(name)))
+            params[name] = value
+    return where

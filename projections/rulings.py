@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL, Composable, Composed
+from psycopg.sql import SQL, Composed
 
 from domain.accounts import Account
 from domain.findings import Finding
@@ -16,22 +16,21 @@ from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.units import Unit
 from domain.vocabulary import AppealResult, RulingKind, RulingStatus
 from domain.work_items import WorkItem
-from projections.base import ReadModel, ReadModelView, handles
-from projections.paging import Page, in_units
+from projections.base import AggregateRows, ReadModel, ReadModelView, handles
+from projections.paging import Page, in_units, where_equal
 
-TYPES = {
-    "id": "uuid",
-    "kind": "text",
-    "unit_code": "text",
-    "status": "text",
-    "form": "text",
-    "criteria": "text[]",
-    "finding_ids": "uuid[]",
-    "version": "int",
-    "position": "bigint",
-    "created_at": "timestamptz",
-    "updated_at": "timestamptz",
-}
+ROWS = AggregateRows(
+    "position",
+    "created_at",
+    {
+        "kind": "text",
+        "unit_code": "text",
+        "status": "text",
+        "form": "text",
+        "criteria": "text[]",
+        "finding_ids": "uuid[]",
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -46,33 +45,28 @@ class RulingsView(ReadModelView):
     projection_name = "rulings"
 
     def table_statements(self) -> list[Composed]:
-        t = self.table("rulings")
         return [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, kind text NOT NULL, "
+            self.define_table(
+                "rulings",
+                "id uuid PRIMARY KEY, kind text NOT NULL, "
                 "unit_code text NOT NULL, status text NOT NULL, form text, outcome text, "
-                "criteria text[] NOT NULL DEFAULT '{{}}', finding_ids uuid[] NOT NULL, "
+                "criteria text[] NOT NULL DEFAULT '{}', finding_ids uuid[] NOT NULL, "
                 "decided_on date, appeal_result text, version int NOT NULL, "
                 "position bigint NOT NULL, created_at timestamptz NOT NULL, "
-                "updated_at timestamptz NOT NULL)"
-            ).format(t),
-            SQL("CREATE INDEX IF NOT EXISTS rulings_unit_idx ON {} (unit_code, position)").format(
-                t
+                "updated_at timestamptz NOT NULL",
             ),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS rulings_findings_idx ON {} USING gin (finding_ids)"
-            ).format(t),
-            # Scorecards: the rulings decided in a year.
-            SQL("CREATE INDEX IF NOT EXISTS rulings_decided_idx ON {} (decided_on)").format(t),
+            *self.define_indexes(
+                "rulings",
+                unit="(unit_code, position)",
+                findings="USING gin (finding_ids)",
+                # Scorecards: the rulings decided in a year.
+                decided="(decided_on)",
+            ),
         ]
 
     def page(self, f: RulingFilter, limit: int, cursor: str | None) -> Page:
-        where: list[Composable] = []
         params: dict[str, Any] = {}
-        for name in ("kind", "status"):
-            if getattr(f, name) is not None:
-                where.append(SQL(f"{name} = %({name})s"))
-                params[name] = getattr(f, name)
+        where = where_equal(f, ("kind", "status"), params)
         if f.unit_codes:
             where.append(in_units(f.unit_codes, params))
         if f.finding_id is not None:
@@ -97,19 +91,16 @@ class Rulings(ReadModel[RulingsView]):
     def insert(
         self, tracking: Tracking, e: Any, kind: RulingKind, status: RulingStatus, **extra: Any
     ) -> None:
-        row = {
-            "id": e.originator_id,
-            "kind": kind.value,
-            "unit_code": e.subject["unit_code"],
-            "status": status.value,
-            "finding_ids": list(e.finding_ids),
-            "version": e.originator_version,
-            "position": tracking.notification_id,
-            "created_at": e.timestamp,
-            "updated_at": e.timestamp,
+        row = ROWS.first_row(
+            e,
+            tracking,
+            kind=kind.value,
+            unit_code=e.subject["unit_code"],
+            status=status.value,
+            finding_ids=list(e.finding_ids),
             **extra,
-        }
-        self.view.insert_row(tracking, "rulings", row, TYPES, "(id) DO NOTHING")
+        )
+        self.view.insert_row(tracking, "rulings", row, ROWS.types, "(id) DO NOTHING")
 
     @handles(AccountabilityRuling.Proposed)
     def proposed(self, e: AccountabilityRuling.Proposed, tracking: Tracking) -> None:
@@ -126,8 +117,7 @@ class Rulings(ReadModel[RulingsView]):
         )
 
     def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
-        changes.update(version=e.originator_version, updated_at=e.timestamp)
-        self.view.update_row(tracking, "rulings", e.originator_id, changes)
+        self.view.update_aggregate(tracking, "rulings", e, changes)
 
     @handles(Ruling.Verified)
     def verified(self, e: Ruling.Verified, tracking: Tracking) -> None:

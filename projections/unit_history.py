@@ -25,7 +25,7 @@ from domain.vocabulary import (
     event_label,
 )
 from domain.work_items import WorkItem
-from projections.base import ADVANCED, ReadModel, ReadModelView, handles
+from projections.base import ReadModel, ReadModelView, handles
 from projections.paging import Page, decode_cursor, encode_cursor
 
 COLUMNS = (
@@ -69,57 +69,51 @@ class UnitHistoryView(ReadModelView):
 
     def table_statements(self) -> list[Composed]:
         return [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (position bigint NOT NULL, unit_code text NOT NULL, "
+            self.define_table(
+                "unit_history",
+                "position bigint NOT NULL, unit_code text NOT NULL, "
                 "recorded_at timestamptz NOT NULL, event_type text NOT NULL, "
                 "aggregate_type text NOT NULL, aggregate_id uuid NOT NULL, summary text NOT NULL, "
-                "actor jsonb, PRIMARY KEY (unit_code, position))"
-            ).format(self.table("unit_history")),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (aggregate_id uuid NOT NULL, "
+                "actor jsonb, PRIMARY KEY (unit_code, position)",
+            ),
+            self.define_table(
+                "unit_history_touches",
+                "aggregate_id uuid NOT NULL, "
                 "unit_code text NOT NULL, aggregate_type text NOT NULL, "
-                "PRIMARY KEY (aggregate_id, unit_code))"
-            ).format(self.table("unit_history_touches")),
+                "PRIMARY KEY (aggregate_id, unit_code)",
+            ),
         ]
 
     def first_event(self, tracking: Tracking, event: Any, kind: str, units: list[str]) -> None:
         """An aggregate's first event: remember its units, and record the event for each."""
-
-        def build() -> Composed:
-            return SQL(
-                ", touches AS (INSERT INTO {touches} (aggregate_id, unit_code, aggregate_type) "
-                "SELECT %(id)s::uuid, u, %(kind)s::text FROM unnest(%(units)s::text[]) u "
-                "WHERE {advanced} ON CONFLICT DO NOTHING) "
-                "INSERT INTO {history} (position, unit_code, recorded_at, event_type, "
-                "aggregate_type, aggregate_id, summary, actor) SELECT %(_position)s::bigint, u, "
-                "%(at)s::timestamptz, %(type)s::text, %(kind)s::text, %(id)s::uuid, "
-                "%(summary)s::text, %(actor)s::jsonb FROM unnest(%(units)s::text[]) u "
-                "WHERE {advanced} ON CONFLICT DO NOTHING"
-            ).format(
-                touches=self.table("unit_history_touches"),
-                history=self.table("unit_history"),
-                advanced=ADVANCED,
-            )
-
-        self.apply(tracking, build, self.params(event, kind, units), key="first")
+        self.write(
+            tracking,
+            ", touches AS (INSERT INTO {touches} (aggregate_id, unit_code, aggregate_type) "
+            "SELECT %(id)s::uuid, u, %(kind)s::text FROM unnest(%(units)s::text[]) u "
+            "WHERE {advanced} ON CONFLICT DO NOTHING) "
+            "INSERT INTO {history} (position, unit_code, recorded_at, event_type, "
+            "aggregate_type, aggregate_id, summary, actor) SELECT %(_position)s::bigint, u, "
+            "%(at)s::timestamptz, %(type)s::text, %(kind)s::text, %(id)s::uuid, "
+            "%(summary)s::text, %(actor)s::jsonb FROM unnest(%(units)s::text[]) u "
+            "WHERE {advanced} ON CONFLICT DO NOTHING",
+            self.params(event, kind, units),
+            touches="unit_history_touches",
+            history="unit_history",
+        )
 
     def later_event(self, tracking: Tracking, event: Any) -> None:
         """Any later event: recorded for each unit its aggregate touches."""
-
-        def build() -> Composed:
-            return SQL(
-                "INSERT INTO {history} (position, unit_code, recorded_at, event_type, "
-                "aggregate_type, aggregate_id, summary, actor) SELECT %(_position)s::bigint, "
-                "t.unit_code, %(at)s::timestamptz, %(type)s::text, t.aggregate_type, "
-                "%(id)s::uuid, %(summary)s::text, %(actor)s::jsonb FROM {touches} t "
-                "WHERE t.aggregate_id = %(id)s AND {advanced} ON CONFLICT DO NOTHING"
-            ).format(
-                touches=self.table("unit_history_touches"),
-                history=self.table("unit_history"),
-                advanced=ADVANCED,
-            )
-
-        self.apply(tracking, build, self.params(event, "", []), key="later")
+        self.write(
+            tracking,
+            "INSERT INTO {history} (position, unit_code, recorded_at, event_type, "
+            "aggregate_type, aggregate_id, summary, actor) SELECT %(_position)s::bigint, "
+            "t.unit_code, %(at)s::timestamptz, %(type)s::text, t.aggregate_type, "
+            "%(id)s::uuid, %(summary)s::text, %(actor)s::jsonb FROM {touches} t "
+            "WHERE t.aggregate_id = %(id)s AND {advanced} ON CONFLICT DO NOTHING",
+            self.params(event, "", []),
+            touches="unit_history_touches",
+            history="unit_history",
+        )
 
     @staticmethod
     def params(event: Any, kind: str, units: list[str]) -> dict[str, Any]:

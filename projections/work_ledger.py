@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL, Composable, Composed
+from psycopg.sql import SQL, Composed
 
 from domain.accounts import Account
 from domain.findings import Finding
@@ -16,24 +16,23 @@ from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
-from projections.base import ADVANCED, ReadModel, ReadModelView, handles
-from projections.paging import Page
+from projections.base import AggregateRows, ReadModel, ReadModelView, handles, stamped
+from projections.paging import Page, where_equal
 
-ITEM_TYPES = {
-    "id": "uuid",
-    "title": "text",
-    "year": "int",
-    "lead_unit": "text",
-    "co_units": "text[]",
-    "due_on": "date",
-    "source_ref": "text",
-    "description": "text",
-    "status": "text",
-    "version": "int",
-    "listed_position": "bigint",
-    "listed_at": "timestamptz",
-    "updated_at": "timestamptz",
-}
+ITEMS = AggregateRows(
+    "listed_position",
+    "listed_at",
+    {
+        "title": "text",
+        "year": "int",
+        "lead_unit": "text",
+        "co_units": "text[]",
+        "due_on": "date",
+        "source_ref": "text",
+        "description": "text",
+        "status": "text",
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -50,32 +49,32 @@ class WorkLedgerView(ReadModelView):
     projection_name = "work_ledger"
 
     def table_statements(self) -> list[Composed]:
-        items, progress = self.table("work_ledger"), self.table("work_ledger_progress")
+        items = self.table("work_ledger")
         return [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, title text NOT NULL, "
+            self.define_table(
+                "work_ledger",
+                "id uuid PRIMARY KEY, title text NOT NULL, "
                 "year int NOT NULL, lead_unit text NOT NULL, co_units text[] NOT NULL, "
                 "due_on date NOT NULL, source_ref text, description text, status text NOT NULL, "
                 "percent int NOT NULL DEFAULT 0, progress_count int NOT NULL DEFAULT 0, "
                 "score int, grade text, evaluation_comment text, closing_reason text, "
                 "version int NOT NULL, listed_position bigint NOT NULL, "
-                "listed_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)"
-            ).format(items),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS work_ledger_year_idx ON {} (year, listed_position)"
-            ).format(items),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS work_ledger_units_idx ON {} USING gin "
-                "((co_units || lead_unit))"
-            ).format(items),
+                "listed_at timestamptz NOT NULL, updated_at timestamptz NOT NULL",
+            ),
+            *self.define_indexes(
+                "work_ledger",
+                year="(year, listed_position)",
+                units="USING gin ((co_units || lead_unit))",
+            ),
             # Scorecards: per unit and year, the items it leads or co-owns and the sum and
             # number of the scores of those it leads, kept in the statement that lists or
             # evaluates an item.
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (unit_code text NOT NULL, year int NOT NULL, "
+            self.define_table(
+                COUNTS,
+                "unit_code text NOT NULL, year int NOT NULL, "
                 "items int NOT NULL, scored int NOT NULL, score_sum bigint NOT NULL, "
-                "PRIMARY KEY (unit_code, year))"
-            ).format(self.table(COUNTS)),
+                "PRIMARY KEY (unit_code, year)",
+            ),
             # A ledger made before the counts: count what it holds, once.
             SQL(
                 "INSERT INTO {counts} SELECT m.unit_code, w.year, count(*), "
@@ -85,18 +84,19 @@ class WorkLedgerView(ReadModelView):
                 "unnest(w.co_units || w.lead_unit) AS u) AS m(unit_code) "
                 "GROUP BY 1, 2 HAVING NOT EXISTS (SELECT FROM {counts})"
             ).format(counts=self.table(COUNTS), items=items),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (item_id uuid NOT NULL, position bigint NOT NULL, "
+            self.define_table(
+                "work_ledger_progress",
+                "item_id uuid NOT NULL, position bigint NOT NULL, "
                 "note text NOT NULL, percent int NOT NULL, actor_name text NOT NULL, "
-                "recorded_at timestamptz NOT NULL, PRIMARY KEY (item_id, position))"
-            ).format(progress),
+                "recorded_at timestamptz NOT NULL, PRIMARY KEY (item_id, position)",
+            ),
         ]
 
     def list_item(self, tracking: Tracking, row: dict[str, Any]) -> None:
         """The item's row, and one more item for each of its units (each once)."""
 
         def build() -> Composed:
-            insert = self.insert_statement("work_ledger", row, ITEM_TYPES, "(id) DO NOTHING", {})
+            insert = self.insert_statement("work_ledger", row, ITEMS.types, "(id) DO NOTHING", {})
             return SQL(
                 ", ins AS ({insert} RETURNING year, lead_unit, co_units) "
                 "INSERT INTO {counts} (unit_code, year, items, scored, score_sum) "
@@ -128,21 +128,6 @@ class WorkLedgerView(ReadModelView):
     def log_progress(self, tracking: Tracking, e: WorkItem.ProgressLogged) -> None:
         """The entry and the item's new state, in the one guarded statement."""
 
-        def build() -> Composed:
-            return SQL(
-                ", entry AS (INSERT INTO {progress} (item_id, position, note, percent, "
-                "actor_name, recorded_at) SELECT %(_id)s::uuid, %(_position)s::bigint, "
-                "%(note)s::text, %(percent)s::int, %(actor)s::text, %(at)s::timestamptz "
-                "WHERE {advanced} ON CONFLICT DO NOTHING) "
-                "UPDATE {items} SET status = %(status)s, percent = %(percent)s, "
-                "progress_count = progress_count + 1, version = %(version)s, "
-                "updated_at = %(at)s WHERE id = %(_id)s AND {advanced}"
-            ).format(
-                progress=self.table("work_ledger_progress"),
-                items=self.table("work_ledger"),
-                advanced=ADVANCED,
-            )
-
         params = {
             "_id": e.originator_id,
             "note": e.note,
@@ -152,20 +137,26 @@ class WorkLedgerView(ReadModelView):
             "status": WorkItemStatus.IN_PROGRESS.value,
             "version": e.originator_version,
         }
-        self.apply(tracking, build, params, key="progress")
+        self.write(
+            tracking,
+            ", entry AS (INSERT INTO {progress} (item_id, position, note, percent, "
+            "actor_name, recorded_at) SELECT %(_id)s::uuid, %(_position)s::bigint, "
+            "%(note)s::text, %(percent)s::int, %(actor)s::text, %(at)s::timestamptz "
+            "WHERE {advanced} ON CONFLICT DO NOTHING) "
+            "UPDATE {items} SET status = %(status)s, percent = %(percent)s, "
+            "progress_count = progress_count + 1, version = %(version)s, "
+            "updated_at = %(at)s WHERE id = %(_id)s AND {advanced}",
+            params,
+            progress="work_ledger_progress",
+            items="work_ledger",
+        )
 
     def page(self, f: LedgerFilter, limit: int, cursor: str | None) -> Page:
-        where: list[Composable] = []
         params: dict[str, Any] = {}
-        if f.year is not None:
-            where.append(SQL("year = %(year)s"))
-            params["year"] = f.year
+        where = where_equal(f, ("year", "status"), params)
         if f.unit_codes:
             where.append(SQL("(co_units || lead_unit) && %(units)s::text[]"))
             params["units"] = list(f.unit_codes)
-        if f.status is not None:
-            where.append(SQL("status = %(status)s"))
-            params["status"] = f.status
         return self.keyset_page(
             "work_ledger", where, params, "listed_position", limit, cursor, item=ledger_item
         )
@@ -215,24 +206,19 @@ class WorkLedger(ReadModel[WorkLedgerView]):
 
     @handles(WorkItem.Listed)
     def listed(self, e: WorkItem.Listed, tracking: Tracking) -> None:
-        self.view.list_item(
+        row = ITEMS.first_row(
+            e,
             tracking,
-            {
-                "id": e.originator_id,
-                "title": e.title,
-                "year": e.year,
-                "lead_unit": e.lead_unit,
-                "co_units": list(e.co_units),
-                "due_on": e.due_on,
-                "source_ref": e.source_ref,
-                "description": e.description,
-                "status": WorkItemStatus.LISTED.value,
-                "version": e.originator_version,
-                "listed_position": tracking.notification_id,
-                "listed_at": e.timestamp,
-                "updated_at": e.timestamp,
-            },
+            title=e.title,
+            year=e.year,
+            lead_unit=e.lead_unit,
+            co_units=list(e.co_units),
+            due_on=e.due_on,
+            source_ref=e.source_ref,
+            description=e.description,
+            status=WorkItemStatus.LISTED.value,
         )
+        self.view.list_item(tracking, row)
 
     @handles(WorkItem.ProgressLogged)
     def progress_logged(self, e: WorkItem.ProgressLogged, tracking: Tracking) -> None:
@@ -240,15 +226,13 @@ class WorkLedger(ReadModel[WorkLedgerView]):
 
     @handles(WorkItem.Evaluated)
     def evaluated(self, e: WorkItem.Evaluated, tracking: Tracking) -> None:
-        changes = {
+        evaluation = {
             "status": WorkItemStatus.EVALUATED.value,
             "score": e.score,
             "grade": e.grade,
             "evaluation_comment": e.comment,
-            "version": e.originator_version,
-            "updated_at": e.timestamp,
         }
-        self.view.evaluate(tracking, changes, e.originator_id)
+        self.view.evaluate(tracking, stamped(e, evaluation), e.originator_id)
 
     @handles(WorkItem.Closed)
     def closed(self, e: WorkItem.Closed, tracking: Tracking) -> None:
@@ -259,5 +243,4 @@ class WorkLedger(ReadModel[WorkLedgerView]):
         self.update(tracking, e, status=WorkItemStatus.CANCELLED.value, closing_reason=e.reason)
 
     def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
-        changes.update(version=e.originator_version, updated_at=e.timestamp)
-        self.view.update_row(tracking, "work_ledger", e.originator_id, changes)
+        self.view.update_aggregate(tracking, "work_ledger", e, changes)
