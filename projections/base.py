@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic, retry
 from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal, Placeholder
+from psycopg.types.json import Jsonb
 
 from domain.aggregate import Aggregate
 from infra.migrations import EVENTS_TABLE
@@ -67,38 +68,56 @@ def stamped(e: Any, changes: Params) -> Params:
 
 
 @dataclass(frozen=True)
-class AggregateRows:
-    """A table with one row per aggregate, keyed by its id: its own `columns` (with their
-    types), the aggregate's version, the log position and time of its first event (under
-    the table's names for them, `first_position` and `first_at`) and the time of its latest
-    (`updated_at`)."""
+class AggregateTable:
+    """A read-model table with one row per aggregate, keyed by its id (`id uuid PRIMARY
+    KEY`), holding the aggregate's version, the log position and time of its first event
+    (the columns `first_position` and `first_at`) and the time of its latest (`updated_at`).
 
+    `columns` are the table's column definitions as CREATE TABLE takes them, each `name
+    type …` and none with a comma inside; `copied` names (space-separated) the columns
+    the first event fills from its attributes of the same names; `indexes` are
+    define_indexes' (name: how)."""
+
+    name: str
+    columns: str
     first_position: str
     first_at: str
-    columns: dict[str, str]
+    copied: str
+    indexes: dict[str, str]
 
     @property
     def types(self) -> dict[str, str]:
-        """Every column's type, as insert_row casts the values to them."""
-        return {
-            "id": "uuid",
-            **self.columns,
-            "version": "int",
-            self.first_position: "bigint",
-            self.first_at: "timestamptz",
-            "updated_at": "timestamptz",
-        }
+        """Each column's type, as insert_row casts the values to them."""
+        return {d.split()[0]: d.split()[1] for d in self.columns.split(", ")}
+
+    def copy(self, e: Any, names: str) -> Params:
+        """The event's attributes `names` (space-separated) as values of the columns of
+        the same names (an array as a list, JSON as Jsonb)."""
+        types = self.types
+        return {c: column_value(types[c], getattr(e, c)) for c in names.split()}
 
     def first_row(self, e: Any, tracking: Tracking, **values: Any) -> Params:
-        """The row the aggregate's first event `e` inserts, with its own `values`."""
+        """The row the aggregate's first event `e` inserts: the `copied` attributes, the
+        other `values` given, and the bookkeeping."""
         return {
             "id": e.originator_id,
+            **self.copy(e, self.copied),
             **values,
             "version": e.originator_version,
             self.first_position: tracking.notification_id,
             self.first_at: e.timestamp,
             "updated_at": e.timestamp,
         }
+
+
+def column_value(column_type: str, value: Any) -> Any:
+    """An event's attribute as a value for a column of `column_type` (events hold arrays
+    as tuples and JSON as plain data)."""
+    if column_type.endswith("[]"):
+        return list(value)
+    if column_type == "jsonb":
+        return Jsonb(value)
+    return value
 
 
 class ProjectionLagging(Exception):
@@ -230,6 +249,13 @@ class ReadModelView(PostgresTrackingRecorder):
         """`CREATE TABLE IF NOT EXISTS name (columns)`."""
         return SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(self.table(name), SQL(columns))
 
+    def define(self, table: AggregateTable) -> list[Composed]:
+        """The CREATE statements of a per-aggregate table and its indexes."""
+        return [
+            self.define_table(table.name, table.columns),
+            *self.define_indexes(table.name, **table.indexes),
+        ]
+
     def define_indexes(self, table: str, **indexes: str) -> list[Composed]:
         """`CREATE INDEX IF NOT EXISTS <table>_<name>_idx ON table <how>` for each
         `name=how` (how: the columns in parentheses, or `USING gin (…)`)."""
@@ -343,18 +369,6 @@ class ReadModelView(PostgresTrackingRecorder):
 
         key = ("update", table, increments, *changes, "+", *appends, "=", *computed)
         self.apply(tracking, build, {**changes, **appends, "_id": row_id}, key=key)
-
-    def update_aggregate(
-        self,
-        tracking: Tracking,
-        table: str,
-        e: Any,
-        changes: Params,
-        increments: tuple[str, ...] = (),
-        appends: Params | None = None,
-    ) -> None:
-        """update_row of the row of `e`'s aggregate, with its new version and time."""
-        self.update_row(tracking, table, e.originator_id, stamped(e, changes), increments, appends)
 
     def insert_statement(
         self,
@@ -486,6 +500,38 @@ class ReadModelView(PostgresTrackingRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(query, params)
             return curs.fetchall()
+
+
+class AggregateView(ReadModelView):
+    """A read model of one per-aggregate table, `rows`, whose name it bears."""
+
+    rows: ClassVar[AggregateTable]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.projection_name = cls.rows.name
+
+    def table_statements(self) -> list[Composed]:
+        return self.define(self.rows)
+
+    def insert_first(self, tracking: Tracking, e: Any, **values: Any) -> None:
+        """Insert the row of the aggregate's first event `e` (see AggregateTable.first_row)."""
+        row = self.rows.first_row(e, tracking, **values)
+        self.insert_row(tracking, self.rows.name, row, self.rows.types, "(id) DO NOTHING")
+
+    def update(
+        self,
+        tracking: Tracking,
+        e: Any,
+        copied: str = "",
+        increments: tuple[str, ...] = (),
+        appends: Params | None = None,
+        **changes: Any,
+    ) -> None:
+        """update_row of the row of `e`'s aggregate: the event's attributes `copied`
+        (AggregateTable.copy), the `changes`, and the event's version and time."""
+        changes = stamped(e, {**self.rows.copy(e, copied), **changes})
+        self.update_row(tracking, self.rows.name, e.originator_id, changes, increments, appends)
 
 
 V = TypeVar("V", bound=ReadModelView)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL, Composed
+from psycopg.sql import SQL
 
 from domain.accounts import Account
 from domain.findings import Finding
@@ -17,19 +17,25 @@ from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import DecisionStatus, EvaluationStatus
 from domain.work_items import WorkItem
-from projections.base import AggregateRows, ReadModel, ReadModelView, handles
+from projections.base import AggregateTable, AggregateView, ReadModel, handles
 from projections.paging import Page, where_equal
 
-ROWS = AggregateRows(
-    "catalogued_position",
-    "catalogued_at",
-    {
-        "title": "text",
-        "year": "int",
-        "unit_code": "text",
-        "description": "text",
-        "status": "text",
-    },
+S = DecisionStatus
+CATALOGUE = AggregateTable(
+    "decision_catalogue",
+    "id uuid PRIMARY KEY, title text NOT NULL, "
+    "year int NOT NULL, unit_code text NOT NULL, description text, "
+    "status text NOT NULL, steps_done text[] NOT NULL DEFAULT '{}', "
+    "missing_steps text[], decided_on date, implemented_on date, "
+    "links text[] NOT NULL DEFAULT '{}', corrections int NOT NULL DEFAULT 0, "
+    "evaluations int NOT NULL DEFAULT 0, evaluation_status text, "
+    "latest_score int, result_uses int NOT NULL DEFAULT 0, version int NOT NULL, "
+    "catalogued_position bigint NOT NULL, catalogued_at timestamptz NOT NULL, "
+    "updated_at timestamptz NOT NULL",
+    first_position="catalogued_position",
+    first_at="catalogued_at",
+    copied="title year unit_code description",
+    indexes={"year": "(year, catalogued_position)", "position": "(catalogued_position)"},
 )
 
 
@@ -41,29 +47,8 @@ class CatalogueFilter:
     flagged: bool | None = None
 
 
-class DecisionCatalogueView(ReadModelView):
-    projection_name = "decision_catalogue"
-
-    def table_statements(self) -> list[Composed]:
-        return [
-            self.define_table(
-                "decision_catalogue",
-                "id uuid PRIMARY KEY, title text NOT NULL, "
-                "year int NOT NULL, unit_code text NOT NULL, description text, "
-                "status text NOT NULL, steps_done text[] NOT NULL DEFAULT '{}', "
-                "missing_steps text[], decided_on date, implemented_on date, "
-                "links text[] NOT NULL DEFAULT '{}', corrections int NOT NULL DEFAULT 0, "
-                "evaluations int NOT NULL DEFAULT 0, evaluation_status text, "
-                "latest_score int, result_uses int NOT NULL DEFAULT 0, version int NOT NULL, "
-                "catalogued_position bigint NOT NULL, catalogued_at timestamptz NOT NULL, "
-                "updated_at timestamptz NOT NULL",
-            ),
-            *self.define_indexes(
-                "decision_catalogue",
-                year="(year, catalogued_position)",
-                position="(catalogued_position)",
-            ),
-        ]
+class DecisionCatalogueView(AggregateView):
+    rows = CATALOGUE
 
     def page(self, f: CatalogueFilter, limit: int, cursor: str | None) -> Page:
         params: dict[str, Any] = {}
@@ -72,7 +57,7 @@ class DecisionCatalogueView(ReadModelView):
             flagged = SQL("coalesce(cardinality(missing_steps), 0) > 0")
             where.append(flagged if f.flagged else SQL("NOT ") + flagged)
         return self.keyset_page(
-            "decision_catalogue",
+            CATALOGUE.name,
             where,
             params,
             "catalogued_position",
@@ -88,7 +73,7 @@ def catalogue_item(row: Any) -> dict[str, Any]:
     the decision), and the missing ones once decided (flagged: 程序缺失)."""
     item = {k: v for k, v in row.items() if k != "catalogued_position"}
     done = [s for s in REQUIRED_STEPS if s in row["steps_done"]]
-    item["status_label"] = DecisionStatus(row["status"]).label
+    item["status_label"] = S(row["status"]).label
     item["procedure"] = {
         "required": list(REQUIRED_STEPS),
         "done": done,
@@ -114,87 +99,49 @@ class DecisionCatalogue(ReadModel[DecisionCatalogueView]):
 
     @handles(MajorDecision.Catalogued)
     def catalogued(self, e: MajorDecision.Catalogued, tracking: Tracking) -> None:
-        row = ROWS.first_row(
-            e,
-            tracking,
-            title=e.title,
-            year=e.year,
-            unit_code=e.unit_code,
-            description=e.description,
-            status=DecisionStatus.CATALOGUED.value,
-        )
-        self.view.insert_row(tracking, "decision_catalogue", row, ROWS.types, "(id) DO NOTHING")
+        self.view.insert_first(tracking, e, status=S.CATALOGUED.value)
 
     @handles(MajorDecision.StepRecorded)
     def step_recorded(self, e: MajorDecision.StepRecorded, tracking: Tracking) -> None:
-        self.update(tracking, e, appends={"steps_done": e.step})
+        self.view.update(tracking, e, appends={"steps_done": e.step})
 
     @handles(MajorDecision.Decided)
     def decided(self, e: MajorDecision.Decided, tracking: Tracking) -> None:
-        self.update(
-            tracking,
-            e,
-            status=DecisionStatus.DECIDED.value,
-            decided_on=e.decided_on,
-            missing_steps=list(e.missing_steps),
-        )
+        self.view.update(tracking, e, "decided_on missing_steps", status=S.DECIDED.value)
 
     @handles(MajorDecision.AccountabilityLinked)
     def linked(self, e: MajorDecision.AccountabilityLinked, tracking: Tracking) -> None:
-        self.update(tracking, e, appends={"links": f"{e.kind}:{e.target_id}"})
+        self.view.update(tracking, e, appends={"links": f"{e.kind}:{e.target_id}"})
 
     @handles(MajorDecision.Implemented)
     def implemented(self, e: MajorDecision.Implemented, tracking: Tracking) -> None:
-        self.update(
-            tracking,
-            e,
-            status=DecisionStatus.IMPLEMENTED.value,
-            implemented_on=e.implemented_on,
-        )
+        self.view.update(tracking, e, "implemented_on", status=S.IMPLEMENTED.value)
 
     @handles(MajorDecision.Corrected)
     def corrected(self, e: MajorDecision.Corrected, tracking: Tracking) -> None:
-        self.update(tracking, e, increments=("corrections",), status=DecisionStatus.CORRECTED.value)
+        self.view.update(tracking, e, increments=("corrections",), status=S.CORRECTED.value)
 
     @handles(MajorDecision.EvaluationPlanned)
     def evaluation_planned(self, e: MajorDecision.EvaluationPlanned, tracking: Tracking) -> None:
-        self.update(
-            tracking,
-            e,
-            increments=("evaluations",),
-            evaluation_status=EvaluationStatus.PLANNED.value,
-        )
+        planned = EvaluationStatus.PLANNED.value
+        self.view.update(tracking, e, increments=("evaluations",), evaluation_status=planned)
 
     @handles(MajorDecision.EvaluationReported)
     def evaluation_reported(self, e: MajorDecision.EvaluationReported, tracking: Tracking) -> None:
-        self.update(
-            tracking,
-            e,
-            evaluation_status=EvaluationStatus.REPORTED.value,
-            latest_score=e.score,
-        )
+        reported = EvaluationStatus.REPORTED.value
+        self.view.update(tracking, e, evaluation_status=reported, latest_score=e.score)
 
     @handles(MajorDecision.FeedbackGiven)
     def feedback_given(self, e: MajorDecision.FeedbackGiven, tracking: Tracking) -> None:
         status = (
             EvaluationStatus.RECTIFYING if e.rectification_required else EvaluationStatus.CLOSED
         )
-        self.update(tracking, e, evaluation_status=status.value)
+        self.view.update(tracking, e, evaluation_status=status.value)
 
     @handles(MajorDecision.RectificationReported)
     def rectified(self, e: MajorDecision.RectificationReported, tracking: Tracking) -> None:
-        self.update(tracking, e, evaluation_status=EvaluationStatus.RECTIFIED.value)
+        self.view.update(tracking, e, evaluation_status=EvaluationStatus.RECTIFIED.value)
 
     @handles(MajorDecision.ResultsUsed)
     def results_used(self, e: MajorDecision.ResultsUsed, tracking: Tracking) -> None:
-        self.update(tracking, e, increments=("result_uses",))
-
-    def update(
-        self,
-        tracking: Tracking,
-        e: Any,
-        increments: tuple[str, ...] = (),
-        appends: dict[str, Any] | None = None,
-        **changes: Any,
-    ) -> None:
-        self.view.update_aggregate(tracking, "decision_catalogue", e, changes, increments, appends)
+        self.view.update(tracking, e, increments=("result_uses",))

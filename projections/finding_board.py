@@ -18,26 +18,34 @@ from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import DeadlineColour, FindingStatus
 from domain.work_items import WorkItem
-from projections.base import AggregateRows, ReadModel, ReadModelView, handles, stamped
+from projections.base import AggregateTable, ReadModel, ReadModelView, handles, stamped
 from projections.paging import Page, bigrams, in_units, text_search, where_equal
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
 BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported
 
 
-ROWS = AggregateRows(
-    "raised_position",
-    "raised_at",
-    {
-        "unit_code": "text",
-        "title": "text",
-        "description": "text",
-        "category": "text",
-        "severity": "text",
-        "source": "text",
-        "status": "text",
-        "found_on": "date",
-        "work_item_id": "uuid",
+BOARD = AggregateTable(
+    "finding_board",
+    "id uuid PRIMARY KEY, unit_code text NOT NULL, title text NOT NULL, "
+    "description text NOT NULL, category text NOT NULL, severity text NOT NULL, "
+    "source text NOT NULL, status text NOT NULL, found_on date NOT NULL, "
+    "deadline date, work_item_id uuid, escalations int NOT NULL DEFAULT 0, "
+    "reopen_count int NOT NULL DEFAULT 0, closed_on date, version int NOT NULL, "
+    "raised_position bigint NOT NULL, raised_at timestamptz NOT NULL, "
+    "updated_at timestamptz NOT NULL, grams text[] NOT NULL DEFAULT '{}'",
+    first_position="raised_position",
+    first_at="raised_at",
+    copied="unit_code title description category severity source found_on work_item_id",
+    indexes={
+        "unit": "(unit_code, raised_position)",
+        "status": "(status, deadline)",
+        "position": "(raised_position)",
+        # The overdue list: rectifying findings, newest first, a deadline check each.
+        "rectifying": "(raised_position) WHERE status = 'rectifying'",
+        # Scorecards: the rectifying findings whose deadline is still ahead on a given day
+        # (the rest of the rectifying ones counted are overdue).
+        "due": "(deadline, found_on) INCLUDE (unit_code) WHERE status = 'rectifying'",
     },
 )
 
@@ -98,35 +106,11 @@ class FindingBoardView(ReadModelView):
     projection_name = "finding_board"
 
     def table_statements(self) -> list[Composed]:
-        t = self.table("finding_board")
         return [
-            self.define_table(
-                "finding_board",
-                "id uuid PRIMARY KEY, unit_code text NOT NULL, title text NOT NULL, "
-                "description text NOT NULL, category text NOT NULL, severity text NOT NULL, "
-                "source text NOT NULL, status text NOT NULL, found_on date NOT NULL, "
-                "deadline date, work_item_id uuid, escalations int NOT NULL DEFAULT 0, "
-                "reopen_count int NOT NULL DEFAULT 0, closed_on date, version int NOT NULL, "
-                "raised_position bigint NOT NULL, raised_at timestamptz NOT NULL, "
-                "updated_at timestamptz NOT NULL, grams text[] NOT NULL DEFAULT '{}'",
-            ),
-            *self.search_column("finding_board", SEARCHED_GRAMS),
-            *self.define_indexes(
-                "finding_board",
-                unit="(unit_code, raised_position)",
-                status="(status, deadline)",
-                position="(raised_position)",
-            ),
+            *self.define(BOARD),
+            *self.search_column(BOARD.name, SEARCHED_GRAMS),
             # Scorecards read the counts below now; this index only cost writes.
             SQL("DROP INDEX IF EXISTS {}").format(self.table("finding_board_found_idx")),
-            *self.define_indexes(
-                "finding_board",
-                # The overdue list: rectifying findings, newest first, a deadline check each.
-                rectifying="(raised_position) WHERE status = 'rectifying'",
-                # Scorecards: the rectifying findings whose deadline is still ahead on a
-                # given day (the rest of the rectifying ones counted are overdue).
-                due="(deadline, found_on) INCLUDE (unit_code) WHERE status = 'rectifying'",
-            ),
             # Scorecards: how many findings of a unit and year stand in each state (and
             # whether closed ones were on time), kept in the statement that changes a
             # finding's row. (finding_counts, keyed by deadline too, came before.)
@@ -141,7 +125,7 @@ class FindingBoardView(ReadModelView):
             SQL(
                 "INSERT INTO {counts} SELECT {key}, count(*) FROM {board} r GROUP BY 1, 2, 3, 4 "
                 "HAVING NOT EXISTS (SELECT FROM {counts})"
-            ).format(counts=self.table(COUNTS), key=count_key("r"), board=t),
+            ).format(counts=self.table(COUNTS), key=count_key("r"), board=self.table(BOARD.name)),
         ]
 
     def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:
@@ -150,7 +134,7 @@ class FindingBoardView(ReadModelView):
 
         def build() -> Composed:
             insert = self.insert_statement(
-                "finding_board", row, ROWS.types, "(id) DO NOTHING", {"grams": grams}
+                BOARD.name, row, BOARD.types, "(id) DO NOTHING", {"grams": grams}
             )
             return SQL(", ins AS ({} RETURNING {}) {}").format(
                 insert, KEY_COLUMNS, self.count_in("ins")
@@ -188,7 +172,7 @@ class FindingBoardView(ReadModelView):
         moved = SQL("({}) IS DISTINCT FROM ({})").format(count_key("old"), count_key("upd"))
 
         def build() -> Composed:
-            update = self.update_statement("finding_board", changes, increments, {}, computed)
+            update = self.update_statement(BOARD.name, changes, increments, {}, computed)
             return SQL(
                 ", old AS (SELECT {cols} FROM {board} WHERE id = %(_id)s), "
                 "upd AS ({update} RETURNING {cols}), "
@@ -197,7 +181,7 @@ class FindingBoardView(ReadModelView):
                 "AND {moved}) {count}"
             ).format(
                 cols=KEY_COLUMNS,
-                board=self.table("finding_board"),
+                board=self.table(BOARD.name),
                 update=update,
                 counts=self.table(COUNTS),
                 old_key=count_key("old"),
@@ -223,7 +207,7 @@ class FindingBoardView(ReadModelView):
             columns: list[Composable] = [SQL("title"), SQL("description")]
             where.append(text_search(columns, f.q, self.grams(f.q), params))
         return self.keyset_page(
-            "finding_board",
+            BOARD.name,
             where,
             params,
             "raised_position",
@@ -274,20 +258,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     @handles(Finding.Raised)
     def raised(self, e: Finding.Raised, tracking: Tracking) -> None:
-        row = ROWS.first_row(
-            e,
-            tracking,
-            unit_code=e.unit_code,
-            title=e.title,
-            description=e.description,
-            category=e.category,
-            severity=e.severity,
-            source=e.source,
-            status=FindingStatus.RAISED.value,
-            found_on=e.found_on,
-            work_item_id=e.work_item_id,
-        )
-        self.view.insert(tracking, row)
+        self.view.insert(tracking, BOARD.first_row(e, tracking, status=FindingStatus.RAISED.value))
 
     @handles(Finding.RectificationOrdered)
     def rectification_ordered(self, e: Finding.RectificationOrdered, tracking: Tracking) -> None:

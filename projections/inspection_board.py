@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL, Composable, Composed
-from psycopg.types.json import Jsonb
+from psycopg.sql import SQL, Composable
 
 from domain.accounts import Account
 from domain.findings import Finding
@@ -19,23 +18,25 @@ from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import InspectionStatus
 from domain.work_items import WorkItem
-from projections.base import AggregateRows, ReadModel, ReadModelView, handles
+from projections.base import AggregateTable, AggregateView, ReadModel, handles
 from projections.paging import Page, where_equal
 
-ROWS = AggregateRows(
-    "launched_position",
-    "launched_at",
-    {
-        "title": "text",
-        "kind": "text",
-        "scope": "text",
-        "period_start": "date",
-        "period_end": "date",
-        "population": "text[]",
-        "inspectors": "jsonb",
-        "rules": "jsonb",
-        "status": "text",
-    },
+S = InspectionStatus
+ROUNDS = AggregateTable(
+    "inspection_board",
+    "id uuid PRIMARY KEY, title text NOT NULL, "
+    "kind text NOT NULL, scope text NOT NULL, period_start date NOT NULL, "
+    "period_end date NOT NULL, population text[] NOT NULL, inspectors jsonb NOT NULL, "
+    "rules jsonb NOT NULL, status text NOT NULL, commitment text, seed text, "
+    "chain_head jsonb, algorithm text, targets jsonb NOT NULL DEFAULT '[]', "
+    "finding_ids uuid[] NOT NULL DEFAULT '{}', summary text, concluded_on date, "
+    "results jsonb NOT NULL DEFAULT '[]', version int NOT NULL, "
+    "launched_position bigint NOT NULL, launched_at timestamptz NOT NULL, "
+    "updated_at timestamptz NOT NULL",
+    first_position="launched_position",
+    first_at="launched_at",
+    copied="title kind scope period_start period_end population inspectors rules",
+    indexes={"status": "(status, launched_position)", "position": "(launched_position)"},
 )
 
 
@@ -46,29 +47,8 @@ class BoardFilter:
     year: int | None = None
 
 
-class InspectionBoardView(ReadModelView):
-    projection_name = "inspection_board"
-
-    def table_statements(self) -> list[Composed]:
-        return [
-            self.define_table(
-                "inspection_board",
-                "id uuid PRIMARY KEY, title text NOT NULL, "
-                "kind text NOT NULL, scope text NOT NULL, period_start date NOT NULL, "
-                "period_end date NOT NULL, population text[] NOT NULL, inspectors jsonb NOT NULL, "
-                "rules jsonb NOT NULL, status text NOT NULL, commitment text, seed text, "
-                "chain_head jsonb, algorithm text, targets jsonb NOT NULL DEFAULT '[]', "
-                "finding_ids uuid[] NOT NULL DEFAULT '{}', summary text, concluded_on date, "
-                "results jsonb NOT NULL DEFAULT '[]', version int NOT NULL, "
-                "launched_position bigint NOT NULL, launched_at timestamptz NOT NULL, "
-                "updated_at timestamptz NOT NULL",
-            ),
-            *self.define_indexes(
-                "inspection_board",
-                status="(status, launched_position)",
-                position="(launched_position)",
-            ),
-        ]
+class InspectionBoardView(AggregateView):
+    rows = ROUNDS
 
     def page(self, f: BoardFilter, limit: int, cursor: str | None) -> Page:
         params: dict[str, Any] = {}
@@ -96,7 +76,7 @@ class InspectionBoardView(ReadModelView):
             where.append(SQL("extract(year FROM period_start) = %(year)s"))
             params["year"] = year
         return self.keyset_page(
-            "inspection_board",
+            ROUNDS.name,
             where,
             params,
             "launched_position",
@@ -158,59 +138,24 @@ class InspectionBoard(ReadModel[InspectionBoardView]):
 
     @handles(Inspection.Launched)
     def launched(self, e: Inspection.Launched, tracking: Tracking) -> None:
-        row = ROWS.first_row(
-            e,
-            tracking,
-            title=e.title,
-            kind=e.kind,
-            scope=e.scope,
-            period_start=e.period_start,
-            period_end=e.period_end,
-            population=list(e.population),
-            inspectors=Jsonb(e.inspectors),
-            rules=Jsonb(e.rules),
-            status=InspectionStatus.LAUNCHED.value,
-        )
-        self.view.insert_row(tracking, "inspection_board", row, ROWS.types, "(id) DO NOTHING")
+        self.view.insert_first(tracking, e, status=S.LAUNCHED.value)
 
     @handles(Inspection.SeedCommitted)
     def seed_committed(self, e: Inspection.SeedCommitted, tracking: Tracking) -> None:
-        self.update(
-            tracking, e, status=InspectionStatus.SEED_COMMITTED.value, commitment=e.commitment
-        )
+        self.view.update(tracking, e, "commitment", status=S.SEED_COMMITTED.value)
 
     @handles(Inspection.Drawn)
     def drawn(self, e: Inspection.Drawn, tracking: Tracking) -> None:
-        self.update(
-            tracking,
-            e,
-            status=InspectionStatus.DRAWN.value,
-            seed=e.seed,
-            chain_head=Jsonb(e.chain_head),
-            algorithm=e.algorithm,
-            targets=Jsonb(e.targets),
-        )
+        self.view.update(tracking, e, "seed chain_head algorithm targets", status=S.DRAWN.value)
 
     @handles(Inspection.Assigned)
     def assigned(self, e: Inspection.Assigned, tracking: Tracking) -> None:
-        self.update(tracking, e, status=InspectionStatus.DRAWN.value, targets=Jsonb(e.targets))
+        self.view.update(tracking, e, "targets", status=S.DRAWN.value)
 
     @handles(Inspection.FindingLinked)
     def finding_linked(self, e: Inspection.FindingLinked, tracking: Tracking) -> None:
-        self.view.update_aggregate(
-            tracking, "inspection_board", e, {}, appends={"finding_ids": e.finding_id}
-        )
+        self.view.update(tracking, e, appends={"finding_ids": e.finding_id})
 
     @handles(Inspection.Concluded)
     def concluded(self, e: Inspection.Concluded, tracking: Tracking) -> None:
-        self.update(
-            tracking,
-            e,
-            status=InspectionStatus.CONCLUDED.value,
-            summary=e.summary,
-            concluded_on=e.concluded_on,
-            results=Jsonb(e.results),
-        )
-
-    def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
-        self.view.update_aggregate(tracking, "inspection_board", e, changes)
+        self.view.update(tracking, e, "summary concluded_on results", status=S.CONCLUDED.value)

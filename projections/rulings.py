@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL, Composed
+from psycopg.sql import SQL
 
 from domain.accounts import Account
 from domain.findings import Finding
@@ -16,19 +16,25 @@ from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.units import Unit
 from domain.vocabulary import AppealResult, RulingKind, RulingStatus
 from domain.work_items import WorkItem
-from projections.base import AggregateRows, ReadModel, ReadModelView, handles
+from projections.base import AggregateTable, AggregateView, ReadModel, handles
 from projections.paging import Page, in_units, where_equal
 
-ROWS = AggregateRows(
-    "position",
-    "created_at",
-    {
-        "kind": "text",
-        "unit_code": "text",
-        "status": "text",
-        "form": "text",
-        "criteria": "text[]",
-        "finding_ids": "uuid[]",
+RULINGS = AggregateTable(
+    "rulings",
+    "id uuid PRIMARY KEY, kind text NOT NULL, "
+    "unit_code text NOT NULL, status text NOT NULL, form text, outcome text, "
+    "criteria text[] NOT NULL DEFAULT '{}', finding_ids uuid[] NOT NULL, "
+    "decided_on date, appeal_result text, version int NOT NULL, "
+    "position bigint NOT NULL, created_at timestamptz NOT NULL, "
+    "updated_at timestamptz NOT NULL",
+    first_position="position",
+    first_at="created_at",
+    copied="finding_ids",
+    indexes={
+        "unit": "(unit_code, position)",
+        "findings": "USING gin (finding_ids)",
+        # Scorecards: the rulings decided in a year.
+        "decided": "(decided_on)",
     },
 )
 
@@ -41,28 +47,8 @@ class RulingFilter:
     finding_id: Any = None
 
 
-class RulingsView(ReadModelView):
-    projection_name = "rulings"
-
-    def table_statements(self) -> list[Composed]:
-        return [
-            self.define_table(
-                "rulings",
-                "id uuid PRIMARY KEY, kind text NOT NULL, "
-                "unit_code text NOT NULL, status text NOT NULL, form text, outcome text, "
-                "criteria text[] NOT NULL DEFAULT '{}', finding_ids uuid[] NOT NULL, "
-                "decided_on date, appeal_result text, version int NOT NULL, "
-                "position bigint NOT NULL, created_at timestamptz NOT NULL, "
-                "updated_at timestamptz NOT NULL",
-            ),
-            *self.define_indexes(
-                "rulings",
-                unit="(unit_code, position)",
-                findings="USING gin (finding_ids)",
-                # Scorecards: the rulings decided in a year.
-                decided="(decided_on)",
-            ),
-        ]
+class RulingsView(AggregateView):
+    rows = RULINGS
 
     def page(self, f: RulingFilter, limit: int, cursor: str | None) -> Page:
         params: dict[str, Any] = {}
@@ -72,7 +58,7 @@ class RulingsView(ReadModelView):
         if f.finding_id is not None:
             where.append(SQL("%(finding)s = ANY(finding_ids)"))
             params["finding"] = f.finding_id
-        return self.keyset_page("rulings", where, params, "position", limit, cursor)
+        return self.keyset_page(RULINGS.name, where, params, "position", limit, cursor)
 
 
 class Rulings(ReadModel[RulingsView]):
@@ -91,16 +77,10 @@ class Rulings(ReadModel[RulingsView]):
     def insert(
         self, tracking: Tracking, e: Any, kind: RulingKind, status: RulingStatus, **extra: Any
     ) -> None:
-        row = ROWS.first_row(
-            e,
-            tracking,
-            kind=kind.value,
-            unit_code=e.subject["unit_code"],
-            status=status.value,
-            finding_ids=list(e.finding_ids),
-            **extra,
+        unit_code = e.subject["unit_code"]
+        self.view.insert_first(
+            tracking, e, kind=kind.value, unit_code=unit_code, status=status.value, **extra
         )
-        self.view.insert_row(tracking, "rulings", row, ROWS.types, "(id) DO NOTHING")
 
     @handles(AccountabilityRuling.Proposed)
     def proposed(self, e: AccountabilityRuling.Proposed, tracking: Tracking) -> None:
@@ -116,33 +96,23 @@ class Rulings(ReadModel[RulingsView]):
             criteria=list(e.criteria_claimed),
         )
 
-    def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
-        self.view.update_aggregate(tracking, "rulings", e, changes)
-
     @handles(Ruling.Verified)
     def verified(self, e: Ruling.Verified, tracking: Tracking) -> None:
-        self.update(tracking, e, status=RulingStatus.VERIFIED.value)
+        self.view.update(tracking, e, status=RulingStatus.VERIFIED.value)
 
     @handles(AccountabilityRuling.Decided)
     def accountability_decided(self, e: AccountabilityRuling.Decided, tracking: Tracking) -> None:
-        self.update(
-            tracking, e, status=RulingStatus.DECIDED.value, form=e.form, decided_on=e.decided_on
-        )
+        self.view.update(tracking, e, "form decided_on", status=RulingStatus.DECIDED.value)
 
     @handles(ToleranceRuling.Decided)
     def tolerance_decided(self, e: ToleranceRuling.Decided, tracking: Tracking) -> None:
-        self.update(
-            tracking,
-            e,
-            status=RulingStatus.DECIDED.value,
-            outcome=e.outcome,
-            criteria=list(e.criteria_met),
-            decided_on=e.decided_on,
-        )
+        decided = RulingStatus.DECIDED.value
+        criteria = list(e.criteria_met)
+        self.view.update(tracking, e, "outcome decided_on", status=decided, criteria=criteria)
 
     @handles(Ruling.Appealed)
     def appealed(self, e: Ruling.Appealed, tracking: Tracking) -> None:
-        self.update(tracking, e, status=RulingStatus.APPEALED.value)
+        self.view.update(tracking, e, status=RulingStatus.APPEALED.value)
 
     @handles(AccountabilityRuling.AppealDecided)
     def accountability_appeal(
@@ -151,18 +121,18 @@ class Rulings(ReadModel[RulingsView]):
         changes: dict[str, Any] = {"status": after_appeal(e.result), "appeal_result": e.result}
         if e.form is not None:
             changes["form"] = e.form
-        self.update(tracking, e, **changes)
+        self.view.update(tracking, e, **changes)
 
     @handles(ToleranceRuling.AppealDecided)
     def tolerance_appeal(self, e: ToleranceRuling.AppealDecided, tracking: Tracking) -> None:
         changes: dict[str, Any] = {"status": after_appeal(e.result), "appeal_result": e.result}
         if e.outcome is not None:
             changes.update(outcome=e.outcome, criteria=list(e.criteria_met or []))
-        self.update(tracking, e, **changes)
+        self.view.update(tracking, e, **changes)
 
     @handles(Ruling.Published)
     def published(self, e: Ruling.Published, tracking: Tracking) -> None:
-        self.update(tracking, e, status=RulingStatus.PUBLISHED.value)
+        self.view.update(tracking, e, status=RulingStatus.PUBLISHED.value)
 
 
 def after_appeal(result: str) -> str:

@@ -16,22 +16,22 @@ from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
-from projections.base import AggregateRows, ReadModel, ReadModelView, handles, stamped
+from projections.base import AggregateTable, AggregateView, ReadModel, handles, stamped
 from projections.paging import Page, where_equal
 
-ITEMS = AggregateRows(
-    "listed_position",
-    "listed_at",
-    {
-        "title": "text",
-        "year": "int",
-        "lead_unit": "text",
-        "co_units": "text[]",
-        "due_on": "date",
-        "source_ref": "text",
-        "description": "text",
-        "status": "text",
-    },
+ITEMS = AggregateTable(
+    "work_ledger",
+    "id uuid PRIMARY KEY, title text NOT NULL, "
+    "year int NOT NULL, lead_unit text NOT NULL, co_units text[] NOT NULL, "
+    "due_on date NOT NULL, source_ref text, description text, status text NOT NULL, "
+    "percent int NOT NULL DEFAULT 0, progress_count int NOT NULL DEFAULT 0, "
+    "score int, grade text, evaluation_comment text, closing_reason text, "
+    "version int NOT NULL, listed_position bigint NOT NULL, "
+    "listed_at timestamptz NOT NULL, updated_at timestamptz NOT NULL",
+    first_position="listed_position",
+    first_at="listed_at",
+    copied="title year lead_unit co_units due_on source_ref description",
+    indexes={"year": "(year, listed_position)", "units": "USING gin ((co_units || lead_unit))"},
 )
 
 
@@ -45,27 +45,13 @@ class LedgerFilter:
 COUNTS = "work_counts"
 
 
-class WorkLedgerView(ReadModelView):
-    projection_name = "work_ledger"
+class WorkLedgerView(AggregateView):
+    rows = ITEMS
 
     def table_statements(self) -> list[Composed]:
-        items = self.table("work_ledger")
+        items = self.table(ITEMS.name)
         return [
-            self.define_table(
-                "work_ledger",
-                "id uuid PRIMARY KEY, title text NOT NULL, "
-                "year int NOT NULL, lead_unit text NOT NULL, co_units text[] NOT NULL, "
-                "due_on date NOT NULL, source_ref text, description text, status text NOT NULL, "
-                "percent int NOT NULL DEFAULT 0, progress_count int NOT NULL DEFAULT 0, "
-                "score int, grade text, evaluation_comment text, closing_reason text, "
-                "version int NOT NULL, listed_position bigint NOT NULL, "
-                "listed_at timestamptz NOT NULL, updated_at timestamptz NOT NULL",
-            ),
-            *self.define_indexes(
-                "work_ledger",
-                year="(year, listed_position)",
-                units="USING gin ((co_units || lead_unit))",
-            ),
+            *self.define(ITEMS),
             # Scorecards: per unit and year, the items it leads or co-owns and the sum and
             # number of the scores of those it leads, kept in the statement that lists or
             # evaluates an item.
@@ -96,7 +82,7 @@ class WorkLedgerView(ReadModelView):
         """The item's row, and one more item for each of its units (each once)."""
 
         def build() -> Composed:
-            insert = self.insert_statement("work_ledger", row, ITEMS.types, "(id) DO NOTHING", {})
+            insert = self.insert_statement(ITEMS.name, row, ITEMS.types, "(id) DO NOTHING", {})
             return SQL(
                 ", ins AS ({insert} RETURNING year, lead_unit, co_units) "
                 "INSERT INTO {counts} (unit_code, year, items, scored, score_sum) "
@@ -112,7 +98,7 @@ class WorkLedgerView(ReadModelView):
         from the score the item had (none, or an earlier one) to the new one."""
 
         def build() -> Composed:
-            update = self.update_statement("work_ledger", changes, (), {}, {})
+            update = self.update_statement(ITEMS.name, changes, (), {}, {})
             return SQL(
                 ", old AS (SELECT score FROM {items} WHERE id = %(_id)s), "
                 "upd AS ({update} RETURNING lead_unit, year, score) "
@@ -120,7 +106,7 @@ class WorkLedgerView(ReadModelView):
                 "scored = c.scored + (upd.score IS NOT NULL)::int - (old.score IS NOT NULL)::int, "
                 "score_sum = c.score_sum + coalesce(upd.score, 0) - coalesce(old.score, 0) "
                 "FROM old, upd WHERE c.unit_code = upd.lead_unit AND c.year = upd.year"
-            ).format(items=self.table("work_ledger"), update=update, counts=self.table(COUNTS))
+            ).format(items=self.table(ITEMS.name), update=update, counts=self.table(COUNTS))
 
         key = ("evaluated-counted", *changes)
         self.apply(tracking, build, {**changes, "_id": item_id}, key=key)
@@ -148,7 +134,7 @@ class WorkLedgerView(ReadModelView):
             "updated_at = %(at)s WHERE id = %(_id)s AND {advanced}",
             params,
             progress="work_ledger_progress",
-            items="work_ledger",
+            items=ITEMS.name,
         )
 
     def page(self, f: LedgerFilter, limit: int, cursor: str | None) -> Page:
@@ -158,7 +144,7 @@ class WorkLedgerView(ReadModelView):
             where.append(SQL("(co_units || lead_unit) && %(units)s::text[]"))
             params["units"] = list(f.unit_codes)
         return self.keyset_page(
-            "work_ledger", where, params, "listed_position", limit, cursor, item=ledger_item
+            ITEMS.name, where, params, "listed_position", limit, cursor, item=ledger_item
         )
 
     def progress_of(self, item_ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
@@ -206,18 +192,7 @@ class WorkLedger(ReadModel[WorkLedgerView]):
 
     @handles(WorkItem.Listed)
     def listed(self, e: WorkItem.Listed, tracking: Tracking) -> None:
-        row = ITEMS.first_row(
-            e,
-            tracking,
-            title=e.title,
-            year=e.year,
-            lead_unit=e.lead_unit,
-            co_units=list(e.co_units),
-            due_on=e.due_on,
-            source_ref=e.source_ref,
-            description=e.description,
-            status=WorkItemStatus.LISTED.value,
-        )
+        row = ITEMS.first_row(e, tracking, status=WorkItemStatus.LISTED.value)
         self.view.list_item(tracking, row)
 
     @handles(WorkItem.ProgressLogged)
@@ -236,11 +211,10 @@ class WorkLedger(ReadModel[WorkLedgerView]):
 
     @handles(WorkItem.Closed)
     def closed(self, e: WorkItem.Closed, tracking: Tracking) -> None:
-        self.update(tracking, e, status=WorkItemStatus.CLOSED.value, closing_reason=e.reason)
+        self.view.update(tracking, e, status=WorkItemStatus.CLOSED.value, closing_reason=e.reason)
 
     @handles(WorkItem.Cancelled)
     def cancelled(self, e: WorkItem.Cancelled, tracking: Tracking) -> None:
-        self.update(tracking, e, status=WorkItemStatus.CANCELLED.value, closing_reason=e.reason)
-
-    def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
-        self.view.update_aggregate(tracking, "work_ledger", e, changes)
+        self.view.update(
+            tracking, e, status=WorkItemStatus.CANCELLED.value, closing_reason=e.reason
+        )
