@@ -69,26 +69,35 @@ def stamped(e: Any, changes: Params) -> Params:
 
 @dataclass(frozen=True)
 class AggregateTable:
-    """A read-model table with one row per aggregate, keyed by its id (`id uuid PRIMARY
-    KEY`), holding the aggregate's version, the log position and time of its first event
-    (the columns `first_position` and `first_at`) and the time of its latest (`updated_at`).
+    """A read-model table with one row per aggregate: its id (`id`), its own `columns`, and
+    the aggregate's version, the log position and time of its first event (the columns
+    `first_position` and `first_at`) and the time of its latest (`updated_at`).
 
-    `columns` are the table's column definitions as CREATE TABLE takes them, each `name
-    type …` and none with a comma inside; `copied` names (space-separated) the columns
-    the first event fills from its attributes of the same names; `indexes` are
-    define_indexes' (name: how)."""
+    `columns` are the table's own column definitions as CREATE TABLE takes them, each
+    `name type …` and none with a comma inside; `indexes` are define_indexes' (name:
+    how); `copied` names (space-separated) the columns the first event fills from its
+    attributes of the same names."""
 
     name: str
     columns: str
+    indexes: dict[str, str]
     first_position: str
     first_at: str
     copied: str
-    indexes: dict[str, str]
+
+    @property
+    def definition(self) -> str:
+        """Every column's definition, in the table's order."""
+        return (
+            f"id uuid PRIMARY KEY, {self.columns}, version int NOT NULL, "
+            f"{self.first_position} bigint NOT NULL, {self.first_at} timestamptz NOT NULL, "
+            "updated_at timestamptz NOT NULL"
+        )
 
     @property
     def types(self) -> dict[str, str]:
         """Each column's type, as insert_row casts the values to them."""
-        return {d.split()[0]: d.split()[1] for d in self.columns.split(", ")}
+        return {d.split()[0]: d.split()[1] for d in self.definition.split(", ")}
 
     def copy(self, e: Any, names: str) -> Params:
         """The event's attributes `names` (space-separated) as values of the columns of
@@ -252,7 +261,7 @@ class ReadModelView(PostgresTrackingRecorder):
     def define(self, table: AggregateTable) -> list[Composed]:
         """The CREATE statements of a per-aggregate table and its indexes."""
         return [
-            self.define_table(table.name, table.columns),
+            self.define_table(table.name, table.definition),
             *self.define_indexes(table.name, **table.indexes),
         ]
 
@@ -268,8 +277,8 @@ class ReadModelView(PostgresTrackingRecorder):
 
     def search_column(self, table: str, grams: Composable) -> list[Composed]:
         """The indexed `grams` column a searched table keeps (see paging.text_search),
-        created with the table: these add it to a table made before search had it, fill it
-        with `grams` (the bigrams of the searched text) and index it."""
+        the table's last: added to the table (new, or made before search had it), filled
+        with `grams` (the bigrams of the searched text) where empty, and indexed."""
         t = self.table(table)
         return [
             SQL(

@@ -92,8 +92,7 @@ class CaseLibraryView(ReadModelView):
                 "unit_code text NOT NULL, year int NOT NULL, form text, outcome text, "
                 "criteria text[] NOT NULL, tags text[] NOT NULL, summary text NOT NULL, "
                 "facts text NOT NULL, reasoning text NOT NULL, finding_titles text NOT NULL, "
-                "published_at timestamptz NOT NULL, position bigint NOT NULL, "
-                "grams text[] NOT NULL DEFAULT '{}'",
+                "published_at timestamptz NOT NULL, position bigint NOT NULL",
             ),
             *self.search_column("case_library", bigrams(SEARCHED.format(prefix=SQL("")))),
             *self.define_indexes("case_library", unit="(unit_code, position)"),

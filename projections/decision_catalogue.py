@@ -23,15 +23,11 @@ from projections.paging import Page, where_equal
 S = DecisionStatus
 CATALOGUE = AggregateTable(
     "decision_catalogue",
-    "id uuid PRIMARY KEY, title text NOT NULL, "
-    "year int NOT NULL, unit_code text NOT NULL, description text, "
-    "status text NOT NULL, steps_done text[] NOT NULL DEFAULT '{}', "
-    "missing_steps text[], decided_on date, implemented_on date, "
-    "links text[] NOT NULL DEFAULT '{}', corrections int NOT NULL DEFAULT 0, "
-    "evaluations int NOT NULL DEFAULT 0, evaluation_status text, "
-    "latest_score int, result_uses int NOT NULL DEFAULT 0, version int NOT NULL, "
-    "catalogued_position bigint NOT NULL, catalogued_at timestamptz NOT NULL, "
-    "updated_at timestamptz NOT NULL",
+    "title text NOT NULL, year int NOT NULL, unit_code text NOT NULL, description text, "
+    "status text NOT NULL, steps_done text[] NOT NULL DEFAULT '{}', missing_steps text[], "
+    "decided_on date, implemented_on date, links text[] NOT NULL DEFAULT '{}', "
+    "corrections int NOT NULL DEFAULT 0, evaluations int NOT NULL DEFAULT 0, "
+    "evaluation_status text, latest_score int, result_uses int NOT NULL DEFAULT 0",
     first_position="catalogued_position",
     first_at="catalogued_at",
     copied="title year unit_code description",

@@ -13,7 +13,7 @@ from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import Ruling
 from domain.units import Unit
-from domain.vocabulary import AccountStatus, UnitStatus
+from domain.vocabulary import AccountStatus, Labelled, UnitStatus
 from domain.work_items import WorkItem
 from projections.base import ReadModel, ReadModelView, handles
 from projections.paging import Page
@@ -80,16 +80,7 @@ class Directory(ReadModel[DirectoryView]):
 
     @handles(Unit.Registered)
     def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:
-        row = {
-            "id": e.originator_id,
-            "code": e.code,
-            "name": e.name,
-            "kind": e.kind,
-            "status": UnitStatus.ACTIVE.value,
-            "version": e.originator_version,
-            "position": tracking.notification_id,
-        }
-        self.view.insert_row(tracking, "directory_units", row, TYPES)
+        self.insert(tracking, "directory_units", e, "code name kind", UnitStatus.ACTIVE)
 
     @handles(Unit.Renamed)
     def unit_renamed(self, e: Unit.Renamed, tracking: Tracking) -> None:
@@ -114,21 +105,33 @@ class Directory(ReadModel[DirectoryView]):
 
     @handles(Account.Created)
     def account_created(self, e: Account.Created, tracking: Tracking) -> None:
-        row = {
-            "id": e.originator_id,
-            "name": e.name,
-            "role": e.role,
-            "unit_code": e.unit_code,
-            "status": AccountStatus.ACTIVE.value,
-            "created_at": e.timestamp,
-            "version": e.originator_version,
-            "position": tracking.notification_id,
-        }
-        self.view.insert_row(tracking, "directory_accounts", row, TYPES)
+        self.insert(
+            tracking,
+            "directory_accounts",
+            e,
+            "name role unit_code",
+            AccountStatus.ACTIVE,
+            created_at=e.timestamp,
+        )
 
     @handles(Account.Revoked)
     def account_revoked(self, e: Account.Revoked, tracking: Tracking) -> None:
         self.update(tracking, "directory_accounts", e, status=AccountStatus.REVOKED.value)
+
+    def insert(
+        self, tracking: Tracking, table: str, e: Any, copied: str, status: Labelled, **values: Any
+    ) -> None:
+        """The row of the aggregate's first event `e`: its attributes `copied` (space-
+        separated), the `status` and other `values`, and its id, version and position."""
+        row = {
+            "id": e.originator_id,
+            **{c: getattr(e, c) for c in copied.split()},
+            "status": status.value,
+            **values,
+            "version": e.originator_version,
+            "position": tracking.notification_id,
+        }
+        self.view.insert_row(tracking, table, row, TYPES)
 
     def update(self, tracking: Tracking, table: str, e: Any, **changes: Any) -> None:
         changes["version"] = e.originator_version

@@ -27,13 +27,10 @@ BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reporte
 
 BOARD = AggregateTable(
     "finding_board",
-    "id uuid PRIMARY KEY, unit_code text NOT NULL, title text NOT NULL, "
-    "description text NOT NULL, category text NOT NULL, severity text NOT NULL, "
-    "source text NOT NULL, status text NOT NULL, found_on date NOT NULL, "
-    "deadline date, work_item_id uuid, escalations int NOT NULL DEFAULT 0, "
-    "reopen_count int NOT NULL DEFAULT 0, closed_on date, version int NOT NULL, "
-    "raised_position bigint NOT NULL, raised_at timestamptz NOT NULL, "
-    "updated_at timestamptz NOT NULL, grams text[] NOT NULL DEFAULT '{}'",
+    "unit_code text NOT NULL, title text NOT NULL, description text NOT NULL, "
+    "category text NOT NULL, severity text NOT NULL, source text NOT NULL, "
+    "status text NOT NULL, found_on date NOT NULL, deadline date, work_item_id uuid, "
+    "escalations int NOT NULL DEFAULT 0, reopen_count int NOT NULL DEFAULT 0, closed_on date",
     first_position="raised_position",
     first_at="raised_at",
     copied="unit_code title description category severity source found_on work_item_id",

@@ -24,15 +24,12 @@ from projections.paging import Page, where_equal
 S = InspectionStatus
 ROUNDS = AggregateTable(
     "inspection_board",
-    "id uuid PRIMARY KEY, title text NOT NULL, "
-    "kind text NOT NULL, scope text NOT NULL, period_start date NOT NULL, "
+    "title text NOT NULL, kind text NOT NULL, scope text NOT NULL, period_start date NOT NULL, "
     "period_end date NOT NULL, population text[] NOT NULL, inspectors jsonb NOT NULL, "
-    "rules jsonb NOT NULL, status text NOT NULL, commitment text, seed text, "
-    "chain_head jsonb, algorithm text, targets jsonb NOT NULL DEFAULT '[]', "
+    "rules jsonb NOT NULL, status text NOT NULL, commitment text, seed text, chain_head jsonb, "
+    "algorithm text, targets jsonb NOT NULL DEFAULT '[]', "
     "finding_ids uuid[] NOT NULL DEFAULT '{}', summary text, concluded_on date, "
-    "results jsonb NOT NULL DEFAULT '[]', version int NOT NULL, "
-    "launched_position bigint NOT NULL, launched_at timestamptz NOT NULL, "
-    "updated_at timestamptz NOT NULL",
+    "results jsonb NOT NULL DEFAULT '[]'",
     first_position="launched_position",
     first_at="launched_at",
     copied="title kind scope period_start period_end population inspectors rules",

@@ -21,12 +21,9 @@ from projections.paging import Page, in_units, where_equal
 
 RULINGS = AggregateTable(
     "rulings",
-    "id uuid PRIMARY KEY, kind text NOT NULL, "
-    "unit_code text NOT NULL, status text NOT NULL, form text, outcome text, "
-    "criteria text[] NOT NULL DEFAULT '{}', finding_ids uuid[] NOT NULL, "
-    "decided_on date, appeal_result text, version int NOT NULL, "
-    "position bigint NOT NULL, created_at timestamptz NOT NULL, "
-    "updated_at timestamptz NOT NULL",
+    "kind text NOT NULL, unit_code text NOT NULL, status text NOT NULL, form text, "
+    "outcome text, criteria text[] NOT NULL DEFAULT '{}', finding_ids uuid[] NOT NULL, "
+    "decided_on date, appeal_result text",
     first_position="position",
     first_at="created_at",
     copied="finding_ids",

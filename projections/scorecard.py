@@ -253,18 +253,8 @@ def copied(answer: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def scorecard_row(row: Mapping[str, Any], year: int) -> dict[str, Any]:
-    return {
-        "code": row["code"],
-        "name": row["name"],
-        "year": year,
-        "findings_raised": row["findings_raised"],
-        "findings_closed": row["findings_closed"],
-        "findings_open": row["findings_open"],
-        "findings_overdue": row["findings_overdue"],
-        "findings_withdrawn": row["findings_withdrawn"],
-        "on_time_rate": row["on_time_rate"],
-        "accountability_by_form": dict(row["accountability_by_form"]),
-        "tolerance_by_outcome": dict(row["tolerance_by_outcome"]),
-        "work_items": row["work_items"],
-        "mean_work_item_score": row["mean_work_item_score"],
-    }
+    """The statement's row for a unit, its columns in their order, with the year after the
+    unit's name (the maps in it are the query's own; `copied` copies them for callers)."""
+    card = {"code": row["code"], "name": row["name"], "year": year}
+    card.update((column, value) for column, value in row.items() if column not in card)
+    return card

@@ -21,13 +21,11 @@ from projections.paging import Page, where_equal
 
 ITEMS = AggregateTable(
     "work_ledger",
-    "id uuid PRIMARY KEY, title text NOT NULL, "
-    "year int NOT NULL, lead_unit text NOT NULL, co_units text[] NOT NULL, "
-    "due_on date NOT NULL, source_ref text, description text, status text NOT NULL, "
-    "percent int NOT NULL DEFAULT 0, progress_count int NOT NULL DEFAULT 0, "
-    "score int, grade text, evaluation_comment text, closing_reason text, "
-    "version int NOT NULL, listed_position bigint NOT NULL, "
-    "listed_at timestamptz NOT NULL, updated_at timestamptz NOT NULL",
+    "title text NOT NULL, year int NOT NULL, lead_unit text NOT NULL, "
+    "co_units text[] NOT NULL, due_on date NOT NULL, source_ref text, description text, "
+    "status text NOT NULL, percent int NOT NULL DEFAULT 0, "
+    "progress_count int NOT NULL DEFAULT 0, score int, grade text, evaluation_comment text, "
+    "closing_reason text",
     first_position="listed_position",
     first_at="listed_at",
     copied="title year lead_unit co_units due_on source_ref description",
