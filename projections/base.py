@@ -149,6 +149,8 @@ class ReadModelView(PostgresTrackingRecorder):
     # raise it with any change that needs the rows rebuilt from the log. A runner starting
     # compares it with the version recorded beside the tables, and rebuilds on a difference.
     schema_version: ClassVar[int] = 1
+    # This read model's own tables: name -> column definitions (see table_statements).
+    tables: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,
@@ -209,8 +211,9 @@ class ReadModelView(PostgresTrackingRecorder):
             self._bound = None
 
     def table_statements(self) -> list[Composed]:
-        """CREATE statements of this read model's own tables (IF NOT EXISTS)."""
-        return []
+        """CREATE statements of this read model's own tables (IF NOT EXISTS): those of
+        `tables`, and whatever a read model adds to them."""
+        return [self.define_table(name, columns) for name, columns in self.tables.items()]
 
     def version_statements(self) -> list[Composed]:
         """The table of the version these tables were built with (one row), created with

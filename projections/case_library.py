@@ -10,7 +10,7 @@ name their titles cannot be redacted any more).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -75,25 +75,26 @@ class CaseFilter:
 
 class CaseLibraryView(ReadModelView):
     projection_name = "case_library"
+    tables: ClassVar[dict[str, str]] = {
+        "case_library_drafts": (
+            "id uuid PRIMARY KEY, kind text NOT NULL, "
+            "unit_code text NOT NULL, person_name text, facts text NOT NULL, "
+            "reasoning text, form text, outcome text, criteria text[] NOT NULL, "
+            "finding_ids uuid[] NOT NULL, decided_on date"
+        ),
+        "case_library_findings": "id uuid PRIMARY KEY, title text NOT NULL",
+        "case_library": (
+            "id uuid PRIMARY KEY, kind text NOT NULL, "
+            "unit_code text NOT NULL, year int NOT NULL, form text, outcome text, "
+            "criteria text[] NOT NULL, tags text[] NOT NULL, summary text NOT NULL, "
+            "facts text NOT NULL, reasoning text NOT NULL, finding_titles text NOT NULL, "
+            "published_at timestamptz NOT NULL, position bigint NOT NULL"
+        ),
+    }
 
     def table_statements(self) -> list[Composed]:
         return [
-            self.define_table(
-                "case_library_drafts",
-                "id uuid PRIMARY KEY, kind text NOT NULL, "
-                "unit_code text NOT NULL, person_name text, facts text NOT NULL, "
-                "reasoning text, form text, outcome text, criteria text[] NOT NULL, "
-                "finding_ids uuid[] NOT NULL, decided_on date",
-            ),
-            self.define_table("case_library_findings", "id uuid PRIMARY KEY, title text NOT NULL"),
-            self.define_table(
-                "case_library",
-                "id uuid PRIMARY KEY, kind text NOT NULL, "
-                "unit_code text NOT NULL, year int NOT NULL, form text, outcome text, "
-                "criteria text[] NOT NULL, tags text[] NOT NULL, summary text NOT NULL, "
-                "facts text NOT NULL, reasoning text NOT NULL, finding_titles text NOT NULL, "
-                "published_at timestamptz NOT NULL, position bigint NOT NULL",
-            ),
+            *super().table_statements(),
             *self.search_column("case_library", bigrams(SEARCHED.format(prefix=SQL("")))),
             *self.define_indexes("case_library", unit="(unit_code, position)"),
             SQL(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import Composed
 
 from domain.accounts import Account
 from domain.findings import Finding
@@ -37,22 +36,18 @@ TYPES = {
 
 class DirectoryView(ReadModelView):
     projection_name = "directory"
-
-    def table_statements(self) -> list[Composed]:
-        return [
-            self.define_table(
-                "directory_units",
-                "id uuid PRIMARY KEY, code text NOT NULL UNIQUE, "
-                "name text NOT NULL, kind text NOT NULL, status text NOT NULL, "
-                "successor_code text, version int NOT NULL, position bigint NOT NULL",
-            ),
-            self.define_table(
-                "directory_accounts",
-                "id uuid PRIMARY KEY, name text NOT NULL, "
-                "role text NOT NULL, unit_code text, status text NOT NULL, "
-                "created_at timestamptz NOT NULL, version int NOT NULL, position bigint NOT NULL",
-            ),
-        ]
+    tables: ClassVar[dict[str, str]] = {
+        "directory_units": (
+            "id uuid PRIMARY KEY, code text NOT NULL UNIQUE, "
+            "name text NOT NULL, kind text NOT NULL, status text NOT NULL, "
+            "successor_code text, version int NOT NULL, position bigint NOT NULL"
+        ),
+        "directory_accounts": (
+            "id uuid PRIMARY KEY, name text NOT NULL, "
+            "role text NOT NULL, unit_code text, status text NOT NULL, "
+            "created_at timestamptz NOT NULL, version int NOT NULL, position bigint NOT NULL"
+        ),
+    }
 
     def units(self, limit: int, cursor: str | None) -> Page:
         return self.page("directory_units", limit, cursor, UNIT_COLUMNS)

@@ -7,10 +7,10 @@ aggregate touches (a private table), because only an aggregate's first event nam
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL, Composed
+from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
 from domain.accounts import Account
@@ -66,23 +66,19 @@ def summarise(event: Any) -> str:
 
 class UnitHistoryView(ReadModelView):
     projection_name = "unit_history"
-
-    def table_statements(self) -> list[Composed]:
-        return [
-            self.define_table(
-                "unit_history",
-                "position bigint NOT NULL, unit_code text NOT NULL, "
-                "recorded_at timestamptz NOT NULL, event_type text NOT NULL, "
-                "aggregate_type text NOT NULL, aggregate_id uuid NOT NULL, summary text NOT NULL, "
-                "actor jsonb, PRIMARY KEY (unit_code, position)",
-            ),
-            self.define_table(
-                "unit_history_touches",
-                "aggregate_id uuid NOT NULL, "
-                "unit_code text NOT NULL, aggregate_type text NOT NULL, "
-                "PRIMARY KEY (aggregate_id, unit_code)",
-            ),
-        ]
+    tables: ClassVar[dict[str, str]] = {
+        "unit_history": (
+            "position bigint NOT NULL, unit_code text NOT NULL, "
+            "recorded_at timestamptz NOT NULL, event_type text NOT NULL, "
+            "aggregate_type text NOT NULL, aggregate_id uuid NOT NULL, summary text NOT NULL, "
+            "actor jsonb, PRIMARY KEY (unit_code, position)"
+        ),
+        "unit_history_touches": (
+            "aggregate_id uuid NOT NULL, "
+            "unit_code text NOT NULL, aggregate_type text NOT NULL, "
+            "PRIMARY KEY (aggregate_id, unit_code)"
+        ),
+    }
 
     def first_event(self, tracking: Tracking, event: Any, kind: str, units: list[str]) -> None:
         """An aggregate's first event: remember its units, and record the event for each."""
