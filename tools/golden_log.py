@@ -18,6 +18,11 @@ kept too (they are demo people). Lines, JSON:
 
     .venv/bin/python tools/golden_log.py --out tests/golden/log-v1.jsonl
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+A new event type gets its golden event in a new version beside the others, holding only the
+types the earlier versions lack (the demo must record one: add it to the demo first):
+
+    .venv/bin/python tools/golden_log.py --out tests/golden/log-v2.jsonl --new-types
 """
 
 from __future__ import annotations
@@ -154,10 +159,33 @@ def golden_lines(url: str, algorithm: str) -> list[dict[str, Any]]:
     return lines
 
 
+def only_new_types(lines: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]:
+    """The events whose type no fixture in `folder` holds yet (per log), and the subject keys
+    those events need."""
+    held = {
+        (line["log"], line["topic"])
+        for path in sorted(folder.glob("log-v*.jsonl"))
+        for line in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+        if line["type"] == "event"
+    }
+    new = [e for e in lines if e["type"] == "event" and (e["log"], e["topic"]) not in held]
+    needed = set()
+    for line in new:
+        if line["topic"].startswith("domain.rulings:"):
+            needed |= sealed_subjects(json.loads(base64.b64decode(line["state"])))
+    keys = [k for k in lines if k["type"] == "subject_key" and k["subject_id"] in needed]
+    return keys + new
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="the fixture to write")
     parser.add_argument("--database-url", help="a server where databases may be made")
+    parser.add_argument(
+        "--new-types",
+        action="store_true",
+        help="write only the event types the fixtures beside --out do not hold yet",
+    )
     args = parser.parse_args()
     if args.out.exists():
         print(
@@ -171,6 +199,11 @@ def main() -> int:
             with scratch_database(admin_url) as url, tempfile.TemporaryDirectory() as data:
                 demo_log(url, algorithm, Path(data))
                 written += golden_lines(url, algorithm)
+    if args.new_types:
+        written = only_new_types(written, args.out.parent)
+        if not any(line["type"] == "event" for line in written):
+            print("every event type already has a golden event: nothing to add", file=sys.stderr)
+            return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as out:
         for line in written:

@@ -25,6 +25,17 @@ from api.runtime.bootstrap import Services
 from domain.accounts import Account, hash_token
 from domain.actors import Actor
 from domain.clock import today
+from domain.finding_commands import (
+    AmendFinding,
+    EscalateFinding,
+    ExtendDeadline,
+    OrderRectification,
+    ReopenFinding,
+    ReportRectification,
+    VerifyRectification,
+    WithdrawFinding,
+)
+from domain.messages import Command
 from domain.vocabulary import Role
 from domain.work_item_commands import Listing
 from infra.queries import idempotency_key_used
@@ -356,56 +367,21 @@ class DemoLoader:
     def command(
         self, fid: UUID, verb: str, when: date | None, liaison: Actor
     ) -> Callable[..., Any]:
-        app, i = self.app, INSPECTOR
+        """The registered command a step of a finding's path sends (domain/messages.py)."""
         day = when or today()  # only the verbs that take a date use it
-        commands: dict[str, Callable[..., Any]] = {
-            "order": lambda **kw: app.order_rectification(
-                fid, deadline=day, requirements="限期整改到位，并报送整改材料。", actor=i, **kw
-            ),
-            "report": lambda **kw: app.report_rectification(
-                fid,
-                summary="已完成整改，相关制度已建立，台账已补齐。",
-                evidence=[],
-                actor=liaison,
-                **kw,
-            ),
-            "accept": lambda **kw: app.verify_rectification(
-                fid,
-                outcome="accepted",
-                comment="经核查整改到位，同意销号。",
-                new_deadline=None,
-                actor=i,
-                **kw,
-            ),
-            "reject": lambda **kw: app.verify_rectification(
-                fid,
-                outcome="rejected",
-                comment="整改材料不充分，退回重新整改。",
-                new_deadline=when,
-                actor=i,
-                **kw,
-            ),
-            "extend": lambda **kw: app.extend_deadline(
-                fid, new_deadline=day, reason="涉及跨部门协调，申请延期。", actor=i, **kw
-            ),
-            "escalate": lambda **kw: app.escalate_finding(
-                fid, reason="问题性质严重，提级督办。", actor=i, **kw
-            ),
-            "amend": lambda **kw: app.amend_finding(
-                fid,
-                changes={"severity": "major"},
-                reason="经复核，问题严重程度调整为较重。",
-                actor=i,
-                **kw,
-            ),
-            "withdraw": lambda **kw: app.withdraw_finding(
-                fid, reason="经核实该督查件已按时反馈，撤回。", actor=i, **kw
-            ),
-            "reopen": lambda **kw: app.reopen_finding(
-                fid, reason="整改回头看发现问题反弹。", new_deadline=when, actor=i, **kw
-            ),
+        sent: dict[str, Command] = {
+            "order": OrderRectification(fid, day, "限期整改到位，并报送整改材料。"),
+            "report": ReportRectification(fid, "已完成整改，相关制度已建立，台账已补齐。"),
+            "accept": VerifyRectification(fid, "accepted", "经核查整改到位，同意销号。"),
+            "reject": VerifyRectification(fid, "rejected", "整改材料不充分，退回重新整改。", when),
+            "extend": ExtendDeadline(fid, day, "涉及跨部门协调，申请延期。"),
+            "escalate": EscalateFinding(fid, "问题性质严重，提级督办。"),
+            "amend": AmendFinding(fid, {"severity": "major"}, "经复核，问题严重程度调整为较重。"),
+            "withdraw": WithdrawFinding(fid, "经核实该督查件已按时反馈，撤回。"),
+            "reopen": ReopenFinding(fid, "整改回头看发现问题反弹。", when),
         }
-        return commands[verb]
+        actor = liaison if verb == "report" else INSPECTOR
+        return lambda **kw: self.app.handle(sent[verb], actor=actor, **kw)
 
 
 def case_summary(kind: str, title: str) -> str:
