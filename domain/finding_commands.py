@@ -150,3 +150,20 @@ class ReopenFinding(Command):
     finding_id: UUID
     reason: str
     new_deadline: date | None = None
+
+
+@command(
+    roles=(Role.INSPECTOR, Role.AUTHORITY),
+    method="hold_interview",
+    path="/findings/{finding_id}/interview",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class HoldInterview(Command):
+    """约谈: the responsible unit's head is called in over an open finding (task 11); who was
+    talked to is named by post (`interviewee`, e.g. 局长), never by name."""
+
+    finding_id: UUID
+    held_on: date
+    interviewee: str
+    summary: str

@@ -93,6 +93,12 @@ class Finding(Aggregate):
         new_deadline: date | None
         actor: dict[str, Any]
 
+    class InterviewHeld(Aggregate.Event):
+        held_on: date
+        interviewee: str
+        summary: str
+        actor: dict[str, Any]
+
     @event(Raised)
     def __init__(
         self,
@@ -123,6 +129,7 @@ class Finding(Aggregate):
         self.requirements: str | None = None
         self.reports: list[dict[str, Any]] = []
         self.escalations = 0
+        self.interviews = 0
         self.closed_on: date | None = None
         self.withdrawn_reason: str | None = None
         self.reopen_count = 0
@@ -249,6 +256,26 @@ class Finding(Aggregate):
     @event(Escalated)
     def _escalated(self, reason: str, actor: dict[str, Any]) -> None:
         self.escalations += 1
+
+    def hold_interview(
+        self, *, held_on: date, interviewee: str, summary: str, actor: dict[str, Any]
+    ) -> None:
+        """约谈: the unit's head is called in over an open finding; recorded once held (on or
+        after the day it was found, not later than today)."""
+        self.check_status("hold an interview on", *OPEN_STATUSES)
+        if not self.found_on <= held_on <= clock.today():
+            raise InvalidValue(
+                f"an interview is recorded once held, between the finding's found_on "
+                f"{self.found_on.isoformat()} and today, not on {held_on.isoformat()}",
+                details={"held_on": held_on.isoformat(), "found_on": self.found_on.isoformat()},
+            )
+        self._interview_held(held_on=held_on, interviewee=interviewee, summary=summary, actor=actor)
+
+    @event(InterviewHeld)
+    def _interview_held(
+        self, held_on: date, interviewee: str, summary: str, actor: dict[str, Any]
+    ) -> None:
+        self.interviews += 1
 
     def amend(self, *, changes: dict[str, Any], reason: str, actor: dict[str, Any]) -> None:
         """更正: field corrections with a reason; history keeps what was there before."""

@@ -184,6 +184,7 @@ class EventType(Labelled):
     FINDING_AMENDED = "Finding.Amended", "更正"
     FINDING_WITHDRAWN = "Finding.Withdrawn", "撤回"
     FINDING_REOPENED = "Finding.Reopened", "整改回头看（重新打开）"
+    FINDING_INTERVIEW_HELD = "Finding.InterviewHeld", "约谈"
     WORK_ITEM_LISTED = "WorkItem.Listed", "列入重点工作清单"
     WORK_ITEM_PROGRESS_LOGGED = "WorkItem.ProgressLogged", "登记进展（台账）"
     WORK_ITEM_EVALUATED = "WorkItem.Evaluated", "年末考评"

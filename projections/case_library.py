@@ -215,6 +215,7 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         Finding.Verified,
         Finding.DeadlineExtended,
         Finding.Escalated,
+        Finding.InterviewHeld,
         Finding.Withdrawn,
         Finding.Reopened,
     )

@@ -286,6 +286,10 @@ class FindingBoard(ReadModel[FindingBoardView]):
     def escalated(self, e: Finding.Escalated, tracking: Tracking) -> None:
         self.view.update(tracking, e, "escalations")
 
+    @handles(Finding.InterviewHeld)
+    def interview_held(self, e: Finding.InterviewHeld, tracking: Tracking) -> None:
+        self.view.update(tracking, e)
+
     @handles(Finding.Amended)
     def amended(self, e: Finding.Amended, tracking: Tracking) -> None:
         board_fields = {k: v for k, v in e.changes.items() if k != "evidence"}

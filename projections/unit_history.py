@@ -163,6 +163,7 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         Finding.Verified,
         Finding.DeadlineExtended,
         Finding.Escalated,
+        Finding.InterviewHeld,
         Finding.Amended,
         Finding.Withdrawn,
         Finding.Reopened,

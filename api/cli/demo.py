@@ -29,6 +29,7 @@ from domain.finding_commands import (
     AmendFinding,
     EscalateFinding,
     ExtendDeadline,
+    HoldInterview,
     OrderRectification,
     ReopenFinding,
     ReportRectification,
@@ -376,6 +377,9 @@ class DemoLoader:
             "reject": VerifyRectification(fid, "rejected", "整改材料不充分，退回重新整改。", when),
             "extend": ExtendDeadline(fid, day, "涉及跨部门协调，申请延期。"),
             "escalate": EscalateFinding(fid, "问题性质严重，提级督办。"),
+            "interview": HoldInterview(
+                fid, today(), "主要负责人", "约谈单位主要负责人，要求限期整改并书面报告。"
+            ),
             "amend": AmendFinding(fid, {"severity": "major"}, "经复核，问题严重程度调整为较重。"),
             "withdraw": WithdrawFinding(fid, "经核实该督查件已按时反馈，撤回。"),
             "reopen": ReopenFinding(fid, "整改回头看发现问题反弹。", when),

@@ -40,7 +40,7 @@ ACCOUNTS: list[tuple[str, str, str | None]] = [
 
 # (key, unit, title, description, category, severity, source, days ago found, path)
 # The path walks the lifecycle: order(deadline in days from found), report, accept, reject,
-# extend, escalate, amend, withdraw, reopen.
+# extend, escalate, interview (约谈), amend, withdraw, reopen.
 FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
     (
         "f01",
@@ -62,7 +62,7 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
         "serious",
         "special_supervision",
         90,
-        ["order:20", "escalate"],
+        ["order:20", "escalate", "interview"],
     ),
     (
         "f03",

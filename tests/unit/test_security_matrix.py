@@ -23,13 +23,14 @@ def load_tool() -> ModuleType:
 
 matrix = load_tool()
 ESCALATION = "/api/v1/findings/{finding_id}/escalation"
-ORDER = "/api/v1/findings/{finding_id}/rectification-order"
+INTERVIEW = "/api/v1/findings/{finding_id}/interview"
 
 
 def test_every_registered_command_has_the_row_its_registry_line_gives() -> None:
     rows = matrix.command_rows()
     assert len(rows) >= 40
     assert rows[("POST", ESCALATION)].endswith("| ✗ | ✓ | ✗ | ✗ | ✗ | ✗ | ✗ |")
+    assert rows[("POST", INTERVIEW)].endswith("| ✗ | ✓ | ✓ | ✗ | ✗ | ✗ | ✗ |")
     assert rows[("POST", "/api/v1/findings/{finding_id}/rectification-report")].endswith(
         "| ✗ | ✓ | ✗ | ✗ | ✗ | own | ✗ |"
     )
@@ -53,7 +54,7 @@ def test_writing_replaces_a_wrong_row_and_adds_a_missing_one_after_its_resource(
     assert rows[("POST", ESCALATION)] in matrix.differences(text)
     fixed = matrix.written(text).splitlines()
     assert fixed[3] == rows[("POST", ESCALATION)]
-    assert fixed.index(rows[("POST", ORDER)]) < fixed.index(
+    assert fixed.index(rows[("POST", INTERVIEW)]) < fixed.index(
         "| GET | `/api/v1/rulings` | ✓ | ✓ | ✓ | ✓ | ✓ | own | ✗ |"
     )
     assert fixed[-1] == "after" and matrix.differences("\n".join(fixed)) == []
