@@ -108,7 +108,25 @@ class Api:
             "evidence": [{"name": "督查记录.pdf", "sha256": "a" * 64, "size": 1024}],
         }
         body.update(overrides)
-        response = self.post("/api/v1/findings", body, inspector)
+        return self.created("/api/v1/findings", body, inspector)
+
+    def accountability(
+        self, inspector: dict[str, str], unit_code: str, finding_ids: list[str], **overrides: Any
+    ) -> dict[str, Any]:
+        """An accountability ruling proposed on `unit_code` for `finding_ids`."""
+        body = {
+            "subject": {"unit_code": unit_code},
+            "finding_ids": finding_ids,
+            "form": "written_inspection",
+            "basis": "条例",
+            "facts": "事实",
+            **overrides,
+        }
+        return self.created("/api/v1/rulings/accountability", body, inspector)
+
+    def created(self, path: str, body: dict[str, Any], who: dict[str, str]) -> dict[str, Any]:
+        """POST a creation; its 201 answer."""
+        response = self.post(path, body, who)
         assert response.status_code == 201, response.text
         answer: dict[str, Any] = response.json()
         return answer

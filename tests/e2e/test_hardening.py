@@ -169,14 +169,7 @@ def viewed(api: Api) -> dict[str, Any]:
     inspector = api.account("inspector")
     reader, stranger = api.account("supervisor", name="领导 陈明"), api.account("unit", other)
     finding = api.finding(inspector, unit)["id"]
-    body = {
-        "subject": {"unit_code": unit},
-        "finding_ids": [finding],
-        "form": "written_inspection",
-        "basis": "条例",
-        "facts": "事实",
-    }
-    ruling = ok(api.post("/api/v1/rulings/accountability", body, inspector), 201)["id"]
+    ruling = api.accountability(inspector, unit, [finding])["id"]
     since = datetime.now(UTC).isoformat()
     ok(api.get(f"{FINDINGS}/{finding}", reader))
     ok(api.get(f"{FINDINGS}/{finding}/events", reader))

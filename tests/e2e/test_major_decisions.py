@@ -83,14 +83,8 @@ def test_a_decision_missing_a_step_is_flagged_and_linked_to_an_accountability_ru
     flagged = all_items(api, DECISIONS, inspector, min_position=answer["position"], flagged=True)
     assert did in {r["id"] for r in flagged}
     fid = api.finding(inspector, unit, category="procedure_violation")["id"]
-    proposal = {
-        "subject": {"unit_code": unit},
-        "finding_ids": [fid],
-        "form": "written_inspection",
-        "basis": "重大行政决策程序暂行条例",
-        "facts": "未经合法性审查即作出决策",
-    }
-    rid = ok(api.post("/api/v1/rulings/accountability", proposal, inspector), 201)["id"]
+    basis, facts = "重大行政决策程序暂行条例", "未经合法性审查即作出决策"
+    rid = api.accountability(inspector, unit, [fid], basis=basis, facts=facts)["id"]
     ok(api.post(f"{DECISIONS}/{did}/accountability-link", {"ruling_id": rid}, inspector))
     ok(api.post(f"{DECISIONS}/{did}/accountability-link", {"finding_id": fid}, inspector))
     links = decision(api, inspector, did)["links"]

@@ -108,14 +108,7 @@ def seed(api: Api) -> tuple[dict[str, str], dict[str, str]]:
         auth[role] = api.account(role, unit if role == "unit" else None)["Authorization"]
     inspector = {"Authorization": auth["inspector"]}
     finding = api.finding(inspector, unit)["id"]
-    body = {
-        "subject": {"unit_code": unit},
-        "finding_ids": [finding],
-        "form": "admonishment",
-        "basis": "条例",
-        "facts": "事实",
-    }
-    ruling = api.post("/api/v1/rulings/accountability", body, inspector).json()["id"]
+    ruling = api.accountability(inspector, unit, [finding], form="admonishment")["id"]
     item = api.post(
         "/api/v1/work-items",
         {"title": "任务", "year": 2026, "lead_unit": unit, "co_units": [], "due_on": "2026-12-31"},
