@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from domain.findings import Finding
 from tests.conftest import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -58,6 +60,37 @@ def then(before: Callable[[], Built], step: Callable[[Built], object]) -> Callab
         return built
 
     return build
+
+
+def raised_finding(actor: dict[str, str], found_on: date = date(2024, 3, 5)) -> Finding:
+    """A new Finding (no database) of unit fgj, raised by `actor` on `found_on`."""
+    return Finding(
+        id=uuid.uuid4(),
+        unit_code="fgj",
+        title="任务未落实",
+        description="说明",
+        category="dereliction",
+        severity="major",
+        source="routine_supervision",
+        found_on=found_on,
+        work_item_id=None,
+        evidence=[],
+        actor=actor,
+    )
+
+
+def replayed(events: Iterable[Any]) -> Any:
+    """The aggregate that `events` rebuild from nothing, as the event store does."""
+    aggregate = None
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    assert aggregate is not None, "no events to replay"
+    return aggregate
+
+
+def state(aggregate: object) -> dict[str, Any]:
+    """An aggregate's attributes, less the events it has not yet handed over."""
+    return {k: v for k, v in vars(aggregate).items() if k != "_pending_events"}
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
-from uuid import uuid4
 
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from domain.errors import DomainError
-from domain.findings import Finding
+from tests.support import raised_finding, replayed, state
 
 FOUND_ON = date(2024, 3, 5)
 ACTORS = st.sampled_from(
@@ -34,26 +33,10 @@ CHANGES = st.fixed_dictionaries(
 )
 
 
-def state(finding: Finding) -> dict[str, Any]:
-    return {k: v for k, v in vars(finding).items() if k != "_pending_events"}
-
-
 class FindingMachine(RuleBasedStateMachine):
     @initialize(actor=ACTORS)
     def raise_finding(self, actor: dict[str, Any]) -> None:
-        self.finding = Finding(
-            id=uuid4(),
-            unit_code="fgj",
-            title="任务",
-            description="说明",
-            category="dereliction",
-            severity="major",
-            source="petition",
-            found_on=FOUND_ON,
-            work_item_id=None,
-            evidence=[],
-            actor=actor,
-        )
+        self.finding = raised_finding(actor, FOUND_ON)
         self.events = list(self.finding.collect_events())
 
     def attempt(self, command: Any, **kwargs: Any) -> None:
@@ -111,11 +94,7 @@ class FindingMachine(RuleBasedStateMachine):
 
     @invariant()
     def state_equals_the_replay_of_its_events(self) -> None:
-        replayed = None
-        for event in self.events:
-            replayed = event.mutate(replayed)
-        assert replayed is not None
-        assert state(replayed) == state(self.finding)
+        assert state(replayed(self.events)) == state(self.finding)
 
     @invariant()
     def a_deadline_never_lies_before_found_on(self) -> None:

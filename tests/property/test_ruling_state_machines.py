@@ -26,6 +26,7 @@ from domain.vocabulary import (
     ToleranceCriterion,
     ToleranceOutcome,
 )
+from tests.support import replayed, state
 
 R = RulingStatus
 DECIDABLE = (R.PROPOSED, R.APPLIED, R.VERIFIED)
@@ -73,10 +74,6 @@ OUTCOME_APPEALS = st.one_of(
     DECISIONS.map(lambda decision: ("modified", *decision)),
     st.tuples(RESULTS, st.none() | OUTCOMES, st.none() | CRITERIA),
 )
-
-
-def state(ruling: Ruling) -> dict[str, Any]:
-    return {k: v for k, v in vars(ruling).items() if k != "_pending_events"}
 
 
 def valid(enum: Any, code: str) -> bool:
@@ -174,6 +171,40 @@ class RulingMachine(RuleBasedStateMachine):
         else:
             self.publish(("案例摘要", False, ""), ["作风"], actor)
 
+    def decided(
+        self, decide: Any, fits: bool, decided_on: date, actor: dict[str, Any], **decision: Any
+    ) -> bool:
+        """The kind's `decide` with `decision` (its form, or its outcome and criteria met): the
+        rules accept it while the ruling awaits a decision and the decision `fits` the kind."""
+        accepted = self.ruling.status in DECIDABLE and fits
+        self.attempt(
+            decide,
+            accepted,
+            R.DECIDED,
+            reasoning="理由",
+            decided_on=decided_on,
+            actor=actor,
+            **decision,
+        )
+        return accepted
+
+    def appeal_decided(
+        self, decide_appeal: Any, result: str, fits: bool, actor: dict[str, Any], **decision: Any
+    ) -> bool:
+        """The kind's `decide_appeal` with `result` and what a modification changes: accepted
+        on an appealed ruling, for a known result that `fits` the kind."""
+        accepted = self.ruling.status is R.APPEALED and valid(AppealResult, result) and fits
+        self.attempt(
+            decide_appeal,
+            accepted,
+            appeal_becomes(result),
+            result=result,
+            reasoning="复核",
+            actor=actor,
+            **decision,
+        )
+        return accepted
+
     def decide_validly(self, choice: int, actor: dict[str, Any]) -> None:
         raise NotImplementedError
 
@@ -185,11 +216,7 @@ class RulingMachine(RuleBasedStateMachine):
 
     @invariant()
     def state_equals_the_replay_of_its_events(self) -> None:
-        replayed = None
-        for event in self.events:
-            replayed = event.mutate(replayed)
-        assert replayed is not None
-        assert state(replayed) == state(self.ruling)
+        assert state(replayed(self.events)) == state(self.ruling)
 
     @invariant()
     def a_published_summary_never_names_the_person(self) -> None:
@@ -222,16 +249,8 @@ class AccountabilityMachine(RulingMachine):
     def decide(self, form: str, decided_on: date, actor: dict[str, Any]) -> None:
         ruling = self.ruling
         assert isinstance(ruling, AccountabilityRuling)
-        accepted = ruling.status in DECIDABLE and valid(AccountabilityForm, form)
-        self.attempt(
-            ruling.decide,
-            accepted,
-            R.DECIDED,
-            form=form,
-            reasoning="理由",
-            decided_on=decided_on,
-            actor=actor,
-        )
+        fits = valid(AccountabilityForm, form)
+        accepted = self.decided(ruling.decide, fits, decided_on, actor, form=form)
         if accepted:
             assert ruling.form == form
 
@@ -247,16 +266,7 @@ class AccountabilityMachine(RulingMachine):
             fits = form is not None and valid(AccountabilityForm, form)
         else:
             fits = form is None
-        accepted = ruling.status is R.APPEALED and valid(AppealResult, result) and fits
-        self.attempt(
-            ruling.decide_appeal,
-            accepted,
-            appeal_becomes(result),
-            result=result,
-            reasoning="复核",
-            form=form,
-            actor=actor,
-        )
+        accepted = self.appeal_decided(ruling.decide_appeal, result, fits, actor, form=form)
         if accepted:
             assert ruling.form == (old_form if form is None else form)
             assert ruling.appeal is not None and ruling.appeal["result"] == result
@@ -292,17 +302,9 @@ class ToleranceMachine(RulingMachine):
         outcome, criteria = decision
         ruling = self.ruling
         assert isinstance(ruling, ToleranceRuling)
-        accepted = ruling.status in DECIDABLE and tolerance_outcome_ok(outcome, criteria)
-        self.attempt(
-            ruling.decide,
-            accepted,
-            R.DECIDED,
-            outcome=outcome,
-            criteria_met=criteria,
-            reasoning="理由",
-            decided_on=decided_on,
-            actor=actor,
-        )
+        fits = tolerance_outcome_ok(outcome, criteria)
+        decision = {"outcome": outcome, "criteria_met": criteria}
+        accepted = self.decided(ruling.decide, fits, decided_on, actor, **decision)
         if accepted:
             assert (ruling.outcome, ruling.criteria_met) == (outcome, criteria)
 
@@ -326,17 +328,8 @@ class ToleranceMachine(RulingMachine):
             fits = outcome is not None and tolerance_outcome_ok(outcome, criteria or [])
         else:
             fits = outcome is None and not criteria
-        accepted = ruling.status is R.APPEALED and valid(AppealResult, result) and fits
-        self.attempt(
-            ruling.decide_appeal,
-            accepted,
-            appeal_becomes(result),
-            result=result,
-            reasoning="复核",
-            outcome=outcome,
-            criteria_met=criteria,
-            actor=actor,
-        )
+        decision = {"outcome": outcome, "criteria_met": criteria}
+        accepted = self.appeal_decided(ruling.decide_appeal, result, fits, actor, **decision)
         if accepted:
             assert (ruling.outcome, ruling.criteria_met) == (
                 old if outcome is None else (outcome, criteria or [])

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from uuid import uuid4
 
 import pytest
 
 from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
 from domain.findings import Finding
 from domain.vocabulary import FindingStatus
-from tests.support import then
+from tests.support import raised_finding, then
 
 ACTOR = {"id": "a1", "name": "督查员", "role": "inspector"}
 UNIT_ACTOR = {"id": "u1", "name": "联络员", "role": "unit"}
 
 
 def raised(found_on: date = date(2024, 3, 5)) -> Finding:
-    return Finding(
-        id=uuid4(),
-        unit_code="fgj",
-        title="任务未落实",
-        description="说明",
-        category="dereliction",
-        severity="major",
-        source="routine_supervision",
-        found_on=found_on,
-        work_item_id=None,
-        evidence=[],
-        actor=ACTOR,
-    )
+    return raised_finding(ACTOR, found_on)
 
 
 def rectifying(deadline: date = date(2024, 4, 1)) -> Finding:

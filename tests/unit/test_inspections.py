@@ -12,6 +12,7 @@ from domain.draw import ChainHead, commitment_of
 from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
 from domain.inspections import Inspection
 from domain.vocabulary import InspectionStatus
+from tests.support import replayed
 
 ACTOR = {"id": "i1", "name": "督查员", "role": "inspector"}
 S = InspectionStatus
@@ -182,8 +183,4 @@ def test_a_concluded_round_takes_no_more_findings() -> None:
 
 def test_a_round_replayed_from_its_events_is_the_same_round() -> None:
     inspection = drawn()
-    events = inspection.collect_events()
-    copy = None
-    for e in events:
-        copy = e.mutate(copy)
-    assert copy is not None and vars(copy) == vars(inspection)
+    assert vars(replayed(inspection.collect_events())) == vars(inspection)

@@ -10,6 +10,7 @@ import pytest
 from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
 from domain.major_decisions import REQUIRED_STEPS, MajorDecision
 from domain.vocabulary import DecisionStatus, EvaluationStatus
+from tests.support import replayed
 
 ACTOR = {"id": "i1", "name": "督查员", "role": "inspector"}
 D, E = DecisionStatus, EvaluationStatus
@@ -192,7 +193,4 @@ def test_the_use_of_results_is_recorded_on_its_evaluation() -> None:
 
 def test_a_decision_replayed_from_its_events_is_the_same_decision() -> None:
     decision = evaluated()
-    copy = None
-    for e in decision.collect_events():
-        copy = e.mutate(copy)
-    assert copy is not None and vars(copy) == vars(decision)
+    assert vars(replayed(decision.collect_events())) == vars(decision)
