@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,12 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
-from api.runtime.bootstrap import Services
+from api.runtime.bootstrap import Services, build
 from bench.harness import BIN, REPO, clean_env, free_port
 from domain.units import Unit
 from infra.migrations import EVENTS_TABLE, datastore_for
 from infra.recorder import idempotency_table
+from infra.settings import Settings
 from projections.base import ReadModelView
 from projections.registry import PROJECTIONS
 from projections.replay import digest, replay, scratch_schema, tables_of
@@ -309,6 +310,14 @@ class Load:
         """Commands acknowledged, of those sent after `since` (time.monotonic())."""
         return sum(c.recorded and c.sent_at > since for c in self.commands)
 
+    def wait_acknowledged(self, count: int) -> None:
+        """Until `count` commands are acknowledged (the writers are under way)."""
+        wait_for(
+            f"{count} commands are acknowledged",
+            lambda: self.acknowledged() >= count,
+            START_SECONDS,
+        )
+
 
 def wait_for(what: str, condition: Callable[[], bool], timeout: float) -> None:
     deadline = time.monotonic() + timeout
@@ -417,6 +426,13 @@ def half_commands(log: EventLog) -> list[str]:
     return problems
 
 
+def log_problems(log: EventLog, commands: list[Command], database_url: str) -> list[str]:
+    """What the log shows wrong: an acknowledged command lost, a command half recorded, or an
+    idempotency record that names no event of the log (the database at `database_url`)."""
+    problems = lost_acknowledgements(log, commands) + half_commands(log)
+    return problems + dangling_idempotency_records(log, idempotency_records(database_url))
+
+
 def idempotency_records(database_url: str) -> dict[str, dict[str, Any]]:
     """Every kept answer, by its Idempotency-Key."""
     table = Identifier(idempotency_table(EVENTS_TABLE))
@@ -515,6 +531,18 @@ def wait_until_projections_current(admin: httpx.Client, head: int) -> None:
         wait_for("every projection is current", current, CATCH_UP_SECONDS)
     except AssertionError as error:
         raise AssertionError(f"{error}; last answer: {seen}") from None
+
+
+@contextlib.contextmanager
+def rebuilds_of(settings: Settings) -> Iterator[Rebuilds]:
+    """The database of `settings` opened by the test itself (no runners), to rebuild every
+    read model; closed afterwards."""
+    verifier = build(settings, runners="off")
+    try:
+        with Rebuilds(verifier) as opened:
+            yield opened
+    finally:
+        verifier.close()
 
 
 class Rebuilds:

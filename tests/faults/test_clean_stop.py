@@ -18,15 +18,7 @@ import pytest
 from bench.harness import BIN, REPO, clean_env
 from tests.conftest import ADMIN_TOKEN
 from tests.faults.conftest import set_up
-from tests.faults.support import (
-    CLIENT_TIMEOUT,
-    START_SECONDS,
-    EventLog,
-    Load,
-    Service,
-    lost_acknowledgements,
-    wait_for,
-)
+from tests.faults.support import CLIENT_TIMEOUT, EventLog, Load, Service, lost_acknowledgements
 from tests.support import ADMIN
 
 STOP_SECONDS = 3.0  # issue 14: an operator's restart waits no longer
@@ -80,11 +72,7 @@ def test_sigterm_under_load_stops_within_three_seconds_and_loses_nothing_acknowl
     load = Load(service.url, team.token, team.units, team.successors, seed)
     load.start()
     try:
-        wait_for(
-            f"{UNDER_WAY} commands are acknowledged",
-            lambda: load.acknowledged() >= UNDER_WAY,
-            START_SECONDS,
-        )
+        load.wait_acknowledged(UNDER_WAY)
         signalled = time.monotonic()
         os.kill(service.process.pid, signal.SIGTERM)
         code = service.process.wait(30)

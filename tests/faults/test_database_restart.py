@@ -13,22 +13,18 @@ from collections.abc import Callable
 
 import httpx
 
-from api.runtime.bootstrap import build, migrate_database
+from api.runtime.bootstrap import migrate_database
 from tests.conftest import settings_for
 from tests.faults.conftest import PrivatePostgres, set_up
 from tests.faults.support import (
     CLIENT_TIMEOUT,
-    START_SECONDS,
     Command,
     EventLog,
     Load,
-    Rebuilds,
     Service,
     chain_problems,
-    dangling_idempotency_records,
-    half_commands,
-    idempotency_records,
-    lost_acknowledgements,
+    log_problems,
+    rebuilds_of,
     register_command,
     wait_for,
     wait_until_projections_current,
@@ -56,7 +52,7 @@ def test_service_rides_out_a_postgresql_restart_under_write_load(
     load = Load(service.url, team.token, team.units, team.successors, seed, keep_going=True)
     load.start()
     try:
-        wait_for("writes are acknowledged", lambda: load.acknowledged() >= UNDER_WAY, START_SECONDS)
+        load.wait_acknowledged(UNDER_WAY)
         postgres.stop()
         down = time.monotonic()
         # Requests that need the database meanwhile answer 503: those under way at once,
@@ -93,17 +89,11 @@ def test_service_rides_out_a_postgresql_restart_under_write_load(
     assert not wrong, [(c.kind, c.status, c.answer) for c in wrong]
 
     log = EventLog().refresh(admin)
-    problems = lost_acknowledgements(log, commands) + half_commands(log)
-    problems += dangling_idempotency_records(log, idempotency_records(postgres.url))
-    problems += chain_problems(admin, log)
+    problems = log_problems(log, commands, postgres.url) + chain_problems(admin, log)
     assert not problems, problems
     wait_until_projections_current(admin, log.last)
-    verifier = build(settings, runners="off")
-    try:
-        with Rebuilds(verifier) as rebuilds:
-            assert rebuilds.unlike_live(log.last) == []
-    finally:
-        verifier.close()
+    with rebuilds_of(settings) as rebuilds:
+        assert rebuilds.unlike_live(log.last) == []
     assert "unhandled error" not in service.tail(10**7), service.tail()
 
 

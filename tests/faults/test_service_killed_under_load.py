@@ -13,25 +13,20 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from api.runtime.bootstrap import build
 from infra.settings import Settings
 from tests.faults.conftest import Team, set_up
 from tests.faults.support import (
     CLIENT_TIMEOUT,
-    START_SECONDS,
     Command,
     EventLog,
     Load,
     Rebuilds,
     Service,
     chain_problems,
-    dangling_idempotency_records,
-    half_commands,
-    idempotency_records,
-    lost_acknowledgements,
+    log_problems,
+    rebuilds_of,
     replayed_answers,
     retry_unanswered,
-    wait_for,
     wait_until_projections_current,
 )
 from tests.support import ADMIN, bearer
@@ -52,12 +47,8 @@ def service(migrated: Settings, launch: Callable[..., Service]) -> Service:
 @pytest.fixture
 def rebuilds(migrated: Settings, service: Service) -> Iterator[Rebuilds]:
     """The database opened by the test itself (no runners), to rebuild every read model."""
-    verifier = build(migrated, runners="off")
-    try:
-        with Rebuilds(verifier) as opened:
-            yield opened
-    finally:
-        verifier.close()
+    with rebuilds_of(migrated) as opened:
+        yield opened
 
 
 def test_service_killed_five_times_under_load_loses_nothing_acknowledged(
@@ -87,11 +78,7 @@ def kill_under_load(service: Service, team: Team, seed: int, pause: float) -> li
     load = Load(service.url, team.token, team.units, team.successors, seed)
     load.start()
     try:
-        wait_for(
-            f"{UNDER_WAY} commands are acknowledged",
-            lambda: load.acknowledged() >= UNDER_WAY,
-            START_SECONDS,
-        )
+        load.wait_acknowledged(UNDER_WAY)
         time.sleep(pause)
     finally:
         service.kill()
@@ -117,15 +104,13 @@ def check_after_restart(
     refused = [c for c in commands if c.status is not None and not c.acknowledged]
     assert not refused, f"{when}: answers other than 2xx: {[(c.kind, c.answer) for c in refused]}"
     log.refresh(admin)
-    problems = lost_acknowledgements(log, commands) + half_commands(log)
-    problems += dangling_idempotency_records(log, idempotency_records(url))
+    problems = log_problems(log, commands, url)
     assert not problems, f"{when}: {problems}"
 
     problems = retry_unanswered(service.url, log, admin, url, commands)
     keyed = [c for c in commands if c.acknowledged and c.key is not None]
     problems += replayed_answers(service.url, log, admin, keyed[-5:])
-    problems += lost_acknowledgements(log, commands) + half_commands(log)
-    problems += dangling_idempotency_records(log, idempotency_records(url))
+    problems += log_problems(log, commands, url)
     problems += findings_as_acknowledged(service.url, team.token, commands)
     problems += chain_problems(admin, log)
     assert not problems, f"{when}: {problems}"
