@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from domain.findings import Finding
+from domain.inspection_commands import Launch
 from tests.conftest import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -76,6 +77,25 @@ def raised_finding(actor: dict[str, str], found_on: date = date(2024, 3, 5)) -> 
         work_item_id=None,
         evidence=[],
         actor=actor,
+    )
+
+
+def random_round(
+    units: tuple[str, ...],
+    inspectors: tuple[tuple[str, str | None], ...],
+    share_percent: int,
+    period: tuple[date, date],
+) -> Launch:
+    """The launch of a random inspection (抽查) of the whole county over `period`."""
+    return Launch(
+        title="抽查",
+        kind="random",
+        scope="全县",
+        period_start=period[0],
+        period_end=period[1],
+        units=units,
+        inspectors=inspectors,
+        share_percent=share_percent,
     )
 
 

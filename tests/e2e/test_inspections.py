@@ -17,11 +17,10 @@ from api.runtime.bootstrap import Services
 from api.runtime.draws import chain_head, verify_draw
 from domain.actors import Actor
 from domain.draw import commitment_of
-from domain.inspection_commands import Launch
 from domain.vocabulary import Role
 from infra.settings import Settings
 from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
-from tests.support import Api, account_fixture, unique
+from tests.support import Api, account_fixture, random_round, unique
 
 __all__ = ["no_server_errors"]
 
@@ -247,16 +246,8 @@ def drawn_in(services: Services) -> str:
     codes = [f"u{n}" for n in range(12)]
     for code in codes:
         services.app.register_unit(code=code, name=code, kind="township", actor=ADMIN_ACTOR)
-    launch = Launch(
-        title="抽查",
-        kind="random",
-        scope="全县",
-        period_start=date(2026, 3, 1),
-        period_end=date(2026, 4, 1),
-        units=tuple(codes),
-        inspectors=(("甲", "u0"), ("乙", "u1"), ("丙", None)),
-        share_percent=25,
-    )
+    inspectors = (("甲", "u0"), ("乙", "u1"), ("丙", None))
+    launch = random_round(tuple(codes), inspectors, 25, (date(2026, 3, 1), date(2026, 4, 1)))
     rid = services.app.launch_inspection(launch, actor=INSPECTOR).id
     services.app.commit_inspection_seed(rid, commitment=commitment_of(SEED), actor=INSPECTOR)
     services.app.draw_inspection(

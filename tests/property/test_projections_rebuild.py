@@ -20,7 +20,6 @@ from api.runtime.draws import chain_head
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.errors import DomainError
-from domain.inspection_commands import Launch
 from domain.vocabulary import Role
 from domain.work_item_commands import Listing
 from infra.migrations import datastore_for
@@ -29,6 +28,8 @@ from projections.base import APPLICATION_NAME
 from projections.registry import PROJECTIONS, ProjectionSpec
 from projections.replay import digest, replay, scratch_schema
 from tests.counters import assert_counters_agree
+from tests.integration.conftest import raise_finding
+from tests.support import random_round
 
 ADMIN = Actor(id="a", name="管理员", role=Role.ADMIN)
 INSPECTOR = Actor(id="i", name="督查员", role=Role.INSPECTOR)
@@ -120,19 +121,8 @@ class Scenario:
             getattr(self, operation)()
 
     def raise_(self) -> None:
-        self.findings.append(
-            self.app.raise_finding(
-                unit_code=self.unit,
-                title="问题",
-                description="说明",
-                category="other",
-                severity="minor",
-                source="other",
-                found_on=date(2024, 1, 1),
-                evidence=[],
-                actor=INSPECTOR,
-            ).id
-        )
+        other = {"category": "other", "source": "other"}
+        self.findings.append(raise_finding(self.services, self.unit, actor=INSPECTOR, **other))
 
     def order(self) -> None:
         self.app.order_rectification(
@@ -275,16 +265,9 @@ class Scenario:
         )
 
     def launch(self) -> None:
-        launch = Launch(
-            title="抽查",
-            kind="random",
-            scope="全县",
-            period_start=date(2024, 1, 1),
-            period_end=date(2024, 2, 1),
-            units=(self.unit, self.other),
-            inspectors=(("甲", self.unit), ("乙", self.other), ("丙", None)),
-            share_percent=50,
-        )
+        inspectors = (("甲", self.unit), ("乙", self.other), ("丙", None))
+        period = (date(2024, 1, 1), date(2024, 2, 1))
+        launch = random_round((self.unit, self.other), inspectors, 50, period)
         self.rounds.append(self.app.launch_inspection(launch, actor=INSPECTOR).id)
 
     def commit_seed(self) -> None:
