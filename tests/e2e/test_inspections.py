@@ -4,6 +4,7 @@ carried out with a finding linked, concluded, verified, and listed publicly (一
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -289,46 +290,54 @@ def test_verify_draw_reproduces_a_recorded_draw(
     assert json.loads(result.stdout.splitlines()[-1])["ok"] is True
 
 
+def tampered_verdict(
+    services: Services, settings: Settings, version: int, change: Callable[[dict[str, Any]], Any]
+) -> str:
+    """What verify-draw says, failing (exit 1), of a drawn round whose event at `version` was
+    then changed in the database by `change`."""
+    rid = drawn_in(services)
+    tamper(services, rid, version, change)
+    result = run_cli(settings, rid)
+    assert result.exit_code == 1, result.output
+    return result.output
+
+
 def test_verify_draw_detects_a_drawn_unit_changed_in_the_database(
     services: Services, fresh_settings: Settings
 ) -> None:
-    rid = drawn_in(services)
-
     def swap_unit(state: dict[str, Any]) -> None:
         drawn_units = {t["unit_code"] for t in state["targets"]}
         state["targets"][0]["unit_code"] = next(
             f"u{n}" for n in range(12) if f"u{n}" not in drawn_units
         )
 
-    tamper(services, rid, 3, swap_unit)
-    result = run_cli(fresh_settings, rid)
-    assert result.exit_code == 1
-    assert "was altered" in result.output and "differ from the draw" in result.output
+    output = tampered_verdict(services, fresh_settings, 3, swap_unit)
+    assert "was altered" in output and "differ from the draw" in output
 
 
 def test_verify_draw_detects_a_changed_seed(services: Services, fresh_settings: Settings) -> None:
-    rid = drawn_in(services)
-    tamper(services, rid, 3, lambda state: state.update(seed=SEED + "x"))
-    result = run_cli(fresh_settings, rid)
-    assert result.exit_code == 1 and "does not match the commitment" in result.output
+    output = tampered_verdict(
+        services, fresh_settings, 3, lambda state: state.update(seed=SEED + "x")
+    )
+    assert "does not match the commitment" in output
 
 
 def test_verify_draw_detects_a_changed_population(
     services: Services, fresh_settings: Settings
 ) -> None:
-    rid = drawn_in(services)
-    tamper(services, rid, 1, lambda state: state["population"].remove("u11"))
-    result = run_cli(fresh_settings, rid)
-    assert result.exit_code == 1 and "was altered" in result.output
+    output = tampered_verdict(
+        services, fresh_settings, 1, lambda state: state["population"].remove("u11")
+    )
+    assert "was altered" in output
 
 
 def test_verify_draw_detects_a_chain_head_that_is_not_the_chains(
     services: Services, fresh_settings: Settings
 ) -> None:
-    rid = drawn_in(services)
-    tamper(services, rid, 3, lambda state: state["chain_head"].update(hash="00" * 32))
-    result = run_cli(fresh_settings, rid)
-    assert result.exit_code == 1 and "is not chain row" in result.output
+    output = tampered_verdict(
+        services, fresh_settings, 3, lambda state: state["chain_head"].update(hash="00" * 32)
+    )
+    assert "is not chain row" in output
 
 
 def test_verify_draw_of_an_unknown_id_is_a_clear_error(fresh_settings: Settings) -> None:
