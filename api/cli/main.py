@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import SecretStr
 
+from api.cli.commands import commands_cli
 from infra.logging import configure_logging
 from infra.settings import Settings
 
@@ -42,6 +43,7 @@ import_cli = typer.Typer(help="Import from Excel files.", no_args_is_help=True)
 export_cli = typer.Typer(help="Export to Excel files.", no_args_is_help=True)
 cli.add_typer(import_cli, name="import")
 cli.add_typer(export_cli, name="export")
+cli.add_typer(commands_cli, name="commands")
 
 log = logging.getLogger("supervision.cli")
 

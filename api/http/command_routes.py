@@ -70,33 +70,41 @@ def body_fields(body: BaseModel) -> dict[str, Any]:
     return {name: plain(getattr(body, name)) for name in type(body).model_fields}
 
 
+@dataclass(frozen=True)
+class Route:
+    """How a command's route differs from the plain one: its body's schema, `prepare` (see
+    `command_route`), the operation's name and annotated path parameters."""
+
+    body: type[BaseModel]
+    prepare: Callable[[Any], dict[str, Any]] | None = None
+    name: str | None = None
+    params: dict[str, Any] | None = None
+
+
+# Every mounted command's route, by message: what the command line validates a body with.
+MOUNTED: dict[type[Message], Route] = {}
+
+
+def message_of(message: type[Message], route: Route, body: BaseModel, **in_path: Any) -> Message:
+    """The command a validated body (and the path's fields) make, as its route makes it."""
+    fields = route.prepare(body) if route.prepare is not None else body_fields(body)
+    return message(**fields | in_path)
+
+
 def command_route(
-    router: APIRouter,
-    path: str,
-    message: type[Message],
-    body: type[B],
-    *,
-    status: int = 200,
-    prepare: Callable[[B], dict[str, Any]] | None = None,
-    name: str | None = None,
-    params: dict[str, Any] | None = None,
+    router: APIRouter, path: str, message: type[Message], route: Route, *, status: int = 200
 ) -> Callable[..., JSONResponse]:
-    """Serve POST `path` as the registered command `message` (see the module). `prepare`
-    makes the command's fields of a body whose fields are not simply the command's; `name`
-    is the operation's, when not the command's; `params` annotates path parameters that
-    carry more than their field's type (bounds, a description)."""
+    """Serve POST `path` as the registered command `message` (see the module and `Route`)."""
     entry = REGISTRY[message]
     hints = get_type_hints(message)
     in_path = list(PATH_PARAMETER.findall(path))
-    annotations = {f: hints[f] for f in in_path} | (params or {})
+    annotations = {f: hints[f] for f in in_path} | (route.params or {})
 
     def endpoint(**kwargs: Any) -> JSONResponse:
-        validated: B = kwargs["body"]
+        validated: BaseModel = kwargs["body"]
         actor: Actor = kwargs["actor"]
         cmd: CommandContext = kwargs["cmd"]
-        fields = prepare(validated) if prepare is not None else body_fields(validated)
-        fields |= {f: kwargs[f] for f in in_path}
-        sent = message(**fields)
+        sent = message_of(message, route, validated, **{f: kwargs[f] for f in in_path})
         return answered(
             cmd.run(
                 actor,
@@ -109,7 +117,7 @@ def command_route(
     keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
     parameters = [inspect.Parameter(f, keyword, annotation=annotations[f]) for f in in_path]
     parameters += [
-        inspect.Parameter("body", keyword, annotation=body),
+        inspect.Parameter("body", keyword, annotation=route.body),
         inspect.Parameter(
             "actor", keyword, annotation=Annotated[Actor, Depends(require(*entry.roles))]
         ),
@@ -118,21 +126,10 @@ def command_route(
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         parameters, return_annotation=JSONResponse
     )
-    endpoint.__name__ = endpoint.__qualname__ = name or entry.name
+    endpoint.__name__ = endpoint.__qualname__ = route.name or entry.name
     endpoint.__doc__ = entry.doc
     router.post(path, status_code=status, response_model=CommandAnswer)(endpoint)
     return endpoint
-
-
-@dataclass(frozen=True)
-class Route:
-    """How a command's route differs from the plain one: its body's schema, `prepare` (see
-    `command_route`), the operation's name and annotated path parameters."""
-
-    body: type[BaseModel]
-    prepare: Callable[[Any], dict[str, Any]] | None = None
-    name: str | None = None
-    params: dict[str, Any] | None = None
 
 
 def derived_body(entry: Entry) -> type[BaseModel]:
@@ -175,16 +172,10 @@ def mount(router: APIRouter, routes: Mapping[type[Message], type[BaseModel] | Ro
         given = routes.get(entry.command)
         route = given if isinstance(given, Route) else Route(given or derived_body(entry))
         command_route(
-            router,
-            entry.path.removeprefix(base),
-            entry.command,
-            route.body,
-            status=entry.status,
-            prepare=route.prepare,
-            name=route.name,
-            params=route.params,
+            router, entry.path.removeprefix(base), entry.command, route, status=entry.status
         )
         mounted.add(entry.command)
+        MOUNTED[entry.command] = route
     stray = set(routes) - mounted
     if stray:
         raise TypeError(f"no registered path under {router.prefix} for {sorted(map(str, stray))}")
