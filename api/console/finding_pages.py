@@ -36,6 +36,7 @@ from api.console.web import (
     visible_units,
     wait_for_own_writes,
 )
+from api.http.command_routes import MOUNTED
 from api.http.presentation import event_out
 from api.http.routes.findings import amendment_fields
 from api.http.schemas import (
@@ -56,6 +57,7 @@ from domain.finding_commands import (
     AmendFinding,
     EscalateFinding,
     ExtendDeadline,
+    HoldInterview,
     OrderRectification,
     RaiseFinding,
     ReopenFinding,
@@ -64,6 +66,7 @@ from domain.finding_commands import (
     WithdrawFinding,
 )
 from domain.findings import Finding
+from domain.messages import REGISTRY
 from domain.ruling_commands import ApplyForTolerance, ProposeAccountability
 from domain.vocabulary import FindingStatus as S
 from projections.finding_board import deadline_colour
@@ -123,6 +126,15 @@ ACTIONS: dict[str, Offered] = {
         FormCommand(DeadlineExtension, {"new_deadline": OPTIONAL} | REASON, ExtendDeadline),
     ),
     "escalation": (INSPECTORS, OPEN, FormCommand(ReasonOnly, REASON, EscalateFinding)),
+    "interview": (
+        frozenset(REGISTRY[HoldInterview].roles),
+        OPEN,
+        FormCommand(
+            MOUNTED[HoldInterview].body,
+            {"held_on": OPTIONAL, "interviewee": TEXT, "summary": TEXT},
+            HoldInterview,
+        ),
+    ),
     "amendment": (
         INSPECTORS,
         (*OPEN, S.CLOSED),

@@ -65,6 +65,7 @@ DONE = {
     "verification": EventType.FINDING_VERIFIED.label,
     "deadline-extension": EventType.FINDING_DEADLINE_EXTENDED.label,
     "escalation": EventType.FINDING_ESCALATED.label,
+    "interview": EventType.FINDING_INTERVIEW_HELD.label,
     "amendment": EventType.FINDING_AMENDED.label,
     "withdrawal": EventType.FINDING_WITHDRAWN.label,
     "reopening": EventType.FINDING_REOPENED.label,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
+
 from domain import clock
 from tests.e2e.helpers import (
     assert_error,
@@ -15,6 +17,7 @@ from tests.e2e.helpers import (
     ok,
     order,
 )
+from tests.e2e.test_console import csrf_of, sign_in, token_of
 from tests.support import Api, account_fixture, unit_fixture
 
 __all__ = ["no_server_errors"]
@@ -82,3 +85,32 @@ def test_an_interview_is_dated_between_the_finding_and_today_and_names_who_and_w
     for bad in ({"interviewee": ""}, {"summary": "x" * 2001}, {"held_on": "not a day"}):
         assert_error(command(api, fid, "interview", HELD | bad, inspector), 422)
     assert len(events_of(api, inspector, fid)) == 1
+
+
+def test_the_console_offers_the_interview_form_and_records_what_the_api_records(
+    api: Api, inspector: dict[str, str], unit: str, client: TestClient
+) -> None:
+    fid = api.finding(inspector, unit)["id"]
+    with TestClient(client.app, raise_server_exceptions=False) as browser:
+        sign_in(browser, token_of(inspector))
+        page = browser.get(f"/findings/{fid}")
+        assert 'id="form-interview"' in page.text and "记录约谈" in page.text
+        done = browser.post(
+            f"/findings/{fid}/interview",
+            data={"csrf_token": csrf_of(page), "form_key": "interview-" + "x" * 20} | HELD,
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        assert "约谈" in browser.get(done.headers["location"]).text
+        refused = browser.post(
+            f"/findings/{fid}/interview",
+            data={"csrf_token": csrf_of(page), "form_key": "interview-" + "y" * 20}
+            | HELD
+            | {"held_on": "2026-03-01"},
+        )
+        assert refused.status_code == 422 and "2026-03-01" in refused.text
+    assert [e["event_type"] for e in events_of(api, inspector, fid)] == ["Raised", "InterviewHeld"]
+    liaison = api.account("unit", unit)
+    with TestClient(client.app, raise_server_exceptions=False) as browser:
+        sign_in(browser, token_of(liaison))
+        assert 'id="form-interview"' not in browser.get(f"/findings/{fid}").text
