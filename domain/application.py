@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from domain.accounts import Account
 from domain.actors import Actor
@@ -20,12 +20,11 @@ from domain.commands import (
     may_see_unit,
 )
 from domain.errors import AlreadyExists, NotFound, UnknownReference
-from domain.finding_commands import RaiseFinding
 from domain.findings import Finding, parse
 from domain.inspection_commands import InspectionCommands
 from domain.major_decision_commands import MajorDecisionCommands
+from domain.registry import MergeUnit
 from domain.ruling_commands import RulingCommands
-from domain.unit_commands import MergeUnit, RegisterUnit
 from domain.units import Unit
 from domain.vocabulary import FindingCategory, FindingSource, Role, Severity
 from domain.work_item_commands import WorkItemCommands
@@ -39,17 +38,10 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
 
     # -- units ----------------------------------------------------------------------------
 
-    def do_register_unit(
-        self, cmd: RegisterUnit, *, actor: Actor, expected_version: int | None, **save_kwargs: Any
-    ) -> CommandResult:
-        """登记单位 (a new record: no version to expect)."""
-        if Unit.create_id(cmd.code) in self.repository:
-            raise AlreadyExists(f"unit {cmd.code!r} already exists")
-        unit = Unit(code=cmd.code, name=cmd.name, kind=cmd.kind, actor=actor.as_event_data())
-        try:
-            return self.record(unit, **save_kwargs)
-        except ConcurrentChange:
-            raise AlreadyExists(f"unit {cmd.code!r} already exists") from None
+    def check_new_unit(self, *, code: str, **_: Any) -> None:
+        """登记单位: a code names one unit."""
+        if Unit.create_id(code) in self.repository:
+            raise AlreadyExists(f"unit {code!r} already exists")
 
     def do_merge_unit(
         self,
@@ -139,33 +131,24 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
 
     # -- findings -------------------------------------------------------------------------
 
-    def do_raise_finding(
-        self, cmd: RaiseFinding, *, actor: Actor, expected_version: int | None, **save_kwargs: Any
-    ) -> CommandResult:
-        """发现问题: a finding is raised against an active unit (a new record)."""
-        parse(FindingCategory, cmd.category, "category")
-        parse(Severity, cmd.severity, "severity")
-        parse(FindingSource, cmd.source, "source")
-        self.active_unit(cmd.unit_code)
-        if cmd.work_item_id is not None:
-            self.check_work_item(cmd.work_item_id)
-        finding = Finding(
-            id=cmd.finding_id or uuid4(),
-            unit_code=cmd.unit_code,
-            title=cmd.title,
-            description=cmd.description,
-            category=cmd.category,
-            severity=cmd.severity,
-            source=cmd.source,
-            found_on=cmd.found_on,
-            work_item_id=cmd.work_item_id,
-            evidence=list(cmd.evidence),
-            actor=actor.as_event_data(),
-        )
-        try:
-            return self.record(finding, **save_kwargs)
-        except ConcurrentChange:
-            raise AlreadyExists(f"finding {finding.id} already exists") from None
+    def check_new_finding(
+        self,
+        *,
+        unit_code: str,
+        category: str,
+        severity: str,
+        source: str,
+        work_item_id: UUID | None,
+        **_: Any,
+    ) -> None:
+        """发现问题: a finding is raised against an active unit, in the vocabulary's terms,
+        on a work item that exists."""
+        parse(FindingCategory, category, "category")
+        parse(Severity, severity, "severity")
+        parse(FindingSource, source, "source")
+        self.active_unit(unit_code)
+        if work_item_id is not None:
+            self.check_work_item(work_item_id)
 
     def check_work_item(self, work_item_id: UUID) -> None:
         try:

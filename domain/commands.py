@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
@@ -23,6 +23,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from domain import clock
 from domain.actors import Actor
 from domain.errors import (
+    AlreadyExists,
     InvalidValue,
     NotFound,
     PermissionDenied,
@@ -185,6 +186,8 @@ class CommandBase(Application[UUID]):
                 cmd, actor=actor, expected_version=expected_version, **save_kwargs
             )
             return result
+        if entry.creates is not None:
+            return self.create(entry, cmd, actor, **save_kwargs)
         assert entry.aggregate is not None and entry.target is not None
         assert entry.method is not None
         value = getattr(cmd, entry.target)
@@ -203,6 +206,20 @@ class CommandBase(Application[UUID]):
             return others
 
         return self.update(entry.aggregate, aggregate_id, expected_version, change, **save_kwargs)
+
+    def create(self, entry: Entry, cmd: Command, actor: Actor, **save_kwargs: Any) -> CommandResult:
+        """Make the aggregate a creating command names from its fields, after its check."""
+        assert entry.creates is not None
+        arguments = cmd.fields(without=(entry.target,) if entry.target else ())
+        if entry.before is not None:
+            arguments |= getattr(self, entry.before)(actor=actor, **arguments) or {}
+        if entry.target is not None:
+            arguments["id"] = getattr(cmd, entry.target) or uuid4()
+        aggregate = entry.creates(**arguments, actor=actor.as_event_data())
+        try:
+            return self.record(aggregate, **save_kwargs)
+        except ConcurrentChange:
+            raise AlreadyExists(f"{entry.record_name} {aggregate.id} already exists") from None
 
     # -- units shared by every command ------------------------------------------------------
 

@@ -11,8 +11,7 @@ commitment.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -22,35 +21,7 @@ from domain.draw import ChainHead
 from domain.errors import NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding
 from domain.inspections import Inspection
-from domain.messages import Command, command
-from domain.vocabulary import Role
-
-ORGANISERS = (Role.INSPECTOR, Role.ADMIN)
-
-
-@command(
-    roles=ORGANISERS,
-    handler="do_launch_inspection",
-    name="launch_inspection",
-    path="/inspections",
-    status=201,
-)
-@dataclass(frozen=True)
-class Launch(Command):
-    """启动督查活动 (inspector, admin): kind, scope, period, units, inspector pool, rules."""
-
-    # The population is recorded sorted.
-
-    title: str
-    kind: str
-    scope: str
-    period_start: date
-    period_end: date
-    units: tuple[str, ...]
-    inspectors: tuple[tuple[str, str | None], ...]  # (name, the unit they belong to)
-    team_size: int = 2
-    share_percent: int = 5
-    inspection_id: UUID | None = None
+from domain.registry import ORGANISERS, Launch
 
 
 def check_organiser(actor: Actor) -> None:
@@ -130,69 +101,3 @@ class InspectionCommands(CommandBase):
         except NotFound:
             raise UnknownReference(f"finding {finding_id} does not exist") from None
         return {"unit_code": finding.unit_code}
-
-
-ON_ROUND: dict[str, Any] = {"aggregate": Inspection, "target": "inspection_id"}
-
-
-@command(
-    roles=ORGANISERS,
-    method="commit_seed",
-    name="commit_inspection_seed",
-    **ON_ROUND,
-    path="/inspections/{inspection_id}/seed-commitment",
-)
-@dataclass(frozen=True)
-class CommitInspectionSeed(Command):
-    """提交种子承诺: H(seed) for a random round, before the draw."""
-
-    inspection_id: UUID
-    commitment: str
-
-
-@command(
-    roles=ORGANISERS,
-    method="assign",
-    name="assign_inspection",
-    **ON_ROUND,
-    path="/inspections/{inspection_id}/assignment",
-)
-@dataclass(frozen=True)
-class AssignInspection(Command):
-    """指派 (a round that is not random): the units and their teams."""
-
-    inspection_id: UUID
-    targets: list[dict[str, Any]]
-
-
-@command(
-    roles=ORGANISERS,
-    method="link_finding",
-    name="link_inspection_finding",
-    before="finding_of_round",
-    **ON_ROUND,
-    path="/inspections/{inspection_id}/finding-link",
-)
-@dataclass(frozen=True)
-class LinkInspectionFinding(Command):
-    """关联发现问题: a finding raised in this round against one of its inspected units."""
-
-    inspection_id: UUID
-    finding_id: UUID
-
-
-@command(
-    roles=ORGANISERS,
-    method="conclude",
-    name="conclude_inspection",
-    **ON_ROUND,
-    path="/inspections/{inspection_id}/conclusion",
-)
-@dataclass(frozen=True)
-class ConcludeInspection(Command):
-    """结束督查活动: the summary and each inspected unit's result (made public)."""
-
-    inspection_id: UUID
-    summary: str
-    concluded_on: date
-    results: list[dict[str, Any]] = field(default_factory=list)

@@ -9,11 +9,14 @@ registry entry (`@command(...)`) names:
 - `aggregate` and `target`: the aggregate it changes and the field naming it; with `method`,
   the aggregate's method it calls with the other fields (and the actor), after the common
   checks (the aggregate exists; a unit account sees only its own units' records);
+- or `creates`: the aggregate the command makes, from its fields (with the actor), its id
+  from the `target` field when given (else a new one, or the one the aggregate derives);
 - or `handler`: a function of the application that does the whole command itself (one that
-  creates an aggregate, or changes two);
+  changes two aggregates, or makes one from fields it reshapes);
 - `before`: optionally, a method of the application called with the command's other fields
-  before the aggregate is loaded (that a record the command cites exists); what it answers
-  (a mapping, or None) is added to the aggregate method's arguments;
+  before the aggregate is loaded or made (that a record the command cites exists; a creation's
+  check also gets the actor); what it answers (a mapping, or None) is added to, or replaces,
+  the arguments;
 - `roles`: who may send it; the doors (HTTP routes, console forms) refuse the others with
   403, and docs/security.md's matrix is checked against it. The application refuses them
   too, except the administrator, as whom the command line and the imports act;
@@ -61,6 +64,7 @@ class Entry:
     target: str | None = None
     method: str | None = None
     handler: str | None = None
+    creates: type | None = None
     before: str | None = None
     # The aggregate's id from the target field's value (a unit's code: uuid5 of it).
     id_of: Callable[[Any], Any] | None = None
@@ -70,17 +74,20 @@ class Entry:
     @property
     def record_name(self) -> str:
         """How a not-found error names the record (`finding`, `work item`)."""
-        return snake(self.aggregate.__name__).replace("_", " ") if self.aggregate else "record"
+        made = self.aggregate or self.creates
+        return snake(made.__name__).replace("_", " ") if made else "record"
 
     @property
     def record_field(self) -> str | None:
         """The field naming the record the command changes: its target, or the first field
         its path names (none: the command creates the record)."""
+        if self.creates is not None:
+            return None
         return self.target or next(iter(re.findall(r"{(\w+)}", self.path or "")), None)
 
     def __post_init__(self) -> None:
-        if (self.method is None) == (self.handler is None):
-            raise TypeError(f"{self.command.__name__}: name a method or a handler, not both")
+        if [self.method, self.handler, self.creates].count(None) != 2:
+            raise TypeError(f"{self.command.__name__}: name one of a method, a handler, a creation")
         if self.method is not None and (self.aggregate is None or self.target is None):
             raise TypeError(f"{self.command.__name__}: a method needs an aggregate and a target")
         fields = {f.name for f in dataclasses.fields(self.command)}
@@ -104,6 +111,7 @@ def command(
     target: str | None = None,
     method: str | None = None,
     handler: str | None = None,
+    creates: type | None = None,
     name: str | None = None,
     id_of: Callable[[Any], Any] | None = None,
     before: str | None = None,
@@ -122,6 +130,7 @@ def command(
             target=target,
             method=method,
             handler=handler,
+            creates=creates,
             id_of=id_of,
             before=before,
             path=path,

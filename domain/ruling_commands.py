@@ -3,83 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from domain.actors import Actor
 from domain.commands import CommandBase, CommandResult
 from domain.errors import InvalidValue, NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding, parse
-from domain.messages import Command, command
+from domain.registry import DecideAppeal, DecideRuling
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import AccountabilityForm, Role, ToleranceCriterion
-
-
-@command(
-    roles=(Role.INSPECTOR,),
-    handler="do_propose_accountability",
-    path="/rulings/accountability",
-    status=201,
-)
-@dataclass(frozen=True)
-class ProposeAccountability(Command):
-    """提出问责建议: status `proposed`; linked findings must belong to the subject's unit."""
-
-    subject: dict[str, Any]
-    form: str
-    basis: str
-    facts: str
-    finding_ids: list[UUID] = field(default_factory=list)
-    ruling_id: UUID | None = None
-
-
-@command(
-    roles=(Role.INSPECTOR, Role.UNIT),
-    handler="do_apply_for_tolerance",
-    path="/rulings/fault-tolerance",
-    status=201,
-)
-@dataclass(frozen=True)
-class ApplyForTolerance(Command):
-    """申请容错免责 (an inspector, or the unit for itself): status `applied`."""
-
-    subject: dict[str, Any]
-    grounds: str
-    finding_ids: list[UUID] = field(default_factory=list)
-    criteria_claimed: list[str] = field(default_factory=list)
-    ruling_id: UUID | None = None
-
-
-@command(roles=(Role.AUTHORITY,), handler="do_decide_ruling", path="/rulings/{ruling_id}/decision")
-@dataclass(frozen=True)
-class DecideRuling(Command):
-    """作出决定 (authority only) → `decided`."""
-
-    ruling_id: UUID
-    reasoning: str
-    decided_on: date
-    form: str | None = None
-    outcome: str | None = None
-    criteria_met: list[str] = field(default_factory=list)
-
-
-@command(
-    roles=(Role.AUTHORITY,),
-    handler="do_decide_appeal",
-    path="/rulings/{ruling_id}/appeal-decision",
-)
-@dataclass(frozen=True)
-class DecideAppeal(Command):
-    """申诉复核 (authority only): upheld or modified → `appeal_decided`; revoked → `revoked`."""
-
-    ruling_id: UUID
-    result: str
-    reasoning: str
-    form: str | None = None
-    outcome: str | None = None
-    criteria_met: list[str] | None = None
 
 
 class RulingCommands(CommandBase):
@@ -104,50 +38,32 @@ class RulingCommands(CommandBase):
                     details={"finding_id": str(finding_id), "unit_code": finding.unit_code},
                 )
 
-    def do_propose_accountability(
-        self,
-        cmd: ProposeAccountability,
-        *,
-        actor: Actor,
-        expected_version: int | None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """提出问责建议 (inspectors); a new record: no version to expect."""
-        parse(AccountabilityForm, cmd.form, "form")
-        self.check_subject(cmd.subject, cmd.finding_ids, actor)
-        ruling = AccountabilityRuling(
-            id=cmd.ruling_id or uuid4(),
-            subject=cmd.subject,
-            finding_ids=list(dict.fromkeys(cmd.finding_ids)),
-            form=cmd.form,
-            basis=cmd.basis,
-            facts=cmd.facts,
-            actor=actor.as_event_data(),
-        )
-        return self.record(ruling, **save_kwargs)
+    def check_accountability(
+        self, *, actor: Actor, subject: dict[str, Any], finding_ids: list[UUID], form: str, **_: Any
+    ) -> dict[str, Any]:
+        """提出问责建议: a form of the vocabulary, a subject and findings that agree."""
+        parse(AccountabilityForm, form, "form")
+        self.check_subject(subject, finding_ids, actor)
+        return {"finding_ids": list(dict.fromkeys(finding_ids))}
 
-    def do_apply_for_tolerance(
+    def check_tolerance(
         self,
-        cmd: ApplyForTolerance,
         *,
         actor: Actor,
-        expected_version: int | None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """申请容错免责 (an inspector, or the unit for itself); a new record."""
-        for criterion in cmd.criteria_claimed:
+        subject: dict[str, Any],
+        finding_ids: list[UUID],
+        criteria_claimed: list[str],
+        **_: Any,
+    ) -> dict[str, Any]:
+        """申请容错免责: criteria of the vocabulary; a unit names only findings it can see."""
+        for criterion in criteria_claimed:
             parse(ToleranceCriterion, criterion, "criterion")
-        self.only_visible_findings(actor, cmd.finding_ids)
-        self.check_subject(cmd.subject, cmd.finding_ids, actor)
-        ruling = ToleranceRuling(
-            id=cmd.ruling_id or uuid4(),
-            subject=cmd.subject,
-            finding_ids=list(dict.fromkeys(cmd.finding_ids)),
-            grounds=cmd.grounds,
-            criteria_claimed=list(dict.fromkeys(cmd.criteria_claimed)),
-            actor=actor.as_event_data(),
-        )
-        return self.record(ruling, **save_kwargs)
+        self.only_visible_findings(actor, finding_ids)
+        self.check_subject(subject, finding_ids, actor)
+        return {
+            "finding_ids": list(dict.fromkeys(finding_ids)),
+            "criteria_claimed": list(dict.fromkeys(criteria_claimed)),
+        }
 
     def only_visible_findings(self, actor: Actor, finding_ids: Sequence[UUID]) -> None:
         """A unit account may link only findings it can see: another unit's finding is, to it,
@@ -254,43 +170,3 @@ class RulingCommands(CommandBase):
                 )
 
         return self.ruling_command(cmd.ruling_id, expected_version, actor, decide, **save_kwargs)
-
-
-ON_RULING: dict[str, Any] = {"aggregate": Ruling, "target": "ruling_id"}
-
-
-@command(
-    roles=(Role.INSPECTOR,), method="verify", path="/rulings/{ruling_id}/verification", **ON_RULING
-)
-@dataclass(frozen=True)
-class VerifyRuling(Command):
-    """调查核实 → `verified` (optional before the decision)."""
-
-    ruling_id: UUID
-    comment: str
-
-
-@command(
-    roles=(Role.INSPECTOR, Role.UNIT),
-    method="lodge_appeal",
-    path="/rulings/{ruling_id}/appeal",
-    **ON_RULING,
-)
-@dataclass(frozen=True)
-class AppealRuling(Command):
-    """申诉 (the subject's unit, or an inspector) → `appealed`."""
-
-    ruling_id: UUID
-    grounds: str
-
-
-@command(
-    roles=(Role.AUTHORITY,), method="publish", path="/rulings/{ruling_id}/publication", **ON_RULING
-)
-@dataclass(frozen=True)
-class PublishRuling(Command):
-    """纳入案例库 (authority only): anonymised, never naming the person."""
-
-    ruling_id: UUID
-    summary: str
-    tags: list[str]

@@ -25,20 +25,20 @@ from api.runtime.bootstrap import Services
 from domain.accounts import Account, hash_token
 from domain.actors import Actor
 from domain.clock import today
-from domain.finding_commands import (
+from domain.messages import Command
+from domain.registry import (
     AmendFinding,
     EscalateFinding,
     ExtendDeadline,
     HoldInterview,
+    Listing,
     OrderRectification,
     ReopenFinding,
     ReportRectification,
     VerifyRectification,
     WithdrawFinding,
 )
-from domain.messages import Command
 from domain.vocabulary import Role
-from domain.work_item_commands import Listing
 from infra.queries import idempotency_key_used
 from infra.recorder import IdempotencyRecord
 

@@ -29,7 +29,7 @@ from api.runtime.draws import chain_head
 from domain.actors import Actor
 from domain.application import Supervision
 from domain.draw import commitment_of
-from domain.inspection_commands import Launch
+from domain.registry import Launch
 
 DECIDED_ON = date(2026, 4, 1)
 

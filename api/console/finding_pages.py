@@ -53,21 +53,22 @@ from api.http.schemas import (
 )
 from domain.clock import today
 from domain.errors import NotFound
-from domain.finding_commands import (
+from domain.findings import Finding
+from domain.messages import REGISTRY
+from domain.registry import (
     AmendFinding,
+    ApplyForTolerance,
     EscalateFinding,
     ExtendDeadline,
     HoldInterview,
     OrderRectification,
+    ProposeAccountability,
     RaiseFinding,
     ReopenFinding,
     ReportRectification,
     VerifyRectification,
     WithdrawFinding,
 )
-from domain.findings import Finding
-from domain.messages import REGISTRY
-from domain.ruling_commands import ApplyForTolerance, ProposeAccountability
 from domain.vocabulary import FindingStatus as S
 from projections.finding_board import deadline_colour
 from projections.rulings import RulingFilter

@@ -38,7 +38,7 @@ from api.http import scoping
 from api.http.presentation import event_out
 from api.http.schemas import Appeal, AppealDecision, Decision, Publication, RulingVerification
 from domain.errors import NotFound
-from domain.ruling_commands import (
+from domain.registry import (
     AppealRuling,
     DecideAppeal,
     DecideRuling,

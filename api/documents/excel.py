@@ -28,8 +28,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from api.runtime.bootstrap import Services
+from domain.registry import Listing
 from domain.vocabulary import Grade, UnitStatus, WorkItemStatus
-from domain.work_item_commands import Listing
 from projections.directory import DirectoryView
 from projections.paging import MAX_LIMIT, Page
 from projections.work_ledger import LedgerFilter

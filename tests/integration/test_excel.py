@@ -22,8 +22,8 @@ from api.documents import excel
 from api.main import create_app
 from api.runtime.bootstrap import Services, build, migrate_database
 from domain.accounts import hash_token
+from domain.registry import Listing
 from domain.vocabulary import Role
-from domain.work_item_commands import Listing
 from infra.settings import Settings
 from tests.conftest import ADMIN_TOKEN, settings_for
 from tests.integration.conftest import ADMIN, INSPECTOR

@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL
 
 from api.runtime.bootstrap import Services, build
-from domain.work_item_commands import Listing
+from domain.registry import Listing
 from infra.migrations import datastore_for
 from infra.settings import Settings
 from projections.rebuild import RebuildInProgress, rebuild, rebuild_lock

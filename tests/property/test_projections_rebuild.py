@@ -20,8 +20,8 @@ from api.runtime.draws import chain_head
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.errors import DomainError
+from domain.registry import Listing
 from domain.vocabulary import Role
-from domain.work_item_commands import Listing
 from infra.migrations import datastore_for
 from infra.settings import Settings
 from projections.base import APPLICATION_NAME

@@ -35,11 +35,18 @@ def entry(path: str | None = "/findings/{finding_id}/sample", **kwargs: Any) -> 
     return Entry(command=Sample, name="sample", roles=(Role.INSPECTOR,), doc="", **values | kwargs)
 
 
-def test_an_entry_names_a_method_or_a_handler_but_not_both() -> None:
-    with pytest.raises(TypeError, match="not both"):
-        entry(handler="sampling")
-    with pytest.raises(TypeError, match="not both"):
-        entry(method=None)
+def test_an_entry_names_one_of_a_method_a_handler_and_a_creation() -> None:
+    for wrong in ({"handler": "sampling"}, {"creates": Finding}, {"method": None}):
+        with pytest.raises(TypeError, match="name one of a method, a handler, a creation"):
+            entry(**wrong)
+
+
+def test_a_creation_names_no_existing_record_though_its_target_names_the_new_ones_id() -> None:
+    made = entry(method=None, creates=Finding, path="/findings")
+    assert made.record_field is None and made.record_name == "finding"
+    assert entry().record_field == "finding_id"
+    assert BY_NAME["propose_accountability"].record_field is None
+    assert BY_NAME["decide_ruling"].record_field == "ruling_id"  # a handler's: from its path
 
 
 def test_a_method_needs_the_aggregate_and_the_field_naming_it() -> None:

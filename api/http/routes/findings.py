@@ -32,7 +32,8 @@ from api.http.schemas import (
     Verification,
 )
 from domain.clock import today
-from domain.finding_commands import (
+from domain.findings import Finding
+from domain.registry import (
     AmendFinding,
     EscalateFinding,
     ExtendDeadline,
@@ -43,7 +44,6 @@ from domain.finding_commands import (
     VerifyRectification,
     WithdrawFinding,
 )
-from domain.findings import Finding
 from domain.vocabulary import (
     FindingCategory,
     FindingStatus,

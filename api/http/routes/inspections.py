@@ -30,14 +30,14 @@ from api.http.record_routes import Read, record_reads
 from api.http.schemas import CommandAnswer
 from api.runtime.bootstrap import Services
 from api.runtime.draws import chain_head, verify_draw
-from domain.inspection_commands import (
+from domain.inspections import Inspection
+from domain.registry import (
     AssignInspection,
     CommitInspectionSeed,
     ConcludeInspection,
     Launch,
     LinkInspectionFinding,
 )
-from domain.inspections import Inspection
 from domain.vocabulary import InspectionKind, InspectionStatus
 from projections.inspection_board import BoardFilter, InspectionBoardView
 

@@ -30,7 +30,8 @@ from api.http.record_routes import Read, record_reads
 from api.http.schemas import UnitCode
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
-from domain.major_decision_commands import (
+from domain.major_decisions import REQUIRED_STEPS, MajorDecision
+from domain.registry import (
     CatalogueDecision,
     CorrectDecision,
     DecideDecision,
@@ -43,7 +44,6 @@ from domain.major_decision_commands import (
     ReportEvaluationRectification,
     UseEvaluationResults,
 )
-from domain.major_decisions import REQUIRED_STEPS, MajorDecision
 from domain.vocabulary import DecisionStatus, Role
 from projections.decision_catalogue import CatalogueFilter, DecisionCatalogueView
 

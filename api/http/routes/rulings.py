@@ -29,7 +29,7 @@ from api.http.schemas import (
     RulingVerification,
     ToleranceCreate,
 )
-from domain.ruling_commands import (
+from domain.registry import (
     AppealRuling,
     ApplyForTolerance,
     DecideAppeal,

@@ -19,7 +19,7 @@ from api.http.errors import ApiError
 from api.http.read_schemas import UnitHistoryPage, UnitPage, UnitPublic
 from api.http.record_routes import Read, record_reads
 from api.http.schemas import UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
-from domain.unit_commands import DissolveUnit, MergeUnit, RegisterUnit, RenameUnit
+from domain.registry import DissolveUnit, MergeUnit, RegisterUnit, RenameUnit
 from domain.units import Unit
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"])

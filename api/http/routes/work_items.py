@@ -23,14 +23,14 @@ from api.http.deps import (
 from api.http.read_schemas import WorkItemPage, WorkItemPublic
 from api.http.record_routes import Read, record_reads
 from api.http.schemas import Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
-from domain.vocabulary import WorkItemStatus
-from domain.work_item_commands import (
+from domain.registry import (
     CancelWorkItem,
     CloseWorkItem,
     EvaluateWorkItem,
     Listing,
     LogProgress,
 )
+from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
 from projections.work_ledger import LedgerFilter
 

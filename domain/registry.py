@@ -1,0 +1,722 @@
+"""The registry: every command the service takes, each a small immutable type whose fields are
+its contract, under the line that says who may send it, what carries it out and where HTTP
+clients POST it (domain/messages.py says what a line may name; docs/commands.md how to add one).
+
+The application (domain/application.py) imports this module, so every command here is
+registered and has its generated method (`app.escalate_finding(…)`); what carries a command out
+lives beside its aggregate: the aggregate's method, or the application's check (`check_*`) or
+handler (`do_*`) in domain/<aggregate>_commands.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain.findings import Finding
+from domain.inspections import Inspection
+from domain.major_decisions import MajorDecision
+from domain.messages import Command, command
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.units import Unit
+from domain.vocabulary import Role
+from domain.work_items import WorkItem
+
+# Who may send a command, in the order a refusal names them.
+INSPECTOR = (Role.INSPECTOR,)
+REPORTER = (Role.INSPECTOR, Role.UNIT)  # an inspector, or the record's own unit
+ORGANISERS = (Role.INSPECTOR, Role.ADMIN)
+RECORDER = (Role.INSPECTOR, Role.ADMIN, Role.UNIT)  # the responsible unit, or on its behalf
+OVERSEER = (Role.INSPECTOR, Role.AUTHORITY, Role.ADMIN)  # 决策问责, 纠错, 结果运用
+
+
+# -- units (单位: named by their code, their id derived from it) ---
+
+
+@command(roles=(Role.ADMIN,), creates=Unit, before="check_new_unit", path="/units", status=201)
+@dataclass(frozen=True)
+class RegisterUnit(Command):
+    """Register a unit (a duplicate code is a 409 `already_exists`)."""
+
+    code: str
+    name: str
+    kind: str
+
+
+@command(roles=(Role.ADMIN,), handler="do_merge_unit", path="/units/{code}/merger")
+@dataclass(frozen=True)
+class MergeUnit(Command):
+    """Merge a unit into its successor (机构改革)."""
+
+    code: str
+    into: str
+    reason: str
+    effective_on: date
+
+
+BY_CODE: dict[str, Any] = {
+    "roles": (Role.ADMIN,),
+    "aggregate": Unit,
+    "target": "code",
+    "id_of": Unit.create_id,
+}
+
+
+@command(method="rename", **BY_CODE, path="/units/{code}/renaming")
+@dataclass(frozen=True)
+class RenameUnit(Command):
+    """Rename a unit; its code, and so every record pointing at it, stays."""
+
+    code: str
+    name: str
+    reason: str
+    effective_on: date
+
+
+@command(method="dissolve", **BY_CODE, path="/units/{code}/dissolution")
+@dataclass(frozen=True)
+class DissolveUnit(Command):
+    """撤销: the unit takes no new findings, work items or rulings."""
+
+    code: str
+    reason: str
+    effective_on: date
+
+
+# -- findings (督查发现问题) ---------------------------------------------------------------
+
+
+ON_FINDING: dict[str, Any] = {"aggregate": Finding, "target": "finding_id"}
+
+
+@command(
+    roles=INSPECTOR,
+    creates=Finding,
+    target="finding_id",
+    before="check_new_finding",
+    path="/findings",
+    status=201,
+)
+@dataclass(frozen=True)
+class RaiseFinding(Command):
+    """发现问题: raise a finding against an active unit (status `raised`)."""
+
+    unit_code: str
+    title: str
+    description: str
+    category: str
+    severity: str
+    source: str
+    found_on: date
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    work_item_id: UUID | None = None
+    finding_id: UUID | None = None
+
+
+@command(
+    roles=INSPECTOR,
+    method="order_rectification",
+    path="/findings/{finding_id}/rectification-order",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class OrderRectification(Command):
+    """下达整改 → `rectifying`."""
+
+    finding_id: UUID
+    deadline: date
+    requirements: str
+
+
+@command(
+    roles=REPORTER,
+    method="report_rectification",
+    path="/findings/{finding_id}/rectification-report",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class ReportRectification(Command):
+    """报送整改情况 (the finding's unit, or an inspector) → `reported`."""
+
+    finding_id: UUID
+    summary: str
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+@command(
+    roles=INSPECTOR,
+    method="verify",
+    path="/findings/{finding_id}/verification",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class VerifyRectification(Command):
+    """整改验收: accepted → `closed` (销号); rejected → `rectifying`."""
+
+    finding_id: UUID
+    outcome: str
+    comment: str
+    new_deadline: date | None = None
+
+
+@command(
+    roles=INSPECTOR,
+    method="extend_deadline",
+    path="/findings/{finding_id}/deadline-extension",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class ExtendDeadline(Command):
+    """延长整改期限."""
+
+    finding_id: UUID
+    new_deadline: date
+    reason: str
+
+
+@command(
+    roles=INSPECTOR,
+    method="escalate",
+    path="/findings/{finding_id}/escalation",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class EscalateFinding(Command):
+    """提级督办."""
+
+    finding_id: UUID
+    reason: str
+
+
+@command(
+    roles=INSPECTOR,
+    method="amend",
+    path="/findings/{finding_id}/amendment",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class AmendFinding(Command):
+    """更正: correct fields, with a reason; the history keeps what was there before."""
+
+    finding_id: UUID
+    changes: dict[str, Any]
+    reason: str
+
+
+@command(
+    roles=INSPECTOR,
+    method="withdraw",
+    path="/findings/{finding_id}/withdrawal",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class WithdrawFinding(Command):
+    """撤回 → `withdrawn` (terminal)."""
+
+    finding_id: UUID
+    reason: str
+
+
+@command(
+    roles=INSPECTOR,
+    method="reopen",
+    path="/findings/{finding_id}/reopening",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class ReopenFinding(Command):
+    """整改回头看: reopen a closed finding → `rectifying`."""
+
+    finding_id: UUID
+    reason: str
+    new_deadline: date | None = None
+
+
+@command(
+    roles=(Role.INSPECTOR, Role.AUTHORITY),
+    method="hold_interview",
+    path="/findings/{finding_id}/interview",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class HoldInterview(Command):
+    """约谈: the responsible unit's head is called in over an open finding (task 11); who was
+    talked to is named by post (`interviewee`, e.g. 局长), never by name."""
+
+    finding_id: UUID
+    held_on: date
+    interviewee: str
+    summary: str
+
+
+# -- the key-work list (重点工作清单 and its execution ledger) -----------------------------
+
+
+@command(
+    roles=(Role.INSPECTOR, Role.ADMIN),
+    handler="do_list_work_item",
+    name="list_work_item",
+    path="/work-items",
+    status=201,
+)
+@dataclass(frozen=True)
+class Listing(Command):
+    """列入重点工作清单: a task with its lead unit, co-units and due date."""
+
+    # An import row gives one too (api/documents/excel.py), by position.
+
+    title: str
+    year: int
+    lead_unit: str
+    due_on: date
+    co_units: tuple[str, ...] = ()
+    source_ref: str | None = None
+    description: str | None = None
+    item_id: UUID | None = None
+
+
+ON_ITEM: dict[str, Any] = {"aggregate": WorkItem, "target": "item_id"}
+
+
+@command(roles=REPORTER, method="log_progress", **ON_ITEM, path="/work-items/{item_id}/progress")
+@dataclass(frozen=True)
+class LogProgress(Command):
+    """登记进展 (its lead unit or a co-unit, or an inspector)."""
+
+    item_id: UUID
+    note: str
+    percent: int
+
+
+@command(roles=INSPECTOR, method="evaluate", **ON_ITEM, path="/work-items/{item_id}/evaluation")
+@dataclass(frozen=True)
+class EvaluateWorkItem(Command):
+    """年末考评 (inspectors): score 0–100 and grade."""
+
+    item_id: UUID
+    score: int
+    grade: str
+    comment: str = ""
+
+
+@command(roles=INSPECTOR, method="close", **ON_ITEM, path="/work-items/{item_id}/closure")
+@dataclass(frozen=True)
+class CloseWorkItem(Command):
+    """办结 (after its evaluation)."""
+
+    item_id: UUID
+    reason: str
+
+
+@command(roles=INSPECTOR, method="cancel", **ON_ITEM, path="/work-items/{item_id}/cancellation")
+@dataclass(frozen=True)
+class CancelWorkItem(Command):
+    """取消 (while still open)."""
+
+    item_id: UUID
+    reason: str
+
+
+# -- inspection rounds (督查活动) --------------------------------------------------------
+
+
+@command(
+    roles=ORGANISERS,
+    handler="do_launch_inspection",
+    name="launch_inspection",
+    path="/inspections",
+    status=201,
+)
+@dataclass(frozen=True)
+class Launch(Command):
+    """启动督查活动 (inspector, admin): kind, scope, period, units, inspector pool, rules."""
+
+    # The population is recorded sorted.
+
+    title: str
+    kind: str
+    scope: str
+    period_start: date
+    period_end: date
+    units: tuple[str, ...]
+    inspectors: tuple[tuple[str, str | None], ...]  # (name, the unit they belong to)
+    team_size: int = 2
+    share_percent: int = 5
+    inspection_id: UUID | None = None
+
+
+ON_ROUND: dict[str, Any] = {"aggregate": Inspection, "target": "inspection_id"}
+
+
+@command(
+    roles=ORGANISERS,
+    method="commit_seed",
+    name="commit_inspection_seed",
+    **ON_ROUND,
+    path="/inspections/{inspection_id}/seed-commitment",
+)
+@dataclass(frozen=True)
+class CommitInspectionSeed(Command):
+    """提交种子承诺: H(seed) for a random round, before the draw."""
+
+    inspection_id: UUID
+    commitment: str
+
+
+@command(
+    roles=ORGANISERS,
+    method="assign",
+    name="assign_inspection",
+    **ON_ROUND,
+    path="/inspections/{inspection_id}/assignment",
+)
+@dataclass(frozen=True)
+class AssignInspection(Command):
+    """指派 (a round that is not random): the units and their teams."""
+
+    inspection_id: UUID
+    targets: list[dict[str, Any]]
+
+
+@command(
+    roles=ORGANISERS,
+    method="link_finding",
+    name="link_inspection_finding",
+    before="finding_of_round",
+    **ON_ROUND,
+    path="/inspections/{inspection_id}/finding-link",
+)
+@dataclass(frozen=True)
+class LinkInspectionFinding(Command):
+    """关联发现问题: a finding raised in this round against one of its inspected units."""
+
+    inspection_id: UUID
+    finding_id: UUID
+
+
+@command(
+    roles=ORGANISERS,
+    method="conclude",
+    name="conclude_inspection",
+    **ON_ROUND,
+    path="/inspections/{inspection_id}/conclusion",
+)
+@dataclass(frozen=True)
+class ConcludeInspection(Command):
+    """结束督查活动: the summary and each inspected unit's result (made public)."""
+
+    inspection_id: UUID
+    summary: str
+    concluded_on: date
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+
+# -- major decisions (重大行政决策目录 and their evaluations) --------------------------------
+
+
+@command(
+    roles=(Role.INSPECTOR, Role.ADMIN),
+    creates=MajorDecision,
+    target="decision_id",
+    before="check_new_decision",
+    path="/major-decisions",
+    status=201,
+)
+@dataclass(frozen=True)
+class CatalogueDecision(Command):
+    """列入重大行政决策目录 (inspector, admin): title, year, responsible unit."""
+
+    title: str
+    year: int
+    unit_code: str
+    description: str | None = None
+    decision_id: UUID | None = None
+
+
+ON_DECISION: dict[str, Any] = {"aggregate": MajorDecision, "target": "decision_id"}
+
+
+@command(
+    roles=RECORDER,
+    method="record_step",
+    name="record_decision_step",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/procedure-steps",
+)
+@dataclass(frozen=True)
+class RecordDecisionStep(Command):
+    """记录决策程序: 公众参与、专家论证、风险评估、合法性审查、集体讨论决定."""
+
+    decision_id: UUID
+    step: str
+    done_on: date
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+
+@command(
+    roles=RECORDER,
+    method="decide",
+    name="decide_decision",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/decision",
+)
+@dataclass(frozen=True)
+class DecideDecision(Command):
+    """作出决策: flagged when a required step was not done by the decision date."""
+
+    decision_id: UUID
+    decided_on: date
+    summary: str
+
+
+@command(
+    roles=RECORDER,
+    method="implement",
+    name="implement_decision",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/implementation",
+)
+@dataclass(frozen=True)
+class ImplementDecision(Command):
+    """决策实施."""
+
+    decision_id: UUID
+    implemented_on: date
+    note: str = ""
+
+
+@command(
+    roles=OVERSEER,
+    method="link_accountability",
+    name="link_decision_accountability",
+    before="check_link_target",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/accountability-link",
+)
+@dataclass(frozen=True)
+class LinkDecisionAccountability(Command):
+    """决策问责: a flagged decision linked to a finding or an accountability ruling."""
+
+    decision_id: UUID
+    kind: str
+    target_id: UUID
+
+
+@command(
+    roles=OVERSEER,
+    method="correct",
+    name="correct_decision",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/correction",
+)
+@dataclass(frozen=True)
+class CorrectDecision(Command):
+    """纠错."""
+
+    decision_id: UUID
+    reason: str
+    correction: str
+    corrected_on: date
+
+
+@command(
+    roles=ORGANISERS,
+    method="plan_evaluation",
+    name="plan_decision_evaluation",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/evaluations",
+)
+@dataclass(frozen=True)
+class PlanDecisionEvaluation(Command):
+    """第三方评估计划 (the first; a later one is 二次评估, after the feedback is dealt with)."""
+
+    decision_id: UUID
+    evaluator: str
+    scope: str
+    planned_on: date
+
+
+@command(
+    roles=ORGANISERS,
+    method="report_evaluation",
+    name="report_decision_evaluation",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/evaluations/{number}/report",
+)
+@dataclass(frozen=True)
+class ReportDecisionEvaluation(Command):
+    """评估报告: score 0–100, conclusion, findings."""
+
+    decision_id: UUID
+    number: int
+    score: int
+    conclusion: str
+    reported_on: date
+    findings: list[str] = field(default_factory=list)
+
+
+@command(
+    roles=ORGANISERS,
+    method="give_feedback",
+    name="give_evaluation_feedback",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/evaluations/{number}/feedback",
+)
+@dataclass(frozen=True)
+class GiveEvaluationFeedback(Command):
+    """评估结果反馈: with or without rectification (and its deadline)."""
+
+    decision_id: UUID
+    number: int
+    feedback: str
+    rectification_required: bool
+    deadline: date | None = None
+
+
+@command(
+    roles=RECORDER,
+    method="report_rectification",
+    name="report_evaluation_rectification",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/evaluations/{number}/rectification",
+)
+@dataclass(frozen=True)
+class ReportEvaluationRectification(Command):
+    """反馈整改 (the responsible unit, or an inspector)."""
+
+    decision_id: UUID
+    number: int
+    summary: str
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+@command(
+    roles=OVERSEER,
+    method="use_results",
+    name="use_evaluation_results",
+    **ON_DECISION,
+    path="/major-decisions/{decision_id}/evaluations/{number}/result-use",
+)
+@dataclass(frozen=True)
+class UseEvaluationResults(Command):
+    """结果运用."""
+
+    decision_id: UUID
+    number: int
+    use: str
+    description: str
+
+
+# -- rulings (问责 and 容错免责) -----------------------------------------------------------
+
+
+@command(
+    roles=(Role.INSPECTOR,),
+    creates=AccountabilityRuling,
+    target="ruling_id",
+    before="check_accountability",
+    path="/rulings/accountability",
+    status=201,
+)
+@dataclass(frozen=True)
+class ProposeAccountability(Command):
+    """提出问责建议: status `proposed`; linked findings must belong to the subject's unit."""
+
+    subject: dict[str, Any]
+    form: str
+    basis: str
+    facts: str
+    finding_ids: list[UUID] = field(default_factory=list)
+    ruling_id: UUID | None = None
+
+
+@command(
+    roles=(Role.INSPECTOR, Role.UNIT),
+    creates=ToleranceRuling,
+    target="ruling_id",
+    before="check_tolerance",
+    path="/rulings/fault-tolerance",
+    status=201,
+)
+@dataclass(frozen=True)
+class ApplyForTolerance(Command):
+    """申请容错免责 (an inspector, or the unit for itself): status `applied`."""
+
+    subject: dict[str, Any]
+    grounds: str
+    finding_ids: list[UUID] = field(default_factory=list)
+    criteria_claimed: list[str] = field(default_factory=list)
+    ruling_id: UUID | None = None
+
+
+@command(roles=(Role.AUTHORITY,), handler="do_decide_ruling", path="/rulings/{ruling_id}/decision")
+@dataclass(frozen=True)
+class DecideRuling(Command):
+    """作出决定 (authority only) → `decided`."""
+
+    ruling_id: UUID
+    reasoning: str
+    decided_on: date
+    form: str | None = None
+    outcome: str | None = None
+    criteria_met: list[str] = field(default_factory=list)
+
+
+@command(
+    roles=(Role.AUTHORITY,),
+    handler="do_decide_appeal",
+    path="/rulings/{ruling_id}/appeal-decision",
+)
+@dataclass(frozen=True)
+class DecideAppeal(Command):
+    """申诉复核 (authority only): upheld or modified → `appeal_decided`; revoked → `revoked`."""
+
+    ruling_id: UUID
+    result: str
+    reasoning: str
+    form: str | None = None
+    outcome: str | None = None
+    criteria_met: list[str] | None = None
+
+
+ON_RULING: dict[str, Any] = {"aggregate": Ruling, "target": "ruling_id"}
+
+
+@command(
+    roles=(Role.INSPECTOR,), method="verify", path="/rulings/{ruling_id}/verification", **ON_RULING
+)
+@dataclass(frozen=True)
+class VerifyRuling(Command):
+    """调查核实 → `verified` (optional before the decision)."""
+
+    ruling_id: UUID
+    comment: str
+
+
+@command(
+    roles=(Role.INSPECTOR, Role.UNIT),
+    method="lodge_appeal",
+    path="/rulings/{ruling_id}/appeal",
+    **ON_RULING,
+)
+@dataclass(frozen=True)
+class AppealRuling(Command):
+    """申诉 (the subject's unit, or an inspector) → `appealed`."""
+
+    ruling_id: UUID
+    grounds: str
+
+
+@command(
+    roles=(Role.AUTHORITY,), method="publish", path="/rulings/{ruling_id}/publication", **ON_RULING
+)
+@dataclass(frozen=True)
+class PublishRuling(Command):
+    """纳入案例库 (authority only): anonymised, never naming the person."""
+
+    ruling_id: UUID
+    summary: str
+    tags: list[str]

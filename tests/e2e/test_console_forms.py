@@ -1,0 +1,41 @@
+"""The console's forms that make a new record from a record's page send the registered creating
+command: the new record gets an id of its own and lists the page's record."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.e2e.helpers import no_server_errors, ok
+from tests.e2e.test_console import csrf_of, sign_in, token_of
+from tests.support import Api
+
+__all__ = ["no_server_errors"]
+
+
+def test_proposing_accountability_from_a_finding_makes_a_ruling_that_links_it(
+    api: Api, client: TestClient
+) -> None:
+    inspector = api.account("inspector", name="督查员 周明")
+    unit = api.unit("县水利局")
+    fid = api.finding(inspector, unit)["id"]
+    with TestClient(client.app, raise_server_exceptions=False) as browser:
+        sign_in(browser, token_of(inspector))
+        page = browser.get(f"/findings/{fid}")
+        done = browser.post(
+            f"/findings/{fid}/accountability",
+            data={
+                "csrf_token": csrf_of(page),
+                "form_key": "accountability-" + "z" * 20,
+                "unit_code": unit,
+                "form": "written_inspection",
+                "basis": "《中国共产党问责条例》第七条",
+                "facts": "整改不力，造成不良影响。",
+            },
+            follow_redirects=False,
+        )
+    assert done.status_code == 303
+    ruling_id = done.headers["location"].split("/rulings/")[1].split("?")[0]
+    assert ruling_id != fid
+    ruling = ok(api.get(f"/api/v1/rulings/{ruling_id}", inspector))
+    assert ruling["finding_ids"] == [fid] and ruling["status"] == "proposed"
+    assert ruling["subject"] == {"unit_code": unit}
