@@ -16,6 +16,7 @@ from domain.actors import Actor
 from domain.commands import (
     CommandResult,
     ConcurrentChange,
+    Sending,
     install_commands,
     may_see_unit,
 )
@@ -43,14 +44,7 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
         if Unit.create_id(code) in self.repository:
             raise AlreadyExists(f"unit {code!r} already exists")
 
-    def do_merge_unit(
-        self,
-        cmd: MergeUnit,
-        *,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
+    def do_merge_unit(self, cmd: MergeUnit, by: Sending) -> CommandResult:
         """机构改革: merge a unit into its successor (both change in one transaction)."""
 
         def merge(unit: Unit) -> list[Unit]:
@@ -62,14 +56,16 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
                 successor=successor,
                 reason=cmd.reason,
                 effective_on=cmd.effective_on,
-                actor=actor.as_event_data(),
+                actor=by.actor.as_event_data(),
             )
             successor.absorb(
-                predecessor=unit.code, effective_on=cmd.effective_on, actor=actor.as_event_data()
+                predecessor=unit.code, effective_on=cmd.effective_on, actor=by.actor.as_event_data()
             )
             return [successor]
 
-        return self.update(Unit, Unit.create_id(cmd.code), expected_version, merge, **save_kwargs)
+        return self.update(
+            Unit, Unit.create_id(cmd.code), by.expected_version, merge, **by.save_kwargs
+        )
 
     # -- accounts -------------------------------------------------------------------------
 

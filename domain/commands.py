@@ -75,6 +75,16 @@ class CommandResult:
     position: int
 
 
+@dataclass(frozen=True)
+class Sending:
+    """What a handler is handed beside its command: who sends it, the version they expect
+    (None: no optimistic check) and what the recorder is to store with the events."""
+
+    actor: Actor
+    expected_version: int | None = None
+    save_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
 class KeptUnits(Protocol):
     """Units kept in memory by code while nothing says a unit changed (api/runtime/kept.py)."""
 
@@ -182,9 +192,7 @@ class CommandBase(Application[UUID]):
             raise PermissionDenied(f"a {actor.role.value} may not {entry.name.replace('_', ' ')}")
         if entry.handler is not None:
             handler = getattr(self, entry.handler)
-            result: CommandResult = handler(
-                cmd, actor=actor, expected_version=expected_version, **save_kwargs
-            )
+            result: CommandResult = handler(cmd, Sending(actor, expected_version, save_kwargs))
             return result
         if entry.creates is not None:
             return self.create(entry, cmd, actor, **save_kwargs)

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.actors import Actor
-from domain.commands import CommandBase, CommandResult
+from domain.commands import CommandBase, CommandResult, Sending
 from domain.draw import ChainHead
 from domain.errors import NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding
@@ -30,9 +30,7 @@ def check_organiser(actor: Actor) -> None:
 
 
 class InspectionCommands(CommandBase):
-    def do_launch_inspection(
-        self, launch: Launch, *, actor: Actor, expected_version: int | None, **save_kwargs: Any
-    ) -> CommandResult:
+    def do_launch_inspection(self, launch: Launch, by: Sending) -> CommandResult:
         """启动督查活动: its units (which must take new records) and inspector pool."""
         inspectors = [{"name": name, "unit_code": unit} for name, unit in launch.inspectors]
         rules = {"team_size": launch.team_size, "share_percent": launch.share_percent}
@@ -52,9 +50,9 @@ class InspectionCommands(CommandBase):
             population=sorted(population),
             inspectors=sorted(inspectors, key=lambda i: str(i["name"])),
             rules=rules,
-            actor=actor.as_event_data(),
+            actor=by.actor.as_event_data(),
         )
-        return self.record(inspection, **save_kwargs)
+        return self.record(inspection, **by.save_kwargs)
 
     def get_inspection(
         self, inspection_id: UUID, *, version: int | None = None, as_of: datetime | None = None

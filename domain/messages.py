@@ -11,8 +11,9 @@ registry entry (`@command(...)`) names:
   checks (the aggregate exists; a unit account sees only its own units' records);
 - or `creates`: the aggregate the command makes, from its fields (with the actor), its id
   from the `target` field when given (else a new one, or the one the aggregate derives);
-- or `handler`: a function of the application that does the whole command itself (one that
-  changes two aggregates, or makes one from fields it reshapes);
+- or `handler`: a method of the application that does the whole command itself, called with
+  the command and a `Sending` (actor, expected version, what the recorder stores): one that
+  changes two aggregates, or makes one from fields it reshapes;
 - `before`: optionally, a method of the application called with the command's other fields
   before the aggregate is loaded or made (that a record the command cites exists; a creation's
   check also gets the actor); what it answers (a mapping, or None) is added to, or replaces,

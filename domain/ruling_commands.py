@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.actors import Actor
-from domain.commands import CommandBase, CommandResult
+from domain.commands import CommandBase, CommandResult, Sending
 from domain.errors import InvalidValue, NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding, parse
 from domain.registry import DecideAppeal, DecideRuling
@@ -93,33 +93,23 @@ class RulingCommands(CommandBase):
         return ruling
 
     def ruling_command(
-        self,
-        ruling_id: UUID,
-        expected_version: int | None,
-        actor: Actor,
-        change: Callable[[Ruling], None],
-        **save_kwargs: Any,
+        self, ruling_id: UUID, by: Sending, change: Callable[[Ruling], None]
     ) -> CommandResult:
+        """Change a ruling the sender may see (another unit's is, to a unit, not there)."""
+
         def guarded(ruling: Ruling) -> None:
-            if not actor.covers_unit(ruling.unit_code):
+            if not by.actor.covers_unit(ruling.unit_code):
                 raise NotFound(f"ruling {ruling_id} not found")
             change(ruling)
 
-        return self.update(Ruling, ruling_id, expected_version, guarded, **save_kwargs)
+        return self.update(Ruling, ruling_id, by.expected_version, guarded, **by.save_kwargs)
 
-    def do_decide_ruling(
-        self,
-        cmd: DecideRuling,
-        *,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
+    def do_decide_ruling(self, cmd: DecideRuling, by: Sending) -> CommandResult:
         """作出决定 (the authority): a form for accountability, an outcome for tolerance."""
         form, outcome = cmd.form, cmd.outcome
 
         def decide(ruling: Ruling) -> None:
-            data = actor.as_event_data()
+            data = by.actor.as_event_data()
             if isinstance(ruling, AccountabilityRuling):
                 if form is None or outcome is not None or cmd.criteria_met:
                     raise InvalidValue("an accountability decision names a form (no outcome)")
@@ -137,21 +127,14 @@ class RulingCommands(CommandBase):
                     actor=data,
                 )
 
-        return self.ruling_command(cmd.ruling_id, expected_version, actor, decide, **save_kwargs)
+        return self.ruling_command(cmd.ruling_id, by, decide)
 
-    def do_decide_appeal(
-        self,
-        cmd: DecideAppeal,
-        *,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
+    def do_decide_appeal(self, cmd: DecideAppeal, by: Sending) -> CommandResult:
         """申诉复核决定 (the authority): upheld, modified or revoked."""
         form, outcome, criteria_met = cmd.form, cmd.outcome, cmd.criteria_met
 
         def decide(ruling: Ruling) -> None:
-            data = actor.as_event_data()
+            data = by.actor.as_event_data()
             if isinstance(ruling, AccountabilityRuling):
                 if outcome is not None or criteria_met:
                     raise InvalidValue("an accountability ruling has a form, not an outcome")
@@ -169,4 +152,4 @@ class RulingCommands(CommandBase):
                     actor=data,
                 )
 
-        return self.ruling_command(cmd.ruling_id, expected_version, actor, decide, **save_kwargs)
+        return self.ruling_command(cmd.ruling_id, by, decide)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from domain.actors import Actor
-from domain.commands import CommandBase, CommandResult
+from domain.commands import CommandBase, CommandResult, Sending
 from domain.errors import NotFound
 from domain.registry import Listing
 from domain.work_items import WorkItem
@@ -34,11 +33,9 @@ class WorkItemCommands(CommandBase):
             actor=actor.as_event_data(),
         )
 
-    def do_list_work_item(
-        self, listing: Listing, *, actor: Actor, expected_version: int | None, **save_kwargs: Any
-    ) -> CommandResult:
+    def do_list_work_item(self, listing: Listing, by: Sending) -> CommandResult:
         """列入清单: one task of the key-work list (a new record: no version to expect)."""
-        return self.record(self.new_work_item(listing, actor), **save_kwargs)
+        return self.record(self.new_work_item(listing, by.actor), **by.save_kwargs)
 
     def list_work_items(self, listings: Sequence[Listing], *, actor: Actor) -> list[UUID]:
         """Many tasks at once (an imported list): all are saved together, or none."""
