@@ -18,7 +18,6 @@ from domain.commands import (
     ConcurrentChange,
     Sending,
     install_commands,
-    may_see_unit,
 )
 from domain.errors import AlreadyExists, NotFound, UnknownReference
 from domain.findings import Finding, parse
@@ -152,21 +151,9 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
         except NotFound:
             raise UnknownReference(f"work item {work_item_id} does not exist") from None
 
-    def get_finding(
-        self,
-        finding_id: UUID,
-        *,
-        version: int | None = None,
-        as_of: datetime | None = None,
-        viewer: Actor | None = None,
-    ) -> Finding:
-        """The finding now, at a version, or as it was at a time (time travel)."""
-        if as_of is not None:
-            version = self.version_as_of(finding_id, as_of)
-        finding = self.load(Finding, finding_id, version=version)
-        if viewer is not None and not may_see_unit(viewer, finding.unit_code):
-            raise NotFound(f"finding {finding_id} not found")
-        return finding
+    def get_finding(self, finding_id: UUID, **at: Any) -> Finding:
+        """The finding now, at `version`, or as it was `as_of` a time; `viewer` scopes it."""
+        return self.get_record(Finding, finding_id, **at)
 
 
 install_commands(Supervision)

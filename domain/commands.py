@@ -31,7 +31,7 @@ from domain.errors import (
     UnknownReference,
     VersionConflict,
 )
-from domain.messages import REGISTRY, Command, Entry, entry_of
+from domain.messages import REGISTRY, Command, Entry, entry_of, snake
 from domain.text import reserved_in
 from domain.units import Unit
 from domain.vocabulary import Role
@@ -276,6 +276,26 @@ class CommandBase(Application[UUID]):
             chain.append(unit.successor_code)
             unit = self.read_unit(unit.successor_code)
         return chain
+
+    def get_record(
+        self,
+        aggregate_type: type[A],
+        aggregate_id: UUID,
+        *,
+        version: int | None = None,
+        as_of: datetime | None = None,
+        viewer: Actor | None = None,
+    ) -> A:
+        """A record now, at a version, or as it was at a time (time travel); to a viewer whose
+        scope it lies outside (another unit's), a record that is not there."""
+        if as_of is not None:
+            version = self.version_as_of(aggregate_id, as_of)
+        record = self.load(aggregate_type, aggregate_id, version=version)
+        if viewer is not None and not in_scope(viewer, record):
+            raise NotFound(
+                f"{snake(aggregate_type.__name__).replace('_', ' ')} {aggregate_id} not found"
+            )
+        return record
 
     def version_as_of(self, aggregate_id: UUID, as_of: datetime) -> int:
         version = None

@@ -11,7 +11,6 @@ commitment.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -54,13 +53,9 @@ class InspectionCommands(CommandBase):
         )
         return self.record(inspection, **by.save_kwargs)
 
-    def get_inspection(
-        self, inspection_id: UUID, *, version: int | None = None, as_of: datetime | None = None
-    ) -> Inspection:
-        """The round now, at a version, or as it was at a time."""
-        if as_of is not None:
-            version = self.version_as_of(inspection_id, as_of)
-        return self.load(Inspection, inspection_id, version=version)
+    def get_inspection(self, inspection_id: UUID, **at: Any) -> Inspection:
+        """The round now, at `version`, or as it was `as_of` a time (public: no scope)."""
+        return self.get_record(Inspection, inspection_id, **at)
 
     def inspection_command(
         self,

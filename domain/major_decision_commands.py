@@ -3,7 +3,6 @@ third-party evaluations (第三方评估)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,17 +26,10 @@ class MajorDecisionCommands(CommandBase):
         """列入重大行政决策目录: the responsible unit takes new records."""
         self.active_unit(unit_code)
 
-    def get_decision(
-        self,
-        decision_id: UUID,
-        *,
-        version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> MajorDecision:
-        """The decision now, at a version, or as it was at a time."""
-        if as_of is not None:
-            version = self.version_as_of(decision_id, as_of)
-        return self.load(MajorDecision, decision_id, version=version)
+    def get_decision(self, decision_id: UUID, **at: Any) -> MajorDecision:
+        """The decision now, at `version`, or as it was `as_of` a time (the catalogue is
+        published: no scope)."""
+        return self.get_record(MajorDecision, decision_id, **at)
 
     def check_link_target(self, kind: str, target_id: UUID) -> None:
         """The linked finding, or accountability ruling, exists."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -77,20 +76,9 @@ class RulingCommands(CommandBase):
             except NotFound:
                 raise UnknownReference(f"finding {finding_id} does not exist") from None
 
-    def get_ruling(
-        self,
-        ruling_id: UUID,
-        *,
-        version: int | None = None,
-        as_of: datetime | None = None,
-        viewer: Actor | None = None,
-    ) -> Ruling:
-        if as_of is not None:
-            version = self.version_as_of(ruling_id, as_of)
-        ruling = self.load(Ruling, ruling_id, version=version)
-        if viewer is not None and not viewer.covers_unit(ruling.unit_code):
-            raise NotFound(f"ruling {ruling_id} not found")
-        return ruling
+    def get_ruling(self, ruling_id: UUID, **at: Any) -> Ruling:
+        """The ruling now, at `version`, or as it was `as_of` a time; `viewer` scopes it."""
+        return self.get_record(Ruling, ruling_id, **at)
 
     def ruling_command(
         self, ruling_id: UUID, by: Sending, change: Callable[[Ruling], None]

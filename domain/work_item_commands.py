@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from domain.actors import Actor
 from domain.commands import CommandBase, CommandResult, Sending
-from domain.errors import NotFound
 from domain.registry import Listing
 from domain.work_items import WorkItem
 
@@ -44,18 +43,6 @@ class WorkItemCommands(CommandBase):
             self.save(*items)
         return [item.id for item in items]
 
-    def get_work_item(
-        self,
-        item_id: UUID,
-        *,
-        version: int | None = None,
-        as_of: datetime | None = None,
-        viewer: Actor | None = None,
-    ) -> WorkItem:
-        """The item now, at a version, or as it was at a time (time travel)."""
-        if as_of is not None:
-            version = self.version_as_of(item_id, as_of)
-        item = self.load(WorkItem, item_id, version=version)
-        if viewer is not None and not any(viewer.covers_unit(u) for u in item.units()):
-            raise NotFound(f"work item {item_id} not found")
-        return item
+    def get_work_item(self, item_id: UUID, **at: Any) -> WorkItem:
+        """The item now, at `version`, or as it was `as_of` a time; `viewer` scopes it."""
+        return self.get_record(WorkItem, item_id, **at)
