@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+import pytest
+from httpx import Response
 
 from tests.e2e.helpers import (
     BEFORE_FOUND_ON,
@@ -10,7 +14,6 @@ from tests.e2e.helpers import (
     FUTURE,
     LATER_FUTURE,
     assert_error,
-    closed_finding,
     command,
     events_of,
     finding,
@@ -18,7 +21,6 @@ from tests.e2e.helpers import (
     ok,
     order,
     report,
-    status_of,
     verify,
 )
 from tests.support import Api, account_fixture, unit_fixture
@@ -30,19 +32,56 @@ inspector = account_fixture("inspector", "督查员 张伟")
 unit = unit_fixture("县住建局")
 
 
-def raised(api: Api, inspector: dict[str, str], unit: str, **overrides: Any) -> str:
-    fid: str = api.finding(inspector, unit, **overrides)["id"]
-    return fid
+@dataclass
+class Desk:
+    """The findings on one unit, as its inspector raises and follows them up."""
+
+    api: Api
+    inspector: dict[str, str]
+    unit: str
+
+    def raised(self, **overrides: Any) -> str:
+        fid: str = self.api.finding(self.inspector, self.unit, **overrides)["id"]
+        return fid
+
+    def in_state(self, state: str, deadline: str = FUTURE) -> str:
+        """A finding carried to `state`: raised, rectifying (ordered with `deadline`), reported
+        (by the inspector), closed (accepted) or withdrawn (straight from raised)."""
+        fid = self.raised()
+        if state == "withdrawn":
+            ok(self.command(fid, "withdrawal", {"reason": "误报"}))
+        if state in ("rectifying", "reported", "closed"):
+            order(self.api, self.inspector, fid, deadline)
+        if state in ("reported", "closed"):
+            report(self.api, self.inspector, fid)
+        if state == "closed":
+            verify(self.api, self.inspector, fid)
+        return fid
+
+    def command(
+        self, fid: str, verb: str, body: dict[str, Any], who: dict[str, str] | None = None
+    ) -> Response:
+        return command(self.api, fid, verb, body, who or self.inspector)
+
+    def finding(self, fid: str, who: dict[str, str] | None = None) -> dict[str, Any]:
+        return finding(self.api, who or self.inspector, fid)
+
+    def status(self, fid: str, who: dict[str, str] | None = None) -> str:
+        status: str = self.finding(fid, who)["status"]
+        return status
+
+
+@pytest.fixture
+def desk(api: Api, inspector: dict[str, str], unit: str) -> Desk:
+    return Desk(api, inspector, unit)
 
 
 # -- the verbs -----------------------------------------------------------------------------------
 
 
-def test_raising_a_finding_answers_201_and_status_raised(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
+def test_raising_a_finding_answers_201_and_status_raised(desk: Desk) -> None:
     body = {
-        "unit_code": unit,
+        "unit_code": desk.unit,
         "title": "农村危房改造进度滞后",
         "description": "抽查发现三户未按期开工。",
         "category": "dereliction",
@@ -51,174 +90,117 @@ def test_raising_a_finding_answers_201_and_status_raised(
         "found_on": "2026-03-05",
         "evidence": [{"name": "现场照片.jpg", "sha256": "b" * 64, "size": 2048}],
     }
-    response = api.post(FINDINGS, body, inspector)
+    response = desk.api.post(FINDINGS, body, desk.inspector)
     answer = ok(response, 201)
     assert answer["version"] == 1 and answer["position"] > 0
     assert response.headers["ETag"] == '"1"'
-    got = finding(api, inspector, answer["id"])
+    got = desk.finding(answer["id"])
     assert got["id"] == answer["id"] and got["version"] == 1
     assert got["status"] == "raised"
-    assert got["unit_code"] == unit
+    assert got["unit_code"] == desk.unit
     assert got["title"] == "农村危房改造进度滞后"
     assert got["description"] == "抽查发现三户未按期开工。"
     assert got["category"] == "dereliction" and got["severity"] == "serious"
     assert got["deadline"] is None and got["overdue"] is False
 
 
-def test_rectification_order_makes_the_finding_rectifying(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
+def test_rectification_order_makes_the_finding_rectifying(desk: Desk) -> None:
+    fid = desk.raised()
     body = {"deadline": "2099-06-30", "requirements": "一个月内整改到位"}
-    response = command(api, fid, "rectification-order", body, inspector)
+    response = desk.command(fid, "rectification-order", body)
     answer = ok(response)
     assert answer["id"] == fid and answer["version"] == 2
     assert response.headers["ETag"] == '"2"'
-    got = finding(api, inspector, fid)
+    got = desk.finding(fid)
     assert got["status"] == "rectifying"
     assert got["deadline"] == "2099-06-30"
     assert got["version"] == 2
 
 
-def test_rectification_report_by_the_units_account_makes_it_reported(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid)
-    liaison = api.account("unit", unit, name="住建局 联络员")
+def test_rectification_report_by_the_units_account_makes_it_reported(desk: Desk) -> None:
+    fid = desk.in_state("rectifying")
+    liaison = desk.api.account("unit", desk.unit, name="住建局 联络员")
     body = {"summary": "已完成整改", "evidence": [{"name": "a.pdf", "sha256": "c" * 64, "size": 1}]}
-    answer = ok(command(api, fid, "rectification-report", body, liaison))
+    answer = ok(desk.command(fid, "rectification-report", body, liaison))
     assert answer["version"] == 3
-    assert status_of(api, liaison, fid) == "reported"
+    assert desk.status(fid, liaison) == "reported"
 
 
-def test_rectification_report_by_an_inspector_makes_it_reported(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid)
-    report(api, inspector, fid)
-    assert status_of(api, inspector, fid) == "reported"
+def test_rectification_report_by_an_inspector_makes_it_reported(desk: Desk) -> None:
+    fid = desk.in_state("reported")
+    assert desk.status(fid) == "reported"
 
 
-def test_accepted_verification_closes_the_finding(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid)
-    report(api, inspector, fid)
-    answer = verify(api, inspector, fid, "accepted")
+def test_accepted_verification_closes_the_finding(desk: Desk) -> None:
+    fid = desk.in_state("reported")
+    answer = verify(desk.api, desk.inspector, fid, "accepted")
     assert answer["version"] == 4
-    got = finding(api, inspector, fid)
+    got = desk.finding(fid)
     assert got["status"] == "closed"
     assert got["overdue"] is False
 
 
 def test_rejected_verification_sends_it_back_to_rectifying_with_the_new_deadline(
-    api: Api, inspector: dict[str, str], unit: str
+    desk: Desk,
 ) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid, deadline=FUTURE)
-    report(api, inspector, fid)
-    answer = verify(api, inspector, fid, "rejected", new_deadline=LATER_FUTURE)
+    fid = desk.in_state("reported", deadline=FUTURE)
+    answer = verify(desk.api, desk.inspector, fid, "rejected", new_deadline=LATER_FUTURE)
     assert answer["version"] == 4
-    got = finding(api, inspector, fid)
+    got = desk.finding(fid)
     assert got["status"] == "rectifying"
     assert got["deadline"] == LATER_FUTURE
 
 
-def test_unknown_verification_outcome_is_refused(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid)
-    report(api, inspector, fid)
-    response = command(api, fid, "verification", {"outcome": "maybe"}, inspector)
-    assert_error(response, 422)
-    assert status_of(api, inspector, fid) == "reported"
-
-
-def test_deadline_extension_moves_the_deadline_and_keeps_rectifying(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid, deadline=FUTURE)
+def test_deadline_extension_moves_the_deadline_and_keeps_rectifying(desk: Desk) -> None:
+    fid = desk.in_state("rectifying", deadline=FUTURE)
     body = {"new_deadline": LATER_FUTURE, "reason": "汛期影响施工"}
-    answer = ok(command(api, fid, "deadline-extension", body, inspector))
+    answer = ok(desk.command(fid, "deadline-extension", body))
     assert answer["version"] == 3
-    got = finding(api, inspector, fid)
+    got = desk.finding(fid)
     assert got["deadline"] == LATER_FUTURE
     assert got["status"] == "rectifying"
 
 
-def test_escalation_is_recorded_and_keeps_the_status(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid)
-    answer = ok(command(api, fid, "escalation", {"reason": "整改不力，提级督办"}, inspector))
+def test_escalation_is_recorded_and_keeps_the_status(desk: Desk) -> None:
+    fid = desk.in_state("rectifying")
+    answer = ok(desk.command(fid, "escalation", {"reason": "整改不力，提级督办"}))
     assert answer["version"] == 3
-    assert status_of(api, inspector, fid) == "rectifying"
-    assert events_of(api, inspector, fid)[-1]["event_type"] == "Escalated"
-    assert events_of(api, inspector, fid)[-1]["data"]["reason"] == "整改不力，提级督办"
+    assert desk.status(fid) == "rectifying"
+    assert events_of(desk.api, desk.inspector, fid)[-1]["event_type"] == "Escalated"
+    assert events_of(desk.api, desk.inspector, fid)[-1]["data"]["reason"] == "整改不力，提级督办"
 
 
-def test_amendment_corrects_fields_and_keeps_the_status(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit, title="原标题有错别字")
+def test_amendment_corrects_fields_and_keeps_the_status(desk: Desk) -> None:
+    fid = desk.raised(title="原标题有错别字")
     body = {"changes": {"title": "更正后的标题", "severity": "serious"}, "reason": "笔误"}
-    answer = ok(command(api, fid, "amendment", body, inspector))
+    answer = ok(desk.command(fid, "amendment", body))
     assert answer["version"] == 2
-    got = finding(api, inspector, fid)
+    got = desk.finding(fid)
     assert got["title"] == "更正后的标题"
     assert got["severity"] == "serious"
     assert got["status"] == "raised"
 
 
-def test_amendment_with_an_unknown_field_is_refused(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    body = {"changes": {"unit_code": "other-unit"}, "reason": "改单位"}
-    assert_error(command(api, fid, "amendment", body, inspector), 422)
-    got = finding(api, inspector, fid)
-    assert got["version"] == 1 and got["unit_code"] == unit
-
-
-def test_amendment_with_an_unknown_category_is_refused(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    body = {"changes": {"category": "treason"}, "reason": "改类别"}
-    assert_error(command(api, fid, "amendment", body, inspector), 422)
-    assert finding(api, inspector, fid)["version"] == 1
-
-
-def test_withdrawal_makes_the_finding_withdrawn(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    answer = ok(command(api, fid, "withdrawal", {"reason": "误报"}, inspector))
+def test_withdrawal_makes_the_finding_withdrawn(desk: Desk) -> None:
+    fid = desk.raised()
+    answer = ok(desk.command(fid, "withdrawal", {"reason": "误报"}))
     assert answer["version"] == 2
-    assert status_of(api, inspector, fid) == "withdrawn"
+    assert desk.status(fid) == "withdrawn"
 
 
-def test_reopening_a_closed_finding_makes_it_rectifying(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    closed = closed_finding(api, inspector, unit)
-    fid = closed["id"]
-    assert status_of(api, inspector, fid) == "closed"
-    answer = ok(command(api, fid, "reopening", {"reason": "整改回头看发现反弹"}, inspector))
+def test_reopening_a_closed_finding_makes_it_rectifying(desk: Desk) -> None:
+    fid = desk.in_state("closed")
+    closed = desk.finding(fid)
+    assert closed["status"] == "closed"
+    answer = ok(desk.command(fid, "reopening", {"reason": "整改回头看发现反弹"}))
     assert answer["version"] == closed["version"] + 1
-    assert status_of(api, inspector, fid) == "rectifying"
+    assert desk.status(fid) == "rectifying"
 
 
-def test_command_on_an_unknown_finding_is_not_found(api: Api, inspector: dict[str, str]) -> None:
+def test_command_on_an_unknown_finding_is_not_found(desk: Desk) -> None:
     fid = "00000000-0000-4000-8000-000000000000"
-    assert_error(command(api, fid, "withdrawal", {"reason": "x"}, inspector), 404, "not_found")
-    assert_error(api.get(f"{FINDINGS}/{fid}", inspector), 404, "not_found")
+    assert_error(desk.command(fid, "withdrawal", {"reason": "x"}), 404, "not_found")
+    assert_error(desk.api.get(f"{FINDINGS}/{fid}", desk.inspector), 404, "not_found")
 
 
 def test_finding_id_that_is_not_a_uuid_is_refused_not_crashed(
@@ -229,135 +211,131 @@ def test_finding_id_that_is_not_a_uuid_is_refused_not_crashed(
     assert_error(response, response.status_code)
 
 
-# -- illegal transitions ---------------------------------------------------------------------
+# -- refused commands ----------------------------------------------------------------------------
+
+# A command the finding's status does not allow: the state the finding is carried to, the verb
+# and its body. Each answers 409 invalid_transition naming that status, and changes nothing.
+INVALID_TRANSITIONS = [
+    pytest.param(
+        "raised",
+        "rectification-report",
+        {"summary": "尚未下达整改", "evidence": []},
+        id="reporting-on-a-raised-finding",
+    ),
+    pytest.param(
+        "rectifying",
+        "verification",
+        {"outcome": "accepted", "comment": "未报送即验收"},
+        id="verifying-a-rectifying-finding",
+    ),
+    pytest.param(
+        "rectifying",
+        "rectification-order",
+        {"deadline": FUTURE, "requirements": "再次下达"},
+        id="ordering-rectification-twice",
+    ),
+    pytest.param("raised", "reopening", {"reason": "x"}, id="reopening-a-raised-finding"),
+    pytest.param("closed", "withdrawal", {"reason": "x"}, id="withdrawing-a-closed-finding"),
+    pytest.param(
+        "withdrawn",
+        "rectification-order",
+        {"deadline": FUTURE, "requirements": "x"},
+        id="ordering-rectification-of-a-withdrawn-finding",
+    ),
+    pytest.param("withdrawn", "escalation", {"reason": "x"}, id="escalating-a-withdrawn-finding"),
+    pytest.param("withdrawn", "withdrawal", {"reason": "x"}, id="withdrawing-a-withdrawn-finding"),
+    pytest.param("withdrawn", "reopening", {"reason": "x"}, id="reopening-a-withdrawn-finding"),
+    pytest.param(
+        "raised",
+        "deadline-extension",
+        {"new_deadline": FUTURE, "reason": "x"},
+        id="extending-the-deadline-of-a-raised-finding",
+    ),
+]
 
 
-def test_reporting_on_a_raised_finding_is_an_invalid_transition(
-    api: Api, inspector: dict[str, str], unit: str
+@pytest.mark.parametrize(("state", "verb", "body"), INVALID_TRANSITIONS)
+def test_a_command_the_findings_status_does_not_allow_is_an_invalid_transition(
+    desk: Desk, state: str, verb: str, body: dict[str, Any]
 ) -> None:
-    fid = raised(api, inspector, unit)
-    body = {"summary": "尚未下达整改", "evidence": []}
-    error = assert_error(
-        command(api, fid, "rectification-report", body, inspector), 409, "invalid_transition"
-    )
-    assert error["details"]["status"] == "raised"
-    assert finding(api, inspector, fid)["version"] == 1
+    fid = desk.in_state(state)
+    before = desk.finding(fid)
+    error = assert_error(desk.command(fid, verb, body), 409, "invalid_transition")
+    assert error["details"]["status"] == state
+    assert desk.finding(fid) == before
 
 
-def test_verifying_a_rectifying_finding_is_an_invalid_transition(
-    api: Api, inspector: dict[str, str], unit: str
+# A command whose body the finding refuses (422, with the error code when the contract names
+# one): the state the finding is carried to, the verb, its body and the code. Each changes nothing.
+REFUSED_BODIES = [
+    pytest.param(
+        "reported",
+        "verification",
+        {"outcome": "maybe"},
+        None,
+        id="unknown-verification-outcome",
+    ),
+    pytest.param(
+        "raised",
+        "amendment",
+        {"changes": {"unit_code": "other-unit"}, "reason": "改单位"},
+        None,
+        id="amendment-of-an-unknown-field",
+    ),
+    pytest.param(
+        "raised",
+        "amendment",
+        {"changes": {"category": "treason"}, "reason": "改类别"},
+        None,
+        id="amendment-to-an-unknown-category",
+    ),
+    pytest.param(
+        "raised",
+        "rectification-order",
+        {"deadline": "2026-13-45", "requirements": "日期非法"},
+        None,
+        id="malformed-deadline",
+    ),
+    pytest.param(
+        "raised",
+        "rectification-order",
+        {"deadline": BEFORE_FOUND_ON, "requirements": "期限早于发现日期"},
+        "invalid_deadline",
+        id="ordering-with-a-deadline-before-found-on",
+    ),
+    pytest.param(
+        "rectifying",
+        "deadline-extension",
+        {"new_deadline": BEFORE_FOUND_ON, "reason": "倒签"},
+        "invalid_deadline",
+        id="extending-to-a-date-before-found-on",
+    ),
+    pytest.param(
+        "reported",
+        "verification",
+        {"outcome": "rejected", "comment": "退回", "new_deadline": BEFORE_FOUND_ON},
+        "invalid_deadline",
+        id="rejecting-with-a-new-deadline-before-found-on",
+    ),
+]
+
+
+@pytest.mark.parametrize(("state", "verb", "body", "code"), REFUSED_BODIES)
+def test_a_command_with_a_body_the_finding_does_not_take_is_refused_with_422(
+    desk: Desk, state: str, verb: str, body: dict[str, Any], code: str | None
 ) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid)
-    body = {"outcome": "accepted", "comment": "未报送即验收"}
-    error = assert_error(command(api, fid, "verification", body, inspector), 409)
-    assert error["code"] == "invalid_transition"
-    assert error["details"]["status"] == "rectifying"
-
-
-def test_ordering_rectification_twice_is_an_invalid_transition(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid)
-    body = {"deadline": FUTURE, "requirements": "再次下达"}
-    error = assert_error(command(api, fid, "rectification-order", body, inspector), 409)
-    assert error["code"] == "invalid_transition"
-    assert error["details"]["status"] == "rectifying"
-
-
-def test_reopening_a_finding_that_is_not_closed_is_an_invalid_transition(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    error = assert_error(command(api, fid, "reopening", {"reason": "x"}, inspector), 409)
-    assert error["code"] == "invalid_transition"
-    assert error["details"]["status"] == "raised"
-
-
-def test_withdrawing_a_closed_finding_is_an_invalid_transition(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = closed_finding(api, inspector, unit)["id"]
-    error = assert_error(command(api, fid, "withdrawal", {"reason": "x"}, inspector), 409)
-    assert error["code"] == "invalid_transition"
-    assert error["details"]["status"] == "closed"
-
-
-def test_a_withdrawn_finding_takes_no_further_commands(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    ok(command(api, fid, "withdrawal", {"reason": "误报"}, inspector))
-    attempts = [
-        ("rectification-order", {"deadline": FUTURE, "requirements": "x"}),
-        ("escalation", {"reason": "x"}),
-        ("withdrawal", {"reason": "x"}),
-        ("reopening", {"reason": "x"}),
-    ]
-    for verb, body in attempts:
-        error = assert_error(command(api, fid, verb, body, inspector), 409, "invalid_transition")
-        assert error["details"]["status"] == "withdrawn", verb
-    assert finding(api, inspector, fid)["version"] == 2
-
-
-def test_extending_the_deadline_of_a_raised_finding_is_an_invalid_transition(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    body = {"new_deadline": FUTURE, "reason": "x"}
-    error = assert_error(command(api, fid, "deadline-extension", body, inspector), 409)
-    assert error["code"] == "invalid_transition"
-    assert error["details"]["status"] == "raised"
+    fid = desk.in_state(state)
+    before = desk.finding(fid)
+    assert before["status"] == state
+    assert_error(desk.command(fid, verb, body), 422, code)
+    assert desk.finding(fid) == before
 
 
 # -- deadlines -----------------------------------------------------------------------------------
 
 
-def test_ordering_with_a_deadline_before_found_on_is_an_invalid_deadline(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    body = {"deadline": BEFORE_FOUND_ON, "requirements": "期限早于发现日期"}
-    assert_error(command(api, fid, "rectification-order", body, inspector), 422, "invalid_deadline")
-    got = finding(api, inspector, fid)
-    assert got["status"] == "raised" and got["version"] == 1
-
-
-def test_extending_to_a_date_before_found_on_is_an_invalid_deadline(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid)
-    body = {"new_deadline": BEFORE_FOUND_ON, "reason": "倒签"}
-    assert_error(command(api, fid, "deadline-extension", body, inspector), 422, "invalid_deadline")
-    got = finding(api, inspector, fid)
-    assert got["deadline"] == FUTURE and got["version"] == 2
-
-
-def test_rejecting_with_a_new_deadline_before_found_on_is_an_invalid_deadline(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit)
-    order(api, inspector, fid)
-    report(api, inspector, fid)
-    body = {"outcome": "rejected", "comment": "退回", "new_deadline": BEFORE_FOUND_ON}
-    assert_error(command(api, fid, "verification", body, inspector), 422, "invalid_deadline")
-    got = finding(api, inspector, fid)
-    assert got["status"] == "reported" and got["version"] == 3
-
-
-def test_a_deadline_on_found_on_itself_is_accepted(
-    api: Api, inspector: dict[str, str], unit: str
-) -> None:
-    fid = raised(api, inspector, unit, found_on="2026-03-05")
+def test_a_deadline_on_found_on_itself_is_accepted(desk: Desk) -> None:
+    fid = desk.raised(found_on="2026-03-05")
     body = {"deadline": "2026-03-05", "requirements": "当日整改"}
-    ok(command(api, fid, "rectification-order", body, inspector))
-    assert finding(api, inspector, fid)["deadline"] == "2026-03-05"
-
-
-def test_a_malformed_deadline_is_refused(api: Api, inspector: dict[str, str], unit: str) -> None:
-    fid = raised(api, inspector, unit)
-    body = {"deadline": "2026-13-45", "requirements": "日期非法"}
-    assert_error(command(api, fid, "rectification-order", body, inspector), 422)
-    assert finding(api, inspector, fid)["version"] == 1
+    ok(desk.command(fid, "rectification-order", body))
+    assert desk.finding(fid)["deadline"] == "2026-03-05"
