@@ -67,9 +67,15 @@ def launched(api: Api, who: dict[str, str], units: list[str], **overrides: Any) 
     return rid
 
 
-def drawn(api: Api, who: dict[str, str], units: list[str]) -> str:
+def committed(api: Api, who: dict[str, str], units: list[str]) -> str:
+    """A round launched and its seed (SEED) committed: ready for the draw."""
     rid = launched(api, who, units)
     ok(api.post(f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, who))
+    return rid
+
+
+def drawn(api: Api, who: dict[str, str], units: list[str]) -> str:
+    rid = committed(api, who, units)
     ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, who))
     return rid
 
@@ -134,12 +140,7 @@ def test_a_unit_account_cannot_launch_a_round(api: Api, units: list[str]) -> Non
 def test_a_seed_that_does_not_match_the_commitment_is_refused(
     api: Api, inspector: dict[str, str], units: list[str]
 ) -> None:
-    rid = launched(api, inspector, units)
-    ok(
-        api.post(
-            f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, inspector
-        )
-    )
+    rid = committed(api, inspector, units)
     wrong = api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED + "-changed"}, inspector)
     assert_error(wrong, 422, "invalid_value")
 
@@ -157,12 +158,7 @@ def test_drawing_before_committing_a_seed_is_an_invalid_transition(
 def test_a_stale_if_match_on_the_draw_is_a_version_conflict(
     api: Api, inspector: dict[str, str], units: list[str]
 ) -> None:
-    rid = launched(api, inspector, units)
-    ok(
-        api.post(
-            f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, inspector
-        )
-    )
+    rid = committed(api, inspector, units)
     stale = api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, {**inspector, "If-Match": '"1"'})
     assert_error(stale, 409, "version_conflict")
 
@@ -170,12 +166,7 @@ def test_a_stale_if_match_on_the_draw_is_a_version_conflict(
 def test_a_retried_draw_with_its_idempotency_key_answers_the_first_draw(
     api: Api, inspector: dict[str, str], units: list[str]
 ) -> None:
-    rid = launched(api, inspector, units)
-    ok(
-        api.post(
-            f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, inspector
-        )
-    )
+    rid = committed(api, inspector, units)
     headers = {**inspector, "Idempotency-Key": unique("draw")}
     first = ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, headers))
     again = ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, headers))
