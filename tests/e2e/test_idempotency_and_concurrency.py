@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from tests.e2e.helpers import (
     FINDINGS,
@@ -135,12 +138,23 @@ def test_a_failed_command_is_not_stored_under_its_key(api: Api) -> None:
     assert ok(retried)["version"] == 3
 
 
-def test_sixteen_concurrent_orders_with_if_match_one_let_exactly_one_through(
-    api: Api, client: TestClient
-) -> None:
-    inspector = api.account("inspector")
-    fid = api.finding(inspector, api.unit())["id"]
-    clients = 16
+@pytest.fixture
+def inspector(api: Api) -> dict[str, str]:
+    return api.account("inspector")
+
+
+@pytest.fixture
+def fid(api: Api, inspector: dict[str, str]) -> str:
+    """A finding the inspector raised on a new unit, that the clients race on."""
+    raised: str = api.finding(inspector, api.unit())["id"]
+    return raised
+
+
+def raced(
+    client: TestClient, clients: int, send: Callable[[TestClient, int], Response]
+) -> list[tuple[int, dict[str, Any]]]:
+    """What `clients` threads answered when each, with its own client, sent `send(own, n)` at
+    the same moment (after a barrier): the status and body of every answer."""
     barrier = threading.Barrier(clients)
     answers: list[tuple[int, dict[str, Any]]] = []
     failures: list[BaseException] = []
@@ -149,10 +163,8 @@ def test_sixteen_concurrent_orders_with_if_match_one_let_exactly_one_through(
     def race(n: int) -> None:
         try:
             own = TestClient(client.app, raise_server_exceptions=False)
-            body = {"deadline": FUTURE, "requirements": f"第{n}位督查员下达"}
-            headers = {**inspector, "If-Match": '"1"'}
             barrier.wait(timeout=30)
-            response = own.post(f"{FINDINGS}/{fid}/rectification-order", json=body, headers=headers)
+            response = send(own, n)
             with lock:
                 answers.append((response.status_code, response.json()))
         except BaseException as error:
@@ -166,6 +178,20 @@ def test_sixteen_concurrent_orders_with_if_match_one_let_exactly_one_through(
         thread.join(timeout=120)
     assert not failures, failures
     assert len(answers) == clients
+    return answers
+
+
+def test_sixteen_concurrent_orders_with_if_match_one_let_exactly_one_through(
+    api: Api, client: TestClient, inspector: dict[str, str], fid: str
+) -> None:
+    clients = 16
+    headers = {**inspector, "If-Match": '"1"'}
+
+    def order(own: TestClient, n: int) -> Response:
+        body = {"deadline": FUTURE, "requirements": f"第{n}位督查员下达"}
+        return own.post(f"{FINDINGS}/{fid}/rectification-order", json=body, headers=headers)
+
+    answers = raced(client, clients, order)
     statuses = sorted(status for status, _ in answers)
     assert statuses == [200] + [409] * (clients - 1), answers
     for status, body in answers:
@@ -182,32 +208,15 @@ def test_sixteen_concurrent_orders_with_if_match_one_let_exactly_one_through(
 
 
 def test_concurrent_replays_of_one_key_record_the_command_once(
-    api: Api, client: TestClient
+    api: Api, client: TestClient, inspector: dict[str, str], fid: str
 ) -> None:
-    inspector = api.account("inspector")
-    fid = api.finding(inspector, api.unit())["id"]
     clients = 8
-    barrier = threading.Barrier(clients)
-    key = unique("key")
-    answers: list[tuple[int, dict[str, Any]]] = []
-    lock = threading.Lock()
+    headers = {**inspector, "Idempotency-Key": unique("key")}
 
-    def replay() -> None:
-        own = TestClient(client.app, raise_server_exceptions=False)
-        headers = {**inspector, "Idempotency-Key": key}
-        barrier.wait(timeout=30)
-        response = own.post(
-            f"{FINDINGS}/{fid}/escalation", json={"reason": "重试"}, headers=headers
-        )
-        with lock:
-            answers.append((response.status_code, response.json()))
+    def replay(own: TestClient, n: int) -> Response:
+        return own.post(f"{FINDINGS}/{fid}/escalation", json={"reason": "重试"}, headers=headers)
 
-    threads = [threading.Thread(target=replay) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(answers) == clients
+    answers = raced(client, clients, replay)
     statuses = sorted(status for status, _ in answers)
     assert statuses == [200] * clients, [body for _, body in answers]
     assert {(b["id"], b["version"], b["position"]) for _, b in answers} == {
@@ -217,30 +226,15 @@ def test_concurrent_replays_of_one_key_record_the_command_once(
 
 
 def test_concurrent_escalations_without_if_match_are_all_recorded(
-    api: Api, client: TestClient
+    api: Api, client: TestClient, inspector: dict[str, str], fid: str
 ) -> None:
-    inspector = api.account("inspector")
-    fid = api.finding(inspector, api.unit())["id"]
     clients = 8
-    barrier = threading.Barrier(clients)
-    answers: list[tuple[int, dict[str, Any]]] = []
-    lock = threading.Lock()
 
-    def escalate(n: int) -> None:
-        own = TestClient(client.app, raise_server_exceptions=False)
-        barrier.wait(timeout=30)
-        response = own.post(
-            f"{FINDINGS}/{fid}/escalation", json={"reason": f"第{n}次督办"}, headers=inspector
-        )
-        with lock:
-            answers.append((response.status_code, response.json()))
+    def escalate(own: TestClient, n: int) -> Response:
+        body = {"reason": f"第{n}次督办"}
+        return own.post(f"{FINDINGS}/{fid}/escalation", json=body, headers=inspector)
 
-    threads = [threading.Thread(target=escalate, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(answers) == clients
+    answers = raced(client, clients, escalate)
     statuses = sorted(status for status, _ in answers)
     assert statuses == [200] * clients, [body for _, body in answers]
     assert sorted(body["version"] for _, body in answers) == list(range(2, clients + 2))
