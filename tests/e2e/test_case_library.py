@@ -78,11 +78,14 @@ def accountability_case(
     return rid
 
 
+SUMMARY = "某审批局改革创新容错免责案例"
+
+
 def publish(
     api: Api,
     authority: dict[str, str],
     rid: str,
-    summary: str = "某审批局改革创新容错免责案例",
+    summary: str = SUMMARY,
     tags: list[str] | None = None,
 ) -> Response:
     body = {"summary": summary, "tags": ["改革创新"] if tags is None else tags}
@@ -247,15 +250,30 @@ def test_publication_whose_summary_names_the_person_is_refused_with_422(
 # -- search and filters --------------------------------------------------------------------------
 
 
+def searched(
+    api: Api,
+    inspector: dict[str, str],
+    authority: dict[str, str],
+    unit: str,
+    match: str,
+    q: str,
+    summaries: tuple[str, str] = (SUMMARY, SUMMARY),
+) -> set[str]:
+    """The library's cases of `unit` that `q` finds, once `match` and another (default) case
+    are published with `summaries`."""
+    other = tolerance_case(api, inspector, authority, unit)
+    published(api, authority, match, summary=summaries[0])
+    position = published(api, authority, other, summary=summaries[1])
+    return ids(library(api, inspector, position, unit_code=unit, q=q))
+
+
 def test_q_matches_a_chinese_substring_of_the_summary(
     api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
 ) -> None:
     match = tolerance_case(api, inspector, authority, unit)
-    other = tolerance_case(api, inspector, authority, unit)
-    published(api, authority, match, summary="某镇推进乡村振兴产业园建设容错案例")
-    position = published(api, authority, other, summary="某局政务服务改革容错案例")
-    items = library(api, inspector, position, unit_code=unit, q="产业园")
-    assert ids(items) == {match}
+    summaries = ("某镇推进乡村振兴产业园建设容错案例", "某局政务服务改革容错案例")
+    found = searched(api, inspector, authority, unit, match, "产业园", summaries)
+    assert found == {match}
 
 
 def test_q_matches_a_chinese_substring_of_the_reasoning(
@@ -264,11 +282,7 @@ def test_q_matches_a_chinese_substring_of_the_reasoning(
     match = tolerance_case(
         api, inspector, authority, unit, reasoning="因上级政策调整致项目延期，属无意过失。"
     )
-    other = tolerance_case(api, inspector, authority, unit)
-    published(api, authority, match)
-    position = published(api, authority, other)
-    items = library(api, inspector, position, unit_code=unit, q="政策调整")
-    assert ids(items) == {match}
+    assert searched(api, inspector, authority, unit, match, "政策调整") == {match}
 
 
 def test_q_matches_a_chinese_substring_of_a_linked_findings_title(
@@ -276,11 +290,7 @@ def test_q_matches_a_chinese_substring_of_a_linked_findings_title(
 ) -> None:
     fid = api.finding(inspector, unit, title="不动产登记窗口排长队")["id"]
     match = tolerance_case(api, inspector, authority, unit, finding_ids=[fid])
-    other = tolerance_case(api, inspector, authority, unit)
-    published(api, authority, match)
-    position = published(api, authority, other)
-    items = library(api, inspector, position, unit_code=unit, q="不动产登记")
-    assert ids(items) == {match}
+    assert searched(api, inspector, authority, unit, match, "不动产登记") == {match}
 
 
 def test_q_that_matches_nothing_finds_nothing(
