@@ -6,19 +6,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.actors import Actor
 from domain.commands import CommandBase
-from domain.errors import NotFound, PermissionDenied, UnknownReference
+from domain.errors import NotFound, UnknownReference
 from domain.findings import Finding, parse
 from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling
-from domain.vocabulary import AccountabilityLinkKind, Role
-
-
-def forbid_unit(actor: Actor, what: str) -> None:
-    """Some steps are the supervisors' own: a unit does not judge its own decision."""
-    if actor.role is Role.UNIT:
-        raise PermissionDenied(f"a unit account does not {what}")
+from domain.vocabulary import AccountabilityLinkKind
 
 
 class MajorDecisionCommands(CommandBase):

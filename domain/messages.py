@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 from domain.vocabulary import Role
 
 C = TypeVar("C", bound="Command")
+PATH_FIELD = re.compile(r"{(\w+)}")  # a field a path names: /findings/{finding_id}/…
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,12 @@ class Entry:
         its path names (none: the command creates the record)."""
         if self.creates is not None:
             return None
-        return self.target or next(iter(re.findall(r"{(\w+)}", self.path or "")), None)
+        return self.target or next(iter(self.path_fields), None)
+
+    @property
+    def path_fields(self) -> list[str]:
+        """The fields the HTTP path names, in order."""
+        return PATH_FIELD.findall(self.path or "")
 
     def __post_init__(self) -> None:
         if [self.method, self.handler, self.creates].count(None) != 2:
@@ -92,7 +98,7 @@ class Entry:
         if self.method is not None and (self.aggregate is None or self.target is None):
             raise TypeError(f"{self.command.__name__}: a method needs an aggregate and a target")
         fields = {f.name for f in dataclasses.fields(self.command)}
-        unknown = set(re.findall(r"{(\w+)}", self.path or "")) - fields
+        unknown = set(self.path_fields) - fields
         if unknown:
             raise TypeError(f"{self.command.__name__}: its path names no field {sorted(unknown)}")
 

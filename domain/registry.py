@@ -247,8 +247,8 @@ class HoldInterview(Command):
 
     finding_id: UUID
     held_on: date
-    interviewee: str
-    summary: str
+    interviewee: str = field(metadata={"max_length": 100})  # 被约谈人职务
+    summary: str = field()
 
 
 # -- the key-work list (重点工作清单 and its execution ledger) -----------------------------

@@ -2,15 +2,17 @@
 
 `list` shows what the registry holds (name, who may send it, where HTTP clients POST it);
 `send NAME field=value …` checks the fields with the command's HTTP body schema and sends the
-message as the command-line administrator, answering what the HTTP route answers.
+message as the command-line administrator, answering what the HTTP route answers. It sends
+only the commands an administrator may send over HTTP: the others (a finding raised, a
+ruling decided) are their roles' own acts, recorded under their accounts.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-from typing import Annotated, Any, get_type_hints
+import types
+from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 import typer
 from pydantic import TypeAdapter, ValidationError
@@ -20,7 +22,6 @@ commands_cli = typer.Typer(
     no_args_is_help=True,
 )
 log = logging.getLogger("supervision.cli")
-PATH_FIELD = re.compile(r"{(\w+)}")
 
 
 def registry() -> dict[str, Any]:
@@ -47,19 +48,47 @@ def list_commands(
             typer.echo(f"{name:34} {','.join(roles):28} {path}\n    {summary}")
 
 
-def parsed_pairs(pairs: list[str]) -> dict[str, Any]:
-    """`field=value` pairs: a value that reads as JSON (a number, a list, an object) is taken
-    as JSON, anything else as text."""
+def is_text(kind: Any) -> bool:
+    """Whether a field takes text (then a value is taken as typed, `330102` included)."""
+    if kind is str:
+        return True
+    if get_origin(kind) is Annotated:
+        return is_text(get_args(kind)[0])
+    if get_origin(kind) in (Union, types.UnionType):
+        return any(is_text(k) for k in get_args(kind) if k is not type(None))
+    return False
+
+
+def parsed_pairs(pairs: list[str], kinds: dict[str, Any]) -> dict[str, Any]:
+    """`field=value` pairs for the fields in `kinds`: a text field's value as typed, any other
+    read as JSON where it reads so (a number, a list, an object, null), else as typed."""
     fields: dict[str, Any] = {}
     for pair in pairs:
-        name, sep, text = pair.partition("=")
+        name, sep, value = pair.partition("=")
         if not sep or not name:
             raise typer.BadParameter(f"{pair!r} is not field=value", param_hint="FIELDS")
-        try:
-            fields[name] = json.loads(text)
-        except json.JSONDecodeError:
-            fields[name] = text
+        if name not in kinds:
+            known = ", ".join(sorted(kinds))
+            raise typer.BadParameter(f"no field {name!r} (fields: {known})", param_hint="FIELDS")
+        fields[name] = value if is_text(kinds[name]) else json_or_text(value)
     return fields
+
+
+def json_or_text(value: str) -> Any:
+    """A value as JSON where it reads so; else as typed (a date, an id: the schema checks)."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def refusal(error: ValidationError, in_path: list[str]) -> str:
+    """What was wrong with the fields, each named (a path field's error has no location)."""
+    said = []
+    for problem in error.errors():
+        where = ".".join(map(str, problem["loc"])) or (in_path[0] if in_path else "value")
+        said.append(f"{where}: {problem['msg']}")
+    return "; ".join(said)
 
 
 @commands_cli.command("send")
@@ -86,21 +115,34 @@ def send(
     if name not in entries:
         raise typer.BadParameter(f"no command {name!r} (see `commands list`)", param_hint="NAME")
     entry = entries[name]
+    if Role.ADMIN not in entry.roles:
+        roles = ", ".join(role.value for role in entry.roles)
+        raise typer.BadParameter(
+            f"{name} is sent by {roles} accounts (the API or the console), not by an administrator",
+            param_hint="NAME",
+        )
     route = MOUNTED.get(entry.command)
     if route is None:
         raise typer.BadParameter(f"{name} has no HTTP route to check its fields", param_hint="NAME")
-    given = parsed_pairs(fields or [])
+    if expected_version is not None and entry.record_field is None:
+        raise typer.BadParameter(f"{name} makes a new record: no version to expect")
     hints = get_type_hints(entry.command)
-    in_path = PATH_FIELD.findall(entry.path or "")
+    in_path = entry.path_fields
+    kinds = {f: hints[f] for f in in_path} | {
+        f: info.annotation for f, info in route.body.model_fields.items()
+    }
+    given = parsed_pairs(fields or [], kinds)
     try:
-        path_values = {f: TypeAdapter(hints[f]).validate_python(given.pop(f)) for f in in_path}
+        missing = [f for f in in_path if f not in given]
+        if missing:
+            raise typer.BadParameter(f"{name} needs {missing[0]}=…", param_hint="FIELDS")
+        path_values = {
+            f: TypeAdapter(hints[f]).validate_python(given.pop(f), strict=False) for f in in_path
+        }
         body = route.body.model_validate(given)
-    except KeyError as missing:
-        raise typer.BadParameter(f"{name} needs {missing.args[0]}=…", param_hint="FIELDS") from None
+        message = message_of(entry.command, route, body, **path_values)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise typer.BadParameter(problems, param_hint="FIELDS") from None
-    message = message_of(entry.command, route, body, **path_values)
+        raise typer.BadParameter(refusal(error, in_path), param_hint="FIELDS") from None
     services = build(load_settings(), one_shot=True)
     actor = Actor(id="cli", name="命令行管理员", role=Role.ADMIN)
     try:

@@ -1,7 +1,7 @@
 """A finding's page (its whole timeline and the actions the viewer may take) and its forms.
 
-Each form is checked with the JSON route's schema and runs the same application method the
-JSON route runs, through the same command runner: the domain's guards and a unit account's
+Each form is checked with the JSON route's schema and sends the same registered command the
+JSON route sends, through the same command runner: the domain's guards and a unit account's
 scope are therefore exactly the API's.
 """
 

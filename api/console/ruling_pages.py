@@ -68,7 +68,6 @@ def changed_criteria(form: Form, name: str) -> list[str] | None:
 
 
 DECISION = {"form": OPTIONAL, "outcome": OPTIONAL, "reasoning": TEXT}
-# Decisions are not registered commands yet: the application's methods, on the ruling.
 # action → who may, in which statuses (the domain checks both again), and its command.
 ACTIONS: dict[str, Offered] = {
     "verification": (

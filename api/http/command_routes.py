@@ -17,35 +17,40 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import re
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Annotated, Any, Optional, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Optional, Union, get_args, get_origin, get_type_hints
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from api.http.commands import Command, CommandContext
 from api.http.deps import require
 from api.http.presentation import answered
 from api.http.schemas import Body as BodyBase
-from api.http.schemas import CommandAnswer, EvidenceList, Reason
+from api.http.schemas import CommandAnswer, EvidenceList, Reason, text
 from domain.actors import Actor
-from domain.messages import REGISTRY, Entry
+from domain.messages import PATH_FIELD, REGISTRY, Entry
 from domain.messages import Command as Message
 
-B = TypeVar("B", bound=BaseModel)
-PATH_PARAMETER = re.compile(r"{(\w+)}")
 API = "/api/v1"
+
+
+def not_blank(value: str) -> str:
+    """A text a command records says something: not only spaces."""
+    if not value.strip():
+        raise ValueError("text must not be blank")
+    return value
+
 
 # How a derived body checks each kind of field a command declares (a text as a reason is).
 DERIVED: dict[Any, Any] = {
-    str: Reason,
+    str: Annotated[Reason, AfterValidator(not_blank)],
     int: Annotated[int, Field(ge=0, le=2**31)],
     date: date,
     UUID: UUID,
@@ -97,7 +102,7 @@ def command_route(
     """Serve POST `path` as the registered command `message` (see the module and `Route`)."""
     entry = REGISTRY[message]
     hints = get_type_hints(message)
-    in_path = list(PATH_PARAMETER.findall(path))
+    in_path = list(PATH_FIELD.findall(path))
     annotations = {f: hints[f] for f in in_path} | (route.params or {})
 
     def endpoint(**kwargs: Any) -> JSONResponse:
@@ -134,8 +139,9 @@ def command_route(
 
 def derived_body(entry: Entry) -> type[BaseModel]:
     """A request schema from the command's own fields (those not in its path): a text checked
-    as a reason, a date, an id, a count, evidence; optional where the command has a default."""
-    in_path = set(PATH_PARAMETER.findall(entry.path or ""))
+    as a reason (not blank; shorter where its field's metadata names a `max_length`), a date,
+    an id, a count, evidence; optional where the command has a default."""
+    in_path = set(entry.path_fields)
     hints = get_type_hints(entry.command)
     fields: dict[str, Any] = {}
     for f in dataclasses.fields(entry.command):
@@ -147,7 +153,10 @@ def derived_body(entry: Entry) -> type[BaseModel]:
             optional = True
         if kind not in DERIVED:
             raise TypeError(f"{entry.command.__name__}.{f.name}: no derived check for {kind}")
-        checked = Optional[DERIVED[kind]] if optional else DERIVED[kind]  # noqa: UP045 (a runtime form)
+        checked = DERIVED[kind]
+        if kind is str and "max_length" in f.metadata:  # a shorter text: field(metadata=…)
+            checked = Annotated[text(f.metadata["max_length"]), AfterValidator(not_blank)]
+        checked = Optional[checked] if optional else checked  # noqa: UP045 (a runtime form)
         if f.default is not dataclasses.MISSING:
             default = f.default
         elif f.default_factory is not dataclasses.MISSING:

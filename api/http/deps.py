@@ -130,10 +130,7 @@ def require(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
 
 
 Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
-Authority = Annotated[Actor, Depends(require(Role.AUTHORITY))]
 Lister = Annotated[Actor, Depends(require(Role.INSPECTOR, Role.ADMIN))]
-Inspector = Annotated[Actor, Depends(require(Role.INSPECTOR))]
-Reporter = Annotated[Actor, Depends(require(Role.INSPECTOR, Role.UNIT))]
 Reader = ActorDep
 
 ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')

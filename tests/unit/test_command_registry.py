@@ -28,6 +28,7 @@ class Sample(Command):
     count: int = 0
     who: str | None = None
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    post: str = field(default="局长", metadata={"max_length": 5})
 
 
 def entry(path: str | None = "/findings/{finding_id}/sample", **kwargs: Any) -> Entry:
@@ -68,12 +69,14 @@ def test_a_command_is_registered_once() -> None:
 
 def test_a_derived_body_checks_each_field_the_path_does_not_name() -> None:
     body = derived_body(entry())
-    assert set(body.model_fields) == {"note", "held_on", "count", "who", "evidence"}
+    assert set(body.model_fields) == {"note", "held_on", "count", "who", "evidence", "post"}
     made = body.model_validate({"note": "约谈", "held_on": "2026-12-01"})
     assert (made.count, made.who, made.evidence) == (0, None, [])  # type: ignore[attr-defined]
     day = {"held_on": "2026-12-01"}
     refused = [
         {"note": ""} | day,  # a text is not empty
+        {"note": "   "} | day,  # nor blank
+        {"note": "x", "post": "主要负责同志"} | day,  # a field's metadata may shorten it
         {"note": "x" * 2001} | day,  # nor longer than a reason
         {"note": "x"},  # a field with no default is required
         {"note": "x", "count": -1} | day,
