@@ -13,8 +13,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeGuard
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from yoyo import read_migrations
+
+from infra.migrations import SCHEMA_MIGRATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = ("domain", "infra", "projections", "api")
@@ -22,7 +26,10 @@ RUNTIME_LOCK = ROOT / "requirements.lock"
 DEV_LOCK = ROOT / "requirements-dev.lock"
 
 
-def test_the_wheel_holds_every_layer_and_the_supervision_command(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built once for the tests that read it."""
+    out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [
             sys.executable,
@@ -32,14 +39,18 @@ def test_the_wheel_holds_every_layer_and_the_supervision_command(tmp_path: Path)
             "--no-deps",
             "--quiet",
             "-w",
-            str(tmp_path),
+            str(out),
             str(ROOT),
         ],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    (wheel,) = tmp_path.glob("supervision-*.whl")
+    (built,) = out.glob("supervision-*.whl")
+    return built
+
+
+def test_the_wheel_holds_every_layer_and_the_supervision_command(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for package in LAYERS:
         assert f"{package}/__init__.py" in names and f"{package}/py.typed" in names
@@ -50,6 +61,29 @@ def test_the_wheel_holds_every_layer_and_the_supervision_command(tmp_path: Path)
     assert not any(name.startswith("tests/") for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "supervision = api.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_the_wheel_carries_the_schema_migrations_where_infra_migrations_reads_them(
+    wheel: Path, tmp_path: Path
+) -> None:
+    # yoyo's migrations (ADR 023) are package data ("*.sql"): without them an installed
+    # `supervision migrate` would make no table. infra.migrations reads the folder beside
+    # its own module (SCHEMA_MIGRATIONS), which is where the wheel must put them.
+    source = sorted(SCHEMA_MIGRATIONS.glob("*.sql"))
+    assert source, SCHEMA_MIGRATIONS
+    folder = SCHEMA_MIGRATIONS.relative_to(ROOT).as_posix()
+    with zipfile.ZipFile(wheel) as archive:
+        carried = sorted(
+            n for n in archive.namelist() if n.startswith(f"{folder}/") and n.endswith(".sql")
+        )
+        assert carried == [f"{folder}/{path.name}" for path in source]
+        for path in source:
+            assert archive.read(f"{folder}/{path.name}") == path.read_bytes(), path.name
+        archive.extractall(tmp_path, members=carried)
+    # The wheel's copies, read as `migrate` reads its folder: the same migrations, in order.
+    from_wheel = read_migrations(str(tmp_path / folder))
+    assert [m.id for m in from_wheel] == [m.id for m in read_migrations(str(SCHEMA_MIGRATIONS))]
+    assert [m.id for m in from_wheel] == [path.stem for path in source]
 
 
 # -- declared dependencies -------------------------------------------------------------------
