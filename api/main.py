@@ -23,6 +23,7 @@ from api.http.routes import (
     meta,
     privacy,
     projections,
+    records,  # noqa: F401  (adds every record's reads to the routers above before they are included)
     rulings,
     stats,
     units,

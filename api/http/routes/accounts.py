@@ -16,9 +16,8 @@ from api.http.commands import Command
 from api.http.deps import Admin, Cursor, Limit, ServicesDep, reached, require
 from api.http.presentation import answered
 from api.http.read_schemas import AccountPage, Instant
-from api.http.record_routes import Read, record_reads
 from api.http.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
-from domain.accounts import Account, hash_token, open_account
+from domain.accounts import hash_token, open_account
 from domain.actors import Actor
 from domain.vocabulary import Role
 
@@ -137,16 +136,3 @@ def revoke_account(
         )
     finally:
         cmd.services.accounts.invalidate()
-
-
-record_reads(
-    router,
-    "account_id",
-    UUID,
-    what="account",
-    load=lambda services, key, actor: services.app.load(Account, key),
-    events=Read(
-        "account_events", "The account's own events (created, revoked): who held which role when."
-    ),
-    reader=AccountReader,
-)

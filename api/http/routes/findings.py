@@ -19,8 +19,7 @@ from api.http.deps import (
 )
 from api.http.errors import ApiError
 from api.http.presentation import check_query_text, event_out
-from api.http.read_schemas import EventPage, FindingPage, FindingPublic, TimelinePage
-from api.http.record_routes import Read, record_reads
+from api.http.read_schemas import EventPage, FindingPage, TimelinePage
 from api.http.schemas import (
     Amendment,
     DeadlineExtension,
@@ -129,18 +128,6 @@ def list_findings(
         cursor,
     )
     return {"items": page.items, "next_cursor": page.next_cursor}
-
-
-record_reads(
-    router,
-    "finding_id",
-    UUID,
-    what="finding",
-    load=lambda services, key, actor, **at: services.app.get_finding(key, viewer=actor, **at),
-    out=finding_out,
-    model=FindingPublic,
-    one=Read("get_finding", "One finding now, at `version=N`, or as it was at `as_of=<time>`."),
-)
 
 
 @router.get(

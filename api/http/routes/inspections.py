@@ -21,12 +21,10 @@ from api.http.inspection_schemas import (
     FindingLink,
     InspectionCreate,
     InspectionPage,
-    InspectionPublic,
     PublicInspectionPage,
     SeedCommitment,
 )
 from api.http.presentation import answered
-from api.http.record_routes import Read, record_reads
 from api.http.schemas import CommandAnswer
 from api.runtime.bootstrap import Services
 from api.runtime.draws import chain_head, verify_draw
@@ -113,19 +111,6 @@ def list_inspections(
     f = BoardFilter(status and status.value, kind and kind.value, year)
     page = view.page(f, limit, cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}
-
-
-record_reads(
-    router,
-    "inspection_id",
-    UUID,
-    what="inspection",
-    load=lambda services, key, actor, **at: services.app.get_inspection(key, **at),
-    out=inspection_out,
-    model=InspectionPublic,
-    one=Read("get_inspection", "One round, or as it was (`version`, `as_of`)."),
-    events=Read("inspection_events", "The round's own events, oldest first."),
-)
 
 
 @router.get("/{inspection_id}/draw-verification", response_model=DrawCheck)

@@ -4,7 +4,6 @@ step is missing: 决策问责), implementation, correction (纠错), third-party
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.encoders import jsonable_encoder
@@ -16,7 +15,6 @@ from api.http.inspection_schemas import (
     CorrectionRecord,
     DecisionCreate,
     DecisionPage,
-    DecisionPublic,
     DecisionTaken,
     EvaluationFeedback,
     EvaluationPlan,
@@ -26,7 +24,6 @@ from api.http.inspection_schemas import (
     ResultUseRecord,
     StepRecord,
 )
-from api.http.record_routes import Read, record_reads
 from api.http.schemas import UnitCode
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
@@ -111,22 +108,6 @@ def list_decisions(
     f = CatalogueFilter(year, unit_code, status and status.value, flagged)
     page = view.page(f, limit, cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}
-
-
-record_reads(
-    router,
-    "decision_id",
-    UUID,
-    what="decision",
-    load=lambda services, key, actor, **at: services.app.get_decision(key, **at),
-    out=decision_out,
-    model=DecisionPublic,
-    one=Read(
-        "get_decision",
-        "One decision with its steps, links, corrections and evaluations, or as it was.",
-    ),
-    events=Read("decision_events", "The decision's own events, oldest first."),
-)
 
 
 def link_fields(body: AccountabilityLink) -> dict[str, Any]:

@@ -18,8 +18,7 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.read_schemas import AnyRuling, RulingPage
-from api.http.record_routes import Read, record_reads
+from api.http.read_schemas import RulingPage
 from api.http.schemas import (
     AccountabilityCreate,
     Appeal,
@@ -105,19 +104,6 @@ def list_rulings(
         cursor,
     )
     return {"items": page.items, "next_cursor": page.next_cursor}
-
-
-record_reads(
-    router,
-    "ruling_id",
-    UUID,
-    what="ruling",
-    load=lambda services, key, actor, **at: services.app.get_ruling(key, viewer=actor, **at),
-    out=ruling_out,
-    model=AnyRuling,
-    one=Read("get_ruling", "One ruling now, at `version=N`, or as it was at `as_of=<time>`."),
-    events=Read("ruling_events", "The ruling's own events, oldest first."),
-)
 
 
 mount(

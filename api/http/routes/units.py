@@ -16,8 +16,7 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.read_schemas import UnitHistoryPage, UnitPage, UnitPublic
-from api.http.record_routes import Read, record_reads
+from api.http.read_schemas import UnitHistoryPage, UnitPage
 from api.http.schemas import UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
 from domain.registry import DissolveUnit, MergeUnit, RegisterUnit, RenameUnit
 from domain.units import Unit
@@ -68,26 +67,6 @@ def unit_history(
         raise ApiError(404, "not_found", f"unit {code!r} not found")
     page = services.history.page(units, limit, cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}
-
-
-record_reads(
-    router,
-    "code",
-    Code,
-    what="unit",
-    load=lambda services, key, actor, **at: services.app.unit_as_of(key, **at),
-    out=unit_out,
-    model=UnitPublic,
-    one=Read(
-        "get_unit", "One unit, with its status and successor after a merger; or as it was then."
-    ),
-    events=Read(
-        "unit_events",
-        "The unit's own events, oldest first (registration, renamings, merger, dissolution).",
-    ),
-    etag=False,
-    named=repr,
-)
 
 
 BY_CODE: dict[str, Any] = {"code": Code}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import quote
-from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
@@ -20,8 +19,7 @@ from api.http.deps import (
     ServicesDep,
     reached,
 )
-from api.http.read_schemas import WorkItemPage, WorkItemPublic
-from api.http.record_routes import Read, record_reads
+from api.http.read_schemas import WorkItemPage
 from api.http.schemas import Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
 from domain.registry import (
     CancelWorkItem,
@@ -109,22 +107,6 @@ def export_ledger(
         media_type=XLSX,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
     )
-
-
-record_reads(
-    router,
-    "item_id",
-    UUID,
-    what="work item",
-    load=lambda services, key, actor, **at: services.app.get_work_item(key, viewer=actor, **at),
-    out=work_item_out,
-    model=WorkItemPublic,
-    one=Read(
-        "get_work_item",
-        "One item with its progress entries and evaluation, or as it was (`version`, `as_of`).",
-    ),
-    events=Read("work_item_events", "The item's own events, oldest first."),
-)
 
 
 mount(
