@@ -1,9 +1,5 @@
-"""The command side: one `Supervision` application, one event log, one global order.
-
-Each command loads, calls, saves, and answers the aggregate's id, version and position.
-Extra keyword arguments to a command are handed to the recorder unchanged (the API uses
-them to store an idempotency record in the same transaction as the events).
-"""
+"""The command side: one `Supervision` application, one event log, one global order; every
+command of domain/registry.py is one of its methods (domain/commands.py says how each runs)."""
 
 from __future__ import annotations
 
@@ -11,11 +7,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.accounts import Account
+from domain import clock
+from domain.accounts import Account, open_account
 from domain.actors import Actor
 from domain.commands import (
     CommandResult,
-    ConcurrentChange,
     Sending,
     install_commands,
 )
@@ -78,24 +74,18 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
         actor: Actor,
         **save_kwargs: Any,
     ) -> CommandResult:
-        """创建账号: a `unit` account belongs to one active unit."""
-        if role is Role.UNIT:
-            if not unit_code:
-                raise UnknownReference("a unit account needs a unit_code")
-            self.active_unit(unit_code)
-        elif unit_code:
-            self.active_unit(unit_code)
-        account = Account(
+        """创建账号 without an expiry (the command line, the demo): see `open_account`."""
+        return open_account(
+            self,
             token_hash=token_hash,
             name=name,
-            role=role.value,
+            role=role,
             unit_code=unit_code,
-            actor=actor.as_event_data(),
+            actor=actor,
+            expires_at=None,
+            now=clock.now(),
+            **save_kwargs,
         )
-        try:
-            return self.record(account, **save_kwargs)
-        except ConcurrentChange:
-            raise AlreadyExists("an account with this token already exists") from None
 
     def unit_as_of(
         self, code: str, *, version: int | None = None, as_of: datetime | None = None
