@@ -107,22 +107,11 @@ class CommandContext:
         actor: Actor,
         body: BaseModel | None,
         command: Callable[..., CommandResult],
-        *,
-        status: int = 200,
-        extra: dict[str, Any] | None = None,
-        secret: dict[str, Any] | None = None,
+        **answer: Any,
     ) -> JSONResponse:
-        return run(
-            self.services,
-            self.request,
-            actor,
-            self.key,
-            body,
-            command,
-            status=status,
-            extra=extra,
-            secret=secret,
-        )
+        """`run` with this request's services, request and Idempotency-Key (`answer`: the
+        status, extra fields and secret fields of `run`)."""
+        return run(self.services, self.request, actor, self.key, body, command, **answer)
 
 
 async def command_context(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from abc import ABC, abstractmethod
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -16,21 +17,40 @@ from api.runtime.metrics import LATENCY, REQUESTS
 log = logging.getLogger("supervision.access")
 
 
+class HttpMiddleware(ABC):
+    """An ASGI middleware that acts on HTTP requests (`handles`), passing everything else —
+    lifespan, websockets, what `handles` declines — through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def handles(self, scope: Scope) -> bool:
+        return bool(scope["type"] == "http")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.handles(scope):
+            await self.app(scope, receive, send)
+            return
+        await self.http(scope, receive, send)
+
+    @abstractmethod
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request (through `self.app`)."""
+
+
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"the request body exceeds {limit} bytes")
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Refuse bodies over the limit with 413, by Content-Length or while streaming."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+        super().__init__(app)
+        self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             status = 413 if length.isdigit() else 400
@@ -56,16 +76,10 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-class AccessLog:
+class AccessLog(HttpMiddleware):
     """One structured line and two metrics per request."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
 

@@ -11,8 +11,9 @@ import logging
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.http.middleware import HttpMiddleware
 from domain.actors import Actor
 from infra.access_log import ReadAccess, record_access
 
@@ -55,16 +56,13 @@ def viewed(scope: Scope, status: int) -> ReadAccess | None:
     )
 
 
-class ReadAccessLog:
+class ReadAccessLog(HttpMiddleware):
     """Appends one read-access entry per successful GET of a finding or a ruling."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def handles(self, scope: Scope) -> bool:
+        return bool(scope["type"] == "http" and scope["method"] == "GET")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         status: dict[str, Any] = {"code": 0}
 
         async def capture(message: Message) -> None:

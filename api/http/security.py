@@ -16,6 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.errors import error_response
+from api.http.middleware import HttpMiddleware
 from infra.settings import Settings
 
 # One policy for the JSON API and the server-rendered console: scripts, styles, images and
@@ -58,17 +59,11 @@ def headers_for(scope: Scope) -> list[tuple[str, str]]:
     return chosen
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Adds the security headers to every response, errors included (a header the route
     set itself is kept)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = headers_for(scope)
         started = False
 
