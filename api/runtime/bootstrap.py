@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.postgres import PostgresDatastore
@@ -37,6 +37,16 @@ V = TypeVar("V", bound=ReadModelView)
 ONE_SHOT_CONNECTIONS = 2  # a CLI command's budget: no listener, a pool of two
 
 
+class ViewOf(Generic[V]):
+    """A read model's view on the services, named and checked for its kind (`services.board`)."""
+
+    def __init__(self, name: str, kind: type[V]) -> None:
+        self.name, self.kind = name, kind
+
+    def __get__(self, services: Services, owner: type[Services]) -> V:
+        return services.view(self.name, self.kind)
+
+
 @dataclass
 class Services:
     """Everything a process of the service holds open."""
@@ -64,29 +74,13 @@ class Services:
         self.units = Kept(self.listener, UNITS)
         self.app.kept_units = self.units
 
-    @property
-    def board(self) -> FindingBoardView:
-        return self.view("finding_board", FindingBoardView)
-
-    @property
-    def directory(self) -> DirectoryView:
-        return self.view("directory", DirectoryView)
-
-    @property
-    def ledger(self) -> WorkLedgerView:
-        return self.view("work_ledger", WorkLedgerView)
-
-    @property
-    def rulings(self) -> RulingsView:
-        return self.view("rulings", RulingsView)
-
-    @property
-    def history(self) -> UnitHistoryView:
-        return self.view("unit_history", UnitHistoryView)
-
-    @property
-    def cases(self) -> CaseLibraryView:
-        return self.view("case_library", CaseLibraryView)
+    # The read models' views, each by its name and kind.
+    board = ViewOf("finding_board", FindingBoardView)
+    directory = ViewOf("directory", DirectoryView)
+    ledger = ViewOf("work_ledger", WorkLedgerView)
+    rulings = ViewOf("rulings", RulingsView)
+    history = ViewOf("unit_history", UnitHistoryView)
+    cases = ViewOf("case_library", CaseLibraryView)
 
     def view(self, name: str, kind: type[V]) -> V:
         view = self.views[name]
