@@ -8,7 +8,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -53,6 +53,92 @@ ROUND_AND_DECISION = [
     "feedback",
     "use_results",
 ]
+
+
+class Command(NamedTuple):
+    """A command on the newest aggregate of one kind, its arguments fixed."""
+
+    target: str  # a Scenario list, or "evaluation": the newest decision's newest evaluation
+    method: str
+    arguments: dict[str, Any]
+    actor: Actor = INSPECTOR
+
+
+COMMANDS = {
+    "order": Command(
+        "findings",
+        "order_rectification",
+        {"deadline": date(2024, 2, 1), "requirements": "r"},
+    ),
+    "report": Command("findings", "report_rectification", {"summary": "s", "evidence": []}),
+    "accept": Command(
+        "findings",
+        "verify_rectification",
+        {"outcome": "accepted", "comment": "", "new_deadline": None},
+    ),
+    "reject": Command(
+        "findings",
+        "verify_rectification",
+        {"outcome": "rejected", "comment": "", "new_deadline": date(2024, 3, 1)},
+    ),
+    "extend": Command(
+        "findings", "extend_deadline", {"new_deadline": date(2024, 6, 1), "reason": "r"}
+    ),
+    "escalate": Command("findings", "escalate_finding", {"reason": "r"}),
+    "amend": Command(
+        "findings", "amend_finding", {"changes": {"title": "更正后的问题"}, "reason": "r"}
+    ),
+    "withdraw": Command("findings", "withdraw_finding", {"reason": "r"}),
+    "reopen": Command("findings", "reopen_finding", {"reason": "r", "new_deadline": None}),
+    "progress": Command("items", "log_progress", {"note": "n", "percent": 50}),
+    "close_item": Command("items", "close_work_item", {"reason": "r"}),
+    "appeal": Command("rulings", "appeal_ruling", {"grounds": "g"}),
+    "uphold": Command(
+        "rulings", "decide_appeal", {"result": "upheld", "reasoning": "r"}, AUTHORITY
+    ),
+    "publish": Command(
+        "rulings", "publish_ruling", {"summary": "某同志的案例", "tags": ["示例"]}, AUTHORITY
+    ),
+    "commit_seed": Command(
+        "rounds", "commit_inspection_seed", {"commitment": commitment_of(DRAW_SEED)}
+    ),
+    "conclude": Command(
+        "rounds",
+        "conclude_inspection",
+        {"summary": "s", "concluded_on": date(2024, 2, 1), "results": []},
+    ),
+    "decide_decision": Command(
+        "decisions", "decide_decision", {"decided_on": date(2024, 2, 1), "summary": "s"}
+    ),
+    "implement": Command(
+        "decisions", "implement_decision", {"implemented_on": date(2024, 3, 1), "note": ""}
+    ),
+    "correct": Command(
+        "decisions",
+        "correct_decision",
+        {"reason": "r", "correction": "c", "corrected_on": date(2024, 4, 1)},
+    ),
+    "plan_evaluation": Command(
+        "decisions",
+        "plan_decision_evaluation",
+        {"evaluator": "e", "scope": "s", "planned_on": date(2024, 5, 1)},
+    ),
+    "report_evaluation": Command(
+        "evaluation",
+        "report_decision_evaluation",
+        {"score": 80, "conclusion": "c", "findings": [], "reported_on": date(2024, 6, 1)},
+    ),
+    "feedback": Command(
+        "evaluation",
+        "give_evaluation_feedback",
+        {"feedback": "f", "rectification_required": False, "deadline": None},
+    ),
+    "use_results": Command(
+        "evaluation", "use_evaluation_results", {"use": "assessment", "description": "d"}
+    ),
+}
+
+
 OPERATIONS = st.lists(
     st.sampled_from(
         [
@@ -118,52 +204,23 @@ class Scenario:
         # A refused command (wrong state, or nothing yet to act on) records nothing: the
         # read models must agree on whatever the log holds, refused commands included.
         with contextlib.suppress(DomainError, IndexError):
-            getattr(self, operation)()
+            command = COMMANDS.get(operation)
+            if command is None:
+                getattr(self, operation)()
+            else:
+                method = getattr(self.app, command.method)
+                method(*self.newest(command.target), **command.arguments, actor=command.actor)
+
+    def newest(self, target: str) -> tuple[Any, ...]:
+        """The newest aggregate of the target kind, as a command's positional arguments."""
+        if target == "evaluation":
+            decision = self.decisions[-1]
+            return decision, len(self.app.get_decision(decision).evaluations)
+        return (getattr(self, target)[-1],)
 
     def raise_(self) -> None:
         other = {"category": "other", "source": "other"}
         self.findings.append(raise_finding(self.services, self.unit, actor=INSPECTOR, **other))
-
-    def order(self) -> None:
-        self.app.order_rectification(
-            self.findings[-1], deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR
-        )
-
-    def report(self) -> None:
-        self.app.report_rectification(self.findings[-1], summary="s", evidence=[], actor=INSPECTOR)
-
-    def accept(self) -> None:
-        self.app.verify_rectification(
-            self.findings[-1], outcome="accepted", comment="", new_deadline=None, actor=INSPECTOR
-        )
-
-    def reject(self) -> None:
-        self.app.verify_rectification(
-            self.findings[-1],
-            outcome="rejected",
-            comment="",
-            new_deadline=date(2024, 3, 1),
-            actor=INSPECTOR,
-        )
-
-    def extend(self) -> None:
-        self.app.extend_deadline(
-            self.findings[-1], new_deadline=date(2024, 6, 1), reason="r", actor=INSPECTOR
-        )
-
-    def escalate(self) -> None:
-        self.app.escalate_finding(self.findings[-1], reason="r", actor=INSPECTOR)
-
-    def amend(self) -> None:
-        self.app.amend_finding(
-            self.findings[-1], changes={"title": "更正后的问题"}, reason="r", actor=INSPECTOR
-        )
-
-    def withdraw(self) -> None:
-        self.app.withdraw_finding(self.findings[-1], reason="r", actor=INSPECTOR)
-
-    def reopen(self) -> None:
-        self.app.reopen_finding(self.findings[-1], reason="r", new_deadline=None, actor=INSPECTOR)
 
     def list_item(self) -> None:
         # Each unit leads every other item, so both lead and co-own some.
@@ -181,9 +238,6 @@ class Scenario:
             ).id
         )
 
-    def progress(self) -> None:
-        self.app.log_progress(self.items[-1], note="n", percent=50, actor=INSPECTOR)
-
     def evaluate(self) -> None:
         self.app.evaluate_work_item(
             self.items[-1],
@@ -192,9 +246,6 @@ class Scenario:
             comment="",
             actor=INSPECTOR,
         )
-
-    def close_item(self) -> None:
-        self.app.close_work_item(self.items[-1], reason="r", actor=INSPECTOR)
 
     def propose(self) -> None:
         self.rulings.append(
@@ -239,17 +290,6 @@ class Scenario:
                 actor=AUTHORITY,
             )
 
-    def appeal(self) -> None:
-        self.app.appeal_ruling(self.rulings[-1], grounds="g", actor=INSPECTOR)
-
-    def uphold(self) -> None:
-        self.app.decide_appeal(self.rulings[-1], result="upheld", reasoning="r", actor=AUTHORITY)
-
-    def publish(self) -> None:
-        self.app.publish_ruling(
-            self.rulings[-1], summary="某同志的案例", tags=["示例"], actor=AUTHORITY
-        )
-
     def rename(self) -> None:
         self.app.rename_unit(
             self.other,
@@ -270,11 +310,6 @@ class Scenario:
         launch = random_round((self.unit, self.other), inspectors, 50, period)
         self.rounds.append(self.app.launch_inspection(launch, actor=INSPECTOR).id)
 
-    def commit_seed(self) -> None:
-        self.app.commit_inspection_seed(
-            self.rounds[-1], commitment=commitment_of(DRAW_SEED), actor=INSPECTOR
-        )
-
     def draw(self) -> None:
         datastore = self.services.datastore
         self.app.draw_inspection(
@@ -287,15 +322,6 @@ class Scenario:
     def link_finding(self) -> None:
         self.app.link_inspection_finding(
             self.rounds[-1], finding_id=self.findings[-1], actor=INSPECTOR
-        )
-
-    def conclude(self) -> None:
-        self.app.conclude_inspection(
-            self.rounds[-1],
-            summary="s",
-            concluded_on=date(2024, 2, 1),
-            results=[],
-            actor=INSPECTOR,
         )
 
     def catalogue(self) -> None:
@@ -316,70 +342,9 @@ class Scenario:
             actor=INSPECTOR,
         )
 
-    def decide_decision(self) -> None:
-        self.app.decide_decision(
-            self.decisions[-1], decided_on=date(2024, 2, 1), summary="s", actor=INSPECTOR
-        )
-
     def link_decision(self) -> None:
         self.app.link_decision_accountability(
             self.decisions[-1], kind="finding", target_id=self.findings[-1], actor=INSPECTOR
-        )
-
-    def implement(self) -> None:
-        self.app.implement_decision(
-            self.decisions[-1], implemented_on=date(2024, 3, 1), note="", actor=INSPECTOR
-        )
-
-    def correct(self) -> None:
-        self.app.correct_decision(
-            self.decisions[-1],
-            reason="r",
-            correction="c",
-            corrected_on=date(2024, 4, 1),
-            actor=INSPECTOR,
-        )
-
-    def plan_evaluation(self) -> None:
-        self.app.plan_decision_evaluation(
-            self.decisions[-1],
-            evaluator="e",
-            scope="s",
-            planned_on=date(2024, 5, 1),
-            actor=INSPECTOR,
-        )
-
-    def report_evaluation(self) -> None:
-        decision = self.app.get_decision(self.decisions[-1])
-        self.app.report_decision_evaluation(
-            self.decisions[-1],
-            len(decision.evaluations),
-            score=80,
-            conclusion="c",
-            findings=[],
-            reported_on=date(2024, 6, 1),
-            actor=INSPECTOR,
-        )
-
-    def feedback(self) -> None:
-        decision = self.app.get_decision(self.decisions[-1])
-        self.app.give_evaluation_feedback(
-            self.decisions[-1],
-            len(decision.evaluations),
-            feedback="f",
-            rectification_required=False,
-            deadline=None,
-            actor=INSPECTOR,
-        )
-
-    def use_results(self) -> None:
-        decision = self.app.get_decision(self.decisions[-1])
-        self.app.use_evaluation_results(
-            self.decisions[-1],
-            len(decision.evaluations),
-            use="assessment",
-            description="d",
-            actor=INSPECTOR,
         )
 
 
