@@ -108,6 +108,11 @@ def replayed(events: Iterable[Any]) -> Any:
     return aggregate
 
 
+def cases(table: dict[str, tuple[Any, ...]]) -> list[Any]:
+    """A parametrize table keyed by each case's id, as pytest's parameters."""
+    return [pytest.param(*row, id=name) for name, row in table.items()]
+
+
 def state(aggregate: object) -> dict[str, Any]:
     """An aggregate's attributes, less the events it has not yet handed over."""
     return {k: v for k, v in vars(aggregate).items() if k != "_pending_events"}

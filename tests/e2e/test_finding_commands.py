@@ -23,7 +23,7 @@ from tests.e2e.helpers import (
     report,
     verify,
 )
-from tests.support import Api, account_fixture, unit_fixture
+from tests.support import Api, account_fixture, cases, unit_fixture
 
 __all__ = ["no_server_errors"]
 
@@ -214,47 +214,37 @@ def test_finding_id_that_is_not_a_uuid_is_refused_not_crashed(
 # -- refused commands ----------------------------------------------------------------------------
 
 # A command the finding's status does not allow: the state the finding is carried to, the verb
-# and its body. Each answers 409 invalid_transition naming that status, and changes nothing.
-INVALID_TRANSITIONS = [
-    pytest.param(
+# and its body (REASON and ORDER: bodies those verbs take in a state that allows them). Each
+# answers 409 invalid_transition naming that status, and changes nothing.
+REASON = {"reason": "x"}
+ORDER = {"deadline": FUTURE, "requirements": "x"}
+INVALID_TRANSITIONS = {
+    "reporting-on-a-raised-finding": (
         "raised",
         "rectification-report",
         {"summary": "尚未下达整改", "evidence": []},
-        id="reporting-on-a-raised-finding",
     ),
-    pytest.param(
+    "verifying-a-rectifying-finding": (
         "rectifying",
         "verification",
         {"outcome": "accepted", "comment": "未报送即验收"},
-        id="verifying-a-rectifying-finding",
     ),
-    pytest.param(
-        "rectifying",
-        "rectification-order",
-        {"deadline": FUTURE, "requirements": "再次下达"},
-        id="ordering-rectification-twice",
-    ),
-    pytest.param("raised", "reopening", {"reason": "x"}, id="reopening-a-raised-finding"),
-    pytest.param("closed", "withdrawal", {"reason": "x"}, id="withdrawing-a-closed-finding"),
-    pytest.param(
-        "withdrawn",
-        "rectification-order",
-        {"deadline": FUTURE, "requirements": "x"},
-        id="ordering-rectification-of-a-withdrawn-finding",
-    ),
-    pytest.param("withdrawn", "escalation", {"reason": "x"}, id="escalating-a-withdrawn-finding"),
-    pytest.param("withdrawn", "withdrawal", {"reason": "x"}, id="withdrawing-a-withdrawn-finding"),
-    pytest.param("withdrawn", "reopening", {"reason": "x"}, id="reopening-a-withdrawn-finding"),
-    pytest.param(
+    "ordering-rectification-twice": ("rectifying", "rectification-order", ORDER),
+    "reopening-a-raised-finding": ("raised", "reopening", REASON),
+    "withdrawing-a-closed-finding": ("closed", "withdrawal", REASON),
+    "ordering-rectification-of-a-withdrawn-finding": ("withdrawn", "rectification-order", ORDER),
+    "escalating-a-withdrawn-finding": ("withdrawn", "escalation", REASON),
+    "withdrawing-a-withdrawn-finding": ("withdrawn", "withdrawal", REASON),
+    "reopening-a-withdrawn-finding": ("withdrawn", "reopening", REASON),
+    "extending-the-deadline-of-a-raised-finding": (
         "raised",
         "deadline-extension",
         {"new_deadline": FUTURE, "reason": "x"},
-        id="extending-the-deadline-of-a-raised-finding",
     ),
-]
+}
 
 
-@pytest.mark.parametrize(("state", "verb", "body"), INVALID_TRANSITIONS)
+@pytest.mark.parametrize(("state", "verb", "body"), cases(INVALID_TRANSITIONS))
 def test_a_command_the_findings_status_does_not_allow_is_an_invalid_transition(
     desk: Desk, state: str, verb: str, body: dict[str, Any]
 ) -> None:
@@ -267,60 +257,48 @@ def test_a_command_the_findings_status_does_not_allow_is_an_invalid_transition(
 
 # A command whose body the finding refuses (422, with the error code when the contract names
 # one): the state the finding is carried to, the verb, its body and the code. Each changes nothing.
-REFUSED_BODIES = [
-    pytest.param(
-        "reported",
-        "verification",
-        {"outcome": "maybe"},
-        None,
-        id="unknown-verification-outcome",
-    ),
-    pytest.param(
+REFUSED_BODIES = {
+    "unknown-verification-outcome": ("reported", "verification", {"outcome": "maybe"}, None),
+    "amendment-of-an-unknown-field": (
         "raised",
         "amendment",
         {"changes": {"unit_code": "other-unit"}, "reason": "改单位"},
         None,
-        id="amendment-of-an-unknown-field",
     ),
-    pytest.param(
+    "amendment-to-an-unknown-category": (
         "raised",
         "amendment",
         {"changes": {"category": "treason"}, "reason": "改类别"},
         None,
-        id="amendment-to-an-unknown-category",
     ),
-    pytest.param(
+    "malformed-deadline": (
         "raised",
         "rectification-order",
         {"deadline": "2026-13-45", "requirements": "日期非法"},
         None,
-        id="malformed-deadline",
     ),
-    pytest.param(
+    "ordering-with-a-deadline-before-found-on": (
         "raised",
         "rectification-order",
         {"deadline": BEFORE_FOUND_ON, "requirements": "期限早于发现日期"},
         "invalid_deadline",
-        id="ordering-with-a-deadline-before-found-on",
     ),
-    pytest.param(
+    "extending-to-a-date-before-found-on": (
         "rectifying",
         "deadline-extension",
         {"new_deadline": BEFORE_FOUND_ON, "reason": "倒签"},
         "invalid_deadline",
-        id="extending-to-a-date-before-found-on",
     ),
-    pytest.param(
+    "rejecting-with-a-new-deadline-before-found-on": (
         "reported",
         "verification",
         {"outcome": "rejected", "comment": "退回", "new_deadline": BEFORE_FOUND_ON},
         "invalid_deadline",
-        id="rejecting-with-a-new-deadline-before-found-on",
     ),
-]
+}
 
 
-@pytest.mark.parametrize(("state", "verb", "body", "code"), REFUSED_BODIES)
+@pytest.mark.parametrize(("state", "verb", "body", "code"), cases(REFUSED_BODIES))
 def test_a_command_with_a_body_the_finding_does_not_take_is_refused_with_422(
     desk: Desk, state: str, verb: str, body: dict[str, Any], code: str | None
 ) -> None:
