@@ -10,7 +10,7 @@ import pytest
 from httpx import Response
 
 from tests.e2e.helpers import FINDINGS, all_items, assert_error, no_server_errors, ok
-from tests.support import ADMIN, Api, account_fixture, unit_fixture
+from tests.support import ADMIN, Api, account_fixture, cases, unit_fixture
 
 __all__ = ["no_server_errors"]
 
@@ -140,6 +140,15 @@ class Desk:
 
     def ruling(self, rid: str, who: dict[str, str] | None = None) -> dict[str, Any]:
         return ok(self.api.get(f"{RULINGS}/{rid}", who or self.inspector))
+
+    def walk(self, rid: str, *steps: Callable[[], Response]) -> list[str]:
+        """Take the steps in turn on a new ruling (version 1), each answering the next version:
+        the statuses seen, the first included."""
+        seen = [self.status(rid)]
+        for version, step in enumerate(steps, start=2):
+            assert ok(step())["version"] == version
+            seen.append(self.status(rid))
+        return seen
 
     def status(self, rid: str) -> str:
         status: str = self.ruling(rid)["status"]
@@ -277,17 +286,14 @@ def test_revoked_appeal_makes_the_ruling_revoked(desk: Desk) -> None:
 def test_accountability_ruling_passes_through_every_state_to_published(desk: Desk) -> None:
     fid = desk.api.finding(desk.inspector, desk.unit)["id"]
     rid = desk.propose(finding_ids=[fid])
-    seen = [desk.status(rid)]
-    steps = [
+    seen = desk.walk(
+        rid,
         lambda: desk.verify(rid),
         lambda: desk.decide_form(rid, "circulated_criticism"),
         lambda: desk.appeal(rid, desk.account("unit")),
         lambda: desk.appeal_decision(rid, "modified", form="written_inspection"),
         lambda: desk.publish(rid, "某局食品安全整治推进不力问责案例"),
-    ]
-    for version, step in enumerate(steps, start=2):
-        assert ok(step())["version"] == version
-        seen.append(desk.status(rid))
+    )
     assert seen == ["proposed", "verified", "decided", "appealed", "appeal_decided", "published"]
     got = desk.ruling(rid)
     assert got["form"] == "written_inspection"
@@ -389,17 +395,14 @@ def test_modified_fault_tolerance_appeal_sets_the_new_outcome(desk: Desk) -> Non
 def test_fault_tolerance_ruling_passes_through_every_state_to_published(desk: Desk) -> None:
     own = desk.account("unit")
     rid = desk.apply(who=own)
-    seen = [desk.status(rid)]
-    steps = [
+    seen = desk.walk(
+        rid,
         lambda: desk.verify(rid),
         lambda: desk.decide_outcome(rid, "mitigated", ["due_procedure"]),
         lambda: desk.appeal(rid, own),
         lambda: desk.appeal_decision(rid, "upheld"),
         lambda: desk.publish(rid, "某局先行先试容错案例"),
-    ]
-    for version, step in enumerate(steps, start=2):
-        assert ok(step())["version"] == version
-        seen.append(desk.status(rid))
+    )
     assert seen == ["applied", "verified", "decided", "appealed", "appeal_decided", "published"]
     got = desk.ruling(rid)
     assert got["outcome"] == "mitigated"
@@ -437,49 +440,37 @@ def deny_with_criteria(desk: Desk, rid: str) -> Response:
 
 # A step whose body the ruling refuses (422), leaving it where it was: the kind, the state it is
 # carried to, the step, and the status it keeps.
-REFUSED_BODIES = [
-    pytest.param(
+REFUSED_BODIES = {
+    "accountability-decision-with-an-outcome-instead-of-a-form": (
         "accountability",
         "opened",
         decide_with_an_outcome,
         "proposed",
-        id="accountability-decision-with-an-outcome-instead-of-a-form",
     ),
-    pytest.param(
+    "modified-accountability-appeal-without-a-form": (
         "accountability",
         "appealed",
         modify_without_a_form,
         "appealed",
-        id="modified-accountability-appeal-without-a-form",
     ),
-    pytest.param(
-        "fault_tolerance",
-        "opened",
-        exempt_without_criteria,
-        "applied",
-        id="exempted-without-criteria",
-    ),
-    pytest.param(
+    "exempted-without-criteria": ("fault_tolerance", "opened", exempt_without_criteria, "applied"),
+    "mitigated-without-criteria": (
         "fault_tolerance",
         "opened",
         mitigate_without_criteria,
         "applied",
-        id="mitigated-without-criteria",
     ),
-    pytest.param(
-        "fault_tolerance", "opened", deny_with_criteria, "applied", id="denied-with-criteria"
-    ),
-    pytest.param(
+    "denied-with-criteria": ("fault_tolerance", "opened", deny_with_criteria, "applied"),
+    "fault-tolerance-decision-with-a-form": (
         "fault_tolerance",
         "opened",
         decide_with_a_form,
         "applied",
-        id="fault-tolerance-decision-with-a-form",
     ),
-]
+}
 
 
-@pytest.mark.parametrize(("kind", "state", "step", "status"), REFUSED_BODIES)
+@pytest.mark.parametrize(("kind", "state", "step", "status"), cases(REFUSED_BODIES))
 def test_a_step_with_a_body_the_ruling_does_not_take_is_refused_with_422(
     desk: Desk, kind: str, state: str, step: Callable[[Desk, str], Response], status: str
 ) -> None:
@@ -579,55 +570,34 @@ def verify(desk: Desk, kind: str, rid: str) -> Response:
 
 # A step the ruling's status does not allow (409 invalid_transition, naming that status): the
 # kind, the state the ruling is carried to, the step, and the status the error names.
-REFUSED_TRANSITIONS = [
-    *(
-        pytest.param(
+REFUSED_TRANSITIONS = {
+    **{
+        f"{kind}-a-second-appeal-after-the-appeal-decision": (
             kind,
             "appeal_decided",
             appeal_by_the_subject,
             "appeal_decided",
-            id=f"{kind}-a-second-appeal-after-the-appeal-decision",
         )
         for kind in KINDS
-    ),
-    pytest.param(
+    },
+    "a-second-appeal-while-the-first-is-pending": (
         "accountability",
         "appealed",
         appeal_by_the_inspector,
         "appealed",
-        id="a-second-appeal-while-the-first-is-pending",
     ),
-    pytest.param(
-        "accountability",
-        "opened",
-        appeal_by_the_inspector,
-        "proposed",
-        id="appeal-before-a-decision",
-    ),
-    pytest.param(
-        "accountability", "opened", publish, "proposed", id="publishing-a-proposed-ruling"
-    ),
-    pytest.param(
-        "fault_tolerance", "opened", publish, "applied", id="publishing-an-applied-ruling"
-    ),
-    pytest.param(
-        "fault_tolerance",
-        "appealed",
-        publish,
-        "appealed",
-        id="publishing-while-an-appeal-is-pending",
-    ),
-    *(
-        pytest.param(kind, "revoked", decide, "revoked", id=f"{kind}-deciding-a-revoked-ruling")
-        for kind in KINDS
-    ),
-    pytest.param("accountability", "revoked", publish, "revoked", id="publishing-a-revoked-ruling"),
-    pytest.param("accountability", "decided", decide_another_form, "decided", id="deciding-twice"),
-    pytest.param("fault_tolerance", "decided", verify, "decided", id="verifying-a-decided-ruling"),
-]
+    "appeal-before-a-decision": ("accountability", "opened", appeal_by_the_inspector, "proposed"),
+    "publishing-a-proposed-ruling": ("accountability", "opened", publish, "proposed"),
+    "publishing-an-applied-ruling": ("fault_tolerance", "opened", publish, "applied"),
+    "publishing-while-an-appeal-is-pending": ("fault_tolerance", "appealed", publish, "appealed"),
+    **{f"{kind}-deciding-a-revoked-ruling": (kind, "revoked", decide, "revoked") for kind in KINDS},
+    "publishing-a-revoked-ruling": ("accountability", "revoked", publish, "revoked"),
+    "deciding-twice": ("accountability", "decided", decide_another_form, "decided"),
+    "verifying-a-decided-ruling": ("fault_tolerance", "decided", verify, "decided"),
+}
 
 
-@pytest.mark.parametrize(("kind", "state", "step", "status"), REFUSED_TRANSITIONS)
+@pytest.mark.parametrize(("kind", "state", "step", "status"), cases(REFUSED_TRANSITIONS))
 def test_a_step_the_rulings_status_does_not_allow_is_refused_and_changes_nothing(
     desk: Desk, kind: str, state: str, step: Callable[[Desk, str, str], Response], status: str
 ) -> None:
