@@ -39,6 +39,17 @@ def listed(
     return ok(api.post(WORK_ITEMS, listing(lead_unit, co_units, **overrides), who), 201)
 
 
+def around(
+    api: Api, who: dict[str, str], lead: str, other_name: str
+) -> tuple[str, str, str, dict[str, Any]]:
+    """Another unit named `other_name`, and three items: one `lead` leads, one the other unit leads
+    with `lead` as a co-unit, and one of the other unit's alone (answered whole, the newest)."""
+    other = api.unit(other_name, "department")
+    leads = listed(api, who, lead)["id"]
+    co_owns = listed(api, who, other, (lead,))["id"]
+    return other, leads, co_owns, listed(api, who, other)
+
+
 def progress(
     api: Api, who: dict[str, str], wid: str, percent: int = 40, note: str = "已完成管网勘测"
 ) -> Any:
@@ -379,10 +390,7 @@ def test_list_filters_by_year(api: Api, inspector: dict[str, str], lead: str) ->
 def test_list_unit_filter_matches_the_lead_unit_or_a_co_unit(
     api: Api, inspector: dict[str, str], lead: str
 ) -> None:
-    other = api.unit("县交通运输局", "department")
-    leads = listed(api, inspector, lead)["id"]
-    co_owns = listed(api, inspector, other, (lead,))["id"]
-    unrelated = listed(api, inspector, other)
+    other, leads, co_owns, unrelated = around(api, inspector, lead, "县交通运输局")
     items = ledger(api, inspector, unrelated["position"], unit_code=lead)
     assert ids(items) == {leads, co_owns}
     items = ledger(api, inspector, unrelated["position"], unit_code=other)
@@ -419,10 +427,7 @@ def test_unknown_status_filter_is_refused_with_422(api: Api, inspector: dict[str
 def test_unit_accounts_list_shows_only_items_its_unit_leads_or_co_owns(
     api: Api, inspector: dict[str, str], lead: str
 ) -> None:
-    other = api.unit("县农业农村局", "department")
-    leads = listed(api, inspector, lead)["id"]
-    co_owns = listed(api, inspector, other, (lead,))["id"]
-    not_ours = listed(api, inspector, other)
+    _, leads, co_owns, not_ours = around(api, inspector, lead, "县农业农村局")
     own = api.account("unit", lead)
     items = ledger(api, own, not_ours["position"])
     assert ids(items) == {leads, co_owns}
