@@ -79,6 +79,13 @@ def tolerance_decide(ruling: ToleranceRuling, outcome: str, criteria_met: list[s
     )
 
 
+def assert_refused(command: Callable[[], None], status: str) -> None:
+    """The command is an invalid transition naming the ruling's `status`."""
+    with pytest.raises(InvalidTransition) as error:
+        command()
+    assert error.value.details == {"status": status}
+
+
 def test_an_accountability_ruling_is_proposed_with_its_form() -> None:
     ruling = proposed()
     assert ruling.status is R.PROPOSED and ruling.form is AccountabilityForm.CIRCULATED_CRITICISM
@@ -247,9 +254,7 @@ def test_a_revoked_ruling_takes_no_further_command() -> None:
         lambda: ruling.publish(summary="某局", tags=[], actor=AUTHORITY),
     ]
     for command in commands:
-        with pytest.raises(InvalidTransition) as error:
-            command()
-        assert error.value.details == {"status": "revoked"}
+        assert_refused(command, "revoked")
     assert ruling.collect_events() == [] and ruling.status is R.REVOKED
 
 
@@ -304,9 +309,7 @@ def test_a_ruling_is_published_only_from_decided_or_appeal_decided(
     make: Callable[[], Ruling], status: str
 ) -> None:
     ruling = make()
-    with pytest.raises(InvalidTransition) as error:
-        ruling.publish(summary="某局", tags=[], actor=AUTHORITY)
-    assert error.value.details == {"status": status}
+    assert_refused(lambda: ruling.publish(summary="某局", tags=[], actor=AUTHORITY), status)
 
 
 @pytest.mark.parametrize("make", [proposed, applied])
@@ -330,9 +333,7 @@ def test_a_ruling_is_verified_only_while_proposed_or_applied(
     make: Callable[[], Ruling], status: str
 ) -> None:
     ruling = make()
-    with pytest.raises(InvalidTransition) as error:
-        ruling.verify(comment="x", actor=INSPECTOR)
-    assert error.value.details == {"status": status}
+    assert_refused(lambda: ruling.verify(comment="x", actor=INSPECTOR), status)
 
 
 def test_a_verified_ruling_can_still_be_decided() -> None:
