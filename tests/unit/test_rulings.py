@@ -40,18 +40,20 @@ decided = then(
     ),
 )
 appealed = then(decided, lambda ruling: ruling.lodge_appeal(grounds="事实有误", actor=UNIT_ACTOR))
-appeal_decided = then(
-    appealed,
-    lambda ruling: ruling.decide_appeal(
-        result="upheld", reasoning="维持", form=None, actor=AUTHORITY
-    ),
-)
-revoked = then(
-    appealed,
-    lambda ruling: ruling.decide_appeal(
-        result="revoked", reasoning="撤销", form=None, actor=AUTHORITY
-    ),
-)
+
+
+def appeal_answered(result: str, reasoning: str) -> Callable[[], AccountabilityRuling]:
+    """An appealed ruling whose appeal the authority decided with `result`, keeping the form."""
+    return then(
+        appealed,
+        lambda ruling: ruling.decide_appeal(
+            result=result, reasoning=reasoning, form=None, actor=AUTHORITY
+        ),
+    )
+
+
+appeal_decided = appeal_answered("upheld", "维持")
+revoked = appeal_answered("revoked", "撤销")
 verified = then(proposed, lambda ruling: ruling.verify(comment="属实", actor=INSPECTOR))
 published = then(
     decided, lambda ruling: ruling.publish(summary="某局副局长未按期整改", tags=[], actor=AUTHORITY)
