@@ -131,6 +131,13 @@ def events_of(api: Api, who: dict[str, str], fid: str) -> list[dict[str, Any]]:
     return items
 
 
+def assert_verified_by(events: list[dict[str, Any]], inspector: str, liaison: str) -> None:
+    """A finding's four events, raised, ordered, reported and verified: the inspector named
+    `inspector` did all but the report, which the unit's `liaison` made."""
+    assert [e["actor"]["name"] for e in events] == [inspector, inspector, liaison, inspector]
+    assert [e["actor"]["role"] for e in events] == ["inspector", "inspector", "unit", "inspector"]
+
+
 def all_items(
     api: Api, path: str, who: dict[str, str], *, limit: int = 500, **params: Any
 ) -> list[dict[str, Any]]:

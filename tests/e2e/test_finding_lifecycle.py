@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.e2e.helpers import assert_verified_by
 from tests.support import Api
 
 
@@ -37,10 +38,4 @@ def test_finding_goes_from_raised_to_closed_through_rectification(api: Api) -> N
         "RectificationReported",
         "Verified",
     ]
-    assert [e["actor"]["name"] for e in events] == [
-        "督查员 李华",
-        "督查员 李华",
-        "发改局 联络员",
-        "督查员 李华",
-    ]
-    assert [e["actor"]["role"] for e in events] == ["inspector", "inspector", "unit", "inspector"]
+    assert_verified_by(events, "督查员 李华", "发改局 联络员")

@@ -10,6 +10,7 @@ from tests.e2e.helpers import (
     FINDINGS,
     FUTURE,
     assert_error,
+    assert_verified_by,
     events_of,
     finding,
     no_server_errors,
@@ -138,13 +139,7 @@ def test_events_are_listed_oldest_first_with_actor_and_data(api: Api) -> None:
     stamps = [datetime.fromisoformat(e["recorded_at"]) for e in events]
     assert all(s.tzinfo is not None for s in stamps)
     assert stamps == sorted(stamps)
-    assert [e["actor"]["name"] for e in events] == [
-        "督查员 刘洋",
-        "督查员 刘洋",
-        "水利局 联络员",
-        "督查员 刘洋",
-    ]
-    assert [e["actor"]["role"] for e in events] == ["inspector", "inspector", "unit", "inspector"]
+    assert_verified_by(events, "督查员 刘洋", "水利局 联络员")
     assert events[0]["data"]["title"] == "河道清淤未完成"
     assert events[1]["data"]["deadline"] == FUTURE
     assert events[3]["data"]["outcome"] == "rejected"
