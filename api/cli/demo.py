@@ -28,14 +28,30 @@ from domain.clock import today
 from domain.messages import Command
 from domain.registry import (
     AmendFinding,
+    AppealRuling,
+    ApplyForTolerance,
+    CancelWorkItem,
+    CloseWorkItem,
+    DecideAppeal,
+    DecideRuling,
+    DissolveUnit,
     EscalateFinding,
+    EvaluateWorkItem,
     ExtendDeadline,
     HoldInterview,
     Listing,
+    LogProgress,
+    MergeUnit,
     OrderRectification,
+    ProposeAccountability,
+    PublishRuling,
+    RaiseFinding,
+    RegisterUnit,
+    RenameUnit,
     ReopenFinding,
     ReportRectification,
     VerifyRectification,
+    VerifyRuling,
     WithdrawFinding,
 )
 from domain.vocabulary import Role
@@ -65,14 +81,13 @@ class DemoLoader:
         command(idempotency=IdempotencyRecord(PRINCIPAL, key, "demo", 200))
         self.steps_run += 1
 
+    def send(self, key: str, message: Command, actor: Actor) -> None:
+        """A step that sends a registered command (domain/registry.py) as `actor`."""
+        self.step(key, lambda **kw: self.app.handle(message, actor=actor, **kw))
+
     def load(self) -> dict[str, str]:
         for code, name, kind in UNITS:
-            self.step(
-                f"unit:{code}",
-                lambda code=code, name=name, kind=kind, **kw: self.app.register_unit(
-                    code=code, name=name, kind=kind, actor=ADMIN, **kw
-                ),
-            )
+            self.send(f"unit:{code}", RegisterUnit(code, name, kind), ADMIN)
         tokens = self.load_accounts()
         day = today()
         for spec in FINDINGS:
@@ -104,9 +119,7 @@ class DemoLoader:
             description=summary,
             item_id=item_id,
         )
-        self.step(
-            f"{key}:listed", lambda **kw: self.app.list_work_item(listing, actor=INSPECTOR, **kw)
-        )
+        self.send(f"{key}:listed", listing, INSPECTOR)
         liaison = Actor(
             id=f"demo-liaison-{lead}", name=f"{lead} 联络员", role=Role.UNIT, unit_code=lead
         )
@@ -119,39 +132,17 @@ class DemoLoader:
         if year == 2022:  # the last year is still open: some items barely started
             done = 0 if number % 4 == 0 else 1 if number % 3 == 0 else done
         for n, (percent, note) in enumerate(stages[:done]):
-            self.step(
-                f"{key}:progress:{n}",
-                lambda note=note, percent=percent, **kw: self.app.log_progress(
-                    item_id, note=note, percent=percent, actor=liaison, **kw
-                ),
-            )
+            self.send(f"{key}:progress:{n}", LogProgress(item_id, note, percent), liaison)
         if year < 2022:
             score, grade = GRADES[(number + year) % len(GRADES)]
-            self.step(
-                f"{key}:evaluated",
-                lambda **kw: self.app.evaluate_work_item(
-                    item_id,
-                    score=score,
-                    grade=grade,
-                    comment="年末考评：任务完成，台账规范。",
-                    actor=INSPECTOR,
-                    **kw,
-                ),
-            )
+            evaluation = EvaluateWorkItem(item_id, score, grade, "年末考评：任务完成，台账规范。")
+            self.send(f"{key}:evaluated", evaluation, INSPECTOR)
         if year < 2020:
-            self.step(
-                f"{key}:closed",
-                lambda **kw: self.app.close_work_item(
-                    item_id, reason="年度考评完毕，办结归档。", actor=INSPECTOR, **kw
-                ),
-            )
+            closure = CloseWorkItem(item_id, "年度考评完毕，办结归档。")
+            self.send(f"{key}:closed", closure, INSPECTOR)
         if (number, year) == (13, 2022):
-            self.step(
-                f"{key}:cancelled",
-                lambda **kw: self.app.cancel_work_item(
-                    item_id, reason="机构改革后任务并入新设部门的年度清单。", actor=INSPECTOR, **kw
-                ),
-            )
+            reason = "机构改革后任务并入新设部门的年度清单。"
+            self.send(f"{key}:cancelled", CancelWorkItem(item_id, reason), INSPECTOR)
 
     def load_ruling(self, spec: tuple[Any, ...]) -> None:
         """A ruling of either kind, walked along its path (every state appears once)."""
@@ -162,135 +153,43 @@ class DemoLoader:
             subject["person"] = {"name": person[0], "position": person[1]}
         findings = [uuid5(DEMO_NAMESPACE, finding_key)]
         if kind == "accountability":
-            self.step(
-                f"{key}:proposed",
-                lambda **kw: self.app.propose_accountability(
-                    subject=subject,
-                    finding_ids=findings,
-                    form="written_inspection",
-                    basis="《关于实行党政领导干部问责的暂行规定》及县政府督查工作办法",
-                    facts="经督查发现，相关责任人对督查交办事项推进不力，整改逾期。",
-                    actor=INSPECTOR,
-                    ruling_id=ruling_id,
-                    **kw,
-                ),
+            proposal = ProposeAccountability(
+                subject=subject,
+                finding_ids=findings,
+                form="written_inspection",
+                basis="《关于实行党政领导干部问责的暂行规定》及县政府督查工作办法",
+                facts="经督查发现，相关责任人对督查交办事项推进不力，整改逾期。",
+                ruling_id=ruling_id,
             )
+            self.send(f"{key}:proposed", proposal, INSPECTOR)
         else:
-            self.step(
-                f"{key}:applied",
-                lambda **kw: self.app.apply_for_tolerance(
-                    subject=subject,
-                    finding_ids=findings,
-                    grounds="在推进“最多跑一次”改革中先行先试，因缺乏经验出现失误，未谋取私利，已积极挽回损失。",
-                    criteria_claimed=["pilot_inexperience", "no_personal_gain", "loss_remedied"],
-                    actor=INSPECTOR,
-                    ruling_id=ruling_id,
-                    **kw,
-                ),
+            application = ApplyForTolerance(
+                subject=subject,
+                finding_ids=findings,
+                grounds="在推进“最多跑一次”改革中先行先试，因缺乏经验出现失误，未谋取私利，已积极挽回损失。",
+                criteria_claimed=["pilot_inexperience", "no_personal_gain", "loss_remedied"],
+                ruling_id=ruling_id,
             )
+            self.send(f"{key}:applied", application, INSPECTOR)
         title = next(f[2] for f in FINDINGS if f[0] == finding_key)
         for n, move in enumerate(path):
-            self.step(f"{key}:{n}:{move}", self.ruling_move(ruling_id, move, kind, title))
-
-    def ruling_move(self, ruling_id: UUID, move: str, kind: str, title: str) -> Callable[..., Any]:
-        app, when = self.app, date(2026, 6, 30)
-        decisions: dict[str, dict[str, Any]] = {
-            "decide": {"form": "circulated_criticism"},
-            "exempted": {"outcome": "exempted", "criteria_met": ["pilot_inexperience"]},
-            "mitigated": {"outcome": "mitigated", "criteria_met": ["loss_remedied"]},
-            "denied": {"outcome": "denied", "criteria_met": []},
-        }
-        modified: dict[str, Any] = (
-            {"form": "written_inspection"}
-            if kind == "accountability"
-            else {"outcome": "mitigated", "criteria_met": ["loss_remedied"]}
-        )
-        appeals: dict[str, dict[str, Any]] = {
-            "modified": {"result": "modified", **modified},
-            "upheld": {"result": "upheld"},
-            "revoked": {"result": "revoked"},
-        }
-        if move in decisions:
-            return lambda **kw: app.decide_ruling(
-                ruling_id,
-                reasoning="经集体研究，依据相关规定作出决定。",
-                decided_on=when,
-                actor=AUTHORITY,
-                **decisions[move],
-                **kw,
-            )
-        if move in appeals:
-            return lambda **kw: app.decide_appeal(
-                ruling_id,
-                reasoning="经复核，作出申诉复核决定。",
-                actor=AUTHORITY,
-                **appeals[move],
-                **kw,
-            )
-        moves: dict[str, Callable[..., Any]] = {
-            "verify": lambda **kw: app.verify_ruling(
-                ruling_id, comment="经调查核实，基本事实清楚。", actor=INSPECTOR, **kw
-            ),
-            "appeal": lambda **kw: app.appeal_ruling(
-                ruling_id, grounds="对认定事实有异议，申请复核。", actor=INSPECTOR, **kw
-            ),
-            "publish": lambda **kw: app.publish_ruling(
-                ruling_id,
-                summary=case_summary(kind, title),
-                tags=case_tags(kind),
-                actor=AUTHORITY,
-                **kw,
-            ),
-        }
-        return moves[move]
+            self.send(f"{key}:{n}:{move}", *ruling_move(ruling_id, move, kind, title))
 
     def reorganise(self) -> None:
         """机构改革 2019: 县法制办 merged into the new 县司法局; 县国土局 renamed; the
         headquarters of a finished project dissolved."""
-        self.step(
-            f"unit:{HQ_CODE}",
-            lambda **kw: self.app.register_unit(
-                code=HQ_CODE, name="县城有机更新工程建设指挥部", kind="agency", actor=ADMIN, **kw
-            ),
+        reform = date(2019, 3, 1)
+        hq = RegisterUnit(HQ_CODE, "县城有机更新工程建设指挥部", "agency")
+        self.send(f"unit:{HQ_CODE}", hq, ADMIN)
+        dissolution = DissolveUnit(HQ_CODE, "临时机构任务完成，予以撤销", date(2019, 12, 31))
+        self.send(f"dissolve:{HQ_CODE}", dissolution, ADMIN)
+        self.send("unit:sfj", RegisterUnit("sfj", "县司法局", "department"), ADMIN)
+        merger = MergeUnit("fzb", "sfj", "机构改革：县法制办职责划入县司法局", reform)
+        self.send("merge:fzb", merger, ADMIN)
+        renaming = RenameUnit(
+            "gtj", "县自然资源和规划局", "机构改革：组建县自然资源和规划局", reform
         )
-        self.step(
-            f"dissolve:{HQ_CODE}",
-            lambda **kw: self.app.dissolve_unit(
-                HQ_CODE,
-                reason="临时机构任务完成，予以撤销",
-                effective_on=date(2019, 12, 31),
-                actor=ADMIN,
-                **kw,
-            ),
-        )
-        self.step(
-            "unit:sfj",
-            lambda **kw: self.app.register_unit(
-                code="sfj", name="县司法局", kind="department", actor=ADMIN, **kw
-            ),
-        )
-        self.step(
-            "merge:fzb",
-            lambda **kw: self.app.merge_unit(
-                "fzb",
-                into="sfj",
-                reason="机构改革：县法制办职责划入县司法局",
-                effective_on=date(2019, 3, 1),
-                actor=ADMIN,
-                **kw,
-            ),
-        )
-        self.step(
-            "rename:gtj",
-            lambda **kw: self.app.rename_unit(
-                "gtj",
-                name="县自然资源和规划局",
-                reason="机构改革：组建县自然资源和规划局",
-                effective_on=date(2019, 3, 1),
-                actor=ADMIN,
-                **kw,
-            ),
-        )
+        self.send("rename:gtj", renaming, ADMIN)
 
     def leaver(self) -> None:
         """An inspector who left: the account created, then revoked (its token never shown)."""
@@ -341,51 +240,73 @@ class DemoLoader:
         key, unit, title, description, category, severity, source, ago, path = spec
         fid: UUID = uuid5(DEMO_NAMESPACE, key)
         found = found_on(ago, day)
-        self.step(
-            f"{key}:raised",
-            lambda **kw: self.app.raise_finding(
-                finding_id=fid,
-                unit_code=unit,
-                title=title,
-                description=description,
-                category=category,
-                severity=severity,
-                source=source,
-                found_on=found,
-                evidence=[],
-                actor=INSPECTOR,
-                **kw,
-            ),
+        raised = RaiseFinding(
+            unit, title, description, category, severity, source, found, finding_id=fid
         )
+        self.send(f"{key}:raised", raised, INSPECTOR)
         liaison = Actor(
             id=f"demo-liaison-{unit}", name=f"{unit} 联络员", role=Role.UNIT, unit_code=unit
         )
         for n, move in enumerate(path):
             verb, _, arg = move.partition(":")
             when = found + timedelta(days=int(arg)) if arg else None
-            self.step(f"{key}:{n}:{verb}", self.command(fid, verb, when, liaison))
+            actor = liaison if verb == "report" else INSPECTOR
+            self.send(f"{key}:{n}:{verb}", finding_move(fid, verb, when), actor)
 
-    def command(
-        self, fid: UUID, verb: str, when: date | None, liaison: Actor
-    ) -> Callable[..., Any]:
-        """The registered command a step of a finding's path sends (domain/messages.py)."""
-        day = when or today()  # only the verbs that take a date use it
-        sent: dict[str, Command] = {
-            "order": OrderRectification(fid, day, "限期整改到位，并报送整改材料。"),
-            "report": ReportRectification(fid, "已完成整改，相关制度已建立，台账已补齐。"),
-            "accept": VerifyRectification(fid, "accepted", "经核查整改到位，同意销号。"),
-            "reject": VerifyRectification(fid, "rejected", "整改材料不充分，退回重新整改。", when),
-            "extend": ExtendDeadline(fid, day, "涉及跨部门协调，申请延期。"),
-            "escalate": EscalateFinding(fid, "问题性质严重，提级督办。"),
-            "interview": HoldInterview(
-                fid, today(), "主要负责人", "约谈单位主要负责人，要求限期整改并书面报告。"
-            ),
-            "amend": AmendFinding(fid, {"severity": "major"}, "经复核，问题严重程度调整为较重。"),
-            "withdraw": WithdrawFinding(fid, "经核实该督查件已按时反馈，撤回。"),
-            "reopen": ReopenFinding(fid, "整改回头看发现问题反弹。", when),
-        }
-        actor = liaison if verb == "report" else INSPECTOR
-        return lambda **kw: self.app.handle(sent[verb], actor=actor, **kw)
+
+def finding_move(fid: UUID, verb: str, when: date | None) -> Command:
+    """The registered command a step of a finding's path sends (domain/messages.py)."""
+    day = when or today()  # only the verbs that take a date use it
+    sent: dict[str, Command] = {
+        "order": OrderRectification(fid, day, "限期整改到位，并报送整改材料。"),
+        "report": ReportRectification(fid, "已完成整改，相关制度已建立，台账已补齐。"),
+        "accept": VerifyRectification(fid, "accepted", "经核查整改到位，同意销号。"),
+        "reject": VerifyRectification(fid, "rejected", "整改材料不充分，退回重新整改。", when),
+        "extend": ExtendDeadline(fid, day, "涉及跨部门协调，申请延期。"),
+        "escalate": EscalateFinding(fid, "问题性质严重，提级督办。"),
+        "interview": HoldInterview(
+            fid, today(), "主要负责人", "约谈单位主要负责人，要求限期整改并书面报告。"
+        ),
+        "amend": AmendFinding(fid, {"severity": "major"}, "经复核，问题严重程度调整为较重。"),
+        "withdraw": WithdrawFinding(fid, "经核实该督查件已按时反馈，撤回。"),
+        "reopen": ReopenFinding(fid, "整改回头看发现问题反弹。", when),
+    }
+    return sent[verb]
+
+
+def ruling_move(ruling_id: UUID, move: str, kind: str, title: str) -> tuple[Command, Actor]:
+    """The registered command a step of a ruling's path sends, and who sends it."""
+    decisions: dict[str, dict[str, Any]] = {
+        "decide": {"form": "circulated_criticism"},
+        "exempted": {"outcome": "exempted", "criteria_met": ["pilot_inexperience"]},
+        "mitigated": {"outcome": "mitigated", "criteria_met": ["loss_remedied"]},
+        "denied": {"outcome": "denied", "criteria_met": []},
+    }
+    modified: dict[str, Any] = (
+        {"form": "written_inspection"}
+        if kind == "accountability"
+        else {"outcome": "mitigated", "criteria_met": ["loss_remedied"]}
+    )
+    appeals: dict[str, dict[str, Any]] = {
+        "modified": {"result": "modified", **modified},
+        "upheld": {"result": "upheld"},
+        "revoked": {"result": "revoked"},
+    }
+    if move in decisions:
+        reasoning = "经集体研究，依据相关规定作出决定。"
+        return DecideRuling(ruling_id, reasoning, date(2026, 6, 30), **decisions[move]), AUTHORITY
+    if move in appeals:
+        reasoning = "经复核，作出申诉复核决定。"
+        return DecideAppeal(ruling_id, reasoning=reasoning, **appeals[move]), AUTHORITY
+    moves: dict[str, tuple[Command, Actor]] = {
+        "verify": (VerifyRuling(ruling_id, "经调查核实，基本事实清楚。"), INSPECTOR),
+        "appeal": (AppealRuling(ruling_id, "对认定事实有异议，申请复核。"), INSPECTOR),
+        "publish": (
+            PublishRuling(ruling_id, case_summary(kind, title), case_tags(kind)),
+            AUTHORITY,
+        ),
+    }
+    return moves[move]
 
 
 def case_summary(kind: str, title: str) -> str:

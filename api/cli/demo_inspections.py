@@ -29,7 +29,26 @@ from api.runtime.draws import chain_head
 from domain.actors import Actor
 from domain.application import Supervision
 from domain.draw import commitment_of
-from domain.registry import Launch
+from domain.messages import Command
+from domain.registry import (
+    AssignInspection,
+    CatalogueDecision,
+    CommitInspectionSeed,
+    ConcludeInspection,
+    CorrectDecision,
+    DecideDecision,
+    GiveEvaluationFeedback,
+    ImplementDecision,
+    Launch,
+    LinkDecisionAccountability,
+    LinkInspectionFinding,
+    PlanDecisionEvaluation,
+    RaiseFinding,
+    RecordDecisionStep,
+    ReportDecisionEvaluation,
+    ReportEvaluationRectification,
+    UseEvaluationResults,
+)
 
 DECIDED_ON = date(2026, 4, 1)
 
@@ -41,6 +60,8 @@ class Loader(Protocol):
     services: Any
 
     def step(self, key: str, command: Callable[..., Any]) -> None: ...
+
+    def send(self, key: str, message: Command, actor: Actor) -> None: ...
 
 
 def load_inspection(loader: Loader, namespace: UUID, inspector: Actor, dissolved: set[str]) -> None:
@@ -60,15 +81,9 @@ def load_inspection(loader: Loader, namespace: UUID, inspector: Actor, dissolved
         share_percent=INSPECTION_SHARE_PERCENT,
         inspection_id=rid,
     )
-    loader.step(
-        f"{key}:launched", lambda **kw: app.launch_inspection(launch, actor=inspector, **kw)
-    )
-    loader.step(
-        f"{key}:committed",
-        lambda **kw: app.commit_inspection_seed(
-            rid, commitment=commitment_of(INSPECTION_SEED), actor=inspector, **kw
-        ),
-    )
+    loader.send(f"{key}:launched", launch, inspector)
+    commitment = CommitInspectionSeed(rid, commitment_of(INSPECTION_SEED))
+    loader.send(f"{key}:committed", commitment, inspector)
     datastore = loader.services.datastore
     loader.step(
         f"{key}:drawn",
@@ -83,46 +98,29 @@ def load_inspection(loader: Loader, namespace: UUID, inspector: Actor, dissolved
     drawn = app.get_inspection(rid).target_units
     fid = uuid5(namespace, f"{key}:finding")
     title, description = INSPECTION_FINDING
-    loader.step(
-        f"{key}:finding",
-        lambda **kw: app.raise_finding(
-            unit_code=drawn[0],
-            title=title,
-            description=description,
-            category="procedure_violation",
-            severity="minor",
-            source="random_inspection",
-            found_on=date(2026, 3, 20),
-            evidence=[],
-            actor=inspector,
-            finding_id=fid,
-            **kw,
-        ),
+    finding = RaiseFinding(
+        unit_code=drawn[0],
+        title=title,
+        description=description,
+        category="procedure_violation",
+        severity="minor",
+        source="random_inspection",
+        found_on=date(2026, 3, 20),
+        finding_id=fid,
     )
-    loader.step(
-        f"{key}:linked",
-        lambda **kw: app.link_inspection_finding(rid, finding_id=fid, actor=inspector, **kw),
-    )
+    loader.send(f"{key}:finding", finding, inspector)
+    loader.send(f"{key}:linked", LinkInspectionFinding(rid, fid), inspector)
     results = [
         {"unit_code": u, "result": "发现问题1个，已交办整改" if u == drawn[0] else "未发现问题"}
         for u in drawn
     ]
-    loader.step(
-        f"{key}:concluded",
-        lambda **kw: app.conclude_inspection(
-            rid,
-            summary=INSPECTION_SUMMARY,
-            concluded_on=end,
-            results=results,
-            actor=inspector,
-            **kw,
-        ),
-    )
+    conclusion = ConcludeInspection(rid, INSPECTION_SUMMARY, end, results)
+    loader.send(f"{key}:concluded", conclusion, inspector)
 
 
 def load_special_inspection(loader: Loader, namespace: UUID, inspector: Actor) -> None:
     """A special round (专项督查) that names its units and teams itself: launched, assigned."""
-    app, key = loader.app, f"{INSPECTION_KEY}:special"
+    key = f"{INSPECTION_KEY}:special"
     rid = uuid5(namespace, key)
     launch = Launch(
         title="2026年“两强三提高”重点工作专项督查",
@@ -134,126 +132,69 @@ def load_special_inspection(loader: Loader, namespace: UUID, inspector: Actor) -
         inspectors=tuple(INSPECTION_POOL),
         inspection_id=rid,
     )
-    loader.step(
-        f"{key}:launched", lambda **kw: app.launch_inspection(launch, actor=inspector, **kw)
-    )
+    loader.send(f"{key}:launched", launch, inspector)
     targets = [
         {"unit_code": "fgj", "team": ["王敏", "周婷"]},
         {"unit_code": "nmjd", "team": ["刘洋", "吴磊"]},
     ]
-    loader.step(
-        f"{key}:assigned",
-        lambda **kw: app.assign_inspection(rid, targets=targets, actor=inspector, **kw),
-    )
+    loader.send(f"{key}:assigned", AssignInspection(rid, targets), inspector)
 
 
 def load_decisions(loader: Loader, namespace: UUID, inspector: Actor) -> None:
     """Each decision catalogued, its steps recorded, then walked along its path."""
     for key, title, unit, steps, path in DECISIONS:
         did = uuid5(namespace, key)
-        loader.step(
-            f"{key}:catalogued",
-            lambda title=title, unit=unit, did=did, **kw: loader.app.catalogue_decision(
-                title=title,
-                year=2026,
-                unit_code=unit,
-                description=None,
-                actor=inspector,
-                decision_id=did,
-                **kw,
-            ),
-        )
+        catalogued = CatalogueDecision(title, 2026, unit, decision_id=did)
+        loader.send(f"{key}:catalogued", catalogued, inspector)
         for n, name in enumerate(steps):
-            loader.step(
-                f"{key}:step:{name}",
-                lambda name=name, did=did, n=n, **kw: loader.app.record_decision_step(
-                    did,
-                    step=name,
-                    done_on=date(2026, 2, 1 + n),
-                    evidence=[],
-                    note="材料已归档",
-                    actor=inspector,
-                    **kw,
-                ),
-            )
+            done = RecordDecisionStep(did, name, date(2026, 2, 1 + n), note="材料已归档")
+            loader.send(f"{key}:step:{name}", done, inspector)
         for n, move in enumerate(path):
-            loader.step(
-                f"{key}:{n}:{move}", decision_move(loader.app, did, move, namespace, inspector)
-            )
+            loader.send(f"{key}:{n}:{move}", decision_move(did, move, namespace), inspector)
 
 
-def decision_move(
-    app: Supervision, did: UUID, move: str, namespace: UUID, inspector: Actor
-) -> Callable[..., Any]:
+def decision_move(did: UUID, move: str, namespace: UUID) -> Command:
+    """The registered command a step of a decision's path sends."""
     verb, _, rest = move.partition(":")
-    number = (
-        int(rest.split(":")[0]) if verb in ("plan", "report", "feedback", "rectify", "use") else 0
-    )
-    second = number == 2
-    moves: dict[str, Callable[..., Any]] = {
-        "decide": lambda **kw: app.decide_decision(
-            did, decided_on=DECIDED_ON, summary="县政府常务会议审议通过", actor=inspector, **kw
-        ),
-        "link": lambda **kw: app.link_decision_accountability(
-            did,
-            kind="ruling" if rest.startswith("r") else "finding",
-            target_id=uuid5(namespace, rest),
-            actor=inspector,
-            **kw,
-        ),
-        "implement": lambda **kw: app.implement_decision(
-            did, implemented_on=date(2026, 5, 1), note="已印发实施", actor=inspector, **kw
-        ),
-        "correct": lambda **kw: app.correct_decision(
+    if verb == "decide":
+        return DecideDecision(did, DECIDED_ON, "县政府常务会议审议通过")
+    if verb == "link":
+        kind = "ruling" if rest.startswith("r") else "finding"
+        return LinkDecisionAccountability(did, kind, uuid5(namespace, rest))
+    if verb == "implement":
+        return ImplementDecision(did, date(2026, 5, 1), "已印发实施")
+    if verb == "correct":
+        return CorrectDecision(
             did,
             reason="出台前未经合法性审查，部分条款与上位法不一致",
             correction="补充合法性审查后修订补助条款，重新印发",
             corrected_on=date(2026, 6, 15),
-            actor=inspector,
-            **kw,
-        ),
-        "plan": lambda **kw: app.plan_decision_evaluation(
+        )
+    number = int(rest.split(":")[0])
+    second = number == 2
+    moves: dict[str, Command] = {
+        "plan": PlanDecisionEvaluation(
             did,
             evaluator="浙江某高校公共政策评估中心",
             scope="二次评估：整改落实情况" if second else "决策执行情况和实施效果",
             planned_on=date(2027, 1, 10) if second else date(2026, 9, 1),
-            actor=inspector,
-            **kw,
         ),
-        "report": lambda **kw: app.report_decision_evaluation(
+        "report": ReportDecisionEvaluation(
             did,
             number,
             score=86 if second else 71,
             conclusion="整改到位，达到预期" if second else "基本达到预期，部分条款执行偏差",
             findings=[] if second else ["补助申报材料要求过多", "兑现周期偏长"],
             reported_on=date(2027, 2, 1) if second else date(2026, 10, 15),
-            actor=inspector,
-            **kw,
         ),
-        "feedback": lambda **kw: app.give_evaluation_feedback(
+        "feedback": GiveEvaluationFeedback(
             did,
             number,
             feedback="评估意见已反馈责任单位",
             rectification_required=move.endswith("rectify"),
             deadline=date(2026, 12, 31) if move.endswith("rectify") else None,
-            actor=inspector,
-            **kw,
         ),
-        "rectify": lambda **kw: app.report_evaluation_rectification(
-            did,
-            number,
-            summary="精简申报材料，兑现周期压缩至30日",
-            evidence=[],
-            actor=inspector,
-            **kw,
-        ),
-        "use": lambda **kw: app.use_evaluation_results(
-            did,
-            number,
-            use="assessment",
-            description="评估结果纳入责任单位年度考评",
-            actor=inspector,
-            **kw,
-        ),
+        "rectify": ReportEvaluationRectification(did, number, "精简申报材料，兑现周期压缩至30日"),
+        "use": UseEvaluationResults(did, number, "assessment", "评估结果纳入责任单位年度考评"),
     }
     return moves[verb]
