@@ -135,6 +135,10 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
         if work_item_id is not None:
             self.check_work_item(work_item_id)
 
+    def check_reassignment(self, *, to_unit: str, **_: Any) -> None:
+        """转办: the unit the finding goes to takes new records."""
+        self.active_unit(to_unit)
+
     def check_work_item(self, work_item_id: UUID) -> None:
         try:
             self.load(WorkItem, work_item_id)

@@ -93,6 +93,24 @@ class Finding(Aggregate):
         new_deadline: date | None
         actor: dict[str, Any]
 
+    class OrderAcknowledged(Aggregate.Event):
+        note: str | None
+        actor: dict[str, Any]
+
+    class OrderDisputed(Aggregate.Event):
+        reason: str
+        actor: dict[str, Any]
+
+    class DisputeRejected(Aggregate.Event):
+        reason: str
+        actor: dict[str, Any]
+
+    class Reassigned(Aggregate.Event):
+        from_unit: str
+        to_unit: str
+        reason: str
+        actor: dict[str, Any]
+
     class InterviewHeld(Aggregate.Event):
         held_on: date
         interviewee: str
@@ -133,6 +151,9 @@ class Finding(Aggregate):
         self.closed_on: date | None = None
         self.withdrawn_reason: str | None = None
         self.reopen_count = 0
+        # 签收 and 退办 of the current order: acknowledged by the unit, or disputed (the reason).
+        self.acknowledged = False
+        self.dispute: str | None = None
 
     # -- guards ---------------------------------------------------------------------------
 
@@ -257,6 +278,65 @@ class Finding(Aggregate):
     def _escalated(self, reason: str, actor: dict[str, Any]) -> None:
         self.escalations += 1
 
+    # -- 签收, 退办, 转办: the unit's answer to an order ------------------------------------
+
+    def check_order_open(self, action: str) -> None:
+        """An order the unit has neither signed for nor disputed (退办 waits for an answer)."""
+        self.check_status(action, S.RECTIFYING)
+        if self.acknowledged:
+            raise InvalidTransition(
+                f"{action}: the order is already acknowledged", self.status.value
+            )
+        if self.dispute is not None:
+            raise InvalidTransition(f"{action}: the order is disputed", self.status.value)
+
+    def acknowledge_order(self, *, note: str | None, actor: dict[str, Any]) -> None:
+        """签收: the responsible unit signs for the rectification order."""
+        self.check_order_open("acknowledge the order")
+        self._order_acknowledged(note=note, actor=actor)
+
+    @event(OrderAcknowledged)
+    def _order_acknowledged(self, note: str | None, actor: dict[str, Any]) -> None:
+        self.acknowledged = True
+
+    def dispute_order(self, *, reason: str, actor: dict[str, Any]) -> None:
+        """退办: the unit says the matter is not theirs, before signing for it."""
+        self.check_order_open("dispute the order")
+        self._order_disputed(reason=reason, actor=actor)
+
+    @event(OrderDisputed)
+    def _order_disputed(self, reason: str, actor: dict[str, Any]) -> None:
+        self.dispute = reason
+
+    def check_disputed(self, action: str) -> None:
+        self.check_status(action, S.RECTIFYING)
+        if self.dispute is None:
+            raise InvalidTransition(f"{action}: no dispute awaits an answer", self.status.value)
+
+    def reject_dispute(self, *, reason: str, actor: dict[str, Any]) -> None:
+        """退办不予认可: the order stands and the unit must sign for it."""
+        self.check_disputed("reject the dispute")
+        self._dispute_rejected(reason=reason, actor=actor)
+
+    @event(DisputeRejected)
+    def _dispute_rejected(self, reason: str, actor: dict[str, Any]) -> None:
+        self.dispute = None
+
+    def reassign(self, *, to_unit: str, reason: str, actor: dict[str, Any]) -> None:
+        """转办: a disputed matter goes to another unit, which must sign for the order."""
+        self.check_disputed("reassign the finding")
+        if to_unit == self.unit_code:
+            raise InvalidValue(
+                f"the finding already lies with unit {to_unit!r}", details={"to_unit": to_unit}
+            )
+        self._reassigned(from_unit=self.unit_code, to_unit=to_unit, reason=reason, actor=actor)
+
+    @event(Reassigned)
+    def _reassigned(self, from_unit: str, to_unit: str, reason: str, actor: dict[str, Any]) -> None:
+        self.unit_code = to_unit
+        self.dispute = None
+        self.acknowledged = False
+
     def hold_interview(
         self, *, held_on: date, interviewee: str, summary: str, actor: dict[str, Any]
     ) -> None:
@@ -328,5 +408,6 @@ class Finding(Aggregate):
         self.status = S.RECTIFYING
         self.closed_on = None
         self.reopen_count += 1
+        self.acknowledged = False  # a new round of rectification: the unit signs for it again
         if new_deadline is not None:
             self.deadline = new_deadline

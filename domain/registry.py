@@ -235,6 +235,64 @@ class ReopenFinding(Command):
 
 
 @command(
+    roles=(Role.UNIT,),
+    method="acknowledge_order",
+    path="/findings/{finding_id}/acknowledgement",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class AcknowledgeOrder(Command):
+    """签收: the responsible unit's liaison signs for the rectification order."""
+
+    finding_id: UUID
+    note: str | None = None
+
+
+@command(
+    roles=(Role.UNIT,),
+    method="dispute_order",
+    path="/findings/{finding_id}/dispute",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class DisputeOrder(Command):
+    """退办: the unit says the matter is not theirs (with reasons), before signing for it."""
+
+    finding_id: UUID
+    reason: str
+
+
+@command(
+    roles=INSPECTOR,
+    method="reject_dispute",
+    path="/findings/{finding_id}/dispute-rejection",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class RejectDispute(Command):
+    """退办不予认可: the order stands; the unit must sign for it."""
+
+    finding_id: UUID
+    reason: str
+
+
+@command(
+    roles=INSPECTOR,
+    method="reassign",
+    path="/findings/{finding_id}/reassignment",
+    before="check_reassignment",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class ReassignFinding(Command):
+    """转办: a disputed finding goes to another active unit, which must sign for the order."""
+
+    finding_id: UUID
+    to_unit: str = field(metadata={"max_length": 64})
+    reason: str = field()
+
+
+@command(
     roles=(Role.INSPECTOR, Role.AUTHORITY),
     method="hold_interview",
     path="/findings/{finding_id}/interview",

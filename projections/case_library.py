@@ -216,6 +216,10 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         Finding.DeadlineExtended,
         Finding.Escalated,
         Finding.InterviewHeld,
+        Finding.OrderAcknowledged,
+        Finding.OrderDisputed,
+        Finding.DisputeRejected,
+        Finding.Reassigned,
         Finding.Withdrawn,
         Finding.Reopened,
     )

@@ -286,9 +286,19 @@ class FindingBoard(ReadModel[FindingBoardView]):
     def escalated(self, e: Finding.Escalated, tracking: Tracking) -> None:
         self.view.update(tracking, e, "escalations")
 
-    @handles(Finding.InterviewHeld)
-    def interview_held(self, e: Finding.InterviewHeld, tracking: Tracking) -> None:
+    @handles(
+        Finding.InterviewHeld,
+        Finding.OrderAcknowledged,
+        Finding.OrderDisputed,
+        Finding.DisputeRejected,
+    )
+    def recorded(self, e: Any, tracking: Tracking) -> None:
+        """Steps the board shows only as the finding's new version."""
         self.view.update(tracking, e)
+
+    @handles(Finding.Reassigned)
+    def reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:
+        self.view.update(tracking, e, unit_code=e.to_unit)  # its counts move with it
 
     @handles(Finding.Amended)
     def amended(self, e: Finding.Amended, tracking: Tracking) -> None:

@@ -49,6 +49,8 @@ def summarise(event: Any) -> str:
         detail = f"更名为{event.name}"
     elif isinstance(event, Unit.Merged):
         detail = f"并入 {event.into}"
+    elif isinstance(event, Finding.Reassigned):
+        detail = f"{event.from_unit} → {event.to_unit}"
     elif isinstance(event, Finding.RectificationOrdered | Finding.DeadlineExtended):
         deadline = getattr(event, "deadline", None) or getattr(event, "new_deadline", None)
         detail = f"期限 {deadline}"
@@ -111,6 +113,26 @@ class UnitHistoryView(ReadModelView):
             history="unit_history",
         )
 
+    def moved(self, tracking: Tracking, event: Any, kind: str, old: str, new: str) -> None:
+        """An aggregate passed from one unit to another (转办): the event in both units'
+        histories; its later events in the new unit's only."""
+        self.write(
+            tracking,
+            ", gone AS (DELETE FROM {touches} WHERE aggregate_id = %(id)s "
+            "AND unit_code = %(old)s AND {advanced}), "
+            "touches AS (INSERT INTO {touches} (aggregate_id, unit_code, aggregate_type) "
+            "SELECT %(id)s::uuid, %(new)s::text, %(kind)s::text WHERE {advanced} "
+            "ON CONFLICT DO NOTHING) "
+            "INSERT INTO {history} (position, unit_code, recorded_at, event_type, "
+            "aggregate_type, aggregate_id, summary, actor) SELECT %(_position)s::bigint, u, "
+            "%(at)s::timestamptz, %(type)s::text, %(kind)s::text, %(id)s::uuid, "
+            "%(summary)s::text, %(actor)s::jsonb FROM unnest(%(units)s::text[]) u "
+            "WHERE {advanced} ON CONFLICT DO NOTHING",
+            self.params(event, kind, [old, new]) | {"old": old, "new": new},
+            touches="unit_history_touches",
+            history="unit_history",
+        )
+
     @staticmethod
     def params(event: Any, kind: str, units: list[str]) -> dict[str, Any]:
         return {
@@ -164,6 +186,9 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         Finding.DeadlineExtended,
         Finding.Escalated,
         Finding.InterviewHeld,
+        Finding.OrderAcknowledged,
+        Finding.OrderDisputed,
+        Finding.DisputeRejected,
         Finding.Amended,
         Finding.Withdrawn,
         Finding.Reopened,
@@ -181,6 +206,10 @@ class UnitHistory(ReadModel[UnitHistoryView]):
     )
     def later(self, e: Any, tracking: Tracking) -> None:
         self.view.later_event(tracking, e)
+
+    @handles(Finding.Reassigned)
+    def finding_reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:
+        self.view.moved(tracking, e, "finding", e.from_unit, e.to_unit)
 
     @handles(Unit.Registered)
     def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:

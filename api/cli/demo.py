@@ -27,6 +27,7 @@ from domain.actors import Actor
 from domain.clock import today
 from domain.messages import Command
 from domain.registry import (
+    AcknowledgeOrder,
     AmendFinding,
     AppealRuling,
     ApplyForTolerance,
@@ -34,6 +35,7 @@ from domain.registry import (
     CloseWorkItem,
     DecideAppeal,
     DecideRuling,
+    DisputeOrder,
     DissolveUnit,
     EscalateFinding,
     EvaluateWorkItem,
@@ -46,7 +48,9 @@ from domain.registry import (
     ProposeAccountability,
     PublishRuling,
     RaiseFinding,
+    ReassignFinding,
     RegisterUnit,
+    RejectDispute,
     RenameUnit,
     ReopenFinding,
     ReportRectification,
@@ -244,20 +248,28 @@ class DemoLoader:
             unit, title, description, category, severity, source, found, finding_id=fid
         )
         self.send(f"{key}:raised", raised, INSPECTOR)
-        liaison = Actor(
-            id=f"demo-liaison-{unit}", name=f"{unit} 联络员", role=Role.UNIT, unit_code=unit
-        )
         for n, move in enumerate(path):
             verb, _, arg = move.partition(":")
-            when = found + timedelta(days=int(arg)) if arg else None
-            actor = liaison if verb == "report" else INSPECTOR
-            self.send(f"{key}:{n}:{verb}", finding_move(fid, verb, when), actor)
+            when = found + timedelta(days=int(arg)) if arg.isdigit() else None
+            liaison = Actor(
+                id=f"demo-liaison-{unit}", name=f"{unit} 联络员", role=Role.UNIT, unit_code=unit
+            )
+            actor = liaison if verb in LIAISON_VERBS else INSPECTOR
+            self.send(f"{key}:{n}:{verb}", finding_move(fid, verb, when, arg), actor)
+            unit = arg if verb == "reassign" else unit  # 转办: the new unit answers from now on
 
 
-def finding_move(fid: UUID, verb: str, when: date | None) -> Command:
+LIAISON_VERBS = frozenset({"report", "acknowledge", "dispute"})
+
+
+def finding_move(fid: UUID, verb: str, when: date | None, arg: str = "") -> Command:
     """The registered command a step of a finding's path sends (domain/messages.py)."""
     day = when or today()  # only the verbs that take a date use it
     sent: dict[str, Command] = {
+        "acknowledge": AcknowledgeOrder(fid, "已签收，将按要求限期整改。"),
+        "dispute": DisputeOrder(fid, "该事项不属于本单位职责范围，申请退办。"),
+        "reject-dispute": RejectDispute(fid, "经核实该事项属本单位职责，退办理由不成立。"),
+        "reassign": ReassignFinding(fid, arg, "经核实属其他单位职责，予以转办。"),
         "order": OrderRectification(fid, day, "限期整改到位，并报送整改材料。"),
         "report": ReportRectification(fid, "已完成整改，相关制度已建立，台账已补齐。"),
         "accept": VerifyRectification(fid, "accepted", "经核查整改到位，同意销号。"),

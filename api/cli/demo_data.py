@@ -40,7 +40,8 @@ ACCOUNTS: list[tuple[str, str, str | None]] = [
 
 # (key, unit, title, description, category, severity, source, days ago found, path)
 # The path walks the lifecycle: order(deadline in days from found), report, accept, reject,
-# extend, escalate, interview (约谈), amend, withdraw, reopen.
+# extend, escalate, interview (约谈), amend, withdraw, reopen; acknowledge (签收) and dispute
+# (退办) by the unit's liaison, reject-dispute, reassign:<unit> (转办).
 FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
     (
         "f01",
@@ -195,6 +196,41 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
         "random_inspection",
         300,
         ["order:30", "report", "accept"],
+    ),
+    # The unit's answer to an order (签收, 退办 → 转办 or 不予认可); appended so that a demo
+    # loaded by an earlier version runs only these new steps.
+    (
+        "f15",
+        "yljd",
+        "老旧小区改造进度滞后",
+        "三个小区改造未按计划开工，居民反映强烈。",
+        "dereliction",
+        "major",
+        "routine_supervision",
+        20,
+        ["order:30", "acknowledge"],
+    ),
+    (
+        "f16",
+        "gtj",
+        "农贸市场周边占道经营反复出现",
+        "督查发现占道经营整治后反弹，属市场监管职责，国土局提出退办。",
+        "work_style",
+        "minor",
+        "random_inspection",
+        15,
+        ["order:20", "dispute", "reassign:xzfwzx", "acknowledge"],
+    ),
+    (
+        "f17",
+        "ctjd",
+        "河道保洁责任未落实",
+        "河道沿线垃圾未及时清理，街道以属水利部门职责为由退办。",
+        "policy_implementation",
+        "minor",
+        "routine_supervision",
+        12,
+        ["order:20", "dispute", "reject-dispute", "acknowledge"],
     ),
 ]
 

@@ -150,6 +150,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "decision": {"decided_on": "2026-01-05", "summary": "集体讨论通过"},
     "implementation": {"implemented_on": "2026-01-06"},
     "rectification": {"summary": "已整改", "evidence": []},
+    "dispute": {"reason": "不属本单位职责"},
 }
 
 

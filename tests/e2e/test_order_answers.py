@@ -1,0 +1,132 @@
+"""The unit's answer to a rectification order (issue 15 items 2 and 3): 签收 by its liaison, or
+退办 before signing, which the inspector answers with 转办 to another unit or 不予认可."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.helpers import (
+    FINDINGS,
+    assert_error,
+    command,
+    events_of,
+    finding,
+    no_server_errors,
+    ok,
+    order,
+)
+from tests.support import Api, account_fixture
+
+__all__ = ["no_server_errors"]
+
+inspector = account_fixture("inspector", "督查员 陈静")
+REASON = {"reason": "该事项属市场监管职责，不属本单位。"}
+
+
+class Matter:
+    """An ordered finding of one unit, with the liaisons of that unit and of a second one."""
+
+    def __init__(self, api: Api, inspector: dict[str, str]) -> None:
+        self.api, self.inspector = api, inspector
+        self.first, self.second = api.unit("县国土局"), api.unit("县市场监管局")
+        self.fid: str = api.finding(inspector, self.first)["id"]
+        order(api, inspector, self.fid)
+        self.liaison = api.account("unit", self.first)
+        self.other = api.account("unit", self.second)
+
+    def send(self, verb: str, who: dict[str, str], body: dict[str, Any] | None = None) -> Any:
+        return command(self.api, self.fid, verb, body or {}, who)
+
+    def history(self, unit: str, position: int) -> list[str]:
+        page = ok(
+            self.api.get(f"/api/v1/units/{unit}/history", self.inspector, min_position=position)
+        )
+        return [item["event_type"] for item in page["items"]]
+
+
+@pytest.fixture
+def matter(api: Api, inspector: dict[str, str]) -> Matter:
+    return Matter(api, inspector)
+
+
+def test_the_liaison_signs_for_the_order_once(matter: Matter) -> None:
+    signed = ok(matter.send("acknowledgement", matter.liaison, {"note": "已签收"}))
+    assert signed["version"] == 3
+    last = events_of(matter.api, matter.inspector, matter.fid)[-1]
+    assert (last["event_type"], last["event_label"]) == ("OrderAcknowledged", "签收")
+    assert last["actor"]["role"] == "unit" and last["data"]["note"] == "已签收"
+    again = assert_error(matter.send("acknowledgement", matter.liaison), 409, "invalid_transition")
+    assert again["details"] == {"status": "rectifying"}
+    assert_error(matter.send("dispute", matter.liaison, REASON), 409, "invalid_transition")
+
+
+def test_only_the_units_own_liaison_answers_an_order(matter: Matter) -> None:
+    assert_error(matter.send("acknowledgement", matter.inspector), 403, "forbidden")
+    assert_error(matter.send("acknowledgement", matter.other), 404, "not_found")
+    assert_error(matter.send("dispute", matter.other, REASON), 404, "not_found")
+    assert len(events_of(matter.api, matter.inspector, matter.fid)) == 2
+
+
+def test_a_disputed_matter_reassigned_goes_to_the_other_unit_with_both_histories_showing_it(
+    matter: Matter,
+) -> None:
+    ok(matter.send("dispute", matter.liaison, REASON))
+    assert_error(matter.send("acknowledgement", matter.liaison), 409, "invalid_transition")
+    moved = ok(
+        matter.send(
+            "reassignment",
+            matter.inspector,
+            {"to_unit": matter.second, "reason": "转市场监管局办理"},
+        )
+    )
+    assert finding(matter.api, matter.inspector, matter.fid)["unit_code"] == matter.second
+    for unit in (matter.first, matter.second):
+        assert "Reassigned" in matter.history(unit, moved["position"])
+    assert_error(matter.send("acknowledgement", matter.liaison), 404, "not_found")
+    signed = ok(matter.send("acknowledgement", matter.other))
+    assert "OrderAcknowledged" in matter.history(matter.second, signed["position"])
+    assert "OrderAcknowledged" not in matter.history(matter.first, signed["position"])
+    mine = ok(matter.api.get(FINDINGS, matter.other, min_position=signed["position"]))
+    assert [item["id"] for item in mine["items"]] == [matter.fid]
+
+
+def test_a_rejected_dispute_leaves_the_order_for_the_unit_to_sign(matter: Matter) -> None:
+    assert_error(matter.send("dispute-rejection", matter.inspector, REASON), 409)
+    ok(matter.send("dispute", matter.liaison, REASON))
+    assert_error(matter.send("dispute", matter.liaison, REASON), 409, "invalid_transition")
+    assert_error(matter.send("dispute-rejection", matter.liaison, REASON), 403, "forbidden")
+    ok(matter.send("dispute-rejection", matter.inspector, {"reason": "经核实属本单位职责"}))
+    ok(matter.send("acknowledgement", matter.liaison))
+    kinds = [e["event_type"] for e in events_of(matter.api, matter.inspector, matter.fid)]
+    assert kinds[-3:] == ["OrderDisputed", "DisputeRejected", "OrderAcknowledged"]
+
+
+@pytest.mark.parametrize(
+    ("to_unit", "status", "code"),
+    [
+        pytest.param("no-such-unit", 422, "unknown_reference", id="an-unknown-unit"),
+        pytest.param(None, 422, "invalid_value", id="the-same-unit"),
+        pytest.param("", 422, "validation_error", id="no-unit"),
+    ],
+)
+def test_a_reassignment_names_another_active_unit(
+    matter: Matter, to_unit: str | None, status: int, code: str
+) -> None:
+    ok(matter.send("dispute", matter.liaison, REASON))
+    body = {"to_unit": matter.first if to_unit is None else to_unit, "reason": "转办"}
+    assert_error(matter.send("reassignment", matter.inspector, body), status, code)
+    assert finding(matter.api, matter.inspector, matter.fid)["unit_code"] == matter.first
+
+
+def test_an_order_not_yet_given_or_undisputed_takes_no_answer(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    unit = api.unit("县住建局")
+    fid = api.finding(inspector, unit)["id"]
+    liaison = api.account("unit", unit)
+    assert_error(command(api, fid, "acknowledgement", {}, liaison), 409, "invalid_transition")
+    order(api, inspector, fid)
+    body = {"to_unit": api.unit("县交通局"), "reason": "转办"}
+    assert_error(command(api, fid, "reassignment", body, inspector), 409, "invalid_transition")
