@@ -56,14 +56,18 @@ from domain.errors import NotFound
 from domain.findings import Finding
 from domain.messages import REGISTRY
 from domain.registry import (
+    AcknowledgeOrder,
     AmendFinding,
     ApplyForTolerance,
+    DisputeOrder,
     EscalateFinding,
     ExtendDeadline,
     HoldInterview,
     OrderRectification,
     ProposeAccountability,
     RaiseFinding,
+    ReassignFinding,
+    RejectDispute,
     ReopenFinding,
     ReportRectification,
     VerifyRectification,
@@ -127,6 +131,19 @@ ACTIONS: dict[str, Offered] = {
         FormCommand(DeadlineExtension, {"new_deadline": OPTIONAL} | REASON, ExtendDeadline),
     ),
     "escalation": (INSPECTORS, OPEN, FormCommand(ReasonOnly, REASON, EscalateFinding)),
+    **{
+        action: (
+            frozenset(REGISTRY[message].roles),
+            (S.RECTIFYING,),
+            FormCommand(MOUNTED[message].body, fields, message),
+        )
+        for action, message, fields in (
+            ("acknowledgement", AcknowledgeOrder, {"note": OPTIONAL}),
+            ("dispute", DisputeOrder, REASON),
+            ("dispute-rejection", RejectDispute, REASON),
+            ("reassignment", ReassignFinding, {"to_unit": TEXT} | REASON),
+        )
+    },
     "interview": (
         frozenset(REGISTRY[HoldInterview].roles),
         OPEN,
@@ -220,12 +237,23 @@ def finding_page(
         overdue=finding.is_overdue(today()),
         events=events,
         rulings=linked,
-        actions=offered(viewer, ACTIONS, finding.status),
+        actions=[a for a in offered(viewer, ACTIONS, finding.status) if awaits(finding, a)],
         errors=errors or {},
         values=values or {},
         form_key=secrets.token_urlsafe(24),
         names=unit_names(viewer.services),
+        units=visible_units(viewer, active_only=True),
     )
+
+
+def awaits(finding: Finding, action: str) -> bool:
+    """Whether the finding's order awaits this answer now: 签收 and 退办 while the unit has
+    given neither, 转办 and 不予认可 while a 退办 waits (the domain checks it again)."""
+    if action in ("acknowledgement", "dispute"):
+        return not finding.acknowledged and finding.dispute is None
+    if action in ("reassignment", "dispute-rejection"):
+        return finding.dispute is not None
+    return True
 
 
 @router.get("/findings/new")

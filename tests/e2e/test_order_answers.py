@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.e2e.helpers import (
     FINDINGS,
@@ -17,6 +18,7 @@ from tests.e2e.helpers import (
     ok,
     order,
 )
+from tests.e2e.test_console import csrf_of, sign_in, token_of
 from tests.support import Api, account_fixture
 
 __all__ = ["no_server_errors"]
@@ -130,3 +132,34 @@ def test_an_order_not_yet_given_or_undisputed_takes_no_answer(
     order(api, inspector, fid)
     body = {"to_unit": api.unit("县交通局"), "reason": "转办"}
     assert_error(command(api, fid, "reassignment", body, inspector), 409, "invalid_transition")
+
+
+def test_the_console_offers_each_answer_when_the_order_awaits_it(
+    matter: Matter, client: TestClient
+) -> None:
+    page_of = f"/findings/{matter.fid}"
+    with TestClient(client.app, raise_server_exceptions=False) as liaison:
+        sign_in(liaison, token_of(matter.liaison))
+        page = liaison.get(page_of)
+        assert 'id="form-acknowledgement"' in page.text and 'id="form-dispute"' in page.text
+        assert 'id="form-reassignment"' not in page.text
+        sent = liaison.post(
+            f"{page_of}/dispute",
+            data={"csrf_token": csrf_of(page), "form_key": "dispute-" + "d" * 20} | REASON,
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303
+        assert 'id="form-acknowledgement"' not in liaison.get(page_of).text
+    with TestClient(client.app, raise_server_exceptions=False) as office:
+        sign_in(office, token_of(matter.inspector))
+        page = office.get(page_of)
+        assert 'id="form-reassignment"' in page.text and 'id="form-dispute-rejection"' in page.text
+        moved = office.post(
+            f"{page_of}/reassignment",
+            data={"csrf_token": csrf_of(page), "form_key": "reassign-" + "r" * 20}
+            | {"to_unit": matter.second, "reason": "转市场监管局办理"},
+            follow_redirects=False,
+        )
+        assert moved.status_code == 303
+        assert "转办" in office.get(moved.headers["location"]).text
+    assert finding(matter.api, matter.inspector, matter.fid)["unit_code"] == matter.second
