@@ -111,6 +111,12 @@ class Finding(Aggregate):
         reason: str
         actor: dict[str, Any]
 
+    class ProgressReported(Aggregate.Event):
+        note: str
+        percent: int
+        evidence: list[dict[str, Any]]
+        actor: dict[str, Any]
+
     class InterviewHeld(Aggregate.Event):
         held_on: date
         interviewee: str
@@ -154,6 +160,7 @@ class Finding(Aggregate):
         # 签收 and 退办 of the current order: acknowledged by the unit, or disputed (the reason).
         self.acknowledged = False
         self.dispute: str | None = None
+        self.progress: list[dict[str, Any]] = []  # 阶段进展 of the current rectification
 
     # -- guards ---------------------------------------------------------------------------
 
@@ -336,6 +343,23 @@ class Finding(Aggregate):
         self.unit_code = to_unit
         self.dispute = None
         self.acknowledged = False
+
+    def report_progress(
+        self, *, note: str, percent: int, evidence: list[dict[str, Any]], actor: dict[str, Any]
+    ) -> None:
+        """阶段进展: how far the rectification has come, between the order and the report."""
+        self.check_status("report progress", S.RECTIFYING)
+        if not 0 <= percent <= 100:
+            raise InvalidValue(
+                f"percent {percent} lies outside 0–100", details={"percent": percent}
+            )
+        self._progress_reported(note=note, percent=percent, evidence=evidence, actor=actor)
+
+    @event(ProgressReported)
+    def _progress_reported(
+        self, note: str, percent: int, evidence: list[dict[str, Any]], actor: dict[str, Any]
+    ) -> None:
+        self.progress.append({"note": note, "percent": percent, "evidence": list(evidence)})
 
     def hold_interview(
         self, *, held_on: date, interviewee: str, summary: str, actor: dict[str, Any]

@@ -293,6 +293,23 @@ class ReassignFinding(Command):
 
 
 @command(
+    roles=REPORTER,
+    method="report_progress",
+    path="/findings/{finding_id}/progress",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class ReportFindingProgress(Command):
+    """阶段进展: how far the rectification has come (0–100 %), between the order and the
+    report (the finding's unit, or an inspector)."""
+
+    finding_id: UUID
+    note: str
+    percent: int
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+@command(
     roles=(Role.INSPECTOR, Role.AUTHORITY),
     method="hold_interview",
     path="/findings/{finding_id}/interview",

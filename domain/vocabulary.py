@@ -185,6 +185,7 @@ class EventType(Labelled):
     FINDING_WITHDRAWN = "Finding.Withdrawn", "撤回"
     FINDING_REOPENED = "Finding.Reopened", "整改回头看（重新打开）"
     FINDING_INTERVIEW_HELD = "Finding.InterviewHeld", "约谈"
+    FINDING_PROGRESS_REPORTED = "Finding.ProgressReported", "阶段进展"
     FINDING_ORDER_ACKNOWLEDGED = "Finding.OrderAcknowledged", "签收"
     FINDING_ORDER_DISPUTED = "Finding.OrderDisputed", "退办"
     FINDING_DISPUTE_REJECTED = "Finding.DisputeRejected", "退办不予认可"

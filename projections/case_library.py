@@ -220,6 +220,7 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         Finding.OrderDisputed,
         Finding.DisputeRejected,
         Finding.Reassigned,
+        Finding.ProgressReported,
         Finding.Withdrawn,
         Finding.Reopened,
     )

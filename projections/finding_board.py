@@ -291,6 +291,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
         Finding.OrderAcknowledged,
         Finding.OrderDisputed,
         Finding.DisputeRejected,
+        Finding.ProgressReported,
     )
     def recorded(self, e: Any, tracking: Tracking) -> None:
         """Steps the board shows only as the finding's new version."""

@@ -54,7 +54,7 @@ def summarise(event: Any) -> str:
     elif isinstance(event, Finding.RectificationOrdered | Finding.DeadlineExtended):
         deadline = getattr(event, "deadline", None) or getattr(event, "new_deadline", None)
         detail = f"期限 {deadline}"
-    elif isinstance(event, WorkItem.ProgressLogged):
+    elif isinstance(event, WorkItem.ProgressLogged | Finding.ProgressReported):
         detail = f"进度 {event.percent}%"
     elif isinstance(event, WorkItem.Evaluated):
         detail = f"得分 {event.score}"
@@ -189,6 +189,7 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         Finding.OrderAcknowledged,
         Finding.OrderDisputed,
         Finding.DisputeRejected,
+        Finding.ProgressReported,
         Finding.Amended,
         Finding.Withdrawn,
         Finding.Reopened,

@@ -53,6 +53,7 @@ from domain.registry import (
     RejectDispute,
     RenameUnit,
     ReopenFinding,
+    ReportFindingProgress,
     ReportRectification,
     VerifyRectification,
     VerifyRuling,
@@ -259,7 +260,7 @@ class DemoLoader:
             unit = arg if verb == "reassign" else unit  # 转办: the new unit answers from now on
 
 
-LIAISON_VERBS = frozenset({"report", "acknowledge", "dispute"})
+LIAISON_VERBS = frozenset({"report", "acknowledge", "dispute", "progress"})
 
 
 def finding_move(fid: UUID, verb: str, when: date | None, arg: str = "") -> Command:
@@ -267,6 +268,7 @@ def finding_move(fid: UUID, verb: str, when: date | None, arg: str = "") -> Comm
     day = when or today()  # only the verbs that take a date use it
     sent: dict[str, Command] = {
         "acknowledge": AcknowledgeOrder(fid, "已签收，将按要求限期整改。"),
+        "progress": ReportFindingProgress(fid, "两个小区已开工，第三个完成招标。", 60),
         "dispute": DisputeOrder(fid, "该事项不属于本单位职责范围，申请退办。"),
         "reject-dispute": RejectDispute(fid, "经核实该事项属本单位职责，退办理由不成立。"),
         "reassign": ReassignFinding(fid, arg, "经核实属其他单位职责，予以转办。"),

@@ -41,7 +41,7 @@ ACCOUNTS: list[tuple[str, str, str | None]] = [
 # (key, unit, title, description, category, severity, source, days ago found, path)
 # The path walks the lifecycle: order(deadline in days from found), report, accept, reject,
 # extend, escalate, interview (约谈), amend, withdraw, reopen; acknowledge (签收) and dispute
-# (退办) by the unit's liaison, reject-dispute, reassign:<unit> (转办).
+# (退办) and progress (阶段进展) by the unit's liaison, reject-dispute, reassign:<unit> (转办).
 FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
     (
         "f01",
@@ -208,7 +208,7 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
         "major",
         "routine_supervision",
         20,
-        ["order:30", "acknowledge"],
+        ["order:30", "acknowledge", "progress"],
     ),
     (
         "f16",

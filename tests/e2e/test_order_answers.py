@@ -163,3 +163,17 @@ def test_the_console_offers_each_answer_when_the_order_awaits_it(
         assert moved.status_code == 303
         assert "转办" in office.get(moved.headers["location"]).text
     assert finding(matter.api, matter.inspector, matter.fid)["unit_code"] == matter.second
+
+
+def test_the_unit_reports_progress_between_the_order_and_the_report(matter: Matter) -> None:
+    body = {"note": "已完成一半", "percent": 50, "evidence": []}
+    answer = ok(matter.send("progress", matter.liaison, body))
+    last = events_of(matter.api, matter.inspector, matter.fid)[-1]
+    assert (last["event_type"], last["event_label"]) == ("ProgressReported", "阶段进展")
+    assert last["data"] == body
+    assert "ProgressReported" in matter.history(matter.first, answer["position"])
+    refused = assert_error(matter.send("progress", matter.liaison, body | {"percent": 101}), 422)
+    assert refused["code"] == "invalid_value" and refused["details"] == {"percent": 101}
+    assert_error(matter.send("progress", matter.other, body), 404, "not_found")
+    ok(matter.send("rectification-report", matter.liaison, {"summary": "已整改", "evidence": []}))
+    assert_error(matter.send("progress", matter.liaison, body), 409, "invalid_transition")
