@@ -13,6 +13,8 @@ from domain import clock
 from domain.aggregate import Aggregate
 from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
 from domain.vocabulary import (
+    ExtensionDecision,
+    ExtensionReview,
     FindingCategory,
     FindingSource,
     FindingStatus,
@@ -117,6 +119,22 @@ class Finding(Aggregate):
         evidence: list[dict[str, Any]]
         actor: dict[str, Any]
 
+    class ExtensionApplied(Aggregate.Event):
+        new_deadline: date
+        reason: str
+        actor: dict[str, Any]
+
+    class ExtensionReviewed(Aggregate.Event):
+        outcome: str
+        comment: str
+        actor: dict[str, Any]
+
+    class ExtensionDecided(Aggregate.Event):
+        outcome: str
+        new_deadline: date | None  # the deadline now, when approved
+        reason: str
+        actor: dict[str, Any]
+
     class InterviewHeld(Aggregate.Event):
         held_on: date
         interviewee: str
@@ -161,6 +179,8 @@ class Finding(Aggregate):
         self.acknowledged = False
         self.dispute: str | None = None
         self.progress: list[dict[str, Any]] = []  # 阶段进展 of the current rectification
+        # A pending 延期申请: {new_deadline, reason, stage: applied | forwarded}.
+        self.extension: dict[str, Any] | None = None
 
     # -- guards ---------------------------------------------------------------------------
 
@@ -360,6 +380,72 @@ class Finding(Aggregate):
         self, note: str, percent: int, evidence: list[dict[str, Any]], actor: dict[str, Any]
     ) -> None:
         self.progress.append({"note": note, "percent": percent, "evidence": list(evidence)})
+
+    # -- 延期申请: the unit applies, the inspector reviews, a supervisor decides -------------
+
+    def apply_for_extension(
+        self, *, new_deadline: date, reason: str, actor: dict[str, Any]
+    ) -> None:
+        """延期申请: before the deadline, a later one with reasons; one at a time."""
+        self.check_status("apply for an extension", S.RECTIFYING)
+        if self.extension is not None:
+            raise InvalidTransition(
+                "apply for an extension: one awaits a decision", self.status.value
+            )
+        assert self.deadline is not None  # an order gave one
+        today = clock.today()
+        if today > self.deadline or new_deadline <= self.deadline:
+            raise InvalidValue(
+                f"an extension is asked for before the deadline {self.deadline.isoformat()} "
+                f"and moves it later, not to {new_deadline.isoformat()} on {today.isoformat()}",
+                details={
+                    "deadline": self.deadline.isoformat(),
+                    "new_deadline": new_deadline.isoformat(),
+                },
+            )
+        self._extension_applied(new_deadline=new_deadline, reason=reason, actor=actor)
+
+    @event(ExtensionApplied)
+    def _extension_applied(self, new_deadline: date, reason: str, actor: dict[str, Any]) -> None:
+        self.extension = {"new_deadline": new_deadline, "reason": reason, "stage": "applied"}
+
+    def check_extension(self, action: str, stage: str) -> None:
+        self.check_status(action, S.RECTIFYING)
+        if self.extension is None or self.extension["stage"] != stage:
+            raise InvalidTransition(f"{action}: no application awaits it", self.status.value)
+
+    def review_extension(self, *, outcome: str, comment: str, actor: dict[str, Any]) -> None:
+        """延期申请初审: the inspector forwards it to a supervisor, or refuses it."""
+        parse(ExtensionReview, outcome, "outcome")
+        self.check_extension("review the extension", "applied")
+        self._extension_reviewed(outcome=outcome, comment=comment, actor=actor)
+
+    @event(ExtensionReviewed)
+    def _extension_reviewed(self, outcome: str, comment: str, actor: dict[str, Any]) -> None:
+        assert self.extension is not None
+        if outcome == ExtensionReview.FORWARDED.value:
+            self.extension["stage"] = "forwarded"
+        else:
+            self.extension = None
+
+    def decide_extension(self, *, outcome: str, reason: str, actor: dict[str, Any]) -> None:
+        """延期申请审批: a supervisor approves (the deadline moves) or rejects it."""
+        parse(ExtensionDecision, outcome, "outcome")
+        self.check_extension("decide the extension", "forwarded")
+        assert self.extension is not None
+        approved = outcome == ExtensionDecision.APPROVED.value
+        new_deadline = self.extension["new_deadline"] if approved else None
+        self._extension_decided(
+            outcome=outcome, new_deadline=new_deadline, reason=reason, actor=actor
+        )
+
+    @event(ExtensionDecided)
+    def _extension_decided(
+        self, outcome: str, new_deadline: date | None, reason: str, actor: dict[str, Any]
+    ) -> None:
+        if new_deadline is not None:
+            self.deadline = new_deadline
+        self.extension = None
 
     def hold_interview(
         self, *, held_on: date, interviewee: str, summary: str, actor: dict[str, Any]

@@ -310,6 +310,53 @@ class ReportFindingProgress(Command):
 
 
 @command(
+    roles=(Role.UNIT,),
+    method="apply_for_extension",
+    path="/findings/{finding_id}/extension-application",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class ApplyForExtension(Command):
+    """延期申请: the finding's unit asks, before the deadline, for a later one (with reasons)."""
+
+    finding_id: UUID
+    new_deadline: date
+    reason: str
+
+
+@command(
+    roles=INSPECTOR,
+    method="review_extension",
+    path="/findings/{finding_id}/extension-review",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class ReviewExtension(Command):
+    """延期申请初审: the inspector forwards the application (`forwarded`) or refuses it
+    (`refused`)."""
+
+    finding_id: UUID
+    outcome: str
+    comment: str
+
+
+@command(
+    roles=(Role.SUPERVISOR,),
+    method="decide_extension",
+    path="/findings/{finding_id}/extension-decision",
+    **ON_FINDING,
+)
+@dataclass(frozen=True)
+class DecideExtension(Command):
+    """延期申请审批: a supervisor approves a forwarded application (`approved`: the deadline
+    moves) or rejects it (`rejected`)."""
+
+    finding_id: UUID
+    outcome: str
+    reason: str
+
+
+@command(
     roles=(Role.INSPECTOR, Role.AUTHORITY),
     method="hold_interview",
     path="/findings/{finding_id}/interview",

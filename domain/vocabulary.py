@@ -157,6 +157,20 @@ class AppealResult(Labelled):
     REVOKED = "revoked", "撤销"
 
 
+class ExtensionReview(Labelled):
+    """初审 of a unit's 延期申请 by the inspector."""
+
+    FORWARDED = "forwarded", "初审通过，报请审批"
+    REFUSED = "refused", "初审不通过（退回）"
+
+
+class ExtensionDecision(Labelled):
+    """The supervisor's decision on a forwarded 延期申请."""
+
+    APPROVED = "approved", "批准延期"
+    REJECTED = "rejected", "不予批准"
+
+
 class DeadlineColour(Labelled):
     """The overdue board's colours (红 overdue, 黄 behind, 蓝 deadline near)."""
 
@@ -186,6 +200,9 @@ class EventType(Labelled):
     FINDING_REOPENED = "Finding.Reopened", "整改回头看（重新打开）"
     FINDING_INTERVIEW_HELD = "Finding.InterviewHeld", "约谈"
     FINDING_PROGRESS_REPORTED = "Finding.ProgressReported", "阶段进展"
+    FINDING_EXTENSION_APPLIED = "Finding.ExtensionApplied", "延期申请"
+    FINDING_EXTENSION_REVIEWED = "Finding.ExtensionReviewed", "延期申请初审"
+    FINDING_EXTENSION_DECIDED = "Finding.ExtensionDecided", "延期申请审批"
     FINDING_ORDER_ACKNOWLEDGED = "Finding.OrderAcknowledged", "签收"
     FINDING_ORDER_DISPUTED = "Finding.OrderDisputed", "退办"
     FINDING_DISPUTE_REJECTED = "Finding.DisputeRejected", "退办不予认可"
@@ -233,6 +250,8 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
     "severities": Severity,
     "finding_sources": FindingSource,
     "verification_outcomes": VerificationOutcome,
+    "extension_reviews": ExtensionReview,
+    "extension_decisions": ExtensionDecision,
     "deadline_colours": DeadlineColour,
     "work_item_statuses": WorkItemStatus,
     "grades": Grade,

@@ -221,6 +221,9 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         Finding.DisputeRejected,
         Finding.Reassigned,
         Finding.ProgressReported,
+        Finding.ExtensionApplied,
+        Finding.ExtensionReviewed,
+        Finding.ExtensionDecided,
         Finding.Withdrawn,
         Finding.Reopened,
     )

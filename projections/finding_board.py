@@ -292,10 +292,19 @@ class FindingBoard(ReadModel[FindingBoardView]):
         Finding.OrderDisputed,
         Finding.DisputeRejected,
         Finding.ProgressReported,
+        Finding.ExtensionApplied,
+        Finding.ExtensionReviewed,
     )
     def recorded(self, e: Any, tracking: Tracking) -> None:
         """Steps the board shows only as the finding's new version."""
         self.view.update(tracking, e)
+
+    @handles(Finding.ExtensionDecided)
+    def extension_decided(self, e: Finding.ExtensionDecided, tracking: Tracking) -> None:
+        if e.new_deadline is None:
+            self.view.update(tracking, e)
+        else:
+            self.view.update(tracking, e, deadline=e.new_deadline)
 
     @handles(Finding.Reassigned)
     def reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:

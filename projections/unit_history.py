@@ -21,6 +21,8 @@ from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.units import Unit
 from domain.vocabulary import (
     AccountabilityForm,
+    ExtensionDecision,
+    ExtensionReview,
     ToleranceOutcome,
     event_label,
 )
@@ -51,6 +53,12 @@ def summarise(event: Any) -> str:
         detail = f"并入 {event.into}"
     elif isinstance(event, Finding.Reassigned):
         detail = f"{event.from_unit} → {event.to_unit}"
+    elif isinstance(event, Finding.ExtensionApplied):
+        detail = f"申请延期至 {event.new_deadline}"
+    elif isinstance(event, Finding.ExtensionReviewed):
+        detail = ExtensionReview(event.outcome).label
+    elif isinstance(event, Finding.ExtensionDecided):
+        detail = ExtensionDecision(event.outcome).label
     elif isinstance(event, Finding.RectificationOrdered | Finding.DeadlineExtended):
         deadline = getattr(event, "deadline", None) or getattr(event, "new_deadline", None)
         detail = f"期限 {deadline}"
@@ -190,6 +198,9 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         Finding.OrderDisputed,
         Finding.DisputeRejected,
         Finding.ProgressReported,
+        Finding.ExtensionApplied,
+        Finding.ExtensionReviewed,
+        Finding.ExtensionDecided,
         Finding.Amended,
         Finding.Withdrawn,
         Finding.Reopened,

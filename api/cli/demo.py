@@ -30,10 +30,12 @@ from domain.registry import (
     AcknowledgeOrder,
     AmendFinding,
     AppealRuling,
+    ApplyForExtension,
     ApplyForTolerance,
     CancelWorkItem,
     CloseWorkItem,
     DecideAppeal,
+    DecideExtension,
     DecideRuling,
     DisputeOrder,
     DissolveUnit,
@@ -55,6 +57,7 @@ from domain.registry import (
     ReopenFinding,
     ReportFindingProgress,
     ReportRectification,
+    ReviewExtension,
     VerifyRectification,
     VerifyRuling,
     WithdrawFinding,
@@ -67,6 +70,7 @@ DEMO_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/demo")
 ADMIN = Actor(id="demo-loader", name="演示数据导入", role=Role.ADMIN)
 INSPECTOR = Actor(id="demo-inspector", name="督查员 王敏", role=Role.INSPECTOR)
 AUTHORITY = Actor(id="demo-authority", name="县纪委（监委）审理室", role=Role.AUTHORITY)
+SUPERVISOR = Actor(id="demo-supervisor", name="县府办 督查室主任", role=Role.SUPERVISOR)
 PRINCIPAL = "demo"
 HQ_CODE = "gczhb"  # a temporary headquarters, dissolved once its project ended
 
@@ -255,12 +259,13 @@ class DemoLoader:
             liaison = Actor(
                 id=f"demo-liaison-{unit}", name=f"{unit} 联络员", role=Role.UNIT, unit_code=unit
             )
-            actor = liaison if verb in LIAISON_VERBS else INSPECTOR
+            actor = liaison if verb in LIAISON_VERBS else SENDERS.get(verb, INSPECTOR)
             self.send(f"{key}:{n}:{verb}", finding_move(fid, verb, when, arg), actor)
             unit = arg if verb == "reassign" else unit  # 转办: the new unit answers from now on
 
 
-LIAISON_VERBS = frozenset({"report", "acknowledge", "dispute", "progress"})
+LIAISON_VERBS = frozenset({"report", "acknowledge", "dispute", "progress", "apply"})
+SENDERS = {"approve": SUPERVISOR, "decline": SUPERVISOR}  # the others: the inspector
 
 
 def finding_move(fid: UUID, verb: str, when: date | None, arg: str = "") -> Command:
@@ -269,6 +274,11 @@ def finding_move(fid: UUID, verb: str, when: date | None, arg: str = "") -> Comm
     sent: dict[str, Command] = {
         "acknowledge": AcknowledgeOrder(fid, "已签收，将按要求限期整改。"),
         "progress": ReportFindingProgress(fid, "两个小区已开工，第三个完成招标。", 60),
+        "apply": ApplyForExtension(fid, day, "汛期影响施工，申请延期。"),
+        "forward": ReviewExtension(fid, "forwarded", "理由属实，报请审批。"),
+        "refuse": ReviewExtension(fid, "refused", "延期理由不充分，请按期完成。"),
+        "approve": DecideExtension(fid, "approved", "同意延期。"),
+        "decline": DecideExtension(fid, "rejected", "不予批准，须按原期限完成。"),
         "dispute": DisputeOrder(fid, "该事项不属于本单位职责范围，申请退办。"),
         "reject-dispute": RejectDispute(fid, "经核实该事项属本单位职责，退办理由不成立。"),
         "reassign": ReassignFinding(fid, arg, "经核实属其他单位职责，予以转办。"),

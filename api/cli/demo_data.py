@@ -41,7 +41,9 @@ ACCOUNTS: list[tuple[str, str, str | None]] = [
 # (key, unit, title, description, category, severity, source, days ago found, path)
 # The path walks the lifecycle: order(deadline in days from found), report, accept, reject,
 # extend, escalate, interview (约谈), amend, withdraw, reopen; acknowledge (签收) and dispute
-# (退办) and progress (阶段进展) by the unit's liaison, reject-dispute, reassign:<unit> (转办).
+# (退办), progress (阶段进展) and apply:<days> (延期申请) by the unit's liaison; reject-dispute,
+# reassign:<unit> (转办), forward or refuse (初审) by the inspector; approve or decline (审批) by
+# the supervisor.
 FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
     (
         "f01",
@@ -208,7 +210,7 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
         "major",
         "routine_supervision",
         20,
-        ["order:30", "acknowledge", "progress"],
+        ["order:30", "acknowledge", "progress", "apply:60", "forward", "approve"],
     ),
     (
         "f16",
@@ -219,7 +221,7 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
         "minor",
         "random_inspection",
         15,
-        ["order:20", "dispute", "reassign:xzfwzx", "acknowledge"],
+        ["order:20", "dispute", "reassign:xzfwzx", "acknowledge", "apply:50", "forward", "decline"],
     ),
     (
         "f17",
@@ -230,7 +232,7 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
         "minor",
         "routine_supervision",
         12,
-        ["order:20", "dispute", "reject-dispute", "acknowledge"],
+        ["order:20", "dispute", "reject-dispute", "acknowledge", "apply:45", "refuse"],
     ),
 ]
 

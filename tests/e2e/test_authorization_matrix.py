@@ -151,6 +151,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "implementation": {"implemented_on": "2026-01-06"},
     "rectification": {"summary": "已整改", "evidence": []},
     "dispute": {"reason": "不属本单位职责"},
+    "extension-application": {"new_deadline": "2099-12-31", "reason": "申请延期"},
 }
 
 

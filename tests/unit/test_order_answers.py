@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from domain import clock
 from domain.errors import InvalidTransition, InvalidValue
 from domain.findings import Finding
 from tests.support import raised_finding
@@ -49,3 +50,12 @@ def test_a_reassignment_moves_the_matter_and_asks_the_new_unit_to_sign() -> None
     assert (moved.from_unit, moved.to_unit) == ("fgj", "scjgj")
     with pytest.raises(InvalidTransition, match="no dispute awaits an answer"):
         finding.reject_dispute(reason="不成立", actor=ACTOR)
+
+
+def test_an_extension_is_asked_for_before_the_deadline_passes() -> None:
+    finding = ordered()  # deadline 2024-06-30
+    late = datetime(2024, 7, 1, 4, 0, tzinfo=clock.CHINA)
+    with clock.use(clock.SettableClock(late)), pytest.raises(InvalidValue) as refused:
+        finding.apply_for_extension(new_deadline=date(2024, 8, 1), reason="晚了", actor=LIAISON)
+    assert refused.value.details == {"deadline": "2024-06-30", "new_deadline": "2024-08-01"}
+    assert finding.extension is None
