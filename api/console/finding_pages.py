@@ -58,7 +58,9 @@ from domain.messages import REGISTRY
 from domain.registry import (
     AcknowledgeOrder,
     AmendFinding,
+    ApplyForExtension,
     ApplyForTolerance,
+    DecideExtension,
     DisputeOrder,
     EscalateFinding,
     ExtendDeadline,
@@ -69,7 +71,9 @@ from domain.registry import (
     ReassignFinding,
     RejectDispute,
     ReopenFinding,
+    ReportFindingProgress,
     ReportRectification,
+    ReviewExtension,
     VerifyRectification,
     WithdrawFinding,
 )
@@ -142,6 +146,10 @@ ACTIONS: dict[str, Offered] = {
             ("dispute", DisputeOrder, REASON),
             ("dispute-rejection", RejectDispute, REASON),
             ("reassignment", ReassignFinding, {"to_unit": TEXT} | REASON),
+            ("progress", ReportFindingProgress, {"note": TEXT, "percent": TEXT}),
+            ("extension-application", ApplyForExtension, {"new_deadline": OPTIONAL} | REASON),
+            ("extension-review", ReviewExtension, {"outcome": TEXT, "comment": TEXT}),
+            ("extension-decision", DecideExtension, {"outcome": TEXT} | REASON),
         )
     },
     "interview": (
@@ -253,7 +261,18 @@ def awaits(finding: Finding, action: str) -> bool:
         return not finding.acknowledged and finding.dispute is None
     if action in ("reassignment", "dispute-rejection"):
         return finding.dispute is not None
+    if action in ("extension-application", "extension-review", "extension-decision"):
+        stage = finding.extension["stage"] if finding.extension else None
+        return stage == EXTENSION_STAGES[action]
     return True
+
+
+# The stage of a 延期申请 each of its forms waits for (none: no application pending).
+EXTENSION_STAGES = {
+    "extension-application": None,
+    "extension-review": "applied",
+    "extension-decision": "forwarded",
+}
 
 
 @router.get("/findings/new")

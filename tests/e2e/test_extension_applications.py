@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
 from domain import clock
 from tests.e2e.helpers import assert_error, command, events_of, finding, no_server_errors, ok, order
+from tests.e2e.test_console import csrf_of, sign_in, token_of
 from tests.support import Api, account_fixture
 
 __all__ = ["no_server_errors"]
@@ -104,3 +106,34 @@ def test_an_application_asks_for_a_later_deadline(
     refused = assert_error(command(api, fid, "extension-application", body, liaison), 422)
     assert refused["code"] == "invalid_value"
     assert refused["details"] == {"deadline": SOON, "new_deadline": SOON}
+
+
+def test_the_console_carries_an_application_from_the_unit_to_the_supervisor(
+    api: Api,
+    inspector: dict[str, str],
+    supervisor: dict[str, str],
+    matter: tuple[str, dict[str, str]],
+    client: TestClient,
+) -> None:
+    fid, liaison = matter
+    page_of = f"/findings/{fid}"
+    forms = [
+        (liaison, "extension-application", {"new_deadline": LATER, "reason": "汛期影响施工"}),
+        (inspector, "extension-review", {"outcome": "forwarded", "comment": "理由属实"}),
+        (supervisor, "extension-decision", {"outcome": "approved", "reason": "同意延期"}),
+    ]
+    for n, (who, action, fields) in enumerate(forms):
+        with TestClient(client.app, raise_server_exceptions=False) as browser:
+            sign_in(browser, token_of(who))
+            page = browser.get(page_of)
+            offered = {a for _, a, _ in forms if f'id="form-{a}"' in page.text}
+            assert offered == {action}, (action, offered)
+            if n:
+                assert "汛期影响施工" in page.text  # the application beside the form
+            sent = browser.post(
+                f"{page_of}/{action}",
+                data={"csrf_token": csrf_of(page), "form_key": f"{action}-" + "e" * 20} | fields,
+                follow_redirects=False,
+            )
+            assert sent.status_code == 303, sent.text
+    assert finding(api, inspector, fid)["deadline"] == LATER

@@ -143,6 +143,13 @@ def test_the_console_offers_each_answer_when_the_order_awaits_it(
         page = liaison.get(page_of)
         assert 'id="form-acknowledgement"' in page.text and 'id="form-dispute"' in page.text
         assert 'id="form-reassignment"' not in page.text
+        progress = liaison.post(
+            f"{page_of}/progress",
+            data={"csrf_token": csrf_of(page), "form_key": "progress-" + "p" * 20}
+            | {"note": "已完成三成", "percent": "30"},
+            follow_redirects=False,
+        )
+        assert progress.status_code == 303 and 'id="form-progress"' in page.text
         sent = liaison.post(
             f"{page_of}/dispute",
             data={"csrf_token": csrf_of(page), "form_key": "dispute-" + "d" * 20} | REASON,
