@@ -3,13 +3,14 @@ the rules refuse raises a domain error and records nothing."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from domain import clock
 from domain.errors import DomainError
 from tests.support import raised_finding, replayed, state
 
@@ -33,11 +34,20 @@ CHANGES = st.fixed_dictionaries(
 )
 
 
+TODAY = datetime(2024, 5, 1, 4, 0, tzinfo=clock.CHINA)  # the business date the rules read
+OUTCOMES = st.sampled_from(["forwarded", "refused", "approved", "rejected", "bogus"])
+
+
 class FindingMachine(RuleBasedStateMachine):
     @initialize(actor=ACTORS)
     def raise_finding(self, actor: dict[str, Any]) -> None:
+        self.today = clock.use(clock.SettableClock(TODAY))
+        self.today.__enter__()
         self.finding = raised_finding(actor, FOUND_ON)
         self.events = list(self.finding.collect_events())
+
+    def teardown(self) -> None:
+        self.today.__exit__(None, None, None)  # initialize always ran: it is the first step
 
     def attempt(self, command: Any, **kwargs: Any) -> None:
         before = state(self.finding)
@@ -91,6 +101,56 @@ class FindingMachine(RuleBasedStateMachine):
     @rule(new=st.none() | DATES, actor=ACTORS)
     def reopen(self, new: date | None, actor: dict[str, Any]) -> None:
         self.attempt(self.finding.reopen, reason="r", new_deadline=new, actor=actor)
+
+    # -- the unit's answers and the loop (issue 15) ---------------------------------------
+
+    @rule(actor=ACTORS)
+    def acknowledge(self, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.acknowledge_order, note=None, actor=actor)
+
+    @rule(actor=ACTORS)
+    def dispute(self, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.dispute_order, reason="r", actor=actor)
+
+    @rule(actor=ACTORS)
+    def reject_dispute(self, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.reject_dispute, reason="r", actor=actor)
+
+    @rule(to_unit=st.sampled_from(["fgj", "scjgj", "jyj"]), actor=ACTORS)
+    def reassign(self, to_unit: str, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.reassign, to_unit=to_unit, reason="r", actor=actor)
+
+    @rule(percent=st.integers(min_value=-5, max_value=105), actor=ACTORS)
+    def progress(self, percent: int, actor: dict[str, Any]) -> None:
+        self.attempt(
+            self.finding.report_progress, note="n", percent=percent, evidence=[], actor=actor
+        )
+
+    @rule(new=DATES, actor=ACTORS)
+    def apply_for_extension(self, new: date, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.apply_for_extension, new_deadline=new, reason="r", actor=actor)
+
+    @rule(outcome=OUTCOMES, actor=ACTORS)
+    def review_extension(self, outcome: str, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.review_extension, outcome=outcome, comment="c", actor=actor)
+
+    @rule(outcome=OUTCOMES, actor=ACTORS)
+    def decide_extension(self, outcome: str, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.decide_extension, outcome=outcome, reason="r", actor=actor)
+
+    @rule(held_on=DATES, actor=ACTORS)
+    def interview(self, held_on: date, actor: dict[str, Any]) -> None:
+        self.attempt(
+            self.finding.hold_interview,
+            held_on=held_on,
+            interviewee="局长",
+            summary="s",
+            actor=actor,
+        )
+
+    @invariant()
+    def an_answered_order_is_not_also_disputed(self) -> None:
+        assert not (self.finding.acknowledged and self.finding.dispute is not None)
 
     @invariant()
     def state_equals_the_replay_of_its_events(self) -> None:
