@@ -4,7 +4,9 @@ deadline, and every step is an attributed event."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,31 +24,44 @@ SOON = (clock.today() + timedelta(days=10)).isoformat()
 LATER = (clock.today() + timedelta(days=40)).isoformat()
 
 
+@dataclass
+class Matter:
+    """A finding ordered today with a deadline SOON, and who takes part in its application."""
+
+    api: Api
+    fid: str
+    liaison: dict[str, str]
+    inspector: dict[str, str]
+    supervisor: dict[str, str]
+
+    def step(self, verb: str, who: dict[str, str], **body: str) -> dict[str, object]:
+        return ok(command(self.api, self.fid, verb, body, who))
+
+    def refused(self, verb: str, who: dict[str, str], body: dict[str, str], status: int) -> Any:
+        return assert_error(command(self.api, self.fid, verb, body, who), status)
+
+    def deadline(self) -> str:
+        return str(finding(self.api, self.inspector, self.fid)["deadline"])
+
+
 @pytest.fixture
-def matter(api: Api, inspector: dict[str, str]) -> tuple[str, dict[str, str]]:
+def matter(api: Api, inspector: dict[str, str], supervisor: dict[str, str]) -> Matter:
     unit = api.unit("县水利局")
     fid: str = api.finding(inspector, unit, found_on=clock.today().isoformat())["id"]
     order(api, inspector, fid, deadline=SOON)
-    return fid, api.account("unit", unit)
-
-
-def step(api: Api, fid: str, verb: str, who: dict[str, str], **body: str) -> dict[str, object]:
-    return ok(command(api, fid, verb, body, who))
+    return Matter(api, fid, api.account("unit", unit), inspector, supervisor)
 
 
 def test_an_approved_application_moves_the_deadline_after_review_and_decision(
-    api: Api,
-    inspector: dict[str, str],
-    supervisor: dict[str, str],
-    matter: tuple[str, dict[str, str]],
+    matter: Matter,
 ) -> None:
-    fid, liaison = matter
-    step(api, fid, "extension-application", liaison, new_deadline=LATER, reason="汛期影响施工")
-    assert finding(api, inspector, fid)["deadline"] == SOON
-    step(api, fid, "extension-review", inspector, outcome="forwarded", comment="属实")
-    step(api, fid, "extension-decision", supervisor, outcome="approved", reason="同意")
-    assert finding(api, inspector, fid)["deadline"] == LATER
-    events = events_of(api, inspector, fid)[-3:]
+    m = matter
+    m.step("extension-application", m.liaison, new_deadline=LATER, reason="汛期影响施工")
+    assert m.deadline() == SOON
+    m.step("extension-review", m.inspector, outcome="forwarded", comment="属实")
+    m.step("extension-decision", m.supervisor, outcome="approved", reason="同意")
+    assert m.deadline() == LATER
+    events = events_of(m.api, m.inspector, m.fid)[-3:]
     assert [(e["event_label"], e["actor"]["role"]) for e in events] == [
         ("延期申请", "unit"),
         ("延期申请初审", "inspector"),
@@ -63,64 +78,47 @@ def test_an_approved_application_moves_the_deadline_after_review_and_decision(
     ],
 )
 def test_a_refused_or_rejected_application_leaves_the_deadline_and_allows_another(
-    api: Api,
-    inspector: dict[str, str],
-    supervisor: dict[str, str],
-    matter: tuple[str, dict[str, str]],
-    review: str,
-    decision: str | None,
+    matter: Matter, review: str, decision: str | None
 ) -> None:
-    fid, liaison = matter
-    step(api, fid, "extension-application", liaison, new_deadline=LATER, reason="人手不足")
-    step(api, fid, "extension-review", inspector, outcome=review, comment="意见")
+    m = matter
+    m.step("extension-application", m.liaison, new_deadline=LATER, reason="人手不足")
+    m.step("extension-review", m.inspector, outcome=review, comment="意见")
     if decision is not None:
-        step(api, fid, "extension-decision", supervisor, outcome=decision, reason="不予批准")
-    assert finding(api, inspector, fid)["deadline"] == SOON
-    step(api, fid, "extension-application", liaison, new_deadline=LATER, reason="再次申请")
+        m.step("extension-decision", m.supervisor, outcome=decision, reason="不予批准")
+    assert m.deadline() == SOON
+    m.step("extension-application", m.liaison, new_deadline=LATER, reason="再次申请")
 
 
-def test_each_step_is_its_roles_and_comes_in_its_order(
-    api: Api,
-    inspector: dict[str, str],
-    supervisor: dict[str, str],
-    matter: tuple[str, dict[str, str]],
-) -> None:
-    fid, liaison = matter
+def test_each_step_is_its_roles_and_comes_in_its_order(matter: Matter) -> None:
+    m = matter
     body = {"new_deadline": LATER, "reason": "申请延期"}
-    assert_error(command(api, fid, "extension-application", body, inspector), 403, "forbidden")
+    assert m.refused("extension-application", m.inspector, body, 403)["code"] == "forbidden"
     decide = {"outcome": "approved", "reason": "同意"}
-    assert_error(command(api, fid, "extension-decision", decide, supervisor), 409)
-    ok(command(api, fid, "extension-application", body, liaison))
-    assert_error(command(api, fid, "extension-application", body, liaison), 409)
-    assert_error(command(api, fid, "extension-decision", decide, supervisor), 409)
+    m.refused("extension-decision", m.supervisor, decide, 409)
+    m.step("extension-application", m.liaison, **body)
+    m.refused("extension-application", m.liaison, body, 409)
+    m.refused("extension-decision", m.supervisor, decide, 409)
     review = {"outcome": "maybe", "comment": "?"}
-    assert_error(command(api, fid, "extension-review", review, inspector), 422, "invalid_value")
-    assert_error(command(api, fid, "extension-review", review, supervisor), 403, "forbidden")
+    assert m.refused("extension-review", m.inspector, review, 422)["code"] == "invalid_value"
+    assert m.refused("extension-review", m.supervisor, review, 403)["code"] == "forbidden"
 
 
-def test_an_application_asks_for_a_later_deadline(
-    api: Api, matter: tuple[str, dict[str, str]]
-) -> None:
-    fid, liaison = matter
+def test_an_application_asks_for_a_later_deadline(matter: Matter) -> None:
     body = {"new_deadline": SOON, "reason": "申请延期"}
-    refused = assert_error(command(api, fid, "extension-application", body, liaison), 422)
+    refused = matter.refused("extension-application", matter.liaison, body, 422)
     assert refused["code"] == "invalid_value"
     assert refused["details"] == {"deadline": SOON, "new_deadline": SOON}
 
 
 def test_the_console_carries_an_application_from_the_unit_to_the_supervisor(
-    api: Api,
-    inspector: dict[str, str],
-    supervisor: dict[str, str],
-    matter: tuple[str, dict[str, str]],
-    client: TestClient,
+    matter: Matter, client: TestClient
 ) -> None:
-    fid, liaison = matter
-    page_of = f"/findings/{fid}"
+    m = matter
+    page_of = f"/findings/{m.fid}"
     forms = [
-        (liaison, "extension-application", {"new_deadline": LATER, "reason": "汛期影响施工"}),
-        (inspector, "extension-review", {"outcome": "forwarded", "comment": "理由属实"}),
-        (supervisor, "extension-decision", {"outcome": "approved", "reason": "同意延期"}),
+        (m.liaison, "extension-application", {"new_deadline": LATER, "reason": "汛期影响施工"}),
+        (m.inspector, "extension-review", {"outcome": "forwarded", "comment": "理由属实"}),
+        (m.supervisor, "extension-decision", {"outcome": "approved", "reason": "同意延期"}),
     ]
     for n, (who, action, fields) in enumerate(forms):
         with TestClient(client.app, raise_server_exceptions=False) as browser:
@@ -136,4 +134,4 @@ def test_the_console_carries_an_application_from_the_unit_to_the_supervisor(
                 follow_redirects=False,
             )
             assert sent.status_code == 303, sent.text
-    assert finding(api, inspector, fid)["deadline"] == LATER
+    assert m.deadline() == LATER
