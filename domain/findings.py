@@ -18,6 +18,7 @@ from domain.vocabulary import (
     FindingCategory,
     FindingSource,
     FindingStatus,
+    ReminderKind,
     Severity,
     VerificationOutcome,
 )
@@ -135,6 +136,12 @@ class Finding(Aggregate):
         reason: str
         actor: dict[str, Any]
 
+    class Reminded(Aggregate.Event):
+        rule: str
+        kind: str
+        due_on: date
+        actor: dict[str, Any]
+
     class InterviewHeld(Aggregate.Event):
         held_on: date
         interviewee: str
@@ -181,6 +188,7 @@ class Finding(Aggregate):
         self.progress: list[dict[str, Any]] = []  # 阶段进展 of the current rectification
         # A pending 延期申请: {new_deadline, reason, stage: applied | forwarded}.
         self.extension: dict[str, Any] | None = None
+        self.reminded: list[str] = []  # the reminder rules recorded (domain/reminders.py)
 
     # -- guards ---------------------------------------------------------------------------
 
@@ -446,6 +454,18 @@ class Finding(Aggregate):
         if new_deadline is not None:
             self.deadline = new_deadline
         self.extension = None
+
+    def remind(self, *, rule: str, kind: str, due_on: date, actor: dict[str, Any]) -> None:
+        """督办提醒 / 催办: a reminder rule fired for the rectifying finding, recorded once."""
+        self.check_status("remind", S.RECTIFYING)
+        parse(ReminderKind, kind, "kind")
+        if rule in self.reminded:
+            raise InvalidTransition(f"remind: rule {rule!r} is already recorded", self.status.value)
+        self._reminded(rule=rule, kind=kind, due_on=due_on, actor=actor)
+
+    @event(Reminded)
+    def _reminded(self, rule: str, kind: str, due_on: date, actor: dict[str, Any]) -> None:
+        self.reminded.append(rule)
 
     def hold_interview(
         self, *, held_on: date, interviewee: str, summary: str, actor: dict[str, Any]

@@ -356,6 +356,18 @@ class DecideExtension(Command):
     reason: str
 
 
+@command(roles=(Role.ADMIN,), method="remind", **ON_FINDING)
+@dataclass(frozen=True)
+class RemindFinding(Command):
+    """督办提醒 / 催办: the reminder scheduler records a rule that fired (no HTTP path: the
+    service sends it itself, `supervision reminders run`)."""
+
+    finding_id: UUID
+    rule: str
+    kind: str
+    due_on: date
+
+
 @command(
     roles=(Role.INSPECTOR, Role.AUTHORITY),
     method="hold_interview",

@@ -171,6 +171,16 @@ class ExtensionDecision(Labelled):
     REJECTED = "rejected", "不予批准"
 
 
+class ReminderKind(Labelled):
+    """What a reminder recorded on a finding is (domain/reminders.py)."""
+
+    ACKNOWLEDGE = "acknowledge", "签收催办"
+    NEAR = "near", "临近提醒"
+    DUE = "due", "到期催办"
+    OVERDUE = "overdue", "逾期催办"
+    ESCALATION = "escalation", "提级督办提醒"
+
+
 class DeadlineColour(Labelled):
     """The overdue board's colours (红 overdue, 黄 behind, 蓝 deadline near)."""
 
@@ -203,6 +213,7 @@ class EventType(Labelled):
     FINDING_EXTENSION_APPLIED = "Finding.ExtensionApplied", "延期申请"
     FINDING_EXTENSION_REVIEWED = "Finding.ExtensionReviewed", "延期申请初审"
     FINDING_EXTENSION_DECIDED = "Finding.ExtensionDecided", "延期申请审批"
+    FINDING_REMINDED = "Finding.Reminded", "督办提醒"
     FINDING_ORDER_ACKNOWLEDGED = "Finding.OrderAcknowledged", "签收"
     FINDING_ORDER_DISPUTED = "Finding.OrderDisputed", "退办"
     FINDING_DISPUTE_REJECTED = "Finding.DisputeRejected", "退办不予认可"
@@ -252,6 +263,7 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
     "verification_outcomes": VerificationOutcome,
     "extension_reviews": ExtensionReview,
     "extension_decisions": ExtensionDecision,
+    "reminder_kinds": ReminderKind,
     "deadline_colours": DeadlineColour,
     "work_item_statuses": WorkItemStatus,
     "grades": Grade,

@@ -224,6 +224,7 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         Finding.ExtensionApplied,
         Finding.ExtensionReviewed,
         Finding.ExtensionDecided,
+        Finding.Reminded,
         Finding.Withdrawn,
         Finding.Reopened,
     )

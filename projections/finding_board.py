@@ -294,6 +294,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
         Finding.ProgressReported,
         Finding.ExtensionApplied,
         Finding.ExtensionReviewed,
+        Finding.Reminded,
     )
     def recorded(self, e: Any, tracking: Tracking) -> None:
         """Steps the board shows only as the finding's new version."""

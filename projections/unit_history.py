@@ -23,6 +23,7 @@ from domain.vocabulary import (
     AccountabilityForm,
     ExtensionDecision,
     ExtensionReview,
+    ReminderKind,
     ToleranceOutcome,
     event_label,
 )
@@ -53,6 +54,8 @@ def summarise(event: Any) -> str:
         detail = f"并入 {event.into}"
     elif isinstance(event, Finding.Reassigned):
         detail = f"{event.from_unit} → {event.to_unit}"
+    elif isinstance(event, Finding.Reminded):
+        detail = ReminderKind(event.kind).label
     elif isinstance(event, Finding.ExtensionApplied):
         detail = f"申请延期至 {event.new_deadline}"
     elif isinstance(event, Finding.ExtensionReviewed):
@@ -201,6 +204,7 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         Finding.ExtensionApplied,
         Finding.ExtensionReviewed,
         Finding.ExtensionDecided,
+        Finding.Reminded,
         Finding.Amended,
         Finding.Withdrawn,
         Finding.Reopened,

@@ -22,6 +22,7 @@ from api.cli.demo_data import (
 )
 from api.cli.demo_inspections import load_decisions, load_inspection, load_special_inspection
 from api.runtime.bootstrap import Services
+from api.runtime.reminders import send_reminders
 from domain.accounts import Account, hash_token
 from domain.actors import Actor
 from domain.clock import today
@@ -62,9 +63,13 @@ from domain.registry import (
     VerifyRuling,
     WithdrawFinding,
 )
+from domain.reminders import Policy
 from domain.vocabulary import Role
 from infra.queries import idempotency_key_used
 from infra.recorder import IdempotencyRecord
+from infra.workdays import WorkingDays
+from projections.registry import PROJECTIONS
+from projections.runner import catch_up
 
 DEMO_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/demo")
 ADMIN = Actor(id="demo-loader", name="演示数据导入", role=Role.ADMIN)
@@ -111,7 +116,15 @@ class DemoLoader:
         load_special_inspection(self, DEMO_NAMESPACE, INSPECTOR)
         load_decisions(self, DEMO_NAMESPACE, INSPECTOR)
         self.leaver()
+        self.remind()
         return tokens
+
+    def remind(self) -> None:
+        """督办提醒 and 催办 as the scheduler records them today (each rule once: a second
+        load records only what has fallen due since)."""
+        catch_up(self.app, self.services.datastore, [BOARD])  # the scheduler reads the board
+        sent = send_reminders(self.services, today(), WorkingDays(), Policy())
+        self.steps_run += sum((sent or {}).values())
 
     def load_work_item(self, task: tuple[Any, ...], year: int) -> None:
         """A task of the plan as one year's work item, with its ledger and evaluation."""
@@ -264,6 +277,7 @@ class DemoLoader:
             unit = arg if verb == "reassign" else unit  # 转办: the new unit answers from now on
 
 
+BOARD = next(spec for spec in PROJECTIONS if spec.name == "finding_board")
 LIAISON_VERBS = frozenset({"report", "acknowledge", "dispute", "progress", "apply"})
 SENDERS = {"approve": SUPERVISOR, "decline": SUPERVISOR}  # the others: the inspector
 

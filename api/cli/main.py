@@ -614,6 +614,48 @@ def export_ledger(
     typer.echo(f"已导出 {len(ledger.items)} 项 (exported {len(ledger.items)} items): {path}")
 
 
+reminders_cli = typer.Typer(
+    help="Reminders and 催办 (督办提醒): record those the rules demand, each once.",
+    no_args_is_help=True,
+)
+cli.add_typer(reminders_cli, name="reminders")
+
+
+@reminders_cli.command("run")
+def run_reminders(
+    today: Annotated[
+        str | None, typer.Option(help="the business day to run for (YYYY-MM-DD; default today)")
+    ] = None,
+) -> None:
+    """Record on every rectifying finding the reminders and 催办 due by the day, in working
+    days (签收催办, 临近提醒, 到期催办, 逾期催办, 提级督办提醒); each rule once, one process
+    at a time. Run it every working day (cron, or a timer)."""
+    from datetime import date
+
+    from api.runtime.bootstrap import build
+    from api.runtime.reminders import send_reminders
+    from domain import clock
+    from domain.reminders import Policy
+    from infra.workdays import WorkingDays
+
+    try:
+        day = date.fromisoformat(today) if today else clock.today()
+    except ValueError:
+        raise typer.BadParameter(
+            f"{today!r} is not a day (YYYY-MM-DD)", param_hint="--today"
+        ) from None
+    services = build(load_settings(), one_shot=True)
+    try:
+        caught_up(services, ["finding_board"])  # the board names the rectifying findings
+        sent = send_reminders(services, day, WorkingDays(), Policy())
+    finally:
+        services.close()
+    if sent is None:
+        typer.echo("另一进程正在发送提醒 (another process is sending reminders)", err=True)
+        raise typer.Exit(1)
+    typer.echo(json.dumps({"today": day.isoformat(), "sent": dict(sent)}, ensure_ascii=False))
+
+
 inspections_cli = typer.Typer(
     help="Inspection rounds (督查活动): check a double-random draw (双随机).",
     no_args_is_help=True,

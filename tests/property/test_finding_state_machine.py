@@ -148,6 +148,18 @@ class FindingMachine(RuleBasedStateMachine):
             actor=actor,
         )
 
+    @rule(
+        rule=st.sampled_from(["due@2024-06-30", "near@2024-06-30", "overdue:1@2024-06-30"]),
+        kind=st.sampled_from(["due", "near", "overdue", "bogus"]),
+        actor=ACTORS,
+    )
+    def remind(self, rule: str, kind: str, actor: dict[str, Any]) -> None:
+        self.attempt(self.finding.remind, rule=rule, kind=kind, due_on=FOUND_ON, actor=actor)
+
+    @invariant()
+    def each_reminder_rule_is_recorded_once(self) -> None:
+        assert len(set(self.finding.reminded)) == len(self.finding.reminded)
+
     @invariant()
     def an_answered_order_is_not_also_disputed(self) -> None:
         assert not (self.finding.acknowledged and self.finding.dispute is not None)

@@ -1,0 +1,90 @@
+"""Reminders and 催办 (issue 15 item 5): which the rules demand of a rectifying finding on a day.
+
+Each reminder is named by its rule and the day it counts from (`near@2026-03-01`,
+`overdue:2@2026-03-01`, `acknowledge@2026-02-10`): a finding records a rule once
+(`Finding.remind` refuses it again), so whoever runs the rules, however often, and however
+many run at once, every reminder is recorded exactly once, and "were they told?" is answered
+by the log; a deadline moved by an approved extension, or an order given anew (a reopening,
+a 转办), starts its own reminders. Days are working days in mainland China (the State
+Council's holidays and 调休 make-up days: infra/workdays.py), counted by a `Calendar`.
+
+- 签收催办 (`acknowledge`): the order is not signed for within `acknowledge_within` working
+  days of the day it was given;
+- 临近提醒 (`near`): `near_before[severity]` working days before the deadline;
+- 到期催办 (`due`): on the deadline;
+- 逾期催办 (`overdue:k`): every `overdue_every` working days after it, the k-th;
+- 提级督办提醒 (`escalation`): once `escalate_after` 催办 have been recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from domain.vocabulary import ReminderKind
+
+
+class Calendar(Protocol):
+    def add(self, day: date, count: int) -> date: ...
+
+    def between(self, start: date, end: date) -> int: ...
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The reminder rules' numbers (working days), configurable per deployment."""
+
+    acknowledge_within: int = 2
+    near_before: dict[str, int] = field(
+        default_factory=lambda: {"serious": 5, "major": 3, "minor": 2}
+    )
+    overdue_every: int = 3
+    escalate_after: int = 3
+
+
+@dataclass(frozen=True)
+class Due:
+    """A reminder the rules demand: its rule, its kind and the day it fell due."""
+
+    rule: str
+    kind: ReminderKind
+    due_on: date
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules read of a rectifying finding."""
+
+    ordered_on: date
+    deadline: date
+    severity: str
+    acknowledged: bool
+    sent: frozenset[str]  # the rules already recorded
+
+
+CHASES = (ReminderKind.ACKNOWLEDGE, ReminderKind.DUE, ReminderKind.OVERDUE)
+
+
+def due_reminders(facts: Facts, today: date, calendar: Calendar, policy: Policy) -> list[Due]:
+    """The reminders due by `today` that the finding has not recorded, oldest first."""
+    wanted: list[Due] = []
+    to = f"@{facts.deadline.isoformat()}"
+    if not facts.acknowledged:
+        day = calendar.add(facts.ordered_on, policy.acknowledge_within)
+        wanted.append(Due(f"acknowledge@{facts.ordered_on}", ReminderKind.ACKNOWLEDGE, day))
+    near = calendar.add(facts.deadline, -policy.near_before.get(facts.severity, 3))
+    if near > facts.ordered_on:  # a deadline given at short notice is not "near" on day one
+        wanted.append(Due("near" + to, ReminderKind.NEAR, near))
+    wanted.append(Due("due" + to, ReminderKind.DUE, facts.deadline))
+    late = calendar.between(facts.deadline, today)
+    for k in range(1, late // policy.overdue_every + 1):
+        day = calendar.add(facts.deadline, k * policy.overdue_every)
+        wanted.append(Due(f"overdue:{k}{to}", ReminderKind.OVERDUE, day))
+    wanted = [d for d in wanted if d.due_on <= today]
+    chased = sorted(d.due_on for d in wanted if d.kind in CHASES)
+    if len(chased) >= policy.escalate_after:  # on the day of the 催办 that makes it K
+        day = chased[policy.escalate_after - 1]
+        wanted.append(Due("escalation" + to, ReminderKind.ESCALATION, day))
+    # By day; on one day in the rules' order (an escalation after the 催办 that causes it).
+    return sorted((d for d in wanted if d.rule not in facts.sent), key=lambda d: d.due_on)

@@ -1,0 +1,83 @@
+"""The reminder scheduler (api/runtime/reminders.py): every reminder the rules demand recorded
+on the finding once, however often it runs; one process at a time; and from the command line."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import timedelta
+
+from typer.testing import CliRunner
+
+from api.cli.main import cli
+from api.runtime.bootstrap import Services
+from api.runtime.reminders import send_reminders
+from domain import clock
+from domain.findings import Finding
+from domain.reminders import Policy
+from infra.locks import REMINDER_LOCK, only_one
+from infra.settings import Settings
+from infra.workdays import WorkingDays
+from projections.registry import PROJECTIONS
+from projections.runner import catch_up
+from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
+
+TODAY = clock.today()
+DEADLINE = TODAY + timedelta(days=14)
+LATE = DEADLINE + timedelta(days=21)
+
+
+def ordered_finding(services: Services, code: str) -> Finding:
+    services.app.register_unit(code=code, name="镜岭镇", kind="township", actor=ADMIN)
+    fid = raise_finding(services, code, "安全隐患整改", found_on=TODAY)
+    services.app.order_rectification(
+        fid, deadline=DEADLINE, requirements="限期整改", actor=INSPECTOR
+    )
+    catch_up(
+        services.app, services.datastore, [s for s in PROJECTIONS if s.name == "finding_board"]
+    )
+    return services.app.get_finding(fid)
+
+
+def test_each_reminder_is_recorded_once_however_often_the_scheduler_runs(
+    services: Services,
+) -> None:
+    finding = ordered_finding(services, "jlz")
+    first = send_reminders(services, LATE, WorkingDays(), Policy())
+    assert first is not None and first["due"] == 1 and first["near"] == 1
+    assert first["acknowledge"] == 1 and first["overdue"] >= 3 and first["escalation"] == 1
+    assert send_reminders(services, LATE, WorkingDays(), Policy()) == Counter()
+    reminded = [
+        e for e in services.app.aggregate_history(finding.id) if isinstance(e, Finding.Reminded)
+    ]
+    assert len(reminded) == sum(first.values())
+    assert len({e.rule for e in reminded}) == len(reminded)
+    assert reminded[0].actor == {"id": "scheduler", "name": "督办提醒", "role": "admin"}
+
+
+def test_a_second_scheduler_does_nothing_while_one_runs(services: Services) -> None:
+    ordered_finding(services, "xjz")
+    with only_one(services.database, REMINDER_LOCK) as mine:
+        assert mine
+        assert send_reminders(services, LATE, WorkingDays(), Policy()) is None
+    assert send_reminders(services, LATE, WorkingDays(), Policy())
+
+
+def test_the_command_line_runs_the_rules_for_a_day(
+    services: Services, fresh_settings: Settings
+) -> None:
+    ordered_finding(services, "mzz")
+    env = {
+        "SUPERVISION_DATABASE_URL": fresh_settings.database_url or "",
+        "SUPERVISION_DATA_DIR": str(fresh_settings.data_dir),
+        "SUPERVISION_LOG_LEVEL": "WARNING",
+    }
+    runner = CliRunner()
+    done = runner.invoke(cli, ["reminders", "run", "--today", DEADLINE.isoformat()], env=env)
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.output.strip().splitlines()[-1])
+    assert answer["today"] == DEADLINE.isoformat() and answer["sent"]["due"] == 1
+    bad = runner.invoke(
+        cli, ["reminders", "run", "--today", "tomorrow"], env={**env, "COLUMNS": "300"}
+    )
+    assert bad.exit_code == 2 and "is not a day (YYYY-MM-DD)" in bad.output

@@ -1,0 +1,76 @@
+"""The reminder rules (domain/reminders.py) in working days, across the 2026 Spring Festival
+(holiday 15–23 February; Saturday 14 and Saturday 28 February are 调休 working days)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from domain.reminders import Due, Facts, Policy, due_reminders
+from domain.vocabulary import ReminderKind as K
+from infra.workdays import WorkingDays
+
+CALENDAR = WorkingDays()
+ORDERED = date(2026, 2, 13)  # a Friday, the last working day but one before the holiday
+FACTS = Facts(
+    ORDERED, deadline=date(2026, 2, 26), severity="major", acknowledged=False, sent=frozenset()
+)
+
+
+def due(today: date, facts: Facts = FACTS, policy: Policy = Policy()) -> list[Due]:
+    return due_reminders(facts, today, CALENDAR, policy)
+
+
+def test_each_rule_falls_on_its_working_day_across_the_spring_festival() -> None:
+    assert due(date(2026, 3, 4)) == [
+        Due("near@2026-02-26", K.NEAR, date(2026, 2, 14)),  # 3 working days back: the 调休 Saturday
+        Due("acknowledge@2026-02-13", K.ACKNOWLEDGE, date(2026, 2, 24)),  # 2 working days on
+        Due("due@2026-02-26", K.DUE, date(2026, 2, 26)),
+        Due("overdue:1@2026-02-26", K.OVERDUE, date(2026, 3, 2)),  # 27th, Saturday 28th, 2nd
+        Due("escalation@2026-02-26", K.ESCALATION, date(2026, 3, 2)),  # the third 催办
+    ]
+
+
+@pytest.mark.parametrize(
+    ("today", "rules"),
+    [
+        pytest.param(date(2026, 2, 13), [], id="the-day-of-the-order"),
+        pytest.param(date(2026, 2, 20), ["near@2026-02-26"], id="in-the-holiday"),
+        pytest.param(
+            date(2026, 2, 24), ["near@2026-02-26", "acknowledge@2026-02-13"], id="back-at-work"
+        ),
+    ],
+)
+def test_a_reminder_is_due_only_from_its_day(today: date, rules: list[str]) -> None:
+    assert [d.rule for d in due(today)] == rules
+
+
+def test_what_a_finding_recorded_is_not_due_again_and_a_signed_order_is_not_chased() -> None:
+    everything = frozenset(d.rule for d in due(date(2026, 3, 4)))
+    recorded = Facts(**{**vars(FACTS), "sent": everything})
+    assert due(date(2026, 3, 4), recorded) == []
+    later = [d.rule for d in due(date(2026, 3, 5), recorded)]
+    assert later == ["overdue:2@2026-02-26"]  # three working days after the first
+    signed = Facts(**{**vars(FACTS), "acknowledged": True})
+    assert "acknowledge@2026-02-13" not in {d.rule for d in due(date(2026, 3, 4), signed)}
+
+
+def test_a_moved_deadline_starts_its_own_reminders_and_short_notice_has_no_near() -> None:
+    moved = Facts(**{**vars(FACTS), "deadline": date(2026, 3, 20), "acknowledged": True})
+    assert [d.rule for d in due(date(2026, 3, 20), moved)] == ["near@2026-03-20", "due@2026-03-20"]
+    short = Facts(**{**vars(FACTS), "deadline": date(2026, 2, 24), "acknowledged": True})
+    assert [d.rule for d in due(date(2026, 2, 24), short)] == ["due@2026-02-24"]
+
+
+def test_the_numbers_are_the_policys() -> None:
+    strict = Policy(
+        acknowledge_within=1, near_before={"major": 1}, overdue_every=1, escalate_after=9
+    )
+    rules = [d.rule for d in due(date(2026, 2, 27), policy=strict)]
+    assert rules == [
+        "acknowledge@2026-02-13",  # the Saturday make-up day
+        "near@2026-02-26",
+        "due@2026-02-26",
+        "overdue:1@2026-02-26",
+    ]
