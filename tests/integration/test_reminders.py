@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from api.cli.main import cli
 from api.runtime.bootstrap import Services
-from api.runtime.reminders import send_reminders
+from api.runtime.reminders import remind, send_reminders
 from domain import clock
 from domain.findings import Finding
 from domain.reminders import Policy
@@ -81,3 +81,14 @@ def test_the_command_line_runs_the_rules_for_a_day(
         cli, ["reminders", "run", "--today", "tomorrow"], env={**env, "COLUMNS": "300"}
     )
     assert bad.exit_code == 2 and "is not a day (YYYY-MM-DD)" in bad.output
+
+
+def test_a_finding_moved_on_meanwhile_is_left_for_the_next_run(services: Services) -> None:
+    stale = ordered_finding(services, "hsz")
+    services.app.escalate_finding(stale.id, reason="提级督办", actor=INSPECTOR)  # a racing change
+    assert remind(services, stale, LATE, WorkingDays(), Policy()) == []
+    assert not [
+        e for e in services.app.aggregate_history(stale.id) if isinstance(e, Finding.Reminded)
+    ]
+    fresh = services.app.get_finding(stale.id)
+    assert remind(services, fresh, LATE, WorkingDays(), Policy())
