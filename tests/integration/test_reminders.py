@@ -77,6 +77,9 @@ def test_the_command_line_runs_the_rules_for_a_day(
     assert done.exit_code == 0, done.output
     answer = json.loads(done.output.strip().splitlines()[-1])
     assert answer["today"] == DEADLINE.isoformat() and answer["sent"]["due"] == 1
+    with only_one(services.database, REMINDER_LOCK):
+        busy = runner.invoke(cli, ["reminders", "run"], env=env)
+    assert busy.exit_code == 1 and "another process is sending reminders" in busy.output
     bad = runner.invoke(
         cli, ["reminders", "run", "--today", "tomorrow"], env={**env, "COLUMNS": "300"}
     )
