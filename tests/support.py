@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -44,11 +43,6 @@ CONTRACT_CODES: dict[str, set[str]] = {
     "unit_kinds": {"township", "subdistrict", "department", "agency", "other"},
     "roles": {"admin", "inspector", "authority", "supervisor", "auditor", "unit"},
 }
-
-
-def in_ci() -> bool:
-    """CI=true (or 1, yes): a tier whose tool is missing fails there instead of skipping."""
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def then(before: Callable[[], Built], step: Callable[[Built], object]) -> Callable[[], Built]:
