@@ -541,3 +541,19 @@ class Finding(Aggregate):
         self.acknowledged = False  # a new round of rectification: the unit signs for it again
         if new_deadline is not None:
             self.deadline = new_deadline
+
+
+# The loop's steps between an order and its report that change nothing a listing of the
+# finding shows but its version (read models decide on them as one): answers to the order,
+# progress, an extension asked for and reviewed, a reminder, an interview. The decision on
+# an extension (it may move the deadline) and a reassignment (it moves the unit) are apart.
+LOOP_STEPS: tuple[type, ...] = (
+    Finding.InterviewHeld,
+    Finding.OrderAcknowledged,
+    Finding.OrderDisputed,
+    Finding.DisputeRejected,
+    Finding.ProgressReported,
+    Finding.ExtensionApplied,
+    Finding.ExtensionReviewed,
+    Finding.Reminded,
+)

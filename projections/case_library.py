@@ -18,7 +18,7 @@ from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from domain.accounts import Account
-from domain.findings import Finding
+from domain.findings import LOOP_STEPS, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
@@ -215,16 +215,9 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         Finding.Verified,
         Finding.DeadlineExtended,
         Finding.Escalated,
-        Finding.InterviewHeld,
-        Finding.OrderAcknowledged,
-        Finding.OrderDisputed,
-        Finding.DisputeRejected,
-        Finding.Reassigned,
-        Finding.ProgressReported,
-        Finding.ExtensionApplied,
-        Finding.ExtensionReviewed,
+        *LOOP_STEPS,
         Finding.ExtensionDecided,
-        Finding.Reminded,
+        Finding.Reassigned,
         Finding.Withdrawn,
         Finding.Reopened,
     )

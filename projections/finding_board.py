@@ -11,7 +11,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from domain.accounts import Account
-from domain.findings import Finding
+from domain.findings import LOOP_STEPS, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import Ruling
@@ -286,16 +286,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
     def escalated(self, e: Finding.Escalated, tracking: Tracking) -> None:
         self.view.update(tracking, e, "escalations")
 
-    @handles(
-        Finding.InterviewHeld,
-        Finding.OrderAcknowledged,
-        Finding.OrderDisputed,
-        Finding.DisputeRejected,
-        Finding.ProgressReported,
-        Finding.ExtensionApplied,
-        Finding.ExtensionReviewed,
-        Finding.Reminded,
-    )
+    @handles(*LOOP_STEPS)
     def recorded(self, e: Any, tracking: Tracking) -> None:
         """Steps the board shows only as the finding's new version."""
         self.view.update(tracking, e)

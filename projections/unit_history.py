@@ -14,7 +14,7 @@ from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
 from domain.accounts import Account
-from domain.findings import Finding
+from domain.findings import LOOP_STEPS, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
@@ -196,15 +196,8 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         Finding.Verified,
         Finding.DeadlineExtended,
         Finding.Escalated,
-        Finding.InterviewHeld,
-        Finding.OrderAcknowledged,
-        Finding.OrderDisputed,
-        Finding.DisputeRejected,
-        Finding.ProgressReported,
-        Finding.ExtensionApplied,
-        Finding.ExtensionReviewed,
+        *LOOP_STEPS,
         Finding.ExtensionDecided,
-        Finding.Reminded,
         Finding.Amended,
         Finding.Withdrawn,
         Finding.Reopened,
