@@ -2,7 +2,7 @@
 at `as_of=<time>`, with its version as the ETag) and `GET /{id}/events` (its own events,
 oldest first).
 
-`record_reads(router, "finding_id", UUID, load=…, out=finding_out, model=FindingPublic, …)`
+`record_reads(router, "finding_id", UUID, what="finding", load=…, out=…, model=…, one="…")`
 serves both with the signature FastAPI reads (the path parameter, `version`, `as_of`, the
 services and the reader), so the OpenAPI document is what hand-written routes gave.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -32,14 +31,6 @@ KEYWORD = inspect.Parameter.POSITIONAL_OR_KEYWORD
 Load = Callable[..., Any]
 
 
-@dataclass(frozen=True)
-class Read:
-    """One of the two routes: its operation's name and description."""
-
-    name: str
-    doc: str
-
-
 def parameters(param: str, kind: Any, reader: Any, *extra: inspect.Parameter) -> list[Any]:
     return [
         inspect.Parameter(param, KEYWORD, annotation=kind),
@@ -50,13 +41,13 @@ def parameters(param: str, kind: Any, reader: Any, *extra: inspect.Parameter) ->
 
 
 def signed(
-    endpoint: Callable[..., dict[str, Any]], read: Read, params: list[Any]
+    endpoint: Callable[..., dict[str, Any]], name: str, doc: str, params: list[Any]
 ) -> Callable[..., dict[str, Any]]:
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         params, return_annotation=dict[str, Any]
     )
-    endpoint.__name__ = endpoint.__qualname__ = read.name
-    endpoint.__doc__ = read.doc
+    endpoint.__name__ = endpoint.__qualname__ = name
+    endpoint.__doc__ = doc
     return endpoint
 
 
@@ -69,16 +60,18 @@ def record_reads(
     load: Load,
     out: Callable[[Any], dict[str, Any]] | None = None,
     model: Any = None,
-    one: Read | None = None,
-    events: Read | None = None,
+    one: str | None = None,
+    events: str | None = None,
     reader: Any = Reader,
     etag: bool = True,
     named: Callable[[Any], str] = str,
 ) -> None:
-    """Serve `GET /{param}` (`one`) and `GET /{param}/events` (`events`), either or both:
-    `load` finds the record as the reader may see it, `out` shows it as `model`; `named`
-    writes its key in a not-found message (a unit's code quoted)."""
+    """Serve `GET /{param}` and `GET /{param}/events`, either or both, described by `one` and
+    `events` (their operations are `get_<what>` and `<what>_events`): `load` finds the record
+    as the reader may see it, `out` shows it as `model`; `named` writes its key in a
+    not-found message (a unit's code quoted)."""
     path = "/{" + param + "}"
+    noun = what.replace(" ", "_")
     if one is not None:
         assert out is not None and model is not None, "a record's route shows it as a model"
         show = out
@@ -101,7 +94,7 @@ def record_reads(
             inspect.Parameter("as_of", KEYWORD, annotation=datetime | None, default=None),
         ]
         router.get(path, response_model=model)(
-            signed(get_one, one, parameters(param, kind, reader, *extra))
+            signed(get_one, f"get_{noun}", one, parameters(param, kind, reader, *extra))
         )
     if events is not None:
 
@@ -113,8 +106,8 @@ def record_reads(
             return {"items": items, "next_cursor": None}
 
         router.get(path + "/events", response_model=EventPage)(
-            signed(own_events, events, parameters(param, kind, reader))
+            signed(own_events, f"{noun}_events", events, parameters(param, kind, reader))
         )
 
 
-__all__ = ["UUID", "Read", "record_reads"]
+__all__ = ["UUID", "record_reads"]

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from api.http.inspection_schemas import DecisionPublic, InspectionPublic
 from api.http.read_schemas import AnyRuling, FindingPublic, UnitPublic, WorkItemPublic
-from api.http.record_routes import Read, record_reads
+from api.http.record_routes import record_reads
 from api.http.routes import (
     accounts,
     findings,
@@ -33,7 +33,7 @@ record_reads(
     load=lambda services, key, actor, **at: services.app.get_finding(key, viewer=actor, **at),
     out=findings.finding_out,
     model=FindingPublic,
-    one=Read("get_finding", "One finding now, at `version=N`, or as it was at `as_of=<time>`."),
+    one="One finding now, at `version=N`, or as it was at `as_of=<time>`.",
 )
 
 record_reads(
@@ -44,11 +44,8 @@ record_reads(
     load=lambda services, key, actor, **at: services.app.get_work_item(key, viewer=actor, **at),
     out=work_items.work_item_out,
     model=WorkItemPublic,
-    one=Read(
-        "get_work_item",
-        "One item with its progress entries and evaluation, or as it was (`version`, `as_of`).",
-    ),
-    events=Read("work_item_events", "The item's own events, oldest first."),
+    one="One item with its progress entries and evaluation, or as it was (`version`, `as_of`).",
+    events="The item's own events, oldest first.",
 )
 
 record_reads(
@@ -59,8 +56,8 @@ record_reads(
     load=lambda services, key, actor, **at: services.app.get_ruling(key, viewer=actor, **at),
     out=rulings.ruling_out,
     model=AnyRuling,
-    one=Read("get_ruling", "One ruling now, at `version=N`, or as it was at `as_of=<time>`."),
-    events=Read("ruling_events", "The ruling's own events, oldest first."),
+    one="One ruling now, at `version=N`, or as it was at `as_of=<time>`.",
+    events="The ruling's own events, oldest first.",
 )
 
 record_reads(
@@ -71,8 +68,8 @@ record_reads(
     load=lambda services, key, actor, **at: services.app.get_inspection(key, **at),
     out=inspections.inspection_out,
     model=InspectionPublic,
-    one=Read("get_inspection", "One round, or as it was (`version`, `as_of`)."),
-    events=Read("inspection_events", "The round's own events, oldest first."),
+    one="One round, or as it was (`version`, `as_of`).",
+    events="The round's own events, oldest first.",
 )
 
 record_reads(
@@ -83,11 +80,8 @@ record_reads(
     load=lambda services, key, actor, **at: services.app.get_decision(key, **at),
     out=major_decisions.decision_out,
     model=DecisionPublic,
-    one=Read(
-        "get_decision",
-        "One decision with its steps, links, corrections and evaluations, or as it was.",
-    ),
-    events=Read("decision_events", "The decision's own events, oldest first."),
+    one="One decision with its steps, links, corrections and evaluations, or as it was.",
+    events="The decision's own events, oldest first.",
 )
 
 record_reads(
@@ -98,13 +92,8 @@ record_reads(
     load=lambda services, key, actor, **at: services.app.unit_as_of(key, **at),
     out=units.unit_out,
     model=UnitPublic,
-    one=Read(
-        "get_unit", "One unit, with its status and successor after a merger; or as it was then."
-    ),
-    events=Read(
-        "unit_events",
-        "The unit's own events, oldest first (registration, renamings, merger, dissolution).",
-    ),
+    one="One unit, with its status and successor after a merger; or as it was then.",
+    events="The unit's own events, oldest first (registration, renamings, merger, dissolution).",
     etag=False,
     named=repr,
 )
@@ -115,8 +104,6 @@ record_reads(
     UUID,
     what="account",
     load=lambda services, key, actor: services.app.load(Account, key),
-    events=Read(
-        "account_events", "The account's own events (created, revoked): who held which role when."
-    ),
+    events="The account's own events (created, revoked): who held which role when.",
     reader=accounts.AccountReader,
 )
