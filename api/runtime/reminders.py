@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import date
+from typing import Any
 from uuid import UUID
+
+from eventsourcing.application import project_aggregate
 
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
@@ -30,20 +33,29 @@ SCHEDULER = Actor(id="scheduler", name="督办提醒", role=Role.ADMIN)
 ORDERS = (Finding.RectificationOrdered, Finding.Reopened, Finding.Reassigned)
 
 
-def ordered_on(services: Services, finding: Finding) -> date:
-    """The business day the current order was given (or given anew)."""
-    given = [e for e in services.app.aggregate_history(finding.id) if isinstance(e, ORDERS)]
+def ordered_on(history: list[Any]) -> date:
+    """The business day the current order was given (or given anew), from the finding's
+    events."""
+    given = [e for e in history if isinstance(e, ORDERS)]
     day: date = given[-1].timestamp.astimezone(CHINA).date()
     return day
 
 
 def remind(
-    services: Services, finding: Finding, today: date, calendar: Calendar, policy: Policy
+    services: Services,
+    finding: Finding,
+    today: date,
+    calendar: Calendar,
+    policy: Policy,
+    history: list[Any] | None = None,
 ) -> list[str]:
-    """Record the finding's due reminders; answers the kinds recorded."""
+    """Record the finding's due reminders; answers the kinds recorded. `history`: the
+    finding's events when the caller read them already (else they are read here)."""
     assert finding.deadline is not None  # a rectifying finding was given one
+    if history is None:
+        history = services.app.aggregate_history(finding.id)
     facts = Facts(
-        ordered_on=ordered_on(services, finding),
+        ordered_on=ordered_on(history),
         deadline=finding.deadline,
         severity=finding.severity.value,
         acknowledged=finding.acknowledged,
@@ -75,9 +87,11 @@ def send_reminders(
         while True:
             page = services.board.list(FindingFilter(status="rectifying"), today, 200, cursor)
             for item in page.items:
-                finding = services.app.get_finding(UUID(str(item["id"])))
-                if finding.status is FindingStatus.RECTIFYING:
-                    sent.update(remind(services, finding, today, calendar, policy))
+                # One read of the finding's events: its state, and the day of its order.
+                history = services.app.aggregate_history(UUID(str(item["id"])))
+                finding = project_aggregate(None, history)
+                if isinstance(finding, Finding) and finding.status is FindingStatus.RECTIFYING:
+                    sent.update(remind(services, finding, today, calendar, policy, history))
             cursor = page.next_cursor
             if cursor is None:
                 break
