@@ -18,6 +18,7 @@ from api.http.routes import (
     audit,
     case_library,
     findings,
+    inbox,
     inspections,
     major_decisions,
     meta,
@@ -80,6 +81,7 @@ def create_app(
         audit,
         access_log,
         privacy,
+        inbox,
     ):
         app.include_router(module.router)
     app.include_router(major_decisions.router)

@@ -181,6 +181,32 @@ class ReminderKind(Labelled):
     ESCALATION = "escalation", "提级督办提醒"
 
 
+class NotificationKind(Labelled):
+    """What a notification tells its reader (projections/notifications.py); the reminders'
+    codes are those of ReminderKind."""
+
+    ORDER = "order", "交办通知"
+    REASSIGNED = "reassigned", "转办通知"
+    ACKNOWLEDGE = "acknowledge", "签收催办"
+    NEAR = "near", "临近提醒"
+    DUE = "due", "到期催办"
+    OVERDUE = "overdue", "逾期催办"
+    ESCALATION = "escalation", "提级督办提醒"
+    DISPUTE = "dispute", "退办申请"
+    EXTENSION_REVIEW = "extension_review", "延期申请初审"
+    EXTENSION_DECISION = "extension_decision", "延期申请审批"
+    VERIFICATION = "verification", "验收结果"
+
+
+class DeliveryStatus(Labelled):
+    """Where a notification's delivery on a channel stands (infra/outbox.py)."""
+
+    PENDING = "pending", "待发送"
+    RETRYING = "retrying", "发送失败，等待重试"
+    DELIVERED = "delivered", "已送达"
+    FAILED = "failed", "发送失败（不再重试）"
+
+
 class DeadlineColour(Labelled):
     """The overdue board's colours (红 overdue, 黄 behind, 蓝 deadline near)."""
 
@@ -264,6 +290,8 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
     "extension_reviews": ExtensionReview,
     "extension_decisions": ExtensionDecision,
     "reminder_kinds": ReminderKind,
+    "notification_kinds": NotificationKind,
+    "delivery_statuses": DeliveryStatus,
     "deadline_colours": DeadlineColour,
     "work_item_statuses": WorkItemStatus,
     "grades": Grade,

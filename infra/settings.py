@@ -106,6 +106,39 @@ class Settings(BaseSettings):
         default=100_000, ge=0, le=10**8, description="cells a sheet's merged ranges cover"
     )
 
+    # Notifications (issue 15 item 7, ADR 026): the channels the dispatcher delivers on.
+    smtp_host: str | None = Field(
+        default=None, description="mail server of the e-mail channel (absent: e-mail waits)"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = Field(default="supervision@localhost", description="the mails' From")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC-SHA256 key that signs webhook deliveries (absent: webhooks wait)",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="the console's address as people reach it; notifications link to it",
+    )
+    dispatch_every_seconds: float = Field(
+        default=5, gt=0, description="how often the dispatcher looks for notifications to send"
+    )
+    delivery_retry_seconds: float = Field(
+        default=30, gt=0, description="first wait after a failed delivery (doubling each time)"
+    )
+    delivery_retry_max_seconds: float = Field(
+        default=3600, gt=0, description="the longest wait between two tries of a delivery"
+    )
+    remind_every_minutes: float = Field(
+        default=60,
+        ge=0,
+        description="how often the projection worker runs the reminder rules (0: only "
+        "`supervision reminders run`)",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def split_origins(cls, value: Any) -> Any:

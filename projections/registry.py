@@ -13,6 +13,7 @@ from projections.decision_catalogue import DecisionCatalogue, DecisionCatalogueV
 from projections.directory import Directory, DirectoryView
 from projections.finding_board import FindingBoard, FindingBoardView
 from projections.inspection_board import InspectionBoard, InspectionBoardView
+from projections.notifications import Notifications, NotificationsView
 from projections.rulings import Rulings, RulingsView
 from projections.unit_history import UnitHistory, UnitHistoryView
 from projections.work_ledger import WorkLedger, WorkLedgerView
@@ -34,4 +35,5 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec("unit_history", UnitHistory, UnitHistoryView),
     ProjectionSpec("inspection_board", InspectionBoard, InspectionBoardView),
     ProjectionSpec("decision_catalogue", DecisionCatalogue, DecisionCatalogueView),
+    ProjectionSpec("notifications", Notifications, NotificationsView),
 )

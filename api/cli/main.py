@@ -441,6 +441,7 @@ def run_projections(
     import threading
 
     from api.runtime.bootstrap import build
+    from api.runtime.dispatch import Chaser
     from projections.registry import PROJECTIONS
 
     known = {spec.name for spec in PROJECTIONS}
@@ -457,12 +458,18 @@ def run_projections(
     gc.freeze()  # what is loaded lives as long as the process: keep it out of collections
     services.start_runners(names or None)
     log.info("projection runners started", extra={"projections": names or sorted(known)})
+    # The loop's clock (reminders, notifications) runs beside all the runners, once.
+    chaser = None if names else Chaser(services)
+    if chaser is not None:
+        chaser.start()
     try:
         while not stop.wait(0.5):
             if exit_with_parent and os.getppid() != parent:
                 log.warning("the parent process is gone; stopping the projection runners")
                 break
     finally:
+        if chaser is not None:
+            chaser.stop()
         services.close()
 
 

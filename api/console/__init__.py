@@ -18,7 +18,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api.console import audit_pages, auth, finding_pages, pages, ruling_pages, unit_pages
+from api.console import (
+    audit_pages,
+    auth,
+    finding_pages,
+    inbox_pages,
+    pages,
+    ruling_pages,
+    unit_pages,
+)
 from api.console.web import PageError, SignInRequired, redirect, render, sign_in_url
 
 STATIC = Path(__file__).parent / "static"
@@ -33,7 +41,7 @@ def is_console_path(path: str) -> bool:
 
 def install(app: FastAPI) -> None:
     """Mount the console on `app` (after the API's error handlers are installed)."""
-    for module in (auth, pages, finding_pages, ruling_pages, unit_pages, audit_pages):
+    for module in (auth, pages, finding_pages, ruling_pages, unit_pages, audit_pages, inbox_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="console-static")
 

@@ -59,6 +59,7 @@ def options(enumeration: str) -> list[tuple[str, str]]:
 
 # What the success notice says after each form (the event it recorded).
 DONE = {
+    "read": "标为已读",
     "raised": EventType.FINDING_RAISED.label,
     "rectification-order": EventType.FINDING_RECTIFICATION_ORDERED.label,
     "rectification-report": EventType.FINDING_RECTIFICATION_REPORTED.label,

@@ -97,6 +97,19 @@ class Viewer:
     def role(self) -> Role:
         return self.actor.role
 
+    @property
+    def account_id(self) -> UUID | None:
+        """The viewer's account (None for the bootstrap administrator, who has none)."""
+        try:
+            return UUID(self.actor.id)
+        except ValueError:
+            return None
+
+    def unread(self) -> int | None:
+        """How many of the viewer's notifications are unread (the navigation's 消息中心)."""
+        account = self.account_id
+        return None if account is None else self.services.notifications.unread(account)
+
     def may(self, roles: Iterable[Role]) -> bool:
         return self.actor.role in roles
 

@@ -24,6 +24,7 @@ from projections.base import ReadModelView
 from projections.case_library import CaseLibraryView
 from projections.directory import DirectoryView
 from projections.finding_board import FindingBoardView
+from projections.notifications import NotificationsView
 from projections.rebuild import RebuildJobs
 from projections.registry import PROJECTIONS
 from projections.rulings import RulingsView
@@ -81,6 +82,7 @@ class Services:
     rulings = ViewOf("rulings", RulingsView)
     history = ViewOf("unit_history", UnitHistoryView)
     cases = ViewOf("case_library", CaseLibraryView)
+    notifications = ViewOf("notifications", NotificationsView)
 
     def view(self, name: str, kind: type[V]) -> V:
         view = self.views[name]

@@ -12,6 +12,7 @@ from infra.migrations import SCHEMA_MIGRATIONS
 # changed digest means an applied migration was edited: write a new one instead.
 RELEASED = {
     "0001_baseline.sql": "523bc78921d31f2e583a39e3f12a2301fc3f2f5faf2c28751bc06e02ff75685b",
+    "0002_notifications.sql": "41c26acdb3a2b25c2e53294bce4d5e8ce037a83b2cab569015331faa76aa450f",
 }
 
 

@@ -1,0 +1,221 @@
+"""The dispatcher of notifications (issue 15 item 7, ADR 026): at least once, with back-off.
+
+Notifications are made from the log (projections/notifications.py). The dispatcher takes
+each new one up once (a cursor over their log positions, moved in the same statement that
+makes the deliveries): one delivery for each channel the account has an address for, to that
+address. It then tries every delivery that is due, leasing it first so that two dispatchers
+never send the same one at once; a delivery whose process dies mid-send is tried again when
+its lease runs out (at least once). A failure worth retrying waits, doubling from
+`retry_seconds` up to `max_retry_seconds`, and is tried for as long as it takes: a channel
+that is down delays delivery and loses nothing. A refusal (an address the mail server does not
+know, a webhook answering 4xx) is final and shown as such. A channel the service has no
+configuration for (no mail server, no webhook secret) leaves its deliveries waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from psycopg.rows import dict_row
+
+from infra.channels import DeliveryFailed, Message
+from infra.database import Database
+
+log = logging.getLogger("supervision.outbox")
+CHANNELS = ("email", "webhook")
+# How many notifications one take-up reads at most (all those of a position go together).
+TAKE_UP = 500
+
+TAKE_UP_STATEMENT = """
+WITH cursor_row AS (SELECT position FROM supervision_dispatch_cursor FOR UPDATE),
+upto AS (
+    SELECT max(n.position) AS position FROM (
+        SELECT n.position FROM notifications n, cursor_row c WHERE n.position > c.position
+        ORDER BY n.position LIMIT %(take)s
+    ) n
+),
+new AS (
+    SELECT n.id, n.account_id FROM notifications n, cursor_row c, upto u
+    WHERE n.position > c.position AND n.position <= u.position
+),
+made AS (
+    INSERT INTO supervision_deliveries (notification_id, channel, address)
+    SELECT new.id, c.channel, c.address FROM new
+    JOIN supervision_notification_settings s ON s.account_id = new.account_id
+    CROSS JOIN LATERAL (VALUES ('email', s.email), ('webhook', s.webhook_url)) c(channel, address)
+    WHERE c.address IS NOT NULL
+    ON CONFLICT DO NOTHING RETURNING 1
+),
+moved AS (
+    UPDATE supervision_dispatch_cursor SET position = u.position FROM upto u
+    WHERE u.position IS NOT NULL RETURNING 1
+)
+SELECT (SELECT count(*) FROM new) AS notifications, (SELECT count(*) FROM made) AS deliveries,
+       (SELECT count(*) FROM moved) AS moved
+"""
+
+LEASE_STATEMENT = """
+UPDATE supervision_deliveries d
+SET leased_until = now() + make_interval(secs => %(lease)s), attempts = d.attempts + 1
+FROM (
+    SELECT notification_id, channel FROM supervision_deliveries
+    WHERE status IN ('pending', 'retrying') AND next_at <= now()
+      AND (leased_until IS NULL OR leased_until < now()) AND channel = ANY(%(channels)s)
+    ORDER BY next_at LIMIT %(n)s FOR UPDATE SKIP LOCKED
+) due, notifications n
+WHERE d.notification_id = due.notification_id AND d.channel = due.channel
+  AND n.id = d.notification_id
+RETURNING d.notification_id, d.channel, d.address, d.attempts, n.subject, n.body, n.finding_id
+"""
+
+SETTLE_STATEMENT = """
+UPDATE supervision_deliveries SET status = %(status)s, leased_until = NULL,
+    last_error = %(error)s,
+    delivered_at = CASE WHEN %(status)s = 'delivered' THEN now() END,
+    next_at = now() + make_interval(secs => %(wait)s)
+WHERE notification_id = %(id)s AND channel = %(channel)s
+"""
+
+
+class Channel(Protocol):
+    def send(self, address: str, message: Message) -> None: ...
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """The wait before the next try after `attempts` failed ones: doubling, capped."""
+
+    first_seconds: float = 30
+    max_seconds: float = 3600
+
+    def wait(self, attempts: int) -> float:
+        return float(min(self.first_seconds * 2 ** max(attempts - 1, 0), self.max_seconds))
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one round of the dispatcher did."""
+
+    taken_up: int = 0
+    queued: int = 0
+    delivered: int = 0
+    failed: int = 0
+
+
+class Outbox:
+    """Takes notifications up into deliveries and delivers the due ones on `channels`
+    (name -> channel; a name missing is a channel that is not configured)."""
+
+    def __init__(
+        self,
+        database: Database,
+        channels: Mapping[str, Channel],
+        *,
+        backoff: Backoff | None = None,
+        link: str | None = None,
+        batch: int = 20,
+        lease_seconds: float = 60,
+    ) -> None:
+        self.database = database
+        self.channels = dict(channels)
+        self.backoff = backoff or Backoff()
+        self.link = link.rstrip("/") if link else None
+        self.batch = batch
+        self.lease_seconds = lease_seconds
+
+    def run_once(self) -> Round:
+        """Take up what is new, then deliver what is due (one batch)."""
+        taken, queued = self.take_up()
+        delivered = failed = 0
+        for row in self.lease():
+            if self.deliver(row):
+                delivered += 1
+            else:
+                failed += 1
+        result = Round(taken, queued, delivered, failed)
+        if taken or delivered or failed:
+            log.info("dispatch_round", extra=result.__dict__)
+        return result
+
+    def take_up(self) -> tuple[int, int]:
+        """Make the deliveries of the notifications past the cursor: (notifications,
+        deliveries)."""
+        with self.database.connection(row_factory=dict_row) as conn:
+            row = conn.execute(TAKE_UP_STATEMENT, {"take": TAKE_UP}).fetchone()
+        assert row is not None
+        return int(row["notifications"]), int(row["deliveries"])
+
+    def lease(self) -> list[dict[str, Any]]:
+        """The due deliveries on configured channels, leased to this dispatcher."""
+        if not self.channels:
+            return []
+        with self.database.connection(row_factory=dict_row) as conn:
+            return conn.execute(
+                LEASE_STATEMENT,
+                {"lease": self.lease_seconds, "channels": list(self.channels), "n": self.batch},
+            ).fetchall()
+
+    def deliver(self, row: dict[str, Any]) -> bool:
+        """Send one leased delivery and keep its outcome; whether it was delivered."""
+        link = f"{self.link}/console/findings/{row['finding_id']}" if self.link else None
+        message = Message(row["subject"], row["body"], link)
+        where = {"id": row["notification_id"], "channel": row["channel"]}
+        try:
+            self.channels[row["channel"]].send(row["address"], message)
+        except DeliveryFailed as error:
+            status = "retrying" if error.retry else "failed"
+            wait = self.backoff.wait(row["attempts"])
+            log.warning(
+                "delivery_failed",
+                extra={**where, "attempts": row["attempts"], "status": status, "error": str(error)},
+            )
+            self.settle(where, status, str(error), wait)
+            return False
+        log.debug("delivered", extra={**where, "attempts": row["attempts"]})
+        self.settle(where, "delivered", None, 0)
+        return True
+
+    def settle(self, where: dict[str, Any], status: str, error: str | None, wait: float) -> None:
+        with self.database.connection() as conn:
+            conn.execute(
+                SETTLE_STATEMENT, {**where, "status": status, "error": error, "wait": wait}
+            )
+
+
+def deliveries(database: Database, status: str | None, limit: int) -> list[dict[str, Any]]:
+    """The deliveries (newest first), of one status or all: what an administrator checks."""
+    with database.connection(row_factory=dict_row) as conn:
+        return conn.execute(
+            "SELECT d.notification_id, n.account_id, n.finding_id, n.kind, d.channel, "
+            "d.status, d.attempts, d.next_at, d.last_error, d.delivered_at, d.created_at "
+            "FROM supervision_deliveries d JOIN notifications n ON n.id = d.notification_id "
+            "WHERE %(status)s::text IS NULL OR d.status = %(status)s "
+            "ORDER BY d.created_at DESC, d.notification_id, d.channel LIMIT %(n)s",
+            {"status": status, "n": limit},
+        ).fetchall()
+
+
+def channel_settings(database: Database, account_id: Any) -> dict[str, Any]:
+    """The account's channels: its e-mail address and webhook URL (None: not used)."""
+    with database.connection(row_factory=dict_row) as conn:
+        row = conn.execute(
+            "SELECT email, webhook_url FROM supervision_notification_settings "
+            "WHERE account_id = %s",
+            (account_id,),
+        ).fetchone()
+    return dict(row) if row else {"email": None, "webhook_url": None}
+
+
+def set_channel_settings(
+    database: Database, account_id: Any, email: str | None, webhook_url: str | None
+) -> None:
+    with database.connection() as conn:
+        conn.execute(
+            "INSERT INTO supervision_notification_settings (account_id, email, webhook_url) "
+            "VALUES (%s, %s, %s) ON CONFLICT (account_id) DO UPDATE SET email = "
+            "EXCLUDED.email, webhook_url = EXCLUDED.webhook_url, updated_at = now()",
+            (account_id, email, webhook_url),
+        )

@@ -1,0 +1,174 @@
+"""消息中心 (issue 15 item 7): the loop's steps tell the accounts concerned, each in their inbox
+with an unread count; a reader marks them read; channel settings are each account's own;
+a unit sees its own notifications only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.e2e.helpers import assert_error, command, no_server_errors, ok, order
+from tests.e2e.test_console import browser, csrf_of, sign_in, token_of
+from tests.support import ADMIN, ADMIN_TOKEN, Api, account_fixture
+
+__all__ = ["browser", "no_server_errors"]
+
+inspector = account_fixture("inspector", "督查员 陈静")
+supervisor = account_fixture("supervisor", "督查室主任 周红")
+LATER = "2099-06-30"
+
+
+def inbox(api: Api, who: dict[str, str], after: dict[str, Any], **params: Any) -> dict[str, Any]:
+    """The inbox once the notifications have caught up with the command answered `after`."""
+    return ok(api.get("/api/v1/inbox", who, min_position=after["position"], **params))
+
+
+def kinds(page: dict[str, Any]) -> list[str]:
+    return [item["kind"] for item in page["items"]]
+
+
+@pytest.fixture
+def unit(api: Api) -> str:
+    return api.unit("县住建局")
+
+
+def test_an_order_reaches_the_units_liaisons_and_no_one_else(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    liaison, colleague = api.account("unit", unit), api.account("unit", unit)
+    stranger = api.account("unit", api.unit("县交通局"))
+    fid = api.finding(inspector, unit, title="老旧小区改造<b>滞后</b>")["id"]
+    answer = order(api, inspector, fid, deadline=LATER)
+    for who in (liaison, colleague):
+        page = inbox(api, who, answer)
+        assert kinds(page) == ["order"] and page["unread"] == 1
+        (item,) = page["items"]
+        assert item["subject"] == "【交办通知】老旧小区改造<b>滞后</b>"
+        assert LATER in item["body"] and item["finding_id"] == fid and item["read_at"] is None
+        assert set(item) == {"id", "finding_id", "kind", "subject", "body", "created_at", "read_at"}
+    assert inbox(api, stranger, answer) == {"items": [], "unread": 0, "next_cursor": None}
+    assert inbox(api, inspector, answer)["unread"] == 0
+
+
+def test_marking_read_counts_down_once_and_only_for_the_owner(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    liaison, colleague = api.account("unit", unit), api.account("unit", unit)
+    fid = api.finding(inspector, unit)["id"]
+    answer = order(api, inspector, fid)
+    (item,) = inbox(api, liaison, answer)["items"]
+    path = f"/api/v1/inbox/{item['id']}/read"
+    assert ok(api.post(path, None, liaison)) == {"id": item["id"], "unread": 0}
+    assert ok(api.post(path, None, liaison)) == {"id": item["id"], "unread": 0}
+    assert inbox(api, liaison, answer, unread=True)["items"] == []
+    (read,) = inbox(api, liaison, answer)["items"]
+    assert read["read_at"] is not None
+    assert_error(api.post(path, None, colleague), 404, "not_found")
+    assert inbox(api, colleague, answer)["unread"] == 1
+    assert_error(api.post("/api/v1/inbox/not-an-id/read", None, liaison), 422)
+
+
+def test_disputes_and_applications_reach_the_inspector_and_the_supervisors(
+    api: Api, inspector: dict[str, str], supervisor: dict[str, str], unit: str
+) -> None:
+    liaison = api.account("unit", unit)
+    fid = api.finding(inspector, unit)["id"]
+    order(api, inspector, fid, deadline=LATER)
+    disputed = ok(command(api, fid, "dispute", {"reason": "不属本单位职责"}, liaison))
+    assert "dispute" in kinds(inbox(api, inspector, disputed))
+    ok(command(api, fid, "dispute-rejection", {"reason": "属于本单位"}, inspector))
+    ok(command(api, fid, "acknowledgement", {"note": "已签收"}, liaison))
+    body = {"new_deadline": "2099-09-30", "reason": "需要更多时间"}
+    ok(command(api, fid, "extension-application", body, liaison))
+    forwarded = ok(
+        command(
+            api, fid, "extension-review", {"outcome": "forwarded", "comment": "属实"}, inspector
+        )
+    )
+    assert kinds(inbox(api, supervisor, forwarded))[0] == "extension_review"
+    decided = ok(
+        command(
+            api, fid, "extension-decision", {"outcome": "approved", "reason": "同意"}, supervisor
+        )
+    )
+    for who in (liaison, inspector):
+        latest = inbox(api, who, decided)["items"][0]
+        assert latest["kind"] == "extension_decision" and "批准延期" in latest["body"]
+
+
+def test_a_finding_shows_who_was_told_and_only_to_those_who_may_read_it(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    liaison = api.account("unit", unit)
+    stranger = api.account("unit", api.unit("县林业局"))
+    fid = api.finding(inspector, unit)["id"]
+    answer = order(api, inspector, fid)
+    path = f"/api/v1/findings/{fid}/notifications"
+    told = ok(api.get(path, liaison, min_position=answer["position"]))["items"]
+    assert [(n["kind"], n["deliveries"]) for n in told] == [("order", [])]
+    assert_error(api.get(path, stranger), 404)
+
+
+def test_channel_settings_are_each_accounts_own_and_bad_ones_change_nothing(
+    api: Api, unit: str
+) -> None:
+    liaison, other = api.account("unit", unit), api.account("unit", unit)
+    path = "/api/v1/notification-settings"
+    assert ok(api.get(path, liaison)) == {"email": None, "webhook_url": None}
+    mine = {"email": "lianluoyuan@zjj.gov.cn", "webhook_url": "https://robot.example/send?t=1"}
+    assert ok(api.client.put(path, json=mine, headers=liaison)) == mine
+    for bad in ({"email": "not an address"}, {"webhook_url": "ftp://x"}, {"email": "a@b." * 80}):
+        assert_error(api.client.put(path, json=bad, headers=liaison), 422)
+    assert ok(api.get(path, liaison)) == mine
+    assert ok(api.get(path, other)) == {"email": None, "webhook_url": None}
+    cleared = {"email": None, "webhook_url": None}
+    assert ok(api.client.put(path, json=cleared, headers=liaison)) == cleared
+
+
+def test_the_bootstrap_administrator_has_no_inbox(api: Api) -> None:
+    assert_error(api.get("/api/v1/inbox", ADMIN), 409, "no_account")
+    assert_error(api.get("/api/v1/notification-settings", ADMIN), 409, "no_account")
+
+
+def test_only_administrators_list_deliveries(api: Api, inspector: dict[str, str]) -> None:
+    assert_error(api.get("/api/v1/deliveries", inspector), 403)
+    assert ok(api.get("/api/v1/deliveries", ADMIN, status="failed"))["items"] is not None
+    assert_error(api.get("/api/v1/deliveries", ADMIN, status="lost"), 422)
+
+
+def test_the_console_inbox_lists_counts_and_marks_read_with_user_text_as_text(
+    api: Api, browser: TestClient, inspector: dict[str, str], unit: str
+) -> None:
+    liaison = api.account("unit", unit)
+    fid = api.finding(inspector, unit, title="<script>alert(1)</script>整改")["id"]
+    answer = order(api, inspector, fid)
+    inbox(api, liaison, answer)  # the notification is there
+    sign_in(browser, token_of(liaison))
+    page = browser.get("/inbox")
+    assert page.status_code == 200 and "消息中心" in page.text
+    assert '<span class="badge red" title="未读消息">1</span>' in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;整改" in page.text
+    assert "<script>alert(1)" not in page.text
+    (item,) = inbox(api, liaison, answer)["items"]
+    marked = browser.post(
+        f"/inbox/{item['id']}/read", data={"csrf_token": csrf_of(page)}, follow_redirects=False
+    )
+    assert marked.status_code == 303 and marked.headers["location"] == "/inbox?done=read"
+    after = browser.get("/inbox?done=read")
+    assert "已完成：标为已读" in after.text and 'title="未读消息"' not in after.text
+    assert "暂无消息" in browser.get("/inbox?unread=true").text
+    again = browser.post(f"/inbox/{item['id']}/read", data={"csrf_token": csrf_of(page)})
+    assert again.status_code == 200  # (already read: nothing changes)
+    stranger = browser.post(
+        "/inbox/1-00000000-0000-0000-0000-000000000000/read", data={"csrf_token": csrf_of(page)}
+    )
+    assert stranger.status_code == 404 and "没有这条消息" in stranger.text
+
+
+def test_the_bootstrap_administrator_has_no_console_inbox(browser: TestClient) -> None:
+    sign_in(browser, ADMIN_TOKEN)
+    assert 'href="/inbox"' not in browser.get("/").text
+    page = browser.get("/inbox")
+    assert page.status_code == 409 and "不接收消息" in page.text

@@ -1,0 +1,207 @@
+"""The dispatcher (infra/outbox.py): every notification reaches a real SMTP server (aiosmtpd) and a
+real HTTP receiver at least once; a channel that is down delays delivery and loses nothing; a
+refusal is final; a leased delivery is not sent twice at once; and the worker's chaser runs the
+reminders and the outbox on their timers, outliving a failed round."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from api.runtime.bootstrap import Services, build
+from api.runtime.dispatch import Chaser, channels_of
+from domain import clock
+from domain.accounts import hash_token
+from domain.findings import Finding
+from domain.vocabulary import Role
+from infra.channels import Smtp, Webhook, signature_holds
+from infra.outbox import Backoff, Outbox, deliveries, set_channel_settings
+from infra.settings import Settings
+from projections.registry import PROJECTIONS
+from projections.runner import catch_up
+from tests.conftest import settings_for
+from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
+from tests.integration.test_channels import Inbox, Receiver, free_port, receiver
+
+__all__ = ["receiver"]
+SECRET = "s3cret"
+FAST = Backoff(first_seconds=0.05, max_seconds=0.2)
+
+
+def ordered(services: Services, code: str) -> tuple[UUID, UUID]:
+    """A unit with one liaison (answered) and a finding ordered to it (answered first)."""
+    services.app.register_unit(code=code, name="大市聚镇", kind="township", actor=ADMIN)
+    liaison = services.app.create_account(
+        token_hash=hash_token(code), name="联络员 钱", role=Role.UNIT, unit_code=code, actor=ADMIN
+    ).id
+    fid = raise_finding(services, code, "河道保洁<不到位>", found_on=clock.today())
+    deadline = clock.today() + timedelta(days=30)
+    services.app.order_rectification(fid, deadline=deadline, requirements="清理", actor=INSPECTOR)
+    catch_up(services.app, services.datastore, PROJECTIONS)
+    return fid, liaison
+
+
+def statuses(services: Services) -> dict[str, tuple[str, int]]:
+    return {
+        d["channel"]: (d["status"], d["attempts"]) for d in deliveries(services.database, None, 10)
+    }
+
+
+@pytest.fixture
+def mail_port() -> int:
+    return free_port()
+
+
+def start_smtp(port: int) -> tuple[Controller, Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, inbox
+
+
+def test_a_channel_that_is_down_delays_delivery_and_loses_nothing(
+    services: Services, receiver: Receiver, mail_port: int
+) -> None:
+    fid, liaison = ordered(services, "dsj")
+    set_channel_settings(services.database, liaison, "qian@dsj.gov.cn", receiver.url)
+    channels = {"email": Smtp("127.0.0.1", mail_port, timeout=2), "webhook": Webhook(SECRET)}
+    outbox = Outbox(services.database, channels, backoff=FAST, link="http://duban.example/")
+    receiver.status = 503
+    first = outbox.run_once()
+    assert (first.taken_up, first.queued, first.delivered, first.failed) == (1, 2, 0, 2)
+    assert statuses(services) == {"email": ("retrying", 1), "webhook": ("retrying", 1)}
+    assert all(d["last_error"] for d in deliveries(services.database, "retrying", 10))
+
+    controller, mails = start_smtp(mail_port)
+    try:
+        receiver.status = 200
+        time.sleep(0.1)  # past the first back-off
+        assert outbox.run_once().delivered == 2
+        assert outbox.run_once().delivered == 0  # delivered ones are not sent again
+    finally:
+        controller.stop()
+    (mail,) = mails.messages
+    assert mail["Subject"] == "【交办通知】河道保洁<不到位>" and mail["To"] == "qian@dsj.gov.cn"
+    assert f"http://duban.example/console/findings/{fid}" in mail.get_content()
+    assert len(receiver.received) == 2  # the refused try and the delivery
+    headers, body = receiver.received[-1]
+    assert signature_holds(SECRET, headers, body)
+    assert statuses(services) == {"email": ("delivered", 2), "webhook": ("delivered", 2)}
+    told = services.notifications.of_finding(fid)
+    assert [d["status"] for d in told[0]["deliveries"]] == ["delivered", "delivered"]
+
+
+def test_a_refusal_is_final_and_an_unconfigured_channel_waits(
+    services: Services, receiver: Receiver
+) -> None:
+    _, liaison = ordered(services, "hjz")
+    set_channel_settings(services.database, liaison, "qian@hjz.gov.cn", receiver.url)
+    receiver.status = 400
+    outbox = Outbox(services.database, {"webhook": Webhook(SECRET)}, backoff=FAST)
+    assert outbox.run_once().failed == 1
+    time.sleep(0.1)
+    assert outbox.run_once().failed == 0
+    assert len(receiver.received) == 1
+    # No mail server configured: the e-mail waits, untried, until there is one.
+    assert statuses(services) == {"webhook": ("failed", 1), "email": ("pending", 0)}
+    assert Outbox(services.database, {}).run_once().delivered == 0
+
+
+def test_a_leased_delivery_is_not_sent_twice_at_once_and_is_retried_after_its_lease(
+    services: Services, receiver: Receiver
+) -> None:
+    _, liaison = ordered(services, "ljz")
+    set_channel_settings(services.database, liaison, None, receiver.url)
+    one = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
+    other = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
+    one.take_up()
+    (leased,) = one.lease()  # …and its process dies before sending
+    assert other.lease() == []
+    time.sleep(0.3)
+    (again,) = other.lease()
+    assert again["notification_id"] == leased["notification_id"] and again["attempts"] == 2
+    assert other.deliver(again)
+    assert len(receiver.received) == 1
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    waits = [Backoff(30, 200).wait(n) for n in range(1, 6)]
+    assert waits == [30, 60, 120, 200, 200]
+
+
+@pytest.fixture
+def chasing_settings(fresh_settings: Settings, mail_port: int) -> Settings:
+    return settings_for(
+        str(fresh_settings.database_url),
+        fresh_settings.data_dir,
+        smtp_host="127.0.0.1",
+        smtp_port=mail_port,
+        webhook_secret=SECRET,
+        dispatch_every_seconds=0.05,
+        remind_every_minutes=0.001,
+        delivery_retry_seconds=0.05,
+        projection_runners="in-process",
+    )
+
+
+@pytest.fixture
+def chasing(chasing_settings: Settings) -> Iterator[Services]:
+    opened = build(chasing_settings)
+    yield opened
+    opened.close()
+
+
+def until(condition: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_the_chaser_reminds_and_delivers_on_its_timers_and_outlives_a_failed_round(
+    chasing: Services, mail_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert set(channels_of(chasing.settings)) == {"email", "webhook"}
+    fid, liaison = ordered(chasing, "wjz")
+    set_channel_settings(chasing.database, liaison, "qian@wjz.gov.cn", None)
+    controller, mails = start_smtp(mail_port)
+    # The day the reminders are run for: past the deadline, so every rule is due.
+    monkeypatch.setattr(clock, "today", lambda: clock.now().date() + timedelta(days=60))
+    chaser = Chaser(chasing)
+    failures = iter([RuntimeError("the database went away a moment")])
+
+    def flaky() -> object:
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return Outbox.run_once(chaser.outbox)
+
+    monkeypatch.setattr(chaser.outbox, "run_once", flaky)
+
+    def reminded() -> list[Finding.Reminded]:
+        history = chasing.app.aggregate_history(fid)
+        return [e for e in history if isinstance(e, Finding.Reminded)]
+
+    chaser.start()
+    try:
+        # Every notification (the order and each reminder) mailed, and some rounds more.
+        until(lambda: bool(reminded()) and len(mails.messages) == 1 + len(reminded()))
+        rounds = chaser.rounds
+        until(lambda: chaser.rounds >= rounds + 3)
+    finally:
+        chaser.stop()
+        controller.stop()
+    events = reminded()
+    assert {e.kind for e in events} >= {"acknowledge", "due", "overdue", "escalation"}
+    assert len({e.rule for e in events}) == len(events)  # each rule once, however often run
+    labels = {"acknowledge": "签收催办", "due": "到期催办", "overdue": "逾期催办"}
+    labels.update(escalation="提级督办提醒", near="临近提醒")
+    expected = ["【交办通知】河道保洁<不到位>"] + [
+        f"【{labels[e.kind]}】河道保洁<不到位>" for e in events
+    ]
+    assert sorted(m["Subject"] for m in mails.messages) == sorted(expected)  # each once
