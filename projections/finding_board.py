@@ -11,6 +11,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from domain.accounts import Account
+from domain.clock import CHINA
 from domain.findings import LOOP_STEPS, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -30,7 +31,8 @@ BOARD = AggregateTable(
     "unit_code text NOT NULL, title text NOT NULL, description text NOT NULL, "
     "category text NOT NULL, severity text NOT NULL, source text NOT NULL, "
     "status text NOT NULL, found_on date NOT NULL, deadline date, work_item_id uuid, "
-    "escalations int NOT NULL DEFAULT 0, reopen_count int NOT NULL DEFAULT 0, closed_on date",
+    "escalations int NOT NULL DEFAULT 0, reopen_count int NOT NULL DEFAULT 0, closed_on date, "
+    "first_deadline date, reported_on date",
     first_position="raised_position",
     first_at="raised_at",
     copied="unit_code title description category severity source found_on work_item_id",
@@ -85,22 +87,33 @@ LISTED = SQL(", ").join(
     )
 )
 COUNTS = "finding_tallies"
-KEY_COLUMNS = SQL("unit_code, found_on, status, deadline, closed_on")
+# Scorecards: a unit's extensions, returns (审核退回) and reopenings, by the year found.
+STEPS = "finding_step_tallies"
+STEP_COLUMNS = ("extensions", "returns", "reopenings")
+KEY_COLUMNS = SQL("unit_code, found_on, status, deadline, closed_on, first_deadline, reported_on")
 
 
 def count_key(row: str) -> Composed:
     """The count a finding row stands in: unit, year found, status and, once closed with a
     deadline, whether on time (1) or late (0); -1 otherwise. (Which rectifying findings are
-    overdue depends on the day asked, so scorecards count those on the board itself.)"""
+    overdue depends on the day asked, so scorecards count those on the board itself.)
+
+    On time (docs/scorecards.md): the unit reported (the report the closing verification
+    accepted) by the FIRST deadline it was given; extensions do not move it, and a slow
+    verifier does not make the unit late. A finding closed with no report counts by the day
+    it was closed."""
     return SQL(
         "{r}.unit_code, extract(year FROM {r}.found_on)::int, {r}.status, "
-        "CASE WHEN {r}.status = 'closed' AND {r}.deadline IS NOT NULL "
-        "THEN (coalesce({r}.closed_on <= {r}.deadline, false))::int ELSE -1 END::smallint"
+        "CASE WHEN {r}.status = 'closed' AND coalesce({r}.first_deadline, {r}.deadline) "
+        "IS NOT NULL THEN (coalesce(coalesce({r}.reported_on, {r}.closed_on) <= "
+        "coalesce({r}.first_deadline, {r}.deadline), false))::int ELSE -1 END::smallint"
     ).format(r=SQL(row))
 
 
 class FindingBoardView(ReadModelView):
     projection_name = "finding_board"
+    # 2: the first deadline and the report's day (on time by them), and the step tallies.
+    schema_version = 2
 
     def table_statements(self) -> list[Composed]:
         return [
@@ -117,6 +130,12 @@ class FindingBoardView(ReadModelView):
                 "unit_code text NOT NULL, year int NOT NULL, "
                 "status text NOT NULL, on_time smallint NOT NULL, n int NOT NULL, "
                 "PRIMARY KEY (unit_code, year, status, on_time)",
+            ),
+            self.define_table(
+                STEPS,
+                "unit_code text NOT NULL, year int NOT NULL, "
+                + ", ".join(f"{c} int NOT NULL DEFAULT 0" for c in STEP_COLUMNS)
+                + ", PRIMARY KEY (unit_code, year)",
             ),
             # A board made before the counts: count what it holds, once.
             SQL(
@@ -156,10 +175,20 @@ class FindingBoardView(ReadModelView):
             when=when,
         )
 
-    def update(self, tracking: Tracking, event: Any, *increments: str, **changes: Any) -> None:
-        """Set the changed columns (and add one to each of `increments`) on the event's row."""
+    def update(
+        self,
+        tracking: Tracking,
+        event: Any,
+        *increments: str,
+        computed: dict[str, Composable] | None = None,
+        tally: str | None = None,
+        **changes: Any,
+    ) -> None:
+        """Set the changed columns (and add one to each of `increments`, and set each
+        `computed` column to its expression over the row before) on the event's row; a
+        `tally` (one of STEP_COLUMNS) counts one more such step for the finding's unit."""
         changes = stamped(event, changes)
-        computed: dict[str, Composable] = {}
+        computed = dict(computed or {})
         if "title" in changes or "description" in changes:
             texts = (
                 Placeholder(c) + SQL("::text") if c in changes else Identifier(c)
@@ -175,7 +204,7 @@ class FindingBoardView(ReadModelView):
                 "upd AS ({update} RETURNING {cols}), "
                 "gone AS (UPDATE {counts} c SET n = c.n - 1 FROM old, upd "
                 "WHERE (c.unit_code, c.year, c.status, c.on_time) = ({old_key}) "
-                "AND {moved}) {count}"
+                "AND {moved}){tallied} {count}"
             ).format(
                 cols=KEY_COLUMNS,
                 board=self.table(BOARD.name),
@@ -184,10 +213,22 @@ class FindingBoardView(ReadModelView):
                 old_key=count_key("old"),
                 moved=moved,
                 count=self.count_in("upd, old", "upd", moved),
+                tallied=self.tallied(tally),
             )
 
-        key = ("update-counted", increments, *changes, "=", *computed)
+        key = ("update-counted", increments, *changes, "=", *computed, tally)
         self.apply(tracking, build, {**changes, "_id": event.originator_id}, key=key)
+
+    def tallied(self, tally: str | None) -> Composable:
+        """The CTE that counts one more `tally` for the updated finding's unit and year."""
+        if tally is None:
+            return SQL("")
+        assert tally in STEP_COLUMNS, tally
+        return SQL(
+            ", tallied AS (INSERT INTO {steps} (unit_code, year, {column}) "
+            "SELECT unit_code, extract(year FROM found_on)::int, 1 FROM upd "
+            "ON CONFLICT (unit_code, year) DO UPDATE SET {column} = {steps}.{column} + 1)"
+        ).format(steps=self.table(STEPS), column=Identifier(tally))
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
         params: dict[str, Any] = {"today": today}
@@ -259,11 +300,17 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     @handles(Finding.RectificationOrdered)
     def rectification_ordered(self, e: Finding.RectificationOrdered, tracking: Tracking) -> None:
-        self.view.update(tracking, e, status=FindingStatus.RECTIFYING.value, deadline=e.deadline)
+        first: dict[str, Composable] = {
+            "first_deadline": SQL("coalesce(first_deadline, %(deadline)s::date)")
+        }
+        self.view.update(
+            tracking, e, computed=first, status=FindingStatus.RECTIFYING.value, deadline=e.deadline
+        )
 
     @handles(Finding.RectificationReported)
     def rectification_reported(self, e: Finding.RectificationReported, tracking: Tracking) -> None:
-        self.view.update(tracking, e, status=FindingStatus.REPORTED.value)
+        reported_on = e.timestamp.astimezone(CHINA).date()  # the business day it came in
+        self.view.update(tracking, e, status=FindingStatus.REPORTED.value, reported_on=reported_on)
 
     @handles(Finding.Verified)
     def verified(self, e: Finding.Verified, tracking: Tracking) -> None:
@@ -273,14 +320,18 @@ class FindingBoard(ReadModel[FindingBoardView]):
             )
         elif e.new_deadline is not None:
             self.view.update(
-                tracking, e, status=FindingStatus.RECTIFYING.value, deadline=e.new_deadline
+                tracking,
+                e,
+                tally="returns",
+                status=FindingStatus.RECTIFYING.value,
+                deadline=e.new_deadline,
             )
         else:
-            self.view.update(tracking, e, status=FindingStatus.RECTIFYING.value)
+            self.view.update(tracking, e, tally="returns", status=FindingStatus.RECTIFYING.value)
 
     @handles(Finding.DeadlineExtended)
     def deadline_extended(self, e: Finding.DeadlineExtended, tracking: Tracking) -> None:
-        self.view.update(tracking, e, deadline=e.new_deadline)
+        self.view.update(tracking, e, tally="extensions", deadline=e.new_deadline)
 
     @handles(Finding.Escalated)
     def escalated(self, e: Finding.Escalated, tracking: Tracking) -> None:
@@ -296,7 +347,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
         if e.new_deadline is None:
             self.view.update(tracking, e)
         else:
-            self.view.update(tracking, e, deadline=e.new_deadline)
+            self.view.update(tracking, e, tally="extensions", deadline=e.new_deadline)
 
     @handles(Finding.Reassigned)
     def reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:
@@ -316,4 +367,4 @@ class FindingBoard(ReadModel[FindingBoardView]):
         changes: dict[str, Any] = {"status": FindingStatus.RECTIFYING.value, "closed_on": None}
         if e.new_deadline is not None:
             changes["deadline"] = e.new_deadline
-        self.view.update(tracking, e, "reopen_count", **changes)
+        self.view.update(tracking, e, "reopen_count", tally="reopenings", **changes)

@@ -1,6 +1,7 @@
 """Unit scorecard (单位考评卡): per unit and year, findings raised / closed / open / overdue /
-withdrawn, the on-time rate, rulings by form and outcome, and the work items with their mean
-score.
+withdrawn, the on-time rate (by the first deadline and the day the unit reported:
+docs/scorecards.md), the extensions, returns (审核退回) and reopenings, rulings by form and
+outcome, and the work items with their mean score.
 
 Not a projection of its own: it answers by SQL over the finding board, rulings, work ledger
 and directory tables, so it is always exactly as current as they are. One statement reads all
@@ -78,6 +79,13 @@ not_due AS (
     ) b ON b.unit_code = grp.member
     GROUP BY grp.code
 ),
+steps AS (
+    SELECT grp.code, sum(s.extensions) AS extensions, sum(s.returns) AS returns,
+        sum(s.reopenings) AS reopenings
+    FROM grp JOIN {steps} s ON s.unit_code = grp.member
+    WHERE s.year = %(year)s
+    GROUP BY grp.code
+),
 ruling_counts AS (
     SELECT code, kind, jsonb_object_agg(key, n) AS counts
     FROM (
@@ -114,7 +122,10 @@ SELECT units.code,
     coalesce(findings.open, 0) AS findings_open,
     coalesce(findings.rectifying, 0) - coalesce(not_due.n, 0) AS findings_overdue,
     coalesce(findings.withdrawn, 0) AS findings_withdrawn,
-    findings.on_time::float8 / nullif(findings.due, 0) AS on_time_rate,
+    coalesce(findings.on_time, 0)::float8 / nullif(findings.due, 0) AS on_time_rate,
+    coalesce(steps.extensions, 0) AS extensions,
+    coalesce(steps.returns, 0) AS returns,
+    coalesce(steps.reopenings, 0) AS reopenings,
     coalesce(acc.counts, '{{}}'::jsonb) AS accountability_by_form,
     coalesce(tol.counts, '{{}}'::jsonb) AS tolerance_by_outcome,
     coalesce(merged_work.items, work.items, 0) AS work_items,
@@ -123,6 +134,7 @@ FROM units
 LEFT JOIN {directory} d ON d.code = units.code
 LEFT JOIN findings ON findings.code = units.code
 LEFT JOIN not_due ON not_due.code = units.code
+LEFT JOIN steps ON steps.code = units.code
 LEFT JOIN ruling_counts acc ON acc.code = units.code AND acc.kind = %(accountability)s
 LEFT JOIN ruling_counts tol ON tol.code = units.code AND tol.kind = %(fault_tolerance)s
 LEFT JOIN work ON work.code = units.code
@@ -161,6 +173,7 @@ class Scorecards:
         )
         self.select: Composed = SQL(SCORECARD_SQL).format(
             counts=board.table("finding_tallies"),
+            steps=board.table("finding_step_tallies"),
             board=board.table("finding_board"),
             rulings=rulings.table("rulings"),
             ledger=ledger.table("work_ledger"),

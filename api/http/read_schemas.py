@@ -401,7 +401,13 @@ class Scorecard(Answer):
     findings_open: int
     findings_overdue: int
     findings_withdrawn: int
-    on_time_rate: float | None
+    on_time_rate: float | None = Field(
+        description="closed findings the unit reported by the first deadline it was given, "
+        "over all closed findings with a deadline (docs/scorecards.md); null: none closed"
+    )
+    extensions: int = Field(description="deadlines moved: approved 延期申请 and extensions")
+    returns: int = Field(description="reports sent back by verification (审核退回)")
+    reopenings: int = Field(description="closed findings opened again")
     accountability_by_form: dict[str, int]
     tolerance_by_outcome: dict[str, int]
     work_items: int

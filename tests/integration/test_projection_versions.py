@@ -20,6 +20,8 @@ from projections.finding_board import FindingBoardView
 from projections.registry import PROJECTIONS
 from tests.integration.conftest import ADMIN, raise_finding
 
+CURRENT = FindingBoardView.schema_version  # the code's finding board, before a test bumps it
+
 
 def until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
@@ -77,19 +79,22 @@ def test_a_bumped_schema_version_rebuilds_that_read_model_once_before_serving_it
             raise_finding(first, "xz21", title=f"台账资料缺失 {n}")
         serving(first)
         assert board_count(first) == 3
-        assert recorded(first)["finding_board"] == 1
+        assert recorded(first)["finding_board"] == CURRENT
     finally:
         first.close()
     assert not records(caplog, "projection rebuilt")
 
-    # The code's finding board is now version 2 (as a change to its tables would make it).
-    monkeypatch.setattr(FindingBoardView, "schema_version", 2)
+    # The code's finding board is now one version on (as a change to its tables would make it).
+    monkeypatch.setattr(FindingBoardView, "schema_version", CURRENT + 1)
     second = build(fresh_settings, runners="in-process")
     try:
         serving(second)
         versions = recorded(second)
-        assert versions["finding_board"] == 2, "the rebuilt tables carry the new version"
-        assert {v for n, v in versions.items() if n != "finding_board"} == {1}
+        assert versions["finding_board"] == CURRENT + 1, "the rebuilt tables carry the new version"
+        others = {n: v for n, v in versions.items() if n != "finding_board"}
+        assert others == {
+            s.name: s.view_class.schema_version for s in PROJECTIONS if s.name != "finding_board"
+        }
         assert board_count(second) == 3, "rebuilt from the log: nothing lost"
         raise_finding(second, "xz21", title="新问题")
         serving(second)
@@ -99,8 +104,8 @@ def test_a_bumped_schema_version_rebuilds_that_read_model_once_before_serving_it
     (started,) = records(caplog, "projection schema version changed; rebuilding")
     assert (started.projection, started.recorded_version, started.code_version) == (
         "finding_board",
-        1,
-        2,
+        CURRENT,
+        CURRENT + 1,
     )
     assert started.levelno == logging.INFO and started.name == "projections.runner"
     (rebuilt,) = records(caplog, "projection rebuilt")
@@ -111,7 +116,7 @@ def test_a_bumped_schema_version_rebuilds_that_read_model_once_before_serving_it
     third = build(fresh_settings, runners="in-process")
     try:
         serving(third)
-        assert recorded(third)["finding_board"] == 2
+        assert recorded(third)["finding_board"] == CURRENT + 1
         assert board_count(third) == 4
     finally:
         third.close()

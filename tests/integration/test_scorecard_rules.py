@@ -1,0 +1,99 @@
+"""The scorecard's rules (issue 15 item 6, docs/scorecards.md): a finding is on time when the
+unit reported by the FIRST deadline it was given — an extension does not move that line, and a
+slow verifier does not make the unit late — and a unit's year counts its extensions, its
+reports sent back (审核退回) and its reopenings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from api.runtime.bootstrap import Services
+from domain import clock
+from domain.registry import (
+    ExtendDeadline,
+    OrderRectification,
+    ReopenFinding,
+    ReportRectification,
+    VerifyRectification,
+)
+from projections.registry import PROJECTIONS
+from projections.runner import catch_up
+from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
+
+START = date(2026, 4, 1)
+FIRST_DEADLINE = START + timedelta(days=10)
+
+
+class Course:
+    """Steps of findings of one unit on days counted from START (the clock is set to each)."""
+
+    def __init__(self, services: Services, code: str) -> None:
+        self.services, self.code = services, code
+        services.app.register_unit(code=code, name="双彩乡", kind="township", actor=ADMIN)
+
+    def on(self, day: int, message: Any) -> None:
+        moment = datetime.combine(START + timedelta(days=day), datetime.min.time(), UTC)
+        with clock.use(clock.SettableClock(moment + timedelta(hours=4))):
+            self.services.app.handle(message, actor=INSPECTOR)
+
+    def ordered(self) -> UUID:
+        fid = raise_finding(self.services, self.code, "危房改造", found_on=START)
+        self.on(0, OrderRectification(fid, FIRST_DEADLINE, "限期整改"))
+        return fid
+
+    def card(self) -> dict[str, Any]:
+        catch_up(self.services.app, self.services.datastore, PROJECTIONS)
+        today = START + timedelta(days=60)
+        (card,) = self.services.scorecards.for_units(START.year, today, {self.code: ()})
+        return card
+
+
+def report(fid: UUID) -> ReportRectification:
+    return ReportRectification(fid, "已整改")
+
+
+def accept(fid: UUID) -> VerifyRectification:
+    return VerifyRectification(fid, "accepted", "验收通过")
+
+
+def test_a_unit_that_reported_in_time_is_on_time_however_late_the_verification(
+    services: Services,
+) -> None:
+    course = Course(services, "scx")
+    fid = course.ordered()
+    course.on(9, report(fid))
+    course.on(30, accept(fid))  # three weeks after the deadline: the verifier was slow
+    card = course.card()
+    assert card["findings_closed"] == 1 and card["on_time_rate"] == 1.0
+
+
+def test_an_extension_does_not_move_the_line_and_is_counted(services: Services) -> None:
+    course = Course(services, "wjx")
+    fid = course.ordered()
+    course.on(5, ExtendDeadline(fid, FIRST_DEADLINE + timedelta(days=20), "汛期"))
+    course.on(15, report(fid))  # within the extension, after the first deadline
+    course.on(16, accept(fid))
+    card = course.card()
+    assert card["on_time_rate"] == 0.0
+    assert (card["extensions"], card["returns"], card["reopenings"]) == (1, 0, 0)
+
+
+def test_returns_and_reopenings_are_counted_and_the_accepted_report_decides(
+    services: Services,
+) -> None:
+    course = Course(services, "hlx")
+    fid = course.ordered()
+    course.on(3, report(fid))
+    course.on(4, VerifyRectification(fid, "rejected", "资料不全"))
+    course.on(8, report(fid))  # the report accepted came before the first deadline
+    course.on(12, accept(fid))
+    course.on(20, ReopenFinding(fid, "回头看发现反弹", START + timedelta(days=40)))
+    course.on(25, report(fid))
+    course.on(26, accept(fid))  # after the first deadline: late now
+    card = course.card()
+    assert (card["extensions"], card["returns"], card["reopenings"]) == (0, 1, 1)
+    assert card["on_time_rate"] == 0.0
+    other = Course(services, "hlx2")
+    assert (other.card()["extensions"], other.card()["returns"]) == (0, 0)
