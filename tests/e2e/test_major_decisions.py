@@ -4,6 +4,7 @@ evaluation with feedback, rectification, a second evaluation and the use of resu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
@@ -46,11 +47,19 @@ def decision(api: Api, who: dict[str, str], did: str) -> dict[str, Any]:
     return ok(api.get(f"{DECISIONS}/{did}", who))
 
 
-def implemented(api: Api, who: dict[str, str], unit: str) -> str:
+def decided(
+    api: Api, who: dict[str, str], unit: str, steps: Sequence[str] = STEPS
+) -> tuple[str, dict[str, Any]]:
+    """A decision catalogued, with each of `steps` done, then decided; its id and the answer to
+    the decision."""
     did = catalogued(api, who, unit)
-    for name in STEPS:
+    for name in steps:
         ok(step(api, who, did, name))
-    decide(api, who, did)
+    return did, decide(api, who, did)
+
+
+def implemented(api: Api, who: dict[str, str], unit: str) -> str:
+    did, _ = decided(api, who, unit)
     body = {"implemented_on": "2026-05-01", "note": "已印发实施"}
     ok(api.post(f"{DECISIONS}/{did}/implementation", body, who))
     return did
@@ -59,10 +68,7 @@ def implemented(api: Api, who: dict[str, str], unit: str) -> str:
 def test_a_decision_with_every_step_is_complete_and_not_flagged(
     api: Api, inspector: dict[str, str], unit: str
 ) -> None:
-    did = catalogued(api, inspector, unit)
-    for name in STEPS:
-        ok(step(api, inspector, did, name))
-    answer = decide(api, inspector, did)
+    did, answer = decided(api, inspector, unit)
     shown = decision(api, inspector, did)
     assert shown["status"] == "decided" and shown["flagged"] is False
     rows = all_items(api, DECISIONS, inspector, min_position=answer["position"], unit_code=unit)
@@ -73,11 +79,7 @@ def test_a_decision_with_every_step_is_complete_and_not_flagged(
 def test_a_decision_missing_a_step_is_flagged_and_linked_to_an_accountability_ruling(
     api: Api, inspector: dict[str, str], unit: str
 ) -> None:
-    did = catalogued(api, inspector, unit)
-    for name in STEPS:
-        if name != "legality_review":
-            ok(step(api, inspector, did, name))
-    answer = decide(api, inspector, did)
+    did, answer = decided(api, inspector, unit, [s for s in STEPS if s != "legality_review"])
     shown = decision(api, inspector, did)
     assert shown["flagged"] is True and shown["missing_steps"] == ["legality_review"]
     flagged = all_items(api, DECISIONS, inspector, min_position=answer["position"], flagged=True)
@@ -96,8 +98,7 @@ def test_a_decision_missing_a_step_is_flagged_and_linked_to_an_accountability_ru
 def test_linking_an_unknown_ruling_or_giving_no_target_is_refused(
     api: Api, inspector: dict[str, str], unit: str
 ) -> None:
-    did = catalogued(api, inspector, unit)
-    decide(api, inspector, did)
+    did, _ = decided(api, inspector, unit, steps=())
     unknown = {"ruling_id": "00000000-0000-4000-8000-000000000000"}
     link = f"{DECISIONS}/{did}/accountability-link"
     assert_error(api.post(link, unknown, inspector), 422, "unknown_reference")
@@ -107,8 +108,7 @@ def test_linking_an_unknown_ruling_or_giving_no_target_is_refused(
 def test_a_step_after_the_decision_is_an_invalid_transition(
     api: Api, inspector: dict[str, str], unit: str
 ) -> None:
-    did = catalogued(api, inspector, unit)
-    decide(api, inspector, did)
+    did, _ = decided(api, inspector, unit, steps=())
     error = assert_error(step(api, inspector, did, "risk_assessment"), 409, "invalid_transition")
     assert error["details"] == {"status": "decided"}
 
