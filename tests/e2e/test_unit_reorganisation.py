@@ -39,6 +39,12 @@ def merge(api: Api, code: str, into: str) -> int:
     return position
 
 
+def listed_after_merger(api: Api, who: dict[str, str], path: str, code: str, into: str) -> set[str]:
+    """The ids the list at `path` shows for the unit `into`, once `code` is merged into it."""
+    position = merge(api, code, into)
+    return ids(all_items(api, path, who, unit_code=into, min_position=position))
+
+
 def dissolve(api: Api, code: str, who: dict[str, str] = ADMIN) -> Response:
     body = {"reason": "机构改革撤销建制", "effective_on": "2026-03-01"}
     return api.post(f"{UNITS}/{code}/dissolution", body, who)
@@ -209,8 +215,7 @@ def test_successors_finding_list_includes_the_merged_units_findings(
 ) -> None:
     theirs = ok(new_finding(api, inspector, old), 201)["id"]
     own = ok(new_finding(api, inspector, successor), 201)["id"]
-    position = merge(api, old, successor)
-    assert ids(board(api, inspector, position, unit_code=successor)) == {theirs, own}
+    assert listed_after_merger(api, inspector, FINDINGS, old, successor) == {theirs, own}
 
 
 def test_successors_work_item_list_includes_the_merged_units_work_items(
@@ -221,9 +226,7 @@ def test_successors_work_item_list_includes_the_merged_units_work_items(
     co_owned = ok(new_work_item(api, inspector, third, old), 201)["id"]
     own = ok(new_work_item(api, inspector, successor), 201)["id"]
     ok(new_work_item(api, inspector, third), 201)
-    position = merge(api, old, successor)
-    items = all_items(api, WORK_ITEMS, inspector, unit_code=successor, min_position=position)
-    assert ids(items) == {led, co_owned, own}
+    assert listed_after_merger(api, inspector, WORK_ITEMS, old, successor) == {led, co_owned, own}
 
 
 def test_successors_ruling_list_includes_the_merged_units_rulings(
@@ -232,9 +235,7 @@ def test_successors_ruling_list_includes_the_merged_units_rulings(
     theirs = ok(new_ruling(api, inspector, "accountability", old), 201)["id"]
     tolerance = ok(new_ruling(api, inspector, "fault_tolerance", old), 201)["id"]
     own = ok(new_ruling(api, inspector, "accountability", successor), 201)["id"]
-    position = merge(api, old, successor)
-    items = all_items(api, RULINGS, inspector, unit_code=successor, min_position=position)
-    assert ids(items) == {theirs, tolerance, own}
+    assert listed_after_merger(api, inspector, RULINGS, old, successor) == {theirs, tolerance, own}
 
 
 def test_successors_lists_include_units_merged_in_two_steps(
