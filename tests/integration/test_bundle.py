@@ -268,15 +268,32 @@ def test_two_events_swapped_in_a_bundle_are_named(log: Log) -> None:
 # An event inserted ----------------------------------------------------------------------
 
 
-def test_an_event_inserted_into_the_database_is_named_where_it_sits(log: Log) -> None:
-    # A gap in the positions, as rolled-back transactions leave; then two more events.
+def leave_a_gap(log: Log) -> None:
+    """A gap in the positions, as rolled-back transactions leave; then the three events of one
+    more unit and its ordered finding."""
     log.sql("SELECT setval(pg_get_serial_sequence('supervision_events', 'notification_id'), 25)")
     write_events(log.services, 1, code="b1")  # positions 26 to 28: indexes 22 to 24
+
+
+def insert_into_the_gap(log: Log) -> None:
+    """A copy of the event at position 2, inserted at position 23 with no chain row of its own."""
     log.sql(
         "INSERT INTO supervision_events (notification_id, originator_id, originator_version, "
         "topic, state) SELECT 23, originator_id, 99, topic, state FROM supervision_events "
         "WHERE notification_id = 2"
     )
+
+
+def judged_on_a_valid_chain(log: Log) -> dict[str, Any]:
+    """The verdict on a log whose hash chain still verifies on its own: only its checkpoints can
+    tell it was tampered with."""
+    assert verify_chain(log.services.database, "sha256").ok
+    return judge(log)
+
+
+def test_an_event_inserted_into_the_database_is_named_where_it_sits(log: Log) -> None:
+    leave_a_gap(log)
+    insert_into_the_gap(log)
     verdict = judge(log)
     broken_at(verdict, 22)
     assert verdict["problem"] == "event at position 23 has no chain row"
@@ -307,17 +324,11 @@ def rechain(log: Log, after_index: int) -> None:
 def test_an_event_inserted_and_rechained_in_the_database_is_named_by_a_checkpoint(
     log: Log,
 ) -> None:
-    log.sql("SELECT setval(pg_get_serial_sequence('supervision_events', 'notification_id'), 25)")
-    write_events(log.services, 1, code="b1")  # positions 26 to 28: indexes 22 to 24
+    leave_a_gap(log)
     assert log.sign(23) == 3
-    log.sql(
-        "INSERT INTO supervision_events (notification_id, originator_id, originator_version, "
-        "topic, state) SELECT 23, originator_id, 99, topic, state FROM supervision_events "
-        "WHERE notification_id = 2"
-    )
+    insert_into_the_gap(log)
     rechain(log, 21)
-    assert verify_chain(log.services.database, "sha256").ok  # the chain alone cannot tell
-    verdict = judge(log)
+    verdict = judged_on_a_valid_chain(log)
     bad_checkpoint(verdict, 3, 23, "was rewritten")
     assert verdict["checkpoints_verified"] == 2 and verdict["events_verified"] == 25
 
@@ -354,8 +365,7 @@ def test_an_event_inserted_and_rechained_in_a_bundle_is_named_by_a_checkpoint(lo
 def test_the_tail_cut_after_a_checkpoint_is_named_in_the_database(log: Log) -> None:
     log.sql("DELETE FROM supervision_chain WHERE ledger_index > 15")
     log.sql("DELETE FROM supervision_events WHERE notification_id > 15")
-    assert verify_chain(log.services.database, "sha256").ok  # the chain alone cannot tell
-    verdict = judge(log)
+    verdict = judged_on_a_valid_chain(log)
     bad_checkpoint(verdict, 2, 21, "cut off")
     assert verdict["events_verified"] == 15 and verdict["checkpoints_verified"] == 1
 
