@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
 
 from tests.conftest import ADMIN_TOKEN
+from tests.e2e.console import sign_in, submit, token_of
 from tests.support import ADMIN, Api
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -21,27 +18,6 @@ def browser(client: TestClient) -> Iterator[TestClient]:
     shared by every e2e test)."""
     with TestClient(client.app, raise_server_exceptions=False) as own:
         yield own
-
-
-def csrf_of(response: Response) -> str:
-    match = CSRF.search(response.text)
-    assert match, response.text
-    return match.group(1)
-
-
-def sign_in(browser: TestClient, token: str) -> Response:
-    form = browser.get("/signin")
-    answer = browser.post(
-        "/signin",
-        data={"csrf_token": csrf_of(form), "token": token, "next": "/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
-    return answer
-
-
-def token_of(headers: dict[str, str]) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 def test_the_console_answers_html_in_chinese(browser: TestClient) -> None:
@@ -63,8 +39,7 @@ def test_an_unauthenticated_visitor_is_sent_to_sign_in(browser: TestClient) -> N
 
 
 def test_a_wrong_token_is_refused_in_chinese(browser: TestClient) -> None:
-    form = browser.get("/signin")
-    answer = browser.post("/signin", data={"csrf_token": csrf_of(form), "token": "sv_wrong"})
+    answer = submit(browser, browser.get("/signin"), "/signin", {"token": "sv_wrong"})
     assert answer.status_code == 401
     assert "令牌无效或账号已注销" in answer.text
     assert browser.get("/", follow_redirects=False).status_code == 303
@@ -108,16 +83,12 @@ def test_a_form_with_the_csrf_token_runs_the_same_command_as_the_api(
     finding = api.finding(inspector, api.unit())
     sign_in(browser, token_of(inspector))
     page = browser.get(f"/findings/{finding['id']}")
-    done = browser.post(
-        f"/findings/{finding['id']}/rectification-order",
-        data={
-            "csrf_token": csrf_of(page),
-            "form_key": "order-" + "x" * 20,
-            "deadline": "2026-04-05",
-            "requirements": "限期整改到位。",
-        },
-        follow_redirects=False,
-    )
+    fields = {
+        "form_key": "order-" + "x" * 20,
+        "deadline": "2026-04-05",
+        "requirements": "限期整改到位。",
+    }
+    done = submit(browser, page, f"/findings/{finding['id']}/rectification-order", fields)
     assert done.status_code == 303
     shown = api.get(f"/api/v1/findings/{finding['id']}", inspector).json()
     assert shown["status"] == "rectifying" and shown["deadline"] == "2026-04-05"
@@ -133,17 +104,12 @@ def test_a_refused_command_is_explained_in_chinese_beside_its_form(
     finding = api.finding(inspector, api.unit(), found_on="2026-03-05")
     sign_in(browser, token_of(inspector))
     page = browser.get(f"/findings/{finding['id']}")
-    refused = browser.post(
-        f"/findings/{finding['id']}/rectification-order",
-        data={"csrf_token": csrf_of(page), "deadline": "2026-03-01", "requirements": "整改"},
-    )
+    action = f"/findings/{finding['id']}/rectification-order"
+    refused = submit(browser, page, action, {"deadline": "2026-03-01", "requirements": "整改"})
     assert refused.status_code == 422
     assert "期限不能早于问题的发现日期" in refused.text
     assert "Traceback" not in refused.text and "lies before" not in refused.text
-    empty = browser.post(
-        f"/findings/{finding['id']}/rectification-order",
-        data={"csrf_token": csrf_of(page), "deadline": "", "requirements": "整改"},
-    )
+    empty = submit(browser, page, action, {"deadline": "", "requirements": "整改"})
     assert empty.status_code == 422 and "“整改期限”请填写有效日期" in empty.text
 
 
@@ -162,10 +128,8 @@ def test_a_unit_account_sees_only_its_own_units_records(browser: TestClient, api
     assert '<html lang="zh-CN">' in hidden.text
     assert browser.get(f"/units/{other_unit}").status_code == 404
     assert browser.get("/audit").status_code == 403
-    refused = browser.post(
-        f"/findings/{other['id']}/rectification-report",
-        data={"csrf_token": csrf_of(listed), "summary": "越权报送"},
-    )
+    action = f"/findings/{other['id']}/rectification-report"
+    refused = submit(browser, listed, action, {"summary": "越权报送"})
     assert refused.status_code == 404
     assert api.get(f"/api/v1/findings/{other['id']}", ADMIN).json()["status"] == "raised"
 
@@ -184,6 +148,6 @@ def test_the_api_keeps_its_bearer_tokens_and_serves_no_console(browser: TestClie
 def test_signing_out_ends_the_session(browser: TestClient) -> None:
     sign_in(browser, ADMIN_TOKEN)
     page = browser.get("/")
-    out = browser.post("/signout", data={"csrf_token": csrf_of(page)}, follow_redirects=False)
+    out = submit(browser, page, "/signout", {})
     assert out.status_code == 303 and out.headers["location"] == "/signin"
     assert browser.get("/", follow_redirects=False).status_code == 303

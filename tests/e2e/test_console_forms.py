@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.e2e.console import console_as, submit
 from tests.e2e.helpers import no_server_errors, ok
-from tests.e2e.test_console import csrf_of, sign_in, token_of
 from tests.support import Api
 
 __all__ = ["no_server_errors"]
@@ -18,21 +18,16 @@ def test_proposing_accountability_from_a_finding_makes_a_ruling_that_links_it(
     inspector = api.account("inspector", name="督查员 周明")
     unit = api.unit("县水利局")
     fid = api.finding(inspector, unit)["id"]
-    with TestClient(client.app, raise_server_exceptions=False) as browser:
-        sign_in(browser, token_of(inspector))
+    fields = {
+        "form_key": "accountability-" + "z" * 20,
+        "unit_code": unit,
+        "form": "written_inspection",
+        "basis": "《中国共产党问责条例》第七条",
+        "facts": "整改不力，造成不良影响。",
+    }
+    with console_as(client, inspector) as browser:
         page = browser.get(f"/findings/{fid}")
-        done = browser.post(
-            f"/findings/{fid}/accountability",
-            data={
-                "csrf_token": csrf_of(page),
-                "form_key": "accountability-" + "z" * 20,
-                "unit_code": unit,
-                "form": "written_inspection",
-                "basis": "《中国共产党问责条例》第七条",
-                "facts": "整改不力，造成不良影响。",
-            },
-            follow_redirects=False,
-        )
+        done = submit(browser, page, f"/findings/{fid}/accountability", fields)
     assert done.status_code == 303
     ruling_id = done.headers["location"].split("/rulings/")[1].split("?")[0]
     assert ruling_id != fid

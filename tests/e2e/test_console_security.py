@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.e2e.console import sign_in, submit, token_of
 from tests.e2e.helpers import all_items, no_server_errors, ok
-from tests.e2e.test_console import csrf_of, sign_in, token_of
 from tests.support import ADMIN, Api
 
 __all__ = ["no_server_errors"]
@@ -102,9 +102,7 @@ def test_a_copied_cookie_is_worthless_once_its_viewer_signs_out(
     copied(browser, thief)
     assert thief.get("/findings", follow_redirects=False).status_code == 200
     page = browser.get("/")
-    signed_out = browser.post(
-        "/signout", data={"csrf_token": csrf_of(page)}, follow_redirects=False
-    )
+    signed_out = submit(browser, page, "/signout", {})
     assert signed_out.status_code == 303
     after = thief.get("/findings", follow_redirects=False)
     assert after.status_code == 303 and after.headers["location"].startswith("/signin")
@@ -118,9 +116,7 @@ def test_signing_out_everywhere_ends_every_session_of_the_account(
     sign_in(office, token)
     sign_in(laptop, token)
     page = office.get("/")
-    ended = office.post(
-        "/signout/everywhere", data={"csrf_token": csrf_of(page)}, follow_redirects=False
-    )
+    ended = submit(office, page, "/signout/everywhere", {})
     assert ended.status_code == 303
     for browser in (office, laptop):
         assert browser.get("/", follow_redirects=False).status_code == 303

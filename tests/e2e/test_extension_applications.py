@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain import clock
+from tests.e2e.console import console_as, submit
 from tests.e2e.helpers import assert_error, command, events_of, finding, no_server_errors, ok, order
-from tests.e2e.test_console import csrf_of, sign_in, token_of
 from tests.support import Api, account_fixture
 
 __all__ = ["no_server_errors"]
@@ -121,17 +121,13 @@ def test_the_console_carries_an_application_from_the_unit_to_the_supervisor(
         (m.supervisor, "extension-decision", {"outcome": "approved", "reason": "同意延期"}),
     ]
     for n, (who, action, fields) in enumerate(forms):
-        with TestClient(client.app, raise_server_exceptions=False) as browser:
-            sign_in(browser, token_of(who))
+        with console_as(client, who) as browser:
             page = browser.get(page_of)
             offered = {a for _, a, _ in forms if f'id="form-{a}"' in page.text}
             assert offered == {action}, (action, offered)
             if n:
                 assert "汛期影响施工" in page.text  # the application beside the form
-            sent = browser.post(
-                f"{page_of}/{action}",
-                data={"csrf_token": csrf_of(page), "form_key": f"{action}-" + "e" * 20} | fields,
-                follow_redirects=False,
-            )
+            form_key = {"form_key": f"{action}-" + "e" * 20}
+            sent = submit(browser, page, f"{page_of}/{action}", form_key | fields)
             assert sent.status_code == 303, sent.text
     assert m.deadline() == LATER

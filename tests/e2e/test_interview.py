@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from domain import clock
+from tests.e2e.console import console_as, submit
 from tests.e2e.helpers import (
     assert_error,
     closed_finding,
@@ -17,7 +18,6 @@ from tests.e2e.helpers import (
     ok,
     order,
 )
-from tests.e2e.test_console import csrf_of, sign_in, token_of
 from tests.support import Api, account_fixture, unit_fixture
 
 __all__ = ["no_server_errors"]
@@ -91,26 +91,17 @@ def test_the_console_offers_the_interview_form_and_records_what_the_api_records(
     api: Api, inspector: dict[str, str], unit: str, client: TestClient
 ) -> None:
     fid = api.finding(inspector, unit)["id"]
-    with TestClient(client.app, raise_server_exceptions=False) as browser:
-        sign_in(browser, token_of(inspector))
+    action = f"/findings/{fid}/interview"
+    with console_as(client, inspector) as browser:
         page = browser.get(f"/findings/{fid}")
         assert 'id="form-interview"' in page.text and "记录约谈" in page.text
-        done = browser.post(
-            f"/findings/{fid}/interview",
-            data={"csrf_token": csrf_of(page), "form_key": "interview-" + "x" * 20} | HELD,
-            follow_redirects=False,
-        )
+        done = submit(browser, page, action, {"form_key": "interview-" + "x" * 20} | HELD)
         assert done.status_code == 303
         assert "约谈" in browser.get(done.headers["location"]).text
-        refused = browser.post(
-            f"/findings/{fid}/interview",
-            data={"csrf_token": csrf_of(page), "form_key": "interview-" + "y" * 20}
-            | HELD
-            | {"held_on": "2026-03-01"},
-        )
+        fields = {"form_key": "interview-" + "y" * 20} | HELD | {"held_on": "2026-03-01"}
+        refused = submit(browser, page, action, fields)
         assert refused.status_code == 422 and "2026-03-01" in refused.text
     assert [e["event_type"] for e in events_of(api, inspector, fid)] == ["Raised", "InterviewHeld"]
     liaison = api.account("unit", unit)
-    with TestClient(client.app, raise_server_exceptions=False) as browser:
-        sign_in(browser, token_of(liaison))
+    with console_as(client, liaison) as browser:
         assert 'id="form-interview"' not in browser.get(f"/findings/{fid}").text

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.e2e.console import console_as, submit
 from tests.e2e.helpers import (
     FINDINGS,
     assert_error,
@@ -18,7 +19,6 @@ from tests.e2e.helpers import (
     ok,
     order,
 )
-from tests.e2e.test_console import csrf_of, sign_in, token_of
 from tests.support import Api, account_fixture
 
 __all__ = ["no_server_errors"]
@@ -138,35 +138,26 @@ def test_the_console_offers_each_answer_when_the_order_awaits_it(
     matter: Matter, client: TestClient
 ) -> None:
     page_of = f"/findings/{matter.fid}"
-    with TestClient(client.app, raise_server_exceptions=False) as liaison:
-        sign_in(liaison, token_of(matter.liaison))
+    with console_as(client, matter.liaison) as liaison:
         page = liaison.get(page_of)
         assert 'id="form-acknowledgement"' in page.text and 'id="form-dispute"' in page.text
         assert 'id="form-reassignment"' not in page.text
-        progress = liaison.post(
-            f"{page_of}/progress",
-            data={"csrf_token": csrf_of(page), "form_key": "progress-" + "p" * 20}
-            | {"note": "已完成三成", "percent": "30"},
-            follow_redirects=False,
-        )
+        fields = {"form_key": "progress-" + "p" * 20, "note": "已完成三成", "percent": "30"}
+        progress = submit(liaison, page, f"{page_of}/progress", fields)
         assert progress.status_code == 303 and 'id="form-progress"' in page.text
-        sent = liaison.post(
-            f"{page_of}/dispute",
-            data={"csrf_token": csrf_of(page), "form_key": "dispute-" + "d" * 20} | REASON,
-            follow_redirects=False,
-        )
+        fields = {"form_key": "dispute-" + "d" * 20} | REASON
+        sent = submit(liaison, page, f"{page_of}/dispute", fields)
         assert sent.status_code == 303
         assert 'id="form-acknowledgement"' not in liaison.get(page_of).text
-    with TestClient(client.app, raise_server_exceptions=False) as office:
-        sign_in(office, token_of(matter.inspector))
+    with console_as(client, matter.inspector) as office:
         page = office.get(page_of)
         assert 'id="form-reassignment"' in page.text and 'id="form-dispute-rejection"' in page.text
-        moved = office.post(
-            f"{page_of}/reassignment",
-            data={"csrf_token": csrf_of(page), "form_key": "reassign-" + "r" * 20}
-            | {"to_unit": matter.second, "reason": "转市场监管局办理"},
-            follow_redirects=False,
-        )
+        fields = {
+            "form_key": "reassign-" + "r" * 20,
+            "to_unit": matter.second,
+            "reason": "转市场监管局办理",
+        }
+        moved = submit(office, page, f"{page_of}/reassignment", fields)
         assert moved.status_code == 303
         assert "转办" in office.get(moved.headers["location"]).text
     assert finding(matter.api, matter.inspector, matter.fid)["unit_code"] == matter.second
