@@ -110,6 +110,17 @@ def whole_text(response: Response) -> str:
     return response.text + json.dumps(response.json(), ensure_ascii=False)
 
 
+def shown_without_the_name(
+    api: Api, who: dict[str, str], position: int, **filters: Any
+) -> list[dict[str, Any]]:
+    """One page of the library as of `position`, with `filters`, once its whole answer is
+    checked not to name the person."""
+    response = api.get(CASES, who, min_position=position, **filters)
+    items: list[dict[str, Any]] = ok(response)["items"]
+    assert NAME not in whole_text(response)
+    return items
+
+
 # -- publication ---------------------------------------------------------------------------------
 
 
@@ -164,12 +175,10 @@ def test_library_never_shows_the_persons_name_even_when_the_case_text_mentions_i
         finding_ids=[fid],
     )
     position = published(api, authority, rid)
-    response = api.get(CASES, inspector, unit_code=unit, min_position=position)
-    (case,) = ok(response)["items"]
+    (case,) = shown_without_the_name(api, inspector, position, unit_code=unit)
     assert case["id"] == rid
     assert "一窗通办改革" in case["facts"] and "未谋取私利" in case["reasoning"]
     assert "审批超时" in case["finding_titles"]
-    assert NAME not in whole_text(response)
 
 
 def test_library_never_shows_the_persons_name_in_an_accountability_case(
@@ -184,9 +193,7 @@ def test_library_never_shows_the_persons_name_in_an_accountability_case(
         reasoning=f"{NAME}情节较轻，予以通报批评。",
     )
     position = published(api, authority, rid, summary="某局审批难问题问责案例")
-    response = api.get(CASES, inspector, unit_code=unit, min_position=position)
-    assert ids(ok(response)["items"]) == {rid}
-    assert NAME not in whole_text(response)
+    assert ids(shown_without_the_name(api, inspector, position, unit_code=unit)) == {rid}
 
 
 def test_unfiltered_library_page_never_shows_the_persons_name(
@@ -194,9 +201,7 @@ def test_unfiltered_library_page_never_shows_the_persons_name(
 ) -> None:
     rid = tolerance_case(api, inspector, authority, unit, grounds=f"{NAME}在试点中探索，出现失误。")
     position = published(api, authority, rid)
-    response = api.get(CASES, inspector, limit=500, min_position=position)
-    assert rid in ids(ok(response)["items"])
-    assert NAME not in whole_text(response)
+    assert rid in ids(shown_without_the_name(api, inspector, position, limit=500))
 
 
 def test_search_text_answer_never_shows_the_persons_name(
@@ -206,9 +211,8 @@ def test_search_text_answer_never_shows_the_persons_name(
         api, inspector, authority, unit, reasoning=f"{NAME}主动挽回损失，消除影响。"
     )
     position = published(api, authority, rid)
-    response = api.get(CASES, inspector, q="挽回损失", unit_code=unit, min_position=position)
-    assert ids(ok(response)["items"]) == {rid}
-    assert NAME not in whole_text(response)
+    found = shown_without_the_name(api, inspector, position, q="挽回损失", unit_code=unit)
+    assert ids(found) == {rid}
 
 
 def test_searching_the_library_by_the_persons_name_finds_nothing(
@@ -229,9 +233,7 @@ def test_a_tag_naming_the_person_never_shows_the_name(
         assert_error(response, 422)
         return
     position = ok(response)["position"]
-    listed = api.get(CASES, inspector, unit_code=unit, min_position=position)
-    assert ids(ok(listed)["items"]) == {rid}
-    assert NAME not in whole_text(listed)
+    assert ids(shown_without_the_name(api, inspector, position, unit_code=unit)) == {rid}
 
 
 def test_publication_whose_summary_names_the_person_is_refused_with_422(
