@@ -1,17 +1,9 @@
-"""Shared steps and checks for the end-to-end tests (black box: only HTTP goes in and out).
-
-`no_server_errors` is an autouse fixture: a test module that imports it has every answer of
-the shared client checked, so no request of any test may come back as a 5xx (other than a
-503 `projection_lagging`, or /readyz's 503 while the projections start).
-"""
+"""Shared steps and checks for the end-to-end tests (black box: only HTTP goes in and out)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from httpx import Response
 
 from tests.support import Api
@@ -22,37 +14,6 @@ FUTURE = "2099-12-31"
 LATER_FUTURE = "2100-06-30"
 
 FINDINGS = "/api/v1/findings"
-
-
-@pytest.fixture(autouse=True)
-def no_server_errors(client: TestClient) -> Iterator[None]:
-    """Fail the test if any answer it received was a server error."""
-    seen: list[tuple[str, str, int, str]] = []
-
-    def record(response: Response) -> None:
-        if response.status_code >= 500:
-            response.read()
-            request = response.request
-            seen.append((request.method, str(request.url), response.status_code, response.text))
-
-    hooks = client.event_hooks
-    hooks["response"] = [*hooks.get("response", []), record]
-    client.event_hooks = hooks
-    try:
-        yield
-    finally:
-        hooks = client.event_hooks
-        hooks["response"] = [h for h in hooks.get("response", []) if h is not record]
-        client.event_hooks = hooks
-    unexpected = [s for s in seen if not expected_unavailable(*s)]
-    assert not unexpected, f"server errors answered: {unexpected}"
-
-
-def expected_unavailable(method: str, url: str, status: int, text: str) -> bool:
-    """503s the contract names: a lagging projection, and /readyz while starting up."""
-    if status != 503:
-        return False
-    return '"projection_lagging"' in text or url.endswith("/readyz")
 
 
 def assert_error(response: Response, status: int, code: str | None = None) -> dict[str, Any]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import assert_error, no_server_errors, ok
+from tests.e2e.helpers import assert_error, ok
 from tests.support import ADMIN, Api, bearer, unique
-
-__all__ = ["no_server_errors"]
 
 ACCOUNTS = "/api/v1/accounts"
 ROLES = ["admin", "inspector", "authority", "supervisor", "auditor", "unit"]

@@ -8,10 +8,7 @@ import sys
 from pathlib import Path
 
 from infra.bundle import verify_bundle
-from tests.e2e.helpers import no_server_errors
 from tests.support import ADMIN, Api
-
-__all__ = ["no_server_errors"]
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "verify_bundle.py"
 

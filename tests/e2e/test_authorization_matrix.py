@@ -15,11 +15,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.e2e.helpers import assert_error, no_server_errors
+from tests.e2e.helpers import assert_error
 from tests.security_matrix import CONSOLE, MATRIX, ROLES, UNKNOWN_ID, Row
 from tests.support import ADMIN, Api
-
-__all__ = ["no_server_errors"]
 
 
 def served_routes(app: FastAPI) -> set[tuple[str, str]]:

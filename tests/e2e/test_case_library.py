@@ -8,10 +8,8 @@ from typing import Any
 import pytest
 from httpx import Response
 
-from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import Api, account_fixture, unit_fixture
-
-__all__ = ["no_server_errors"]
 
 CASES = "/api/v1/case-library"
 RULINGS = "/api/v1/rulings"

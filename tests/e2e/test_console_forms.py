@@ -6,10 +6,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.e2e.console import console_as, submit
-from tests.e2e.helpers import no_server_errors, ok
+from tests.e2e.helpers import ok
 from tests.support import Api
-
-__all__ = ["no_server_errors"]
 
 
 def test_proposing_accountability_from_a_finding_makes_a_ruling_that_links_it(

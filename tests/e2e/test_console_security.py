@@ -11,10 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.e2e.console import sign_in, submit, token_of
-from tests.e2e.helpers import all_items, no_server_errors, ok
+from tests.e2e.helpers import all_items, ok
 from tests.support import ADMIN, Api
-
-__all__ = ["no_server_errors"]
 
 ACCESS_LOG = "/api/v1/audit/access-log"
 

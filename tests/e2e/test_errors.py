@@ -14,13 +14,10 @@ from tests.e2e.helpers import (
     command,
     events_of,
     finding,
-    no_server_errors,
     ok,
     order,
 )
 from tests.support import ADMIN, Api, unique
-
-__all__ = ["no_server_errors"]
 
 MIB = 1024 * 1024
 

@@ -13,10 +13,8 @@ from fastapi.testclient import TestClient
 
 from domain import clock
 from tests.e2e.console import console_as, submit
-from tests.e2e.helpers import assert_error, command, events_of, finding, no_server_errors, ok, order
+from tests.e2e.helpers import assert_error, command, events_of, finding, ok, order
 from tests.support import Api, account_fixture
-
-__all__ = ["no_server_errors"]
 
 inspector = account_fixture("inspector", "督查员 陈静")
 supervisor = account_fixture("supervisor", "督查室主任 周红")

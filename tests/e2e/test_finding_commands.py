@@ -17,16 +17,12 @@ from tests.e2e.helpers import (
     command,
     events_of,
     finding,
-    no_server_errors,
     ok,
     order,
     report,
     verify,
 )
 from tests.support import Api, account_fixture, cases, unit_fixture
-
-__all__ = ["no_server_errors"]
-
 
 inspector = account_fixture("inspector", "督查员 张伟")
 unit = unit_fixture("县住建局")

@@ -8,13 +8,10 @@ from tests.e2e.helpers import (
     assert_error,
     board,
     ids,
-    no_server_errors,
     ok,
     order,
 )
 from tests.support import Api
-
-__all__ = ["no_server_errors"]
 
 
 def test_list_read_at_the_commands_position_holds_the_new_finding(api: Api) -> None:

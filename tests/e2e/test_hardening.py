@@ -14,10 +14,8 @@ from httpx import Response
 from api.http.security import CONTENT_SECURITY_POLICY
 from api.main import create_app
 from api.runtime.bootstrap import Services
-from tests.e2e.helpers import FINDINGS, all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import FINDINGS, all_items, assert_error, ok
 from tests.support import ADMIN, Api
-
-__all__ = ["no_server_errors"]
 
 ACCESS_LOG = "/api/v1/audit/access-log"
 

@@ -7,10 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.runtime.bootstrap import Services
-from tests.e2e.helpers import FINDINGS, all_items, assert_error, finding, no_server_errors, ok
+from tests.e2e.helpers import FINDINGS, all_items, assert_error, finding, ok
 from tests.support import ADMIN, Api, unique
-
-__all__ = ["no_server_errors"]
 
 JSON = {**ADMIN, "Content-Type": "application/json"}
 SQL_TEXT = "x'); DROP TABLE supervision_events; -- \" OR 1=1; SELECT pg_sleep(10);"

@@ -19,12 +19,9 @@ from tests.e2e.helpers import (
     events_of,
     finding,
     ids,
-    no_server_errors,
     ok,
 )
 from tests.support import ADMIN, Api, unique
-
-__all__ = ["no_server_errors"]
 
 
 def finding_body(unit: str, title: str = "重复提交的问题") -> dict[str, Any]:

@@ -20,10 +20,8 @@ from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.vocabulary import Role
 from infra.settings import Settings
-from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import Api, account_fixture, random_round, unique
-
-__all__ = ["no_server_errors"]
 
 INSPECTIONS = "/api/v1/inspections"
 PUBLIC = "/api/v1/public/inspections"

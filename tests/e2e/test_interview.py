@@ -14,13 +14,10 @@ from tests.e2e.helpers import (
     closed_finding,
     command,
     events_of,
-    no_server_errors,
     ok,
     order,
 )
 from tests.support import Api, account_fixture, unit_fixture
-
-__all__ = ["no_server_errors"]
 
 inspector = account_fixture("inspector", "督查员 王敏")
 authority = account_fixture("authority", "县纪委 李强")

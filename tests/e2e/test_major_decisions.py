@@ -7,10 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import Api, account_fixture, unit_fixture
-
-__all__ = ["no_server_errors"]
 
 DECISIONS = "/api/v1/major-decisions"
 STEPS = [

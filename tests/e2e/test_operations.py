@@ -7,10 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.e2e.helpers import assert_error, no_server_errors, ok
+from tests.e2e.helpers import assert_error, ok
 from tests.support import ADMIN, CONTRACT_CODES, Api
-
-__all__ = ["no_server_errors"]
 
 
 def test_healthz_answers_200(client: TestClient) -> None:

@@ -15,13 +15,10 @@ from tests.e2e.helpers import (
     command,
     events_of,
     finding,
-    no_server_errors,
     ok,
     order,
 )
 from tests.support import Api, account_fixture
-
-__all__ = ["no_server_errors"]
 
 inspector = account_fixture("inspector", "督查员 陈静")
 REASON = {"reason": "该事项属市场监管职责，不属本单位。"}

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.e2e.helpers import assert_error, no_server_errors
+from tests.e2e.helpers import assert_error
 from tests.support import ADMIN, Api
-
-__all__ = ["no_server_errors"]
 
 
 def test_rebuild_answers_the_outcome_and_leaves_the_answers_unchanged(

@@ -13,15 +13,12 @@ from tests.e2e.helpers import (
     assert_verified_by,
     events_of,
     finding,
-    no_server_errors,
     ok,
     order,
     report,
     verify,
 )
 from tests.support import Api
-
-__all__ = ["no_server_errors"]
 
 BEIJING = timezone(timedelta(hours=8))
 # Commands run on a frozen clock moved on between them, so their events' times are known and

@@ -11,10 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.helpers import no_server_errors, ok
+from tests.e2e.helpers import ok
 from tests.support import ADMIN, Api
-
-__all__ = ["no_server_errors"]
 
 YEAR = 2026
 # The answers that are files, not JSON: the ledger and the audit bundle.

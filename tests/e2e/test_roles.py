@@ -12,15 +12,12 @@ from tests.e2e.helpers import (
     command,
     finding,
     ids,
-    no_server_errors,
     ok,
     order,
     report,
     status_of,
 )
 from tests.support import ADMIN, Api, unique
-
-__all__ = ["no_server_errors"]
 
 
 def new_finding_body(unit: str) -> dict[str, object]:

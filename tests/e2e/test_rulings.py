@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 from httpx import Response
 
-from tests.e2e.helpers import FINDINGS, all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import FINDINGS, all_items, assert_error, ok
 from tests.support import ADMIN, Api, account_fixture, cases, unit_fixture
-
-__all__ = ["no_server_errors"]
 
 RULINGS = "/api/v1/rulings"
 UNITS = "/api/v1/units"

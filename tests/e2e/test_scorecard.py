@@ -10,15 +10,12 @@ from tests.e2e.helpers import (
     FUTURE,
     assert_error,
     command,
-    no_server_errors,
     ok,
     order,
     report,
     verify,
 )
 from tests.support import ADMIN, Api, account_fixture
-
-__all__ = ["no_server_errors"]
 
 STATS = "/api/v1/stats/units"
 UNITS = "/api/v1/units"

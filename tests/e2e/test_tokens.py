@@ -22,10 +22,8 @@ from domain.accounts import Account
 from domain.clock import SettableClock
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import idempotency_table
-from tests.e2e.helpers import assert_error, no_server_errors, ok
+from tests.e2e.helpers import assert_error, ok
 from tests.support import ADMIN, Api, bearer
-
-__all__ = ["no_server_errors"]
 
 ACCOUNTS = "/api/v1/accounts"
 PROBE = "/api/v1/units"  # any route every role may read

@@ -14,14 +14,11 @@ from tests.e2e.helpers import (
     assert_error,
     board,
     command,
-    no_server_errors,
     ok,
     order,
     status_of,
 )
 from tests.support import ADMIN, Api, account_fixture, unit_fixture
-
-__all__ = ["no_server_errors"]
 
 UNITS = "/api/v1/units"
 WORK_ITEMS = "/api/v1/work-items"

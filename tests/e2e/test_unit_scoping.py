@@ -12,10 +12,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.e2e.helpers import FINDINGS, all_items, assert_error, no_server_errors, ok, order
+from tests.e2e.helpers import FINDINGS, all_items, assert_error, ok, order
 from tests.support import Api
-
-__all__ = ["no_server_errors"]
 
 RULINGS = "/api/v1/rulings"
 WORK_ITEMS = "/api/v1/work-items"

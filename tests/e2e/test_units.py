@@ -6,10 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api, unique
-
-__all__ = ["no_server_errors"]
 
 UNITS = "/api/v1/units"
 

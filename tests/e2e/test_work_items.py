@@ -6,10 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import all_items, assert_error, no_server_errors, ok
+from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api, account_fixture, unique, unit_fixture
-
-__all__ = ["no_server_errors"]
 
 WORK_ITEMS = "/api/v1/work-items"
 UNITS = "/api/v1/units"
