@@ -67,43 +67,34 @@ def seeded(client: TestClient) -> Seeded:
 # (path as the OpenAPI document names it, its parameters, the query) of a seeded record.
 Case = tuple[str, dict[str, str], dict[str, Any]]
 
+
+def read_of(path: str, **params: str) -> Callable[[Seeded], Case]:
+    """The case of `path` with no query, each parameter filled by the seeded record it names
+    (`finding_id="finding"`: the id of the seeded finding)."""
+    return lambda s: (path, {name: getattr(s, field) for name, field in params.items()}, {})
+
+
 LISTS: dict[str, Callable[[Seeded], Case]] = {
     "findings": lambda s: ("/api/v1/findings", {}, {"unit_code": s.unit}),
     "findings found by text": lambda s: ("/api/v1/findings", {}, {"q": "答复字段"}),
-    "finding events": lambda s: (
-        "/api/v1/findings/{finding_id}/events",
-        {"finding_id": s.finding},
-        {},
-    ),
-    "finding timeline": lambda s: (
-        "/api/v1/findings/{finding_id}/timeline",
-        {"finding_id": s.finding},
-        {},
-    ),
+    "finding events": read_of("/api/v1/findings/{finding_id}/events", finding_id="finding"),
+    "finding timeline": read_of("/api/v1/findings/{finding_id}/timeline", finding_id="finding"),
     "rulings": lambda s: ("/api/v1/rulings", {}, {"unit_code": s.unit}),
-    "units": lambda s: ("/api/v1/units", {}, {}),
-    "unit history": lambda s: ("/api/v1/units/{code}/history", {"code": s.unit}, {}),
+    "units": read_of("/api/v1/units"),
+    "unit history": read_of("/api/v1/units/{code}/history", code="unit"),
     "work items": lambda s: ("/api/v1/work-items", {}, {"unit_code": s.unit}),
     "case library": lambda s: ("/api/v1/case-library", {}, {"unit_code": s.unit}),
     "event log": lambda s: ("/api/v1/events", {}, {"after": s.first}),
-    "accounts": lambda s: ("/api/v1/accounts", {}, {}),
+    "accounts": read_of("/api/v1/accounts"),
     "unit stats": lambda s: ("/api/v1/stats/units", {}, {"year": YEAR}),
 }
 
 SINGLES: dict[str, Callable[[Seeded], Case]] = {
-    "finding": lambda s: ("/api/v1/findings/{finding_id}", {"finding_id": s.finding}, {}),
-    "accountability ruling": lambda s: (
-        "/api/v1/rulings/{ruling_id}",
-        {"ruling_id": s.accountability},
-        {},
-    ),
-    "fault-tolerance ruling": lambda s: (
-        "/api/v1/rulings/{ruling_id}",
-        {"ruling_id": s.tolerance},
-        {},
-    ),
-    "unit": lambda s: ("/api/v1/units/{code}", {"code": s.unit}, {}),
-    "work item": lambda s: ("/api/v1/work-items/{item_id}", {"item_id": s.item}, {}),
+    "finding": read_of("/api/v1/findings/{finding_id}", finding_id="finding"),
+    "accountability ruling": read_of("/api/v1/rulings/{ruling_id}", ruling_id="accountability"),
+    "fault-tolerance ruling": read_of("/api/v1/rulings/{ruling_id}", ruling_id="tolerance"),
+    "unit": read_of("/api/v1/units/{code}", code="unit"),
+    "work item": read_of("/api/v1/work-items/{item_id}", item_id="item"),
     "scorecard": lambda s: ("/api/v1/units/{code}/scorecard", {"code": s.unit}, {"year": YEAR}),
 }
 
