@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.helpers import assert_error, command, no_server_errors, ok, order
-from tests.e2e.test_console import browser, csrf_of, sign_in, token_of
+from tests.e2e.console import console_as, sign_in, submit
+from tests.e2e.helpers import assert_error, command, ok, order
 from tests.support import ADMIN, ADMIN_TOKEN, Api, account_fixture
-
-__all__ = ["browser", "no_server_errors"]
 
 inspector = account_fixture("inspector", "督查员 陈静")
 supervisor = account_fixture("supervisor", "督查室主任 周红")
@@ -139,36 +137,33 @@ def test_only_administrators_list_deliveries(api: Api, inspector: dict[str, str]
 
 
 def test_the_console_inbox_lists_counts_and_marks_read_with_user_text_as_text(
-    api: Api, browser: TestClient, inspector: dict[str, str], unit: str
+    api: Api, client: TestClient, inspector: dict[str, str], unit: str
 ) -> None:
     liaison = api.account("unit", unit)
     fid = api.finding(inspector, unit, title="<script>alert(1)</script>整改")["id"]
     answer = order(api, inspector, fid)
-    inbox(api, liaison, answer)  # the notification is there
-    sign_in(browser, token_of(liaison))
-    page = browser.get("/inbox")
-    assert page.status_code == 200 and "消息中心" in page.text
-    assert '<span class="badge red" title="未读消息">1</span>' in page.text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;整改" in page.text
-    assert "<script>alert(1)" not in page.text
-    (item,) = inbox(api, liaison, answer)["items"]
-    marked = browser.post(
-        f"/inbox/{item['id']}/read", data={"csrf_token": csrf_of(page)}, follow_redirects=False
-    )
-    assert marked.status_code == 303 and marked.headers["location"] == "/inbox?done=read"
-    after = browser.get("/inbox?done=read")
-    assert "已完成：标为已读" in after.text and 'title="未读消息"' not in after.text
-    assert "暂无消息" in browser.get("/inbox?unread=true").text
-    again = browser.post(f"/inbox/{item['id']}/read", data={"csrf_token": csrf_of(page)})
-    assert again.status_code == 200  # (already read: nothing changes)
-    stranger = browser.post(
-        "/inbox/1-00000000-0000-0000-0000-000000000000/read", data={"csrf_token": csrf_of(page)}
-    )
-    assert stranger.status_code == 404 and "没有这条消息" in stranger.text
+    (item,) = inbox(api, liaison, answer)["items"]  # the notification is there
+    with console_as(client, liaison) as browser:
+        page = browser.get("/inbox")
+        assert page.status_code == 200 and "消息中心" in page.text
+        assert '<span class="badge red" title="未读消息">1</span>' in page.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;整改" in page.text
+        assert "<script>alert(1)" not in page.text
+        marked = submit(browser, page, f"/inbox/{item['id']}/read", {})
+        assert marked.status_code == 303 and marked.headers["location"] == "/inbox?done=read"
+        after = browser.get("/inbox?done=read")
+        assert "已完成：标为已读" in after.text and 'title="未读消息"' not in after.text
+        assert "暂无消息" in browser.get("/inbox?unread=true").text
+        again = submit(browser, page, f"/inbox/{item['id']}/read", {})
+        assert again.status_code == 303  # (already read: nothing changes)
+        unknown = "/inbox/1-00000000-0000-0000-0000-000000000000/read"
+        stranger = submit(browser, page, unknown, {})
+        assert stranger.status_code == 404 and "没有这条消息" in stranger.text
 
 
-def test_the_bootstrap_administrator_has_no_console_inbox(browser: TestClient) -> None:
-    sign_in(browser, ADMIN_TOKEN)
-    assert 'href="/inbox"' not in browser.get("/").text
-    page = browser.get("/inbox")
-    assert page.status_code == 409 and "不接收消息" in page.text
+def test_the_bootstrap_administrator_has_no_console_inbox(client: TestClient) -> None:
+    with TestClient(client.app, raise_server_exceptions=False) as browser:
+        sign_in(browser, ADMIN_TOKEN)
+        assert 'href="/inbox"' not in browser.get("/").text
+        page = browser.get("/inbox")
+        assert page.status_code == 409 and "不接收消息" in page.text
