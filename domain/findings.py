@@ -557,3 +557,17 @@ LOOP_STEPS: tuple[type, ...] = (
     Finding.ExtensionReviewed,
     Finding.Reminded,
 )
+
+# The course of a finding's rectification, from the order to the decision on an extension:
+# the order, its report and verification, the deadline moved, an escalation and the loop's
+# steps. Read models that show that course, or have no use for it, decide on it as one; a
+# reassignment, an amendment, a withdrawal and a reopening are apart.
+RECTIFICATION: tuple[type, ...] = (
+    Finding.RectificationOrdered,
+    Finding.RectificationReported,
+    Finding.Verified,
+    Finding.DeadlineExtended,
+    Finding.Escalated,
+    *LOOP_STEPS,
+    Finding.ExtensionDecided,
+)

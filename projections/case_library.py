@@ -18,7 +18,7 @@ from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from domain.accounts import Account
-from domain.findings import LOOP_STEPS, Finding
+from domain.findings import RECTIFICATION, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
@@ -210,13 +210,7 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         WorkItem,
         Inspection,
         MajorDecision,
-        Finding.RectificationOrdered,
-        Finding.RectificationReported,
-        Finding.Verified,
-        Finding.DeadlineExtended,
-        Finding.Escalated,
-        *LOOP_STEPS,
-        Finding.ExtensionDecided,
+        *RECTIFICATION,
         Finding.Reassigned,
         Finding.Withdrawn,
         Finding.Reopened,

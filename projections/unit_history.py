@@ -14,7 +14,7 @@ from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
 from domain.accounts import Account
-from domain.findings import LOOP_STEPS, Finding
+from domain.findings import RECTIFICATION, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
@@ -191,13 +191,7 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         Unit.Merged,
         Unit.Absorbed,
         Unit.Dissolved,
-        Finding.RectificationOrdered,
-        Finding.RectificationReported,
-        Finding.Verified,
-        Finding.DeadlineExtended,
-        Finding.Escalated,
-        *LOOP_STEPS,
-        Finding.ExtensionDecided,
+        *RECTIFICATION,
         Finding.Amended,
         Finding.Withdrawn,
         Finding.Reopened,
