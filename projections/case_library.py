@@ -27,7 +27,7 @@ from domain.vocabulary import RulingKind
 from domain.work_items import WorkItem
 from infra.privacy import DELETED, MIN_NAME_LENGTH
 from projections.base import ADVANCED, ReadModel, ReadModelView, handles
-from projections.paging import Page, bigrams, in_units, text_search, where_equal
+from projections.paging import Page, bigrams, holds, in_units, text_search, where_equal
 
 ANONYMOUS = "某同志"
 DRAFT_TYPES = {
@@ -178,13 +178,10 @@ class CaseLibraryView(ReadModelView):
         )
 
     def page(self, f: CaseFilter, limit: int, cursor: str | None) -> Page:
-        params: dict[str, Any] = {}
-        where = where_equal(f, ("kind", "year"), params)
-        if f.unit_codes:
-            where.append(in_units(f.unit_codes, params))
+        where, params = where_equal(f, ("kind", "year"))
+        where += in_units(f.unit_codes, params)
         if f.tag is not None:
-            where.append(SQL("%(tag)s = ANY(tags)"))
-            params["tag"] = f.tag
+            where.append(holds("tags", "tag", f.tag, params))
         if f.q:
             searched = SEARCHED.format(prefix=SQL(""))
             where.append(text_search([searched], f.q, self.grams(f.q), params))

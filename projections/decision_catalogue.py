@@ -47,8 +47,7 @@ class DecisionCatalogueView(AggregateView):
     rows = CATALOGUE
 
     def page(self, f: CatalogueFilter, limit: int, cursor: str | None) -> Page:
-        params: dict[str, Any] = {}
-        where = where_equal(f, ("year", "unit_code", "status"), params)
+        where, params = where_equal(f, ("year", "unit_code", "status"))
         if f.flagged is not None:
             flagged = SQL("coalesce(cardinality(missing_steps), 0) > 0")
             where.append(flagged if f.flagged else SQL("NOT ") + flagged)

@@ -231,10 +231,9 @@ class FindingBoardView(ReadModelView):
         ).format(steps=self.table(STEPS), column=Identifier(tally))
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
-        params: dict[str, Any] = {"today": today}
-        where = where_equal(f, ("status", "category", "severity"), params)
-        if f.unit_codes:
-            where.append(in_units(f.unit_codes, params))
+        where, params = where_equal(f, ("status", "category", "severity"))
+        params["today"] = today
+        where += in_units(f.unit_codes, params)
         if f.year is not None:
             where.append(SQL("found_on >= %(y0)s AND found_on < %(y1)s"))
             params["y0"], params["y1"] = date(f.year, 1, 1), date(f.year + 1, 1, 1)

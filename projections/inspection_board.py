@@ -48,8 +48,7 @@ class InspectionBoardView(AggregateView):
     rows = ROUNDS
 
     def page(self, f: BoardFilter, limit: int, cursor: str | None) -> Page:
-        params: dict[str, Any] = {}
-        where = where_equal(f, ("status", "kind"), params)
+        where, params = where_equal(f, ("status", "kind"))
         return self.rounds(where, params, f.year, limit, cursor, board_item)
 
     def public_page(self, year: int | None, limit: int, cursor: str | None) -> Page:

@@ -78,26 +78,34 @@ def text_search(
 QUERY_GRAMS = SQL("SELECT {} AS grams").format(bigrams(SQL("%(q)s::text")))
 
 
-def in_units(codes: tuple[str, ...], params: dict[str, Any]) -> Composable:
-    """`unit_code` is one of `codes`. One code (the usual case: a unit without merged
-    predecessors) is an equality, which the planner matches with the (unit_code, key) index
-    and so reads a page straight off it; `= ANY(...)` it would not."""
+def in_units(codes: tuple[str, ...], params: dict[str, Any]) -> list[Composable]:
+    """`unit_code` is one of `codes`; no condition when no code is given (a filter without
+    units). One code (the usual case: a unit without merged predecessors) is an equality,
+    which the planner matches with the (unit_code, key) index and so reads a page straight
+    off it; `= ANY(...)` it would not."""
+    if not codes:
+        return []
     if len(codes) == 1:
         params["unit"] = codes[0]
-        return SQL("unit_code = %(unit)s")
+        return [SQL("unit_code = %(unit)s")]
     params["units"] = list(codes)
-    return SQL("unit_code = ANY(%(units)s)")
+    return [SQL("unit_code = ANY(%(units)s)")]
 
 
-def where_equal(
-    filters: object, names: tuple[str, ...], params: dict[str, Any]
-) -> list[Composable]:
+def holds(column: str, name: str, value: Any, params: dict[str, Any]) -> Composable:
+    """The array `column` holds `value`, put in `params` as `name`."""
+    params[name] = value
+    return SQL("{} = ANY({})").format(Placeholder(name), Identifier(column))
+
+
+def where_equal(filters: object, names: tuple[str, ...]) -> tuple[list[Composable], dict[str, Any]]:
     """`column = %(column)s` for each column of `names` whose attribute of `filters` is set
-    (not None), its value put in `params`."""
+    (not None), and the parameters holding their values (a page's conditions start so)."""
     where: list[Composable] = []
+    params: dict[str, Any] = {}
     for name in names:
         value = getattr(filters, name)
         if value is not None:
             where.append(SQL("{} = {}").format(Identifier(name), Placeholder(name)))
             params[name] = value
-    return where
+    return where, params

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL
 
 from domain.accounts import Account
 from domain.findings import Finding
@@ -17,7 +16,7 @@ from domain.units import Unit
 from domain.vocabulary import AppealResult, RulingKind, RulingStatus
 from domain.work_items import WorkItem
 from projections.base import AggregateTable, AggregateView, ReadModel, handles
-from projections.paging import Page, in_units, where_equal
+from projections.paging import Page, holds, in_units, where_equal
 
 RULINGS = AggregateTable(
     "rulings",
@@ -48,13 +47,10 @@ class RulingsView(AggregateView):
     rows = RULINGS
 
     def page(self, f: RulingFilter, limit: int, cursor: str | None) -> Page:
-        params: dict[str, Any] = {}
-        where = where_equal(f, ("kind", "status"), params)
-        if f.unit_codes:
-            where.append(in_units(f.unit_codes, params))
+        where, params = where_equal(f, ("kind", "status"))
+        where += in_units(f.unit_codes, params)
         if f.finding_id is not None:
-            where.append(SQL("%(finding)s = ANY(finding_ids)"))
-            params["finding"] = f.finding_id
+            where.append(holds("finding_ids", "finding", f.finding_id, params))
         return self.keyset_page(RULINGS.name, where, params, "position", limit, cursor)
 
 

@@ -136,8 +136,7 @@ class WorkLedgerView(AggregateView):
         )
 
     def page(self, f: LedgerFilter, limit: int, cursor: str | None) -> Page:
-        params: dict[str, Any] = {}
-        where = where_equal(f, ("year", "status"), params)
+        where, params = where_equal(f, ("year", "status"))
         if f.unit_codes:
             where.append(SQL("(co_units || lead_unit) && %(units)s::text[]"))
             params["units"] = list(f.unit_codes)
