@@ -28,7 +28,12 @@ class Clock(ABC):
 
     def today(self) -> date:
         """The business date in China at this clock's instant (a new day at 16:00 UTC)."""
-        return self.now().astimezone(CHINA).date()
+        return business_day(self.now())
+
+
+def business_day(moment: datetime) -> date:
+    """The business date in China of an instant (an event's timestamp is in UTC)."""
+    return moment.astimezone(CHINA).date()
 
 
 class SystemClock(Clock):

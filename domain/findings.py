@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID
@@ -11,6 +11,7 @@ from eventsourcing.domain import event
 
 from domain import clock
 from domain.aggregate import Aggregate
+from domain.clock import business_day
 from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
 from domain.vocabulary import (
     ExtensionDecision,
@@ -29,6 +30,17 @@ OPEN_STATUSES = frozenset({S.RAISED, S.RECTIFYING, S.REPORTED})
 AMENDABLE_FIELDS = frozenset(
     {"title", "description", "category", "severity", "source", "found_on", "evidence"}
 )
+
+
+# An `@event` method given `timestamp` receives its event's (the library passes the event's
+# attributes the method names); the command that triggers the event never passes one.
+When = datetime | None
+
+
+def ordered_day(timestamp: When) -> date:
+    """The business day of an order's event."""
+    assert timestamp is not None, "applied from an event"
+    return business_day(timestamp)
 
 
 def parse(enum: type[E], value: Any, field: str) -> E:
@@ -189,6 +201,8 @@ class Finding(Aggregate):
         # A pending 延期申请: {new_deadline, reason, stage: applied | forwarded}.
         self.extension: dict[str, Any] | None = None
         self.reminded: list[str] = []  # the reminder rules recorded (domain/reminders.py)
+        # The business day the current order was given (or given anew: a reopening, a 转办).
+        self.ordered_on: date | None = None
 
     # -- guards ---------------------------------------------------------------------------
 
@@ -210,6 +224,11 @@ class Finding(Aggregate):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def progress_percent(self) -> int:
+        """How far the current rectification has come, as the unit last reported (0: not yet)."""
+        return int(self.progress[-1]["percent"]) if self.progress else 0
+
     def is_overdue(self, today: date) -> bool:
         """Overdue = rectifying past its deadline (derived at read time, never stored)."""
         return self.status is S.RECTIFYING and self.deadline is not None and self.deadline < today
@@ -226,11 +245,12 @@ class Finding(Aggregate):
 
     @event(RectificationOrdered)
     def _rectification_ordered(
-        self, deadline: date, requirements: str, actor: dict[str, Any]
+        self, deadline: date, requirements: str, actor: dict[str, Any], timestamp: When = None
     ) -> None:
         self.status = S.RECTIFYING
         self.deadline = deadline
         self.requirements = requirements
+        self.ordered_on = ordered_day(timestamp)
 
     def report_rectification(
         self, *, summary: str, evidence: list[dict[str, Any]], actor: dict[str, Any]
@@ -367,10 +387,19 @@ class Finding(Aggregate):
         self._reassigned(from_unit=self.unit_code, to_unit=to_unit, reason=reason, actor=actor)
 
     @event(Reassigned)
-    def _reassigned(self, from_unit: str, to_unit: str, reason: str, actor: dict[str, Any]) -> None:
+    def _reassigned(
+        self,
+        from_unit: str,
+        to_unit: str,
+        reason: str,
+        actor: dict[str, Any],
+        timestamp: When = None,
+    ) -> None:
         self.unit_code = to_unit
         self.dispute = None
         self.acknowledged = False
+        self.ordered_on = ordered_day(timestamp)  # the order, given anew to the new unit
+        self.progress = []
 
     def report_progress(
         self, *, note: str, percent: int, evidence: list[dict[str, Any]], actor: dict[str, Any]
@@ -534,11 +563,15 @@ class Finding(Aggregate):
         self._reopened(reason=reason, new_deadline=new_deadline, actor=actor)
 
     @event(Reopened)
-    def _reopened(self, reason: str, new_deadline: date | None, actor: dict[str, Any]) -> None:
+    def _reopened(
+        self, reason: str, new_deadline: date | None, actor: dict[str, Any], timestamp: When = None
+    ) -> None:
         self.status = S.RECTIFYING
         self.closed_on = None
         self.reopen_count += 1
         self.acknowledged = False  # a new round of rectification: the unit signs for it again
+        self.ordered_on = ordered_day(timestamp)
+        self.progress = []
         if new_deadline is not None:
             self.deadline = new_deadline
 

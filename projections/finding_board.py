@@ -11,7 +11,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from domain.accounts import Account
-from domain.clock import CHINA
+from domain.clock import business_day
 from domain.findings import LOOP_STEPS, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -24,6 +24,7 @@ from projections.paging import Page, bigrams, in_units, text_search, where_equal
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
 BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported
+BEHIND_BY = 20  # 黄 too: the progress reported lags the time elapsed by more than 20 points
 
 
 BOARD = AggregateTable(
@@ -32,7 +33,8 @@ BOARD = AggregateTable(
     "category text NOT NULL, severity text NOT NULL, source text NOT NULL, "
     "status text NOT NULL, found_on date NOT NULL, deadline date, work_item_id uuid, "
     "escalations int NOT NULL DEFAULT 0, reopen_count int NOT NULL DEFAULT 0, closed_on date, "
-    "first_deadline date, reported_on date",
+    "first_deadline date, reported_on date, ordered_on date, "
+    "progress_percent int NOT NULL DEFAULT 0",
     first_position="raised_position",
     first_at="raised_at",
     copied="unit_code title description category severity source found_on work_item_id",
@@ -80,6 +82,8 @@ LISTED = SQL(", ").join(
         "escalations",
         "reopen_count",
         "closed_on",
+        "ordered_on",
+        "progress_percent",
         "version",
         "raised_position",
         "raised_at",
@@ -112,8 +116,9 @@ def count_key(row: str) -> Composed:
 
 class FindingBoardView(ReadModelView):
     projection_name = "finding_board"
-    # 2: the first deadline and the report's day (on time by them), and the step tallies.
-    schema_version = 2
+    # 2: the first deadline and the report's day (on time by them), and the step tallies;
+    # 3: the day of the order and the progress reported (黄 when behind schedule).
+    schema_version = 3
 
     def table_statements(self) -> list[Composed]:
         return [
@@ -256,28 +261,55 @@ class FindingBoardView(ReadModelView):
         )
 
 
-def deadline_colour(status: str, deadline: date | None, today: date) -> str | None:
-    """红 overdue, 黄 behind (≤ 3 days left, not reported), 蓝 near (≤ 14 days)."""
+def deadline_colour(
+    status: str,
+    deadline: date | None,
+    today: date,
+    ordered_on: date | None = None,
+    percent: int = 0,
+) -> str | None:
+    """The 督办单's colour of a rectifying finding (docs/scorecards.md): 红 past its
+    deadline; 黄 behind schedule — three days or less left, or the progress reported (0 when
+    none) more than BEHIND_BY points behind the share of the time allowed (from the day of
+    the order to the deadline) that has passed; 蓝 the deadline within two weeks."""
     if status != FindingStatus.RECTIFYING or deadline is None:
         return None
     if deadline < today:
         return DeadlineColour.RED.value
-    if deadline - today <= timedelta(days=BEHIND_DAYS):
+    if deadline - today <= timedelta(days=BEHIND_DAYS) or behind(
+        deadline, today, ordered_on, percent
+    ):
         return DeadlineColour.YELLOW.value
     if deadline - today <= timedelta(days=NEAR_DAYS):
         return DeadlineColour.BLUE.value
     return None
 
 
+def behind(deadline: date, today: date, ordered_on: date | None, percent: int) -> bool:
+    """The progress lags the elapsed share of the time allowed by more than BEHIND_BY."""
+    if ordered_on is None or deadline <= ordered_on:
+        return False
+    elapsed = 100 * (today - ordered_on).days / (deadline - ordered_on).days
+    return elapsed - percent > BEHIND_BY
+
+
 def board_item(row: DictRow, today: date) -> dict[str, Any]:
-    item = {k: v for k, v in row.items() if k not in ("raised_position",)}
+    hidden = ("raised_position", "ordered_on", "progress_percent")
+    item = {k: v for k, v in row.items() if k not in hidden}
     item["overdue"] = (
         row["status"] == FindingStatus.RECTIFYING
         and row["deadline"] is not None
         and row["deadline"] < today
     )
-    item["deadline_colour"] = deadline_colour(row["status"], row["deadline"], today)
+    item["deadline_colour"] = deadline_colour(
+        row["status"], row["deadline"], today, row["ordered_on"], row["progress_percent"]
+    )
     return item
+
+
+def given_anew(e: Any) -> dict[str, Any]:
+    """An order given (again): the day it was given, and no progress reported yet."""
+    return {"ordered_on": business_day(e.timestamp), "progress_percent": 0}
 
 
 class FindingBoard(ReadModel[FindingBoardView]):
@@ -303,12 +335,17 @@ class FindingBoard(ReadModel[FindingBoardView]):
             "first_deadline": SQL("coalesce(first_deadline, %(deadline)s::date)")
         }
         self.view.update(
-            tracking, e, computed=first, status=FindingStatus.RECTIFYING.value, deadline=e.deadline
+            tracking,
+            e,
+            computed=first,
+            status=FindingStatus.RECTIFYING.value,
+            deadline=e.deadline,
+            **given_anew(e),
         )
 
     @handles(Finding.RectificationReported)
     def rectification_reported(self, e: Finding.RectificationReported, tracking: Tracking) -> None:
-        reported_on = e.timestamp.astimezone(CHINA).date()  # the business day it came in
+        reported_on = business_day(e.timestamp)  # the day it came in
         self.view.update(tracking, e, status=FindingStatus.REPORTED.value, reported_on=reported_on)
 
     @handles(Finding.Verified)
@@ -336,7 +373,11 @@ class FindingBoard(ReadModel[FindingBoardView]):
     def escalated(self, e: Finding.Escalated, tracking: Tracking) -> None:
         self.view.update(tracking, e, "escalations")
 
-    @handles(*LOOP_STEPS)
+    @handles(Finding.ProgressReported)
+    def progress_reported(self, e: Finding.ProgressReported, tracking: Tracking) -> None:
+        self.view.update(tracking, e, progress_percent=e.percent)
+
+    @handles(*(step for step in LOOP_STEPS if step is not Finding.ProgressReported))
     def recorded(self, e: Any, tracking: Tracking) -> None:
         """Steps the board shows only as the finding's new version."""
         self.view.update(tracking, e)
@@ -350,7 +391,8 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     @handles(Finding.Reassigned)
     def reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:
-        self.view.update(tracking, e, unit_code=e.to_unit)  # its counts move with it
+        # Its counts move with it; the order is given anew to the new unit.
+        self.view.update(tracking, e, unit_code=e.to_unit, **given_anew(e))
 
     @handles(Finding.Amended)
     def amended(self, e: Finding.Amended, tracking: Tracking) -> None:
@@ -363,7 +405,11 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     @handles(Finding.Reopened)
     def reopened(self, e: Finding.Reopened, tracking: Tracking) -> None:
-        changes: dict[str, Any] = {"status": FindingStatus.RECTIFYING.value, "closed_on": None}
+        changes: dict[str, Any] = {
+            "status": FindingStatus.RECTIFYING.value,
+            "closed_on": None,
+            **given_anew(e),
+        }
         if e.new_deadline is not None:
             changes["deadline"] = e.new_deadline
         self.view.update(tracking, e, "reopen_count", tally="reopenings", **changes)

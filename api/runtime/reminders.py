@@ -11,14 +11,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import date
-from typing import Any
 from uuid import UUID
-
-from eventsourcing.application import project_aggregate
 
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
-from domain.clock import CHINA
 from domain.errors import InvalidTransition, VersionConflict
 from domain.findings import Finding
 from domain.registry import RemindFinding
@@ -29,16 +25,6 @@ from projections.finding_board import FindingFilter
 
 log = logging.getLogger("supervision.reminders")
 SCHEDULER = Actor(id="scheduler", name="督办提醒", role=Role.ADMIN)
-# The events after which the unit must sign for an order anew.
-ORDERS = (Finding.RectificationOrdered, Finding.Reopened, Finding.Reassigned)
-
-
-def ordered_on(history: list[Any]) -> date:
-    """The business day the current order was given (or given anew), from the finding's
-    events."""
-    given = [e for e in history if isinstance(e, ORDERS)]
-    day: date = given[-1].timestamp.astimezone(CHINA).date()
-    return day
 
 
 def remind(
@@ -47,15 +33,11 @@ def remind(
     today: date,
     calendar: Calendar,
     policy: Policy,
-    history: list[Any] | None = None,
 ) -> list[str]:
-    """Record the finding's due reminders; answers the kinds recorded. `history`: the
-    finding's events when the caller read them already (else they are read here)."""
-    assert finding.deadline is not None  # a rectifying finding was given one
-    if history is None:
-        history = services.app.aggregate_history(finding.id)
+    """Record the finding's due reminders; answers the kinds recorded."""
+    assert finding.deadline is not None and finding.ordered_on is not None  # it was ordered
     facts = Facts(
-        ordered_on=ordered_on(history),
+        ordered_on=finding.ordered_on,
         deadline=finding.deadline,
         severity=finding.severity.value,
         acknowledged=finding.acknowledged,
@@ -87,11 +69,9 @@ def send_reminders(
         while True:
             page = services.board.list(FindingFilter(status="rectifying"), today, 200, cursor)
             for item in page.items:
-                # One read of the finding's events: its state, and the day of its order.
-                history = services.app.aggregate_history(UUID(str(item["id"])))
-                finding = project_aggregate(None, history)
-                if isinstance(finding, Finding) and finding.status is FindingStatus.RECTIFYING:
-                    sent.update(remind(services, finding, today, calendar, policy, history))
+                finding = services.app.get_finding(UUID(str(item["id"])))
+                if finding.status is FindingStatus.RECTIFYING:
+                    sent.update(remind(services, finding, today, calendar, policy))
             cursor = page.next_cursor
             if cursor is None:
                 break

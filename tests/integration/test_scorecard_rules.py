@@ -1,7 +1,8 @@
-"""The scorecard's rules (issue 15 item 6, docs/scorecards.md): a finding is on time when the
-unit reported by the FIRST deadline it was given — an extension does not move that line, and a
-slow verifier does not make the unit late — and a unit's year counts its extensions, its
-reports sent back (审核退回) and its reopenings."""
+"""The scorecard's and the board's rules (issue 15 items 4 and 6, docs/scorecards.md): a finding
+is on time when the unit reported by the FIRST deadline it was given — an extension does not
+move that line, and a slow verifier does not make the unit late — a unit's year counts its
+extensions, its reports sent back (审核退回) and its reopenings; and a rectifying finding turns
+黄 when its progress lags the time elapsed."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from domain.registry import (
     ExtendDeadline,
     OrderRectification,
     ReopenFinding,
+    ReportFindingProgress,
     ReportRectification,
     VerifyRectification,
 )
+from projections.finding_board import FindingFilter, deadline_colour
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
@@ -97,3 +100,27 @@ def test_returns_and_reopenings_are_counted_and_the_accepted_report_decides(
     assert card["on_time_rate"] == 0.0
     other = Course(services, "hlx2")
     assert (other.card()["extensions"], other.card()["returns"]) == (0, 0)
+
+
+def test_the_board_and_the_finding_turn_yellow_when_progress_lags_the_time(
+    services: Services,
+) -> None:
+    course = Course(services, "colour")
+    fid = raise_finding(services, "colour", "农村饮水工程", found_on=START)
+    course.on(0, OrderRectification(fid, START + timedelta(days=40), "限期整改"))
+
+    def colours(day: int) -> tuple[str | None, str | None]:
+        catch_up(services.app, services.datastore, PROJECTIONS)
+        today = START + timedelta(days=day)
+        (row,) = services.board.list(FindingFilter(("colour",)), today, 10, None).items
+        f = services.app.get_finding(fid)
+        own = deadline_colour(f.status.value, f.deadline, today, f.ordered_on, f.progress_percent)
+        return row["deadline_colour"], own
+
+    assert colours(5) == (None, None)
+    assert colours(12) == ("yellow", "yellow")  # 30 % of the time gone, nothing reported
+    course.on(12, ReportFindingProgress(fid, "已完成方案设计", 25, []))
+    assert colours(12) == (None, None)
+    assert colours(24) == ("yellow", "yellow")  # 60 % gone, 25 % done
+    course.on(25, ReportFindingProgress(fid, "管网铺设过半", 55, []))
+    assert colours(25) == (None, None)

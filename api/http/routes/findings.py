@@ -73,7 +73,9 @@ def finding_out(f: Finding) -> dict[str, Any]:
                 "found_on": f.found_on,
                 "deadline": f.deadline,
                 "overdue": f.is_overdue(day),
-                "deadline_colour": deadline_colour(f.status.value, f.deadline, day),
+                "deadline_colour": deadline_colour(
+                    f.status.value, f.deadline, day, f.ordered_on, f.progress_percent
+                ),
                 "requirements": f.requirements,
                 "evidence": f.evidence,
                 "reports": f.reports,
