@@ -104,10 +104,8 @@ def send(
     """Send a registered command as the command-line administrator; prints its answer.
 
     Example: supervision commands send escalate_finding finding_id=<id> reason=提级督办"""
-    from api.cli.main import load_settings
+    from api.cli.main import cli_actor, opened
     from api.http.command_routes import MOUNTED, message_of
-    from api.runtime.bootstrap import build
-    from domain.actors import Actor
     from domain.errors import DomainError
     from domain.vocabulary import Role
 
@@ -143,15 +141,14 @@ def send(
         message = message_of(entry.command, route, body, **path_values)
     except ValidationError as error:
         raise typer.BadParameter(refusal(error, in_path), param_hint="FIELDS") from None
-    services = build(load_settings(), one_shot=True)
-    actor = Actor(id="cli", name="命令行管理员", role=Role.ADMIN)
-    try:
-        result = services.app.handle(message, actor=actor, expected_version=expected_version)
-    except DomainError as error:
-        typer.echo(f"error: {error.code}: {error.message}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        services.close()
+    with opened() as services:
+        try:
+            result = services.app.handle(
+                message, actor=cli_actor(), expected_version=expected_version
+            )
+        except DomainError as error:
+            typer.echo(f"error: {error.code}: {error.message}", err=True)
+            raise typer.Exit(2) from None
     log.info("command_sent", extra={"command": name, "id": str(result.id)})
     answer = {"id": str(result.id), "version": result.version, "position": result.position}
     typer.echo(json.dumps(answer))

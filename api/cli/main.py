@@ -6,7 +6,7 @@ import json
 import logging
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,8 +19,12 @@ from infra.logging import configure_logging
 from infra.settings import Settings
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from api.runtime.bootstrap import Services
+    from domain.actors import Actor
     from infra.bundle import BundleVerification
+    from projections.registry import ProjectionSpec
 
 cli = typer.Typer(
     help="督查问责 supervision service: an event-sourced, hash-chained record of "
@@ -29,20 +33,20 @@ cli = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-accounts_cli = typer.Typer(
-    help="Manage accounts (each has one role and a token).", no_args_is_help=True
-)
-audit_cli = typer.Typer(help="Check the audit hash chain.", no_args_is_help=True)
-projections_cli = typer.Typer(
-    help="Run and inspect the read-model projections.", no_args_is_help=True
-)
-cli.add_typer(accounts_cli, name="accounts")
-cli.add_typer(audit_cli, name="audit")
-cli.add_typer(projections_cli, name="projections")
-import_cli = typer.Typer(help="Import from Excel files.", no_args_is_help=True)
-export_cli = typer.Typer(help="Export to Excel files.", no_args_is_help=True)
-cli.add_typer(import_cli, name="import")
-cli.add_typer(export_cli, name="export")
+
+
+def group(name: str, help: str) -> typer.Typer:
+    """The commands under `supervision <name>` (alone, it shows their help)."""
+    commands = typer.Typer(help=help, no_args_is_help=True)
+    cli.add_typer(commands, name=name)
+    return commands
+
+
+accounts_cli = group("accounts", "Manage accounts (each has one role and a token).")
+audit_cli = group("audit", "Check the audit hash chain.")
+projections_cli = group("projections", "Run and inspect the read-model projections.")
+import_cli = group("import", "Import from Excel files.")
+export_cli = group("export", "Export to Excel files.")
 cli.add_typer(commands_cli, name="commands")
 
 log = logging.getLogger("supervision.cli")
@@ -52,6 +56,39 @@ def load_settings() -> Settings:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     return settings
+
+
+@contextmanager
+def opened(*read_models: str, settings: Settings | None = None) -> Iterator[Services]:
+    """The services for one command (no runners, no listening connection), closed after it;
+    `read_models` brought up to the head first (see `caught_up`)."""
+    from api.runtime.bootstrap import build
+
+    services = build(settings or load_settings(), one_shot=True)
+    try:
+        if read_models:
+            caught_up(services, list(read_models))
+        yield services
+    finally:
+        services.close()
+
+
+def cli_actor() -> Actor:
+    """Who a command line administrator's act is recorded as."""
+    from domain.actors import Actor
+    from domain.vocabulary import Role
+
+    return Actor(id="cli", name="命令行管理员", role=Role.ADMIN)
+
+
+def parsed_id(value: str, refusal: str, param_hint: str) -> UUID:
+    """A record's id typed on the command line; anything else is a usage error (`refusal`)."""
+    from uuid import UUID
+
+    try:
+        return UUID(value)
+    except ValueError:
+        raise typer.BadParameter(refusal, param_hint=param_hint) from None
 
 
 def admin_token(settings: Settings) -> Settings:
@@ -150,15 +187,11 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
 def demo() -> None:
     """Load the demo data (units, accounts, findings in every state); safe to run twice."""
     from api.cli.demo import DemoLoader
-    from api.runtime.bootstrap import build
 
     settings = load_settings()
-    services = build(settings, one_shot=True)
-    try:
+    with opened(settings=settings) as services:
         loader = DemoLoader(services, settings.data_dir / "demo-accounts.json")
         tokens = loader.load()
-    finally:
-        services.close()
     typer.echo(f"演示数据已就绪 (demo data ready): {loader.steps_run} 个新步骤 (new steps)")
     for name, token in tokens.items():
         typer.echo(f"  {name}: {token}")
@@ -174,9 +207,7 @@ def create_account(
 ) -> None:
     """Create an account and print its token (shown once, stored only as a hash)."""
     from api.http.routes.accounts import new_token
-    from api.runtime.bootstrap import build
     from domain.accounts import hash_token
-    from domain.actors import Actor
     from domain.errors import DomainError
     from domain.vocabulary import Role
 
@@ -184,21 +215,19 @@ def create_account(
         role_value = Role(role)
     except ValueError:
         raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
-    services = build(load_settings(), one_shot=True)
-    token = new_token()
-    try:
-        result = services.app.create_account(
-            token_hash=hash_token(token),
-            name=name,
-            role=role_value,
-            unit_code=unit_code,
-            actor=Actor(id="cli", name="命令行管理员", role=Role.ADMIN),
-        )
-    except DomainError as error:
-        typer.echo(f"error: {error.message}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        services.close()
+    with opened() as services:
+        token = new_token()
+        try:
+            result = services.app.create_account(
+                token_hash=hash_token(token),
+                name=name,
+                role=role_value,
+                unit_code=unit_code,
+                actor=cli_actor(),
+            )
+        except DomainError as error:
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(2) from None
     typer.echo(
         json.dumps(
             {"id": str(result.id), "name": name, "role": role, "token": token}, ensure_ascii=False
@@ -374,18 +403,15 @@ def public_key() -> None:
 @audit_cli.command("checkpoint")
 def checkpoint() -> None:
     """Sign the chain's head now and print the checkpoint as JSON."""
-    from api.runtime.bootstrap import build
     from infra.checkpoints import CheckpointConflict, EmptyLog, as_json
     from infra.signing import SigningKeyError
 
-    services = build(load_settings(), one_shot=True)
-    try:
-        made = services.checkpoint()
-    except (SigningKeyError, EmptyLog, CheckpointConflict) as error:
-        typer.echo(f"错误 (error): {error}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        services.close()
+    with opened() as services:
+        try:
+            made = services.checkpoint()
+        except (SigningKeyError, EmptyLog, CheckpointConflict) as error:
+            typer.echo(f"错误 (error): {error}", err=True)
+            raise typer.Exit(2) from None
     typer.echo(json.dumps(as_json(made)))
 
 
@@ -398,12 +424,10 @@ def replay(
 ) -> None:
     """Rebuild every read model from zero into a scratch schema, up to a position, and print
     a digest per read model: two replays to the same position give the same digests."""
-    from api.runtime.bootstrap import build
     from projections.registry import PROJECTIONS
     from projections.replay import attest
 
-    services = build(load_settings(), one_shot=True)
-    try:
+    with opened() as services:
         position = services.head() if to_position is None else to_position
         digests = {}
         for spec in PROJECTIONS:
@@ -419,8 +443,6 @@ def replay(
                 digests[spec.name] = attest(
                     services.database, services.app, spec, position, progress
                 )
-    finally:
-        services.close()
     typer.echo(json.dumps({"to_position": position, "digests": digests}, ensure_ascii=False))
 
 
@@ -442,12 +464,8 @@ def run_projections(
 
     from api.runtime.bootstrap import build
     from api.runtime.dispatch import Chaser
-    from projections.registry import PROJECTIONS
 
-    known = {spec.name for spec in PROJECTIONS}
-    unknown = set(names or ()) - known
-    if unknown:
-        raise typer.BadParameter(f"unknown projections {sorted(unknown)}; known: {sorted(known)}")
+    known = known_projections(names or ())
     # This process's pool and its listening connection serve the runners (one thread).
     services = build(load_settings(), runners="off", process="projections")
     stop = threading.Event()
@@ -476,17 +494,12 @@ def run_projections(
 @projections_cli.command("status")
 def projection_status() -> None:
     """Each projection's position, the log's head, the lag and whether a runner holds it."""
-    from api.runtime.bootstrap import build
-
-    services = build(load_settings(), one_shot=True)
-    try:
+    with opened() as services:
         head, states = services.head(), services.projection_states()
         typer.echo(f"{'projection':16} {'position':>10} {'head':>10} {'lag':>8}  runner")
         for name, view in services.views.items():
             position = view.position()
             typer.echo(f"{name:16} {position:>10} {head:>10} {head - position:>8}  {states[name]}")
-    finally:
-        services.close()
 
 
 @projections_cli.command("rebuild")
@@ -497,17 +510,12 @@ def rebuild_projections(
     """Rebuild read models from zero beside the live ones and switch each atomically once
     caught up (blue/green): readers never see an empty or partial read model, and the
     running service keeps answering and applying new events throughout."""
-    from api.runtime.bootstrap import build
     from projections.rebuild import rebuild
-    from projections.registry import PROJECTIONS
 
-    known = {spec.name: spec for spec in PROJECTIONS}
-    chosen = list(known) if names == ["all"] else names
-    unknown = set(chosen) - set(known)
-    if unknown:
-        raise typer.BadParameter(f"unknown projections {sorted(unknown)}; known: {sorted(known)}")
-    services = build(load_settings(), one_shot=True)
-    try:
+    every = names == ["all"]
+    known = known_projections(() if every else names)
+    chosen = list(known) if every else names
+    with opened() as services:
         for name in chosen:
             head = max(services.head(), 1)
             with typer.progressbar(
@@ -529,8 +537,17 @@ def rebuild_projections(
 
                 result = rebuild(services.database, services.app, known[name], progress=progress)
             typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
-    finally:
-        services.close()
+
+
+def known_projections(names: Iterable[str]) -> dict[str, ProjectionSpec]:
+    """Every projection by name; a name in `names` that is none of them is a usage error."""
+    from projections.registry import PROJECTIONS
+
+    known = {spec.name: spec for spec in PROJECTIONS}
+    unknown = set(names) - set(known)
+    if unknown:
+        raise typer.BadParameter(f"unknown projections {sorted(unknown)}; known: {sorted(known)}")
+    return known
 
 
 def caught_up(services: Services, names: list[str]) -> None:
@@ -560,10 +577,7 @@ def import_work_items(
     """Import a 重点工作清单 (序号, 工作任务, 牵头单位, 配合单位, 完成时限, 来源): all rows in
     one transaction, or, when any row is bad, none (unless --skip-invalid)."""
     from api.documents import excel
-    from api.runtime.bootstrap import build
-    from domain.actors import Actor
     from domain.errors import DomainError
-    from domain.vocabulary import Role
 
     settings = load_settings()
     limits = excel.ImportLimits(
@@ -578,25 +592,22 @@ def import_work_items(
     except excel.ExcelError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
-    services = build(settings, one_shot=True)
-    try:
-        caught_up(services, ["directory"])  # units are named by the directory read model
-        units = excel.UnitIndex.load(services.directory)
-        with typer.progressbar(rows, label="校验 (checking rows)", file=sys.stderr) as bar:
-            result = excel.parse_rows(bar, units, year)
-        for problem in result.errors:
-            typer.echo(str(problem), err=True)
-        bad_rows = len({problem.row for problem in result.errors})
-        if bad_rows and not skip_invalid:
-            typer.echo(f"{bad_rows} 行有误，未导入任何工作 (nothing recorded)", err=True)
-            raise typer.Exit(1)
-        actor = Actor(id="cli", name="命令行管理员", role=Role.ADMIN)
-        ids = services.app.list_work_items(result.listings, actor=actor)
-    except DomainError as error:
-        typer.echo(f"error: {error.message}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        services.close()
+    # Units are named by the directory read model.
+    with opened("directory", settings=settings) as services:
+        try:
+            units = excel.UnitIndex.load(services.directory)
+            with typer.progressbar(rows, label="校验 (checking rows)", file=sys.stderr) as bar:
+                result = excel.parse_rows(bar, units, year)
+            for problem in result.errors:
+                typer.echo(str(problem), err=True)
+            bad_rows = len({problem.row for problem in result.errors})
+            if bad_rows and not skip_invalid:
+                typer.echo(f"{bad_rows} 行有误，未导入任何工作 (nothing recorded)", err=True)
+                raise typer.Exit(1)
+            ids = services.app.list_work_items(result.listings, actor=cli_actor())
+        except DomainError as error:
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(2) from None
     skipped = f"，跳过 {bad_rows} 行 (skipped {bad_rows} rows)" if bad_rows else ""
     typer.echo(f"已导入 {len(ids)} 项重点工作 (imported {len(ids)} work items){skipped}")
 
@@ -608,24 +619,17 @@ def export_ledger(
 ) -> None:
     """Write a year's 执行台账 (items, progress, evaluation) as an Excel workbook."""
     from api.documents import excel
-    from api.runtime.bootstrap import build
 
-    services = build(load_settings(), one_shot=True)
-    try:
-        caught_up(services, ["directory", "work_ledger"])
+    with opened("directory", "work_ledger") as services:
         ledger = excel.collect_ledger(services, year)
-    finally:
-        services.close()
     path = out or Path(f"执行台账-{year}.xlsx")
     path.write_bytes(excel.write_ledger(ledger))
     typer.echo(f"已导出 {len(ledger.items)} 项 (exported {len(ledger.items)} items): {path}")
 
 
-reminders_cli = typer.Typer(
-    help="Reminders and 催办 (督办提醒): record those the rules demand, each once.",
-    no_args_is_help=True,
+reminders_cli = group(
+    "reminders", "Reminders and 催办 (督办提醒): record those the rules demand, each once."
 )
-cli.add_typer(reminders_cli, name="reminders")
 
 
 @reminders_cli.command("run")
@@ -639,7 +643,6 @@ def run_reminders(
     at a time. Run it every working day (cron, or a timer)."""
     from datetime import date
 
-    from api.runtime.bootstrap import build
     from api.runtime.reminders import send_reminders
     from domain import clock
     from domain.reminders import Policy
@@ -651,23 +654,18 @@ def run_reminders(
         raise typer.BadParameter(
             f"{today!r} is not a day (YYYY-MM-DD)", param_hint="--today"
         ) from None
-    services = build(load_settings(), one_shot=True)
-    try:
-        caught_up(services, ["finding_board"])  # the board names the rectifying findings
+    # The board names the rectifying findings.
+    with opened("finding_board") as services:
         sent = send_reminders(services, day, WorkingDays(), Policy())
-    finally:
-        services.close()
     if sent is None:
         typer.echo("另一进程正在发送提醒 (another process is sending reminders)", err=True)
         raise typer.Exit(1)
     typer.echo(json.dumps({"today": day.isoformat(), "sent": dict(sent)}, ensure_ascii=False))
 
 
-inspections_cli = typer.Typer(
-    help="Inspection rounds (督查活动): check a double-random draw (双随机).",
-    no_args_is_help=True,
+inspections_cli = group(
+    "inspections", "Inspection rounds (督查活动): check a double-random draw (双随机)."
 )
-cli.add_typer(inspections_cli, name="inspections")
 
 
 @inspections_cli.command("verify-draw")
@@ -677,20 +675,11 @@ def verify_draw_command(
     """Re-derive a round's draw from its stored events and chain rows alone: the seed
     matches its commitment, the chain head is the chain's, the units and teams follow from
     the algorithm; print the verdict as JSON, exit 1 naming every problem."""
-    from uuid import UUID
-
-    from api.runtime.bootstrap import build
     from api.runtime.draws import verify_draw
 
-    try:
-        round_id = UUID(inspection_id)
-    except ValueError:
-        raise typer.BadParameter(f"{inspection_id!r} is not an id", param_hint="ID") from None
-    services = build(load_settings(), one_shot=True)
-    try:
+    round_id = parsed_id(inspection_id, f"{inspection_id!r} is not an id", "ID")
+    with opened() as services:
         result = verify_draw(services, round_id)
-    finally:
-        services.close()
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     if not result.ok:
         for problem in result.problems:
@@ -700,11 +689,9 @@ def verify_draw_command(
 
 # -- privacy (issue #6, part 4): personal data encrypted at rest, removable (ADR 013) --------
 
-privacy_cli = typer.Typer(
-    help="Personal data of ruling subjects: list the data subjects, crypto-shred one.",
-    no_args_is_help=True,
+privacy_cli = group(
+    "privacy", "Personal data of ruling subjects: list the data subjects, crypto-shred one."
 )
-cli.add_typer(privacy_cli, name="privacy")
 
 
 @privacy_cli.command("list")
@@ -748,24 +735,16 @@ def privacy_shred(
 ) -> None:
     """Destroy the subject's key: their name and position read [已删除] everywhere from now
     on; everything else, and the hash chain, stays as it was."""
-    from uuid import UUID
-
-    from api.runtime.bootstrap import build
     from infra.privacy import UnknownSubject
     from projections.privacy import shred_subject
 
-    try:
-        subject_id = UUID(subject)
-    except ValueError:
-        raise typer.BadParameter("not a subject id", param_hint="SUBJECT") from None
-    services = build(load_settings(), one_shot=True)
-    try:
-        result = shred_subject(services.database, subject_id, services.cases)
-    except UnknownSubject as error:
-        typer.echo(f"错误 (error): {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        services.close()
+    subject_id = parsed_id(subject, "not a subject id", "SUBJECT")
+    with opened() as services:
+        try:
+            result = shred_subject(services.database, subject_id, services.cases)
+        except UnknownSubject as error:
+            typer.echo(f"错误 (error): {error}", err=True)
+            raise typer.Exit(1) from None
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
 
 
