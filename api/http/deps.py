@@ -166,6 +166,7 @@ IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=200)]
 MinPosition = Annotated[int | None, Query(ge=0, le=2**62)]
+Year = Annotated[int, Query(ge=1900, le=2999)]  # the year of a scorecard or a ledger
 
 
 def reached(*names: str, public: bool = False) -> Any:

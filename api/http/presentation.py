@@ -40,6 +40,15 @@ def event_out(event: Any) -> dict[str, Any]:
     )
 
 
+def record_out(record: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """A record as its read shows it, JSON-ready: its id and version, `fields`, and when it was
+    created and last changed (the route's response model orders the fields and keeps only its
+    own)."""
+    envelope = {"id": record.id, "version": record.version}
+    changed = {"created_at": record.created_on, "updated_at": record.modified_on}
+    return cast(dict[str, Any], jsonable_encoder(envelope | fields | changed))
+
+
 COMMAND_ANSWER: TypeAdapter[Any] = TypeAdapter(CommandAnswer)
 # Set by api/http/commands.py, or by Starlette from the body: never copied from another answer.
 BODY_HEADERS = ("content-length", "content-type")

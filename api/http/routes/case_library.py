@@ -7,10 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
-from api.http.errors import ApiError
 from api.http.presentation import check_query_text
 from api.http.read_schemas import CasePage
-from api.http.routes.rulings import KINDS
+from api.http.routes.rulings import ruling_kind
 from projections.case_library import CaseFilter
 
 router = APIRouter(prefix="/api/v1/case-library", tags=["case library"])
@@ -29,15 +28,12 @@ def search_cases(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Published cases, newest first; `q` matches any Chinese text of the case."""
-    if kind is not None and kind not in KINDS:
-        raise ApiError(422, "validation_error", "kind is accountability or fault_tolerance")
+    chosen = ruling_kind(kind)
     for value in (q, unit_code, tag):
         if value is not None:
             check_query_text(value)
     # Anonymised precedents are open to every role, so no unit scoping here.
     units = tuple(services.app.lineage(unit_code)) if unit_code else ()
 
-    page = services.cases.page(
-        CaseFilter(KINDS.get(kind or ""), q or None, units, year, tag), limit, cursor
-    )
+    page = services.cases.page(CaseFilter(chosen, q or None, units, year, tag), limit, cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from fastapi.encoders import jsonable_encoder
 
 from api.http import scoping
 from api.http.command_routes import Route, mount
@@ -18,7 +17,7 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import check_query_text, event_out
+from api.http.presentation import check_query_text, event_out, record_out
 from api.http.read_schemas import EventPage, FindingPage, TimelinePage
 from api.http.schemas import (
     Amendment,
@@ -56,38 +55,32 @@ router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
 
 def finding_out(f: Finding) -> dict[str, Any]:
     day = today()
-    return cast(
-        dict[str, Any],
-        jsonable_encoder(
-            {
-                "id": f.id,
-                "version": f.version,
-                "unit_code": f.unit_code,
-                "title": f.title,
-                "description": f.description,
-                "category": f.category.value,
-                "severity": f.severity.value,
-                "source": f.source.value,
-                "status": f.status.value,
-                "status_label": f.status.label,
-                "found_on": f.found_on,
-                "deadline": f.deadline,
-                "overdue": f.is_overdue(day),
-                "deadline_colour": deadline_colour(
-                    f.status.value, f.deadline, day, f.ordered_on, f.progress_percent
-                ),
-                "requirements": f.requirements,
-                "evidence": f.evidence,
-                "reports": f.reports,
-                "escalations": f.escalations,
-                "reopen_count": f.reopen_count,
-                "closed_on": f.closed_on,
-                "withdrawn_reason": f.withdrawn_reason,
-                "work_item_id": f.work_item_id,
-                "created_at": f.created_on,
-                "updated_at": f.modified_on,
-            }
-        ),
+    return record_out(
+        f,
+        {
+            "unit_code": f.unit_code,
+            "title": f.title,
+            "description": f.description,
+            "category": f.category.value,
+            "severity": f.severity.value,
+            "source": f.source.value,
+            "status": f.status.value,
+            "status_label": f.status.label,
+            "found_on": f.found_on,
+            "deadline": f.deadline,
+            "overdue": f.is_overdue(day),
+            "deadline_colour": deadline_colour(
+                f.status.value, f.deadline, day, f.ordered_on, f.progress_percent
+            ),
+            "requirements": f.requirements,
+            "evidence": f.evidence,
+            "reports": f.reports,
+            "escalations": f.escalations,
+            "reopen_count": f.reopen_count,
+            "closed_on": f.closed_on,
+            "withdrawn_reason": f.withdrawn_reason,
+            "work_item_id": f.work_item_id,
+        },
     )
 
 

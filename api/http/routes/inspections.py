@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api.http.command_routes import Route, mount
@@ -24,7 +23,7 @@ from api.http.inspection_schemas import (
     PublicInspectionPage,
     SeedCommitment,
 )
-from api.http.presentation import answered
+from api.http.presentation import answered, record_out
 from api.http.schemas import CommandAnswer
 from api.runtime.bootstrap import Services
 from api.runtime.draws import chain_head, verify_draw
@@ -50,10 +49,9 @@ def board(services: Services) -> InspectionBoardView:
 
 
 def inspection_out(inspection: Inspection) -> dict[str, Any]:
-    out: dict[str, Any] = jsonable_encoder(
+    return record_out(
+        inspection,
         {
-            "id": inspection.id,
-            "version": inspection.version,
             "title": inspection.title,
             "kind": inspection.kind.value,
             "kind_label": inspection.kind.label,
@@ -74,11 +72,8 @@ def inspection_out(inspection: Inspection) -> dict[str, Any]:
             "summary": inspection.summary,
             "concluded_on": inspection.concluded_on,
             "results": inspection.results,
-            "created_at": inspection.created_on,
-            "updated_at": inspection.modified_on,
-        }
+        },
     )
-    return out
 
 
 def launch_fields(body: InspectionCreate) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.encoders import jsonable_encoder
 
 from api.http.command_routes import Route, mount
 from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached, require
@@ -24,6 +23,7 @@ from api.http.inspection_schemas import (
     ResultUseRecord,
     StepRecord,
 )
+from api.http.presentation import record_out
 from api.http.schemas import UnitCode
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
@@ -59,10 +59,9 @@ def catalogue(services: Services) -> DecisionCatalogueView:
 
 
 def decision_out(d: MajorDecision) -> dict[str, Any]:
-    out: dict[str, Any] = jsonable_encoder(
+    return record_out(
+        d,
         {
-            "id": d.id,
-            "version": d.version,
             "title": d.title,
             "year": d.year,
             "unit_code": d.unit_code,
@@ -85,11 +84,8 @@ def decision_out(d: MajorDecision) -> dict[str, Any]:
                 {**e, "status": e["status"].value, "status_label": e["status"].label}
                 for e in d.evaluations
             ],
-            "created_at": d.created_on,
-            "updated_at": d.modified_on,
-        }
+        },
     )
-    return out
 
 
 @router.get("", response_model=DecisionPage, dependencies=[reached("decision_catalogue")])

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from fastapi.encoders import jsonable_encoder
 
 from api.http import scoping
 from api.http.command_routes import mount
@@ -18,6 +17,7 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
+from api.http.presentation import record_out
 from api.http.read_schemas import RulingPage
 from api.http.schemas import (
     AccountabilityCreate,
@@ -50,12 +50,17 @@ KINDS = {
 }
 
 
+def ruling_kind(kind: str | None) -> str | None:
+    """The kind of ruling a list filters on (None: both); an unknown one is refused, 422."""
+    if kind is not None and kind not in KINDS:
+        raise ApiError(422, "validation_error", "kind is accountability or fault_tolerance")
+    return KINDS.get(kind or "")
+
+
 def ruling_out(r: Ruling) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": r.id,
         "kind": r.kind.value,
         "kind_label": r.kind.label,
-        "version": r.version,
         "status": r.status.value,
         "status_label": r.status.label,
         "subject": r.subject,
@@ -65,8 +70,6 @@ def ruling_out(r: Ruling) -> dict[str, Any]:
         "decision": r.decision,
         "appeal": r.appeal,
         "publication": r.publication,
-        "created_at": r.created_on,
-        "updated_at": r.modified_on,
     }
     if isinstance(r, AccountabilityRuling):
         out.update(form=r.form.value, form_label=r.form.label, basis=r.basis, facts=r.facts)
@@ -77,8 +80,7 @@ def ruling_out(r: Ruling) -> dict[str, Any]:
             outcome=r.outcome.value if r.outcome else None,
             criteria_met=r.criteria_met,
         )
-    encoded: dict[str, Any] = jsonable_encoder(out)
-    return encoded
+    return record_out(r, out)
 
 
 @router.get("", response_model=RulingPage, dependencies=[reached("rulings")])
@@ -93,13 +95,12 @@ def list_rulings(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Rulings by kind, unit (with merged units) and status, oldest first."""
-    if kind is not None and kind not in KINDS:
-        raise ApiError(422, "validation_error", "kind is accountability or fault_tolerance")
+    chosen = ruling_kind(kind)
     units = scoping.unit_codes(services, actor, unit_code)
     if units is scoping.NOTHING:
         return {"items": [], "next_cursor": None}
     page = services.rulings.page(
-        RulingFilter(KINDS.get(kind or ""), units, status and status.value, finding_id),
+        RulingFilter(chosen, units, status and status.value, finding_id),
         limit,
         cursor,
     )

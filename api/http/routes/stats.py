@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import TypeAdapter
 
 from api.http import scoping
-from api.http.deps import Reader, ServicesDep, reached
+from api.http.deps import Reader, ServicesDep, Year, reached
 from api.http.errors import ApiError
 from api.http.read_schemas import Scorecard, UnitStats
 from api.http.routes.units import Code
@@ -20,7 +20,6 @@ from projections.scorecard import Scorecards
 
 router = APIRouter(tags=["scorecards"])
 
-Year = Annotated[int, Query(ge=1900, le=2999)]
 UNIT_STATS = TypeAdapter(UnitStats)
 
 

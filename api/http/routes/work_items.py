@@ -6,7 +6,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 
 from api.documents import excel
@@ -17,8 +16,10 @@ from api.http.deps import (
     Limit,
     Reader,
     ServicesDep,
+    Year,
     reached,
 )
+from api.http.presentation import record_out
 from api.http.read_schemas import WorkItemPage
 from api.http.schemas import Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
 from domain.registry import (
@@ -37,10 +38,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def work_item_out(item: WorkItem) -> dict[str, Any]:
-    out: dict[str, Any] = jsonable_encoder(
+    return record_out(
+        item,
         {
-            "id": item.id,
-            "version": item.version,
             "title": item.title,
             "year": item.year,
             "lead_unit": item.lead_unit,
@@ -54,11 +54,8 @@ def work_item_out(item: WorkItem) -> dict[str, Any]:
             "progress": item.progress,
             "evaluation": item.evaluation,
             "closing_reason": item.closing_reason,
-            "created_at": item.created_on,
-            "updated_at": item.modified_on,
-        }
+        },
     )
-    return out
 
 
 @router.get("", response_model=WorkItemPage, dependencies=[reached("work_ledger")])
@@ -93,7 +90,7 @@ def list_work_items(
 def export_ledger(
     services: ServicesDep,
     actor: Reader,
-    year: Annotated[int, Query(ge=1900, le=2999)],
+    year: Year,
 ) -> Response:
     """The year's 执行台账 as an Excel workbook (a unit account: its own units' items)."""
     units = scoping.unit_codes(services, actor, None)
