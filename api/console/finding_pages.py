@@ -26,13 +26,14 @@ from api.console.web import (
     FormError,
     Offered,
     PageError,
+    Refusal,
     Viewer,
     ViewerDep,
+    act,
     after_command,
-    command_of,
     offered,
+    record_page,
     render,
-    unit_names,
     visible_units,
     wait_for_own_writes,
 )
@@ -225,21 +226,17 @@ def timeline(viewer: Viewer, finding: Finding) -> tuple[list[dict[str, Any]], li
 
 
 def finding_page(
-    request: Request,
-    viewer: Viewer,
-    finding_id: UUID,
-    errors: dict[str, str] | None = None,
-    values: dict[str, dict[str, str]] | None = None,
-    status: int = 200,
+    request: Request, viewer: Viewer, finding_id: UUID, refusal: Refusal | None = None
 ) -> Response:
     wait_for_own_writes(viewer, viewer.services.rulings)
     finding = load(viewer, finding_id)
     events, linked = timeline(viewer, finding)
-    return render(
+    return record_page(
         request,
         "finding.html",
         viewer,
-        status=status,
+        [a for a in offered(viewer, ACTIONS, finding.status) if awaits(finding, a)],
+        refusal,
         finding=finding,
         colour=deadline_colour(
             finding.status.value,
@@ -251,11 +248,6 @@ def finding_page(
         overdue=finding.is_overdue(today()),
         events=events,
         rulings=linked,
-        actions=[a for a in offered(viewer, ACTIONS, finding.status) if awaits(finding, a)],
-        errors=errors or {},
-        values=values or {},
-        form_key=secrets.token_urlsafe(24),
-        names=unit_names(viewer.services),
         units=visible_units(viewer, active_only=True),
     )
 
@@ -330,13 +322,19 @@ def finding_action(
 ) -> Response:
     """One of the finding's commands; a refusal is shown beside its form, in Chinese."""
     fid = finding_id_of(finding_id, viewer)
-    command = command_of(viewer, ACTIONS, action)
-    try:
-        answer = command.run(request, viewer, form, fid)
-    except FormError as error:
-        return finding_page(
-            request, viewer, fid, {action: error.message}, {action: form.values()}, error.status
-        )
-    if action in ("accountability", "fault-tolerance"):  # a new ruling: show it
-        return after_command(request, viewer, answer, f"/rulings/{answer['id']}?done={action}")
-    return after_command(request, viewer, answer, f"/findings/{fid}?done={action}")
+
+    def target(answer: dict[str, Any]) -> str:
+        if action in ("accountability", "fault-tolerance"):  # a new ruling: show it
+            return f"/rulings/{answer['id']}?done={action}"
+        return f"/findings/{fid}?done={action}"
+
+    return act(
+        request,
+        viewer,
+        form,
+        ACTIONS,
+        action,
+        fid,
+        lambda refusal: finding_page(request, viewer, fid, refusal),
+        target,
+    )

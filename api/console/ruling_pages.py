@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -19,18 +18,16 @@ from api.console.web import (
     Form,
     FormCommand,
     FormDep,
-    FormError,
     Offered,
     PageError,
+    Refusal,
     Text,
     Viewer,
     ViewerDep,
-    after_command,
-    command_of,
+    act,
     listing,
     offered,
-    render,
-    unit_names,
+    record_page,
     visible_units,
     wait_for_own_writes,
 )
@@ -140,12 +137,7 @@ def load(viewer: Viewer, ruling_id: str) -> Ruling:
 
 
 def ruling_page(
-    request: Request,
-    viewer: Viewer,
-    ruling_id: str,
-    errors: dict[str, str] | None = None,
-    values: dict[str, dict[str, str]] | None = None,
-    status: int = 200,
+    request: Request, viewer: Viewer, ruling_id: str, refusal: Refusal | None = None
 ) -> Response:
     ruling = load(viewer, ruling_id)
     allowed = [
@@ -153,19 +145,15 @@ def ruling_page(
         for action in offered(viewer, ACTIONS, ruling.status)
         if not (action == "appeal" and ruling.appeal is not None)
     ]
-    return render(
+    return record_page(
         request,
         "ruling.html",
         viewer,
-        status=status,
+        allowed,
+        refusal,
         ruling=ruling,
         accountability=isinstance(ruling, AccountabilityRuling),
         events=[event_out(e) for e in viewer.services.app.aggregate_history(ruling.id)],
-        actions=allowed,
-        errors=errors or {},
-        values=values or {},
-        form_key=secrets.token_urlsafe(24),
-        names=unit_names(viewer.services),
     )
 
 
@@ -181,16 +169,13 @@ def ruling_action(
 ) -> Response:
     """One of the ruling's commands; a refusal is shown beside its form, in Chinese."""
     ruling = load(viewer, ruling_id)
-    command = command_of(viewer, ACTIONS, action)
-    try:
-        answer = command.run(request, viewer, form, ruling.id)
-    except FormError as error:
-        return ruling_page(
-            request,
-            viewer,
-            ruling_id,
-            {action: error.message},
-            {action: form.values()},
-            error.status,
-        )
-    return after_command(request, viewer, answer, f"/rulings/{ruling.id}?done={action}")
+    return act(
+        request,
+        viewer,
+        form,
+        ACTIONS,
+        action,
+        ruling.id,
+        lambda refusal: ruling_page(request, viewer, ruling_id, refusal),
+        lambda answer: f"/rulings/{ruling.id}?done={action}",
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -415,3 +416,59 @@ def command_of(viewer: Viewer, actions: Mapping[str, Offered], action: str) -> F
     roles, _, command = actions[action]
     viewer.require(roles)
     return command
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A record's form whose command was refused: its action, the reason in Chinese, what was
+    typed (to fill the form in again) and the page's status."""
+
+    action: str
+    message: str
+    values: dict[str, str]
+    status: int
+
+
+def record_page(
+    request: Request,
+    template: str,
+    viewer: Viewer,
+    actions: list[str],
+    refusal: Refusal | None,
+    **context: Any,
+) -> HTMLResponse:
+    """A record's page with the forms of the `actions` it offers the viewer: a refused form
+    shows its reason and what was typed; every form gets a fresh one-time key."""
+    return render(
+        request,
+        template,
+        viewer,
+        status=refusal.status if refusal else 200,
+        actions=actions,
+        errors={refusal.action: refusal.message} if refusal else {},
+        values={refusal.action: refusal.values} if refusal else {},
+        form_key=secrets.token_urlsafe(24),
+        names=unit_names(viewer.services),
+        **context,
+    )
+
+
+def act(
+    request: Request,
+    viewer: Viewer,
+    form: Form,
+    actions: Mapping[str, Offered],
+    action: str,
+    record_id: UUID,
+    again: Callable[[Refusal], Response],
+    target: Callable[[dict[str, Any]], str],
+) -> Response:
+    """A record's form posted to `action`: its command is sent (see FormCommand.run) and the
+    browser goes on to `target(answer)`; a refusal shows the record's page `again`, the
+    reason beside the form."""
+    command = command_of(viewer, actions, action)
+    try:
+        answer = command.run(request, viewer, form, record_id)
+    except FormError as error:
+        return again(Refusal(action, error.message, form.values(), error.status))
+    return after_command(request, viewer, answer, target(answer))
