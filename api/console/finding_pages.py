@@ -37,21 +37,7 @@ from api.console.web import (
     visible_units,
     wait_for_own_writes,
 )
-from api.http.command_routes import MOUNTED
 from api.http.presentation import event_out
-from api.http.routes.findings import amendment_fields
-from api.http.schemas import (
-    AccountabilityCreate,
-    Amendment,
-    DeadlineExtension,
-    FindingCreate,
-    ReasonOnly,
-    RectificationOrder,
-    RectificationReport,
-    Reopening,
-    ToleranceCreate,
-    Verification,
-)
 from domain.clock import today
 from domain.errors import NotFound
 from domain.findings import Finding
@@ -102,45 +88,40 @@ def subject(form: Form, name: str) -> dict[str, Any]:
 REASON = {"reason": TEXT}
 NEW_RULING: dict[str, Any] = {"link": "finding_ids"}
 RAISE = FormCommand(
-    FindingCreate,
+    RaiseFinding,
     {k: TEXT for k in ("unit_code", "title", "description", "category", "severity", "source")}
     | {"found_on": OPTIONAL},
-    RaiseFinding,
 )
 # action → who may, in which statuses (the domain checks both again), and its command.
 ACTIONS: dict[str, Offered] = {
     "rectification-order": (
         INSPECTORS,
         (S.RAISED,),
-        FormCommand(
-            RectificationOrder, {"deadline": OPTIONAL, "requirements": TEXT}, OrderRectification
-        ),
+        FormCommand(OrderRectification, {"deadline": OPTIONAL, "requirements": TEXT}),
     ),
     "rectification-report": (
         REPORTERS,
         (S.RECTIFYING,),
-        FormCommand(RectificationReport, {"summary": TEXT}, ReportRectification),
+        FormCommand(ReportRectification, {"summary": TEXT}),
     ),
     "verification": (
         INSPECTORS,
         (S.REPORTED,),
         FormCommand(
-            Verification,
-            {"outcome": TEXT, "comment": TEXT, "new_deadline": OPTIONAL},
-            VerifyRectification,
+            VerifyRectification, {"outcome": TEXT, "comment": TEXT, "new_deadline": OPTIONAL}
         ),
     ),
     "deadline-extension": (
         INSPECTORS,
         (S.RECTIFYING, S.REPORTED),
-        FormCommand(DeadlineExtension, {"new_deadline": OPTIONAL} | REASON, ExtendDeadline),
+        FormCommand(ExtendDeadline, {"new_deadline": OPTIONAL} | REASON),
     ),
-    "escalation": (INSPECTORS, OPEN, FormCommand(ReasonOnly, REASON, EscalateFinding)),
+    "escalation": (INSPECTORS, OPEN, FormCommand(EscalateFinding, REASON)),
     **{
         action: (
             frozenset(REGISTRY[message].roles),
             (S.RECTIFYING,),
-            FormCommand(MOUNTED[message].body, fields, message),
+            FormCommand(message, fields),
         )
         for action, message, fields in (
             ("acknowledgement", AcknowledgeOrder, {"note": OPTIONAL}),
@@ -156,32 +137,25 @@ ACTIONS: dict[str, Offered] = {
     "interview": (
         frozenset(REGISTRY[HoldInterview].roles),
         OPEN,
-        FormCommand(
-            MOUNTED[HoldInterview].body,
-            {"held_on": OPTIONAL, "interviewee": TEXT, "summary": TEXT},
-            HoldInterview,
-        ),
+        FormCommand(HoldInterview, {"held_on": OPTIONAL, "interviewee": TEXT, "summary": TEXT}),
     ),
     "amendment": (
         INSPECTORS,
         (*OPEN, S.CLOSED),
-        FormCommand(
-            Amendment, {"changes": changes} | REASON, AmendFinding, prepare=amendment_fields
-        ),
+        FormCommand(AmendFinding, {"changes": changes} | REASON),
     ),
-    "withdrawal": (INSPECTORS, OPEN, FormCommand(ReasonOnly, REASON, WithdrawFinding)),
+    "withdrawal": (INSPECTORS, OPEN, FormCommand(WithdrawFinding, REASON)),
     "reopening": (
         INSPECTORS,
         (S.CLOSED,),
-        FormCommand(Reopening, REASON | {"new_deadline": OPTIONAL}, ReopenFinding),
+        FormCommand(ReopenFinding, REASON | {"new_deadline": OPTIONAL}),
     ),
     "accountability": (
         INSPECTORS,
         tuple(S),
         FormCommand(
-            AccountabilityCreate,
-            {"subject": subject, "form": TEXT, "basis": TEXT, "facts": TEXT},
             ProposeAccountability,
+            {"subject": subject, "form": TEXT, "basis": TEXT, "facts": TEXT},
             **NEW_RULING,
         ),
     ),
@@ -189,9 +163,8 @@ ACTIONS: dict[str, Offered] = {
         REPORTERS,
         tuple(S),
         FormCommand(
-            ToleranceCreate,
-            {"subject": subject, "grounds": TEXT, "criteria_claimed": EVERY},
             ApplyForTolerance,
+            {"subject": subject, "grounds": TEXT, "criteria_claimed": EVERY},
             **NEW_RULING,
         ),
     ),

@@ -33,7 +33,6 @@ from api.console.web import (
 )
 from api.http import scoping
 from api.http.presentation import event_out
-from api.http.schemas import Appeal, AppealDecision, Decision, Publication, RulingVerification
 from domain.errors import NotFound
 from domain.registry import (
     AppealRuling,
@@ -70,31 +69,23 @@ ACTIONS: dict[str, Offered] = {
     "verification": (
         INSPECTORS,
         (R.PROPOSED, R.APPLIED),
-        FormCommand(RulingVerification, {"comment": TEXT}, VerifyRuling),
+        FormCommand(VerifyRuling, {"comment": TEXT}),
     ),
     "decision": (
         AUTHORITIES,
         (R.PROPOSED, R.APPLIED, R.VERIFIED),
-        FormCommand(
-            Decision,
-            DECISION | {"criteria_met": EVERY, "decided_on": OPTIONAL},
-            DecideRuling,
-        ),
+        FormCommand(DecideRuling, DECISION | {"criteria_met": EVERY, "decided_on": OPTIONAL}),
     ),
-    "appeal": (REPORTERS, (R.DECIDED,), FormCommand(Appeal, {"grounds": TEXT}, AppealRuling)),
+    "appeal": (REPORTERS, (R.DECIDED,), FormCommand(AppealRuling, {"grounds": TEXT})),
     "appeal-decision": (
         AUTHORITIES,
         (R.APPEALED,),
-        FormCommand(
-            AppealDecision,
-            DECISION | {"result": TEXT, "criteria_met": changed_criteria},
-            DecideAppeal,
-        ),
+        FormCommand(DecideAppeal, DECISION | {"result": TEXT, "criteria_met": changed_criteria}),
     ),
     "publication": (
         AUTHORITIES,
         (R.DECIDED, R.APPEAL_DECIDED),
-        FormCommand(Publication, {"summary": TEXT, "tags": tags}, PublishRuling),
+        FormCommand(PublishRuling, {"summary": TEXT, "tags": tags}),
     ),
 }
 

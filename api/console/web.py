@@ -23,7 +23,7 @@ from api.console.session import Session
 from api.console.templating import ENVIRONMENT
 from api.documents import excel
 from api.http import commands, scoping
-from api.http.command_routes import body_fields
+from api.http.command_routes import MOUNTED, message_of
 from api.http.deps import BOOTSTRAP_ADMIN_ID, ServicesDep, account_actor
 from api.http.errors import STATUS_OF_CODE, ApiError
 from api.runtime.bootstrap import Services
@@ -364,34 +364,32 @@ EVERY: Reader = Form.getlist  # every value ticked
 
 @dataclass(frozen=True)
 class FormCommand:
-    """A form that sends a command as its JSON route does: the form fills the route's body
-    `schema` (each field read as `fields` says), and the body's fields (`prepare`: as the
-    route makes them) become the registered command `message`, whose record is the page's
-    (none: a new record), carried out by `Supervision.handle`. `link`: a field of the body
-    that lists the page's record."""
+    """A form that sends the registered command `message` as its JSON route does: the form
+    fills the route's body (each field read as `fields` says), checked by the route's schema,
+    and the route makes the command of it (api/http/command_routes.py), whose record is the
+    page's (none: a new record), carried out by `Supervision.handle`. `link`: a field of the
+    body that lists the page's record."""
 
-    schema: type[BaseModel]
-    fields: Mapping[str, Reader]
     message: type[Message]
+    fields: Mapping[str, Reader]
     link: str | None = None
-    prepare: Callable[[Any], dict[str, Any]] = body_fields
 
     def run(
         self, request: Request, viewer: Viewer, form: Form, record_id: UUID | None = None
     ) -> dict[str, Any]:
         """Validate the form and send the command (see `perform`); a FormError if refused."""
+        route = MOUNTED[self.message]
         data = {name: read(form, name) for name, read in self.fields.items()}
         if self.link is not None:
             data[self.link] = [record_id]
-        body = validated(self.schema, data)
+        body = validated(route.body, data)
         app, actor = viewer.services.app, viewer.actor
+        record = REGISTRY[self.message].record_field
+        in_path = {record: record_id} if record is not None else {}
 
         def command(**save_kwargs: Any) -> CommandResult:
-            fields = self.prepare(body)
-            record = REGISTRY[self.message].record_field
-            if record is not None:
-                fields[record] = record_id
-            return app.handle(self.message(**fields), actor=actor, **save_kwargs)
+            sent = message_of(self.message, route, body, **in_path)
+            return app.handle(sent, actor=actor, **save_kwargs)
 
         return perform(request, viewer, form, body, command)
 
