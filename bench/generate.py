@@ -119,6 +119,7 @@ class Generator:
             work_item_id=None,
             evidence=[],
             actor=INSPECTOR,
+            origin=None,
         )
         self.findings_of.setdefault(unit, []).append(f.id)
         roll = rng.random()

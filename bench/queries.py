@@ -75,6 +75,7 @@ def finding(rng: random.Random, unit: str) -> Finding:
         work_item_id=None,
         evidence=[],
         actor=INSPECTOR,
+        origin=None,
     )
     steps = rng.randrange(4)
     if steps >= 1:

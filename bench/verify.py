@@ -79,6 +79,7 @@ def generate(settings: Settings, events: int) -> None:
                     work_item_id=None,
                     evidence=[],
                     actor=ACTOR,
+                    origin=None,
                 )
                 for i in range(n)
             ]

@@ -3,7 +3,7 @@ command of domain/registry.py is one of its methods (domain/commands.py says how
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,13 +16,13 @@ from domain.commands import (
     install_commands,
 )
 from domain.errors import AlreadyExists, NotFound, UnknownReference
-from domain.findings import Finding, parse
+from domain.findings import Finding, checked_origin, parse
 from domain.inspection_commands import InspectionCommands
 from domain.major_decision_commands import MajorDecisionCommands
 from domain.registry import MergeUnit
 from domain.ruling_commands import RulingCommands
 from domain.units import Unit
-from domain.vocabulary import FindingCategory, FindingSource, Role, Severity
+from domain.vocabulary import FindingCategory, Role, Severity
 from domain.work_item_commands import WorkItemCommands
 from domain.work_items import WorkItem
 
@@ -124,16 +124,20 @@ class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDec
         severity: str,
         source: str,
         work_item_id: UUID | None,
+        found_on: date,
+        origin: Any = None,
         **_: Any,
-    ) -> None:
+    ) -> dict[str, Any]:
         """发现问题: a finding is raised against an active unit, in the vocabulary's terms,
-        on a work item that exists."""
+        on a work item that exists, naming where it came from as its source requires (立项);
+        answers the origin as the event keeps it."""
         parse(FindingCategory, category, "category")
         parse(Severity, severity, "severity")
-        parse(FindingSource, source, "source")
+        origin = checked_origin(source, origin, found_on)
         self.active_unit(unit_code)
         if work_item_id is not None:
             self.check_work_item(work_item_id)
+        return {"origin": origin}
 
     def check_reassignment(self, *, to_unit: str, **_: Any) -> None:
         """转办: the unit the finding goes to takes new records."""

@@ -28,8 +28,14 @@ S = FindingStatus
 E = TypeVar("E", bound=Enum)
 OPEN_STATUSES = frozenset({S.RAISED, S.RECTIFYING, S.REPORTED})
 AMENDABLE_FIELDS = frozenset(
-    {"title", "description", "category", "severity", "source", "found_on", "evidence"}
+    {"title", "description", "category", "severity", "source", "found_on", "evidence", "origin"}
 )
+# 立项: what a finding from a leader's instruction or a meeting's decision names, and the
+# day in it (on or before the day the finding was raised).
+ORIGINS = {
+    FindingSource.LEADER_INSTRUCTION: ("leader", "instructed_on"),
+    FindingSource.MEETING_DECISION: ("meeting", "held_on"),
+}
 
 
 # An `@event` method given `timestamp` receives its event's (the library passes the event's
@@ -41,6 +47,39 @@ def ordered_day(timestamp: When) -> date:
     """The business day of an order's event."""
     assert timestamp is not None, "applied from an event"
     return business_day(timestamp)
+
+
+def checked_origin(source: str, origin: Any, found_on: date) -> dict[str, str] | None:
+    """立项: a finding from 领导批示 names the leader and the day of the instruction, one from
+    会议议定 the meeting and its day, each on or before `found_on`; any other source names
+    none. The origin as the event keeps it (texts, the day in ISO form)."""
+    named = ORIGINS.get(parse(FindingSource, source, "source"))
+    if named is None:
+        if origin:
+            raise InvalidValue(
+                f"a finding from {source!r} names no origin", details={"origin": origin}
+            )
+        return None
+    what, when = named
+    label = FindingSource(source).label
+    if not isinstance(origin, dict) or set(origin) != {what, when}:
+        raise InvalidValue(
+            f"a finding from {label} names its origin: {what} and {when}",
+            details={"origin": f"{what}, {when}"},
+        )
+    text = str(origin[what]).strip()
+    try:
+        day = origin[when] if isinstance(origin[when], date) else date.fromisoformat(origin[when])
+    except (TypeError, ValueError):
+        raise InvalidValue(f"{when} is not a day", details={"origin": when}) from None
+    if not text or len(text) > 200:
+        raise InvalidValue(f"{what} is 1–200 characters", details={"origin": what})
+    if day > found_on:
+        raise InvalidValue(
+            f"{when} {day} is after the finding was raised ({found_on})",
+            details={"origin": when},
+        )
+    return {what: text, when: day.isoformat()}
 
 
 def parse(enum: type[E], value: Any, field: str) -> E:
@@ -55,7 +94,10 @@ class Finding(Aggregate):
     """A problem found by supervision, carried through rectification to closure."""
 
     class Raised(Aggregate.Created):
-        """发现问题."""
+        """发现问题. v2 adds `origin`: who instructed it and when (领导批示), or the meeting
+        that decided it and when (会议议定); None for every other source."""
+
+        class_version = 2
 
         unit_code: str
         title: str
@@ -67,6 +109,11 @@ class Finding(Aggregate):
         work_item_id: UUID | None
         evidence: list[dict[str, Any]]
         actor: dict[str, Any]
+        origin: dict[str, str] | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["origin"] = None
 
     class RectificationOrdered(Aggregate.Event):
         deadline: date
@@ -175,8 +222,10 @@ class Finding(Aggregate):
         work_item_id: UUID | None,
         evidence: list[dict[str, Any]],
         actor: dict[str, Any],
+        origin: dict[str, str] | None,
     ) -> None:
         self.unit_code = unit_code
+        self.origin = origin
         self.title = title
         self.description = description
         self.category = FindingCategory(category)
@@ -519,10 +568,10 @@ class Finding(Aggregate):
     def amend(self, *, changes: dict[str, Any], reason: str, actor: dict[str, Any]) -> None:
         """更正: field corrections with a reason; history keeps what was there before."""
         self.check_status("amend", S.RAISED, S.RECTIFYING, S.REPORTED, S.CLOSED)
-        self.check_changes(changes)
-        self._amended(changes=changes, reason=reason, actor=actor)
+        self._amended(changes=self.checked_changes(changes), reason=reason, actor=actor)
 
-    def check_changes(self, changes: dict[str, Any]) -> None:
+    def checked_changes(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """The changes to record (an origin as the event keeps it), or a domain error."""
         if not changes:
             raise InvalidValue("an amendment must change at least one field")
         unknown = set(changes) - AMENDABLE_FIELDS
@@ -537,6 +586,15 @@ class Finding(Aggregate):
                 parse(enum, changes[name], name)
         if "found_on" in changes and self.deadline is not None:
             self.check_deadline(self.deadline, found_on=changes["found_on"])
+        if {"source", "origin", "found_on"} & set(changes):
+            origin = checked_origin(
+                changes.get("source", self.source.value),
+                changes.get("origin", self.origin),
+                changes.get("found_on", self.found_on),
+            )
+            if "origin" in changes:
+                return changes | {"origin": origin}
+        return changes
 
     @event(Amended)
     def _amended(self, changes: dict[str, Any], reason: str, actor: dict[str, Any]) -> None:

@@ -113,6 +113,8 @@ class RaiseFinding(Command):
     evidence: list[dict[str, Any]] = field(default_factory=list)
     work_item_id: UUID | None = None
     finding_id: UUID | None = None
+    # 立项: {leader, instructed_on} for 领导批示, {meeting, held_on} for 会议议定.
+    origin: dict[str, Any] | None = None
 
 
 @command(

@@ -80,6 +80,8 @@ class FindingSource(Labelled):
     PETITION = "petition", "群众信访"
     AUDIT_REFERRAL = "audit_referral", "审计移交"
     INSPECTION_TOUR_REFERRAL = "inspection_tour_referral", "巡察移交"
+    LEADER_INSTRUCTION = "leader_instruction", "领导批示"
+    MEETING_DECISION = "meeting_decision", "会议议定"
     OTHER = "other", "其他"
 
 

@@ -42,6 +42,8 @@ BOARD = AggregateTable(
         "unit": "(unit_code, raised_position)",
         "status": "(status, deadline)",
         "position": "(raised_position)",
+        # 立项: the findings from one source (领导批示, 会议议定), newest first.
+        "source": "(source, raised_position)",
         # The overdue list: rectifying findings, newest first, a deadline check each.
         "rectifying": "(raised_position) WHERE status = 'rectifying'",
         # Scorecards: the rectifying findings whose deadline is still ahead on a given day
@@ -60,6 +62,7 @@ class FindingFilter:
     severity: str | None = None
     year: int | None = None
     q: str | None = None
+    source: str | None = None  # 立项: 领导批示, 会议议定, 日常督查…
 
 
 SEARCHED_GRAMS = bigrams(SQL("title || ' ' || description"))
@@ -236,7 +239,7 @@ class FindingBoardView(ReadModelView):
         ).format(steps=self.table(STEPS), column=Identifier(tally))
 
     def list(self, f: FindingFilter, today: date, limit: int, cursor: str | None) -> Page:
-        where, params = where_equal(f, ("status", "category", "severity"))
+        where, params = where_equal(f, ("status", "category", "severity", "source"))
         params["today"] = today
         where += in_units(f.unit_codes, params)
         if f.year is not None:
@@ -396,7 +399,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     @handles(Finding.Amended)
     def amended(self, e: Finding.Amended, tracking: Tracking) -> None:
-        board_fields = {k: v for k, v in e.changes.items() if k != "evidence"}
+        board_fields = {k: v for k, v in e.changes.items() if k not in ("evidence", "origin")}
         self.view.update(tracking, e, **board_fields)
 
     @handles(Finding.Withdrawn)

@@ -43,6 +43,8 @@ CONTRACT_CODES: dict[str, set[str]] = {
     "unit_kinds": {"township", "subdistrict", "department", "agency", "other"},
     "roles": {"admin", "inspector", "authority", "supervisor", "auditor", "unit"},
 }
+# Codes added beside the contract's since (issue 15: where a matter comes from, 立项).
+ADDED_CODES: dict[str, set[str]] = {"finding_sources": {"leader_instruction", "meeting_decision"}}
 
 
 def then(before: Callable[[], Built], step: Callable[[Built], object]) -> Callable[[], Built]:
@@ -71,6 +73,7 @@ def raised_finding(actor: dict[str, str], found_on: date = date(2024, 3, 5)) -> 
         work_item_id=None,
         evidence=[],
         actor=actor,
+        origin=None,
     )
 
 

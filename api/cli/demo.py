@@ -12,8 +12,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from api.cli.demo_data import (
     ACCOUNTS,
+    DAY_NAMED,
     FINDINGS,
     GRADES,
+    ORIGINS,
     RULINGS,
     TASKS,
     UNITS,
@@ -65,6 +67,8 @@ from domain.registry import (
 )
 from domain.reminders import Policy
 from domain.vocabulary import Role
+from infra.channels import Webhook
+from infra.outbox import Backoff, Outbox, set_channel_settings
 from infra.queries import idempotency_key_used
 from infra.recorder import IdempotencyRecord
 from infra.workdays import WorkingDays
@@ -117,7 +121,21 @@ class DemoLoader:
         load_decisions(self, DEMO_NAMESPACE, INSPECTOR)
         self.leaver()
         self.remind()
+        self.notify(tokens)
         return tokens
+
+    def notify(self, tokens: dict[str, str]) -> None:
+        """The 南明街道 liaison takes notifications by e-mail and by a webhook that is down: the
+        demo's dispatcher tries the webhook twice (failed, retried; both kept on the
+        delivery), and the e-mails wait for a mail server to be configured."""
+        liaison = Account.create_id(hash_token(tokens[DEMO_LIAISON]))
+        set_channel_settings(
+            self.services.database, liaison, "nanming-lianluoyuan@example.gov.cn", DOWN_WEBHOOK
+        )
+        catch_up(self.app, self.services.datastore, [NOTIFICATIONS])
+        outbox = Outbox(self.services.database, {"webhook": Webhook("demo")}, backoff=Backoff(0, 0))
+        for _ in range(2):
+            outbox.run_once()
 
     def remind(self) -> None:
         """督办提醒 and 催办 as the scheduler records them today (each rule once: a second
@@ -263,7 +281,15 @@ class DemoLoader:
         fid: UUID = uuid5(DEMO_NAMESPACE, key)
         found = found_on(ago, day)
         raised = RaiseFinding(
-            unit, title, description, category, severity, source, found, finding_id=fid
+            unit,
+            title,
+            description,
+            category,
+            severity,
+            source,
+            found,
+            finding_id=fid,
+            origin=origin_of(key, found),
         )
         self.send(f"{key}:raised", raised, INSPECTOR)
         for n, move in enumerate(path):
@@ -278,6 +304,19 @@ class DemoLoader:
 
 
 BOARD = next(spec for spec in PROJECTIONS if spec.name == "finding_board")
+NOTIFICATIONS = next(spec for spec in PROJECTIONS if spec.name == "notifications")
+DEMO_LIAISON = "南明街道 联络员"
+DOWN_WEBHOOK = "http://127.0.0.1:9/robot/send"  # the discard port: nothing answers there
+
+
+def origin_of(key: str, found: date) -> dict[str, str] | None:
+    """立项: the instruction or meeting a demo finding came from (ORIGINS), if any."""
+    if key not in ORIGINS:
+        return None
+    what, named, days_before = ORIGINS[key]
+    return {what: named, DAY_NAMED[what]: (found - timedelta(days=days_before)).isoformat()}
+
+
 LIAISON_VERBS = frozenset({"report", "acknowledge", "dispute", "progress", "apply"})
 SENDERS = {"approve": SUPERVISOR, "decline": SUPERVISOR}  # the others: the inspector
 

@@ -234,7 +234,39 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
         12,
         ["order:20", "dispute", "reject-dispute", "acknowledge", "apply:45", "refuse"],
     ),
+    # 立项 from a leader's instruction and from a meeting's decision (ORIGINS); the first goes
+    # 交办 → 签收 → 阶段进展 → report → 退回 → report → 销号.
+    (
+        "f18",
+        "nmjd",
+        "学校周边上下学时段交通拥堵",
+        "县长批示：南明街道三所学校周边早晚高峰拥堵，家长反映强烈，请限期拿出整治方案。",
+        "service_quality",
+        "major",
+        "leader_instruction",
+        25,
+        ["order:30", "acknowledge", "progress", "report", "reject:40", "report", "accept"],
+    ),
+    (
+        "f19",
+        "fgj",
+        "重大项目前期工作推进缓慢",
+        "县政府常务会议议定：三个省重点项目前期手续须在一个月内办结，目前进度滞后。",
+        "policy_implementation",
+        "serious",
+        "meeting_decision",
+        10,
+        ["order:25"],
+    ),
 ]
+
+# Where the findings of a leader's instruction or a meeting's decision came from: what is
+# named (the leader, the meeting) and how many days before the finding it was given.
+ORIGINS: dict[str, tuple[str, str, int]] = {
+    "f18": ("leader", "县长 王建国（县长批示〔2026〕12号）", 2),
+    "f19": ("meeting", "县政府第15次常务会议", 3),
+}
+DAY_NAMED = {"leader": "instructed_on", "meeting": "held_on"}
 
 
 def found_on(days_ago: int, today: date) -> date:

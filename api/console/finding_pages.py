@@ -87,10 +87,23 @@ def subject(form: Form, name: str) -> dict[str, Any]:
 
 REASON = {"reason": TEXT}
 NEW_RULING: dict[str, Any] = {"link": "finding_ids"}
+
+
+def origin(form: Form, name: str) -> dict[str, Any] | None:
+    """立项: the instruction or the meeting the finding's source names (none for the rest)."""
+    named = {
+        "leader_instruction": ("leader", "instructed_on"),
+        "meeting_decision": ("meeting", "held_on"),
+    }.get(form.get("source"))
+    if named is None:
+        return None
+    return {field: form.optional(f"{name}_{field}") for field in named}
+
+
 RAISE = FormCommand(
     RaiseFinding,
     {k: TEXT for k in ("unit_code", "title", "description", "category", "severity", "source")}
-    | {"found_on": OPTIONAL},
+    | {"found_on": OPTIONAL, "origin": origin},
 )
 # action → who may, in which statuses (the domain checks both again), and its command.
 ACTIONS: dict[str, Offered] = {

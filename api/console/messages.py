@@ -32,6 +32,13 @@ RULES: list[tuple[str, str]] = [
     (r"^finding .* belongs to unit", "关联的问题不属于该单位。"),
     (r"a unit applies only for itself", "责任单位只能为本单位申请。"),
     (r"is not a valid", "请选择有效的选项。"),
+    (
+        r"names its origin",
+        "来源为领导批示时须填写批示领导和批示日期，为会议议定时须填写会议名称和会议日期。",
+    ),
+    (r"names no origin", "只有来源为领导批示或会议议定的问题填写立项依据。"),
+    (r"is after the finding was raised", "批示或会议日期不能晚于发现日期。"),
+    (r"is 1–200 characters", "批示领导或会议名称须为 1–200 个字。"),
 ]
 
 CODES = {

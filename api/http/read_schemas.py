@@ -184,6 +184,15 @@ class ReportPublic(TypedDict):
     evidence: list[EvidenceFile]
 
 
+class OriginPublic(TypedDict):
+    """Where a finding came from (领导批示 or 会议议定)."""
+
+    leader: NotRequired[str]
+    instructed_on: NotRequired[str]
+    meeting: NotRequired[str]
+    held_on: NotRequired[str]
+
+
 class FindingPublic(Answer):
     """One finding with its rectification, now or as it was (`version`, `as_of`)."""
 
@@ -209,6 +218,9 @@ class FindingPublic(Answer):
     closed_on: date | None
     withdrawn_reason: str | None
     work_item_id: UUID | None
+    origin: OriginPublic | None = Field(
+        default=None, description="立项: {leader, instructed_on} or {meeting, held_on}"
+    )
     created_at: Instant
     updated_at: Instant
 

@@ -103,6 +103,16 @@ class UnitMerger(Body):
 # -- findings ---------------------------------------------------------------------------------
 
 
+class FindingOrigin(Body):
+    """立项: who instructed it and when (领导批示), or the meeting that decided it and when
+    (会议议定)."""
+
+    leader: Name | None = None  # type: ignore[valid-type]
+    instructed_on: date | None = None
+    meeting: Title | None = None  # type: ignore[valid-type]
+    held_on: date | None = None
+
+
 class FindingCreate(Body):
     unit_code: UnitCode
     title: Title  # type: ignore[valid-type]
@@ -113,6 +123,11 @@ class FindingCreate(Body):
     found_on: date
     work_item_id: UUID | None = None
     evidence: EvidenceList = []
+    origin: FindingOrigin | None = Field(
+        default=None,
+        description="required with source leader_instruction ({leader, instructed_on}) and "
+        "meeting_decision ({meeting, held_on}); not given with any other source",
+    )
 
 
 class RectificationOrder(Body):
@@ -157,6 +172,7 @@ class FindingChanges(BaseModel):
     source: FindingSource | None = None
     found_on: date | None = None
     evidence: EvidenceList | None = None
+    origin: FindingOrigin | None = None
 
 
 class Amendment(Body):

@@ -44,6 +44,7 @@ from domain.registry import (
 )
 from domain.vocabulary import (
     FindingCategory,
+    FindingSource,
     FindingStatus,
     Severity,
 )
@@ -80,6 +81,7 @@ def finding_out(f: Finding) -> dict[str, Any]:
             "closed_on": f.closed_on,
             "withdrawn_reason": f.withdrawn_reason,
             "work_item_id": f.work_item_id,
+            "origin": f.origin,
         },
     )
 
@@ -98,10 +100,13 @@ def list_findings(
     severity: Severity | None = None,
     year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    source: FindingSource | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """The finding board, newest first; a unit account sees only its own unit's findings."""
+    """The finding board, newest first; a unit account sees only its own unit's findings.
+    `source`: where the matters came from (立项: `leader_instruction` 领导批示,
+    `meeting_decision` 会议议定, …)."""
     for value in (unit_code, q):
         if value is not None:
             check_query_text(value)
@@ -117,6 +122,7 @@ def list_findings(
             severity and severity.value,
             year,
             q or None,
+            source and source.value,
         ),
         today(),
         limit,
@@ -174,9 +180,10 @@ def finding_events(
 
 
 def amendment_fields(body: Amendment) -> dict[str, Any]:
-    """An amendment names only the fields it corrects, and cannot clear one."""
+    """An amendment names only the fields it corrects, and cannot clear one but the origin
+    (a finding whose source no longer names one)."""
     changes = body.changes.model_dump(exclude_unset=True)
-    if any(v is None for v in changes.values()):
+    if any(v is None for k, v in changes.items() if k != "origin"):
         raise ApiError(422, "validation_error", "an amendment cannot clear a field")
     return {"changes": changes, "reason": body.reason}
 
