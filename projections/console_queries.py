@@ -16,7 +16,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed
 
 from domain.vocabulary import FindingStatus
-from projections.finding_board import FindingBoardView
+from projections.finding_board import BEHIND_BY, FindingBoardView
 from projections.work_ledger import WorkLedgerView
 
 UNITS = "(cardinality(%(units)s::text[]) = 0 OR f.unit_code = ANY(%(units)s::text[]))"
@@ -32,10 +32,21 @@ MONTHLY = (
     "AS closed FROM months ORDER BY m"
 )
 
+# Past or near their deadline, or behind schedule (finding_board.behind, in SQL).
 DEADLINES = (
     "SELECT * FROM {board} f WHERE f.status = %(rectifying)s AND f.deadline IS NOT NULL "
-    "AND f.deadline <= %(near)s AND " + UNITS + " ORDER BY f.deadline, f.raised_position "
-    "LIMIT %(limit)s"
+    "AND (f.deadline <= %(near)s OR (f.ordered_on IS NOT NULL AND f.deadline > f.ordered_on "
+    "AND 100.0 * (%(today)s::date - f.ordered_on) / (f.deadline - f.ordered_on) "
+    "- f.progress_percent > %(behind_by)s)) AND " + UNITS + " "
+    "ORDER BY f.deadline, f.raised_position LIMIT %(limit)s"
+)
+
+# What waits on someone: an order to sign for, a dispute or an extension to answer, a report
+# sent back, a deadline past or near.
+WAITING = (
+    "SELECT * FROM {board} f WHERE f.status = %(rectifying)s AND (NOT f.acknowledged "
+    "OR f.disputed OR f.returned OR f.extension_stage IS NOT NULL OR f.deadline <= %(near)s) "
+    "AND " + UNITS + " ORDER BY f.deadline NULLS LAST, f.raised_position LIMIT %(limit)s"
 )
 
 CLOSED_LAST = (
@@ -66,12 +77,31 @@ def findings_per_month(
 
 
 def deadlines_by(
-    board: FindingBoardView, near: date, unit_codes: tuple[str, ...], limit: int
+    board: FindingBoardView, today: date, near: date, unit_codes: tuple[str, ...], limit: int
 ) -> list[DictRow]:
     """The board's rows of findings under rectification whose deadline is on or before
-    `near`, soonest first (then in the order they were raised)."""
+    `near`, or that are behind schedule on `today`, soonest first (then in the order they
+    were raised)."""
     rows: list[DictRow] = board.fetch_all(
         statement(board, DEADLINES),
+        {
+            "rectifying": FindingStatus.RECTIFYING.value,
+            "today": today,
+            "near": near,
+            "behind_by": BEHIND_BY,
+            "units": list(unit_codes),
+            "limit": limit,
+        },
+    )
+    return rows
+
+
+def waiting_rows(
+    board: FindingBoardView, near: date, unit_codes: tuple[str, ...], limit: int
+) -> list[DictRow]:
+    """The board's rows of rectifying findings that wait on someone (see WAITING)."""
+    rows: list[DictRow] = board.fetch_all(
+        statement(board, WAITING),
         {
             "rectifying": FindingStatus.RECTIFYING.value,
             "near": near,

@@ -17,7 +17,7 @@ from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import Ruling
 from domain.units import Unit
-from domain.vocabulary import DeadlineColour, FindingStatus
+from domain.vocabulary import DeadlineColour, ExtensionReview, FindingStatus
 from domain.work_items import WorkItem
 from projections.base import AggregateTable, ReadModel, ReadModelView, handles, stamped
 from projections.paging import Page, bigrams, in_units, text_search, where_equal
@@ -34,7 +34,9 @@ BOARD = AggregateTable(
     "status text NOT NULL, found_on date NOT NULL, deadline date, work_item_id uuid, "
     "escalations int NOT NULL DEFAULT 0, reopen_count int NOT NULL DEFAULT 0, closed_on date, "
     "first_deadline date, reported_on date, ordered_on date, "
-    "progress_percent int NOT NULL DEFAULT 0",
+    "progress_percent int NOT NULL DEFAULT 0, acknowledged boolean NOT NULL DEFAULT false, "
+    "disputed boolean NOT NULL DEFAULT false, returned boolean NOT NULL DEFAULT false, "
+    "extension_stage text",
     first_position="raised_position",
     first_at="raised_at",
     copied="unit_code title description category severity source found_on work_item_id",
@@ -120,7 +122,8 @@ def count_key(row: str) -> Composed:
 class FindingBoardView(ReadModelView):
     projection_name = "finding_board"
     # 2: the first deadline and the report's day (on time by them), and the step tallies;
-    # 3: the day of the order and the progress reported (黄 when behind schedule).
+    # 3: the day of the order and the progress reported (黄 when behind schedule), and what
+    # waits on whom (签收, a dispute, a report sent back, an extension applied or forwarded).
     schema_version = 3
 
     def table_statements(self) -> list[Composed]:
@@ -311,8 +314,25 @@ def board_item(row: DictRow, today: date) -> dict[str, Any]:
 
 
 def given_anew(e: Any) -> dict[str, Any]:
-    """An order given (again): the day it was given, and no progress reported yet."""
-    return {"ordered_on": business_day(e.timestamp), "progress_percent": 0}
+    """An order given (again): the day it was given, no progress reported yet, and the
+    unit to sign for it (not disputing it yet)."""
+    return {
+        "ordered_on": business_day(e.timestamp),
+        "progress_percent": 0,
+        "acknowledged": False,
+        "disputed": False,
+    }
+
+
+# The loop's steps the board keeps more of than the version: what waits on whom.
+WAITING_STEPS = (
+    Finding.ProgressReported,
+    Finding.OrderAcknowledged,
+    Finding.OrderDisputed,
+    Finding.DisputeRejected,
+    Finding.ExtensionApplied,
+    Finding.ExtensionReviewed,
+)
 
 
 class FindingBoard(ReadModel[FindingBoardView]):
@@ -349,7 +369,13 @@ class FindingBoard(ReadModel[FindingBoardView]):
     @handles(Finding.RectificationReported)
     def rectification_reported(self, e: Finding.RectificationReported, tracking: Tracking) -> None:
         reported_on = business_day(e.timestamp)  # the day it came in
-        self.view.update(tracking, e, status=FindingStatus.REPORTED.value, reported_on=reported_on)
+        self.view.update(
+            tracking,
+            e,
+            status=FindingStatus.REPORTED.value,
+            reported_on=reported_on,
+            returned=False,
+        )
 
     @handles(Finding.Verified)
     def verified(self, e: Finding.Verified, tracking: Tracking) -> None:
@@ -364,9 +390,12 @@ class FindingBoard(ReadModel[FindingBoardView]):
                 tally="returns",
                 status=FindingStatus.RECTIFYING.value,
                 deadline=e.new_deadline,
+                returned=True,
             )
         else:
-            self.view.update(tracking, e, tally="returns", status=FindingStatus.RECTIFYING.value)
+            self.view.update(
+                tracking, e, tally="returns", status=FindingStatus.RECTIFYING.value, returned=True
+            )
 
     @handles(Finding.DeadlineExtended)
     def deadline_extended(self, e: Finding.DeadlineExtended, tracking: Tracking) -> None:
@@ -380,7 +409,28 @@ class FindingBoard(ReadModel[FindingBoardView]):
     def progress_reported(self, e: Finding.ProgressReported, tracking: Tracking) -> None:
         self.view.update(tracking, e, progress_percent=e.percent)
 
-    @handles(*(step for step in LOOP_STEPS if step is not Finding.ProgressReported))
+    @handles(Finding.OrderAcknowledged)
+    def acknowledged(self, e: Finding.OrderAcknowledged, tracking: Tracking) -> None:
+        self.view.update(tracking, e, acknowledged=True)
+
+    @handles(Finding.OrderDisputed)
+    def disputed(self, e: Finding.OrderDisputed, tracking: Tracking) -> None:
+        self.view.update(tracking, e, disputed=True)
+
+    @handles(Finding.DisputeRejected)
+    def dispute_rejected(self, e: Finding.DisputeRejected, tracking: Tracking) -> None:
+        self.view.update(tracking, e, disputed=False)
+
+    @handles(Finding.ExtensionApplied)
+    def extension_applied(self, e: Finding.ExtensionApplied, tracking: Tracking) -> None:
+        self.view.update(tracking, e, extension_stage="applied")
+
+    @handles(Finding.ExtensionReviewed)
+    def extension_reviewed(self, e: Finding.ExtensionReviewed, tracking: Tracking) -> None:
+        forwarded = e.outcome == ExtensionReview.FORWARDED
+        self.view.update(tracking, e, extension_stage="forwarded" if forwarded else None)
+
+    @handles(*(step for step in LOOP_STEPS if step not in WAITING_STEPS))
     def recorded(self, e: Any, tracking: Tracking) -> None:
         """Steps the board shows only as the finding's new version."""
         self.view.update(tracking, e)
@@ -388,9 +438,11 @@ class FindingBoard(ReadModel[FindingBoardView]):
     @handles(Finding.ExtensionDecided)
     def extension_decided(self, e: Finding.ExtensionDecided, tracking: Tracking) -> None:
         if e.new_deadline is None:
-            self.view.update(tracking, e)
+            self.view.update(tracking, e, extension_stage=None)
         else:
-            self.view.update(tracking, e, tally="extensions", deadline=e.new_deadline)
+            self.view.update(
+                tracking, e, tally="extensions", deadline=e.new_deadline, extension_stage=None
+            )
 
     @handles(Finding.Reassigned)
     def reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:

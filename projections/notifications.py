@@ -12,6 +12,7 @@ not, each channel's delivery) lives in tables a rebuild never touches (infra/out
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -40,6 +41,22 @@ K = NotificationKind
 COLUMNS = ("id", "finding_id", "kind", "subject", "body", "created_at", "read_at")
 # Who is told: the liaisons of the finding's unit, its inspector, the supervisors.
 UNIT, INSPECTOR, SUPERVISORS = "unit", "inspector", "supervisors"
+
+
+# What each reminder says; a rule names the day it counts from after its `@` (the deadline,
+# or for 签收催办 the day of the order: domain/reminders.py).
+REMINDERS = {
+    ReminderKind.ACKNOWLEDGE: "{deadline}交办的事项尚未签收，请尽快签收或申请退办。",
+    ReminderKind.NEAR: "整改期限（{deadline}）临近，请抓紧办理。",
+    ReminderKind.DUE: "今日为整改期限（{deadline}），请及时报送整改情况。",
+    ReminderKind.OVERDUE: "已超过整改期限（{deadline}），请立即整改并报送整改情况。",
+    ReminderKind.ESCALATION: "整改期限（{deadline}）已过且多次催办未办结，已提级督办。",
+}
+
+
+def cn_date(day: date) -> str:
+    """2026年3月5日."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 class NotificationsView(ReadModelView):
@@ -209,8 +226,8 @@ class Notifications(ReadModel[NotificationsView]):
             e,
             K.ORDER,
             (UNIT,),
-            "已交办，请签收并于 {deadline} 前完成整改。",
-            deadline=e.deadline.isoformat(),
+            "已交办，请签收并于{deadline}前完成整改。",
+            deadline=cn_date(e.deadline),
         )
 
     @handles(Finding.Reassigned)
@@ -228,15 +245,8 @@ class Notifications(ReadModel[NotificationsView]):
     def reminded(self, e: Finding.Reminded, tracking: Tracking) -> None:
         kind = ReminderKind(e.kind)
         who = (UNIT, SUPERVISORS) if kind is ReminderKind.ESCALATION else (UNIT,)
-        self.tell(
-            tracking,
-            e,
-            K(kind.value),
-            who,
-            "{label}：整改期限 {due_on}，请抓紧办理。",
-            label=kind.label,
-            due_on=e.due_on.isoformat(),
-        )
+        deadline = cn_date(date.fromisoformat(e.rule.rpartition("@")[2]))
+        self.tell(tracking, e, K(kind.value), who, REMINDERS[kind], deadline=deadline)
 
     @handles(Finding.OrderDisputed)
     def disputed(self, e: Finding.OrderDisputed, tracking: Tracking) -> None:
@@ -273,7 +283,7 @@ class Notifications(ReadModel[NotificationsView]):
     @handles(Finding.Verified)
     def verified(self, e: Finding.Verified, tracking: Tracking) -> None:
         outcome = VerificationOutcome(e.outcome)
-        again = f"，新的整改期限 {e.new_deadline.isoformat()}" if e.new_deadline else ""
+        again = f"（新的整改期限：{cn_date(e.new_deadline)}）" if e.new_deadline else ""
         self.tell(
             tracking,
             e,

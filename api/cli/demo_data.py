@@ -258,6 +258,18 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
         10,
         ["order:25"],
     ),
+    # Waiting on 南明街道's liaison: an order to sign for, its deadline a week away.
+    (
+        "f20",
+        "nmjd",
+        "背街小巷路灯损坏未及时修复",
+        "群众反映三条背街小巷路灯损坏超过一个月，夜间出行存在安全隐患。",
+        "service_quality",
+        "minor",
+        "petition",
+        3,
+        ["order:10"],
+    ),
 ]
 
 # Where the findings of a leader's instruction or a meeting's decision came from: what is

@@ -235,6 +235,7 @@ def finding_page(
         events=events,
         rulings=linked,
         units=visible_units(viewer, active_only=True),
+        told=viewer.services.notifications.of_finding(finding_id),
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.console.queries import closed_last, deadline_board, monthly_counts
+from api.console.queries import TODO_SECTIONS, closed_last, deadline_board, monthly_counts, todo
 from api.console.web import (
     Text,
     Viewer,
@@ -70,7 +70,10 @@ def ranking(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @router.get("/")
 def dashboard(request: Request, viewer: ViewerDep, year: Text = None) -> Response:
-    """首页: the deadline board, counts per unit, raised and closed per month, the ranking."""
+    """首页: what waits on the viewer (待办: a liaison's orders to sign for, reports sent
+    back and deadlines; an inspector's disputes and applications to review; a supervisor's
+    applications to decide), the deadline board, counts per unit, raised and closed per
+    month, the ranking."""
     services = viewer.services
     cards = scorecards_of(services)
     wait_for_own_writes(viewer, *cards.views)
@@ -87,6 +90,7 @@ def dashboard(request: Request, viewer: ViewerDep, year: Text = None) -> Respons
     )
     per_unit = sorted({code for code, _ in colours})
     months = monthly_counts(services.board, day, units)
+    waiting = TODO_SECTIONS.get(viewer.role.value)
     return render(
         request,
         "dashboard.html",
@@ -99,6 +103,7 @@ def dashboard(request: Request, viewer: ViewerDep, year: Text = None) -> Respons
         rows=rows,
         names=unit_names(services),
         closed=closed_last(services.board, units),
+        todo=None if waiting is None else todo(services.board, viewer.role.value, day, units),
         chart={
             "months": [m["month"] for m in months],
             "raised": [m["raised"] for m in months],

@@ -10,7 +10,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from projections.console_queries import closed_findings, deadlines_by, findings_per_month
+from projections.console_queries import (
+    closed_findings,
+    deadlines_by,
+    findings_per_month,
+    waiting_rows,
+)
 from projections.console_queries import ledger_years as ledger_years
 from projections.finding_board import NEAR_DAYS, FindingBoardView, board_item
 
@@ -29,8 +34,58 @@ def deadline_board(
     board: FindingBoardView, today: date, unit_codes: tuple[str, ...], limit: int = 200
 ) -> list[dict[str, Any]]:
     """Findings under rectification whose deadline is past or near, soonest first."""
-    rows = deadlines_by(board, today + timedelta(days=NEAR_DAYS), unit_codes, limit)
+    rows = deadlines_by(board, today, today + timedelta(days=NEAR_DAYS), unit_codes, limit)
     return [board_item(r, today) for r in rows]
+
+
+# What waits on whom (the home page's 待办), by role: a liaison signs for orders, answers
+# reports sent back and deadlines; an inspector answers disputes and reviews applications
+# (初审); a supervisor decides forwarded applications (审批).
+TODO_SECTIONS: dict[str, list[tuple[str, str]]] = {
+    "unit": [
+        ("sign", "待签收的交办事项"),
+        ("returned", "验收退回、需重新整改"),
+        ("overdue", "已逾期"),
+        ("due", "临近整改期限"),
+    ],
+    "inspector": [("dispute", "待处理的退办申请"), ("review", "待初审的延期申请")],
+    "supervisor": [("decide", "待审批的延期申请")],
+}
+
+
+def todo(
+    board: FindingBoardView, role: str, today: date, unit_codes: tuple[str, ...], limit: int = 200
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The home page's 待办 of a role: (heading, findings) for each section with any."""
+    sections = TODO_SECTIONS.get(role)
+    if not sections:
+        return []
+    rows = waiting_rows(board, today + timedelta(days=NEAR_DAYS), unit_codes, limit)
+    found: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in sections}
+    for row in rows:
+        for key in wanted_by(row, today):
+            if key in found:
+                found[key].append(board_item(row, today))
+    return [(heading, found[key]) for key, heading in sections if found[key]]
+
+
+def wanted_by(row: Any, today: date) -> list[str]:
+    """The 待办 sections a waiting row belongs in."""
+    keys = []
+    if not row["acknowledged"] and not row["disputed"]:
+        keys.append("sign")
+    if row["disputed"]:
+        keys.append("dispute")
+    if row["returned"]:
+        keys.append("returned")
+    if row["deadline"] is not None and row["deadline"] < today:
+        keys.append("overdue")
+    elif row["deadline"] is not None and row["deadline"] <= today + timedelta(days=NEAR_DAYS):
+        keys.append("due")
+    stage = {"applied": "review", "forwarded": "decide"}.get(row["extension_stage"] or "")
+    if stage:
+        keys.append(stage)
+    return keys
 
 
 def closed_last(

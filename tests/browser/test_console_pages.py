@@ -186,3 +186,30 @@ def test_every_page_renders_in_chinese_and_is_screenshotted(
     phone.screenshot(path=screenshots / "dashboard-phone.png", full_page=True)
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the phone page scrolls sideways ({width}px)"
+
+
+LIAISON_PHONE: ViewportSize = {"width": 375, "height": 812}
+NANMING_FINDING = uuid5(DEMO_NAMESPACE, "f18")  # 南明街道's, from the county head's instruction
+
+
+def test_a_liaison_works_from_a_phone_375_pixels_wide(sessions: Any, screenshots: Path) -> None:
+    """The liaison's pages — 我的待办, 消息中心, a finding with its forms and deliveries — fit a
+    375 px phone without scrolling sideways (issue 15 item 8)."""
+    phone = sessions(UNIT, LIAISON_PHONE).page
+    pages = [
+        ("liaison-home-375", "/", "#todo"),
+        ("liaison-inbox-375", "/inbox", "main h1"),
+        ("liaison-finding-375", f"/findings/{NANMING_FINDING}", "#notifications"),
+    ]
+    for name, path, shown in pages:
+        response = phone.goto(path)
+        assert response is not None and response.status == 200, (path, response)
+        expect(phone.locator(shown).first).to_be_visible()
+        phone.screenshot(path=screenshots / f"{name}.png", full_page=True)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= LIAISON_PHONE["width"], f"{path} scrolls sideways ({width}px)"
+    phone.goto("/inbox")
+    expect(phone.get_by_role("link", name="消息中心")).to_be_visible()
+    expect(phone.locator(".inbox")).to_contain_text("背街小巷路灯损坏未及时修复")
+    phone.goto("/")
+    expect(phone.locator("#todo")).to_contain_text("待签收的交办事项")

@@ -15,7 +15,7 @@ from tests.support import ADMIN, ADMIN_TOKEN, Api, account_fixture
 
 inspector = account_fixture("inspector", "督查员 陈静")
 supervisor = account_fixture("supervisor", "督查室主任 周红")
-LATER = "2099-06-30"
+LATER = "2099-06-30"  # (2099年6月30日)
 
 
 def inbox(api: Api, who: dict[str, str], after: dict[str, Any], **params: Any) -> dict[str, Any]:
@@ -44,7 +44,8 @@ def test_an_order_reaches_the_units_liaisons_and_no_one_else(
         assert kinds(page) == ["order"] and page["unread"] == 1
         (item,) = page["items"]
         assert item["subject"] == "【交办通知】老旧小区改造<b>滞后</b>"
-        assert LATER in item["body"] and item["finding_id"] == fid and item["read_at"] is None
+        assert "2099年6月30日前完成整改" in item["body"]
+        assert item["finding_id"] == fid and item["read_at"] is None
         assert set(item) == {"id", "finding_id", "kind", "subject", "body", "created_at", "read_at"}
     assert inbox(api, stranger, answer) == {"items": [], "unread": 0, "next_cursor": None}
     assert inbox(api, inspector, answer)["unread"] == 0

@@ -205,3 +205,8 @@ def test_the_chaser_reminds_and_delivers_on_its_timers_and_outlives_a_failed_rou
         f"【{labels[e.kind]}】河道保洁<不到位>" for e in events
     ]
     assert sorted(m["Subject"] for m in mails.messages) == sorted(expected)  # each once
+    deadline = chasing.app.get_finding(fid).deadline
+    assert deadline is not None
+    overdue = next(m for m in mails.messages if m["Subject"].startswith("【逾期催办】"))
+    day = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+    assert f"已超过整改期限（{day}），请立即整改并报送整改情况。" in overdue.get_content()

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from api.console.queries import deadline_board
 from api.runtime.bootstrap import Services
 from domain import clock
 from domain.registry import (
@@ -115,6 +116,8 @@ def test_the_board_and_the_finding_turn_yellow_when_progress_lags_the_time(
         (row,) = services.board.list(FindingFilter(("colour",)), today, 10, None).items
         f = services.app.get_finding(fid)
         own = deadline_colour(f.status.value, f.deadline, today, f.ordered_on, f.progress_percent)
+        warned = [w["id"] for w in deadline_board(services.board, today, ("colour",))]
+        assert (warned == [fid]) is (own == "yellow"), "the dashboard warns of what is 黄"
         return row["deadline_colour"], own
 
     assert colours(5) == (None, None)

@@ -1,0 +1,107 @@
+"""The home page's 我的待办 (issue 15 item 8): a liaison sees the orders to sign for, reports sent
+back and deadlines of their unit; an inspector the disputes and applications to review; a
+supervisor the applications to decide; and a finding's page shows who was told what and how
+each delivery stands."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.runtime.bootstrap import Services
+from domain import clock
+from infra.outbox import Outbox, set_channel_settings
+from tests.e2e.console import console_as
+from tests.e2e.helpers import command, ok, order
+from tests.e2e.test_notifications import inbox
+from tests.support import Api, account_fixture
+
+inspector = account_fixture("inspector", "督查员 陈静")
+supervisor = account_fixture("supervisor", "督查室主任 周红")
+SOON = (clock.today() + timedelta(days=7)).isoformat()
+LATER = (clock.today() + timedelta(days=40)).isoformat()
+
+
+def todo_of(client: TestClient, who: dict[str, str]) -> str:
+    with console_as(client, who) as browser:
+        page = browser.get("/")
+        assert page.status_code == 200
+        return page.text.split('id="todo"', 1)[1].split("</section>", 1)[0]
+
+
+@pytest.fixture
+def unit(api: Api) -> str:
+    return api.unit("县卫健局", "department")
+
+
+def test_each_role_sees_what_waits_on_it_and_it_leaves_once_answered(
+    api: Api,
+    client: TestClient,
+    inspector: dict[str, str],
+    supervisor: dict[str, str],
+    unit: str,
+) -> None:
+    liaison = api.account("unit", unit)
+    signed = api.finding(
+        inspector, unit, title="医疗废物处置不规范", found_on=clock.today().isoformat()
+    )
+    disputed = api.finding(
+        inspector, unit, title="村卫生室药品过期", found_on=clock.today().isoformat()
+    )
+    order(api, inspector, signed["id"], deadline=SOON)
+    order(api, inspector, disputed["id"], deadline=LATER)
+    mine = todo_of(client, liaison)
+    assert (
+        "待签收的交办事项" in mine and "医疗废物处置不规范" in mine and "村卫生室药品过期" in mine
+    )
+    assert "临近整改期限" in mine
+
+    ok(command(api, signed["id"], "acknowledgement", {}, liaison))
+    ok(command(api, disputed["id"], "dispute", {"reason": "属乡镇职责"}, liaison))
+    body = {"new_deadline": LATER, "reason": "设备采购周期长"}
+    ok(command(api, signed["id"], "extension-application", body, liaison))
+    mine = todo_of(client, liaison)
+    assert "待签收的交办事项" not in mine and "医疗废物处置不规范" in mine  # still due soon
+    theirs = todo_of(client, inspector)
+    assert "待处理的退办申请" in theirs and "村卫生室药品过期" in theirs
+    assert "待初审的延期申请" in theirs and "医疗废物处置不规范" in theirs
+    assert "医疗废物处置不规范" not in todo_of(client, supervisor)  # not forwarded yet
+
+    review = {"outcome": "forwarded", "comment": "属实"}
+    ok(command(api, signed["id"], "extension-review", review, inspector))
+    decide = todo_of(client, supervisor)
+    assert "待审批的延期申请" in decide and "医疗废物处置不规范" in decide
+    ok(
+        command(
+            api,
+            signed["id"],
+            "extension-decision",
+            {"outcome": "approved", "reason": "同意"},
+            supervisor,
+        )
+    )
+    assert "医疗废物处置不规范" not in todo_of(client, supervisor)  # decided
+    assert "医疗废物处置不规范" not in todo_of(client, liaison)  # its deadline is far now
+
+
+def test_a_findings_page_shows_the_notifications_and_their_deliveries(
+    api: Api,
+    client: TestClient,
+    shared_services: Services,
+    inspector: dict[str, str],
+    unit: str,
+) -> None:
+    liaison = api.account("unit", unit)
+    fid = api.finding(inspector, unit, title="公共卫生间保洁不到位")["id"]
+    answer = order(api, inspector, fid)
+    (item,) = inbox(api, liaison, answer)["items"]
+    account = item["id"].split("-", 1)[1]  # a notification's id: <position>-<account id>
+    set_channel_settings(shared_services.database, account, "weijian@example.gov.cn", None)
+    Outbox(shared_services.database, {}).take_up()  # no mail server: the e-mail waits
+    with console_as(client, inspector) as browser:
+        page = browser.get(f"/findings/{fid}")
+    told = page.text.split('id="notifications"', 1)[1].split("</table>", 1)[0]
+    assert "交办通知" in told and "消息中心：已送达" in told and "邮件：待发送" in told
+    assert item["kind"] == "order"
