@@ -233,13 +233,9 @@ class Notifications(ReadModel[NotificationsView]):
     @handles(Finding.Reassigned)
     def reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:
         """转办: the finding is the new unit's now; its liaisons are told to sign for it."""
-        self.view.write(
-            tracking,
-            "UPDATE {findings} SET unit_code = %(unit)s WHERE id = %(id)s AND {advanced}",
-            {"id": e.originator_id, "unit": e.to_unit},
-            findings="notify_findings",
+        self.tell(
+            tracking, e, K.REASSIGNED, (UNIT,), "已转办至本单位，请签收办理。", moved_to=e.to_unit
         )
-        self.tell(tracking, e, K.REASSIGNED, (UNIT,), "已转办至本单位，请签收办理。")
 
     @handles(Finding.Reminded)
     def reminded(self, e: Finding.Reminded, tracking: Tracking) -> None:
@@ -302,19 +298,25 @@ class Notifications(ReadModel[NotificationsView]):
         kind: NotificationKind,
         who: tuple[str, ...],
         text: str,
+        moved_to: str | None = None,
         **values: str,
     ) -> None:
         """One notification of `kind` for each active account among `who`, its subject
         `【kind】title` and its body `text` filled with `values` (user text stays text: the
-        channels and the console escape it where they must)."""
+        channels and the console escape it where they must). `moved_to`: the finding is that
+        unit's from this event on (转办), in the same statement (one event, one statement:
+        the tracking advances once)."""
         self.view.write(
             tracking,
+            ", moved AS (UPDATE {findings} SET unit_code = %(moved_to)s WHERE id = %(id)s "
+            "AND %(moved_to)s::text IS NOT NULL AND {advanced}) "
             "INSERT INTO {notifications} (id, position, account_id, finding_id, kind, "
             "subject, body, created_at) SELECT %(_position)s::text || '-' || a.id::text, "
             "%(_position)s::bigint, a.id, f.id, %(kind)s::text, "
             "'【' || %(label)s::text || '】' || f.title, %(body)s::text, %(at)s::timestamptz "
             "FROM {findings} f JOIN {accounts} a ON a.active AND ("
-            "(%(unit)s AND a.role = %(unit_role)s AND a.unit_code = f.unit_code) "
+            "(%(unit)s AND a.role = %(unit_role)s "
+            "AND a.unit_code = coalesce(%(moved_to)s::text, f.unit_code)) "
             "OR (%(inspector)s AND a.id::text = f.inspector) "
             "OR (%(supervisors)s AND a.role = %(supervisor_role)s)) "
             "WHERE f.id = %(id)s AND {advanced} ON CONFLICT DO NOTHING",
@@ -329,6 +331,7 @@ class Notifications(ReadModel[NotificationsView]):
                 "supervisors": SUPERVISORS in who,
                 "unit_role": Role.UNIT.value,
                 "supervisor_role": Role.SUPERVISOR.value,
+                "moved_to": moved_to,
             },
             notifications="notifications",
             findings="notify_findings",

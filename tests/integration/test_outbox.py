@@ -5,6 +5,7 @@ reminders and the outbox on their timers, outliving a failed round."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -12,7 +13,9 @@ from uuid import UUID
 
 import pytest
 from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
 
+from api.main import create_app
 from api.runtime.bootstrap import Services, build
 from api.runtime.dispatch import Chaser, channels_of
 from domain import clock
@@ -25,6 +28,7 @@ from infra.settings import Settings
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
 from tests.conftest import settings_for
+from tests.e2e.console import sign_in
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 from tests.integration.test_channels import Inbox, Receiver, free_port, receiver
 
@@ -164,11 +168,13 @@ def until(condition: Callable[[], bool], seconds: float = 20) -> None:
 
 
 def test_the_chaser_reminds_and_delivers_on_its_timers_and_outlives_a_failed_round(
-    chasing: Services, mail_port: int, monkeypatch: pytest.MonkeyPatch
+    chasing: Services, mail_port: int, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """With the clock past the deadline: the log holds each reminder and 催办 once, the mail
+    server and the webhook receiver got every one, and the console's inbox shows them."""
     assert set(channels_of(chasing.settings)) == {"email", "webhook"}
     fid, liaison = ordered(chasing, "wjz")
-    set_channel_settings(chasing.database, liaison, "qian@wjz.gov.cn", None)
+    set_channel_settings(chasing.database, liaison, "qian@wjz.gov.cn", receiver.url)
     controller, mails = start_smtp(mail_port)
     # The day the reminders are run for: past the deadline, so every rule is due.
     monkeypatch.setattr(clock, "today", lambda: clock.now().date() + timedelta(days=60))
@@ -190,7 +196,12 @@ def test_the_chaser_reminds_and_delivers_on_its_timers_and_outlives_a_failed_rou
     chaser.start()
     try:
         # Every notification (the order and each reminder) mailed, and some rounds more.
-        until(lambda: bool(reminded()) and len(mails.messages) == 1 + len(reminded()))
+        until(
+            lambda: (
+                bool(reminded())
+                and len(mails.messages) == len(receiver.received) == 1 + len(reminded())
+            )
+        )
         rounds = chaser.rounds
         until(lambda: chaser.rounds >= rounds + 3)
     finally:
@@ -210,3 +221,13 @@ def test_the_chaser_reminds_and_delivers_on_its_timers_and_outlives_a_failed_rou
     overdue = next(m for m in mails.messages if m["Subject"].startswith("【逾期催办】"))
     day = f"{deadline.year}年{deadline.month}月{deadline.day}日"
     assert f"已超过整改期限（{day}），请立即整改并报送整改情况。" in overdue.get_content()
+    hooks = [json.loads(body)["text"]["content"].split("\n", 1)[0] for _, body in receiver.received]
+    assert sorted(hooks) == sorted(expected)
+    assert all(signature_holds(SECRET, headers, body) for headers, body in receiver.received)
+    with TestClient(create_app(chasing.settings, services=chasing)) as browser:
+        sign_in(browser, "wjz")  # the liaison's token (see `ordered`)
+        page = browser.get("/inbox").text
+    assert f'title="未读消息">{1 + len(events)}</span>' in page
+    assert page.count("【逾期催办】河道保洁&lt;不到位&gt;") == sum(
+        e.kind == "overdue" for e in events
+    )
