@@ -9,6 +9,7 @@ import base64
 import importlib
 import json
 import pkgutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ import domain
 from api.runtime.bootstrap import Services, build, migrate_database
 from infra.chain import envelope, hasher
 from infra.settings import Settings
+from projections.base import ReadModelView
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
 from tests.conftest import settings_for
@@ -177,8 +179,18 @@ def test_every_golden_event_keeps_its_chain_link(log: str) -> None:
 
 
 def test_the_golden_log_replays_into_every_read_model(
-    golden_services: tuple[str, Services],
+    golden_services: tuple[str, Services], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """…each event in one statement of each read model: a second statement for the same
+    event would find the tracking advanced already and write nothing."""
+    applied: Counter[tuple[str, int]] = Counter()
+    apply = ReadModelView.apply
+
+    def counted(view: ReadModelView, tracking: Any, *args: Any, **kwargs: Any) -> None:
+        applied[(view.projection_name, tracking.notification_id)] += 1
+        apply(view, tracking, *args, **kwargs)
+
+    monkeypatch.setattr(ReadModelView, "apply", counted)
     log, services = golden_services
     events = sorted(golden_events(log), key=lambda e: e.position)
     with services.database.connection() as conn:
@@ -189,6 +201,8 @@ def test_the_golden_log_replays_into_every_read_model(
                 (event.originator_id, event.originator_version, event.topic, event.state),
             )
     catch_up(services.app, services.datastore, PROJECTIONS)
+    twice = [key for key, n in applied.items() if n > 1]
+    assert not twice, f"events written in more than one statement: {twice}"
     head = services.head()
     assert head == len(events)
     for name, view in services.views.items():
