@@ -132,6 +132,20 @@ class Settings(BaseSettings):
     delivery_retry_max_seconds: float = Field(
         default=3600, gt=0, description="the longest wait between two tries of a delivery"
     )
+    # The reminder rules' numbers, in working days (domain/reminders.py Policy).
+    remind_acknowledge_within: int = Field(
+        default=2, ge=1, le=60, description="签收催办 when an order is not signed for within N"
+    )
+    remind_near_before: dict[str, int] = Field(
+        default_factory=lambda: {"serious": 5, "major": 3, "minor": 2},
+        description='临近提醒 N days before the deadline, by severity (JSON: {"serious": 5, …})',
+    )
+    remind_overdue_every: int = Field(
+        default=3, ge=1, le=60, description="逾期催办 every N after the deadline"
+    )
+    remind_escalate_after: int = Field(
+        default=3, ge=1, le=60, description="提级督办提醒 once N 催办 have been recorded"
+    )
     remind_every_minutes: float = Field(
         default=60,
         ge=0,

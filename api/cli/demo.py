@@ -24,7 +24,7 @@ from api.cli.demo_data import (
 )
 from api.cli.demo_inspections import load_decisions, load_inspection, load_special_inspection
 from api.runtime.bootstrap import Services
-from api.runtime.reminders import send_reminders
+from api.runtime.reminders import policy_of, send_reminders
 from domain.accounts import Account, hash_token
 from domain.actors import Actor
 from domain.clock import today
@@ -65,7 +65,6 @@ from domain.registry import (
     VerifyRuling,
     WithdrawFinding,
 )
-from domain.reminders import Policy
 from domain.vocabulary import Role
 from infra.channels import Webhook
 from infra.outbox import Backoff, Outbox, set_channel_settings
@@ -141,7 +140,8 @@ class DemoLoader:
         """督办提醒 and 催办 as the scheduler records them today (each rule once: a second
         load records only what has fallen due since)."""
         catch_up(self.app, self.services.datastore, [BOARD])  # the scheduler reads the board
-        sent = send_reminders(self.services, today(), WorkingDays(), Policy())
+        policy = policy_of(self.services.settings)
+        sent = send_reminders(self.services, today(), WorkingDays(), policy)
         self.steps_run += sum((sent or {}).values())
 
     def load_work_item(self, task: tuple[Any, ...], year: int) -> None:

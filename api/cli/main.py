@@ -643,9 +643,8 @@ def run_reminders(
     at a time. Run it every working day (cron, or a timer)."""
     from datetime import date
 
-    from api.runtime.reminders import send_reminders
+    from api.runtime.reminders import policy_of, send_reminders
     from domain import clock
-    from domain.reminders import Policy
     from infra.workdays import WorkingDays
 
     try:
@@ -656,7 +655,7 @@ def run_reminders(
         ) from None
     # The board names the rectifying findings.
     with opened("finding_board") as services:
-        sent = send_reminders(services, day, WorkingDays(), Policy())
+        sent = send_reminders(services, day, WorkingDays(), policy_of(services.settings))
     if sent is None:
         typer.echo("另一进程正在发送提醒 (another process is sending reminders)", err=True)
         raise typer.Exit(1)

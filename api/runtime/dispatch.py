@@ -15,9 +15,8 @@ import time
 from collections.abc import Callable
 
 from api.runtime.bootstrap import Services
-from api.runtime.reminders import send_reminders
+from api.runtime.reminders import policy_of, send_reminders
 from domain import clock
-from domain.reminders import Policy
 from infra.channels import Smtp, Webhook
 from infra.outbox import Backoff, Channel, Outbox
 from infra.settings import Settings
@@ -78,7 +77,8 @@ class Chaser(threading.Thread):
             self._stopping.wait(settings.dispatch_every_seconds)
 
     def remind(self) -> None:
-        send_reminders(self.services, clock.today(), WorkingDays(), Policy())
+        policy = policy_of(self.services.settings)
+        send_reminders(self.services, clock.today(), WorkingDays(), policy)
 
     def guarded(self, what: str, job: Callable[[], object]) -> None:
         """Run `job`; a failure (the database away a moment) is logged and the next round

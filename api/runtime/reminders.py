@@ -21,6 +21,7 @@ from domain.registry import RemindFinding
 from domain.reminders import Calendar, Facts, Policy, due_reminders
 from domain.vocabulary import FindingStatus, Role
 from infra.locks import REMINDER_LOCK, only_one
+from infra.settings import Settings
 from projections.finding_board import FindingFilter
 
 log = logging.getLogger("supervision.reminders")
@@ -54,6 +55,16 @@ def remind(
         version = answer.version
         recorded.append(due.kind.value)
     return recorded
+
+
+def policy_of(settings: Settings) -> Policy:
+    """The reminder rules' numbers the deployment configured (SUPERVISION_REMIND_*)."""
+    return Policy(
+        acknowledge_within=settings.remind_acknowledge_within,
+        near_before=dict(settings.remind_near_before),
+        overdue_every=settings.remind_overdue_every,
+        escalate_after=settings.remind_escalate_after,
+    )
 
 
 def send_reminders(

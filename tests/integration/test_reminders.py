@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from api.cli.main import cli
 from api.runtime.bootstrap import Services
-from api.runtime.reminders import remind, send_reminders
+from api.runtime.reminders import policy_of, remind, send_reminders
 from domain import clock
 from domain.findings import Finding
 from domain.reminders import Policy
@@ -95,3 +95,26 @@ def test_a_finding_moved_on_meanwhile_is_left_for_the_next_run(services: Service
     ]
     fresh = services.app.get_finding(stale.id)
     assert remind(services, fresh, LATE, WorkingDays(), Policy())
+
+
+def test_the_rules_numbers_are_the_deployments(
+    services: Services, fresh_settings: Settings
+) -> None:
+    """SUPERVISION_REMIND_*: with 30 working days to sign for an order, none is chased yet;
+    with 临近提醒 3 working days ahead for a minor finding (2 by default), it is due on the
+    third working day before the deadline."""
+    ordered_finding(services, "dmx")
+    env = {
+        "SUPERVISION_DATABASE_URL": fresh_settings.database_url or "",
+        "SUPERVISION_DATA_DIR": str(fresh_settings.data_dir),
+        "SUPERVISION_LOG_LEVEL": "WARNING",
+        "SUPERVISION_REMIND_ACKNOWLEDGE_WITHIN": "30",
+        "SUPERVISION_REMIND_NEAR_BEFORE": '{"minor": 3}',
+    }
+    day = WorkingDays().add(DEADLINE, -3).isoformat()
+    done = CliRunner().invoke(cli, ["reminders", "run", "--today", day], env=env)
+    assert done.exit_code == 0, done.output
+    sent = json.loads(done.output.strip().splitlines()[-1])["sent"]
+    assert sent == {"near": 1}
+    policy = policy_of(Settings(remind_overdue_every=5, remind_escalate_after=2))
+    assert (policy.overdue_every, policy.escalate_after, policy.acknowledge_within) == (5, 2, 2)
