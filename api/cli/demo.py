@@ -12,6 +12,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from api.cli.demo_data import (
     ACCOUNTS,
+    AFTER_REMINDERS,
+    BACKDATED,
     DAY_NAMED,
     FINDINGS,
     GRADES,
@@ -25,6 +27,7 @@ from api.cli.demo_data import (
 from api.cli.demo_inspections import load_decisions, load_inspection, load_special_inspection
 from api.runtime.bootstrap import Services
 from api.runtime.reminders import policy_of, send_reminders
+from domain import clock
 from domain.accounts import Account, hash_token
 from domain.actors import Actor
 from domain.clock import today
@@ -108,7 +111,12 @@ class DemoLoader:
         tokens = self.load_accounts()
         day = today()
         for spec in FINDINGS:
-            self.load_finding(spec, day)
+            if spec[0] in BACKDATED:
+                walked = clock.now() - timedelta(days=BACKDATED[spec[0]])
+                with clock.use(clock.SettableClock(walked)):
+                    self.load_finding(spec, day)
+            else:
+                self.load_finding(spec, day)
         for task in TASKS:
             for year in YEARS:
                 self.load_work_item(task, year)
@@ -120,8 +128,18 @@ class DemoLoader:
         load_decisions(self, DEMO_NAMESPACE, INSPECTOR)
         self.leaver()
         self.remind()
+        self.after_reminders()
         self.notify(tokens)
         return tokens
+
+    def after_reminders(self) -> None:
+        """The steps a unit took only once it had been chased (a late 签收)."""
+        for key, verbs in AFTER_REMINDERS.items():
+            fid = uuid5(DEMO_NAMESPACE, key)
+            unit = next(spec[1] for spec in FINDINGS if spec[0] == key)
+            for n, verb in enumerate(verbs):
+                move = finding_move(fid, verb, None)
+                self.send(f"{key}:late:{n}:{verb}", move, liaison_of(unit))
 
     def notify(self, tokens: dict[str, str]) -> None:
         """The 南明街道 liaison takes notifications by e-mail and by a webhook that is down: the
@@ -295,10 +313,7 @@ class DemoLoader:
         for n, move in enumerate(path):
             verb, _, arg = move.partition(":")
             when = found + timedelta(days=int(arg)) if arg.isdigit() else None
-            liaison = Actor(
-                id=f"demo-liaison-{unit}", name=f"{unit} 联络员", role=Role.UNIT, unit_code=unit
-            )
-            actor = liaison if verb in LIAISON_VERBS else SENDERS.get(verb, INSPECTOR)
+            actor = liaison_of(unit) if verb in LIAISON_VERBS else SENDERS.get(verb, INSPECTOR)
             self.send(f"{key}:{n}:{verb}", finding_move(fid, verb, when, arg), actor)
             unit = arg if verb == "reassign" else unit  # 转办: the new unit answers from now on
 
@@ -307,6 +322,11 @@ BOARD = next(spec for spec in PROJECTIONS if spec.name == "finding_board")
 NOTIFICATIONS = next(spec for spec in PROJECTIONS if spec.name == "notifications")
 DEMO_LIAISON = "南明街道 联络员"
 DOWN_WEBHOOK = "http://127.0.0.1:9/robot/send"  # the discard port: nothing answers there
+
+
+def liaison_of(unit: str) -> Actor:
+    """The demo's liaison of a unit, as its steps name them."""
+    return Actor(id=f"demo-liaison-{unit}", name=f"{unit} 联络员", role=Role.UNIT, unit_code=unit)
 
 
 def origin_of(key: str, found: date) -> dict[str, str] | None:

@@ -270,7 +270,25 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
         3,
         ["order:10"],
     ),
+    # Ordered a week and more ago (BACKDATED) and signed for only after the reminders ran:
+    # 签收催办 first, then a late 签收 (AFTER_REMINDERS).
+    (
+        "f21",
+        "fgj",
+        "政府投资项目审批超过承诺时限",
+        "审计移交：两个政府投资项目可研批复超过承诺办结时限。",
+        "procedure_violation",
+        "major",
+        "audit_referral",
+        9,
+        ["order:20"],
+    ),
 ]
+
+# Findings whose path was walked N days before today (their events are dated so).
+BACKDATED: dict[str, int] = {"f21": 8}
+# Steps taken after the demo's reminders ran (so a reminder comes before them).
+AFTER_REMINDERS: dict[str, list[str]] = {"f21": ["acknowledge"]}
 
 # Where the findings of a leader's instruction or a meeting's decision came from: what is
 # named (the leader, the meeting) and how many days before the finding it was given.
