@@ -11,7 +11,8 @@ Council's holidays and 调休 make-up days: infra/workdays.py), counted by a `Ca
 - 签收催办 (`acknowledge`): the order is not signed for within `acknowledge_within` working
   days of the day it was given;
 - 临近提醒 (`near`): `near_before[severity]` working days before the deadline;
-- 到期催办 (`due`): on the deadline;
+- 到期催办 (`due`): on the day the deadline runs to (`runs_to`: a deadline on a day off
+  runs to the next working day);
 - 逾期催办 (`overdue:k`): every `overdue_every` working days after it, the k-th;
 - 提级督办提醒 (`escalation`): once `escalate_after` 催办 have been recorded.
 """
@@ -19,7 +20,7 @@ Council's holidays and 调休 make-up days: infra/workdays.py), counted by a `Ca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from domain.vocabulary import ReminderKind
@@ -66,6 +67,14 @@ class Facts:
 CHASES = (ReminderKind.ACKNOWLEDGE, ReminderKind.DUE, ReminderKind.OVERDUE)
 
 
+def runs_to(deadline: date, calendar: Calendar) -> date:
+    """The day a deadline runs to: itself, or, when it falls on a day off (a weekend or a
+    public holiday that is not a 调休 working day), the first working day after it (as time
+    limits run in Chinese law: 期限届满日为法定节假日的，以节假日后的第一个工作日为期限届满日).
+    A finding is overdue from the day after."""
+    return calendar.add(deadline - timedelta(days=1), 1)
+
+
 def due_reminders(facts: Facts, today: date, calendar: Calendar, policy: Policy) -> list[Due]:
     """The reminders due by `today` that the finding has not recorded, oldest first."""
     wanted: list[Due] = []
@@ -76,10 +85,11 @@ def due_reminders(facts: Facts, today: date, calendar: Calendar, policy: Policy)
     near = calendar.add(facts.deadline, -policy.near_before.get(facts.severity, 3))
     if near > facts.ordered_on:  # a deadline given at short notice is not "near" on day one
         wanted.append(Due("near" + to, ReminderKind.NEAR, near))
-    wanted.append(Due("due" + to, ReminderKind.DUE, facts.deadline))
-    late = calendar.between(facts.deadline, today)
+    end = runs_to(facts.deadline, calendar)  # 到期 on the day the deadline runs to
+    wanted.append(Due("due" + to, ReminderKind.DUE, end))
+    late = calendar.between(end, today)
     for k in range(1, late // policy.overdue_every + 1):
-        day = calendar.add(facts.deadline, k * policy.overdue_every)
+        day = calendar.add(end, k * policy.overdue_every)
         wanted.append(Due(f"overdue:{k}{to}", ReminderKind.OVERDUE, day))
     wanted = [d for d in wanted if d.due_on <= today]
     chased = sorted(d.due_on for d in wanted if d.kind in CHASES)

@@ -66,3 +66,7 @@ class WorkingDays:
             day += timedelta(days=1)
             days += self.is_working_day(day)
         return days
+
+
+# The process's calendar, for whatever judges a deadline (overdue, the board's colours).
+WORKING_DAYS = WorkingDays()

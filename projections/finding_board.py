@@ -15,10 +15,12 @@ from domain.clock import business_day
 from domain.findings import LOOP_STEPS, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
+from domain.reminders import runs_to
 from domain.rulings import Ruling
 from domain.units import Unit
 from domain.vocabulary import DeadlineColour, ExtensionReview, FindingStatus
 from domain.work_items import WorkItem
+from infra.workdays import WORKING_DAYS
 from projections.base import AggregateTable, ReadModel, ReadModelView, handles, stamped
 from projections.paging import Page, bigrams, in_units, text_search, where_equal
 
@@ -36,7 +38,7 @@ BOARD = AggregateTable(
     "first_deadline date, reported_on date, ordered_on date, "
     "progress_percent int NOT NULL DEFAULT 0, acknowledged boolean NOT NULL DEFAULT false, "
     "disputed boolean NOT NULL DEFAULT false, returned boolean NOT NULL DEFAULT false, "
-    "extension_stage text",
+    "extension_stage text, due_by date",
     first_position="raised_position",
     first_at="raised_at",
     copied="unit_code title description category severity source found_on work_item_id",
@@ -50,7 +52,8 @@ BOARD = AggregateTable(
         "rectifying": "(raised_position) WHERE status = 'rectifying'",
         # Scorecards: the rectifying findings whose deadline is still ahead on a given day
         # (the rest of the rectifying ones counted are overdue).
-        "due": "(deadline, found_on) INCLUDE (unit_code) WHERE status = 'rectifying'",
+        # (due_by: the day the deadline runs to, the next working day for one on a day off.)
+        "due": "(due_by, found_on) INCLUDE (unit_code) WHERE status = 'rectifying'",
     },
 )
 
@@ -89,6 +92,7 @@ LISTED = SQL(", ").join(
         "closed_on",
         "ordered_on",
         "progress_percent",
+        "due_by",
         "version",
         "raised_position",
         "raised_at",
@@ -123,8 +127,10 @@ class FindingBoardView(ReadModelView):
     projection_name = "finding_board"
     # 2: the first deadline and the report's day (on time by them), and the step tallies;
     # 3: the day of the order and the progress reported (黄 when behind schedule), and what
-    # waits on whom (签收, a dispute, a report sent back, an extension applied or forwarded).
-    schema_version = 3
+    # waits on whom (签收, a dispute, a report sent back, an extension applied or forwarded);
+    # 4: the day each deadline runs to (overdue from the day after), and version 3's columns
+    # again for deployments of the commits that made version 3 with fewer of them.
+    schema_version = 4
 
     def table_statements(self) -> list[Composed]:
         return [
@@ -199,6 +205,8 @@ class FindingBoardView(ReadModelView):
         `computed` column to its expression over the row before) on the event's row; a
         `tally` (one of STEP_COLUMNS) counts one more such step for the finding's unit."""
         changes = stamped(event, changes)
+        if changes.get("deadline") is not None:  # the day it runs to moves with it
+            changes["due_by"] = runs_to(changes["deadline"], WORKING_DAYS)
         computed = dict(computed or {})
         if "title" in changes or "description" in changes:
             texts = (
@@ -249,7 +257,7 @@ class FindingBoardView(ReadModelView):
             where.append(SQL("found_on >= %(y0)s AND found_on < %(y1)s"))
             params["y0"], params["y1"] = date(f.year, 1, 1), date(f.year + 1, 1, 1)
         if f.overdue is not None:
-            overdue = SQL("(status = 'rectifying' AND deadline < %(today)s)")
+            overdue = SQL("(status = 'rectifying' AND due_by < %(today)s)")
             where.append(overdue if f.overdue else SQL("NOT ") + overdue)
         if f.q:
             columns: list[Composable] = [SQL("title"), SQL("description")]
@@ -273,14 +281,16 @@ def deadline_colour(
     today: date,
     ordered_on: date | None = None,
     percent: int = 0,
+    due_by: date | None = None,
 ) -> str | None:
     """The 督办单's colour of a rectifying finding (docs/scorecards.md): 红 past its
     deadline; 黄 behind schedule — three days or less left, or the progress reported (0 when
     none) more than BEHIND_BY points behind the share of the time allowed (from the day of
-    the order to the deadline) that has passed; 蓝 the deadline within two weeks."""
+    the order to the deadline) that has passed; 蓝 the deadline within two weeks. `due_by`:
+    the day the deadline runs to (a deadline on a day off runs to the next working day)."""
     if status != FindingStatus.RECTIFYING or deadline is None:
         return None
-    if deadline < today:
+    if (due_by or deadline) < today:
         return DeadlineColour.RED.value
     if deadline - today <= timedelta(days=BEHIND_DAYS) or behind(
         deadline, today, ordered_on, percent
@@ -300,15 +310,20 @@ def behind(deadline: date, today: date, ordered_on: date | None, percent: int) -
 
 
 def board_item(row: DictRow, today: date) -> dict[str, Any]:
-    hidden = ("raised_position", "ordered_on", "progress_percent")
+    hidden = ("raised_position", "ordered_on", "progress_percent", "due_by")
     item = {k: v for k, v in row.items() if k not in hidden}
     item["overdue"] = (
         row["status"] == FindingStatus.RECTIFYING
         and row["deadline"] is not None
-        and row["deadline"] < today
+        and (row["due_by"] or row["deadline"]) < today
     )
     item["deadline_colour"] = deadline_colour(
-        row["status"], row["deadline"], today, row["ordered_on"], row["progress_percent"]
+        row["status"],
+        row["deadline"],
+        today,
+        row["ordered_on"],
+        row["progress_percent"],
+        row["due_by"],
     )
     return item
 

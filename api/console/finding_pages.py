@@ -64,7 +64,9 @@ from domain.registry import (
     VerifyRectification,
     WithdrawFinding,
 )
+from domain.reminders import runs_to
 from domain.vocabulary import FindingStatus as S
+from infra.workdays import WORKING_DAYS
 from projections.finding_board import deadline_colour
 from projections.rulings import RulingFilter
 
@@ -230,8 +232,9 @@ def finding_page(
             today(),
             finding.ordered_on,
             finding.progress_percent,
+            runs_to(finding.deadline, WORKING_DAYS) if finding.deadline else None,
         ),
-        overdue=finding.is_overdue(today()),
+        overdue=finding.is_overdue(today(), WORKING_DAYS),
         events=events,
         rulings=linked,
         units=visible_units(viewer, active_only=True),

@@ -21,6 +21,7 @@ from domain.registry import (
     ReportRectification,
     VerifyRectification,
 )
+from infra.workdays import WORKING_DAYS
 from projections.finding_board import FindingFilter, deadline_colour
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
@@ -127,3 +128,26 @@ def test_the_board_and_the_finding_turn_yellow_when_progress_lags_the_time(
     assert colours(24) == ("yellow", "yellow")  # 60 % gone, 25 % done
     course.on(25, ReportFindingProgress(fid, "管网铺设过半", 55, []))
     assert colours(25) == (None, None)
+
+
+def test_a_deadline_on_a_holiday_is_overdue_only_after_the_working_day_it_runs_to(
+    services: Services,
+) -> None:
+    services.app.register_unit(code="hol", name="东茗乡", kind="township", actor=ADMIN)
+    found = date(2026, 2, 10)
+    fid = raise_finding(services, "hol", "春节期间值班值守", found_on=found)
+    moment = datetime(2026, 2, 10, 2, 0, tzinfo=UTC)
+    with clock.use(clock.SettableClock(moment)):
+        services.app.handle(OrderRectification(fid, date(2026, 2, 17), "落实值守"), actor=INSPECTOR)
+    catch_up(services.app, services.datastore, PROJECTIONS)
+
+    def overdue_on(day: date) -> tuple[bool, bool, int, str | None]:
+        (row,) = services.board.list(FindingFilter(("hol",)), day, 10, None).items
+        late = services.board.list(FindingFilter(("hol",), overdue=True), day, 10, None).items
+        (card,) = services.scorecards.for_units(2026, day, {"hol": ()})
+        return row["overdue"], bool(late), card["findings_overdue"], row["deadline_colour"]
+
+    assert overdue_on(date(2026, 2, 20)) == (False, False, 0, "yellow")  # in the holiday
+    assert overdue_on(date(2026, 2, 24)) == (False, False, 0, "yellow")  # the day it runs to
+    assert overdue_on(date(2026, 2, 25)) == (True, True, 1, "red")
+    assert services.app.get_finding(fid).is_overdue(date(2026, 2, 24), WORKING_DAYS) is False

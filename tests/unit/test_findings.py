@@ -8,7 +8,9 @@ import pytest
 
 from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
 from domain.findings import Finding
+from domain.reminders import runs_to
 from domain.vocabulary import FindingStatus
+from infra.workdays import WorkingDays
 from tests.support import raised_finding, then
 
 ACTOR = {"id": "a1", "name": "督查员", "role": "inspector"}
@@ -90,11 +92,23 @@ def test_a_deadline_extension_must_move_the_deadline_later() -> None:
 
 
 def test_overdue_means_rectifying_past_the_deadline() -> None:
-    finding = rectifying(date(2024, 4, 1))
-    assert finding.is_overdue(date(2024, 4, 2))
-    assert not finding.is_overdue(date(2024, 4, 1))
+    days = WorkingDays()
+    finding = rectifying(date(2024, 4, 1))  # a Monday
+    assert finding.is_overdue(date(2024, 4, 2), days)
+    assert not finding.is_overdue(date(2024, 4, 1), days)
     finding.report_rectification(summary="已整改", evidence=[], actor=UNIT_ACTOR)
-    assert not finding.is_overdue(date(2024, 4, 2))
+    assert not finding.is_overdue(date(2024, 4, 2), days)
+
+
+def test_a_deadline_on_a_day_off_runs_to_the_next_working_day() -> None:
+    days = WorkingDays()
+    finding = rectifying(date(2024, 4, 4))  # 清明节 (holiday 4–6 April 2024)
+    assert not finding.is_overdue(date(2024, 4, 7), days)  # Sunday 7 April: a 调休 working day
+    assert finding.is_overdue(date(2024, 4, 8), days)
+    assert runs_to(date(2024, 4, 4), days) == date(2024, 4, 7)
+    assert runs_to(date(2026, 2, 17), days) == date(2026, 2, 24)  # the Spring Festival
+    assert runs_to(date(2026, 2, 14), days) == date(2026, 2, 14)  # a make-up Saturday
+    assert runs_to(date(2026, 3, 8), days) == date(2026, 3, 9)  # a Sunday
 
 
 def test_a_closed_finding_can_be_reopened_but_not_withdrawn() -> None:

@@ -42,12 +42,14 @@ from domain.registry import (
     VerifyRectification,
     WithdrawFinding,
 )
+from domain.reminders import runs_to
 from domain.vocabulary import (
     FindingCategory,
     FindingSource,
     FindingStatus,
     Severity,
 )
+from infra.workdays import WORKING_DAYS
 from projections.finding_board import FindingFilter, deadline_colour
 from projections.rulings import RulingFilter
 
@@ -69,9 +71,14 @@ def finding_out(f: Finding) -> dict[str, Any]:
             "status_label": f.status.label,
             "found_on": f.found_on,
             "deadline": f.deadline,
-            "overdue": f.is_overdue(day),
+            "overdue": f.is_overdue(day, WORKING_DAYS),
             "deadline_colour": deadline_colour(
-                f.status.value, f.deadline, day, f.ordered_on, f.progress_percent
+                f.status.value,
+                f.deadline,
+                day,
+                f.ordered_on,
+                f.progress_percent,
+                runs_to(f.deadline, WORKING_DAYS) if f.deadline else None,
             ),
             "requirements": f.requirements,
             "evidence": f.evidence,
