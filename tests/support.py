@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date
+from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 import pytest
@@ -45,6 +48,18 @@ CONTRACT_CODES: dict[str, set[str]] = {
 }
 # Codes added beside the contract's since (issue 15: where a matter comes from, 立项).
 ADDED_CODES: dict[str, set[str]] = {"finding_sources": {"leader_instruction", "meeting_decision"}}
+
+
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+
+
+def load_tool(name: str) -> ModuleType:
+    """A script of tools/ as a module (they are run by hand, not installed)."""
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def then(before: Callable[[], Built], step: Callable[[Built], object]) -> Callable[[], Built]:

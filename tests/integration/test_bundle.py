@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -30,6 +29,7 @@ from infra.bundle import Export, verify_bundle, verify_bundle_file, verify_check
 from infra.chain import hasher, link
 from infra.settings import Settings
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
+from tests.support import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "verify_bundle.py"
@@ -464,10 +464,7 @@ def test_an_sm3_log_exports_a_bundle_both_verifiers_check(
 
 
 def test_both_verifiers_agree_on_hundreds_of_random_damages(log: Log) -> None:
-    spec = importlib.util.spec_from_file_location("verify_bundle", TOOL)
-    assert spec is not None and spec.loader is not None
-    standalone = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(standalone)
+    standalone = load_tool("verify_bundle")
     assert log.sign(10, log.hash_at(9)) == 3  # a fork, for the damages to meet
     original = log.export().read_bytes()
     chance = random.Random(5)

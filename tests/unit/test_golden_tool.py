@@ -5,24 +5,13 @@ event of (all the fixtures are replayed into one log)."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-TOOL = Path(__file__).resolve().parents[2] / "tools" / "golden_log.py"
+from tests.support import load_tool
 
-
-def load_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("golden_log", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-golden = load_tool()
+golden = load_tool("golden_log")
 
 
 def event(topic: str, aggregate: str, **state: Any) -> dict[str, Any]:

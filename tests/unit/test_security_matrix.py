@@ -4,24 +4,13 @@ and checked against it: a command's roles cannot differ between the registry, th
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
-from types import ModuleType
 
-TOOL = Path(__file__).resolve().parents[2] / "tools" / "security_matrix.py"
+from tests.support import TOOLS, load_tool
 
-
-def load_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("security_matrix", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-matrix = load_tool()
+TOOL = TOOLS / "security_matrix.py"
+matrix = load_tool("security_matrix")
 ESCALATION = "/api/v1/findings/{finding_id}/escalation"
 INTERVIEW = "/api/v1/findings/{finding_id}/interview"
 
