@@ -189,6 +189,7 @@ class NotificationKind(Labelled):
 
     ORDER = "order", "交办通知"
     REASSIGNED = "reassigned", "转办通知"
+    REOPENED = "reopened", "回头看重新交办"
     ACKNOWLEDGE = "acknowledge", "签收催办"
     NEAR = "near", "临近提醒"
     DUE = "due", "到期催办"

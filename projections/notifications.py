@@ -61,6 +61,8 @@ def cn_date(day: date) -> str:
 
 class NotificationsView(ReadModelView):
     projection_name = "notifications"
+    # 2: 回头看 tells the unit, and a merged unit's findings go to its successor's liaisons.
+    schema_version = 2
     tables: ClassVar[dict[str, str]] = {
         "notifications": (
             "id text PRIMARY KEY, position bigint NOT NULL, account_id uuid NOT NULL, "
@@ -73,6 +75,7 @@ class NotificationsView(ReadModelView):
         "notify_findings": (
             "id uuid PRIMARY KEY, unit_code text NOT NULL, title text NOT NULL, inspector text"
         ),
+        "notify_units": "id uuid PRIMARY KEY, code text NOT NULL",
     }
 
     def table_statements(self) -> list[Any]:
@@ -157,7 +160,9 @@ class Notifications(ReadModel[NotificationsView]):
 
     name = "notifications"
     ignores = (
-        Unit,
+        Unit.Renamed,
+        Unit.Absorbed,
+        Unit.Dissolved,
         WorkItem,
         Ruling,
         Inspection,
@@ -166,13 +171,34 @@ class Notifications(ReadModel[NotificationsView]):
         Finding.DeadlineExtended,
         Finding.Escalated,
         Finding.Withdrawn,
-        Finding.Reopened,
         Finding.InterviewHeld,
         Finding.OrderAcknowledged,
         Finding.DisputeRejected,
         Finding.ProgressReported,
         Finding.ExtensionApplied,
     )
+
+    @handles(Unit.Registered)
+    def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:
+        self.view.write(
+            tracking,
+            "INSERT INTO {units} (id, code) SELECT %(id)s::uuid, %(code)s::text WHERE {advanced} "
+            "ON CONFLICT DO NOTHING",
+            {"id": e.originator_id, "code": e.code},
+            units="notify_units",
+        )
+
+    @handles(Unit.Merged)
+    def unit_merged(self, e: Unit.Merged, tracking: Tracking) -> None:
+        """机构改革: the merged unit's findings are told to its successor's liaisons."""
+        self.view.write(
+            tracking,
+            "UPDATE {findings} SET unit_code = %(into)s WHERE unit_code = "
+            "(SELECT code FROM {units} WHERE id = %(id)s) AND {advanced}",
+            {"id": e.originator_id, "into": e.into},
+            findings="notify_findings",
+            units="notify_units",
+        )
 
     @handles(Account.Created)
     def account_created(self, e: Account.Created, tracking: Tracking) -> None:
@@ -229,6 +255,13 @@ class Notifications(ReadModel[NotificationsView]):
             "已交办，请签收并于{deadline}前完成整改。",
             deadline=cn_date(e.deadline),
         )
+
+    @handles(Finding.Reopened)
+    def reopened(self, e: Finding.Reopened, tracking: Tracking) -> None:
+        """整改回头看: the matter is given to the unit again."""
+        again = f"，新的整改期限：{cn_date(e.new_deadline)}" if e.new_deadline else ""
+        text = "回头看发现问题反弹，已重新交办{again}。原因：{reason}"
+        self.tell(tracking, e, K.REOPENED, (UNIT,), text, again=again, reason=e.reason)
 
     @handles(Finding.Reassigned)
     def reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:

@@ -168,3 +168,21 @@ def test_the_bootstrap_administrator_has_no_console_inbox(client: TestClient) ->
         assert 'href="/inbox"' not in browser.get("/").text
         page = browser.get("/inbox")
         assert page.status_code == 409 and "不接收消息" in page.text
+
+
+def test_a_reopened_finding_and_a_merged_units_findings_reach_the_liaisons_answering_now(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    merged, successor = api.unit("城关镇"), api.unit("城关街道")
+    heir = api.account("unit", successor)
+    fid = api.finding(inspector, merged)["id"]
+    order(api, inspector, fid, deadline=LATER)
+    body = {"into": successor, "reason": "撤镇设街道", "effective_on": "2026-03-10"}
+    ok(api.post(f"/api/v1/units/{merged}/merger", body, ADMIN))
+    ok(command(api, fid, "rectification-report", {"summary": "已整改", "evidence": []}, inspector))
+    verified = {"outcome": "accepted", "comment": "同意销号"}
+    ok(command(api, fid, "verification", verified, inspector))
+    reopened = ok(command(api, fid, "reopening", {"reason": "群众再次反映"}, inspector))
+    told = inbox(api, heir, reopened)["items"]
+    assert [n["kind"] for n in told] == ["reopened", "verification"]
+    assert "回头看发现问题反弹，已重新交办。原因：群众再次反映" in told[0]["body"]
