@@ -193,6 +193,10 @@ def demo() -> None:
         loader = DemoLoader(services, settings.data_dir / "demo-accounts.json")
         tokens = loader.load()
     typer.echo(f"演示数据已就绪 (demo data ready): {loader.steps_run} 个新步骤 (new steps)")
+    typer.echo(
+        "  南明街道联络员的 Webhook 地址在演示中无法连接：投递失败的记录见 /api/v1/deliveries "
+        "(the demo's webhook is down on purpose: failed deliveries are kept and retried)"
+    )
     for name, token in tokens.items():
         typer.echo(f"  {name}: {token}")
 
