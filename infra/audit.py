@@ -109,8 +109,14 @@ def check_row(
         return f"expected ledger index {index}, found {ledger_index}"
     if bytes(prev_hash) != prev:
         return f"chain row {index} does not follow the hash before it"
+    if None in (aggregate_id, version, topic, state) or hash_ is None:
+        return f"event at ledger index {index} (position {position}) has a field emptied: damaged"
     state_hash = bytes(state) if prehashed or isinstance(state, StateHash) else h(bytes(state))
-    expected = h(prev + envelope(index, position, str(aggregate_id), version, topic, state_hash))
+    try:
+        fields = envelope(index, position, str(aggregate_id), version, topic, state_hash)
+    except UnicodeEncodeError:
+        return f"event at ledger index {index} (position {position}) holds text that is not UTF-8"
+    expected = h(prev + fields)
     if expected != bytes(hash_):
         return f"event at ledger index {index} (position {position}) was altered"
     return None

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,13 +90,42 @@ class BundleVerification(Verification):
         }
 
 
+NO_CHECKPOINT = (
+    "no checkpoint signed by the pinned key covers the log: its checkpoints were deleted, or "
+    "none was ever signed"
+)
+
+
+def too_old(newest: str, hours: float) -> str | None:
+    """The problem of a newest checkpoint signed more than `hours` ago, if it is."""
+    try:
+        signed = datetime.fromisoformat(newest)
+    except ValueError:
+        return f"the newest checkpoint's time {newest!r} is not a time"
+    if datetime.now(UTC) - signed <= timedelta(hours=hours):
+        return None
+    return (
+        f"the newest checkpoint signed by the pinned key was made at {newest}, older than "
+        f"the {hours:g} hours asked for: the events after it are covered by no signature"
+    )
+
+
 class Verifier:
     """One walk's verdict. Feed it every checkpoint, then the walk's rows in order."""
 
-    def __init__(self, algorithm: str, trusted_keys: Iterable[bytes], *, pinned: bool) -> None:
+    def __init__(
+        self,
+        algorithm: str,
+        trusted_keys: Iterable[bytes],
+        *,
+        pinned: bool,
+        max_age: timedelta | None = None,
+    ) -> None:
         self.h = hasher(algorithm)
         self.keys = {key_id(key): key for key in trusted_keys}
         self.pinned = pinned
+        self.max_age = max_age
+        self.newest_signed = ""  # the created_at of the newest checkpoint found on the chain
         self.prev, self.count, self.position = GENESIS, 0, -1
         self.chain_problem: str | None = None
         self.bad_checkpoint: dict[str, Any] | None = None
@@ -146,6 +175,7 @@ class Verifier:
         for cp in self.waiting.pop(self.count, ()):
             if cp.hash == self.prev:
                 self.checkpoints_verified += 1
+                self.newest_signed = max(self.newest_signed, cp.created_at)
             else:
                 self.reject(
                     cp.named(
@@ -154,6 +184,18 @@ class Verifier:
                     )
                 )
         return True
+
+    def coverage_problem(self) -> str | None:
+        """What a pinned key demands beyond good checkpoints: at least one on the chain (a
+        log whose checkpoints were deleted verifies against no signature), and, with a
+        `max_age`, one no older than that (the events after it are signed by nobody)."""
+        if not self.pinned or not self.count:
+            return None
+        if not self.checkpoints_verified:
+            return NO_CHECKPOINT
+        if self.max_age is not None:
+            return too_old(self.newest_signed, self.max_age.total_seconds() / 3600)
+        return None
 
     def break_chain(self, problem: str) -> None:
         self.chain_problem = problem
@@ -170,7 +212,7 @@ class Verifier:
                     )
             self.waiting.clear()
         problem = self.chain_problem or (self.bad_checkpoint or {}).get("problem")
-        problem = problem or self.bundle_problem
+        problem = problem or self.bundle_problem or self.coverage_problem()
         return BundleVerification(
             ok=problem is None,
             events_verified=self.count,
@@ -253,6 +295,7 @@ def verify_checkpoints(
     database: Database,
     pinned_key: bytes | Sequence[bytes] | None,
     *,
+    max_age: timedelta | None = None,
     progress: Callable[[int], None] | None = None,
     events_table: str = EVENTS_TABLE,
 ) -> BundleVerification:
@@ -265,6 +308,7 @@ def verify_checkpoints(
             read_algorithm(conn, events_table),
             pinned or stored_keys(conn, events_table),
             pinned=bool(pinned),
+            max_age=max_age,
         )
         with closing(stored_checkpoints(conn, events_table)) as checkpoints:
             for cp in checkpoints:
@@ -466,6 +510,10 @@ def _text(obj: dict[str, Any], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str):
         raise Malformed(f"{key} is not a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, written as a JSON escape
+        raise Malformed(f"{key} is not Unicode text") from None
     return value
 
 
@@ -556,7 +604,9 @@ def _malformed_checkpoint(obj: dict[str, Any], problem: str) -> dict[str, Any]:
 
 
 def verify_bundle(
-    lines: Iterable[bytes | str], pinned_key: bytes | Sequence[bytes] | None = None
+    lines: Iterable[bytes | str],
+    pinned_key: bytes | Sequence[bytes] | None = None,
+    max_age: timedelta | None = None,
 ) -> BundleVerification:
     """A bundle's verdict, read line by line: the checkpoints' against the pinned key (else
     the header's keys), every link's, and whether the bundle is whole (its end line)."""
@@ -569,7 +619,7 @@ def verify_bundle(
     except Malformed as error:
         return BundleVerification(False, 0, 0, None, problem=f"line 1: {error}")
     pinned = pinned_keys(pinned_key)
-    verifier = Verifier(algorithm, pinned or header_keys, pinned=bool(pinned))
+    verifier = Verifier(algorithm, pinned or header_keys, pinned=bool(pinned), max_age=max_age)
     events = checkpoints = 0
     end: dict[str, Any] | None = None
     for number, raw in numbered:
@@ -620,6 +670,7 @@ def verify_bundle_file(
     path: Path,
     pinned_key: bytes | Sequence[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
+    max_age: timedelta | None = None,
 ) -> BundleVerification:
     """`verify_bundle` of a file; `progress` hears how many bytes were read."""
 
@@ -634,4 +685,4 @@ def verify_bundle_file(
             progress(read)
 
     with path.open("rb") as file:
-        return verify_bundle(lines(file), pinned_key)
+        return verify_bundle(lines(file), pinned_key, max_age)

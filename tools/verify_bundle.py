@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Verify a supervision audit bundle with no database and nothing of the service.
 
-    python verify_bundle.py BUNDLE [--public-key BASE64_OR_FILE ...]
+    python verify_bundle.py BUNDLE [--public-key BASE64_OR_FILE ...] [--max-age-hours H]
 
 Needs Python 3.11+ and the `cryptography` package, nothing else; written from the format
 described in docs/audit.md, independently of the service's own verifier. It recomputes
 every link of the hash chain, checks every checkpoint's Ed25519 signature against the
 pinned key (pin one obtained out of band; without --public-key the bundle's own keys are
 used, which proves only that the bundle agrees with itself), checks that no two checkpoints
-sign different hashes for one index and that each signed (index, hash) is on the chain.
+sign different hashes for one index and that each signed (index, hash) is on the chain. With
+a pinned key, a log that no checkpoint covers fails (its checkpoints were deleted), and so,
+with --max-age-hours, does one whose newest checkpoint is older than that.
 
 It prints a JSON verdict on standard output — {ok, events_verified, head_index, head_hash,
 first_invalid_index, problem, checkpoints_verified, bad_checkpoint} — and a sentence on
@@ -24,6 +26,7 @@ import hashlib
 import json
 import re
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -100,6 +103,10 @@ def need_str(obj: dict[str, Any], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str):
         raise BadLine(f"{key} is not a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, written as a JSON escape
+        raise BadLine(f"{key} is not Unicode text") from None
     return value
 
 
@@ -206,10 +213,14 @@ def label(cp: dict[str, Any]) -> str:
 class Audit:
     """The state of one pass over a bundle."""
 
-    def __init__(self, algorithm: str, keys: list[bytes], pinned: bool) -> None:
+    def __init__(
+        self, algorithm: str, keys: list[bytes], pinned: bool, max_age_hours: float | None = None
+    ) -> None:
         self.algorithm = algorithm
         self.trusted = {key_id_of(k): k for k in keys}
         self.pinned = pinned
+        self.max_age_hours = max_age_hours
+        self.newest_signed = ""
         self.verified = 0
         self.last_hash = bytes(32)
         self.last_position = -1
@@ -275,6 +286,7 @@ class Audit:
         for cp in self.unmatched.pop(index, []):
             if cp["hash"] == self.last_hash:
                 self.matched += 1
+                self.newest_signed = max(self.newest_signed, cp["created_at"])
                 continue
             self.blame(
                 cp,
@@ -282,6 +294,30 @@ class Audit:
                 f"there has {self.last_hash.hex()}: the chain up to it was rewritten",
             )
         return True
+
+    def coverage(self) -> str | None:
+        """With a pinned key: at least one checkpoint on the chain, and, with a maximum age,
+        the newest no older than that."""
+        if not self.pinned or not self.verified:
+            return None
+        if not self.matched:
+            return (
+                "no checkpoint signed by the pinned key covers the log: its checkpoints were "
+                "deleted, or none was ever signed"
+            )
+        if self.max_age_hours is None:
+            return None
+        try:
+            signed = datetime.fromisoformat(self.newest_signed)
+        except ValueError:
+            return f"the newest checkpoint's time {self.newest_signed!r} is not a time"
+        if datetime.now(UTC) - signed <= timedelta(hours=self.max_age_hours):
+            return None
+        return (
+            f"the newest checkpoint signed by the pinned key was made at {self.newest_signed}, "
+            f"older than the {self.max_age_hours:g} hours asked for: the events after it are "
+            "covered by no signature"
+        )
 
     def verdict(self) -> dict[str, Any]:
         if self.broken is None:
@@ -294,6 +330,7 @@ class Audit:
                     )
             self.unmatched = {}
         problem = self.broken or (self.bad["problem"] if self.bad else None) or self.incomplete
+        problem = problem or self.coverage()
         return {
             "ok": problem is None,
             "events_verified": self.verified,
@@ -319,7 +356,9 @@ def unreadable(problem: str) -> dict[str, Any]:
     }
 
 
-def verify(stream: BinaryIO, pinned: list[bytes]) -> dict[str, Any]:
+def verify(
+    stream: BinaryIO, pinned: list[bytes], max_age_hours: float | None = None
+) -> dict[str, Any]:
     lines = ((number, raw) for number, raw in enumerate(stream, 1) if raw.strip())
     first = next(lines, None)
     if first is None:
@@ -328,7 +367,7 @@ def verify(stream: BinaryIO, pinned: list[bytes]) -> dict[str, Any]:
         algorithm, header_keys = read_header(as_object(first[1]))
     except BadLine as error:
         return unreadable(f"line 1: {error}")
-    audit = Audit(algorithm, pinned or header_keys, bool(pinned))
+    audit = Audit(algorithm, pinned or header_keys, bool(pinned), max_age_hours)
     counted = {"checkpoint": 0, "event": 0}
     end: dict[str, Any] | None = None
     for number, raw in lines:
@@ -418,13 +457,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="BASE64_OR_FILE",
         help="the checkpoints' Ed25519 public key, obtained out of band (repeatable)",
     )
+    parser.add_argument(
+        "--max-age-hours",
+        type=float,
+        default=None,
+        metavar="H",
+        help="with a pinned key: fail when its newest checkpoint was signed more than H hours ago",
+    )
     args = parser.parse_args(argv)
     try:
         if args.bundle == "-":
-            result = verify(sys.stdin.buffer, args.public_key)
+            result = verify(sys.stdin.buffer, args.public_key, args.max_age_hours)
         else:
             with open(args.bundle, "rb") as stream:
-                result = verify(stream, args.public_key)
+                result = verify(stream, args.public_key, args.max_age_hours)
     except OSError as error:
         print(f"verify_bundle: cannot read {args.bundle}: {error}", file=sys.stderr)
         return 2

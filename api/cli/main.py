@@ -8,6 +8,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -259,9 +260,18 @@ def verify(
             "checkpoints are trusted, which proves less",
         ),
     ] = None,
+    max_age_hours: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="with --public-key: fail when the newest checkpoint it signed is older "
+            "than this many hours (the events after it are covered by no signature)",
+        ),
+    ] = None,
 ) -> None:
     """Walk the hash chain from the first event and check the signed checkpoints, of the
-    database or of a bundle (--bundle); exit 1 naming the first bad index or checkpoint."""
+    database or of a bundle (--bundle); exit 1 naming the first bad index or checkpoint.
+    With --public-key, a log no checkpoint of that key covers fails too."""
     from infra.bundle import load_public_key
 
     settings = load_settings()
@@ -269,10 +279,11 @@ def verify(
         pinned = [load_public_key(value) for value in public_keys or ()]
     except (ValueError, OSError) as error:
         raise typer.BadParameter(str(error), param_hint="--public-key") from None
+    max_age = None if max_age_hours is None else timedelta(hours=max_age_hours)
     if bundle is not None:
-        result = bundle_verdict(bundle, pinned, quiet)
+        result = bundle_verdict(bundle, pinned, quiet, max_age)
     else:
-        result = database_verdict(settings, pinned, quiet)
+        result = database_verdict(settings, pinned, quiet, max_age)
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     if result.checkpoints_verified and not pinned:
         typer.echo(
@@ -283,16 +294,20 @@ def verify(
         raise typer.Exit(1)
 
 
-def bundle_verdict(path: Path, pinned: list[bytes], quiet: bool) -> BundleVerification:
+def bundle_verdict(
+    path: Path, pinned: list[bytes], quiet: bool, max_age: timedelta | None
+) -> BundleVerification:
     """A bundle's verdict, from the file alone: no database is resolved or started."""
     from infra.bundle import verify_bundle_file
 
     size = path.stat().st_size
     with absolute_progress(size, "校验导出包 (verifying the bundle)", quiet) as progress:
-        return verify_bundle_file(path, pinned, progress)
+        return verify_bundle_file(path, pinned, progress, max_age)
 
 
-def database_verdict(settings: Settings, pinned: list[bytes], quiet: bool) -> BundleVerification:
+def database_verdict(
+    settings: Settings, pinned: list[bytes], quiet: bool, max_age: timedelta | None
+) -> BundleVerification:
     from infra.bundle import verify_checkpoints
     from infra.database import resolve_database
     from infra.migrations import check_algorithm
@@ -302,7 +317,7 @@ def database_verdict(settings: Settings, pinned: list[bytes], quiet: bool) -> Bu
     check_algorithm(database, settings.hash_algorithm)
     total = chain_length(database)
     with absolute_progress(total, "校验哈希链 (verifying)", quiet) as progress:
-        return verify_checkpoints(database, pinned, progress=progress)
+        return verify_checkpoints(database, pinned, max_age=max_age, progress=progress)
 
 
 def verification_failure(result: BundleVerification) -> str:

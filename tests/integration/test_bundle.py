@@ -12,7 +12,7 @@ import random
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,22 +78,24 @@ class Log:
         return bytes(row[0])
 
     def sign(
-        self, index: int, hash_: bytes | None = None, key: Ed25519PrivateKey | None = None
+        self,
+        index: int,
+        hash_: bytes | None = None,
+        key: Ed25519PrivateKey | None = None,
+        created_at: datetime | None = None,
     ) -> int:
         """Sign a checkpoint as the fixed interface says, and keep it; its row id."""
         key = key or self.key
         hash_hex = (hash_ or self.hash_at(index)).hex()
-        created_at = datetime.now(UTC).isoformat()
+        signed_at = (created_at or datetime.now(UTC)).isoformat()
         kid = hashlib.sha256(raw(key)).hexdigest()[:16]
         algorithm = self.services.settings.hash_algorithm
-        message = (
-            f"supervision-checkpoint-v1\n{index}\n{hash_hex}\n{created_at}\n{algorithm}\n{kid}"
-        )
+        message = f"supervision-checkpoint-v1\n{index}\n{hash_hex}\n{signed_at}\n{algorithm}\n{kid}"
         signature = key.sign(message.encode("utf-8"))
         ((id_,),) = self.sql(
             "INSERT INTO supervision_checkpoints (ledger_index, hash, created_at, algorithm, "
             "key_id, signature, public_key) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            (index, bytes.fromhex(hash_hex), created_at, algorithm, kid, signature, raw(key)),
+            (index, bytes.fromhex(hash_hex), signed_at, algorithm, kid, signature, raw(key)),
         )
         return int(id_)
 
@@ -113,8 +115,15 @@ def log(services: Services, tmp_path: Path) -> Log:
     return made
 
 
-def tool(path: Path, *keys: bytes) -> tuple[int, dict[str, Any]]:
-    args = [arg for key in keys for arg in ("--public-key", base64.b64encode(key).decode())]
+def tool(path: Path, *keys: bytes | str) -> tuple[int, dict[str, Any]]:
+    """The standalone verifier's exit status and verdict; keys are pinned, texts passed on."""
+    args = [
+        arg
+        for key in keys
+        for arg in (
+            ("--public-key", base64.b64encode(key).decode()) if isinstance(key, bytes) else (key,)
+        )
+    ]
     done = subprocess.run(
         [sys.executable, str(TOOL), str(path), *args], capture_output=True, text=True, timeout=60
     )
@@ -198,10 +207,11 @@ def test_with_no_checkpoints_table_there_are_no_checkpoints(
     write_events(services, 2)
     log = Log(services, Ed25519PrivateKey.generate(), tmp_path)
     log.sql("DROP TABLE IF EXISTS supervision_checkpoints")
-    verdict = judge(log)
-    assert (
-        verdict["ok"] and verdict["events_verified"] == 5 and verdict["checkpoints_verified"] == 0
-    )
+    verdict = judge(log)  # against the pinned key: nothing signed covers the log
+    assert verdict["ok"] is False and verdict["events_verified"] == 5
+    assert verdict["checkpoints_verified"] == 0 and "no checkpoint" in verdict["problem"]
+    unpinned = verify_checkpoints(services.database, None)
+    assert unpinned.ok and unpinned.checkpoints_verified == 0
     assert lines(log.export())[0]["public_keys"] == []
 
 
@@ -563,6 +573,17 @@ def test_the_cli_verifies_the_database_against_the_pinned_key(
     assert pinned.exit_code == 1 and "bad checkpoint 3 at index 21" in pinned.output
     unpinned = CliRunner().invoke(cli, ["audit", "verify", "--quiet"], env=env)
     assert unpinned.exit_code == 0, unpinned.output
+    log.sql("DELETE FROM supervision_checkpoints WHERE id = 3")
+    fresh = ["audit", "verify", "--quiet", "--public-key", key, "--max-age-hours", "1"]
+    assert CliRunner().invoke(cli, fresh, env=env).exit_code == 0
+    log.sql("DELETE FROM supervision_checkpoints")
+    deleted = CliRunner().invoke(cli, fresh, env=env)
+    assert deleted.exit_code == 1 and "no checkpoint signed by the pinned key" in deleted.output
+    bundle = log.export()
+    uncovered = CliRunner().invoke(
+        cli, ["audit", "verify", "--bundle", str(bundle), "--quiet", "--public-key", key], env=env
+    )
+    assert uncovered.exit_code == 1 and "no checkpoint" in uncovered.output
 
 
 # Secrets ----------------------------------------------------------------------------------
@@ -591,3 +612,92 @@ def test_a_state_hash_changed_in_a_bundle_is_named(log: Log) -> None:
     (account,) = [item for item in items if "state_hash" in item]
     account["state_hash"] = "f" * 64
     broken_at(judge_bundle(rewrite(log.tmp / "changed.jsonl", items), log.pinned), 22)
+
+
+# Issue 16: what a database administrator tried ---------------------------------------------
+
+
+def test_checkpoints_deleted_from_the_database_fail_against_the_pinned_key(log: Log) -> None:
+    """DELETE FROM supervision_checkpoints: with a pinned key, a log no checkpoint covers is
+    not verified (without one, the verdict only says the chain agrees with itself)."""
+    log.sql("DELETE FROM supervision_checkpoints")
+    verdict = judge(log)
+    assert verdict["ok"] is False and verdict["checkpoints_verified"] == 0, verdict
+    assert "no checkpoint signed by the pinned key" in verdict["problem"]
+    assert verify_checkpoints(log.services.database, None).ok is True
+
+
+def test_the_tail_cut_and_the_checkpoints_deleted_fail_against_the_pinned_key(log: Log) -> None:
+    log.sql("DELETE FROM supervision_chain WHERE ledger_index > 15")
+    log.sql("DELETE FROM supervision_events WHERE notification_id > 15")
+    log.sql("DELETE FROM supervision_checkpoints")
+    verdict = judge(log)
+    assert verdict["ok"] is False and "no checkpoint signed by the pinned key" in verdict["problem"]
+
+
+def test_a_checkpoint_older_than_the_age_asked_for_fails(log: Log) -> None:
+    log.sql("DELETE FROM supervision_checkpoints")
+    log.sign(21, created_at=datetime.now(UTC) - timedelta(days=3))
+    database = log.services.database
+    assert verify_checkpoints(database, log.pinned).ok is True
+    stale = verify_checkpoints(database, log.pinned, max_age=timedelta(days=1))
+    assert stale.ok is False and "older than" in str(stale.problem), stale
+    assert verify_checkpoints(database, log.pinned, max_age=timedelta(days=7)).ok is True
+    path = log.export()
+    assert verify_bundle_file(path, [log.pinned], max_age=timedelta(days=1)).ok is False
+    status, theirs = tool(path, log.pinned, "--max-age-hours", "24")
+    assert status == 1 and "older than" in theirs["problem"], theirs
+
+
+@pytest.mark.parametrize("column", ["state", "topic"])
+def test_an_event_whose_column_was_set_to_null_is_named_not_a_crash(log: Log, column: str) -> None:
+    log.sql(f"ALTER TABLE supervision_events ALTER COLUMN {column} DROP NOT NULL")
+    log.sql(f"UPDATE supervision_events SET {column} = NULL WHERE notification_id = 7")
+    in_database = verify_checkpoints(log.services.database, log.pinned).as_dict()
+    broken_at(in_database, 7)
+    assert "has a field emptied" in in_database["problem"]
+    exported = judge_bundle(log.export(), log.pinned)  # both verifiers, one verdict
+    broken_at(exported, 7)
+    assert "malformed event" in exported["problem"]
+    plain = verify_chain(log.services.database, log.services.settings.hash_algorithm)
+    assert plain.ok is False and plain.first_invalid_index == 7, plain
+
+
+def test_a_lone_surrogate_in_a_bundle_is_named_not_a_crash(log: Log) -> None:
+    items = lines(log.export())
+    items[slot(items, 4)]["topic"] = "domain.findings:Finding.\ud800Raised"
+    path = log.tmp / "surrogate.jsonl"
+    text = "".join(json.dumps(item) + "\n" for item in items)  # ASCII: \ud800 as an escape
+    path.write_text(text, encoding="ascii")
+    verdict = judge_bundle(path, log.pinned)
+    assert verdict["ok"] is False and "line" in verdict["problem"], verdict
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sm3"])
+def test_a_raw_insert_past_the_head_is_never_chained_by_the_next_command(
+    new_database: Any, tmp_path: Path, algorithm: str
+) -> None:
+    """Either writer (SHA-256 in SQL, SM3 in the service) chains only the rows its own
+    transaction inserted: an event put in the table by hand stays unchained, and named."""
+    from api.runtime.bootstrap import build, migrate_database
+    from tests.conftest import settings_for
+
+    settings = settings_for(new_database(), tmp_path, hash_algorithm=algorithm)
+    migrate_database(settings)
+    services = build(settings, runners="off")
+    try:
+        log = Log(services, Ed25519PrivateKey.generate(), tmp_path)
+        write_events(services, 1)
+        log.sql(
+            "INSERT INTO supervision_events (originator_id, originator_version, topic, state) "
+            "SELECT originator_id, 99, topic, state FROM supervision_events "
+            "WHERE notification_id = 2"
+        )
+        write_events(services, 1, code="b1")  # an ordinary command after it
+        (raw_position,) = log.sql("SELECT max(notification_id) FROM supervision_events "
+                                  "WHERE originator_version = 99")[0]  # fmt: skip
+        verdict = verify_checkpoints(services.database, None).as_dict()
+        broken_at(verdict, 4)
+        assert verdict["problem"] == f"event at position {raw_position} has no chain row"
+    finally:
+        services.close()
