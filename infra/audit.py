@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from infra.chain import GENESIS, Verification, envelope, hasher
@@ -55,26 +56,59 @@ def verify_chain(
 
 
 def walk(
-    conn: psycopg.Connection[Any], events_table: str = EVENTS_TABLE, *, hash_states: bool = False
+    conn: psycopg.Connection[Any],
+    events_table: str = EVENTS_TABLE,
+    *,
+    hash_states: bool = False,
+    after_position: int = 0,
 ) -> Generator[tuple[Any, ...], None, None]:
-    """Every stored event beside its chain row, in the log's order, through a server-side
-    cursor (the caller holds a transaction open). A full outer join: an event without a
-    chain row and a chain row without an event come out too, where their position puts
-    them, so the walk names the index at which an inserted or deleted event sits."""
+    """Every stored event beside its chain row (past `after_position`), in the log's order,
+    through a server-side cursor (the caller holds a transaction open). A full outer join:
+    an event without a chain row and a chain row without an event come out too, where their
+    position puts them, so the walk names the index at which an inserted or deleted event
+    sits."""
     query = SQL(
         "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, {state}, "
         "c.ledger_index, c.position, c.prev_hash, c.hash "
         "FROM {events} e FULL OUTER JOIN {chain} c ON c.position = e.notification_id "
+        "WHERE COALESCE(e.notification_id, c.position) > %s "
         "ORDER BY COALESCE(e.notification_id, c.position), c.ledger_index"
     ).format(
         events=Identifier(events_table),
         chain=Identifier(chain_table(events_table)),
         state=SQL("sha256(e.state)" if hash_states else "e.state"),
     )
-    with conn.cursor(name="walk_chain") as cursor:
+    with conn.cursor(name="walk_chain", row_factory=tuple_row) as cursor:
         cursor.itersize = BATCH
-        cursor.execute(query)
+        cursor.execute(query, (after_position,))
         yield from cursor
+
+
+def chain_problem_after(
+    conn: psycopg.Connection[Any],
+    algorithm: str,
+    index: int,
+    hash_: bytes,
+    events_table: str = EVENTS_TABLE,
+) -> str | None:
+    """What breaks the chain after the row at `index` (whose hash is `hash_`), or None: each
+    link from there to the head recomputed, as `verify_chain` does from the first."""
+    h, prehashed = hasher(algorithm), algorithm == "sha256"
+    query = SQL("SELECT position FROM {} WHERE ledger_index = %s").format(
+        Identifier(chain_table(events_table))
+    )
+    found = conn.execute(query, (index,)).fetchone()
+    if found is None:
+        return f"there is no chain row at index {index}"
+    after = int(found["position"] if isinstance(found, dict) else found[0])
+    prev, count = hash_, index
+    with closing(walk(conn, events_table, hash_states=prehashed, after_position=after)) as rows:
+        for row in rows:
+            problem = check_row(h, prev, count + 1, row, prehashed=prehashed)
+            if problem is not None:
+                return problem
+            prev, count = bytes(row[8]), count + 1
+    return None
 
 
 class StateHash(bytes):

@@ -10,16 +10,21 @@ and by `AutoCheckpointer`, every N new events or T minutes.
 from __future__ import annotations
 
 import base64
+import contextlib
+import json
 import logging
+import os
+import tempfile
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
+from infra.audit import chain_problem_after
 from infra.database import Database
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import chain_table
@@ -45,6 +50,78 @@ class EmptyLog(RuntimeError):
 
 class CheckpointConflict(RuntimeError):
     """The chain no longer holds what the newest checkpoint signed: it was changed."""
+
+
+class CheckpointRefused(CheckpointConflict):
+    """The log does not extend what this signer signed last (its own record, kept outside
+    the database): it was cut, rolled back or rewritten. Nothing is signed."""
+
+
+class SignerState:
+    """What this signer signed last — index, hash, algorithm, key — in a file of its own
+    beside its key, outside the database: deleting or rewriting the checkpoints in the
+    database cannot make it forget, so it refuses to sign a log that does not extend it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return data
+
+    def save(self, cp: dict[str, Any]) -> None:
+        """Keep what was signed, atomically (mode 0600)."""
+        kept = {k: cp[k] for k in ("index", "hash", "algorithm", "key_id", "created_at")}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(kept, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def signer_state(settings: Settings) -> SignerState:
+    """The signer's record, beside its key (`<key file>.state.json`)."""
+    key = signing_key_path(settings)
+    return SignerState(key.with_name(key.name + ".state.json"))
+
+
+def refuse_unless_extends(
+    conn: Any, q: _Sql, last: dict[str, Any], head_index: int, algorithm: str
+) -> None:
+    """Raise CheckpointRefused unless the log holds what was signed last, unchanged, and its
+    chain links up from there to the head."""
+    signed_index, signed_hash = int(last["index"]), str(last["hash"])
+    if head_index < signed_index:
+        refuse(
+            f"the log ends at index {head_index}, before index {signed_index} that this signer "
+            "signed: it was cut or rolled back"
+        )
+    row = conn.execute(q.row_at, (signed_index,)).fetchone()
+    if row is None or bytes(row["hash"]).hex() != signed_hash:
+        refuse(
+            f"the chain at index {signed_index} no longer has the hash this signer signed: the "
+            "log was rewritten (a fork)"
+        )
+    problem = chain_problem_after(conn, algorithm, signed_index, bytes.fromhex(signed_hash))
+    if problem is not None:
+        refuse(f"the log after index {signed_index} does not extend it: {problem}")
+
+
+def refuse(problem: str) -> NoReturn:
+    log.error(
+        "checkpoint refused: the log does not extend what was signed", extra={"problem": problem}
+    )
+    raise CheckpointRefused(problem)
 
 
 def checkpoints_table(events_table: str = EVENTS_TABLE) -> str:
@@ -121,22 +198,29 @@ def make_checkpoint(
     algorithm: str,
     private_key: Ed25519PrivateKey,
     events_table: str = EVENTS_TABLE,
+    state: SignerState | None = None,
 ) -> dict[str, Any]:
     """Sign the chain's head and keep the checkpoint; when the newest checkpoint already
     covers the head (same index, hash, algorithm and key), return it instead of a duplicate.
 
     Raises `EmptyLog` when there is no event, and `CheckpointConflict` when the chain row the
     newest checkpoint signed is gone or has another hash (the chain was changed since).
-    The returned dict is the checkpoint's JSON plus its row `id`.
+    With the signer's `state` (its own record of what it signed last, outside the database),
+    raises `CheckpointRefused` unless the log extends that, whatever the checkpoints in the
+    database say. The returned dict is the checkpoint's JSON plus its row `id`.
     """
     q = _Sql(events_table)
     public = public_key_raw(private_key)
+    last = state.load() if state is not None else None
     with database.connection(row_factory=dict_row) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (CHECKPOINT_LOCK,))
         head = conn.execute(q.head).fetchone()
-        if head is None:
+        if head is None and last is None:
             raise EmptyLog("the event log is empty: there is no chain head to sign yet")
-        index, head_hash = int(head["ledger_index"]), bytes(head["hash"])
+        index = int(head["ledger_index"]) if head else 0
+        head_hash = bytes(head["hash"]) if head else b""
+        if last is not None:
+            refuse_unless_extends(conn, q, last, index, algorithm)
         newest = conn.execute(q.newest).fetchone()
         if newest is not None:
             signed = conn.execute(q.row_at, (newest["ledger_index"],)).fetchone()
@@ -166,6 +250,8 @@ def make_checkpoint(
             ),
         ).fetchone()
         assert row is not None
+    if state is not None:
+        state.save(cp)  # once committed: a signature the database lost is signed again
     log.info("checkpoint", extra={"index": index, "key_id": cp["key_id"]})
     return {"id": row["id"], **cp}
 
@@ -196,8 +282,13 @@ class AutoCheckpointer(threading.Thread):
         every_minutes: float,
         poll_seconds: float = 5.0,
         events_table: str = EVENTS_TABLE,
+        state: SignerState | None = None,
     ) -> None:
         super().__init__(name="auto-checkpointer", daemon=True)
+        self.state = state
+        # Why the last attempt refused to sign (the log does not extend what was signed);
+        # None while signing works. /readyz reports it.
+        self.refused: str | None = None
         self.database, self.algorithm, self.private_key = database, algorithm, private_key
         self.every_events, self.every_minutes = every_events, every_minutes
         self.poll_seconds, self.events_table = poll_seconds, events_table
@@ -230,7 +321,14 @@ class AutoCheckpointer(threading.Thread):
         """Make a checkpoint if one is due; the checkpoint made, or None."""
         if not self.due():
             return None
-        cp = make_checkpoint(self.database, self.algorithm, self.private_key, self.events_table)
+        try:
+            cp = make_checkpoint(
+                self.database, self.algorithm, self.private_key, self.events_table, self.state
+            )
+        except CheckpointRefused as refusal:
+            self.refused = str(refusal)
+            raise
+        self.refused = None
         self.made += 1
         return cp
 

@@ -25,6 +25,7 @@ import binascii
 import contextlib
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -127,7 +128,19 @@ def key_pem(private_key: Ed25519PrivateKey) -> bytes:
 
 
 def read_key(path: Path) -> Ed25519PrivateKey:
-    """The Ed25519 private key in a PEM (PKCS#8, unencrypted) file."""
+    """The Ed25519 private key in a PEM (PKCS#8, unencrypted) file, which no user but its
+    owner may read (a key others can read signs nothing: refused)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        raise SigningKeyError(f"the signing key file {path} does not exist") from None
+    except OSError as error:
+        raise SigningKeyError(f"the signing key file {path} cannot be read: {error}") from None
+    if mode & 0o077:
+        raise SigningKeyError(
+            f"the signing key file {path} may be read by other users (mode {mode:o}): "
+            f"make it its owner's alone (chmod 600 {path})"
+        )
     try:
         data = path.read_bytes()
     except FileNotFoundError:

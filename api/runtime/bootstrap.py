@@ -14,7 +14,12 @@ from api.runtime.waiting import Positions
 from api.runtime.worker import ProjectionWorker
 from domain.application import Supervision
 from domain.clock import CURRENT, Clock
-from infra.checkpoints import AutoCheckpointer, load_signing_key, make_checkpoint
+from infra.checkpoints import (
+    AutoCheckpointer,
+    load_signing_key,
+    make_checkpoint,
+    signer_state,
+)
 from infra.database import Database, release_embedded, resolve_database
 from infra.listener import Listener
 from infra.migrations import check_algorithm, migrate
@@ -155,8 +160,14 @@ class Services:
         return self.signing_key
 
     def checkpoint(self) -> dict[str, Any]:
-        """Sign the chain's head now (or return the newest checkpoint if it covers it)."""
-        return make_checkpoint(self.database, self.settings.hash_algorithm, self.key())
+        """Sign the chain's head now (or return the newest checkpoint if it covers it), if
+        the log extends what this signer signed last (its record beside its key)."""
+        return make_checkpoint(
+            self.database,
+            self.settings.hash_algorithm,
+            self.key(),
+            state=signer_state(self.settings),
+        )
 
     def start_checkpointer(self) -> None:
         """Sign checkpoints every N events or T minutes (settings), in a thread."""
@@ -166,6 +177,7 @@ class Services:
             self.key(),
             every_events=self.settings.checkpoint_every_events,
             every_minutes=self.settings.checkpoint_every_minutes,
+            state=signer_state(self.settings),
         )
         self.checkpointer.start()
 

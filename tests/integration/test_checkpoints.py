@@ -12,16 +12,23 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+from psycopg.rows import dict_row
 from typer.testing import CliRunner, Result
 
 from api.cli.main import cli
+from api.main import create_app
 from api.runtime.bootstrap import Services, build
+from infra.audit import chain_problem_after
+from infra.chain import hasher, link
 from infra.checkpoints import (
     AutoCheckpointer,
     CheckpointConflict,
+    CheckpointRefused,
     EmptyLog,
     list_checkpoints,
     make_checkpoint,
+    signer_state,
 )
 from infra.settings import Settings
 from infra.signing import (
@@ -140,7 +147,7 @@ def test_a_rewritten_chain_under_the_newest_checkpoint_is_refused(services: Serv
             (cp["index"],),
         )
     register_and_raise(services, findings=1)
-    with pytest.raises(CheckpointConflict, match=f"ledger index {cp['index']}"):
+    with pytest.raises(CheckpointConflict, match=f"index {cp['index']}"):
         services.checkpoint()
 
 
@@ -294,8 +301,22 @@ def test_a_configured_key_signs_and_the_cli_makes_checkpoints(
 def test_a_key_file_of_another_kind_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("not a key")
+    bad.chmod(0o600)
     with pytest.raises(SigningKeyError, match="not an unencrypted PEM"):
         load_or_create_key(bad, create=True)
+
+
+def test_a_key_file_other_users_may_read_is_refused_at_start_up(
+    fresh_settings: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "shared.pem"
+    assert CliRunner().invoke(cli, ["audit", "keygen", "--out", str(out)]).exit_code == 0
+    out.chmod(0o640)  # readable by the group (the database's OS user, say)
+    settings = fresh_settings.model_copy(update={"signing_key_file": out})
+    with pytest.raises(SigningKeyError, match="may be read by other users"):
+        build(settings, checkpoints=True)
+    refused = run_cli(settings, "audit", "checkpoint")
+    assert refused.exit_code != 0 and "chmod 600" in refused.output
 
 
 def run_cli(settings: Settings, *args: str) -> Result:
@@ -307,3 +328,117 @@ def run_cli(settings: Settings, *args: str) -> Result:
         "SUPERVISION_LOG_LEVEL": "WARNING",
     }
     return CliRunner().invoke(cli, list(args), env=env)
+
+
+# The signer keeps what it signed outside the database (issue 16 item 2) ------------------------
+
+
+def forge_and_rechain(services: Services, index: int) -> None:
+    """What a database administrator can do: change an event, recompute the chain from it,
+    and delete every checkpoint."""
+    h = hasher(services.settings.hash_algorithm)
+    with services.database.connect() as conn:
+        conn.execute(
+            "UPDATE supervision_events SET state = convert_to(replace(convert_from(state, 'UTF8'), "
+            "'问题', '伪造'), 'UTF8') WHERE notification_id = %s",
+            (index,),
+        )
+        (prev,) = conn.execute(
+            "SELECT hash FROM supervision_chain WHERE ledger_index = %s", (index - 1,)
+        ).fetchone() or (b"",)
+        rows = conn.execute(
+            "SELECT c.ledger_index, e.notification_id, e.originator_id, e.originator_version, "
+            "e.topic, e.state FROM supervision_chain c JOIN supervision_events e "
+            "ON e.notification_id = c.position WHERE c.ledger_index >= %s ORDER BY 1",
+            (index,),
+        ).fetchall()
+        previous = bytes(prev)
+        for ledger_index, position, aggregate, version, topic, state in rows:
+            made = link(h, previous, ledger_index, position, str(aggregate), version, topic, state)
+            conn.execute(
+                "UPDATE supervision_chain SET prev_hash = %s, hash = %s WHERE ledger_index = %s",
+                (made.prev_hash, made.hash, ledger_index),
+            )
+            previous = made.hash
+        conn.execute("DELETE FROM supervision_checkpoints")
+
+
+def test_the_signer_keeps_what_it_signed_beside_its_key_and_signs_a_log_that_extends_it(
+    services: Services,
+) -> None:
+    register_and_raise(services)
+    first = services.checkpoint()
+    state = signer_state(services.settings)
+    assert state.path.parent == services.settings.data_dir
+    assert stat.S_IMODE(state.path.stat().st_mode) == 0o600
+    assert (state.load() or {})["index"] == first["index"] == chain_head(services)[0]
+    register_and_raise(services)
+    second = services.checkpoint()
+    assert second["index"] > first["index"] and (state.load() or {})["hash"] == second["hash"]
+
+
+def test_a_forged_rechained_log_with_its_checkpoints_deleted_is_not_signed_again(
+    services: Services, fresh_settings: Settings
+) -> None:
+    register_and_raise(services, findings=3)
+    signed = services.checkpoint()
+    forge_and_rechain(services, 2)
+    with pytest.raises(CheckpointRefused, match="rewritten"):
+        services.checkpoint()
+    assert list_checkpoints(services.database, 10) == []  # nothing was signed
+    refused = run_cli(fresh_settings, "audit", "checkpoint")
+    assert refused.exit_code == 2 and f"index {signed['index']}" in refused.output
+
+
+def test_a_log_cut_short_is_not_signed_and_readyz_says_so(
+    services: Services, fresh_settings: Settings
+) -> None:
+    register_and_raise(services, findings=3)
+    services.checkpoint()
+    with services.database.connect() as conn:
+        conn.execute("DELETE FROM supervision_chain WHERE ledger_index > 2")
+        conn.execute("DELETE FROM supervision_events WHERE notification_id > 2")
+        conn.execute("DELETE FROM supervision_checkpoints")
+    checker = AutoCheckpointer(
+        services.database,
+        "sha256",
+        services.key(),
+        every_events=1,
+        every_minutes=0,
+        state=signer_state(services.settings),
+    )
+    register_and_raise(services, findings=1)  # new events where the cut ones were: due
+    with pytest.raises(CheckpointRefused, match="no longer has the hash this signer signed"):
+        checker.check_once()
+    assert checker.refused is not None
+    services.checkpointer = checker
+    with TestClient(create_app(fresh_settings, services=services)) as client:
+        ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["checks"]["checkpoints"] == "refused"
+    services.checkpointer = None
+
+
+def test_a_log_shorter_than_what_was_signed_is_refused(services: Services) -> None:
+    register_and_raise(services, findings=3)
+    signed = services.checkpoint()
+    with services.database.connect() as conn:
+        conn.execute("DELETE FROM supervision_chain WHERE ledger_index > 3")
+        conn.execute("DELETE FROM supervision_events WHERE notification_id > 3")
+    with pytest.raises(CheckpointRefused, match=f"before index {signed['index']}"):
+        services.checkpoint()
+
+
+def test_a_broken_link_after_what_was_signed_is_refused(services: Services) -> None:
+    register_and_raise(services, findings=2)
+    signed = services.checkpoint()
+    register_and_raise(services, findings=2)
+    with services.database.connect() as conn:
+        conn.execute(
+            "UPDATE supervision_chain SET hash = sha256(hash) WHERE ledger_index = %s",
+            (signed["index"] + 2,),
+        )
+    with pytest.raises(CheckpointRefused, match=f"after index {signed['index']} does not extend"):
+        services.checkpoint()
+    with services.database.connection(row_factory=dict_row) as conn:
+        missing = chain_problem_after(conn, "sha256", 999, b"\0" * 32)
+    assert missing == "there is no chain row at index 999"

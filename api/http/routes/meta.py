@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NotRequired
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -26,10 +26,13 @@ class Health(Answer):
 
 
 class ReadinessChecks(TypedDict):
-    """The database (`ok` or `unreachable`) and each projection runner's state."""
+    """The database (`ok` or `unreachable`), each projection runner's state, and the
+    automatic checkpoints: `ok`, `off` (not made by this process) or `refused` (the log does
+    not extend what the signer signed last: it was cut or rewritten)."""
 
     database: str
     projections: dict[str, str]
+    checkpoints: NotRequired[str]
 
 
 class Readiness(Answer):
@@ -78,7 +81,11 @@ def readyz(services: ServicesDep) -> JSONResponse:
     runners_ok = services.settings.projection_runners == "off" or all(
         state in ("running", "standby") for state in checks["projections"].values()
     )
-    ready = checks["database"] == "ok" and runners_ok
+    checker = services.checkpointer
+    checks["checkpoints"] = (
+        "off" if checker is None else "refused" if checker.refused is not None else "ok"
+    )
+    ready = checks["database"] == "ok" and runners_ok and checks["checkpoints"] != "refused"
     answer = conform(READINESS, {"ready": ready, "checks": checks})
     return JSONResponse(answer, status_code=200 if ready else 503)
 
