@@ -120,8 +120,10 @@ class Verifier:
         *,
         pinned: bool,
         max_age: timedelta | None = None,
+        coverage: bool = True,
     ) -> None:
         self.h = hasher(algorithm)
+        self.coverage = coverage
         self.keys = {key_id(key): key for key in trusted_keys}
         self.pinned = pinned
         self.max_age = max_age
@@ -189,7 +191,7 @@ class Verifier:
         """What a pinned key demands beyond good checkpoints: at least one on the chain (a
         log whose checkpoints were deleted verifies against no signature), and, with a
         `max_age`, one no older than that (the events after it are signed by nobody)."""
-        if not self.pinned or not self.count:
+        if not self.pinned or not self.coverage or not self.count:
             return None
         if not self.checkpoints_verified:
             return NO_CHECKPOINT
@@ -296,12 +298,14 @@ def verify_checkpoints(
     pinned_key: bytes | Sequence[bytes] | None,
     *,
     max_age: timedelta | None = None,
+    coverage: bool = True,
     progress: Callable[[int], None] | None = None,
     events_table: str = EVENTS_TABLE,
 ) -> BundleVerification:
     """The database's whole verdict in one snapshot: every link recomputed (as
     `verify_chain`), and every checkpoint signed by the pinned key (without one, by any key
-    stored with the checkpoints: that proves less), not forked, and on the chain."""
+    stored with the checkpoints: that proves less), not forked, and on the chain; with a
+    pinned key and `coverage`, at least one on the chain (see Verifier.coverage_problem)."""
     pinned = pinned_keys(pinned_key)
     with snapshot(database) as conn:
         verifier = Verifier(
@@ -309,6 +313,7 @@ def verify_checkpoints(
             pinned or stored_keys(conn, events_table),
             pinned=bool(pinned),
             max_age=max_age,
+            coverage=coverage,
         )
         with closing(stored_checkpoints(conn, events_table)) as checkpoints:
             for cp in checkpoints:

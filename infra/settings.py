@@ -119,6 +119,12 @@ class Settings(BaseSettings):
         default=None,
         description="HMAC-SHA256 key that signs webhook deliveries (absent: webhooks wait)",
     )
+    audit_public_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="the checkpoint keys the service's own verification pins (base64, hex or "
+        "files; comma-separated): with them, a log no checkpoint of theirs covers fails too; "
+        "absent: the service's own signing key, without that demand",
+    )
     public_url: str | None = Field(
         default=None,
         description="the console's address as people reach it; notifications link to it",
@@ -153,7 +159,7 @@ class Settings(BaseSettings):
         "`supervision reminders run`)",
     )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "audit_public_keys", mode="before")
     @classmethod
     def split_origins(cls, value: Any) -> Any:
         """`https://a.example, https://b.example` as well as a list."""

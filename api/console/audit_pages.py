@@ -8,7 +8,6 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.console.web import AUDITORS, FormDep, ViewerDep, redirect, render
-from infra.audit import verify_chain
 from infra.bundle import MEDIA_TYPE, Export
 from infra.checkpoints import CheckpointConflict, EmptyLog, list_checkpoints
 
@@ -20,7 +19,7 @@ def audit_page(
     request: Request, viewer: ViewerDep, error: str | None = None, status: int = 200
 ) -> Response:
     services = viewer.services
-    result = verify_chain(services.database, services.settings.hash_algorithm)
+    result = services.audit_verdict()
     checkpoints = list_checkpoints(services.database, SHOWN_CHECKPOINTS)
     return render(
         request,

@@ -14,6 +14,7 @@ from api.runtime.waiting import Positions
 from api.runtime.worker import ProjectionWorker
 from domain.application import Supervision
 from domain.clock import CURRENT, Clock
+from infra.bundle import BundleVerification, load_public_key, verify_checkpoints
 from infra.checkpoints import (
     AutoCheckpointer,
     load_signing_key,
@@ -25,6 +26,7 @@ from infra.listener import Listener
 from infra.migrations import check_algorithm, migrate
 from infra.persistence import SupervisionFactory
 from infra.settings import Settings
+from infra.signing import public_key_raw
 from projections.base import ReadModelView
 from projections.case_library import CaseLibraryView
 from projections.directory import DirectoryView
@@ -168,6 +170,15 @@ class Services:
             self.key(),
             state=signer_state(self.settings),
         )
+
+    def audit_verdict(self) -> BundleVerification:
+        """The service's own verdict on its log (the HTTP verification, the console): every
+        link, and every checkpoint against the pinned keys — those configured
+        (SUPERVISION_AUDIT_PUBLIC_KEYS, which also demand that a checkpoint covers the log),
+        else the service's own signing key."""
+        configured = [load_public_key(k) for k in self.settings.audit_public_keys]
+        pinned = configured or [public_key_raw(self.key())]
+        return verify_checkpoints(self.database, pinned, coverage=bool(configured))
 
     def start_checkpointer(self) -> None:
         """Sign checkpoints every N events or T minutes (settings), in a thread."""

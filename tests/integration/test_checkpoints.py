@@ -7,7 +7,7 @@ import base64
 import json
 import stat
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,12 +39,16 @@ from infra.signing import (
     public_key_raw,
     verify_checkpoint,
 )
-from tests.integration.conftest import ADMIN, raise_finding
+from tests.conftest import ADMIN_TOKEN
+from tests.e2e.console import sign_in
+from tests.integration.conftest import ADMIN as ADMIN_ACTOR
+from tests.integration.conftest import raise_finding
+from tests.support import ADMIN
 
 
 def register_and_raise(services: Services, findings: int = 2) -> None:
     code = f"u{time.monotonic_ns()}"
-    services.app.register_unit(code=code, name="单位", kind="township", actor=ADMIN)
+    services.app.register_unit(code=code, name="单位", kind="township", actor=ADMIN_ACTOR)
     for n in range(findings):
         raise_finding(services, code, f"问题{n}")
 
@@ -442,3 +446,42 @@ def test_a_broken_link_after_what_was_signed_is_refused(services: Services) -> N
     with services.database.connection(row_factory=dict_row) as conn:
         missing = chain_problem_after(conn, "sha256", 999, b"\0" * 32)
     assert missing == "there is no chain row at index 999"
+
+
+def test_the_services_own_verdict_checks_the_checkpoints_against_its_pinned_keys(
+    services: Services, fresh_settings: Settings
+) -> None:
+    """GET /api/v1/audit/verification and the console's 审计 page: the chain and every
+    checkpoint, against the service's own key; with SUPERVISION_AUDIT_PUBLIC_KEYS, a log
+    no checkpoint of theirs covers fails too."""
+    register_and_raise(services)
+    services.checkpoint()
+    stranger = Ed25519PrivateKey.generate()
+    index, hash_hex = chain_head(services)
+    created_at = datetime.now(UTC).isoformat()
+    kid = key_id(public_key_raw(stranger))
+    message = checkpoint_message(index, hash_hex, created_at, "sha256", kid)
+    with services.database.connect() as conn:
+        conn.execute(
+            "INSERT INTO supervision_checkpoints (ledger_index, hash, created_at, algorithm, "
+            "key_id, signature, public_key) VALUES (%s, %s, %s, 'sha256', %s, %s, %s)",
+            (index, bytes.fromhex(hash_hex), created_at, kid, stranger.sign(message),
+             public_key_raw(stranger)),
+        )  # fmt: skip
+    with TestClient(create_app(fresh_settings, services=services)) as client:
+        answer = client.get("/api/v1/audit/verification", headers=ADMIN).json()
+        assert answer["ok"] is False and answer["first_invalid_index"] is None
+        assert (
+            answer["bad_checkpoint"]["index"] == index and "not the pinned key" in answer["problem"]
+        )
+        sign_in(client, ADMIN_TOKEN)
+        page = client.get("/audit").text
+        assert "签署的检查点与哈希链不符" in page
+    with services.database.connect() as conn:
+        conn.execute("DELETE FROM supervision_checkpoints")
+    assert services.audit_verdict().ok is True  # the own key: deleting is not judged here
+    own = base64.b64encode(public_key_raw(services.key())).decode()
+    pinned = fresh_settings.model_copy(update={"audit_public_keys": [own]})
+    services.settings = pinned
+    verdict = services.audit_verdict()
+    assert verdict.ok is False and "no checkpoint signed by the pinned key" in str(verdict.problem)
