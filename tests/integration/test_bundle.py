@@ -11,6 +11,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,12 +23,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from typer.testing import CliRunner
 
 from api.cli.main import cli
-from api.runtime.bootstrap import Services
+from api.runtime.bootstrap import Services, build, migrate_database
 from domain.vocabulary import Role
 from infra.audit import verify_chain
 from infra.bundle import Export, verify_bundle, verify_bundle_file, verify_checkpoints
 from infra.chain import hasher, link
-from infra.settings import Settings
+from tests.conftest import settings_for
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 from tests.support import load_tool
 
@@ -68,6 +69,18 @@ class Log:
     def pinned(self) -> bytes:
         return raw(self.key)
 
+    @property
+    def algorithm(self) -> str:
+        return self.services.settings.hash_algorithm
+
+    def cli_env(self) -> dict[str, str]:
+        """The environment a `supervision` command on this log runs with."""
+        return {
+            "SUPERVISION_DATABASE_URL": str(self.services.settings.database_url),
+            "SUPERVISION_HASH_ALGORITHM": self.algorithm,
+            "SUPERVISION_LOG_LEVEL": "WARNING",
+        }
+
     def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self.services.database.connect() as conn:
             cursor = conn.execute(statement, params)
@@ -106,13 +119,21 @@ class Log:
         return path
 
 
-@pytest.fixture
-def log(services: Services, tmp_path: Path) -> Log:
-    made = Log(services, Ed25519PrivateKey.generate(), tmp_path)
-    made.sql(CHECKPOINTS_DDL)  # the checkpoints' own migration may not have landed yet
-    write_events(services, FINDINGS)
-    assert made.sign(10) == 1 and made.sign(21) == 2
-    return made
+@pytest.fixture(params=["sha256", "sm3"])
+def log(request: pytest.FixtureRequest, new_database: Any, tmp_path: Path) -> Iterator[Log]:
+    """Every tamper test runs on a log of each hash: SHA-256 (chained in SQL) and SM3
+    (chained by the service)."""
+    settings = settings_for(new_database(), tmp_path, hash_algorithm=request.param)
+    migrate_database(settings)
+    services = build(settings, runners="off")
+    try:
+        made = Log(services, Ed25519PrivateKey.generate(), tmp_path)
+        made.sql(CHECKPOINTS_DDL)  # the checkpoints' own migration may not have landed yet
+        write_events(services, FINDINGS)
+        assert made.sign(10) == 1 and made.sign(21) == 2
+        yield made
+    finally:
+        services.close()
 
 
 def tool(path: Path, *keys: bytes | str) -> tuple[int, dict[str, Any]]:
@@ -193,7 +214,7 @@ def test_a_bundle_holds_the_stored_bytes_exactly_with_the_pinned_key(log: Log) -
     items = lines(log.export())
     header, end = items[0], items[-1]
     assert header["format"] == "supervision-audit-bundle" and header["version"] == 1
-    assert header["algorithm"] == "sha256"
+    assert header["algorithm"] == log.algorithm
     assert header["public_keys"] == [base64.b64encode(log.pinned).decode()]
     assert [item["type"] for item in items[1:3]] == ["checkpoint", "checkpoint"]
     assert end == {"type": "end", "events": 21, "checkpoints": 2}
@@ -297,7 +318,7 @@ def insert_into_the_gap(log: Log) -> None:
 def judged_on_a_valid_chain(log: Log) -> dict[str, Any]:
     """The verdict on a log whose hash chain still verifies on its own: only its checkpoints can
     tell it was tampered with."""
-    assert verify_chain(log.services.database, "sha256").ok
+    assert verify_chain(log.services.database, log.algorithm).ok
     return judge(log)
 
 
@@ -311,7 +332,7 @@ def test_an_event_inserted_into_the_database_is_named_where_it_sits(log: Log) ->
 
 def rechain(log: Log, after_index: int) -> None:
     """What a database administrator can do: recompute every chain row after an index."""
-    h = hasher("sha256")
+    h = hasher(log.algorithm)
     prev = log.hash_at(after_index)
     log.sql("DELETE FROM supervision_chain WHERE ledger_index > %s", (after_index,))
     (position,) = log.sql(
@@ -355,7 +376,7 @@ def test_an_event_inserted_and_rechained_in_a_bundle_is_named_by_a_checkpoint(lo
     items = lines(path)
     at = slot(items, 4)
     items.insert(at, dict(items[slot(items, 2)], version=99))
-    h, prev = hasher("sha256"), bytes.fromhex(items[at - 1]["hash"])
+    h, prev = hasher(log.algorithm), bytes.fromhex(items[at - 1]["hash"])
     for number, item in enumerate(items[at:-1], start=4):  # renumber and rehash the rest
         item.update(index=number, position=number)
         state = base64.b64decode(item["state"])
@@ -450,9 +471,6 @@ def test_a_bundle_re_signed_with_another_key_fails_against_the_pinned_key(log: L
 def test_an_sm3_log_exports_a_bundle_both_verifiers_check(
     new_database: Any, tmp_path: Path
 ) -> None:
-    from api.runtime.bootstrap import build, migrate_database
-    from tests.conftest import settings_for
-
     settings = settings_for(new_database(), tmp_path, hash_algorithm="sm3")
     migrate_database(settings)
     services = build(settings, runners="off")
@@ -509,14 +527,11 @@ def forbid_databases(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_cli_exports_a_bundle_that_verifies_with_no_database(
-    log: Log, fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    log: Log, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = log.tmp / "export.jsonl"
     runner = CliRunner()
-    env = {
-        "SUPERVISION_DATABASE_URL": fresh_settings.database_url,
-        "SUPERVISION_LOG_LEVEL": "WARNING",
-    }
+    env = log.cli_env()
     exported = runner.invoke(cli, ["audit", "export", "--out", str(out), "--quiet"], env=env)
     assert exported.exit_code == 0, exported.output
     assert "exported 21 events and 2 checkpoints" in exported.output
@@ -560,14 +575,9 @@ def test_verifying_a_bundle_in_a_fresh_process_starts_no_database(log: Log, tmp_
     assert list(data_dir.iterdir()) == [] and not (tmp_path / "var").exists()
 
 
-def test_the_cli_verifies_the_database_against_the_pinned_key(
-    log: Log, fresh_settings: Settings
-) -> None:
+def test_the_cli_verifies_the_database_against_the_pinned_key(log: Log) -> None:
     log.sign(21, key=Ed25519PrivateKey.generate())
-    env = {
-        "SUPERVISION_DATABASE_URL": fresh_settings.database_url,
-        "SUPERVISION_LOG_LEVEL": "WARNING",
-    }
+    env = log.cli_env()
     key = base64.b64encode(log.pinned).decode()
     pinned = CliRunner().invoke(cli, ["audit", "verify", "--quiet", "--public-key", key], env=env)
     assert pinned.exit_code == 1 and "bad checkpoint 3 at index 21" in pinned.output
@@ -679,9 +689,6 @@ def test_a_raw_insert_past_the_head_is_never_chained_by_the_next_command(
 ) -> None:
     """Either writer (SHA-256 in SQL, SM3 in the service) chains only the rows its own
     transaction inserted: an event put in the table by hand stays unchained, and named."""
-    from api.runtime.bootstrap import build, migrate_database
-    from tests.conftest import settings_for
-
     settings = settings_for(new_database(), tmp_path, hash_algorithm=algorithm)
     migrate_database(settings)
     services = build(settings, runners="off")
