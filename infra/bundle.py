@@ -515,10 +515,17 @@ def _text(obj: dict[str, Any], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str):
         raise Malformed(f"{key} is not a string")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate, written as a JSON escape
-        raise Malformed(f"{key} is not Unicode text") from None
+    return value
+
+
+def _hashed_text(obj: dict[str, Any], key: str) -> str:
+    """A text the chain hashes as UTF-8 (the aggregate id, the topic)."""
+    value = _text(obj, key)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, written as a JSON escape
+            raise Malformed(f"{key} is not Unicode text") from None
     return value
 
 
@@ -581,7 +588,7 @@ def parse_event(obj: dict[str, Any]) -> Row:
     event: tuple[Any, ...] = (None, None, None, None, None)
     if any(stored):
         version = _integer(obj, "version", 0)
-        aggregate_id, topic = _text(obj, "aggregate_id"), _text(obj, "topic")
+        aggregate_id, topic = _hashed_text(obj, "aggregate_id"), _hashed_text(obj, "topic")
         state = StateHash(_hash(obj, content)) if content == "state_hash" else _base64(obj, content)
         event = (position, aggregate_id, version, topic, state)
     link: tuple[Any, ...] = (None, None, None, None)

@@ -103,10 +103,17 @@ def need_str(obj: dict[str, Any], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str):
         raise BadLine(f"{key} is not a string")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate, written as a JSON escape
-        raise BadLine(f"{key} is not Unicode text") from None
+    return value
+
+
+def need_text(obj: dict[str, Any], key: str) -> str:
+    """A string the chain hashes as UTF-8: one with a lone surrogate is no text."""
+    value = need_str(obj, key)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, written as a JSON escape
+            raise BadLine(f"{key} is not Unicode text") from None
     return value
 
 
@@ -180,8 +187,8 @@ def read_event(obj: dict[str, Any]) -> dict[str, Any]:
     event["chained"] = chained == {False}
     if event["stored"]:
         event["version"] = need_int(obj, "version", 0)
-        event["aggregate_id"] = need_str(obj, "aggregate_id")
-        event["topic"] = need_str(obj, "topic")
+        event["aggregate_id"] = need_text(obj, "aggregate_id")
+        event["topic"] = need_text(obj, "topic")
         if content == "state_hash":
             event["state_hash"] = need_hash(obj, "state_hash")
         else:
