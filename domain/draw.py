@@ -1,7 +1,9 @@
 """The "double random" draw (双随机): which units are inspected, by which inspectors.
 
-Algorithm `sha256-ctr-fisher-yates/v1`, pure and deterministic, so anyone holding the
-recorded events can run it again and must get the same answer:
+Algorithm `sha256-ctr-fisher-yates/v2` (docs/audit.md §6: v1 below, plus a second party's
+seed in the key, and the beacon — the head signed by the first checkpoint after both
+commitments — in place of the head at the draw), pure and deterministic, so anyone holding
+the recorded events can run it again and must get the same answer. v1:
 
 1. Inputs, all recorded: the round's id; the seed revealed at the draw, whose SHA-256 (hex,
    over its UTF-8 bytes) was committed before; the audit hash chain's head at the draw
@@ -30,8 +32,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-ALGORITHM = "sha256-ctr-fisher-yates/v1"
+ALGORITHM_V1 = "sha256-ctr-fisher-yates/v1"
 DOMAIN_TAG = b"supervision-draw/v1"
+# v2 (issue 16 item 7): two seeds committed by two parties, and the head of the first
+# checkpoint signed after both commitments (the beacon), not the head at the moment of the
+# draw; the key is over "supervision-draw/v2", round id, seed, co-seed, beacon index and hash.
+ALGORITHM = "sha256-ctr-fisher-yates/v2"
+DOMAIN_TAG_V2 = b"supervision-draw/v2"
 TWO_64 = 1 << 64
 
 
@@ -59,6 +66,7 @@ class DrawInput:
     inspectors: tuple[tuple[str, str | None], ...]  # (name, unit_code)
     team_size: int
     count: int
+    co_seed: str | None = None  # v2: the second party's seed (None: a v1 draw)
 
 
 def commitment_of(seed: str) -> str:
@@ -77,13 +85,20 @@ def _field(data: bytes) -> bytes:
     return len(data).to_bytes(4, "big") + data
 
 
-def stream_key(inspection_id: str, seed: str, head_index: int, head_hash: str) -> bytes:
+def stream_key(
+    inspection_id: str, seed: str, head_index: int, head_hash: str, co_seed: str | None = None
+) -> bytes:
+    """The stream's key: v1 over one seed and the head at the draw, v2 over both seeds and
+    the beacon."""
+    seeds = [_field(seed.encode("utf-8"))]
+    if co_seed is not None:
+        seeds.append(_field(co_seed.encode("utf-8")))
     return hashlib.sha256(
         b"".join(
             (
-                _field(DOMAIN_TAG),
+                _field(DOMAIN_TAG if co_seed is None else DOMAIN_TAG_V2),
                 _field(inspection_id.encode("utf-8")),
-                _field(seed.encode("utf-8")),
+                *seeds,
                 _field(head_index.to_bytes(8, "big")),
                 _field(bytes.fromhex(head_hash)),
             )
@@ -131,7 +146,11 @@ def eligible(inspectors: Sequence[tuple[str, str | None]], unit_code: str) -> li
 
 def draw(given: DrawInput) -> list[dict[str, Any]]:
     """The drawn units in draw order, each with its team: [{unit_code, team: [names]}]."""
-    stream = Stream(stream_key(given.inspection_id, given.seed, given.head_index, given.head_hash))
+    stream = Stream(
+        stream_key(
+            given.inspection_id, given.seed, given.head_index, given.head_hash, given.co_seed
+        )
+    )
     population = sorted(set(given.population))
     units = partial_shuffle(population, min(given.count, len(population)), stream)
     targets = []
@@ -143,11 +162,18 @@ def draw(given: DrawInput) -> list[dict[str, Any]]:
     return targets
 
 
-def check_draw(given: DrawInput, commitment: str, recorded: list[dict[str, Any]]) -> list[str]:
+def check_draw(
+    given: DrawInput,
+    commitment: str,
+    recorded: list[dict[str, Any]],
+    co_commitment: str | None = None,
+) -> list[str]:
     """What is wrong with a recorded draw (nothing: an empty list), from its inputs alone."""
     problems = []
     if commitment_of(given.seed) != commitment:
         problems.append("the revealed seed does not match the commitment recorded before the draw")
+    if given.co_seed is not None and commitment_of(given.co_seed) != co_commitment:
+        problems.append("the revealed co-seed does not match the second party's commitment")
     if list(given.population) != sorted(set(given.population)):
         problems.append("the recorded population is not sorted and free of repeats")
     for target in recorded:

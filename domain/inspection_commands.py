@@ -20,7 +20,7 @@ from domain.draw import ChainHead
 from domain.errors import NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding
 from domain.inspections import Inspection
-from domain.registry import ORGANISERS, Launch
+from domain.registry import ORGANISERS, SECOND_PARTIES, Launch
 
 
 def check_organiser(actor: Actor) -> None:
@@ -73,17 +73,38 @@ class InspectionCommands(CommandBase):
         inspection_id: UUID,
         *,
         seed: str,
-        chain_head: Callable[[], ChainHead],
         actor: Actor,
         expected_version: int | None = None,
         **save_kwargs: Any,
     ) -> CommandResult:
-        """双随机抽取: the seed revealed and mixed with the chain head read now."""
+        """双随机抽取: the seed revealed and mixed with the second seed and the beacon."""
         return self.inspection_command(
             inspection_id,
             expected_version,
             actor,
-            lambda i: i.draw(seed=seed, chain_head=chain_head(), actor=actor.as_event_data()),
+            lambda i: i.draw(seed=seed, actor=actor.as_event_data()),
+            **save_kwargs,
+        )
+
+    def reveal_inspection_co_seed(
+        self,
+        inspection_id: UUID,
+        *,
+        seed: str,
+        beacon: Callable[[], ChainHead],
+        actor: Actor,
+        expected_version: int | None = None,
+        **save_kwargs: Any,
+    ) -> CommandResult:
+        """The second party reveals its seed; `beacon` answers the first checkpoint signed
+        after the commitments (or refuses: none yet)."""
+        if actor.role not in SECOND_PARTIES:
+            raise PermissionDenied("only a supervisor or the authority reveals a second seed")
+        return self.update(
+            Inspection,
+            inspection_id,
+            expected_version,
+            lambda i: i.reveal_co_seed(seed=seed, beacon=beacon(), actor=actor.as_event_data()),
             **save_kwargs,
         )
 

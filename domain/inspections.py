@@ -43,6 +43,20 @@ class Inspection(Aggregate):
         commitment: str
         actor: dict[str, Any]
 
+    class CoSeedCommitted(Aggregate.Event):
+        """A second party (a supervising leader, the discipline commission) commits a seed."""
+
+        commitment: str
+        actor: dict[str, Any]
+
+    class CoSeedRevealed(Aggregate.Event):
+        """The second party reveals its seed once the beacon — the first checkpoint signed
+        after both commitments — is fixed; the beacon is recorded with it."""
+
+        seed: str
+        beacon: dict[str, Any]
+        actor: dict[str, Any]
+
     class Drawn(Aggregate.Event):
         seed: str
         chain_head: dict[str, Any]
@@ -90,6 +104,11 @@ class Inspection(Aggregate):
         self.rules = dict(rules)
         self.status = S.LAUNCHED
         self.commitment: str | None = None
+        self.committed_by: str | None = None
+        self.co_commitment: str | None = None
+        self.co_committed_by: str | None = None
+        self.co_seed: str | None = None
+        self.beacon: dict[str, Any] | None = None
         self.seed: str | None = None
         self.chain_head: dict[str, Any] | None = None
         self.algorithm: str | None = None
@@ -155,7 +174,9 @@ class Inspection(Aggregate):
     def target_units(self) -> list[str]:
         return [t["unit_code"] for t in self.targets]
 
-    def draw_input(self, seed: str, head_index: int, head_hash: str) -> random_draw.DrawInput:
+    def draw_input(
+        self, seed: str, head_index: int, head_hash: str, co_seed: str | None = None
+    ) -> random_draw.DrawInput:
         """The draw's inputs, as recorded in this round's events."""
         return random_draw.DrawInput(
             inspection_id=str(self.id),
@@ -166,6 +187,7 @@ class Inspection(Aggregate):
             inspectors=self.pool,
             team_size=int(self.rules["team_size"]),
             count=random_draw.units_to_draw(len(self.population), int(self.rules["share_percent"])),
+            co_seed=co_seed,
         )
 
     # -- commands ---------------------------------------------------------------------------
@@ -182,17 +204,61 @@ class Inspection(Aggregate):
     def _seed_committed(self, commitment: str, actor: dict[str, Any]) -> None:
         self.status = S.SEED_COMMITTED
         self.commitment = commitment
+        self.committed_by = str(actor.get("id"))
 
-    def draw(self, *, seed: str, chain_head: random_draw.ChainHead, actor: dict[str, Any]) -> None:
-        """双随机抽取: reveal the seed, mix it with the chain head, draw units and teams."""
+    def commit_co_seed(self, *, commitment: str, actor: dict[str, Any]) -> None:
+        """第二方种子承诺: another party than the inspector commits H(seed), after them."""
+        self.check_random("take a second seed", random=True)
+        self.check_status("take a second seed", S.SEED_COMMITTED)
+        if self.co_commitment is not None:
+            raise InvalidTransition("commit a second seed again", self.status.value)
+        if str(actor.get("id")) == self.committed_by:
+            raise InvalidValue("the second seed comes from another party than the first")
+        if not HEX64.match(commitment):
+            raise InvalidValue("the commitment is a lowercase hex SHA-256 (64 characters)")
+        self._co_seed_committed(commitment=commitment, actor=actor)
+
+    @event(CoSeedCommitted)
+    def _co_seed_committed(self, commitment: str, actor: dict[str, Any]) -> None:
+        self.co_commitment = commitment
+        self.co_committed_by = str(actor.get("id"))
+
+    def reveal_co_seed(
+        self, *, seed: str, beacon: random_draw.ChainHead, actor: dict[str, Any]
+    ) -> None:
+        """The second party reveals its seed, once the beacon (the first checkpoint signed
+        after the commitments, found by the caller) exists: from then on the draw is fixed,
+        and neither party could compute it before."""
+        self.check_status("reveal the second seed", S.SEED_COMMITTED)
+        if self.co_commitment is None or self.co_seed is not None:
+            raise InvalidTransition("reveal the second seed", self.status.value)
+        if str(actor.get("id")) != self.co_committed_by:
+            raise InvalidValue("only the party that committed the second seed reveals it")
+        if random_draw.commitment_of(seed) != self.co_commitment:
+            raise InvalidValue("the seed does not match the second commitment recorded before")
+        self._co_seed_revealed(seed=seed, beacon=beacon.as_event_data(), actor=actor)
+
+    @event(CoSeedRevealed)
+    def _co_seed_revealed(self, seed: str, beacon: dict[str, Any], actor: dict[str, Any]) -> None:
+        self.co_seed = seed
+        self.beacon = dict(beacon)
+
+    def draw(self, *, seed: str, actor: dict[str, Any]) -> None:
+        """双随机抽取: reveal the seed; it is mixed with the second party's seed and the
+        beacon (domain/draw.py, v2): the units and teams are drawn."""
         self.check_random("draw", random=True)
         self.check_status("draw", S.SEED_COMMITTED)
+        if self.co_seed is None or self.beacon is None:
+            raise InvalidTransition("draw before the second seed is revealed", "seed_committed")
         if random_draw.commitment_of(seed) != self.commitment:
             raise InvalidValue("the seed does not match the commitment recorded before")
-        targets = random_draw.draw(self.draw_input(seed, chain_head.index, chain_head.hash))
+        beacon = self.beacon
+        targets = random_draw.draw(
+            self.draw_input(seed, int(beacon["index"]), str(beacon["hash"]), self.co_seed)
+        )
         self._drawn(
             seed=seed,
-            chain_head=chain_head.as_event_data(),
+            chain_head=dict(beacon),
             algorithm=random_draw.ALGORITHM,
             targets=targets,
             actor=actor,

@@ -484,6 +484,8 @@ class Launch(Command):
 
 
 ON_ROUND: dict[str, Any] = {"aggregate": Inspection, "target": "inspection_id"}
+# Who commits a random round's second seed: not an organiser of the round (issue 16 item 7).
+SECOND_PARTIES = (Role.SUPERVISOR, Role.AUTHORITY)
 
 
 @command(
@@ -496,6 +498,22 @@ ON_ROUND: dict[str, Any] = {"aggregate": Inspection, "target": "inspection_id"}
 @dataclass(frozen=True)
 class CommitInspectionSeed(Command):
     """提交种子承诺: H(seed) for a random round, before the draw."""
+
+    inspection_id: UUID
+    commitment: str
+
+
+@command(
+    roles=SECOND_PARTIES,
+    method="commit_co_seed",
+    name="commit_inspection_co_seed",
+    **ON_ROUND,
+    path="/inspections/{inspection_id}/co-seed-commitment",
+)
+@dataclass(frozen=True)
+class CommitInspectionCoSeed(Command):
+    """第二方种子承诺: H(seed) of a second party (a supervising leader, the discipline
+    commission), after the inspector's: neither can then compute the draw alone."""
 
     inspection_id: UUID
     commitment: str

@@ -263,6 +263,8 @@ class EventType(Labelled):
     RULING_PUBLISHED = "Ruling.Published", "纳入案例库"
     INSPECTION_LAUNCHED = "Inspection.Launched", "启动督查活动"
     INSPECTION_SEED_COMMITTED = "Inspection.SeedCommitted", "提交随机种子承诺"
+    INSPECTION_CO_SEED_COMMITTED = "Inspection.CoSeedCommitted", "第二方提交随机种子承诺"
+    INSPECTION_CO_SEED_REVEALED = "Inspection.CoSeedRevealed", "第二方揭示随机种子（信标已定）"
     INSPECTION_DRAWN = "Inspection.Drawn", "双随机抽取"
     INSPECTION_ASSIGNED = "Inspection.Assigned", "指派检查对象和检查组"
     INSPECTION_FINDING_LINKED = "Inspection.FindingLinked", "关联督查发现问题"

@@ -133,5 +133,31 @@ def chained_events(datastore: PostgresDatastore, originator_id: UUID) -> list[Ch
     ]
 
 
+# The first checkpoint that covers a chain index (one signing it or a later one: signed
+# after that row was written), with the chain row it signs (both the same hash: a checkpoint
+# whose row was changed since is not one to draw from).
+FIRST_CHECKPOINT_AFTER = SQL(
+    "SELECT c.ledger_index, c.position, c.hash FROM {checkpoints} cp JOIN {chain} c "
+    "ON c.ledger_index = cp.ledger_index AND c.hash = cp.hash "
+    "WHERE cp.ledger_index >= %s ORDER BY cp.id LIMIT 1"
+)
+
+
+def first_checkpoint_after(datastore: PostgresDatastore, position: int) -> ChainRow | None:
+    """The chain row the first checkpoint signed after the event at `position` signs (the
+    first covering that event's ledger index), or None while there is none."""
+    query = FIRST_CHECKPOINT_AFTER.format(
+        checkpoints=Identifier(EVENTS_TABLE.removesuffix("_events") + "_checkpoints"), chain=CHAIN
+    )
+    with datastore.get_connection() as conn:
+        row = conn.execute(
+            SQL("SELECT ledger_index FROM {} WHERE position = %s").format(CHAIN), (position,)
+        ).fetchone()
+        if row is None:
+            return None
+        found = conn.execute(query, (int(row["ledger_index"]),)).fetchone()
+    return None if found is None else as_chain_row(found)
+
+
 def as_chain_row(row: Any) -> ChainRow:
     return ChainRow(int(row["ledger_index"]), int(row["position"]), bytes(row["hash"]))

@@ -29,7 +29,7 @@ ROUNDS = AggregateTable(
     "rules jsonb NOT NULL, status text NOT NULL, commitment text, seed text, chain_head jsonb, "
     "algorithm text, targets jsonb NOT NULL DEFAULT '[]', "
     "finding_ids uuid[] NOT NULL DEFAULT '{}', summary text, concluded_on date, "
-    "results jsonb NOT NULL DEFAULT '[]'",
+    "results jsonb NOT NULL DEFAULT '[]', co_commitment text, co_seed text",
     first_position="launched_position",
     first_at="launched_at",
     copied="title kind scope period_start period_end population inspectors rules",
@@ -45,6 +45,8 @@ class BoardFilter:
 
 
 class InspectionBoardView(AggregateView):
+    # 2: a draw's second seed and its commitment (issue 16 item 7).
+    schema_version = 2
     rows = ROUNDS
 
     def page(self, f: BoardFilter, limit: int, cursor: str | None) -> Page:
@@ -107,6 +109,8 @@ def public_item(row: Any) -> dict[str, Any]:
             "algorithm": row["algorithm"],
             "commitment": row["commitment"],
             "seed": row["seed"],
+            "co_commitment": row["co_commitment"],
+            "co_seed": row["co_seed"],
             "chain_head": row["chain_head"],
         }
         if row["seed"] is not None
@@ -139,6 +143,14 @@ class InspectionBoard(ReadModel[InspectionBoardView]):
     @handles(Inspection.SeedCommitted)
     def seed_committed(self, e: Inspection.SeedCommitted, tracking: Tracking) -> None:
         self.view.update(tracking, e, "commitment", status=S.SEED_COMMITTED.value)
+
+    @handles(Inspection.CoSeedCommitted)
+    def co_seed_committed(self, e: Inspection.CoSeedCommitted, tracking: Tracking) -> None:
+        self.view.update(tracking, e, co_commitment=e.commitment)
+
+    @handles(Inspection.CoSeedRevealed)
+    def co_seed_revealed(self, e: Inspection.CoSeedRevealed, tracking: Tracking) -> None:
+        self.view.update(tracking, e, co_seed=e.seed)
 
     @handles(Inspection.Drawn)
     def drawn(self, e: Inspection.Drawn, tracking: Tracking) -> None:

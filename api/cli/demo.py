@@ -24,7 +24,12 @@ from api.cli.demo_data import (
     YEARS,
     found_on,
 )
-from api.cli.demo_inspections import load_decisions, load_inspection, load_special_inspection
+from api.cli.demo_inspections import (
+    load_decisions,
+    load_inspection,
+    load_second_round,
+    load_special_inspection,
+)
 from api.runtime.bootstrap import Services
 from api.runtime.reminders import policy_of, send_reminders
 from domain import clock
@@ -123,8 +128,11 @@ class DemoLoader:
         for ruling in RULINGS:
             self.load_ruling(ruling)
         self.reorganise()
-        load_inspection(self, DEMO_NAMESPACE, INSPECTOR, dissolved={"fzb", HQ_CODE})
+        load_inspection(
+            self, DEMO_NAMESPACE, INSPECTOR, dissolved={"fzb", HQ_CODE}, second_party=SUPERVISOR
+        )
         load_special_inspection(self, DEMO_NAMESPACE, INSPECTOR)
+        load_second_round(self, DEMO_NAMESPACE, INSPECTOR, SUPERVISOR)
         load_decisions(self, DEMO_NAMESPACE, INSPECTOR)
         self.leaver()
         self.remind()

@@ -432,6 +432,8 @@ INSPECTION_POOL: list[tuple[str, str | None]] = [
     ("吴磊", "bb"),
 ]
 INSPECTION_SEED = "新昌县2026年第一批双随机抽查·种子·d41f7c2e9b"
+# The second party's seed (县府办 督查室主任), committed after the inspector's.
+CO_SEED = "县府办督查室·第二方种子·7a90c3e15f"
 INSPECTION_KEY = "i01"
 INSPECTION_TITLE = "2026年度“双随机、一公开”行政执法检查（第一批）"
 INSPECTION_SCOPE = (

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from uuid import UUID, uuid5
 
 from api.cli.demo_data import (
+    CO_SEED,
     DECISIONS,
     INSPECTION_FINDING,
     INSPECTION_KEY,
@@ -25,7 +26,7 @@ from api.cli.demo_data import (
     INSPECTION_TITLE,
     UNITS,
 )
-from api.runtime.draws import chain_head
+from api.runtime.draws import beacon
 from domain.actors import Actor
 from domain.application import Supervision
 from domain.draw import commitment_of
@@ -33,6 +34,7 @@ from domain.messages import Command
 from domain.registry import (
     AssignInspection,
     CatalogueDecision,
+    CommitInspectionCoSeed,
     CommitInspectionSeed,
     ConcludeInspection,
     CorrectDecision,
@@ -64,7 +66,52 @@ class Loader(Protocol):
     def send(self, key: str, message: Command, actor: Actor) -> None: ...
 
 
-def load_inspection(loader: Loader, namespace: UUID, inspector: Actor, dissolved: set[str]) -> None:
+def draw_with_a_second_party(
+    loader: Loader, key: str, rid: UUID, seed: str, inspector: Actor, second: Actor
+) -> None:
+    """The v2 draw: the second party commits its seed, a checkpoint is signed after both
+    commitments (the beacon), the second party reveals, the inspector draws."""
+    app, services = loader.app, loader.services
+    co_seed = f"{CO_SEED}·{key}"
+    co_commitment = CommitInspectionCoSeed(rid, commitment_of(co_seed))
+    loader.send(f"{key}:co-committed", co_commitment, second)
+    loader.step(f"{key}:beacon", lambda **kw: services.checkpoint())
+    loader.step(
+        f"{key}:co-revealed",
+        lambda **kw: app.reveal_inspection_co_seed(
+            rid, seed=co_seed, beacon=lambda: beacon(services, rid), actor=second, **kw
+        ),
+    )
+    loader.step(
+        f"{key}:drawn",
+        lambda **kw: app.draw_inspection(rid, seed=seed, actor=inspector, **kw),
+    )
+
+
+def load_second_round(loader: Loader, namespace: UUID, inspector: Actor, second: Actor) -> None:
+    """A second random round, drawn (v2) and waiting to be carried out."""
+    key = f"{INSPECTION_KEY}:second"
+    rid = uuid5(namespace, key)
+    launch = Launch(
+        title="2026年度“双随机、一公开”行政执法检查（第二批）",
+        kind="random",
+        scope=INSPECTION_SCOPE,
+        period_start=date(2026, 9, 1),
+        period_end=date(2026, 10, 31),
+        units=tuple(code for code, _, kind in UNITS if kind in ("township", "subdistrict")),
+        inspectors=tuple(INSPECTION_POOL),
+        share_percent=INSPECTION_SHARE_PERCENT,
+        inspection_id=rid,
+    )
+    loader.send(f"{key}:launched", launch, inspector)
+    seed = f"{INSPECTION_SEED}·第二批"
+    loader.send(f"{key}:committed", CommitInspectionSeed(rid, commitment_of(seed)), inspector)
+    draw_with_a_second_party(loader, key, rid, seed, inspector, second)
+
+
+def load_inspection(
+    loader: Loader, namespace: UUID, inspector: Actor, dissolved: set[str], second_party: Actor
+) -> None:
     """The random round: launched, seed committed, drawn, a finding linked, concluded."""
     app, key = loader.app, INSPECTION_KEY
     rid = uuid5(namespace, key)
@@ -84,17 +131,8 @@ def load_inspection(loader: Loader, namespace: UUID, inspector: Actor, dissolved
     loader.send(f"{key}:launched", launch, inspector)
     commitment = CommitInspectionSeed(rid, commitment_of(INSPECTION_SEED))
     loader.send(f"{key}:committed", commitment, inspector)
-    datastore = loader.services.datastore
-    loader.step(
-        f"{key}:drawn",
-        lambda **kw: app.draw_inspection(
-            rid,
-            seed=INSPECTION_SEED,
-            chain_head=lambda: chain_head(datastore),
-            actor=inspector,
-            **kw,
-        ),
-    )
+    if app.get_inspection(rid).target_units == []:  # (a demo of an earlier version drew v1)
+        draw_with_a_second_party(loader, key, rid, INSPECTION_SEED, inspector, second_party)
     drawn = app.get_inspection(rid).target_units
     fid = uuid5(namespace, f"{key}:finding")
     title, description = INSPECTION_FINDING

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 from uuid import UUID
 
 from pydantic import Field, StringConstraints, model_validator
@@ -279,17 +279,25 @@ class DrawCheck(Answer):
     algorithm: str | None
     commitment: str | None
     seed: str | None
+    co_commitment: str | None = Field(
+        default=None, description="v2: the second party's commitment (H of its seed)"
+    )
+    co_seed: str | None = Field(default=None, description="v2: the second party's seed")
     chain_head: ChainHeadPublic | None
     population: list[str]
     targets: list[TargetPublic]
 
 
 class DrawPublic(TypedDict):
-    """What re-derives a random draw: the algorithm, the seed, its commitment, the chain head."""
+    """What re-derives a random draw: the algorithm, the seeds and their commitments, the
+    chain head mixed in (v2: the beacon, the head of the first checkpoint after both
+    commitments)."""
 
     algorithm: str | None
     commitment: str | None
     seed: str | None
+    co_commitment: NotRequired[str | None]
+    co_seed: NotRequired[str | None]
     chain_head: ChainHeadPublic | None
 
 

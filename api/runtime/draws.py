@@ -14,21 +14,38 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.utils import get_topic
 
 from api.runtime.bootstrap import Services
 from domain.draw import ChainHead, check_draw
-from domain.errors import NotFound
+from domain.errors import InvalidTransition, NotFound
 from domain.inspections import Inspection
 from infra import queries
 from infra.chain import envelope, hasher
 
+CO_SEED_TOPIC = get_topic(Inspection.CoSeedCommitted)
+V1, V2 = "sha256-ctr-fisher-yates/v1", "sha256-ctr-fisher-yates/v2"
 
-def chain_head(datastore: PostgresDatastore) -> ChainHead:
-    """The newest chain row now: the public value a draw mixes with its seed."""
-    row = queries.chain_head(datastore)
-    if row is None:  # a round to draw was recorded, so the chain is never empty here
-        raise NotFound("the audit chain is empty")
-    return ChainHead(row.index, row.position, row.hash.hex())
+
+def beacon(services: Services, inspection_id: UUID) -> ChainHead:
+    """The public value a v2 draw mixes in: the chain head signed by the first checkpoint
+    made after the round's second commitment — unknown to both parties when they committed,
+    and fixed before either seed is revealed. None yet: the reveal waits (409)."""
+    committed = [
+        r for r in queries.chained_events(services.datastore, inspection_id)
+        if r.topic == CO_SEED_TOPIC
+    ]  # fmt: skip
+    found = (
+        None
+        if not committed
+        else queries.first_checkpoint_after(services.datastore, committed[-1].position)
+    )
+    if found is None:
+        raise InvalidTransition(
+            "reveal the second seed before a checkpoint is signed after both commitments",
+            "seed_committed",
+        )
+    return ChainHead(found.index, found.position, found.hash.hex())
 
 
 @dataclass
@@ -41,6 +58,8 @@ class DrawVerification:
     algorithm: str | None = None
     commitment: str | None = None
     seed: str | None = None
+    co_commitment: str | None = None  # v2: the second party's commitment and seed
+    co_seed: str | None = None
     chain_head: dict[str, Any] | None = None
     population: list[str] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
@@ -78,7 +97,7 @@ def verify_draw(services: Services, inspection_id: UUID) -> DrawVerification:
     result.algorithm, result.seed, result.chain_head = e.algorithm, e.seed, dict(e.chain_head)
     result.commitment, result.population = before.commitment, list(before.population)
     result.targets = list(e.targets)
-    if e.algorithm != "sha256-ctr-fisher-yates/v1":
+    if e.algorithm not in (V1, V2):
         result.problems.append(f"unknown draw algorithm {e.algorithm!r}")
     try:
         head = ChainHead(
@@ -87,9 +106,20 @@ def verify_draw(services: Services, inspection_id: UUID) -> DrawVerification:
     except (KeyError, TypeError, ValueError):
         result.problems.append("the draw names no readable chain head")
         return result
-    check_head(services.datastore, head, committed.position, drawn.position, result.problems)
-    given = before.draw_input(e.seed, head.index, head.hash)
-    result.problems += check_draw(given, before.commitment, list(e.targets))
+    if e.algorithm == V2:  # the beacon: signed by a checkpoint after the second commitment
+        co = next((r for r in rows if isinstance(r.event, Inspection.CoSeedCommitted)), None)
+        after = co.position if co is not None else drawn.position
+        signed = queries.first_checkpoint_after(services.datastore, after)
+        if signed is None or (signed.index, signed.hash.hex()) != (head.index, head.hash):
+            result.problems.append(
+                "the beacon is not the head signed by the first checkpoint after the second "
+                "commitment"
+            )
+        result.co_commitment, result.co_seed = before.co_commitment, before.co_seed
+    else:
+        check_head(services.datastore, head, committed.position, drawn.position, result.problems)
+    given = before.draw_input(e.seed, head.index, head.hash, before.co_seed)
+    result.problems += check_draw(given, before.commitment, list(e.targets), before.co_commitment)
     result.ok = not result.problems
     return result
 

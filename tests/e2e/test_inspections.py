@@ -4,8 +4,11 @@ carried out with a finding linked, concluded, verified, and listed publicly (一
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -15,13 +18,13 @@ from typer.testing import CliRunner
 
 from api.cli.main import cli
 from api.runtime.bootstrap import Services
-from api.runtime.draws import chain_head, verify_draw
+from api.runtime.draws import beacon, verify_draw
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.vocabulary import Role
 from infra.settings import Settings
 from tests.e2e.helpers import all_items, assert_error, ok
-from tests.support import Api, account_fixture, random_round, unique
+from tests.support import ADMIN, Api, account_fixture, random_round, unique
 
 INSPECTIONS = "/api/v1/inspections"
 PUBLIC = "/api/v1/public/inspections"
@@ -29,6 +32,8 @@ SEED = "2026年第一轮双随机抽查-种子-7f3a9c"
 
 
 inspector = account_fixture("inspector", "督查员 王敏")
+leader = account_fixture("supervisor", "督查室主任 周红")  # the second party of a draw
+CO_SEED = "督查室主任在抽签前提交的第二方随机种子·e2e"
 
 
 @pytest.fixture
@@ -66,26 +71,42 @@ def launched(api: Api, who: dict[str, str], units: list[str], **overrides: Any) 
 
 
 def committed(api: Api, who: dict[str, str], units: list[str]) -> str:
-    """A round launched and its seed (SEED) committed: ready for the draw."""
+    """A round launched and its seed (SEED) committed."""
     rid = launched(api, who, units)
     ok(api.post(f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, who))
     return rid
 
 
-def drawn(api: Api, who: dict[str, str], units: list[str]) -> str:
+def second_party(api: Api, rid: str, leader: dict[str, str]) -> dict[str, Any]:
+    """The second party commits its seed, a checkpoint is signed after it (the beacon), and
+    it reveals the seed: the round is ready for the inspector's draw; the reveal's answer."""
+    body = {"commitment": commitment_of(CO_SEED)}
+    ok(api.post(f"{INSPECTIONS}/{rid}/co-seed-commitment", body, leader))
+    ok(api.post("/api/v1/audit/checkpoints", None, ADMIN), 201)
+    return ok(api.post(f"{INSPECTIONS}/{rid}/co-seed", {"seed": CO_SEED}, leader))
+
+
+def ready(api: Api, who: dict[str, str], leader: dict[str, str], units: list[str]) -> str:
     rid = committed(api, who, units)
+    second_party(api, rid, leader)
+    return rid
+
+
+def drawn(api: Api, who: dict[str, str], leader: dict[str, str], units: list[str]) -> str:
+    rid = ready(api, who, leader, units)
     ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, who))
     return rid
 
 
 def test_a_random_round_is_launched_drawn_carried_out_and_concluded(
-    api: Api, inspector: dict[str, str], units: list[str]
+    api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
 ) -> None:
     rid = launched(api, inspector, units)
     commit = api.post(
         f"{INSPECTIONS}/{rid}/seed-commitment", {"commitment": commitment_of(SEED)}, inspector
     )
     assert ok(commit)["version"] == 2 and commit.headers["ETag"] == '"2"'
+    assert second_party(api, rid, leader)["version"] == 4
     ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, inspector))
     round_ = ok(api.get(f"{INSPECTIONS}/{rid}", inspector))
     assert round_["status"] == "drawn" and len(round_["targets"]) == 2  # 20% of 10
@@ -102,15 +123,22 @@ def test_a_random_round_is_launched_drawn_carried_out_and_concluded(
     assert done["version"] == linked["version"] + 1
     verdict = ok(api.get(f"{INSPECTIONS}/{rid}/draw-verification", inspector))
     assert verdict["ok"] is True and verdict["problems"] == []
+    assert verdict["algorithm"].endswith("/v2") and verdict["co_seed"] == CO_SEED
+    assert verdict["co_commitment"] == commitment_of(CO_SEED)
     board = all_items(api, INSPECTIONS, inspector, min_position=done["position"])
     row = next(item for item in board if item["id"] == rid)
     assert row["status"] == "concluded" and row["finding_ids"] == [fid]
 
 
 def test_the_public_list_shows_concluded_rounds_without_a_token(
-    api: Api, client: TestClient, inspector: dict[str, str], units: list[str]
+    api: Api,
+    client: TestClient,
+    inspector: dict[str, str],
+    leader: dict[str, str],
+    units: list[str],
+    tmp_path: Path,
 ) -> None:
-    rid = drawn(api, inspector, units)
+    rid = drawn(api, inspector, leader, units)
     body = {"summary": "未发现问题", "concluded_on": "2026-04-30", "results": []}
     done = ok(api.post(f"{INSPECTIONS}/{rid}/conclusion", body, inspector))
     open_round = launched(api, inspector, units)
@@ -123,6 +151,21 @@ def test_the_public_list_shows_concluded_rounds_without_a_token(
     assert {i["name"] for i in item["inspectors"]} == {"王敏", "李强", "张华", "赵丽"}
     assert set(item["inspectors"][0]) == {"name", "unit_code"}
     assert "actor" not in json.dumps(item)
+    assert item["draw"]["co_seed"] == CO_SEED
+    # A reader re-derives it with the script docs/audit.md §6 prints, standard library only.
+    path = tmp_path / "round.json"
+    path.write_text(json.dumps(item, ensure_ascii=False), encoding="utf-8")
+    done_by_hand = subprocess.run(
+        [sys.executable, "-", str(path)], input=audit_script(), capture_output=True, text=True
+    )
+    assert done_by_hand.returncode == 0, done_by_hand.stderr
+    assert done_by_hand.stdout.startswith("draw re-derived"), done_by_hand.stdout
+
+
+def audit_script() -> str:
+    """The by-hand verifier of docs/audit.md §6, as the document prints it."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
+    return text.split("python3 - round.json <<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
 
 
 def test_the_board_needs_a_token_but_the_public_list_does_not(client: TestClient) -> None:
@@ -136,9 +179,9 @@ def test_a_unit_account_cannot_launch_a_round(api: Api, units: list[str]) -> Non
 
 
 def test_a_seed_that_does_not_match_the_commitment_is_refused(
-    api: Api, inspector: dict[str, str], units: list[str]
+    api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
 ) -> None:
-    rid = committed(api, inspector, units)
+    rid = ready(api, inspector, leader, units)
     wrong = api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED + "-changed"}, inspector)
     assert_error(wrong, 422, "invalid_value")
 
@@ -153,18 +196,40 @@ def test_drawing_before_committing_a_seed_is_an_invalid_transition(
     assert error["details"] == {"status": "launched"}
 
 
-def test_a_stale_if_match_on_the_draw_is_a_version_conflict(
-    api: Api, inspector: dict[str, str], units: list[str]
+def test_no_draw_and_no_reveal_before_the_second_party_and_the_beacon(
+    api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
 ) -> None:
+    """The inspector cannot draw on their seed alone; the second party cannot reveal before
+    a checkpoint signed after its commitment fixes the beacon; only a second party (not an
+    organiser of the round) commits and reveals."""
     rid = committed(api, inspector, units)
+    early = api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, inspector)
+    assert "second seed" in assert_error(early, 409, "invalid_transition")["message"]
+    body = {"commitment": commitment_of(CO_SEED)}
+    assert_error(api.post(f"{INSPECTIONS}/{rid}/co-seed-commitment", body, inspector), 403)
+    ok(api.post(f"{INSPECTIONS}/{rid}/co-seed-commitment", body, leader))
+    waiting = api.post(f"{INSPECTIONS}/{rid}/co-seed", {"seed": CO_SEED}, leader)
+    assert "checkpoint" in assert_error(waiting, 409, "invalid_transition")["message"]
+    assert_error(api.post(f"{INSPECTIONS}/{rid}/co-seed", {"seed": CO_SEED}, inspector), 403)
+    ok(api.post("/api/v1/audit/checkpoints", None, ADMIN), 201)
+    wrong = api.post(f"{INSPECTIONS}/{rid}/co-seed", {"seed": CO_SEED + "x"}, leader)
+    assert_error(wrong, 422, "invalid_value")
+    ok(api.post(f"{INSPECTIONS}/{rid}/co-seed", {"seed": CO_SEED}, leader))
+    ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, inspector))
+
+
+def test_a_stale_if_match_on_the_draw_is_a_version_conflict(
+    api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
+) -> None:
+    rid = ready(api, inspector, leader, units)
     stale = api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, {**inspector, "If-Match": '"1"'})
     assert_error(stale, 409, "version_conflict")
 
 
 def test_a_retried_draw_with_its_idempotency_key_answers_the_first_draw(
-    api: Api, inspector: dict[str, str], units: list[str]
+    api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
 ) -> None:
-    rid = committed(api, inspector, units)
+    rid = ready(api, inspector, leader, units)
     headers = {**inspector, "Idempotency-Key": unique("draw")}
     first = ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, headers))
     again = ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, headers))
@@ -205,9 +270,9 @@ def test_a_special_round_is_assigned_and_recusal_is_enforced(
 
 
 def test_a_finding_against_a_unit_not_drawn_is_not_linked(
-    api: Api, inspector: dict[str, str], units: list[str]
+    api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
 ) -> None:
-    rid = drawn(api, inspector, units)
+    rid = drawn(api, inspector, leader, units)
     targets = {t["unit_code"] for t in ok(api.get(f"{INSPECTIONS}/{rid}", inspector))["targets"]}
     other = next(u for u in units if u not in targets)
     fid = api.finding(inspector, other)["id"]
@@ -230,6 +295,8 @@ def test_a_bad_cursor_is_a_400(api: Api, inspector: dict[str, str], client: Test
 
 INSPECTOR = Actor(id="i", name="督查员", role=Role.INSPECTOR)
 ADMIN_ACTOR = Actor(id="a", name="管理员", role=Role.ADMIN)
+LEADER_ACTOR = Actor(id="s", name="督查室主任", role=Role.SUPERVISOR)
+DRAWN = 5  # the Drawn event's version: launched, committed, co-committed, co-revealed, drawn
 
 
 def drawn_in(services: Services) -> str:
@@ -240,9 +307,13 @@ def drawn_in(services: Services) -> str:
     launch = random_round(tuple(codes), inspectors, 25, (date(2026, 3, 1), date(2026, 4, 1)))
     rid = services.app.launch_inspection(launch, actor=INSPECTOR).id
     services.app.commit_inspection_seed(rid, commitment=commitment_of(SEED), actor=INSPECTOR)
-    services.app.draw_inspection(
-        rid, seed=SEED, chain_head=lambda: chain_head(services.datastore), actor=INSPECTOR
+    co = commitment_of(CO_SEED)
+    services.app.commit_inspection_co_seed(rid, commitment=co, actor=LEADER_ACTOR)
+    services.checkpoint()
+    services.app.reveal_inspection_co_seed(
+        rid, seed=CO_SEED, beacon=lambda: beacon(services, rid), actor=LEADER_ACTOR
     )
+    services.app.draw_inspection(rid, seed=SEED, actor=INSPECTOR)
     return str(rid)
 
 
@@ -300,13 +371,13 @@ def test_verify_draw_detects_a_drawn_unit_changed_in_the_database(
             f"u{n}" for n in range(12) if f"u{n}" not in drawn_units
         )
 
-    output = tampered_verdict(services, fresh_settings, 3, swap_unit)
+    output = tampered_verdict(services, fresh_settings, DRAWN, swap_unit)
     assert "was altered" in output and "differ from the draw" in output
 
 
 def test_verify_draw_detects_a_changed_seed(services: Services, fresh_settings: Settings) -> None:
     output = tampered_verdict(
-        services, fresh_settings, 3, lambda state: state.update(seed=SEED + "x")
+        services, fresh_settings, DRAWN, lambda state: state.update(seed=SEED + "x")
     )
     assert "does not match the commitment" in output
 
@@ -324,9 +395,18 @@ def test_verify_draw_detects_a_chain_head_that_is_not_the_chains(
     services: Services, fresh_settings: Settings
 ) -> None:
     output = tampered_verdict(
-        services, fresh_settings, 3, lambda state: state["chain_head"].update(hash="00" * 32)
+        services, fresh_settings, DRAWN, lambda state: state["chain_head"].update(hash="00" * 32)
     )
-    assert "is not chain row" in output
+    assert "the beacon is not the head signed by the first checkpoint" in output
+
+
+def test_verify_draw_detects_a_changed_second_seed(
+    services: Services, fresh_settings: Settings
+) -> None:
+    output = tampered_verdict(
+        services, fresh_settings, DRAWN - 1, lambda state: state.update(seed=CO_SEED + "x")
+    )
+    assert "co-seed does not match the second party's commitment" in output
 
 
 def test_verify_draw_of_an_unknown_id_is_a_clear_error(fresh_settings: Settings) -> None:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.runtime.bootstrap import Services, build
-from api.runtime.draws import chain_head
+from api.runtime.draws import beacon
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.errors import DomainError
@@ -34,6 +34,7 @@ from tests.support import random_round
 ADMIN = Actor(id="a", name="管理员", role=Role.ADMIN)
 INSPECTOR = Actor(id="i", name="督查员", role=Role.INSPECTOR)
 AUTHORITY = Actor(id="au", name="纪委", role=Role.AUTHORITY)
+CO_SEED = "纪委第二方种子"
 DRAW_SEED = "property-test-seed-0123456789"
 # The whole life of an inspection round and of a major decision.
 ROUND_AND_DECISION = [
@@ -311,13 +312,15 @@ class Scenario:
         self.rounds.append(self.app.launch_inspection(launch, actor=INSPECTOR).id)
 
     def draw(self) -> None:
-        datastore = self.services.datastore
-        self.app.draw_inspection(
-            self.rounds[-1],
-            seed=DRAW_SEED,
-            chain_head=lambda: chain_head(datastore),
-            actor=INSPECTOR,
+        """The v2 draw: a second party's seed, a checkpoint (the beacon), the reveal, the draw."""
+        rid, services = self.rounds[-1], self.services
+        co = commitment_of(CO_SEED)
+        self.app.commit_inspection_co_seed(rid, commitment=co, actor=AUTHORITY)
+        services.checkpoint()
+        self.app.reveal_inspection_co_seed(
+            rid, seed=CO_SEED, beacon=lambda: beacon(services, rid), actor=AUTHORITY
         )
+        self.app.draw_inspection(rid, seed=DRAW_SEED, actor=INSPECTOR)
 
     def link_finding(self) -> None:
         self.app.link_inspection_finding(

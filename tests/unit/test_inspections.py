@@ -9,15 +9,18 @@ from uuid import uuid4
 import pytest
 
 from domain.draw import ChainHead, commitment_of
+from domain.draw import draw as draw_units
 from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
 from domain.inspections import Inspection
 from domain.vocabulary import InspectionStatus
 from tests.support import replayed
 
 ACTOR = {"id": "i1", "name": "督查员", "role": "inspector"}
+LEADER = {"id": "s1", "name": "督查室主任", "role": "supervisor"}
 S = InspectionStatus
 SEED = "县纪委2026年第一轮双随机抽查种子"
-HEAD = ChainHead(index=41, position=57, hash="ab" * 32)
+CO_SEED = "督查室主任的第二方种子"
+HEAD = ChainHead(index=41, position=57, hash="ab" * 32)  # the beacon: a later checkpoint's
 UNITS = [f"u{n:02d}" for n in range(1, 21)]
 POOL: list[dict[str, Any]] = [
     {"name": "王敏", "unit_code": "u01"},
@@ -45,10 +48,18 @@ def launched(kind: str = "random", **overrides: Any) -> Inspection:
     return Inspection(**values)
 
 
-def drawn() -> Inspection:
+def revealed(co_seed: str = CO_SEED, beacon: ChainHead = HEAD) -> Inspection:
+    """Both seeds committed, the second revealed with the beacon: ready to draw."""
     inspection = launched()
     inspection.commit_seed(commitment=commitment_of(SEED), actor=ACTOR)
-    inspection.draw(seed=SEED, chain_head=HEAD, actor=ACTOR)
+    inspection.commit_co_seed(commitment=commitment_of(co_seed), actor=LEADER)
+    inspection.reveal_co_seed(seed=co_seed, beacon=beacon, actor=LEADER)
+    return inspection
+
+
+def drawn() -> Inspection:
+    inspection = revealed()
+    inspection.draw(seed=SEED, actor=ACTOR)
     return inspection
 
 
@@ -63,20 +74,63 @@ def test_a_random_round_draws_its_share_of_units_each_with_a_team_of_two() -> No
 def test_the_draw_keeps_the_seed_the_chain_head_and_the_algorithm() -> None:
     inspection = drawn()
     assert inspection.seed == SEED and inspection.chain_head == HEAD.as_event_data()
-    assert inspection.algorithm == "sha256-ctr-fisher-yates/v1"
+    assert inspection.co_seed == CO_SEED and inspection.beacon == HEAD.as_event_data()
+    assert inspection.algorithm == "sha256-ctr-fisher-yates/v2"
 
 
 def test_a_seed_that_does_not_match_the_commitment_is_refused() -> None:
-    inspection = launched()
-    inspection.commit_seed(commitment=commitment_of(SEED), actor=ACTOR)
+    inspection = revealed()
     with pytest.raises(InvalidValue):
-        inspection.draw(seed=SEED + "x", chain_head=HEAD, actor=ACTOR)
+        inspection.draw(seed=SEED + "x", actor=ACTOR)
     assert inspection.status is S.SEED_COMMITTED
 
 
 def test_a_random_round_cannot_draw_before_its_seed_is_committed() -> None:
     with pytest.raises(InvalidTransition):
-        launched().draw(seed=SEED, chain_head=HEAD, actor=ACTOR)
+        launched().draw(seed=SEED, actor=ACTOR)
+
+
+def test_no_draw_before_a_second_party_has_committed_and_revealed_its_seed() -> None:
+    inspection = launched()
+    inspection.commit_seed(commitment=commitment_of(SEED), actor=ACTOR)
+    with pytest.raises(InvalidTransition, match="second seed"):
+        inspection.draw(seed=SEED, actor=ACTOR)
+    with pytest.raises(InvalidValue, match="another party"):
+        inspection.commit_co_seed(commitment=commitment_of(CO_SEED), actor=ACTOR)
+    inspection.commit_co_seed(commitment=commitment_of(CO_SEED), actor=LEADER)
+    with pytest.raises(InvalidTransition):
+        inspection.commit_co_seed(commitment=commitment_of(CO_SEED), actor=LEADER)
+    with pytest.raises(InvalidTransition, match="second seed"):
+        inspection.draw(seed=SEED, actor=ACTOR)
+    other = {"id": "s2", "name": "另一领导", "role": "supervisor"}
+    with pytest.raises(InvalidValue, match="only the party"):
+        inspection.reveal_co_seed(seed=CO_SEED, beacon=HEAD, actor=other)
+    with pytest.raises(InvalidValue, match="second commitment"):
+        inspection.reveal_co_seed(seed=CO_SEED + "x", beacon=HEAD, actor=LEADER)
+    with pytest.raises(InvalidTransition):
+        launched().reveal_co_seed(seed=CO_SEED, beacon=HEAD, actor=LEADER)
+
+
+def test_the_committing_inspector_cannot_predict_the_draw_from_what_they_know() -> None:
+    """At commitment the inspector knows the seed, the population, the pool and the chain as
+    it stands; not the second party's seed nor the head a later checkpoint will sign. The
+    draw turns on each of those: across second seeds (or beacons) the inspector cannot know,
+    the units drawn differ — no guess from what they know matches them all."""
+    by_co_seed = {
+        tuple(d.target_units) for d in (done(revealed(f"第二方种子{n}")) for n in range(12))
+    }
+    beacons = (ChainHead(41 + n, 57 + n, f"{n:02x}" * 32) for n in range(12))
+    by_beacon = {tuple(done(revealed(beacon=b)).target_units) for b in beacons}
+    assert len(by_co_seed) >= 6 and len(by_beacon) >= 6  # 20 units, 2 drawn: 190 outcomes
+    # The draw the inspector could compute alone (their seed with the chain head they see,
+    # as a v1 draw did) is not the draw made.
+    known = launched().draw_input(SEED, HEAD.index, HEAD.hash)
+    assert [t["unit_code"] for t in draw_units(known)] != drawn().target_units
+
+
+def done(inspection: Inspection) -> Inspection:
+    inspection.draw(seed=SEED, actor=ACTOR)
+    return inspection
 
 
 def test_a_commitment_must_be_a_hex_sha256() -> None:

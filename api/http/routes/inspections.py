@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from api.http.command_routes import Route, mount
 from api.http.commands import Command
-from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached
+from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached, require
 from api.http.inspection_schemas import (
     Assignment,
     Conclusion,
@@ -26,10 +26,13 @@ from api.http.inspection_schemas import (
 from api.http.presentation import answered, record_out
 from api.http.schemas import CommandAnswer
 from api.runtime.bootstrap import Services
-from api.runtime.draws import chain_head, verify_draw
+from api.runtime.draws import beacon, verify_draw
+from domain.actors import Actor
 from domain.inspections import Inspection
 from domain.registry import (
+    SECOND_PARTIES,
     AssignInspection,
+    CommitInspectionCoSeed,
     CommitInspectionSeed,
     ConcludeInspection,
     Launch,
@@ -117,16 +120,39 @@ def draw_verification(inspection_id: UUID, services: ServicesDep, actor: Reader)
 
 @router.post("/{inspection_id}/draw", response_model=CommandAnswer)
 def draw(inspection_id: UUID, body: DrawRequest, actor: Lister, cmd: Command) -> JSONResponse:
-    """双随机抽取: reveal the seed; it is mixed with the audit chain's head at this moment."""
-    datastore = cmd.services.datastore
+    """双随机抽取: reveal the seed; it is mixed with the second party's seed and the beacon
+    (the head signed by the first checkpoint after both commitments): 409 until the second
+    seed is revealed."""
     return answered(
         cmd.run(
             actor,
             body,
             lambda **kw: cmd.app.draw_inspection(
+                inspection_id, seed=body.seed, actor=actor, expected_version=cmd.expected, **kw
+            ),
+        )
+    )
+
+
+SecondParty = Annotated[Actor, Depends(require(*SECOND_PARTIES))]
+
+
+@router.post("/{inspection_id}/co-seed", response_model=CommandAnswer)
+def reveal_co_seed(
+    inspection_id: UUID, body: DrawRequest, actor: SecondParty, cmd: Command
+) -> JSONResponse:
+    """第二方揭示种子: the party that committed the second seed reveals it, once a checkpoint
+    has been signed after both commitments (409 before): that checkpoint's head becomes the
+    draw's beacon."""
+    services = cmd.services
+    return answered(
+        cmd.run(
+            actor,
+            body,
+            lambda **kw: cmd.app.reveal_inspection_co_seed(
                 inspection_id,
                 seed=body.seed,
-                chain_head=lambda: chain_head(datastore),
+                beacon=lambda: beacon(services, inspection_id),
                 actor=actor,
                 expected_version=cmd.expected,
                 **kw,
@@ -152,6 +178,7 @@ mount(
     {
         Launch: Route(InspectionCreate, prepare=launch_fields),
         CommitInspectionSeed: Route(SeedCommitment, name="commit_seed"),
+        CommitInspectionCoSeed: Route(SeedCommitment, name="commit_co_seed"),
         AssignInspection: Route(Assignment, prepare=assignment_fields, name="assign"),
         LinkInspectionFinding: Route(FindingLink, name="link_finding"),
         ConcludeInspection: Route(Conclusion, prepare=conclusion_fields, name="conclude"),
