@@ -678,6 +678,17 @@ def incomplete(end: dict[str, Any] | None, events: int, checkpoints: int) -> str
     return None
 
 
+def chain_hashes_of(path: Path) -> list[bytes]:
+    """The chain hashes a bundle holds, in ledger order: what an auditor kept of the log."""
+    hashes = []
+    with path.open("rb") as file:
+        for raw in file:
+            obj = _object(raw) or {}
+            if obj.get("type") == "event" and isinstance(obj.get("hash"), str):
+                hashes.append(bytes.fromhex(obj["hash"]))
+    return hashes
+
+
 def verify_bundle_file(
     path: Path,
     pinned_key: bytes | Sequence[bytes] | None = None,

@@ -18,7 +18,17 @@ from psycopg import Connection
 from psycopg.sql import SQL, Identifier
 
 from infra.chain import hasher
-from infra.merkle import Hash, RangeHash, leaf_hash, node_hash, split
+from infra.merkle import (
+    Hash,
+    RangeHash,
+    consistency_proof,
+    in_memory,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    split,
+    verify_consistency,
+)
 
 MERKLE_TABLE = "supervision_merkle"
 CHAIN_TABLE = "supervision_chain"
@@ -127,3 +137,53 @@ def extend(conn: Connection[Any], algorithm: str, size: int) -> int:
             level, low, hashes = level + 1, parents.start, made
             conn.execute(INSERT, (level, list(parents), made))
         return wanted
+
+
+def prove_inclusion(conn: Connection[Any], algorithm: str, index: int, size: int) -> dict[str, Any]:
+    """RFC 9162 inclusion proof of the chain row at ledger `index` (1-based) in the tree of
+    the first `size` rows: the row's hash (the leaf), the tree's root, the proof."""
+    extend(conn, algorithm, size)
+    tree = StoredTree(conn, algorithm)
+    (leaf,) = tree.leaves(index - 1, index)
+    return {
+        "index": index,
+        "size": size,
+        "leaf": leaf.hex(),
+        "root": tree.mth(0, size).hex(),
+        "proof": [node.hex() for node in inclusion_proof(tree.mth, index - 1, size)],
+    }
+
+
+def prove_consistency(conn: Connection[Any], algorithm: str, old: int, new: int) -> dict[str, Any]:
+    """RFC 9162 consistency proof that the tree of the first `old` chain rows is a prefix of
+    the tree of the first `new`: both roots and the proof."""
+    extend(conn, algorithm, new)
+    tree = StoredTree(conn, algorithm)
+    return {
+        "from": old,
+        "to": new,
+        "old_root": tree.mth(0, old).hex(),
+        "new_root": tree.mth(0, new).hex(),
+        "proof": [node.hex() for node in consistency_proof(tree.mth, old, new)],
+    }
+
+
+def extends_problem(conn: Connection[Any], algorithm: str, leaves: list[bytes]) -> str | None:
+    """Whether the chain now extends `leaves` — the chain hashes an auditor kept (from an
+    earlier bundle): None, or what is wrong. By a consistency proof, never trusting the
+    database's own view of the old root."""
+    h = hasher(algorithm)
+    (head,) = conn.execute(SQL("SELECT count(*) FROM {}").format(_CHAIN)).fetchone() or (0,)
+    old, new = len(leaves), int(head)
+    if old == 0:
+        return None
+    if new < old:
+        return f"the chain has {new} rows, fewer than the {old} seen before: it was cut"
+    kept = in_memory(h, leaves)(0, old)
+    proof = prove_consistency(conn, algorithm, old, new)
+    if proof["old_root"] != kept.hex():
+        return f"the chain's first {old} rows are not the ones seen before: they were rewritten"
+    nodes = [bytes.fromhex(node) for node in proof["proof"]]
+    if not verify_consistency(h, old, new, kept, bytes.fromhex(proof["new_root"]), nodes):
+        return "the consistency proof does not verify"
+    return None

@@ -268,6 +268,15 @@ def verify(
             "than this many hours (the events after it are covered by no signature)",
         ),
     ] = None,
+    since: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="a bundle exported before: prove (by an RFC 9162 consistency proof) that the "
+            "database's chain extends it, never rewrote it",
+        ),
+    ] = None,
 ) -> None:
     """Walk the hash chain from the first event and check the signed checkpoints, of the
     database or of a bundle (--bundle); exit 1 naming the first bad index or checkpoint.
@@ -280,6 +289,10 @@ def verify(
     except (ValueError, OSError) as error:
         raise typer.BadParameter(str(error), param_hint="--public-key") from None
     max_age = None if max_age_hours is None else timedelta(hours=max_age_hours)
+    if since is not None and bundle is not None:
+        raise typer.BadParameter("--since checks the database, not a bundle", param_hint="--since")
+    if since is not None:
+        check_extends(settings, since, pinned)
     if bundle is not None:
         result = bundle_verdict(bundle, pinned, quiet, max_age)
     else:
@@ -291,6 +304,26 @@ def verify(
         )
     if not result.ok:
         typer.echo(verification_failure(result), err=True)
+        raise typer.Exit(1)
+
+
+def check_extends(settings: Settings, since: Path, pinned: list[bytes]) -> None:
+    """`audit verify --since OLD`: the earlier bundle verifies, and the chain extends it."""
+    from infra.bundle import chain_hashes_of, verify_bundle_file
+    from infra.database import resolve_database
+    from infra.merkle_store import extends_problem
+
+    earlier = verify_bundle_file(since, pinned)
+    leaves = chain_hashes_of(since)
+    problem = None if earlier.ok else f"the earlier bundle does not verify: {earlier.problem}"
+    if problem is None:
+        database = resolve_database(settings)
+        with database.connection() as conn:
+            problem = extends_problem(conn, settings.hash_algorithm, leaves)
+    typer.echo(json.dumps({"since": str(since), "rows": len(leaves), "extends": problem is None,
+                           "problem": problem}, ensure_ascii=False))  # fmt: skip
+    if problem is not None:
+        typer.echo(f"日志未延续先前的导出包 (the log does not extend {since}): {problem}", err=True)
         raise typer.Exit(1)
 
 

@@ -708,3 +708,27 @@ def test_a_raw_insert_past_the_head_is_never_chained_by_the_next_command(
         assert verdict["problem"] == f"event at position {raw_position} has no chain row"
     finally:
         services.close()
+
+
+def test_the_cli_proves_the_log_extends_a_bundle_exported_before(log: Log) -> None:
+    """`audit verify --since OLD`: an RFC 9162 consistency proof from the chain the earlier
+    bundle holds to the chain now; a rewritten or cut prefix fails."""
+    earlier = log.export("earlier.jsonl")
+    write_events(log.services, 2, code="b7")
+    env, key = log.cli_env(), base64.b64encode(log.pinned).decode()
+    since = ["audit", "verify", "--quiet", "--public-key", key, "--since", str(earlier)]
+    extended = CliRunner().invoke(cli, since, env=env)
+    assert extended.exit_code == 0, extended.output
+    assert json.loads(extended.stdout.splitlines()[0])["extends"] is True
+    with_bundle = CliRunner().invoke(cli, [*since, "--bundle", str(earlier)], env=env)
+    assert with_bundle.exit_code == 2
+    log.sql(  # an event forged, and the chain recomputed after it: the chain alone verifies
+        "UPDATE supervision_events SET state = state || ' '::bytea WHERE notification_id = 5"
+    )
+    rechain(log, 3)
+    rewritten = CliRunner().invoke(cli, since, env=env)
+    assert rewritten.exit_code == 1 and "were rewritten" in rewritten.output
+    log.sql("DELETE FROM supervision_chain WHERE ledger_index > 5")
+    log.sql("DELETE FROM supervision_events WHERE notification_id > 5")
+    cut = CliRunner().invoke(cli, since, env=env)
+    assert cut.exit_code == 1 and "it was cut" in cut.output

@@ -4,13 +4,14 @@ verification of the whole chain from the first event, and signed checkpoints of 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from typing_extensions import TypedDict
 
@@ -18,11 +19,14 @@ from api.http.deps import Cursor, Limit, ServicesDep, require
 from api.http.errors import ApiError
 from api.http.presentation import event_out
 from api.http.read_schemas import ActorPublic, Answer, Instant
+from api.runtime.bootstrap import Services
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.audit import read_log
 from infra.bundle import MEDIA_TYPE, Export
 from infra.checkpoints import CheckpointConflict, EmptyLog, as_json, list_checkpoints
+from infra.merkle_store import prove_consistency, prove_inclusion
+from infra.queries import chain_length
 from projections.paging import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -152,6 +156,73 @@ async def verification(services: ServicesDep, actor: Auditor) -> dict[str, Any]:
     service's own): the verdict `supervision audit verify --public-key` gives."""
     result = await run_in_threadpool(services.audit_verdict)
     return result.as_dict()
+
+
+class InclusionProof(Answer):
+    """RFC 9162 §2.1.3: the chain row at `index` is leaf `index` of the tree of the first
+    `size` rows, whose root is `root` (docs/audit.md §7)."""
+
+    index: int
+    size: int
+    leaf: str = Field(description="the chain row's hash (the leaf's data), hex")
+    root: str
+    proof: list[str]
+
+
+class ConsistencyProof(Answer):
+    """RFC 9162 §2.1.4: the tree of the first `from` chain rows is a prefix of the tree of
+    the first `to` (docs/audit.md §7)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    from_: int = Field(alias="from")
+    to: int
+    old_root: str
+    new_root: str
+    proof: list[str]
+
+
+def proof_of(services: Services, make: Callable[..., dict[str, Any]], *sizes: int) -> Any:
+    """A proof over the chain as it is, or 422 when a size lies past the chain's head."""
+    head = chain_length(services.database)
+    if max(sizes) > head:
+        raise ApiError(
+            422, "invalid_value", f"the chain has {head} rows, not {max(sizes)}", {"head": head}
+        )
+    with services.database.connection() as conn:
+        return make(conn, services.settings.hash_algorithm, *sizes)
+
+
+@router.get("/audit/proofs/inclusion", response_model=InclusionProof)
+async def inclusion_proof(
+    services: ServicesDep,
+    actor: Auditor,
+    index: Annotated[int, Query(ge=1, le=2**62)],
+    size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> Any:
+    """That the chain row at `index` is in the tree of the first `size` rows (default: the
+    whole chain): verify with the root a signed checkpoint, a bundle or an earlier proof gave."""
+    if size is not None and index > size:
+        raise ApiError(422, "invalid_value", "index lies past size", {"index": index})
+    tree: int = (
+        size if size is not None else await run_in_threadpool(chain_length, services.database)
+    )
+    return await run_in_threadpool(proof_of, services, prove_inclusion, index, max(tree, index))
+
+
+@router.get("/audit/proofs/consistency", response_model=ConsistencyProof)
+async def consistency_proof(
+    services: ServicesDep,
+    actor: Auditor,
+    from_: Annotated[int, Query(alias="from", ge=1, le=2**62)],
+    to: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> Any:
+    """That the chain's first `from` rows, as an auditor saw them, are a prefix of its first
+    `to` rows (default: the whole chain now): the log was extended, never rewritten."""
+    if to is not None and from_ > to:
+        raise ApiError(422, "invalid_value", "from lies past to", {"from": from_})
+    now: int = to if to is not None else await run_in_threadpool(chain_length, services.database)
+    return await run_in_threadpool(proof_of, services, prove_consistency, from_, max(now, from_))
 
 
 @router.post("/audit/checkpoints", status_code=201, response_model=Checkpoint)
