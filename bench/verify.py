@@ -11,7 +11,11 @@ aggregates per save), then:
   verify_bundle    `infra.bundle.verify_bundle_file` (`supervision audit verify --bundle`)
   verify_tool      tools/verify_bundle.py, the standalone verifier, in a subprocess
 
-The aim is ≥ 100,000 events/s verified.
+then the Merkle proofs (`GET /api/v1/audit/proofs/…`): the stored subtrees made once, and
+the time of PROOFS inclusion and consistency proofs at random sizes (p50, p99), beside the
+time of reading one chain row (baseline).
+
+The aims are ≥ 100,000 events/s verified and proofs under 50 ms.
 
     .venv/bin/python bench/verify.py [--events 1000000] [--database-url URL]
 """
@@ -21,12 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from harness import bench_parser, parse_with_database_url, service_database
@@ -37,6 +43,7 @@ from domain.findings import Finding
 from domain.vocabulary import Role
 from infra.audit import verify_chain, walk
 from infra.bundle import Export, verify_bundle_file
+from infra.merkle_store import extend, prove_consistency, prove_inclusion
 from infra.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -92,6 +99,39 @@ def generate(settings: Settings, events: int) -> None:
         services.close()
 
 
+PROOFS = 200
+
+
+def time_proofs(database: Any, events: int) -> dict[str, list[float]]:
+    """Seconds of each proof at random sizes and indexes, after the subtrees are made (the
+    first extension, timed alone), beside reading one chain row."""
+    picks = random.Random(7)
+    times: dict[str, list[float]] = {"extend_once": [], "row_read": [], "inclusion": []}
+    times["consistency"] = []
+    with database.connect() as conn:
+        started = time.perf_counter()
+        extend(conn, "sha256", events)
+        times["extend_once"].append(time.perf_counter() - started)
+        for _ in range(PROOFS):
+            size = picks.randint(events // 2, events)
+            index = picks.randint(1, size)
+            for label, run, args in (
+                ("row_read", chain_length_row, (conn, index)),
+                ("inclusion", prove_inclusion, (conn, "sha256", index, size)),
+                ("consistency", prove_consistency, (conn, "sha256", index, size)),
+            ):
+                started = time.perf_counter()
+                run(*args)
+                times[label].append(time.perf_counter() - started)
+    return times
+
+
+def chain_length_row(conn: Any, index: int) -> Any:
+    return conn.execute(
+        "SELECT hash FROM supervision_chain WHERE ledger_index = %s", (index,)
+    ).fetchone()
+
+
 def timed(label: str, count: Callable[[], int]) -> tuple[str, int, float]:
     print(f"… {label}", file=sys.stderr)
     started = time.perf_counter()
@@ -140,6 +180,7 @@ def main() -> int:
                 )
                 return int(json.loads(done.stdout)["events_verified"])
 
+            proof_times = time_proofs(database, args.events)
             rows = [
                 timed("read_db", read_db),
                 timed("verify_db", verify_db),
@@ -158,6 +199,11 @@ def main() -> int:
     for label, n, seconds in rows:
         ratio = f"{rates[label] / rates[base[label]]:.2f}" if label in base else ""
         print(f"{label:<15} {n:>10,} {seconds:>8.2f} {rates[label]:>10,.0f} {ratio:>10}")
+    print(f"{'proofs':<15} {'p50 ms':>10} {'p99 ms':>8}")
+    for label, samples in proof_times.items():
+        ordered = sorted(samples)
+        p50, p99 = ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99) - 1]
+        print(f"{label:<15} {p50 * 1000:>10.2f} {p99 * 1000:>8.2f}")
     worst = min(rates["verify_db"], rates["verify_bundle"], rates["verify_tool"])
     print(
         f"slowest verification {worst:,.0f} events/s (aim {AIM:,}): "
