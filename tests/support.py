@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import importlib.util
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
 from domain.findings import Finding
 from domain.registry import Launch
+from infra.database import Database
 from tests.conftest import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -51,6 +54,15 @@ ADDED_CODES: dict[str, set[str]] = {"finding_sources": {"leader_instruction", "m
 
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
+
+
+@contextmanager
+def as_dba(database: Database) -> Iterator[psycopg.Connection[Any]]:
+    """A connection as the database's administrator, for tests that tamper with the log as one
+    could: in replication mode (a superuser's), so the append-only triggers do not fire."""
+    with database.connect() as conn:
+        conn.execute("SET session_replication_role = replica")
+        yield conn
 
 
 def load_tool(name: str) -> ModuleType:

@@ -120,6 +120,7 @@ def test_nothing_acknowledged_is_lost_when_the_service_is_killed_under_load(
     ok = verify(service.env)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     with psycopg.connect(service.env["SUPERVISION_DATABASE_URL"]) as conn:
+        conn.execute("SET session_replication_role = replica")  # as the administrator could
         conn.execute(
             "UPDATE supervision_events SET state = set_byte(state, 5, get_byte(state, 5) # 1) "
             "WHERE notification_id = 3"

@@ -24,7 +24,7 @@ from domain.draw import commitment_of
 from domain.vocabulary import Role
 from infra.settings import Settings
 from tests.e2e.helpers import all_items, assert_error, ok
-from tests.support import ADMIN, Api, account_fixture, random_round, unique
+from tests.support import ADMIN, Api, account_fixture, as_dba, random_round, unique
 
 INSPECTIONS = "/api/v1/inspections"
 PUBLIC = "/api/v1/public/inspections"
@@ -319,7 +319,7 @@ def drawn_in(services: Services) -> str:
 
 def tamper(services: Services, rid: str, version: int, change: Any) -> None:
     """Rewrite one stored event's state in SQL, as someone with database access could."""
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         row = conn.execute(
             "SELECT state FROM supervision_events WHERE originator_id = %s "
             "AND originator_version = %s",

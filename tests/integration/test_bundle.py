@@ -30,7 +30,7 @@ from infra.bundle import Export, verify_bundle, verify_bundle_file, verify_check
 from infra.chain import hasher, link
 from tests.conftest import settings_for
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
-from tests.support import load_tool
+from tests.support import as_dba, load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "verify_bundle.py"
@@ -82,7 +82,7 @@ class Log:
         }
 
     def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self.services.database.connect() as conn:
+        with as_dba(self.services.database) as conn:
             cursor = conn.execute(statement, params)
             return cursor.fetchall() if cursor.description else []
 

@@ -43,7 +43,7 @@ from tests.conftest import ADMIN_TOKEN
 from tests.e2e.console import sign_in
 from tests.integration.conftest import ADMIN as ADMIN_ACTOR
 from tests.integration.conftest import raise_finding
-from tests.support import ADMIN
+from tests.support import ADMIN, as_dba
 
 
 def register_and_raise(services: Services, findings: int = 2) -> None:
@@ -54,7 +54,7 @@ def register_and_raise(services: Services, findings: int = 2) -> None:
 
 
 def chain_head(services: Services) -> tuple[int, str]:
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         row = conn.execute(
             "SELECT ledger_index, hash FROM supervision_chain ORDER BY ledger_index DESC LIMIT 1"
         ).fetchone()
@@ -90,7 +90,7 @@ def test_the_stored_checkpoint_reads_back_exactly_as_signed(services: Services) 
     made = services.checkpoint()
     (listed,) = list_checkpoints(services.database, 10, 0)
     assert listed == made
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         row = conn.execute(
             "SELECT ledger_index, hash, algorithm, key_id, signature, public_key "
             "FROM supervision_checkpoints"
@@ -145,7 +145,7 @@ def test_an_empty_log_has_no_checkpoint(services: Services) -> None:
 def test_a_rewritten_chain_under_the_newest_checkpoint_is_refused(services: Services) -> None:
     register_and_raise(services)
     cp = services.checkpoint()
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         conn.execute(
             "UPDATE supervision_chain SET hash = sha256(hash) WHERE ledger_index = %s",
             (cp["index"],),
@@ -341,7 +341,7 @@ def forge_and_rechain(services: Services, index: int) -> None:
     """What a database administrator can do: change an event, recompute the chain from it,
     and delete every checkpoint."""
     h = hasher(services.settings.hash_algorithm)
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         conn.execute(
             "UPDATE supervision_events SET state = convert_to(replace(convert_from(state, 'UTF8'), "
             "'问题', '伪造'), 'UTF8') WHERE notification_id = %s",
@@ -399,7 +399,7 @@ def test_a_log_cut_short_is_not_signed_and_readyz_says_so(
 ) -> None:
     register_and_raise(services, findings=3)
     services.checkpoint()
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         conn.execute("DELETE FROM supervision_chain WHERE ledger_index > 2")
         conn.execute("DELETE FROM supervision_events WHERE notification_id > 2")
         conn.execute("DELETE FROM supervision_checkpoints")
@@ -425,7 +425,7 @@ def test_a_log_cut_short_is_not_signed_and_readyz_says_so(
 def test_a_log_shorter_than_what_was_signed_is_refused(services: Services) -> None:
     register_and_raise(services, findings=3)
     signed = services.checkpoint()
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         conn.execute("DELETE FROM supervision_chain WHERE ledger_index > 3")
         conn.execute("DELETE FROM supervision_events WHERE notification_id > 3")
     with pytest.raises(CheckpointRefused, match=f"before index {signed['index']}"):
@@ -436,7 +436,7 @@ def test_a_broken_link_after_what_was_signed_is_refused(services: Services) -> N
     register_and_raise(services, findings=2)
     signed = services.checkpoint()
     register_and_raise(services, findings=2)
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         conn.execute(
             "UPDATE supervision_chain SET hash = sha256(hash) WHERE ledger_index = %s",
             (signed["index"] + 2,),
@@ -461,7 +461,7 @@ def test_the_services_own_verdict_checks_the_checkpoints_against_its_pinned_keys
     created_at = datetime.now(UTC).isoformat()
     kid = key_id(public_key_raw(stranger))
     message = checkpoint_message(index, hash_hex, created_at, "sha256", kid)
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         conn.execute(
             "INSERT INTO supervision_checkpoints (ledger_index, hash, created_at, algorithm, "
             "key_id, signature, public_key) VALUES (%s, %s, %s, 'sha256', %s, %s, %s)",
@@ -477,7 +477,7 @@ def test_the_services_own_verdict_checks_the_checkpoints_against_its_pinned_keys
         sign_in(client, ADMIN_TOKEN)
         page = client.get("/audit").text
         assert "签署的检查点与哈希链不符" in page
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         conn.execute("DELETE FROM supervision_checkpoints")
     assert services.audit_verdict().ok is True  # the own key: deleting is not judged here
     own = base64.b64encode(public_key_raw(services.key())).decode()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from eventsourcing.persistence import ProgrammingError
 from typer.testing import CliRunner
 
 from api.cli.main import cli
@@ -17,6 +18,7 @@ from infra.audit import verify_chain
 from infra.settings import Settings
 from tests.conftest import settings_for
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
+from tests.support import as_dba
 
 WRITERS = 4
 FINDINGS_PER_WRITER = 25
@@ -69,7 +71,8 @@ def test_chain_stays_continuous_and_verifiable_under_four_concurrent_writers(
 
 
 def tamper(services: Services, sql: str) -> None:
-    with services.database.connect() as conn:
+    """What the database's administrator can do (the service cannot: append-only)."""
+    with as_dba(services.database) as conn:
         conn.execute(sql)
 
 
@@ -191,3 +194,32 @@ def test_concurrent_migrations_do_not_race(new_database, tmp_path) -> None:  # t
             ).fetchall()
         }
     assert {"supervision_events", "supervision_chain", "finding_board", "directory_units"} <= tables
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE supervision_events SET topic = topic WHERE notification_id = 1",
+        "DELETE FROM supervision_events WHERE notification_id = 1",
+        "TRUNCATE supervision_events CASCADE",
+        "UPDATE supervision_chain SET hash = hash",
+        "DELETE FROM supervision_chain",
+        "TRUNCATE supervision_chain",
+        "DELETE FROM supervision_checkpoints",
+        "TRUNCATE supervision_checkpoints",
+    ],
+)
+def test_the_service_cannot_update_delete_or_truncate_the_log(
+    chained: tuple[Services, str], statement: str
+) -> None:
+    """Append-only in the database (issue 16 item 5): the service's own connections are
+    refused, and nothing changes."""
+    services, algorithm = chained
+    services.app.register_unit(code="ao", name="单位", kind="township", actor=ADMIN)
+    services.checkpoint()
+    before = verify_chain(services.database, algorithm)
+    refused = pytest.raises(ProgrammingError, match="is append-only")  # (the pool wraps it)
+    with refused, services.database.connection() as conn:
+        conn.execute(statement)
+    after = verify_chain(services.database, algorithm)
+    assert after.ok and after.events_verified == before.events_verified > 0

@@ -17,7 +17,7 @@ from infra.merkle import in_memory, root, verify_consistency, verify_inclusion
 from infra.settings import Settings
 from tests.integration.conftest import ADMIN, raise_finding
 from tests.support import ADMIN as ADMIN_HEADERS
-from tests.support import Api
+from tests.support import Api, as_dba
 
 PROOFS = "/api/v1/audit/proofs"
 
@@ -32,7 +32,7 @@ def client(services: Services, fresh_settings: Settings) -> Iterator[TestClient]
 
 
 def chain_hashes(services: Services) -> list[bytes]:
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         rows = conn.execute("SELECT hash FROM supervision_chain ORDER BY ledger_index").fetchall()
     return [bytes(row[0]) for row in rows]
 
@@ -73,7 +73,7 @@ def test_a_consistency_proof_shows_the_log_extended_what_an_auditor_saw(
     new_root = bytes.fromhex(proof["new_root"])
     assert verify_consistency(h, 10, proof["to"], old_root, new_root, nodes)
     # A rewritten prefix no longer has the root the auditor kept.
-    with services.database.connect() as conn:
+    with as_dba(services.database) as conn:
         conn.execute("UPDATE supervision_chain SET hash = sha256(hash) WHERE ledger_index = 4")
     rewritten = get(client, f"{PROOFS}/consistency", **{"from": 10, "to": proof["to"]})
     assert rewritten["old_root"] != old_root.hex()

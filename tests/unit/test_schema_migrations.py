@@ -13,6 +13,7 @@ from infra.migrations import SCHEMA_MIGRATIONS
 RELEASED = {
     "0001_baseline.sql": "523bc78921d31f2e583a39e3f12a2301fc3f2f5faf2c28751bc06e02ff75685b",
     "0002_notifications.sql": "41c26acdb3a2b25c2e53294bce4d5e8ce037a83b2cab569015331faa76aa450f",
+    "0003_append_only.sql": "cfe488fb1cfff3f7dd01587d7ff1865f80e64577ee2175e7e583bfe29c656145",
 }
 
 
