@@ -2,6 +2,7 @@
 """Verify a supervision audit bundle with no database and nothing of the service.
 
     python verify_bundle.py BUNDLE [--public-key BASE64_OR_FILE ...] [--max-age-hours H]
+                           [--consistency PROOF_JSON | --inclusion PROOF_JSON]
 
 Needs Python 3.11+ and the `cryptography` package, nothing else; written from the format
 described in docs/audit.md, independently of the service's own verifier. It recomputes
@@ -420,6 +421,122 @@ def verify(
     return audit.verdict()
 
 
+# Merkle proofs (RFC 9162 §2, docs/audit.md §7) ------------------------------------------
+
+
+def merkle_leaf(algorithm: str, data: bytes) -> bytes:
+    return digest(algorithm, b"\x00" + data)
+
+
+def merkle_node(algorithm: str, left: bytes, right: bytes) -> bytes:
+    return digest(algorithm, b"\x01" + left + right)
+
+
+def merkle_root(algorithm: str, leaves: list[bytes]) -> bytes:
+    """MTH of the chain hashes `leaves`."""
+
+    def mth(low: int, high: int) -> bytes:
+        if high - low == 1:
+            return merkle_leaf(algorithm, leaves[low])
+        k = 1 << ((high - low - 1).bit_length() - 1)
+        return merkle_node(algorithm, mth(low, low + k), mth(low + k, high))
+
+    return mth(0, len(leaves)) if leaves else digest(algorithm, b"")
+
+
+def climb(fn: int, sn: int) -> tuple[int, int]:
+    """Up past the levels where fn is a right child's ancestor that is a left one."""
+    while fn and not fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    return fn, sn
+
+
+def inclusion_holds(
+    algorithm: str, data: bytes, index: int, size: int, path: list[bytes], root: bytes
+) -> bool:
+    """RFC 9162 §2.1.3.2, for the leaf at 0-based `index` of a tree of `size`."""
+    if not 0 <= index < size:
+        return False
+    fn, sn, r = index, size - 1, merkle_leaf(algorithm, data)
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = merkle_node(algorithm, p, r)
+            if not fn & 1:
+                fn, sn = climb(fn, sn)
+        else:
+            r = merkle_node(algorithm, r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def consistency_holds(
+    algorithm: str, old: int, new: int, old_root: bytes, new_root: bytes, proof: list[bytes]
+) -> bool:
+    """RFC 9162 §2.1.4.2: the tree of size `old` is a prefix of the tree of size `new`."""
+    if not 0 < old <= new:
+        return False
+    if old == new:
+        return not proof and old_root == new_root
+    if not proof:
+        return False
+    path = ([old_root] if old & (old - 1) == 0 else []) + list(proof)
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = merkle_node(algorithm, c, fr), merkle_node(algorithm, c, sr)
+            if not fn & 1:
+                fn, sn = climb(fn, sn)
+        else:
+            sr = merkle_node(algorithm, sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+def bundle_leaves(path: str) -> tuple[str, list[bytes]]:
+    """The bundle's hash algorithm and its chain hashes, in ledger order."""
+    algorithm, leaves = "sha256", []
+    with open(path, "rb") as stream:
+        for raw in stream:
+            obj = as_object(raw) or {}
+            if obj.get("type") == "header":
+                algorithm = str(obj.get("algorithm"))
+            elif obj.get("type") == "event" and isinstance(obj.get("hash"), str):
+                leaves.append(bytes.fromhex(obj["hash"]))
+    return algorithm, leaves
+
+
+def proof_problem(kind: str, proof: dict[str, Any], path: str) -> str | None:
+    """What is wrong with an inclusion or consistency proof (as the service answers them)
+    against the chain of the bundle at `path`, verified already; None when it holds."""
+    algorithm, leaves = bundle_leaves(path)
+    try:
+        nodes = [bytes.fromhex(node) for node in proof["proof"]]
+        if kind == "consistency":
+            old, new = int(proof["from"]), int(proof["to"])
+            old_root, new_root = bytes.fromhex(proof["old_root"]), bytes.fromhex(proof["new_root"])
+            if old != len(leaves) or old_root != merkle_root(algorithm, leaves):
+                return f"the proof starts from another log than the bundle's {len(leaves)} rows"
+            if not consistency_holds(algorithm, old, new, old_root, new_root, nodes):
+                return "the consistency proof does not verify"
+            return None
+        index, size = int(proof["index"]), int(proof["size"])
+        root = bytes.fromhex(proof["root"])
+        if size > len(leaves) or root != merkle_root(algorithm, leaves[:size]):
+            return f"the proof's root is not the root of the bundle's first {size} rows"
+        if not inclusion_holds(algorithm, leaves[index - 1], index - 1, size, nodes, root):
+            return "the inclusion proof does not verify"
+        return None
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        return f"the proof is malformed: {error!r}"
+
+
 # The command ---------------------------------------------------------------------------
 
 
@@ -471,6 +588,19 @@ def main(argv: list[str] | None = None) -> int:
         metavar="H",
         help="with a pinned key: fail when its newest checkpoint was signed more than H hours ago",
     )
+    proofs = parser.add_mutually_exclusive_group()
+    proofs.add_argument(
+        "--consistency",
+        metavar="PROOF_JSON",
+        help="also check a consistency proof (GET /api/v1/audit/proofs/consistency?from=N) "
+        "from this bundle's log to a later one",
+    )
+    proofs.add_argument(
+        "--inclusion",
+        metavar="PROOF_JSON",
+        help="also check an inclusion proof (GET /api/v1/audit/proofs/inclusion) against the "
+        "root of this bundle's rows",
+    )
     args = parser.parse_args(argv)
     try:
         if args.bundle == "-":
@@ -481,6 +611,21 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"verify_bundle: cannot read {args.bundle}: {error}", file=sys.stderr)
         return 2
+    kind = "consistency" if args.consistency else "inclusion" if args.inclusion else None
+    if kind is not None and result["ok"]:
+        if args.bundle == "-":
+            print("verify_bundle: a proof is checked against a bundle file, not -", file=sys.stderr)
+            return 2
+        try:
+            with open(args.consistency or args.inclusion, "rb") as proof_file:
+                proof = json.load(proof_file)
+        except (OSError, ValueError) as error:
+            print(f"verify_bundle: cannot read the proof: {error}", file=sys.stderr)
+            return 2
+        problem = proof_problem(kind, proof, args.bundle)
+        result[kind] = {"ok": problem is None, "problem": problem}
+        if problem is not None:
+            result["ok"], result["problem"] = False, problem
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if result["ok"]:
         print(

@@ -4,7 +4,11 @@ auditor computes from their own copy of the chain."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,12 +16,13 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.runtime.bootstrap import Services
+from infra.bundle import Export
 from infra.chain import hasher
 from infra.merkle import in_memory, root, verify_consistency, verify_inclusion
 from infra.settings import Settings
 from tests.integration.conftest import ADMIN, raise_finding
 from tests.support import ADMIN as ADMIN_HEADERS
-from tests.support import Api, as_dba
+from tests.support import TOOLS, Api, as_dba
 
 PROOFS = "/api/v1/audit/proofs"
 
@@ -94,4 +99,56 @@ def test_a_proof_past_the_chain_or_out_of_order_is_refused(client: TestClient) -
     inspector = api.account("inspector")
     assert (
         client.get(f"{PROOFS}/inclusion", params={"index": 1}, headers=inspector).status_code == 403
+    )
+
+
+def test_the_standalone_tool_checks_proofs_against_an_auditors_bundle(
+    client: TestClient, services: Services, tmp_path: Path
+) -> None:
+    """docs/audit.md §7 with tools/verify_bundle.py alone: a consistency proof from the
+    bundle an auditor kept to the log now, and an inclusion proof against its rows."""
+    bundle = tmp_path / "kept.jsonl"
+    with Export(services.database) as writer:
+        writer.write(bundle)
+    rows = len(chain_hashes(services))
+    raise_finding(services, "pf", "后来的问题")
+    consistency = get(client, f"{PROOFS}/consistency", **{"from": rows})
+    inclusion = get(client, f"{PROOFS}/inclusion", index=7, size=rows)
+    for kind, proof in (("consistency", consistency), ("inclusion", inclusion)):
+        good = tool(bundle, kind, proof, tmp_path)
+        assert good.returncode == 0, good.stdout + good.stderr
+        assert json.loads(good.stdout)[kind] == {"ok": True, "problem": None}
+        broken = dict(proof, proof=[*reversed(proof["proof"]), proof["proof"][0]])
+        refused = tool(bundle, kind, broken, tmp_path)
+        assert (
+            refused.returncode == 1 and "does not verify" in json.loads(refused.stdout)["problem"]
+        )
+    malformed = tool(bundle, "inclusion", {"index": 1}, tmp_path)
+    assert malformed.returncode == 1 and "malformed" in json.loads(malformed.stdout)["problem"]
+    outside = tool(bundle, "inclusion", dict(inclusion, size=rows + 5), tmp_path)
+    assert "not the root of the bundle's first" in json.loads(outside.stdout)["problem"]
+    script = str(TOOLS / "verify_bundle.py")
+    missing = [sys.executable, script, str(bundle), "--inclusion", str(tmp_path / "none.json")]
+    assert subprocess.run(missing, capture_output=True, text=True).returncode == 2
+    piped = subprocess.run(
+        [sys.executable, script, "-", "--inclusion", str(tmp_path / "inclusion.json")],
+        input=bundle.read_bytes(),
+        capture_output=True,
+    )
+    assert piped.returncode == 2 and b"not -" in piped.stderr
+    elsewhere = dict(consistency, old_root="00" * 32)
+    assert (
+        "another log"
+        in json.loads(tool(bundle, "consistency", elsewhere, tmp_path).stdout)["problem"]
+    )
+
+
+def tool(bundle: Path, kind: str, proof: dict[str, Any], tmp_path: Path) -> Any:
+    path = tmp_path / f"{kind}.json"
+    path.write_text(json.dumps(proof), encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, str(TOOLS / "verify_bundle.py"), str(bundle), f"--{kind}", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
