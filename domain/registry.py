@@ -20,6 +20,7 @@ from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.messages import Command, command
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import Role
 from domain.work_items import WorkItem
@@ -89,6 +90,16 @@ class DissolveUnit(Command):
 
 
 ON_FINDING: dict[str, Any] = {"aggregate": Finding, "target": "finding_id"}
+
+
+@command(roles=(Role.ADMIN,), creates=DataSubject, target="subject_id")
+@dataclass(frozen=True)
+class RecordShredding(Command):
+    """删除个人信息: that a data subject's key was destroyed, by whom and why (the route that
+    destroys the key records it: POST /api/v1/subjects/{id}/shred)."""
+
+    subject_id: UUID
+    reason: str
 
 
 @command(

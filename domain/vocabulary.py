@@ -263,6 +263,7 @@ class EventType(Labelled):
     RULING_PUBLISHED = "Ruling.Published", "纳入案例库"
     INSPECTION_LAUNCHED = "Inspection.Launched", "启动督查活动"
     INSPECTION_SEED_COMMITTED = "Inspection.SeedCommitted", "提交随机种子承诺"
+    SUBJECT_SHREDDED = "DataSubject.Shredded", "删除当事人个人信息（加密粉碎）"
     INSPECTION_CO_SEED_COMMITTED = "Inspection.CoSeedCommitted", "第二方提交随机种子承诺"
     INSPECTION_CO_SEED_REVEALED = "Inspection.CoSeedRevealed", "第二方揭示随机种子（信标已定）"
     INSPECTION_DRAWN = "Inspection.Drawn", "双随机抽取"

@@ -22,6 +22,7 @@ from domain.findings import RECTIFICATION, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
+from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import RulingKind
 from domain.work_items import WorkItem
@@ -202,6 +203,7 @@ class CaseLibraryView(ReadModelView):
 class CaseLibrary(ReadModel[CaseLibraryView]):
     name = "case_library"
     ignores = (
+        DataSubject,
         Unit,
         Account,
         WorkItem,

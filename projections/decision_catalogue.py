@@ -14,6 +14,7 @@ from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import REQUIRED_STEPS, MajorDecision
 from domain.rulings import Ruling
+from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import DecisionStatus, EvaluationStatus
 from domain.work_items import WorkItem
@@ -84,6 +85,7 @@ class DecisionCatalogue(ReadModel[DecisionCatalogueView]):
 
     name = "decision_catalogue"
     ignores = (
+        DataSubject,
         Unit,
         Account,
         Finding,

@@ -11,6 +11,7 @@ from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import Ruling
+from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import AccountStatus, Labelled, UnitStatus
 from domain.work_items import WorkItem
@@ -66,6 +67,7 @@ class Directory(ReadModel[DirectoryView]):
 
     name = "directory"
     ignores = (
+        DataSubject,
         Finding,
         WorkItem,
         Ruling,

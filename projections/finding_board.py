@@ -17,6 +17,7 @@ from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.reminders import runs_to
 from domain.rulings import Ruling
+from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import DeadlineColour, ExtensionReview, FindingStatus
 from domain.work_items import WorkItem
@@ -355,6 +356,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     name = "finding_board"
     ignores = (
+        DataSubject,
         Unit,
         Account,
         WorkItem,

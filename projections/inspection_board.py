@@ -15,6 +15,7 @@ from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import Ruling
+from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import InspectionStatus
 from domain.work_items import WorkItem
@@ -128,6 +129,7 @@ class InspectionBoard(ReadModel[InspectionBoardView]):
 
     name = "inspection_board"
     ignores = (
+        DataSubject,
         Unit,
         Account,
         Finding,

@@ -24,6 +24,7 @@ from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import Ruling
+from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import (
     ExtensionDecision,
@@ -160,6 +161,7 @@ class Notifications(ReadModel[NotificationsView]):
 
     name = "notifications"
     ignores = (
+        DataSubject,
         Unit.Renamed,
         Unit.Absorbed,
         Unit.Dissolved,

@@ -12,6 +12,7 @@ from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import AppealResult, RulingKind, RulingStatus
 from domain.work_items import WorkItem
@@ -59,6 +60,7 @@ class Rulings(ReadModel[RulingsView]):
 
     name = "rulings"
     ignores = (
+        DataSubject,
         Unit,
         Account,
         Finding,

@@ -18,6 +18,7 @@ from domain.findings import RECTIFICATION, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import (
     AccountabilityForm,
@@ -181,6 +182,7 @@ class UnitHistory(ReadModel[UnitHistoryView]):
 
     name = "unit_history"
     ignores = (
+        DataSubject,
         Account,
         Inspection,
         MajorDecision,

@@ -13,6 +13,7 @@ from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import Ruling
+from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
@@ -179,6 +180,7 @@ class WorkLedger(ReadModel[WorkLedgerView]):
 
     name = "work_ledger"
     ignores = (
+        DataSubject,
         Unit,
         Account,
         Finding,

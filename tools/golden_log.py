@@ -105,7 +105,7 @@ ORDER BY e.topic, e.notification_id
 
 SUBJECT_KEYS = """
 SELECT subject_id::text, unit_code, algorithm, key FROM supervision_subject_keys
-WHERE subject_id::text = ANY(%s)
+WHERE subject_id::text = ANY(%s) AND key IS NOT NULL
 """
 
 

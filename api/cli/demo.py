@@ -19,6 +19,7 @@ from api.cli.demo_data import (
     GRADES,
     ORIGINS,
     RULINGS,
+    SHREDDED,
     TASKS,
     UNITS,
     YEARS,
@@ -62,6 +63,7 @@ from domain.registry import (
     PublishRuling,
     RaiseFinding,
     ReassignFinding,
+    RecordShredding,
     RegisterUnit,
     RejectDispute,
     RenameUnit,
@@ -75,10 +77,13 @@ from domain.registry import (
 )
 from domain.vocabulary import Role
 from infra.channels import Webhook
+from infra.migrations import EVENTS_TABLE
 from infra.outbox import Backoff, Outbox, set_channel_settings
+from infra.privacy import subject_of_ruling
 from infra.queries import idempotency_key_used
 from infra.recorder import IdempotencyRecord
 from infra.workdays import WorkingDays
+from projections.privacy import shred_subject
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
 
@@ -127,6 +132,7 @@ class DemoLoader:
                 self.load_work_item(task, year)
         for ruling in RULINGS:
             self.load_ruling(ruling)
+        self.shred(SHREDDED)
         self.reorganise()
         load_inspection(
             self, DEMO_NAMESPACE, INSPECTOR, dissolved={"fzb", HQ_CODE}, second_party=SUPERVISOR
@@ -139,6 +145,20 @@ class DemoLoader:
         self.after_reminders()
         self.notify(tokens)
         return tokens
+
+    def shred(self, ruling_key: str) -> None:
+        """删除个人信息: the person of a revoked ruling asked to be forgotten; their key is
+        destroyed and the shredding recorded on the chain (who, when, why)."""
+        key = f"{ruling_key}:shredded"
+        if self.done(key):
+            return
+        database = self.services.database
+        with database.connection() as conn:
+            subject = subject_of_ruling(conn, uuid5(DEMO_NAMESPACE, ruling_key), EVENTS_TABLE)
+        assert subject is not None, f"ruling {ruling_key} names no person"
+        shred_subject(database, subject, self.services.cases, settle_seconds=0, catch_up_seconds=0)
+        reason = "问责决定已撤销，当事人申请删除个人信息"
+        self.send(key, RecordShredding(subject, reason), ADMIN)
 
     def after_reminders(self) -> None:
         """The steps a unit took only once it had been chased (a late 签收)."""

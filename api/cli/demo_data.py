@@ -370,6 +370,8 @@ TASKS: list[tuple[int, str, str, tuple[str, ...], str]] = [
     ),
 ]
 YEARS = range(2018, 2023)
+# The ruling whose person asked to be forgotten (its decision was revoked): crypto-shredded.
+SHREDDED = "r06"
 GRADES = [(96, "excellent"), (91, "excellent"), (86, "good"), (78, "pass"), (82, "good")]
 
 # Rulings in every state: (key, kind, unit, finding key, person, path).

@@ -783,19 +783,27 @@ def privacy_list(
 @privacy_cli.command("shred")
 def privacy_shred(
     subject: Annotated[str, typer.Argument(help="the data subject's id (see `privacy list`)")],
+    reason: Annotated[
+        str | None, typer.Option(help="why the personal data is erased (recorded on the chain)")
+    ] = None,
 ) -> None:
     """Destroy the subject's key: their name and position read [已删除] everywhere from now
-    on; everything else, and the hash chain, stays as it was."""
+    on; everything else, and the hash chain, stays as it was. The shredding itself is recorded
+    on the chain (who, when, which subject, why)."""
+    from api.http.routes.privacy import DEFAULT_REASON, record_shredding
     from infra.privacy import UnknownSubject
     from projections.privacy import shred_subject
 
     subject_id = parsed_id(subject, "not a subject id", "SUBJECT")
+    if reason is not None and not reason.strip():
+        raise typer.BadParameter("the reason is empty", param_hint="--reason")
     with opened() as services:
         try:
             result = shred_subject(services.database, subject_id, services.cases)
         except UnknownSubject as error:
             typer.echo(f"错误 (error): {error}", err=True)
             raise typer.Exit(1) from None
+        record_shredding(services, subject_id, reason or DEFAULT_REASON, cli_actor())
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
 
 

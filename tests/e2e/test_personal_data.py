@@ -252,6 +252,11 @@ def test_personal_data_is_sealed_readable_and_shredded_without_breaking_the_chai
         done = CliRunner().invoke(cli, ["privacy", "shred", subject["subject_id"]], env=w.env())
         assert done.exit_code == 0, done.output
         answer = json.loads(done.stdout.splitlines()[-1])
+        events = ok(every_event(w))["items"]
+        recorded = [e for e in events if e["aggregate_id"] == subject["subject_id"]]
+        assert [e["actor"]["id"] for e in recorded] == ["cli"]  # the shredding, on the chain
+        blank = ["privacy", "shred", subject["subject_id"], "--reason", " "]
+        assert CliRunner().invoke(cli, blank, env=w.env()).exit_code == 2
     else:
         answer = ok(w.client.post(f"{SUBJECTS}/{subject['subject_id']}/shred", headers=ADMIN))
     assert answer["already_shredded"] is False
@@ -350,6 +355,34 @@ def test_shredding_twice_answers_the_first_shred_and_an_unknown_subject_is_404(
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
     refused = w.client.post(f"{SUBJECTS}/{subject}/shred", headers=w.auditor)
     assert refused.status_code == 403
+
+
+def test_a_shredding_is_an_event_on_the_chain_saying_who_when_and_why(world: World) -> None:
+    """Issue 16 item 6: the auditors' log holds the shredding itself (the subject by id, the
+    administrator, the time, the reason), once, however often the shred is asked."""
+    w = world
+    rid = tolerance(w, w.api.unit("沙溪镇"), {"name": "钱永康", "position": "所长"})
+    subject = subject_of(w, rid)["subject_id"]
+    body = {"reason": "当事人依《个人信息保护法》第四十七条申请删除"}
+    ok(w.client.post(f"{SUBJECTS}/{subject}/shred", json=body, headers=ADMIN))
+    ok(w.client.post(f"{SUBJECTS}/{subject}/shred", headers=ADMIN))  # again: nothing more
+    events = ok(w.client.get("/api/v1/events?after=0&limit=500", headers=ADMIN))["items"]
+    while len(events) % 500 == 0 and events:
+        more = w.client.get(
+            f"/api/v1/events?after={events[-1]['position']}&limit=500", headers=ADMIN
+        )
+        page = ok(more)["items"]
+        if not page:
+            break
+        events += page
+    shredded = [e for e in events if e["aggregate_id"] == subject]
+    assert len(shredded) == 1, shredded
+    (event,) = shredded
+    assert event["event_type"] == "Shredded" and event["actor"]["role"] == "admin"
+    assert event["aggregate_type"] == "data_subject"
+    assert event["data"]["reason"] == body["reason"] and "钱永康" not in json.dumps(event)
+    blank = w.client.post(f"{SUBJECTS}/{subject}/shred", json={"reason": " "}, headers=ADMIN)
+    assert blank.status_code == 422
 
 
 def test_a_ruling_without_a_person_has_no_subject_and_stores_its_text_as_is(

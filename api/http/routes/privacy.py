@@ -3,21 +3,31 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from pydantic import AfterValidator, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.http.command_routes import not_blank
 from api.http.deps import Admin, Cursor, Limit, ServicesDep
 from api.http.errors import ApiError
 from api.http.read_schemas import Answer, Instant
+from api.http.schemas import Body, Reason
+from api.runtime.bootstrap import Services
+from domain.actors import Actor
+from domain.errors import AlreadyExists
+from domain.registry import RecordShredding
 from infra.migrations import EVENTS_TABLE
 from infra.privacy import UnknownSubject, list_subjects, subject_of_ruling
 from projections.paging import decode_cursor, encode_cursor
 from projections.privacy import shred_subject
 
 router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"])
+log = logging.getLogger(__name__)
+DEFAULT_REASON = "依法删除个人信息（当事人申请或保存期限届满）"
 
 
 class DataSubject(Answer):
@@ -88,15 +98,36 @@ async def subjects(
     }
 
 
+class ShredRequest(Body):
+    reason: Annotated[Reason, AfterValidator(not_blank)] = Field(
+        default=DEFAULT_REASON, description="why the personal data is erased (recorded)"
+    )
+
+
 @router.post("/subjects/{subject_id}/shred", response_model=Shredding)
-async def shred(subject_id: UUID, services: ServicesDep, actor: Admin) -> dict[str, Any]:
+async def shred(
+    subject_id: UUID, services: ServicesDep, actor: Admin, body: ShredRequest | None = None
+) -> dict[str, Any]:
     """Crypto-shred: destroy the subject's key. Their name and position read `[已删除]`
-    everywhere from now on; the records, and the hash chain over them, stay. Unknown id →
-    404; shredding twice answers the first shred again (`already_shredded`: true)."""
+    everywhere from now on; the records, and the hash chain over them, stay. The shredding is
+    itself an event on the chain (`DataSubject.Shredded`: who, when, which subject, why;
+    `reason` optional). Unknown id → 404; shredding twice answers the first shred again
+    (`already_shredded`: true) and records nothing more."""
     try:
         result = await run_in_threadpool(
             shred_subject, services.database, subject_id, services.cases
         )
     except UnknownSubject:
         raise ApiError(404, "not_found", f"data subject {subject_id} not found") from None
+    reason = (body or ShredRequest()).reason
+    await run_in_threadpool(record_shredding, services, subject_id, reason, actor)
     return result.as_dict()
+
+
+def record_shredding(services: Services, subject_id: UUID, reason: str, actor: Actor) -> None:
+    """The shredding's event, once: a retry after a crash between the key's destruction and
+    this records it then; a shred asked again records nothing more."""
+    try:
+        services.app.handle(RecordShredding(subject_id, reason), actor=actor)
+    except AlreadyExists:
+        log.debug("shredding recorded before", extra={"subject_id": str(subject_id)})
