@@ -13,7 +13,6 @@ from domain import clock
 from domain.aggregate import Aggregate
 from domain.clock import business_day
 from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
-from domain.reminders import Calendar, runs_to
 from domain.vocabulary import (
     ExtensionDecision,
     ExtensionReview,
@@ -279,12 +278,13 @@ class Finding(Aggregate):
         """How far the current rectification has come, as the unit last reported (0: not yet)."""
         return int(self.progress[-1]["percent"]) if self.progress else 0
 
-    def is_overdue(self, today: date, calendar: Calendar) -> bool:
-        """Overdue = rectifying past the day its deadline runs to (a deadline on a day off runs
-        to the next working day: `runs_to`); derived at read time, never stored."""
+    def is_overdue(self, today: date, due_by: date | None = None) -> bool:
+        """Overdue = rectifying past the day its deadline runs to (`due_by`: a deadline on a
+        day off runs to the next working day, domain/reminders.runs_to; absent: the deadline
+        itself); derived at read time, never stored."""
         if self.status is not S.RECTIFYING or self.deadline is None:
             return False
-        return runs_to(self.deadline, calendar) < today
+        return (due_by or self.deadline) < today
 
     # -- commands -------------------------------------------------------------------------
 

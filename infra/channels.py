@@ -76,7 +76,10 @@ class Smtp:
                 smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as error:
             raise DeliveryFailed(
-                f"the mail server refused {address}: {error}", retry=False
+                "the mail server refused the recipient (SMTP "
+                + ", ".join(str(code) for code, _ in error.recipients.values())
+                + ")",
+                retry=False,
             ) from None
         except (OSError, smtplib.SMTPException) as error:
             raise DeliveryFailed(f"the mail server did not take the message: {error}") from None

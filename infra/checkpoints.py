@@ -73,8 +73,22 @@ class SignerState:
         return data
 
     def save(self, cp: dict[str, Any]) -> None:
-        """Keep what was signed, atomically (mode 0600)."""
+        """Keep what was signed, atomically (mode 0600) — never a lower index than the one
+        kept (two signers racing), and never failing the checkpoint already made: a record
+        that cannot be written is logged, and the older one still guards the next signing."""
         kept = {k: cp[k] for k in ("index", "hash", "algorithm", "key_id", "created_at")}
+        try:
+            last = self.load()
+            if last is not None and int(last["index"]) > int(kept["index"]):
+                return
+            self.write(kept)
+        except (OSError, ValueError) as error:
+            log.error(
+                "the signer's record could not be kept",
+                extra={"path": str(self.path), "error": str(error)},
+            )
+
+    def write(self, kept: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:

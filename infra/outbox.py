@@ -160,7 +160,7 @@ class Outbox:
 
     def deliver(self, row: dict[str, Any]) -> bool:
         """Send one leased delivery and keep its outcome; whether it was delivered."""
-        link = f"{self.link}/console/findings/{row['finding_id']}" if self.link else None
+        link = f"{self.link}/findings/{row['finding_id']}" if self.link else None
         message = Message(row["subject"], row["body"], link)
         where = {"id": row["notification_id"], "channel": row["channel"]}
         try:

@@ -54,7 +54,9 @@ BOARD = AggregateTable(
         # Scorecards: the rectifying findings whose deadline is still ahead on a given day
         # (the rest of the rectifying ones counted are overdue).
         # (due_by: the day the deadline runs to, the next working day for one on a day off.)
-        "due": "(due_by, found_on) INCLUDE (unit_code) WHERE status = 'rectifying'",
+        "due": (
+            "(coalesce(due_by, deadline), found_on) INCLUDE (unit_code) WHERE status = 'rectifying'"
+        ),
     },
 )
 
@@ -130,8 +132,9 @@ class FindingBoardView(ReadModelView):
     # 3: the day of the order and the progress reported (黄 when behind schedule), and what
     # waits on whom (签收, a dispute, a report sent back, an extension applied or forwarded);
     # 4: the day each deadline runs to (overdue from the day after), and version 3's columns
-    # again for deployments of the commits that made version 3 with fewer of them.
-    schema_version = 4
+    # again for deployments of the commits that made version 3 with fewer of them; 5: that day
+    # kept only where the holiday calendar is known (else NULL: the deadline counts).
+    schema_version = 5
 
     def table_statements(self) -> list[Composed]:
         return [
@@ -207,7 +210,7 @@ class FindingBoardView(ReadModelView):
         `tally` (one of STEP_COLUMNS) counts one more such step for the finding's unit."""
         changes = stamped(event, changes)
         if changes.get("deadline") is not None:  # the day it runs to moves with it
-            changes["due_by"] = runs_to(changes["deadline"], WORKING_DAYS)
+            changes["due_by"] = due_by_of(changes["deadline"])
         computed = dict(computed or {})
         if "title" in changes or "description" in changes:
             texts = (
@@ -258,7 +261,7 @@ class FindingBoardView(ReadModelView):
             where.append(SQL("found_on >= %(y0)s AND found_on < %(y1)s"))
             params["y0"], params["y1"] = date(f.year, 1, 1), date(f.year + 1, 1, 1)
         if f.overdue is not None:
-            overdue = SQL("(status = 'rectifying' AND due_by < %(today)s)")
+            overdue = SQL("(status = 'rectifying' AND coalesce(due_by, deadline) < %(today)s)")
             where.append(overdue if f.overdue else SQL("NOT ") + overdue)
         if f.q:
             columns: list[Composable] = [SQL("title"), SQL("description")]
@@ -327,6 +330,13 @@ def board_item(row: DictRow, today: date) -> dict[str, Any]:
         row["due_by"],
     )
     return item
+
+
+def due_by_of(deadline: date) -> date | None:
+    """The day `deadline` runs to (`runs_to`: the next working day for one on a day off),
+    where the State Council's calendar for its year is known; None elsewhere (the deadline
+    itself counts, and nothing goes stale when next year's calendar is published)."""
+    return runs_to(deadline, WORKING_DAYS) if WORKING_DAYS.known(deadline) else None
 
 
 def given_anew(e: Any) -> dict[str, Any]:

@@ -69,10 +69,11 @@ not_due AS (
         SELECT unit_code, count(*) AS n FROM (
             -- two index ranges (an OR of the two would read the whole year's entries)
             SELECT unit_code FROM {board} WHERE status = %(rectifying)s
-                AND due_by >= %(today)s
+                AND coalesce(due_by, deadline) >= %(today)s
                 AND found_on >= %(year_start)s AND found_on < %(year_end)s
             UNION ALL
-            SELECT unit_code FROM {board} WHERE status = %(rectifying)s AND due_by IS NULL
+            SELECT unit_code FROM {board} WHERE status = %(rectifying)s
+                AND coalesce(due_by, deadline) IS NULL
                 AND found_on >= %(year_start)s AND found_on < %(year_end)s
         ) ahead
         GROUP BY unit_code

@@ -64,10 +64,8 @@ from domain.registry import (
     VerifyRectification,
     WithdrawFinding,
 )
-from domain.reminders import runs_to
 from domain.vocabulary import FindingStatus as S
-from infra.workdays import WORKING_DAYS
-from projections.finding_board import deadline_colour
+from projections.finding_board import deadline_colour, due_by_of
 from projections.rulings import RulingFilter
 
 router = APIRouter(include_in_schema=False)
@@ -219,6 +217,7 @@ def finding_page(
     wait_for_own_writes(viewer, viewer.services.rulings)
     finding = load(viewer, finding_id)
     events, linked = timeline(viewer, finding)
+    due_by = due_by_of(finding.deadline) if finding.deadline else None
     return record_page(
         request,
         "finding.html",
@@ -232,9 +231,9 @@ def finding_page(
             today(),
             finding.ordered_on,
             finding.progress_percent,
-            runs_to(finding.deadline, WORKING_DAYS) if finding.deadline else None,
+            due_by,
         ),
-        overdue=finding.is_overdue(today(), WORKING_DAYS),
+        overdue=finding.is_overdue(today(), due_by),
         events=events,
         rulings=linked,
         units=visible_units(viewer, active_only=True),

@@ -78,7 +78,7 @@ def wanted_by(row: Any, today: date) -> list[str]:
         keys.append("dispute")
     if row["returned"]:
         keys.append("returned")
-    if row["deadline"] is not None and row["deadline"] < today:
+    if row["deadline"] is not None and (row["due_by"] or row["deadline"]) < today:
         keys.append("overdue")
     elif row["deadline"] is not None and row["deadline"] <= today + timedelta(days=NEAR_DAYS):
         keys.append("due")

@@ -115,6 +115,9 @@ def verify_draw(services: Services, inspection_id: UUID) -> DrawVerification:
                 "the beacon is not the head signed by the first checkpoint after the second "
                 "commitment"
             )
+        revealed = next((r for r in rows if isinstance(r.event, Inspection.CoSeedRevealed)), None)
+        if revealed is None or revealed.position <= head.position:
+            result.problems.append("the second seed was not revealed after the beacon was fixed")
         result.co_commitment, result.co_seed = before.co_commitment, before.co_seed
     else:
         check_head(services.datastore, head, committed.position, drawn.position, result.problems)

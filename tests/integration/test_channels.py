@@ -137,3 +137,24 @@ def test_an_old_timestamp_does_not_hold() -> None:
     body = b"{}"
     headers = {TIMESTAMP_HEADER: "1000", SIGNATURE_HEADER: signature(SECRET, "1000", body)}
     assert not signature_holds(SECRET, headers, body)
+
+
+class Refusing(Inbox):
+    """A mail server that knows no recipient."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        return "550 no such user here"
+
+
+def test_a_refused_recipient_is_final_and_not_named_in_the_error() -> None:
+    controller = Controller(Refusing(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        with pytest.raises(DeliveryFailed) as failed:
+            Smtp(host="127.0.0.1", port=controller.port).send("secret@nanming.gov.cn", MESSAGE)
+    finally:
+        controller.stop()
+    assert failed.value.retry is False
+    assert "550" in str(failed.value) and "secret@" not in str(failed.value)

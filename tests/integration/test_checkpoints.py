@@ -26,6 +26,7 @@ from infra.checkpoints import (
     CheckpointConflict,
     CheckpointRefused,
     EmptyLog,
+    SignerState,
     list_checkpoints,
     make_checkpoint,
     signer_state,
@@ -416,9 +417,11 @@ def test_a_log_cut_short_is_not_signed_and_readyz_says_so(
         checker.check_once()
     assert checker.refused is not None
     services.checkpointer = checker
+    services.settings = fresh_settings.model_copy(update={"projection_runners": "off"})
     with TestClient(create_app(fresh_settings, services=services)) as client:
         ready = client.get("/readyz")
-    assert ready.status_code == 503 and ready.json()["checks"]["checkpoints"] == "refused"
+    assert ready.json()["checks"]["checkpoints"] == "refused"  # degraded, still serving
+    assert ready.status_code == 200 and ready.json()["ready"] is True
     services.checkpointer = None
 
 
@@ -485,3 +488,17 @@ def test_the_services_own_verdict_checks_the_checkpoints_against_its_pinned_keys
     services.settings = pinned
     verdict = services.audit_verdict()
     assert verdict.ok is False and "no checkpoint signed by the pinned key" in str(verdict.problem)
+
+
+def test_the_signers_record_never_moves_back_and_a_write_failure_fails_no_checkpoint(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = SignerState(tmp_path / "key.pem.state.json")
+    cp = {"index": 9, "hash": "ab" * 32, "algorithm": "sha256", "key_id": "k", "created_at": "t"}
+    state.save(cp)
+    state.save(dict(cp, index=4, hash="cd" * 32))  # a racing signer that signed less
+    assert (state.load() or {})["index"] == 9
+    blocked = SignerState(tmp_path / "not-a-dir" / "x.json")
+    (tmp_path / "not-a-dir").write_text("a file where the directory should be")
+    blocked.save(cp)  # logged, not raised: the checkpoint is made already
+    assert any(r.getMessage() == "the signer's record could not be kept" for r in caplog.records)

@@ -31,6 +31,7 @@ from tests.conftest import settings_for
 from tests.e2e.console import sign_in
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 from tests.integration.test_channels import Inbox, Receiver, free_port, receiver
+from tests.support import ADMIN as ADMIN_HEADERS
 
 __all__ = ["receiver"]
 SECRET = "s3cret"
@@ -91,7 +92,7 @@ def test_a_channel_that_is_down_delays_delivery_and_loses_nothing(
         controller.stop()
     (mail,) = mails.messages
     assert mail["Subject"] == "【交办通知】河道保洁<不到位>" and mail["To"] == "qian@dsj.gov.cn"
-    assert f"http://duban.example/console/findings/{fid}" in mail.get_content()
+    assert f"http://duban.example/findings/{fid}" in mail.get_content()  # the console page
     assert len(receiver.received) == 2  # the refused try and the delivery
     headers, body = receiver.received[-1]
     assert signature_holds(SECRET, headers, body)
@@ -101,9 +102,9 @@ def test_a_channel_that_is_down_delays_delivery_and_loses_nothing(
 
 
 def test_a_refusal_is_final_and_an_unconfigured_channel_waits(
-    services: Services, receiver: Receiver
+    services: Services, fresh_settings: Settings, receiver: Receiver
 ) -> None:
-    _, liaison = ordered(services, "hjz")
+    fid, liaison = ordered(services, "hjz")
     set_channel_settings(services.database, liaison, "qian@hjz.gov.cn", receiver.url)
     receiver.status = 400
     outbox = Outbox(services.database, {"webhook": Webhook(SECRET)}, backoff=FAST)
@@ -114,6 +115,17 @@ def test_a_refusal_is_final_and_an_unconfigured_channel_waits(
     # No mail server configured: the e-mail waits, untried, until there is one.
     assert statuses(services) == {"webhook": ("failed", 1), "email": ("pending", 0)}
     assert Outbox(services.database, {}).run_once().delivered == 0
+    # Why a delivery failed may name an address or a host: administrators read it, nobody else.
+    with TestClient(create_app(fresh_settings, services=services)) as client:
+        path = f"/api/v1/findings/{fid}/notifications"
+        (seen,) = client.get(path, headers=ADMIN_HEADERS).json()["items"]
+        (told,) = client.get(path, headers={"Authorization": "Bearer hjz"}).json()["items"]
+    assert {d["channel"]: bool(d["last_error"]) for d in seen["deliveries"]} == {
+        "email": False,
+        "webhook": True,
+    }
+    assert all(d["last_error"] is None for d in told["deliveries"])
+    assert [d["status"] for d in told["deliveries"]] == [d["status"] for d in seen["deliveries"]]
 
 
 def test_a_leased_delivery_is_not_sent_twice_at_once_and_is_retried_after_its_lease(

@@ -21,8 +21,7 @@ from domain.registry import (
     ReportRectification,
     VerifyRectification,
 )
-from infra.workdays import WORKING_DAYS
-from projections.finding_board import FindingFilter, deadline_colour
+from projections.finding_board import FindingFilter, deadline_colour, due_by_of
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
@@ -150,4 +149,5 @@ def test_a_deadline_on_a_holiday_is_overdue_only_after_the_working_day_it_runs_t
     assert overdue_on(date(2026, 2, 20)) == (False, False, 0, "yellow")  # in the holiday
     assert overdue_on(date(2026, 2, 24)) == (False, False, 0, "yellow")  # the day it runs to
     assert overdue_on(date(2026, 2, 25)) == (True, True, 1, "red")
-    assert services.app.get_finding(fid).is_overdue(date(2026, 2, 24), WORKING_DAYS) is False
+    due_by = due_by_of(date(2026, 2, 17))
+    assert services.app.get_finding(fid).is_overdue(date(2026, 2, 24), due_by) is False

@@ -11,6 +11,7 @@ from domain.findings import Finding
 from domain.reminders import runs_to
 from domain.vocabulary import FindingStatus
 from infra.workdays import WorkingDays
+from projections.finding_board import due_by_of
 from tests.support import raised_finding, then
 
 ACTOR = {"id": "a1", "name": "督查员", "role": "inspector"}
@@ -92,19 +93,20 @@ def test_a_deadline_extension_must_move_the_deadline_later() -> None:
 
 
 def test_overdue_means_rectifying_past_the_deadline() -> None:
-    days = WorkingDays()
     finding = rectifying(date(2024, 4, 1))  # a Monday
-    assert finding.is_overdue(date(2024, 4, 2), days)
-    assert not finding.is_overdue(date(2024, 4, 1), days)
+    assert finding.is_overdue(date(2024, 4, 2))
+    assert not finding.is_overdue(date(2024, 4, 1))
     finding.report_rectification(summary="已整改", evidence=[], actor=UNIT_ACTOR)
-    assert not finding.is_overdue(date(2024, 4, 2), days)
+    assert not finding.is_overdue(date(2024, 4, 2))
 
 
 def test_a_deadline_on_a_day_off_runs_to_the_next_working_day() -> None:
     days = WorkingDays()
     finding = rectifying(date(2024, 4, 4))  # 清明节 (holiday 4–6 April 2024)
-    assert not finding.is_overdue(date(2024, 4, 7), days)  # Sunday 7 April: a 调休 working day
-    assert finding.is_overdue(date(2024, 4, 8), days)
+    runs = due_by_of(date(2024, 4, 4))
+    assert not finding.is_overdue(date(2024, 4, 7), runs)  # Sunday 7 April: a 调休 working day
+    assert finding.is_overdue(date(2024, 4, 8), runs)
+    assert due_by_of(date(2099, 12, 26)) is None  # a year whose calendar is not known yet
     assert runs_to(date(2024, 4, 4), days) == date(2024, 4, 7)
     assert runs_to(date(2026, 2, 17), days) == date(2026, 2, 24)  # the Spring Festival
     assert runs_to(date(2026, 2, 14), days) == date(2026, 2, 14)  # a make-up Saturday

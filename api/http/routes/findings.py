@@ -42,15 +42,13 @@ from domain.registry import (
     VerifyRectification,
     WithdrawFinding,
 )
-from domain.reminders import runs_to
 from domain.vocabulary import (
     FindingCategory,
     FindingSource,
     FindingStatus,
     Severity,
 )
-from infra.workdays import WORKING_DAYS
-from projections.finding_board import FindingFilter, deadline_colour
+from projections.finding_board import FindingFilter, deadline_colour, due_by_of
 from projections.rulings import RulingFilter
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
@@ -58,6 +56,7 @@ router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
 
 def finding_out(f: Finding) -> dict[str, Any]:
     day = today()
+    due_by = due_by_of(f.deadline) if f.deadline else None
     return record_out(
         f,
         {
@@ -71,14 +70,14 @@ def finding_out(f: Finding) -> dict[str, Any]:
             "status_label": f.status.label,
             "found_on": f.found_on,
             "deadline": f.deadline,
-            "overdue": f.is_overdue(day, WORKING_DAYS),
+            "overdue": f.is_overdue(day, due_by),
             "deadline_colour": deadline_colour(
                 f.status.value,
                 f.deadline,
                 day,
                 f.ordered_on,
                 f.progress_percent,
-                runs_to(f.deadline, WORKING_DAYS) if f.deadline else None,
+                due_by,
             ),
             "requirements": f.requirements,
             "evidence": f.evidence,

@@ -19,6 +19,7 @@ from api.http.errors import ApiError
 from api.http.read_schemas import Answer, Instant
 from api.http.schemas import Body
 from domain.actors import Actor
+from domain.vocabulary import Role
 from infra.outbox import channel_settings, deliveries, set_channel_settings
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -167,6 +168,11 @@ class FindingNotifications(Answer):
     dependencies=[reached("notifications")],
 )
 def finding_notifications(finding_id: UUID, services: ServicesDep, actor: Reader) -> Any:
-    """Who was told what about the finding, oldest first, and each channel's delivery."""
+    """Who was told what about the finding, oldest first, and each channel's delivery; why a
+    delivery failed (`last_error`) only to administrators (it may name an address or a host)."""
     services.app.get_finding(finding_id, viewer=actor)  # 404 beyond the caller's units
-    return {"items": services.notifications.of_finding(finding_id)}
+    items = services.notifications.of_finding(finding_id)
+    if actor.role is not Role.ADMIN:
+        for item in items:
+            item["deliveries"] = [dict(d, last_error=None) for d in item["deliveries"]]
+    return {"items": items}

@@ -27,8 +27,8 @@ class Health(Answer):
 
 class ReadinessChecks(TypedDict):
     """The database (`ok` or `unreachable`), each projection runner's state, and the
-    automatic checkpoints: `ok`, `off` (not made by this process) or `refused` (the log does
-    not extend what the signer signed last: it was cut or rewritten)."""
+    automatic checkpoints: `ok`, `off` (not made by this process) or `refused` (degraded: the
+    log does not extend what the signer signed last — it was cut or rewritten)."""
 
     database: str
     projections: dict[str, str]
@@ -85,7 +85,9 @@ def readyz(services: ServicesDep) -> JSONResponse:
     checks["checkpoints"] = (
         "off" if checker is None else "refused" if checker.refused is not None else "ok"
     )
-    ready = checks["database"] == "ok" and runners_ok and checks["checkpoints"] != "refused"
+    # A refusal to sign (the log does not extend what was signed) degrades the service, for
+    # operators and auditors to see here and in the log; it keeps serving what it records.
+    ready = checks["database"] == "ok" and runners_ok
     answer = conform(READINESS, {"ready": ready, "checks": checks})
     return JSONResponse(answer, status_code=200 if ready else 503)
 
