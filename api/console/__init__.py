@@ -23,6 +23,7 @@ from api.console import (
     auth,
     finding_pages,
     inbox_pages,
+    inspection_pages,
     pages,
     ruling_pages,
     unit_pages,
@@ -41,7 +42,16 @@ def is_console_path(path: str) -> bool:
 
 def install(app: FastAPI) -> None:
     """Mount the console on `app` (after the API's error handlers are installed)."""
-    for module in (auth, pages, finding_pages, ruling_pages, unit_pages, audit_pages, inbox_pages):
+    for module in (
+        auth,
+        pages,
+        finding_pages,
+        ruling_pages,
+        unit_pages,
+        audit_pages,
+        inbox_pages,
+        inspection_pages,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="console-static")
 

@@ -151,6 +151,8 @@ PAGES = [
     ("unit-merged-history", "/units/sfj"),
     ("ledger", "/ledger?year=2022"),
     ("cases", "/cases"),
+    ("inspections", "/inspections"),
+    ("inspection", f"/inspections/{uuid5(DEMO_NAMESPACE, 'i01')}"),
 ]
 
 

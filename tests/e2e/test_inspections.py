@@ -23,6 +23,7 @@ from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.vocabulary import Role
 from infra.settings import Settings
+from tests.e2e.console import console_as
 from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api, account_fixture, as_dba, random_round, unique
 
@@ -412,3 +413,25 @@ def test_verify_draw_detects_a_changed_second_seed(
 def test_verify_draw_of_an_unknown_id_is_a_clear_error(fresh_settings: Settings) -> None:
     result = run_cli(fresh_settings, "not-a-uuid")
     assert result.exit_code == 2 and "is not an id" in result.output
+
+
+def test_the_console_shows_a_round_its_draws_inputs_and_the_draw_checked_again(
+    api: Api,
+    client: TestClient,
+    inspector: dict[str, str],
+    leader: dict[str, str],
+    units: list[str],
+) -> None:
+    rid = drawn(api, inspector, leader, units)
+    round_ = ok(api.get(f"{INSPECTIONS}/{rid}", inspector))
+    with console_as(client, inspector) as browser:
+        board_page = browser.get("/inspections")
+        assert board_page.status_code == 200 and f'href="/inspections/{rid}"' in board_page.text
+        page = browser.get(f"/inspections/{rid}")
+        assert page.status_code == 200 and "校验通过" in page.text
+        assert CO_SEED in page.text and round_["targets"][0]["team"][0] in page.text
+        assert browser.get("/inspections/not-a-round").status_code == 404
+        missing = browser.get("/inspections/00000000-0000-4000-8000-000000000000")
+        assert missing.status_code == 404 and "未找到该督查活动" in missing.text
+        launched_only = launched(api, inspector, units)
+        assert "双随机抽取校验" not in browser.get(f"/inspections/{launched_only}").text
