@@ -25,6 +25,7 @@ from api.console import (
     inbox_pages,
     inspection_pages,
     pages,
+    public_pages,
     ruling_pages,
     unit_pages,
 )
@@ -51,6 +52,7 @@ def install(app: FastAPI) -> None:
         audit_pages,
         inbox_pages,
         inspection_pages,
+        public_pages,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="console-static")

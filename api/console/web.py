@@ -322,7 +322,7 @@ def visible_units(viewer: Viewer, active_only: bool = False) -> list[dict[str, A
     return units
 
 
-def one_page(viewer: Viewer, fetch: Callable[[], Page]) -> Page:
+def one_page(viewer: Viewer | None, fetch: Callable[[], Page]) -> Page:
     """A page of a list; a cursor that is not the list's own is a 400 page."""
     try:
         return fetch()

@@ -215,3 +215,25 @@ def test_a_liaison_works_from_a_phone_375_pixels_wide(sessions: Any, screenshots
     expect(phone.locator(".inbox")).to_contain_text("背街小巷路灯损坏未及时修复")
     phone.goto("/")
     expect(phone.locator("#todo")).to_contain_text("待签收的交办事项")
+
+
+def test_anyone_verifies_a_concluded_draw_in_their_own_browser(
+    sessions: Any, screenshots: Path
+) -> None:
+    """一公开 without signing in: the concluded round with its draw's inputs, re-derived by the
+    page's script with the browser's own SHA-256 (issue 18 item 9)."""
+    visitor = sessions(None).page
+    response = visitor.goto("/public/inspections")
+    assert response is not None and response.status == 200
+    expect(visitor.locator(".public-round h2").first).to_contain_text("双随机")
+    visitor.locator(".verify-draw").first.click()
+    expect(visitor.locator(".verify-result").first).to_contain_text("验证通过")
+    visitor.screenshot(path=screenshots / "public-inspections.png", full_page=True)
+    # Published inputs changed afterwards (a team swapped): the browser's check fails.
+    visitor.evaluate(
+        """() => { const s = document.querySelector('.public-round');
+                   const r = JSON.parse(s.dataset.round); r.targets[0].team.reverse();
+                   s.dataset.round = JSON.stringify(r); }"""
+    )
+    visitor.locator(".verify-draw").first.click()
+    expect(visitor.locator(".verify-result").first).to_contain_text("验证失败")

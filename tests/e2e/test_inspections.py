@@ -435,3 +435,24 @@ def test_the_console_shows_a_round_its_draws_inputs_and_the_draw_checked_again(
         assert missing.status_code == 404 and "未找到该督查活动" in missing.text
         launched_only = launched(api, inspector, units)
         assert "双随机抽取校验" not in browser.get(f"/inspections/{launched_only}").text
+
+
+def test_the_public_portal_needs_no_sign_in_and_keeps_user_text_as_text(
+    api: Api,
+    client: TestClient,
+    inspector: dict[str, str],
+    leader: dict[str, str],
+    units: list[str],
+) -> None:
+    rid = drawn(api, inspector, leader, units)
+    body = {
+        "summary": '未发现问题<b onclick="x()">"</b>',
+        "concluded_on": "2026-04-30",
+        "results": [],
+    }
+    ok(api.post(f"{INSPECTIONS}/{rid}/conclusion", body, inspector))
+    with TestClient(client.app, raise_server_exceptions=False) as visitor:  # no cookie, no token
+        page = visitor.get("/public/inspections")
+        assert page.status_code == 200 and "在浏览器中验证" in page.text
+        assert '<b onclick="x()">' not in page.text and "&lt;b onclick=" in page.text
+        assert visitor.get("/public/inspections?cursor=not-ours").status_code == 400

@@ -1,0 +1,29 @@
+"""一公开 without signing in: the concluded inspection rounds, each with everything its draw
+used, and a check that re-derives the draw in the reader's own browser (static/verify-draw.js,
+the algorithm of docs/audit.md §6 in a few lines of JavaScript, WebCrypto's SHA-256)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.console.web import Text, one_page, render
+from api.http.deps import ServicesDep
+from api.http.routes.inspections import board
+
+router = APIRouter(include_in_schema=False)
+SHOWN = 50
+
+
+@router.get("/public/inspections")
+def public_inspections(request: Request, services: ServicesDep, cursor: Text = None) -> Response:
+    """双随机、一公开: concluded rounds, newest first; no account needed."""
+    page = one_page(None, lambda: board(services).public_page(None, SHOWN, cursor))
+    rounds = [
+        dict(item, data=json.dumps(item, ensure_ascii=False, default=str)) for item in page.items
+    ]
+    return render(
+        request, "public_inspections.html", None, rounds=rounds, next_cursor=page.next_cursor
+    )
