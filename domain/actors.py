@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from domain.vocabulary import Role
 
@@ -24,6 +26,14 @@ class Actor:
         if self.role is not Role.UNIT:
             return True
         return unit_code == self.unit_code or unit_code in self.unit_scope
+
+    def keeps_receipt_of(self, recorded_by: Mapping[str, Any] | None) -> bool:
+        """Whose receipts one may have (docs/audit.md §8): auditors and administrators any
+        event's, everyone else those of the events they recorded (`recorded_by`: the event's
+        stored actor)."""
+        if self.role in (Role.AUDITOR, Role.ADMIN):
+            return True
+        return recorded_by is not None and recorded_by.get("id") == self.id
 
     def as_event_data(self) -> dict[str, str]:
         """The actor as stored in every event: {id, name, role}."""

@@ -32,9 +32,10 @@ from domain.accounts import Account
 from infra.audit import BATCH, StateHash, check_row, walk
 from infra.chain import GENESIS, Verification, hasher
 from infra.database import Database
+from infra.merkle import Frontier
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import chain_table, meta_table
-from infra.signing import checkpoint_message, key_id
+from infra.signing import NO_PREVIOUS, checkpoint_message, checkpoint_message_v2, key_id
 
 FORMAT = "supervision-audit-bundle"
 VERSION = 1
@@ -60,6 +61,12 @@ class Checkpoint:
     key_id: str
     signature: bytes
     public_key: bytes
+    # Version 2: the log, its place in the checkpoints' chain and the Merkle root.
+    version: int = 1
+    log_id: bytes | None = None
+    seq: int | None = None
+    root: bytes | None = None
+    prev: bytes | None = None
 
     @property
     def name(self) -> str:
@@ -67,9 +74,16 @@ class Checkpoint:
 
     def message(self) -> bytes:
         """The exact bytes its signature covers."""
-        return checkpoint_message(
-            self.index, self.hash.hex(), self.created_at, self.algorithm, self.key_id
-        )
+        if self.version == 1:
+            return checkpoint_message(
+                self.index, self.hash.hex(), self.created_at, self.algorithm, self.key_id
+            )
+        # A version-2 row with a field emptied in the database: a message no key signed.
+        log_id, root, prev = (v or b"" for v in (self.log_id, self.root, self.prev))
+        return checkpoint_message_v2(
+            log_id.hex(), self.seq or 0, self.index, self.hash.hex(), root.hex(), prev.hex(),
+            self.created_at, self.algorithm, self.key_id,
+        )  # fmt: skip
 
     def named(self, problem: str) -> dict[str, Any]:
         return {"id": self.id, "index": self.index, "hash": self.hash.hex(), "problem": problem}
@@ -121,8 +135,10 @@ class Verifier:
         pinned: bool,
         max_age: timedelta | None = None,
         coverage: bool = True,
+        prehashed: bool = False,
     ) -> None:
         self.h = hasher(algorithm)
+        self.prehashed = prehashed  # the rows carry H(state), hashed by the database
         self.coverage = coverage
         self.keys = {key_id(key): key for key in trusted_keys}
         self.pinned = pinned
@@ -135,18 +151,44 @@ class Verifier:
         self.first_signed: dict[int, Checkpoint] = {}
         self.waiting: dict[int, list[Checkpoint]] = {}  # good so far, not yet met in the walk
         self.checkpoints_verified = 0
+        self.fed = 0  # checkpoints fed so far, in the log's order
+        self.last_digest = bytes.fromhex(NO_PREVIOUS)  # H(the last one's signed message)
+        self.frontier: Frontier | None = None  # the Merkle tree, once a checkpoint has a root
+        self.first_hash = b""
 
     def reject(self, problem: dict[str, Any]) -> None:
         if self.bad_checkpoint is None:
             self.bad_checkpoint = problem
 
     def checkpoint(self, cp: Checkpoint) -> None:
-        problem = self._signature_problem(cp) or self._fork(cp)
+        self.fed += 1
+        problem = self._signature_problem(cp) or self._fork(cp) or self._link_problem(cp)
+        self.last_digest = self.h(cp.message())
         if problem is not None:
             self.reject(cp.named(problem))
             return
+        if cp.version == 2 and self.frontier is None:
+            self.frontier = Frontier(self.h)
         self.first_signed.setdefault(cp.index, cp)
         self.waiting.setdefault(cp.index, []).append(cp)
+
+    def _link_problem(self, cp: Checkpoint) -> str | None:
+        """A version-2 checkpoint's place in the checkpoints' own chain: its number and the
+        hash of the one before it must be those of the checkpoint found before it."""
+        if cp.version == 1:
+            return None
+        if cp.seq != self.fed:
+            return (
+                f"{cp.name} says it is checkpoint number {cp.seq} of the log, but it is number "
+                f"{self.fed}: checkpoints before it were deleted, or added"
+            )
+        if cp.prev != self.last_digest:
+            return (
+                f"{cp.name} follows a checkpoint whose hash is {(cp.prev or b'').hex()}, but "
+                f"the one before it hashes to {self.last_digest.hex()}: the checkpoints before "
+                "it were changed or reordered"
+            )
+        return None
 
     def _signature_problem(self, cp: Checkpoint) -> str | None:
         key = self.keys.get(cp.key_id)
@@ -167,25 +209,47 @@ class Verifier:
 
     def event(self, row: Row) -> bool:
         """Check the walk's next row; False once the chain is broken (stop feeding it)."""
-        problem = check_row(self.h, self.prev, self.count + 1, row)
+        problem = check_row(self.h, self.prev, self.count + 1, row, prehashed=self.prehashed)
         if problem is None and row[0] <= self.position:  # a database's walk is in order
             problem = f"position {row[0]} does not come after position {self.position}"
         if problem is not None:
             self.break_chain(problem)
             return False
         self.prev, self.count, self.position = bytes(row[8]), self.count + 1, row[0]
+        if self.frontier is not None:
+            self.frontier.add(self.prev)
+        if self.count == 1:
+            self.first_hash = self.prev
         for cp in self.waiting.pop(self.count, ()):
-            if cp.hash == self.prev:
+            problem = self._off_chain(cp)
+            if problem is None:
                 self.checkpoints_verified += 1
                 self.newest_signed = max(self.newest_signed, cp.created_at)
             else:
-                self.reject(
-                    cp.named(
-                        f"{cp.name} signs hash {cp.hash.hex()} at index {cp.index}, but the "
-                        f"chain there has {self.prev.hex()}: the chain up to it was rewritten"
-                    )
-                )
+                self.reject(cp.named(problem))
         return True
+
+    def _off_chain(self, cp: Checkpoint) -> str | None:
+        """Why a checkpoint met at its index in the walk does not sign this chain, if so."""
+        if cp.hash != self.prev:
+            return (
+                f"{cp.name} signs hash {cp.hash.hex()} at index {cp.index}, but the "
+                f"chain there has {self.prev.hex()}: the chain up to it was rewritten"
+            )
+        if cp.version == 1 or self.frontier is None:
+            return None
+        if cp.log_id != self.first_hash:
+            return (
+                f"{cp.name} names log {(cp.log_id or b'').hex()}, but this log's first chain "
+                f"hash is {self.first_hash.hex()}: it was signed for another log"
+            )
+        root = self.frontier.root()
+        if cp.root != root:
+            return (
+                f"{cp.name} signs Merkle root {(cp.root or b'').hex()} at index {cp.index}, but "
+                f"the chain's hashes up to it make {root.hex()}"
+            )
+        return None
 
     def coverage_problem(self) -> str | None:
         """What a pinned key demands beyond good checkpoints: at least one on the chain (a
@@ -267,13 +331,15 @@ def stored_checkpoints(
     if not has_checkpoints(conn, events_table):
         return
     query = SQL(
-        "SELECT id, ledger_index, hash, created_at, algorithm, key_id, signature, public_key "
-        "FROM {} ORDER BY id"
+        "SELECT id, ledger_index, hash, created_at, algorithm, key_id, signature, public_key, "
+        "version, log_id, seq, root, prev FROM {} ORDER BY id"
     ).format(Identifier(checkpoints_table(events_table)))
     with conn.cursor(name="walk_checkpoints") as cursor:
         cursor.itersize = BATCH
         cursor.execute(query)
-        for id_, index, hash_, created_at, algorithm, kid, signature, public in cursor:
+        for row in cursor:
+            id_, index, hash_, created_at, algorithm, kid, signature, public = row[:8]
+            version, log_id, seq, root, prev = row[8:]
             yield Checkpoint(
                 id=id_,
                 index=index,
@@ -284,6 +350,11 @@ def stored_checkpoints(
                 key_id=kid,
                 signature=bytes(signature),
                 public_key=bytes(public),
+                version=version,
+                log_id=None if log_id is None else bytes(log_id),
+                seq=seq,
+                root=None if root is None else bytes(root),
+                prev=None if prev is None else bytes(prev),
             )
 
 
@@ -308,17 +379,21 @@ def verify_checkpoints(
     pinned key and `coverage`, at least one on the chain (see Verifier.coverage_problem)."""
     pinned = pinned_keys(pinned_key)
     with snapshot(database) as conn:
+        algorithm = read_algorithm(conn, events_table)
+        # As verify_chain: with SHA-256 the server hashes each state, 32 bytes travel.
+        prehashed = algorithm == "sha256"
         verifier = Verifier(
-            read_algorithm(conn, events_table),
+            algorithm,
             pinned or stored_keys(conn, events_table),
             pinned=bool(pinned),
             max_age=max_age,
             coverage=coverage,
+            prehashed=prehashed,
         )
         with closing(stored_checkpoints(conn, events_table)) as checkpoints:
             for cp in checkpoints:
                 verifier.checkpoint(cp)
-        with closing(walk(conn, events_table)) as rows:
+        with closing(walk(conn, events_table, hash_states=prehashed)) as rows:
             for row in rows:
                 if not verifier.event(row):
                     break
@@ -397,11 +472,19 @@ def event_line(row: Row, h: Callable[[bytes], bytes]) -> dict[str, Any]:
 
 
 def checkpoint_line(cp: Checkpoint) -> dict[str, Any]:
+    def hex_or_none(value: bytes | None) -> str | None:
+        return None if value is None else value.hex()
+
     return {
         "type": "checkpoint",
         "id": cp.id,
+        "version": cp.version,
+        "log_id": hex_or_none(cp.log_id),
+        "seq": cp.seq,
         "index": cp.index,
         "hash": cp.hash.hex(),
+        "root": hex_or_none(cp.root),
+        "prev": hex_or_none(cp.prev),
         "created_at": cp.created_at,
         "algorithm": cp.algorithm,
         "key_id": cp.key_id,
@@ -565,6 +648,17 @@ def parse_checkpoint(obj: dict[str, Any]) -> Checkpoint:
     id_ = obj.get("id")
     if id_ is not None and type(id_) is not int:
         raise Malformed("id is not an integer")
+    version = obj.get("version", 1)
+    if version not in (1, 2) or type(version) is not int:
+        raise Malformed(f"version {version!r} is not 1 or 2")
+    chained: dict[str, Any] = {}
+    if version == 2:
+        chained = {
+            "log_id": _hash(obj, "log_id"),
+            "seq": _integer(obj, "seq", 1),
+            "root": _hash(obj, "root"),
+            "prev": _hash(obj, "prev"),
+        }
     return Checkpoint(
         id=id_,
         index=_integer(obj, "index", 1),
@@ -574,6 +668,8 @@ def parse_checkpoint(obj: dict[str, Any]) -> Checkpoint:
         key_id=_text(obj, "key_id"),
         signature=_base64(obj, "signature"),
         public_key=_base64(obj, "public_key"),
+        version=version,
+        **chained,
     )
 
 

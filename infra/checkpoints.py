@@ -1,7 +1,9 @@
 """Signed checkpoints of the audit hash chain, kept in `supervision_checkpoints`.
 
 A checkpoint signs the chain's head (its highest ledger index and that row's hash) with the
-service's Ed25519 key (`infra.signing`). Copied out of the database, checkpoints let an
+service's Ed25519 key (`infra.signing`), and — version 2 — the log's id, its sequence number,
+the Merkle root of the chain up to the head and the hash of the previous checkpoint, so the
+checkpoints form a chain of their own. Copied out of the database, checkpoints let an
 auditor detect a chain rewritten consistently by someone with the database's keys (ADR 001).
 They are made on demand (`POST /api/v1/audit/checkpoints`, `supervision audit checkpoint`)
 and by `AutoCheckpointer`, every N new events or T minutes.
@@ -16,6 +18,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -25,14 +28,18 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
 from infra.audit import chain_problem_after
+from infra.chain import hasher
 from infra.database import Database
+from infra.merkle import Frontier
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import chain_table
 from infra.settings import Settings
 from infra.signing import (
+    NO_PREVIOUS,
     b64,
     key_id,
     load_or_create_key,
+    message_of,
     public_key_raw,
     sign_checkpoint,
     timestamp,
@@ -58,9 +65,11 @@ class CheckpointRefused(CheckpointConflict):
 
 
 class SignerState:
-    """What this signer signed last — index, hash, algorithm, key — in a file of its own
-    beside its key, outside the database: deleting or rewriting the checkpoints in the
-    database cannot make it forget, so it refuses to sign a log that does not extend it."""
+    """What this signer signed last — index, hash, algorithm, key, and of a version-2
+    checkpoint its sequence number, digest, root and the Merkle tree's frontier — in a file
+    of its own beside its key, outside the database: deleting or rewriting the checkpoints
+    in the database cannot make it forget, so it refuses to sign a log that does not extend
+    it, and extends the Merkle tree from the rows added since without reading the rest."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -72,11 +81,15 @@ class SignerState:
             return None
         return data
 
-    def save(self, cp: dict[str, Any]) -> None:
+    def save(self, cp: dict[str, Any], frontier: Frontier | None = None) -> None:
         """Keep what was signed, atomically (mode 0600) — never a lower index than the one
         kept (two signers racing), and never failing the checkpoint already made: a record
         that cannot be written is logged, and the older one still guards the next signing."""
         kept = {k: cp[k] for k in ("index", "hash", "algorithm", "key_id", "created_at")}
+        if cp.get("version") == 2:
+            kept.update(seq=cp["seq"], digest=digest(cp), root=cp["root"], log_id=cp["log_id"])
+        if frontier is not None and frontier.size == cp["index"]:
+            kept["frontier"] = [node.hex() for node in frontier.nodes]
         try:
             last = self.load()
             if last is not None and int(last["index"]) > int(kept["index"]):
@@ -131,6 +144,54 @@ def refuse_unless_extends(
         refuse(f"the log after index {signed_index} does not extend it: {problem}")
 
 
+def refuse_unless_kept(conn: Any, q: _Sql, last: dict[str, Any]) -> None:
+    """Raise CheckpointRefused unless the checkpoint this signer made last is still in the
+    database as signed: a deleted or changed checkpoint would let the next one chain to a
+    history this signer never signed."""
+    if last.get("seq") is None:  # a record from before checkpoints were chained
+        return
+    row = conn.execute(q.at_seq, (int(last["seq"]),)).fetchone()
+    if row is None or digest(_row_to_checkpoint(row)) != last["digest"]:
+        refuse(
+            f"checkpoint {last['seq']}, signed by this signer, is gone from the database or "
+            "changed: the checkpoints were rewritten"
+        )
+
+
+def digest(cp: dict[str, Any]) -> str:
+    """H(a checkpoint's signed message), hex, H the chain's hash: what the next one's `prev`
+    names."""
+    return hasher(cp["algorithm"])(message_of(cp)).hex()
+
+
+def frontier_at(
+    conn: Any, q: _Sql, algorithm: str, last: dict[str, Any] | None, index: int
+) -> Frontier:
+    """The Merkle tree's frontier at `index`: from the signer's record (verified to be on the
+    chain) plus the rows after it, else from every chain row."""
+    h = hasher(algorithm)
+    frontier = Frontier(h)
+    if last is not None and "frontier" in last and int(last["index"]) <= index:
+        nodes = [bytes.fromhex(node) for node in last["frontier"]]
+        frontier = Frontier(h, nodes, int(last["index"]))
+    for data in chain_hashes(conn, q, frontier.size, index):
+        frontier.add(data)
+    return frontier
+
+
+def chain_hashes(conn: Any, q: _Sql, after: int, upto: int, batch: int = 50_000) -> Iterator[bytes]:
+    """The chain's hashes at ledger indexes after+1..upto, in order, a batch a query;
+    CheckpointConflict where rows are missing (the indexes are unique and rising, so a batch
+    is whole when its last index is its first's plus its length)."""
+    while after < upto:
+        rows = conn.execute(q.leaves, (after, upto, batch)).fetchall()
+        if not rows or rows[-1]["ledger_index"] != after + len(rows):
+            raise CheckpointConflict(f"the chain has rows missing after index {after}")
+        for row in rows:
+            yield bytes(row["hash"])
+        after += len(rows)
+
+
 def refuse(problem: str) -> NoReturn:
     log.error(
         "checkpoint refused: the log does not extend what was signed", extra={"problem": problem}
@@ -174,10 +235,19 @@ def as_json(cp: dict[str, Any]) -> dict[str, Any]:
 
 def _row_to_checkpoint(row: dict[str, Any]) -> dict[str, Any]:
     created_at: datetime = row["created_at"]
+
+    def hex_or_none(value: Any) -> str | None:
+        return None if value is None else bytes(value).hex()
+
     return {
         "id": row["id"],
+        "version": row["version"],
+        "log_id": hex_or_none(row["log_id"]),
+        "seq": row["seq"],
         "index": row["ledger_index"],
         "hash": bytes(row["hash"]).hex(),
+        "root": hex_or_none(row["root"]),
+        "prev": hex_or_none(row["prev"]),
         "created_at": timestamp(created_at),
         "algorithm": row["algorithm"],
         "key_id": row["key_id"],
@@ -190,17 +260,27 @@ class _Sql:
     def __init__(self, events_table: str) -> None:
         chain = Identifier(chain_table(events_table))
         checkpoints = Identifier(checkpoints_table(events_table))
-        columns = "id, ledger_index, hash, created_at, algorithm, key_id, signature, public_key"
+        columns = (
+            "id, version, log_id, seq, ledger_index, hash, root, prev, created_at, algorithm, "
+            "key_id, signature, public_key"
+        )
         self.head = SQL(
             "SELECT ledger_index, hash FROM {} ORDER BY ledger_index DESC LIMIT 1"
         ).format(chain)
         self.row_at = SQL("SELECT hash FROM {} WHERE ledger_index = %s").format(chain)
+        self.leaves = SQL(
+            "SELECT ledger_index, hash FROM {} WHERE ledger_index > %s AND ledger_index <= %s "
+            "ORDER BY ledger_index LIMIT %s"
+        ).format(chain)
         self.newest = SQL("SELECT {} FROM {} ORDER BY id DESC LIMIT 1").format(
             SQL(columns), checkpoints
         )
+        self.at_seq = SQL("SELECT {} FROM {} WHERE seq = %s").format(SQL(columns), checkpoints)
+        self.count = SQL("SELECT count(*) AS n FROM {}").format(checkpoints)
         self.insert = SQL(
-            "INSERT INTO {} (ledger_index, hash, created_at, algorithm, key_id, signature, "
-            "public_key) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id"
+            "INSERT INTO {} (version, log_id, seq, ledger_index, hash, root, prev, created_at, "
+            "algorithm, key_id, signature, public_key) "
+            "VALUES (2, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
         ).format(checkpoints)
         self.page = SQL("SELECT {} FROM {} WHERE id > %s ORDER BY id LIMIT %s").format(
             SQL(columns), checkpoints
@@ -249,13 +329,30 @@ def make_checkpoint(
                 and bytes(newest["public_key"]) == public
             ):
                 return _row_to_checkpoint(newest)
+        if last is not None:
+            refuse_unless_kept(conn, q, last)
+        first = conn.execute(q.row_at, (1,)).fetchone()
+        assert first is not None  # the head exists, so the chain's first row does
+        frontier = frontier_at(conn, q, algorithm, last, index)
+        chained: dict[str, Any] = {
+            "log_id": bytes(first["hash"]).hex(),
+            "seq": next_seq(conn, q, newest),
+            "root": frontier.root().hex(),
+            "prev": NO_PREVIOUS if newest is None else digest(_row_to_checkpoint(newest)),
+        }
         created_at = datetime.now(UTC)
-        cp = sign_checkpoint(private_key, index, head_hash.hex(), timestamp(created_at), algorithm)
+        cp = sign_checkpoint(
+            private_key, index, head_hash.hex(), timestamp(created_at), algorithm, chained=chained
+        )
         row = conn.execute(
             q.insert,
             (
+                bytes.fromhex(chained["log_id"]),
+                chained["seq"],
                 index,
                 head_hash,
+                frontier.root(),
+                bytes.fromhex(chained["prev"]),
                 created_at,
                 algorithm,
                 cp["key_id"],
@@ -265,9 +362,17 @@ def make_checkpoint(
         ).fetchone()
         assert row is not None
     if state is not None:
-        state.save(cp)  # once committed: a signature the database lost is signed again
+        state.save(cp, frontier)  # once committed: a signature the database lost is signed again
     log.info("checkpoint", extra={"index": index, "key_id": cp["key_id"]})
     return {"id": row["id"], **cp}
+
+
+def next_seq(conn: Any, q: _Sql, newest: dict[str, Any] | None) -> int:
+    """The next checkpoint's place in the checkpoints' chain: one after the newest's, or,
+    after version-1 checkpoints (which had none), one after their count."""
+    if newest is not None and newest["seq"] is not None:
+        return int(newest["seq"]) + 1
+    return int(conn.execute(q.count).fetchone()["n"]) + 1
 
 
 def list_checkpoints(

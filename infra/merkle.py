@@ -150,3 +150,35 @@ def left_siblings(fn: int, sn: int, count: int) -> list[bool] | None:
                 fn, sn = fn >> 1, sn >> 1
         fn, sn = fn >> 1, sn >> 1
     return lefts if sn == 0 else None
+
+
+class Frontier:
+    """The roots of the complete subtrees a tree of `size` leaves splits into, left to
+    right (one per 1-bit of the size): enough to append leaves and compute the root without
+    the leaves before (what a signer keeps between checkpoints, and a verifier walking)."""
+
+    __slots__ = ("h", "nodes", "size")
+
+    def __init__(self, h: Hash, nodes: Sequence[bytes] = (), size: int = 0) -> None:
+        if len(nodes) != size.bit_count():
+            raise ValueError(f"a tree of {size} leaves has {size.bit_count()} subtree roots")
+        self.h, self.nodes, self.size = h, list(nodes), size
+
+    def add(self, data: bytes) -> None:
+        """Append the leaf whose data is `data` (a chain hash)."""
+        h, nodes, n = self.h, self.nodes, self.size
+        node = h(LEAF + data)
+        while n & 1:
+            node = h(NODE + nodes.pop() + node)
+            n >>= 1
+        nodes.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        """MTH of the leaves so far (RFC 9162 §2.1.1)."""
+        if not self.nodes:
+            return self.h(b"")
+        node = self.nodes[-1]
+        for left in reversed(self.nodes[:-1]):
+            node = self.h(NODE + left + node)
+        return node

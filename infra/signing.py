@@ -1,14 +1,23 @@
 """Ed25519 signatures over checkpoints of the audit hash chain: pure functions, no database.
 
 A checkpoint says "the chain's row at ledger index N has hash H", signed at `created_at` by
-the key named `key_id`. The signed message is UTF-8 text, one field a line, no final newline:
+the key named `key_id`. The signed message is UTF-8 text, one field a line, no final newline.
+Version 2 (made since issue 16 item 1) also names the log, its place in the checkpoints' own
+chain and the Merkle root (RFC 9162) of the chain's first N hashes:
 
-    supervision-checkpoint-v1
+    supervision-checkpoint-v2
+    {log_id}        the log's first chain hash, hex: which log this is
+    {seq}           1 for the log's first checkpoint, then one more each
     {index}
     {hash_hex}
+    {root_hex}
+    {prev_hex}      H(the previous checkpoint's message), 64 zeros for the first
     {created_at}
     {algorithm}
     {key_id}
+
+Version 1 (still verified as signed) had the lines `supervision-checkpoint-v1`, index, hash,
+created_at, algorithm and key_id.
 
 `hash_hex` is the lowercase hex of the chain row's hash; `created_at` is `isoformat()` of a
 timezone-aware UTC datetime (microsecond precision); `algorithm` is the chain's hash
@@ -37,6 +46,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 MESSAGE_PREFIX = "supervision-checkpoint-v1"
+MESSAGE_PREFIX_V2 = "supervision-checkpoint-v2"
+NO_PREVIOUS = "0" * 64  # the `prev` of a log's first checkpoint
 KEY_FILE_MODE = 0o600
 
 
@@ -51,6 +62,45 @@ def checkpoint_message(
     return "\n".join(
         (MESSAGE_PREFIX, str(int(index)), hash_hex, created_at, algorithm, key_id)
     ).encode("utf-8")
+
+
+def checkpoint_message_v2(
+    log_id: str,
+    seq: int,
+    index: int,
+    hash_hex: str,
+    root_hex: str,
+    prev_hex: str,
+    created_at: str,
+    algorithm: str,
+    key_id: str,
+) -> bytes:
+    """The exact bytes a version-2 checkpoint's signature covers."""
+    lines = (MESSAGE_PREFIX_V2, log_id, str(int(seq)), str(int(index)), hash_hex, root_hex)
+    return "\n".join((*lines, prev_hex, created_at, algorithm, key_id)).encode("utf-8")
+
+
+def message_of(cp: Mapping[str, Any]) -> bytes:
+    """The signed bytes of a checkpoint as JSON, of either version (KeyError, TypeError or
+    ValueError where a field is missing or of the wrong type)."""
+    version = cp.get("version") or 1
+    texts: tuple[str, ...] = ("hash", "created_at", "algorithm", "key_id")
+    if version == 2:
+        texts += ("log_id", "root", "prev")
+    if not all(isinstance(cp[name], str) for name in texts):
+        raise TypeError("a checkpoint's texts must be strings")
+    for name in ("index", "seq") if version == 2 else ("index",):
+        if not isinstance(cp[name], int) or isinstance(cp[name], bool):
+            raise TypeError(f"a checkpoint's {name} must be an integer")
+    if version == 1:
+        fields = (cp["index"], cp["hash"], cp["created_at"], cp["algorithm"], cp["key_id"])
+        return checkpoint_message(*fields)
+    if version != 2:
+        raise ValueError(f"unknown checkpoint version {version!r}")
+    return checkpoint_message_v2(
+        cp["log_id"], cp["seq"], cp["index"], cp["hash"], cp["root"], cp["prev"],
+        cp["created_at"], cp["algorithm"], cp["key_id"],
+    )  # fmt: skip
 
 
 def key_id(public_key_raw: bytes) -> str:
@@ -78,23 +128,35 @@ def b64(data: bytes) -> str:
 
 
 def sign_checkpoint(
-    private_key: Ed25519PrivateKey, index: int, hash_hex: str, created_at: str, algorithm: str
+    private_key: Ed25519PrivateKey,
+    index: int,
+    hash_hex: str,
+    created_at: str,
+    algorithm: str,
+    *,
+    chained: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A checkpoint, as JSON: {index, hash, created_at, algorithm, key_id, signature,
-    public_key}."""
+    """A checkpoint, as JSON: {version, log_id, seq, index, hash, root, prev, created_at,
+    algorithm, key_id, signature, public_key}. With `chained` ({log_id, seq, root, prev}) it
+    is a version-2 checkpoint; without, version 1 (whose chain fields are null)."""
     public = public_key_raw(private_key)
-    kid = key_id(public)
-    hash_hex = hash_hex.lower()
-    signature = private_key.sign(checkpoint_message(index, hash_hex, created_at, algorithm, kid))
-    return {
+    cp: dict[str, Any] = {
+        "version": 2 if chained else 1,
+        "log_id": None,
+        "seq": None,
         "index": index,
-        "hash": hash_hex,
+        "hash": hash_hex.lower(),
+        "root": None,
+        "prev": None,
         "created_at": created_at,
         "algorithm": algorithm,
-        "key_id": kid,
-        "signature": b64(signature),
-        "public_key": b64(public),
+        "key_id": key_id(public),
     }
+    if chained:
+        cp.update({name: chained[name] for name in ("log_id", "seq", "root", "prev")})
+    cp["signature"] = b64(private_key.sign(message_of(cp)))
+    cp["public_key"] = b64(public)
+    return cp
 
 
 def verify_checkpoint(cp: Mapping[str, Any], public_key_raw: bytes) -> bool:
@@ -105,15 +167,10 @@ def verify_checkpoint(cp: Mapping[str, Any], public_key_raw: bytes) -> bool:
     """
     try:
         public = Ed25519PublicKey.from_public_bytes(bytes(public_key_raw))
-        kid = key_id(bytes(public_key_raw))
-        index = cp["index"]
-        if not isinstance(index, int) or isinstance(index, bool) or cp["key_id"] != kid:
-            return False
-        fields = (cp["hash"], cp["created_at"], cp["algorithm"])
-        if not all(isinstance(f, str) for f in fields):
+        if cp["key_id"] != key_id(bytes(public_key_raw)):
             return False
         signature = base64.b64decode(cp["signature"], validate=True)
-        public.verify(signature, checkpoint_message(index, *fields, kid))
+        public.verify(signature, message_of(cp))
     except (InvalidSignature, KeyError, TypeError, ValueError, binascii.Error):
         return False
     return True

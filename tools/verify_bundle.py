@@ -3,6 +3,7 @@
 
     python verify_bundle.py BUNDLE [--public-key BASE64_OR_FILE ...] [--max-age-hours H]
                            [--consistency PROOF_JSON | --inclusion PROOF_JSON]
+    python verify_bundle.py [BUNDLE] --receipt RECEIPT_JSON --public-key BASE64_OR_FILE
 
 Needs Python 3.11+ and the `cryptography` package, nothing else; written from the format
 described in docs/audit.md, independently of the service's own verifier. It recomputes
@@ -38,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 FORMAT = "supervision-audit-bundle"
 VERSION = 1
 SIGNED_PREFIX = "supervision-checkpoint-v1"
+SIGNED_PREFIX_V2 = "supervision-checkpoint-v2"
 ALGORITHMS = ("sha256", "sm3")
 LOWER_HEX_64 = re.compile(r"[0-9a-f]{64}")
 MAX_INT = 2**63
@@ -163,8 +165,12 @@ def read_checkpoint(obj: dict[str, Any]) -> dict[str, Any]:
         isinstance(obj["id"], bool) or not isinstance(obj["id"], int)
     ):
         raise BadLine("id is not an integer")
-    return {
+    version = obj.get("version", 1)
+    if isinstance(version, bool) or version not in (1, 2):
+        raise BadLine(f"version {version!r} is not 1 or 2")
+    cp = {
         "id": obj.get("id"),
+        "version": version,
         "index": need_int(obj, "index", 1),
         "hash": need_hash(obj, "hash"),
         "created_at": need_str(obj, "created_at"),
@@ -173,6 +179,10 @@ def read_checkpoint(obj: dict[str, Any]) -> dict[str, Any]:
         "signature": need_b64(obj, "signature"),
         "public_key": need_b64(obj, "public_key"),
     }
+    if version == 2:  # chained: the log, the checkpoint's number, the Merkle root, the one before
+        cp["log_id"], cp["seq"] = need_hash(obj, "log_id"), need_int(obj, "seq", 1)
+        cp["root"], cp["prev"] = need_hash(obj, "root"), need_hash(obj, "prev")
+    return cp
 
 
 def read_event(obj: dict[str, Any]) -> dict[str, Any]:
@@ -209,7 +219,11 @@ def key_id_of(public_key: bytes) -> str:
 
 
 def signed_text(cp: dict[str, Any]) -> bytes:
-    lines = [SIGNED_PREFIX, str(cp["index"]), cp["hash"].hex(), cp["created_at"]]
+    if cp["version"] == 1:
+        lines = [SIGNED_PREFIX, str(cp["index"]), cp["hash"].hex(), cp["created_at"]]
+    else:
+        lines = [SIGNED_PREFIX_V2, cp["log_id"].hex(), str(cp["seq"]), str(cp["index"])]
+        lines += [cp["hash"].hex(), cp["root"].hex(), cp["prev"].hex(), cp["created_at"]]
     lines += [cp["algorithm"], cp["key_id"]]
     return "\n".join(lines).encode("utf-8")
 
@@ -238,6 +252,10 @@ class Audit:
         self.by_index: dict[int, dict[str, Any]] = {}
         self.unmatched: dict[int, list[dict[str, Any]]] = {}
         self.matched = 0
+        self.seen = 0  # checkpoint lines so far
+        self.before = bytes(32)  # H(the signed text of the checkpoint line before)
+        self.first_hash = b""
+        self.peaks: list[tuple[int, bytes]] | None = None  # Merkle subtrees (leaves, MTH)
 
     def blame(self, cp: dict[str, Any], problem: str) -> None:
         if self.bad is None:
@@ -246,6 +264,8 @@ class Audit:
             self.bad["problem"] = problem
 
     def add_checkpoint(self, cp: dict[str, Any]) -> None:
+        self.seen += 1
+        before, self.before = self.before, digest(self.algorithm, signed_text(cp))
         key = self.trusted.get(cp["key_id"])
         if key is None:
             whom = "the pinned key" if self.pinned else "a key of the bundle"
@@ -256,15 +276,66 @@ class Audit:
         except InvalidSignature:
             self.blame(cp, f"the signature of {label(cp)} does not verify under key {cp['key_id']}")
             return
-        earlier = self.by_index.setdefault(cp["index"], cp)
-        if earlier["hash"] != cp["hash"]:
+        earlier = self.by_index.get(cp["index"])
+        if earlier is not None and earlier["hash"] != cp["hash"]:
             self.blame(
                 cp,
                 f"fork at index {cp['index']}: {label(earlier)} and {label(cp)} "
                 "sign different hashes",
             )
             return
+        if cp["version"] == 2 and cp["seq"] != self.seen:
+            self.blame(
+                cp,
+                f"{label(cp)} says it is checkpoint number {cp['seq']} of the log, but it is "
+                f"number {self.seen}: checkpoints before it were deleted, or added",
+            )
+            return
+        if cp["version"] == 2 and cp["prev"] != before:
+            self.blame(
+                cp,
+                f"{label(cp)} follows a checkpoint whose hash is {cp['prev'].hex()}, but the one "
+                f"before it hashes to {before.hex()}: the checkpoints before it were changed "
+                "or reordered",
+            )
+            return
+        if cp["version"] == 2 and self.peaks is None:
+            self.peaks = []
+        self.by_index.setdefault(cp["index"], cp)
         self.unmatched.setdefault(cp["index"], []).append(cp)
+
+    def grow_tree(self, data: bytes) -> None:
+        """One more leaf of the Merkle tree: equal-sized subtrees merge (RFC 9162 §2.1.1)."""
+        assert self.peaks is not None
+        size, node = 1, merkle_leaf(self.algorithm, data)
+        while self.peaks and self.peaks[-1][0] == size:
+            node = merkle_node(self.algorithm, self.peaks.pop()[1], node)
+            size *= 2
+        self.peaks.append((size, node))
+
+    def tree_root(self) -> bytes:
+        assert self.peaks
+        root = self.peaks[-1][1]
+        for _, left in reversed(self.peaks[:-1]):
+            root = merkle_node(self.algorithm, left, root)
+        return root
+
+    def not_this_log(self, cp: dict[str, Any]) -> str | None:
+        """Why a checkpoint whose hash is on the chain still does not sign it, if it does not."""
+        if cp["version"] == 1:
+            return None
+        if cp["log_id"] != self.first_hash:
+            return (
+                f"{label(cp)} names log {cp['log_id'].hex()}, but this log's first chain hash "
+                f"is {self.first_hash.hex()}: it was signed for another log"
+            )
+        root = self.tree_root()
+        if cp["root"] != root:
+            return (
+                f"{label(cp)} signs Merkle root {cp['root'].hex()} at index {cp['index']}, but "
+                f"the chain's hashes up to it make {root.hex()}"
+            )
+        return None
 
     def add_event(self, event: dict[str, Any]) -> bool:
         index = self.verified + 1
@@ -291,16 +362,24 @@ class Audit:
             return False
         self.verified, self.last_hash = index, event["hash"]
         self.last_position = event["position"]
+        if index == 1:
+            self.first_hash = event["hash"]
+        if self.peaks is not None:
+            self.grow_tree(event["hash"])
         for cp in self.unmatched.pop(index, []):
-            if cp["hash"] == self.last_hash:
-                self.matched += 1
-                self.newest_signed = max(self.newest_signed, cp["created_at"])
+            if cp["hash"] != self.last_hash:
+                self.blame(
+                    cp,
+                    f"{label(cp)} signs hash {cp['hash'].hex()} at index {index}, but the chain "
+                    f"there has {self.last_hash.hex()}: the chain up to it was rewritten",
+                )
                 continue
-            self.blame(
-                cp,
-                f"{label(cp)} signs hash {cp['hash'].hex()} at index {index}, but the chain "
-                f"there has {self.last_hash.hex()}: the chain up to it was rewritten",
-            )
+            problem = self.not_this_log(cp)
+            if problem is not None:
+                self.blame(cp, problem)
+                continue
+            self.matched += 1
+            self.newest_signed = max(self.newest_signed, cp["created_at"])
         return True
 
     def coverage(self) -> str | None:
@@ -537,6 +616,73 @@ def proof_problem(kind: str, proof: dict[str, Any], path: str) -> str | None:
         return f"the proof is malformed: {error!r}"
 
 
+def receipt_problem(receipt: Any, keys: list[bytes]) -> str | None:
+    """What is wrong with a receipt (GET /api/v1/audit/receipts/{position}), or None: its
+    checkpoint is a chained one signed by a pinned key, the event's fields hash to its hash,
+    and the inclusion proof puts that hash at its index under the checkpoint's root."""
+    try:
+        if receipt.get("format") != "supervision-receipt" or receipt.get("version") != 1:
+            return "not a receipt (supervision-receipt version 1)"
+        algorithm, line = receipt["algorithm"], receipt["event"]
+        cp = read_checkpoint(receipt["checkpoint"])
+        if cp["version"] != 2 or cp["algorithm"] != algorithm:
+            return "the receipt's checkpoint is not a chained (version 2) one of its algorithm"
+        key = {key_id_of(k): k for k in keys}.get(cp["key_id"])
+        try:
+            if key is None:
+                raise InvalidSignature
+            Ed25519PublicKey.from_public_bytes(key).verify(cp["signature"], signed_text(cp))
+        except InvalidSignature:
+            return f"checkpoint {cp['seq']} is not signed by a pinned key"
+        event = {k: line[k] for k in ("position", "aggregate_id", "version", "topic")}
+        if line.get("state_hash") is not None:
+            event["state_hash"] = bytes.fromhex(line["state_hash"])
+        else:
+            event["state"] = base64.b64decode(line["state"], validate=True)
+        index, data = int(line["index"]), bytes.fromhex(line["hash"])
+        if chain_hash(algorithm, bytes.fromhex(line["prev_hash"]), index, event) != data:
+            return f"the event's fields do not hash to its hash at index {index}: it was altered"
+        nodes = [bytes.fromhex(node) for node in receipt["proof"]]
+        if not inclusion_holds(algorithm, data, index - 1, cp["index"], nodes, cp["root"]):
+            return f"the proof does not put the event at index {index} under checkpoint {cp['seq']}"
+        return None
+    except (AttributeError, KeyError, TypeError, ValueError, BadLine, binascii.Error) as error:
+        return f"the receipt is malformed: {type(error).__name__} {error}"
+
+
+def held_in_bundle(receipt: dict[str, Any], path: str) -> str | None:
+    """Whether the bundle at `path` (verified) holds a receipt's event at its index."""
+    index, expected = int(receipt["event"]["index"]), receipt["event"]["hash"]
+    _, leaves = bundle_leaves(path)
+    if index > len(leaves):
+        return (
+            f"the log has no row at index {index}, which checkpoint "
+            f"{receipt['checkpoint']['seq']} signed: it was cut or restored from an older backup"
+        )
+    if leaves[index - 1].hex() != expected:
+        return (
+            f"the log's row {index} has hash {leaves[index - 1].hex()}, not the receipt's "
+            f"{expected}: it was rewritten or restored from a backup that diverges"
+        )
+    return None
+
+
+def check_receipt(path: str, keys: list[bytes], bundle: str | None) -> dict[str, Any]:
+    """The receipt's verdict, and, with a (verified) bundle, whether that log still holds it."""
+    with open(path, "rb") as stream:
+        receipt = json.load(stream)
+    problem = receipt_problem(receipt, keys)
+    if problem is None and bundle is not None:
+        problem = held_in_bundle(receipt, bundle)
+    event = receipt.get("event") if isinstance(receipt, dict) else None
+    return {
+        "ok": problem is None,
+        "index": event.get("index") if isinstance(event, dict) else None,
+        "position": event.get("position") if isinstance(event, dict) else None,
+        "problem": problem,
+    }
+
+
 # The command ---------------------------------------------------------------------------
 
 
@@ -572,7 +718,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Verify a supervision audit bundle offline (docs/audit.md)."
     )
-    parser.add_argument("bundle", help="the bundle file (JSON Lines); - reads standard input")
+    parser.add_argument(
+        "bundle",
+        nargs="?",
+        help="the bundle file (JSON Lines); - reads standard input; optional with --receipt",
+    )
     parser.add_argument(
         "--public-key",
         action="append",
@@ -601,7 +751,17 @@ def main(argv: list[str] | None = None) -> int:
         help="also check an inclusion proof (GET /api/v1/audit/proofs/inclusion) against the "
         "root of this bundle's rows",
     )
+    proofs.add_argument(
+        "--receipt",
+        metavar="RECEIPT_JSON",
+        help="check a receipt (GET /api/v1/audit/receipts/{position}) against the pinned key; "
+        "with a bundle, also that the bundle's log still holds its event",
+    )
     args = parser.parse_args(argv)
+    if args.receipt is not None:
+        return receipt_command(args)
+    if args.bundle is None:
+        parser.error("give a bundle, or --receipt")
     try:
         if args.bundle == "-":
             result = verify(sys.stdin.buffer, args.public_key, args.max_age_hours)
@@ -634,6 +794,35 @@ def main(argv: list[str] | None = None) -> int:
             + ("" if args.public_key else " (no key pinned: the bundle's own keys were used)"),
             file=sys.stderr,
         )
+        return 0
+    print(f"NOT verified: {result['problem']}", file=sys.stderr)
+    return 1
+
+
+def receipt_command(args: argparse.Namespace) -> int:
+    """`--receipt`: the receipt alone against the pinned key, or beside a bundle."""
+    if not args.public_key:
+        print(
+            "verify_bundle: a receipt is checked against a pinned key (--public-key)",
+            file=sys.stderr,
+        )
+        return 2
+    bundle = None if args.bundle in (None, "-") else args.bundle
+    try:
+        if bundle is not None:
+            with open(bundle, "rb") as stream:
+                verdict = verify(stream, args.public_key, args.max_age_hours)
+            if not verdict["ok"]:
+                print(json.dumps(verdict, ensure_ascii=False, indent=2))
+                print(f"NOT verified: {verdict['problem']}", file=sys.stderr)
+                return 1
+        result = check_receipt(args.receipt, args.public_key, bundle)
+    except (OSError, ValueError) as error:
+        print(f"verify_bundle: cannot read the receipt or the bundle: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    if result["ok"]:
+        print(f"verified: the event at index {result['index']} was recorded", file=sys.stderr)
         return 0
     print(f"NOT verified: {result['problem']}", file=sys.stderr)
     return 1

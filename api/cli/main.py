@@ -277,6 +277,15 @@ def verify(
             "database's chain extends it, never rewrote it",
         ),
     ] = None,
+    receipt: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="a receipt kept from GET /api/v1/audit/receipts/{position}: check it against "
+            "--public-key and that the database still holds its event",
+        ),
+    ] = None,
 ) -> None:
     """Walk the hash chain from the first event and check the signed checkpoints, of the
     database or of a bundle (--bundle); exit 1 naming the first bad index or checkpoint.
@@ -293,6 +302,8 @@ def verify(
         raise typer.BadParameter("--since checks the database, not a bundle", param_hint="--since")
     if since is not None:
         check_extends(settings, since, pinned)
+    if receipt is not None:
+        check_receipt(settings, receipt, pinned)
     if bundle is not None:
         result = bundle_verdict(bundle, pinned, quiet, max_age)
     else:
@@ -324,6 +335,32 @@ def check_extends(settings: Settings, since: Path, pinned: list[bytes]) -> None:
                            "problem": problem}, ensure_ascii=False))  # fmt: skip
     if problem is not None:
         typer.echo(f"日志未延续先前的导出包 (the log does not extend {since}): {problem}", err=True)
+        raise typer.Exit(1)
+
+
+def check_receipt(settings: Settings, path: Path, pinned: list[bytes]) -> None:
+    """`audit verify --receipt R`: the receipt verifies under the pinned key, and the
+    database still holds its event (not restored from an older backup, not rewritten)."""
+    from infra.database import resolve_database
+    from infra.receipts import holds_problem, receipt_problem
+
+    if not pinned:
+        raise typer.BadParameter(
+            "a receipt is checked against --public-key", param_hint="--receipt"
+        )
+    try:
+        kept = json.loads(path.read_bytes())
+    except ValueError as error:
+        raise typer.BadParameter(f"not JSON: {error}", param_hint="--receipt") from None
+    problem = receipt_problem(kept, pinned)
+    if problem is None:
+        problem = holds_problem(resolve_database(settings), kept)
+    event = kept.get("event") if isinstance(kept, dict) else None
+    index = event.get("index") if isinstance(event, dict) else None
+    typer.echo(json.dumps({"receipt": str(path), "index": index, "held": problem is None,
+                           "problem": problem}, ensure_ascii=False))  # fmt: skip
+    if problem is not None:
+        typer.echo(f"回执未通过核验 (the receipt does not hold): {problem}", err=True)
         raise typer.Exit(1)
 
 

@@ -206,7 +206,14 @@ def timeline(viewer: Viewer, finding: Finding) -> tuple[list[dict[str, Any]], li
     items = []
     for aggregate_id, kind in [(finding.id, "finding")] + [(r["id"], r["kind"]) for r in linked]:
         for event in services.app.aggregate_history(aggregate_id):
-            items.append({**event_out(event), "aggregate_id": str(aggregate_id), "kind": kind})
+            items.append(
+                {
+                    **event_out(event),
+                    "aggregate_id": str(aggregate_id),
+                    "kind": kind,
+                    "receipt": viewer.actor.keeps_receipt_of(getattr(event, "actor", None)),
+                }
+            )
     items.sort(key=lambda item: str(item["recorded_at"]))
     return items, linked
 

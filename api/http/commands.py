@@ -32,7 +32,12 @@ def fingerprint(request: Request, body: BaseModel | None) -> str:
 
 
 def answer(status: int, body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers={"ETag": f'"{body["version"]}"'})
+    """The answer with its ETag, and a link to the receipt of the event it recorded (ready
+    once the next checkpoint is signed: docs/audit.md §8)."""
+    headers = {"ETag": f'"{body["version"]}"'}
+    if body.get("position"):
+        headers["Link"] = f'</api/v1/audit/receipts/{body["position"]}>; rel="receipt"'
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def replay(services: Services, actor: Actor, key: str, fp: str) -> JSONResponse | None:

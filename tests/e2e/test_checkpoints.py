@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from typing import Any
 
-from infra.signing import key_id, verify_checkpoint
+from infra.signing import key_id, message_of, verify_checkpoint
 from tests.e2e.helpers import all_items
 from tests.support import ADMIN, Api
 
-FIELDS = {"index", "hash", "created_at", "algorithm", "key_id", "signature", "public_key"}
+FIELDS = {
+    *("version", "log_id", "seq", "index", "hash", "root", "prev", "created_at", "algorithm"),
+    *("key_id", "signature", "public_key"),
+}
 
 
 def all_checkpoints(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
@@ -32,6 +36,11 @@ def test_an_auditor_signs_the_head_and_finds_the_checkpoint_listed(api: Api) -> 
     api.finding(api.account("inspector"), api.unit())
     later = api.post("/api/v1/audit/checkpoints", None, ADMIN).json()
     assert later["index"] > cp["index"] and verify_checkpoint(later, public)
+    # they form a chain: the later one names the log, its number and the one before it
+    assert cp["version"] == later["version"] == 2 and later["log_id"] == cp["log_id"]
+    assert later["seq"] > cp["seq"] and len(later["root"]) == len(later["prev"]) == 64
+    if later["seq"] == cp["seq"] + 1:
+        assert later["prev"] == hashlib.sha256(message_of(cp)).hexdigest()
     listed = all_checkpoints(api, auditor)
     assert cp in listed and later in listed
     assert listed.index(cp) < listed.index(later)  # oldest first

@@ -25,8 +25,16 @@ from typer.testing import CliRunner
 from api.cli.main import cli
 from api.runtime.bootstrap import Services, build, migrate_database
 from domain.vocabulary import Role
+from infra import merkle
 from infra.audit import verify_chain
-from infra.bundle import Export, verify_bundle, verify_bundle_file, verify_checkpoints
+from infra.bundle import (
+    Export,
+    snapshot,
+    stored_checkpoints,
+    verify_bundle,
+    verify_bundle_file,
+    verify_checkpoints,
+)
 from infra.chain import hasher, link
 from tests.conftest import settings_for
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
@@ -111,6 +119,51 @@ class Log:
             (index, bytes.fromhex(hash_hex), signed_at, algorithm, kid, signature, raw(key)),
         )
         return int(id_)
+
+    def sign_v2(
+        self,
+        index: int,
+        *,
+        seq: int | None = None,
+        prev: bytes | None = None,
+        root: bytes | None = None,
+        log_id: bytes | None = None,
+    ) -> int:
+        """Sign a chained (version 2) checkpoint as docs/audit.md §2 says, by default the
+        next one after the newest stored; its row id."""
+        h = hasher(self.algorithm)
+        hashes = [self.hash_at(n) for n in range(1, index + 1)]
+        kid = hashlib.sha256(raw(self.key)).hexdigest()[:16]
+        ((count,),) = self.sql("SELECT count(*) FROM supervision_checkpoints")
+        signed_at = datetime.now(UTC).isoformat()
+        fields = {
+            "log_id": (log_id or hashes[0]).hex(),
+            "seq": seq or count + 1,
+            "root": (root or merkle.root(h, merkle.in_memory(h, hashes), index)).hex(),
+            "prev": (prev or self.newest_digest()).hex(),
+        }
+        message = "\n".join(
+            ("supervision-checkpoint-v2", fields["log_id"], str(fields["seq"]), str(index),
+             hashes[-1].hex(), fields["root"], fields["prev"], signed_at, self.algorithm, kid)
+        )  # fmt: skip
+        ((id_,),) = self.sql(
+            "INSERT INTO supervision_checkpoints (version, log_id, seq, ledger_index, hash, "
+            "root, prev, created_at, algorithm, key_id, signature, public_key) "
+            "VALUES (2, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (bytes.fromhex(fields["log_id"]), fields["seq"], index, hashes[-1],
+             bytes.fromhex(fields["root"]), bytes.fromhex(fields["prev"]), signed_at,
+             self.algorithm, kid, self.key.sign(message.encode("utf-8")), raw(self.key)),
+        )  # fmt: skip
+        return int(id_)
+
+    def newest_digest(self) -> bytes:
+        """H(the signed message of the newest stored checkpoint), as docs/audit.md §2 says."""
+        rows = self.sql("SELECT id FROM supervision_checkpoints ORDER BY id DESC LIMIT 1")
+        if not rows:
+            return bytes(32)
+        with snapshot(self.services.database) as conn:
+            newest = list(stored_checkpoints(conn))[-1]
+        return hasher(self.algorithm)(newest.message())
 
     def export(self, name: str = "bundle.jsonl") -> Path:
         path = self.tmp / name
@@ -424,6 +477,54 @@ def test_two_checkpoints_of_one_index_with_different_hashes_are_a_fork(log: Log)
     verdict = judge(log)
     bad_checkpoint(verdict, 3, 10, "fork at index 10")
     assert "checkpoint 1 and checkpoint 3" in verdict["problem"]
+
+
+# The checkpoints' own chain (version 2) ---------------------------------------------------
+
+
+def test_chained_checkpoints_after_version_1_ones_verify(log: Log) -> None:
+    assert log.sign_v2(15) == 3 and log.sign_v2(21) == 4
+    verdict = judge(log)
+    assert verdict["ok"] is True and verdict["checkpoints_verified"] == 4, verdict
+
+
+def test_a_checkpoint_deleted_from_the_checkpoints_chain_is_named_by_the_next(log: Log) -> None:
+    log.sign_v2(15), log.sign_v2(18), log.sign_v2(21)
+    log.sql("DELETE FROM supervision_checkpoints WHERE id = 4")
+    bad_checkpoint(judge(log), 5, 21, "number 5 of the log, but it is number 4")
+
+
+def test_checkpoints_reordered_in_the_database_are_named(log: Log) -> None:
+    log.sign_v2(15), log.sign_v2(21)
+    log.sql("UPDATE supervision_checkpoints SET id = 100 + id")
+    log.sql("UPDATE supervision_checkpoints SET id = CASE id WHEN 103 THEN 4 WHEN 104 THEN 3 "
+            "ELSE id - 100 END")  # fmt: skip
+    bad_checkpoint(judge(log), 3, 21, "number 4 of the log, but it is number 3")
+
+
+def test_a_checkpoint_that_names_another_previous_one_is_named(log: Log) -> None:
+    log.sign_v2(15, prev=hashlib.sha256(b"another history").digest())
+    bad_checkpoint(judge(log), 3, 15, "the checkpoints before it were changed or reordered")
+
+
+def test_a_checkpoint_whose_merkle_root_is_not_the_chains_is_named(log: Log) -> None:
+    log.sign_v2(15, root=log.hash_at(15))
+    bad_checkpoint(judge(log), 3, 15, "signs Merkle root")
+
+
+def test_a_checkpoint_signed_for_another_log_is_named(log: Log) -> None:
+    log.sign_v2(15, log_id=log.hash_at(2))
+    bad_checkpoint(judge(log), 3, 15, "it was signed for another log")
+
+
+def test_a_chained_checkpoint_line_missing_its_root_is_malformed_in_both(log: Log) -> None:
+    log.sign_v2(21)
+    path = log.export()
+    items = lines(path)
+    (chained,) = [i for i in items if i["type"] == "checkpoint" and i["version"] == 2]
+    del chained["root"]
+    verdict = judge_bundle(rewrite(path, items), log.pinned)
+    assert verdict["ok"] is False and "root is not" in verdict["problem"], verdict
 
 
 # A signature that does not match the pinned key -------------------------------------------

@@ -19,7 +19,9 @@ from typer.testing import CliRunner, Result
 from api.cli.main import cli
 from api.main import create_app
 from api.runtime.bootstrap import Services, build
+from infra import merkle
 from infra.audit import chain_problem_after
+from infra.bundle import verify_checkpoints
 from infra.chain import hasher, link
 from infra.checkpoints import (
     AutoCheckpointer,
@@ -27,6 +29,7 @@ from infra.checkpoints import (
     CheckpointRefused,
     EmptyLog,
     SignerState,
+    as_json,
     list_checkpoints,
     make_checkpoint,
     signer_state,
@@ -37,7 +40,9 @@ from infra.signing import (
     checkpoint_message,
     key_id,
     load_or_create_key,
+    message_of,
     public_key_raw,
+    sign_checkpoint,
     verify_checkpoint,
 )
 from tests.conftest import ADMIN_TOKEN
@@ -286,8 +291,13 @@ def test_a_configured_key_signs_and_the_cli_makes_checkpoints(
     assert made.exit_code == 0, made.output
     cp = json.loads(made.output)
     assert set(cp) == {
+        "version",
+        "log_id",
+        "seq",
         "index",
         "hash",
+        "root",
+        "prev",
         "created_at",
         "algorithm",
         "key_id",
@@ -502,3 +512,102 @@ def test_the_signers_record_never_moves_back_and_a_write_failure_fails_no_checkp
     (tmp_path / "not-a-dir").write_text("a file where the directory should be")
     blocked.save(cp)  # logged, not raised: the checkpoint is made already
     assert any(r.getMessage() == "the signer's record could not be kept" for r in caplog.records)
+
+
+def chain_hashes(services: Services) -> list[bytes]:
+    with as_dba(services.database) as conn:
+        rows = conn.execute("SELECT hash FROM supervision_chain ORDER BY ledger_index").fetchall()
+    return [bytes(row[0]) for row in rows]
+
+
+def test_the_signer_chains_its_checkpoints_with_the_log_id_and_the_merkle_root(
+    services: Services,
+) -> None:
+    """Version 2: each checkpoint names the log (its first chain hash), its number, the
+    previous checkpoint's hash and the RFC 9162 root of the chain up to its index."""
+    made = []
+    for _ in range(3):
+        register_and_raise(services, findings=3)
+        made.append(services.checkpoint())
+    h, leaves = hasher("sha256"), chain_hashes(services)
+    public = public_of(services)
+    previous = "0" * 64
+    for seq, cp in enumerate(made, start=1):
+        assert (cp["version"], cp["seq"], cp["prev"]) == (2, seq, previous)
+        assert cp["log_id"] == leaves[0].hex()
+        assert cp["root"] == merkle.root(h, merkle.in_memory(h, leaves), cp["index"]).hex()
+        assert verify_checkpoint(cp, public)
+        assert not verify_checkpoint(dict(cp, root=leaves[0].hex()), public)
+        assert not verify_checkpoint(dict(cp, seq=seq + 1), public)
+        assert not verify_checkpoint(dict(cp, seq=str(seq)), public)
+        assert not verify_checkpoint(dict(cp, version=3), public)
+        previous = h(message_of(cp)).hex()
+    listed = list_checkpoints(services.database, 10)
+    assert [as_json(cp) for cp in listed] == [as_json(cp) for cp in made]
+    assert verify_checkpoints(services.database, public).ok
+
+
+def test_the_signer_extends_the_merkle_tree_from_its_record(services: Services) -> None:
+    """The signer keeps the tree's frontier beside its key and hashes only the rows added
+    since: a record without one is rebuilt from every row, and a frontier that is not the
+    chain's (here, spoilt on purpose) gives a root the verifiers refuse."""
+    register_and_raise(services, findings=3)
+    services.checkpoint()
+    state = signer_state(services.settings)
+    kept = state.load() or {}
+    assert len(kept["frontier"]) == kept["index"].bit_count() and kept["seq"] == 1
+    state.write({k: v for k, v in kept.items() if k != "frontier"})  # an older record
+    register_and_raise(services, findings=2)
+    second = services.checkpoint()
+    h = hasher("sha256")
+    leaves = chain_hashes(services)
+    assert second["root"] == merkle.root(h, merkle.in_memory(h, leaves), second["index"]).hex()
+    spoilt = state.load() or {}
+    state.write(dict(spoilt, frontier=["00" * 32] * len(spoilt["frontier"])))
+    register_and_raise(services, findings=1)
+    third = services.checkpoint()
+    verdict = verify_checkpoints(services.database, public_of(services))
+    assert verdict.ok is False and verdict.bad_checkpoint is not None
+    assert verdict.bad_checkpoint["index"] == third["index"]
+    assert "signs Merkle root" in str(verdict.problem)
+
+
+def test_a_signer_whose_last_checkpoint_was_deleted_signs_no_more(services: Services) -> None:
+    """Deleting the checkpoints would let the next one start a fresh chain of its own that
+    verifies; the signer remembers what it signed and refuses."""
+    register_and_raise(services)
+    signed = services.checkpoint()
+    with as_dba(services.database) as conn:
+        conn.execute("DELETE FROM supervision_checkpoints")
+    register_and_raise(services)
+    with pytest.raises(CheckpointRefused, match=f"checkpoint {signed['seq']}, signed by this"):
+        services.checkpoint()
+    assert list_checkpoints(services.database, 10) == []
+
+
+def test_checkpoints_chain_on_after_version_1_ones(services: Services) -> None:
+    """A log with checkpoints from before the chain (version 1) goes on: the first chained
+    one is number (their count + 1) and names the last of them."""
+    register_and_raise(services)
+    index, hash_hex = chain_head(services)
+    old = sign_checkpoint(services.key(), index, hash_hex, datetime.now(UTC).isoformat(), "sha256")
+    assert old["version"] == 1 and old["seq"] is None
+    with as_dba(services.database) as conn:
+        conn.execute(
+            "INSERT INTO supervision_checkpoints (ledger_index, hash, created_at, algorithm, "
+            "key_id, signature, public_key) VALUES (%s, %s, %s, 'sha256', %s, %s, %s)",
+            (index, bytes.fromhex(hash_hex), old["created_at"], old["key_id"],
+             base64.b64decode(old["signature"]), public_key_raw(services.key())),
+        )  # fmt: skip
+    register_and_raise(services)
+    new = services.checkpoint()
+    assert new["seq"] == 2 and new["prev"] == hasher("sha256")(message_of(old)).hex()
+    assert verify_checkpoints(services.database, public_of(services)).checkpoints_verified == 2
+
+
+def test_a_chain_row_missing_under_the_head_fails_the_checkpoint(services: Services) -> None:
+    register_and_raise(services, findings=3)
+    with as_dba(services.database) as conn:
+        conn.execute("DELETE FROM supervision_chain WHERE ledger_index = 3")
+    with pytest.raises(CheckpointConflict, match="the chain has rows missing after index 0"):
+        make_checkpoint(services.database, "sha256", services.key())

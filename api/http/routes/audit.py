@@ -3,19 +3,20 @@ verification of the whole chain from the first event, and signed checkpoints of 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from typing_extensions import TypedDict
 
-from api.http.deps import Cursor, Limit, ServicesDep, require
+from api.http.deps import Cursor, Limit, Reader, ServicesDep, require
 from api.http.errors import ApiError
 from api.http.presentation import event_out
 from api.http.read_schemas import ActorPublic, Answer, Instant
@@ -27,8 +28,10 @@ from infra.bundle import MEDIA_TYPE, Export
 from infra.checkpoints import CheckpointConflict, EmptyLog, as_json, list_checkpoints
 from infra.merkle_store import prove_consistency, prove_inclusion
 from infra.queries import chain_length
+from infra.receipts import ReceiptPending, ReceiptUnavailable, make_receipt
 from projections.paging import decode_cursor, encode_cursor
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
 Auditor = Annotated[Actor, Depends(require(Role.AUDITOR, Role.ADMIN))]
@@ -82,15 +85,49 @@ class ChainVerification(Answer):
 
 
 class Checkpoint(Answer):
-    """The chain's head at a moment, signed, with the public key that checks the signature."""
+    """The chain's head at a moment, signed, with the public key that checks the signature;
+    since version 2 also the log's id, the checkpoint's place in the checkpoints' own chain
+    (`seq`, `prev`) and the Merkle root of the chain up to `index` (docs/audit.md §2)."""
 
+    version: int = Field(description="1: the head only; 2: chained, with the Merkle root")
+    log_id: str | None = Field(description="the log's first chain hash (version 2)")
+    seq: int | None = Field(description="1 for the log's first checkpoint, then one more each")
     index: int
     hash: str
+    root: str | None = Field(description="RFC 9162 Merkle root of chain hashes 1..index")
+    prev: str | None = Field(description="H(the previous checkpoint's signed message)")
     created_at: Instant
     algorithm: str
     key_id: str
     signature: str
     public_key: str
+
+
+class ReceiptEvent(Answer):
+    """The event as the chain hashes it (docs/audit.md §1): its stored state (base64), or,
+    where that holds a secret, only its hash."""
+
+    index: int
+    position: int
+    aggregate_id: str
+    version: int
+    topic: str
+    state: str | None
+    state_hash: str | None
+    prev_hash: str
+    hash: str
+
+
+class Receipt(Answer):
+    """Proof that one event was recorded: the event, the first chained checkpoint that
+    reaches it, and the RFC 9162 inclusion proof under that checkpoint's root (§8)."""
+
+    format: str
+    version: int
+    algorithm: str
+    event: ReceiptEvent
+    checkpoint: Checkpoint
+    proof: list[str]
 
 
 class CheckpointPage(Answer):
@@ -236,6 +273,33 @@ async def create_checkpoint(services: ServicesDep, actor: Auditor) -> dict[str, 
     except CheckpointConflict as error:
         raise ApiError(409, "chain_changed", str(error)) from None
     return as_json(checkpoint)
+
+
+@router.get("/audit/receipts/{position}", response_model=Receipt)
+async def receipt(
+    services: ServicesDep, actor: Reader, position: Annotated[int, Path(ge=1, le=2**62)]
+) -> Any:
+    """Proof that the event at `position` was recorded, to keep: verifiable later with the
+    pinned key alone (`tools/verify_bundle.py --receipt`), whatever becomes of the database.
+    Auditors and administrators get any event's; everyone else the events they recorded
+    (a command's answer links to its own in its `Link` header). 409 `receipt_pending` until
+    the next checkpoint is signed."""
+    rows = await run_in_threadpool(read_log, services.datastore, position - 1, 1)
+    if (
+        not rows
+        or rows[0]["position"] != position
+        or not actor.keeps_receipt_of(log_item(services, rows[0])["actor"])
+    ):
+        raise ApiError(404, "not_found", f"no event of yours at position {position}")
+    try:
+        return await run_in_threadpool(
+            make_receipt, services.database, services.settings.hash_algorithm, position
+        )
+    except ReceiptPending as error:
+        raise ApiError(409, "receipt_pending", str(error)) from None
+    except ReceiptUnavailable as error:
+        log.error("receipt refused: the stored Merkle tree disagrees", extra={"error": str(error)})
+        raise ApiError(409, "receipt_unavailable", str(error)) from None
 
 
 @router.get("/audit/checkpoints", response_model=CheckpointPage)
