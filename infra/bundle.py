@@ -35,7 +35,13 @@ from infra.database import Database
 from infra.merkle import Frontier
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import chain_table, meta_table
-from infra.signing import NO_PREVIOUS, checkpoint_message, checkpoint_message_v2, key_id
+from infra.signing import (
+    NO_PREVIOUS,
+    checkpoint_message,
+    checkpoint_message_v2,
+    key_id,
+    verify_cosignature,
+)
 
 FORMAT = "supervision-audit-bundle"
 VERSION = 1
@@ -90,6 +96,17 @@ class Checkpoint:
 
 
 @dataclass(frozen=True)
+class Cosignature:
+    """A witness's signature of a chained checkpoint's digest (docs/audit.md §9)."""
+
+    seq: int
+    key_id: str
+    public_key: bytes
+    signature: bytes
+    signed_at: str
+
+
+@dataclass(frozen=True)
 class BundleVerification(Verification):
     """The chain's verdict plus the checkpoints': how many held, and the first that did not."""
 
@@ -136,8 +153,15 @@ class Verifier:
         max_age: timedelta | None = None,
         coverage: bool = True,
         prehashed: bool = False,
+        witnesses: Iterable[bytes] = (),
+        witnesses_required: int = 0,
     ) -> None:
         self.h = hasher(algorithm)
+        self.witness_keys = {key_id(key): key for key in witnesses}
+        self.witnesses_required = witnesses_required
+        self.chained: dict[int, tuple[Checkpoint, str]] = {}  # seq → (it, its digest)
+        self.cosigned: dict[int, set[str]] = {}  # seq → the named witnesses that co-signed
+        self.witnessed = 0  # checkpoints on the chain co-signed by enough named witnesses
         self.prehashed = prehashed  # the rows carry H(state), hashed by the database
         self.coverage = coverage
         self.keys = {key_id(key): key for key in trusted_keys}
@@ -167,10 +191,38 @@ class Verifier:
         if problem is not None:
             self.reject(cp.named(problem))
             return
-        if cp.version == 2 and self.frontier is None:
-            self.frontier = Frontier(self.h)
+        if cp.version == 2:
+            self.chained[cp.seq or 0] = (cp, self.last_digest.hex())
+            self.frontier = self.frontier or Frontier(self.h)
         self.first_signed.setdefault(cp.index, cp)
         self.waiting.setdefault(cp.index, []).append(cp)
+
+    def cosignature(self, cs: Cosignature) -> None:
+        """A co-signature: counted when a named witness's verifies against the checkpoint of
+        its number; one of a named witness that does not (or whose checkpoint the log lacks)
+        means the checkpoints were changed after the witness saw them."""
+        key = self.witness_keys.get(cs.key_id)
+        if key is None:
+            return  # not a witness this verifier names: neither trusted nor blamed
+        found = self.chained.get(cs.seq)
+        if found is None:
+            self.reject(
+                {"id": None, "index": None, "hash": None, "problem": (
+                    f"witness {cs.key_id} co-signed checkpoint number {cs.seq}, which the log "
+                    "does not hold: checkpoints were deleted or changed"
+                )}
+            )  # fmt: skip
+            return
+        cp, digest = found
+        if not verify_cosignature(key, digest, cs.signature, cs.signed_at):
+            self.reject(
+                cp.named(
+                    f"the co-signature of witness {cs.key_id} on {cp.name} does not verify: "
+                    "the checkpoint was changed after the witness signed it"
+                )
+            )
+            return
+        self.cosigned.setdefault(cs.seq, set()).add(cs.key_id)
 
     def _link_problem(self, cp: Checkpoint) -> str | None:
         """A version-2 checkpoint's place in the checkpoints' own chain: its number and the
@@ -225,6 +277,8 @@ class Verifier:
             if problem is None:
                 self.checkpoints_verified += 1
                 self.newest_signed = max(self.newest_signed, cp.created_at)
+                if len(self.cosigned.get(cp.seq or 0, ())) >= max(self.witnesses_required, 1):
+                    self.witnessed += 1
             else:
                 self.reject(cp.named(problem))
         return True
@@ -255,6 +309,11 @@ class Verifier:
         """What a pinned key demands beyond good checkpoints: at least one on the chain (a
         log whose checkpoints were deleted verifies against no signature), and, with a
         `max_age`, one no older than that (the events after it are signed by nobody)."""
+        if self.witnesses_required and self.count and not self.witnessed:
+            return (
+                f"no checkpoint on the chain is co-signed by {self.witnesses_required} of the "
+                "named witnesses"
+            )
         if not self.pinned or not self.coverage or not self.count:
             return None
         if not self.checkpoints_verified:
@@ -358,6 +417,22 @@ def stored_checkpoints(
             )
 
 
+def stored_cosignatures(conn: psycopg.Connection[Any]) -> Generator[Cosignature, None, None]:
+    """The stored co-signatures in the order they came (none while there is no table)."""
+    found = conn.execute("SELECT to_regclass('supervision_cosignatures')").fetchone()
+    if found is None or found[0] is None:
+        return
+    query = "SELECT seq, key_id, public_key, signature, signed_at FROM supervision_cosignatures "
+    for seq, kid, public, signature, signed_at in conn.execute(query + "ORDER BY id"):
+        yield Cosignature(
+            seq=seq,
+            key_id=kid,
+            public_key=bytes(public),
+            signature=bytes(signature),
+            signed_at=signed_at.astimezone(UTC).isoformat(),
+        )
+
+
 def pinned_keys(pinned_key: bytes | Sequence[bytes] | None) -> list[bytes]:
     if pinned_key is None:
         return []
@@ -372,6 +447,8 @@ def verify_checkpoints(
     coverage: bool = True,
     progress: Callable[[int], None] | None = None,
     events_table: str = EVENTS_TABLE,
+    witnesses: Sequence[bytes] = (),
+    witnesses_required: int = 0,
 ) -> BundleVerification:
     """The database's whole verdict in one snapshot: every link recomputed (as
     `verify_chain`), and every checkpoint signed by the pinned key (without one, by any key
@@ -389,10 +466,15 @@ def verify_checkpoints(
             max_age=max_age,
             coverage=coverage,
             prehashed=prehashed,
+            witnesses=witnesses,
+            witnesses_required=witnesses_required,
         )
         with closing(stored_checkpoints(conn, events_table)) as checkpoints:
             for cp in checkpoints:
                 verifier.checkpoint(cp)
+        with closing(stored_cosignatures(conn)) as cosignatures:
+            for cs in cosignatures:
+                verifier.cosignature(cs)
         with closing(walk(conn, events_table, hash_states=prehashed)) as rows:
             for row in rows:
                 if not verifier.event(row):
@@ -493,13 +575,24 @@ def checkpoint_line(cp: Checkpoint) -> dict[str, Any]:
     }
 
 
+def cosignature_line(cs: Cosignature) -> dict[str, Any]:
+    return {
+        "type": "cosignature",
+        "seq": cs.seq,
+        "key_id": cs.key_id,
+        "public_key": b64(cs.public_key),
+        "signature": b64(cs.signature),
+        "signed_at": cs.signed_at,
+    }
+
+
 class Export:
     """The log as it is at one moment (a REPEATABLE READ snapshot) as a bundle, written
     line by line in constant memory: open it, read `head_index`, stream `lines()`, close."""
 
     def __init__(self, database: Database, events_table: str = EVENTS_TABLE) -> None:
         self.events_table = events_table
-        self.events = self.checkpoints = 0
+        self.events = self.checkpoints = self.cosignatures = 0
         self.stack = ExitStack()
         self.conn = self.stack.enter_context(snapshot(database))
         try:
@@ -538,12 +631,17 @@ class Export:
             for cp in checkpoints:
                 self.checkpoints += 1
                 yield encode(checkpoint_line(cp))
+        with closing(stored_cosignatures(self.conn)) as cosignatures:
+            for cs in cosignatures:
+                self.cosignatures += 1
+                yield encode(cosignature_line(cs))
         h = hasher(self.algorithm)
         with closing(walk(self.conn, self.events_table)) as rows:
             for row in rows:
                 self.events += 1
                 yield encode(event_line(row, h))
-        yield encode({"type": "end", "events": self.events, "checkpoints": self.checkpoints})
+        counts = {"events": self.events, "checkpoints": self.checkpoints}
+        yield encode({"type": "end", **counts, "cosignatures": self.cosignatures})
 
     def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
         """The lines in chunks of about `size` bytes (one thread hop each over HTTP); the
@@ -711,10 +809,22 @@ def _malformed_checkpoint(obj: dict[str, Any], problem: str) -> dict[str, Any]:
     }
 
 
+def parse_cosignature(obj: dict[str, Any]) -> Cosignature:
+    return Cosignature(
+        seq=_integer(obj, "seq", 1),
+        key_id=_text(obj, "key_id"),
+        public_key=_base64(obj, "public_key"),
+        signature=_base64(obj, "signature"),
+        signed_at=_text(obj, "signed_at"),
+    )
+
+
 def verify_bundle(
     lines: Iterable[bytes | str],
     pinned_key: bytes | Sequence[bytes] | None = None,
     max_age: timedelta | None = None,
+    witnesses: Sequence[bytes] = (),
+    witnesses_required: int = 0,
 ) -> BundleVerification:
     """A bundle's verdict, read line by line: the checkpoints' against the pinned key (else
     the header's keys), every link's, and whether the bundle is whole (its end line)."""
@@ -727,8 +837,15 @@ def verify_bundle(
     except Malformed as error:
         return BundleVerification(False, 0, 0, None, problem=f"line 1: {error}")
     pinned = pinned_keys(pinned_key)
-    verifier = Verifier(algorithm, pinned or header_keys, pinned=bool(pinned), max_age=max_age)
-    events = checkpoints = 0
+    verifier = Verifier(
+        algorithm,
+        pinned or header_keys,
+        pinned=bool(pinned),
+        max_age=max_age,
+        witnesses=witnesses,
+        witnesses_required=witnesses_required,
+    )
+    events = checkpoints = cosignatures = 0
     end: dict[str, Any] | None = None
     for number, raw in numbered:
         obj = _object(raw) or {}
@@ -743,6 +860,13 @@ def verify_bundle(
             except Malformed as error:
                 problem = f"line {number}: malformed checkpoint: {error}"
                 verifier.reject(_malformed_checkpoint(obj, problem))
+        elif kind == "cosignature" and not events:
+            cosignatures += 1
+            try:
+                verifier.cosignature(parse_cosignature(obj))
+            except Malformed as error:
+                problem = f"line {number}: malformed co-signature: {error}"
+                verifier.reject({"id": None, "index": None, "hash": None, "problem": problem})
         elif kind == "event":
             events += 1
             try:
@@ -758,14 +882,22 @@ def verify_bundle(
             verifier.break_chain(f"line {number} is not a line a bundle may hold there")
             break
     else:
-        verifier.bundle_problem = incomplete(end, events, checkpoints)
+        verifier.bundle_problem = incomplete(end, events, checkpoints, cosignatures)
     return verifier.result()
 
 
-def incomplete(end: dict[str, Any] | None, events: int, checkpoints: int) -> str | None:
-    """What is missing from a bundle whose lines all verified, if anything."""
+def incomplete(
+    end: dict[str, Any] | None, events: int, checkpoints: int, cosignatures: int = 0
+) -> str | None:
+    """What is missing from a bundle whose lines all verified, if anything (a bundle from
+    before co-signatures has no count of them, and none)."""
     if end is None:
         return "the bundle has no end line: it was cut short"
+    if end.get("cosignatures", 0) != cosignatures:
+        return (
+            f"the end line counts {end.get('cosignatures')!r} co-signatures, but the bundle "
+            f"holds {cosignatures}"
+        )
     if end.get("events") != events or end.get("checkpoints") != checkpoints:
         return (
             f"the end line counts {end.get('events')!r} events and {end.get('checkpoints')!r} "
@@ -790,6 +922,8 @@ def verify_bundle_file(
     pinned_key: bytes | Sequence[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
     max_age: timedelta | None = None,
+    witnesses: Sequence[bytes] = (),
+    witnesses_required: int = 0,
 ) -> BundleVerification:
     """`verify_bundle` of a file; `progress` hears how many bytes were read."""
 
@@ -804,4 +938,4 @@ def verify_bundle_file(
             progress(read)
 
     with path.open("rb") as file:
-        return verify_bundle(lines(file), pinned_key, max_age)
+        return verify_bundle(lines(file), pinned_key, max_age, witnesses, witnesses_required)

@@ -43,6 +43,7 @@ from infra.signing import (
     public_key_raw,
     sign_checkpoint,
     timestamp,
+    verify_cosignature,
 )
 
 log = logging.getLogger(__name__)
@@ -468,3 +469,79 @@ class AutoCheckpointer(threading.Thread):
         self._stopping.set()
         if self.is_alive():
             self.join(timeout)
+
+
+# Witnesses' co-signatures ---------------------------------------------------------------
+
+
+class NoSuchCheckpoint(LookupError):
+    """No chained (version-2) checkpoint has that number."""
+
+
+class BadCosignature(ValueError):
+    """A co-signature that does not verify, or whose time is not written as signed times are."""
+
+
+def _cosignature_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "seq": row["seq"],
+        "key_id": row["key_id"],
+        "public_key": b64(bytes(row["public_key"])),
+        "signature": b64(bytes(row["signature"])),
+        "signed_at": timestamp(row["signed_at"]),
+    }
+
+
+def add_cosignature(
+    database: Database, seq: int, public_key: bytes, signature: bytes, signed_at: str
+) -> tuple[dict[str, Any], bool]:
+    """Keep a witness's co-signature of checkpoint `seq` once it verifies against that
+    checkpoint's digest; (it, True), or (the one this key gave before, False)."""
+    try:
+        moment = datetime.fromisoformat(signed_at)
+        canonical = moment.tzinfo is not None and timestamp(moment) == signed_at
+    except ValueError:
+        canonical = False
+    if not canonical:
+        raise BadCosignature(
+            "signed_at must be a UTC time written as checkpoints write theirs, e.g. "
+            "2026-03-05T08:00:00.123456+00:00"
+        )
+    q = _Sql(EVENTS_TABLE)
+    with database.connection(row_factory=dict_row) as conn:
+        row = conn.execute(q.at_seq, (seq,)).fetchone()
+        if row is None:
+            raise NoSuchCheckpoint(f"no chained checkpoint number {seq}")
+        if len(public_key) != 32 or not verify_cosignature(
+            public_key, digest(_row_to_checkpoint(row)), signature, signed_at
+        ):
+            raise BadCosignature(f"the co-signature does not verify for checkpoint {seq}")
+        made = conn.execute(
+            COSIGN_INSERT, (seq, key_id(public_key), public_key, signature, moment)
+        ).fetchone()
+        if made is not None:
+            log.info("co-signed", extra={"seq": seq, "witness": key_id(public_key)})
+            return _cosignature_json(made), True
+        kept = conn.execute(COSIGNED_BY, (seq, key_id(public_key))).fetchone()
+    assert kept is not None  # the insert met this key's row
+    return _cosignature_json(kept), False
+
+
+def list_cosignatures(database: Database, seq: int) -> list[dict[str, Any]]:
+    """The co-signatures of checkpoint `seq`, in the order they came."""
+    with database.connection(row_factory=dict_row) as conn:
+        rows = conn.execute(COSIGNATURES_OF, (seq,)).fetchall()
+    return [_cosignature_json(row) for row in rows]
+
+
+COSIGN_COLUMNS = SQL("seq, key_id, public_key, signature, signed_at")
+COSIGN_INSERT = SQL(
+    "INSERT INTO supervision_cosignatures (seq, key_id, public_key, signature, signed_at) "
+    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (seq, key_id) DO NOTHING RETURNING {}"
+).format(COSIGN_COLUMNS)
+COSIGNED_BY = SQL("SELECT {} FROM supervision_cosignatures WHERE seq = %s AND key_id = %s").format(
+    COSIGN_COLUMNS
+)
+COSIGNATURES_OF = SQL("SELECT {} FROM supervision_cosignatures WHERE seq = %s ORDER BY id").format(
+    COSIGN_COLUMNS
+)

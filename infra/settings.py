@@ -125,6 +125,17 @@ class Settings(BaseSettings):
         "files; comma-separated): with them, a log no checkpoint of theirs covers fails too; "
         "absent: the service's own signing key, without that demand",
     )
+    audit_witness_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="the public keys of the witnesses whose co-signatures the service's own "
+        "verification checks (base64, hex or files; comma-separated)",
+    )
+    audit_witnesses_required: int = Field(
+        default=0,
+        ge=0,
+        description="how many of those witnesses must have co-signed a checkpoint on the chain "
+        "for the service's own verification to pass (0: none demanded)",
+    )
     public_url: str | None = Field(
         default=None,
         description="the console's address as people reach it; notifications link to it",
@@ -159,7 +170,7 @@ class Settings(BaseSettings):
         "`supervision reminders run`)",
     )
 
-    @field_validator("cors_origins", "audit_public_keys", mode="before")
+    @field_validator("cors_origins", "audit_public_keys", "audit_witness_keys", mode="before")
     @classmethod
     def split_origins(cls, value: Any) -> Any:
         """`https://a.example, https://b.example` as well as a list."""

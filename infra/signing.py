@@ -103,6 +103,40 @@ def message_of(cp: Mapping[str, Any]) -> bytes:
     )  # fmt: skip
 
 
+COSIGNATURE_PREFIX = "supervision-cosignature-v1"
+
+
+def cosignature_message(key_id: str, checkpoint_digest: str, signed_at: str) -> bytes:
+    """The exact bytes a witness's co-signature covers: the witness's key id, H(the
+    checkpoint's signed message) — which binds the log, the number, the size, the head, the
+    root and the previous checkpoint — and when the witness signed."""
+    return "\n".join((COSIGNATURE_PREFIX, key_id, checkpoint_digest, signed_at)).encode("utf-8")
+
+
+def cosign(
+    private_key: Ed25519PrivateKey, checkpoint_digest: str, signed_at: str
+) -> dict[str, Any]:
+    """A witness's co-signature, as JSON: {key_id, public_key, signature, signed_at}."""
+    public = public_key_raw(private_key)
+    kid = key_id(public)
+    signature = private_key.sign(cosignature_message(kid, checkpoint_digest, signed_at))
+    return {"key_id": kid, "public_key": b64(public), "signature": b64(signature),
+            "signed_at": signed_at}  # fmt: skip
+
+
+def verify_cosignature(
+    public_key_raw: bytes, checkpoint_digest: str, signature: bytes, signed_at: str
+) -> bool:
+    """Whether `signature` is this witness key's co-signature of that checkpoint digest."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key_raw).verify(
+            signature, cosignature_message(key_id(public_key_raw), checkpoint_digest, signed_at)
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def key_id(public_key_raw: bytes) -> str:
     """The first 16 hex characters of SHA-256 of the raw 32-byte Ed25519 public key."""
     return hashlib.sha256(public_key_raw).hexdigest()[:16]

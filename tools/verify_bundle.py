@@ -236,9 +236,20 @@ class Audit:
     """The state of one pass over a bundle."""
 
     def __init__(
-        self, algorithm: str, keys: list[bytes], pinned: bool, max_age_hours: float | None = None
+        self,
+        algorithm: str,
+        keys: list[bytes],
+        pinned: bool,
+        max_age_hours: float | None = None,
+        witnesses: list[bytes] | None = None,
+        required: int = 0,
     ) -> None:
         self.algorithm = algorithm
+        self.witnesses = {key_id_of(k): k for k in witnesses or []}
+        self.required = required
+        self.by_seq: dict[int, tuple[dict[str, Any], bytes]] = {}  # good chained checkpoints
+        self.cosigners: dict[int, set[str]] = {}
+        self.witnessed = 0
         self.trusted = {key_id_of(k): k for k in keys}
         self.pinned = pinned
         self.max_age_hours = max_age_hours
@@ -266,6 +277,7 @@ class Audit:
     def add_checkpoint(self, cp: dict[str, Any]) -> None:
         self.seen += 1
         before, self.before = self.before, digest(self.algorithm, signed_text(cp))
+        before_this = self.before  # this checkpoint's own digest, which witnesses sign
         key = self.trusted.get(cp["key_id"])
         if key is None:
             whom = "the pinned key" if self.pinned else "a key of the bundle"
@@ -299,10 +311,40 @@ class Audit:
                 "or reordered",
             )
             return
-        if cp["version"] == 2 and self.peaks is None:
-            self.peaks = []
+        if cp["version"] == 2:
+            self.by_seq[cp["seq"]] = (cp, before_this)
+            if self.peaks is None:
+                self.peaks = []
         self.by_index.setdefault(cp["index"], cp)
         self.unmatched.setdefault(cp["index"], []).append(cp)
+
+    def add_cosignature(self, line: dict[str, Any]) -> None:
+        """A witness's co-signature of a chained checkpoint's digest (docs/audit.md §9)."""
+        key = self.witnesses.get(line["key_id"])
+        if key is None:
+            return
+        found = self.by_seq.get(line["seq"])
+        if found is None:
+            self.blame(
+                {"id": None, "index": None, "hash": None},
+                f"witness {line['key_id']} co-signed checkpoint number {line['seq']}, which the "
+                "log does not hold: checkpoints were deleted or changed",
+            )
+            return
+        cp, cp_digest = found
+        text = "\n".join(
+            ["supervision-cosignature-v1", line["key_id"], cp_digest.hex(), line["signed_at"]]
+        )
+        try:
+            Ed25519PublicKey.from_public_bytes(key).verify(line["signature"], text.encode())
+        except InvalidSignature:
+            self.blame(
+                cp,
+                f"the co-signature of witness {line['key_id']} on {label(cp)} does not verify: "
+                "the checkpoint was changed after the witness signed it",
+            )
+            return
+        self.cosigners.setdefault(line["seq"], set()).add(line["key_id"])
 
     def grow_tree(self, data: bytes) -> None:
         """One more leaf of the Merkle tree: equal-sized subtrees merge (RFC 9162 §2.1.1)."""
@@ -380,11 +422,17 @@ class Audit:
                 continue
             self.matched += 1
             self.newest_signed = max(self.newest_signed, cp["created_at"])
+            if len(self.cosigners.get(cp.get("seq") or 0, ())) >= max(self.required, 1):
+                self.witnessed += 1
         return True
 
     def coverage(self) -> str | None:
         """With a pinned key: at least one checkpoint on the chain, and, with a maximum age,
-        the newest no older than that."""
+        the newest no older than that; with witnesses required, one co-signed by so many."""
+        if self.required and self.verified and not self.witnessed:
+            return (
+                f"no checkpoint on the chain is co-signed by {self.required} of the named witnesses"
+            )
         if not self.pinned or not self.verified:
             return None
         if not self.matched:
@@ -444,7 +492,11 @@ def unreadable(problem: str) -> dict[str, Any]:
 
 
 def verify(
-    stream: BinaryIO, pinned: list[bytes], max_age_hours: float | None = None
+    stream: BinaryIO,
+    pinned: list[bytes],
+    max_age_hours: float | None = None,
+    witnesses: list[bytes] | None = None,
+    required: int = 0,
 ) -> dict[str, Any]:
     lines = ((number, raw) for number, raw in enumerate(stream, 1) if raw.strip())
     first = next(lines, None)
@@ -454,8 +506,10 @@ def verify(
         algorithm, header_keys = read_header(as_object(first[1]))
     except BadLine as error:
         return unreadable(f"line 1: {error}")
-    audit = Audit(algorithm, pinned or header_keys, bool(pinned), max_age_hours)
-    counted = {"checkpoint": 0, "event": 0}
+    audit = Audit(
+        algorithm, pinned or header_keys, bool(pinned), max_age_hours, witnesses, required
+    )
+    counted = {"checkpoint": 0, "cosignature": 0, "event": 0}
     end: dict[str, Any] | None = None
     for number, raw in lines:
         obj = as_object(raw) or {}
@@ -475,6 +529,18 @@ def verify(
                     "hash": cp["hash"] if isinstance(cp["hash"], str) else None,
                 }
                 audit.blame(cp, f"line {number}: malformed checkpoint: {error}")
+        elif kind == "cosignature" and counted["event"] == 0:
+            counted["cosignature"] += 1
+            try:
+                line = {"seq": need_int(obj, "seq", 1), "key_id": need_str(obj, "key_id")}
+                line["signature"] = need_b64(obj, "signature")
+                line["signed_at"] = need_str(obj, "signed_at")
+                need_b64(obj, "public_key")
+            except BadLine as error:
+                nothing = {"id": None, "index": None, "hash": None}
+                audit.blame(nothing, f"line {number}: malformed co-signature: {error}")
+                continue
+            audit.add_cosignature(line)
         elif kind == "event":
             counted["event"] += 1
             try:
@@ -491,6 +557,11 @@ def verify(
             return audit.verdict()
     if end is None:
         audit.incomplete = "the bundle has no end line: it was cut short"
+    elif end.get("cosignatures", 0) != counted["cosignature"]:
+        audit.incomplete = (
+            f"the end line counts {end.get('cosignatures')!r} co-signatures, but the bundle "
+            f"holds {counted['cosignature']}"
+        )
     elif end.get("events") != counted["event"] or end.get("checkpoints") != counted["checkpoint"]:
         audit.incomplete = (
             f"the end line counts {end.get('events')!r} events and "
@@ -738,6 +809,21 @@ def main(argv: list[str] | None = None) -> int:
         metavar="H",
         help="with a pinned key: fail when its newest checkpoint was signed more than H hours ago",
     )
+    parser.add_argument(
+        "--witness",
+        action="append",
+        type=public_key,
+        default=[],
+        metavar="BASE64_OR_FILE",
+        help="a witness's Ed25519 public key (repeatable): its co-signatures are checked",
+    )
+    parser.add_argument(
+        "--witnesses-required",
+        type=int,
+        default=0,
+        metavar="M",
+        help="fail unless a checkpoint on the chain is co-signed by M of the named witnesses",
+    )
     proofs = parser.add_mutually_exclusive_group()
     proofs.add_argument(
         "--consistency",
@@ -762,12 +848,15 @@ def main(argv: list[str] | None = None) -> int:
         return receipt_command(args)
     if args.bundle is None:
         parser.error("give a bundle, or --receipt")
+    if not 0 <= args.witnesses_required <= len(args.witness):
+        parser.error(f"{args.witnesses_required} witnesses required, {len(args.witness)} named")
+    checks = (args.public_key, args.max_age_hours, args.witness, args.witnesses_required)
     try:
         if args.bundle == "-":
-            result = verify(sys.stdin.buffer, args.public_key, args.max_age_hours)
+            result = verify(sys.stdin.buffer, *checks)
         else:
             with open(args.bundle, "rb") as stream:
-                result = verify(stream, args.public_key, args.max_age_hours)
+                result = verify(stream, *checks)
     except OSError as error:
         print(f"verify_bundle: cannot read {args.bundle}: {error}", file=sys.stderr)
         return 2

@@ -48,6 +48,9 @@ audit_cli = group("audit", "Check the audit hash chain.")
 projections_cli = group("projections", "Run and inspect the read-model projections.")
 import_cli = group("import", "Import from Excel files.")
 export_cli = group("export", "Export to Excel files.")
+witness_cli = group(
+    "witness", "A witness of another party: co-signs checkpoints of a log that grew consistently."
+)
 cli.add_typer(commands_cli, name="commands")
 
 log = logging.getLogger("supervision.cli")
@@ -286,6 +289,19 @@ def verify(
             "--public-key and that the database still holds its event",
         ),
     ] = None,
+    witnesses: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness",
+            help="a witness's Ed25519 public key (base64, hex or a file); repeat for each",
+        ),
+    ] = None,
+    witnesses_required: Annotated[
+        int,
+        typer.Option(
+            min=0, help="fail unless a checkpoint on the chain is co-signed by this many of them"
+        ),
+    ] = 0,
 ) -> None:
     """Walk the hash chain from the first event and check the signed checkpoints, of the
     database or of a bundle (--bundle); exit 1 naming the first bad index or checkpoint.
@@ -295,8 +311,15 @@ def verify(
     settings = load_settings()
     try:
         pinned = [load_public_key(value) for value in public_keys or ()]
+        named = [load_public_key(value) for value in witnesses or ()]
     except (ValueError, OSError) as error:
-        raise typer.BadParameter(str(error), param_hint="--public-key") from None
+        raise typer.BadParameter(str(error), param_hint="--public-key / --witness") from None
+    if witnesses_required > len(named):
+        raise typer.BadParameter(
+            f"{witnesses_required} witnesses required, {len(named)} named",
+            param_hint="--witnesses-required",
+        )
+    witnessing = {"witnesses": named, "witnesses_required": witnesses_required}
     max_age = None if max_age_hours is None else timedelta(hours=max_age_hours)
     if since is not None and bundle is not None:
         raise typer.BadParameter("--since checks the database, not a bundle", param_hint="--since")
@@ -305,9 +328,9 @@ def verify(
     if receipt is not None:
         check_receipt(settings, receipt, pinned)
     if bundle is not None:
-        result = bundle_verdict(bundle, pinned, quiet, max_age)
+        result = bundle_verdict(bundle, pinned, quiet, max_age, witnessing)
     else:
-        result = database_verdict(settings, pinned, quiet, max_age)
+        result = database_verdict(settings, pinned, quiet, max_age, witnessing)
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     if result.checkpoints_verified and not pinned:
         typer.echo(
@@ -365,18 +388,26 @@ def check_receipt(settings: Settings, path: Path, pinned: list[bytes]) -> None:
 
 
 def bundle_verdict(
-    path: Path, pinned: list[bytes], quiet: bool, max_age: timedelta | None
+    path: Path,
+    pinned: list[bytes],
+    quiet: bool,
+    max_age: timedelta | None,
+    witnessing: dict[str, Any],
 ) -> BundleVerification:
     """A bundle's verdict, from the file alone: no database is resolved or started."""
     from infra.bundle import verify_bundle_file
 
     size = path.stat().st_size
     with absolute_progress(size, "校验导出包 (verifying the bundle)", quiet) as progress:
-        return verify_bundle_file(path, pinned, progress, max_age)
+        return verify_bundle_file(path, pinned, progress, max_age, **witnessing)
 
 
 def database_verdict(
-    settings: Settings, pinned: list[bytes], quiet: bool, max_age: timedelta | None
+    settings: Settings,
+    pinned: list[bytes],
+    quiet: bool,
+    max_age: timedelta | None,
+    witnessing: dict[str, Any],
 ) -> BundleVerification:
     from infra.bundle import verify_checkpoints
     from infra.database import resolve_database
@@ -387,7 +418,9 @@ def database_verdict(
     check_algorithm(database, settings.hash_algorithm)
     total = chain_length(database)
     with absolute_progress(total, "校验哈希链 (verifying)", quiet) as progress:
-        return verify_checkpoints(database, pinned, max_age=max_age, progress=progress)
+        return verify_checkpoints(
+            database, pinned, max_age=max_age, progress=progress, **witnessing
+        )
 
 
 def verification_failure(result: BundleVerification) -> str:
@@ -865,3 +898,81 @@ def main() -> None:
     ) as error:
         typer.echo(f"错误 (error): {error}", err=True)
         raise SystemExit(2) from None
+
+
+@witness_cli.command("run")
+def witness_run(
+    url: Annotated[str, typer.Option(help="the service's address, e.g. https://dc.example.gov.cn")],
+    log_key: Annotated[
+        str,
+        typer.Option(help="the log's checkpoint public key (base64, hex or a file), out of band"),
+    ],
+    key: Annotated[
+        Path,
+        typer.Option(
+            exists=True, dir_okay=False, help="this witness's own Ed25519 key (audit keygen --out)"
+        ),
+    ],
+    record: Annotated[
+        Path | None,
+        typer.Option(help="its record of what it co-signed last (default: KEY.witness.json)"),
+    ] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="a file holding an auditor's token (else SUPERVISION_WITNESS_TOKEN)",
+        ),
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="one round, then exit")] = False,
+    interval: Annotated[float, typer.Option(min=1, help="seconds between rounds")] = 60,
+) -> None:
+    """Follow a log over its HTTP API alone and co-sign each new checkpoint once the log is
+    proved to extend what this witness co-signed before (docs/audit.md §9). With --once, exit
+    0 after co-signing or finding nothing new, 1 on a refusal, 2 when the service cannot be
+    asked."""
+    import os
+    import time
+
+    import httpx
+
+    from infra.bundle import load_public_key
+    from infra.logging import configure_logging
+    from infra.signing import SigningKeyError, read_key
+    from infra.witness import Witness, WitnessRefused, WitnessUnreachable
+
+    configure_logging(os.environ.get("SUPERVISION_LOG_LEVEL", "INFO"), "text")
+    token = (
+        token_file.read_text(encoding="utf-8").strip()
+        if token_file is not None
+        else os.environ.get("SUPERVISION_WITNESS_TOKEN", "")
+    )
+    if not token:
+        raise typer.BadParameter(
+            "give --token-file or SUPERVISION_WITNESS_TOKEN", param_hint="--token-file"
+        )
+    try:
+        pinned = load_public_key(log_key)
+        own = read_key(key)
+    except (ValueError, OSError, SigningKeyError) as error:
+        raise typer.BadParameter(str(error)) from None
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        witness = Witness(client, pinned, own, record or key.with_name(key.name + ".witness.json"))
+        while True:
+            try:
+                made = witness.round()
+            except WitnessRefused as refusal:
+                typer.echo(f"见证人拒绝联署 (the witness refuses to co-sign): {refusal}", err=True)
+                if once:
+                    raise typer.Exit(1) from None
+            except WitnessUnreachable as error:
+                typer.echo(f"无法访问服务 (the service cannot be asked): {error}", err=True)
+                if once:
+                    raise typer.Exit(2) from None
+            else:
+                typer.echo(json.dumps({"cosigned": made["seq"] if made else None}))
+            if once:
+                return
+            time.sleep(interval)

@@ -175,10 +175,18 @@ class Services:
         """The service's own verdict on its log (the HTTP verification, the console): every
         link, and every checkpoint against the pinned keys — those configured
         (SUPERVISION_AUDIT_PUBLIC_KEYS, which also demand that a checkpoint covers the log),
-        else the service's own signing key."""
+        else the service's own signing key — and the co-signatures of the configured witnesses
+        (SUPERVISION_AUDIT_WITNESS_KEYS, of which SUPERVISION_AUDIT_WITNESSES_REQUIRED must
+        have co-signed a checkpoint on the chain)."""
         configured = [load_public_key(k) for k in self.settings.audit_public_keys]
         pinned = configured or [public_key_raw(self.key())]
-        return verify_checkpoints(self.database, pinned, coverage=bool(configured))
+        return verify_checkpoints(
+            self.database,
+            pinned,
+            coverage=bool(configured),
+            witnesses=[load_public_key(k) for k in self.settings.audit_witness_keys],
+            witnesses_required=self.settings.audit_witnesses_required,
+        )
 
     def start_checkpointer(self) -> None:
         """Sign checkpoints every N events or T minutes (settings), in a thread."""

@@ -39,7 +39,7 @@ def served_routes(app: FastAPI) -> set[tuple[str, str]]:
 def concrete(path: str) -> str:
     """A template filled with ids that name nothing: allowed roles get 404/422, not 401/403."""
     path = path.replace("{code}", "no-such-unit-zz").replace("{name}", "no-such-projection")
-    path = path.replace("{number}", "1").replace("{position}", "1")
+    path = path.replace("{number}", "1").replace("{position}", "1").replace("{seq}", "1")
     return re.sub(r"\{[a-z_]*id\}", UNKNOWN_ID, path)
 
 

@@ -3,6 +3,8 @@ verification of the whole chain from the first event, and signed checkpoints of 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import re
 from collections.abc import Callable
@@ -11,8 +13,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import StreamingResponse
-from pydantic import ConfigDict, Field
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 from typing_extensions import TypedDict
 
@@ -20,12 +22,22 @@ from api.http.deps import Cursor, Limit, Reader, ServicesDep, require
 from api.http.errors import ApiError
 from api.http.presentation import event_out
 from api.http.read_schemas import ActorPublic, Answer, Instant
+from api.http.schemas import Body
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.audit import read_log
 from infra.bundle import MEDIA_TYPE, Export
-from infra.checkpoints import CheckpointConflict, EmptyLog, as_json, list_checkpoints
+from infra.checkpoints import (
+    BadCosignature,
+    CheckpointConflict,
+    EmptyLog,
+    NoSuchCheckpoint,
+    add_cosignature,
+    as_json,
+    list_checkpoints,
+    list_cosignatures,
+)
 from infra.merkle_store import prove_consistency, prove_inclusion
 from infra.queries import chain_length
 from infra.receipts import ReceiptPending, ReceiptUnavailable, make_receipt
@@ -61,8 +73,8 @@ class LogPage(Answer):
 
 class BadCheckpoint(TypedDict):
     id: int | None
-    index: int
-    hash: str
+    index: int | None  # null for a witness's co-signature of a checkpoint the log lacks
+    hash: str | None
     problem: str
 
 
@@ -128,6 +140,33 @@ class Receipt(Answer):
     event: ReceiptEvent
     checkpoint: Checkpoint
     proof: list[str]
+
+
+class CosignatureBody(Body):
+    """A witness's co-signature of a chained checkpoint (docs/audit.md §9)."""
+
+    public_key: Annotated[str, StringConstraints(max_length=100)] = Field(
+        description="the witness's raw Ed25519 public key, base64"
+    )
+    signature: Annotated[str, StringConstraints(max_length=200)] = Field(
+        description="Ed25519 over supervision-cosignature-v1, key id, the checkpoint's digest "
+        "and signed_at, base64"
+    )
+    signed_at: Annotated[str, StringConstraints(max_length=64)] = Field(
+        description="when the witness signed: UTC, as checkpoints write their times"
+    )
+
+
+class Cosignature(Answer):
+    seq: int
+    key_id: str
+    public_key: str
+    signature: str
+    signed_at: Instant
+
+
+class CosignatureList(Answer):
+    items: list[Cosignature]
 
 
 class CheckpointPage(Answer):
@@ -300,6 +339,35 @@ async def receipt(
     except ReceiptUnavailable as error:
         log.error("receipt refused: the stored Merkle tree disagrees", extra={"error": str(error)})
         raise ApiError(409, "receipt_unavailable", str(error)) from None
+
+
+Seq = Annotated[int, Path(ge=1, le=2**62, description="the checkpoint's number")]
+
+
+@router.post("/audit/checkpoints/{seq}/cosignatures", status_code=201, response_model=Cosignature)
+def add_cosignature_route(
+    services: ServicesDep, actor: Auditor, seq: Seq, body: CosignatureBody
+) -> Any:
+    """A witness co-signs checkpoint `seq` (run by another party: `supervision witness run`);
+    kept once it verifies. 201 when kept; 200 with the one this key gave before."""
+    try:
+        public = base64.b64decode(body.public_key, validate=True)
+        signature = base64.b64decode(body.signature, validate=True)
+    except binascii.Error:
+        raise ApiError(422, "validation_error", "public_key and signature are base64") from None
+    try:
+        kept, new = add_cosignature(services.database, seq, public, signature, body.signed_at)
+    except NoSuchCheckpoint as error:
+        raise ApiError(404, "not_found", str(error)) from None
+    except BadCosignature as error:
+        raise ApiError(422, "invalid_cosignature", str(error)) from None
+    return kept if new else JSONResponse(Cosignature(**kept).model_dump(mode="json"))
+
+
+@router.get("/audit/checkpoints/{seq}/cosignatures", response_model=CosignatureList)
+def cosignatures(services: ServicesDep, actor: Auditor, seq: Seq) -> dict[str, Any]:
+    """The witnesses' co-signatures of checkpoint `seq`, in the order they came."""
+    return {"items": list_cosignatures(services.database, seq)}
 
 
 @router.get("/audit/checkpoints", response_model=CheckpointPage)
