@@ -270,7 +270,7 @@ def test_a_bundle_holds_the_stored_bytes_exactly_with_the_pinned_key(log: Log) -
     assert header["algorithm"] == log.algorithm
     assert header["public_keys"] == [base64.b64encode(log.pinned).decode()]
     assert [item["type"] for item in items[1:3]] == ["checkpoint", "checkpoint"]
-    assert end == {"type": "end", "events": 21, "checkpoints": 2}
+    assert end == {"type": "end", "events": 21, "checkpoints": 2, "cosignatures": 0}
     ((state,),) = log.sql("SELECT state FROM supervision_events WHERE notification_id = 7")
     assert base64.b64decode(items[slot(items, 7)]["state"]) == bytes(state)
 
@@ -636,7 +636,7 @@ def test_the_cli_exports_a_bundle_that_verifies_with_no_database(
     exported = runner.invoke(cli, ["audit", "export", "--out", str(out), "--quiet"], env=env)
     assert exported.exit_code == 0, exported.output
     assert "exported 21 events and 2 checkpoints" in exported.output
-    assert lines(out)[-1] == {"type": "end", "events": 21, "checkpoints": 2}
+    assert lines(out)[-1] == {"type": "end", "events": 21, "checkpoints": 2, "cosignatures": 0}
     forbid_databases(monkeypatch)
     empty = log.tmp / "no-database"
     empty.mkdir()

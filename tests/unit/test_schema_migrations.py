@@ -14,6 +14,8 @@ RELEASED = {
     "0001_baseline.sql": "523bc78921d31f2e583a39e3f12a2301fc3f2f5faf2c28751bc06e02ff75685b",
     "0002_notifications.sql": "41c26acdb3a2b25c2e53294bce4d5e8ce037a83b2cab569015331faa76aa450f",
     "0003_append_only.sql": "cfe488fb1cfff3f7dd01587d7ff1865f80e64577ee2175e7e583bfe29c656145",
+    "0004_checkpoint_chain.sql": "d5b7537d48d30d9d28f015a2575d0f458cf6799ddeea3838b771ed287a79e9b8",
+    "0005_cosignatures.sql": "4f2db6883284f10be17f1ccb93e4a12c41935d4d58a1a0f3e1cff400a90d0d12",
 }
 
 

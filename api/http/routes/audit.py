@@ -4,7 +4,6 @@ verification of the whole chain from the first event, and signed checkpoints of 
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 import re
 from collections.abc import Callable
@@ -353,7 +352,7 @@ def add_cosignature_route(
     try:
         public = base64.b64decode(body.public_key, validate=True)
         signature = base64.b64decode(body.signature, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or text that is not ASCII at all
         raise ApiError(422, "validation_error", "public_key and signature are base64") from None
     try:
         kept, new = add_cosignature(services.database, seq, public, signature, body.signed_at)
