@@ -7,7 +7,7 @@ import time
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from infra.settings import Settings
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "supervision"
+SERVICE_ROLE = "supervision_service"  # the embedded server's role for the service
 
 
 @dataclass
@@ -107,11 +108,32 @@ def postgres_env(params: Mapping[str, Any], *, pool_size: int, max_overflow: int
     }
 
 
-def resolve_database(settings: Settings) -> Database:
-    """The configured external database, or the embedded one (started if it is not running)."""
+def resolve_database(settings: Settings, *, owner: bool = False) -> Database:
+    """The configured external database, or the embedded one (started if it is not running).
+
+    Two roles (docs/audit.md §5): the service's connections take the role of DATABASE_URL —
+    on the embedded server `supervision_service` — which may only INSERT and SELECT on the
+    log; the `owner`'s, which migrations use, take MIGRATION_DATABASE_URL's (else
+    DATABASE_URL's: one role) — on the embedded server its superuser."""
     if settings.database_url:
-        return Database(normalise_url(settings.database_url))
-    return start_embedded(settings.data_dir)
+        url = settings.database_url
+        if owner and settings.migration_database_url:
+            url = settings.migration_database_url
+        return Database(normalise_url(url))
+    database = start_embedded(settings.data_dir)
+    return database if owner else service_role_of(database)
+
+
+def service_role_of(database: Database) -> Database:
+    """The embedded server's database as the role `supervision_service` (made if missing;
+    the server trusts its local socket, so the role needs no password)."""
+    with psycopg.connect(database.conninfo, autocommit=True) as conn:
+        conn.execute(  # race-safe: two processes starting at once both find it made
+            "DO $$ BEGIN CREATE ROLE supervision_service LOGIN; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+    conninfo = make_conninfo(database.conninfo, user=SERVICE_ROLE)
+    return replace(database, conninfo=conninfo)
 
 
 def normalise_url(url: str) -> str:

@@ -14,6 +14,7 @@ run with the library's CREATE_TABLE=n.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Identifier
 from yoyo import read_migrations
 from yoyo.backends import get_backend_class
 from yoyo.connections import parse_uri
@@ -84,20 +85,29 @@ def migrate(
     algorithm: str,
     read_model_tables: Iterable[Callable[[PostgresDatastore], PostgresRecorder]] = (),
     migrations_dir: Path = SCHEMA_MIGRATIONS,
+    service: Database | None = None,
 ) -> list[str]:
     """Apply the migrations not applied yet, record the chain's hash algorithm (or refuse
     another) and make the read models' tables; the ids of the migrations applied now.
+
+    With a `service` database whose role is not the owner's (`database`'s), that role gets
+    only what the service needs (`grant_service`) and owns the read models' tables.
 
     At most two connections at once, as for any one-shot command (ADR 018): yoyo's, which
     holds the lock throughout, and one more for the hash record and then the read models.
     """
     migrations = read_migrations(str(migrations_dir))
+    role = service.params.get("user") if service is not None else None
+    if role == database.params.get("user"):
+        role = None  # one role for both: nothing to grant
     with migration_backend(database) as backend:
         applied = apply_migrations(backend, migrations)
         done = set(backend.get_applied_migration_hashes())
         in_force = [m.id for m in migrations if m.hash in done]
         record_algorithm(database, algorithm)
-        datastore = datastore_for(database)
+        if role is not None:
+            grant_service(database, str(role), migrated_tables(migrations_dir))
+        datastore = datastore_for(service if service is not None and role else database)
         try:
             for make_view in read_model_tables:
                 make_view(datastore).create_table()
@@ -112,6 +122,73 @@ def migrate(
         },
     )
     return applied
+
+
+# The log's own tables: the service may add to them and read them, never change them.
+APPEND_ONLY = (
+    "supervision_events",
+    "supervision_chain",
+    "supervision_checkpoints",
+    "supervision_cosignatures",
+)
+CREATED = re.compile(
+    r'CREATE (?:TABLE IF NOT EXISTS|OR REPLACE FUNCTION)\s+(?:"public"\.)?"?(\w+)"?'
+)
+
+
+def migrated_tables(migrations_dir: Path = SCHEMA_MIGRATIONS) -> frozenset[str]:
+    """The tables and functions the numbered migrations make (the owner's); every other one
+    of the schema is a read model's (the service's)."""
+    texts = (path.read_text(encoding="utf-8") for path in migrations_dir.glob("*.sql"))
+    return frozenset(name for text in texts for name in CREATED.findall(text))
+
+
+# What the owner made in the schema that a migration did not: read models' relations and
+# functions, to hand to the service's role (ALTER … OWNER TO), as `kind, name, arguments`.
+READ_MODEL_OBJECTS = """
+SELECT 'TABLE', c.relname, '' FROM pg_class c
+  WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+    AND pg_get_userbyid(c.relowner) = current_user AND NOT c.relname = ANY(%(owned)s)
+    AND c.relname NOT LIKE '\\_yoyo%%' AND c.relname <> 'yoyo_lock'
+UNION ALL
+SELECT 'FUNCTION', p.proname, pg_get_function_identity_arguments(p.oid) FROM pg_proc p
+  WHERE p.pronamespace = 'public'::regnamespace AND pg_get_userbyid(p.proowner) = current_user
+    AND NOT p.proname = ANY(%(owned)s)
+"""
+
+
+def grant_service(database: Database, role: str, owned: frozenset[str]) -> None:
+    """Give the service's role what it needs and no more (docs/audit.md §5): INSERT and
+    SELECT on the log's tables — plus UPDATE on the events, which the library's and the append
+    functions' `LOCK TABLE … IN EXCLUSIVE MODE` demands, and which the append-only trigger
+    refuses statement by statement; only the tables' owner could drop or disable it — the
+    rows of the other tables, the sequences, and the read models' tables as their owner (it
+    rebuilds them by moving tables between schemas, which only an owner may)."""
+    r = Identifier(role)
+    log_tables = SQL(", ").join(Identifier(name) for name in APPEND_ONLY)
+    with database.connect(autocommit=True) as conn:
+        name = Identifier(conn.info.dbname)
+        for statement in (
+            SQL("GRANT CONNECT, TEMPORARY, CREATE ON DATABASE {} TO {}").format(name, r),
+            SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(r),
+            SQL(
+                "GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public "
+                "TO {}"
+            ).format(r),
+            SQL("REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {} FROM {}").format(
+                log_tables, r
+            ),
+            SQL("GRANT UPDATE ON {} TO {}").format(Identifier(EVENTS_TABLE), r),
+            SQL("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {}").format(r),
+        ):
+            conn.execute(statement)
+        read_models = conn.execute(READ_MODEL_OBJECTS, {"owned": sorted(owned)}).fetchall()
+        for kind, name, arguments in read_models:  # the owner's from before there were two roles
+            target: Composable = Identifier(name)
+            if kind == "FUNCTION":  # named with its arguments' types, as the server writes them
+                target = SQL("{}({})").format(target, SQL(arguments))
+            conn.execute(SQL("ALTER {} {} OWNER TO {}").format(SQL(kind), target, r))
+    log.info("service role granted", extra={"role": role, "read_models_handed": len(read_models)})
 
 
 def yoyo_url(database: Database) -> str:

@@ -18,6 +18,12 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL URL; absent: an embedded PostgreSQL in DATA_DIR is started",
     )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the tables' owner, which `supervision migrate` uses; "
+        "the role of DATABASE_URL then gets only what the service needs (INSERT and SELECT on "
+        "the log). Absent: migrations use DATABASE_URL (one role)",
+    )
     data_dir: Path = Field(default=Path("./var"), description="embedded database and local files")
     bootstrap_admin_token: SecretStr | None = Field(
         default=None, description="a token that is an admin from start-up"

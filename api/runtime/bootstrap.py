@@ -217,10 +217,13 @@ class Services:
 
 def migrate_database(settings: Settings) -> Database:
     """The explicit migrate step: event store, chain, and every read model's tables."""
-    database = resolve_database(settings)
+    database = resolve_database(settings, owner=True)
     database.application_name = "supervision-migrate"
-    migrate(database, settings.hash_algorithm, [spec.view_class for spec in PROJECTIONS])
-    return database
+    service = resolve_database(settings)
+    service.application_name = "supervision-migrate"
+    views = [spec.view_class for spec in PROJECTIONS]
+    migrate(database, settings.hash_algorithm, views, service=service)
+    return service
 
 
 def build(

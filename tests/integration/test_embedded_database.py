@@ -77,3 +77,33 @@ def test_embedded_database_keeps_committed_data_after_sigkill_of_process_and_ser
         assert rows == [("提交后被强制终止",)]
     finally:
         stop_server(tmp_path)
+
+
+def test_the_embedded_server_runs_migrations_as_its_owner_and_the_service_as_its_own_role(
+    data_dir: Path,
+) -> None:
+    """Two roles on the embedded server too: `supervision_service` may not change the log."""
+    from api.runtime.bootstrap import build, migrate_database
+    from infra.database import SERVICE_ROLE, resolve_database
+    from infra.settings import Settings
+
+    settings = Settings(data_dir=data_dir, database_url=None)
+    try:
+        assert resolve_database(settings, owner=True).params["user"] != SERVICE_ROLE
+        migrate_database(settings)
+        services = build(settings, runners="off")
+        try:
+            assert services.database.params["user"] == SERVICE_ROLE
+            with services.database.connection() as conn:
+                assert conn.execute("SELECT current_user").fetchone() == (SERVICE_ROLE,)
+            with (
+                pytest.raises(psycopg.errors.InsufficientPrivilege),
+                services.database.connect() as conn,
+            ):
+                conn.execute("DELETE FROM supervision_events")
+            migrate_database(settings)  # again: nothing to apply, the grants still hold
+        finally:
+            services.close()  # the last user of the embedded server: it stops it
+    finally:
+        if (data_dir / "pgdata" / "postmaster.pid").exists():  # a failure before that
+            stop_server(data_dir)
