@@ -319,3 +319,39 @@ def test_the_console_gives_no_receipt_when_the_stored_tree_disagrees(
             conn.execute("UPDATE supervision_merkle SET hash = sha256(hash)")
         refused = browser.get(f"/receipts/{first['id']}/1")
         assert refused.status_code == 409 and "默克尔树" in refused.text
+
+
+def by_hand_script() -> str:
+    """The by-hand receipt reader of docs/audit.md §8, as the document prints it."""
+    text = (TOOLS.parent / "docs" / "audit.md").read_text(encoding="utf-8")
+    return text.split("python3 - receipt.json <<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+
+
+def test_the_by_hand_reader_of_the_docs_checks_a_receipt(
+    api: Api, services: Services, tmp_path: Path
+) -> None:
+    inspector = api.account("inspector")
+    unit = api.unit()
+    for _ in range(5):  # a proof of a few nodes
+        api.finding(inspector, unit)
+    receipt = made_receipt(api, services)
+    script = by_hand_script()
+    assert len(script.splitlines()) <= 40
+    for case, expected in (
+        (receipt, 0),
+        (spoilt(receipt, "proof"), 1),
+        (spoilt(receipt, "state"), 1),
+    ):
+        kept = tmp_path / "receipt.json"
+        kept.write_text(json.dumps(case), encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-", str(kept)], input=script, capture_output=True, text=True
+        )
+        assert done.returncode == expected, done.stderr
+    kept.write_text(json.dumps(receipt), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-", str(kept)], input=script, capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.stdout.strip() == (
+        f"event {receipt['event']['index']} is under checkpoint {receipt['checkpoint']['seq']}, "
+        f"root {receipt['checkpoint']['root']}"
+    )
