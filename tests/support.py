@@ -155,6 +155,7 @@ class Api:
 
     def __init__(self, client: TestClient) -> None:
         self.client = client
+        self.last: Response | None = None  # the answer to the last creation, headers and all
 
     def post(self, path: str, body: Any, headers: dict[str, str], **kw: Any) -> Response:
         return self.client.post(path, json=body, headers=headers, **kw)
@@ -208,7 +209,7 @@ class Api:
 
     def created(self, path: str, body: dict[str, Any], who: dict[str, str]) -> dict[str, Any]:
         """POST a creation; its 201 answer."""
-        response = self.post(path, body, who)
+        response = self.last = self.post(path, body, who)
         assert response.status_code == 201, response.text
         answer: dict[str, Any] = response.json()
         return answer

@@ -59,22 +59,9 @@ def key_arg(services: Services) -> tuple[str, str]:
 def recorded_report(api: Api) -> tuple[dict[str, str], int, str]:
     """An inspector's finding; the inspector's headers, the answer's position and its Link."""
     inspector = api.account("inspector")
-    answer = api.post("/api/v1/findings", finding_body(api.unit()), inspector)
-    assert answer.status_code == 201, answer.text
-    return inspector, answer.json()["position"], answer.headers["Link"]
-
-
-def finding_body(unit_code: str) -> dict[str, Any]:
-    return {
-        "unit_code": unit_code,
-        "title": "整改台账未按期更新",
-        "description": "<b>台账</b>缺少第三季度整改进展。",
-        "category": "policy_implementation",
-        "severity": "major",
-        "source": "routine_supervision",
-        "found_on": "2026-03-05",
-        "evidence": [],
-    }
+    made = api.finding(inspector, api.unit(), description="<b>台账</b>缺少第三季度整改进展。")
+    assert api.last is not None
+    return inspector, made["position"], api.last.headers["Link"]
 
 
 def test_a_receipt_is_linked_from_the_answer_and_ready_once_a_checkpoint_reaches_it(
