@@ -40,9 +40,11 @@ async def current_actor(
 ) -> Actor:
     """The account behind `Authorization: Bearer <token>`; unknown, revoked or expired → 401.
 
-    The account is read from the event store on every request (no cache), so a revocation
-    or an expiry takes effect on the very next request, in every process. The actor is kept
-    on the request for the read-access log (api/http/read_access.py).
+    An expiry takes effect on the very next request. A revocation too in the process that
+    made it; another process answers from the accounts it keeps while it LISTENs, and forgets
+    them when PostgreSQL's notification of the commit arrives (about a millisecond, ADR 015;
+    a unit liaison's account is always read afresh). The actor is kept on the request for
+    the read-access log (api/http/read_access.py).
     """
     actor = await authenticate(services, authorization)
     request.state.actor = actor
