@@ -87,6 +87,7 @@ def create_app(
     app.include_router(major_decisions.router)
     app.include_router(inspections.router)
     app.include_router(inspections.public_router)
+    app.include_router(major_decisions.public_router)
     declare_error_responses(app)
     install_console(app)  # the web console at /, never under /api/v1
     install_rate_limit(app, settings)

@@ -1,6 +1,7 @@
 """一公开 without signing in: the concluded inspection rounds, each with everything its draw
 used, and a check that re-derives the draw in the reader's own browser (static/verify-draw.js,
-the algorithm of docs/audit.md §6 in a few lines of JavaScript, WebCrypto's SHA-256)."""
+the algorithm of docs/audit.md §6 in a few lines of JavaScript, WebCrypto's SHA-256); and the
+catalogue of major decisions (重大行政决策目录) with each one's procedure."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from fastapi.responses import Response
 from api.console.web import Text, one_page, render
 from api.http.deps import ServicesDep
 from api.http.routes.inspections import board
+from api.http.routes.major_decisions import catalogue
+from domain.vocabulary import ProcedureStep
+from projections.decision_catalogue import CatalogueFilter
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 50
@@ -26,4 +30,18 @@ def public_inspections(request: Request, services: ServicesDep, cursor: Text = N
     ]
     return render(
         request, "public_inspections.html", None, rounds=rounds, next_cursor=page.next_cursor
+    )
+
+
+@router.get("/public/decisions")
+def public_decisions(request: Request, services: ServicesDep, cursor: Text = None) -> Response:
+    """重大行政决策目录: every catalogued decision and how far its procedure has come."""
+    page = one_page(None, lambda: catalogue(services).page(CatalogueFilter(), SHOWN, cursor))
+    return render(
+        request,
+        "public_decisions.html",
+        None,
+        decisions=page.items,
+        steps=[(step.value, step.label) for step in ProcedureStep],
+        next_cursor=page.next_cursor,
     )

@@ -366,6 +366,28 @@ class DecisionPage(Answer):
     next_cursor: str | None
 
 
+class PublicDecision(Answer):
+    """A decision as the published catalogue (重大行政决策目录) shows it to anyone: what is
+    decided, by which unit, how far its procedure has come; nothing of accountability."""
+
+    id: UUID
+    title: str
+    year: int
+    unit_code: str
+    description: str | None
+    status: str
+    status_label: str
+    procedure: ProcedureProgress
+    decided_on: date | None
+    implemented_on: date | None
+    catalogued_at: Instant
+
+
+class PublicDecisionPage(Answer):
+    items: list[PublicDecision]
+    next_cursor: str | None
+
+
 class ProcedurePublic(TypedDict):
     required: list[str]
     done: list[str]

@@ -221,3 +221,30 @@ def test_the_decision_events_are_listed_with_chinese_labels(
     did = catalogued(api, inspector, unit)
     items = ok(api.get(f"{DECISIONS}/{did}/events", inspector))["items"]
     assert items[0]["event_label"] == "列入重大行政决策目录"
+
+
+def test_the_catalogue_is_published_without_signing_in_and_keeps_accountability_out(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    """目录公开: anyone reads the catalogue with each decision's procedure, over HTTP and on
+    the console's public page; flags and 决策问责 links stay inside; user text stays text."""
+    body = {"title": "<b>城区</b>停车收费调整", "year": 2026, "unit_code": unit,
+            "description": "<script>x()</script>收费标准"}  # fmt: skip
+    did = ok(api.post(DECISIONS, body, inspector), 201)["id"]
+    step(api, inspector, did, "legality_review")
+    decide(api, inspector, did)  # four steps missing: flagged inside
+    answer = api.client.get(f"/api/v1/public/major-decisions?year=2026&unit_code={unit}")
+    assert answer.status_code == 200
+    (item,) = [i for i in answer.json()["items"] if i["id"] == did]
+    assert set(item) == {
+        "id", "title", "year", "unit_code", "description", "status", "status_label",
+        "procedure", "decided_on", "implemented_on", "catalogued_at",
+    }  # fmt: skip
+    assert item["procedure"]["done"] == ["legality_review"] and item["status"] == "decided"
+    assert "flagged" not in item and "links" not in item and "missing_steps" not in item
+    page = api.client.get("/public/decisions")
+    assert page.status_code == 200 and "重大行政决策目录" in page.text
+    assert "&lt;b&gt;城区&lt;/b&gt;停车收费调整" in page.text and "<script>x()" not in page.text
+    assert "合法性审查：已完成" in page.text and "公众参与：未完成" in page.text
+    refused = api.client.get("/api/v1/public/major-decisions?year=1800")
+    assert refused.status_code == 422

@@ -20,6 +20,7 @@ from api.http.inspection_schemas import (
     EvaluationRectification,
     EvaluationReport,
     ImplementationRecord,
+    PublicDecisionPage,
     ResultUseRecord,
     StepRecord,
 )
@@ -45,6 +46,7 @@ from domain.vocabulary import DecisionStatus, Role
 from projections.decision_catalogue import CatalogueFilter, DecisionCatalogueView
 
 router = APIRouter(prefix="/api/v1/major-decisions", tags=["major decisions"])
+public_router = APIRouter(prefix="/api/v1/public/major-decisions", tags=["public"])
 
 # The responsible unit records its own procedure, decision, implementation and evaluation
 # rectification; inspectors (and admins) may enter them on its behalf.
@@ -103,6 +105,22 @@ def list_decisions(
     view = catalogue(services)
     f = CatalogueFilter(year, unit_code, status and status.value, flagged)
     page = view.page(f, limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@public_router.get(
+    "", response_model=PublicDecisionPage, dependencies=[reached("decision_catalogue", public=True)]
+)
+def public_decisions(
+    services: ServicesDep,
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    unit_code: Annotated[UnitCode | None, Query()] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """目录公开 (no token): the catalogue of major decisions, newest first, with each one's
+    procedure; what concerns accountability (flags, links) is not shown."""
+    page = catalogue(services).page(CatalogueFilter(year, unit_code), limit, cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
