@@ -18,10 +18,13 @@ from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
 from domain.findings import parse
 from domain.vocabulary import (
     AccountabilityLinkKind,
+    DecisionFlaw,
     DecisionStatus,
     EvaluationStatus,
+    LegalityOutcome,
     ProcedureStep,
     ResultUse,
+    RiskLevel,
 )
 
 D = DecisionStatus
@@ -42,17 +45,42 @@ class MajorDecision(Aggregate):
         actor: dict[str, Any]
 
     class StepRecorded(Aggregate.Event):
+        """记录决策程序. v2 adds the step's result: the legality review's opinion
+        (`outcome`: lawful / lawful_after_changes / unlawful), the risk assessment's level
+        (`outcome`: low / medium / high), and for public participation and expert
+        argumentation a `summary` with the `participants` and the `opinions` received."""
+
+        class_version = 2
+
         step: str
         done_on: date
         evidence: list[dict[str, Any]]
         note: str
         actor: dict[str, Any]
+        outcome: str | None = None
+        summary: str | None = None
+        participants: int | None = None
+        opinions: int | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(outcome=None, summary=None, participants=None, opinions=None)
 
     class Decided(Aggregate.Event):
+        """作出决策. v2 adds `flaws`: an unlawful legality review, a review or a risk
+        assessment done after the collective decision (they flag it as a missing step does)."""
+
+        class_version = 2
+
         decided_on: date
         summary: str
         missing_steps: list[str]
         actor: dict[str, Any]
+        flaws: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["flaws"] = []
 
     class AccountabilityLinked(Aggregate.Event):
         kind: str
@@ -124,6 +152,7 @@ class MajorDecision(Aggregate):
         self.decided_on: date | None = None
         self.decision_summary: str | None = None
         self.missing_steps: list[str] = []
+        self.flaws: list[str] = []
         self.links: list[dict[str, Any]] = []
         self.implemented_on: date | None = None
         self.corrections: list[dict[str, Any]] = []
@@ -137,8 +166,9 @@ class MajorDecision(Aggregate):
 
     @property
     def flagged(self) -> bool:
-        """Decided with a required procedure step missing (决策程序缺失)."""
-        return bool(self.missing_steps)
+        """Decided with a required procedure step missing (决策程序缺失), an unlawful legality
+        review, or a review or risk assessment after the collective decision."""
+        return bool(self.missing_steps or self.flaws)
 
     def evaluation(self, number: int, action: str, *allowed: EvaluationStatus) -> dict[str, Any]:
         if not 1 <= number <= len(self.evaluations):
@@ -158,13 +188,23 @@ class MajorDecision(Aggregate):
         evidence: list[dict[str, Any]],
         note: str,
         actor: dict[str, Any],
+        outcome: str | None = None,
+        summary: str | None = None,
+        participants: int | None = None,
+        opinions: int | None = None,
     ) -> None:
-        """记录决策程序: one of the five required steps, with its date and evidence."""
+        """记录决策程序: one of the five required steps, with its date, evidence and result:
+        the legality review's opinion or the risk assessment's level (`outcome`), public
+        participation's and expert argumentation's `summary`, `participants` and `opinions`
+        (each optional, and refused on a step it does not belong to)."""
         self.check_status("record a procedure step", D.CATALOGUED)
         code = parse(ProcedureStep, step, "step").value
         if code in self.steps:
             raise AlreadyExists(f"the step {code!r} is already recorded")
-        self._step_recorded(step=code, done_on=done_on, evidence=evidence, note=note, actor=actor)
+        result = step_result(code, outcome, summary, participants, opinions)
+        self._step_recorded(
+            step=code, done_on=done_on, evidence=evidence, note=note, actor=actor, **result
+        )
 
     @event(StepRecorded)
     def _step_recorded(
@@ -174,34 +214,78 @@ class MajorDecision(Aggregate):
         evidence: list[dict[str, Any]],
         note: str,
         actor: dict[str, Any],
+        outcome: str | None = None,
+        summary: str | None = None,
+        participants: int | None = None,
+        opinions: int | None = None,
     ) -> None:
-        self.steps[step] = {"done_on": done_on, "evidence": list(evidence), "note": note}
+        self.steps[step] = {
+            "done_on": done_on,
+            "evidence": list(evidence),
+            "note": note,
+            "outcome": outcome,
+            "summary": summary,
+            "participants": participants,
+            "opinions": opinions,
+        }
 
     def decide(self, *, decided_on: date, summary: str, actor: dict[str, Any]) -> None:
-        """作出决策: a required step not done on or before the decision date is missing."""
+        """作出决策: a required step not done on or before the decision date is missing; an
+        unlawful review, or a review or risk assessment after the collective decision, is a
+        flaw (either flags the decision: 决策问责)."""
         self.check_status("decide", D.CATALOGUED)
         missing = [
             step
             for step in REQUIRED_STEPS
             if step not in self.steps or self.steps[step]["done_on"] > decided_on
         ]
-        self._decided(decided_on=decided_on, summary=summary, missing_steps=missing, actor=actor)
+        self._decided(
+            decided_on=decided_on,
+            summary=summary,
+            missing_steps=missing,
+            actor=actor,
+            flaws=self.procedure_flaws(),
+        )
+
+    def procedure_flaws(self) -> list[str]:
+        """合法性审查不合法; 合法性审查、风险评估 after 集体讨论决定 (they must come before it)."""
+        flaws = []
+        review = self.steps.get(ProcedureStep.LEGALITY_REVIEW.value)
+        if review is not None and review["outcome"] == LegalityOutcome.UNLAWFUL.value:
+            flaws.append(DecisionFlaw.UNLAWFUL_REVIEW.value)
+        collective = self.steps.get(ProcedureStep.COLLECTIVE_DECISION.value)
+        for step, flaw in (
+            (ProcedureStep.LEGALITY_REVIEW, DecisionFlaw.REVIEW_AFTER_DECISION),
+            (ProcedureStep.RISK_ASSESSMENT, DecisionFlaw.RISK_AFTER_DECISION),
+        ):
+            done = self.steps.get(step.value)
+            if collective and done and done["done_on"] > collective["done_on"]:
+                flaws.append(flaw.value)
+        return flaws
 
     @event(Decided)
     def _decided(
-        self, decided_on: date, summary: str, missing_steps: list[str], actor: dict[str, Any]
+        self,
+        decided_on: date,
+        summary: str,
+        missing_steps: list[str],
+        actor: dict[str, Any],
+        flaws: list[str],
     ) -> None:
         self.status = D.DECIDED
         self.decided_on = decided_on
         self.decision_summary = summary
         self.missing_steps = list(missing_steps)
+        self.flaws = list(flaws)
 
     def link_accountability(self, *, kind: str, target_id: UUID, actor: dict[str, Any]) -> None:
         """决策问责: a flagged decision is linked to a finding or an accountability ruling."""
         self.check_status("link accountability", *AFTER_DECISION)
         code = parse(AccountabilityLinkKind, kind, "kind").value
         if not self.flagged:
-            raise InvalidValue("only a decision taken with a missing procedure step is linked")
+            raise InvalidValue(
+                "only a decision taken with a flawed or missing procedure step is linked"
+            )
         if any(link["target_id"] == target_id for link in self.links):
             raise AlreadyExists(f"{kind} {target_id} is already linked")
         self._accountability_linked(kind=code, target_id=target_id, actor=actor)
@@ -387,3 +471,36 @@ class MajorDecision(Aggregate):
     @event(ResultsUsed)
     def _results_used(self, number: int, use: str, description: str, actor: dict[str, Any]) -> None:
         self.evaluations[number - 1]["uses"].append({"use": use, "description": description})
+
+
+PARTICIPATION = (ProcedureStep.PUBLIC_PARTICIPATION.value, ProcedureStep.EXPERT_ARGUMENTATION.value)
+
+
+def step_result(
+    step: str,
+    outcome: str | None,
+    summary: str | None,
+    participants: int | None,
+    opinions: int | None,
+) -> dict[str, Any]:
+    """A step's result, checked against the step: an `outcome` only for the legality review
+    (an opinion) and the risk assessment (a level); a `summary`, `participants` and
+    `opinions` only for public participation and expert argumentation."""
+    kinds: dict[str, type[LegalityOutcome] | type[RiskLevel]] = {
+        ProcedureStep.LEGALITY_REVIEW.value: LegalityOutcome,
+        ProcedureStep.RISK_ASSESSMENT.value: RiskLevel,
+    }
+    if outcome is not None:
+        if step not in kinds:
+            raise InvalidValue(f"the step {step!r} has no outcome (only a review or an assessment)")
+        outcome = parse(kinds[step], outcome, "outcome").value
+    counted = (summary, participants, opinions)
+    if any(value is not None for value in counted) and step not in PARTICIPATION:
+        raise InvalidValue(
+            f"the step {step!r} has no summary, participants or opinions (only public "
+            "participation and expert argumentation)"
+        )
+    if summary is not None and not summary.strip():
+        raise InvalidValue("the summary says something: not only spaces")
+    return {"outcome": outcome, "summary": summary, "participants": participants,
+            "opinions": opinions}  # fmt: skip

@@ -619,6 +619,10 @@ class RecordDecisionStep(Command):
     done_on: date
     evidence: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
+    outcome: str | None = None
+    summary: str | None = None
+    participants: int | None = None
+    opinions: int | None = None
 
 
 @command(

@@ -354,6 +354,30 @@ class ProcedureStep(Labelled):
     COLLECTIVE_DECISION = "collective_decision", "集体讨论决定"
 
 
+class LegalityOutcome(Labelled):
+    """合法性审查意见."""
+
+    LAWFUL = "lawful", "合法"
+    LAWFUL_AFTER_CHANGES = "lawful_after_changes", "修改后合法"
+    UNLAWFUL = "unlawful", "不合法"
+
+
+class RiskLevel(Labelled):
+    """社会稳定风险评估等级."""
+
+    LOW = "low", "低风险"
+    MEDIUM = "medium", "中风险"
+    HIGH = "high", "高风险"
+
+
+class DecisionFlaw(Labelled):
+    """What flags a decision besides a missing step (决策程序瑕疵)."""
+
+    UNLAWFUL_REVIEW = "unlawful_review", "合法性审查意见为不合法"
+    REVIEW_AFTER_DECISION = "review_after_collective_decision", "合法性审查晚于集体讨论决定"
+    RISK_AFTER_DECISION = "risk_assessment_after_collective_decision", "风险评估晚于集体讨论决定"
+
+
 class DecisionStatus(Labelled):
     CATALOGUED = "catalogued", "已列入目录"
     DECIDED = "decided", "已决策"
@@ -388,6 +412,9 @@ ENUMERATIONS.update(
         "inspection_kinds": InspectionKind,
         "inspection_statuses": InspectionStatus,
         "procedure_steps": ProcedureStep,
+        "legality_outcomes": LegalityOutcome,
+        "risk_levels": RiskLevel,
+        "decision_flaws": DecisionFlaw,
         "decision_statuses": DecisionStatus,
         "evaluation_statuses": EvaluationStatus,
         "result_uses": ResultUse,

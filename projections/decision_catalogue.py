@@ -26,6 +26,7 @@ CATALOGUE = AggregateTable(
     "decision_catalogue",
     "title text NOT NULL, year int NOT NULL, unit_code text NOT NULL, description text, "
     "status text NOT NULL, steps_done text[] NOT NULL DEFAULT '{}', missing_steps text[], "
+    "flaws text[], "
     "decided_on date, implemented_on date, links text[] NOT NULL DEFAULT '{}', "
     "corrections int NOT NULL DEFAULT 0, evaluations int NOT NULL DEFAULT 0, "
     "evaluation_status text, latest_score int, result_uses int NOT NULL DEFAULT 0",
@@ -46,11 +47,16 @@ class CatalogueFilter:
 
 class DecisionCatalogueView(AggregateView):
     rows = CATALOGUE
+    # 2: the decision's flaws (an unlawful review, a review or an assessment after the
+    # collective decision), which flag it as a missing step does.
+    schema_version = 2
 
     def page(self, f: CatalogueFilter, limit: int, cursor: str | None) -> Page:
         where, params = where_equal(f, ("year", "unit_code", "status"))
         if f.flagged is not None:
-            flagged = SQL("coalesce(cardinality(missing_steps), 0) > 0")
+            flagged = SQL(
+                "coalesce(cardinality(missing_steps), 0) + coalesce(cardinality(flaws), 0) > 0"
+            )
             where.append(flagged if f.flagged else SQL("NOT ") + flagged)
         return self.keyset_page(
             CATALOGUE.name,
@@ -75,8 +81,9 @@ def catalogue_item(row: Any) -> dict[str, Any]:
         "done": done,
         "completeness": round(len(done) / len(REQUIRED_STEPS), 2),
     }
-    item["flagged"] = bool(row["missing_steps"])
+    item["flagged"] = bool(row["missing_steps"] or row["flaws"])
     item["missing_steps"] = row["missing_steps"] or []
+    item["flaws"] = row["flaws"] or []
     return item
 
 
@@ -104,7 +111,7 @@ class DecisionCatalogue(ReadModel[DecisionCatalogueView]):
 
     @handles(MajorDecision.Decided)
     def decided(self, e: MajorDecision.Decided, tracking: Tracking) -> None:
-        self.view.update(tracking, e, "decided_on missing_steps", status=S.DECIDED.value)
+        self.view.update(tracking, e, "decided_on missing_steps flaws", status=S.DECIDED.value)
 
     @handles(MajorDecision.AccountabilityLinked)
     def linked(self, e: MajorDecision.AccountabilityLinked, tracking: Tracking) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 # 责任单位 named by the seed plan, then the county's towns and subdistricts (乡镇、街道).
 UNITS: list[tuple[str, str, str]] = [
@@ -496,4 +497,38 @@ DECISIONS: list[tuple[str, str, str, tuple[str, ...], list[str]]] = [
         ("public_participation", "expert_argumentation"),
         [],
     ),
+    (
+        # Discussed collectively before its legality review, which found it unlawful: flagged.
+        "d04",
+        "县城区道路停车收费标准调整方案",
+        "fgj",
+        (
+            "public_participation",
+            "expert_argumentation",
+            "risk_assessment",
+            "collective_decision",
+            "legality_review",
+        ),
+        ["decide"],
+    ),
 ]
+
+# What each step found (记录决策程序的结果), and where one decision's differs.
+STEP_RESULTS: dict[str, dict[str, Any]] = {
+    "public_participation": {
+        "summary": "在县政府门户网站公开征求意见30日，召开听证会1场",
+        "participants": 126,
+        "opinions": 38,
+    },
+    "expert_argumentation": {
+        "summary": "组织交通、法律、财政领域专家论证",
+        "participants": 5,
+        "opinions": 12,
+    },
+    "risk_assessment": {"outcome": "low"},
+    "legality_review": {"outcome": "lawful_after_changes"},
+}
+RESULTS_OF: dict[tuple[str, str], dict[str, Any]] = {
+    ("d04", "legality_review"): {"outcome": "unlawful"},
+    ("d04", "risk_assessment"): {"outcome": "medium"},
+}

@@ -24,6 +24,8 @@ from api.cli.demo_data import (
     INSPECTION_SHARE_PERCENT,
     INSPECTION_SUMMARY,
     INSPECTION_TITLE,
+    RESULTS_OF,
+    STEP_RESULTS,
     UNITS,
 )
 from api.runtime.draws import beacon
@@ -185,7 +187,8 @@ def load_decisions(loader: Loader, namespace: UUID, inspector: Actor) -> None:
         catalogued = CatalogueDecision(title, 2026, unit, decision_id=did)
         loader.send(f"{key}:catalogued", catalogued, inspector)
         for n, name in enumerate(steps):
-            done = RecordDecisionStep(did, name, date(2026, 2, 1 + n), note="材料已归档")
+            result = RESULTS_OF.get((key, name), STEP_RESULTS.get(name, {}))
+            done = RecordDecisionStep(did, name, date(2026, 2, 1 + n), note="材料已归档", **result)
             loader.send(f"{key}:step:{name}", done, inspector)
         for n, move in enumerate(path):
             loader.send(f"{key}:{n}:{move}", decision_move(did, move, namespace), inspector)

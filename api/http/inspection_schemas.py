@@ -101,6 +101,16 @@ class StepRecord(Body):
     done_on: date
     evidence: EvidenceList = Field(default_factory=list)
     note: OptionalText = ""
+    outcome: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        default=None,
+        description="legality_review: lawful | lawful_after_changes | unlawful; "
+        "risk_assessment: low | medium | high",
+    )
+    summary: OptionalText | None = Field(
+        default=None, description="public_participation / expert_argumentation: what was said"
+    )
+    participants: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    opinions: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
 
 
 class DecisionTaken(Body):
@@ -346,6 +356,7 @@ class DecisionItem(Answer):
     status_label: str
     steps_done: list[str]
     missing_steps: list[str]
+    flaws: list[str]
     flagged: bool
     procedure: ProcedureProgress
     decided_on: date | None
@@ -423,6 +434,10 @@ class DecisionPublic(Answer):
     decision_summary: str | None
     flagged: bool
     missing_steps: list[str]
+    flaws: list[str] = Field(
+        description="unlawful_review, review_after_collective_decision, "
+        "risk_assessment_after_collective_decision"
+    )
     links: list[LinkPublic]
     implemented_on: date | None
     corrections: list[CorrectionPublic]

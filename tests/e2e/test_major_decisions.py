@@ -248,3 +248,45 @@ def test_the_catalogue_is_published_without_signing_in_and_keeps_accountability_
     assert "合法性审查：已完成" in page.text and "公众参与：未完成" in page.text
     refused = api.client.get("/api/v1/public/major-decisions?year=1800")
     assert refused.status_code == 422
+
+
+def test_an_unlawful_review_and_a_late_assessment_flag_the_decision_over_http(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    path = f"{DECISIONS}/{did}/procedure-steps"
+    results = {
+        "public_participation": {"summary": "公开征求意见", "participants": 60, "opinions": 7},
+        "expert_argumentation": {"summary": "专家论证", "participants": 5, "opinions": 2},
+        "risk_assessment": {"outcome": "high"},
+        "legality_review": {"outcome": "unlawful"},
+        "collective_decision": {},
+    }
+    days = {"risk_assessment": "2026-03-09", "collective_decision": "2026-03-05"}
+    for name, result in results.items():
+        body = {"step": name, "done_on": days.get(name, "2026-03-01"), **result}
+        ok(api.post(path, body, inspector))
+    decide(api, inspector, did)
+    shown = decision(api, inspector, did)
+    assert shown["flagged"] is True and shown["missing_steps"] == []
+    assert shown["flaws"] == ["unlawful_review", "risk_assessment_after_collective_decision"]
+    assert shown["steps"]["legality_review"]["outcome"] == "unlawful"
+    assert shown["steps"]["public_participation"]["participants"] == 60
+    listed = ok(api.get(DECISIONS, inspector, unit_code=unit, flagged="true"))["items"]
+    (item,) = [i for i in listed if i["id"] == did]
+    assert item["flaws"] == shown["flaws"] and item["flagged"] is True
+
+
+def test_a_result_on_the_wrong_step_is_refused_over_http(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    did = catalogued(api, inspector, unit)
+    path = f"{DECISIONS}/{did}/procedure-steps"
+    for body in (
+        {"step": "legality_review", "done_on": "2026-03-01", "outcome": "low"},
+        {"step": "collective_decision", "done_on": "2026-03-01", "summary": "讨论"},
+        {"step": "public_participation", "done_on": "2026-03-01", "participants": -1},
+    ):
+        refused = api.post(path, body, inspector)
+        assert refused.status_code == 422, refused.text
+    assert decision(api, inspector, did)["steps"] == {}

@@ -194,3 +194,80 @@ def test_the_use_of_results_is_recorded_on_its_evaluation() -> None:
 def test_a_decision_replayed_from_its_events_is_the_same_decision() -> None:
     decision = evaluated()
     assert vars(replayed(decision.collect_events())) == vars(decision)
+
+
+def step(decision: MajorDecision, name: str, day: int, **result: object) -> None:
+    decision.record_step(
+        step=name, done_on=date(2026, 3, day), evidence=[], note="", actor=ACTOR, **result
+    )
+
+
+def every_step(review: str = "lawful", review_day: int = 4, risk_day: int = 3) -> MajorDecision:
+    """Every required step, the collective decision on the 5th."""
+    decision = catalogued()
+    step(decision, "public_participation", 1, summary="公开征求意见", participants=80, opinions=9)
+    step(decision, "expert_argumentation", 2, summary="专家论证", participants=5, opinions=3)
+    step(decision, "risk_assessment", risk_day, outcome="medium")
+    step(decision, "legality_review", review_day, outcome=review)
+    step(decision, "collective_decision", 5)
+    return decision
+
+
+def test_each_step_keeps_its_result_and_a_lawful_procedure_in_order_is_not_flagged() -> None:
+    decision = every_step(review="lawful_after_changes")
+    decision.decide(decided_on=date(2026, 4, 1), summary="通过", actor=ACTOR)
+    assert not decision.flagged and decision.flaws == []
+    assert decision.steps["legality_review"]["outcome"] == "lawful_after_changes"
+    assert decision.steps["risk_assessment"]["outcome"] == "medium"
+    participation = decision.steps["public_participation"]
+    assert (participation["summary"], participation["participants"], participation["opinions"]) == (
+        "公开征求意见", 80, 9,
+    )  # fmt: skip
+
+
+def test_an_unlawful_review_flags_the_decision_as_a_missing_step_does() -> None:
+    decision = every_step(review="unlawful")
+    decision.decide(decided_on=date(2026, 4, 1), summary="通过", actor=ACTOR)
+    assert decision.flagged and decision.missing_steps == []
+    assert decision.flaws == ["unlawful_review"]
+    decision.link_accountability(kind="finding", target_id=uuid4(), actor=ACTOR)  # 决策问责
+
+
+def test_a_review_or_an_assessment_after_the_collective_decision_flags_it() -> None:
+    decision = every_step(review_day=6, risk_day=7)
+    decision.decide(decided_on=date(2026, 4, 1), summary="通过", actor=ACTOR)
+    assert decision.flaws == [
+        "review_after_collective_decision",
+        "risk_assessment_after_collective_decision",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "result", "words"),
+    [
+        ("legality_review", {"outcome": "maybe"}, "outcome"),
+        ("risk_assessment", {"outcome": "lawful"}, "outcome"),
+        ("collective_decision", {"outcome": "lawful"}, "has no outcome"),
+        ("legality_review", {"summary": "意见"}, "has no summary"),
+        ("risk_assessment", {"participants": 3}, "has no summary"),
+        ("public_participation", {"summary": "   "}, "not only spaces"),
+    ],
+)
+def test_a_result_that_does_not_belong_to_its_step_is_refused(
+    name: str, result: dict[str, object], words: str
+) -> None:
+    decision = catalogued()
+    with pytest.raises(InvalidValue, match=words):
+        step(decision, name, 1, **result)
+    assert decision.steps == {}
+
+
+def test_a_decision_recorded_before_steps_had_results_reads_as_it_did() -> None:
+    """Stored v1 events (no results, no flaws) upcast: the result is none, nothing flagged."""
+    state = {"step": "legality_review", "done_on": "2026-03-01", "evidence": [], "note": "",
+             "actor": ACTOR}  # fmt: skip
+    MajorDecision.StepRecorded.upcast_v1_v2(state)
+    assert state["outcome"] is None and state["participants"] is None
+    decided = {"decided_on": "2026-04-01", "summary": "通过", "missing_steps": [], "actor": ACTOR}
+    MajorDecision.Decided.upcast_v1_v2(decided)
+    assert decided["flaws"] == []

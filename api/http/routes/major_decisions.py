@@ -79,6 +79,7 @@ def decision_out(d: MajorDecision) -> dict[str, Any]:
             "decision_summary": d.decision_summary,
             "flagged": d.flagged,
             "missing_steps": d.missing_steps,
+            "flaws": d.flaws,
             "links": d.links,
             "implemented_on": d.implemented_on,
             "corrections": d.corrections,
