@@ -18,6 +18,8 @@ from infra.recorder import chain_table
 
 BATCH = 5000
 
+MAX_POSITION = 2**63 - 1  # the largest bigint: no position lies beyond it
+
 
 def verify_chain(
     database: Database,
@@ -61,26 +63,31 @@ def walk(
     *,
     hash_states: bool = False,
     after_position: int = 0,
+    before_position: int | None = None,
 ) -> Generator[tuple[Any, ...], None, None]:
-    """Every stored event beside its chain row (past `after_position`), in the log's order,
-    through a server-side cursor (the caller holds a transaction open). A full outer join:
-    an event without a chain row and a chain row without an event come out too, where their
-    position puts them, so the walk names the index at which an inserted or deleted event
-    sits."""
+    """Every stored event beside its chain row (past `after_position`, and before
+    `before_position` if given), in the log's order, through a server-side cursor (the
+    caller holds a transaction open). A full outer join: an event without a chain row and a
+    chain row without an event come out too, where their position puts them, so the walk
+    names the index at which an inserted or deleted event sits. The range is put on each
+    side of the join, where the positions' indexes serve it."""
     query = SQL(
         "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, {state}, "
         "c.ledger_index, c.position, c.prev_hash, c.hash "
-        "FROM {events} e FULL OUTER JOIN {chain} c ON c.position = e.notification_id "
-        "WHERE COALESCE(e.notification_id, c.position) > %s "
+        "FROM (SELECT * FROM {events} WHERE notification_id > %(after)s "
+        "AND notification_id < %(before)s) e "
+        "FULL OUTER JOIN (SELECT * FROM {chain} WHERE position > %(after)s "
+        "AND position < %(before)s) c ON c.position = e.notification_id "
         "ORDER BY COALESCE(e.notification_id, c.position), c.ledger_index"
     ).format(
         events=Identifier(events_table),
         chain=Identifier(chain_table(events_table)),
         state=SQL("sha256(e.state)" if hash_states else "e.state"),
     )
+    before = MAX_POSITION if before_position is None else before_position
     with conn.cursor(name="walk_chain", row_factory=tuple_row) as cursor:
         cursor.itersize = BATCH
-        cursor.execute(query, (after_position,))
+        cursor.execute(query, {"after": after_position, "before": before})
         yield from cursor
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from contextlib import ExitStack, closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.utils import get_topic
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from domain.accounts import Account
 from infra.audit import BATCH, StateHash, check_row, walk
@@ -42,6 +44,17 @@ from infra.signing import (
     key_id,
     verify_cosignature,
 )
+from infra.stretch import (
+    CHUNK,
+    PARALLEL_FROM,
+    Irregular,
+    Stretch,
+    check_stretch,
+    run_stretches,
+    whole_subtrees,
+)
+
+log = logging.getLogger(__name__)
 
 FORMAT = "supervision-audit-bundle"
 VERSION = 1
@@ -156,7 +169,7 @@ class Verifier:
         witnesses: Iterable[bytes] = (),
         witnesses_required: int = 0,
     ) -> None:
-        self.h = hasher(algorithm)
+        self.algorithm, self.h = algorithm, hasher(algorithm)
         self.witness_keys = {key_id(key): key for key in witnesses}
         self.witnesses_required = witnesses_required
         self.chained: dict[int, tuple[Checkpoint, str]] = {}  # seq → (it, its digest)
@@ -272,8 +285,48 @@ class Verifier:
             self.frontier.add(self.prev)
         if self.count == 1:
             self.first_hash = self.prev
-        for cp in self.waiting.pop(self.count, ()):
-            problem = self._off_chain(cp)
+        if self.count in self.waiting:
+            self._meet(self.count, self.prev, self.frontier)
+        return True
+
+    def stretch(self, stretch: Stretch) -> bool:
+        """Rows a worker verified among themselves (`infra.stretch`), joined to the walk so
+        far: True when they continue it exactly, False when they do not (then the caller
+        walks again, row by row, for the verdict and its message)."""
+        if (
+            stretch.first_index != self.count + 1
+            or stretch.first_prev != self.prev
+            or stretch.first_position <= self.position
+        ):
+            return False
+        if self.count == 0:
+            self.first_hash = stretch.first_hash
+        end = self.count + stretch.count
+        for index in sorted(i for i in self.waiting if self.count < i <= end):
+            if index not in stretch.marks:
+                return False
+            here, nodes = stretch.marks[index]
+            tree = None
+            if self.frontier is not None:
+                tree = Frontier(self.h, self.frontier.nodes, self.frontier.size)
+                try:
+                    tree.extend(nodes, index - self.count)
+                except ValueError:
+                    return False
+            self._meet(index, here, tree)
+        if self.frontier is not None:
+            try:
+                self.frontier.extend(stretch.nodes, stretch.count)
+            except ValueError:
+                return False
+        self.prev, self.count, self.position = stretch.last_hash, end, stretch.last_position
+        return True
+
+    def _meet(self, index: int, here: bytes, tree: Frontier | None) -> None:
+        """The checkpoints that sign `index`, met where the chain's hash is `here` and the
+        Merkle tree of the hashes up to it is `tree`."""
+        for cp in self.waiting.pop(index, ()):
+            problem = self._off_chain(cp, here, tree)
             if problem is None:
                 self.checkpoints_verified += 1
                 self.newest_signed = max(self.newest_signed, cp.created_at)
@@ -281,23 +334,22 @@ class Verifier:
                     self.witnessed += 1
             else:
                 self.reject(cp.named(problem))
-        return True
 
-    def _off_chain(self, cp: Checkpoint) -> str | None:
+    def _off_chain(self, cp: Checkpoint, here: bytes, tree: Frontier | None) -> str | None:
         """Why a checkpoint met at its index in the walk does not sign this chain, if so."""
-        if cp.hash != self.prev:
+        if cp.hash != here:
             return (
                 f"{cp.name} signs hash {cp.hash.hex()} at index {cp.index}, but the "
-                f"chain there has {self.prev.hex()}: the chain up to it was rewritten"
+                f"chain there has {here.hex()}: the chain up to it was rewritten"
             )
-        if cp.version == 1 or self.frontier is None:
+        if cp.version == 1 or tree is None:
             return None
         if cp.log_id != self.first_hash:
             return (
                 f"{cp.name} names log {(cp.log_id or b'').hex()}, but this log's first chain "
                 f"hash is {self.first_hash.hex()}: it was signed for another log"
             )
-        root = self.frontier.root()
+        root = tree.root()
         if cp.root != root:
             return (
                 f"{cp.name} signs Merkle root {(cp.root or b'').hex()} at index {cp.index}, but "
@@ -449,41 +501,132 @@ def verify_checkpoints(
     events_table: str = EVENTS_TABLE,
     witnesses: Sequence[bytes] = (),
     witnesses_required: int = 0,
+    workers: int = 1,
+    chunk: int = CHUNK,
+    parallel_from: int = PARALLEL_FROM,
+    executor: Executor | None = None,
 ) -> BundleVerification:
     """The database's whole verdict in one snapshot: every link recomputed (as
     `verify_chain`), and every checkpoint signed by the pinned key (without one, by any key
     stored with the checkpoints: that proves less), not forked, and on the chain; with a
-    pinned key and `coverage`, at least one on the chain (see Verifier.coverage_problem)."""
-    pinned = pinned_keys(pinned_key)
+    pinned key and `coverage`, at least one on the chain (see Verifier.coverage_problem).
+    With `workers` > 1 and at least `parallel_from` rows, stretches of `chunk` rows are
+    walked side by side in the same snapshot (`infra.stretch`), by processes of their own or
+    of `executor`."""
+    pinned, chunk = pinned_keys(pinned_key), whole_subtrees(chunk)
     with snapshot(database) as conn:
         algorithm = read_algorithm(conn, events_table)
         # As verify_chain: with SHA-256 the server hashes each state, 32 bytes travel.
         prehashed = algorithm == "sha256"
-        verifier = Verifier(
-            algorithm,
-            pinned or stored_keys(conn, events_table),
-            pinned=bool(pinned),
-            max_age=max_age,
-            coverage=coverage,
-            prehashed=prehashed,
-            witnesses=witnesses,
-            witnesses_required=witnesses_required,
-        )
-        with closing(stored_checkpoints(conn, events_table)) as checkpoints:
-            for cp in checkpoints:
-                verifier.checkpoint(cp)
-        with closing(stored_cosignatures(conn)) as cosignatures:
-            for cs in cosignatures:
-                verifier.cosignature(cs)
-        with closing(walk(conn, events_table, hash_states=prehashed)) as rows:
-            for row in rows:
-                if not verifier.event(row):
-                    break
-                if progress is not None and verifier.count % BATCH == 0:
+
+        def fed() -> Verifier:
+            verifier = Verifier(
+                algorithm,
+                pinned or stored_keys(conn, events_table),
+                pinned=bool(pinned),
+                max_age=max_age,
+                coverage=coverage,
+                prehashed=prehashed,
+                witnesses=witnesses,
+                witnesses_required=witnesses_required,
+            )
+            with closing(stored_checkpoints(conn, events_table)) as checkpoints:
+                for cp in checkpoints:
+                    verifier.checkpoint(cp)
+            with closing(stored_cosignatures(conn)) as cosignatures:
+                for cs in cosignatures:
+                    verifier.cosignature(cs)
+            return verifier
+
+        verifier = fed()
+        jobs = []
+        if workers > 1:
+            jobs = walk_jobs(conn, database, events_table, verifier, chunk, parallel_from)
+        try:
+            stretches = run_stretches(walk_stretch, jobs, workers, executor) if jobs else ()
+            for stretch in stretches:
+                if not verifier.stretch(stretch):
+                    raise Irregular(f"the stretch from index {stretch.first_index}")
+                if progress is not None:
                     progress(verifier.count)
+        except Irregular as irregular:
+            log.info("parallel walk stopped at %s: walking again row by row", irregular)
+            verifier, jobs = fed(), []
+        if not jobs:
+            with closing(walk(conn, events_table, hash_states=prehashed)) as rows:
+                for row in rows:
+                    if not verifier.event(row):
+                        break
+                    if progress is not None and verifier.count % BATCH == 0:
+                        progress(verifier.count)
     if progress is not None:
         progress(verifier.count)
     return verifier.result()
+
+
+def walk_jobs(
+    conn: psycopg.Connection[Any],
+    database: Database,
+    events_table: str,
+    verifier: Verifier,
+    chunk: int,
+    parallel_from: int,
+) -> list[tuple[Any, ...]]:
+    """The stretches of the walk, as `walk_stretch`'s arguments, each from a ledger index
+    1 + k·chunk; none (walk row by row) for a short chain, or one whose chain rows are not
+    where a whole chain's would be."""
+    chain = Identifier(chain_table(events_table))
+    total = conn.execute(SQL("SELECT max(ledger_index) FROM {}").format(chain)).fetchone()
+    length = int(total[0] or 0) if total else 0
+    if length < max(parallel_from, 1):
+        return []
+    starts = list(range(1, length + 1, chunk))
+    found = conn.execute(
+        SQL("SELECT ledger_index, position FROM {} WHERE ledger_index = ANY(%s) ORDER BY 1").format(
+            chain
+        ),
+        (starts,),
+    ).fetchall()
+    positions = [int(position) for _, position in found]
+    if [index for index, _ in found] != starts or positions != sorted(set(positions)):
+        return []
+    exported = conn.execute("SELECT pg_export_snapshot()").fetchone()
+    assert exported is not None
+    marks = sorted(verifier.waiting)
+    jobs = []
+    for k, first in enumerate(starts):
+        after = positions[k] - 1 if k else 0
+        before = positions[k + 1] if k + 1 < len(starts) else None
+        wanted = [m for m in marks if m >= first and (before is None or m < first + chunk)]
+        job = (database.conninfo, exported[0], events_table, verifier.algorithm)
+        jobs.append((*job, verifier.prehashed, after, before, first, wanted))
+    return jobs
+
+
+def walk_stretch(
+    conninfo: str,
+    snapshot_id: str,
+    events_table: str,
+    algorithm: str,
+    prehashed: bool,
+    after: int,
+    before: int | None,
+    first_index: int,
+    marks: list[int],
+) -> Stretch | None:
+    """A worker's stretch of the database's walk, read in the snapshot the caller exported."""
+    with psycopg.connect(conninfo, application_name="supervision-verify") as conn:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        conn.execute(SQL("SET TRANSACTION SNAPSHOT {}").format(Literal(snapshot_id)))
+        rows = walk(
+            conn,
+            events_table,
+            hash_states=prehashed,
+            after_position=after,
+            before_position=before,
+        )
+        with closing(rows):
+            return check_stretch(rows, algorithm, first_index, marks, prehashed=prehashed)
 
 
 def is_file(path: Path) -> bool:
@@ -719,9 +862,13 @@ def _base64(obj: dict[str, Any], key: str) -> bytes:
 
 def _hash(obj: dict[str, Any], key: str) -> bytes:
     value = _text(obj, key)
-    if not HEX_HASH.fullmatch(value):
+    try:  # 64 lowercase hex digits: what fromhex reads and hex() writes back unchanged
+        digest = bytes.fromhex(value)
+    except ValueError:
+        digest = b""
+    if len(digest) != 32 or digest.hex() != value:
         raise Malformed(f"{key} is not 64 lowercase hex digits")
-    return bytes.fromhex(value)
+    return digest
 
 
 def parse_header(obj: Any) -> tuple[str, list[bytes]]:
@@ -775,20 +922,67 @@ def parse_event(obj: dict[str, Any]) -> Row:
     """An event line as a row of the walk (an absent event or chain row: its fields null)."""
     position = _integer(obj, "position", 0)
     content = "state_hash" if "state_hash" in obj else "state"
-    stored = [obj.get(key) is not None for key in ("aggregate_id", "version", "topic", content)]
-    chained = [obj.get(key) is not None for key in ("index", "prev_hash", "hash")]
-    if len(set(stored)) > 1 or len(set(chained)) > 1 or not (any(stored) or any(chained)):
+    get = obj.get
+    stored = {get("aggregate_id") is None, get("version") is None, get("topic") is None}
+    stored.add(get(content) is None)
+    chained = {get("index") is None, get("prev_hash") is None, get("hash") is None}
+    if len(stored) > 1 or len(chained) > 1 or stored == chained == {True}:
         raise Malformed("the event's fields, or the chain row's, are neither all there nor null")
     event: tuple[Any, ...] = (None, None, None, None, None)
-    if any(stored):
+    if stored == {False}:
         version = _integer(obj, "version", 0)
         aggregate_id, topic = _hashed_text(obj, "aggregate_id"), _hashed_text(obj, "topic")
         state = StateHash(_hash(obj, content)) if content == "state_hash" else _base64(obj, content)
         event = (position, aggregate_id, version, topic, state)
     link: tuple[Any, ...] = (None, None, None, None)
-    if any(chained):
+    if chained == {False}:
         link = (_integer(obj, "index", 1), position, _hash(obj, "prev_hash"), _hash(obj, "hash"))
     return (*event, *link)
+
+
+# The C scanner under json.loads, without its wrappers (typeshed does not declare it).
+SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def quick_object(raw: bytes) -> dict[str, Any] | None:
+    """`_object` for the walk in stretches: a line that is one JSON object in UTF-8 and
+    nothing else, else None (the caller's line-by-line reading decides what it is)."""
+    try:
+        text = raw.decode("utf-8")
+        obj, end = SCAN(text, 0)
+    except (UnicodeDecodeError, StopIteration, ValueError):
+        return None
+    if not isinstance(obj, dict) or text[end:].strip():
+        return None
+    return obj
+
+
+def quick_event(obj: dict[str, Any]) -> Row | None:
+    """`parse_event` for the walk in stretches, in the common case alone: every field there
+    and well formed. None for anything else — never a verdict: the stretch is then not
+    clean, and the row-by-row walk reads the line and names what is wrong with it."""
+    try:
+        position, index, version = obj["position"], obj["index"], obj["version"]
+        aggregate_id, topic = obj["aggregate_id"], obj["topic"]
+        prev_text, hash_text = obj["prev_hash"], obj["hash"]
+        prev_hash, hash_ = bytes.fromhex(prev_text), bytes.fromhex(hash_text)
+        if "state_hash" in obj:
+            state: bytes = StateHash(bytes.fromhex(obj["state_hash"]))
+            if state.hex() != obj["state_hash"] or len(state) != 32:
+                return None
+        else:
+            state = base64.b64decode(obj["state"], validate=True)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if type(position) is not int or type(index) is not int or type(version) is not int:
+        return None
+    if not (0 <= position < 2**63 and 0 < index < 2**63 and 0 <= version < 2**63):
+        return None
+    if type(aggregate_id) is not str or type(topic) is not str:
+        return None
+    if prev_hash.hex() != prev_text or hash_.hex() != hash_text or len(hash_) != 32:
+        return None
+    return (position, aggregate_id, version, topic, state, index, position, prev_hash, hash_)
 
 
 def _object(raw: bytes | str) -> dict[str, Any] | None:
@@ -829,10 +1023,24 @@ def verify_bundle(
     """A bundle's verdict, read line by line: the checkpoints' against the pinned key (else
     the header's keys), every link's, and whether the bundle is whole (its end line)."""
     numbered = ((n, raw) for n, raw in enumerate(lines, start=1) if raw.strip())
-    first = next(numbered, None)
+    return judge(numbered, pinned_key, max_age, witnesses, witnesses_required)
+
+
+def judge(
+    items: Iterator[tuple[int, bytes | str] | Stretch],
+    pinned_key: bytes | Sequence[bytes] | None,
+    max_age: timedelta | None,
+    witnesses: Sequence[bytes],
+    witnesses_required: int,
+) -> BundleVerification:
+    """`verify_bundle` of numbered non-blank lines, where stretches of event lines may come
+    verified already (`bundle_items`); Irregular when one does not continue the walk."""
+    first = next(items, None)
     try:
         if first is None:
             raise Malformed("the bundle is empty")
+        if isinstance(first, Stretch):
+            raise Irregular("a bundle begins with its header")
         algorithm, header_keys = parse_header(_object(first[1]))
     except Malformed as error:
         return BundleVerification(False, 0, 0, None, problem=f"line 1: {error}")
@@ -847,7 +1055,13 @@ def verify_bundle(
     )
     events = checkpoints = cosignatures = 0
     end: dict[str, Any] | None = None
-    for number, raw in numbered:
+    for item in items:
+        if isinstance(item, Stretch):
+            if end is not None or not verifier.stretch(item):
+                raise Irregular(f"the stretch from index {item.first_index}")
+            events += item.count
+            continue
+        number, raw = item
         obj = _object(raw) or {}
         kind = obj.get("type")
         if end is not None:
@@ -924,18 +1138,138 @@ def verify_bundle_file(
     max_age: timedelta | None = None,
     witnesses: Sequence[bytes] = (),
     witnesses_required: int = 0,
+    *,
+    workers: int = 1,
+    chunk: int = CHUNK,
+    parallel_from: int = PARALLEL_FROM,
+    executor: Executor | None = None,
 ) -> BundleVerification:
-    """`verify_bundle` of a file; `progress` hears how many bytes were read."""
+    """`verify_bundle` of a file; `progress` hears how many bytes were read. With `workers`
+    > 1 and at least `parallel_from` lines of events, stretches of `chunk` of them are
+    verified side by side (`infra.stretch`); should one not come back clean, the file is
+    read again line by line for the verdict."""
+    judged, chunk = (pinned_key, max_age, witnesses, witnesses_required), whole_subtrees(chunk)
+    if workers > 1:
+        try:
+            items = bundle_items(path, workers, chunk, parallel_from, progress, executor)
+            return judge(items, *judged)
+        except Irregular as irregular:
+            log.info("parallel verification stopped at %s: reading line by line", irregular)
 
-    def lines(file: Iterable[bytes]) -> Iterator[bytes]:
+    def lines(file: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         read = 0
         for n, data in enumerate(file, start=1):
             read += len(data)
             if progress is not None and n % BATCH == 0:
                 progress(read)
-            yield data
+            if data.strip():
+                yield n, data
         if progress is not None:
             progress(read)
 
     with path.open("rb") as file:
-        return verify_bundle(lines(file), pinned_key, max_age, witnesses, witnesses_required)
+        return judge(lines(file), *judged)
+
+
+def bundle_items(
+    path: Path,
+    workers: int,
+    chunk: int,
+    parallel_from: int,
+    progress: Callable[[int], None] | None,
+    executor: Executor | None = None,
+) -> Iterator[tuple[int, bytes] | Stretch]:
+    """A bundle's non-blank lines, numbered, but its event lines (when there are at least
+    `parallel_from`) as stretches that `workers` processes verified (`bundle_stretch`)."""
+    algorithm, marks = "sha256", set()
+    with path.open("rb") as file:
+        offset, raw = 0, b""
+        first_event: tuple[int, int] | None = None
+        for number, raw in enumerate(file, start=1):
+            obj = (_object(raw) if raw.strip() else None) or {}
+            if number > 1 and obj.get("type") == "event":
+                first_event = (number, offset)
+                break
+            if obj.get("type") == "header":
+                algorithm = str(obj.get("algorithm"))
+            elif obj.get("type") == "checkpoint" and type(obj.get("index")) is int:
+                marks.add(obj["index"])
+            offset += len(raw)
+            if raw.strip():
+                yield number, raw
+        if first_event is None:
+            return
+        starts, lines, end = [first_event[1]], 1, offset + len(raw)
+        for raw in file:
+            if lines % chunk == 0:
+                starts.append(end)
+            lines, end = lines + 1, end + len(raw)
+        rest: tuple[int, int] | None = first_event
+        if lines >= max(parallel_from, 1):
+            jobs = []
+            for k, start in enumerate(starts):
+                last = k + 1 == len(starts)
+                where = (
+                    str(path),
+                    start,
+                    None if last else starts[k + 1],
+                    first_event[0] + k * chunk,
+                )
+                wanted = [m for m in marks if k * chunk < m <= (k + 1) * chunk]
+                jobs.append((*where, 1 + k * chunk, algorithm, wanted, last))
+            for stretch in run_stretches(bundle_stretch, jobs, workers, executor):
+                if stretch.count:
+                    yield stretch
+                if progress is not None:
+                    progress(stretch.bytes_read)
+                rest = stretch.rest
+        if rest is None:
+            return
+        file.seek(rest[1])
+        for later, line in enumerate(file, start=rest[0]):
+            if line.strip():
+                yield later, line
+
+
+def bundle_stretch(
+    path: str,
+    start: int,
+    end: int | None,
+    first_number: int,
+    first_index: int,
+    algorithm: str,
+    marks: list[int],
+    last: bool,
+) -> Stretch | None:
+    """A worker's stretch of a bundle: the event lines from byte `start` to `end`, all of
+    which must be events that verify among themselves. The last stretch may end early, at
+    the first line that is not an event (the end line), which it names for the caller."""
+    with open(path, "rb") as file:
+        file.seek(start)
+        data = file.read() if end is None else file.read(end - start)
+    stop: list[tuple[int, int]] = []
+    malformed: list[str] = []
+
+    def rows() -> Iterator[Row]:
+        offset = start
+        for number, raw in enumerate(data.splitlines(keepends=True), start=first_number):
+            obj = quick_object(raw)
+            if obj is None or obj.get("type") != "event":
+                stop.append((number, offset))
+                return
+            row = quick_event(obj)
+            if row is None:
+                malformed.append(f"line {number}")
+                return
+            yield row
+            offset += len(raw)
+
+    stretch = check_stretch(rows(), algorithm, first_index, marks)
+    if malformed or (stop and not last):
+        return None
+    read = start + len(data)
+    if stretch is None:  # no event in it: only the last one, beginning at the end line
+        if not stop:
+            return None
+        return Stretch(first_index, 0, b"", 0, b"", b"", 0, [], bytes_read=read, rest=stop[0])
+    return replace(stretch, bytes_read=read, rest=stop[0] if stop else None)

@@ -174,6 +174,23 @@ class Frontier:
         nodes.append(node)
         self.size += 1
 
+    def extend(self, nodes: Sequence[bytes], size: int) -> None:
+        """Append a tree of `size` leaves given by its own frontier (`nodes`, as `nodes` of a
+        Frontier that grew from nothing to `size`): each of its subtrees joins as a leaf
+        would, one level up. This tree's size must be a multiple of the largest of them
+        (ValueError otherwise: the subtrees would not be those of the joined tree)."""
+        sizes = [1 << bit for bit in range(size.bit_length() - 1, -1, -1) if size >> bit & 1]
+        if len(nodes) != len(sizes) or (sizes and self.size % sizes[0]):
+            raise ValueError(f"a tree of {size} leaves cannot follow one of {self.size}")
+        h, own = self.h, self.nodes
+        for node, leaves in zip(nodes, sizes, strict=True):
+            n = self.size // leaves
+            while n & 1:
+                node = h(NODE + own.pop() + node)
+                n >>= 1
+            own.append(node)
+            self.size += leaves
+
     def root(self) -> bytes:
         """MTH of the leaves so far (RFC 9162 §2.1.1)."""
         if not self.nodes:

@@ -26,9 +26,13 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import re
 import sys
+from collections.abc import Generator, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -232,6 +236,35 @@ def label(cp: dict[str, Any]) -> str:
     return f"checkpoint {cp['id']}" if cp["id"] is not None else f"checkpoint at {cp['index']}"
 
 
+def push_peak(algorithm: str, peaks: list[tuple[int, bytes]], size: int, node: bytes) -> None:
+    """A subtree of `size` leaves appended to a tree's subtrees: equal-sized ones merge."""
+    while peaks and peaks[-1][0] == size:
+        node = merkle_node(algorithm, peaks.pop()[1], node)
+        size *= 2
+    peaks.append((size, node))
+
+
+def join_peaks(
+    algorithm: str, peaks: list[tuple[int, bytes]], more: list[tuple[int, bytes]]
+) -> list[tuple[int, bytes]] | None:
+    """The subtrees of a tree followed by another whose own subtrees are `more`; None when
+    the other's largest is larger than this one's smallest (they would not line up)."""
+    if peaks and more and more[0][0] > peaks[-1][0]:
+        return None
+    joined = list(peaks)
+    for size, node in more:
+        push_peak(algorithm, joined, size, node)
+    return joined
+
+
+def peaks_root(algorithm: str, peaks: list[tuple[int, bytes]]) -> bytes:
+    """MTH of the leaves under `peaks` (RFC 9162 §2.1.1)."""
+    root = peaks[-1][1]
+    for _, left in reversed(peaks[:-1]):
+        root = merkle_node(algorithm, left, root)
+    return root
+
+
 class Audit:
     """The state of one pass over a bundle."""
 
@@ -347,23 +380,13 @@ class Audit:
         self.cosigners.setdefault(line["seq"], set()).add(line["key_id"])
 
     def grow_tree(self, data: bytes) -> None:
-        """One more leaf of the Merkle tree: equal-sized subtrees merge (RFC 9162 §2.1.1)."""
+        """One more leaf of the Merkle tree (RFC 9162 §2.1.1)."""
         assert self.peaks is not None
-        size, node = 1, merkle_leaf(self.algorithm, data)
-        while self.peaks and self.peaks[-1][0] == size:
-            node = merkle_node(self.algorithm, self.peaks.pop()[1], node)
-            size *= 2
-        self.peaks.append((size, node))
+        push_peak(self.algorithm, self.peaks, 1, merkle_leaf(self.algorithm, data))
 
-    def tree_root(self) -> bytes:
-        assert self.peaks
-        root = self.peaks[-1][1]
-        for _, left in reversed(self.peaks[:-1]):
-            root = merkle_node(self.algorithm, left, root)
-        return root
-
-    def not_this_log(self, cp: dict[str, Any]) -> str | None:
-        """Why a checkpoint whose hash is on the chain still does not sign it, if it does not."""
+    def not_this_log(self, cp: dict[str, Any], peaks: list[tuple[int, bytes]]) -> str | None:
+        """Why a checkpoint whose hash is on the chain still does not sign it, if it does not
+        (`peaks`: the Merkle subtrees of the chain's hashes up to its index)."""
         if cp["version"] == 1:
             return None
         if cp["log_id"] != self.first_hash:
@@ -371,13 +394,32 @@ class Audit:
                 f"{label(cp)} names log {cp['log_id'].hex()}, but this log's first chain hash "
                 f"is {self.first_hash.hex()}: it was signed for another log"
             )
-        root = self.tree_root()
+        root = peaks_root(self.algorithm, peaks)
         if cp["root"] != root:
             return (
                 f"{label(cp)} signs Merkle root {cp['root'].hex()} at index {cp['index']}, but "
                 f"the chain's hashes up to it make {root.hex()}"
             )
         return None
+
+    def meet(self, index: int, here: bytes, peaks: list[tuple[int, bytes]]) -> None:
+        """The checkpoints that sign `index`, where the chain's hash is `here`."""
+        for cp in self.unmatched.pop(index, []):
+            if cp["hash"] != here:
+                self.blame(
+                    cp,
+                    f"{label(cp)} signs hash {cp['hash'].hex()} at index {index}, but the chain "
+                    f"there has {here.hex()}: the chain up to it was rewritten",
+                )
+                continue
+            problem = self.not_this_log(cp, peaks)
+            if problem is not None:
+                self.blame(cp, problem)
+                continue
+            self.matched += 1
+            self.newest_signed = max(self.newest_signed, cp["created_at"])
+            if len(self.cosigners.get(cp.get("seq") or 0, ())) >= max(self.required, 1):
+                self.witnessed += 1
 
     def add_event(self, event: dict[str, Any]) -> bool:
         index = self.verified + 1
@@ -408,22 +450,38 @@ class Audit:
             self.first_hash = event["hash"]
         if self.peaks is not None:
             self.grow_tree(event["hash"])
-        for cp in self.unmatched.pop(index, []):
-            if cp["hash"] != self.last_hash:
-                self.blame(
-                    cp,
-                    f"{label(cp)} signs hash {cp['hash'].hex()} at index {index}, but the chain "
-                    f"there has {self.last_hash.hex()}: the chain up to it was rewritten",
-                )
-                continue
-            problem = self.not_this_log(cp)
-            if problem is not None:
-                self.blame(cp, problem)
-                continue
-            self.matched += 1
-            self.newest_signed = max(self.newest_signed, cp["created_at"])
-            if len(self.cosigners.get(cp.get("seq") or 0, ())) >= max(self.required, 1):
-                self.witnessed += 1
+        if index in self.unmatched:
+            self.meet(index, self.last_hash, self.peaks or [])
+        return True
+
+    def add_stretch(self, stretch: dict[str, Any]) -> bool:
+        """Event lines a worker checked among themselves (`stretch_of`): True when they carry
+        on the chain exactly where it stands, False when they do not (then the bundle is read
+        again line by line, for the verdict and its words)."""
+        if (
+            stretch["first_index"] != self.verified + 1
+            or stretch["first_prev"] != self.last_hash
+            or stretch["first_position"] <= self.last_position
+        ):
+            return False
+        if self.verified == 0:
+            self.first_hash = stretch["first_hash"]
+        end = self.verified + stretch["count"]
+        for index in sorted(i for i in self.unmatched if self.verified < i <= end):
+            if index not in stretch["marks"]:
+                return False
+            here, peaks = stretch["marks"][index]
+            joined = None if self.peaks is None else join_peaks(self.algorithm, self.peaks, peaks)
+            if self.peaks is not None and joined is None:
+                return False
+            self.meet(index, here, joined or [])
+        if self.peaks is not None:
+            joined = join_peaks(self.algorithm, self.peaks, stretch["peaks"])
+            if joined is None:
+                return False
+            self.peaks = joined
+        self.verified, self.last_hash = end, stretch["last_hash"]
+        self.last_position = stretch["last_position"]
         return True
 
     def coverage(self) -> str | None:
@@ -499,9 +557,24 @@ def verify(
     required: int = 0,
 ) -> dict[str, Any]:
     lines = ((number, raw) for number, raw in enumerate(stream, 1) if raw.strip())
+    return verify_lines(lines, pinned, max_age_hours, witnesses, required)
+
+
+def verify_lines(
+    lines: Iterator[tuple[int, bytes] | dict[str, Any]],
+    pinned: list[bytes],
+    max_age_hours: float | None = None,
+    witnesses: list[bytes] | None = None,
+    required: int = 0,
+) -> dict[str, Any]:
+    """The verdict on a bundle's numbered non-blank lines, among which stretches of event
+    lines may come checked already (dicts from `stretch_of`; NotInLine when one does not
+    carry on the chain)."""
     first = next(lines, None)
     if first is None:
         return unreadable("line 1: the bundle is empty")
+    if isinstance(first, dict):
+        raise NotInLine("a bundle begins with its header")
     try:
         algorithm, header_keys = read_header(as_object(first[1]))
     except BadLine as error:
@@ -511,7 +584,13 @@ def verify(
     )
     counted = {"checkpoint": 0, "cosignature": 0, "event": 0}
     end: dict[str, Any] | None = None
-    for number, raw in lines:
+    for item in lines:
+        if isinstance(item, dict):
+            if end is not None or not audit.add_stretch(item):
+                raise NotInLine(f"the stretch from index {item['first_index']}")
+            counted["event"] += item["count"]
+            continue
+        number, raw = item
         obj = as_object(raw) or {}
         if end is not None:
             audit.incomplete = f"line {number} comes after the end line"
@@ -569,6 +648,224 @@ def verify(
             f"{counted['event']} and {counted['checkpoint']}"
         )
     return audit.verdict()
+
+
+# Many cores ----------------------------------------------------------------------------
+# A long bundle's event lines are cut into stretches of a power-of-two many lines, which
+# worker processes check side by side: each link against the prev_hash its own line states,
+# and among the stretch's lines the order, the indexes and the Merkle subtrees (a full
+# stretch is one). The main process joins them: each stretch must start where the one
+# before ended. The first stretch that is not clean sends the whole bundle back to the
+# line-by-line pass above, whose verdict and words are the answer.
+
+STRETCH = 1 << 15  # event lines per stretch
+PARALLEL_FROM = 4 * STRETCH  # fewer event lines than this: one process
+
+
+class NotInLine(Exception):
+    """A stretch did not come back clean: read the bundle again, line by line."""
+
+
+SCAN_ONCE = json.JSONDecoder().scan_once
+
+
+def plain_object(raw: bytes) -> dict[str, Any] | None:
+    """A line that is one JSON object in strict UTF-8 and nothing more (what a worker needs;
+    any other line ends its stretch, and the line-by-line pass reads it)."""
+    try:
+        text = raw.decode("utf-8")
+        value, end = SCAN_ONCE(text, 0)
+    except (UnicodeDecodeError, StopIteration, ValueError):
+        return None
+    return value if isinstance(value, dict) and not text[end:].strip() else None
+
+
+def plain_event(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """read_event of a whole, well-formed event line, for a worker; None for any other (the
+    line-by-line pass then says what is wrong with it)."""
+    try:
+        event = {key: obj[key] for key in ("position", "index", "version", "aggregate_id")}
+        event["topic"] = obj["topic"]
+        event["prev_hash"] = bytes.fromhex(obj["prev_hash"])
+        event["hash"] = bytes.fromhex(obj["hash"])
+        if "state_hash" in obj:
+            event["state_hash"] = bytes.fromhex(obj["state_hash"])
+            if event["state_hash"].hex() != obj["state_hash"] or len(event["state_hash"]) != 32:
+                return None
+        else:
+            event["state"] = base64.b64decode(obj["state"], validate=True)
+    except (KeyError, TypeError, ValueError):
+        return None
+    for key, lowest in (("position", 0), ("index", 1), ("version", 0)):
+        if type(event[key]) is not int or not lowest <= event[key] < MAX_INT:
+            return None
+    if type(event["aggregate_id"]) is not str or type(event["topic"]) is not str:
+        return None
+    if event["prev_hash"].hex() != obj["prev_hash"] or event["hash"].hex() != obj["hash"]:
+        return None
+    if len(event["prev_hash"]) != 32 or len(event["hash"]) != 32:
+        return None
+    try:
+        event["aggregate_id"].encode("utf-8")
+        event["topic"].encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return event
+
+
+def stretch_of(
+    path: str,
+    start: int,
+    end: int | None,
+    first_number: int,
+    first_index: int,
+    algorithm: str,
+    marks: list[int],
+    last: bool,
+) -> dict[str, Any] | None:
+    """A worker's check of the event lines from byte `start` to `end` (None: to the end of
+    the file); None unless every one is an event that holds. The last stretch may stop at
+    the first line that is not an event (the end line), which it names as `rest`."""
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        data = stream.read() if end is None else stream.read(end - start)
+    wanted, found = set(marks), {}
+    peaks: list[tuple[int, bytes]] = []
+    index, offset, position, prev = first_index, start, -1, b""
+    first: dict[str, Any] | None = None
+    rest = None
+    for number, raw in enumerate(data.splitlines(keepends=True), start=first_number):
+        obj = plain_object(raw)
+        if obj is None or obj.get("type") != "event":
+            rest = (number, offset)
+            break
+        event = plain_event(obj)
+        if event is None:
+            return None
+        if first is None:
+            prev = event["prev_hash"]
+        if event["index"] != index or event["prev_hash"] != prev or event["position"] <= position:
+            return None
+        if chain_hash(algorithm, prev, index, event) != event["hash"]:
+            return None
+        prev, position = event["hash"], event["position"]
+        if first is None:
+            first = {"first_prev": event["prev_hash"], "first_position": position}
+            first["first_hash"] = prev
+        push_peak(algorithm, peaks, 1, merkle_leaf(algorithm, prev))
+        if index in wanted:
+            found[index] = (prev, list(peaks))
+        index, offset = index + 1, offset + len(raw)
+    if (rest is not None and not last) or (first is None and rest is None):
+        return None
+    stretch: dict[str, Any] = {"first_index": first_index, "count": index - first_index}
+    stretch.update(first or {})
+    stretch.update(last_hash=prev, last_position=position, peaks=peaks, marks=found)
+    stretch.update(read=start + len(data), rest=rest)
+    return stretch
+
+
+def stretched_lines(
+    path: str, workers: int, rows: int, parallel_from: int
+) -> Iterator[tuple[int, bytes] | dict[str, Any]]:
+    """A bundle's numbered non-blank lines, its event lines (at least `parallel_from`) as
+    stretches of `rows` that `workers` processes checked."""
+    algorithm, marks = "sha256", set()
+    with open(path, "rb") as stream:
+        offset, raw, first_event = 0, b"", None
+        for number, raw in enumerate(stream, start=1):
+            obj = (as_object(raw) if raw.strip() else None) or {}
+            if number > 1 and obj.get("type") == "event":
+                first_event = (number, offset)
+                break
+            if obj.get("type") == "header":
+                algorithm = str(obj.get("algorithm"))
+            elif obj.get("type") == "checkpoint" and type(obj.get("index")) is int:
+                marks.add(obj["index"])
+            offset += len(raw)
+            if raw.strip():
+                yield number, raw
+        if first_event is None:
+            return
+        starts, count, end = [first_event[1]], 1, offset + len(raw)
+        for raw in stream:
+            if count % rows == 0:
+                starts.append(end)
+            count, end = count + 1, end + len(raw)
+        rest: tuple[int, int] | None = first_event
+        if count >= max(parallel_from, 1):
+            rest = yield from checked_stretches(
+                path, starts, first_event[0], algorithm, marks, rows, workers
+            )
+        if rest is None:
+            return
+        stream.seek(rest[1])
+        for later, line in enumerate(stream, start=rest[0]):
+            if line.strip():
+                yield later, line
+
+
+def checked_stretches(
+    path: str,
+    starts: list[int],
+    first_number: int,
+    algorithm: str,
+    marks: set[int],
+    rows: int,
+    workers: int,
+) -> Generator[dict[str, Any], None, tuple[int, int] | None]:
+    """The stretches from `starts`, checked by `workers` spawned processes, in order; what
+    follows the last one's events (its `rest`)."""
+    jobs = []
+    for k, start in enumerate(starts):
+        last = k + 1 == len(starts)
+        where = (path, start, None if last else starts[k + 1], first_number + k * rows)
+        wanted = [m for m in marks if k * rows < m <= (k + 1) * rows]
+        jobs.append((*where, 1 + k * rows, algorithm, wanted, last))
+    rest = None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(stretch_of, *job) for job in jobs]
+        try:
+            for k, future in enumerate(futures):
+                stretch = future.result()
+                if stretch is None:
+                    raise NotInLine(f"the stretch from index {1 + k * rows}")
+                if stretch["count"]:
+                    yield stretch
+                rest = stretch["rest"]
+        finally:
+            for future in futures:
+                future.cancel()
+    return rest
+
+
+def verify_file(
+    path: str,
+    checks: tuple[Any, ...],
+    workers: int = 1,
+    rows: int = STRETCH,
+) -> tuple[dict[str, Any], int]:
+    """The verdict on a bundle file, and how many stretches were checked side by side (0:
+    read line by line)."""
+    if workers > 1:
+        counted: list[dict[str, Any]] = []
+
+        def kept(items: Iterator[tuple[int, bytes] | dict[str, Any]]) -> Iterator[Any]:
+            for item in items:
+                if isinstance(item, dict):
+                    counted.append(item)
+                yield item
+
+        try:
+            lines = stretched_lines(path, workers, rows, 4 * rows)
+            return verify_lines(kept(lines), *checks), len(counted)
+        except NotInLine as stopped:
+            print(
+                f"verify_bundle: {stopped} did not line up: reading again line by line",
+                file=sys.stderr,
+            )
+    with open(path, "rb") as stream:
+        return verify(stream, *checks), 0
 
 
 # Merkle proofs (RFC 9162 §2, docs/audit.md §7) ------------------------------------------
@@ -824,6 +1121,22 @@ def main(argv: list[str] | None = None) -> int:
         metavar="M",
         help="fail unless a checkpoint on the chain is co-signed by M of the named witnesses",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        metavar="N",
+        help="processes that check stretches of a long bundle side by side "
+        "(default: one per core; 1 reads it line by line)",
+    )
+    parser.add_argument(
+        "--stretch",
+        type=int,
+        default=STRETCH,
+        metavar="LINES",
+        help=f"event lines per stretch, a power of two (default {STRETCH}); a bundle of fewer "
+        "than four stretches is read line by line",
+    )
     proofs = parser.add_mutually_exclusive_group()
     proofs.add_argument(
         "--consistency",
@@ -850,13 +1163,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give a bundle, or --receipt")
     if not 0 <= args.witnesses_required <= len(args.witness):
         parser.error(f"{args.witnesses_required} witnesses required, {len(args.witness)} named")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.stretch < 1 or args.stretch & (args.stretch - 1):
+        parser.error(f"--stretch {args.stretch} is not a power of two")
     checks = (args.public_key, args.max_age_hours, args.witness, args.witnesses_required)
+    stretches = 0
     try:
         if args.bundle == "-":
             result = verify(sys.stdin.buffer, *checks)
         else:
-            with open(args.bundle, "rb") as stream:
-                result = verify(stream, *checks)
+            result, stretches = verify_file(args.bundle, checks, args.workers, args.stretch)
     except OSError as error:
         print(f"verify_bundle: cannot read {args.bundle}: {error}", file=sys.stderr)
         return 2
@@ -880,6 +1197,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"verified: {result['events_verified']} events, "
             f"{result['checkpoints_verified']} checkpoints"
+            + (f", in {stretches} stretches on {args.workers} processes" if stretches else "")
             + ("" if args.public_key else " (no key pinned: the bundle's own keys were used)"),
             file=sys.stderr,
         )

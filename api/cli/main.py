@@ -302,6 +302,14 @@ def verify(
             min=0, help="fail unless a checkpoint on the chain is co-signed by this many of them"
         ),
     ] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="processes that verify stretches of a long log side by side "
+            "(default: one per core)",
+        ),
+    ] = None,
 ) -> None:
     """Walk the hash chain from the first event and check the signed checkpoints, of the
     database or of a bundle (--bundle); exit 1 naming the first bad index or checkpoint.
@@ -319,7 +327,10 @@ def verify(
             f"{witnesses_required} witnesses required, {len(named)} named",
             param_hint="--witnesses-required",
         )
-    witnessing = {"witnesses": named, "witnesses_required": witnesses_required}
+    from infra.stretch import workers_available
+
+    witnessing: dict[str, Any] = {"witnesses": named, "witnesses_required": witnesses_required}
+    witnessing["workers"] = workers or workers_available()
     max_age = None if max_age_hours is None else timedelta(hours=max_age_hours)
     if since is not None and bundle is not None:
         raise typer.BadParameter("--since checks the database, not a bundle", param_hint="--since")

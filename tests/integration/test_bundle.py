@@ -7,13 +7,16 @@ import base64
 import hashlib
 import io
 import json
+import logging
 import os
 import random
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +70,13 @@ def write_events(services: Services, findings: int, code: str = "b0") -> None:
 @dataclass
 class Log:
     """A hash-chained log of 21 events with checkpoints 1 (index 10) and 2 (index 21)
-    signed by `key`, which an auditor pins."""
+    signed by `key`, which an auditor pins; `pool` the worker processes that verify it in
+    stretches as well."""
 
     services: Services
     key: Ed25519PrivateKey
     tmp: Path
+    pool: Executor | None = None
 
     @property
     def pinned(self) -> bytes:
@@ -172,15 +177,24 @@ class Log:
         return path
 
 
+@pytest.fixture(scope="module")
+def pool() -> Iterator[Executor]:
+    """Two spawned worker processes, kept for the module: the parallel walks' (ADR 028)."""
+    with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as executor:
+        yield executor
+
+
 @pytest.fixture(params=["sha256", "sm3"])
-def log(request: pytest.FixtureRequest, new_database: Any, tmp_path: Path) -> Iterator[Log]:
+def log(
+    request: pytest.FixtureRequest, new_database: Any, tmp_path: Path, pool: Executor
+) -> Iterator[Log]:
     """Every tamper test runs on a log of each hash: SHA-256 (chained in SQL) and SM3
     (chained by the service)."""
     settings = settings_for(new_database(), tmp_path, hash_algorithm=request.param)
     migrate_database(settings)
     services = build(settings, runners="off")
     try:
-        made = Log(services, Ed25519PrivateKey.generate(), tmp_path)
+        made = Log(services, Ed25519PrivateKey.generate(), tmp_path, pool)
         made.sql(CHECKPOINTS_DDL)  # the checkpoints' own migration may not have landed yet
         write_events(services, FINDINGS)
         assert made.sign(10) == 1 and made.sign(21) == 2
@@ -205,20 +219,49 @@ def tool(path: Path, *keys: bytes | str) -> tuple[int, dict[str, Any]]:
     return done.returncode, json.loads(done.stdout)
 
 
-def judge_bundle(path: Path, *keys: bytes) -> dict[str, Any]:
-    """infra's verdict on the bundle, once the standalone verifier has given the same."""
+# The parallel walks in stretches of four rows, however short the log (ADR 028).
+STRETCHES = {"workers": 2, "chunk": 4, "parallel_from": 0}
+
+
+STRETCHED = ("--workers", "2", "--stretch", "4")
+
+
+def tool_in_stretches(path: Path, key: bytes) -> tuple[dict[str, Any], str]:
+    """The standalone verifier's verdict with two worker processes and stretches of four
+    event lines, and what it said on standard error."""
+    pinned = base64.b64encode(key).decode()
+    done = subprocess.run(
+        [sys.executable, str(TOOL), str(path), "--public-key", pinned, *STRETCHED],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout), done.stderr
+
+
+def judge_bundle(path: Path, *keys: bytes, pool: Executor | None = None) -> dict[str, Any]:
+    """infra's verdict on the bundle, once the standalone verifier has given the same (and,
+    given worker processes, infra's walk in stretches too)."""
     ours = verify_bundle_file(path, list(keys)).as_dict()
     status, theirs = tool(path, *keys)
     assert theirs == ours
     assert status == (0 if ours["ok"] else 1)
+    if pool is not None:
+        in_stretches = verify_bundle_file(path, list(keys), executor=pool, **STRETCHES)
+        assert in_stretches.as_dict() == ours
     return ours
 
 
 def judge(log: Log) -> dict[str, Any]:
-    """The database's verdict, once a bundle exported from it got the same from both
-    verifiers (the database was tampered with before the export)."""
-    in_database = verify_checkpoints(log.services.database, log.pinned).as_dict()
-    assert judge_bundle(log.export(), log.pinned) == in_database
+    """The database's verdict, the same walked in stretches by worker processes, once a
+    bundle exported from it got the same from every verifier (the database was tampered with
+    before the export)."""
+    database = log.services.database
+    in_database = verify_checkpoints(database, log.pinned).as_dict()
+    in_stretches = verify_checkpoints(database, log.pinned, executor=log.pool, **STRETCHES)
+    assert in_stretches.as_dict() == in_database
+    assert judge_bundle(log.export(), log.pinned, pool=log.pool) == in_database
     return in_database
 
 
@@ -612,6 +655,135 @@ def test_both_verifiers_agree_on_hundreds_of_random_damages(log: Log) -> None:
             assert standalone.verify(io.BytesIO(bytes(data)), keys) == ours
             verdicts.add((ours["first_invalid_index"], (ours["bad_checkpoint"] or {}).get("id")))
     assert len(verdicts) > 10  # the damages were varied, and not all alike
+
+
+# The walk in stretches (ADR 028) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 4, 8, 32])
+def test_an_untouched_log_is_walked_in_stretches_side_by_side(
+    log: Log, chunk: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Chained checkpoints at a stretch's last row (12), inside one (15) and at the head are
+    met with the Merkle tree joined from the stretches' subtrees; no stretch is walked
+    again row by row; with stretches of one row, the bundle's last stretch is its end line."""
+    assert log.sign_v2(12) == 3 and log.sign_v2(15) == 4 and log.sign_v2(21) == 5
+    caplog.set_level(logging.DEBUG, logger="infra")
+    walked = {"workers": 2, "chunk": chunk, "parallel_from": 0, "executor": log.pool}
+    seen = []
+    in_database = verify_checkpoints(
+        log.services.database, log.pinned, progress=seen.append, **walked
+    )
+    assert in_database.ok and in_database.checkpoints_verified == 5, in_database
+    assert in_database.events_verified == 21 and seen[-1] == 21
+    stretches = -(-21 // chunk)
+    assert f"walk in {stretches} stretches on 2 workers" in caplog.text
+    path = log.export()
+    read: list[int] = []
+    in_bundle = verify_bundle_file(path, log.pinned, read.append, **walked)
+    assert in_bundle.as_dict() == in_database.as_dict()
+    assert read[-1] == path.stat().st_size
+    if chunk == 4:
+        verdict, said = tool_in_stretches(path, log.pinned)
+        assert verdict == in_bundle.as_dict() and "in 6 stretches on 2 processes" in said
+    lines = 22  # the bundle's 21 event lines and its end line, cut into stretches
+    assert f"walk in {-(-lines // chunk)} stretches on 2 workers" in caplog.text
+    assert "row by row" not in caplog.text and "line by line" not in caplog.text
+
+
+def test_a_changed_event_sends_the_walk_back_row_by_row_for_its_message(
+    log: Log, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="infra")
+    log.sql("UPDATE supervision_events SET topic = topic || ' ' WHERE notification_id = "
+            "(SELECT position FROM supervision_chain WHERE ledger_index = 14)")  # fmt: skip
+    broken_at(judge(log), 14)
+    assert "is not clean: walking row by row" in caplog.text
+    assert "parallel walk stopped at" in caplog.text
+    assert "parallel verification stopped at" in caplog.text
+    path = log.export()
+    verdict, said = tool_in_stretches(path, log.pinned)
+    assert verdict == verify_bundle_file(path, log.pinned).as_dict()
+    assert "the stretch from index 13 did not line up: reading again line by line" in said
+
+
+def test_a_bad_root_is_named_inside_a_stretch_without_walking_again(
+    log: Log, caplog: pytest.LogCaptureFixture
+) -> None:
+    log.sign_v2(14, root=log.hash_at(14))
+    caplog.set_level(logging.DEBUG, logger="infra")
+    verdict = verify_checkpoints(log.services.database, log.pinned, executor=log.pool, **STRETCHES)
+    bad_checkpoint(verdict.as_dict(), 3, 14, "signs Merkle root")
+    assert "walk in 6 stretches" in caplog.text and "row by row" not in caplog.text
+    in_tool, said = tool_in_stretches(log.export(), log.pinned)
+    assert in_tool == verdict.as_dict() and "line by line" not in said
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "a blank line among the events",
+        "a line that is no event among them",
+        "an event line that is no JSON object",
+        "a malformed event",
+        "a line after the end line",
+    ],
+)
+def test_a_bundle_whose_stretches_do_not_line_up_is_read_again_line_by_line(
+    log: Log, damage: str
+) -> None:
+    path = log.export()
+    rows = path.read_bytes().splitlines(keepends=True)
+    at = slot([json.loads(row) for row in rows], 6)
+    if damage == "a blank line among the events":
+        rows.insert(at, b"\n")
+    elif damage == "a line that is no event among them":
+        rows.insert(at, b'{"type": "comment"}\n')
+    elif damage == "an event line that is no JSON object":
+        rows[at] = b"[1, 2]\n"
+    elif damage == "a malformed event":
+        rows[at] = rows[at].replace(b'"version": ', b'"version": -')
+    else:
+        rows.append(b'{"type": "end"}\n')
+    path.write_bytes(b"".join(rows))
+    assert verify_bundle_file(path, log.pinned, executor=log.pool, **STRETCHES).as_dict() == (
+        verify_bundle_file(path, log.pinned).as_dict()
+    )
+    verdict = judge_bundle(path, log.pinned, pool=log.pool)
+    assert tool_in_stretches(path, log.pinned)[0] == verdict
+
+
+def test_stretches_are_a_power_of_two_rows_long(log: Log) -> None:
+    for bad in (["--stretch", "6"], ["--workers", "0"]):
+        done = subprocess.run(
+            [sys.executable, str(TOOL), str(log.export()), *bad], capture_output=True, text=True
+        )
+        assert done.returncode == 2 and (
+            "power of two" in done.stderr or "at least 1" in done.stderr
+        )
+    with pytest.raises(ValueError, match="a power of two"):
+        verify_checkpoints(log.services.database, log.pinned, workers=2, chunk=3)
+    with pytest.raises(ValueError, match="a power of two"):
+        verify_bundle_file(log.export(), log.pinned, workers=2, chunk=6)
+
+
+def test_a_log_below_the_threshold_is_walked_in_one_process(
+    log: Log, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="infra")
+    verdict = verify_checkpoints(log.services.database, log.pinned, workers=2)
+    assert verdict.ok and verify_bundle_file(log.export(), log.pinned, workers=2).ok
+    assert "stretches" not in caplog.text
+
+
+def test_the_worker_processes_are_spawned_when_none_are_lent(
+    log: Log, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="infra")
+    walked = {"workers": 2, "chunk": 8, "parallel_from": 0}
+    assert verify_checkpoints(log.services.database, log.pinned, **walked).ok
+    assert verify_bundle_file(log.export(), log.pinned, **walked).ok
+    assert caplog.text.count("walk in 3 stretches on 2 workers") == 2
 
 
 # The command line ------------------------------------------------------------------------

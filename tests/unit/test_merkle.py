@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from infra.chain import hasher
 from infra.merkle import (
+    Frontier,
     consistency_proof,
     in_memory,
     inclusion_proof,
@@ -93,3 +94,37 @@ def test_a_leaf_outside_the_tree_has_no_proof() -> None:
         inclusion_proof(in_memory(SHA256, leaves_of(3)), 3, 3)
     with pytest.raises(ValueError):
         consistency_proof(in_memory(SHA256, leaves_of(3)), 4, 3)
+
+
+def grown(leaves: list[bytes]) -> Frontier:
+    tree = Frontier(SHA256)
+    for leaf in leaves:
+        tree.add(leaf)
+    return tree
+
+
+@given(st.integers(0, 6), st.integers(0, 3), st.integers(0, 64))
+def test_a_tree_extended_by_another_trees_frontier_is_the_tree_of_all_the_leaves(
+    height: int, blocks: int, more: int
+) -> None:
+    """A stretch's frontier joins the frontier of the walk before it (ADR 028): the walk's
+    size a multiple of 2^height, the stretch at most 2^height leaves, the root that of every
+    leaf added one by one."""
+    size = blocks << height
+    added = min(more, 1 << height)
+    leaves = leaves_of(size + added)
+    joined = grown(leaves[:size])
+    stretch = grown(leaves[size:])
+    joined.extend(stretch.nodes, stretch.size)
+    whole = grown(leaves)
+    assert (joined.nodes, joined.size) == (whole.nodes, whole.size)
+    assert joined.root() == root(SHA256, in_memory(SHA256, leaves), len(leaves)) or not leaves
+
+
+def test_a_tree_cannot_be_extended_where_its_subtrees_would_not_line_up() -> None:
+    tree = grown(leaves_of(3))
+    stretch = grown(leaves_of(2))
+    with pytest.raises(ValueError, match="cannot follow one of 3"):
+        tree.extend(stretch.nodes, stretch.size)
+    with pytest.raises(ValueError, match="cannot follow"):
+        tree.extend(stretch.nodes, 3)  # two nodes are not the frontier of three leaves
