@@ -58,3 +58,11 @@ class InvalidValue(DomainError, code="invalid_value"): ...
 
 
 class PermissionDenied(DomainError, code="forbidden"): ...
+
+
+class FormNotForSubject(DomainError, code="form_not_for_subject"):
+    """A form of accountability the regulations do not provide for this kind of subject."""
+
+
+class AppealWindowClosed(DomainError, code="appeal_window_closed"):
+    """An appeal lodged after the time allowed from the decision's service (送达)."""

@@ -832,6 +832,8 @@ class DecideRuling(Command):
     form: str | None = None
     outcome: str | None = None
     criteria_met: list[str] = field(default_factory=list)
+    measure: str | None = None
+    effects_until: date | None = None
 
 
 @command(
@@ -877,6 +879,36 @@ class AppealRuling(Command):
 
     ruling_id: UUID
     grounds: str
+
+
+@command(
+    roles=(Role.INSPECTOR, Role.UNIT),
+    method="record_statement",
+    path="/rulings/{ruling_id}/statement",
+    **ON_RULING,
+)
+@dataclass(frozen=True)
+class RecordStatement(Command):
+    """陈述申辩 (the subject's unit, or the inspector who heard it): before the decision."""
+
+    ruling_id: UUID
+    statement: str
+    made_on: date
+
+
+@command(
+    roles=(Role.AUTHORITY, Role.INSPECTOR),
+    method="serve",
+    path="/rulings/{ruling_id}/service",
+    **ON_RULING,
+)
+@dataclass(frozen=True)
+class ServeRuling(Command):
+    """送达 a decision: the appeal window (one month) runs from `served_on`."""
+
+    ruling_id: UUID
+    served_on: date
+    served_to: str
 
 
 @command(

@@ -11,8 +11,8 @@ from domain.commands import CommandBase, CommandResult, Sending
 from domain.errors import InvalidValue, NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding, parse
 from domain.registry import DecideAppeal, DecideRuling
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
-from domain.vocabulary import AccountabilityForm, Role, ToleranceCriterion
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, check_form
+from domain.vocabulary import Role, ToleranceCriterion
 
 
 class RulingCommands(CommandBase):
@@ -40,8 +40,8 @@ class RulingCommands(CommandBase):
     def check_accountability(
         self, *, actor: Actor, subject: dict[str, Any], finding_ids: list[UUID], form: str, **_: Any
     ) -> dict[str, Any]:
-        """提出问责建议: a form of the vocabulary, a subject and findings that agree."""
-        parse(AccountabilityForm, form, "form")
+        """提出问责建议: a form the subject's kind allows, a subject and findings that agree."""
+        check_form(subject, form)
         self.check_subject(subject, finding_ids, actor)
         return {"finding_ids": list(dict.fromkeys(finding_ids))}
 
@@ -102,11 +102,18 @@ class RulingCommands(CommandBase):
                 if form is None or outcome is not None or cmd.criteria_met:
                     raise InvalidValue("an accountability decision names a form (no outcome)")
                 ruling.decide(
-                    form=form, reasoning=cmd.reasoning, decided_on=cmd.decided_on, actor=data
+                    form=form,
+                    reasoning=cmd.reasoning,
+                    decided_on=cmd.decided_on,
+                    actor=data,
+                    measure=cmd.measure,
+                    effects_until=cmd.effects_until,
                 )
             elif isinstance(ruling, ToleranceRuling):
                 if outcome is None or form is not None:
                     raise InvalidValue("a fault-tolerance decision names an outcome (no form)")
+                if cmd.measure is not None or cmd.effects_until is not None:
+                    raise InvalidValue("a fault-tolerance decision has no measure or effects")
                 ruling.decide(
                     outcome=outcome,
                     criteria_met=list(cmd.criteria_met),

@@ -7,28 +7,99 @@ the case library (容错免责案例库), anonymised.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain import clock
 from domain.aggregate import Aggregate
-from domain.errors import InvalidTransition, InvalidValue
+from domain.errors import AppealWindowClosed, FormNotForSubject, InvalidTransition, InvalidValue
 from domain.findings import parse
 from domain.text import names
 from domain.vocabulary import (
     AccountabilityForm,
     AppealResult,
+    OrganisationalMeasure,
     RulingKind,
     RulingStatus,
+    SubjectKind,
     ToleranceCriterion,
     ToleranceOutcome,
 )
 
 R = RulingStatus
+F = AccountabilityForm
+M = OrganisationalMeasure
 DECIDABLE = (R.PROPOSED, R.APPLIED, R.VERIFIED)
 FINAL = (R.DECIDED, R.APPEAL_DECIDED)
+
+# 《中国共产党问责条例》: a party organisation is held to account by 检查, 通报 or 改组, a leading
+# cadre by 通报, 诫勉, 组织调整或者组织处理 or 纪律处分 (referred to the discipline body);
+# 约谈 applies to both, and so does 责令检查, which local 问责办法 order of cadres as well.
+FORMS_FOR: dict[SubjectKind, tuple[AccountabilityForm, ...]] = {
+    SubjectKind.ORGANISATION: (
+        F.WRITTEN_INSPECTION,
+        F.CIRCULATED_CRITICISM,
+        F.REORGANISATION,
+        F.INTERVIEW,
+    ),
+    SubjectKind.PERSON: (
+        F.WRITTEN_INSPECTION,
+        F.CIRCULATED_CRITICISM,
+        F.ADMONISHMENT,
+        F.ORGANISATIONAL_ADJUSTMENT,
+        F.DISCIPLINARY_SANCTION,
+        F.INTERVIEW,
+    ),
+}
+# 影响期 (months a decision bears on the person's promotion and use) when the decision sets
+# none: 诫勉 six months; 调整职务, 责令辞职 and 免职 a year; 降职 two.
+EFFECT_MONTHS: dict[AccountabilityForm | OrganisationalMeasure, int] = {
+    F.ADMONISHMENT: 6,
+    M.REASSIGNMENT: 12,
+    M.ORDERED_RESIGNATION: 12,
+    M.DISMISSAL: 12,
+    M.DEMOTION: 24,
+}
+APPEAL_MONTHS = 1  # 自收到问责决定之日起一个月内提出书面申诉
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day where it is shorter)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def subject_kind(subject: dict[str, Any]) -> SubjectKind:
+    """A subject that names a person is that person; else the unit, as an organisation."""
+    return SubjectKind.PERSON if subject.get("person") else SubjectKind.ORGANISATION
+
+
+def check_form(
+    subject: dict[str, Any], form: str, measure: str | None = None
+) -> AccountabilityForm:
+    """A form the regulations provide for the subject's kind; a measure (the kind of
+    组织调整或者组织处理) with that form and with no other."""
+    chosen = parse(AccountabilityForm, form, "form")
+    kind = subject_kind(subject)
+    if chosen not in FORMS_FOR[kind]:
+        allowed = "、".join(f"{f.label} ({f.value})" for f in FORMS_FOR[kind])
+        raise FormNotForSubject(
+            f"{chosen.label} ({chosen.value}) is not a form of accountability for the subject, "
+            f"a {kind.label} ({kind.value}) (问责方式与问责对象不符); its forms: {allowed}",
+            details={"form": chosen.value, "subject_kind": kind.value},
+        )
+    if measure is not None:
+        parse(OrganisationalMeasure, measure, "measure")
+        if chosen is not F.ORGANISATIONAL_ADJUSTMENT:
+            raise InvalidValue(f"a measure goes with organisational_adjustment, not {form}")
+    return chosen
 
 
 def person_name(subject: dict[str, Any]) -> str | None:
@@ -55,6 +126,13 @@ class Ruling(Aggregate):
         tags: list[str]
         actor: dict[str, Any]
 
+    class Served(Aggregate.Event):
+        """送达: the decision handed to the subject, on a day; the appeal window runs from it."""
+
+        served_on: date
+        served_to: str
+        actor: dict[str, Any]
+
     def _open(self, subject: dict[str, Any], finding_ids: list[UUID], status: R) -> None:
         self.subject = subject
         self.finding_ids = list(finding_ids)
@@ -63,6 +141,7 @@ class Ruling(Aggregate):
         self.decision: dict[str, Any] | None = None
         self.appeal: dict[str, Any] | None = None
         self.publication: dict[str, Any] | None = None
+        self.service: dict[str, Any] | None = None
 
     @property
     def unit_code(self) -> str:
@@ -82,11 +161,39 @@ class Ruling(Aggregate):
         self.status = R.VERIFIED
         self.verification = comment
 
+    def serve(self, *, served_on: date, served_to: str, actor: dict[str, Any]) -> None:
+        """送达: once, on or after the day of the decision and not in the future."""
+        self.check_status("serve", R.DECIDED)
+        if self.service is not None:
+            raise InvalidTransition("serve a second time", self.status.value)
+        assert self.decision is not None
+        if served_on < self.decision["decided_on"]:
+            raise InvalidValue(
+                f"served_on {served_on} is before the decision of {self.decision['decided_on']}"
+            )
+        if served_on > clock.today():
+            raise InvalidValue(f"served_on {served_on} is in the future")
+        self._served(served_on=served_on, served_to=served_to, actor=actor)
+
+    @event(Served)
+    def _served(self, served_on: date, served_to: str, actor: dict[str, Any]) -> None:
+        self.service = {
+            "served_on": served_on,
+            "served_to": served_to,
+            "appeal_by": add_months(served_on, APPEAL_MONTHS),
+        }
+
     def lodge_appeal(self, *, grounds: str, actor: dict[str, Any]) -> None:
-        """申诉: once, against a decision."""
+        """申诉: once, against a decision; within a month of its service, when it was served."""
         self.check_status("appeal", R.DECIDED)
         if self.appeal is not None:
             raise InvalidTransition("appeal a second time", self.status.value)
+        if self.service is not None and clock.today() > self.service["appeal_by"]:
+            raise AppealWindowClosed(
+                f"the decision was served on {self.service['served_on']}: an appeal was due by "
+                f"{self.service['appeal_by']} (申诉期限已过)",
+                details={"appeal_by": self.service["appeal_by"].isoformat()},
+            )
         self._appealed(grounds=grounds, actor=actor)
 
     @event(Appealed)
@@ -106,6 +213,10 @@ class Ruling(Aggregate):
     def _published(self, summary: str, tags: list[str], actor: dict[str, Any]) -> None:
         self.status = R.PUBLISHED
         self.publication = {"summary": summary, "tags": tags}
+
+    def record_statement(self, *, statement: str, made_on: date, actor: dict[str, Any]) -> None:
+        """陈述申辩 belongs to accountability; a fault-tolerance application is its own plea."""
+        raise InvalidTransition("record a statement on a fault-tolerance ruling", self.status.value)
 
     def check_appealed(self) -> None:
         self.check_status("decide an appeal", R.APPEALED)
@@ -130,15 +241,33 @@ class AccountabilityRuling(Ruling):
         actor: dict[str, Any]
 
     class Decided(Aggregate.Event):
+        """作出问责决定. v2 adds the `measure` of an organisational adjustment and the day
+        its effects (影响期) end."""
+
+        class_version = 2
+
         form: str
         reasoning: str
         decided_on: date
         actor: dict[str, Any]
+        measure: str | None
+        effects_until: date | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(measure=None, effects_until=None)
 
     class AppealDecided(Aggregate.Event):
         result: str
         reasoning: str
         form: str | None
+        actor: dict[str, Any]
+
+    class StatementRecorded(Aggregate.Event):
+        """陈述申辩: what the subject said in their defence, heard before the decision."""
+
+        statement: str
+        made_on: date
         actor: dict[str, Any]
 
     @event(Proposed)
@@ -157,18 +286,66 @@ class AccountabilityRuling(Ruling):
         self.form = AccountabilityForm(form)
         self.basis = basis
         self.facts = facts
+        self.statements: list[dict[str, Any]] = []
+        self.measure: OrganisationalMeasure | None = None
+        self.effects_until: date | None = None
 
-    def decide(self, *, form: str, reasoning: str, decided_on: date, actor: dict[str, Any]) -> None:
-        """作出问责决定 (the authority): the form becomes final."""
+    def record_statement(self, *, statement: str, made_on: date, actor: dict[str, Any]) -> None:
+        """陈述申辩: heard while the ruling is open; after the decision it comes too late."""
+        self.check_status("record a statement", R.PROPOSED, R.VERIFIED)
+        if made_on > clock.today():
+            raise InvalidValue(f"made_on {made_on} is in the future")
+        self._statement_recorded(statement=statement, made_on=made_on, actor=actor)
+
+    @event(StatementRecorded)
+    def _statement_recorded(self, statement: str, made_on: date, actor: dict[str, Any]) -> None:
+        self.statements.append({"statement": statement, "made_on": made_on})
+
+    def decide(
+        self,
+        *,
+        form: str,
+        reasoning: str,
+        decided_on: date,
+        actor: dict[str, Any],
+        measure: str | None = None,
+        effects_until: date | None = None,
+    ) -> None:
+        """作出问责决定 (the authority): a form the subject's kind allows becomes final; its
+        影响期 ends on `effects_until`, by default as EFFECT_MONTHS says."""
         self.check_status("decide", *DECIDABLE)
-        parse(AccountabilityForm, form, "form")
-        self._decided(form=form, reasoning=reasoning, decided_on=decided_on, actor=actor)
+        chosen = check_form(self.subject, form, measure)
+        if effects_until is not None and effects_until < decided_on:
+            raise InvalidValue(f"effects_until {effects_until} is before decided_on {decided_on}")
+        if effects_until is None:
+            months = EFFECT_MONTHS.get(chosen)
+            if months is None and measure is not None:
+                months = EFFECT_MONTHS.get(M(measure))
+            effects_until = add_months(decided_on, months) if months else None
+        self._decided(
+            form=form,
+            reasoning=reasoning,
+            decided_on=decided_on,
+            actor=actor,
+            measure=measure,
+            effects_until=effects_until,
+        )
 
     @event(Decided)
-    def _decided(self, form: str, reasoning: str, decided_on: date, actor: dict[str, Any]) -> None:
+    def _decided(
+        self,
+        form: str,
+        reasoning: str,
+        decided_on: date,
+        actor: dict[str, Any],
+        measure: str | None,
+        effects_until: date | None,
+    ) -> None:
         self.status = R.DECIDED
         self.form = AccountabilityForm(form)
         self.decision = {"form": form, "reasoning": reasoning, "decided_on": decided_on}
+        self.measure = None if measure is None else M(measure)
+        self.effects_until = effects_until
 
     def decide_appeal(
         self, *, result: str, reasoning: str, form: str | None, actor: dict[str, Any]
@@ -179,7 +356,7 @@ class AccountabilityRuling(Ruling):
         if outcome is AppealResult.MODIFIED:
             if form is None:
                 raise InvalidValue("a modified accountability ruling names its new form")
-            parse(AccountabilityForm, form, "form")
+            check_form(self.subject, form)
         elif form is not None:
             raise InvalidValue(f"an appeal that is {outcome.value} takes no form")
         self._appeal_decided(result=outcome.value, reasoning=reasoning, form=form, actor=actor)

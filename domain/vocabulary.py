@@ -130,6 +130,24 @@ class AccountabilityForm(Labelled):
     ORGANISATIONAL_ADJUSTMENT = "organisational_adjustment", "组织调整"
     DISCIPLINARY_SANCTION = "disciplinary_sanction", "纪律处分"
     REORGANISATION = "reorganisation", "改组"
+    INTERVIEW = "interview", "约谈"
+
+
+class SubjectKind(Labelled):
+    """Who is held to account: a party organisation or unit (党组织), or a person (党员领导干部)."""
+
+    ORGANISATION = "organisation", "党组织（单位）"
+    PERSON = "person", "领导干部"
+
+
+class OrganisationalMeasure(Labelled):
+    """The kinds of 组织调整或者组织处理."""
+
+    SUSPENSION = "suspension", "停职检查"
+    REASSIGNMENT = "reassignment", "调整职务"
+    ORDERED_RESIGNATION = "ordered_resignation", "责令辞职"
+    DEMOTION = "demotion", "降职"
+    DISMISSAL = "dismissal", "免职"
 
 
 class ToleranceOutcome(Labelled):
@@ -261,6 +279,8 @@ class EventType(Labelled):
     ACCOUNTABILITY_APPEAL_DECIDED = "AccountabilityRuling.AppealDecided", "申诉复核决定"
     TOLERANCE_APPEAL_DECIDED = "ToleranceRuling.AppealDecided", "申诉复核决定"
     RULING_PUBLISHED = "Ruling.Published", "纳入案例库"
+    STATEMENT_RECORDED = "AccountabilityRuling.StatementRecorded", "陈述申辩"
+    RULING_SERVED = "Ruling.Served", "送达决定"
     INSPECTION_LAUNCHED = "Inspection.Launched", "启动督查活动"
     INSPECTION_SEED_COMMITTED = "Inspection.SeedCommitted", "提交随机种子承诺"
     SUBJECT_SHREDDED = "DataSubject.Shredded", "删除当事人个人信息（加密粉碎）"
@@ -304,6 +324,8 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
     "ruling_kinds": RulingKind,
     "ruling_statuses": RulingStatus,
     "accountability_forms": AccountabilityForm,
+    "subject_kinds": SubjectKind,
+    "organisational_measures": OrganisationalMeasure,
     "tolerance_outcomes": ToleranceOutcome,
     "tolerance_criteria": ToleranceCriterion,
     "appeal_results": AppealResult,

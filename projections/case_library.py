@@ -209,6 +209,8 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         WorkItem,
         Inspection,
         MajorDecision,
+        AccountabilityRuling.StatementRecorded,  # the library shows no procedure, only rulings
+        Ruling.Served,
         *RECTIFICATION,
         Finding.Reassigned,
         Finding.Withdrawn,

@@ -105,6 +105,11 @@ class Rulings(ReadModel[RulingsView]):
         criteria = list(e.criteria_met)
         self.view.update(tracking, e, "outcome decided_on", status=decided, criteria=criteria)
 
+    @handles(AccountabilityRuling.StatementRecorded, Ruling.Served)
+    def heard_or_served(self, e: Any, tracking: Tracking) -> None:
+        """陈述申辩 and 送达 change nothing listed but the ruling's version and time."""
+        self.view.update(tracking, e)
+
     @handles(Ruling.Appealed)
     def appealed(self, e: Ruling.Appealed, tracking: Tracking) -> None:
         self.view.update(tracking, e, status=RulingStatus.APPEALED.value)

@@ -74,6 +74,8 @@ def summarise(event: Any) -> str:
         detail = AccountabilityForm(event.form).label
     elif isinstance(event, ToleranceRuling.Decided):
         detail = ToleranceOutcome(event.outcome).label
+    elif isinstance(event, Ruling.Served):
+        detail = f"{event.served_on} 送达{event.served_to}"
     label = event_label(type(event).__qualname__)
     return f"{label}：{detail}" if detail else label
 
@@ -202,8 +204,10 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         WorkItem.Closed,
         WorkItem.Cancelled,
         Ruling.Verified,
+        AccountabilityRuling.StatementRecorded,
         AccountabilityRuling.Decided,
         ToleranceRuling.Decided,
+        Ruling.Served,
         Ruling.Appealed,
         AccountabilityRuling.AppealDecided,
         ToleranceRuling.AppealDecided,

@@ -64,6 +64,7 @@ from domain.registry import (
     RaiseFinding,
     ReassignFinding,
     RecordShredding,
+    RecordStatement,
     RegisterUnit,
     RejectDispute,
     RenameUnit,
@@ -71,6 +72,7 @@ from domain.registry import (
     ReportFindingProgress,
     ReportRectification,
     ReviewExtension,
+    ServeRuling,
     VerifyRectification,
     VerifyRuling,
     WithdrawFinding,
@@ -403,6 +405,7 @@ def ruling_move(ruling_id: UUID, move: str, kind: str, title: str) -> tuple[Comm
     """The registered command a step of a ruling's path sends, and who sends it."""
     decisions: dict[str, dict[str, Any]] = {
         "decide": {"form": "circulated_criticism"},
+        "adjust": {"form": "organisational_adjustment", "measure": "reassignment"},
         "exempted": {"outcome": "exempted", "criteria_met": ["pilot_inexperience"]},
         "mitigated": {"outcome": "mitigated", "criteria_met": ["loss_remedied"]},
         "denied": {"outcome": "denied", "criteria_met": []},
@@ -426,6 +429,13 @@ def ruling_move(ruling_id: UUID, move: str, kind: str, title: str) -> tuple[Comm
     moves: dict[str, tuple[Command, Actor]] = {
         "verify": (VerifyRuling(ruling_id, "经调查核实，基本事实清楚。"), INSPECTOR),
         "appeal": (AppealRuling(ruling_id, "对认定事实有异议，申请复核。"), INSPECTOR),
+        "statement": (
+            RecordStatement(
+                ruling_id, "对问题事实无异议，系工作衔接不畅所致，已组织整改。", date(2026, 6, 25)
+            ),
+            INSPECTOR,
+        ),
+        "serve": (ServeRuling(ruling_id, date(2026, 7, 2), "本人签收"), AUTHORITY),
         "publish": (
             PublishRuling(ruling_id, case_summary(kind, title), case_tags(kind)),
             AUTHORITY,

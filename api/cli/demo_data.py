@@ -422,6 +422,8 @@ RULINGS: list[tuple[str, str, str, str, tuple[str, str] | None, list[str]]] = [
         ["decide", "appeal", "upheld"],
     ),
     ("t08", "fault_tolerance", "fgj", "f01", ("冯佳", "科长"), ["exempted", "appeal", "modified"]),
+    # 陈述申辩 heard, then 组织调整 (调整职务, a year's 影响期), then 送达 (issue 18 item 3).
+    ("r09", "accountability", "fgj", "f01", ("钱志远", "副科长"), ["statement", "adjust", "serve"]),
 ]
 
 # -- issue #9: a concluded "double random" round (双随机、一公开, task 14) ------------------------

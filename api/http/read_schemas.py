@@ -334,6 +334,21 @@ class SubjectPublic(TypedDict):
     person: NotRequired[PersonPublic]
 
 
+class RulingService(TypedDict):
+    """送达: the day, to whom, and the last day an appeal is taken (a month on)."""
+
+    served_on: date
+    served_to: str
+    appeal_by: date
+
+
+class SubjectStatement(TypedDict):
+    """陈述申辩."""
+
+    statement: str
+    made_on: date
+
+
 class RulingPublic(Answer):
     id: UUID
     kind_label: str
@@ -347,18 +362,27 @@ class RulingPublic(Answer):
     decision: dict[str, Any] | None
     appeal: dict[str, Any] | None
     publication: dict[str, Any] | None
+    service: RulingService | None
     created_at: Instant
     updated_at: Instant
 
 
 class AccountabilityRulingPublic(RulingPublic):
-    """An accountability ruling (问责)."""
+    """An accountability ruling (问责); once decided, the `measure` of an organisational
+    adjustment (组织调整或者组织处理), the day its effects end (`effects_until`, 影响期) and
+    whether the subject was `heard` (陈述申辩) before the decision."""
 
     kind: Literal["accountability"]
     form: str
     form_label: str
     basis: str
     facts: str
+    subject_kind: str
+    statements: list[SubjectStatement]
+    measure: str | None
+    measure_label: str | None
+    effects_until: date | None
+    heard: bool
 
 
 class ToleranceRulingPublic(RulingPublic):

@@ -14,6 +14,7 @@ from domain.vocabulary import (
     FindingCategory,
     FindingSource,
     Grade,
+    OrganisationalMeasure,
     Role,
     Severity,
     ToleranceCriterion,
@@ -266,6 +267,22 @@ class Decision(Body):
     criteria_met: Annotated[list[ToleranceCriterion], Field(max_length=20)] = []
     reasoning: LongText  # type: ignore[valid-type]
     decided_on: date
+    measure: OrganisationalMeasure | None = None
+    effects_until: date | None = None
+
+
+class Statement(Body):
+    """陈述申辩: the subject's statement, and the day it was made."""
+
+    statement: LongText  # type: ignore[valid-type]
+    made_on: date
+
+
+class Service(Body):
+    """送达: the day the decision was served, and to whom."""
+
+    served_on: date
+    served_to: Name  # type: ignore[valid-type]
 
 
 class Appeal(Body):

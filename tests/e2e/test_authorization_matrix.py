@@ -144,6 +144,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "rectification-report": {"summary": "已整改", "evidence": []},
     "progress": {"note": "推进中", "percent": 50},
     "appeal": {"grounds": "对认定事实有异议"},
+    "statement": {"statement": "对认定事实无异议", "made_on": "2026-01-05"},
     "procedure-steps": {"step": "public_participation", "done_on": "2026-01-05"},
     "decision": {"decided_on": "2026-01-05", "summary": "集体讨论通过"},
     "implementation": {"implemented_on": "2026-01-06"},

@@ -108,7 +108,7 @@ def seed(api: Api) -> tuple[dict[str, str], dict[str, str]]:
         auth[role] = api.account(role, unit if role == "unit" else None)["Authorization"]
     inspector = {"Authorization": auth["inspector"]}
     finding = api.finding(inspector, unit)["id"]
-    ruling = api.accountability(inspector, unit, [finding], form="admonishment")["id"]
+    ruling = api.accountability(inspector, unit, [finding], form="circulated_criticism")["id"]
     item = api.post(
         "/api/v1/work-items",
         {"title": "任务", "year": 2026, "lead_unit": unit, "co_units": [], "due_on": "2026-12-31"},

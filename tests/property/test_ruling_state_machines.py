@@ -17,8 +17,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from domain import clock
 from domain.errors import DomainError
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.rulings import FORMS_FOR, AccountabilityRuling, Ruling, ToleranceRuling, subject_kind
 from domain.vocabulary import (
     AccountabilityForm,
     AppealResult,
@@ -132,8 +133,33 @@ class RulingMachine(RuleBasedStateMachine):
 
     @rule(grounds=TEXT, actor=ACTORS)
     def lodge_appeal(self, grounds: str, actor: dict[str, Any]) -> None:
-        accepted = self.ruling.status is R.DECIDED and self.ruling.appeal is None
+        """Taken once from a decision; once it is served, only within the month after."""
+        served = self.ruling.service
+        in_time = served is None or clock.today() <= served["appeal_by"]
+        accepted = self.ruling.status is R.DECIDED and self.ruling.appeal is None and in_time
         self.attempt(self.ruling.lodge_appeal, accepted, R.APPEALED, grounds=grounds, actor=actor)
+
+    @rule(served_on=DATES | st.just(clock.today()), actor=ACTORS)
+    def serve(self, served_on: date, actor: dict[str, Any]) -> None:
+        """送达: once, on a decided ruling, not before its decision nor after today."""
+        ruling = self.ruling
+        decided_on = (ruling.decision or {}).get("decided_on")
+        accepted = ruling.status is R.DECIDED and ruling.service is None
+        accepted = accepted and decided_on is not None and decided_on <= served_on <= clock.today()
+        self.attempt(ruling.serve, accepted, ruling.status, served_on=served_on, served_to="本人",
+                     actor=actor)  # fmt: skip
+        if accepted:
+            assert ruling.service is not None and ruling.service["served_on"] == served_on
+
+    @rule(statement=TEXT, made_on=DATES, actor=ACTORS)
+    def record_statement(self, statement: str, made_on: date, actor: dict[str, Any]) -> None:
+        """陈述申辩: an accountability ruling hears it before its decision; a fault-tolerance
+        ruling never."""
+        ruling = self.ruling
+        heard = isinstance(ruling, AccountabilityRuling)
+        accepted = heard and ruling.status in (R.PROPOSED, R.VERIFIED)
+        self.attempt(ruling.record_statement, accepted, ruling.status, statement=statement,
+                     made_on=made_on, actor=actor)  # fmt: skip
 
     @rule(parts=SUMMARIES, tags=TAGS, actor=ACTORS)
     def publish(self, parts: tuple[str, bool, str], tags: list[str], actor: dict[str, Any]) -> None:
@@ -249,7 +275,7 @@ class AccountabilityMachine(RulingMachine):
     def decide(self, form: str, decided_on: date, actor: dict[str, Any]) -> None:
         ruling = self.ruling
         assert isinstance(ruling, AccountabilityRuling)
-        fits = valid(AccountabilityForm, form)
+        fits = self.fits(form)
         accepted = self.decided(ruling.decide, fits, decided_on, actor, form=form)
         if accepted:
             assert ruling.form == form
@@ -263,7 +289,7 @@ class AccountabilityMachine(RulingMachine):
         assert isinstance(ruling, AccountabilityRuling)
         old_form = ruling.form
         if result == AppealResult.MODIFIED:
-            fits = form is not None and valid(AccountabilityForm, form)
+            fits = form is not None and self.fits(form)
         else:
             fits = form is None
         accepted = self.appeal_decided(ruling.decide_appeal, result, fits, actor, form=form)
@@ -271,8 +297,14 @@ class AccountabilityMachine(RulingMachine):
             assert ruling.form == (old_form if form is None else form)
             assert ruling.appeal is not None and ruling.appeal["result"] == result
 
+    def fits(self, form: str) -> bool:
+        """A form of the vocabulary that the subject's kind (a person, or the unit) takes."""
+        allowed = FORMS_FOR[subject_kind(self.ruling.subject)]
+        return valid(AccountabilityForm, form) and AccountabilityForm(form) in allowed
+
     def decide_validly(self, choice: int, actor: dict[str, Any]) -> None:
-        self.decide(list(AccountabilityForm)[choice].value, DECIDED_ON, actor)
+        allowed = FORMS_FOR[subject_kind(self.ruling.subject)]
+        self.decide(allowed[choice % len(allowed)].value, DECIDED_ON, actor)
 
     def judge_plainly(self, result: str, actor: dict[str, Any]) -> None:
         self.judge(result, None, actor)

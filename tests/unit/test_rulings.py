@@ -102,6 +102,8 @@ def test_a_decision_makes_its_form_final() -> None:
         "reasoning": "情节较重",
         "decided_on": DECIDED_ON,
     }
+    assert ruling.effects_until == date(2024, 12, 3)  # 诫勉: six months' 影响期 by default
+    assert ruling.measure is None and ruling.statements == []
 
 
 def test_a_decision_with_an_unknown_form_is_refused() -> None:
@@ -115,10 +117,10 @@ def test_a_modified_appeal_replaces_the_accountability_form() -> None:
     ruling = appealed()
     assert ruling.status is R.APPEALED
     ruling.decide_appeal(
-        result="modified", reasoning="情节较轻", form="written_inspection", actor=AUTHORITY
+        result="modified", reasoning="情节较轻", form="circulated_criticism", actor=AUTHORITY
     )
     assert ruling.status is R.APPEAL_DECIDED
-    assert ruling.form is AccountabilityForm.WRITTEN_INSPECTION
+    assert ruling.form is AccountabilityForm.CIRCULATED_CRITICISM
     assert ruling.appeal == {"grounds": "事实有误", "result": "modified", "reasoning": "情节较轻"}
 
 

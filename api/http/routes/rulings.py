@@ -26,6 +26,8 @@ from api.http.schemas import (
     Decision,
     Publication,
     RulingVerification,
+    Service,
+    Statement,
     ToleranceCreate,
 )
 from domain.registry import (
@@ -35,9 +37,11 @@ from domain.registry import (
     DecideRuling,
     ProposeAccountability,
     PublishRuling,
+    RecordStatement,
+    ServeRuling,
     VerifyRuling,
 )
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, subject_kind
 from domain.vocabulary import RulingStatus
 from projections.rulings import RulingFilter
 
@@ -70,9 +74,17 @@ def ruling_out(r: Ruling) -> dict[str, Any]:
         "decision": r.decision,
         "appeal": r.appeal,
         "publication": r.publication,
+        "service": r.service,
     }
     if isinstance(r, AccountabilityRuling):
         out.update(form=r.form.value, form_label=r.form.label, basis=r.basis, facts=r.facts)
+        out.update(subject_kind=subject_kind(r.subject).value, statements=r.statements)
+        out.update(
+            measure=r.measure and r.measure.value,
+            measure_label=r.measure and r.measure.label,
+            effects_until=r.effects_until,
+            heard=bool(r.statements),
+        )
     elif isinstance(r, ToleranceRuling):
         out.update(
             grounds=r.grounds,
@@ -115,6 +127,8 @@ mount(
         DecideRuling: Decision,
         DecideAppeal: AppealDecision,
         VerifyRuling: RulingVerification,
+        RecordStatement: Statement,
+        ServeRuling: Service,
         AppealRuling: Appeal,
         PublishRuling: Publication,
     },

@@ -1,0 +1,130 @@
+"""The accountability procedure over HTTP (issue 18 item 3): a form the subject's kind does not
+take, a late appeal, a statement after the decision — each refused naming its rule, and
+nothing recorded; 约谈, the measure of an organisational adjustment, 陈述申辩, 送达 and 影响期
+shown on the ruling."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from domain import clock
+from domain.clock import SettableClock
+from tests.e2e.helpers import assert_error, ok
+from tests.e2e.test_rulings import RULINGS, Desk, authority, inspector, unit
+from tests.support import ADMIN, Api
+
+__all__ = ["authority", "inspector", "unit"]  # the fixtures, as test_rulings makes them
+
+
+@pytest.fixture
+def desk(api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str) -> Desk:
+    return Desk(api, inspector, authority, unit)
+
+
+def propose(desk: Desk, form: str, person: bool = True) -> Any:
+    subject: dict[str, Any] = {"unit_code": desk.unit}
+    if person:
+        subject["person"] = {"name": "王五", "position": "科长"}
+    body = {"subject": subject, "finding_ids": [], "form": form, "basis": "问责条例", "facts": "x"}
+    return desk.api.post(f"{RULINGS}/accountability", body, desk.inspector)
+
+
+@pytest.mark.parametrize(
+    ("form", "person"),
+    [("reorganisation", True), ("admonishment", False), ("disciplinary_sanction", False)],
+)
+def test_a_form_the_subject_does_not_take_is_refused_with_422_naming_the_rule(
+    desk: Desk, form: str, person: bool
+) -> None:
+    before = desk.listing(0)
+    error = assert_error(propose(desk, form, person), 422, "form_not_for_subject")
+    assert "问责方式与问责对象不符" in error["message"]
+    assert error["details"]["form"] == form
+    assert desk.listing(0) == before
+
+
+def test_a_decision_in_a_form_the_subject_does_not_take_changes_nothing(desk: Desk) -> None:
+    rid = ok(propose(desk, "circulated_criticism"), 201)["id"]
+    assert_error(desk.decide_form(rid, "reorganisation"), 422, "form_not_for_subject")
+    assert desk.ruling(rid)["version"] == 1 and desk.ruling(rid)["decision"] is None
+
+
+def test_an_interview_is_a_form_for_a_unit_and_for_a_person(desk: Desk) -> None:
+    for person in (True, False):
+        ruling = ok(propose(desk, "interview", person), 201)
+        assert desk.ruling(ruling["id"])["form_label"] == "约谈"
+        kind = desk.ruling(ruling["id"])["subject_kind"]
+        assert kind == ("person" if person else "organisation")
+
+
+def test_the_procedure_from_statement_to_service_and_a_timely_appeal(desk: Desk) -> None:
+    with clock.use(SettableClock(datetime(2026, 4, 20, 2, tzinfo=UTC))) as today:
+        rid = ok(propose(desk, "organisational_adjustment"), 201)["id"]
+        heard = {"statement": "对事实无异议，但系客观原因所致", "made_on": "2026-04-08"}
+        ok(desk.act(desk.api.account("unit", desk.unit), rid, "statement", heard))
+        decision = {
+            "form": "organisational_adjustment",
+            "measure": "dismissal",
+            "reasoning": "经集体研究，决定免职",
+            "decided_on": "2026-04-10",
+        }
+        ok(desk.act(desk.authority, rid, "decision", decision))
+        assert_error(desk.act(desk.inspector, rid, "statement", heard), 409, "invalid_transition")
+        served = {"served_on": "2026-04-12", "served_to": "王五"}
+        ok(desk.act(desk.authority, rid, "service", served))
+        ruling = desk.ruling(rid)
+        assert ruling["statements"] == [heard]
+        assert ruling["measure"] == "dismissal" and ruling["measure_label"] == "免职"
+        assert ruling["effects_until"] == "2027-04-10"  # 免职: a year
+        assert ruling["heard"] is True
+        assert set(ruling["decision"]) == {"form", "reasoning", "decided_on"}
+        assert ruling["service"] == {**served, "appeal_by": "2026-05-12"}
+        today.set(datetime(2026, 5, 12, 9, tzinfo=UTC))
+        ok(desk.appeal(rid))
+        assert desk.status(rid) == "appealed"
+
+
+def test_an_appeal_after_the_window_is_refused_with_422_and_changes_nothing(desk: Desk) -> None:
+    with clock.use(SettableClock(datetime(2026, 4, 20, 2, tzinfo=UTC))) as today:
+        rid = desk.propose()
+        ok(desk.decide_form(rid))
+        ok(desk.act(desk.authority, rid, "service", {"served_on": "2026-04-11", "served_to": "张"}))
+        today.set(datetime(2026, 5, 12, 2, tzinfo=UTC))
+        error = assert_error(desk.appeal(rid), 422, "appeal_window_closed")
+        assert "申诉期限已过" in error["message"]
+        assert error["details"] == {"appeal_by": "2026-05-11"}
+        assert desk.status(rid) == "decided" and desk.ruling(rid)["version"] == 3
+
+
+def test_only_the_authority_or_an_inspector_serves_and_only_a_decided_ruling(desk: Desk) -> None:
+    rid = desk.propose()
+    served = {"served_on": "2026-04-11", "served_to": "张志强"}
+    assert_error(desk.act(desk.authority, rid, "service", served), 409, "invalid_transition")
+    ok(desk.decide_form(rid))
+    liaison = desk.api.account("unit", desk.unit)
+    assert_error(desk.act(liaison, rid, "service", served), 403)
+    assert_error(desk.act(desk.authority, rid, "service", {"served_on": "2026-04-01",
+                 "served_to": "张"}), 422, "invalid_value")  # fmt: skip
+    ok(desk.act(desk.inspector, rid, "service", served))
+
+
+def test_a_tolerance_ruling_takes_no_statement_and_no_measure(desk: Desk) -> None:
+    rid = desk.apply()
+    heard = {"statement": "x", "made_on": "2026-04-01"}
+    assert_error(desk.act(desk.inspector, rid, "statement", heard), 409, "invalid_transition")
+    body = {"outcome": "denied", "criteria_met": [], "reasoning": "r", "decided_on": "2026-04-12"}
+    refused = desk.act(desk.authority, rid, "decision", {**body, "measure": "dismissal"})
+    assert_error(refused, 422, "invalid_value")
+    assert desk.ruling(rid)["version"] == 1
+
+
+def test_the_vocabulary_lists_subject_kinds_and_measures(api: Api) -> None:
+    words = ok(api.get("/api/v1/vocabulary", ADMIN))
+    assert {"code": "interview", "label": "约谈"} in words["accountability_forms"]
+    assert {w["code"] for w in words["organisational_measures"]} == {
+        "suspension", "reassignment", "ordered_resignation", "demotion", "dismissal"
+    }  # fmt: skip
+    assert {w["code"] for w in words["subject_kinds"]} == {"organisation", "person"}
