@@ -50,6 +50,7 @@ from infra.stretch import (
     Irregular,
     Stretch,
     check_stretch,
+    line_starts,
     run_stretches,
     whole_subtrees,
 )
@@ -1199,11 +1200,7 @@ def bundle_items(
                 yield number, raw
         if first_event is None:
             return
-        starts, lines, end = [first_event[1]], 1, offset + len(raw)
-        for raw in file:
-            if lines % chunk == 0:
-                starts.append(end)
-            lines, end = lines + 1, end + len(raw)
+        starts, lines = line_starts(file, first_event[1], chunk)
         rest: tuple[int, int] | None = first_event
         if lines >= max(parallel_from, 1):
             jobs = []

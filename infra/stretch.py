@@ -25,7 +25,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from infra.audit import check_row
 from infra.chain import hasher
@@ -67,6 +67,29 @@ class Stretch:
 def workers_available() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0))
+
+
+def line_starts(
+    file: BinaryIO, start: int, every: int, block: int = 1 << 23
+) -> tuple[list[int], int]:
+    """Where the lines `every`, 2·`every`… after the one at byte `start` begin (that one's
+    offset first), and how many lines there are from it to the end (a last one without a
+    newline counted): newlines are counted a block at a time, and sought one by one only in
+    the blocks where a stretch begins."""
+    file.seek(start)
+    starts, newlines, offset, last = [start], 0, start, b"\n"
+    while data := file.read(block):
+        count = data.count(b"\n")
+        position, seen = 0, newlines
+        while newlines + count >= len(starts) * every:
+            while seen < len(starts) * every:
+                position = data.index(b"\n", position) + 1
+                seen += 1
+            starts.append(offset + position)
+        newlines, offset, last = newlines + count, offset + len(data), data[-1:]
+    if starts[-1] == offset and len(starts) > 1:
+        starts.pop()  # the file ends with the newline before it: no line begins there
+    return starts, newlines + (last != b"\n")
 
 
 def whole_subtrees(chunk: int) -> int:

@@ -787,11 +787,7 @@ def stretched_lines(
                 yield number, raw
         if first_event is None:
             return
-        starts, count, end = [first_event[1]], 1, offset + len(raw)
-        for raw in stream:
-            if count % rows == 0:
-                starts.append(end)
-            count, end = count + 1, end + len(raw)
+        starts, count = stretch_starts(stream, first_event[1], rows)
         rest: tuple[int, int] | None = first_event
         if count >= max(parallel_from, 1):
             rest = yield from checked_stretches(
@@ -803,6 +799,26 @@ def stretched_lines(
         for later, line in enumerate(stream, start=rest[0]):
             if line.strip():
                 yield later, line
+
+
+def stretch_starts(stream: BinaryIO, start: int, rows: int) -> tuple[list[int], int]:
+    """The byte offsets at which stretches of `rows` lines begin, from the line at `start`,
+    and the number of lines from there on: newlines counted 8 MiB at a time, and sought one
+    by one only in the blocks where a stretch begins."""
+    stream.seek(start)
+    starts, newlines, offset, last = [start], 0, start, b"\n"
+    while block := stream.read(1 << 23):
+        in_block = block.count(b"\n")
+        at, seen = 0, newlines
+        while newlines + in_block >= len(starts) * rows:
+            while seen < len(starts) * rows:
+                at = block.index(b"\n", at) + 1
+                seen += 1
+            starts.append(offset + at)
+        newlines, offset, last = newlines + in_block, offset + len(block), block[-1:]
+    if len(starts) > 1 and starts[-1] == offset:
+        starts.pop()
+    return starts, newlines + (last != b"\n")
 
 
 def checked_stretches(

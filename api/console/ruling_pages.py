@@ -39,6 +39,8 @@ from domain.registry import (
     DecideAppeal,
     DecideRuling,
     PublishRuling,
+    RecordStatement,
+    ServeRuling,
     VerifyRuling,
 )
 from domain.rulings import AccountabilityRuling, Ruling
@@ -71,10 +73,25 @@ ACTIONS: dict[str, Offered] = {
         (R.PROPOSED, R.APPLIED),
         FormCommand(VerifyRuling, {"comment": TEXT}),
     ),
+    "statement": (
+        REPORTERS,
+        (R.PROPOSED, R.VERIFIED),
+        FormCommand(RecordStatement, {"statement": TEXT, "made_on": OPTIONAL}),
+    ),
     "decision": (
         AUTHORITIES,
         (R.PROPOSED, R.APPLIED, R.VERIFIED),
-        FormCommand(DecideRuling, DECISION | {"criteria_met": EVERY, "decided_on": OPTIONAL}),
+        FormCommand(
+            DecideRuling,
+            DECISION
+            | {"criteria_met": EVERY, "decided_on": OPTIONAL}
+            | {"measure": OPTIONAL, "effects_until": OPTIONAL},
+        ),
+    ),
+    "service": (
+        AUTHORITIES | INSPECTORS,
+        (R.DECIDED,),
+        FormCommand(ServeRuling, {"served_on": OPTIONAL, "served_to": TEXT}),
     ),
     "appeal": (REPORTERS, (R.DECIDED,), FormCommand(AppealRuling, {"grounds": TEXT})),
     "appeal-decision": (
@@ -135,6 +152,8 @@ def ruling_page(
         action
         for action in offered(viewer, ACTIONS, ruling.status)
         if not (action == "appeal" and ruling.appeal is not None)
+        and not (action == "service" and ruling.service is not None)
+        and not (action == "statement" and not isinstance(ruling, AccountabilityRuling))
     ]
     return record_page(
         request,

@@ -84,6 +84,8 @@ DONE = {
     "appeal": EventType.RULING_APPEALED.label,
     "appeal-decision": EventType.ACCOUNTABILITY_APPEAL_DECIDED.label,
     "publication": EventType.RULING_PUBLISHED.label,
+    "statement": EventType.STATEMENT_RECORDED.label,
+    "service": EventType.RULING_SERVED.label,
     "checkpoint": "签署检查点",
 }
 
@@ -104,6 +106,12 @@ EVENT_FIELDS = [
     ("result", "复核结果", "appeal_results"),
     ("reasoning", "决定理由", "text"),
     ("decided_on", "决定日期", "date"),
+    ("measure", "组织处理方式", "organisational_measures"),
+    ("effects_until", "影响期至", "date"),
+    ("statement", "陈述申辩", "text"),
+    ("made_on", "陈述日期", "date"),
+    ("served_on", "送达日期", "date"),
+    ("served_to", "受送达人", "text"),
     ("tags", "标签", "list"),
 ]
 

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from domain import clock
 from domain.clock import SettableClock
+from tests.e2e.console import console_as, submit
 from tests.e2e.helpers import assert_error, ok
 from tests.e2e.test_rulings import RULINGS, Desk, authority, inspector, unit
 from tests.support import ADMIN, Api
@@ -128,3 +130,41 @@ def test_the_vocabulary_lists_subject_kinds_and_measures(api: Api) -> None:
         "suspension", "reassignment", "ordered_resignation", "demotion", "dismissal"
     }  # fmt: skip
     assert {w["code"] for w in words["subject_kinds"]} == {"organisation", "person"}
+
+
+def test_the_console_hears_the_statement_decides_with_a_measure_and_serves(
+    desk: Desk, client: TestClient
+) -> None:
+    rid = ok(propose(desk, "organisational_adjustment"), 201)["id"]
+    page = f"/rulings/{rid}"
+    liaison = desk.api.account("unit", desk.unit)
+    with console_as(client, liaison) as browser:
+        shown = browser.get(page)
+        assert "记录陈述申辩" in shown.text and "记录送达" not in shown.text
+        heard = {"statement": "情况属实，<b>已整改</b>", "made_on": "2026-04-08"}
+        assert submit(browser, shown, f"{page}/statement", heard).status_code == 303
+    with console_as(client, desk.authority) as browser:
+        shown = browser.get(page)
+        assert "组织调整或者组织处理的方式" in shown.text and "影响期至" in shown.text
+        decision = {
+            "form": "organisational_adjustment",
+            "measure": "reassignment",
+            "effects_until": "",
+            "reasoning": "调整职务",
+            "decided_on": "2026-04-10",
+        }
+        assert submit(browser, shown, f"{page}/decision", decision).status_code == 303
+        shown = browser.get(page)
+        assert "记录陈述申辩" not in shown.text
+        late = {"served_on": "2026-04-01", "served_to": "王五"}
+        refused = submit(browser, shown, f"{page}/service", late)
+        assert refused.status_code == 422 and "送达决定" in refused.text
+        served = {"served_on": "2026-04-12", "served_to": "王五"}
+        assert submit(browser, browser.get(page), f"{page}/service", served).status_code == 303
+        shown = browser.get(page)
+    assert "情况属实，&lt;b&gt;已整改&lt;/b&gt;" in shown.text  # user text stays text
+    for words in ("调整职务", "影响期至", "2027年4月10日", "送达王五", "申诉期限至 2026年5月12日"):
+        assert words in shown.text, words
+    assert "记录送达" not in shown.text
+    ruling = desk.ruling(rid)
+    assert ruling["measure"] == "reassignment" and ruling["effects_until"] == "2027-04-10"
