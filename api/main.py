@@ -84,6 +84,7 @@ def create_app(
         inbox,
     ):
         app.include_router(module.router)
+    app.include_router(work_items.schemes)
     app.include_router(major_decisions.router)
     app.include_router(inspections.router)
     app.include_router(inspections.public_router)

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -437,10 +438,10 @@ class LogProgress(Command):
     percent: int
 
 
-@command(roles=INSPECTOR, method="evaluate", **ON_ITEM, path="/work-items/{item_id}/evaluation")
+@command(roles=INSPECTOR, handler="do_evaluate_work_item", path="/work-items/{item_id}/evaluation")
 @dataclass(frozen=True)
 class EvaluateWorkItem(Command):
-    """年末考评 (inspectors): score 0–100 and grade."""
+    """年末考评 (inspectors): score 0–100 and the grade its year's bands give that score."""
 
     item_id: UUID
     score: int
@@ -777,6 +778,41 @@ class UseEvaluationResults(Command):
     number: int
     use: str
     description: str
+
+
+# -- the year's evaluation scheme (年度考评办法) ---------------------------------------------
+
+
+@command(
+    roles=ORGANISERS,
+    creates=EvaluationScheme,
+    before="check_new_scheme",
+    path="/evaluation-schemes",
+    status=201,
+)
+@dataclass(frozen=True)
+class AdoptEvaluationScheme(Command):
+    """制定考评办法: a year's score bands (a second for the same year is a 409)."""
+
+    year: int
+    bands: dict[str, int]
+
+
+@command(
+    roles=ORGANISERS,
+    aggregate=EvaluationScheme,
+    target="year",
+    id_of=EvaluationScheme.create_id,
+    method="revise",
+    path="/evaluation-schemes/{year}/revision",
+)
+@dataclass(frozen=True)
+class ReviseEvaluationScheme(Command):
+    """修订考评办法: new bands, for evaluations made from now on."""
+
+    year: int
+    bands: dict[str, int]
+    reason: str
 
 
 # -- rulings (问责 and 容错免责) -----------------------------------------------------------

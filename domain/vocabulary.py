@@ -280,6 +280,8 @@ class EventType(Labelled):
     TOLERANCE_APPEAL_DECIDED = "ToleranceRuling.AppealDecided", "申诉复核决定"
     RULING_PUBLISHED = "Ruling.Published", "纳入案例库"
     STATEMENT_RECORDED = "AccountabilityRuling.StatementRecorded", "陈述申辩"
+    SCHEME_ADOPTED = "EvaluationScheme.Adopted", "制定考评办法"
+    SCHEME_REVISED = "EvaluationScheme.Revised", "修订考评办法"
     RULING_SERVED = "Ruling.Served", "送达决定"
     INSPECTION_LAUNCHED = "Inspection.Launched", "启动督查活动"
     INSPECTION_SEED_COMMITTED = "Inspection.SeedCommitted", "提交随机种子承诺"

@@ -7,8 +7,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.actors import Actor
-from domain.commands import CommandBase, CommandResult, Sending
-from domain.registry import Listing
+from domain.commands import CommandBase, CommandResult, Sending, in_scope
+from domain.errors import AlreadyExists, NotFound
+from domain.evaluation_schemes import DEFAULT_BANDS, EvaluationScheme, check_bands
+from domain.registry import EvaluateWorkItem, Listing
 from domain.work_items import WorkItem
 
 
@@ -42,6 +44,45 @@ class WorkItemCommands(CommandBase):
         if items:
             self.save(*items)
         return [item.id for item in items]
+
+    def check_new_scheme(self, *, year: int, bands: dict[str, int], **_: Any) -> dict[str, Any]:
+        """制定考评办法: one scheme a year, its bands in order."""
+        if EvaluationScheme.create_id(year) in self.repository:
+            raise AlreadyExists(f"the evaluation scheme of {year} already exists; revise it")
+        return {"bands": check_bands(bands)}
+
+    def bands_of(self, year: int) -> dict[str, int] | None:
+        """The score bands of a year's adopted scheme (None: the year has none)."""
+        try:
+            scheme = self.load(EvaluationScheme, EvaluationScheme.create_id(year))
+        except NotFound:
+            return None
+        return dict(scheme.bands)
+
+    def get_evaluation_scheme(self, year: int) -> dict[str, Any]:
+        """A year's bands, and whether a scheme was adopted for it (else the usual bands,
+        which grade nothing until adopted)."""
+        try:
+            scheme = self.load(EvaluationScheme, EvaluationScheme.create_id(year))
+        except NotFound:
+            return {"year": year, "bands": dict(DEFAULT_BANDS), "adopted": False, "version": 0}
+        return {"year": year, "bands": scheme.bands, "adopted": True, "version": scheme.version}
+
+    def do_evaluate_work_item(self, cmd: EvaluateWorkItem, by: Sending) -> CommandResult:
+        """年末考评: the grade checked against the bands of the item's year."""
+
+        def evaluate(item: WorkItem) -> None:
+            if not in_scope(by.actor, item):
+                raise NotFound(f"work item {cmd.item_id} not found")
+            item.evaluate(
+                score=cmd.score,
+                grade=cmd.grade,
+                comment=cmd.comment,
+                bands=self.bands_of(item.year),
+                actor=by.actor.as_event_data(),
+            )
+
+        return self.update(WorkItem, cmd.item_id, by.expected_version, evaluate, **by.save_kwargs)
 
     def get_work_item(self, item_id: UUID, **at: Any) -> WorkItem:
         """The item now, at `version`, or as it was `as_of` a time; `viewer` scopes it."""

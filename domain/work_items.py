@@ -13,6 +13,7 @@ from eventsourcing.domain import event
 
 from domain.aggregate import Aggregate
 from domain.errors import InvalidTransition, InvalidValue
+from domain.evaluation_schemes import check_grade
 from domain.findings import parse
 from domain.vocabulary import Grade, WorkItemStatus
 
@@ -89,6 +90,10 @@ class WorkItem(Aggregate):
         if len(set(co_units)) != len(co_units):
             raise InvalidValue("a co-unit is named twice")
 
+    def overdue(self, today: date) -> bool:
+        """逾期: still open (listed or in progress) after its due date."""
+        return self.status in OPEN and today > self.due_on
+
     def units(self) -> set[str]:
         return {self.lead_unit, *self.co_units}
 
@@ -109,12 +114,23 @@ class WorkItem(Aggregate):
         self.percent = percent
         self.progress.append({"note": note, "percent": percent, "actor": actor})
 
-    def evaluate(self, *, score: int, grade: str, comment: str, actor: dict[str, Any]) -> None:
-        """年末考评: a score of 0–100 and a grade."""
+    def evaluate(
+        self,
+        *,
+        score: int,
+        grade: str,
+        comment: str,
+        actor: dict[str, Any],
+        bands: dict[str, int] | None = None,
+    ) -> None:
+        """年末考评: a score of 0–100 and a grade: the one the year's `bands` give the score,
+        when the year has adopted bands."""
         self.check_status("evaluate", *OPEN)
         if not 0 <= score <= 100:
             raise InvalidValue("score must lie between 0 and 100")
-        parse(Grade, grade, "grade")
+        chosen = parse(Grade, grade, "grade")
+        if bands is not None:
+            check_grade(score, chosen, bands)
         self._evaluated(score=score, grade=grade, comment=comment, actor=actor)
 
     @event(Evaluated)

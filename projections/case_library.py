@@ -18,6 +18,7 @@ from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from domain.accounts import Account
+from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import RECTIFICATION, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -204,6 +205,7 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
     name = "case_library"
     ignores = (
         DataSubject,
+        EvaluationScheme,
         Unit,
         Account,
         WorkItem,

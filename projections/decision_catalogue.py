@@ -10,6 +10,7 @@ from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 
 from domain.accounts import Account
+from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import REQUIRED_STEPS, MajorDecision
@@ -93,6 +94,7 @@ class DecisionCatalogue(ReadModel[DecisionCatalogueView]):
     name = "decision_catalogue"
     ignores = (
         DataSubject,
+        EvaluationScheme,
         Unit,
         Account,
         Finding,

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from eventsourcing.persistence import Tracking
 
 from domain.accounts import Account
+from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -68,6 +69,7 @@ class Directory(ReadModel[DirectoryView]):
     name = "directory"
     ignores = (
         DataSubject,
+        EvaluationScheme,
         Finding,
         WorkItem,
         Ruling,

@@ -12,6 +12,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from domain.accounts import Account
 from domain.clock import business_day
+from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import LOOP_STEPS, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -367,6 +368,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
     name = "finding_board"
     ignores = (
         DataSubject,
+        EvaluationScheme,
         Unit,
         Account,
         WorkItem,

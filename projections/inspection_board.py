@@ -11,6 +11,7 @@ from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Composable
 
 from domain.accounts import Account
+from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -130,6 +131,7 @@ class InspectionBoard(ReadModel[InspectionBoardView]):
     name = "inspection_board"
     ignores = (
         DataSubject,
+        EvaluationScheme,
         Unit,
         Account,
         Finding,

@@ -20,6 +20,7 @@ from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 
 from domain.accounts import Account
+from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -162,6 +163,7 @@ class Notifications(ReadModel[NotificationsView]):
     name = "notifications"
     ignores = (
         DataSubject,
+        EvaluationScheme,
         Unit.Renamed,
         Unit.Absorbed,
         Unit.Dissolved,

@@ -8,6 +8,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 
 from domain.accounts import Account
+from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -61,6 +62,7 @@ class Rulings(ReadModel[RulingsView]):
     name = "rulings"
     ignores = (
         DataSubject,
+        EvaluationScheme,
         Unit,
         Account,
         Finding,

@@ -14,6 +14,7 @@ from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
 from domain.accounts import Account
+from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import RECTIFICATION, Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -185,6 +186,7 @@ class UnitHistory(ReadModel[UnitHistoryView]):
     name = "unit_history"
     ignores = (
         DataSubject,
+        EvaluationScheme,
         Account,
         Inspection,
         MajorDecision,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Composed
 
+from domain import clock
 from domain.accounts import Account
+from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
@@ -34,11 +37,16 @@ ITEMS = AggregateTable(
 )
 
 
+OPEN_STATUSES = [WorkItemStatus.LISTED.value, WorkItemStatus.IN_PROGRESS.value]
+
+
 @dataclass(frozen=True)
 class LedgerFilter:
     year: int | None = None
     unit_codes: tuple[str, ...] = ()
     status: str | None = None
+    overdue: bool | None = None  # open after its due date, as of `today`
+    today: date | None = None
 
 
 COUNTS = "work_counts"
@@ -141,8 +149,19 @@ class WorkLedgerView(AggregateView):
         if f.unit_codes:
             where.append(SQL("(co_units || lead_unit) && %(units)s::text[]"))
             params["units"] = list(f.unit_codes)
+        today = f.today or clock.today()
+        if f.overdue is not None:
+            late = SQL("(status = ANY(%(open)s) AND due_on < %(today)s)")
+            where.append(late if f.overdue else SQL("NOT ") + late)
+            params |= {"open": OPEN_STATUSES, "today": today}
         return self.keyset_page(
-            ITEMS.name, where, params, "listed_position", limit, cursor, item=ledger_item
+            ITEMS.name,
+            where,
+            params,
+            "listed_position",
+            limit,
+            cursor,
+            item=lambda row: ledger_item(row, today),
         )
 
     def progress_of(self, item_ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
@@ -165,8 +184,9 @@ class WorkLedgerView(AggregateView):
         return entries
 
 
-def ledger_item(row: Any) -> dict[str, Any]:
+def ledger_item(row: Any, today: date) -> dict[str, Any]:
     item = {k: v for k, v in row.items() if k not in ("listed_position",)}
+    item["overdue"] = row["status"] in OPEN_STATUSES and row["due_on"] < today
     item["evaluation"] = (
         {"score": row["score"], "grade": row["grade"], "comment": row["evaluation_comment"]}
         if row["score"] is not None
@@ -181,6 +201,7 @@ class WorkLedger(ReadModel[WorkLedgerView]):
     name = "work_ledger"
     ignores = (
         DataSubject,
+        EvaluationScheme,
         Unit,
         Account,
         Finding,

@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import struct
 import sys
 from collections.abc import Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -61,33 +62,28 @@ def digest(algorithm: str, data: bytes) -> bytes:
     return h.finalize()
 
 
-def length_prefixed(data: bytes) -> bytes:
-    return len(data).to_bytes(4, "big") + data
-
-
-EIGHT = (8).to_bytes(4, "big")  # the length prefix of the three 8-byte integer fields
-THIRTY_TWO = (32).to_bytes(4, "big")  # ... and of the 32-byte state hash
-
-
 def chain_hash(algorithm: str, prev: bytes, index: int, event: dict[str, Any]) -> bytes:
     """hash_n = H(hash_{n-1} || envelope_n), the envelope being six length-prefixed fields:
-    index, position, aggregate id, version, topic, H(state) (written out flat for speed)."""
+    index, position, aggregate id, version, topic, H(state) (packed in one call for speed:
+    4-byte big-endian lengths, 8-byte big-endian integers)."""
     aggregate_id = event["aggregate_id"].encode("utf-8")
     topic = event["topic"].encode("utf-8")
     # H(state), or, for an event whose state holds a secret, the hash the bundle carries.
     state_hash = event["state_hash"] if "state_hash" in event else digest(algorithm, event["state"])
-    envelope = b"".join(
-        (
-            EIGHT,
-            index.to_bytes(8, "big"),
-            EIGHT,
-            event["position"].to_bytes(8, "big"),
-            length_prefixed(aggregate_id),
-            EIGHT,
-            event["version"].to_bytes(8, "big"),
-            length_prefixed(topic),
-            length_prefixed(state_hash) if len(state_hash) != 32 else THIRTY_TWO + state_hash,
-        )
+    envelope = struct.pack(
+        f">IQIQI{len(aggregate_id)}sIQI{len(topic)}sI{len(state_hash)}s",
+        8,
+        index,
+        8,
+        event["position"],
+        len(aggregate_id),
+        aggregate_id,
+        8,
+        event["version"],
+        len(topic),
+        topic,
+        len(state_hash),
+        state_hash,
     )
     return digest(algorithm, prev + envelope)
 
@@ -680,37 +676,30 @@ def plain_object(raw: bytes) -> dict[str, Any] | None:
     return value if isinstance(value, dict) and not text[end:].strip() else None
 
 
-def plain_event(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """read_event of a whole, well-formed event line, for a worker; None for any other (the
-    line-by-line pass then says what is wrong with it)."""
+def plain_event(obj: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A whole, well-formed event line's (position, index, version, aggregate id and topic as
+    UTF-8, prev_hash, hash, H(state) or None, state or None), for a worker; None for any
+    other line (the line-by-line pass then says what is wrong with it)."""
     try:
-        event = {key: obj[key] for key in ("position", "index", "version", "aggregate_id")}
-        event["topic"] = obj["topic"]
-        event["prev_hash"] = bytes.fromhex(obj["prev_hash"])
-        event["hash"] = bytes.fromhex(obj["hash"])
+        position, index, version = obj["position"], obj["index"], obj["version"]
+        aggregate_id, topic = obj["aggregate_id"].encode("utf-8"), obj["topic"].encode("utf-8")
+        prev_text, hash_text = obj["prev_hash"], obj["hash"]
+        prev_hash, hash_ = bytes.fromhex(prev_text), bytes.fromhex(hash_text)
         if "state_hash" in obj:
-            event["state_hash"] = bytes.fromhex(obj["state_hash"])
-            if event["state_hash"].hex() != obj["state_hash"] or len(event["state_hash"]) != 32:
+            state_hash, state = bytes.fromhex(obj["state_hash"]), None
+            if state_hash.hex() != obj["state_hash"] or len(state_hash) != 32:
                 return None
         else:
-            event["state"] = base64.b64decode(obj["state"], validate=True)
-    except (KeyError, TypeError, ValueError):
+            state_hash, state = None, base64.b64decode(obj["state"], validate=True)
+    except (KeyError, TypeError, ValueError, AttributeError):  # a UnicodeEncodeError too
         return None
-    for key, lowest in (("position", 0), ("index", 1), ("version", 0)):
-        if type(event[key]) is not int or not lowest <= event[key] < MAX_INT:
-            return None
-    if type(event["aggregate_id"]) is not str or type(event["topic"]) is not str:
+    if type(position) is not int or type(index) is not int or type(version) is not int:
         return None
-    if event["prev_hash"].hex() != obj["prev_hash"] or event["hash"].hex() != obj["hash"]:
+    if not (0 <= position < MAX_INT and 1 <= index < MAX_INT and 0 <= version < MAX_INT):
         return None
-    if len(event["prev_hash"]) != 32 or len(event["hash"]) != 32:
+    if prev_hash.hex() != prev_text or hash_.hex() != hash_text or len(hash_) != 32:
         return None
-    try:
-        event["aggregate_id"].encode("utf-8")
-        event["topic"].encode("utf-8")
-    except UnicodeEncodeError:
-        return None
-    return event
+    return position, index, version, aggregate_id, topic, prev_hash, hash_, state_hash, state
 
 
 def stretch_of(
@@ -729,11 +718,22 @@ def stretch_of(
     with open(path, "rb") as stream:
         stream.seek(start)
         data = stream.read() if end is None else stream.read(end - start)
+    if algorithm == "sha256":
+        sha256 = hashlib.sha256
+
+        def h(data: bytes) -> bytes:
+            return sha256(data).digest()
+    else:
+
+        def h(data: bytes) -> bytes:
+            return digest(algorithm, data)
+
     wanted, found = set(marks), {}
     peaks: list[tuple[int, bytes]] = []
     index, offset, position, prev = first_index, start, -1, b""
     first: dict[str, Any] | None = None
     rest = None
+    pack = struct.pack
     for number, raw in enumerate(data.splitlines(keepends=True), start=first_number):
         obj = plain_object(raw)
         if obj is None or obj.get("type") != "event":
@@ -742,17 +742,27 @@ def stretch_of(
         event = plain_event(obj)
         if event is None:
             return None
+        at, listed, version, aggregate_id, topic, prev_hash, hash_, state_hash, state = event
         if first is None:
-            prev = event["prev_hash"]
-        if event["index"] != index or event["prev_hash"] != prev or event["position"] <= position:
+            prev = prev_hash
+        if listed != index or prev_hash != prev or at <= position:
             return None
-        if chain_hash(algorithm, prev, index, event) != event["hash"]:
+        state_hash = state_hash or h(state)
+        envelope = pack(
+            f">IQIQI{len(aggregate_id)}sIQI{len(topic)}sI32s",
+            8, index, 8, at, len(aggregate_id), aggregate_id, 8, version, len(topic), topic,
+            32, state_hash,
+        )  # fmt: skip
+        if h(prev + envelope) != hash_:
             return None
-        prev, position = event["hash"], event["position"]
+        prev, position = hash_, at
         if first is None:
-            first = {"first_prev": event["prev_hash"], "first_position": position}
-            first["first_hash"] = prev
-        push_peak(algorithm, peaks, 1, merkle_leaf(algorithm, prev))
+            first = {"first_prev": prev_hash, "first_position": position, "first_hash": prev}
+        size, node = 1, h(b"\x00" + prev)
+        while peaks and peaks[-1][0] == size:
+            node = h(b"\x01" + peaks.pop()[1] + node)
+            size *= 2
+        peaks.append((size, node))
         if index in wanted:
             found[index] = (prev, list(peaks))
         index, offset = index + 1, offset + len(raw)

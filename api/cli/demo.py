@@ -37,9 +37,11 @@ from domain import clock
 from domain.accounts import Account, hash_token
 from domain.actors import Actor
 from domain.clock import today
+from domain.evaluation_schemes import DEFAULT_BANDS
 from domain.messages import Command
 from domain.registry import (
     AcknowledgeOrder,
+    AdoptEvaluationScheme,
     AmendFinding,
     AppealRuling,
     ApplyForExtension,
@@ -72,6 +74,7 @@ from domain.registry import (
     ReportFindingProgress,
     ReportRectification,
     ReviewExtension,
+    ReviseEvaluationScheme,
     ServeRuling,
     VerifyRectification,
     VerifyRuling,
@@ -129,6 +132,11 @@ class DemoLoader:
                     self.load_finding(spec, day)
             else:
                 self.load_finding(spec, day)
+        # 年度考评办法: 2021's adopted with the usual bands, then revised (the same bands,
+        # written into the county's 考评办法); the other years grade by the defaults.
+        self.send("scheme:2021", AdoptEvaluationScheme(2021, dict(DEFAULT_BANDS)), INSPECTOR)
+        revision = ReviseEvaluationScheme(2021, dict(DEFAULT_BANDS), "依据县年度考评办法修订")
+        self.send("scheme:2021:revised", revision, INSPECTOR)
         for task in TASKS:
             for year in YEARS:
                 self.load_work_item(task, year)

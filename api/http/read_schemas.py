@@ -254,6 +254,7 @@ class WorkItemItem(Answer):
     grade: str | None
     evaluation_comment: str | None
     closing_reason: str | None
+    overdue: bool
     version: int
     listed_at: Instant
     updated_at: Instant
@@ -291,8 +292,19 @@ class WorkItemPublic(Answer):
     progress: list[ProgressPublic]
     evaluation: ScorePublic | None
     closing_reason: str | None
+    overdue: bool
     created_at: Instant
     updated_at: Instant
+
+
+class SchemePublic(Answer):
+    """A year's 考评办法: the lowest score of 优秀, 良好 and 合格; `adopted` false while the
+    year has none and the defaults apply."""
+
+    year: int
+    bands: dict[str, int]
+    adopted: bool
+    version: int
 
 
 # -- rulings ----------------------------------------------------------------------------------

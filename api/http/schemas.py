@@ -221,6 +221,25 @@ class Evaluation(Body):
     comment: OptionalText = ""  # type: ignore[valid-type]
 
 
+# The lowest score of each grade but 不合格: {"excellent": 90, "good": 80, "pass": 60} (the
+# domain checks the three grades are named, in order).
+Bands = Annotated[dict[str, Annotated[int, Field(ge=1, le=100)]], Field(max_length=3)]
+
+
+class SchemeCreate(Body):
+    """制定考评办法."""
+
+    year: int = Field(ge=2000, le=2100)
+    bands: Bands
+
+
+class SchemeRevision(Body):
+    """修订考评办法."""
+
+    bands: Bands
+    reason: Reason  # type: ignore[valid-type]
+
+
 # -- rulings ----------------------------------------------------------------------------------
 
 

@@ -131,7 +131,7 @@ def test_rebuilding_every_read_model_under_load_loses_nothing_and_readers_see_no
             actor=INSPECTOR,
         )
         if n:
-            app.evaluate_work_item(item.id, score=70 + n, grade="good", comment="", actor=INSPECTOR)
+            app.evaluate_work_item(item.id, score=80 + n, grade="good", comment="", actor=INSPECTOR)
     wait_until_current(live)
     floor = board_count(live, "xz01")
     writer, reader = Writer(live), Reader(live, floor)

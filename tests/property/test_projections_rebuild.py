@@ -20,6 +20,7 @@ from api.runtime.draws import beacon
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.errors import DomainError
+from domain.evaluation_schemes import DEFAULT_BANDS, grade_for
 from domain.registry import Listing
 from domain.vocabulary import Role
 from infra.migrations import datastore_for
@@ -243,7 +244,7 @@ class Scenario:
         self.app.evaluate_work_item(
             self.items[-1],
             score=60 + len(self.items),
-            grade="excellent",
+            grade=grade_for(60 + len(self.items), DEFAULT_BANDS).value,
             comment="",
             actor=INSPECTOR,
         )

@@ -103,10 +103,10 @@ def test_an_evaluation_records_score_and_grade_and_moves_to_evaluated() -> None:
     assert item.evaluation == {"score": 92, "grade": "excellent", "comment": "成效明显"}
 
 
-@pytest.mark.parametrize("score", [0, 100])
-def test_a_score_of_0_or_100_is_accepted(score: int) -> None:
+@pytest.mark.parametrize(("score", "grade"), [(0, "fail"), (100, "excellent")])
+def test_a_score_of_0_or_100_is_accepted(score: int, grade: str) -> None:
     item = in_progress()
-    item.evaluate(score=score, grade="pass", comment="", actor=ACTOR)
+    item.evaluate(score=score, grade=grade, comment="", actor=ACTOR)
     assert item.evaluation is not None and item.evaluation["score"] == score
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from api.documents import excel
@@ -20,20 +20,31 @@ from api.http.deps import (
     reached,
 )
 from api.http.presentation import record_out
-from api.http.read_schemas import WorkItemPage
-from api.http.schemas import Evaluation, ProgressEntry, ReasonOnly, WorkItemCreate
+from api.http.read_schemas import SchemePublic, WorkItemPage
+from api.http.schemas import (
+    Evaluation,
+    ProgressEntry,
+    ReasonOnly,
+    SchemeCreate,
+    SchemeRevision,
+    WorkItemCreate,
+)
+from domain import clock
 from domain.registry import (
+    AdoptEvaluationScheme,
     CancelWorkItem,
     CloseWorkItem,
     EvaluateWorkItem,
     Listing,
     LogProgress,
+    ReviseEvaluationScheme,
 )
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
 from projections.work_ledger import LedgerFilter
 
 router = APIRouter(prefix="/api/v1/work-items", tags=["work items"])
+schemes = APIRouter(prefix="/api/v1/evaluation-schemes", tags=["work items"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -54,6 +65,7 @@ def work_item_out(item: WorkItem) -> dict[str, Any]:
             "progress": item.progress,
             "evaluation": item.evaluation,
             "closing_reason": item.closing_reason,
+            "overdue": item.overdue(clock.today()),
         },
     )
 
@@ -65,14 +77,17 @@ def list_work_items(
     year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
     unit_code: Annotated[str | None, Query(max_length=64)] = None,
     status: WorkItemStatus | None = None,
+    overdue: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """The ledger: items of a year, of a unit (lead or co-unit, with merged units), by status."""
+    """The ledger: items of a year, of a unit (lead or co-unit, with merged units), by status,
+    and open past their due date (`overdue`) or not."""
     units = scoping.unit_codes(services, actor, unit_code)
     if units is scoping.NOTHING:
         return {"items": [], "next_cursor": None}
-    page = services.ledger.page(LedgerFilter(year, units, status and status.value), limit, cursor)
+    chosen = LedgerFilter(year, units, status and status.value, overdue)
+    page = services.ledger.page(chosen, limit, cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -116,3 +131,12 @@ mount(
         CancelWorkItem: ReasonOnly,
     },
 )
+mount(schemes, {AdoptEvaluationScheme: SchemeCreate, ReviseEvaluationScheme: SchemeRevision})
+
+
+@schemes.get("/{year}", response_model=SchemePublic)
+def evaluation_scheme(
+    services: ServicesDep, actor: Reader, year: Annotated[int, Path(ge=2000, le=2100)]
+) -> dict[str, Any]:
+    """年度考评办法: the year's score bands, or the defaults while none was adopted."""
+    return services.app.get_evaluation_scheme(year)
