@@ -727,6 +727,9 @@ def test_a_bad_root_is_named_inside_a_stretch_without_walking_again(
         "an event line that is no JSON object",
         "a malformed event",
         "a line after the end line",
+        "the header replaced by a blank line",
+        "the checkpoints and events all dropped",
+        "an event line holding a state hash that is not one",
     ],
 )
 def test_a_bundle_whose_stretches_do_not_line_up_is_read_again_line_by_line(
@@ -743,6 +746,15 @@ def test_a_bundle_whose_stretches_do_not_line_up_is_read_again_line_by_line(
         rows[at] = b"[1, 2]\n"
     elif damage == "a malformed event":
         rows[at] = rows[at].replace(b'"version": ', b'"version": -')
+    elif damage == "the header replaced by a blank line":
+        rows[0] = b"\n"  # the first line read is an event: a stretch, where a header must be
+    elif damage == "the checkpoints and events all dropped":
+        rows = [rows[0], rows[-1]]
+    elif damage == "an event line holding a state hash that is not one":
+        line = json.loads(rows[at])
+        line["state_hash"] = "AB" * 32
+        del line["state"]
+        rows[at] = (json.dumps(line) + "\n").encode()
     else:
         rows.append(b'{"type": "end"}\n')
     path.write_bytes(b"".join(rows))
@@ -765,6 +777,18 @@ def test_stretches_are_a_power_of_two_rows_long(log: Log) -> None:
         verify_checkpoints(log.services.database, log.pinned, workers=2, chunk=3)
     with pytest.raises(ValueError, match="a power of two"):
         verify_bundle_file(log.export(), log.pinned, workers=2, chunk=6)
+
+
+def test_a_chain_row_missing_where_a_stretch_begins_sends_the_walk_row_by_row(
+    log: Log, caplog: pytest.LogCaptureFixture
+) -> None:
+    log.sql("DELETE FROM supervision_chain WHERE ledger_index = 5")
+    verdict = judge(log)
+    assert verdict["ok"] is False and verdict["first_invalid_index"] == 5
+    caplog.clear()
+    caplog.set_level(logging.DEBUG, logger="infra")
+    walked = verify_checkpoints(log.services.database, log.pinned, executor=log.pool, **STRETCHES)
+    assert walked.as_dict() == verdict and "walk in" not in caplog.text  # no stretch planned
 
 
 def test_a_log_below_the_threshold_is_walked_in_one_process(
