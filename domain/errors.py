@@ -66,3 +66,7 @@ class FormNotForSubject(DomainError, code="form_not_for_subject"):
 
 class AppealWindowClosed(DomainError, code="appeal_window_closed"):
     """An appeal lodged after the time allowed from the decision's service (送达)."""
+
+
+class ExcludedFromTolerance(DomainError, code="excluded_from_tolerance"):
+    """免责 or 从轻 decided where a case of the negative list (负面清单) was found."""

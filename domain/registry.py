@@ -870,6 +870,7 @@ class DecideRuling(Command):
     criteria_met: list[str] = field(default_factory=list)
     measure: str | None = None
     effects_until: date | None = None
+    exclusions: list[str] = field(default_factory=list)
 
 
 @command(

@@ -99,7 +99,7 @@ class RulingCommands(CommandBase):
         def decide(ruling: Ruling) -> None:
             data = by.actor.as_event_data()
             if isinstance(ruling, AccountabilityRuling):
-                if form is None or outcome is not None or cmd.criteria_met:
+                if form is None or outcome is not None or cmd.criteria_met or cmd.exclusions:
                     raise InvalidValue("an accountability decision names a form (no outcome)")
                 ruling.decide(
                     form=form,
@@ -120,6 +120,7 @@ class RulingCommands(CommandBase):
                     reasoning=cmd.reasoning,
                     decided_on=cmd.decided_on,
                     actor=data,
+                    exclusions=list(cmd.exclusions),
                 )
 
         return self.ruling_command(cmd.ruling_id, by, decide)

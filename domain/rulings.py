@@ -16,7 +16,13 @@ from eventsourcing.domain import event
 
 from domain import clock
 from domain.aggregate import Aggregate
-from domain.errors import AppealWindowClosed, FormNotForSubject, InvalidTransition, InvalidValue
+from domain.errors import (
+    AppealWindowClosed,
+    ExcludedFromTolerance,
+    FormNotForSubject,
+    InvalidTransition,
+    InvalidValue,
+)
 from domain.findings import parse
 from domain.text import names
 from domain.vocabulary import (
@@ -27,6 +33,7 @@ from domain.vocabulary import (
     RulingStatus,
     SubjectKind,
     ToleranceCriterion,
+    ToleranceExclusion,
     ToleranceOutcome,
 )
 
@@ -383,11 +390,20 @@ class ToleranceRuling(Ruling):
         actor: dict[str, Any]
 
     class Decided(Aggregate.Event):
+        """作出容错认定. v2 adds the cases of the negative list (负面清单) found."""
+
+        class_version = 2
+
         outcome: str
         criteria_met: list[str]
         reasoning: str
         decided_on: date
         actor: dict[str, Any]
+        exclusions: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["exclusions"] = []
 
     class AppealDecided(Aggregate.Event):
         result: str
@@ -412,6 +428,7 @@ class ToleranceRuling(Ruling):
         self.criteria_claimed = list(criteria_claimed)
         self.outcome: ToleranceOutcome | None = None
         self.criteria_met: list[str] = []
+        self.exclusions: list[str] = []
 
     @staticmethod
     def check_outcome(outcome: str, criteria_met: list[str]) -> ToleranceOutcome:
@@ -433,16 +450,28 @@ class ToleranceRuling(Ruling):
         reasoning: str,
         decided_on: date,
         actor: dict[str, Any],
+        exclusions: list[str] | None = None,
     ) -> None:
-        """作出容错认定 (the authority): exempted, mitigated or denied."""
+        """作出容错认定 (the authority): exempted, mitigated or denied; a case of the negative
+        list found (`exclusions`) bars 免责 and 从轻 (负面清单)."""
         self.check_status("decide", *DECIDABLE)
-        self.check_outcome(outcome, criteria_met)
+        result = self.check_outcome(outcome, criteria_met)
+        found = [parse(ToleranceExclusion, e, "exclusion").value for e in exclusions or []]
+        found = list(dict.fromkeys(found))
+        if found and result is not ToleranceOutcome.DENIED:
+            labels = "、".join(ToleranceExclusion(e).label for e in found)
+            raise ExcludedFromTolerance(
+                f"a {result.value} decision is barred: the case meets the negative list "
+                f"({labels}; 属于不予容错情形)",
+                details={"outcome": result.value, "exclusions": found},
+            )
         self._decided(
             outcome=outcome,
             criteria_met=list(criteria_met),
             reasoning=reasoning,
             decided_on=decided_on,
             actor=actor,
+            exclusions=found,
         )
 
     @event(Decided)
@@ -453,10 +482,12 @@ class ToleranceRuling(Ruling):
         reasoning: str,
         decided_on: date,
         actor: dict[str, Any],
+        exclusions: list[str],
     ) -> None:
         self.status = R.DECIDED
         self.outcome = ToleranceOutcome(outcome)
         self.criteria_met = list(criteria_met)
+        self.exclusions = list(exclusions)
         self.decision = {
             "outcome": outcome,
             "criteria_met": list(criteria_met),

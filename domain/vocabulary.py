@@ -171,6 +171,17 @@ class ToleranceCriterion(Labelled):
     DISSENT_RECORDED = "dissent_recorded", "集体决策中明确表示不同意见"
 
 
+class ToleranceExclusion(Labelled):
+    """容错负面清单 (不予容错的情形): any one found bars 免责 and 从轻."""
+
+    LAW_OR_DISCIPLINE = "law_or_discipline", "违纪违法"
+    PERSONAL_GAIN = "personal_gain", "谋取私利"
+    REPEATED = "repeated", "屡错屡犯、屡教不改"
+    COLLUSION = "collusion", "与他人恶意串通"
+    DEFIANCE = "defiance", "明知故犯、违反明令禁止"
+    SERIOUS_HARM = "serious_harm", "造成重大损失或恶劣影响且未积极挽回"
+
+
 class AppealResult(Labelled):
     UPHELD = "upheld", "维持"
     MODIFIED = "modified", "变更"
@@ -330,6 +341,7 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
     "organisational_measures": OrganisationalMeasure,
     "tolerance_outcomes": ToleranceOutcome,
     "tolerance_criteria": ToleranceCriterion,
+    "tolerance_exclusions": ToleranceExclusion,
     "appeal_results": AppealResult,
     "event_types": EventType,
 }

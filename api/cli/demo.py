@@ -416,7 +416,7 @@ def ruling_move(ruling_id: UUID, move: str, kind: str, title: str) -> tuple[Comm
         "adjust": {"form": "organisational_adjustment", "measure": "reassignment"},
         "exempted": {"outcome": "exempted", "criteria_met": ["pilot_inexperience"]},
         "mitigated": {"outcome": "mitigated", "criteria_met": ["loss_remedied"]},
-        "denied": {"outcome": "denied", "criteria_met": []},
+        "denied": {"outcome": "denied", "criteria_met": [], "exclusions": ["personal_gain"]},
     }
     modified: dict[str, Any] = (
         {"form": "written_inspection"}

@@ -85,7 +85,7 @@ ACTIONS: dict[str, Offered] = {
             DecideRuling,
             DECISION
             | {"criteria_met": EVERY, "decided_on": OPTIONAL}
-            | {"measure": OPTIONAL, "effects_until": OPTIONAL},
+            | {"measure": OPTIONAL, "effects_until": OPTIONAL, "exclusions": EVERY},
         ),
     ),
     "service": (

@@ -107,6 +107,7 @@ EVENT_FIELDS = [
     ("reasoning", "决定理由", "text"),
     ("decided_on", "决定日期", "date"),
     ("measure", "组织处理方式", "organisational_measures"),
+    ("exclusions", "不予容错情形", "tolerance_exclusions"),
     ("effects_until", "影响期至", "date"),
     ("statement", "陈述申辩", "text"),
     ("made_on", "陈述日期", "date"),

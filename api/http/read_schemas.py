@@ -404,6 +404,7 @@ class ToleranceRulingPublic(RulingPublic):
     grounds: str
     criteria_claimed: list[str]
     outcome: str | None
+    exclusions: list[str]
     criteria_met: list[str]
 
 

@@ -18,6 +18,7 @@ from domain.vocabulary import (
     Role,
     Severity,
     ToleranceCriterion,
+    ToleranceExclusion,
     ToleranceOutcome,
     UnitKind,
     VerificationOutcome,
@@ -288,6 +289,7 @@ class Decision(Body):
     decided_on: date
     measure: OrganisationalMeasure | None = None
     effects_until: date | None = None
+    exclusions: Annotated[list[ToleranceExclusion], Field(max_length=10)] = []
 
 
 class Statement(Body):

@@ -168,3 +168,36 @@ def test_the_console_hears_the_statement_decides_with_a_measure_and_serves(
     assert "记录送达" not in shown.text
     ruling = desk.ruling(rid)
     assert ruling["measure"] == "reassignment" and ruling["effects_until"] == "2027-04-10"
+
+
+def test_an_exemption_where_the_negative_list_applies_is_refused_with_422(desk: Desk) -> None:
+    rid = desk.apply()
+    body = {"outcome": "exempted", "criteria_met": ["pilot_inexperience"], "reasoning": "r",
+            "decided_on": "2026-04-12", "exclusions": ["collusion"]}  # fmt: skip
+    error = assert_error(desk.act(desk.authority, rid, "decision", body), 422,
+                         "excluded_from_tolerance")  # fmt: skip
+    assert "与他人恶意串通" in error["message"] and desk.ruling(rid)["version"] == 1
+    denied = {**body, "outcome": "denied", "criteria_met": []}
+    ok(desk.act(desk.authority, rid, "decision", denied))
+    assert desk.ruling(rid)["exclusions"] == ["collusion"]
+    accountability = desk.propose()
+    refused = desk.act(desk.authority, accountability, "decision",
+                       {"form": "admonishment", "reasoning": "r", "decided_on": "2026-04-10",
+                        "exclusions": ["collusion"]})  # fmt: skip
+    assert_error(refused, 422, "invalid_value")
+
+
+def test_the_console_offers_the_negative_list_and_shows_a_denial_by_it(
+    desk: Desk, client: TestClient
+) -> None:
+    rid = desk.apply()
+    page = f"/rulings/{rid}"
+    with console_as(client, desk.authority) as browser:
+        shown = browser.get(page)
+        assert "负面清单" in shown.text and "谋取私利" in shown.text
+        decision = {"outcome": "denied", "reasoning": "查实谋取私利", "decided_on": "2026-04-12",
+                    "exclusions": "personal_gain"}  # fmt: skip
+        assert submit(browser, shown, f"{page}/decision", decision).status_code == 303
+        shown = browser.get(page)
+    assert "不予容错情形" in shown.text and "谋取私利" in shown.text
+    assert "personal_gain" not in shown.text.split("不予容错情形")[1][:200]

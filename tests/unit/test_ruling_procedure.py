@@ -11,7 +11,13 @@ from uuid import uuid4
 import pytest
 
 from domain import clock
-from domain.errors import AppealWindowClosed, FormNotForSubject, InvalidTransition, InvalidValue
+from domain.errors import (
+    AppealWindowClosed,
+    ExcludedFromTolerance,
+    FormNotForSubject,
+    InvalidTransition,
+    InvalidValue,
+)
 from domain.rulings import FORMS_FOR, AccountabilityRuling, ToleranceRuling, add_months, check_form
 from domain.vocabulary import AccountabilityForm, OrganisationalMeasure, SubjectKind
 
@@ -181,3 +187,37 @@ def test_an_unserved_decision_may_be_appealed_whenever() -> None:
 )
 def test_months_are_added_as_calendars_add_them(day: date, months: int, then: date) -> None:
     assert add_months(day, months) == then
+
+
+def applied_for() -> ToleranceRuling:
+    return ToleranceRuling(
+        id=uuid4(), subject=PERSON, finding_ids=[], grounds="先行先试",
+        criteria_claimed=["pilot_inexperience"], actor=UNIT,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("outcome", ["exempted", "mitigated"])
+def test_a_case_of_the_negative_list_bars_exemption_and_mitigation(outcome: str) -> None:
+    ruling = applied_for()
+    with pytest.raises(ExcludedFromTolerance, match="属于不予容错情形") as refused:
+        ruling.decide(
+            outcome=outcome, criteria_met=["pilot_inexperience"], reasoning="r",
+            decided_on=date(2024, 6, 3), actor=AUTHORITY, exclusions=["personal_gain"],
+        )  # fmt: skip
+    assert refused.value.code == "excluded_from_tolerance"
+    assert refused.value.details == {"outcome": outcome, "exclusions": ["personal_gain"]}
+    assert ruling.decision is None and ruling.exclusions == []
+
+
+def test_a_denial_records_the_cases_of_the_negative_list_found_once_each() -> None:
+    ruling = applied_for()
+    ruling.decide(
+        outcome="denied", criteria_met=[], reasoning="谋取私利", decided_on=date(2024, 6, 3),
+        actor=AUTHORITY, exclusions=["personal_gain", "repeated", "personal_gain"],
+    )  # fmt: skip
+    assert ruling.exclusions == ["personal_gain", "repeated"]
+    with pytest.raises(InvalidValue, match="exclusion"):
+        applied_for().decide(
+            outcome="denied", criteria_met=[], reasoning="r", decided_on=date(2024, 6, 3),
+            actor=AUTHORITY, exclusions=["bogus"],
+        )  # fmt: skip

@@ -91,6 +91,7 @@ def ruling_out(r: Ruling) -> dict[str, Any]:
             criteria_claimed=r.criteria_claimed,
             outcome=r.outcome.value if r.outcome else None,
             criteria_met=r.criteria_met,
+            exclusions=r.exclusions,
         )
     return record_out(r, out)
 
