@@ -51,20 +51,18 @@ class WorkItemCommands(CommandBase):
             raise AlreadyExists(f"the evaluation scheme of {year} already exists; revise it")
         return {"bands": check_bands(bands)}
 
-    def bands_of(self, year: int) -> dict[str, int] | None:
-        """The score bands of a year's adopted scheme (None: the year has none)."""
+    def evaluation_scheme(self, year: int) -> EvaluationScheme | None:
+        """The year's adopted 考评办法, if it has one."""
         try:
-            scheme = self.load(EvaluationScheme, EvaluationScheme.create_id(year))
+            return self.load(EvaluationScheme, EvaluationScheme.create_id(year))
         except NotFound:
             return None
-        return dict(scheme.bands)
 
     def get_evaluation_scheme(self, year: int) -> dict[str, Any]:
         """A year's bands, and whether a scheme was adopted for it (else the usual bands,
         which grade nothing until adopted)."""
-        try:
-            scheme = self.load(EvaluationScheme, EvaluationScheme.create_id(year))
-        except NotFound:
+        scheme = self.evaluation_scheme(year)
+        if scheme is None:
             return {"year": year, "bands": dict(DEFAULT_BANDS), "adopted": False, "version": 0}
         return {"year": year, "bands": scheme.bands, "adopted": True, "version": scheme.version}
 
@@ -74,11 +72,12 @@ class WorkItemCommands(CommandBase):
         def evaluate(item: WorkItem) -> None:
             if not in_scope(by.actor, item):
                 raise NotFound(f"work item {cmd.item_id} not found")
+            scheme = self.evaluation_scheme(item.year)
             item.evaluate(
                 score=cmd.score,
                 grade=cmd.grade,
                 comment=cmd.comment,
-                bands=self.bands_of(item.year),
+                bands=None if scheme is None else scheme.bands,
                 actor=by.actor.as_event_data(),
             )
 

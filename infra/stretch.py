@@ -25,19 +25,17 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
-from infra.audit import StateHash
-from infra.chain import envelope, hasher
-from infra.merkle import LEAF, NODE, Frontier
+from infra.audit import check_row
+from infra.chain import hasher
+from infra.merkle import Frontier
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1 << 15  # rows per stretch: a power of two, so a full stretch is one Merkle subtree
 # Below this many rows a walk stays in one process: starting the workers costs more.
 PARALLEL_FROM = 4 * CHUNK
-
-T = TypeVar("T")
 
 
 class Irregular(Exception):
@@ -109,46 +107,29 @@ def check_stretch(
     prehashed: bool = False,
 ) -> Stretch | None:
     """The rows' verdict among themselves, as `Verifier.event` would give it once the row
-    before them is known; None when any row does not hold (the caller walks again). Each
-    link is `infra.audit.check_row`'s, written out for speed: anything it would name, this
-    only refuses."""
+    before them is known; None when any row does not hold (the caller walks again)."""
     h = hasher(algorithm)
     wanted = set(marks)
     frontier = Frontier(h)
-    nodes = frontier.nodes
     found: dict[int, tuple[bytes, list[bytes]]] = {}
     prev: bytes | None = None
     first: tuple[bytes, int, bytes] | None = None
     index, position = first_index, -1
     for row in rows:
-        at, aggregate_id, version, topic, state, listed, _, prev_hash, hash_ = row
-        if listed != index or at is None or prev_hash is None or hash_ is None:
+        if prev is None:  # the stretch's first row: its own prev_hash, checked by the caller
+            if row[7] is None:
+                return None
+            prev = bytes(row[7])
+        if check_row(h, prev, index, row, prehashed=prehashed) is not None:
             return None
-        if aggregate_id is None or version is None or topic is None or state is None:
+        if row[0] <= position:
             return None
-        stated = bytes(prev_hash)
-        if prev is not None and stated != prev:
-            return None
-        if at <= position:
-            return None
-        state_hash = bytes(state) if prehashed or isinstance(state, StateHash) else h(bytes(state))
-        try:
-            fields = envelope(index, at, str(aggregate_id), version, topic, state_hash)
-        except UnicodeEncodeError:
-            return None
-        if h(stated + fields) != bytes(hash_):
-            return None
-        prev, position = bytes(hash_), at
+        prev, position = bytes(row[8]), row[0]
         if first is None:
-            first = (stated, position, prev)
-        node, size = h(LEAF + prev), frontier.size
-        while size & 1:
-            node = h(NODE + nodes.pop() + node)
-            size >>= 1
-        nodes.append(node)
-        frontier.size += 1
+            first = (bytes(row[7]), position, prev)
+        frontier.add(prev)
         if index in wanted:
-            found[index] = (prev, list(nodes))
+            found[index] = (prev, list(frontier.nodes))
         index += 1
     if first is None or prev is None:
         return None
@@ -160,7 +141,7 @@ def check_stretch(
         first_hash=first[2],
         last_hash=prev,
         last_position=position,
-        nodes=list(nodes),
+        nodes=list(frontier.nodes),
         marks=found,
     )
 

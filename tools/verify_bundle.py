@@ -62,30 +62,27 @@ def digest(algorithm: str, data: bytes) -> bytes:
     return h.finalize()
 
 
+def envelope(
+    index: int, position: int, aggregate_id: bytes, version: int, topic: bytes, state_hash: bytes
+) -> bytes:
+    """The six length-prefixed fields of an event (4-byte big-endian lengths, 8-byte
+    big-endian integers, UTF-8 texts), packed in one call."""
+    return struct.pack(
+        f">IQIQI{len(aggregate_id)}sIQI{len(topic)}sI{len(state_hash)}s",
+        8, index, 8, position, len(aggregate_id), aggregate_id, 8, version, len(topic), topic,
+        len(state_hash), state_hash,
+    )  # fmt: skip
+
+
 def chain_hash(algorithm: str, prev: bytes, index: int, event: dict[str, Any]) -> bytes:
-    """hash_n = H(hash_{n-1} || envelope_n), the envelope being six length-prefixed fields:
-    index, position, aggregate id, version, topic, H(state) (packed in one call for speed:
-    4-byte big-endian lengths, 8-byte big-endian integers)."""
+    """hash_n = H(hash_{n-1} || envelope_n), the envelope holding index, position, aggregate
+    id, version, topic and H(state)."""
     aggregate_id = event["aggregate_id"].encode("utf-8")
     topic = event["topic"].encode("utf-8")
     # H(state), or, for an event whose state holds a secret, the hash the bundle carries.
     state_hash = event["state_hash"] if "state_hash" in event else digest(algorithm, event["state"])
-    envelope = struct.pack(
-        f">IQIQI{len(aggregate_id)}sIQI{len(topic)}sI{len(state_hash)}s",
-        8,
-        index,
-        8,
-        event["position"],
-        len(aggregate_id),
-        aggregate_id,
-        8,
-        event["version"],
-        len(topic),
-        topic,
-        len(state_hash),
-        state_hash,
-    )
-    return digest(algorithm, prev + envelope)
+    fields = envelope(index, event["position"], aggregate_id, event["version"], topic, state_hash)
+    return digest(algorithm, prev + fields)
 
 
 # Reading lines ------------------------------------------------------------------------
@@ -733,7 +730,6 @@ def stretch_of(
     index, offset, position, prev = first_index, start, -1, b""
     first: dict[str, Any] | None = None
     rest = None
-    pack = struct.pack
     for number, raw in enumerate(data.splitlines(keepends=True), start=first_number):
         obj = plain_object(raw)
         if obj is None or obj.get("type") != "event":
@@ -747,22 +743,14 @@ def stretch_of(
             prev = prev_hash
         if listed != index or prev_hash != prev or at <= position:
             return None
-        state_hash = state_hash or h(state)
-        envelope = pack(
-            f">IQIQI{len(aggregate_id)}sIQI{len(topic)}sI32s",
-            8, index, 8, at, len(aggregate_id), aggregate_id, 8, version, len(topic), topic,
-            32, state_hash,
-        )  # fmt: skip
-        if h(prev + envelope) != hash_:
+        fields = envelope(index, at, version=version, aggregate_id=aggregate_id, topic=topic,
+                          state_hash=state_hash or h(state))  # fmt: skip
+        if h(prev + fields) != hash_:
             return None
         prev, position = hash_, at
         if first is None:
             first = {"first_prev": prev_hash, "first_position": position, "first_hash": prev}
-        size, node = 1, h(b"\x00" + prev)
-        while peaks and peaks[-1][0] == size:
-            node = h(b"\x01" + peaks.pop()[1] + node)
-            size *= 2
-        peaks.append((size, node))
+        push_peak(algorithm, peaks, 1, merkle_leaf(algorithm, prev))
         if index in wanted:
             found[index] = (prev, list(peaks))
         index, offset = index + 1, offset + len(raw)
