@@ -17,18 +17,11 @@ from eventsourcing.persistence import Tracking
 from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from domain.accounts import Account
-from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import RECTIFICATION, Finding
-from domain.inspections import Inspection
-from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
-from domain.subjects import DataSubject
-from domain.units import Unit
 from domain.vocabulary import RulingKind
-from domain.work_items import WorkItem
 from infra.privacy import DELETED, MIN_NAME_LENGTH
-from projections.base import ADVANCED, ReadModel, ReadModelView, handles
+from projections.base import ADVANCED, ReadModel, ReadModelView, handles, other_aggregates
 from projections.paging import Page, bigrams, holds, in_units, text_search, where_equal
 
 ANONYMOUS = "某同志"
@@ -204,13 +197,7 @@ class CaseLibraryView(ReadModelView):
 class CaseLibrary(ReadModel[CaseLibraryView]):
     name = "case_library"
     ignores = (
-        DataSubject,
-        EvaluationScheme,
-        Unit,
-        Account,
-        WorkItem,
-        Inspection,
-        MajorDecision,
+        *other_aggregates(Finding, Ruling),
         AccountabilityRuling.StatementRecorded,  # the library shows no procedure, only rulings
         Ruling.Served,
         *RECTIFICATION,

@@ -9,17 +9,9 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 
-from domain.accounts import Account
-from domain.evaluation_schemes import EvaluationScheme
-from domain.findings import Finding
-from domain.inspections import Inspection
 from domain.major_decisions import REQUIRED_STEPS, MajorDecision
-from domain.rulings import Ruling
-from domain.subjects import DataSubject
-from domain.units import Unit
 from domain.vocabulary import DecisionStatus, EvaluationStatus
-from domain.work_items import WorkItem
-from projections.base import AggregateTable, AggregateView, ReadModel, handles
+from projections.base import AggregateTable, AggregateView, ReadModel, handles, other_aggregates
 from projections.paging import Page, where_equal
 
 S = DecisionStatus
@@ -92,16 +84,7 @@ class DecisionCatalogue(ReadModel[DecisionCatalogueView]):
     """One row per decision."""
 
     name = "decision_catalogue"
-    ignores = (
-        DataSubject,
-        EvaluationScheme,
-        Unit,
-        Account,
-        Finding,
-        WorkItem,
-        Ruling,
-        Inspection,
-    )
+    ignores = other_aggregates(MajorDecision)
 
     @handles(MajorDecision.Catalogued)
     def catalogued(self, e: MajorDecision.Catalogued, tracking: Tracking) -> None:

@@ -7,16 +7,9 @@ from typing import Any, ClassVar
 from eventsourcing.persistence import Tracking
 
 from domain.accounts import Account
-from domain.evaluation_schemes import EvaluationScheme
-from domain.findings import Finding
-from domain.inspections import Inspection
-from domain.major_decisions import MajorDecision
-from domain.rulings import Ruling
-from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import AccountStatus, Labelled, UnitStatus
-from domain.work_items import WorkItem
-from projections.base import ReadModel, ReadModelView, handles
+from projections.base import ReadModel, ReadModelView, handles, other_aggregates
 from projections.paging import Page
 
 UNIT_COLUMNS = ("code", "name", "kind", "status", "successor_code", "version")
@@ -67,15 +60,7 @@ class Directory(ReadModel[DirectoryView]):
     """Units and accounts as lists; the aggregates themselves answer single look-ups."""
 
     name = "directory"
-    ignores = (
-        DataSubject,
-        EvaluationScheme,
-        Finding,
-        WorkItem,
-        Ruling,
-        Inspection,
-        MajorDecision,
-    )
+    ignores = other_aggregates(Unit, Account)
 
     @handles(Unit.Registered)
     def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:

@@ -10,17 +10,9 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Composable
 
-from domain.accounts import Account
-from domain.evaluation_schemes import EvaluationScheme
-from domain.findings import Finding
 from domain.inspections import Inspection
-from domain.major_decisions import MajorDecision
-from domain.rulings import Ruling
-from domain.subjects import DataSubject
-from domain.units import Unit
 from domain.vocabulary import InspectionStatus
-from domain.work_items import WorkItem
-from projections.base import AggregateTable, AggregateView, ReadModel, handles
+from projections.base import AggregateTable, AggregateView, ReadModel, handles, other_aggregates
 from projections.paging import Page, where_equal
 
 S = InspectionStatus
@@ -129,16 +121,7 @@ class InspectionBoard(ReadModel[InspectionBoardView]):
     """One row per round."""
 
     name = "inspection_board"
-    ignores = (
-        DataSubject,
-        EvaluationScheme,
-        Unit,
-        Account,
-        Finding,
-        WorkItem,
-        Ruling,
-        MajorDecision,
-    )
+    ignores = other_aggregates(Inspection)
 
     @handles(Inspection.Launched)
     def launched(self, e: Inspection.Launched, tracking: Tracking) -> None:

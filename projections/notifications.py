@@ -20,12 +20,7 @@ from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 
 from domain.accounts import Account
-from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
-from domain.inspections import Inspection
-from domain.major_decisions import MajorDecision
-from domain.rulings import Ruling
-from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import (
     ExtensionDecision,
@@ -35,8 +30,7 @@ from domain.vocabulary import (
     Role,
     VerificationOutcome,
 )
-from domain.work_items import WorkItem
-from projections.base import ReadModel, ReadModelView, handles
+from projections.base import ReadModel, ReadModelView, handles, other_aggregates
 from projections.paging import Page, decode_cursor, encode_cursor
 
 K = NotificationKind
@@ -162,15 +156,10 @@ class Notifications(ReadModel[NotificationsView]):
 
     name = "notifications"
     ignores = (
-        DataSubject,
-        EvaluationScheme,
+        *other_aggregates(Unit, Account, Finding),
         Unit.Renamed,
         Unit.Absorbed,
         Unit.Dissolved,
-        WorkItem,
-        Ruling,
-        Inspection,
-        MajorDecision,
         Finding.RectificationReported,
         Finding.DeadlineExtended,
         Finding.Escalated,

@@ -7,17 +7,9 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
-from domain.accounts import Account
-from domain.evaluation_schemes import EvaluationScheme
-from domain.findings import Finding
-from domain.inspections import Inspection
-from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
-from domain.subjects import DataSubject
-from domain.units import Unit
 from domain.vocabulary import AppealResult, RulingKind, RulingStatus
-from domain.work_items import WorkItem
-from projections.base import AggregateTable, AggregateView, ReadModel, handles
+from projections.base import AggregateTable, AggregateView, ReadModel, handles, other_aggregates
 from projections.paging import Page, holds, in_units, where_equal
 
 RULINGS = AggregateTable(
@@ -60,16 +52,7 @@ class Rulings(ReadModel[RulingsView]):
     """One row per ruling; no personal data (the subject person stays in the event log)."""
 
     name = "rulings"
-    ignores = (
-        DataSubject,
-        EvaluationScheme,
-        Unit,
-        Account,
-        Finding,
-        WorkItem,
-        Inspection,
-        MajorDecision,
-    )
+    ignores = other_aggregates(Ruling)
 
     def insert(
         self, tracking: Tracking, e: Any, kind: RulingKind, status: RulingStatus, **extra: Any

@@ -13,13 +13,8 @@ from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
-from domain.accounts import Account
-from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import RECTIFICATION, Finding
-from domain.inspections import Inspection
-from domain.major_decisions import MajorDecision
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
-from domain.subjects import DataSubject
 from domain.units import Unit
 from domain.vocabulary import (
     AccountabilityForm,
@@ -30,7 +25,7 @@ from domain.vocabulary import (
     event_label,
 )
 from domain.work_items import WorkItem
-from projections.base import ReadModel, ReadModelView, handles
+from projections.base import ReadModel, ReadModelView, handles, other_aggregates
 from projections.paging import Page, decode_cursor, encode_cursor
 
 COLUMNS = (
@@ -184,13 +179,7 @@ class UnitHistory(ReadModel[UnitHistoryView]):
     a unit's timeline."""
 
     name = "unit_history"
-    ignores = (
-        DataSubject,
-        EvaluationScheme,
-        Account,
-        Inspection,
-        MajorDecision,
-    )
+    ignores = other_aggregates(Unit, Finding, WorkItem, Ruling)
 
     @handles(
         Unit.Renamed,

@@ -17,10 +17,12 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic, resolve_topic
 
 import domain
+from domain.aggregate import Aggregate
+from domain.aggregates import AGGREGATES
 from domain.findings import Finding
 from domain.units import Unit
 from domain.vocabulary import event_label
-from projections.base import ReadModel, ReadModelView, handles
+from projections.base import ReadModel, ReadModelView, handles, other_aggregates
 from projections.registry import PROJECTIONS, ProjectionSpec
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -166,3 +168,24 @@ def ignored_of(aggregate: type) -> tuple[type, ...]:
         ignores = (aggregate,)
 
     return IgnoringAll.ignores
+
+
+def test_the_list_of_aggregates_holds_every_aggregate_of_the_domain() -> None:
+    # `other_aggregates` ignores what this list names: an aggregate missing from it would
+    # be neither ignored nor handled by the read models that follow others, and fail above.
+    concrete = {
+        aggregate
+        for aggregate in library._created_event_classes
+        if aggregate.__module__.startswith("domain.") and aggregate is not Aggregate
+    }
+    assert len(concrete) >= len(AGGREGATES), "the library's registry of aggregates"
+    for aggregate in concrete:
+        assert any(issubclass(aggregate, listed) for listed in AGGREGATES), aggregate
+    assert len(set(AGGREGATES)) == len(AGGREGATES)
+
+
+def test_a_read_model_about_some_aggregates_ignores_exactly_the_others() -> None:
+    assert set(other_aggregates(Finding)) == set(AGGREGATES) - {Finding}
+    assert Unit not in other_aggregates(Unit, Finding)
+    with pytest.raises(TypeError, match="not aggregates of the domain"):
+        other_aggregates(Raising)  # type: ignore[arg-type]
