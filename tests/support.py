@@ -16,6 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from api.runtime.bootstrap import Services
+from api.runtime.draws import beacon
+from domain.actors import Actor
+from domain.draw import commitment_of
 from domain.findings import Finding
 from domain.registry import Launch
 from infra.database import Database
@@ -123,6 +127,21 @@ def random_round(
     )
 
 
+def finish_draw(
+    services: Services, rid: Any, seeds: tuple[str, str], inspector: Actor, second: Actor
+) -> None:
+    """The rest of a v2 draw of round `rid`, its own seed committed: the `second` party commits
+    its seed, a checkpoint is signed (the beacon) and that seed revealed, then `inspector` draws.
+    `seeds` are the inspector's and the second party's."""
+    seed, co_seed = seeds
+    services.app.commit_inspection_co_seed(rid, commitment=commitment_of(co_seed), actor=second)
+    services.checkpoint()
+    services.app.reveal_inspection_co_seed(
+        rid, seed=co_seed, beacon=lambda: beacon(services, rid), actor=second
+    )
+    services.app.draw_inspection(rid, seed=seed, actor=inspector)
+
+
 def replayed(events: Iterable[Any]) -> Any:
     """The aggregate that `events` rebuild from nothing, as the event store does."""
     aggregate = None
@@ -148,6 +167,16 @@ def bearer(token: str) -> dict[str, str]:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+# What a ruling opened by Api.ruling says besides its subject and findings, by kind.
+RULING_BODIES: dict[str, dict[str, Any]] = {
+    "accountability": {"form": "written_inspection", "basis": "条例", "facts": "事实"},
+    "fault-tolerance": {
+        "grounds": "改革试点中因缺乏经验出现失误。",
+        "criteria_claimed": ["pilot_inexperience"],
+    },
+}
 
 
 class Api:
@@ -193,19 +222,32 @@ class Api:
         body.update(overrides)
         return self.created("/api/v1/findings", body, inspector)
 
+    def ruling(
+        self,
+        kind: str,
+        inspector: dict[str, str],
+        unit_code: str,
+        finding_ids: list[str],
+        **overrides: Any,
+    ) -> dict[str, Any]:
+        """A ruling of `kind` ("accountability" or "fault-tolerance") opened on `unit_code` for
+        `finding_ids`, its body RULING_BODIES' with `overrides`; the 201 answer."""
+        body = {"subject": {"unit_code": unit_code}, "finding_ids": finding_ids}
+        body.update(RULING_BODIES[kind], **overrides)
+        return self.created(f"/api/v1/rulings/{kind}", body, inspector)
+
     def accountability(
         self, inspector: dict[str, str], unit_code: str, finding_ids: list[str], **overrides: Any
     ) -> dict[str, Any]:
         """An accountability ruling proposed on `unit_code` for `finding_ids`."""
-        body = {
-            "subject": {"unit_code": unit_code},
-            "finding_ids": finding_ids,
-            "form": "written_inspection",
-            "basis": "条例",
-            "facts": "事实",
-            **overrides,
-        }
-        return self.created("/api/v1/rulings/accountability", body, inspector)
+        return self.ruling("accountability", inspector, unit_code, finding_ids, **overrides)
+
+    def decided(self, authority: dict[str, str], rid: str, decision: Any) -> dict[str, Any]:
+        """`authority`'s decision on ruling `rid`; the 200 answer."""
+        response = self.post(f"/api/v1/rulings/{rid}/decision", decision, authority)
+        assert response.status_code == 200, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
 
     def created(self, path: str, body: dict[str, Any], who: dict[str, str]) -> dict[str, Any]:
         """POST a creation; its 201 answer."""

@@ -35,20 +35,17 @@ def tolerance_case(
     person: dict[str, str] | None = None,
 ) -> str:
     """A fault-tolerance ruling carried to `decided` (exempted)."""
-    body = {
-        "subject": {"unit_code": unit, "person": person or PERSON},
-        "finding_ids": finding_ids or [],
-        "grounds": grounds,
-        "criteria_claimed": ["pilot_inexperience", "no_personal_gain"],
-    }
-    rid: str = ok(api.post(f"{RULINGS}/fault-tolerance", body, inspector), 201)["id"]
+    subject = {"unit_code": unit, "person": person or PERSON}
+    criteria = ["pilot_inexperience", "no_personal_gain"]
+    claim = {"subject": subject, "grounds": grounds, "criteria_claimed": criteria}
+    rid: str = api.ruling("fault-tolerance", inspector, unit, finding_ids or [], **claim)["id"]
     decision = {
         "outcome": "exempted",
-        "criteria_met": ["pilot_inexperience", "no_personal_gain"],
+        "criteria_met": criteria,
         "reasoning": reasoning,
         "decided_on": decided_on,
     }
-    ok(api.post(f"{RULINGS}/{rid}/decision", decision, authority))
+    api.decided(authority, rid, decision)
     return rid
 
 
@@ -63,16 +60,14 @@ def accountability_case(
     decided_on: str = "2026-05-21",
 ) -> str:
     """An accountability ruling carried to `decided` (circulated criticism)."""
-    body = {
-        "subject": {"unit_code": unit, "person": PERSON},
-        "finding_ids": [],
-        "form": "circulated_criticism",
-        "basis": "《中国共产党问责条例》",
-        "facts": facts,
-    }
-    rid: str = ok(api.post(f"{RULINGS}/accountability", body, inspector), 201)["id"]
-    decision = {"form": "circulated_criticism", "reasoning": reasoning, "decided_on": decided_on}
-    ok(api.post(f"{RULINGS}/{rid}/decision", decision, authority))
+    subject = {"unit_code": unit, "person": PERSON}
+    form = "circulated_criticism"
+    basis = "《中国共产党问责条例》"
+    rid: str = api.accountability(
+        inspector, unit, [], subject=subject, form=form, basis=basis, facts=facts
+    )["id"]
+    decision = {"form": form, "reasoning": reasoning, "decided_on": decided_on}
+    api.decided(authority, rid, decision)
     return rid
 
 

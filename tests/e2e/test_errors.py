@@ -7,16 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.helpers import (
-    FINDINGS,
-    FUTURE,
-    assert_error,
-    command,
-    events_of,
-    finding,
-    ok,
-    order,
-)
+from tests.e2e.helpers import FINDINGS, FUTURE, assert_error, command, events_of, finding, ok, order
 from tests.support import ADMIN, Api, unique
 
 MIB = 1024 * 1024

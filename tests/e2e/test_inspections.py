@@ -18,14 +18,14 @@ from typer.testing import CliRunner
 
 from api.cli.main import cli
 from api.runtime.bootstrap import Services
-from api.runtime.draws import beacon, verify_draw
+from api.runtime.draws import verify_draw
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.vocabulary import Role
 from infra.settings import Settings
 from tests.e2e.console import console_as
 from tests.e2e.helpers import all_items, assert_error, ok
-from tests.support import ADMIN, Api, account_fixture, as_dba, random_round, unique
+from tests.support import ADMIN, Api, account_fixture, as_dba, finish_draw, random_round, unique
 
 INSPECTIONS = "/api/v1/inspections"
 PUBLIC = "/api/v1/public/inspections"
@@ -93,9 +93,11 @@ def ready(api: Api, who: dict[str, str], leader: dict[str, str], units: list[str
     return rid
 
 
-def drawn(api: Api, who: dict[str, str], leader: dict[str, str], units: list[str]) -> str:
-    rid = ready(api, who, leader, units)
-    ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, who))
+@pytest.fixture
+def drawn(api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]) -> str:
+    """A round of `units` drawn by the inspector, the leader its second party; its id."""
+    rid = ready(api, inspector, leader, units)
+    ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, inspector))
     return rid
 
 
@@ -135,17 +137,16 @@ def test_the_public_list_shows_concluded_rounds_without_a_token(
     api: Api,
     client: TestClient,
     inspector: dict[str, str],
-    leader: dict[str, str],
     units: list[str],
+    drawn: str,
     tmp_path: Path,
 ) -> None:
-    rid = drawn(api, inspector, leader, units)
     body = {"summary": "未发现问题", "concluded_on": "2026-04-30", "results": []}
-    done = ok(api.post(f"{INSPECTIONS}/{rid}/conclusion", body, inspector))
+    done = ok(api.post(f"{INSPECTIONS}/{drawn}/conclusion", body, inspector))
     open_round = launched(api, inspector, units)
     response = client.get(PUBLIC, params={"min_position": done["position"], "limit": 500})
     page = ok(response)
-    item = next(i for i in page["items"] if i["id"] == rid)
+    item = next(i for i in page["items"] if i["id"] == drawn)
     assert open_round not in {i["id"] for i in page["items"]}
     assert item["summary"] == "未发现问题" and len(item["targets"]) == 2
     assert item["draw"]["seed"] == SEED and item["draw"]["commitment"] == commitment_of(SEED)
@@ -271,13 +272,12 @@ def test_a_special_round_is_assigned_and_recusal_is_enforced(
 
 
 def test_a_finding_against_a_unit_not_drawn_is_not_linked(
-    api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
+    api: Api, inspector: dict[str, str], units: list[str], drawn: str
 ) -> None:
-    rid = drawn(api, inspector, leader, units)
-    targets = {t["unit_code"] for t in ok(api.get(f"{INSPECTIONS}/{rid}", inspector))["targets"]}
+    targets = {t["unit_code"] for t in ok(api.get(f"{INSPECTIONS}/{drawn}", inspector))["targets"]}
     other = next(u for u in units if u not in targets)
     fid = api.finding(inspector, other)["id"]
-    link = api.post(f"{INSPECTIONS}/{rid}/finding-link", {"finding_id": fid}, inspector)
+    link = api.post(f"{INSPECTIONS}/{drawn}/finding-link", {"finding_id": fid}, inspector)
     assert_error(link, 422, "invalid_value")
 
 
@@ -308,13 +308,7 @@ def drawn_in(services: Services) -> str:
     launch = random_round(tuple(codes), inspectors, 25, (date(2026, 3, 1), date(2026, 4, 1)))
     rid = services.app.launch_inspection(launch, actor=INSPECTOR).id
     services.app.commit_inspection_seed(rid, commitment=commitment_of(SEED), actor=INSPECTOR)
-    co = commitment_of(CO_SEED)
-    services.app.commit_inspection_co_seed(rid, commitment=co, actor=LEADER_ACTOR)
-    services.checkpoint()
-    services.app.reveal_inspection_co_seed(
-        rid, seed=CO_SEED, beacon=lambda: beacon(services, rid), actor=LEADER_ACTOR
-    )
-    services.app.draw_inspection(rid, seed=SEED, actor=INSPECTOR)
+    finish_draw(services, rid, (SEED, CO_SEED), INSPECTOR, LEADER_ACTOR)
     return str(rid)
 
 
@@ -416,18 +410,13 @@ def test_verify_draw_of_an_unknown_id_is_a_clear_error(fresh_settings: Settings)
 
 
 def test_the_console_shows_a_round_its_draws_inputs_and_the_draw_checked_again(
-    api: Api,
-    client: TestClient,
-    inspector: dict[str, str],
-    leader: dict[str, str],
-    units: list[str],
+    api: Api, client: TestClient, inspector: dict[str, str], units: list[str], drawn: str
 ) -> None:
-    rid = drawn(api, inspector, leader, units)
-    round_ = ok(api.get(f"{INSPECTIONS}/{rid}", inspector))
+    round_ = ok(api.get(f"{INSPECTIONS}/{drawn}", inspector))
     with console_as(client, inspector) as browser:
         board_page = browser.get("/inspections")
-        assert board_page.status_code == 200 and f'href="/inspections/{rid}"' in board_page.text
-        page = browser.get(f"/inspections/{rid}")
+        assert board_page.status_code == 200 and f'href="/inspections/{drawn}"' in board_page.text
+        page = browser.get(f"/inspections/{drawn}")
         assert page.status_code == 200 and "校验通过" in page.text
         assert CO_SEED in page.text and round_["targets"][0]["team"][0] in page.text
         assert browser.get("/inspections/not-a-round").status_code == 404
@@ -438,19 +427,14 @@ def test_the_console_shows_a_round_its_draws_inputs_and_the_draw_checked_again(
 
 
 def test_the_public_portal_needs_no_sign_in_and_keeps_user_text_as_text(
-    api: Api,
-    client: TestClient,
-    inspector: dict[str, str],
-    leader: dict[str, str],
-    units: list[str],
+    api: Api, client: TestClient, inspector: dict[str, str], drawn: str
 ) -> None:
-    rid = drawn(api, inspector, leader, units)
     body = {
         "summary": '未发现问题<b onclick="x()">"</b>',
         "concluded_on": "2026-04-30",
         "results": [],
     }
-    ok(api.post(f"{INSPECTIONS}/{rid}/conclusion", body, inspector))
+    ok(api.post(f"{INSPECTIONS}/{drawn}/conclusion", body, inspector))
     with TestClient(client.app, raise_server_exceptions=False) as visitor:  # no cookie, no token
         page = visitor.get("/public/inspections")
         assert page.status_code == 200 and "在浏览器中验证" in page.text

@@ -9,15 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.e2e.console import console_as, submit
-from tests.e2e.helpers import (
-    FINDINGS,
-    assert_error,
-    command,
-    events_of,
-    finding,
-    ok,
-    order,
-)
+from tests.e2e.helpers import FINDINGS, assert_error, command, events_of, finding, ok, order
 from tests.support import Api, account_fixture
 
 inspector = account_fixture("inspector", "督查员 陈静")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,6 +28,8 @@ FOUND_ON = "2025-03-05"
 PAST_DEADLINE = "2025-04-01"  # after FOUND_ON, long before today: overdue, or closed late
 
 
+Ruling = Callable[..., tuple[str, int]]  # (unit, kind, decision, decided_on) → id, position
+
 inspector = account_fixture("inspector", "督查员 孙丽")
 authority = account_fixture("authority", "县纪委监委")
 
@@ -48,44 +51,34 @@ def closed(api: Api, inspector: dict[str, str], unit: str, deadline: str) -> int
     return position
 
 
-def ruling(
-    api: Api,
-    inspector: dict[str, str],
-    authority: dict[str, str],
-    unit: str,
-    kind: str,
-    decision: str | None,
-    decided_on: str = "2025-04-10",
-) -> tuple[str, int]:
-    """A ruling of `kind` on `unit`, decided with the form or outcome `decision` (or left
-    undecided when None); answers its id and the last position."""
-    if kind == "accountability":
-        body: dict[str, Any] = {
-            "subject": {"unit_code": unit, "person": {"name": "王建华", "position": "科长"}},
-            "finding_ids": [],
-            "form": "written_inspection",
-            "basis": "《中国共产党问责条例》第七条",
-            "facts": "重点工作推进不力。",
-        }
-        answer = ok(api.post(f"{RULINGS}/accountability", body, inspector), 201)
-        decide: dict[str, Any] = {"form": decision, "reasoning": "经集体研究决定"}
-    else:
-        body = {
-            "subject": {"unit_code": unit},
-            "finding_ids": [],
-            "grounds": "改革试点中因缺乏经验出现失误。",
-            "criteria_claimed": ["pilot_inexperience"],
-        }
-        answer = ok(api.post(f"{RULINGS}/fault-tolerance", body, inspector), 201)
-        met = [] if decision == "denied" else ["pilot_inexperience"]
-        decide = {"outcome": decision, "criteria_met": met, "reasoning": "经研究认定"}
-    rid: str = answer["id"]
-    if decision is None:
-        return rid, int(answer["position"])
-    done = ok(
-        api.post(f"{RULINGS}/{rid}/decision", {**decide, "decided_on": decided_on}, authority)
-    )
-    return rid, int(done["position"])
+@pytest.fixture
+def ruling(api: Api, inspector: dict[str, str], authority: dict[str, str]) -> Ruling:
+    """Makes rulings opened by the inspector and decided by the authority."""
+
+    def make(
+        unit: str, kind: str, decision: str | None, decided_on: str = "2025-04-10"
+    ) -> tuple[str, int]:
+        """A ruling of `kind` on `unit`, decided with the form or outcome `decision` (or left
+        undecided when None); answers its id and the last position."""
+        if kind == "accountability":
+            subject = {"unit_code": unit, "person": {"name": "王建华", "position": "科长"}}
+            basis = "《中国共产党问责条例》第七条"
+            answer = api.accountability(
+                inspector, unit, [], subject=subject, basis=basis, facts="重点工作推进不力。"
+            )
+            decide: dict[str, Any] = {"form": decision, "reasoning": "经集体研究决定"}
+        else:
+            # claimed with tests.support.RULING_BODIES grounds and pilot_inexperience
+            answer = api.ruling("fault-tolerance", inspector, unit, [])
+            met = [] if decision == "denied" else ["pilot_inexperience"]
+            decide = {"outcome": decision, "criteria_met": met, "reasoning": "经研究认定"}
+        rid: str = answer["id"]
+        if decision is None:
+            return rid, int(answer["position"])
+        done = api.decided(authority, rid, {**decide, "decided_on": decided_on})
+        return rid, int(done["position"])
+
+    return make
 
 
 def work_item(
@@ -217,26 +210,24 @@ def test_all_findings_closed_on_time_give_a_rate_of_one(
 
 
 def test_rulings_count_by_form_and_outcome_in_the_year_of_their_decision(
-    api: Api, inspector: dict[str, str], authority: dict[str, str]
+    api: Api, inspector: dict[str, str], authority: dict[str, str], ruling: Ruling
 ) -> None:
     unit = api.unit("县交通运输局", "department")
-    ruling(api, inspector, authority, unit, "accountability", "admonishment")
-    ruling(api, inspector, authority, unit, "accountability", "circulated_criticism", "2025-12-31")
-    ruling(api, inspector, authority, unit, "accountability", "admonishment", "2025-01-01")
-    ruling(api, inspector, authority, unit, "accountability", "admonishment", "2024-12-31")
-    ruling(api, inspector, authority, unit, "accountability", None)  # proposed: not counted
-    revoked, _ = ruling(api, inspector, authority, unit, "accountability", "written_inspection")
+    ruling(unit, "accountability", "admonishment")
+    ruling(unit, "accountability", "circulated_criticism", "2025-12-31")
+    ruling(unit, "accountability", "admonishment", "2025-01-01")
+    ruling(unit, "accountability", "admonishment", "2024-12-31")
+    ruling(unit, "accountability", None)  # proposed: not counted
+    revoked, _ = ruling(unit, "accountability", "written_inspection")
     ok(api.post(f"{RULINGS}/{revoked}/appeal", {"grounds": "事实不清"}, inspector))
     body = {"result": "revoked", "reasoning": "经复核撤销"}
     ok(api.post(f"{RULINGS}/{revoked}/appeal-decision", body, authority))
-    appealed, _ = ruling(
-        api, inspector, authority, unit, "accountability", "organisational_adjustment"
-    )
+    appealed, _ = ruling(unit, "accountability", "organisational_adjustment")
     ok(api.post(f"{RULINGS}/{appealed}/appeal", {"grounds": "处理过重"}, inspector))
-    ruling(api, inspector, authority, unit, "fault_tolerance", "exempted")
-    ruling(api, inspector, authority, unit, "fault_tolerance", "denied", "2025-06-30")
-    ruling(api, inspector, authority, unit, "fault_tolerance", "mitigated", "2026-01-01")
-    _, position = ruling(api, inspector, authority, unit, "fault_tolerance", None)
+    ruling(unit, "fault_tolerance", "exempted")
+    ruling(unit, "fault_tolerance", "denied", "2025-06-30")
+    ruling(unit, "fault_tolerance", "mitigated", "2026-01-01")
+    _, position = ruling(unit, "fault_tolerance", None)
 
     card = scorecard(api, ADMIN, unit, position)
     assert card["accountability_by_form"] == {
@@ -291,14 +282,14 @@ def test_a_unit_without_records_has_an_empty_scorecard(api: Api) -> None:
 
 
 def test_merged_units_count_in_their_successor_and_are_not_listed(
-    api: Api, inspector: dict[str, str], authority: dict[str, str]
+    api: Api, inspector: dict[str, str], ruling: Ruling
 ) -> None:
     old = api.unit("县林业局", "department")
     older = api.unit("县林场", "agency")
     successor = api.unit("县自然资源和规划局", "department")
     closed(api, inspector, old, FUTURE)
     raised(api, inspector, older)
-    ruling(api, inspector, authority, old, "accountability", "admonishment")
+    ruling(old, "accountability", "admonishment")
     work_item(api, inspector, old, score=70)
     work_item(api, inspector, successor, score=90)
     raised(api, inspector, successor)

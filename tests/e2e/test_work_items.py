@@ -82,12 +82,10 @@ def inactive(api: Api, how: str) -> str:
     """A unit that was merged into another one, or dissolved."""
     code = api.unit("即将撤并的单位")
     if how == "merged":
-        successor = api.unit("承接单位")
-        body = {"into": successor, "reason": "机构改革合并", "effective_on": "2026-02-01"}
-        ok(api.post(f"{UNITS}/{code}/merger", body, ADMIN))
+        step, body = "merger", {"into": api.unit("承接单位"), "reason": "机构改革合并"}
     else:
-        body = {"reason": "机构改革撤销", "effective_on": "2026-02-01"}
-        ok(api.post(f"{UNITS}/{code}/dissolution", body, ADMIN))
+        step, body = "dissolution", {"reason": "机构改革撤销"}
+    ok(api.post(f"{UNITS}/{code}/{step}", {**body, "effective_on": "2026-02-01"}, ADMIN))
     return code
 
 

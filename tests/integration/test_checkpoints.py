@@ -9,6 +9,7 @@ import stat
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -70,6 +71,20 @@ def chain_head(services: Services) -> tuple[int, str]:
 
 def public_of(services: Services) -> bytes:
     return public_key_raw(services.key())
+
+
+def auto_checkpointer(
+    services: Services, every_events: int = 0, every_minutes: float = 0, **options: Any
+) -> AutoCheckpointer:
+    """An auto-checkpointer over `services`' log and key, signing with sha256 (0 disables)."""
+    return AutoCheckpointer(
+        services.database,
+        "sha256",
+        services.key(),
+        every_events=every_events,
+        every_minutes=every_minutes,
+        **options,
+    )
 
 
 def test_a_checkpoint_signs_the_chain_head(services: Services) -> None:
@@ -162,14 +177,7 @@ def test_a_rewritten_chain_under_the_newest_checkpoint_is_refused(services: Serv
 
 
 def test_the_auto_checkpointer_signs_after_n_events(services: Services) -> None:
-    checkpointer = AutoCheckpointer(
-        services.database,
-        "sha256",
-        services.key(),
-        every_events=5,
-        every_minutes=0,
-        poll_seconds=0.05,
-    )
+    checkpointer = auto_checkpointer(services, every_events=5, poll_seconds=0.05)
     assert checkpointer.check_once() is None  # nothing yet
     register_and_raise(services, findings=1)  # 2 events: fewer than 5
     assert checkpointer.check_once() is None
@@ -189,17 +197,13 @@ def test_the_auto_checkpointer_signs_after_n_events(services: Services) -> None:
 def test_the_auto_checkpointer_signs_after_t_minutes_only_when_there_is_news(
     services: Services,
 ) -> None:
-    checkpointer = AutoCheckpointer(
-        services.database, "sha256", services.key(), every_events=0, every_minutes=1e-6
-    )
+    checkpointer = auto_checkpointer(services, every_minutes=1e-6)
     assert checkpointer.check_once() is None  # empty log
     register_and_raise(services, findings=1)
     made = checkpointer.check_once()
     assert made is not None and verify_checkpoint(made, public_of(services))
     assert checkpointer.check_once() is None  # nothing new since
-    disabled = AutoCheckpointer(
-        services.database, "sha256", services.key(), every_events=0, every_minutes=0
-    )
+    disabled = auto_checkpointer(services)
     register_and_raise(services, findings=1)
     assert not disabled.enabled and disabled.check_once() is None
 
@@ -414,14 +418,7 @@ def test_a_log_cut_short_is_not_signed_and_readyz_says_so(
         conn.execute("DELETE FROM supervision_chain WHERE ledger_index > 2")
         conn.execute("DELETE FROM supervision_events WHERE notification_id > 2")
         conn.execute("DELETE FROM supervision_checkpoints")
-    checker = AutoCheckpointer(
-        services.database,
-        "sha256",
-        services.key(),
-        every_events=1,
-        every_minutes=0,
-        state=signer_state(services.settings),
-    )
+    checker = auto_checkpointer(services, every_events=1, state=signer_state(services.settings))
     register_and_raise(services, findings=1)  # new events where the cut ones were: due
     with pytest.raises(CheckpointRefused, match="no longer has the hash this signer signed"):
         checker.check_once()

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import pytest
+
 from api.console.queries import deadline_board
 from api.runtime.bootstrap import Services
 from domain import clock
@@ -54,6 +56,12 @@ class Course:
         return card
 
 
+@pytest.fixture
+def course(services: Services) -> Course:
+    """A course of findings of a new township."""
+    return Course(services, "scx")
+
+
 def report(fid: UUID) -> ReportRectification:
     return ReportRectification(fid, "已整改")
 
@@ -63,9 +71,8 @@ def accept(fid: UUID) -> VerifyRectification:
 
 
 def test_a_unit_that_reported_in_time_is_on_time_however_late_the_verification(
-    services: Services,
+    course: Course,
 ) -> None:
-    course = Course(services, "scx")
     fid = course.ordered()
     course.on(9, report(fid))
     course.on(30, accept(fid))  # three weeks after the deadline: the verifier was slow
@@ -73,8 +80,7 @@ def test_a_unit_that_reported_in_time_is_on_time_however_late_the_verification(
     assert card["findings_closed"] == 1 and card["on_time_rate"] == 1.0
 
 
-def test_an_extension_does_not_move_the_line_and_is_counted(services: Services) -> None:
-    course = Course(services, "wjx")
+def test_an_extension_does_not_move_the_line_and_is_counted(course: Course) -> None:
     fid = course.ordered()
     course.on(5, ExtendDeadline(fid, FIRST_DEADLINE + timedelta(days=20), "汛期"))
     course.on(15, report(fid))  # within the extension, after the first deadline
@@ -85,9 +91,8 @@ def test_an_extension_does_not_move_the_line_and_is_counted(services: Services) 
 
 
 def test_returns_and_reopenings_are_counted_and_the_accepted_report_decides(
-    services: Services,
+    course: Course,
 ) -> None:
-    course = Course(services, "hlx")
     fid = course.ordered()
     course.on(3, report(fid))
     course.on(4, VerifyRectification(fid, "rejected", "资料不全"))
@@ -99,7 +104,7 @@ def test_returns_and_reopenings_are_counted_and_the_accepted_report_decides(
     card = course.card()
     assert (card["extensions"], card["returns"], card["reopenings"]) == (0, 1, 1)
     assert card["on_time_rate"] == 0.0
-    other = Course(services, "hlx2")
+    other = Course(course.services, "hlx2")
     assert (other.card()["extensions"], other.card()["returns"]) == (0, 0)
 
 

@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.runtime.bootstrap import Services, build
-from api.runtime.draws import beacon
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.errors import DomainError
@@ -30,7 +29,7 @@ from projections.registry import PROJECTIONS, ProjectionSpec
 from projections.replay import digest, replay, scratch_schema
 from tests.counters import assert_counters_agree
 from tests.integration.conftest import raise_finding
-from tests.support import random_round
+from tests.support import finish_draw, random_round
 
 ADMIN = Actor(id="a", name="管理员", role=Role.ADMIN)
 INSPECTOR = Actor(id="i", name="督查员", role=Role.INSPECTOR)
@@ -314,14 +313,7 @@ class Scenario:
 
     def draw(self) -> None:
         """The v2 draw: a second party's seed, a checkpoint (the beacon), the reveal, the draw."""
-        rid, services = self.rounds[-1], self.services
-        co = commitment_of(CO_SEED)
-        self.app.commit_inspection_co_seed(rid, commitment=co, actor=AUTHORITY)
-        services.checkpoint()
-        self.app.reveal_inspection_co_seed(
-            rid, seed=CO_SEED, beacon=lambda: beacon(services, rid), actor=AUTHORITY
-        )
-        self.app.draw_inspection(rid, seed=DRAW_SEED, actor=INSPECTOR)
+        finish_draw(self.services, self.rounds[-1], (DRAW_SEED, CO_SEED), INSPECTOR, AUTHORITY)
 
     def link_finding(self) -> None:
         self.app.link_inspection_finding(
