@@ -56,6 +56,11 @@ cli.add_typer(commands_cli, name="commands")
 log = logging.getLogger("supervision.cli")
 
 
+def existing_file(help: str) -> Any:
+    """An option naming a file that must be there (a bundle, a receipt, a key, a token)."""
+    return typer.Option(exists=True, dir_okay=False, help=help)
+
+
 def load_settings() -> Settings:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -248,11 +253,7 @@ def verify(
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
     bundle: Annotated[
         Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="verify this exported bundle instead of the database (touches no database)",
-        ),
+        existing_file("verify this exported bundle instead of the database (touches no database)"),
     ] = None,
     public_keys: Annotated[
         list[str] | None,
@@ -273,20 +274,16 @@ def verify(
     ] = None,
     since: Annotated[
         Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="a bundle exported before: prove (by an RFC 9162 consistency proof) that the "
-            "database's chain extends it, never rewrote it",
+        existing_file(
+            "a bundle exported before: prove (by an RFC 9162 consistency proof) that the "
+            "database's chain extends it, never rewrote it"
         ),
     ] = None,
     receipt: Annotated[
         Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="a receipt kept from GET /api/v1/audit/receipts/{position}: check it against "
-            "--public-key and that the database still holds its event",
+        existing_file(
+            "a receipt kept from GET /api/v1/audit/receipts/{position}: check it against "
+            "--public-key and that the database still holds its event"
         ),
     ] = None,
     witnesses: Annotated[
@@ -920,9 +917,7 @@ def witness_run(
     ],
     key: Annotated[
         Path,
-        typer.Option(
-            exists=True, dir_okay=False, help="this witness's own Ed25519 key (audit keygen --out)"
-        ),
+        existing_file("this witness's own Ed25519 key (audit keygen --out)"),
     ],
     record: Annotated[
         Path | None,
@@ -930,11 +925,7 @@ def witness_run(
     ] = None,
     token_file: Annotated[
         Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="a file holding an auditor's token (else SUPERVISION_WITNESS_TOKEN)",
-        ),
+        existing_file("a file holding an auditor's token (else SUPERVISION_WITNESS_TOKEN)"),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="one round, then exit")] = False,
     interval: Annotated[float, typer.Option(min=1, help="seconds between rounds")] = 60,

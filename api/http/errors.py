@@ -75,67 +75,63 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
         self.details, self.headers = details, headers
 
-
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    details: Any = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if details is not None:
-        body["details"] = jsonable_encoder(details)
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+    def response(self) -> JSONResponse:
+        """The error as the API answers every error: `{"error": {code, message, details}}`."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            body["details"] = jsonable_encoder(self.details)
+        return JSONResponse({"error": body}, status_code=self.status, headers=self.headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         if exc.code == "not_found" and hides_existence(request):
-            return error_response(404, "not_found", HIDDEN_NOT_FOUND)
-        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+            return ApiError(404, "not_found", HIDDEN_NOT_FOUND).response()
+        return exc.response()
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         if exc.code == "not_found" and hides_existence(request):
-            return error_response(404, "not_found", HIDDEN_NOT_FOUND)
-        return error_response(STATUS_OF_CODE.get(exc.code, 422), exc.code, exc.message, exc.details)
+            return ApiError(404, "not_found", HIDDEN_NOT_FOUND).response()
+        return ApiError(
+            STATUS_OF_CODE.get(exc.code, 422), exc.code, exc.message, exc.details
+        ).response()
 
     @app.exception_handler(PastTheHead)
     async def past_the_head(_: Request, exc: PastTheHead) -> JSONResponse:
-        return error_response(
+        return ApiError(
             422,
             "invalid_value",
             f"min_position {exc.position} is past the head of the log ({exc.head})",
             {"min_position": exc.position, "head": exc.head},
-        )
+        ).response()
 
     @app.exception_handler(TooManyWaits)
     async def too_many_waits(_: Request, exc: TooManyWaits) -> JSONResponse:
-        return error_response(429, "too_many_waits", str(exc), headers={"Retry-After": "1"})
+        return ApiError(429, "too_many_waits", str(exc), headers={"Retry-After": "1"}).response()
 
     @app.exception_handler(ProjectionLagging)
     async def lagging(_: Request, exc: ProjectionLagging) -> JSONResponse:
-        return error_response(
+        return ApiError(
             503,
             "projection_lagging",
             str(exc),
             {"projection": exc.name, "min_position": exc.wanted, "position": exc.reached},
             headers={"Retry-After": "1"},
-        )
+        ).response()
 
     async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning(
             "database unavailable",
             extra={"path": request.url.path, "method": request.method, "error": str(exc)},
         )
-        return error_response(
+        return ApiError(
             503,
             "database_unavailable",
             "the database is unavailable for a moment; retry later",
             headers={"Retry-After": "1"},
-        )
+        ).response()
 
     # The database cannot be reached (restarting, failing over, out of connections): the
     # request was fine and may succeed in a moment, so it is a 503 with Retry-After, not a 500.
@@ -144,7 +140,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidCursor)
     async def invalid_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
-        return error_response(400, "invalid_cursor", str(exc))
+        return ApiError(400, "invalid_cursor", str(exc)).response()
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -153,16 +149,16 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         if any(e["type"] == "json_invalid" for e in errors):
-            return error_response(
+            return ApiError(
                 400, "malformed_json", "the request body is not valid JSON", errors
-            )
-        return error_response(422, "validation_error", summarise(errors), errors)
+            ).response()
+        return ApiError(422, "validation_error", summarise(errors), errors).response()
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = CODE_OF_STATUS.get(exc.status_code, "http_error")
         headers = dict(exc.headers) if exc.headers else None
-        return error_response(exc.status_code, code, str(exc.detail), headers=headers)
+        return ApiError(exc.status_code, code, str(exc.detail), headers=headers).response()
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -171,7 +167,7 @@ def install_error_handlers(app: FastAPI) -> None:
             exc_info=exc,
             extra={"path": request.url.path, "method": request.method},
         )
-        return error_response(500, "internal_error", "an unexpected error occurred")
+        return ApiError(500, "internal_error", "an unexpected error occurred").response()
 
 
 # -- the error format in the OpenAPI document ----------------------------------------------------

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import Field, StringConstraints, model_validator
 from typing_extensions import TypedDict
 
-from api.http.read_schemas import Answer, Instant
+from api.http.read_schemas import Answer, Identified, Instant, Versioned
 from api.http.schemas import (
     Body,
     EvidenceList,
@@ -218,18 +218,27 @@ class UnitResultPublic(TypedDict):
     result: str
 
 
-class InspectionItem(Answer):
-    """A round as the board lists it."""
+class RoundTitle(Identified):
+    """A round's id, title and kind, as every list shows them."""
 
-    id: UUID
     title: str
     kind: str
+
+
+class RoundScope(Answer):
+    """What a round covers: its scope, period, units, inspectors and rules."""
+
     scope: str
     period_start: date
     period_end: date
     population: list[str]
     inspectors: list[InspectorPublic]
     rules: RulesPublic
+
+
+class RoundProgress(Answer):
+    """How far a round has come: its status, its draw, its findings and results."""
+
     status: str
     status_label: str
     commitment: str | None
@@ -241,6 +250,11 @@ class InspectionItem(Answer):
     summary: str | None
     concluded_on: date | None
     results: list[UnitResultPublic]
+
+
+class InspectionItem(RoundProgress, RoundScope, RoundTitle):
+    """A round as the board lists it."""
+
     version: int
     launched_at: Instant
     updated_at: Instant
@@ -251,31 +265,17 @@ class InspectionPage(Answer):
     next_cursor: str | None
 
 
-class InspectionPublic(Answer):
-    """One round, now or as it was (`version`, `as_of`)."""
+class RoundRecord(Versioned):
+    """A round read alone: its id and version, title and kind (with its label)."""
 
-    id: UUID
-    version: int
     title: str
     kind: str
     kind_label: str
-    scope: str
-    period_start: date
-    period_end: date
-    population: list[str]
-    inspectors: list[InspectorPublic]
-    rules: RulesPublic
-    status: str
-    status_label: str
-    commitment: str | None
-    seed: str | None
-    chain_head: ChainHeadPublic | None
-    algorithm: str | None
-    targets: list[TargetPublic]
-    finding_ids: list[UUID]
-    summary: str | None
-    concluded_on: date | None
-    results: list[UnitResultPublic]
+
+
+class InspectionPublic(RoundProgress, RoundScope, RoundRecord):
+    """One round, now or as it was (`version`, `as_of`)."""
+
     created_at: Instant
     updated_at: Instant
 
@@ -311,18 +311,9 @@ class DrawPublic(TypedDict):
     chain_head: ChainHeadPublic | None
 
 
-class PublicInspection(Answer):
+class PublicInspection(RoundScope, RoundTitle):
     """一公开: a concluded round, with nothing personal but the inspectors' names."""
 
-    id: UUID
-    title: str
-    kind: str
-    scope: str
-    period_start: date
-    period_end: date
-    population: list[str]
-    inspectors: list[InspectorPublic]
-    rules: RulesPublic
     draw: DrawPublic | None
     targets: list[TargetPublic]
     findings_count: int
@@ -344,16 +335,20 @@ class ProcedureProgress(TypedDict):
     completeness: float
 
 
-class DecisionItem(Answer):
-    """A decision as the catalogue lists it, with its procedure's completeness."""
+class DecisionFacts(Answer):
+    """What a decision is and where it stands, as every list and read shows it."""
 
-    id: UUID
     title: str
     year: int
     unit_code: str
     description: str | None
     status: str
     status_label: str
+
+
+class DecisionItem(DecisionFacts, Identified):
+    """A decision as the catalogue lists it, with its procedure's completeness."""
+
     steps_done: list[str]
     missing_steps: list[str]
     flaws: list[str]
@@ -377,17 +372,10 @@ class DecisionPage(Answer):
     next_cursor: str | None
 
 
-class PublicDecision(Answer):
+class PublicDecision(DecisionFacts, Identified):
     """A decision as the published catalogue (重大行政决策目录) shows it to anyone: what is
     decided, by which unit, how far its procedure has come; nothing of accountability."""
 
-    id: UUID
-    title: str
-    year: int
-    unit_code: str
-    description: str | None
-    status: str
-    status_label: str
     procedure: ProcedureProgress
     decided_on: date | None
     implemented_on: date | None
@@ -417,17 +405,9 @@ class CorrectionPublic(TypedDict):
     corrected_on: date
 
 
-class DecisionPublic(Answer):
+class DecisionPublic(DecisionFacts, Versioned):
     """One decision with its steps, links, corrections and evaluations, now or as it was."""
 
-    id: UUID
-    version: int
-    title: str
-    year: int
-    unit_code: str
-    description: str | None
-    status: str
-    status_label: str
     steps: dict[str, dict[str, Any]]
     procedure: ProcedurePublic
     decided_on: date | None

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.http.errors import error_response
+from api.http.errors import ApiError
 from api.runtime.metrics import LATENCY, REQUESTS
 
 log = logging.getLogger("supervision.access")
@@ -55,13 +55,13 @@ class BodyLimit(HttpMiddleware):
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             status = 413 if length.isdigit() else 400
             code = "payload_too_large" if status == 413 else "bad_request"
-            await error_response(
+            await ApiError(
                 status,
                 code,
                 f"the request body exceeds {self.max_bytes} bytes"
                 if status == 413
                 else "invalid Content-Length",
-            )(scope, receive, send)
+            ).response()(scope, receive, send)
             return
         seen = 0
 

@@ -35,6 +35,23 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+# A record's answers share runs of fields through small bases. pydantic lists the fields of
+# the bases first, the last base's first: `class FindingItem(FindingFacts, Identified)` writes
+# `id`, then the facts, then its own fields, the order the API has always had.
+
+
+class Identified(Answer):
+    """An answer about one record: its id first."""
+
+    id: UUID
+
+
+class Versioned(Identified):
+    """One record as it stands (or stood): its id, then its version."""
+
+    version: int
+
+
 class ActorPublic(TypedDict):
     """Who did it, as every event records it."""
 
@@ -140,10 +157,9 @@ class UnitHistoryPage(Answer):
 # -- findings ---------------------------------------------------------------------------------
 
 
-class FindingItem(Answer):
-    """A finding as the board lists it."""
+class FindingFacts(Answer):
+    """What a finding is about, whether listed or read alone."""
 
-    id: UUID
     unit_code: str
     title: str
     description: str
@@ -151,6 +167,11 @@ class FindingItem(Answer):
     severity: str
     source: str
     status: str
+
+
+class FindingItem(FindingFacts, Identified):
+    """A finding as the board lists it."""
+
     found_on: date
     deadline: date | None
     work_item_id: UUID | None
@@ -193,18 +214,9 @@ class OriginPublic(TypedDict):
     held_on: NotRequired[str]
 
 
-class FindingPublic(Answer):
+class FindingPublic(FindingFacts, Versioned):
     """One finding with its rectification, now or as it was (`version`, `as_of`)."""
 
-    id: UUID
-    version: int
-    unit_code: str
-    title: str
-    description: str
-    category: str
-    severity: str
-    source: str
-    status: str
     status_label: str
     found_on: date
     deadline: date | None
@@ -236,10 +248,9 @@ class ScorePublic(TypedDict):
     comment: str | None
 
 
-class WorkItemItem(Answer):
-    """A work item as the ledger lists it."""
+class WorkItemFacts(Answer):
+    """What a work item is, whether listed or read alone."""
 
-    id: UUID
     title: str
     year: int
     lead_unit: str
@@ -248,6 +259,11 @@ class WorkItemItem(Answer):
     source_ref: str | None
     description: str | None
     status: str
+
+
+class WorkItemItem(WorkItemFacts, Identified):
+    """A work item as the ledger lists it."""
+
     percent: int
     progress_count: int
     score: int | None
@@ -274,19 +290,9 @@ class ProgressPublic(TypedDict):
     actor: ActorPublic | None
 
 
-class WorkItemPublic(Answer):
+class WorkItemPublic(WorkItemFacts, Versioned):
     """One work item with its progress entries and evaluation."""
 
-    id: UUID
-    version: int
-    title: str
-    year: int
-    lead_unit: str
-    co_units: list[str]
-    due_on: date
-    source_ref: str | None
-    description: str | None
-    status: str
     status_label: str
     percent: int
     progress: list[ProgressPublic]

@@ -15,7 +15,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.http.errors import error_response
+from api.http.errors import ApiError
 from api.http.middleware import HttpMiddleware
 from infra.settings import Settings
 
@@ -83,7 +83,7 @@ class SecurityHeaders(HttpMiddleware):
             # Starlette's outermost error middleware would answer this 500 without our
             # headers; answer it here, and let the exception go on to be logged there.
             if not started:
-                answer = error_response(500, "internal_error", "an unexpected error occurred")
+                answer = ApiError(500, "internal_error", "an unexpected error occurred").response()
                 await answer(scope, receive, with_headers)
             raise
 
@@ -121,13 +121,13 @@ class WriteRateLimit:
         reset_at = self.limiter.get_window_stats(self.item, key).reset_time
         retry_after = max(1, math.ceil(reset_at - time.time()))
         limit = self.item.amount
-        await error_response(
+        await ApiError(
             429,
             "too_many_requests",
             f"more than {limit} commands a minute with this token; retry in {retry_after} s",
             details={"limit": limit, "window_seconds": 60, "retry_after": retry_after},
             headers={"Retry-After": str(retry_after)},
-        )(scope, receive, send)
+        ).response()(scope, receive, send)
 
 
 def install_rate_limit(app: FastAPI, settings: Settings) -> None:

@@ -20,7 +20,7 @@ from typing_extensions import TypedDict
 from api.http.deps import Cursor, Limit, Reader, ServicesDep, require
 from api.http.errors import ApiError
 from api.http.presentation import event_out
-from api.http.read_schemas import ActorPublic, Answer, Instant
+from api.http.read_schemas import Answer, EventItem, Instant
 from api.http.schemas import Body
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
@@ -48,19 +48,18 @@ router = APIRouter(prefix="/api/v1", tags=["audit"])
 Auditor = Annotated[Actor, Depends(require(Role.AUDITOR, Role.ADMIN))]
 
 
-class LogEntry(Answer):
-    """A stored event in global order, decoded, with its place in the hash chain."""
+class LogPlace(Answer):
+    """Where a stored event stands: in the global order, the ledger, and its record."""
 
     position: int
     ledger_index: int | None
     aggregate_id: UUID
     aggregate_type: str | None
-    version: int
-    event_type: str
-    event_label: str
-    recorded_at: Instant
-    actor: ActorPublic | None
-    data: dict[str, Any]
+
+
+class LogEntry(EventItem, LogPlace):
+    """A stored event in global order, decoded, with its place in the hash chain."""
+
     hash: str | None
     prev_hash: str | None
 
