@@ -467,6 +467,42 @@ class CancelWorkItem(Command):
     reason: str
 
 
+@command(roles=ORGANISERS, method="assign_leader", **ON_ITEM, path="/work-items/{item_id}/leader")
+@dataclass(frozen=True)
+class AssignWorkItemLeader(Command):
+    """明确责任领导 (inspectors, administrators): who answers for the item; again to change."""
+
+    item_id: UUID
+    leader: str = field(metadata={"max_length": 100})  # 职务及姓名, e.g. 副县长 王某
+
+
+@command(roles=REPORTER, method="set_milestone", **ON_ITEM, path="/work-items/{item_id}/milestones")
+@dataclass(frozen=True)
+class SetWorkItemMilestone(Command):
+    """设定节点 (an inspector, or the item's lead or co-unit): a dated step, by the due date."""
+
+    item_id: UUID
+    title: str = field(metadata={"max_length": 200})
+    due_on: date = field()
+    leader: str | None = field(default=None, metadata={"max_length": 100})
+
+
+@command(
+    roles=REPORTER,
+    method="reach_milestone",
+    **ON_ITEM,
+    path="/work-items/{item_id}/milestones/{number}/completion",
+)
+@dataclass(frozen=True)
+class ReachWorkItemMilestone(Command):
+    """完成节点 (the item's unit, or an inspector): the day it was reached, with a note."""
+
+    item_id: UUID
+    number: int
+    reached_on: date
+    note: str | None = None
+
+
 # -- inspection rounds (督查活动) --------------------------------------------------------
 
 

@@ -1,4 +1,6 @@
-"""WorkItem (重点工作): listed, progress logged (执行台账), evaluated (考评), closed or cancelled.
+"""WorkItem (重点工作): listed, progress logged (执行台账), evaluated (考评), closed or cancelled;
+its responsible leader (责任领导) and its milestones (节点), each with a date and a leader,
+go 红/黄/蓝 as findings do.
 
 "年初有清单、年中有督查、年末有考评、全年有台账" — the seed plan's task 9.
 """
@@ -11,8 +13,10 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain import clock
 from domain.aggregate import Aggregate
-from domain.errors import InvalidTransition, InvalidValue
+from domain.deadlines import colour_of, gravest
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
 from domain.evaluation_schemes import check_grade
 from domain.findings import parse
 from domain.vocabulary import Grade, WorkItemStatus
@@ -53,6 +57,23 @@ class WorkItem(Aggregate):
         reason: str
         actor: dict[str, Any]
 
+    class LeaderAssigned(Aggregate.Event):
+        leader: str
+        actor: dict[str, Any]
+
+    class MilestoneSet(Aggregate.Event):
+        number: int
+        title: str
+        due_on: date
+        leader: str | None
+        actor: dict[str, Any]
+
+    class MilestoneReached(Aggregate.Event):
+        number: int
+        reached_on: date
+        note: str | None
+        actor: dict[str, Any]
+
     @event(Listed)
     def __init__(
         self,
@@ -79,6 +100,8 @@ class WorkItem(Aggregate):
         self.percent = 0
         self.evaluation: dict[str, Any] | None = None
         self.closing_reason: str | None = None
+        self.leader: str | None = None
+        self.milestones: list[dict[str, Any]] = []
 
     @staticmethod
     def check_listing(year: int, lead_unit: str, co_units: list[str], due_on: date) -> None:
@@ -93,6 +116,22 @@ class WorkItem(Aggregate):
     def overdue(self, today: date) -> bool:
         """逾期: still open (listed or in progress) after its due date."""
         return self.status in OPEN and today > self.due_on
+
+    def deadline_colour(self, today: date) -> str | None:
+        """红/黄/蓝 as for a finding (`domain.deadlines`), while the item is open: its own (the
+        time allowed runs from the day it was listed to its due date) or, when graver, that
+        of a milestone not yet reached."""
+        if self.status not in OPEN:
+            return None
+        own = colour_of(self.due_on, today, clock.business_day(self.created_on), self.percent)
+        return gravest([own, *(self.milestone_colour(m, today) for m in self.milestones)])
+
+    def milestone_colour(self, milestone: dict[str, Any], today: date) -> str | None:
+        """A milestone not reached while the item is open: 红 past its date, 黄 three days or
+        less before it, 蓝 within two weeks."""
+        if self.status not in OPEN or milestone["reached_on"] is not None:
+            return None
+        return colour_of(milestone["due_on"], today)
 
     def units(self) -> set[str]:
         return {self.lead_unit, *self.co_units}
@@ -157,3 +196,69 @@ class WorkItem(Aggregate):
     def _cancelled(self, reason: str, actor: dict[str, Any]) -> None:
         self.status = W.CANCELLED
         self.closing_reason = reason
+
+    def assign_leader(self, *, leader: str, actor: dict[str, Any]) -> None:
+        """明确责任领导: the leader who answers for the item (again, to change them)."""
+        self.check_status("assign a leader", *OPEN)
+        if leader == self.leader:
+            raise InvalidValue(f"{leader!r} is already the item's responsible leader")
+        self._leader_assigned(leader=leader, actor=actor)
+
+    @event(LeaderAssigned)
+    def _leader_assigned(self, leader: str, actor: dict[str, Any]) -> None:
+        self.leader = leader
+
+    def set_milestone(
+        self, *, title: str, due_on: date, leader: str | None, actor: dict[str, Any]
+    ) -> None:
+        """设定节点: a dated step of an open item, within its year and by its due date; the
+        next number (from 1). `leader`: who answers for the step, if not the item's leader."""
+        self.check_status("set a milestone", *OPEN)
+        if due_on > self.due_on:
+            raise InvalidValue(
+                f"a milestone falls due by the item's due date {self.due_on.isoformat()}"
+            )
+        if due_on.year < self.year:
+            raise InvalidValue(f"the milestone's date {due_on.isoformat()} lies before {self.year}")
+        number = len(self.milestones) + 1
+        self._milestone_set(number=number, title=title, due_on=due_on, leader=leader, actor=actor)
+
+    @event(MilestoneSet)
+    def _milestone_set(
+        self, number: int, title: str, due_on: date, leader: str | None, actor: dict[str, Any]
+    ) -> None:
+        self.milestones.append(
+            {
+                "number": number,
+                "title": title,
+                "due_on": due_on,
+                "leader": leader,
+                "reached_on": None,
+                "note": None,
+            }
+        )
+
+    def reach_milestone(
+        self, *, number: int, reached_on: date, note: str | None, actor: dict[str, Any]
+    ) -> None:
+        """完成节点: once, while the item is open, on a day of its year or later, not in the
+        future (a ledger kept on paper is entered later, so not bound to the day of listing)."""
+        self.check_status("report a milestone reached", *OPEN)
+        if not 1 <= number <= len(self.milestones):
+            raise InvalidValue(f"there is no milestone number {number}")
+        milestone = self.milestones[number - 1]
+        if milestone["reached_on"] is not None:
+            raise AlreadyExists(
+                f"milestone {number} was reached on {milestone['reached_on'].isoformat()}"
+            )
+        if reached_on > clock.today():
+            raise InvalidValue(f"reached_on {reached_on.isoformat()} is in the future")
+        if reached_on.year < self.year:
+            raise InvalidValue(f"reached_on {reached_on.isoformat()} lies before {self.year}")
+        self._milestone_reached(number=number, reached_on=reached_on, note=note, actor=actor)
+
+    @event(MilestoneReached)
+    def _milestone_reached(
+        self, number: int, reached_on: date, note: str | None, actor: dict[str, Any]
+    ) -> None:
+        self.milestones[number - 1].update(reached_on=reached_on, note=note)

@@ -15,8 +15,9 @@ from typing import Any
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed
 
+from domain.deadlines import BEHIND_BY
 from domain.vocabulary import FindingStatus
-from projections.finding_board import BEHIND_BY, FindingBoardView
+from projections.finding_board import FindingBoardView
 from projections.work_ledger import WorkLedgerView
 
 UNITS = "(cardinality(%(units)s::text[]) = 0 OR f.unit_code = ANY(%(units)s::text[]))"

@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
-from domain.accounts import Account
 from domain.clock import business_day
-from domain.evaluation_schemes import EvaluationScheme
+from domain.deadlines import colour_of
 from domain.findings import LOOP_STEPS, Finding
-from domain.inspections import Inspection
-from domain.major_decisions import MajorDecision
 from domain.reminders import runs_to
-from domain.rulings import Ruling
-from domain.subjects import DataSubject
-from domain.units import Unit
-from domain.vocabulary import DeadlineColour, ExtensionReview, FindingStatus
-from domain.work_items import WorkItem
+from domain.vocabulary import ExtensionReview, FindingStatus
 from infra.workdays import WORKING_DAYS
-from projections.base import AggregateTable, ReadModel, ReadModelView, handles, stamped
+from projections.base import (
+    AggregateTable,
+    ReadModel,
+    ReadModelView,
+    handles,
+    other_aggregates,
+    stamped,
+)
 from projections.paging import Page, bigrams, in_units, text_search, where_equal
-
-NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
-BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported
-BEHIND_BY = 20  # 黄 too: the progress reported lags the time elapsed by more than 20 points
-
 
 BOARD = AggregateTable(
     "finding_board",
@@ -288,30 +283,13 @@ def deadline_colour(
     percent: int = 0,
     due_by: date | None = None,
 ) -> str | None:
-    """The 督办单's colour of a rectifying finding (docs/scorecards.md): 红 past its
-    deadline; 黄 behind schedule — three days or less left, or the progress reported (0 when
-    none) more than BEHIND_BY points behind the share of the time allowed (from the day of
-    the order to the deadline) that has passed; 蓝 the deadline within two weeks. `due_by`:
-    the day the deadline runs to (a deadline on a day off runs to the next working day)."""
+    """The 督办单's colour of a rectifying finding (docs/scorecards.md), `colour_of` its
+    deadline, with the order's day as the start of the time allowed; none in another
+    status. `due_by`: the day the deadline runs to (a deadline on a day off runs to the next
+    working day)."""
     if status != FindingStatus.RECTIFYING or deadline is None:
         return None
-    if (due_by or deadline) < today:
-        return DeadlineColour.RED.value
-    if deadline - today <= timedelta(days=BEHIND_DAYS) or behind(
-        deadline, today, ordered_on, percent
-    ):
-        return DeadlineColour.YELLOW.value
-    if deadline - today <= timedelta(days=NEAR_DAYS):
-        return DeadlineColour.BLUE.value
-    return None
-
-
-def behind(deadline: date, today: date, ordered_on: date | None, percent: int) -> bool:
-    """The progress lags the elapsed share of the time allowed by more than BEHIND_BY."""
-    if ordered_on is None or deadline <= ordered_on:
-        return False
-    elapsed = 100 * (today - ordered_on).days / (deadline - ordered_on).days
-    return elapsed - percent > BEHIND_BY
+    return colour_of(deadline, today, ordered_on, percent, due_by)
 
 
 def board_item(row: DictRow, today: date) -> dict[str, Any]:
@@ -366,16 +344,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
     """Keeps one row per finding; every other event only advances the tracking record."""
 
     name = "finding_board"
-    ignores = (
-        DataSubject,
-        EvaluationScheme,
-        Unit,
-        Account,
-        WorkItem,
-        Ruling,
-        Inspection,
-        MajorDecision,
-    )
+    ignores = other_aggregates(Finding)
 
     @handles(Finding.Raised)
     def raised(self, e: Finding.Raised, tracking: Tracking) -> None:

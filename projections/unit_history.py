@@ -66,6 +66,12 @@ def summarise(event: Any) -> str:
         detail = f"进度 {event.percent}%"
     elif isinstance(event, WorkItem.Evaluated):
         detail = f"得分 {event.score}"
+    elif isinstance(event, WorkItem.LeaderAssigned):
+        detail = event.leader
+    elif isinstance(event, WorkItem.MilestoneSet):
+        detail = f"节点{event.number} {event.title}，{event.due_on} 前完成"
+    elif isinstance(event, WorkItem.MilestoneReached):
+        detail = f"节点{event.number} 于 {event.reached_on} 完成"
     elif isinstance(event, AccountabilityRuling.Proposed | AccountabilityRuling.Decided):
         detail = AccountabilityForm(event.form).label
     elif isinstance(event, ToleranceRuling.Decided):
@@ -194,6 +200,9 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         WorkItem.Evaluated,
         WorkItem.Closed,
         WorkItem.Cancelled,
+        WorkItem.LeaderAssigned,
+        WorkItem.MilestoneSet,
+        WorkItem.MilestoneReached,
         Ruling.Verified,
         AccountabilityRuling.StatementRecorded,
         AccountabilityRuling.Decided,

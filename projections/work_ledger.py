@@ -8,19 +8,20 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Composed
+from psycopg.types.json import Jsonb
 
 from domain import clock
-from domain.accounts import Account
-from domain.evaluation_schemes import EvaluationScheme
-from domain.findings import Finding
-from domain.inspections import Inspection
-from domain.major_decisions import MajorDecision
-from domain.rulings import Ruling
-from domain.subjects import DataSubject
-from domain.units import Unit
+from domain.deadlines import colour_of, gravest
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
-from projections.base import AggregateTable, AggregateView, ReadModel, handles, stamped
+from projections.base import (
+    AggregateTable,
+    AggregateView,
+    ReadModel,
+    handles,
+    other_aggregates,
+    stamped,
+)
 from projections.paging import Page, where_equal
 
 ITEMS = AggregateTable(
@@ -29,7 +30,7 @@ ITEMS = AggregateTable(
     "co_units text[] NOT NULL, due_on date NOT NULL, source_ref text, description text, "
     "status text NOT NULL, percent int NOT NULL DEFAULT 0, "
     "progress_count int NOT NULL DEFAULT 0, score int, grade text, evaluation_comment text, "
-    "closing_reason text",
+    "closing_reason text, leader text, milestones jsonb NOT NULL DEFAULT '[]'",
     first_position="listed_position",
     first_at="listed_at",
     copied="title year lead_unit co_units due_on source_ref description",
@@ -54,6 +55,7 @@ COUNTS = "work_counts"
 
 class WorkLedgerView(AggregateView):
     rows = ITEMS
+    schema_version = 2  # 2: the responsible leader and the milestones (issue 18)
 
     def table_statements(self) -> list[Composed]:
         items = self.table(ITEMS.name)
@@ -144,6 +146,42 @@ class WorkLedgerView(AggregateView):
             items=ITEMS.name,
         )
 
+    def set_milestone(self, tracking: Tracking, e: WorkItem.MilestoneSet) -> None:
+        """The milestone appended to the item's, as the aggregate keeps them."""
+        milestone = {
+            "number": e.number,
+            "title": e.title,
+            "due_on": e.due_on.isoformat(),
+            "leader": e.leader,
+            "reached_on": None,
+            "note": None,
+        }
+        self.milestones(
+            tracking, e, "milestones || %(milestone)s::jsonb", milestone=Jsonb([milestone])
+        )
+
+    def reach_milestone(self, tracking: Tracking, e: WorkItem.MilestoneReached) -> None:
+        """The milestone's day reached and note, set in place."""
+        self.milestones(
+            tracking,
+            e,
+            "jsonb_set(milestones, %(path)s::text[], "
+            "milestones -> %(index)s::int || %(reached)s::jsonb)",
+            path=[str(e.number - 1)],
+            index=e.number - 1,
+            reached=Jsonb({"reached_on": e.reached_on.isoformat(), "note": e.note}),
+        )
+
+    def milestones(self, tracking: Tracking, e: Any, new: str, **values: Any) -> None:
+        """Set the item's milestones to `new` (SQL over the row's and `values`)."""
+        self.write(
+            tracking,
+            "UPDATE {items} SET milestones = " + new + ", version = %(version)s, "
+            "updated_at = %(at)s WHERE id = %(_id)s AND {advanced}",
+            {**values, "_id": e.originator_id, "version": e.originator_version, "at": e.timestamp},
+            items=ITEMS.name,
+        )
+
     def page(self, f: LedgerFilter, limit: int, cursor: str | None) -> Page:
         where, params = where_equal(f, ("year", "status"))
         if f.unit_codes:
@@ -184,9 +222,26 @@ class WorkLedgerView(AggregateView):
         return entries
 
 
+def ledger_colour(row: Any, today: date) -> str | None:
+    """`WorkItem.deadline_colour` from the ledger's row: the item's own colour, or a graver
+    one of a milestone not yet reached; none once the item is evaluated, closed or dropped."""
+    if row["status"] not in OPEN_STATUSES:
+        return None
+    own = colour_of(row["due_on"], today, clock.business_day(row["listed_at"]), row["percent"])
+    return gravest(
+        [own]
+        + [
+            colour_of(date.fromisoformat(m["due_on"]), today)
+            for m in row["milestones"]
+            if m["reached_on"] is None
+        ]
+    )
+
+
 def ledger_item(row: Any, today: date) -> dict[str, Any]:
     item = {k: v for k, v in row.items() if k not in ("listed_position",)}
     item["overdue"] = row["status"] in OPEN_STATUSES and row["due_on"] < today
+    item["deadline_colour"] = ledger_colour(row, today)
     item["evaluation"] = (
         {"score": row["score"], "grade": row["grade"], "comment": row["evaluation_comment"]}
         if row["score"] is not None
@@ -199,16 +254,7 @@ class WorkLedger(ReadModel[WorkLedgerView]):
     """One row per work item, one per progress entry."""
 
     name = "work_ledger"
-    ignores = (
-        DataSubject,
-        EvaluationScheme,
-        Unit,
-        Account,
-        Finding,
-        Ruling,
-        Inspection,
-        MajorDecision,
-    )
+    ignores = other_aggregates(WorkItem)
 
     @handles(WorkItem.Listed)
     def listed(self, e: WorkItem.Listed, tracking: Tracking) -> None:
@@ -228,6 +274,18 @@ class WorkLedger(ReadModel[WorkLedgerView]):
             "evaluation_comment": e.comment,
         }
         self.view.evaluate(tracking, stamped(e, evaluation), e.originator_id)
+
+    @handles(WorkItem.LeaderAssigned)
+    def leader_assigned(self, e: WorkItem.LeaderAssigned, tracking: Tracking) -> None:
+        self.view.update(tracking, e, leader=e.leader)
+
+    @handles(WorkItem.MilestoneSet)
+    def milestone_set(self, e: WorkItem.MilestoneSet, tracking: Tracking) -> None:
+        self.view.set_milestone(tracking, e)
+
+    @handles(WorkItem.MilestoneReached)
+    def milestone_reached(self, e: WorkItem.MilestoneReached, tracking: Tracking) -> None:
+        self.view.reach_milestone(tracking, e)
 
     @handles(WorkItem.Closed)
     def closed(self, e: WorkItem.Closed, tracking: Tracking) -> None:

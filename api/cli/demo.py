@@ -17,6 +17,7 @@ from api.cli.demo_data import (
     DAY_NAMED,
     FINDINGS,
     GRADES,
+    LEADERS,
     ORIGINS,
     RULINGS,
     SHREDDED,
@@ -46,6 +47,7 @@ from domain.registry import (
     AppealRuling,
     ApplyForExtension,
     ApplyForTolerance,
+    AssignWorkItemLeader,
     CancelWorkItem,
     CloseWorkItem,
     DecideAppeal,
@@ -64,6 +66,7 @@ from domain.registry import (
     ProposeAccountability,
     PublishRuling,
     RaiseFinding,
+    ReachWorkItemMilestone,
     ReassignFinding,
     RecordShredding,
     RecordStatement,
@@ -76,6 +79,7 @@ from domain.registry import (
     ReviewExtension,
     ReviseEvaluationScheme,
     ServeRuling,
+    SetWorkItemMilestone,
     VerifyRectification,
     VerifyRuling,
     WithdrawFinding,
@@ -227,8 +231,17 @@ class DemoLoader:
         done = len(stages) - (year == 2022)
         if year == 2022:  # the last year is still open: some items barely started
             done = 0 if number % 4 == 0 else 1 if number % 3 == 0 else done
+        self.send(f"{key}:leader", AssignWorkItemLeader(item_id, LEADERS[number % 3]), INSPECTOR)
+        milestones = [("制定年度实施方案", date(year, 3, 31)), ("完成年度任务", date(year, 12, 31))]
+        for n, (title, due_on) in enumerate(milestones, 1):
+            milestone = SetWorkItemMilestone(item_id, title, due_on)
+            self.send(f"{key}:milestone:{n}", milestone, liaison)
         for n, (percent, note) in enumerate(stages[:done]):
             self.send(f"{key}:progress:{n}", LogProgress(item_id, note, percent), liaison)
+            if n in (0, 2):  # the plan made, then the year's task done: a milestone reached
+                number, reached_on = (1, date(year, 3, 28)) if n == 0 else (2, date(year, 12, 20))
+                reached = ReachWorkItemMilestone(item_id, number, reached_on, note)
+                self.send(f"{key}:milestone:{number}:reached", reached, liaison)
         if year < 2022:
             score, grade = GRADES[(number + year) % len(GRADES)]
             evaluation = EvaluateWorkItem(item_id, score, grade, "年末考评：任务完成，台账规范。")

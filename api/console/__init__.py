@@ -28,6 +28,7 @@ from api.console import (
     public_pages,
     ruling_pages,
     unit_pages,
+    work_item_pages,
 )
 from api.console.web import PageError, SignInRequired, redirect, render, sign_in_url
 
@@ -53,6 +54,7 @@ def install(app: FastAPI) -> None:
         inbox_pages,
         inspection_pages,
         public_pages,
+        work_item_pages,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="console-static")

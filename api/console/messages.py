@@ -39,6 +39,12 @@ RULES: list[tuple[str, str]] = [
     (r"names no origin", "只有来源为领导批示或会议议定的问题填写立项依据。"),
     (r"is after the finding was raised", "批示或会议日期不能晚于发现日期。"),
     (r"is 1–200 characters", "批示领导或会议名称须为 1–200 个字。"),
+    (r"a milestone falls due by the item's due date", "工作节点的完成时限不能晚于工作完成时限。"),
+    (r"^the milestone's date .* lies before", "工作节点的完成时限不能早于工作所属年度。"),
+    (r"^reached_on .* lies before", "节点完成日期不能早于工作所属年度。"),
+    (r"^reached_on .* is in the future", "节点完成日期不能晚于今天。"),
+    (r"there is no milestone number", "该工作节点不存在。"),
+    (r"already the item's responsible leader", "该领导已是这项工作的责任领导。"),
 ]
 
 CODES = {

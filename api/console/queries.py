@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from domain.deadlines import NEAR_DAYS
 from projections.console_queries import (
     closed_findings,
     deadlines_by,
@@ -17,7 +18,7 @@ from projections.console_queries import (
     waiting_rows,
 )
 from projections.console_queries import ledger_years as ledger_years
-from projections.finding_board import NEAR_DAYS, FindingBoardView, board_item
+from projections.finding_board import FindingBoardView, board_item
 
 
 def monthly_counts(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -17,23 +16,21 @@ from api.console.web import (
     TEXT,
     Form,
     FormCommand,
-    FormDep,
     Offered,
-    PageError,
     Refusal,
     Text,
     Viewer,
     ViewerDep,
-    act,
     listing,
     offered,
+    record_of,
     record_page,
+    record_routes,
     visible_units,
     wait_for_own_writes,
 )
 from api.http import scoping
 from api.http.presentation import event_out
-from domain.errors import NotFound
 from domain.registry import (
     AppealRuling,
     DecideAppeal,
@@ -138,10 +135,8 @@ def rulings(
 
 
 def load(viewer: Viewer, ruling_id: str) -> Ruling:
-    try:
-        return viewer.services.app.get_ruling(UUID(ruling_id), viewer=viewer.actor)
-    except (ValueError, NotFound):
-        raise PageError(404, "未找到该问责或容错记录，或您无权查看。", viewer) from None
+    missing = "未找到该问责或容错记录，或您无权查看。"
+    return record_of(viewer, viewer.services.app.get_ruling, ruling_id, missing)
 
 
 def ruling_page(
@@ -167,25 +162,5 @@ def ruling_page(
     )
 
 
-@router.get("/rulings/{ruling_id}")
-def show_ruling(request: Request, ruling_id: str, viewer: ViewerDep) -> Response:
-    """A ruling: subject, linked findings, decision, appeal, publication, its events."""
-    return ruling_page(request, viewer, ruling_id)
-
-
-@router.post("/rulings/{ruling_id}/{action}")
-def ruling_action(
-    request: Request, ruling_id: str, action: str, viewer: ViewerDep, form: FormDep
-) -> Response:
-    """One of the ruling's commands; a refusal is shown beside its form, in Chinese."""
-    ruling = load(viewer, ruling_id)
-    return act(
-        request,
-        viewer,
-        form,
-        ACTIONS,
-        action,
-        ruling.id,
-        lambda refusal: ruling_page(request, viewer, ruling_id, refusal),
-        lambda answer: f"/rulings/{ruling.id}?done={action}",
-    )
+# 问责或容错详情: subject, linked findings, decision, appeal, publication, its events.
+record_routes(router, "/rulings/{ruling_id}", ruling_page, load, ACTIONS)

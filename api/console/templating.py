@@ -87,6 +87,10 @@ DONE = {
     "statement": EventType.STATEMENT_RECORDED.label,
     "service": EventType.RULING_SERVED.label,
     "checkpoint": "签署检查点",
+    "work-progress": EventType.WORK_ITEM_PROGRESS_LOGGED.label,
+    "milestone": EventType.WORK_ITEM_MILESTONE_SET.label,
+    "milestone-completion": EventType.WORK_ITEM_MILESTONE_REACHED.label,
+    "leader": EventType.WORK_ITEM_LEADER_ASSIGNED.label,
 }
 
 # The fields of an event shown on a timeline: (key, Chinese name, how to show it).
@@ -114,6 +118,12 @@ EVENT_FIELDS = [
     ("served_on", "送达日期", "date"),
     ("served_to", "受送达人", "text"),
     ("tags", "标签", "list"),
+    ("leader", "责任领导", "text"),
+    ("number", "节点", "text"),
+    ("due_on", "完成时限", "date"),
+    ("reached_on", "完成日期", "date"),
+    ("note", "说明", "text"),
+    ("percent", "完成比例（%）", "text"),
 ]
 
 

@@ -9,11 +9,12 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs, quote
 from uuid import UUID
 
-from fastapi import Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
@@ -30,7 +31,7 @@ from api.runtime.bootstrap import Services
 from domain.accounts import hash_token
 from domain.actors import Actor
 from domain.commands import CommandResult
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.messages import REGISTRY
 from domain.messages import Command as Message
 from domain.vocabulary import Role, UnitStatus
@@ -39,6 +40,7 @@ from projections.base import ProjectionLagging, ReadModelView
 from projections.paging import InvalidCursor, Page
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 Text = Annotated[str | None, Query(max_length=200)]  # a page's query parameter
 
 INSPECTORS = frozenset({Role.INSPECTOR})
@@ -373,6 +375,9 @@ class FormCommand:
     message: type[Message]
     fields: Mapping[str, Reader]
     link: str | None = None
+    # Fields of the route's path besides the record's, read from the form (a milestone's
+    # number): the form names which part of the page's record it acts on.
+    path: Mapping[str, Reader] = field(default_factory=dict)
 
     def run(
         self, request: Request, viewer: Viewer, form: Form, record_id: UUID | None = None
@@ -386,6 +391,7 @@ class FormCommand:
         app, actor = viewer.services.app, viewer.actor
         record = REGISTRY[self.message].record_field
         in_path = {record: record_id} if record is not None else {}
+        in_path |= {name: read(form, name) for name, read in self.path.items()}
 
         def command(**save_kwargs: Any) -> CommandResult:
             sent = message_of(self.message, route, body, **in_path)
@@ -427,6 +433,15 @@ class Refusal:
     status: int
 
 
+def record_of(viewer: Viewer, load: Callable[..., R], record_id: str, missing: str) -> R:
+    """The record `load` finds by the id in a page's path, as the viewer may see it; a bad
+    id, or a record that is not there for the viewer, is the page's 404 saying `missing`."""
+    try:
+        return load(UUID(record_id), viewer=viewer.actor)
+    except (ValueError, NotFound):
+        raise PageError(404, missing, viewer) from None
+
+
 def record_page(
     request: Request,
     template: str,
@@ -459,14 +474,44 @@ def act(
     action: str,
     record_id: UUID,
     again: Callable[[Refusal], Response],
-    target: Callable[[dict[str, Any]], str],
+    target: Callable[[dict[str, Any]], str] | None = None,
 ) -> Response:
-    """A record's form posted to `action`: its command is sent (see FormCommand.run) and the
-    browser goes on to `target(answer)`; a refusal shows the record's page `again`, the
-    reason beside the form."""
+    """A record's form posted to `action` (`<record's page>/<action>`): its command is sent
+    (see FormCommand.run) and the browser goes on to `target(answer)`, by default back to the
+    record's page with the notice of what was done; a refusal shows the record's page
+    `again`, the reason beside the form."""
     command = command_of(viewer, actions, action)
     try:
         answer = command.run(request, viewer, form, record_id)
     except FormError as error:
         return again(Refusal(action, error.message, form.values(), error.status))
+    if target is None:
+        page = request.url.path.rpartition("/")[0]
+        return after_command(request, viewer, answer, f"{page}?done={action}")
     return after_command(request, viewer, answer, target(answer))
+
+
+RecordPage = Callable[..., Response]  # (request, viewer, record id, refusal=None) -> the page
+
+
+def record_routes(
+    router: APIRouter,
+    path: str,
+    page: RecordPage,
+    load: Callable[[Viewer, str], Any],
+    actions: Mapping[str, Offered],
+) -> None:
+    """A record's page at GET `path` (ending in the record's id, `/rulings/{ruling_id}`: the
+    read-access log knows a page by its template) and its forms at POST `path/<action>`:
+    each sends its command (see `act`), a refusal shown beside its form."""
+    name = path.rpartition("{")[2].rstrip("}")
+
+    @router.get(path)
+    def show(request: Request, viewer: ViewerDep) -> Response:
+        return page(request, viewer, request.path_params[name])
+
+    @router.post(path + "/{action}")
+    def command(request: Request, action: str, viewer: ViewerDep, form: FormDep) -> Response:
+        record_id = request.path_params[name]
+        again = partial(page, request, viewer, record_id)
+        return act(request, viewer, form, actions, action, load(viewer, record_id).id, again)

@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from api.runtime.bootstrap import Services
 from domain.registry import Listing
-from domain.vocabulary import Grade, UnitStatus, WorkItemStatus
+from domain.vocabulary import DeadlineColour, Grade, UnitStatus, WorkItemStatus
 from projections.directory import DirectoryView
 from projections.paging import MAX_LIMIT, Page
 from projections.work_ledger import LedgerFilter
@@ -481,7 +481,7 @@ def year_of(value: Any) -> int | None:
 # Column: width. The first six are the list's own layout, so the ledger imports again.
 LEDGER_HEADERS = {"序号": 6, "工作任务": 40, "年度": 8, "牵头单位": 18, "配合单位": 28}
 LEDGER_HEADERS |= {"完成时限": 12, "来源": 24, "状态": 12, "进度(%)": 9, "考评得分": 9}
-LEDGER_HEADERS |= {"考评等次": 9, "考评意见": 30}
+LEDGER_HEADERS |= {"考评等次": 9, "考评意见": 30, "责任领导": 20, "督办提示": 14, "工作节点": 50}
 PROGRESS_HEADERS = {"工作任务": 40, "序号": 6, "进展情况": 50, "进度(%)": 9, "登记人": 14}
 PROGRESS_HEADERS |= {"登记时间": 17}
 
@@ -583,4 +583,15 @@ def ledger_row(number: int, item: dict[str, Any], names: dict[str, str]) -> list
         evaluation.get("score"),
         Grade(grade).label if grade else None,
         evaluation.get("comment"),
+        item.get("leader"),
+        DeadlineColour(colour).label if (colour := item.get("deadline_colour")) else None,
+        "；".join(milestone_text(m) for m in item.get("milestones", [])) or None,
     ]
+
+
+def milestone_text(milestone: dict[str, Any]) -> str:
+    """One milestone in a cell: number, title, date, leader, and whether it was reached."""
+    reached = milestone["reached_on"]
+    done = f"{reached}完成" if reached else "未完成"
+    leader = f"，{milestone['leader']}" if milestone["leader"] else ""
+    return f"{milestone['number']}. {milestone['title']}（{milestone['due_on']}前{leader}，{done}）"

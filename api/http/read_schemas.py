@@ -271,6 +271,8 @@ class WorkItemItem(WorkItemFacts, Identified):
     evaluation_comment: str | None
     closing_reason: str | None
     overdue: bool
+    deadline_colour: str | None
+    leader: str | None
     version: int
     listed_at: Instant
     updated_at: Instant
@@ -290,6 +292,19 @@ class ProgressPublic(TypedDict):
     actor: ActorPublic | None
 
 
+class MilestonePublic(TypedDict):
+    """A milestone (节点) of a work item: its date, its leader if not the item's, whether
+    and when it was reached, and its colour while not reached (红/黄/蓝)."""
+
+    number: int
+    title: str
+    due_on: date
+    leader: str | None
+    reached_on: date | None
+    note: str | None
+    deadline_colour: str | None
+
+
 class WorkItemPublic(WorkItemFacts, Versioned):
     """One work item with its progress entries and evaluation."""
 
@@ -299,6 +314,9 @@ class WorkItemPublic(WorkItemFacts, Versioned):
     evaluation: ScorePublic | None
     closing_reason: str | None
     overdue: bool
+    deadline_colour: str | None
+    leader: str | None
+    milestones: list[MilestonePublic]
     created_at: Instant
     updated_at: Instant
 

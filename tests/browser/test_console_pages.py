@@ -150,6 +150,7 @@ PAGES = [
     ("units", "/units"),
     ("unit-merged-history", "/units/sfj"),
     ("ledger", "/ledger?year=2022"),
+    ("work-item", f"/work-items/{uuid5(DEMO_NAMESPACE, 'w06-2022')}"),
     ("cases", "/cases"),
     ("inspections", "/inspections"),
     ("inspection", f"/inspections/{uuid5(DEMO_NAMESPACE, 'i01')}"),
@@ -237,3 +238,25 @@ def test_anyone_verifies_a_concluded_draw_in_their_own_browser(
     )
     visitor.locator(".verify-draw").first.click()
     expect(visitor.locator(".verify-result").first).to_contain_text("验证失败")
+
+
+def test_a_liaison_sets_a_milestone_of_its_units_work_item_in_the_console(
+    sessions: Any, screenshots: Path
+) -> None:
+    """县发改局's liaison opens its 2022 task from the ledger, sees the milestones with their
+    colours and the leader, and sets one more (issue 18 items 2 and 9)."""
+    liaison = sessions("县发改局 联络员").page
+    liaison.goto("/ledger?year=2022")
+    liaison.get_by_role("link", name="建立科学谋划体系").click()
+    expect(liaison.locator("main h1")).to_have_text("建立科学谋划体系")
+    expect(liaison.locator("#item-leader")).to_contain_text("常务副县长")
+    expect(liaison.locator("#milestones")).to_contain_text("制定年度实施方案")
+    expect(liaison.locator("#form-leader")).to_have_count(0)
+    form = liaison.locator("#form-milestone")
+    form.get_by_label("节点内容").fill("完成年度评估")
+    form.get_by_label("完成时限（不晚于工作完成时限）").fill("2022-11-30")
+    form.get_by_role("button", name="设定节点").click()
+    expect(liaison.get_by_role("status")).to_contain_text("设定工作节点")
+    expect(liaison.locator("#milestones tbody tr")).to_have_count(3)
+    expect(liaison.locator("#milestones")).to_contain_text("完成年度评估")
+    liaison.screenshot(path=screenshots / "work-item-liaison.png", full_page=True)

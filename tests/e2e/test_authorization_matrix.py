@@ -151,6 +151,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "rectification": {"summary": "已整改", "evidence": []},
     "dispute": {"reason": "不属本单位职责"},
     "extension-application": {"new_deadline": "2099-12-31", "reason": "申请延期"},
+    "milestones": {"title": "制定方案", "due_on": "2026-06-30"},
+    "completion": {"reached_on": "2026-06-01"},
 }
 
 

@@ -216,6 +216,13 @@ def listed(fresh_settings: Settings) -> Iterator[Services]:
         actor=ADMIN,
     )
     services.app.log_progress(ids[0], note="完成方案编制", percent=30, actor=INSPECTOR)
+    services.app.assign_work_item_leader(ids[0], leader="常务副县长", actor=INSPECTOR)
+    plan = {"title": "制定方案", "due_on": date(2024, 3, 31)}
+    services.app.set_work_item_milestone(ids[0], **plan, actor=INSPECTOR)
+    build_site = {"title": "开工建设", "due_on": date(2024, 12, 31), "leader": "县住建局局长"}
+    services.app.set_work_item_milestone(ids[0], **build_site, actor=INSPECTOR)
+    reached = {"number": 1, "reached_on": date(2024, 3, 20), "note": "方案印发"}
+    services.app.reach_work_item_milestone(ids[0], **reached, actor=INSPECTOR)
     services.app.evaluate_work_item(
         ids[1], score=95, grade="excellent", comment="好", actor=INSPECTOR
     )
@@ -277,7 +284,14 @@ def check_workbook(content: bytes) -> None:
     assert set(rows) == {"推进县城有机更新（一期）", "新建中小学3所", "优化营商环境", "跨年度项目"}
     assert rows["推进县城有机更新（一期）"][3:5] == ("县发改局", "县财政局、县住建局")
     assert rows["推进县城有机更新（一期）"][7:9] == ("推进中", 30)
-    assert rows["新建中小学3所"][7:] == ("已考评", 0, 95, "优秀", "好")
+    assert rows["新建中小学3所"][7:15] == ("已考评", 0, 95, "优秀", "好", None, None, None)
+    first = rows["推进县城有机更新（一期）"]
+    assert first[12:] == (
+        "常务副县长",
+        "红（已逾期）",
+        "1. 制定方案（2024-03-31前，2024-03-20完成）；"
+        "2. 开工建设（2024-12-31前，县住建局局长，未完成）",
+    )
     assert ledger["F2"].is_date and ledger["F2"].number_format == "yyyy-mm-dd"
     entry = [c.value for c in entries[2]]
     assert entry[:5] == ["推进县城有机更新（一期）", 1, "完成方案编制", 30, "督查员 赵"]
@@ -387,6 +401,7 @@ def ledger_of(text: str, lead_name: str = "县发改局") -> excel.Ledger:
     item = {"id": 1, "title": text, "year": 2024, "lead_unit": "fgj", "co_units": ["czj"]}
     item |= {"due_on": date(2024, 12, 31), "source_ref": text, "status": "evaluated"}
     item |= {"percent": 100, "evaluation": {"score": 90, "grade": "good", "comment": text}}
+    item |= {"leader": text, "deadline_colour": None, "milestones": []}
     entry = {"note": text, "percent": 100, "actor_name": text}
     entry |= {"recorded_at": datetime(2024, 5, 1, tzinfo=UTC)}
     return excel.Ledger([item], {1: [entry]}, {"fgj": lead_name, "czj": "县财政局"})
@@ -396,9 +411,9 @@ def ledger_of(text: str, lead_name: str = "县发改局") -> excel.Ledger:
 def test_text_a_user_typed_is_exported_as_a_text_cell_exactly_as_typed(text: str) -> None:
     workbook = load_workbook(io.BytesIO(excel.write_ledger(ledger_of(text, lead_name=text))))
     ledger, entries = workbook["执行台账"], workbook["进展记录"]
-    cells = [ledger[name] for name in ("B2", "D2", "G2", "L2")]
+    cells = [ledger[name] for name in ("B2", "D2", "G2", "L2", "M2")]
     cells += [entries[name] for name in ("A2", "C2", "E2")]
-    assert [(cell.value, cell.data_type) for cell in cells] == [(text, "s")] * 7
+    assert [(cell.value, cell.data_type) for cell in cells] == [(text, "s")] * 8
 
 
 def test_an_exported_title_that_starts_with_an_equals_sign_imports_as_that_text() -> None:

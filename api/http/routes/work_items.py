@@ -49,6 +49,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def work_item_out(item: WorkItem) -> dict[str, Any]:
+    today = clock.today()
     return record_out(
         item,
         {
@@ -65,7 +66,12 @@ def work_item_out(item: WorkItem) -> dict[str, Any]:
             "progress": item.progress,
             "evaluation": item.evaluation,
             "closing_reason": item.closing_reason,
-            "overdue": item.overdue(clock.today()),
+            "overdue": item.overdue(today),
+            "deadline_colour": item.deadline_colour(today),
+            "leader": item.leader,
+            "milestones": [
+                {**m, "deadline_colour": item.milestone_colour(m, today)} for m in item.milestones
+            ],
         },
     )
 
