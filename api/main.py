@@ -27,6 +27,7 @@ from api.http.routes import (
     records,  # noqa: F401  (adds every record's reads to the routers above before they are included)
     rulings,
     stats,
+    tolerance_policy,
     units,
     work_items,
 )
@@ -75,6 +76,7 @@ def create_app(
         findings,
         work_items,
         rulings,
+        tolerance_policy,
         case_library,
         stats,
         projections,

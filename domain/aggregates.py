@@ -13,6 +13,7 @@ from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.rulings import Ruling
 from domain.subjects import DataSubject
+from domain.tolerance_policies import TolerancePolicy
 from domain.units import Unit
 from domain.work_items import WorkItem
 
@@ -24,6 +25,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     WorkItem,
     EvaluationScheme,
     Ruling,
+    TolerancePolicy,
     Inspection,
     MajorDecision,
 )

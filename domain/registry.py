@@ -22,6 +22,7 @@ from domain.major_decisions import MajorDecision
 from domain.messages import Command, command
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.subjects import DataSubject
+from domain.tolerance_policies import TolerancePolicy
 from domain.units import Unit
 from domain.vocabulary import Role
 from domain.work_items import WorkItem
@@ -907,6 +908,37 @@ class DecideRuling(Command):
     measure: str | None = None
     effects_until: date | None = None
     exclusions: list[str] = field(default_factory=list)
+
+
+# -- the county's 容错免责办法 ---------------------------------------------------------------
+
+POLICY_MAKERS = (Role.AUTHORITY, Role.ADMIN)
+
+
+@command(
+    roles=POLICY_MAKERS,
+    creates=TolerancePolicy,
+    before="check_new_tolerance_policy",
+    path="/tolerance-policy",
+    status=201,
+)
+@dataclass(frozen=True)
+class AdoptTolerancePolicy(Command):
+    """制定容错免责办法: the conditions every 免责 and 从轻 needs verified (once; then revise)."""
+
+    locality: str = field(metadata={"max_length": 100})  # 如 新昌县
+    required_conditions: list[str] = field(default_factory=list)
+
+
+@command(
+    roles=POLICY_MAKERS, handler="do_revise_tolerance_policy", path="/tolerance-policy/revision"
+)
+@dataclass(frozen=True)
+class ReviseTolerancePolicy(Command):
+    """修订容错免责办法: the conditions required from now on."""
+
+    required_conditions: list[str]
+    reason: str
 
 
 @command(

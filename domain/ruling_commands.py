@@ -8,10 +8,17 @@ from uuid import UUID
 
 from domain.actors import Actor
 from domain.commands import CommandBase, CommandResult, Sending
-from domain.errors import InvalidValue, NotFound, PermissionDenied, UnknownReference
+from domain.errors import (
+    AlreadyExists,
+    InvalidValue,
+    NotFound,
+    PermissionDenied,
+    UnknownReference,
+)
 from domain.findings import Finding, parse
-from domain.registry import DecideAppeal, DecideRuling
+from domain.registry import DecideAppeal, DecideRuling, ReviseTolerancePolicy
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, check_form
+from domain.tolerance_policies import POLICY_ID, TolerancePolicy, check_conditions
 from domain.vocabulary import Role, ToleranceCriterion
 
 
@@ -122,6 +129,7 @@ class RulingCommands(CommandBase):
                     actor=data,
                     exclusions=list(cmd.exclusions),
                 )
+                self.check_tolerance_policy(outcome, list(cmd.criteria_met))
 
         return self.ruling_command(cmd.ruling_id, by, decide)
 
@@ -147,5 +155,59 @@ class RulingCommands(CommandBase):
                     criteria_met=list(criteria_met) if criteria_met else None,
                     actor=data,
                 )
+                if outcome is not None:  # a modified decision: the county's rules again
+                    self.check_tolerance_policy(outcome, list(criteria_met or []))
 
         return self.ruling_command(cmd.ruling_id, by, decide)
+
+    # -- the county's 容错免责办法 -------------------------------------------------------------
+
+    def tolerance_policy(self) -> TolerancePolicy | None:
+        """The county's adopted policy, if it has one."""
+        try:
+            return self.load(TolerancePolicy, POLICY_ID)
+        except NotFound:
+            return None
+
+    def check_tolerance_policy(self, outcome: str, criteria_met: list[str]) -> None:
+        """免责 and 从轻 meet the adopted policy (domain/tolerance_policies.py); none adopted,
+        the v1 contract's rule alone."""
+        policy = self.tolerance_policy()
+        if policy is not None:
+            policy.check_decision(outcome, criteria_met)
+
+    def check_new_tolerance_policy(
+        self, *, required_conditions: list[str], **_: Any
+    ) -> dict[str, Any]:
+        """制定容错免责办法: once (then revised); conditions of the vocabulary."""
+        if POLICY_ID in self.repository:
+            raise AlreadyExists("the county's fault-tolerance policy exists; revise it")
+        return {"required_conditions": check_conditions(required_conditions)}
+
+    def do_revise_tolerance_policy(self, cmd: ReviseTolerancePolicy, by: Sending) -> CommandResult:
+        """修订容错免责办法 (404 while none is adopted)."""
+
+        def revise(policy: TolerancePolicy) -> None:
+            policy.revise(
+                required_conditions=list(cmd.required_conditions),
+                reason=cmd.reason,
+                actor=by.actor.as_event_data(),
+            )
+
+        return self.update(
+            TolerancePolicy, POLICY_ID, by.expected_version, revise, **by.save_kwargs
+        )
+
+    def get_tolerance_policy(self) -> dict[str, Any]:
+        """The policy as adopted (`adopted: false`, nothing required, while there is none),
+        with the vocabulary's circumstances and conditions."""
+        policy = self.tolerance_policy()
+        criteria = list(ToleranceCriterion)
+        return {
+            "adopted": policy is not None,
+            "locality": None if policy is None else policy.locality,
+            "required_conditions": [] if policy is None else policy.required_conditions,
+            "circumstances": [c.value for c in criteria if c.circumstance],
+            "conditions": [c.value for c in criteria if not c.circumstance],
+            "version": 0 if policy is None else policy.version,
+        }

@@ -169,6 +169,22 @@ class ToleranceCriterion(Labelled):
     NO_PERSONAL_GAIN = "no_personal_gain", "未谋取私利"
     LOSS_REMEDIED = "loss_remedied", "积极挽回损失、消除影响"
     DISSENT_RECORDED = "dissent_recorded", "集体决策中明确表示不同意见"
+    NO_COLLUSION = "no_collusion", "未与他人恶意串通"
+
+    @property
+    def circumstance(self) -> bool:
+        """情形 (the error arose in one of these), as against 条件 (verified of the case)."""
+        return self in CIRCUMSTANCES
+
+
+# 容错情形: the 三个区分开来's circumstances; every other criterion is a condition (条件).
+CIRCUMSTANCES = frozenset(
+    {
+        ToleranceCriterion.PILOT_INEXPERIENCE,
+        ToleranceCriterion.EXPLORATION_WITHOUT_CLEAR_RULES,
+        ToleranceCriterion.UNINTENDED_FOR_PUBLIC_GOOD,
+    }
+)
 
 
 class ToleranceExclusion(Labelled):
@@ -296,6 +312,8 @@ class EventType(Labelled):
     STATEMENT_RECORDED = "AccountabilityRuling.StatementRecorded", "陈述申辩"
     SCHEME_ADOPTED = "EvaluationScheme.Adopted", "制定考评办法"
     SCHEME_REVISED = "EvaluationScheme.Revised", "修订考评办法"
+    TOLERANCE_POLICY_ADOPTED = "TolerancePolicy.Adopted", "制定容错免责办法"
+    TOLERANCE_POLICY_REVISED = "TolerancePolicy.Revised", "修订容错免责办法"
     RULING_SERVED = "Ruling.Served", "送达决定"
     INSPECTION_LAUNCHED = "Inspection.Launched", "启动督查活动"
     INSPECTION_SEED_COMMITTED = "Inspection.SeedCommitted", "提交随机种子承诺"

@@ -19,6 +19,7 @@ from api.cli.demo_data import (
     GRADES,
     LEADERS,
     ORIGINS,
+    POLICY_CONDITIONS,
     RULINGS,
     SHREDDED,
     TASKS,
@@ -427,14 +428,27 @@ def ruling_move(ruling_id: UUID, move: str, kind: str, title: str) -> tuple[Comm
     decisions: dict[str, dict[str, Any]] = {
         "decide": {"form": "circulated_criticism"},
         "adjust": {"form": "organisational_adjustment", "measure": "reassignment"},
-        "exempted": {"outcome": "exempted", "criteria_met": ["pilot_inexperience"]},
-        "mitigated": {"outcome": "mitigated", "criteria_met": ["loss_remedied"]},
+        "exempted": {
+            "outcome": "exempted",
+            "criteria_met": ["pilot_inexperience", *POLICY_CONDITIONS],
+        },
+        "mitigated": {
+            "outcome": "mitigated",
+            "criteria_met": ["unintended_for_public_good", "loss_remedied", *POLICY_CONDITIONS],
+        },
         "denied": {"outcome": "denied", "criteria_met": [], "exclusions": ["personal_gain"]},
     }
     modified: dict[str, Any] = (
         {"form": "written_inspection"}
         if kind == "accountability"
-        else {"outcome": "mitigated", "criteria_met": ["loss_remedied"]}
+        else {
+            "outcome": "mitigated",
+            "criteria_met": [
+                "exploration_without_clear_rules",
+                "loss_remedied",
+                *POLICY_CONDITIONS,
+            ],
+        }
     )
     appeals: dict[str, dict[str, Any]] = {
         "modified": {"result": "modified", **modified},

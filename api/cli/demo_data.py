@@ -373,6 +373,10 @@ TASKS: list[tuple[int, str, str, tuple[str, ...], str]] = [
 YEARS = range(2018, 2023)
 # The ruling whose person asked to be forgotten (its decision was revoked): crypto-shredded.
 SHREDDED = "r06"
+# Conditions (条件) the demo's 免责 and 从轻 decisions find verified beside a circumstance, as
+# a county's 容错免责办法 would require (the demo adopts none: an adopted policy binds every
+# later decision of the service, docs/commands.md).
+POLICY_CONDITIONS = ("no_personal_gain", "due_procedure", "no_collusion")
 # 责任领导 of the demo's work items, by post (the seed plan names posts, not people).
 LEADERS = ["县委常委、常务副县长", "分管副县长", "县政府办公室主任"]
 GRADES = [(96, "excellent"), (91, "excellent"), (86, "good"), (78, "pass"), (82, "good")]

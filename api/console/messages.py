@@ -55,6 +55,11 @@ CODES = {
     "unknown_reference": "引用的单位、重点工作或问题不存在。",
     "forbidden": "您的账号无权进行此操作。",
     "idempotency_key_reused": "该表单已提交过，请刷新页面后重试。",
+    "excluded_from_tolerance": "查实存在负面清单情形的，不予容错，不能认定免责或从轻减轻。",
+    "tolerance_criteria_unmet": (
+        "免责或从轻减轻须至少符合一项容错情形，并查实本县容错免责办法要求的全部条件。"
+    ),
+    "grade_disagrees_with_score": "考评等次与得分不符，请按本年度考评办法的分档确定等次。",
 }
 
 FIELDS = {

@@ -158,6 +158,7 @@ def ruling_page(
         refusal,
         ruling=ruling,
         accountability=isinstance(ruling, AccountabilityRuling),
+        policy=viewer.services.app.get_tolerance_policy(),
         events=[event_out(e) for e in viewer.services.app.aggregate_history(ruling.id)],
     )
 

@@ -334,6 +334,18 @@ class SchemePublic(Answer):
 # -- rulings ----------------------------------------------------------------------------------
 
 
+class TolerancePolicyPublic(Answer):
+    """The county's 容错免责办法: the conditions (条件) every 免责 and 从轻 needs verified, beside
+    the vocabulary's circumstances (情形, one of which must be met) and conditions."""
+
+    adopted: bool
+    locality: str | None
+    required_conditions: list[str]
+    circumstances: list[str]
+    conditions: list[str]
+    version: int
+
+
 class RulingItem(Answer):
     """A ruling as listed (no personal data: the subject person stays in the event log)."""
 

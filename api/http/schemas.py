@@ -274,6 +274,23 @@ class ToleranceCreate(Body):
     criteria_claimed: Annotated[list[ToleranceCriterion], Field(max_length=20)] = []
 
 
+Criteria = Annotated[list[ToleranceCriterion], Field(max_length=20)]
+
+
+class TolerancePolicyCreate(Body):
+    """制定容错免责办法: the county (its name) and the conditions (条件) it requires."""
+
+    locality: Name  # type: ignore[valid-type]
+    required_conditions: Criteria = []
+
+
+class TolerancePolicyRevision(Body):
+    """修订容错免责办法."""
+
+    required_conditions: Criteria
+    reason: Reason  # type: ignore[valid-type]
+
+
 class RulingVerification(Body):
     comment: LongText  # type: ignore[valid-type]
 
