@@ -22,6 +22,7 @@ from api.http.routes import (
     inspections,
     major_decisions,
     meta,
+    power_lists,
     privacy,
     projections,
     records,  # noqa: F401  (adds every record's reads to the routers above before they are included)
@@ -91,6 +92,8 @@ def create_app(
     app.include_router(inspections.router)
     app.include_router(inspections.public_router)
     app.include_router(major_decisions.public_router)
+    app.include_router(power_lists.router)
+    app.include_router(power_lists.public_router)
     declare_error_responses(app)
     install_console(app)  # the web console at /, never under /api/v1
     install_rate_limit(app, settings)

@@ -11,6 +11,7 @@ from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
+from domain.power_lists import PowerList
 from domain.rulings import Ruling
 from domain.subjects import DataSubject
 from domain.tolerance_policies import TolerancePolicy
@@ -28,4 +29,5 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     TolerancePolicy,
     Inspection,
     MajorDecision,
+    PowerList,
 )

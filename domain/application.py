@@ -19,6 +19,7 @@ from domain.errors import AlreadyExists, NotFound, UnknownReference
 from domain.findings import Finding, checked_origin, parse
 from domain.inspection_commands import InspectionCommands
 from domain.major_decision_commands import MajorDecisionCommands
+from domain.power_list_commands import PowerListCommands
 from domain.registry import MergeUnit
 from domain.ruling_commands import RulingCommands
 from domain.units import Unit
@@ -27,7 +28,13 @@ from domain.work_item_commands import WorkItemCommands
 from domain.work_items import WorkItem
 
 
-class Supervision(WorkItemCommands, RulingCommands, InspectionCommands, MajorDecisionCommands):
+class Supervision(
+    WorkItemCommands,
+    RulingCommands,
+    InspectionCommands,
+    MajorDecisionCommands,
+    PowerListCommands,
+):
     """督查问责: every finding, rectification step and ruling as an immutable event."""
 
     name = "Supervision"

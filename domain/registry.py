@@ -20,6 +20,7 @@ from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.messages import Command, command
+from domain.power_lists import PowerList
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.subjects import DataSubject
 from domain.tolerance_policies import TolerancePolicy
@@ -502,6 +503,67 @@ class ReachWorkItemMilestone(Command):
     number: int
     reached_on: date
     note: str | None = None
+
+
+# -- power and responsibility lists (权力清单、责任清单, task 14) --------------------------
+
+
+@command(roles=RECORDER, handler="do_add_power_item", path="/power-lists/{unit_code}/items")
+@dataclass(frozen=True)
+class AddPowerItem(Command):
+    """列入权力事项 (the unit's liaison, an inspector or an administrator): a power with its
+    kind, legal basis and responsibilities; the unit's list is compiled with its first item."""
+
+    unit_code: str
+    name: str = field(metadata={"max_length": 200})
+    kind: str = field()
+    legal_basis: str = field(metadata={"max_length": 2000})  # 设定依据
+    responsibilities: str = field(metadata={"max_length": 5000})  # 责任事项
+    internal_unit: str | None = field(default=None, metadata={"max_length": 100})  # 承办机构
+
+
+ON_POWERS: dict[str, Any] = {
+    "aggregate": PowerList,
+    "target": "unit_code",
+    "id_of": PowerList.create_id,
+}
+
+
+@command(
+    roles=RECORDER,
+    method="amend_item",
+    name="amend_power_item",
+    **ON_POWERS,
+    path="/power-lists/{unit_code}/items/{number}/amendment",
+)
+@dataclass(frozen=True)
+class AmendPowerItem(Command):
+    """调整权力事项: the fields given change (at least one), with the reason."""
+
+    unit_code: str
+    number: int
+    reason: str
+    name: str | None = field(default=None, metadata={"max_length": 200})
+    kind: str | None = None
+    legal_basis: str | None = field(default=None, metadata={"max_length": 2000})
+    responsibilities: str | None = field(default=None, metadata={"max_length": 5000})
+    internal_unit: str | None = field(default=None, metadata={"max_length": 100})
+
+
+@command(
+    roles=RECORDER,
+    method="remove_item",
+    name="remove_power_item",
+    **ON_POWERS,
+    path="/power-lists/{unit_code}/items/{number}/removal",
+)
+@dataclass(frozen=True)
+class RemovePowerItem(Command):
+    """取消权力事项: the item leaves the list in force (the record keeps it), with the reason."""
+
+    unit_code: str
+    number: int
+    reason: str
 
 
 # -- inspection rounds (督查活动) --------------------------------------------------------

@@ -187,6 +187,21 @@ CIRCUMSTANCES = frozenset(
 )
 
 
+class PowerKind(Labelled):
+    """权力清单's kinds of administrative power (the ten of the usual 权力清单 templates)."""
+
+    LICENSING = "licensing", "行政许可"
+    PENALTY = "penalty", "行政处罚"
+    COERCION = "coercion", "行政强制"
+    LEVY = "levy", "行政征收"
+    PAYMENT = "payment", "行政给付"
+    INSPECTION = "inspection", "行政检查"
+    CONFIRMATION = "confirmation", "行政确认"
+    REWARD = "reward", "行政奖励"
+    ADJUDICATION = "adjudication", "行政裁决"
+    OTHER = "other", "其他行政权力"
+
+
 class ToleranceExclusion(Labelled):
     """容错负面清单 (不予容错的情形): any one found bars 免责 and 从轻."""
 
@@ -314,6 +329,10 @@ class EventType(Labelled):
     SCHEME_REVISED = "EvaluationScheme.Revised", "修订考评办法"
     TOLERANCE_POLICY_ADOPTED = "TolerancePolicy.Adopted", "制定容错免责办法"
     TOLERANCE_POLICY_REVISED = "TolerancePolicy.Revised", "修订容错免责办法"
+    POWER_LIST_COMPILED = "PowerList.Compiled", "编制权力清单"
+    POWER_ITEM_ADDED = "PowerList.ItemAdded", "列入权力事项"
+    POWER_ITEM_AMENDED = "PowerList.ItemAmended", "调整权力事项"
+    POWER_ITEM_REMOVED = "PowerList.ItemRemoved", "取消权力事项"
     RULING_SERVED = "Ruling.Served", "送达决定"
     INSPECTION_LAUNCHED = "Inspection.Launched", "启动督查活动"
     INSPECTION_SEED_COMMITTED = "Inspection.SeedCommitted", "提交随机种子承诺"
@@ -363,6 +382,7 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
     "tolerance_outcomes": ToleranceOutcome,
     "tolerance_criteria": ToleranceCriterion,
     "tolerance_exclusions": ToleranceExclusion,
+    "power_kinds": PowerKind,
     "appeal_results": AppealResult,
     "event_types": EventType,
 }

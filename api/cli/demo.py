@@ -20,6 +20,7 @@ from api.cli.demo_data import (
     LEADERS,
     ORIGINS,
     POLICY_CONDITIONS,
+    POWER_LISTS,
     RULINGS,
     SHREDDED,
     TASKS,
@@ -43,8 +44,10 @@ from domain.evaluation_schemes import DEFAULT_BANDS
 from domain.messages import Command
 from domain.registry import (
     AcknowledgeOrder,
+    AddPowerItem,
     AdoptEvaluationScheme,
     AmendFinding,
+    AmendPowerItem,
     AppealRuling,
     ApplyForExtension,
     ApplyForTolerance,
@@ -73,6 +76,7 @@ from domain.registry import (
     RecordStatement,
     RegisterUnit,
     RejectDispute,
+    RemovePowerItem,
     RenameUnit,
     ReopenFinding,
     ReportFindingProgress,
@@ -155,11 +159,27 @@ class DemoLoader:
         load_special_inspection(self, DEMO_NAMESPACE, INSPECTOR)
         load_second_round(self, DEMO_NAMESPACE, INSPECTOR, SUPERVISOR)
         load_decisions(self, DEMO_NAMESPACE, INSPECTOR)
+        self.load_power_lists()
         self.leaver()
         self.remind()
         self.after_reminders()
         self.notify(tokens)
         return tokens
+
+    def load_power_lists(self) -> None:
+        """权力清单: two units' lists; 县发改局's then amended (a basis revised) and one power
+        removed (moved to the 综合执法 office), so its history shows every kind of change."""
+        for code, items in POWER_LISTS:
+            for n, (name, kind, basis, office, duties) in enumerate(items, 1):
+                item = AddPowerItem(code, name, kind, basis, duties, office)
+                self.send(f"power:{code}:{n}", item, ADMIN)
+        revised = (
+            "《企业投资项目核准和备案管理条例》第三条、《浙江省企业投资项目核准和备案管理办法》"
+        )
+        amendment = AmendPowerItem("fgj", 1, "上级办法出台，补充设定依据", legal_basis=revised)
+        self.send("power:fgj:1:amended", amendment, ADMIN)
+        removal = RemovePowerItem("fgj", 2, "价格行政处罚权划转综合行政执法部门")
+        self.send("power:fgj:2:removed", removal, ADMIN)
 
     def shred(self, ruling_key: str) -> None:
         """删除个人信息: the person of a revoked ruling asked to be forgotten; their key is

@@ -540,3 +540,45 @@ RESULTS_OF: dict[tuple[str, str], dict[str, Any]] = {
     ("d04", "legality_review"): {"outcome": "unlawful"},
     ("d04", "risk_assessment"): {"outcome": "medium"},
 }
+
+# 权力清单、责任清单 (task 14): (unit, [(name, kind, legal basis, internal unit, duties)]).
+POWER_LISTS: list[tuple[str, list[tuple[str, str, str, str | None, str]]]] = [
+    (
+        "fgj",
+        [
+            (
+                "企业投资项目核准",
+                "licensing",
+                "《企业投资项目核准和备案管理条例》第三条",
+                "投资科",
+                "受理、审查、决定、送达责任；核准后的事中事后监管责任",
+            ),
+            (
+                "价格违法行为行政处罚",
+                "penalty",
+                "《中华人民共和国价格法》第三十九条至第四十二条",
+                "价格监督检查科",
+                "立案、调查、审查、告知、决定、送达、执行责任",
+            ),
+            (
+                "政府定价项目成本监审",
+                "inspection",
+                "《政府制定价格成本监审办法》第四条",
+                "价格科",
+                "制定监审方案、实地审核、出具报告并公开的责任",
+            ),
+        ],
+    ),
+    (
+        "xzfwzx",
+        [
+            (
+                "政务服务事项进驻和运行管理",
+                "other",
+                "《浙江省公共数据和电子政务管理办法》",
+                None,
+                "事项进驻、窗口运行、办件督查和投诉处理责任",
+            ),
+        ],
+    ),
+]

@@ -1,7 +1,8 @@
 """一公开 without signing in: the concluded inspection rounds, each with everything its draw
 used, and a check that re-derives the draw in the reader's own browser (static/verify-draw.js,
 the algorithm of docs/audit.md §6 in a few lines of JavaScript, WebCrypto's SHA-256); and the
-catalogue of major decisions (重大行政决策目录) with each one's procedure."""
+catalogue of major decisions (重大行政决策目录) with each one's procedure; and each unit's
+权力清单 with its 责任清单 in force (and as it was at any version)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from api.console.web import Text, one_page, render
 from api.http.deps import ServicesDep
 from api.http.routes.inspections import board
 from api.http.routes.major_decisions import catalogue
+from api.http.routes.power_lists import lists, power_list_out
 from domain.vocabulary import ProcedureStep
 from projections.decision_catalogue import CatalogueFilter
 
@@ -45,3 +47,13 @@ def public_decisions(request: Request, services: ServicesDep, cursor: Text = Non
         steps=[(step.value, step.label) for step in ProcedureStep],
         next_cursor=page.next_cursor,
     )
+
+
+@router.get("/public/power-lists")
+def public_power_lists(request: Request, services: ServicesDep) -> Response:
+    """权力清单、责任清单: every unit's list in force, its powers with their basis and duties."""
+    units = [
+        {**entry, "list": power_list_out(services.app.get_power_list(entry["unit_code"]))}
+        for entry in lists(services)
+    ]
+    return render(request, "public_power_lists.html", None, units=units)

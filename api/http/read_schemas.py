@@ -502,3 +502,42 @@ class Scorecard(Answer):
 class UnitStats(Answer):
     year: int
     items: list[Scorecard]
+
+
+# -- power and responsibility lists (权力清单、责任清单) ------------------------------------------
+
+
+class PowerItemPublic(TypedDict):
+    """A power in force: its kind, legal basis, the internal unit that exercises it and the
+    responsibilities that go with it."""
+
+    number: int
+    name: str
+    kind: str
+    kind_label: str
+    legal_basis: str
+    internal_unit: str | None
+    responsibilities: str
+
+
+class PowerListPublic(Answer):
+    """A unit's 权力清单 with its 责任清单 in force, now or at a version or time."""
+
+    unit_code: str
+    version: int
+    items: list[PowerItemPublic]
+    updated_at: Instant
+
+
+class PowerListEntry(Answer):
+    """A unit that has a list, and how many powers are in force on it."""
+
+    unit_code: str
+    unit_name: str
+    items: int
+    version: int
+    updated_at: Instant
+
+
+class PowerListIndex(Answer):
+    items: list[PowerListEntry]

@@ -260,3 +260,18 @@ def test_a_liaison_sets_a_milestone_of_its_units_work_item_in_the_console(
     expect(liaison.locator("#milestones tbody tr")).to_have_count(3)
     expect(liaison.locator("#milestones")).to_contain_text("完成年度评估")
     liaison.screenshot(path=screenshots / "work-item-liaison.png", full_page=True)
+
+
+def test_anyone_reads_the_power_lists_in_force(sessions: Any, screenshots: Path) -> None:
+    """权力清单、责任清单 without signing in (issue 18 items 7 and 9): 县发改局's list after the
+    demo removed one power and amended another."""
+    visitor = sessions(None).page
+    response = visitor.goto("/public/power-lists")
+    assert response is not None and response.status == 200
+    fgj = visitor.locator("#power-list-fgj")
+    expect(fgj.locator("h2")).to_have_text("县发改局")
+    expect(fgj.locator("tbody tr")).to_have_count(2)
+    expect(fgj).to_contain_text("共 2 项")
+    expect(fgj).to_contain_text("浙江省企业投资项目核准和备案管理办法")
+    expect(fgj).not_to_contain_text("价格违法行为行政处罚")
+    visitor.screenshot(path=screenshots / "public-power-lists.png", full_page=True)

@@ -19,6 +19,7 @@ from api.http.routes import (
     findings,
     inspections,
     major_decisions,
+    power_lists,
     rulings,
     units,
     work_items,
@@ -95,6 +96,16 @@ record_reads(
     one="One unit, with its status and successor after a merger; or as it was then.",
     events="The unit's own events, oldest first (registration, renamings, merger, dissolution).",
     etag=False,
+    named=repr,
+)
+
+record_reads(
+    power_lists.router,
+    "unit_code",
+    power_lists.Code,
+    what="power list",
+    load=lambda services, key, actor: services.app.get_power_list(key),
+    events="The list's own events, oldest first: compiled, each power added, amended, removed.",
     named=repr,
 )
 

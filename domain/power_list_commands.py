@@ -1,0 +1,38 @@
+"""Commands on the power and responsibility lists (权力清单、责任清单): a unit's list is compiled
+with its first item; a unit's liaison keeps its own unit's, inspectors and administrators any."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.commands import CommandBase, CommandResult, ConcurrentChange, Sending
+from domain.errors import NotFound
+from domain.power_lists import PowerList
+from domain.registry import AddPowerItem
+
+
+class PowerListCommands(CommandBase):
+    def do_add_power_item(self, cmd: AddPowerItem, by: Sending) -> CommandResult:
+        """列入权力事项: into the unit's list, compiled now if the unit has none yet (an active
+        unit: a merged or dissolved one keeps the list it had)."""
+        if not by.actor.covers_unit(cmd.unit_code):
+            raise NotFound(f"unit {cmd.unit_code!r} not found")
+        fields = cmd.fields(without=("unit_code",))
+
+        def add(power_list: PowerList) -> None:
+            power_list.add_item(**fields, actor=by.actor.as_event_data())
+
+        list_id = PowerList.create_id(cmd.unit_code)
+        if list_id not in self.repository:
+            self.active_unit(cmd.unit_code)
+            compiled = PowerList(unit_code=cmd.unit_code, actor=by.actor.as_event_data())
+            add(compiled)
+            try:
+                return self.record(compiled, **by.save_kwargs)
+            except ConcurrentChange:  # compiled meanwhile by another: add to theirs
+                pass
+        return self.update(PowerList, list_id, by.expected_version, add, **by.save_kwargs)
+
+    def get_power_list(self, unit_code: str, **at: Any) -> PowerList:
+        """The unit's list now, at `version`, or as it was `as_of` a time (public: 政务公开)."""
+        return self.get_record(PowerList, PowerList.create_id(unit_code), **at)
