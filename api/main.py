@@ -17,6 +17,7 @@ from api.http.routes import (
     accounts,
     audit,
     case_library,
+    commendations,
     findings,
     inbox,
     inspections,
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(inspections.public_router)
     app.include_router(major_decisions.public_router)
     app.include_router(power_lists.router)
+    app.include_router(commendations.router)
     app.include_router(power_lists.public_router)
     declare_error_responses(app)
     install_console(app)  # the web console at /, never under /api/v1

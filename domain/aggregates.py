@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from domain.accounts import Account
 from domain.aggregate import Aggregate
+from domain.commendations import Commendation
 from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
@@ -30,4 +31,5 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     Inspection,
     MajorDecision,
     PowerList,
+    Commendation,
 )

@@ -15,6 +15,7 @@ from domain.commands import (
     Sending,
     install_commands,
 )
+from domain.commendation_commands import CommendationCommands
 from domain.errors import AlreadyExists, NotFound, UnknownReference
 from domain.findings import Finding, checked_origin, parse
 from domain.inspection_commands import InspectionCommands
@@ -34,6 +35,7 @@ class Supervision(
     InspectionCommands,
     MajorDecisionCommands,
     PowerListCommands,
+    CommendationCommands,
 ):
     """督查问责: every finding, rectification step and ruling as an immutable event."""
 

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain.commendations import Commendation
 from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
@@ -563,6 +564,50 @@ class RemovePowerItem(Command):
 
     unit_code: str
     number: int
+    reason: str
+
+
+# -- 激励 (有考评、有激励) ---------------------------------------------------------------------
+
+COMMENDERS = (Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN)
+
+
+@command(
+    roles=COMMENDERS,
+    creates=Commendation,
+    target="commendation_id",
+    before="check_commendation",
+    path="/commendations",
+    status=201,
+)
+@dataclass(frozen=True)
+class RecordCommendation(Command):
+    """记录激励: 通报表扬 or 评优评先推荐 (citing the unit's work items evaluated 优秀 or
+    良好), or 容错后正常使用 (citing its fault-tolerance ruling, decided 免责 or 从轻)."""
+
+    kind: str
+    unit_code: str
+    year: int
+    reason: str
+    decided_on: date
+    work_item_ids: list[UUID] = field(default_factory=list)
+    ruling_id: UUID | None = None
+    commendation_id: UUID | None = None
+
+
+@command(
+    roles=COMMENDERS,
+    method="withdraw",
+    name="withdraw_commendation",
+    aggregate=Commendation,
+    target="commendation_id",
+    path="/commendations/{commendation_id}/withdrawal",
+)
+@dataclass(frozen=True)
+class WithdrawCommendation(Command):
+    """撤销激励, with the reason (the record keeps both)."""
+
+    commendation_id: UUID
     reason: str
 
 

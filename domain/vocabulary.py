@@ -202,6 +202,14 @@ class PowerKind(Labelled):
     OTHER = "other", "其他行政权力"
 
 
+class CommendationKind(Labelled):
+    """激励: what a unit earns beside what it answers for (有考评、有激励)."""
+
+    COMMENDATION_NOTICE = "commendation_notice", "通报表扬"
+    RECOMMENDED_FOR_HONOURS = "recommended_for_honours", "评优评先推荐"
+    NORMAL_USE_AFTER_TOLERANCE = "normal_use_after_tolerance", "容错后正常使用"
+
+
 class ToleranceExclusion(Labelled):
     """容错负面清单 (不予容错的情形): any one found bars 免责 and 从轻."""
 
@@ -333,6 +341,8 @@ class EventType(Labelled):
     POWER_ITEM_ADDED = "PowerList.ItemAdded", "列入权力事项"
     POWER_ITEM_AMENDED = "PowerList.ItemAmended", "调整权力事项"
     POWER_ITEM_REMOVED = "PowerList.ItemRemoved", "取消权力事项"
+    COMMENDATION_RECORDED = "Commendation.Recorded", "记录激励"
+    COMMENDATION_WITHDRAWN = "Commendation.Withdrawn", "撤销激励"
     RULING_SERVED = "Ruling.Served", "送达决定"
     INSPECTION_LAUNCHED = "Inspection.Launched", "启动督查活动"
     INSPECTION_SEED_COMMITTED = "Inspection.SeedCommitted", "提交随机种子承诺"
@@ -383,6 +393,7 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
     "tolerance_criteria": ToleranceCriterion,
     "tolerance_exclusions": ToleranceExclusion,
     "power_kinds": PowerKind,
+    "commendation_kinds": CommendationKind,
     "appeal_results": AppealResult,
     "event_types": EventType,
 }

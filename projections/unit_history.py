@@ -13,11 +13,13 @@ from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
+from domain.commendations import Commendation
 from domain.findings import RECTIFICATION, Finding
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.units import Unit
 from domain.vocabulary import (
     AccountabilityForm,
+    CommendationKind,
     ExtensionDecision,
     ExtensionReview,
     ReminderKind,
@@ -66,6 +68,8 @@ def summarise(event: Any) -> str:
         detail = f"进度 {event.percent}%"
     elif isinstance(event, WorkItem.Evaluated):
         detail = f"得分 {event.score}"
+    elif isinstance(event, Commendation.Recorded):
+        detail = f"{CommendationKind(event.kind).label}（{event.year}年度）"
     elif isinstance(event, WorkItem.LeaderAssigned):
         detail = event.leader
     elif isinstance(event, WorkItem.MilestoneSet):
@@ -185,7 +189,7 @@ class UnitHistory(ReadModel[UnitHistoryView]):
     a unit's timeline."""
 
     name = "unit_history"
-    ignores = other_aggregates(Unit, Finding, WorkItem, Ruling)
+    ignores = other_aggregates(Unit, Finding, WorkItem, Ruling, Commendation)
 
     @handles(
         Unit.Renamed,
@@ -203,6 +207,7 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         WorkItem.LeaderAssigned,
         WorkItem.MilestoneSet,
         WorkItem.MilestoneReached,
+        Commendation.Withdrawn,
         Ruling.Verified,
         AccountabilityRuling.StatementRecorded,
         AccountabilityRuling.Decided,
@@ -227,6 +232,10 @@ class UnitHistory(ReadModel[UnitHistoryView]):
     @handles(Finding.Raised)
     def finding_raised(self, e: Finding.Raised, tracking: Tracking) -> None:
         self.view.first_event(tracking, e, "finding", [e.unit_code])
+
+    @handles(Commendation.Recorded)
+    def commendation_recorded(self, e: Commendation.Recorded, tracking: Tracking) -> None:
+        self.view.first_event(tracking, e, "commendation", [e.unit_code])
 
     @handles(WorkItem.Listed)
     def work_item_listed(self, e: WorkItem.Listed, tracking: Tracking) -> None:

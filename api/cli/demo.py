@@ -72,6 +72,7 @@ from domain.registry import (
     RaiseFinding,
     ReachWorkItemMilestone,
     ReassignFinding,
+    RecordCommendation,
     RecordShredding,
     RecordStatement,
     RegisterUnit,
@@ -87,6 +88,7 @@ from domain.registry import (
     SetWorkItemMilestone,
     VerifyRectification,
     VerifyRuling,
+    WithdrawCommendation,
     WithdrawFinding,
 )
 from domain.vocabulary import Role
@@ -160,11 +162,48 @@ class DemoLoader:
         load_second_round(self, DEMO_NAMESPACE, INSPECTOR, SUPERVISOR)
         load_decisions(self, DEMO_NAMESPACE, INSPECTOR)
         self.load_power_lists()
+        self.commend()
         self.leaver()
         self.remind()
         self.after_reminders()
         self.notify(tokens)
         return tokens
+
+    def commend(self) -> None:
+        """激励: 2021's first task evaluated 优秀 earns its lead unit a 通报表扬 (a second one,
+        given in error, is withdrawn); the official 免责 in ruling t03 goes on being used."""
+        number, _, lead, _, _ = next(
+            t for t in TASKS if GRADES[(t[0] + 2021) % len(GRADES)][1] == "excellent"
+        )
+        work = [uuid5(DEMO_NAMESPACE, f"w{number:02d}-2021")]
+        reason = "2021年度重点工作考评优秀，予以通报表扬。"
+        notice = RecordCommendation(
+            "commendation_notice", lead, 2021, reason, date(2022, 1, 20), work
+        )
+        self.send("commend:notice", notice, SUPERVISOR)
+        twice = RecordCommendation(
+            "recommended_for_honours",
+            lead,
+            2021,
+            reason,
+            date(2022, 1, 25),
+            work,
+            commendation_id=uuid5(DEMO_NAMESPACE, "commend:twice"),
+        )
+        self.send("commend:twice", twice, SUPERVISOR)
+        withdrawal = WithdrawCommendation(
+            uuid5(DEMO_NAMESPACE, "commend:twice"), "与通报表扬重复，撤销"
+        )
+        self.send("commend:twice:withdrawn", withdrawal, SUPERVISOR)
+        reused = RecordCommendation(
+            "normal_use_after_tolerance",
+            "xzfwzx",
+            today().year,
+            "经认定免责，继续正常使用，不影响评优评先和提拔任用。",
+            today(),
+            ruling_id=uuid5(DEMO_NAMESPACE, "t03"),
+        )
+        self.send("commend:t03", reused, SUPERVISOR)
 
     def load_power_lists(self) -> None:
         """权力清单: two units' lists; 县发改局's then amended (a basis revised) and one power
@@ -260,9 +299,9 @@ class DemoLoader:
         for n, (percent, note) in enumerate(stages[:done]):
             self.send(f"{key}:progress:{n}", LogProgress(item_id, note, percent), liaison)
             if n in (0, 2):  # the plan made, then the year's task done: a milestone reached
-                number, reached_on = (1, date(year, 3, 28)) if n == 0 else (2, date(year, 12, 20))
-                reached = ReachWorkItemMilestone(item_id, number, reached_on, note)
-                self.send(f"{key}:milestone:{number}:reached", reached, liaison)
+                step, reached_on = (1, date(year, 3, 28)) if n == 0 else (2, date(year, 12, 20))
+                reached = ReachWorkItemMilestone(item_id, step, reached_on, note)
+                self.send(f"{key}:milestone:{step}:reached", reached, liaison)
         if year < 2022:
             score, grade = GRADES[(number + year) % len(GRADES)]
             evaluation = EvaluateWorkItem(item_id, score, grade, "年末考评：任务完成，台账规范。")

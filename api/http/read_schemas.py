@@ -541,3 +541,22 @@ class PowerListEntry(Answer):
 
 class PowerListIndex(Answer):
     items: list[PowerListEntry]
+
+
+# -- 激励 -------------------------------------------------------------------------------------
+
+
+class CommendationPublic(Versioned):
+    """A unit's 激励: its kind, year and reason, what it rests on, and, once withdrawn, why."""
+
+    kind: str
+    kind_label: str
+    unit_code: str
+    year: int
+    reason: str
+    decided_on: date
+    work_item_ids: list[UUID]
+    ruling_id: UUID | None
+    withdrawn: str | None
+    created_at: Instant
+    updated_at: Instant

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from domain.vocabulary import (
     AccountabilityForm,
     AppealResult,
+    CommendationKind,
     FindingCategory,
     FindingSource,
     Grade,
@@ -289,6 +290,18 @@ class TolerancePolicyRevision(Body):
 
     required_conditions: Criteria
     reason: Reason  # type: ignore[valid-type]
+
+
+class CommendationCreate(Body):
+    """记录激励."""
+
+    kind: CommendationKind
+    unit_code: UnitCode
+    year: int = Field(ge=2000, le=2100)
+    reason: Reason  # type: ignore[valid-type]
+    decided_on: date
+    work_item_ids: Annotated[list[UUID], Field(max_length=50)] = []
+    ruling_id: UUID | None = None
 
 
 class RulingVerification(Body):

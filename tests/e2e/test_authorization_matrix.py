@@ -179,8 +179,15 @@ def elsewhere(client: TestClient) -> dict[str, str]:
     decision = api.post(
         "/api/v1/major-decisions", {"title": "别人的决策", "year": 2026, "unit_code": unit}, ADMIN
     ).json()["id"]
+    commendation = api.post(
+        "/api/v1/commendations",
+        {"kind": "commendation_notice", "unit_code": unit, "year": 2026, "reason": "工作突出",
+         "decided_on": "2026-01-05"},
+        ADMIN,
+    ).json()["id"]  # fmt: skip
     return {
         "code": unit,
+        "commendation_id": commendation,
         "finding_id": finding,
         "item_id": item,
         "ruling_id": ruling,
@@ -201,7 +208,7 @@ SCOPED = [
     for row in MATRIX
     if row.allowed["unit"]
     and row.path not in OPEN_TO_EVERY_ACCOUNT
-    and re.search(r"\{(code|finding_id|item_id|ruling_id|decision_id)\}", row.path)
+    and re.search(r"\{(code|finding_id|item_id|ruling_id|decision_id|commendation_id)\}", row.path)
 ]
 
 

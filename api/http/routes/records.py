@@ -12,10 +12,17 @@ from __future__ import annotations
 from uuid import UUID
 
 from api.http.inspection_schemas import DecisionPublic, InspectionPublic
-from api.http.read_schemas import AnyRuling, FindingPublic, UnitPublic, WorkItemPublic
+from api.http.read_schemas import (
+    AnyRuling,
+    CommendationPublic,
+    FindingPublic,
+    UnitPublic,
+    WorkItemPublic,
+)
 from api.http.record_routes import record_reads
 from api.http.routes import (
     accounts,
+    commendations,
     findings,
     inspections,
     major_decisions,
@@ -25,6 +32,7 @@ from api.http.routes import (
     work_items,
 )
 from domain.accounts import Account
+from domain.commendations import Commendation
 
 record_reads(
     findings.router,
@@ -97,6 +105,20 @@ record_reads(
     events="The unit's own events, oldest first (registration, renamings, merger, dissolution).",
     etag=False,
     named=repr,
+)
+
+record_reads(
+    commendations.router,
+    "commendation_id",
+    UUID,
+    what="commendation",
+    load=lambda services, key, actor, **at: services.app.get_record(
+        Commendation, key, viewer=actor, **at
+    ),
+    out=commendations.commendation_out,
+    model=CommendationPublic,
+    one="One 激励 now, at `version=N`, or as it was at `as_of=<time>`.",
+    events="Its own events: recorded, and withdrawn if it was.",
 )
 
 record_reads(
