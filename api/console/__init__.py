@@ -21,6 +21,7 @@ from starlette.responses import Response
 from api.console import (
     audit_pages,
     auth,
+    decision_pages,
     finding_pages,
     inbox_pages,
     inspection_pages,
@@ -47,6 +48,7 @@ def install(app: FastAPI) -> None:
     for module in (
         auth,
         pages,
+        decision_pages,
         finding_pages,
         ruling_pages,
         unit_pages,

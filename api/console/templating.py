@@ -91,6 +91,10 @@ DONE = {
     "milestone": EventType.WORK_ITEM_MILESTONE_SET.label,
     "milestone-completion": EventType.WORK_ITEM_MILESTONE_REACHED.label,
     "leader": EventType.WORK_ITEM_LEADER_ASSIGNED.label,
+    "procedure-steps": EventType.DECISION_STEP_RECORDED.label,
+    "implementation": EventType.DECISION_IMPLEMENTED.label,
+    "correction": EventType.DECISION_CORRECTED.label,
+    "evaluation-plan": EventType.EVALUATION_PLANNED.label,
 }
 
 # The fields of an event shown on a timeline: (key, Chinese name, how to show it).

@@ -154,6 +154,8 @@ PAGES = [
     ("cases", "/cases"),
     ("inspections", "/inspections"),
     ("inspection", f"/inspections/{uuid5(DEMO_NAMESPACE, 'i01')}"),
+    ("decisions", "/major-decisions"),
+    ("decision", f"/major-decisions/{uuid5(DEMO_NAMESPACE, 'd01')}"),
 ]
 
 
