@@ -12,7 +12,7 @@ from eventsourcing.domain import event
 from domain import clock
 from domain.aggregate import Aggregate
 from domain.clock import business_day
-from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
+from domain.errors import AlreadyExists, InvalidDeadline, InvalidTransition, InvalidValue
 from domain.vocabulary import (
     ExtensionDecision,
     ExtensionReview,
@@ -207,6 +207,14 @@ class Finding(Aggregate):
         summary: str
         actor: dict[str, Any]
 
+    class PowerItemCited(Aggregate.Event):
+        """The power of the unit's 权力清单 the finding concerns (its name as listed then)."""
+
+        unit_code: str
+        number: int
+        name: str
+        actor: dict[str, Any]
+
     @event(Raised)
     def __init__(
         self,
@@ -252,6 +260,7 @@ class Finding(Aggregate):
         self.reminded: list[str] = []  # the reminder rules recorded (domain/reminders.py)
         # The business day the current order was given (or given anew: a reopening, a 转办).
         self.ordered_on: date | None = None
+        self.power_items: list[dict[str, Any]] = []  # cited powers of the 权力清单
 
     # -- guards ---------------------------------------------------------------------------
 
@@ -568,6 +577,22 @@ class Finding(Aggregate):
         self, held_on: date, interviewee: str, summary: str, actor: dict[str, Any]
     ) -> None:
         self.interviews += 1
+
+    def cite_power_item(
+        self, *, unit_code: str, number: int, name: str, actor: dict[str, Any]
+    ) -> None:
+        """引用权力事项: a power in force of the unit's 权力清单, once; not on a withdrawn
+        finding."""
+        self.check_status("cite a power on", S.RAISED, S.RECTIFYING, S.REPORTED, S.CLOSED)
+        if any(c["unit_code"] == unit_code and c["number"] == number for c in self.power_items):
+            raise AlreadyExists(f"the finding already cites power {number} of {unit_code!r}")
+        self._power_item_cited(unit_code=unit_code, number=number, name=name, actor=actor)
+
+    @event(PowerItemCited)
+    def _power_item_cited(
+        self, unit_code: str, number: int, name: str, actor: dict[str, Any]
+    ) -> None:
+        self.power_items.append({"unit_code": unit_code, "number": number, "name": name})
 
     def amend(self, *, changes: dict[str, Any], reason: str, actor: dict[str, Any]) -> None:
         """更正: field corrections with a reason; history keeps what was there before."""

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from domain.commands import CommandBase, CommandResult, ConcurrentChange, Sending
-from domain.errors import NotFound
+from domain.errors import InvalidValue, NotFound
+from domain.findings import Finding
 from domain.power_lists import PowerList
-from domain.registry import AddPowerItem
+from domain.registry import AddPowerItem, CitePowerItem
 
 
 class PowerListCommands(CommandBase):
@@ -32,6 +33,25 @@ class PowerListCommands(CommandBase):
             except ConcurrentChange:  # compiled meanwhile by another: add to theirs
                 pass
         return self.update(PowerList, list_id, by.expected_version, add, **by.save_kwargs)
+
+    def do_cite_power_item(self, cmd: CitePowerItem, by: Sending) -> CommandResult:
+        """引用权力事项: a power in force on the list of the finding's unit, its name as listed
+        now recorded with the citation."""
+
+        def cite(finding: Finding) -> None:
+            try:
+                powers = self.load(PowerList, PowerList.create_id(finding.unit_code))
+            except NotFound:
+                raise InvalidValue(f"unit {finding.unit_code!r} has no power list") from None
+            item = powers.item(cmd.number)
+            finding.cite_power_item(
+                unit_code=finding.unit_code,
+                number=cmd.number,
+                name=item["name"],
+                actor=by.actor.as_event_data(),
+            )
+
+        return self.update(Finding, cmd.finding_id, by.expected_version, cite, **by.save_kwargs)
 
     def get_power_list(self, unit_code: str, **at: Any) -> PowerList:
         """The unit's list now, at `version`, or as it was `as_of` a time (public: 政务公开)."""

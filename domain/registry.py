@@ -402,6 +402,17 @@ class HoldInterview(Command):
     summary: str = field()
 
 
+@command(
+    roles=(Role.INSPECTOR,), handler="do_cite_power_item", path="/findings/{finding_id}/power-items"
+)
+@dataclass(frozen=True)
+class CitePowerItem(Command):
+    """引用权力事项: the power in force of the unit's 权力清单 the finding concerns (task 14)."""
+
+    finding_id: UUID
+    number: int
+
+
 # -- the key-work list (重点工作清单 and its execution ledger) -----------------------------
 
 

@@ -341,6 +341,7 @@ class EventType(Labelled):
     POWER_ITEM_ADDED = "PowerList.ItemAdded", "列入权力事项"
     POWER_ITEM_AMENDED = "PowerList.ItemAmended", "调整权力事项"
     POWER_ITEM_REMOVED = "PowerList.ItemRemoved", "取消权力事项"
+    POWER_ITEM_CITED = "Finding.PowerItemCited", "引用权力事项"
     COMMENDATION_RECORDED = "Commendation.Recorded", "记录激励"
     COMMENDATION_WITHDRAWN = "Commendation.Withdrawn", "撤销激励"
     RULING_SERVED = "Ruling.Served", "送达决定"

@@ -203,6 +203,7 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         *RECTIFICATION,
         Finding.Reassigned,
         Finding.Withdrawn,
+        Finding.PowerItemCited,
         Finding.Reopened,
     )
 

@@ -428,7 +428,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
         forwarded = e.outcome == ExtensionReview.FORWARDED
         self.view.update(tracking, e, extension_stage="forwarded" if forwarded else None)
 
-    @handles(*(step for step in LOOP_STEPS if step not in WAITING_STEPS))
+    @handles(*(step for step in LOOP_STEPS if step not in WAITING_STEPS), Finding.PowerItemCited)
     def recorded(self, e: Any, tracking: Tracking) -> None:
         """Steps the board shows only as the finding's new version."""
         self.view.update(tracking, e)

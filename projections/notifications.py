@@ -165,6 +165,7 @@ class Notifications(ReadModel[NotificationsView]):
         Finding.Escalated,
         Finding.Withdrawn,
         Finding.InterviewHeld,
+        Finding.PowerItemCited,
         Finding.OrderAcknowledged,
         Finding.DisputeRejected,
         Finding.ProgressReported,

@@ -68,6 +68,8 @@ def summarise(event: Any) -> str:
         detail = f"进度 {event.percent}%"
     elif isinstance(event, WorkItem.Evaluated):
         detail = f"得分 {event.score}"
+    elif isinstance(event, Finding.PowerItemCited):
+        detail = f"{event.number}. {event.name}"
     elif isinstance(event, Commendation.Recorded):
         detail = f"{CommendationKind(event.kind).label}（{event.year}年度）"
     elif isinstance(event, WorkItem.LeaderAssigned):
@@ -200,6 +202,7 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         Finding.Amended,
         Finding.Withdrawn,
         Finding.Reopened,
+        Finding.PowerItemCited,
         WorkItem.ProgressLogged,
         WorkItem.Evaluated,
         WorkItem.Closed,

@@ -53,6 +53,7 @@ from domain.registry import (
     ApplyForTolerance,
     AssignWorkItemLeader,
     CancelWorkItem,
+    CitePowerItem,
     CloseWorkItem,
     DecideAppeal,
     DecideExtension,
@@ -219,6 +220,8 @@ class DemoLoader:
         self.send("power:fgj:1:amended", amendment, ADMIN)
         removal = RemovePowerItem("fgj", 2, "价格行政处罚权划转综合行政执法部门")
         self.send("power:fgj:2:removed", removal, ADMIN)
+        cited = CitePowerItem(uuid5(DEMO_NAMESPACE, "f13"), 1)  # 县发改局's finding
+        self.send("power:fgj:1:cited", cited, INSPECTOR)
 
     def shred(self, ruling_key: str) -> None:
         """删除个人信息: the person of a revoked ruling asked to be forgotten; their key is

@@ -214,6 +214,14 @@ class OriginPublic(TypedDict):
     held_on: NotRequired[str]
 
 
+class PowerCitation(TypedDict):
+    """A power of a unit's 权力清单 a finding cites: its number, and its name as then listed."""
+
+    unit_code: str
+    number: int
+    name: str
+
+
 class FindingPublic(FindingFacts, Versioned):
     """One finding with its rectification, now or as it was (`version`, `as_of`)."""
 
@@ -232,6 +240,9 @@ class FindingPublic(FindingFacts, Versioned):
     work_item_id: UUID | None
     origin: OriginPublic | None = Field(
         default=None, description="立项: {leader, instructed_on} or {meeting, held_on}"
+    )
+    power_items: list[PowerCitation] = Field(
+        default_factory=list, description="引用的权力事项: the powers of the unit's 权力清单 cited"
     )
     created_at: Instant
     updated_at: Instant

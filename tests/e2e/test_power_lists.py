@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.helpers import assert_error, ok
+from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api
 
 LISTS = "/api/v1/power-lists"
@@ -97,3 +97,21 @@ def test_the_public_portal_shows_every_list_in_force_without_sign_in(api: Api) -
     assert "共 1 项 · 第 2 版" in section
     assert "&lt;script&gt;alert(1)&lt;/script&gt;营业性演出审批" in section, "text stays text"
     assert "<script>alert" not in page.text
+
+
+def test_a_finding_cites_a_power_in_force_of_its_units_list(api: Api) -> None:
+    unit = api.unit("县综合行政执法局", "department")
+    inspector = api.account("inspector")
+    finding = api.finding(inspector, unit)["id"]
+    cite = f"/api/v1/findings/{finding}/power-items"
+    assert_error(api.post(cite, {"number": 1}, inspector), 422, "invalid_value")  # no list yet
+    ok(api.post(f"{LISTS}/{unit}/items", LICENCE, ADMIN))
+    assert_error(api.post(cite, {"number": 2}, inspector), 422, "invalid_value")
+    assert_error(api.post(cite, {"number": 1}, api.account("unit", unit)), 403)
+    ok(api.post(cite, {"number": 1}, inspector))
+    assert_error(api.post(cite, {"number": 1}, inspector), 409, "already_exists")
+    shown = ok(api.get(f"/api/v1/findings/{finding}", inspector))
+    assert shown["power_items"] == [{"unit_code": unit, "number": 1, "name": "建设工程规划许可"}]
+    assert shown["version"] == 2, "raised, then the one citation"
+    history = all_items(api, f"/api/v1/units/{unit}/history", ADMIN)
+    assert "引用权力事项：1. 建设工程规划许可" in [h["summary"] for h in history]

@@ -88,6 +88,7 @@ def finding_out(f: Finding) -> dict[str, Any]:
             "withdrawn_reason": f.withdrawn_reason,
             "work_item_id": f.work_item_id,
             "origin": f.origin,
+            "power_items": f.power_items,
         },
     )
 
