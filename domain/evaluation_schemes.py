@@ -28,6 +28,12 @@ DEFAULT_BANDS: dict[str, int] = {
 }
 
 
+# 年终综合考评: a unit's year-end score weighs three parts, each 0–100 — 台账完成度 (the mean
+# share done of the unit's work items), 督查整改 (the share of its findings rectified on time)
+# and 考评得分 (the mean score of its evaluated work items); a year's scheme may set its own.
+DEFAULT_WEIGHTS: dict[str, int] = {"ledger": 30, "supervision": 30, "evaluation": 40}
+
+
 class GradeDisagreesWithScore(DomainError, code="grade_disagrees_with_score"):
     """A grade that the year's score bands do not give to the score."""
 
@@ -45,6 +51,33 @@ def check_bands(bands: dict[str, int]) -> dict[str, int]:
     if not scores[0] > scores[1] > scores[2]:
         raise InvalidValue("excellent's lowest score lies above good's, and good's above pass's")
     return {grade: bands[grade] for grade in DEFAULT_BANDS}
+
+
+def check_weights(weights: dict[str, int]) -> dict[str, int]:
+    """The three parts' weights: whole numbers from 0 to 100 that add up to 100."""
+    if set(weights) != set(DEFAULT_WEIGHTS):
+        raise InvalidValue(
+            f"weights name {', '.join(DEFAULT_WEIGHTS)} (no more, no fewer)",
+            details={"weights": sorted(weights)},
+        )
+    if any(type(weights[part]) is not int or not 0 <= weights[part] <= 100 for part in weights):
+        raise InvalidValue("each weight is a whole number from 0 to 100")
+    if sum(weights.values()) != 100:
+        raise InvalidValue(f"the weights add up to 100, not {sum(weights.values())}")
+    return {part: weights[part] for part in DEFAULT_WEIGHTS}
+
+
+def year_end_score(
+    parts: dict[str, float | None], weights: dict[str, int]
+) -> tuple[float | None, dict[str, int]]:
+    """The weighted mean of the parts that have a value (a unit with no finding closed has
+    no 督查整改 part: the others' weights are scaled up to fill it), and the weights used."""
+    used = {part: w for part, w in weights.items() if parts.get(part) is not None and w > 0}
+    total = sum(used.values())
+    if total == 0:
+        return None, {}
+    score = sum(w * float(parts[part] or 0) for part, w in used.items()) / total
+    return round(score, 2), used
 
 
 def grade_for(score: int, bands: dict[str, int]) -> Grade:
@@ -84,10 +117,16 @@ class EvaluationScheme(Aggregate):
         reason: str
         actor: dict[str, Any]
 
+    class WeightsSet(Aggregate.Event):
+        weights: dict[str, int]
+        reason: str
+        actor: dict[str, Any]
+
     @event(Adopted)
     def __init__(self, *, year: int, bands: dict[str, int], actor: dict[str, Any]) -> None:
         self.year = year
         self.bands = dict(bands)
+        self.weights: dict[str, int] | None = None  # the year-end parts' weights, once set
 
     def revise(self, *, bands: dict[str, int], reason: str, actor: dict[str, Any]) -> None:
         """修订考评办法: new bands for evaluations from now on."""
@@ -96,3 +135,14 @@ class EvaluationScheme(Aggregate):
     @event(Revised)
     def _revised(self, bands: dict[str, int], reason: str, actor: dict[str, Any]) -> None:
         self.bands = dict(bands)
+
+    def set_weights(self, *, weights: dict[str, int], reason: str, actor: dict[str, Any]) -> None:
+        """设定综合考评权重: the year-end parts' weights, kept for the year."""
+        checked = check_weights(weights)
+        if checked == self.weights:
+            raise InvalidValue("the year's weights are already these")
+        self._weights_set(weights=checked, reason=reason, actor=actor)
+
+    @event(WeightsSet)
+    def _weights_set(self, weights: dict[str, int], reason: str, actor: dict[str, Any]) -> None:
+        self.weights = dict(weights)

@@ -970,6 +970,23 @@ class ReviseEvaluationScheme(Command):
     reason: str
 
 
+@command(
+    roles=ORGANISERS,
+    aggregate=EvaluationScheme,
+    target="year",
+    id_of=EvaluationScheme.create_id,
+    method="set_weights",
+    path="/evaluation-schemes/{year}/weights",
+)
+@dataclass(frozen=True)
+class SetYearEndWeights(Command):
+    """设定综合考评权重: the year-end parts' weights (台账完成度, 督查整改, 考评得分)."""
+
+    year: int
+    weights: dict[str, int]
+    reason: str
+
+
 # -- rulings (问责 and 容错免责) -----------------------------------------------------------
 
 

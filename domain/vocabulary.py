@@ -335,6 +335,7 @@ class EventType(Labelled):
     STATEMENT_RECORDED = "AccountabilityRuling.StatementRecorded", "陈述申辩"
     SCHEME_ADOPTED = "EvaluationScheme.Adopted", "制定考评办法"
     SCHEME_REVISED = "EvaluationScheme.Revised", "修订考评办法"
+    SCHEME_WEIGHTS_SET = "EvaluationScheme.WeightsSet", "设定综合考评权重"
     TOLERANCE_POLICY_ADOPTED = "TolerancePolicy.Adopted", "制定容错免责办法"
     TOLERANCE_POLICY_REVISED = "TolerancePolicy.Revised", "修订容错免责办法"
     POWER_LIST_COMPILED = "PowerList.Compiled", "编制权力清单"

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from domain.actors import Actor
 from domain.commands import CommandBase, CommandResult, Sending, in_scope
 from domain.errors import AlreadyExists, NotFound
-from domain.evaluation_schemes import DEFAULT_BANDS, EvaluationScheme, check_bands
+from domain.evaluation_schemes import DEFAULT_BANDS, DEFAULT_WEIGHTS, EvaluationScheme, check_bands
 from domain.registry import EvaluateWorkItem, Listing
 from domain.work_items import WorkItem
 
@@ -63,8 +63,20 @@ class WorkItemCommands(CommandBase):
         which grade nothing until adopted)."""
         scheme = self.evaluation_scheme(year)
         if scheme is None:
-            return {"year": year, "bands": dict(DEFAULT_BANDS), "adopted": False, "version": 0}
-        return {"year": year, "bands": scheme.bands, "adopted": True, "version": scheme.version}
+            return {
+                "year": year,
+                "bands": dict(DEFAULT_BANDS),
+                "adopted": False,
+                "version": 0,
+                "weights": dict(DEFAULT_WEIGHTS),
+            }
+        return {
+            "year": year,
+            "bands": scheme.bands,
+            "adopted": True,
+            "version": scheme.version,
+            "weights": scheme.weights or dict(DEFAULT_WEIGHTS),
+        }
 
     def do_evaluate_work_item(self, cmd: EvaluateWorkItem, by: Sending) -> CommandResult:
         """年末考评: the grade checked against the bands of the item's year."""

@@ -202,6 +202,19 @@ class WorkLedgerView(AggregateView):
             item=lambda row: ledger_item(row, today),
         )
 
+    def completion(self, unit_codes: list[str], year: int) -> float | None:
+        """台账完成度: the mean share done (0–100) of the year's work items these units lead,
+        the cancelled left out; none when they lead none."""
+        rows = self.fetch_all(
+            SQL(
+                "SELECT avg(percent)::float8 AS done FROM {} "
+                "WHERE lead_unit = ANY(%s) AND year = %s AND status <> %s"
+            ).format(self.table(ITEMS.name)),
+            (unit_codes, year, WorkItemStatus.CANCELLED.value),
+        )
+        done = rows[0]["done"] if rows else None
+        return None if done is None else float(done)
+
     def progress_of(self, item_ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
         rows = self.fetch_all(
             SQL("SELECT * FROM {} WHERE item_id = ANY(%s) ORDER BY position").format(

@@ -87,6 +87,7 @@ from domain.registry import (
     ReviseEvaluationScheme,
     ServeRuling,
     SetWorkItemMilestone,
+    SetYearEndWeights,
     VerifyRectification,
     VerifyRuling,
     WithdrawCommendation,
@@ -149,6 +150,11 @@ class DemoLoader:
         self.send("scheme:2021", AdoptEvaluationScheme(2021, dict(DEFAULT_BANDS)), INSPECTOR)
         revision = ReviseEvaluationScheme(2021, dict(DEFAULT_BANDS), "依据县年度考评办法修订")
         self.send("scheme:2021:revised", revision, INSPECTOR)
+        # 2022's scheme weighs the year-end parts the county's own way (综合考评权重).
+        self.send("scheme:2022", AdoptEvaluationScheme(2022, dict(DEFAULT_BANDS)), INSPECTOR)
+        weights = {"ledger": 40, "supervision": 30, "evaluation": 30}
+        weighed = SetYearEndWeights(2022, weights, "县年度综合考评办法：台账完成度占40%")
+        self.send("scheme:2022:weights", weighed, INSPECTOR)
         for task in TASKS:
             for year in YEARS:
                 self.load_work_item(task, year)

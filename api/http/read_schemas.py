@@ -340,6 +340,10 @@ class SchemePublic(Answer):
     bands: dict[str, int]
     adopted: bool
     version: int
+    weights: dict[str, int] = Field(
+        description="综合考评权重 of 台账完成度 (ledger), 督查整改 (supervision) and 考评得分 "
+        "(evaluation); the usual 30/30/40 until the year's scheme sets its own"
+    )
 
 
 # -- rulings ----------------------------------------------------------------------------------
@@ -508,6 +512,29 @@ class Scorecard(Answer):
     tolerance_by_outcome: dict[str, int]
     work_items: int
     mean_work_item_score: float | None
+
+
+class YearEndParts(TypedDict):
+    """The parts of a unit's year-end score, each 0–100 or null when the unit has none."""
+
+    ledger: float | None
+    supervision: float | None
+    evaluation: float | None
+
+
+class YearEndScore(Answer):
+    """年终综合考评: a unit's year-end score, the weighted mean of its parts."""
+
+    code: str
+    name: str
+    year: int
+    parts: YearEndParts
+    weights: dict[str, int] = Field(description="the year's weights (its scheme's, or 30/30/40)")
+    weights_used: dict[str, int] = Field(
+        description="the weights of the parts that have a value (a part without one is left "
+        "out and the others fill its share)"
+    )
+    score: float | None
 
 
 class UnitStats(Answer):

@@ -235,6 +235,13 @@ class SchemeCreate(Body):
     bands: Bands
 
 
+class YearEndWeights(Body):
+    """设定综合考评权重: 台账完成度 (ledger), 督查整改 (supervision), 考评得分 (evaluation)."""
+
+    weights: Annotated[dict[str, Annotated[int, Field(ge=0, le=100)]], Field(max_length=3)]
+    reason: Reason  # type: ignore[valid-type]
+
+
 class SchemeRevision(Body):
     """修订考评办法."""
 

@@ -221,7 +221,7 @@ def test_a_unit_account_is_told_the_same_of_anothers_record_as_of_one_that_does_
         for name, value in ids.items():
             path = path.replace("{" + name + "}", value)
         body = BODIES.get(row.path.rsplit("/", 1)[-1], {})
-        params = {"year": 2026} if path.endswith("/scorecard") else None
+        params = {"year": 2026} if path.endswith(("/scorecard", "/year-end-score")) else None
         response = client.request(
             row.method, path, json=body, params=params, headers=tokens["unit"]
         )

@@ -55,7 +55,7 @@ def test_a_years_scheme_is_adopted_once_revised_and_grades_by_its_bands(api: Api
     inspector = api.account("inspector")
     assert ok(api.get(f"{SCHEMES}/2032", inspector)) == {
         "year": 2032, "bands": {"excellent": 90, "good": 80, "pass": 60}, "adopted": False,
-        "version": 0,
+        "version": 0, "weights": {"ledger": 30, "supervision": 30, "evaluation": 40},
     }  # fmt: skip
     bands = {"excellent": 95, "good": 85, "pass": 70}
     ok(api.post(SCHEMES, {"year": 2032, "bands": bands}, inspector), 201)
@@ -95,3 +95,37 @@ def test_work_items_past_their_due_date_are_overdue_and_filter_so(api: Api) -> N
         assert [i["id"] for i in on_time] == [due]
         ok(evaluate(api, late, 85, "good"))
         assert ok(api.get(f"{ITEMS}/{late}", ADMIN))["overdue"] is False
+
+
+def test_a_units_year_end_score_weighs_its_parts_by_the_years_weights(api: Api) -> None:
+    inspector = api.account("inspector")
+    unit = api.unit("县发展和改革局")
+    body = {"title": "推进项目建设", "year": 2033, "lead_unit": unit, "co_units": [],
+            "due_on": "2033-12-31"}  # fmt: skip
+    first = str(ok(api.post(ITEMS, body, ADMIN), 201)["id"])
+    second = str(ok(api.post(ITEMS, {**body, "title": "优化营商环境"}, ADMIN), 201)["id"])
+    ok(api.post(f"{ITEMS}/{first}/progress", {"note": "完成", "percent": 100}, inspector))
+    ok(api.post(f"{ITEMS}/{second}/progress", {"note": "推进中", "percent": 40}, inspector))
+    ok(evaluate(api, first, 90, "excellent"))
+    position = ok(evaluate(api, second, 70, "pass"))["position"]
+    path = f"/api/v1/units/{unit}/year-end-score"
+    card = ok(api.get(path, ADMIN, year=2033, min_position=position))
+    assert card["parts"] == {"ledger": 70.0, "supervision": None, "evaluation": 80.0}
+    assert card["weights"] == {"ledger": 30, "supervision": 30, "evaluation": 40}
+    assert card["weights_used"] == {"ledger": 30, "evaluation": 40}, "no finding closed"
+    assert card["score"] == 75.71, "(30 × 70 + 40 × 80) / 70"
+    weights = {"weights": {"ledger": 50, "supervision": 20, "evaluation": 30}, "reason": "县办法"}
+    assert_error(api.post(f"{SCHEMES}/2033/weights", weights, inspector), 404, "not_found")
+    bands = {"excellent": 90, "good": 80, "pass": 60}
+    ok(api.post(SCHEMES, {"year": 2033, "bands": bands}, inspector), 201)
+    bad = {"weights": {"ledger": 50, "supervision": 20, "evaluation": 20}, "reason": "r"}
+    error = assert_error(api.post(f"{SCHEMES}/2033/weights", bad, inspector), 422)
+    assert "add up to 100, not 90" in error["message"]
+    ok(api.post(f"{SCHEMES}/2033/weights", weights, inspector))
+    assert_error(api.post(f"{SCHEMES}/2033/weights", weights, inspector), 422, "invalid_value")
+    card = ok(api.get(path, ADMIN, year=2033))
+    assert card["weights"] == weights["weights"] and card["score"] == 73.75
+    liaison = api.account("unit", api.unit("县林业局"))
+    assert_error(api.get(path, liaison, year=2033), 404, "not_found")
+    none = ok(api.get(f"/api/v1/units/{api.unit('县水利局')}/year-end-score", ADMIN, year=2033))
+    assert none["score"] is None and none["weights_used"] == {}

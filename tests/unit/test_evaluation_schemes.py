@@ -10,10 +10,13 @@ import pytest
 from domain.errors import InvalidValue
 from domain.evaluation_schemes import (
     DEFAULT_BANDS,
+    DEFAULT_WEIGHTS,
     EvaluationScheme,
     GradeDisagreesWithScore,
     check_bands,
+    check_weights,
     grade_for,
+    year_end_score,
 )
 from domain.vocabulary import Grade, WorkItemStatus
 from domain.work_items import WorkItem
@@ -98,3 +101,21 @@ def test_an_open_item_past_its_due_date_is_overdue_and_a_finished_one_never() ->
     assert late.overdue(date(2026, 7, 1))
     late.evaluate(score=85, grade="good", comment="", actor=ACTOR, bands=DEFAULT_BANDS)
     assert not late.overdue(date(2026, 7, 1))
+
+
+def test_year_end_weights_are_three_whole_numbers_adding_up_to_100() -> None:
+    assert check_weights({"evaluation": 40, "ledger": 30, "supervision": 30}) == DEFAULT_WEIGHTS
+    with pytest.raises(InvalidValue, match="no more, no fewer"):
+        check_weights({"ledger": 50, "evaluation": 50})
+    with pytest.raises(InvalidValue, match="whole number from 0 to 100"):
+        check_weights({"ledger": 50.5, "supervision": 19.5, "evaluation": 30})  # type: ignore[dict-item]
+    with pytest.raises(InvalidValue, match="add up to 100, not 110"):
+        check_weights({"ledger": 50, "supervision": 30, "evaluation": 30})
+
+
+def test_the_year_end_score_fills_a_missing_parts_share_with_the_others() -> None:
+    parts = {"ledger": 70.0, "supervision": 90.0, "evaluation": 80.0}
+    assert year_end_score(parts, DEFAULT_WEIGHTS) == (80.0, DEFAULT_WEIGHTS)
+    weights = {"ledger": 0, "supervision": 50, "evaluation": 50}
+    assert year_end_score({**parts, "supervision": None}, weights) == (80.0, {"evaluation": 50})
+    assert year_end_score(dict.fromkeys(parts), DEFAULT_WEIGHTS) == (None, {})

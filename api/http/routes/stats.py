@@ -10,11 +10,12 @@ from pydantic import TypeAdapter
 from api.http import scoping
 from api.http.deps import Reader, ServicesDep, Year, reached
 from api.http.errors import ApiError
-from api.http.read_schemas import Scorecard, UnitStats
+from api.http.read_schemas import Scorecard, UnitStats, YearEndScore
 from api.http.routes.units import Code
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
 from domain.clock import today
+from domain.evaluation_schemes import year_end_score
 from domain.vocabulary import Role
 from projections.scorecard import Scorecards
 
@@ -75,3 +76,38 @@ def unit_scorecard(
     (row,) = cards.for_units(year, today(), {code: tuple(services.app.lineage(code))})
     row["name"] = unit.name  # the unit's own events: current even before the directory
     return row
+
+
+@router.get(
+    "/api/v1/units/{code}/year-end-score",
+    response_model=YearEndScore,
+    dependencies=[reached(*Scorecards.READ_MODELS)],
+)
+def unit_year_end_score(
+    code: Code,
+    services: ServicesDep,
+    actor: Reader,
+    year: Year,
+) -> dict[str, Any]:
+    """年终综合考评: 台账完成度 (the mean share done of the work items the unit leads),
+    督查整改 (its findings closed on time, of those closed) and 考评得分 (the mean score of its
+    evaluated work items), weighted by the year's scheme (30/30/40 until it sets its own)."""
+    row = unit_scorecard(code, services, actor, year)
+    lineage = list(services.app.lineage(code))
+    on_time = row["on_time_rate"]
+    parts = {
+        "ledger": services.ledger.completion(lineage, year),
+        "supervision": None if on_time is None else round(100 * on_time, 2),
+        "evaluation": row["mean_work_item_score"],
+    }
+    weights = services.app.get_evaluation_scheme(year)["weights"]
+    score, used = year_end_score(parts, weights)
+    return {
+        "code": code,
+        "name": row["name"],
+        "year": year,
+        "parts": parts,
+        "weights": weights,
+        "weights_used": used,
+        "score": score,
+    }

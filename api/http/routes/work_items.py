@@ -28,6 +28,7 @@ from api.http.schemas import (
     SchemeCreate,
     SchemeRevision,
     WorkItemCreate,
+    YearEndWeights,
 )
 from domain import clock
 from domain.registry import (
@@ -38,6 +39,7 @@ from domain.registry import (
     Listing,
     LogProgress,
     ReviseEvaluationScheme,
+    SetYearEndWeights,
 )
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
@@ -137,7 +139,14 @@ mount(
         CancelWorkItem: ReasonOnly,
     },
 )
-mount(schemes, {AdoptEvaluationScheme: SchemeCreate, ReviseEvaluationScheme: SchemeRevision})
+mount(
+    schemes,
+    {
+        AdoptEvaluationScheme: SchemeCreate,
+        ReviseEvaluationScheme: SchemeRevision,
+        SetYearEndWeights: YearEndWeights,
+    },
+)
 
 
 @schemes.get("/{year}", response_model=SchemePublic)
