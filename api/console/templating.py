@@ -123,7 +123,7 @@ EVENT_FIELDS = [
     ("served_to", "受送达人", "text"),
     ("tags", "标签", "list"),
     ("leader", "责任领导", "text"),
-    ("number", "节点", "text"),
+    ("number", "序号", "text"),
     ("due_on", "完成时限", "date"),
     ("reached_on", "完成日期", "date"),
     ("note", "说明", "text"),
@@ -132,8 +132,14 @@ EVENT_FIELDS = [
 
 
 def outcome_label(code: Any) -> str:
-    """A verification's or a fault-tolerance decision's outcome (two vocabularies)."""
-    for enumeration in ("verification_outcomes", "tolerance_outcomes"):
+    """A verification's, a fault-tolerance decision's, a legality review's or a risk
+    assessment's outcome (one field, four vocabularies, their codes apart)."""
+    for enumeration in (
+        "verification_outcomes",
+        "tolerance_outcomes",
+        "legality_outcomes",
+        "risk_levels",
+    ):
         try:
             return ENUMERATIONS[enumeration](code).label
         except ValueError:

@@ -40,6 +40,8 @@ def test_a_liaison_records_the_procedure_and_the_decision_in_the_console(
         shown = browser.get(page)
         assert 'id="decision-flagged"' in shown.text and "合法性审查意见为不合法" in shown.text
         assert "不合法" in shown.text.split('id="procedure"')[1]
+        timeline = shown.text.split("办理过程")[1].split("可办理的操作")[0]
+        assert "不合法" in timeline and "unlawful" not in timeline, "labels, not codes"
         listing = browser.get("/major-decisions")
         row = listing.text.split(f'href="/major-decisions/{did}"')[1].split("</tr>")[0]
         assert "程序缺失或瑕疵" in row
