@@ -24,6 +24,7 @@ class CommendationCommands(CommandBase):
         actor: Actor,
         kind: str,
         unit_code: str,
+        year: int,
         decided_on: date,
         work_item_ids: list[UUID],
         ruling_id: UUID | None,
@@ -32,22 +33,28 @@ class CommendationCommands(CommandBase):
         """记录激励: an active unit; each cited work item the unit's, evaluated 优秀 or 良好;
         a cited ruling a fault-tolerance ruling of the unit, finally decided 免责 or 从轻."""
         chosen = check_grounds(kind, decided_on, work_item_ids, ruling_id)
+        if decided_on.year < year:
+            raise InvalidValue(f"a commendation of {year} is decided in {year} or later")
         self.active_unit(unit_code)
         cited = list(dict.fromkeys(work_item_ids))
         for item_id in cited:
-            self.commendable_item(item_id, unit_code)
+            self.commendable_item(item_id, unit_code, year)
         if chosen is CommendationKind.NORMAL_USE_AFTER_TOLERANCE:
             assert ruling_id is not None
             self.check_cleared(ruling_id, unit_code)
         return {"work_item_ids": cited}
 
-    def commendable_item(self, item_id: UUID, unit_code: str) -> None:
+    def commendable_item(self, item_id: UUID, unit_code: str, year: int) -> None:
+        """A work item of the commendation's year, of the unit or of a unit merged into it,
+        evaluated 优秀 or 良好."""
         try:
             item = self.load(WorkItem, item_id)
         except NotFound:
             raise UnknownReference(f"work item {item_id} does not exist") from None
-        if unit_code not in item.units():
+        if not any(unit_code in self.successor_chain(code) for code in item.units()):
             raise InvalidValue(f"work item {item_id} is not a task of unit {unit_code!r}")
+        if item.year != year:
+            raise InvalidValue(f"work item {item_id} is of {item.year}, not of {year}")
         grade = (item.evaluation or {}).get("grade")
         if grade not in COMMENDABLE:
             raise InvalidValue(

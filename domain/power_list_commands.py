@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.commands import CommandBase, CommandResult, ConcurrentChange, Sending
-from domain.errors import InvalidValue, NotFound
+from domain.errors import InvalidValue, NotFound, VersionConflict
 from domain.findings import Finding
 from domain.power_lists import PowerList
 from domain.registry import AddPowerItem, CitePowerItem
@@ -25,6 +25,8 @@ class PowerListCommands(CommandBase):
 
         list_id = PowerList.create_id(cmd.unit_code)
         if list_id not in self.repository:
+            if by.expected_version:  # If-Match on a list not compiled yet
+                raise VersionConflict(by.expected_version, 0)
             self.active_unit(cmd.unit_code)
             compiled = PowerList(unit_code=cmd.unit_code, actor=by.actor.as_event_data())
             add(compiled)

@@ -510,7 +510,14 @@ class ToleranceRuling(Ruling):
         if verdict is AppealResult.MODIFIED:
             if outcome is None:
                 raise InvalidValue("a modified fault-tolerance ruling names its new outcome")
-            self.check_outcome(outcome, criteria_met or [])
+            result = self.check_outcome(outcome, criteria_met or [])
+            if self.exclusions and result is not ToleranceOutcome.DENIED:
+                labels = "、".join(ToleranceExclusion(e).label for e in self.exclusions)
+                raise ExcludedFromTolerance(
+                    f"a {result.value} decision on appeal is barred: the decision found the "
+                    f"negative list ({labels}; 属于不予容错情形)",
+                    details={"outcome": result.value, "exclusions": list(self.exclusions)},
+                )
         elif outcome is not None or criteria_met:
             raise InvalidValue(f"an appeal that is {verdict.value} takes no new outcome")
         self._appeal_decided(

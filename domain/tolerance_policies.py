@@ -32,7 +32,8 @@ class ToleranceCriteriaUnmet(DomainError, code="tolerance_criteria_unmet"):
 
 
 def check_conditions(conditions: list[str]) -> list[str]:
-    """Conditions of the vocabulary, each once; a circumstance is not a condition."""
+    """Conditions of the vocabulary, each once, in its order (the same conditions given in
+    another order are the same policy); a circumstance is not a condition."""
     chosen = [parse(ToleranceCriterion, c, "condition") for c in conditions]
     circumstances = [c.value for c in chosen if c.circumstance]
     if circumstances:
@@ -40,7 +41,8 @@ def check_conditions(conditions: list[str]) -> list[str]:
             f"{', '.join(circumstances)}: a circumstance (情形), not a condition (条件)",
             details={"circumstances": circumstances},
         )
-    return list(dict.fromkeys(c.value for c in chosen))
+    given = set(chosen)
+    return [c.value for c in ToleranceCriterion if c in given]  # in the vocabulary's order
 
 
 class TolerancePolicy(Aggregate):

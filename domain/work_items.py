@@ -113,17 +113,23 @@ class WorkItem(Aggregate):
         if len(set(co_units)) != len(co_units):
             raise InvalidValue("a co-unit is named twice")
 
+    @property
+    def done(self) -> bool:
+        """Reported all done (100%): what is left is its evaluation."""
+        return self.percent >= 100
+
     def overdue(self, today: date) -> bool:
         """逾期: still open (listed or in progress) after its due date."""
         return self.status in OPEN and today > self.due_on
 
     def deadline_colour(self, today: date) -> str | None:
         """红/黄/蓝 as for a finding (`domain.deadlines`), while the item is open: its own (the
-        time allowed runs from the day it was listed to its due date) or, when graver, that
-        of a milestone not yet reached."""
+        time allowed runs from the day it was listed to its due date; none once reported all
+        done, awaiting its evaluation) or, when graver, that of a milestone not yet reached."""
         if self.status not in OPEN:
             return None
-        own = colour_of(self.due_on, today, clock.business_day(self.created_on), self.percent)
+        listed_on = clock.business_day(self.created_on)
+        own = None if self.done else colour_of(self.due_on, today, listed_on, self.percent)
         return gravest([own, *(self.milestone_colour(m, today) for m in self.milestones)])
 
     def milestone_colour(self, milestone: dict[str, Any], today: date) -> str | None:

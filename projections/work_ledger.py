@@ -240,7 +240,9 @@ def ledger_colour(row: Any, today: date) -> str | None:
     one of a milestone not yet reached; none once the item is evaluated, closed or dropped."""
     if row["status"] not in OPEN_STATUSES:
         return None
-    own = colour_of(row["due_on"], today, clock.business_day(row["listed_at"]), row["percent"])
+    listed_on = clock.business_day(row["listed_at"])
+    done = row["percent"] >= 100  # reported all done: only its evaluation is left
+    own = None if done else colour_of(row["due_on"], today, listed_on, row["percent"])
     return gravest(
         [own]
         + [

@@ -12,7 +12,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from domain.errors import DomainError
-from domain.vocabulary import FindingStatus, Labelled, RulingStatus
+from domain.vocabulary import (
+    DecisionStatus,
+    FindingStatus,
+    Labelled,
+    RulingStatus,
+    WorkItemStatus,
+)
 
 # Rules reported as `invalid_value` or `invalid_deadline`, recognised by their English text.
 RULES: list[tuple[str, str]] = [
@@ -90,6 +96,28 @@ FIELDS = {
     "name": "姓名",
     "position": "职务",
     "changes": "更正内容",
+    "leader": "责任领导",
+    "due_on": "完成时限",
+    "reached_on": "完成日期",
+    "note": "说明",
+    "percent": "完成比例",
+    "number": "序号",
+    "step": "程序",
+    "done_on": "完成日期",
+    "participants": "参与人次",
+    "opinions": "意见条数",
+    "implemented_on": "实施日期",
+    "correction": "纠错内容",
+    "corrected_on": "纠错日期",
+    "evaluator": "评估机构",
+    "scope": "评估范围",
+    "planned_on": "计划日期",
+}
+# A field whose name means another thing on another kind of record's form.
+FIELDS_OF_FORM = {
+    "milestone": {"title": "节点内容"},
+    "procedure-steps": {"outcome": "结果", "summary": "主要意见"},
+    "decision": {"summary": "决策内容"},
 }
 
 PROBLEMS = {
@@ -110,7 +138,8 @@ PROBLEMS = {
 
 
 def status_label(status: Any) -> str:
-    for enum in (FindingStatus, RulingStatus):
+    """A status's Chinese name; a code two record kinds share (closed) reads as the first's."""
+    for enum in (FindingStatus, RulingStatus, WorkItemStatus, DecisionStatus):
         try:
             member: Labelled = enum(status)
         except ValueError:
@@ -130,11 +159,13 @@ def domain_message(error: DomainError) -> str:
     return CODES.get(error.code, "提交的内容不符合规则，请检查后重试。")
 
 
-def validation_message(error: ValidationError) -> str:
-    """Each field that failed, by its Chinese name: 「整改期限」请填写有效日期（年-月-日）."""
+def validation_message(error: ValidationError, form: str | None = None) -> str:
+    """Each field that failed, by its Chinese name (on `form`'s own terms where it names a
+    field otherwise): 「整改期限」请填写有效日期（年-月-日）."""
+    fields = FIELDS | FIELDS_OF_FORM.get(form or "", {})
     parts = []
     for e in error.errors()[:5]:
-        names = [FIELDS.get(str(p), "") for p in e.get("loc", ())]
+        names = [fields.get(str(p), "") for p in e.get("loc", ())]
         field = next((n for n in reversed(names) if n), "输入")
         parts.append(f"“{field}”{PROBLEMS.get(str(e.get('type')), '填写有误')}")
     return "；".join(dict.fromkeys(parts)) + "。"

@@ -15,7 +15,7 @@ from api.console.web import Text, one_page, render
 from api.http.deps import ServicesDep
 from api.http.routes.inspections import board
 from api.http.routes.major_decisions import catalogue
-from api.http.routes.power_lists import lists, power_list_out
+from api.http.routes.power_lists import published
 from domain.vocabulary import ProcedureStep
 from projections.decision_catalogue import CatalogueFilter
 
@@ -53,7 +53,7 @@ def public_decisions(request: Request, services: ServicesDep, cursor: Text = Non
 def public_power_lists(request: Request, services: ServicesDep) -> Response:
     """权力清单、责任清单: every unit's list in force, its powers with their basis and duties."""
     units = [
-        {**entry, "list": power_list_out(services.app.get_power_list(entry["unit_code"]))}
-        for entry in lists(services)
+        {**shown, "unit_name": unit["name"], "list": shown, "items": len(shown["items"])}
+        for unit, shown in published(services)
     ]
     return render(request, "public_power_lists.html", None, units=units)

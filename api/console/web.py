@@ -260,11 +260,12 @@ def wait_for_own_writes(viewer: Viewer, *views: ReadModelView) -> None:
             return
 
 
-def validated(schema: type[M], data: Mapping[str, Any]) -> M:
+def validated(schema: type[M], data: Mapping[str, Any], form: str | None = None) -> M:
+    """`data` checked by `schema`; a refusal names the fields as the form `form` calls them."""
     try:
         return schema.model_validate(data)
     except ValidationError as error:
-        raise FormError(422, validation_message(error)) from None
+        raise FormError(422, validation_message(error, form)) from None
 
 
 def perform(
@@ -380,14 +381,20 @@ class FormCommand:
     path: Mapping[str, Reader] = field(default_factory=dict)
 
     def run(
-        self, request: Request, viewer: Viewer, form: Form, record_id: UUID | None = None
+        self,
+        request: Request,
+        viewer: Viewer,
+        form: Form,
+        record_id: UUID | None = None,
+        action: str | None = None,
     ) -> dict[str, Any]:
-        """Validate the form and send the command (see `perform`); a FormError if refused."""
+        """Validate the form (posted to `action`) and send the command (see `perform`); a
+        FormError if refused."""
         route = MOUNTED[self.message]
         data = {name: read(form, name) for name, read in self.fields.items()}
         if self.link is not None:
             data[self.link] = [record_id]
-        body = validated(route.body, data)
+        body = validated(route.body, data, action)
         app, actor = viewer.services.app, viewer.actor
         record = REGISTRY[self.message].record_field
         in_path = {record: record_id} if record is not None else {}
@@ -451,13 +458,16 @@ def record_page(
     **context: Any,
 ) -> HTMLResponse:
     """A record's page with the forms of the `actions` it offers the viewer: a refused form
-    shows its reason and what was typed; every form gets a fresh one-time key."""
+    shows its reason and what was typed; a form the page no longer offers (the record moved
+    on meanwhile) has its reason shown above the record; every form gets a fresh one-time
+    key."""
     return render(
         request,
         template,
         viewer,
         status=refusal.status if refusal else 200,
         actions=actions,
+        refused=refusal.message if refusal and refusal.action not in actions else None,
         errors={refusal.action: refusal.message} if refusal else {},
         values={refusal.action: refusal.values} if refusal else {},
         form_key=secrets.token_urlsafe(24),
@@ -482,7 +492,7 @@ def act(
     `again`, the reason beside the form."""
     command = command_of(viewer, actions, action)
     try:
-        answer = command.run(request, viewer, form, record_id)
+        answer = command.run(request, viewer, form, record_id, action)
     except FormError as error:
         return again(Refusal(action, error.message, form.values(), error.status))
     if target is None:

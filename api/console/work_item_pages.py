@@ -48,7 +48,7 @@ COMPLETION = "milestone-completion"
 def milestone_number(form: Form, name: str) -> int:
     """The milestone a completion form names (a choice of the page's open milestones)."""
     value = form.get(name)
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 6):
         raise FormError(422, "请选择要报告完成的工作节点。")
     return int(value)
 

@@ -80,6 +80,17 @@ def test_a_milestone_form_without_a_choice_is_refused_in_chinese(
         unnamed = {"form_key": "reached-" + "g" * 20, "number": "", "reached_on": "2026-01-05"}
         refused = submit(browser, browser.get(page), f"{page}/milestone-completion", unnamed)
         assert refused.status_code == 422 and "请选择要报告完成的工作节点" in refused.text
+        odd = {**unnamed, "form_key": "reached-" + "h" * 20, "number": "²"}
+        refused = submit(browser, browser.get(page), f"{page}/milestone-completion", odd)
+        assert refused.status_code == 422 and "请选择要报告完成的工作节点" in refused.text
+        blank = {"form_key": "milestone-" + "i" * 20, "title": "", "due_on": "2026-05-01"}
+        refused = submit(browser, browser.get(page), f"{page}/milestone", blank)
+        assert refused.status_code == 422 and "“节点内容”不能为空" in refused.text
+        cancelled = {"reason": "调整"}
+        ok(api.post(f"{ITEMS}/{item}/cancellation", cancelled, api.account("inspector")))
+        stale = {"form_key": "milestone-" + "j" * 20, "title": "晚了", "due_on": "2026-05-01"}
+        refused = submit(browser, browser.get(page), f"{page}/milestone", stale)
+        assert refused.status_code == 409 and "当前状态为“已取消”" in refused.text
         other = api.unit("县林业局")
     outsider = api.account("unit", other)
     with console_as(client, outsider) as browser:

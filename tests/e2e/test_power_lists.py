@@ -67,6 +67,8 @@ def test_bad_items_and_another_units_list_are_refused_and_record_nothing(api: Ap
     unit = api.unit("县市场监督管理局", "department")
     liaison = api.account("unit", unit)
     other = api.account("unit", api.unit("县林业局", "department"))
+    guarded = api.post(f"{LISTS}/{unit}/items", LICENCE, {**liaison, "If-Match": '"3"'})
+    assert_error(guarded, 409, "version_conflict")
     ok(api.post(f"{LISTS}/{unit}/items", LICENCE, liaison))
     assert_error(api.post(f"{LISTS}/{unit}/items", LICENCE, liaison), 409, "already_exists")
     assert_error(api.post(f"{LISTS}/{unit}/items", {**LICENCE, "name": "x", "kind": "tax"},

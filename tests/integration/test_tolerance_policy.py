@@ -82,7 +82,7 @@ def test_once_adopted_exemption_needs_a_circumstance_and_every_required_conditio
     with console_as(api.client, authority) as browser:
         page = browser.get(f"/rulings/{rid}")
         hint = "新昌县容错免责办法：免责或从轻减轻须至少符合一项情形"
-        assert hint in page.text and "并查实“未谋取私利”、“决策程序合规”。" in page.text
+        assert hint in page.text and "并查实“决策程序合规”、“未谋取私利”。" in page.text
         form = {"form_key": "decision-" + "t" * 20, "outcome": "exempted",
                 "criteria_met": "due_procedure", "reasoning": "认定",
                 "decided_on": "2026-03-20"}  # fmt: skip
@@ -129,3 +129,29 @@ def test_the_policy_is_revised_and_bears_on_decisions_made_after(api: Api) -> No
     api.decided(authority, later, decision("exempted", "pilot_inexperience", "no_collusion"))
     first_shown = ok(api.get(f"/api/v1/rulings/{first}", authority))
     assert first_shown["decision"]["outcome"] == "exempted", "an earlier decision stands"
+
+
+def test_an_appeal_cannot_clear_a_case_the_negative_list_barred(api: Api) -> None:
+    inspector, authority = api.account("inspector"), api.account("authority")
+    unit = api.unit("县发展和改革局", "department")
+    rid = applied(api, inspector, unit)
+    api.decided(authority, rid, {**decision("denied"), "exclusions": ["personal_gain"]})
+    ok(api.post(f"/api/v1/rulings/{rid}/appeal", {"grounds": "未谋取私利"}, inspector))
+    appeal = {"result": "modified", "outcome": "exempted", "criteria_met": ["pilot_inexperience"],
+              "reasoning": "复核"}  # fmt: skip
+    refused = api.post(f"/api/v1/rulings/{rid}/appeal-decision", appeal, authority)
+    error = assert_error(refused, 422, "excluded_from_tolerance")
+    assert error["details"]["exclusions"] == ["personal_gain"]
+    assert ok(api.get(f"/api/v1/rulings/{rid}", authority))["status"] == "appealed"
+    upheld = {"result": "upheld", "reasoning": "维持"}
+    ok(api.post(f"/api/v1/rulings/{rid}/appeal-decision", upheld, authority))
+
+
+def test_the_same_conditions_in_another_order_are_the_same_policy(api: Api) -> None:
+    authority = api.account("authority")
+    body = {"locality": "新昌县", "required_conditions": ["due_procedure", "no_personal_gain"]}
+    ok(api.post(POLICY, body, authority), 201)
+    shown = ok(api.get(POLICY, authority))
+    assert shown["required_conditions"] == ["due_procedure", "no_personal_gain"]
+    again = {"required_conditions": ["no_personal_gain", "due_procedure"], "reason": "重排"}
+    assert_error(api.post(f"{POLICY}/revision", again, authority), 422, "invalid_value")

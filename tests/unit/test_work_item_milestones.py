@@ -100,6 +100,8 @@ def test_a_closed_or_cancelled_item_takes_no_leader_and_no_milestone(
         (date(2024, 12, 29), 99, "yellow"),  # three days or less
         (date(2024, 9, 1), 10, "yellow"),  # 60% of the time gone, 10% done
         (date(2025, 1, 1), 99, "red"),  # past its due date, still open
+        (date(2024, 12, 30), 100, None),  # all done, awaiting its evaluation
+        (date(2025, 1, 5), 100, None),
     ],
 )
 def test_an_open_item_goes_blue_yellow_red_by_its_own_due_date(

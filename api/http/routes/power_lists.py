@@ -33,17 +33,25 @@ def power_list_out(power_list: PowerList) -> dict[str, Any]:
     return record_out(power_list, {"unit_code": power_list.unit_code, "items": items})
 
 
-def lists(services: Services) -> list[dict[str, Any]]:
-    """Every unit that has a list, with the number of its powers in force."""
-    entries = []
+def published(services: Services) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every unit that has a list (directory order), with its list as the API shows it:
+    each list loaded once (a county keeps some dozens)."""
+    shown = []
     for unit in every(services.directory.units):
         try:
             found = services.app.get_power_list(str(unit["code"]))
         except NotFound:
             continue
-        shown = power_list_out(found)
-        entries.append({**shown, "unit_name": unit["name"], "items": len(shown["items"])})
-    return entries
+        shown.append((unit, power_list_out(found)))
+    return shown
+
+
+def lists(services: Services) -> list[dict[str, Any]]:
+    """Every unit that has a list, with the number of its powers in force."""
+    return [
+        {**shown, "unit_name": unit["name"], "items": len(shown["items"])}
+        for unit, shown in published(services)
+    ]
 
 
 @public_router.get(
