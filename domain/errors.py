@@ -68,5 +68,14 @@ class AppealWindowClosed(DomainError, code="appeal_window_closed"):
     """An appeal lodged after the time allowed from the decision's service (送达)."""
 
 
+class TolerancePending(DomainError, code="tolerance_pending"):
+    """An accountability decision while the fault-tolerance application paired with it is
+    undecided (容错认定在先)."""
+
+
+class FormExceedsMitigation(DomainError, code="form_exceeds_mitigation"):
+    """A form heavier than a 从轻 fault-tolerance decision on the same case allows."""
+
+
 class ExcludedFromTolerance(DomainError, code="excluded_from_tolerance"):
     """免责 or 从轻 decided where a case of the negative list (负面清单) was found."""

@@ -1077,6 +1077,21 @@ class ReviseTolerancePolicy(Command):
 
 
 @command(
+    roles=(Role.INSPECTOR, Role.AUTHORITY),
+    handler="do_pair_rulings",
+    path="/rulings/{ruling_id}/pairing",
+)
+@dataclass(frozen=True)
+class PairRulings(Command):
+    """关联容错与问责 (on the fault-tolerance ruling): the accountability proposal on a finding
+    they share, of the same subject; the tolerance is decided first, and 免责 closes the
+    proposal (免予问责), 从轻 bounds its form."""
+
+    ruling_id: UUID
+    accountability_ruling_id: UUID
+
+
+@command(
     roles=(Role.AUTHORITY,),
     handler="do_decide_appeal",
     path="/rulings/{ruling_id}/appeal-decision",

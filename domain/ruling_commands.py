@@ -7,19 +7,36 @@ from typing import Any
 from uuid import UUID
 
 from domain.actors import Actor
+from domain.aggregate import Aggregate
 from domain.commands import CommandBase, CommandResult, Sending
 from domain.errors import (
     AlreadyExists,
+    FormExceedsMitigation,
     InvalidValue,
     NotFound,
     PermissionDenied,
+    TolerancePending,
     UnknownReference,
 )
 from domain.findings import Finding, parse
-from domain.registry import DecideAppeal, DecideRuling, ReviseTolerancePolicy
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, check_form
+from domain.registry import DecideAppeal, DecideRuling, PairRulings, ReviseTolerancePolicy
+from domain.rulings import (
+    FINAL,
+    HEAVY_FORMS,
+    AccountabilityRuling,
+    Ruling,
+    ToleranceRuling,
+    check_form,
+    person_name,
+)
 from domain.tolerance_policies import POLICY_ID, TolerancePolicy, check_conditions
-from domain.vocabulary import Role, ToleranceCriterion
+from domain.vocabulary import (
+    AccountabilityForm,
+    Role,
+    RulingStatus,
+    ToleranceCriterion,
+    ToleranceOutcome,
+)
 
 
 class RulingCommands(CommandBase):
@@ -88,14 +105,18 @@ class RulingCommands(CommandBase):
         return self.get_record(Ruling, ruling_id, **at)
 
     def ruling_command(
-        self, ruling_id: UUID, by: Sending, change: Callable[[Ruling], None]
+        self,
+        ruling_id: UUID,
+        by: Sending,
+        change: Callable[[Ruling], Sequence[Aggregate] | None],
     ) -> CommandResult:
-        """Change a ruling the sender may see (another unit's is, to a unit, not there)."""
+        """Change a ruling the sender may see (another unit's is, to a unit, not there), and
+        any other aggregate the change returns, in one transaction."""
 
-        def guarded(ruling: Ruling) -> None:
+        def guarded(ruling: Ruling) -> Sequence[Aggregate] | None:
             if not by.actor.covers_unit(ruling.unit_code):
                 raise NotFound(f"ruling {ruling_id} not found")
-            change(ruling)
+            return change(ruling)
 
         return self.update(Ruling, ruling_id, by.expected_version, guarded, **by.save_kwargs)
 
@@ -103,11 +124,12 @@ class RulingCommands(CommandBase):
         """作出决定 (the authority): a form for accountability, an outcome for tolerance."""
         form, outcome = cmd.form, cmd.outcome
 
-        def decide(ruling: Ruling) -> None:
+        def decide(ruling: Ruling) -> Sequence[Aggregate] | None:
             data = by.actor.as_event_data()
             if isinstance(ruling, AccountabilityRuling):
                 if form is None or outcome is not None or cmd.criteria_met or cmd.exclusions:
                     raise InvalidValue("an accountability decision names a form (no outcome)")
+                self.check_paired_tolerance(ruling, form)
                 ruling.decide(
                     form=form,
                     reasoning=cmd.reasoning,
@@ -130,6 +152,8 @@ class RulingCommands(CommandBase):
                     exclusions=list(cmd.exclusions),
                 )
                 self.check_tolerance_policy(outcome, list(cmd.criteria_met))
+                return self.close_paired_accountability(ruling, data)
+            return None
 
         return self.ruling_command(cmd.ruling_id, by, decide)
 
@@ -211,3 +235,67 @@ class RulingCommands(CommandBase):
             "conditions": [c.value for c in criteria if not c.circumstance],
             "version": 0 if policy is None else policy.version,
         }
+
+    # -- a fault-tolerance application paired with an accountability proposal ------------------
+
+    def do_pair_rulings(self, cmd: PairRulings, by: Sending) -> CommandResult:
+        """关联容错与问责: a fault-tolerance application and an accountability proposal on a
+        finding they share, of the same subject, both undecided, each paired once."""
+
+        def pair(tolerance: Ruling) -> Sequence[Aggregate]:
+            if not isinstance(tolerance, ToleranceRuling):
+                raise InvalidValue("a pairing is made from the fault-tolerance ruling")
+            try:
+                proposal = self.load(Ruling, cmd.accountability_ruling_id)
+            except NotFound:
+                proposal = None
+            if proposal is None or not by.actor.covers_unit(proposal.unit_code):
+                raise UnknownReference(f"ruling {cmd.accountability_ruling_id} does not exist")
+            if not isinstance(proposal, AccountabilityRuling):
+                raise InvalidValue(f"ruling {proposal.id} is not an accountability ruling")
+            if (tolerance.unit_code, person_name(tolerance.subject)) != (
+                proposal.unit_code,
+                person_name(proposal.subject),
+            ):
+                raise InvalidValue("the two rulings concern different subjects")
+            if not set(tolerance.finding_ids) & set(proposal.finding_ids):
+                raise InvalidValue("the two rulings share no finding")
+            data = by.actor.as_event_data()
+            tolerance.pair(with_ruling_id=proposal.id, actor=data)
+            proposal.pair(with_ruling_id=tolerance.id, actor=data)
+            return [proposal]
+
+        return self.ruling_command(cmd.ruling_id, by, pair)
+
+    def check_paired_tolerance(self, ruling: AccountabilityRuling, form: str) -> None:
+        """容错认定在先: a paired fault-tolerance application is decided first (409 while it is
+        not); decided 从轻, it leaves only the lighter forms (422 form_exceeds_mitigation)."""
+        if ruling.paired_with is None:
+            return
+        tolerance = self.load(Ruling, ruling.paired_with)
+        assert isinstance(tolerance, ToleranceRuling)
+        if tolerance.status not in (*FINAL, RulingStatus.PUBLISHED):
+            raise TolerancePending(
+                f"the fault-tolerance application {tolerance.id} paired with this ruling is "
+                "decided first (容错认定在先)",
+                details={"tolerance_ruling_id": str(tolerance.id)},
+            )
+        chosen = parse(AccountabilityForm, form, "form")
+        if tolerance.outcome is ToleranceOutcome.MITIGATED and chosen in HEAVY_FORMS:
+            raise FormExceedsMitigation(
+                f"{chosen.label} ({chosen.value}) is heavier than the 从轻 decision of the paired "
+                f"fault-tolerance ruling {tolerance.id} allows (从轻处理不得适用{chosen.label})",
+                details={"form": chosen.value, "tolerance_ruling_id": str(tolerance.id)},
+            )
+
+    def close_paired_accountability(
+        self, ruling: ToleranceRuling, actor: dict[str, Any]
+    ) -> Sequence[Aggregate] | None:
+        """免予问责: a 免责 decision closes the accountability proposal paired with it."""
+        if ruling.paired_with is None or ruling.outcome is not ToleranceOutcome.EXEMPTED:
+            return None
+        proposal = self.load(Ruling, ruling.paired_with)
+        assert isinstance(proposal, AccountabilityRuling)
+        reason = f"容错免责认定免责（{ruling.id}），免予问责"
+        proposal.close(tolerance_ruling_id=ruling.id, reason=reason, actor=actor)
+        return [proposal]

@@ -17,6 +17,7 @@ from eventsourcing.domain import event
 from domain import clock
 from domain.aggregate import Aggregate
 from domain.errors import (
+    AlreadyExists,
     AppealWindowClosed,
     ExcludedFromTolerance,
     FormNotForSubject,
@@ -71,6 +72,9 @@ EFFECT_MONTHS: dict[AccountabilityForm | OrganisationalMeasure, int] = {
     M.DISMISSAL: 12,
     M.DEMOTION: 24,
 }
+# 从轻: a fault-tolerance ruling decided mitigated bounds its paired accountability to the
+# lighter forms (no 组织调整或者组织处理, 纪律处分 or 改组).
+HEAVY_FORMS = frozenset({F.ORGANISATIONAL_ADJUSTMENT, F.DISCIPLINARY_SANCTION, F.REORGANISATION})
 APPEAL_MONTHS = 1  # 自收到问责决定之日起一个月内提出书面申诉
 
 
@@ -133,6 +137,13 @@ class Ruling(Aggregate):
         tags: list[str]
         actor: dict[str, Any]
 
+    class Paired(Aggregate.Event):
+        """A fault-tolerance application and an accountability proposal on a case they share,
+        of the same subject: decided together (the tolerance first)."""
+
+        with_ruling_id: UUID
+        actor: dict[str, Any]
+
     class Served(Aggregate.Event):
         """送达: the decision handed to the subject, on a day; the appeal window runs from it."""
 
@@ -149,6 +160,7 @@ class Ruling(Aggregate):
         self.appeal: dict[str, Any] | None = None
         self.publication: dict[str, Any] | None = None
         self.service: dict[str, Any] | None = None
+        self.paired_with: UUID | None = None  # the ruling of the other kind on the same case
 
     @property
     def unit_code(self) -> str:
@@ -167,6 +179,17 @@ class Ruling(Aggregate):
     def _verified(self, comment: str, actor: dict[str, Any]) -> None:
         self.status = R.VERIFIED
         self.verification = comment
+
+    def pair(self, *, with_ruling_id: UUID, actor: dict[str, Any]) -> None:
+        """关联: once, while undecided."""
+        self.check_status("pair", *DECIDABLE)
+        if self.paired_with is not None:
+            raise AlreadyExists(f"the ruling is already paired with {self.paired_with}")
+        self._paired(with_ruling_id=with_ruling_id, actor=actor)
+
+    @event(Paired)
+    def _paired(self, with_ruling_id: UUID, actor: dict[str, Any]) -> None:
+        self.paired_with = with_ruling_id
 
     def serve(self, *, served_on: date, served_to: str, actor: dict[str, Any]) -> None:
         """送达: once, on or after the day of the decision and not in the future."""
@@ -277,6 +300,13 @@ class AccountabilityRuling(Ruling):
         made_on: date
         actor: dict[str, Any]
 
+    class Closed(Aggregate.Event):
+        """免予问责: the fault-tolerance ruling paired with it decided 免责."""
+
+        tolerance_ruling_id: UUID
+        reason: str
+        actor: dict[str, Any]
+
     @event(Proposed)
     def __init__(
         self,
@@ -296,6 +326,15 @@ class AccountabilityRuling(Ruling):
         self.statements: list[dict[str, Any]] = []
         self.measure: OrganisationalMeasure | None = None
         self.effects_until: date | None = None
+
+    def close(self, *, tolerance_ruling_id: UUID, reason: str, actor: dict[str, Any]) -> None:
+        """免予问责: closed without a decision, its paired fault-tolerance ruling decided 免责."""
+        self.check_status("close", *DECIDABLE)
+        self._closed(tolerance_ruling_id=tolerance_ruling_id, reason=reason, actor=actor)
+
+    @event(Closed)
+    def _closed(self, tolerance_ruling_id: UUID, reason: str, actor: dict[str, Any]) -> None:
+        self.status = R.CLOSED
 
     def record_statement(self, *, statement: str, made_on: date, actor: dict[str, Any]) -> None:
         """陈述申辩: heard while the ruling is open; after the decision it comes too late."""

@@ -121,6 +121,7 @@ class RulingStatus(Labelled):
     APPEAL_DECIDED = "appeal_decided", "申诉已复核"
     REVOKED = "revoked", "已撤销"
     PUBLISHED = "published", "已入案例库"
+    CLOSED = "closed", "免予问责（已终结）"
 
 
 class AccountabilityForm(Labelled):
@@ -346,6 +347,8 @@ class EventType(Labelled):
     COMMENDATION_RECORDED = "Commendation.Recorded", "记录激励"
     COMMENDATION_WITHDRAWN = "Commendation.Withdrawn", "撤销激励"
     RULING_SERVED = "Ruling.Served", "送达决定"
+    RULING_PAIRED = "Ruling.Paired", "关联容错与问责"
+    ACCOUNTABILITY_CLOSED = "AccountabilityRuling.Closed", "免予问责"
     INSPECTION_LAUNCHED = "Inspection.Launched", "启动督查活动"
     INSPECTION_SEED_COMMITTED = "Inspection.SeedCommitted", "提交随机种子承诺"
     SUBJECT_SHREDDED = "DataSubject.Shredded", "删除当事人个人信息（加密粉碎）"

@@ -200,6 +200,8 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         *other_aggregates(Finding, Ruling),
         AccountabilityRuling.StatementRecorded,  # the library shows no procedure, only rulings
         Ruling.Served,
+        Ruling.Paired,
+        AccountabilityRuling.Closed,  # closed, never decided: no case
         *RECTIFICATION,
         Finding.Reassigned,
         Finding.Withdrawn,

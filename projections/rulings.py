@@ -90,10 +90,15 @@ class Rulings(ReadModel[RulingsView]):
         criteria = list(e.criteria_met)
         self.view.update(tracking, e, "outcome decided_on", status=decided, criteria=criteria)
 
-    @handles(AccountabilityRuling.StatementRecorded, Ruling.Served)
+    @handles(AccountabilityRuling.StatementRecorded, Ruling.Served, Ruling.Paired)
     def heard_or_served(self, e: Any, tracking: Tracking) -> None:
-        """陈述申辩 and 送达 change nothing listed but the ruling's version and time."""
+        """陈述申辩, 送达 and a pairing change nothing listed but the ruling's version and
+        time."""
         self.view.update(tracking, e)
+
+    @handles(AccountabilityRuling.Closed)
+    def closed(self, e: AccountabilityRuling.Closed, tracking: Tracking) -> None:
+        self.view.update(tracking, e, status=RulingStatus.CLOSED.value)
 
     @handles(Ruling.Appealed)
     def appealed(self, e: Ruling.Appealed, tracking: Tracking) -> None:

@@ -216,6 +216,8 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         AccountabilityRuling.Decided,
         ToleranceRuling.Decided,
         Ruling.Served,
+        Ruling.Paired,
+        AccountabilityRuling.Closed,
         Ruling.Appealed,
         AccountabilityRuling.AppealDecided,
         ToleranceRuling.AppealDecided,

@@ -68,6 +68,7 @@ from domain.registry import (
     LogProgress,
     MergeUnit,
     OrderRectification,
+    PairRulings,
     ProposeAccountability,
     PublishRuling,
     RaiseFinding,
@@ -160,6 +161,7 @@ class DemoLoader:
                 self.load_work_item(task, year)
         for ruling in RULINGS:
             self.load_ruling(ruling)
+        self.pair_rulings()
         self.shred(SHREDDED)
         self.reorganise()
         load_inspection(
@@ -352,6 +354,32 @@ class DemoLoader:
         title = next(f[2] for f in FINDINGS if f[0] == finding_key)
         for n, move in enumerate(path):
             self.send(f"{key}:{n}:{move}", *ruling_move(ruling_id, move, kind, title))
+
+    def pair_rulings(self) -> None:
+        """关联容错与问责: on 县发改局's finding f19 a fault-tolerance application (t09) and an
+        accountability proposal (a09) of the unit, paired; the tolerance decided 免责, which
+        closes the proposal (免予问责)."""
+        subject = {"unit_code": "fgj"}
+        findings = [uuid5(DEMO_NAMESPACE, "f19")]
+        tolerance, proposal = uuid5(DEMO_NAMESPACE, "t09"), uuid5(DEMO_NAMESPACE, "a09")
+        grounds = "在推进投资项目审批制度改革中探索试验，因无明确限制出现失误，未谋取私利。"
+        criteria = ["exploration_without_clear_rules", "no_personal_gain"]
+        applied = ApplyForTolerance(subject, grounds, findings, criteria, tolerance)
+        self.send("t09:applied", applied, INSPECTOR)
+        facts = "项目审批环节未按时限办结，造成不良影响。"
+        proposed = ProposeAccountability(
+            subject, "circulated_criticism", "县政府督查工作办法", facts, findings, proposal
+        )
+        self.send("a09:proposed", proposed, INSPECTOR)
+        self.send("t09:paired", PairRulings(tolerance, proposal), INSPECTOR)
+        exempted = DecideRuling(
+            tolerance,
+            "符合探索试验中因无明确限制出现失误的容错情形，未谋取私利，予以免责。",
+            today() - timedelta(days=3),
+            outcome="exempted",
+            criteria_met=criteria,
+        )
+        self.send("t09:exempted", exempted, AUTHORITY)
 
     def reorganise(self) -> None:
         """机构改革 2019: 县法制办 merged into the new 县司法局; 县国土局 renamed; the

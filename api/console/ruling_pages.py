@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -35,12 +36,13 @@ from domain.registry import (
     AppealRuling,
     DecideAppeal,
     DecideRuling,
+    PairRulings,
     PublishRuling,
     RecordStatement,
     ServeRuling,
     VerifyRuling,
 )
-from domain.rulings import AccountabilityRuling, Ruling
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import RulingKind, RulingStatus
 from domain.vocabulary import RulingStatus as R
 from projections.rulings import RulingFilter
@@ -101,7 +103,27 @@ ACTIONS: dict[str, Offered] = {
         (R.DECIDED, R.APPEAL_DECIDED),
         FormCommand(PublishRuling, {"summary": TEXT, "tags": tags}),
     ),
+    "pairing": (
+        AUTHORITIES | INSPECTORS,
+        (R.APPLIED, R.VERIFIED),
+        FormCommand(PairRulings, {"accountability_ruling_id": TEXT}),
+    ),
 }
+
+
+def pairable(viewer: Viewer, ruling: Ruling) -> list[dict[str, Any]]:
+    """The accountability proposals a fault-tolerance application may be paired with: on a
+    finding it names, of its unit, undecided (the domain checks the subject again)."""
+    if not isinstance(ruling, ToleranceRuling) or ruling.paired_with is not None:
+        return []
+    found: dict[str, dict[str, Any]] = {}
+    for finding_id in ruling.finding_ids:
+        chosen = RulingFilter(finding_id=finding_id, kind=RulingKind.ACCOUNTABILITY.value)
+        for row in viewer.services.rulings.page(chosen, 100, None).items:
+            open_ = row["status"] in (R.PROPOSED.value, R.VERIFIED.value)
+            if open_ and row["unit_code"] == ruling.unit_code:
+                found[str(row["id"])] = row
+    return list(found.values())
 
 
 @router.get("/rulings")
@@ -150,6 +172,9 @@ def ruling_page(
         and not (action == "service" and ruling.service is not None)
         and not (action == "statement" and not isinstance(ruling, AccountabilityRuling))
     ]
+    candidates = pairable(viewer, ruling)
+    if not candidates:
+        allowed = [action for action in allowed if action != "pairing"]
     return record_page(
         request,
         "ruling.html",
@@ -159,6 +184,7 @@ def ruling_page(
         ruling=ruling,
         accountability=isinstance(ruling, AccountabilityRuling),
         policy=viewer.services.app.get_tolerance_policy(),
+        candidates=candidates,
         events=[event_out(e) for e in viewer.services.app.aggregate_history(ruling.id)],
     )
 

@@ -95,6 +95,7 @@ DONE = {
     "implementation": EventType.DECISION_IMPLEMENTED.label,
     "correction": EventType.DECISION_CORRECTED.label,
     "evaluation-plan": EventType.EVALUATION_PLANNED.label,
+    "pairing": EventType.RULING_PAIRED.label,
 }
 
 # The fields of an event shown on a timeline: (key, Chinese name, how to show it).

@@ -27,6 +27,7 @@ STATUS_OF_CODE = {
     "invalid_transition": 409,
     "version_conflict": 409,
     "unit_inactive": 409,
+    "tolerance_pending": 409,
     "invalid_deadline": 422,
     "unknown_reference": 422,
     "invalid_value": 422,

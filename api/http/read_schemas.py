@@ -426,6 +426,11 @@ class RulingPublic(Answer):
     appeal: dict[str, Any] | None
     publication: dict[str, Any] | None
     service: RulingService | None
+    paired_ruling_id: UUID | None = Field(
+        default=None,
+        description="关联: the ruling of the other kind on the same case (a fault-tolerance "
+        "application and an accountability proposal, decided together, the tolerance first)",
+    )
     created_at: Instant
     updated_at: Instant
 

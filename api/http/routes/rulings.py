@@ -75,6 +75,7 @@ def ruling_out(r: Ruling) -> dict[str, Any]:
         "appeal": r.appeal,
         "publication": r.publication,
         "service": r.service,
+        "paired_ruling_id": r.paired_with,
     }
     if isinstance(r, AccountabilityRuling):
         out.update(form=r.form.value, form_label=r.form.label, basis=r.basis, facts=r.facts)
