@@ -268,6 +268,35 @@ class CommandBase(Application[UUID]):
                     todo.append(predecessor)
         return found
 
+    def lineage_since(self, code: str) -> dict[str, date | None]:
+        """`lineage` with, for each unit merged in, the day its records become the unit's:
+        its merger's effective_on, or the later of the mergers between (None: the unit's
+        own). Records before it stay with the predecessor (its history, its scorecards)."""
+        since: dict[str, date | None] = {code: None}
+        todo = [code]
+        while todo:
+            current = todo.pop()
+            try:
+                unit = self.read_unit(current)
+            except NotFound:
+                continue
+            for code_before in unit.predecessors:
+                if code_before in since:
+                    continue
+                try:
+                    before = self.read_unit(code_before)
+                except NotFound:
+                    continue
+                days = [d for d in (since[current], before.merged_on) if d is not None]
+                since[code_before] = max(days) if days else None
+                todo.append(code_before)
+        return since
+
+    def lineage_of_year(self, code: str, year: int) -> list[str]:
+        """The codes whose records of `year` are the unit's: its own, and those of the units
+        merged into it with effect in that year or before."""
+        return [c for c, day in self.lineage_since(code).items() if day is None or day.year <= year]
+
     def successor_chain(self, code: str) -> list[str]:
         """The unit and the units it was merged into, in order (机构改革 may repeat)."""
         chain = [code]

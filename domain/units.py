@@ -58,7 +58,8 @@ class Unit(Aggregate):
         self.kind = UnitKind(kind)
         self.status = UnitStatus.ACTIVE
         self.successor_code: str | None = None
-        self.predecessors: list[str] = []
+        self.merged_on: date | None = None  # the merger's effective_on: its records are the
+        self.predecessors: list[str] = []  # successor's from that year on
 
     @property
     def is_active(self) -> bool:
@@ -94,6 +95,7 @@ class Unit(Aggregate):
     def _merged(self, into: str, reason: str, effective_on: date, actor: dict[str, Any]) -> None:
         self.status = UnitStatus.MERGED
         self.successor_code = into
+        self.merged_on = effective_on
 
     def absorb(self, *, predecessor: str, effective_on: date, actor: dict[str, Any]) -> None:
         """承接: the successor's records include the merged unit's from now on."""

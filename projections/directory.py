@@ -31,11 +31,13 @@ TYPES = {
 
 class DirectoryView(ReadModelView):
     projection_name = "directory"
+    schema_version = 2  # 2: a merged unit's merged_on (its records the successor's from then)
     tables: ClassVar[dict[str, str]] = {
         "directory_units": (
             "id uuid PRIMARY KEY, code text NOT NULL UNIQUE, "
             "name text NOT NULL, kind text NOT NULL, status text NOT NULL, "
-            "successor_code text, version int NOT NULL, position bigint NOT NULL"
+            "successor_code text, merged_on date, version int NOT NULL, "
+            "position bigint NOT NULL"
         ),
         "directory_accounts": (
             "id uuid PRIMARY KEY, name text NOT NULL, "
@@ -72,9 +74,8 @@ class Directory(ReadModel[DirectoryView]):
 
     @handles(Unit.Merged)
     def unit_merged(self, e: Unit.Merged, tracking: Tracking) -> None:
-        self.update(
-            tracking, "directory_units", e, status=UnitStatus.MERGED.value, successor_code=e.into
-        )
+        merged = {"status": UnitStatus.MERGED.value, "successor_code": e.into}
+        self.update(tracking, "directory_units", e, **merged, merged_on=e.effective_on)
 
     @handles(Unit.Dissolved)
     def unit_dissolved(self, e: Unit.Dissolved, tracking: Tracking) -> None:

@@ -81,7 +81,7 @@ def dashboard(request: Request, viewer: ViewerDep, year: Text = None) -> Respons
     chosen = year_of(year, day.year) or day.year
     units = scoping.unit_codes(services, viewer.actor, None) or ()
     board = deadline_board(services.board, day, units)
-    groups = cards.lineages()
+    groups = cards.lineages(chosen)
     if units:
         groups = {code: group for code, group in groups.items() if code in units}
     rows = ranking(cards.for_units(chosen, day, groups))

@@ -68,7 +68,8 @@ def unit(
     wait_for_own_writes(viewer, services.history, *cards.views)
     chosen = year_of(year, today().year) or today().year
     lineage = tuple(services.app.lineage(code))
-    (card,) = cards.for_units(chosen, today(), {code: lineage})
+    of_year = tuple(services.app.lineage_of_year(code, chosen))
+    (card,) = cards.for_units(chosen, today(), {code: of_year})
     members = scoping.unit_codes(services, viewer.actor, code) or (code,)
     history = one_page(viewer, lambda: services.history.page(members, 200, clean_text(cursor)))
     return render(

@@ -105,8 +105,8 @@ def work_item(
     return int(done["position"])
 
 
-def merge(api: Api, code: str, into: str) -> int:
-    body = {"into": into, "reason": "机构改革职能整合", "effective_on": "2026-02-01"}
+def merge(api: Api, code: str, into: str, effective_on: str = f"{YEAR}-02-01") -> int:
+    body = {"into": into, "reason": "机构改革职能整合", "effective_on": effective_on}
     position: int = ok(api.post(f"{UNITS}/{code}/merger", body, ADMIN))["position"]
     return position
 
@@ -405,3 +405,26 @@ def test_an_item_two_merged_codes_share_counts_once_in_their_successor(
     assert card["work_items"] == 2, "the shared item counts once"
     assert card["mean_work_item_score"] == 75.0, "each item is scored by its lead unit"
     assert stats_rows(api, ADMIN, position)[successor] == card
+
+
+def test_a_mergers_effective_year_decides_whose_scorecard_its_records_are(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    """effective_on honoured (issue 18 item 6): a unit merged with effect in the next year
+    keeps this year's records on its own scorecard; from that year on they are the
+    successor's."""
+    old = api.unit("县粮食局", "department")
+    successor = api.unit("县发展和改革局", "department")
+    raised(api, inspector, old)
+    work_item(api, inspector, old, score=70)
+    position = merge(api, old, successor, effective_on=f"{YEAR + 1}-03-01")
+    card = scorecard(api, ADMIN, successor, position)
+    assert counts(card) == EMPTY, "this year's records stay with the unit merged next year"
+    assert stats_rows(api, ADMIN, position)[successor] == card
+    own = scorecard(api, ADMIN, old, position)
+    assert own["findings_raised"] == 1 and own["work_items"] == 1
+    api.finding(inspector, successor, found_on=f"{YEAR + 1}-05-01")
+    next_year = scorecard(api, ADMIN, successor, position, year=YEAR + 1)
+    assert next_year["findings_raised"] == 1
+    unit_of_old_next_year = stats_rows(api, ADMIN, position, year=YEAR + 1)
+    assert old not in unit_of_old_next_year

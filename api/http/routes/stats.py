@@ -46,7 +46,7 @@ def unit_stats(
     cards = scorecards_of(services)
     # One query for every unit's lineage, from the directory the answer already waits for
     # (loading each unit's events instead cost a query per unit).
-    groups = cards.lineages()
+    groups = cards.lineages(year)
     visible = scoping.unit_codes(services, actor, None)
     if visible:
         groups = {code: group for code, group in groups.items() if code in visible}
@@ -73,7 +73,7 @@ def unit_scorecard(
     if not may_read(actor, code):
         raise ApiError(404, "not_found", f"unit {code!r} not found")
     cards = scorecards_of(services)
-    (row,) = cards.for_units(year, today(), {code: tuple(services.app.lineage(code))})
+    (row,) = cards.for_units(year, today(), {code: tuple(services.app.lineage_of_year(code, year))})
     row["name"] = unit.name  # the unit's own events: current even before the directory
     return row
 
@@ -93,7 +93,7 @@ def unit_year_end_score(
     督查整改 (its findings closed on time, of those closed) and 考评得分 (the mean score of its
     evaluated work items), weighted by the year's scheme (30/30/40 until it sets its own)."""
     row = unit_scorecard(code, services, actor, year)
-    lineage = list(services.app.lineage(code))
+    lineage = services.app.lineage_of_year(code, year)
     on_time = row["on_time_rate"]
     parts = {
         "ledger": services.ledger.completion(lineage, year),
