@@ -73,6 +73,11 @@ class TolerancePending(DomainError, code="tolerance_pending"):
     undecided (容错认定在先)."""
 
 
+class PairedRulingDecided(DomainError, code="paired_ruling_decided"):
+    """An appeal decision on a fault-tolerance ruling that the accountability ruling paired
+    with it no longer allows: closed on the exemption, or decided meanwhile."""
+
+
 class FormExceedsMitigation(DomainError, code="form_exceeds_mitigation"):
     """A form heavier than a 从轻 fault-tolerance decision on the same case allows."""
 

@@ -14,6 +14,7 @@ from domain.errors import (
     FormExceedsMitigation,
     InvalidValue,
     NotFound,
+    PairedRulingDecided,
     PermissionDenied,
     TolerancePending,
     UnknownReference,
@@ -21,6 +22,7 @@ from domain.errors import (
 from domain.findings import Finding, parse
 from domain.registry import DecideAppeal, DecideRuling, PairRulings, ReviseTolerancePolicy
 from domain.rulings import (
+    DECIDABLE,
     FINAL,
     HEAVY_FORMS,
     AccountabilityRuling,
@@ -161,7 +163,7 @@ class RulingCommands(CommandBase):
         """申诉复核决定 (the authority): upheld, modified or revoked."""
         form, outcome, criteria_met = cmd.form, cmd.outcome, cmd.criteria_met
 
-        def decide(ruling: Ruling) -> None:
+        def decide(ruling: Ruling) -> Sequence[Aggregate] | None:
             data = by.actor.as_event_data()
             if isinstance(ruling, AccountabilityRuling):
                 if outcome is not None or criteria_met:
@@ -169,9 +171,12 @@ class RulingCommands(CommandBase):
                 ruling.decide_appeal(
                     result=cmd.result, reasoning=cmd.reasoning, form=form, actor=data
                 )
+                if form is not None:  # a modified form: a paired 从轻 still bounds it
+                    self.check_mitigation(ruling, form)
             elif isinstance(ruling, ToleranceRuling):
                 if form is not None:
                     raise InvalidValue("a fault-tolerance ruling has an outcome, not a form")
+                before = ruling.outcome
                 ruling.decide_appeal(
                     result=cmd.result,
                     reasoning=cmd.reasoning,
@@ -181,8 +186,36 @@ class RulingCommands(CommandBase):
                 )
                 if outcome is not None:  # a modified decision: the county's rules again
                     self.check_tolerance_policy(outcome, list(criteria_met or []))
+                return self.after_tolerance_appeal(ruling, before, data)
+            return None
 
         return self.ruling_command(cmd.ruling_id, by, decide)
+
+    def after_tolerance_appeal(
+        self, ruling: ToleranceRuling, before: ToleranceOutcome | None, actor: dict[str, Any]
+    ) -> Sequence[Aggregate] | None:
+        """A paired proposal after its tolerance's appeal: still open, it is closed by a 免责
+        now standing; closed on the exemption, or decided meanwhile, it allows no other
+        outcome than the one it rests on (409 paired_ruling_decided: the accountability
+        ruling is changed by its own appeal)."""
+        if ruling.paired_with is None:
+            return None
+        proposal = self.load(Ruling, ruling.paired_with)
+        assert isinstance(proposal, AccountabilityRuling)
+        now = ruling.outcome if ruling.status is not RulingStatus.REVOKED else None
+        if proposal.status in DECIDABLE:
+            return self.close_paired_accountability(ruling, actor) if now else None
+        closed = proposal.status is RulingStatus.CLOSED
+        if (closed and now is not ToleranceOutcome.EXEMPTED) or (
+            not closed and now is not before and now is not ToleranceOutcome.DENIED and now
+        ):
+            raise PairedRulingDecided(
+                f"the accountability ruling {proposal.id} paired with this one is "
+                f"{proposal.status.label}: it rests on the decision as it was (容错认定在先); "
+                "change it by its own appeal first",
+                details={"accountability_ruling_id": str(proposal.id)},
+            )
+        return None
 
     # -- the county's 容错免责办法 -------------------------------------------------------------
 
@@ -269,17 +302,31 @@ class RulingCommands(CommandBase):
 
     def check_paired_tolerance(self, ruling: AccountabilityRuling, form: str) -> None:
         """容错认定在先: a paired fault-tolerance application is decided first (409 while it is
-        not); decided 从轻, it leaves only the lighter forms (422 form_exceeds_mitigation)."""
+        not, or under appeal); decided 从轻, it leaves only the lighter forms (422
+        form_exceeds_mitigation); revoked, it leaves the proposal free."""
         if ruling.paired_with is None:
             return
+        ruling.check_status("decide", *DECIDABLE)
         tolerance = self.load(Ruling, ruling.paired_with)
         assert isinstance(tolerance, ToleranceRuling)
+        if tolerance.status is RulingStatus.REVOKED:
+            return
         if tolerance.status not in (*FINAL, RulingStatus.PUBLISHED):
             raise TolerancePending(
                 f"the fault-tolerance application {tolerance.id} paired with this ruling is "
                 "decided first (容错认定在先)",
                 details={"tolerance_ruling_id": str(tolerance.id)},
             )
+        self.check_mitigation(ruling, form)
+
+    def check_mitigation(self, ruling: AccountabilityRuling, form: str) -> None:
+        """A paired fault-tolerance ruling standing at 从轻 leaves only the lighter forms."""
+        if ruling.paired_with is None:
+            return
+        tolerance = self.load(Ruling, ruling.paired_with)
+        assert isinstance(tolerance, ToleranceRuling)
+        if tolerance.status is RulingStatus.REVOKED:
+            return
         chosen = parse(AccountabilityForm, form, "form")
         if tolerance.outcome is ToleranceOutcome.MITIGATED and chosen in HEAVY_FORMS:
             raise FormExceedsMitigation(

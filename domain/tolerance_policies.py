@@ -73,7 +73,7 @@ class TolerancePolicy(Aggregate):
     def revise(self, *, required_conditions: list[str], reason: str, actor: dict[str, Any]) -> None:
         """修订容错免责办法: the conditions required from now on."""
         conditions = check_conditions(required_conditions)
-        if conditions == self.required_conditions:
+        if set(conditions) == set(self.required_conditions):
             raise InvalidValue("the revision requires the conditions already required")
         self._revised(required_conditions=conditions, reason=reason, actor=actor)
 

@@ -51,6 +51,10 @@ RULES: list[tuple[str, str]] = [
     (r"^reached_on .* is in the future", "节点完成日期不能晚于今天。"),
     (r"there is no milestone number", "该工作节点不存在。"),
     (r"already the item's responsible leader", "该领导已是这项工作的责任领导。"),
+    (r"concern different subjects", "容错申请与问责建议的对象不同，不能关联。"),
+    (r"share no finding", "容错申请与问责建议未涉及同一问题，不能关联。"),
+    (r"already paired with", "该记录已与其他问责或容错关联。"),
+    (r"pairing is made from the fault-tolerance", "请在容错免责申请中关联问责建议。"),
 ]
 
 CODES = {
@@ -66,6 +70,9 @@ CODES = {
         "免责或从轻减轻须至少符合一项容错情形，并查实本县容错免责办法要求的全部条件。"
     ),
     "grade_disagrees_with_score": "考评等次与得分不符，请按本年度考评办法的分档确定等次。",
+    "tolerance_pending": "关联的容错免责申请尚未认定：容错认定在先，请先作出容错认定。",
+    "form_exceeds_mitigation": "关联的容错认定为从轻减轻，只能选择较轻的问责方式。",
+    "paired_ruling_decided": "关联的问责已终结或已作出决定，复核不能改变其所依据的容错认定。",
 }
 
 FIELDS = {
@@ -112,6 +119,7 @@ FIELDS = {
     "evaluator": "评估机构",
     "scope": "评估范围",
     "planned_on": "计划日期",
+    "accountability_ruling_id": "问责建议",
 }
 # A field whose name means another thing on another kind of record's form.
 FIELDS_OF_FORM = {

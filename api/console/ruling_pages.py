@@ -42,7 +42,7 @@ from domain.registry import (
     ServeRuling,
     VerifyRuling,
 )
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
 from domain.vocabulary import RulingKind, RulingStatus
 from domain.vocabulary import RulingStatus as R
 from projections.rulings import RulingFilter
@@ -121,9 +121,24 @@ def pairable(viewer: Viewer, ruling: Ruling) -> list[dict[str, Any]]:
         chosen = RulingFilter(finding_id=finding_id, kind=RulingKind.ACCOUNTABILITY.value)
         for row in viewer.services.rulings.page(chosen, 100, None).items:
             open_ = row["status"] in (R.PROPOSED.value, R.VERIFIED.value)
-            if open_ and row["unit_code"] == ruling.unit_code:
+            if open_ and row["unit_code"] == ruling.unit_code and free(viewer, row["id"], ruling):
                 found[str(row["id"])] = row
     return list(found.values())
+
+
+def free(viewer: Viewer, proposal_id: Any, ruling: Ruling) -> bool:
+    """A proposal not paired yet, of the application's person (the list has neither)."""
+    proposal = viewer.services.app.load(Ruling, proposal_id)
+    same = person_name(proposal.subject) == person_name(ruling.subject)
+    return proposal.paired_with is None and same
+
+
+def tolerance_pending(viewer: Viewer, ruling: Ruling) -> bool:
+    """An accountability ruling whose paired fault-tolerance application is undecided."""
+    if not isinstance(ruling, AccountabilityRuling) or ruling.paired_with is None:
+        return False
+    tolerance = viewer.services.app.load(Ruling, ruling.paired_with)
+    return tolerance.status in (R.APPLIED, R.VERIFIED, R.APPEALED)
 
 
 @router.get("/rulings")
@@ -175,6 +190,8 @@ def ruling_page(
     candidates = pairable(viewer, ruling)
     if not candidates:
         allowed = [action for action in allowed if action != "pairing"]
+    if tolerance_pending(viewer, ruling):  # 容错认定在先: the form would only be refused
+        allowed = [action for action in allowed if action != "decision"]
     return record_page(
         request,
         "ruling.html",

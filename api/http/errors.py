@@ -28,6 +28,7 @@ STATUS_OF_CODE = {
     "version_conflict": 409,
     "unit_inactive": 409,
     "tolerance_pending": 409,
+    "paired_ruling_decided": 409,
     "invalid_deadline": 422,
     "unknown_reference": 422,
     "invalid_value": 422,

@@ -64,13 +64,14 @@ def test_a_commendation_rests_on_work_evaluated_excellent_or_good(api: Api) -> N
     assert_error(api.get(f"{COMMENDATIONS}/{created['id']}", stranger), 404)
 
     withdrawal = {"reason": "评选结果复核后调整"}
-    ok(api.post(f"{COMMENDATIONS}/{created['id']}/withdrawal", withdrawal, inspector))
+    withdrawal_path = f"{COMMENDATIONS}/{created['id']}/withdrawal"
+    position = ok(api.post(withdrawal_path, withdrawal, inspector))["position"]
     again = api.post(f"{COMMENDATIONS}/{created['id']}/withdrawal", withdrawal, inspector)
     assert_error(again, 409, "invalid_transition")
     assert (
         ok(api.get(f"{COMMENDATIONS}/{created['id']}", ADMIN))["withdrawn"] == "评选结果复核后调整"
     )
-    history = all_items(api, f"/api/v1/units/{unit}/history", ADMIN)
+    history = all_items(api, f"/api/v1/units/{unit}/history", ADMIN, min_position=position)
     lines = [h["summary"] for h in history if h["aggregate_id"] == created["id"]]
     assert lines == ["记录激励：评优评先推荐（2026年度）", "撤销激励"]
 

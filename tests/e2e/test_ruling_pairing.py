@@ -48,14 +48,14 @@ def test_an_exemption_closes_the_paired_proposal(api: Api) -> None:
                      authority)  # fmt: skip
     error = assert_error(early, 409, "tolerance_pending")
     assert error["details"] == {"tolerance_ruling_id": tolerance}
-    api.decided(authority, tolerance, decision("exempted"))
+    position = api.decided(authority, tolerance, decision("exempted"))["position"]
     closed = ok(api.get(f"{RULINGS}/{proposal}", authority))
     assert closed["status"] == "closed" and closed["status_label"] == "免予问责（已终结）"
     assert closed["decision"] is None
     late = api.post(f"{RULINGS}/{proposal}/decision", accountability("circulated_criticism"),
                     authority)  # fmt: skip
     assert_error(late, 409, "invalid_transition")
-    history = all_items(api, f"/api/v1/units/{unit}/history", ADMIN)
+    history = all_items(api, f"/api/v1/units/{unit}/history", ADMIN, min_position=position)
     assert "免予问责" in [h["summary"] for h in history if h["aggregate_id"] == proposal]
 
 
@@ -124,3 +124,69 @@ def test_the_console_pairs_an_application_with_a_proposal_on_its_finding(
         shown = browser.get(page)
         assert "关联的问责建议" in shown.text and 'id="form-pairing"' not in shown.text
     assert ok(api.get(f"{RULINGS}/{proposal}", authority))["paired_ruling_id"] == tolerance
+
+
+def paired(api: Api) -> tuple[dict[str, str], dict[str, str], str, str]:
+    inspector, authority, _, tolerance, proposal = case(api)
+    ok(api.post(f"{RULINGS}/{tolerance}/pairing", {"accountability_ruling_id": proposal},
+                inspector))  # fmt: skip
+    return inspector, authority, tolerance, proposal
+
+
+def appeal(api: Api, inspector: dict[str, str], authority: dict[str, str], rid: str,
+           **decision_: Any) -> Any:  # fmt: skip
+    ok(api.post(f"{RULINGS}/{rid}/appeal", {"grounds": "不服"}, inspector))
+    return api.post(f"{RULINGS}/{rid}/appeal-decision", {"reasoning": "复核", **decision_},
+                    authority)  # fmt: skip
+
+
+def test_an_exemption_on_appeal_closes_the_paired_proposal(api: Api) -> None:
+    inspector, authority, tolerance, proposal = paired(api)
+    api.decided(authority, tolerance, decision("denied"))
+    ok(appeal(api, inspector, authority, tolerance, result="modified", outcome="exempted",
+              criteria_met=["pilot_inexperience"]))  # fmt: skip
+    assert ok(api.get(f"{RULINGS}/{proposal}", authority))["status"] == "closed"
+
+
+def test_an_appeal_cannot_undo_what_the_paired_proposal_rests_on(api: Api) -> None:
+    inspector, authority, tolerance, proposal = paired(api)
+    api.decided(authority, tolerance, decision("exempted"))
+    refused = appeal(api, inspector, authority, tolerance, result="modified", outcome="denied")
+    error = assert_error(refused, 409, "paired_ruling_decided")
+    assert error["details"] == {"accountability_ruling_id": proposal}
+    revoked = api.post(f"{RULINGS}/{tolerance}/appeal-decision",
+                       {"result": "revoked", "reasoning": "撤销"}, authority)  # fmt: skip
+    assert_error(revoked, 409, "paired_ruling_decided")
+
+    inspector, authority, tolerance, proposal = paired(api)
+    api.decided(authority, tolerance, decision("denied"))
+    api.decided(authority, proposal, accountability("reorganisation"))
+    changed = appeal(api, inspector, authority, tolerance, result="modified",
+                     outcome="mitigated", criteria_met=["pilot_inexperience"])  # fmt: skip
+    assert_error(changed, 409, "paired_ruling_decided")
+    again = api.post(f"{RULINGS}/{proposal}/decision", accountability("reorganisation"),
+                     authority)  # fmt: skip
+    assert_error(again, 409, "invalid_transition")
+
+
+def test_a_mitigation_bounds_the_proposals_appeal_and_a_revocation_frees_it(api: Api) -> None:
+    inspector, authority, tolerance, proposal = paired(api)
+    api.decided(authority, tolerance, decision("mitigated"))
+    api.decided(authority, proposal, accountability("circulated_criticism"))
+    heavier = appeal(api, inspector, authority, proposal, result="modified",
+                     form="reorganisation")  # fmt: skip
+    assert_error(heavier, 422, "form_exceeds_mitigation")
+
+    inspector, authority, tolerance, proposal = paired(api)
+    api.decided(authority, tolerance, decision("mitigated"))
+    ok(appeal(api, inspector, authority, tolerance, result="revoked"))
+    api.decided(authority, proposal, accountability("reorganisation"))
+
+
+def test_the_console_offers_no_decision_while_the_paired_tolerance_is_pending(
+    api: Api, client: TestClient
+) -> None:
+    _, authority, tolerance, proposal = paired(api)
+    with console_as(client, authority) as browser:
+        assert 'id="form-decision"' not in browser.get(f"/rulings/{proposal}").text
+        assert 'id="form-decision"' in browser.get(f"/rulings/{tolerance}").text

@@ -35,7 +35,7 @@ def test_the_units_liaison_sets_and_reaches_milestones_and_the_item_shows_them(
         first = {"title": "制定实施方案", "due_on": "2038-03-31"}
         ok(api.post(f"{ITEMS}/{item}/milestones", first, liaison))
         second = {"title": "完成年度任务", "due_on": "2038-12-31", "leader": "县政府办公室主任"}
-        ok(api.post(f"{ITEMS}/{item}/milestones", second, liaison))
+        position = ok(api.post(f"{ITEMS}/{item}/milestones", second, liaison))["position"]
         shown = ok(api.get(f"{ITEMS}/{item}", ADMIN))
         assert shown["leader"] == "分管副县长" and shown["deadline_colour"] is None
         assert [(m["number"], m["title"], m["leader"], m["reached_on"]) for m in
@@ -46,12 +46,12 @@ def test_the_units_liaison_sets_and_reaches_milestones_and_the_item_shows_them(
         shown = ok(api.get(f"{ITEMS}/{item}", ADMIN))
         assert shown["milestones"][0]["deadline_colour"] == "red"
         assert shown["deadline_colour"] == "red", "a missed milestone colours the item"
-        ledger = all_items(api, ITEMS, ADMIN, year=2038, unit_code=unit)
+        ledger = all_items(api, ITEMS, ADMIN, year=2038, unit_code=unit, min_position=position)
         row = next(i for i in ledger if i["id"] == item)
         assert row["deadline_colour"] == "red" and row["leader"] == "分管副县长"
 
         reached = {"reached_on": "2038-04-02", "note": "方案已印发"}
-        ok(api.post(f"{ITEMS}/{item}/milestones/1/completion", reached, liaison))
+        done = ok(api.post(f"{ITEMS}/{item}/milestones/1/completion", reached, liaison))
         shown = ok(api.get(f"{ITEMS}/{item}", ADMIN))
         assert shown["milestones"][0]["reached_on"] == "2038-04-02"
         assert shown["milestones"][0]["note"] == "方案已印发"
@@ -59,7 +59,8 @@ def test_the_units_liaison_sets_and_reaches_milestones_and_the_item_shows_them(
         assert shown["deadline_colour"] is None, "reached: the item's own colour, none yet"
         frozen.set(datetime(2038, 6, 15, 4, tzinfo=UTC))  # a third of the year, 0% reported
         assert ok(api.get(f"{ITEMS}/{item}", ADMIN))["deadline_colour"] == "yellow"
-        row = next(i for i in all_items(api, ITEMS, ADMIN, year=2038) if i["id"] == item)
+        listed_now = all_items(api, ITEMS, ADMIN, year=2038, min_position=done["position"])
+        row = next(i for i in listed_now if i["id"] == item)
         assert row["deadline_colour"] == "yellow"
 
 
