@@ -70,12 +70,13 @@ class CaseFilter:
 
 class CaseLibraryView(ReadModelView):
     projection_name = "case_library"
+    schema_version = 2  # 2: a case shows the ruling of the other kind it was paired with
     tables: ClassVar[dict[str, str]] = {
         "case_library_drafts": (
             "id uuid PRIMARY KEY, kind text NOT NULL, "
             "unit_code text NOT NULL, person_name text, facts text NOT NULL, "
             "reasoning text, form text, outcome text, criteria text[] NOT NULL, "
-            "finding_ids uuid[] NOT NULL, decided_on date"
+            "finding_ids uuid[] NOT NULL, decided_on date, paired_with uuid"
         ),
         "case_library_findings": "id uuid PRIMARY KEY, title text NOT NULL",
         "case_library": (
@@ -83,7 +84,7 @@ class CaseLibraryView(ReadModelView):
             "unit_code text NOT NULL, year int NOT NULL, form text, outcome text, "
             "criteria text[] NOT NULL, tags text[] NOT NULL, summary text NOT NULL, "
             "facts text NOT NULL, reasoning text NOT NULL, finding_titles text NOT NULL, "
-            "published_at timestamptz NOT NULL, position bigint NOT NULL"
+            "published_at timestamptz NOT NULL, position bigint NOT NULL, paired_with uuid"
         ),
     }
 
@@ -106,7 +107,8 @@ class CaseLibraryView(ReadModelView):
         def build() -> Composed:
             return SQL(
                 "INSERT INTO {cases} (id, kind, unit_code, year, form, outcome, criteria, tags, "
-                "summary, facts, reasoning, finding_titles, published_at, position, grams) "
+                "summary, facts, reasoning, finding_titles, published_at, position, "
+                "paired_with, grams) "
                 "SELECT x.*, {grams} FROM (SELECT d.id, d.kind, d.unit_code, "
                 "extract(year FROM coalesce(d.decided_on, %(at)s::date))::int, d.form, "
                 "d.outcome, d.criteria, ARRAY(SELECT {redact}(t, d.person_name) FROM "
@@ -116,8 +118,8 @@ class CaseLibraryView(ReadModelView):
                 "CASE WHEN d.person_name = {deleted} THEN '' ELSE "
                 "{redact}(coalesce((SELECT string_agg(f.title, '；' ORDER BY f.title) "
                 "FROM {findings} f WHERE f.id = ANY(d.finding_ids)), ''), d.person_name) "
-                "END AS finding_titles, %(at)s::timestamptz, %(_position)s::bigint "
-                "FROM {drafts} d WHERE d.id = %(_id)s AND {advanced}) x "
+                "END AS finding_titles, %(at)s::timestamptz, %(_position)s::bigint, "
+                "d.paired_with FROM {drafts} d WHERE d.id = %(_id)s AND {advanced}) x "
                 "ON CONFLICT (id) DO NOTHING"
             ).format(
                 grams=bigrams(SEARCHED.format(prefix=SQL("x."))),
@@ -180,7 +182,14 @@ class CaseLibraryView(ReadModelView):
         if f.q:
             searched = SEARCHED.format(prefix=SQL(""))
             where.append(text_search([searched], f.q, self.grams(f.q), params))
-        columns = SQL(", ").join(Identifier(c) for c in (*PUBLIC_COLUMNS, "position"))
+        cases = self.table("case_library")
+        # The case of the other kind on the same case, where it is in the library too (an
+        # accountability proposal closed by an exemption never is).
+        paired = SQL(
+            "paired_with IS NOT NULL AS paired, "
+            "(SELECT p.id FROM {cases} p WHERE p.id = {cases}.paired_with) AS paired_case_id"
+        ).format(cases=cases)
+        columns = SQL(", ").join([*(Identifier(c) for c in (*PUBLIC_COLUMNS, "position")), paired])
         return self.keyset_page(
             "case_library",
             where,
@@ -190,7 +199,7 @@ class CaseLibraryView(ReadModelView):
             cursor,
             descending=True,
             columns=columns,
-            item=lambda r: {c: r[c] for c in PUBLIC_COLUMNS},
+            item=lambda r: {c: r[c] for c in (*PUBLIC_COLUMNS, "paired", "paired_case_id")},
         )
 
 
@@ -200,7 +209,6 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         *other_aggregates(Finding, Ruling),
         AccountabilityRuling.StatementRecorded,  # the library shows no procedure, only rulings
         Ruling.Served,
-        Ruling.Paired,
         AccountabilityRuling.Closed,  # closed, never decided: no case
         *RECTIFICATION,
         Finding.Reassigned,
@@ -251,6 +259,10 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
 
     def update(self, tracking: Tracking, e: Any, **changes: Any) -> None:
         self.view.update_row(tracking, "case_library_drafts", e.originator_id, changes)
+
+    @handles(Ruling.Paired)
+    def paired(self, e: Ruling.Paired, tracking: Tracking) -> None:
+        self.update(tracking, e, paired_with=e.with_ruling_id)
 
     @handles(AccountabilityRuling.Decided)
     def accountability_decided(self, e: AccountabilityRuling.Decided, tracking: Tracking) -> None:

@@ -488,6 +488,16 @@ class CaseItem(Answer):
     reasoning: str
     finding_titles: str
     published_at: Instant
+    paired: bool = Field(
+        default=False,
+        description="关联: the ruling was paired with one of the other kind on the same case "
+        "(a fault-tolerance application and an accountability proposal)",
+    )
+    paired_case_id: UUID | None = Field(
+        default=None,
+        description="that ruling's case, where it is in the library too (a proposal closed by "
+        "an exemption, 免予问责, never is)",
+    )
 
 
 class CasePage(Answer):

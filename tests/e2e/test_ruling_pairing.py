@@ -190,3 +190,33 @@ def test_the_console_offers_no_decision_while_the_paired_tolerance_is_pending(
     with console_as(client, authority) as browser:
         assert 'id="form-decision"' not in browser.get(f"/rulings/{proposal}").text
         assert 'id="form-decision"' in browser.get(f"/rulings/{tolerance}").text
+
+
+def published(api: Api, authority: dict[str, str], rid: str) -> int:
+    body = {"summary": "同一问题的容错与问责", "tags": ["容错纠错"]}
+    answer = ok(api.post(f"{RULINGS}/{rid}/publication", body, authority))
+    return int(answer["position"])
+
+
+def case_of(api: Api, rid: str, position: int) -> dict[str, Any]:
+    cases = all_items(api, "/api/v1/case-library", api.account("inspector"), min_position=position)
+    return next(c for c in cases if c["id"] == rid)
+
+
+def test_the_case_library_shows_the_pair(api: Api, client: TestClient) -> None:
+    _, authority, tolerance, proposal = paired(api)
+    api.decided(authority, tolerance, decision("mitigated"))
+    api.decided(authority, proposal, accountability("circulated_criticism"))
+    published(api, authority, tolerance)
+    position = published(api, authority, proposal)
+    assert case_of(api, tolerance, position)["paired_case_id"] == proposal
+    assert case_of(api, proposal, position)["paired_case_id"] == tolerance
+    with console_as(client, authority) as browser:
+        page = browser.get("/cases").text
+        card = page.split(f'id="case-{tolerance}"')[1].split("</article>")[0]
+        assert f'href="#case-{proposal}"' in card and "容错认定在先" in card
+
+    _, authority, tolerance, proposal = paired(api)
+    api.decided(authority, tolerance, decision("exempted"))
+    shown = case_of(api, tolerance, published(api, authority, tolerance))
+    assert shown["paired"] is True and shown["paired_case_id"] is None, "免予问责: no case"
