@@ -14,12 +14,17 @@ from tests.support import ADMIN, Api
 DECISIONS = "/api/v1/major-decisions"
 
 
+def catalogued(api: Api, unit_name: str, title: str) -> tuple[str, str]:
+    """A new unit and a decision of it catalogued: their code and id."""
+    unit = api.unit(unit_name, "department")
+    body = {"title": title, "year": 2026, "unit_code": unit}
+    return unit, str(ok(api.post(DECISIONS, body, ADMIN), 201)["id"])
+
+
 def test_a_liaison_records_the_procedure_and_the_decision_in_the_console(
     api: Api, client: TestClient
 ) -> None:
-    unit = api.unit("县住房和城乡建设局", "department")
-    body = {"title": "老旧小区改造实施方案<i>", "year": 2026, "unit_code": unit}
-    did = str(ok(api.post(DECISIONS, body, ADMIN), 201)["id"])
+    unit, did = catalogued(api, "县住房和城乡建设局", "老旧小区改造实施方案<i>")
     page = f"/major-decisions/{did}"
     liaison = api.account("unit", unit)
     with console_as(client, liaison) as browser:
@@ -57,9 +62,7 @@ def test_a_liaison_records_the_procedure_and_the_decision_in_the_console(
 def test_an_inspector_plans_the_evaluation_of_an_implemented_decision(
     api: Api, client: TestClient
 ) -> None:
-    unit = api.unit("县交通运输局", "department")
-    body = {"title": "公交线网优化", "year": 2026, "unit_code": unit}
-    did = str(ok(api.post(DECISIONS, body, ADMIN), 201)["id"])
+    _, did = catalogued(api, "县交通运输局", "公交线网优化")
     inspector = api.account("inspector")
     ok(api.post(f"{DECISIONS}/{did}/decision", {"decided_on": "2026-01-10", "summary": "通过"},
                 inspector))  # fmt: skip
