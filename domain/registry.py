@@ -1124,9 +1124,8 @@ class VerifyRuling(Command):
 
 @command(
     roles=(Role.INSPECTOR, Role.UNIT),
-    method="lodge_appeal",
+    handler="do_appeal_ruling",
     path="/rulings/{ruling_id}/appeal",
-    **ON_RULING,
 )
 @dataclass(frozen=True)
 class AppealRuling(Command):

@@ -20,7 +20,13 @@ from domain.errors import (
     UnknownReference,
 )
 from domain.findings import Finding, parse
-from domain.registry import DecideAppeal, DecideRuling, PairRulings, ReviseTolerancePolicy
+from domain.registry import (
+    AppealRuling,
+    DecideAppeal,
+    DecideRuling,
+    PairRulings,
+    ReviseTolerancePolicy,
+)
 from domain.rulings import (
     DECIDABLE,
     FINAL,
@@ -191,6 +197,23 @@ class RulingCommands(CommandBase):
 
         return self.ruling_command(cmd.ruling_id, by, decide)
 
+    def do_appeal_ruling(self, cmd: AppealRuling, by: Sending) -> CommandResult:
+        """申诉: a fault-tolerance decision whose 免责 closed its paired proposal stands with
+        that proposal (409 paired_ruling_decided: a changed exemption could not be decided)."""
+
+        def appeal(ruling: Ruling) -> None:
+            if isinstance(ruling, ToleranceRuling) and ruling.paired_with is not None:
+                proposal = self.load(Ruling, ruling.paired_with)
+                if proposal.status is RulingStatus.CLOSED:
+                    raise PairedRulingDecided(
+                        f"the exemption closed the accountability ruling {proposal.id} paired "
+                        "with this one (免予问责): the decision is not open to appeal",
+                        details={"accountability_ruling_id": str(proposal.id)},
+                    )
+            ruling.lodge_appeal(grounds=cmd.grounds, actor=by.actor.as_event_data())
+
+        return self.ruling_command(cmd.ruling_id, by, appeal)
+
     def after_tolerance_appeal(
         self, ruling: ToleranceRuling, before: ToleranceOutcome | None, actor: dict[str, Any]
     ) -> Sequence[Aggregate] | None:
@@ -205,6 +228,8 @@ class RulingCommands(CommandBase):
         now = ruling.outcome if ruling.status is not RulingStatus.REVOKED else None
         if proposal.status in DECIDABLE:
             return self.close_paired_accountability(ruling, actor) if now else None
+        if proposal.status is RulingStatus.REVOKED:  # nothing of it stands to contradict
+            return None
         closed = proposal.status is RulingStatus.CLOSED
         if (closed and now is not ToleranceOutcome.EXEMPTED) or (
             not closed and now is not before and now is not ToleranceOutcome.DENIED and now

@@ -196,21 +196,22 @@ class Scorecards:
             view.wait_for(position, timeout)
 
     def lineages(self, year: int | None = None) -> dict[str, tuple[str, ...]]:
-        """Every active unit with the units merged into it (directly or not), in one query;
-        for a `year`, only those merged with effect in it or before (the later of the
-        mergers between): a predecessor's earlier records stay its own."""
+        """Every active unit with the units merged into it (directly or not), in one query.
+        For a `year`: the units standing that year — active ones, and those merged into
+        another only later — each with the units merged into it with effect in that year or
+        before (a merger's effective_on), so every record of the year is in one row."""
         rows = self.directory.fetch_all(
             SQL(
-                "WITH RECURSIVE tree(root, code, since) AS (SELECT code, code, NULL::date "
-                "FROM {directory} WHERE status = %(active)s UNION SELECT t.root, u.code, "
-                "GREATEST(t.since, u.merged_on) FROM {directory} u "
-                "JOIN tree t ON u.successor_code = t.code) "
+                "WITH RECURSIVE tree(root, code) AS (SELECT code, code FROM {directory} "
+                "WHERE status = %(active)s OR (%(year)s::int IS NOT NULL "
+                "AND status = %(merged)s AND extract(year FROM merged_on) > %(year)s::int) "
+                "UNION SELECT t.root, u.code FROM {directory} u "
+                "JOIN tree t ON u.successor_code = t.code "
+                "WHERE %(year)s::int IS NULL OR extract(year FROM u.merged_on) <= %(year)s::int) "
                 "SELECT root, array_agg(code ORDER BY code) AS members FROM tree "
-                "WHERE since IS NULL OR %(year)s::int IS NULL "
-                "OR extract(year FROM since) <= %(year)s::int "
                 "GROUP BY root ORDER BY root"
             ).format(directory=self.directory.table("directory_units")),
-            {"active": UnitStatus.ACTIVE.value, "year": year},
+            {"active": UnitStatus.ACTIVE.value, "merged": UnitStatus.MERGED.value, "year": year},
         )
         return {str(r["root"]): tuple(r["members"]) for r in rows}
 

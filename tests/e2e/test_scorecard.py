@@ -420,11 +420,31 @@ def test_a_mergers_effective_year_decides_whose_scorecard_its_records_are(
     position = merge(api, old, successor, effective_on=f"{YEAR + 1}-03-01")
     card = scorecard(api, ADMIN, successor, position)
     assert counts(card) == EMPTY, "this year's records stay with the unit merged next year"
-    assert stats_rows(api, ADMIN, position)[successor] == card
+    rows = stats_rows(api, ADMIN, position)
+    assert rows[successor] == card
     own = scorecard(api, ADMIN, old, position)
     assert own["findings_raised"] == 1 and own["work_items"] == 1
+    assert rows[old] == own, "a unit standing that year has its own row for it"
     api.finding(inspector, successor, found_on=f"{YEAR + 1}-05-01")
     next_year = scorecard(api, ADMIN, successor, position, year=YEAR + 1)
     assert next_year["findings_raised"] == 1
-    unit_of_old_next_year = stats_rows(api, ADMIN, position, year=YEAR + 1)
-    assert old not in unit_of_old_next_year
+    assert old not in stats_rows(api, ADMIN, position, year=YEAR + 1)
+
+
+def test_a_chain_of_mergers_keeps_each_years_records_in_one_row(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    """A merged into B with effect last year, B into C with effect next year: this year's
+    records of A and B are B's row, none of them C's, and no record is in two rows."""
+    a, b = api.unit("县档案馆", "agency"), api.unit("县文化局", "department")
+    c = api.unit("县文化广电旅游局", "department")
+    raised(api, inspector, a)
+    raised(api, inspector, b)
+    merge(api, a, b, effective_on=f"{YEAR - 1}-06-01")
+    position = merge(api, b, c, effective_on=f"{YEAR + 1}-01-01")
+    rows = stats_rows(api, ADMIN, position)
+    assert rows[b]["findings_raised"] == 2 and rows[c]["findings_raised"] == 0
+    assert a not in rows
+    assert scorecard(api, ADMIN, b, position) == rows[b]
+    assert scorecard(api, ADMIN, c, position) == rows[c]
+    assert scorecard(api, ADMIN, c, position, year=YEAR + 1)["findings_raised"] == 0
