@@ -146,6 +146,7 @@ class RulingCommands(CommandBase):
                     measure=cmd.measure,
                     effects_until=cmd.effects_until,
                 )
+                return self.noted_partner(ruling, data)
             elif isinstance(ruling, ToleranceRuling):
                 if outcome is None or form is not None:
                     raise InvalidValue("a fault-tolerance decision names an outcome (no form)")
@@ -160,7 +161,8 @@ class RulingCommands(CommandBase):
                     exclusions=list(cmd.exclusions),
                 )
                 self.check_tolerance_policy(outcome, list(cmd.criteria_met))
-                return self.close_paired_accountability(ruling, data)
+                closed = self.close_paired_accountability(ruling, data)
+                return closed or self.noted_partner(ruling, data)
             return None
 
         return self.ruling_command(cmd.ruling_id, by, decide)
@@ -179,6 +181,7 @@ class RulingCommands(CommandBase):
                 )
                 if form is not None:  # a modified form: a paired 从轻 still bounds it
                     self.check_mitigation(ruling, form)
+                return self.noted_partner(ruling, data)
             elif isinstance(ruling, ToleranceRuling):
                 if form is not None:
                     raise InvalidValue("a fault-tolerance ruling has an outcome, not a form")
@@ -226,13 +229,12 @@ class RulingCommands(CommandBase):
         proposal = self.load(Ruling, ruling.paired_with)
         assert isinstance(proposal, AccountabilityRuling)
         now = ruling.outcome if ruling.status is not RulingStatus.REVOKED else None
-        if proposal.status in DECIDABLE:
-            return self.close_paired_accountability(ruling, actor) if now else None
-        if proposal.status is RulingStatus.REVOKED:  # nothing of it stands to contradict
-            return None
+        if proposal.status in DECIDABLE and now is ToleranceOutcome.EXEMPTED:
+            return self.close_paired_accountability(ruling, actor)
         closed = proposal.status is RulingStatus.CLOSED
+        decided = proposal.status not in (*DECIDABLE, RulingStatus.CLOSED, RulingStatus.REVOKED)
         if (closed and now is not ToleranceOutcome.EXEMPTED) or (
-            not closed and now is not before and now is not ToleranceOutcome.DENIED and now
+            decided and now is not before and now is not ToleranceOutcome.DENIED and now
         ):
             raise PairedRulingDecided(
                 f"the accountability ruling {proposal.id} paired with this one is "
@@ -240,7 +242,17 @@ class RulingCommands(CommandBase):
                 "change it by its own appeal first",
                 details={"accountability_ruling_id": str(proposal.id)},
             )
-        return None
+        proposal.note_partner_decided(actor=actor)
+        return [proposal]
+
+    def noted_partner(self, ruling: Ruling, actor: dict[str, Any]) -> Sequence[Aggregate] | None:
+        """The ruling paired with this one, told of its decision in the same transaction (its
+        version moves, so a concurrent decision on it conflicts and is checked again)."""
+        if ruling.paired_with is None:
+            return None
+        partner = self.load(Ruling, ruling.paired_with)
+        partner.note_partner_decided(actor=actor)
+        return [partner]
 
     # -- the county's 容错免责办法 -------------------------------------------------------------
 

@@ -144,6 +144,13 @@ class Ruling(Aggregate):
         with_ruling_id: UUID
         actor: dict[str, Any]
 
+    class PartnerDecided(Aggregate.Event):
+        """The ruling paired with this one was decided, or its decision changed on appeal:
+        recorded on both, so two such decisions never pass each other unseen."""
+
+        with_ruling_id: UUID
+        actor: dict[str, Any]
+
     class Served(Aggregate.Event):
         """送达: the decision handed to the subject, on a day; the appeal window runs from it."""
 
@@ -190,6 +197,15 @@ class Ruling(Aggregate):
     @event(Paired)
     def _paired(self, with_ruling_id: UUID, actor: dict[str, Any]) -> None:
         self.paired_with = with_ruling_id
+
+    def note_partner_decided(self, *, actor: dict[str, Any]) -> None:
+        """Its paired ruling was decided (or changed on appeal) in the same transaction."""
+        assert self.paired_with is not None
+        self._partner_decided(with_ruling_id=self.paired_with, actor=actor)
+
+    @event(PartnerDecided)
+    def _partner_decided(self, with_ruling_id: UUID, actor: dict[str, Any]) -> None:
+        pass  # the version it takes is the point: a concurrent decision of the pair conflicts
 
     def serve(self, *, served_on: date, served_to: str, actor: dict[str, Any]) -> None:
         """送达: once, on or after the day of the decision and not in the future."""

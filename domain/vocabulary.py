@@ -348,6 +348,7 @@ class EventType(Labelled):
     COMMENDATION_WITHDRAWN = "Commendation.Withdrawn", "撤销激励"
     RULING_SERVED = "Ruling.Served", "送达决定"
     RULING_PAIRED = "Ruling.Paired", "关联容错与问责"
+    RULING_PARTNER_DECIDED = "Ruling.PartnerDecided", "关联的问责或容错已作出决定"
     ACCOUNTABILITY_CLOSED = "AccountabilityRuling.Closed", "免予问责"
     INSPECTION_LAUNCHED = "Inspection.Launched", "启动督查活动"
     INSPECTION_SEED_COMMITTED = "Inspection.SeedCommitted", "提交随机种子承诺"

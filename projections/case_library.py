@@ -209,6 +209,7 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
         *other_aggregates(Finding, Ruling),
         AccountabilityRuling.StatementRecorded,  # the library shows no procedure, only rulings
         Ruling.Served,
+        Ruling.PartnerDecided,
         AccountabilityRuling.Closed,  # closed, never decided: no case
         *RECTIFICATION,
         Finding.Reassigned,

@@ -90,7 +90,12 @@ class Rulings(ReadModel[RulingsView]):
         criteria = list(e.criteria_met)
         self.view.update(tracking, e, "outcome decided_on", status=decided, criteria=criteria)
 
-    @handles(AccountabilityRuling.StatementRecorded, Ruling.Served, Ruling.Paired)
+    @handles(
+        AccountabilityRuling.StatementRecorded,
+        Ruling.Served,
+        Ruling.Paired,
+        Ruling.PartnerDecided,
+    )
     def heard_or_served(self, e: Any, tracking: Tracking) -> None:
         """陈述申辩, 送达 and a pairing change nothing listed but the ruling's version and
         time."""

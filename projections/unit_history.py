@@ -191,7 +191,10 @@ class UnitHistory(ReadModel[UnitHistoryView]):
     a unit's timeline."""
 
     name = "unit_history"
-    ignores = other_aggregates(Unit, Finding, WorkItem, Ruling, Commendation)
+    ignores = (
+        *other_aggregates(Unit, Finding, WorkItem, Ruling, Commendation),
+        Ruling.PartnerDecided,  # the decision itself is on the line of the ruling decided
+    )
 
     @handles(
         Unit.Renamed,

@@ -358,7 +358,8 @@ class DemoLoader:
     def pair_rulings(self) -> None:
         """关联容错与问责: on 县发改局's finding f19 a fault-tolerance application (t09) and an
         accountability proposal (a09) of the unit, paired; the tolerance decided 免责, which
-        closes the proposal (免予问责)."""
+        closes the proposal (免予问责); on f21 a second pair decided 从轻, then the proposal
+        within that bound."""
         subject = {"unit_code": "fgj"}
         findings = [uuid5(DEMO_NAMESPACE, "f19")]
         tolerance, proposal = uuid5(DEMO_NAMESPACE, "t09"), uuid5(DEMO_NAMESPACE, "a09")
@@ -380,6 +381,31 @@ class DemoLoader:
             criteria_met=criteria,
         )
         self.send("t09:exempted", exempted, AUTHORITY)
+        # t10 and a10, on f21: 从轻, then the proposal decided within its bound.
+        findings = [uuid5(DEMO_NAMESPACE, "f21")]
+        tolerance, proposal = uuid5(DEMO_NAMESPACE, "t10"), uuid5(DEMO_NAMESPACE, "a10")
+        applied = ApplyForTolerance(subject, grounds, findings, criteria, tolerance)
+        self.send("t10:applied", applied, INSPECTOR)
+        proposed = ProposeAccountability(
+            subject, "circulated_criticism", "县政府督查工作办法", facts, findings, proposal
+        )
+        self.send("a10:proposed", proposed, INSPECTOR)
+        self.send("t10:paired", PairRulings(tolerance, proposal), INSPECTOR)
+        mitigated = DecideRuling(
+            tolerance,
+            "属于探索试验中的失误，但造成一定影响，予以从轻处理。",
+            today() - timedelta(days=2),
+            outcome="mitigated",
+            criteria_met=criteria,
+        )
+        self.send("t10:mitigated", mitigated, AUTHORITY)
+        decided = DecideRuling(
+            proposal,
+            "从轻处理，予以通报批评。",
+            today() - timedelta(days=1),
+            "circulated_criticism",
+        )
+        self.send("a10:decided", decided, AUTHORITY)
 
     def reorganise(self) -> None:
         """机构改革 2019: 县法制办 merged into the new 县司法局; 县国土局 renamed; the
