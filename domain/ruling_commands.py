@@ -37,6 +37,7 @@ from domain.rulings import (
     check_form,
     person_name,
 )
+from domain.subjects import SHREDDED
 from domain.tolerance_policies import POLICY_ID, TolerancePolicy, check_conditions
 from domain.vocabulary import (
     AccountabilityForm,
@@ -137,7 +138,7 @@ class RulingCommands(CommandBase):
             if isinstance(ruling, AccountabilityRuling):
                 if form is None or outcome is not None or cmd.criteria_met or cmd.exclusions:
                     raise InvalidValue("an accountability decision names a form (no outcome)")
-                self.check_paired_tolerance(ruling, form)
+                checked = self.check_paired_tolerance(ruling, form)
                 ruling.decide(
                     form=form,
                     reasoning=cmd.reasoning,
@@ -146,7 +147,10 @@ class RulingCommands(CommandBase):
                     measure=cmd.measure,
                     effects_until=cmd.effects_until,
                 )
-                return self.noted_partner(ruling, data)
+                if checked is None:
+                    return None
+                checked.note_partner_decided(actor=data)  # the very version checked
+                return [checked]
             elif isinstance(ruling, ToleranceRuling):
                 if outcome is None or form is not None:
                     raise InvalidValue("a fault-tolerance decision names an outcome (no form)")
@@ -323,11 +327,14 @@ class RulingCommands(CommandBase):
                 raise UnknownReference(f"ruling {cmd.accountability_ruling_id} does not exist")
             if not isinstance(proposal, AccountabilityRuling):
                 raise InvalidValue(f"ruling {proposal.id} is not an accountability ruling")
-            if (tolerance.unit_code, person_name(tolerance.subject)) != (
+            person = person_name(tolerance.subject)
+            if (tolerance.unit_code, person) != (
                 proposal.unit_code,
                 person_name(proposal.subject),
             ):
                 raise InvalidValue("the two rulings concern different subjects")
+            if person == SHREDDED:  # two erased names cannot be told to be one person's
+                raise InvalidValue("the two rulings concern different subjects (names erased)")
             if not set(tolerance.finding_ids) & set(proposal.finding_ids):
                 raise InvalidValue("the two rulings share no finding")
             data = by.actor.as_event_data()
@@ -337,30 +344,36 @@ class RulingCommands(CommandBase):
 
         return self.ruling_command(cmd.ruling_id, by, pair)
 
-    def check_paired_tolerance(self, ruling: AccountabilityRuling, form: str) -> None:
+    def check_paired_tolerance(
+        self, ruling: AccountabilityRuling, form: str
+    ) -> ToleranceRuling | None:
         """容错认定在先: a paired fault-tolerance application is decided first (409 while it is
         not, or under appeal); decided 从轻, it leaves only the lighter forms (422
-        form_exceeds_mitigation); revoked, it leaves the proposal free."""
+        form_exceeds_mitigation); revoked, it leaves the proposal free. Answers the
+        tolerance as checked (none when unpaired), for the decision to write on."""
         if ruling.paired_with is None:
-            return
+            return None
         ruling.check_status("decide", *DECIDABLE)
         tolerance = self.load(Ruling, ruling.paired_with)
         assert isinstance(tolerance, ToleranceRuling)
         if tolerance.status is RulingStatus.REVOKED:
-            return
+            return tolerance
         if tolerance.status not in (*FINAL, RulingStatus.PUBLISHED):
             raise TolerancePending(
                 f"the fault-tolerance application {tolerance.id} paired with this ruling is "
                 "decided first (容错认定在先)",
                 details={"tolerance_ruling_id": str(tolerance.id)},
             )
-        self.check_mitigation(ruling, form)
+        self.check_mitigation(ruling, form, tolerance)
+        return tolerance
 
-    def check_mitigation(self, ruling: AccountabilityRuling, form: str) -> None:
+    def check_mitigation(
+        self, ruling: AccountabilityRuling, form: str, tolerance: Ruling | None = None
+    ) -> None:
         """A paired fault-tolerance ruling standing at 从轻 leaves only the lighter forms."""
         if ruling.paired_with is None:
             return
-        tolerance = self.load(Ruling, ruling.paired_with)
+        tolerance = tolerance or self.load(Ruling, ruling.paired_with)
         assert isinstance(tolerance, ToleranceRuling)
         if tolerance.status is RulingStatus.REVOKED:
             return

@@ -15,6 +15,9 @@ from eventsourcing.domain import event
 
 from domain.aggregate import Aggregate
 
+# What a person's name reads as once their key is destroyed (infra/privacy.py writes it).
+SHREDDED = "[已删除]"
+
 
 class DataSubject(Aggregate):
     """A person named in rulings, as far as the log records their data's fate."""

@@ -50,11 +50,12 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.subjects import SHREDDED
 from domain.text import folded, names, replace_name
 
 log = logging.getLogger(__name__)
 
-DELETED = "[已删除]"
+DELETED = SHREDDED  # a shredded person's name, as every door shows it
 KEYS_TABLE = "supervision_subject_keys"
 AES_GCM = "aes-256-gcm"
 SM4_GCM = "sm4-gcm"

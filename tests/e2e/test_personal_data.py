@@ -515,3 +515,26 @@ def test_a_publication_summary_may_not_carry_the_sealing_marker(world: World) ->
     spaced = {"summary": "郑 光明 案例", "tags": []}  # the name, spaced: still the name
     refused = w.api.post(f"{RULINGS}/{rid}/publication", spaced, w.authority)
     assert refused.status_code == 422 and "must not name" in refused.json()["error"]["message"]
+
+
+def test_two_erased_names_are_never_paired_as_one_persons(world: World) -> None:
+    """Once two people's keys are destroyed both names read 「[已删除]」: a pairing of their
+    rulings (issue 18 item 4) is refused, as the two cannot be told to be one person."""
+    w = world
+    unit = w.api.unit("城关镇")
+    finding = w.api.finding(w.inspector, unit)["id"]
+    applied = {"subject": {"unit_code": unit, "person": {"name": "周建华", "position": "站长"}},
+               "finding_ids": [finding], "grounds": "先行先试",
+               "criteria_claimed": ["pilot_inexperience"]}  # fmt: skip
+    tolerance_id = ok(w.api.post(f"{RULINGS}/fault-tolerance", applied, w.inspector), 201)["id"]
+    proposed = {"subject": {"unit_code": unit, "person": {"name": "吴明远", "position": "副站长"}},
+                "finding_ids": [finding], "form": "circulated_criticism", "basis": "条例",
+                "facts": "推进不力"}  # fmt: skip
+    proposal_id = ok(w.api.post(f"{RULINGS}/accountability", proposed, w.inspector), 201)["id"]
+    for rid in (tolerance_id, proposal_id):
+        subject = subject_of(w, rid)["subject_id"]
+        ok(w.client.post(f"{SUBJECTS}/{subject}/shred", headers=ADMIN))
+    pairing = {"accountability_ruling_id": proposal_id}
+    refused = w.api.post(f"{RULINGS}/{tolerance_id}/pairing", pairing, w.inspector)
+    assert refused.status_code == 422, refused.text
+    assert "names erased" in refused.json()["error"]["message"]
