@@ -256,22 +256,13 @@ class CommandBase(Application[UUID]):
     def lineage(self, code: str) -> list[str]:
         """The unit and every unit merged into it, directly or through others (机构改革),
         read from the units themselves, so a merger counts from the moment it is recorded."""
-        found, todo = [code], [code]
-        while todo:
-            try:
-                unit = self.read_unit(todo.pop())
-            except NotFound:
-                continue  # an unknown code filters to nothing, rather than failing
-            for predecessor in unit.predecessors:
-                if predecessor not in found:
-                    found.append(predecessor)
-                    todo.append(predecessor)
-        return found
+        return list(self.lineage_since(code))
 
     def lineage_since(self, code: str) -> dict[str, date | None]:
         """`lineage` with, for each unit merged in, the day its records become the unit's:
         its merger's effective_on, or the later of the mergers between (None: the unit's
-        own). Records before it stay with the predecessor (its history, its scorecards)."""
+        own). Records before it stay with the predecessor (its history, its scorecards).
+        Each unit is read once; an unknown code filters to nothing, rather than failing."""
         since: dict[str, date | None] = {code: None}
         todo = [code]
         while todo:
@@ -280,16 +271,13 @@ class CommandBase(Application[UUID]):
                 unit = self.read_unit(current)
             except NotFound:
                 continue
+            if current != code and unit.merged_on is not None:
+                known = since[current]  # its successor's day, set when it was found
+                since[current] = unit.merged_on if known is None else max(known, unit.merged_on)
             for code_before in unit.predecessors:
-                if code_before in since:
-                    continue
-                try:
-                    before = self.read_unit(code_before)
-                except NotFound:
-                    continue
-                days = [d for d in (since[current], before.merged_on) if d is not None]
-                since[code_before] = max(days) if days else None
-                todo.append(code_before)
+                if code_before not in since:
+                    since[code_before] = since[current]
+                    todo.append(code_before)
         return since
 
     def lineage_of_year(self, code: str, year: int) -> list[str]:

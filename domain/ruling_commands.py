@@ -147,10 +147,7 @@ class RulingCommands(CommandBase):
                     measure=cmd.measure,
                     effects_until=cmd.effects_until,
                 )
-                if checked is None:
-                    return None
-                checked.note_partner_decided(actor=data)  # the very version checked
-                return [checked]
+                return self.told(checked, data)  # the very version checked
             elif isinstance(ruling, ToleranceRuling):
                 if outcome is None or form is not None:
                     raise InvalidValue("a fault-tolerance decision names an outcome (no form)")
@@ -165,8 +162,10 @@ class RulingCommands(CommandBase):
                     exclusions=list(cmd.exclusions),
                 )
                 self.check_tolerance_policy(outcome, list(cmd.criteria_met))
-                closed = self.close_paired_accountability(ruling, data)
-                return closed or self.noted_partner(ruling, data)
+                proposal = self.partner_of(ruling)
+                if proposal is not None and ruling.outcome is ToleranceOutcome.EXEMPTED:
+                    return self.closed_by(ruling, proposal, data)
+                return self.told(proposal, data)
             return None
 
         return self.ruling_command(cmd.ruling_id, by, decide)
@@ -183,9 +182,10 @@ class RulingCommands(CommandBase):
                 ruling.decide_appeal(
                     result=cmd.result, reasoning=cmd.reasoning, form=form, actor=data
                 )
-                if form is not None:  # a modified form: a paired 从轻 still bounds it
-                    self.check_mitigation(ruling, form)
-                return self.noted_partner(ruling, data)
+                tolerance = self.partner_of(ruling)
+                if form is not None and tolerance is not None:  # a paired 从轻 still bounds it
+                    self.check_mitigation(form, tolerance)
+                return self.told(tolerance, data)
             elif isinstance(ruling, ToleranceRuling):
                 if form is not None:
                     raise InvalidValue("a fault-tolerance ruling has an outcome, not a form")
@@ -228,13 +228,12 @@ class RulingCommands(CommandBase):
         now standing; closed on the exemption, or decided meanwhile, it allows no other
         outcome than the one it rests on (409 paired_ruling_decided: the accountability
         ruling is changed by its own appeal)."""
-        if ruling.paired_with is None:
+        proposal = self.partner_of(ruling)
+        if proposal is None:
             return None
-        proposal = self.load(Ruling, ruling.paired_with)
-        assert isinstance(proposal, AccountabilityRuling)
         now = ruling.outcome if ruling.status is not RulingStatus.REVOKED else None
         if proposal.status in DECIDABLE and now is ToleranceOutcome.EXEMPTED:
-            return self.close_paired_accountability(ruling, actor)
+            return self.closed_by(ruling, proposal, actor)
         closed = proposal.status is RulingStatus.CLOSED
         decided = proposal.status not in (*DECIDABLE, RulingStatus.CLOSED, RulingStatus.REVOKED)
         if (closed and now is not ToleranceOutcome.EXEMPTED) or (
@@ -246,17 +245,31 @@ class RulingCommands(CommandBase):
                 "change it by its own appeal first",
                 details={"accountability_ruling_id": str(proposal.id)},
             )
-        proposal.note_partner_decided(actor=actor)
-        return [proposal]
+        return self.told(proposal, actor)
 
-    def noted_partner(self, ruling: Ruling, actor: dict[str, Any]) -> Sequence[Aggregate] | None:
-        """The ruling paired with this one, told of its decision in the same transaction (its
-        version moves, so a concurrent decision on it conflicts and is checked again)."""
-        if ruling.paired_with is None:
+    def partner_of(self, ruling: Ruling) -> Ruling | None:
+        """The ruling paired with this one, if it has one (loaded once per command: what it
+        is checked against is what its decision writes on)."""
+        return None if ruling.paired_with is None else self.load(Ruling, ruling.paired_with)
+
+    @staticmethod
+    def told(partner: Ruling | None, actor: dict[str, Any]) -> Sequence[Aggregate] | None:
+        """The partner, told of this ruling's decision in the same transaction (its version
+        moves, so a concurrent decision on it conflicts and is checked again)."""
+        if partner is None:
             return None
-        partner = self.load(Ruling, ruling.paired_with)
         partner.note_partner_decided(actor=actor)
         return [partner]
+
+    @staticmethod
+    def closed_by(
+        ruling: ToleranceRuling, proposal: Ruling, actor: dict[str, Any]
+    ) -> Sequence[Aggregate]:
+        """免予问责: a 免责 decision closes the accountability proposal paired with it."""
+        assert isinstance(proposal, AccountabilityRuling)
+        reason = f"容错免责认定免责（{ruling.id}），免予问责"
+        proposal.close(tolerance_ruling_id=ruling.id, reason=reason, actor=actor)
+        return [proposal]
 
     # -- the county's 容错免责办法 -------------------------------------------------------------
 
@@ -354,7 +367,7 @@ class RulingCommands(CommandBase):
         if ruling.paired_with is None:
             return None
         ruling.check_status("decide", *DECIDABLE)
-        tolerance = self.load(Ruling, ruling.paired_with)
+        tolerance = self.partner_of(ruling)
         assert isinstance(tolerance, ToleranceRuling)
         if tolerance.status is RulingStatus.REVOKED:
             return tolerance
@@ -364,16 +377,12 @@ class RulingCommands(CommandBase):
                 "decided first (容错认定在先)",
                 details={"tolerance_ruling_id": str(tolerance.id)},
             )
-        self.check_mitigation(ruling, form, tolerance)
+        self.check_mitigation(form, tolerance)
         return tolerance
 
-    def check_mitigation(
-        self, ruling: AccountabilityRuling, form: str, tolerance: Ruling | None = None
-    ) -> None:
+    @staticmethod
+    def check_mitigation(form: str, tolerance: Ruling) -> None:
         """A paired fault-tolerance ruling standing at 从轻 leaves only the lighter forms."""
-        if ruling.paired_with is None:
-            return
-        tolerance = tolerance or self.load(Ruling, ruling.paired_with)
         assert isinstance(tolerance, ToleranceRuling)
         if tolerance.status is RulingStatus.REVOKED:
             return
@@ -384,15 +393,3 @@ class RulingCommands(CommandBase):
                 f"fault-tolerance ruling {tolerance.id} allows (从轻处理不得适用{chosen.label})",
                 details={"form": chosen.value, "tolerance_ruling_id": str(tolerance.id)},
             )
-
-    def close_paired_accountability(
-        self, ruling: ToleranceRuling, actor: dict[str, Any]
-    ) -> Sequence[Aggregate] | None:
-        """免予问责: a 免责 decision closes the accountability proposal paired with it."""
-        if ruling.paired_with is None or ruling.outcome is not ToleranceOutcome.EXEMPTED:
-            return None
-        proposal = self.load(Ruling, ruling.paired_with)
-        assert isinstance(proposal, AccountabilityRuling)
-        reason = f"容错免责认定免责（{ruling.id}），免予问责"
-        proposal.close(tolerance_ruling_id=ruling.id, reason=reason, actor=actor)
-        return [proposal]

@@ -113,11 +113,6 @@ class WorkItem(Aggregate):
         if len(set(co_units)) != len(co_units):
             raise InvalidValue("a co-unit is named twice")
 
-    @property
-    def done(self) -> bool:
-        """Reported all done (100%): what is left is its evaluation."""
-        return self.percent >= 100
-
     def overdue(self, today: date) -> bool:
         """逾期: still open (listed or in progress) after its due date."""
         return self.status in OPEN and today > self.due_on
@@ -129,8 +124,7 @@ class WorkItem(Aggregate):
         if self.status not in OPEN:
             return None
         listed_on = clock.business_day(self.created_on)
-        own = None if self.done else colour_of(self.due_on, today, listed_on, self.percent)
-        return gravest([own, *(self.milestone_colour(m, today) for m in self.milestones)])
+        return item_colour(today, self.due_on, listed_on, self.percent, self.milestones)
 
     def milestone_colour(self, milestone: dict[str, Any], today: date) -> str | None:
         """A milestone not reached while the item is open: 红 past its date, 黄 three days or
@@ -268,3 +262,13 @@ class WorkItem(Aggregate):
         self, number: int, reached_on: date, note: str | None, actor: dict[str, Any]
     ) -> None:
         self.milestones[number - 1].update(reached_on=reached_on, note=note)
+
+
+def item_colour(
+    today: date, due_on: date, listed_on: date, percent: int, milestones: list[dict[str, Any]]
+) -> str | None:
+    """An open item's colour (`WorkItem.deadline_colour`, and the ledger's from its row): its
+    own, none once reported all done, or a graver one of a milestone not yet reached."""
+    own = None if percent >= 100 else colour_of(due_on, today, listed_on, percent)
+    waiting = [colour_of(m["due_on"], today) for m in milestones if m["reached_on"] is None]
+    return gravest([own, *waiting])

@@ -11,9 +11,8 @@ from psycopg.sql import SQL, Composed
 from psycopg.types.json import Jsonb
 
 from domain import clock
-from domain.deadlines import colour_of, gravest
 from domain.vocabulary import WorkItemStatus
-from domain.work_items import WorkItem
+from domain.work_items import WorkItem, item_colour
 from projections.base import (
     AggregateTable,
     AggregateView,
@@ -236,21 +235,12 @@ class WorkLedgerView(AggregateView):
 
 
 def ledger_colour(row: Any, today: date) -> str | None:
-    """`WorkItem.deadline_colour` from the ledger's row: the item's own colour, or a graver
-    one of a milestone not yet reached; none once the item is evaluated, closed or dropped."""
+    """`WorkItem.deadline_colour` from the ledger's row (its milestones' dates as stored)."""
     if row["status"] not in OPEN_STATUSES:
         return None
+    milestones = [{**m, "due_on": date.fromisoformat(m["due_on"])} for m in row["milestones"]]
     listed_on = clock.business_day(row["listed_at"])
-    done = row["percent"] >= 100  # reported all done: only its evaluation is left
-    own = None if done else colour_of(row["due_on"], today, listed_on, row["percent"])
-    return gravest(
-        [own]
-        + [
-            colour_of(date.fromisoformat(m["due_on"]), today)
-            for m in row["milestones"]
-            if m["reached_on"] is None
-        ]
-    )
+    return item_colour(today, row["due_on"], listed_on, row["percent"], milestones)
 
 
 def ledger_item(row: Any, today: date) -> dict[str, Any]:

@@ -361,46 +361,36 @@ class DemoLoader:
         closes the proposal (免予问责); on f21 a second pair decided 从轻, then the proposal
         within that bound."""
         subject = {"unit_code": "fgj"}
-        findings = [uuid5(DEMO_NAMESPACE, "f19")]
-        tolerance, proposal = uuid5(DEMO_NAMESPACE, "t09"), uuid5(DEMO_NAMESPACE, "a09")
         grounds = "在推进投资项目审批制度改革中探索试验，因无明确限制出现失误，未谋取私利。"
         criteria = ["exploration_without_clear_rules", "no_personal_gain"]
-        applied = ApplyForTolerance(subject, grounds, findings, criteria, tolerance)
-        self.send("t09:applied", applied, INSPECTOR)
         facts = "项目审批环节未按时限办结，造成不良影响。"
-        proposed = ProposeAccountability(
-            subject, "circulated_criticism", "县政府督查工作办法", facts, findings, proposal
-        )
-        self.send("a09:proposed", proposed, INSPECTOR)
-        self.send("t09:paired", PairRulings(tolerance, proposal), INSPECTOR)
-        exempted = DecideRuling(
-            tolerance,
-            "符合探索试验中因无明确限制出现失误的容错情形，未谋取私利，予以免责。",
-            today() - timedelta(days=3),
-            outcome="exempted",
-            criteria_met=criteria,
-        )
-        self.send("t09:exempted", exempted, AUTHORITY)
-        # t10 and a10, on f21: 从轻, then the proposal decided within its bound.
-        findings = [uuid5(DEMO_NAMESPACE, "f21")]
-        tolerance, proposal = uuid5(DEMO_NAMESPACE, "t10"), uuid5(DEMO_NAMESPACE, "a10")
-        applied = ApplyForTolerance(subject, grounds, findings, criteria, tolerance)
-        self.send("t10:applied", applied, INSPECTOR)
-        proposed = ProposeAccountability(
-            subject, "circulated_criticism", "县政府督查工作办法", facts, findings, proposal
-        )
-        self.send("a10:proposed", proposed, INSPECTOR)
-        self.send("t10:paired", PairRulings(tolerance, proposal), INSPECTOR)
-        mitigated = DecideRuling(
-            tolerance,
-            "属于探索试验中的失误，但造成一定影响，予以从轻处理。",
-            today() - timedelta(days=2),
-            outcome="mitigated",
-            criteria_met=criteria,
-        )
-        self.send("t10:mitigated", mitigated, AUTHORITY)
-        decided = DecideRuling(
-            proposal,
+        pairs = [
+            (
+                "09",
+                "f19",
+                "exempted",
+                "符合探索试验中因无明确限制出现失误的容错情形，未谋取私利，予以免责。",
+                3,
+            ),
+            ("10", "f21", "mitigated", "属于探索试验中的失误，但造成一定影响，予以从轻处理。", 2),
+        ]
+        for n, finding, outcome, reasoning, days_ago in pairs:
+            findings = [uuid5(DEMO_NAMESPACE, finding)]
+            tolerance, proposal = uuid5(DEMO_NAMESPACE, f"t{n}"), uuid5(DEMO_NAMESPACE, f"a{n}")
+            applied = ApplyForTolerance(subject, grounds, findings, criteria, tolerance)
+            self.send(f"t{n}:applied", applied, INSPECTOR)
+            proposed = ProposeAccountability(
+                subject, "circulated_criticism", "县政府督查工作办法", facts, findings, proposal
+            )
+            self.send(f"a{n}:proposed", proposed, INSPECTOR)
+            self.send(f"t{n}:paired", PairRulings(tolerance, proposal), INSPECTOR)
+            when = today() - timedelta(days=days_ago)
+            decision = DecideRuling(
+                tolerance, reasoning, when, outcome=outcome, criteria_met=criteria
+            )
+            self.send(f"t{n}:{outcome}", decision, AUTHORITY)
+        decided = DecideRuling(  # a10, within the bound its tolerance's 从轻 sets
+            uuid5(DEMO_NAMESPACE, "a10"),
             "从轻处理，予以通报批评。",
             today() - timedelta(days=1),
             "circulated_criticism",

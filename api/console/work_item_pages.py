@@ -7,8 +7,6 @@ API's."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -101,15 +99,8 @@ def work_item_page(
         colour=item.deadline_colour(day),
         overdue=item.overdue(day),
         milestones=[{**m, "colour": item.milestone_colour(m, day)} for m in item.milestones],
-        events=timeline(viewer, item),
+        events=[event_out(e) for e in viewer.services.app.aggregate_history(item.id)],
     )
-
-
-def timeline(viewer: Viewer, item: WorkItem) -> list[dict[str, Any]]:
-    return [
-        {**event_out(event), "aggregate_id": str(item.id), "kind": "work_item", "receipt": False}
-        for event in viewer.services.app.aggregate_history(item.id)
-    ]
 
 
 record_routes(router, "/work-items/{item_id}", work_item_page, load, ACTIONS)

@@ -69,13 +69,21 @@ def unit_scorecard(
     year: Year,
 ) -> dict[str, Any]:
     """The unit's scorecard for the year, with the records of the units merged into it."""
+    return scorecard_with(services, actor, code, year)[0]
+
+
+def scorecard_with(
+    services: Services, actor: Actor, code: str, year: int
+) -> tuple[dict[str, Any], list[str]]:
+    """The unit's scorecard row for the year, and the codes it counts (the unit and those
+    merged into it with effect by then)."""
     unit = services.app.read_unit(code)
     if not may_read(actor, code):
         raise ApiError(404, "not_found", f"unit {code!r} not found")
-    cards = scorecards_of(services)
-    (row,) = cards.for_units(year, today(), {code: tuple(services.app.lineage_of_year(code, year))})
+    lineage = services.app.lineage_of_year(code, year)
+    (row,) = scorecards_of(services).for_units(year, today(), {code: tuple(lineage)})
     row["name"] = unit.name  # the unit's own events: current even before the directory
-    return row
+    return row, lineage
 
 
 @router.get(
@@ -92,8 +100,7 @@ def unit_year_end_score(
     """年终综合考评: 台账完成度 (the mean share done of the work items the unit leads),
     督查整改 (its findings closed on time, of those closed) and 考评得分 (the mean score of its
     evaluated work items), weighted by the year's scheme (30/30/40 until it sets its own)."""
-    row = unit_scorecard(code, services, actor, year)
-    lineage = services.app.lineage_of_year(code, year)
+    row, lineage = scorecard_with(services, actor, code, year)
     on_time = row["on_time_rate"]
     parts = {
         "ledger": services.ledger.completion(lineage, year),
