@@ -28,6 +28,7 @@ from api.http.routes import (
     projections,
     records,  # noqa: F401  (adds every record's reads to the routers above before they are included)
     rulings,
+    spot_checks,
     stats,
     tolerance_policy,
     units,
@@ -96,6 +97,9 @@ def create_app(
     app.include_router(power_lists.router)
     app.include_router(commendations.router)
     app.include_router(power_lists.public_router)
+    for router in (spot_checks.entities, spot_checks.officers, spot_checks.matters):
+        app.include_router(router)
+    app.include_router(spot_checks.public_router)
     declare_error_responses(app)
     install_console(app)  # the web console at /, never under /api/v1
     install_rate_limit(app, settings)

@@ -14,6 +14,7 @@ from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
 from domain.power_lists import PowerList
 from domain.rulings import Ruling
+from domain.spot_checks import EnforcementOfficer, MarketEntity, SpotCheckMatter
 from domain.subjects import DataSubject
 from domain.tolerance_policies import TolerancePolicy
 from domain.units import Unit
@@ -32,4 +33,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     MajorDecision,
     PowerList,
     Commendation,
+    MarketEntity,
+    EnforcementOfficer,
+    SpotCheckMatter,
 )

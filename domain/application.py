@@ -23,6 +23,7 @@ from domain.major_decision_commands import MajorDecisionCommands
 from domain.power_list_commands import PowerListCommands
 from domain.registry import MergeUnit
 from domain.ruling_commands import RulingCommands
+from domain.spot_check_commands import SpotCheckCommands
 from domain.units import Unit
 from domain.vocabulary import FindingCategory, Role, Severity
 from domain.work_item_commands import WorkItemCommands
@@ -36,6 +37,7 @@ class Supervision(
     MajorDecisionCommands,
     PowerListCommands,
     CommendationCommands,
+    SpotCheckCommands,
 ):
     """督查问责: every finding, rectification step and ruling as an immutable event."""
 

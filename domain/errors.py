@@ -84,3 +84,7 @@ class FormExceedsMitigation(DomainError, code="form_exceeds_mitigation"):
 
 class ExcludedFromTolerance(DomainError, code="excluded_from_tolerance"):
     """免责 or 从轻 decided where a case of the negative list (负面清单) was found."""
+
+
+class FrequencyReached(DomainError, code="spot_check_frequency_reached"):
+    """A round of a 随机抽查事项 beyond the rounds a year its 细则 allows (抽查频次)."""

@@ -17,10 +17,11 @@ from uuid import UUID, uuid4
 from domain.actors import Actor
 from domain.commands import CommandBase, CommandResult, Sending
 from domain.draw import ChainHead
-from domain.errors import NotFound, PermissionDenied, UnknownReference
+from domain.errors import InvalidValue, NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.registry import ORGANISERS, SECOND_PARTIES, Launch
+from domain.vocabulary import InspectionKind
 
 
 def check_organiser(actor: Actor) -> None:
@@ -31,6 +32,11 @@ def check_organiser(actor: Actor) -> None:
 class InspectionCommands(CommandBase):
     def do_launch_inspection(self, launch: Launch, by: Sending) -> CommandResult:
         """启动督查活动: its units (which must take new records) and inspector pool."""
+        if launch.kind == InspectionKind.MARKET_RANDOM.value:
+            raise InvalidValue(
+                "a round of market entities is launched from its 随机抽查事项 "
+                "(POST /api/v1/spot-check-matters/{matter_id}/rounds)"
+            )
         inspectors = [{"name": name, "unit_code": unit} for name, unit in launch.inspectors]
         rules = {"team_size": launch.team_size, "share_percent": launch.share_percent}
         population = list(launch.units)

@@ -23,6 +23,8 @@ S = InspectionStatus
 K = InspectionKind
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 MIN_TEAM_SIZE = 2  # "at least two inspectors per target"
+# Rounds whose targets are drawn (双随机): of units, or of market entities (一单两库一细则).
+DRAWN_KINDS = (K.RANDOM, K.MARKET_RANDOM)
 
 
 class Inspection(Aggregate):
@@ -162,7 +164,7 @@ class Inspection(Aggregate):
             raise InvalidTransition(action, self.status.value)
 
     def check_random(self, action: str, random: bool) -> None:
-        if (self.kind is K.RANDOM) != random:
+        if (self.kind in DRAWN_KINDS) != random:
             kind = "a random round" if random else "a round that is not random"
             raise InvalidValue(f"only {kind} can {action}", details={"kind": self.kind.value})
 

@@ -23,6 +23,7 @@ from domain.major_decisions import MajorDecision
 from domain.messages import Command, command
 from domain.power_lists import PowerList
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.spot_checks import EnforcementOfficer, MarketEntity, SpotCheckMatter
 from domain.subjects import DataSubject
 from domain.tolerance_policies import TolerancePolicy
 from domain.units import Unit
@@ -732,6 +733,142 @@ class ConcludeInspection(Command):
     summary: str
     concluded_on: date
     results: list[dict[str, Any]] = field(default_factory=list)
+
+
+# -- 一单两库一细则 (random spot checks of market entities, task 14) ------------------------
+
+
+@command(
+    roles=ORGANISERS,
+    creates=MarketEntity,
+    before="check_new_market_entity",
+    path="/market-entities",
+    status=201,
+)
+@dataclass(frozen=True)
+class RegisterMarketEntity(Command):
+    """列入检查对象名录库 (inspector, admin): a market entity by its 统一社会信用代码 (a
+    code with a wrong check character is 422; a listed one, 409 `already_exists`)."""
+
+    credit_code: str = field(metadata={"max_length": 40})
+    name: str = field(metadata={"max_length": 200})
+    entity_kind: str = field()
+    industry: str = field(metadata={"max_length": 100})  # 行业 (食品经营, 特种设备…)
+    address: str | None = field(default=None, metadata={"max_length": 200})  # 住所
+
+
+@command(
+    roles=ORGANISERS,
+    method="delist",
+    name="delist_market_entity",
+    aggregate=MarketEntity,
+    target="credit_code",
+    id_of=MarketEntity.create_id,
+    path="/market-entities/{credit_code}/delisting",
+)
+@dataclass(frozen=True)
+class DelistMarketEntity(Command):
+    """移出检查对象名录库 (注销, 吊销…): no longer drawn; its record stays."""
+
+    credit_code: str
+    reason: str
+
+
+@command(
+    roles=RECORDER,
+    creates=EnforcementOfficer,
+    before="check_new_officer",
+    path="/enforcement-officers",
+    status=201,
+)
+@dataclass(frozen=True)
+class RegisterOfficer(Command):
+    """列入执法检查人员名录库 (the unit's liaison, inspector, admin): an officer of an active
+    unit with their 执法证 number and its validity."""
+
+    name: str = field(metadata={"max_length": 100})
+    unit_code: str = field()
+    certificate: str = field(metadata={"max_length": 40})  # 执法证号
+    valid_until: date = field()
+
+
+@command(
+    roles=RECORDER,
+    method="delist",
+    name="delist_officer",
+    aggregate=EnforcementOfficer,
+    target="certificate",
+    id_of=EnforcementOfficer.create_id,
+    path="/enforcement-officers/{certificate}/delisting",
+)
+@dataclass(frozen=True)
+class DelistOfficer(Command):
+    """移出执法检查人员名录库 (调离, 证件注销): drawn no more; the teams drawn keep them."""
+
+    certificate: str
+    reason: str
+
+
+@command(
+    roles=RECORDER,
+    creates=SpotCheckMatter,
+    target="matter_id",
+    before="check_new_matter",
+    path="/spot-check-matters",
+    status=201,
+)
+@dataclass(frozen=True)
+class ListSpotCheckMatter(Command):
+    """列入随机抽查事项清单 with its 细则: the department, the basis, the method, the
+    entities covered (kinds, industries; none named: all), 抽查比例 and 抽查频次."""
+
+    unit_code: str
+    title: str = field(metadata={"max_length": 200})
+    legal_basis: str = field(metadata={"max_length": 2000})  # 抽查依据
+    method: str = field(metadata={"max_length": 200})  # 检查方式
+    share_percent: int = field()
+    rounds_per_year: int = field()
+    entity_kinds: list[str] = field(default_factory=list)
+    industries: list[str] = field(default_factory=list)
+    matter_id: UUID | None = None
+
+
+ON_MATTER: dict[str, Any] = {"aggregate": SpotCheckMatter, "target": "matter_id"}
+
+
+@command(
+    roles=RECORDER,
+    method="withdraw",
+    name="withdraw_spot_check_matter",
+    **ON_MATTER,
+    path="/spot-check-matters/{matter_id}/withdrawal",
+)
+@dataclass(frozen=True)
+class WithdrawSpotCheckMatter(Command):
+    """移出随机抽查事项清单: no further rounds; those held stay on record."""
+
+    matter_id: UUID
+    reason: str
+
+
+@command(
+    roles=ORGANISERS,
+    handler="do_launch_spot_check",
+    path="/spot-check-matters/{matter_id}/rounds",
+    status=201,
+)
+@dataclass(frozen=True)
+class LaunchSpotCheck(Command):
+    """启动随机抽查 (inspector, admin): a round of the matter (抽查频次 holds), drawing from
+    the 检查对象名录库 entities it covers that its rounds of the year have not drawn, with a
+    team from the department's officers whose 执法证 holds through the period."""
+
+    matter_id: UUID
+    title: str = field(metadata={"max_length": 200})
+    period_start: date = field()
+    period_end: date = field()
+    team_size: int = 2
+    inspection_id: UUID | None = None
 
 
 # -- major decisions (重大行政决策目录 and their evaluations) --------------------------------

@@ -188,6 +188,14 @@ CIRCUMSTANCES = frozenset(
 )
 
 
+class EntityKind(Labelled):
+    """检查对象名录库's kinds of market entity (市场主体类型)."""
+
+    ENTERPRISE = "enterprise", "企业"
+    INDIVIDUAL = "individual", "个体工商户"
+    COOPERATIVE = "cooperative", "农民专业合作社"
+
+
 class PowerKind(Labelled):
     """权力清单's kinds of administrative power (the ten of the usual 权力清单 templates)."""
 
@@ -343,6 +351,14 @@ class EventType(Labelled):
     POWER_ITEM_ADDED = "PowerList.ItemAdded", "列入权力事项"
     POWER_ITEM_AMENDED = "PowerList.ItemAmended", "调整权力事项"
     POWER_ITEM_REMOVED = "PowerList.ItemRemoved", "取消权力事项"
+    MARKET_ENTITY_REGISTERED = "MarketEntity.Registered", "列入检查对象名录库"
+    MARKET_ENTITY_AMENDED = "MarketEntity.Amended", "更新检查对象信息"
+    MARKET_ENTITY_DELISTED = "MarketEntity.Delisted", "移出检查对象名录库"
+    OFFICER_REGISTERED = "EnforcementOfficer.Registered", "列入执法检查人员名录库"
+    OFFICER_DELISTED = "EnforcementOfficer.Delisted", "移出执法检查人员名录库"
+    SPOT_CHECK_MATTER_LISTED = "SpotCheckMatter.Listed", "列入随机抽查事项清单"
+    SPOT_CHECK_ROUND_LAUNCHED = "SpotCheckMatter.RoundLaunched", "启动随机抽查"
+    SPOT_CHECK_MATTER_WITHDRAWN = "SpotCheckMatter.Withdrawn", "移出随机抽查事项清单"
     POWER_ITEM_CITED = "Finding.PowerItemCited", "引用权力事项"
     COMMENDATION_RECORDED = "Commendation.Recorded", "记录激励"
     COMMENDATION_WITHDRAWN = "Commendation.Withdrawn", "撤销激励"
@@ -399,6 +415,7 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
     "tolerance_criteria": ToleranceCriterion,
     "tolerance_exclusions": ToleranceExclusion,
     "power_kinds": PowerKind,
+    "entity_kinds": EntityKind,
     "commendation_kinds": CommendationKind,
     "appeal_results": AppealResult,
     "event_types": EventType,
@@ -428,6 +445,7 @@ class InspectionKind(Labelled):
     ROUTINE = "routine", "日常督查"
     SPECIAL = "special", "专项督查"
     RANDOM = "random", "双随机抽查"
+    MARKET_RANDOM = "market_random", "市场主体双随机抽查"
     FOLLOW_UP = "follow_up", "督查回头看"
 
 

@@ -465,6 +465,29 @@ class ReadModelView(PostgresTrackingRecorder):
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
 
+    def insert_aggregate(
+        self, table: AggregateTable, tracking: Tracking, e: Any, **values: Any
+    ) -> None:
+        """Insert the row of the aggregate's first event `e` into its per-aggregate `table`
+        (see AggregateTable.first_row)."""
+        row = table.first_row(e, tracking, **values)
+        self.insert_row(tracking, table.name, row, table.types, "(id) DO NOTHING")
+
+    def update_aggregate(
+        self,
+        table: AggregateTable,
+        tracking: Tracking,
+        e: Any,
+        copied: str = "",
+        increments: tuple[str, ...] = (),
+        appends: Params | None = None,
+        **changes: Any,
+    ) -> None:
+        """update_row of the row of `e`'s aggregate in `table`: the event's attributes
+        `copied` (AggregateTable.copy), the `changes`, and the event's version and time."""
+        changes = stamped(e, {**table.copy(e, copied), **changes})
+        self.update_row(tracking, table.name, e.originator_id, changes, increments, appends)
+
     def keyset_page(
         self,
         table: str,
@@ -528,23 +551,10 @@ class AggregateView(ReadModelView):
         return self.define(self.rows)
 
     def insert_first(self, tracking: Tracking, e: Any, **values: Any) -> None:
-        """Insert the row of the aggregate's first event `e` (see AggregateTable.first_row)."""
-        row = self.rows.first_row(e, tracking, **values)
-        self.insert_row(tracking, self.rows.name, row, self.rows.types, "(id) DO NOTHING")
+        self.insert_aggregate(self.rows, tracking, e, **values)
 
-    def update(
-        self,
-        tracking: Tracking,
-        e: Any,
-        copied: str = "",
-        increments: tuple[str, ...] = (),
-        appends: Params | None = None,
-        **changes: Any,
-    ) -> None:
-        """update_row of the row of `e`'s aggregate: the event's attributes `copied`
-        (AggregateTable.copy), the `changes`, and the event's version and time."""
-        changes = stamped(e, {**self.rows.copy(e, copied), **changes})
-        self.update_row(tracking, self.rows.name, e.originator_id, changes, increments, appends)
+    def update(self, tracking: Tracking, e: Any, copied: str = "", **changes: Any) -> None:
+        self.update_aggregate(self.rows, tracking, e, copied, **changes)
 
 
 V = TypeVar("V", bound=ReadModelView)

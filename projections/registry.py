@@ -15,6 +15,7 @@ from projections.finding_board import FindingBoard, FindingBoardView
 from projections.inspection_board import InspectionBoard, InspectionBoardView
 from projections.notifications import Notifications, NotificationsView
 from projections.rulings import Rulings, RulingsView
+from projections.spot_checks import SpotChecks, SpotCheckView
 from projections.unit_history import UnitHistory, UnitHistoryView
 from projections.work_ledger import WorkLedger, WorkLedgerView
 
@@ -36,4 +37,5 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec("inspection_board", InspectionBoard, InspectionBoardView),
     ProjectionSpec("decision_catalogue", DecisionCatalogue, DecisionCatalogueView),
     ProjectionSpec("notifications", Notifications, NotificationsView),
+    ProjectionSpec("spot_checks", SpotChecks, SpotCheckView),
 )

@@ -33,6 +33,7 @@ from api.cli.demo_inspections import (
     load_inspection,
     load_second_round,
     load_special_inspection,
+    load_spot_checks,
 )
 from api.runtime.bootstrap import Services
 from api.runtime.reminders import policy_of, send_reminders
@@ -170,6 +171,7 @@ class DemoLoader:
         load_special_inspection(self, DEMO_NAMESPACE, INSPECTOR)
         load_second_round(self, DEMO_NAMESPACE, INSPECTOR, SUPERVISOR)
         load_decisions(self, DEMO_NAMESPACE, INSPECTOR)
+        load_spot_checks(self, DEMO_NAMESPACE, INSPECTOR, SUPERVISOR)
         self.load_power_lists()
         self.commend()
         self.leaver()

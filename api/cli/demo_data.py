@@ -582,3 +582,56 @@ POWER_LISTS: list[tuple[str, list[tuple[str, str, str, str | None, str]]]] = [
         ],
     ),
 ]
+
+# -- 一单两库一细则 (issue 18 item 8): 县市场监督管理局's random spot checks of market entities ----
+
+MARKET_DEPARTMENT = ("scjgj", "县市场监督管理局", "department")
+# By industry: (code body, the 17 characters before the check character; name; kind; 住所).
+MARKET_ENTITIES: dict[str, list[tuple[str, str, str, str]]] = {
+    "食品经营": [
+        ("91330624MA2BX1A01", "新昌县南明鲜味食品有限公司", "enterprise", "南明街道人民中路12号"),
+        ("91330624MA2BX1A02", "新昌县七星粮油商行有限公司", "enterprise", "七星街道七星路88号"),
+        ("91330624MA2BX1A03", "新昌县羽林放心早餐店有限公司", "enterprise", "羽林街道羽林路5号"),
+        ("91330624MA2BX1A04", "新昌县澄潭小京生炒货有限公司", "enterprise", "澄潭街道澄潭路201号"),
+        ("91330624MA2BX1A05", "新昌县大市聚农家菜馆有限公司", "enterprise", "大市聚镇大市聚村"),
+        ("91330624MA2BX1A06", "新昌县儒岙高山茶食品有限公司", "enterprise", "儒岙镇儒岙路16号"),
+        ("91330624MA2BX1A07", "新昌县回山春饼坊有限公司", "enterprise", "回山镇回山街3号"),
+        ("91330624MA2BX1A08", "新昌县镜岭豆腐坊有限公司", "enterprise", "镜岭镇镜岭村"),
+        ("92330624MA2BX1B01", "新昌县南明街道老王面馆", "individual", "南明街道鼓山西路7号"),
+        ("92330624MA2BX1B02", "新昌县七星街道李记小吃店", "individual", "七星街道新昌大道40号"),
+        ("92330624MA2BX1B03", "新昌县沙溪镇农家土特产店", "individual", "沙溪镇沙溪村"),
+        ("93330624MA2BX1C01", "新昌县梅渚高山茶叶专业合作社", "cooperative", "梅渚镇梅渚村"),
+    ],
+    "药品零售": [
+        ("91330624MA2BX1D01", "新昌县南明大药房有限公司", "enterprise", "南明街道人民西路30号"),
+        ("91330624MA2BX1D02", "新昌县康宁医药连锁有限公司", "enterprise", "七星街道七星路15号"),
+    ],
+}
+# A later export of the department's registration system: one 住所 moved, one entity new.
+MARKET_REIMPORT: list[tuple[str, str, str, str, str]] = [
+    (
+        "食品经营",
+        "91330624MA2BX1A01",
+        "新昌县南明鲜味食品有限公司",
+        "enterprise",
+        "南明街道人民中路18号",
+    ),
+    ("食品经营", "91330624MA2BX1A09", "新昌县小将镇山货食品有限公司", "enterprise", "小将镇小将村"),
+]
+MARKET_STRUCK_OFF = ("91330624MA2BX1A08", "已办理注销登记")
+# (name, 执法证号) of the department's officers; the last moved off enforcement duty.
+MARKET_OFFICERS: list[tuple[str, str]] = [
+    ("张建国", "33062401001"),
+    ("李晓燕", "33062401002"),
+    ("王志强", "33062401003"),
+    ("赵丽萍", "33062401004"),
+    ("钱永明", "33062401005"),
+]
+MARKET_OFFICER_MOVED = ("33062401005", "调离执法岗位")
+FOOD_MATTER = (
+    "食品经营许可事项监督检查",
+    "《中华人民共和国食品安全法》第一百一十条、《食品经营许可和备案管理办法》",
+    "实地核查、查阅资料",
+)
+DRUG_MATTER = ("药品零售企业监督检查", "《中华人民共和国药品管理法》第九十九条", "实地核查")
+SPOT_CHECK_SEED = "县市场监管局食品经营双随机抽查·种子·5be2a91c07"

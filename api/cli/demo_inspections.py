@@ -8,13 +8,17 @@ demo twice changes nothing. The ids are uuid5 of the step keys, as elsewhere in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Protocol
 from uuid import UUID, uuid5
+
+from stdnum.cn import uscc
 
 from api.cli.demo_data import (
     CO_SEED,
     DECISIONS,
+    DRUG_MATTER,
+    FOOD_MATTER,
     INSPECTION_FINDING,
     INSPECTION_KEY,
     INSPECTION_PERIOD,
@@ -24,13 +28,21 @@ from api.cli.demo_data import (
     INSPECTION_SHARE_PERCENT,
     INSPECTION_SUMMARY,
     INSPECTION_TITLE,
+    MARKET_DEPARTMENT,
+    MARKET_ENTITIES,
+    MARKET_OFFICER_MOVED,
+    MARKET_OFFICERS,
+    MARKET_REIMPORT,
+    MARKET_STRUCK_OFF,
     RESULTS_OF,
+    SPOT_CHECK_SEED,
     STEP_RESULTS,
     UNITS,
 )
 from api.runtime.draws import beacon
 from domain.actors import Actor
 from domain.application import Supervision
+from domain.clock import today
 from domain.draw import commitment_of
 from domain.messages import Command
 from domain.registry import (
@@ -41,18 +53,27 @@ from domain.registry import (
     ConcludeInspection,
     CorrectDecision,
     DecideDecision,
+    DelistMarketEntity,
+    DelistOfficer,
     GiveEvaluationFeedback,
     ImplementDecision,
     Launch,
+    LaunchSpotCheck,
     LinkDecisionAccountability,
     LinkInspectionFinding,
+    ListSpotCheckMatter,
     PlanDecisionEvaluation,
     RaiseFinding,
     RecordDecisionStep,
+    RegisterMarketEntity,
+    RegisterOfficer,
+    RegisterUnit,
     ReportDecisionEvaluation,
     ReportEvaluationRectification,
     UseEvaluationResults,
+    WithdrawSpotCheckMatter,
 )
+from domain.vocabulary import Role
 
 DECIDED_ON = date(2026, 4, 1)
 
@@ -239,3 +260,65 @@ def decision_move(did: UUID, move: str, namespace: UUID) -> Command:
         "use": UseEvaluationResults(did, number, "assessment", "评估结果纳入责任单位年度考评"),
     }
     return moves[verb]
+
+
+def market_code(body: str) -> str:
+    """A demo entity's 统一社会信用代码: its 17 characters and their check character."""
+    return body + uscc.calc_check_digit(body)
+
+
+def entity_row(industry: str, body: str, name: str, kind: str, address: str) -> dict[str, Any]:
+    return {"credit_code_text": market_code(body), "name": name, "entity_kind": kind,
+            "industry": industry, "address": address}  # fmt: skip
+
+
+def load_spot_checks(loader: Loader, namespace: UUID, inspector: Actor, second: Actor) -> None:
+    """一单两库一细则: 县市场监督管理局's 检查对象名录库 (listed, re-imported: one 住所 amended,
+    one entity new; one struck off), its 执法检查人员名录库 (one officer moved off duty), two
+    matters (one withdrawn), and a round of the food matter drawn (v2) and concluded."""
+    app = loader.app
+    code, name, kind = MARKET_DEPARTMENT
+    admin = Actor(id="demo-loader", name="演示数据导入", role=Role.ADMIN)
+    loader.send("spot:unit", RegisterUnit(code, name, kind), admin)
+    for industry, entities in MARKET_ENTITIES.items():
+        for body, entity_name, entity_kind, address in entities:
+            entry = (market_code(body), entity_name, entity_kind, industry, address)
+            loader.send(f"spot:entity:{body}", RegisterMarketEntity(*entry), inspector)
+    rows = [entity_row(*row) for row in MARKET_REIMPORT]
+    loader.step(
+        "spot:reimport", lambda **kw: app.import_market_entities(rows, actor=inspector, **kw)
+    )
+    struck, reason = MARKET_STRUCK_OFF
+    loader.send("spot:struck-off", DelistMarketEntity(market_code(struck), reason), inspector)
+    valid_until = date(today().year + 3, 12, 31)
+    for officer_name, certificate in MARKET_OFFICERS:
+        officer = RegisterOfficer(officer_name, code, certificate, valid_until)
+        loader.send(f"spot:officer:{certificate}", officer, admin)
+    moved, why = MARKET_OFFICER_MOVED
+    loader.send("spot:officer-moved", DelistOfficer(moved, why), admin)
+    food, drug = uuid5(namespace, "spot:food"), uuid5(namespace, "spot:drug")
+    title, basis, method = FOOD_MATTER
+    kinds = ["enterprise", "individual"]
+    listed_food = ListSpotCheckMatter(code, title, basis, method, 30, 2, kinds, ["食品经营"], food)
+    loader.send("spot:matter:food", listed_food, admin)
+    title, basis, method = DRUG_MATTER
+    listed_drug = ListSpotCheckMatter(code, title, basis, method, 50, 1, [], ["药品零售"], drug)
+    loader.send("spot:matter:drug", listed_drug, admin)
+    withdrawn = WithdrawSpotCheckMatter(drug, "并入药品经营质量管理规范检查事项")
+    loader.send("spot:matter:drug:withdrawn", withdrawn, admin)
+    rid = uuid5(namespace, "spot:round")
+    start = today() - timedelta(days=60)
+    launch = LaunchSpotCheck(food, f"{start.year}年度食品经营“双随机”抽查", start,
+                             start + timedelta(days=45), inspection_id=rid)  # fmt: skip
+    loader.send("spot:round:launched", launch, inspector)
+    commitment = CommitInspectionSeed(rid, commitment_of(SPOT_CHECK_SEED))
+    loader.send("spot:round:committed", commitment, inspector)
+    draw_with_a_second_party(loader, "spot:round", rid, SPOT_CHECK_SEED, inspector, second)
+    drawn = app.get_inspection(rid).target_units
+    results = [
+        {"unit_code": u, "result": "责令改正（进货查验记录不全）" if n == 0 else "未发现问题"}
+        for n, u in enumerate(drawn)
+    ]
+    summary = "抽取检查对象并随机匹配执法人员，检查结果已通过国家企业信用信息公示系统公示。"
+    conclusion = ConcludeInspection(rid, summary, start + timedelta(days=45), results)
+    loader.send("spot:round:concluded", conclusion, inspector)

@@ -694,6 +694,25 @@ def caught_up(services: Services, names: list[str]) -> None:
         raise typer.Exit(2) from None
 
 
+def sheet_of(file: Path, settings: Settings, layout: Any) -> list[Any]:
+    """The rows of the file's list of `layout` (api.documents.excel.Layout), read under the
+    import limits of the settings; a file that cannot be read is exit status 2."""
+    from api.documents import excel
+
+    limits = excel.ImportLimits(
+        file_bytes=settings.import_max_file_mb * 2**20,
+        unpacked_bytes=settings.import_max_unpacked_mb * 2**20,
+        rows=settings.import_max_rows,
+        columns=settings.import_max_columns,
+        merged_cells=settings.import_max_merged_cells,
+    )
+    try:
+        return excel.load_sheet(file, limits, layout)
+    except excel.ExcelError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
 @import_cli.command("work-items")
 def import_work_items(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx file")],
@@ -710,18 +729,7 @@ def import_work_items(
     from domain.errors import DomainError
 
     settings = load_settings()
-    limits = excel.ImportLimits(
-        file_bytes=settings.import_max_file_mb * 2**20,
-        unpacked_bytes=settings.import_max_unpacked_mb * 2**20,
-        rows=settings.import_max_rows,
-        columns=settings.import_max_columns,
-        merged_cells=settings.import_max_merged_cells,
-    )
-    try:
-        rows = excel.load_sheet(file, limits)
-    except excel.ExcelError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+    rows = sheet_of(file, settings, excel.WORK_ITEMS)
     # Units are named by the directory read model.
     with opened("directory", settings=settings) as services:
         try:
@@ -740,6 +748,42 @@ def import_work_items(
             raise typer.Exit(2) from None
     skipped = f"，跳过 {bad_rows} 行 (skipped {bad_rows} rows)" if bad_rows else ""
     typer.echo(f"已导入 {len(ids)} 项重点工作 (imported {len(ids)} work items){skipped}")
+
+
+@import_cli.command("market-entities")
+def import_market_entities(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx file")],
+) -> None:
+    """Import a 检查对象名录 (统一社会信用代码, 主体名称, 行业, 主体类型, 住所) into the
+    检查对象名录库: new entities listed, changed ones amended, the rest left; all in one
+    transaction, or, when any row is bad, none."""
+    from api.documents import excel
+    from domain.errors import DomainError
+
+    settings = load_settings()
+    rows = sheet_of(file, settings, excel.MARKET_ENTITIES)
+    with typer.progressbar(rows, label="校验 (checking rows)", file=sys.stderr) as bar:
+        result = excel.parse_entities(bar)
+    for problem in result.errors:
+        typer.echo(str(problem), err=True)
+    if result.errors:
+        bad_rows = len({problem.row for problem in result.errors})
+        typer.echo(f"{bad_rows} 行有误，未导入任何主体 (nothing recorded)", err=True)
+        raise typer.Exit(1)
+    with opened(settings=settings) as services:
+        try:
+            done = services.app.import_market_entities(result.entities, actor=cli_actor())
+        except DomainError as error:
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(2) from None
+    log.info(
+        "market entities imported",
+        extra={"listed": done.listed, "amended": done.amended, "unchanged": done.unchanged},
+    )
+    typer.echo(
+        f"新列入 {done.listed} 户，更新 {done.amended} 户，未变 {done.unchanged} 户 "
+        f"(listed {done.listed}, amended {done.amended}, unchanged {done.unchanged})"
+    )
 
 
 @export_cli.command("ledger")

@@ -28,18 +28,53 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from api.runtime.bootstrap import Services
+from domain.errors import InvalidValue
 from domain.registry import Listing
-from domain.vocabulary import DeadlineColour, Grade, UnitStatus, WorkItemStatus
+from domain.spot_checks import credit_code
+from domain.vocabulary import DeadlineColour, EntityKind, Grade, UnitStatus, WorkItemStatus
 from projections.directory import DirectoryView
 from projections.paging import MAX_LIMIT, Page
 from projections.work_ledger import LedgerFilter
 
-REQUIRED = ("工作任务", "牵头单位", "完成时限")
-KNOWN = ("序号", *REQUIRED, "配合单位", "来源", "年度")
-# Other names offices give the same columns; the list's own name wins when both appear.
-ALIASES = {"重点工作": "工作任务", "责任单位": "牵头单位", "牵头部门": "牵头单位"}
-ALIASES |= {"配合部门": "配合单位", "协办单位": "配合单位", "任务来源": "来源"}
-ALIASES |= {"完成时间": "完成时限", "完成期限": "完成时限"}
+
+@dataclass(frozen=True)
+class Layout:
+    """A list's columns: those it must have, those it may have, other names offices give
+    them (the list's own name wins when both appear), and the two its header row is found
+    by."""
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    aliases: dict[str, str]
+    found_by: tuple[str, str]
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        return ("序号", *self.required, *self.optional)
+
+
+WORK_ITEMS = Layout(
+    "重点工作清单",
+    required=("工作任务", "牵头单位", "完成时限"),
+    optional=("配合单位", "来源", "年度"),
+    aliases={"重点工作": "工作任务", "责任单位": "牵头单位", "牵头部门": "牵头单位"}
+    | {"配合部门": "配合单位", "协办单位": "配合单位", "任务来源": "来源"}
+    | {"完成时间": "完成时限", "完成期限": "完成时限"},
+    found_by=("工作任务", "牵头单位"),
+)
+CODE = "统一社会信用代码"
+# 检查对象名录库 as a department keeps it (市场主体名录 exported from its registration system).
+MARKET_ENTITIES = Layout(
+    "检查对象名录",
+    required=("统一社会信用代码", "主体名称", "行业"),
+    optional=("主体类型", "住所"),
+    aliases={"信用代码": "统一社会信用代码", "社会信用代码": "统一社会信用代码"}
+    | {"企业名称": "主体名称", "名称": "主体名称", "市场主体名称": "主体名称"}
+    | {"所属行业": "行业", "行业类别": "行业", "类型": "主体类型", "企业类型": "主体类型"}
+    | {"地址": "住所", "经营场所": "住所", "住所（经营场所）": "住所"},
+    found_by=("统一社会信用代码", "主体名称"),
+)
 HEADER_SEARCH_ROWS = 10  # a title row or two may stand above the header
 MAX_TEXT = 200  # the API's limit for a title or a source reference
 SEPARATORS = re.compile(r"[、,;\s]+")  # after NFKC, full-width ，； are , and ;
@@ -127,19 +162,22 @@ def fold(value: Any) -> str:
     return unicodedata.normalize("NFKC", clean(value))
 
 
-def header_key(value: Any) -> tuple[str, bool] | None:
+def header_key(value: Any, layout: Layout = WORK_ITEMS) -> tuple[str, bool] | None:
     """The column a header cell names, and whether by the list's own name; spaces, `*`
     marks, `:` and a note in brackets (完成时限（年月日）) do not count."""
     if isinstance(value, Formula):
         return None
     text = re.sub(r"\(.*\)$", "", re.sub(r"[\s*:]", "", fold(value)))
-    if text in KNOWN:
+    if text in layout.known:
         return text, True
-    return (ALIASES[text], False) if text in ALIASES else None
+    return (layout.aliases[text], False) if text in layout.aliases else None
 
 
-def load_sheet(source: Path | BinaryIO, limits: ImportLimits = ImportLimits()) -> list[Row]:
-    """The first worksheet with a 工作任务 + 牵头单位 header row in its first rows."""
+def load_sheet(
+    source: Path | BinaryIO, limits: ImportLimits = ImportLimits(), layout: Layout = WORK_ITEMS
+) -> list[Row]:
+    """The first worksheet with the layout's header row (by default 工作任务 + 牵头单位) in
+    its first rows."""
     content = read_limited(source, limits)
     with open_archive(content, limits) as archive:
         try:
@@ -148,7 +186,7 @@ def load_sheet(source: Path | BinaryIO, limits: ImportLimits = ImportLimits()) -
         except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
             raise unreadable(error) from None
         try:
-            return first_list(workbook, archive, limits)
+            return first_list(workbook, archive, limits, layout)
         except ExcelError:
             raise
         except Exception as error:  # a broken part shows only when the stream reaches it
@@ -201,23 +239,26 @@ def open_archive(content: bytes, limits: ImportLimits) -> ZipFile:
     raise ExcelError(problem)
 
 
-def first_list(workbook: Any, archive: ZipFile, limits: ImportLimits) -> list[Row]:
+def first_list(workbook: Any, archive: ZipFile, limits: ImportLimits, layout: Layout) -> list[Row]:
     for worksheet in workbook.worksheets:
-        sheet = sheet_rows(worksheet, archive, limits)
+        sheet = sheet_rows(worksheet, archive, limits, layout)
         if sheet is not None:
             return sheet
+    first, second = layout.found_by
     raise ExcelError(
-        f"前 {HEADER_SEARCH_ROWS} 行中找不到含“工作任务”“牵头单位”的表头 "
-        "(no header row with 工作任务 and 牵头单位)"
+        f"前 {HEADER_SEARCH_ROWS} 行中找不到含“{first}”“{second}”的表头 "
+        f"(no header row with {first} and {second})"
     )
 
 
-def sheet_rows(worksheet: Any, archive: ZipFile, limits: ImportLimits) -> list[Row] | None:
+def sheet_rows(
+    worksheet: Any, archive: ZipFile, limits: ImportLimits, layout: Layout
+) -> list[Row] | None:
     with closing(limited_rows(worksheet, limits)) as rows:
-        header_row, columns = find_header(rows)
+        header_row, columns = find_header(rows, layout)
         if header_row is None:
             return None
-        missing = [k for k in REQUIRED if k not in columns.values()]
+        missing = [k for k in layout.required if k not in columns.values()]
         if missing:
             raise ExcelError(f"表头缺少列 (header lacks columns): {'、'.join(missing)}")
         # The stream gives no merged ranges, so they are read from the sheet's part (whose
@@ -253,15 +294,17 @@ def value_of(cell: Any) -> Any:
     return Formula(str(cell.value)) if cell.data_type == "f" else cell.value
 
 
-def find_header(rows: Iterator[Numbered]) -> tuple[int | None, dict[int, str]]:
+def find_header(
+    rows: Iterator[Numbered], layout: Layout = WORK_ITEMS
+) -> tuple[int | None, dict[int, str]]:
     for number, values in islice(rows, HEADER_SEARCH_ROWS):
-        found = [(i, header_key(v)) for i, v in enumerate(values)]
+        found = [(i, header_key(v, layout)) for i, v in enumerate(values)]
         columns: dict[int, str] = {}
         for own_name in (True, False):  # the list's own names first, then the aliases
             for i, hit in found:
                 if hit and hit[1] is own_name and hit[0] not in columns.values():
                     columns[i] = hit[0]
-        if {"工作任务", "牵头单位"} <= set(columns.values()):
+        if set(layout.found_by) <= set(columns.values()):
             return number, columns
     return None, {}
 
@@ -362,6 +405,24 @@ def every(fetch: Callable[[int, str | None], Page]) -> Iterator[dict[str, Any]]:
         yield from page.items
 
 
+class RowCheck:
+    """Reads a row's columns, keeping each one's problem (a ValueError, or a domain rule
+    broken) as the row's error: one pass reports all of a row's problems."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.errors: list[RowError] = []
+
+    def __call__(self, column: str, read: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return read(*args)
+        except ValueError as error:
+            self.errors.append(RowError(self.number, column, str(error)))
+        except InvalidValue as error:
+            self.errors.append(RowError(self.number, column, error.message))
+        return None
+
+
 def parse_rows(rows: Iterable[Row], units: UnitIndex, year: int | None = None) -> ImportResult:
     """Every row checked; the good ones as listings, each problem of the bad ones reported."""
     result = ImportResult()
@@ -377,14 +438,8 @@ def parse_row(
     number: int, cells: dict[str, Any], units: UnitIndex, year: int | None
 ) -> tuple[Listing | None, list[RowError]]:
     """Every column is checked, so one pass reports all of a row's problems."""
-    errors: list[RowError] = []
-
-    def check(column: str, read: Any, *args: Any) -> Any:
-        try:
-            return read(*args)
-        except ValueError as error:
-            errors.append(RowError(number, column, str(error)))
-            return None
+    check = RowCheck(number)
+    errors = check.errors
 
     title = check("工作任务", text_of, cells.get("工作任务"), True)
     source = check("来源", text_of, cells.get("来源"), False)
@@ -484,6 +539,49 @@ LEDGER_HEADERS |= {"完成时限": 12, "来源": 24, "状态": 12, "进度(%)": 
 LEDGER_HEADERS |= {"考评等次": 9, "考评意见": 30, "责任领导": 20, "督办提示": 14, "工作节点": 50}
 PROGRESS_HEADERS = {"工作任务": 40, "序号": 6, "进展情况": 50, "进度(%)": 9, "登记人": 14}
 PROGRESS_HEADERS |= {"登记时间": 17}
+
+
+@dataclass
+class EntityRows:
+    """The rows of a 检查对象名录 as the import records them, and each bad row's problems."""
+
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def parse_entities(rows: Iterable[Row]) -> EntityRows:
+    """Every row checked (one pass reports all of a row's problems); the good ones as the
+    fields of MarketEntity.fields_of."""
+    result = EntityRows()
+    for number, cells in rows:
+        check = RowCheck(number)
+        entity = {
+            "credit_code_text": check("统一社会信用代码", checked_code, cells.get(CODE)),
+            "name": check("主体名称", text_of, cells.get("主体名称"), True),
+            "industry": check("行业", text_of, cells.get("行业"), True),
+            "entity_kind": check("主体类型", entity_kind_of, cells.get("主体类型")),
+            "address": check("住所", text_of, cells.get("住所"), False) or None,
+        }
+        result.errors.extend(check.errors)
+        if not check.errors:
+            result.entities.append(entity)
+    return result
+
+
+def checked_code(value: Any) -> str:
+    """A 统一社会信用代码 as typed (spaces allowed), its check character verified."""
+    return credit_code(fold(value))
+
+
+def entity_kind_of(value: Any) -> str:
+    """主体类型 as registration systems write it: 个体工商户, 农民专业合作社, or one of the
+    many kinds of company (有限责任公司（自然人投资或控股）…), which are 企业; blank: 企业."""
+    text = clean(value)
+    if "个体" in text:
+        return EntityKind.INDIVIDUAL.value
+    if "合作社" in text:
+        return EntityKind.COOPERATIVE.value
+    return EntityKind.ENTERPRISE.value
 
 
 @dataclass(frozen=True)

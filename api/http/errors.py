@@ -29,6 +29,7 @@ STATUS_OF_CODE = {
     "unit_inactive": 409,
     "tolerance_pending": 409,
     "paired_ruling_decided": 409,
+    "spot_check_frequency_reached": 409,
     "invalid_deadline": 422,
     "unknown_reference": 422,
     "invalid_value": 422,

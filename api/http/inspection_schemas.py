@@ -22,7 +22,13 @@ from api.http.schemas import (
     UnitCode,
     text,
 )
-from domain.vocabulary import AccountabilityLinkKind, InspectionKind, ProcedureStep, ResultUse
+from domain.vocabulary import (
+    AccountabilityLinkKind,
+    EntityKind,
+    InspectionKind,
+    ProcedureStep,
+    ResultUse,
+)
 
 Seed = text(200, min_length=16)
 Commitment = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -194,8 +200,12 @@ class InspectorPublic(TypedDict):
 
 
 class RulesPublic(TypedDict):
+    """A round's rules; a round of a 随机抽查事项 names the matter and its department."""
+
     team_size: int
     share_percent: int
+    matter_id: NotRequired[str]
+    unit_code: NotRequired[str]
 
 
 class ChainHeadPublic(TypedDict):
@@ -424,3 +434,69 @@ class DecisionPublic(DecisionFacts, Versioned):
     evaluations: list[dict[str, Any]]
     created_at: Instant
     updated_at: Instant
+
+
+# -- 一单两库一细则 (random spot checks of market entities) -------------------------------------
+
+
+class MatterCreate(Body):
+    """A 随机抽查事项 with its 细则 (entity kinds and industries: none named covers all)."""
+
+    unit_code: UnitCode
+    title: Title
+    legal_basis: text(2_000)  # type: ignore[valid-type]
+    method: Title
+    share_percent: int = Field(ge=1, le=100, description="抽查比例: percent of covered entities")
+    rounds_per_year: int = Field(ge=1, le=12, description="抽查频次: rounds a year at most")
+    entity_kinds: Annotated[list[EntityKind], Field(max_length=3)] = Field(default_factory=list)
+    industries: Annotated[list[Name], Field(max_length=50)] = Field(default_factory=list)
+    matter_id: UUID | None = None
+
+
+class MarketEntityItem(Answer):
+    credit_code: str
+    name: str
+    entity_kind: str
+    entity_kind_label: str
+    industry: str
+    address: str | None
+    status: str
+
+
+class MarketEntityPage(Answer):
+    items: list[MarketEntityItem]
+    next_cursor: str | None
+
+
+class OfficerItem(Answer):
+    name: str
+    unit_code: str
+    certificate: str
+    valid_until: date
+    status: str
+
+
+class OfficerPage(Answer):
+    items: list[OfficerItem]
+    next_cursor: str | None
+
+
+class MatterItem(Identified):
+    """An item of the 随机抽查事项清单 with its 细则 and how many rounds it has held."""
+
+    unit_code: str
+    title: str
+    legal_basis: str
+    method: str
+    entity_kinds: list[str]
+    entity_kind_labels: list[str]
+    industries: list[str]
+    share_percent: int
+    rounds_per_year: int
+    status: str
+    rounds: int
+
+
+class MatterPage(Answer):
+    items: list[MatterItem]
+    next_cursor: str | None

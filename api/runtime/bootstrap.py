@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.postgres import PostgresDatastore
 
+from api.runtime.directories import CurrentDirectory
 from api.runtime.kept import ACCOUNTS, UNITS, Kept
 from api.runtime.waiting import Positions
 from api.runtime.worker import ProjectionWorker
@@ -37,6 +38,7 @@ from projections.registry import PROJECTIONS
 from projections.rulings import RulingsView
 from projections.runner import ProjectionHost, RunnerStatus, locks_held
 from projections.scorecard import Scorecards
+from projections.spot_checks import SpotCheckView
 from projections.unit_history import UnitHistoryView
 from projections.work_ledger import WorkLedgerView
 
@@ -81,6 +83,12 @@ class Services:
         self.accounts = Kept(self.listener, ACCOUNTS)
         self.units = Kept(self.listener, UNITS)
         self.app.kept_units = self.units
+        self.app.spot_check_directory = CurrentDirectory(
+            self.app,
+            self.datastore,
+            self.view("spot_checks", SpotCheckView),
+            self.settings.read_wait_seconds,
+        )
 
     # The read models' views, each by its name and kind.
     board = ViewOf("finding_board", FindingBoardView)

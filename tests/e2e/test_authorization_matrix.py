@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.e2e.helpers import assert_error
 from tests.security_matrix import CONSOLE, MATRIX, ROLES, UNKNOWN_ID, Row
-from tests.support import ADMIN, Api
+from tests.support import ADMIN, Api, unique
 
 
 def served_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -153,6 +153,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "extension-application": {"new_deadline": "2099-12-31", "reason": "申请延期"},
     "milestones": {"title": "制定方案", "due_on": "2026-06-30"},
     "completion": {"reached_on": "2026-06-01"},
+    "delisting": {"reason": "调离"},
+    "withdrawal": {"reason": "事项取消"},
 }
 
 
@@ -185,8 +187,20 @@ def elsewhere(client: TestClient) -> dict[str, str]:
          "decided_on": "2026-01-05"},
         ADMIN,
     ).json()["id"]  # fmt: skip
+    certificate = unique("证")
+    officer = {"name": "执法员", "unit_code": unit, "certificate": certificate,
+               "valid_until": "2099-12-31"}  # fmt: skip
+    api.post("/api/v1/enforcement-officers", officer, ADMIN).raise_for_status()
+    matter = api.post(
+        "/api/v1/spot-check-matters",
+        {"unit_code": unit, "title": "别人的抽查事项", "legal_basis": "依据", "method": "实地核查",
+         "share_percent": 10, "rounds_per_year": 1},
+        ADMIN,
+    ).json()["id"]  # fmt: skip
     return {
         "code": unit,
+        "certificate": certificate,
+        "matter_id": matter,
         "commendation_id": commendation,
         "finding_id": finding,
         "item_id": item,
@@ -208,7 +222,10 @@ SCOPED = [
     for row in MATRIX
     if row.allowed["unit"]
     and row.path not in OPEN_TO_EVERY_ACCOUNT
-    and re.search(r"\{(code|finding_id|item_id|ruling_id|decision_id|commendation_id)\}", row.path)
+    and re.search(
+        r"\{(code|finding_id|item_id|ruling_id|decision_id|commendation_id|certificate|matter_id)\}",
+        row.path,
+    )
 ]
 
 

@@ -1,0 +1,105 @@
+"""一单两库一细则 (task 14's random spot checks of market entities): the 检查对象名录库
+(`/api/v1/market-entities`), the 执法检查人员名录库 (`/api/v1/enforcement-officers`), the
+随机抽查事项清单 (`/api/v1/spot-check-matters`, published without sign-in) and a matter's
+rounds, which are inspection rounds of kind `market_random` (drawn and concluded as every
+random round is, under `/api/v1/inspections`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.http.command_routes import Route, mount
+from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
+from api.http.inspection_schemas import (
+    MarketEntityPage,
+    MatterCreate,
+    MatterPage,
+    OfficerPage,
+)
+from api.runtime.bootstrap import Services
+from domain.registry import ListSpotCheckMatter
+from domain.spot_checks import LISTED
+from domain.vocabulary import EntityKind
+from projections.spot_checks import ENTITIES, MATTERS, OFFICERS, DirectoryFilter, SpotCheckView
+
+entities = APIRouter(prefix="/api/v1/market-entities", tags=["spot checks"])
+officers = APIRouter(prefix="/api/v1/enforcement-officers", tags=["spot checks"])
+matters = APIRouter(prefix="/api/v1/spot-check-matters", tags=["spot checks"])
+public_router = APIRouter(prefix="/api/v1/public/spot-check-matters", tags=["public"])
+
+mount(entities, {})  # RegisterMarketEntity, DelistMarketEntity: bodies from their fields
+mount(officers, {})  # RegisterOfficer, DelistOfficer
+# ListSpotCheckMatter's kinds and industries are lists; WithdrawSpotCheckMatter and
+# LaunchSpotCheck take bodies from their fields.
+mount(matters, {ListSpotCheckMatter: Route(MatterCreate)})
+
+
+def directory(services: Services) -> SpotCheckView:
+    return services.view("spot_checks", SpotCheckView)
+
+
+@entities.get("", response_model=MarketEntityPage, dependencies=[reached("spot_checks")])
+def list_market_entities(
+    services: ServicesDep,
+    actor: Reader,
+    industry: str | None = None,
+    entity_kind: EntityKind | None = None,
+    status: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """检查对象名录库: the market entities in the order they were listed, by industry, kind
+    and status (`listed`, `delisted`)."""
+    f = DirectoryFilter(
+        status=status, industry=industry, entity_kind=entity_kind and entity_kind.value
+    )
+    page = directory(services).page(ENTITIES.name, f, limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@officers.get("", response_model=OfficerPage, dependencies=[reached("spot_checks")])
+def list_officers(
+    services: ServicesDep,
+    actor: Reader,
+    unit_code: str | None = None,
+    status: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """执法检查人员名录库: officers with their unit and 执法证, by unit and status."""
+    f = DirectoryFilter(status=status, unit_code=unit_code)
+    page = directory(services).page(OFFICERS.name, f, limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+def matter_page(
+    services: Services, unit_code: str | None, status: str | None, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    f = DirectoryFilter(status=status, unit_code=unit_code)
+    page = directory(services).page(MATTERS.name, f, limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@matters.get("", response_model=MatterPage, dependencies=[reached("spot_checks")])
+def list_matters(
+    services: ServicesDep,
+    actor: Reader,
+    unit_code: str | None = None,
+    status: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """随机抽查事项清单: every matter with its 细则 and its rounds held, by unit and status."""
+    return matter_page(services, unit_code, status, limit, cursor)
+
+
+@public_router.get(
+    "", response_model=MatterPage, dependencies=[reached("spot_checks", public=True)]
+)
+def public_matters(
+    services: ServicesDep, unit_code: str | None = None, limit: Limit = 50, cursor: Cursor = None
+) -> dict[str, Any]:
+    """随机抽查事项清单公开 (no token): the matters in force with their 细则."""
+    return matter_page(services, unit_code, LISTED, limit, cursor)

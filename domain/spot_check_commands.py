@@ -1,0 +1,227 @@
+"""Commands of 一单两库一细则: the 检查对象名录库 (listed one by one or imported from a
+department's list), the 执法检查人员名录库, the 随机抽查事项清单, and a matter's round.
+
+A round's population and pool come from the two directories as the read model holds them
+(`spot_check_directory`, given by the composition root, current as of the call); what a
+round records — every entity and officer — is re-read from the aggregates or recorded in
+the round's own events, so the draw can be checked from the log alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+from domain import clock
+from domain.actors import Actor
+from domain.aggregate import Aggregate
+from domain.commands import CommandBase, CommandResult, Sending
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
+from domain.inspection_commands import check_organiser
+from domain.inspections import Inspection
+from domain.registry import LaunchSpotCheck
+from domain.spot_checks import (
+    LISTED,
+    EnforcementOfficer,
+    MarketEntity,
+    SpotCheckDirectory,
+    SpotCheckMatter,
+)
+from domain.vocabulary import InspectionKind
+
+
+@dataclass(frozen=True)
+class EntityImport:
+    """What an import of the 检查对象名录库 did: entities listed, amended, left as they were;
+    and the log position of its one transaction (None: nothing to record)."""
+
+    listed: int
+    amended: int
+    unchanged: int
+    position: int | None
+
+
+class SpotCheckCommands(CommandBase):
+    # Set by the service: the two directories' read model (None: rounds cannot be launched).
+    spot_check_directory: SpotCheckDirectory | None = None
+
+    def check_new_market_entity(
+        self,
+        *,
+        credit_code: str,
+        name: str,
+        entity_kind: str,
+        industry: str,
+        address: str | None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """列入检查对象名录库: the code checked and kept compact; one entry per code."""
+        fields = MarketEntity.fields_of(credit_code, name, entity_kind, industry, address)
+        if MarketEntity.create_id(fields["credit_code"]) in self.repository:
+            raise AlreadyExists(f"market entity {fields['credit_code']} is already listed")
+        return fields
+
+    def check_new_officer(
+        self, *, actor: Actor, unit_code: str, certificate: str, valid_until: date, **_: Any
+    ) -> dict[str, Any]:
+        """列入执法检查人员名录库: of an active unit the sender covers, with a certificate that
+        is still valid; one entry per certificate."""
+        if not actor.covers_unit(unit_code):
+            raise NotFound(f"unit {unit_code!r} not found")
+        self.active_unit(unit_code)
+        number = certificate.strip()
+        if not number:
+            raise InvalidValue("the certificate number (执法证号) is required")
+        if valid_until < clock.today():
+            raise InvalidValue("the certificate (执法证) has expired", {"valid_until": valid_until})
+        if EnforcementOfficer.create_id(number) in self.repository:
+            raise AlreadyExists(f"an officer with certificate {number} is already listed")
+        return {"certificate": number}
+
+    def check_new_matter(
+        self,
+        *,
+        actor: Actor,
+        unit_code: str,
+        entity_kinds: list[str],
+        industries: list[str],
+        share_percent: int,
+        rounds_per_year: int,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """列入随机抽查事项清单: the department is active and the sender's; the 细则 holds."""
+        if not actor.covers_unit(unit_code):
+            raise NotFound(f"unit {unit_code!r} not found")
+        self.active_unit(unit_code)
+        return SpotCheckMatter.check_rules(entity_kinds, industries, share_percent, rounds_per_year)
+
+    def import_market_entities(
+        self, rows: Iterable[dict[str, Any]], *, actor: Actor, **save_kwargs: Any
+    ) -> EntityImport:
+        """导入检查对象名录: each row listed when new, amended when it says something new of
+        a listed entity, else left; all in one transaction (a row that breaks a rule: the
+        whole import is refused, nothing recorded)."""
+        check_organiser(actor)
+        changed: list[Aggregate] = []
+        listed = amended = unchanged = 0
+        seen: set[str] = set()
+        for row in rows:
+            fields = MarketEntity.fields_of(**row)
+            if fields["credit_code"] in seen:
+                raise InvalidValue(f"{fields['credit_code']} appears twice in the list")
+            seen.add(fields["credit_code"])
+            try:
+                entity = self.load(MarketEntity, MarketEntity.create_id(fields["credit_code"]))
+            except NotFound:
+                changed.append(MarketEntity(**fields, actor=actor.as_event_data()))
+                listed += 1
+                continue
+            changes = entity.changes_from(fields) if entity.status == LISTED else {}
+            if changes:
+                entity.amend(changes=changes, actor=actor.as_event_data())
+                changed.append(entity)
+                amended += 1
+            else:
+                unchanged += 1
+        position = self.record(*changed, **save_kwargs).position if changed else None
+        return EntityImport(listed, amended, unchanged, position)
+
+    def do_launch_spot_check(self, cmd: LaunchSpotCheck, by: Sending) -> CommandResult:
+        """启动随机抽查: a round of the matter, its population and pool from the directories,
+        recorded with the matter's count of rounds in the same transaction (so two launches
+        cannot both take the year's last round)."""
+        launched: list[Inspection] = []
+
+        def launch(matter: SpotCheckMatter) -> list[Aggregate]:
+            launched.clear()
+            inspection = self.market_round(matter, cmd, by.actor)
+            year = cmd.period_start.year
+            matter.launch_round(
+                inspection_id=inspection.id, year=year, actor=by.actor.as_event_data()
+            )
+            launched.append(inspection)
+            return [inspection]
+
+        if cmd.inspection_id is not None and cmd.inspection_id in self.repository:
+            raise AlreadyExists(f"inspection {cmd.inspection_id} already exists")
+        answer = self.update(
+            SpotCheckMatter, cmd.matter_id, by.expected_version, launch, **by.save_kwargs
+        )
+        (inspection,) = launched
+        return CommandResult(inspection.id, inspection.version, answer.position)
+
+    def market_round(
+        self, matter: SpotCheckMatter, cmd: LaunchSpotCheck, actor: Actor
+    ) -> Inspection:
+        """The round as the matter's 细则 and the two directories make it."""
+        check_organiser(actor)
+        matter.check_room(cmd.period_start.year)
+        if self.spot_check_directory is None:
+            raise InvalidValue("this service keeps no 名录库 to draw from")
+        year = cmd.period_start.year
+        drawn: set[str] = set()
+        for earlier in matter.rounds_in(year):
+            held = self.load(Inspection, earlier)
+            if held.seed is None:
+                raise InvalidTransition(
+                    f"launch another round of the matter before round {earlier} is drawn",
+                    held.status.value,
+                )
+            drawn.update(held.target_units)
+        directory = self.spot_check_directory
+        covered = directory.entity_codes(matter.entity_kinds, matter.industries)
+        population = sorted(set(covered) - drawn)
+        if not population:
+            raise InvalidValue(
+                f"no entity of the 检查对象名录库 is left to draw for this matter in {year}",
+                {"covered": len(covered), "drawn_this_year": len(drawn)},
+            )
+        officers = [
+            o
+            for o in (
+                self.load(EnforcementOfficer, i)
+                for i in directory.officer_ids(matter.unit_code, cmd.period_end)
+            )
+            if o.status == LISTED and o.valid_until >= cmd.period_end
+        ]
+        if len(officers) < cmd.team_size:
+            raise InvalidValue(
+                f"unit {matter.unit_code!r} has {len(officers)} officer(s) whose 执法证 holds "
+                f"through {cmd.period_end}; a team needs {cmd.team_size}",
+                {"officers": len(officers), "team_size": cmd.team_size},
+            )
+        inspectors = [{"name": o.pool_name, "unit_code": matter.unit_code} for o in officers]
+        rules = {
+            "team_size": cmd.team_size,
+            "share_percent": matter.share_percent,
+            "matter_id": str(matter.id),
+            "unit_code": matter.unit_code,
+        }
+        kind = InspectionKind.MARKET_RANDOM.value
+        Inspection.check_launch(
+            kind, cmd.period_start, cmd.period_end, population, inspectors, rules
+        )
+        return Inspection(
+            id=cmd.inspection_id or uuid4(),
+            title=cmd.title,
+            kind=kind,
+            scope=matter.title,
+            period_start=cmd.period_start,
+            period_end=cmd.period_end,
+            population=population,
+            inspectors=sorted(inspectors, key=lambda i: str(i["name"])),
+            rules=rules,
+            actor=actor.as_event_data(),
+        )
+
+    def get_market_entity(self, credit_code: str, **at: Any) -> MarketEntity:
+        return self.get_record(MarketEntity, MarketEntity.create_id(credit_code), **at)
+
+    def get_officer(self, certificate: str, **at: Any) -> EnforcementOfficer:
+        return self.get_record(EnforcementOfficer, EnforcementOfficer.create_id(certificate), **at)
+
+    def get_spot_check_matter(self, matter_id: UUID, **at: Any) -> SpotCheckMatter:
+        """A matter now or as it was (the 随机抽查事项清单 is published: no scope)."""
+        return self.get_record(SpotCheckMatter, matter_id, **at)
