@@ -150,10 +150,14 @@ class CommandBase(Application[UUID]):
         aggregate_id: UUID,
         expected_version: int | None,
         change: Callable[[A], Sequence[Aggregate] | None],
+        *,
+        others_lead: bool = False,
         **save_kwargs: Any,
     ) -> CommandResult:
         """Load, check the expected version, change, save (with any other aggregates the
-        change returns, in the same transaction).
+        change returns, in the same transaction). The answer (and an idempotency record's)
+        is the changed aggregate's, or, `others_lead`, the first other's (a record the change
+        made: a launch answers with the round it launched).
 
         Without an expected version the client did not ask for optimistic concurrency, so a
         command that loses a race to another one is run again on the newer state (its rules
@@ -164,8 +168,11 @@ class CommandBase(Application[UUID]):
             if expected_version is not None and expected_version != aggregate.version:
                 raise VersionConflict(expected_version, aggregate.version)
             others = change(aggregate) or ()
+            saved: tuple[Aggregate, ...] = (
+                (*others, aggregate) if others_lead and others else (aggregate, *others)
+            )
             try:
-                return self.record(aggregate, *others, **save_kwargs)
+                return self.record(*saved, **save_kwargs)
             except ConcurrentChange as conflict:
                 if expected_version is not None or attempt == UNGUARDED_RETRIES:
                     raise VersionConflict(expected_version, None) from conflict

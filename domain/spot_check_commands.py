@@ -132,25 +132,25 @@ class SpotCheckCommands(CommandBase):
         """启动随机抽查: a round of the matter, its population and pool from the directories,
         recorded with the matter's count of rounds in the same transaction (so two launches
         cannot both take the year's last round)."""
-        launched: list[Inspection] = []
 
         def launch(matter: SpotCheckMatter) -> list[Aggregate]:
-            launched.clear()
             inspection = self.market_round(matter, cmd, by.actor)
             year = cmd.period_start.year
             matter.launch_round(
                 inspection_id=inspection.id, year=year, actor=by.actor.as_event_data()
             )
-            launched.append(inspection)
             return [inspection]
 
         if cmd.inspection_id is not None and cmd.inspection_id in self.repository:
             raise AlreadyExists(f"inspection {cmd.inspection_id} already exists")
-        answer = self.update(
-            SpotCheckMatter, cmd.matter_id, by.expected_version, launch, **by.save_kwargs
+        return self.update(
+            SpotCheckMatter,
+            cmd.matter_id,
+            by.expected_version,
+            launch,
+            others_lead=True,
+            **by.save_kwargs,
         )
-        (inspection,) = launched
-        return CommandResult(inspection.id, inspection.version, answer.position)
 
     def market_round(
         self, matter: SpotCheckMatter, cmd: LaunchSpotCheck, actor: Actor

@@ -28,6 +28,7 @@ from api.console import (
     pages,
     public_pages,
     ruling_pages,
+    spot_check_pages,
     unit_pages,
     work_item_pages,
 )
@@ -56,6 +57,7 @@ def install(app: FastAPI) -> None:
         inbox_pages,
         inspection_pages,
         public_pages,
+        spot_check_pages,
         work_item_pages,
     ):
         app.include_router(module.router)

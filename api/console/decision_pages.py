@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from api.console.web import (
     OPTIONAL,
+    ORGANISERS,
     TEXT,
     FormCommand,
     Offered,
@@ -46,7 +47,6 @@ from projections.decision_catalogue import CatalogueFilter
 router = APIRouter(include_in_schema=False)
 SHOWN = 100
 RECORDERS = frozenset({Role.INSPECTOR, Role.ADMIN, Role.UNIT})  # the unit: its own decisions
-ORGANISERS = frozenset({Role.INSPECTOR, Role.ADMIN})
 OVERSEERS = frozenset({Role.INSPECTOR, Role.AUTHORITY, Role.ADMIN})
 
 STEP_FIELDS = {"step": TEXT, "done_on": OPTIONAL, "note": TEXT, "outcome": OPTIONAL}

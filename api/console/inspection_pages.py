@@ -1,30 +1,175 @@
-"""督查活动 (inspection rounds) in the console: the board of rounds, and a round with its draw's
-every input and the draw re-derived from the stored events (as
-GET /api/v1/inspections/{id}/draw-verification and `supervision inspections verify-draw`)."""
+"""督查活动 (inspection rounds) in the console: the board of rounds; launching a round (启动督查
+活动); a round with its draw's every input, the draw re-derived from the stored events (as
+GET /api/v1/inspections/{id}/draw-verification and `supervision inspections verify-draw`),
+its timeline, and the forms of the round's steps — the inspector's seed commitment (the seed
+hashed in the browser, never sent until the draw), the second party's commitment and reveal,
+the draw, and the conclusion with each inspected unit's (or market entity's) result."""
 
 from __future__ import annotations
 
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.console.web import (
+    EVERY,
+    ORGANISERS,
+    TEXT,
+    Form,
+    FormCall,
+    FormCommand,
+    FormDep,
+    FormError,
+    Offered,
     PageError,
+    Refusal,
     Text,
+    Viewer,
     ViewerDep,
+    after_command,
+    offered,
     one_page,
+    record_page,
+    record_routes,
     render,
-    unit_names,
+    visible_units,
     wait_for_own_writes,
 )
+from api.http.inspection_schemas import DrawRequest
+from api.http.presentation import event_out
 from api.http.routes.inspections import board
-from api.runtime.draws import verify_draw
+from api.runtime.draws import beacon, verify_draw
+from domain.commands import CommandResult
 from domain.errors import NotFound
+from domain.inspections import DRAWN_KINDS, Inspection
+from domain.registry import (
+    SECOND_PARTIES,
+    CommitInspectionCoSeed,
+    CommitInspectionSeed,
+    ConcludeInspection,
+    Launch,
+)
+from domain.vocabulary import InspectionKind
+from domain.vocabulary import InspectionStatus as S
 from projections.inspection_board import BoardFilter
+from projections.spot_checks import SpotCheckView
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 100
+SECONDS = frozenset(SECOND_PARTIES)
+RESULT = "result-"  # a conclusion's field per inspected target: result-<code>
+SEPARATORS = re.compile(r"[,，、\s]+")
+
+
+def pool_of(form: Form, name: str) -> list[dict[str, Any]]:
+    """The inspector pool typed one per line: a name, then (for 回避) the code of the unit
+    they belong to, if any."""
+    pool = []
+    for line in form.get(name).splitlines():
+        parts = [p for p in SEPARATORS.split(line.strip()) if p]
+        if parts:
+            pool.append({"name": parts[0], "unit_code": parts[1] if len(parts) > 1 else None})
+    return pool
+
+
+def rules_of(form: Form, _: str) -> dict[str, str]:
+    """抽查规则: the team size and the share drawn (blank: the API's defaults)."""
+    given = {"team_size": form.get("team_size"), "share_percent": form.get("share_percent")}
+    return {k: v for k, v in given.items() if v}
+
+
+def results_of(form: Form, _: str) -> list[dict[str, str]]:
+    """Each inspected target's result, as typed beside it (a blank one is left out)."""
+    return [
+        {"unit_code": name[len(RESULT) :], "result": form.get(name)}
+        for name in form.fields
+        if name.startswith(RESULT) and form.get(name)
+    ]
+
+
+LAUNCH = FormCommand(
+    Launch,
+    {
+        "title": TEXT,
+        "kind": TEXT,
+        "scope": TEXT,
+        "period_start": TEXT,
+        "period_end": TEXT,
+        "units": EVERY,
+        "inspectors": pool_of,
+        "rules": rules_of,
+    },
+)
+
+
+def revealing(viewer: Viewer, rid: UUID, body: Any) -> Callable[..., CommandResult]:
+    """第二方揭示种子, as POST /api/v1/inspections/{id}/co-seed sends it."""
+    services = viewer.services
+
+    def reveal(**save_kwargs: Any) -> CommandResult:
+        return services.app.reveal_inspection_co_seed(
+            rid,
+            seed=body.seed,
+            beacon=lambda: beacon(services, rid),
+            actor=viewer.actor,
+            **save_kwargs,
+        )
+
+    return reveal
+
+
+def drawing(viewer: Viewer, rid: UUID, body: Any) -> Callable[..., CommandResult]:
+    """双随机抽取, as POST /api/v1/inspections/{id}/draw sends it."""
+
+    def draw(**save_kwargs: Any) -> CommandResult:
+        return viewer.services.app.draw_inspection(
+            rid, seed=body.seed, actor=viewer.actor, **save_kwargs
+        )
+
+    return draw
+
+
+ACTIONS: dict[str, Offered] = {
+    "seed-commitment": (
+        ORGANISERS,
+        (S.LAUNCHED,),
+        FormCommand(CommitInspectionSeed, {"commitment": TEXT}),
+    ),
+    "co-seed-commitment": (
+        SECONDS,
+        (S.SEED_COMMITTED,),
+        FormCommand(CommitInspectionCoSeed, {"commitment": TEXT}),
+    ),
+    "co-seed": (SECONDS, (S.SEED_COMMITTED,), FormCall(DrawRequest, {"seed": TEXT}, revealing)),
+    "draw": (ORGANISERS, (S.SEED_COMMITTED,), FormCall(DrawRequest, {"seed": TEXT}, drawing)),
+    "conclusion": (
+        ORGANISERS,
+        (S.DRAWN,),
+        FormCommand(
+            ConcludeInspection,
+            {"summary": TEXT, "concluded_on": TEXT, "results": results_of},
+        ),
+    ),
+}
+
+
+def steps_due(round_: Inspection) -> set[str]:
+    """The steps of a round that its state leaves open (the domain checks them again)."""
+    due = {"conclusion"}
+    if round_.kind in DRAWN_KINDS:
+        due.add("seed-commitment")
+        if round_.co_commitment is None:
+            due.add("co-seed-commitment")
+        elif round_.co_seed is None:
+            due.add("co-seed")
+        else:
+            due.add("draw")
+    return due
 
 
 @router.get("/inspections")
@@ -34,21 +179,93 @@ def inspections(request: Request, viewer: ViewerDep, cursor: Text = None) -> Res
     wait_for_own_writes(viewer, view)
     page = one_page(viewer, lambda: view.page(BoardFilter(), SHOWN, cursor))
     return render(
-        request, "inspections.html", viewer, items=page.items, next_cursor=page.next_cursor
+        request,
+        "inspections.html",
+        viewer,
+        items=page.items,
+        next_cursor=page.next_cursor,
+        may_launch=viewer.may(ORGANISERS),
     )
 
 
-@router.get("/inspections/{inspection_id}")
-def inspection(request: Request, inspection_id: str, viewer: ViewerDep) -> Response:
-    """A round: its scope, pool and rules, the draw's inputs, the units and teams, and the
-    draw checked again from the stored events."""
-    missing = PageError(404, "未找到该督查活动。", viewer)
+@router.get("/inspections/new")
+def new_inspection(request: Request, viewer: ViewerDep) -> Response:
+    """启动督查活动: the form."""
+    viewer.require(ORGANISERS)
+    return launch_form(request, viewer)
+
+
+def launch_form(
+    request: Request,
+    viewer: Viewer,
+    error: str | None = None,
+    values: Any = None,
+    status: int = 200,
+) -> Response:
+    kinds = [k for k in InspectionKind if k is not InspectionKind.MARKET_RANDOM]
+    return render(
+        request,
+        "inspection_new.html",
+        viewer,
+        status=status,
+        units=visible_units(viewer, active_only=True),
+        kinds=kinds,
+        error=error,
+        values=values or {},
+        chosen=set(values.get("units", ())) if isinstance(values, dict) else set(),
+        form_key=secrets.token_urlsafe(24),
+    )
+
+
+@router.post("/inspections")
+def launch(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    """启动督查活动: launch it, then show its page."""
+    viewer.require(ORGANISERS)
     try:
-        rid = UUID(inspection_id)
-        round_ = viewer.services.app.get_inspection(rid)
+        answer = LAUNCH.run(request, viewer, form)
+    except FormError as error:
+        values: dict[str, Any] = {**form.values(), "units": form.getlist("units")}
+        return launch_form(request, viewer, error.message, values, error.status)
+    return after_command(request, viewer, answer, f"/inspections/{answer['id']}?done=launched")
+
+
+def load(viewer: Viewer, inspection_id: str) -> Inspection:
+    """A round (every signed-in account may read every round: 一公开)."""
+    try:
+        return viewer.services.app.get_inspection(UUID(inspection_id))
     except (ValueError, NotFound):
-        raise missing from None
-    drawn = round_.seed is not None
-    verdict = verify_draw(viewer.services, rid) if drawn else None
-    names = unit_names(viewer.services)
-    return render(request, "inspection.html", viewer, round=round_, verdict=verdict, names=names)
+        raise PageError(404, "未找到该督查活动。", viewer) from None
+
+
+def entity_names(viewer: Viewer, round_: Inspection) -> dict[str, str]:
+    """A market round's entities by name (from the 检查对象名录库); none for other rounds."""
+    if round_.kind is not InspectionKind.MARKET_RANDOM:
+        return {}
+    view = viewer.services.view("spot_checks", SpotCheckView)
+    return view.entity_names(round_.population)
+
+
+def inspection_page(
+    request: Request, viewer: Viewer, inspection_id: str, refusal: Refusal | None = None
+) -> Response:
+    """A round: its scope, pool and rules, the draw's inputs, the units and teams, the draw
+    checked again from the stored events, its timeline, and the viewer's steps."""
+    round_ = load(viewer, inspection_id)
+    due = steps_due(round_)
+    refused = refusal.action if refusal else None
+    actions = [a for a in offered(viewer, ACTIONS, round_.status) if a in due or a == refused]
+    verdict = verify_draw(viewer.services, round_.id) if round_.seed is not None else None
+    return record_page(
+        request,
+        "inspection.html",
+        viewer,
+        actions,
+        refusal,
+        round=round_,
+        verdict=verdict,
+        entities=entity_names(viewer, round_),
+        events=[event_out(e) for e in viewer.services.app.aggregate_history(round_.id)],
+    )
+
+
+record_routes(router, "/inspections/{inspection_id}", inspection_page, load, ACTIONS)

@@ -15,6 +15,7 @@ from domain.errors import DomainError
 from domain.vocabulary import (
     DecisionStatus,
     FindingStatus,
+    InspectionStatus,
     Labelled,
     RulingStatus,
     WorkItemStatus,
@@ -22,6 +23,7 @@ from domain.vocabulary import (
 
 # Rules reported as `invalid_value` or `invalid_deadline`, recognised by their English text.
 RULES: list[tuple[str, str]] = [
+    (r"is not a valid 统一社会信用代码", "统一社会信用代码无效（18 位，末位校验码须正确）。"),
     (r"lies before the finding's found_on", "期限不能早于问题的发现日期。"),
     (r"does not extend the current deadline", "新的整改期限须晚于当前期限。"),
     (r"accepted verification takes no new deadline", "验收通过时不填写新的整改期限。"),
@@ -51,6 +53,40 @@ RULES: list[tuple[str, str]] = [
     (r"^reached_on .* is in the future", "节点完成日期不能晚于今天。"),
     (r"there is no milestone number", "该工作节点不存在。"),
     (r"already the item's responsible leader", "该领导已是这项工作的责任领导。"),
+    (r"the period ends before it starts", "检查结束日期不能早于开始日期。"),
+    (r"a round names at least one unit", "请至少选择一个检查对象。"),
+    (r"^a unit is named twice", "检查对象不能重复。"),
+    (r"an inspector is named twice", "检查人员名录中有重复的姓名。"),
+    (r"a team has at least", "每组检查人员不少于 2 人。"),
+    (
+        r"who do not belong to it \(回避\)",
+        "有检查对象可派的检查人员不足（本单位人员须回避），请补充检查人员。",
+    ),
+    (r"commitment is a lowercase hex", "种子承诺须为 64 位小写十六进制的 SHA-256 值。"),
+    (r"seed does not match the", "种子与此前提交的承诺不符。"),
+    (r"second seed comes from another party", "第二方种子须由检查组织者以外的人提交。"),
+    (
+        r"only the party that committed the second seed",
+        "只有提交第二方种子承诺的人可以揭示该种子。",
+    ),
+    (
+        r"before a checkpoint is signed",
+        "两份种子承诺提交后尚未签署检查点（信标），请待检查点签署后再揭示。",
+    ),
+    (r"before the second seed is revealed", "第二方种子揭示后才能抽取。"),
+    (
+        r"results name each inspected unit",
+        "每个检查对象的结果只能填写一次，且只能填写本次检查的对象。",
+    ),
+    (r"cannot conclude before its period starts", "结束日期不能早于检查开始日期。"),
+    (r"launched from its 随机抽查事项", "市场主体双随机抽查须在抽查事项中启动。"),
+    (r"before round .* is drawn", "该抽查事项本年度的上一轮抽查尚未抽取，请先完成抽取。"),
+    (
+        r"no entity of the 检查对象名录库 is left",
+        "检查对象名录库中没有该事项可抽取的市场主体（本年度已抽过的不再抽取）。",
+    ),
+    (r"officer\(s\) whose 执法证 holds", "实施部门执法证有效的执法检查人员不足一组。"),
+    (r"has expired", "执法证已过期，不能列入名录库。"),
     (r"concern different subjects", "容错申请与问责建议的对象不同，不能关联。"),
     (r"share no finding", "容错申请与问责建议未涉及同一问题，不能关联。"),
     (r"already paired with", "该记录已与其他问责或容错关联。"),
@@ -150,7 +186,7 @@ PROBLEMS = {
 
 def status_label(status: Any) -> str:
     """A status's Chinese name; a code two record kinds share (closed) reads as the first's."""
-    for enum in (FindingStatus, RulingStatus, WorkItemStatus, DecisionStatus):
+    for enum in (FindingStatus, RulingStatus, WorkItemStatus, DecisionStatus, InspectionStatus):
         try:
             member: Labelled = enum(status)
         except ValueError:
@@ -160,13 +196,13 @@ def status_label(status: Any) -> str:
 
 
 def domain_message(error: DomainError) -> str:
-    """The Chinese sentence for a domain error."""
-    if error.code == "invalid_transition":
-        status = (error.details or {}).get("status")
-        return f"当前状态为“{status_label(status)}”，不能进行此操作。"
+    """The Chinese sentence for a domain error: its rule's, else its status's or code's."""
     for pattern, message in RULES:
         if re.search(pattern, error.message):
             return message
+    if error.code == "invalid_transition":
+        status = (error.details or {}).get("status")
+        return f"当前状态为“{status_label(status)}”，不能进行此操作。"
     return CODES.get(error.code, "提交的内容不符合规则，请检查后重试。")
 
 

@@ -2,7 +2,8 @@
 used, and a check that re-derives the draw in the reader's own browser (static/verify-draw.js,
 the algorithm of docs/audit.md §6 in a few lines of JavaScript, WebCrypto's SHA-256); and the
 catalogue of major decisions (重大行政决策目录) with each one's procedure; and each unit's
-权力清单 with its 责任清单 in force (and as it was at any version)."""
+权力清单 with its 责任清单 in force (and as it was at any version); and the 随机抽查事项清单
+with each matter's 细则 (一单两库一细则's 一单)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.console.web import Text, one_page, render
+from api.console.web import Text, one_page, render, unit_names
 from api.http.deps import ServicesDep
 from api.http.routes.inspections import board
 from api.http.routes.major_decisions import catalogue
 from api.http.routes.power_lists import published
+from api.http.routes.spot_checks import directory as spot_checks
+from domain.spot_checks import LISTED
 from domain.vocabulary import ProcedureStep
 from projections.decision_catalogue import CatalogueFilter
+from projections.paging import MAX_LIMIT
+from projections.spot_checks import MATTERS, DirectoryFilter
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 50
@@ -30,8 +35,30 @@ def public_inspections(request: Request, services: ServicesDep, cursor: Text = N
     rounds = [
         dict(item, data=json.dumps(item, ensure_ascii=False, default=str)) for item in page.items
     ]
+    drawn = [t["unit_code"] for item in page.items for t in item["targets"]]
+    names = unit_names(services) | spot_checks(services).entity_names(drawn)
     return render(
-        request, "public_inspections.html", None, rounds=rounds, next_cursor=page.next_cursor
+        request,
+        "public_inspections.html",
+        None,
+        rounds=rounds,
+        names=names,
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/public/spot-checks")
+def public_spot_checks(request: Request, services: ServicesDep) -> Response:
+    """随机抽查事项清单 (一单): the matters in force with their 细则; no account needed."""
+    matters = spot_checks(services).page(
+        MATTERS.name, DirectoryFilter(status=LISTED), MAX_LIMIT, None
+    )
+    return render(
+        request,
+        "public_spot_checks.html",
+        None,
+        matters=matters.items,
+        names=unit_names(services),
     )
 
 

@@ -96,6 +96,16 @@ DONE = {
     "correction": EventType.DECISION_CORRECTED.label,
     "evaluation-plan": EventType.EVALUATION_PLANNED.label,
     "pairing": EventType.RULING_PAIRED.label,
+    "launched": EventType.INSPECTION_LAUNCHED.label,
+    "seed-commitment": EventType.INSPECTION_SEED_COMMITTED.label,
+    "co-seed-commitment": EventType.INSPECTION_CO_SEED_COMMITTED.label,
+    "co-seed": EventType.INSPECTION_CO_SEED_REVEALED.label,
+    "draw": EventType.INSPECTION_DRAWN.label,
+    "conclusion": EventType.INSPECTION_CONCLUDED.label,
+    "spot-check": EventType.SPOT_CHECK_ROUND_LAUNCHED.label,
+    "matter": EventType.SPOT_CHECK_MATTER_LISTED.label,
+    "officer": EventType.OFFICER_REGISTERED.label,
+    "entity": EventType.MARKET_ENTITY_REGISTERED.label,
 }
 
 # The fields of an event shown on a timeline: (key, Chinese name, how to show it).

@@ -44,6 +44,7 @@ R = TypeVar("R")
 Text = Annotated[str | None, Query(max_length=200)]  # a page's query parameter
 
 INSPECTORS = frozenset({Role.INSPECTOR})
+ORGANISERS = frozenset({Role.INSPECTOR, Role.ADMIN})  # as domain.registry.ORGANISERS
 REPORTERS = frozenset({Role.INSPECTOR, Role.UNIT})  # as api.http.deps.Reporter
 AUTHORITIES = frozenset({Role.AUTHORITY})
 AUDITORS = frozenset({Role.AUDITOR, Role.ADMIN})
@@ -292,6 +293,8 @@ def perform(
         raise FormError(STATUS_OF_CODE.get(error.code, 422), domain_message(error)) from None
     except ApiError as error:
         raise FormError(error.status, CODES.get(error.code, "操作未能完成，请重试。")) from None
+    except ProjectionLagging:
+        raise FormError(503, "数据正在同步，请稍后重试。") from None
     result: dict[str, Any] = json.loads(bytes(answer.body))
     return result
 
@@ -407,7 +410,33 @@ class FormCommand:
         return perform(request, viewer, form, body, command)
 
 
-Offered = tuple[frozenset[Role], tuple[Any, ...], FormCommand]  # who, in which statuses, what
+@dataclass(frozen=True)
+class FormCall:
+    """A form whose command has a route of its own rather than a registry line (the draw, a
+    second seed's reveal): the form fills `body`, checked by it, and `call(viewer, record id,
+    body)` answers the command as that route sends it (to run with the save's keywords)."""
+
+    body: type[BaseModel]
+    fields: Mapping[str, Reader]
+    call: Callable[[Viewer, UUID, Any], Callable[..., CommandResult]]
+
+    def run(
+        self,
+        request: Request,
+        viewer: Viewer,
+        form: Form,
+        record_id: UUID | None = None,
+        action: str | None = None,
+    ) -> dict[str, Any]:
+        """Validate the form and send the command (see `perform`); a FormError if refused."""
+        assert record_id is not None, "a route of its own acts on the page's record"
+        data = {name: read(form, name) for name, read in self.fields.items()}
+        body = validated(self.body, data, action)
+        return perform(request, viewer, form, body, self.call(viewer, record_id, body))
+
+
+# Who, in which statuses, what.
+Offered = tuple[frozenset[Role], tuple[Any, ...], FormCommand | FormCall]
 
 
 def offered(viewer: Viewer, actions: Mapping[str, Offered], status: Any) -> list[str]:
@@ -420,7 +449,9 @@ def offered(viewer: Viewer, actions: Mapping[str, Offered], status: Any) -> list
     ]
 
 
-def command_of(viewer: Viewer, actions: Mapping[str, Offered], action: str) -> FormCommand:
+def command_of(
+    viewer: Viewer, actions: Mapping[str, Offered], action: str
+) -> FormCommand | FormCall:
     """The command a record's form posts to `action` sends, if the viewer may send it."""
     if action not in actions:
         raise PageError(404, "页面不存在。", viewer)

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from api.console.web import (
     OPTIONAL,
+    ORGANISERS,
     REPORTERS,
     TEXT,
     Form,
@@ -33,13 +34,11 @@ from domain.registry import (
     ReachWorkItemMilestone,
     SetWorkItemMilestone,
 )
-from domain.vocabulary import Role
 from domain.vocabulary import WorkItemStatus as W
 from domain.work_items import WorkItem
 
 router = APIRouter(include_in_schema=False)
 OPEN = (W.LISTED, W.IN_PROGRESS)
-ORGANISERS = frozenset({Role.INSPECTOR, Role.ADMIN})
 COMPLETION = "milestone-completion"
 
 

@@ -154,6 +154,9 @@ PAGES = [
     ("cases", "/cases"),
     ("inspections", "/inspections"),
     ("inspection", f"/inspections/{uuid5(DEMO_NAMESPACE, 'i01')}"),
+    ("inspection-market", f"/inspections/{uuid5(DEMO_NAMESPACE, 'spot:round')}"),
+    ("inspection-new", "/inspections/new"),
+    ("spot-checks", "/spot-checks"),
     ("decisions", "/major-decisions"),
     ("decision", f"/major-decisions/{uuid5(DEMO_NAMESPACE, 'd01')}"),
 ]
@@ -277,3 +280,71 @@ def test_anyone_reads_the_power_lists_in_force(sessions: Any, screenshots: Path)
     expect(fgj).to_contain_text("浙江省企业投资项目核准和备案管理办法")
     expect(fgj).not_to_contain_text("价格违法行为行政处罚")
     visitor.screenshot(path=screenshots / "public-power-lists.png", full_page=True)
+
+
+def test_an_inspector_runs_a_market_entity_round_in_the_console(
+    sessions: Any, screenshots: Path
+) -> None:
+    """一单两库一细则 in the browser (issue 18 items 8 and 9): the inspector launches a round of
+    the demo's food matter, commits the seed's hash computed by the page (the seed itself
+    stays in the browser), the supervising leader commits and — once the auditor has signed a
+    checkpoint — reveals the second seed, the inspector draws and concludes, and anyone then
+    verifies the draw on the public page."""
+    seed, co_seed = "浏览器测试的抽签种子·甲方·0001", "浏览器测试的第二方种子·乙方·0002"
+    inspector = sessions(INSPECTOR).page
+    inspector.goto("/spot-checks")
+    expect(inspector.locator("#matters")).to_contain_text("食品经营许可事项监督检查")
+    inspector.screenshot(path=screenshots / "spot-checks.png", full_page=True)
+    start = today() + timedelta(days=3)
+    form = inspector.locator("form[id^=form-launch-]").first
+    form.get_by_label("抽查名称").fill("食品经营“双随机”抽查（浏览器）")
+    form.get_by_label("开始日期").fill(start.isoformat())
+    form.get_by_label("结束日期").fill((start + timedelta(days=20)).isoformat())
+    form.get_by_role("button", name="启动随机抽查").click()
+    expect(inspector.get_by_role("status")).to_contain_text("启动随机抽查")
+    expect(inspector.locator("#population")).to_contain_text("户市场主体")
+    round_page = inspector.url.partition("?")[0]
+    commit = inspector.locator("#form-seed-commitment")
+    commit.locator(".seed-source").fill(seed)
+    expect(commit.locator("#commitment-seed")).to_have_value(re.compile(r"^[0-9a-f]{64}$"))
+    commit.get_by_role("button", name="提交承诺").click()
+    expect(inspector.get_by_role("status")).to_contain_text("提交随机种子承诺")
+
+    leader = sessions("县政府分管领导").page
+    leader.goto(round_page)
+    second = leader.locator("#form-co-seed-commitment")
+    second.locator(".seed-source").fill(co_seed)
+    expect(second.locator("#commitment-co")).to_have_value(re.compile(r"^[0-9a-f]{64}$"))
+    second.get_by_role("button", name="提交承诺").click()
+    expect(leader.get_by_role("status")).to_contain_text("第二方提交随机种子承诺")
+    auditor = sessions(AUDITOR).page
+    auditor.goto("/audit")
+    auditor.get_by_role("button", name="签署检查点").click()
+    expect(auditor.get_by_role("status")).to_contain_text("签署检查点")
+    leader.goto(round_page)
+    leader.locator("#form-co-seed").get_by_label("第二方随机种子").fill(co_seed)
+    leader.locator("#form-co-seed").get_by_role("button", name="揭示种子").click()
+    expect(leader.get_by_role("status")).to_contain_text("第二方揭示随机种子")
+
+    inspector.goto(round_page)
+    inspector.locator("#form-draw").get_by_label("随机种子（与承诺一致）").fill(seed)
+    inspector.locator("#form-draw").get_by_role("button", name="公开种子并抽取").click()
+    expect(inspector.locator("#draw-verdict")).to_contain_text("校验通过")
+    conclude = inspector.locator("#form-conclusion")
+    conclude.get_by_label("检查情况综述（将公开）").fill("抽查完毕，未发现问题。")
+    conclude.get_by_label("结束日期").fill((start + timedelta(days=20)).isoformat())
+    results = conclude.locator("input[name^=result-]")
+    drawn = results.count()
+    assert drawn >= 1
+    for n in range(drawn):
+        results.nth(n).fill("未发现问题")
+    conclude.get_by_role("button", name="结束并公开结果").click()
+    expect(inspector.locator("#results li")).to_have_count(drawn)
+    inspector.screenshot(path=screenshots / "inspection-market-concluded.png", full_page=True)
+
+    visitor = sessions(None).page
+    visitor.goto("/public/inspections")
+    ours = visitor.locator(".public-round", has_text="（浏览器）")
+    expect(ours.locator(".badge")).to_have_text("市场主体双随机抽查")
+    ours.locator(".verify-draw").click()
+    expect(ours.locator(".verify-result")).to_contain_text("验证通过")

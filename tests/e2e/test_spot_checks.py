@@ -121,7 +121,10 @@ def test_a_matter_draws_the_entities_it_covers_with_certified_officers_and_verif
                   "results": results}  # fmt: skip
     ok(api.post(f"{INSPECTIONS}/{rid}/conclusion", conclusion, inspector))
 
-    second = ok(launch(api, inspector, matter, title="第二轮"), 201)["id"]
+    keyed = {**inspector, "Idempotency-Key": "second-round-" + matter}
+    second = ok(launch(api, keyed, matter, title="第二轮"), 201)["id"]
+    assert ok(launch(api, keyed, matter, title="第二轮"), 201)["id"] == second, "replayed"
+    assert ok(api.get(f"{INSPECTIONS}/{second}", inspector))["title"] == "第二轮", "the round's id"
     again = ok(api.get(f"{INSPECTIONS}/{second}", inspector))
     taken = {t["unit_code"] for t in drawn["targets"]}
     assert again["population"] == sorted(set(covered) - taken), "drawn once a year per matter"
@@ -145,6 +148,13 @@ def test_a_matter_draws_the_entities_it_covers_with_certified_officers_and_verif
     public = ok(api.client.get("/api/v1/public/spot-check-matters",
                                params={"unit_code": department}))["items"]  # fmt: skip
     assert [m["id"] for m in public] == [matter]
+    portal = api.client.get("/public/spot-checks")
+    assert portal.status_code == 200 and f"{industry}许可事项检查" in portal.text
+    names = {e["credit_code"]: e["name"] for e in all_items(api, ENTITIES, inspector,
+                                                            industry=industry)}  # fmt: skip
+    concluded = api.client.get("/public/inspections").text
+    assert "市场主体双随机抽查" in concluded
+    assert all(names[t["unit_code"]] in concluded for t in drawn["targets"]), "drawn by name"
 
 
 def test_bad_entries_and_launches_are_refused_naming_the_rule_and_record_nothing(
