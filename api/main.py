@@ -23,6 +23,7 @@ from api.http.routes import (
     inspections,
     major_decisions,
     meta,
+    persons,
     power_lists,
     privacy,
     projections,
@@ -100,6 +101,7 @@ def create_app(
     for router in (spot_checks.entities, spot_checks.officers, spot_checks.matters):
         app.include_router(router)
     app.include_router(spot_checks.public_router)
+    app.include_router(persons.router)
     declare_error_responses(app)
     install_console(app)  # the web console at /, never under /api/v1
     install_rate_limit(app, settings)

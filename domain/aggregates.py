@@ -12,6 +12,7 @@ from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
 from domain.major_decisions import MajorDecision
+from domain.persons import Person
 from domain.power_lists import PowerList
 from domain.rulings import Ruling
 from domain.spot_checks import EnforcementOfficer, MarketEntity, SpotCheckMatter
@@ -36,4 +37,5 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     MarketEntity,
     EnforcementOfficer,
     SpotCheckMatter,
+    Person,
 )

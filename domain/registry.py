@@ -735,6 +735,42 @@ class ConcludeInspection(Command):
     results: list[dict[str, Any]] = field(default_factory=list)
 
 
+# -- the person register (人员名录, issue 18 item 5) ------------------------------------------
+
+
+@command(
+    roles=(Role.AUTHORITY, Role.INSPECTOR),
+    handler="do_register_person",
+    path="/persons",
+    status=201,
+)
+@dataclass(frozen=True)
+class RegisterPerson(Command):
+    """列入人员名录 (authority, inspector, admin): a person rulings then name by `person_id`;
+    their name and position sealed under a key of their own, shredded with it."""
+
+    unit_code: str
+    name: str = field(metadata={"max_length": 100})
+    position: str = field(default="", metadata={"max_length": 100})
+    person_id: UUID | None = None
+
+
+@command(
+    roles=(Role.AUTHORITY, Role.INSPECTOR),
+    handler="do_move_person",
+    path="/persons/{person_id}/transfer",
+)
+@dataclass(frozen=True)
+class MovePerson(Command):
+    """调动: the person belongs to another active unit from `effective_on` (their record
+    keeps every ruling, whichever unit it was decided in)."""
+
+    person_id: UUID
+    unit_code: str
+    reason: str
+    effective_on: date
+
+
 # -- 一单两库一细则 (random spot checks of market entities, task 14) ------------------------
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain.actors import Actor
 from domain.aggregate import Aggregate
 from domain.commands import CommandBase, CommandResult, Sending
 from domain.errors import (
     AlreadyExists,
+    ExcludedFromTolerance,
     FormExceedsMitigation,
     InvalidValue,
     NotFound,
@@ -20,11 +21,14 @@ from domain.errors import (
     UnknownReference,
 )
 from domain.findings import Finding, parse
+from domain.persons import ACCOUNTABILITY, TOLERANCE, Person
 from domain.registry import (
     AppealRuling,
     DecideAppeal,
     DecideRuling,
+    MovePerson,
     PairRulings,
+    RegisterPerson,
     ReviseTolerancePolicy,
 )
 from domain.rulings import (
@@ -44,8 +48,12 @@ from domain.vocabulary import (
     Role,
     RulingStatus,
     ToleranceCriterion,
+    ToleranceExclusion,
     ToleranceOutcome,
 )
+
+# The outcomes that grant tolerance, which 屡错屡犯 bars.
+GRANTING = (ToleranceOutcome.EXEMPTED, ToleranceOutcome.MITIGATED)
 
 
 class RulingCommands(CommandBase):
@@ -74,9 +82,10 @@ class RulingCommands(CommandBase):
         self, *, actor: Actor, subject: dict[str, Any], finding_ids: list[UUID], form: str, **_: Any
     ) -> dict[str, Any]:
         """提出问责建议: a form the subject's kind allows, a subject and findings that agree."""
+        subject = self.named_subject(subject)
         check_form(subject, form)
         self.check_subject(subject, finding_ids, actor)
-        return {"finding_ids": list(dict.fromkeys(finding_ids))}
+        return {"subject": subject, "finding_ids": list(dict.fromkeys(finding_ids))}
 
     def check_tolerance(
         self,
@@ -91,11 +100,118 @@ class RulingCommands(CommandBase):
         for criterion in criteria_claimed:
             parse(ToleranceCriterion, criterion, "criterion")
         self.only_visible_findings(actor, finding_ids)
+        subject = self.named_subject(subject)
         self.check_subject(subject, finding_ids, actor)
         return {
+            "subject": subject,
             "finding_ids": list(dict.fromkeys(finding_ids)),
             "criteria_claimed": list(dict.fromkeys(criteria_claimed)),
         }
+
+    def named_subject(self, subject: dict[str, Any]) -> dict[str, Any]:
+        """A subject named by `person_id`: the person of the register (人员名录), their name
+        and position as it holds them (sealed with the ruling under the person's own key);
+        a subject named otherwise, as given."""
+        person_id = subject.get("person_id")
+        if person_id is None:
+            return subject
+        if subject.get("person"):
+            raise InvalidValue("a subject names the person by person_id or by name, not both")
+        try:
+            person = self.load(Person, UUID(str(person_id)))
+        except (NotFound, ValueError):
+            raise UnknownReference(f"person {person_id} is not in the register") from None
+        if person.erased:
+            raise InvalidValue(f"the personal data of person {person_id} has been erased")
+        named = {"name": person.name, "position": person.position}
+        return {**subject, "person": named, "person_id": str(person.id)}
+
+    def person_of(self, ruling: Ruling) -> Person | None:
+        """The person of the register a ruling names (None: none, or named by name only)."""
+        person_id = ruling.subject.get("person_id")
+        return None if person_id is None else self.load(Person, UUID(str(person_id)))
+
+    def on_record(
+        self, ruling: Ruling, others: Sequence[Aggregate] | None, actor: dict[str, Any]
+    ) -> Sequence[Aggregate] | None:
+        """A decided ruling written on the record of the person it names, in the same
+        transaction; a 免责 or 从轻 for a person whose record already holds a ruling that
+        stands against them is 屡错屡犯 and refused."""
+        person = self.person_of(ruling)
+        if person is None:
+            return others
+        if isinstance(ruling, ToleranceRuling):
+            kind, result = TOLERANCE, ruling.outcome.value if ruling.outcome else ""
+            earlier = person.earlier(ruling.id) if ruling.outcome in GRANTING else []
+            if earlier:
+                raise ExcludedFromTolerance(
+                    "the person's record holds earlier rulings against them: "
+                    f"{ToleranceExclusion.REPEATED.label} bars 免责 and 从轻",
+                    details={
+                        "exclusions": [ToleranceExclusion.REPEATED.value],
+                        "earlier_rulings": [str(e["ruling_id"]) for e in earlier],
+                    },
+                )
+        else:
+            assert isinstance(ruling, AccountabilityRuling)
+            kind, result = ACCOUNTABILITY, ruling.form.value if ruling.form else ""
+        assert ruling.decision is not None
+        person.note_decision(
+            ruling_id=ruling.id,
+            kind=kind,
+            unit_code=ruling.unit_code,
+            result=result,
+            decided_on=ruling.decision["decided_on"],
+            effects_until=getattr(ruling, "effects_until", None),
+            actor=actor,
+        )
+        return [*(others or ()), person]
+
+    def appeal_on_record(
+        self,
+        ruling: Ruling,
+        result: str,
+        others: Sequence[Aggregate] | None,
+        actor: dict[str, Any],
+    ) -> Sequence[Aggregate] | None:
+        """An appeal's decision on a ruling on a person's record: its result, and the ruling's
+        form or outcome as it now stands."""
+        person = self.person_of(ruling)
+        if person is None or not any(e["ruling_id"] == ruling.id for e in person.record):
+            return others
+        now = getattr(ruling, "form", None) or getattr(ruling, "outcome", None)
+        person.note_appeal(
+            ruling_id=ruling.id, result=result, now=now.value if now else None, actor=actor
+        )
+        return [*(others or ()), person]
+
+    def do_register_person(self, cmd: RegisterPerson, by: Sending) -> CommandResult:
+        """列入人员名录: a person of an active unit, their data sealed under their own key."""
+        self.active_unit(cmd.unit_code)
+        person_id = cmd.person_id or uuid4()
+        if person_id in self.repository:
+            raise AlreadyExists(f"person {person_id} is already in the register")
+        subject = Person.subject_of(person_id, cmd.unit_code, cmd.name, cmd.position)
+        person = Person(id=person_id, subject=subject, actor=by.actor.as_event_data())
+        return self.record(person, **by.save_kwargs)
+
+    def do_move_person(self, cmd: MovePerson, by: Sending) -> CommandResult:
+        """调动: the person now belongs to another active unit."""
+        self.active_unit(cmd.unit_code)
+
+        def move(person: Person) -> None:
+            person.move(
+                unit_code=cmd.unit_code,
+                reason=cmd.reason,
+                effective_on=cmd.effective_on,
+                actor=by.actor.as_event_data(),
+            )
+
+        return self.update(Person, cmd.person_id, by.expected_version, move, **by.save_kwargs)
+
+    def get_person(self, person_id: UUID, **at: Any) -> Person:
+        """A person of the register (the authority's: the route says who may read it)."""
+        return self.get_record(Person, person_id, **at)
 
     def only_visible_findings(self, actor: Actor, finding_ids: Sequence[UUID]) -> None:
         """A unit account may link only findings it can see: another unit's finding is, to it,
@@ -147,7 +263,7 @@ class RulingCommands(CommandBase):
                     measure=cmd.measure,
                     effects_until=cmd.effects_until,
                 )
-                return self.told(checked, data)  # the very version checked
+                return self.on_record(ruling, self.told(checked, data), data)
             elif isinstance(ruling, ToleranceRuling):
                 if outcome is None or form is not None:
                     raise InvalidValue("a fault-tolerance decision names an outcome (no form)")
@@ -164,8 +280,8 @@ class RulingCommands(CommandBase):
                 self.check_tolerance_policy(outcome, list(cmd.criteria_met))
                 proposal = self.partner_of(ruling)
                 if proposal is not None and ruling.outcome is ToleranceOutcome.EXEMPTED:
-                    return self.closed_by(ruling, proposal, data)
-                return self.told(proposal, data)
+                    return self.on_record(ruling, self.closed_by(ruling, proposal, data), data)
+                return self.on_record(ruling, self.told(proposal, data), data)
             return None
 
         return self.ruling_command(cmd.ruling_id, by, decide)
@@ -185,7 +301,7 @@ class RulingCommands(CommandBase):
                 tolerance = self.partner_of(ruling)
                 if form is not None and tolerance is not None:  # a paired 从轻 still bounds it
                     self.check_mitigation(form, tolerance)
-                return self.told(tolerance, data)
+                return self.appeal_on_record(ruling, cmd.result, self.told(tolerance, data), data)
             elif isinstance(ruling, ToleranceRuling):
                 if form is not None:
                     raise InvalidValue("a fault-tolerance ruling has an outcome, not a form")
@@ -199,7 +315,8 @@ class RulingCommands(CommandBase):
                 )
                 if outcome is not None:  # a modified decision: the county's rules again
                     self.check_tolerance_policy(outcome, list(criteria_met or []))
-                return self.after_tolerance_appeal(ruling, before, data)
+                others = self.after_tolerance_appeal(ruling, before, data)
+                return self.appeal_on_record(ruling, cmd.result, others, data)
             return None
 
         return self.ruling_command(cmd.ruling_id, by, decide)

@@ -49,6 +49,7 @@ from eventsourcing.utils import get_topic
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
+from domain.persons import Person, subject_id_of
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.subjects import SHREDDED
 from domain.text import folded, names, replace_name
@@ -78,6 +79,8 @@ SEALED_NAME = "personal_data"
 MIN_NAME_LENGTH = 2  # a one-character "name" is not looked for in the text
 
 RULING_TOPIC_PREFIX = get_topic(Ruling).partition(":")[0] + ":"
+# The events that may carry a person: rulings', and the person register's (人员名录).
+SEALED_TOPICS = (RULING_TOPIC_PREFIX, get_topic(Person).partition(":")[0] + ":")
 CREATION_TOPICS = (get_topic(AccountabilityRuling.Proposed), get_topic(ToleranceRuling.Applied))
 
 
@@ -154,30 +157,34 @@ class SubjectKey:
 
 class KeyCache:
     """Keys read in the last KEY_TTL_SECONDS, shared by every mapper of the process (so a
-    shred in this process is seen by all of them at once)."""
+    shred in this process is seen by all of them at once), each under the database it was
+    read from (`scope`): a subject id derived from a person's (domain.persons) is the same in
+    every database that holds that person, as two test databases of one process may."""
 
     def __init__(self, ttl: float = KEY_TTL_SECONDS) -> None:
         self.ttl = ttl
         self._lock = threading.Lock()
-        self._keys: dict[UUID, tuple[float, SubjectKey | None]] = {}
+        self._keys: dict[tuple[str, UUID], tuple[float, SubjectKey | None]] = {}
 
-    def get(self, subject_id: UUID) -> tuple[bool, SubjectKey | None]:
+    def get(self, scope: str, subject_id: UUID) -> tuple[bool, SubjectKey | None]:
         with self._lock:
-            entry = self._keys.get(subject_id)
+            entry = self._keys.get((scope, subject_id))
             if entry is None or time.monotonic() - entry[0] > self.ttl:
-                self._keys.pop(subject_id, None)
+                self._keys.pop((scope, subject_id), None)
                 return False, None
             return True, entry[1]
 
-    def put(self, subject_id: UUID, key: SubjectKey | None) -> None:
+    def put(self, scope: str, subject_id: UUID, key: SubjectKey | None) -> None:
         with self._lock:
             if len(self._keys) > 10_000:
                 self._keys.clear()
-            self._keys[subject_id] = (time.monotonic(), key)
+            self._keys[(scope, subject_id)] = (time.monotonic(), key)
 
     def forget(self, subject_id: UUID) -> None:
+        """Forget the subject's key, under every database."""
         with self._lock:
-            self._keys.pop(subject_id, None)
+            for cached in [k for k in self._keys if k[1] == subject_id]:
+                del self._keys[cached]
 
 
 KEYS = KeyCache()
@@ -189,6 +196,10 @@ class SubjectKeys:
     def __init__(self, datastore: PostgresDatastore, events_table: str, cache: KeyCache = KEYS):
         self.datastore = datastore
         self.cache = cache
+        pool = datastore.pool
+        given = pool.kwargs if isinstance(pool.kwargs, dict) else {}
+        where = {k: given.get(k) for k in ("host", "port", "dbname")}
+        self.scope = f"{pool.conninfo}|{where}|{datastore.schema}"
         schema = Identifier(datastore.schema)
         table = SQL("{}.{}").format(schema, Identifier(KEYS_TABLE))
         self.select_key = SQL(
@@ -198,6 +209,10 @@ class SubjectKeys:
             "INSERT INTO {} (subject_id, unit_code, algorithm, key, lookup, label) "
             "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (lookup) DO NOTHING "
             "RETURNING subject_id, algorithm, key"
+        ).format(table)
+        self.insert_registered = SQL(
+            "INSERT INTO {} (subject_id, unit_code, algorithm, key, label) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (subject_id) DO NOTHING"
         ).format(table)
         self.select_by_lookup = SQL(
             "SELECT subject_id, algorithm, key FROM {} WHERE lookup = %s"
@@ -238,14 +253,32 @@ class SubjectKeys:
                     ).fetchone()
             if row is not None and row["key"] is not None:
                 found = SubjectKey(row["subject_id"], row["algorithm"], bytes(row["key"]))
-                self.cache.put(found.subject_id, found)
+                self.cache.put(self.scope, found.subject_id, found)
                 return found
             # Made by another process between our two statements: read it on the next turn.
         raise RuntimeError(f"no subject key could be made for a person of unit {unit_code!r}")
 
+    def for_registered(self, person_id: UUID, unit_code: str, name: str) -> SubjectKey:
+        """The key of a person of the register, by the subject id derived from the person's
+        (`domain.persons.subject_id_of`), so the person's entry and every ruling naming them
+        are sealed, and shredded, together (a key destroyed stays destroyed: the sealing
+        then fails, and the domain names no erased person)."""
+        found = self.get(person_id)
+        if found is not None:
+            return found
+        algorithm = self.new_cipher()
+        key = os.urandom(KEY_BYTES[algorithm])
+        label = seal(algorithm, key, name.encode(), label_aad(person_id))
+        with self.datastore.get_connection() as conn:
+            conn.execute(self.insert_registered, (person_id, unit_code, algorithm, key, label))
+        self.cache.forget(person_id)
+        made = self.get(person_id)
+        assert made is not None, f"the key of person {person_id} was neither found nor made"
+        return made
+
     def get(self, subject_id: UUID) -> SubjectKey | None:
         """The subject's key (its `key` None when shredded), or None for an unknown id."""
-        hit, cached = self.cache.get(subject_id)
+        hit, cached = self.cache.get(self.scope, subject_id)
         if hit:
             return cached
         with self.datastore.get_connection() as conn:
@@ -255,7 +288,7 @@ class SubjectKeys:
             if row
             else None
         )
-        self.cache.put(subject_id, found)
+        self.cache.put(self.scope, subject_id, found)
         return found
 
     def remember(self, aggregate_id: Any, token: dict[str, Any]) -> None:
@@ -334,7 +367,7 @@ class PersonalDataMapper(Mapper[TAggregateID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[TAggregateID]) -> StoredEvent:
         topic = get_topic(domain_event.__class__)
-        if self.keys is None or not topic.startswith(RULING_TOPIC_PREFIX):
+        if self.keys is None or not topic.startswith(SEALED_TOPICS):
             return super().to_stored_event(domain_event)
         event_state = dict(vars(domain_event))  # a copy: the aggregate keeps the plain event
         originator_id = event_state.pop("originator_id")
@@ -357,7 +390,7 @@ class PersonalDataMapper(Mapper[TAggregateID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[TAggregateID]:
         event = super().to_domain_event(stored_event)
-        if self.keys is not None and stored_event.topic.startswith(RULING_TOPIC_PREFIX):
+        if self.keys is not None and stored_event.topic.startswith(SEALED_TOPICS):
             try:
                 self.reveal(self.keys, stored_event.originator_id, vars(event))
             except (InvalidTag, ValueError, KeyError) as error:
@@ -373,7 +406,13 @@ class PersonalDataMapper(Mapper[TAggregateID]):
         person = subject.get("person") if isinstance(subject, dict) else None
         if isinstance(subject, dict) and isinstance(person, dict) and "name" in person:
             name = str(person["name"])
-            key = keys.for_person(str(subject["unit_code"]), name)
+            unit_code = str(subject["unit_code"])
+            registered = subject.get("person_id")
+            key = (
+                keys.for_registered(subject_id_of(UUID(str(registered))), unit_code, name)
+                if registered
+                else keys.for_person(unit_code, name)
+            )
             token = sealed_token(key, aggregate_id, person)
             state["subject"] = {**subject, "person": token}
             keys.remember(aggregate_id, token)

@@ -44,6 +44,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ALGORITHMS = ("sha256", "sm3")
+# The events that carry sealed personal data: rulings' and the person register's.
+SEALED = ("domain.rulings:", "domain.persons:")
 
 
 @contextmanager
@@ -128,7 +130,7 @@ def golden_lines(url: str, algorithm: str, avoid: set[str]) -> list[dict[str, An
     with psycopg.connect(url) as conn:
         for row in conn.execute(FIRST_OF_EACH_TOPIC, (sorted(avoid),)).fetchall():
             position, topic, aggregate_id, version, state, index, chained, prev, hash_ = row
-            if topic.startswith("domain.rulings:"):
+            if topic.startswith(SEALED):
                 subjects |= sealed_subjects(json.loads(bytes(state)))
             lines.append(
                 {
@@ -192,7 +194,7 @@ def only_new_types(lines: list[dict[str, Any]], folder: Path) -> list[dict[str, 
     new = [e for e in lines if e["type"] == "event" and stored_as(e) not in held]
     needed = set()
     for line in new:
-        if line["topic"].startswith("domain.rulings:"):
+        if line["topic"].startswith(SEALED):
             needed |= sealed_subjects(json.loads(base64.b64decode(line["state"])))
     keys = [k for k in lines if k["type"] == "subject_key" and k["subject_id"] in needed]
     return keys + new

@@ -19,6 +19,7 @@ from api.cli.demo_data import (
     GRADES,
     LEADERS,
     ORIGINS,
+    PERSON,
     POLICY_CONDITIONS,
     POWER_LISTS,
     RULINGS,
@@ -68,6 +69,7 @@ from domain.registry import (
     Listing,
     LogProgress,
     MergeUnit,
+    MovePerson,
     OrderRectification,
     PairRulings,
     ProposeAccountability,
@@ -78,6 +80,7 @@ from domain.registry import (
     RecordCommendation,
     RecordShredding,
     RecordStatement,
+    RegisterPerson,
     RegisterUnit,
     RejectDispute,
     RemovePowerItem,
@@ -165,6 +168,7 @@ class DemoLoader:
         self.pair_rulings()
         self.shred(SHREDDED)
         self.reorganise()
+        self.register_persons()
         load_inspection(
             self, DEMO_NAMESPACE, INSPECTOR, dissolved={"fzb", HQ_CODE}, second_party=SUPERVISOR
         )
@@ -398,6 +402,48 @@ class DemoLoader:
             "circulated_criticism",
         )
         self.send("a10:decided", decided, AUTHORITY)
+
+    def register_persons(self) -> None:
+        """人员名录: 县发改局's deputy director, registered, granted 免责 (t11), then moved to
+        县司法局, where a second application (t12) is denied as 屡错屡犯 — the record the
+        decision checks holds the first — and an accountability proposal (a11) is decided
+        诫勉 and upheld on appeal; the person's record lists all three."""
+        pid = uuid5(DEMO_NAMESPACE, "p01")
+        unit, name, position = PERSON
+        self.send("p01:registered", RegisterPerson(unit, name, position, pid), INSPECTOR)
+        criteria = ["pilot_inexperience", "no_personal_gain"]
+        grounds = "在推进项目审批改革中先行先试，因缺乏经验出现失误，未谋取私利。"
+        first = uuid5(DEMO_NAMESPACE, "t11")
+        subject = {"unit_code": unit, "person_id": str(pid)}
+        finding = [uuid5(DEMO_NAMESPACE, "f13")]
+        self.send("t11:applied", ApplyForTolerance(subject, grounds, finding, criteria, first),
+                  INSPECTOR)  # fmt: skip
+        exempted = DecideRuling(first, "符合先行先试的容错情形，予以免责。",
+                                today() - timedelta(days=30), outcome="exempted",
+                                criteria_met=criteria)  # fmt: skip
+        self.send("t11:exempted", exempted, AUTHORITY)
+        moved = MovePerson(pid, "sfj", "交流任职", today() - timedelta(days=20))
+        self.send("p01:moved", moved, INSPECTOR)
+        there = {"unit_code": "sfj", "person_id": str(pid)}
+        old_finding = [uuid5(DEMO_NAMESPACE, "f02")]  # 县法制办's, now 县司法局's
+        second = uuid5(DEMO_NAMESPACE, "t12")
+        self.send("t12:applied", ApplyForTolerance(there, grounds, old_finding, criteria, second),
+                  INSPECTOR)  # fmt: skip
+        denied = DecideRuling(second, "此前已获容错免责，再次出现同类失误，属屡错屡犯，不予容错。",
+                              today() - timedelta(days=10), outcome="denied",
+                              exclusions=["repeated"])  # fmt: skip
+        self.send("t12:denied", denied, AUTHORITY)
+        proposal = uuid5(DEMO_NAMESPACE, "a11")
+        proposed = ProposeAccountability(there, "admonishment", "县政府督查工作办法",
+                                         "同类失误再次发生，造成不良影响。", old_finding,
+                                         proposal)  # fmt: skip
+        self.send("a11:proposed", proposed, INSPECTOR)
+        decided = DecideRuling(proposal, "予以诫勉。", today() - timedelta(days=8),
+                               "admonishment")  # fmt: skip
+        self.send("a11:decided", decided, AUTHORITY)
+        self.send("a11:appeal", AppealRuling(proposal, "认为处理过重"), INSPECTOR)
+        upheld = DecideAppeal(proposal, "upheld", "经复核，维持原决定。")
+        self.send("a11:upheld", upheld, AUTHORITY)
 
     def reorganise(self) -> None:
         """机构改革 2019: 县法制办 merged into the new 县司法局; 县国土局 renamed; the

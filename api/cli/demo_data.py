@@ -383,6 +383,9 @@ GRADES = [(96, "excellent"), (91, "excellent"), (86, "good"), (78, "pass"), (82,
 
 # Rulings in every state: (key, kind, unit, finding key, person, path).
 # Accountability paths start `proposed`; fault-tolerance paths start `applied`.
+# 人员名录 (issue 18 item 5): a person rulings name by id (unit, name, position).
+PERSON = ("fgj", "陈建华", "副局长")
+
 RULINGS: list[tuple[str, str, str, str, tuple[str, str] | None, list[str]]] = [
     ("r01", "accountability", "fgj", "f01", ("陈立新", "科长"), []),
     ("r02", "accountability", "jlz", "f12", ("周建华", "副镇长"), ["verify"]),

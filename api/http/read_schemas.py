@@ -395,6 +395,7 @@ class SubjectPublic(TypedDict):
 
     unit_code: str
     person: NotRequired[PersonPublic]
+    person_id: NotRequired[str]
 
 
 class RulingService(TypedDict):
@@ -613,3 +614,42 @@ class CommendationPublic(Versioned):
     withdrawn: str | None
     created_at: Instant
     updated_at: Instant
+
+
+# -- the person register (人员名录) -----------------------------------------------------------
+
+
+class PersonUnit(TypedDict):
+    unit_code: str
+    since: date | None
+
+
+class PersonRuling(TypedDict):
+    """A decided ruling on the person's record: its kind (`accountability`,
+    `fault_tolerance`), unit, form or outcome, whether it stands against the person (a form
+    not revoked; tolerance granted), the appeal's result and the 影响期."""
+
+    ruling_id: UUID
+    kind: str
+    unit_code: str
+    result: str
+    result_label: str
+    decided_on: date
+    effects_until: date | None
+    standing: bool
+    appeal: str | None
+
+
+class PersonRecord(Versioned):
+    """A person of the register with their record (the authority's)."""
+
+    name: str
+    position: str
+    unit_code: str
+    units: list[PersonUnit]
+    record: list[PersonRuling]
+    effects_until: date | None
+    erased: bool
+    subject_id: UUID  # what a shredding names: POST /api/v1/privacy/subjects/{id}/shred
+    created_at: datetime
+    updated_at: datetime

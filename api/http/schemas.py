@@ -258,8 +258,11 @@ class Person(Body):
 
 
 class Subject(Body):
+    """The unit, and the person: by name, or by their id in the register (人员名录)."""
+
     unit_code: UnitCode
     person: Person | None = None
+    person_id: UUID | None = None
 
 
 FindingIds = Annotated[list[UUID], Field(max_length=100)]

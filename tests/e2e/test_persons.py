@@ -1,0 +1,131 @@
+"""The person register over HTTP (issue 18 item 5): rulings name a person by id; each decision
+goes on the person's record in the same transaction, across units; a 免责 or 从轻 for someone
+the record already holds a ruling against is 屡错屡犯 (422 `excluded_from_tolerance`); a
+revoked ruling no longer stands against them; the record, with its 影响期, is the authority's
+alone; and shredding the person's one key erases them from the register and every ruling."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from fastapi.testclient import TestClient
+
+from tests.e2e.console import console_as
+from tests.e2e.helpers import assert_error, ok
+from tests.support import ADMIN, Api, account_fixture
+
+PERSONS = "/api/v1/persons"
+RULINGS = "/api/v1/rulings"
+NAME, POSITION = "钱志远", "副局长"
+
+inspector = account_fixture("inspector", "督查员 名录")
+authority = account_fixture("authority", "县纪委 审理室（名录）")
+
+EXEMPT = {"outcome": "exempted", "criteria_met": ["pilot_inexperience"],
+          "reasoning": "符合先行先试情形", "decided_on": "2026-03-01"}  # fmt: skip
+WARNED = {"form": "admonishment", "reasoning": "情节较轻", "decided_on": "2026-03-02"}
+
+
+def tolerance(api: Api, who: dict[str, str], unit: str, person: str) -> str:
+    finding = api.finding(who, unit)["id"]
+    body = {"subject": {"unit_code": unit, "person_id": person}}
+    return str(api.ruling("fault-tolerance", who, unit, [finding], **body)["id"])
+
+
+def test_a_persons_record_gathers_their_rulings_across_units_and_bars_repeated_tolerance(
+    api: Api, client: TestClient, inspector: dict[str, str], authority: dict[str, str]
+) -> None:
+    first_unit, second_unit = api.unit("县科技局（名录）"), api.unit("县经信局（名录）")
+    body = {"unit_code": first_unit, "name": NAME, "position": POSITION}
+    person = ok(api.post(PERSONS, body, inspector), 201)["id"]
+    first = tolerance(api, inspector, first_unit, person)
+    shown = ok(api.get(f"{RULINGS}/{first}", authority))
+    assert shown["subject"] == {"unit_code": first_unit, "person_id": person,
+                                "person": {"name": NAME, "position": POSITION}}  # fmt: skip
+    api.decided(authority, first, EXEMPT)
+
+    moved = {"unit_code": second_unit, "reason": "交流任职", "effective_on": "2026-04-01"}
+    ok(api.post(f"{PERSONS}/{person}/transfer", moved, inspector))
+    second = tolerance(api, inspector, second_unit, person)
+    refused = assert_error(
+        api.post(f"{RULINGS}/{second}/decision", EXEMPT, authority), 422, "excluded_from_tolerance"
+    )
+    assert refused["details"] == {"exclusions": ["repeated"], "earlier_rulings": [first]}
+    assert ok(api.get(f"{RULINGS}/{second}", authority))["status"] == "applied", "nothing recorded"
+    denied = {"outcome": "denied", "reasoning": "屡错屡犯，不予容错", "decided_on": "2026-04-10",
+              "exclusions": ["repeated"]}  # fmt: skip
+    api.decided(authority, second, denied)
+
+    finding = api.finding(inspector, second_unit)["id"]
+    named = {"subject": {"unit_code": second_unit, "person_id": person}, "form": "admonishment"}
+    proposal = api.accountability(inspector, second_unit, [finding], **named)["id"]
+    api.decided(authority, proposal, WARNED)
+
+    record: dict[str, Any] = ok(api.get(f"{PERSONS}/{person}", authority))
+    assert (record["name"], record["unit_code"], record["erased"]) == (NAME, second_unit, False)
+    assert [u["unit_code"] for u in record["units"]] == [first_unit, second_unit]
+    assert [(r["ruling_id"], r["unit_code"], r["result_label"], r["standing"])
+            for r in record["record"]] == [
+        (first, first_unit, "免责", True), (second, second_unit, "不予容错", False),
+        (proposal, second_unit, "诫勉", True),
+    ]  # fmt: skip
+    assert record["effects_until"] is None or record["effects_until"] >= "2026-09-02"
+    assert record["record"][2]["effects_until"] == "2026-09-02", "诫勉: six months"
+
+    appeal = {"grounds": "事实认定有误"}
+    ok(api.post(f"{RULINGS}/{first}/appeal", appeal, inspector))
+    revoked = {"result": "revoked", "reasoning": "复核撤销原认定"}
+    ok(api.post(f"{RULINGS}/{first}/appeal-decision", revoked, authority))
+    after = ok(api.get(f"{PERSONS}/{person}", authority))["record"]
+    assert (after[0]["appeal"], after[0]["standing"]) == ("revoked", False)
+
+    for who in (inspector, ADMIN, api.account("auditor"), api.account("unit", first_unit)):
+        assert api.get(f"{PERSONS}/{person}", who).status_code == 403, "the authority's alone"
+    with console_as(client, authority) as browser:
+        ruling_page = browser.get(f"/rulings/{proposal}")
+        assert f'href="/persons/{person}"' in ruling_page.text
+        page = browser.get(f"/persons/{person}")
+        assert page.status_code == 200 and NAME in page.text and "屡错屡犯" in page.text
+        assert "诫勉" in page.text and "2026年9月2日" in page.text
+        assert browser.get(f"/persons/{uuid4()}").status_code == 404
+    with console_as(client, inspector) as browser:
+        assert browser.get(f"/persons/{person}").status_code == 403
+        assert f'href="/persons/{person}"' not in browser.get(f"/rulings/{proposal}").text
+
+
+def test_bad_registrations_and_names_are_refused_and_shredding_erases_the_person(
+    api: Api, inspector: dict[str, str], authority: dict[str, str]
+) -> None:
+    unit = api.unit("县商务局（名录）")
+    assert_error(api.post(PERSONS, {"unit_code": "no-such-unit", "name": "甲"}, inspector), 422)
+    assert_error(api.post(PERSONS, {"unit_code": unit, "name": " "}, inspector), 422)
+    assert_error(api.post(PERSONS, {"unit_code": unit, "name": "乙"}, api.account("unit", unit)),
+                 403)  # fmt: skip
+    person = ok(api.post(PERSONS, {"unit_code": unit, "name": NAME}, inspector), 201)["id"]
+    finding = api.finding(inspector, unit)["id"]
+    both = {"subject": {"unit_code": unit, "person_id": person, "person": {"name": NAME}},
+            "finding_ids": [finding], "form": "admonishment", "basis": "条例",
+            "facts": "事实"}  # fmt: skip
+    assert_error(api.post(f"{RULINGS}/accountability", both, inspector), 422, "invalid_value")
+    unknown = {**both, "subject": {"unit_code": unit, "person_id": ADMIN_LIKE_ID}}
+    assert_error(
+        api.post(f"{RULINGS}/accountability", unknown, inspector), 422, "unknown_reference"
+    )
+    ruling = tolerance(api, inspector, unit, person)
+    assert_error(api.post(f"{PERSONS}/{person}/transfer", {"unit_code": unit, "reason": "x",
+                 "effective_on": "2026-01-01"}, inspector), 422, "invalid_value")  # fmt: skip
+
+    subject = ok(api.get(f"{PERSONS}/{person}", authority))["subject_id"]
+    shredded = ok(api.post(f"/api/v1/privacy/subjects/{subject}/shred", None, ADMIN))
+    assert shredded["rulings"] == [ruling], "the person's key seals every ruling naming them"
+    gone = ok(api.get(f"{PERSONS}/{person}", authority))
+    assert (gone["name"], gone["erased"]) == ("[已删除]", True)
+    assert ok(api.get(f"{RULINGS}/{ruling}", authority))["subject"]["person"]["name"] == "[已删除]"
+    named = {"subject": {"unit_code": unit, "person_id": person}}
+    refused = api.post(f"{RULINGS}/fault-tolerance", {**named, "finding_ids": [finding],
+                       "grounds": "试点", "criteria_claimed": []}, inspector)  # fmt: skip
+    assert "erased" in assert_error(refused, 422, "invalid_value")["message"]
+
+
+ADMIN_LIKE_ID = "00000000-0000-4000-8000-00000000abcd"
