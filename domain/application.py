@@ -16,15 +16,15 @@ from domain.commands import (
     install_commands,
 )
 from domain.commendation_commands import CommendationCommands
-from domain.errors import AlreadyExists, NotFound, UnknownReference
+from domain.errors import AlreadyExists, InvalidValue, NotFound, UnknownReference
 from domain.findings import Finding, checked_origin, parse
 from domain.inspection_commands import InspectionCommands
 from domain.major_decision_commands import MajorDecisionCommands
 from domain.power_list_commands import PowerListCommands
-from domain.registry import MergeUnit
+from domain.registry import MergeUnit, SplitUnit
 from domain.ruling_commands import RulingCommands
 from domain.spot_check_commands import SpotCheckCommands
-from domain.units import Unit
+from domain.units import Unit, UnitRecords
 from domain.vocabulary import FindingCategory, Role, Severity
 from domain.work_item_commands import WorkItemCommands
 from domain.work_items import WorkItem
@@ -42,6 +42,8 @@ class Supervision(
     """督查问责: every finding, rectification step and ruling as an immutable event."""
 
     name = "Supervision"
+    # Set by the service: a unit's open records, which a split transfers.
+    unit_records: UnitRecords | None = None
 
     # -- units ----------------------------------------------------------------------------
 
@@ -49,6 +51,47 @@ class Supervision(
         """登记单位: a code names one unit."""
         if Unit.create_id(code) in self.repository:
             raise AlreadyExists(f"unit {code!r} already exists")
+
+    def do_split_unit(self, cmd: SplitUnit, by: Sending) -> CommandResult:
+        """分设: the unit split, and each of its open records transferred to the successor
+        the assignments (else the default) name, all in one transaction."""
+        for code in cmd.into:
+            self.active_unit(code)
+        default = cmd.default_unit or (cmd.into[0] if cmd.into else None)
+        assigned = {str(a.get("record_id")): str(a.get("unit_code")) for a in cmd.assignments}
+        if default not in cmd.into or not set(assigned.values()) <= set(cmd.into):
+            raise InvalidValue("records go to units the split names in `into`")
+        if self.unit_records is None:
+            raise InvalidValue("this service keeps no read model to find the unit's records")
+        findings, items = self.unit_records.open_records(cmd.code)
+        unknown = set(assigned) - {str(i) for i in (*findings, *items)}
+        if unknown:
+            raise InvalidValue(
+                "an assignment names a record that is not an open record of the unit",
+                details={"record_ids": sorted(unknown)},
+            )
+        reason = f"机构调整（分设）：{cmd.reason}"
+
+        def split(unit: Unit) -> list[Any]:
+            data = by.actor.as_event_data()
+            unit.split(into=list(cmd.into), reason=cmd.reason, effective_on=cmd.effective_on,
+                       actor=data)  # fmt: skip
+            moved: list[Any] = []
+            for finding_id in findings:
+                finding = self.load(Finding, finding_id)
+                to = assigned.get(str(finding_id), default)
+                finding.transfer(to_unit=to, reason=reason, actor=data)
+                moved.append(finding)
+            for item_id in items:
+                item = self.load(WorkItem, item_id)
+                to = assigned.get(str(item_id), default)
+                item.transfer_lead(to_unit=to, reason=reason, actor=data)
+                moved.append(item)
+            return moved
+
+        return self.update(
+            Unit, Unit.create_id(cmd.code), by.expected_version, split, **by.save_kwargs
+        )
 
     def do_merge_unit(self, cmd: MergeUnit, by: Sending) -> CommandResult:
         """机构改革: merge a unit into its successor (both change in one transaction)."""

@@ -463,6 +463,14 @@ class Finding(Aggregate):
         self.ordered_on = ordered_day(timestamp)  # the order, given anew to the new unit
         self.progress = []
 
+    def transfer(self, *, to_unit: str, reason: str, actor: dict[str, Any]) -> None:
+        """机构调整转隶: an open finding of a unit that was split goes to the unit that takes
+        over its duties, which signs for the order anew (as on a 转办)."""
+        self.check_status("transfer the finding", S.RAISED, S.RECTIFYING, S.REPORTED)
+        if to_unit == self.unit_code:
+            raise InvalidValue(f"the finding already lies with unit {to_unit!r}")
+        self._reassigned(from_unit=self.unit_code, to_unit=to_unit, reason=reason, actor=actor)
+
     def report_progress(
         self, *, note: str, percent: int, evidence: list[dict[str, Any]], actor: dict[str, Any]
     ) -> None:

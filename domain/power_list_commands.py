@@ -21,6 +21,7 @@ class PowerListCommands(CommandBase):
         fields = cmd.fields(without=("unit_code",))
 
         def add(power_list: PowerList) -> None:
+            self.read_unit(power_list.unit_code).check_internal_unit(fields["internal_unit"])
             power_list.add_item(**fields, actor=by.actor.as_event_data())
 
         list_id = PowerList.create_id(cmd.unit_code)

@@ -91,6 +91,40 @@ class DissolveUnit(Command):
     effective_on: date
 
 
+@command(roles=(Role.ADMIN,), handler="do_split_unit", path="/units/{code}/split")
+@dataclass(frozen=True)
+class SplitUnit(Command):
+    """分设 (机构改革): a unit's duties go to several active units; its open findings and the
+    open work items it leads are transferred — each as `assignments` name it, the rest to
+    `default_unit` (by default the first of `into`) — and its closed records stay its own."""
+
+    code: str
+    into: list[str]
+    reason: str
+    effective_on: date
+    assignments: list[dict[str, Any]] = field(default_factory=list)  # {record_id, unit_code}
+    default_unit: str | None = None
+
+
+@command(method="add_internal_unit", **BY_CODE, path="/units/{code}/internal-units")
+@dataclass(frozen=True)
+class AddInternalUnit(Command):
+    """设立内设机构: a 科室, 中心 or 所 under the unit (power list items then name one of them)."""
+
+    code: str
+    name: str = field(metadata={"max_length": 100})
+
+
+@command(method="remove_internal_unit", **BY_CODE, path="/units/{code}/internal-units/removal")
+@dataclass(frozen=True)
+class RemoveInternalUnit(Command):
+    """撤销内设机构."""
+
+    code: str
+    name: str = field(metadata={"max_length": 100})
+    reason: str = field(metadata={"max_length": 2000})
+
+
 # -- findings (督查发现问题) ---------------------------------------------------------------
 
 
@@ -799,7 +833,7 @@ class RegisterMarketEntity(Command):
     name="delist_market_entity",
     aggregate=MarketEntity,
     target="credit_code",
-    id_of=MarketEntity.create_id,
+    id_of=MarketEntity.id_of,
     path="/market-entities/{credit_code}/delisting",
 )
 @dataclass(frozen=True)

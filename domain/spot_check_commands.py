@@ -17,8 +17,14 @@ from uuid import UUID, uuid4
 from domain import clock
 from domain.actors import Actor
 from domain.aggregate import Aggregate
-from domain.commands import CommandBase, CommandResult, Sending
-from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
+from domain.commands import CommandBase, CommandResult, ConcurrentChange, Sending
+from domain.errors import (
+    AlreadyExists,
+    InvalidTransition,
+    InvalidValue,
+    NotFound,
+    VersionConflict,
+)
 from domain.inspection_commands import check_organiser
 from domain.inspections import Inspection
 from domain.registry import LaunchSpotCheck
@@ -41,6 +47,7 @@ class EntityImport:
     amended: int
     unchanged: int
     position: int | None
+    delisted: int = 0  # in the list, but moved out of the directory before: left out
 
 
 class SpotCheckCommands(CommandBase):
@@ -101,11 +108,13 @@ class SpotCheckCommands(CommandBase):
         self, rows: Iterable[dict[str, Any]], *, actor: Actor, **save_kwargs: Any
     ) -> EntityImport:
         """导入检查对象名录: each row listed when new, amended when it says something new of
-        a listed entity, else left; all in one transaction (a row that breaks a rule: the
-        whole import is refused, nothing recorded)."""
+        a listed entity (a column the row leaves blank changes nothing), else left; an entity
+        delisted before stays delisted; all in one transaction (a row that breaks a rule, or
+        an entity listed meanwhile by someone else: the whole import is refused, nothing
+        recorded)."""
         check_organiser(actor)
         changed: list[Aggregate] = []
-        listed = amended = unchanged = 0
+        listed = amended = unchanged = delisted = 0
         seen: set[str] = set()
         for row in rows:
             fields = MarketEntity.fields_of(**row)
@@ -118,15 +127,22 @@ class SpotCheckCommands(CommandBase):
                 changed.append(MarketEntity(**fields, actor=actor.as_event_data()))
                 listed += 1
                 continue
-            changes = entity.changes_from(fields) if entity.status == LISTED else {}
+            if entity.status != LISTED:
+                delisted += 1
+                continue
+            stated = {k for k, v in row.items() if v is not None}
+            changes = {k: v for k, v in entity.changes_from(fields).items() if k in stated}
             if changes:
                 entity.amend(changes=changes, actor=actor.as_event_data())
                 changed.append(entity)
                 amended += 1
             else:
                 unchanged += 1
-        position = self.record(*changed, **save_kwargs).position if changed else None
-        return EntityImport(listed, amended, unchanged, position)
+        try:
+            position = self.record(*changed, **save_kwargs).position if changed else None
+        except ConcurrentChange:
+            raise VersionConflict(None, None) from None
+        return EntityImport(listed, amended, unchanged, position, delisted)
 
     def do_launch_spot_check(self, cmd: LaunchSpotCheck, by: Sending) -> CommandResult:
         """启动随机抽查: a round of the matter, its population and pool from the directories,
@@ -217,7 +233,7 @@ class SpotCheckCommands(CommandBase):
         )
 
     def get_market_entity(self, credit_code: str, **at: Any) -> MarketEntity:
-        return self.get_record(MarketEntity, MarketEntity.create_id(credit_code), **at)
+        return self.get_record(MarketEntity, MarketEntity.id_of(credit_code), **at)
 
     def get_officer(self, certificate: str, **at: Any) -> EnforcementOfficer:
         return self.get_record(EnforcementOfficer, EnforcementOfficer.create_id(certificate), **at)

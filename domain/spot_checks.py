@@ -106,17 +106,28 @@ class MarketEntity(Listed, Aggregate):
         self.status = LISTED
 
     @staticmethod
+    def id_of(code: str) -> UUID:
+        """The entity's id from its code as typed (spaces, lower case: the compact form's)."""
+        return MarketEntity.create_id(credit_code(code))
+
+    @staticmethod
     def fields_of(
-        credit_code_text: str, name: str, entity_kind: str, industry: str, address: str | None
+        credit_code_text: str,
+        name: str,
+        entity_kind: str | None,
+        industry: str,
+        address: str | None,
     ) -> dict[str, Any]:
-        """An entry's fields checked: a valid code, a kind of the vocabulary, a name and an
-        industry that say something."""
+        """An entry's fields checked: a valid code, a kind of the vocabulary (none given: an
+        enterprise), a name and an industry that say something."""
         if not name.strip() or not industry.strip():
             raise InvalidValue("an entity has a name and an industry (行业)")
         return {
             "credit_code": credit_code(credit_code_text),
             "name": name.strip(),
-            "entity_kind": parse(EntityKind, entity_kind, "entity_kind").value,
+            "entity_kind": parse(
+                EntityKind, entity_kind or EntityKind.ENTERPRISE, "entity_kind"
+            ).value,
             "industry": industry.strip(),
             "address": (address or "").strip() or None,
         }

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
 from domain.aggregate import Aggregate
-from domain.errors import InvalidTransition, InvalidValue
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
 from domain.vocabulary import UnitKind, UnitStatus
 
 UNIT_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/units")
+MIN_SPLIT = 2  # 分设: into two units or more
 
 
 class Unit(Aggregate):
@@ -51,6 +52,26 @@ class Unit(Aggregate):
         effective_on: date
         actor: dict[str, Any]
 
+    class Split(Aggregate.Event):
+        """分设: the unit's duties go to several units; its open records were transferred to
+        them (each record's own event), its closed ones stay its own."""
+
+        into: list[str]
+        reason: str
+        effective_on: date
+        actor: dict[str, Any]
+
+    class InternalUnitAdded(Aggregate.Event):
+        """内设机构 set up under the unit (a 科室, 中心, 所)."""
+
+        name: str
+        actor: dict[str, Any]
+
+    class InternalUnitRemoved(Aggregate.Event):
+        name: str
+        reason: str
+        actor: dict[str, Any]
+
     @event(Registered)
     def __init__(self, *, code: str, name: str, kind: str, actor: dict[str, Any]) -> None:
         self.code = code
@@ -60,6 +81,8 @@ class Unit(Aggregate):
         self.successor_code: str | None = None
         self.merged_on: date | None = None  # the merger's effective_on: its records are the
         self.predecessors: list[str] = []  # successor's from that year on
+        self.split_into: list[str] = []
+        self.internal_units: list[str] = []
 
     @property
     def is_active(self) -> bool:
@@ -113,3 +136,63 @@ class Unit(Aggregate):
     @event(Dissolved)
     def _dissolved(self, reason: str, effective_on: date, actor: dict[str, Any]) -> None:
         self.status = UnitStatus.DISSOLVED
+
+    def split(
+        self, *, into: list[str], reason: str, effective_on: date, actor: dict[str, Any]
+    ) -> None:
+        """分设: into several active units (checked by the caller), the unit then takes no new
+        records (status dissolved, `split_into` naming its successors)."""
+        self.check_active("split a unit")
+        if len(set(into)) != len(into) or len(into) < MIN_SPLIT or self.code in into:
+            raise InvalidValue(
+                f"a unit splits into at least {MIN_SPLIT} other units, each named once"
+            )
+        self._split(into=list(into), reason=reason, effective_on=effective_on, actor=actor)
+
+    @event(Split)
+    def _split(
+        self, into: list[str], reason: str, effective_on: date, actor: dict[str, Any]
+    ) -> None:
+        self.status = UnitStatus.DISSOLVED
+        self.split_into = list(into)
+
+    def add_internal_unit(self, *, name: str, actor: dict[str, Any]) -> None:
+        """设立内设机构 (an active unit's; each name once)."""
+        self.check_active("add an internal unit")
+        if name.strip() != name or not name:
+            raise InvalidValue("an internal unit's name has no surrounding spaces")
+        if name in self.internal_units:
+            raise AlreadyExists(f"unit {self.code!r} already has an internal unit {name!r}")
+        self._internal_unit_added(name=name, actor=actor)
+
+    @event(InternalUnitAdded)
+    def _internal_unit_added(self, name: str, actor: dict[str, Any]) -> None:
+        self.internal_units.append(name)
+
+    def remove_internal_unit(self, *, name: str, reason: str, actor: dict[str, Any]) -> None:
+        """撤销内设机构."""
+        if name not in self.internal_units:
+            raise InvalidValue(f"unit {self.code!r} has no internal unit {name!r}")
+        self._internal_unit_removed(name=name, reason=reason, actor=actor)
+
+    @event(InternalUnitRemoved)
+    def _internal_unit_removed(self, name: str, reason: str, actor: dict[str, Any]) -> None:
+        self.internal_units.remove(name)
+
+    def check_internal_unit(self, name: str | None) -> None:
+        """A record naming one of the unit's internal units names one it has (a unit that has
+        set up none takes any name, as before the register of internal units)."""
+        if name is not None and self.internal_units and name not in self.internal_units:
+            raise InvalidValue(
+                f"unit {self.code!r} has no internal unit {name!r}",
+                details={"internal_units": list(self.internal_units)},
+            )
+
+
+class UnitRecords(Protocol):
+    """A unit's open records as the read models hold them, current as of the call (the
+    composition root gives the application one: api/runtime/directories.py)."""
+
+    def open_records(self, unit_code: str) -> tuple[list[UUID], list[UUID]]:
+        """The unit's findings not yet closed or withdrawn, and the open items it leads."""
+        ...

@@ -53,6 +53,15 @@ class WorkItem(Aggregate):
         reason: str
         actor: dict[str, Any]
 
+    class LeadTransferred(Aggregate.Event):
+        """机构调整: the lead of an open item passes from a split unit to its successor."""
+
+        from_unit: str
+        to_unit: str
+        co_units: list[str]  # the co-units after: the new lead is no longer one of them
+        reason: str
+        actor: dict[str, Any]
+
     class Cancelled(Aggregate.Event):
         reason: str
         actor: dict[str, Any]
@@ -186,6 +195,24 @@ class WorkItem(Aggregate):
     def _closed(self, reason: str, actor: dict[str, Any]) -> None:
         self.status = W.CLOSED
         self.closing_reason = reason
+
+    def transfer_lead(self, *, to_unit: str, reason: str, actor: dict[str, Any]) -> None:
+        """机构调整: an open item's lead passes to the unit that takes over the split unit's
+        duties (a co-unit of the item then leads it, and is no longer a co-unit)."""
+        self.check_status("transfer the item", *OPEN)
+        if to_unit == self.lead_unit:
+            raise InvalidValue(f"unit {to_unit!r} already leads the item")
+        co_units = [c for c in self.co_units if c != to_unit]
+        self._lead_transferred(
+            from_unit=self.lead_unit, to_unit=to_unit, co_units=co_units, reason=reason, actor=actor
+        )
+
+    @event(LeadTransferred)
+    def _lead_transferred(
+        self, from_unit: str, to_unit: str, co_units: list[str], reason: str, actor: dict[str, Any]
+    ) -> None:
+        self.lead_unit = to_unit
+        self.co_units = list(co_units)
 
     def cancel(self, *, reason: str, actor: dict[str, Any]) -> None:
         """取消: a task dropped from the list, with its reason."""

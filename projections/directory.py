@@ -62,7 +62,7 @@ class Directory(ReadModel[DirectoryView]):
     """Units and accounts as lists; the aggregates themselves answer single look-ups."""
 
     name = "directory"
-    ignores = other_aggregates(Unit, Account)
+    ignores = (*other_aggregates(Unit, Account), Unit.InternalUnitAdded, Unit.InternalUnitRemoved)
 
     @handles(Unit.Registered)
     def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:
@@ -79,6 +79,10 @@ class Directory(ReadModel[DirectoryView]):
 
     @handles(Unit.Dissolved)
     def unit_dissolved(self, e: Unit.Dissolved, tracking: Tracking) -> None:
+        self.update(tracking, "directory_units", e, status=UnitStatus.DISSOLVED.value)
+
+    @handles(Unit.Split)
+    def unit_split(self, e: Unit.Split, tracking: Tracking) -> None:
         self.update(tracking, "directory_units", e, status=UnitStatus.DISSOLVED.value)
 
     @handles(Unit.Absorbed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from psycopg.rows import DictRow
@@ -131,6 +132,16 @@ class FindingBoardView(ReadModelView):
     # again for deployments of the commits that made version 3 with fewer of them; 5: that day
     # kept only where the holiday calendar is known (else NULL: the deadline counts).
     schema_version = 5
+
+    def open_ids(self, unit_code: str) -> list[UUID]:
+        """The unit's findings not yet closed or withdrawn (a split unit's to transfer)."""
+        rows = self.fetch_all(
+            SQL(
+                "SELECT id FROM {} WHERE unit_code = %s AND NOT status = ANY(%s) ORDER BY id"
+            ).format(self.table(BOARD.name)),
+            (unit_code, [FindingStatus.CLOSED.value, FindingStatus.WITHDRAWN.value]),
+        )
+        return [UUID(str(r["id"])) for r in rows]
 
     def table_statements(self) -> list[Composed]:
         return [

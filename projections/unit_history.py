@@ -51,8 +51,12 @@ def summarise(event: Any) -> str:
         detail = f"更名为{event.name}"
     elif isinstance(event, Unit.Merged):
         detail = f"并入 {event.into}"
-    elif isinstance(event, Finding.Reassigned):
+    elif isinstance(event, Finding.Reassigned | WorkItem.LeadTransferred):
         detail = f"{event.from_unit} → {event.to_unit}"
+    elif isinstance(event, Unit.Split):
+        detail = f"分设为 {'、'.join(event.into)}"
+    elif isinstance(event, Unit.InternalUnitAdded | Unit.InternalUnitRemoved):
+        detail = event.name
     elif isinstance(event, Finding.Reminded):
         detail = ReminderKind(event.kind).label
     elif isinstance(event, Finding.ExtensionApplied):
@@ -201,6 +205,9 @@ class UnitHistory(ReadModel[UnitHistoryView]):
         Unit.Merged,
         Unit.Absorbed,
         Unit.Dissolved,
+        Unit.Split,
+        Unit.InternalUnitAdded,
+        Unit.InternalUnitRemoved,
         *RECTIFICATION,
         Finding.Amended,
         Finding.Withdrawn,
@@ -232,6 +239,10 @@ class UnitHistory(ReadModel[UnitHistoryView]):
     @handles(Finding.Reassigned)
     def finding_reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:
         self.view.moved(tracking, e, "finding", e.from_unit, e.to_unit)
+
+    @handles(WorkItem.LeadTransferred)
+    def lead_transferred(self, e: WorkItem.LeadTransferred, tracking: Tracking) -> None:
+        self.view.moved(tracking, e, "work_item", e.from_unit, e.to_unit)
 
     @handles(Unit.Registered)
     def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:

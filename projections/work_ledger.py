@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Composed
@@ -55,6 +56,16 @@ COUNTS = "work_counts"
 class WorkLedgerView(AggregateView):
     rows = ITEMS
     schema_version = 2  # 2: the responsible leader and the milestones (issue 18)
+
+    def open_led(self, unit_code: str) -> list[UUID]:
+        """The open items the unit leads (a split unit's to transfer)."""
+        rows = self.fetch_all(
+            SQL("SELECT id FROM {} WHERE lead_unit = %s AND status = ANY(%s) ORDER BY id").format(
+                self.table(ITEMS.name)
+            ),
+            (unit_code, OPEN_STATUSES),
+        )
+        return [UUID(str(r["id"])) for r in rows]
 
     def table_statements(self) -> list[Composed]:
         items = self.table(ITEMS.name)
@@ -279,6 +290,10 @@ class WorkLedger(ReadModel[WorkLedgerView]):
             "evaluation_comment": e.comment,
         }
         self.view.evaluate(tracking, stamped(e, evaluation), e.originator_id)
+
+    @handles(WorkItem.LeadTransferred)
+    def lead_transferred(self, e: WorkItem.LeadTransferred, tracking: Tracking) -> None:
+        self.view.update(tracking, e, lead_unit=e.to_unit, co_units=list(e.co_units))
 
     @handles(WorkItem.LeaderAssigned)
     def leader_assigned(self, e: WorkItem.LeaderAssigned, tracking: Tracking) -> None:

@@ -24,6 +24,8 @@ from api.cli.demo_data import (
     POWER_LISTS,
     RULINGS,
     SHREDDED,
+    SPLIT_FINDINGS,
+    SPLIT_UNITS,
     TASKS,
     UNITS,
     YEARS,
@@ -46,6 +48,7 @@ from domain.evaluation_schemes import DEFAULT_BANDS
 from domain.messages import Command
 from domain.registry import (
     AcknowledgeOrder,
+    AddInternalUnit,
     AddPowerItem,
     AdoptEvaluationScheme,
     AmendFinding,
@@ -83,6 +86,7 @@ from domain.registry import (
     RegisterPerson,
     RegisterUnit,
     RejectDispute,
+    RemoveInternalUnit,
     RemovePowerItem,
     RenameUnit,
     ReopenFinding,
@@ -93,6 +97,7 @@ from domain.registry import (
     ServeRuling,
     SetWorkItemMilestone,
     SetYearEndWeights,
+    SplitUnit,
     VerifyRectification,
     VerifyRuling,
     WithdrawCommendation,
@@ -168,6 +173,7 @@ class DemoLoader:
         self.pair_rulings()
         self.shred(SHREDDED)
         self.reorganise()
+        self.split()
         self.register_persons()
         load_inspection(
             self, DEMO_NAMESPACE, INSPECTOR, dissolved={"fzb", HQ_CODE}, second_party=SUPERVISOR
@@ -402,6 +408,36 @@ class DemoLoader:
             "circulated_criticism",
         )
         self.send("a10:decided", decided, AUTHORITY)
+
+    def split(self) -> None:
+        """分设 (机构改革 2025): 县农林局 split into 县农业农村局 and 县林业局 — its open finding
+        goes to the 林业局 by hand, the work item it led to the 农业农村局 by default, its
+        withdrawn finding stays its own; the 农业农村局 sets up its 内设机构 (one later merged
+        away)."""
+        old, farming, forestry = SPLIT_UNITS
+        for code, name in SPLIT_UNITS:
+            self.send(f"unit:{code}", RegisterUnit(code, name, "department"), ADMIN)
+        found = date(2025, 3, 10)
+        open_finding, withdrawn = uuid5(DEMO_NAMESPACE, "s01"), uuid5(DEMO_NAMESPACE, "s02")
+        pairs = zip(("s01", "s02"), (open_finding, withdrawn), SPLIT_FINDINGS, strict=True)
+        for key, fid, (title, description) in pairs:
+            raised = RaiseFinding(old[0], title, description, "policy_implementation", "major",
+                                  "routine_supervision", found, finding_id=fid)  # fmt: skip
+            self.send(f"{key}:raised", raised, INSPECTOR)
+        self.send("s02:withdrawn", WithdrawFinding(withdrawn, "经核实不属实，撤回"), INSPECTOR)
+        item = uuid5(DEMO_NAMESPACE, "s-w01")
+        listing = Listing(title="高标准农田和林长制工作", year=2025, lead_unit=old[0],
+                          due_on=date(2025, 12, 31), co_units=(forestry[0],),
+                          source_ref="机构改革前清单", item_id=item)  # fmt: skip
+        self.send("s-w01:listed", listing, INSPECTOR)
+        assigned = [{"record_id": str(open_finding), "unit_code": forestry[0]}]
+        split = SplitUnit(old[0], [farming[0], forestry[0]], "机构改革：农林职责分设",
+                          date(2025, 6, 1), assigned)  # fmt: skip
+        self.send(f"split:{old[0]}", split, ADMIN)
+        for name in ("种植业管理科", "畜牧兽医科", "农田建设管理科"):
+            self.send(f"internal:{farming[0]}:{name}", AddInternalUnit(farming[0], name), ADMIN)
+        removal = RemoveInternalUnit(farming[0], "畜牧兽医科", "职责并入县动物疫病预防控制中心")
+        self.send(f"internal:{farming[0]}:removed", removal, ADMIN)
 
     def register_persons(self) -> None:
         """人员名录: 县发改局's deputy director, registered, granted 免责 (t11), then moved to

@@ -383,6 +383,13 @@ GRADES = [(96, "excellent"), (91, "excellent"), (86, "good"), (78, "pass"), (82,
 
 # Rulings in every state: (key, kind, unit, finding key, person, path).
 # Accountability paths start `proposed`; fault-tolerance paths start `applied`.
+# 分设 (issue 18 item 6): the unit split, then its two successors (code, name).
+SPLIT_UNITS = [("nlj", "县农林局"), ("nyncj", "县农业农村局"), ("lyj", "县林业局")]
+SPLIT_FINDINGS = [
+    ("林地占用审批台账不全", "抽查林地占用审批事项12件，其中4件台账资料缺失。"),
+    ("农业补贴公示不及时", "经核实，公示已按时完成，系信息报送有误。"),
+]
+
 # 人员名录 (issue 18 item 5): a person rulings name by id (unit, name, position).
 PERSON = ("fgj", "陈建华", "副局长")
 

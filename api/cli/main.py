@@ -784,6 +784,11 @@ def import_market_entities(
         f"新列入 {done.listed} 户，更新 {done.amended} 户，未变 {done.unchanged} 户 "
         f"(listed {done.listed}, amended {done.amended}, unchanged {done.unchanged})"
     )
+    if done.delisted:
+        typer.echo(
+            f"{done.delisted} 户已移出名录库，未恢复 ({done.delisted} delisted before, left out)",
+            err=True,
+        )
 
 
 @export_cli.command("ledger")

@@ -49,6 +49,7 @@ from domain.errors import NotFound
 from domain.inspections import DRAWN_KINDS, Inspection
 from domain.registry import (
     SECOND_PARTIES,
+    AssignInspection,
     CommitInspectionCoSeed,
     CommitInspectionSeed,
     ConcludeInspection,
@@ -75,6 +76,17 @@ def pool_of(form: Form, name: str) -> list[dict[str, Any]]:
         if parts:
             pool.append({"name": parts[0], "unit_code": parts[1] if len(parts) > 1 else None})
     return pool
+
+
+def targets_of(form: Form, name: str) -> list[dict[str, Any]]:
+    """指派: one unit a line, `单位代码：姓名、姓名` (the unit, then its team)."""
+    targets = []
+    for line in form.get(name).splitlines():
+        code, _, team = line.strip().replace("：", ":").partition(":")
+        if code.strip():
+            names = [n for n in SEPARATORS.split(team.strip()) if n]
+            targets.append({"unit_code": code.strip(), "team": names})
+    return targets
 
 
 def rules_of(form: Form, _: str) -> dict[str, str]:
@@ -145,6 +157,11 @@ ACTIONS: dict[str, Offered] = {
         (S.SEED_COMMITTED,),
         FormCommand(CommitInspectionCoSeed, {"commitment": TEXT}),
     ),
+    "assignment": (
+        ORGANISERS,
+        (S.LAUNCHED,),
+        FormCommand(AssignInspection, {"targets": targets_of}),
+    ),
     "co-seed": (SECONDS, (S.SEED_COMMITTED,), FormCall(DrawRequest, {"seed": TEXT}, revealing)),
     "draw": (ORGANISERS, (S.SEED_COMMITTED,), FormCall(DrawRequest, {"seed": TEXT}, drawing)),
     "conclusion": (
@@ -161,7 +178,9 @@ ACTIONS: dict[str, Offered] = {
 def steps_due(round_: Inspection) -> set[str]:
     """The steps of a round that its state leaves open (the domain checks them again)."""
     due = {"conclusion"}
-    if round_.kind in DRAWN_KINDS:
+    if round_.kind not in DRAWN_KINDS:
+        due.add("assignment")
+    else:
         due.add("seed-commitment")
         if round_.co_commitment is None:
             due.add("co-seed-commitment")

@@ -101,6 +101,7 @@ DONE = {
     "co-seed-commitment": EventType.INSPECTION_CO_SEED_COMMITTED.label,
     "co-seed": EventType.INSPECTION_CO_SEED_REVEALED.label,
     "draw": EventType.INSPECTION_DRAWN.label,
+    "assignment": EventType.INSPECTION_ASSIGNED.label,
     "conclusion": EventType.INSPECTION_CONCLUDED.label,
     "spot-check": EventType.SPOT_CHECK_ROUND_LAUNCHED.label,
     "matter": EventType.SPOT_CHECK_MATTER_LISTED.label,

@@ -573,10 +573,13 @@ def checked_code(value: Any) -> str:
     return credit_code(fold(value))
 
 
-def entity_kind_of(value: Any) -> str:
+def entity_kind_of(value: Any) -> str | None:
     """主体类型 as registration systems write it: 个体工商户, 农民专业合作社, or one of the
-    many kinds of company (有限责任公司（自然人投资或控股）…), which are 企业; blank: 企业."""
+    many kinds of company (有限责任公司（自然人投资或控股）…), which are 企业; blank: not
+    stated (a new entity is then an enterprise, a listed one keeps its kind)."""
     text = clean(value)
+    if not text:
+        return None
     if "个体" in text:
         return EntityKind.INDIVIDUAL.value
     if "合作社" in text:

@@ -174,17 +174,19 @@ def mount(router: APIRouter, routes: Mapping[type[Message], type[BaseModel] | Ro
     """Serve every registered command whose path lies under the router's prefix, with the
     schema (or `Route`) named for it in `routes`, or else one derived from its fields."""
     base = router.prefix.removeprefix(API)
-    mounted = set()
-    for entry in REGISTRY.values():
-        if entry.path is None or not (entry.path == base or entry.path.startswith(base + "/")):
-            continue
+    under = [
+        entry
+        for entry in REGISTRY.values()
+        if entry.path is not None and (entry.path == base or entry.path.startswith(base + "/"))
+    ]
+    stray = set(routes) - {entry.command for entry in under}
+    if stray:
+        raise TypeError(f"no registered path under {router.prefix} for {sorted(map(str, stray))}")
+    for entry in under:
+        assert entry.path is not None
         given = routes.get(entry.command)
         route = given if isinstance(given, Route) else Route(given or derived_body(entry))
         command_route(
             router, entry.path.removeprefix(base), entry.command, route, status=entry.status
         )
-        mounted.add(entry.command)
         MOUNTED[entry.command] = route
-    stray = set(routes) - mounted
-    if stray:
-        raise TypeError(f"no registered path under {router.prefix} for {sorted(map(str, stray))}")

@@ -131,9 +131,12 @@ class UnitPage(Answer):
 
 
 class UnitPublic(UnitItem):
-    """One unit (now, or as it was at a version or time)."""
+    """One unit (now, or as it was at a version or time): a split unit names the units it
+    was split into; its 内设机构, by name."""
 
     kind_label: str
+    split_into: list[str]
+    internal_units: list[str]
 
 
 class UnitHistoryItem(Answer):

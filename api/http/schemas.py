@@ -103,6 +103,31 @@ class UnitMerger(Body):
     effective_on: date
 
 
+class InternalUnit(Body):
+    name: Name  # type: ignore[valid-type]
+
+
+class InternalUnitRemoval(InternalUnit):
+    reason: Reason  # type: ignore[valid-type]
+
+
+class RecordAssignment(Body):
+    """A split unit's open finding or work item, and the successor that takes it."""
+
+    record_id: UUID
+    unit_code: UnitCode
+
+
+class UnitSplit(Body):
+    """分设: the successors, and which takes which open record (the rest: `default_unit`)."""
+
+    into: Annotated[list[UnitCode], Field(min_length=2, max_length=20)]
+    reason: Reason  # type: ignore[valid-type]
+    effective_on: date
+    assignments: Annotated[list[RecordAssignment], Field(max_length=5000)] = []
+    default_unit: UnitCode | None = None
+
+
 # -- findings ---------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.postgres import PostgresDatastore
 
-from api.runtime.directories import CurrentDirectory
+from api.runtime.directories import CurrentDirectory, CurrentRecords
 from api.runtime.kept import ACCOUNTS, UNITS, Kept
 from api.runtime.waiting import Positions
 from api.runtime.worker import ProjectionWorker
@@ -87,6 +87,13 @@ class Services:
             self.app,
             self.datastore,
             self.view("spot_checks", SpotCheckView),
+            self.settings.read_wait_seconds,
+        )
+        self.app.unit_records = CurrentRecords(
+            self.app,
+            self.datastore,
+            self.view("finding_board", FindingBoardView),
+            self.view("work_ledger", WorkLedgerView),
             self.settings.read_wait_seconds,
         )
 

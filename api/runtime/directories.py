@@ -1,6 +1,7 @@
-"""The 名录库 a market round is drawn from, as the application asks for it: the spot-check
-read model brought up to the log's head first (here, or by waiting for the process that
-runs it), so an entity or officer listed a moment ago is in the population."""
+"""What the application asks of the read models, each brought up to the log's head first
+(here, or by waiting for the process that runs it): the 名录库 a market round is drawn from
+(an entity or officer listed a moment ago is in the population), and a split unit's open
+records (one raised a moment ago is transferred too)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 
 from domain.application import Supervision
+from projections.finding_board import FindingBoardView
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
 from projections.spot_checks import SpotCheckView
+from projections.work_ledger import WorkLedgerView
 
 SPEC = next(spec for spec in PROJECTIONS if spec.name == "spot_checks")
+RECORDS = [spec for spec in PROJECTIONS if spec.name in ("finding_board", "work_ledger")]
 
 
 class CurrentDirectory:
@@ -35,3 +39,23 @@ class CurrentDirectory:
 
     def officer_ids(self, unit_code: str, through: date) -> list[UUID]:
         return self.current().officer_ids(unit_code, through)
+
+
+class CurrentRecords:
+    """domain.units.UnitRecords over the finding board and the ledger, current as of each
+    call (a split transfers every open record the log holds when it is carried out)."""
+
+    def __init__(
+        self,
+        app: Supervision,
+        datastore: PostgresDatastore,
+        board: FindingBoardView,
+        ledger: WorkLedgerView,
+        timeout: float,
+    ) -> None:
+        self.app, self.datastore, self.timeout = app, datastore, timeout
+        self.board, self.ledger = board, ledger
+
+    def open_records(self, unit_code: str) -> tuple[list[UUID], list[UUID]]:
+        catch_up(self.app, self.datastore, RECORDS, self.timeout)
+        return self.board.open_ids(unit_code), self.ledger.open_led(unit_code)

@@ -84,3 +84,32 @@ def test_a_round_is_launched_drawn_concluded_and_verified_in_the_console(
     concluded = ok(api.get(f"/api/v1/inspections/{round_['id']}", inspector))
     assert concluded["status"] == "concluded"
     assert sorted(r["unit_code"] for r in concluded["results"]) == sorted(targets)
+
+
+def test_a_special_round_is_assigned_its_units_and_teams_in_the_console(
+    api: Api, client: TestClient
+) -> None:
+    units = [api.unit(f"专项督查单位{n}", "department") for n in range(2)]
+    inspector = api.account("inspector", name="督查员 专项")
+    with console_as(client, inspector) as browser:
+        launch = {"form_key": key(20), "title": "专项督查", "kind": "special",
+                  "scope": "重点工作", "period_start": "2026-05-01", "period_end": "2026-05-31",
+                  "units": units, "team_size": "2", "inspectors": "王敏\n周婷\n刘洋"}  # fmt: skip
+        launched = submit(browser, browser.get("/inspections/new"), "/inspections", launch)
+        page = launched.headers["location"].partition("?")[0]
+        shown = browser.get(page)
+        assert (
+            'id="form-assignment"' in shown.text and 'id="form-seed-commitment"' not in shown.text
+        )
+        stranger = {"form_key": key(21), "targets": f"{units[0]}：王敏、陌生人"}
+        refused = submit(browser, shown, f"{page}/assignment", stranger)
+        assert refused.status_code == 422 and 'id="form-assignment"' in refused.text
+        targets = f"{units[0]}：王敏、周婷\n{units[1]}:刘洋，王敏"
+        done = submit(
+            browser, shown, f"{page}/assignment", {"form_key": key(22), "targets": targets}
+        )
+        assert done.status_code == 303 and done.headers["location"].endswith("done=assignment")
+        assert 'id="form-conclusion"' in browser.get(page).text
+    round_ = ok(api.get(f"/api/v1/inspections/{page.rpartition('/')[2]}", inspector))
+    assert round_["targets"] == [{"unit_code": units[0], "team": ["王敏", "周婷"]},
+                                 {"unit_code": units[1], "team": ["刘洋", "王敏"]}]  # fmt: skip

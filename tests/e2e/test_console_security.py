@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.console.web import MAX_FORM_FIELDS
 from tests.e2e.console import sign_in, submit, token_of
 from tests.e2e.helpers import all_items, ok
 from tests.support import ADMIN, Api
@@ -85,7 +86,7 @@ def test_a_form_of_more_fields_than_any_console_form_is_a_400_page(
     browser, _ = browsers
     answer = browser.post(
         "/signin",
-        content="&".join(["a=1"] * 300),
+        content="&".join(["a=1"] * (MAX_FORM_FIELDS + 1)),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert answer.status_code == 400

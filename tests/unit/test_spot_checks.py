@@ -210,5 +210,14 @@ def test_an_import_lists_the_new_amends_the_changed_and_leaves_the_rest(county: 
     assert again == type(again)(0, 0, 1, None)
     with pytest.raises(InvalidValue, match="appears twice"):
         app.import_market_entities([new, new], actor=INSPECTOR)
+    app.register_market_entity(code(40), "个体店", "individual", "食品经营", "老街1号",
+                               actor=INSPECTOR)  # fmt: skip
+    bare = {"credit_code_text": code(40).lower(), "name": "个体店", "entity_kind": None,
+            "industry": "食品经营", "address": None}  # fmt: skip
+    app.delist_market_entity(code(2).lower(), "注销", actor=INSPECTOR)  # any case, as typed
+    kept = app.import_market_entities([bare, row], actor=INSPECTOR)
+    assert (kept.unchanged, kept.delisted, kept.amended) == (1, 1, 0), "blank says nothing"
+    entity = app.get_market_entity(code(40))
+    assert (entity.entity_kind, entity.address, entity.version) == ("individual", "老街1号", 1)
     with pytest.raises(PermissionDenied):
         app.import_market_entities([row], actor=Actor(id="u", name="u", role=Role.UNIT))

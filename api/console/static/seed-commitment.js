@@ -8,7 +8,7 @@
   async function commit(source) {
     const target = document.getElementById(source.dataset.for);
     if (!target || !window.crypto || !crypto.subtle) return;
-    const seed = source.value;
+    const seed = source.value.trim(); // as the server reads the seed at the draw
     target.value = seed
       ? hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(seed))))
       : "";

@@ -17,8 +17,24 @@ from api.http.deps import (
 )
 from api.http.errors import ApiError
 from api.http.read_schemas import UnitHistoryPage, UnitPage
-from api.http.schemas import UnitCreate, UnitDissolution, UnitMerger, UnitRenaming
-from domain.registry import DissolveUnit, MergeUnit, RegisterUnit, RenameUnit
+from api.http.schemas import (
+    InternalUnit,
+    InternalUnitRemoval,
+    UnitCreate,
+    UnitDissolution,
+    UnitMerger,
+    UnitRenaming,
+    UnitSplit,
+)
+from domain.registry import (
+    AddInternalUnit,
+    DissolveUnit,
+    MergeUnit,
+    RegisterUnit,
+    RemoveInternalUnit,
+    RenameUnit,
+    SplitUnit,
+)
 from domain.units import Unit
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"])
@@ -34,6 +50,8 @@ def unit_out(unit: Unit) -> dict[str, Any]:
         "kind_label": unit.kind.label,
         "status": unit.status.value,
         "successor_code": unit.successor_code,
+        "split_into": unit.split_into,
+        "internal_units": unit.internal_units,
         "version": unit.version,
     }
 
@@ -77,5 +95,8 @@ mount(
         RenameUnit: Route(UnitRenaming, params=BY_CODE),
         MergeUnit: Route(UnitMerger, params=BY_CODE),
         DissolveUnit: Route(UnitDissolution, params=BY_CODE),
+        SplitUnit: Route(UnitSplit, params=BY_CODE),
+        AddInternalUnit: Route(InternalUnit, params=BY_CODE),
+        RemoveInternalUnit: Route(InternalUnitRemoval, params=BY_CODE),
     },
 )

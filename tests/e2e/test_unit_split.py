@@ -1,0 +1,92 @@
+"""Splits and internal units over HTTP (issue 18 item 6): a unit split into several hands its
+open findings and the open work items it leads to the successors its assignments (else the
+default) name, in one transaction, while its closed and withdrawn records stay its own; it
+then takes no new records; bad splits are refused and record nothing. A unit's 内设机构 are
+kept on it, and a power list item names one of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.helpers import all_items, assert_error, ok
+from tests.support import ADMIN, Api, account_fixture
+
+UNITS = "/api/v1/units"
+inspector = account_fixture("inspector", "督查员 分设")
+
+
+def split_body(into: list[str], **overrides: Any) -> dict[str, Any]:
+    return {"into": into, "reason": "机构改革：职责分设", "effective_on": "2026-06-01"} | overrides
+
+
+def test_a_split_hands_open_records_to_the_successors_and_keeps_the_closed_ones(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    old = api.unit("县农林局（分设前）", "department")
+    farming, forestry = api.unit("县农业农村局（分设）", "department"), api.unit("县林业局（分设）")
+    kept_open, given = api.finding(inspector, old)["id"], api.finding(inspector, old)["id"]
+    withdrawn = api.finding(inspector, old)["id"]
+    ok(api.post(f"/api/v1/findings/{withdrawn}/withdrawal", {"reason": "误报"}, inspector))
+    item = {"title": "林长制落实", "year": 2026, "lead_unit": old, "co_units": [forestry],
+            "due_on": "2026-12-31"}  # fmt: skip
+    led = ok(api.post("/api/v1/work-items", item, ADMIN), 201)["id"]
+
+    assignments = [{"record_id": given, "unit_code": forestry},
+                   {"record_id": led, "unit_code": forestry}]  # fmt: skip
+    body = split_body([farming, forestry], assignments=assignments)
+    done = ok(api.post(f"{UNITS}/{old}/split", body, ADMIN))
+    unit = ok(api.get(f"{UNITS}/{old}", inspector, min_position=done["position"]))
+    assert (unit["status"], unit["split_into"]) == ("dissolved", [farming, forestry])
+    findings = {fid: ok(api.get(f"/api/v1/findings/{fid}", inspector))["unit_code"]
+                for fid in (kept_open, given, withdrawn)}  # fmt: skip
+    assert findings == {kept_open: farming, given: forestry, withdrawn: old}
+    work = ok(api.get(f"/api/v1/work-items/{led}", inspector))
+    assert (work["lead_unit"], work["co_units"]) == (forestry, []), "the co-unit now leads"
+    history = all_items(api, f"{UNITS}/{forestry}/history", inspector,
+                        min_position=done["position"])  # fmt: skip
+    moved = [h["summary"] for h in history if h["aggregate_id"] in (given, led)]
+    assert f"{old} → {forestry}" in " ".join(moved)
+    own = all_items(api, f"{UNITS}/{old}/history", inspector)
+    assert any("分设为" in h["summary"] for h in own)
+    finding = {"unit_code": old, "title": "新问题", "description": "分设后发现",
+               "category": "work_style", "severity": "minor", "source": "routine_supervision",
+               "found_on": "2026-07-01"}  # fmt: skip
+    assert_error(api.post("/api/v1/findings", finding, inspector), 409, "unit_inactive")
+    assert_error(api.post(f"{UNITS}/{old}/split", split_body([farming, forestry]), ADMIN), 409)
+
+
+def test_bad_splits_are_refused_and_record_nothing(api: Api, inspector: dict[str, str]) -> None:
+    old, a, b = (api.unit(f"分设校验{n}", "department") for n in range(3))
+    finding = api.finding(inspector, old)["id"]
+    other = api.finding(inspector, a)["id"]
+    cases = [
+        (split_body([a]), 422),  # one successor
+        (split_body([a, old]), 422),  # into itself
+        (split_body([a, "no-such-unit"]), 422),
+        (split_body([a, b], default_unit="no-such-unit"), 422),
+        (split_body([a, b], assignments=[{"record_id": other, "unit_code": a}]), 422),
+        (split_body([a, b], assignments=[{"record_id": finding, "unit_code": old}]), 422),
+    ]
+    for body, status in cases:
+        assert_error(api.post(f"{UNITS}/{old}/split", body, ADMIN), status)
+    assert_error(api.post(f"{UNITS}/{old}/split", split_body([a, b]), inspector), 403)
+    assert ok(api.get(f"{UNITS}/{old}", inspector))["status"] == "active"
+    assert ok(api.get(f"/api/v1/findings/{finding}", inspector))["unit_code"] == old
+
+
+def test_a_units_internal_units_are_kept_and_power_items_name_one_of_them(api: Api) -> None:
+    unit = api.unit("县自然资源局（内设）", "department")
+    ok(api.post(f"{UNITS}/{unit}/internal-units", {"name": "规划科"}, ADMIN))
+    ok(api.post(f"{UNITS}/{unit}/internal-units", {"name": "执法大队"}, ADMIN))
+    assert_error(api.post(f"{UNITS}/{unit}/internal-units", {"name": "规划科"}, ADMIN), 409)
+    shown = ok(api.get(f"{UNITS}/{unit}", ADMIN))
+    assert shown["internal_units"] == ["规划科", "执法大队"]
+    power = {"name": "建设工程规划许可", "kind": "licensing", "legal_basis": "城乡规划法",
+             "responsibilities": "受理、审查、决定", "internal_unit": "不存在科"}  # fmt: skip
+    refused = assert_error(api.post(f"/api/v1/power-lists/{unit}/items", power, ADMIN), 422)
+    assert refused["details"] == {"internal_units": ["规划科", "执法大队"]}
+    ok(api.post(f"/api/v1/power-lists/{unit}/items", power | {"internal_unit": "规划科"}, ADMIN))
+    removal = {"name": "执法大队", "reason": "划入综合执法局"}
+    ok(api.post(f"{UNITS}/{unit}/internal-units/removal", removal, ADMIN))
+    assert_error(api.post(f"{UNITS}/{unit}/internal-units/removal", removal, ADMIN), 422)
+    assert ok(api.get(f"{UNITS}/{unit}", ADMIN))["internal_units"] == ["规划科"]
