@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
+from zoneinfo import ZoneInfo
 
 from api.cli.demo_data import (
     ACCOUNTS,
@@ -18,10 +19,13 @@ from api.cli.demo_data import (
     FINDINGS,
     GRADES,
     LEADERS,
+    MERGED_IN_REFORM,
     ORIGINS,
+    PAST_FINDINGS,
     PERSON,
     POLICY_CONDITIONS,
     POWER_LISTS,
+    REFORM_ON,
     RULINGS,
     SHREDDED,
     SPLIT_FINDINGS,
@@ -121,7 +125,8 @@ INSPECTOR = Actor(id="demo-inspector", name="督查员 王敏", role=Role.INSPEC
 AUTHORITY = Actor(id="demo-authority", name="县纪委（监委）审理室", role=Role.AUTHORITY)
 SUPERVISOR = Actor(id="demo-supervisor", name="县府办 督查室主任", role=Role.SUPERVISOR)
 PRINCIPAL = "demo"
-HQ_CODE = "gczhb"  # a temporary headquarters, dissolved once its project ended
+HQ_CODE = "gczhb"
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # a temporary headquarters, dissolved once its project ended
 
 
 class DemoLoader:
@@ -148,6 +153,11 @@ class DemoLoader:
             self.send(f"unit:{code}", RegisterUnit(code, name, kind), ADMIN)
         tokens = self.load_accounts()
         day = today()
+        for past in PAST_FINDINGS:
+            self.load_past_finding(past)
+        for task in TASKS:  # the plan's first year, before the 2019 reform
+            self.load_work_item(task, YEARS[0])
+        self.reorganise()  # nothing after it is recorded against a unit merged away
         for spec in FINDINGS:
             if spec[0] in BACKDATED:
                 walked = clock.now() - timedelta(days=BACKDATED[spec[0]])
@@ -166,13 +176,12 @@ class DemoLoader:
         weighed = SetYearEndWeights(2022, weights, "县年度综合考评办法：台账完成度占40%")
         self.send("scheme:2022:weights", weighed, INSPECTOR)
         for task in TASKS:
-            for year in YEARS:
+            for year in YEARS[1:]:
                 self.load_work_item(task, year)
         for ruling in RULINGS:
             self.load_ruling(ruling)
         self.pair_rulings()
         self.shred(SHREDDED)
-        self.reorganise()
         self.split()
         self.register_persons()
         load_inspection(
@@ -290,6 +299,8 @@ class DemoLoader:
     def load_work_item(self, task: tuple[Any, ...], year: int) -> None:
         """A task of the plan as one year's work item, with its ledger and evaluation."""
         number, title, lead, co_units, summary = task
+        if year >= REFORM_ON.year:  # listed after the reform: the successor leads
+            lead, co_units = successor(lead), tuple(successor(c) for c in co_units)
         key = f"w{number:02d}-{year}"
         item_id = uuid5(DEMO_NAMESPACE, key)
         listing = Listing(
@@ -484,13 +495,14 @@ class DemoLoader:
     def reorganise(self) -> None:
         """机构改革 2019: 县法制办 merged into the new 县司法局; 县国土局 renamed; the
         headquarters of a finished project dissolved."""
-        reform = date(2019, 3, 1)
+        reform = REFORM_ON
         hq = RegisterUnit(HQ_CODE, "县城有机更新工程建设指挥部", "agency")
         self.send(f"unit:{HQ_CODE}", hq, ADMIN)
         dissolution = DissolveUnit(HQ_CODE, "临时机构任务完成，予以撤销", date(2019, 12, 31))
         self.send(f"dissolve:{HQ_CODE}", dissolution, ADMIN)
         self.send("unit:sfj", RegisterUnit("sfj", "县司法局", "department"), ADMIN)
-        merger = MergeUnit("fzb", "sfj", "机构改革：县法制办职责划入县司法局", reform)
+        ((merged, into),) = MERGED_IN_REFORM.items()
+        merger = MergeUnit(merged, into, "机构改革：县法制办职责划入县司法局", reform)
         self.send("merge:fzb", merger, ADMIN)
         renaming = RenameUnit(
             "gtj", "县自然资源和规划局", "机构改革：组建县自然资源和规划局", reform
@@ -542,6 +554,23 @@ class DemoLoader:
             self.tokens_file.chmod(0o600)
         return tokens
 
+    def load_past_finding(self, spec: tuple[Any, ...]) -> None:
+        """A finding of the plan's years, each step recorded on its own day (the clock set
+        to it), so its deadlines, reports and 销号 fall in that year's scorecards."""
+        key, unit, title, description, category, severity, found, steps = spec
+        fid: UUID = uuid5(DEMO_NAMESPACE, key)
+        at = clock.SettableClock(datetime.combine(found, time(9), tzinfo=SHANGHAI))
+        with clock.use(at):
+            raised = RaiseFinding(unit, title, description, category, severity,
+                                  "routine_supervision", found, finding_id=fid)  # fmt: skip
+            self.send(f"{key}:raised", raised, INSPECTOR)
+            for n, step in enumerate(steps.split()):
+                verb, _, days = step.partition(":")
+                day = found + timedelta(days=int(days))
+                at.set(datetime.combine(day, time(10), tzinfo=SHANGHAI))
+                when = day + timedelta(days=30) if verb == "order" else day
+                self.send(f"{key}:{n}:{verb}", finding_move(fid, verb, when), INSPECTOR)
+
     def load_finding(self, spec: tuple[Any, ...], day: date) -> None:
         key, unit, title, description, category, severity, source, ago, path = spec
         fid: UUID = uuid5(DEMO_NAMESPACE, key)
@@ -587,6 +616,11 @@ def origin_of(key: str, found: date) -> dict[str, str] | None:
 
 LIAISON_VERBS = frozenset({"report", "acknowledge", "dispute", "progress", "apply"})
 SENDERS = {"approve": SUPERVISOR, "decline": SUPERVISOR}  # the others: the inspector
+
+
+def successor(code: str) -> str:
+    """The unit that took over a unit the 2019 reform merged away (the work it led)."""
+    return MERGED_IN_REFORM.get(code, code)
 
 
 def finding_move(fid: UUID, verb: str, when: date | None, arg: str = "") -> Command:

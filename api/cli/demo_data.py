@@ -59,7 +59,7 @@ FINDINGS: list[tuple[str, str, str, str, str, str, str, int, list[str]]] = [
     ),
     (
         "f02",
-        "fzb",
+        "sfj",
         "重大行政决策未履行合法性审查程序",
         "某项目补助政策出台前未经合法性审查即提交集体讨论，程序不完整。",
         "procedure_violation",
@@ -300,6 +300,117 @@ ORIGINS: dict[str, tuple[str, str, int]] = {
 DAY_NAMED = {"leader": "instructed_on", "meeting": "held_on"}
 
 
+REFORM_ON = date(2019, 3, 1)  # 机构改革: 县法制办 merged into 县司法局, 县国土局 renamed
+MERGED_IN_REFORM = {"fzb": "sfj"}
+
+# Findings of the plan's years (issue 18 item 10), each against a unit active at the time
+# (县法制办 before its 2019 merger), recorded as they happened: (key, unit, title,
+# description, category, severity, found on, steps as verb:days after found); an order's
+# deadline is 30 days after it.
+PAST_FINDINGS: list[tuple[str, str, str, str, str, str, date, str]] = [
+    (
+        "h18a",
+        "fzb",
+        "规范性文件合法性审查超时",
+        "抽查2018年规范性文件15件，4件合法性审查超过规定时限。",
+        "procedure_violation",
+        "minor",
+        date(2018, 5, 10),
+        "order:1 report:20 accept:24",
+    ),
+    (
+        "h18b",
+        "dsjz",
+        "农村人居环境整治进度滞后",
+        "3个行政村垃圾分类设施建设未按计划完成。",
+        "policy_implementation",
+        "major",
+        date(2018, 9, 3),
+        "order:2 report:28 accept:33",
+    ),
+    (
+        "h19a",
+        "gtj",
+        "土地征收补偿公示不规范",
+        "2个征收项目补偿方案未按规定公示。",
+        "procedure_violation",
+        "major",
+        date(2019, 4, 16),
+        "order:1 report:25 accept:30",
+    ),
+    (
+        "h19b",
+        "nmjd",
+        "便民服务中心窗口空岗",
+        "暗访发现工作日上午两个窗口无人值守。",
+        "work_style",
+        "minor",
+        date(2019, 11, 5),
+        "order:1 report:9 accept:12",
+    ),
+    (
+        "h20a",
+        "xfb",
+        "督查件反馈不及时",
+        "2020年上半年有5件督查件未在规定时限内反馈。",
+        "dereliction",
+        "minor",
+        date(2020, 7, 8),
+        "order:1 report:18 accept:21",
+    ),
+    (
+        "h20b",
+        "rxz",
+        "防汛物资储备不足",
+        "汛前检查发现镇级防汛物资储备未达标准。",
+        "policy_implementation",
+        "serious",
+        date(2020, 5, 20),
+        "order:1 report:26 accept:29",
+    ),
+    (
+        "h21a",
+        "fgj",
+        "项目审批超时",
+        "抽查企业投资项目核准事项，2件超过承诺时限。",
+        "service_quality",
+        "major",
+        date(2021, 3, 22),
+        "order:1 report:27 accept:31",
+    ),
+    (
+        "h21b",
+        "hsz",
+        "惠农补贴发放台账不全",
+        "经核实台账已补齐，系抽查时资料未归档。",
+        "integrity_risk",
+        "minor",
+        date(2021, 10, 12),
+        "withdraw:6",
+    ),
+    (
+        "h22a",
+        "xzfwzx",
+        "“最多跑一次”事项办理超时",
+        "抽查2022年办件200件，6件超过承诺时限。",
+        "service_quality",
+        "major",
+        date(2022, 6, 14),
+        "order:1 report:35 accept:40",
+    ),
+    (
+        "h22b",
+        "jlz",
+        "安全生产隐患整改不到位",
+        "回头看发现2处隐患未按要求整改。",
+        "policy_implementation",
+        "serious",
+        date(2022, 8, 30),
+        "order:1 report:22 accept:26",
+    ),
+]
+
+
 def found_on(days_ago: int, today: date) -> date:
     return today - timedelta(days=days_ago)
 
@@ -407,7 +518,7 @@ RULINGS: list[tuple[str, str, str, str, tuple[str, str] | None, list[str]]] = [
         ["verify", "decide", "appeal", "modified", "publish"],
     ),
     ("r06", "accountability", "sxz", "f11", ("孙明", "村指导员"), ["decide", "appeal", "revoked"]),
-    ("r07", "accountability", "fzb", "f02", None, ["decide", "publish"]),
+    ("r07", "accountability", "sfj", "f02", None, ["decide", "publish"]),
     ("t01", "fault_tolerance", "fgj", "f13", ("林晓东", "副局长"), []),
     ("t02", "fault_tolerance", "bb", "f07", None, ["verify"]),
     ("t03", "fault_tolerance", "xzfwzx", "f03", ("黄丽", "窗口负责人"), ["exempted", "publish"]),

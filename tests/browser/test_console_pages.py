@@ -6,16 +6,19 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid5
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from api.cli.demo import DEMO_NAMESPACE
+from api.cli.demo_data import REFORM_ON
 from domain.clock import today
+from projections.paging import MAX_LIMIT
 from tests.browser.conftest import DESKTOP, PHONE, Service
 
 INSPECTOR = "督查员 王敏"
@@ -348,3 +351,26 @@ def test_an_inspector_runs_a_market_entity_round_in_the_console(
     expect(ours.locator(".badge")).to_have_text("市场主体双随机抽查")
     ours.locator(".verify-draw").click()
     expect(ours.locator(".verify-result")).to_contain_text("验证通过")
+
+
+def test_the_demo_findings_span_the_plans_years_each_against_a_unit_active_then(
+    service: Service,
+) -> None:
+    """The demo's findings fall in every year of the plan, 2018–2022, as well as this one,
+    and none was found against a unit after it was merged away (issue 18 item 10)."""
+    headers = {"Authorization": f"Bearer {service.tokens[INSPECTOR]}"}
+    findings: list[dict[str, Any]] = []
+    cursor = None
+    with httpx.Client(base_url=service.url, headers=headers) as api:
+        while True:
+            params = {"limit": MAX_LIMIT} | ({"cursor": cursor} if cursor else {})
+            page = api.get("/api/v1/findings", params=params).json()
+            findings += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        merged = api.get("/api/v1/units/fzb").json()
+    years = {date.fromisoformat(f["found_on"]).year for f in findings}
+    assert set(range(2018, 2023)) | {today().year} <= years, sorted(years)
+    assert merged["status"] == "merged"
+    assert all(f["found_on"] < REFORM_ON.isoformat() for f in findings if f["unit_code"] == "fzb")
