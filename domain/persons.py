@@ -139,30 +139,10 @@ class Person(Aggregate):
         ]
         return max(running, default=None)
 
+    @event(RulingDecided)
     def note_decision(
         self,
         *,
-        ruling_id: UUID,
-        kind: str,
-        unit_code: str,
-        result: str,
-        decided_on: date,
-        effects_until: date | None,
-        actor: dict[str, Any],
-    ) -> None:
-        self._ruling_decided(
-            ruling_id=ruling_id,
-            kind=kind,
-            unit_code=unit_code,
-            result=result,
-            decided_on=decided_on,
-            effects_until=effects_until,
-            actor=actor,
-        )
-
-    @event(RulingDecided)
-    def _ruling_decided(
-        self,
         ruling_id: UUID,
         kind: str,
         unit_code: str,
@@ -184,14 +164,9 @@ class Person(Aggregate):
             }
         )
 
+    @event(AppealDecided)
     def note_appeal(
         self, *, ruling_id: UUID, result: str, now: str | None, actor: dict[str, Any]
-    ) -> None:
-        self._appeal_decided(ruling_id=ruling_id, result=result, now=now, actor=actor)
-
-    @event(AppealDecided)
-    def _appeal_decided(
-        self, ruling_id: UUID, result: str, now: str | None, actor: dict[str, Any]
     ) -> None:
         for entry in self.record:
             if entry["ruling_id"] == ruling_id:

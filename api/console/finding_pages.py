@@ -7,7 +7,7 @@ scope are therefore exactly the API's.
 
 from __future__ import annotations
 
-import secrets
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -30,10 +30,10 @@ from api.console.web import (
     Viewer,
     ViewerDep,
     act,
-    after_command,
+    create,
+    creation_form,
     offered,
     record_page,
-    render,
     visible_units,
     wait_for_own_writes,
 )
@@ -277,33 +277,18 @@ def new_finding(request: Request, viewer: ViewerDep) -> Response:
 
 
 def raise_form(
-    request: Request,
-    viewer: Viewer,
-    error: str | None = None,
-    values: Any = None,
-    status: int = 200,
+    request: Request, viewer: Viewer, refused: FormError | None = None, form: Form | None = None
 ) -> Response:
-    return render(
-        request,
-        "finding_new.html",
-        viewer,
-        status=status,
-        units=visible_units(viewer, active_only=True),
-        error=error,
-        values=values or {"found_on": today().isoformat()},
-        form_key=secrets.token_urlsafe(24),
-    )
+    values = form.values() if form else {"found_on": today().isoformat()}
+    return creation_form(request, viewer, "finding_new.html", values, refused)
 
 
 @router.post("/findings")
 def raise_finding(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
     """发现问题: raise it, then show its page."""
     viewer.require(INSPECTORS)
-    try:
-        answer = RAISE.run(request, viewer, form)
-    except FormError as error:
-        return raise_form(request, viewer, error.message, form.values(), error.status)
-    return after_command(request, viewer, answer, f"/findings/{answer['id']}?done=raised")
+    again = partial(raise_form, request, viewer, form=form)
+    return create(request, viewer, form, RAISE, again, "/findings/{}?done=raised".format)
 
 
 @router.get("/findings/{finding_id}")

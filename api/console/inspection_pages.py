@@ -8,8 +8,8 @@ the draw, and the conclusion with each inspected unit's (or market entity's) res
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -31,13 +31,13 @@ from api.console.web import (
     Text,
     Viewer,
     ViewerDep,
-    after_command,
+    create,
+    creation_form,
     offered,
     one_page,
     record_page,
     record_routes,
     render,
-    visible_units,
     wait_for_own_writes,
 )
 from api.http.inspection_schemas import DrawRequest
@@ -215,24 +215,12 @@ def new_inspection(request: Request, viewer: ViewerDep) -> Response:
 
 
 def launch_form(
-    request: Request,
-    viewer: Viewer,
-    error: str | None = None,
-    values: Any = None,
-    status: int = 200,
+    request: Request, viewer: Viewer, refused: FormError | None = None, form: Form | None = None
 ) -> Response:
     kinds = [k for k in InspectionKind if k is not InspectionKind.MARKET_RANDOM]
-    return render(
-        request,
-        "inspection_new.html",
-        viewer,
-        status=status,
-        units=visible_units(viewer, active_only=True),
-        kinds=kinds,
-        error=error,
-        values=values or {},
-        chosen=set(values.get("units", ())) if isinstance(values, dict) else set(),
-        form_key=secrets.token_urlsafe(24),
+    values, chosen = (form.values(), set(form.getlist("units"))) if form else ({}, set())
+    return creation_form(
+        request, viewer, "inspection_new.html", values, refused, kinds=kinds, chosen=chosen
     )
 
 
@@ -240,12 +228,8 @@ def launch_form(
 def launch(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
     """启动督查活动: launch it, then show its page."""
     viewer.require(ORGANISERS)
-    try:
-        answer = LAUNCH.run(request, viewer, form)
-    except FormError as error:
-        values: dict[str, Any] = {**form.values(), "units": form.getlist("units")}
-        return launch_form(request, viewer, error.message, values, error.status)
-    return after_command(request, viewer, answer, f"/inspections/{answer['id']}?done=launched")
+    again = partial(launch_form, request, viewer, form=form)
+    return create(request, viewer, form, LAUNCH, again, "/inspections/{}?done=launched".format)
 
 
 def load(viewer: Viewer, inspection_id: str) -> Inspection:

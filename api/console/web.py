@@ -7,6 +7,7 @@ import hmac
 import json
 import re
 import secrets
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -369,8 +370,40 @@ OPTIONAL: Reader = Form.optional  # None when blank (a date, a choice that may b
 EVERY: Reader = Form.getlist  # every value ticked
 
 
+class FormSend(ABC):
+    """What a console form does: read its fields (`fields`: how each is read), make the
+    command of them (`command`, each kind of form its own way) and send it as the JSON
+    routes do (see `perform`); a FormError, with the reason in Chinese, if refused."""
+
+    fields: Mapping[str, Reader]
+
+    def run(
+        self,
+        request: Request,
+        viewer: Viewer,
+        form: Form,
+        record_id: UUID | None = None,
+        action: str | None = None,
+    ) -> dict[str, Any]:
+        """Validate the form (posted to `action`) and send its command."""
+        data = {name: read(form, name) for name, read in self.fields.items()}
+        body, command = self.command(viewer, form, data, record_id, action)
+        return perform(request, viewer, form, body, command)
+
+    @abstractmethod
+    def command(
+        self,
+        viewer: Viewer,
+        form: Form,
+        data: dict[str, Any],
+        record_id: UUID | None,
+        action: str | None,
+    ) -> tuple[BaseModel, Callable[..., CommandResult]]:
+        """The body the form's data make, checked, and the command to send with it."""
+
+
 @dataclass(frozen=True)
-class FormCommand:
+class FormCommand(FormSend):
     """A form that sends the registered command `message` as its JSON route does: the form
     fills the route's body (each field read as `fields` says), checked by the route's schema,
     and the route makes the command of it (api/http/command_routes.py), whose record is the
@@ -384,18 +417,15 @@ class FormCommand:
     # number): the form names which part of the page's record it acts on.
     path: Mapping[str, Reader] = field(default_factory=dict)
 
-    def run(
+    def command(
         self,
-        request: Request,
         viewer: Viewer,
         form: Form,
-        record_id: UUID | None = None,
-        action: str | None = None,
-    ) -> dict[str, Any]:
-        """Validate the form (posted to `action`) and send the command (see `perform`); a
-        FormError if refused."""
+        data: dict[str, Any],
+        record_id: UUID | None,
+        action: str | None,
+    ) -> tuple[BaseModel, Callable[..., CommandResult]]:
         route = MOUNTED[self.message]
-        data = {name: read(form, name) for name, read in self.fields.items()}
         if self.link is not None:
             data[self.link] = [record_id]
         body = validated(route.body, data, action)
@@ -408,11 +438,11 @@ class FormCommand:
             sent = message_of(self.message, route, body, **in_path)
             return app.handle(sent, actor=actor, **save_kwargs)
 
-        return perform(request, viewer, form, body, command)
+        return body, command
 
 
 @dataclass(frozen=True)
-class FormCall:
+class FormCall(FormSend):
     """A form whose command has a route of its own rather than a registry line (the draw, a
     second seed's reveal): the form fills `body`, checked by it, and `call(viewer, record id,
     body)` answers the command as that route sends it (to run with the save's keywords)."""
@@ -421,23 +451,21 @@ class FormCall:
     fields: Mapping[str, Reader]
     call: Callable[[Viewer, UUID, Any], Callable[..., CommandResult]]
 
-    def run(
+    def command(
         self,
-        request: Request,
         viewer: Viewer,
         form: Form,
-        record_id: UUID | None = None,
-        action: str | None = None,
-    ) -> dict[str, Any]:
-        """Validate the form and send the command (see `perform`); a FormError if refused."""
+        data: dict[str, Any],
+        record_id: UUID | None,
+        action: str | None,
+    ) -> tuple[BaseModel, Callable[..., CommandResult]]:
         assert record_id is not None, "a route of its own acts on the page's record"
-        data = {name: read(form, name) for name, read in self.fields.items()}
         body = validated(self.body, data, action)
-        return perform(request, viewer, form, body, self.call(viewer, record_id, body))
+        return body, self.call(viewer, record_id, body)
 
 
 # Who, in which statuses, what.
-Offered = tuple[frozenset[Role], tuple[Any, ...], FormCommand | FormCall]
+Offered = tuple[frozenset[Role], tuple[Any, ...], FormSend]
 
 
 def offered(viewer: Viewer, actions: Mapping[str, Offered], status: Any) -> list[str]:
@@ -450,9 +478,7 @@ def offered(viewer: Viewer, actions: Mapping[str, Offered], status: Any) -> list
     ]
 
 
-def command_of(
-    viewer: Viewer, actions: Mapping[str, Offered], action: str
-) -> FormCommand | FormCall:
+def command_of(viewer: Viewer, actions: Mapping[str, Offered], action: str) -> FormSend:
     """The command a record's form posts to `action` sends, if the viewer may send it."""
     if action not in actions:
         raise PageError(404, "页面不存在。", viewer)
@@ -557,3 +583,43 @@ def record_routes(
         record_id = request.path_params[name]
         again = partial(page, request, viewer, record_id)
         return act(request, viewer, form, actions, action, load(viewer, record_id).id, again)
+
+
+def creation_form(
+    request: Request,
+    viewer: Viewer,
+    template: str,
+    values: Mapping[str, Any],
+    refusal: FormError | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """The form that makes a new record (发现问题, 启动督查活动): the units the viewer may
+    pick, what was typed (or the defaults), and the refusal's reason if it was refused."""
+    return render(
+        request,
+        template,
+        viewer,
+        status=refusal.status if refusal else 200,
+        units=visible_units(viewer, active_only=True),
+        error=refusal.message if refusal else None,
+        values=values,
+        form_key=secrets.token_urlsafe(24),
+        **context,
+    )
+
+
+def create(
+    request: Request,
+    viewer: Viewer,
+    form: Form,
+    command: FormSend,
+    again: Callable[[FormError], Response],
+    done: Callable[[str], str],
+) -> Response:
+    """A creation form posted: its command sent, then on to `done(the new record's id)`; a
+    refusal shows the form `again`, with the reason."""
+    try:
+        answer = command.run(request, viewer, form)
+    except FormError as error:
+        return again(error)
+    return after_command(request, viewer, answer, done(str(answer["id"])))

@@ -5,6 +5,7 @@ with the entities by name; a liaison sees no entity or launch form."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from uuid import uuid4
 
@@ -38,7 +39,7 @@ def test_a_matter_officers_and_entities_are_listed_and_a_round_launched_in_the_c
         page = browser.get("/spot-checks")
         assert page.status_code == 200 and "随机抽查事项清单" in page.text
         assert 'id="form-entity"' not in page.text and "启动随机抽查" not in page.text
-        matter = {"form_key": key(1), "unit_code": department, "title": "餐饮服务食品安全检查",
+        matter = {"form_key": key(1), "unit_code": department, "title": f"{industry}食品安全检查",
                   "legal_basis": "《食品安全法》", "method": "实地核查", "share_percent": "50",
                   "rounds_per_year": "1", "entity_kinds": ["enterprise"],
                   "industries": f"{industry}\n"}  # fmt: skip
@@ -62,9 +63,11 @@ def test_a_matter_officers_and_entities_are_listed_and_a_round_launched_in_the_c
                             "name": f"餐馆<{n}>"}  # fmt: skip
             assert submit(browser, page, "/spot-checks/entity", entity).status_code == 303
         page = browser.get("/spot-checks")
-        assert "餐饮服务食品安全检查" in page.text and "启动随机抽查" in page.text
-        matter_id = ok(api.get("/api/v1/spot-check-matters", inspector,
-                               unit_code=department))["items"][0]["id"]  # fmt: skip
+        assert f"{industry}食品安全检查" in page.text and "启动随机抽查" in page.text
+        row = rf'{industry}食品安全检查</td>.*?action="/spot-checks/([0-9a-f-]{{36}})/launch"'
+        found = re.search(row, page.text, re.DOTALL)
+        assert found, "the inspector's page shows the liaison's matter, with its launch form"
+        matter_id = found.group(1)
         launch = {"form_key": key(20), "title": "餐饮服务双随机抽查",
                   "period_start": str(START), "period_end": str(START + timedelta(days=30)),
                   "team_size": "2"}  # fmt: skip
@@ -104,7 +107,8 @@ def test_a_launch_while_the_directory_lags_is_a_503_and_records_nothing(
     inspector = api.account("inspector", name="督查员 滞后")
     body = {"unit_code": department, "title": "事项", "legal_basis": "依据", "method": "实地核查",
             "share_percent": 10, "rounds_per_year": 1}  # fmt: skip
-    matter = ok(api.post("/api/v1/spot-check-matters", body, ADMIN), 201)["id"]
+    created = ok(api.post("/api/v1/spot-check-matters", body, ADMIN), 201)
+    matter = created["id"]
     monkeypatch.setattr(shared_services.app, "spot_check_directory", Lagging())
     launch = {"title": "抽查", "period_start": str(START), "period_end": str(START)}
     lagging = api.post(f"/api/v1/spot-check-matters/{matter}/rounds", launch, inspector)
@@ -122,5 +126,6 @@ def test_a_launch_while_the_directory_lags_is_a_503_and_records_nothing(
         assert unknown.status_code == 404
         gone = submit(browser, page, f"/spot-checks/{uuid4()}/launch", launch)
         assert gone.status_code == 404 and "未找到该抽查事项" in gone.text
-    listed = ok(api.get("/api/v1/spot-check-matters", inspector, unit_code=department))
+    listed = ok(api.get("/api/v1/spot-check-matters", inspector, unit_code=department,
+                        min_position=created["position"]))  # fmt: skip
     assert listed["items"][0]["rounds"] == 0

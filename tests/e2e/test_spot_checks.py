@@ -137,16 +137,19 @@ def test_a_matter_draws_the_entities_it_covers_with_certified_officers_and_verif
     next_year = launch(api, inspector, matter, **later)
     assert ok(next_year, 201)["id"] not in (rid, second), "a new year counts afresh"
     taken |= {t["unit_code"] for t in draw(api, second, inspector, leader)["targets"]}
-    third = ok(api.get(f"{INSPECTIONS}/{ok(launch(api, inspector, matter), 201)['id']}", inspector))
+    last = ok(launch(api, inspector, matter), 201)
+    third = ok(api.get(f"{INSPECTIONS}/{last['id']}", inspector))
     assert third["population"] == sorted(set(covered) - taken)
     fourth = assert_error(launch(api, inspector, matter), 409, "spot_check_frequency_reached")
     assert fourth["details"] == {"year": START.year, "rounds_per_year": 3}
-    listed = ok(api.get(MATTERS, inspector, unit_code=department))["items"]
+    seen = {"min_position": last["position"]}  # the read models have it all
+    listed = ok(api.get(MATTERS, inspector, unit_code=department, **seen))["items"]
     assert [(m["id"], m["rounds"], m["entity_kind_labels"]) for m in listed] == [
         (matter, 4, ["企业", "个体工商户"])
     ]
     public = ok(api.client.get("/api/v1/public/spot-check-matters",
-                               params={"unit_code": department}))["items"]  # fmt: skip
+                               params={"unit_code": department, **seen}))["items"]  # fmt: skip
+    ok(api.client.get("/api/v1/public/inspections", params=seen))
     assert [m["id"] for m in public] == [matter]
     portal = api.client.get("/public/spot-checks")
     assert portal.status_code == 200 and f"{industry}许可事项检查" in portal.text
@@ -203,11 +206,14 @@ def test_bad_entries_and_launches_are_refused_naming_the_rule_and_record_nothing
     refused = assert_error(api.post(INSPECTIONS, generic, inspector), 422, "invalid_value")
     assert "spot-check-matters" in refused["message"]
     withdrawn = ok(api.post(f"{MATTERS}/{matter}/withdrawal", {"reason": "事项取消"}, liaison))
+    seen = {"min_position": withdrawn["position"]}
     assert_error(launch(api, inspector, matter), 409, "invalid_transition")
     assert withdrawn["version"] == 2
-    entities = all_items(api, ENTITIES, inspector, industry=industry)
+    entities = all_items(api, ENTITIES, inspector, industry=industry, **seen)
     assert [e["credit_code"] for e in entities] == [code], "the refused entries recorded nothing"
-    assert [m["status"] for m in all_items(api, MATTERS, inspector, unit_code=department)] == [
+    assert [
+        m["status"] for m in all_items(api, MATTERS, inspector, unit_code=department, **seen)
+    ] == [
         "withdrawn",
         "listed",
     ]

@@ -46,7 +46,7 @@ def test_a_split_hands_open_records_to_the_successors_and_keeps_the_closed_ones(
                         min_position=done["position"])  # fmt: skip
     moved = [h["summary"] for h in history if h["aggregate_id"] in (given, led)]
     assert f"{old} → {forestry}" in " ".join(moved)
-    own = all_items(api, f"{UNITS}/{old}/history", inspector)
+    own = all_items(api, f"{UNITS}/{old}/history", inspector, min_position=done["position"])
     assert any("分设为" in h["summary"] for h in own)
     finding = {"unit_code": old, "title": "新问题", "description": "分设后发现",
                "category": "work_style", "severity": "minor", "source": "routine_supervision",

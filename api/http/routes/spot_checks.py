@@ -6,9 +6,9 @@ random round is, under `/api/v1/inspections`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from api.http.command_routes import Route, mount
 from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
@@ -40,66 +40,70 @@ def directory(services: Services) -> SpotCheckView:
     return services.view("spot_checks", SpotCheckView)
 
 
+def listed(
+    services: Services, table: str, f: DirectoryFilter, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A page of one of the three lists, in the order they were listed."""
+    page = directory(services).page(table, f, limit, cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+Unit = Annotated[str | None, Query(max_length=64)]
+Status = Annotated[str | None, Query(max_length=20)]
+
+
 @entities.get("", response_model=MarketEntityPage, dependencies=[reached("spot_checks")])
 def list_market_entities(
     services: ServicesDep,
     actor: Reader,
-    industry: str | None = None,
+    industry: Annotated[str | None, Query(max_length=100)] = None,
     entity_kind: EntityKind | None = None,
-    status: str | None = None,
+    status: Status = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """检查对象名录库: the market entities in the order they were listed, by industry, kind
     and status (`listed`, `delisted`)."""
-    f = DirectoryFilter(
-        status=status, industry=industry, entity_kind=entity_kind and entity_kind.value
-    )
-    page = directory(services).page(ENTITIES.name, f, limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    kind = entity_kind and entity_kind.value
+    f = DirectoryFilter(status=status, industry=industry, entity_kind=kind)
+    return listed(services, ENTITIES.name, f, limit, cursor)
 
 
 @officers.get("", response_model=OfficerPage, dependencies=[reached("spot_checks")])
 def list_officers(
     services: ServicesDep,
     actor: Reader,
-    unit_code: str | None = None,
-    status: str | None = None,
+    unit_code: Unit = None,
+    status: Status = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """执法检查人员名录库: officers with their unit and 执法证, by unit and status."""
     f = DirectoryFilter(status=status, unit_code=unit_code)
-    page = directory(services).page(OFFICERS.name, f, limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
-
-
-def matter_page(
-    services: Services, unit_code: str | None, status: str | None, limit: int, cursor: str | None
-) -> dict[str, Any]:
-    f = DirectoryFilter(status=status, unit_code=unit_code)
-    page = directory(services).page(MATTERS.name, f, limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return listed(services, OFFICERS.name, f, limit, cursor)
 
 
 @matters.get("", response_model=MatterPage, dependencies=[reached("spot_checks")])
 def list_matters(
     services: ServicesDep,
     actor: Reader,
-    unit_code: str | None = None,
-    status: str | None = None,
+    unit_code: Unit = None,
+    status: Status = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """随机抽查事项清单: every matter with its 细则 and its rounds held, by unit and status."""
-    return matter_page(services, unit_code, status, limit, cursor)
+    """随机抽查事项清单: every matter with its 细则 and its rounds held, by unit and status
+    (`listed`, `withdrawn`)."""
+    f = DirectoryFilter(status=status, unit_code=unit_code)
+    return listed(services, MATTERS.name, f, limit, cursor)
 
 
 @public_router.get(
     "", response_model=MatterPage, dependencies=[reached("spot_checks", public=True)]
 )
 def public_matters(
-    services: ServicesDep, unit_code: str | None = None, limit: Limit = 50, cursor: Cursor = None
+    services: ServicesDep, unit_code: Unit = None, limit: Limit = 50, cursor: Cursor = None
 ) -> dict[str, Any]:
     """随机抽查事项清单公开 (no token): the matters in force with their 细则."""
-    return matter_page(services, unit_code, LISTED, limit, cursor)
+    f = DirectoryFilter(status=LISTED, unit_code=unit_code)
+    return listed(services, MATTERS.name, f, limit, cursor)
