@@ -63,7 +63,12 @@ class Supervision(
             raise InvalidValue("records go to units the split names in `into`")
         if self.unit_records is None:
             raise InvalidValue("this service keeps no read model to find the unit's records")
-        findings, items = self.unit_records.open_records(cmd.code)
+        findings: list[UUID] = []
+        items: list[UUID] = []
+        for code in self.lineage(cmd.code):  # with the open records of units merged into it
+            found, led = self.unit_records.open_records(code)
+            findings += found
+            items += led
         unknown = set(assigned) - {str(i) for i in (*findings, *items)}
         if unknown:
             raise InvalidValue(
@@ -80,13 +85,15 @@ class Supervision(
             for finding_id in findings:
                 finding = self.load(Finding, finding_id)
                 to = assigned.get(str(finding_id), default)
-                finding.transfer(to_unit=to, reason=reason, actor=data)
-                moved.append(finding)
+                if to != finding.unit_code:  # a merged unit's may already lie with `to`
+                    finding.transfer(to_unit=to, reason=reason, actor=data)
+                    moved.append(finding)
             for item_id in items:
                 item = self.load(WorkItem, item_id)
                 to = assigned.get(str(item_id), default)
-                item.transfer_lead(to_unit=to, reason=reason, actor=data)
-                moved.append(item)
+                if to != item.lead_unit:
+                    item.transfer_lead(to_unit=to, reason=reason, actor=data)
+                    moved.append(item)
             return moved
 
         return self.update(

@@ -256,7 +256,11 @@ class CommandBase(Application[UUID]):
         if not unit.is_active:
             raise UnitInactive(
                 f"unit {code!r} is {unit.status.value} and takes no new records",
-                details={"status": unit.status.value, "successor_code": unit.successor_code},
+                details={
+                    "status": unit.status.value,
+                    "successor_code": unit.successor_code,
+                    "split_into": list(unit.split_into),
+                },
             )
         return unit
 

@@ -773,7 +773,7 @@ class ConcludeInspection(Command):
 
 
 @command(
-    roles=(Role.AUTHORITY, Role.INSPECTOR),
+    roles=(Role.AUTHORITY, Role.INSPECTOR, Role.ADMIN),
     handler="do_register_person",
     path="/persons",
     status=201,
@@ -790,7 +790,7 @@ class RegisterPerson(Command):
 
 
 @command(
-    roles=(Role.AUTHORITY, Role.INSPECTOR),
+    roles=(Role.AUTHORITY, Role.INSPECTOR, Role.ADMIN),
     handler="do_move_person",
     path="/persons/{person_id}/transfer",
 )

@@ -110,19 +110,27 @@ class RulingCommands(CommandBase):
 
     def named_subject(self, subject: dict[str, Any]) -> dict[str, Any]:
         """A subject named by `person_id`: the person of the register (人员名录), their name
-        and position as it holds them (sealed with the ruling under the person's own key);
-        a subject named otherwise, as given."""
+        and position as it holds them (sealed with the ruling under the person's own key), of
+        a unit they belong or belonged to (or its successor); a person not there, of no such
+        unit, or erased is one answer (422 unknown_reference), telling nothing of which.
+        A subject named otherwise, as given."""
         person_id = subject.get("person_id")
         if person_id is None:
             return subject
         if subject.get("person"):
             raise InvalidValue("a subject names the person by person_id or by name, not both")
+        unit_code = str(subject["unit_code"])
+        absent = UnknownReference(
+            f"person {person_id} is not in the register for unit {unit_code!r} "
+            "(or their personal data has been erased)"
+        )
         try:
             person = self.load(Person, UUID(str(person_id)))
         except (NotFound, ValueError):
-            raise UnknownReference(f"person {person_id} is not in the register") from None
-        if person.erased:
-            raise InvalidValue(f"the personal data of person {person_id} has been erased")
+            raise absent from None
+        served = {c for code in person.units_codes() for c in self.successor_chain(code)}
+        if person.erased or unit_code not in served:
+            raise absent
         named = {"name": person.name, "position": person.position}
         return {**subject, "person": named, "person_id": str(person.id)}
 
@@ -142,16 +150,7 @@ class RulingCommands(CommandBase):
             return others
         if isinstance(ruling, ToleranceRuling):
             kind, result = TOLERANCE, ruling.outcome.value if ruling.outcome else ""
-            earlier = person.earlier(ruling.id) if ruling.outcome in GRANTING else []
-            if earlier:
-                raise ExcludedFromTolerance(
-                    "the person's record holds earlier rulings against them: "
-                    f"{ToleranceExclusion.REPEATED.label} bars 免责 and 从轻",
-                    details={
-                        "exclusions": [ToleranceExclusion.REPEATED.value],
-                        "earlier_rulings": [str(e["ruling_id"]) for e in earlier],
-                    },
-                )
+            self.check_repeated(person, ruling)
         else:
             assert isinstance(ruling, AccountabilityRuling)
             kind, result = ACCOUNTABILITY, ruling.form.value if ruling.form else ""
@@ -167,6 +166,21 @@ class RulingCommands(CommandBase):
         )
         return [*(others or ()), person]
 
+    @staticmethod
+    def check_repeated(person: Person, ruling: ToleranceRuling) -> None:
+        """屡错屡犯: a 免责 or 从轻 (decided, or reached on appeal) for a person whose record
+        already holds a ruling standing against them is refused."""
+        earlier = person.earlier(ruling.id) if ruling.outcome in GRANTING else []
+        if earlier:
+            raise ExcludedFromTolerance(
+                "the person's record holds earlier rulings against them: "
+                f"{ToleranceExclusion.REPEATED.label} bars 免责 and 从轻",
+                details={
+                    "exclusions": [ToleranceExclusion.REPEATED.value],
+                    "earlier_rulings": [str(e["ruling_id"]) for e in earlier],
+                },
+            )
+
     def appeal_on_record(
         self,
         ruling: Ruling,
@@ -179,6 +193,8 @@ class RulingCommands(CommandBase):
         person = self.person_of(ruling)
         if person is None or not any(e["ruling_id"] == ruling.id for e in person.record):
             return others
+        if isinstance(ruling, ToleranceRuling) and ruling.status is not RulingStatus.REVOKED:
+            self.check_repeated(person, ruling)
         now = getattr(ruling, "form", None) or getattr(ruling, "outcome", None)
         person.note_appeal(
             ruling_id=ruling.id, result=result, now=now.value if now else None, actor=actor
@@ -465,6 +481,9 @@ class RulingCommands(CommandBase):
                 raise InvalidValue("the two rulings concern different subjects")
             if person == SHREDDED:  # two erased names cannot be told to be one person's
                 raise InvalidValue("the two rulings concern different subjects (names erased)")
+            ids = (tolerance.subject.get("person_id"), proposal.subject.get("person_id"))
+            if ids[0] != ids[1]:  # a person of the register is told apart by id, not name
+                raise InvalidValue("the two rulings concern different subjects (persons)")
             if not set(tolerance.finding_ids) & set(proposal.finding_ids):
                 raise InvalidValue("the two rulings share no finding")
             data = by.actor.as_event_data()

@@ -49,6 +49,7 @@ from eventsourcing.utils import get_topic
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
+from domain.errors import InvalidValue
 from domain.persons import Person, subject_id_of
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.subjects import SHREDDED
@@ -73,7 +74,7 @@ KEY_TTL_SECONDS = 1.0
 # them.)
 MARK = "\ufdd0"
 # The fields of ruling events whose text may name the person (strings or lists of strings).
-FREE_TEXT = ("facts", "basis", "grounds", "reasoning", "comment", "summary", "tags")
+FREE_TEXT = ("facts", "basis", "grounds", "reasoning", "comment", "summary", "tags", "reason")
 # A later event whose text named the person carries the name sealed under this key.
 SEALED_NAME = "personal_data"
 MIN_NAME_LENGTH = 2  # a one-character "name" is not looked for in the text
@@ -413,6 +414,8 @@ class PersonalDataMapper(Mapper[TAggregateID]):
                 if registered
                 else keys.for_person(unit_code, name)
             )
+            if key.key is None:  # shredded between the check and this save
+                raise InvalidValue("the personal data of this person has been erased")
             token = sealed_token(key, aggregate_id, person)
             state["subject"] = {**subject, "person": token}
             keys.remember(aggregate_id, token)

@@ -11,6 +11,7 @@ from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
+from api.runtime.bootstrap import Services
 from tests.e2e.console import console_as
 from tests.e2e.helpers import assert_error, ok
 from tests.support import ADMIN, Api, account_fixture
@@ -34,7 +35,11 @@ def tolerance(api: Api, who: dict[str, str], unit: str, person: str) -> str:
 
 
 def test_a_persons_record_gathers_their_rulings_across_units_and_bars_repeated_tolerance(
-    api: Api, client: TestClient, inspector: dict[str, str], authority: dict[str, str]
+    api: Api,
+    client: TestClient,
+    shared_services: Services,
+    inspector: dict[str, str],
+    authority: dict[str, str],
 ) -> None:
     first_unit, second_unit = api.unit("县科技局（名录）"), api.unit("县经信局（名录）")
     body = {"unit_code": first_unit, "name": NAME, "position": POSITION}
@@ -45,8 +50,19 @@ def test_a_persons_record_gathers_their_rulings_across_units_and_bars_repeated_t
                                 "person": {"name": NAME, "position": POSITION}}  # fmt: skip
     api.decided(authority, first, EXEMPT)
 
-    moved = {"unit_code": second_unit, "reason": "交流任职", "effective_on": "2026-04-01"}
+    moved = {
+        "unit_code": second_unit,
+        "reason": f"{NAME}同志交流任职",
+        "effective_on": "2026-04-01",
+    }
     ok(api.post(f"{PERSONS}/{person}/transfer", moved, inspector))
+    with shared_services.database.connection() as conn:
+        stored = conn.execute(
+            "SELECT state FROM supervision_events WHERE originator_id = %s", (person,)
+        ).fetchall()
+    assert len(stored) == 3 and all(NAME.encode() not in bytes(r[0]) for r in stored), (
+        "the person's name is sealed in every event of the register, the move's reason too"
+    )
     second = tolerance(api, inspector, second_unit, person)
     refused = assert_error(
         api.post(f"{RULINGS}/{second}/decision", EXEMPT, authority), 422, "excluded_from_tolerance"
@@ -82,6 +98,25 @@ def test_a_persons_record_gathers_their_rulings_across_units_and_bars_repeated_t
 
     for who in (inspector, ADMIN, api.account("auditor"), api.account("unit", first_unit)):
         assert api.get(f"{PERSONS}/{person}", who).status_code == 403, "the authority's alone"
+
+    # 屡错屡犯 holds on appeal too: a denial for want of criteria cannot become 免责.
+    third = tolerance(api, inspector, second_unit, person)
+    plain_denial = {"outcome": "denied", "reasoning": "不符合容错情形", "decided_on": "2026-05-01"}
+    api.decided(authority, third, plain_denial)
+    ok(api.post(f"{RULINGS}/{third}/appeal", {"grounds": "符合先行先试"}, inspector))
+    granted = {"result": "modified", "reasoning": "改为免责", "outcome": "exempted",
+               "criteria_met": ["pilot_inexperience"]}  # fmt: skip
+    bypass = api.post(f"{RULINGS}/{third}/appeal-decision", granted, authority)
+    assert assert_error(bypass, 422, "excluded_from_tolerance")["details"]["exclusions"] == [
+        "repeated"
+    ]
+    # A ruling of a unit the person never belonged to cannot name them.
+    stranger = api.unit("县外单位（名录）")
+    elsewhere = api.finding(inspector, stranger)["id"]
+    foreign = {"subject": {"unit_code": stranger, "person_id": person}, "finding_ids": [elsewhere],
+               "grounds": "试点", "criteria_claimed": []}  # fmt: skip
+    assert_error(api.post(f"{RULINGS}/fault-tolerance", foreign, inspector), 422,
+                 "unknown_reference")  # fmt: skip
     with console_as(client, authority) as browser:
         ruling_page = browser.get(f"/rulings/{proposal}")
         assert f'href="/persons/{person}"' in ruling_page.text
@@ -113,6 +148,13 @@ def test_bad_registrations_and_names_are_refused_and_shredding_erases_the_person
         api.post(f"{RULINGS}/accountability", unknown, inspector), 422, "unknown_reference"
     )
     ruling = tolerance(api, inspector, unit, person)
+    namesake = ok(api.post(PERSONS, {"unit_code": unit, "name": NAME}, inspector), 201)["id"]
+    theirs = {"subject": {"unit_code": unit, "person_id": namesake}, "form": "admonishment"}
+    shared = ok(api.get(f"{RULINGS}/{ruling}", authority))["finding_ids"]
+    proposal = api.accountability(inspector, unit, shared, **theirs)["id"]
+    paired = api.post(f"{RULINGS}/{ruling}/pairing", {"accountability_ruling_id": proposal},
+                      inspector)  # fmt: skip
+    assert "persons" in assert_error(paired, 422, "invalid_value")["message"], "one name, two"
     assert_error(api.post(f"{PERSONS}/{person}/transfer", {"unit_code": unit, "reason": "x",
                  "effective_on": "2026-01-01"}, inspector), 422, "invalid_value")  # fmt: skip
 
@@ -125,7 +167,7 @@ def test_bad_registrations_and_names_are_refused_and_shredding_erases_the_person
     named = {"subject": {"unit_code": unit, "person_id": person}}
     refused = api.post(f"{RULINGS}/fault-tolerance", {**named, "finding_ids": [finding],
                        "grounds": "试点", "criteria_claimed": []}, inspector)  # fmt: skip
-    assert "erased" in assert_error(refused, 422, "invalid_value")["message"]
+    assert "erased" in assert_error(refused, 422, "unknown_reference")["message"]
 
 
 ADMIN_LIKE_ID = "00000000-0000-4000-8000-00000000abcd"

@@ -90,3 +90,17 @@ def test_a_units_internal_units_are_kept_and_power_items_name_one_of_them(api: A
     ok(api.post(f"{UNITS}/{unit}/internal-units/removal", removal, ADMIN))
     assert_error(api.post(f"{UNITS}/{unit}/internal-units/removal", removal, ADMIN), 422)
     assert ok(api.get(f"{UNITS}/{unit}", ADMIN))["internal_units"] == ["规划科"]
+
+
+def test_a_split_transfers_the_open_records_of_the_units_merged_into_it(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    merged, survivor = api.unit("县法制办（分设链）"), api.unit("县司法局（分设链）")
+    a, b = api.unit("县司法局甲（分设链）"), api.unit("县司法局乙（分设链）")
+    inherited = api.finding(inspector, merged)["id"]
+    merger = {"into": survivor, "reason": "机构改革", "effective_on": "2026-01-01"}
+    ok(api.post(f"{UNITS}/{merged}/merger", merger, ADMIN))
+    done = ok(api.post(f"{UNITS}/{survivor}/split", split_body([a, b], default_unit=b), ADMIN))
+    assert done["version"] >= 2
+    finding = ok(api.get(f"/api/v1/findings/{inherited}", inspector))
+    assert finding["unit_code"] == b, "the merged unit's open finding goes on with the split"
