@@ -154,6 +154,7 @@ class RulingCommands(CommandBase):
         else:
             assert isinstance(ruling, AccountabilityRuling)
             kind, result = ACCOUNTABILITY, ruling.form.value if ruling.form else ""
+            self.check_case_tolerance(person, ruling, result)
         assert ruling.decision is not None
         person.note_decision(
             ruling_id=ruling.id,
@@ -165,6 +166,24 @@ class RulingCommands(CommandBase):
             actor=actor,
         )
         return [*(others or ()), person]
+
+    def check_case_tolerance(self, person: Person, ruling: Ruling, form: str) -> None:
+        """容错认定在先, for a person of the register even when the two rulings were not
+        paired: tolerance standing on one of this case's findings ends the accountability
+        (免责: 409 paired_ruling_decided) or bounds it (从轻: only the lighter forms)."""
+        for entry in person.record:
+            if entry["kind"] != TOLERANCE or not entry["standing"]:
+                continue
+            tolerance = self.load(Ruling, entry["ruling_id"])
+            if not set(tolerance.finding_ids) & set(ruling.finding_ids):
+                continue
+            if getattr(tolerance, "outcome", None) is ToleranceOutcome.EXEMPTED:
+                raise PairedRulingDecided(
+                    f"the fault-tolerance ruling {tolerance.id} exempted the person on this "
+                    "case (免予问责): no accountability is decided on it",
+                    details={"tolerance_ruling_id": str(tolerance.id)},
+                )
+            self.check_mitigation(form, tolerance)
 
     @staticmethod
     def check_repeated(person: Person, ruling: ToleranceRuling) -> None:

@@ -171,3 +171,30 @@ def test_bad_registrations_and_names_are_refused_and_shredding_erases_the_person
 
 
 ADMIN_LIKE_ID = "00000000-0000-4000-8000-00000000abcd"
+
+
+def test_a_persons_tolerance_on_a_case_ends_or_bounds_its_accountability_unpaired(
+    api: Api, inspector: dict[str, str], authority: dict[str, str]
+) -> None:
+    """容错认定在先 without a pairing, for persons of the register: 免责 on a case's finding
+    ends an accountability ruling on it (409), 从轻 leaves only the lighter forms (422)."""
+    unit = api.unit("县交通局（名录）")
+    for outcome, form, status, code in (
+        ("exempted", "admonishment", 409, "paired_ruling_decided"),
+        ("mitigated", "organisational_adjustment", 422, "form_exceeds_mitigation"),
+    ):
+        body = {"unit_code": unit, "name": f"{outcome}的当事人"}
+        person = ok(api.post(PERSONS, body, inspector), 201)["id"]
+        finding = api.finding(inspector, unit)["id"]
+        named = {"subject": {"unit_code": unit, "person_id": person}}
+        applied = api.ruling("fault-tolerance", inspector, unit, [finding], **named)["id"]
+        api.decided(authority, applied, EXEMPT | {"outcome": outcome})
+        proposal = api.accountability(inspector, unit, [finding], **named, form=form)["id"]
+        decision = {"form": form, "reasoning": "问责", "decided_on": "2026-03-05"}
+        if form == "organisational_adjustment":
+            decision["measure"] = "reassignment"
+        refused = api.post(f"{RULINGS}/{proposal}/decision", decision, authority)
+        assert_error(refused, status, code)
+        assert ok(api.get(f"{RULINGS}/{proposal}", authority))["status"] == "proposed"
+    lighter = {"form": "admonishment", "reasoning": "从轻，予以诫勉", "decided_on": "2026-03-06"}
+    api.decided(authority, proposal, lighter)
