@@ -74,7 +74,10 @@ KEY_TTL_SECONDS = 1.0
 # them.)
 MARK = "\ufdd0"
 # The fields of ruling events whose text may name the person (strings or lists of strings).
-FREE_TEXT = ("facts", "basis", "grounds", "reasoning", "comment", "summary", "tags", "reason")
+FREE_TEXT = (
+    *("facts", "basis", "grounds", "reasoning", "comment", "summary", "tags", "reason"),
+    "served_to",  # 受送达人: usually the person themself
+)
 # A later event whose text named the person carries the name sealed under this key.
 SEALED_NAME = "personal_data"
 MIN_NAME_LENGTH = 2  # a one-character "name" is not looked for in the text

@@ -87,13 +87,14 @@ def summarise(event: Any) -> str:
     elif isinstance(event, ToleranceRuling.Decided):
         detail = ToleranceOutcome(event.outcome).label
     elif isinstance(event, Ruling.Served):
-        detail = f"{event.served_on} 送达{event.served_to}"
+        detail = f"{event.served_on} 送达"  # to whom: a person's name, kept out of the lines
     label = event_label(type(event).__qualname__)
     return f"{label}：{detail}" if detail else label
 
 
 class UnitHistoryView(ReadModelView):
     projection_name = "unit_history"
+    schema_version = 2  # 2: a service's line no longer names whom it was served to
     tables: ClassVar[dict[str, str]] = {
         "unit_history": (
             "position bigint NOT NULL, unit_code text NOT NULL, "

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.runtime.bootstrap import Services
 from tests.e2e.console import console_as
-from tests.e2e.helpers import assert_error, ok
+from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api, account_fixture
 
 PERSONS = "/api/v1/persons"
@@ -158,12 +158,21 @@ def test_bad_registrations_and_names_are_refused_and_shredding_erases_the_person
     assert_error(api.post(f"{PERSONS}/{person}/transfer", {"unit_code": unit, "reason": "x",
                  "effective_on": "2026-01-01"}, inspector), 422, "invalid_value")  # fmt: skip
 
+    api.decided(authority, ruling, EXEMPT)
+    served = {"served_on": "2026-03-02", "served_to": NAME}
+    service = ok(api.post(f"{RULINGS}/{ruling}/service", served, authority))
     subject = ok(api.get(f"{PERSONS}/{person}", authority))["subject_id"]
     shredded = ok(api.post(f"/api/v1/privacy/subjects/{subject}/shred", None, ADMIN))
     assert shredded["rulings"] == [ruling], "the person's key seals every ruling naming them"
     gone = ok(api.get(f"{PERSONS}/{person}", authority))
     assert (gone["name"], gone["erased"]) == ("[已删除]", True)
-    assert ok(api.get(f"{RULINGS}/{ruling}", authority))["subject"]["person"]["name"] == "[已删除]"
+    erased = ok(api.get(f"{RULINGS}/{ruling}", authority))
+    assert erased["subject"]["person"]["name"] == "[已删除]"
+    assert erased["service"]["served_to"] == "[已删除]", "受送达人 erased with the person"
+    lines = all_items(api, f"/api/v1/units/{unit}/history", authority,
+                      min_position=service["position"])  # fmt: skip
+    assert any("送达" in h["summary"] for h in lines)
+    assert not [h for h in lines if NAME in h["summary"]], "no line names the person"
     named = {"subject": {"unit_code": unit, "person_id": person}}
     refused = api.post(f"{RULINGS}/fault-tolerance", {**named, "finding_ids": [finding],
                        "grounds": "试点", "criteria_claimed": []}, inspector)  # fmt: skip
