@@ -370,6 +370,18 @@ OPTIONAL: Reader = Form.optional  # None when blank (a date, a choice that may b
 EVERY: Reader = Form.getlist  # every value ticked
 
 
+@dataclass(frozen=True)
+class FormInput:
+    """A posted form as a FormSend reads it: who, the form, its fields read, the page's
+    record (None: a new one) and the action it was posted to."""
+
+    viewer: Viewer
+    form: Form
+    data: dict[str, Any]
+    record_id: UUID | None
+    action: str | None
+
+
 class FormSend(ABC):
     """What a console form does: read its fields (`fields`: how each is read), make the
     command of them (`command`, each kind of form its own way) and send it as the JSON
@@ -387,18 +399,11 @@ class FormSend(ABC):
     ) -> dict[str, Any]:
         """Validate the form (posted to `action`) and send its command."""
         data = {name: read(form, name) for name, read in self.fields.items()}
-        body, command = self.command(viewer, form, data, record_id, action)
+        body, command = self.command(FormInput(viewer, form, data, record_id, action))
         return perform(request, viewer, form, body, command)
 
     @abstractmethod
-    def command(
-        self,
-        viewer: Viewer,
-        form: Form,
-        data: dict[str, Any],
-        record_id: UUID | None,
-        action: str | None,
-    ) -> tuple[BaseModel, Callable[..., CommandResult]]:
+    def command(self, given: FormInput) -> tuple[BaseModel, Callable[..., CommandResult]]:
         """The body the form's data make, checked, and the command to send with it."""
 
 
@@ -417,22 +422,15 @@ class FormCommand(FormSend):
     # number): the form names which part of the page's record it acts on.
     path: Mapping[str, Reader] = field(default_factory=dict)
 
-    def command(
-        self,
-        viewer: Viewer,
-        form: Form,
-        data: dict[str, Any],
-        record_id: UUID | None,
-        action: str | None,
-    ) -> tuple[BaseModel, Callable[..., CommandResult]]:
-        route = MOUNTED[self.message]
+    def command(self, given: FormInput) -> tuple[BaseModel, Callable[..., CommandResult]]:
+        route, data, record_id = MOUNTED[self.message], given.data, given.record_id
         if self.link is not None:
             data[self.link] = [record_id]
-        body = validated(route.body, data, action)
-        app, actor = viewer.services.app, viewer.actor
+        body = validated(route.body, data, given.action)
+        app, actor = given.viewer.services.app, given.viewer.actor
         record = REGISTRY[self.message].record_field
         in_path = {record: record_id} if record is not None else {}
-        in_path |= {name: read(form, name) for name, read in self.path.items()}
+        in_path |= {name: read(given.form, name) for name, read in self.path.items()}
 
         def command(**save_kwargs: Any) -> CommandResult:
             sent = message_of(self.message, route, body, **in_path)
@@ -451,17 +449,10 @@ class FormCall(FormSend):
     fields: Mapping[str, Reader]
     call: Callable[[Viewer, UUID, Any], Callable[..., CommandResult]]
 
-    def command(
-        self,
-        viewer: Viewer,
-        form: Form,
-        data: dict[str, Any],
-        record_id: UUID | None,
-        action: str | None,
-    ) -> tuple[BaseModel, Callable[..., CommandResult]]:
-        assert record_id is not None, "a route of its own acts on the page's record"
-        body = validated(self.body, data, action)
-        return body, self.call(viewer, record_id, body)
+    def command(self, given: FormInput) -> tuple[BaseModel, Callable[..., CommandResult]]:
+        assert given.record_id is not None, "a route of its own acts on the page's record"
+        body = validated(self.body, given.data, given.action)
+        return body, self.call(given.viewer, given.record_id, body)
 
 
 # Who, in which statuses, what.
