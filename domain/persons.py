@@ -120,14 +120,15 @@ class Person(Aggregate):
     # -- the record ---------------------------------------------------------------------------
 
     def earlier(self, ruling_id: UUID) -> list[dict[str, Any]]:
-        """The person's other decided rulings that stand against them (屡错屡犯): held
-        accountable (a form not revoked), or granted tolerance (免责, 从轻) before."""
+        """The person's rulings decided before this one (all of them, while this one is not
+        on the record yet) that stand against them (屡错屡犯): held accountable (a form not
+        revoked), or granted tolerance (免责, 从轻)."""
+        ids = [entry["ruling_id"] for entry in self.record]
+        before = self.record[: ids.index(ruling_id)] if ruling_id in ids else self.record
         return [
             entry
-            for entry in self.record
-            if entry["ruling_id"] != ruling_id
-            and entry["standing"]
-            and (entry["kind"] == ACCOUNTABILITY or entry["result"] in GRANTED)
+            for entry in before
+            if entry["standing"] and (entry["kind"] == ACCOUNTABILITY or entry["result"] in GRANTED)
         ]
 
     def effects_until(self, day: date) -> date | None:

@@ -167,20 +167,37 @@ class RulingCommands(CommandBase):
         )
         return [*(others or ()), person]
 
-    def check_case_tolerance(self, person: Person, ruling: Ruling, form: str) -> None:
-        """容错认定在先, for a person of the register even when the two rulings were not
-        paired: tolerance standing on one of this case's findings ends the accountability
-        (免责: 409 paired_ruling_decided) or bounds it (从轻: only the lighter forms)."""
+    def case_tolerances(self, ruling: Ruling) -> list[ToleranceRuling]:
+        """The tolerance rulings standing on this ruling's case (a shared finding) for the
+        person of the register it names: 容错认定在先 even when the two were not paired."""
+        person = self.person_of(ruling)
+        if person is None:
+            return []
+        found = []
         for entry in person.record:
-            if entry["kind"] != TOLERANCE or not entry["standing"]:
-                continue
-            tolerance = self.load(Ruling, entry["ruling_id"])
-            if not set(tolerance.finding_ids) & set(ruling.finding_ids):
-                continue
-            if getattr(tolerance, "outcome", None) is ToleranceOutcome.EXEMPTED:
+            if entry["kind"] == TOLERANCE and entry["standing"]:
+                tolerance = self.load(Ruling, entry["ruling_id"])
+                if set(tolerance.finding_ids) & set(ruling.finding_ids):
+                    assert isinstance(tolerance, ToleranceRuling)
+                    found.append(tolerance)
+        return found
+
+    def exempting_tolerance(self, ruling: Ruling) -> ToleranceRuling | None:
+        """A tolerance standing at 免责 on the case: the accountability proposal is closed
+        (免予问责) instead of decided."""
+        return next(
+            (t for t in self.case_tolerances(ruling) if t.outcome is ToleranceOutcome.EXEMPTED),
+            None,
+        )
+
+    def check_case_tolerance(self, person: Person, ruling: Ruling, form: str) -> None:
+        """A tolerance standing at 从轻 on the case leaves only the lighter forms; at 免责
+        (reached after this ruling was decided), no form at all."""
+        for tolerance in self.case_tolerances(ruling):
+            if tolerance.outcome is ToleranceOutcome.EXEMPTED:
                 raise PairedRulingDecided(
                     f"the fault-tolerance ruling {tolerance.id} exempted the person on this "
-                    "case (免予问责): no accountability is decided on it",
+                    "case (免予问责): no form of accountability is decided on it",
                     details={"tolerance_ruling_id": str(tolerance.id)},
                 )
             self.check_mitigation(form, tolerance)
@@ -206,6 +223,7 @@ class RulingCommands(CommandBase):
         result: str,
         others: Sequence[Aggregate] | None,
         actor: dict[str, Any],
+        before: ToleranceOutcome | None = None,
     ) -> Sequence[Aggregate] | None:
         """An appeal's decision on a ruling on a person's record: its result, and the ruling's
         form or outcome as it now stands."""
@@ -213,7 +231,10 @@ class RulingCommands(CommandBase):
         if person is None or not any(e["ruling_id"] == ruling.id for e in person.record):
             return others
         if isinstance(ruling, ToleranceRuling) and ruling.status is not RulingStatus.REVOKED:
-            self.check_repeated(person, ruling)
+            if before not in GRANTING:  # an appeal that grants what the decision did not
+                self.check_repeated(person, ruling)
+        elif isinstance(ruling, AccountabilityRuling) and ruling.form is not None:
+            self.check_case_tolerance(person, ruling, ruling.form.value)
         now = getattr(ruling, "form", None) or getattr(ruling, "outcome", None)
         person.note_appeal(
             ruling_id=ruling.id, result=result, now=now.value if now else None, actor=actor
@@ -290,6 +311,11 @@ class RulingCommands(CommandBase):
                 if form is None or outcome is not None or cmd.criteria_met or cmd.exclusions:
                     raise InvalidValue("an accountability decision names a form (no outcome)")
                 checked = self.check_paired_tolerance(ruling, form)
+                exempting = self.exempting_tolerance(ruling) if checked is None else None
+                if exempting is not None:  # 免予问责, as a paired 免责 closes its proposal
+                    reason = f"容错免责认定免责（{exempting.id}），免予问责"
+                    ruling.close(tolerance_ruling_id=exempting.id, reason=reason, actor=data)
+                    return None
                 ruling.decide(
                     form=form,
                     reasoning=cmd.reasoning,
@@ -351,7 +377,7 @@ class RulingCommands(CommandBase):
                 if outcome is not None:  # a modified decision: the county's rules again
                     self.check_tolerance_policy(outcome, list(criteria_met or []))
                 others = self.after_tolerance_appeal(ruling, before, data)
-                return self.appeal_on_record(ruling, cmd.result, others, data)
+                return self.appeal_on_record(ruling, cmd.result, others, data, before)
             return None
 
         return self.ruling_command(cmd.ruling_id, by, decide)

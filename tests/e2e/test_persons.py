@@ -182,28 +182,55 @@ def test_bad_registrations_and_names_are_refused_and_shredding_erases_the_person
 ADMIN_LIKE_ID = "00000000-0000-4000-8000-00000000abcd"
 
 
+def named_case(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, outcome: str
+) -> tuple[str, str, str]:
+    """A new person of `unit`, a finding, a tolerance ruling on it decided `outcome`, and an
+    accountability proposal on the same finding (unpaired): person, tolerance, proposal."""
+    person = ok(api.post(PERSONS, {"unit_code": unit, "name": f"{outcome}的当事人"}, inspector),
+                201)["id"]  # fmt: skip
+    finding = api.finding(inspector, unit)["id"]
+    named = {"subject": {"unit_code": unit, "person_id": person}}
+    applied = api.ruling("fault-tolerance", inspector, unit, [finding], **named)["id"]
+    api.decided(authority, applied, EXEMPT | {"outcome": outcome})
+    proposal = api.accountability(inspector, unit, [finding], **named)["id"]
+    return person, applied, proposal
+
+
 def test_a_persons_tolerance_on_a_case_ends_or_bounds_its_accountability_unpaired(
     api: Api, inspector: dict[str, str], authority: dict[str, str]
 ) -> None:
     """容错认定在先 without a pairing, for persons of the register: 免责 on a case's finding
-    ends an accountability ruling on it (409), 从轻 leaves only the lighter forms (422)."""
+    closes an accountability proposal on it (免予问责) when it comes to be decided; 从轻
+    leaves only the lighter forms, at the decision and on appeal; and an upheld appeal of the
+    从轻 is not 屡错屡犯 because of the accountability that came after it."""
     unit = api.unit("县交通局（名录）")
-    for outcome, form, status, code in (
-        ("exempted", "admonishment", 409, "paired_ruling_decided"),
-        ("mitigated", "organisational_adjustment", 422, "form_exceeds_mitigation"),
-    ):
-        body = {"unit_code": unit, "name": f"{outcome}的当事人"}
-        person = ok(api.post(PERSONS, body, inspector), 201)["id"]
-        finding = api.finding(inspector, unit)["id"]
-        named = {"subject": {"unit_code": unit, "person_id": person}}
-        applied = api.ruling("fault-tolerance", inspector, unit, [finding], **named)["id"]
-        api.decided(authority, applied, EXEMPT | {"outcome": outcome})
-        proposal = api.accountability(inspector, unit, [finding], **named, form=form)["id"]
-        decision = {"form": form, "reasoning": "问责", "decided_on": "2026-03-05"}
-        if form == "organisational_adjustment":
-            decision["measure"] = "reassignment"
-        refused = api.post(f"{RULINGS}/{proposal}/decision", decision, authority)
-        assert_error(refused, status, code)
-        assert ok(api.get(f"{RULINGS}/{proposal}", authority))["status"] == "proposed"
-    lighter = {"form": "admonishment", "reasoning": "从轻，予以诫勉", "decided_on": "2026-03-06"}
-    api.decided(authority, proposal, lighter)
+    _, exempted, closed = named_case(api, inspector, authority, unit, "exempted")
+    decision = {"form": "admonishment", "reasoning": "问责", "decided_on": "2026-03-05"}
+    api.decided(authority, closed, decision)
+    shown = ok(api.get(f"{RULINGS}/{closed}", authority))
+    assert shown["status"] == "closed", "免予问责 rather than a decision"
+    last = ok(api.get(f"{RULINGS}/{closed}/events", authority))["items"][-1]
+    assert (last["event_type"], last["data"]["tolerance_ruling_id"]) == ("Closed", exempted)
+
+    person, mitigated, proposal = named_case(api, inspector, authority, unit, "mitigated")
+    heavy = decision | {"form": "organisational_adjustment", "measure": "reassignment"}
+    refused = api.post(f"{RULINGS}/{proposal}/decision", heavy, authority)
+    assert_error(refused, 422, "form_exceeds_mitigation")
+    assert ok(api.get(f"{RULINGS}/{proposal}", authority))["status"] == "proposed"
+    api.decided(authority, proposal, decision)  # 诫勉: lighter
+    ok(api.post(f"{RULINGS}/{proposal}/appeal", {"grounds": "过重"}, inspector))
+    harsher = {
+        "result": "modified",
+        "reasoning": "改为组织调整",
+        "form": "organisational_adjustment",
+    }
+    escalated = api.post(f"{RULINGS}/{proposal}/appeal-decision", harsher, authority)
+    assert_error(escalated, 422, "form_exceeds_mitigation")
+
+    ok(api.post(f"{RULINGS}/{mitigated}/appeal", {"grounds": "应予免责"}, inspector))
+    upheld = {"result": "upheld", "reasoning": "维持从轻"}
+    ok(api.post(f"{RULINGS}/{mitigated}/appeal-decision", upheld, authority))
+    record = ok(api.get(f"{PERSONS}/{person}", authority))["record"]
+    assert [(r["ruling_id"], r["appeal"]) for r in record] == [(mitigated, "upheld"),
+                                                              (proposal, None)]  # fmt: skip

@@ -56,7 +56,7 @@ Status = Annotated[str | None, Query(max_length=20)]
 def list_market_entities(
     services: ServicesDep,
     actor: Reader,
-    industry: Annotated[str | None, Query(max_length=100)] = None,
+    industry: Annotated[str | None, Query(max_length=200)] = None,
     entity_kind: EntityKind | None = None,
     status: Status = None,
     limit: Limit = 50,
