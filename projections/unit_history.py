@@ -7,6 +7,8 @@ aggregate touches (a private table), because only an aggregate's first event nam
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
@@ -172,18 +174,29 @@ class UnitHistoryView(ReadModelView):
             "actor": Jsonb(getattr(event, "actor", None)),
         }
 
-    def page(self, unit_codes: tuple[str, ...], limit: int, cursor: str | None) -> Page:
+    def page(
+        self,
+        unit_codes: tuple[str, ...],
+        limit: int,
+        cursor: str | None,
+        since: Mapping[str, datetime | None] | None = None,
+    ) -> Page:
+        """The units' lines, oldest first; with `since`, a unit's lines only from its moment
+        on (a merged unit's from its merger's effective_on: those before stay its own)."""
         after = decode_cursor(cursor) if cursor else 0
+        froms = [(since or {}).get(code) for code in unit_codes]
         # One index range scan per unit code (a unit and those merged into it), each
         # stopping after a page, then merged: however long the history, a page costs a
         # few index pages, not a sort of the whole history.
         rows = self.fetch_all(
             SQL(
-                "SELECT h.* FROM unnest(%(units)s::text[]) AS u(code) CROSS JOIN LATERAL "
+                "SELECT h.* FROM unnest(%(units)s::text[], %(froms)s::timestamptz[]) "
+                "AS u(code, since) CROSS JOIN LATERAL "
                 "(SELECT * FROM {} WHERE unit_code = u.code AND position > %(after)s "
+                "AND (u.since IS NULL OR recorded_at >= u.since) "
                 "ORDER BY position LIMIT %(n)s) h ORDER BY h.position, h.unit_code LIMIT %(n)s"
             ).format(self.table("unit_history")),
-            {"units": list(unit_codes), "after": after, "n": limit + 1},
+            {"units": list(unit_codes), "froms": froms, "after": after, "n": limit + 1},
         )
         items = [{c: r[c] for c in COLUMNS} for r in rows[:limit]]
         more = len(rows) > limit

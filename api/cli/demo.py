@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
-from zoneinfo import ZoneInfo
 
 from api.cli.demo_data import (
     ACCOUNTS,
@@ -125,8 +124,7 @@ INSPECTOR = Actor(id="demo-inspector", name="督查员 王敏", role=Role.INSPEC
 AUTHORITY = Actor(id="demo-authority", name="县纪委（监委）审理室", role=Role.AUTHORITY)
 SUPERVISOR = Actor(id="demo-supervisor", name="县府办 督查室主任", role=Role.SUPERVISOR)
 PRINCIPAL = "demo"
-HQ_CODE = "gczhb"
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # a temporary headquarters, dissolved once its project ended
+HQ_CODE = "gczhb"  # a temporary headquarters, dissolved once its project ended
 
 
 class DemoLoader:
@@ -559,7 +557,7 @@ class DemoLoader:
         to it), so its deadlines, reports and 销号 fall in that year's scorecards."""
         key, unit, title, description, category, severity, found, steps = spec
         fid: UUID = uuid5(DEMO_NAMESPACE, key)
-        at = clock.SettableClock(datetime.combine(found, time(9), tzinfo=SHANGHAI))
+        at = clock.SettableClock(datetime.combine(found, time(9), tzinfo=clock.CHINA))
         with clock.use(at):
             raised = RaiseFinding(unit, title, description, category, severity,
                                   "routine_supervision", found, finding_id=fid)  # fmt: skip
@@ -567,7 +565,7 @@ class DemoLoader:
             for n, step in enumerate(steps.split()):
                 verb, _, days = step.partition(":")
                 day = found + timedelta(days=int(days))
-                at.set(datetime.combine(day, time(10), tzinfo=SHANGHAI))
+                at.set(datetime.combine(day, time(10), tzinfo=clock.CHINA))
                 when = day + timedelta(days=30) if verb == "order" else day
                 self.send(f"{key}:{n}:{verb}", finding_move(fid, verb, when), INSPECTOR)
 

@@ -26,6 +26,7 @@ from api.console.web import (
 from api.documents import excel
 from api.http import scoping
 from api.http.routes.stats import may_read, scorecards_of
+from api.http.routes.units import effective_since
 from api.http.routes.work_items import XLSX
 from domain.clock import today
 from domain.errors import NotFound
@@ -71,7 +72,10 @@ def unit(
     of_year = tuple(services.app.lineage_of_year(code, chosen))
     (card,) = cards.for_units(chosen, today(), {code: of_year})
     members = scoping.unit_codes(services, viewer.actor, code) or (code,)
-    history = one_page(viewer, lambda: services.history.page(members, 200, clean_text(cursor)))
+    since = effective_since(services, code)  # a merged unit's lines from its effective_on on
+    history = one_page(
+        viewer, lambda: services.history.page(members, 200, clean_text(cursor), since)
+    )
     return render(
         request,
         "unit.html",

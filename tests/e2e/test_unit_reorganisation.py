@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from httpx import Response
 
+from domain.clock import today
 from tests.e2e.helpers import (
     FINDINGS,
     all_items,
@@ -342,3 +344,26 @@ def test_successors_unit_account_acts_on_merged_findings_the_moment_the_merger_i
             if response.status_code != 200:
                 missed.append((position, f"{response.status_code} {response.text}"))
     assert missed == [], f"right after these mergers the account could not reach: {missed}"
+
+
+def test_a_history_asked_with_effective_keeps_records_before_the_merger_with_the_predecessor(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    """`effective=true` (the console's view): a merged unit's lines join its successor's
+    history from the merger's effective_on; those before stay in its own. Without it, the v1
+    contract's history: every line of the units merged into it."""
+    early, late, into = api.unit("并入前单位甲"), api.unit("并入前单位乙"), api.unit("承接单位")
+    before, after = api.finding(inspector, early)["id"], api.finding(inspector, late)["id"]
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    for code, effective_on in ((early, tomorrow), (late, "2026-01-01")):
+        body = {"into": into, "reason": "机构改革", "effective_on": effective_on}
+        done = ok(api.post(f"{UNITS}/{code}/merger", body, ADMIN))
+    seen = {"min_position": done["position"]}
+
+    def ids(code: str, **params: Any) -> set[str]:
+        items = all_items(api, f"{UNITS}/{code}/history", inspector, **seen, **params)
+        return {h["aggregate_id"] for h in items}
+
+    assert {before, after} <= ids(into), "the v1 contract: every merged unit's line"
+    assert after in ids(into, effective="true") and before not in ids(into, effective="true")
+    assert before in ids(early, effective="true"), "it stays with the predecessor"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -26,6 +27,8 @@ from api.http.schemas import (
     UnitRenaming,
     UnitSplit,
 )
+from api.runtime.bootstrap import Services
+from domain.clock import CHINA
 from domain.registry import (
     AddInternalUnit,
     DissolveUnit,
@@ -77,14 +80,27 @@ def unit_history(
     actor: Reader,
     limit: Limit = 50,
     cursor: Cursor = None,
+    effective: bool = False,
 ) -> dict[str, Any]:
-    """Every event touching the unit, oldest first, with those of the units merged into it."""
+    """Every event touching the unit, oldest first, with those of the units merged into it;
+    `effective=true`: a merged unit's events only from its merger's `effective_on` on (those
+    before stay in its own history)."""
     services.app.read_unit(code)  # kept in memory: only read
     units = scoping.unit_codes(services, actor, code)
     if units is scoping.NOTHING:
         raise ApiError(404, "not_found", f"unit {code!r} not found")
-    page = services.history.page(units, limit, cursor)
+    since = effective_since(services, code) if effective else None
+    page = services.history.page(units, limit, cursor, since)
     return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+def effective_since(services: Services, code: str) -> dict[str, datetime | None]:
+    """From when each unit of the lineage's lines are the unit's: the start, in the county's
+    time, of its merger's effective_on (None: the unit's own, from the beginning)."""
+    return {
+        unit: None if day is None else datetime.combine(day, time(), tzinfo=CHINA)
+        for unit, day in services.app.lineage_since(code).items()
+    }
 
 
 BY_CODE: dict[str, Any] = {"code": Code}
