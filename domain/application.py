@@ -63,12 +63,8 @@ class Supervision(
             raise InvalidValue("records go to units the split names in `into`")
         if self.unit_records is None:
             raise InvalidValue("this service keeps no read model to find the unit's records")
-        findings: list[UUID] = []
-        items: list[UUID] = []
-        for code in self.lineage(cmd.code):  # with the open records of units merged into it
-            found, led = self.unit_records.open_records(code)
-            findings += found
-            items += led
+        # With the open records of the units merged into it.
+        findings, items = self.unit_records.open_records(self.lineage(cmd.code))
         unknown = set(assigned) - {str(i) for i in (*findings, *items)}
         if unknown:
             raise InvalidValue(

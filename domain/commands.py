@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -294,7 +294,7 @@ class CommandBase(Application[UUID]):
     def lineage_of_year(self, code: str, year: int) -> list[str]:
         """The codes whose records of `year` are the unit's: its own, and those of the units
         merged into it with effect in that year or before."""
-        return [c for c, day in self.lineage_since(code).items() if day is None or day.year <= year]
+        return of_year(self.lineage_since(code), year)
 
     def successor_chain(self, code: str) -> list[str]:
         """The unit and the units it was merged into, in order (机构改革 may repeat)."""
@@ -340,6 +340,12 @@ class CommandBase(Application[UUID]):
         if not events:
             raise NotFound(f"{aggregate_id} not found")
         return events
+
+
+def of_year(since: Mapping[str, date | None], year: int) -> list[str]:
+    """The codes of a lineage (`CommandBase.lineage_since`) whose records of `year` are the
+    unit's: its own, and those of the units merged into it with effect by then."""
+    return [c for c, day in since.items() if day is None or day.year <= year]
 
 
 def in_scope(actor: Actor, aggregate: Any) -> bool:

@@ -53,7 +53,8 @@ from domain.vocabulary import (
 )
 
 # The outcomes that grant tolerance, which 屡错屡犯 bars.
-GRANTING = (ToleranceOutcome.EXEMPTED, ToleranceOutcome.MITIGATED)
+EXEMPTED = ToleranceOutcome.EXEMPTED
+GRANTING = (EXEMPTED, ToleranceOutcome.MITIGATED)
 
 
 class RulingCommands(CommandBase):
@@ -140,12 +141,15 @@ class RulingCommands(CommandBase):
         return None if person_id is None else self.load(Person, UUID(str(person_id)))
 
     def on_record(
-        self, ruling: Ruling, others: Sequence[Aggregate] | None, actor: dict[str, Any]
+        self,
+        ruling: Ruling,
+        others: Sequence[Aggregate] | None,
+        actor: dict[str, Any],
+        person: Person | None,
     ) -> Sequence[Aggregate] | None:
-        """A decided ruling written on the record of the person it names, in the same
-        transaction; a 免责 or 从轻 for a person whose record already holds a ruling that
-        stands against them is 屡错屡犯 and refused."""
-        person = self.person_of(ruling)
+        """A decided ruling written on the record of the person it names (`person`, loaded
+        by the caller), in the same transaction; a 免责 or 从轻 for a person whose record
+        already holds a ruling that stands against them is 屡错屡犯 and refused."""
         if person is None:
             return others
         if isinstance(ruling, ToleranceRuling):
@@ -154,7 +158,6 @@ class RulingCommands(CommandBase):
         else:
             assert isinstance(ruling, AccountabilityRuling)
             kind, result = ACCOUNTABILITY, ruling.form.value if ruling.form else ""
-            self.check_case_tolerance(person, ruling, result)
         assert ruling.decision is not None
         person.note_decision(
             ruling_id=ruling.id,
@@ -167,10 +170,9 @@ class RulingCommands(CommandBase):
         )
         return [*(others or ()), person]
 
-    def case_tolerances(self, ruling: Ruling) -> list[ToleranceRuling]:
+    def case_tolerances(self, person: Person | None, ruling: Ruling) -> list[ToleranceRuling]:
         """The tolerance rulings standing on this ruling's case (a shared finding) for the
         person of the register it names: 容错认定在先 even when the two were not paired."""
-        person = self.person_of(ruling)
         if person is None:
             return []
         found = []
@@ -182,19 +184,11 @@ class RulingCommands(CommandBase):
                     found.append(tolerance)
         return found
 
-    def exempting_tolerance(self, ruling: Ruling) -> ToleranceRuling | None:
-        """A tolerance standing at 免责 on the case: the accountability proposal is closed
-        (免予问责) instead of decided."""
-        return next(
-            (t for t in self.case_tolerances(ruling) if t.outcome is ToleranceOutcome.EXEMPTED),
-            None,
-        )
-
     def check_case_tolerance(self, person: Person, ruling: Ruling, form: str) -> None:
-        """A tolerance standing at 从轻 on the case leaves only the lighter forms; at 免责
-        (reached after this ruling was decided), no form at all."""
-        for tolerance in self.case_tolerances(ruling):
-            if tolerance.outcome is ToleranceOutcome.EXEMPTED:
+        """On appeal: a tolerance standing at 从轻 on the case leaves only the lighter forms;
+        at 免责 (reached after this ruling was decided), no form at all."""
+        for tolerance in self.case_tolerances(person, ruling):
+            if tolerance.outcome is EXEMPTED:
                 raise PairedRulingDecided(
                     f"the fault-tolerance ruling {tolerance.id} exempted the person on this "
                     "case (免予问责): no form of accountability is decided on it",
@@ -311,7 +305,9 @@ class RulingCommands(CommandBase):
                 if form is None or outcome is not None or cmd.criteria_met or cmd.exclusions:
                     raise InvalidValue("an accountability decision names a form (no outcome)")
                 checked = self.check_paired_tolerance(ruling, form)
-                exempting = self.exempting_tolerance(ruling) if checked is None else None
+                person = self.person_of(ruling)
+                case = self.case_tolerances(person, ruling) if checked is None else []
+                exempting = next((t for t in case if t.outcome is EXEMPTED), None)
                 if exempting is not None:  # 免予问责, as a paired 免责 closes its proposal
                     reason = f"容错免责认定免责（{exempting.id}），免予问责"
                     ruling.close(tolerance_ruling_id=exempting.id, reason=reason, actor=data)
@@ -324,7 +320,9 @@ class RulingCommands(CommandBase):
                     measure=cmd.measure,
                     effects_until=cmd.effects_until,
                 )
-                return self.on_record(ruling, self.told(checked, data), data)
+                for tolerance in case:  # standing at 从轻: only the lighter forms
+                    self.check_mitigation(form, tolerance)
+                return self.on_record(ruling, self.told(checked, data), data, person)
             elif isinstance(ruling, ToleranceRuling):
                 if outcome is None or form is not None:
                     raise InvalidValue("a fault-tolerance decision names an outcome (no form)")
@@ -340,9 +338,12 @@ class RulingCommands(CommandBase):
                 )
                 self.check_tolerance_policy(outcome, list(cmd.criteria_met))
                 proposal = self.partner_of(ruling)
-                if proposal is not None and ruling.outcome is ToleranceOutcome.EXEMPTED:
-                    return self.on_record(ruling, self.closed_by(ruling, proposal, data), data)
-                return self.on_record(ruling, self.told(proposal, data), data)
+                person = self.person_of(ruling)
+                if proposal is not None and ruling.outcome is EXEMPTED:
+                    return self.on_record(
+                        ruling, self.closed_by(ruling, proposal, data), data, person
+                    )
+                return self.on_record(ruling, self.told(proposal, data), data, person)
             return None
 
         return self.ruling_command(cmd.ruling_id, by, decide)

@@ -186,8 +186,9 @@ class SpotCheckCommands(CommandBase):
                     held.status.value,
                 )
             drawn.update(held.target_units)
-        directory = self.spot_check_directory
-        covered = directory.entity_codes(matter.entity_kinds, matter.industries)
+        covered, officer_ids = self.spot_check_directory.round_inputs(
+            matter.entity_kinds, matter.industries, matter.unit_code, cmd.period_end
+        )
         population = sorted(set(covered) - drawn)
         if not population:
             raise InvalidValue(
@@ -196,10 +197,7 @@ class SpotCheckCommands(CommandBase):
             )
         officers = [
             o
-            for o in (
-                self.load(EnforcementOfficer, i)
-                for i in directory.officer_ids(matter.unit_code, cmd.period_end)
-            )
+            for o in (self.load(EnforcementOfficer, i) for i in officer_ids)
             if o.status == LISTED and o.valid_until >= cmd.period_end
         ]
         if len(officers) < cmd.team_size:

@@ -12,7 +12,7 @@ certificate holds through the round, and its draw the verifiable one of `domain.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -51,15 +51,13 @@ class Listed:
     each aggregate below records its own `Delisted` event."""
 
     status: str
+    _delisted: Callable[..., None]  # each aggregate's own, recording its `Delisted`
 
     def delist(self, *, reason: str, actor: dict[str, Any]) -> None:
         """移出名录库: no longer drawn; its record stays."""
         if self.status != LISTED:
             raise InvalidTransition("delist", self.status)
         self._delisted(reason=reason, actor=actor)
-
-    def _delisted(self, reason: str, actor: dict[str, Any]) -> None:
-        raise NotImplementedError
 
 
 class MarketEntity(Listed, Aggregate):
@@ -303,10 +301,9 @@ class SpotCheckDirectory(Protocol):
     """The two 名录库 as the service's read model holds them, current as of the call (the
     composition root gives the application one: api/runtime/bootstrap.py)."""
 
-    def entity_codes(self, kinds: Sequence[str], industries: Sequence[str]) -> list[str]:
-        """The listed entities of those kinds and industries (none named: any)."""
-        ...
-
-    def officer_ids(self, unit_code: str, through: date) -> list[UUID]:
-        """The unit's listed officers whose certificate holds through the day."""
+    def round_inputs(
+        self, kinds: Sequence[str], industries: Sequence[str], unit_code: str, through: date
+    ) -> tuple[list[str], list[UUID]]:
+        """The listed entities of those kinds and industries (none named: any), by code, and
+        the unit's listed officers whose certificate holds through the day."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -193,6 +194,6 @@ class UnitRecords(Protocol):
     """A unit's open records as the read models hold them, current as of the call (the
     composition root gives the application one: api/runtime/directories.py)."""
 
-    def open_records(self, unit_code: str) -> tuple[list[UUID], list[UUID]]:
-        """The unit's findings not yet closed or withdrawn, and the open items it leads."""
+    def open_records(self, unit_codes: Sequence[str]) -> tuple[list[UUID], list[UUID]]:
+        """The units' findings not yet closed or withdrawn, and the open items they lead."""
         ...

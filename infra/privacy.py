@@ -262,22 +262,22 @@ class SubjectKeys:
             # Made by another process between our two statements: read it on the next turn.
         raise RuntimeError(f"no subject key could be made for a person of unit {unit_code!r}")
 
-    def for_registered(self, person_id: UUID, unit_code: str, name: str) -> SubjectKey:
+    def for_registered(self, subject_id: UUID, unit_code: str, name: str) -> SubjectKey:
         """The key of a person of the register, by the subject id derived from the person's
         (`domain.persons.subject_id_of`), so the person's entry and every ruling naming them
         are sealed, and shredded, together (a key destroyed stays destroyed: the sealing
         then fails, and the domain names no erased person)."""
-        found = self.get(person_id)
+        found = self.get(subject_id)
         if found is not None:
             return found
         algorithm = self.new_cipher()
         key = os.urandom(KEY_BYTES[algorithm])
-        label = seal(algorithm, key, name.encode(), label_aad(person_id))
+        label = seal(algorithm, key, name.encode(), label_aad(subject_id))
         with self.datastore.get_connection() as conn:
-            conn.execute(self.insert_registered, (person_id, unit_code, algorithm, key, label))
-        self.cache.forget(person_id)
-        made = self.get(person_id)
-        assert made is not None, f"the key of person {person_id} was neither found nor made"
+            conn.execute(self.insert_registered, (subject_id, unit_code, algorithm, key, label))
+        self.cache.forget(subject_id)
+        made = self.get(subject_id)
+        assert made is not None, f"the key of person {subject_id} was neither found nor made"
         return made
 
     def get(self, subject_id: UUID) -> SubjectKey | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -133,13 +134,13 @@ class FindingBoardView(ReadModelView):
     # kept only where the holiday calendar is known (else NULL: the deadline counts).
     schema_version = 5
 
-    def open_ids(self, unit_code: str) -> list[UUID]:
-        """The unit's findings not yet closed or withdrawn (a split unit's to transfer)."""
+    def open_ids(self, unit_codes: Sequence[str]) -> list[UUID]:
+        """The units' findings not yet closed or withdrawn (a split unit's to transfer)."""
         rows = self.fetch_all(
             SQL(
-                "SELECT id FROM {} WHERE unit_code = %s AND NOT status = ANY(%s) ORDER BY id"
+                "SELECT id FROM {} WHERE unit_code = ANY(%s) AND NOT status = ANY(%s) ORDER BY id"
             ).format(self.table(BOARD.name)),
-            (unit_code, [FindingStatus.CLOSED.value, FindingStatus.WITHDRAWN.value]),
+            (list(unit_codes), [FindingStatus.CLOSED.value, FindingStatus.WITHDRAWN.value]),
         )
         return [UUID(str(r["id"])) for r in rows]
 

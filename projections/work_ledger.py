@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -57,13 +58,13 @@ class WorkLedgerView(AggregateView):
     rows = ITEMS
     schema_version = 2  # 2: the responsible leader and the milestones (issue 18)
 
-    def open_led(self, unit_code: str) -> list[UUID]:
-        """The open items the unit leads (a split unit's to transfer)."""
+    def open_led(self, unit_codes: Sequence[str]) -> list[UUID]:
+        """The open items the units lead (a split unit's to transfer)."""
         rows = self.fetch_all(
-            SQL("SELECT id FROM {} WHERE lead_unit = %s AND status = ANY(%s) ORDER BY id").format(
-                self.table(ITEMS.name)
-            ),
-            (unit_code, OPEN_STATUSES),
+            SQL(
+                "SELECT id FROM {} WHERE lead_unit = ANY(%s) AND status = ANY(%s) ORDER BY id"
+            ).format(self.table(ITEMS.name)),
+            (list(unit_codes), OPEN_STATUSES),
         )
         return [UUID(str(r["id"])) for r in rows]
 

@@ -29,6 +29,7 @@ from api.http.routes.stats import may_read, scorecards_of
 from api.http.routes.units import effective_since
 from api.http.routes.work_items import XLSX
 from domain.clock import today
+from domain.commands import of_year as of_year_of
 from domain.errors import NotFound
 from domain.vocabulary import RulingKind
 from projections.case_library import CaseFilter
@@ -68,13 +69,13 @@ def unit(
     cards = scorecards_of(services)
     wait_for_own_writes(viewer, services.history, *cards.views)
     chosen = year_of(year, today().year) or today().year
-    lineage = tuple(services.app.lineage(code))
-    of_year = tuple(services.app.lineage_of_year(code, chosen))
+    since = services.app.lineage_since(code)  # one walk of the lineage for the whole page
+    lineage, of_year = tuple(since), tuple(of_year_of(since, chosen))
     (card,) = cards.for_units(chosen, today(), {code: of_year})
     members = scoping.unit_codes(services, viewer.actor, code) or (code,)
-    since = effective_since(services, code)  # a merged unit's lines from its effective_on on
+    effective = effective_since(since)  # a merged unit's lines from its effective_on on
     history = one_page(
-        viewer, lambda: services.history.page(members, 200, clean_text(cursor), since)
+        viewer, lambda: services.history.page(members, 200, clean_text(cursor), effective)
     )
     return render(
         request,

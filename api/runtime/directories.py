@@ -30,15 +30,14 @@ class CurrentDirectory:
     ) -> None:
         self.app, self.datastore, self.view, self.timeout = app, datastore, view, timeout
 
-    def current(self) -> SpotCheckView:
+    def round_inputs(
+        self, kinds: Sequence[str], industries: Sequence[str], unit_code: str, through: date
+    ) -> tuple[list[str], list[UUID]]:
         catch_up(self.app, self.datastore, [SPEC], self.timeout)
-        return self.view
-
-    def entity_codes(self, kinds: Sequence[str], industries: Sequence[str]) -> list[str]:
-        return self.current().entity_codes(kinds, industries)
-
-    def officer_ids(self, unit_code: str, through: date) -> list[UUID]:
-        return self.current().officer_ids(unit_code, through)
+        return (
+            self.view.entity_codes(kinds, industries),
+            self.view.officer_ids(unit_code, through),
+        )
 
 
 class CurrentRecords:
@@ -56,6 +55,6 @@ class CurrentRecords:
         self.app, self.datastore, self.timeout = app, datastore, timeout
         self.board, self.ledger = board, ledger
 
-    def open_records(self, unit_code: str) -> tuple[list[UUID], list[UUID]]:
+    def open_records(self, unit_codes: Sequence[str]) -> tuple[list[UUID], list[UUID]]:
         catch_up(self.app, self.datastore, RECORDS, self.timeout)
-        return self.board.open_ids(unit_code), self.ledger.open_led(unit_code)
+        return self.board.open_ids(unit_codes), self.ledger.open_led(unit_codes)

@@ -93,10 +93,7 @@ def test_a_matter_officers_and_entities_are_listed_and_a_round_launched_in_the_c
 class Lagging:
     """A directory whose read model cannot catch up in time."""
 
-    def entity_codes(self, *_: object) -> list[str]:
-        raise ProjectionLagging("spot_checks", 10, 5)
-
-    def officer_ids(self, *_: object) -> list[str]:
+    def round_inputs(self, *_: object) -> tuple[list[str], list[str]]:
         raise ProjectionLagging("spot_checks", 10, 5)
 
 

@@ -62,6 +62,11 @@ class ListedDirectory:
     def officer_ids(self, unit_code: str, through: date) -> list[UUID]:
         return [EnforcementOfficer.create_id(c) for c in self.officers]
 
+    def round_inputs(
+        self, kinds: Sequence[str], industries: Sequence[str], unit_code: str, through: date
+    ) -> tuple[list[str], list[UUID]]:
+        return self.entity_codes(kinds, industries), self.officer_ids(unit_code, through)
+
 
 @pytest.fixture
 def county() -> tuple[Supervision, ListedDirectory, UUID]:

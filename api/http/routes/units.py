@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from collections.abc import Mapping
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -27,7 +28,6 @@ from api.http.schemas import (
     UnitRenaming,
     UnitSplit,
 )
-from api.runtime.bootstrap import Services
 from domain.clock import CHINA
 from domain.registry import (
     AddInternalUnit,
@@ -89,17 +89,17 @@ def unit_history(
     units = scoping.unit_codes(services, actor, code)
     if units is scoping.NOTHING:
         raise ApiError(404, "not_found", f"unit {code!r} not found")
-    since = effective_since(services, code) if effective else None
+    since = effective_since(services.app.lineage_since(code)) if effective else None
     page = services.history.page(units, limit, cursor, since)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-def effective_since(services: Services, code: str) -> dict[str, datetime | None]:
-    """From when each unit of the lineage's lines are the unit's: the start, in the county's
-    time, of its merger's effective_on (None: the unit's own, from the beginning)."""
+def effective_since(since: Mapping[str, date | None]) -> dict[str, datetime | None]:
+    """From when each unit of a lineage (`lineage_since`)'s lines are the unit's: the start,
+    in the county's time, of its merger's effective_on (None: the unit's own, always)."""
     return {
         unit: None if day is None else datetime.combine(day, time(), tzinfo=CHINA)
-        for unit, day in services.app.lineage_since(code).items()
+        for unit, day in since.items()
     }
 
 
