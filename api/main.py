@@ -18,6 +18,7 @@ from api.http.routes import (
     audit,
     case_library,
     commendations,
+    files,
     findings,
     inbox,
     inspections,
@@ -102,11 +103,16 @@ def create_app(
         app.include_router(router)
     app.include_router(spot_checks.public_router)
     app.include_router(persons.router)
+    app.include_router(files.router)
     declare_error_responses(app)
     install_console(app)  # the web console at /, never under /api/v1
     install_rate_limit(app, settings)
     app.add_middleware(ReadAccessLog)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={files.router.prefix: settings.upload_max_request_mb * 1024 * 1024},
+    )
     app.add_middleware(AccessLog)
     install_security(app, settings)
     return app

@@ -112,6 +112,38 @@ class Settings(BaseSettings):
         default=100_000, ge=0, le=10**8, description="cells a sheet's merged ranges cover"
     )
 
+    # Evidence files and issued documents (issue 17, ADR 033).
+    file_store: Literal["local", "s3"] = Field(
+        default="local",
+        description="where evidence files and issued documents are kept: local (DATA_DIR/files) "
+        "or s3 (an S3-compatible bucket such as MinIO)",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="the S3-compatible endpoint (e.g. http://minio:9000)"
+    )
+    s3_bucket: str = Field(default="supervision-files", description="the bucket of the files")
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: SecretStr = SecretStr("minioadmin")
+    s3_region: str = "us-east-1"
+    upload_max_file_mb: int = Field(
+        default=20, ge=1, le=4096, description="an evidence file may be this large"
+    )
+    upload_max_request_mb: int = Field(
+        default=100, ge=1, le=16384, description="one upload request may carry this much"
+    )
+    upload_max_files: int = Field(default=20, ge=1, le=1000, description="files one upload carries")
+    upload_max_pixels: int = Field(
+        default=60_000_000, ge=1, description="pixels of an uploaded image (decompression bombs)"
+    )
+    upload_max_unpacked_mb: int = Field(
+        default=100, ge=1, le=16384, description="an uploaded Word or Excel file unpacks to this"
+    )
+    files_grace_hours: float = Field(
+        default=24,
+        ge=0,
+        description="an uploaded file no event cites is collected after this long",
+    )
+
     # Notifications (issue 15 item 7, ADR 026): the channels the dispatcher delivers on.
     smtp_host: str | None = Field(
         default=None, description="mail server of the e-mail channel (absent: e-mail waits)"

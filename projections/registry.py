@@ -11,6 +11,7 @@ from projections.base import ReadModelView
 from projections.case_library import CaseLibrary, CaseLibraryView
 from projections.decision_catalogue import DecisionCatalogue, DecisionCatalogueView
 from projections.directory import Directory, DirectoryView
+from projections.evidence import Evidence, EvidenceView
 from projections.finding_board import FindingBoard, FindingBoardView
 from projections.inspection_board import InspectionBoard, InspectionBoardView
 from projections.notifications import Notifications, NotificationsView
@@ -38,4 +39,5 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec("decision_catalogue", DecisionCatalogue, DecisionCatalogueView),
     ProjectionSpec("notifications", Notifications, NotificationsView),
     ProjectionSpec("spot_checks", SpotChecks, SpotCheckView),
+    ProjectionSpec("evidence", Evidence, EvidenceView),
 )

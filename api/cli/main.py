@@ -841,6 +841,26 @@ def run_reminders(
     typer.echo(json.dumps({"today": day.isoformat(), "sent": dict(sent)}, ensure_ascii=False))
 
 
+files_cli = group("files", "Evidence files (证据材料): collect those no event cites.")
+
+
+@files_cli.command("collect")
+def collect_files(
+    grace_hours: Annotated[
+        float | None,
+        typer.Option(help="keep uploads younger than this (default SUPERVISION_FILES_GRACE_HOURS)"),
+    ] = None,
+) -> None:
+    """Delete the uploaded files that no event cites once their grace period is over (an
+    upload whose command never came); files a record cites are never collected."""
+    from api.runtime.files import collect
+
+    with opened() as services:
+        hours = services.settings.files_grace_hours if grace_hours is None else grace_hours
+        collected = collect(services, services.clock.now(), hours)
+    typer.echo(f"已清理 {collected} 个未被引用的文件 (collected {collected} uncited files)")
+
+
 inspections_cli = group(
     "inspections", "Inspection rounds (督查活动): check a double-random draw (双随机)."
 )

@@ -46,19 +46,25 @@ class BodyTooLarge(HTTPException):
 class BodyLimit(HttpMiddleware):
     """Refuse bodies over the limit with 413, by Content-Length or while streaming."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
+        """`larger`: paths (by prefix) that take more, such as uploads, and how much."""
         super().__init__(app)
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        most = next(
+            (n for prefix, n in self.larger.items() if scope["path"].startswith(prefix)),
+            self.max_bytes,
+        )
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        if length is not None and (not length.isdigit() or int(length) > most):
             status = 413 if length.isdigit() else 400
             code = "payload_too_large" if status == 413 else "bad_request"
             await ApiError(
                 status,
                 code,
-                f"the request body exceeds {self.max_bytes} bytes"
+                f"the request body exceeds {most} bytes"
                 if status == 413
                 else "invalid Content-Length",
             ).response()(scope, receive, send)
@@ -69,8 +75,8 @@ class BodyLimit(HttpMiddleware):
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise BodyTooLarge(self.max_bytes)
+            if seen > most:
+                raise BodyTooLarge(most)
             return message
 
         await self.app(scope, limited, send)

@@ -656,3 +656,19 @@ class PersonRecord(Versioned):
     subject_id: UUID  # what a shredding names: POST /api/v1/privacy/subjects/{id}/shred
     created_at: datetime
     updated_at: datetime
+
+
+# -- evidence files and documents (issue 17) ---------------------------------------------------
+
+
+class UploadedFile(Answer):
+    """A kept file as evidence lists cite it, with the type its bytes were read to be."""
+
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+class UploadAnswer(Answer):
+    files: list[UploadedFile]

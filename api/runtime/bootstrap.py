@@ -23,6 +23,7 @@ from infra.checkpoints import (
     signer_state,
 )
 from infra.database import Database, release_embedded, resolve_database
+from infra.files import FileStore, file_store
 from infra.listener import Listener
 from infra.migrations import check_algorithm, migrate
 from infra.persistence import SupervisionFactory
@@ -75,6 +76,7 @@ class Services:
     # process uses (domain/clock.py), the one its events and business dates also follow.
     clock: Clock = CURRENT
     accounts: Kept = field(init=False)
+    files: FileStore = field(init=False)  # evidence files and issued documents (ADR 033)
     units: Kept = field(init=False)
 
     def __post_init__(self) -> None:
@@ -83,6 +85,7 @@ class Services:
         self.accounts = Kept(self.listener, ACCOUNTS)
         self.units = Kept(self.listener, UNITS)
         self.app.kept_units = self.units
+        self.files = file_store(self.settings)
         self.app.spot_check_directory = CurrentDirectory(
             self.app,
             self.datastore,

@@ -40,6 +40,7 @@ def concrete(path: str) -> str:
     """A template filled with ids that name nothing: allowed roles get 404/422, not 401/403."""
     path = path.replace("{code}", "no-such-unit-zz").replace("{name}", "no-such-projection")
     path = path.replace("{number}", "1").replace("{position}", "1").replace("{seq}", "1")
+    path = path.replace("{sha256}", "0" * 64)
     return re.sub(r"\{[a-z_]*id\}", UNKNOWN_ID, path)
 
 

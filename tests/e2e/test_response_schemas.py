@@ -19,6 +19,10 @@ YEAR = 2026
 FILES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/x-ndjson",
+    "application/octet-stream",  # an evidence file, of whichever type it was read to be
+    "image/png",  # its thumbnail
+    "application/pdf",  # an issued document
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 

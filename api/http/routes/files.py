@@ -1,0 +1,151 @@
+"""Evidence files (issue 17 item 1, ADR 033): `POST /api/v1/files` keeps uploaded files by
+their SHA-256 and answers what an evidence list cites them by; `GET /api/v1/files/{sha256}`
+returns a file's bytes, hashed again on the way out, to whoever may read a record citing it
+(or uploaded it); `…/thumbnail` a small PNG of an image."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+from PIL import Image
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+
+from api.http.deps import ActorDep, ServicesDep, reached, require
+from api.http.errors import ApiError
+from api.http.read_schemas import UploadAnswer
+from api.runtime.files import Incoming, Served, receive, serve
+from domain.actors import Actor
+from domain.vocabulary import Role
+from infra.files import CorruptFile, FileMissing
+from infra.uploads import IMAGES, Refused
+
+log = logging.getLogger("supervision.files")
+router = APIRouter(prefix="/api/v1/files", tags=["files"])
+UPLOADERS = (Role.INSPECTOR, Role.UNIT, Role.ADMIN, Role.AUTHORITY, Role.SUPERVISOR)
+Uploader = Annotated[Actor, Depends(require(*UPLOADERS))]
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$", description="the file's SHA-256")]
+THUMBNAIL_PIXELS = 240
+MULTIPART = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("", status_code=201, response_model=UploadAnswer, openapi_extra=MULTIPART)
+async def upload_files(request: Request, services: ServicesDep, actor: Uploader) -> Any:
+    """上传证据材料: one or more parts named `file` (multipart/form-data). Each file's type is
+    read from its bytes; every file is checked before any is kept. The answer's items are
+    what evidence lists cite (`name`, `sha256`, `size`)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ApiError(415, "unsupported_media_type", "upload files as multipart/form-data")
+    most = services.settings.upload_max_files
+    try:
+        form = await request.form(max_files=most + 1, max_fields=10)
+    except HTTPException as error:  # the multipart parser's refusal (too many parts, …)
+        if error.status_code == 413:
+            raise  # the body limit's, as it is
+        raise ApiError(400, "bad_request", str(error.detail)) from None
+    try:
+        parts = [p for p in form.getlist("file") if isinstance(p, UploadFile)]
+        incoming = [Incoming(part.filename, part.file) for part in parts]
+        return {"files": await run_in_threadpool(receive, services, incoming, actor)}
+    except Refused as refused:
+        log.info("upload_refused", extra={"code": refused.code, "by": actor.id})
+        raise ApiError(refused.status, refused.code, str(refused)) from None
+    finally:
+        await form.close()
+
+
+def served(services: Any, sha256: str, actor: Actor) -> Served:
+    try:
+        return serve(services, sha256, actor)
+    except CorruptFile as corrupt:
+        raise ApiError(
+            409,
+            "file_corrupted",
+            "the stored file's bytes no longer match the SHA-256 the record cites; it is not "
+            "served (restore it from a backup)",
+            details={"sha256": corrupt.digest, "found": corrupt.found},
+        ) from None
+    except FileMissing:
+        log.error("file_missing", extra={"sha256": sha256})
+        raise ApiError(
+            409, "file_missing", "the file was uploaded but its bytes are missing from the store"
+        ) from None
+
+
+def attachment(name: str) -> str:
+    """Content-Disposition for a name that stays text (RFC 6266 with RFC 5987's filename*)."""
+    fallback = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in name)
+    return f"attachment; filename=\"{fallback or 'file'}\"; filename*=UTF-8''{quote(name)}"
+
+
+def binary(description: str, media_type: str = "application/octet-stream") -> Any:
+    """The OpenAPI answer of a route that returns a file's bytes."""
+    schema = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"content": {media_type: schema}, "description": description}}
+
+
+@router.get(
+    "/{sha256}",
+    response_class=Response,
+    responses=binary("the file's bytes, of the type they were read to be"),
+    dependencies=[reached("evidence")],
+)
+def download_file(sha256: Sha256, services: ServicesDep, actor: ActorDep) -> Response:
+    """下载证据材料: the file's bytes, hashed again before they are sent (409
+    `file_corrupted` when they no longer match). 404 for a file never uploaded or one the
+    caller may not read (the uploader, or whoever may read a record citing it)."""
+    file = served(services, sha256, actor)
+    return Response(
+        file.data,
+        media_type=file.content_type,
+        headers={
+            "Content-Disposition": attachment(file.name),
+            "ETag": f'"{file.sha256}"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
+@router.get(
+    "/{sha256}/thumbnail",
+    response_class=Response,
+    responses=binary("a PNG thumbnail", "image/png"),
+    dependencies=[reached("evidence")],
+)
+def file_thumbnail(sha256: Sha256, services: ServicesDep, actor: ActorDep) -> Response:
+    """缩略图: a PNG of at most 240×240 pixels of an image file (404 for other files)."""
+    file = served(services, sha256, actor)
+    if file.content_type not in IMAGES:
+        raise ApiError(404, "not_found", "only images have thumbnails")
+    with Image.open(io.BytesIO(file.data)) as image:
+        image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
+        out = io.BytesIO()
+        image.convert("RGBA").save(out, format="PNG")
+    return Response(
+        out.getvalue(),
+        media_type="image/png",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+    )
