@@ -1,5 +1,10 @@
 FROM python:3.11-slim
 WORKDIR /app
+# Official documents as PDF (ADR 034): WeasyPrint's Pango and the free CJK fonts.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 # The runtime lock alone first: this layer is rebuilt only when the lock changes (ADR 017).
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock

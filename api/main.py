@@ -18,6 +18,7 @@ from api.http.routes import (
     audit,
     case_library,
     commendations,
+    documents,
     files,
     findings,
     inbox,
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(spot_checks.public_router)
     app.include_router(persons.router)
     app.include_router(files.router)
+    app.include_router(documents.router)
     declare_error_responses(app)
     install_console(app)  # the web console at /, never under /api/v1
     install_rate_limit(app, settings)
@@ -111,7 +113,10 @@ def create_app(
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,
-        larger={files.router.prefix: settings.upload_max_request_mb * 1024 * 1024},
+        # Uploads, from the API and from the console's drop zones.
+        larger=dict.fromkeys(
+            (files.router.prefix, "/files"), settings.upload_max_request_mb * 1024 * 1024
+        ),
     )
     app.add_middleware(AccessLog)
     install_security(app, settings)

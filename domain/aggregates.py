@@ -8,6 +8,7 @@ from __future__ import annotations
 from domain.accounts import Account
 from domain.aggregate import Aggregate
 from domain.commendations import Commendation
+from domain.documents import DocumentSequence, IssuedDocument
 from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
 from domain.inspections import Inspection
@@ -38,4 +39,6 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     EnforcementOfficer,
     SpotCheckMatter,
     Person,
+    DocumentSequence,
+    IssuedDocument,
 )

@@ -16,6 +16,7 @@ from domain.commands import (
     install_commands,
 )
 from domain.commendation_commands import CommendationCommands
+from domain.document_commands import DocumentCommands
 from domain.errors import AlreadyExists, InvalidValue, NotFound, UnknownReference
 from domain.findings import Finding, checked_origin, parse
 from domain.inspection_commands import InspectionCommands
@@ -38,6 +39,7 @@ class Supervision(
     PowerListCommands,
     CommendationCommands,
     SpotCheckCommands,
+    DocumentCommands,
 ):
     """督查问责: every finding, rectification step and ruling as an immutable event."""
 

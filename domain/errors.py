@@ -88,3 +88,7 @@ class ExcludedFromTolerance(DomainError, code="excluded_from_tolerance"):
 
 class FrequencyReached(DomainError, code="spot_check_frequency_reached"):
     """A round of a 随机抽查事项 beyond the rounds a year its 细则 allows (抽查频次)."""
+
+
+class RenderingUnavailable(DomainError, code="rendering_unavailable"):
+    """The machine lacks what renders documents (Pango and its fonts, for PDF)."""

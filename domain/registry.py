@@ -1382,3 +1382,31 @@ class PublishRuling(Command):
     ruling_id: UUID
     summary: str
     tags: list[str]
+
+
+# -- documents (公文: issue 17, ADR 034) -----------------------------------------------------
+
+
+@command(
+    roles=(Role.INSPECTOR, Role.AUTHORITY, Role.ADMIN),
+    handler="do_issue_document",
+    target="document_id",
+    path="/documents",
+    status=201,
+)
+@dataclass(frozen=True)
+class IssueDocument(Command):
+    """印发公文: a 督办通知书 or 整改通知书 of a finding (`finding_id`), a 情况通报 of a period
+    (`period`: YYYY-MM, YYYY-Qn or YYYY; `unit_codes` narrow it to a group), a 年度考评报告
+    (`unit_code`, `year`), a 问责决定书 or 容错免责认定书 of a decided ruling (`ruling_id`:
+    the authority); rendered as Word and PDF under the kind's next 发文字号."""
+
+    kind: str
+    finding_id: UUID | None = None
+    ruling_id: UUID | None = None
+    unit_code: str | None = None
+    year: int | None = None
+    period: str | None = None
+    unit_codes: list[str] = field(default_factory=list)
+    issued_on: date | None = None  # 成文日期 (default: today)
+    document_id: UUID | None = None

@@ -359,6 +359,9 @@ class EventType(Labelled):
     SPOT_CHECK_MATTER_LISTED = "SpotCheckMatter.Listed", "列入随机抽查事项清单"
     SPOT_CHECK_ROUND_LAUNCHED = "SpotCheckMatter.RoundLaunched", "启动随机抽查"
     SPOT_CHECK_MATTER_WITHDRAWN = "SpotCheckMatter.Withdrawn", "移出随机抽查事项清单"
+    DOCUMENT_SEQUENCE_STARTED = "DocumentSequence.Started", "启用发文字号"
+    DOCUMENT_NUMBER_TAKEN = "DocumentSequence.NumberTaken", "取发文字号"
+    DOCUMENT_ISSUED = "IssuedDocument.Issued", "印发公文"
     UNIT_SPLIT = "Unit.Split", "单位分设"
     INTERNAL_UNIT_ADDED = "Unit.InternalUnitAdded", "设立内设机构"
     INTERNAL_UNIT_REMOVED = "Unit.InternalUnitRemoved", "撤销内设机构"
@@ -396,6 +399,17 @@ class EventType(Labelled):
     EVALUATION_RESULTS_USED = "MajorDecision.ResultsUsed", "评估结果运用"
 
 
+class DocumentKind(Labelled):
+    """The official documents the service issues (公文, docs/api-files.md)."""
+
+    SUPERVISION_NOTICE = "supervision_notice", "督办通知书"
+    RECTIFICATION_NOTICE = "rectification_notice", "整改通知书"
+    BULLETIN = "bulletin", "情况通报"
+    EVALUATION_REPORT = "evaluation_report", "年度考评报告"
+    ACCOUNTABILITY_DECISION = "accountability_decision", "问责决定书"
+    TOLERANCE_DECISION = "tolerance_decision", "容错免责认定书"
+
+
 ENUMERATIONS: dict[str, type[Labelled]] = {
     "roles": Role,
     "unit_kinds": UnitKind,
@@ -426,6 +440,7 @@ ENUMERATIONS: dict[str, type[Labelled]] = {
     "entity_kinds": EntityKind,
     "commendation_kinds": CommendationKind,
     "appeal_results": AppealResult,
+    "document_kinds": DocumentKind,
     "event_types": EventType,
 }
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from infra.database import Database
 
 REMINDER_LOCK = 0x5E_C0_2E_41  # supervision reminders
+BULLETIN_LOCK = 0x5E_C0_2E_42  # the monthly 情况通报
 
 
 @contextmanager

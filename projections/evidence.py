@@ -1,8 +1,10 @@
-"""Which records cite which files (issue 17 item 1): one row for each evidence file an event
-names — a finding as raised, a rectification or progress report, a step of a major decision
-or its rectification — by the file's SHA-256. A download is allowed to whoever may read one of
-the citing records, and the files no row names are the ones collected after their grace
-period (ADR 033)."""
+"""Which records cite which files (issue 17 item 1), and the documents issued (item 3).
+
+One row for each evidence file an event names — a finding as raised, a rectification or
+progress report, a step of a major decision or its rectification, an issued document's own
+files — by the file's SHA-256. A download is allowed to whoever may read one of the citing
+records, and the files no row names are the ones collected after their grace period (ADR 033).
+One row per issued document, for the lists."""
 
 from __future__ import annotations
 
@@ -14,11 +16,24 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 
+from domain.documents import IssuedDocument
 from domain.findings import Finding
 from domain.major_decisions import MajorDecision
+from domain.vocabulary import DocumentKind
 from projections.base import ReadModel, ReadModelView, handles, other_aggregates
+from projections.paging import Page
 
 FINDING, DECISION = "finding", "major_decision"
+ISSUE = (
+    "INSERT INTO {documents} (id, kind, number, title, record_kind, record_id, issued_on, "
+    "issued_by, files, hashes, sealed, position) SELECT %(id)s, %(kind)s, %(number)s, "
+    "%(title)s, %(record_kind)s, %(record_id)s, %(issued_on)s, %(issued_by)s, %(files)s::jsonb, "
+    "%(hashes)s, %(sealed)s, %(_position)s WHERE {advanced} ON CONFLICT (id) DO NOTHING"
+)
+DOCUMENT_COLUMNS = (
+    "id", "kind", "number", "title", "record_kind", "record_id", "issued_on", "issued_by",
+    "files", "sealed",
+)  # fmt: skip
 CITE = (
     "INSERT INTO {citations} (sha256, record_id, record_kind, name, position) "
     "SELECT lower(x.sha256), %(record_id)s, %(kind)s, x.name, %(_position)s "
@@ -32,14 +47,58 @@ class EvidenceView(ReadModelView):
     tables: ClassVar[dict[str, str]] = {
         "evidence_citations": "sha256 text NOT NULL, record_id uuid NOT NULL, "
         "record_kind text NOT NULL, name text NOT NULL, position bigint NOT NULL, "
-        "PRIMARY KEY (sha256, record_id, position, name)"
+        "PRIMARY KEY (sha256, record_id, position, name)",
+        # Issued documents (公文), for their lists: each kind's number, what it is about.
+        "documents": "id uuid PRIMARY KEY, kind text NOT NULL, number text NOT NULL, "
+        "title text NOT NULL, record_kind text NOT NULL, record_id text NOT NULL, "
+        "issued_on date NOT NULL, issued_by text NOT NULL, files jsonb NOT NULL, "
+        "hashes text[] NOT NULL, sealed boolean NOT NULL, position bigint NOT NULL",
     }
 
     def table_statements(self) -> list[Any]:
         return [
             *super().table_statements(),
             *self.define_indexes("evidence_citations", record="(record_id)"),
+            *self.define_indexes(
+                "documents",
+                record="(record_id)",
+                position="(position)",
+                hashes="USING gin (hashes)",
+            ),
         ]
+
+    def issue(self, tracking: Tracking, e: IssuedDocument.Issued) -> None:
+        """A document's row, with its files' hashes (which cite them)."""
+        params = {
+            "id": e.originator_id, "kind": e.kind, "number": e.number, "title": e.title,
+            "record_kind": e.record["kind"], "record_id": str(e.record["id"]),
+            "issued_on": e.issued_on, "issued_by": str(e.actor.get("name", "")),
+            "files": dumps(e.files), "hashes": sorted(str(f["sha256"]) for f in e.files.values()),
+            "sealed": e.subject_id is not None,
+        }  # fmt: skip
+        self.write(tracking, ISSUE, params, documents="documents")
+
+    def document_page(self, record_id: str | None, limit: int, cursor: str | None) -> Page:
+        """Issued documents, the latest first; those about one record when it is named."""
+        where: list[Any] = []
+        params: dict[str, Any] = {}
+        if record_id is not None:
+            where.append(SQL("record_id = %(record_id)s"))
+            params["record_id"] = record_id
+        return self.keyset_page(
+            "documents", where, params, "position", limit, cursor, descending=True,
+            item=document_item,
+        )  # fmt: skip
+
+    def documents_with(self, sha256: str) -> list[UUID]:
+        """The documents one of whose files has this hash."""
+        rows = self.fetch_all(
+            SQL("SELECT id FROM {} WHERE %s = ANY(hashes) ORDER BY position").format(
+                self.table("documents")
+            ),
+            (sha256.lower(),),
+        )
+        return [UUID(str(r["id"])) for r in rows]
 
     def cite(self, tracking: Tracking, record_id: UUID, kind: str, evidence: Any) -> None:
         rows = [{"sha256": str(f["sha256"]), "name": str(f["name"])} for f in evidence or ()]
@@ -68,23 +127,31 @@ class EvidenceView(ReadModelView):
         return [str(r["name"]) for r in rows]
 
     def cited_among(self, digests: Iterable[str]) -> set[str]:
-        """Those of `digests` some event cites."""
+        """Those of `digests` some event cites (as evidence, or as an issued document)."""
+        wanted = [d.lower() for d in digests]
         rows = self.fetch_all(
-            SQL("SELECT DISTINCT sha256 FROM {} WHERE sha256 = ANY(%s)").format(
-                self.table("evidence_citations")
-            ),
-            ([d.lower() for d in digests],),
+            SQL(
+                "SELECT sha256 FROM {} WHERE sha256 = ANY(%(d)s) UNION "
+                "SELECT h FROM {}, unnest(hashes) h WHERE hashes && %(d)s::text[]"
+            ).format(self.table("evidence_citations"), self.table("documents")),
+            {"d": wanted},
         )
-        return {str(r["sha256"]) for r in rows}
+        return {str(r["sha256"]) for r in rows} & set(wanted)
+
+
+def document_item(row: Any) -> dict[str, Any]:
+    item = {c: row[c] for c in DOCUMENT_COLUMNS}
+    item["kind_label"] = DocumentKind(item["kind"]).label
+    return item
 
 
 class Evidence(ReadModel[EvidenceView]):
-    """A row per file an event cites."""
+    """A row per file an event cites; a row per issued document."""
 
     name = "evidence"
     # Events of the two that carry no evidence, each named: a new one is decided on.
     ignores = (
-        *other_aggregates(Finding, MajorDecision),
+        *other_aggregates(Finding, MajorDecision, IssuedDocument),
         Finding.RectificationOrdered,
         Finding.Verified,
         Finding.DeadlineExtended,
@@ -116,6 +183,10 @@ class Evidence(ReadModel[EvidenceView]):
     @handles(Finding.Raised, Finding.RectificationReported, Finding.ProgressReported)
     def finding_evidence(self, e: Any, tracking: Tracking) -> None:
         self.view.cite(tracking, e.originator_id, FINDING, e.evidence)
+
+    @handles(IssuedDocument.Issued)
+    def document_issued(self, e: IssuedDocument.Issued, tracking: Tracking) -> None:
+        self.view.issue(tracking, e)
 
     @handles(MajorDecision.StepRecorded, MajorDecision.RectificationReported)
     def decision_evidence(self, e: Any, tracking: Tracking) -> None:

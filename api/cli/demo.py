@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,11 +45,15 @@ from api.cli.demo_inspections import (
     load_spot_checks,
 )
 from api.runtime.bootstrap import Services
+from api.runtime.bulletins import COUNTY, previous_month
+from api.runtime.files import Incoming, receive
 from api.runtime.reminders import policy_of, send_reminders
 from domain import clock
 from domain.accounts import Account, hash_token
 from domain.actors import Actor
 from domain.clock import today
+from domain.documents import scheduled_bulletin_id
+from domain.errors import RenderingUnavailable
 from domain.evaluation_schemes import DEFAULT_BANDS
 from domain.messages import Command
 from domain.registry import (
@@ -72,6 +79,7 @@ from domain.registry import (
     EvaluateWorkItem,
     ExtendDeadline,
     HoldInterview,
+    IssueDocument,
     Listing,
     LogProgress,
     MergeUnit,
@@ -120,6 +128,7 @@ from projections.runner import catch_up
 
 DEMO_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/demo")
 ADMIN = Actor(id="demo-loader", name="演示数据导入", role=Role.ADMIN)
+log = logging.getLogger("supervision.demo")
 INSPECTOR = Actor(id="demo-inspector", name="督查员 王敏", role=Role.INSPECTOR)
 AUTHORITY = Actor(id="demo-authority", name="县纪委（监委）审理室", role=Role.AUTHORITY)
 SUPERVISOR = Actor(id="demo-supervisor", name="县府办 督查室主任", role=Role.SUPERVISOR)
@@ -194,8 +203,48 @@ class DemoLoader:
         self.leaver()
         self.remind()
         self.after_reminders()
+        self.upload_evidence()
+        self.issue_documents()
         self.notify(tokens)
         return tokens
+
+    def upload_evidence(self) -> None:
+        """证据材料: 县发改局's liaison uploads two site photos and reports progress citing
+        them (the console shows their thumbnails on the finding's page)."""
+        if self.done("evidence:f01"):
+            return
+        liaison = liaison_of("fgj")
+        photos = [Incoming(name, io.BytesIO(site_photo(colour))) for name, colour in PHOTOS]
+        kept = receive(self.services, photos, liaison)
+        cited = [{k: f[k] for k in ("name", "sha256", "size")} for f in kept]
+        note = "已补齐任务表和责任表，附现场会议照片。"
+        message = ReportFindingProgress(uuid5(DEMO_NAMESPACE, "f01"), note, 50, cited)
+        self.send("evidence:f01", message, liaison)
+
+    def issue_documents(self) -> None:
+        """公文: a 督办通知书 and a 整改通知书 of a finding under rectification, a 问责决定书
+        naming its person (sealed with the person's key), a 容错免责认定书, last month's
+        情况通报 and a unit's 年度考评报告 (docs/api-files.md)."""
+        f01, day = uuid5(DEMO_NAMESPACE, "f01"), today()
+        r04, t03 = uuid5(DEMO_NAMESPACE, "r04"), uuid5(DEMO_NAMESPACE, "t03")
+        issued: list[tuple[IssueDocument, Actor]] = [
+            (IssueDocument("bulletin", period=previous_month(day)), INSPECTOR),
+            (IssueDocument("supervision_notice", finding_id=f01), INSPECTOR),
+            (IssueDocument("rectification_notice", finding_id=f01), INSPECTOR),
+            (IssueDocument("accountability_decision", ruling_id=r04), AUTHORITY),
+            (IssueDocument("tolerance_decision", ruling_id=t03), AUTHORITY),
+            (IssueDocument("evaluation_report", unit_code="fgj", year=YEARS[-1]), INSPECTOR),
+        ]
+        for message, actor in issued:
+            kind = message.kind
+            document_id = uuid5(DEMO_NAMESPACE, f"document:{kind}")
+            if message.period:  # the one the scheduler would issue: it finds it issued
+                document_id = scheduled_bulletin_id(COUNTY, message.period)
+            try:
+                self.send(f"document:{kind}", replace(message, document_id=document_id), actor)
+            except RenderingUnavailable as missing:  # the rest of the demo stands without
+                log.warning("demo_documents_skipped", extra={"reason": str(missing)})
+                return
 
     def commend(self) -> None:
         """激励: 2021's first task evaluated 优秀 earns its lead unit a 通报表扬 (a second one,
@@ -597,6 +646,22 @@ BOARD = next(spec for spec in PROJECTIONS if spec.name == "finding_board")
 NOTIFICATIONS = next(spec for spec in PROJECTIONS if spec.name == "notifications")
 DEMO_LIAISON = "南明街道 联络员"
 DOWN_WEBHOOK = "http://127.0.0.1:9/robot/send"  # the discard port: nothing answers there
+
+
+PHOTOS = (("整改推进会现场.png", (180, 40, 40)), ("责任表公示.png", (40, 110, 170)))
+
+
+def site_photo(colour: tuple[int, int, int]) -> bytes:
+    """A stand-in for a site photo: a 640×480 PNG shaded from `colour` (the same bytes on
+    every run, so a second `demo` uploads nothing new)."""
+    from PIL import Image
+
+    image = Image.new("RGB", (640, 480), colour)
+    shade = Image.linear_gradient("L").resize((640, 480))
+    image.paste((255, 255, 255), mask=shade.point(lambda v: v // 3))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def liaison_of(unit: str) -> Actor:

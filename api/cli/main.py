@@ -861,6 +861,106 @@ def collect_files(
     typer.echo(f"已清理 {collected} 个未被引用的文件 (collected {collected} uncited files)")
 
 
+documents_cli = group(
+    "documents", "Official documents (公文): issue one, or check a copy against the log."
+)
+
+
+@documents_cli.command("issue")
+def issue_document_command(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="supervision_notice, rectification_notice, bulletin, evaluation_report, "
+            "accountability_decision or tolerance_decision"
+        ),
+    ],
+    finding_id: Annotated[str | None, typer.Option(help="the finding (notices)")] = None,
+    ruling_id: Annotated[str | None, typer.Option(help="the decided ruling (decisions)")] = None,
+    unit_code: Annotated[str | None, typer.Option(help="the unit (年度考评报告)")] = None,
+    year: Annotated[int | None, typer.Option(help="the year (年度考评报告)")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="the period of a 情况通报: YYYY-MM, YYYY-Qn or YYYY")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="a directory to write the PDF and the Word file into")
+    ] = None,
+) -> None:
+    """印发公文 as the command-line administrator: rendered as PDF and Word under the kind's
+    next 发文字号 and recorded in the log with each file's SHA-256."""
+    from api.runtime.documents import document_bytes
+    from domain.documents import IssuedDocument
+    from domain.errors import DomainError
+    from domain.registry import IssueDocument
+    from domain.vocabulary import DocumentKind
+
+    if kind not in {k.value for k in DocumentKind}:
+        raise typer.BadParameter(f"{kind!r} is not a kind of document", param_hint="KIND")
+    message = IssueDocument(
+        kind=kind,
+        finding_id=parsed_id(finding_id, "not a finding id", "--finding-id")
+        if finding_id
+        else None,
+        ruling_id=parsed_id(ruling_id, "not a ruling id", "--ruling-id") if ruling_id else None,
+        unit_code=unit_code,
+        year=year,
+        period=period,
+    )
+    with opened() as services:
+        try:
+            answer = services.app.handle(message, actor=cli_actor())
+        except DomainError as refused:
+            typer.echo(f"未印发 (not issued): {refused}", err=True)
+            raise typer.Exit(1) from None
+        document = services.app.get_record(IssuedDocument, answer.id)
+        written = []
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            for fmt in sorted(document.files):
+                path = out / f"{document.number}.{fmt}"
+                path.write_bytes(document_bytes(services, document, fmt))
+                written.append(str(path))
+    typer.echo(
+        json.dumps(
+            {"id": str(answer.id), "number": document.number, "title": document.title,
+             "files": document.files, "written": written},
+            ensure_ascii=False,
+        )
+    )  # fmt: skip
+
+
+@documents_cli.command("verify")
+def verify_document_command(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="a copy of an issued document")
+    ],
+) -> None:
+    """Check a copy of a document against the log: its SHA-256 must be the one an
+    `IssuedDocument.Issued` event records. Exit 0 naming the document, 1 when no issued
+    document has these exact bytes (an altered copy)."""
+    import hashlib
+
+    from domain.documents import IssuedDocument
+    from projections.evidence import EvidenceView
+
+    sha256 = hashlib.sha256(file.read_bytes()).hexdigest()
+    with opened("evidence") as services:
+        found = []
+        for document_id in services.view("evidence", EvidenceView).documents_with(sha256):
+            document = services.app.get_record(IssuedDocument, document_id)  # from the log
+            found += [(document, f) for f, h in document.files.items() if h["sha256"] == sha256]
+    if not found:
+        typer.echo(
+            f"未通过：没有已印发的公文与该文件一致 (no issued document has SHA-256 {sha256})"
+        )
+        raise typer.Exit(1)
+    for document, fmt in found:
+        typer.echo(
+            f"已核验：{document.number}《{document.title}》（{fmt}），{document.issued_on} "
+            f"由{document.issued_by.get('name', '')}印发 (verified: SHA-256 {sha256})"
+        )
+
+
 inspections_cli = group(
     "inspections", "Inspection rounds (督查活动): check a double-random draw (双随机)."
 )

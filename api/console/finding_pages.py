@@ -14,6 +14,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.console.document_pages import documents_of, evidence, issuable
 from api.console.web import (
     EVERY,
     INSPECTORS,
@@ -64,10 +65,13 @@ from domain.registry import (
     VerifyRectification,
     WithdrawFinding,
 )
+from domain.vocabulary import DocumentKind
 from domain.vocabulary import FindingStatus as S
+from projections.evidence import EvidenceView
 from projections.finding_board import deadline_colour, due_by_of
 from projections.rulings import RulingFilter
 
+NOTICES = (DocumentKind.SUPERVISION_NOTICE, DocumentKind.RECTIFICATION_NOTICE)
 router = APIRouter(include_in_schema=False)
 OPEN = (S.RAISED, S.RECTIFYING, S.REPORTED)
 
@@ -115,7 +119,7 @@ ACTIONS: dict[str, Offered] = {
     "rectification-report": (
         REPORTERS,
         (S.RECTIFYING,),
-        FormCommand(ReportRectification, {"summary": TEXT}),
+        FormCommand(ReportRectification, {"summary": TEXT, "evidence": evidence}),
     ),
     "verification": (
         INSPECTORS,
@@ -141,7 +145,11 @@ ACTIONS: dict[str, Offered] = {
             ("dispute", DisputeOrder, REASON),
             ("dispute-rejection", RejectDispute, REASON),
             ("reassignment", ReassignFinding, {"to_unit": TEXT} | REASON),
-            ("progress", ReportFindingProgress, {"note": TEXT, "percent": TEXT}),
+            (
+                "progress",
+                ReportFindingProgress,
+                {"note": TEXT, "percent": TEXT, "evidence": evidence},
+            ),
             ("extension-application", ApplyForExtension, {"new_deadline": OPTIONAL} | REASON),
             ("extension-review", ReviewExtension, {"outcome": TEXT, "comment": TEXT}),
             ("extension-decision", DecideExtension, {"outcome": TEXT} | REASON),
@@ -221,7 +229,9 @@ def timeline(viewer: Viewer, finding: Finding) -> tuple[list[dict[str, Any]], li
 def finding_page(
     request: Request, viewer: Viewer, finding_id: UUID, refusal: Refusal | None = None
 ) -> Response:
-    wait_for_own_writes(viewer, viewer.services.rulings)
+    wait_for_own_writes(
+        viewer, viewer.services.rulings, viewer.services.view("evidence", EvidenceView)
+    )
     finding = load(viewer, finding_id)
     events, linked = timeline(viewer, finding)
     due_by = due_by_of(finding.deadline) if finding.deadline else None
@@ -245,6 +255,8 @@ def finding_page(
         rulings=linked,
         units=visible_units(viewer, active_only=True),
         told=viewer.services.notifications.of_finding(finding_id),
+        documents=documents_of(viewer, str(finding_id)),
+        issuable=issuable(viewer, *NOTICES) if finding.deadline else [],
     )
 
 

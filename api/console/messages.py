@@ -109,6 +109,7 @@ CODES = {
     "tolerance_pending": "关联的容错免责申请尚未认定：容错认定在先，请先作出容错认定。",
     "form_exceeds_mitigation": "关联的容错认定为从轻减轻，只能选择较轻的问责方式。",
     "paired_ruling_decided": "关联的问责已终结或已作出决定，复核不能改变其所依据的容错认定。",
+    "rendering_unavailable": "本机未安装公文排版所需的组件（Pango 与中文字体），请联系管理员。",
     "spot_check_frequency_reached": (
         "该抽查事项本年度的抽查次数已达细则规定的频次，不能再启动抽查。"
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from enum import Enum
 from typing import Any, TypeVar
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.console.document_pages import documents_of, issuable
 from api.console.queries import TODO_SECTIONS, closed_last, deadline_board, monthly_counts, todo
 from api.console.web import (
     Text,
@@ -24,8 +26,10 @@ from api.http import scoping
 from api.http.errors import ApiError
 from api.http.presentation import check_query_text
 from api.http.routes.stats import scorecards_of
+from api.runtime.bulletins import previous_month
 from domain.clock import today
-from domain.vocabulary import FindingCategory, FindingStatus, Severity
+from domain.vocabulary import DocumentKind, FindingCategory, FindingStatus, Severity
+from projections.evidence import EvidenceView
 from projections.finding_board import FindingFilter
 from projections.paging import Page
 
@@ -76,7 +80,7 @@ def dashboard(request: Request, viewer: ViewerDep, year: Text = None) -> Respons
     month, the ranking."""
     services = viewer.services
     cards = scorecards_of(services)
-    wait_for_own_writes(viewer, *cards.views)
+    wait_for_own_writes(viewer, *cards.views, services.view("evidence", EvidenceView))
     day = today()
     chosen = year_of(year, day.year) or day.year
     units = scoping.unit_codes(services, viewer.actor, None) or ()
@@ -91,6 +95,10 @@ def dashboard(request: Request, viewer: ViewerDep, year: Text = None) -> Respons
     per_unit = sorted({code for code, _ in colours})
     months = monthly_counts(services.board, day, units)
     waiting = TODO_SECTIONS.get(viewer.role.value)
+    period = f"{day.year}-{day.month:02d}"
+    bulletins = [] if units else [
+        d for p in (previous_month(day), period) for d in documents_of(viewer, p)
+    ]  # fmt: skip
     return render(
         request,
         "dashboard.html",
@@ -109,6 +117,10 @@ def dashboard(request: Request, viewer: ViewerDep, year: Text = None) -> Respons
             "raised": [m["raised"] for m in months],
             "closed": [m["closed"] for m in months],
         },
+        bulletins=bulletins,
+        issuable=[] if units else issuable(viewer, DocumentKind.BULLETIN),
+        period=period,
+        form_key=secrets.token_urlsafe(24),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.console.document_pages import documents_of, issuable
 from api.console.web import (
     AUTHORITIES,
     EVERY,
@@ -43,11 +44,14 @@ from domain.registry import (
     VerifyRuling,
 )
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
-from domain.vocabulary import RulingKind, RulingStatus
+from domain.vocabulary import DocumentKind, RulingKind, RulingStatus
 from domain.vocabulary import RulingStatus as R
+from projections.evidence import EvidenceView
 from projections.rulings import RulingFilter
 
 router = APIRouter(include_in_schema=False)
+# The decision a ruling's kind issues (keyed: is it an accountability ruling?).
+DECISIONS = {True: DocumentKind.ACCOUNTABILITY_DECISION, False: DocumentKind.TOLERANCE_DECISION}
 
 
 def tags_of(text: str) -> list[str]:
@@ -179,7 +183,9 @@ def load(viewer: Viewer, ruling_id: str) -> Ruling:
 def ruling_page(
     request: Request, viewer: Viewer, ruling_id: str, refusal: Refusal | None = None
 ) -> Response:
+    wait_for_own_writes(viewer, viewer.services.view("evidence", EvidenceView))
     ruling = load(viewer, ruling_id)
+    accountability = isinstance(ruling, AccountabilityRuling)
     allowed = [
         action
         for action in offered(viewer, ACTIONS, ruling.status)
@@ -199,10 +205,12 @@ def ruling_page(
         allowed,
         refusal,
         ruling=ruling,
-        accountability=isinstance(ruling, AccountabilityRuling),
+        accountability=accountability,
         policy=viewer.services.app.get_tolerance_policy(),
         candidates=candidates,
         events=[event_out(e) for e in viewer.services.app.aggregate_history(ruling.id)],
+        documents=documents_of(viewer, str(ruling.id)),
+        issuable=issuable(viewer, DECISIONS[accountability]) if ruling.decision else [],
     )
 
 

@@ -4,12 +4,14 @@ Excel export, and the case library (容错免责案例库)."""
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.console.document_pages import documents_of, issuable
 from api.console.pages import clean_text, year_of
 from api.console.queries import ledger_years
 from api.console.web import (
@@ -31,8 +33,9 @@ from api.http.routes.work_items import XLSX
 from domain.clock import today
 from domain.commands import of_year as of_year_of
 from domain.errors import NotFound
-from domain.vocabulary import RulingKind
+from domain.vocabulary import DocumentKind, RulingKind
 from projections.case_library import CaseFilter
+from projections.evidence import EvidenceView
 from projections.work_ledger import LedgerFilter
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +70,8 @@ def unit(
     except NotFound:
         raise missing from None
     cards = scorecards_of(services)
-    wait_for_own_writes(viewer, services.history, *cards.views)
+    evidence = services.view("evidence", EvidenceView)
+    wait_for_own_writes(viewer, services.history, evidence, *cards.views)
     chosen = year_of(year, today().year) or today().year
     since = services.app.lineage_since(code)  # one walk of the lineage for the whole page
     lineage, of_year = tuple(since), tuple(of_year_of(since, chosen))
@@ -89,6 +93,9 @@ def unit(
         next_cursor=history.next_cursor,
         lineage=lineage,
         names=unit_names(services),
+        documents=documents_of(viewer, code),
+        issuable=issuable(viewer, DocumentKind.EVALUATION_REPORT),
+        form_key=secrets.token_urlsafe(24),
     )
 
 

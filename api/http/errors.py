@@ -30,6 +30,7 @@ STATUS_OF_CODE = {
     "tolerance_pending": 409,
     "paired_ruling_decided": 409,
     "spot_check_frequency_reached": 409,
+    "rendering_unavailable": 503,
     "invalid_deadline": 422,
     "unknown_reference": 422,
     "invalid_value": 422,
@@ -201,7 +202,7 @@ ERROR_DESCRIPTIONS = {
     "422": "validation error",
     "429": "too many commands from this token (Retry-After says when to retry)",
     "503": "a projection lags behind `min_position`, or the database is unavailable "
-    "for a moment (Retry-After)",
+    "for a moment (Retry-After); documents: no PDF renderer installed",
 }
 
 
@@ -227,6 +228,9 @@ def declare_error_responses(app: FastAPI) -> None:
                         "description": description,
                         "content": {"application/json": {"schema": reference}},
                     }
+                for status, answer in responses.items():  # a route's own (410, 415)
+                    if status.startswith("4") and status not in ERROR_DESCRIPTIONS:
+                        answer["content"] = {"application/json": {"schema": reference}}
         for unused in ("HTTPValidationError", "ValidationError"):
             if unused not in str(schema["paths"]):
                 components.pop(unused, None)

@@ -672,3 +672,29 @@ class UploadedFile(Answer):
 
 class UploadAnswer(Answer):
     files: list[UploadedFile]
+
+
+class DocumentFile(Answer):
+    sha256: str
+    size: int
+
+
+class DocumentItem(Answer):
+    """An issued document (公文): its kind, 发文字号, what it is about, its files' hashes."""
+
+    id: UUID
+    kind: str
+    kind_label: str
+    number: str
+    title: str
+    record_kind: Literal["finding", "ruling", "unit", "county"]
+    record_id: str
+    issued_on: date
+    issued_by: str
+    files: dict[str, DocumentFile]
+    sealed: bool
+
+
+class DocumentPage(Answer):
+    items: list[DocumentItem]
+    next_cursor: str | None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -391,3 +391,29 @@ class Publication(Body):
 class UnitDissolution(Body):
     reason: Reason  # type: ignore[valid-type]
     effective_on: date
+
+
+# -- documents (公文) --------------------------------------------------------------------------
+
+
+class DocumentIssue(Body):
+    """印发公文: the kind, and what names its record (as its kind needs: docs/api-files.md)."""
+
+    kind: Literal[
+        "supervision_notice",
+        "rectification_notice",
+        "bulletin",
+        "evaluation_report",
+        "accountability_decision",
+        "tolerance_decision",
+    ]
+    finding_id: UUID | None = None
+    ruling_id: UUID | None = None
+    unit_code: UnitCode | None = None
+    year: int | None = Field(default=None, ge=2000, le=2999)
+    period: (
+        Annotated[str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")] | None
+    ) = None
+    unit_codes: Annotated[list[UnitCode], Field(max_length=200)] = []
+    issued_on: date | None = None
+    document_id: UUID | None = None

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.postgres import PostgresDatastore
 
 from api.runtime.directories import CurrentDirectory, CurrentRecords
+from api.runtime.documents import ServiceDesk
 from api.runtime.kept import ACCOUNTS, UNITS, Kept
 from api.runtime.waiting import Positions
 from api.runtime.worker import ProjectionWorker
@@ -86,6 +87,7 @@ class Services:
         self.units = Kept(self.listener, UNITS)
         self.app.kept_units = self.units
         self.files = file_store(self.settings)
+        self.app.document_desk = ServiceDesk(self)
         self.app.spot_check_directory = CurrentDirectory(
             self.app,
             self.datastore,

@@ -2,9 +2,11 @@
 
 `projections run` (the worker `serve` supervises) starts one `Chaser` thread. Every
 `dispatch_every_seconds` it runs a round of the outbox (infra/outbox.py); every
-`remind_every_minutes` it runs the reminder rules for today (api/runtime/reminders.py),
-which one process at a time does under an advisory lock and which record each rule once, so
-a restart or a second worker never reminds twice. Both use the process's pool.
+`remind_every_minutes` it runs the reminder rules for today (api/runtime/reminders.py), from
+the first working day of a month issues last month's 情况通报 (api/runtime/bulletins.py) —
+each under an advisory lock, one process at a time, and each recorded once, so a restart or a
+second worker never reminds or issues twice — and collects the uploads no event cites past
+their grace period (api/runtime/files.py). All use the process's pool.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import time
 from collections.abc import Callable
 
 from api.runtime.bootstrap import Services
+from api.runtime.bulletins import issue_monthly_bulletin
+from api.runtime.files import collect
 from api.runtime.reminders import policy_of, send_reminders
 from domain import clock
 from infra.channels import Smtp, Webhook
@@ -71,6 +75,7 @@ class Chaser(threading.Thread):
         while not self._stopping.is_set():
             if remind_every and self.monotonic() >= next_reminders:
                 self.guarded("reminders", self.remind)
+                self.guarded("files", self.collect_files)
                 next_reminders = self.monotonic() + remind_every
             self.guarded("dispatch", self.outbox.run_once)
             self.rounds += 1
@@ -79,6 +84,12 @@ class Chaser(threading.Thread):
     def remind(self) -> None:
         policy = policy_of(self.services.settings)
         send_reminders(self.services, clock.today(), WorkingDays(), policy)
+        issue_monthly_bulletin(self.services, clock.today(), WorkingDays())
+
+    def collect_files(self) -> None:
+        """Uploads no event cites, past their grace period, are deleted (ADR 033)."""
+        grace = self.services.settings.files_grace_hours
+        collect(self.services, self.services.clock.now(), grace)
 
     def guarded(self, what: str, job: Callable[[], object]) -> None:
         """Run `job`; a failure (the database away a moment) is logged and the next round

@@ -374,3 +374,87 @@ def test_the_demo_findings_span_the_plans_years_each_against_a_unit_active_then(
     assert set(range(2018, 2023)) | {today().year} <= years, sorted(years)
     assert merged["status"] == "merged"
     assert all(f["found_on"] < REFORM_ON.isoformat() for f in findings if f["unit_code"] == "fzb")
+
+
+def png_file(folder: Path, name: str, colour: str) -> Path:
+    from PIL import Image
+
+    path = folder / name
+    Image.new("RGB", (320, 240), colour).save(path, format="PNG")
+    return path
+
+
+def test_a_liaison_uploads_photos_with_a_report_and_the_inspector_downloads_them(
+    sessions: Any, screenshots: Path, tmp_path: Path
+) -> None:
+    """Issue 17: the liaison's drop zone uploads photos (progress, thumbnails), the report
+    cites them; the inspector's copy hashes to what the event records; a document issued
+    beside the finding renders, and its first page is looked at as an image."""
+    import hashlib
+    import subprocess
+
+    from PIL import Image
+
+    inspector = sessions(INSPECTOR).page
+    title = f"农贸市场消防通道堵塞（{uuid.uuid4().hex[:6]}）"
+    inspector.goto("/findings/new")
+    inspector.get_by_label("责任单位").select_option(label="南明街道（街道）")
+    inspector.get_by_label("问题标题").fill(title)
+    inspector.get_by_label("问题描述").fill("检查发现农贸市场东侧消防通道被摊位占用。")
+    inspector.get_by_label("问题类别").select_option("service_quality")
+    inspector.get_by_label("严重程度").select_option("major")
+    inspector.get_by_label("问题来源").select_option("random_inspection")
+    inspector.get_by_role("button", name="登记").click()
+    expect(inspector.get_by_role("heading", name=title)).to_be_visible()
+    finding_url = inspector.url.split("?")[0]
+    order = inspector.locator("#form-rectification-order")
+    order.get_by_label("整改期限").fill((today() + timedelta(days=20)).isoformat())
+    order.get_by_label("整改要求").fill("清理占道摊位，恢复消防通道畅通。")
+    order.get_by_role("button", name="下达整改").click()
+    expect(inspector.locator("#finding-status")).to_have_text("整改中")
+
+    photos = [png_file(tmp_path, "整改前.png", "red"), png_file(tmp_path, "整改后.png", "green")]
+    unit = sessions(UNIT).page
+    unit.goto(finding_url)
+    report = unit.locator("#form-rectification-report")
+    report.locator("input[type=file]").set_input_files([str(p) for p in photos])
+    expect(report.locator(".evidence-status")).to_have_text("已上传 2 个文件")
+    expect(report.locator(".evidence-list img.thumbnail")).to_have_count(2)
+    report.get_by_label("整改情况").fill("已清理全部占道摊位，消防通道恢复畅通。")
+    unit.screenshot(path=screenshots / "evidence-upload.png", full_page=True)
+    report.get_by_role("button", name="报送").click()
+    expect(unit.locator("#finding-status")).to_have_text("已报整改")
+
+    inspector.goto(finding_url)
+    expect(inspector.get_by_text("整改材料（第 1 次报送）")).to_be_visible()
+    links = inspector.locator(".evidence-list a")
+    hrefs = {a.get_attribute("href") for a in links.all()}
+    for photo in photos:
+        digest = hashlib.sha256(photo.read_bytes()).hexdigest()
+        assert f"/files/{digest}" in hrefs, hrefs
+        served = inspector.request.get(f"/files/{digest}")
+        assert hashlib.sha256(served.body()).hexdigest() == digest  # the event's hash
+
+    inspector.get_by_role("button", name="生成整改通知书").click()
+    expect(inspector.locator("#documents")).to_contain_text("整改通知书 新政督改〔")
+    href = inspector.locator("#documents a", has_text="下载 PDF").first.get_attribute("href")
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(inspector.request.get(str(href)).body())
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
+    (rendered,) = tmp_path.glob("page*.png")
+    with Image.open(rendered) as page_image:
+        # The 版头 (the issuer, 35 mm into the page body, and the rule under the 发文字号)
+        # stands in red in the upper half of the first page.
+        top = page_image.convert("RGB").crop((0, 0, page_image.width, page_image.height // 2))
+        rgb = top.tobytes()
+        reds = sum(
+            1 for i in range(0, len(rgb), 3) if rgb[i] > 180 and rgb[i + 1] < 80 and rgb[i + 2] < 80
+        )
+    assert reds > 200, (rendered, reds)
+    viewer = sessions(None).page
+    viewer.goto(f"file://{rendered}")  # the page as an image, looked at in the browser
+    expect(viewer.locator("img")).to_be_visible()
+    viewer.screenshot(path=screenshots / "document-first-page.png", full_page=True)

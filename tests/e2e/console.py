@@ -4,7 +4,7 @@ account, and a page's form sent with the page's CSRF token."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from fastapi.testclient import TestClient
@@ -19,7 +19,9 @@ def csrf_of(response: Response) -> str:
     return match.group(1)
 
 
-def submit(browser: TestClient, page: Response, action: str, fields: dict[str, str]) -> Response:
+def submit(
+    browser: TestClient, page: Response, action: str, fields: Mapping[str, str | list[str]]
+) -> Response:
     """POST a form of the console `page` to `action`: `fields` after the page's CSRF token; the
     answer as it comes (a redirect is not followed)."""
     data = {"csrf_token": csrf_of(page), **fields}

@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 from api.cli.main import cli
 from api.main import create_app
 from api.runtime.bootstrap import Services, build
+from api.runtime.dispatch import Chaser
 from api.runtime.files import Incoming, collect, receive
 from infra.files import (
     CorruptFile,
@@ -178,3 +179,17 @@ def test_uploads_no_event_cites_are_collected_after_the_grace_period(
     assert done.exit_code == 0, done.output
     assert "collected 1 uncited files" in done.output
     assert services.files.exists(key_of(cited["sha256"]))
+
+
+def test_the_scheduler_collects_what_no_event_cites(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (loose,) = uploaded(services, ("未引用.png", photo("yellow")))
+    chaser = Chaser(services)
+    chaser.collect_files()  # within the grace period: kept
+    assert services.files.exists(key_of(loose["sha256"]))
+    monkeypatch.setattr(
+        services, "settings", services.settings.model_copy(update={"files_grace_hours": 0})
+    )
+    chaser.collect_files()
+    assert not services.files.exists(key_of(loose["sha256"]))

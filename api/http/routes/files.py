@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import io
 import logging
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -27,6 +28,7 @@ from infra.files import CorruptFile, FileMissing
 from infra.uploads import IMAGES, Refused
 
 log = logging.getLogger("supervision.files")
+T = TypeVar("T")
 router = APIRouter(prefix="/api/v1/files", tags=["files"])
 UPLOADERS = (Role.INSPECTOR, Role.UNIT, Role.ADMIN, Role.AUTHORITY, Role.SUPERVISOR)
 Uploader = Annotated[Actor, Depends(require(*UPLOADERS))]
@@ -50,7 +52,13 @@ MULTIPART = {
 }
 
 
-@router.post("", status_code=201, response_model=UploadAnswer, openapi_extra=MULTIPART)
+@router.post(
+    "",
+    status_code=201,
+    response_model=UploadAnswer,
+    openapi_extra=MULTIPART,
+    responses={415: {"description": "not multipart, or a file of a type not kept"}},
+)
 async def upload_files(request: Request, services: ServicesDep, actor: Uploader) -> Any:
     """上传证据材料: one or more parts named `file` (multipart/form-data). Each file's type is
     read from its bytes; every file is checked before any is kept. The answer's items are
@@ -75,9 +83,11 @@ async def upload_files(request: Request, services: ServicesDep, actor: Uploader)
         await form.close()
 
 
-def served(services: Any, sha256: str, actor: Actor) -> Served:
+def checked(load: Callable[[], T], what: str) -> T:
+    """`load()`'s stored bytes, or the clear error of a file that no longer matches its hash
+    (409 `file_corrupted`) or whose bytes are gone (409 `file_missing`)."""
     try:
-        return serve(services, sha256, actor)
+        return load()
     except CorruptFile as corrupt:
         raise ApiError(
             409,
@@ -87,10 +97,14 @@ def served(services: Any, sha256: str, actor: Actor) -> Served:
             details={"sha256": corrupt.digest, "found": corrupt.found},
         ) from None
     except FileMissing:
-        log.error("file_missing", extra={"sha256": sha256})
+        log.error("file_missing", extra={"what": what})
         raise ApiError(
-            409, "file_missing", "the file was uploaded but its bytes are missing from the store"
+            409, "file_missing", "the file was recorded but its bytes are missing from the store"
         ) from None
+
+
+def served(services: Any, sha256: str, actor: Actor) -> Served:
+    return checked(lambda: serve(services, sha256, actor), sha256)
 
 
 def attachment(name: str) -> str:

@@ -17,6 +17,7 @@ from api.http.errors import ApiError
 from api.http.read_schemas import Answer, Instant
 from api.http.schemas import Body, Reason
 from api.runtime.bootstrap import Services
+from api.runtime.documents import forget_subject
 from domain.actors import Actor
 from domain.errors import AlreadyExists
 from domain.registry import RecordShredding
@@ -126,7 +127,9 @@ async def shred(
 
 def record_shredding(services: Services, subject_id: UUID, reason: str, actor: Actor) -> None:
     """The shredding's event, once: a retry after a crash between the key's destruction and
-    this records it then; a shred asked again records nothing more."""
+    this records it then; a shred asked again records nothing more. The files sealed for the
+    subject (the documents naming them) are deleted: unreadable since the key went, now gone."""
+    forget_subject(services, subject_id)
     try:
         services.app.handle(RecordShredding(subject_id, reason), actor=actor)
     except AlreadyExists:

@@ -1,0 +1,275 @@
+"""The document desk (issue 17 items 2–3, ADR 034): composes a document from the records — the
+finding or ruling, or the read models for a bulletin and a year's report, each brought up to
+the log's head first —, renders it as Word and PDF and keeps both files in the file store;
+and serves an issued document's files back, hashed again.
+
+A ruling's document names a person: its files are sealed with the person's key
+(`sealed/<subject>/<hash>`, AES-GCM or SM4-GCM as the key was made) and deleted when the
+person's data is shredded; the issued copy is then gone (410), and a document issued anew
+says that the personal data was deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from domain.documents import IssuedDocument, Prepared
+from domain.errors import InvalidTransition, InvalidValue, NotFound, UnknownReference
+from domain.findings import Finding
+from domain.rulings import AccountabilityRuling
+from domain.subjects import SHREDDED
+from domain.vocabulary import DocumentKind, FindingStatus
+from infra.documents import compose
+from infra.files import Upload, digest_of_key, key_of, read_verified, record_upload
+from infra.privacy import seal, unseal
+from projections.case_library import CaseFilter
+from projections.finding_board import FindingFilter
+from projections.registry import PROJECTIONS
+from projections.runner import catch_up
+from projections.scorecard import Scorecards
+
+if TYPE_CHECKING:
+    from api.runtime.bootstrap import Services
+
+log = logging.getLogger("supervision.documents")
+SUMMARY_MODELS = {"finding_board", "rulings", "work_ledger", "directory", "case_library"}
+SUMMARY_SPECS = [spec for spec in PROJECTIONS if spec.name in SUMMARY_MODELS]
+PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?$")
+OVERDUE_LISTED = 50
+CASES_SHOWN = 3
+
+
+class Erased(Exception):
+    """The document's files were sealed for a person whose data has been shredded."""
+
+
+def period_label(period: str) -> tuple[str, int]:
+    """`2026-11` → 2026年11月, `2026-Q3` → 2026年第三季度, `2026` → 2026年度; and the year."""
+    m = PERIOD.match(period)
+    if m is None:
+        raise InvalidValue(f"{period!r} is not a period (YYYY-MM, YYYY-Qn or YYYY)")
+    year, month, quarter = int(m.group(1)), m.group(2), m.group(3)
+    if month:
+        return f"{year}年{int(month)}月", year
+    if quarter:
+        return f"{year}年第{'一二三四'[int(quarter) - 1]}季度", year
+    return f"{year}年度", year
+
+
+@dataclass
+class ServiceDesk:
+    """domain.documents.DocumentDesk over the service's records and file store."""
+
+    services: Services
+
+    def prepare(
+        self, kind: DocumentKind, refs: dict[str, Any], number: str, issued_on: date
+    ) -> Prepared:
+        content, record, subject_id, person = self.compose(kind, refs, number, issued_on)
+        files = {
+            fmt: self.keep(data, fmt, subject_id)
+            for fmt, data in compose.rendered(content, person).items()
+        }
+        log.info("document_rendered", extra={"kind": kind.value, "number": number})
+        return Prepared(content["title"], record, content, files, subject_id)
+
+    def compose(
+        self, kind: DocumentKind, refs: dict[str, Any], number: str, issued_on: date
+    ) -> tuple[dict[str, Any], dict[str, Any], UUID | None, dict[str, Any] | None]:
+        app = self.services.app
+        if kind in (DocumentKind.SUPERVISION_NOTICE, DocumentKind.RECTIFICATION_NOTICE):
+            finding = self.finding(refs["finding_id"])
+            unit = app.read_unit(finding.unit_code).name
+            record = {"kind": "finding", "id": str(finding.id)}
+            if kind is DocumentKind.RECTIFICATION_NOTICE:
+                return (
+                    compose.rectification_notice(finding, unit, number, issued_on),
+                    record,
+                    None,
+                    None,
+                )
+            colour = warning(finding, issued_on)
+            content = compose.supervision_notice(finding, unit, colour, number, issued_on)
+            return content, record, None, None
+        if kind in (DocumentKind.ACCOUNTABILITY_DECISION, DocumentKind.TOLERANCE_DECISION):
+            try:
+                ruling = app.get_ruling(refs["ruling_id"])
+            except NotFound:
+                raise UnknownReference(f"ruling {refs['ruling_id']} does not exist") from None
+            accountability = kind is DocumentKind.ACCOUNTABILITY_DECISION
+            if accountability != isinstance(ruling, AccountabilityRuling):
+                raise InvalidValue(f"a {kind.label} is made of a ruling of the other kind")
+            if ruling.decision is None:
+                raise InvalidTransition(
+                    "only a decided ruling has a decision to issue", ruling.status.value
+                )
+            unit = app.read_unit(ruling.unit_code).name
+            person = ruling.subject.get("person") or {}
+            keys = app.mapper.keys  # type: ignore[attr-defined]
+            erased = person.get("name") == SHREDDED  # nothing personal left to seal
+            token = keys.creation_token(ruling.id) if person and not erased else None
+            subject = UUID(str(token["subject"])) if token else None
+            content = compose.ruling_decision(ruling, unit, number, issued_on)
+            record = {"kind": "ruling", "id": str(ruling.id)}
+            return content, record, subject, person or None
+        if kind is DocumentKind.BULLETIN:
+            return (
+                self.bulletin(refs, number, issued_on),
+                {"kind": "county", "id": refs["period"]},
+                None,
+                None,
+            )
+        return (
+            self.evaluation(refs, number, issued_on),
+            {"kind": "unit", "id": refs["unit_code"]},
+            None,
+            None,
+        )
+
+    def finding(self, finding_id: UUID) -> Finding:
+        try:
+            finding = self.services.app.get_finding(finding_id)
+        except NotFound:
+            raise UnknownReference(f"finding {finding_id} does not exist") from None
+        if finding.deadline is None:
+            raise InvalidTransition(
+                "the finding has no rectification order yet", finding.status.value
+            )
+        return finding
+
+    def bulletin(self, refs: dict[str, Any], number: str, issued_on: date) -> dict[str, Any]:
+        label, year = period_label(refs["period"])
+        s = self.services
+        catch_up(s.app, s.datastore, SUMMARY_SPECS, s.settings.read_wait_seconds)
+        cards = Scorecards(s.board, s.rulings, s.ledger, s.directory)
+        groups = cards.lineages(year)
+        wanted = set(refs.get("unit_codes") or ())
+        unknown = wanted - set(groups)
+        if unknown:
+            raise UnknownReference(f"no such active units: {sorted(unknown)}")
+        if wanted:
+            groups = {code: group for code, group in groups.items() if code in wanted}
+        rows = cards.for_units(year, issued_on, groups)
+        totals = {
+            "raised": sum(r["findings_raised"] for r in rows),
+            "closed": sum(r["findings_closed"] for r in rows),
+            "open": sum(r["findings_open"] for r in rows),
+            "overdue": sum(r["findings_overdue"] for r in rows),
+        }
+        names = {r["code"]: r["name"] for r in rows}
+        codes = tuple(code for group in groups.values() for code in group) or tuple(groups)
+        page = s.board.list(
+            FindingFilter(unit_codes=codes, overdue=True), issued_on, OVERDUE_LISTED, None
+        )
+        overdue = [
+            {
+                "title": f["title"],
+                "unit_name": names.get(f["unit_code"], f["unit_code"]),
+                "deadline": date.fromisoformat(str(f["deadline"])),
+            }
+            for f in page.items
+        ]
+        ranking = sorted(
+            rows, key=lambda r: (r["findings_overdue"], -(r["on_time_rate"] or 0), r["code"])
+        )
+        cases = [
+            {"title": c["summary"] or "", "facts": c["facts"] or ""}
+            for c in s.cases.page(CaseFilter(year=year), CASES_SHOWN, None).items
+        ]
+        return compose.bulletin(label, number, issued_on, totals, overdue, ranking, cases)
+
+    def evaluation(self, refs: dict[str, Any], number: str, issued_on: date) -> dict[str, Any]:
+        s, code, year = self.services, refs["unit_code"], refs["year"]
+        try:
+            unit = s.app.read_unit(code)
+        except NotFound:
+            raise UnknownReference(f"unit {code!r} does not exist") from None
+        catch_up(s.app, s.datastore, SUMMARY_SPECS, s.settings.read_wait_seconds)
+        lineage = s.app.lineage_of_year(code, year)
+        cards = Scorecards(s.board, s.rulings, s.ledger, s.directory)
+        (card,) = cards.for_units(year, issued_on, {code: tuple(lineage)})
+        on_time = card["on_time_rate"]
+        parts: dict[str, Any] = {
+            "ledger": s.ledger.completion(lineage, year),
+            "supervision": None if on_time is None else round(100 * on_time, 2),
+            "evaluation": card["mean_work_item_score"],
+        }
+        weights = s.app.get_evaluation_scheme(year)["weights"]
+        present = {k: v for k, v in parts.items() if v is not None}
+        if present:
+            total_weight = sum(weights[k] for k in present)
+            parts["total"] = sum(v * weights[k] for k, v in present.items()) / total_weight
+        return compose.evaluation_report(unit.name, year, card, parts, number, issued_on)
+
+    def keep(self, data: bytes, fmt: str, subject_id: UUID | None) -> dict[str, Any]:
+        """Keep a rendered file (sealed for its subject); its hash and size."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        stored = data
+        if subject_id is not None:
+            key = self.services.app.mapper.keys.get(subject_id)  # type: ignore[attr-defined]
+            if key is None or key.key is None:
+                raise InvalidValue("the person's personal data has been deleted")
+            stored = seal(key.algorithm, key.key, data, sha256.encode())
+        where = key_of(sha256, subject_id)
+        self.services.files.put(where, io.BytesIO(stored))
+        upload = Upload(
+            where,
+            sha256,
+            len(data),
+            compose.FORMATS[fmt],
+            f"{sha256[:12]}.{fmt}",
+            "documents",
+            None,
+            subject_id,
+            self.services.clock.now(),
+        )
+        record_upload(self.services.database, upload)
+        return {"sha256": sha256, "size": len(data)}
+
+
+def warning(finding: Finding, today: date) -> str | None:
+    """The finding's 红/黄/蓝 督办 state on the day (docs/scorecards.md)."""
+    from domain.deadlines import colour_of
+
+    if finding.status is not FindingStatus.RECTIFYING or finding.deadline is None:
+        return None
+    percent = finding.progress[-1]["percent"] if finding.progress else 0
+    return colour_of(finding.deadline, today, finding.ordered_on, percent)
+
+
+def document_bytes(services: Services, document: IssuedDocument, fmt: str) -> bytes:
+    """An issued document's file, checked against the hash its event records."""
+    if fmt not in document.files:
+        raise InvalidValue(f"no {fmt} file; formats: {sorted(document.files)}")
+    sha256 = str(document.files[fmt]["sha256"])
+    where = key_of(sha256, document.subject_id)
+    if document.subject_id is None:
+        return read_verified(services.files, where)
+    key = services.app.mapper.keys.get(document.subject_id)  # type: ignore[attr-defined]
+    if key is None or key.key is None:
+        raise Erased(str(document.id))
+    with services.files.open(where) as stored:
+        data = unseal(key.algorithm, key.key, stored.read(), sha256.encode())
+    found = hashlib.sha256(data).hexdigest()
+    if found != digest_of_key(where):
+        from infra.files import CorruptFile
+
+        raise CorruptFile(sha256, found)
+    return data
+
+
+def forget_subject(services: Services, subject_id: UUID) -> int:
+    """Delete the files sealed for a shredded subject; how many."""
+    gone = 0
+    for stored in list(services.files.keys(f"sealed/{subject_id}/")):
+        services.files.delete(stored.key)
+        gone += 1
+    log.info("sealed_files_deleted", extra={"subject_id": str(subject_id), "files": gone})
+    return gone

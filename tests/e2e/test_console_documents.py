@@ -1,0 +1,124 @@
+"""Evidence and documents in the console (issue 17 item 4): a liaison's drop zone uploads
+files with the page's CSRF token and its report cites them; the finding page shows them with
+thumbnails to the inspector; the 生成 buttons issue documents beside a finding, a ruling, a
+unit and the dashboard, and their 下载 links return the issued bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+
+from PIL import Image
+
+from tests.e2e.console import console_as, csrf_of, submit
+from tests.e2e.helpers import ok, order
+from tests.support import Api, account_fixture
+
+inspector = account_fixture("inspector", "督查员 冯磊")
+authority = account_fixture("authority", "县纪委 审理室")
+
+
+def photo(colour: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_liaison_uploads_photos_with_a_report_and_the_inspector_sees_them(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    unit = api.unit("县交通运输局", "department")
+    fid = api.finding(inspector, unit)["id"]
+    order(api, inspector, fid)
+    liaison = api.account("unit", unit)
+    before, after = photo("red"), photo("green")
+    with console_as(api.client, liaison) as browser:
+        page = browser.get(f"/findings/{fid}")
+        assert 'class="evidence-drop"' in page.text and "evidence-upload.js" in page.text
+        files = [
+            ("file", ("整改前.png", before, "image/png")),
+            ("file", ("整改后.png", after, "image/png")),
+        ]
+        refused = browser.post("/files", files=files, data={"csrf_token": "forged"})
+        assert refused.status_code == 403 and "安全校验未通过" in refused.json()["error"]["message"]
+        kept = browser.post("/files", files=files, data={"csrf_token": csrf_of(page)})
+        assert kept.status_code == 201, kept.text
+        cited = [
+            json.dumps({k: f[k] for k in ("name", "sha256", "size")}) for f in kept.json()["files"]
+        ]
+        svg = [("file", ("图.svg", b"<svg><script>alert(1)</script></svg>", "image/svg+xml"))]
+        bad = browser.post("/files", files=svg, data={"csrf_token": csrf_of(page)})
+        assert bad.status_code == 415 and "不支持的文件类型" in bad.json()["error"]["message"]
+        fields = {"summary": "已完成路面修复", "form_key": "k" * 20, "evidence": cited}
+        sent = submit(browser, page, f"/findings/{fid}/rectification-report", fields)
+        assert sent.status_code == 303, sent.text
+
+    finding = ok(api.get(f"/api/v1/findings/{fid}", inspector))
+    assert [f["name"] for f in finding["reports"][-1]["evidence"]] == ["整改前.png", "整改后.png"]
+    with console_as(api.client, inspector) as browser:
+        page = browser.get(f"/findings/{fid}")
+        assert "整改材料（第 1 次报送）" in page.text
+        digest = hashlib.sha256(after).hexdigest()
+        assert f'src="/files/{digest}/thumbnail"' in page.text
+        assert browser.get(f"/files/{digest}").content == after
+        small = browser.get(f"/files/{digest}/thumbnail")
+        assert small.headers["content-type"] == "image/png"
+        assert browser.get(f"/files/{'0' * 64}").status_code == 404
+        assert browser.get("/files/not-a-hash").status_code == 404
+
+
+def test_documents_are_generated_and_downloaded_beside_their_records(
+    api: Api, inspector: dict[str, str], authority: dict[str, str]
+) -> None:
+    unit = api.unit("县卫生健康局", "department")
+    fid = api.finding(inspector, unit, title="基层卫生院药品过期未清理")["id"]
+    order(api, inspector, fid)
+    with console_as(api.client, inspector) as browser:
+        page = browser.get(f"/findings/{fid}")
+        assert "生成督办通知书" in page.text and "生成整改通知书" in page.text
+        fields = {"kind": "supervision_notice", "finding_id": fid, "back": f"/findings/{fid}"}
+        done = submit(browser, page, "/documents", fields)
+        assert done.status_code == 303 and done.headers["location"] == f"/findings/{fid}#documents"
+        page = browser.get(f"/findings/{fid}")
+        (link,) = re.findall(r'href="(/documents/[0-9a-f-]+)\?format=pdf"', page.text)
+        pdf = browser.get(link, params={"format": "pdf"})
+        assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+        word = browser.get(link, params={"format": "docx"})
+        assert word.content.startswith(b"PK")
+        assert browser.get(link, params={"format": "odt"}).status_code == 404
+        refused = submit(browser, page, "/documents", {"kind": "supervision_notice", "back": "/"})
+        assert refused.status_code == 422 and "公文未能生成" in refused.text
+
+        dashboard = browser.get("/")
+        assert "生成情况通报" in dashboard.text
+        unit_page = browser.get(f"/units/{unit}?year=2026")
+        assert "生成年度考评报告" in unit_page.text
+        fields = {
+            "kind": "evaluation_report",
+            "unit_code": unit,
+            "year": "2026",
+            "back": f"/units/{unit}?year=2026",
+        }
+        assert submit(browser, unit_page, "/documents", fields).status_code == 303
+        assert "年度考评报告 新政督考〔" in browser.get(f"/units/{unit}?year=2026").text
+
+    liaison = api.account("unit", unit)
+    with console_as(api.client, liaison) as browser:
+        page = browser.get(f"/findings/{fid}")
+        assert "督办通知书 新政督办〔" in page.text and "生成督办通知书" not in page.text
+        assert browser.get(link).status_code == 200
+    stranger = api.account("unit", api.unit("县林业局", "department"))
+    with console_as(api.client, stranger) as browser:
+        assert browser.get(link).status_code == 404
+
+    rid = api.accountability(inspector, unit, [fid])["id"]
+    decision = {"form": "written_inspection", "reasoning": "情节较轻", "decided_on": "2026-11-30"}
+    api.decided(authority, rid, decision)
+    with console_as(api.client, authority) as browser:
+        page = browser.get(f"/rulings/{rid}")
+        assert "生成问责决定书" in page.text and "生成容错免责认定书" not in page.text
+        fields = {"kind": "accountability_decision", "ruling_id": rid, "back": f"/rulings/{rid}"}
+        assert submit(browser, page, "/documents", fields).status_code == 303
+        assert "问责决定书 新纪问〔" in browser.get(f"/rulings/{rid}").text

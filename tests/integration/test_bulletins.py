@@ -1,0 +1,128 @@
+"""The monthly 情况通报 (issue 17 item 2) issued by the scheduler on the first working day of the
+month, exactly once however often and by however many processes it runs; and a copy of an
+issued document checked against the log from the command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli.main import cli
+from api.runtime.bootstrap import Services
+from api.runtime.bulletins import first_working_day, issue_monthly_bulletin
+from api.runtime.dispatch import Chaser
+from api.runtime.reminders import SCHEDULER
+from domain.documents import IssuedDocument, scheduled_bulletin_id
+from domain.errors import RenderingUnavailable
+from domain.registry import IssueDocument
+from infra.locks import BULLETIN_LOCK, only_one
+from infra.settings import Settings
+from infra.workdays import WorkingDays
+
+# October 2026: the National Day holiday runs from the 1st, so the month's first working day
+# comes after it (the State Council's calendar, infra/workdays.py).
+OCTOBER = date(2026, 10, 1)
+
+
+def issued_bulletins(services: Services) -> list[IssuedDocument]:
+    found = []
+    for n in services.app.recorder.select_notifications(start=1, limit=10_000):
+        if n.topic.endswith("IssuedDocument.Issued"):
+            document = services.app.get_record(IssuedDocument, n.originator_id)
+            if document.kind == "bulletin":
+                found.append(document)
+    return found
+
+
+def test_the_bulletin_of_last_month_is_issued_on_the_first_working_day_exactly_once(
+    services: Services,
+) -> None:
+    calendar = WorkingDays()
+    first = first_working_day(OCTOBER, calendar)
+    assert first > OCTOBER and calendar.add(first - timedelta(days=1), 1) == first
+    assert issue_monthly_bulletin(services, first - timedelta(days=1), calendar) is None
+    assert issued_bulletins(services) == []
+
+    with only_one(services.database, BULLETIN_LOCK):  # another process is issuing it
+        assert issue_monthly_bulletin(services, first, calendar) is None
+    issued = issue_monthly_bulletin(services, first, calendar)
+    assert issued == scheduled_bulletin_id("county", "2026-09")
+    assert issue_monthly_bulletin(services, first, calendar) is None
+    assert issue_monthly_bulletin(services, first + timedelta(days=3), calendar) is None
+    (bulletin,) = issued_bulletins(services)
+    assert bulletin.id == issued and bulletin.issued_on == first
+    assert bulletin.title == "关于2026年9月督查工作情况的通报"
+    assert bulletin.issued_by["name"] == "督办提醒"
+
+
+def test_the_scheduler_thread_issues_it_with_the_reminders(
+    services: Services, monkeypatch: object
+) -> None:
+    import domain.clock as clock
+
+    day = first_working_day(date(2026, 11, 1), WorkingDays())
+    setattr_ = monkeypatch.setattr  # type: ignore[attr-defined]
+    setattr_(clock, "today", lambda: day)
+    Chaser(services).remind()
+    (bulletin,) = issued_bulletins(services)
+    assert bulletin.title == "关于2026年10月督查工作情况的通报"
+
+
+def test_the_command_line_issues_a_document_and_verifies_a_copy(
+    services: Services, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    env = {
+        "SUPERVISION_DATABASE_URL": fresh_settings.database_url or "",
+        "SUPERVISION_DATA_DIR": str(fresh_settings.data_dir),
+        "SUPERVISION_LOG_LEVEL": "WARNING",
+    }
+    runner = CliRunner()
+    out = tmp_path / "out"
+    done = runner.invoke(
+        cli, ["documents", "issue", "bulletin", "--period", "2026-Q3", "--out", str(out)], env=env
+    )
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["title"] == "关于2026年第三季度督查工作情况的通报"
+    pdf = Path(answer["written"][1])
+    assert pdf.suffix == ".pdf" and pdf.exists()
+
+    verified = runner.invoke(cli, ["documents", "verify", str(pdf)], env=env)
+    assert verified.exit_code == 0, verified.output
+    assert f"已核验：{answer['number']}" in verified.output and "（pdf）" in verified.output
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes(pdf.read_bytes().replace(b"%%EOF", b"%%EOF\n% x"))
+    refused = runner.invoke(cli, ["documents", "verify", str(altered)], env=env)
+    assert refused.exit_code == 1 and "未通过" in refused.output
+
+    wrong = runner.invoke(cli, ["documents", "issue", "memo"], env=env)
+    assert wrong.exit_code == 2 and "is not a kind of document" in wrong.output
+    missing = runner.invoke(cli, ["documents", "issue", "supervision_notice"], env=env)
+    assert missing.exit_code == 1 and "未印发" in missing.output
+
+
+def test_without_a_pdf_renderer_nothing_is_issued_and_the_reason_is_clear(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from api.cli.demo import DemoLoader
+    from infra.documents import official
+
+    def no_pango(document: object) -> bytes:
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(official, "to_pdf", no_pango)
+    message = IssueDocument(kind="bulletin", period="2026-10")
+    with pytest.raises(RenderingUnavailable, match=r"apt-get install libpango-1\.0-0"):
+        services.app.handle(message, actor=SCHEDULER)
+    assert issued_bulletins(services) == []  # and no number was taken
+    with caplog.at_level(logging.WARNING, logger="supervision.demo"):
+        DemoLoader(services, Path("unused.json")).issue_documents()
+    assert [r.msg for r in caplog.records if r.name == "supervision.demo"] == [
+        "demo_documents_skipped"
+    ]
+    assert issued_bulletins(services) == []
