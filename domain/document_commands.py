@@ -3,11 +3,13 @@ the document made by the desk under that number, both saved in one transaction."
 
 from __future__ import annotations
 
+from contextlib import suppress
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from domain import clock
-from domain.commands import CommandBase, CommandResult, Sending
+from domain.commands import CommandBase, CommandResult, ConcurrentChange, Sending
 from domain.documents import (
     KINDS,
     DocumentDesk,
@@ -21,6 +23,10 @@ from domain.vocabulary import DocumentKind
 
 if TYPE_CHECKING:
     from domain.registry import IssueDocument
+
+
+# A document is dated the day it is signed: today, or a few days before (成文日期).
+BACKDATED_DAYS = 30
 
 
 class DocumentCommands(CommandBase):
@@ -40,7 +46,13 @@ class DocumentCommands(CommandBase):
         document_id = cmd.document_id or uuid4()
         if document_id in self.repository:
             raise AlreadyExists(f"document {document_id} already exists")
-        issued_on = cmd.issued_on or clock.today()
+        today = clock.today()
+        issued_on = cmd.issued_on or today
+        if not today - timedelta(days=BACKDATED_DAYS) <= issued_on <= today:
+            raise InvalidValue(
+                f"issued_on (成文日期) is today or at most {BACKDATED_DAYS} days before it",
+                details={"issued_on": issued_on.isoformat(), "today": today.isoformat()},
+            )
         year = issued_on.year
         sequence_key = sequence_id(kind, year)
 
@@ -56,10 +68,9 @@ class DocumentCommands(CommandBase):
             )  # fmt: skip
             return [document]
 
-        if sequence_key not in self.repository:
-            sequence = DocumentSequence(id=sequence_key, kind=kind.value, year=year)
-            document = issue(sequence)[0]
-            return self.record(document, sequence, **by.save_kwargs)
+        if sequence_key not in self.repository:  # the year's first: its sequence, on its own
+            with suppress(ConcurrentChange):  # another issuance started it meanwhile: on below
+                self.record(DocumentSequence(id=sequence_key, kind=kind.value, year=year))
         return self.update(
             DocumentSequence, sequence_key, None, issue, others_lead=True, **by.save_kwargs
         )

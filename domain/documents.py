@@ -28,6 +28,7 @@ from domain.vocabulary import DocumentKind, Role
 
 SUBJECT_PLACEHOLDER = "〔当事人〕"  # where a ruling document's content names its subject
 POSITION_PLACEHOLDER = "〔职务〕"  # … and gives their position
+CODE_PLACEHOLDER = "〔校验码〕"  # … and its 文书校验码, sealed with the person's key
 NAMESPACE = uuid.UUID("5b0f7f9e-3f1d-4c55-9d43-7c1a0d6f2a17")
 
 

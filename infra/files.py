@@ -99,7 +99,7 @@ class LocalFileStore:
 
     def put(self, key: str, source: IO[bytes]) -> None:
         target = self.path(key)
-        if target.exists():
+        if intact(self, key):
             return  # the same bytes are already there (the key is their hash)
         target.parent.mkdir(parents=True, exist_ok=True)
         self.scratch.mkdir(parents=True, exist_ok=True)
@@ -125,15 +125,15 @@ class LocalFileStore:
         self.path(key).unlink(missing_ok=True)
 
     def keys(self, prefix: str = "") -> Iterator[Stored]:
-        for top in ("sha256", "sealed"):
-            base = self.root / top
+        """The keys under `prefix`, which names a folder (`sealed/<subject>/`) or nothing."""
+        folders = [self.root / prefix] if prefix else [self.root / "sha256", self.root / "sealed"]
+        for base in folders:
             if not base.is_dir():
                 continue
             for path in sorted(base.rglob("*")):
-                key = path.relative_to(self.root).as_posix()
-                if path.is_file() and key.startswith(prefix):
+                if path.is_file():
                     mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-                    yield Stored(key, mtime)
+                    yield Stored(path.relative_to(self.root).as_posix(), mtime)
 
 
 class S3FileStore:
@@ -144,14 +144,18 @@ class S3FileStore:
         self.bucket = bucket
 
     def ensure_bucket(self) -> None:
-        """Create the bucket when it does not exist yet."""
-        names = [b["Name"] for b in self.client.list_buckets().get("Buckets", [])]
-        if self.bucket not in names:
-            self.client.create_bucket(Bucket=self.bucket)
-            log.info("bucket_created", extra={"bucket": self.bucket})
+        """Create the bucket when it does not exist yet (HEAD needs no right to list them)."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+            return
+        except self.client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket"}:
+                raise
+        self.client.create_bucket(Bucket=self.bucket)
+        log.info("bucket_created", extra={"bucket": self.bucket})
 
     def put(self, key: str, source: IO[bytes]) -> None:
-        if self.exists(key):
+        if intact(self, key):
             return
         source.seek(0)
         self.client.upload_fileobj(source, self.bucket, key)
@@ -209,22 +213,45 @@ def hash_file(source: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def read_verified(store: FileStore, key: str) -> bytes:
-    """The stored bytes of `key`, hashed again: `CorruptFile` when they no longer match."""
+def intact(store: FileStore, key: str) -> bool:
+    """The key's bytes are stored and still hash to it (a damaged copy is written anew)."""
+    if not store.exists(key):
+        return False
     with store.open(key) as stored:
-        data = stored.read()
-    found = hashlib.sha256(data).hexdigest()
-    if found != digest_of_key(key):
-        log.error("file_corrupt", extra={"key": key, "found": found})
-        raise CorruptFile(digest_of_key(key), found)
-    return data
+        found, _ = hash_file(stored)
+    return found == digest_of_key(key)
 
 
-# -- the index of uploads (infra/schema/0006_files.sql) ------------------------------------
+def open_verified(store: FileStore, key: str) -> IO[bytes]:
+    """The stored bytes of `key`, copied while hashed into a spooled file (a megabyte in
+    memory, the rest on disk) and handed back from its start: `CorruptFile` when they no
+    longer hash to the key. The caller closes it."""
+    spool = tempfile.SpooledTemporaryFile(max_size=CHUNK)  # noqa: SIM115 (handed to the caller)
+    digest = hashlib.sha256()
+    with store.open(key) as stored:
+        for chunk in iter(lambda: stored.read(CHUNK), b""):
+            digest.update(chunk)
+            spool.write(chunk)
+    if digest.hexdigest() != digest_of_key(key):
+        spool.close()
+        log.error("file_corrupt", extra={"key": key, "found": digest.hexdigest()})
+        raise CorruptFile(digest_of_key(key), digest.hexdigest())
+    spool.seek(0)
+    return spool
+
+
+def read_verified(store: FileStore, key: str) -> bytes:
+    """The stored bytes of `key`, hashed again (`CorruptFile` when they no longer match)."""
+    with open_verified(store, key) as verified:
+        return verified.read()
+
+
+# -- the index of uploads (infra/schema/0006_files.sql, 0007) -------------------------------
 
 FILES_TABLE = "supervision_files"
 _FILES = Identifier(FILES_TABLE)
 COLUMNS = "key, sha256, size, content_type, name, uploaded_by, unit_code, subject_id, uploaded_at"
+# (0007: one row per file and uploader; `cited` once an event is found citing the file.)
 
 
 @dataclass(frozen=True)
@@ -243,12 +270,13 @@ class Upload:
 
 
 def record_upload(database: Database, upload: Upload) -> None:
-    """Note an upload (the first upload of the same bytes stays the one recorded)."""
+    """Note an upload; the same bytes uploaded again by the same account renew its time (and
+    so its grace period)."""
     with database.connection() as conn:
         conn.execute(
             SQL(
                 "INSERT INTO {} ({}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (key) DO NOTHING"
+                "ON CONFLICT (key, uploaded_by) DO UPDATE SET uploaded_at = EXCLUDED.uploaded_at"
             ).format(_FILES, SQL(COLUMNS)),
             (
                 upload.key,
@@ -276,26 +304,42 @@ def uploads_of(database: Database, sha256: str) -> list[Upload]:
     return [Upload(*row) for row in rows]
 
 
-def uploaded_before(
+def uncited_before(
     database: Database, before: datetime, after: tuple[datetime, str] | None, limit: int = 500
-) -> list[Upload]:
-    """Plain uploads older than `before`, oldest first, from past `after` (the last
-    (uploaded_at, key) of the page before): the candidates for collection."""
+) -> list[tuple[str, str, datetime]]:
+    """Plain stored files not yet found cited whose every upload is older than `before`,
+    oldest first, from past `after` (the last (uploaded_at, key) of the page before):
+    (key, sha256, last upload) — the candidates for collection."""
     since = after or (datetime.min.replace(tzinfo=UTC), "")
     with database.connection() as conn:
         rows = conn.execute(
             SQL(
-                "SELECT {} FROM {} WHERE uploaded_at < %s AND subject_id IS NULL "
-                "AND (uploaded_at, key) > (%s, %s) ORDER BY uploaded_at, key LIMIT %s"
-            ).format(SQL(COLUMNS), _FILES),
+                "SELECT key, min(sha256), max(uploaded_at) AS last FROM {} "
+                "WHERE NOT cited AND subject_id IS NULL GROUP BY key "
+                "HAVING max(uploaded_at) < %s AND (max(uploaded_at), key) > (%s, %s) "
+                "ORDER BY last, key LIMIT %s"
+            ).format(_FILES),
             (before, *since, limit),
         ).fetchall()
-    return [Upload(*row) for row in rows]
+    return [(str(k), str(h), t) for k, h, t in rows]
+
+
+def mark_cited(database: Database, keys: list[str]) -> None:
+    """These files are cited by events (for good: the collector passes them by)."""
+    with database.connection() as conn:
+        conn.execute(SQL("UPDATE {} SET cited = true WHERE key = ANY(%s)").format(_FILES), (keys,))
 
 
 def forget_upload(database: Database, key: str) -> None:
+    """The file's rows, every uploader's (its bytes are deleted)."""
     with database.connection() as conn:
         conn.execute(SQL("DELETE FROM {} WHERE key = %s").format(_FILES), (key,))
+
+
+def forget_sealed(database: Database, subject_id: UUID) -> None:
+    """The rows of the files sealed for a shredded subject."""
+    with database.connection() as conn:
+        conn.execute(SQL("DELETE FROM {} WHERE subject_id = %s").format(_FILES), (subject_id,))
 
 
 def file_store(settings: Settings) -> FileStore:

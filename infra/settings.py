@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     upload_max_unpacked_mb: int = Field(
         default=100, ge=1, le=16384, description="an uploaded Word or Excel file unpacks to this"
     )
+    monthly_bulletin: bool = Field(
+        default=True,
+        description="the projection worker issues the county's 情况通报 of the month before "
+        "on the first working day of each month (false: only by hand)",
+    )
     files_grace_hours: float = Field(
         default=24,
         ge=0,

@@ -118,12 +118,14 @@ def looks_like_markup(head: bytes) -> bool:
 
 
 def check_image(body: IO[bytes], limits: Limits) -> None:
-    """Its pixels, read from the header without decoding them, stay within the limit."""
+    """It is an image whole, and its pixels, read from the header without decoding them,
+    stay within the limit."""
     try:
         body.seek(0)
         with Image.open(body) as image:
             width, height = image.size
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+            image.verify()  # its structure whole (a truncated PNG is refused), nothing decoded
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise Refused(422, "unsafe_file", f"the image cannot be read safely: {error}") from error
     if width * height > limits.max_pixels:
         raise Refused(

@@ -44,6 +44,7 @@ CITE = (
 
 class EvidenceView(ReadModelView):
     projection_name = "evidence"
+    schema_version = 2  # 2: the evidence an amendment (更正) gives a finding is cited too
     tables: ClassVar[dict[str, str]] = {
         "evidence_citations": "sha256 text NOT NULL, record_id uuid NOT NULL, "
         "record_kind text NOT NULL, name text NOT NULL, position bigint NOT NULL, "
@@ -166,7 +167,6 @@ class Evidence(ReadModel[EvidenceView]):
         Finding.Reminded,
         Finding.InterviewHeld,
         Finding.PowerItemCited,
-        Finding.Amended,
         Finding.Withdrawn,
         Finding.Reopened,
         MajorDecision.Catalogued,
@@ -183,6 +183,11 @@ class Evidence(ReadModel[EvidenceView]):
     @handles(Finding.Raised, Finding.RectificationReported, Finding.ProgressReported)
     def finding_evidence(self, e: Any, tracking: Tracking) -> None:
         self.view.cite(tracking, e.originator_id, FINDING, e.evidence)
+
+    @handles(Finding.Amended)
+    def finding_amended(self, e: Finding.Amended, tracking: Tracking) -> None:
+        """更正 may give the finding other evidence: those files are cited too."""
+        self.view.cite(tracking, e.originator_id, FINDING, e.changes.get("evidence") or [])
 
     @handles(IssuedDocument.Issued)
     def document_issued(self, e: IssuedDocument.Issued, tracking: Tracking) -> None:

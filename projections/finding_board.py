@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -57,6 +57,10 @@ BOARD = AggregateTable(
         ),
     },
 )
+
+
+OPEN = (FindingStatus.RAISED, FindingStatus.RECTIFYING, FindingStatus.REPORTED)
+COUNTED = ("raised", "closed", "open", "overdue")
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,31 @@ class FindingBoardView(ReadModelView):
             (list(unit_codes), [FindingStatus.CLOSED.value, FindingStatus.WITHDRAWN.value]),
         )
         return [UUID(str(r["id"])) for r in rows]
+
+    def period_counts(
+        self, groups: Mapping[str, Sequence[str]], start: date, end: date, today: date
+    ) -> dict[str, dict[str, int]]:
+        """Per key of `groups` (a unit and the units merged into it): the findings found and
+        those closed between `start` and `end` (inclusive), and those open and overdue on
+        `today` (情况通报 of a period)."""
+        codes = [code for code, group in groups.items() for _ in group]
+        members = [member for group in groups.values() for member in group]
+        rows = self.fetch_all(
+            SQL(
+                "SELECT g.code, "
+                "count(*) FILTER (WHERE b.found_on BETWEEN %(start)s AND %(end)s) AS raised, "
+                "count(*) FILTER (WHERE b.closed_on BETWEEN %(start)s AND %(end)s) AS closed, "
+                "count(*) FILTER (WHERE b.status = ANY(%(open)s)) AS open, "
+                "count(*) FILTER (WHERE b.status = 'rectifying' "
+                "AND coalesce(b.due_by, b.deadline) < %(today)s) AS overdue "
+                "FROM unnest(%(codes)s::text[], %(members)s::text[]) AS g(code, member) "
+                "JOIN {} b ON b.unit_code = g.member GROUP BY g.code"
+            ).format(self.table(BOARD.name)),
+            {"start": start, "end": end, "today": today, "codes": codes, "members": members,
+             "open": [s.value for s in OPEN]},
+        )  # fmt: skip
+        found = {str(r["code"]): {k: int(r[k]) for k in COUNTED} for r in rows}
+        return {code: found.get(code, dict.fromkeys(COUNTED, 0)) for code in groups}
 
     def table_statements(self) -> list[Composed]:
         return [

@@ -5,14 +5,13 @@ and its 下载 links."""
 
 from __future__ import annotations
 
-import io
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from PIL import Image
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -32,17 +31,18 @@ from api.console.web import (
 )
 from api.http.errors import ApiError
 from api.http.routes.documents import issued
-from api.http.routes.files import THUMBNAIL_PIXELS, UPLOADERS, attachment, checked
+from api.http.routes.files import UPLOADERS, attachment, checked, parser_refusal, streamed
 from api.runtime.documents import Erased, document_bytes
-from api.runtime.files import Incoming, receive, serve
+from api.runtime.files import Incoming, receive, serve, thumbnail
 from domain.documents import KINDS
 from domain.errors import NotFound
 from domain.registry import IssueDocument
 from domain.vocabulary import DocumentKind, Role
 from infra.documents.compose import FORMATS
-from infra.uploads import IMAGES, Refused
+from infra.uploads import Refused
 from projections.evidence import EvidenceView
 
+T = TypeVar("T")
 router = APIRouter(include_in_schema=False)
 ISSUE = FormCommand(
     IssueDocument,
@@ -87,6 +87,9 @@ async def upload(request: Request, viewer: ViewerDep) -> Response:
     try:
         form = await request.form(max_files=most + 1, max_fields=10)
     except HTTPException as error:
+        answer = parser_refusal(error, most)
+        if isinstance(answer, ApiError) and answer.code == "too_many_files":
+            return refused(413, f"一次最多上传 {most} 个文件。")
         if error.status_code == 413:
             return refused(413, "上传的文件总量过大。")
         return refused(400, "上传内容无法读取，请重试。")
@@ -107,11 +110,11 @@ async def upload(request: Request, viewer: ViewerDep) -> Response:
 @router.get("/files/{sha256}")
 def download(sha256: str, viewer: ViewerDep) -> Response:
     """A file the viewer may read (its uploader, or a reader of a record citing it)."""
-    file = console_file(viewer, sha256)
-    return Response(
-        file.data,
-        media_type=file.content_type,
-        headers={
+    file = console_file(viewer, lambda: serve(viewer.services, sha256, viewer.actor), sha256)
+    return streamed(
+        file.body,
+        file.content_type,
+        {
             "Content-Disposition": attachment(file.name),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox; default-src 'none'",
@@ -120,25 +123,24 @@ def download(sha256: str, viewer: ViewerDep) -> Response:
 
 
 @router.get("/files/{sha256}/thumbnail")
-def thumbnail(sha256: str, viewer: ViewerDep) -> Response:
+def thumbnail_of(sha256: str, viewer: ViewerDep) -> Response:
     """缩略图 of an image the viewer may read."""
-    file = console_file(viewer, sha256)
-    if file.content_type not in IMAGES:
-        raise PageError(404, "该文件不是图片。", viewer)
-    with Image.open(io.BytesIO(file.data)) as image:
-        image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-        out = io.BytesIO()
-        image.convert("RGBA").save(out, format="PNG")
-    return Response(out.getvalue(), media_type="image/png")
+    data = console_file(viewer, lambda: thumbnail(viewer.services, sha256, viewer.actor), sha256)
+    return Response(data, media_type="image/png")
 
 
-def console_file(viewer: Viewer, sha256: str) -> Any:
+def console_file(viewer: Viewer, load: Callable[[], T], sha256: str) -> T:
+    """What `load` answers of a file, or the page saying why not, in Chinese."""
     if len(sha256) != 64 or any(c not in "0123456789abcdefABCDEF" for c in sha256):
         raise PageError(404, "没有这个文件。", viewer)
     try:
-        return checked(lambda: serve(viewer.services, sha256, viewer.actor), sha256)
+        return checked(load, sha256)
     except NotFound:
         raise PageError(404, "没有这个文件，或您无权查看。", viewer) from None
+    except Refused as refusal:  # a thumbnail of what is not an image, or cannot be decoded
+        raise PageError(
+            refusal.status, "该文件没有缩略图（不是图片或无法解码）。", viewer
+        ) from None
     except ApiError:  # the bytes no longer match their hash, or are gone
         message = "文件与记录的哈希值不符或已缺失，已拒绝提供（请联系管理员从备份恢复）。"
         raise PageError(409, message, viewer) from None

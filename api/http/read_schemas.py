@@ -687,7 +687,7 @@ class DocumentItem(Answer):
     kind_label: str
     number: str
     title: str
-    record_kind: Literal["finding", "ruling", "unit", "county"]
+    record_kind: Literal["finding", "ruling", "unit", "county", "group"]
     record_id: str
     issued_on: date
     issued_by: str

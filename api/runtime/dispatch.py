@@ -84,7 +84,8 @@ class Chaser(threading.Thread):
     def remind(self) -> None:
         policy = policy_of(self.services.settings)
         send_reminders(self.services, clock.today(), WorkingDays(), policy)
-        issue_monthly_bulletin(self.services, clock.today(), WorkingDays())
+        if self.services.settings.monthly_bulletin:
+            issue_monthly_bulletin(self.services, clock.today(), WorkingDays())
 
     def collect_files(self) -> None:
         """Uploads no event cites, past their grace period, are deleted (ADR 033)."""

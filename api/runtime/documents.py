@@ -11,26 +11,39 @@ says that the personal data was deleted.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import logging
 import re
+import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
+
 from domain.documents import IssuedDocument, Prepared
 from domain.errors import InvalidTransition, InvalidValue, NotFound, UnknownReference
+from domain.evaluation_schemes import year_end_score
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling
 from domain.subjects import SHREDDED
 from domain.vocabulary import DocumentKind, FindingStatus
 from infra.documents import compose
-from infra.files import Upload, digest_of_key, key_of, read_verified, record_upload
+from infra.files import (
+    CorruptFile,
+    Upload,
+    digest_of_key,
+    forget_sealed,
+    key_of,
+    read_verified,
+    record_upload,
+)
 from infra.privacy import seal, unseal
 from projections.case_library import CaseFilter
-from projections.finding_board import FindingFilter
+from projections.finding_board import COUNTED, FindingFilter
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
 from projections.scorecard import Scorecards
@@ -50,17 +63,26 @@ class Erased(Exception):
     """The document's files were sealed for a person whose data has been shredded."""
 
 
-def period_label(period: str) -> tuple[str, int]:
-    """`2026-11` → 2026年11月, `2026-Q3` → 2026年第三季度, `2026` → 2026年度; and the year."""
+def period_of(period: str) -> tuple[str, date, date]:
+    """`2026-11` → 2026年11月, `2026-Q3` → 2026年第三季度, `2026` → 2026年度; with its first
+    and last day."""
     m = PERIOD.match(period)
     if m is None:
         raise InvalidValue(f"{period!r} is not a period (YYYY-MM, YYYY-Qn or YYYY)")
     year, month, quarter = int(m.group(1)), m.group(2), m.group(3)
     if month:
-        return f"{year}年{int(month)}月", year
+        first = date(year, int(month), 1)
+        return f"{year}年{int(month)}月", first, last_day(first, 1)
     if quarter:
-        return f"{year}年第{'一二三四'[int(quarter) - 1]}季度", year
-    return f"{year}年度", year
+        first = date(year, 3 * int(quarter) - 2, 1)
+        return f"{year}年第{'一二三四'[int(quarter) - 1]}季度", first, last_day(first, 3)
+    return f"{year}年度", date(year, 1, 1), date(year, 12, 31)
+
+
+def last_day(first: date, months: int) -> date:
+    """The last day of the `months` months from `first` (the first of a month)."""
+    month = first.month - 1 + months
+    return date(first.year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 @dataclass
@@ -118,11 +140,14 @@ class ServiceDesk:
             subject = UUID(str(token["subject"])) if token else None
             content = compose.ruling_decision(ruling, unit, number, issued_on)
             record = {"kind": "ruling", "id": str(ruling.id)}
+            if subject is not None:  # a 校验码 only the person's key opens: see salted()
+                content, person = self.salted(content, person, subject, number)
             return content, record, subject, person or None
         if kind is DocumentKind.BULLETIN:
+            scope = "group" if refs.get("unit_codes") else "county"  # a group's, or all
             return (
                 self.bulletin(refs, number, issued_on),
-                {"kind": "county", "id": refs["period"]},
+                {"kind": scope, "id": refs["period"]},
                 None,
                 None,
             )
@@ -145,43 +170,43 @@ class ServiceDesk:
         return finding
 
     def bulletin(self, refs: dict[str, Any], number: str, issued_on: date) -> dict[str, Any]:
-        label, year = period_label(refs["period"])
+        """情况通报 of a period: found and closed within it, open and overdue on the day it is
+        issued, per unit (with the units merged into it) and in all; the overdue list; the
+        year's typical cases."""
+        label, start, end = period_of(refs["period"])
         s = self.services
         catch_up(s.app, s.datastore, SUMMARY_SPECS, s.settings.read_wait_seconds)
-        cards = Scorecards(s.board, s.rulings, s.ledger, s.directory)
-        groups = cards.lineages(year)
+        groups = Scorecards(s.board, s.rulings, s.ledger, s.directory).lineages(end.year)
         wanted = set(refs.get("unit_codes") or ())
         unknown = wanted - set(groups)
         if unknown:
             raise UnknownReference(f"no such active units: {sorted(unknown)}")
         if wanted:
             groups = {code: group for code, group in groups.items() if code in wanted}
-        rows = cards.for_units(year, issued_on, groups)
-        totals = {
-            "raised": sum(r["findings_raised"] for r in rows),
-            "closed": sum(r["findings_closed"] for r in rows),
-            "open": sum(r["findings_open"] for r in rows),
-            "overdue": sum(r["findings_overdue"] for r in rows),
-        }
-        names = {r["code"]: r["name"] for r in rows}
-        codes = tuple(code for group in groups.values() for code in group) or tuple(groups)
-        page = s.board.list(
-            FindingFilter(unit_codes=codes, overdue=True), issued_on, OVERDUE_LISTED, None
-        )
+        counts = s.board.period_counts(groups, start, end, issued_on)
+        names = {code: s.app.read_unit(code).name for code in groups}
+        rows: list[dict[str, Any]] = [
+            {"code": code, "name": names[code], **counts[code]} for code in groups
+        ]
+        totals = {k: sum(counts[code][k] for code in groups) for k in COUNTED}
+        members = {member: code for code, group in groups.items() for member in group}
+        late = FindingFilter(unit_codes=tuple(members), overdue=True)
+        page = s.board.list(late, issued_on, OVERDUE_LISTED, None)
         overdue = [
             {
                 "title": f["title"],
-                "unit_name": names.get(f["unit_code"], f["unit_code"]),
+                "unit_name": names[members.get(f["unit_code"], f["unit_code"])],
                 "deadline": date.fromisoformat(str(f["deadline"])),
             }
             for f in page.items
+            if members.get(f["unit_code"]) in names
         ]
         ranking = sorted(
-            rows, key=lambda r: (r["findings_overdue"], -(r["on_time_rate"] or 0), r["code"])
-        )
+            rows, key=lambda r: (r["overdue"], r["open"], -r["closed"], r["code"])
+        )  # fmt: skip
         cases = [
             {"title": c["summary"] or "", "facts": c["facts"] or ""}
-            for c in s.cases.page(CaseFilter(year=year), CASES_SHOWN, None).items
+            for c in s.cases.page(CaseFilter(year=end.year), CASES_SHOWN, None).items
         ]
         return compose.bulletin(label, number, issued_on, totals, overdue, ranking, cases)
 
@@ -202,20 +227,34 @@ class ServiceDesk:
             "evaluation": card["mean_work_item_score"],
         }
         weights = s.app.get_evaluation_scheme(year)["weights"]
-        present = {k: v for k, v in parts.items() if v is not None}
-        if present:
-            total_weight = sum(weights[k] for k in present)
-            parts["total"] = sum(v * weights[k] for k, v in present.items()) / total_weight
+        parts["total"], _ = year_end_score(parts, weights)  # as /year-end-score weighs them
         return compose.evaluation_report(unit.name, year, card, parts, number, issued_on)
+
+    def salted(
+        self, content: dict[str, Any], person: dict[str, Any], subject: UUID, number: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A document naming a person carries a random 文书校验码, kept in its content sealed
+        with the person's key: while the key lives, the document is reproduced from the log
+        (the name, the position and the code opened with it); once it is shredded, guessing
+        names can no longer be checked against the files' hashes."""
+        key = self.subject_key(subject)
+        code = secrets.token_hex(6).upper()
+        sealed = seal(key.algorithm, key.key, code.encode(), number.encode())
+        content = {**content, "sealed": {"code": base64.b64encode(sealed).decode()}}
+        return content, {**person, "code": code}
+
+    def subject_key(self, subject_id: UUID) -> Any:
+        key = self.services.app.mapper.keys.get(subject_id)  # type: ignore[attr-defined]
+        if key is None or key.key is None:
+            raise InvalidValue("the person's personal data has been deleted")
+        return key
 
     def keep(self, data: bytes, fmt: str, subject_id: UUID | None) -> dict[str, Any]:
         """Keep a rendered file (sealed for its subject); its hash and size."""
         sha256 = hashlib.sha256(data).hexdigest()
         stored = data
         if subject_id is not None:
-            key = self.services.app.mapper.keys.get(subject_id)  # type: ignore[attr-defined]
-            if key is None or key.key is None:
-                raise InvalidValue("the person's personal data has been deleted")
+            key = self.subject_key(subject_id)
             stored = seal(key.algorithm, key.key, data, sha256.encode())
         where = key_of(sha256, subject_id)
         self.services.files.put(where, io.BytesIO(stored))
@@ -256,20 +295,24 @@ def document_bytes(services: Services, document: IssuedDocument, fmt: str) -> by
     if key is None or key.key is None:
         raise Erased(str(document.id))
     with services.files.open(where) as stored:
-        data = unseal(key.algorithm, key.key, stored.read(), sha256.encode())
+        sealed = stored.read()
+    try:
+        data = unseal(key.algorithm, key.key, sealed, sha256.encode())
+    except InvalidTag:  # the sealed bytes were altered
+        log.error("file_corrupt", extra={"key": where, "sealed": True})
+        raise CorruptFile(sha256, hashlib.sha256(sealed).hexdigest()) from None
     found = hashlib.sha256(data).hexdigest()
     if found != digest_of_key(where):
-        from infra.files import CorruptFile
-
         raise CorruptFile(sha256, found)
     return data
 
 
 def forget_subject(services: Services, subject_id: UUID) -> int:
-    """Delete the files sealed for a shredded subject; how many."""
+    """Delete the files sealed for a shredded subject, and their rows; how many."""
     gone = 0
     for stored in list(services.files.keys(f"sealed/{subject_id}/")):
         services.files.delete(stored.key)
         gone += 1
+    forget_sealed(services.database, subject_id)
     log.info("sealed_files_deleted", extra={"subject_id": str(subject_id), "files": gone})
     return gone

@@ -5,11 +5,14 @@ their grace period."""
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO
 from uuid import UUID
+
+from PIL import Image
 
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
@@ -22,18 +25,20 @@ from infra.files import (
     forget_upload,
     hash_file,
     key_of,
-    read_verified,
+    mark_cited,
+    open_verified,
     record_upload,
-    uploaded_before,
+    uncited_before,
     uploads_of,
 )
-from infra.uploads import Limits, Refused, accept
+from infra.uploads import IMAGES, Limits, Refused, accept
 from projections.evidence import DECISION, FINDING, EvidenceView
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
 
 log = logging.getLogger("supervision.files")
 MB = 1024 * 1024
+THUMBNAIL_PIXELS = 240
 EVIDENCE = [spec for spec in PROJECTIONS if spec.name == "evidence"]
 RECORDS: dict[str, type[Finding] | type[MajorDecision]] = {
     FINDING: Finding,
@@ -51,7 +56,7 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Served:
-    data: bytes
+    body: IO[bytes]  # verified, from its start; the caller closes it
     name: str
     content_type: str
     sha256: str
@@ -101,8 +106,11 @@ def receive(services: Services, files: list[Incoming], actor: Actor) -> list[dic
 
 
 def may_read(services: Services, sha256: str, uploads: list[Upload], actor: Actor) -> bool:
-    """The uploader, or whoever may read a record citing the file: anyone but a unit's
-    liaison reads every record; a liaison those of its unit (and of units merged into it)."""
+    """Its uploader; a liaison of the uploading unit; or whoever may read a record citing
+    the file — anyone but a unit's liaison reads every record, a liaison those of its unit
+    (and of units merged into it), and then only files its own unit or an inspector,
+    authority or administrator uploaded: citing another unit's file in one's own report
+    (its hash is no secret) gives no right to read it."""
     if any(u.uploaded_by == actor.id for u in uploads):
         return True
     if actor.role is Role.UNIT and any(u.unit_code in actor.unit_scope for u in uploads):
@@ -110,6 +118,8 @@ def may_read(services: Services, sha256: str, uploads: list[Upload], actor: Acto
     citing = services.view("evidence", EvidenceView).citing(sha256)
     if actor.role is not Role.UNIT:
         return bool(citing) or actor.role is Role.ADMIN
+    if not any(u.unit_code is None for u in uploads):
+        return False  # uploaded by other units' liaisons alone
     return any(readable(services, record_id, kind, actor) for record_id, kind in citing)
 
 
@@ -122,35 +132,80 @@ def readable(services: Services, record_id: UUID, kind: str, actor: Actor) -> bo
     return True
 
 
-def serve(services: Services, sha256: str, actor: Actor) -> Served:
-    """The file's bytes, checked against its hash; `NotFound` for a file the actor may not
-    read, or that was never uploaded (one answer for both), `CorruptFile` for bytes that no
-    longer match."""
+def readable_uploads(services: Services, sha256: str, actor: Actor) -> list[Upload]:
+    """The file's uploads, when the actor may read it; `NotFound` for a file the actor may
+    not read or that was never uploaded (one answer for both)."""
     sha256 = sha256.lower()
     uploads = [u for u in uploads_of(services.database, sha256) if u.subject_id is None]
     if not uploads or not may_read(services, sha256, uploads, actor):
         raise NotFound(f"no file {sha256} you may read")
-    data = read_verified(services.files, key_of(sha256))
-    names = services.view("evidence", EvidenceView).cited_names(sha256)
-    return Served(data, names[0] if names else uploads[0].name, uploads[0].content_type, sha256)
+    return uploads
+
+
+def serve(services: Services, sha256: str, actor: Actor) -> Served:
+    """The file, its bytes checked against its hash as they are copied out (`CorruptFile`
+    when they no longer match), under the name it was uploaded with; the caller closes
+    `body`."""
+    uploads = readable_uploads(services, sha256, actor)
+    body = open_verified(services.files, key_of(sha256.lower()))
+    return Served(body, uploads[0].name, uploads[0].content_type, sha256.lower())
+
+
+def thumbnail(services: Services, sha256: str, actor: Actor) -> bytes:
+    """缩略图: a PNG of at most 240×240 pixels of an image the actor may read, made once and
+    kept beside the file; `Refused` for a file that is not an image, or one that cannot be
+    decoded."""
+    uploads = readable_uploads(services, sha256, actor)
+    if uploads[0].content_type not in IMAGES:
+        raise Refused(404, "not_found", "only images have thumbnails")
+    kept = thumbnail_key(sha256)
+    if services.files.exists(kept):
+        with services.files.open(kept) as stored:
+            return stored.read()
+    with open_verified(services.files, key_of(sha256.lower())) as original:
+        try:
+            with Image.open(original) as image:
+                image.draft("RGB", (THUMBNAIL_PIXELS * 2, THUMBNAIL_PIXELS * 2))  # JPEG: less
+                image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
+                out = io.BytesIO()
+                image.convert("RGBA").save(out, format="PNG")
+        except (OSError, SyntaxError, Image.DecompressionBombError) as error:
+            log.warning("thumbnail_failed", extra={"sha256": sha256, "error": str(error)})
+            raise Refused(
+                422, "unreadable_image", f"the image cannot be decoded: {error}"
+            ) from None
+    services.files.put(kept, io.BytesIO(out.getvalue()))
+    return out.getvalue()
+
+
+def thumbnail_key(sha256: str) -> str:
+    key_of(sha256.lower())  # a hash, nothing else
+    return f"thumbnails/{sha256.lower()}.png"
 
 
 def collect(services: Services, now: datetime, grace_hours: float) -> int:
-    """Delete the uploads older than the grace period that no event cites; how many. The
-    citations are read after the read model has caught up with the log's head, so a file
-    cited a moment ago is kept."""
-    catch_up(services.app, services.datastore, EVIDENCE, services.settings.read_wait_seconds)
+    """Delete the files uploaded longer ago than the grace period that no event cites; how
+    many. Each page of candidates is read after the read model has caught up with the
+    log's head, so a file cited a moment ago is kept; a file found cited is marked so, and
+    never looked at again (an event is never undone)."""
     citations = services.view("evidence", EvidenceView)
     before, after, collected = now - timedelta(hours=grace_hours), None, 0
-    while batch := uploaded_before(services.database, before, after):
-        cited = citations.cited_among(u.sha256 for u in batch)
-        for upload in batch:
-            if upload.sha256 in cited:
+    while True:
+        catch_up(services.app, services.datastore, EVIDENCE, services.settings.read_wait_seconds)
+        batch = uncited_before(services.database, before, after)
+        if not batch:
+            break
+        cited = citations.cited_among(sha256 for _, sha256, _ in batch)
+        mark_cited(services.database, [key for key, sha256, _ in batch if sha256 in cited])
+        for key, sha256, _ in batch:
+            if sha256 in cited:
                 continue
-            services.files.delete(upload.key)
-            forget_upload(services.database, upload.key)
+            services.files.delete(key)
+            services.files.delete(thumbnail_key(sha256))
+            forget_upload(services.database, key)
             collected += 1
-            log.info("file_collected", extra={"sha256": upload.sha256, "file_name": upload.name})
-        after = (batch[-1].uploaded_at, batch[-1].key)
+            log.info("file_collected", extra={"sha256": sha256})
+        key, _, last = batch[-1]
+        after = (last, key)
     log.info("files_collected", extra={"collected": collected, "before": before.isoformat()})
     return collected

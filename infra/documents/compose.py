@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from domain.documents import KINDS, POSITION_PLACEHOLDER, SUBJECT_PLACEHOLDER
+from domain.documents import CODE_PLACEHOLDER, KINDS, POSITION_PLACEHOLDER, SUBJECT_PLACEHOLDER
 from domain.errors import RenderingUnavailable
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
@@ -142,8 +142,9 @@ def bulletin(
         p(f"现将{period_label}督查工作情况通报如下："),
         h("一、总体情况"),
         p(
-            f"本期共发现问题{totals['raised']}个，已办结{totals['closed']}个，正在整改"
-            f"{totals['open']}个，逾期未完成{totals['overdue']}个。"
+            f"本期共发现问题{totals['raised']}个，办结{totals['closed']}个；截至"
+            f"{cn_date(issued_on)}，尚未办结{totals['open']}个，其中逾期未完成"
+            f"{totals['overdue']}个。"
         ),
         h("二、逾期未完成整改问题"),
     ]
@@ -158,33 +159,18 @@ def bulletin(
         body.append(p("本期无逾期未完成整改的问题。"))
     body.append(h("三、单位排名"))
     if ranking:
-        body.append(
-            table(
-                ("名次", "单位", "发现问题", "逾期", "按期办结率"),
-                [
-                    (
-                        i,
-                        r["name"],
-                        r["findings_raised"],
-                        r["findings_overdue"],
-                        rate(r["on_time_rate"]),
-                    )
-                    for i, r in enumerate(ranking, 1)
-                ],
-            )
-        )
+        rows = [
+            (i, r["name"], r["raised"], r["closed"], r["open"], r["overdue"])
+            for i, r in enumerate(ranking, 1)
+        ]
+        body.append(table(("名次", "单位", "本期发现", "本期办结", "未办结", "逾期"), rows))
         shown = ranking[:10]
-        body.append(
-            {
-                "chart": {
-                    "title": "各单位逾期问题数",
-                    "labels": [r["name"] for r in shown],
-                    "values": [r["findings_overdue"] for r in shown],
-                    "caption": "图1 各单位逾期问题数",
-                }
-            }
-        )
-    body.append(h("四、典型案例"))
+        chart = {
+            "title": "各单位逾期问题数", "labels": [r["name"] for r in shown],
+            "values": [r["overdue"] for r in shown], "caption": "图1 各单位逾期问题数",
+        }  # fmt: skip
+        body.append({"chart": chart})
+    body.append(h("四、典型案例（本年度）"))
     for case in cases or [{"title": "本期无典型案例。", "facts": ""}]:
         body.append(p(f"{case['title']}{'：' + case['facts'] if case['facts'] else ''}"))
     body.append(p("请各单位对照通报情况，认真抓好问题整改，确保各项工作落到实处。"))
@@ -293,6 +279,8 @@ def ruling_decision(ruling: Ruling, unit_name: str, number: str, issued_on: date
             p(f"经核实，认定结果为：{outcome}。{decision.get('reasoning', '')}"),
             p("本认定书存入容错免责案例库，作为同类情形认定的参考。"),
         ]
+    if person:
+        content["body"].append(p(f"文书校验码：{CODE_PLACEHOLDER}"))
     return content
 
 
@@ -304,6 +292,7 @@ def official_of(content: dict[str, Any], person: dict[str, Any] | None = None) -
     shown = {
         SUBJECT_PLACEHOLDER: ERASED if erased else str(name),
         POSITION_PLACEHOLDER: "" if erased or not position else str(position),
+        CODE_PLACEHOLDER: str((person or {}).get("code") or "（已随个人信息删除）"),
     }
 
     def named(text: str) -> str:
@@ -356,10 +345,10 @@ FORMATS = {
 def rendered(content: dict[str, Any], person: dict[str, Any] | None = None) -> dict[str, bytes]:
     """The document in both formats, byte for byte what the same content (and person)
     always gives."""
-    document = official_of(content, person)
     try:
+        document = official_of(content, person)
         pdf = o.to_pdf(document)
-    except OSError as missing:  # WeasyPrint could not load Pango
+    except OSError as missing:  # WeasyPrint could not load Pango, or a font is missing
         raise RenderingUnavailable(
             "PDF rendering needs Pango and the CJK fonts on this machine: apt-get install "
             f"{' '.join(SYSTEM_PACKAGES)} ({missing})"

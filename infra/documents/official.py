@@ -361,10 +361,14 @@ def chart_png(title: str, labels: Sequence[str], values: Sequence[float]) -> byt
     from matplotlib import font_manager
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    path = font_manager.findfont(
-        font_manager.FontProperties(family="WenQuanYi Micro Hei"), fallback_to_default=False
-    )
+    try:
+        path = font_manager.findfont(
+            font_manager.FontProperties(family="WenQuanYi Micro Hei"), fallback_to_default=False
+        )
+    except ValueError as missing:  # as a missing Pango is: the machine lacks a part
+        raise OSError(f"the chart font is not installed: {missing}") from None
     font = font_manager.FontProperties(fname=path, size=11)
     figure = Figure(figsize=(6.4, 3.6), dpi=200)
     FigureCanvasAgg(figure)
@@ -373,6 +377,7 @@ def chart_png(title: str, labels: Sequence[str], values: Sequence[float]) -> byt
     axes.set_xticks(range(len(labels)), list(labels), fontproperties=font)
     axes.set_title(title, fontproperties=font)
     axes.bar_label(bars, fmt="%g", fontproperties=font)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
     out = io.BytesIO()

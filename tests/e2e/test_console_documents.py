@@ -12,6 +12,8 @@ import re
 
 from PIL import Image
 
+from api.runtime.bootstrap import Services
+from infra.files import LocalFileStore, key_of
 from tests.e2e.console import console_as, csrf_of, submit
 from tests.e2e.helpers import ok, order
 from tests.support import Api, account_fixture
@@ -27,7 +29,7 @@ def photo(colour: str) -> bytes:
 
 
 def test_a_liaison_uploads_photos_with_a_report_and_the_inspector_sees_them(
-    api: Api, inspector: dict[str, str]
+    api: Api, inspector: dict[str, str], shared_services: Services
 ) -> None:
     unit = api.unit("县交通运输局", "department")
     fid = api.finding(inspector, unit)["id"]
@@ -67,6 +69,14 @@ def test_a_liaison_uploads_photos_with_a_report_and_the_inspector_sees_them(
         assert small.headers["content-type"] == "image/png"
         assert browser.get(f"/files/{'0' * 64}").status_code == 404
         assert browser.get("/files/not-a-hash").status_code == 404
+        store = shared_services.files
+        assert isinstance(store, LocalFileStore)
+        store.path(key_of(digest)).write_bytes(b"not the photo")
+        corrupt = browser.get(f"/files/{digest}")
+        assert corrupt.status_code == 409 and "哈希值不符" in corrupt.text
+        many = [("file", (f"{n}.png", before, "image/png")) for n in range(22)]
+        refused = browser.post("/files", files=many, data={"csrf_token": csrf_of(page)})
+        assert refused.status_code == 413 and "一次最多上传 20 个文件" in refused.text
 
 
 def test_documents_are_generated_and_downloaded_beside_their_records(
@@ -83,6 +93,8 @@ def test_documents_are_generated_and_downloaded_beside_their_records(
         assert done.status_code == 303 and done.headers["location"] == f"/findings/{fid}#documents"
         page = browser.get(f"/findings/{fid}")
         (link,) = re.findall(r'href="(/documents/[0-9a-f-]+)\?format=pdf"', page.text)
+        not_image = browser.get(f"/files/{'1' * 64}/thumbnail")
+        assert not_image.status_code == 404
         pdf = browser.get(link, params={"format": "pdf"})
         assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
         word = browser.get(link, params={"format": "docx"})

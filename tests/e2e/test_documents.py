@@ -19,6 +19,7 @@ from api.runtime.bootstrap import Services
 from domain.documents import IssuedDocument
 from infra.documents.compose import rendered
 from infra.files import LocalFileStore, key_of
+from tests.e2e.console import console_as
 from tests.e2e.helpers import assert_error, ok, order
 from tests.support import ADMIN, Api, account_fixture
 
@@ -150,6 +151,9 @@ def test_issuing_is_refused_clearly_and_changes_nothing(
     bad = {"kind": "bulletin", "period": "2026-13"}
     assert_error(api.post(DOCUMENTS, bad, inspector), 422)
     assert_error(api.post(DOCUMENTS, {"kind": "memo"}, inspector), 422)
+    for day in ("2099-01-01", "2020-01-01"):  # 成文日期: today, or a few days before
+        dated = {"kind": "rectification_notice", "finding_id": ordered["fid"], "issued_on": day}
+        assert_error(api.post(DOCUMENTS, dated, inspector), 422, "invalid_value")
     assert ok(api.get(DOCUMENTS, inspector, record_id=raised))["items"] == []
 
 
@@ -200,11 +204,21 @@ def test_a_ruling_decision_names_its_person_until_the_person_is_shredded(
     assert isinstance(store, LocalFileStore)
     sealed = store.path(key_of(item["files"]["pdf"]["sha256"], document.subject_id))
     assert hashlib.sha256(sealed.read_bytes()).hexdigest() != item["files"]["pdf"]["sha256"]
+    # A 文书校验码 only the person's key opens: the hashes cannot be checked against guesses.
+    code = document.content["sealed"]["code"]
+    assert code and "文书校验码" in pdf + word and "〔校验码〕" not in pdf + word
+    word_file = store.path(key_of(item["files"]["docx"]["sha256"], document.subject_id))
+    word_file.write_bytes(word_file.read_bytes()[:-1] + b"\0")  # tampered while sealed
+    tampered = api.get(f"{DOCUMENTS}/{answer['id']}", authority, format="docx")
+    assert_error(tampered, 409, "file_corrupted")
 
     ok(api.client.post(f"/api/v1/privacy/subjects/{document.subject_id}/shred", headers=ADMIN))
     gone = api.get(f"{DOCUMENTS}/{answer['id']}", authority)
     assert_error(gone, 410, "personal_data_erased")
     assert not sealed.exists()
+    with console_as(api.client, authority) as browser:
+        page = browser.get(f"/documents/{answer['id']}")
+        assert page.status_code == 410 and "个人信息已依法删除" in page.text
     anew = issue(api, authority, **early)
     pdf, word = both(api, authority, listed(api, authority, anew, rid))
     assert "钱卫东" not in pdf + word and "个人信息已依法删除" in word

@@ -154,7 +154,7 @@ HOSTILE = {
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_a_hostile_file_is_refused_and_nothing_of_its_upload_is_kept(
-    api: Api, inspector: dict[str, str], case: str
+    api: Api, inspector: dict[str, str], case: str, shared_services: Services
 ) -> None:
     hostile, status, code = HOSTILE[case]
     innocent = png(colour="yellow")
@@ -162,6 +162,8 @@ def test_a_hostile_file_is_refused_and_nothing_of_its_upload_is_kept(
     assert_error(refused, status, code)
     digest = hashlib.sha256(innocent).hexdigest()
     assert_error(api.get(f"{FILES}/{digest}", inspector), 404, "not_found")
+    store = shared_services.files
+    assert isinstance(store, LocalFileStore) and not store.exists(key_of(digest))
 
 
 def test_a_path_like_name_is_kept_as_its_last_component_and_as_text(
@@ -188,6 +190,8 @@ def test_uploads_are_limited_per_file_per_request_and_in_number(
         small = Api(client)
         big = png() + b"\0" * (1024 * 1024)  # a PNG with a tail: over 1 MB
         assert_error(upload(small, inspector, ("大图.png", big)), 413, "file_too_large")
+        four = [(f"{n}.png", png(colour="red")) for n in "一二三四"]
+        assert_error(upload(small, inspector, *four), 413, "too_many_files")  # the parser's
         three = [
             (f"{n}.png", png(colour=c)) for n, c in (("一", "red"), ("二", "blue"), ("三", "red"))
         ]
@@ -205,3 +209,56 @@ def test_uploads_are_limited_per_file_per_request_and_in_number(
 def test_an_auditor_uploads_nothing(api: Api) -> None:
     auditor = api.account("auditor")
     assert_error(upload(api, auditor, ("x.png", png())), 403, "forbidden")
+
+
+def test_citing_another_units_file_gives_no_right_to_read_it(
+    api: Api, inspector: dict[str, str], rectifying: Rectifying
+) -> None:
+    """A hash is no secret: a liaison who cites another unit's upload in its own report
+    still may not read it; an upload of an inspector's it cites, it may."""
+    theirs = png(colour="purple")
+    digest = ok(upload(api, rectifying.stranger, ("别家现场.png", theirs)), 201)["files"][0]
+    ours = png(colour="orange")
+    inspectors = ok(upload(api, inspector, ("督查取证.png", ours)), 201)["files"][0]
+    cited = [{k: f[k] for k in ("name", "sha256", "size")} for f in (digest, inspectors)]
+    body = {"note": "引用", "percent": 10, "evidence": cited}
+    answer = ok(command(api, rectifying.fid, "progress", body, rectifying.liaison))
+    at = answer["position"]
+    assert_error(api.get(f"{FILES}/{digest['sha256']}", rectifying.liaison, min_position=at), 404)
+    assert api.get(f"{FILES}/{inspectors['sha256']}", rectifying.liaison).content == ours
+
+
+def test_evidence_given_by_an_amendment_is_cited_too(
+    api: Api, inspector: dict[str, str], rectifying: Rectifying
+) -> None:
+    data = png(colour="teal")
+    kept = ok(upload(api, inspector, ("补充证据.png", data)), 201)["files"][0]
+    evidence = [{k: kept[k] for k in ("name", "sha256", "size")}]
+    body = {"changes": {"evidence": evidence}, "reason": "补充现场照片"}
+    answer = ok(command(api, rectifying.fid, "amendment", body, inspector))
+    got = api.get(f"{FILES}/{kept['sha256']}", rectifying.liaison, min_position=answer["position"])
+    assert got.content == data  # the unit reads its finding's evidence, an inspector's upload
+
+
+def test_a_second_uploader_of_the_same_bytes_reads_its_own_upload(
+    api: Api, inspector: dict[str, str], rectifying: Rectifying
+) -> None:
+    data = png(colour="navy")
+    first = ok(upload(api, inspector, ("同一张.png", data)), 201)["files"][0]
+    second = ok(upload(api, rectifying.liaison, ("同一张.png", data)), 201)["files"][0]
+    assert first["sha256"] == second["sha256"]
+    assert api.get(f"{FILES}/{first['sha256']}", rectifying.liaison).content == data
+
+
+def test_a_truncated_image_is_refused_and_one_that_will_not_decode_has_no_thumbnail(
+    api: Api, inspector: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = png(200, 150, colour="maroon")
+    assert_error(upload(api, inspector, ("半张.png", whole[: len(whole) // 2])), 422, "unsafe_file")
+    digest = ok(upload(api, inspector, ("完整.png", whole)), 201)["files"][0]["sha256"]
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("image file is truncated")
+
+    monkeypatch.setattr(Image.Image, "thumbnail", broken)
+    assert_error(api.get(f"{FILES}/{digest}/thumbnail", inspector), 422, "unreadable_image")

@@ -50,6 +50,9 @@ def service_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, st
             "SUPERVISION_DATA_DIR": str(data_dir),
             "SUPERVISION_LOG_LEVEL": "WARNING",
             "SUPERVISION_LOG_FORMAT": "text",
+            # The log holds only what the test sends: no 情况通报 of the worker's own, whose
+            # events would land whenever it renders it (the scheduler has tests of its own).
+            "SUPERVISION_MONTHLY_BULLETIN": "false",
             **extra,
         }
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -17,12 +18,14 @@ from api.runtime.bootstrap import Services
 from api.runtime.bulletins import first_working_day, issue_monthly_bulletin
 from api.runtime.dispatch import Chaser
 from api.runtime.reminders import SCHEDULER
+from domain import clock
 from domain.documents import IssuedDocument, scheduled_bulletin_id
 from domain.errors import RenderingUnavailable
 from domain.registry import IssueDocument
 from infra.locks import BULLETIN_LOCK, only_one
 from infra.settings import Settings
 from infra.workdays import WorkingDays
+from tests.integration.conftest import ADMIN
 
 # October 2026: the National Day holiday runs from the 1st, so the month's first working day
 # comes after it (the State Council's calendar, infra/workdays.py).
@@ -39,9 +42,19 @@ def issued_bulletins(services: Services) -> list[IssuedDocument]:
     return found
 
 
+def on(day: date) -> Any:
+    """The service's clock at ten in the morning of `day` (China)."""
+    return clock.use(clock.SettableClock(datetime.combine(day, time(10), tzinfo=clock.CHINA)))
+
+
 def test_the_bulletin_of_last_month_is_issued_on_the_first_working_day_exactly_once(
     services: Services,
 ) -> None:
+    with on(first_working_day(OCTOBER, WorkingDays())):
+        issued_once(services)
+
+
+def issued_once(services: Services) -> None:
     calendar = WorkingDays()
     first = first_working_day(OCTOBER, calendar)
     assert first > OCTOBER and calendar.add(first - timedelta(days=1), 1) == first
@@ -53,24 +66,31 @@ def test_the_bulletin_of_last_month_is_issued_on_the_first_working_day_exactly_o
     issued = issue_monthly_bulletin(services, first, calendar)
     assert issued == scheduled_bulletin_id("county", "2026-09")
     assert issue_monthly_bulletin(services, first, calendar) is None
-    assert issue_monthly_bulletin(services, first + timedelta(days=3), calendar) is None
+    with on(first + timedelta(days=3)):
+        assert issue_monthly_bulletin(services, first + timedelta(days=3), calendar) is None
     (bulletin,) = issued_bulletins(services)
     assert bulletin.id == issued and bulletin.issued_on == first
     assert bulletin.title == "关于2026年9月督查工作情况的通报"
     assert bulletin.issued_by["name"] == "督办提醒"
 
 
-def test_the_scheduler_thread_issues_it_with_the_reminders(
-    services: Services, monkeypatch: object
-) -> None:
-    import domain.clock as clock
-
+def test_the_scheduler_thread_issues_it_with_the_reminders(services: Services) -> None:
+    """… under an id of its own when the derived one was taken by another document (here a
+    group's bulletin of the same month, issued by hand under that id)."""
     day = first_working_day(date(2026, 11, 1), WorkingDays())
-    setattr_ = monkeypatch.setattr  # type: ignore[attr-defined]
-    setattr_(clock, "today", lambda: day)
-    Chaser(services).remind()
-    (bulletin,) = issued_bulletins(services)
-    assert bulletin.title == "关于2026年10月督查工作情况的通报"
+    taken = scheduled_bulletin_id("county", "2026-10")
+    services.app.register_unit(code="xjz", name="新林乡", kind="township", actor=ADMIN)
+    with on(day):
+        group = IssueDocument(kind="bulletin", period="2026-10", unit_codes=["xjz"],
+                              document_id=taken)  # fmt: skip
+        services.app.handle(group, actor=ADMIN)
+        Chaser(services).remind()
+    titles = sorted((b.record["kind"], b.id == taken) for b in issued_bulletins(services))
+    assert titles == [("county", False), ("group", True)]
+    county = next(b for b in issued_bulletins(services) if b.record["kind"] == "county")
+    assert county.title == "关于2026年10月督查工作情况的通报"
+    with on(day):  # issued: the next run finds it
+        assert issue_monthly_bulletin(services, day, WorkingDays()) is None
 
 
 def test_the_command_line_issues_a_document_and_verifies_a_copy(
@@ -125,4 +145,17 @@ def test_without_a_pdf_renderer_nothing_is_issued_and_the_reason_is_clear(
     assert [r.msg for r in caplog.records if r.name == "supervision.demo"] == [
         "demo_documents_skipped"
     ]
+    assert issued_bulletins(services) == []
+    monkeypatch.undo()  # the renderer back: the year's first number is still free
+    services.app.handle(message, actor=SCHEDULER)
+    (bulletin,) = issued_bulletins(services)
+    assert bulletin.number == "新政督通〔2026〕1号"
+
+
+def test_a_deployment_may_leave_the_bulletin_to_be_issued_by_hand(services: Services) -> None:
+    day = first_working_day(date(2026, 11, 1), WorkingDays())
+    by_hand = services.settings.model_copy(update={"monthly_bulletin": False})
+    services.settings = by_hand
+    with on(day):
+        Chaser(services).remind()
     assert issued_bulletins(services) == []

@@ -105,6 +105,10 @@ def test_a_store_keeps_bytes_by_their_hash_and_refuses_altered_ones(store: FileS
     with pytest.raises(CorruptFile) as refused:
         read_verified(store, altered_key)
     assert refused.value.found == hashlib.sha256(b"not the bytes its name says").hexdigest()
+    subject = uuid.uuid4()
+    sealed = key_of(hashlib.sha256(b"sealed").hexdigest(), subject)
+    store.put(sealed, io.BytesIO(b"ciphertext"))
+    assert [s.key for s in store.keys(f"sealed/{subject}/")] == [sealed]
     store.delete(key)
     assert not store.exists(key)
     with pytest.raises(FileMissing):

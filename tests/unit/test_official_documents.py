@@ -294,3 +294,24 @@ def test_a_blue_mark_is_blue_and_an_unknown_colour_is_refused() -> None:
     assert mark.text == "蓝色督办" and mark.runs[0].font.color.rgb == RGBColor(0x00, 0x50, 0xC8)
     with pytest.raises(ValueError, match="red, yellow or blue"):
         Official("机关", "号", "题", "", (), "机关", date(2026, 1, 5), "督办", "green")
+
+
+def test_a_missing_chart_font_is_a_clear_refusal_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matplotlib import font_manager
+
+    from domain.errors import RenderingUnavailable
+    from infra.documents import compose
+
+    def no_font(*args: object, **kwargs: object) -> str:
+        raise ValueError("Failed to find font WenQuanYi Micro Hei")
+
+    monkeypatch.setattr(font_manager, "findfont", no_font)
+    totals = {"raised": 1, "closed": 0, "open": 1, "overdue": 1}
+    ranking = [{"name": "县发改局", "raised": 1, "closed": 0, "open": 1, "overdue": 1}]
+    content = compose.bulletin(
+        "2026年11月", "新政督通〔2026〕9号", date(2026, 12, 1), totals, [], ranking, []
+    )
+    with pytest.raises(RenderingUnavailable, match="fonts-wqy-microhei"):
+        compose.rendered(content)

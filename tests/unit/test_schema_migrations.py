@@ -17,6 +17,7 @@ RELEASED = {
     "0004_checkpoint_chain.sql": "d5b7537d48d30d9d28f015a2575d0f458cf6799ddeea3838b771ed287a79e9b8",
     "0005_cosignatures.sql": "4f2db6883284f10be17f1ccb93e4a12c41935d4d58a1a0f3e1cff400a90d0d12",
     "0006_files.sql": "3b9b4af3856597d867c8ba5f10139943929e08e47f9b1b76dd1a7c595bedce75",
+    "0007_file_uploaders.sql": "d7c0db0123cdeefceeebf1d1e06d11f362442629bfbdcaa139adae48f18360d7",
 }
 
 

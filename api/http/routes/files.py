@@ -5,15 +5,13 @@ returns a file's bytes, hashed again on the way out, to whoever may read a recor
 
 from __future__ import annotations
 
-import io
 import logging
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import IO, Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import Response
-from PIL import Image
+from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -21,11 +19,11 @@ from starlette.exceptions import HTTPException
 from api.http.deps import ActorDep, ServicesDep, reached, require
 from api.http.errors import ApiError
 from api.http.read_schemas import UploadAnswer
-from api.runtime.files import Incoming, Served, receive, serve
+from api.runtime.files import Incoming, Served, receive, serve, thumbnail
 from domain.actors import Actor
 from domain.vocabulary import Role
-from infra.files import CorruptFile, FileMissing
-from infra.uploads import IMAGES, Refused
+from infra.files import CHUNK, CorruptFile, FileMissing
+from infra.uploads import Refused
 
 log = logging.getLogger("supervision.files")
 T = TypeVar("T")
@@ -33,7 +31,6 @@ router = APIRouter(prefix="/api/v1/files", tags=["files"])
 UPLOADERS = (Role.INSPECTOR, Role.UNIT, Role.ADMIN, Role.AUTHORITY, Role.SUPERVISOR)
 Uploader = Annotated[Actor, Depends(require(*UPLOADERS))]
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$", description="the file's SHA-256")]
-THUMBNAIL_PIXELS = 240
 MULTIPART = {
     "requestBody": {
         "required": True,
@@ -68,10 +65,8 @@ async def upload_files(request: Request, services: ServicesDep, actor: Uploader)
     most = services.settings.upload_max_files
     try:
         form = await request.form(max_files=most + 1, max_fields=10)
-    except HTTPException as error:  # the multipart parser's refusal (too many parts, …)
-        if error.status_code == 413:
-            raise  # the body limit's, as it is
-        raise ApiError(400, "bad_request", str(error.detail)) from None
+    except HTTPException as error:  # the multipart parser's refusal, or the body limit's
+        raise parser_refusal(error, most) from None
     try:
         parts = [p for p in form.getlist("file") if isinstance(p, UploadFile)]
         incoming = [Incoming(part.filename, part.file) for part in parts]
@@ -81,6 +76,16 @@ async def upload_files(request: Request, services: ServicesDep, actor: Uploader)
         raise ApiError(refused.status, refused.code, str(refused)) from None
     finally:
         await form.close()
+
+
+def parser_refusal(error: HTTPException, most: int) -> Exception:
+    """What the multipart parser's refusal means: the body limit's 413 as it is; too many
+    files (the parser stops at one past the limit) 413 `too_many_files`; else 400."""
+    if error.status_code == 413:
+        return error
+    if str(error.detail).startswith("Too many files"):
+        return ApiError(413, "too_many_files", f"one upload carries at most {most} files")
+    return ApiError(400, "bad_request", str(error.detail))
 
 
 def checked(load: Callable[[], T], what: str) -> T:
@@ -128,12 +133,12 @@ def binary(description: str, media_type: str = "application/octet-stream") -> An
 def download_file(sha256: Sha256, services: ServicesDep, actor: ActorDep) -> Response:
     """下载证据材料: the file's bytes, hashed again before they are sent (409
     `file_corrupted` when they no longer match). 404 for a file never uploaded or one the
-    caller may not read (the uploader, or whoever may read a record citing it)."""
+    caller may not read (its uploader, or whoever may read a record citing it)."""
     file = served(services, sha256, actor)
-    return Response(
-        file.data,
-        media_type=file.content_type,
-        headers={
+    return streamed(
+        file.body,
+        file.content_type,
+        {
             "Content-Disposition": attachment(file.name),
             "ETag": f'"{file.sha256}"',
             "X-Content-Type-Options": "nosniff",
@@ -143,6 +148,16 @@ def download_file(sha256: Sha256, services: ServicesDep, actor: ActorDep) -> Res
     )
 
 
+def streamed(body: IO[bytes], media_type: str, headers: dict[str, str]) -> StreamingResponse:
+    """A verified file sent in chunks, closed once sent."""
+
+    def chunks() -> Iterator[bytes]:
+        with body:
+            yield from iter(lambda: body.read(CHUNK), b"")
+
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)
+
+
 @router.get(
     "/{sha256}/thumbnail",
     response_class=Response,
@@ -150,16 +165,14 @@ def download_file(sha256: Sha256, services: ServicesDep, actor: ActorDep) -> Res
     dependencies=[reached("evidence")],
 )
 def file_thumbnail(sha256: Sha256, services: ServicesDep, actor: ActorDep) -> Response:
-    """缩略图: a PNG of at most 240×240 pixels of an image file (404 for other files)."""
-    file = served(services, sha256, actor)
-    if file.content_type not in IMAGES:
-        raise ApiError(404, "not_found", "only images have thumbnails")
-    with Image.open(io.BytesIO(file.data)) as image:
-        image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-        out = io.BytesIO()
-        image.convert("RGBA").save(out, format="PNG")
+    """缩略图: a PNG of at most 240×240 pixels of an image file (404 for other files, 422
+    `unreadable_image` for one that cannot be decoded)."""
+    try:
+        data = checked(lambda: thumbnail(services, sha256, actor), sha256)
+    except Refused as refused:
+        raise ApiError(refused.status, refused.code, str(refused)) from None
     return Response(
-        out.getvalue(),
+        data,
         media_type="image/png",
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
     )
