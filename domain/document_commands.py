@@ -68,9 +68,11 @@ class DocumentCommands(CommandBase):
             )  # fmt: skip
             return [document]
 
-        if sequence_key not in self.repository:  # the year's first: its sequence, on its own
+        if sequence_key not in self.repository:  # the year's first: its sequence, with it
+            sequence = DocumentSequence(id=sequence_key, kind=kind.value, year=year)
+            document = issue(sequence)[0]
             with suppress(ConcurrentChange):  # another issuance started it meanwhile: on below
-                self.record(DocumentSequence(id=sequence_key, kind=kind.value, year=year))
+                return self.record(document, sequence, **by.save_kwargs)
         return self.update(
             DocumentSequence, sequence_key, None, issue, others_lead=True, **by.save_kwargs
         )

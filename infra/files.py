@@ -24,12 +24,14 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 from uuid import UUID
 
+from psycopg import Connection
 from psycopg.sql import SQL, Identifier
 
 from infra.database import Database
@@ -217,6 +219,8 @@ def intact(store: FileStore, key: str) -> bool:
     """The key's bytes are stored and still hash to it (a damaged copy is written anew)."""
     if not store.exists(key):
         return False
+    if not key.startswith("sha256/"):
+        return True  # sealed: its bytes are the ciphertext, checked when they are opened
     with store.open(key) as stored:
         found, _ = hash_file(stored)
     return found == digest_of_key(key)
@@ -228,14 +232,17 @@ def open_verified(store: FileStore, key: str) -> IO[bytes]:
     longer hash to the key. The caller closes it."""
     spool = tempfile.SpooledTemporaryFile(max_size=CHUNK)  # noqa: SIM115 (handed to the caller)
     digest = hashlib.sha256()
-    with store.open(key) as stored:
-        for chunk in iter(lambda: stored.read(CHUNK), b""):
-            digest.update(chunk)
-            spool.write(chunk)
-    if digest.hexdigest() != digest_of_key(key):
+    try:
+        with store.open(key) as stored:
+            for chunk in iter(lambda: stored.read(CHUNK), b""):
+                digest.update(chunk)
+                spool.write(chunk)
+        if digest.hexdigest() != digest_of_key(key):
+            log.error("file_corrupt", extra={"key": key, "found": digest.hexdigest()})
+            raise CorruptFile(digest_of_key(key), digest.hexdigest())
+    except BaseException:
         spool.close()
-        log.error("file_corrupt", extra={"key": key, "found": digest.hexdigest()})
-        raise CorruptFile(digest_of_key(key), digest.hexdigest())
+        raise
     spool.seek(0)
     return spool
 
@@ -269,27 +276,49 @@ class Upload:
     uploaded_at: datetime
 
 
-def record_upload(database: Database, upload: Upload) -> None:
+@contextmanager
+def key_locked(database: Database, key: str) -> Iterator[Connection[Any]]:
+    """A transaction holding the file's advisory lock: an upload of a file and the
+    collector's deletion of it never interleave (the bytes are written or deleted while it
+    is held, the row changed in it)."""
+    with database.connection() as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+        yield conn
+
+
+def record_upload(conn: Connection[Any], upload: Upload) -> None:
     """Note an upload; the same bytes uploaded again by the same account renew its time (and
     so its grace period)."""
-    with database.connection() as conn:
-        conn.execute(
-            SQL(
-                "INSERT INTO {} ({}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (key, uploaded_by) DO UPDATE SET uploaded_at = EXCLUDED.uploaded_at"
-            ).format(_FILES, SQL(COLUMNS)),
-            (
-                upload.key,
-                upload.sha256,
-                upload.size,
-                upload.content_type,
-                upload.name,
-                upload.uploaded_by,
-                upload.unit_code,
-                upload.subject_id,
-                upload.uploaded_at,
-            ),
-        )
+    conn.execute(
+        SQL(
+            "INSERT INTO {} ({}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (key, uploaded_by) DO UPDATE SET uploaded_at = EXCLUDED.uploaded_at"
+        ).format(_FILES, SQL(COLUMNS)),
+        (
+            upload.key,
+            upload.sha256,
+            upload.size,
+            upload.content_type,
+            upload.name,
+            upload.uploaded_by,
+            upload.unit_code,
+            upload.subject_id,
+            upload.uploaded_at,
+        ),
+    )
+
+
+def claim_uncited(conn: Connection[Any], key: str, before: datetime) -> bool:
+    """Under the key's lock: the file's rows deleted when none is cited or newer than
+    `before` (an upload renewed meanwhile keeps it); whether they were."""
+    gone = conn.execute(
+        SQL(
+            "DELETE FROM {0} WHERE key = %(key)s AND NOT EXISTS (SELECT FROM {0} "
+            "WHERE key = %(key)s AND (cited OR uploaded_at >= %(before)s)) RETURNING key"
+        ).format(_FILES),
+        {"key": key, "before": before},
+    ).fetchall()
+    return bool(gone)
 
 
 def uploads_of(database: Database, sha256: str) -> list[Upload]:
@@ -328,12 +357,6 @@ def mark_cited(database: Database, keys: list[str]) -> None:
     """These files are cited by events (for good: the collector passes them by)."""
     with database.connection() as conn:
         conn.execute(SQL("UPDATE {} SET cited = true WHERE key = ANY(%s)").format(_FILES), (keys,))
-
-
-def forget_upload(database: Database, key: str) -> None:
-    """The file's rows, every uploader's (its bytes are deleted)."""
-    with database.connection() as conn:
-        conn.execute(SQL("DELETE FROM {} WHERE key = %s").format(_FILES), (key,))
 
 
 def forget_sealed(database: Database, subject_id: UUID) -> None:

@@ -125,7 +125,13 @@ def check_image(body: IO[bytes], limits: Limits) -> None:
         with Image.open(body) as image:
             width, height = image.size
             image.verify()  # its structure whole (a truncated PNG is refused), nothing decoded
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,  # a text chunk too large to read
+        Image.DecompressionBombError,
+    ) as error:
         raise Refused(422, "unsafe_file", f"the image cannot be read safely: {error}") from error
     if width * height > limits.max_pixels:
         raise Refused(

@@ -35,8 +35,8 @@ DOCUMENT_COLUMNS = (
     "files", "sealed",
 )  # fmt: skip
 CITE = (
-    "INSERT INTO {citations} (sha256, record_id, record_kind, name, position) "
-    "SELECT lower(x.sha256), %(record_id)s, %(kind)s, x.name, %(_position)s "
+    "INSERT INTO {citations} (sha256, record_id, record_kind, name, position, cited_by_role) "
+    "SELECT lower(x.sha256), %(record_id)s, %(kind)s, x.name, %(_position)s, %(role)s "
     "FROM jsonb_to_recordset(%(evidence)s::jsonb) AS x(sha256 text, name text) "
     "WHERE {advanced} ON CONFLICT DO NOTHING"
 )
@@ -44,10 +44,13 @@ CITE = (
 
 class EvidenceView(ReadModelView):
     projection_name = "evidence"
-    schema_version = 2  # 2: the evidence an amendment (更正) gives a finding is cited too
+    # 2: the evidence an amendment (更正) gives a finding is cited too; 3: with the citing
+    # actor's role (a liaison's own citation lets it read nothing it could not before).
+    schema_version = 3
     tables: ClassVar[dict[str, str]] = {
         "evidence_citations": "sha256 text NOT NULL, record_id uuid NOT NULL, "
         "record_kind text NOT NULL, name text NOT NULL, position bigint NOT NULL, "
+        "cited_by_role text NOT NULL, "
         "PRIMARY KEY (sha256, record_id, position, name)",
         # Issued documents (公文), for their lists: each kind's number, what it is about.
         "documents": "id uuid PRIMARY KEY, kind text NOT NULL, number text NOT NULL, "
@@ -101,19 +104,23 @@ class EvidenceView(ReadModelView):
         )
         return [UUID(str(r["id"])) for r in rows]
 
-    def cite(self, tracking: Tracking, record_id: UUID, kind: str, evidence: Any) -> None:
+    def cite(self, tracking: Tracking, e: Any, kind: str, evidence: Any) -> None:
         rows = [{"sha256": str(f["sha256"]), "name": str(f["name"])} for f in evidence or ()]
-        params = {"record_id": record_id, "kind": kind, "evidence": dumps(rows)}
+        params = {
+            "record_id": e.originator_id, "kind": kind, "evidence": dumps(rows),
+            "role": str(e.actor.get("role", "")),
+        }  # fmt: skip
         self.write(tracking, CITE, params, citations="evidence_citations")
 
-    def citing(self, sha256: str) -> list[tuple[UUID, str]]:
-        """The records citing the file, each once: (id, kind)."""
+    def citing(self, sha256: str, by_unit: bool = True) -> list[tuple[UUID, str]]:
+        """The records citing the file, each once: (id, kind); `by_unit` False: only those
+        a citation made by someone other than a unit's liaison names."""
         rows = self.fetch_all(
             SQL(
                 "SELECT DISTINCT record_id, record_kind FROM {} WHERE sha256 = %s "
-                "ORDER BY record_kind, record_id"
+                "AND (%s OR cited_by_role <> 'unit') ORDER BY record_kind, record_id"
             ).format(self.table("evidence_citations")),
-            (sha256.lower(),),
+            (sha256.lower(), by_unit),
         )
         return [(UUID(str(r["record_id"])), str(r["record_kind"])) for r in rows]
 
@@ -182,12 +189,12 @@ class Evidence(ReadModel[EvidenceView]):
 
     @handles(Finding.Raised, Finding.RectificationReported, Finding.ProgressReported)
     def finding_evidence(self, e: Any, tracking: Tracking) -> None:
-        self.view.cite(tracking, e.originator_id, FINDING, e.evidence)
+        self.view.cite(tracking, e, FINDING, e.evidence)
 
     @handles(Finding.Amended)
     def finding_amended(self, e: Finding.Amended, tracking: Tracking) -> None:
         """更正 may give the finding other evidence: those files are cited too."""
-        self.view.cite(tracking, e.originator_id, FINDING, e.changes.get("evidence") or [])
+        self.view.cite(tracking, e, FINDING, e.changes.get("evidence") or [])
 
     @handles(IssuedDocument.Issued)
     def document_issued(self, e: IssuedDocument.Issued, tracking: Tracking) -> None:
@@ -195,4 +202,4 @@ class Evidence(ReadModel[EvidenceView]):
 
     @handles(MajorDecision.StepRecorded, MajorDecision.RectificationReported)
     def decision_evidence(self, e: Any, tracking: Tracking) -> None:
-        self.view.cite(tracking, e.originator_id, DECISION, e.evidence)
+        self.view.cite(tracking, e, DECISION, e.evidence)

@@ -37,6 +37,7 @@ from infra.files import (
     Upload,
     digest_of_key,
     forget_sealed,
+    key_locked,
     key_of,
     read_verified,
     record_upload,
@@ -70,6 +71,8 @@ def period_of(period: str) -> tuple[str, date, date]:
     if m is None:
         raise InvalidValue(f"{period!r} is not a period (YYYY-MM, YYYY-Qn or YYYY)")
     year, month, quarter = int(m.group(1)), m.group(2), m.group(3)
+    if not 2000 <= year <= 2999:
+        raise InvalidValue(f"{period!r}: the year lies between 2000 and 2999")
     if month:
         first = date(year, int(month), 1)
         return f"{year}年{int(month)}月", first, last_day(first, 1)
@@ -257,7 +260,6 @@ class ServiceDesk:
             key = self.subject_key(subject_id)
             stored = seal(key.algorithm, key.key, data, sha256.encode())
         where = key_of(sha256, subject_id)
-        self.services.files.put(where, io.BytesIO(stored))
         upload = Upload(
             where,
             sha256,
@@ -269,7 +271,9 @@ class ServiceDesk:
             subject_id,
             self.services.clock.now(),
         )
-        record_upload(self.services.database, upload)
+        with key_locked(self.services.database, where) as conn:
+            self.services.files.put(where, io.BytesIO(stored))
+            record_upload(conn, upload)
         return {"sha256": sha256, "size": len(data)}
 
 
@@ -298,7 +302,7 @@ def document_bytes(services: Services, document: IssuedDocument, fmt: str) -> by
         sealed = stored.read()
     try:
         data = unseal(key.algorithm, key.key, sealed, sha256.encode())
-    except InvalidTag:  # the sealed bytes were altered
+    except (InvalidTag, ValueError):  # the sealed bytes were altered, or cut short
         log.error("file_corrupt", extra={"key": where, "sealed": True})
         raise CorruptFile(sha256, hashlib.sha256(sealed).hexdigest()) from None
     found = hashlib.sha256(data).hexdigest()

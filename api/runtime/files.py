@@ -22,8 +22,9 @@ from domain.major_decisions import MajorDecision
 from domain.vocabulary import Role
 from infra.files import (
     Upload,
-    forget_upload,
+    claim_uncited,
     hash_file,
+    key_locked,
     key_of,
     mark_cited,
     open_verified,
@@ -91,12 +92,13 @@ def receive(services: Services, files: list[Incoming], actor: Actor) -> list[dic
     answer: list[dict[str, object]] = []
     for incoming, sha256, size, accepted in checked:
         key = key_of(sha256)
-        services.files.put(key, incoming.body)
         upload = Upload(
             key, sha256, size, accepted.content_type, accepted.name, actor.id,
             actor.unit_code if actor.role is Role.UNIT else None, None, now,
         )  # fmt: skip
-        record_upload(services.database, upload)
+        with key_locked(services.database, key) as conn:
+            services.files.put(key, incoming.body)
+            record_upload(conn, upload)
         log.info("file_uploaded", extra={"sha256": sha256, "size": size, "by": actor.id})
         answer.append(
             {"name": accepted.name, "sha256": sha256, "size": size,
@@ -106,20 +108,19 @@ def receive(services: Services, files: list[Incoming], actor: Actor) -> list[dic
 
 
 def may_read(services: Services, sha256: str, uploads: list[Upload], actor: Actor) -> bool:
-    """Its uploader; a liaison of the uploading unit; or whoever may read a record citing
-    the file — anyone but a unit's liaison reads every record, a liaison those of its unit
-    (and of units merged into it), and then only files its own unit or an inspector,
-    authority or administrator uploaded: citing another unit's file in one's own report
-    (its hash is no secret) gives no right to read it."""
+    """Its uploader; a liaison of an uploading unit; or whoever may read a record citing the
+    file — anyone but a unit's liaison reads every record, a liaison those of its unit (and
+    of units merged into it), and then only through citations made by someone other than a
+    liaison: a file's hash is no secret, and citing someone else's file in one's own report
+    gives no right to read it."""
     if any(u.uploaded_by == actor.id for u in uploads):
         return True
     if actor.role is Role.UNIT and any(u.unit_code in actor.unit_scope for u in uploads):
         return True
-    citing = services.view("evidence", EvidenceView).citing(sha256)
+    citations = services.view("evidence", EvidenceView)
     if actor.role is not Role.UNIT:
-        return bool(citing) or actor.role is Role.ADMIN
-    if not any(u.unit_code is None for u in uploads):
-        return False  # uploaded by other units' liaisons alone
+        return bool(citations.citing(sha256)) or actor.role is Role.ADMIN
+    citing = citations.citing(sha256, by_unit=False)
     return any(readable(services, record_id, kind, actor) for record_id, kind in citing)
 
 
@@ -147,8 +148,11 @@ def serve(services: Services, sha256: str, actor: Actor) -> Served:
     when they no longer match), under the name it was uploaded with; the caller closes
     `body`."""
     uploads = readable_uploads(services, sha256, actor)
+    own = [u.name for u in uploads if u.uploaded_by == actor.id]
+    cited = services.view("evidence", EvidenceView).cited_names(sha256)
+    name = (own or cited or [uploads[0].name])[0]  # never another account's own name for it
     body = open_verified(services.files, key_of(sha256.lower()))
-    return Served(body, uploads[0].name, uploads[0].content_type, sha256.lower())
+    return Served(body, name, uploads[0].content_type, sha256.lower())
 
 
 def thumbnail(services: Services, sha256: str, actor: Actor) -> bytes:
@@ -183,7 +187,7 @@ def thumbnail_key(sha256: str) -> str:
     return f"thumbnails/{sha256.lower()}.png"
 
 
-def collect(services: Services, now: datetime, grace_hours: float) -> int:
+def collect(services: Services, now: datetime, grace_hours: float, page: int = 500) -> int:
     """Delete the files uploaded longer ago than the grace period that no event cites; how
     many. Each page of candidates is read after the read model has caught up with the
     log's head, so a file cited a moment ago is kept; a file found cited is marked so, and
@@ -192,7 +196,7 @@ def collect(services: Services, now: datetime, grace_hours: float) -> int:
     before, after, collected = now - timedelta(hours=grace_hours), None, 0
     while True:
         catch_up(services.app, services.datastore, EVIDENCE, services.settings.read_wait_seconds)
-        batch = uncited_before(services.database, before, after)
+        batch = uncited_before(services.database, before, after, page)
         if not batch:
             break
         cited = citations.cited_among(sha256 for _, sha256, _ in batch)
@@ -200,9 +204,11 @@ def collect(services: Services, now: datetime, grace_hours: float) -> int:
         for key, sha256, _ in batch:
             if sha256 in cited:
                 continue
-            services.files.delete(key)
-            services.files.delete(thumbnail_key(sha256))
-            forget_upload(services.database, key)
+            with key_locked(services.database, key) as conn:
+                if not claim_uncited(conn, key, before):
+                    continue  # uploaded again meanwhile
+                services.files.delete(key)
+                services.files.delete(thumbnail_key(sha256))
             collected += 1
             log.info("file_collected", extra={"sha256": sha256})
         key, _, last = batch[-1]

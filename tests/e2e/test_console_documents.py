@@ -93,8 +93,11 @@ def test_documents_are_generated_and_downloaded_beside_their_records(
         assert done.status_code == 303 and done.headers["location"] == f"/findings/{fid}#documents"
         page = browser.get(f"/findings/{fid}")
         (link,) = re.findall(r'href="(/documents/[0-9a-f-]+)\?format=pdf"', page.text)
-        not_image = browser.get(f"/files/{'1' * 64}/thumbnail")
-        assert not_image.status_code == 404
+        scan = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+        files = [("file", ("通知扫描件.pdf", scan, "application/pdf"))]
+        kept = browser.post("/files", files=files, data={"csrf_token": csrf_of(page)}).json()
+        not_image = browser.get(f"/files/{kept['files'][0]['sha256']}/thumbnail")
+        assert not_image.status_code == 404 and "没有缩略图" in not_image.text
         pdf = browser.get(link, params={"format": "pdf"})
         assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
         word = browser.get(link, params={"format": "docx"})

@@ -18,7 +18,7 @@ import pytest
 from api.runtime.bootstrap import Services
 from domain.documents import IssuedDocument
 from infra.documents.compose import rendered
-from infra.files import LocalFileStore, key_of
+from infra.files import LocalFileStore, key_of, uploads_of
 from tests.e2e.console import console_as
 from tests.e2e.helpers import assert_error, ok, order
 from tests.support import ADMIN, Api, account_fixture
@@ -208,7 +208,9 @@ def test_a_ruling_decision_names_its_person_until_the_person_is_shredded(
     code = document.content["sealed"]["code"]
     assert code and "文书校验码" in pdf + word and "〔校验码〕" not in pdf + word
     word_file = store.path(key_of(item["files"]["docx"]["sha256"], document.subject_id))
-    word_file.write_bytes(word_file.read_bytes()[:-1] + b"\0")  # tampered while sealed
+    sealed_word = bytearray(word_file.read_bytes())
+    sealed_word[-1] ^= 0xFF  # tampered while sealed
+    word_file.write_bytes(bytes(sealed_word))
     tampered = api.get(f"{DOCUMENTS}/{answer['id']}", authority, format="docx")
     assert_error(tampered, 409, "file_corrupted")
 
@@ -216,6 +218,7 @@ def test_a_ruling_decision_names_its_person_until_the_person_is_shredded(
     gone = api.get(f"{DOCUMENTS}/{answer['id']}", authority)
     assert_error(gone, 410, "personal_data_erased")
     assert not sealed.exists()
+    assert uploads_of(shared_services.database, item["files"]["pdf"]["sha256"]) == []
     with console_as(api.client, authority) as browser:
         page = browser.get(f"/documents/{answer['id']}")
         assert page.status_code == 410 and "个人信息已依法删除" in page.text

@@ -54,7 +54,7 @@ def rectifying(api: Api, inspector: dict[str, str]) -> Rectifying:
 
 
 def test_a_liaisons_photos_reach_the_inspector_with_the_hash_the_event_records(
-    api: Api, inspector: dict[str, str], rectifying: Rectifying
+    api: Api, inspector: dict[str, str], rectifying: Rectifying, shared_services: Services
 ) -> None:
     photo, scan = png(), PDF
     kept = ok(upload(api, rectifying.liaison, ("整改后现场.png", photo), ("验收单.pdf", scan)), 201)
@@ -81,6 +81,7 @@ def test_a_liaisons_photos_reach_the_inspector_with_the_hash_the_event_records(
 
     thumbnail = api.get(f"{FILES}/{cited['sha256']}/thumbnail", inspector)
     assert thumbnail.headers["content-type"] == "image/png"
+    assert shared_services.files.exists(f"thumbnails/{cited['sha256']}.png")  # made once, kept
     with Image.open(io.BytesIO(thumbnail.content)) as image:
         assert max(image.size) <= 240 and image.size[0] == photo_width(photo)
     not_image = api.get(f"{FILES}/{kept['files'][1]['sha256']}/thumbnail", inspector)
@@ -214,18 +215,24 @@ def test_an_auditor_uploads_nothing(api: Api) -> None:
 def test_citing_another_units_file_gives_no_right_to_read_it(
     api: Api, inspector: dict[str, str], rectifying: Rectifying
 ) -> None:
-    """A hash is no secret: a liaison who cites another unit's upload in its own report
-    still may not read it; an upload of an inspector's it cites, it may."""
-    theirs = png(colour="purple")
-    digest = ok(upload(api, rectifying.stranger, ("别家现场.png", theirs)), 201)["files"][0]
+    """A hash is no secret: a liaison who cites another unit's upload, or an inspector's, in
+    its own report still may not read it; once an inspector cites the inspector's file on
+    the liaison's finding, the liaison may."""
+    theirs = ok(upload(api, rectifying.stranger, ("别家现场.png", png(colour="purple"))), 201)
     ours = png(colour="orange")
     inspectors = ok(upload(api, inspector, ("督查取证.png", ours)), 201)["files"][0]
-    cited = [{k: f[k] for k in ("name", "sha256", "size")} for f in (digest, inspectors)]
+    cited = [
+        {k: f[k] for k in ("name", "sha256", "size")} for f in (theirs["files"][0], inspectors)
+    ]
     body = {"note": "引用", "percent": 10, "evidence": cited}
-    answer = ok(command(api, rectifying.fid, "progress", body, rectifying.liaison))
-    at = answer["position"]
-    assert_error(api.get(f"{FILES}/{digest['sha256']}", rectifying.liaison, min_position=at), 404)
-    assert api.get(f"{FILES}/{inspectors['sha256']}", rectifying.liaison).content == ours
+    at = ok(command(api, rectifying.fid, "progress", body, rectifying.liaison))["position"]
+    for f in cited:
+        assert_error(api.get(f"{FILES}/{f['sha256']}", rectifying.liaison, min_position=at), 404)
+    body = {"note": "督查组补充取证", "percent": 20, "evidence": cited[1:]}
+    at = ok(command(api, rectifying.fid, "progress", body, inspector))["position"]
+    got = api.get(f"{FILES}/{inspectors['sha256']}", rectifying.liaison, min_position=at)
+    assert got.content == ours
+    assert_error(api.get(f"{FILES}/{cited[0]['sha256']}", rectifying.liaison), 404)
 
 
 def test_evidence_given_by_an_amendment_is_cited_too(

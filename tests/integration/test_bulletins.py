@@ -25,7 +25,9 @@ from domain.registry import IssueDocument
 from infra.locks import BULLETIN_LOCK, only_one
 from infra.settings import Settings
 from infra.workdays import WorkingDays
-from tests.integration.conftest import ADMIN
+from projections.registry import PROJECTIONS
+from projections.runner import catch_up
+from tests.integration.conftest import ADMIN, raise_finding
 
 # October 2026: the National Day holiday runs from the 1st, so the month's first working day
 # comes after it (the State Council's calendar, infra/workdays.py).
@@ -129,6 +131,13 @@ def test_the_command_line_issues_a_document_and_verifies_a_copy(
 def test_without_a_pdf_renderer_nothing_is_issued_and_the_reason_is_clear(
     services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    with on(date(2026, 12, 7)):
+        refused_then_issued(services, monkeypatch, caplog)
+
+
+def refused_then_issued(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from api.cli.demo import DemoLoader
     from infra.documents import official
 
@@ -159,3 +168,19 @@ def test_a_deployment_may_leave_the_bulletin_to_be_issued_by_hand(services: Serv
     with on(day):
         Chaser(services).remind()
     assert issued_bulletins(services) == []
+
+
+def test_a_bulletin_counts_its_own_period(services: Services) -> None:
+    """Found within the period, and open (and overdue) on the bulletin's day."""
+    services.app.register_unit(code="cdz", name="城东镇", kind="township", actor=ADMIN)
+    for found_on in (date(2026, 11, 5), date(2026, 10, 20), date(2026, 11, 28)):
+        raise_finding(services, "cdz", "问题", found_on=found_on)
+    catch_up(services.app, services.datastore, PROJECTIONS)
+    counts = services.board.period_counts(
+        {"cdz": ("cdz",)}, date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 7)
+    )
+    assert counts == {"cdz": {"raised": 2, "closed": 0, "open": 3, "overdue": 0}}
+    nothing = services.board.period_counts(
+        {"xyz": ("xyz",)}, date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 7)
+    )
+    assert nothing == {"xyz": {"raised": 0, "closed": 0, "open": 0, "overdue": 0}}

@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from api.main import create_app
 from api.runtime.bootstrap import Services, build
 from api.runtime.dispatch import Chaser
 from api.runtime.files import Incoming, collect, receive
+from domain import clock
 from infra.files import (
     CorruptFile,
     FileMissing,
@@ -197,3 +198,32 @@ def test_the_scheduler_collects_what_no_event_cites(
     )
     chaser.collect_files()
     assert not services.files.exists(key_of(loose["sha256"]))
+
+
+def test_uploading_again_renews_the_grace_period_and_heals_a_damaged_copy(
+    services: Services,
+) -> None:
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    with clock.use(clock.SettableClock(start)):
+        (first,) = uploaded(services, ("现场.png", photo("olive")))
+    store = services.files
+    assert isinstance(store, LocalFileStore)
+    store.path(key_of(first["sha256"])).write_bytes(b"damaged")
+    with clock.use(clock.SettableClock(start + timedelta(hours=25))):
+        uploaded(services, ("现场.png", photo("olive")))  # the same account, the same bytes
+    assert read_verified(store, key_of(first["sha256"])) == photo("olive")  # healed
+    assert collect(services, start + timedelta(hours=26), 24) == 0  # renewed a day later
+    assert collect(services, start + timedelta(hours=50), 24) == 1
+
+
+def test_the_collector_pages_through_candidates_and_marks_the_cited(services: Services) -> None:
+    colours = ("red", "green", "blue", "white", "black")
+    files = uploaded(services, *((f"{c}.png", photo(c)) for c in colours))
+    services.app.register_unit(code="ksz", name="澄潭镇", kind="township", actor=ADMIN)
+    evidence = [{k: files[0][k] for k in ("name", "sha256", "size")}]
+    raise_finding(services, "ksz", "违规建房", evidence=evidence)
+    later = services.clock.now() + timedelta(hours=25)
+    assert collect(services, later, 24, page=2) == 4  # in pages of two
+    with services.database.connection() as conn:
+        rows = conn.execute("SELECT sha256, cited FROM supervision_files").fetchall()
+    assert rows == [(files[0]["sha256"], True)]

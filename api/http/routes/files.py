@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -155,7 +156,9 @@ def streamed(body: IO[bytes], media_type: str, headers: dict[str, str]) -> Strea
         with body:
             yield from iter(lambda: body.read(CHUNK), b"")
 
-    return StreamingResponse(chunks(), media_type=media_type, headers=headers)
+    # Closed once sent, or when the client went before the body started.
+    closing = BackgroundTask(body.close)
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers, background=closing)
 
 
 @router.get(
