@@ -77,22 +77,28 @@ def status_of(page: Page) -> str:
     return page.locator("#finding-status").inner_text()
 
 
-def test_a_finding_goes_from_raised_to_closed_through_the_console(sessions: Any) -> None:
-    inspector = sessions(INSPECTOR).page
-    title = f"便民服务窗口午间无人值守（{uuid.uuid4().hex[:6]}）"
+def raised_in_console(
+    inspector: Page, title: str, description: str, severity: str = "major"
+) -> str:
+    """发现问题 in the console's form, for 南明街道 from a random inspection; its page's URL."""
     inspector.goto("/findings/new")
     inspector.get_by_label("责任单位").select_option(label="南明街道（街道）")
     inspector.get_by_label("问题标题").fill(title)
-    inspector.get_by_label("问题描述").fill(
-        "暗访发现便民服务中心午间窗口无人值守，群众等候超过半小时。"
-    )
+    inspector.get_by_label("问题描述").fill(description)
     inspector.get_by_label("问题类别").select_option("service_quality")
-    inspector.get_by_label("严重程度").select_option("minor")
+    inspector.get_by_label("严重程度").select_option(severity)
     inspector.get_by_label("问题来源").select_option("random_inspection")
     inspector.get_by_role("button", name="登记").click()
     expect(inspector.get_by_role("heading", name=title)).to_be_visible()
+    return inspector.url.split("?")[0]
+
+
+def test_a_finding_goes_from_raised_to_closed_through_the_console(sessions: Any) -> None:
+    inspector = sessions(INSPECTOR).page
+    title = f"便民服务窗口午间无人值守（{uuid.uuid4().hex[:6]}）"
+    description = "暗访发现便民服务中心午间窗口无人值守，群众等候超过半小时。"
+    finding_url = raised_in_console(inspector, title, description, "minor")
     assert status_of(inspector) == "已发现"
-    finding_url = inspector.url.split("?")[0]
 
     order = inspector.locator("#form-rectification-order")
     order.get_by_label("整改期限").fill((today() + timedelta(days=10)).isoformat())
@@ -397,16 +403,7 @@ def test_a_liaison_uploads_photos_with_a_report_and_the_inspector_downloads_them
 
     inspector = sessions(INSPECTOR).page
     title = f"农贸市场消防通道堵塞（{uuid.uuid4().hex[:6]}）"
-    inspector.goto("/findings/new")
-    inspector.get_by_label("责任单位").select_option(label="南明街道（街道）")
-    inspector.get_by_label("问题标题").fill(title)
-    inspector.get_by_label("问题描述").fill("检查发现农贸市场东侧消防通道被摊位占用。")
-    inspector.get_by_label("问题类别").select_option("service_quality")
-    inspector.get_by_label("严重程度").select_option("major")
-    inspector.get_by_label("问题来源").select_option("random_inspection")
-    inspector.get_by_role("button", name="登记").click()
-    expect(inspector.get_by_role("heading", name=title)).to_be_visible()
-    finding_url = inspector.url.split("?")[0]
+    finding_url = raised_in_console(inspector, title, "检查发现农贸市场东侧消防通道被摊位占用。")
     order = inspector.locator("#form-rectification-order")
     order.get_by_label("整改期限").fill((today() + timedelta(days=20)).isoformat())
     order.get_by_label("整改要求").fill("清理占道摊位，恢复消防通道畅通。")
