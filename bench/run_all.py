@@ -12,6 +12,11 @@
                 worker) and of a full rebuild (`supervision projections rebuild all`)
 
     .venv/bin/python bench/run_all.py [--scale 1.0] [--keep NAME] [--seconds 15]
+    .venv/bin/python bench/run_all.py --curve docs/performance-curve.png [--curve-scales …]
+
+`--curve` runs the full-scale part at 0.1, 0.3 and 1.0 province scale and draws rebuild time,
+verification time, the slowest list's p99 and the service's RSS against the log's size, each
+with its least-squares line, and where the rebuild would cross an hour (bench/curve.py).
 
 `--keep NAME` keeps the generated log in database NAME and reuses it next time (generating
 1.5M events takes a while). Figures depend on the machine: docs/performance.md says which.
@@ -32,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import commands
+import curve
 import generate
 import httpx
 import psycopg
@@ -242,7 +248,19 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def full_scale_section(report: Report, args: argparse.Namespace) -> None:
+@dataclass(frozen=True)
+class Point:
+    """What one scale costs: the curve's coordinates (bench/curve.py draws them)."""
+
+    scale: float
+    events: int
+    rebuild_seconds: float
+    verify_seconds: float
+    list_p99_ms: float  # the slowest list endpoint's p99
+    rss_mib: float  # the service's peak RSS (API + worker)
+
+
+def full_scale_section(report: Report, args: argparse.Namespace) -> Point:
     scale = generate.Scale().times(args.scale)
     with service_database(args.database_url, args.keep, "bench_all") as (settings, new):
         url = str(settings.database_url)
@@ -318,11 +336,10 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> None:
                     f"p50 {percentile(values, 50):.1f} p99 {percentile(values, 99):.1f} ms",
                     f"healthz p99 {percentile(base, 99):.1f} ms",
                 )
-            report.add(
-                "scale",
-                "peak RSS of the service (API + worker)",
-                f"{peak_rss_mib(started_procs[0].pid):,.0f} MiB",
-            )
+            rss = peak_rss_mib(started_procs[0].pid)
+            report.add("scale", "peak RSS of the service (API + worker)", f"{rss:,.0f} MiB")
+    slowest = max(percentile(values, 99) for values in timed.values())
+    return Point(args.scale, events, rebuild_seconds, verify_seconds, slowest, rss)
 
 
 def parse_args() -> argparse.Namespace:
@@ -336,6 +353,19 @@ def parse_args() -> argparse.Namespace:
         "--requests", type=int, default=200, help="timed requests per list endpoint"
     )
     parser.add_argument("--rate", type=float, default=300.0, help="commands/s of the steady load")
+    parser.add_argument(
+        "--curve",
+        metavar="PNG",
+        type=Path,
+        help="measure the full-scale figures at each of --curve-scales and draw how they grow "
+        "into PNG (e.g. docs/performance-curve.png)",
+    )
+    parser.add_argument(
+        "--curve-scales",
+        type=lambda text: [float(v) for v in text.split(",")],
+        default=[0.1, 0.3, 1.0],
+        help="the province scales of --curve, comma-separated (default 0.1,0.3,1.0)",
+    )
     parser.add_argument(
         "--only",
         choices=("commands", "lag", "scale"),
@@ -361,6 +391,16 @@ def main() -> int:
     )
     report = Report()
     started = time.perf_counter()
+    if args.curve is not None:
+        points = [full_scale_section(report, replace_scale(args, s)) for s in args.curve_scales]
+        curve.draw(points, args.curve)
+        print(
+            f"{len(points)} scales drawn into {args.curve} in {time.perf_counter() - started:,.0f}"
+            f" s; PostgreSQL {server_version(args.database_url)}"
+        )
+        report.print()
+        curve.print_table(points)
+        return 0
     if "commands" in sections:
         command_section(report, opts)
     if "lag" in sections:
@@ -373,6 +413,12 @@ def main() -> int:
     )
     report.print()
     return 0
+
+
+def replace_scale(args: argparse.Namespace, scale: float) -> argparse.Namespace:
+    """The arguments with another scale (a kept log is kept per scale)."""
+    keep = f"{args.keep}_{str(scale).replace('.', '_')}" if args.keep else None
+    return argparse.Namespace(**{**vars(args), "scale": scale, "keep": keep})
 
 
 def server_version(url: str) -> str:
