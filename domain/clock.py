@@ -31,6 +31,11 @@ class Clock(ABC):
         return business_day(self.now())
 
 
+def cn_date(day: date) -> str:
+    """A day as Chinese documents and messages write it: 2026年3月5日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def business_day(moment: datetime) -> date:
     """The business date in China of an instant (an event's timestamp is in UTC)."""
     return moment.astimezone(CHINA).date()

@@ -20,6 +20,7 @@ from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 
 from domain.accounts import Account
+from domain.clock import cn_date
 from domain.findings import Finding
 from domain.units import Unit
 from domain.vocabulary import (
@@ -48,11 +49,6 @@ REMINDERS = {
     ReminderKind.OVERDUE: "已超过整改期限（{deadline}），请立即整改并报送整改情况。",
     ReminderKind.ESCALATION: "整改期限（{deadline}）已过且多次催办未办结，已提级督办。",
 }
-
-
-def cn_date(day: date) -> str:
-    """2026年3月5日."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 class NotificationsView(ReadModelView):

@@ -39,6 +39,7 @@ from domain.errors import NotFound
 from domain.registry import IssueDocument
 from domain.vocabulary import DocumentKind, Role
 from infra.documents.compose import FORMATS
+from infra.files import DIGEST
 from infra.uploads import Refused
 from projections.evidence import EvidenceView
 
@@ -131,7 +132,7 @@ def thumbnail_of(sha256: str, viewer: ViewerDep) -> Response:
 
 def console_file(viewer: Viewer, load: Callable[[], T], sha256: str) -> T:
     """What `load` answers of a file, or the page saying why not, in Chinese."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdefABCDEF" for c in sha256):
+    if not DIGEST.match(sha256.lower()):
         raise PageError(404, "没有这个文件。", viewer)
     try:
         return checked(load, sha256)

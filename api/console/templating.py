@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from domain.clock import CHINA
+from domain.clock import cn_date as clock_cn_date
 from domain.vocabulary import ENUMERATIONS, EventType, event_label
 
 
@@ -23,7 +24,7 @@ def cn_date(value: Any) -> str:
             return str(value)
     if isinstance(value, datetime):
         value = value.astimezone(CHINA).date() if value.tzinfo else value.date()
-    return f"{value.year}年{value.month}月{value.day}日"
+    return clock_cn_date(value)
 
 
 def cn_datetime(value: Any) -> str:

@@ -30,7 +30,7 @@ from domain.evaluation_schemes import year_end_score
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling
 from domain.subjects import SHREDDED
-from domain.vocabulary import DocumentKind, FindingStatus
+from domain.vocabulary import DocumentKind
 from infra.documents import compose
 from infra.files import (
     CorruptFile,
@@ -44,7 +44,7 @@ from infra.files import (
 )
 from infra.privacy import seal, unseal
 from projections.case_library import CaseFilter
-from projections.finding_board import COUNTED, FindingFilter
+from projections.finding_board import COUNTED, FindingFilter, deadline_colour, due_by_of
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
 from projections.scorecard import Scorecards
@@ -278,13 +278,16 @@ class ServiceDesk:
 
 
 def warning(finding: Finding, today: date) -> str | None:
-    """The finding's 红/黄/蓝 督办 state on the day (docs/scorecards.md)."""
-    from domain.deadlines import colour_of
-
-    if finding.status is not FindingStatus.RECTIFYING or finding.deadline is None:
-        return None
-    percent = finding.progress[-1]["percent"] if finding.progress else 0
-    return colour_of(finding.deadline, today, finding.ordered_on, percent)
+    """The finding's 红/黄/蓝 督办 state on the day, as its board row and page show it."""
+    due_by = due_by_of(finding.deadline) if finding.deadline else None
+    return deadline_colour(
+        finding.status.value,
+        finding.deadline,
+        today,
+        finding.ordered_on,
+        finding.progress_percent,
+        due_by,
+    )
 
 
 def document_bytes(services: Services, document: IssuedDocument, fmt: str) -> bytes:

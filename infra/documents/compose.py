@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from domain.clock import cn_date
 from domain.documents import CODE_PLACEHOLDER, KINDS, POSITION_PLACEHOLDER, SUBJECT_PLACEHOLDER
 from domain.errors import RenderingUnavailable
 from domain.findings import Finding
@@ -29,10 +30,6 @@ COLOURS = {"red": "红色督办", "yellow": "黄色督办", "blue": "蓝色督�
 ALL_UNITS = "各乡镇人民政府、街道办事处，县府各部门"  # the seed's 主送, as the plan was sent
 ERASED = "（个人信息已依法删除）"  # what a shredded person's name reads as in a document
 APPEAL_DAYS = 30  # 问责决定 may be appealed within a month of its service
-
-
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def header(

@@ -39,6 +39,8 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from domain.clock import cn_date
+
 BODY_WIDTH_MM = 156  # 版心 156 × 225 mm
 LINE = Pt(28.9)  # 22 lines in the 225 mm of the 版心
 CHAR_SPACING = Pt(-0.25)  # 28 characters of 3号 (16 pt) in the 156 mm of a line
@@ -120,7 +122,7 @@ class Official:
     @property
     def dated_text(self) -> str:
         """The 成文日期 in Arabic numerals, as the 2012 standard has it: 2026年12月6日."""
-        return f"{self.dated.year}年{self.dated.month}月{self.dated.day}日"
+        return cn_date(self.dated)
 
     @property
     def timestamp(self) -> datetime:
