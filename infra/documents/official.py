@@ -20,6 +20,7 @@ of its content (WeasyPrint 70 names font subsets and images by digests, not at r
 from __future__ import annotations
 
 import io
+import logging
 from base64 import b64encode
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -357,6 +358,34 @@ def _issuer_size(issuer: str) -> float:
 # -- Charts -------------------------------------------------------------------------------
 
 
+log = logging.getLogger(__name__)
+CHART_FONT = "WenQuanYi Micro Hei"
+_fonts_looked_at_again = False
+
+
+def chart_font() -> str:
+    """The path of the chart's font. matplotlib keeps a list of the machine's fonts per
+    user; one made before the font was installed is made again, once a process, before
+    the font counts as missing (as a missing Pango does: the machine lacks a part)."""
+    global _fonts_looked_at_again
+    import matplotlib
+    from matplotlib import font_manager
+
+    wanted = font_manager.FontProperties(family=CHART_FONT)
+    try:
+        return str(font_manager.fontManager.findfont(wanted, fallback_to_default=False))
+    except ValueError as missing:
+        if _fonts_looked_at_again:
+            raise OSError(f"the chart font is not installed: {missing}") from None
+    _fonts_looked_at_again = True
+    log.info("chart font not in matplotlib's font list; listing the machine's fonts again")
+    font_manager.fontManager = font_manager.FontManager()
+    version = font_manager.FontManager.__version__
+    cache = Path(matplotlib.get_cachedir(), f"fontlist-v{version}.json")
+    font_manager.json_dump(font_manager.fontManager, cache)  # for the next process too
+    return chart_font()
+
+
 def chart_png(title: str, labels: Sequence[str], values: Sequence[float]) -> bytes:
     """A bar chart as PNG, labelled in Chinese with WenQuanYi Micro Hei; the same bytes for
     the same data (fixed size and dpi, no Software stamp)."""
@@ -365,13 +394,7 @@ def chart_png(title: str, labels: Sequence[str], values: Sequence[float]) -> byt
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    try:
-        path = font_manager.findfont(
-            font_manager.FontProperties(family="WenQuanYi Micro Hei"), fallback_to_default=False
-        )
-    except ValueError as missing:  # as a missing Pango is: the machine lacks a part
-        raise OSError(f"the chart font is not installed: {missing}") from None
-    font = font_manager.FontProperties(fname=path, size=11)
+    font = font_manager.FontProperties(fname=chart_font(), size=11)
     figure = Figure(figsize=(6.4, 3.6), dpi=200)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

@@ -4,6 +4,7 @@ bytes in any process."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import os
@@ -22,6 +23,7 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm, RGBColor
 
+from infra.documents import official
 from infra.documents.official import (
     Heading,
     Image,
@@ -281,6 +283,29 @@ def test_a_chart_is_a_deterministic_png_without_a_software_stamp() -> None:
     assert first != chart_png("办结率", ["甲", "乙"], [1.0, 3.0])
 
 
+def test_a_font_list_made_before_the_font_was_installed_is_made_again_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from matplotlib import font_manager
+
+    stale = copy.copy(font_manager.fontManager)  # as listed before the font came
+    stale.ttflist = [f for f in stale.ttflist if f.name != official.CHART_FONT]
+    monkeypatch.setattr(font_manager, "fontManager", stale)
+    monkeypatch.setattr(official, "_fonts_looked_at_again", False)
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path))
+    monkeypatch.setattr("matplotlib.get_cachedir", lambda: str(tmp_path))
+
+    assert chart_png("办结率", ["甲"], [1.0]).startswith(b"\x89PNG")
+    assert font_manager.fontManager is not stale
+    assert list(tmp_path.glob("fontlist-*.json")), "the new list is kept for the next process"
+    assert "listing the machine's fonts again" in caplog.text
+    # Where the machine really lacks it, the part is named (once looked at again).
+    lacking = copy.copy(stale)
+    monkeypatch.setattr(font_manager, "fontManager", lacking)
+    with pytest.raises(OSError, match="the chart font is not installed"):
+        chart_png("办结率", ["甲"], [1.0])
+
+
 def test_the_mark_is_red_in_the_docx_and_nothing_else_of_the_body_is(docx_bytes: bytes) -> None:
     word = docx.Document(io.BytesIO(docx_bytes))
     colours = {p.text: p.runs[0].font.color.rgb for p in word.paragraphs if p.runs}
@@ -297,7 +322,7 @@ def test_a_blue_mark_is_blue_and_an_unknown_colour_is_refused() -> None:
 
 
 def test_a_missing_chart_font_is_a_clear_refusal_not_a_crash(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from matplotlib import font_manager
 
@@ -307,7 +332,11 @@ def test_a_missing_chart_font_is_a_clear_refusal_not_a_crash(
     def no_font(*args: object, **kwargs: object) -> str:
         raise ValueError("Failed to find font WenQuanYi Micro Hei")
 
-    monkeypatch.setattr(font_manager, "findfont", no_font)
+    # Not found in the list, nor in the list made again: the machine lacks it.
+    monkeypatch.setattr(font_manager.FontManager, "findfont", no_font)
+    monkeypatch.setattr(official, "_fonts_looked_at_again", False)
+    monkeypatch.setattr(font_manager, "fontManager", font_manager.fontManager)
+    monkeypatch.setattr("matplotlib.get_cachedir", lambda: str(tmp_path))
     totals = {"raised": 1, "closed": 0, "open": 1, "overdue": 1}
     ranking = [{"name": "县发改局", "raised": 1, "closed": 0, "open": 1, "overdue": 1}]
     content = compose.bulletin(
