@@ -310,6 +310,25 @@ def raw_baseline(url: str, batch_events: list[int], state_bytes: int) -> float:
         return sum(batch_events) / (time.perf_counter() - started)
 
 
+def decoded_read_rate(settings: Settings, batch: int = 500) -> tuple[int, float]:
+    """Events and seconds of reading the whole log and decoding every event, in batches as
+    a rebuild reads it (the rebuild's baseline: what it would do with nothing to write)."""
+    services = build(settings, runners="off", one_shot=True)
+    try:
+        app, after, events = services.app, 0, 0
+        started = time.perf_counter()
+        while notifications := app.recorder.select_notifications(
+            start=after, limit=batch, inclusive_of_start=False
+        ):
+            for notification in notifications:
+                app.mapper.to_domain_event(notification)
+            events += len(notifications)
+            after = notifications[-1].id
+        return events, time.perf_counter() - started
+    finally:
+        services.close()
+
+
 def average_state_bytes(url: str) -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute(

@@ -24,11 +24,26 @@ class WorkingDays:
 
     def __init__(self) -> None:
         self.unknown_years: set[int] = set()
+        # The package's answer for each day asked, None for a year it does not know: the
+        # package checks its argument on every call, which a rebuild does a million times.
+        self.days: dict[date, bool | None] = {}
+
+    def listed(self, day: date) -> bool | None:
+        """The package's answer for `day`, or None for a year it does not know yet."""
+        try:
+            return self.days[day]
+        except KeyError:
+            pass
+        try:
+            answer: bool | None = bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
+            answer = None
+        self.days[day] = answer
+        return answer
 
     def is_working_day(self, day: date) -> bool:
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
+        answer = self.listed(day)
+        if answer is None:
             if day.year not in self.unknown_years:
                 self.unknown_years.add(day.year)
                 log.warning(
@@ -36,14 +51,11 @@ class WorkingDays:
                     extra={"year": day.year},
                 )
             return day.weekday() < 5
+        return answer
 
     def known(self, day: date) -> bool:
         """Whether the State Council's calendar for the day's year is known."""
-        try:
-            chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            return False
-        return True
+        return self.listed(day) is not None
 
     def add(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (before it, for a negative count); `day`

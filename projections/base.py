@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import zlib
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, ClassVar, Generic, TypeVar, get_args
 
 from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
@@ -14,7 +18,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic, retry
 from psycopg import Connection
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal, Placeholder
 from psycopg.types.json import Jsonb
 
@@ -22,6 +26,8 @@ from domain.aggregate import Aggregate
 from domain.aggregates import AGGREGATES
 from infra.migrations import EVENTS_TABLE
 from projections.paging import QUERY_GRAMS, Page, decode_cursor, encode_cursor
+
+log = logging.getLogger(__name__)
 
 APPLICATION_NAME = "Supervision"
 # The schema version every read model built before versions were recorded counts as.
@@ -95,7 +101,7 @@ class AggregateTable:
             "updated_at timestamptz NOT NULL"
         )
 
-    @property
+    @cached_property
     def types(self) -> dict[str, str]:
         """Each column's type, as insert_row casts the values to them."""
         return {d.split()[0]: d.split()[1] for d in self.definition.split(", ")}
@@ -179,10 +185,16 @@ class ReadModelView(PostgresTrackingRecorder):
             "WHERE t.notification_id < EXCLUDED.notification_id RETURNING t.notification_id"
         ).format(*tracking_table)
         self._statements: dict[Hashable, str] = {}
+        self._batch_statements: dict[Hashable, str] = {}
         self._bound: Connection[DictRow] | None = None
+        # While a batch is applied set-wise (apply_batch): its statements, in order.
+        self._collected: list[tuple[str, Params]] | None = None
         self._scanned: tuple[int, int] = (-1, 0)
         # The search for the next relevant event starts past what an earlier answer found
         # free of them (`_scanned`), while the tracked position is still the one it had.
+        self.select_tracked = SQL(
+            "SELECT coalesce(max(notification_id), 0) AS n FROM {}.{} WHERE application_name = %s"
+        ).format(*tracking_table)
         self.select_position = SQL(
             "SELECT t.notification_id AS tracked, (SELECT min(e.notification_id) FROM {0}.{1} e "
             "WHERE e.notification_id > CASE WHEN coalesce(t.notification_id, 0) = %(tracked)s "
@@ -201,15 +213,20 @@ class ReadModelView(PostgresTrackingRecorder):
     def is_bound(self) -> bool:
         return self._bound is not None
 
+    @property
+    def connection(self) -> Connection[DictRow] | None:
+        """The connection the view is bound to, if any (see bound_to)."""
+        return self._bound
+
     @contextmanager
     def bound_to(self, conn: Connection[DictRow]) -> Iterator[None]:
         """Run this view's statements on `conn` (inside its transaction) for a while: the
         rebuild's final catch-up happens in the transaction that switches the tables."""
-        self._bound = conn
+        before, self._bound = self._bound, conn
         try:
             yield
         finally:
-            self._bound = None
+            self._bound = before
 
     def table_statements(self) -> list[Composed]:
         """CREATE statements of this read model's own tables (IF NOT EXISTS): those of
@@ -307,6 +324,10 @@ class ReadModelView(PostgresTrackingRecorder):
         values = dict(
             params or {}, _application=tracking.application_name, _position=tracking.notification_id
         )
+        if self._collected is not None:  # inside apply_batch: the batch tracks once
+            if write is not None:
+                self._collected.append((self.batch_statement(key, write), values))
+            return
         self.execute(self.statement(key, write), values)
 
     def statement(self, key: Hashable, write: Callable[[], Composed] | None) -> str:
@@ -323,6 +344,75 @@ class ReadModelView(PostgresTrackingRecorder):
             text = composed.as_string(None)
             self._statements[key] = text
             return text
+
+    def batch_statement(self, key: Hashable, write: Callable[[], Composed]) -> str:
+        """`write` as apply_batch runs it: the guard holds for the whole batch, whose
+        tracking is advanced once at its end (`advanced` is one row, so the write's
+        `EXISTS (SELECT FROM advanced)` is true)."""
+        try:
+            return self._batch_statements[key]
+        except KeyError:
+            text = SQL("WITH advanced AS (SELECT) {}").format(write()).as_string(None)
+            self._batch_statements[key] = text
+            return text
+
+    def tracked_on(self, conn: Connection[Any]) -> int:
+        """The tracked position as `conn` sees it (0 before the first event)."""
+        with conn.cursor(row_factory=tuple_row) as cursor:
+            row = cursor.execute(self.select_tracked, (APPLICATION_NAME,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def apply_batch(
+        self,
+        conn: Connection[Any],
+        projection: Projection[Any],
+        events: Sequence[tuple[Any, int]],
+        *,
+        checked: bool = True,
+    ) -> int:
+        """Apply `events` (in log order) set-wise, in the caller's transaction on `conn`
+        (and in its pipeline, if it opened one): the handlers' statements are collected,
+        each run of the same statement goes to the server as one executemany, and the
+        tracking record is advanced once, to the last position, so rows and tracking commit
+        together as with apply. Events at or before the tracked position are left out: a
+        second delivery changes nothing, as under the per-event guard. (One writer per read
+        model holds: its runner's or its rebuild's advisory lock, and a switch of its tables
+        waits for this transaction.) A replay that knows the events lie past the tracked
+        position says `checked=False`, and nothing waits for the server's answer. Answers
+        how many events were applied."""
+        tracked = self.tracked_on(conn) if checked else 0
+        pending = [(event, position) for event, position in events if position > tracked]
+        if not pending:
+            return 0
+        collected: list[tuple[str, Params]] = []
+        with self.bound_to(conn):
+            self._collected = collected
+            try:
+                for event, position in pending:
+                    projection.process_event(event, Tracking(APPLICATION_NAME, position))
+            finally:
+                self._collected = None
+        with conn.cursor() as cursor:
+            for text, run in groupby(collected, key=itemgetter(0)):
+                rows = [params for _, params in run]
+                if len(rows) == 1:
+                    cursor.execute(text, rows[0])
+                else:
+                    cursor.executemany(text, rows)
+            cursor.execute(
+                self.advance_tracking,
+                {"_application": APPLICATION_NAME, "_position": pending[-1][1]},
+            )
+        log.debug(
+            "batch applied",
+            extra={
+                "projection": self.projection_name,
+                "events": len(pending),
+                "statements": len(collected),
+                "position": pending[-1][1],
+            },
+        )
+        return len(pending)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def execute(self, statement: str, values: Params) -> None:

@@ -204,9 +204,9 @@ class FindingBoardView(ReadModelView):
 
     def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:
         """The finding's row, and one more in its count."""
-        grams = bigrams(SQL("%(title)s::text || ' ' || %(description)s::text"))
 
         def build() -> Composed:
+            grams = bigrams(SQL("%(title)s::text || ' ' || %(description)s::text"))
             insert = self.insert_statement(
                 BOARD.name, row, BOARD.types, "(id) DO NOTHING", {"grams": grams}
             )
@@ -248,17 +248,19 @@ class FindingBoardView(ReadModelView):
         changes = stamped(event, changes)
         if changes.get("deadline") is not None:  # the day it runs to moves with it
             changes["due_by"] = due_by_of(changes["deadline"])
-        computed = dict(computed or {})
-        if "title" in changes or "description" in changes:
-            texts = (
-                Placeholder(c) + SQL("::text") if c in changes else Identifier(c)
-                for c in ("title", "description")
-            )
-            computed["grams"] = bigrams(SQL(" || ' ' || ").join(texts))
-        moved = SQL("({}) IS DISTINCT FROM ({})").format(count_key("old"), count_key("upd"))
+        searched = "title" in changes or "description" in changes
 
+        # Composed only for a statement not seen before (see ReadModelView.statement).
         def build() -> Composed:
-            update = self.update_statement(BOARD.name, changes, increments, {}, computed)
+            expressions = dict(computed or {})
+            if searched:
+                texts = (
+                    Placeholder(c) + SQL("::text") if c in changes else Identifier(c)
+                    for c in ("title", "description")
+                )
+                expressions["grams"] = bigrams(SQL(" || ' ' || ").join(texts))
+            moved = SQL("({}) IS DISTINCT FROM ({})").format(count_key("old"), count_key("upd"))
+            update = self.update_statement(BOARD.name, changes, increments, {}, expressions)
             return SQL(
                 ", old AS (SELECT {cols} FROM {board} WHERE id = %(_id)s), "
                 "upd AS ({update} RETURNING {cols}), "
@@ -276,7 +278,7 @@ class FindingBoardView(ReadModelView):
                 tallied=self.tallied(tally),
             )
 
-        key = ("update-counted", increments, *changes, "=", *computed, tally)
+        key = ("update-counted", increments, *changes, "=", *(computed or {}), searched, tally)
         self.apply(tracking, build, {**changes, "_id": event.originator_id}, key=key)
 
     def tallied(self, tally: str | None) -> Composable:

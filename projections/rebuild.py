@@ -20,22 +20,25 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.projection import Projection
 from psycopg import Connection, errors
 from psycopg.rows import DictRow, dict_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from domain.application import Supervision
 from infra.database import Database
 from infra.migrations import EVENTS_TABLE, schema_datastore
-from infra.persistence import pinned
-from projections.base import APPLICATION_NAME, ReadModelView, lock_key
+from infra.persistence import borrowed, pinned
+from projections.base import ReadModelView, lock_key
 from projections.registry import ProjectionSpec
-from projections.replay import replay, scratch_schema, tables_of
+from projections.replay import replay, replay_many, scratch_schema, tables_of
 
 log = logging.getLogger(__name__)
 
@@ -82,32 +85,83 @@ def rebuild(
     live_schema: str = "public",
     progress: Progress | None = None,
 ) -> RebuildResult:
-    """Rebuild `spec`'s read model from zero and switch it in; see the module's docstring.
+    """Rebuild `spec`'s read model from zero and switch it in; see the module's docstring."""
+    (result,) = rebuild_many(database, app, [spec], live_schema=live_schema, progress=progress)
+    return result
 
-    One connection is held throughout (its lock, the analysis and the switch); the scratch
-    copy is filled on one more, borrowed batch by batch: two in all, a one-shot command's
-    budget."""
+
+@dataclass
+class ScratchCopy:
+    """One read model being rebuilt: its scratch schema, its view and projection over it,
+    and the indexes it gets once full."""
+
+    spec: ProjectionSpec
+    schema: str
+    view: ReadModelView
+    projection: Projection[Any]
+    indexes: list[Composed]
+
+
+def rebuild_many(
+    database: Database,
+    app: Supervision,
+    specs: Sequence[ProjectionSpec],
+    *,
+    live_schema: str = "public",
+    progress: Progress | None = None,
+) -> list[RebuildResult]:
+    """Rebuild these read models from zero, each beside its live one, and switch each in
+    (one transaction each, in turn); see the module's docstring. One read of the log feeds
+    every scratch copy: each batch is decoded once, whatever number of read models use it.
+
+    One connection is held throughout (the locks, the indexing, the analysis and the
+    switches); the scratch copies are filled on one more, borrowed batch by batch: two in
+    all, a one-shot command's budget. Each result's `seconds` run from the common start."""
+    if not specs:
+        raise ValueError("rebuild_many needs at least one read model")
     started = time.perf_counter()
-    with (
-        database.connection(autocommit=True, row_factory=dict_row) as conn,
-        rebuild_lock(conn, spec.name),
-        scratch_schema(database, f"rebuild_{spec.name}") as scratch,
-        schema_datastore(database, scratch) as datastore,
-    ):
-        view = spec.view_class(datastore, events_schema=live_schema)
-        view.create_table()
-        fed = catch_up(app, view, spec, progress)
-        analyse(conn, scratch, tables_of(view))
-        switch_started = time.perf_counter()
-        reached, fed_last = switch(conn, app, view, spec, scratch, live_schema)
-        switch_ms = (time.perf_counter() - switch_started) * 1000
+    reached = 0
+    with ExitStack() as stack:
+        conn = stack.enter_context(database.connection(autocommit=True, row_factory=dict_row))
+        for spec in specs:
+            stack.enter_context(rebuild_lock(conn, spec.name))
+        schemas = [
+            stack.enter_context(scratch_schema(database, f"rebuild_{spec.name}")) for spec in specs
+        ]
+        store = stack.enter_context(schema_datastore(database, schemas[0]))
+        copies = [
+            scratch_copy(spec, borrowed(store, schema), live_schema)
+            for spec, schema in zip(specs, schemas, strict=True)
+        ]
+        fed = catch_up(app, copies, progress)
+        results = []
+        for copy, fed_before in zip(copies, fed, strict=True):
+            build_indexes(conn, copy.spec.name, copy.indexes)
+            analyse(conn, copy.schema, tables_of(copy.view))
+            switch_started = time.perf_counter()
+            reached, fed_last = switch(conn, app, copy.view, copy.spec, copy.schema, live_schema)
+            switch_ms = (time.perf_counter() - switch_started) * 1000
+            result = RebuildResult(
+                copy.spec.name,
+                reached,
+                fed_before + fed_last,
+                time.perf_counter() - started,
+                switch_ms,
+            )
+            log.info("projection rebuilt", extra=result.log_fields())
+            results.append(result)
     if progress is not None:
         progress(reached, reached)
-    result = RebuildResult(
-        spec.name, reached, fed + fed_last, time.perf_counter() - started, switch_ms
-    )
-    log.info("projection rebuilt", extra=result.log_fields())
-    return result
+    return results
+
+
+def scratch_copy(spec: ProjectionSpec, datastore: PostgresDatastore, live: str) -> ScratchCopy:
+    """The scratch copy of `spec`'s read model over `datastore`, its tables made (without
+    the indexes it gets once full)."""
+    view = spec.view_class(datastore, events_schema=live)
+    indexes = deferred_indexes(view)
+    view.create_table()
+    return ScratchCopy(spec, datastore.schema, view, spec.projection_class(view=view), indexes)
 
 
 @contextmanager
@@ -127,6 +181,33 @@ def rebuild_lock(conn: Connection[DictRow], name: str) -> Iterator[None]:
             )
 
 
+def deferred_indexes(view: ReadModelView) -> list[Composed]:
+    """Take the view's plain (not unique) indexes out of its CREATE statements and answer
+    them: a scratch copy is filled without them and indexed once full, as a bulk load is,
+    instead of every row version of the fill entering every index. Writes find their rows
+    by primary or unique keys, which stay."""
+    deferred = [
+        s for s in view.sql_create_statements if s.as_string(None).startswith("CREATE INDEX ")
+    ]
+    view.sql_create_statements = [s for s in view.sql_create_statements if s not in deferred]
+    return deferred
+
+
+def build_indexes(conn: Connection[DictRow], name: str, statements: list[Composed]) -> None:
+    """The deferred indexes of a filled scratch copy, before its statistics and switch."""
+    started = time.perf_counter()
+    for statement in statements:
+        conn.execute(statement)
+    log.debug(
+        "rebuild indexed",
+        extra={
+            "projection": name,
+            "indexes": len(statements),
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+
+
 def analyse(conn: Connection[DictRow], schema: str, tables: list[str]) -> None:
     """Statistics for the fresh tables before they go live: without them the planner would
     misjudge every query until autovacuum came round."""
@@ -134,30 +215,25 @@ def analyse(conn: Connection[DictRow], schema: str, tables: list[str]) -> None:
         conn.execute(SQL("ANALYZE {}.{}").format(Identifier(schema), Identifier(table)))
 
 
-def tracked(view: ReadModelView) -> int:
-    return view.max_tracking_id(APPLICATION_NAME) or 0
-
-
-def catch_up(
-    app: Supervision, view: ReadModelView, spec: ProjectionSpec, progress: Progress | None
-) -> int:
-    """Replay into the scratch copy, outside any long transaction, until it is close to the
-    head (the log keeps growing while this runs)."""
-    fed = 0
+def catch_up(app: Supervision, copies: list[ScratchCopy], progress: Progress | None) -> list[int]:
+    """Replay into the scratch copies, outside any long transaction, until they are close
+    to the head (the log keeps growing while this runs); how many events each was fed."""
+    fed = [0] * len(copies)
+    targets = [(copy.view, copy.projection) for copy in copies]
+    after = 0
     while True:
-        after, head = tracked(view), app.recorder.max_notification_id() or 0
+        head = app.recorder.max_notification_id() or 0
         if head - after <= CLOSE_ENOUGH:
             return fed
-        fed += replay(
+        counts = replay_many(
             app,
-            view,
-            spec,
+            targets,
             head,
             None if progress is None else partial(lambda h, p: progress(p, h), head),
             after=after,
         )
-        if tracked(view) == after:  # nothing of this view's kind since: close enough
-            return fed
+        fed = [a + b for a, b in zip(fed, counts, strict=True)]
+        after = head
 
 
 def switch(
@@ -212,7 +288,7 @@ def swap(
     ).fetchone()
     head = int(row["head"]) if row else 0
     with view.bound_to(conn):
-        fed = replay(app, view, spec, head, after=tracked_on(conn, view))
+        fed = replay(app, view, spec, head, after=view.tracked_on(conn))
     retired = f"retired_{scratch}"[:63]
     conn.execute(SQL("CREATE SCHEMA {}").format(Identifier(retired)))
     for table in live:
@@ -237,16 +313,6 @@ def exists(conn: Connection[DictRow], schema: str, table: str) -> bool:
         (schema, table),
     ).fetchone()
     return bool(row and row["present"])
-
-
-def tracked_on(conn: Connection[DictRow], view: ReadModelView) -> int:
-    row = conn.execute(
-        SQL(
-            "SELECT coalesce(max(notification_id), 0) AS n FROM {}.{} WHERE application_name = %s"
-        ).format(Identifier(view.datastore.schema), Identifier(view.tracking_table_name)),
-        (APPLICATION_NAME,),
-    ).fetchone()
-    return int(row["n"]) if row else 0
 
 
 @dataclass

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
 from psycopg.sql import SQL, Identifier
 
 from domain.application import Supervision
 from infra.database import Database
 from infra.migrations import schema_datastore
-from projections.base import APPLICATION_NAME, ReadModelView
+from projections.base import ReadModelView
 from projections.registry import ProjectionSpec
 
 BATCH = 500
@@ -37,6 +38,9 @@ def scratch_schema(database: Database, prefix: str = "replay") -> Iterator[str]:
             conn.execute(SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(name)))
 
 
+Target = tuple[ReadModelView, Projection[Any]]
+
+
 def replay(
     app: Supervision,
     view: ReadModelView,
@@ -50,43 +54,78 @@ def replay(
     projection; answer how many were fed. Each batch is one transaction (rows and tracking
     of a whole batch commit together: a crash loses the batch, not its consistency), unless
     the view is already bound to a caller's transaction."""
-    projection = spec.projection_class(view=view)
-    fed = 0
+    (fed,) = replay_many(
+        app, [(view, spec.projection_class(view=view))], to_position, progress, after=after
+    )
+    return fed
+
+
+def replay_many(
+    app: Supervision,
+    targets: Sequence[Target],
+    to_position: int,
+    progress: Callable[[int], None] | None = None,
+    *,
+    after: int = 0,
+) -> list[int]:
+    """replay for several read models at once: each batch of the log that any of them uses
+    is read and decoded once, and each view is given its own events of it (set-wise, see
+    ReadModelView.apply_batch); answer how many events each was fed."""
+    fed = [0] * len(targets)
+    wanted = [frozenset(view.topics) for view, _ in targets]
+    # What each view holds already is left out: a replay is its copy's one writer, so the
+    # tracked positions read here hold throughout (and a second replay changes nothing).
+    floors = [tracked_now(view) for view, _ in targets]
+    topics = sorted(frozenset().union(*wanted))
     while after < to_position:
         notifications = app.recorder.select_notifications(
             start=after,
             limit=BATCH,
             stop=to_position,
-            topics=list(view.topics),
+            topics=topics,
             inclusive_of_start=False,
         )
         if not notifications:
             break
-        events = [(app.mapper.to_domain_event(n), n.id) for n in notifications]
-        with in_one_transaction(view):
-            for event, position in events:
-                projection.process_event(event, Tracking(APPLICATION_NAME, position))
-        fed += len(notifications)
+        events = [(app.mapper.to_domain_event(n), n.id, n.topic) for n in notifications]
+        given = [
+            [(e, position) for e, position, topic in events if topic in mine and position > floor]
+            for mine, floor in zip(wanted, floors, strict=True)
+        ]
+        in_one_transaction(targets, given)
+        fed = [n + len(mine) for n, mine in zip(fed, given, strict=True)]
         after = notifications[-1].id
         if progress is not None:
             progress(after)
     return fed
 
 
-@contextmanager
-def in_one_transaction(view: ReadModelView) -> Iterator[None]:
-    """The view's statements run in one pipelined transaction of a pooled connection (or
-    in the caller's, when the view is bound already)."""
-    if view.is_bound:
-        yield
-        return
-    with (
-        view.datastore.get_connection() as conn,
-        conn.transaction(),
-        conn.pipeline(),  # statements go out without waiting for each answer
-        view.bound_to(conn),
-    ):
-        yield
+def tracked_now(view: ReadModelView) -> int:
+    """The view's tracked position, read on its bound connection if it has one."""
+    if view.connection is not None:
+        return view.tracked_on(view.connection)
+    with view.datastore.get_connection() as conn:
+        return view.tracked_on(conn)
+
+
+def in_one_transaction(targets: Sequence[Target], given: list[list[tuple[Any, int]]]) -> None:
+    """Each target's events, set-wise (ReadModelView.apply_batch), all in one pipelined
+    transaction: of a pooled connection (whose commit need not wait for the WAL flush: a
+    scratch copy is lost whole in a crash), or the caller's where the views are bound
+    already. The server applies one view's statements while the next view's are made.
+    The events lie past each view's tracked position (replay_many leaves out the rest)."""
+    bound = targets[0][0].connection
+    with ExitStack() as stack:
+        if bound is None:
+            conn = stack.enter_context(targets[0][0].datastore.get_connection())
+            stack.enter_context(conn.transaction())
+            conn.execute("SET LOCAL synchronous_commit = off")
+        else:
+            conn = bound
+        stack.enter_context(conn.pipeline())
+        for (view, projection), mine in zip(targets, given, strict=True):
+            if mine:
+                view.apply_batch(conn, projection, mine, checked=False)
 
 
 def tables_of(view: ReadModelView) -> list[str]:

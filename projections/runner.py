@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.projection import Projection
 from psycopg import Connection
@@ -124,15 +124,10 @@ class Run:
         """The events in one transaction of a pooled connection; its commit need not wait
         for the WAL flush: a read model is rebuilt from the log, and a crash that loses the
         last commits only has those events processed again."""
-        with (
-            self.view.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.pipeline(),
-            self.view.bound_to(conn),
-        ):
+        with self.view.datastore.get_connection() as conn, conn.transaction():
             conn.execute("SET LOCAL synchronous_commit = off")
-            for event, position in events:
-                self.projection.process_event(event, Tracking(APPLICATION_NAME, position))
+            with conn.pipeline():
+                self.view.apply_batch(conn, self.projection, events)
         self.backoff = 0.2
 
 

@@ -640,32 +640,29 @@ def rebuild_projections(
     """Rebuild read models from zero beside the live ones and switch each atomically once
     caught up (blue/green): readers never see an empty or partial read model, and the
     running service keeps answering and applying new events throughout."""
-    from projections.rebuild import rebuild
+    from projections.rebuild import rebuild_many
 
     every = names == ["all"]
     known = known_projections(() if every else names)
-    chosen = list(known) if every else names
+    chosen = list(known) if every else list(dict.fromkeys(names))
     with opened() as services:
-        for name in chosen:
-            head = max(services.head(), 1)
-            with typer.progressbar(
-                length=head, label=f"重建 {name} (rebuilding)", file=sys.stderr, hidden=quiet
-            ) as bar:
-                done = {"n": 0}
+        head = max(services.head(), 1)
+        label = "全部读模型" if every else "、".join(chosen)
+        with typer.progressbar(
+            length=head, label=f"重建 {label} (rebuilding)", file=sys.stderr, hidden=quiet
+        ) as bar:
+            done = {"n": 0}
 
-                def progress(
-                    n: int,
-                    _head: int,
-                    bar: Any = bar,
-                    done: dict[str, int] = done,
-                    length: int = head,
-                ) -> None:
-                    step = min(n, length) - done["n"]
-                    if step > 0:
-                        bar.update(step)
-                        done["n"] += step
+            def progress(n: int, _head: int) -> None:
+                step = min(n, head) - done["n"]
+                if step > 0:
+                    bar.update(step)
+                    done["n"] += step
 
-                result = rebuild(services.database, services.app, known[name], progress=progress)
+            results = rebuild_many(
+                services.database, services.app, [known[n] for n in chosen], progress=progress
+            )
+        for result in results:
             typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
 
 

@@ -11,7 +11,6 @@ from eventsourcing.persistence import Tracking
 from api.runtime.bootstrap import Services
 from domain.findings import Finding
 from infra.listener import Listener
-from projections.base import Params
 from projections.finding_board import FindingBoard, FindingBoardView, FindingFilter
 from projections.registry import ProjectionSpec
 from projections.runner import ProjectionHost
@@ -19,17 +18,19 @@ from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 
 class CrashingBoardView(FindingBoardView):
-    """Dies once at each chosen position: after its statement has written the rows and the
-    tracking record, before the transaction commits."""
+    """Dies once at each chosen position: after its batch's statements have written the
+    rows and the tracking record, before the transaction commits."""
 
     crash_at: ClassVar[set[int]] = set()
 
-    def execute(self, statement: str, values: Params) -> None:
-        super().execute(statement, values)  # written, in the batch's transaction
-        position = values["_position"]
-        if position in self.crash_at:
-            self.crash_at.discard(position)
-            raise RuntimeError(f"simulated crash at position {position}")
+    def apply_batch(self, conn: Any, projection: Any, events: Any, *, checked: bool = True) -> int:
+        applied = super().apply_batch(conn, projection, events, checked=checked)
+        conn.execute("SELECT 1").fetchone()  # what was sent has run, in the transaction
+        for _, position in events:
+            if position in self.crash_at:
+                self.crash_at.discard(position)
+                raise RuntimeError(f"simulated crash at position {position}")
+        return applied
 
 
 def make_findings(services: Services, count: int) -> list[Any]:
@@ -108,6 +109,27 @@ def test_a_second_delivery_of_an_event_changes_nothing(services: Services) -> No
         event = services.app.mapper.to_domain_event(notification)
         projection.process_event(event, Tracking("Supervision", notification.id))
     assert board_rows(services) == before == expected_rows(services, ids)
+
+
+def test_a_second_delivery_of_a_batch_changes_nothing(services: Services) -> None:
+    ids = make_findings(services, 3)
+    projection = FindingBoard(view=services.board)
+    notifications = services.app.recorder.select_notifications(start=1, limit=100)
+    events = [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+    applied = []
+    for _ in range(2):  # the whole batch again, as after a lost acknowledgement
+        with services.board.datastore.get_connection() as conn, conn.transaction():
+            applied.append(services.board.apply_batch(conn, projection, events))
+    assert applied == [len(events), 0]
+    assert board_rows(services) == expected_rows(services, ids)
+    assert services.board.max_tracking_id("Supervision") == notifications[-1].id
+    # A batch reaching past the tracked position applies only what is new.
+    later = raise_finding(services, "nmjd", "问题 new")
+    fresh = services.app.recorder.select_notifications(start=1, limit=100)
+    with services.board.datastore.get_connection() as conn, conn.transaction():
+        again = [(services.app.mapper.to_domain_event(n), n.id) for n in fresh]
+        assert services.board.apply_batch(conn, projection, again) == len(fresh) - len(events)
+    assert board_rows(services) == expected_rows(services, [*ids, later])
 
 
 def test_only_one_runner_per_projection_is_active(services: Services) -> None:

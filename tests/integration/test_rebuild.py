@@ -23,7 +23,7 @@ from api.runtime.bootstrap import Services, build
 from domain.registry import Listing
 from infra.migrations import datastore_for
 from infra.settings import Settings
-from projections.rebuild import RebuildInProgress, rebuild, rebuild_lock
+from projections.rebuild import RebuildInProgress, rebuild, rebuild_lock, rebuild_many
 from projections.registry import PROJECTIONS
 from projections.replay import digest, replay, scratch_schema, tables_of
 from tests.counters import kept_and_counted
@@ -134,13 +134,12 @@ def test_rebuilding_every_read_model_under_load_loses_nothing_and_readers_see_no
             app.evaluate_work_item(item.id, score=80 + n, grade="good", comment="", actor=INSPECTOR)
     wait_until_current(live)
     floor = board_count(live, "xz01")
+    indexes_before = live_indexes(live)
     writer, reader = Writer(live), Reader(live, floor)
     writer.start()
     reader.start()
-    try:
-        results = {}
-        for spec in PROJECTIONS:
-            results[spec.name] = rebuild(live.database, app, spec)
+    try:  # as `supervision projections rebuild all` does: one read of the log feeds them all
+        results = {r.name: r for r in rebuild_many(live.database, app, PROJECTIONS)}
     finally:
         writer.stopping.set()
         writer.join(30)
@@ -151,6 +150,8 @@ def test_rebuilding_every_read_model_under_load_loses_nothing_and_readers_see_no
     assert reader.seen and min(reader.seen) >= floor, "readers never saw a partial board"
     assert reader.seen == sorted(reader.seen), "the board's count never went back"
     assert results["finding_board"].events_replayed >= 30
+    assert list(results) == [spec.name for spec in PROJECTIONS]
+    assert live_indexes(live) == indexes_before, "indexes made after the fill are all there"
 
     head = wait_until_current(live)
     for spec in PROJECTIONS:
@@ -171,18 +172,32 @@ def test_rebuilding_every_read_model_under_load_loses_nothing_and_readers_see_no
         assert kept == counted and kept, f"{view.projection_name} keeps its counts"
 
 
+def live_indexes(services: Services) -> set[tuple[str, str]]:
+    """Every index of the live read models' tables, by name and definition."""
+    rows = services.board.fetch_all(
+        SQL("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+    )
+    return {(str(r["indexname"]), str(r["indexdef"])) for r in rows}
+
+
 def test_a_second_rebuild_of_the_same_projection_is_refused_while_one_runs(
     live: Services,
 ) -> None:
-    spec = PROJECTIONS[0]
+    spec, other = PROJECTIONS[0], PROJECTIONS[1]
     with (
         live.database.connection(autocommit=True, row_factory=dict_row) as conn,
         rebuild_lock(conn, spec.name),
-        pytest.raises(RebuildInProgress),
     ):
-        rebuild(live.database, live.app, spec)
+        with pytest.raises(RebuildInProgress):
+            rebuild(live.database, live.app, spec)
+        with pytest.raises(RebuildInProgress):  # one of several is enough to refuse them all
+            rebuild_many(live.database, live.app, [other, spec])
+        # …and the lock a refused rebuild took for `other` was given back.
+        assert rebuild(live.database, live.app, other).name == other.name
     # Once the first is over, the next one runs.
     assert rebuild(live.database, live.app, spec).name == spec.name
+    with pytest.raises(ValueError, match="at least one"):
+        rebuild_many(live.database, live.app, [])
 
 
 def test_rebuild_reports_progress_up_to_the_head(live: Services) -> None:
