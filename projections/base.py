@@ -144,6 +144,31 @@ class ProjectionLagging(Exception):
         self.name, self.wanted, self.reached = name, wanted, reached
 
 
+class TrackingMoved(RuntimeError):
+    """A batch found its read model's tracking record moved by another writer."""
+
+
+@dataclass
+class SentBatch:
+    """A batch sent to the server (ReadModelView.send_batch), its tracking advance pending."""
+
+    projection: str
+    advance: Any  # the cursor of the compare-and-set advance
+    tracked: int
+    position: int
+    events: int
+
+    def confirm(self) -> None:
+        """Wait for the batch's statements; TrackingMoved unless the advance took place."""
+        row = self.advance.fetchone()
+        self.advance.close()
+        if row is None:
+            raise TrackingMoved(
+                f"read model {self.projection!r} was no longer at {self.tracked}: "
+                "another writer applied events meanwhile"
+            )
+
+
 class ReadModelView(PostgresTrackingRecorder):
     """A PostgreSQL read model whose rows and tracking record commit together (exactly once)."""
 
@@ -192,6 +217,12 @@ class ReadModelView(PostgresTrackingRecorder):
         self._scanned: tuple[int, int] = (-1, 0)
         # The search for the next relevant event starts past what an earlier answer found
         # free of them (`_scanned`), while the tracked position is still the one it had.
+        self.advance_tracking_from = SQL(
+            "INSERT INTO {0}.{1} AS t (application_name, notification_id) "
+            "VALUES (%(_application)s, %(_position)s) ON CONFLICT (application_name) "
+            "DO UPDATE SET notification_id = EXCLUDED.notification_id "
+            "WHERE t.notification_id = %(_floor)s RETURNING t.notification_id"
+        ).format(*tracking_table)
         self.select_tracked = SQL(
             "SELECT coalesce(max(notification_id), 0) AS n FROM {}.{} WHERE application_name = %s"
         ).format(*tracking_table)
@@ -368,22 +399,40 @@ class ReadModelView(PostgresTrackingRecorder):
         projection: Projection[Any],
         events: Sequence[tuple[Any, int]],
         *,
-        checked: bool = True,
+        tracked: int | None = None,
     ) -> int:
         """Apply `events` (in log order) set-wise, in the caller's transaction on `conn`
-        (and in its pipeline, if it opened one): the handlers' statements are collected,
-        each run of the same statement goes to the server as one executemany, and the
-        tracking record is advanced once, to the last position, so rows and tracking commit
-        together as with apply. Events at or before the tracked position are left out: a
-        second delivery changes nothing, as under the per-event guard. (One writer per read
-        model holds: its runner's or its rebuild's advisory lock, and a switch of its tables
-        waits for this transaction.) A replay that knows the events lie past the tracked
-        position says `checked=False`, and nothing waits for the server's answer. Answers
-        how many events were applied."""
-        tracked = self.tracked_on(conn) if checked else 0
+        (and in its pipeline, if it opened one); see send_batch. `tracked` is the position
+        the caller knows the view to be at; by default it is read. Answers how many events
+        were applied; TrackingMoved if another writer moved the tracking meanwhile (the
+        caller's transaction must then roll back)."""
+        if tracked is None:
+            tracked = self.tracked_on(conn)
+        sent = self.send_batch(conn, projection, events, tracked)
+        if sent is None:
+            return 0
+        sent.confirm()
+        return sent.events
+
+    def send_batch(
+        self,
+        conn: Connection[Any],
+        projection: Projection[Any],
+        events: Sequence[tuple[Any, int]],
+        tracked: int,
+    ) -> SentBatch | None:
+        """Send the events after `tracked` set-wise, without waiting for the server: the
+        handlers' statements are collected, each run of the same statement goes out as one
+        executemany, and the tracking record is advanced once, to the last position, in the
+        same transaction, so rows and tracking commit together as with apply. The advance
+        is a compare-and-set from `tracked`: the answer's `confirm()` raises TrackingMoved
+        when the record no longer holds it (a second writer, as after a runner's lock was
+        lost with its connection), and the batch must roll back. So a second delivery
+        changes nothing, as under the per-event guard. None when no event is past
+        `tracked`."""
         pending = [(event, position) for event, position in events if position > tracked]
         if not pending:
-            return 0
+            return None
         collected: list[tuple[str, Params]] = []
         with self.bound_to(conn):
             self._collected = collected
@@ -399,20 +448,22 @@ class ReadModelView(PostgresTrackingRecorder):
                     cursor.execute(text, rows[0])
                 else:
                     cursor.executemany(text, rows)
-            cursor.execute(
-                self.advance_tracking,
-                {"_application": APPLICATION_NAME, "_position": pending[-1][1]},
-            )
+        advance = conn.cursor(row_factory=tuple_row)
+        last = pending[-1][1]
+        advance.execute(
+            self.advance_tracking_from,
+            {"_application": APPLICATION_NAME, "_position": last, "_floor": tracked},
+        )
         log.debug(
-            "batch applied",
+            "batch sent",
             extra={
                 "projection": self.projection_name,
                 "events": len(pending),
                 "statements": len(collected),
-                "position": pending[-1][1],
+                "position": last,
             },
         )
-        return len(pending)
+        return SentBatch(self.projection_name, advance, tracked, last, len(pending))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def execute(self, statement: str, values: Params) -> None:

@@ -100,6 +100,7 @@ class ScratchCopy:
     view: ReadModelView
     projection: Projection[Any]
     indexes: list[Composed]
+    scanned: int = 0  # every event up to here has been given to it
 
 
 def rebuild_many(
@@ -123,8 +124,7 @@ def rebuild_many(
     reached = 0
     with ExitStack() as stack:
         conn = stack.enter_context(database.connection(autocommit=True, row_factory=dict_row))
-        for spec in specs:
-            stack.enter_context(rebuild_lock(conn, spec.name))
+        releases = [stack.enter_context(rebuild_lock(conn, spec.name)) for spec in specs]
         schemas = [
             stack.enter_context(scratch_schema(database, f"rebuild_{spec.name}")) for spec in specs
         ]
@@ -135,12 +135,17 @@ def rebuild_many(
         ]
         fed = catch_up(app, copies, progress)
         results = []
-        for copy, fed_before in zip(copies, fed, strict=True):
+        for copy, fed_before, release in zip(copies, fed, releases, strict=True):
             build_indexes(conn, copy.spec.name, copy.indexes)
             analyse(conn, copy.schema, tables_of(copy.view))
+            # What came while the copies before it were switched, and while it was indexed,
+            # is applied now, outside the switch's locks.
+            (topped_up,) = catch_up(app, [copy], None)
             switch_started = time.perf_counter()
             reached, fed_last = switch(conn, app, copy.view, copy.spec, copy.schema, live_schema)
             switch_ms = (time.perf_counter() - switch_started) * 1000
+            release()
+            fed_last += topped_up
             result = RebuildResult(
                 copy.spec.name,
                 reached,
@@ -165,20 +170,27 @@ def scratch_copy(spec: ProjectionSpec, datastore: PostgresDatastore, live: str) 
 
 
 @contextmanager
-def rebuild_lock(conn: Connection[DictRow], name: str) -> Iterator[None]:
-    """The rebuild's advisory lock, held by `conn`'s session until the block ends."""
+def rebuild_lock(conn: Connection[DictRow], name: str) -> Iterator[Callable[[], None]]:
+    """The rebuild's advisory lock, held by `conn`'s session until the block ends or the
+    callable it gives is called (a rebuild of several lets each go once it is switched)."""
     row = conn.execute(
         "SELECT pg_try_advisory_lock(%s::int, %s::int) AS got", (REBUILD_NAMESPACE, lock_key(name))
     ).fetchone()
     if not row or not row["got"]:
         raise RebuildInProgress(f"a rebuild of {name!r} is already running")
-    try:
-        yield
-    finally:
-        if not conn.closed:
+    held = [True]
+
+    def release() -> None:
+        if held[0] and not conn.closed:
             conn.execute(
                 "SELECT pg_advisory_unlock(%s::int, %s::int)", (REBUILD_NAMESPACE, lock_key(name))
             )
+        held[0] = False
+
+    try:
+        yield release
+    finally:
+        release()
 
 
 def deferred_indexes(view: ReadModelView) -> list[Composed]:
@@ -216,11 +228,12 @@ def analyse(conn: Connection[DictRow], schema: str, tables: list[str]) -> None:
 
 
 def catch_up(app: Supervision, copies: list[ScratchCopy], progress: Progress | None) -> list[int]:
-    """Replay into the scratch copies, outside any long transaction, until they are close
-    to the head (the log keeps growing while this runs); how many events each was fed."""
+    """Replay into the scratch copies, outside any long transaction, from where they have
+    been given the log up to close to its head (which keeps growing while this runs); how
+    many events each was fed now."""
     fed = [0] * len(copies)
     targets = [(copy.view, copy.projection) for copy in copies]
-    after = 0
+    after = min(copy.scanned for copy in copies)
     while True:
         head = app.recorder.max_notification_id() or 0
         if head - after <= CLOSE_ENOUGH:
@@ -234,6 +247,8 @@ def catch_up(app: Supervision, copies: list[ScratchCopy], progress: Progress | N
         )
         fed = [a + b for a, b in zip(fed, counts, strict=True)]
         after = head
+        for copy in copies:
+            copy.scanned = max(copy.scanned, head)
 
 
 def switch(
@@ -272,7 +287,10 @@ def swap(
     live_schema: str,
 ) -> tuple[int, int]:
     conn.execute("SET LOCAL lock_timeout = '5s'")
-    live = [t for t in tables if exists(conn, live_schema, t)]
+    # The tracking table first: a runner's batch reads it before it writes the others,
+    # so taking it first leaves no order in which the two could wait on each other.
+    first = sorted(tables, key=lambda t: t != view.tracking_table_name)
+    live = [t for t in first if exists(conn, live_schema, t)]
     if live:
         conn.execute(
             SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(

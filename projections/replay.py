@@ -92,8 +92,9 @@ def replay_many(
             [(e, position) for e, position, topic in events if topic in mine and position > floor]
             for mine, floor in zip(wanted, floors, strict=True)
         ]
-        in_one_transaction(targets, given)
+        in_one_transaction(targets, given, floors)
         fed = [n + len(mine) for n, mine in zip(fed, given, strict=True)]
+        floors = [mine[-1][1] if mine else floor for mine, floor in zip(given, floors, strict=True)]
         after = notifications[-1].id
         if progress is not None:
             progress(after)
@@ -108,24 +109,32 @@ def tracked_now(view: ReadModelView) -> int:
         return view.tracked_on(conn)
 
 
-def in_one_transaction(targets: Sequence[Target], given: list[list[tuple[Any, int]]]) -> None:
-    """Each target's events, set-wise (ReadModelView.apply_batch), all in one pipelined
-    transaction: of a pooled connection (whose commit need not wait for the WAL flush: a
-    scratch copy is lost whole in a crash), or the caller's where the views are bound
-    already. The server applies one view's statements while the next view's are made.
-    The events lie past each view's tracked position (replay_many leaves out the rest)."""
-    bound = targets[0][0].connection
+def in_one_transaction(
+    targets: Sequence[Target], given: list[list[tuple[Any, int]]], floors: list[int]
+) -> None:
+    """Each target's events, set-wise (ReadModelView.send_batch) from its tracked position
+    in `floors`, all in one pipelined transaction: of a pooled connection (whose commit
+    need not wait for the WAL flush: a scratch copy is lost whole in a crash), or the
+    caller's where the views are bound already. The server applies one view's statements
+    while the next view's are made; each view's tracking advance is confirmed at the end
+    (TrackingMoved, and nothing of the batch kept, if another writer moved one)."""
+    bound = {id(view.connection) for view, _ in targets}
+    if len(bound) != 1:
+        raise ValueError("the views of one replay are all bound to one connection, or none")
+    conn = targets[0][0].connection
     with ExitStack() as stack:
-        if bound is None:
+        if conn is None:
             conn = stack.enter_context(targets[0][0].datastore.get_connection())
             stack.enter_context(conn.transaction())
             conn.execute("SET LOCAL synchronous_commit = off")
-        else:
-            conn = bound
         stack.enter_context(conn.pipeline())
-        for (view, projection), mine in zip(targets, given, strict=True):
-            if mine:
-                view.apply_batch(conn, projection, mine, checked=False)
+        sent = [
+            view.send_batch(conn, projection, mine, floor)
+            for (view, projection), mine, floor in zip(targets, given, floors, strict=True)
+        ]
+        for batch in sent:
+            if batch is not None:
+                batch.confirm()
 
 
 def tables_of(view: ReadModelView) -> list[str]:

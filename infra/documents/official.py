@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from base64 import b64encode
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -361,28 +362,31 @@ def _issuer_size(issuer: str) -> float:
 log = logging.getLogger(__name__)
 CHART_FONT = "WenQuanYi Micro Hei"
 _fonts_looked_at_again = False
+_fonts_listing = threading.Lock()
 
 
 def chart_font() -> str:
     """The path of the chart's font. matplotlib keeps a list of the machine's fonts per
     user; one made before the font was installed is made again, once a process, before
-    the font counts as missing (as a missing Pango does: the machine lacks a part)."""
+    the font counts as missing (as a missing Pango does: the machine lacks a part).
+    Another chart asked for meanwhile waits for the new list."""
     global _fonts_looked_at_again
     import matplotlib
     from matplotlib import font_manager
 
     wanted = font_manager.FontProperties(family=CHART_FONT)
-    try:
-        return str(font_manager.fontManager.findfont(wanted, fallback_to_default=False))
-    except ValueError as missing:
-        if _fonts_looked_at_again:
-            raise OSError(f"the chart font is not installed: {missing}") from None
-    _fonts_looked_at_again = True
-    log.info("chart font not in matplotlib's font list; listing the machine's fonts again")
-    font_manager.fontManager = font_manager.FontManager()
-    version = font_manager.FontManager.__version__
-    cache = Path(matplotlib.get_cachedir(), f"fontlist-v{version}.json")
-    font_manager.json_dump(font_manager.fontManager, cache)  # for the next process too
+    with _fonts_listing:
+        try:
+            return str(font_manager.fontManager.findfont(wanted, fallback_to_default=False))
+        except ValueError as missing:
+            if _fonts_looked_at_again:
+                raise OSError(f"the chart font is not installed: {missing}") from None
+        log.info("chart font not in matplotlib's font list; listing the machine's fonts again")
+        font_manager.fontManager = font_manager.FontManager()
+        version = font_manager.FontManager.__version__
+        cache = Path(matplotlib.get_cachedir(), f"fontlist-v{version}.json")
+        font_manager.json_dump(font_manager.fontManager, cache)  # for the next process too
+        _fonts_looked_at_again = True
     return chart_font()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date
 from typing import Any, ClassVar
@@ -11,9 +12,11 @@ from eventsourcing.persistence import Tracking
 from api.runtime.bootstrap import Services
 from domain.findings import Finding
 from infra.listener import Listener
+from projections.base import TrackingMoved
 from projections.finding_board import FindingBoard, FindingBoardView, FindingFilter
 from projections.registry import ProjectionSpec
 from projections.runner import ProjectionHost
+from tests.counters import kept_and_counted
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 
@@ -23,8 +26,8 @@ class CrashingBoardView(FindingBoardView):
 
     crash_at: ClassVar[set[int]] = set()
 
-    def apply_batch(self, conn: Any, projection: Any, events: Any, *, checked: bool = True) -> int:
-        applied = super().apply_batch(conn, projection, events, checked=checked)
+    def apply_batch(self, conn: Any, projection: Any, events: Any, *, tracked: Any = None) -> int:
+        applied = super().apply_batch(conn, projection, events, tracked=tracked)
         conn.execute("SELECT 1").fetchone()  # what was sent has run, in the transaction
         for _, position in events:
             if position in self.crash_at:
@@ -130,6 +133,41 @@ def test_a_second_delivery_of_a_batch_changes_nothing(services: Services) -> Non
         again = [(services.app.mapper.to_domain_event(n), n.id) for n in fresh]
         assert services.board.apply_batch(conn, projection, again) == len(fresh) - len(events)
     assert board_rows(services) == expected_rows(services, [*ids, later])
+
+
+def test_a_batch_from_a_position_another_writer_moved_is_refused_and_changes_nothing(
+    services: Services,
+) -> None:
+    """As when a runner's lock went with its connection and a second runner took over: the
+    first runner's batch, begun from the old position, commits nothing."""
+    ids = make_findings(services, 4)
+    notifications = services.app.recorder.select_notifications(start=1, limit=100)
+    events = [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+    half = len(events) // 2
+    board = services.board
+    with board.datastore.get_connection() as first, first.transaction():
+        board.apply_batch(first, FindingBoard(view=board), events[:half])
+        outcome: list[BaseException | int] = []
+
+        def second_writer() -> None:  # starts from the position it reads: still 0
+            try:
+                with board.datastore.get_connection() as conn, conn.transaction():
+                    outcome.append(board.apply_batch(conn, FindingBoard(view=board), events))
+            except BaseException as error:  # the assertion below names it
+                outcome.append(error)
+
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        time.sleep(0.5)  # its statements wait for the first writer's rows
+    thread.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], TrackingMoved), outcome
+    assert board.max_tracking_id("Supervision") == events[half - 1][1]
+    # Nothing of the refused batch stayed: the rest applies once, and the board is exact.
+    with board.datastore.get_connection() as conn, conn.transaction():
+        assert board.apply_batch(conn, FindingBoard(view=board), events) == len(events) - half
+    assert board_rows(services) == expected_rows(services, ids)
+    kept, counted = kept_and_counted(board)
+    assert kept == counted and kept
 
 
 def test_only_one_runner_per_projection_is_active(services: Services) -> None:

@@ -196,6 +196,13 @@ def test_a_second_rebuild_of_the_same_projection_is_refused_while_one_runs(
         assert rebuild(live.database, live.app, other).name == other.name
     # Once the first is over, the next one runs.
     assert rebuild(live.database, live.app, spec).name == spec.name
+    # A lock let go before its block ends (as each of several once switched) is free.
+    with (
+        live.database.connection(autocommit=True, row_factory=dict_row) as conn,
+        rebuild_lock(conn, spec.name) as release,
+    ):
+        release()
+        assert rebuild(live.database, live.app, spec).name == spec.name
     with pytest.raises(ValueError, match="at least one"):
         rebuild_many(live.database, live.app, [])
 
