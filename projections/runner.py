@@ -37,6 +37,7 @@ from projections.base import (
     UNVERSIONED,
     ProjectionLagging,
     ReadModelView,
+    TrackingMoved,
     lock_key,
 )
 from projections.rebuild import rebuild
@@ -77,6 +78,7 @@ class Run:
         self.status = RunnerStatus()
         self.held = False
         self.scanned = 0  # every event up to here that it uses has been applied
+        self.tracked = 0  # the position its tracking record holds, as its batches left it
         self.retry_at = 0.0
         self.backoff = 0.2
 
@@ -89,7 +91,7 @@ class Run:
         if self.before_serving is not None:
             self.before_serving(self)
             self.before_serving = None
-        self.scanned = self.view.max_tracking_id(APPLICATION_NAME) or 0
+        self.scanned = self.tracked = self.view.max_tracking_id(APPLICATION_NAME) or 0
         self.status.state = "running"
 
     def ready(self, now: float) -> bool:
@@ -124,11 +126,28 @@ class Run:
         """The events in one transaction of a pooled connection; its commit need not wait
         for the WAL flush: a read model is rebuilt from the log, and a crash that loses the
         last commits only has those events processed again."""
+        try:
+            applied = self.apply_from(self.tracked, events)
+        except TrackingMoved:
+            # Another writer moved the tracking record: a rebuild switched its tables in
+            # (the usual case), or another process ran this projection. The batch rolled
+            # back; it is applied again from the position the record holds now.
+            self.tracked = self.view.max_tracking_id(APPLICATION_NAME) or 0
+            log.info(
+                "projection tracking moved by another writer; going on from there",
+                extra={"projection": self.name, "position": self.tracked},
+            )
+            applied = self.apply_from(self.tracked, events)
+        if applied:
+            self.tracked = events[-1][1]
+        self.backoff = 0.2
+
+    def apply_from(self, tracked: int, events: list[tuple[Any, int]]) -> int:
+        """apply_batch from `tracked`, in a transaction of its own; how many were applied."""
         with self.view.datastore.get_connection() as conn, conn.transaction():
             conn.execute("SET LOCAL synchronous_commit = off")
             with conn.pipeline():
-                self.view.apply_batch(conn, self.projection, events)
-        self.backoff = 0.2
+                return self.view.apply_batch(conn, self.projection, events, tracked=tracked)
 
 
 def feed(app: Supervision, runs: Sequence[Run]) -> bool:

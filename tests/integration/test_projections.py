@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import date
 from typing import Any, ClassVar
 
+import pytest
 from eventsourcing.persistence import Tracking
 
 from api.runtime.bootstrap import Services
@@ -15,7 +17,7 @@ from infra.listener import Listener
 from projections.base import TrackingMoved
 from projections.finding_board import FindingBoard, FindingBoardView, FindingFilter
 from projections.registry import ProjectionSpec
-from projections.runner import ProjectionHost
+from projections.runner import ProjectionHost, Run
 from tests.counters import kept_and_counted
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
@@ -167,6 +169,29 @@ def test_a_batch_from_a_position_another_writer_moved_is_refused_and_changes_not
         assert board.apply_batch(conn, FindingBoard(view=board), events) == len(events) - half
     assert board_rows(services) == expected_rows(services, ids)
     kept, counted = kept_and_counted(board)
+    assert kept == counted and kept
+
+
+def test_a_runner_whose_tracking_was_moved_goes_on_from_there(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As after a rebuild switched its tables in: the runner's batch from the position it
+    knew rolls back, and it applies the batch again from the one recorded now."""
+    ids = make_findings(services, 4)
+    notifications = services.app.recorder.select_notifications(start=1, limit=100)
+    events = [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+    run = Run(ProjectionSpec("finding_board", FindingBoard, FindingBoardView), services.datastore)
+    run.resume()
+    half = len(events) // 2
+    with services.board.datastore.get_connection() as conn, conn.transaction():
+        services.board.apply_batch(conn, FindingBoard(view=services.board), events[:half])
+    assert run.tracked == 0  # it still knows the position from before
+    with caplog.at_level(logging.INFO, logger="projections.runner"):
+        run.apply(events)
+    assert "projection tracking moved by another writer" in caplog.text
+    assert run.tracked == events[-1][1] == services.board.max_tracking_id("Supervision")
+    assert board_rows(services) == expected_rows(services, ids)
+    kept, counted = kept_and_counted(services.board)
     assert kept == counted and kept
 
 
