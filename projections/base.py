@@ -215,8 +215,9 @@ class ReadModelView(PostgresTrackingRecorder):
         # While a batch is applied set-wise (apply_batch): its statements, in order.
         self._collected: list[tuple[str, Params]] | None = None
         self._scanned: tuple[int, int] = (-1, 0)
-        # The search for the next relevant event starts past what an earlier answer found
-        # free of them (`_scanned`), while the tracked position is still the one it had.
+        # A batch takes its tracking table first (before the rows it writes), in the order
+        # a rebuild's switch takes them, so the two never wait on each other.
+        self.lock_tracking = SQL("LOCK TABLE {}.{} IN ROW EXCLUSIVE MODE").format(*tracking_table)
         self.advance_tracking_from = SQL(
             "INSERT INTO {0}.{1} AS t (application_name, notification_id) "
             "VALUES (%(_application)s, %(_position)s) ON CONFLICT (application_name) "
@@ -226,6 +227,8 @@ class ReadModelView(PostgresTrackingRecorder):
         self.select_tracked = SQL(
             "SELECT coalesce(max(notification_id), 0) AS n FROM {}.{} WHERE application_name = %s"
         ).format(*tracking_table)
+        # The search for the next relevant event starts past what an earlier answer found
+        # free of them (`_scanned`), while the tracked position is still the one it had.
         self.select_position = SQL(
             "SELECT t.notification_id AS tracked, (SELECT min(e.notification_id) FROM {0}.{1} e "
             "WHERE e.notification_id > CASE WHEN coalesce(t.notification_id, 0) = %(tracked)s "
@@ -442,6 +445,7 @@ class ReadModelView(PostgresTrackingRecorder):
             finally:
                 self._collected = None
         with conn.cursor() as cursor:
+            cursor.execute(self.lock_tracking)
             for text, run in groupby(collected, key=itemgetter(0)):
                 rows = [params for _, params in run]
                 if len(rows) == 1:

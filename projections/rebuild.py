@@ -287,8 +287,8 @@ def swap(
     live_schema: str,
 ) -> tuple[int, int]:
     conn.execute("SET LOCAL lock_timeout = '5s'")
-    # The tracking table first: a runner's batch reads it before it writes the others,
-    # so taking it first leaves no order in which the two could wait on each other.
+    # The tracking table first: a runner's batch takes it before the rows it writes
+    # (ReadModelView.send_batch), so the two never wait on each other.
     first = sorted(tables, key=lambda t: t != view.tracking_table_name)
     live = [t for t in first if exists(conn, live_schema, t)]
     if live:
