@@ -73,8 +73,8 @@ def replay_many(
     ReadModelView.apply_batch); answer how many events each was fed."""
     fed = [0] * len(targets)
     wanted = [frozenset(view.topics) for view, _ in targets]
-    # What each view holds already is left out: a replay is its copy's one writer, so the
-    # tracked positions read here hold throughout (and a second replay changes nothing).
+    # What each view holds already is left out, and each batch goes on from where the last
+    # left it (a second replay changes nothing; another writer meanwhile, TrackingMoved).
     floors = [tracked_now(view) for view, _ in targets]
     topics = sorted(frozenset().union(*wanted))
     while after < to_position:

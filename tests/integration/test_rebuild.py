@@ -25,7 +25,7 @@ from infra.migrations import datastore_for
 from infra.settings import Settings
 from projections.rebuild import RebuildInProgress, rebuild, rebuild_lock, rebuild_many
 from projections.registry import PROJECTIONS
-from projections.replay import digest, replay, scratch_schema, tables_of
+from projections.replay import digest, replay, replay_many, scratch_schema, tables_of
 from tests.counters import kept_and_counted
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
@@ -205,6 +205,24 @@ def test_a_second_rebuild_of_the_same_projection_is_refused_while_one_runs(
         assert rebuild(live.database, live.app, spec).name == spec.name
     with pytest.raises(ValueError, match="at least one"):
         rebuild_many(live.database, live.app, [])
+
+
+def test_a_replay_refuses_views_bound_to_different_connections(live: Services) -> None:
+    live.app.register_unit(code="xz08", name="东山镇", kind="township", actor=ADMIN)
+    raise_finding(live, "xz08", title="问题")
+    board, ledger = (
+        next(s for s in PROJECTIONS if s.name == n) for n in ("finding_board", "work_ledger")
+    )
+    targets = [
+        (live.views[spec.name], spec.projection_class(view=live.views[spec.name]))
+        for spec in (board, ledger)
+    ]
+    with (
+        live.database.connection(row_factory=dict_row) as conn,
+        live.views["finding_board"].bound_to(conn),
+        pytest.raises(ValueError, match="bound to one connection"),
+    ):
+        replay_many(live.app, targets, live.head())
 
 
 def test_rebuild_reports_progress_up_to_the_head(live: Services) -> None:
