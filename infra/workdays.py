@@ -30,10 +30,8 @@ class WorkingDays:
 
     def listed(self, day: date) -> bool | None:
         """The package's answer for `day`, or None for a year it does not know yet."""
-        try:
+        if day in self.days:
             return self.days[day]
-        except KeyError:
-            pass
         try:
             answer: bool | None = bool(chinese_calendar.is_workday(day))
         except NotImplementedError:

@@ -17,7 +17,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic, retry
-from psycopg import Connection
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal, Placeholder
 from psycopg.types.json import Jsonb
@@ -153,7 +153,7 @@ class SentBatch:
     """A batch sent to the server (ReadModelView.send_batch), its tracking advance pending."""
 
     projection: str
-    advance: Any  # the cursor of the compare-and-set advance
+    advance: Cursor[Any]  # the cursor of the compare-and-set advance
     tracked: int
     position: int
     events: int
@@ -203,12 +203,19 @@ class ReadModelView(PostgresTrackingRecorder):
         self.version_table_name = f"{self.projection_name}_schema_version"
         self.sql_create_statements += self.version_statements()
         tracking_table = Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
-        self.advance_tracking = SQL(
+        advance = (
             "INSERT INTO {0}.{1} AS t (application_name, notification_id) "
             "VALUES (%(_application)s, %(_position)s) ON CONFLICT (application_name) "
             "DO UPDATE SET notification_id = EXCLUDED.notification_id "
-            "WHERE t.notification_id < EXCLUDED.notification_id RETURNING t.notification_id"
-        ).format(*tracking_table)
+            "WHERE {2} RETURNING t.notification_id"
+        )
+        # Per event: only forward. Per batch: only from where the batch began.
+        self.advance_tracking = SQL(advance).format(
+            *tracking_table, SQL("t.notification_id < EXCLUDED.notification_id")
+        )
+        self.advance_tracking_from = SQL(advance).format(
+            *tracking_table, SQL("t.notification_id = %(_floor)s")
+        )
         self._statements: dict[Hashable, str] = {}
         self._batch_statements: dict[Hashable, str] = {}
         self._bound: Connection[DictRow] | None = None
@@ -218,15 +225,6 @@ class ReadModelView(PostgresTrackingRecorder):
         # A batch takes its tracking table first (before the rows it writes), in the order
         # a rebuild's switch takes them, so the two never wait on each other.
         self.lock_tracking = SQL("LOCK TABLE {}.{} IN ROW EXCLUSIVE MODE").format(*tracking_table)
-        self.advance_tracking_from = SQL(
-            "INSERT INTO {0}.{1} AS t (application_name, notification_id) "
-            "VALUES (%(_application)s, %(_position)s) ON CONFLICT (application_name) "
-            "DO UPDATE SET notification_id = EXCLUDED.notification_id "
-            "WHERE t.notification_id = %(_floor)s RETURNING t.notification_id"
-        ).format(*tracking_table)
-        self.select_tracked = SQL(
-            "SELECT coalesce(max(notification_id), 0) AS n FROM {}.{} WHERE application_name = %s"
-        ).format(*tracking_table)
         # The search for the next relevant event starts past what an earlier answer found
         # free of them (`_scanned`), while the tracked position is still the one it had.
         self.select_position = SQL(
@@ -393,8 +391,8 @@ class ReadModelView(PostgresTrackingRecorder):
     def tracked_on(self, conn: Connection[Any]) -> int:
         """The tracked position as `conn` sees it (0 before the first event)."""
         with conn.cursor(row_factory=tuple_row) as cursor:
-            row = cursor.execute(self.select_tracked, (APPLICATION_NAME,)).fetchone()
-        return int(row[0]) if row else 0
+            row = cursor.execute(self.max_tracking_id_statement, (APPLICATION_NAME,)).fetchone()
+        return int(row[0] or 0) if row else 0
 
     def apply_batch(
         self,

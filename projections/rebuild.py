@@ -178,14 +178,15 @@ def rebuild_lock(conn: Connection[DictRow], name: str) -> Iterator[Callable[[], 
     ).fetchone()
     if not row or not row["got"]:
         raise RebuildInProgress(f"a rebuild of {name!r} is already running")
-    held = [True]
+    held = True
 
     def release() -> None:
-        if held[0] and not conn.closed:
+        nonlocal held
+        if held and not conn.closed:
             conn.execute(
                 "SELECT pg_advisory_unlock(%s::int, %s::int)", (REBUILD_NAMESPACE, lock_key(name))
             )
-        held[0] = False
+        held = False
 
     try:
         yield release

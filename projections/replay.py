@@ -19,7 +19,7 @@ from psycopg.sql import SQL, Identifier
 from domain.application import Supervision
 from infra.database import Database
 from infra.migrations import schema_datastore
-from projections.base import ReadModelView
+from projections.base import APPLICATION_NAME, ReadModelView
 from projections.registry import ProjectionSpec
 
 BATCH = 2000  # events read, decoded and applied at once (the live runner reads 500)
@@ -105,8 +105,7 @@ def tracked_now(view: ReadModelView) -> int:
     """The view's tracked position, read on its bound connection if it has one."""
     if view.connection is not None:
         return view.tracked_on(view.connection)
-    with view.datastore.get_connection() as conn:
-        return view.tracked_on(conn)
+    return view.max_tracking_id(APPLICATION_NAME) or 0
 
 
 def in_one_transaction(
