@@ -232,8 +232,11 @@ def test_the_catalogue_is_published_without_signing_in_and_keeps_accountability_
             "description": "<script>x()</script>收费标准"}  # fmt: skip
     did = ok(api.post(DECISIONS, body, inspector), 201)["id"]
     step(api, inspector, did, "legality_review")
-    decide(api, inspector, did)  # four steps missing: flagged inside
-    answer = api.client.get(f"/api/v1/public/major-decisions?year=2026&unit_code={unit}")
+    at = decide(api, inspector, did)["position"]  # four steps missing: flagged inside
+    answer = api.client.get(
+        "/api/v1/public/major-decisions",
+        params={"year": 2026, "unit_code": unit, "min_position": at},
+    )
     assert answer.status_code == 200
     (item,) = [i for i in answer.json()["items"] if i["id"] == did]
     assert set(item) == {
