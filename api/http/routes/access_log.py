@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import Cursor, Limit, ServicesDep, require
 from api.http.errors import ApiError
 from api.http.read_schemas import ActorPublic, Answer, Instant
+from api.http.routing import Router
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.access_log import AccessQuery, list_access
@@ -18,7 +19,7 @@ from projections.paging import decode_cursor, encode_cursor
 
 MAX_ID = 2**63 - 1
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = Router(prefix="/api/v1/audit", tags=["audit"])
 
 Auditor = Annotated[Actor, Depends(require(Role.AUDITOR, Role.ADMIN))]
 Id = Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")]

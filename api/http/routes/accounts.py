@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
@@ -16,12 +16,13 @@ from api.http.commands import Command
 from api.http.deps import Admin, Cursor, Limit, ServicesDep, reached, require
 from api.http.presentation import answered
 from api.http.read_schemas import AccountPage, Instant
+from api.http.routing import Router
 from api.http.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
 from domain.accounts import hash_token, open_account
 from domain.actors import Actor
 from domain.vocabulary import Role
 
-router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+router = Router(prefix="/api/v1/accounts", tags=["accounts"])
 
 AccountReader = Annotated[Actor, Depends(require(Role.ADMIN, Role.AUDITOR))]
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +21,7 @@ from api.http.deps import Cursor, Limit, Reader, ServicesDep, require
 from api.http.errors import ApiError
 from api.http.presentation import event_out
 from api.http.read_schemas import Answer, EventItem, Instant
+from api.http.routing import Router
 from api.http.schemas import Body
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
@@ -43,7 +44,7 @@ from infra.receipts import ReceiptPending, ReceiptUnavailable, make_receipt
 from projections.paging import decode_cursor, encode_cursor
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1", tags=["audit"])
+router = Router(prefix="/api/v1", tags=["audit"])
 
 Auditor = Annotated[Actor, Depends(require(Role.AUDITOR, Role.ADMIN))]
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
 from api.http.presentation import check_query_text
 from api.http.read_schemas import CasePage
 from api.http.routes.rulings import ruling_kind
+from api.http.routing import Router
 from projections.case_library import CaseFilter
 
-router = APIRouter(prefix="/api/v1/case-library", tags=["case library"])
+router = Router(prefix="/api/v1/case-library", tags=["case library"])
 
 
 @router.get("", response_model=CasePage, dependencies=[reached("case_library")])

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from api.http.command_routes import mount
 from api.http.presentation import record_out
+from api.http.routing import Router
 from api.http.schemas import CommendationCreate
 from domain.commendations import Commendation
 from domain.registry import RecordCommendation
 
-router = APIRouter(prefix="/api/v1/commendations", tags=["commendations"])
+router = Router(prefix="/api/v1/commendations", tags=["commendations"])
 
 mount(router, {RecordCommendation: CommendationCreate})
 

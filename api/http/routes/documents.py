@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 
 from api.http.command_routes import Route, mount
@@ -17,6 +17,7 @@ from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
 from api.http.errors import ApiError
 from api.http.read_schemas import DocumentPage
 from api.http.routes.files import binary, checked
+from api.http.routing import Router
 from api.http.schemas import DocumentIssue
 from api.runtime.bootstrap import Services
 from api.runtime.documents import Erased, document_bytes
@@ -30,7 +31,7 @@ from domain.vocabulary import Role
 from infra.documents.compose import FORMATS
 from projections.evidence import EvidenceView
 
-router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+router = Router(prefix="/api/v1/documents", tags=["documents"])
 mount(router, {IssueDocument: Route(DocumentIssue)})
 Format = Literal["pdf", "docx"]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Annotated, Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from api.http.deps import ActorDep, ServicesDep, reached, require
 from api.http.errors import ApiError
 from api.http.read_schemas import UploadAnswer
+from api.http.routing import Router
 from api.runtime.files import Incoming, Served, receive, serve, thumbnail
 from domain.actors import Actor
 from domain.vocabulary import Role
@@ -28,7 +29,7 @@ from infra.uploads import Refused
 
 log = logging.getLogger("supervision.files")
 T = TypeVar("T")
-router = APIRouter(prefix="/api/v1/files", tags=["files"])
+router = Router(prefix="/api/v1/files", tags=["files"])
 UPLOADERS = (Role.INSPECTOR, Role.UNIT, Role.ADMIN, Role.AUTHORITY, Role.SUPERVISOR)
 Uploader = Annotated[Actor, Depends(require(*UPLOADERS))]
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$", description="the file's SHA-256")]

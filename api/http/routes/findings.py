@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.http import scoping
 from api.http.command_routes import Route, mount
@@ -19,6 +19,7 @@ from api.http.deps import (
 from api.http.errors import ApiError
 from api.http.presentation import check_query_text, event_out, record_out
 from api.http.read_schemas import EventPage, FindingPage, TimelinePage
+from api.http.routing import Router
 from api.http.schemas import (
     Amendment,
     DeadlineExtension,
@@ -51,7 +52,7 @@ from domain.vocabulary import (
 from projections.finding_board import FindingFilter, deadline_colour, due_by_of
 from projections.rulings import RulingFilter
 
-router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
+router = Router(prefix="/api/v1/findings", tags=["findings"])
 
 
 def finding_out(f: Finding) -> dict[str, Any]:

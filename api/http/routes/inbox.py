@@ -10,19 +10,20 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import Admin, Cursor, Limit, Reader, ServicesDep, reached
 from api.http.errors import ApiError
 from api.http.read_schemas import Answer, Instant
+from api.http.routing import Router
 from api.http.schemas import Body
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.outbox import channel_settings, deliveries, set_channel_settings
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"])
+router = Router(prefix="/api/v1", tags=["notifications"])
 
 EMAIL = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 WEBHOOK = r"^https?://[^\s]+$"

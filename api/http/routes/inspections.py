@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import JSONResponse
 
 from api.http.command_routes import Route, mount
@@ -24,6 +24,7 @@ from api.http.inspection_schemas import (
     SeedCommitment,
 )
 from api.http.presentation import answered, record_out
+from api.http.routing import Router
 from api.http.schemas import CommandAnswer
 from api.runtime.bootstrap import Services
 from api.runtime.draws import beacon, verify_draw
@@ -41,8 +42,8 @@ from domain.registry import (
 from domain.vocabulary import InspectionKind, InspectionStatus
 from projections.inspection_board import BoardFilter, InspectionBoardView
 
-router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"])
-public_router = APIRouter(prefix="/api/v1/public/inspections", tags=["public"])
+router = Router(prefix="/api/v1/inspections", tags=["inspections"])
+public_router = Router(prefix="/api/v1/public/inspections", tags=["public"])
 Year = Annotated[int | None, Query(ge=1900, le=2999)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 
 from api.http.command_routes import Route, mount
 from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached, require
@@ -25,6 +25,7 @@ from api.http.inspection_schemas import (
     StepRecord,
 )
 from api.http.presentation import record_out
+from api.http.routing import Router
 from api.http.schemas import UnitCode
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
@@ -45,8 +46,8 @@ from domain.registry import (
 from domain.vocabulary import DecisionStatus, Role
 from projections.decision_catalogue import CatalogueFilter, DecisionCatalogueView
 
-router = APIRouter(prefix="/api/v1/major-decisions", tags=["major decisions"])
-public_router = APIRouter(prefix="/api/v1/public/major-decisions", tags=["public"])
+router = Router(prefix="/api/v1/major-decisions", tags=["major decisions"])
+public_router = Router(prefix="/api/v1/public/major-decisions", tags=["public"])
 
 # The responsible unit records its own procedure, decision, implementation and evaluation
 # rectification; inspectors (and admins) may enter them on its behalf.

@@ -8,18 +8,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from api.http.command_routes import mount
 from api.http.deps import ServicesDep, require
 from api.http.presentation import record_out
 from api.http.read_schemas import PersonRecord
+from api.http.routing import Router
 from domain.actors import Actor
 from domain.clock import today
 from domain.persons import ACCOUNTABILITY, Person
 from domain.vocabulary import AccountabilityForm, Role, ToleranceOutcome
 
-router = APIRouter(prefix="/api/v1/persons", tags=["persons"])
+router = Router(prefix="/api/v1/persons", tags=["persons"])
 Authority = Annotated[Actor, Depends(require(Role.AUTHORITY))]
 
 mount(router, {})  # RegisterPerson, MovePerson: bodies from their fields

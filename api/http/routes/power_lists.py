@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from api.documents.excel import every
 from api.http.command_routes import mount
@@ -16,13 +16,14 @@ from api.http.deps import ServicesDep, reached
 from api.http.errors import ApiError
 from api.http.presentation import check_time_travel, record_out
 from api.http.read_schemas import PowerListIndex, PowerListPublic
+from api.http.routing import Router
 from api.runtime.bootstrap import Services
 from domain.errors import NotFound
 from domain.power_lists import PowerList
 from domain.vocabulary import PowerKind
 
-router = APIRouter(prefix="/api/v1/power-lists", tags=["power lists"])
-public_router = APIRouter(prefix="/api/v1/public/power-lists", tags=["public"])
+router = Router(prefix="/api/v1/power-lists", tags=["power lists"])
+public_router = Router(prefix="/api/v1/public/power-lists", tags=["public"])
 Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 mount(router, {})  # AddPowerItem, AmendPowerItem, RemovePowerItem: bodies from their fields

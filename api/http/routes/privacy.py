@@ -7,7 +7,7 @@ import logging
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import AfterValidator, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -15,6 +15,7 @@ from api.http.command_routes import not_blank
 from api.http.deps import Admin, Cursor, Limit, ServicesDep
 from api.http.errors import ApiError
 from api.http.read_schemas import Answer, Instant
+from api.http.routing import Router
 from api.http.schemas import Body, Reason
 from api.runtime.bootstrap import Services
 from api.runtime.documents import forget_subject
@@ -26,7 +27,7 @@ from infra.privacy import UnknownSubject, list_subjects, subject_of_ruling
 from projections.paging import decode_cursor, encode_cursor
 from projections.privacy import shred_subject
 
-router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"])
+router = Router(prefix="/api/v1/privacy", tags=["privacy"])
 log = logging.getLogger(__name__)
 DEFAULT_REASON = "依法删除个人信息（当事人申请或保存期限届满）"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
@@ -12,9 +12,10 @@ from api.http.deps import Admin, Reader, ServicesDep
 from api.http.errors import ApiError
 from api.http.presentation import conform
 from api.http.read_schemas import Answer
+from api.http.routing import Router
 from projections.registry import PROJECTIONS
 
-router = APIRouter(prefix="/api/v1/projections", tags=["projections"])
+router = Router(prefix="/api/v1/projections", tags=["projections"])
 
 
 class ProjectionStatus(Answer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.http import scoping
 from api.http.command_routes import mount
@@ -19,6 +19,7 @@ from api.http.deps import (
 from api.http.errors import ApiError
 from api.http.presentation import record_out
 from api.http.read_schemas import RulingPage
+from api.http.routing import Router
 from api.http.schemas import (
     AccountabilityCreate,
     Appeal,
@@ -45,7 +46,7 @@ from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, subjec
 from domain.vocabulary import RulingStatus
 from projections.rulings import RulingFilter
 
-router = APIRouter(prefix="/api/v1/rulings", tags=["rulings"])
+router = Router(prefix="/api/v1/rulings", tags=["rulings"])
 
 KINDS = {
     "accountability": "accountability",

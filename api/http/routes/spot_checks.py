@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.http.command_routes import Route, mount
 from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
@@ -18,16 +18,17 @@ from api.http.inspection_schemas import (
     MatterPage,
     OfficerPage,
 )
+from api.http.routing import Router
 from api.runtime.bootstrap import Services
 from domain.registry import ListSpotCheckMatter
 from domain.spot_checks import LISTED
 from domain.vocabulary import EntityKind
 from projections.spot_checks import ENTITIES, MATTERS, OFFICERS, DirectoryFilter, SpotCheckView
 
-entities = APIRouter(prefix="/api/v1/market-entities", tags=["spot checks"])
-officers = APIRouter(prefix="/api/v1/enforcement-officers", tags=["spot checks"])
-matters = APIRouter(prefix="/api/v1/spot-check-matters", tags=["spot checks"])
-public_router = APIRouter(prefix="/api/v1/public/spot-check-matters", tags=["public"])
+entities = Router(prefix="/api/v1/market-entities", tags=["spot checks"])
+officers = Router(prefix="/api/v1/enforcement-officers", tags=["spot checks"])
+matters = Router(prefix="/api/v1/spot-check-matters", tags=["spot checks"])
+public_router = Router(prefix="/api/v1/public/spot-check-matters", tags=["public"])
 
 mount(entities, {})  # RegisterMarketEntity, DelistMarketEntity: bodies from their fields
 mount(officers, {})  # RegisterOfficer, DelistOfficer

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from api.http.command_routes import mount
 from api.http.deps import Reader, ServicesDep
 from api.http.read_schemas import TolerancePolicyPublic
+from api.http.routing import Router
 from api.http.schemas import TolerancePolicyCreate, TolerancePolicyRevision
 from domain.registry import AdoptTolerancePolicy, ReviseTolerancePolicy
 
-router = APIRouter(prefix="/api/v1/tolerance-policy", tags=["rulings"])
+router = Router(prefix="/api/v1/tolerance-policy", tags=["rulings"])
 
 mount(
     router,

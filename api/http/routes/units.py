@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from api.http import scoping
 from api.http.command_routes import Route, mount
@@ -19,6 +19,7 @@ from api.http.deps import (
 )
 from api.http.errors import ApiError
 from api.http.read_schemas import UnitHistoryPage, UnitPage
+from api.http.routing import Router
 from api.http.schemas import (
     InternalUnit,
     InternalUnitRemoval,
@@ -40,7 +41,7 @@ from domain.registry import (
 )
 from domain.units import Unit
 
-router = APIRouter(prefix="/api/v1/units", tags=["units"])
+router = Router(prefix="/api/v1/units", tags=["units"])
 
 Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.responses import Response
 
 from api.documents import excel
@@ -21,6 +21,7 @@ from api.http.deps import (
 )
 from api.http.presentation import record_out
 from api.http.read_schemas import SchemePublic, WorkItemPage
+from api.http.routing import Router
 from api.http.schemas import (
     Evaluation,
     ProgressEntry,
@@ -45,8 +46,8 @@ from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
 from projections.work_ledger import LedgerFilter
 
-router = APIRouter(prefix="/api/v1/work-items", tags=["work items"])
-schemes = APIRouter(prefix="/api/v1/evaluation-schemes", tags=["work items"])
+router = Router(prefix="/api/v1/work-items", tags=["work items"])
+schemes = Router(prefix="/api/v1/evaluation-schemes", tags=["work items"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
