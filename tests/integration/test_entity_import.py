@@ -8,12 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from stdnum.cn import uscc
 
 from api.runtime.bootstrap import Services
 from infra.settings import Settings
-from tests.integration.test_excel import event_count, run_cli
+from tests.integration.test_excel import event_count, run_cli, titled_list
 
 HEADER = ["序号", "企业名称", "信用代码", "企业类型", "所属行业", "经营场所"]
 
@@ -24,15 +23,7 @@ def code(n: int) -> str:
 
 
 def directory_file(path: Path, rows: list[list[Any]], header: list[str] = HEADER) -> Path:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(["新昌县市场监督管理局 检查对象名录"])
-    sheet.merge_cells("A1:F1")
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    workbook.save(path)
-    return path
+    return titled_list(path, "新昌县市场监督管理局 检查对象名录", header, rows)
 
 
 ROWS = [

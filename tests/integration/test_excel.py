@@ -38,19 +38,25 @@ def register_units(services: Services) -> None:
         services.app.register_unit(code=code, name=name, kind="department", actor=ADMIN)
 
 
-def county_list(path: Path, rows: list[list[Any]]) -> Path:
-    """A list laid out as a county office makes one: a merged title row, then the header."""
+def titled_list(path: Path, title: str, header: list[str], rows: list[list[Any]]) -> Path:
+    """A list laid out as a county office makes one: a merged title row, then the header, then
+    the rows (a date in the fifth column shown as a Chinese Excel shows one)."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["2024年重点工作清单"])
+    sheet.append([title])
     sheet.merge_cells("A1:F1")
-    sheet.append(HEADER)
+    sheet.append(header)
     for row in rows:
         sheet.append(row)
-        if isinstance(row[4], date):  # as a Chinese Excel shows a date
+        if len(row) > 4 and isinstance(row[4], date):
             sheet.cell(sheet.max_row, 5).number_format = 'yyyy"年"m"月"d"日"'
     workbook.save(path)
     return path
+
+
+def county_list(path: Path, rows: list[list[Any]]) -> Path:
+    """A 重点工作清单 as a county office makes one."""
+    return titled_list(path, "2024年重点工作清单", HEADER, rows)
 
 
 def rewrite_sheet(path: Path, edit: Callable[[str], str]) -> Path:
