@@ -1096,6 +1096,18 @@ def public_key(value: str) -> bytes:
     return raw
 
 
+def key_option(parser: argparse.ArgumentParser, flag: str, description: str) -> None:
+    """A repeatable option naming an Ed25519 public key (base64, hex or a file holding one)."""
+    parser.add_argument(
+        flag,
+        action="append",
+        type=public_key,
+        default=[],
+        metavar="BASE64_OR_FILE",
+        help=description,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Verify a supervision audit bundle offline (docs/audit.md)."
@@ -1105,13 +1117,10 @@ def main(argv: list[str] | None = None) -> int:
         nargs="?",
         help="the bundle file (JSON Lines); - reads standard input; optional with --receipt",
     )
-    parser.add_argument(
+    key_option(
+        parser,
         "--public-key",
-        action="append",
-        type=public_key,
-        default=[],
-        metavar="BASE64_OR_FILE",
-        help="the checkpoints' Ed25519 public key, obtained out of band (repeatable)",
+        "the checkpoints' Ed25519 public key, obtained out of band (repeatable)",
     )
     parser.add_argument(
         "--max-age-hours",
@@ -1120,13 +1129,10 @@ def main(argv: list[str] | None = None) -> int:
         metavar="H",
         help="with a pinned key: fail when its newest checkpoint was signed more than H hours ago",
     )
-    parser.add_argument(
+    key_option(
+        parser,
         "--witness",
-        action="append",
-        type=public_key,
-        default=[],
-        metavar="BASE64_OR_FILE",
-        help="a witness's Ed25519 public key (repeatable): its co-signatures are checked",
+        "a witness's Ed25519 public key (repeatable): its co-signatures are checked",
     )
     parser.add_argument(
         "--witnesses-required",
