@@ -7,7 +7,6 @@ scope are therefore exactly the API's.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -31,8 +30,8 @@ from api.console.web import (
     Viewer,
     ViewerDep,
     act,
-    create,
     creation_form,
+    creation_routes,
     offered,
     record_page,
     visible_units,
@@ -281,13 +280,6 @@ EXTENSION_STAGES = {
 }
 
 
-@router.get("/findings/new")
-def new_finding(request: Request, viewer: ViewerDep) -> Response:
-    """发现问题: the form."""
-    viewer.require(INSPECTORS)
-    return raise_form(request, viewer)
-
-
 def raise_form(
     request: Request, viewer: Viewer, refused: FormError | None = None, form: Form | None = None
 ) -> Response:
@@ -295,12 +287,10 @@ def raise_form(
     return creation_form(request, viewer, "finding_new.html", values, refused)
 
 
-@router.post("/findings")
-def raise_finding(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
-    """发现问题: raise it, then show its page."""
-    viewer.require(INSPECTORS)
-    again = partial(raise_form, request, viewer, form=form)
-    return create(request, viewer, form, RAISE, again, "/findings/{}?done=raised".format)
+# 发现问题: the form, then the finding raised and its page shown.
+creation_routes(
+    router, "/findings", INSPECTORS, raise_form, RAISE, "/findings/{}?done=raised".format
+)
 
 
 @router.get("/findings/{finding_id}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +22,6 @@ from api.console.web import (
     Form,
     FormCall,
     FormCommand,
-    FormDep,
     FormError,
     Offered,
     PageError,
@@ -31,8 +29,8 @@ from api.console.web import (
     Text,
     Viewer,
     ViewerDep,
-    create,
     creation_form,
+    creation_routes,
     offered,
     one_page,
     record_page,
@@ -207,13 +205,6 @@ def inspections(request: Request, viewer: ViewerDep, cursor: Text = None) -> Res
     )
 
 
-@router.get("/inspections/new")
-def new_inspection(request: Request, viewer: ViewerDep) -> Response:
-    """启动督查活动: the form."""
-    viewer.require(ORGANISERS)
-    return launch_form(request, viewer)
-
-
 def launch_form(
     request: Request, viewer: Viewer, refused: FormError | None = None, form: Form | None = None
 ) -> Response:
@@ -224,12 +215,10 @@ def launch_form(
     )
 
 
-@router.post("/inspections")
-def launch(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
-    """启动督查活动: launch it, then show its page."""
-    viewer.require(ORGANISERS)
-    again = partial(launch_form, request, viewer, form=form)
-    return create(request, viewer, form, LAUNCH, again, "/inspections/{}?done=launched".format)
+# 启动督查活动: the form, then the round launched and its page shown.
+creation_routes(
+    router, "/inspections", ORGANISERS, launch_form, LAUNCH, "/inspections/{}?done=launched".format
+)
 
 
 def load(viewer: Viewer, inspection_id: str) -> Inspection:

@@ -599,18 +599,33 @@ def creation_form(
     )
 
 
-def create(
-    request: Request,
-    viewer: Viewer,
-    form: Form,
+# (request, viewer, refused=None, form=None) -> the creation form: what was typed (or the
+# defaults) and the refusal's reason
+CreationPage = Callable[..., Response]
+
+
+def creation_routes(
+    router: APIRouter,
+    path: str,
+    roles: Iterable[Role],
+    page: CreationPage,
     command: FormSend,
-    again: Callable[[FormError], Response],
     done: Callable[[str], str],
-) -> Response:
-    """A creation form posted: its command sent, then on to `done(the new record's id)`; a
-    refusal shows the form `again`, with the reason."""
-    try:
-        answer = command.run(request, viewer, form)
-    except FormError as error:
-        return again(error)
-    return after_command(request, viewer, answer, done(str(answer["id"])))
+) -> None:
+    """The form that makes a new record at GET `path/new` and its POST to `path`, for `roles`
+    alone: the command sent, then on to `done(the new record's id)`; a refusal shows the form
+    again, with what was typed and the reason. (Register it before `path/{id}`.)"""
+
+    @router.get(path + "/new")
+    def new(request: Request, viewer: ViewerDep) -> Response:
+        viewer.require(roles)
+        return page(request, viewer)
+
+    @router.post(path)
+    def make(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+        viewer.require(roles)
+        try:
+            answer = command.run(request, viewer, form)
+        except FormError as error:
+            return page(request, viewer, error, form=form)
+        return after_command(request, viewer, answer, done(str(answer["id"])))
