@@ -7,7 +7,7 @@ import time
 import zlib
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
@@ -83,14 +83,24 @@ class AggregateTable:
     `columns` are the table's own column definitions as CREATE TABLE takes them, each
     `name type …` and none with a comma inside; `indexes` are define_indexes' (name:
     how); `copied` names (space-separated) the columns the first event fills from its
-    attributes of the same names."""
+    attributes of the same names. `first`, the first event's verb, names the two columns
+    after it (`first="listed"`: listed_position and listed_at); a table that names them
+    otherwise gives both."""
 
     name: str
     columns: str
     indexes: dict[str, str]
-    first_position: str
-    first_at: str
     copied: str
+    first: InitVar[str] = ""
+    first_position: str = ""
+    first_at: str = ""
+
+    def __post_init__(self, first: str) -> None:
+        if first:
+            object.__setattr__(self, "first_position", f"{first}_position")
+            object.__setattr__(self, "first_at", f"{first}_at")
+        if not (self.first_position and self.first_at):
+            raise ValueError(f"{self.name}: name the first event (`first`) or both columns")
 
     @property
     def definition(self) -> str:

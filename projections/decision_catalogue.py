@@ -23,8 +23,7 @@ CATALOGUE = AggregateTable(
     "decided_on date, implemented_on date, links text[] NOT NULL DEFAULT '{}', "
     "corrections int NOT NULL DEFAULT 0, evaluations int NOT NULL DEFAULT 0, "
     "evaluation_status text, latest_score int, result_uses int NOT NULL DEFAULT 0",
-    first_position="catalogued_position",
-    first_at="catalogued_at",
+    first="catalogued",
     copied="title year unit_code description",
     indexes={"year": "(year, catalogued_position)", "position": "(catalogued_position)"},
 )

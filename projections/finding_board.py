@@ -38,8 +38,7 @@ BOARD = AggregateTable(
     "progress_percent int NOT NULL DEFAULT 0, acknowledged boolean NOT NULL DEFAULT false, "
     "disputed boolean NOT NULL DEFAULT false, returned boolean NOT NULL DEFAULT false, "
     "extension_stage text, due_by date",
-    first_position="raised_position",
-    first_at="raised_at",
+    first="raised",
     copied="unit_code title description category severity source found_on work_item_id",
     indexes={
         "unit": "(unit_code, raised_position)",

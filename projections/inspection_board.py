@@ -24,8 +24,7 @@ ROUNDS = AggregateTable(
     "algorithm text, targets jsonb NOT NULL DEFAULT '[]', "
     "finding_ids uuid[] NOT NULL DEFAULT '{}', summary text, concluded_on date, "
     "results jsonb NOT NULL DEFAULT '[]', co_commitment text, co_seed text",
-    first_position="launched_position",
-    first_at="launched_at",
+    first="launched",
     copied="title kind scope period_start period_end population inspectors rules",
     indexes={"status": "(status, launched_position)", "position": "(launched_position)"},
 )

@@ -29,8 +29,7 @@ ENTITIES = AggregateTable(
     "spot_check_entities",
     "credit_code text NOT NULL UNIQUE, name text NOT NULL, entity_kind text NOT NULL, "
     "industry text NOT NULL, address text, status text NOT NULL",
-    first_position="listed_position",
-    first_at="listed_at",
+    first="listed",
     copied="credit_code name entity_kind industry address",
     indexes={"covered": "(status, industry, entity_kind)", "position": "(listed_position)"},
 )
@@ -38,8 +37,7 @@ OFFICERS = AggregateTable(
     "spot_check_officers",
     "name text NOT NULL, unit_code text NOT NULL, certificate text NOT NULL UNIQUE, "
     "valid_until date NOT NULL, status text NOT NULL",
-    first_position="listed_position",
-    first_at="listed_at",
+    first="listed",
     copied="name unit_code certificate valid_until",
     indexes={"unit": "(unit_code, status)", "position": "(listed_position)"},
 )
@@ -49,8 +47,7 @@ MATTERS = AggregateTable(
     "method text NOT NULL, entity_kinds text[] NOT NULL, industries text[] NOT NULL, "
     "share_percent int NOT NULL, rounds_per_year int NOT NULL, status text NOT NULL, "
     "rounds int NOT NULL DEFAULT 0",
-    first_position="listed_position",
-    first_at="listed_at",
+    first="listed",
     copied="unit_code title legal_basis method entity_kinds industries share_percent "
     "rounds_per_year",
     indexes={"position": "(listed_position)"},

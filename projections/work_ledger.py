@@ -32,8 +32,7 @@ ITEMS = AggregateTable(
     "status text NOT NULL, percent int NOT NULL DEFAULT 0, "
     "progress_count int NOT NULL DEFAULT 0, score int, grade text, evaluation_comment text, "
     "closing_reason text, leader text, milestones jsonb NOT NULL DEFAULT '[]'",
-    first_position="listed_position",
-    first_at="listed_at",
+    first="listed",
     copied="title year lead_unit co_units due_on source_ref description",
     indexes={"year": "(year, listed_position)", "units": "USING gin ((co_units || lead_unit))"},
 )
