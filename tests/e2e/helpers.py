@@ -16,6 +16,21 @@ LATER_FUTURE = "2100-06-30"
 FINDINGS = "/api/v1/findings"
 
 
+def finding_body(unit: str, **overrides: Any) -> dict[str, Any]:
+    """A finding's body, raised on `unit`, with `overrides`: the fields a test cares about."""
+    body: dict[str, Any] = {
+        "unit_code": unit,
+        "title": "重点工作任务未按期完成",
+        "description": "清单中的任务表、时间表、责任表未落实。",
+        "category": "work_style",
+        "severity": "minor",
+        "source": "routine_supervision",
+        "found_on": FOUND_ON,
+        "evidence": [],
+    }
+    return body | overrides
+
+
 def assert_error(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
     """The answer is `status` with the contract's error body (and `code`, when given)."""
     assert response.status_code == status, response.text

@@ -6,31 +6,17 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 import pytest
 from httpx import Response
 
-from tests.e2e.helpers import FINDINGS, assert_error, ok
+from tests.e2e.helpers import FINDINGS, assert_error, finding_body, ok
 from tests.support import ADMIN, Api, account_fixture, unit_fixture
 
 inspector = account_fixture("inspector", "督查员 王芳")
 unit = unit_fixture("县交通运输局")
 
 LEFT = "command request left to the full path"
-
-
-def finding_body(unit_code: str) -> dict[str, Any]:
-    return {
-        "unit_code": unit_code,
-        "title": "道路养护台账不全",
-        "description": "<b>养护记录</b>缺三个月。",
-        "category": "work_style",
-        "severity": "minor",
-        "source": "routine_supervision",
-        "found_on": "2026-03-05",
-        "evidence": [],
-    }
 
 
 def left_for(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -51,7 +37,11 @@ def send(api: Api, path: str, content: bytes, headers: dict[str, str]) -> Respon
 def test_a_command_in_order_takes_the_quick_path_and_answers_as_the_contract_says(
     api: Api, inspector: dict[str, str], unit: str, logged: pytest.LogCaptureFixture
 ) -> None:
-    created = api.post(FINDINGS, finding_body(unit), inspector)
+    created = api.post(
+        FINDINGS,
+        finding_body(unit, title="道路养护台账不全", description="<b>养护记录</b>缺三个月。"),
+        inspector,
+    )
     answer = ok(created, 201)
     assert set(answer) == {"id", "version", "position"}
     assert created.headers["ETag"] == f'"{answer["version"]}"'
@@ -75,7 +65,9 @@ def test_both_paths_give_the_same_answer_to_the_same_command(
     api: Api, inspector: dict[str, str], unit: str, logged: pytest.LogCaptureFixture
 ) -> None:
     """A `+json` media type is JSON to FastAPI but not one the quick path takes."""
-    body = json.dumps(finding_body(unit)).encode()
+    body = json.dumps(
+        finding_body(unit, title="道路养护台账不全", description="<b>养护记录</b>缺三个月。")
+    ).encode()
     quick = send(api, FINDINGS, body, {**inspector, "Content-Type": "application/json"})
     full = send(api, FINDINGS, body, {**inspector, "Content-Type": "application/x-finding+json"})
     assert left_for(logged) == ["content-type"]

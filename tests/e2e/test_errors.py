@@ -7,25 +7,20 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.helpers import FINDINGS, FUTURE, assert_error, command, events_of, finding, ok, order
+from tests.e2e.helpers import (
+    FINDINGS,
+    FUTURE,
+    assert_error,
+    command,
+    events_of,
+    finding,
+    finding_body,
+    ok,
+    order,
+)
 from tests.support import ADMIN, Api, unique
 
 MIB = 1024 * 1024
-
-
-def finding_body(unit: str, **overrides: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "unit_code": unit,
-        "title": "标题",
-        "description": "描述",
-        "category": "other",
-        "severity": "minor",
-        "source": "other",
-        "found_on": "2026-03-05",
-        "evidence": [],
-    }
-    body.update(overrides)
-    return body
 
 
 def test_malformed_json_is_a_bad_request_with_the_error_format(

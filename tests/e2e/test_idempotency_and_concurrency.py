@@ -18,23 +18,11 @@ from tests.e2e.helpers import (
     command,
     events_of,
     finding,
+    finding_body,
     ids,
     ok,
 )
 from tests.support import ADMIN, Api, unique
-
-
-def finding_body(unit: str, title: str = "重复提交的问题") -> dict[str, Any]:
-    return {
-        "unit_code": unit,
-        "title": title,
-        "description": "网络重试导致的重复请求",
-        "category": "other",
-        "severity": "minor",
-        "source": "routine_supervision",
-        "found_on": "2026-03-05",
-        "evidence": [],
-    }
 
 
 def test_same_key_and_body_on_a_command_answers_the_first_answer_and_records_once(

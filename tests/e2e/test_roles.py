@@ -11,6 +11,7 @@ from tests.e2e.helpers import (
     board,
     command,
     finding,
+    finding_body,
     ids,
     ok,
     order,
@@ -18,19 +19,6 @@ from tests.e2e.helpers import (
     status_of,
 )
 from tests.support import ADMIN, Api, unique
-
-
-def new_finding_body(unit: str) -> dict[str, object]:
-    return {
-        "unit_code": unit,
-        "title": "无权登记的问题",
-        "description": "不应被记录",
-        "category": "work_style",
-        "severity": "minor",
-        "source": "routine_supervision",
-        "found_on": "2026-03-05",
-        "evidence": [],
-    }
 
 
 def test_unit_account_cannot_order_rectification(api: Api) -> None:
@@ -46,7 +34,9 @@ def test_unit_account_cannot_order_rectification(api: Api) -> None:
 def test_unit_account_cannot_raise_findings(api: Api) -> None:
     unit = api.unit()
     liaison = api.account("unit", unit)
-    assert_error(api.post(FINDINGS, new_finding_body(unit), liaison), 403, "forbidden")
+    assert_error(
+        api.post(FINDINGS, finding_body(unit, title="无权登记的问题"), liaison), 403, "forbidden"
+    )
 
 
 def test_unit_account_cannot_see_another_units_finding(api: Api) -> None:
@@ -119,7 +109,9 @@ def test_only_inspectors_raise_findings_and_order_rectification(api: Api, role: 
     fid = api.finding(inspector, unit)["id"]
     body = {"deadline": FUTURE, "requirements": "越权下达"}
     assert_error(command(api, fid, "rectification-order", body, who), 403, "forbidden")
-    assert_error(api.post(FINDINGS, new_finding_body(unit), who), 403, "forbidden")
+    assert_error(
+        api.post(FINDINGS, finding_body(unit, title="无权登记的问题"), who), 403, "forbidden"
+    )
     assert finding(api, inspector, fid)["version"] == 1
 
 
