@@ -15,6 +15,7 @@ punctuation and invisible format characters ignored: `钱 多多`, `钱多 多`,
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
@@ -22,23 +23,21 @@ from typing import Any
 IGNORED_CATEGORIES = ("Z", "P", "Cc", "Cf")  # separators, punctuation, controls, format
 
 
-def is_reserved(char: str) -> bool:
-    code = ord(char)
-    return (
-        code == 0
-        or 0xFDD0 <= code <= 0xFDEF
-        or (code & 0xFFFE) == 0xFFFE
-        or 0xD800 <= code <= 0xDFFF
-    )
+# The reserved characters as one class, so a text is searched in one call.
+RESERVED = re.compile(
+    "[\x00\ufdd0-\ufdef\ud800-\udfff"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
 
 
 def reserved_in(value: Any, path: str = "") -> tuple[str, str] | None:
     """(where, which character) of the first reserved character in a value of strings,
     lists and dicts (where: `facts`, `tags[2]`, `subject.person.name`), or None."""
     for where, text in strings(value, path):
-        for char in text:
-            if is_reserved(char):
-                return where or "value", f"U+{ord(char):04X}"
+        found = RESERVED.search(text)
+        if found is not None:
+            return where or "value", f"U+{ord(found.group()):04X}"
     return None
 
 

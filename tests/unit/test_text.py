@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.text import name_spans, names, replace_name, reserved_in
 
@@ -12,6 +14,34 @@ from domain.text import name_spans, names, replace_name, reserved_in
 )
 def test_noncharacters_surrogates_and_nul_are_reserved(char: str) -> None:
     assert reserved_in({"facts": f"事实{char}"}) == ("facts", f"U+{ord(char):04X}")
+
+
+def reserved_by_definition(char: str) -> bool:
+    """The module's definition, one code point at a time: NUL, a noncharacter (U+FDD0–U+FDEF
+    or the last two of a plane), or a lone surrogate."""
+    code = ord(char)
+    return (
+        code == 0 or 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE or 0xD800 <= code <= 0xDFFF
+    )
+
+
+# Any code point (lone surrogates too), with the edges of each reserved range drawn often.
+EDGES = ["\x00", "\x01", "\ufdcf", "\ufdd0", "\ufdef", "\ufdf0", "\ud7ff", "\ud800", "\udfff"]
+EDGES += ["\ue000", "\ufffd", "\ufffe", "\U0001fffd", "\U0001ffff", "\U0010ffff"]
+
+
+@given(st.text(st.characters(exclude_categories=()) | st.sampled_from(EDGES), max_size=40))
+def test_the_first_reserved_character_found_is_the_first_by_the_definition(text: str) -> None:
+    first = next((c for c in text if reserved_by_definition(c)), None)
+    expected = None if first is None else ("t", f"U+{ord(first):04X}")
+    assert reserved_in({"t": text}) == expected
+
+
+@pytest.mark.parametrize("plane", range(17))
+def test_the_last_two_code_points_of_every_plane_are_reserved(plane: int) -> None:
+    for code in (plane << 16 | 0xFFFE, plane << 16 | 0xFFFF):
+        assert reserved_in(["ok", chr(code)]) == ("[1]", f"U+{code:04X}")
+    assert reserved_in([chr(plane << 16 | 0xFFFD)]) is None
 
 
 def test_a_reserved_character_is_named_by_where_it_sits() -> None:
