@@ -77,13 +77,15 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         self.chain_function_name = f"{self.chain_table_name}_extend"
         self.append_function_name = f"{events_table_name}_append"
         self.append_batch_function_name = f"{events_table_name}_append_batch"
+        # The events go in binary (%b): psycopg dumps an array of composites as text by
+        # escaping every field, a tenth of the speed (docs/performance.md).
         self.append_batch_statement = SQL(
             "SELECT out_command, out_positions, out_failure "
-            "FROM {}.{}(%s, %s, %s, %s, %s, %s, %s, %s)"
+            "FROM {}.{}(%b, %s, %s, %s, %s, %s, %s, %s)"
         ).format(schema, Identifier(self.append_batch_function_name))
         self.group: GroupCommitter | None = None
         self.append_statement = SQL(
-            "SELECT position FROM {}.{}(%s, %s, %s, %s, %s, %s) AS position"
+            "SELECT position FROM {}.{}(%b, %s, %s, %s, %s, %s) AS position"
         ).format(schema, Identifier(self.append_function_name))
         self.select_head_statement = SQL(
             "SELECT ledger_index, hash FROM {}.{} ORDER BY ledger_index DESC LIMIT 1"
