@@ -64,6 +64,22 @@ class Row:
     value: str
     baseline: str = ""
     ratio: str = ""
+    aim: str = ""
+
+
+# Issue 19's aims: each ratio to its same-run baseline.
+AIMS = {
+    "commands@32 one worker": 0.4,
+    "commands@32 two workers": 0.5,
+    "generate": 0.25,
+    "rebuild": 0.3,
+}
+
+
+def against(name: str, ratio: float) -> str:
+    """The aim `name` and whether `ratio` meets it."""
+    bar = AIMS[name]
+    return f"≥ {bar:.2f} {'met' if ratio >= bar else 'not met'}"
 
 
 @dataclass
@@ -75,9 +91,12 @@ class Report:
         print(f"… {' | '.join(args)}", file=sys.stderr, flush=True)
 
     def print(self) -> None:
-        print(f"{'section':<11} {'measure':<46} {'value':>24} {'baseline':>24} {'ratio':>6}")
+        print(f"{'section':<11} {'measure':<46} {'value':>24} {'baseline':>24} {'ratio':>6}  aim")
         for r in self.rows:
-            print(f"{r.section:<11} {r.name:<46} {r.value:>24} {r.baseline:>24} {r.ratio:>6}")
+            print(
+                f"{r.section:<11} {r.name:<46} {r.value:>24} {r.baseline:>24} {r.ratio:>6}  "
+                f"{r.aim}".rstrip()
+            )
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -135,19 +154,22 @@ def command_section(report: Report, opts: commands.Options) -> None:
             section = f"commands@{clients}"
             report.add(section, "raw INSERT+COMMIT (baseline)", f"{raw:,.0f}/s")
             report.add(section, "no-op endpoint (baseline)", figure(noop))
+            one, both = ours.rate / noop.rate, two.rate / noop.rate
             report.add(
                 section,
                 "raise_finding, group commit (default)",
                 figure(ours),
                 f"{noop.rate:,.0f}/s no-op",
-                f"{ours.rate / noop.rate:.2f}",
+                f"{one:.2f}",
+                against("commands@32 one worker", one) if clients == 32 else "",
             )
             report.add(
                 section,
                 "raise_finding, group commit, 2 HTTP workers",
                 figure(two),
                 f"{noop.rate:,.0f}/s no-op",
-                f"{two.rate / noop.rate:.2f}",
+                f"{both:.2f}",
+                against("commands@32 two workers", both) if clients == 32 else "",
             )
             report.add(
                 section,
@@ -279,6 +301,7 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> Point:
                 f"{events / seconds:,.0f} events/s",
                 f"{raw:,.0f}/s raw INSERT",
                 f"{events / seconds / raw:.2f}",
+                against("generate", events / seconds / raw),
             )
         with psycopg.connect(url) as conn:
             row = conn.execute("SELECT count(*) FROM supervision_events").fetchone()
@@ -298,12 +321,14 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> Point:
             raise SystemExit(f"rebuild failed with status {status}")
         rebuild_seconds = time.perf_counter() - started
         decoded, decode_seconds = generate.decoded_read_rate(settings)
+        rebuilt = events / rebuild_seconds / (decoded / decode_seconds)
         report.add(
             "scale",
             f"full rebuild of every read model ({events:,} events, {rebuild_seconds:,.0f} s)",
             f"{events / rebuild_seconds:,.0f} events/s",
             f"{decoded / decode_seconds:,.0f}/s decoded log read",
-            f"{events / rebuild_seconds / (decoded / decode_seconds):.2f}",
+            f"{rebuilt:.2f}",
+            against("rebuild", rebuilt),
         )
         report.add("scale", "peak RSS of the full rebuild", f"{usage.ru_maxrss / 1024:,.0f} MiB")
         queries.settle(url)  # VACUUM ANALYZE: the steady state autovacuum keeps
