@@ -78,7 +78,9 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         self.append_function_name = f"{events_table_name}_append"
         self.append_batch_function_name = f"{events_table_name}_append_batch"
         # The events go in binary (%b): psycopg dumps an array of composites as text by
-        # escaping every field, a tenth of the speed (docs/performance.md).
+        # escaping every field, a tenth of the speed (docs/performance.md). In binary each
+        # field is dumped as its column's type, so an originator id must be a UUID, never
+        # its text (every aggregate's id is).
         self.append_batch_statement = SQL(
             "SELECT out_command, out_positions, out_failure "
             "FROM {}.{}(%b, %s, %s, %s, %s, %s, %s, %s)"

@@ -40,6 +40,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from api.http.commands import Command, CommandContext
 from api.http.deps import current_actor, expected_version, idempotency_key, require
@@ -131,6 +132,8 @@ class Quick:
 
     async def arguments(self, request: Request) -> dict[str, Any]:
         """The endpoint's arguments for a request in order; `Irregular` for any other."""
+        if request.app.dependency_overrides:  # what FastAPI would call instead, it calls
+            raise Irregular("dependency overrides")
         headers = request.headers
         for name in COMMAND_HEADERS:
             if len(headers.getlist(name)) > 1:
@@ -151,7 +154,12 @@ class Quick:
         kind = (headers.get("content-type") or "").partition(";")[0].strip().lower()
         if kind != "application/json":
             raise Irregular("content-type")
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except HTTPException:  # the body limit's 413: FastAPI lets it through as well
+            raise
+        except Exception:  # as a client gone mid-body: FastAPI's own reading answers it
+            raise Irregular("body unread") from None
         try:
             body = self.body.model_validate(json.loads(raw), from_attributes=True)
         except (ValueError, RecursionError):  # not JSON (or nested too deep), or not the schema
@@ -209,11 +217,10 @@ def command_route(
 
     keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
     parameters = [inspect.Parameter(f, keyword, annotation=annotations[f]) for f in in_path]
+    roles = require(*entry.roles)  # one check, for FastAPI's path and the quick one
     parameters += [
         inspect.Parameter("body", keyword, annotation=route.body),
-        inspect.Parameter(
-            "actor", keyword, annotation=Annotated[Actor, Depends(require(*entry.roles))]
-        ),
+        inspect.Parameter("actor", keyword, annotation=Annotated[Actor, Depends(roles)]),
         inspect.Parameter("cmd", keyword, annotation=Command),
     ]
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -222,9 +229,7 @@ def command_route(
     endpoint.__name__ = endpoint.__qualname__ = route.name or entry.name
     endpoint.__doc__ = entry.doc
     endpoint.quick = Quick(  # type: ignore[attr-defined]
-        route.body,
-        require(*entry.roles),
-        {f: TypeAdapter(annotations[f]) for f in in_path},
+        route.body, roles, {f: TypeAdapter(annotations[f]) for f in in_path}
     )
     router.add_api_route(
         path,
