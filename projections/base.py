@@ -252,10 +252,6 @@ class ReadModelView(PostgresTrackingRecorder):
         )
 
     @property
-    def is_bound(self) -> bool:
-        return self._bound is not None
-
-    @property
     def connection(self) -> Connection[DictRow] | None:
         """The connection the view is bound to, if any (see bound_to)."""
         return self._bound
@@ -386,6 +382,17 @@ class ReadModelView(PostgresTrackingRecorder):
             text = composed.as_string(None)
             self._statements[key] = text
             return text
+
+    @contextmanager
+    def batch_transaction(self) -> Iterator[Connection[Any]]:
+        """A pooled connection in a transaction of its own, pipelined, for batches of events
+        (send_batch). Its commit need not wait for the WAL flush: a read model is rebuilt
+        from the log, and a crash that loses the last commits only has those events
+        processed again."""
+        with self.datastore.get_connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL synchronous_commit = off")
+            with conn.pipeline():
+                yield conn
 
     def batch_statement(self, key: Hashable, write: Callable[[], Composed]) -> str:
         """`write` as apply_batch runs it: the guard holds for the whole batch, whose

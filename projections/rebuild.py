@@ -307,7 +307,7 @@ def swap(
     ).fetchone()
     head = int(row["head"]) if row else 0
     with view.bound_to(conn):
-        fed = replay(app, view, spec, head, after=view.tracked_on(conn))
+        fed = replay(app, view, spec, head)  # from where the copy's tracking stands
     retired = f"retired_{scratch}"[:63]
     conn.execute(SQL("CREATE SCHEMA {}").format(Identifier(retired)))
     for table in live:

@@ -48,12 +48,13 @@ def replay(
     to_position: int,
     progress: Callable[[int], None] | None = None,
     *,
-    after: int = 0,
+    after: int | None = None,
 ) -> int:
-    """Feed the view's events after `after` up to `to_position`, in order, through a fresh
-    projection; answer how many were fed. Each batch is one transaction (rows and tracking
-    of a whole batch commit together: a crash loses the batch, not its consistency), unless
-    the view is already bound to a caller's transaction."""
+    """Feed the view's events after `after` (by default, its tracked position) up to
+    `to_position`, in order, through a fresh projection; answer how many were fed. Each
+    batch is one transaction (rows and tracking of a whole batch commit together: a crash
+    loses the batch, not its consistency), unless the view is already bound to a caller's
+    transaction."""
     (fed,) = replay_many(
         app, [(view, spec.projection_class(view=view))], to_position, progress, after=after
     )
@@ -66,16 +67,20 @@ def replay_many(
     to_position: int,
     progress: Callable[[int], None] | None = None,
     *,
-    after: int = 0,
+    after: int | None = None,
 ) -> list[int]:
     """replay for several read models at once: each batch of the log that any of them uses
-    is read and decoded once, and each view is given its own events of it (set-wise, see
-    ReadModelView.apply_batch); answer how many events each was fed."""
+    is read (after `after`, by default the lowest of their tracked positions) and decoded
+    once, and each view is given its own events of it (set-wise, see
+    ReadModelView.send_batch); answer how many events each was fed."""
     fed = [0] * len(targets)
     wanted = [frozenset(view.topics) for view, _ in targets]
-    # What each view holds already is left out, and each batch goes on from where the last
-    # left it (a second replay changes nothing; another writer meanwhile, TrackingMoved).
+    # What each view holds already is left out (send_batch), and each batch goes on from
+    # where the last left it (a second replay changes nothing; another writer meanwhile,
+    # TrackingMoved).
     floors = [tracked_now(view) for view, _ in targets]
+    if after is None:
+        after = min(floors)
     topics = sorted(frozenset().union(*wanted))
     while after < to_position:
         notifications = app.recorder.select_notifications(
@@ -89,12 +94,14 @@ def replay_many(
             break
         events = [(app.mapper.to_domain_event(n), n.id, n.topic) for n in notifications]
         given = [
-            [(e, position) for e, position, topic in events if topic in mine and position > floor]
-            for mine, floor in zip(wanted, floors, strict=True)
+            [(e, position) for e, position, topic in events if topic in mine] for mine in wanted
         ]
-        in_one_transaction(targets, given, floors)
-        fed = [n + len(mine) for n, mine in zip(fed, given, strict=True)]
-        floors = [mine[-1][1] if mine else floor for mine, floor in zip(given, floors, strict=True)]
+        applied = in_one_transaction(targets, given, floors)
+        fed = [n + k for n, k in zip(fed, applied, strict=True)]
+        floors = [
+            mine[-1][1] if k else floor
+            for mine, k, floor in zip(given, applied, floors, strict=True)
+        ]
         after = notifications[-1].id
         if progress is not None:
             progress(after)
@@ -110,23 +117,22 @@ def tracked_now(view: ReadModelView) -> int:
 
 def in_one_transaction(
     targets: Sequence[Target], given: list[list[tuple[Any, int]]], floors: list[int]
-) -> None:
-    """Each target's events, set-wise (ReadModelView.send_batch) from its tracked position
-    in `floors`, all in one pipelined transaction: of a pooled connection (whose commit
-    need not wait for the WAL flush: a scratch copy is lost whole in a crash), or the
-    caller's where the views are bound already. The server applies one view's statements
-    while the next view's are made; each view's tracking advance is confirmed at the end
-    (TrackingMoved, and nothing of the batch kept, if another writer moved one)."""
+) -> list[int]:
+    """Each target's events after its tracked position in `floors`, set-wise
+    (ReadModelView.send_batch), all in one pipelined transaction: of a pooled connection
+    (ReadModelView.batch_transaction), or the caller's where the views are bound already.
+    The server applies one view's statements while the next view's are made; each view's
+    tracking advance is confirmed at the end (TrackingMoved, and nothing of the batch kept,
+    if another writer moved one). Answers how many events each was given."""
     bound = {id(view.connection) for view, _ in targets}
     if len(bound) != 1:
         raise ValueError("the views of one replay are all bound to one connection, or none")
     conn = targets[0][0].connection
     with ExitStack() as stack:
         if conn is None:
-            conn = stack.enter_context(targets[0][0].datastore.get_connection())
-            stack.enter_context(conn.transaction())
-            conn.execute("SET LOCAL synchronous_commit = off")
-        stack.enter_context(conn.pipeline())
+            conn = stack.enter_context(targets[0][0].batch_transaction())
+        else:
+            stack.enter_context(conn.pipeline())
         sent = [
             view.send_batch(conn, projection, mine, floor)
             for (view, projection), mine, floor in zip(targets, given, floors, strict=True)
@@ -134,6 +140,7 @@ def in_one_transaction(
         for batch in sent:
             if batch is not None:
                 batch.confirm()
+    return [0 if batch is None else batch.events for batch in sent]
 
 
 def tables_of(view: ReadModelView) -> list[str]:

@@ -123,9 +123,7 @@ class Run:
         )
 
     def apply(self, events: list[tuple[Any, int]]) -> None:
-        """The events in one transaction of a pooled connection; its commit need not wait
-        for the WAL flush: a read model is rebuilt from the log, and a crash that loses the
-        last commits only has those events processed again."""
+        """The events in one transaction of a pooled connection (see batch_transaction)."""
         try:
             applied = self.apply_from(self.tracked, events)
         except TrackingMoved:
@@ -144,10 +142,8 @@ class Run:
 
     def apply_from(self, tracked: int, events: list[tuple[Any, int]]) -> int:
         """apply_batch from `tracked`, in a transaction of its own; how many were applied."""
-        with self.view.datastore.get_connection() as conn, conn.transaction():
-            conn.execute("SET LOCAL synchronous_commit = off")
-            with conn.pipeline():
-                return self.view.apply_batch(conn, self.projection, events, tracked=tracked)
+        with self.view.batch_transaction() as conn:
+            return self.view.apply_batch(conn, self.projection, events, tracked=tracked)
 
 
 def feed(app: Supervision, runs: Sequence[Run]) -> bool:
