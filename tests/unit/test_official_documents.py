@@ -163,6 +163,7 @@ def test_the_pdf_embeds_the_named_cjk_fonts(pdf_path: Path) -> None:
     fonts = tool("pdffonts", str(pdf_path))
     for family in ("AR-PL-UKai-CN", "AR-PL-UMing-CN", "WenQuanYi-Micro-Hei"):
         assert family in fonts, fonts
+    assert "AR-PL-UMing-CN-Light" in fonts, "the page number's 宋体 (the title's is the bold)"
     assert all(" yes yes " in line for line in fonts.splitlines()[2:]), "embedded and subset"
 
 
