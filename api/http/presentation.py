@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 from api.http.errors import ApiError
 from api.http.schemas import CommandAnswer, storable
 from domain.vocabulary import event_label
+from projections.paging import Page
 
 ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 # Stored, chained and in the bundle, but never read back through the API or the console: the
@@ -47,6 +48,11 @@ def record_out(record: Any, fields: dict[str, Any]) -> dict[str, Any]:
     envelope = {"id": record.id, "version": record.version}
     changed = {"created_at": record.created_on, "updated_at": record.modified_on}
     return cast(dict[str, Any], jsonable_encoder(envelope | fields | changed))
+
+
+def page_out(page: Page) -> dict[str, Any]:
+    """A page of a list as its route answers it: the items, and the cursor to the next page."""
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 COMMAND_ANSWER: TypeAdapter[Any] = TypeAdapter(CommandAnswer)

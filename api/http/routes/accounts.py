@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
 
 from api.http.commands import Command
 from api.http.deps import Admin, Cursor, Limit, ServicesDep, reached, require
-from api.http.presentation import answered
+from api.http.presentation import answered, page_out
 from api.http.read_schemas import AccountPage, Instant
 from api.http.routing import Router
 from api.http.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
@@ -113,7 +113,7 @@ def list_accounts(
 ) -> dict[str, Any]:
     """Every account (without tokens), oldest first."""
     page = services.directory.accounts(limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)
 
 
 @router.post("/{account_id}/revocation", response_model=CommandAnswer)

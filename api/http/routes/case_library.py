@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
-from api.http.presentation import check_query_text
+from api.http.presentation import check_query_text, page_out
 from api.http.read_schemas import CasePage
 from api.http.routes.rulings import ruling_kind
 from api.http.routing import Router
@@ -37,4 +37,4 @@ def search_cases(
     units = tuple(services.app.lineage(unit_code)) if unit_code else ()
 
     page = services.cases.page(CaseFilter(chosen, q or None, units, year, tag), limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)

@@ -17,7 +17,7 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import check_query_text, event_out, record_out
+from api.http.presentation import check_query_text, event_out, page_out, record_out
 from api.http.read_schemas import EventPage, FindingPage, TimelinePage
 from api.http.routing import Router
 from api.http.schemas import (
@@ -136,7 +136,7 @@ def list_findings(
         limit,
         cursor,
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)
 
 
 @router.get(

@@ -23,7 +23,7 @@ from api.http.inspection_schemas import (
     PublicInspectionPage,
     SeedCommitment,
 )
-from api.http.presentation import answered, record_out
+from api.http.presentation import answered, page_out, record_out
 from api.http.routing import Router
 from api.http.schemas import CommandAnswer
 from api.runtime.bootstrap import Services
@@ -109,7 +109,7 @@ def list_inspections(
     view = board(services)
     f = BoardFilter(status and status.value, kind and kind.value, year)
     page = view.page(f, limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)
 
 
 @router.get("/{inspection_id}/draw-verification", response_model=DrawCheck)
@@ -200,4 +200,4 @@ def public_inspections(
     inspectors (names only), and the results."""
     view = board(services)
     page = view.public_page(year, limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)

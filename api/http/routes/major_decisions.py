@@ -24,7 +24,7 @@ from api.http.inspection_schemas import (
     ResultUseRecord,
     StepRecord,
 )
-from api.http.presentation import record_out
+from api.http.presentation import page_out, record_out
 from api.http.routing import Router
 from api.http.schemas import UnitCode
 from api.runtime.bootstrap import Services
@@ -107,7 +107,7 @@ def list_decisions(
     view = catalogue(services)
     f = CatalogueFilter(year, unit_code, status and status.value, flagged)
     page = view.page(f, limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)
 
 
 @public_router.get(
@@ -123,7 +123,7 @@ def public_decisions(
     """目录公开 (no token): the catalogue of major decisions, newest first, with each one's
     procedure; what concerns accountability (flags, links) is not shown."""
     page = catalogue(services).page(CatalogueFilter(year, unit_code), limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)
 
 
 def link_fields(body: AccountabilityLink) -> dict[str, Any]:

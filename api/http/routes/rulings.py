@@ -17,7 +17,7 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import record_out
+from api.http.presentation import page_out, record_out
 from api.http.read_schemas import RulingPage
 from api.http.routing import Router
 from api.http.schemas import (
@@ -119,7 +119,7 @@ def list_rulings(
         limit,
         cursor,
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)
 
 
 mount(

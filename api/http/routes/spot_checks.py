@@ -18,6 +18,7 @@ from api.http.inspection_schemas import (
     MatterPage,
     OfficerPage,
 )
+from api.http.presentation import page_out
 from api.http.routing import Router
 from api.runtime.bootstrap import Services
 from domain.registry import ListSpotCheckMatter
@@ -46,7 +47,7 @@ def listed(
 ) -> dict[str, Any]:
     """A page of one of the three lists, in the order they were listed."""
     page = directory(services).page(table, f, limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)
 
 
 Unit = Annotated[str | None, Query(max_length=64)]

@@ -18,6 +18,7 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
+from api.http.presentation import page_out
 from api.http.read_schemas import UnitHistoryPage, UnitPage
 from api.http.routing import Router
 from api.http.schemas import (
@@ -69,7 +70,7 @@ def list_units(
 ) -> dict[str, Any]:
     """Every unit, in the order they were registered."""
     page = services.directory.units(limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)
 
 
 @router.get(
@@ -92,7 +93,7 @@ def unit_history(
         raise ApiError(404, "not_found", f"unit {code!r} not found")
     since = effective_since(services.app.lineage_since(code)) if effective else None
     page = services.history.page(units, limit, cursor, since)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)
 
 
 def effective_since(since: Mapping[str, date | None]) -> dict[str, datetime | None]:

@@ -19,7 +19,7 @@ from api.http.deps import (
     Year,
     reached,
 )
-from api.http.presentation import record_out
+from api.http.presentation import page_out, record_out
 from api.http.read_schemas import SchemePublic, WorkItemPage
 from api.http.routing import Router
 from api.http.schemas import (
@@ -97,7 +97,7 @@ def list_work_items(
         return {"items": [], "next_cursor": None}
     chosen = LedgerFilter(year, units, status and status.value, overdue)
     page = services.ledger.page(chosen, limit, cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_out(page)
 
 
 @router.get(
