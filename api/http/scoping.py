@@ -4,10 +4,14 @@ so a merger counts from the moment it is recorded)."""
 
 from __future__ import annotations
 
-from api.http.presentation import check_query_text
+from collections.abc import Callable
+from typing import Any
+
+from api.http.presentation import check_query_text, page_out
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
 from domain.vocabulary import Role
+from projections.paging import Page
 
 NOTHING = None
 
@@ -25,3 +29,15 @@ def unit_codes(services: Services, actor: Actor, unit_code: str | None) -> tuple
         return tuple(sorted(own))
     visible = tuple(sorted(set(codes) & own))
     return visible or NOTHING
+
+
+def scoped_page(
+    services: Services,
+    actor: Actor,
+    unit_code: str | None,
+    fetch: Callable[[tuple[str, ...]], Page],
+) -> dict[str, Any]:
+    """A list route's answer: one page of what `fetch` finds in the units `unit_codes` gives
+    (none: an empty page, and nothing is fetched)."""
+    units = unit_codes(services, actor, unit_code)
+    return page_out(Page([], None) if units is NOTHING else fetch(units))

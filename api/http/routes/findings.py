@@ -17,7 +17,7 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import check_query_text, event_out, page_out, record_out
+from api.http.presentation import check_query_text, event_out, record_out
 from api.http.read_schemas import EventPage, FindingPage, TimelinePage
 from api.http.routing import Router
 from api.http.schemas import (
@@ -118,25 +118,26 @@ def list_findings(
     for value in (unit_code, q):
         if value is not None:
             check_query_text(value)
-    units = scoping.unit_codes(services, actor, unit_code)
-    if units is scoping.NOTHING:
-        return {"items": [], "next_cursor": None}
-    page = services.board.list(
-        FindingFilter(
-            units,
-            status and status.value,
-            overdue,
-            category and category.value,
-            severity and severity.value,
-            year,
-            q or None,
-            source and source.value,
+    return scoping.scoped_page(
+        services,
+        actor,
+        unit_code,
+        lambda units: services.board.list(
+            FindingFilter(
+                units,
+                status and status.value,
+                overdue,
+                category and category.value,
+                severity and severity.value,
+                year,
+                q or None,
+                source and source.value,
+            ),
+            today(),
+            limit,
+            cursor,
         ),
-        today(),
-        limit,
-        cursor,
     )
-    return page_out(page)
 
 
 @router.get(

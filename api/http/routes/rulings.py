@@ -17,7 +17,7 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import page_out, record_out
+from api.http.presentation import record_out
 from api.http.read_schemas import RulingPage
 from api.http.routing import Router
 from api.http.schemas import (
@@ -111,15 +111,14 @@ def list_rulings(
 ) -> dict[str, Any]:
     """Rulings by kind, unit (with merged units) and status, oldest first."""
     chosen = ruling_kind(kind)
-    units = scoping.unit_codes(services, actor, unit_code)
-    if units is scoping.NOTHING:
-        return {"items": [], "next_cursor": None}
-    page = services.rulings.page(
-        RulingFilter(chosen, units, status and status.value, finding_id),
-        limit,
-        cursor,
+    return scoping.scoped_page(
+        services,
+        actor,
+        unit_code,
+        lambda units: services.rulings.page(
+            RulingFilter(chosen, units, status and status.value, finding_id), limit, cursor
+        ),
     )
-    return page_out(page)
 
 
 mount(

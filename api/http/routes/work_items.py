@@ -19,7 +19,7 @@ from api.http.deps import (
     Year,
     reached,
 )
-from api.http.presentation import page_out, record_out
+from api.http.presentation import record_out
 from api.http.read_schemas import SchemePublic, WorkItemPage
 from api.http.routing import Router
 from api.http.schemas import (
@@ -92,12 +92,14 @@ def list_work_items(
 ) -> dict[str, Any]:
     """The ledger: items of a year, of a unit (lead or co-unit, with merged units), by status,
     and open past their due date (`overdue`) or not."""
-    units = scoping.unit_codes(services, actor, unit_code)
-    if units is scoping.NOTHING:
-        return {"items": [], "next_cursor": None}
-    chosen = LedgerFilter(year, units, status and status.value, overdue)
-    page = services.ledger.page(chosen, limit, cursor)
-    return page_out(page)
+    return scoping.scoped_page(
+        services,
+        actor,
+        unit_code,
+        lambda units: services.ledger.page(
+            LedgerFilter(year, units, status and status.value, overdue), limit, cursor
+        ),
+    )
 
 
 @router.get(
