@@ -169,6 +169,10 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=200)]
 MinPosition = Annotated[int | None, Query(ge=0, le=2**62)]
 Year = Annotated[int, Query(ge=1900, le=2999)]  # the year of a scorecard or a ledger
+# A list's filters: on a year, on a unit's code (with the units merged into it), on text.
+YearFilter = Annotated[int | None, Query(ge=1900, le=2999)]
+UnitFilter = Annotated[str | None, Query(max_length=64)]
+Search = Annotated[str | None, Query(max_length=200)]
 
 
 def reached(*names: str, public: bool = False) -> Any:

@@ -6,10 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
+from api.http.deps import (
+    Cursor,
+    Limit,
+    Reader,
+    Search,
+    ServicesDep,
+    UnitFilter,
+    YearFilter,
+    reached,
+)
 from api.http.presentation import check_query_text, page_out
 from api.http.read_schemas import CasePage
-from api.http.routes.rulings import ruling_kind
+from api.http.routes.rulings import RulingKindFilter, ruling_kind
 from api.http.routing import Router
 from projections.case_library import CaseFilter
 
@@ -20,10 +29,10 @@ router = Router(prefix="/api/v1/case-library", tags=["case library"])
 def search_cases(
     services: ServicesDep,
     actor: Reader,
-    kind: Annotated[str | None, Query(max_length=30)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    unit_code: Annotated[str | None, Query(max_length=64)] = None,
-    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    kind: RulingKindFilter = None,
+    q: Search = None,
+    unit_code: UnitFilter = None,
+    year: YearFilter = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,

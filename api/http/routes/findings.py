@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
-
-from fastapi import Query
 
 from api.http import scoping
 from api.http.command_routes import Route, mount
@@ -13,7 +11,10 @@ from api.http.deps import (
     Cursor,
     Limit,
     Reader,
+    Search,
     ServicesDep,
+    UnitFilter,
+    YearFilter,
     reached,
 )
 from api.http.errors import ApiError
@@ -101,13 +102,13 @@ def finding_out(f: Finding) -> dict[str, Any]:
 def list_findings(
     services: ServicesDep,
     actor: Reader,
-    unit_code: Annotated[str | None, Query(max_length=64)] = None,
+    unit_code: UnitFilter = None,
     status: FindingStatus | None = None,
     overdue: bool | None = None,
     category: FindingCategory | None = None,
     severity: Severity | None = None,
-    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    year: YearFilter = None,
+    q: Search = None,
     source: FindingSource | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, Query
+from fastapi import Depends
 from fastapi.responses import JSONResponse
 
 from api.http.command_routes import Route, mount
 from api.http.commands import Command
-from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, reached, require
+from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, YearFilter, reached, require
 from api.http.inspection_schemas import (
     Assignment,
     Conclusion,
@@ -44,7 +44,6 @@ from projections.inspection_board import BoardFilter, InspectionBoardView
 
 router = Router(prefix="/api/v1/inspections", tags=["inspections"])
 public_router = Router(prefix="/api/v1/public/inspections", tags=["public"])
-Year = Annotated[int | None, Query(ge=1900, le=2999)]
 
 
 def board(services: Services) -> InspectionBoardView:
@@ -101,7 +100,7 @@ def list_inspections(
     actor: Reader,
     status: InspectionStatus | None = None,
     kind: InspectionKind | None = None,
-    year: Year = None,
+    year: YearFilter = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
@@ -192,7 +191,7 @@ mount(
 )
 def public_inspections(
     services: ServicesDep,
-    year: Year = None,
+    year: YearFilter = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:

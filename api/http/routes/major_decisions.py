@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query
 
 from api.http.command_routes import Route, mount
-from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached, require
+from api.http.deps import Cursor, Limit, Reader, ServicesDep, YearFilter, reached, require
 from api.http.inspection_schemas import (
     AccountabilityLink,
     CorrectionRecord,
@@ -96,7 +96,7 @@ def decision_out(d: MajorDecision) -> dict[str, Any]:
 def list_decisions(
     services: ServicesDep,
     actor: Reader,
-    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    year: YearFilter = None,
     unit_code: Annotated[UnitCode | None, Query()] = None,
     status: DecisionStatus | None = None,
     flagged: bool | None = None,
@@ -115,7 +115,7 @@ def list_decisions(
 )
 def public_decisions(
     services: ServicesDep,
-    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    year: YearFilter = None,
     unit_code: Annotated[UnitCode | None, Query()] = None,
     limit: Limit = 50,
     cursor: Cursor = None,

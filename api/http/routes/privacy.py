@@ -7,12 +7,11 @@ import logging
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Query
 from pydantic import AfterValidator, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.http.command_routes import not_blank
-from api.http.deps import Admin, Cursor, Limit, ServicesDep
+from api.http.deps import Admin, Cursor, Limit, ServicesDep, UnitFilter
 from api.http.errors import ApiError
 from api.http.read_schemas import Answer, Instant
 from api.http.routing import Router
@@ -83,7 +82,7 @@ def subjects_page(
 async def subjects(
     services: ServicesDep,
     actor: Admin,
-    unit_code: Annotated[str | None, Query(max_length=64)] = None,
+    unit_code: UnitFilter = None,
     ruling_id: UUID | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,

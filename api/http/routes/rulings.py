@@ -14,6 +14,7 @@ from api.http.deps import (
     Limit,
     Reader,
     ServicesDep,
+    UnitFilter,
     reached,
 )
 from api.http.errors import ApiError
@@ -53,6 +54,9 @@ KINDS = {
     "fault_tolerance": "fault_tolerance",
     "fault-tolerance": "fault_tolerance",
 }
+
+
+RulingKindFilter = Annotated[str | None, Query(max_length=30)]  # read with ruling_kind
 
 
 def ruling_kind(kind: str | None) -> str | None:
@@ -102,8 +106,8 @@ def ruling_out(r: Ruling) -> dict[str, Any]:
 def list_rulings(
     services: ServicesDep,
     actor: Reader,
-    kind: Annotated[str | None, Query(max_length=30)] = None,
-    unit_code: Annotated[str | None, Query(max_length=64)] = None,
+    kind: RulingKindFilter = None,
+    unit_code: UnitFilter = None,
     status: RulingStatus | None = None,
     finding_id: UUID | None = None,
     limit: Limit = 50,

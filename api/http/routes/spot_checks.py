@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from api.http.command_routes import Route, mount
-from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
+from api.http.deps import Cursor, Limit, Reader, ServicesDep, UnitFilter, reached
 from api.http.inspection_schemas import (
     MarketEntityPage,
     MatterCreate,
@@ -50,7 +50,6 @@ def listed(
     return page_out(page)
 
 
-Unit = Annotated[str | None, Query(max_length=64)]
 Status = Annotated[str | None, Query(max_length=20)]
 
 
@@ -75,7 +74,7 @@ def list_market_entities(
 def list_officers(
     services: ServicesDep,
     actor: Reader,
-    unit_code: Unit = None,
+    unit_code: UnitFilter = None,
     status: Status = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -89,7 +88,7 @@ def list_officers(
 def list_matters(
     services: ServicesDep,
     actor: Reader,
-    unit_code: Unit = None,
+    unit_code: UnitFilter = None,
     status: Status = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -104,7 +103,7 @@ def list_matters(
     "", response_model=MatterPage, dependencies=[reached("spot_checks", public=True)]
 )
 def public_matters(
-    services: ServicesDep, unit_code: Unit = None, limit: Limit = 50, cursor: Cursor = None
+    services: ServicesDep, unit_code: UnitFilter = None, limit: Limit = 50, cursor: Cursor = None
 ) -> dict[str, Any]:
     """随机抽查事项清单公开 (no token): the matters in force with their 细则."""
     f = DirectoryFilter(status=LISTED, unit_code=unit_code)

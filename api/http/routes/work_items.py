@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Path, Query
+from fastapi import Path
 from fastapi.responses import Response
 
 from api.documents import excel
@@ -16,7 +16,9 @@ from api.http.deps import (
     Limit,
     Reader,
     ServicesDep,
+    UnitFilter,
     Year,
+    YearFilter,
     reached,
 )
 from api.http.presentation import record_out
@@ -83,8 +85,8 @@ def work_item_out(item: WorkItem) -> dict[str, Any]:
 def list_work_items(
     services: ServicesDep,
     actor: Reader,
-    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
-    unit_code: Annotated[str | None, Query(max_length=64)] = None,
+    year: YearFilter = None,
+    unit_code: UnitFilter = None,
     status: WorkItemStatus | None = None,
     overdue: bool | None = None,
     limit: Limit = 50,
