@@ -161,18 +161,6 @@ class Supervision(
         except NotFound:
             return None
 
-    def revoke_account(
-        self, account_id: UUID, *, reason: str, actor: Actor, **save_kwargs: Any
-    ) -> CommandResult:
-        """注销账号."""
-        return self.update(
-            Account,
-            account_id,
-            None,
-            lambda a: a.revoke(reason=reason, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
-
     # -- findings -------------------------------------------------------------------------
 
     def check_new_finding(

@@ -85,8 +85,9 @@ class Sending:
     save_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-class KeptUnits(Protocol):
-    """Units kept in memory by code while nothing says a unit changed (api/runtime/kept.py)."""
+class Kept(Protocol):
+    """Records of one kind kept in memory by key while nothing says one changed (units by
+    code, accounts by token hash: api/runtime/kept.py)."""
 
     def get(self, key: str, load: Callable[[str], Any]) -> Any: ...
 
@@ -99,7 +100,11 @@ class CommandBase(Application[UUID]):
     """督查问责: every finding, rectification step and ruling as an immutable event."""
 
     # Set by the service: the units its checks and lineages read (never those it changes).
-    kept_units: KeptUnits | None = None
+    # Set by the service: what it keeps in memory, by kind of aggregate (a unit's checks and
+    # lineages read the units kept; none of them is kept for a command to change). A command
+    # of this process that changes one forgets them at once, before answering; the other
+    # processes when PostgreSQL notifies them.
+    kept: Mapping[type[Aggregate], Kept] = {}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -139,8 +144,9 @@ class CommandBase(Application[UUID]):
         except IntegrityError:
             raise ConcurrentChange(aggregates[0].version - 1) from None
         finally:
-            if self.kept_units is not None and any(isinstance(a, Unit) for a in aggregates):
-                self.kept_units.invalidate()  # this process: at once, before answering
+            for kind, kept in self.kept.items():
+                if any(isinstance(a, kind) for a in aggregates):
+                    kept.invalidate()
         main = aggregates[0]
         return CommandResult(main.id, main.version, recordings[-1].notification.id)
 
@@ -243,9 +249,10 @@ class CommandBase(Application[UUID]):
 
     def read_unit(self, code: str) -> Unit:
         """The unit to read (not to change): kept in memory when the service keeps units."""
-        if self.kept_units is None:
+        kept = self.kept.get(Unit)
+        if kept is None:
             return self.get_unit(code)
-        unit: Unit = self.kept_units.get(code, self.get_unit)
+        unit: Unit = kept.get(code, self.get_unit)
         return unit
 
     def active_unit(self, code: str) -> Unit:

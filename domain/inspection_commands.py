@@ -1,11 +1,10 @@
 """Commands on inspection rounds (督查活动): launch, seed commitment, draw or assignment,
 findings linked, conclusion.
 
-The draw mixes the revealed seed with the audit hash chain's head at the moment of the draw.
-The chain belongs to the persistence layer, which the domain does not import: whoever runs
-the command (the HTTP API, the CLI) hands in a function that reads the head, and it is
-called only after the round has been loaded, so the head always lies at or after the
-commitment.
+The draw mixes the revealed seeds with a beacon: the chain head signed by the first checkpoint
+after both commitments. The chain belongs to the persistence layer, which the domain does not
+import: the service gives the application a function that finds it (`inspection_beacon`),
+called only after the round has been loaded.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from domain.draw import ChainHead
 from domain.errors import InvalidValue, NotFound, PermissionDenied, UnknownReference
 from domain.findings import Finding
 from domain.inspections import Inspection
-from domain.registry import ORGANISERS, SECOND_PARTIES, Launch
+from domain.registry import ORGANISERS, SECOND_PARTIES, Launch, RevealInspectionCoSeed
 from domain.vocabulary import InspectionKind
 
 
@@ -30,6 +29,9 @@ def check_organiser(actor: Actor) -> None:
 
 
 class InspectionCommands(CommandBase):
+    # Set by the service: the draw's beacon of a round, from the signed checkpoints.
+    inspection_beacon: Callable[[UUID], ChainHead] | None = None
+
     def do_launch_inspection(self, launch: Launch, by: Sending) -> CommandResult:
         """启动督查活动: its units (which must take new records) and inspector pool."""
         if launch.kind == InspectionKind.MARKET_RANDOM.value:
@@ -63,55 +65,25 @@ class InspectionCommands(CommandBase):
         """The round now, at `version`, or as it was `as_of` a time (public: no scope)."""
         return self.get_record(Inspection, inspection_id, **at)
 
-    def inspection_command(
-        self,
-        inspection_id: UUID,
-        expected_version: int | None,
-        actor: Actor,
-        change: Callable[[Inspection], None],
-        **save_kwargs: Any,
+    def do_reveal_inspection_co_seed(
+        self, cmd: RevealInspectionCoSeed, by: Sending
     ) -> CommandResult:
-        check_organiser(actor)
-        return self.update(Inspection, inspection_id, expected_version, change, **save_kwargs)
-
-    def draw_inspection(
-        self,
-        inspection_id: UUID,
-        *,
-        seed: str,
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """双随机抽取: the seed revealed and mixed with the second seed and the beacon."""
-        return self.inspection_command(
-            inspection_id,
-            expected_version,
-            actor,
-            lambda i: i.draw(seed=seed, actor=actor.as_event_data()),
-            **save_kwargs,
-        )
-
-    def reveal_inspection_co_seed(
-        self,
-        inspection_id: UUID,
-        *,
-        seed: str,
-        beacon: Callable[[], ChainHead],
-        actor: Actor,
-        expected_version: int | None = None,
-        **save_kwargs: Any,
-    ) -> CommandResult:
-        """The second party reveals its seed; `beacon` answers the first checkpoint signed
-        after the commitments (or refuses: none yet)."""
-        if actor.role not in SECOND_PARTIES:
+        """The second party reveals its seed (never the administrator, who organises rounds);
+        `inspection_beacon` answers the first checkpoint signed after the commitments (or
+        refuses: none yet), once the round has been loaded."""
+        if by.actor.role not in SECOND_PARTIES:
             raise PermissionDenied("only a supervisor or the authority reveals a second seed")
+        beacon = self.inspection_beacon
+        if beacon is None:
+            raise RuntimeError("no beacon: the service gives the application its checkpoints")
         return self.update(
             Inspection,
-            inspection_id,
-            expected_version,
-            lambda i: i.reveal_co_seed(seed=seed, beacon=beacon(), actor=actor.as_event_data()),
-            **save_kwargs,
+            cmd.inspection_id,
+            by.expected_version,
+            lambda i: i.reveal_co_seed(
+                seed=cmd.seed, beacon=beacon(cmd.inspection_id), actor=by.actor.as_event_data()
+            ),
+            **by.save_kwargs,
         )
 
     def finding_of_round(self, finding_id: UUID) -> dict[str, Any]:

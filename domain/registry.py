@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain.accounts import Account
 from domain.commendations import Commendation
 from domain.evaluation_schemes import EvaluationScheme
 from domain.findings import Finding
@@ -39,6 +40,25 @@ OVERSEER = (Role.INSPECTOR, Role.AUTHORITY, Role.ADMIN)  # 决策问责, 纠错,
 
 
 # -- units (单位: named by their code, their id derived from it) ---
+
+
+# -- accounts (opened with a token shown once: api/http/routes/accounts.py) ---
+
+
+@command(
+    roles=(Role.ADMIN,),
+    aggregate=Account,
+    target="account_id",
+    method="revoke",
+    path="/accounts/{account_id}/revocation",
+)
+@dataclass(frozen=True)
+class RevokeAccount(Command):
+    """Revoke an account: its token is refused from the next request on (this process
+    forgets the accounts it kept now; the others when PostgreSQL notifies them)."""
+
+    account_id: UUID
+    reason: str
 
 
 @command(roles=(Role.ADMIN,), creates=Unit, before="check_new_unit", path="/units", status=201)
@@ -719,6 +739,39 @@ class CommitInspectionCoSeed(Command):
 
     inspection_id: UUID
     commitment: str
+
+
+@command(
+    roles=SECOND_PARTIES,
+    handler="do_reveal_inspection_co_seed",
+    name="reveal_inspection_co_seed",
+    path="/inspections/{inspection_id}/co-seed",
+)
+@dataclass(frozen=True)
+class RevealInspectionCoSeed(Command):
+    """第二方揭示种子: the party that committed the second seed reveals it, once a checkpoint
+    has been signed after both commitments (409 before): that checkpoint's head becomes the
+    draw's beacon."""
+
+    inspection_id: UUID
+    seed: str
+
+
+@command(
+    roles=ORGANISERS,
+    method="draw",
+    name="draw_inspection",
+    **ON_ROUND,
+    path="/inspections/{inspection_id}/draw",
+)
+@dataclass(frozen=True)
+class DrawInspection(Command):
+    """双随机抽取: reveal the seed; it is mixed with the second party's seed and the beacon
+    (the head signed by the first checkpoint after both commitments): 409 until the second
+    seed is revealed."""
+
+    inspection_id: UUID
+    seed: str
 
 
 @command(

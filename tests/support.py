@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from api.runtime.bootstrap import Services
-from api.runtime.draws import beacon
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.findings import Finding
@@ -136,9 +135,7 @@ def finish_draw(
     seed, co_seed = seeds
     services.app.commit_inspection_co_seed(rid, commitment=commitment_of(co_seed), actor=second)
     services.checkpoint()
-    services.app.reveal_inspection_co_seed(
-        rid, seed=co_seed, beacon=lambda: beacon(services, rid), actor=second
-    )
+    services.app.reveal_inspection_co_seed(rid, seed=co_seed, actor=second)
     services.app.draw_inspection(rid, seed=seed, actor=inspector)
 
 

@@ -39,7 +39,6 @@ from api.cli.demo_data import (
     STEP_RESULTS,
     UNITS,
 )
-from api.runtime.draws import beacon
 from domain.actors import Actor
 from domain.application import Supervision
 from domain.clock import today
@@ -55,6 +54,7 @@ from domain.registry import (
     DecideDecision,
     DelistMarketEntity,
     DelistOfficer,
+    DrawInspection,
     GiveEvaluationFeedback,
     ImplementDecision,
     Launch,
@@ -70,6 +70,7 @@ from domain.registry import (
     RegisterUnit,
     ReportDecisionEvaluation,
     ReportEvaluationRectification,
+    RevealInspectionCoSeed,
     UseEvaluationResults,
     WithdrawSpotCheckMatter,
 )
@@ -94,21 +95,13 @@ def draw_with_a_second_party(
 ) -> None:
     """The v2 draw: the second party commits its seed, a checkpoint is signed after both
     commitments (the beacon), the second party reveals, the inspector draws."""
-    app, services = loader.app, loader.services
+    services = loader.services
     co_seed = f"{CO_SEED}·{key}"
     co_commitment = CommitInspectionCoSeed(rid, commitment_of(co_seed))
     loader.send(f"{key}:co-committed", co_commitment, second)
     loader.step(f"{key}:beacon", lambda **kw: services.checkpoint())
-    loader.step(
-        f"{key}:co-revealed",
-        lambda **kw: app.reveal_inspection_co_seed(
-            rid, seed=co_seed, beacon=lambda: beacon(services, rid), actor=second, **kw
-        ),
-    )
-    loader.step(
-        f"{key}:drawn",
-        lambda **kw: app.draw_inspection(rid, seed=seed, actor=inspector, **kw),
-    )
+    loader.send(f"{key}:co-revealed", RevealInspectionCoSeed(rid, co_seed), second)
+    loader.send(f"{key}:drawn", DrawInspection(rid, seed), inspector)
 
 
 def load_second_round(loader: Loader, namespace: UUID, inspector: Actor, second: Actor) -> None:

@@ -8,7 +8,6 @@ the draw, and the conclusion with each inspected unit's (or market entity's) res
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +19,6 @@ from api.console.web import (
     ORGANISERS,
     TEXT,
     Form,
-    FormCall,
     FormCommand,
     FormError,
     Offered,
@@ -38,11 +36,9 @@ from api.console.web import (
     render,
     wait_for_own_writes,
 )
-from api.http.inspection_schemas import DrawRequest
 from api.http.presentation import event_out
 from api.http.routes.inspections import board
-from api.runtime.draws import beacon, verify_draw
-from domain.commands import CommandResult
+from api.runtime.draws import verify_draw
 from domain.errors import NotFound
 from domain.inspections import DRAWN_KINDS, Inspection
 from domain.registry import (
@@ -51,7 +47,9 @@ from domain.registry import (
     CommitInspectionCoSeed,
     CommitInspectionSeed,
     ConcludeInspection,
+    DrawInspection,
     Launch,
+    RevealInspectionCoSeed,
 )
 from domain.vocabulary import InspectionKind
 from domain.vocabulary import InspectionStatus as S
@@ -117,33 +115,6 @@ LAUNCH = FormCommand(
 )
 
 
-def revealing(viewer: Viewer, rid: UUID, body: Any) -> Callable[..., CommandResult]:
-    """第二方揭示种子, as POST /api/v1/inspections/{id}/co-seed sends it."""
-    services = viewer.services
-
-    def reveal(**save_kwargs: Any) -> CommandResult:
-        return services.app.reveal_inspection_co_seed(
-            rid,
-            seed=body.seed,
-            beacon=lambda: beacon(services, rid),
-            actor=viewer.actor,
-            **save_kwargs,
-        )
-
-    return reveal
-
-
-def drawing(viewer: Viewer, rid: UUID, body: Any) -> Callable[..., CommandResult]:
-    """双随机抽取, as POST /api/v1/inspections/{id}/draw sends it."""
-
-    def draw(**save_kwargs: Any) -> CommandResult:
-        return viewer.services.app.draw_inspection(
-            rid, seed=body.seed, actor=viewer.actor, **save_kwargs
-        )
-
-    return draw
-
-
 ACTIONS: dict[str, Offered] = {
     "seed-commitment": (
         ORGANISERS,
@@ -160,8 +131,8 @@ ACTIONS: dict[str, Offered] = {
         (S.LAUNCHED,),
         FormCommand(AssignInspection, {"targets": targets_of}),
     ),
-    "co-seed": (SECONDS, (S.SEED_COMMITTED,), FormCall(DrawRequest, {"seed": TEXT}, revealing)),
-    "draw": (ORGANISERS, (S.SEED_COMMITTED,), FormCall(DrawRequest, {"seed": TEXT}, drawing)),
+    "co-seed": (SECONDS, (S.SEED_COMMITTED,), FormCommand(RevealInspectionCoSeed, {"seed": TEXT})),
+    "draw": (ORGANISERS, (S.SEED_COMMITTED,), FormCommand(DrawInspection, {"seed": TEXT})),
     "conclusion": (
         ORGANISERS,
         (S.DRAWN,),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -11,11 +12,14 @@ from eventsourcing.postgres import PostgresDatastore
 
 from api.runtime.directories import CurrentDirectory, CurrentRecords
 from api.runtime.documents import ServiceDesk
+from api.runtime.draws import beacon
 from api.runtime.kept import ACCOUNTS, UNITS, Kept
 from api.runtime.waiting import Positions
 from api.runtime.worker import ProjectionWorker
+from domain.accounts import Account
 from domain.application import Supervision
 from domain.clock import CURRENT, Clock
+from domain.units import Unit
 from infra.bundle import BundleVerification, load_public_key, verify_checkpoints
 from infra.checkpoints import (
     AutoCheckpointer,
@@ -85,7 +89,8 @@ class Services:
         # change to them (with no listener, nothing is kept).
         self.accounts = Kept(self.listener, ACCOUNTS)
         self.units = Kept(self.listener, UNITS)
-        self.app.kept_units = self.units
+        self.app.kept = {Unit: self.units, Account: self.accounts}
+        self.app.inspection_beacon = functools.partial(beacon, self)
         self.files = file_store(self.settings)
         self.app.document_desk = ServiceDesk(self)
         self.app.spot_check_directory = CurrentDirectory(

@@ -9,19 +9,21 @@ layer, which the HTTP route and the `supervision inspections verify-draw` comman
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import get_topic
 
-from api.runtime.bootstrap import Services
 from domain.draw import ChainHead, check_draw
 from domain.errors import InvalidTransition, NotFound
 from domain.inspections import Inspection
 from infra import queries
 from infra.chain import envelope, hasher
+
+if TYPE_CHECKING:  # the services give the application `beacon` (api/runtime/bootstrap.py)
+    from api.runtime.bootstrap import Services
 
 CO_SEED_TOPIC = get_topic(Inspection.CoSeedCommitted)
 V1, V2 = "sha256-ctr-fisher-yates/v1", "sha256-ctr-fisher-yates/v2"

@@ -12,9 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.runtime.bootstrap import Services, build
-from api.runtime.kept import ACCOUNTS, Kept
-from domain.accounts import hash_token
+from api.runtime.kept import ACCOUNTS, UNITS, Kept
+from domain.accounts import Account, hash_token
 from domain.actors import Actor
+from domain.units import Unit
 from domain.vocabulary import Role
 from infra.listener import Listener
 from tests.support import ADMIN, Api, bearer
@@ -64,6 +65,23 @@ def test_a_revocation_over_http_refuses_the_very_next_request(api: Api, client: 
     response = api.post(f"/api/v1/accounts/{account_id}/revocation", {"reason": "离职"}, ADMIN)
     assert response.status_code == 200, response.text
     assert status_with(client, token) == 401
+
+
+def test_a_command_forgets_what_its_process_keeps_of_the_kind_it_changed_before_answering(
+    api: Api, elsewhere: Services
+) -> None:
+    """No notification can reach these caches (they have no listener): only the process's own
+    command empties them, and only the one of the kind it changed."""
+    account_id, token = new_inspector(api)
+    accounts, units = Kept(None, ACCOUNTS), Kept(None, UNITS)
+    for kept in (accounts, units):
+        kept.listening_changed(True)  # as if it listened
+    accounts.get(hash_token(token), elsewhere.app.find_account)
+    units.get("kept-unit", lambda code: code)
+    elsewhere.app.kept = {Account: accounts, Unit: units}
+    elsewhere.app.revoke_account(account_id, reason="调离岗位", actor=OTHER_ADMIN)
+    assert accounts.cached(hash_token(token)) is None
+    assert units.cached("kept-unit") == "kept-unit"
 
 
 def test_an_account_loaded_while_it_changes_is_not_kept(shared_services: Services) -> None:

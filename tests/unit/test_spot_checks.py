@@ -99,7 +99,8 @@ def drawn(app: Supervision, rid: UUID) -> list[str]:
     app.commit_inspection_seed(rid, commitment=commitment_of("甲方种子0123456789"), actor=INSPECTOR)
     app.commit_inspection_co_seed(rid, commitment=commitment_of("乙方种子0123456789"), actor=SECOND)
     head = ChainHead(index=7, position=42, hash="ab" * 32)
-    app.reveal_inspection_co_seed(rid, seed="乙方种子0123456789", beacon=lambda: head, actor=SECOND)
+    app.inspection_beacon = lambda _: head
+    app.reveal_inspection_co_seed(rid, seed="乙方种子0123456789", actor=SECOND)
     app.draw_inspection(rid, seed="甲方种子0123456789", actor=INSPECTOR)
     return app.get_inspection(rid).target_units
 

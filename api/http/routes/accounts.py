@@ -5,21 +5,22 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import Depends
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
 
+from api.http.command_routes import mount
 from api.http.commands import Command
 from api.http.deps import Admin, Cursor, Limit, ServicesDep, reached, require
 from api.http.presentation import answered, page_out
 from api.http.read_schemas import AccountPage, Instant
 from api.http.routing import Router
-from api.http.schemas import AccountCreate, AccountCreated, CommandAnswer, Revocation
+from api.http.schemas import AccountCreate, AccountCreated, Revocation
 from domain.accounts import hash_token, open_account
 from domain.actors import Actor
+from domain.registry import RevokeAccount
 from domain.vocabulary import Role
 
 router = Router(prefix="/api/v1/accounts", tags=["accounts"])
@@ -116,24 +117,4 @@ def list_accounts(
     return page_out(page)
 
 
-@router.post("/{account_id}/revocation", response_model=CommandAnswer)
-def revoke_account(
-    account_id: UUID,
-    body: Revocation,
-    actor: Admin,
-    cmd: Command,
-) -> JSONResponse:
-    """Revoke an account: its token is refused from the next request on (this process
-    forgets the accounts it kept now; the others when PostgreSQL notifies them)."""
-    try:
-        return answered(
-            cmd.run(
-                actor,
-                body,
-                lambda **kw: cmd.app.revoke_account(
-                    account_id, reason=body.reason, actor=actor, **kw
-                ),
-            )
-        )
-    finally:
-        cmd.services.accounts.invalidate()
+mount(router, {RevokeAccount: Revocation})

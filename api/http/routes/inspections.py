@@ -3,15 +3,11 @@ and the public list of concluded rounds (一公开), which needs no token."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import Depends
-from fastapi.responses import JSONResponse
-
 from api.http.command_routes import Route, mount
-from api.http.commands import Command
-from api.http.deps import Cursor, Limit, Lister, Reader, ServicesDep, YearFilter, reached, require
+from api.http.deps import Cursor, Limit, Reader, ServicesDep, YearFilter, reached
 from api.http.inspection_schemas import (
     Assignment,
     Conclusion,
@@ -23,21 +19,20 @@ from api.http.inspection_schemas import (
     PublicInspectionPage,
     SeedCommitment,
 )
-from api.http.presentation import answered, page_out, record_out
+from api.http.presentation import page_out, record_out
 from api.http.routing import Router
-from api.http.schemas import CommandAnswer
 from api.runtime.bootstrap import Services
-from api.runtime.draws import beacon, verify_draw
-from domain.actors import Actor
+from api.runtime.draws import verify_draw
 from domain.inspections import Inspection
 from domain.registry import (
-    SECOND_PARTIES,
     AssignInspection,
     CommitInspectionCoSeed,
     CommitInspectionSeed,
     ConcludeInspection,
+    DrawInspection,
     Launch,
     LinkInspectionFinding,
+    RevealInspectionCoSeed,
 )
 from domain.vocabulary import InspectionKind, InspectionStatus
 from projections.inspection_board import BoardFilter, InspectionBoardView
@@ -118,49 +113,6 @@ def draw_verification(inspection_id: UUID, services: ServicesDep, actor: Reader)
     return verify_draw(services, inspection_id).as_dict()
 
 
-@router.post("/{inspection_id}/draw", response_model=CommandAnswer)
-def draw(inspection_id: UUID, body: DrawRequest, actor: Lister, cmd: Command) -> JSONResponse:
-    """双随机抽取: reveal the seed; it is mixed with the second party's seed and the beacon
-    (the head signed by the first checkpoint after both commitments): 409 until the second
-    seed is revealed."""
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.draw_inspection(
-                inspection_id, seed=body.seed, actor=actor, expected_version=cmd.expected, **kw
-            ),
-        )
-    )
-
-
-SecondParty = Annotated[Actor, Depends(require(*SECOND_PARTIES))]
-
-
-@router.post("/{inspection_id}/co-seed", response_model=CommandAnswer)
-def reveal_co_seed(
-    inspection_id: UUID, body: DrawRequest, actor: SecondParty, cmd: Command
-) -> JSONResponse:
-    """第二方揭示种子: the party that committed the second seed reveals it, once a checkpoint
-    has been signed after both commitments (409 before): that checkpoint's head becomes the
-    draw's beacon."""
-    services = cmd.services
-    return answered(
-        cmd.run(
-            actor,
-            body,
-            lambda **kw: cmd.app.reveal_inspection_co_seed(
-                inspection_id,
-                seed=body.seed,
-                beacon=lambda: beacon(services, inspection_id),
-                actor=actor,
-                expected_version=cmd.expected,
-                **kw,
-            ),
-        )
-    )
-
-
 def assignment_fields(body: Assignment) -> dict[str, Any]:
     """The units and their teams, as the round records them."""
     targets = [{"unit_code": t.unit_code, "team": list(t.team)} for t in body.targets]
@@ -179,6 +131,8 @@ mount(
         Launch: Route(InspectionCreate, prepare=launch_fields),
         CommitInspectionSeed: Route(SeedCommitment, name="commit_seed"),
         CommitInspectionCoSeed: Route(SeedCommitment, name="commit_co_seed"),
+        RevealInspectionCoSeed: Route(DrawRequest, name="reveal_co_seed"),
+        DrawInspection: Route(DrawRequest, name="draw"),
         AssignInspection: Route(Assignment, prepare=assignment_fields, name="assign"),
         LinkInspectionFinding: Route(FindingLink, name="link_finding"),
         ConcludeInspection: Route(Conclusion, prepare=conclusion_fields, name="conclude"),
