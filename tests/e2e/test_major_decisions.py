@@ -269,13 +269,13 @@ def test_an_unlawful_review_and_a_late_assessment_flag_the_decision_over_http(
     for name, result in results.items():
         body = {"step": name, "done_on": days.get(name, "2026-03-01"), **result}
         ok(api.post(path, body, inspector))
-    decide(api, inspector, did)
+    at = decide(api, inspector, did)["position"]
     shown = decision(api, inspector, did)
     assert shown["flagged"] is True and shown["missing_steps"] == []
     assert shown["flaws"] == ["unlawful_review", "risk_assessment_after_collective_decision"]
     assert shown["steps"]["legality_review"]["outcome"] == "unlawful"
     assert shown["steps"]["public_participation"]["participants"] == 60
-    listed = ok(api.get(DECISIONS, inspector, unit_code=unit, flagged="true"))["items"]
+    listed = all_items(api, DECISIONS, inspector, min_position=at, unit_code=unit, flagged=True)
     (item,) = [i for i in listed if i["id"] == did]
     assert item["flaws"] == shown["flaws"] and item["flagged"] is True
 
