@@ -93,11 +93,16 @@ def ready(api: Api, who: dict[str, str], leader: dict[str, str], units: list[str
     return rid
 
 
+def draw(api: Api, who: dict[str, str], rid: str) -> dict[str, Any]:
+    """`who` draws round `rid` on SEED; the command's answer."""
+    return ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, who))
+
+
 @pytest.fixture
 def drawn(api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]) -> str:
     """A round of `units` drawn by the inspector, the leader its second party; its id."""
     rid = ready(api, inspector, leader, units)
-    ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, inspector))
+    draw(api, inspector, rid)
     return rid
 
 
@@ -410,9 +415,18 @@ def test_verify_draw_of_an_unknown_id_is_a_clear_error(fresh_settings: Settings)
 
 
 def test_the_console_shows_a_round_its_draws_inputs_and_the_draw_checked_again(
-    api: Api, client: TestClient, inspector: dict[str, str], units: list[str], drawn: str
+    api: Api,
+    client: TestClient,
+    inspector: dict[str, str],
+    leader: dict[str, str],
+    units: list[str],
 ) -> None:
+    drawn = ready(api, inspector, leader, units)
+    at = draw(api, inspector, drawn)["position"]
     round_ = ok(api.get(f"{INSPECTIONS}/{drawn}", inspector))
+    # The console's pages wait for the writes of their own session (ADR 009); this round was
+    # drawn over the API, so its client asks the board for it first, as the contract has it.
+    assert drawn in {r["id"] for r in all_items(api, INSPECTIONS, inspector, min_position=at)}
     with console_as(client, inspector) as browser:
         board_page = browser.get("/inspections")
         assert board_page.status_code == 200 and f'href="/inspections/{drawn}"' in board_page.text
