@@ -3,14 +3,21 @@ used, and a check that re-derives the draw in the reader's own browser (static/v
 the algorithm of docs/audit.md §6 in a few lines of JavaScript, WebCrypto's SHA-256); and the
 catalogue of major decisions (重大行政决策目录) with each one's procedure; and each unit's
 权力清单 with its 责任清单 in force (and as it was at any version); and the 随机抽查事项清单
-with each matter's 细则 (一单两库一细则's 一单)."""
+with each matter's 细则 (一单两库一细则's 一单).
+
+Each page shows everything published before it was asked for: a visitor has no session
+whose writes it could wait for (ADR 009) and no position to name, so the page waits until
+the read models it shows have processed the head of the log as it was when the request came
+(see `published_by_now`)."""
 
 from __future__ import annotations
 
 import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from api.console.web import Text, one_page, render, unit_names
 from api.http.deps import ServicesDep
@@ -18,8 +25,11 @@ from api.http.routes.inspections import board
 from api.http.routes.major_decisions import catalogue
 from api.http.routes.power_lists import published
 from api.http.routes.spot_checks import directory as spot_checks
+from api.runtime.bootstrap import Services
+from api.runtime.waiting import TooManyWaits
 from domain.spot_checks import LISTED
 from domain.vocabulary import ProcedureStep
+from projections.base import ProjectionLagging
 from projections.decision_catalogue import CatalogueFilter
 from projections.paging import MAX_LIMIT
 from projections.spot_checks import MATTERS, DirectoryFilter
@@ -28,8 +38,46 @@ router = APIRouter(include_in_schema=False)
 SHOWN = 50
 
 
+def behind(services: Services, names: tuple[str, ...]) -> int | None:
+    """The head of the log, if any of the read models `names` has not processed it yet."""
+    head = services.head()
+    if all(services.views[name].position() >= head for name in names):
+        return None
+    return head
+
+
+def published_by_now(*names: str) -> Any:
+    """A public page's dependency: the read models `names` have processed every event in
+    the log when the request came, so the page shows whatever was published (a round
+    concluded, a decision catalogued) before anyone asked for it. It waits as `min_position`
+    does (api/runtime/waiting.py: no thread held, at most `waiting_reads_per_account` waits
+    per client address, `read_wait_seconds` at most). A read model that does not catch up in
+    time, or a client already holding its waits, gets the page as it stands with a notice:
+    True, the page may lag."""
+
+    async def wait(request: Request, services: ServicesDep) -> bool:
+        head = await run_in_threadpool(behind, services, names)
+        if head is None:
+            return False
+        client = request.client.host if request.client else "unknown"
+        try:
+            await services.positions.wait(
+                names, head, services.settings.read_wait_seconds, f"public:{client}"
+            )
+        except (ProjectionLagging, TooManyWaits):
+            return True
+        return False
+
+    return Depends(wait)
+
+
 @router.get("/public/inspections")
-def public_inspections(request: Request, services: ServicesDep, cursor: Text = None) -> Response:
+def public_inspections(
+    request: Request,
+    services: ServicesDep,
+    lagging: Annotated[bool, published_by_now("inspection_board", "directory", "spot_checks")],
+    cursor: Text = None,
+) -> Response:
     """双随机、一公开: concluded rounds, newest first; no account needed."""
     page = one_page(None, lambda: board(services).public_page(None, SHOWN, cursor))
     rounds = [
@@ -44,11 +92,16 @@ def public_inspections(request: Request, services: ServicesDep, cursor: Text = N
         rounds=rounds,
         names=names,
         next_cursor=page.next_cursor,
+        lagging=lagging,
     )
 
 
 @router.get("/public/spot-checks")
-def public_spot_checks(request: Request, services: ServicesDep) -> Response:
+def public_spot_checks(
+    request: Request,
+    services: ServicesDep,
+    lagging: Annotated[bool, published_by_now("spot_checks", "directory")],
+) -> Response:
     """随机抽查事项清单 (一单): the matters in force with their 细则; no account needed."""
     matters = spot_checks(services).page(
         MATTERS.name, DirectoryFilter(status=LISTED), MAX_LIMIT, None
@@ -59,11 +112,17 @@ def public_spot_checks(request: Request, services: ServicesDep) -> Response:
         None,
         matters=matters.items,
         names=unit_names(services),
+        lagging=lagging,
     )
 
 
 @router.get("/public/decisions")
-def public_decisions(request: Request, services: ServicesDep, cursor: Text = None) -> Response:
+def public_decisions(
+    request: Request,
+    services: ServicesDep,
+    lagging: Annotated[bool, published_by_now("decision_catalogue")],
+    cursor: Text = None,
+) -> Response:
     """重大行政决策目录: every catalogued decision and how far its procedure has come."""
     page = one_page(None, lambda: catalogue(services).page(CatalogueFilter(), SHOWN, cursor))
     return render(
@@ -73,14 +132,19 @@ def public_decisions(request: Request, services: ServicesDep, cursor: Text = Non
         decisions=page.items,
         steps=[(step.value, step.label) for step in ProcedureStep],
         next_cursor=page.next_cursor,
+        lagging=lagging,
     )
 
 
 @router.get("/public/power-lists")
-def public_power_lists(request: Request, services: ServicesDep) -> Response:
+def public_power_lists(
+    request: Request,
+    services: ServicesDep,
+    lagging: Annotated[bool, published_by_now("directory")],
+) -> Response:
     """权力清单、责任清单: every unit's list in force, its powers with their basis and duties."""
     units = [
         {**shown, "unit_name": unit["name"], "list": shown, "items": len(shown["items"])}
         for unit, shown in published(services)
     ]
-    return render(request, "public_power_lists.html", None, units=units)
+    return render(request, "public_power_lists.html", None, units=units, lagging=lagging)

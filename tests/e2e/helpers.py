@@ -1,11 +1,18 @@
-"""Shared steps and checks for the end-to-end tests (black box: only HTTP goes in and out)."""
+"""Shared steps and checks for the end-to-end tests (black box: only HTTP goes in and out;
+`visiting_once_waiting` also holds back the read models of the app it serves)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
 from httpx import Response
 
+from api.main import create_app
+from api.runtime.bootstrap import Services
 from tests.support import Api
 
 FOUND_ON = "2026-03-05"  # the found_on of tests.support.Api.finding
@@ -139,3 +146,22 @@ def board(api: Api, who: dict[str, str], position: int, **filters: Any) -> list[
 
 def ids(items: list[dict[str, Any]]) -> list[str]:
     return [str(item["id"]) for item in items]
+
+
+@contextmanager
+def visiting_once_waiting(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """A visitor (no cookie, no token) of the app on `services`, whose read models stand still
+    (no runner) until a request waits for them: only then do the runners start. A page that
+    did not wait shows none of what was recorded before it was asked for."""
+    waiting = services.positions.wait
+
+    async def start_runners_then_wait(*args: Any, **kwargs: Any) -> None:
+        if services.host is None:
+            services.start_runners()
+        await waiting(*args, **kwargs)
+
+    monkeypatch.setattr(services.positions, "wait", start_runners_then_wait)
+    with TestClient(create_app(services.settings, services=services)) as visitor:
+        yield visitor

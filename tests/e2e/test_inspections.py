@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli.main import cli
+from api.main import create_app
 from api.runtime.bootstrap import Services
 from api.runtime.draws import verify_draw
 from domain.actors import Actor
@@ -24,7 +25,7 @@ from domain.draw import commitment_of
 from domain.vocabulary import Role
 from infra.settings import Settings
 from tests.e2e.console import console_as
-from tests.e2e.helpers import all_items, assert_error, ok
+from tests.e2e.helpers import all_items, assert_error, ok, visiting_once_waiting
 from tests.support import ADMIN, Api, account_fixture, as_dba, finish_draw, random_round, unique
 
 INSPECTIONS = "/api/v1/inspections"
@@ -454,3 +455,46 @@ def test_the_public_portal_needs_no_sign_in_and_keeps_user_text_as_text(
         assert page.status_code == 200 and "在浏览器中验证" in page.text
         assert '<b onclick="x()">' not in page.text and "&lt;b onclick=" in page.text
         assert visitor.get("/public/inspections?cursor=not-ours").status_code == 400
+
+
+# -- the public portal shows what was concluded before it was asked for ----------------------
+
+PORTAL_SUMMARY = "本轮抽查已结束·门户"
+
+
+def concluded_in(services: Services) -> str:
+    """A round drawn and concluded in `services` (whose read models stand still: no runner)."""
+    rid = drawn_in(services)
+    services.app.conclude_inspection(
+        UUID(rid),
+        summary=PORTAL_SUMMARY,
+        concluded_on=date(2026, 4, 1),
+        results=[],
+        actor=INSPECTOR,
+    )
+    return rid
+
+
+def test_the_public_portal_waits_until_the_rounds_concluded_before_the_visit_are_listed(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A visitor has no position to ask with: the page waits by itself for the log's head
+    (the read models start only once it waits, so a page that did not wait lacks the round)."""
+    concluded_in(services)
+    with visiting_once_waiting(services, monkeypatch) as visitor:
+        page = visitor.get("/public/inspections")
+    assert page.status_code == 200 and PORTAL_SUMMARY in page.text
+    assert services.host is not None and "数据正在更新" not in page.text
+
+
+def test_a_public_portal_whose_read_models_lag_is_shown_with_a_notice(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read models that do not catch up within the read wait: the page as it stands, said so."""
+    concluded_in(services)
+    quick = services.settings.model_copy(update={"read_wait_seconds": 0.2})
+    monkeypatch.setattr(services, "settings", quick)
+    with TestClient(create_app(quick, services=services)) as visitor:
+        page = visitor.get("/public/inspections")
+    assert page.status_code == 200 and "数据正在更新" in page.text
+    assert PORTAL_SUMMARY not in page.text

@@ -7,7 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tests.e2e.helpers import all_items, assert_error, ok
+import pytest
+
+from api.runtime.bootstrap import Services
+from domain.actors import Actor
+from domain.vocabulary import Role
+from tests.e2e.helpers import all_items, assert_error, ok, visiting_once_waiting
 from tests.support import Api, account_fixture, unit_fixture
 
 DECISIONS = "/api/v1/major-decisions"
@@ -293,3 +298,17 @@ def test_a_result_on_the_wrong_step_is_refused_over_http(
         refused = api.post(path, body, inspector)
         assert refused.status_code == 422, refused.text
     assert decision(api, inspector, did)["steps"] == {}
+
+
+def test_the_public_catalogue_page_waits_until_the_decisions_catalogued_before_it_are_listed(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console's public page has no position to wait for: it waits for the log's head
+    (the read models start only once it waits, so a page that did not wait lacks it)."""
+    admin = Actor(id="a", name="管理员", role=Role.ADMIN)
+    services.app.register_unit(code="fzb", name="县法制办", kind="department", actor=admin)
+    title = "城区公交线网优化调整方案·门户"
+    services.app.catalogue_decision(title=title, year=2026, unit_code="fzb", actor=admin)
+    with visiting_once_waiting(services, monkeypatch) as visitor:
+        page = visitor.get("/public/decisions")
+    assert page.status_code == 200 and title in page.text and "数据正在更新" not in page.text
