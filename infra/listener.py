@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Request = tuple[Callable[[psycopg.Connection[Any]], Any], "Future[Any]"]
 WAIT = 0.2  # seconds between looks at the request queue (and at `stop`)
+CONNECT_TIMEOUT = 5  # seconds a connection attempt may take
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,11 @@ class Listener:
         backoff = 0.2
         while not self.stopping.is_set():
             try:
-                with self.database.connect(autocommit=True, connect_timeout=5) as conn:
+                with self.database.connect(
+                    autocommit=True, connect_timeout=CONNECT_TIMEOUT
+                ) as conn:
+                    if self.stopping.is_set():  # closed while it was connecting
+                        break
                     self.connects += 1
                     self.listen(conn)
                     backoff = 0.2
@@ -151,7 +156,9 @@ class Listener:
         for _, future in self.pending():
             future.set_exception(ConnectionError("the listening connection was lost"))
 
-    def close(self, timeout: float = 2.0) -> None:
+    def close(self, timeout: float = CONNECT_TIMEOUT + 2.0) -> None:
+        """Stop, and wait for the thread: one that is still connecting ends when the connection
+        is made or given up (`CONNECT_TIMEOUT`), so none outlives the services it served."""
         self.stopping.set()
         if self.thread is not None:
             self.thread.join(timeout)
