@@ -425,10 +425,10 @@ def test_a_mergers_effective_year_decides_whose_scorecard_its_records_are(
     own = scorecard(api, ADMIN, old, position)
     assert own["findings_raised"] == 1 and own["work_items"] == 1
     assert rows[old] == own, "a unit standing that year has its own row for it"
-    api.finding(inspector, successor, found_on=f"{YEAR + 1}-05-01")
-    next_year = scorecard(api, ADMIN, successor, position, year=YEAR + 1)
+    later = api.finding(inspector, successor, found_on=f"{YEAR + 1}-05-01")["position"]
+    next_year = scorecard(api, ADMIN, successor, later, year=YEAR + 1)
     assert next_year["findings_raised"] == 1
-    assert old not in stats_rows(api, ADMIN, position, year=YEAR + 1)
+    assert old not in stats_rows(api, ADMIN, later, year=YEAR + 1)
 
 
 def test_a_chain_of_mergers_keeps_each_years_records_in_one_row(
