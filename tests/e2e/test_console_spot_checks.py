@@ -106,12 +106,19 @@ def test_a_launch_while_the_directory_lags_is_a_503_and_records_nothing(
             "share_percent": 10, "rounds_per_year": 1}  # fmt: skip
     created = ok(api.post("/api/v1/spot-check-matters", body, ADMIN), 201)
     matter = created["id"]
+    # The matter was listed over the API by another account, and the console waits only for
+    # its own session's writes (ADR 009): the inspector's client asks for the matter at its
+    # position first, as the contract has it, so the page shows the launch form to send.
+    shown = ok(api.get("/api/v1/spot-check-matters", inspector, unit_code=department,
+                       min_position=created["position"]))  # fmt: skip
+    assert [m["id"] for m in shown["items"]] == [matter]
     monkeypatch.setattr(shared_services.app, "spot_check_directory", Lagging())
     launch = {"title": "抽查", "period_start": str(START), "period_end": str(START)}
     lagging = api.post(f"/api/v1/spot-check-matters/{matter}/rounds", launch, inspector)
     assert lagging.status_code == 503 and lagging.json()["error"]["code"] == "projection_lagging"
     with console_as(client, inspector) as browser:
         page = browser.get("/spot-checks")
+        assert f'action="/spot-checks/{matter}/launch"' in page.text
         sent = submit(
             browser,
             page,
