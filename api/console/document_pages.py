@@ -27,7 +27,9 @@ from api.console.web import (
     Viewer,
     ViewerDep,
     after_command,
+    behind,
     local_path,
+    waited_for,
 )
 from api.http.errors import ApiError
 from api.http.routes.documents import issued
@@ -45,6 +47,8 @@ from projections.evidence import EvidenceView
 
 T = TypeVar("T")
 router = APIRouter(include_in_schema=False)
+CITATIONS = ("evidence",)  # the read model of who cites a file: whoever may read it
+REFUSED_FILE = "没有这个文件，或您无权查看。"
 ISSUE = FormCommand(
     IssueDocument,
     {name: OPTIONAL for name in ("finding_id", "ruling_id", "unit_code", "year", "period")}
@@ -109,9 +113,9 @@ async def upload(request: Request, viewer: ViewerDep) -> Response:
 
 
 @router.get("/files/{sha256}")
-def download(sha256: str, viewer: ViewerDep) -> Response:
+async def download(sha256: str, viewer: ViewerDep) -> Response:
     """A file the viewer may read (its uploader, or a reader of a record citing it)."""
-    file = console_file(viewer, lambda: serve(viewer.services, sha256, viewer.actor), sha256)
+    file = await console_file(viewer, lambda: serve(viewer.services, sha256, viewer.actor), sha256)
     return streamed(
         file.body,
         file.content_type,
@@ -124,20 +128,46 @@ def download(sha256: str, viewer: ViewerDep) -> Response:
 
 
 @router.get("/files/{sha256}/thumbnail")
-def thumbnail_of(sha256: str, viewer: ViewerDep) -> Response:
+async def thumbnail_of(sha256: str, viewer: ViewerDep) -> Response:
     """缩略图 of an image the viewer may read."""
-    data = console_file(viewer, lambda: thumbnail(viewer.services, sha256, viewer.actor), sha256)
+    data = await console_file(
+        viewer, lambda: thumbnail(viewer.services, sha256, viewer.actor), sha256
+    )
     return Response(data, media_type="image/png")
 
 
-def console_file(viewer: Viewer, load: Callable[[], T], sha256: str) -> T:
-    """What `load` answers of a file, or the page saying why not, in Chinese."""
+async def console_file(viewer: Viewer, load: Callable[[], T], sha256: str) -> T:
+    """What `load` answers of a file, or the page saying why not, in Chinese.
+
+    A record's page reads its events, so it links a file the moment a report cites it; but
+    who may read the file is known from its citations in the evidence read model
+    (api/runtime/files.py `may_read`), and a viewer who did not make that write has no
+    position of it to wait for (ADR 009). So a file refused while that read model is behind
+    is asked for again once it has processed the head of the log as it was then (waiting
+    as `min_position` does); one it does not reach in time is a 503 saying so, never a
+    404 for a file the page has just shown. An up-to-date read model costs a refusal one
+    query for the head and one for its position."""
     if not DIGEST.match(sha256.lower()):
         raise PageError(404, "没有这个文件。", viewer)
     try:
-        return checked(load, sha256)
+        return await run_in_threadpool(file_or_page, viewer, load, sha256)
     except NotFound:
-        raise PageError(404, "没有这个文件，或您无权查看。", viewer) from None
+        head = await run_in_threadpool(behind, viewer.services, CITATIONS)
+        if head is None:
+            raise PageError(404, REFUSED_FILE, viewer) from None
+    if not await waited_for(viewer.services, CITATIONS, head, viewer.actor.id):
+        raise PageError(503, "数据正在同步，请稍后重试。", viewer)
+    try:
+        return await run_in_threadpool(file_or_page, viewer, load, sha256)
+    except NotFound:
+        raise PageError(404, REFUSED_FILE, viewer) from None
+
+
+def file_or_page(viewer: Viewer, load: Callable[[], T], sha256: str) -> T:
+    """What `load` answers of a file (`NotFound` for one the viewer may not read, or that
+    was never uploaded), or the page saying why it cannot be given, in Chinese."""
+    try:
+        return checked(load, sha256)
     except Refused as refusal:  # a thumbnail of what is not an image, or cannot be decoded
         raise PageError(
             refusal.status, "该文件没有缩略图（不是图片或无法解码）。", viewer

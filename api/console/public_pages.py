@@ -19,31 +19,20 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.console.web import Text, one_page, render, unit_names
+from api.console.web import Text, behind, one_page, render, unit_names, waited_for
 from api.http.deps import ServicesDep
 from api.http.routes.inspections import board
 from api.http.routes.major_decisions import catalogue
 from api.http.routes.power_lists import published
 from api.http.routes.spot_checks import directory as spot_checks
-from api.runtime.bootstrap import Services
-from api.runtime.waiting import TooManyWaits
 from domain.spot_checks import LISTED
 from domain.vocabulary import ProcedureStep
-from projections.base import ProjectionLagging
 from projections.decision_catalogue import CatalogueFilter
 from projections.paging import MAX_LIMIT
 from projections.spot_checks import MATTERS, DirectoryFilter
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 50
-
-
-def behind(services: Services, names: tuple[str, ...]) -> int | None:
-    """The head of the log, if any of the read models `names` has not processed it yet."""
-    head = services.head()
-    if all(services.views[name].position() >= head for name in names):
-        return None
-    return head
 
 
 def published_by_now(*names: str) -> Any:
@@ -60,13 +49,7 @@ def published_by_now(*names: str) -> Any:
         if head is None:
             return False
         client = request.client.host if request.client else "unknown"
-        try:
-            await services.positions.wait(
-                names, head, services.settings.read_wait_seconds, f"public:{client}"
-            )
-        except (ProjectionLagging, TooManyWaits):
-            return True
-        return False
+        return not await waited_for(services, names, head, f"public:{client}")
 
     return Depends(wait)
 

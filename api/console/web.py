@@ -29,6 +29,7 @@ from api.http.command_routes import MOUNTED, message_of
 from api.http.deps import BOOTSTRAP_ADMIN_ID, ServicesDep, account_actor
 from api.http.errors import STATUS_OF_CODE, ApiError
 from api.runtime.bootstrap import Services
+from api.runtime.waiting import TooManyWaits
 from domain.accounts import hash_token
 from domain.actors import Actor
 from domain.commands import CommandResult
@@ -261,6 +262,26 @@ def wait_for_own_writes(viewer: Viewer, *views: ReadModelView) -> None:
         except ProjectionLagging:
             viewer.lagging = True
             return
+
+
+def behind(services: Services, names: tuple[str, ...]) -> int | None:
+    """The head of the log, if any of the read models `names` has not processed it yet."""
+    head = services.head()
+    if all(services.views[name].position() >= head for name in names):
+        return None
+    return head
+
+
+async def waited_for(services: Services, names: tuple[str, ...], head: int, waiter: str) -> bool:
+    """Wait until the read models `names` have processed `head`, as `min_position` does
+    (api/runtime/waiting.py: no thread held, at most `waiting_reads_per_account` waits per
+    `waiter`, `read_wait_seconds` at most); False when they do not in time, or when `waiter`
+    already holds its waits."""
+    try:
+        await services.positions.wait(names, head, services.settings.read_wait_seconds, waiter)
+    except (ProjectionLagging, TooManyWaits):
+        return False
+    return True
 
 
 def validated(schema: type[M], data: Mapping[str, Any], form: str | None = None) -> M:

@@ -10,12 +10,15 @@ import io
 import json
 import re
 
+import pytest
+from fastapi.testclient import TestClient
 from PIL import Image
 
+from api.main import create_app
 from api.runtime.bootstrap import Services
 from infra.files import LocalFileStore, key_of
 from tests.e2e.console import console_as, csrf_of, submit
-from tests.e2e.helpers import ok, order
+from tests.e2e.helpers import command, ok, order, visiting_once_waiting
 from tests.support import Api, account_fixture
 
 inspector = account_fixture("inspector", "督查员 冯磊")
@@ -137,3 +140,58 @@ def test_documents_are_generated_and_downloaded_beside_their_records(
         fields = {"kind": "accountability_decision", "ruling_id": rid, "back": f"/rulings/{rid}"}
         assert submit(browser, page, "/documents", fields).status_code == 303
         assert "问责决定书 新纪问〔" in browser.get(f"/rulings/{rid}").text
+
+
+# -- a file a report has just cited opens at once, though no read model waited for it -----------
+
+
+def reported_photo(app: TestClient) -> tuple[dict[str, str], str, bytes]:
+    """A liaison's report citing a photo, all over the API: the inspector who ordered it,
+    the finding's id and the photo's bytes."""
+    api = Api(app)
+    unit = api.unit("县住房和城乡建设局", "department")
+    inspector = api.account("inspector", name="督查员 即查")
+    fid = api.finding(inspector, unit)["id"]
+    order(api, inspector, fid)
+    liaison = api.account("unit", unit)
+    shot = photo("blue")
+    kept = app.post("/api/v1/files", files=[("file", ("现场.png", shot, "image/png"))],
+                    headers=liaison)  # fmt: skip
+    cited = [{k: f[k] for k in ("name", "sha256", "size")} for f in ok(kept, 201)["files"]]
+    ok(command(api, fid, "rectification-report", {"summary": "已整改", "evidence": cited}, liaison))
+    return inspector, fid, shot
+
+
+@pytest.mark.parametrize("suffix", ["", "/thumbnail"], ids=["file", "thumbnail"])
+def test_a_file_a_report_has_just_cited_opens_for_the_inspector_at_once(
+    services: Services, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """The finding's page reads the events, so it links the photo the moment the report
+    cites it; who may read the photo comes from the evidence read model, which the
+    inspector's session did not write to. A refused file waits for the log's head (the read
+    models start only once a request waits, so a file that did not wait is refused)."""
+    with visiting_once_waiting(services, monkeypatch) as app:
+        inspector, fid, shot = reported_photo(app)
+        digest = hashlib.sha256(shot).hexdigest()
+        with console_as(app, inspector) as browser:
+            page = browser.get(f"/findings/{fid}")
+            assert f'href="/files/{digest}"' in page.text
+            assert services.host is None, "nothing has waited: the read models stand still"
+            answer = browser.get(f"/files/{digest}{suffix}")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    if not suffix:
+        assert answer.content == shot
+
+
+def test_a_file_whose_citations_lag_past_the_read_wait_is_a_503_not_a_404(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read models that do not catch up within the read wait: the page says the data is
+    being synchronised, not that there is no such file."""
+    quick = services.settings.model_copy(update={"read_wait_seconds": 0.2})
+    monkeypatch.setattr(services, "settings", quick)
+    with TestClient(create_app(quick, services=services), raise_server_exceptions=False) as app:
+        inspector, _, shot = reported_photo(app)
+        with console_as(app, inspector) as browser:
+            answer = browser.get(f"/files/{hashlib.sha256(shot).hexdigest()}")
+    assert answer.status_code == 503 and "数据正在同步，请稍后重试" in answer.text
