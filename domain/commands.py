@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
@@ -99,12 +100,11 @@ class CommandBase(Application[UUID]):
 
     """督查问责: every finding, rectification step and ruling as an immutable event."""
 
-    # Set by the service: the units its checks and lineages read (never those it changes).
     # Set by the service: what it keeps in memory, by kind of aggregate (a unit's checks and
     # lineages read the units kept; none of them is kept for a command to change). A command
     # of this process that changes one forgets them at once, before answering; the other
     # processes when PostgreSQL notifies them.
-    kept: Mapping[type[Aggregate], Kept] = {}
+    kept: Mapping[type[Aggregate], Kept] = MappingProxyType({})
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

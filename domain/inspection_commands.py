@@ -73,17 +73,15 @@ class InspectionCommands(CommandBase):
         refuses: none yet), once the round has been loaded."""
         if by.actor.role not in SECOND_PARTIES:
             raise PermissionDenied("only a supervisor or the authority reveals a second seed")
-        beacon = self.inspection_beacon
-        if beacon is None:
-            raise RuntimeError("no beacon: the service gives the application its checkpoints")
+
+        def reveal(inspection: Inspection) -> None:
+            if self.inspection_beacon is None:
+                raise InvalidValue("this service keeps no checkpoints to take a draw's beacon from")
+            beacon = self.inspection_beacon(cmd.inspection_id)
+            inspection.reveal_co_seed(seed=cmd.seed, beacon=beacon, actor=by.actor.as_event_data())
+
         return self.update(
-            Inspection,
-            cmd.inspection_id,
-            by.expected_version,
-            lambda i: i.reveal_co_seed(
-                seed=cmd.seed, beacon=beacon(cmd.inspection_id), actor=by.actor.as_event_data()
-            ),
-            **by.save_kwargs,
+            Inspection, cmd.inspection_id, by.expected_version, reveal, **by.save_kwargs
         )
 
     def finding_of_round(self, finding_id: UUID) -> dict[str, Any]:

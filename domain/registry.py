@@ -39,9 +39,6 @@ RECORDER = (Role.INSPECTOR, Role.ADMIN, Role.UNIT)  # the responsible unit, or o
 OVERSEER = (Role.INSPECTOR, Role.AUTHORITY, Role.ADMIN)  # 决策问责, 纠错, 结果运用
 
 
-# -- units (单位: named by their code, their id derived from it) ---
-
-
 # -- accounts (opened with a token shown once: api/http/routes/accounts.py) ---
 
 
@@ -59,6 +56,9 @@ class RevokeAccount(Command):
 
     account_id: UUID
     reason: str
+
+
+# -- units (单位: named by their code, their id derived from it) ---
 
 
 @command(roles=(Role.ADMIN,), creates=Unit, before="check_new_unit", path="/units", status=201)

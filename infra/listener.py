@@ -95,6 +95,8 @@ class Listener:
                     backoff = 0.2
                     self.serve(conn)
             except psycopg.Error as error:
+                if self.stopping.is_set():  # closed while it was connecting: nothing to tell
+                    break
                 log.warning("listener: not listening", extra={"error": str(error)})
             finally:
                 self.stop_listening()

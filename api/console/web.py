@@ -460,22 +460,6 @@ class FormCommand(FormSend):
         return body, command
 
 
-@dataclass(frozen=True)
-class FormCall(FormSend):
-    """A form whose command has a route of its own rather than a registry line (the draw, a
-    second seed's reveal): the form fills `body`, checked by it, and `call(viewer, record id,
-    body)` answers the command as that route sends it (to run with the save's keywords)."""
-
-    body: type[BaseModel]
-    fields: Mapping[str, Reader]
-    call: Callable[[Viewer, UUID, Any], Callable[..., CommandResult]]
-
-    def command(self, given: FormInput) -> tuple[BaseModel, Callable[..., CommandResult]]:
-        assert given.record_id is not None, "a route of its own acts on the page's record"
-        body = validated(self.body, given.data, given.action)
-        return body, self.call(given.viewer, given.record_id, body)
-
-
 # Who, in which statuses, what.
 Offered = tuple[frozenset[Role], tuple[Any, ...], FormSend]
 

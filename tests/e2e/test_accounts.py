@@ -124,6 +124,18 @@ def test_revoking_twice_is_an_invalid_transition(api: Api) -> None:
     assert error["details"]["status"] == "revoked"
 
 
+def test_a_revocation_keeps_to_the_version_its_if_match_names(api: Api) -> None:
+    """Like every command (the contract's optional If-Match): another version is a 409 and
+    the account still works; the version it has revokes it."""
+    created = ok(api.post(ACCOUNTS, {"name": "督查员 待核对", "role": "inspector"}, ADMIN), 201)
+    path, who = f"{ACCOUNTS}/{created['id']}/revocation", bearer(created["token"])
+    stale = api.post(path, {"reason": "调离岗位"}, {**ADMIN, "If-Match": '"2"'})
+    assert_error(stale, 409, "version_conflict")
+    assert api.get("/api/v1/findings", who).status_code == 200
+    ok(api.post(path, {"reason": "调离岗位"}, {**ADMIN, "If-Match": '"1"'}))
+    assert_error(api.get("/api/v1/findings", who), 401)
+
+
 def test_revoking_an_unknown_account_is_not_found(api: Api) -> None:
     path = f"{ACCOUNTS}/00000000-0000-4000-8000-000000000000/revocation"
     assert_error(api.post(path, {"reason": "无此账号"}, ADMIN), 404, "not_found")

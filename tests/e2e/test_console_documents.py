@@ -183,6 +183,23 @@ def test_a_file_a_report_has_just_cited_opens_for_the_inspector_at_once(
         assert answer.content == shot
 
 
+def test_a_file_refused_once_its_citations_are_processed_is_still_a_404(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Waiting changes nothing of who may read a file: another unit's liaison, and anyone
+    asking for a file never uploaded, get the same 404 once the read models have caught up."""
+    with visiting_once_waiting(services, monkeypatch) as app:
+        _, _, shot = reported_photo(app)
+        api = Api(app)
+        other = api.account("unit", api.unit("县交通运输局", "department"))
+        with console_as(app, other) as browser:
+            theirs = browser.get(f"/files/{hashlib.sha256(shot).hexdigest()}")
+            assert services.host is not None, "the refusal waited for the read models"
+            unknown = browser.get(f"/files/{'1' * 64}/thumbnail")
+    for answer in (theirs, unknown):
+        assert answer.status_code == 404 and "没有这个文件，或您无权查看" in answer.text
+
+
 def test_a_file_whose_citations_lag_past_the_read_wait_is_a_503_not_a_404(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,6 +3,7 @@ carried out with a finding linked, concluded, verified, and listed publicly (一
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -13,13 +14,16 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli.main import cli
+from api.console.public_pages import published_by_now
 from api.main import create_app
 from api.runtime.bootstrap import Services
 from api.runtime.draws import verify_draw
+from api.runtime.waiting import TooManyWaits
 from domain.actors import Actor
 from domain.draw import commitment_of
 from domain.vocabulary import Role
@@ -498,3 +502,50 @@ def test_a_public_portal_whose_read_models_lag_is_shown_with_a_notice(
         page = visitor.get("/public/inspections")
     assert page.status_code == 200 and "数据正在更新" in page.text
     assert PORTAL_SUMMARY not in page.text
+
+
+# The public pages whose read models a round's units and events keep behind (the catalogue's
+# page: tests/e2e/test_major_decisions.py).
+PUBLIC_PAGES = ["/public/inspections", "/public/spot-checks", "/public/power-lists"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_every_public_page_shows_a_notice_when_its_read_models_lag_or_its_visitor_waits_enough(
+    services: Services, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """Each public page waits for its read models (here standing still, past a short read
+    wait), and a visitor already holding as many waits as it may gets the page at once: both
+    as it stands, with the notice."""
+    concluded_in(services)
+    quick = services.settings.model_copy(update={"read_wait_seconds": 0.2})
+    monkeypatch.setattr(services, "settings", quick)
+    with TestClient(create_app(quick, services=services)) as visitor:
+        lagging = visitor.get(path)
+
+        async def too_many(*args: Any, **kwargs: Any) -> None:
+            raise TooManyWaits("public:testclient holds its waits")
+
+        monkeypatch.setattr(services.positions, "wait", too_many)
+        at_once = visitor.get(path)
+    for page in (lagging, at_once):
+        assert (
+            page.status_code == 200 and "数据正在更新，本页可能尚未包含最新公开的内容" in page.text
+        )
+
+
+def test_a_visitor_without_an_address_waits_under_one_shared_name(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ASGI server may give no client address (a Unix socket): such visitors share one
+    bound on their waits rather than each having none."""
+    concluded_in(services)
+    asked: list[str] = []
+
+    async def wait(names: Any, position: int, timeout: float, waiter: str) -> None:
+        asked.append(waiter)
+
+    monkeypatch.setattr(services.positions, "wait", wait)
+    dependency = published_by_now("inspection_board").dependency
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": []})
+    lagging = asyncio.run(dependency(request, services))
+    assert asked == ["public:unknown"] and lagging is False

@@ -105,6 +105,24 @@ def drawn(app: Supervision, rid: UUID) -> list[str]:
     return app.get_inspection(rid).target_units
 
 
+def test_a_second_seed_is_revealed_by_its_party_with_the_beacon_the_service_gives(
+    county: tuple,
+) -> None:
+    app, _, matter = county
+    rid = launch(app, matter)
+    app.commit_inspection_seed(rid, commitment=commitment_of("甲方种子0123456789"), actor=INSPECTOR)
+    app.commit_inspection_co_seed(rid, commitment=commitment_of("乙方种子0123456789"), actor=SECOND)
+    with pytest.raises(PermissionDenied, match="only a supervisor or the authority"):
+        app.reveal_inspection_co_seed(rid, seed="乙方种子0123456789", actor=ADMIN)
+    with pytest.raises(InvalidValue, match="no checkpoints"):  # none given: nothing revealed
+        app.reveal_inspection_co_seed(rid, seed="乙方种子0123456789", actor=SECOND)
+    assert app.get_inspection(rid).co_seed is None
+    head = ChainHead(index=7, position=42, hash="ab" * 32)
+    app.inspection_beacon = lambda asked: head if asked == rid else None
+    app.reveal_inspection_co_seed(rid, seed="乙方种子0123456789", actor=SECOND)
+    assert app.get_inspection(rid).beacon == {"index": 7, "position": 42, "hash": "ab" * 32}
+
+
 def test_a_credit_code_needs_its_check_character_and_is_kept_compact() -> None:
     assert credit_code(" ".join([code(1)[:9], code(1)[9:]])) == code(1)
     wrong = code(1)[:-1] + ("0" if code(1)[-1] != "0" else "1")
