@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.console.web import Text, behind, one_page, render, unit_names, waited_for
-from api.http.deps import ServicesDep
+from api.http.deps import ServicesDep, public_waiter
 from api.http.routes.inspections import board
 from api.http.routes.major_decisions import catalogue
 from api.http.routes.power_lists import published
@@ -48,8 +48,7 @@ def published_by_now(*names: str) -> Any:
         head = await run_in_threadpool(behind, services, names)
         if head is None:
             return False
-        client = request.client.host if request.client else "unknown"
-        return not await waited_for(services, names, head, f"public:{client}")
+        return not await waited_for(services, names, head, public_waiter(request))
 
     return Depends(wait)
 

@@ -7,7 +7,6 @@ import hmac
 import json
 import re
 import secrets
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -392,23 +391,20 @@ EVERY: Reader = Form.getlist  # every value ticked
 
 
 @dataclass(frozen=True)
-class FormInput:
-    """A posted form as a FormSend reads it: who, the form, its fields read, the page's
-    record (None: a new one) and the action it was posted to."""
+class FormCommand:
+    """A console form that sends the registered command `message` as its JSON route does: the
+    form fills the route's body (each field read as `fields` says), checked by the route's
+    schema, and the route makes the command of it (api/http/command_routes.py), whose record
+    is the page's (none: a new record), carried out by `Supervision.handle` (see `perform`);
+    a FormError, with the reason in Chinese, if refused. `link`: a field of the body that
+    lists the page's record."""
 
-    viewer: Viewer
-    form: Form
-    data: dict[str, Any]
-    record_id: UUID | None
-    action: str | None
-
-
-class FormSend(ABC):
-    """What a console form does: read its fields (`fields`: how each is read), make the
-    command of them (`command`, each kind of form its own way) and send it as the JSON
-    routes do (see `perform`); a FormError, with the reason in Chinese, if refused."""
-
+    message: type[Message]
     fields: Mapping[str, Reader]
+    link: str | None = None
+    # Fields of the route's path besides the record's, read from the form (a milestone's
+    # number): the form names which part of the page's record it acts on.
+    path: Mapping[str, Reader] = field(default_factory=dict)
 
     def run(
         self,
@@ -420,48 +416,24 @@ class FormSend(ABC):
     ) -> dict[str, Any]:
         """Validate the form (posted to `action`) and send its command."""
         data = {name: read(form, name) for name, read in self.fields.items()}
-        body, command = self.command(FormInput(viewer, form, data, record_id, action))
-        return perform(request, viewer, form, body, command)
-
-    @abstractmethod
-    def command(self, given: FormInput) -> tuple[BaseModel, Callable[..., CommandResult]]:
-        """The body the form's data make, checked, and the command to send with it."""
-
-
-@dataclass(frozen=True)
-class FormCommand(FormSend):
-    """A form that sends the registered command `message` as its JSON route does: the form
-    fills the route's body (each field read as `fields` says), checked by the route's schema,
-    and the route makes the command of it (api/http/command_routes.py), whose record is the
-    page's (none: a new record), carried out by `Supervision.handle`. `link`: a field of the
-    body that lists the page's record."""
-
-    message: type[Message]
-    fields: Mapping[str, Reader]
-    link: str | None = None
-    # Fields of the route's path besides the record's, read from the form (a milestone's
-    # number): the form names which part of the page's record it acts on.
-    path: Mapping[str, Reader] = field(default_factory=dict)
-
-    def command(self, given: FormInput) -> tuple[BaseModel, Callable[..., CommandResult]]:
-        route, data, record_id = MOUNTED[self.message], given.data, given.record_id
+        route = MOUNTED[self.message]
         if self.link is not None:
             data[self.link] = [record_id]
-        body = validated(route.body, data, given.action)
-        app, actor = given.viewer.services.app, given.viewer.actor
+        body = validated(route.body, data, action)
+        app, actor = viewer.services.app, viewer.actor
         record = REGISTRY[self.message].record_field
         in_path = {record: record_id} if record is not None else {}
-        in_path |= {name: read(given.form, name) for name, read in self.path.items()}
+        in_path |= {name: read(form, name) for name, read in self.path.items()}
 
         def command(**save_kwargs: Any) -> CommandResult:
             sent = message_of(self.message, route, body, **in_path)
             return app.handle(sent, actor=actor, **save_kwargs)
 
-        return body, command
+        return perform(request, viewer, form, body, command)
 
 
 # Who, in which statuses, what.
-Offered = tuple[frozenset[Role], tuple[Any, ...], FormSend]
+Offered = tuple[frozenset[Role], tuple[Any, ...], FormCommand]
 
 
 def offered(viewer: Viewer, actions: Mapping[str, Offered], status: Any) -> list[str]:
@@ -474,7 +446,7 @@ def offered(viewer: Viewer, actions: Mapping[str, Offered], status: Any) -> list
     ]
 
 
-def command_of(viewer: Viewer, actions: Mapping[str, Offered], action: str) -> FormSend:
+def command_of(viewer: Viewer, actions: Mapping[str, Offered], action: str) -> FormCommand:
     """The command a record's form posts to `action` sends, if the viewer may send it."""
     if action not in actions:
         raise PageError(404, "页面不存在。", viewer)
@@ -614,7 +586,7 @@ def creation_routes(
     path: str,
     roles: Iterable[Role],
     page: CreationPage,
-    command: FormSend,
+    command: FormCommand,
     done: Callable[[str], str],
 ) -> None:
     """The form that makes a new record at GET `path/new` and its POST to `path`, for `roles`

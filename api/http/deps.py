@@ -175,6 +175,13 @@ UnitFilter = Annotated[str | None, Query(max_length=64)]
 Search = Annotated[str | None, Query(max_length=200)]
 
 
+def public_waiter(request: Request) -> str:
+    """Whose waits a request without an account holds: its client address's (one shared name
+    when the server gives none, as over a Unix socket)."""
+    client = request.client.host if request.client else "unknown"
+    return f"public:{client}"
+
+
 def reached(*names: str, public: bool = False) -> Any:
     """A route dependency: the read models `names` have processed the request's
     `min_position` (read-your-writes). It waits without holding a thread; a position past
@@ -193,9 +200,8 @@ def reached(*names: str, public: bool = False) -> Any:
         request: Request, services: ServicesDep, min_position: MinPosition = None
     ) -> None:
         if min_position is not None and min_position > 0:
-            client = request.client.host if request.client else "unknown"
             await services.positions.wait(
-                names, min_position, services.settings.read_wait_seconds, f"public:{client}"
+                names, min_position, services.settings.read_wait_seconds, public_waiter(request)
             )
 
     return Depends(wait_public if public else wait)
