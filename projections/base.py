@@ -232,6 +232,8 @@ class ReadModelView(PostgresTrackingRecorder):
         # While a batch is applied set-wise (apply_batch): its statements, in order.
         self._collected: list[tuple[str, Params]] | None = None
         self._scanned: tuple[int, int] = (-1, 0)
+        # While a rebuild fills this view's scratch copy from zero (see finish_filling).
+        self.filling = False
         # A batch takes its tracking table first (before the rows it writes), in the order
         # a rebuild's switch takes them, so the two never wait on each other.
         self.lock_tracking = SQL("LOCK TABLE {}.{} IN ROW EXCLUSIVE MODE").format(*tracking_table)
@@ -309,6 +311,14 @@ class ReadModelView(PostgresTrackingRecorder):
             SQL("SELECT schema_version FROM {}").format(self.table(self.version_table_name))
         )
         return int(rows[0]["schema_version"]) if rows else None
+
+    def finish_filling(self, conn: Connection[Any]) -> None:
+        """End a fill from zero (a rebuild's scratch copy, `filling` set while it is fed):
+        work out once, on `conn`, what the read model left out of each event's statements
+        while filling because its rows give it (counts a scorecard reads, say). From here
+        on the events are applied as a runner applies them. Nothing here; a read model
+        that leaves something out says what."""
+        self.filling = False
 
     def table(self, name: str) -> Composed:
         return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(name))

@@ -134,6 +134,8 @@ def rebuild_many(
             for spec, schema in zip(specs, schemas, strict=True)
         ]
         fed = catch_up(app, copies, progress)
+        for copy in copies:
+            copy.view.finish_filling(conn)
         results = []
         for copy, fed_before, release in zip(copies, fed, releases, strict=True):
             build_indexes(conn, copy.spec.name, copy.indexes)
@@ -162,10 +164,11 @@ def rebuild_many(
 
 def scratch_copy(spec: ProjectionSpec, datastore: PostgresDatastore, live: str) -> ScratchCopy:
     """The scratch copy of `spec`'s read model over `datastore`, its tables made (without
-    the indexes it gets once full)."""
+    the indexes it gets once full), to be filled (ReadModelView.finish_filling)."""
     view = spec.view_class(datastore, events_schema=live)
     indexes = deferred_indexes(view)
     view.create_table()
+    view.filling = True
     return ScratchCopy(spec, datastore.schema, view, spec.projection_class(view=view), indexes)
 
 

@@ -11,12 +11,12 @@ from projections.work_ledger import WorkLedgerView
 
 
 def kept_and_counted(view: ReadModelView) -> tuple[list[tuple], list[tuple]]:
-    """(the counts the view kept, the same counts computed from its rows), in one order;
-    counts that went back to zero are left out of the kept ones."""
+    """(the counts the view kept, the same counts computed from its rows), in one order: a
+    count that went back to zero is not kept either."""
     if isinstance(view, FindingBoardView):
-        kept = SQL(
-            "SELECT unit_code, year, status, on_time, n FROM {} WHERE n <> 0 ORDER BY 1, 2, 3, 4"
-        ).format(view.table("finding_tallies"))
+        kept = SQL("SELECT unit_code, year, status, on_time, n FROM {} ORDER BY 1, 2, 3, 4").format(
+            view.table("finding_tallies")
+        )
         counted = SQL(
             "SELECT unit_code, year, status, on_time, n FROM "
             "(SELECT {}, count(*)::int FROM {} r GROUP BY 1, 2, 3, 4) "

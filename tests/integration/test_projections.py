@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 from eventsourcing.persistence import Tracking
+from psycopg.sql import SQL
 
 from api.runtime.bootstrap import Services
 from domain.findings import Finding
@@ -262,3 +263,39 @@ def test_a_read_models_position_skips_what_it_does_not_use_and_still_sees_its_ne
         services.app.mapper.to_domain_event(notification), Tracking("Supervision", first)
     )
     assert board.position() == services.head(), "processed: at the head again"
+
+
+def test_a_finding_count_that_falls_to_zero_is_deleted_as_a_rebuild_never_keeps_one(
+    services: Services,
+) -> None:
+    """A rebuild counts its filled board once (FindingBoardView.finish_filling), which makes
+    no row for a count of zero; the board kept event by event deletes a count it takes to
+    zero, so both keep the same rows. A finding raised and then ordered leaves the count of
+    raised findings at zero."""
+    services.app.register_unit(code="ldjd", name="龙洞街道", kind="subdistrict", actor=ADMIN)
+    fid = raise_finding(services, "ldjd")
+    services.app.order_rectification(
+        fid, deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR
+    )
+    notifications = services.app.recorder.select_notifications(start=1, limit=100)
+    events = [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+    board = services.board
+    with board.datastore.get_connection() as conn, conn.transaction():
+        board.apply_batch(conn, FindingBoard(view=board), events[:-1])
+    assert tallies(board, "ldjd") == [("raised", 1)]
+    with board.datastore.get_connection() as conn, conn.transaction():
+        board.apply_batch(conn, FindingBoard(view=board), events)
+    assert tallies(board, "ldjd") == [("rectifying", 1)]
+    kept, counted = kept_and_counted(board)
+    assert kept == counted and kept
+
+
+def tallies(board: FindingBoardView, unit_code: str) -> list[tuple[str, int]]:
+    """A unit's kept counts of findings, by status."""
+    rows = board.fetch_all(
+        SQL("SELECT status, n FROM {} WHERE unit_code = %s ORDER BY status").format(
+            board.table("finding_tallies")
+        ),
+        (unit_code,),
+    )
+    return [(str(r["status"]), int(r["n"])) for r in rows]
