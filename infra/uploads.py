@@ -132,7 +132,9 @@ def check_image(body: IO[bytes], limits: Limits) -> None:
         ValueError,  # a text chunk too large to read
         Image.DecompressionBombError,
     ) as error:
-        raise Refused(422, "unsafe_file", f"the image cannot be read safely: {error}") from error
+        # Pillow names the file object it was given when it knows no such image: not the user's.
+        why = "no image format it knows" if isinstance(error, UnidentifiedImageError) else error
+        raise Refused(422, "unsafe_file", f"the image cannot be read safely: {why}") from error
     if width * height > limits.max_pixels:
         raise Refused(
             422,

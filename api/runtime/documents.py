@@ -168,7 +168,7 @@ class ServiceDesk:
             raise UnknownReference(f"finding {finding_id} does not exist") from None
         if finding.deadline is None:
             raise InvalidTransition(
-                "the finding has no rectification order yet", finding.status.value
+                "issue a rectification notice before the rectification order", finding.status.value
             )
         return finding
 

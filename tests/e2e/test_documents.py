@@ -143,7 +143,12 @@ def test_issuing_is_refused_clearly_and_changes_nothing(
     assert_error(api.post(DOCUMENTS, unknown, inspector), 422, "unknown_reference")
     raised = api.finding(inspector, ordered["unit"])["id"]
     unordered = {"kind": "rectification_notice", "finding_id": raised}
-    assert_error(api.post(DOCUMENTS, unordered, inspector), 409, "invalid_transition")
+    error = assert_error(api.post(DOCUMENTS, unordered, inspector), 409, "invalid_transition")
+    assert error["message"] == (
+        "cannot issue a rectification notice before the rectification order "
+        "while status is 'raised'"
+    )
+    assert error["details"] == {"status": "raised"}
     notice = {"kind": "supervision_notice", "finding_id": ordered["fid"]}
     assert_error(api.post(DOCUMENTS, notice, authority), 403, "forbidden")
     liaison = api.account("unit", ordered["unit"])
