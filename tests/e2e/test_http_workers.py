@@ -110,7 +110,7 @@ def test_a_scrape_of_either_worker_counts_the_requests_of_both(
     url, parent = served
     port = int(url.rsplit(":", 1)[1])
     workers = http_workers(parent)
-    clients = [httpx.Client(base_url=url, timeout=10) for _ in range(24)]
+    clients = [httpx.Client(base_url=url, headers=ADMIN, timeout=10) for _ in range(24)]
     try:
         for fresh in clients:  # a connection each: the kernel spreads them over both workers
             assert fresh.get("/api/v1/vocabulary").status_code == 200

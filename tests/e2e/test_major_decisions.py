@@ -108,6 +108,21 @@ def test_linking_an_unknown_ruling_or_giving_no_target_is_refused(
     assert_error(api.post(link, {}, inspector), 422, "validation_error")
 
 
+def test_a_decision_not_yet_decided_cannot_be_linked_nor_one_decided_without_a_flaw(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    """Only the decision flags a decision: before it, linking is a step out of order (409);
+    after a decision with every step done and no flaw, it is not a decision to link (422)."""
+    fid = api.finding(inspector, unit)["id"]
+    early = catalogued(api, inspector, unit)
+    refused = api.post(f"{DECISIONS}/{early}/accountability-link", {"finding_id": fid}, inspector)
+    error = assert_error(refused, 409, "invalid_transition")
+    assert error["details"] == {"status": "catalogued"}
+    sound, _ = decided(api, inspector, unit)
+    refused = api.post(f"{DECISIONS}/{sound}/accountability-link", {"finding_id": fid}, inspector)
+    assert_error(refused, 422, "invalid_value")
+
+
 def test_a_step_after_the_decision_is_an_invalid_transition(
     api: Api, inspector: dict[str, str], unit: str
 ) -> None:
@@ -123,7 +138,8 @@ def test_the_responsible_unit_records_its_steps_but_another_unit_may_not(
     own = api.account("unit", unit)
     other = api.account("unit", api.unit("别的单位"))
     ok(step(api, own, did, "public_participation"))
-    # Another unit's decision is not there for it (the same answer as an unknown id).
+    # Another unit's decision answers its commands 404, as every record outside a unit
+    # account's scope does (docs/security.md), though the catalogue shows the decision.
     assert_error(step(api, other, did, "risk_assessment"), 404, "not_found")
     body = {"title": "t", "year": 2026, "unit_code": unit}
     assert_error(api.post(DECISIONS, body, own), 403, "forbidden")

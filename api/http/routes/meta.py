@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
-from api.http.deps import ServicesDep
+from api.http.deps import ActorDep, ServicesDep
 from api.http.presentation import conform
 from api.http.read_schemas import Answer
 from api.runtime.metrics import exposition, observe_projections
@@ -104,6 +104,6 @@ def metrics(services: ServicesDep) -> Response:
 
 
 @router.get("/api/v1/vocabulary", response_model=dict[str, list[Term]])
-def get_vocabulary() -> dict[str, list[dict[str, str]]]:
-    """Every enumeration with its Chinese label."""
+def get_vocabulary(actor: ActorDep) -> dict[str, list[dict[str, str]]]:
+    """Every enumeration with its Chinese label (any signed-in role)."""
     return vocabulary()
