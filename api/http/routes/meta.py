@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any, NotRequired
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
-from api.http.deps import ActorDep, ServicesDep
+from api.http.deps import ServicesDep, current_actor
 from api.http.presentation import conform
 from api.http.read_schemas import Answer
 from api.runtime.metrics import exposition, observe_projections
@@ -103,7 +103,11 @@ def metrics(services: ServicesDep) -> Response:
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/api/v1/vocabulary", response_model=dict[str, list[Term]])
-def get_vocabulary(actor: ActorDep) -> dict[str, list[dict[str, str]]]:
+@router.get(
+    "/api/v1/vocabulary",
+    response_model=dict[str, list[Term]],
+    dependencies=[Depends(current_actor)],
+)
+def get_vocabulary() -> dict[str, list[dict[str, str]]]:
     """Every enumeration with its Chinese label (any signed-in role)."""
     return vocabulary()
