@@ -17,6 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from api.console import session as sessions
 from api.console.messages import CODES, domain_message, validation_message
@@ -198,8 +199,13 @@ async def posted_form(request: Request, viewer: ViewerDep) -> Form:
 
 async def parse_form(request: Request) -> Form:
     """A urlencoded form of at most MAX_FORM_FIELDS fields (more: a 400 page, never a 500;
-    its size is bounded by the body limit, 413)."""
-    body = await request.body()
+    its size is bounded by the body limit, 413). A browser that leaves before its form has
+    arrived whole gets the API's answer to the same, a 400 (which nobody reads): nothing was
+    recorded, and it is not the service's error."""
+    try:
+        body = await request.body()
+    except ClientDisconnect:
+        raise PageError(400, "表单未完整送达，请重新提交。") from None
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

@@ -4,6 +4,7 @@ of its cookie when its viewer signs out, signs out everywhere, or is revoked."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -135,3 +136,47 @@ def test_a_copied_cookie_of_a_revoked_account_is_worthless(
     revoked = api.post(f"/api/v1/accounts/{created['id']}/revocation", {"reason": "离职"}, ADMIN)
     ok(revoked)
     assert thief.get("/findings", follow_redirects=False).status_code == 303
+
+
+def test_a_form_whose_browser_leaves_before_it_arrives_is_a_400_and_no_error(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Half a form, then the browser is gone: the answer nobody reads is the 400 the API gives
+    the same, and nothing is logged as the service's error (it was a 500 with a traceback)."""
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/signin",
+        "raw_path": b"/signin",
+        "root_path": "",
+        "query_string": b"",
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 50001),
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+        ],
+    }
+    incoming = [
+        {"type": "http.request", "body": b"csrf_token=abc&tok", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def call() -> None:
+        await client.app(scope, receive, send)
+
+    caplog.set_level(logging.DEBUG)
+    assert client.portal is not None
+    client.portal.call(call)
+    (start,) = [m for m in sent if m["type"] == "http.response.start"]
+    assert start["status"] == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
