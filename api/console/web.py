@@ -607,8 +607,8 @@ def creation_routes(
     @router.post(path)
     def make(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
         viewer.require(roles)
-        try:
-            answer = command.run(request, viewer, form)
+        try:  # a refusal names the fields as this form does (messages.FIELDS_OF_FORM)
+            answer = command.run(request, viewer, form, action=path.rsplit("/", 1)[-1])
         except FormError as error:
             return page(request, viewer, error, form=form)
         return after_command(request, viewer, answer, done(str(answer["id"])))

@@ -1,0 +1,87 @@
+"""A refused console form names each field as the form labels it (api/console/messages.py):
+every label a refusal can use is read against the templates' own, so the two cannot drift."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+import api.main  # noqa: F401  (every command route mounted)
+from api.console.messages import FIELDS, FIELDS_OF_FORM, validation_message
+from api.http.command_routes import MOUNTED
+from domain.registry import Launch, ServeRuling
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "console" / "templates"
+BLOCK = re.compile(r'action_form\([^,]+,\s*"([^"]+)"(.*?)\{% endcall %\}', re.S)
+MACRO = re.compile(r'm\.\w+\("(\w+)",\s*"([^"]+)"')
+LABEL = re.compile(
+    r'<label[^>]*>\s*([^<{]+?)\s*(?:<[^>]*>\s*)*?<(?:input|select|textarea)[^>]*name="(\w+)"',
+    re.S,
+)
+# Pages that make a record, by the path their form posts to (web.creation_routes).
+CREATION = {"finding_new.html": "findings", "inspection_new.html": "inspections"}
+# A ruling's and a major decision's forms share the action `decision`: the day reads 决定日期
+# on both (the major decision's form calls it 决策日期).
+SHARED = {("decision.html", "decision", "decided_on")}
+
+
+def labelled(body: str) -> dict[str, str]:
+    """Each field of a form's template source, by its name, with the label the user reads."""
+    found = {name: label for name, label in MACRO.findall(body)}
+    found.update({name: label.strip() for label, name in LABEL.findall(body)})
+    return found
+
+
+def forms() -> list[tuple[str, str, str, str]]:
+    """(template, action, field, label) of every form field the console renders."""
+    rows = []
+    for path in sorted(TEMPLATES.glob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        blocks = BLOCK.findall(text)
+        if path.name in CREATION:
+            blocks.append((CREATION[path.name], text))
+        for action, body in blocks:
+            rows += [(path.name, action, f, label) for f, label in labelled(body).items()]
+    return rows
+
+
+KNOWN = set(FIELDS).union(*FIELDS_OF_FORM.values())
+# A form's own field that fills another is left out (a person's name fills `subject`).
+NAMED = [row for row in forms() if row[2] in KNOWN and row[:3] not in SHARED]
+
+
+@pytest.mark.parametrize(("template", "action", "field", "label"), NAMED)
+def test_a_refusal_names_the_field_as_its_form_labels_it(
+    template: str, action: str, field: str, label: str
+) -> None:
+    named = (FIELDS | FIELDS_OF_FORM.get(action, {}))[field]
+    assert named in label, f"{template} {action}: {field} is labelled {label!r}, named {named!r}"
+
+
+def test_the_forms_read_are_the_consoles() -> None:
+    """The reading of the templates finds the forms (else the test above proves nothing)."""
+    actions = {action for _, action, _, _ in NAMED}
+    assert {"service", "interview", "progress", "inspections", "matter", "entity"} <= actions
+
+
+def refusal(message: type, body: dict[str, object], action: str) -> str:
+    try:
+        MOUNTED[message].body.model_validate(body)
+    except ValidationError as error:
+        return validation_message(error, action)
+    raise AssertionError("the body was accepted")
+
+
+def test_an_empty_list_of_inspectors_names_the_list_not_an_input() -> None:
+    body = {"title": "t", "kind": "routine", "scope": "s", "period_start": "2026-01-01",
+            "period_end": "2026-01-31", "units": ["a"], "inspectors": []}  # fmt: skip
+    assert refusal(Launch, body, "inspections") == "“检查人员名录”至少填写一项。"
+
+
+def test_a_service_without_a_day_names_the_day() -> None:
+    assert refusal(ServeRuling, {"served_on": "明天", "served_to": "张三"}, "service") == (
+        "“送达日期”请填写有效日期（年-月-日）。"
+    )
