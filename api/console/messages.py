@@ -25,6 +25,21 @@ from domain.vocabulary import (
 RULES: list[tuple[str, str]] = [
     (r"is not a valid 统一社会信用代码", "统一社会信用代码无效（18 位，末位校验码须正确）。"),
     (r"lies before the finding's found_on", "期限不能早于问题的发现日期。"),
+    (
+        r"an extension is asked for before the deadline",
+        "延期须在整改期限届满前申请，且申请延至的日期须晚于当前期限。",
+    ),
+    (r"an interview is recorded once held", "约谈日期须在问题发现之日与今天之间。"),
+    (r"^served_on .* is before the decision", "送达日期不能早于决定日期。"),
+    (r"^served_on .* is in the future", "送达日期不能晚于今天。"),
+    (r"^made_on .* is in the future", "陈述日期不能晚于今天。"),
+    (r"^effects_until .* is before decided_on", "影响期不能早于决定日期。"),
+    (r"has no outcome \(only a review or an assessment\)", "只有合法性审查和风险评估填写结果。"),
+    (
+        r"has no summary, participants or opinions",
+        "只有公众参与和专家论证填写主要意见、参与人次和意见条数，其他程序不填。",
+    ),
+    (r"implemented on or after the day it was taken", "实施日期不能早于决策日期。"),
     (r"does not extend the current deadline", "新的整改期限须晚于当前期限。"),
     (r"accepted verification takes no new deadline", "验收通过时不填写新的整改期限。"),
     (r"amendment must change at least one field", "更正须至少修改一项内容。"),

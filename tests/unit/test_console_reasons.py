@@ -1,0 +1,106 @@
+"""A refusal the domain explains in English reaches the console in Chinese words of its own
+(api/console/messages.py RULES), not the catch-all 「提交的内容不符合规则」."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from uuid import uuid4
+
+import pytest
+
+from api.console.messages import domain_message
+from domain import clock
+from domain.errors import DomainError
+from domain.findings import Finding
+from domain.major_decisions import MajorDecision, step_result
+from domain.rulings import AccountabilityRuling
+from tests.support import raised_finding
+
+ACTOR = {"id": "i1", "name": "督查员", "role": "inspector"}
+TODAY = datetime(2024, 6, 1, 4, 0, tzinfo=clock.CHINA)
+CATCH_ALL = "提交的内容不符合规则，请检查后重试。"
+
+
+def ordered() -> Finding:
+    finding = raised_finding(ACTOR, found_on=date(2024, 3, 5))
+    finding.order_rectification(deadline=date(2024, 7, 1), requirements="限期整改", actor=ACTOR)
+    return finding
+
+
+def extension_to_the_past() -> None:
+    ordered().apply_for_extension(new_deadline=date(2024, 1, 1), reason="r", actor=ACTOR)
+
+
+def interview_tomorrow() -> None:
+    finding = raised_finding(ACTOR, found_on=date(2024, 3, 5))
+    finding.hold_interview(held_on=date(2024, 6, 2), interviewee="局长", summary="s", actor=ACTOR)
+
+
+def proposed() -> AccountabilityRuling:
+    return AccountabilityRuling(
+        id=uuid4(), subject={"unit_code": "fgj", "person": {"name": "张三", "position": "副局长"}},
+        finding_ids=[], form="admonishment", basis="问责条例", facts="未按期整改", actor=ACTOR,
+    )  # fmt: skip
+
+
+def decided(**more: object) -> AccountabilityRuling:
+    ruling = proposed()
+    ruling.decide(
+        form="admonishment", reasoning="情节", decided_on=date(2024, 5, 3), actor=ACTOR, **more
+    )
+    return ruling
+
+
+def implemented_before_it_was_decided() -> None:
+    decision = MajorDecision(
+        id=uuid4(), title="城区公交线网优化调整方案", year=2024, unit_code="fzb",
+        description=None, actor=ACTOR,
+    )  # fmt: skip
+    decision.decide(decided_on=date(2024, 4, 1), summary="通过", actor=ACTOR)
+    decision.implement(implemented_on=date(2024, 3, 1), note="", actor=ACTOR)
+
+
+REFUSALS: dict[str, tuple[Callable[[], object], str]] = {
+    "an extension to the past": (
+        extension_to_the_past,
+        "延期须在整改期限届满前申请，且申请延至的日期须晚于当前期限。",
+    ),
+    "an interview not yet held": (interview_tomorrow, "约谈日期须在问题发现之日与今天之间。"),
+    "a service before the decision": (
+        lambda: decided().serve(served_on=date(2024, 5, 2), served_to="张三", actor=ACTOR),
+        "送达日期不能早于决定日期。",
+    ),
+    "a service tomorrow": (
+        lambda: decided().serve(served_on=date(2024, 6, 2), served_to="张三", actor=ACTOR),
+        "送达日期不能晚于今天。",
+    ),
+    "a statement tomorrow": (
+        lambda: proposed().record_statement(statement="s", made_on=date(2024, 6, 2), actor=ACTOR),
+        "陈述日期不能晚于今天。",
+    ),
+    "effects ending before the decision": (
+        lambda: decided(effects_until=date(2024, 1, 1)),
+        "影响期不能早于决定日期。",
+    ),
+    "an implementation before the decision": (
+        implemented_before_it_was_decided,
+        "实施日期不能早于决策日期。",
+    ),
+    "opinions on a risk assessment": (
+        lambda: step_result("risk_assessment", None, "意见", 3, 1),
+        "只有公众参与和专家论证填写主要意见、参与人次和意见条数，其他程序不填。",
+    ),
+    "an outcome of public participation": (
+        lambda: step_result("public_participation", "low", None, None, None),
+        "只有合法性审查和风险评估填写结果。",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_a_refusal_is_explained_in_chinese(case: str) -> None:
+    refuse, explained = REFUSALS[case]
+    with clock.use(clock.SettableClock(TODAY)), pytest.raises(DomainError) as refused:
+        refuse()
+    assert domain_message(refused.value) == explained != CATCH_ALL
