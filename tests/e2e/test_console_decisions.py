@@ -1,6 +1,7 @@
 """重大行政决策 in the console (issue 18 items 1 and 9): the responsible unit's liaison records
 the procedure steps with their results and the decision; an unlawful legality review flags it
-on the page and in the catalogue; another unit's liaison reads it but is offered no form; a
+on the page and in the catalogue; another unit's liaison reads it but is offered no form (nor
+a link to the unit's page, which it may not open); a
 refused form says why in Chinese; an inspector plans the evaluation once it is implemented."""
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def test_a_liaison_records_the_procedure_and_the_decision_in_the_console(
     with console_as(client, stranger) as browser:
         shown = browser.get(page)
         assert shown.status_code == 200 and 'id="form-implementation"' not in shown.text
+        # The responsible unit by its name, not a link to a page it may not open.
+        assert "县住房和城乡建设局" in shown.text and f'href="/units/{unit}"' not in shown.text
+    with console_as(client, liaison) as browser:
+        assert f'href="/units/{unit}"' in browser.get(page).text, "its own unit's page"
     assert browser.get(f"/major-decisions/{'0' * 8}").status_code in (302, 303, 404)
     answer = ok(api.get(f"{DECISIONS}/{did}", ADMIN))
     assert answer["status"] == "decided" and answer["version"] == 3
