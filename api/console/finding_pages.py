@@ -83,9 +83,11 @@ def changes(form: Form, name: str) -> dict[str, str]:
 
 
 def subject(form: Form, name: str) -> dict[str, Any]:
-    """A new ruling's subject: the finding's unit, and the person if one is named."""
+    """A new ruling's subject: the finding's unit, and the person if one is named (a position
+    alone is a person without a name, which the schema refuses: nothing typed is dropped)."""
     person = {"name": form.get("person_name"), "position": form.get("person_position")}
-    return {"unit_code": form.get("unit_code")} | ({"person": person} if person["name"] else {})
+    named = person["name"] or person["position"]
+    return {"unit_code": form.get("unit_code")} | ({"person": person} if named else {})
 
 
 REASON = {"reason": TEXT}

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.e2e.console import console_as, submit
-from tests.e2e.helpers import ok
-from tests.support import Api
+from tests.e2e.helpers import all_items, ok
+from tests.support import ADMIN, Api
 
 
 def test_proposing_accountability_from_a_finding_makes_a_ruling_that_links_it(
@@ -32,3 +32,26 @@ def test_proposing_accountability_from_a_finding_makes_a_ruling_that_links_it(
     ruling = ok(api.get(f"/api/v1/rulings/{ruling_id}", inspector))
     assert ruling["finding_ids"] == [fid] and ruling["status"] == "proposed"
     assert ruling["subject"] == {"unit_code": unit}
+
+
+def test_a_position_without_a_name_is_refused_not_dropped(api: Api, client: TestClient) -> None:
+    inspector = api.account("inspector")
+    unit = api.unit("县交通运输局")
+    fid = api.finding(inspector, unit)["id"]
+    fields = {
+        "form_key": "accountability-" + "y" * 20,
+        "unit_code": unit,
+        "form": "written_inspection",
+        "basis": "《中国共产党问责条例》第七条",
+        "facts": "整改不力。",
+        "person_name": "",
+        "person_position": "科长",
+    }
+    with console_as(client, inspector) as browser:
+        page = browser.get(f"/findings/{fid}")
+        refused = submit(browser, page, f"/findings/{fid}/accountability", fields)
+    assert refused.status_code == 422 and "“责任人姓名”不能为空" in refused.text
+    assert 'value="科长"' in refused.text, "what was typed is kept"
+    head = max(p["head"] for p in ok(api.get("/api/v1/projections", ADMIN)))
+    rulings = all_items(api, "/api/v1/rulings", inspector, unit_code=unit, min_position=head)
+    assert rulings == [], "nothing was recorded"
