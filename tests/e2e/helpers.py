@@ -165,3 +165,42 @@ def visiting_once_waiting(
     monkeypatch.setattr(services.positions, "wait", start_runners_then_wait)
     with TestClient(create_app(services.settings, services=services)) as visitor:
         yield visitor
+
+
+def status_when_client_leaves(
+    client: TestClient, path: str, headers: list[tuple[bytes, bytes]], part: bytes
+) -> int:
+    """POST `part` of a body to the app at the ASGI level, then leave (`http.disconnect`), as a
+    browser closed mid-upload does: the status the app answered (which nobody reads)."""
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 50000),
+        "headers": [(b"host", b"testserver"), *headers],
+    }
+    incoming = [
+        {"type": "http.request", "body": part, "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def call() -> None:
+        await client.app(scope, receive, send)
+
+    assert client.portal is not None
+    client.portal.call(call)
+    (start,) = [m for m in sent if m["type"] == "http.response.start"]
+    return int(start["status"])

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from tests.e2e.helpers import FINDINGS, assert_error, finding_body, ok
+from tests.e2e.helpers import FINDINGS, assert_error, finding_body, ok, status_when_client_leaves
 from tests.support import ADMIN, Api, account_fixture, unit_fixture
 
 inspector = account_fixture("inspector", "督查员 王芳")
@@ -155,42 +154,11 @@ def test_a_client_gone_mid_body_is_answered_by_the_full_path_not_a_server_error(
     """Half a body, then the client leaves: FastAPI's own reading answers 400, as it always
     did, and nothing is logged as an error."""
     body = json.dumps(finding_body(unit)).encode()
-    scope = {
-        "type": "http",
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": FINDINGS,
-        "raw_path": FINDINGS.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 50000),
-        "headers": [
-            (b"host", b"testserver"),
-            (b"content-type", b"application/json"),
-            (b"authorization", inspector["Authorization"].encode()),
-        ],
-    }
-    incoming = [
-        {"type": "http.request", "body": body[:20], "more_body": True},
-        {"type": "http.disconnect"},
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"authorization", inspector["Authorization"].encode()),
     ]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    async def call() -> None:
-        await client.app(scope, receive, send)
-
-    assert client.portal is not None
-    client.portal.call(call)
-    (start,) = [m for m in sent if m["type"] == "http.response.start"]
-    assert start["status"] == 400
+    assert status_when_client_leaves(client, FINDINGS, headers, body[:20]) == 400
     assert left_for(logged) == ["body unread"]
     assert not [r for r in logged.records if r.levelno >= logging.ERROR]
 

@@ -10,19 +10,25 @@ from tests.e2e.helpers import all_items, ok
 from tests.support import ADMIN, Api
 
 
+def proposal(unit: str, key: str, **person: str) -> dict[str, str]:
+    """The fields of a finding page's 问责建议 form (`key`: the form's once-only key)."""
+    return {
+        "form_key": "accountability-" + key * 20,
+        "unit_code": unit,
+        "form": "written_inspection",
+        "basis": "《中国共产党问责条例》第七条",
+        "facts": "整改不力，造成不良影响。",
+        **person,
+    }
+
+
 def test_proposing_accountability_from_a_finding_makes_a_ruling_that_links_it(
     api: Api, client: TestClient
 ) -> None:
     inspector = api.account("inspector", name="督查员 周明")
     unit = api.unit("县水利局")
     fid = api.finding(inspector, unit)["id"]
-    fields = {
-        "form_key": "accountability-" + "z" * 20,
-        "unit_code": unit,
-        "form": "written_inspection",
-        "basis": "《中国共产党问责条例》第七条",
-        "facts": "整改不力，造成不良影响。",
-    }
+    fields = proposal(unit, "z")
     with console_as(client, inspector) as browser:
         page = browser.get(f"/findings/{fid}")
         done = submit(browser, page, f"/findings/{fid}/accountability", fields)
@@ -38,15 +44,7 @@ def test_a_position_without_a_name_is_refused_not_dropped(api: Api, client: Test
     inspector = api.account("inspector")
     unit = api.unit("县交通运输局")
     fid = api.finding(inspector, unit)["id"]
-    fields = {
-        "form_key": "accountability-" + "y" * 20,
-        "unit_code": unit,
-        "form": "written_inspection",
-        "basis": "《中国共产党问责条例》第七条",
-        "facts": "整改不力。",
-        "person_name": "",
-        "person_position": "科长",
-    }
+    fields = proposal(unit, "y", person_name="", person_position="科长")
     with console_as(client, inspector) as browser:
         page = browser.get(f"/findings/{fid}")
         refused = submit(browser, page, f"/findings/{fid}/accountability", fields)
