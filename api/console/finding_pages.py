@@ -86,8 +86,8 @@ def subject(form: Form, name: str) -> dict[str, Any]:
     """A new ruling's subject: the finding's unit, and the person if one is named (a position
     alone is a person without a name, which the schema refuses: nothing typed is dropped)."""
     person = {"name": form.get("person_name"), "position": form.get("person_position")}
-    named = person["name"] or person["position"]
-    return {"unit_code": form.get("unit_code")} | ({"person": person} if named else {})
+    typed = person["name"] or person["position"]
+    return {"unit_code": form.get("unit_code")} | ({"person": person} if typed else {})
 
 
 REASON = {"reason": TEXT}
