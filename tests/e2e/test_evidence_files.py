@@ -262,10 +262,12 @@ def test_a_truncated_image_is_refused_and_one_that_will_not_decode_has_no_thumbn
 ) -> None:
     whole = png(200, 150, colour="maroon")
     assert_error(upload(api, inspector, ("半张.png", whole[: len(whole) // 2])), 422, "unsafe_file")
-    # Cut before its header ends, Pillow knows no such image: the message does not name the
-    # service's temporary file object, as Pillow's own does.
+    # Cut just past its header: Pillow knows no such image (or, with another library's image
+    # plugins registered, one of them finds it truncated). Either way the message does not
+    # name the service's temporary file object, as Pillow's own for the first does.
     error = assert_error(upload(api, inspector, ("残片.png", whole[:40])), 422, "unsafe_file")
-    assert error["message"] == "the image cannot be read safely: no image format it knows"
+    assert error["message"].startswith("the image cannot be read safely: ")
+    assert "object at" not in error["message"] and "<" not in error["message"], error
     digest = ok(upload(api, inspector, ("完整.png", whole)), 201)["files"][0]["sha256"]
 
     def broken(*args: object, **kwargs: object) -> None:
