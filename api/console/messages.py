@@ -232,7 +232,6 @@ FIELDS_OF_FORM = {
     "rectification-report": {"summary": "整改情况"},
     "interview": {"summary": "约谈内容及整改要求"},
     "conclusion": {"summary": "检查情况综述"},
-    "verification": {"comment": "验收意见"},
     "inspections": {
         "title": "活动名称",
         "kind": "活动类型",

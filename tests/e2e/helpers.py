@@ -1,5 +1,6 @@
 """Shared steps and checks for the end-to-end tests (black box: only HTTP goes in and out;
-`visiting_once_waiting` also holds back the read models of the app it serves)."""
+`visiting_once_waiting` also holds back the read models of the app it serves, and
+`status_when_client_leaves` speaks ASGI to it, to leave mid-body)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,10 @@ from domain.registry import Launch, ServeRuling
 TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "console" / "templates"
 BLOCK = re.compile(r'action_form\([^,]+,\s*"([^"]+)"(.*?)\{% endcall %\}', re.S)
 MACRO = re.compile(r'm\.\w+\("(\w+)",\s*"([^"]+)"')
+# A form of one text field (_macros.html text_form): its action, the field and its label.
+TEXT_FORM = re.compile(
+    r'm\.text_form\([^,]+,\s*"([^"]+)",\s*"[^"]*",\s*"[^"]*",\s*"(\w+)",\s*"([^"]+)"'
+)
 LABEL = re.compile(
     r'<label[^>]*>\s*([^<{]+?)\s*(?:<[^>]*>\s*)*?<(?:input|select|textarea)[^>]*name="(\w+)"',
     re.S,
@@ -45,6 +49,7 @@ def forms() -> list[tuple[str, str, str, str]]:
             blocks.append((CREATION[path.name], text))
         for action, body in blocks:
             rows += [(path.name, action, f, label) for f, label in labelled(body).items()]
+        rows += [(path.name, action, f, label) for action, f, label in TEXT_FORM.findall(text)]
     return rows
 
 
