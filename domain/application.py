@@ -180,6 +180,7 @@ class Supervision(
         answers the origin as the event keeps it."""
         parse(FindingCategory, category, "category")
         parse(Severity, severity, "severity")
+        clock.check_done_by_today(found_on, "found_on")
         origin = checked_origin(source, origin, found_on)
         self.active_unit(unit_code)
         if work_item_id is not None:

@@ -16,6 +16,8 @@ from threading import Lock
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from domain.errors import InvalidValue
+
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
@@ -101,6 +103,17 @@ def now() -> datetime:
 def today() -> date:
     """The current business date in China by the process's clock."""
     return _current.today()
+
+
+def check_done_by_today(day: date, field: str) -> None:
+    """The day something was done (found, decided, served, completed, …) is today or before
+    it: a record of what has happened cannot lie ahead of the business date."""
+    current = _current.today()
+    if day > current:
+        raise InvalidValue(
+            f"{field} {day.isoformat()} is in the future",
+            details={field: day.isoformat(), "today": current.isoformat()},
+        )
 
 
 @contextmanager

@@ -36,8 +36,7 @@ def check_grounds(
             raise InvalidValue(f"{chosen.label} cites its fault-tolerance ruling (no work items)")
     elif ruling_id is not None:
         raise InvalidValue(f"{chosen.label} cites work items, not a ruling")
-    if decided_on > clock.today():
-        raise InvalidValue(f"decided_on {decided_on.isoformat()} is in the future")
+    clock.check_done_by_today(decided_on, "decided_on")
     return chosen
 
 

@@ -621,6 +621,8 @@ class Finding(Aggregate):
         ):
             if name in changes:
                 parse(enum, changes[name], name)
+        if "found_on" in changes:
+            clock.check_done_by_today(changes["found_on"], "found_on")
         if "found_on" in changes and self.deadline is not None:
             self.check_deadline(self.deadline, found_on=changes["found_on"])
         if {"source", "origin", "found_on"} & set(changes):

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain import clock
 from domain import draw as random_draw
 from domain.aggregate import Aggregate
 from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
@@ -338,6 +339,7 @@ class Inspection(Aggregate):
     ) -> None:
         """结束: a summary and, per inspected unit, its result (published: 一公开)."""
         self.check_status("conclude", S.DRAWN)
+        clock.check_done_by_today(concluded_on, "concluded_on")
         if concluded_on < self.period_start:
             raise InvalidValue("a round cannot conclude before its period starts")
         units = [r["unit_code"] for r in results]

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain import clock
 from domain.aggregate import Aggregate
 from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
 from domain.findings import parse
@@ -199,6 +200,7 @@ class MajorDecision(Aggregate):
         (each optional, and refused on a step it does not belong to)."""
         self.check_status("record a procedure step", D.CATALOGUED)
         code = parse(ProcedureStep, step, "step").value
+        clock.check_done_by_today(done_on, "done_on")
         if code in self.steps:
             raise AlreadyExists(f"the step {code!r} is already recorded")
         result = step_result(code, outcome, summary, participants, opinions)
@@ -234,6 +236,7 @@ class MajorDecision(Aggregate):
         unlawful review, or a review or risk assessment after the collective decision, is a
         flaw (either flags the decision: 决策问责)."""
         self.check_status("decide", D.CATALOGUED)
+        clock.check_done_by_today(decided_on, "decided_on")
         missing = [
             step
             for step in REQUIRED_STEPS
@@ -297,6 +300,7 @@ class MajorDecision(Aggregate):
     def implement(self, *, implemented_on: date, note: str, actor: dict[str, Any]) -> None:
         """决策实施."""
         self.check_status("record the implementation", D.DECIDED)
+        clock.check_done_by_today(implemented_on, "implemented_on")
         if self.decided_on is not None and implemented_on < self.decided_on:
             raise InvalidValue("a decision is implemented on or after the day it was taken")
         self._implemented(implemented_on=implemented_on, note=note, actor=actor)
@@ -311,6 +315,7 @@ class MajorDecision(Aggregate):
     ) -> None:
         """纠错: the decision is corrected (its history stays)."""
         self.check_status("correct", *AFTER_DECISION)
+        clock.check_done_by_today(corrected_on, "corrected_on")
         self._corrected(
             reason=reason, correction=correction, corrected_on=corrected_on, actor=actor
         )
@@ -373,6 +378,7 @@ class MajorDecision(Aggregate):
         found = self.evaluation(number, "report the evaluation", E.PLANNED)
         if not 0 <= score <= 100:
             raise InvalidValue("score must lie between 0 and 100")
+        clock.check_done_by_today(reported_on, "reported_on")
         if reported_on < found["planned_on"]:
             raise InvalidValue("an evaluation is reported on or after the day it was planned")
         self._evaluation_reported(

@@ -217,8 +217,7 @@ class Ruling(Aggregate):
             raise InvalidValue(
                 f"served_on {served_on} is before the decision of {self.decision['decided_on']}"
             )
-        if served_on > clock.today():
-            raise InvalidValue(f"served_on {served_on} is in the future")
+        clock.check_done_by_today(served_on, "served_on")
         self._served(served_on=served_on, served_to=served_to, actor=actor)
 
     @event(Served)
@@ -355,8 +354,7 @@ class AccountabilityRuling(Ruling):
     def record_statement(self, *, statement: str, made_on: date, actor: dict[str, Any]) -> None:
         """陈述申辩: heard while the ruling is open; after the decision it comes too late."""
         self.check_status("record a statement", R.PROPOSED, R.VERIFIED)
-        if made_on > clock.today():
-            raise InvalidValue(f"made_on {made_on} is in the future")
+        clock.check_done_by_today(made_on, "made_on")
         self._statement_recorded(statement=statement, made_on=made_on, actor=actor)
 
     @event(StatementRecorded)
@@ -376,6 +374,7 @@ class AccountabilityRuling(Ruling):
         """作出问责决定 (the authority): a form the subject's kind allows becomes final; its
         影响期 ends on `effects_until`, by default as EFFECT_MONTHS says."""
         self.check_status("decide", *DECIDABLE)
+        clock.check_done_by_today(decided_on, "decided_on")
         chosen = check_form(self.subject, form, measure)
         if effects_until is not None and effects_until < decided_on:
             raise InvalidValue(f"effects_until {effects_until} is before decided_on {decided_on}")
@@ -510,6 +509,7 @@ class ToleranceRuling(Ruling):
         """作出容错认定 (the authority): exempted, mitigated or denied; a case of the negative
         list found (`exclusions`) bars 免责 and 从轻 (负面清单)."""
         self.check_status("decide", *DECIDABLE)
+        clock.check_done_by_today(decided_on, "decided_on")
         result = self.check_outcome(outcome, criteria_met)
         found = [parse(ToleranceExclusion, e, "exclusion").value for e in exclusions or []]
         found = list(dict.fromkeys(found))

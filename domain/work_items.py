@@ -278,8 +278,7 @@ class WorkItem(Aggregate):
             raise AlreadyExists(
                 f"milestone {number} was reached on {milestone['reached_on'].isoformat()}"
             )
-        if reached_on > clock.today():
-            raise InvalidValue(f"reached_on {reached_on.isoformat()} is in the future")
+        clock.check_done_by_today(reached_on, "reached_on")
         if reached_on.year < self.year:
             raise InvalidValue(f"reached_on {reached_on.isoformat()} lies before {self.year}")
         self._milestone_reached(number=number, reached_on=reached_on, note=note, actor=actor)

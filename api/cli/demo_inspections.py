@@ -232,7 +232,7 @@ def decision_move(did: UUID, move: str, namespace: UUID) -> Command:
             did,
             evaluator="浙江某高校公共政策评估中心",
             scope="二次评估：整改落实情况" if second else "决策执行情况和实施效果",
-            planned_on=date(2027, 1, 10) if second else date(2026, 9, 1),
+            planned_on=date(2026, 11, 10) if second else date(2026, 9, 1),
         ),
         "report": ReportDecisionEvaluation(
             did,
@@ -240,7 +240,7 @@ def decision_move(did: UUID, move: str, namespace: UUID) -> Command:
             score=86 if second else 71,
             conclusion="整改到位，达到预期" if second else "基本达到预期，部分条款执行偏差",
             findings=[] if second else ["补助申报材料要求过多", "兑现周期偏长"],
-            reported_on=date(2027, 2, 1) if second else date(2026, 10, 15),
+            reported_on=date(2026, 11, 20) if second else date(2026, 10, 15),
         ),
         "feedback": GiveEvaluationFeedback(
             did,

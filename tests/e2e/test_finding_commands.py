@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from httpx import Response
 
+from domain.clock import today
 from tests.e2e.helpers import (
     BEFORE_FOUND_ON,
     FINDINGS,
@@ -17,6 +19,7 @@ from tests.e2e.helpers import (
     command,
     events_of,
     finding,
+    finding_body,
     ok,
     order,
     report,
@@ -98,6 +101,17 @@ def test_raising_a_finding_answers_201_and_status_raised(desk: Desk) -> None:
     assert got["description"] == "抽查发现三户未按期开工。"
     assert got["category"] == "dereliction" and got["severity"] == "serious"
     assert got["deadline"] is None and got["overdue"] is False
+
+
+def test_a_finding_found_tomorrow_is_refused_and_raises_nothing(desk: Desk) -> None:
+    day, tomorrow = today().isoformat(), (today() + timedelta(days=1)).isoformat()
+    body = finding_body(desk.unit, found_on=tomorrow)
+    refused = assert_error(desk.api.post(FINDINGS, body, desk.inspector), 422, "invalid_value")
+    assert refused["details"] == {"found_on": tomorrow, "today": day}
+    found = ok(desk.api.post(FINDINGS, finding_body(desk.unit, found_on=day), desk.inspector), 201)
+    seen = {"unit_code": desk.unit, "min_position": found["position"]}
+    listed = ok(desk.api.get(FINDINGS, desk.inspector, **seen))["items"]
+    assert [(f["id"], f["found_on"]) for f in listed] == [(found["id"], day)]
 
 
 def test_rectification_order_makes_the_finding_rectifying(desk: Desk) -> None:
@@ -266,6 +280,12 @@ REFUSED_BODIES = {
         "amendment",
         {"changes": {"category": "treason"}, "reason": "改类别"},
         None,
+    ),
+    "amending-found-on-to-tomorrow": (
+        "raised",
+        "amendment",
+        {"changes": {"found_on": str(today() + timedelta(days=1))}, "reason": "改发现日期"},
+        "invalid_value",
     ),
     "malformed-deadline": (
         "raised",

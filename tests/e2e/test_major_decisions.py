@@ -185,11 +185,11 @@ def test_an_evaluation_is_fed_back_rectified_evaluated_again_and_its_results_use
     assert_error(api.post(base, plan, inspector), 409, "invalid_transition")
     own = api.account("unit", unit)
     ok(api.post(f"{base}/1/rectification", {"summary": "新增换乘站点", "evidence": []}, own))
-    second = {**plan, "scope": "二次评估", "planned_on": "2027-01-10"}
+    second = {**plan, "scope": "二次评估", "planned_on": "2026-11-10"}
     ok(api.post(base, second, inspector))
     ok(
         api.post(
-            f"{base}/2/report", {**report, "score": 85, "reported_on": "2027-02-01"}, inspector
+            f"{base}/2/report", {**report, "score": 85, "reported_on": "2026-11-20"}, inspector
         )
     )
     use = {"use": "assessment", "description": "纳入2026年度考评"}

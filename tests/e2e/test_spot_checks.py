@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
 from stdnum.cn import uscc
 
-from domain.clock import today
+from domain import clock
+from domain.clock import CHINA, SettableClock, today
 from domain.draw import commitment_of
 from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api, account_fixture, unique
@@ -119,7 +120,8 @@ def test_a_matter_draws_the_entities_it_covers_with_certified_officers_and_verif
     results = [{"unit_code": t["unit_code"], "result": "未发现问题"} for t in drawn["targets"]]
     conclusion = {"summary": "抽查完毕，结果已公示", "concluded_on": END.isoformat(),
                   "results": results}  # fmt: skip
-    ok(api.post(f"{INSPECTIONS}/{rid}/conclusion", conclusion, inspector))
+    with clock.use(SettableClock(datetime.combine(END, time(17), CHINA))):  # the round's end
+        ok(api.post(f"{INSPECTIONS}/{rid}/conclusion", conclusion, inspector))
 
     keyed = {**inspector, "Idempotency-Key": "second-round-" + matter}
     second = ok(launch(api, keyed, matter, title="第二轮"), 201)["id"]

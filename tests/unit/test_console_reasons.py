@@ -73,11 +73,23 @@ REFUSALS: dict[str, tuple[Callable[[], object], str]] = {
     ),
     "a service tomorrow": (
         lambda: decided().serve(served_on=date(2024, 6, 2), served_to="张三", actor=ACTOR),
-        "送达日期不能晚于今天。",
+        "“送达日期”不能晚于今天。",
     ),
     "a statement tomorrow": (
         lambda: proposed().record_statement(statement="s", made_on=date(2024, 6, 2), actor=ACTOR),
-        "陈述日期不能晚于今天。",
+        "“陈述日期”不能晚于今天。",
+    ),
+    "a finding found tomorrow": (
+        lambda: raised_finding(ACTOR).amend(
+            changes={"found_on": date(2024, 6, 2)}, reason="更正", actor=ACTOR
+        ),
+        "“发现日期”不能晚于今天。",
+    ),
+    "a ruling decided tomorrow": (
+        lambda: proposed().decide(
+            form="admonishment", reasoning="情节", decided_on=date(2024, 6, 2), actor=ACTOR
+        ),
+        "“决定日期”不能晚于今天。",
     ),
     "effects ending before the decision": (
         lambda: decided(effects_until=date(2024, 1, 1)),
