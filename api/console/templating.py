@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from domain.clock import CHINA
 from domain.clock import cn_date as clock_cn_date
+from domain.clock import today as business_today
 from domain.vocabulary import ENUMERATIONS, EventType, event_label
 
 
@@ -187,7 +188,7 @@ def make_environment() -> Environment:
         unit_choices=unit_choices,
         year_choices=year_choices,
     )
-    env.globals.update(options=options, DONE=DONE, EVENT_FIELDS=EVENT_FIELDS)
+    env.globals.update(options=options, DONE=DONE, EVENT_FIELDS=EVENT_FIELDS, today=business_today)
     return env
 
 

@@ -3,8 +3,11 @@ command: the new record gets an id of its own and lists the page's record."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 
+from domain.clock import today
 from tests.e2e.console import console_as, submit
 from tests.e2e.helpers import all_items, ok
 from tests.support import ADMIN, Api
@@ -53,3 +56,34 @@ def test_a_position_without_a_name_is_refused_not_dropped(api: Api, client: Test
     head = max(p["head"] for p in ok(api.get("/api/v1/projections", ADMIN)))
     rulings = all_items(api, "/api/v1/rulings", inspector, unit_code=unit, min_position=head)
     assert rulings == [], "nothing was recorded"
+
+
+def test_a_day_done_is_picked_no_later_than_today_and_a_later_one_is_refused_and_kept(
+    api: Api, client: TestClient
+) -> None:
+    """发现日期 offers no day after today, a deadline any day; a later day sent anyway (an old
+    browser, a typed one) is refused naming the field, with what was typed kept."""
+    inspector = api.account("inspector")
+    unit = api.unit("县应急管理局")
+    day, tomorrow = today().isoformat(), (today() + timedelta(days=1)).isoformat()
+    fields = {
+        "unit_code": unit,
+        "title": "应急预案未演练",
+        "description": "年度演练计划未执行。",
+        "category": "work_style",
+        "severity": "minor",
+        "source": "routine_supervision",
+        "found_on": tomorrow,
+    }
+    fid = api.finding(inspector, unit)["id"]
+    with console_as(client, inspector) as browser:
+        form = browser.get("/findings/new")
+        refused = submit(browser, form, "/findings", fields)
+        ordering = browser.get(f"/findings/{fid}").text
+    assert f'name="found_on" value="{day}" max="{day}" required' in form.text
+    assert 'name="deadline" value="" required' in ordering, "a deadline may lie ahead"
+    assert refused.status_code == 422 and "“发现日期”不能晚于今天。" in refused.text
+    assert f'name="found_on" value="{tomorrow}" max="{day}"' in refused.text, "what was typed"
+    head = max(p["head"] for p in ok(api.get("/api/v1/projections", ADMIN)))
+    listed = all_items(api, "/api/v1/findings", inspector, unit_code=unit, min_position=head)
+    assert [f["id"] for f in listed] == [fid], "nothing more was recorded"
