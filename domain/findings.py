@@ -248,6 +248,7 @@ class Finding(Aggregate):
         self.reports: list[dict[str, Any]] = []
         self.escalations = 0
         self.interviews = 0
+        self.interviewed_on: date | None = None  # the day of the first 约谈
         self.closed_on: date | None = None
         self.withdrawn_reason: str | None = None
         self.reopen_count = 0
@@ -585,6 +586,8 @@ class Finding(Aggregate):
         self, held_on: date, interviewee: str, summary: str, actor: dict[str, Any]
     ) -> None:
         self.interviews += 1
+        if self.interviewed_on is None or held_on < self.interviewed_on:
+            self.interviewed_on = held_on
 
     def cite_power_item(
         self, *, unit_code: str, number: int, name: str, actor: dict[str, Any]
@@ -622,7 +625,7 @@ class Finding(Aggregate):
             if name in changes:
                 parse(enum, changes[name], name)
         if "found_on" in changes:
-            clock.check_done_by_today(changes["found_on"], "found_on")
+            self.check_found_on(changes["found_on"])
         if "found_on" in changes and self.deadline is not None:
             self.check_deadline(self.deadline, found_on=changes["found_on"])
         if {"source", "origin", "found_on"} & set(changes):
@@ -634,6 +637,16 @@ class Finding(Aggregate):
             if "origin" in changes:
                 return changes | {"origin": origin}
         return changes
+
+    def check_found_on(self, found_on: date) -> None:
+        """A corrected 发现日期 lies on or before today, and not after the first 约谈."""
+        clock.check_done_by_today(found_on, "found_on")
+        held_on = self.interviewed_on
+        if held_on is not None and found_on > held_on:
+            raise InvalidValue(
+                f"found_on {found_on} is after the interview held on {held_on}",
+                details={"found_on": found_on.isoformat(), "held_on": held_on.isoformat()},
+            )
 
     @event(Amended)
     def _amended(self, changes: dict[str, Any], reason: str, actor: dict[str, Any]) -> None:

@@ -316,6 +316,8 @@ class MajorDecision(Aggregate):
         """纠错: the decision is corrected (its history stays)."""
         self.check_status("correct", *AFTER_DECISION)
         clock.check_done_by_today(corrected_on, "corrected_on")
+        if self.decided_on is not None and corrected_on < self.decided_on:
+            raise InvalidValue("a decision is corrected on or after the day it was taken")
         self._corrected(
             reason=reason, correction=correction, corrected_on=corrected_on, actor=actor
         )
@@ -417,10 +419,17 @@ class MajorDecision(Aggregate):
         deadline: date | None,
         actor: dict[str, Any],
     ) -> None:
-        """反馈: the results go to the responsible unit, with or without rectification."""
-        self.evaluation(number, "give feedback", E.REPORTED)
+        """反馈: the results go to the responsible unit, with or without rectification (by a
+        deadline not before the day the evaluation was reported)."""
+        found = self.evaluation(number, "give feedback", E.REPORTED)
         if deadline is not None and not rectification_required:
             raise InvalidValue("a deadline is given only when rectification is required")
+        if deadline is not None and deadline < found["reported_on"]:
+            raise InvalidValue(
+                f"the rectification deadline {deadline} lies before the evaluation's report "
+                f"of {found['reported_on']}",
+                details={"deadline": deadline.isoformat()},
+            )
         self._feedback_given(
             number=number,
             feedback=feedback,

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
+import types
 from datetime import date
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from domain.vocabulary import (
     AccountabilityForm,
@@ -54,8 +66,40 @@ SourceRef = text(200)
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
+ISO_DAY = re.compile(r"([0-9]{4})-[0-9]{2}-[0-9]{2}")
+FIRST_YEAR = 1900  # the first year the lists' year filters take (api/http/deps.py)
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def day_as_written(cls, value: Any, info: ValidationInfo) -> Any:
+        """A day is written YYYY-MM-DD (api.md), from 1900 on: not a number, which pydantic
+        would read as seconds since 1970 (0 as 1970-01-01), nor a datetime at midnight."""
+        if value is None or isinstance(value, date) or info.field_name not in days_of(cls):
+            return value
+        written = ISO_DAY.fullmatch(value) if isinstance(value, str) else None
+        if written is None:
+            raise PydanticCustomError("date_parsing", "a day is written YYYY-MM-DD")
+        if int(written[1]) < FIRST_YEAR:
+            raise PydanticCustomError("date_too_early", "a day lies in 1900 or later")
+        return value
+
+
+@cache
+def days_of(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of `model` that hold a day (a date, or an optional one)."""
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if field.annotation is date
+        or (
+            get_origin(field.annotation) in (Union, types.UnionType)
+            and date in get_args(field.annotation)
+        )
+    )
 
 
 class Evidence(Body):
@@ -188,7 +232,7 @@ class Reopening(Body):
     new_deadline: date | None = None
 
 
-class FindingChanges(BaseModel):
+class FindingChanges(Body):
     """The fields an amendment may correct; anything else is refused."""
 
     model_config = ConfigDict(extra="forbid")

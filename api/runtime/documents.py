@@ -177,6 +177,11 @@ class ServiceDesk:
         issued, per unit (with the units merged into it) and in all; the overdue list; the
         year's typical cases."""
         label, start, end = period_of(refs["period"])
+        if start > issued_on:
+            raise InvalidValue(
+                f"{refs['period']!r} has not begun on {issued_on.isoformat()}",
+                details={"period": refs["period"], "issued_on": issued_on.isoformat()},
+            )
         s = self.services
         catch_up(s.app, s.datastore, SUMMARY_SPECS, s.settings.read_wait_seconds)
         groups = Scorecards(s.board, s.rulings, s.ledger, s.directory).lineages(end.year)

@@ -62,7 +62,8 @@ def test_a_day_done_is_picked_no_later_than_today_and_a_later_one_is_refused_and
     api: Api, client: TestClient
 ) -> None:
     """发现日期 offers no day after today, a deadline any day; a later day sent anyway (an old
-    browser, a typed one) is refused naming the field, with what was typed kept."""
+    browser, a typed one) is refused naming the field, with what was typed kept, as is a day
+    before 1900."""
     inspector = api.account("inspector")
     unit = api.unit("县应急管理局")
     day, tomorrow = today().isoformat(), (today() + timedelta(days=1)).isoformat()
@@ -79,11 +80,13 @@ def test_a_day_done_is_picked_no_later_than_today_and_a_later_one_is_refused_and
     with console_as(client, inspector) as browser:
         form = browser.get("/findings/new")
         refused = submit(browser, form, "/findings", fields)
+        too_early = submit(browser, form, "/findings", fields | {"found_on": "0001-01-01"})
         ordering = browser.get(f"/findings/{fid}").text
     assert f'name="found_on" value="{day}" max="{day}" required' in form.text
     assert 'name="deadline" value="" required' in ordering, "a deadline may lie ahead"
     assert refused.status_code == 422 and "“发现日期”不能晚于今天。" in refused.text
     assert f'name="found_on" value="{tomorrow}" max="{day}"' in refused.text, "what was typed"
+    assert too_early.status_code == 422 and "“发现日期”不能早于1900年。" in too_early.text
     head = max(p["head"] for p in ok(api.get("/api/v1/projections", ADMIN)))
     listed = all_items(api, "/api/v1/findings", inspector, unit_code=unit, min_position=head)
     assert [f["id"] for f in listed] == [fid], "nothing more was recorded"

@@ -16,6 +16,7 @@ import docx
 import pytest
 
 from api.runtime.bootstrap import Services
+from domain.clock import today
 from domain.documents import IssuedDocument
 from infra.documents.compose import rendered
 from infra.files import LocalFileStore, key_of, uploads_of
@@ -155,6 +156,11 @@ def test_issuing_is_refused_clearly_and_changes_nothing(
     assert_error(api.post(DOCUMENTS, notice, liaison), 403, "forbidden")
     bad = {"kind": "bulletin", "period": "2026-13"}
     assert_error(api.post(DOCUMENTS, bad, inspector), 422)
+    coming = {"kind": "bulletin", "period": "2099-01"}  # a period not begun has nothing to report
+    error = assert_error(api.post(DOCUMENTS, coming, inspector), 422, "invalid_value")
+    assert error["details"] == {"period": "2099-01", "issued_on": today().isoformat()}
+    head = max(p["head"] for p in ok(api.get("/api/v1/projections", ADMIN)))
+    assert ok(api.get(DOCUMENTS, inspector, record_id="2099-01", min_position=head))["items"] == []
     assert_error(api.post(DOCUMENTS, {"kind": "memo"}, inspector), 422)
     for day in ("2099-01-01", "2020-01-01"):  # 成文日期: today, or a few days before
         dated = {"kind": "rectification_notice", "finding_id": ordered["fid"], "issued_on": day}

@@ -114,6 +114,22 @@ def test_a_finding_found_tomorrow_is_refused_and_raises_nothing(desk: Desk) -> N
     assert [(f["id"], f["found_on"]) for f in listed] == [(found["id"], day)]
 
 
+def test_a_day_is_written_yyyy_mm_dd_from_1900_on_or_refused_and_raises_nothing(
+    desk: Desk,
+) -> None:
+    """Not a number (which pydantic would read as seconds since 1970: 0 as 1970-01-01), nor
+    a datetime at midnight, nor a year before 1900, which no year filter could find."""
+    for written in (0, 86400, "2026-03-05T00:00:00", "20260305", "0001-01-01", "1899-12-31"):
+        body = finding_body(desk.unit, found_on=written)
+        refused = assert_error(desk.api.post(FINDINGS, body, desk.inspector), 422)
+        assert refused["code"] == "validation_error", written
+    earliest = finding_body(desk.unit, found_on="1900-01-01")
+    found = ok(desk.api.post(FINDINGS, earliest, desk.inspector), 201)
+    seen = {"unit_code": desk.unit, "min_position": found["position"]}
+    listed = ok(desk.api.get(FINDINGS, desk.inspector, **seen))["items"]
+    assert [(f["id"], f["found_on"]) for f in listed] == [(found["id"], "1900-01-01")]
+
+
 def test_rectification_order_makes_the_finding_rectifying(desk: Desk) -> None:
     fid = desk.raised()
     body = {"deadline": "2099-06-30", "requirements": "一个月内整改到位"}
@@ -286,6 +302,18 @@ REFUSED_BODIES = {
         "amendment",
         {"changes": {"found_on": str(today() + timedelta(days=1))}, "reason": "改发现日期"},
         "invalid_value",
+    ),
+    "a-deadline-as-a-number": (
+        "raised",
+        "rectification-order",
+        {"deadline": 0, "requirements": "1970年1月1日"},
+        "validation_error",
+    ),
+    "amending-found-on-to-year-1": (
+        "raised",
+        "amendment",
+        {"changes": {"found_on": "0001-01-01"}, "reason": "改发现日期"},
+        "validation_error",
     ),
     "malformed-deadline": (
         "raised",

@@ -16,7 +16,7 @@ from api.console.messages import FIELDS, domain_message
 from domain import clock
 from domain.errors import InvalidValue
 from domain.major_decisions import REQUIRED_STEPS
-from tests.support import cases, raised_finding, then
+from tests.support import cases, raised_finding, replayed, then
 from tests.unit.test_inspections import drawn
 from tests.unit.test_major_decisions import catalogued, implemented, with_steps
 from tests.unit.test_rulings import AUTHORITY, INSPECTOR, applied, proposed
@@ -120,3 +120,48 @@ def test_a_day_done_today_is_recorded(build: Callable[[], Any], field: str, act:
     before = len(record._pending_events)
     act(record, TODAY)
     assert len(record._pending_events) == before + 1
+
+
+def test_a_found_on_corrected_past_the_first_interview_is_refused() -> None:
+    """约谈 is held on or after the day the finding was found: a correction of 发现日期 may not
+    move it past the first interview recorded."""
+    finding = raised_finding(INSPECTOR, found_on=date(2026, 3, 5))
+    for held in (date(2026, 3, 20), date(2026, 3, 9)):
+        finding.hold_interview(held_on=held, interviewee="局长", summary="约谈", actor=INSPECTOR)
+    with pytest.raises(InvalidValue) as refused:
+        finding.amend(changes={"found_on": date(2026, 3, 10)}, reason="更正", actor=INSPECTOR)
+    assert refused.value.details == {"found_on": "2026-03-10", "held_on": "2026-03-09"}
+    assert domain_message(refused.value) == "发现日期不能晚于已记录的约谈日期。"
+    finding.amend(changes={"found_on": date(2026, 3, 9)}, reason="更正", actor=INSPECTOR)
+    assert finding.found_on == date(2026, 3, 9)
+    assert replayed(finding.collect_events()).interviewed_on == date(2026, 3, 9)
+
+
+def test_a_correction_dated_before_the_decision_is_refused() -> None:
+    decision = decided()
+    with pytest.raises(InvalidValue) as refused:
+        decision.correct(
+            reason="r", correction="c", corrected_on=date(2026, 3, 31), actor=INSPECTOR
+        )
+    assert domain_message(refused.value) == "纠错日期不能早于决策日期。"
+    decision.correct(reason="r", correction="c", corrected_on=date(2026, 4, 1), actor=INSPECTOR)
+    assert decision.status.value == "corrected"
+
+
+def test_a_feedback_deadline_before_the_evaluation_was_reported_is_refused() -> None:
+    decision = planned()
+    decision.report_evaluation(
+        number=1, score=70, conclusion="c", findings=[], reported_on=date(2026, 10, 1),
+        actor=INSPECTOR,
+    )  # fmt: skip
+    with pytest.raises(InvalidValue) as refused:
+        decision.give_feedback(
+            number=1, feedback="f", rectification_required=True, deadline=date(2026, 9, 30),
+            actor=INSPECTOR,
+        )  # fmt: skip
+    assert domain_message(refused.value) == "整改期限不能早于评估报告日期。"
+    decision.give_feedback(
+        number=1, feedback="f", rectification_required=True, deadline=date(2026, 10, 1),
+        actor=INSPECTOR,
+    )  # fmt: skip
+    assert decision.evaluations[0]["deadline"] == date(2026, 10, 1)
