@@ -34,7 +34,10 @@ class CommendationCommands(CommandBase):
         a cited ruling a fault-tolerance ruling of the unit, finally decided 免责 or 从轻."""
         chosen = check_grounds(kind, decided_on, work_item_ids, ruling_id)
         if decided_on.year < year:
-            raise InvalidValue(f"a commendation of {year} is decided in {year} or later")
+            raise InvalidValue(
+                f"a commendation of {year} is decided in {year} or later",
+                details={"decided_on": decided_on.isoformat()},
+            )
         self.active_unit(unit_code)
         cited = list(dict.fromkeys(work_item_ids))
         for item_id in cited:

@@ -136,7 +136,9 @@ class Inspection(Aggregate):
         inspected by a full team of inspectors who do not belong to it (回避)."""
         parse(InspectionKind, kind, "kind")
         if period_end < period_start:
-            raise InvalidValue("the period ends before it starts")
+            raise InvalidValue(
+                "the period ends before it starts", details={"period_end": period_end.isoformat()}
+            )
         if not population:
             raise InvalidValue("a round names at least one unit")
         if len(set(population)) != len(population):
@@ -341,7 +343,10 @@ class Inspection(Aggregate):
         self.check_status("conclude", S.DRAWN)
         clock.check_done_by_today(concluded_on, "concluded_on")
         if concluded_on < self.period_start:
-            raise InvalidValue("a round cannot conclude before its period starts")
+            raise InvalidValue(
+                "a round cannot conclude before its period starts",
+                details={"concluded_on": concluded_on.isoformat()},
+            )
         units = [r["unit_code"] for r in results]
         if len(set(units)) != len(units) or not set(units) <= set(self.target_units):
             raise InvalidValue("results name each inspected unit at most once, and no other")

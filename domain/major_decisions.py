@@ -302,7 +302,10 @@ class MajorDecision(Aggregate):
         self.check_status("record the implementation", D.DECIDED)
         clock.check_done_by_today(implemented_on, "implemented_on")
         if self.decided_on is not None and implemented_on < self.decided_on:
-            raise InvalidValue("a decision is implemented on or after the day it was taken")
+            raise InvalidValue(
+                "a decision is implemented on or after the day it was taken",
+                details={"implemented_on": implemented_on.isoformat()},
+            )
         self._implemented(implemented_on=implemented_on, note=note, actor=actor)
 
     @event(Implemented)
@@ -317,7 +320,10 @@ class MajorDecision(Aggregate):
         self.check_status("correct", *AFTER_DECISION)
         clock.check_done_by_today(corrected_on, "corrected_on")
         if self.decided_on is not None and corrected_on < self.decided_on:
-            raise InvalidValue("a decision is corrected on or after the day it was taken")
+            raise InvalidValue(
+                "a decision is corrected on or after the day it was taken",
+                details={"corrected_on": corrected_on.isoformat()},
+            )
         self._corrected(
             reason=reason, correction=correction, corrected_on=corrected_on, actor=actor
         )
@@ -382,7 +388,10 @@ class MajorDecision(Aggregate):
             raise InvalidValue("score must lie between 0 and 100")
         clock.check_done_by_today(reported_on, "reported_on")
         if reported_on < found["planned_on"]:
-            raise InvalidValue("an evaluation is reported on or after the day it was planned")
+            raise InvalidValue(
+                "an evaluation is reported on or after the day it was planned",
+                details={"reported_on": reported_on.isoformat()},
+            )
         self._evaluation_reported(
             number=number,
             score=score,

@@ -215,7 +215,8 @@ class Ruling(Aggregate):
         assert self.decision is not None
         if served_on < self.decision["decided_on"]:
             raise InvalidValue(
-                f"served_on {served_on} is before the decision of {self.decision['decided_on']}"
+                f"served_on {served_on} is before the decision of {self.decision['decided_on']}",
+                details={"served_on": served_on.isoformat()},
             )
         clock.check_done_by_today(served_on, "served_on")
         self._served(served_on=served_on, served_to=served_to, actor=actor)
@@ -377,7 +378,10 @@ class AccountabilityRuling(Ruling):
         clock.check_done_by_today(decided_on, "decided_on")
         chosen = check_form(self.subject, form, measure)
         if effects_until is not None and effects_until < decided_on:
-            raise InvalidValue(f"effects_until {effects_until} is before decided_on {decided_on}")
+            raise InvalidValue(
+                f"effects_until {effects_until} is before decided_on {decided_on}",
+                details={"effects_until": effects_until.isoformat()},
+            )
         if effects_until is None:
             months = EFFECT_MONTHS.get(chosen)
             if months is None and measure is not None:

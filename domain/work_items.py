@@ -116,7 +116,10 @@ class WorkItem(Aggregate):
     def check_listing(year: int, lead_unit: str, co_units: list[str], due_on: date) -> None:
         """The list's own rules: the due date falls in or after its year, units differ."""
         if due_on.year < year:
-            raise InvalidValue(f"the due date {due_on.isoformat()} lies before the year {year}")
+            raise InvalidValue(
+                f"the due date {due_on.isoformat()} lies before the year {year}",
+                details={"due_on": due_on.isoformat()},
+            )
         if lead_unit in co_units:
             raise InvalidValue("the lead unit cannot also be a co-unit")
         if len(set(co_units)) != len(co_units):
@@ -243,10 +246,14 @@ class WorkItem(Aggregate):
         self.check_status("set a milestone", *OPEN)
         if due_on > self.due_on:
             raise InvalidValue(
-                f"a milestone falls due by the item's due date {self.due_on.isoformat()}"
+                f"a milestone falls due by the item's due date {self.due_on.isoformat()}",
+                details={"due_on": due_on.isoformat()},
             )
         if due_on.year < self.year:
-            raise InvalidValue(f"the milestone's date {due_on.isoformat()} lies before {self.year}")
+            raise InvalidValue(
+                f"the milestone's date {due_on.isoformat()} lies before {self.year}",
+                details={"due_on": due_on.isoformat()},
+            )
         number = len(self.milestones) + 1
         self._milestone_set(number=number, title=title, due_on=due_on, leader=leader, actor=actor)
 
@@ -280,7 +287,10 @@ class WorkItem(Aggregate):
             )
         clock.check_done_by_today(reached_on, "reached_on")
         if reached_on.year < self.year:
-            raise InvalidValue(f"reached_on {reached_on.isoformat()} lies before {self.year}")
+            raise InvalidValue(
+                f"reached_on {reached_on.isoformat()} lies before {self.year}",
+                details={"reached_on": reached_on.isoformat()},
+            )
         self._milestone_reached(number=number, reached_on=reached_on, note=note, actor=actor)
 
     @event(MilestoneReached)

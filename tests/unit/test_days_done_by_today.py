@@ -2,7 +2,7 @@
 decision step done, a decision implemented or corrected, an evaluation reported, a round
 concluded — is today or before it: a record of what has happened cannot lie ahead of the
 business date (北京时间). Tomorrow is refused naming the field (in the console by its Chinese
-name), and records nothing."""
+name), and records nothing; so is a day before the one it follows."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from tests.support import cases, raised_finding, replayed, then
 from tests.unit.test_inspections import drawn
 from tests.unit.test_major_decisions import catalogued, implemented, with_steps
 from tests.unit.test_rulings import AUTHORITY, INSPECTOR, applied, proposed
+from tests.unit.test_rulings import decided as ruling_decided
+from tests.unit.test_work_items import listed as work_item_listed
 
 NOW = datetime(2026, 11, 30, 23, 30, tzinfo=clock.CHINA)  # half an hour before the next day
 TODAY = date(2026, 11, 30)
@@ -165,3 +167,59 @@ def test_a_feedback_deadline_before_the_evaluation_was_reported_is_refused() -> 
         actor=INSPECTOR,
     )  # fmt: skip
     assert decision.evaluations[0]["deadline"] == date(2026, 10, 1)
+
+
+ORDER: dict[str, tuple[Callable[[], Any], str, Act]] = {
+    "served before the decision": (
+        ruling_decided,
+        "served_on",
+        lambda r, day: r.serve(served_on=day, served_to="张三", actor=AUTHORITY),
+    ),
+    "影响期 ending before the decision": (
+        proposed,
+        "effects_until",
+        lambda r, day: r.decide(
+            form="admonishment",
+            reasoning="情节",
+            decided_on=date(2024, 6, 3),
+            effects_until=day,
+            actor=AUTHORITY,
+        ),
+    ),
+    "implemented before the decision": (
+        decided,
+        "implemented_on",
+        lambda d, day: d.implement(implemented_on=day, note="", actor=INSPECTOR),
+    ),
+    "reported before it was planned": (
+        planned,
+        "reported_on",
+        lambda d, day: d.report_evaluation(
+            number=1, score=80, conclusion="c", findings=[], reported_on=day, actor=INSPECTOR
+        ),
+    ),
+    "concluded before the period": (
+        drawn,
+        "concluded_on",
+        lambda i, day: i.conclude(summary="完毕", concluded_on=day, results=[], actor=INSPECTOR),
+    ),
+    "a milestone before the item's year": (
+        work_item_listed,
+        "due_on",
+        lambda w, day: w.set_milestone(title="节点", due_on=day, leader=None, actor=INSPECTOR),
+    ),
+}
+
+
+@pytest.mark.parametrize(("build", "field", "act"), cases(ORDER))
+def test_a_day_out_of_order_is_refused_naming_its_field(
+    build: Callable[[], Any], field: str, act: Act
+) -> None:
+    """A day before the one it follows (the decision, the plan, the period, the year) names
+    itself in the refusal's details, as a day in the future does."""
+    record = build()
+    before = len(record._pending_events)
+    with pytest.raises(InvalidValue) as refused:
+        act(record, date(2023, 12, 31))
+    assert refused.value.details == {field: "2023-12-31"}
+    assert len(record._pending_events) == before
