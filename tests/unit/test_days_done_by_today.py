@@ -39,7 +39,25 @@ planned = then(
 )
 
 Act = Callable[[Any, date], object]
-DONE_ON: dict[str, tuple[Callable[[], Any], str, Act]] = {
+Case = tuple[Callable[[], Any], str, Act]  # the record, the field, the act given a day
+IMPLEMENTED: Case = (
+    decided,
+    "implemented_on",
+    lambda d, day: d.implement(implemented_on=day, note="", actor=INSPECTOR),
+)
+REPORTED: Case = (
+    planned,
+    "reported_on",
+    lambda d, day: d.report_evaluation(
+        number=1, score=80, conclusion="c", findings=[], reported_on=day, actor=INSPECTOR
+    ),
+)
+CONCLUDED: Case = (
+    drawn,
+    "concluded_on",
+    lambda i, day: i.conclude(summary="完毕", concluded_on=day, results=[], actor=INSPECTOR),
+)
+DONE_ON: dict[str, Case] = {
     "a finding's 发现日期, amended": (
         lambda: raised_finding(INSPECTOR),
         "found_on",
@@ -71,28 +89,14 @@ DONE_ON: dict[str, tuple[Callable[[], Any], str, Act]] = {
         "decided_on",
         lambda d, day: d.decide(decided_on=day, summary="通过", actor=INSPECTOR),
     ),
-    "its 实施日期": (
-        decided,
-        "implemented_on",
-        lambda d, day: d.implement(implemented_on=day, note="", actor=INSPECTOR),
-    ),
+    "its 实施日期": IMPLEMENTED,
     "its 纠错日期": (
         implemented,
         "corrected_on",
         lambda d, day: d.correct(reason="r", correction="c", corrected_on=day, actor=INSPECTOR),
     ),
-    "an evaluation's 报告日期": (
-        planned,
-        "reported_on",
-        lambda d, day: d.report_evaluation(
-            number=1, score=80, conclusion="c", findings=[], reported_on=day, actor=INSPECTOR
-        ),
-    ),
-    "a round's 结束日期": (
-        drawn,
-        "concluded_on",
-        lambda i, day: i.conclude(summary="完毕", concluded_on=day, results=[], actor=INSPECTOR),
-    ),
+    "an evaluation's 报告日期": REPORTED,
+    "a round's 结束日期": CONCLUDED,
 }
 
 
@@ -169,7 +173,7 @@ def test_a_feedback_deadline_before_the_evaluation_was_reported_is_refused() -> 
     assert decision.evaluations[0]["deadline"] == date(2026, 10, 1)
 
 
-ORDER: dict[str, tuple[Callable[[], Any], str, Act]] = {
+ORDER: dict[str, Case] = {
     "served before the decision": (
         ruling_decided,
         "served_on",
@@ -186,23 +190,9 @@ ORDER: dict[str, tuple[Callable[[], Any], str, Act]] = {
             actor=AUTHORITY,
         ),
     ),
-    "implemented before the decision": (
-        decided,
-        "implemented_on",
-        lambda d, day: d.implement(implemented_on=day, note="", actor=INSPECTOR),
-    ),
-    "reported before it was planned": (
-        planned,
-        "reported_on",
-        lambda d, day: d.report_evaluation(
-            number=1, score=80, conclusion="c", findings=[], reported_on=day, actor=INSPECTOR
-        ),
-    ),
-    "concluded before the period": (
-        drawn,
-        "concluded_on",
-        lambda i, day: i.conclude(summary="完毕", concluded_on=day, results=[], actor=INSPECTOR),
-    ),
+    "implemented before the decision": IMPLEMENTED,
+    "reported before it was planned": REPORTED,
+    "concluded before the period": CONCLUDED,
     "a milestone before the item's year": (
         work_item_listed,
         "due_on",
