@@ -23,7 +23,7 @@ from tests.unit.test_rulings import AUTHORITY, INSPECTOR, applied, proposed
 from tests.unit.test_rulings import decided as ruling_decided
 from tests.unit.test_work_items import listed as work_item_listed
 
-NOW = datetime(2026, 11, 30, 23, 30, tzinfo=clock.CHINA)  # half an hour before the next day
+NOW = datetime(2026, 11, 30, 0, 30, tzinfo=clock.CHINA)  # in UTC still 29 November
 TODAY = date(2026, 11, 30)
 TOMORROW = TODAY + timedelta(days=1)
 
@@ -101,7 +101,7 @@ DONE_ON: dict[str, Case] = {
 
 
 @pytest.fixture(autouse=True)
-def late_evening() -> Any:
+def just_after_midnight_in_china() -> Any:
     with clock.use(clock.SettableClock(NOW)) as frozen:
         yield frozen
 
