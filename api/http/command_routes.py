@@ -47,7 +47,7 @@ from api.http.deps import current_actor, expected_version, idempotency_key, requ
 from api.http.errors import ApiError
 from api.http.presentation import answered
 from api.http.schemas import Body as BodyBase
-from api.http.schemas import CommandAnswer, EvidenceList, Reason, text
+from api.http.schemas import CommandAnswer, Day, EvidenceList, Reason, text
 from domain.actors import Actor
 from domain.messages import PATH_FIELD, REGISTRY, Entry
 from domain.messages import Command as Message
@@ -68,7 +68,7 @@ def not_blank(value: str) -> str:
 DERIVED: dict[Any, Any] = {
     str: Annotated[Reason, AfterValidator(not_blank)],
     int: Annotated[int, Field(ge=0, le=2**31)],
-    date: date,
+    date: Day,  # written YYYY-MM-DD, from 1900 on
     UUID: UUID,
     list[dict[str, Any]]: EvidenceList,
 }

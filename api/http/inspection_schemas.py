@@ -13,6 +13,7 @@ from typing_extensions import TypedDict
 from api.http.read_schemas import Answer, Identified, Instant, Versioned
 from api.http.schemas import (
     Body,
+    Day,
     EvidenceList,
     LongText,
     Name,
@@ -53,8 +54,8 @@ class InspectionCreate(Body):
     title: Title
     kind: InspectionKind
     scope: LongText
-    period_start: date
-    period_end: date
+    period_start: Day
+    period_end: Day
     units: Annotated[list[UnitCode], Field(min_length=1, max_length=2000)]
     inspectors: Annotated[list[PoolInspector], Field(min_length=2, max_length=500)]
     rules: InspectionRules = InspectionRules()
@@ -88,7 +89,7 @@ class UnitResult(Body):
 
 class Conclusion(Body):
     summary: LongText
-    concluded_on: date
+    concluded_on: Day
     results: Annotated[list[UnitResult], Field(max_length=2000)] = Field(default_factory=list)
 
 
@@ -104,7 +105,7 @@ class DecisionCreate(Body):
 
 class StepRecord(Body):
     step: ProcedureStep
-    done_on: date
+    done_on: Day
     evidence: EvidenceList = Field(default_factory=list)
     note: OptionalText = ""
     outcome: Annotated[str, StringConstraints(max_length=40)] | None = Field(
@@ -120,12 +121,12 @@ class StepRecord(Body):
 
 
 class DecisionTaken(Body):
-    decided_on: date
+    decided_on: Day
     summary: LongText
 
 
 class ImplementationRecord(Body):
-    implemented_on: date
+    implemented_on: Day
     note: OptionalText = ""
 
 
@@ -157,26 +158,26 @@ class AccountabilityLink(Body):
 class CorrectionRecord(Body):
     reason: Reason
     correction: LongText
-    corrected_on: date
+    corrected_on: Day
 
 
 class EvaluationPlan(Body):
     evaluator: Title
     scope: LongText
-    planned_on: date
+    planned_on: Day
 
 
 class EvaluationReport(Body):
     score: int = Field(ge=0, le=100)
     conclusion: LongText
     findings: Annotated[list[LongText], Field(max_length=100)] = Field(default_factory=list)
-    reported_on: date
+    reported_on: Day
 
 
 class EvaluationFeedback(Body):
     feedback: LongText
     rectification_required: bool
-    deadline: date | None = None
+    deadline: Day | None = None
 
 
 class EvaluationRectification(Body):

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
-import types
 from datetime import date
-from functools import cache
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationInfo,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -70,36 +67,24 @@ ISO_DAY = re.compile(r"([0-9]{4})-[0-9]{2}-[0-9]{2}")
 FIRST_YEAR = 1900  # the first year the lists' year filters take (api/http/deps.py)
 
 
+def day_as_written(value: Any) -> Any:
+    """A day is written YYYY-MM-DD (api.md), from 1900 on: not a number, which pydantic
+    would read as seconds since 1970 (0 as 1970-01-01), nor a datetime at midnight."""
+    if isinstance(value, date):
+        return value
+    written = ISO_DAY.fullmatch(value) if isinstance(value, str) else None
+    if written is None:
+        raise PydanticCustomError("date_parsing", "a day is written YYYY-MM-DD")
+    if int(written[1]) < FIRST_YEAR:
+        raise PydanticCustomError("date_too_early", "a day lies in 1900 or later")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(day_as_written)]  # every day a request body holds
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def day_as_written(cls, value: Any, info: ValidationInfo) -> Any:
-        """A day is written YYYY-MM-DD (api.md), from 1900 on: not a number, which pydantic
-        would read as seconds since 1970 (0 as 1970-01-01), nor a datetime at midnight."""
-        if value is None or isinstance(value, date) or info.field_name not in days_of(cls):
-            return value
-        written = ISO_DAY.fullmatch(value) if isinstance(value, str) else None
-        if written is None:
-            raise PydanticCustomError("date_parsing", "a day is written YYYY-MM-DD")
-        if int(written[1]) < FIRST_YEAR:
-            raise PydanticCustomError("date_too_early", "a day lies in 1900 or later")
-        return value
-
-
-@cache
-def days_of(model: type[BaseModel]) -> frozenset[str]:
-    """The fields of `model` that hold a day (a date, or an optional one)."""
-    return frozenset(
-        name
-        for name, field in model.model_fields.items()
-        if field.annotation is date
-        or (
-            get_origin(field.annotation) in (Union, types.UnionType)
-            and date in get_args(field.annotation)
-        )
-    )
 
 
 class Evidence(Body):
@@ -138,13 +123,13 @@ class UnitCreate(Body):
 class UnitRenaming(Body):
     name: Name  # type: ignore[valid-type]
     reason: Reason  # type: ignore[valid-type]
-    effective_on: date
+    effective_on: Day
 
 
 class UnitMerger(Body):
     into: UnitCode
     reason: Reason  # type: ignore[valid-type]
-    effective_on: date
+    effective_on: Day
 
 
 class InternalUnit(Body):
@@ -167,7 +152,7 @@ class UnitSplit(Body):
 
     into: Annotated[list[UnitCode], Field(min_length=2, max_length=20)]
     reason: Reason  # type: ignore[valid-type]
-    effective_on: date
+    effective_on: Day
     assignments: Annotated[list[RecordAssignment], Field(max_length=5000)] = []
     default_unit: UnitCode | None = None
 
@@ -180,9 +165,9 @@ class FindingOrigin(Body):
     (会议议定)."""
 
     leader: Name | None = None  # type: ignore[valid-type]
-    instructed_on: date | None = None
+    instructed_on: Day | None = None
     meeting: Title | None = None  # type: ignore[valid-type]
-    held_on: date | None = None
+    held_on: Day | None = None
 
 
 class FindingCreate(Body):
@@ -192,7 +177,7 @@ class FindingCreate(Body):
     category: FindingCategory
     severity: Severity
     source: FindingSource
-    found_on: date
+    found_on: Day
     work_item_id: UUID | None = None
     evidence: EvidenceList = []
     origin: FindingOrigin | None = Field(
@@ -203,7 +188,7 @@ class FindingCreate(Body):
 
 
 class RectificationOrder(Body):
-    deadline: date
+    deadline: Day
     requirements: LongText  # type: ignore[valid-type]
 
 
@@ -215,11 +200,11 @@ class RectificationReport(Body):
 class Verification(Body):
     outcome: VerificationOutcome
     comment: OptionalText = ""  # type: ignore[valid-type]
-    new_deadline: date | None = None
+    new_deadline: Day | None = None
 
 
 class DeadlineExtension(Body):
-    new_deadline: date
+    new_deadline: Day
     reason: Reason  # type: ignore[valid-type]
 
 
@@ -229,10 +214,10 @@ class ReasonOnly(Body):
 
 class Reopening(Body):
     reason: Reason  # type: ignore[valid-type]
-    new_deadline: date | None = None
+    new_deadline: Day | None = None
 
 
-class FindingChanges(Body):
+class FindingChanges(BaseModel):
     """The fields an amendment may correct; anything else is refused."""
 
     model_config = ConfigDict(extra="forbid")
@@ -242,7 +227,7 @@ class FindingChanges(Body):
     category: FindingCategory | None = None
     severity: Severity | None = None
     source: FindingSource | None = None
-    found_on: date | None = None
+    found_on: Day | None = None
     evidence: EvidenceList | None = None
     origin: FindingOrigin | None = None
 
@@ -276,7 +261,7 @@ class WorkItemCreate(Body):
     year: int = Field(ge=2000, le=2100)
     lead_unit: UnitCode
     co_units: Annotated[list[UnitCode], Field(max_length=50)] = []
-    due_on: date
+    due_on: Day
     source_ref: SourceRef | None = None  # type: ignore[valid-type]
     description: OptionalText | None = None  # type: ignore[valid-type]
 
@@ -378,7 +363,7 @@ class CommendationCreate(Body):
     unit_code: UnitCode
     year: int = Field(ge=2000, le=2100)
     reason: Reason  # type: ignore[valid-type]
-    decided_on: date
+    decided_on: Day
     work_item_ids: Annotated[list[UUID], Field(max_length=50)] = []
     ruling_id: UUID | None = None
 
@@ -395,9 +380,9 @@ class Decision(Body):
     outcome: ToleranceOutcome | None = None
     criteria_met: Annotated[list[ToleranceCriterion], Field(max_length=20)] = []
     reasoning: LongText  # type: ignore[valid-type]
-    decided_on: date
+    decided_on: Day
     measure: OrganisationalMeasure | None = None
-    effects_until: date | None = None
+    effects_until: Day | None = None
     exclusions: Annotated[list[ToleranceExclusion], Field(max_length=10)] = []
 
 
@@ -405,13 +390,13 @@ class Statement(Body):
     """陈述申辩: the subject's statement, and the day it was made."""
 
     statement: LongText  # type: ignore[valid-type]
-    made_on: date
+    made_on: Day
 
 
 class Service(Body):
     """送达: the day the decision was served, and to whom."""
 
-    served_on: date
+    served_on: Day
     served_to: Name  # type: ignore[valid-type]
 
 
@@ -434,7 +419,7 @@ class Publication(Body):
 
 class UnitDissolution(Body):
     reason: Reason  # type: ignore[valid-type]
-    effective_on: date
+    effective_on: Day
 
 
 # -- documents (公文) --------------------------------------------------------------------------
@@ -459,5 +444,5 @@ class DocumentIssue(Body):
         Annotated[str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")] | None
     ) = None
     unit_codes: Annotated[list[UnitCode], Field(max_length=200)] = []
-    issued_on: date | None = None
+    issued_on: Day | None = None
     document_id: UUID | None = None
