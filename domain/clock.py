@@ -116,6 +116,13 @@ def check_done_by_today(day: date, field: str) -> None:
         )
 
 
+def check_not_before(day: date, earliest: date, field: str, rule: str) -> None:
+    """A day that follows another (served after the decision, reported after the plan, …) is
+    `earliest` or later; else `rule` is refused, with the day by its field in details."""
+    if day < earliest:
+        raise InvalidValue(rule, details={field: day.isoformat()})
+
+
 @contextmanager
 def use(clock: C) -> Iterator[C]:
     """Make `clock` the process's clock until the block ends (every thread sees it: the

@@ -135,10 +135,9 @@ class Inspection(Aggregate):
         """The period runs forward; units and inspectors are named once; every unit can be
         inspected by a full team of inspectors who do not belong to it (回避)."""
         parse(InspectionKind, kind, "kind")
-        if period_end < period_start:
-            raise InvalidValue(
-                "the period ends before it starts", details={"period_end": period_end.isoformat()}
-            )
+        clock.check_not_before(
+            period_end, period_start, "period_end", "the period ends before it starts"
+        )
         if not population:
             raise InvalidValue("a round names at least one unit")
         if len(set(population)) != len(population):
@@ -342,11 +341,12 @@ class Inspection(Aggregate):
         """结束: a summary and, per inspected unit, its result (published: 一公开)."""
         self.check_status("conclude", S.DRAWN)
         clock.check_done_by_today(concluded_on, "concluded_on")
-        if concluded_on < self.period_start:
-            raise InvalidValue(
-                "a round cannot conclude before its period starts",
-                details={"concluded_on": concluded_on.isoformat()},
-            )
+        clock.check_not_before(
+            concluded_on,
+            self.period_start,
+            "concluded_on",
+            "a round cannot conclude before its period starts",
+        )
         units = [r["unit_code"] for r in results]
         if len(set(units)) != len(units) or not set(units) <= set(self.target_units):
             raise InvalidValue("results name each inspected unit at most once, and no other")

@@ -301,10 +301,12 @@ class MajorDecision(Aggregate):
         """决策实施."""
         self.check_status("record the implementation", D.DECIDED)
         clock.check_done_by_today(implemented_on, "implemented_on")
-        if self.decided_on is not None and implemented_on < self.decided_on:
-            raise InvalidValue(
+        if self.decided_on is not None:
+            clock.check_not_before(
+                implemented_on,
+                self.decided_on,
+                "implemented_on",
                 "a decision is implemented on or after the day it was taken",
-                details={"implemented_on": implemented_on.isoformat()},
             )
         self._implemented(implemented_on=implemented_on, note=note, actor=actor)
 
@@ -319,10 +321,12 @@ class MajorDecision(Aggregate):
         """纠错: the decision is corrected (its history stays)."""
         self.check_status("correct", *AFTER_DECISION)
         clock.check_done_by_today(corrected_on, "corrected_on")
-        if self.decided_on is not None and corrected_on < self.decided_on:
-            raise InvalidValue(
+        if self.decided_on is not None:
+            clock.check_not_before(
+                corrected_on,
+                self.decided_on,
+                "corrected_on",
                 "a decision is corrected on or after the day it was taken",
-                details={"corrected_on": corrected_on.isoformat()},
             )
         self._corrected(
             reason=reason, correction=correction, corrected_on=corrected_on, actor=actor
@@ -387,11 +391,12 @@ class MajorDecision(Aggregate):
         if not 0 <= score <= 100:
             raise InvalidValue("score must lie between 0 and 100")
         clock.check_done_by_today(reported_on, "reported_on")
-        if reported_on < found["planned_on"]:
-            raise InvalidValue(
-                "an evaluation is reported on or after the day it was planned",
-                details={"reported_on": reported_on.isoformat()},
-            )
+        clock.check_not_before(
+            reported_on,
+            found["planned_on"],
+            "reported_on",
+            "an evaluation is reported on or after the day it was planned",
+        )
         self._evaluation_reported(
             number=number,
             score=score,
@@ -433,11 +438,13 @@ class MajorDecision(Aggregate):
         found = self.evaluation(number, "give feedback", E.REPORTED)
         if deadline is not None and not rectification_required:
             raise InvalidValue("a deadline is given only when rectification is required")
-        if deadline is not None and deadline < found["reported_on"]:
-            raise InvalidValue(
+        if deadline is not None:
+            clock.check_not_before(
+                deadline,
+                found["reported_on"],
+                "deadline",
                 f"the rectification deadline {deadline} lies before the evaluation's report "
                 f"of {found['reported_on']}",
-                details={"deadline": deadline.isoformat()},
             )
         self._feedback_given(
             number=number,

@@ -213,11 +213,13 @@ class Ruling(Aggregate):
         if self.service is not None:
             raise InvalidTransition("serve a second time", self.status.value)
         assert self.decision is not None
-        if served_on < self.decision["decided_on"]:
-            raise InvalidValue(
-                f"served_on {served_on} is before the decision of {self.decision['decided_on']}",
-                details={"served_on": served_on.isoformat()},
-            )
+        decided_on = self.decision["decided_on"]
+        clock.check_not_before(
+            served_on,
+            decided_on,
+            "served_on",
+            f"served_on {served_on} is before the decision of {decided_on}",
+        )
         clock.check_done_by_today(served_on, "served_on")
         self._served(served_on=served_on, served_to=served_to, actor=actor)
 
@@ -377,12 +379,14 @@ class AccountabilityRuling(Ruling):
         self.check_status("decide", *DECIDABLE)
         clock.check_done_by_today(decided_on, "decided_on")
         chosen = check_form(self.subject, form, measure)
-        if effects_until is not None and effects_until < decided_on:
-            raise InvalidValue(
+        if effects_until is not None:
+            clock.check_not_before(
+                effects_until,
+                decided_on,
+                "effects_until",
                 f"effects_until {effects_until} is before decided_on {decided_on}",
-                details={"effects_until": effects_until.isoformat()},
             )
-        if effects_until is None:
+        else:
             months = EFFECT_MONTHS.get(chosen)
             if months is None and measure is not None:
                 months = EFFECT_MONTHS.get(M(measure))
