@@ -297,17 +297,18 @@ class MajorDecision(Aggregate):
     def _accountability_linked(self, kind: str, target_id: UUID, actor: dict[str, Any]) -> None:
         self.links.append({"kind": kind, "target_id": target_id})
 
+    def check_after_decision(self, day: date, field: str, done: str) -> None:
+        """A day of what follows the decision (implemented, corrected): not before the day it
+        was taken, nor after today."""
+        clock.check_done_by_today(day, field)
+        if self.decided_on is not None:
+            rule = f"a decision is {done} on or after the day it was taken"
+            clock.check_not_before(day, self.decided_on, field, rule)
+
     def implement(self, *, implemented_on: date, note: str, actor: dict[str, Any]) -> None:
         """决策实施."""
         self.check_status("record the implementation", D.DECIDED)
-        clock.check_done_by_today(implemented_on, "implemented_on")
-        if self.decided_on is not None:
-            clock.check_not_before(
-                implemented_on,
-                self.decided_on,
-                "implemented_on",
-                "a decision is implemented on or after the day it was taken",
-            )
+        self.check_after_decision(implemented_on, "implemented_on", "implemented")
         self._implemented(implemented_on=implemented_on, note=note, actor=actor)
 
     @event(Implemented)
@@ -320,14 +321,7 @@ class MajorDecision(Aggregate):
     ) -> None:
         """纠错: the decision is corrected (its history stays)."""
         self.check_status("correct", *AFTER_DECISION)
-        clock.check_done_by_today(corrected_on, "corrected_on")
-        if self.decided_on is not None:
-            clock.check_not_before(
-                corrected_on,
-                self.decided_on,
-                "corrected_on",
-                "a decision is corrected on or after the day it was taken",
-            )
+        self.check_after_decision(corrected_on, "corrected_on", "corrected")
         self._corrected(
             reason=reason, correction=correction, corrected_on=corrected_on, actor=actor
         )
