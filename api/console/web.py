@@ -598,6 +598,7 @@ def creation_routes(
     """The form that makes a new record at GET `path/new` and its POST to `path`, for `roles`
     alone: the command sent, then on to `done(the new record's id)`; a refusal shows the form
     again, with what was typed and the reason. (Register it before `path/{id}`.)"""
+    action = path.rsplit("/", 1)[-1]  # a refusal names fields as this form does (FIELDS_OF_FORM)
 
     @router.get(path + "/new")
     def new(request: Request, viewer: ViewerDep) -> Response:
@@ -607,8 +608,8 @@ def creation_routes(
     @router.post(path)
     def make(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
         viewer.require(roles)
-        try:  # a refusal names the fields as this form does (messages.FIELDS_OF_FORM)
-            answer = command.run(request, viewer, form, action=path.rsplit("/", 1)[-1])
+        try:
+            answer = command.run(request, viewer, form, action=action)
         except FormError as error:
             return page(request, viewer, error, form=form)
         return after_command(request, viewer, answer, done(str(answer["id"])))
