@@ -167,11 +167,16 @@ class SentBatch:
     tracked: int
     position: int
     events: int
+    confirmed: bool = False
 
     def confirm(self) -> None:
-        """Wait for the batch's statements; TrackingMoved unless the advance took place."""
+        """Wait for the batch's statements; TrackingMoved unless the advance took place.
+        Once confirmed, a batch stays so."""
+        if self.confirmed:
+            return
         row = self.advance.fetchone()
         self.advance.close()
+        self.confirmed = row is not None
         if row is None:
             raise TrackingMoved(
                 f"read model {self.projection!r} was no longer at {self.tracked}: "
@@ -394,13 +399,16 @@ class ReadModelView(PostgresTrackingRecorder):
             return text
 
     @contextmanager
-    def batch_transaction(self) -> Iterator[Connection[Any]]:
-        """A pooled connection in a transaction of its own, pipelined, for batches of events
-        (send_batch). Its commit need not wait for the WAL flush: a read model is rebuilt
-        from the log, and a crash that loses the last commits only has those events
-        processed again."""
+    def batch_transaction(self, *, pipelined: bool = True) -> Iterator[Connection[Any]]:
+        """A pooled connection in a transaction of its own, pipelined unless told otherwise,
+        for batches of events (send_batch). Its commit need not wait for the WAL flush: a
+        read model is rebuilt from the log, and a crash that loses the last commits only has
+        those events processed again."""
         with self.datastore.get_connection() as conn, conn.transaction():
             conn.execute("SET LOCAL synchronous_commit = off")
+            if not pipelined:
+                yield conn
+                return
             with conn.pipeline():
                 yield conn
 
@@ -458,7 +466,7 @@ class ReadModelView(PostgresTrackingRecorder):
         lost with its connection), and the batch must roll back. So a second delivery
         changes nothing, as under the per-event guard. None when no event is past
         `tracked`."""
-        pending = [(event, position) for event, position in events if position > tracked]
+        pending = self.pending(events, tracked)
         if not pending:
             return None
         collected: list[tuple[str, Params]] = []
@@ -477,6 +485,19 @@ class ReadModelView(PostgresTrackingRecorder):
                     cursor.execute(text, rows[0])
                 else:
                     cursor.executemany(text, rows)
+        return self.advance_batch(conn, pending, tracked, statements=len(collected))
+
+    @staticmethod
+    def pending(events: Sequence[tuple[Any, int]], tracked: int) -> list[tuple[Any, int]]:
+        """The events of a batch that the view does not hold yet (past `tracked`)."""
+        return [(event, position) for event, position in events if position > tracked]
+
+    def advance_batch(
+        self, conn: Connection[Any], pending: list[tuple[Any, int]], tracked: int, **sent: int
+    ) -> SentBatch:
+        """Send the tracking's compare-and-set advance from `tracked` to the batch's last
+        position, after the batch's rows (see send_batch); `sent` says, for the log, what
+        went with it."""
         advance = conn.cursor(row_factory=tuple_row)
         last = pending[-1][1]
         advance.execute(
@@ -488,11 +509,28 @@ class ReadModelView(PostgresTrackingRecorder):
             extra={
                 "projection": self.projection_name,
                 "events": len(pending),
-                "statements": len(collected),
                 "position": last,
+                **sent,
             },
         )
         return SentBatch(self.projection_name, advance, tracked, last, len(pending))
+
+    @property
+    def fills_by_copy(self) -> bool:
+        """Whether this view is being filled from zero (`filling`) and writes each batch of
+        the fill by COPY (fill_batch) instead of statements: it then takes its batches
+        outside a pipeline, where COPY can run. No view does by default."""
+        return False
+
+    def fill_batch(
+        self,
+        conn: Connection[Any],
+        projection: Projection[Any],
+        events: Sequence[tuple[Any, int]],
+        tracked: int,
+    ) -> SentBatch | None:
+        """send_batch for a view that fills_by_copy, on `conn` outside any pipeline."""
+        raise NotImplementedError(f"{self.projection_name} does not fill by COPY")
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def execute(self, statement: str, values: Params) -> None:

@@ -128,19 +128,25 @@ def in_one_transaction(
     if len(bound) != 1:
         raise ValueError("the views of one replay are all bound to one connection, or none")
     conn = targets[0][0].connection
+    work = list(zip(targets, given, floors, strict=True))
     with ExitStack() as stack:
         if conn is None:
-            conn = stack.enter_context(targets[0][0].batch_transaction())
-        else:
-            stack.enter_context(conn.pipeline())
-        sent = [
-            view.send_batch(conn, projection, mine, floor)
-            for (view, projection), mine, floor in zip(targets, given, floors, strict=True)
-        ]
-        for batch in sent:
-            if batch is not None:
-                batch.confirm()
-    return [0 if batch is None else batch.events for batch in sent]
+            conn = stack.enter_context(targets[0][0].batch_transaction(pipelined=False))
+        # Views filled by COPY first, as COPY cannot run in a pipeline; then the others'
+        # statements, pipelined.
+        sent = {
+            i: view.fill_batch(conn, projection, mine, floor)
+            for i, ((view, projection), mine, floor) in enumerate(work)
+            if view.fills_by_copy
+        }
+        with conn.pipeline():
+            for i, ((view, projection), mine, floor) in enumerate(work):
+                if i not in sent:
+                    sent[i] = view.send_batch(conn, projection, mine, floor)
+            for batch in sent.values():
+                if batch is not None:
+                    batch.confirm()
+    return [0 if (batch := sent[i]) is None else batch.events for i in range(len(work))]
 
 
 def tables_of(view: ReadModelView) -> list[str]:

@@ -7,12 +7,17 @@ aggregate touches (a private table), because only an aggregate's first event nam
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL
+from eventsourcing.projection import Projection
+from psycopg import Connection
+from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
 from domain.commendations import Commendation
@@ -29,7 +34,14 @@ from domain.vocabulary import (
     event_label,
 )
 from domain.work_items import WorkItem
-from projections.base import ReadModel, ReadModelView, handles, other_aggregates
+from projections.base import (
+    APPLICATION_NAME,
+    ReadModel,
+    ReadModelView,
+    SentBatch,
+    handles,
+    other_aggregates,
+)
 from projections.paging import Page, decode_cursor, encode_cursor
 
 COLUMNS = (
@@ -94,6 +106,40 @@ def summarise(event: Any) -> str:
     return f"{label}：{detail}" if detail else label
 
 
+# The columns a fill copies (fill_batch), with their types.
+TOUCHES = {"aggregate_id": "uuid", "unit_code": "text", "aggregate_type": "text"}
+LINES = {
+    "position": "int8",
+    "unit_code": "text",
+    "recorded_at": "timestamptz",
+    "event_type": "text",
+    "aggregate_type": "text",
+    "aggregate_id": "uuid",
+    "summary": "text",
+    "actor": "jsonb",
+}
+
+
+@dataclass
+class Fill:
+    """A batch of a fill, kept in Python: each aggregate's touched units (unit code ->
+    aggregate type, as of the event at hand), which aggregates' touches it changed, and the
+    history lines it made (LINES' columns)."""
+
+    touches: dict[UUID, dict[str, str]] = field(default_factory=dict)
+    changed: set[UUID] = field(default_factory=set)
+    lines: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def record(self, tracking: Tracking, event: Any, units: Iterable[tuple[str, str]]) -> None:
+        """The event's line in each of `units` (unit code, aggregate type)."""
+        position, at, name = tracking.notification_id, event.timestamp, type(event).__name__
+        summary, actor = summarise(event), getattr(event, "actor", None)
+        self.lines.extend(
+            (position, unit, at, name, kind, event.originator_id, summary, actor)
+            for unit, kind in units
+        )
+
+
 class UnitHistoryView(ReadModelView):
     projection_name = "unit_history"
     schema_version = 2  # 2: a service's line no longer names whom it was served to
@@ -111,8 +157,87 @@ class UnitHistoryView(ReadModelView):
         ),
     }
 
+    # While a batch of a fill is kept in Python (fill_batch): its touches and lines.
+    _fill: Fill | None = None
+
+    @cached_property
+    def select_touches(self) -> Composed:
+        return SQL(
+            "SELECT aggregate_id, unit_code, aggregate_type FROM {} "
+            "WHERE aggregate_id = ANY(%s::uuid[])"
+        ).format(self.table("unit_history_touches"))
+
+    @cached_property
+    def delete_touches(self) -> Composed:
+        return SQL("DELETE FROM {} WHERE aggregate_id = ANY(%s::uuid[])").format(
+            self.table("unit_history_touches")
+        )
+
+    @property
+    def fills_by_copy(self) -> bool:
+        return self.filling
+
+    def fill_batch(
+        self,
+        conn: Connection[Any],
+        projection: Projection[Any],
+        events: Sequence[tuple[Any, int]],
+        tracked: int,
+    ) -> SentBatch | None:
+        """A batch of a fill from zero, by COPY: the units each of the batch's aggregates
+        touches are read once (those of earlier batches), the handlers keep the lines and
+        the touches in Python as the statements would have made them, and both tables get
+        their new rows by one COPY each (the touches the batch moved are deleted first). The
+        tracking is advanced, and confirmed, before any row is written."""
+        pending = self.pending(events, tracked)
+        if not pending:
+            return None
+        ids = list({event.originator_id for event, _ in pending})
+        fill = Fill()
+        conn.execute(self.lock_tracking)
+        for row in conn.execute(self.select_touches, (ids,)).fetchall():
+            fill.touches.setdefault(row["aggregate_id"], {})[row["unit_code"]] = row[
+                "aggregate_type"
+            ]
+        before = set(fill.touches)
+        self._fill = fill
+        try:
+            for event, position in pending:
+                projection.process_event(event, Tracking(APPLICATION_NAME, position))
+        finally:
+            self._fill = None
+        touches = [(i, u, k) for i in fill.changed for u, k in fill.touches[i].items()]
+        sent = self.advance_batch(
+            conn, pending, tracked, touches=len(touches), lines=len(fill.lines)
+        )
+        sent.confirm()  # a tracking another writer moved: TrackingMoved, nothing written
+        if moved := [i for i in fill.changed if i in before]:
+            conn.execute(self.delete_touches, (moved,))
+        self.copy_rows(conn, "unit_history_touches", TOUCHES, touches)
+        self.copy_rows(conn, "unit_history", LINES, fill.lines)
+        return sent
+
+    def copy_rows(
+        self, conn: Connection[Any], table: str, columns: dict[str, str], rows: list[Any]
+    ) -> None:
+        statement = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            self.table(table), SQL(", ").join(map(Identifier, columns))
+        )
+        with conn.cursor().copy(statement) as copy:
+            copy.set_types(list(columns.values()))
+            for row in rows:
+                copy.write_row(row)
+
     def first_event(self, tracking: Tracking, event: Any, kind: str, units: list[str]) -> None:
         """An aggregate's first event: remember its units, and record the event for each."""
+        if (fill := self._fill) is not None:
+            touched = fill.touches.setdefault(event.originator_id, {})
+            fill.changed.add(event.originator_id)
+            units = list(dict.fromkeys(units))
+            for unit in units:
+                touched.setdefault(unit, kind)
+            fill.record(tracking, event, ((unit, kind) for unit in units))
+            return
         self.write(
             tracking,
             ", touches AS (INSERT INTO {touches} (aggregate_id, unit_code, aggregate_type) "
@@ -130,6 +255,10 @@ class UnitHistoryView(ReadModelView):
 
     def later_event(self, tracking: Tracking, event: Any) -> None:
         """Any later event: recorded for each unit its aggregate touches."""
+        if (fill := self._fill) is not None:
+            if touched := fill.touches.get(event.originator_id):
+                fill.record(tracking, event, touched.items())
+            return
         self.write(
             tracking,
             "INSERT INTO {history} (position, unit_code, recorded_at, event_type, "
@@ -145,6 +274,13 @@ class UnitHistoryView(ReadModelView):
     def moved(self, tracking: Tracking, event: Any, kind: str, old: str, new: str) -> None:
         """An aggregate passed from one unit to another (转办): the event in both units'
         histories; its later events in the new unit's only."""
+        if (fill := self._fill) is not None:
+            touched = fill.touches.setdefault(event.originator_id, {})
+            touched.pop(old, None)
+            touched.setdefault(new, kind)
+            fill.changed.add(event.originator_id)
+            fill.record(tracking, event, ((unit, kind) for unit in (old, new)))
+            return
         self.write(
             tracking,
             ", gone AS (DELETE FROM {touches} WHERE aggregate_id = %(id)s "
