@@ -532,6 +532,37 @@ class ReadModelView(PostgresTrackingRecorder):
         """send_batch for a view that fills_by_copy, on `conn` outside any pipeline."""
         raise NotImplementedError(f"{self.projection_name} does not fill by COPY")
 
+    def keep_in_python(self, projection: Projection[Any], pending: list[tuple[Any, int]]) -> None:
+        """Run the handlers over a fill's batch, whose view keeps what they make in Python
+        (fill_batch): an event given that no handler declares only advances the tracking,
+        as in send_batch, and a handler that sends a statement all the same is a mistake."""
+        stray: list[tuple[str, Params]] = []
+        self._collected = stray
+        try:
+            for event, position in pending:
+                projection.process_event(event, Tracking(APPLICATION_NAME, position))
+        finally:
+            self._collected = None
+        if stray:
+            raise RuntimeError(
+                f"{self.projection_name} sent {len(stray)} statements while filling by COPY"
+            )
+
+    def copy_rows(
+        self, conn: Connection[Any], table: str, columns: dict[str, str], rows: list[Any]
+    ) -> None:
+        """COPY `rows` (tuples of `columns`' values, in order: name -> type) into `table`,
+        in binary (a fill's batch, see fill_batch)."""
+        if not rows:
+            return
+        statement = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            self.table(table), SQL(", ").join(map(Identifier, columns))
+        )
+        with conn.cursor().copy(statement) as copy:
+            copy.set_types(list(columns.values()))
+            for row in rows:
+                copy.write_row(row)
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def execute(self, statement: str, values: Params) -> None:
         if self._bound is not None:

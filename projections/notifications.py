@@ -12,12 +12,17 @@ not, each channel's delivery) lives in tables a rebuild never touches (infra/out
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass, field, replace
+from datetime import date, datetime
+from functools import cached_property
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
-from psycopg.sql import SQL
+from eventsourcing.projection import Projection
+from psycopg import Connection
+from psycopg.sql import SQL, Composed, Identifier
 
 from domain.accounts import Account
 from domain.clock import cn_date
@@ -31,7 +36,13 @@ from domain.vocabulary import (
     Role,
     VerificationOutcome,
 )
-from projections.base import ReadModel, ReadModelView, handles, other_aggregates
+from projections.base import (
+    ReadModel,
+    ReadModelView,
+    SentBatch,
+    handles,
+    other_aggregates,
+)
 from projections.paging import Page, decode_cursor, encode_cursor
 
 K = NotificationKind
@@ -49,6 +60,82 @@ REMINDERS = {
     ReminderKind.OVERDUE: "已超过整改期限（{deadline}），请立即整改并报送整改情况。",
     ReminderKind.ESCALATION: "整改期限（{deadline}）已过且多次催办未办结，已提级督办。",
 }
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An account, as far as telling it needs (notify_accounts)."""
+
+    id: UUID
+    role: str
+    unit_code: str | None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Concerned:
+    """A finding, as far as telling of it needs (notify_findings): its unit, title and the
+    inspector who raised it (an actor id)."""
+
+    unit_code: str
+    title: str
+    inspector: str | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one event tells: of which finding, what, when, to whom (the liaisons of its
+    unit, its inspector, the supervisors), and the unit it passes to (转办), if any."""
+
+    finding_id: UUID
+    kind: NotificationKind
+    body: str
+    at: datetime
+    unit: bool
+    inspector: bool
+    supervisors: bool
+    moved_to: str | None
+
+    def tells(self, account: Recipient, finding: Concerned) -> bool:
+        """Whether `account` is among those told of `finding` (tell's join, in Python)."""
+        unit_code = self.moved_to if self.moved_to is not None else finding.unit_code
+        return account.active and (
+            (self.unit and account.role == Role.UNIT.value and account.unit_code == unit_code)
+            or (self.inspector and str(account.id) == finding.inspector)
+            or (self.supervisors and account.role == Role.SUPERVISOR.value)
+        )
+
+
+# The columns a fill copies (fill_batch), with their types.
+NOTIFICATION_TYPES = {
+    "id": "text",
+    "position": "int8",
+    "account_id": "uuid",
+    "finding_id": "uuid",
+    "kind": "text",
+    "subject": "text",
+    "body": "text",
+    "created_at": "timestamptz",
+}
+ACCOUNT_TYPES = {"id": "uuid", "role": "text", "unit_code": "text", "active": "bool"}
+FINDING_TYPES = {"id": "uuid", "unit_code": "text", "title": "text", "inspector": "text"}
+UNIT_TYPES = {"id": "uuid", "code": "text"}
+
+
+@dataclass
+class NotifyFill:
+    """A batch of a fill, kept in Python (NotificationsView.fill_batch): every account, the
+    batch's findings and the units it names, as the events leave them; what it changed; the
+    merges to carry to the findings outside the batch; the notifications it made."""
+
+    accounts: dict[UUID, Recipient]
+    findings: dict[UUID, Concerned]
+    units: dict[UUID, str]
+    changed_accounts: set[UUID] = field(default_factory=set)
+    changed_findings: set[UUID] = field(default_factory=set)
+    new_units: set[UUID] = field(default_factory=set)
+    merges: list[tuple[str, str]] = field(default_factory=list)
+    notifications: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 class NotificationsView(ReadModelView):
@@ -70,11 +157,243 @@ class NotificationsView(ReadModelView):
         "notify_units": "id uuid PRIMARY KEY, code text NOT NULL",
     }
 
+    # While a batch of a fill is kept in Python (fill_batch).
+    _fill: NotifyFill | None = None
+
     def table_statements(self) -> list[Any]:
         return [
             *super().table_statements(),
             *self.define_indexes("notifications", account="(account_id, position)"),
         ]
+
+    # -- what the events change (by statements, or kept in a fill's batch) ------------------
+
+    def unit_registered(self, tracking: Tracking, unit_id: UUID, code: str) -> None:
+        if (fill := self._fill) is not None:
+            if unit_id not in fill.units:
+                fill.units[unit_id] = code
+                fill.new_units.add(unit_id)
+            return
+        self.write(
+            tracking,
+            "INSERT INTO {units} (id, code) SELECT %(id)s::uuid, %(code)s::text WHERE {advanced} "
+            "ON CONFLICT DO NOTHING",
+            {"id": unit_id, "code": code},
+            units="notify_units",
+        )
+
+    def unit_merged(self, tracking: Tracking, unit_id: UUID, into: str) -> None:
+        if (fill := self._fill) is not None:
+            code = fill.units.get(unit_id)
+            if code is None:
+                return
+            fill.merges.append((code, into))
+            for finding_id, finding in fill.findings.items():
+                if finding.unit_code == code:
+                    fill.findings[finding_id] = replace(finding, unit_code=into)
+                    fill.changed_findings.add(finding_id)
+            return
+        self.write(
+            tracking,
+            "UPDATE {findings} SET unit_code = %(into)s WHERE unit_code = "
+            "(SELECT code FROM {units} WHERE id = %(id)s) AND {advanced}",
+            {"id": unit_id, "into": into},
+            findings="notify_findings",
+            units="notify_units",
+        )
+
+    def account_created(self, tracking: Tracking, account: Recipient) -> None:
+        if (fill := self._fill) is not None:
+            if account.id not in fill.accounts:
+                fill.accounts[account.id] = account
+                fill.changed_accounts.add(account.id)
+            return
+        self.write(
+            tracking,
+            "INSERT INTO {accounts} (id, role, unit_code, active) SELECT %(id)s::uuid, "
+            "%(role)s::text, %(unit)s::text, true WHERE {advanced} ON CONFLICT DO NOTHING",
+            {"id": account.id, "role": account.role, "unit": account.unit_code},
+            accounts="notify_accounts",
+        )
+
+    def account_revoked(self, tracking: Tracking, account_id: UUID) -> None:
+        if (fill := self._fill) is not None:
+            if (account := fill.accounts.get(account_id)) is not None:
+                fill.accounts[account_id] = replace(account, active=False)
+                fill.changed_accounts.add(account_id)
+            return
+        self.write(
+            tracking,
+            "UPDATE {accounts} SET active = false WHERE id = %(id)s AND {advanced}",
+            {"id": account_id},
+            accounts="notify_accounts",
+        )
+
+    def finding_raised(self, tracking: Tracking, finding_id: UUID, finding: Concerned) -> None:
+        if (fill := self._fill) is not None:
+            if finding_id not in fill.findings:
+                fill.findings[finding_id] = finding
+                fill.changed_findings.add(finding_id)
+            return
+        self.write(
+            tracking,
+            "INSERT INTO {findings} (id, unit_code, title, inspector) SELECT %(id)s::uuid, "
+            "%(unit)s::text, %(title)s::text, %(inspector)s::text WHERE {advanced} "
+            "ON CONFLICT DO NOTHING",
+            {
+                "id": finding_id,
+                "unit": finding.unit_code,
+                "title": finding.title,
+                "inspector": finding.inspector,
+            },
+            findings="notify_findings",
+        )
+
+    def finding_retitled(self, tracking: Tracking, finding_id: UUID, title: str | None) -> None:
+        if (fill := self._fill) is not None:
+            if title is not None and (finding := fill.findings.get(finding_id)) is not None:
+                fill.findings[finding_id] = replace(finding, title=title)
+                fill.changed_findings.add(finding_id)
+            return
+        self.write(
+            tracking,
+            "UPDATE {findings} SET title = coalesce(%(title)s::text, title) "
+            "WHERE id = %(id)s AND {advanced}",
+            {"id": finding_id, "title": title},
+            findings="notify_findings",
+        )
+
+    def tell(self, tracking: Tracking, notice: Notice) -> None:
+        """The notice's notifications, one for each account it tells (Notice.tells)."""
+        if (fill := self._fill) is not None:
+            finding = fill.findings.get(notice.finding_id)
+            if finding is None:
+                return
+            if notice.moved_to is not None:
+                fill.findings[notice.finding_id] = replace(finding, unit_code=notice.moved_to)
+                fill.changed_findings.add(notice.finding_id)
+            position = tracking.notification_id
+            subject = f"【{notice.kind.label}】{finding.title}"
+            fill.notifications.extend(
+                (f"{position}-{a.id}", position, a.id, notice.finding_id, notice.kind.value,
+                 subject, notice.body, notice.at)
+                for a in fill.accounts.values()
+                if notice.tells(a, finding)
+            )  # fmt: skip
+            return
+        self.write(
+            tracking,
+            ", moved AS (UPDATE {findings} SET unit_code = %(moved_to)s WHERE id = %(id)s "
+            "AND %(moved_to)s::text IS NOT NULL AND {advanced}) "
+            "INSERT INTO {notifications} (id, position, account_id, finding_id, kind, "
+            "subject, body, created_at) SELECT %(_position)s::text || '-' || a.id::text, "
+            "%(_position)s::bigint, a.id, f.id, %(kind)s::text, "
+            "'【' || %(label)s::text || '】' || f.title, %(body)s::text, %(at)s::timestamptz "
+            "FROM {findings} f JOIN {accounts} a ON a.active AND ("
+            "(%(unit)s AND a.role = %(unit_role)s "
+            "AND a.unit_code = coalesce(%(moved_to)s::text, f.unit_code)) "
+            "OR (%(inspector)s AND a.id::text = f.inspector) "
+            "OR (%(supervisors)s AND a.role = %(supervisor_role)s)) "
+            "WHERE f.id = %(id)s AND {advanced} ON CONFLICT DO NOTHING",
+            {
+                "id": notice.finding_id,
+                "kind": notice.kind.value,
+                "label": notice.kind.label,
+                "body": notice.body,
+                "at": notice.at,
+                "unit": notice.unit,
+                "inspector": notice.inspector,
+                "supervisors": notice.supervisors,
+                "unit_role": Role.UNIT.value,
+                "supervisor_role": Role.SUPERVISOR.value,
+                "moved_to": notice.moved_to,
+            },
+            notifications="notifications",
+            findings="notify_findings",
+            accounts="notify_accounts",
+        )
+
+    # -- a fill by COPY ----------------------------------------------------------------------
+
+    @property
+    def fills_by_copy(self) -> bool:
+        return self.filling
+
+    def fill_batch(
+        self,
+        conn: Connection[Any],
+        projection: Projection[Any],
+        events: Sequence[tuple[Any, int]],
+        tracked: int,
+    ) -> SentBatch | None:
+        """A batch of a fill from zero, by COPY: every account (a few hundred at most), the
+        batch's findings and the units whose merger it holds are read once; the handlers
+        keep what their statements would have made in Python; then the mergers are carried
+        to the findings outside the batch, the accounts, units and findings the batch changed
+        are written anew, and its notifications copied. The tracking is advanced, and
+        confirmed, before any row is written."""
+        pending = self.pending(events, tracked)
+        if not pending:
+            return None
+        ids = list({event.originator_id for event, _ in pending})
+        conn.execute(self.lock_tracking)
+        fill = NotifyFill(
+            accounts={
+                r["id"]: Recipient(r["id"], r["role"], r["unit_code"], r["active"])
+                for r in conn.execute(
+                    self.fill_select("notify_accounts", ACCOUNT_TYPES, every=True)
+                )
+            },
+            findings={
+                r["id"]: Concerned(r["unit_code"], r["title"], r["inspector"])
+                for r in conn.execute(self.fill_select("notify_findings", FINDING_TYPES), (ids,))
+            },
+            units={
+                r["id"]: r["code"]
+                for r in conn.execute(self.fill_select("notify_units", UNIT_TYPES), (ids,))
+            },
+        )
+        stored = set(fill.findings)
+        self._fill = fill
+        try:
+            self.keep_in_python(projection, pending)
+        finally:
+            self._fill = None
+        sent = self.advance_batch(conn, pending, tracked, notifications=len(fill.notifications))
+        sent.confirm()  # a tracking another writer moved: TrackingMoved, nothing written
+        for code, into in fill.merges:
+            conn.execute(self.merge_findings, (into, code))
+        accounts = [astuple(fill.accounts[i]) for i in fill.changed_accounts]
+        findings = [(i, *astuple(fill.findings[i])) for i in fill.changed_findings]
+        for table, changed in (
+            ("notify_accounts", fill.changed_accounts),
+            ("notify_findings", fill.changed_findings & stored),
+        ):
+            if changed:
+                conn.execute(self.fill_delete(table), (list(changed),))
+        self.copy_rows(conn, "notify_accounts", ACCOUNT_TYPES, accounts)
+        self.copy_rows(conn, "notify_findings", FINDING_TYPES, findings)
+        units = [(i, fill.units[i]) for i in fill.new_units]
+        self.copy_rows(conn, "notify_units", UNIT_TYPES, units)
+        self.copy_rows(conn, "notifications", NOTIFICATION_TYPES, fill.notifications)
+        return sent
+
+    def fill_select(self, table: str, types: dict[str, str], every: bool = False) -> Composed:
+        """The rows of `table` a fill's batch starts from: every one, or those whose ids it
+        is given (`%s`, an array)."""
+        where = SQL("") if every else SQL(" WHERE id = ANY(%s::uuid[])")
+        return SQL("SELECT {} FROM {}{}").format(
+            SQL(", ").join(map(Identifier, types)), self.table(table), where
+        )
+
+    def fill_delete(self, table: str) -> Composed:
+        return SQL("DELETE FROM {} WHERE id = ANY(%s::uuid[])").format(self.table(table))
+
+    @cached_property
+    def merge_findings(self) -> Composed:
+        return SQL("UPDATE {} SET unit_code = %s WHERE unit_code = %s").format(
+            self.table("notify_findings")
+        )
 
     def inbox(
         self, account_id: UUID, unread_only: bool, limit: int, cursor: str | None
@@ -173,70 +492,30 @@ class Notifications(ReadModel[NotificationsView]):
 
     @handles(Unit.Registered)
     def unit_registered(self, e: Unit.Registered, tracking: Tracking) -> None:
-        self.view.write(
-            tracking,
-            "INSERT INTO {units} (id, code) SELECT %(id)s::uuid, %(code)s::text WHERE {advanced} "
-            "ON CONFLICT DO NOTHING",
-            {"id": e.originator_id, "code": e.code},
-            units="notify_units",
-        )
+        self.view.unit_registered(tracking, e.originator_id, e.code)
 
     @handles(Unit.Merged)
     def unit_merged(self, e: Unit.Merged, tracking: Tracking) -> None:
         """机构改革: the merged unit's findings are told to its successor's liaisons."""
-        self.view.write(
-            tracking,
-            "UPDATE {findings} SET unit_code = %(into)s WHERE unit_code = "
-            "(SELECT code FROM {units} WHERE id = %(id)s) AND {advanced}",
-            {"id": e.originator_id, "into": e.into},
-            findings="notify_findings",
-            units="notify_units",
-        )
+        self.view.unit_merged(tracking, e.originator_id, e.into)
 
     @handles(Account.Created)
     def account_created(self, e: Account.Created, tracking: Tracking) -> None:
-        self.view.write(
-            tracking,
-            "INSERT INTO {accounts} (id, role, unit_code, active) SELECT %(id)s::uuid, "
-            "%(role)s::text, %(unit)s::text, true WHERE {advanced} ON CONFLICT DO NOTHING",
-            {"id": e.originator_id, "role": e.role, "unit": e.unit_code},
-            accounts="notify_accounts",
-        )
+        self.view.account_created(tracking, Recipient(e.originator_id, e.role, e.unit_code))
 
     @handles(Account.Revoked)
     def account_revoked(self, e: Account.Revoked, tracking: Tracking) -> None:
-        self.view.write(
-            tracking,
-            "UPDATE {accounts} SET active = false WHERE id = %(id)s AND {advanced}",
-            {"id": e.originator_id},
-            accounts="notify_accounts",
-        )
+        self.view.account_revoked(tracking, e.originator_id)
 
     @handles(Finding.Raised)
     def raised(self, e: Finding.Raised, tracking: Tracking) -> None:
-        self.view.write(
-            tracking,
-            "INSERT INTO {findings} (id, unit_code, title, inspector) SELECT %(id)s::uuid, "
-            "%(unit)s::text, %(title)s::text, %(inspector)s::text WHERE {advanced} "
-            "ON CONFLICT DO NOTHING",
-            {
-                "id": e.originator_id,
-                "unit": e.unit_code,
-                "title": e.title,
-                "inspector": e.actor["id"],
-            },
-            findings="notify_findings",
+        self.view.finding_raised(
+            tracking, e.originator_id, Concerned(e.unit_code, e.title, e.actor["id"])
         )
 
     @handles(Finding.Amended)
     def amended(self, e: Finding.Amended, tracking: Tracking) -> None:
-        self.view.write(
-            tracking,
-            "UPDATE {findings} SET title = coalesce(%(title)s::text, title) "
-            "WHERE id = %(id)s AND {advanced}",
-            {"id": e.originator_id, "title": e.changes.get("title")},
-            findings="notify_findings",
-        )
+        self.view.finding_retitled(tracking, e.originator_id, e.changes.get("title"))
 
     @handles(Finding.RectificationOrdered)
     def ordered(self, e: Finding.RectificationOrdered, tracking: Tracking) -> None:
@@ -332,34 +611,14 @@ class Notifications(ReadModel[NotificationsView]):
         channels and the console escape it where they must). `moved_to`: the finding is that
         unit's from this event on (转办), in the same statement (one event, one statement:
         the tracking advances once)."""
-        self.view.write(
-            tracking,
-            ", moved AS (UPDATE {findings} SET unit_code = %(moved_to)s WHERE id = %(id)s "
-            "AND %(moved_to)s::text IS NOT NULL AND {advanced}) "
-            "INSERT INTO {notifications} (id, position, account_id, finding_id, kind, "
-            "subject, body, created_at) SELECT %(_position)s::text || '-' || a.id::text, "
-            "%(_position)s::bigint, a.id, f.id, %(kind)s::text, "
-            "'【' || %(label)s::text || '】' || f.title, %(body)s::text, %(at)s::timestamptz "
-            "FROM {findings} f JOIN {accounts} a ON a.active AND ("
-            "(%(unit)s AND a.role = %(unit_role)s "
-            "AND a.unit_code = coalesce(%(moved_to)s::text, f.unit_code)) "
-            "OR (%(inspector)s AND a.id::text = f.inspector) "
-            "OR (%(supervisors)s AND a.role = %(supervisor_role)s)) "
-            "WHERE f.id = %(id)s AND {advanced} ON CONFLICT DO NOTHING",
-            {
-                "id": e.originator_id,
-                "kind": kind.value,
-                "label": kind.label,
-                "body": text.format(**values),
-                "at": e.timestamp,
-                "unit": UNIT in who,
-                "inspector": INSPECTOR in who,
-                "supervisors": SUPERVISORS in who,
-                "unit_role": Role.UNIT.value,
-                "supervisor_role": Role.SUPERVISOR.value,
-                "moved_to": moved_to,
-            },
-            notifications="notifications",
-            findings="notify_findings",
-            accounts="notify_accounts",
+        notice = Notice(
+            e.originator_id,
+            kind,
+            text.format(**values),
+            e.timestamp,
+            UNIT in who,
+            INSPECTOR in who,
+            SUPERVISORS in who,
+            moved_to,
         )
+        self.view.tell(tracking, notice)

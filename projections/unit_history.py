@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from psycopg import Connection
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed
 from psycopg.types.json import Jsonb
 
 from domain.commendations import Commendation
@@ -35,7 +35,6 @@ from domain.vocabulary import (
 )
 from domain.work_items import WorkItem
 from projections.base import (
-    APPLICATION_NAME,
     ReadModel,
     ReadModelView,
     SentBatch,
@@ -202,8 +201,7 @@ class UnitHistoryView(ReadModelView):
         before = set(fill.touches)
         self._fill = fill
         try:
-            for event, position in pending:
-                projection.process_event(event, Tracking(APPLICATION_NAME, position))
+            self.keep_in_python(projection, pending)
         finally:
             self._fill = None
         touches = [(i, u, k) for i in fill.changed for u, k in fill.touches[i].items()]
@@ -216,17 +214,6 @@ class UnitHistoryView(ReadModelView):
         self.copy_rows(conn, "unit_history_touches", TOUCHES, touches)
         self.copy_rows(conn, "unit_history", LINES, fill.lines)
         return sent
-
-    def copy_rows(
-        self, conn: Connection[Any], table: str, columns: dict[str, str], rows: list[Any]
-    ) -> None:
-        statement = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-            self.table(table), SQL(", ").join(map(Identifier, columns))
-        )
-        with conn.cursor().copy(statement) as copy:
-            copy.set_types(list(columns.values()))
-            for row in rows:
-                copy.write_row(row)
 
     def first_event(self, tracking: Tracking, event: Any, kind: str, units: list[str]) -> None:
         """An aggregate's first event: remember its units, and record the event for each."""

@@ -1,0 +1,231 @@
+"""A rebuild fills the unit history and the notifications by COPY (fill_batch): batch by
+batch, each keeps what its statements would have kept, a batch whose tracking another
+writer moved keeps nothing, and each batch is logged with what it copied."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from unittest import mock
+
+import pytest
+from eventsourcing.persistence import Tracking
+from psycopg.sql import SQL
+
+from api.runtime.bootstrap import Services
+from domain.actors import Actor
+from domain.registry import Listing
+from domain.vocabulary import Role
+from infra.migrations import datastore_for
+from projections import replay as replay_module
+from projections.base import APPLICATION_NAME, ReadModelView, TrackingMoved
+from projections.registry import PROJECTIONS, ProjectionSpec
+from projections.replay import digest, replay, scratch_schema
+from projections.unit_history import UnitHistory, UnitHistoryView
+from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
+
+SPECS = {spec.name: spec for spec in PROJECTIONS}
+FILLED_BY_COPY = ("unit_history", "notifications")
+Log = tuple[Services, list[tuple[Any, int]]]
+
+
+def liaison(unit: str) -> Actor:
+    return Actor(id=f"l-{unit}", name="联络员", role=Role.UNIT, unit_code=unit,
+                 unit_scope=frozenset({unit}))  # fmt: skip
+
+
+@pytest.fixture
+def log(services: Services) -> Iterator[Log]:
+    """Two units, each with a liaison's account, and a supervisor; a work item led by one
+    with the other as co-unit; a finding passed to the other unit (转办) and back, with
+    progress after each pass; the first unit's liaison leaves, and the finding is escalated.
+    The log's events, decoded."""
+    app = services.app
+    liaisons = {}
+    for code in ("hx", "dc"):
+        app.register_unit(code=code, name=f"单位{code}", kind="township", actor=ADMIN)
+        liaisons[code] = app.create_account(
+            token_hash=uuid.uuid4().hex, name="联络员", role=Role.UNIT, unit_code=code, actor=ADMIN
+        ).id
+    app.create_account(
+        token_hash=uuid.uuid4().hex,
+        name="督查室",
+        role=Role.SUPERVISOR,
+        unit_code=None,
+        actor=ADMIN,
+    )
+    app.list_work_item(
+        Listing(title="任务", year=2024, lead_unit="hx", co_units=("dc",),
+                due_on=date(2024, 12, 31)),
+        actor=INSPECTOR,
+    )  # fmt: skip
+    finding = raise_finding(services, "hx")
+    app.order_rectification(finding, deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR)
+    for unit, to in (("hx", "dc"), ("dc", "hx")):
+        app.dispute_order(finding, reason="不属本单位职责", actor=liaison(unit))
+        app.reassign_finding(finding, to_unit=to, reason="转办", actor=INSPECTOR)
+        progress = {"note": "推进中", "percent": 30, "evidence": []}
+        app.report_finding_progress(finding, **progress, actor=liaison(to))
+    app.revoke_account(liaisons["hx"], reason="调离", actor=ADMIN)
+    app.remind_finding(
+        finding, rule="escalation@2024-02-01", kind="escalation", due_on=date(2024, 2, 2),
+        actor=ADMIN,
+    )  # fmt: skip
+    notifications = app.recorder.select_notifications(start=1, limit=1000)
+    yield services, [(app.mapper.to_domain_event(n), n.id) for n in notifications]
+
+
+def filled(services: Services, spec: ProjectionSpec, schema: str, batch: int | None) -> Any:
+    """The read model in `schema`: filled by COPY `batch` events at a time, or (None) by the
+    statements a runner sends."""
+    view = spec.view_class(datastore_for(services.database, pool_size=1, schema=schema))
+    view.create_table()
+    view.filling = batch is not None
+    assert view.fills_by_copy is view.filling
+    head = services.app.recorder.max_notification_id() or 0
+    with mock.patch.object(replay_module, "BATCH", batch or replay_module.BATCH):
+        replay(services.app, view, spec, head)
+    return view
+
+
+def rows(view: ReadModelView, query: str, *tables: str) -> list[tuple[Any, ...]]:
+    """The rows of `query`, whose `{}` name `tables` of the view's schema, as tuples."""
+    statement = SQL(query).format(*map(view.table, tables))
+    return [tuple(r.values()) for r in view.fetch_all(statement)]
+
+
+@pytest.mark.parametrize("batch", [1, 3, 2000])
+def test_a_unit_history_filled_by_copy_keeps_what_the_statements_keep(log: Log, batch: int) -> None:
+    services, _ = log
+    spec = SPECS["unit_history"]
+    with scratch_schema(services.database) as a, scratch_schema(services.database) as b:
+        by_copy = filled(services, spec, a, batch)
+        by_statements = filled(services, spec, b, None)
+        try:
+            assert digest(by_copy) == digest(by_statements)
+            lines = rows(
+                by_copy,
+                "SELECT unit_code, event_type FROM {} ORDER BY position, unit_code",
+                "unit_history",
+            )
+            # The item is in both units' histories; the finding's progress after each pass
+            # is in the history of the unit it lay with then, and only there.
+            assert [u for u, event in lines if event == "Listed"] == ["dc", "hx"]
+            assert [u for u, event in lines if event == "ProgressReported"] == ["dc", "hx"]
+            touches = rows(
+                by_copy,
+                "SELECT unit_code FROM {} WHERE aggregate_type = 'finding'",
+                "unit_history_touches",
+            )
+            assert touches == [("hx",)]
+        finally:
+            by_copy.datastore.close()
+            by_statements.datastore.close()
+
+
+@pytest.mark.parametrize("batch", [1, 3, 2000])
+def test_notifications_filled_by_copy_keep_what_the_statements_keep(log: Log, batch: int) -> None:
+    services, _ = log
+    spec = SPECS["notifications"]
+    with scratch_schema(services.database) as a, scratch_schema(services.database) as b:
+        by_copy = filled(services, spec, a, batch)
+        by_statements = filled(services, spec, b, None)
+        try:
+            assert digest(by_copy) == digest(by_statements)
+            told = rows(
+                by_copy,
+                "SELECT kind, a.role, a.unit_code FROM {} n "
+                "JOIN {} a ON a.id = n.account_id ORDER BY position, a.role",
+                "notifications",
+                "notify_accounts",
+            )
+            # Each pass tells the unit it goes to; the escalation, after hx's liaison left,
+            # only the supervisors.
+            assert told == [
+                ("order", "unit", "hx"),
+                ("reassigned", "unit", "dc"),
+                ("reassigned", "unit", "hx"),
+                ("escalation", "supervisor", None),
+            ]
+        finally:
+            by_copy.datastore.close()
+            by_statements.datastore.close()
+
+
+@pytest.mark.parametrize("name", FILLED_BY_COPY)
+def test_a_fill_batch_from_a_position_another_writer_moved_keeps_nothing(
+    log: Log, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    services, events = log
+    spec = SPECS[name]
+    half = len(events) // 2
+    with scratch_schema(services.database) as schema:
+        view = spec.view_class(datastore_for(services.database, pool_size=1, schema=schema))
+        try:
+            view.create_table()
+            view.filling = True
+            projection = spec.projection_class(view=view)
+            with (
+                caplog.at_level(logging.DEBUG, logger="projections.base"),
+                view.batch_transaction(pipelined=False) as conn,
+            ):
+                sent = view.fill_batch(conn, projection, events[:half], 0)
+            assert sent is not None and sent.events == half
+            record = next(r for r in caplog.records if r.getMessage() == "batch sent")
+            assert record.__dict__["projection"] == name
+            before = digest(view)
+            # A second writer that still believes the view empty.
+            with pytest.raises(TrackingMoved), view.batch_transaction(pipelined=False) as conn:
+                view.fill_batch(conn, projection, events, 0)
+            assert digest(view) == before
+            assert view.max_tracking_id(APPLICATION_NAME) == events[half - 1][1]
+            # Nothing to fill from the position it holds: no batch at all.
+            with view.batch_transaction(pipelined=False) as conn:
+                assert view.fill_batch(conn, projection, events[:half], events[half - 1][1]) is None
+        finally:
+            view.datastore.close()
+
+
+def test_a_view_that_does_not_fill_by_copy_says_so(log: Log) -> None:
+    services, events = log
+    spec = SPECS["finding_board"]
+    with scratch_schema(services.database) as schema:
+        view = spec.view_class(datastore_for(services.database, pool_size=1, schema=schema))
+        try:
+            view.filling = True
+            assert not view.fills_by_copy
+            with pytest.raises(NotImplementedError, match="finding_board does not fill by COPY"):
+                view.fill_batch(None, spec.projection_class(view=view), events, 0)  # type: ignore[arg-type]
+        finally:
+            view.datastore.close()
+
+
+class CarelessHistory(UnitHistoryView):
+    """A view whose handler of later events sends a statement even while filling."""
+
+    def later_event(self, tracking: Tracking, event: Any) -> None:
+        self.apply(tracking, lambda: SQL("SELECT 1"), {})
+
+
+def test_a_handler_that_sends_a_statement_while_filling_by_copy_fails_the_batch(
+    log: Log,
+) -> None:
+    services, events = log
+    with scratch_schema(services.database) as schema:
+        view = CarelessHistory(datastore_for(services.database, pool_size=1, schema=schema))
+        try:
+            view.create_table()
+            view.filling = True
+            with (
+                pytest.raises(
+                    RuntimeError, match=r"unit_history sent \d+ statements while filling"
+                ),
+                view.batch_transaction(pipelined=False) as conn,
+            ):
+                view.fill_batch(conn, UnitHistory(view=view), events, 0)
+            assert view.max_tracking_id(APPLICATION_NAME) is None
+        finally:
+            view.datastore.close()
