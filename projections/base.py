@@ -64,6 +64,8 @@ def handles(*events: type) -> Callable[[H], H]:
 
 
 Params = dict[str, Any]
+# A column type as a table declares it -> the name psycopg knows it by (for COPY).
+COPY_TYPES = {"int": "int4"}
 # The guard every write of a read model carries: the notification advanced the tracking.
 ADVANCED = SQL("EXISTS (SELECT FROM advanced)")
 
@@ -115,6 +117,24 @@ class AggregateTable:
     def types(self) -> dict[str, str]:
         """Each column's type, as insert_row casts the values to them."""
         return {d.split()[0]: d.split()[1] for d in self.definition.split(", ")}
+
+    @cached_property
+    def defaults(self) -> dict[str, Any]:
+        """Each column's value where an insert gives none: its DEFAULT (a whole number or a
+        boolean: the only kinds the tables declare), else NULL (None)."""
+        found: dict[str, Any] = {}
+        for definition in self.definition.split(", "):
+            name, *rest = definition.split()
+            literal = rest[rest.index("DEFAULT") + 1] if "DEFAULT" in rest else None
+            if literal is None:
+                found[name] = None
+            elif literal in ("true", "false"):
+                found[name] = literal == "true"
+            elif literal.isdigit():
+                found[name] = int(literal)
+            else:
+                raise ValueError(f"{self.name}.{name}: a DEFAULT of {literal!r} is not read here")
+        return found
 
     def copy(self, e: Any, names: str) -> Params:
         """The event's attributes `names` (space-separated) as values of the columns of
@@ -551,15 +571,15 @@ class ReadModelView(PostgresTrackingRecorder):
     def copy_rows(
         self, conn: Connection[Any], table: str, columns: dict[str, str], rows: list[Any]
     ) -> None:
-        """COPY `rows` (tuples of `columns`' values, in order: name -> type) into `table`,
-        in binary (a fill's batch, see fill_batch)."""
+        """COPY `rows` (tuples of `columns`' values, in order: name -> type, as the table
+        declares it) into `table`, in binary (a fill's batch, see fill_batch)."""
         if not rows:
             return
         statement = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             self.table(table), SQL(", ").join(map(Identifier, columns))
         )
         with conn.cursor().copy(statement) as copy:
-            copy.set_types(list(columns.values()))
+            copy.set_types([COPY_TYPES.get(t, t) for t in columns.values()])
             for row in rows:
                 copy.write_row(row)
 

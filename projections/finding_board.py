@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
 from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
@@ -23,6 +26,7 @@ from projections.base import (
     AggregateTable,
     ReadModel,
     ReadModelView,
+    SentBatch,
     handles,
     other_aggregates,
     stamped,
@@ -128,6 +132,42 @@ def count_key(row: str) -> Composed:
     ).format(r=SQL(row))
 
 
+@dataclass(frozen=True)
+class FromBefore:
+    """A column an update sets from the row before it: as SQL (over the row's columns and
+    the changes' placeholders) and as Python (over the row before and the changes), for a
+    fill kept in Python (fill_batch)."""
+
+    sql: Composable
+    python: Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+
+
+# The first deadline a finding was given (on time is judged by it): set once.
+FIRST_DEADLINE = FromBefore(
+    SQL("coalesce(first_deadline, %(deadline)s::date)"),
+    lambda before, changes: (
+        before["first_deadline"] if before["first_deadline"] is not None else changes["deadline"]
+    ),
+)
+# What a fill copies of each row: the columns of its definition. The search index, added
+# beside them, is worked out at the fill's end (finish_filling), by PostgreSQL as a query's.
+FILLED = BOARD.types
+
+
+@dataclass
+class BoardFill:
+    """A batch of a fill, kept in Python (FindingBoardView.fill_batch): the rows of the
+    batch's findings as its statements would leave them, which of them were stored before
+    it, which it changed, and the steps it tallies per unit and year."""
+
+    rows: dict[UUID, dict[str, Any]]
+    stored: set[UUID]
+    changed: set[UUID] = field(default_factory=set)
+    tallies: dict[tuple[str, int], Counter[str]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
+
+
 class FindingBoardView(ReadModelView):
     projection_name = "finding_board"
     # 2: the first deadline and the report's day (on time by them), and the step tallies;
@@ -210,12 +250,93 @@ class FindingBoardView(ReadModelView):
     def finish_filling(self, conn: Connection[Any]) -> None:
         """A fill leaves each finding's count out of its statements (the row before, the
         count it leaves, the one it joins: most of the server's work for an event); the
-        filled board is counted once instead."""
+        filled board is counted once instead, and the search index of the rows it copied is
+        worked out once."""
         conn.execute(self.count_all())
+        conn.execute(
+            SQL("UPDATE {} SET grams = {} WHERE grams = '{{}}'").format(
+                self.table(BOARD.name), SEARCHED_GRAMS
+            )
+        )
         super().finish_filling(conn)
+
+    # While a batch of a fill is kept in Python (fill_batch).
+    _fill: BoardFill | None = None
+
+    @property
+    def fills_by_copy(self) -> bool:
+        return self.filling
+
+    def fill_batch(
+        self,
+        conn: Connection[Any],
+        projection: Projection[Any],
+        events: Sequence[tuple[Any, int]],
+        tracked: int,
+    ) -> SentBatch | None:
+        """A batch of a fill from zero, by COPY: the rows of the batch's findings stored
+        before it are read once, the handlers change them in Python as their statements
+        would have, and each changed row is written anew (deleted, then copied with the new
+        ones); the steps it tallies are added per unit and year. The tracking is advanced,
+        and confirmed, before any row is written."""
+        pending = self.pending(events, tracked)
+        if not pending:
+            return None
+        ids = list({event.originator_id for event, _ in pending})
+        board = self.table(BOARD.name)
+        columns = SQL(", ").join(map(Identifier, FILLED))
+        conn.execute(self.lock_tracking)
+        stored = conn.execute(
+            SQL("SELECT {} FROM {} WHERE id = ANY(%s::uuid[])").format(columns, board), (ids,)
+        ).fetchall()
+        fill = BoardFill({row["id"]: dict(row) for row in stored}, {row["id"] for row in stored})
+        self._fill = fill
+        try:
+            self.keep_in_python(projection, pending)
+        finally:
+            self._fill = None
+        sent = self.advance_batch(conn, pending, tracked, rows=len(fill.changed))
+        sent.confirm()  # a tracking another writer moved: TrackingMoved, nothing written
+        if rewritten := list(fill.changed & fill.stored):
+            conn.execute(
+                SQL("DELETE FROM {} WHERE id = ANY(%s::uuid[])").format(board), (rewritten,)
+            )
+        rows = [tuple(fill.rows[i][c] for c in FILLED) for i in fill.changed]
+        self.copy_rows(conn, BOARD.name, FILLED, rows)
+        if fill.tallies:
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    self.add_tallies,
+                    [
+                        (unit, year, *(counted[c] for c in STEP_COLUMNS))
+                        for (unit, year), counted in fill.tallies.items()
+                    ],
+                )
+        return sent
+
+    @cached_property
+    def add_tallies(self) -> Composed:
+        """A fill's steps of one unit and year, added to those counted before."""
+        return SQL(
+            "INSERT INTO {steps} (unit_code, year, {columns}) VALUES (%s, %s, {values}) "
+            "ON CONFLICT (unit_code, year) DO UPDATE SET {sums}"
+        ).format(
+            steps=self.table(STEPS),
+            columns=SQL(", ").join(map(Identifier, STEP_COLUMNS)),
+            values=SQL(", ").join(SQL("%s") for _ in STEP_COLUMNS),
+            sums=SQL(", ").join(
+                SQL("{0} = {1}.{0} + EXCLUDED.{0}").format(Identifier(c), self.table(STEPS))
+                for c in STEP_COLUMNS
+            ),
+        )
 
     def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:
         """The finding's row, and one more in its count (counted at the end of a fill)."""
+        if (fill := self._fill) is not None:
+            if row["id"] not in fill.rows:  # as ON CONFLICT (id) DO NOTHING
+                fill.rows[row["id"]] = {**BOARD.defaults, **row}
+                fill.changed.add(row["id"])
+            return
         filling = self.filling
 
         def build() -> Composed:
@@ -253,7 +374,7 @@ class FindingBoardView(ReadModelView):
         tracking: Tracking,
         event: Any,
         *increments: str,
-        computed: dict[str, Composable] | None = None,
+        computed: dict[str, FromBefore] | None = None,
         tally: str | None = None,
         **changes: Any,
     ) -> None:
@@ -266,11 +387,14 @@ class FindingBoardView(ReadModelView):
         filling = self.filling
         if changes.get("deadline") is not None:  # the day it runs to moves with it
             changes["due_by"] = due_by_of(changes["deadline"])
+        if (fill := self._fill) is not None:
+            self.fold(fill, event.originator_id, increments, computed or {}, tally, changes)
+            return
         searched = "title" in changes or "description" in changes
 
         # Composed only for a statement not seen before (see ReadModelView.statement).
         def build() -> Composed:
-            expressions = dict(computed or {})
+            expressions = {column: e.sql for column, e in (computed or {}).items()}
             if searched:
                 texts = (
                     Placeholder(c) + SQL("::text") if c in changes else Identifier(c)
@@ -308,6 +432,32 @@ class FindingBoardView(ReadModelView):
 
         key = ("update", filling, increments, *changes, "=", *(computed or {}), searched, tally)
         self.apply(tracking, build, {**changes, "_id": event.originator_id}, key=key)
+
+    @staticmethod
+    def fold(
+        fill: BoardFill,
+        finding_id: UUID,
+        increments: tuple[str, ...],
+        computed: Mapping[str, FromBefore],
+        tally: str | None,
+        changes: Mapping[str, Any],
+    ) -> None:
+        """update's statement, on a fill's row in Python: every column is set from the row
+        before (the changes, the computed columns, one more in each of `increments`), and
+        a `tally` counts under the unit and year of the row after."""
+        row = fill.rows.get(finding_id)
+        if row is None:  # as an UPDATE of no row
+            return
+        before = dict(row)
+        row.update(changes)
+        for column, expression in computed.items():
+            row[column] = expression.python(before, changes)
+        for column in increments:
+            row[column] = before[column] + 1
+        fill.changed.add(finding_id)
+        if tally is not None:
+            assert tally in STEP_COLUMNS, tally
+            fill.tallies[(row["unit_code"], row["found_on"].year)][tally] += 1
 
     def tally(self, tally: str) -> Composed:
         """One more `tally` (one of STEP_COLUMNS) for the unit and year of the finding
@@ -422,13 +572,10 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     @handles(Finding.RectificationOrdered)
     def rectification_ordered(self, e: Finding.RectificationOrdered, tracking: Tracking) -> None:
-        first: dict[str, Composable] = {
-            "first_deadline": SQL("coalesce(first_deadline, %(deadline)s::date)")
-        }
         self.view.update(
             tracking,
             e,
-            computed=first,
+            computed={"first_deadline": FIRST_DEADLINE},
             status=FindingStatus.RECTIFYING.value,
             deadline=e.deadline,
             **given_anew(e),

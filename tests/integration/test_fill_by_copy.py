@@ -1,6 +1,6 @@
-"""A rebuild fills the unit history and the notifications by COPY (fill_batch): batch by
-batch, each keeps what its statements would have kept, a batch whose tracking another
-writer moved keeps nothing, and each batch is logged with what it copied."""
+"""A rebuild fills the unit history, the notifications and the finding board by COPY
+(fill_batch): batch by batch, each keeps what its statements would have kept, a batch whose
+tracking another writer moved keeps nothing, and each batch is logged with what it copied."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from projections.unit_history import UnitHistory, UnitHistoryView
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 SPECS = {spec.name: spec for spec in PROJECTIONS}
-FILLED_BY_COPY = ("unit_history", "notifications")
+FILLED_BY_COPY = ("unit_history", "notifications", "finding_board")
 Log = tuple[Services, list[tuple[Any, int]]]
 
 
@@ -41,8 +41,9 @@ def liaison(unit: str) -> Actor:
 def log(services: Services) -> Iterator[Log]:
     """Two units, each with a liaison's account, and a supervisor; a work item led by one
     with the other as co-unit; a finding passed to the other unit (转办) and back, with
-    progress after each pass; the first unit's liaison leaves, and the finding is escalated.
-    The log's events, decoded."""
+    progress after each pass, its deadline extended, itself escalated and its title amended;
+    the first unit's liaison leaves, and an escalation reminder follows. The log's events,
+    decoded."""
     app = services.app
     liaisons = {}
     for code in ("hx", "dc"):
@@ -69,6 +70,9 @@ def log(services: Services) -> Iterator[Log]:
         app.reassign_finding(finding, to_unit=to, reason="转办", actor=INSPECTOR)
         progress = {"note": "推进中", "percent": 30, "evidence": []}
         app.report_finding_progress(finding, **progress, actor=liaison(to))
+    app.extend_deadline(finding, new_deadline=date(2024, 3, 1), reason="汛期", actor=INSPECTOR)
+    app.escalate_finding(finding, reason="久拖不决", actor=INSPECTOR)
+    app.amend_finding(finding, changes={"title": "更正后的问题"}, reason="笔误", actor=INSPECTOR)
     app.revoke_account(liaisons["hx"], reason="调离", actor=ADMIN)
     app.remind_finding(
         finding, rule="escalation@2024-02-01", kind="escalation", due_on=date(2024, 2, 2),
@@ -142,14 +146,44 @@ def test_notifications_filled_by_copy_keep_what_the_statements_keep(log: Log, ba
                 "notifications",
                 "notify_accounts",
             )
-            # Each pass tells the unit it goes to; the escalation, after hx's liaison left,
-            # only the supervisors.
+            # Each pass tells the unit it goes to; the escalation reminder, after hx's liaison
+            # left, only the supervisors.
             assert told == [
                 ("order", "unit", "hx"),
                 ("reassigned", "unit", "dc"),
                 ("reassigned", "unit", "hx"),
                 ("escalation", "supervisor", None),
             ]
+        finally:
+            by_copy.datastore.close()
+            by_statements.datastore.close()
+
+
+@pytest.mark.parametrize("batch", [1, 3, 2000])
+def test_a_finding_board_filled_by_copy_keeps_what_the_statements_keep(
+    log: Log, batch: int
+) -> None:
+    services, _ = log
+    spec = SPECS["finding_board"]
+    with scratch_schema(services.database) as a, scratch_schema(services.database) as b:
+        by_copy = filled(services, spec, a, batch)
+        by_statements = filled(services, spec, b, None)
+        try:
+            for view in (by_copy, by_statements):
+                with view.datastore.get_connection() as conn, conn.transaction():
+                    view.finish_filling(conn)
+            assert digest(by_copy) == digest(by_statements)
+            (row,) = rows(
+                by_copy,
+                "SELECT unit_code, title, deadline, first_deadline, escalations, version, "
+                "'更正' = ANY(grams) AS searched FROM {}",
+                "finding_board",
+            )
+            assert row == ("hx", "更正后的问题", date(2024, 3, 1), date(2024, 2, 1), 1, 12, True)
+            steps = rows(
+                by_copy, "SELECT unit_code, year, extensions FROM {}", "finding_step_tallies"
+            )
+            assert steps == [("hx", 2024, 1)]
         finally:
             by_copy.datastore.close()
             by_statements.datastore.close()
@@ -191,13 +225,13 @@ def test_a_fill_batch_from_a_position_another_writer_moved_keeps_nothing(
 
 def test_a_view_that_does_not_fill_by_copy_says_so(log: Log) -> None:
     services, events = log
-    spec = SPECS["finding_board"]
+    spec = SPECS["rulings"]
     with scratch_schema(services.database) as schema:
         view = spec.view_class(datastore_for(services.database, pool_size=1, schema=schema))
         try:
             view.filling = True
             assert not view.fills_by_copy
-            with pytest.raises(NotImplementedError, match="finding_board does not fill by COPY"):
+            with pytest.raises(NotImplementedError, match="rulings does not fill by COPY"):
                 view.fill_batch(None, spec.projection_class(view=view), events, 0)  # type: ignore[arg-type]
         finally:
             view.datastore.close()
