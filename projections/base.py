@@ -12,6 +12,7 @@ from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, ClassVar, Generic, TypeVar, get_args
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
@@ -535,12 +536,18 @@ class ReadModelView(PostgresTrackingRecorder):
         )
         return SentBatch(self.projection_name, advance, tracked, last, len(pending))
 
+    # Whether this view fills by COPY (fill_batch): it then keeps a batch of a fill in
+    # Python, in the state its start_fill makes, and writes it with its write_fill.
+    copies_fill: ClassVar[bool] = False
+    # That state, while the handlers run over a batch of a fill.
+    _fill: Any = None
+
     @property
     def fills_by_copy(self) -> bool:
         """Whether this view is being filled from zero (`filling`) and writes each batch of
         the fill by COPY (fill_batch) instead of statements: it then takes its batches
-        outside a pipeline, where COPY can run. No view does by default."""
-        return False
+        outside a pipeline, where COPY can run."""
+        return self.filling and self.copies_fill
 
     def fill_batch(
         self,
@@ -549,24 +556,47 @@ class ReadModelView(PostgresTrackingRecorder):
         events: Sequence[tuple[Any, int]],
         tracked: int,
     ) -> SentBatch | None:
-        """send_batch for a view that fills_by_copy, on `conn` outside any pipeline."""
-        raise NotImplementedError(f"{self.projection_name} does not fill by COPY")
-
-    def keep_in_python(self, projection: Projection[Any], pending: list[tuple[Any, int]]) -> None:
-        """Run the handlers over a fill's batch, whose view keeps what they make in Python
-        (fill_batch): an event given that no handler declares only advances the tracking,
-        as in send_batch, and a handler that sends a statement all the same is a mistake."""
+        """send_batch for a view that fills by COPY, on `conn` outside any pipeline: the
+        tracking table is taken first, the rows the batch's aggregates had are read once
+        (start_fill), the handlers keep what their statements would have made in Python (a
+        handler that sends a statement all the same fails the batch: it would be lost), the
+        tracking is advanced and confirmed before any row is written (TrackingMoved, and
+        nothing written, when another writer moved it), and the rows are written
+        (write_fill). An event given that no handler declares only advances the tracking,
+        as in send_batch."""
+        if not self.copies_fill:
+            raise NotImplementedError(f"{self.projection_name} does not fill by COPY")
+        pending = self.pending(events, tracked)
+        if not pending:
+            return None
+        conn.execute(self.lock_tracking)
+        fill = self.start_fill(conn, list({event.originator_id for event, _ in pending}))
         stray: list[tuple[str, Params]] = []
-        self._collected = stray
+        self._fill, self._collected = fill, stray
         try:
             for event, position in pending:
                 projection.process_event(event, Tracking(APPLICATION_NAME, position))
         finally:
-            self._collected = None
+            self._fill = self._collected = None
         if stray:
             raise RuntimeError(
                 f"{self.projection_name} sent {len(stray)} statements while filling by COPY"
             )
+        sent = self.advance_batch(conn, pending, tracked)
+        sent.confirm()
+        written = self.write_fill(conn, fill)
+        log.debug("batch filled", extra={"projection": self.projection_name, **written})
+        return sent
+
+    def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> Any:
+        """The state a batch of a fill starts from: what the view holds of the aggregates
+        `ids` (those of the batch's events), read once on `conn`."""
+        raise NotImplementedError
+
+    def write_fill(self, conn: Connection[Any], fill: Any) -> dict[str, int]:
+        """Write what a batch of a fill kept (start_fill's state, as the handlers left it);
+        how many rows of each kind, for the log."""
+        raise NotImplementedError
 
     def copy_rows(
         self, conn: Connection[Any], table: str, columns: dict[str, str], rows: list[Any]

@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
@@ -26,7 +25,6 @@ from projections.base import (
     AggregateTable,
     ReadModel,
     ReadModelView,
-    SentBatch,
     handles,
     other_aggregates,
     stamped,
@@ -260,46 +258,28 @@ class FindingBoardView(ReadModelView):
         )
         super().finish_filling(conn)
 
+    copies_fill = True
     # While a batch of a fill is kept in Python (fill_batch).
     _fill: BoardFill | None = None
 
-    @property
-    def fills_by_copy(self) -> bool:
-        return self.filling
-
-    def fill_batch(
-        self,
-        conn: Connection[Any],
-        projection: Projection[Any],
-        events: Sequence[tuple[Any, int]],
-        tracked: int,
-    ) -> SentBatch | None:
-        """A batch of a fill from zero, by COPY: the rows of the batch's findings stored
-        before it are read once, the handlers change them in Python as their statements
-        would have, and each changed row is written anew (deleted, then copied with the new
-        ones); the steps it tallies are added per unit and year. The tracking is advanced,
-        and confirmed, before any row is written."""
-        pending = self.pending(events, tracked)
-        if not pending:
-            return None
-        ids = list({event.originator_id for event, _ in pending})
-        board = self.table(BOARD.name)
-        columns = SQL(", ").join(map(Identifier, FILLED))
-        conn.execute(self.lock_tracking)
+    def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> BoardFill:
+        """A batch of a fill starts from the rows its findings had; the handlers change
+        them in Python as their statements would have."""
         stored = conn.execute(
-            SQL("SELECT {} FROM {} WHERE id = ANY(%s::uuid[])").format(columns, board), (ids,)
+            SQL("SELECT {} FROM {} WHERE id = ANY(%s::uuid[])").format(
+                SQL(", ").join(map(Identifier, FILLED)), self.table(BOARD.name)
+            ),
+            (ids,),
         ).fetchall()
-        fill = BoardFill({row["id"]: dict(row) for row in stored}, {row["id"] for row in stored})
-        self._fill = fill
-        try:
-            self.keep_in_python(projection, pending)
-        finally:
-            self._fill = None
-        sent = self.advance_batch(conn, pending, tracked, rows=len(fill.changed))
-        sent.confirm()  # a tracking another writer moved: TrackingMoved, nothing written
+        return BoardFill({row["id"]: dict(row) for row in stored}, {row["id"] for row in stored})
+
+    def write_fill(self, conn: Connection[Any], fill: BoardFill) -> dict[str, int]:
+        """Each row the batch changed, written anew (deleted first where it was stored, then
+        copied with the new ones); the steps it tallied, added per unit and year."""
         if rewritten := list(fill.changed & fill.stored):
             conn.execute(
-                SQL("DELETE FROM {} WHERE id = ANY(%s::uuid[])").format(board), (rewritten,)
+                SQL("DELETE FROM {} WHERE id = ANY(%s::uuid[])").format(self.table(BOARD.name)),
+                (rewritten,),
             )
         rows = [tuple(fill.rows[i][c] for c in FILLED) for i in fill.changed]
         self.copy_rows(conn, BOARD.name, FILLED, rows)
@@ -312,7 +292,7 @@ class FindingBoardView(ReadModelView):
                         for (unit, year), counted in fill.tallies.items()
                     ],
                 )
-        return sent
+        return {"rows": len(rows), "tallies": len(fill.tallies)}
 
     @cached_property
     def add_tallies(self) -> Composed:

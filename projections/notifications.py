@@ -12,7 +12,6 @@ not, each channel's delivery) lives in tables a rebuild never touches (infra/out
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -20,7 +19,6 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Connection
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -39,7 +37,6 @@ from domain.vocabulary import (
 from projections.base import (
     ReadModel,
     ReadModelView,
-    SentBatch,
     handles,
     other_aggregates,
 )
@@ -131,6 +128,7 @@ class NotifyFill:
     accounts: dict[UUID, Recipient]
     findings: dict[UUID, Concerned]
     units: dict[UUID, str]
+    stored: set[UUID] = field(default_factory=set)  # findings stored before the batch
     changed_accounts: set[UUID] = field(default_factory=set)
     changed_findings: set[UUID] = field(default_factory=set)
     new_units: set[UUID] = field(default_factory=set)
@@ -157,6 +155,7 @@ class NotificationsView(ReadModelView):
         "notify_units": "id uuid PRIMARY KEY, code text NOT NULL",
     }
 
+    copies_fill = True
     # While a batch of a fill is kept in Python (fill_batch).
     _fill: NotifyFill | None = None
 
@@ -315,68 +314,46 @@ class NotificationsView(ReadModelView):
 
     # -- a fill by COPY ----------------------------------------------------------------------
 
-    @property
-    def fills_by_copy(self) -> bool:
-        return self.filling
-
-    def fill_batch(
-        self,
-        conn: Connection[Any],
-        projection: Projection[Any],
-        events: Sequence[tuple[Any, int]],
-        tracked: int,
-    ) -> SentBatch | None:
-        """A batch of a fill from zero, by COPY: every account (a few hundred at most), the
-        batch's findings and the units whose merger it holds are read once; the handlers
-        keep what their statements would have made in Python; then the mergers are carried
-        to the findings outside the batch, the accounts, units and findings the batch changed
-        are written anew, and its notifications copied. The tracking is advanced, and
-        confirmed, before any row is written."""
-        pending = self.pending(events, tracked)
-        if not pending:
-            return None
-        ids = list({event.originator_id for event, _ in pending})
-        conn.execute(self.lock_tracking)
+    def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> NotifyFill:
+        """A batch of a fill starts from every account (a few hundred at most), and the
+        findings and units of its events."""
+        every = self.fill_select("notify_accounts", ACCOUNT_TYPES, every=True)
+        findings = self.fill_select("notify_findings", FINDING_TYPES)
+        units = self.fill_select("notify_units", UNIT_TYPES)
         fill = NotifyFill(
             accounts={
                 r["id"]: Recipient(r["id"], r["role"], r["unit_code"], r["active"])
-                for r in conn.execute(
-                    self.fill_select("notify_accounts", ACCOUNT_TYPES, every=True)
-                )
+                for r in conn.execute(every)
             },
             findings={
                 r["id"]: Concerned(r["unit_code"], r["title"], r["inspector"])
-                for r in conn.execute(self.fill_select("notify_findings", FINDING_TYPES), (ids,))
+                for r in conn.execute(findings, (ids,))
             },
-            units={
-                r["id"]: r["code"]
-                for r in conn.execute(self.fill_select("notify_units", UNIT_TYPES), (ids,))
-            },
+            units={r["id"]: r["code"] for r in conn.execute(units, (ids,))},
         )
-        stored = set(fill.findings)
-        self._fill = fill
-        try:
-            self.keep_in_python(projection, pending)
-        finally:
-            self._fill = None
-        sent = self.advance_batch(conn, pending, tracked, notifications=len(fill.notifications))
-        sent.confirm()  # a tracking another writer moved: TrackingMoved, nothing written
+        fill.stored = set(fill.findings)
+        return fill
+
+    def write_fill(self, conn: Connection[Any], fill: NotifyFill) -> dict[str, int]:
+        """The mergers carried to the findings outside the batch; the accounts, findings
+        and units it changed, written anew (deleted first where they were stored); its
+        notifications."""
         for code, into in fill.merges:
             conn.execute(self.merge_findings, (into, code))
-        accounts = [astuple(fill.accounts[i]) for i in fill.changed_accounts]
-        findings = [(i, *astuple(fill.findings[i])) for i in fill.changed_findings]
         for table, changed in (
             ("notify_accounts", fill.changed_accounts),
-            ("notify_findings", fill.changed_findings & stored),
+            ("notify_findings", fill.changed_findings & fill.stored),
         ):
             if changed:
                 conn.execute(self.fill_delete(table), (list(changed),))
+        accounts = [astuple(fill.accounts[i]) for i in fill.changed_accounts]
         self.copy_rows(conn, "notify_accounts", ACCOUNT_TYPES, accounts)
+        findings = [(i, *astuple(fill.findings[i])) for i in fill.changed_findings]
         self.copy_rows(conn, "notify_findings", FINDING_TYPES, findings)
         units = [(i, fill.units[i]) for i in fill.new_units]
         self.copy_rows(conn, "notify_units", UNIT_TYPES, units)
         self.copy_rows(conn, "notifications", NOTIFICATION_TYPES, fill.notifications)
-        return sent
+        return {"notifications": len(fill.notifications), "findings": len(findings)}
 
     def fill_select(self, table: str, types: dict[str, str], every: bool = False) -> Composed:
         """The rows of `table` a fill's batch starts from: every one, or those whose ids it

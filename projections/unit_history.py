@@ -7,7 +7,7 @@ aggregate touches (a private table), because only an aggregate's first event nam
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Connection
 from psycopg.sql import SQL, Composed
 from psycopg.types.json import Jsonb
@@ -37,7 +36,6 @@ from domain.work_items import WorkItem
 from projections.base import (
     ReadModel,
     ReadModelView,
-    SentBatch,
     handles,
     other_aggregates,
 )
@@ -126,6 +124,7 @@ class Fill:
     history lines it made (LINES' columns)."""
 
     touches: dict[UUID, dict[str, str]] = field(default_factory=dict)
+    stored: set[UUID] = field(default_factory=set)  # aggregates with touches before it
     changed: set[UUID] = field(default_factory=set)
     lines: list[tuple[Any, ...]] = field(default_factory=list)
 
@@ -156,6 +155,7 @@ class UnitHistoryView(ReadModelView):
         ),
     }
 
+    copies_fill = True
     # While a batch of a fill is kept in Python (fill_batch): its touches and lines.
     _fill: Fill | None = None
 
@@ -172,48 +172,25 @@ class UnitHistoryView(ReadModelView):
             self.table("unit_history_touches")
         )
 
-    @property
-    def fills_by_copy(self) -> bool:
-        return self.filling
-
-    def fill_batch(
-        self,
-        conn: Connection[Any],
-        projection: Projection[Any],
-        events: Sequence[tuple[Any, int]],
-        tracked: int,
-    ) -> SentBatch | None:
-        """A batch of a fill from zero, by COPY: the units each of the batch's aggregates
-        touches are read once (those of earlier batches), the handlers keep the lines and
-        the touches in Python as the statements would have made them, and both tables get
-        their new rows by one COPY each (the touches the batch moved are deleted first). The
-        tracking is advanced, and confirmed, before any row is written."""
-        pending = self.pending(events, tracked)
-        if not pending:
-            return None
-        ids = list({event.originator_id for event, _ in pending})
+    def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> Fill:
+        """A batch of a fill starts from the units each of its aggregates touches (those
+        of earlier batches); its touches and lines are then kept in Python."""
         fill = Fill()
-        conn.execute(self.lock_tracking)
         for row in conn.execute(self.select_touches, (ids,)).fetchall():
-            fill.touches.setdefault(row["aggregate_id"], {})[row["unit_code"]] = row[
-                "aggregate_type"
-            ]
-        before = set(fill.touches)
-        self._fill = fill
-        try:
-            self.keep_in_python(projection, pending)
-        finally:
-            self._fill = None
-        touches = [(i, u, k) for i in fill.changed for u, k in fill.touches[i].items()]
-        sent = self.advance_batch(
-            conn, pending, tracked, touches=len(touches), lines=len(fill.lines)
-        )
-        sent.confirm()  # a tracking another writer moved: TrackingMoved, nothing written
-        if moved := [i for i in fill.changed if i in before]:
+            touched = fill.touches.setdefault(row["aggregate_id"], {})
+            touched[row["unit_code"]] = row["aggregate_type"]
+        fill.stored = set(fill.touches)
+        return fill
+
+    def write_fill(self, conn: Connection[Any], fill: Fill) -> dict[str, int]:
+        """The touches the batch changed, written anew (deleted first where they were
+        stored), and its lines, each by one COPY."""
+        if moved := list(fill.changed & fill.stored):
             conn.execute(self.delete_touches, (moved,))
+        touches = [(i, u, k) for i in fill.changed for u, k in fill.touches[i].items()]
         self.copy_rows(conn, "unit_history_touches", TOUCHES, touches)
         self.copy_rows(conn, "unit_history", LINES, fill.lines)
-        return sent
+        return {"touches": len(touches), "lines": len(fill.lines)}
 
     def first_event(self, tracking: Tracking, event: Any, kind: str, units: list[str]) -> None:
         """An aggregate's first event: remember its units, and record the event for each."""

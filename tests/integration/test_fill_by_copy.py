@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 from unittest import mock
@@ -29,6 +30,8 @@ from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 SPECS = {spec.name: spec for spec in PROJECTIONS}
 FILLED_BY_COPY = ("unit_history", "notifications", "finding_board")
+# What each fill's log line counts (write_fill).
+WRITTEN = ("touches", "lines", "notifications", "findings", "rows", "tallies")
 Log = tuple[Services, list[tuple[Any, int]]]
 
 
@@ -95,6 +98,24 @@ def filled(services: Services, spec: ProjectionSpec, schema: str, batch: int | N
     return view
 
 
+@contextmanager
+def filled_both_ways(services: Services, name: str, batch: int) -> Iterator[ReadModelView]:
+    """The read model filled by COPY `batch` events at a time (and its fill finished), once
+    it is found to hold the very rows its statements make."""
+    spec = SPECS[name]
+    with scratch_schema(services.database) as a, scratch_schema(services.database) as b:
+        by_copy = filled(services, spec, a, batch)
+        by_statements = filled(services, spec, b, None)
+        try:
+            with by_copy.datastore.get_connection() as conn, conn.transaction():
+                by_copy.finish_filling(conn)
+            assert digest(by_copy) == digest(by_statements)
+            yield by_copy
+        finally:
+            by_copy.datastore.close()
+            by_statements.datastore.close()
+
+
 def rows(view: ReadModelView, query: str, *tables: str) -> list[tuple[Any, ...]]:
     """The rows of `query`, whose `{}` name `tables` of the view's schema, as tuples."""
     statement = SQL(query).format(*map(view.table, tables))
@@ -104,59 +125,43 @@ def rows(view: ReadModelView, query: str, *tables: str) -> list[tuple[Any, ...]]
 @pytest.mark.parametrize("batch", [1, 3, 2000])
 def test_a_unit_history_filled_by_copy_keeps_what_the_statements_keep(log: Log, batch: int) -> None:
     services, _ = log
-    spec = SPECS["unit_history"]
-    with scratch_schema(services.database) as a, scratch_schema(services.database) as b:
-        by_copy = filled(services, spec, a, batch)
-        by_statements = filled(services, spec, b, None)
-        try:
-            assert digest(by_copy) == digest(by_statements)
-            lines = rows(
-                by_copy,
-                "SELECT unit_code, event_type FROM {} ORDER BY position, unit_code",
-                "unit_history",
-            )
-            # The item is in both units' histories; the finding's progress after each pass
-            # is in the history of the unit it lay with then, and only there.
-            assert [u for u, event in lines if event == "Listed"] == ["dc", "hx"]
-            assert [u for u, event in lines if event == "ProgressReported"] == ["dc", "hx"]
-            touches = rows(
-                by_copy,
-                "SELECT unit_code FROM {} WHERE aggregate_type = 'finding'",
-                "unit_history_touches",
-            )
-            assert touches == [("hx",)]
-        finally:
-            by_copy.datastore.close()
-            by_statements.datastore.close()
+    with filled_both_ways(services, "unit_history", batch) as view:
+        lines = rows(
+            view,
+            "SELECT unit_code, event_type FROM {} ORDER BY position, unit_code",
+            "unit_history",
+        )
+        # The item is in both units' histories; the finding's progress after each pass is in
+        # the history of the unit it lay with then, and only there.
+        assert [u for u, event in lines if event == "Listed"] == ["dc", "hx"]
+        assert [u for u, event in lines if event == "ProgressReported"] == ["dc", "hx"]
+        touches = rows(
+            view,
+            "SELECT unit_code FROM {} WHERE aggregate_type = 'finding'",
+            "unit_history_touches",
+        )
+        assert touches == [("hx",)]
 
 
 @pytest.mark.parametrize("batch", [1, 3, 2000])
 def test_notifications_filled_by_copy_keep_what_the_statements_keep(log: Log, batch: int) -> None:
     services, _ = log
-    spec = SPECS["notifications"]
-    with scratch_schema(services.database) as a, scratch_schema(services.database) as b:
-        by_copy = filled(services, spec, a, batch)
-        by_statements = filled(services, spec, b, None)
-        try:
-            assert digest(by_copy) == digest(by_statements)
-            told = rows(
-                by_copy,
-                "SELECT kind, a.role, a.unit_code FROM {} n "
-                "JOIN {} a ON a.id = n.account_id ORDER BY position, a.role",
-                "notifications",
-                "notify_accounts",
-            )
-            # Each pass tells the unit it goes to; the escalation reminder, after hx's liaison
-            # left, only the supervisors.
-            assert told == [
-                ("order", "unit", "hx"),
-                ("reassigned", "unit", "dc"),
-                ("reassigned", "unit", "hx"),
-                ("escalation", "supervisor", None),
-            ]
-        finally:
-            by_copy.datastore.close()
-            by_statements.datastore.close()
+    with filled_both_ways(services, "notifications", batch) as view:
+        told = rows(
+            view,
+            "SELECT kind, a.role, a.unit_code FROM {} n "
+            "JOIN {} a ON a.id = n.account_id ORDER BY position, a.role",
+            "notifications",
+            "notify_accounts",
+        )
+        # Each pass tells the unit it goes to; the escalation reminder, after hx's liaison
+        # left, only the supervisors.
+        assert told == [
+            ("order", "unit", "hx"),
+            ("reassigned", "unit", "dc"),
+            ("reassigned", "unit", "hx"),
+            ("escalation", "supervisor", None),
+        ]
 
 
 @pytest.mark.parametrize("batch", [1, 3, 2000])
@@ -164,29 +169,16 @@ def test_a_finding_board_filled_by_copy_keeps_what_the_statements_keep(
     log: Log, batch: int
 ) -> None:
     services, _ = log
-    spec = SPECS["finding_board"]
-    with scratch_schema(services.database) as a, scratch_schema(services.database) as b:
-        by_copy = filled(services, spec, a, batch)
-        by_statements = filled(services, spec, b, None)
-        try:
-            for view in (by_copy, by_statements):
-                with view.datastore.get_connection() as conn, conn.transaction():
-                    view.finish_filling(conn)
-            assert digest(by_copy) == digest(by_statements)
-            (row,) = rows(
-                by_copy,
-                "SELECT unit_code, title, deadline, first_deadline, escalations, version, "
-                "'更正' = ANY(grams) AS searched FROM {}",
-                "finding_board",
-            )
-            assert row == ("hx", "更正后的问题", date(2024, 3, 1), date(2024, 2, 1), 1, 12, True)
-            steps = rows(
-                by_copy, "SELECT unit_code, year, extensions FROM {}", "finding_step_tallies"
-            )
-            assert steps == [("hx", 2024, 1)]
-        finally:
-            by_copy.datastore.close()
-            by_statements.datastore.close()
+    with filled_both_ways(services, "finding_board", batch) as view:
+        (row,) = rows(
+            view,
+            "SELECT unit_code, title, deadline, first_deadline, escalations, version, "
+            "'更正' = ANY(grams) AS searched FROM {}",
+            "finding_board",
+        )
+        assert row == ("hx", "更正后的问题", date(2024, 3, 1), date(2024, 2, 1), 1, 12, True)
+        steps = rows(view, "SELECT unit_code, year, extensions FROM {}", "finding_step_tallies")
+        assert steps == [("hx", 2024, 1)]
 
 
 @pytest.mark.parametrize("name", FILLED_BY_COPY)
@@ -208,8 +200,9 @@ def test_a_fill_batch_from_a_position_another_writer_moved_keeps_nothing(
             ):
                 sent = view.fill_batch(conn, projection, events[:half], 0)
             assert sent is not None and sent.events == half
-            record = next(r for r in caplog.records if r.getMessage() == "batch sent")
+            record = next(r for r in caplog.records if r.getMessage() == "batch filled")
             assert record.__dict__["projection"] == name
+            assert sum(v for k, v in record.__dict__.items() if k in WRITTEN) > 0
             before = digest(view)
             # A second writer that still believes the view empty.
             with pytest.raises(TrackingMoved), view.batch_transaction(pipelined=False) as conn:
