@@ -118,12 +118,14 @@ def tracked_now(view: ReadModelView) -> int:
 def in_one_transaction(
     targets: Sequence[Target], given: list[list[tuple[Any, int]]], floors: list[int]
 ) -> list[int]:
-    """Each target's events after its tracked position in `floors`, set-wise
-    (ReadModelView.send_batch), all in one pipelined transaction: of a pooled connection
-    (ReadModelView.batch_transaction), or the caller's where the views are bound already.
-    The server applies one view's statements while the next view's are made; each view's
-    tracking advance is confirmed at the end (TrackingMoved, and nothing of the batch kept,
-    if another writer moved one). Answers how many events each was given."""
+    """Each target's events after its tracked position in `floors`, set-wise, all in one
+    transaction: of a pooled connection (ReadModelView.batch_transaction), or the caller's
+    where the views are bound already. Views being filled by COPY go first
+    (ReadModelView.fill_batch: COPY cannot run in a pipeline); the others' statements then
+    go pipelined (ReadModelView.send_batch), so the server applies one view's statements
+    while the next view's are made. Each view's tracking advance is confirmed (TrackingMoved,
+    and nothing of the batch kept, if another writer moved one). Answers how many events
+    each was given."""
     bound = {id(view.connection) for view, _ in targets}
     if len(bound) != 1:
         raise ValueError("the views of one replay are all bound to one connection, or none")
