@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import time
 import zlib
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import InitVar, dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, ClassVar, Generic, TypeVar, get_args
@@ -77,6 +77,19 @@ def stamped(e: Any, changes: Params) -> Params:
     return dict(changes, version=e.originator_version, updated_at=e.timestamp)
 
 
+@cache
+def column_types(definition: str) -> dict[str, str]:
+    """Each column's type in a table's column definitions (as CREATE TABLE takes them, none
+    with a comma inside), in the table's order; table constraints (`PRIMARY KEY (a, b)`)
+    are left out."""
+    types = {}
+    for part in definition.split(", "):
+        name, kind, *_ = [*part.split(), ""]
+        if name.isidentifier() and name not in ("PRIMARY", "UNIQUE", "CHECK"):
+            types[name] = kind
+    return types
+
+
 @dataclass(frozen=True)
 class AggregateTable:
     """A read-model table with one row per aggregate: its id (`id`), its own `columns`, and
@@ -117,7 +130,7 @@ class AggregateTable:
     @cached_property
     def types(self) -> dict[str, str]:
         """Each column's type, as insert_row casts the values to them."""
-        return {d.split()[0]: d.split()[1] for d in self.definition.split(", ")}
+        return column_types(self.definition)
 
     @cached_property
     def defaults(self) -> dict[str, Any]:
@@ -597,6 +610,37 @@ class ReadModelView(PostgresTrackingRecorder):
         """Write what a batch of a fill kept (start_fill's state, as the handlers left it);
         how many rows of each kind, for the log."""
         raise NotImplementedError
+
+    def declared(self, table: str) -> dict[str, str]:
+        """The columns of one of this view's own `tables`, with their types."""
+        return column_types(self.tables[table])
+
+    def rows_of(
+        self,
+        conn: Connection[Any],
+        table: str,
+        columns: dict[str, str],
+        ids: list[UUID] | None,
+        key: str = "id",
+    ) -> list[Any]:
+        """The `columns` of `table`'s rows whose `key` is one of `ids` (every row for None),
+        read on `conn` (what a fill's batch starts from, see start_fill)."""
+        statement = SQL("SELECT {} FROM {}").format(
+            SQL(", ").join(map(Identifier, columns)), self.table(table)
+        )
+        if ids is None:
+            return conn.execute(statement).fetchall()
+        where = SQL("{} WHERE {} = ANY(%s::uuid[])").format(statement, Identifier(key))
+        return conn.execute(where, (ids,)).fetchall()
+
+    def delete_rows(
+        self, conn: Connection[Any], table: str, ids: Iterable[UUID], key: str = "id"
+    ) -> None:
+        """Delete `table`'s rows whose `key` is one of `ids` (rows a fill's batch writes
+        anew, see write_fill); nothing for none."""
+        if chosen := list(ids):
+            statement = SQL("DELETE FROM {} WHERE {} = ANY(%s::uuid[])")
+            conn.execute(statement.format(self.table(table), Identifier(key)), (chosen,))
 
     def copy_rows(
         self, conn: Connection[Any], table: str, columns: dict[str, str], rows: list[Any]

@@ -265,22 +265,13 @@ class FindingBoardView(ReadModelView):
     def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> BoardFill:
         """A batch of a fill starts from the rows its findings had; the handlers change
         them in Python as their statements would have."""
-        stored = conn.execute(
-            SQL("SELECT {} FROM {} WHERE id = ANY(%s::uuid[])").format(
-                SQL(", ").join(map(Identifier, FILLED)), self.table(BOARD.name)
-            ),
-            (ids,),
-        ).fetchall()
+        stored = self.rows_of(conn, BOARD.name, FILLED, ids)
         return BoardFill({row["id"]: dict(row) for row in stored}, {row["id"] for row in stored})
 
     def write_fill(self, conn: Connection[Any], fill: BoardFill) -> dict[str, int]:
         """Each row the batch changed, written anew (deleted first where it was stored, then
         copied with the new ones); the steps it tallied, added per unit and year."""
-        if rewritten := list(fill.changed & fill.stored):
-            conn.execute(
-                SQL("DELETE FROM {} WHERE id = ANY(%s::uuid[])").format(self.table(BOARD.name)),
-                (rewritten,),
-            )
+        self.delete_rows(conn, BOARD.name, fill.changed & fill.stored)
         rows = [tuple(fill.rows[i][c] for c in FILLED) for i in fill.changed]
         self.copy_rows(conn, BOARD.name, FILLED, rows)
         if fill.tallies:

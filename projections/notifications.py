@@ -20,7 +20,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from psycopg import Connection
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed
 
 from domain.accounts import Account
 from domain.clock import cn_date
@@ -43,6 +43,9 @@ from projections.base import (
 from projections.paging import Page, decode_cursor, encode_cursor
 
 K = NotificationKind
+# The tables: the notifications, and the accounts, findings and units they need.
+NOTIFICATIONS, ACCOUNTS = "notifications", "notify_accounts"
+FINDINGS, UNITS = "notify_findings", "notify_units"
 COLUMNS = ("id", "finding_id", "kind", "subject", "body", "created_at", "read_at")
 # Who is told: the liaisons of the finding's unit, its inspector, the supervisors.
 UNIT, INSPECTOR, SUPERVISORS = "unit", "inspector", "supervisors"
@@ -101,22 +104,6 @@ class Notice:
             or (self.inspector and str(account.id) == finding.inspector)
             or (self.supervisors and account.role == Role.SUPERVISOR.value)
         )
-
-
-# The columns a fill copies (fill_batch), with their types.
-NOTIFICATION_TYPES = {
-    "id": "text",
-    "position": "int8",
-    "account_id": "uuid",
-    "finding_id": "uuid",
-    "kind": "text",
-    "subject": "text",
-    "body": "text",
-    "created_at": "timestamptz",
-}
-ACCOUNT_TYPES = {"id": "uuid", "role": "text", "unit_code": "text", "active": "bool"}
-FINDING_TYPES = {"id": "uuid", "unit_code": "text", "title": "text", "inspector": "text"}
-UNIT_TYPES = {"id": "uuid", "code": "text"}
 
 
 @dataclass
@@ -317,19 +304,18 @@ class NotificationsView(ReadModelView):
     def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> NotifyFill:
         """A batch of a fill starts from every account (a few hundred at most), and the
         findings and units of its events."""
-        every = self.fill_select("notify_accounts", ACCOUNT_TYPES, every=True)
-        findings = self.fill_select("notify_findings", FINDING_TYPES)
-        units = self.fill_select("notify_units", UNIT_TYPES)
+        accounts = self.rows_of(conn, ACCOUNTS, self.declared(ACCOUNTS), None)
+        findings = self.rows_of(conn, FINDINGS, self.declared(FINDINGS), ids)
+        units = self.rows_of(conn, UNITS, self.declared(UNITS), ids)
         fill = NotifyFill(
             accounts={
                 r["id"]: Recipient(r["id"], r["role"], r["unit_code"], r["active"])
-                for r in conn.execute(every)
+                for r in accounts
             },
             findings={
-                r["id"]: Concerned(r["unit_code"], r["title"], r["inspector"])
-                for r in conn.execute(findings, (ids,))
+                r["id"]: Concerned(r["unit_code"], r["title"], r["inspector"]) for r in findings
             },
-            units={r["id"]: r["code"] for r in conn.execute(units, (ids,))},
+            units={r["id"]: r["code"] for r in units},
         )
         fill.stored = set(fill.findings)
         return fill
@@ -340,31 +326,19 @@ class NotificationsView(ReadModelView):
         notifications."""
         for code, into in fill.merges:
             conn.execute(self.merge_findings, (into, code))
-        for table, changed in (
-            ("notify_accounts", fill.changed_accounts),
-            ("notify_findings", fill.changed_findings & fill.stored),
-        ):
-            if changed:
-                conn.execute(self.fill_delete(table), (list(changed),))
+        self.delete_rows(conn, ACCOUNTS, fill.changed_accounts)
+        self.delete_rows(conn, FINDINGS, fill.changed_findings & fill.stored)
         accounts = [astuple(fill.accounts[i]) for i in fill.changed_accounts]
-        self.copy_rows(conn, "notify_accounts", ACCOUNT_TYPES, accounts)
         findings = [(i, *astuple(fill.findings[i])) for i in fill.changed_findings]
-        self.copy_rows(conn, "notify_findings", FINDING_TYPES, findings)
         units = [(i, fill.units[i]) for i in fill.new_units]
-        self.copy_rows(conn, "notify_units", UNIT_TYPES, units)
-        self.copy_rows(conn, "notifications", NOTIFICATION_TYPES, fill.notifications)
+        for table, rows in (
+            (ACCOUNTS, accounts),
+            (FINDINGS, findings),
+            (UNITS, units),
+            (NOTIFICATIONS, fill.notifications),
+        ):
+            self.copy_rows(conn, table, self.declared(table), rows)
         return {"notifications": len(fill.notifications), "findings": len(findings)}
-
-    def fill_select(self, table: str, types: dict[str, str], every: bool = False) -> Composed:
-        """The rows of `table` a fill's batch starts from: every one, or those whose ids it
-        is given (`%s`, an array)."""
-        where = SQL("") if every else SQL(" WHERE id = ANY(%s::uuid[])")
-        return SQL("SELECT {} FROM {}{}").format(
-            SQL(", ").join(map(Identifier, types)), self.table(table), where
-        )
-
-    def fill_delete(self, table: str) -> Composed:
-        return SQL("DELETE FROM {} WHERE id = ANY(%s::uuid[])").format(self.table(table))
 
     @cached_property
     def merge_findings(self) -> Composed:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from psycopg import Connection
-from psycopg.sql import SQL, Composed
+from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
 from domain.commendations import Commendation
@@ -33,14 +32,10 @@ from domain.vocabulary import (
     event_label,
 )
 from domain.work_items import WorkItem
-from projections.base import (
-    ReadModel,
-    ReadModelView,
-    handles,
-    other_aggregates,
-)
+from projections.base import ReadModel, ReadModelView, handles, other_aggregates
 from projections.paging import Page, decode_cursor, encode_cursor
 
+HISTORY, TOUCHES = "unit_history", "unit_history_touches"  # the lines; each aggregate's units
 COLUMNS = (
     "position",
     "recorded_at",
@@ -103,25 +98,11 @@ def summarise(event: Any) -> str:
     return f"{label}：{detail}" if detail else label
 
 
-# The columns a fill copies (fill_batch), with their types.
-TOUCHES = {"aggregate_id": "uuid", "unit_code": "text", "aggregate_type": "text"}
-LINES = {
-    "position": "int8",
-    "unit_code": "text",
-    "recorded_at": "timestamptz",
-    "event_type": "text",
-    "aggregate_type": "text",
-    "aggregate_id": "uuid",
-    "summary": "text",
-    "actor": "jsonb",
-}
-
-
 @dataclass
 class Fill:
     """A batch of a fill, kept in Python: each aggregate's touched units (unit code ->
     aggregate type, as of the event at hand), which aggregates' touches it changed, and the
-    history lines it made (LINES' columns)."""
+    history lines it made (the columns of `unit_history`, in order)."""
 
     touches: dict[UUID, dict[str, str]] = field(default_factory=dict)
     stored: set[UUID] = field(default_factory=set)  # aggregates with touches before it
@@ -159,24 +140,12 @@ class UnitHistoryView(ReadModelView):
     # While a batch of a fill is kept in Python (fill_batch): its touches and lines.
     _fill: Fill | None = None
 
-    @cached_property
-    def select_touches(self) -> Composed:
-        return SQL(
-            "SELECT aggregate_id, unit_code, aggregate_type FROM {} "
-            "WHERE aggregate_id = ANY(%s::uuid[])"
-        ).format(self.table("unit_history_touches"))
-
-    @cached_property
-    def delete_touches(self) -> Composed:
-        return SQL("DELETE FROM {} WHERE aggregate_id = ANY(%s::uuid[])").format(
-            self.table("unit_history_touches")
-        )
-
     def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> Fill:
         """A batch of a fill starts from the units each of its aggregates touches (those
         of earlier batches); its touches and lines are then kept in Python."""
         fill = Fill()
-        for row in conn.execute(self.select_touches, (ids,)).fetchall():
+        touches = self.declared(TOUCHES)
+        for row in self.rows_of(conn, TOUCHES, touches, ids, key="aggregate_id"):
             touched = fill.touches.setdefault(row["aggregate_id"], {})
             touched[row["unit_code"]] = row["aggregate_type"]
         fill.stored = set(fill.touches)
@@ -185,11 +154,10 @@ class UnitHistoryView(ReadModelView):
     def write_fill(self, conn: Connection[Any], fill: Fill) -> dict[str, int]:
         """The touches the batch changed, written anew (deleted first where they were
         stored), and its lines, each by one COPY."""
-        if moved := list(fill.changed & fill.stored):
-            conn.execute(self.delete_touches, (moved,))
+        self.delete_rows(conn, TOUCHES, fill.changed & fill.stored, key="aggregate_id")
         touches = [(i, u, k) for i in fill.changed for u, k in fill.touches[i].items()]
-        self.copy_rows(conn, "unit_history_touches", TOUCHES, touches)
-        self.copy_rows(conn, "unit_history", LINES, fill.lines)
+        self.copy_rows(conn, TOUCHES, self.declared(TOUCHES), touches)
+        self.copy_rows(conn, HISTORY, self.declared(HISTORY), fill.lines)
         return {"touches": len(touches), "lines": len(fill.lines)}
 
     def first_event(self, tracking: Tracking, event: Any, kind: str, units: list[str]) -> None:
