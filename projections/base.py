@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import time
 import zlib
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import InitVar, dataclass
+from dataclasses import InitVar, dataclass, field
 from functools import cache, cached_property
 from itertools import groupby
 from operator import itemgetter
@@ -80,13 +80,14 @@ def stamped(e: Any, changes: Params) -> Params:
 @cache
 def column_types(definition: str) -> dict[str, str]:
     """Each column's type in a table's column definitions (as CREATE TABLE takes them, none
-    with a comma inside), in the table's order; table constraints (`PRIMARY KEY (a, b)`)
-    are left out."""
+    with a comma inside), in the table's order; the table constraints after them (`PRIMARY
+    KEY (a, b)`) are left out."""
     types = {}
     for part in definition.split(", "):
         name, kind, *_ = [*part.split(), ""]
-        if name.isidentifier() and name not in ("PRIMARY", "UNIQUE", "CHECK"):
-            types[name] = kind
+        if name in ("PRIMARY", "UNIQUE", "CHECK"):
+            break
+        types[name] = kind
     return types
 
 
@@ -134,11 +135,13 @@ class AggregateTable:
 
     @cached_property
     def defaults(self) -> dict[str, Any]:
-        """Each column's value where an insert gives none: its DEFAULT (a whole number or a
-        boolean: the only kinds the tables declare), else NULL (None)."""
+        """Each column's value where an insert gives none: its DEFAULT (a whole number, a
+        boolean, or an empty array or JSON array: the only kinds the tables declare), else
+        NULL (None). An empty array is one list shared by every row that takes it: a fill
+        replaces it (RowsFill.update), never appends to it in place."""
         found: dict[str, Any] = {}
         for definition in self.definition.split(", "):
-            name, *rest = definition.split()
+            name, kind, *rest = definition.split()
             literal = rest[rest.index("DEFAULT") + 1] if "DEFAULT" in rest else None
             if literal is None:
                 found[name] = None
@@ -146,6 +149,8 @@ class AggregateTable:
                 found[name] = literal == "true"
             elif literal.isdigit():
                 found[name] = int(literal)
+            elif (literal, kind) == ("'[]'", "jsonb") or (literal == "'{}'" and kind[-2:] == "[]"):
+                found[name] = []
             else:
                 raise ValueError(f"{self.name}.{name}: a DEFAULT of {literal!r} is not read here")
         return found
@@ -178,6 +183,55 @@ def column_value(column_type: str, value: Any) -> Any:
     if column_type == "jsonb":
         return Jsonb(value)
     return value
+
+
+@dataclass
+class RowsFill:
+    """The rows of one table that a batch of a fill keeps in Python (fill_batch), by key:
+    those its aggregates had before it (`stored`) and those it inserts, as its statements
+    would leave them, and which of them it changed (to be written anew: write_rows)."""
+
+    rows: dict[Any, dict[str, Any]]
+    stored: set[Any]
+    changed: set[Any] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, stored: Iterable[Any], key: Callable[[Any], Any] = itemgetter("id")) -> RowsFill:
+        """The rows read before the batch (dict rows), by `key`."""
+        rows = {key(row): dict(row) for row in stored}
+        return cls(rows, set(rows))
+
+    def insert(self, key: Any, row: Params, defaults: Params) -> bool:
+        """An INSERT … ON CONFLICT DO NOTHING of `row` (the columns it gives none take
+        `defaults`): whether it was inserted."""
+        if key in self.rows:
+            return False
+        self.rows[key] = {**defaults, **row}
+        self.changed.add(key)
+        return True
+
+    def update(
+        self,
+        key: Any,
+        changes: Mapping[str, Any],
+        increments: tuple[str, ...] = (),
+        appends: Params | None = None,
+    ) -> dict[str, Any] | None:
+        """update_statement's UPDATE of the row `key`, in Python: each of `changes` set, one
+        added to each of `increments`, each of `appends` appended to its array (a new list:
+        the one before may be shared); the row before, or None where there is no row (as an
+        UPDATE of no row, which changes nothing)."""
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        before = dict(row)
+        row.update(changes)
+        for column in increments:
+            row[column] = None if before[column] is None else before[column] + 1
+        for column, value in (appends or {}).items():
+            row[column] = [*(before[column] or ()), value]
+        self.changed.add(key)
+        return before
 
 
 class ProjectionLagging(Exception):
@@ -611,9 +665,24 @@ class ReadModelView(PostgresTrackingRecorder):
         how many rows of each kind, for the log."""
         raise NotImplementedError
 
+    def write_rows(
+        self, conn: Connection[Any], table: str, columns: dict[str, str], fill: RowsFill
+    ) -> int:
+        """Write anew the rows of `table` (keyed by `id`) that a batch of a fill changed:
+        deleted first where they were stored, then copied with the new ones; how many."""
+        self.delete_rows(conn, table, fill.changed & fill.stored)
+        rows = [tuple(fill.rows[key][c] for c in columns) for key in fill.changed]
+        self.copy_rows(conn, table, columns, rows)
+        return len(rows)
+
     def declared(self, table: str) -> dict[str, str]:
         """The columns of one of this view's own `tables`, with their types."""
         return column_types(self.tables[table])
+
+    def row_of(self, table: str, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """A row of one of this view's own `tables` as copy_rows takes it: `values` in the
+        order of its columns (each column given)."""
+        return tuple(values[column] for column in self.declared(table))
 
     def rows_of(
         self,
@@ -804,6 +873,9 @@ class ReadModelView(PostgresTrackingRecorder):
         """Insert the row of the aggregate's first event `e` into its per-aggregate `table`
         (see AggregateTable.first_row)."""
         row = table.first_row(e, tracking, **values)
+        if (fill := self._fill) is not None:
+            fill.insert(row["id"], row, table.defaults)
+            return
         self.insert_row(tracking, table.name, row, table.types, "(id) DO NOTHING")
 
     def update_aggregate(
@@ -819,6 +891,9 @@ class ReadModelView(PostgresTrackingRecorder):
         """update_row of the row of `e`'s aggregate in `table`: the event's attributes
         `copied` (AggregateTable.copy), the `changes`, and the event's version and time."""
         changes = stamped(e, {**table.copy(e, copied), **changes})
+        if (fill := self._fill) is not None:
+            fill.update(e.originator_id, changes, increments, appends)
+            return
         self.update_row(tracking, table.name, e.originator_id, changes, increments, appends)
 
     def keyset_page(
@@ -872,9 +947,13 @@ class ReadModelView(PostgresTrackingRecorder):
 
 
 class AggregateView(ReadModelView):
-    """A read model of one per-aggregate table, `rows`, whose name it bears."""
+    """A read model of one per-aggregate table, `rows`, whose name it bears. A fill from zero
+    keeps each batch's rows in Python and copies them (fill_batch); a view that writes more
+    than its rows extends start_fill and write_fill."""
 
     rows: ClassVar[AggregateTable]
+    copies_fill = True
+    _fill: RowsFill | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -888,6 +967,14 @@ class AggregateView(ReadModelView):
 
     def update(self, tracking: Tracking, e: Any, copied: str = "", **changes: Any) -> None:
         self.update_aggregate(self.rows, tracking, e, copied, **changes)
+
+    def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> RowsFill:
+        """The rows the batch's aggregates had."""
+        return RowsFill.of(self.rows_of(conn, self.rows.name, self.rows.types, ids))
+
+    def write_fill(self, conn: Connection[Any], fill: Any) -> dict[str, int]:
+        """The rows the batch changed, written anew (a RowsFill, or one that extends it)."""
+        return {"rows": self.write_rows(conn, self.rows.name, self.rows.types, fill)}
 
 
 V = TypeVar("V", bound=ReadModelView)

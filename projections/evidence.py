@@ -9,12 +9,15 @@ One row per issued document, for the lists."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from json import dumps
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
+from psycopg import Connection
 from psycopg.sql import SQL
+from psycopg.types.json import Jsonb
 
 from domain.documents import IssuedDocument
 from domain.findings import Finding
@@ -30,6 +33,7 @@ ISSUE = (
     "%(title)s, %(record_kind)s, %(record_id)s, %(issued_on)s, %(issued_by)s, %(files)s::jsonb, "
     "%(hashes)s, %(sealed)s, %(_position)s WHERE {advanced} ON CONFLICT (id) DO NOTHING"
 )
+CITATIONS, DOCUMENTS = "evidence_citations", "documents"
 DOCUMENT_COLUMNS = (
     "id", "kind", "number", "title", "record_kind", "record_id", "issued_on", "issued_by",
     "files", "sealed",
@@ -42,18 +46,28 @@ CITE = (
 )
 
 
+@dataclass
+class EvidenceFill:
+    """A batch of a fill, kept in Python (EvidenceView.fill_batch): the citations and the
+    documents it adds. Neither kind of row is changed once written, and each is keyed by
+    its event's position or aggregate, so a batch reads nothing first."""
+
+    citations: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+    documents: dict[UUID, tuple[Any, ...]] = field(default_factory=dict)
+
+
 class EvidenceView(ReadModelView):
     projection_name = "evidence"
     # 2: the evidence an amendment (更正) gives a finding is cited too; 3: with the citing
     # actor's role (a liaison's own citation lets it read nothing it could not before).
     schema_version = 3
     tables: ClassVar[dict[str, str]] = {
-        "evidence_citations": "sha256 text NOT NULL, record_id uuid NOT NULL, "
+        CITATIONS: "sha256 text NOT NULL, record_id uuid NOT NULL, "
         "record_kind text NOT NULL, name text NOT NULL, position bigint NOT NULL, "
         "cited_by_role text NOT NULL, "
         "PRIMARY KEY (sha256, record_id, position, name)",
         # Issued documents (公文), for their lists: each kind's number, what it is about.
-        "documents": "id uuid PRIMARY KEY, kind text NOT NULL, number text NOT NULL, "
+        DOCUMENTS: "id uuid PRIMARY KEY, kind text NOT NULL, number text NOT NULL, "
         "title text NOT NULL, record_kind text NOT NULL, record_id text NOT NULL, "
         "issued_on date NOT NULL, issued_by text NOT NULL, files jsonb NOT NULL, "
         "hashes text[] NOT NULL, sealed boolean NOT NULL, position bigint NOT NULL",
@@ -62,14 +76,26 @@ class EvidenceView(ReadModelView):
     def table_statements(self) -> list[Any]:
         return [
             *super().table_statements(),
-            *self.define_indexes("evidence_citations", record="(record_id)"),
+            *self.define_indexes(CITATIONS, record="(record_id)"),
             *self.define_indexes(
-                "documents",
+                DOCUMENTS,
                 record="(record_id)",
                 position="(position)",
                 hashes="USING gin (hashes)",
             ),
         ]
+
+    copies_fill = True
+    _fill: EvidenceFill | None = None
+
+    def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> EvidenceFill:
+        return EvidenceFill()
+
+    def write_fill(self, conn: Connection[Any], fill: EvidenceFill) -> dict[str, int]:
+        """The batch's citations and documents, copied."""
+        self.copy_rows(conn, CITATIONS, self.declared(CITATIONS), list(fill.citations.values()))
+        self.copy_rows(conn, DOCUMENTS, self.declared(DOCUMENTS), list(fill.documents.values()))
+        return {"citations": len(fill.citations), "documents": len(fill.documents)}
 
     def issue(self, tracking: Tracking, e: IssuedDocument.Issued) -> None:
         """A document's row, with its files' hashes (which cite them)."""
@@ -80,7 +106,11 @@ class EvidenceView(ReadModelView):
             "files": dumps(e.files), "hashes": sorted(str(f["sha256"]) for f in e.files.values()),
             "sealed": e.subject_id is not None,
         }  # fmt: skip
-        self.write(tracking, ISSUE, params, documents="documents")
+        if (fill := self._fill) is not None:  # as ON CONFLICT (id) DO NOTHING
+            row = {**params, "files": Jsonb(e.files), "position": tracking.notification_id}
+            fill.documents.setdefault(e.originator_id, self.row_of(DOCUMENTS, row))
+            return
+        self.write(tracking, ISSUE, params, documents=DOCUMENTS)
 
     def document_page(self, record_id: str | None, limit: int, cursor: str | None) -> Page:
         """Issued documents, the latest first; those about one record when it is named."""
@@ -90,7 +120,7 @@ class EvidenceView(ReadModelView):
             where.append(SQL("record_id = %(record_id)s"))
             params["record_id"] = record_id
         return self.keyset_page(
-            "documents", where, params, "position", limit, cursor, descending=True,
+            DOCUMENTS, where, params, "position", limit, cursor, descending=True,
             item=document_item,
         )  # fmt: skip
 
@@ -98,7 +128,7 @@ class EvidenceView(ReadModelView):
         """The documents one of whose files has this hash."""
         rows = self.fetch_all(
             SQL("SELECT id FROM {} WHERE %s = ANY(hashes) ORDER BY position").format(
-                self.table("documents")
+                self.table(DOCUMENTS)
             ),
             (sha256.lower(),),
         )
@@ -110,7 +140,18 @@ class EvidenceView(ReadModelView):
             "record_id": e.originator_id, "kind": kind, "evidence": dumps(rows),
             "role": str(e.actor.get("role", "")),
         }  # fmt: skip
-        self.write(tracking, CITE, params, citations="evidence_citations")
+        if (fill := self._fill) is not None:  # as ON CONFLICT (the key) DO NOTHING
+            position = tracking.notification_id
+            for cited in rows:
+                sha256, name = cited["sha256"].lower(), cited["name"]
+                row = {
+                    "sha256": sha256, "record_id": e.originator_id, "record_kind": kind,
+                    "name": name, "position": position, "cited_by_role": params["role"],
+                }  # fmt: skip
+                key = (sha256, e.originator_id, position, name)
+                fill.citations.setdefault(key, self.row_of(CITATIONS, row))
+            return
+        self.write(tracking, CITE, params, citations=CITATIONS)
 
     def citing(self, sha256: str, by_unit: bool = True) -> list[tuple[UUID, str]]:
         """The records citing the file, each once: (id, kind); `by_unit` False: only those
@@ -119,7 +160,7 @@ class EvidenceView(ReadModelView):
             SQL(
                 "SELECT DISTINCT record_id, record_kind FROM {} WHERE sha256 = %s "
                 "AND (%s OR cited_by_role <> 'unit') ORDER BY record_kind, record_id"
-            ).format(self.table("evidence_citations")),
+            ).format(self.table(CITATIONS)),
             (sha256.lower(), by_unit),
         )
         return [(UUID(str(r["record_id"])), str(r["record_kind"])) for r in rows]
@@ -129,7 +170,7 @@ class EvidenceView(ReadModelView):
         rows = self.fetch_all(
             SQL(
                 "SELECT name FROM {} WHERE sha256 = %s GROUP BY name ORDER BY min(position)"
-            ).format(self.table("evidence_citations")),
+            ).format(self.table(CITATIONS)),
             (sha256.lower(),),
         )
         return [str(r["name"]) for r in rows]
@@ -141,7 +182,7 @@ class EvidenceView(ReadModelView):
             SQL(
                 "SELECT sha256 FROM {} WHERE sha256 = ANY(%(d)s) UNION "
                 "SELECT h FROM {}, unnest(hashes) h WHERE hashes && %(d)s::text[]"
-            ).format(self.table("evidence_citations"), self.table("documents")),
+            ).format(self.table(CITATIONS), self.table(DOCUMENTS)),
             {"d": wanted},
         )
         return {str(r["sha256"]) for r in rows} & set(wanted)

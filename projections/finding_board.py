@@ -25,6 +25,7 @@ from projections.base import (
     AggregateTable,
     ReadModel,
     ReadModelView,
+    RowsFill,
     handles,
     other_aggregates,
     stamped,
@@ -153,14 +154,11 @@ FILLED = BOARD.types
 
 
 @dataclass
-class BoardFill:
+class BoardFill(RowsFill):
     """A batch of a fill, kept in Python (FindingBoardView.fill_batch): the rows of the
-    batch's findings as its statements would leave them, which of them were stored before
-    it, which it changed, and the steps it tallies per unit and year."""
+    batch's findings as its statements would leave them, and the steps it tallies per unit
+    and year."""
 
-    rows: dict[UUID, dict[str, Any]]
-    stored: set[UUID]
-    changed: set[UUID] = field(default_factory=set)
     tallies: dict[tuple[str, int], Counter[str]] = field(
         default_factory=lambda: defaultdict(Counter)
     )
@@ -265,15 +263,13 @@ class FindingBoardView(ReadModelView):
     def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> BoardFill:
         """A batch of a fill starts from the rows its findings had; the handlers change
         them in Python as their statements would have."""
-        stored = self.rows_of(conn, BOARD.name, FILLED, ids)
-        return BoardFill({row["id"]: dict(row) for row in stored}, {row["id"] for row in stored})
+        stored = RowsFill.of(self.rows_of(conn, BOARD.name, FILLED, ids))
+        return BoardFill(stored.rows, stored.stored)
 
     def write_fill(self, conn: Connection[Any], fill: BoardFill) -> dict[str, int]:
         """Each row the batch changed, written anew (deleted first where it was stored, then
         copied with the new ones); the steps it tallied, added per unit and year."""
-        self.delete_rows(conn, BOARD.name, fill.changed & fill.stored)
-        rows = [tuple(fill.rows[i][c] for c in FILLED) for i in fill.changed]
-        self.copy_rows(conn, BOARD.name, FILLED, rows)
+        rows = self.write_rows(conn, BOARD.name, FILLED, fill)
         if fill.tallies:
             with conn.cursor() as cursor:
                 cursor.executemany(
@@ -283,7 +279,7 @@ class FindingBoardView(ReadModelView):
                         for (unit, year), counted in fill.tallies.items()
                     ],
                 )
-        return {"rows": len(rows), "tallies": len(fill.tallies)}
+        return {"rows": rows, "tallies": len(fill.tallies)}
 
     @cached_property
     def add_tallies(self) -> Composed:
@@ -304,9 +300,7 @@ class FindingBoardView(ReadModelView):
     def insert(self, tracking: Tracking, row: dict[str, Any]) -> None:
         """The finding's row, and one more in its count (counted at the end of a fill)."""
         if (fill := self._fill) is not None:
-            if row["id"] not in fill.rows:  # as ON CONFLICT (id) DO NOTHING
-                fill.rows[row["id"]] = {**BOARD.defaults, **row}
-                fill.changed.add(row["id"])
+            fill.insert(row["id"], row, BOARD.defaults)
             return
         filling = self.filling
 
@@ -416,16 +410,12 @@ class FindingBoardView(ReadModelView):
         """update's statement, on a fill's row in Python: every column is set from the row
         before (the changes, the computed columns, one more in each of `increments`), and
         a `tally` counts under the unit and year of the row after."""
-        row = fill.rows.get(finding_id)
-        if row is None:  # as an UPDATE of no row
+        before = fill.update(finding_id, changes, increments)
+        if before is None:  # as an UPDATE of no row
             return
-        before = dict(row)
-        row.update(changes)
+        row = fill.rows[finding_id]
         for column, expression in computed.items():
             row[column] = expression.python(before, changes)
-        for column in increments:
-            row[column] = before[column] + 1
-        fill.changed.add(finding_id)
         if tally is not None:
             assert tally in STEP_COLUMNS, tally
             fill.tallies[(row["unit_code"], row["found_on"].year)][tally] += 1

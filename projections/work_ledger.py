@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
+from psycopg import Connection
 from psycopg.sql import SQL, Composed
 from psycopg.types.json import Jsonb
 
@@ -19,6 +21,8 @@ from projections.base import (
     AggregateTable,
     AggregateView,
     ReadModel,
+    RowsFill,
+    column_types,
     handles,
     other_aggregates,
     stamped,
@@ -51,11 +55,66 @@ class LedgerFilter:
 
 
 COUNTS = "work_counts"
+# Scorecards: per unit and year, the items it leads or co-owns and the sum and number of
+# the scores of those it leads, kept in the statement that lists or evaluates an item.
+COUNTS_DEFINITION = (
+    "unit_code text NOT NULL, year int NOT NULL, items int NOT NULL, scored int NOT NULL, "
+    "score_sum bigint NOT NULL, PRIMARY KEY (unit_code, year)"
+)
+PROGRESS = "work_ledger_progress"
+PROGRESS_DEFINITION = (
+    "item_id uuid NOT NULL, position bigint NOT NULL, note text NOT NULL, percent int NOT NULL, "
+    "actor_name text NOT NULL, recorded_at timestamptz NOT NULL, PRIMARY KEY (item_id, position)"
+)
+COUNT_COLUMNS, PROGRESS_COLUMNS = column_types(COUNTS_DEFINITION), column_types(PROGRESS_DEFINITION)
+
+
+@dataclass
+class LedgerFill(RowsFill):
+    """A batch of a fill, kept in Python (WorkLedgerView.fill_batch): the rows of its items
+    (RowsFill), the progress entries it adds, and every unit's counts (a few rows a unit and
+    year, read whole) as its statements would leave them."""
+
+    counts: RowsFill = field(default_factory=lambda: RowsFill({}, set()))
+    progress: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def count_key(row: Any) -> tuple[str, int]:
+    return row["unit_code"], row["year"]
 
 
 class WorkLedgerView(AggregateView):
     rows = ITEMS
-    schema_version = 2  # 2: the responsible leader and the milestones (issue 18)
+    # 2: the responsible leader and the milestones (issue 18); 3: the counts move with an
+    # item whose lead passes to another unit (分设).
+    schema_version = 3
+    _fill: LedgerFill | None = None
+
+    def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> LedgerFill:
+        """The rows the batch's items had, and every count."""
+        items = super().start_fill(conn, ids)
+        counts = RowsFill.of(self.rows_of(conn, COUNTS, COUNT_COLUMNS, None), count_key)
+        return LedgerFill(items.rows, items.stored, counts=counts)
+
+    def write_fill(self, conn: Connection[Any], fill: LedgerFill) -> dict[str, int]:
+        """The items' rows and the progress entries copied; each count changed, set."""
+        written = super().write_fill(conn, fill)
+        self.copy_rows(conn, PROGRESS, PROGRESS_COLUMNS, fill.progress)
+        changed = fill.counts.changed
+        counts = [tuple(fill.counts.rows[key][c] for c in COUNT_COLUMNS) for key in changed]
+        if counts:
+            with conn.cursor() as cursor:
+                cursor.executemany(self.set_count, counts)
+        return {**written, "progress": len(fill.progress), "counts": len(counts)}
+
+    @cached_property
+    def set_count(self) -> Composed:
+        """One unit's count of a year, as a fill leaves it."""
+        return SQL(
+            "INSERT INTO {} VALUES (%s, %s, %s, %s, %s) ON CONFLICT (unit_code, year) "
+            "DO UPDATE SET items = EXCLUDED.items, scored = EXCLUDED.scored, "
+            "score_sum = EXCLUDED.score_sum"
+        ).format(self.table(COUNTS))
 
     def open_led(self, unit_codes: Sequence[str]) -> list[UUID]:
         """The open items the units lead (a split unit's to transfer)."""
@@ -71,15 +130,7 @@ class WorkLedgerView(AggregateView):
         items = self.table(ITEMS.name)
         return [
             *self.define(ITEMS),
-            # Scorecards: per unit and year, the items it leads or co-owns and the sum and
-            # number of the scores of those it leads, kept in the statement that lists or
-            # evaluates an item.
-            self.define_table(
-                COUNTS,
-                "unit_code text NOT NULL, year int NOT NULL, "
-                "items int NOT NULL, scored int NOT NULL, score_sum bigint NOT NULL, "
-                "PRIMARY KEY (unit_code, year)",
-            ),
+            self.define_table(COUNTS, COUNTS_DEFINITION),
             # A ledger made before the counts: count what it holds, once.
             SQL(
                 "INSERT INTO {counts} SELECT m.unit_code, w.year, count(*), "
@@ -89,16 +140,20 @@ class WorkLedgerView(AggregateView):
                 "unnest(w.co_units || w.lead_unit) AS u) AS m(unit_code) "
                 "GROUP BY 1, 2 HAVING NOT EXISTS (SELECT FROM {counts})"
             ).format(counts=self.table(COUNTS), items=items),
-            self.define_table(
-                "work_ledger_progress",
-                "item_id uuid NOT NULL, position bigint NOT NULL, "
-                "note text NOT NULL, percent int NOT NULL, actor_name text NOT NULL, "
-                "recorded_at timestamptz NOT NULL, PRIMARY KEY (item_id, position)",
-            ),
+            self.define_table(PROGRESS, PROGRESS_DEFINITION),
         ]
 
     def list_item(self, tracking: Tracking, row: dict[str, Any]) -> None:
         """The item's row, and one more item for each of its units (each once)."""
+        if (fill := self._fill) is not None:
+            if fill.insert(row["id"], row, ITEMS.defaults):
+                for unit in dict.fromkeys([*row["co_units"], row["lead_unit"]]):
+                    key = (unit, row["year"])
+                    new = {"unit_code": unit, "year": row["year"], "items": 1, "scored": 0,
+                           "score_sum": 0}  # fmt: skip
+                    if not fill.counts.insert(key, new, {}):
+                        fill.counts.update(key, {}, increments=("items",))
+            return
 
         def build() -> Composed:
             insert = self.insert_statement(ITEMS.name, row, ITEMS.types, "(id) DO NOTHING", {})
@@ -115,6 +170,18 @@ class WorkLedgerView(AggregateView):
     def evaluate(self, tracking: Tracking, changes: dict[str, Any], item_id: Any) -> None:
         """Set the evaluation, and move the lead unit's score sum and count by the change
         from the score the item had (none, or an earlier one) to the new one."""
+        if (fill := self._fill) is not None:
+            before = fill.update(item_id, changes)
+            if before is not None:
+                after = fill.rows[item_id]
+                lead = (after["lead_unit"], after["year"])
+                counted = fill.counts.rows.get(lead)  # as an UPDATE of its row, if there is one
+                if counted is not None:
+                    old, new = before["score"], after["score"]
+                    scored = counted["scored"] + (new is not None) - (old is not None)
+                    score_sum = counted["score_sum"] + (new or 0) - (old or 0)
+                    fill.counts.update(lead, {"scored": scored, "score_sum": score_sum})
+            return
 
         def build() -> Composed:
             update = self.update_statement(ITEMS.name, changes, (), {}, {})
@@ -130,6 +197,61 @@ class WorkLedgerView(AggregateView):
         key = ("evaluated-counted", *changes)
         self.apply(tracking, build, {**changes, "_id": item_id}, key=key)
 
+    def transfer_lead(self, tracking: Tracking, e: WorkItem.LeadTransferred) -> None:
+        """The item's new lead and co-units, and its counts moved with it: one item less for
+        each unit it was listed with before and one more for each it is now, and its score
+        (if evaluated) from the lead before to the lead now. A count left at zero stays, as
+        zero (scorecards add it to nothing)."""
+        changes = stamped(e, {"lead_unit": e.to_unit, "co_units": list(e.co_units)})
+        if (fill := self._fill) is not None:
+            before = fill.update(e.originator_id, changes)
+            if before is not None:
+                moved = [(before, -1), (fill.rows[e.originator_id], 1)]
+                for row, sign in moved:
+                    for unit in dict.fromkeys([*row["co_units"], row["lead_unit"]]):
+                        self.add_count(fill.counts, (unit, row["year"]), sign, row, unit)
+            return
+
+        def build() -> Composed:
+            update = self.update_statement(ITEMS.name, changes, (), {}, {})
+            return SQL(
+                ", old AS (SELECT lead_unit, co_units, year, score FROM {items} "
+                "WHERE id = %(_id)s), "
+                "upd AS ({update} RETURNING lead_unit, co_units, year, score), "
+                "sides AS (SELECT -1 AS sign, o.* FROM old o, upd "
+                "UNION ALL SELECT 1, upd.* FROM upd), "
+                "moves AS (SELECT DISTINCT s.sign, m.unit_code, s.year, s.lead_unit, s.score "
+                "FROM sides s CROSS JOIN LATERAL unnest(s.co_units || s.lead_unit) "
+                "AS m(unit_code)) "
+                "INSERT INTO {counts} (unit_code, year, items, scored, score_sum) "
+                "SELECT unit_code, year, sum(sign), "
+                "sum(sign * (unit_code = lead_unit AND score IS NOT NULL)::int), "
+                "sum(sign * CASE WHEN unit_code = lead_unit THEN coalesce(score, 0) ELSE 0 END) "
+                "FROM moves GROUP BY 1, 2 "
+                "ON CONFLICT (unit_code, year) DO UPDATE SET "
+                "items = {counts}.items + EXCLUDED.items, "
+                "scored = {counts}.scored + EXCLUDED.scored, "
+                "score_sum = {counts}.score_sum + EXCLUDED.score_sum"
+            ).format(items=self.table(ITEMS.name), update=update, counts=self.table(COUNTS))
+
+        self.apply(tracking, build, {**changes, "_id": e.originator_id}, key="transferred-counted")
+
+    @staticmethod
+    def add_count(
+        counts: RowsFill, key: tuple[str, int], sign: int, item: dict[str, Any], unit: str
+    ) -> None:
+        """A fill's count of `key` moved by one `item` (`sign` 1 or -1), as an upsert adds:
+        its score counts for its lead unit only."""
+        leads = unit == item["lead_unit"]
+        score = (item["score"] or 0) if leads else 0
+        scored = int(leads and item["score"] is not None)
+        delta = {"items": sign, "scored": sign * scored, "score_sum": sign * score}
+        counted = counts.rows.get(key)
+        if counted is None:
+            counts.insert(key, {"unit_code": key[0], "year": key[1], **delta}, {})
+        else:
+            counts.update(key, {c: counted[c] + d for c, d in delta.items()})
+
     def log_progress(self, tracking: Tracking, e: WorkItem.ProgressLogged) -> None:
         """The entry and the item's new state, in the one guarded statement."""
 
@@ -142,6 +264,14 @@ class WorkLedgerView(AggregateView):
             "status": WorkItemStatus.IN_PROGRESS.value,
             "version": e.originator_version,
         }
+        if (fill := self._fill) is not None:  # the entry whether or not the item is there
+            entry = {"item_id": e.originator_id, "position": tracking.notification_id,
+                     "note": e.note, "percent": e.percent, "actor_name": params["actor"],
+                     "recorded_at": e.timestamp}  # fmt: skip
+            fill.progress.append(tuple(entry[c] for c in PROGRESS_COLUMNS))
+            changes = {"status": params["status"], "percent": e.percent}
+            fill.update(e.originator_id, stamped(e, changes), increments=("progress_count",))
+            return
         self.write(
             tracking,
             ", entry AS (INSERT INTO {progress} (item_id, position, note, percent, "
@@ -152,7 +282,7 @@ class WorkLedgerView(AggregateView):
             "progress_count = progress_count + 1, version = %(version)s, "
             "updated_at = %(at)s WHERE id = %(_id)s AND {advanced}",
             params,
-            progress="work_ledger_progress",
+            progress=PROGRESS,
             items=ITEMS.name,
         )
 
@@ -166,12 +296,26 @@ class WorkLedgerView(AggregateView):
             "reached_on": None,
             "note": None,
         }
+        if (fill := self._fill) is not None:
+            fill.update(e.originator_id, stamped(e, {}), appends={"milestones": milestone})
+            return
         self.milestones(
             tracking, e, "milestones || %(milestone)s::jsonb", milestone=Jsonb([milestone])
         )
 
     def reach_milestone(self, tracking: Tracking, e: WorkItem.MilestoneReached) -> None:
         """The milestone's day reached and note, set in place."""
+        reached = {"reached_on": e.reached_on.isoformat(), "note": e.note}
+        if (fill := self._fill) is not None:
+            item = fill.rows.get(e.originator_id)
+            if item is not None:
+                milestones = list(item["milestones"])
+                index = e.number - 1
+                if not 0 <= index < len(milestones):  # its statement fails (NOT NULL) too
+                    raise ValueError(f"work item {e.originator_id} has no milestone {e.number}")
+                milestones[index] = {**milestones[index], **reached}
+                fill.update(e.originator_id, stamped(e, {"milestones": milestones}))
+            return
         self.milestones(
             tracking,
             e,
@@ -179,7 +323,7 @@ class WorkLedgerView(AggregateView):
             "milestones -> %(index)s::int || %(reached)s::jsonb)",
             path=[str(e.number - 1)],
             index=e.number - 1,
-            reached=Jsonb({"reached_on": e.reached_on.isoformat(), "note": e.note}),
+            reached=Jsonb(reached),
         )
 
     def milestones(self, tracking: Tracking, e: Any, new: str, **values: Any) -> None:
@@ -228,7 +372,7 @@ class WorkLedgerView(AggregateView):
     def progress_of(self, item_ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
         rows = self.fetch_all(
             SQL("SELECT * FROM {} WHERE item_id = ANY(%s) ORDER BY position").format(
-                self.table("work_ledger_progress")
+                self.table(PROGRESS)
             ),
             (item_ids,),
         )
@@ -293,7 +437,7 @@ class WorkLedger(ReadModel[WorkLedgerView]):
 
     @handles(WorkItem.LeadTransferred)
     def lead_transferred(self, e: WorkItem.LeadTransferred, tracking: Tracking) -> None:
-        self.view.update(tracking, e, lead_unit=e.to_unit, co_units=list(e.co_units))
+        self.view.transfer_lead(tracking, e)
 
     @handles(WorkItem.LeaderAssigned)
     def leader_assigned(self, e: WorkItem.LeaderAssigned, tracking: Tracking) -> None:

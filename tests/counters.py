@@ -23,9 +23,11 @@ def kept_and_counted(view: ReadModelView) -> tuple[list[tuple], list[tuple]]:
             "AS k(unit_code, year, status, on_time, n) ORDER BY 1, 2, 3, 4"
         ).format(count_key("r"), view.table("finding_board"))
     elif isinstance(view, WorkLedgerView):
-        kept = SQL("SELECT unit_code, year, items, scored, score_sum FROM {} ORDER BY 1, 2").format(
-            view.table("work_counts")
-        )
+        # A unit whose items all passed to another unit (分设) keeps a count of zero.
+        kept = SQL(
+            "SELECT unit_code, year, items, scored, score_sum FROM {} "
+            "WHERE (items, scored, score_sum) <> (0, 0, 0) ORDER BY 1, 2"
+        ).format(view.table("work_counts"))
         counted = SQL(
             "SELECT m.unit_code, w.year, count(*)::int AS items, "
             "count(w.score) FILTER (WHERE m.unit_code = w.lead_unit)::int AS scored, "

@@ -1,6 +1,7 @@
-"""A rebuild fills the unit history, the notifications and the finding board by COPY
-(fill_batch): batch by batch, each keeps what its statements would have kept, a batch whose
-tracking another writer moved keeps nothing, and each batch is logged with what it copied."""
+"""A rebuild fills the unit history, the notifications, the finding board, the evidence and
+the per-aggregate read models (the work ledger among them) by COPY (fill_batch): batch by
+batch, each keeps what its statements would have kept, a batch whose tracking another writer
+moved keeps nothing, and each batch is logged with what it copied."""
 
 from __future__ import annotations
 
@@ -29,10 +30,12 @@ from projections.unit_history import UnitHistory, UnitHistoryView
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 SPECS = {spec.name: spec for spec in PROJECTIONS}
-FILLED_BY_COPY = ("unit_history", "notifications", "finding_board")
+FILLED_BY_COPY = ("unit_history", "notifications", "finding_board", "evidence", "work_ledger")
 # What each fill's log line counts (write_fill).
-WRITTEN = ("touches", "lines", "notifications", "findings", "rows", "tallies")
+WRITTEN = ("touches", "lines", "notifications", "findings", "rows", "tallies", "citations",
+           "documents", "progress", "counts")  # fmt: skip
 Log = tuple[Services, list[tuple[Any, int]]]
+FILE = {"sha256": "EF" * 32, "name": "进度照片.jpg"}
 
 
 def liaison(unit: str) -> Actor:
@@ -43,10 +46,10 @@ def liaison(unit: str) -> Actor:
 @pytest.fixture
 def log(services: Services) -> Iterator[Log]:
     """Two units, each with a liaison's account, and a supervisor; a work item led by one
-    with the other as co-unit; a finding passed to the other unit (转办) and back, with
-    progress after each pass, its deadline extended, itself escalated and its title amended;
-    the first unit's liaison leaves, and an escalation reminder follows. The log's events,
-    decoded."""
+    with the other as co-unit, its progress logged and a milestone set and reached; a finding
+    citing a file, passed to the other unit (转办) and back, with progress (citing it too)
+    after each pass, its deadline extended, itself escalated and its title amended; the first
+    unit's liaison leaves, and an escalation reminder follows. The log's events, decoded."""
     app = services.app
     liaisons = {}
     for code in ("hx", "dc"):
@@ -61,17 +64,22 @@ def log(services: Services) -> Iterator[Log]:
         unit_code=None,
         actor=ADMIN,
     )
-    app.list_work_item(
+    item = app.list_work_item(
         Listing(title="任务", year=2024, lead_unit="hx", co_units=("dc",),
                 due_on=date(2024, 12, 31)),
         actor=INSPECTOR,
-    )  # fmt: skip
-    finding = raise_finding(services, "hx")
+    ).id  # fmt: skip
+    app.log_progress(item, note="已启动", percent=20, actor=INSPECTOR)
+    app.set_work_item_milestone(item, title="方案印发", due_on=date(2024, 3, 31), actor=INSPECTOR)
+    app.reach_work_item_milestone(
+        item, number=1, reached_on=date(2024, 3, 20), note="已印发", actor=INSPECTOR
+    )
+    finding = raise_finding(services, "hx", evidence=[FILE])
     app.order_rectification(finding, deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR)
     for unit, to in (("hx", "dc"), ("dc", "hx")):
         app.dispute_order(finding, reason="不属本单位职责", actor=liaison(unit))
         app.reassign_finding(finding, to_unit=to, reason="转办", actor=INSPECTOR)
-        progress = {"note": "推进中", "percent": 30, "evidence": []}
+        progress = {"note": "推进中", "percent": 30, "evidence": [FILE]}
         app.report_finding_progress(finding, **progress, actor=liaison(to))
     app.extend_deadline(finding, new_deadline=date(2024, 3, 1), reason="汛期", actor=INSPECTOR)
     app.escalate_finding(finding, reason="久拖不决", actor=INSPECTOR)
@@ -181,6 +189,35 @@ def test_a_finding_board_filled_by_copy_keeps_what_the_statements_keep(
         assert steps == [("hx", 2024, 1)]
 
 
+@pytest.mark.parametrize("batch", [1, 3, 2000])
+def test_evidence_filled_by_copy_keeps_what_the_statements_keep(log: Log, batch: int) -> None:
+    services, _ = log
+    with filled_both_ways(services, "evidence", batch) as view:
+        cited = rows(
+            view,
+            "SELECT sha256, name, cited_by_role FROM {} ORDER BY position",
+            "evidence_citations",
+        )
+        # The finding as raised and each progress report cite the file, by its hash in lower
+        # case.
+        assert cited == [("ef" * 32, "进度照片.jpg", r) for r in ("inspector", "unit", "unit")]
+
+
+@pytest.mark.parametrize("batch", [1, 3, 2000])
+def test_a_work_ledger_filled_by_copy_keeps_what_the_statements_keep(log: Log, batch: int) -> None:
+    services, _ = log
+    with filled_both_ways(services, "work_ledger", batch) as view:
+        (item,) = rows(
+            view,
+            "SELECT status, percent, progress_count, milestones -> 0 ->> 'note', version FROM {}",
+            "work_ledger",
+        )
+        assert item == ("in_progress", 20, 1, "已印发", 4)
+        assert rows(view, "SELECT note FROM {}", "work_ledger_progress") == [("已启动",)]
+        counts = rows(view, "SELECT unit_code, items FROM {} ORDER BY unit_code", "work_counts")
+        assert counts == [("dc", 1), ("hx", 1)]
+
+
 @pytest.mark.parametrize("name", FILLED_BY_COPY)
 def test_a_fill_batch_from_a_position_another_writer_moved_keeps_nothing(
     log: Log, name: str, caplog: pytest.LogCaptureFixture
@@ -218,13 +255,13 @@ def test_a_fill_batch_from_a_position_another_writer_moved_keeps_nothing(
 
 def test_a_view_that_does_not_fill_by_copy_says_so(log: Log) -> None:
     services, events = log
-    spec = SPECS["rulings"]
+    spec = SPECS["directory"]
     with scratch_schema(services.database) as schema:
         view = spec.view_class(datastore_for(services.database, pool_size=1, schema=schema))
         try:
             view.filling = True
             assert not view.fills_by_copy
-            with pytest.raises(NotImplementedError, match="rulings does not fill by COPY"):
+            with pytest.raises(NotImplementedError, match="directory does not fill by COPY"):
                 view.fill_batch(None, spec.projection_class(view=view), events, 0)  # type: ignore[arg-type]
         finally:
             view.datastore.close()

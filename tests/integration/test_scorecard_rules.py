@@ -16,11 +16,14 @@ from api.console.queries import deadline_board
 from api.runtime.bootstrap import Services
 from domain import clock
 from domain.registry import (
+    EvaluateWorkItem,
     ExtendDeadline,
+    Listing,
     OrderRectification,
     ReopenFinding,
     ReportFindingProgress,
     ReportRectification,
+    SplitUnit,
     VerifyRectification,
 )
 from projections.finding_board import FindingFilter, deadline_colour, due_by_of
@@ -156,3 +159,26 @@ def test_a_deadline_on_a_holiday_is_overdue_only_after_the_working_day_it_runs_t
     assert overdue_on(date(2026, 2, 25)) == (True, True, 1, "red")
     due_by = due_by_of(date(2026, 2, 17))
     assert services.app.get_finding(fid).is_overdue(date(2026, 2, 24), due_by) is False
+
+
+def test_a_work_item_whose_lead_passes_on_in_a_split_counts_for_its_new_lead(
+    services: Services,
+) -> None:
+    """分设: the open item the split unit led is one of its successor's, evaluated as such,
+    and no longer one of the split unit's (its co-unit keeps it)."""
+    app = services.app
+    for code, name in (("jsj", "建设局"), ("zjj", "住建局"), ("gtj", "国土局"), ("cgj", "城管局")):
+        app.register_unit(code=code, name=name, kind="department", actor=ADMIN)
+    listing = Listing(title="老旧小区改造", year=2024, lead_unit="jsj", co_units=("cgj",),
+                      due_on=date(2024, 12, 31))  # fmt: skip
+    item = app.list_work_item(listing, actor=INSPECTOR).id
+    split = SplitUnit("jsj", into=["zjj", "gtj"], reason="机构改革", effective_on=date(2024, 1, 1))
+    app.handle(split, actor=ADMIN)
+    app.handle(EvaluateWorkItem(item, 90, "excellent", "完成"), actor=INSPECTOR)
+    catch_up(app, services.datastore, PROJECTIONS)
+    codes = ("jsj", "zjj", "cgj")
+    found = services.scorecards.for_units(2024, date(2024, 12, 31), dict.fromkeys(codes, ()))
+    cards = dict(zip(codes, found, strict=True))
+    assert cards["jsj"]["work_items"] == 0 and cards["jsj"]["mean_work_item_score"] is None
+    assert cards["zjj"]["work_items"] == 1 and cards["zjj"]["mean_work_item_score"] == 90
+    assert cards["cgj"]["work_items"] == 1 and cards["cgj"]["mean_work_item_score"] is None
