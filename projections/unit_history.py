@@ -7,7 +7,7 @@ aggregate touches (a private table), because only an aggregate's first event nam
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -48,53 +48,57 @@ COLUMNS = (
 )
 
 
+# What a line says after its event's name, by the kind of event: the first entry whose
+# classes the event is one of. An event of none says its name alone.
+DETAILS: tuple[tuple[Any, Callable[[Any], str]], ...] = (
+    (
+        Unit.Registered | Finding.Raised | WorkItem.Listed,
+        lambda e: str(getattr(e, "title", None) or getattr(e, "name", "")),
+    ),
+    (Unit.Renamed, lambda e: f"更名为{e.name}"),
+    (Unit.Merged, lambda e: f"并入 {e.into}"),
+    (Finding.Reassigned | WorkItem.LeadTransferred, lambda e: f"{e.from_unit} → {e.to_unit}"),
+    (Unit.Split, lambda e: f"分设为 {'、'.join(e.into)}"),
+    (Unit.InternalUnitAdded | Unit.InternalUnitRemoved, lambda e: e.name),
+    (Finding.Reminded, lambda e: ReminderKind(e.kind).label),
+    (Finding.ExtensionApplied, lambda e: f"申请延期至 {e.new_deadline}"),
+    (Finding.ExtensionReviewed, lambda e: ExtensionReview(e.outcome).label),
+    (Finding.ExtensionDecided, lambda e: ExtensionDecision(e.outcome).label),
+    (
+        Finding.RectificationOrdered | Finding.DeadlineExtended,
+        lambda e: f"期限 {getattr(e, 'deadline', None) or getattr(e, 'new_deadline', None)}",
+    ),
+    (WorkItem.ProgressLogged | Finding.ProgressReported, lambda e: f"进度 {e.percent}%"),
+    (WorkItem.Evaluated, lambda e: f"得分 {e.score}"),
+    (Finding.PowerItemCited, lambda e: f"{e.number}. {e.name}"),
+    (Commendation.Recorded, lambda e: f"{CommendationKind(e.kind).label}（{e.year}年度）"),
+    (WorkItem.LeaderAssigned, lambda e: e.leader),
+    (WorkItem.MilestoneSet, lambda e: f"节点{e.number} {e.title}，{e.due_on} 前完成"),
+    (WorkItem.MilestoneReached, lambda e: f"节点{e.number} 于 {e.reached_on} 完成"),
+    (
+        AccountabilityRuling.Proposed | AccountabilityRuling.Decided,
+        lambda e: AccountabilityForm(e.form).label,
+    ),
+    (ToleranceRuling.Decided, lambda e: ToleranceOutcome(e.outcome).label),
+    # To whom: a person's name, kept out of the lines.
+    (Ruling.Served, lambda e: f"{e.served_on} 送达"),
+)
+
+
+# Event class -> its name in Chinese and what its lines add to it (DETAILS), looked up once
+# per class: a rebuild summarises every event.
+SUMMARIES: dict[type, tuple[str, Callable[[Any], str] | None]] = {}
+
+
 def summarise(event: Any) -> str:
     """A line in Chinese for the timeline; it never names a ruling's subject person."""
-    detail = ""
-    if isinstance(event, Unit.Registered | Finding.Raised | WorkItem.Listed):
-        detail = str(getattr(event, "title", None) or getattr(event, "name", ""))
-    elif isinstance(event, Unit.Renamed):
-        detail = f"更名为{event.name}"
-    elif isinstance(event, Unit.Merged):
-        detail = f"并入 {event.into}"
-    elif isinstance(event, Finding.Reassigned | WorkItem.LeadTransferred):
-        detail = f"{event.from_unit} → {event.to_unit}"
-    elif isinstance(event, Unit.Split):
-        detail = f"分设为 {'、'.join(event.into)}"
-    elif isinstance(event, Unit.InternalUnitAdded | Unit.InternalUnitRemoved):
-        detail = event.name
-    elif isinstance(event, Finding.Reminded):
-        detail = ReminderKind(event.kind).label
-    elif isinstance(event, Finding.ExtensionApplied):
-        detail = f"申请延期至 {event.new_deadline}"
-    elif isinstance(event, Finding.ExtensionReviewed):
-        detail = ExtensionReview(event.outcome).label
-    elif isinstance(event, Finding.ExtensionDecided):
-        detail = ExtensionDecision(event.outcome).label
-    elif isinstance(event, Finding.RectificationOrdered | Finding.DeadlineExtended):
-        deadline = getattr(event, "deadline", None) or getattr(event, "new_deadline", None)
-        detail = f"期限 {deadline}"
-    elif isinstance(event, WorkItem.ProgressLogged | Finding.ProgressReported):
-        detail = f"进度 {event.percent}%"
-    elif isinstance(event, WorkItem.Evaluated):
-        detail = f"得分 {event.score}"
-    elif isinstance(event, Finding.PowerItemCited):
-        detail = f"{event.number}. {event.name}"
-    elif isinstance(event, Commendation.Recorded):
-        detail = f"{CommendationKind(event.kind).label}（{event.year}年度）"
-    elif isinstance(event, WorkItem.LeaderAssigned):
-        detail = event.leader
-    elif isinstance(event, WorkItem.MilestoneSet):
-        detail = f"节点{event.number} {event.title}，{event.due_on} 前完成"
-    elif isinstance(event, WorkItem.MilestoneReached):
-        detail = f"节点{event.number} 于 {event.reached_on} 完成"
-    elif isinstance(event, AccountabilityRuling.Proposed | AccountabilityRuling.Decided):
-        detail = AccountabilityForm(event.form).label
-    elif isinstance(event, ToleranceRuling.Decided):
-        detail = ToleranceOutcome(event.outcome).label
-    elif isinstance(event, Ruling.Served):
-        detail = f"{event.served_on} 送达"  # to whom: a person's name, kept out of the lines
-    label = event_label(type(event).__qualname__)
+    cls = type(event)
+    found = SUMMARIES.get(cls)
+    if found is None:
+        describes = (describe for kinds, describe in DETAILS if issubclass(cls, kinds))
+        found = SUMMARIES[cls] = (event_label(cls.__qualname__), next(describes, None))
+    label, describe = found
+    detail = describe(event) if describe is not None else ""
     return f"{label}：{detail}" if detail else label
 
 
