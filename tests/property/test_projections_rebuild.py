@@ -485,6 +485,10 @@ def from_zero(services: Services, spec: ProjectionSpec, schema: str, head: int, 
 PASSED_ON = ["raise", "order", "dispute", "reassign", "dispute", "reassign", "dispute",
              "reassign", "remind", "amend", "merge", "remind", "revoke", "remind", "report",
              "list_item", "progress"]  # fmt: skip
+# Cases published: one whose finding's title was amended (the amended title is shown), each
+# with the person's name in its facts (redacted).
+CASES = ["raise", "propose", "decide", "amend", "publish", "raise", "apply", "decide", "publish",
+         "raise", "amend", "propose", "decide", "publish"]  # fmt: skip
 # A work item evaluated; then one with milestones reached, whose lead unit is split (the lead
 # passes to a unit that was listed nothing that year), evaluated after; evidence cited.
 LEDGER = ["list_item", "evaluate", "list_item", "leader", "milestone", "milestone", "reach",
@@ -507,6 +511,8 @@ LEDGER = ["list_item", "evaluate", "list_item", "leader", "milestone", "mileston
 @example(operations=["raise", *ROUND_AND_DECISION], seed=7, batch=replay_module.BATCH)
 @example(operations=PASSED_ON, seed=3, batch=1)
 @example(operations=PASSED_ON, seed=3, batch=4)
+@example(operations=CASES, seed=9, batch=1)
+@example(operations=CASES, seed=9, batch=3)
 @example(operations=LEDGER, seed=5, batch=1)
 @example(operations=LEDGER, seed=5, batch=3)
 def test_every_read_model_maintained_incrementally_equals_a_rebuild_from_zero(
