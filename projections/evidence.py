@@ -89,6 +89,7 @@ class EvidenceView(ReadModelView):
     _fill: EvidenceFill | None = None
 
     def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> EvidenceFill:
+        """Nothing read: a batch only adds rows."""
         return EvidenceFill()
 
     def write_fill(self, conn: Connection[Any], fill: EvidenceFill) -> dict[str, int]:
@@ -136,21 +137,19 @@ class EvidenceView(ReadModelView):
 
     def cite(self, tracking: Tracking, e: Any, kind: str, evidence: Any) -> None:
         rows = [{"sha256": str(f["sha256"]), "name": str(f["name"])} for f in evidence or ()]
-        params = {
-            "record_id": e.originator_id, "kind": kind, "evidence": dumps(rows),
-            "role": str(e.actor.get("role", "")),
-        }  # fmt: skip
+        role = str(e.actor.get("role", ""))
         if (fill := self._fill) is not None:  # as ON CONFLICT (the key) DO NOTHING
             position = tracking.notification_id
             for cited in rows:
                 sha256, name = cited["sha256"].lower(), cited["name"]
                 row = {
                     "sha256": sha256, "record_id": e.originator_id, "record_kind": kind,
-                    "name": name, "position": position, "cited_by_role": params["role"],
+                    "name": name, "position": position, "cited_by_role": role,
                 }  # fmt: skip
                 key = (sha256, e.originator_id, position, name)
                 fill.citations.setdefault(key, self.row_of(CITATIONS, row))
             return
+        params = {"record_id": e.originator_id, "kind": kind, "evidence": dumps(rows), "role": role}
         self.write(tracking, CITE, params, citations=CITATIONS)
 
     def citing(self, sha256: str, by_unit: bool = True) -> list[tuple[UUID, str]]:

@@ -147,12 +147,7 @@ class WorkLedgerView(AggregateView):
         """The item's row, and one more item for each of its units (each once)."""
         if (fill := self._fill) is not None:
             if fill.insert(row["id"], row, ITEMS.defaults):
-                for unit in dict.fromkeys([*row["co_units"], row["lead_unit"]]):
-                    key = (unit, row["year"])
-                    new = {"unit_code": unit, "year": row["year"], "items": 1, "scored": 0,
-                           "score_sum": 0}  # fmt: skip
-                    if not fill.counts.insert(key, new, {}):
-                        fill.counts.update(key, {}, increments=("items",))
+                self.count_item(fill.counts, fill.rows[row["id"]], 1)
             return
 
         def build() -> Composed:
@@ -206,10 +201,8 @@ class WorkLedgerView(AggregateView):
         if (fill := self._fill) is not None:
             before = fill.update(e.originator_id, changes)
             if before is not None:
-                moved = [(before, -1), (fill.rows[e.originator_id], 1)]
-                for row, sign in moved:
-                    for unit in dict.fromkeys([*row["co_units"], row["lead_unit"]]):
-                        self.add_count(fill.counts, (unit, row["year"]), sign, row, unit)
+                self.count_item(fill.counts, before, -1)
+                self.count_item(fill.counts, fill.rows[e.originator_id], 1)
             return
 
         def build() -> Composed:
@@ -237,20 +230,20 @@ class WorkLedgerView(AggregateView):
         self.apply(tracking, build, {**changes, "_id": e.originator_id}, key="transferred-counted")
 
     @staticmethod
-    def add_count(
-        counts: RowsFill, key: tuple[str, int], sign: int, item: dict[str, Any], unit: str
-    ) -> None:
-        """A fill's count of `key` moved by one `item` (`sign` 1 or -1), as an upsert adds:
-        its score counts for its lead unit only."""
-        leads = unit == item["lead_unit"]
-        score = (item["score"] or 0) if leads else 0
-        scored = int(leads and item["score"] is not None)
-        delta = {"items": sign, "scored": sign * scored, "score_sum": sign * score}
-        counted = counts.rows.get(key)
-        if counted is None:
-            counts.insert(key, {"unit_code": key[0], "year": key[1], **delta}, {})
-        else:
-            counts.update(key, {c: counted[c] + d for c, d in delta.items()})
+    def count_item(counts: RowsFill, item: dict[str, Any], sign: int) -> None:
+        """A fill's counts moved by one `item` (`sign` 1 or -1) in each of its units (each
+        once), as an upsert adds: its score counts for its lead unit only."""
+        for unit in dict.fromkeys([*item["co_units"], item["lead_unit"]]):
+            leads = unit == item["lead_unit"]
+            scored = int(leads and item["score"] is not None)
+            score = (item["score"] or 0) if leads else 0
+            delta = {"items": sign, "scored": sign * scored, "score_sum": sign * score}
+            key = (unit, item["year"])
+            counted = counts.rows.get(key)
+            if counted is None:
+                counts.insert(key, {"unit_code": unit, "year": item["year"], **delta}, {})
+            else:
+                counts.update(key, {c: counted[c] + d for c, d in delta.items()})
 
     def log_progress(self, tracking: Tracking, e: WorkItem.ProgressLogged) -> None:
         """The entry and the item's new state, in the one guarded statement."""

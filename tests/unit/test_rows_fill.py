@@ -1,10 +1,12 @@
 """A fill's rows kept in Python (RowsFill) change as their statements change the table's:
 an insert on a key already there does nothing, an update of no row changes nothing, and
-an array one row appends to is never another row's."""
+an array one row appends to is never another row's; and a work item's counts move as the
+ledger's upsert moves them."""
 
 from __future__ import annotations
 
 from projections.base import AggregateTable, RowsFill, column_types
+from projections.work_ledger import WorkLedgerView
 
 TABLE = AggregateTable(
     "t",
@@ -58,3 +60,21 @@ def test_a_fill_keyed_otherwise_reads_its_rows_by_that_key() -> None:
 def test_the_columns_of_a_definition_stop_at_its_table_constraints() -> None:
     definition = "a text NOT NULL, b uuid, c bigint, PRIMARY KEY (b, a, c)"
     assert column_types(definition) == {"a": "text", "b": "uuid", "c": "bigint"}
+
+
+def test_a_work_items_counts_move_in_each_of_its_units_once_its_score_for_the_lead_only() -> None:
+    counts = RowsFill.of(
+        [{"unit_code": "jsj", "year": 2024, "items": 3, "scored": 1, "score_sum": 90}],
+        key=lambda r: (r["unit_code"], r["year"]),
+    )
+    item = {"lead_unit": "jsj", "co_units": ["cgj", "jsj"], "year": 2024, "score": 80}
+    WorkLedgerView.count_item(counts, item, -1)
+    assert counts.rows[("jsj", 2024)] == {
+        "unit_code": "jsj", "year": 2024, "items": 2, "scored": 0, "score_sum": 10,
+    }  # fmt: skip
+    # A unit with no count yet gets one, as the upsert inserts it.
+    assert counts.rows[("cgj", 2024)] == {
+        "unit_code": "cgj", "year": 2024, "items": -1, "scored": 0, "score_sum": 0,
+    }  # fmt: skip
+    WorkLedgerView.count_item(counts, {**item, "score": None}, 1)
+    assert counts.rows[("jsj", 2024)]["items"] == 3 and counts.rows[("jsj", 2024)]["scored"] == 0
