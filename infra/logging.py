@@ -56,8 +56,26 @@ class TextLogFormatter(logging.Formatter):
         return iso_time(record)
 
 
+class StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler on the standard error the process has at each record, as logging's own
+    last-resort handler is: a command run in place of a process (a test's CliRunner) swaps
+    sys.stderr for a stream it closes when done, and records after that go to the one
+    restored, not to the closed one."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """Set by StreamHandler itself: always sys.stderr."""
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StandardError()
     handler.setFormatter(JsonLogFormatter() if fmt == "json" else TextLogFormatter())
     # The level is the handler's too: a logger set lower (by a library, or by the tests, which
     # run the service's loggers at DEBUG) still propagates its records here.

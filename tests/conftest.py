@@ -23,7 +23,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.runtime.bootstrap import Services, build, migrate_database
 from infra.database import normalise_url
-from infra.logging import JsonLogFormatter
+from infra.logging import JsonLogFormatter, TextLogFormatter
 from infra.settings import Settings
 
 ADMIN_TOKEN = "test-bootstrap-admin-token"
@@ -66,6 +66,21 @@ def every_log_call_is_formatted() -> Iterator[None]:
         logger.removeHandler(handler)
         logger.setLevel(level)
     assert not handler.failures, "log calls failed to format:\n" + "\n".join(handler.failures)
+
+
+@pytest.fixture(autouse=True)
+def root_logger_as_found() -> Iterator[None]:
+    """A command a test runs in its own process's place (typer's CliRunner) points the root
+    logger at that test's stderr (configure_logging), a stream closed once the command is
+    done. The root logger loses that handler and gets its level back after each test, so no
+    later record (a background thread's, say) is written to a closed stream."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in root.handlers[:]:
+        if isinstance(handler.formatter, JsonLogFormatter | TextLogFormatter):
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

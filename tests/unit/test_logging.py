@@ -7,10 +7,14 @@ import io
 import json
 import logging
 import re
+import sys
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
-from infra.logging import JsonLogFormatter
+import pytest
+
+from infra.logging import JsonLogFormatter, StandardError
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = ("domain", "infra", "projections", "api")
@@ -128,3 +132,25 @@ def test_no_log_call_in_the_service_has_an_extra_key_that_the_log_record_already
         )
     ]
     assert offenders == []
+
+
+def test_records_go_to_the_standard_error_the_process_has_at_each_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command run in a process's place swaps sys.stderr and closes its stream when done:
+    a record after that goes to the stream restored, and none fails on the closed one."""
+    handler = StandardError()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    record = logging.LogRecord("infra.x", logging.INFO, __file__, 1, "%s", ("一",), None)
+    swapped, restored = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", swapped)
+    handler.emit(record)
+    monkeypatch.setattr(sys, "stderr", restored)
+    swapped.close()
+    monkeypatch.setattr(logging, "raiseExceptions", True)
+    with mock.patch.object(handler, "handleError", side_effect=AssertionError) as failed:
+        handler.emit(record)
+    failed.assert_not_called()
+    assert restored.getvalue() == "一\n"
+    handler.stream = io.StringIO()  # what StreamHandler.setStream would do: still sys.stderr
+    assert handler.stream is restored
