@@ -133,7 +133,7 @@ def rebuild_many(
             scratch_copy(spec, borrowed(store, schema), live_schema)
             for spec, schema in zip(specs, schemas, strict=True)
         ]
-        fed = catch_up(app, copies, progress)
+        fed = catch_up(app, copies, progress, reader=conn)
         for copy in copies:
             copy.view.finish_filling(conn)
         results = []
@@ -142,7 +142,7 @@ def rebuild_many(
             analyse(conn, copy.schema, tables_of(copy.view))
             # What came while the copies before it were switched, and while it was indexed,
             # is applied now, outside the switch's locks.
-            (topped_up,) = catch_up(app, [copy], None)
+            (topped_up,) = catch_up(app, [copy], None, reader=conn)
             switch_started = time.perf_counter()
             reached, fed_last = switch(conn, app, copy.view, copy.spec, copy.schema, live_schema)
             switch_ms = (time.perf_counter() - switch_started) * 1000
@@ -231,10 +231,17 @@ def analyse(conn: Connection[DictRow], schema: str, tables: list[str]) -> None:
         conn.execute(SQL("ANALYZE {}.{}").format(Identifier(schema), Identifier(table)))
 
 
-def catch_up(app: Supervision, copies: list[ScratchCopy], progress: Progress | None) -> list[int]:
+def catch_up(
+    app: Supervision,
+    copies: list[ScratchCopy],
+    progress: Progress | None,
+    *,
+    reader: Connection[DictRow] | None = None,
+) -> list[int]:
     """Replay into the scratch copies, outside any long transaction, from where they have
     been given the log up to close to its head (which keeps growing while this runs); how
-    many events each was fed now."""
+    many events each was fed now. The rebuild's held connection, idle meanwhile, is the
+    `reader` that reads each next batch of the log (replay_many)."""
     fed = [0] * len(copies)
     targets = [(copy.view, copy.projection) for copy in copies]
     after = min(copy.scanned for copy in copies)
@@ -248,6 +255,7 @@ def catch_up(app: Supervision, copies: list[ScratchCopy], progress: Progress | N
             head,
             None if progress is None else partial(lambda h, p: progress(p, h), head),
             after=after,
+            reader=reader,
         )
         fed = [a + b for a, b in zip(fed, counts, strict=True)]
         after = head

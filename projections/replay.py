@@ -10,15 +10,20 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.projection import Projection
+from psycopg import Connection
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from domain.application import Supervision
 from infra.database import Database
 from infra.migrations import schema_datastore
+from infra.persistence import pinned
 from projections.base import APPLICATION_NAME, ReadModelView
 from projections.registry import ProjectionSpec
 
@@ -68,11 +73,13 @@ def replay_many(
     progress: Callable[[int], None] | None = None,
     *,
     after: int | None = None,
+    reader: Connection[DictRow] | None = None,
 ) -> list[int]:
     """replay for several read models at once: each batch of the log that any of them uses
     is read (after `after`, by default the lowest of their tracked positions) and decoded
     once, and each view is given its own events of it (set-wise, see
-    ReadModelView.send_batch); answer how many events each was fed."""
+    ReadModelView.send_batch); answer how many events each was fed. A `reader` connection,
+    idle otherwise, reads the next batch while this one is applied (see batches)."""
     fed = [0] * len(targets)
     wanted = [frozenset(view.topics) for view, _ in targets]
     # What each view holds already is left out (send_batch), and each batch goes on from
@@ -82,17 +89,7 @@ def replay_many(
     if after is None:
         after = min(floors)
     topics = sorted(frozenset().union(*wanted))
-    while after < to_position:
-        notifications = app.recorder.select_notifications(
-            start=after,
-            limit=BATCH,
-            stop=to_position,
-            topics=topics,
-            inclusive_of_start=False,
-        )
-        if not notifications:
-            break
-        events = [(app.mapper.to_domain_event(n), n.id, n.topic) for n in notifications]
+    for events, reached in batches(app, topics, after, to_position, reader):
         given = [
             [(e, position) for e, position, topic in events if topic in mine] for mine in wanted
         ]
@@ -102,10 +99,54 @@ def replay_many(
             mine[-1][1] if k else floor
             for mine, k, floor in zip(given, applied, floors, strict=True)
         ]
-        after = notifications[-1].id
         if progress is not None:
-            progress(after)
+            progress(reached)
     return fed
+
+
+def recorder_datastore(app: Supervision) -> PostgresDatastore:
+    """The datastore the application's recorder reads the log through."""
+    recorder = app.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    return recorder.datastore
+
+
+Decoded = list[tuple[Any, int, str]]  # a batch's events, with their positions and topics
+
+
+def batches(
+    app: Supervision,
+    topics: list[str],
+    after: int,
+    to_position: int,
+    reader: Connection[DictRow] | None = None,
+) -> Iterator[tuple[Decoded, int]]:
+    """The log's events of `topics` after `after` up to `to_position`, read and decoded a
+    batch at a time, each with the position it reaches. With a `reader` connection, the
+    next batch is read on it and decoded in a thread of its own while the caller applies
+    this one: the server writes one batch while the client decodes the next."""
+
+    def read(start: int) -> tuple[Decoded, int]:
+        with ExitStack() as stack:
+            if reader is not None:
+                stack.enter_context(pinned(recorder_datastore(app), reader))
+            notifications = app.recorder.select_notifications(
+                start=start, limit=BATCH, stop=to_position, topics=topics, inclusive_of_start=False
+            )
+            events = [(app.mapper.to_domain_event(n), n.id, n.topic) for n in notifications]
+        return events, notifications[-1].id if notifications else start
+
+    if reader is None:
+        while after < to_position and (batch := read(after))[0]:
+            yield batch
+            after = batch[1]
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="replay-reader") as ahead:
+        coming = ahead.submit(read, after) if after < to_position else None
+        while coming is not None and (batch := coming.result())[0]:
+            after = batch[1]
+            coming = ahead.submit(read, after) if after < to_position else None
+            yield batch
 
 
 def tracked_now(view: ReadModelView) -> int:
