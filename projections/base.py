@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import zlib
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import InitVar, dataclass, field
 from functools import cache, cached_property
@@ -609,12 +609,23 @@ class ReadModelView(PostgresTrackingRecorder):
     # That state, while the handlers run over a batch of a fill.
     _fill: Any = None
 
+    # A batch this long or longer (a runner catching up after downtime, a rebuild's top-up)
+    # is written by COPY as well, by a view that fills by COPY: past a few dozen events,
+    # one COPY a table costs less than a statement an event.
+    copies_from: ClassVar[int] = 100
+
     @property
     def fills_by_copy(self) -> bool:
         """Whether this view is being filled from zero (`filling`) and writes each batch of
         the fill by COPY (fill_batch) instead of statements: it then takes its batches
         outside a pipeline, where COPY can run."""
         return self.filling and self.copies_fill
+
+    def copies(self, events: Sized) -> bool:
+        """Whether this view writes a batch of `events` by COPY (fill_batch), outside any
+        pipeline, rather than by statements: each batch of a fill from zero, and a long
+        batch of a view kept live (see copies_from), when the view fills by COPY."""
+        return self.fills_by_copy or (self.copies_fill and len(events) >= self.copies_from)
 
     def fill_batch(
         self,

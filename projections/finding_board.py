@@ -268,8 +268,18 @@ class FindingBoardView(ReadModelView):
 
     def write_fill(self, conn: Connection[Any], fill: BoardFill) -> dict[str, int]:
         """Each row the batch changed, written anew (deleted first where it was stored, then
-        copied with the new ones); the steps it tallied, added per unit and year."""
+        copied with the new ones); the steps it tallied, added per unit and year. A board
+        kept live (a runner's long batch, not a fill from zero) also moves the rows' counts
+        and works out their search index, which a fill leaves to its end (finish_filling)."""
+        live = not self.filling
+        if live:  # the rows written anew leave the counts they stood in …
+            conn.execute(self.recount, {"sign": -1, "ids": list(fill.changed & fill.stored)})
         rows = self.write_rows(conn, BOARD.name, FILLED, fill)
+        if live:  # … and join those they stand in now, searchable
+            changed = list(fill.changed)
+            conn.execute(self.index_rows, (changed,))
+            conn.execute(self.recount, {"sign": 1, "ids": changed})
+            conn.execute(SQL("DELETE FROM {} WHERE n = 0").format(self.table(COUNTS)))
         if fill.tallies:
             with conn.cursor() as cursor:
                 cursor.executemany(
@@ -280,6 +290,24 @@ class FindingBoardView(ReadModelView):
                     ],
                 )
         return {"rows": rows, "tallies": len(fill.tallies)}
+
+    @cached_property
+    def recount(self) -> Composed:
+        """The findings `ids` as the board holds them, added to their counts (`sign` 1) or
+        taken from them (-1)."""
+        return SQL(
+            "INSERT INTO {counts} (unit_code, year, status, on_time, n) "
+            "SELECT {key}, %(sign)s * count(*) FROM {board} r WHERE r.id = ANY(%(ids)s::uuid[]) "
+            "GROUP BY 1, 2, 3, 4 ON CONFLICT (unit_code, year, status, on_time) "
+            "DO UPDATE SET n = {counts}.n + EXCLUDED.n"
+        ).format(counts=self.table(COUNTS), key=count_key("r"), board=self.table(BOARD.name))
+
+    @cached_property
+    def index_rows(self) -> Composed:
+        """The search index of the findings given, worked out from their rows."""
+        return SQL("UPDATE {} SET grams = {} WHERE id = ANY(%s::uuid[])").format(
+            self.table(BOARD.name), SEARCHED_GRAMS
+        )
 
     @cached_property
     def add_tallies(self) -> Composed:

@@ -164,9 +164,10 @@ def in_one_transaction(
     where the views are bound already. Views being filled by COPY go first
     (ReadModelView.fill_batch: COPY cannot run in a pipeline); the others' statements then
     go pipelined (ReadModelView.send_batch), so the server applies one view's statements
-    while the next view's are made. Each view's tracking advance is confirmed (TrackingMoved,
-    and nothing of the batch kept, if another writer moved one). Answers how many events
-    each was given."""
+    while the next view's are made (a view copies a long batch even when it is not being
+    filled from zero: ReadModelView.copies). Each view's tracking advance is confirmed
+    (TrackingMoved, and nothing of the batch kept, if another writer moved one). Answers
+    how many events each was given."""
     bound = {id(view.connection) for view, _ in targets}
     if len(bound) != 1:
         raise ValueError("the views of one replay are all bound to one connection, or none")
@@ -180,7 +181,7 @@ def in_one_transaction(
         sent = {
             i: view.fill_batch(conn, projection, mine, floor)
             for i, ((view, projection), mine, floor) in enumerate(work)
-            if view.fills_by_copy
+            if view.copies(mine)
         }
         with conn.pipeline():
             for i, ((view, projection), mine, floor) in enumerate(work):

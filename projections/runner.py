@@ -46,7 +46,10 @@ from projections.registry import ProjectionSpec
 log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 7_310_202  # first key of the two-key advisory lock of projection runners
-BATCH = 500  # events selected at once
+BATCH = 500  # events selected at once, to keep a runner's latency low
+# Events selected at once while a runner catches up (its last selection was full): its long
+# batches are written by COPY (ReadModelView.copies), and a longer batch costs less an event.
+CATCH_UP_BATCH = 2000
 LOCK_RETRY_SECONDS = 2.0
 
 
@@ -141,17 +144,25 @@ class Run:
         self.backoff = 0.2
 
     def apply_from(self, tracked: int, events: list[tuple[Any, int]]) -> int:
-        """apply_batch from `tracked`, in a transaction of its own; how many were applied."""
-        with self.view.batch_transaction() as conn:
-            return self.view.apply_batch(conn, self.projection, events, tracked=tracked)
+        """apply_batch from `tracked`, in a transaction of its own; how many were applied.
+        A long batch (catching up after downtime) is written by COPY where the view can
+        (ReadModelView.copies), as a rebuild fills its copy, outside a pipeline."""
+        view = self.view
+        if not view.copies(events):
+            with view.batch_transaction() as conn:
+                return view.apply_batch(conn, self.projection, events, tracked=tracked)
+        with view.batch_transaction(pipelined=False) as conn:
+            sent = view.fill_batch(conn, self.projection, events, tracked)
+        return 0 if sent is None else sent.events
 
 
-def feed(app: Supervision, runs: Sequence[Run]) -> bool:
-    """One batch of the log to each of `runs`; True when the log may hold more for them."""
+def feed(app: Supervision, runs: Sequence[Run], limit: int = BATCH) -> bool:
+    """One batch of the log (at most `limit` events) to each of `runs`; True when the log
+    may hold more for them."""
     start = min(run.scanned for run in runs)
     topics = sorted(set().union(*(run.topics for run in runs)))
     notifications = app.recorder.select_notifications(
-        start=start, limit=BATCH, topics=topics, inclusive_of_start=False
+        start=start, limit=limit, topics=topics, inclusive_of_start=False
     )
     if not notifications:
         return False
@@ -166,7 +177,7 @@ def feed(app: Supervision, runs: Sequence[Run]) -> bool:
                 run.failed(error)
                 continue
         run.scanned = max(run.scanned, last)
-    return len(notifications) == BATCH
+    return len(notifications) == limit
 
 
 def decode(app: Supervision, notification: Notification, decoded: dict[int, Any]) -> Any:
@@ -230,12 +241,15 @@ class ProjectionHost(threading.Thread):
 
     def run(self) -> None:
         backoff = 0.2
+        more = False
         while not self.stopping.is_set():
             try:
                 self.take_locks()
                 now = time.monotonic()
                 runs = [run for run in self.runs.values() if run.ready(now)]
-                more = bool(runs) and feed(self.app, runs)
+                # Behind (the last selection was full): catching up, in long batches.
+                limit = CATCH_UP_BATCH if more else BATCH
+                more = bool(runs) and feed(self.app, runs, limit)
                 backoff = 0.2
             except Exception as error:  # the log cannot be read now: logged, tried again
                 log.warning("projections: reading the log failed", extra={"error": str(error)})
@@ -365,7 +379,7 @@ def catch_up(
     head = app.recorder.max_notification_id() or 0
     with runs_locked_here(datastore, specs) as (runs, elsewhere):
         while (going := [run for run in runs if run.status.state == "running"]) and feed(
-            app, going
+            app, going, CATCH_UP_BATCH
         ):
             pass
         for run in runs:

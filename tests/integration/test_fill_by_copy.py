@@ -15,6 +15,7 @@ from unittest import mock
 
 import pytest
 from eventsourcing.persistence import Tracking
+from eventsourcing.utils import get_topic
 from psycopg.sql import SQL
 
 from api.runtime.bootstrap import Services
@@ -27,6 +28,7 @@ from projections.base import APPLICATION_NAME, ReadModelView, TrackingMoved
 from projections.registry import PROJECTIONS, ProjectionSpec
 from projections.replay import digest, replay, scratch_schema
 from projections.unit_history import UnitHistory, UnitHistoryView
+from tests.counters import kept_and_counted
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 SPECS = {spec.name: spec for spec in PROJECTIONS}
@@ -216,6 +218,39 @@ def test_a_work_ledger_filled_by_copy_keeps_what_the_statements_keep(log: Log, b
         assert rows(view, "SELECT note FROM {}", "work_ledger_progress") == [("已启动",)]
         counts = rows(view, "SELECT unit_code, items FROM {} ORDER BY unit_code", "work_counts")
         assert counts == [("dc", 1), ("hx", 1)]
+
+
+@pytest.mark.parametrize("batch", [1, 2000])
+@pytest.mark.parametrize("name", FILLED_BY_COPY)
+def test_a_read_model_kept_live_writes_long_batches_by_copy_and_keeps_what_the_statements_keep(
+    log: Log, name: str, batch: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A runner catching up after downtime: the first half of the log went by statements,
+    the rest comes in batches at least `copies_from` long, written by COPY on the live
+    tables (not a fill from zero: nothing is finished afterwards)."""
+    services, events = log
+    spec = SPECS[name]
+    with scratch_schema(services.database) as a, scratch_schema(services.database) as b:
+        live = spec.view_class(datastore_for(services.database, pool_size=1, schema=a))
+        by_statements = filled(services, spec, b, None)
+        try:
+            live.create_table()
+            used = [p for e, p in events if get_topic(type(e)) in live.topics]
+            replay(services.app, live, spec, used[len(used) // 2])
+            with (
+                mock.patch.object(type(live), "copies_from", 1),
+                mock.patch.object(replay_module, "BATCH", batch),
+                caplog.at_level(logging.DEBUG, logger="projections.base"),
+            ):
+                assert not live.filling and live.copies([None])
+                replay(services.app, live, spec, events[-1][1])
+            assert "batch filled" in caplog.messages
+            assert digest(live) == digest(by_statements)
+            kept, counted = kept_and_counted(live)
+            assert kept == counted
+        finally:
+            live.datastore.close()
+            by_statements.datastore.close()
 
 
 @pytest.mark.parametrize("name", FILLED_BY_COPY)

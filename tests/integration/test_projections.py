@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import date
 from typing import Any, ClassVar
+from unittest import mock
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -15,6 +16,7 @@ from psycopg.sql import SQL
 from api.runtime.bootstrap import Services
 from domain.findings import Finding
 from infra.listener import Listener
+from projections import runner as runner_module
 from projections.base import TrackingMoved
 from projections.finding_board import FindingBoard, FindingBoardView, FindingFilter
 from projections.registry import ProjectionSpec
@@ -194,6 +196,83 @@ def test_a_runner_whose_tracking_was_moved_goes_on_from_there(
     assert board_rows(services) == expected_rows(services, ids)
     kept, counted = kept_and_counted(services.board)
     assert kept == counted and kept
+
+
+def test_a_runner_catching_up_writes_its_long_batches_by_copy_and_its_short_ones_by_statements(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After downtime a runner meets a long batch: it writes it by COPY, as a rebuild fills
+    its copy, and the board is as its statements would leave it, counts (one falling to
+    zero) and search included; a short batch after it goes by statements."""
+    ids = make_findings(services, 6)  # three raised, three ordered to rectify
+    run = Run(ProjectionSpec("finding_board", FindingBoard, FindingBoardView), services.datastore)
+    run.resume()
+    run.apply(events_after(services, 0))
+    for fid in ids[::2]:  # none is left raised: that count falls to zero
+        services.app.order_rectification(
+            fid, deadline=date(2024, 3, 1), requirements="r", actor=INSPECTOR
+        )
+    long = events_after(services, run.tracked)
+    with (
+        mock.patch.object(FindingBoardView, "copies_from", len(long)),
+        caplog.at_level(logging.DEBUG, logger="projections.base"),
+    ):
+        caplog.clear()
+        run.apply(long)
+        assert batches_logged(caplog) == ["batch sent", "batch filled"]
+        caplog.clear()
+        services.app.extend_deadline(
+            ids[0], new_deadline=date(2024, 4, 1), reason="汛期", actor=INSPECTOR
+        )
+        run.apply(events_after(services, run.tracked))
+        assert batches_logged(caplog) == ["batch sent"]
+    assert run.tracked == services.head() == services.board.max_tracking_id("Supervision")
+    assert board_rows(services) == expected_rows(services, ids)
+    kept, counted = kept_and_counted(services.board)
+    assert kept == counted and {row[2] for row in kept} == {"rectifying"}
+    searched = services.board.list(FindingFilter(q="问题3"), date(2024, 6, 1), 10, None)
+    assert [item["id"] for item in searched.items] == [ids[3]]
+
+
+def events_after(services: Services, position: int) -> list[tuple[Any, int]]:
+    """The log's events after `position`, decoded, with their positions."""
+    notifications = services.app.recorder.select_notifications(
+        start=position, limit=1000, inclusive_of_start=False
+    )
+    return [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+
+
+def batches_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What the views logged of their batches."""
+    return [r.getMessage() for r in caplog.records if r.name == "projections.base"]
+
+
+def test_a_runner_behind_the_log_selects_longer_batches_until_it_has_caught_up(
+    services: Services,
+) -> None:
+    """A host started after downtime finds a backlog: after a full selection it selects
+    catch-up batches, and once the log runs short, short ones again."""
+    ids = make_findings(services, 6)
+    recorder = services.app.recorder
+    with (
+        mock.patch.object(runner_module, "BATCH", 3),
+        mock.patch.object(runner_module, "CATCH_UP_BATCH", 7),
+        mock.patch.object(
+            recorder, "select_notifications", wraps=recorder.select_notifications
+        ) as selected,
+    ):
+        host = Host(services, ProjectionSpec("finding_board", FindingBoard, FindingBoardView))
+        host.start()
+        try:
+            wait_until_caught_up(services)
+        finally:
+            host.stop()
+    limits = [c.kwargs["limit"] for c in selected.call_args_list]
+    # 3, full; then 7 at a time over the rest of the backlog; 3 again once one ran short.
+    short_again = limits.index(3, 1)
+    assert limits[0] == 3 and short_again > 1
+    assert set(limits[1:short_again]) == {7} and set(limits[short_again:]) == {3}
+    assert board_rows(services) == expected_rows(services, ids)
 
 
 def test_only_one_runner_per_projection_is_active(services: Services) -> None:

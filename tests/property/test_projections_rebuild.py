@@ -462,7 +462,8 @@ def incrementally(
 def from_zero(services: Services, spec: ProjectionSpec, schema: str, head: int, batch: int) -> str:
     """Fill the view from zero as a rebuild fills its scratch copy (projections/rebuild.py),
     `batch` events at a time, then deliver the rest of the log as a runner would (the
-    rebuild's top-up)."""
+    rebuild's top-up): first in long batches, which a view that fills by COPY writes by
+    COPY on its live tables (a runner catching up after downtime), then by statements."""
     datastore = datastore_for(services.database, pool_size=1, schema=schema)
     try:
         view = spec.view_class(datastore)
@@ -473,6 +474,11 @@ def from_zero(services: Services, spec: ProjectionSpec, schema: str, head: int, 
         with datastore.get_connection() as conn, conn.transaction():
             view.finish_filling(conn)
         assert not view.filling
+        with (
+            mock.patch.object(type(view), "copies_from", 1),
+            mock.patch.object(replay_module, "BATCH", batch),
+        ):
+            replay(services.app, view, spec, head * 5 // 6)
         replay(services.app, view, spec, head)
         assert_counters_agree(view)
         return digest(view)
