@@ -34,7 +34,11 @@ from domain.rulings import AccountabilityRuling, ToleranceRuling
 from domain.units import Unit
 from domain.vocabulary import FindingCategory, FindingSource, Role
 from domain.work_items import WorkItem
+from infra.migrations import schema_datastore
 from infra.settings import Settings
+from projections.registry import PROJECTIONS
+from projections.replay import scratch_schema
+from projections.runner import catch_up
 
 SEED = 20181009
 INSPECTOR = Actor(id="gen-i", name="督查员", role=Role.INSPECTOR).as_event_data()
@@ -325,6 +329,27 @@ def decoded_read_rate(settings: Settings, batch: int = 500) -> tuple[int, float]
             events += len(notifications)
             after = notifications[-1].id
         return events, time.perf_counter() - started
+    finally:
+        services.close()
+
+
+def catch_up_rate(settings: Settings) -> tuple[int, float]:
+    """Events and seconds of the projection runners catching up every read model from zero
+    (a worker down since the first event, starting again): each into a scratch copy kept as
+    a live one is (its indexes in place, nothing finished afterwards), by the one-shot
+    catch-up, which reads and applies the log as a runner does behind it."""
+    services = build(settings, runners="off", one_shot=True)
+    try:
+        database = services.database
+        with (
+            scratch_schema(database, "bench_catch_up") as schema,
+            schema_datastore(database, schema) as store,
+        ):
+            for spec in PROJECTIONS:
+                spec.view_class(store).create_table()
+            started = time.perf_counter()
+            catch_up(services.app, store, PROJECTIONS)
+            return services.head(), time.perf_counter() - started
     finally:
         services.close()
 

@@ -6,10 +6,12 @@
                 nothing stored) and raw single-row INSERT+COMMIT from 1 and 32 connections
   lag           projection lag p50/p99 (events, and ms at that rate) under a steady open-loop
                 300 commands/s, the projections running in the service's worker process
-  full scale    on a province-scale log (bench/generate.py): projection catch-up events/s
-                (all projections from zero), p50/p99 of every list endpoint (baseline
+  full scale    on a province-scale log (bench/generate.py): a full rebuild's events/s
+                (`supervision projections rebuild all`, all projections from zero) and the
+                runners' catch-up from zero (a worker down since the first event), both
+                beside the decoded log read; p50/p99 of every list endpoint (baseline
                 /healthz), chain verification events/s, peak RSS of the service (with its
-                worker) and of a full rebuild (`supervision projections rebuild all`)
+                worker) and of the full rebuild
 
     .venv/bin/python bench/run_all.py [--scale 1.0] [--keep NAME] [--seconds 15]
     .venv/bin/python bench/run_all.py --curve docs/performance-curve.png [--curve-scales …]
@@ -73,6 +75,7 @@ AIMS = {
     "commands@32 two workers": 0.5,
     "generate": 0.25,
     "rebuild": 0.3,
+    "catch-up": 0.3,
 }
 
 
@@ -331,6 +334,16 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> Point:
             against("rebuild", rebuilt),
         )
         report.add("scale", "peak RSS of the full rebuild", f"{usage.ru_maxrss / 1024:,.0f} MiB")
+        caught_up, catch_up_seconds = generate.catch_up_rate(settings)
+        ratio = caught_up / catch_up_seconds / (decoded / decode_seconds)
+        report.add(
+            "scale",
+            f"runners' catch-up from zero ({caught_up:,} events, {catch_up_seconds:,.0f} s)",
+            f"{caught_up / catch_up_seconds:,.0f} events/s",
+            f"{decoded / decode_seconds:,.0f}/s decoded log read",
+            f"{ratio:.2f}",
+            against("catch-up", ratio),
+        )
         queries.settle(url)  # VACUUM ANALYZE: the steady state autovacuum keeps
         started_procs: list[subprocess.Popen[bytes]] = []
         with serving(env, started=started_procs) as base_url:
