@@ -23,7 +23,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.runtime.bootstrap import Services, build, migrate_database
 from infra.database import normalise_url
-from infra.logging import JsonLogFormatter, TextLogFormatter
+from infra.logging import JsonLogFormatter, StandardError
 from infra.settings import Settings
 
 ADMIN_TOKEN = "test-bootstrap-admin-token"
@@ -78,7 +78,7 @@ def root_logger_as_found() -> Iterator[None]:
     level = root.level
     yield
     for handler in root.handlers[:]:
-        if isinstance(handler.formatter, JsonLogFormatter | TextLogFormatter):
+        if isinstance(handler, StandardError):  # configure_logging's
             root.removeHandler(handler)
     root.setLevel(level)
 
