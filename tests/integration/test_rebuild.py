@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from psycopg.rows import dict_row
@@ -23,6 +24,8 @@ from api.runtime.bootstrap import Services, build
 from domain.registry import Listing
 from infra.migrations import datastore_for
 from infra.settings import Settings
+from projections import rebuild as rebuild_module
+from projections import replay as replay_module
 from projections.rebuild import RebuildInProgress, rebuild, rebuild_lock, rebuild_many
 from projections.registry import PROJECTIONS
 from projections.replay import digest, replay, replay_many, scratch_schema, tables_of
@@ -205,6 +208,42 @@ def test_a_second_rebuild_of_the_same_projection_is_refused_while_one_runs(
         assert rebuild(live.database, live.app, spec).name == spec.name
     with pytest.raises(ValueError, match="at least one"):
         rebuild_many(live.database, live.app, [])
+
+
+def test_a_rebuild_reads_the_log_ahead_on_a_thread_and_a_failed_read_switches_nothing(
+    live: Services,
+) -> None:
+    """Each next batch is read on the reading thread while the current one is written; a
+    read that fails there fails the rebuild, and the live read model stays as it was."""
+    live.app.register_unit(code="xz10", name="西河镇", kind="township", actor=ADMIN)
+    for n in range(12):
+        raise_finding(live, "xz10", title=f"问题 {n}")
+    wait_until_current(live)
+    spec = next(s for s in PROJECTIONS if s.name == "finding_board")
+    before = digest(live.views[spec.name])
+    recorder = live.app.recorder
+    real = recorder.select_notifications
+    readers: list[str] = []
+
+    def failing_third(*args: Any, **kwargs: Any) -> Any:
+        reader = threading.current_thread().name
+        if reader != "projections":  # the live runner's reads go on
+            readers.append(reader)
+            if len(readers) == 3:
+                raise ConnectionResetError("the log could not be read")
+        return real(*args, **kwargs)
+
+    with (
+        mock.patch.object(replay_module, "BATCH", 4),
+        mock.patch.object(rebuild_module, "CLOSE_ENOUGH", 0),
+        mock.patch.object(recorder, "select_notifications", side_effect=failing_third),
+        pytest.raises(ConnectionResetError, match="could not be read"),
+    ):
+        rebuild(live.database, live.app, spec)
+    assert len(readers) == 3 and all(r.startswith("replay-reader") for r in readers)
+    assert digest(live.views[spec.name]) == before
+    # Its lock was given back: the next rebuild runs, and ends where the log does.
+    assert rebuild(live.database, live.app, spec).position == live.head()
 
 
 def test_a_replay_refuses_views_bound_to_different_connections(live: Services) -> None:
