@@ -188,6 +188,48 @@ def decode(app: Supervision, notification: Notification, decoded: dict[int, Any]
     return event
 
 
+class CatchingUp:
+    """What a host logs of a catch-up (its selections full, the log ahead of its runs): its
+    start, where it stands every PROGRESS_SECONDS, and its end, with how long it took."""
+
+    PROGRESS_SECONDS = 10.0
+
+    def __init__(self, app: Supervision) -> None:
+        self.app = app
+        self.started: float | None = None
+        self.logged = 0.0
+        self.position = 0
+
+    def after(self, runs: Sequence[Run], more: bool, start: int) -> None:
+        """Called after each selection of `runs`, which began after `start`: `more` when it
+        was full."""
+        now = time.monotonic()
+        if more and (self.started is None or now - self.logged >= self.PROGRESS_SECONDS):
+            position = min(run.scanned for run in runs)
+            if self.started is None:
+                self.started, self.position = now, start
+            self.logged = now
+            log.info(
+                "projections catching up",
+                extra={
+                    "position": position,
+                    "head": self.app.recorder.max_notification_id() or 0,
+                    "projections": len(runs),
+                },
+            )
+        elif not more and self.started is not None:
+            position = max((run.scanned for run in runs), default=self.position)
+            log.info(
+                "projections caught up",
+                extra={
+                    "from_position": self.position,
+                    "position": position,
+                    "seconds": round(now - self.started, 1),
+                },
+            )
+            self.started = None
+
+
 class ProjectionHost(threading.Thread):
     """A thread that keeps this process's projections running until `stop()`."""
 
@@ -242,6 +284,7 @@ class ProjectionHost(threading.Thread):
     def run(self) -> None:
         backoff = 0.2
         more = False
+        catching_up = CatchingUp(self.app)
         while not self.stopping.is_set():
             try:
                 self.take_locks()
@@ -249,7 +292,9 @@ class ProjectionHost(threading.Thread):
                 runs = [run for run in self.runs.values() if run.ready(now)]
                 # Behind (the last selection was full): catching up, in long batches.
                 limit = CATCH_UP_BATCH if more else BATCH
+                start = min((run.scanned for run in runs), default=0)
                 more = bool(runs) and feed(self.app, runs, limit)
+                catching_up.after(runs, more, start)
                 backoff = 0.2
             except Exception as error:  # the log cannot be read now: logged, tried again
                 log.warning("projections: reading the log failed", extra={"error": str(error)})

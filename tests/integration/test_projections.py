@@ -248,18 +248,21 @@ def batches_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def test_a_runner_behind_the_log_selects_longer_batches_until_it_has_caught_up(
-    services: Services,
+    services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A host started after downtime finds a backlog: after a full selection it selects
-    catch-up batches, and once the log runs short, short ones again."""
-    ids = make_findings(services, 6)
+    catch-up batches, and once the log runs short, short ones again. It logs the catch-up:
+    where it starts, where it stands now and then, and its end."""
+    ids = make_findings(services, 12)
     recorder = services.app.recorder
     with (
         mock.patch.object(runner_module, "BATCH", 3),
         mock.patch.object(runner_module, "CATCH_UP_BATCH", 7),
+        mock.patch.object(runner_module.CatchingUp, "PROGRESS_SECONDS", 0.0),
         mock.patch.object(
             recorder, "select_notifications", wraps=recorder.select_notifications
         ) as selected,
+        caplog.at_level(logging.INFO, logger="projections.runner"),
     ):
         host = Host(services, ProjectionSpec("finding_board", FindingBoard, FindingBoardView))
         host.start()
@@ -273,6 +276,18 @@ def test_a_runner_behind_the_log_selects_longer_batches_until_it_has_caught_up(
     assert limits[0] == 3 and short_again > 1
     assert set(limits[1:short_again]) == {7} and set(limits[short_again:]) == {3}
     assert board_rows(services) == expected_rows(services, ids)
+    logged = [r for r in caplog.records if r.name == "projections.runner"]
+    catching = [r for r in logged if r.getMessage() == "projections catching up"]
+    # Each full selection logs where it stands (every time, with no interval between); the
+    # last catch-up selection was not full.
+    assert len(catching) == short_again - 1 > 1
+    assert [r.__dict__["position"] for r in catching] == sorted(
+        r.__dict__["position"] for r in catching
+    )
+    assert {r.__dict__["head"] for r in catching} == {services.head()}
+    (done,) = [r for r in logged if r.getMessage() == "projections caught up"]
+    assert done.__dict__["from_position"] == 0 < catching[0].__dict__["position"]
+    assert done.__dict__["position"] == services.head() and done.__dict__["seconds"] >= 0
 
 
 def test_only_one_runner_per_projection_is_active(services: Services) -> None:
