@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from typing import Any
 
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -89,18 +89,20 @@ def replay_many(
     if after is None:
         after = min(floors)
     topics = sorted(frozenset().union(*wanted))
-    for events, reached in batches(app, topics, after, to_position, reader):
-        given = [
-            [(e, position) for e, position, topic in events if topic in mine] for mine in wanted
-        ]
-        applied = in_one_transaction(targets, given, floors)
-        fed = [n + k for n, k in zip(fed, applied, strict=True)]
-        floors = [
-            mine[-1][1] if k else floor
-            for mine, k, floor in zip(given, applied, floors, strict=True)
-        ]
-        if progress is not None:
-            progress(reached)
+    # Closed on the way out, a failure's included, so that a read under way ends first.
+    with closing(batches(app, topics, after, to_position, reader)) as reading:
+        for events, reached in reading:
+            given = [
+                [(e, position) for e, position, topic in events if topic in mine] for mine in wanted
+            ]
+            applied = in_one_transaction(targets, given, floors)
+            fed = [n + k for n, k in zip(fed, applied, strict=True)]
+            floors = [
+                mine[-1][1] if k else floor
+                for mine, k, floor in zip(given, applied, floors, strict=True)
+            ]
+            if progress is not None:
+                progress(reached)
     return fed
 
 
@@ -120,7 +122,7 @@ def batches(
     after: int,
     to_position: int,
     reader: Connection[DictRow] | None = None,
-) -> Iterator[tuple[Decoded, int]]:
+) -> Generator[tuple[Decoded, int]]:
     """The log's events of `topics` after `after` up to `to_position`, read and decoded a
     batch at a time, each with the position it reaches. With a `reader` connection, the
     next batch is read on it and decoded in a thread of its own while the caller applies

@@ -246,6 +246,45 @@ def test_a_rebuild_reads_the_log_ahead_on_a_thread_and_a_failed_read_switches_no
     assert rebuild(live.database, live.app, spec).position == live.head()
 
 
+def test_a_rebuild_that_fails_while_the_next_batch_is_read_waits_for_that_read(
+    live: Services,
+) -> None:
+    """The held connection the reading thread reads on goes back when the rebuild ends: a
+    read under way when a batch fails ends first, and no reading thread is left."""
+    live.app.register_unit(code="xz11", name="南坪镇", kind="township", actor=ADMIN)
+    for n in range(6):
+        raise_finding(live, "xz11", title=f"问题 {n}")
+    wait_until_current(live)
+    spec = next(s for s in PROJECTIONS if s.name == "finding_board")
+    recorder = live.app.recorder
+    real = recorder.select_notifications
+    reads: list[str] = []
+
+    def slow_second(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name.startswith("replay-reader"):
+            reads.append("began")
+            if reads.count("began") == 2:
+                time.sleep(2.0)  # still reading when the first batch fails, and after
+            answer = real(*args, **kwargs)
+            reads.append("ended")
+            return answer
+        return real(*args, **kwargs)
+
+    def failing(*_: Any) -> list[int]:
+        raise RuntimeError("the batch failed")
+
+    with (
+        mock.patch.object(replay_module, "BATCH", 4),
+        mock.patch.object(rebuild_module, "CLOSE_ENOUGH", 0),
+        mock.patch.object(recorder, "select_notifications", side_effect=slow_second),
+        mock.patch.object(replay_module, "in_one_transaction", side_effect=failing),
+        pytest.raises(RuntimeError, match="the batch failed"),
+    ):
+        rebuild(live.database, live.app, spec)
+    assert reads == ["began", "ended", "began", "ended"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("replay-reader")]
+
+
 def test_a_replay_refuses_views_bound_to_different_connections(live: Services) -> None:
     live.app.register_unit(code="xz08", name="东山镇", kind="township", actor=ADMIN)
     raise_finding(live, "xz08", title="问题")
