@@ -324,25 +324,23 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> Point:
             raise SystemExit(f"rebuild failed with status {status}")
         rebuild_seconds = time.perf_counter() - started
         decoded, decode_seconds = generate.decoded_read_rate(settings)
-        rebuilt = events / rebuild_seconds / (decoded / decode_seconds)
-        report.add(
-            "scale",
-            f"full rebuild of every read model ({events:,} events, {rebuild_seconds:,.0f} s)",
-            f"{events / rebuild_seconds:,.0f} events/s",
-            f"{decoded / decode_seconds:,.0f}/s decoded log read",
-            f"{rebuilt:.2f}",
-            against("rebuild", rebuilt),
-        )
+
+        def beside_the_read(aim: str, label: str, events: int, seconds: float) -> None:
+            """A replay's rate beside the decoded log read, and its aim."""
+            ratio = events / seconds / (decoded / decode_seconds)
+            report.add(
+                "scale",
+                f"{label} ({events:,} events, {seconds:,.0f} s)",
+                f"{events / seconds:,.0f} events/s",
+                f"{decoded / decode_seconds:,.0f}/s decoded log read",
+                f"{ratio:.2f}",
+                against(aim, ratio),
+            )
+
+        beside_the_read("rebuild", "full rebuild of every read model", events, rebuild_seconds)
         report.add("scale", "peak RSS of the full rebuild", f"{usage.ru_maxrss / 1024:,.0f} MiB")
-        caught_up, catch_up_seconds = generate.catch_up_rate(settings)
-        ratio = caught_up / catch_up_seconds / (decoded / decode_seconds)
-        report.add(
-            "scale",
-            f"runners' catch-up from zero ({caught_up:,} events, {catch_up_seconds:,.0f} s)",
-            f"{caught_up / catch_up_seconds:,.0f} events/s",
-            f"{decoded / decode_seconds:,.0f}/s decoded log read",
-            f"{ratio:.2f}",
-            against("catch-up", ratio),
+        beside_the_read(
+            "catch-up", "runners' catch-up from zero", *generate.catch_up_rate(settings)
         )
         queries.settle(url)  # VACUUM ANALYZE: the steady state autovacuum keeps
         started_procs: list[subprocess.Popen[bytes]] = []
