@@ -189,8 +189,10 @@ def decode(app: Supervision, notification: Notification, decoded: dict[int, Any]
 
 
 class CatchingUp:
-    """What a host logs of a catch-up (its selections full, the log ahead of its runs): its
-    start, where it stands every PROGRESS_SECONDS, and its end, with how long it took."""
+    """What a host logs of a catch-up (its selections full, the log ahead of its runs by
+    more than a catch-up selection): its start, where it stands every PROGRESS_SECONDS, and
+    its end, with how long it took. A burst that one more selection takes in is no
+    catch-up, and is not logged."""
 
     PROGRESS_SECONDS = 10.0
 
@@ -206,16 +208,15 @@ class CatchingUp:
         now = time.monotonic()
         if more and (self.started is None or now - self.logged >= self.PROGRESS_SECONDS):
             position = min(run.scanned for run in runs)
+            head = self.app.recorder.max_notification_id() or 0
             if self.started is None:
+                if head - position <= CATCH_UP_BATCH:
+                    return
                 self.started, self.position = now, start
             self.logged = now
             log.info(
                 "projections catching up",
-                extra={
-                    "position": position,
-                    "head": self.app.recorder.max_notification_id() or 0,
-                    "projections": len(runs),
-                },
+                extra={"position": position, "head": head, "projections": len(runs)},
             )
         elif not more and self.started is not None:
             position = max((run.scanned for run in runs), default=self.position)

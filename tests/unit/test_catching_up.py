@@ -65,3 +65,17 @@ def test_a_host_that_was_never_behind_logs_no_catch_up(caplog: pytest.LogCapture
         catching_up.after(runs_at(10), False, 0)
         catching_up.after([], False, 10)
     assert caplog.records == []
+
+
+def test_a_burst_that_one_more_selection_takes_in_is_no_catch_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A full selection with no more than a catch-up selection left behind it (a burst of
+    commands, not downtime) logs nothing, nor does its end."""
+    head = 500 + runner.CATCH_UP_BATCH
+    app = SimpleNamespace(recorder=SimpleNamespace(max_notification_id=lambda: head))
+    catching_up = CatchingUp(app)  # type: ignore[arg-type]
+    with caplog.at_level(logging.INFO, logger="projections.runner"):
+        catching_up.after(runs_at(500), True, 0)
+        catching_up.after(runs_at(head), False, 500)
+    assert caplog.records == []
