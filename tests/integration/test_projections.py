@@ -54,6 +54,14 @@ def make_findings(services: Services, count: int) -> list[Any]:
     return ids
 
 
+def events_after(services: Services, position: int) -> list[tuple[Any, int]]:
+    """The log's events after `position`, decoded, with their positions."""
+    notifications = services.app.recorder.select_notifications(
+        start=position, limit=1000, inclusive_of_start=False
+    )
+    return [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+
+
 def board_rows(services: Services) -> dict[Any, tuple[str, int, Any]]:
     page = services.board.list(FindingFilter(), date(2024, 6, 1), 500, None)
     return {item["id"]: (item["status"], item["version"], item["deadline"]) for item in page.items}
@@ -122,21 +130,19 @@ def test_a_second_delivery_of_an_event_changes_nothing(services: Services) -> No
 def test_a_second_delivery_of_a_batch_changes_nothing(services: Services) -> None:
     ids = make_findings(services, 3)
     projection = FindingBoard(view=services.board)
-    notifications = services.app.recorder.select_notifications(start=1, limit=100)
-    events = [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+    events = events_after(services, 0)
     applied = []
     for _ in range(2):  # the whole batch again, as after a lost acknowledgement
         with services.board.datastore.get_connection() as conn, conn.transaction():
             applied.append(services.board.apply_batch(conn, projection, events))
     assert applied == [len(events), 0]
     assert board_rows(services) == expected_rows(services, ids)
-    assert services.board.max_tracking_id("Supervision") == notifications[-1].id
+    assert services.board.max_tracking_id("Supervision") == events[-1][1]
     # A batch reaching past the tracked position applies only what is new.
     later = raise_finding(services, "nmjd", "问题 new")
-    fresh = services.app.recorder.select_notifications(start=1, limit=100)
     with services.board.datastore.get_connection() as conn, conn.transaction():
-        again = [(services.app.mapper.to_domain_event(n), n.id) for n in fresh]
-        assert services.board.apply_batch(conn, projection, again) == len(fresh) - len(events)
+        again = events_after(services, 0)
+        assert services.board.apply_batch(conn, projection, again) == len(again) - len(events)
     assert board_rows(services) == expected_rows(services, [*ids, later])
 
 
@@ -146,8 +152,7 @@ def test_a_batch_from_a_position_another_writer_moved_is_refused_and_changes_not
     """As when a runner's lock went with its connection and a second runner took over: the
     first runner's batch, begun from the old position, commits nothing."""
     ids = make_findings(services, 4)
-    notifications = services.app.recorder.select_notifications(start=1, limit=100)
-    events = [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+    events = events_after(services, 0)
     half = len(events) // 2
     board = services.board
     with board.datastore.get_connection() as first, first.transaction():
@@ -181,8 +186,7 @@ def test_a_runner_whose_tracking_was_moved_goes_on_from_there(
     """As after a rebuild switched its tables in: the runner's batch from the position it
     knew rolls back, and it applies the batch again from the one recorded now."""
     ids = make_findings(services, 4)
-    notifications = services.app.recorder.select_notifications(start=1, limit=100)
-    events = [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+    events = events_after(services, 0)
     run = Run(ProjectionSpec("finding_board", FindingBoard, FindingBoardView), services.datastore)
     run.resume()
     half = len(events) // 2
@@ -232,14 +236,6 @@ def test_a_runner_catching_up_writes_its_long_batches_by_copy_and_its_short_ones
     assert kept == counted and {row[2] for row in kept} == {"rectifying"}
     searched = services.board.list(FindingFilter(q="问题3"), date(2024, 6, 1), 10, None)
     assert [item["id"] for item in searched.items] == [ids[3]]
-
-
-def events_after(services: Services, position: int) -> list[tuple[Any, int]]:
-    """The log's events after `position`, decoded, with their positions."""
-    notifications = services.app.recorder.select_notifications(
-        start=position, limit=1000, inclusive_of_start=False
-    )
-    return [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
 
 
 def batches_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -371,8 +367,7 @@ def test_a_finding_count_that_falls_to_zero_is_deleted_as_a_rebuild_never_keeps_
     services.app.order_rectification(
         fid, deadline=date(2024, 2, 1), requirements="r", actor=INSPECTOR
     )
-    notifications = services.app.recorder.select_notifications(start=1, limit=100)
-    events = [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+    events = events_after(services, 0)
     board = services.board
     with board.datastore.get_connection() as conn, conn.transaction():
         board.apply_batch(conn, FindingBoard(view=board), events[:-1])
