@@ -272,13 +272,16 @@ class FindingBoardView(ReadModelView):
         kept live (a runner's long batch, not a fill from zero) also moves the rows' counts
         and works out their search index, which a fill leaves to its end (finish_filling)."""
         live = not self.filling
-        if live:  # the rows written anew leave the counts they stood in …
-            conn.execute(self.recount, {"sign": -1, "ids": list(fill.changed & fill.stored)})
+        # Rows stored before and written anew leave the counts they stood in …
+        rewritten = list(fill.changed & fill.stored) if live else []
+        if rewritten:
+            conn.execute(self.recount, {"sign": -1, "ids": rewritten})
         rows = self.write_rows(conn, BOARD.name, FILLED, fill)
-        if live:  # … and join those they stand in now, searchable
+        if live:  # … and every row written joins those it stands in now, searchable
             changed = list(fill.changed)
             conn.execute(self.index_rows, (changed,))
             conn.execute(self.recount, {"sign": 1, "ids": changed})
+        if rewritten:  # a count only falls to zero where one was taken from
             conn.execute(SQL("DELETE FROM {} WHERE n = 0").format(self.table(COUNTS)))
         if fill.tallies:
             with conn.cursor() as cursor:

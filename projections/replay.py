@@ -11,7 +11,8 @@ import hashlib
 import uuid
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager, nullcontext
+from functools import partial
 from typing import Any
 
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -128,10 +129,10 @@ def batches(
     next batch is read on it and decoded in a thread of its own while the caller applies
     this one: the server writes one batch while the client decodes the next."""
 
+    on_reader = nullcontext if reader is None else partial(pinned, recorder_datastore(app), reader)
+
     def read(start: int) -> tuple[Decoded, int]:
-        with ExitStack() as stack:
-            if reader is not None:
-                stack.enter_context(pinned(recorder_datastore(app), reader))
+        with on_reader():
             notifications = app.recorder.select_notifications(
                 start=start, limit=BATCH, stop=to_position, topics=topics, inclusive_of_start=False
             )
