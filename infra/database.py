@@ -78,6 +78,12 @@ class Database:
                     conn.autocommit = True
                     conn.row_factory = dict_row
 
+    def ping(self) -> None:
+        """One round trip to the server on a connection of the pool; raises when the
+        database does not answer."""
+        with self.connection() as conn:
+            conn.execute("SELECT 1")
+
     def eventsourcing_env(self, *, pool_size: int = 5, max_overflow: int = 10) -> dict[str, str]:
         """The `eventsourcing` library's environment for this database (tables pre-made)."""
         return {

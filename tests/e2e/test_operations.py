@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
+import psycopg
+import pytest
 from fastapi.testclient import TestClient
 
+from infra.database import Database
 from tests.e2e.helpers import assert_error, ok
 from tests.support import ADDED_CODES, ADMIN, CONTRACT_CODES, Api
 
@@ -25,6 +29,21 @@ def test_readyz_answers_200_and_ready(client: TestClient) -> None:
         response = client.get("/readyz")
     assert response.status_code == 200, response.text
     assert response.json()["ready"] is True
+
+
+def test_readyz_answers_503_naming_the_database_when_it_does_not_answer(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def down(self: Database) -> None:
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(Database, "ping", down)
+    with caplog.at_level(logging.WARNING, logger="api.http.routes.meta"):
+        response = client.get("/readyz")
+    assert response.status_code == 503, response.text
+    assert response.json()["ready"] is False
+    assert response.json()["checks"]["database"] == "unreachable"
+    assert any(r.getMessage() == "readiness: database unreachable" for r in caplog.records)
 
 
 def test_metrics_are_prometheus_text_with_the_request_counter(client: TestClient) -> None:

@@ -67,8 +67,7 @@ def readyz(services: ServicesDep) -> JSONResponse:
     """The database answers and every in-process projection runner is running."""
     checks: dict[str, Any] = {}
     try:
-        with services.database.connection() as conn:
-            conn.execute("SELECT 1")
+        services.database.ping()
         checks["database"] = "ok"
     except Exception as error:  # reported in the answer, not raised
         log.warning("readiness: database unreachable", extra={"error": str(error)})
