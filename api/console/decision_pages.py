@@ -122,6 +122,7 @@ def decision_page(
         viewer,
         actions,
         refusal,
+        decision.version,
         decision=decision,
         steps=[(step, decision.steps.get(step.value)) for step in ProcedureStep],
         left=left,

@@ -242,6 +242,7 @@ def finding_page(
         viewer,
         [a for a in offered(viewer, ACTIONS, finding.status) if awaits(finding, a)],
         refusal,
+        finding.version,
         finding=finding,
         colour=deadline_colour(
             finding.status.value,

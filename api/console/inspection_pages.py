@@ -224,6 +224,7 @@ def inspection_page(
         viewer,
         actions,
         refusal,
+        round_.version,
         round=round_,
         verdict=verdict,
         entities=entity_names(viewer, round_),

@@ -204,6 +204,7 @@ def ruling_page(
         viewer,
         allowed,
         refusal,
+        ruling.version,
         ruling=ruling,
         accountability=accountability,
         policy=viewer.services.app.get_tolerance_policy(),

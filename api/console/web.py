@@ -63,6 +63,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+VERSION = re.compile(r"[0-9]{1,18}")  # a record form's hidden version (record_page)
 # The console's largest form: a round's conclusion, a result for each of up to 2,000 targets.
 MAX_FORM_FIELDS = 2_100
 
@@ -430,10 +431,14 @@ class FormCommand:
         record = REGISTRY[self.message].record_field
         in_path = {record: record_id} if record is not None else {}
         in_path |= {name: read(form, name) for name, read in self.path.items()}
+        # The version of the record the page showed, as the JSON route's If-Match: a form
+        # sent from a page someone else's change has made stale is refused, not applied.
+        seen = VERSION.fullmatch(form.get("version") or "")
+        expected = int(seen[0]) if seen and record is not None and record_id else None
 
         def command(**save_kwargs: Any) -> CommandResult:
             sent = message_of(self.message, route, body, **in_path)
-            return app.handle(sent, actor=actor, **save_kwargs)
+            return app.handle(sent, actor=actor, expected_version=expected, **save_kwargs)
 
         return perform(request, viewer, form, body, command)
 
@@ -487,12 +492,13 @@ def record_page(
     viewer: Viewer,
     actions: list[str],
     refusal: Refusal | None,
+    version: int,
     **context: Any,
 ) -> HTMLResponse:
-    """A record's page with the forms of the `actions` it offers the viewer: a refused form
-    shows its reason and what was typed; a form the page no longer offers (the record moved
-    on meanwhile) has its reason shown above the record; every form gets a fresh one-time
-    key."""
+    """A record's page, at `version`, with the forms of the `actions` it offers the viewer:
+    a refused form shows its reason and what was typed; a form the page no longer offers (the
+    record moved on meanwhile) has its reason shown above the record; every form gets a fresh
+    one-time key and the version the page shows."""
     return render(
         request,
         template,
@@ -503,6 +509,7 @@ def record_page(
         errors={refusal.action: refusal.message} if refusal else {},
         values={refusal.action: refusal.values} if refusal else {},
         form_key=secrets.token_urlsafe(24),
+        record_version=version,
         names=unit_names(viewer.services),
         **context,
     )

@@ -94,6 +94,7 @@ def work_item_page(
         viewer,
         actions,
         refusal,
+        item.version,
         item=item,
         colour=item.deadline_colour(day),
         overdue=item.overdue(day),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -9,7 +10,10 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import ADMIN_TOKEN
 from tests.e2e.console import sign_in, submit, token_of
+from tests.e2e.helpers import ok
 from tests.support import ADMIN, Api
+
+VERSION = re.compile(r'name="version" value="([0-9]+)"')
 
 
 @pytest.fixture
@@ -151,3 +155,38 @@ def test_signing_out_ends_the_session(browser: TestClient) -> None:
     out = submit(browser, page, "/signout", {})
     assert out.status_code == 303 and out.headers["location"] == "/signin"
     assert browser.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_form_sent_from_a_page_made_stale_by_another_change_is_refused_and_records_nothing(
+    browser: TestClient, api: Api
+) -> None:
+    """A lost update, prevented: the page's version goes with its forms as the JSON route's
+    If-Match does, so a correction typed on a page loaded before someone else's is refused."""
+    inspector = api.account("inspector")
+    finding = api.finding(inspector, api.unit())
+    path = f"/findings/{finding['id']}"
+    sign_in(browser, token_of(inspector))
+    stale = browser.get(path)
+    version = VERSION.search(stale.text)
+    assert version and int(version[1]) == finding["version"]
+    ok(api.post(f"/api/v1{path}/escalation", {"reason": "另一位督查员先行提级督办。"}, inspector))
+    correction = {
+        "form_key": "amend-" + "s" * 20,
+        "version": version[1],
+        "title": "B 的标题",
+        "reason": "更正标题。",
+    }
+    refused = submit(browser, stale, f"{path}/amendment", correction)
+    assert refused.status_code == 409
+    assert "该记录刚被他人更新，请刷新页面后重试。" in refused.text
+    shown = api.get(f"/api/v1{path}", inspector).json()
+    assert shown["title"] == "重点工作任务未按期完成"
+    assert shown["version"] == finding["version"] + 1
+    fresh = browser.get(path)
+    again = {
+        **correction,
+        "form_key": "amend-" + "f" * 20,
+        "version": VERSION.search(fresh.text)[1],
+    }
+    assert submit(browser, fresh, f"{path}/amendment", again).status_code == 303
+    assert api.get(f"/api/v1{path}", inspector).json()["title"] == "B 的标题"
