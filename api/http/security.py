@@ -44,6 +44,7 @@ ALWAYS = (
     ("x-frame-options", "DENY"),
 )
 
+CACHEABLE = "/static/"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -52,7 +53,9 @@ def headers_for(scope: Scope) -> list[tuple[str, str]]:
     path: str = scope.get("path", "")
     policy = DOCS_CONTENT_SECURITY_POLICY if path in DOCS_PATHS else CONTENT_SECURITY_POLICY
     chosen = [*ALWAYS, ("content-security-policy", policy)]
-    if path.startswith("/api/"):
+    if not path.startswith(CACHEABLE):
+        # Records, documents and exports may name people: no copy is kept on the way. Only
+        # the console's stylesheets and scripts may be cached.
         chosen.append(("cache-control", "no-store"))
     if scope.get("scheme") == "https":
         chosen.append(("strict-transport-security", HSTS))

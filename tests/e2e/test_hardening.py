@@ -14,6 +14,7 @@ from httpx import Response
 from api.http.security import CONTENT_SECURITY_POLICY
 from api.main import create_app
 from api.runtime.bootstrap import Services
+from tests.e2e.console import console_as
 from tests.e2e.helpers import FINDINGS, all_items, assert_error, ok
 from tests.support import ADMIN, Api
 
@@ -67,6 +68,22 @@ def test_operations_answers_and_oversized_bodies_carry_the_headers_too(
     )
     assert big.status_code == 413
     assert_security_headers(big)
+
+
+def test_downloads_and_pages_are_not_stored_and_only_the_consoles_assets_may_be(
+    client: TestClient,
+) -> None:
+    with console_as(client, ADMIN) as browser:
+        export = browser.get("/ledger/export.xlsx")
+        assert export.status_code == 200, export.text
+        assert export.headers["content-disposition"].startswith("attachment")
+        assert export.headers["cache-control"] == "no-store"
+        assert browser.get("/").headers["cache-control"] == "no-store"
+    assert client.get("/healthz").headers["cache-control"] == "no-store"
+    asset = client.get("/static/console.css")
+    assert asset.status_code == 200
+    assert "cache-control" not in asset.headers
+    assert_security_headers(asset)
 
 
 def test_hsts_only_over_https(client: TestClient) -> None:
