@@ -32,6 +32,9 @@ ERASED = "（个人信息已依法删除）"  # what a shredded person's name re
 APPEAL_DAYS = 30  # 问责决定 may be appealed within a month of its service
 
 
+CLOSING = ("。", "！", "？", "；", "…", ".", "!", "?", ";")
+
+
 def header(
     kind: DocumentKind, number: str, title: str, addressee: str, issued_on: date
 ) -> dict[str, Any]:
@@ -52,6 +55,13 @@ def header(
 
 def p(text: str) -> dict[str, Any]:
     return {"p": text}
+
+
+def sentence(text: str) -> str:
+    """`text` as a sentence of a document: closed by a full stop unless it closes itself
+    (user text often ends with its own 。 or ！)."""
+    text = text.rstrip()
+    return text if text.endswith(CLOSING) else text + "。"
 
 
 def h(text: str, level: int = 1) -> dict[str, Any]:
@@ -96,7 +106,7 @@ def supervision_notice(
         h("一、问题情况"),
         p(finding.description),
         h("二、督办要求"),
-        p(f"整改要求：{finding.requirements or '按照有关规定整改到位'}。"),
+        p(sentence(f"整改要求：{finding.requirements or '按照有关规定整改到位'}")),
         p(f"整改期限：{deadline}。当前状态：{status}。"),
         p(
             "请你单位高度重视，切实落实整改责任，于整改期限前将整改情况（附佐证材料）报送"
@@ -119,7 +129,7 @@ def rectification_notice(
         h("一、存在问题"),
         p(finding.description),
         h("二、整改要求"),
-        p(finding.requirements or "按照有关规定整改到位。"),
+        p(sentence(finding.requirements or "按照有关规定整改到位")),
         h("三、整改期限"),
         p(f"请于{deadline}前整改完毕，并将整改情况书面报送县政府督查室。"),
     ]
