@@ -6,6 +6,7 @@ and its 下载 links."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
@@ -46,6 +47,7 @@ from infra.uploads import Refused
 from projections.evidence import EvidenceView
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 CITATIONS = ("evidence",)  # the read model of who cites a file: whoever may read it
 REFUSED_FILE = "没有这个文件，或您无权查看。"
@@ -106,7 +108,12 @@ async def upload(request: Request, viewer: ViewerDep) -> Response:
         incoming = [Incoming(part.filename, part.file) for part in parts]
         kept = await run_in_threadpool(receive, viewer.services, incoming, viewer.actor)
     except Refused as error:
-        return refused(error.status, f"{REFUSED.get(error.code, '文件未能上传')}：{error}")
+        # The page says why in Chinese; the technical detail goes to the log.
+        log.info("upload refused", extra={"code": error.code, "detail": str(error)})
+        reason = REFUSED.get(error.code, "文件未能上传")
+        if error.code == "file_too_large":
+            reason += f"（单个文件不超过 {viewer.services.settings.upload_max_file_mb} MB）"
+        return refused(error.status, reason + "。")
     finally:
         await form.close()
     return JSONResponse({"files": kept}, status_code=201)

@@ -55,7 +55,10 @@ def test_a_liaison_uploads_photos_with_a_report_and_the_inspector_sees_them(
         ]
         svg = [("file", ("图.svg", b"<svg><script>alert(1)</script></svg>", "image/svg+xml"))]
         bad = browser.post("/files", files=svg, data={"csrf_token": csrf_of(page)})
-        assert bad.status_code == 415 and "不支持的文件类型" in bad.json()["error"]["message"]
+        assert bad.status_code == 415
+        assert bad.json()["error"]["message"] == (
+            "不支持的文件类型（可上传图片、PDF、Word、Excel、MP4）。"
+        ), "the reason in Chinese alone, without the library's English detail"
         fields = {"summary": "已完成路面修复", "form_key": "k" * 20, "evidence": cited}
         sent = submit(browser, page, f"/findings/{fid}/rectification-report", fields)
         assert sent.status_code == 303, sent.text
@@ -212,3 +215,19 @@ def test_a_file_whose_citations_lag_past_the_read_wait_is_a_503_not_a_404(
         with console_as(app, inspector) as browser:
             answer = browser.get(f"/files/{hashlib.sha256(shot).hexdigest()}")
     assert answer.status_code == 503 and "数据正在同步，请稍后重试" in answer.text
+
+
+def test_a_file_too_large_is_refused_naming_the_limit_in_chinese(
+    api: Api, shared_services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    liaison = api.account("unit", api.unit())
+    most = shared_services.settings.upload_max_file_mb
+    big = [("file", ("现场照片.png", b"\0" * (most * 2**20 + 1), "image/png"))]
+    with console_as(api.client, liaison) as browser:
+        page = browser.get("/inbox")
+        with caplog.at_level("INFO", logger="api.console.document_pages"):
+            refused = browser.post("/files", files=big, data={"csrf_token": csrf_of(page)})
+    assert refused.status_code == 413, refused.text
+    assert refused.json()["error"]["message"] == f"文件过大（单个文件不超过 {most} MB）。"
+    logged = [r for r in caplog.records if r.getMessage() == "upload refused"]
+    assert logged and logged[0].code == "file_too_large"  # type: ignore[attr-defined]
