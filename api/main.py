@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.console import install as install_console
+from api.console import is_console_path
 from api.http.errors import declare_error_responses, install_error_handlers
 from api.http.middleware import AccessLog, BodyLimit
 from api.http.read_access import ReadAccessLog
@@ -117,6 +118,7 @@ def create_app(
         larger=dict.fromkeys(
             (files.router.prefix, "/files"), settings.upload_max_request_mb * 1024 * 1024
         ),
+        answered_within=is_console_path,  # a page in Chinese, not the API's JSON
     )
     app.add_middleware(AccessLog)
     install_security(app, settings)

@@ -42,6 +42,9 @@ Handler = Callable[[Request, Any], Awaitable[Response]]
 NOT_CONSOLE = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
+MESSAGES = {404: "页面不存在。", 413: "提交的内容过大，请删减后重试。"}
+
+
 def is_console_path(path: str) -> bool:
     return not path.startswith(NOT_CONSOLE)
 
@@ -83,7 +86,7 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
         if not is_console_path(request.url.path):
             return await api_http_error(request, exc)
-        message = "页面不存在。" if exc.status_code == 404 else "无法处理此请求。"
+        message = MESSAGES.get(exc.status_code, "无法处理此请求。")
         return render(request, "error.html", None, status=exc.status_code, message=message)
 
     @app.exception_handler(RequestValidationError)

@@ -6,6 +6,7 @@ import functools
 import logging
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -46,11 +47,21 @@ class BodyTooLarge(HTTPException):
 class BodyLimit(HttpMiddleware):
     """Refuse bodies over the limit with 413, by Content-Length or while streaming."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
-        """`larger`: paths (by prefix) that take more, such as uploads, and how much."""
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        larger: dict[str, int] | None = None,
+        answered_within: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`larger`: paths (by prefix) that take more, such as uploads, and how much.
+        `answered_within`: paths whose own error handlers answer the refusal (the console's,
+        with a page in Chinese); a body too large by its Content-Length reaches them as it
+        does while streaming, when they read it."""
         super().__init__(app)
         self.max_bytes = max_bytes
         self.larger = larger or {}
+        self.answered_within = answered_within or (lambda path: False)
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         most = next(
@@ -58,21 +69,23 @@ class BodyLimit(HttpMiddleware):
             self.max_bytes,
         )
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > most):
-            status = 413 if length.isdigit() else 400
-            code = "payload_too_large" if status == 413 else "bad_request"
-            await ApiError(
-                status,
-                code,
-                f"the request body exceeds {most} bytes"
-                if status == 413
-                else "invalid Content-Length",
-            ).response()(scope, receive, send)
+        declared = int(length) if length is not None and length.isdigit() else None
+        too_large = declared is not None and declared > most
+        if length is not None and declared is None:
+            await ApiError(400, "bad_request", "invalid Content-Length").response()(
+                scope, receive, send
+            )
+            return
+        if too_large and not self.answered_within(scope["path"]):
+            message = f"the request body exceeds {most} bytes"
+            await ApiError(413, "payload_too_large", message).response()(scope, receive, send)
             return
         seen = 0
 
         async def limited() -> Message:
             nonlocal seen
+            if too_large:  # told by its Content-Length, refused where it is read
+                raise BodyTooLarge(most)
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > most:

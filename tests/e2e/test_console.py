@@ -190,3 +190,22 @@ def test_a_form_sent_from_a_page_made_stale_by_another_change_is_refused_and_rec
     }
     assert submit(browser, fresh, f"{path}/amendment", again).status_code == 303
     assert api.get(f"/api/v1{path}", inspector).json()["title"] == "B 的标题"
+
+
+def test_a_form_too_large_is_refused_with_a_page_in_chinese_and_records_nothing(
+    browser: TestClient, api: Api
+) -> None:
+    inspector = api.account("inspector")
+    finding = api.finding(inspector, api.unit())
+    sign_in(browser, token_of(inspector))
+    page = browser.get(f"/findings/{finding['id']}")
+    fields = {"form_key": "big-" + "x" * 20, "reason": "提级" * 400_000}  # beyond 1 MiB
+    refused = submit(browser, page, f"/findings/{finding['id']}/escalation", fields)
+    assert refused.status_code == 413
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "提交的内容过大，请删减后重试。" in refused.text
+    after = api.get(f"/api/v1/findings/{finding['id']}", inspector).json()
+    assert after["version"] == finding["version"]
+    api_answer = browser.post("/api/v1/units", content=b"x" * (2 * 2**20))
+    assert api_answer.status_code == 413
+    assert api_answer.json()["error"]["code"] == "payload_too_large", "the API answers JSON"
