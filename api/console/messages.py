@@ -69,6 +69,9 @@ RULES: list[tuple[str, str]] = [
     (r"^reached_on .* lies before", "节点完成日期不能早于工作所属年度。"),
     (r"there is no milestone number", "该工作节点不存在。"),
     (r"already the item's responsible leader", "该领导已是这项工作的责任领导。"),
+    (r"^percent .* lies outside 0–100", "“完成比例”须在 0 到 100 之间。"),
+    (r"is not a period \(YYYY-MM", "请填写有效的通报期间（如 2026-11、2026-Q3 或 2026）。"),
+    (r": the year lies between 2000 and 2999", "通报期间的年份须在 2000 年至 2999 年之间。"),
     (r"the period ends before it starts", "检查结束日期不能早于开始日期。"),
     (r"a round names at least one unit", "请至少选择一个检查对象。"),
     (r"^a unit is named twice", "检查对象不能重复。"),
@@ -214,6 +217,11 @@ FIELDS = {
     "period": "通报期间",
     "year": "年度",
     "issued_on": "印发日期",
+    # A finding's 立项依据 (its `origin`): by the path, as their names mean other things alone.
+    "origin.leader": "批示领导",
+    "origin.instructed_on": "批示日期",
+    "origin.meeting": "会议名称",
+    "origin.held_on": "会议日期",
 }
 # A field whose name means another thing on another kind of record's form (by the form's
 # action; a form that makes a record, by the path it posts to), as the form labels it.
@@ -304,7 +312,11 @@ def validation_message(error: ValidationError, form: str | None = None) -> str:
     fields = FIELDS | FIELDS_OF_FORM.get(form or "", {})
     parts = []
     for e in error.errors()[:5]:
-        names = [fields.get(str(p), "") for p in e.get("loc", ())]
+        loc = [str(p) for p in e.get("loc", ())]
+        # The field by its path within the body first (origin.held_on), then by its name.
+        names = [
+            fields.get(".".join(loc[i - 1 : i + 1]), fields.get(p, "")) for i, p in enumerate(loc)
+        ]
         field = next((n for n in reversed(names) if n), "输入")
         parts.append(f"“{field}”{PROBLEMS.get(str(e.get('type')), '填写有误')}")
     return "；".join(dict.fromkeys(parts)) + "。"

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 import api.main  # noqa: F401  (every command route mounted)
 from api.console.messages import FIELDS, FIELDS_OF_FORM, validation_message
 from api.http.command_routes import MOUNTED
-from domain.registry import Launch, ServeRuling
+from domain.registry import Launch, RaiseFinding, ServeRuling
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "console" / "templates"
 BLOCK = re.compile(r'action_form\([^,]+,\s*"([^"]+)"(.*?)\{% endcall %\}', re.S)
@@ -90,3 +90,25 @@ def test_a_service_without_a_day_names_the_day() -> None:
     assert refusal(ServeRuling, {"served_on": "明天", "served_to": "张三"}, "service") == (
         "“送达日期”请填写有效日期（年-月-日）。"
     )
+
+
+FINDING = {"unit_code": "fgj", "title": "t", "description": "d", "category": "other",
+           "severity": "minor", "found_on": "2026-03-05", "evidence": []}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "origin", "named"),
+    [
+        ("meeting_decision", {"meeting": "县政府常务会议", "held_on": "2026-02-30"},
+         "“会议日期”请填写有效日期（年-月-日）。"),
+        ("leader_instruction", {"leader": "张三", "instructed_on": "2026-02-30"},
+         "“批示日期”请填写有效日期（年-月-日）。"),
+        ("leader_instruction", {"leader": "张" * 300, "instructed_on": "2026-02-03"},
+         "“批示领导”内容过长。"),
+    ],
+)  # fmt: skip
+def test_a_findings_origin_is_named_as_its_own_fields_not_as_others_of_the_same_name(
+    source: str, origin: dict[str, str], named: str
+) -> None:
+    body = {**FINDING, "source": source, "origin": origin}
+    assert refusal(RaiseFinding, body, "findings") == named

@@ -10,6 +10,7 @@ from uuid import uuid4
 import pytest
 
 from api.console.messages import domain_message
+from api.runtime.documents import period_of
 from domain import clock
 from domain.errors import DomainError
 from domain.findings import Finding
@@ -116,3 +117,22 @@ def test_a_refusal_is_explained_in_chinese(case: str) -> None:
     with clock.use(clock.SettableClock(TODAY)), pytest.raises(DomainError) as refused:
         refuse()
     assert domain_message(refused.value) == explained != CATCH_ALL
+
+
+def test_a_progress_percent_beyond_100_names_the_range() -> None:
+    with pytest.raises(DomainError) as refused:
+        ordered().report_progress(note="n", percent=150, evidence=[], actor=ACTOR)
+    assert domain_message(refused.value) == "“完成比例”须在 0 到 100 之间。"
+
+
+@pytest.mark.parametrize(
+    ("period", "explained"),
+    [
+        ("1999-01", "通报期间的年份须在 2000 年至 2999 年之间。"),
+        ("2026-13", "请填写有效的通报期间（如 2026-11、2026-Q3 或 2026）。"),
+    ],
+)
+def test_a_bulletins_period_refused_is_explained(period: str, explained: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        period_of(period)
+    assert domain_message(refused.value) == explained
