@@ -270,6 +270,7 @@ PROBLEMS = {
     "date_parsing": "请填写有效日期（年-月-日）",
     "date_type": "请填写有效日期（年-月-日）",
     "date_too_early": "不能早于1900年",
+    "date_too_late": "不能晚于2100年",
     "enum": "请选择有效的选项",
     "uuid_parsing": "编号无效",
     "int_parsing": "请填写整数",

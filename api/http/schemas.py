@@ -65,11 +65,13 @@ UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]
 
 ISO_DAY = re.compile(r"([0-9]{4})-[0-9]{2}-[0-9]{2}")
 FIRST_YEAR = 1900  # the first year the lists' year filters take (api/http/deps.py)
+LAST_YEAR = 2100  # the last year a work item takes: a day beyond is a typing slip (9999)
 
 
 def day_as_written(value: Any) -> Any:
-    """A day is written YYYY-MM-DD (api.md), from 1900 on: not a number, which pydantic
-    would read as seconds since 1970 (0 as 1970-01-01), nor a datetime at midnight."""
+    """A day is written YYYY-MM-DD (api.md), from 1900 to 2100: not a number, which pydantic
+    would read as seconds since 1970 (0 as 1970-01-01), nor a datetime at midnight; a
+    deadline of 9999-12-31 would never fall due."""
     if isinstance(value, date):
         return value
     written = ISO_DAY.fullmatch(value) if isinstance(value, str) else None
@@ -77,6 +79,8 @@ def day_as_written(value: Any) -> Any:
         raise PydanticCustomError("date_parsing", "a day is written YYYY-MM-DD")
     if int(written[1]) < FIRST_YEAR:
         raise PydanticCustomError("date_too_early", "a day lies in 1900 or later")
+    if int(written[1]) > LAST_YEAR:
+        raise PydanticCustomError("date_too_late", "a day lies in 2100 or earlier")
     return value
 
 

@@ -130,6 +130,17 @@ def test_a_day_is_written_yyyy_mm_dd_from_1900_on_or_refused_and_raises_nothing(
     assert [(f["id"], f["found_on"]) for f in listed] == [(found["id"], "1900-01-01")]
 
 
+def test_a_day_after_2100_is_refused_so_no_deadline_never_falls_due(desk: Desk) -> None:
+    fid = desk.raised()
+    for written in ("9999-12-31", "2101-01-01"):
+        body = {"deadline": written, "requirements": "整改到位"}
+        refused = assert_error(desk.command(fid, "rectification-order", body), 422)
+        assert refused["code"] == "validation_error", written
+    assert desk.finding(fid)["version"] == 1, "nothing was recorded"
+    latest = {"deadline": "2100-12-31", "requirements": "整改到位"}
+    assert ok(desk.command(fid, "rectification-order", latest))["version"] == 2
+
+
 def test_rectification_order_makes_the_finding_rectifying(desk: Desk) -> None:
     fid = desk.raised()
     body = {"deadline": "2099-06-30", "requirements": "一个月内整改到位"}

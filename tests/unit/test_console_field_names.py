@@ -112,3 +112,12 @@ def test_a_findings_origin_is_named_as_its_own_fields_not_as_others_of_the_same_
 ) -> None:
     body = {**FINDING, "source": source, "origin": origin}
     assert refusal(RaiseFinding, body, "findings") == named
+
+
+@pytest.mark.parametrize(
+    ("found_on", "named"),
+    [("1899-12-31", "“发现日期”不能早于1900年。"), ("9999-12-31", "“发现日期”不能晚于2100年。")],
+)
+def test_a_day_out_of_range_is_explained_by_its_bound(found_on: str, named: str) -> None:
+    body = {**FINDING, "source": "other", "found_on": found_on}
+    assert refusal(RaiseFinding, body, "findings") == named
