@@ -18,6 +18,7 @@ from psycopg import Connection
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
+from domain.clock import cn_date
 from domain.commendations import Commendation
 from domain.findings import RECTIFICATION, Finding
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
@@ -61,27 +62,27 @@ DETAILS: tuple[tuple[Any, Callable[[Any], str]], ...] = (
     (Unit.Split, lambda e: f"分设为 {'、'.join(e.into)}"),
     (Unit.InternalUnitAdded | Unit.InternalUnitRemoved, lambda e: e.name),
     (Finding.Reminded, lambda e: ReminderKind(e.kind).label),
-    (Finding.ExtensionApplied, lambda e: f"申请延期至 {e.new_deadline}"),
+    (Finding.ExtensionApplied, lambda e: f"申请延期至{cn_date(e.new_deadline)}"),
     (Finding.ExtensionReviewed, lambda e: ExtensionReview(e.outcome).label),
     (Finding.ExtensionDecided, lambda e: ExtensionDecision(e.outcome).label),
     (
         Finding.RectificationOrdered | Finding.DeadlineExtended,
-        lambda e: f"期限 {getattr(e, 'deadline', None) or getattr(e, 'new_deadline', None)}",
+        lambda e: f"期限{cn_date(getattr(e, 'deadline', None) or e.new_deadline)}",
     ),
     (WorkItem.ProgressLogged | Finding.ProgressReported, lambda e: f"进度 {e.percent}%"),
     (WorkItem.Evaluated, lambda e: f"得分 {e.score}"),
     (Finding.PowerItemCited, lambda e: f"{e.number}. {e.name}"),
     (Commendation.Recorded, lambda e: f"{CommendationKind(e.kind).label}（{e.year}年度）"),
     (WorkItem.LeaderAssigned, lambda e: e.leader),
-    (WorkItem.MilestoneSet, lambda e: f"节点{e.number} {e.title}，{e.due_on} 前完成"),
-    (WorkItem.MilestoneReached, lambda e: f"节点{e.number} 于 {e.reached_on} 完成"),
+    (WorkItem.MilestoneSet, lambda e: f"节点{e.number} {e.title}，{cn_date(e.due_on)}前完成"),
+    (WorkItem.MilestoneReached, lambda e: f"节点{e.number} 于{cn_date(e.reached_on)}完成"),
     (
         AccountabilityRuling.Proposed | AccountabilityRuling.Decided,
         lambda e: AccountabilityForm(e.form).label,
     ),
     (ToleranceRuling.Decided, lambda e: ToleranceOutcome(e.outcome).label),
     # To whom: a person's name, kept out of the lines.
-    (Ruling.Served, lambda e: f"{e.served_on} 送达"),
+    (Ruling.Served, lambda e: f"{cn_date(e.served_on)}送达"),
 )
 
 
@@ -125,7 +126,8 @@ class Fill:
 
 class UnitHistoryView(ReadModelView):
     projection_name = "unit_history"
-    schema_version = 2  # 2: a service's line no longer names whom it was served to
+    # 2: a service's line no longer names whom it was served to; 3: days in Chinese
+    schema_version = 3
     tables: ClassVar[dict[str, str]] = {
         "unit_history": (
             "position bigint NOT NULL, unit_code text NOT NULL, "
