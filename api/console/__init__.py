@@ -15,6 +15,7 @@ from typing import Any, cast
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -34,7 +35,14 @@ from api.console import (
     unit_pages,
     work_item_pages,
 )
-from api.console.web import PageError, SignInRequired, redirect, render, sign_in_url
+from api.console.web import (
+    PageError,
+    SignInRequired,
+    redirect,
+    render,
+    sign_in_url,
+    viewer_if_signed_in,
+)
 
 STATIC = Path(__file__).parent / "static"
 # Paths that belong to the API and the operations endpoints, never answered with a page.
@@ -87,11 +95,13 @@ def install(app: FastAPI) -> None:
         if not is_console_path(request.url.path):
             return await api_http_error(request, exc)
         message = MESSAGES.get(exc.status_code, "无法处理此请求。")
-        return render(request, "error.html", None, status=exc.status_code, message=message)
+        viewer = await run_in_threadpool(viewer_if_signed_in, request)
+        return render(request, "error.html", viewer, status=exc.status_code, message=message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Any:
         if not is_console_path(request.url.path):
             return await api_validation_error(request, exc)
         message = "请求参数有误，请返回上一页重试。"
-        return render(request, "error.html", None, status=400, message=message)
+        viewer = await run_in_threadpool(viewer_if_signed_in, request)
+        return render(request, "error.html", viewer, status=400, message=message)

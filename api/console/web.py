@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
@@ -41,6 +42,7 @@ from infra.console_sessions import is_open
 from projections.base import ProjectionLagging, ReadModelView
 from projections.paging import InvalidCursor, Page
 
+log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 Text = Annotated[str | None, Query(max_length=200)]  # a page's query parameter
@@ -186,6 +188,18 @@ def get_viewer(request: Request, services: ServicesDep) -> Viewer:
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+def viewer_if_signed_in(request: Request) -> Viewer | None:
+    """The viewer, for a page drawn outside a route (an error page), or None when nobody
+    is signed in: a signed-in viewer keeps the navigation on the error page."""
+    try:
+        return get_viewer(request, request.app.state.services)
+    except SignInRequired:
+        return None
+    except Exception as error:  # the page is still drawn, without the navigation
+        log.warning("error page drawn without its viewer", extra={"error": repr(error)})
+        return None
 
 
 async def posted_form(request: Request, viewer: ViewerDep) -> Form:

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from api.console import web
 from tests.conftest import ADMIN_TOKEN
 from tests.e2e.console import sign_in, submit, token_of
 from tests.e2e.helpers import ok
 from tests.support import ADMIN, Api
 
+SIGN_OUT = '<button type="submit" class="link">退出</button>'
 VERSION = re.compile(r'name="version" value="([0-9]+)"')
 
 
@@ -209,3 +211,25 @@ def test_a_form_too_large_is_refused_with_a_page_in_chinese_and_records_nothing(
     api_answer = browser.post("/api/v1/units", content=b"x" * (2 * 2**20))
     assert api_answer.status_code == 413
     assert api_answer.json()["error"]["code"] == "payload_too_large", "the API answers JSON"
+
+
+def test_an_error_page_keeps_the_signed_in_viewers_navigation(
+    browser: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert SIGN_OUT not in browser.get("/inbox?unread=maybe").text, "nobody signed in yet"
+    sign_in(browser, ADMIN_TOKEN)
+    bad = browser.get("/inbox?unread=maybe")
+    assert bad.status_code == 400 and "请求参数有误" in bad.text
+    assert SIGN_OUT in bad.text, "the navigation of the signed-in viewer"
+    missing = browser.get("/findings/x/amendment")
+    assert missing.status_code == 405 and SIGN_OUT in missing.text
+
+    def closed(*args: object) -> bool:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(web, "is_open", closed)
+    with caplog.at_level("WARNING", logger="api.console.web"):
+        drawn = browser.get("/no-such-page")  # no route: only the error page asks who it is
+    assert drawn.status_code == 404 and "页面不存在。" in drawn.text
+    assert SIGN_OUT not in drawn.text
+    assert any(r.getMessage() == "error page drawn without its viewer" for r in caplog.records)
