@@ -169,3 +169,17 @@ def test_get_answers_the_etag_of_the_current_version(api: Api) -> None:
     assert response.status_code == 200
     assert response.json()["version"] == 2
     assert response.headers["ETag"] == '"2"'
+
+
+def test_a_findings_events_come_fifty_a_page_by_default_as_every_list(api: Api) -> None:
+    inspector = api.account("inspector")
+    fid = api.finding(inspector, api.unit(), title="标题 0")["id"]
+    for n in range(1, 53):
+        body = {"changes": {"title": f"标题 {n}"}, "reason": "更正"}
+        ok(api.post(f"{FINDINGS}/{fid}/amendment", body, inspector))
+    first = ok(api.get(f"{FINDINGS}/{fid}/events", inspector))
+    assert [e["version"] for e in first["items"]] == list(range(1, 51))
+    assert first["next_cursor"] == "50"
+    rest = ok(api.get(f"{FINDINGS}/{fid}/events", inspector, cursor=first["next_cursor"]))
+    assert [e["version"] for e in rest["items"]] == [51, 52, 53]
+    assert rest["next_cursor"] is None

@@ -167,7 +167,7 @@ def finding_events(
     finding_id: UUID,
     services: ServicesDep,
     actor: Reader,
-    limit: Limit = 500,
+    limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """The finding's own events, oldest first: who did what, when and why."""
