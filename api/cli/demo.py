@@ -53,7 +53,7 @@ from domain.accounts import Account, hash_token
 from domain.actors import Actor
 from domain.clock import today
 from domain.documents import scheduled_bulletin_id
-from domain.errors import RenderingUnavailable
+from domain.errors import AlreadyExists, RenderingUnavailable
 from domain.evaluation_schemes import DEFAULT_BANDS
 from domain.messages import Command
 from domain.registry import (
@@ -242,6 +242,11 @@ class DemoLoader:
                 document_id = scheduled_bulletin_id(COUNTY, message.period)
             try:
                 self.send(f"document:{kind}", replace(message, document_id=document_id), actor)
+            except AlreadyExists:
+                if not message.period:
+                    raise
+                # A running service's scheduler issued this month's bulletin first.
+                log.info("demo_bulletin_issued_already", extra={"period": message.period})
             except RenderingUnavailable as missing:  # the rest of the demo stands without
                 log.warning("demo_documents_skipped", extra={"reason": str(missing)})
                 return

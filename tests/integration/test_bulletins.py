@@ -184,3 +184,24 @@ def test_a_bulletin_counts_its_own_period(services: Services) -> None:
         {"xyz": ("xyz",)}, date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 7)
     )
     assert nothing == {"xyz": {"raised": 0, "closed": 0, "open": 0, "overdue": 0}}
+
+
+def test_the_demo_loads_beside_a_running_scheduler_that_issued_the_bulletin_first(
+    services: Services, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`supervision demo` run while the service runs: the scheduler's bulletin of last month
+    stands, and the demo goes on to its other documents."""
+    from api.cli.demo import DemoLoader
+
+    with on(date(2026, 12, 7)):
+        Chaser(services).remind()
+        (first,) = issued_bulletins(services)
+        with caplog.at_level(logging.INFO, logger="supervision.demo"):
+            DemoLoader(services, tmp_path / "demo-accounts.json").load()
+    assert [b.id for b in issued_bulletins(services)] == [first.id]
+    assert any(r.msg == "demo_bulletin_issued_already" for r in caplog.records)
+    kinds = set()
+    for n in services.app.recorder.select_notifications(start=1, limit=100_000):
+        if n.topic.endswith("IssuedDocument.Issued"):
+            kinds.add(services.app.get_record(IssuedDocument, n.originator_id).kind)
+    assert {"supervision_notice", "evaluation_report"} <= kinds, "the demo went on"
