@@ -149,11 +149,16 @@ class Supervision(
     def unit_as_of(
         self, code: str, *, version: int | None = None, as_of: datetime | None = None
     ) -> Unit:
-        """A unit now, at a version, or as it was at a time (a name before a renaming)."""
+        """A unit now, at a version, or as it was at a time (a name before a renaming); one
+        not there is NotFound by its code, not by the id derived from it."""
         unit_id = Unit.create_id(code)
-        if as_of is not None:
-            version = self.version_as_of(unit_id, as_of)
-        return self.load(Unit, unit_id, version=version)
+        try:
+            if as_of is not None:
+                version = self.version_as_of(unit_id, as_of)
+            return self.load(Unit, unit_id, version=version)
+        except NotFound:
+            then = f" at {as_of.isoformat()}" if as_of is not None else ""
+            raise NotFound(f"unit {code!r} not found{then}") from None
 
     def find_account(self, token_hash: str) -> Account | None:
         try:

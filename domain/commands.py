@@ -245,7 +245,11 @@ class CommandBase(Application[UUID]):
     # -- units shared by every command ------------------------------------------------------
 
     def get_unit(self, code: str) -> Unit:
-        return self.load(Unit, Unit.create_id(code))
+        """The unit of this code; NotFound names the code, not the id derived from it."""
+        try:
+            return self.load(Unit, Unit.create_id(code))
+        except NotFound:
+            raise NotFound(f"unit {code!r} not found") from None
 
     def read_unit(self, code: str) -> Unit:
         """The unit to read (not to change): kept in memory when the service keeps units."""

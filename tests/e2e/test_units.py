@@ -64,8 +64,14 @@ def test_unit_code_with_spaces_is_refused(api: Api) -> None:
     assert_error(response, 422)
 
 
-def test_unknown_unit_code_is_not_found(api: Api) -> None:
-    assert_error(api.get(f"{UNITS}/{unique('missing')}", ADMIN), 404, "not_found")
+def test_unknown_unit_code_is_not_found_naming_the_code(api: Api) -> None:
+    code = unique("missing")
+    refused = assert_error(api.get(f"{UNITS}/{code}", ADMIN), 404, "not_found")
+    assert refused["message"] == f"unit {code!r} not found"
+    existing = api.unit()
+    early = api.get(f"{UNITS}/{existing}", ADMIN, as_of="2000-01-01T00:00:00+08:00")
+    then = assert_error(early, 404, "not_found")["message"]
+    assert then == f"unit {existing!r} not found at 2000-01-01T00:00:00+08:00"
 
 
 def test_inspector_cannot_register_units(api: Api) -> None:
