@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from psycopg.rows import dict_row
@@ -185,16 +186,33 @@ class Outbox:
             )
 
 
-def deliveries(database: Database, status: str | None, limit: int) -> list[dict[str, Any]]:
-    """The deliveries (newest first), of one status or all: what an administrator checks."""
+def deliveries(
+    database: Database,
+    status: str | None,
+    limit: int,
+    after: tuple[datetime, str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The deliveries (newest first), of one status or all: what an administrator checks;
+    `limit` of them after `after`, the (created_at, notification_id, channel) of the last
+    one of the page before."""
+    created, notification, channel = after or (None, "", "")
     with database.connection(row_factory=dict_row) as conn:
         return conn.execute(
             "SELECT d.notification_id, n.account_id, n.finding_id, n.kind, d.channel, "
             "d.status, d.attempts, d.next_at, d.last_error, d.delivered_at, d.created_at "
             "FROM supervision_deliveries d JOIN notifications n ON n.id = d.notification_id "
-            "WHERE %(status)s::text IS NULL OR d.status = %(status)s "
+            "WHERE (%(status)s::text IS NULL OR d.status = %(status)s) "
+            "AND (%(created)s::timestamptz IS NULL OR d.created_at < %(created)s "
+            "OR (d.created_at = %(created)s AND (d.notification_id, d.channel) > "
+            "(%(notification)s, %(channel)s))) "
             "ORDER BY d.created_at DESC, d.notification_id, d.channel LIMIT %(n)s",
-            {"status": status, "n": limit},
+            {
+                "status": status,
+                "n": limit,
+                "created": created,
+                "notification": notification,
+                "channel": channel,
+            },
         ).fetchall()
 
 

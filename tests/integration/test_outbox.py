@@ -243,3 +243,31 @@ def test_the_chaser_reminds_and_delivers_on_its_timers_and_outlives_a_failed_rou
     assert page.count("【逾期催办】河道保洁&lt;不到位&gt;") == sum(
         e.kind == "overdue" for e in events
     )
+
+
+def test_the_deliveries_list_pages_newest_first_each_one_once(
+    services: Services, fresh_settings: Settings
+) -> None:
+    for code in ("pga", "pgb"):
+        _, liaison = ordered(services, code)
+        set_channel_settings(services.database, liaison, f"qian@{code}.gov.cn", "https://x.test/")
+    Outbox(services.database, {}).run_once()  # queued, untried: no channel configured
+    every = deliveries(services.database, None, 100)
+    assert len(every) == 4
+    pages, cursor = [], None
+    with TestClient(create_app(fresh_settings, services=services)) as client:
+        while True:
+            query = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+            page = client.get("/api/v1/deliveries", params=query, headers=ADMIN_HEADERS).json()
+            pages.append(page["items"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        bad = client.get("/api/v1/deliveries?cursor=bm9wZQ", headers=ADMIN_HEADERS)
+    assert [len(p) for p in pages] == [1, 1, 1, 1]
+    seen = [(d["notification_id"], d["channel"]) for (d,) in pages]
+    assert seen == [(d["notification_id"], d["channel"]) for d in every]
+    assert len(set(seen)) == 4
+    times = [d["created_at"] for (d,) in pages]
+    assert times == sorted(times, reverse=True)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_cursor"

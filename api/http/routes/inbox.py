@@ -7,6 +7,10 @@ are kept beside it (infra/outbox.py, ADR 026).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -22,6 +26,7 @@ from api.http.schemas import Body
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.outbox import channel_settings, deliveries, set_channel_settings
+from projections.paging import InvalidCursor
 
 router = Router(prefix="/api/v1", tags=["notifications"])
 
@@ -78,6 +83,29 @@ class DeliveryPublic(Answer):
 
 class DeliveryList(Answer):
     items: list[DeliveryPublic]
+    next_cursor: str | None
+
+
+def delivery_cursor(row: dict[str, Any]) -> str:
+    """The opaque cursor after `row`: its place in the newest-first order."""
+    key = [row["created_at"].isoformat(), row["notification_id"], row["channel"]]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def after_delivery(cursor: str | None) -> tuple[datetime, str, str] | None:
+    """The place a cursor of `delivery_cursor` names; InvalidCursor for any other text."""
+    if cursor is None:
+        return None
+    try:
+        created, notification, channel = json.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        )
+        moment = datetime.fromisoformat(created)
+        if moment.tzinfo is None or not isinstance(notification, str):
+            raise ValueError(cursor)
+        return moment, notification, str(channel)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCursor(f"invalid cursor {cursor!r}") from None
 
 
 def account_id(actor: Actor) -> UUID:
@@ -136,10 +164,17 @@ async def list_deliveries(
     actor: Admin,
     status: Annotated[DeliveryState | None, Query()] = None,
     limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Any:
     """Deliveries of notifications by e-mail and webhook, newest first, with each one's
     outcome (attempts, last error): what an administrator checks when a channel is down."""
-    return {"items": await run_in_threadpool(deliveries, services.database, status, limit)}
+    after = after_delivery(cursor)
+    rows = await run_in_threadpool(deliveries, services.database, status, limit + 1, after)
+    more = len(rows) > limit
+    return {
+        "items": rows[:limit],
+        "next_cursor": delivery_cursor(rows[limit - 1]) if more else None,
+    }
 
 
 class DeliveryOutcome(Answer):
