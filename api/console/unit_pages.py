@@ -56,6 +56,19 @@ def units(request: Request, viewer: ViewerDep) -> Response:
     )
 
 
+# The lines whose detail is unit codes (转办, 牵头单位变更, 并入, 分设): shown by the units' names.
+BETWEEN_UNITS = frozenset({"Reassigned", "LeadTransferred", "Merged", "Split"})
+UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def named(line: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """A history line as the page shows it: units by their names where it names units."""
+    if line["event_type"] not in BETWEEN_UNITS:
+        return line
+    summary = UNIT_CODE.sub(lambda code: names.get(code[0], code[0]), line["summary"])
+    return {**line, "summary": summary}
+
+
 @router.get("/units/{code}")
 def unit(
     request: Request, code: str, viewer: ViewerDep, year: Text = None, cursor: Text = None
@@ -81,6 +94,7 @@ def unit(
     history = one_page(
         viewer, lambda: services.history.page(members, 200, clean_text(cursor), effective)
     )
+    names = unit_names(services)
     return render(
         request,
         "unit.html",
@@ -89,10 +103,10 @@ def unit(
         card=card,
         year=chosen,
         years=list(range(today().year, FIRST_YEAR - 1, -1)),
-        history=history.items,
+        history=[named(line, names) for line in history.items],
         next_cursor=history.next_cursor,
         lineage=lineage,
-        names=unit_names(services),
+        names=names,
         documents=documents_of(viewer, code),
         issuable=issuable(viewer, DocumentKind.EVALUATION_REPORT),
         form_key=secrets.token_urlsafe(24),

@@ -81,6 +81,10 @@ def test_a_disputed_matter_reassigned_goes_to_the_other_unit_with_both_histories
     assert "OrderAcknowledged" not in matter.history(matter.first, signed["position"])
     mine = ok(matter.api.get(FINDINGS, matter.other, min_position=signed["position"]))
     assert [item["id"] for item in mine["items"]] == [matter.fid]
+    with console_as(matter.api.client, matter.inspector) as browser:
+        page = browser.get(f"/units/{matter.second}").text
+    assert "转办：县国土局 → 县市场监管局" in page, "the console names the units"
+    assert f"{matter.first} → {matter.second}" not in page
 
 
 def test_a_rejected_dispute_leaves_the_order_for_the_unit_to_sign(matter: Matter) -> None:
