@@ -366,9 +366,7 @@ class DemoLoader:
             item_id=item_id,
         )
         self.send(f"{key}:listed", listing, INSPECTOR)
-        liaison = Actor(
-            id=f"demo-liaison-{lead}", name=f"{lead} 联络员", role=Role.UNIT, unit_code=lead
-        )
+        liaison = liaison_of(lead)
         stages = [
             (40, "已制定年度实施方案，明确任务表、时间表、责任表。"),
             (75, "主要任务推进过半，督查发现的问题已落实整改。"),
@@ -552,7 +550,7 @@ class DemoLoader:
         self.send(f"unit:{HQ_CODE}", hq, ADMIN)
         dissolution = DissolveUnit(HQ_CODE, "临时机构任务完成，予以撤销", date(2019, 12, 31))
         self.send(f"dissolve:{HQ_CODE}", dissolution, ADMIN)
-        self.send("unit:sfj", RegisterUnit("sfj", "县司法局", "department"), ADMIN)
+        self.send("unit:sfj", RegisterUnit(*REFORMED), ADMIN)
         ((merged, into),) = MERGED_IN_REFORM.items()
         merger = MergeUnit(merged, into, "机构改革：县法制办职责划入县司法局", reform)
         self.send("merge:fzb", merger, ADMIN)
@@ -670,8 +668,13 @@ def site_photo(colour: tuple[int, int, int]) -> bytes:
 
 
 def liaison_of(unit: str) -> Actor:
-    """The demo's liaison of a unit, as its steps name them."""
-    return Actor(id=f"demo-liaison-{unit}", name=f"{unit} 联络员", role=Role.UNIT, unit_code=unit)
+    """The demo's liaison of a unit, as its steps name them: by the unit's name."""
+    name = f"{UNIT_NAMES.get(unit, unit)} 联络员"
+    return Actor(id=f"demo-liaison-{unit}", name=name, role=Role.UNIT, unit_code=unit)
+
+
+REFORMED = ("sfj", "县司法局", "department")  # registered in the 2019 reform
+UNIT_NAMES = {code: name for code, name, _ in [*UNITS, REFORMED]}
 
 
 def origin_of(key: str, found: date) -> dict[str, str] | None:

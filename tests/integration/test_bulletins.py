@@ -190,7 +190,8 @@ def test_the_demo_loads_beside_a_running_scheduler_that_issued_the_bulletin_firs
     services: Services, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """`supervision demo` run while the service runs: the scheduler's bulletin of last month
-    stands, and the demo goes on to its other documents."""
+    stands, and the demo goes on to its other documents. (Its liaisons act under their
+    units' names, as the timelines show them, not their codes.)"""
     from api.cli.demo import DemoLoader
 
     with on(date(2026, 12, 7)):
@@ -205,3 +206,11 @@ def test_the_demo_loads_beside_a_running_scheduler_that_issued_the_bulletin_firs
         if n.topic.endswith("IssuedDocument.Issued"):
             kinds.add(services.app.get_record(IssuedDocument, n.originator_id).kind)
     assert {"supervision_notice", "evaluation_report"} <= kinds, "the demo went on"
+    liaisons = {
+        e.actor["name"]
+        for n in services.app.recorder.select_notifications(start=1, limit=100_000)
+        for e in [services.app.mapper.to_domain_event(n)]
+        if isinstance(getattr(e, "actor", None), dict) and e.actor.get("role") == "unit"
+    }
+    assert "南明街道 联络员" in liaisons
+    assert not [name for name in liaisons if name.split()[0].isascii()], "named by unit codes"
