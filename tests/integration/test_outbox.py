@@ -5,6 +5,7 @@ reminders and the outbox on their timers, outliving a failed round."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -263,11 +264,21 @@ def test_the_deliveries_list_pages_newest_first_each_one_once(
             cursor = page["next_cursor"]
             if cursor is None:
                 break
-        bad = client.get("/api/v1/deliveries?cursor=bm9wZQ", headers=ADMIN_HEADERS)
+        forged = [
+            "bm9wZQ",  # "nope"
+            base64.urlsafe_b64encode(b'["2026-01-01T00:00:00", "n", "email"]').decode(),  # naive
+            base64.urlsafe_b64encode(b"[1, 2, 3]").decode(),
+        ]
+        bad = [
+            client.get("/api/v1/deliveries", params={"cursor": c}, headers=ADMIN_HEADERS)
+            for c in forged
+        ]
     assert [len(p) for p in pages] == [1, 1, 1, 1]
     seen = [(d["notification_id"], d["channel"]) for (d,) in pages]
     assert seen == [(d["notification_id"], d["channel"]) for d in every]
     assert len(set(seen)) == 4
     times = [d["created_at"] for (d,) in pages]
     assert times == sorted(times, reverse=True)
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_cursor"
+    assert [(b.status_code, b.json()["error"]["code"]) for b in bad] == [
+        (400, "invalid_cursor")
+    ] * 3
