@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from datetime import date
@@ -294,9 +295,27 @@ def ruling_decision(ruling: Ruling, unit_name: str, number: str, issued_on: date
     return content
 
 
+# The control characters XML 1.0 cannot hold (all below U+0020 but tab, LF and CR): typed
+# text may carry them, and a Word file could not be written with them in it.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def legible(value: Any) -> Any:
+    """`value` (the content, or any part of it) without the characters XML cannot hold."""
+    if isinstance(value, str):
+        return NOT_XML.sub("", value)
+    if isinstance(value, dict):
+        return {key: legible(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [legible(item) for item in value]
+    return value
+
+
 def official_of(content: dict[str, Any], person: dict[str, Any] | None = None) -> o.Official:
     """The `Official` the content describes; the placeholders of a subject's name and
-    position are filled from `person` (a shredded person's read as deleted)."""
+    position are filled from `person` (a shredded person's read as deleted). Characters XML
+    cannot hold are left out of every text (`legible`), as the spreadsheets leave them."""
+    content, person = legible(content), legible(person)
     name, position = (person or {}).get("name"), (person or {}).get("position")
     erased = not name or name == SHREDDED
     shown = {
