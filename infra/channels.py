@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import smtplib
 import time
 from dataclasses import dataclass
@@ -49,6 +50,15 @@ class Message:
     link: str | None = None
 
 
+LINE_BREAKING = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """A mail header's text: typed text may break lines or carry control characters, which
+    a header cannot hold (nor should, lest it add headers); each run of them is one space."""
+    return LINE_BREAKING.sub(" ", text).strip()
+
+
 @dataclass(frozen=True)
 class Smtp:
     host: str
@@ -64,7 +74,7 @@ class Smtp:
         mail = EmailMessage()
         mail["From"] = formataddr((self.sender_name, self.sender))
         mail["To"] = address
-        mail["Subject"] = message.subject
+        mail["Subject"] = one_line(message.subject)
         mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
         mail.set_content(message.text + (f"\n\n{message.link}" if message.link else ""))
         try:

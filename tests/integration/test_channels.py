@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -158,3 +159,15 @@ def test_a_refused_recipient_is_final_and_not_named_in_the_error() -> None:
         controller.stop()
     assert failed.value.retry is False
     assert "550" in str(failed.value) and "secret@" not in str(failed.value)
+
+
+def test_a_subject_that_breaks_lines_reaches_the_server_on_one_line(
+    smtp_server: tuple[Smtp, Inbox],
+) -> None:
+    """A finding's title may break lines; a mail header cannot (nor may it add headers)."""
+    smtp, inbox = smtp_server
+    typed = replace(MESSAGE, subject="【交办】河道保洁\r\nBcc: x@evil.test\n\x01不到位　（南明）")
+    smtp.send("liaison@nanming.gov.cn", typed)
+    (mail,) = inbox.messages
+    assert mail["Subject"] == "【交办】河道保洁 Bcc: x@evil.test 不到位　（南明）"
+    assert mail["Bcc"] is None
