@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -64,12 +65,20 @@ def test_the_session_cookie_is_httponly_and_samesite_and_secure_over_https(
         assert "Secure" not in cookie  # a browser would drop a Secure cookie over http
 
 
-def test_a_post_without_the_csrf_token_is_refused_and_records_nothing(
+def signed_in_with_a_finding(
     browser: TestClient, api: Api
-) -> None:
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """An inspector signed in on `browser`, and a finding they raised (its command answer)."""
     inspector = api.account("inspector")
     finding = api.finding(inspector, api.unit())
     sign_in(browser, token_of(inspector))
+    return inspector, finding
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_records_nothing(
+    browser: TestClient, api: Api
+) -> None:
+    inspector, finding = signed_in_with_a_finding(browser, api)
     body = {"reason": "问题性质严重，提级督办。", "form_key": "k" * 20}
     refused = browser.post(f"/findings/{finding['id']}/escalation", data=body)
     assert refused.status_code == 403
@@ -164,10 +173,8 @@ def test_a_form_sent_from_a_page_made_stale_by_another_change_is_refused_and_rec
 ) -> None:
     """A lost update, prevented: the page's version goes with its forms as the JSON route's
     If-Match does, so a correction typed on a page loaded before someone else's is refused."""
-    inspector = api.account("inspector")
-    finding = api.finding(inspector, api.unit())
+    inspector, finding = signed_in_with_a_finding(browser, api)
     path = f"/findings/{finding['id']}"
-    sign_in(browser, token_of(inspector))
     stale = browser.get(path)
     version = VERSION.search(stale.text)
     assert version and int(version[1]) == finding["version"]
@@ -185,11 +192,9 @@ def test_a_form_sent_from_a_page_made_stale_by_another_change_is_refused_and_rec
     assert shown["title"] == "重点工作任务未按期完成"
     assert shown["version"] == finding["version"] + 1
     fresh = browser.get(path)
-    again = {
-        **correction,
-        "form_key": "amend-" + "f" * 20,
-        "version": VERSION.search(fresh.text)[1],
-    }
+    now = VERSION.search(fresh.text)
+    assert now and int(now[1]) == finding["version"] + 1
+    again = {**correction, "form_key": "amend-" + "f" * 20, "version": now[1]}
     assert submit(browser, fresh, f"{path}/amendment", again).status_code == 303
     assert api.get(f"/api/v1{path}", inspector).json()["title"] == "B 的标题"
 
@@ -197,9 +202,7 @@ def test_a_form_sent_from_a_page_made_stale_by_another_change_is_refused_and_rec
 def test_a_form_too_large_is_refused_with_a_page_in_chinese_and_records_nothing(
     browser: TestClient, api: Api
 ) -> None:
-    inspector = api.account("inspector")
-    finding = api.finding(inspector, api.unit())
-    sign_in(browser, token_of(inspector))
+    inspector, finding = signed_in_with_a_finding(browser, api)
     page = browser.get(f"/findings/{finding['id']}")
     fields = {"form_key": "big-" + "x" * 20, "reason": "提级" * 400_000}  # beyond 1 MiB
     refused = submit(browser, page, f"/findings/{finding['id']}/escalation", fields)
