@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -38,7 +39,10 @@ def run(limit: BodyLimit, scope: Scope, body: bytes) -> tuple[list[Message], lis
         await send({"type": "http.response.start", "status": 204, "headers": []})
 
     limit.app = app
-    asyncio.run(limit(scope, receive, send))
+    # On a thread of its own: the tier may run where an event loop already runs (the
+    # browser tests' Playwright leaves one on the main thread).
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, limit(scope, receive, send)).result()
     return sent, read
 
 
