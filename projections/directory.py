@@ -31,12 +31,14 @@ TYPES = {
 
 class DirectoryView(ReadModelView):
     projection_name = "directory"
-    schema_version = 2  # 2: a merged unit's merged_on (its records the successor's from then)
+    # 2: a merged unit's merged_on (its records the successor's from then); 3: a dissolved or
+    # split unit's ended_on (it stands, with its own records, in the years up to it)
+    schema_version = 3
     tables: ClassVar[dict[str, str]] = {
         "directory_units": (
             "id uuid PRIMARY KEY, code text NOT NULL UNIQUE, "
             "name text NOT NULL, kind text NOT NULL, status text NOT NULL, "
-            "successor_code text, merged_on date, version int NOT NULL, "
+            "successor_code text, merged_on date, ended_on date, version int NOT NULL, "
             "position bigint NOT NULL"
         ),
         "directory_accounts": (
@@ -79,11 +81,13 @@ class Directory(ReadModel[DirectoryView]):
 
     @handles(Unit.Dissolved)
     def unit_dissolved(self, e: Unit.Dissolved, tracking: Tracking) -> None:
-        self.update(tracking, "directory_units", e, status=UnitStatus.DISSOLVED.value)
+        ended = {"status": UnitStatus.DISSOLVED.value, "ended_on": e.effective_on}
+        self.update(tracking, "directory_units", e, **ended)
 
     @handles(Unit.Split)
     def unit_split(self, e: Unit.Split, tracking: Tracking) -> None:
-        self.update(tracking, "directory_units", e, status=UnitStatus.DISSOLVED.value)
+        ended = {"status": UnitStatus.DISSOLVED.value, "ended_on": e.effective_on}
+        self.update(tracking, "directory_units", e, **ended)
 
     @handles(Unit.Absorbed)
     def unit_absorbed(self, e: Unit.Absorbed, tracking: Tracking) -> None:

@@ -197,21 +197,29 @@ class Scorecards:
 
     def lineages(self, year: int | None = None) -> dict[str, tuple[str, ...]]:
         """Every active unit with the units merged into it (directly or not), in one query.
-        For a `year`: the units standing that year — active ones, and those merged into
-        another only later — each with the units merged into it with effect in that year or
-        before (a merger's effective_on), so every record of the year is in one row."""
+        For a `year`: the units standing that year — active ones, those merged into another
+        only later, and those dissolved or split that year or later (their records stay
+        theirs) — each with the units merged into it with effect in that year or before (a
+        merger's effective_on), so every record of the year is in one row."""
         rows = self.directory.fetch_all(
             SQL(
                 "WITH RECURSIVE tree(root, code) AS (SELECT code, code FROM {directory} "
                 "WHERE status = %(active)s OR (%(year)s::int IS NOT NULL "
                 "AND status = %(merged)s AND extract(year FROM merged_on) > %(year)s::int) "
+                "OR (%(year)s::int IS NOT NULL "
+                "AND status = %(dissolved)s AND extract(year FROM ended_on) >= %(year)s::int) "
                 "UNION SELECT t.root, u.code FROM {directory} u "
                 "JOIN tree t ON u.successor_code = t.code "
                 "WHERE %(year)s::int IS NULL OR extract(year FROM u.merged_on) <= %(year)s::int) "
                 "SELECT root, array_agg(code ORDER BY code) AS members FROM tree "
                 "GROUP BY root ORDER BY root"
             ).format(directory=self.directory.table("directory_units")),
-            {"active": UnitStatus.ACTIVE.value, "merged": UnitStatus.MERGED.value, "year": year},
+            {
+                "active": UnitStatus.ACTIVE.value,
+                "merged": UnitStatus.MERGED.value,
+                "dissolved": UnitStatus.DISSOLVED.value,
+                "year": year,
+            },
         )
         return {str(r["root"]): tuple(r["members"]) for r in rows}
 

@@ -153,6 +153,21 @@ def test_dissolution_marks_the_unit_dissolved(api: Api, old: str) -> None:
     assert dissolved["code"] == old
 
 
+def test_a_dissolved_unit_keeps_its_row_in_the_figures_of_its_years(
+    api: Api, inspector: dict[str, str], old: str
+) -> None:
+    """Nobody takes a dissolved unit's records: in the years up to its dissolution they are
+    counted in a row of its own, as every record of a year is in one row."""
+    api.finding(inspector, old, found_on="2026-02-10")
+    done = ok(dissolve(api, old))
+    for year, kept in ((2026, True), (2027, False)):
+        rows = ok(api.get("/api/v1/stats/units", ADMIN, year=year, min_position=done["position"]))
+        codes = {row["code"]: row for row in rows["items"]}
+        assert (old in codes) is kept, year
+    figures = ok(api.get("/api/v1/stats/units", ADMIN, year=2026))["items"]
+    assert next(row for row in figures if row["code"] == old)["findings_raised"] == 1
+
+
 def test_only_an_admin_dissolves_a_unit(api: Api, inspector: dict[str, str], old: str) -> None:
     assert_error(dissolve(api, old, inspector), 403, "forbidden")
     assert unit(api, old)["status"] == "active"

@@ -53,6 +53,16 @@ def test_a_split_hands_open_records_to_the_successors_and_keeps_the_closed_ones(
                "found_on": "2026-07-01"}  # fmt: skip
     assert_error(api.post("/api/v1/findings", finding, inspector), 409, "unit_inactive")
     assert_error(api.post(f"{UNITS}/{old}/split", split_body([farming, forestry]), ADMIN), 409)
+    # Its year's figures keep a row of its own for what stayed its own; the next year, none.
+    rows = stats_rows(api, 2026, done["position"])
+    assert rows[old]["findings_raised"] == 1 and rows[old]["findings_withdrawn"] == 1
+    assert rows[farming]["findings_raised"] == 1 and rows[forestry]["findings_raised"] == 1
+    assert old not in stats_rows(api, 2027, done["position"])
+
+
+def stats_rows(api: Api, year: int, position: int) -> dict[str, dict[str, Any]]:
+    answer = ok(api.get("/api/v1/stats/units", ADMIN, year=year, min_position=position))
+    return {row["code"]: row for row in answer["items"]}
 
 
 def test_bad_splits_are_refused_and_record_nothing(api: Api, inspector: dict[str, str]) -> None:
