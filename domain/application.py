@@ -3,6 +3,7 @@ command of domain/registry.py is one of its methods (domain/commands.py says how
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -46,6 +47,9 @@ class Supervision(
     name = "Supervision"
     # Set by the service: a unit's open records, which a split transfers.
     unit_records: UnitRecords | None = None
+    # Set by the service: the day a deadline runs to by the working-day calendar (the next
+    # working day for one on a day off; None where that year's calendar is not known).
+    deadline_runs_to: Callable[[date], date | None] = staticmethod(lambda deadline: None)
 
     # -- units ----------------------------------------------------------------------------
 
@@ -191,6 +195,11 @@ class Supervision(
         if work_item_id is not None:
             self.check_work_item(work_item_id)
         return {"origin": origin}
+
+    def working_days(self, **_: Any) -> dict[str, Any]:
+        """What a command that judges a deadline gets: the day a deadline runs to (itself
+        where no calendar is set or known)."""
+        return {"runs_to": lambda deadline: self.deadline_runs_to(deadline) or deadline}
 
     def check_reassignment(self, *, to_unit: str, **_: Any) -> None:
         """转办: the unit the finding goes to takes new records."""

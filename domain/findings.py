@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -492,9 +493,16 @@ class Finding(Aggregate):
     # -- 延期申请: the unit applies, the inspector reviews, a supervisor decides -------------
 
     def apply_for_extension(
-        self, *, new_deadline: date, reason: str, actor: dict[str, Any]
+        self,
+        *,
+        new_deadline: date,
+        reason: str,
+        actor: dict[str, Any],
+        runs_to: Callable[[date], date] | None = None,
     ) -> None:
-        """延期申请: before the deadline, a later one with reasons; one at a time."""
+        """延期申请: before the deadline has passed, a later one with reasons; one at a time.
+        `runs_to`: the day a deadline runs to by the service's working-day calendar (a
+        deadline on a day off runs to the next working day, as its overdue does)."""
         self.check_status("apply for an extension", S.RECTIFYING)
         if self.extension is not None:
             raise InvalidTransition(
@@ -502,7 +510,8 @@ class Finding(Aggregate):
             )
         assert self.deadline is not None  # an order gave one
         today = clock.today()
-        if today > self.deadline or new_deadline <= self.deadline:
+        last = runs_to(self.deadline) if runs_to is not None else self.deadline
+        if today > last or new_deadline <= self.deadline:
             raise InvalidValue(
                 f"an extension is asked for before the deadline {self.deadline.isoformat()} "
                 f"and moves it later, not to {new_deadline.isoformat()} on {today.isoformat()}",

@@ -384,6 +384,7 @@ class ReportFindingProgress(Command):
 @command(
     roles=(Role.UNIT,),
     method="apply_for_extension",
+    before="working_days",
     path="/findings/{finding_id}/extension-application",
     **ON_FINDING,
 )

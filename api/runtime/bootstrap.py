@@ -37,7 +37,7 @@ from infra.signing import public_key_raw
 from projections.base import ReadModelView
 from projections.case_library import CaseLibraryView
 from projections.directory import DirectoryView
-from projections.finding_board import FindingBoardView
+from projections.finding_board import FindingBoardView, due_by_of
 from projections.notifications import NotificationsView
 from projections.rebuild import RebuildJobs
 from projections.registry import PROJECTIONS
@@ -106,6 +106,7 @@ class Services:
             self.view("work_ledger", WorkLedgerView),
             self.settings.read_wait_seconds,
         )
+        self.app.deadline_runs_to = due_by_of  # the calendar overdue is judged by
 
     # The read models' views, each by its name and kind.
     board = ViewOf("finding_board", FindingBoardView)

@@ -5,7 +5,7 @@ deadline, and every step is an attributed event."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -129,3 +129,24 @@ def test_the_console_carries_an_application_from_the_unit_to_the_supervisor(
             sent = submit(browser, page, f"{page_of}/{action}", form_key | fields)
             assert sent.status_code == 303, sent.text
     assert m.deadline() == LATER
+
+
+def test_a_deadline_on_a_day_off_takes_an_application_until_the_working_day_it_runs_to(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    """Saturday 2026-12-05 runs to Monday the 7th, as the finding's overdue does: the unit
+    may still apply on the Monday, not on the Tuesday."""
+    unit = api.unit("县交通局")
+    liaison = api.account("unit", unit)
+    fid: str = api.finding(inspector, unit, found_on="2026-11-20")["id"]
+    order(api, inspector, fid, deadline="2026-12-05")
+    asked = {"new_deadline": "2027-01-29", "reason": "冬季停工"}
+    monday, tuesday = (
+        clock.SettableClock(datetime(2026, 12, day, 10, tzinfo=clock.CHINA)) for day in (7, 8)
+    )
+    with clock.use(tuesday):
+        late = assert_error(command(api, fid, "extension-application", asked, liaison), 422)
+        assert late["details"]["deadline"] == "2026-12-05"
+    with clock.use(monday):
+        assert finding(api, inspector, fid)["overdue"] is False
+        ok(command(api, fid, "extension-application", asked, liaison))
