@@ -811,12 +811,16 @@ reminders_cli = group(
 @reminders_cli.command("run")
 def run_reminders(
     today: Annotated[
-        str | None, typer.Option(help="the business day to run for (YYYY-MM-DD; default today)")
+        str | None,
+        typer.Option(
+            help="the business day to run for (YYYY-MM-DD; default today; not a later day)"
+        ),
     ] = None,
 ) -> None:
     """Record on every rectifying finding the reminders and 催办 due by the day, in working
     days (签收催办, 临近提醒, 到期催办, 逾期催办, 提级督办提醒); each rule once, one process
-    at a time. Run it every working day (cron, or a timer)."""
+    at a time. Run it every working day (cron, or a timer); `--today` runs a missed day
+    late. A day that has not come yet is refused: its reminders would be recorded for good."""
     from datetime import date
 
     from api.runtime.reminders import policy_of, send_reminders
@@ -829,6 +833,11 @@ def run_reminders(
         raise typer.BadParameter(
             f"{today!r} is not a day (YYYY-MM-DD)", param_hint="--today"
         ) from None
+    if day > clock.today():
+        raise typer.BadParameter(
+            f"{day.isoformat()} has not come yet (today is {clock.today().isoformat()})",
+            param_hint="--today",
+        )
     # The board names the rectifying findings.
     with opened("finding_board") as services:
         sent = send_reminders(services, day, WorkingDays(), policy_of(services.settings))

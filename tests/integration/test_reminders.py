@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -63,6 +64,12 @@ def test_a_second_scheduler_does_nothing_while_one_runs(services: Services) -> N
     assert send_reminders(services, LATE, WorkingDays(), Policy())
 
 
+def on(day: str) -> Any:
+    """The process's clock at ten in the morning of `day` (China)."""
+    moment = datetime.combine(date.fromisoformat(day), time(10), tzinfo=clock.CHINA)
+    return clock.use(clock.SettableClock(moment))
+
+
 def test_the_command_line_runs_the_rules_for_a_day(
     services: Services, fresh_settings: Settings
 ) -> None:
@@ -74,7 +81,10 @@ def test_the_command_line_runs_the_rules_for_a_day(
     }
     runner = CliRunner()
     due = runs_to(DEADLINE, WorkingDays()).isoformat()  # (a deadline on a day off runs on)
-    done = runner.invoke(cli, ["reminders", "run", "--today", due], env=env)
+    early = runner.invoke(cli, ["reminders", "run", "--today", due], env=env)
+    assert early.exit_code == 2 and "has not come yet" in early.output, "nothing recorded ahead"
+    with on(due):
+        done = runner.invoke(cli, ["reminders", "run", "--today", due], env=env)
     assert done.exit_code == 0, done.output
     answer = json.loads(done.output.strip().splitlines()[-1])
     assert answer["today"] == due and answer["sent"]["due"] == 1
@@ -113,7 +123,8 @@ def test_the_rules_numbers_are_the_deployments(
         "SUPERVISION_REMIND_NEAR_BEFORE": '{"minor": 3}',
     }
     day = WorkingDays().add(DEADLINE, -3).isoformat()
-    done = CliRunner().invoke(cli, ["reminders", "run", "--today", day], env=env)
+    with on(day):
+        done = CliRunner().invoke(cli, ["reminders", "run"], env=env)
     assert done.exit_code == 0, done.output
     sent = json.loads(done.output.strip().splitlines()[-1])["sent"]
     assert sent == {"near": 1}
