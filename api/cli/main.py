@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -126,7 +127,7 @@ def migrate() -> None:
 @cli.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
-    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="port to listen on")] = None,
     migrate_first: Annotated[
         bool, typer.Option("--migrate", help="migrate before serving")
     ] = False,
@@ -228,6 +229,8 @@ def create_account(
         role_value = Role(role)
     except ValueError:
         raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
+    if not name.strip() or len(name) > 100:  # as the API's AccountCreate takes a name
+        raise typer.BadParameter("a name of 1–100 characters, not blank", param_hint="--name")
     with opened() as services:
         token = new_token()
         try:
@@ -548,7 +551,8 @@ def checkpoint() -> None:
 @audit_cli.command("replay")
 def replay(
     to_position: Annotated[
-        int | None, typer.Option(help="replay up to this position (default: the head)")
+        int | None,
+        typer.Option(min=0, help="replay up to this position (default: the head; not past it)"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
 ) -> None:
@@ -558,7 +562,13 @@ def replay(
     from projections.replay import attest
 
     with opened() as services:
-        position = services.head() if to_position is None else to_position
+        head = services.head()
+        if to_position is not None and to_position > head:
+            # Positions past the head would hold events to come: the digests would change.
+            raise typer.BadParameter(
+                f"{to_position} lies past the head of the log ({head})", param_hint="--to-position"
+            )
+        position = head if to_position is None else to_position
         digests = {}
         for spec in PROJECTIONS:
             with typer.progressbar(
@@ -799,7 +809,11 @@ def export_ledger(
     with opened("directory", "work_ledger") as services:
         ledger = excel.collect_ledger(services, year)
     path = out or Path(f"执行台账-{year}.xlsx")
-    path.write_bytes(excel.write_ledger(ledger))
+    try:
+        path.write_bytes(excel.write_ledger(ledger))
+    except OSError as error:
+        typer.echo(f"错误 (error): {error}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"已导出 {len(ledger.items)} 项 (exported {len(ledger.items)} items): {path}")
 
 
@@ -854,7 +868,9 @@ files_cli = group("files", "Evidence files (证据材料): collect those no even
 def collect_files(
     grace_hours: Annotated[
         float | None,
-        typer.Option(help="keep uploads younger than this (default SUPERVISION_FILES_GRACE_HOURS)"),
+        typer.Option(
+            min=0, help="keep uploads younger than this (default SUPERVISION_FILES_GRACE_HOURS)"
+        ),
     ] = None,
 ) -> None:
     """Delete the uploaded files that no event cites once their grace period is over (an
@@ -884,7 +900,9 @@ def issue_document_command(
     finding_id: Annotated[str | None, typer.Option(help="the finding (notices)")] = None,
     ruling_id: Annotated[str | None, typer.Option(help="the decided ruling (decisions)")] = None,
     unit_code: Annotated[str | None, typer.Option(help="the unit (年度考评报告)")] = None,
-    year: Annotated[int | None, typer.Option(help="the year (年度考评报告)")] = None,
+    year: Annotated[
+        int | None, typer.Option(min=2000, max=2100, help="the year (年度考评报告)")
+    ] = None,
     period: Annotated[
         str | None, typer.Option(help="the period of a 情况通报: YYYY-MM, YYYY-Qn or YYYY")
     ] = None,
@@ -912,6 +930,13 @@ def issue_document_command(
         year=year,
         period=period,
     )
+    if out is not None:  # before the document takes its number, not after
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise typer.BadParameter(f"{out} is no directory to write into ({error})") from None
+        if not os.access(out, os.W_OK):
+            raise typer.BadParameter(f"{out} cannot be written into", param_hint="--out")
     with opened() as services:
         try:
             answer = services.app.handle(message, actor=cli_actor())
@@ -921,7 +946,6 @@ def issue_document_command(
         document = services.app.get_record(IssuedDocument, answer.id)
         written = []
         if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
             for fmt in sorted(document.files):
                 path = out / f"{document.number}.{fmt}"
                 path.write_bytes(document_bytes(services, document, fmt))
