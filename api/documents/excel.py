@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -35,6 +36,8 @@ from domain.vocabulary import DeadlineColour, EntityKind, Grade, UnitStatus, Wor
 from projections.directory import DirectoryView
 from projections.paging import MAX_LIMIT, Page
 from projections.work_ledger import LedgerFilter
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,12 @@ def open_archive(content: bytes, limits: ImportLimits) -> ZipFile:
 
 
 def first_list(workbook: Any, archive: ZipFile, limits: ImportLimits, layout: Layout) -> list[Row]:
+    """The rows of the first visible sheet that holds the list: a hidden sheet (a draft,
+    a lookup table) is not what the office sees, and is not imported."""
     for worksheet in workbook.worksheets:
+        if getattr(worksheet, "sheet_state", "visible") != "visible":
+            log.info("hidden sheet passed over", extra={"sheet": worksheet.title})
+            continue
         sheet = sheet_rows(worksheet, archive, limits, layout)
         if sheet is not None:
             return sheet

@@ -563,3 +563,32 @@ def test_the_import_limits_are_settings(fresh_settings: Settings, tmp_path: Path
     )
     assert refused.exit_code == 2, refused.output
     assert "more than 2 rows under the header" in refused.output
+
+
+def test_a_hidden_sheet_is_not_imported_and_the_visible_list_is(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = county_list(
+        tmp_path / "隐藏.xlsx", [[1, "隐藏表任务", "县发改局", None, "2024年底", None]]
+    )
+    workbook = load_workbook(path)
+    workbook.active.sheet_state = "hidden"
+    workbook.active.title = "草稿"
+    visible = county_list(
+        tmp_path / "可见.xlsx", [[1, "可见表任务", "县教育局", None, "2024年底", None]]
+    )
+    shown = workbook.create_sheet("清单")
+    for row in load_workbook(visible).active.iter_rows(values_only=True):
+        shown.append(row)
+    workbook.active = 1
+    workbook.save(path)
+    with caplog.at_level("INFO", logger="api.documents.excel"):
+        result = excel.parse_rows(excel.load_sheet(path), unit_index())
+    assert [(x.title, x.lead_unit) for x in result.listings] == [("可见表任务", "jyj")]
+    assert any(r.getMessage() == "hidden sheet passed over" for r in caplog.records)
+    del workbook["清单"]
+    workbook.create_sheet("说明").append(["本表为草稿，清单见隐藏页。"])
+    workbook.active = 1
+    workbook.save(path)
+    with pytest.raises(excel.ExcelError, match="找不到"):
+        excel.load_sheet(path)
