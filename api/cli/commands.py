@@ -103,7 +103,9 @@ def send(
 ) -> None:
     """Send a registered command as the command-line administrator; prints its answer.
 
-    Example: supervision commands send escalate_finding finding_id=<id> reason=提级督办"""
+    Example (a command an administrator sends):
+    supervision commands send rename_unit code=fgj name=县发改局 reason=更名 \
+        effective_on=2026-12-01"""
     from api.cli.main import cli_actor, opened
     from api.http.command_routes import MOUNTED, message_of
     from domain.errors import DomainError
