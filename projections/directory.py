@@ -79,13 +79,9 @@ class Directory(ReadModel[DirectoryView]):
         merged = {"status": UnitStatus.MERGED.value, "successor_code": e.into}
         self.update(tracking, "directory_units", e, **merged, merged_on=e.effective_on)
 
-    @handles(Unit.Dissolved)
-    def unit_dissolved(self, e: Unit.Dissolved, tracking: Tracking) -> None:
-        ended = {"status": UnitStatus.DISSOLVED.value, "ended_on": e.effective_on}
-        self.update(tracking, "directory_units", e, **ended)
-
-    @handles(Unit.Split)
-    def unit_split(self, e: Unit.Split, tracking: Tracking) -> None:
+    @handles(Unit.Dissolved, Unit.Split)
+    def unit_ended(self, e: Unit.Dissolved | Unit.Split, tracking: Tracking) -> None:
+        """撤销 or 分设: the unit stands no more from the day it took effect."""
         ended = {"status": UnitStatus.DISSOLVED.value, "ended_on": e.effective_on}
         self.update(tracking, "directory_units", e, **ended)
 
