@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import zipfile
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from domain.clock import cn_date
 from domain.documents import CODE_PLACEHOLDER, KINDS, POSITION_PLACEHOLDER, SUBJECT_PLACEHOLDER
@@ -296,8 +297,9 @@ def ruling_decision(ruling: Ruling, unit_name: str, number: str, issued_on: date
 
 
 # The control characters XML 1.0 cannot hold (all below U+0020 but tab, LF and CR): typed
-# text may carry them, and a Word file could not be written with them in it.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# text may carry them, and a Word file could not be written with them in it. openpyxl's
+# pattern, which the spreadsheets strip (api/documents/excel.py).
+NOT_XML = ILLEGAL_CHARACTERS_RE
 
 
 def legible(value: Any) -> Any:
