@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,13 +31,39 @@ def encode_cursor(key: int) -> str:
 
 def decode_cursor(cursor: str) -> int:
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = text.partition(":")
-        if prefix != "p":
-            raise ValueError(prefix)
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return int(opened(cursor, "p"))
+    except ValueError:
         raise InvalidCursor(f"invalid cursor {cursor!r}") from None
+
+
+def encode_key_cursor(key: list[Any]) -> str:
+    """An opaque cursor over a key of several values (JSON), as encode_cursor is over one
+    integer: for a list kept in order by more than a position."""
+    text = "k:" + json.dumps(key, ensure_ascii=False)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_key_cursor(cursor: str) -> list[Any]:
+    """The key an encode_key_cursor cursor holds; InvalidCursor for any other text."""
+    try:
+        key = json.loads(opened(cursor, "k"))
+    except ValueError:
+        raise InvalidCursor(f"invalid cursor {cursor!r}") from None
+    if not isinstance(key, list):
+        raise InvalidCursor(f"invalid cursor {cursor!r}")
+    return key
+
+
+def opened(cursor: str, prefix: str) -> str:
+    """What a cursor of this `prefix` holds; ValueError when it is none of ours."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise ValueError(cursor) from error
+    found, _, value = text.partition(":")
+    if found != prefix:
+        raise ValueError(found)
+    return value
 
 
 def contains(text: str) -> str:

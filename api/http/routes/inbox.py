@@ -7,9 +7,6 @@ are kept beside it (infra/outbox.py, ADR 026).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -26,7 +23,7 @@ from api.http.schemas import Body
 from domain.actors import Actor
 from domain.vocabulary import Role
 from infra.outbox import channel_settings, deliveries, set_channel_settings
-from projections.paging import InvalidCursor
+from projections.paging import InvalidCursor, decode_key_cursor, encode_key_cursor
 
 router = Router(prefix="/api/v1", tags=["notifications"])
 
@@ -88,8 +85,9 @@ class DeliveryList(Answer):
 
 def delivery_cursor(row: dict[str, Any]) -> str:
     """The opaque cursor after `row`: its place in the newest-first order."""
-    key = [row["created_at"].isoformat(), row["notification_id"], row["channel"]]
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    return encode_key_cursor(
+        [row["created_at"].isoformat(), row["notification_id"], row["channel"]]
+    )
 
 
 def after_delivery(cursor: str | None) -> tuple[datetime, str, str] | None:
@@ -97,14 +95,12 @@ def after_delivery(cursor: str | None) -> tuple[datetime, str, str] | None:
     if cursor is None:
         return None
     try:
-        created, notification, channel = json.loads(
-            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        )
+        created, notification, channel = decode_key_cursor(cursor)
         moment = datetime.fromisoformat(created)
         if moment.tzinfo is None or not isinstance(notification, str):
             raise ValueError(cursor)
         return moment, notification, str(channel)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError):
         raise InvalidCursor(f"invalid cursor {cursor!r}") from None
 
 
