@@ -155,14 +155,12 @@ class Supervision(
     ) -> Unit:
         """A unit now, at a version, or as it was at a time (a name before a renaming); one
         not there is NotFound by its code, not by the id derived from it."""
-        unit_id = Unit.create_id(code)
-        try:
-            if as_of is not None:
-                version = self.version_as_of(unit_id, as_of)
-            return self.load(Unit, unit_id, version=version)
-        except NotFound:
-            then = f" at {as_of.isoformat()}" if as_of is not None else ""
-            raise NotFound(f"unit {code!r} not found{then}") from None
+        if as_of is not None:
+            try:
+                version = self.version_as_of(Unit.create_id(code), as_of)
+            except NotFound:
+                raise NotFound(f"unit {code!r} not found at {as_of.isoformat()}") from None
+        return self.get_unit(code, version)
 
     def find_account(self, token_hash: str) -> Account | None:
         try:

@@ -244,10 +244,11 @@ class CommandBase(Application[UUID]):
 
     # -- units shared by every command ------------------------------------------------------
 
-    def get_unit(self, code: str) -> Unit:
-        """The unit of this code; NotFound names the code, not the id derived from it."""
+    def get_unit(self, code: str, version: int | None = None) -> Unit:
+        """The unit of this code (at `version`); NotFound names the code, not the id derived
+        from it."""
         try:
-            return self.load(Unit, Unit.create_id(code))
+            return self.load(Unit, Unit.create_id(code), version=version)
         except NotFound:
             raise NotFound(f"unit {code!r} not found") from None
 
