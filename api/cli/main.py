@@ -841,15 +841,16 @@ def run_reminders(
     from domain import clock
     from infra.workdays import WorkingDays
 
+    now = clock.today()
     try:
-        day = date.fromisoformat(today) if today else clock.today()
+        day = date.fromisoformat(today) if today else now
     except ValueError:
         raise typer.BadParameter(
             f"{today!r} is not a day (YYYY-MM-DD)", param_hint="--today"
         ) from None
-    if day > clock.today():
+    if day > now:
         raise typer.BadParameter(
-            f"{day.isoformat()} has not come yet (today is {clock.today().isoformat()})",
+            f"{day.isoformat()} has not come yet (today is {now.isoformat()})",
             param_hint="--today",
         )
     # The board names the rectifying findings.

@@ -246,7 +246,7 @@ def first_list(workbook: Any, archive: ZipFile, limits: ImportLimits, layout: La
     """The rows of the first visible sheet that holds the list: a hidden sheet (a draft,
     a lookup table) is not what the office sees, and is not imported."""
     for worksheet in workbook.worksheets:
-        if getattr(worksheet, "sheet_state", "visible") != "visible":
+        if worksheet.sheet_state != "visible":
             log.info("hidden sheet passed over", extra={"sheet": worksheet.title})
             continue
         sheet = sheet_rows(worksheet, archive, limits, layout)
