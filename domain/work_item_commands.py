@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.persistence import IntegrityError
+
 from domain.actors import Actor
 from domain.commands import CommandBase, CommandResult, Sending, in_scope
 from domain.errors import AlreadyExists, NotFound
@@ -39,10 +41,18 @@ class WorkItemCommands(CommandBase):
         return self.record(self.new_work_item(listing, by.actor), **by.save_kwargs)
 
     def list_work_items(self, listings: Sequence[Listing], *, actor: Actor) -> list[UUID]:
-        """Many tasks at once (an imported list): all are saved together, or none."""
+        """Many tasks at once (an imported list): all are saved together, or none. A task
+        whose id is taken (the same list imported meanwhile) refuses them all."""
         items = [self.new_work_item(listing, actor) for listing in listings]
         if items:
-            self.save(*items)
+            try:
+                self.save(*items)
+            except IntegrityError:
+                raise AlreadyExists(
+                    "清单中已有其中的工作（同一清单刚被导入），未导入任何工作；"
+                    "请重新导入，已在清单中的将被跳过 (some of these tasks were listed "
+                    "meanwhile; nothing recorded: import again to add the rest)"
+                ) from None
         return [item.id for item in items]
 
     def check_new_scheme(self, *, year: int, bands: dict[str, int], **_: Any) -> dict[str, Any]:

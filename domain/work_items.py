@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
@@ -23,10 +23,18 @@ from domain.vocabulary import Grade, WorkItemStatus
 
 W = WorkItemStatus
 OPEN = frozenset({W.LISTED, W.IN_PROGRESS})
+IMPORT_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/work-items/imported")
 
 
 class WorkItem(Aggregate):
     """One task of a year's key-work list, with its lead unit and co-units."""
+
+    @staticmethod
+    def imported_id(year: int, lead_unit: str, title: str) -> UUID:
+        """An imported task's id derives from what makes it the same task (its year, lead
+        unit and title), so the same list imported twice at once lists it once: the second
+        save finds the id taken."""
+        return uuid5(IMPORT_NAMESPACE, f"{year}\n{lead_unit}\n{title}")
 
     class Listed(Aggregate.Created):
         title: str

@@ -731,14 +731,16 @@ def import_work_items(
     ] = False,
 ) -> None:
     """Import a 重点工作清单 (序号, 工作任务, 牵头单位, 配合单位, 完成时限, 来源): all rows in
-    one transaction, or, when any row is bad, none (unless --skip-invalid)."""
+    one transaction, or, when any row is bad, none (unless --skip-invalid). A task already
+    listed (the same year, lead unit and title) is left as listed, so a list imported again,
+    or an exported 执行台账 imported back, records nothing twice."""
     from api.documents import excel
     from domain.errors import DomainError
 
     settings = load_settings()
     rows = sheet_of(file, settings, excel.WORK_ITEMS)
-    # Units are named by the directory read model.
-    with opened("directory", settings=settings) as services:
+    # Units are named by the directory read model; the tasks already listed, by the ledger.
+    with opened("directory", "work_ledger", settings=settings) as services:
         try:
             units = excel.UnitIndex.load(services.directory)
             with typer.progressbar(rows, label="校验 (checking rows)", file=sys.stderr) as bar:
@@ -749,12 +751,21 @@ def import_work_items(
             if bad_rows and not skip_invalid:
                 typer.echo(f"{bad_rows} 行有误，未导入任何工作 (nothing recorded)", err=True)
                 raise typer.Exit(1)
+            years = {listing.year for listing in result.listings}
+            listed = excel.leave_out_listed(result, excel.ledger_items(services, years))
+            for note in listed:
+                typer.echo(str(note), err=True)
             ids = services.app.list_work_items(result.listings, actor=cli_actor())
         except DomainError as error:
             typer.echo(f"error: {error.message}", err=True)
             raise typer.Exit(2) from None
+    log.info(
+        "work items imported",
+        extra={"listed": len(ids), "already_listed": len(listed), "skipped_rows": bad_rows},
+    )
+    again = f"，{len(listed)} 项已在清单中 ({len(listed)} already listed)" if listed else ""
     skipped = f"，跳过 {bad_rows} 行 (skipped {bad_rows} rows)" if bad_rows else ""
-    typer.echo(f"已导入 {len(ids)} 项重点工作 (imported {len(ids)} work items){skipped}")
+    typer.echo(f"已导入 {len(ids)} 项重点工作 (imported {len(ids)} work items){again}{skipped}")
 
 
 @import_cli.command("market-entities")

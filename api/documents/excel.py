@@ -16,9 +16,11 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
+from uuid import UUID
 from xml.etree import ElementTree
 from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile
 from zoneinfo import ZoneInfo
@@ -33,6 +35,7 @@ from domain.errors import InvalidValue
 from domain.registry import Listing
 from domain.spot_checks import credit_code
 from domain.vocabulary import DeadlineColour, EntityKind, Grade, UnitStatus, WorkItemStatus
+from domain.work_items import WorkItem
 from projections.directory import DirectoryView
 from projections.paging import MAX_LIMIT, Page
 from projections.work_ledger import LedgerFilter
@@ -128,6 +131,7 @@ class RowError:
 class ImportResult:
     listings: list[Listing] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # each listing's row, as Excel numbers it
 
 
 # A data row under the header: its Excel row number and {column: cell value}.
@@ -432,14 +436,61 @@ class RowCheck:
 
 
 def parse_rows(rows: Iterable[Row], units: UnitIndex, year: int | None = None) -> ImportResult:
-    """Every row checked; the good ones as listings, each problem of the bad ones reported."""
+    """Every row checked; the good ones as listings, each problem of the bad ones reported.
+    A row that lists a task an earlier row listed (the same year, lead unit and title) is a
+    bad row: the list would hold it twice."""
     result = ImportResult()
+    first_rows: dict[UUID | None, int] = {}
     for number, cells in rows:
         listing, errors = parse_row(number, cells, units, year)
+        if listing is not None and (first := first_rows.get(listing.item_id)) is not None:
+            same = f"与第 {first} 行是同一项工作，年度、牵头单位、工作任务均相同 (as row {first})"
+            errors.append(RowError(number, "工作任务", same))
         result.errors.extend(errors)
         if listing is not None and not errors:
+            first_rows[listing.item_id] = number
             result.listings.append(listing)
+            result.rows.append(number)
     return result
+
+
+def ledger_items(services: Services, years: Iterable[int]) -> Iterator[dict[str, Any]]:
+    """Every item the ledger lists in these years."""
+    for where in (LedgerFilter(year) for year in sorted(set(years))):
+        yield from every(partial(services.ledger.page, where))
+
+
+def leave_out_listed(result: ImportResult, ledger: Iterable[dict[str, Any]]) -> list[RowError]:
+    """Take out of the result the rows whose task the ledger already lists (the same year,
+    lead unit and title), so a list imported again, or an exported ledger imported back,
+    lists nothing twice. Each such row is answered: already listed, and which of its columns
+    differ from the ledger (left as the ledger has them; a change is made on the item)."""
+    listed: dict[UUID | None, dict[str, Any]] = {
+        WorkItem.imported_id(i["year"], i["lead_unit"], fold(i["title"])): i for i in ledger
+    }
+    notes: list[RowError] = []
+    new: list[tuple[int, Listing]] = []
+    for number, listing in zip(result.rows, result.listings, strict=True):
+        item = listed.get(listing.item_id)
+        if item is None:
+            new.append((number, listing))
+            continue
+        differ = [
+            column
+            for column, ours, theirs in (
+                ("配合单位", set(listing.co_units), set(item["co_units"])),
+                ("完成时限", listing.due_on, item["due_on"]),
+                ("来源", listing.source_ref, item["source_ref"]),
+            )
+            if ours != theirs
+        ]
+        reason = "已在清单中，未重复导入 (already listed)"
+        if differ:
+            reason += f"；{'、'.join(differ)}与清单不同，未更改 (differs; left as listed)"
+        notes.append(RowError(number, "工作任务", reason))
+    result.rows[:] = [number for number, _ in new]
+    result.listings[:] = [listing for _, listing in new]
+    return notes
 
 
 def parse_row(
@@ -460,7 +511,8 @@ def parse_row(
         check("完成时限", due_in, due, year)
     if errors or None in (title, lead, co, due, year):
         return None, errors
-    return Listing(title, year, lead, due, tuple(co), source or None), []
+    item_id = WorkItem.imported_id(year, lead, fold(title))
+    return Listing(title, year, lead, due, tuple(co), source or None, item_id=item_id), []
 
 
 def due_in(due: date, year: int) -> None:

@@ -22,6 +22,7 @@ from api.documents import excel
 from api.main import create_app
 from api.runtime.bootstrap import Services, build, migrate_database
 from domain.accounts import hash_token
+from domain.errors import AlreadyExists
 from domain.registry import Listing
 from domain.vocabulary import Role
 from infra.settings import Settings
@@ -186,6 +187,86 @@ def test_a_file_with_broken_rows_records_nothing_unless_told_to_skip_them(
     assert "已导入 2 项" in taken.output
     assert event_count(units) == before + 2
     assert {item[0] for item in ledger_items(units)} == {"好的一行", "另一好行"}
+
+
+def test_a_list_imported_again_lists_only_its_new_tasks_and_names_the_changed_rows(
+    units: Services, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    first = [
+        [1, "推进县城有机更新（一期）", "县发改局", "县财政局", "2024年12月底", "县委会议"],
+        [2, "新建中小学3所", "县教育局", None, "2024-09-30", None],
+    ]
+    path = county_list(tmp_path / "清单.xlsx", first)
+    assert "已导入 2 项" in run_cli(fresh_settings, "import", "work-items", str(path)).output
+    before = event_count(units)
+
+    again = run_cli(fresh_settings, "import", "work-items", str(path))
+    assert again.exit_code == 0, again.output
+    assert "已导入 0 项重点工作 (imported 0 work items)，2 项已在清单中" in again.output
+    assert "第 3 行 (row 3) [工作任务]: 已在清单中，未重复导入 (already listed)\n" in again.output
+    assert event_count(units) == before
+
+    # Typed again in full-width digits, one date moved, and one task added.
+    revised = [
+        [1, "推进县城有机更新（一期）", "县发改局", "县财政局", "2024年12月底", "县委会议"],
+        [2, "新建中小学３所", "县教育局", None, "2024-10-31", None],
+        [3, "优化营商环境", "县财政局", None, "2024年6月", None],
+    ]
+    path = county_list(tmp_path / "修订.xlsx", revised)
+    result = run_cli(fresh_settings, "import", "work-items", str(path))
+    assert result.exit_code == 0, result.output
+    assert "已导入 1 项重点工作 (imported 1 work items)，2 项已在清单中" in result.output
+    assert (
+        "第 4 行 (row 4) [工作任务]: 已在清单中，未重复导入 (already listed)；完成时限与清单不同"
+        in (result.output)
+    )
+    assert event_count(units) == before + 1
+    assert ("新建中小学3所", date(2024, 9, 30)) in {(i[0], i[4]) for i in ledger_items(units)}
+    assert len(ledger_items(units)) == 3
+
+
+def test_the_exported_ledger_imported_back_lists_nothing_twice(
+    listed: Services, tmp_path: Path
+) -> None:
+    response = export_over_http(listed, {"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    path = tmp_path / "执行台账-2024.xlsx"
+    path.write_bytes(response.content)
+    before = event_count(listed)
+    result = run_cli(listed.settings, "import", "work-items", str(path))
+    assert result.exit_code == 0, result.output
+    assert "已导入 0 项重点工作 (imported 0 work items)，4 项已在清单中" in result.output
+    assert "与清单不同" not in result.output
+    assert event_count(listed) == before
+
+
+def test_two_rows_of_the_same_task_make_the_second_a_bad_row(tmp_path: Path) -> None:
+    path = county_list(
+        tmp_path / "重复.xlsx",
+        [
+            [1, "任务甲", "县发改局", None, "2024年底", None],
+            [2, "任务甲", "县教育局", None, "2024年底", None],
+            [3, "任务甲", "fgj", None, "2024年6月", None],
+        ],
+    )
+    result = excel.parse_rows(excel.load_sheet(path), unit_index())
+    assert [(x.title, x.lead_unit) for x in result.listings] == [
+        ("任务甲", "fgj"),
+        ("任务甲", "jyj"),
+    ]
+    assert result.rows == [3, 4]
+    assert [(e.row, e.column) for e in result.errors] == [(5, "工作任务")]
+    assert "与第 3 行是同一项工作" in result.errors[0].reason
+
+
+def test_the_same_list_saved_twice_at_once_is_refused_the_second_time(units: Services) -> None:
+    cells = {"工作任务": "任务甲", "牵头单位": "县发改局", "完成时限": "2024年底"}
+    listing, errors = excel.parse_row(3, cells, unit_index(), None)
+    assert listing is not None and errors == []
+    units.app.list_work_items([listing], actor=ADMIN)
+    before = event_count(units)
+    with pytest.raises(AlreadyExists, match="同一清单刚被导入"):
+        units.app.list_work_items([listing], actor=ADMIN)
+    assert event_count(units) == before
 
 
 def test_a_file_without_the_list_header_is_refused(
