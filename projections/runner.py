@@ -40,7 +40,7 @@ from projections.base import (
     TrackingMoved,
     lock_key,
 )
-from projections.rebuild import rebuild
+from projections.rebuild import RebuildInProgress, rebuild_many
 from projections.registry import ProjectionSpec
 
 log = logging.getLogger(__name__)
@@ -245,12 +245,7 @@ class ProjectionHost(threading.Thread):
         """`database` is where a rebuild runs; by default the datastore's own pool."""
         super().__init__(name="projections", daemon=True)
         self.app, self.listener = app, listener
-        # With a pool attached, a Database lends the pool's connections (a rebuild asks for
-        # nothing else); its conninfo would matter only to a new connection of its own.
-        conninfo = datastore.pool.conninfo
-        self.database = database or Database(
-            conninfo if isinstance(conninfo, str) else "", pool=datastore
-        )
+        self.database = database or lending(datastore)
         self.runs = {spec.name: Run(spec, datastore, self.rebuild_if_outdated) for spec in specs}
         self.wake = threading.Event()
         self.stopping = threading.Event()
@@ -338,17 +333,8 @@ class ProjectionHost(threading.Thread):
         one its tables were built with, rebuild it (blue/green, projections/rebuild.py),
         which records the new version with the new tables. Only the holder of the runner's
         lock gets here, so one process rebuilds it, once."""
-        recorded = run.view.recorded_schema_version()
-        if recorded is None:
-            recorded = UNVERSIONED
-        wanted = run.view.schema_version
-        if recorded == wanted:
-            return
-        log.info(
-            "projection schema version changed; rebuilding",
-            extra={"projection": run.name, "recorded_version": recorded, "code_version": wanted},
-        )
-        rebuild(self.database, self.app, run.spec)
+        if (recorded := outdated(run.view)) is not None:
+            rebuild_outdated(self.database, self.app, [(run.spec, recorded)])
 
     def release_locks(self) -> None:
         held = [run.name for run in self.runs.values() if run.held]
@@ -360,6 +346,38 @@ class ProjectionHost(threading.Thread):
             log.debug("projection locks not released", extra={"error": str(error)})
         for run in self.runs.values():
             run.held = False
+
+
+def lending(datastore: PostgresDatastore) -> Database:
+    """A Database that lends the pool's connections (a rebuild asks for nothing else; its
+    conninfo would matter only to a new connection of its own)."""
+    conninfo = datastore.pool.conninfo
+    return Database(conninfo if isinstance(conninfo, str) else "", pool=datastore)
+
+
+def outdated(view: ReadModelView) -> int | None:
+    """The schema version the read model's tables were built with, when it is not the
+    code's (None: they are the code's)."""
+    recorded = view.recorded_schema_version()
+    if recorded is None:
+        recorded = UNVERSIONED
+    return None if recorded == view.schema_version else recorded
+
+
+def rebuild_outdated(
+    database: Database, app: Supervision, stale: Sequence[tuple[ProjectionSpec, int]]
+) -> None:
+    """Rebuild these read models (each with the version its tables were built with)."""
+    for spec, recorded in stale:
+        log.info(
+            "projection schema version changed; rebuilding",
+            extra={
+                "projection": spec.name,
+                "recorded_version": recorded,
+                "code_version": spec.view_class.schema_version,
+            },
+        )
+    rebuild_many(database, app, [spec for spec, _ in stale])
 
 
 def try_lock(conn: Connection[Any], name: str) -> bool:
@@ -421,8 +439,16 @@ def catch_up(
     timeout: float = 30.0,
 ) -> None:
     """Bring the read models of `specs` up to the log's head now (a one-shot command that
-    reads them): here for those no process runs, by waiting for those another one runs."""
+    reads them): here for those no process runs, by waiting for those another one runs.
+    One no process runs whose tables an older version built is rebuilt here first, as a
+    host rebuilds it before serving it (a rebuild under way elsewhere: ProjectionLagging)."""
     head = app.recorder.max_notification_id() or 0
+    stale = [(s, r) for s in specs if (r := outdated(s.view_class(datastore))) is not None]
+    if stale and (here := [(s, r) for s, r in stale if s.name not in locks_held(datastore)]):
+        try:
+            rebuild_outdated(lending(datastore), app, here)
+        except RebuildInProgress as error:
+            raise ProjectionLagging(here[0][0].name, head, None) from error
     with runs_locked_here(datastore, specs) as (runs, elsewhere):
         while (going := [run for run in runs if run.status.state == "running"]) and feed(
             app, going, CATCH_UP_BATCH

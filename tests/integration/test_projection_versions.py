@@ -8,16 +8,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
+from psycopg.rows import dict_row
 from psycopg.sql import SQL
+from typer.testing import CliRunner
 
+from api.cli.main import cli
 from api.runtime.bootstrap import Services, build
+from domain.registry import Listing
 from infra.settings import Settings
-from projections.base import UNVERSIONED
+from projections.base import UNVERSIONED, ProjectionLagging
 from projections.finding_board import FindingBoardView
+from projections.rebuild import rebuild_lock
 from projections.registry import PROJECTIONS
+from projections.runner import catch_up
+from projections.work_ledger import WorkLedgerView
 from tests.integration.conftest import ADMIN, raise_finding
 
 CURRENT = FindingBoardView.schema_version  # the code's finding board, before a test bumps it
@@ -148,3 +158,70 @@ def test_a_read_model_built_before_versions_were_recorded_counts_as_the_first(
     finally:
         first.close()
     assert not records(caplog, "projection rebuilt")
+
+
+def test_a_one_shot_command_rebuilds_a_read_model_an_older_version_built_before_reading_it(
+    fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """After an upgrade, a command run before any service has started reads the read model
+    as this version builds it (the rebuilt tables carry its version), not the old tables."""
+    first = build(fresh_settings, runners="in-process")
+    try:
+        first.app.register_unit(code="fgj", name="县发改局", kind="department", actor=ADMIN)
+        listing = Listing("推进县城有机更新", 2024, "fgj", date(2024, 12, 31))
+        first.app.list_work_items([listing], actor=ADMIN)
+        serving(first)
+    finally:
+        first.close()
+
+    monkeypatch.setattr(WorkLedgerView, "schema_version", WorkLedgerView.schema_version + 1)
+    env = {"SUPERVISION_DATABASE_URL": fresh_settings.database_url or ""}
+    out = tmp_path / "执行台账.xlsx"
+    args = ["export", "ledger", "--year", "2024", "--out", str(out)]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert [c.value for c in load_workbook(out).active["B"]][1:] == ["推进县城有机更新"]
+    check = build(fresh_settings, one_shot=True)
+    try:
+        assert check.ledger.recorded_schema_version() == WorkLedgerView.schema_version
+    finally:
+        check.close()
+
+
+def test_a_one_shot_command_leaves_the_rebuild_to_the_process_that_runs_the_read_model(
+    fresh_settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO, logger="projections")
+    running = build(fresh_settings, runners="in-process")
+    try:
+        serving(running)
+        monkeypatch.setattr(FindingBoardView, "schema_version", CURRENT + 1)
+        one_shot = build(fresh_settings, one_shot=True)
+        try:
+            board = [s for s in PROJECTIONS if s.name == "finding_board"]
+            catch_up(one_shot.app, one_shot.datastore, board, 10)
+            assert one_shot.board.recorded_schema_version() == CURRENT
+        finally:
+            one_shot.close()
+    finally:
+        running.close()
+    assert not records(caplog, "projection schema version changed; rebuilding")
+    assert not records(caplog, "projection rebuilt")
+
+
+def test_a_one_shot_command_finds_the_read_model_lagging_while_another_rebuilds_it(
+    fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one_shot = build(fresh_settings, one_shot=True)
+    try:
+        monkeypatch.setattr(FindingBoardView, "schema_version", CURRENT + 1)
+        board = [s for s in PROJECTIONS if s.name == "finding_board"]
+        with (
+            one_shot.database.connection(autocommit=True, row_factory=dict_row) as conn,
+            rebuild_lock(conn, "finding_board"),
+            pytest.raises(ProjectionLagging, match="finding_board"),
+        ):
+            catch_up(one_shot.app, one_shot.datastore, board, 10)
+        assert one_shot.board.recorded_schema_version() == CURRENT
+    finally:
+        one_shot.close()
