@@ -17,7 +17,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import RowFactory, dict_row, tuple_row
 
-from infra.settings import Settings
+from infra.settings import Settings, normalise_url
 
 log = logging.getLogger(__name__)
 
@@ -140,14 +140,6 @@ def service_role_of(database: Database) -> Database:
         )
     conninfo = make_conninfo(database.conninfo, user=SERVICE_ROLE)
     return replace(database, conninfo=conninfo)
-
-
-def normalise_url(url: str) -> str:
-    """Accept SQLAlchemy-style `postgresql+psycopg://` URLs too."""
-    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql://" + url[len(prefix) :]
-    return url
 
 
 def start_embedded(data_dir: Path) -> Database:

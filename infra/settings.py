@@ -5,8 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def normalise_url(url: str) -> str:
+    """Accept SQLAlchemy-style `postgresql+psycopg://` URLs too."""
+    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix) :]
+    return url
 
 
 class Settings(BaseSettings):
@@ -85,7 +97,7 @@ class Settings(BaseSettings):
         ge=0,
         description="a signed checkpoint every T minutes when there are new events (0: never)",
     )
-    log_level: str = "INFO"
+    log_level: LogLevel = "INFO"
     log_format: Literal["json", "text"] = "json"
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -212,6 +224,26 @@ class Settings(BaseSettings):
         description="how often the projection worker runs the reminder rules (0: only "
         "`supervision reminders run`)",
     )
+
+    @field_validator("database_url", "migration_database_url")
+    @classmethod
+    def connection_string(cls, value: str | None) -> str | None:
+        """A PostgreSQL URL (postgresql://…, postgresql+psycopg://…) or a libpq `key=value`
+        string, read here, so a typo stops the start with one line that names it."""
+        if value:
+            try:
+                conninfo_to_dict(normalise_url(value))
+            except psycopg.ProgrammingError as error:
+                raise ValueError(
+                    f"not a PostgreSQL URL or conninfo ({str(error).strip()})"
+                ) from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def level_in_capitals(cls, value: Any) -> Any:
+        """`debug` as well as `DEBUG`."""
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("cors_origins", "audit_public_keys", "audit_witness_keys", mode="before")
     @classmethod

@@ -22,9 +22,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.runtime.bootstrap import Services, build, migrate_database
-from infra.database import normalise_url
 from infra.logging import JsonLogFormatter, StandardError
-from infra.settings import Settings
+from infra.settings import Settings, normalise_url
 
 ADMIN_TOKEN = "test-bootstrap-admin-token"
 

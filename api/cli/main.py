@@ -1098,6 +1098,8 @@ def privacy_shred(
 
 def main() -> None:
     """The console script: expected failures are one clear line and exit code 2."""
+    from pydantic import ValidationError
+
     from domain.errors import DomainError
     from infra.migrations import AlgorithmMismatch
     from infra.outage import CannotConnect
@@ -1106,6 +1108,13 @@ def main() -> None:
 
     try:
         cli()
+    except ValidationError as error:
+        if error.title != Settings.__name__:
+            raise
+        for problem in error.errors():
+            name = "SUPERVISION_" + "_".join(str(part) for part in problem["loc"]).upper()
+            typer.echo(f"错误 (error): 设置 {name} 有误 (bad setting): {problem['msg']}", err=True)
+        raise SystemExit(2) from None
     except DomainError as error:
         typer.echo(f"错误 (error): {error.message}", err=True)
         raise SystemExit(2) from None
