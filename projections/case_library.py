@@ -1,10 +1,12 @@
 """Case library (容错免责案例库): published rulings of both kinds, anonymised, searchable.
 
 No answer names a person: the subject's name is kept only in this projection's private
-draft table and replaced by 某同志 wherever it appears in what is published. When the
-person's key is destroyed (crypto-shredding, ADR 013) the drafts forget the name, and a
-published case drops its linked findings' titles (findings are not sealed, and without the
-name their titles cannot be redacted any more).
+draft table and replaced by 某同志 wherever it appears in what is published. A finding may be
+linked to several rulings (two officials held to account for one failing): its title then
+has every one of their names replaced, in each of their cases, whichever ruling comes first.
+When a person's key is destroyed (crypto-shredding, ADR 013) the drafts forget the name, and
+every published case linked to a finding of theirs drops its linked findings' titles
+(findings are not sealed, and without the name their titles cannot be redacted any more).
 """
 
 from __future__ import annotations
@@ -15,13 +17,20 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from psycopg import Connection
-from psycopg.sql import SQL, Composed, Identifier, Literal
+from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from domain.findings import RECTIFICATION, Finding
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
 from domain.vocabulary import RulingKind
 from infra.privacy import DELETED, MIN_NAME_LENGTH
-from projections.base import ADVANCED, ReadModel, ReadModelView, handles, other_aggregates
+from projections.base import (
+    ADVANCED,
+    Params,
+    ReadModel,
+    ReadModelView,
+    handles,
+    other_aggregates,
+)
 from projections.paging import Page, bigrams, holds, in_units, text_search, where_equal
 
 ANONYMOUS = "某同志"
@@ -52,11 +61,16 @@ PUBLIC_COLUMNS = (
 )
 
 
-# The text `q` searches: summary, facts, reasoning and the linked findings' titles.
-SEARCHED = SQL(
-    "({prefix}summary || ' ' || {prefix}facts || ' ' || {prefix}reasoning || ' ' || "
-    "{prefix}finding_titles)"
-)
+def searched(prefix: str = "", titles: Composable | None = None) -> Composed:
+    """The text `q` searches: summary, facts, reasoning and the linked findings' titles (of
+    the row `prefix` names; `titles`, the titles it is given instead)."""
+    column = SQL(prefix + "{}").format
+    return SQL("({} || ' ' || {} || ' ' || {} || ' ' || {})").format(
+        column(Identifier("summary")),
+        column(Identifier("facts")),
+        column(Identifier("reasoning")),
+        titles or column(Identifier("finding_titles")),
+    )
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,9 @@ class CaseFilter:
 
 class CaseLibraryView(ReadModelView):
     projection_name = "case_library"
-    schema_version = 2  # 2: a case shows the ruling of the other kind it was paired with
+    # 2: a case shows the ruling of the other kind it was paired with; 3: a finding's title
+    # loses the names of every ruling linked to it
+    schema_version = 3
     tables: ClassVar[dict[str, str]] = {
         "case_library_drafts": (
             "id uuid PRIMARY KEY, kind text NOT NULL, "
@@ -91,17 +107,54 @@ class CaseLibraryView(ReadModelView):
     def table_statements(self) -> list[Composed]:
         return [
             *super().table_statements(),
-            *self.search_column("case_library", bigrams(SEARCHED.format(prefix=SQL("")))),
+            *self.search_column("case_library", bigrams(searched())),
             *self.define_indexes("case_library", unit="(unit_code, position)"),
             SQL(
                 "CREATE OR REPLACE FUNCTION {}(body text, name text) RETURNS text "
                 "LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN name IS NULL OR name = '' "
                 "THEN body ELSE replace(body, name, '" + ANONYMOUS + "') END $$"
             ).format(self.function("case_library_redact")),
+            SQL(
+                "CREATE OR REPLACE FUNCTION {}(body text, names text[]) RETURNS text "
+                "LANGUAGE plpgsql IMMUTABLE AS $$ DECLARE name text; BEGIN "
+                "FOREACH name IN ARRAY names LOOP body := {}(body, name); END LOOP; "
+                "RETURN body; END $$"
+            ).format(
+                self.function("case_library_redact_all"), self.function("case_library_redact")
+            ),
         ]
 
     def function(self, name: str) -> Composed:
         return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(name))
+
+    def draft(self, tracking: Tracking, row: Params) -> None:
+        """A ruling's draft. The cases already published that are linked to one of its
+        findings get its subject's name replaced in their findings' titles (or drop the
+        titles, when the name is gone), as a case published after it would."""
+
+        def build() -> Composed:
+            insert = self.insert_statement(
+                "case_library_drafts", row, DRAFT_TYPES, "(id) DO NOTHING", {}
+            )
+            return SQL(
+                ", drafted AS ({insert}) "
+                "UPDATE {cases} c SET finding_titles = n.titles, grams = {grams} FROM ("
+                "SELECT p.id, CASE WHEN %(person_name)s::text = {deleted} THEN '' ELSE "
+                "{redact}(p.finding_titles, %(person_name)s::text) END AS titles "
+                "FROM {cases} p JOIN {drafts} d ON d.id = p.id "
+                "WHERE d.finding_ids && %(finding_ids)s::uuid[] AND p.finding_titles <> '') n "
+                "WHERE c.id = n.id AND c.finding_titles <> n.titles AND {advanced}"
+            ).format(
+                insert=insert,
+                cases=self.table("case_library"),
+                drafts=self.table("case_library_drafts"),
+                grams=bigrams(searched("c.", SQL("n.titles"))),
+                redact=self.function("case_library_redact"),
+                deleted=Literal(DELETED),
+                advanced=ADVANCED,
+            )
+
+        self.apply(tracking, build, row, key=("draft", *row))
 
     def publish(self, tracking: Tracking, e: Ruling.Published) -> None:
         def build() -> Composed:
@@ -115,18 +168,23 @@ class CaseLibraryView(ReadModelView):
                 "unnest(%(tags)s::text[]) t), {redact}(%(summary)s::text, "
                 "d.person_name) AS summary, {redact}(d.facts, d.person_name) AS facts, "
                 "{redact}(coalesce(d.reasoning, ''), d.person_name) AS reasoning, "
-                "CASE WHEN d.person_name = {deleted} THEN '' ELSE "
-                "{redact}(coalesce((SELECT string_agg(f.title, '；' ORDER BY f.title) "
-                "FROM {findings} f WHERE f.id = ANY(d.finding_ids)), ''), d.person_name) "
-                "END AS finding_titles, %(at)s::timestamptz, %(_position)s::bigint, "
-                "d.paired_with FROM {drafts} d WHERE d.id = %(_id)s AND {advanced}) x "
+                "CASE WHEN d.person_name = {deleted} OR EXISTS (SELECT FROM {drafts} o "
+                "WHERE o.finding_ids && d.finding_ids AND o.person_name = {deleted}) THEN '' "
+                "ELSE {redact_all}(coalesce((SELECT string_agg(f.title, '；' ORDER BY f.title) "
+                "FROM {findings} f WHERE f.id = ANY(d.finding_ids)), ''), ARRAY(SELECT "
+                "o.person_name FROM {drafts} o WHERE (o.id = d.id OR o.finding_ids && "
+                "d.finding_ids) AND o.person_name <> '' ORDER BY char_length(o.person_name) "
+                "DESC, o.person_name)) END AS finding_titles, %(at)s::timestamptz, "
+                "%(_position)s::bigint, d.paired_with FROM {drafts} d "
+                "WHERE d.id = %(_id)s AND {advanced}) x "
                 "ON CONFLICT (id) DO NOTHING"
             ).format(
-                grams=bigrams(SEARCHED.format(prefix=SQL("x."))),
+                grams=bigrams(searched("x.")),
                 cases=self.table("case_library"),
                 drafts=self.table("case_library_drafts"),
                 findings=self.table("case_library_findings"),
                 redact=self.function("case_library_redact"),
+                redact_all=self.function("case_library_redact_all"),
                 advanced=ADVANCED,
                 deleted=Literal(DELETED),
             )
@@ -141,9 +199,10 @@ class CaseLibraryView(ReadModelView):
 
     def forget_person(self, conn: Connection[Any], ruling_ids: list[UUID]) -> None:
         """Crypto-shredding (ADR 013), in the caller's transaction: the rulings' drafts
-        forget the person's name (in the name column and in their text), and their published
-        cases drop the linked findings' titles, which can no longer be redacted. This is
-        exactly what a rebuild from the log yields once the subject's key is gone."""
+        forget the person's name (in the name column and in their text), and every published
+        case linked to one of their findings drops its findings' titles, which can no longer
+        be redacted. This is exactly what a rebuild from the log yields once the subject's
+        key is gone."""
         if not ruling_ids:
             return
         drafts = self.table("case_library_drafts")
@@ -163,14 +222,10 @@ class CaseLibraryView(ReadModelView):
         cases = self.table("case_library")
         conn.execute(
             SQL(
-                "UPDATE {} SET finding_titles = '' WHERE id = ANY(%(ids)s) AND finding_titles <> ''"
-            ).format(cases),
-            {"ids": ruling_ids},
-        )
-        conn.execute(
-            SQL("UPDATE {} SET grams = {} WHERE id = ANY(%(ids)s)").format(
-                cases, bigrams(SEARCHED.format(prefix=SQL("")))
-            ),
+                "UPDATE {cases} SET finding_titles = '', grams = {grams} WHERE finding_titles "
+                "<> '' AND (id = ANY(%(ids)s) OR id IN (SELECT o.id FROM {drafts} o JOIN "
+                "{drafts} r ON r.id = ANY(%(ids)s) WHERE o.finding_ids && r.finding_ids))"
+            ).format(cases=cases, drafts=drafts, grams=bigrams(searched("", SQL("''")))),
             {"ids": ruling_ids},
         )
 
@@ -180,8 +235,7 @@ class CaseLibraryView(ReadModelView):
         if f.tag is not None:
             where.append(holds("tags", "tag", f.tag, params))
         if f.q:
-            searched = SEARCHED.format(prefix=SQL(""))
-            where.append(text_search([searched], f.q, self.grams(f.q), params))
+            where.append(text_search([searched()], f.q, self.grams(f.q), params))
         cases = self.table("case_library")
         # The case of the other kind on the same case, where it is in the library too (an
         # accountability proposal closed by an exemption never is).
@@ -248,7 +302,7 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
             "criteria": [],
             **extra,
         }
-        self.view.insert_row(tracking, "case_library_drafts", row, DRAFT_TYPES, "(id) DO NOTHING")
+        self.view.draft(tracking, row)
 
     @handles(AccountabilityRuling.Proposed)
     def proposed(self, e: AccountabilityRuling.Proposed, tracking: Tracking) -> None:

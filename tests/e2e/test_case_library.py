@@ -229,6 +229,37 @@ def test_a_tag_naming_the_person_never_shows_the_name(
     assert ids(shown_without_the_name(api, inspector, position, unit_code=unit)) == {rid}
 
 
+def test_a_finding_linked_to_two_rulings_names_neither_person_in_either_case(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+) -> None:
+    """Two officials held to account for one finding whose title names both: each case
+    shows the title without either name, whichever ruling was proposed or published first."""
+    other = "王海涛"
+    title = f"{NAME}、{other}负责的窗口审批超时"
+    fid = api.finding(inspector, unit, title=title)["id"]
+    first = tolerance_case(api, inspector, authority, unit, finding_ids=[fid])
+    position = published(api, authority, first)
+    # The second ruling is proposed only after the first case is published.
+    subject = {"unit_code": unit, "person": {"name": other, "position": "副科长"}}
+    second = api.accountability(inspector, unit, [fid], subject=subject)["id"]
+    decision = {
+        "form": "circulated_criticism",
+        "reasoning": "情节较轻。",
+        "decided_on": "2026-05-22",
+    }
+    api.decided(authority, second, decision)
+    position = published(api, authority, second, summary="窗口审批超时问责案例")
+
+    response = api.get(CASES, inspector, min_position=position, unit_code=unit)
+    cases = {c["id"]: c for c in ok(response)["items"]}
+    assert set(cases) == {first, second}
+    for case in cases.values():
+        assert case["finding_titles"] == "某同志、某同志负责的窗口审批超时"
+    assert NAME not in whole_text(response) and other not in whole_text(response)
+    assert library(api, inspector, position, unit_code=unit, q=other) == []
+    assert ids(library(api, inspector, position, unit_code=unit, q="窗口审批")) == {first, second}
+
+
 def test_publication_whose_summary_names_the_person_is_refused_with_422(
     api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
 ) -> None:

@@ -341,6 +341,39 @@ def test_personal_data_is_sealed_readable_and_shredded_without_breaking_the_chai
     assert {c["id"] for c in case_library(w, unit)} == {published, second, unaffected}
 
 
+def test_shredding_one_of_two_persons_of_a_finding_drops_its_title_from_both_cases(
+    world: World,
+) -> None:
+    """A finding linked to two persons' rulings: its title names neither in either case, and
+    once one of them is erased neither case can redact it any more, so both drop it, exactly
+    as a rebuild from the log does."""
+    w = world
+    first = {"name": "赵志远", "position": "科长"}
+    second = {"name": "钱晓梅", "position": "副科长"}
+    unit = w.api.unit("县市场监管局", "department")
+    title = f"{first['name']}、{second['name']}负责的食品抽检超期"
+    finding = w.api.finding(w.inspector, unit, title=title)["id"]
+    ruled = [accountability(w, unit, person, [finding]) for person in (first, second)]
+    for rid in ruled:
+        publish(w, rid)
+    library = {c["id"]: c for c in case_library(w, unit)}
+    assert [library[rid]["finding_titles"] for rid in ruled] == [
+        "某同志、某同志负责的食品抽检超期"
+    ] * 2
+
+    subject = subject_of(w, ruled[1])["subject_id"]
+    ok(w.client.post(f"{SUBJECTS}/{subject}/shred", headers=ADMIN))
+    library = {c["id"]: c for c in case_library(w, unit)}
+    assert [library[rid]["finding_titles"] for rid in ruled] == ["", ""]
+    shown = json.dumps(library, ensure_ascii=False)
+    assert first["name"] not in shown and second["name"] not in shown
+
+    before = read_models_of(w, ruled)
+    rebuilt = w.client.post("/api/v1/projections/case_library/rebuild", headers=ADMIN)
+    assert ok(rebuilt)["state"] == "done"
+    assert read_models_of(w, ruled) == before
+
+
 def test_shredding_twice_answers_the_first_shred_and_an_unknown_subject_is_404(
     world: World,
 ) -> None:
