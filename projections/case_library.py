@@ -95,6 +95,12 @@ class CaseLibraryView(ReadModelView):
             "finding_ids uuid[] NOT NULL, decided_on date, paired_with uuid"
         ),
         "case_library_findings": "id uuid PRIMARY KEY, title text NOT NULL",
+        # Which rulings each finding is linked to, with their subjects' names (the drafts'
+        # finding_ids and person_name, by finding: a fill looks them up by one index).
+        "case_library_links": (
+            "finding_id uuid NOT NULL, ruling_id uuid NOT NULL, person_name text, "
+            "PRIMARY KEY (finding_id, ruling_id)"
+        ),
         "case_library": (
             "id uuid PRIMARY KEY, kind text NOT NULL, "
             "unit_code text NOT NULL, year int NOT NULL, form text, outcome text, "
@@ -127,6 +133,12 @@ class CaseLibraryView(ReadModelView):
     def function(self, name: str) -> Composed:
         return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(name))
 
+    def linked(self, finding_ids: str) -> Composed:
+        """FROM … WHERE, naming `l` the links of these findings to their rulings."""
+        return SQL("{} l WHERE l.finding_id = ANY({})").format(
+            self.table("case_library_links"), SQL(finding_ids)
+        )
+
     def draft(self, tracking: Tracking, row: Params) -> None:
         """A ruling's draft. The cases already published that are linked to one of its
         findings get its subject's name replaced in their findings' titles (or drop the
@@ -137,17 +149,21 @@ class CaseLibraryView(ReadModelView):
                 "case_library_drafts", row, DRAFT_TYPES, "(id) DO NOTHING", {}
             )
             return SQL(
-                ", drafted AS ({insert}) "
+                ", drafted AS ({insert}), linked AS (INSERT INTO {links} (finding_id, "
+                "ruling_id, person_name) SELECT f, %(id)s::uuid, %(person_name)s::text "
+                "FROM unnest(%(finding_ids)s::uuid[]) f WHERE {advanced} "
+                "ON CONFLICT DO NOTHING) "
                 "UPDATE {cases} c SET finding_titles = n.titles, grams = {grams} FROM ("
                 "SELECT p.id, CASE WHEN %(person_name)s::text = {deleted} THEN '' ELSE "
                 "{redact}(p.finding_titles, %(person_name)s::text) END AS titles "
-                "FROM {cases} p JOIN {drafts} d ON d.id = p.id "
-                "WHERE d.finding_ids && %(finding_ids)s::uuid[] AND p.finding_titles <> '') n "
+                "FROM {cases} p WHERE p.id = ANY(ARRAY(SELECT l.ruling_id FROM {linked})) "
+                "AND p.finding_titles <> '') n "
                 "WHERE c.id = n.id AND c.finding_titles <> n.titles AND {advanced}"
             ).format(
                 insert=insert,
                 cases=self.table("case_library"),
-                drafts=self.table("case_library_drafts"),
+                links=self.table("case_library_links"),
+                linked=self.linked("%(finding_ids)s::uuid[]"),
                 grams=bigrams(searched("c.", SQL("n.titles"))),
                 redact=self.function("case_library_redact"),
                 deleted=Literal(DELETED),
@@ -168,21 +184,22 @@ class CaseLibraryView(ReadModelView):
                 "unnest(%(tags)s::text[]) t), {redact}(%(summary)s::text, "
                 "d.person_name) AS summary, {redact}(d.facts, d.person_name) AS facts, "
                 "{redact}(coalesce(d.reasoning, ''), d.person_name) AS reasoning, "
-                "CASE WHEN d.person_name = {deleted} OR EXISTS (SELECT FROM {drafts} o "
-                "WHERE o.finding_ids && d.finding_ids AND o.person_name = {deleted}) THEN '' "
+                "CASE WHEN d.person_name = {deleted} OR EXISTS (SELECT FROM {linked} "
+                "AND l.person_name = {deleted}) THEN '' "
                 "ELSE {redact_all}(coalesce((SELECT string_agg(f.title, '；' ORDER BY f.title) "
-                "FROM {findings} f WHERE f.id = ANY(d.finding_ids)), ''), ARRAY(SELECT "
-                "o.person_name FROM {drafts} o WHERE (o.id = d.id OR o.finding_ids && "
-                "d.finding_ids) AND o.person_name <> '' ORDER BY char_length(o.person_name) "
-                "DESC, o.person_name)) END AS finding_titles, %(at)s::timestamptz, "
+                "FROM {findings} f WHERE f.id = ANY(d.finding_ids)), ''), ARRAY(SELECT n FROM "
+                "(SELECT d.person_name AS n UNION SELECT l.person_name FROM {linked}) names "
+                "WHERE n <> '' "
+                "ORDER BY char_length(n) DESC, n)) END AS finding_titles, %(at)s::timestamptz, "
                 "%(_position)s::bigint, d.paired_with FROM {drafts} d "
-                "WHERE d.id = %(_id)s AND {advanced}) x "
+                "WHERE d.id = %(_id)s AND {advanced} OFFSET 0) x "
                 "ON CONFLICT (id) DO NOTHING"
             ).format(
                 grams=bigrams(searched("x.")),
                 cases=self.table("case_library"),
                 drafts=self.table("case_library_drafts"),
                 findings=self.table("case_library_findings"),
+                linked=self.linked("d.finding_ids"),
                 redact=self.function("case_library_redact"),
                 redact_all=self.function("case_library_redact_all"),
                 advanced=ADVANCED,
@@ -198,8 +215,8 @@ class CaseLibraryView(ReadModelView):
         self.apply(tracking, build, params, key="publish")
 
     def forget_person(self, conn: Connection[Any], ruling_ids: list[UUID]) -> None:
-        """Crypto-shredding (ADR 013), in the caller's transaction: the rulings' drafts
-        forget the person's name (in the name column and in their text), and every published
+        """Crypto-shredding (ADR 013), in the caller's transaction: the rulings' drafts and
+        links forget the person's name (in the name column and in their text), and every published
         case linked to one of their findings drops its findings' titles, which can no longer
         be redacted. This is exactly what a rebuild from the log yields once the subject's
         key is gone."""
@@ -219,13 +236,25 @@ class CaseLibraryView(ReadModelView):
             ).format(drafts=drafts, deleted=Literal(DELETED), least=Literal(MIN_NAME_LENGTH)),
             {"ids": ruling_ids},
         )
+        conn.execute(
+            SQL(
+                "UPDATE {} SET person_name = {deleted} WHERE ruling_id = ANY(%(ids)s) "
+                "AND person_name IS NOT NULL AND person_name <> {deleted}"
+            ).format(self.table("case_library_links"), deleted=Literal(DELETED)),
+            {"ids": ruling_ids},
+        )
         cases = self.table("case_library")
         conn.execute(
             SQL(
                 "UPDATE {cases} SET finding_titles = '', grams = {grams} WHERE finding_titles "
-                "<> '' AND (id = ANY(%(ids)s) OR id IN (SELECT o.id FROM {drafts} o JOIN "
-                "{drafts} r ON r.id = ANY(%(ids)s) WHERE o.finding_ids && r.finding_ids))"
-            ).format(cases=cases, drafts=drafts, grams=bigrams(searched("", SQL("''")))),
+                "<> '' AND (id = ANY(%(ids)s) OR id IN (SELECT l.ruling_id FROM {drafts} r, "
+                "{linked} AND r.id = ANY(%(ids)s)))"
+            ).format(
+                cases=cases,
+                drafts=drafts,
+                linked=self.linked("r.finding_ids"),
+                grams=bigrams(searched("", SQL("''"))),
+            ),
             {"ids": ruling_ids},
         )
 
