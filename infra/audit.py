@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Generator
 from contextlib import closing
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from infra.chain import GENESIS, Verification, envelope, hasher
 from infra.database import Database
@@ -17,8 +18,6 @@ from infra.migrations import EVENTS_TABLE
 from infra.recorder import chain_table
 
 BATCH = 5000
-
-MAX_POSITION = 2**63 - 1  # the largest bigint: no position lies beyond it
 
 
 def verify_chain(
@@ -70,24 +69,34 @@ def walk(
     caller holds a transaction open). A full outer join: an event without a chain row and a
     chain row without an event come out too, where their position puts them, so the walk
     names the index at which an inserted or deleted event sits. The range is put on each
-    side of the join, where the positions' indexes serve it."""
+    side of the join, where the positions' indexes serve it; a walk from the start (or to
+    the end) has no bound on that side, so a row written at a position no sequence gives
+    (zero, negative, the largest bigint) is walked too, and found without a chain row."""
+    bounds = [SQL("{} > %(after)s")] if after_position > 0 else []
+    if before_position is not None:
+        bounds.append(SQL("{} < %(before)s"))
+
+    def within(column: str) -> Composed:
+        named = Identifier(column)
+        return SQL(" AND ").join([SQL("TRUE"), *(bound.format(named) for bound in bounds)])
+
     query = SQL(
         "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, {state}, "
         "c.ledger_index, c.position, c.prev_hash, c.hash "
-        "FROM (SELECT * FROM {events} WHERE notification_id > %(after)s "
-        "AND notification_id < %(before)s) e "
-        "FULL OUTER JOIN (SELECT * FROM {chain} WHERE position > %(after)s "
-        "AND position < %(before)s) c ON c.position = e.notification_id "
+        "FROM (SELECT * FROM {events} WHERE {events_within}) e "
+        "FULL OUTER JOIN (SELECT * FROM {chain} WHERE {chain_within}) c "
+        "ON c.position = e.notification_id "
         "ORDER BY COALESCE(e.notification_id, c.position), c.ledger_index"
     ).format(
         events=Identifier(events_table),
         chain=Identifier(chain_table(events_table)),
-        state=SQL("sha256(e.state)" if hash_states else "e.state"),
+        events_within=within("notification_id"),
+        chain_within=within("position"),
+        state=SQL("pg_catalog.sha256(e.state)" if hash_states else "e.state"),
     )
-    before = MAX_POSITION if before_position is None else before_position
     with conn.cursor(name="walk_chain", row_factory=tuple_row) as cursor:
         cursor.itersize = BATCH
-        cursor.execute(query, {"after": after_position, "before": before})
+        cursor.execute(query, {"after": after_position, "before": before_position})
         yield from cursor
 
 
@@ -157,6 +166,8 @@ def check_row(
         fields = envelope(index, position, str(aggregate_id), version, topic, state_hash)
     except UnicodeEncodeError:
         return f"event at ledger index {index} (position {position}) holds text that is not UTF-8"
+    except struct.error:
+        return f"event at ledger index {index} (position {position}) has a number out of range"
     expected = h(prev + fields)
     if expected != bytes(hash_):
         return f"event at ledger index {index} (position {position}) was altered"

@@ -443,21 +443,26 @@ def stored_checkpoints(
     if not has_checkpoints(conn, events_table):
         return
     query = SQL(
-        "SELECT id, ledger_index, hash, created_at, algorithm, key_id, signature, public_key, "
-        "version, log_id, seq, root, prev FROM {} ORDER BY id"
+        "SELECT id, ledger_index, hash, CASE WHEN isfinite(created_at) THEN created_at END, "
+        "algorithm, key_id, signature, public_key, version, log_id, seq, root, prev, "
+        "created_at::text FROM {} ORDER BY id"
     ).format(Identifier(checkpoints_table(events_table)))
     with conn.cursor(name="walk_checkpoints") as cursor:
         cursor.itersize = BATCH
         cursor.execute(query)
         for row in cursor:
             id_, index, hash_, created_at, algorithm, kid, signature, public = row[:8]
-            version, log_id, seq, root, prev = row[8:]
+            version, log_id, seq, root, prev, stored_at = row[8:]
             yield Checkpoint(
                 id=id_,
                 index=index,
                 hash=bytes(hash_),
                 # Signed as `isoformat()` of the aware UTC time: read back, it is the same text.
-                created_at=created_at.astimezone(UTC).isoformat(),
+                # A time no clock gives ('infinity', written in SQL) is kept as stored: its
+                # signature then fails, a verdict, where converting it would have crashed.
+                created_at=stored_at
+                if created_at is None
+                else created_at.astimezone(UTC).isoformat(),
                 algorithm=algorithm,
                 key_id=kid,
                 signature=bytes(signature),

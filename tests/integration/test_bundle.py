@@ -39,6 +39,7 @@ from infra.bundle import (
     verify_checkpoints,
 )
 from infra.chain import hasher, link
+from infra.database import Database
 from tests.conftest import settings_for
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 from tests.support import as_dba, load_tool
@@ -1029,3 +1030,72 @@ def test_the_cli_proves_the_log_extends_a_bundle_exported_before(log: Log) -> No
     log.sql("DELETE FROM supervision_events WHERE notification_id > 5")
     cut = CliRunner().invoke(cli, since, env=env)
     assert cut.exit_code == 1 and "it was cut" in cut.output
+
+
+@pytest.mark.parametrize("position", [-1, 0, 2**63 - 1])
+def test_an_event_written_at_a_position_no_sequence_gives_is_named_by_every_verifier(
+    log: Log, position: int
+) -> None:
+    """Zero, a negative position or the largest bigint: the walk has no bound where it starts
+    or ends, so such a row is walked, exported and found without a chain row."""
+    log.sql(
+        "INSERT INTO supervision_events (notification_id, originator_id, originator_version, "
+        "topic, state) SELECT %s, originator_id, 99, topic, state FROM supervision_events "
+        "WHERE notification_id = 2",
+        (position,),
+    )
+    in_database = verify_checkpoints(log.services.database, log.pinned).as_dict()
+    assert in_database["ok"] is False, in_database
+    assert in_database["problem"] == f"event at position {position} has no chain row"
+    exported = judge_bundle(log.export(), log.pinned)
+    assert exported["ok"] is False, exported
+    plain = verify_chain(log.services.database, log.services.settings.hash_algorithm)
+    assert plain.ok is False and plain.problem == in_database["problem"], plain
+
+
+def test_a_hash_function_the_administrator_put_before_the_servers_does_not_fool_the_check(
+    log: Log,
+) -> None:
+    """An altered event, and a `sha256()` in the public schema, first on the search path,
+    answering the altered bytes with the original's hash: the check calls PostgreSQL's own."""
+    ((state, digest),) = log.sql(
+        "SELECT state, sha256(state) FROM supervision_events WHERE notification_id = 7"
+    )
+    altered = bytes(state).replace(b"}", b" }", 1)
+    log.sql("UPDATE supervision_events SET state = %s WHERE notification_id = 7", (altered,))
+    log.sql(
+        "CREATE FUNCTION public.sha256(bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS "
+        f"$$ SELECT CASE WHEN $1 = '\\x{altered.hex()}'::bytea THEN '\\x{bytes(digest).hex()}'"
+        "::bytea ELSE pg_catalog.sha256($1) END $$"
+    )
+    log.sql(
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %%I SET search_path = public, pg_catalog', "
+        "current_database()); END $$"
+    )
+    assert log.sql(f"SELECT sha256('\\x{altered.hex()}'::bytea) = %s", (digest,)) == [(True,)]
+    # A verifier started afterwards: its connections take the database's new search path.
+    fresh = Database(log.services.database.conninfo)
+    in_database = verify_checkpoints(fresh, log.pinned).as_dict()
+    broken_at(in_database, 7)
+    assert in_database["problem"] == "event at ledger index 7 (position 7) was altered"
+
+
+def test_a_version_past_the_envelopes_range_is_named_not_a_crash(log: Log) -> None:
+    log.sql("UPDATE supervision_events SET originator_version = -1 WHERE notification_id = 7")
+    in_database = verify_checkpoints(log.services.database, log.pinned).as_dict()
+    broken_at(in_database, 7)
+    assert in_database["problem"] == (
+        "event at ledger index 7 (position 7) has a number out of range"
+    )
+    exported = judge_bundle(log.export(), log.pinned)
+    broken_at(exported, 7)
+    plain = verify_chain(log.services.database, log.services.settings.hash_algorithm)
+    assert plain.ok is False and plain.first_invalid_index == 7, plain
+
+
+def test_a_checkpoint_signed_at_infinity_is_named_not_a_crash(log: Log) -> None:
+    log.sql("UPDATE supervision_checkpoints SET created_at = 'infinity' WHERE id = 2")
+    in_database = verify_checkpoints(log.services.database, log.pinned).as_dict()
+    assert in_database["ok"] is False and in_database["bad_checkpoint"]["id"] == 2, in_database
+    exported = judge_bundle(log.export(), log.pinned)
+    assert exported["ok"] is False and exported["bad_checkpoint"]["index"] == 21, exported
