@@ -76,6 +76,7 @@ MARK = "\ufdd0"
 # The fields of ruling events whose text may name the person (strings or lists of strings).
 FREE_TEXT = (
     *("facts", "basis", "grounds", "reasoning", "comment", "summary", "tags", "reason"),
+    "statement",  # 陈述申辩: the subject speaking of themself
     "served_to",  # 受送达人: usually the person themself
 )
 # A later event whose text named the person carries the name sealed under this key.

@@ -374,6 +374,35 @@ def test_shredding_one_of_two_persons_of_a_finding_drops_its_title_from_both_cas
     assert read_models_of(w, ruled) == before
 
 
+def test_a_statement_naming_the_person_is_sealed_and_erased_with_them(world: World) -> None:
+    """陈述申辩 is the subject speaking of themself: their name in it is stored sealed, as in
+    every other text of the ruling, and reads [已删除] once they are erased."""
+    w = world
+    person = {"name": "孙立新", "position": "安全生产股股长"}
+    unit = w.api.unit("县应急管理局", "department")
+    body = {
+        "subject": {"unit_code": unit, "person": person},
+        "finding_ids": [],
+        "form": "circulated_criticism",
+        "basis": "《问责条例》第七条",
+        "facts": "对隐患排查工作督促不力。",
+    }
+    rid = ok(w.api.post(f"{RULINGS}/accountability", body, w.inspector), 201)["id"]
+    said = f"本人{person['name']}陈述：情况属实，但有客观原因。"
+    heard = {"statement": said, "made_on": "2026-05-10"}
+    ok(w.api.post(f"{RULINGS}/{rid}/statement", heard, w.api.account("unit", unit_code=unit)))
+    states = w.sql("SELECT state FROM supervision_events WHERE originator_id = %s", rid)
+    assert len(states) == 2
+    assert not any(person["name"] in bytes(state).decode() for (state,) in states)
+    assert ok(w.api.get(f"{RULINGS}/{rid}", w.auditor))["statements"] == [heard]
+
+    subject = subject_of(w, rid)["subject_id"]
+    ok(w.client.post(f"{SUBJECTS}/{subject}/shred", headers=ADMIN))
+    (statement,) = ok(w.api.get(f"{RULINGS}/{rid}", w.auditor))["statements"]
+    assert statement["statement"] == f"本人{DELETED}陈述：情况属实，但有客观原因。"
+    assert person["name"] not in text_of(w.api.get(f"{RULINGS}/{rid}/events", w.auditor))
+
+
 def test_shredding_twice_answers_the_first_shred_and_an_unknown_subject_is_404(
     world: World,
 ) -> None:
