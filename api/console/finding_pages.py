@@ -38,6 +38,7 @@ from api.console.web import (
     wait_for_own_writes,
 )
 from api.http.presentation import event_out
+from api.http.scoping import linked_rulings
 from domain.clock import today
 from domain.errors import NotFound
 from domain.findings import Finding
@@ -68,7 +69,6 @@ from domain.vocabulary import DocumentKind
 from domain.vocabulary import FindingStatus as S
 from projections.evidence import EvidenceView
 from projections.finding_board import deadline_colour, due_by_of
-from projections.rulings import RulingFilter
 
 NOTICES = (DocumentKind.SUPERVISION_NOTICE, DocumentKind.RECTIFICATION_NOTICE)
 router = APIRouter(include_in_schema=False)
@@ -211,7 +211,7 @@ def timeline(viewer: Viewer, finding: Finding) -> tuple[list[dict[str, Any]], li
     """The finding's events with those of the rulings that link it, in time order (as the
     API's /timeline), and those rulings."""
     services = viewer.services
-    linked = services.rulings.page(RulingFilter(finding_id=finding.id), 500, None).items
+    linked = linked_rulings(services, viewer.actor, finding.id)
     items = []
     for aggregate_id, kind in [(finding.id, "finding")] + [(r["id"], r["kind"]) for r in linked]:
         for event in services.app.aggregate_history(aggregate_id):

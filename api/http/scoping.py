@@ -12,6 +12,7 @@ from api.runtime.bootstrap import Services
 from domain.actors import Actor
 from domain.vocabulary import Role
 from projections.paging import Page
+from projections.rulings import RulingFilter
 
 NOTHING = None
 
@@ -41,3 +42,11 @@ def scoped_page(
     (none: an empty page, and nothing is fetched)."""
     units = unit_codes(services, actor, unit_code)
     return page_out(Page([], None) if units is NOTHING else fetch(units))
+
+
+def linked_rulings(services: Services, actor: Actor, finding_id: Any) -> list[dict[str, Any]]:
+    """The rulings that link a finding, those of them `actor` may read: to a unit, another
+    unit's ruling is not there, even on its own finding (one passed to it by 转办 keeps the
+    rulings of the unit it came from)."""
+    linked = services.rulings.page(RulingFilter(finding_id=finding_id), 500, None).items
+    return [ruling for ruling in linked if actor.covers_unit(ruling["unit_code"])]

@@ -98,6 +98,30 @@ def test_a_rejected_dispute_leaves_the_order_for_the_unit_to_sign(matter: Matter
     assert kinds[-3:] == ["OrderDisputed", "DisputeRejected", "OrderAcknowledged"]
 
 
+def test_after_a_reassignment_the_new_unit_reads_the_finding_but_not_the_first_units_rulings(
+    matter: Matter,
+) -> None:
+    """A ruling on the first unit's official, linked to the finding, stays the first unit's:
+    its events are not on the timeline the new unit reads, over the API or in the console."""
+    person = {"name": "司马相如", "position": "拆迁办主任"}
+    subject = {"unit_code": matter.first, "person": person}
+    rid = matter.api.accountability(matter.inspector, matter.first, [matter.fid], subject=subject)
+    ok(matter.send("dispute", matter.liaison, REASON))
+    body = {"to_unit": matter.second, "reason": "转市场监管局办理"}
+    last = ok(matter.send("reassignment", matter.inspector, body))["position"]
+
+    timeline = f"{FINDINGS}/{matter.fid}/timeline"
+    shown = ok(matter.api.get(timeline, matter.other, min_position=last))
+    assert {item["aggregate_id"] for item in shown["items"]} == {matter.fid}
+    assert person["name"] not in str(shown)
+    office = ok(matter.api.get(timeline, matter.inspector, min_position=last))["items"]
+    assert rid["id"] in {item["aggregate_id"] for item in office}
+    with console_as(matter.api.client, matter.other) as browser:
+        page = browser.get(f"/findings/{matter.fid}")
+    assert page.status_code == 200 and person["name"] not in page.text
+    assert rid["id"] not in page.text
+
+
 @pytest.mark.parametrize(
     ("to_unit", "status", "code"),
     [

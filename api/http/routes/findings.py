@@ -51,7 +51,6 @@ from domain.vocabulary import (
     Severity,
 )
 from projections.finding_board import FindingFilter, deadline_colour, due_by_of
-from projections.rulings import RulingFilter
 
 router = Router(prefix="/api/v1/findings", tags=["findings"])
 
@@ -151,7 +150,7 @@ def finding_timeline(
 ) -> dict[str, Any]:
     """The finding's events and those of every ruling that links it, in time order."""
     services.app.get_finding(finding_id, viewer=actor)
-    linked = services.rulings.page(RulingFilter(finding_id=finding_id), 500, None).items
+    linked = scoping.linked_rulings(services, actor, finding_id)
     items = []
     for aggregate_id, kind in [(finding_id, "finding")] + [(r["id"], r["kind"]) for r in linked]:
         for event in services.app.aggregate_history(aggregate_id):
