@@ -158,6 +158,7 @@ class CommandBase(Application[UUID]):
         change: Callable[[A], Sequence[Aggregate] | None],
         *,
         others_lead: bool = False,
+        seen_by: Actor | None = None,
         **save_kwargs: Any,
     ) -> CommandResult:
         """Load, check the expected version, change, save (with any other aggregates the
@@ -165,12 +166,17 @@ class CommandBase(Application[UUID]):
         is the changed aggregate's, or, `others_lead`, the first other's (a record the change
         made: a launch answers with the round it launched).
 
+        `seen_by`: the sender, to whom a record out of their scope is not there (NotFound),
+        whatever version they expect: a 409 naming its version would tell them it exists.
+
         Without an expected version the client did not ask for optimistic concurrency, so a
         command that loses a race to another one is run again on the newer state (its rules
         are checked again there); with one, the lost race is the client's 409.
         """
         for attempt in range(1, UNGUARDED_RETRIES + 1):
             aggregate = self.load(aggregate_type, aggregate_id)
+            if seen_by is not None and not in_scope(seen_by, aggregate):
+                raise NotFound(f"{aggregate_type.__name__.lower()} {aggregate_id} not found")
             if expected_version is not None and expected_version != aggregate.version:
                 raise VersionConflict(expected_version, aggregate.version)
             others = change(aggregate) or ()
@@ -219,14 +225,14 @@ class CommandBase(Application[UUID]):
         method = entry.method
 
         def change(aggregate: Any) -> Sequence[Aggregate] | None:
-            if not in_scope(actor, aggregate):
-                raise NotFound(f"{entry.record_name} {value} not found")
             others: Sequence[Aggregate] | None = getattr(aggregate, method)(
                 **arguments, actor=actor.as_event_data()
             )
             return others
 
-        return self.update(entry.aggregate, aggregate_id, expected_version, change, **save_kwargs)
+        return self.update(
+            entry.aggregate, aggregate_id, expected_version, change, seen_by=actor, **save_kwargs
+        )
 
     def create(self, entry: Entry, cmd: Command, actor: Actor, **save_kwargs: Any) -> CommandResult:
         """Make the aggregate a creating command names from its fields, after its check."""

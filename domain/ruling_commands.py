@@ -287,13 +287,9 @@ class RulingCommands(CommandBase):
     ) -> CommandResult:
         """Change a ruling the sender may see (another unit's is, to a unit, not there), and
         any other aggregate the change returns, in one transaction."""
-
-        def guarded(ruling: Ruling) -> Sequence[Aggregate] | None:
-            if not by.actor.covers_unit(ruling.unit_code):
-                raise NotFound(f"ruling {ruling_id} not found")
-            return change(ruling)
-
-        return self.update(Ruling, ruling_id, by.expected_version, guarded, **by.save_kwargs)
+        return self.update(
+            Ruling, ruling_id, by.expected_version, change, seen_by=by.actor, **by.save_kwargs
+        )
 
     def do_decide_ruling(self, cmd: DecideRuling, by: Sending) -> CommandResult:
         """作出决定 (the authority): a form for accountability, an outcome for tolerance."""

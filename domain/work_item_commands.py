@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError
 
 from domain.actors import Actor
-from domain.commands import CommandBase, CommandResult, Sending, in_scope
+from domain.commands import CommandBase, CommandResult, Sending
 from domain.errors import AlreadyExists, NotFound
 from domain.evaluation_schemes import DEFAULT_BANDS, DEFAULT_WEIGHTS, EvaluationScheme, check_bands
 from domain.registry import EvaluateWorkItem, Listing
@@ -92,8 +92,6 @@ class WorkItemCommands(CommandBase):
         """年末考评: the grade checked against the bands of the item's year."""
 
         def evaluate(item: WorkItem) -> None:
-            if not in_scope(by.actor, item):
-                raise NotFound(f"work item {cmd.item_id} not found")
             scheme = self.evaluation_scheme(item.year)
             item.evaluate(
                 score=cmd.score,
@@ -103,7 +101,9 @@ class WorkItemCommands(CommandBase):
                 actor=by.actor.as_event_data(),
             )
 
-        return self.update(WorkItem, cmd.item_id, by.expected_version, evaluate, **by.save_kwargs)
+        return self.update(
+            WorkItem, cmd.item_id, by.expected_version, evaluate, seen_by=by.actor, **by.save_kwargs
+        )
 
     def get_work_item(self, item_id: UUID, **at: Any) -> WorkItem:
         """The item now, at `version`, or as it was `as_of` a time; `viewer` scopes it."""

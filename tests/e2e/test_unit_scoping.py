@@ -127,6 +127,31 @@ def test_a_unit_cannot_act_on_another_units_record(
     assert ok(api.get(f"{base}/{theirs}", world.inspector))["version"] == before
 
 
+@pytest.mark.parametrize(
+    ("kind", "verb", "body"),
+    [
+        ("finding", "rectification-report", {"summary": "替他单位报送", "evidence": []}),
+        ("work_item", "progress", {"note": "替他单位登记", "percent": 50}),
+        ("ruling", "statement", {"statement": "替他单位陈述", "made_on": "2026-05-10"}),
+    ],
+)
+def test_a_version_expected_of_another_units_record_answers_as_a_missing_one(
+    api: Api, world: World, kind: str, verb: str, body: dict[str, Any]
+) -> None:
+    """If-Match is checked after the scope: a stale version of another unit's record is not a
+    409 that names the record's version, which would tell the unit that it exists."""
+    base = {"finding": FINDINGS, "work_item": WORK_ITEMS, "ruling": RULINGS}[kind]
+    theirs, missing = world.records[kind]["theirs"], str(uuid.uuid4())
+    current = ok(api.get(f"{base}/{theirs}", world.inspector))["version"]
+    for version in (current + 1, current):
+        matching = {**world.liaison, "If-Match": f'"{version}"'}
+        hidden = assert_error(api.post(f"{base}/{theirs}/{verb}", body, matching), 404)
+        absent = assert_error(api.post(f"{base}/{missing}/{verb}", body, matching), 404)
+        assert hidden["code"] == absent["code"] == "not_found"
+        assert hidden["message"].replace(theirs, "ID") == absent["message"].replace(missing, "ID")
+    assert ok(api.get(f"{base}/{theirs}", world.inspector))["version"] == current
+
+
 def test_a_unit_reports_rectification_on_its_own_finding(api: Api, world: World) -> None:
     fid = api.finding(world.inspector, world.mine)["id"]
     order(api, world.inspector, fid)
