@@ -23,6 +23,8 @@ import re
 import smtplib
 import time
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
@@ -51,6 +53,37 @@ class Message:
 
 
 LINE_BREAKING = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]+")
+HOST_NAME = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?")
+
+
+def checked_email(address: str) -> str:
+    """An address the mail channel can send to, as typed; ValueError for one it cannot (the
+    mail library's own parse: no control characters, one @, a domain with a dot)."""
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, HeaderParseError) as error:
+        raise ValueError(f"not an e-mail address the mail server can take: {error}") from None
+    if LINE_BREAKING.search(address) or "." not in parsed.domain.strip("."):
+        raise ValueError("not an e-mail address the mail server can take")
+    return address
+
+
+def checked_webhook(url: str) -> str:
+    """A URL the webhook channel can post to, as typed; ValueError for one it cannot (not
+    http(s), no host, a host no resolver takes, control characters)."""
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as error:
+        raise ValueError(f"not a URL the webhook can post to: {error}") from None
+    literal = host.count(":") >= 2  # an IPv6 address
+    if (
+        parsed.scheme not in ("http", "https")
+        or LINE_BREAKING.search(url)
+        or not (literal or HOST_NAME.fullmatch(host))
+    ):
+        raise ValueError("a webhook is an http:// or https:// URL with a host name")
+    return url
 
 
 def one_line(text: str) -> str:
@@ -71,6 +104,10 @@ class Smtp:
     timeout: float = 10.0
 
     def send(self, address: str, message: Message) -> None:
+        try:
+            checked_email(address)
+        except ValueError as error:
+            raise DeliveryFailed(str(error), retry=False) from None
         mail = EmailMessage()
         mail["From"] = formataddr((self.sender_name, self.sender))
         mail["To"] = address
@@ -85,11 +122,14 @@ class Smtp:
                     smtp.login(self.username, self.password or "")
                 smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
             raise DeliveryFailed(
-                "the mail server refused the recipient (SMTP "
-                + ", ".join(str(code) for code, _ in error.recipients.values())
-                + ")",
-                retry=False,
+                "the mail server refused the recipient (SMTP " + ", ".join(map(str, codes)) + ")",
+                retry=any(code < 500 for code in codes),  # 4xx: greylisted, mailbox busy…
+            ) from None
+        except smtplib.SMTPResponseException as error:  # 5xx: refused for good; 4xx: later
+            raise DeliveryFailed(
+                f"the mail server did not take the message: {error}", retry=error.smtp_code < 500
             ) from None
         except (OSError, smtplib.SMTPException) as error:
             raise DeliveryFailed(f"the mail server did not take the message: {error}") from None
@@ -123,6 +163,10 @@ class Webhook:
     timeout: float = 10.0
 
     def send(self, url: str, message: Message) -> None:
+        try:
+            checked_webhook(url)
+        except ValueError as error:
+            raise DeliveryFailed(str(error), retry=False) from None
         body = webhook_body(message)
         timestamp = str(int(time.time() * 1000))
         headers = {
@@ -139,4 +183,10 @@ class Webhook:
         if answer.status_code >= 400:
             raise DeliveryFailed(
                 f"the webhook refused the message: {answer.status_code}", retry=False
+            )
+        if answer.status_code >= 300:  # not followed: the receiver never saw the message
+            raise DeliveryFailed(
+                f"the webhook answered {answer.status_code} (a redirect to "
+                f"{answer.headers.get('location', '?')}): set that address instead",
+                retry=False,
             )

@@ -15,7 +15,7 @@ configuration for (no mail server, no webhook secret) leaves its deliveries wait
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -72,6 +72,14 @@ WHERE d.notification_id = due.notification_id AND d.channel = due.channel
 RETURNING d.notification_id, d.channel, d.address, d.attempts, n.subject, n.body, n.finding_id
 """
 
+# Just before its send: the lease runs from now again, unless another dispatcher took the
+# delivery meanwhile (its lease counted one more attempt): then this one leaves it.
+RENEW_STATEMENT = """
+UPDATE supervision_deliveries SET leased_until = now() + make_interval(secs => %(lease)s)
+WHERE notification_id = %(id)s AND channel = %(channel)s AND attempts = %(attempts)s
+  AND status IN ('pending', 'retrying')
+"""
+
 SETTLE_STATEMENT = """
 UPDATE supervision_deliveries SET status = %(status)s, leased_until = NULL,
     last_error = %(error)s,
@@ -104,6 +112,7 @@ class Round:
     queued: int = 0
     delivered: int = 0
     failed: int = 0
+    left: int = 0  # leased, then taken by another dispatcher before their turn came
 
 
 class Outbox:
@@ -130,14 +139,10 @@ class Outbox:
     def run_once(self) -> Round:
         """Take up what is new, then deliver what is due (one batch)."""
         taken, queued = self.take_up()
-        delivered = failed = 0
-        for row in self.lease():
-            if self.deliver(row):
-                delivered += 1
-            else:
-                failed += 1
-        result = Round(taken, queued, delivered, failed)
-        if taken or delivered or failed:
+        outcomes = [self.deliver(row) for row in self.lease()]
+        delivered, failed = outcomes.count(True), outcomes.count(False)
+        result = Round(taken, queued, delivered, failed, outcomes.count(None))
+        if taken or outcomes:
             log.info("dispatch_round", extra=result.__dict__)
         return result
 
@@ -159,25 +164,41 @@ class Outbox:
                 {"lease": self.lease_seconds, "channels": list(self.channels), "n": self.batch},
             ).fetchall()
 
-    def deliver(self, row: dict[str, Any]) -> bool:
-        """Send one leased delivery and keep its outcome; whether it was delivered."""
+    def deliver(self, row: dict[str, Any]) -> bool | None:
+        """Send one leased delivery and keep its outcome; whether it was delivered (None:
+        another dispatcher took it, its lease having run out while the batch was sent)."""
         link = f"{self.link}/findings/{row['finding_id']}" if self.link else None
         message = Message(row["subject"], row["body"], link)
         where = {"id": row["notification_id"], "channel": row["channel"]}
+        if not self.renew(where, row["attempts"]):
+            log.info("delivery_taken_by_another_dispatcher", extra=where)
+            return None
         try:
             self.channels[row["channel"]].send(row["address"], message)
-        except DeliveryFailed as error:
-            status = "retrying" if error.retry else "failed"
+        except Exception as error:  # any failure is the delivery's outcome, kept: never lost
+            known = isinstance(error, DeliveryFailed)
+            status = (
+                "failed" if isinstance(error, DeliveryFailed) and not error.retry else "retrying"
+            )
+            text = str(error) if known else f"{type(error).__name__}: {error}"
             wait = self.backoff.wait(row["attempts"])
             log.warning(
                 "delivery_failed",
-                extra={**where, "attempts": row["attempts"], "status": status, "error": str(error)},
+                extra={**where, "attempts": row["attempts"], "status": status, "error": text},
+                exc_info=not known,
             )
-            self.settle(where, status, str(error), wait)
+            self.settle(where, status, text, wait)
             return False
         log.debug("delivered", extra={**where, "attempts": row["attempts"]})
         self.settle(where, "delivered", None, 0)
         return True
+
+    def renew(self, where: dict[str, Any], attempts: int) -> bool:
+        with self.database.connection() as conn:
+            renewed = conn.execute(
+                RENEW_STATEMENT, {**where, "attempts": attempts, "lease": self.lease_seconds}
+            )
+            return renewed.rowcount == 1
 
     def settle(self, where: dict[str, Any], status: str, error: str | None, wait: float) -> None:
         with self.database.connection() as conn:
@@ -228,12 +249,28 @@ def channel_settings(database: Database, account_id: Any) -> dict[str, Any]:
 
 
 def set_channel_settings(
-    database: Database, account_id: Any, email: str | None, webhook_url: str | None
-) -> None:
-    with database.connection() as conn:
-        conn.execute(
-            "INSERT INTO supervision_notification_settings (account_id, email, webhook_url) "
-            "VALUES (%s, %s, %s) ON CONFLICT (account_id) DO UPDATE SET email = "
-            "EXCLUDED.email, webhook_url = EXCLUDED.webhook_url, updated_at = now()",
-            (account_id, email, webhook_url),
-        )
+    database: Database,
+    account_id: Any,
+    email: str | None,
+    webhook_url: str | None,
+    *,
+    keep: Collection[str] = (),
+) -> dict[str, Any]:
+    """Set the account's channels, those named in `keep` left as stored; what they are now."""
+    with database.connection(row_factory=dict_row) as conn:
+        row = conn.execute(
+            "INSERT INTO supervision_notification_settings AS t (account_id, email, webhook_url) "
+            "VALUES (%(account)s, %(email)s, %(webhook_url)s) ON CONFLICT (account_id) DO UPDATE "
+            "SET email = CASE WHEN %(keep_email)s THEN t.email ELSE EXCLUDED.email END, "
+            "webhook_url = CASE WHEN %(keep_webhook)s THEN t.webhook_url "
+            "ELSE EXCLUDED.webhook_url END, updated_at = now() RETURNING email, webhook_url",
+            {
+                "account": account_id,
+                "email": None if "email" in keep else email,
+                "webhook_url": None if "webhook_url" in keep else webhook_url,
+                "keep_email": "email" in keep,
+                "keep_webhook": "webhook_url" in keep,
+            },
+        ).fetchone()
+    assert row is not None
+    return dict(row)

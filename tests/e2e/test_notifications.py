@@ -118,9 +118,25 @@ def test_channel_settings_are_each_accounts_own_and_bad_ones_change_nothing(
     assert ok(api.get(path, liaison)) == {"email": None, "webhook_url": None}
     mine = {"email": "lianluoyuan@zjj.gov.cn", "webhook_url": "https://robot.example/send?t=1"}
     assert ok(api.client.put(path, json=mine, headers=liaison)) == mine
-    for bad in ({"email": "not an address"}, {"webhook_url": "ftp://x"}, {"email": "a@b." * 80}):
-        assert_error(api.client.put(path, json=bad, headers=liaison), 422)
+    unusable = (
+        {"email": "not an address"},
+        {"webhook_url": "ftp://x"},
+        {"email": "a@b." * 80},
+        {"email": "a\u0000b@zjj.gov.cn"},  # a NUL, which the database could not hold
+        {"email": "a\u001cb@zjj.gov.cn"},  # a control character the mail library refuses
+        {"webhook_url": "http://[::1/x"},  # no URL at all
+        {"webhook_url": "http://a..b/robot"},  # a host no resolver takes
+        {"webhook_url": "https://robot.example/\u0000"},
+    )
+    for bad in unusable:
+        assert_error(api.client.put(path, json=bad, headers=liaison), 422, "validation_error")
     assert ok(api.get(path, liaison)) == mine
+    # A field left out is kept; null stops the channel.
+    moved = {"email": "new@zjj.gov.cn", "webhook_url": mine["webhook_url"]}
+    assert ok(api.client.put(path, json={"email": moved["email"]}, headers=liaison)) == moved
+    assert ok(api.get(path, liaison)) == moved
+    mail_only = {"email": moved["email"], "webhook_url": None}
+    assert ok(api.client.put(path, json={"webhook_url": None}, headers=liaison)) == mail_only
     assert ok(api.get(path, other)) == {"email": None, "webhook_url": None}
     cleared = {"email": None, "webhook_url": None}
     assert ok(api.client.put(path, json=cleared, headers=liaison)) == cleared

@@ -171,3 +171,60 @@ def test_a_subject_that_breaks_lines_reaches_the_server_on_one_line(
     (mail,) = inbox.messages
     assert mail["Subject"] == "【交办】河道保洁 Bcc: x@evil.test 不到位　（南明）"
     assert mail["Bcc"] is None
+
+
+class Greylisting(Inbox):
+    """A mail server that asks a first-time sender to come back later."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        return "451 4.7.1 Greylisted, please try again later"
+
+
+class RefusingTheMessage(Inbox):
+    """A mail server that takes the recipient and refuses the message for good."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return "554 5.7.1 Message rejected"
+
+
+@pytest.mark.parametrize(
+    ("handler", "code", "retry"), [(Greylisting, "451", True), (RefusingTheMessage, "554", False)]
+)
+def test_a_mail_servers_answer_says_whether_to_try_again_by_its_code(
+    handler: type[Inbox], code: str, retry: bool
+) -> None:
+    """4xx: not now (greylisting, a full mailbox), tried again; 5xx: never, final."""
+    controller = Controller(handler(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        with pytest.raises(DeliveryFailed) as failed:
+            Smtp(host="127.0.0.1", port=controller.port).send("liaison@nanming.gov.cn", MESSAGE)
+    finally:
+        controller.stop()
+    assert failed.value.retry is retry and code in str(failed.value)
+
+
+def test_a_webhook_that_redirects_did_not_take_the_message(receiver: Receiver) -> None:
+    receiver.status = 302
+    with pytest.raises(DeliveryFailed) as failed:
+        Webhook(SECRET).send(receiver.url, MESSAGE)
+    assert failed.value.retry is False and "302" in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    ("channel", "address"),
+    [
+        (Smtp(host="127.0.0.1", port=9, timeout=1), "a\x1cb@nanming.gov.cn"),
+        (Smtp(host="127.0.0.1", port=9, timeout=1), "a\x00b@nanming.gov.cn"),
+        (Webhook(SECRET, timeout=1), "http://[::1/x"),
+        (Webhook(SECRET, timeout=1), "http://a..b/robot"),
+    ],
+)
+def test_an_address_the_channel_cannot_use_is_refused_for_good_without_a_try(
+    channel: Smtp | Webhook, address: str
+) -> None:
+    with pytest.raises(DeliveryFailed) as failed:
+        channel.send(address, MESSAGE)
+    assert failed.value.retry is False

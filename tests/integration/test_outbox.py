@@ -146,6 +146,65 @@ def test_a_leased_delivery_is_not_sent_twice_at_once_and_is_retried_after_its_le
     assert len(receiver.received) == 1
 
 
+def test_a_dispatcher_whose_lease_ran_out_leaves_the_delivery_to_the_one_that_took_it(
+    services: Services, receiver: Receiver
+) -> None:
+    """A batch slower than its lease (a receiver that answers late): the other dispatcher
+    takes the rest up, and the first one, coming to them, sends none of them again."""
+    _, liaison = ordered(services, "mjz")
+    set_channel_settings(services.database, liaison, None, receiver.url)
+    one = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
+    other = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
+    one.take_up()
+    (leased,) = one.lease()
+    time.sleep(0.3)  # …while it was sending the batch's others
+    assert other.run_once().delivered == 1
+    assert one.deliver(leased) is None
+    assert len(receiver.received) == 1
+    assert statuses(services) == {"webhook": ("delivered", 2)}
+
+
+class Exploding:
+    """A channel with a bug: it raises what no channel should."""
+
+    def send(self, address: str, message: object) -> None:
+        raise RuntimeError(f"cannot handle {address}")
+
+
+def test_one_delivery_that_cannot_be_made_does_not_hold_up_the_others(
+    services: Services, receiver: Receiver
+) -> None:
+    """One liaison's URL the webhook cannot use (stored before it was checked) fails for
+    good; a channel's unexpected error is kept and tried again; the others are delivered in
+    the same round."""
+    services.app.register_unit(code="njz", name="南江镇", kind="township", actor=ADMIN)
+    liaisons = [
+        services.app.create_account(
+            token_hash=hash_token(name), name=name, role=Role.UNIT, unit_code="njz", actor=ADMIN
+        ).id
+        for name in ("联络员 钱", "联络员 孙")
+    ]
+    set_channel_settings(services.database, liaisons[0], "bad\x1c@njz.gov.cn", "http://[::1/x")
+    set_channel_settings(services.database, liaisons[1], "sun@njz.gov.cn", receiver.url)
+    fid = raise_finding(services, "njz", "河道保洁不到位", found_on=clock.today())
+    deadline = clock.today() + timedelta(days=30)
+    services.app.order_rectification(fid, deadline=deadline, requirements="清理", actor=INSPECTOR)
+    catch_up(services.app, services.datastore, PROJECTIONS)
+    outbox = Outbox(services.database, {"webhook": Webhook(SECRET), "email": Exploding()})
+    done = outbox.run_once()
+    assert (done.delivered, done.failed) == (1, 3)
+    assert len(receiver.received) == 1
+    rows = deliveries(services.database, None, 10)
+    outcomes = sorted((d["channel"], d["status"], bool(d["last_error"])) for d in rows)
+    assert outcomes == [
+        ("email", "retrying", True),  # the channel's bug: kept, and tried again
+        ("email", "retrying", True),
+        ("webhook", "delivered", False),
+        ("webhook", "failed", True),  # the unusable URL: final
+    ]
+    assert any(str(d["last_error"]).startswith("RuntimeError: cannot handle") for d in rows)
+
+
 def test_backoff_doubles_up_to_its_cap() -> None:
     waits = [Backoff(30, 200).wait(n) for n in range(1, 6)]
     assert waits == [30, 60, 120, 200, 200]

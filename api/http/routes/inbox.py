@@ -8,11 +8,12 @@ are kept beside it (infra/outbox.py, ADR 026).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import Path, Query
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import Admin, Cursor, Limit, Reader, ServicesDep, reached
@@ -22,6 +23,7 @@ from api.http.routing import Router
 from api.http.schemas import Body
 from domain.actors import Actor
 from domain.vocabulary import Role
+from infra.channels import checked_email, checked_webhook
 from infra.outbox import channel_settings, deliveries, set_channel_settings
 from projections.paging import InvalidCursor, decode_key_cursor, encode_key_cursor
 
@@ -60,8 +62,15 @@ class ChannelSettings(Answer):
 
 
 class ChannelSettingsBody(Body):
-    email: Annotated[str | None, Field(max_length=254, pattern=EMAIL)] = None
-    webhook_url: Annotated[str | None, Field(max_length=2000, pattern=WEBHOOK)] = None
+    """A field left out keeps what is set; null: the channel is not used."""
+
+    email: (
+        Annotated[str, Field(max_length=254, pattern=EMAIL), AfterValidator(checked_email)] | None
+    ) = None
+    webhook_url: (
+        Annotated[str, Field(max_length=2000, pattern=WEBHOOK), AfterValidator(checked_webhook)]
+        | None
+    ) = None
 
 
 class DeliveryPublic(Answer):
@@ -145,13 +154,17 @@ async def get_channels(services: ServicesDep, actor: Reader) -> Any:
 
 @router.put("/notification-settings", response_model=ChannelSettings)
 async def put_channels(body: ChannelSettingsBody, services: ServicesDep, actor: Reader) -> Any:
-    """Set the caller's channels (null: not used). Notifications made from now on are
-    delivered to them."""
+    """Set the caller's channels (null: not used; a field left out: kept as it is).
+    Notifications made from now on are delivered to them."""
     me = account_id(actor)
-    await run_in_threadpool(
-        set_channel_settings, services.database, me, body.email, body.webhook_url
+    kept = {"email", "webhook_url"} - body.model_fields_set
+    return await run_in_threadpool(
+        partial(set_channel_settings, keep=kept),
+        services.database,
+        me,
+        body.email,
+        body.webhook_url,
     )
-    return {"email": body.email, "webhook_url": body.webhook_url}
 
 
 @router.get("/deliveries", response_model=DeliveryList)
