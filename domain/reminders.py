@@ -9,12 +9,17 @@ a 转办), starts its own reminders. Days are working days in mainland China (th
 Council's holidays and 调休 make-up days: infra/workdays.py), counted by a `Calendar`.
 
 - 签收催办 (`acknowledge`): the order is not signed for within `acknowledge_within` working
-  days of the day it was given;
-- 临近提醒 (`near`): `near_before[severity]` working days before the deadline;
+  days of the day it was given, nor disputed (a 退办 waits for the inspector's answer, and
+  the order cannot be signed for meanwhile);
+- 临近提醒 (`near`): `near_before[severity]` working days before the deadline, unless the
+  deadline has been reached by the day the rules run (a late run does not announce it);
 - 到期催办 (`due`): on the day the deadline runs to (`runs_to`: a deadline on a day off
   runs to the next working day);
 - 逾期催办 (`overdue:k`): every `overdue_every` working days after it, the k-th;
-- 提级督办提醒 (`escalation`): once `escalate_after` 催办 have been recorded.
+- 提级督办提醒 (`escalation`): once `escalate_after` 催办 have been recorded (a 签收催办 counts
+  although the order was signed for afterwards).
+
+Nothing is due on a day before the order was given.
 """
 
 from __future__ import annotations
@@ -62,6 +67,10 @@ class Facts:
     severity: str
     acknowledged: bool
     sent: frozenset[str]  # the rules already recorded
+    disputed: bool = False  # a 退办 waits for the inspector's answer
+    # The day the deadline runs to, where the caller knows it better than the calendar (the
+    # finding board's, which keeps a deadline in a year with no published calendar as is).
+    runs_to: date | None = None
 
 
 CHASES = (ReminderKind.ACKNOWLEDGE, ReminderKind.DUE, ReminderKind.OVERDUE)
@@ -77,15 +86,24 @@ def runs_to(deadline: date, calendar: Calendar) -> date:
 
 def due_reminders(facts: Facts, today: date, calendar: Calendar, policy: Policy) -> list[Due]:
     """The reminders due by `today` that the finding has not recorded, oldest first."""
+    if today < facts.ordered_on:
+        return []
     wanted: list[Due] = []
     to = f"@{facts.deadline.isoformat()}"
-    if not facts.acknowledged:
-        day = calendar.add(facts.ordered_on, policy.acknowledge_within)
-        wanted.append(Due(f"acknowledge@{facts.ordered_on}", ReminderKind.ACKNOWLEDGE, day))
+    unsigned = Due(
+        f"acknowledge@{facts.ordered_on}",
+        ReminderKind.ACKNOWLEDGE,
+        calendar.add(facts.ordered_on, policy.acknowledge_within),
+    )
+    # Still to send while the order waits to be signed; once sent, it counts towards 提级.
+    if not (facts.acknowledged or facts.disputed) or unsigned.rule in facts.sent:
+        wanted.append(unsigned)
+    # 到期 on the day the deadline runs to
+    end = facts.runs_to or runs_to(facts.deadline, calendar)
     near = calendar.add(facts.deadline, -policy.near_before.get(facts.severity, 3))
-    if near > facts.ordered_on:  # a deadline given at short notice is not "near" on day one
+    # Not on day one for a deadline given at short notice, nor once the deadline is reached.
+    if near > facts.ordered_on and (today < end or "near" + to in facts.sent):
         wanted.append(Due("near" + to, ReminderKind.NEAR, near))
-    end = runs_to(facts.deadline, calendar)  # 到期 on the day the deadline runs to
     wanted.append(Due("due" + to, ReminderKind.DUE, end))
     late = calendar.between(end, today)
     for k in range(1, late // policy.overdue_every + 1):

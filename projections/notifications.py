@@ -23,7 +23,7 @@ from psycopg import Connection
 from psycopg.sql import SQL, Composed
 
 from domain.accounts import Account
-from domain.clock import cn_date
+from domain.clock import business_day, cn_date
 from domain.findings import Finding
 from domain.units import Unit
 from domain.vocabulary import (
@@ -53,10 +53,13 @@ UNIT, INSPECTOR, SUPERVISORS = "unit", "inspector", "supervisors"
 
 # What each reminder says; a rule names the day it counts from after its `@` (the deadline,
 # or for 签收催办 the day of the order: domain/reminders.py).
-REMINDERS = {
+REMINDERS: dict[ReminderKind | str, str] = {
     ReminderKind.ACKNOWLEDGE: "{deadline}交办的事项尚未签收，请尽快签收或申请退办。",
     ReminderKind.NEAR: "整改期限（{deadline}）临近，请抓紧办理。",
     ReminderKind.DUE: "今日为整改期限（{deadline}），请及时报送整改情况。",
+    # The same, sent on the day a deadline on a day off runs to, or later (after an outage).
+    "due_moved": "整改期限（{deadline}）逢休息日顺延至今日届满，请及时报送整改情况。",
+    "due_passed": "整改期限（{deadline}）已届满，请及时报送整改情况。",
     ReminderKind.OVERDUE: "已超过整改期限（{deadline}），请立即整改并报送整改情况。",
     ReminderKind.ESCALATION: "整改期限（{deadline}）已过且多次催办未办结，已提级督办。",
 }
@@ -125,8 +128,9 @@ class NotifyFill:
 
 class NotificationsView(ReadModelView):
     projection_name = "notifications"
-    # 2: 回头看 tells the unit, and a merged unit's findings go to its successor's liaisons.
-    schema_version = 2
+    # 2: 回头看 tells the unit, and a merged unit's findings go to its successor's liaisons;
+    # 3: a 到期催办 sent on another day than the deadline says so
+    schema_version = 3
     tables: ClassVar[dict[str, str]] = {
         "notifications": (
             "id text PRIMARY KEY, position bigint NOT NULL, account_id uuid NOT NULL, "
@@ -497,8 +501,11 @@ class Notifications(ReadModel[NotificationsView]):
     def reminded(self, e: Finding.Reminded, tracking: Tracking) -> None:
         kind = ReminderKind(e.kind)
         who = (UNIT, SUPERVISORS) if kind is ReminderKind.ESCALATION else (UNIT,)
-        deadline = cn_date(date.fromisoformat(e.rule.rpartition("@")[2]))
-        self.tell(tracking, e, K(kind.value), who, REMINDERS[kind], deadline=deadline)
+        day = date.fromisoformat(e.rule.rpartition("@")[2])
+        said: str = REMINDERS[kind]
+        if kind is ReminderKind.DUE and (sent_on := business_day(e.timestamp)) != day:
+            said = REMINDERS["due_moved" if sent_on == e.due_on else "due_passed"]
+        self.tell(tracking, e, K(kind.value), who, said, deadline=cn_date(day))
 
     @handles(Finding.OrderDisputed)
     def disputed(self, e: Finding.OrderDisputed, tracking: Tracking) -> None:

@@ -22,7 +22,7 @@ from domain.reminders import Calendar, Facts, Policy, due_reminders
 from domain.vocabulary import FindingStatus, Role
 from infra.locks import REMINDER_LOCK, only_one
 from infra.settings import Settings
-from projections.finding_board import FindingFilter
+from projections.finding_board import FindingFilter, due_by_of
 
 log = logging.getLogger("supervision.reminders")
 SCHEDULER = Actor(id="scheduler", name="督办提醒", role=Role.ADMIN)
@@ -43,6 +43,8 @@ def remind(
         severity=finding.severity.value,
         acknowledged=finding.acknowledged,
         sent=frozenset(finding.reminded),
+        disputed=finding.dispute is not None,
+        runs_to=due_by_of(finding.deadline) or finding.deadline,
     )
     recorded, version = [], finding.version
     for due in due_reminders(facts, today, calendar, policy):

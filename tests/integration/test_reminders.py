@@ -14,8 +14,11 @@ from api.cli.main import cli
 from api.runtime.bootstrap import Services
 from api.runtime.reminders import policy_of, remind, send_reminders
 from domain import clock
+from domain.accounts import hash_token
+from domain.actors import Actor
 from domain.findings import Finding
 from domain.reminders import Policy, runs_to
+from domain.vocabulary import Role
 from infra.locks import REMINDER_LOCK, only_one
 from infra.settings import Settings
 from infra.workdays import WorkingDays
@@ -45,7 +48,8 @@ def test_each_reminder_is_recorded_once_however_often_the_scheduler_runs(
 ) -> None:
     finding = ordered_finding(services, "jlz")
     first = send_reminders(services, LATE, WorkingDays(), Policy())
-    assert first is not None and first["due"] == 1 and first["near"] == 1
+    # All at once, as after an outage: only 临近提醒 is not sent, the deadline being past.
+    assert first is not None and first["due"] == 1 and first["near"] == 0
     assert first["acknowledge"] == 1 and first["overdue"] >= 3 and first["escalation"] == 1
     assert send_reminders(services, LATE, WorkingDays(), Policy()) == Counter()
     reminded = [
@@ -130,3 +134,62 @@ def test_the_rules_numbers_are_the_deployments(
     assert sent == {"near": 1}
     policy = policy_of(Settings(remind_overdue_every=5, remind_escalate_after=2))
     assert (policy.overdue_every, policy.escalate_after, policy.acknowledge_within) == (5, 2, 2)
+
+
+def test_a_disputed_order_is_not_chased_for_signing_and_a_late_due_reminder_says_so(
+    services: Services,
+) -> None:
+    """While the inspector answers a 退办 the order cannot be signed for, so no 签收催办; and
+    a 到期催办 sent after the day (rules run late, after an outage) says the deadline has
+    passed instead of "today"."""
+    services.app.register_unit(code="bxz", name="北漳镇", kind="township", actor=ADMIN)
+    services.app.create_account(
+        token_hash=hash_token("bxz"), name="联络员 周", role=Role.UNIT, unit_code="bxz", actor=ADMIN
+    )
+    fid = raise_finding(services, "bxz", "河道清障", found_on=TODAY)
+    services.app.order_rectification(fid, deadline=DEADLINE, requirements="清障", actor=INSPECTOR)
+    liaison = Actor(id="l-1", name="联络员 周", role=Role.UNIT, unit_code="bxz")
+    services.app.dispute_order(fid, reason="该河段不属本镇管辖", actor=liaison)
+    catch_up(
+        services.app, services.datastore, [s for s in PROJECTIONS if s.name == "finding_board"]
+    )
+    sent = send_reminders(services, LATE, WorkingDays(), Policy())
+    assert sent is not None and sent["acknowledge"] == 0 and sent["due"] == 1
+    catch_up(
+        services.app, services.datastore, [s for s in PROJECTIONS if s.name == "notifications"]
+    )
+    with services.database.connect() as conn:
+        (body,) = conn.execute(
+            "SELECT body FROM notifications WHERE finding_id = %s AND kind = 'due'", (fid,)
+        ).fetchone()
+    assert body == f"整改期限（{clock.cn_date(DEADLINE)}）已届满，请及时报送整改情况。"
+
+
+def test_a_due_reminder_on_the_working_day_a_deadline_on_a_day_off_runs_to_says_so(
+    services: Services,
+) -> None:
+    saturday = DEADLINE + timedelta(days=(5 - DEADLINE.weekday()) % 7)
+    services.app.register_unit(code="sxz", name="沙溪镇", kind="township", actor=ADMIN)
+    services.app.create_account(
+        token_hash=hash_token("sxz"), name="联络员 吴", role=Role.UNIT, unit_code="sxz", actor=ADMIN
+    )
+    fid = raise_finding(services, "sxz", "路灯维修", found_on=TODAY)
+    services.app.order_rectification(fid, deadline=saturday, requirements="维修", actor=INSPECTOR)
+    catch_up(
+        services.app, services.datastore, [s for s in PROJECTIONS if s.name == "finding_board"]
+    )
+    day = runs_to(saturday, WorkingDays())
+    assert day > saturday
+    with on(day.isoformat()):
+        sent = send_reminders(services, day, WorkingDays(), Policy())
+    assert sent is not None and sent["due"] == 1
+    catch_up(
+        services.app, services.datastore, [s for s in PROJECTIONS if s.name == "notifications"]
+    )
+    with services.database.connect() as conn:
+        (body,) = conn.execute(
+            "SELECT body FROM notifications WHERE finding_id = %s AND kind = 'due'", (fid,)
+        ).fetchone()
+    assert (
+        body == f"整改期限（{clock.cn_date(saturday)}）逢休息日顺延至今日届满，请及时报送整改情况。"
+    )

@@ -23,8 +23,9 @@ def due(today: date, facts: Facts = FACTS, policy: Policy = Policy()) -> list[Du
 
 
 def test_each_rule_falls_on_its_working_day_across_the_spring_festival() -> None:
+    # 3 working days back: the 调休 Saturday (a run this late no longer announces it: below)
+    assert due(date(2026, 2, 25))[0] == Due("near@2026-02-26", K.NEAR, date(2026, 2, 14))
     assert due(date(2026, 3, 4)) == [
-        Due("near@2026-02-26", K.NEAR, date(2026, 2, 14)),  # 3 working days back: the 调休 Saturday
         Due("acknowledge@2026-02-13", K.ACKNOWLEDGE, date(2026, 2, 24)),  # 2 working days on
         Due("due@2026-02-26", K.DUE, date(2026, 2, 26)),
         Due("overdue:1@2026-02-26", K.OVERDUE, date(2026, 3, 2)),  # 27th, Saturday 28th, 2nd
@@ -58,7 +59,8 @@ def test_what_a_finding_recorded_is_not_due_again_and_a_signed_order_is_not_chas
 
 def test_a_moved_deadline_starts_its_own_reminders_and_short_notice_has_no_near() -> None:
     moved = Facts(**{**vars(FACTS), "deadline": date(2026, 3, 20), "acknowledged": True})
-    assert [d.rule for d in due(date(2026, 3, 20), moved)] == ["near@2026-03-20", "due@2026-03-20"]
+    assert [d.rule for d in due(date(2026, 3, 19), moved)] == ["near@2026-03-20"]
+    assert [d.rule for d in due(date(2026, 3, 20), moved)] == ["due@2026-03-20"]
     short = Facts(**{**vars(FACTS), "deadline": date(2026, 2, 24), "acknowledged": True})
     assert [d.rule for d in due(date(2026, 2, 24), short)] == ["due@2026-02-24"]
 
@@ -67,10 +69,46 @@ def test_the_numbers_are_the_policys() -> None:
     strict = Policy(
         acknowledge_within=1, near_before={"major": 1}, overdue_every=1, escalate_after=9
     )
+    assert [d.rule for d in due(date(2026, 2, 25), policy=strict)][-1] == "near@2026-02-26"
     rules = [d.rule for d in due(date(2026, 2, 27), policy=strict)]
     assert rules == [
         "acknowledge@2026-02-13",  # the Saturday make-up day
-        "near@2026-02-26",
         "due@2026-02-26",
         "overdue:1@2026-02-26",
     ]
+
+
+def test_a_disputed_order_is_not_chased_for_signing_while_the_inspector_answers() -> None:
+    disputed = Facts(**{**vars(FACTS), "disputed": True})
+    assert "acknowledge@2026-02-13" not in {d.rule for d in due(date(2026, 3, 4), disputed)}
+
+
+def test_a_signing_chased_before_the_unit_signed_counts_towards_escalation() -> None:
+    """签收催办 on 24 Feb, signed on the 25th; 到期 on the 26th and 逾期 on 2 March make three
+    催办: the escalation is due on the day of the third, as for an order never signed."""
+    signed = Facts(**{**vars(FACTS), "acknowledged": True, "sent": frozenset(
+        {"acknowledge@2026-02-13", "near@2026-02-26"}
+    )})  # fmt: skip
+    assert due(date(2026, 3, 4), signed) == [
+        Due("due@2026-02-26", K.DUE, date(2026, 2, 26)),
+        Due("overdue:1@2026-02-26", K.OVERDUE, date(2026, 3, 2)),
+        Due("escalation@2026-02-26", K.ESCALATION, date(2026, 3, 2)),
+    ]
+
+
+def test_a_late_run_does_not_announce_a_deadline_already_reached() -> None:
+    assert "near@2026-02-26" in {d.rule for d in due(date(2026, 2, 25))}
+    assert "near@2026-02-26" not in {d.rule for d in due(date(2026, 2, 26))}
+
+
+def test_nothing_is_due_on_a_day_before_the_order() -> None:
+    late_order = Facts(**{**vars(FACTS), "ordered_on": date(2026, 3, 10)})
+    assert due(date(2026, 3, 4), late_order) == []
+
+
+def test_the_day_a_deadline_runs_to_may_be_given() -> None:
+    """The finding board keeps a deadline in a year with no published calendar as it is; the
+    rules then count from the same day (a Saturday here) instead of their fallback."""
+    saturday = Facts(**{**vars(FACTS), "deadline": date(2026, 3, 7), "runs_to": date(2026, 3, 7)})
+    assert Due("due@2026-03-07", K.DUE, date(2026, 3, 7)) in due(date(2026, 3, 7), saturday)
+    assert [d.rule for d in due(date(2026, 3, 7)) if d.kind is K.DUE] == ["due@2026-02-26"]
