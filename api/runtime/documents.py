@@ -147,10 +147,13 @@ class ServiceDesk:
                 content, person = self.salted(content, person, subject, number)
             return content, record, subject, person or None
         if kind is DocumentKind.BULLETIN:
-            scope = "group" if refs.get("unit_codes") else "county"  # a group's, or all
+            group = sorted(set(refs.get("unit_codes") or ()))  # a group's, or all units'
+            scope: dict[str, Any] = {"kind": "group" if group else "county", "id": refs["period"]}
+            if group:
+                scope["units"] = group  # who, of the units' accounts, may read it
             return (
                 self.bulletin(refs, number, issued_on),
-                {"kind": scope, "id": refs["period"]},
+                scope,
                 None,
                 None,
             )

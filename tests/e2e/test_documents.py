@@ -136,6 +136,23 @@ def test_a_bulletin_and_a_year_report_state_the_records(
     assert "年终综合考评" in pdf
 
 
+def test_a_groups_bulletin_is_read_by_the_groups_units_and_a_countys_by_every_unit(
+    api: Api, inspector: dict[str, str], ordered: dict[str, str]
+) -> None:
+    """A 情况通报 narrowed to a group of units is theirs: another unit's account neither lists
+    nor downloads it (404, as for a document that does not exist)."""
+    outside = api.unit("县司法局", "department")
+    member, stranger = api.account("unit", ordered["unit"]), api.account("unit", outside)
+    group = issue(api, inspector, kind="bulletin", period="2026-11", unit_codes=[ordered["unit"]])
+    county = issue(api, inspector, kind="bulletin", period="2026-11")
+    path = f"{DOCUMENTS}/{group['id']}"
+    assert fetched(api, member, group["id"], "pdf").startswith(b"%PDF")
+    seen = ok(api.get(DOCUMENTS, stranger, record_id="2026-11", min_position=county["position"]))
+    assert [item["id"] for item in seen["items"]] == [county["id"]]
+    assert_error(api.get(path, stranger, format="pdf"), 404, "not_found")
+    assert fetched(api, stranger, county["id"], "pdf").startswith(b"%PDF")
+
+
 def test_issuing_is_refused_clearly_and_changes_nothing(
     api: Api, inspector: dict[str, str], authority: dict[str, str], ordered: dict[str, str]
 ) -> None:

@@ -38,9 +38,13 @@ Format = Literal["pdf", "docx"]
 
 def readable(services: Services, document: IssuedDocument, actor: Actor) -> bool:
     """Whoever may read the document's record: a finding's or a ruling's readers (a unit
-    account: its own unit's), a unit's report its unit and every other role, a bulletin
-    everyone signed in."""
+    account: its own unit's), a unit's report its unit and every other role, a county's
+    bulletin everyone signed in, a group's bulletin the group's units and every other role
+    (one recorded before its units were: no unit)."""
     kind, key = document.record["kind"], str(document.record["id"])
+    if kind == "group":
+        units = document.record.get("units", ())
+        return actor.role is not Role.UNIT or any(actor.covers_unit(code) for code in units)
     try:
         if kind == "finding":
             services.app.get_record(Finding, UUID(key), viewer=actor)
