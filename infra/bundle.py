@@ -428,12 +428,13 @@ def has_checkpoints(conn: psycopg.Connection[Any], events_table: str = EVENTS_TA
 
 
 def stored_keys(conn: psycopg.Connection[Any], events_table: str = EVENTS_TABLE) -> list[bytes]:
-    """The distinct public keys of the stored checkpoints, in the order they first signed."""
+    """The distinct public keys of the stored checkpoints, in the order they first signed
+    (those that are keys at all: Ed25519's 32 bytes; a row's other bytes verify nothing)."""
     if not has_checkpoints(conn, events_table):
         return []
     query = SQL("SELECT public_key FROM {} GROUP BY public_key ORDER BY min(id)")
     rows = conn.execute(query.format(Identifier(checkpoints_table(events_table)))).fetchall()
-    return [bytes(row[0]) for row in rows]
+    return [bytes(row[0]) for row in rows if len(bytes(row[0])) == 32]
 
 
 def stored_checkpoints(
@@ -538,6 +539,14 @@ def verify_checkpoints(
             )
             with closing(stored_checkpoints(conn, events_table)) as checkpoints:
                 for cp in checkpoints:
+                    # Judged as its line in an export would be, so both verdicts agree.
+                    line = checkpoint_line(cp)
+                    try:
+                        parse_checkpoint(line)
+                    except Malformed as error:
+                        problem = f"malformed checkpoint: {error}"
+                        verifier.reject(_malformed_checkpoint(line, problem))
+                        continue
                     verifier.checkpoint(cp)
             with closing(stored_cosignatures(conn)) as cosignatures:
                 for cs in cosignatures:

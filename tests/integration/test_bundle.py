@@ -1099,3 +1099,34 @@ def test_a_checkpoint_signed_at_infinity_is_named_not_a_crash(log: Log) -> None:
     assert in_database["ok"] is False and in_database["bad_checkpoint"]["id"] == 2, in_database
     exported = judge_bundle(log.export(), log.pinned)
     assert exported["ok"] is False and exported["bad_checkpoint"]["index"] == 21, exported
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ("version = 3", "version 3 is not 1 or 2"),
+        ("seq = NULL, log_id = NULL", "log_id is not a string"),
+    ],
+)
+def test_a_checkpoint_row_no_export_could_carry_is_malformed_in_the_database_as_in_the_bundle(
+    log: Log, change: str, problem: str
+) -> None:
+    chained = log.sign_v2(21)  # a version-2 checkpoint, whose fields a row may lose
+    log.sql(f"UPDATE supervision_checkpoints SET {change} WHERE id = %s", (chained,))
+    in_database = verify_checkpoints(log.services.database, log.pinned).as_dict()
+    assert in_database["ok"] is False, in_database
+    assert in_database["bad_checkpoint"]["problem"] == f"malformed checkpoint: {problem}"
+    assert in_database["bad_checkpoint"]["id"] == chained
+    exported = judge_bundle(log.export(), log.pinned)
+    assert exported["ok"] is False, exported
+    assert exported["bad_checkpoint"]["problem"].endswith(f"malformed checkpoint: {problem}")
+
+
+def test_a_stored_public_key_that_is_no_key_leaves_both_verdicts_to_the_pinned_key(
+    log: Log,
+) -> None:
+    log.sql("UPDATE supervision_checkpoints SET public_key = '\\x0102030405' WHERE id = 2")
+    in_database = verify_checkpoints(log.services.database, log.pinned).as_dict()
+    exported = judge_bundle(log.export(), log.pinned)
+    assert in_database["ok"] is exported["ok"] is True, (in_database, exported)
+    assert in_database["checkpoints_verified"] == exported["checkpoints_verified"] == 2
