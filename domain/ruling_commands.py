@@ -184,6 +184,23 @@ class RulingCommands(CommandBase):
                     found.append(tolerance)
         return found
 
+    def check_case_decided(self, person: Person, tolerance: ToleranceRuling) -> None:
+        """On appeal: a tolerance decision changed to 免责 or 从轻 while an accountability ruling
+        on its case (a shared finding, the person of the register) stands decided is refused,
+        paired or not: that ruling rests on the decision as it was (容错认定在先)."""
+        for entry in person.record:
+            if entry["kind"] != ACCOUNTABILITY or not entry["standing"]:
+                continue
+            proposal = self.load(Ruling, entry["ruling_id"])
+            decided = proposal.status not in (*DECIDABLE, RulingStatus.CLOSED, RulingStatus.REVOKED)
+            if decided and set(proposal.finding_ids) & set(tolerance.finding_ids):
+                raise PairedRulingDecided(
+                    f"the accountability ruling {proposal.id} on this case is "
+                    f"{proposal.status.label}: it rests on the decision as it was (容错认定在先); "
+                    "change it by its own appeal first",
+                    details={"accountability_ruling_id": str(proposal.id)},
+                )
+
     def check_case_tolerance(self, person: Person, ruling: Ruling, form: str) -> None:
         """On appeal: a tolerance standing at 从轻 on the case leaves only the lighter forms;
         at 免责 (reached after this ruling was decided), no form at all."""
@@ -227,7 +244,13 @@ class RulingCommands(CommandBase):
         if isinstance(ruling, ToleranceRuling) and ruling.status is not RulingStatus.REVOKED:
             if before not in GRANTING:  # an appeal that grants what the decision did not
                 self.check_repeated(person, ruling)
-        elif isinstance(ruling, AccountabilityRuling) and ruling.form is not None:
+            if ruling.outcome in GRANTING and ruling.outcome is not before:
+                self.check_case_decided(person, ruling)
+        elif (  # (a revocation lifts the accountability: no tolerance on the case bars it)
+            isinstance(ruling, AccountabilityRuling)
+            and ruling.status is not RulingStatus.REVOKED
+            and ruling.form is not None
+        ):
             self.check_case_tolerance(person, ruling, ruling.form.value)
         now = getattr(ruling, "form", None) or getattr(ruling, "outcome", None)
         person.note_appeal(

@@ -192,7 +192,8 @@ def named_case(
     finding = api.finding(inspector, unit)["id"]
     named = {"subject": {"unit_code": unit, "person_id": person}}
     applied = api.ruling("fault-tolerance", inspector, unit, [finding], **named)["id"]
-    api.decided(authority, applied, EXEMPT | {"outcome": outcome})
+    met = [] if outcome == "denied" else EXEMPT["criteria_met"]
+    api.decided(authority, applied, EXEMPT | {"outcome": outcome, "criteria_met": met})
     proposal = api.accountability(inspector, unit, [finding], **named)["id"]
     return person, applied, proposal
 
@@ -234,3 +235,33 @@ def test_a_persons_tolerance_on_a_case_ends_or_bounds_its_accountability_unpaire
     record = ok(api.get(f"{PERSONS}/{person}", authority))["record"]
     assert [(r["ruling_id"], r["appeal"]) for r in record] == [(mitigated, "upheld"),
                                                               (proposal, None)]  # fmt: skip
+
+
+def test_a_tolerance_appeal_cannot_undercut_a_decided_accountability_on_its_case(
+    api: Api, inspector: dict[str, str], authority: dict[str, str]
+) -> None:
+    """Unpaired, for a person of the register: a 不予容错 later changed on appeal to 免责
+    would leave the accountability decided on the same case resting on nothing, so it is
+    refused (409 paired_ruling_decided), as for a pair; and the accountability ruling's own
+    appeal may still revoke it, whatever stands on the case."""
+    unit = api.unit("县水利局（名录）")
+    _, denied, proposal = named_case(api, inspector, authority, unit, "denied")
+    adjusted = {"form": "organisational_adjustment", "measure": "demotion"}
+    api.decided(authority, proposal, adjusted | {"reasoning": "问责", "decided_on": "2026-03-05"})
+    ok(api.post(f"{RULINGS}/{denied}/appeal", {"grounds": "应予免责"}, inspector))
+    granted = {"result": "modified", "reasoning": "改为免责", "outcome": "exempted",
+               "criteria_met": ["pilot_inexperience"]}  # fmt: skip
+    error = assert_error(
+        api.post(f"{RULINGS}/{denied}/appeal-decision", granted, authority),
+        409,
+        "paired_ruling_decided",
+    )
+    assert error["details"] == {"accountability_ruling_id": proposal}
+    assert ok(api.get(f"{RULINGS}/{denied}", authority))["status"] == "appealed"
+
+    ok(api.post(f"{RULINGS}/{proposal}/appeal", {"grounds": "不服"}, inspector))
+    revoked = {"result": "revoked", "reasoning": "撤销问责决定"}
+    ok(api.post(f"{RULINGS}/{proposal}/appeal-decision", revoked, authority))
+    assert ok(api.get(f"{RULINGS}/{proposal}", authority))["status"] == "revoked"
+    # With the accountability revoked, the tolerance may now be granted on its appeal.
+    ok(api.post(f"{RULINGS}/{denied}/appeal-decision", granted, authority))
