@@ -13,15 +13,16 @@ keeps beside (units, ruling ids, forms, dates) names nobody.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
 from domain.aggregate import Aggregate
 from domain.errors import InvalidValue
+from domain.rulings import effects_until_of
 from domain.subjects import SHREDDED
-from domain.vocabulary import AppealResult, ToleranceOutcome
+from domain.vocabulary import AccountabilityForm, AppealResult, ToleranceOutcome
 
 ACCOUNTABILITY, TOLERANCE = "accountability", "fault_tolerance"
 SUBJECT_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/person-subjects")
@@ -175,5 +176,15 @@ class Person(Aggregate):
                 if result == AppealResult.REVOKED.value:
                     entry["standing"] = False
                 elif now is not None:
+                    if entry["kind"] == ACCOUNTABILITY and now != entry["result"]:
+                        entry["effects_until"] = changed_effect(entry, now)
                     entry["result"] = now
                     entry["standing"] = entry["kind"] == ACCOUNTABILITY or now in GRANTED
+
+
+def changed_effect(entry: dict[str, Any], form: str) -> date | None:
+    """An accountability entry's 影响期 once an appeal changed its form: the new form's (a
+    组织调整's measure is not on the record: its 影响期 is kept)."""
+    if form == AccountabilityForm.ORGANISATIONAL_ADJUSTMENT.value:
+        return cast(date | None, entry["effects_until"])
+    return effects_until_of(entry["decided_on"], AccountabilityForm(form), None)

@@ -87,6 +87,17 @@ def add_months(day: date, months: int) -> date:
     )
 
 
+def effects_until_of(
+    decided_on: date, form: AccountabilityForm, measure: OrganisationalMeasure | None
+) -> date | None:
+    """影响期 by default: EFFECT_MONTHS of the form, or of an organisational adjustment's
+    measure, from the decision; none for the other forms."""
+    months = EFFECT_MONTHS.get(form)
+    if months is None and measure is not None:
+        months = EFFECT_MONTHS.get(measure)
+    return add_months(decided_on, months) if months else None
+
+
 def subject_kind(subject: dict[str, Any]) -> SubjectKind:
     """A subject that names a person is that person; else the unit, as an organisation."""
     return SubjectKind.PERSON if subject.get("person") else SubjectKind.ORGANISATION
@@ -378,6 +389,13 @@ class AccountabilityRuling(Ruling):
         影响期 ends on `effects_until`, by default as EFFECT_MONTHS says."""
         self.check_status("decide", *DECIDABLE)
         clock.check_done_by_today(decided_on, "decided_on")
+        for heard in self.statements:  # 陈述申辩 is heard before the decision
+            clock.check_not_before(
+                decided_on,
+                heard["made_on"],
+                "decided_on",
+                f"decided_on {decided_on} is before the statement heard on {heard['made_on']}",
+            )
         chosen = check_form(self.subject, form, measure)
         if effects_until is not None:
             clock.check_not_before(
@@ -387,10 +405,9 @@ class AccountabilityRuling(Ruling):
                 f"effects_until {effects_until} is before decided_on {decided_on}",
             )
         else:
-            months = EFFECT_MONTHS.get(chosen)
-            if months is None and measure is not None:
-                months = EFFECT_MONTHS.get(M(measure))
-            effects_until = add_months(decided_on, months) if months else None
+            effects_until = effects_until_of(
+                decided_on, chosen, None if measure is None else M(measure)
+            )
         self._decided(
             form=form,
             reasoning=reasoning,
@@ -434,9 +451,17 @@ class AccountabilityRuling(Ruling):
     def _appeal_decided(
         self, result: str, reasoning: str, form: str | None, actor: dict[str, Any]
     ) -> None:
-        if form is not None:
-            self.form = AccountabilityForm(form)
+        if form is not None:  # modified: a measure goes with 组织调整 only, 影响期 with the form
+            new = AccountabilityForm(form)
+            if new is not F.ORGANISATIONAL_ADJUSTMENT:
+                self.measure = None
+            if new is not self.form and self.decision is not None:
+                decided_on = self.decision["decided_on"]
+                self.effects_until = effects_until_of(decided_on, new, self.measure)
+            self.form = new
         self.after_appeal(result, reasoning)
+        if self.status is R.REVOKED:  # no decision stands, and no 影响期 with it
+            self.effects_until = None
 
 
 class ToleranceRuling(Ruling):

@@ -275,7 +275,9 @@ class AccountabilityMachine(RulingMachine):
     def decide(self, form: str, decided_on: date, actor: dict[str, Any]) -> None:
         ruling = self.ruling
         assert isinstance(ruling, AccountabilityRuling)
-        fits = self.fits(form)
+        # A form the subject takes, decided no earlier than any statement heard.
+        heard = all(decided_on >= said["made_on"] for said in ruling.statements)
+        fits = self.fits(form) and heard
         accepted = self.decided(ruling.decide, fits, decided_on, actor, form=form)
         if accepted:
             assert ruling.form == form

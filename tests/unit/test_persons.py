@@ -49,6 +49,20 @@ def test_what_stands_against_a_person_is_accountability_and_tolerance_granted() 
     assert again.record == person.record
 
 
+def test_an_accountability_changed_on_appeal_keeps_the_new_forms_period_of_effect() -> None:
+    person = registered()
+    held = decided(person, ACCOUNTABILITY, "admonishment", date(2026, 7, 5))
+    person.note_appeal(ruling_id=person.record[0]["ruling_id"], result="modified",
+                       now="written_inspection", actor=ACTOR)  # fmt: skip
+    assert person.effects_until(date(2026, 2, 1)) is None, "书面检查 has no 影响期"
+    adjusted = decided(person, ACCOUNTABILITY, "organisational_adjustment", date(2027, 1, 5))
+    person.note_appeal(ruling_id=person.record[1]["ruling_id"], result="modified",
+                       now="admonishment", actor=ACTOR)  # fmt: skip
+    assert person.record[1]["effects_until"] == date(2026, 7, 5), "诫勉: six months"
+    assert held and adjusted
+    assert replayed(person.collect_events()).record == person.record
+
+
 def test_a_person_moves_to_another_unit_and_keeps_the_units_before() -> None:
     person = registered()
     person.move(unit_code="sfj", reason="交流任职", effective_on=date(2026, 4, 1), actor=ACTOR)

@@ -358,3 +358,40 @@ def test_every_ruling_event_names_its_actor() -> None:
         UNIT_ACTOR,
         AUTHORITY,
     ]
+
+
+def test_a_decision_dated_before_a_statement_heard_is_refused() -> None:
+    ruling = proposed()
+    ruling.record_statement(statement="情况属实", made_on=DECIDED_ON, actor=UNIT_ACTOR)
+    day_before = date(2024, 6, 2)
+    with pytest.raises(InvalidValue, match="before the statement heard on 2024-06-03"):
+        ruling.decide(form="admonishment", reasoning="", decided_on=day_before, actor=AUTHORITY)
+    assert ruling.status is R.PROPOSED
+    ruling.decide(form="admonishment", reasoning="", decided_on=DECIDED_ON, actor=AUTHORITY)
+
+
+def test_an_appeal_changing_the_form_takes_the_new_forms_measure_and_period_of_effect() -> None:
+    """诫勉 has six months' 影响期, 书面检查 none; a measure goes with 组织调整 only; a revoked
+    decision leaves none."""
+    ruling = appealed()  # 诫勉 decided on 2024-06-03
+    assert ruling.effects_until == date(2024, 12, 3)
+    ruling.decide_appeal(
+        result="modified", reasoning="改为书面检查", form="written_inspection", actor=AUTHORITY
+    )
+    assert ruling.effects_until is None and ruling.measure is None
+
+    adjusted = proposed()
+    adjusted.decide(
+        form="organisational_adjustment",
+        measure="demotion",
+        reasoning="",
+        decided_on=DECIDED_ON,
+        actor=AUTHORITY,
+    )
+    assert adjusted.effects_until == date(2026, 6, 3)
+    adjusted.lodge_appeal(grounds="过重", actor=UNIT_ACTOR)
+    adjusted.decide_appeal(result="modified", reasoning="改为诫勉", form="admonishment",
+                           actor=AUTHORITY)  # fmt: skip
+    assert adjusted.measure is None and adjusted.effects_until == date(2024, 12, 3)
+
+    assert revoked().effects_until is None
