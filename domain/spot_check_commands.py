@@ -34,6 +34,7 @@ from domain.spot_checks import (
     MarketEntity,
     SpotCheckDirectory,
     SpotCheckMatter,
+    certificate_number,
 )
 from domain.vocabulary import InspectionKind
 
@@ -78,9 +79,7 @@ class SpotCheckCommands(CommandBase):
         if not actor.covers_unit(unit_code):
             raise NotFound(f"unit {unit_code!r} not found")
         self.active_unit(unit_code)
-        number = certificate.strip()
-        if not number:
-            raise InvalidValue("the certificate number (执法证号) is required")
+        number = certificate_number(certificate)
         if valid_until < clock.today():
             raise InvalidValue("the certificate (执法证) has expired", {"valid_until": valid_until})
         if EnforcementOfficer.create_id(number) in self.repository:

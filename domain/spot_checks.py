@@ -12,6 +12,7 @@ certificate holds through the round, and its draw the verifiable one of `domain.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Protocol
@@ -149,12 +150,28 @@ class MarketEntity(Listed, Aggregate):
         self.status = DELISTED
 
 
+# Characters a certificate cannot hold: it names the officer in a path (…/{certificate}/…).
+NOT_IN_A_PATH = frozenset("/\\?#%")
+
+
+def certificate_number(text: str) -> str:
+    """A 执法证号 as one: full-width forms folded (ＡＵＤ－００１ is AUD-001), letters upper
+    case, the ends trimmed; refused when empty or holding what a path cannot carry."""
+    number = unicodedata.normalize("NFKC", text).strip().upper()
+    if not number:
+        raise InvalidValue("the certificate number (执法证号) is required")
+    if bad := sorted(set(number) & NOT_IN_A_PATH):
+        raise InvalidValue(f"a certificate number (执法证号) holds no {' '.join(bad)}")
+    return number
+
+
 class EnforcementOfficer(Listed, Aggregate):
     """An officer of the 执法检查人员名录库, named by their 执法证 number."""
 
     @staticmethod
     def create_id(certificate: str) -> UUID:
-        return uuid5(OFFICER_NAMESPACE, certificate)
+        """The officer of a certificate however it is typed (case, full-width forms)."""
+        return uuid5(OFFICER_NAMESPACE, certificate_number(certificate))
 
     class Registered(Aggregate.Created):
         name: str

@@ -47,7 +47,7 @@ def entity(api: Api, who: dict[str, str], industry: str, **overrides: Any) -> st
 
 
 def officer(api: Api, who: dict[str, str], unit: str, valid_until: str = "2030-12-31") -> str:
-    certificate = unique("浙执")
+    certificate = unique("浙执").upper()  # as the register keeps it
     body = {"name": unique("执法员"), "unit_code": unit, "certificate": certificate,
             "valid_until": valid_until}  # fmt: skip
     ok(api.post(OFFICERS, body, who), 201)
@@ -219,3 +219,25 @@ def test_bad_entries_and_launches_are_refused_naming_the_rule_and_record_nothing
         "withdrawn",
         "listed",
     ]
+
+
+def test_a_certificate_is_one_officer_however_it_is_typed_and_names_them_in_its_path(
+    api: Api, department: str
+) -> None:
+    """执法证号 in lower case or full-width forms is the certificate already listed (409), so
+    one officer cannot fill two seats of a team; a certificate holds nothing its path cannot
+    carry (422); and the officer is delisted by it however it is typed."""
+    liaison = api.account("unit", department)
+    number = unique("AUD").upper()
+    first = {"name": "审计甲", "unit_code": department, "certificate": number,
+             "valid_until": "2030-12-31"}  # fmt: skip
+    listed = ok(api.post(OFFICERS, first, liaison), 201)
+    full_width = number.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    for variant in (number.lower(), full_width, f" {number} "):
+        twice = assert_error(api.post(OFFICERS, first | {"certificate": variant}, liaison), 409)
+        assert twice["code"] == "already_exists", variant
+    for bad in ("AUD/007", "AUD?1", "AUD#1", "AUD%2F1"):
+        refused = assert_error(api.post(OFFICERS, first | {"certificate": bad}, liaison), 422)
+        assert "holds no" in refused["message"]
+    gone = api.post(f"{OFFICERS}/{number.lower()}/delisting", {"reason": "调离执法岗位"}, liaison)
+    assert ok(gone)["position"] > listed["position"]
