@@ -7,6 +7,7 @@ go 红/黄/蓝 as findings do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -23,6 +24,16 @@ from domain.vocabulary import Grade, WorkItemStatus
 
 W = WorkItemStatus
 OPEN = frozenset({W.LISTED, W.IN_PROGRESS})
+# The day a date runs to when it falls on a day off (the finding board's `due_by_of`: the
+# next working day), or None for the date itself.
+RunsTo = Callable[[date], date | None]
+
+
+def on_the_day(_: date) -> date | None:
+    """A date runs to itself (no calendar at hand)."""
+    return None
+
+
 IMPORT_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/work-items/imported")
 
 
@@ -133,25 +144,28 @@ class WorkItem(Aggregate):
         if len(set(co_units)) != len(co_units):
             raise InvalidValue("a co-unit is named twice")
 
-    def overdue(self, today: date) -> bool:
-        """逾期: still open (listed or in progress) after its due date."""
-        return self.status in OPEN and today > self.due_on
+    def overdue(self, today: date, runs_to: RunsTo = on_the_day) -> bool:
+        """逾期: still open (listed or in progress) after the day its due date runs to (as a
+        finding's deadline: `runs_to`, the next working day for one on a day off)."""
+        return self.status in OPEN and today > (runs_to(self.due_on) or self.due_on)
 
-    def deadline_colour(self, today: date) -> str | None:
+    def deadline_colour(self, today: date, runs_to: RunsTo = on_the_day) -> str | None:
         """红/黄/蓝 as for a finding (`domain.deadlines`), while the item is open: its own (the
         time allowed runs from the day it was listed to its due date; none once reported all
         done, awaiting its evaluation) or, when graver, that of a milestone not yet reached."""
         if self.status not in OPEN:
             return None
         listed_on = clock.business_day(self.created_on)
-        return item_colour(today, self.due_on, listed_on, self.percent, self.milestones)
+        return item_colour(today, self.due_on, listed_on, self.percent, self.milestones, runs_to)
 
-    def milestone_colour(self, milestone: dict[str, Any], today: date) -> str | None:
-        """A milestone not reached while the item is open: 红 past its date, 黄 three days or
-        less before it, 蓝 within two weeks."""
+    def milestone_colour(
+        self, milestone: dict[str, Any], today: date, runs_to: RunsTo = on_the_day
+    ) -> str | None:
+        """A milestone not reached while the item is open: 红 past the day its date runs to,
+        黄 three days or less before it, 蓝 within two weeks."""
         if self.status not in OPEN or milestone["reached_on"] is not None:
             return None
-        return colour_of(milestone["due_on"], today)
+        return colour_of(milestone["due_on"], today, due_by=runs_to(milestone["due_on"]))
 
     def units(self) -> set[str]:
         return {self.lead_unit, *self.co_units}
@@ -309,10 +323,19 @@ class WorkItem(Aggregate):
 
 
 def item_colour(
-    today: date, due_on: date, listed_on: date, percent: int, milestones: list[dict[str, Any]]
+    today: date,
+    due_on: date,
+    listed_on: date,
+    percent: int,
+    milestones: list[dict[str, Any]],
+    runs_to: RunsTo = on_the_day,
 ) -> str | None:
     """An open item's colour (`WorkItem.deadline_colour`, and the ledger's from its row): its
     own, none once reported all done, or a graver one of a milestone not yet reached."""
-    own = None if percent >= 100 else colour_of(due_on, today, listed_on, percent)
-    waiting = [colour_of(m["due_on"], today) for m in milestones if m["reached_on"] is None]
+    own = None if percent >= 100 else colour_of(due_on, today, listed_on, percent, runs_to(due_on))
+    waiting = [
+        colour_of(m["due_on"], today, due_by=runs_to(m["due_on"]))
+        for m in milestones
+        if m["reached_on"] is None
+    ]
     return gravest([own, *waiting])

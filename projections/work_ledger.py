@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 from uuid import UUID
@@ -27,6 +27,7 @@ from projections.base import (
     other_aggregates,
     stamped,
 )
+from projections.finding_board import due_by_of
 from projections.paging import Page, where_equal
 
 ITEMS = AggregateTable(
@@ -336,9 +337,9 @@ class WorkLedgerView(AggregateView):
             params["units"] = list(f.unit_codes)
         today = f.today or clock.today()
         if f.overdue is not None:
-            late = SQL("(status = ANY(%(open)s) AND due_on < %(today)s)")
+            late = SQL("(status = ANY(%(open)s) AND due_on < %(not_late)s)")
             where.append(late if f.overdue else SQL("NOT ") + late)
-            params |= {"open": OPEN_STATUSES, "today": today}
+            params |= {"open": OPEN_STATUSES, "not_late": first_not_late(today)}
         return self.keyset_page(
             ITEMS.name,
             where,
@@ -382,18 +383,31 @@ class WorkLedgerView(AggregateView):
         return entries
 
 
+ONE_DAY = timedelta(days=1)
+
+
+def first_not_late(today: date) -> date:
+    """The earliest due date an open item is not overdue with on `today`: an item is overdue
+    after the day its due date runs to (`due_by_of`: one on a day off runs to the next
+    working day), so those due on the days off just before today are not late yet."""
+    day = today
+    while (due_by_of(day - ONE_DAY) or day - ONE_DAY) >= today:
+        day -= ONE_DAY
+    return day
+
+
 def ledger_colour(row: Any, today: date) -> str | None:
     """`WorkItem.deadline_colour` from the ledger's row (its milestones' dates as stored)."""
     if row["status"] not in OPEN_STATUSES:
         return None
     milestones = [{**m, "due_on": date.fromisoformat(m["due_on"])} for m in row["milestones"]]
     listed_on = clock.business_day(row["listed_at"])
-    return item_colour(today, row["due_on"], listed_on, row["percent"], milestones)
+    return item_colour(today, row["due_on"], listed_on, row["percent"], milestones, due_by_of)
 
 
 def ledger_item(row: Any, today: date) -> dict[str, Any]:
     item = {k: v for k, v in row.items() if k not in ("listed_position",)}
-    item["overdue"] = row["status"] in OPEN_STATUSES and row["due_on"] < today
+    item["overdue"] = row["status"] in OPEN_STATUSES and row["due_on"] < first_not_late(today)
     item["deadline_colour"] = ledger_colour(row, today)
     item["evaluation"] = (
         {"score": row["score"], "grade": row["grade"], "comment": row["evaluation_comment"]}

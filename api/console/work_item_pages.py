@@ -36,6 +36,7 @@ from domain.registry import (
 )
 from domain.vocabulary import WorkItemStatus as W
 from domain.work_items import WorkItem
+from projections.finding_board import due_by_of
 
 router = APIRouter(include_in_schema=False)
 OPEN = (W.LISTED, W.IN_PROGRESS)
@@ -96,9 +97,11 @@ def work_item_page(
         refusal,
         item.version,
         item=item,
-        colour=item.deadline_colour(day),
-        overdue=item.overdue(day),
-        milestones=[{**m, "colour": item.milestone_colour(m, day)} for m in item.milestones],
+        colour=item.deadline_colour(day, due_by_of),
+        overdue=item.overdue(day, due_by_of),
+        milestones=[
+            {**m, "colour": item.milestone_colour(m, day, due_by_of)} for m in item.milestones
+        ],
         events=[event_out(e) for e in viewer.services.app.aggregate_history(item.id)],
     )
 

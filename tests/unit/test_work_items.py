@@ -11,6 +11,8 @@ import pytest
 from domain.errors import InvalidTransition, InvalidValue
 from domain.vocabulary import Grade, WorkItemStatus
 from domain.work_items import WorkItem
+from projections.finding_board import due_by_of
+from projections.work_ledger import first_not_late
 from tests.support import then
 
 ACTOR = {"id": "a1", "name": "督查员", "role": "inspector"}
@@ -179,3 +181,35 @@ def test_every_event_names_its_actor() -> None:
     assert item.progress[0]["actor"] == UNIT_ACTOR
     dropped = cancelled().collect_events()[-1]
     assert type(dropped).__name__ == "Cancelled" and dropped.actor == ACTOR  # type: ignore[attr-defined]
+
+
+def test_an_item_due_on_a_day_off_is_late_only_after_the_working_day_it_runs_to() -> None:
+    """As a finding's deadline: due on Saturday 5 December 2026, the item runs to Monday the
+    7th; it is 逾期 and 红 from Tuesday, and so is a milestone of the same day."""
+    item = WorkItem(
+        id=uuid4(), title="颜色", year=2026, lead_unit="fgj", co_units=[],
+        due_on=date(2026, 12, 5), source_ref=None, description=None, actor=ACTOR,
+    )  # fmt: skip
+    item.set_milestone(title="节点", due_on=date(2026, 12, 5), leader=None, actor=ACTOR)
+    monday, tuesday = date(2026, 12, 7), date(2026, 12, 8)
+    assert item.overdue(monday) and item.deadline_colour(monday) == "red"  # by the date alone
+    assert not item.overdue(monday, due_by_of)
+    assert item.deadline_colour(monday, due_by_of) == "yellow"
+    assert item.milestone_colour(item.milestones[0], monday, due_by_of) == "yellow"
+    assert item.overdue(tuesday, due_by_of) and item.deadline_colour(tuesday, due_by_of) == "red"
+    assert item.milestone_colour(item.milestones[0], tuesday, due_by_of) == "red"
+
+
+@pytest.mark.parametrize(
+    ("today", "first"),
+    [
+        (date(2026, 12, 7), date(2026, 12, 5)),  # Monday: Saturday and Sunday not late yet
+        (date(2026, 12, 8), date(2026, 12, 8)),
+        (date(2026, 10, 8), date(2026, 10, 1)),  # the first working day after National Day
+        (date(2026, 10, 9), date(2026, 10, 9)),
+    ],
+)
+def test_the_ledgers_overdue_filter_counts_from_the_day_a_due_date_runs_to(
+    today: date, first: date
+) -> None:
+    assert first_not_late(today) == first

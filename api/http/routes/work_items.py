@@ -46,6 +46,7 @@ from domain.registry import (
 )
 from domain.vocabulary import WorkItemStatus
 from domain.work_items import WorkItem
+from projections.finding_board import due_by_of
 from projections.work_ledger import LedgerFilter
 
 router = Router(prefix="/api/v1/work-items", tags=["work items"])
@@ -71,11 +72,12 @@ def work_item_out(item: WorkItem) -> dict[str, Any]:
             "progress": item.progress,
             "evaluation": item.evaluation,
             "closing_reason": item.closing_reason,
-            "overdue": item.overdue(today),
-            "deadline_colour": item.deadline_colour(today),
+            "overdue": item.overdue(today, due_by_of),
+            "deadline_colour": item.deadline_colour(today, due_by_of),
             "leader": item.leader,
             "milestones": [
-                {**m, "deadline_colour": item.milestone_colour(m, today)} for m in item.milestones
+                {**m, "deadline_colour": item.milestone_colour(m, today, due_by_of)}
+                for m in item.milestones
             ],
         },
     )
