@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import types
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from uuid import UUID
 
 from pydantic import (
@@ -14,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -87,8 +89,29 @@ def day_as_written(value: Any) -> Any:
 Day = Annotated[date, BeforeValidator(day_as_written)]  # every day a request body holds
 
 
+def takes_int(annotation: Any) -> bool:
+    """Whether a field holds an integer (or none)."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return int in get_args(annotation)
+    return annotation is int
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def numbers_are_not_booleans(cls, data: Any) -> Any:
+        """JSON's true and false are not the numbers 1 and 0, which pydantic's lax mode would
+        make of them (a score of `true` was recorded as 1)."""
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                value = data.get(field.alias or name)
+                if isinstance(value, bool) and takes_int(field.annotation):
+                    raise PydanticCustomError(
+                        "int_type", "{field} should be a number, not true or false", {"field": name}
+                    )
+        return data
 
 
 class Evidence(Body):

@@ -438,3 +438,15 @@ def test_unit_account_filtering_on_another_unit_sees_nothing_of_it(
     own = api.account("unit", lead)
     assert ledger(api, own, theirs["position"], unit_code=other) == []
     assert ids(ledger(api, inspector, theirs["position"], unit_code=other)) == {theirs["id"]}
+
+
+def test_true_or_false_is_not_a_score_or_a_percent(
+    api: Api, inspector: dict[str, str], lead: str
+) -> None:
+    """JSON's booleans are refused where a number is asked for, and nothing is recorded."""
+    wid = listed(api, inspector, lead)["id"]
+    refused = assert_error(evaluate(api, inspector, wid, score=True), 422, "validation_error")
+    assert "score should be a number, not true or false" in refused["message"]
+    assert_error(progress(api, inspector, wid, percent=False), 422, "validation_error")
+    item = work_item(api, inspector, wid)
+    assert item["version"] == 1 and item["evaluation"] is None and item["percent"] == 0
