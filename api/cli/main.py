@@ -745,14 +745,14 @@ def import_work_items(
             units = excel.UnitIndex.load(services.directory)
             with typer.progressbar(rows, label="校验 (checking rows)", file=sys.stderr) as bar:
                 result = excel.parse_rows(bar, units, year)
+            years = {task_year for task_year, _ in result.tasks.values()}
+            listed = excel.leave_out_listed(result, excel.ledger_items(services, years))
             for problem in result.errors:
                 typer.echo(str(problem), err=True)
             bad_rows = len({problem.row for problem in result.errors})
             if bad_rows and not skip_invalid:
                 typer.echo(f"{bad_rows} 行有误，未导入任何工作 (nothing recorded)", err=True)
                 raise typer.Exit(1)
-            years = {listing.year for listing in result.listings}
-            listed = excel.leave_out_listed(result, excel.ledger_items(services, years))
             for note in listed:
                 typer.echo(str(note), err=True)
             ids = services.app.list_work_items(result.listings, actor=cli_actor())

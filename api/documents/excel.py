@@ -132,6 +132,9 @@ class ImportResult:
     listings: list[Listing] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)  # each listing's row, as Excel numbers it
+    # Each row's task, where it can be told (year and id), whether the row is good or not: a
+    # row of a task already listed is answered so, whatever else it says (a unit since merged).
+    tasks: dict[int, tuple[int, UUID]] = field(default_factory=dict)
 
 
 # A data row under the header: its Excel row number and {column: cell value}.
@@ -407,6 +410,12 @@ class UnitIndex:
             raise ValueError(f"单位“{text}”{status.label}，不能列入新工作 (unit is {status.value})")
         raise ValueError(f"未知单位“{text}” (unknown unit)")
 
+    def named(self, text: str) -> str | None:
+        """The code of the one unit `text` names, whatever its status (a unit merged, split
+        or dissolved since); None when it names none or several."""
+        codes = {str(u["code"]) for u in self.by_key.get(text, [])}
+        return codes.pop() if len(codes) == 1 else None
+
 
 def every(fetch: Callable[[int, str | None], Page]) -> Iterator[dict[str, Any]]:
     """All items of a paged read, page after page."""
@@ -443,6 +452,8 @@ def parse_rows(rows: Iterable[Row], units: UnitIndex, year: int | None = None) -
     first_rows: dict[UUID | None, int] = {}
     for number, cells in rows:
         listing, errors = parse_row(number, cells, units, year)
+        if (task := task_of(cells, units, year)) is not None:
+            result.tasks[number] = task
         if listing is not None and (first := first_rows.get(listing.item_id)) is not None:
             same = f"与第 {first} 行是同一项工作，年度、牵头单位、工作任务均相同 (as row {first})"
             errors.append(RowError(number, "工作任务", same))
@@ -454,6 +465,21 @@ def parse_rows(rows: Iterable[Row], units: UnitIndex, year: int | None = None) -
     return result
 
 
+def task_of(cells: dict[str, Any], units: UnitIndex, year: int | None) -> tuple[int, UUID] | None:
+    """The row's task (year and id) where the row names it plainly: a title, one unit by a
+    name or code (of any status), and a year; None where it cannot be told."""
+    try:  # (a formula, a date that cannot be read: no task to tell)
+        title = clean(cells.get("工作任务"))
+        lead = [name for name in SEPARATORS.split(fold(cells.get("牵头单位"))) if name]
+        year = year or year_of(cells.get("年度")) or due_date(cells.get("完成时限")).year
+    except ValueError:
+        return None
+    code = units.named(lead[0]) if len(lead) == 1 else None
+    if not title or code is None or year is None:
+        return None
+    return year, WorkItem.imported_id(year, code, fold(title))
+
+
 def ledger_items(services: Services, years: Iterable[int]) -> Iterator[dict[str, Any]]:
     """Every item the ledger lists in these years."""
     for where in (LedgerFilter(year) for year in sorted(set(years))):
@@ -462,19 +488,16 @@ def ledger_items(services: Services, years: Iterable[int]) -> Iterator[dict[str,
 
 def leave_out_listed(result: ImportResult, ledger: Iterable[dict[str, Any]]) -> list[RowError]:
     """Take out of the result the rows whose task the ledger already lists (the same year,
-    lead unit and title), so a list imported again, or an exported ledger imported back,
-    lists nothing twice. Each such row is answered: already listed, and which of its columns
-    differ from the ledger (left as the ledger has them; a change is made on the item)."""
-    listed: dict[UUID | None, dict[str, Any]] = {
-        WorkItem.imported_id(i["year"], i["lead_unit"], fold(i["title"])): i for i in ledger
-    }
+    lead unit and title), good rows or bad, so a list imported again, or an exported ledger
+    imported back (naming a unit merged or split since), lists nothing twice and is not
+    refused. Each such row is answered: already listed, and which of its columns differ from
+    the ledger (left as the ledger has them; a change is made on the item)."""
+    listed = {WorkItem.imported_id(i["year"], i["lead_unit"], fold(i["title"])): i for i in ledger}
+    taken = {row: listed[task] for row, (_, task) in result.tasks.items() if task in listed}
+    listings = dict(zip(result.rows, result.listings, strict=True))
     notes: list[RowError] = []
-    new: list[tuple[int, Listing]] = []
-    for number, listing in zip(result.rows, result.listings, strict=True):
-        item = listed.get(listing.item_id)
-        if item is None:
-            new.append((number, listing))
-            continue
+    for number in sorted(taken):
+        item, listing = taken[number], listings.get(number)
         differ = [
             column
             for column, ours, theirs in (
@@ -483,13 +506,15 @@ def leave_out_listed(result: ImportResult, ledger: Iterable[dict[str, Any]]) -> 
                 ("来源", listing.source_ref, item["source_ref"]),
             )
             if ours != theirs
-        ]
+        ] if listing is not None else []  # fmt: skip
         reason = "已在清单中，未重复导入 (already listed)"
         if differ:
             reason += f"；{'、'.join(differ)}与清单不同，未更改 (differs; left as listed)"
         notes.append(RowError(number, "工作任务", reason))
-    result.rows[:] = [number for number, _ in new]
-    result.listings[:] = [listing for _, listing in new]
+    result.errors[:] = [error for error in result.errors if error.row not in taken]
+    kept = [(number, listing) for number, listing in listings.items() if number not in taken]
+    result.rows[:] = [number for number, _ in kept]
+    result.listings[:] = [listing for _, listing in kept]
     return notes
 
 
