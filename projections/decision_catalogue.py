@@ -66,7 +66,8 @@ def catalogue_item(row: Any) -> dict[str, Any]:
     """A row with its procedure completeness: steps done of the five required ones (before
     the decision), and the missing ones once decided (flagged: 程序缺失)."""
     item = {k: v for k, v in row.items() if k != "catalogued_position"}
-    done = [s for s in REQUIRED_STEPS if s in row["steps_done"]]
+    missing = set(row["missing_steps"] or ())  # recorded after the decision: not done in time
+    done = [s for s in REQUIRED_STEPS if s in row["steps_done"] and s not in missing]
     item["status_label"] = S(row["status"]).label
     item["procedure"] = {
         "required": list(REQUIRED_STEPS),

@@ -328,3 +328,22 @@ def test_the_public_catalogue_page_waits_until_the_decisions_catalogued_before_i
     with visiting_once_waiting(services, monkeypatch) as visitor:
         page = visitor.get("/public/decisions")
     assert page.status_code == 200 and title in page.text and "数据正在更新" not in page.text
+
+
+def test_a_step_recorded_after_the_decision_is_not_done_in_the_catalogue_or_the_record(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    """A required step done after `decided_on` is missing (程序缺失), and the public catalogue
+    does not call it done."""
+    did = catalogued(api, inspector, unit)
+    ok(step(api, inspector, did, "public_participation", on="2026-03-01"))
+    ok(step(api, inspector, did, "legality_review", on="2026-05-05"))  # after the decision
+    body = {"decided_on": "2026-04-20", "summary": "同意实施"}
+    at = ok(api.post(f"{DECISIONS}/{did}/decision", body, inspector))["position"]
+    shown = decision(api, inspector, did)
+    assert "legality_review" in shown["missing_steps"]
+    assert shown["procedure"]["done"] == ["public_participation"]
+    public = api.client.get("/api/v1/public/major-decisions", params={"min_position": at})
+    (item,) = [i for i in public.json()["items"] if i["id"] == did]
+    assert item["procedure"]["done"] == ["public_participation"]
+    assert item["procedure"]["completeness"] == 0.2

@@ -74,7 +74,7 @@ def decision_out(d: MajorDecision) -> dict[str, Any]:
             "steps": d.steps,
             "procedure": {
                 "required": list(REQUIRED_STEPS),
-                "done": [s for s in REQUIRED_STEPS if s in d.steps],
+                "done": [s for s in REQUIRED_STEPS if s in d.steps and s not in d.missing_steps],
             },
             "decided_on": d.decided_on,
             "decision_summary": d.decision_summary,
