@@ -38,7 +38,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, ValidationError, create_model
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -57,16 +57,9 @@ API = "/api/v1"
 log = logging.getLogger(__name__)
 
 
-def not_blank(value: str) -> str:
-    """A text a command records says something: not only spaces."""
-    if not value.strip():
-        raise ValueError("text must not be blank")
-    return value
-
-
 # How a derived body checks each kind of field a command declares (a text as a reason is).
 DERIVED: dict[Any, Any] = {
-    str: Annotated[Reason, AfterValidator(not_blank)],
+    str: Reason,
     int: Annotated[int, Field(ge=0, le=2**31)],
     date: Day,  # written YYYY-MM-DD, from 1900 on
     UUID: UUID,
@@ -260,7 +253,7 @@ def derived_body(entry: Entry) -> type[BaseModel]:
             raise TypeError(f"{entry.command.__name__}.{f.name}: no derived check for {kind}")
         checked = DERIVED[kind]
         if kind is str and "max_length" in f.metadata:  # a shorter text: field(metadata=…)
-            checked = Annotated[text(f.metadata["max_length"]), AfterValidator(not_blank)]
+            checked = text(f.metadata["max_length"])
         checked = Optional[checked] if optional else checked  # noqa: UP045 (a runtime form)
         if f.default is not dataclasses.MISSING:
             default = f.default

@@ -48,11 +48,21 @@ def storable(value: str) -> str:
     return value
 
 
+def not_blank(value: str) -> str:
+    """A text a record requires says something: not only spaces."""
+    if not value.strip():
+        raise ValueError("text must not be blank")
+    return value
+
+
 def text(max_length: int, min_length: int = 1) -> Any:
+    """A text of at most `max_length` characters that PostgreSQL can store; a required one
+    (`min_length` 1) not blank either."""
+    checks = [AfterValidator(storable), *([AfterValidator(not_blank)] if min_length else [])]
     return Annotated[
         str,
         StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(storable),
+        *checks,
     ]
 
 

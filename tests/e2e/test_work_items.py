@@ -450,3 +450,18 @@ def test_true_or_false_is_not_a_score_or_a_percent(
     assert_error(progress(api, inspector, wid, percent=False), 422, "validation_error")
     item = work_item(api, inspector, wid)
     assert item["version"] == 1 and item["evaluation"] is None and item["percent"] == 0
+
+
+def test_a_title_or_a_name_of_spaces_is_refused_as_a_blank_one(
+    api: Api, inspector: dict[str, str], lead: str
+) -> None:
+    """A required text says something, in every body (as the Excel import and the command
+    line already required): a work item's title, a finding's, a ruling subject's name."""
+    blank = "  \u3000 "
+    refused = assert_error(api.post(WORK_ITEMS, listing(lead, title=blank), inspector), 422)
+    assert "text must not be blank" in refused["message"]
+    finding = api.post("/api/v1/findings", {"unit_code": lead, "title": blank}, inspector)
+    assert "text must not be blank" in assert_error(finding, 422, "validation_error")["message"]
+    person = {"unit_code": lead, "person": {"name": blank, "position": "科长"}}
+    ruling = api.post("/api/v1/rulings/accountability", {"subject": person}, inspector)
+    assert "text must not be blank" in assert_error(ruling, 422, "validation_error")["message"]

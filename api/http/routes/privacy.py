@@ -10,12 +10,11 @@ from uuid import UUID
 from pydantic import AfterValidator, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.http.command_routes import not_blank
 from api.http.deps import Admin, Cursor, Limit, ServicesDep, UnitFilter
 from api.http.errors import ApiError
 from api.http.read_schemas import Answer, Instant
 from api.http.routing import Router
-from api.http.schemas import Body, Reason
+from api.http.schemas import Body, Reason, not_blank
 from api.runtime.bootstrap import Services
 from api.runtime.documents import forget_subject
 from domain.actors import Actor
