@@ -102,7 +102,7 @@ def public_spot_checks(
 def public_decisions(
     request: Request,
     services: ServicesDep,
-    lagging: Annotated[bool, published_by_now("decision_catalogue")],
+    lagging: Annotated[bool, published_by_now("decision_catalogue", "directory")],
     cursor: Text = None,
 ) -> Response:
     """重大行政决策目录: every catalogued decision and how far its procedure has come."""
@@ -112,6 +112,7 @@ def public_decisions(
         "public_decisions.html",
         None,
         decisions=page.items,
+        names=unit_names(services),
         steps=[(step.value, step.label) for step in ProcedureStep],
         next_cursor=page.next_cursor,
         lagging=lagging,

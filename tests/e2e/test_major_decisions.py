@@ -270,6 +270,7 @@ def test_the_catalogue_is_published_without_signing_in_and_keeps_accountability_
     assert page.status_code == 200 and "重大行政决策目录" in page.text
     assert "&lt;b&gt;城区&lt;/b&gt;停车收费调整" in page.text and "<script>x()" not in page.text
     assert "合法性审查：已完成" in page.text and "公众参与：未完成" in page.text
+    assert "<td>县法制办</td>" in page.text and f"<td>{unit}</td>" not in page.text
     refused = api.client.get("/api/v1/public/major-decisions?year=1800")
     assert refused.status_code == 422
 
