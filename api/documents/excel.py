@@ -279,11 +279,13 @@ def sheet_rows(
         # The stream gives no merged ranges, so they are read from the sheet's part (whose
         # name openpyxl keeps), and bounded before the stream reaches them: at the end of
         # the sheet openpyxl builds an object for each range it finds.
-        ranges = merged_ranges(archive, worksheet._worksheet_path, limits)
+        ranges, hidden = merged_ranges(archive, worksheet._worksheet_path, limits)
         cells = data_cells(rows, header_row, limits)
     fill_merged(cells, ranges, header_row, limits)
+    if hidden & set(cells):
+        log.info("hidden rows not imported", extra={"rows": sorted(hidden & set(cells))})
     listed: list[Row] = []
-    for number in sorted(cells):
+    for number in sorted(set(cells) - hidden):
         row = {key: cells[number].get(i) for i, key in columns.items()}
         if any(not blank(v) for k, v in row.items() if k != "序号"):  # blank or only numbered
             listed.append((number, row))
@@ -342,11 +344,18 @@ def data_cells(
     return cells
 
 
-def merged_ranges(archive: ZipFile, part: str, limits: ImportLimits) -> list[Bounds]:
-    """The sheet's merged ranges, refused when together they cover more than the limit."""
+def merged_ranges(
+    archive: ZipFile, part: str, limits: ImportLimits
+) -> tuple[list[Bounds], set[int]]:
+    """The sheet's merged ranges, refused when together they cover more than the limit, and
+    the rows hidden in it (not what the office sees: they are not imported)."""
     ranges: list[Bounds] = []
+    hidden: set[int] = set()
     area = 0
-    for ref in merge_refs(archive, part):
+    for kind, ref in sheet_marks(archive, part):
+        if kind == "hidden":
+            hidden.add(int(ref))
+            continue
         bounds: Bounds = range_boundaries(ref)  # a whole column (C:C) fails as unreadable
         area += (bounds[2] - bounds[0] + 1) * (bounds[3] - bounds[1] + 1)
         if area > limits.merged_cells:
@@ -355,11 +364,12 @@ def merged_ranges(archive: ZipFile, part: str, limits: ImportLimits) -> list[Bou
                 f"(merged ranges cover more than {limits.merged_cells} cells)"
             )
         ranges.append(bounds)
-    return ranges
+    return ranges, hidden
 
 
-def merge_refs(archive: ZipFile, part: str) -> Iterator[str]:
-    """Each <mergeCell ref> of a sheet's XML, read as a stream that keeps no rows."""
+def sheet_marks(archive: ZipFile, part: str) -> Iterator[tuple[str, str]]:
+    """Each <mergeCell ref> ("merge", ref) and each hidden <row> ("hidden", its number) of a
+    sheet's XML, read as a stream that keeps no rows."""
     sheet_data = None
     with archive.open(part) as xml:
         for event, element in ElementTree.iterparse(xml, events=("start", "end")):
@@ -367,9 +377,11 @@ def merge_refs(archive: ZipFile, part: str) -> Iterator[str]:
             if event == "start" and tag == "sheetData":
                 sheet_data = element
             elif event == "end" and tag == "row" and sheet_data is not None:
+                if element.get("hidden") in ("1", "true") and (row := element.get("r")):
+                    yield "hidden", row
                 sheet_data.clear()  # so a long sheet's rows are dropped as they are read
             elif event == "end" and tag == "mergeCell":
-                yield element.get("ref", "")
+                yield "merge", element.get("ref", "")
 
 
 def fill_merged(
@@ -591,6 +603,11 @@ def due_date(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(  # "2027.10" typed in a General cell is kept as the number 2027.1
+            f"数字“{value}”不能作日期：如 2027.10 会存成 2027.1，请写成“2027年10月”或设为日期格式 "
+            "(a number is no date; type it as text or as a date)"
+        )
     text = fold(value)
     if not text:
         raise ValueError("不能为空 (required)")

@@ -488,6 +488,31 @@ def test_dates_that_cannot_be_read_are_reported(text: str) -> None:
         excel.due_date(text)
 
 
+@pytest.mark.parametrize("number", [2027.1, 2027, 45657])
+def test_a_due_date_given_as_a_number_is_refused_for_what_it_may_have_been(number: float) -> None:
+    """ "2027.10" typed in a General cell is stored as the number 2027.1 (January, read as
+    text): no number is taken for a date."""
+    with pytest.raises(ValueError, match="不能作日期"):
+        excel.due_date(number)
+
+
+def test_a_row_hidden_in_excel_is_not_imported(tmp_path: Path) -> None:
+    """Not what the office sees, as a hidden sheet is not (ADR 016)."""
+    path = county_list(
+        tmp_path / "隐藏行.xlsx",
+        [
+            [1, "任务甲", "县发改局", None, "2024年底", None],
+            [2, "隐藏任务", "县发改局", None, "2024年底", None],
+            [3, "任务丙", "县教育局", None, "2024年底", None],
+        ],
+    )
+    workbook = load_workbook(path)
+    workbook.active.row_dimensions[4].hidden = True
+    workbook.save(path)
+    result = excel.parse_rows(excel.load_sheet(path), unit_index())
+    assert [x.title for x in result.listings] == ["任务甲", "任务丙"] and result.errors == []
+
+
 def test_a_control_character_in_a_title_does_not_break_the_export() -> None:
     item = {"id": 1, "title": "响铃\x07标题", "year": 2024, "lead_unit": "fgj", "co_units": []}
     item |= {"due_on": date(2024, 12, 31), "source_ref": None, "status": "listed", "percent": 0}
