@@ -13,7 +13,7 @@ keeps beside (units, ruling ids, forms, dates) names nobody.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, cast
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -183,8 +183,6 @@ class Person(Aggregate):
 
 
 def changed_effect(entry: dict[str, Any], form: str) -> date | None:
-    """An accountability entry's 影响期 once an appeal changed its form: the new form's (a
-    组织调整's measure is not on the record: its 影响期 is kept)."""
-    if form == AccountabilityForm.ORGANISATIONAL_ADJUSTMENT.value:
-        return cast(date | None, entry["effects_until"])
+    """An accountability entry's 影响期 once an appeal changed its form: the new form's, as
+    the ruling has it (a form changed to 组织调整 on appeal names no measure: none)."""
     return effects_until_of(entry["decided_on"], AccountabilityForm(form), None)

@@ -82,7 +82,8 @@ class SpotCheckCommands(CommandBase):
         number = certificate_number(certificate)
         if valid_until < clock.today():
             raise InvalidValue("the certificate (执法证) has expired", {"valid_until": valid_until})
-        if EnforcementOfficer.create_id(number) in self.repository:
+        ids = {EnforcementOfficer.create_id(number), EnforcementOfficer.legacy_id(certificate)}
+        if any(officer_id in self.repository for officer_id in ids):
             raise AlreadyExists(f"an officer with certificate {number} is already listed")
         return {"certificate": number}
 

@@ -173,6 +173,12 @@ class EnforcementOfficer(Listed, Aggregate):
         """The officer of a certificate however it is typed (case, full-width forms)."""
         return uuid5(OFFICER_NAMESPACE, certificate_number(certificate))
 
+    @staticmethod
+    def legacy_id(certificate: str) -> UUID:
+        """The id of an officer listed before certificates were kept in one form (until
+        2026-12-07): of the certificate as it was typed, its ends trimmed."""
+        return uuid5(OFFICER_NAMESPACE, certificate.strip())
+
     class Registered(Aggregate.Created):
         name: str
         unit_code: str

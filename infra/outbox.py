@@ -85,7 +85,7 @@ UPDATE supervision_deliveries SET status = %(status)s, leased_until = NULL,
     last_error = %(error)s,
     delivered_at = CASE WHEN %(status)s = 'delivered' THEN now() END,
     next_at = now() + make_interval(secs => %(wait)s)
-WHERE notification_id = %(id)s AND channel = %(channel)s
+WHERE notification_id = %(id)s AND channel = %(channel)s AND attempts = %(attempts)s
 """
 
 
@@ -187,10 +187,10 @@ class Outbox:
                 extra={**where, "attempts": row["attempts"], "status": status, "error": text},
                 exc_info=not known,
             )
-            self.settle(where, status, text, wait)
+            self.settle({**where, "attempts": row["attempts"]}, status, text, wait)
             return False
         log.debug("delivered", extra={**where, "attempts": row["attempts"]})
-        self.settle(where, "delivered", None, 0)
+        self.settle({**where, "attempts": row["attempts"]}, "delivered", None, 0)
         return True
 
     def renew(self, where: dict[str, Any], attempts: int) -> bool:

@@ -504,7 +504,10 @@ def leave_out_listed(result: ImportResult, ledger: Iterable[dict[str, Any]]) -> 
     imported back (naming a unit merged or split since), lists nothing twice and is not
     refused. Each such row is answered: already listed, and which of its columns differ from
     the ledger (left as the ledger has them; a change is made on the item)."""
-    listed = {WorkItem.imported_id(i["year"], i["lead_unit"], fold(i["title"])): i for i in ledger}
+    listed: dict[UUID, dict[str, Any]] = {}
+    for item in ledger:  # by its key now, and by its id (an import's key when it was listed)
+        listed[WorkItem.imported_id(item["year"], item["lead_unit"], fold(item["title"]))] = item
+        listed[UUID(str(item["id"]))] = item
     taken = {row: listed[task] for row, (_, task) in result.tasks.items() if task in listed}
     listings = dict(zip(result.rows, result.listings, strict=True))
     notes: list[RowError] = []

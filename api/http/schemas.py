@@ -99,11 +99,17 @@ def day_as_written(value: Any) -> Any:
 Day = Annotated[date, BeforeValidator(day_as_written)]  # every day a request body holds
 
 
-def takes_int(annotation: Any) -> bool:
-    """Whether a field holds an integer (or none)."""
+def takes_bool_for_int(annotation: Any, value: Any) -> bool:
+    """Whether `value` puts a boolean where `annotation` asks for an integer (an int, maybe
+    optional or constrained, or a mapping of them)."""
+    if get_origin(annotation) is Annotated:
+        return takes_bool_for_int(get_args(annotation)[0], value)
     if get_origin(annotation) in (Union, types.UnionType):
-        return int in get_args(annotation)
-    return annotation is int
+        return any(takes_bool_for_int(part, value) for part in get_args(annotation))
+    if get_origin(annotation) is dict and isinstance(value, dict):
+        _, values = get_args(annotation)
+        return any(takes_bool_for_int(values, v) for v in value.values())
+    return annotation is int and isinstance(value, bool)
 
 
 class Body(BaseModel):
@@ -117,7 +123,7 @@ class Body(BaseModel):
         if isinstance(data, dict):
             for name, field in cls.model_fields.items():
                 value = data.get(field.alias or name)
-                if isinstance(value, bool) and takes_int(field.annotation):
+                if takes_bool_for_int(field.annotation, value):
                     raise PydanticCustomError(
                         "int_type", "{field} should be a number, not true or false", {"field": name}
                     )

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from stdnum.cn import uscc
 
+from api.runtime.bootstrap import Services
 from domain import clock
 from domain.clock import CHINA, SettableClock, today
 from domain.draw import commitment_of
+from domain.spot_checks import EnforcementOfficer
 from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api, account_fixture, unique
 
@@ -241,3 +243,20 @@ def test_a_certificate_is_one_officer_however_it_is_typed_and_names_them_in_its_
         assert "holds no" in refused["message"]
     gone = api.post(f"{OFFICERS}/{number.lower()}/delisting", {"reason": "调离执法岗位"}, liaison)
     assert ok(gone)["position"] > listed["position"]
+
+
+def test_a_certificate_listed_before_it_was_kept_in_one_form_is_not_listed_again(
+    api: Api, department: str, shared_services: Services
+) -> None:
+    """An officer listed until 2026-12-07 has the id of the certificate as then typed (here
+    in lower case): the same certificate typed again is that officer (409)."""
+    typed = unique("aud").lower()
+    legacy = EnforcementOfficer._create(  # as the id was made then
+        EnforcementOfficer.Registered, id=EnforcementOfficer.legacy_id(typed), name="审计乙",
+        unit_code=department, certificate=typed, valid_until=date(2030, 12, 31),
+        actor={"id": "a", "name": "管理员", "role": "admin"},
+    )  # fmt: skip
+    shared_services.app.save(legacy)
+    again = {"name": "审计乙", "unit_code": department, "certificate": typed,
+             "valid_until": "2030-12-31"}  # fmt: skip
+    assert_error(api.post(OFFICERS, again, ADMIN), 409, "already_exists")

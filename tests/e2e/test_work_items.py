@@ -450,6 +450,9 @@ def test_true_or_false_is_not_a_score_or_a_percent(
     assert_error(progress(api, inspector, wid, percent=False), 422, "validation_error")
     item = work_item(api, inspector, wid)
     assert item["version"] == 1 and item["evaluation"] is None and item["percent"] == 0
+    bands = {"excellent": True, "good": 80, "pass": 60}  # inside a mapping too
+    scheme = api.post("/api/v1/evaluation-schemes", {"year": 2031, "bands": bands}, inspector)
+    assert "should be a number" in assert_error(scheme, 422, "validation_error")["message"]
 
 
 def test_a_title_or_a_name_of_spaces_is_refused_as_a_blank_one(

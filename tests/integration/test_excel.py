@@ -258,6 +258,22 @@ def test_an_exported_ledger_naming_a_unit_merged_since_imports_back_as_already_l
     assert event_count(listed) == before
 
 
+def test_a_list_imported_again_after_its_lead_unit_was_split_is_already_listed(
+    units: Services, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    """分设 moved the task to a successor (its key is now another unit's), yet the item is
+    the one the first import listed: found by the id that import gave it, not refused."""
+    path = county_list(tmp_path / "清单.xlsx", [[1, "任务甲", "县住建局", None, "2024年底", None]])
+    assert "已导入 1 项" in run_cli(fresh_settings, "import", "work-items", str(path)).output
+    units.app.split_unit("zjj", into=["fgj", "czj"], reason="机构改革",
+                         effective_on=date(2024, 6, 1), actor=ADMIN)  # fmt: skip
+    before = event_count(units)
+    again = run_cli(fresh_settings, "import", "work-items", str(path))
+    assert again.exit_code == 0, again.output
+    assert "已导入 0 项重点工作 (imported 0 work items)，1 项已在清单中" in again.output
+    assert event_count(units) == before
+
+
 def test_two_rows_of_the_same_task_make_the_second_a_bad_row(tmp_path: Path) -> None:
     path = county_list(
         tmp_path / "重复.xlsx",

@@ -164,6 +164,27 @@ def test_a_dispatcher_whose_lease_ran_out_leaves_the_delivery_to_the_one_that_to
     assert statuses(services) == {"webhook": ("delivered", 2)}
 
 
+def test_an_outcome_a_dispatcher_comes_back_with_after_its_lease_changes_nothing(
+    services: Services, receiver: Receiver
+) -> None:
+    """The one that took the delivery over keeps it: the first one's late outcome (here a
+    refusal) is not written over the other's lease."""
+    _, liaison = ordered(services, "pjz")
+    set_channel_settings(services.database, liaison, None, receiver.url)
+    one = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
+    other = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
+    one.take_up()
+    (leased,) = one.lease()
+    where = {"id": leased["notification_id"], "channel": "webhook"}
+    assert one.renew(where, leased["attempts"])  # …its send then outlasts the lease
+    time.sleep(0.3)
+    (taken,) = other.lease()
+    one.settle({**where, "attempts": leased["attempts"]}, "failed", "the receiver refused", 0)
+    assert statuses(services) == {"webhook": ("pending", 2)}
+    assert other.deliver(taken) is True
+    assert statuses(services) == {"webhook": ("delivered", 2)}
+
+
 class Exploding:
     """A channel with a bug: it raises what no channel should."""
 

@@ -59,6 +59,9 @@ def test_an_accountability_changed_on_appeal_keeps_the_new_forms_period_of_effec
     person.note_appeal(ruling_id=person.record[1]["ruling_id"], result="modified",
                        now="admonishment", actor=ACTOR)  # fmt: skip
     assert person.record[1]["effects_until"] == date(2026, 7, 5), "诫勉: six months"
+    person.note_appeal(ruling_id=person.record[1]["ruling_id"], result="modified",
+                       now="organisational_adjustment", actor=ACTOR)  # fmt: skip
+    assert person.record[1]["effects_until"] is None, "as the ruling: no measure named"
     assert held and adjusted
     assert replayed(person.collect_events()).record == person.record
 
