@@ -149,16 +149,22 @@ class Refusing(Inbox):
         return "550 no such user here"
 
 
-def test_a_refused_recipient_is_final_and_not_named_in_the_error() -> None:
-    controller = Controller(Refusing(), hostname="127.0.0.1", port=free_port())
+def refusal_of(handler: Inbox, address: str = "liaison@nanming.gov.cn") -> DeliveryFailed:
+    """What the mail channel raises sending to a real SMTP server answering as `handler`."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         with pytest.raises(DeliveryFailed) as failed:
-            Smtp(host="127.0.0.1", port=controller.port).send("secret@nanming.gov.cn", MESSAGE)
+            Smtp(host="127.0.0.1", port=controller.port).send(address, MESSAGE)
     finally:
         controller.stop()
-    assert failed.value.retry is False
-    assert "550" in str(failed.value) and "secret@" not in str(failed.value)
+    return failed.value
+
+
+def test_a_refused_recipient_is_final_and_not_named_in_the_error() -> None:
+    refused = refusal_of(Refusing(), "secret@nanming.gov.cn")
+    assert refused.retry is False
+    assert "550" in str(refused) and "secret@" not in str(refused)
 
 
 def test_a_subject_that_breaks_lines_reaches_the_server_on_one_line(
@@ -196,14 +202,8 @@ def test_a_mail_servers_answer_says_whether_to_try_again_by_its_code(
     handler: type[Inbox], code: str, retry: bool
 ) -> None:
     """4xx: not now (greylisting, a full mailbox), tried again; 5xx: never, final."""
-    controller = Controller(handler(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        with pytest.raises(DeliveryFailed) as failed:
-            Smtp(host="127.0.0.1", port=controller.port).send("liaison@nanming.gov.cn", MESSAGE)
-    finally:
-        controller.stop()
-    assert failed.value.retry is retry and code in str(failed.value)
+    refused = refusal_of(handler())
+    assert refused.retry is retry and code in str(refused)
 
 
 def test_a_webhook_that_redirects_did_not_take_the_message(receiver: Receiver) -> None:

@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -129,15 +130,25 @@ def test_a_refusal_is_final_and_an_unconfigured_channel_waits(
     assert [d["status"] for d in told["deliveries"]] == [d["status"] for d in seen["deliveries"]]
 
 
+def two_dispatchers(
+    services: Services, receiver: Receiver, code: str
+) -> tuple[Outbox, Outbox, dict[str, Any]]:
+    """An ordered finding whose liaison has a webhook, two dispatchers of 0.2 s leases, and
+    the one delivery the first took up and leased."""
+    _, liaison = ordered(services, code)
+    set_channel_settings(services.database, liaison, None, receiver.url)
+    one, other = (
+        Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2) for _ in range(2)
+    )
+    one.take_up()
+    (leased,) = one.lease()
+    return one, other, leased
+
+
 def test_a_leased_delivery_is_not_sent_twice_at_once_and_is_retried_after_its_lease(
     services: Services, receiver: Receiver
 ) -> None:
-    _, liaison = ordered(services, "ljz")
-    set_channel_settings(services.database, liaison, None, receiver.url)
-    one = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
-    other = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
-    one.take_up()
-    (leased,) = one.lease()  # …and its process dies before sending
+    _, other, leased = two_dispatchers(services, receiver, "ljz")  # …the first dies unsent
     assert other.lease() == []
     time.sleep(0.3)
     (again,) = other.lease()
@@ -151,12 +162,7 @@ def test_a_dispatcher_whose_lease_ran_out_leaves_the_delivery_to_the_one_that_to
 ) -> None:
     """A batch slower than its lease (a receiver that answers late): the other dispatcher
     takes the rest up, and the first one, coming to them, sends none of them again."""
-    _, liaison = ordered(services, "mjz")
-    set_channel_settings(services.database, liaison, None, receiver.url)
-    one = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
-    other = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
-    one.take_up()
-    (leased,) = one.lease()
+    one, other, leased = two_dispatchers(services, receiver, "mjz")
     time.sleep(0.3)  # …while it was sending the batch's others
     assert other.run_once().delivered == 1
     assert one.deliver(leased) is None
@@ -169,12 +175,7 @@ def test_an_outcome_a_dispatcher_comes_back_with_after_its_lease_changes_nothing
 ) -> None:
     """The one that took the delivery over keeps it: the first one's late outcome (here a
     refusal) is not written over the other's lease."""
-    _, liaison = ordered(services, "pjz")
-    set_channel_settings(services.database, liaison, None, receiver.url)
-    one = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
-    other = Outbox(services.database, {"webhook": Webhook(SECRET)}, lease_seconds=0.2)
-    one.take_up()
-    (leased,) = one.lease()
+    one, other, leased = two_dispatchers(services, receiver, "pjz")
     where = {"id": leased["notification_id"], "channel": "webhook"}
     assert one.renew(where, leased["attempts"])  # …its send then outlasts the lease
     time.sleep(0.3)

@@ -64,6 +64,11 @@ def records(caplog: pytest.LogCaptureFixture, message: str) -> list[Any]:
     return [r for r in caplog.records if r.getMessage() == message]
 
 
+def nothing_rebuilt(caplog: pytest.LogCaptureFixture) -> None:
+    assert not records(caplog, "projection schema version changed; rebuilding")
+    assert not records(caplog, "projection rebuilt")
+
+
 def test_a_fresh_database_records_each_read_models_version_and_rebuilds_nothing(
     fresh_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -74,8 +79,7 @@ def test_a_fresh_database_records_each_read_models_version_and_rebuilds_nothing(
         assert recorded(services) == {s.name: s.view_class.schema_version for s in PROJECTIONS}
     finally:
         services.close()
-    assert not records(caplog, "projection rebuilt")
-    assert not records(caplog, "projection schema version changed; rebuilding")
+    nothing_rebuilt(caplog)
 
 
 def test_a_bumped_schema_version_rebuilds_that_read_model_once_before_serving_it(
@@ -130,8 +134,7 @@ def test_a_bumped_schema_version_rebuilds_that_read_model_once_before_serving_it
         assert board_count(third) == 4
     finally:
         third.close()
-    assert not records(caplog, "projection rebuilt")
-    assert not records(caplog, "projection schema version changed; rebuilding")
+    nothing_rebuilt(caplog)
 
 
 def test_a_read_model_built_before_versions_were_recorded_counts_as_the_first(
@@ -205,8 +208,7 @@ def test_a_one_shot_command_leaves_the_rebuild_to_the_process_that_runs_the_read
             one_shot.close()
     finally:
         running.close()
-    assert not records(caplog, "projection schema version changed; rebuilding")
-    assert not records(caplog, "projection rebuilt")
+    nothing_rebuilt(caplog)
 
 
 def test_a_one_shot_command_finds_the_read_model_lagging_while_another_rebuilds_it(

@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from typer.testing import CliRunner
 
@@ -136,60 +137,58 @@ def test_the_rules_numbers_are_the_deployments(
     assert (policy.overdue_every, policy.escalate_after, policy.acknowledge_within) == (5, 2, 2)
 
 
+def unit_with_liaison(services: Services, code: str, name: str) -> None:
+    services.app.register_unit(code=code, name=name, kind="township", actor=ADMIN)
+    services.app.create_account(
+        token_hash=hash_token(code), name="联络员", role=Role.UNIT, unit_code=code, actor=ADMIN
+    )
+
+
+def caught_up(services: Services, name: str) -> None:
+    catch_up(services.app, services.datastore, [s for s in PROJECTIONS if s.name == name])
+
+
+def due_notice(services: Services, fid: UUID) -> str:
+    """What the finding's 到期催办 told the unit's liaison."""
+    caught_up(services, "notifications")
+    with services.database.connect() as conn:
+        row = conn.execute(
+            "SELECT body FROM notifications WHERE finding_id = %s AND kind = 'due'", (fid,)
+        ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
 def test_a_disputed_order_is_not_chased_for_signing_and_a_late_due_reminder_says_so(
     services: Services,
 ) -> None:
     """While the inspector answers a 退办 the order cannot be signed for, so no 签收催办; and
     a 到期催办 sent after the day (rules run late, after an outage) says the deadline has
     passed instead of "today"."""
-    services.app.register_unit(code="bxz", name="北漳镇", kind="township", actor=ADMIN)
-    services.app.create_account(
-        token_hash=hash_token("bxz"), name="联络员 周", role=Role.UNIT, unit_code="bxz", actor=ADMIN
-    )
+    unit_with_liaison(services, "bxz", "北漳镇")
     fid = raise_finding(services, "bxz", "河道清障", found_on=TODAY)
     services.app.order_rectification(fid, deadline=DEADLINE, requirements="清障", actor=INSPECTOR)
     liaison = Actor(id="l-1", name="联络员 周", role=Role.UNIT, unit_code="bxz")
     services.app.dispute_order(fid, reason="该河段不属本镇管辖", actor=liaison)
-    catch_up(
-        services.app, services.datastore, [s for s in PROJECTIONS if s.name == "finding_board"]
-    )
+    caught_up(services, "finding_board")
     sent = send_reminders(services, LATE, WorkingDays(), Policy())
     assert sent is not None and sent["acknowledge"] == 0 and sent["due"] == 1
-    catch_up(
-        services.app, services.datastore, [s for s in PROJECTIONS if s.name == "notifications"]
-    )
-    with services.database.connect() as conn:
-        (body,) = conn.execute(
-            "SELECT body FROM notifications WHERE finding_id = %s AND kind = 'due'", (fid,)
-        ).fetchone()
-    assert body == f"整改期限（{clock.cn_date(DEADLINE)}）已届满，请及时报送整改情况。"
+    passed = f"整改期限（{clock.cn_date(DEADLINE)}）已届满，请及时报送整改情况。"
+    assert due_notice(services, fid) == passed
 
 
 def test_a_due_reminder_on_the_working_day_a_deadline_on_a_day_off_runs_to_says_so(
     services: Services,
 ) -> None:
     saturday = DEADLINE + timedelta(days=(5 - DEADLINE.weekday()) % 7)
-    services.app.register_unit(code="sxz", name="沙溪镇", kind="township", actor=ADMIN)
-    services.app.create_account(
-        token_hash=hash_token("sxz"), name="联络员 吴", role=Role.UNIT, unit_code="sxz", actor=ADMIN
-    )
+    unit_with_liaison(services, "sxz", "沙溪镇")
     fid = raise_finding(services, "sxz", "路灯维修", found_on=TODAY)
     services.app.order_rectification(fid, deadline=saturday, requirements="维修", actor=INSPECTOR)
-    catch_up(
-        services.app, services.datastore, [s for s in PROJECTIONS if s.name == "finding_board"]
-    )
+    caught_up(services, "finding_board")
     day = runs_to(saturday, WorkingDays())
     assert day > saturday
     with on(day.isoformat()):
         sent = send_reminders(services, day, WorkingDays(), Policy())
     assert sent is not None and sent["due"] == 1
-    catch_up(
-        services.app, services.datastore, [s for s in PROJECTIONS if s.name == "notifications"]
-    )
-    with services.database.connect() as conn:
-        (body,) = conn.execute(
-            "SELECT body FROM notifications WHERE finding_id = %s AND kind = 'due'", (fid,)
-        ).fetchone()
-    assert (
-        body == f"整改期限（{clock.cn_date(saturday)}）逢休息日顺延至今日届满，请及时报送整改情况。"
-    )
+    moved = f"整改期限（{clock.cn_date(saturday)}）逢休息日顺延至今日届满，请及时报送整改情况。"
+    assert due_notice(services, fid) == moved
