@@ -3,7 +3,6 @@ command of domain/registry.py is one of its methods (domain/commands.py says how
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -47,9 +46,6 @@ class Supervision(
     name = "Supervision"
     # Set by the service: a unit's open records, which a split transfers.
     unit_records: UnitRecords | None = None
-    # Set by the service: the day a deadline runs to by the working-day calendar (the next
-    # working day for one on a day off; None where that year's calendar is not known).
-    deadline_runs_to: Callable[[date], date | None] = staticmethod(lambda deadline: None)
 
     # -- units ----------------------------------------------------------------------------
 

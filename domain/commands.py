@@ -23,6 +23,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 
 from domain import clock
 from domain.actors import Actor
+from domain.deadlines import RunsTo, on_the_day
 from domain.errors import (
     AlreadyExists,
     InvalidValue,
@@ -105,6 +106,9 @@ class CommandBase(Application[UUID]):
     # of this process that changes one forgets them at once, before answering; the other
     # processes when PostgreSQL notifies them.
     kept: Mapping[type[Aggregate], Kept] = MappingProxyType({})
+    # Set by the service: the day a deadline runs to by the working-day calendar (the next
+    # working day for one on a day off; None where that year's calendar is not known).
+    deadline_runs_to: RunsTo = staticmethod(on_the_day)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

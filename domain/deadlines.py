@@ -4,10 +4,20 @@ item's from the day it was listed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from domain.vocabulary import DeadlineColour
+
+# The day a date runs to when it falls on a day off (the finding board's `due_by_of`: the
+# next working day), or None for the date itself.
+RunsTo = Callable[[date], date | None]
+
+
+def on_the_day(_: date) -> date | None:
+    """A date runs to itself (no calendar at hand)."""
+    return None
+
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
 BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported

@@ -415,7 +415,9 @@ class RulingCommands(CommandBase):
                         "with this one (免予问责): the decision is not open to appeal",
                         details={"accountability_ruling_id": str(proposal.id)},
                     )
-            ruling.lodge_appeal(grounds=cmd.grounds, actor=by.actor.as_event_data())
+            ruling.lodge_appeal(
+                grounds=cmd.grounds, actor=by.actor.as_event_data(), runs_to=self.deadline_runs_to
+            )
 
         return self.ruling_command(cmd.ruling_id, by, appeal)
 

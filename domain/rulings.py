@@ -16,6 +16,7 @@ from eventsourcing.domain import event
 
 from domain import clock
 from domain.aggregate import Aggregate
+from domain.deadlines import RunsTo, on_the_day
 from domain.errors import (
     AlreadyExists,
     AppealWindowClosed,
@@ -242,16 +243,29 @@ class Ruling(Aggregate):
             "appeal_by": add_months(served_on, APPEAL_MONTHS),
         }
 
-    def lodge_appeal(self, *, grounds: str, actor: dict[str, Any]) -> None:
-        """申诉: once, against a decision; within a month of its service, when it was served."""
+    def appeal_until(self, runs_to: RunsTo = on_the_day) -> date | None:
+        """The last day an appeal is taken, once the decision was served: a month after its
+        service, or, when that is a day off, the working day it runs to (`runs_to`: 期限届满日
+        为法定节假日的，以节假日后的第一个工作日为期限届满日); None while unserved."""
+        if self.service is None:
+            return None
+        last: date = self.service["appeal_by"]
+        return runs_to(last) or last
+
+    def lodge_appeal(
+        self, *, grounds: str, actor: dict[str, Any], runs_to: RunsTo = on_the_day
+    ) -> None:
+        """申诉: once, against a decision; within a month of its service, when it was served
+        (to the working day a last day off runs to)."""
         self.check_status("appeal", R.DECIDED)
         if self.appeal is not None:
             raise InvalidTransition("appeal a second time", self.status.value)
-        if self.service is not None and clock.today() > self.service["appeal_by"]:
+        last = self.appeal_until(runs_to)
+        if self.service is not None and last is not None and clock.today() > last:
             raise AppealWindowClosed(
                 f"the decision was served on {self.service['served_on']}: an appeal was due by "
-                f"{self.service['appeal_by']} (申诉期限已过)",
-                details={"appeal_by": self.service["appeal_by"].isoformat()},
+                f"{last} (申诉期限已过)",
+                details={"appeal_by": last.isoformat()},
             )
         self._appealed(grounds=grounds, actor=actor)
 

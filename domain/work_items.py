@@ -7,7 +7,6 @@ go 红/黄/蓝 as findings do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -16,7 +15,7 @@ from eventsourcing.domain import event
 
 from domain import clock
 from domain.aggregate import Aggregate
-from domain.deadlines import colour_of, gravest
+from domain.deadlines import RunsTo, colour_of, gravest, on_the_day
 from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
 from domain.evaluation_schemes import check_grade
 from domain.findings import parse
@@ -24,15 +23,6 @@ from domain.vocabulary import Grade, WorkItemStatus
 
 W = WorkItemStatus
 OPEN = frozenset({W.LISTED, W.IN_PROGRESS})
-# The day a date runs to when it falls on a day off (the finding board's `due_by_of`: the
-# next working day), or None for the date itself.
-RunsTo = Callable[[date], date | None]
-
-
-def on_the_day(_: date) -> date | None:
-    """A date runs to itself (no calendar at hand)."""
-    return None
-
 
 IMPORT_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/work-items/imported")
 

@@ -47,6 +47,7 @@ from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person
 from domain.vocabulary import DocumentKind, RulingKind, RulingStatus
 from domain.vocabulary import RulingStatus as R
 from projections.evidence import EvidenceView
+from projections.finding_board import due_by_of
 from projections.rulings import RulingFilter
 
 router = APIRouter(include_in_schema=False)
@@ -206,6 +207,7 @@ def ruling_page(
         refusal,
         ruling.version,
         ruling=ruling,
+        appeal_by=ruling.appeal_until(due_by_of),
         accountability=accountability,
         policy=viewer.services.app.get_tolerance_policy(),
         candidates=candidates,

@@ -201,3 +201,16 @@ def test_the_console_offers_the_negative_list_and_shows_a_denial_by_it(
         shown = browser.get(page)
     assert "不予容错情形" in shown.text and "谋取私利" in shown.text
     assert "personal_gain" not in shown.text.split("不予容错情形")[1][:200]
+
+
+def test_an_appeal_due_on_a_sunday_is_taken_on_the_monday_and_shown_so(desk: Desk) -> None:
+    """Served on 6 November 2026, due a month later on Sunday 6 December: the ruling shows,
+    and the service takes, Monday the 7th."""
+    with clock.use(SettableClock(datetime(2026, 11, 20, 2, tzinfo=UTC))) as today:
+        rid = desk.propose()
+        ok(desk.decide_form(rid))
+        ok(desk.act(desk.authority, rid, "service", {"served_on": "2026-11-06", "served_to": "张"}))
+        assert desk.ruling(rid)["service"]["appeal_by"] == "2026-12-07"
+        today.set(datetime(2026, 12, 7, 2, tzinfo=UTC))
+        ok(desk.appeal(rid))
+        assert desk.status(rid) == "appealed"

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from uuid import uuid4
 
 import pytest
 
-from domain.errors import InvalidTransition, InvalidValue
+from domain import clock
+from domain.errors import AppealWindowClosed, InvalidTransition, InvalidValue
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.vocabulary import AccountabilityForm, RulingStatus, ToleranceOutcome
+from projections.finding_board import due_by_of
 from tests.support import then
 
 R = RulingStatus
@@ -395,3 +397,18 @@ def test_an_appeal_changing_the_form_takes_the_new_forms_measure_and_period_of_e
     assert adjusted.measure is None and adjusted.effects_until == date(2024, 12, 3)
 
     assert revoked().effects_until is None
+
+
+def test_an_appeal_due_on_a_day_off_is_taken_on_the_working_day_it_runs_to() -> None:
+    """Served on 6 November 2026, an appeal is due a month later, on Sunday 6 December: it is
+    taken on Monday the 7th, as time limits run (期限届满日为法定节假日的，顺延)."""
+    ruling = decided()
+    ruling.serve(served_on=date(2026, 11, 6), served_to="张三", actor=AUTHORITY)
+    assert ruling.appeal_until() == date(2026, 12, 6)
+    assert ruling.appeal_until(due_by_of) == date(2026, 12, 7)
+    monday = datetime(2026, 12, 7, 10, tzinfo=clock.CHINA)
+    with clock.use(clock.SettableClock(monday)):
+        with pytest.raises(AppealWindowClosed, match="2026-12-06"):
+            ruling.lodge_appeal(grounds="不服", actor=UNIT_ACTOR)  # by the date alone
+        ruling.lodge_appeal(grounds="不服", actor=UNIT_ACTOR, runs_to=due_by_of)
+    assert ruling.status is R.APPEALED

@@ -45,6 +45,7 @@ from domain.registry import (
 )
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, subject_kind
 from domain.vocabulary import RulingStatus
+from projections.finding_board import due_by_of
 from projections.rulings import RulingFilter
 
 router = Router(prefix="/api/v1/rulings", tags=["rulings"])
@@ -79,7 +80,7 @@ def ruling_out(r: Ruling) -> dict[str, Any]:
         "decision": r.decision,
         "appeal": r.appeal,
         "publication": r.publication,
-        "service": r.service,
+        "service": r.service and {**r.service, "appeal_by": r.appeal_until(due_by_of)},
         "paired_ruling_id": r.paired_with,
     }
     if isinstance(r, AccountabilityRuling):
