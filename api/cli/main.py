@@ -701,7 +701,7 @@ def caught_up(services: Services, names: list[str]) -> None:
         raise typer.Exit(2) from None
 
 
-def sheet_of(file: Path, settings: Settings, layout: Any) -> list[Any]:
+def sheet_of(file: Path, settings: Settings, layout: Any) -> Any:
     """The rows of the file's list of `layout` (api.documents.excel.Layout), read under the
     import limits of the settings; a file that cannot be read is exit status 2."""
     from api.documents import excel
@@ -714,10 +714,15 @@ def sheet_of(file: Path, settings: Settings, layout: Any) -> list[Any]:
         merged_cells=settings.import_max_merged_cells,
     )
     try:
-        return excel.load_sheet(file, limits, layout)
+        rows = excel.load_sheet(file, limits, layout)
     except excel.ExcelError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
+    for number in rows.hidden:
+        typer.echo(
+            f"第 {number} 行 (row {number}): 已隐藏，未导入 (hidden: not imported)", err=True
+        )
+    return rows
 
 
 @import_cli.command("work-items")

@@ -139,6 +139,16 @@ class ImportResult:
 
 # A data row under the header: its Excel row number and {column: cell value}.
 Row = tuple[int, dict[str, Any]]
+
+
+class Rows(list[Row]):
+    """A list's data rows, and the numbers of those it passed over for being hidden."""
+
+    def __init__(self, rows: Iterable[Row] = (), hidden: Iterable[int] = ()) -> None:
+        super().__init__(rows)
+        self.hidden = sorted(hidden)
+
+
 # A row of the sheet as the stream gives it: its Excel row number and its cells' values.
 Numbered = tuple[int, tuple[Any, ...]]
 # A merged range as openpyxl bounds it: min_col, min_row, max_col, max_row, from 1.
@@ -185,7 +195,7 @@ def header_key(value: Any, layout: Layout = WORK_ITEMS) -> tuple[str, bool] | No
 
 def load_sheet(
     source: Path | BinaryIO, limits: ImportLimits = ImportLimits(), layout: Layout = WORK_ITEMS
-) -> list[Row]:
+) -> Rows:
     """The first worksheet with the layout's header row (by default 工作任务 + 牵头单位) in
     its first rows."""
     content = read_limited(source, limits)
@@ -249,7 +259,7 @@ def open_archive(content: bytes, limits: ImportLimits) -> ZipFile:
     raise ExcelError(problem)
 
 
-def first_list(workbook: Any, archive: ZipFile, limits: ImportLimits, layout: Layout) -> list[Row]:
+def first_list(workbook: Any, archive: ZipFile, limits: ImportLimits, layout: Layout) -> Rows:
     """The rows of the first visible sheet that holds the list: a hidden sheet (a draft,
     a lookup table) is not what the office sees, and is not imported."""
     for worksheet in workbook.worksheets:
@@ -268,7 +278,7 @@ def first_list(workbook: Any, archive: ZipFile, limits: ImportLimits, layout: La
 
 def sheet_rows(
     worksheet: Any, archive: ZipFile, limits: ImportLimits, layout: Layout
-) -> list[Row] | None:
+) -> Rows | None:
     with closing(limited_rows(worksheet, limits)) as rows:
         header_row, columns = find_header(rows, layout)
         if header_row is None:
@@ -282,13 +292,16 @@ def sheet_rows(
         ranges, hidden = merged_ranges(archive, worksheet._worksheet_path, limits)
         cells = data_cells(rows, header_row, limits)
     fill_merged(cells, ranges, header_row, limits)
-    if hidden & set(cells):
-        log.info("hidden rows not imported", extra={"rows": sorted(hidden & set(cells))})
-    listed: list[Row] = []
-    for number in sorted(set(cells) - hidden):
+    listed = Rows()
+    for number in sorted(cells):
         row = {key: cells[number].get(i) for i, key in columns.items()}
         if any(not blank(v) for k, v in row.items() if k != "序号"):  # blank or only numbered
-            listed.append((number, row))
+            if number in hidden:
+                listed.hidden.append(number)
+            else:
+                listed.append((number, row))
+    if listed.hidden:
+        log.info("hidden rows not imported", extra={"rows": listed.hidden})
     return listed
 
 

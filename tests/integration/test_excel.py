@@ -501,8 +501,10 @@ def test_a_due_date_given_as_a_number_is_refused_for_what_it_may_have_been(numbe
         excel.due_date(number)
 
 
-def test_a_row_hidden_in_excel_is_not_imported(tmp_path: Path) -> None:
-    """Not what the office sees, as a hidden sheet is not (ADR 016)."""
+def test_a_row_hidden_in_excel_is_not_imported_and_the_import_says_so(
+    units: Services, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    """Not what the office sees, as a hidden sheet is not (ADR 016); the command names it."""
     path = county_list(
         tmp_path / "隐藏行.xlsx",
         [
@@ -514,8 +516,12 @@ def test_a_row_hidden_in_excel_is_not_imported(tmp_path: Path) -> None:
     workbook = load_workbook(path)
     workbook.active.row_dimensions[4].hidden = True
     workbook.save(path)
-    result = excel.parse_rows(excel.load_sheet(path), unit_index())
+    rows = excel.load_sheet(path)
+    assert rows.hidden == [4]
+    result = excel.parse_rows(rows, unit_index())
     assert [x.title for x in result.listings] == ["任务甲", "任务丙"] and result.errors == []
+    told = run_cli(fresh_settings, "import", "work-items", str(path))
+    assert "第 4 行 (row 4): 已隐藏，未导入" in told.output and "已导入 2 项" in told.output
 
 
 def test_a_control_character_in_a_title_does_not_break_the_export() -> None:
