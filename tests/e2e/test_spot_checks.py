@@ -260,3 +260,18 @@ def test_a_certificate_listed_before_it_was_kept_in_one_form_is_not_listed_again
     again = {"name": "审计乙", "unit_code": department, "certificate": typed,
              "valid_until": "2030-12-31"}  # fmt: skip
     assert_error(api.post(OFFICERS, again, ADMIN), 409, "already_exists")
+
+
+@pytest.mark.parametrize(
+    ("path", "known"),
+    [
+        (ENTITIES, "delisted"),
+        (OFFICERS, "delisted"),
+        ("/api/v1/spot-check-matters", "withdrawn"),
+    ],
+)
+def test_a_status_a_directory_does_not_know_is_refused(
+    api: Api, inspector: dict[str, str], path: str, known: str
+) -> None:
+    assert ok(api.get(path, inspector, status=known))["items"] is not None
+    assert_error(api.get(path, inspector, status="bogus"), 422, "validation_error")

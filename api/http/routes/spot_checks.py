@@ -6,7 +6,7 @@ random round is, under `/api/v1/inspections`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 
@@ -50,7 +50,10 @@ def listed(
     return page_out(page)
 
 
-Status = Annotated[str | None, Query(max_length=20)]
+# An entity's or officer's status: still listed, or delisted (移出); a matter's: listed, or
+# withdrawn (移出清单).
+Status = Annotated[Literal["listed", "delisted"] | None, Query()]
+MatterStatus = Annotated[Literal["listed", "withdrawn"] | None, Query()]
 
 
 @entities.get("", response_model=MarketEntityPage, dependencies=[reached("spot_checks")])
@@ -89,7 +92,7 @@ def list_matters(
     services: ServicesDep,
     actor: Reader,
     unit_code: UnitFilter = None,
-    status: Status = None,
+    status: MatterStatus = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
