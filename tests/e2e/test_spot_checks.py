@@ -275,3 +275,18 @@ def test_a_status_a_directory_does_not_know_is_refused(
 ) -> None:
     assert ok(api.get(path, inspector, status=known))["items"] is not None
     assert_error(api.get(path, inspector, status="bogus"), 422, "validation_error")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        (ENTITIES, {"industry": "\x00"}),
+        ("/api/v1/documents", {"record_id": "\x00"}),
+        ("/api/v1/case-library", {"tag": "\x00"}),
+    ],
+)
+def test_a_nul_in_a_text_filter_is_refused_not_a_server_error(
+    api: Api, inspector: dict[str, str], query: tuple[str, dict[str, str]]
+) -> None:
+    path, params = query
+    assert_error(api.get(path, inspector, **params), 422, "validation_error")

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from api.http.command_routes import Route, mount
 from api.http.deps import Cursor, Limit, Reader, ServicesDep, reached
 from api.http.errors import ApiError
+from api.http.presentation import check_query_text
 from api.http.read_schemas import DocumentPage
 from api.http.routes.files import binary, checked
 from api.http.routing import Router
@@ -78,6 +79,8 @@ def list_documents(
     """公文: the issued documents, the latest first; `record_id` (a finding's or ruling's
     id, a unit's code, a bulletin's period) narrows them to one record's. A unit account
     names a record of its own."""
+    if record_id is not None:
+        check_query_text(record_id)
     if actor.role is Role.UNIT and record_id is None:
         raise ApiError(422, "validation_error", "a unit account lists one record's documents")
     page = services.view("evidence", EvidenceView).document_page(record_id, limit, cursor)

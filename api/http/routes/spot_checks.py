@@ -18,7 +18,7 @@ from api.http.inspection_schemas import (
     MatterPage,
     OfficerPage,
 )
-from api.http.presentation import page_out
+from api.http.presentation import check_query_text, page_out
 from api.http.routing import Router
 from api.runtime.bootstrap import Services
 from domain.registry import ListSpotCheckMatter
@@ -68,6 +68,8 @@ def list_market_entities(
 ) -> dict[str, Any]:
     """检查对象名录库: the market entities in the order they were listed, by industry, kind
     and status (`listed`, `delisted`)."""
+    if industry is not None:
+        check_query_text(industry)
     kind = entity_kind and entity_kind.value
     f = DirectoryFilter(status=status, industry=industry, entity_kind=kind)
     return listed(services, ENTITIES.name, f, limit, cursor)
