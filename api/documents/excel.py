@@ -477,7 +477,10 @@ def parse_rows(rows: Iterable[Row], units: UnitIndex, year: int | None = None) -
     first_rows: dict[UUID | None, int] = {}
     for number, cells in rows:
         listing, errors = parse_row(number, cells, units, year)
-        if (task := task_of(cells, units, year)) is not None:
+        # A good row's listing tells its task; only a bad row's is read again, leniently.
+        if listing is not None and listing.item_id is not None:
+            result.tasks[number] = (listing.year, listing.item_id)
+        elif (task := task_of(cells, units, year)) is not None:
             result.tasks[number] = task
         if listing is not None and (first := first_rows.get(listing.item_id)) is not None:
             same = f"与第 {first} 行是同一项工作，年度、牵头单位、工作任务均相同 (as row {first})"
