@@ -20,7 +20,7 @@ from typing import Any
 
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from domain.vocabulary import FindingStatus, RulingKind, RulingStatus, UnitStatus
+from domain.vocabulary import FindingStatus, RulingKind, RulingStatus, UnitStatus, WorkItemStatus
 from projections.base import APPLICATION_NAME, ReadModelView
 from projections.directory import DirectoryView
 from projections.finding_board import FindingBoardView
@@ -110,10 +110,12 @@ work AS (
 ),
 merged_work AS (
     -- a unit with merged codes counts an item two of its codes share once, so its items
-    -- are counted on the ledger itself (few units, each by the index on the item's units)
+    -- are counted on the ledger itself (few units, each by the index on the item's units);
+    -- a cancelled item counts for no unit, as in the counts
     SELECT units.code, count(DISTINCT w.id) AS items
     FROM units JOIN {ledger} w ON (w.co_units || w.lead_unit) && units.members
     WHERE cardinality(units.members) > 1 AND w.year = %(year)s
+        AND w.status <> %(cancelled)s
     GROUP BY units.code
 )
 SELECT units.code,
@@ -248,6 +250,7 @@ class Scorecards:
             "closed": FindingStatus.CLOSED.value,
             "rectifying": FindingStatus.RECTIFYING.value,
             "withdrawn": FindingStatus.WITHDRAWN.value,
+            "cancelled": WorkItemStatus.CANCELLED.value,
             "counted": [s.value for s in COUNTED_RULINGS],
             "accountability": RulingKind.ACCOUNTABILITY.value,
             "fault_tolerance": RulingKind.FAULT_TOLERANCE.value,

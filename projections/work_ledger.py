@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from psycopg import Connection
-from psycopg.sql import SQL, Composed
+from psycopg.sql import SQL, Composed, Literal
 from psycopg.types.json import Jsonb
 
 from domain import clock
@@ -87,8 +87,8 @@ def count_key(row: Any) -> tuple[str, int]:
 class WorkLedgerView(AggregateView):
     rows = ITEMS
     # 2: the responsible leader and the milestones (issue 18); 3: the counts move with an
-    # item whose lead passes to another unit (分设).
-    schema_version = 3
+    # item whose lead passes to another unit (分设); 4: a cancelled item counts for no unit.
+    schema_version = 4
     _fill: LedgerFill | None = None
 
     def start_fill(self, conn: Connection[Any], ids: list[UUID]) -> LedgerFill:
@@ -139,8 +139,13 @@ class WorkLedgerView(AggregateView):
                 "coalesce(sum(w.score) FILTER (WHERE m.unit_code = w.lead_unit), 0) "
                 "FROM {items} w CROSS JOIN LATERAL (SELECT DISTINCT u FROM "
                 "unnest(w.co_units || w.lead_unit) AS u) AS m(unit_code) "
+                "WHERE w.status <> {cancelled} "
                 "GROUP BY 1, 2 HAVING NOT EXISTS (SELECT FROM {counts})"
-            ).format(counts=self.table(COUNTS), items=items),
+            ).format(
+                counts=self.table(COUNTS),
+                items=items,
+                cancelled=Literal(WorkItemStatus.CANCELLED.value),
+            ),
             self.define_table(PROGRESS, PROGRESS_DEFINITION),
         ]
 
@@ -229,6 +234,29 @@ class WorkLedgerView(AggregateView):
             ).format(items=self.table(ITEMS.name), update=update, counts=self.table(COUNTS))
 
         self.apply(tracking, build, {**changes, "_id": e.originator_id}, key="transferred-counted")
+
+    def cancel(self, tracking: Tracking, e: WorkItem.Cancelled) -> None:
+        """The item cancelled (已取消), and one item less for each unit it was listed with: a
+        task dropped from the list is no longer a unit's work. It was open, so it had no
+        score to take back."""
+        changes = stamped(e, {"status": WorkItemStatus.CANCELLED.value, "closing_reason": e.reason})
+        if (fill := self._fill) is not None:
+            before = fill.update(e.originator_id, changes)
+            if before is not None:
+                self.count_item(fill.counts, before, -1)
+            return
+
+        def build() -> Composed:
+            update = self.update_statement(ITEMS.name, changes, (), {}, {})
+            return SQL(
+                ", upd AS ({update} RETURNING lead_unit, co_units, year) "
+                "UPDATE {counts} c SET items = c.items - 1 FROM (SELECT DISTINCT "
+                "m.unit_code, upd.year FROM upd "
+                "CROSS JOIN LATERAL unnest(upd.co_units || upd.lead_unit) AS m(unit_code)) u "
+                "WHERE c.unit_code = u.unit_code AND c.year = u.year"
+            ).format(update=update, counts=self.table(COUNTS))
+
+        self.apply(tracking, build, {**changes, "_id": e.originator_id}, key="cancelled-counted")
 
     @staticmethod
     def count_item(counts: RowsFill, item: dict[str, Any], sign: int) -> None:
@@ -464,6 +492,4 @@ class WorkLedger(ReadModel[WorkLedgerView]):
 
     @handles(WorkItem.Cancelled)
     def cancelled(self, e: WorkItem.Cancelled, tracking: Tracking) -> None:
-        self.view.update(
-            tracking, e, status=WorkItemStatus.CANCELLED.value, closing_reason=e.reason
-        )
+        self.view.cancel(tracking, e)

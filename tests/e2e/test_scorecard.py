@@ -270,6 +270,50 @@ def test_work_items_count_lead_and_co_owned_and_the_mean_score_those_led(
     assert rows[unit] == card and rows[partner] == other
 
 
+def cancelled_item(api: Api, inspector: dict[str, str], lead: str, *co: str) -> int:
+    """A work item of YEAR listed and then cancelled (取消); answers the last position."""
+    body = {
+        "title": "建设县域物流园区",
+        "year": YEAR,
+        "lead_unit": lead,
+        "co_units": list(co),
+        "due_on": f"{YEAR}-12-31",
+    }
+    item = ok(api.post(WORK_ITEMS, body, inspector), 201)
+    reason = {"reason": "上级调整任务，不再列入年度清单"}
+    return int(
+        ok(api.post(f"{WORK_ITEMS}/{item['id']}/cancellation", reason, inspector))["position"]
+    )
+
+
+def test_a_cancelled_work_item_counts_for_no_unit(api: Api, inspector: dict[str, str]) -> None:
+    unit = api.unit("县商务局", "department")
+    partner = api.unit("县交通运输局", "department")
+    work_item(api, inspector, unit, partner, score=88)
+    position = cancelled_item(api, inspector, unit, partner)
+
+    card = scorecard(api, ADMIN, unit, position)
+    assert card["work_items"] == 1 and card["mean_work_item_score"] == 88.0
+    other = scorecard(api, ADMIN, partner, position)
+    assert other["work_items"] == 1 and other["mean_work_item_score"] is None
+    rows = stats_rows(api, ADMIN, position)
+    assert rows[unit] == card and rows[partner] == other
+
+
+def test_a_cancelled_item_counts_for_no_successor_either(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    old = api.unit("县物价局", "department")
+    successor = api.unit("县市场监督管理局", "department")
+    work_item(api, inspector, old, successor, score=60)
+    cancelled_item(api, inspector, old, successor)
+    position = merge(api, old, successor)
+
+    card = scorecard(api, ADMIN, successor, position)
+    assert card["work_items"] == 1 and card["mean_work_item_score"] == 60.0
+    assert stats_rows(api, ADMIN, position)[successor] == card
+
+
 def test_a_unit_without_records_has_an_empty_scorecard(api: Api) -> None:
     unit = api.unit("县气象局", "agency")
     position = merge(api, api.unit("待并入单位"), unit)

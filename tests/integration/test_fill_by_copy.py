@@ -20,7 +20,7 @@ from psycopg.sql import SQL
 
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
-from domain.registry import Listing
+from domain.registry import CancelWorkItem, Listing
 from domain.vocabulary import Role
 from infra.migrations import datastore_for
 from projections import replay as replay_module
@@ -216,6 +216,23 @@ def test_a_work_ledger_filled_by_copy_keeps_what_the_statements_keep(log: Log, b
         )
         assert item == ("in_progress", 20, 1, "已印发", 4)
         assert rows(view, "SELECT note FROM {}", "work_ledger_progress") == [("已启动",)]
+        counts = rows(view, "SELECT unit_code, items FROM {} ORDER BY unit_code", "work_counts")
+        assert counts == [("dc", 1), ("hx", 1)]
+
+
+@pytest.mark.parametrize("batch", [1, 3, 2000])
+def test_a_cancelled_item_filled_by_copy_leaves_the_counts_the_statements_leave(
+    log: Log, batch: int
+) -> None:
+    """A cancelled item counts for none of its units, however the batches fall."""
+    services, _ = log
+    listing = Listing(title="取消的任务", year=2024, lead_unit="dc", co_units=("hx",),
+                      due_on=date(2024, 12, 31))  # fmt: skip
+    item = services.app.list_work_item(listing, actor=INSPECTOR).id
+    services.app.handle(CancelWorkItem(item_id=item, reason="任务调整"), actor=INSPECTOR)
+    with filled_both_ways(services, "work_ledger", batch) as view:
+        statuses = rows(view, "SELECT status FROM {} ORDER BY status", "work_ledger")
+        assert statuses == [("cancelled",), ("in_progress",)]
         counts = rows(view, "SELECT unit_code, items FROM {} ORDER BY unit_code", "work_counts")
         assert counts == [("dc", 1), ("hx", 1)]
 
