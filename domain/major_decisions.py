@@ -15,7 +15,7 @@ from eventsourcing.domain import event
 
 from domain import clock
 from domain.aggregate import Aggregate
-from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
 from domain.findings import parse
 from domain.vocabulary import (
     AccountabilityLinkKind,
@@ -173,7 +173,7 @@ class MajorDecision(Aggregate):
 
     def evaluation(self, number: int, action: str, *allowed: EvaluationStatus) -> dict[str, Any]:
         if not 1 <= number <= len(self.evaluations):
-            raise InvalidValue(f"there is no evaluation number {number}")
+            raise NotFound(f"the decision has no evaluation number {number}")
         found = self.evaluations[number - 1]
         if found["status"] not in allowed:
             raise InvalidTransition(action, found["status"].value)

@@ -46,7 +46,9 @@ class PowerListCommands(CommandBase):
                 powers = self.load(PowerList, PowerList.create_id(finding.unit_code))
             except NotFound:
                 raise InvalidValue(f"unit {finding.unit_code!r} has no power list") from None
-            item = powers.item(cmd.number)
+            item = powers.in_force(cmd.number)
+            if item is None:
+                raise InvalidValue(f"the list has no item number {cmd.number} in force")
             finding.cite_power_item(
                 unit_code=finding.unit_code,
                 number=cmd.number,

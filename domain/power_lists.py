@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.aggregate import Aggregate
-from domain.errors import AlreadyExists, InvalidValue
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
 from domain.findings import parse
 from domain.vocabulary import PowerKind
 
@@ -65,10 +65,19 @@ class PowerList(Aggregate):
         """The items in force (not removed), by number."""
         return [item for item in self.items if not item["removed"]]
 
-    def item(self, number: int) -> dict[str, Any]:
-        """An item in force, by its number."""
-        if not 1 <= number <= len(self.items) or self.items[number - 1]["removed"]:
-            raise InvalidValue(f"the list has no item number {number} in force")
+    def in_force(self, number: int) -> dict[str, Any] | None:
+        """The item of that number while it is in force; None for one removed or never had."""
+        if 1 <= number <= len(self.items) and not self.items[number - 1]["removed"]:
+            return self.items[number - 1]
+        return None
+
+    def item(self, number: int, action: str) -> dict[str, Any]:
+        """An item in force, by its number, to `action`: one the list never had is not found;
+        a removed one keeps its number, out of force for good."""
+        if not 1 <= number <= len(self.items):
+            raise NotFound(f"the list has no item number {number}")
+        if self.items[number - 1]["removed"]:
+            raise InvalidTransition(f"{action} item {number}", "removed")
         return self.items[number - 1]
 
     def check_name(self, name: str, number: int | None = None) -> None:
@@ -122,7 +131,7 @@ class PowerList(Aggregate):
 
     def amend_item(self, *, number: int, reason: str, actor: dict[str, Any], **fields: Any) -> None:
         """调整权力事项: the fields given that differ from the item's (at least one)."""
-        found = self.item(number)
+        found = self.item(number, "amend")
         unknown = sorted(set(fields) - set(AMENDABLE))
         if unknown:
             raise InvalidValue(f"an amendment changes only {', '.join(AMENDABLE)}: {unknown}")
@@ -143,7 +152,7 @@ class PowerList(Aggregate):
 
     def remove_item(self, *, number: int, reason: str, actor: dict[str, Any]) -> None:
         """取消权力事项: the item leaves the list in force; the record keeps it."""
-        self.item(number)
+        self.item(number, "remove")
         self._item_removed(number=number, reason=reason, actor=actor)
 
     @event(ItemRemoved)

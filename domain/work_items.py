@@ -16,7 +16,7 @@ from eventsourcing.domain import event
 from domain import clock
 from domain.aggregate import Aggregate
 from domain.deadlines import RunsTo, colour_of, gravest, on_the_day
-from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
 from domain.evaluation_schemes import check_grade
 from domain.findings import parse
 from domain.vocabulary import Grade, WorkItemStatus
@@ -291,7 +291,7 @@ class WorkItem(Aggregate):
         future (a ledger kept on paper is entered later, so not bound to the day of listing)."""
         self.check_status("report a milestone reached", *OPEN)
         if not 1 <= number <= len(self.milestones):
-            raise InvalidValue(f"there is no milestone number {number}")
+            raise NotFound(f"the item has no milestone number {number}")
         milestone = self.milestones[number - 1]
         if milestone["reached_on"] is not None:
             raise AlreadyExists(

@@ -202,13 +202,15 @@ def test_an_evaluation_is_fed_back_rectified_evaluated_again_and_its_results_use
     assert row["evaluations"] == 2 and row["latest_score"] == 85 and row["result_uses"] == 1
 
 
-def test_an_evaluation_number_that_does_not_exist_is_refused(
+def test_an_evaluation_number_that_does_not_exist_is_not_found(
     api: Api, inspector: dict[str, str], unit: str
 ) -> None:
     did = implemented(api, inspector, unit)
     report = {"score": 70, "conclusion": "c", "findings": [], "reported_on": "2026-10-01"}
-    assert_error(api.post(f"{DECISIONS}/{did}/evaluations/3/report", report, inspector), 422)
-    assert_error(api.post(f"{DECISIONS}/{did}/evaluations/0/report", report, inspector), 422)
+    answer = api.post(f"{DECISIONS}/{did}/evaluations/3/report", report, inspector)
+    assert "no evaluation number 3" in assert_error(answer, 404, "not_found")["message"]
+    answer = api.post(f"{DECISIONS}/{did}/evaluations/0/report", report, inspector)
+    assert_error(answer, 422, "validation_error")  # numbers start at 1
 
 
 def test_a_stale_if_match_is_a_version_conflict(

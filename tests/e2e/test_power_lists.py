@@ -44,6 +44,8 @@ def test_a_liaison_keeps_its_units_list_and_every_version_stays_readable(api: Ap
     ok(api.post(f"{LISTS}/{unit}/items/1/amendment", amend, liaison))
     removal = {"reason": "事项划转综合执法部门"}
     removed = ok(api.post(f"{LISTS}/{unit}/items/2/removal", removal, liaison))
+    again = api.post(f"{LISTS}/{unit}/items/2/removal", removal, liaison)
+    assert_error(again, 409, "invalid_transition")
     now = ok(public(api, unit))
     assert [i["number"] for i in now["items"]] == [1] and now["version"] == 5
     assert now["items"][0]["legal_basis"].startswith("《城乡规划法》第四十条、")
@@ -79,8 +81,8 @@ def test_bad_items_and_another_units_list_are_refused_and_record_nothing(api: Ap
     same = {"kind": "licensing", "reason": "无变化"}
     assert_error(api.post(f"{LISTS}/{unit}/items/1/amendment", same, liaison), 422,
                  "invalid_value")  # fmt: skip
-    assert_error(api.post(f"{LISTS}/{unit}/items/7/removal", {"reason": "r"}, liaison), 422,
-                 "invalid_value")  # fmt: skip
+    assert_error(api.post(f"{LISTS}/{unit}/items/7/removal", {"reason": "r"}, liaison), 404,
+                 "not_found")  # fmt: skip
     assert_error(api.post(f"{LISTS}/{unit}/items/1/removal", {"reason": "r"}, other), 404)
     assert_error(api.post(f"{LISTS}/no-list-zz/items/1/removal", {"reason": "r"}, ADMIN), 404)
     missing_unit = api.post(f"{LISTS}/no-such-unit-zz/items", LICENCE, ADMIN)

@@ -78,7 +78,7 @@ def test_milestone_and_leader_rules_are_refused_and_record_nothing(api: Api) -> 
         assert_error(api.post(f"{ITEMS}/{item}/milestones", blank, liaison), 422)
         unknown = {"reached_on": "2039-03-01"}
         missing = api.post(f"{ITEMS}/{item}/milestones/1/completion", unknown, liaison)
-        assert_error(missing, 422, "invalid_value")
+        assert_error(missing, 404, "not_found")
         ok(
             api.post(
                 f"{ITEMS}/{item}/milestones", {"title": "方案", "due_on": "2039-05-01"}, liaison

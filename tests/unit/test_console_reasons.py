@@ -15,8 +15,10 @@ from domain import clock
 from domain.errors import DomainError
 from domain.findings import Finding
 from domain.major_decisions import MajorDecision, step_result
+from domain.power_lists import PowerList
 from domain.rulings import AccountabilityRuling
 from tests.support import raised_finding
+from tests.unit.test_work_items import listed
 
 ACTOR = {"id": "i1", "name": "督查员", "role": "inspector"}
 TODAY = datetime(2024, 6, 1, 4, 0, tzinfo=clock.CHINA)
@@ -62,7 +64,32 @@ def implemented_before_it_was_decided() -> None:
     decision.implement(implemented_on=date(2024, 3, 1), note="", actor=ACTOR)
 
 
+def power_removed_twice() -> None:
+    powers = PowerList(unit_code="fgj", actor=ACTOR)
+    powers.add_item(name="项目核准", kind="licensing", legal_basis="条例", responsibilities="责任",
+                    internal_unit=None, actor=ACTOR)  # fmt: skip
+    powers.remove_item(number=1, reason="划转", actor=ACTOR)
+    powers.remove_item(number=1, reason="again", actor=ACTOR)
+
+
+def evaluation_never_planned() -> None:
+    decision = MajorDecision(
+        id=uuid4(), title="城区公交线网优化调整方案", year=2024, unit_code="fzb",
+        description=None, actor=ACTOR,
+    )  # fmt: skip
+    decision.report_evaluation(number=1, score=80, conclusion="c", findings=[],
+                               reported_on=date(2024, 5, 1), actor=ACTOR)  # fmt: skip
+
+
 REFUSALS: dict[str, tuple[Callable[[], object], str]] = {
+    "a milestone that does not exist": (
+        lambda: listed().reach_milestone(
+            number=1, reached_on=date(2024, 5, 1), note=None, actor=ACTOR
+        ),
+        "该工作节点不存在。",
+    ),
+    "an evaluation that does not exist": (evaluation_never_planned, "该评估不存在。"),
+    "a power removed twice": (power_removed_twice, "该权力事项已取消，不能再调整或取消。"),
     "an extension to the past": (
         extension_to_the_past,
         "延期须在整改期限届满前申请，且申请延至的日期须晚于当前期限。",

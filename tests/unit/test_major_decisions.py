@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
 from domain.major_decisions import REQUIRED_STEPS, MajorDecision
 from domain.vocabulary import DecisionStatus, EvaluationStatus
 from tests.support import replayed
@@ -181,7 +181,7 @@ def test_results_are_used_only_after_the_report() -> None:
     decision.plan_evaluation(evaluator="e", scope="s", planned_on=date(2026, 9, 1), actor=ACTOR)
     with pytest.raises(InvalidTransition):
         decision.use_results(number=1, use="assessment", description="d", actor=ACTOR)
-    with pytest.raises(InvalidValue):
+    with pytest.raises(NotFound, match="no evaluation number 2"):
         decision.use_results(number=2, use="assessment", description="d", actor=ACTOR)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import AlreadyExists, InvalidValue
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
 from domain.power_lists import PowerList
 from tests.support import replayed
 
@@ -46,8 +46,12 @@ def test_a_removed_power_leaves_the_list_in_force_but_not_the_record() -> None:
     powers.remove_item(number=1, reason="划转", actor=ACTOR)
     assert [i["number"] for i in powers.current()] == [2]
     assert powers.items[0]["removed"] is True and len(powers.items) == 2
-    with pytest.raises(InvalidValue, match="no item number 1 in force"):
+    with pytest.raises(InvalidTransition, match="remove item 1 while status is 'removed'"):
         powers.remove_item(number=1, reason="again", actor=ACTOR)
+    with pytest.raises(InvalidTransition, match="amend item 1 while status is 'removed'"):
+        powers.amend_item(number=1, reason="r", name="新名称", actor=ACTOR)
+    with pytest.raises(NotFound, match="no item number 3"):
+        powers.remove_item(number=3, reason="never listed", actor=ACTOR)
     powers.add_item(name="项目核准", kind="licensing", legal_basis="新条例",
                     responsibilities="责任", internal_unit="投资科", actor=ACTOR)  # fmt: skip
     assert [i["number"] for i in powers.current()] == [2, 3], "a name freed is taken anew"

@@ -10,7 +10,7 @@ import pytest
 
 from domain import clock
 from domain.deadlines import gravest
-from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
 from tests.unit.test_work_items import listed  # due on 31 December 2024
 
 ACTOR = {"id": "a1", "name": "督查员", "role": "inspector"}
@@ -65,7 +65,7 @@ def test_a_milestone_is_reached_once_on_a_day_of_its_year_and_not_in_the_future(
     item = listed()
     item.set_milestone(title="制定方案", due_on=date(2024, 4, 30), leader=None, actor=ACTOR)
     on(moment, date(2024, 4, 20))
-    with pytest.raises(InvalidValue, match="there is no milestone number 2"):
+    with pytest.raises(NotFound, match="the item has no milestone number 2"):
         item.reach_milestone(number=2, reached_on=date(2024, 4, 20), note="", actor=ACTOR)
     with pytest.raises(InvalidValue, match="in the future"):
         item.reach_milestone(number=1, reached_on=date(2024, 4, 21), note="", actor=ACTOR)
