@@ -132,9 +132,11 @@ class ImportResult:
     listings: list[Listing] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)  # each listing's row, as Excel numbers it
-    # Each row's task, where it can be told (year and id), whether the row is good or not: a
-    # row of a task already listed is answered so, whatever else it says (a unit since merged).
-    tasks: dict[int, tuple[int, UUID]] = field(default_factory=dict)
+    # Each row's task, where it can be told (its year and the ids it may have: one for each
+    # unit the lead's name names), whether the row is good or not: a row of a task already
+    # listed is answered so, whatever else it says (a unit since merged, or one whose name a
+    # unit made since has taken).
+    tasks: dict[int, tuple[int, tuple[UUID, ...]]] = field(default_factory=dict)
 
 
 # A data row under the header: its Excel row number and {column: cell value}.
@@ -414,9 +416,14 @@ class UnitIndex:
 
     def __init__(self, units: Iterable[dict[str, Any]]) -> None:
         self.by_key: dict[str, list[dict[str, Any]]] = {}
+        by_name: dict[str, list[str]] = {}
         for unit in units:
-            for key in {fold(unit["code"]), re.sub(r"\s", "", fold(unit["name"]))}:
+            name = re.sub(r"\s", "", fold(unit["name"]))
+            for key in {fold(unit["code"]), name}:
                 self.by_key.setdefault(key, []).append(unit)
+            by_name.setdefault(name, []).append(str(unit["code"]))
+        # Each code with the codes of every unit of its name (itself among them).
+        self.named_alike = {code: codes for codes in by_name.values() for code in codes}
 
     @classmethod
     def load(cls, directory: DirectoryView) -> UnitIndex:
@@ -435,11 +442,14 @@ class UnitIndex:
             raise ValueError(f"单位“{text}”{status.label}，不能列入新工作 (unit is {status.value})")
         raise ValueError(f"未知单位“{text}” (unknown unit)")
 
-    def named(self, text: str) -> str | None:
-        """The code of the one unit `text` names, whatever its status (a unit merged, split
-        or dissolved since); None when it names none or several."""
-        codes = {str(u["code"]) for u in self.by_key.get(text, [])}
-        return codes.pop() if len(codes) == 1 else None
+    def named(self, text: str) -> list[str]:
+        """The codes of the units `text` names, whatever their status (a unit merged, split
+        or dissolved since, and one made since under its name)."""
+        return sorted({str(u["code"]) for u in self.by_key.get(text, [])})
+
+    def alike(self, code: str) -> list[str]:
+        """The unit's code and those of the other units of its name (any status)."""
+        return self.named_alike.get(code, [code])
 
 
 def every(fetch: Callable[[int, str | None], Page]) -> Iterator[dict[str, Any]]:
@@ -479,7 +489,10 @@ def parse_rows(rows: Iterable[Row], units: UnitIndex, year: int | None = None) -
         listing, errors = parse_row(number, cells, units, year)
         # A good row's listing tells its task; only a bad row's is read again, leniently.
         if listing is not None and listing.item_id is not None:
-            result.tasks[number] = (listing.year, listing.item_id)
+            title = fold(listing.title)
+            ids = [WorkItem.imported_id(listing.year, code, title)
+                   for code in units.alike(listing.lead_unit)]  # fmt: skip
+            result.tasks[number] = (listing.year, tuple(ids))
         elif (task := task_of(cells, units, year)) is not None:
             result.tasks[number] = task
         if listing is not None and (first := first_rows.get(listing.item_id)) is not None:
@@ -493,19 +506,22 @@ def parse_rows(rows: Iterable[Row], units: UnitIndex, year: int | None = None) -
     return result
 
 
-def task_of(cells: dict[str, Any], units: UnitIndex, year: int | None) -> tuple[int, UUID] | None:
-    """The row's task (year and id) where the row names it plainly: a title, one unit by a
-    name or code (of any status), and a year; None where it cannot be told."""
+def task_of(
+    cells: dict[str, Any], units: UnitIndex, year: int | None
+) -> tuple[int, tuple[UUID, ...]] | None:
+    """The row's task (its year and the ids it may have) where the row names it plainly: a
+    title, one lead unit by a name or code (of any status: each unit of that name), and a
+    year; None where it cannot be told."""
     try:  # (a formula, a date that cannot be read: no task to tell)
         title = clean(cells.get("工作任务"))
         lead = [name for name in SEPARATORS.split(fold(cells.get("牵头单位"))) if name]
         year = year or year_of(cells.get("年度")) or due_date(cells.get("完成时限")).year
     except ValueError:
         return None
-    code = units.named(lead[0]) if len(lead) == 1 else None
-    if not title or code is None or year is None:
+    codes = units.named(lead[0]) if len(lead) == 1 else []
+    if not title or not codes or year is None:
         return None
-    return year, WorkItem.imported_id(year, code, fold(title))
+    return year, tuple(WorkItem.imported_id(year, code, fold(title)) for code in codes)
 
 
 def ledger_items(services: Services, years: Iterable[int]) -> Iterator[dict[str, Any]]:
@@ -524,7 +540,11 @@ def leave_out_listed(result: ImportResult, ledger: Iterable[dict[str, Any]]) -> 
     for item in ledger:  # by its key now, and by its id (an import's key when it was listed)
         listed[WorkItem.imported_id(item["year"], item["lead_unit"], fold(item["title"]))] = item
         listed[UUID(str(item["id"]))] = item
-    taken = {row: listed[task] for row, (_, task) in result.tasks.items() if task in listed}
+    taken = {
+        row: next(listed[task] for task in tasks if task in listed)
+        for row, (_, tasks) in result.tasks.items()
+        if any(task in listed for task in tasks)
+    }
     listings = dict(zip(result.rows, result.listings, strict=True))
     notes: list[RowError] = []
     for number in sorted(taken):

@@ -263,6 +263,31 @@ def test_a_list_imported_again_after_its_lead_unit_was_split_is_already_listed(
     assert event_count(units) == before
 
 
+def test_a_list_imported_again_after_a_new_unit_took_its_lead_units_name_is_already_listed(
+    units: Services, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    """县住建局 was merged away and a new unit made under its name (机构改革): the row's name
+    now means the new unit, yet the task is the one listed under the old one's code."""
+    path = county_list(tmp_path / "清单.xlsx", [[1, "任务乙", "县住建局", None, "2024年底", None]])
+    assert "已导入 1 项" in run_cli(fresh_settings, "import", "work-items", str(path)).output
+    units.app.merge_unit("zjj", into="fgj", reason="机构改革", effective_on=date(2024, 6, 1),
+                         actor=ADMIN)  # fmt: skip
+    units.app.register_unit(code="zjj2", name="县住建局", kind="department", actor=ADMIN)
+    before = event_count(units)
+    again = run_cli(fresh_settings, "import", "work-items", str(path))
+    assert again.exit_code == 0, again.output
+    assert "已导入 0 项重点工作 (imported 0 work items)，1 项已在清单中" in again.output
+    assert event_count(units) == before
+    # A bad row of that task (a co-unit no one knows) is answered the same, not refused.
+    bad = county_list(
+        tmp_path / "有误.xlsx", [[1, "任务乙", "县住建局", "县不存在局", "2024年底", None]]
+    )
+    answered = run_cli(fresh_settings, "import", "work-items", str(bad))
+    assert answered.exit_code == 0, answered.output
+    assert "1 项已在清单中" in answered.output and "有误" not in answered.output
+    assert event_count(units) == before
+
+
 def test_two_rows_of_the_same_task_make_the_second_a_bad_row(tmp_path: Path) -> None:
     path = county_list(
         tmp_path / "重复.xlsx",
