@@ -23,6 +23,11 @@ authority = account_fixture("authority", "县委组织部")
 unit = unit_fixture("县行政审批服务局")
 
 
+@pytest.fixture
+def rulings(api: Api, inspector: dict[str, str], authority: dict[str, str]) -> Rulings:
+    return Rulings(api, inspector, authority)
+
+
 @dataclass
 class Rulings:
     """Rulings on a unit that `inspector` claims and `authority` decides."""
@@ -77,11 +82,6 @@ class Rulings:
     def decided(self, rid: str, decision: dict[str, Any]) -> str:
         self.api.decided(self.authority, rid, decision)
         return rid
-
-
-@pytest.fixture
-def rulings(api: Api, inspector: dict[str, str], authority: dict[str, str]) -> Rulings:
-    return Rulings(api, inspector, authority)
 
 
 SUMMARY = "某审批局改革创新容错免责案例"
