@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,53 +23,65 @@ authority = account_fixture("authority", "县委组织部")
 unit = unit_fixture("县行政审批服务局")
 
 
-def tolerance_case(
-    api: Api,
-    inspector: dict[str, str],
-    authority: dict[str, str],
-    unit: str,
-    *,
-    grounds: str = "在一窗通办改革中先行先试，因缺乏经验导致审批超时。",
-    reasoning: str = "符合先行先试容错情形，且未谋取私利。",
-    finding_ids: list[str] | None = None,
-    decided_on: str = "2026-05-20",
-    person: dict[str, str] | None = None,
-) -> str:
-    """A fault-tolerance ruling carried to `decided` (exempted)."""
-    subject = {"unit_code": unit, "person": person or PERSON}
-    criteria = ["pilot_inexperience", "no_personal_gain"]
-    claim = {"subject": subject, "grounds": grounds, "criteria_claimed": criteria}
-    rid: str = api.ruling("fault-tolerance", inspector, unit, finding_ids or [], **claim)["id"]
-    decision = {
-        "outcome": "exempted",
-        "criteria_met": criteria,
-        "reasoning": reasoning,
-        "decided_on": decided_on,
-    }
-    api.decided(authority, rid, decision)
-    return rid
+@pytest.fixture
+def rulings(api: Api, inspector: dict[str, str], authority: dict[str, str]) -> Rulings:
+    return Rulings(api, inspector, authority)
 
 
-def accountability_case(
-    api: Api,
-    inspector: dict[str, str],
-    authority: dict[str, str],
-    unit: str,
-    *,
-    facts: str = "对群众反映的审批难问题长期不予回应。",
-    reasoning: str = "情节较轻，予以通报批评。",
-    decided_on: str = "2026-05-21",
-) -> str:
-    """An accountability ruling carried to `decided` (circulated criticism)."""
-    subject = {"unit_code": unit, "person": PERSON}
-    form = "circulated_criticism"
-    basis = "《中国共产党问责条例》"
-    rid: str = api.accountability(
-        inspector, unit, [], subject=subject, form=form, basis=basis, facts=facts
-    )["id"]
-    decision = {"form": form, "reasoning": reasoning, "decided_on": decided_on}
-    api.decided(authority, rid, decision)
-    return rid
+@dataclass
+class Rulings:
+    """Rulings on a unit that `inspector` claims and `authority` decides."""
+
+    api: Api
+    inspector: dict[str, str]
+    authority: dict[str, str]
+
+    def tolerance(
+        self,
+        unit: str,
+        *,
+        grounds: str = "在一窗通办改革中先行先试，因缺乏经验导致审批超时。",
+        reasoning: str = "符合先行先试容错情形，且未谋取私利。",
+        finding_ids: list[str] | None = None,
+        decided_on: str = "2026-05-20",
+        person: dict[str, str] | None = None,
+    ) -> str:
+        """A fault-tolerance ruling carried to `decided` (exempted)."""
+        subject = {"unit_code": unit, "person": person or PERSON}
+        criteria = ["pilot_inexperience", "no_personal_gain"]
+        claim = {"subject": subject, "grounds": grounds, "criteria_claimed": criteria}
+        ruling = self.api.ruling(
+            "fault-tolerance", self.inspector, unit, finding_ids or [], **claim
+        )
+        decision = {
+            "outcome": "exempted",
+            "criteria_met": criteria,
+            "reasoning": reasoning,
+            "decided_on": decided_on,
+        }
+        return self.decided(ruling["id"], decision)
+
+    def accountability(
+        self,
+        unit: str,
+        *,
+        facts: str = "对群众反映的审批难问题长期不予回应。",
+        reasoning: str = "情节较轻，予以通报批评。",
+        decided_on: str = "2026-05-21",
+    ) -> str:
+        """An accountability ruling carried to `decided` (circulated criticism)."""
+        subject = {"unit_code": unit, "person": PERSON}
+        form = "circulated_criticism"
+        basis = "《中国共产党问责条例》"
+        ruling = self.api.accountability(
+            self.inspector, unit, [], subject=subject, form=form, basis=basis, facts=facts
+        )
+        decision = {"form": form, "reasoning": reasoning, "decided_on": decided_on}
+        return self.decided(ruling["id"], decision)
+
+    def decided(self, rid: str, decision: dict[str, Any]) -> str:
+        self.api.decided(self.authority, rid, decision)
+        return rid
 
 
 SUMMARY = "某审批局改革创新容错免责案例"
@@ -118,9 +131,9 @@ def shown_without_the_name(
 
 
 def test_published_fault_tolerance_case_appears_in_the_library(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    rid = tolerance_case(api, inspector, authority, unit)
+    rid = rulings.tolerance(unit)
     position = published(api, authority, rid, tags=["改革创新", "审批制度"])
     (case,) = library(api, api.account("supervisor"), position, unit_code=unit)
     assert case["id"] == rid
@@ -134,9 +147,9 @@ def test_published_fault_tolerance_case_appears_in_the_library(
 
 
 def test_published_accountability_case_appears_in_the_library(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    rid = accountability_case(api, inspector, authority, unit)
+    rid = rulings.accountability(unit)
     position = published(api, authority, rid, summary="某局审批难问题问责案例")
     (case,) = library(api, inspector, position, unit_code=unit)
     assert case["id"] == rid
@@ -145,23 +158,20 @@ def test_published_accountability_case_appears_in_the_library(
 
 
 def test_decided_but_unpublished_ruling_is_not_in_the_library(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    unpublished = tolerance_case(api, inspector, authority, unit)
-    shown = tolerance_case(api, inspector, authority, unit)
+    unpublished = rulings.tolerance(unit)
+    shown = rulings.tolerance(unit)
     position = published(api, authority, shown)
     items = library(api, inspector, position, unit_code=unit)
     assert ids(items) == {shown} and unpublished not in ids(items)
 
 
 def test_library_never_shows_the_persons_name_even_when_the_case_text_mentions_it(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
     fid = api.finding(inspector, unit, title=f"{NAME}负责的一窗通办改革审批超时")["id"]
-    rid = tolerance_case(
-        api,
-        inspector,
-        authority,
+    rid = rulings.tolerance(
         unit,
         grounds=f"{NAME}同志在一窗通办改革中先行先试，因缺乏经验导致审批超时。",
         reasoning=f"经查，{NAME}未谋取私利，符合先行先试容错情形。",
@@ -175,12 +185,9 @@ def test_library_never_shows_the_persons_name_even_when_the_case_text_mentions_i
 
 
 def test_library_never_shows_the_persons_name_in_an_accountability_case(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    rid = accountability_case(
-        api,
-        inspector,
-        authority,
+    rid = rulings.accountability(
         unit,
         facts=f"科长{NAME}对群众反映的审批难问题长期不予回应。",
         reasoning=f"{NAME}情节较轻，予以通报批评。",
@@ -190,37 +197,35 @@ def test_library_never_shows_the_persons_name_in_an_accountability_case(
 
 
 def test_unfiltered_library_page_never_shows_the_persons_name(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    rid = tolerance_case(api, inspector, authority, unit, grounds=f"{NAME}在试点中探索，出现失误。")
+    rid = rulings.tolerance(unit, grounds=f"{NAME}在试点中探索，出现失误。")
     position = published(api, authority, rid)
     assert rid in ids(shown_without_the_name(api, inspector, position, limit=500))
 
 
 def test_search_text_answer_never_shows_the_persons_name(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    rid = tolerance_case(
-        api, inspector, authority, unit, reasoning=f"{NAME}主动挽回损失，消除影响。"
-    )
+    rid = rulings.tolerance(unit, reasoning=f"{NAME}主动挽回损失，消除影响。")
     position = published(api, authority, rid)
     found = shown_without_the_name(api, inspector, position, q="挽回损失", unit_code=unit)
     assert ids(found) == {rid}
 
 
 def test_searching_the_library_by_the_persons_name_finds_nothing(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    rid = tolerance_case(api, inspector, authority, unit, grounds=f"{NAME}在试点中出现失误。")
+    rid = rulings.tolerance(unit, grounds=f"{NAME}在试点中出现失误。")
     position = published(api, authority, rid)
     assert ids(library(api, inspector, position, unit_code=unit)) == {rid}
     assert library(api, inspector, position, unit_code=unit, q=NAME) == []
 
 
 def test_a_tag_naming_the_person_never_shows_the_name(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    rid = tolerance_case(api, inspector, authority, unit)
+    rid = rulings.tolerance(unit)
     response = publish(api, authority, rid, tags=["改革创新", NAME])
     if response.status_code != 200:
         assert_error(response, 422)
@@ -230,14 +235,14 @@ def test_a_tag_naming_the_person_never_shows_the_name(
 
 
 def test_a_finding_linked_to_two_rulings_names_neither_person_in_either_case(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
     """Two officials held to account for one finding whose title names both: each case
     shows the title without either name, whichever ruling was proposed or published first."""
     other = "王海涛"
     title = f"{NAME}、{other}负责的窗口审批超时"
     fid = api.finding(inspector, unit, title=title)["id"]
-    first = tolerance_case(api, inspector, authority, unit, finding_ids=[fid])
+    first = rulings.tolerance(unit, finding_ids=[fid])
     position = published(api, authority, first)
     # The second ruling is proposed only after the first case is published.
     subject = {"unit_code": unit, "person": {"name": other, "position": "副科长"}}
@@ -261,14 +266,14 @@ def test_a_finding_linked_to_two_rulings_names_neither_person_in_either_case(
 
 
 def test_publication_whose_summary_names_the_person_is_refused_with_422(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    rid = tolerance_case(api, inspector, authority, unit)
+    rid = rulings.tolerance(unit)
     response = publish(api, authority, rid, summary=f"{NAME}同志改革创新容错免责案例")
     assert_error(response, 422)
     got = ok(api.get(f"{RULINGS}/{rid}", inspector))
     assert got["status"] == "decided" and got["publication"] is None
-    other = tolerance_case(api, inspector, authority, unit)
+    other = rulings.tolerance(unit)
     position = published(api, authority, other)
     assert ids(library(api, inspector, position, unit_code=unit)) == {other}
 
@@ -277,9 +282,7 @@ def test_publication_whose_summary_names_the_person_is_refused_with_422(
 
 
 def searched(
-    api: Api,
-    inspector: dict[str, str],
-    authority: dict[str, str],
+    rulings: Rulings,
     unit: str,
     match: str,
     q: str,
@@ -287,42 +290,37 @@ def searched(
 ) -> set[str]:
     """The library's cases of `unit` that `q` finds, once `match` and another (default) case
     are published with `summaries`."""
-    other = tolerance_case(api, inspector, authority, unit)
+    api, inspector, authority = rulings.api, rulings.inspector, rulings.authority
+    other = rulings.tolerance(unit)
     published(api, authority, match, summary=summaries[0])
     position = published(api, authority, other, summary=summaries[1])
     return ids(library(api, inspector, position, unit_code=unit, q=q))
 
 
-def test_q_matches_a_chinese_substring_of_the_summary(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
-) -> None:
-    match = tolerance_case(api, inspector, authority, unit)
+def test_q_matches_a_chinese_substring_of_the_summary(unit: str, rulings: Rulings) -> None:
+    match = rulings.tolerance(unit)
     summaries = ("某镇推进乡村振兴产业园建设容错案例", "某局政务服务改革容错案例")
-    found = searched(api, inspector, authority, unit, match, "产业园", summaries)
+    found = searched(rulings, unit, match, "产业园", summaries)
     assert found == {match}
 
 
-def test_q_matches_a_chinese_substring_of_the_reasoning(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
-) -> None:
-    match = tolerance_case(
-        api, inspector, authority, unit, reasoning="因上级政策调整致项目延期，属无意过失。"
-    )
-    assert searched(api, inspector, authority, unit, match, "政策调整") == {match}
+def test_q_matches_a_chinese_substring_of_the_reasoning(unit: str, rulings: Rulings) -> None:
+    match = rulings.tolerance(unit, reasoning="因上级政策调整致项目延期，属无意过失。")
+    assert searched(rulings, unit, match, "政策调整") == {match}
 
 
 def test_q_matches_a_chinese_substring_of_a_linked_findings_title(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
     fid = api.finding(inspector, unit, title="不动产登记窗口排长队")["id"]
-    match = tolerance_case(api, inspector, authority, unit, finding_ids=[fid])
-    assert searched(api, inspector, authority, unit, match, "不动产登记") == {match}
+    match = rulings.tolerance(unit, finding_ids=[fid])
+    assert searched(rulings, unit, match, "不动产登记") == {match}
 
 
 def test_q_that_matches_nothing_finds_nothing(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    rid = tolerance_case(api, inspector, authority, unit)
+    rid = rulings.tolerance(unit)
     position = published(api, authority, rid)
     assert ids(library(api, inspector, position, unit_code=unit)) == {rid}
     assert library(api, inspector, position, unit_code=unit, q="航空航天") == []
@@ -343,10 +341,11 @@ def test_library_filters_by_kind(
     unit: str,
     kind: str,
     expected: str,
+    rulings: Rulings,
 ) -> None:
     made = {
-        "accountability": accountability_case(api, inspector, authority, unit),
-        "fault_tolerance": tolerance_case(api, inspector, authority, unit),
+        "accountability": rulings.accountability(unit),
+        "fault_tolerance": rulings.tolerance(unit),
     }
     published(api, authority, made["accountability"], summary="某局问责案例")
     position = published(api, authority, made["fault_tolerance"])
@@ -355,11 +354,11 @@ def test_library_filters_by_kind(
 
 
 def test_library_filters_by_unit(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
     other = api.unit("县医疗保障局", "department")
-    mine = tolerance_case(api, inspector, authority, unit)
-    theirs = tolerance_case(api, inspector, authority, other)
+    mine = rulings.tolerance(unit)
+    theirs = rulings.tolerance(other)
     published(api, authority, mine)
     position = published(api, authority, theirs)
     assert ids(library(api, inspector, position, unit_code=unit)) == {mine}
@@ -367,10 +366,10 @@ def test_library_filters_by_unit(
 
 
 def test_library_filters_by_year_of_the_decision(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    earlier = tolerance_case(api, inspector, authority, unit, decided_on="2024-11-03")
-    later = tolerance_case(api, inspector, authority, unit, decided_on="2026-05-20")
+    earlier = rulings.tolerance(unit, decided_on="2024-11-03")
+    later = rulings.tolerance(unit, decided_on="2026-05-20")
     published(api, authority, earlier)
     position = published(api, authority, later)
     assert ids(library(api, inspector, position, unit_code=unit, year=2024)) == {earlier}
@@ -379,10 +378,10 @@ def test_library_filters_by_year_of_the_decision(
 
 
 def test_library_filters_by_tag(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    tagged = tolerance_case(api, inspector, authority, unit)
-    untagged = tolerance_case(api, inspector, authority, unit)
+    tagged = rulings.tolerance(unit)
+    untagged = rulings.tolerance(unit)
     published(api, authority, tagged, tags=["乡村振兴", "改革创新"])
     position = published(api, authority, untagged, tags=["营商环境"])
     assert ids(library(api, inspector, position, unit_code=unit, tag="乡村振兴")) == {tagged}
@@ -390,9 +389,9 @@ def test_library_filters_by_tag(
 
 
 def test_library_is_open_to_a_unit_account(
-    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str
+    api: Api, authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
-    rid = tolerance_case(api, inspector, authority, unit)
+    rid = rulings.tolerance(unit)
     position = published(api, authority, rid)
     reader = api.account("unit", api.unit("另一乡镇"))
     assert ids(library(api, reader, position, unit_code=unit)) == {rid}

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from httpx import Response
 
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
@@ -39,6 +40,11 @@ def catalogued(api: Api, who: dict[str, str], unit: str) -> str:
 def step(api: Api, who: dict[str, str], did: str, name: str, on: str = "2026-03-01") -> Any:
     body = {"step": name, "done_on": on, "evidence": EVIDENCE, "note": ""}
     return api.post(f"{DECISIONS}/{did}/procedure-steps", body, who)
+
+
+def link(api: Api, who: dict[str, str], did: str, **target: str) -> Response:
+    """Link the decision to the accountability `target` (ruling_id or finding_id)."""
+    return api.post(f"{DECISIONS}/{did}/accountability-link", target, who)
 
 
 def decide(api: Api, who: dict[str, str], did: str) -> dict[str, Any]:
@@ -90,22 +96,20 @@ def test_a_decision_missing_a_step_is_flagged_and_linked_to_an_accountability_ru
     fid = api.finding(inspector, unit, category="procedure_violation")["id"]
     basis, facts = "重大行政决策程序暂行条例", "未经合法性审查即作出决策"
     rid = api.accountability(inspector, unit, [fid], basis=basis, facts=facts)["id"]
-    ok(api.post(f"{DECISIONS}/{did}/accountability-link", {"ruling_id": rid}, inspector))
-    ok(api.post(f"{DECISIONS}/{did}/accountability-link", {"finding_id": fid}, inspector))
+    ok(link(api, inspector, did, ruling_id=rid))
+    ok(link(api, inspector, did, finding_id=fid))
     links = decision(api, inspector, did)["links"]
     assert links == [{"kind": "ruling", "target_id": rid}, {"kind": "finding", "target_id": fid}]
-    again = api.post(f"{DECISIONS}/{did}/accountability-link", {"ruling_id": rid}, inspector)
-    assert_error(again, 409, "already_exists")
+    assert_error(link(api, inspector, did, ruling_id=rid), 409, "already_exists")
 
 
 def test_linking_an_unknown_ruling_or_giving_no_target_is_refused(
     api: Api, inspector: dict[str, str], unit: str
 ) -> None:
     did, _ = decided(api, inspector, unit, steps=())
-    unknown = {"ruling_id": "00000000-0000-4000-8000-000000000000"}
-    link = f"{DECISIONS}/{did}/accountability-link"
-    assert_error(api.post(link, unknown, inspector), 422, "unknown_reference")
-    assert_error(api.post(link, {}, inspector), 422, "validation_error")
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert_error(link(api, inspector, did, ruling_id=unknown), 422, "unknown_reference")
+    assert_error(link(api, inspector, did), 422, "validation_error")
 
 
 def test_a_decision_not_yet_decided_cannot_be_linked_nor_one_decided_without_a_flaw(
@@ -115,12 +119,10 @@ def test_a_decision_not_yet_decided_cannot_be_linked_nor_one_decided_without_a_f
     after a decision with every step done and no flaw, it is not a decision to link (422)."""
     fid = api.finding(inspector, unit)["id"]
     early = catalogued(api, inspector, unit)
-    refused = api.post(f"{DECISIONS}/{early}/accountability-link", {"finding_id": fid}, inspector)
-    error = assert_error(refused, 409, "invalid_transition")
+    error = assert_error(link(api, inspector, early, finding_id=fid), 409, "invalid_transition")
     assert error["details"] == {"status": "catalogued"}
     sound, _ = decided(api, inspector, unit)
-    refused = api.post(f"{DECISIONS}/{sound}/accountability-link", {"finding_id": fid}, inspector)
-    assert_error(refused, 422, "invalid_value")
+    assert_error(link(api, inspector, sound, finding_id=fid), 422, "invalid_value")
 
 
 def test_a_step_after_the_decision_is_an_invalid_transition(

@@ -5,10 +5,10 @@ moved keeps nothing, and each batch is logged with what it copied."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 from unittest import mock
@@ -37,6 +37,7 @@ FILLED_BY_COPY = ("unit_history", "notifications", "finding_board", "evidence", 
 WRITTEN = ("touches", "lines", "notifications", "findings", "rows", "tallies", "citations",
            "documents", "progress", "counts")  # fmt: skip
 Log = tuple[Services, list[tuple[Any, int]]]
+Rows = Callable[..., list[tuple[Any, ...]]]
 FILE = {"sha256": "EF" * 32, "name": "进度照片.jpg"}
 
 
@@ -108,116 +109,102 @@ def filled(services: Services, spec: ProjectionSpec, schema: str, batch: int | N
     return view
 
 
-@contextmanager
-def filled_both_ways(services: Services, name: str, batch: int) -> Iterator[ReadModelView]:
-    """The read model filled by COPY `batch` events at a time (and its fill finished), once
-    it is found to hold the very rows its statements make."""
-    spec = SPECS[name]
-    with scratch_schema(services.database) as a, scratch_schema(services.database) as b:
-        by_copy = filled(services, spec, a, batch)
-        by_statements = filled(services, spec, b, None)
-        try:
-            with by_copy.datastore.get_connection() as conn, conn.transaction():
-                by_copy.finish_filling(conn)
-            assert digest(by_copy) == digest(by_statements)
-            yield by_copy
-        finally:
-            by_copy.datastore.close()
-            by_statements.datastore.close()
-
-
 def rows(view: ReadModelView, query: str, *tables: str) -> list[tuple[Any, ...]]:
     """The rows of `query`, whose `{}` name `tables` of the view's schema, as tuples."""
     statement = SQL(query).format(*map(view.table, tables))
     return [tuple(r.values()) for r in view.fetch_all(statement)]
 
 
-@pytest.mark.parametrize("batch", [1, 3, 2000])
-def test_a_unit_history_filled_by_copy_keeps_what_the_statements_keep(log: Log, batch: int) -> None:
+@pytest.fixture(params=[1, 3, 2000])
+def batch(request: pytest.FixtureRequest) -> int:
+    """How many events each COPY batch takes."""
+    return int(request.param)
+
+
+@pytest.fixture
+def by_copy(log: Log, batch: int, request: pytest.FixtureRequest) -> Iterator[Rows]:
+    """The rows (as `rows` reads them) of the read model the test names, filled by COPY
+    `batch` events at a time (and its fill finished), once it is found to hold the very rows
+    its statements make."""
     services, _ = log
-    with filled_both_ways(services, "unit_history", batch) as view:
-        lines = rows(
-            view,
-            "SELECT unit_code, event_type FROM {} ORDER BY position, unit_code",
-            "unit_history",
-        )
-        # The item is in both units' histories; the finding's progress after each pass is in
-        # the history of the unit it lay with then, and only there.
-        assert [u for u, event in lines if event == "Listed"] == ["dc", "hx"]
-        assert [u for u, event in lines if event == "ProgressReported"] == ["dc", "hx"]
-        touches = rows(
-            view,
-            "SELECT unit_code FROM {} WHERE aggregate_type = 'finding'",
-            "unit_history_touches",
-        )
-        assert touches == [("hx",)]
+    spec = SPECS[request.param]
+    with scratch_schema(services.database) as a, scratch_schema(services.database) as b:
+        copied = filled(services, spec, a, batch)
+        by_statements = filled(services, spec, b, None)
+        try:
+            with copied.datastore.get_connection() as conn, conn.transaction():
+                copied.finish_filling(conn)
+            assert digest(copied) == digest(by_statements)
+            yield functools.partial(rows, copied)
+        finally:
+            copied.datastore.close()
+            by_statements.datastore.close()
 
 
-@pytest.mark.parametrize("batch", [1, 3, 2000])
-def test_notifications_filled_by_copy_keep_what_the_statements_keep(log: Log, batch: int) -> None:
-    services, _ = log
-    with filled_both_ways(services, "notifications", batch) as view:
-        told = rows(
-            view,
-            "SELECT kind, a.role, a.unit_code FROM {} n "
-            "JOIN {} a ON a.id = n.account_id ORDER BY position, a.role",
-            "notifications",
-            "notify_accounts",
-        )
-        # Each pass tells the unit it goes to; the escalation reminder, after hx's liaison
-        # left, only the supervisors.
-        assert told == [
-            ("order", "unit", "hx"),
-            ("reassigned", "unit", "dc"),
-            ("reassigned", "unit", "hx"),
-            ("escalation", "supervisor", None),
-        ]
+@pytest.mark.parametrize("by_copy", ["unit_history"], indirect=True)
+def test_a_unit_history_filled_by_copy_keeps_what_the_statements_keep(by_copy: Rows) -> None:
+    lines = by_copy(
+        "SELECT unit_code, event_type FROM {} ORDER BY position, unit_code", "unit_history"
+    )
+    # The item is in both units' histories; the finding's progress after each pass is in the
+    # history of the unit it lay with then, and only there.
+    assert [u for u, event in lines if event == "Listed"] == ["dc", "hx"]
+    assert [u for u, event in lines if event == "ProgressReported"] == ["dc", "hx"]
+    touches = by_copy(
+        "SELECT unit_code FROM {} WHERE aggregate_type = 'finding'", "unit_history_touches"
+    )
+    assert touches == [("hx",)]
 
 
-@pytest.mark.parametrize("batch", [1, 3, 2000])
-def test_a_finding_board_filled_by_copy_keeps_what_the_statements_keep(
-    log: Log, batch: int
-) -> None:
-    services, _ = log
-    with filled_both_ways(services, "finding_board", batch) as view:
-        (row,) = rows(
-            view,
-            "SELECT unit_code, title, deadline, first_deadline, escalations, version, "
-            "'更正' = ANY(grams) AS searched FROM {}",
-            "finding_board",
-        )
-        assert row == ("hx", "更正后的问题", date(2024, 3, 1), date(2024, 2, 1), 1, 12, True)
-        steps = rows(view, "SELECT unit_code, year, extensions FROM {}", "finding_step_tallies")
-        assert steps == [("hx", 2024, 1)]
+@pytest.mark.parametrize("by_copy", ["notifications"], indirect=True)
+def test_notifications_filled_by_copy_keep_what_the_statements_keep(by_copy: Rows) -> None:
+    told = by_copy(
+        "SELECT kind, a.role, a.unit_code FROM {} n "
+        "JOIN {} a ON a.id = n.account_id ORDER BY position, a.role",
+        "notifications",
+        "notify_accounts",
+    )
+    # Each pass tells the unit it goes to; the escalation reminder, after hx's liaison left,
+    # only the supervisors.
+    assert told == [
+        ("order", "unit", "hx"),
+        ("reassigned", "unit", "dc"),
+        ("reassigned", "unit", "hx"),
+        ("escalation", "supervisor", None),
+    ]
 
 
-@pytest.mark.parametrize("batch", [1, 3, 2000])
-def test_evidence_filled_by_copy_keeps_what_the_statements_keep(log: Log, batch: int) -> None:
-    services, _ = log
-    with filled_both_ways(services, "evidence", batch) as view:
-        cited = rows(
-            view,
-            "SELECT sha256, name, cited_by_role FROM {} ORDER BY position",
-            "evidence_citations",
-        )
-        # The finding as raised and each progress report cite the file, by its hash in lower
-        # case.
-        assert cited == [("ef" * 32, "进度照片.jpg", r) for r in ("inspector", "unit", "unit")]
+@pytest.mark.parametrize("by_copy", ["finding_board"], indirect=True)
+def test_a_finding_board_filled_by_copy_keeps_what_the_statements_keep(by_copy: Rows) -> None:
+    (row,) = by_copy(
+        "SELECT unit_code, title, deadline, first_deadline, escalations, version, "
+        "'更正' = ANY(grams) AS searched FROM {}",
+        "finding_board",
+    )
+    assert row == ("hx", "更正后的问题", date(2024, 3, 1), date(2024, 2, 1), 1, 12, True)
+    steps = by_copy("SELECT unit_code, year, extensions FROM {}", "finding_step_tallies")
+    assert steps == [("hx", 2024, 1)]
 
 
-@pytest.mark.parametrize("batch", [1, 3, 2000])
-def test_a_work_ledger_filled_by_copy_keeps_what_the_statements_keep(log: Log, batch: int) -> None:
-    services, _ = log
-    with filled_both_ways(services, "work_ledger", batch) as view:
-        (item,) = rows(
-            view,
-            "SELECT status, percent, progress_count, milestones -> 0 ->> 'note', version FROM {}",
-            "work_ledger",
-        )
-        assert item == ("in_progress", 20, 1, "已印发", 4)
-        assert rows(view, "SELECT note FROM {}", "work_ledger_progress") == [("已启动",)]
-        counts = rows(view, "SELECT unit_code, items FROM {} ORDER BY unit_code", "work_counts")
-        assert counts == [("dc", 1), ("hx", 1)]
+@pytest.mark.parametrize("by_copy", ["evidence"], indirect=True)
+def test_evidence_filled_by_copy_keeps_what_the_statements_keep(by_copy: Rows) -> None:
+    cited = by_copy(
+        "SELECT sha256, name, cited_by_role FROM {} ORDER BY position", "evidence_citations"
+    )
+    # The finding as raised and each progress report cite the file, by its hash in lower case.
+    assert cited == [("ef" * 32, "进度照片.jpg", r) for r in ("inspector", "unit", "unit")]
+
+
+@pytest.mark.parametrize("by_copy", ["work_ledger"], indirect=True)
+def test_a_work_ledger_filled_by_copy_keeps_what_the_statements_keep(by_copy: Rows) -> None:
+    (item,) = by_copy(
+        "SELECT status, percent, progress_count, milestones -> 0 ->> 'note', version FROM {}",
+        "work_ledger",
+    )
+    assert item == ("in_progress", 20, 1, "已印发", 4)
+    assert by_copy("SELECT note FROM {}", "work_ledger_progress") == [("已启动",)]
+    counts = by_copy("SELECT unit_code, items FROM {} ORDER BY unit_code", "work_counts")
+    assert counts == [("dc", 1), ("hx", 1)]
 
 
 @pytest.mark.parametrize("batch", [1, 3, 2000])

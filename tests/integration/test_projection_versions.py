@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -73,12 +74,9 @@ def test_a_fresh_database_records_each_read_models_version_and_rebuilds_nothing(
     fresh_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="projections")
-    services = build(fresh_settings, runners="in-process")
-    try:
+    with closing(build(fresh_settings, runners="in-process")) as services:
         serving(services)
         assert recorded(services) == {s.name: s.view_class.schema_version for s in PROJECTIONS}
-    finally:
-        services.close()
     nothing_rebuilt(caplog)
 
 
@@ -86,22 +84,18 @@ def test_a_bumped_schema_version_rebuilds_that_read_model_once_before_serving_it
     fresh_settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.INFO, logger="projections")
-    first = build(fresh_settings, runners="in-process")
-    try:
+    with closing(build(fresh_settings, runners="in-process")) as first:
         first.app.register_unit(code="xz21", name="西岭镇", kind="township", actor=ADMIN)
         for n in range(3):
             raise_finding(first, "xz21", title=f"台账资料缺失 {n}")
         serving(first)
         assert board_count(first) == 3
         assert recorded(first)["finding_board"] == CURRENT
-    finally:
-        first.close()
     assert not records(caplog, "projection rebuilt")
 
     # The code's finding board is now one version on (as a change to its tables would make it).
     monkeypatch.setattr(FindingBoardView, "schema_version", CURRENT + 1)
-    second = build(fresh_settings, runners="in-process")
-    try:
+    with closing(build(fresh_settings, runners="in-process")) as second:
         serving(second)
         versions = recorded(second)
         assert versions["finding_board"] == CURRENT + 1, "the rebuilt tables carry the new version"
@@ -113,8 +107,6 @@ def test_a_bumped_schema_version_rebuilds_that_read_model_once_before_serving_it
         raise_finding(second, "xz21", title="新问题")
         serving(second)
         assert board_count(second) == 4, "and served afterwards"
-    finally:
-        second.close()
     (started,) = records(caplog, "projection schema version changed; rebuilding")
     assert (started.projection, started.recorded_version, started.code_version) == (
         "finding_board",
@@ -127,13 +119,10 @@ def test_a_bumped_schema_version_rebuilds_that_read_model_once_before_serving_it
 
     # Started again with the same code: the recorded version matches, nothing is rebuilt.
     caplog.clear()
-    third = build(fresh_settings, runners="in-process")
-    try:
+    with closing(build(fresh_settings, runners="in-process")) as third:
         serving(third)
         assert recorded(third)["finding_board"] == CURRENT + 1
         assert board_count(third) == 4
-    finally:
-        third.close()
     nothing_rebuilt(caplog)
 
 
@@ -144,8 +133,7 @@ def test_a_read_model_built_before_versions_were_recorded_counts_as_the_first(
     records the first version for a read model that holds events already (this code built
     none of them), and the code's version for an empty one."""
     caplog.set_level(logging.INFO, logger="projections")
-    first = build(fresh_settings, runners="in-process")
-    try:
+    with closing(build(fresh_settings, runners="in-process")) as first:
         first.app.register_unit(code="xz22", name="东山镇", kind="township", actor=ADMIN)
         raise_finding(first, "xz22")
         serving(first)
@@ -158,8 +146,6 @@ def test_a_read_model_built_before_versions_were_recorded_counts_as_the_first(
         first.ledger.create_table()
         assert board.recorded_schema_version() == UNVERSIONED
         assert first.ledger.recorded_schema_version() == first.ledger.schema_version
-    finally:
-        first.close()
     assert not records(caplog, "projection rebuilt")
 
 
@@ -168,14 +154,11 @@ def test_a_one_shot_command_rebuilds_a_read_model_an_older_version_built_before_
 ) -> None:
     """After an upgrade, a command run before any service has started reads the read model
     as this version builds it (the rebuilt tables carry its version), not the old tables."""
-    first = build(fresh_settings, runners="in-process")
-    try:
+    with closing(build(fresh_settings, runners="in-process")) as first:
         first.app.register_unit(code="fgj", name="县发改局", kind="department", actor=ADMIN)
         listing = Listing("推进县城有机更新", 2024, "fgj", date(2024, 12, 31))
         first.app.list_work_items([listing], actor=ADMIN)
         serving(first)
-    finally:
-        first.close()
 
     monkeypatch.setattr(WorkLedgerView, "schema_version", WorkLedgerView.schema_version + 1)
     env = {"SUPERVISION_DATABASE_URL": fresh_settings.database_url or ""}
@@ -184,38 +167,28 @@ def test_a_one_shot_command_rebuilds_a_read_model_an_older_version_built_before_
     result = CliRunner().invoke(cli, args, env=env)
     assert result.exit_code == 0, result.output
     assert [c.value for c in load_workbook(out).active["B"]][1:] == ["推进县城有机更新"]
-    check = build(fresh_settings, one_shot=True)
-    try:
+    with closing(build(fresh_settings, one_shot=True)) as check:
         assert check.ledger.recorded_schema_version() == WorkLedgerView.schema_version
-    finally:
-        check.close()
 
 
 def test_a_one_shot_command_leaves_the_rebuild_to_the_process_that_runs_the_read_model(
     fresh_settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.INFO, logger="projections")
-    running = build(fresh_settings, runners="in-process")
-    try:
+    with closing(build(fresh_settings, runners="in-process")) as running:
         serving(running)
         monkeypatch.setattr(FindingBoardView, "schema_version", CURRENT + 1)
-        one_shot = build(fresh_settings, one_shot=True)
-        try:
+        with closing(build(fresh_settings, one_shot=True)) as one_shot:
             board = [s for s in PROJECTIONS if s.name == "finding_board"]
             catch_up(one_shot.app, one_shot.datastore, board, 10)
             assert one_shot.board.recorded_schema_version() == CURRENT
-        finally:
-            one_shot.close()
-    finally:
-        running.close()
     nothing_rebuilt(caplog)
 
 
 def test_a_one_shot_command_finds_the_read_model_lagging_while_another_rebuilds_it(
     fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    one_shot = build(fresh_settings, one_shot=True)
-    try:
+    with closing(build(fresh_settings, one_shot=True)) as one_shot:
         monkeypatch.setattr(FindingBoardView, "schema_version", CURRENT + 1)
         board = [s for s in PROJECTIONS if s.name == "finding_board"]
         with (
@@ -225,5 +198,3 @@ def test_a_one_shot_command_finds_the_read_model_lagging_while_another_rebuilds_
         ):
             catch_up(one_shot.app, one_shot.datastore, board, 10)
         assert one_shot.board.recorded_schema_version() == CURRENT
-    finally:
-        one_shot.close()

@@ -83,6 +83,17 @@ def tolerance_decide(ruling: ToleranceRuling, outcome: str, criteria_met: list[s
     )
 
 
+def accountability_decide(
+    ruling: AccountabilityRuling,
+    form: str,
+    *,
+    measure: str | None = None,
+    decided_on: date = DECIDED_ON,
+) -> None:
+    """The authority decides `form` (and `measure`) on `decided_on`, giving no reasoning."""
+    ruling.decide(form=form, measure=measure, reasoning="", decided_on=decided_on, actor=AUTHORITY)
+
+
 def assert_refused(command: Callable[[], None], status: str) -> None:
     """The command is an invalid transition naming the ruling's `status`."""
     with pytest.raises(InvalidTransition) as error:
@@ -111,7 +122,7 @@ def test_a_decision_makes_its_form_final() -> None:
 def test_a_decision_with_an_unknown_form_is_refused() -> None:
     ruling = proposed()
     with pytest.raises(InvalidValue, match="form"):
-        ruling.decide(form="诫勉", reasoning="", decided_on=DECIDED_ON, actor=AUTHORITY)
+        accountability_decide(ruling, "诫勉")
     assert ruling.status is R.PROPOSED and ruling.decision is None
 
 
@@ -252,9 +263,7 @@ def test_a_revoked_ruling_takes_no_further_command() -> None:
     ruling.collect_events()
     commands: list[Callable[[], None]] = [
         lambda: ruling.verify(comment="x", actor=INSPECTOR),
-        lambda: ruling.decide(
-            form="admonishment", reasoning="", decided_on=DECIDED_ON, actor=AUTHORITY
-        ),
+        lambda: accountability_decide(ruling, "admonishment"),
         lambda: ruling.lodge_appeal(grounds="x", actor=UNIT_ACTOR),
         lambda: ruling.decide_appeal(result="upheld", reasoning="", form=None, actor=AUTHORITY),
         lambda: ruling.publish(summary="某局", tags=[], actor=AUTHORITY),
@@ -288,7 +297,7 @@ def test_a_ruling_without_a_named_person_publishes_any_summary() -> None:
         facts="",
         actor=INSPECTOR,
     )
-    ruling.decide(form="reorganisation", reasoning="", decided_on=DECIDED_ON, actor=AUTHORITY)
+    accountability_decide(ruling, "reorganisation")
     ruling.publish(summary="张三所在单位被改组", tags=[], actor=AUTHORITY)
     assert ruling.status is R.PUBLISHED
 
@@ -341,7 +350,7 @@ def test_a_ruling_is_verified_only_while_proposed_or_applied(status: str) -> Non
 
 def test_a_verified_ruling_can_still_be_decided() -> None:
     ruling = verified()
-    ruling.decide(form="admonishment", reasoning="", decided_on=DECIDED_ON, actor=AUTHORITY)
+    accountability_decide(ruling, "admonishment")
     assert ruling.status is R.DECIDED and ruling.verification == "属实"
 
 
@@ -367,9 +376,9 @@ def test_a_decision_dated_before_a_statement_heard_is_refused() -> None:
     ruling.record_statement(statement="情况属实", made_on=DECIDED_ON, actor=UNIT_ACTOR)
     day_before = date(2024, 6, 2)
     with pytest.raises(InvalidValue, match="before the statement heard on 2024-06-03"):
-        ruling.decide(form="admonishment", reasoning="", decided_on=day_before, actor=AUTHORITY)
+        accountability_decide(ruling, "admonishment", decided_on=day_before)
     assert ruling.status is R.PROPOSED
-    ruling.decide(form="admonishment", reasoning="", decided_on=DECIDED_ON, actor=AUTHORITY)
+    accountability_decide(ruling, "admonishment")
 
 
 def test_an_appeal_changing_the_form_takes_the_new_forms_measure_and_period_of_effect() -> None:
@@ -383,13 +392,7 @@ def test_an_appeal_changing_the_form_takes_the_new_forms_measure_and_period_of_e
     assert ruling.effects_until is None and ruling.measure is None
 
     adjusted = proposed()
-    adjusted.decide(
-        form="organisational_adjustment",
-        measure="demotion",
-        reasoning="",
-        decided_on=DECIDED_ON,
-        actor=AUTHORITY,
-    )
+    accountability_decide(adjusted, "organisational_adjustment", measure="demotion")
     assert adjusted.effects_until == date(2026, 6, 3)
     adjusted.lodge_appeal(grounds="过重", actor=UNIT_ACTOR)
     adjusted.decide_appeal(result="modified", reasoning="改为诫勉", form="admonishment",
