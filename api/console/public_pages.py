@@ -13,6 +13,7 @@ the read models it shows have processed the head of the log as it was when the r
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -25,6 +26,7 @@ from api.http.routes.inspections import board
 from api.http.routes.major_decisions import catalogue
 from api.http.routes.power_lists import published
 from api.http.routes.spot_checks import directory as spot_checks
+from api.runtime.bootstrap import Services
 from domain.spot_checks import LISTED
 from domain.vocabulary import ProcedureStep
 from projections.decision_catalogue import CatalogueFilter
@@ -36,9 +38,9 @@ SHOWN = 50
 
 
 def published_by_now(*names: str) -> Any:
-    """A public page's dependency: the read models `names` have processed every event in
-    the log when the request came, so the page shows whatever was published (a round
-    concluded, a decision catalogued) before anyone asked for it. It waits as `min_position`
+    """What a public page waits for (see `public`): the read models `names` have processed
+    every event in the log when the request came, so the page shows whatever was published (a
+    round concluded, a decision catalogued) before anyone asked for it. It waits as `min_position`
     does (api/runtime/waiting.py: no thread held, at most `waiting_reads_per_account` waits
     per client address, `read_wait_seconds` at most). A read model that does not catch up in
     time, or a client already holding its waits, gets the page as it stands with a notice:
@@ -53,81 +55,84 @@ def published_by_now(*names: str) -> Any:
     return Depends(wait)
 
 
+@dataclass(frozen=True)
+class Visit:
+    """A visitor's request for a public page, once the page's read models are as published
+    when it came (`lagging`: not quite, and the page says so)."""
+
+    request: Request
+    services: Services
+    lagging: bool
+
+    def render(self, template: str, **context: Any) -> Response:
+        """The page, with a notice when it may lag."""
+        return render(self.request, template, None, lagging=self.lagging, **context)
+
+
+def public(*names: str) -> Any:
+    """A public page's dependency: its visit, once the read models `names` are as published
+    (see `published_by_now`)."""
+
+    # A default, not an `Annotated` one: annotations are read as the module's names, and
+    # `names` is this call's.
+    async def visiting(
+        request: Request, services: ServicesDep, lagging: bool = published_by_now(*names)
+    ) -> Visit:
+        return Visit(request, services, lagging)
+
+    return Depends(visiting)
+
+
 @router.get("/public/inspections")
 def public_inspections(
-    request: Request,
-    services: ServicesDep,
-    lagging: Annotated[bool, published_by_now("inspection_board", "directory", "spot_checks")],
+    visit: Annotated[Visit, public("inspection_board", "directory", "spot_checks")],
     cursor: Text = None,
 ) -> Response:
     """双随机、一公开: concluded rounds, newest first; no account needed."""
+    services = visit.services
     page = one_page(None, lambda: board(services).public_page(None, SHOWN, cursor))
     rounds = [
         dict(item, data=json.dumps(item, ensure_ascii=False, default=str)) for item in page.items
     ]
     drawn = [t["unit_code"] for item in page.items for t in item["targets"]]
     names = unit_names(services) | spot_checks(services).entity_names(drawn)
-    return render(
-        request,
-        "public_inspections.html",
-        None,
-        rounds=rounds,
-        names=names,
-        next_cursor=page.next_cursor,
-        lagging=lagging,
+    return visit.render(
+        "public_inspections.html", rounds=rounds, names=names, next_cursor=page.next_cursor
     )
 
 
 @router.get("/public/spot-checks")
-def public_spot_checks(
-    request: Request,
-    services: ServicesDep,
-    lagging: Annotated[bool, published_by_now("spot_checks", "directory")],
-) -> Response:
+def public_spot_checks(visit: Annotated[Visit, public("spot_checks", "directory")]) -> Response:
     """随机抽查事项清单 (一单): the matters in force with their 细则; no account needed."""
-    matters = spot_checks(services).page(
+    matters = spot_checks(visit.services).page(
         MATTERS.name, DirectoryFilter(status=LISTED), MAX_LIMIT, None
     )
-    return render(
-        request,
-        "public_spot_checks.html",
-        None,
-        matters=matters.items,
-        names=unit_names(services),
-        lagging=lagging,
+    return visit.render(
+        "public_spot_checks.html", matters=matters.items, names=unit_names(visit.services)
     )
 
 
 @router.get("/public/decisions")
 def public_decisions(
-    request: Request,
-    services: ServicesDep,
-    lagging: Annotated[bool, published_by_now("decision_catalogue", "directory")],
-    cursor: Text = None,
+    visit: Annotated[Visit, public("decision_catalogue", "directory")], cursor: Text = None
 ) -> Response:
     """重大行政决策目录: every catalogued decision and how far its procedure has come."""
+    services = visit.services
     page = one_page(None, lambda: catalogue(services).page(CatalogueFilter(), SHOWN, cursor))
-    return render(
-        request,
+    return visit.render(
         "public_decisions.html",
-        None,
         decisions=page.items,
         names=unit_names(services),
         steps=[(step.value, step.label) for step in ProcedureStep],
         next_cursor=page.next_cursor,
-        lagging=lagging,
     )
 
 
 @router.get("/public/power-lists")
-def public_power_lists(
-    request: Request,
-    services: ServicesDep,
-    lagging: Annotated[bool, published_by_now("directory")],
-) -> Response:
+def public_power_lists(visit: Annotated[Visit, public("directory")]) -> Response:
     """权力清单、责任清单: every unit's list in force, its powers with their basis and duties."""
     units = [
         {**shown, "unit_name": unit["name"], "list": shown, "items": len(shown["items"])}
-        for unit, shown in published(services)
+        for unit, shown in published(visit.services)
     ]
-    return render(request, "public_power_lists.html", None, units=units, lagging=lagging)
+    return visit.render("public_power_lists.html", units=units)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import TypeAdapter
 
 from api.http import scoping
@@ -57,53 +58,54 @@ def unit_stats(
     return Response(body, media_type="application/json")
 
 
-@router.get(
-    "/api/v1/units/{code}/scorecard",
-    response_model=Scorecard,
-    dependencies=[reached(*Scorecards.READ_MODELS)],
-)
-def unit_scorecard(
+@dataclass(frozen=True)
+class UnitYear:
+    """One unit's scorecard row for a year, as a reader may see it, and the codes it counts
+    (the unit and those merged into it with effect by then)."""
+
+    services: Services
+    code: str
+    year: int
+    row: dict[str, Any]
+    lineage: list[str]
+
+
+def unit_year(
     code: Code,
+    year: Year,
     services: ServicesDep,
     actor: Reader,
-    year: Year,
-) -> dict[str, Any]:
-    """The unit's scorecard for the year, with the records of the units merged into it."""
-    return scorecard_with(services, actor, code, year)[0]
-
-
-def scorecard_with(
-    services: Services, actor: Actor, code: str, year: int
-) -> tuple[dict[str, Any], list[str]]:
-    """The unit's scorecard row for the year, and the codes it counts (the unit and those
-    merged into it with effect by then)."""
+    _: Annotated[None, reached(*Scorecards.READ_MODELS)],
+) -> UnitYear:
+    """The dependency of a unit's scorecard routes: `/api/v1/units/{code}/…?year=`, once the
+    scorecards have processed `min_position`; a unit account reads only its own units."""
     unit = services.app.read_unit(code)
     if not may_read(actor, code):
         raise ApiError(404, "not_found", f"unit {code!r} not found")
     lineage = services.app.lineage_of_year(code, year)
     (row,) = scorecards_of(services).for_units(year, today(), {code: tuple(lineage)})
     row["name"] = unit.name  # the unit's own events: current even before the directory
-    return row, lineage
+    return UnitYear(services, code, year, row, lineage)
 
 
-@router.get(
-    "/api/v1/units/{code}/year-end-score",
-    response_model=YearEndScore,
-    dependencies=[reached(*Scorecards.READ_MODELS)],
-)
-def unit_year_end_score(
-    code: Code,
-    services: ServicesDep,
-    actor: Reader,
-    year: Year,
-) -> dict[str, Any]:
+UnitYearDep = Annotated[UnitYear, Depends(unit_year)]
+
+
+@router.get("/api/v1/units/{code}/scorecard", response_model=Scorecard)
+def unit_scorecard(card: UnitYearDep) -> dict[str, Any]:
+    """The unit's scorecard for the year, with the records of the units merged into it."""
+    return card.row
+
+
+@router.get("/api/v1/units/{code}/year-end-score", response_model=YearEndScore)
+def unit_year_end_score(card: UnitYearDep) -> dict[str, Any]:
     """年终综合考评: 台账完成度 (the mean share done of the work items the unit leads),
     督查整改 (its findings closed on time, of those closed) and 考评得分 (the mean score of its
     evaluated work items), weighted by the year's scheme (30/30/40 until it sets its own)."""
-    row, lineage = scorecard_with(services, actor, code, year)
+    services, code, year, row = card.services, card.code, card.year, card.row
     on_time = row["on_time_rate"]
     parts = {
-        "ledger": services.ledger.completion(lineage, year),
+        "ledger": services.ledger.completion(card.lineage, year),
         "supervision": None if on_time is None else round(100 * on_time, 2),
         "evaluation": row["mean_work_item_score"],
     }
