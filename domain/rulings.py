@@ -44,6 +44,10 @@ F = AccountabilityForm
 M = OrganisationalMeasure
 DECIDABLE = (R.PROPOSED, R.APPLIED, R.VERIFIED)
 FINAL = (R.DECIDED, R.APPEAL_DECIDED)
+# A decision is served and appealed while it stands as decided, published to the case library
+# or not: publication does not take away the right of appeal (申诉), and an appeal does not
+# stop the decision (申诉期间不停止问责决定的执行), so a published case stays published.
+STANDING = (R.DECIDED, R.PUBLISHED)
 
 # 《中国共产党问责条例》: a party organisation is held to account by 检查, 通报 or 改组, a leading
 # cadre by 通报, 诫勉, 组织调整或者组织处理 or 纪律处分 (referred to the discipline body);
@@ -220,8 +224,9 @@ class Ruling(Aggregate):
         pass  # the version it takes is the point: a concurrent decision of the pair conflicts
 
     def serve(self, *, served_on: date, served_to: str, actor: dict[str, Any]) -> None:
-        """送达: once, on or after the day of the decision and not in the future."""
-        self.check_status("serve", R.DECIDED)
+        """送达: once, on or after the day of the decision and not in the future; a decision
+        published to the case library is served as well, until it is appealed."""
+        self.check_standing("serve")
         if self.service is not None:
             raise InvalidTransition("serve a second time", self.status.value)
         assert self.decision is not None
@@ -256,8 +261,9 @@ class Ruling(Aggregate):
         self, *, grounds: str, actor: dict[str, Any], runs_to: RunsTo = on_the_day
     ) -> None:
         """申诉: once, against a decision; within a month of its service, when it was served
-        (to the working day a last day off runs to)."""
-        self.check_status("appeal", R.DECIDED)
+        (to the working day a last day off runs to). A decision published to the case library
+        is appealed all the same."""
+        self.check_standing("appeal")
         if self.appeal is not None:
             raise InvalidTransition("appeal a second time", self.status.value)
         last = self.appeal_until(runs_to)
@@ -273,6 +279,13 @@ class Ruling(Aggregate):
     def _appealed(self, grounds: str, actor: dict[str, Any]) -> None:
         self.status = R.APPEALED
         self.appeal = {"grounds": grounds}
+
+    def check_standing(self, action: str) -> None:
+        """The decision stands as it was made: decided, or published with no appeal yet (one
+        published after its appeal was decided is past both service and appeal)."""
+        self.check_status(action, *STANDING)
+        if self.status is R.PUBLISHED and self.appeal is not None:
+            raise InvalidTransition(f"{action} after the appeal was decided", self.status.value)
 
     def publish(self, *, summary: str, tags: list[str], actor: dict[str, Any]) -> None:
         """纳入案例库: a final ruling becomes a precedent, without the person's name."""
@@ -295,9 +308,11 @@ class Ruling(Aggregate):
         self.check_status("decide an appeal", R.APPEALED)
 
     def after_appeal(self, result: str, reasoning: str) -> None:
+        """Revoked, the ruling is; else decided on appeal, and still published when it was
+        published before the appeal (the case library shows the decision on appeal)."""
         assert self.appeal is not None
         self.appeal.update(result=result, reasoning=reasoning)
-        self.status = R.REVOKED if result == AppealResult.REVOKED else R.APPEAL_DECIDED
+        self.status = after_appeal(result, self.publication is not None)
 
 
 class AccountabilityRuling(Ruling):
@@ -643,3 +658,11 @@ class ToleranceRuling(Ruling):
             self.outcome = ToleranceOutcome(outcome)
             self.criteria_met = list(criteria_met or [])
         self.after_appeal(result, reasoning)
+
+
+def after_appeal(result: str, published: bool) -> RulingStatus:
+    """The status an appeal's `result` leaves: revoked, or published (when the decision was
+    published before its appeal) or appeal decided."""
+    if result == AppealResult.REVOKED:
+        return R.REVOKED
+    return R.PUBLISHED if published else R.APPEAL_DECIDED

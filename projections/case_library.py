@@ -21,7 +21,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from domain.findings import RECTIFICATION, Finding
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
-from domain.vocabulary import RulingKind
+from domain.vocabulary import AppealResult, RulingKind
 from infra.privacy import DELETED, MIN_NAME_LENGTH
 from projections.base import (
     ADVANCED,
@@ -171,6 +171,30 @@ class CaseLibraryView(ReadModelView):
             )
 
         self.apply(tracking, build, row, key=("draft", *row))
+
+    def appeal_decided(self, tracking: Tracking, e: Any, revoked: bool, **changes: Any) -> None:
+        """A ruling's appeal decided: its draft takes what the appeal changed (the form, or
+        the outcome and criteria), and so does its case when it was published before the
+        appeal (publication does not take away the right of appeal); a revoked decision's
+        case leaves the library."""
+        if not changes and not revoked:
+            self.apply(tracking)
+            return
+
+        def build() -> Composed:
+            drafts = [self.update_statement("case_library_drafts", changes, (), {}, {})]
+            if revoked:
+                case = SQL("DELETE FROM {} WHERE id = %(_id)s AND {}").format(
+                    self.table("case_library"), ADVANCED
+                )
+            else:
+                case = self.update_statement("case_library", changes, (), {}, {})
+            if not changes:
+                return case
+            return SQL(", drafted AS ({}) {}").format(*drafts, case)
+
+        key = ("appeal-decided", revoked, *changes)
+        self.apply(tracking, build, {**changes, "_id": e.originator_id}, key=key)
 
     def publish(self, tracking: Tracking, e: Ruling.Published) -> None:
         def build() -> Composed:
@@ -367,17 +391,15 @@ class CaseLibrary(ReadModel[CaseLibraryView]):
     def accountability_appeal(
         self, e: AccountabilityRuling.AppealDecided, tracking: Tracking
     ) -> None:
-        if e.form is not None:
-            self.update(tracking, e, form=e.form)
-        else:
-            self.view.apply(tracking)
+        changes = {} if e.form is None else {"form": e.form}
+        self.view.appeal_decided(tracking, e, e.result == AppealResult.REVOKED, **changes)
 
     @handles(ToleranceRuling.AppealDecided)
     def tolerance_appeal(self, e: ToleranceRuling.AppealDecided, tracking: Tracking) -> None:
+        changes: dict[str, Any] = {}
         if e.outcome is not None:
-            self.update(tracking, e, outcome=e.outcome, criteria=list(e.criteria_met or []))
-        else:
-            self.view.apply(tracking)
+            changes.update(outcome=e.outcome, criteria=list(e.criteria_met or []))
+        self.view.appeal_decided(tracking, e, e.result == AppealResult.REVOKED, **changes)
 
     @handles(Ruling.Verified, Ruling.Appealed)
     def unrecorded_step(self, e: Any, tracking: Tracking) -> None:

@@ -6,17 +6,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
+from psycopg.sql import SQL, Literal
 
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
+from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, after_appeal
 from domain.vocabulary import AppealResult, RulingKind, RulingStatus
-from projections.base import AggregateTable, AggregateView, ReadModel, handles, other_aggregates
+from projections.base import (
+    AggregateTable,
+    AggregateView,
+    ReadModel,
+    handles,
+    other_aggregates,
+    stamped,
+)
 from projections.paging import Page, holds, in_units, where_equal
 
 RULINGS = AggregateTable(
     "rulings",
     "kind text NOT NULL, unit_code text NOT NULL, status text NOT NULL, form text, "
     "outcome text, criteria text[] NOT NULL DEFAULT '{}', finding_ids uuid[] NOT NULL, "
-    "decided_on date, appeal_result text",
+    "decided_on date, appeal_result text, published boolean NOT NULL DEFAULT false",
     first_position="position",
     first_at="created_at",
     copied="finding_ids",
@@ -39,6 +47,30 @@ class RulingFilter:
 
 class RulingsView(AggregateView):
     rows = RULINGS
+    # 2: a ruling published before its appeal stays published once the appeal is decided
+    schema_version = 2
+
+    def appeal_decided(self, tracking: Tracking, e: Any, **changes: Any) -> None:
+        """The appeal's result and what it changed; the status it leaves: revoked, or
+        published when the ruling was published before its appeal, else appeal decided."""
+        changes = stamped(e, {**changes, "appeal_result": e.result})
+        if e.result == AppealResult.REVOKED:
+            self.update_aggregate(
+                RULINGS, tracking, e, status=RulingStatus.REVOKED.value, **changes
+            )
+            return
+        if (fill := self._fill) is not None:
+            row = fill.rows.get(e.originator_id)
+            published = row is not None and bool(row["published"])
+            status = after_appeal(e.result, published).value
+            fill.update(e.originator_id, {**changes, "status": status})
+            return
+        status_sql = SQL("CASE WHEN published THEN {} ELSE {} END").format(
+            Literal(RulingStatus.PUBLISHED.value), Literal(RulingStatus.APPEAL_DECIDED.value)
+        )
+        self.update_row(
+            tracking, RULINGS.name, e.originator_id, changes, computed={"status": status_sql}
+        )
 
     def page(self, f: RulingFilter, limit: int, cursor: str | None) -> Page:
         where, params = where_equal(f, ("kind", "status"))
@@ -113,23 +145,16 @@ class Rulings(ReadModel[RulingsView]):
     def accountability_appeal(
         self, e: AccountabilityRuling.AppealDecided, tracking: Tracking
     ) -> None:
-        changes: dict[str, Any] = {"status": after_appeal(e.result), "appeal_result": e.result}
-        if e.form is not None:
-            changes["form"] = e.form
-        self.view.update(tracking, e, **changes)
+        changes: dict[str, Any] = {} if e.form is None else {"form": e.form}
+        self.view.appeal_decided(tracking, e, **changes)
 
     @handles(ToleranceRuling.AppealDecided)
     def tolerance_appeal(self, e: ToleranceRuling.AppealDecided, tracking: Tracking) -> None:
-        changes: dict[str, Any] = {"status": after_appeal(e.result), "appeal_result": e.result}
+        changes: dict[str, Any] = {}
         if e.outcome is not None:
             changes.update(outcome=e.outcome, criteria=list(e.criteria_met or []))
-        self.view.update(tracking, e, **changes)
+        self.view.appeal_decided(tracking, e, **changes)
 
     @handles(Ruling.Published)
     def published(self, e: Ruling.Published, tracking: Tracking) -> None:
-        self.view.update(tracking, e, status=RulingStatus.PUBLISHED.value)
-
-
-def after_appeal(result: str) -> str:
-    revoked = result == AppealResult.REVOKED
-    return (RulingStatus.REVOKED if revoked else RulingStatus.APPEAL_DECIDED).value
+        self.view.update(tracking, e, status=RulingStatus.PUBLISHED.value, published=True)

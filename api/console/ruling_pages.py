@@ -92,12 +92,13 @@ ACTIONS: dict[str, Offered] = {
             | {"measure": OPTIONAL, "effects_until": OPTIONAL, "exclusions": EVERY},
         ),
     ),
+    # A decision published to the case library is served and appealed as well (until then).
     "service": (
         AUTHORITIES | INSPECTORS,
-        (R.DECIDED,),
+        (R.DECIDED, R.PUBLISHED),
         FormCommand(ServeRuling, {"served_on": OPTIONAL, "served_to": TEXT}),
     ),
-    "appeal": (REPORTERS, (R.DECIDED,), FormCommand(AppealRuling, {"grounds": TEXT})),
+    "appeal": (REPORTERS, (R.DECIDED, R.PUBLISHED), FormCommand(AppealRuling, {"grounds": TEXT})),
     "appeal-decision": (
         AUTHORITIES,
         (R.APPEALED,),
@@ -191,7 +192,7 @@ def ruling_page(
         action
         for action in offered(viewer, ACTIONS, ruling.status)
         if not (action == "appeal" and ruling.appeal is not None)
-        and not (action == "service" and ruling.service is not None)
+        and not (action == "service" and (ruling.service or ruling.appeal) is not None)
         and not (action == "statement" and not isinstance(ruling, AccountabilityRuling))
     ]
     candidates = pairable(viewer, ruling)

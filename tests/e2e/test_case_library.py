@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from httpx import Response
 
+from domain import clock
 from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import Api, account_fixture, unit_fixture
 
@@ -107,6 +108,10 @@ def library(api: Api, who: dict[str, str], position: int, **filters: Any) -> lis
     return all_items(api, CASES, who, min_position=position, **filters)
 
 
+def status_of(api: Api, who: dict[str, str], rid: str) -> str:
+    return str(ok(api.get(f"{RULINGS}/{rid}", who))["status"])
+
+
 def ids(items: list[dict[str, Any]]) -> set[str]:
     return {str(item["id"]) for item in items}
 
@@ -155,6 +160,52 @@ def test_published_accountability_case_appears_in_the_library(
     assert case["id"] == rid
     assert case["kind"] == "accountability" and case["form"] == "circulated_criticism"
     assert case["summary"] == "某局审批难问题问责案例"
+
+
+def test_a_case_published_before_its_appeal_follows_the_appeal(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
+) -> None:
+    """Publication does not take away the right of appeal (申诉), nor service; the case stays
+    in the library while the appeal is heard (申诉期间不停止执行) and shows the form decided
+    on appeal, and the ruling stays published. Once decided on appeal, it is past both."""
+    rid = rulings.accountability(unit)
+    published(api, authority, rid, summary="某局审批难问题问责案例")
+    served = {"served_on": clock.today().isoformat(), "served_to": "本人"}
+    ok(api.post(f"{RULINGS}/{rid}/service", served, authority))
+    appealed = ok(api.post(f"{RULINGS}/{rid}/appeal", {"grounds": "处理过重"}, inspector))
+    assert status_of(api, inspector, rid) == "appealed"
+    (case,) = library(api, inspector, appealed["position"], unit_code=unit)
+    assert case["form"] == "circulated_criticism"
+
+    lighter = {"result": "modified", "reasoning": "经复核从轻", "form": "written_inspection"}
+    decided = ok(api.post(f"{RULINGS}/{rid}/appeal-decision", lighter, authority))
+    assert status_of(api, inspector, rid) == "published"
+    (case,) = library(api, inspector, decided["position"], unit_code=unit)
+    assert case["id"] == rid and case["form"] == "written_inspection"
+    rows = all_items(api, RULINGS, inspector, min_position=decided["position"], unit_code=unit)
+    assert [(r["id"], r["status"], r["form"]) for r in rows] == [
+        (rid, "published", "written_inspection")
+    ]
+    again = api.post(f"{RULINGS}/{rid}/appeal", {"grounds": "再次申诉"}, inspector)
+    assert_error(again, 409, "invalid_transition")
+    republished = publish(api, authority, rid)
+    assert_error(republished, 409, "invalid_transition")
+
+
+def test_a_case_whose_decision_is_revoked_on_appeal_leaves_the_library(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
+) -> None:
+    rid = rulings.tolerance(unit)
+    kept = rulings.tolerance(unit)
+    published(api, authority, rid)
+    published(api, authority, kept)
+    ok(api.post(f"{RULINGS}/{rid}/appeal", {"grounds": "认定有误"}, inspector))
+    revoked = {"result": "revoked", "reasoning": "经复核撤销"}
+    decided = ok(api.post(f"{RULINGS}/{rid}/appeal-decision", revoked, authority))
+    assert status_of(api, inspector, rid) == "revoked"
+    assert ids(library(api, inspector, decided["position"], unit_code=unit)) == {kept}
+    rows = all_items(api, RULINGS, inspector, min_position=decided["position"], unit_code=unit)
+    assert {r["id"]: r["status"] for r in rows} == {rid: "revoked", kept: "published"}
 
 
 def test_decided_but_unpublished_ruling_is_not_in_the_library(

@@ -170,6 +170,34 @@ def test_the_console_hears_the_statement_decides_with_a_measure_and_serves(
     assert ruling["measure"] == "reassignment" and ruling["effects_until"] == "2027-04-10"
 
 
+def test_the_console_serves_and_takes_the_appeal_of_a_ruling_published_from_its_decision(
+    desk: Desk, client: TestClient
+) -> None:
+    rid = ok(propose(desk, "admonishment"), 201)["id"]
+    ok(desk.decide_form(rid))
+    ok(desk.publish(rid, "某局诫勉案例"))
+    page = f"/rulings/{rid}"
+    with console_as(client, desk.authority) as browser:
+        shown = browser.get(page)
+        assert 'id="form-service"' in shown.text
+        served = {"served_on": clock.today().isoformat(), "served_to": "王五"}
+        assert submit(browser, shown, f"{page}/service", served).status_code == 303
+        assert 'id="form-service"' not in browser.get(page).text
+    with console_as(client, desk.api.account("unit", desk.unit)) as browser:
+        shown = browser.get(page)
+        assert 'id="form-appeal"' in shown.text
+        appeal = {"grounds": "处理过重，申请复核"}
+        assert submit(browser, shown, f"{page}/appeal", appeal).status_code == 303
+        assert 'id="form-appeal"' not in browser.get(page).text
+    assert desk.ruling(rid)["status"] == "appealed"
+    ok(desk.appeal_decision(rid))
+    assert desk.ruling(rid)["status"] == "published"
+    with console_as(client, desk.authority) as browser:
+        shown = browser.get(page)
+    for form in ("service", "appeal", "appeal-decision", "publication"):
+        assert f'id="form-{form}"' not in shown.text, form
+
+
 def test_an_exemption_where_the_negative_list_applies_is_refused_with_422(desk: Desk) -> None:
     rid = desk.apply()
     body = {"outcome": "exempted", "criteria_met": ["pilot_inexperience"], "reasoning": "r",

@@ -39,6 +39,7 @@ WRITTEN = ("touches", "lines", "notifications", "findings", "rows", "tallies", "
 Log = tuple[Services, list[tuple[Any, int]]]
 Rows = Callable[..., list[tuple[Any, ...]]]
 FILE = {"sha256": "EF" * 32, "name": "进度照片.jpg"}
+AUTHORITY = Actor(id="au-1", name="县纪委", role=Role.AUTHORITY)
 
 
 def liaison(unit: str) -> Actor:
@@ -215,6 +216,43 @@ def cancelled_item(log: Log) -> None:
                       due_on=date(2024, 12, 31))  # fmt: skip
     item = services.app.list_work_item(listing, actor=INSPECTOR).id
     services.app.handle(CancelWorkItem(item_id=item, reason="任务调整"), actor=INSPECTOR)
+
+
+@pytest.fixture
+def appealed_after_publication(log: Log) -> dict[str, Any]:
+    """Three accountability rulings of hx, each decided and published: one then appealed and
+    modified, one appealed and revoked, one left as published. Their ids by what befell them."""
+    services, _ = log
+    app, rulings = services.app, {}
+    for fate in ("modified", "revoked", "published"):
+        rid = app.propose_accountability(
+            subject={"unit_code": "hx"}, finding_ids=[], form="circulated_criticism", basis="b",
+            facts="推进不力", actor=INSPECTOR,
+        ).id  # fmt: skip
+        app.decide_ruling(rid, form="circulated_criticism", reasoning="r",
+                          decided_on=date(2024, 5, 1), actor=AUTHORITY)  # fmt: skip
+        app.publish_ruling(rid, summary="某局问责案例", tags=["作风"], actor=AUTHORITY)
+        if fate != "published":
+            app.appeal_ruling(rid, grounds="处理过重", actor=INSPECTOR)
+            form = {"form": "written_inspection"} if fate == "modified" else {}
+            app.decide_appeal(rid, result=fate, reasoning="复核", actor=AUTHORITY, **form)
+        rulings[fate] = rid
+    return rulings
+
+
+@pytest.mark.parametrize("by_copy", ["rulings"], indirect=True)
+def test_rulings_published_before_their_appeal_filled_by_copy_keep_what_the_statements_keep(
+    appealed_after_publication: dict[str, Any], by_copy: Rows
+) -> None:
+    """A ruling published before its appeal stays published once the appeal is decided,
+    however the batches fall; revoked, it is revoked."""
+    rows = by_copy("SELECT id, status, form FROM {} ORDER BY position", "rulings")
+    fates = {str(rid): fate for fate, rid in appealed_after_publication.items()}
+    assert [(fates[str(i)], status, form) for i, status, form in rows] == [
+        ("modified", "published", "written_inspection"),
+        ("revoked", "revoked", "circulated_criticism"),
+        ("published", "published", "circulated_criticism"),
+    ]
 
 
 @pytest.mark.parametrize("by_copy", ["work_ledger"], indirect=True)

@@ -114,6 +114,9 @@ COMMANDS = {
     "uphold": Command(
         "rulings", "decide_appeal", {"result": "upheld", "reasoning": "r"}, AUTHORITY
     ),
+    "revoke_on_appeal": Command(
+        "rulings", "decide_appeal", {"result": "revoked", "reasoning": "r"}, AUTHORITY
+    ),
     "publish": Command(
         "rulings", "publish_ruling", {"summary": "某同志的案例", "tags": ["示例"]}, AUTHORITY
     ),
@@ -187,6 +190,7 @@ OPERATIONS = st.lists(
             "decide",
             "appeal",
             "uphold",
+            "revoke_on_appeal",
             "publish",
             "rename",
             "merge",

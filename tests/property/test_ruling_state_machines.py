@@ -3,7 +3,9 @@ its own events, and a command the rules refuse raises a domain error and records
 
 Each rule also states, from the docstrings of domain/rulings.py, whether its command should be
 accepted and which status follows; a published ruling never names the person, a ruling is
-appealed at most once, and a revoked or published ruling accepts nothing more.
+appealed at most once, a revoked ruling accepts nothing more, and a published one only its
+service and its appeal, while it stands as decided (publication does not take away the right
+of appeal; a decision on appeal keeps it published).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from tests.support import replayed, state
 R = RulingStatus
 DECIDABLE = (R.PROPOSED, R.APPLIED, R.VERIFIED)
 PUBLISHABLE = (R.DECIDED, R.APPEAL_DECIDED)
-FINAL = (R.REVOKED, R.PUBLISHED)
+FINAL = (R.REVOKED,)
 PERSON = "张三"
 DECIDED_ON = date(2024, 6, 3)
 ACTORS = st.sampled_from(
@@ -90,8 +92,10 @@ def tolerance_outcome_ok(outcome: str, criteria: list[str]) -> bool:
     return (outcome == ToleranceOutcome.DENIED) == (not criteria)
 
 
-def appeal_becomes(result: str) -> RulingStatus:
-    return R.REVOKED if result == AppealResult.REVOKED else R.APPEAL_DECIDED
+def appeal_becomes(result: str, published: bool) -> RulingStatus:
+    if result == AppealResult.REVOKED:
+        return R.REVOKED
+    return R.PUBLISHED if published else R.APPEAL_DECIDED
 
 
 class RulingMachine(RuleBasedStateMachine):
@@ -109,6 +113,7 @@ class RulingMachine(RuleBasedStateMachine):
     def attempt(self, command: Any, accepted: bool, becomes: RulingStatus, **kwargs: Any) -> None:
         """Run a command; `accepted` and `becomes` are what the docstrings say should happen."""
         was = self.ruling.status
+        published_on_appeal = was is R.PUBLISHED and self.ruling.appeal is not None
         before = copy.deepcopy(state(self.ruling))
         try:
             command(**kwargs)
@@ -118,6 +123,7 @@ class RulingMachine(RuleBasedStateMachine):
             assert state(self.ruling) == before, "a refused command changed the state"
         else:
             assert was not in FINAL, f"a {was} ruling accepted a command"
+            assert not published_on_appeal, "a ruling published on appeal accepted a command"
             assert accepted, f"a command the rules refuse was accepted while {was}"
             new = self.ruling.collect_events()
             assert len(new) == 1
@@ -136,20 +142,26 @@ class RulingMachine(RuleBasedStateMachine):
         """Taken once from a decision; once it is served, only within the month after."""
         served = self.ruling.service
         in_time = served is None or clock.today() <= served["appeal_by"]
-        accepted = self.ruling.status is R.DECIDED and self.ruling.appeal is None and in_time
+        accepted = self.stands_as_decided() and self.ruling.appeal is None and in_time
         self.attempt(self.ruling.lodge_appeal, accepted, R.APPEALED, grounds=grounds, actor=actor)
 
     @rule(served_on=DATES | st.just(clock.today()), actor=ACTORS)
     def serve(self, served_on: date, actor: dict[str, Any]) -> None:
-        """送达: once, on a decided ruling, not before its decision nor after today."""
+        """送达: once, on a decided ruling (published or not, before any appeal), not before its
+        decision nor after today."""
         ruling = self.ruling
         decided_on = (ruling.decision or {}).get("decided_on")
-        accepted = ruling.status is R.DECIDED and ruling.service is None
+        accepted = self.stands_as_decided() and ruling.service is None
         accepted = accepted and decided_on is not None and decided_on <= served_on <= clock.today()
         self.attempt(ruling.serve, accepted, ruling.status, served_on=served_on, served_to="本人",
                      actor=actor)  # fmt: skip
         if accepted:
             assert ruling.service is not None and ruling.service["served_on"] == served_on
+
+    def stands_as_decided(self) -> bool:
+        """Decided, or published straight from the decision (no appeal yet)."""
+        status = self.ruling.status
+        return status is R.DECIDED or (status is R.PUBLISHED and self.ruling.appeal is None)
 
     @rule(statement=TEXT, made_on=DATES, actor=ACTORS)
     def record_statement(self, statement: str, made_on: date, actor: dict[str, Any]) -> None:
@@ -190,7 +202,7 @@ class RulingMachine(RuleBasedStateMachine):
             self.verify("核实", actor)
         elif status in DECIDABLE:
             self.decide_validly(choice, actor)
-        elif status is R.DECIDED and choice % 2:
+        elif self.stands_as_decided() and choice % 2:
             self.lodge_appeal("申诉", actor)
         elif status is R.APPEALED:
             [self.uphold_on_appeal, self.revoke_on_appeal, self.modify_validly][choice % 3](actor)
@@ -220,10 +232,11 @@ class RulingMachine(RuleBasedStateMachine):
         """The kind's `decide_appeal` with `result` and what a modification changes: accepted
         on an appealed ruling, for a known result that `fits` the kind."""
         accepted = self.ruling.status is R.APPEALED and valid(AppealResult, result) and fits
+        published = self.ruling.publication is not None
         self.attempt(
             decide_appeal,
             accepted,
-            appeal_becomes(result),
+            appeal_becomes(result, published),
             result=result,
             reasoning="复核",
             actor=actor,
