@@ -43,7 +43,14 @@ from domain.registry import (
     ServeRuling,
     VerifyRuling,
 )
-from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling, person_name
+from domain.rulings import (
+    FORMS_FOR,
+    AccountabilityRuling,
+    Ruling,
+    ToleranceRuling,
+    person_name,
+    subject_kind,
+)
 from domain.vocabulary import DocumentKind, RulingKind, RulingStatus
 from domain.vocabulary import RulingStatus as R
 from projections.evidence import EvidenceView
@@ -210,6 +217,8 @@ def ruling_page(
         ruling=ruling,
         appeal_by=ruling.appeal_until(due_by_of),
         accountability=accountability,
+        # The forms the regulations provide for the subject's kind: the forms offer no other.
+        forms=[f.value for f in FORMS_FOR[subject_kind(ruling.subject)]],
         policy=viewer.services.app.get_tolerance_policy(),
         candidates=candidates,
         events=[event_out(e) for e in viewer.services.app.aggregate_history(ruling.id)],

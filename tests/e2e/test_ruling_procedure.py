@@ -170,6 +170,26 @@ def test_the_console_hears_the_statement_decides_with_a_measure_and_serves(
     assert ruling["measure"] == "reassignment" and ruling["effects_until"] == "2027-04-10"
 
 
+def test_the_console_offers_only_the_forms_the_subjects_kind_takes(
+    desk: Desk, client: TestClient
+) -> None:
+    """A unit is held to account by 检查, 通报, 改组 or 约谈; a person by 通报, 诫勉, 组织调整,
+    纪律处分, 检查 or 约谈: the decision form offers those and no other."""
+    offered = {}
+    for person in (True, False):
+        rid = ok(propose(desk, "circulated_criticism", person), 201)["id"]
+        with console_as(client, desk.authority) as browser:
+            offered[person] = browser.get(f"/rulings/{rid}").text
+    for form in ("admonishment", "organisational_adjustment", "disciplinary_sanction"):
+        assert f'<option value="{form}"' in offered[True], form
+        assert f'<option value="{form}"' not in offered[False], form
+    assert '<option value="reorganisation"' not in offered[True]
+    assert '<option value="reorganisation"' in offered[False]
+    for page in offered.values():
+        assert '<option value="circulated_criticism"' in page
+    assert 'name="measure"' in offered[True] and 'name="measure"' not in offered[False]
+
+
 def test_the_console_serves_and_takes_the_appeal_of_a_ruling_published_from_its_decision(
     desk: Desk, client: TestClient
 ) -> None:
