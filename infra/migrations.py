@@ -46,6 +46,10 @@ class AlgorithmMismatch(RuntimeError):
     """The configured chain hash differs from the one the log was created with."""
 
 
+class NoEventLog(AlgorithmMismatch):
+    """The database holds no event log yet (it was never migrated)."""
+
+
 def datastore_for(
     database: Database, pool_size: int = 1, max_overflow: int = 0, schema: str = ""
 ) -> PostgresDatastore:
@@ -267,9 +271,7 @@ def check_algorithm(database: Database, algorithm: str) -> None:
     with database.connect() as conn:
         exists = conn.execute("SELECT to_regclass(%s)", (meta_table(EVENTS_TABLE),)).fetchone()
         if not exists or exists[0] is None:
-            raise AlgorithmMismatch(
-                "the database has no event log yet: run `supervision migrate` first"
-            )
+            raise NoEventLog("the database has no event log yet: run `supervision migrate` first")
         row = conn.execute(
             SQL("SELECT value FROM {} WHERE key = 'hash_algorithm'").format(table)
         ).fetchone()

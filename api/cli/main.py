@@ -348,7 +348,7 @@ def verify(
             "注意 (note): no --public-key pinned, the checkpoints' own keys were trusted", err=True
         )
     if not result.ok:
-        typer.echo(verification_failure(result), err=True)
+        typer.echo(verification_failure(result, bundle is not None), err=True)
         raise typer.Exit(1)
 
 
@@ -420,13 +420,19 @@ def database_verdict(
     max_age: timedelta | None,
     witnessing: dict[str, Any],
 ) -> BundleVerification:
-    from infra.bundle import verify_checkpoints
+    from infra.bundle import BundleVerification, verify_checkpoints
     from infra.database import resolve_database
-    from infra.migrations import check_algorithm
+    from infra.migrations import AlgorithmMismatch, NoEventLog, check_algorithm
     from infra.queries import chain_length
 
     database = resolve_database(settings)
-    check_algorithm(database, settings.hash_algorithm)
+    try:
+        check_algorithm(database, settings.hash_algorithm)
+    except NoEventLog:
+        raise
+    except AlgorithmMismatch as mismatch:  # the log's own record of its algorithm changed
+        problem = f"{mismatch} (日志记录的哈希算法与配置不符)"
+        return BundleVerification(False, 0, 0, None, problem=problem)
     total = chain_length(database)
     with absolute_progress(total, "校验哈希链 (verifying)", quiet) as progress:
         return verify_checkpoints(
@@ -434,7 +440,7 @@ def database_verdict(
         )
 
 
-def verification_failure(result: BundleVerification) -> str:
+def verification_failure(result: BundleVerification, of_bundle: bool) -> str:
     if result.first_invalid_index is not None:
         return (
             f"第 {result.first_invalid_index} 条事件校验失败 (chain broken at index "
@@ -446,7 +452,9 @@ def verification_failure(result: BundleVerification) -> str:
             f"检查点 {bad['id']} 校验失败 (bad checkpoint {bad['id']} at index "
             f"{bad['index']}): {result.problem}"
         )
-    return f"导出包不完整或格式有误 (bundle rejected): {result.problem}"
+    if of_bundle:
+        return f"导出包不完整或格式有误 (bundle rejected): {result.problem}"
+    return f"事件日志校验未通过 (the log does not verify): {result.problem}"
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -12,7 +14,7 @@ import pytest
 from eventsourcing.persistence import ProgrammingError
 from typer.testing import CliRunner
 
-from api.cli.main import cli
+from api.cli.main import cli, main
 from api.runtime.bootstrap import Services, build, migrate_database
 from infra.audit import verify_chain
 from infra.settings import Settings
@@ -149,6 +151,44 @@ def test_the_cli_exits_non_zero_naming_the_first_bad_index(
     broken = runner.invoke(cli, ["audit", "verify", "--quiet"], env=env)
     assert broken.exit_code == 1
     assert "index 4" in broken.output
+
+
+def test_the_cli_finds_a_log_whose_algorithm_row_was_changed_not_verified(
+    services: Services, fresh_settings: Settings
+) -> None:
+    """The log's record of its hash algorithm rewritten (or deleted) is a log that does not
+    verify (exit 1, with the verdict), not a command that could not run (exit 2)."""
+    write_findings(services, 0)
+    env = {
+        "SUPERVISION_DATABASE_URL": fresh_settings.database_url or "",
+        "SUPERVISION_LOG_LEVEL": "WARNING",
+    }
+    runner = CliRunner()
+    for change in (
+        "UPDATE supervision_log_meta SET value = 'sm3' WHERE key = 'hash_algorithm'",
+        "DELETE FROM supervision_log_meta WHERE key = 'hash_algorithm'",
+    ):
+        tamper(services, change)
+        result = runner.invoke(cli, ["audit", "verify", "--quiet"], env=env)
+        assert result.exit_code == 1, result.output
+        verdict = json.loads(result.stdout)
+        assert verdict["ok"] is False and "hash algorithm" in verdict["problem"]
+        assert "事件日志校验未通过" in result.stderr and "哈希算法与配置不符" in result.stderr
+
+
+def test_the_console_script_answers_an_unmigrated_database_with_exit_2(
+    new_database: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A database with no log yet is a command that cannot run (exit 2), not a bad log."""
+    monkeypatch.setenv("SUPERVISION_DATABASE_URL", new_database())
+    monkeypatch.setenv("SUPERVISION_LOG_LEVEL", "WARNING")
+    monkeypatch.setattr(sys, "argv", ["supervision", "audit", "verify", "--quiet"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    assert "run `supervision migrate` first" in capsys.readouterr().err
 
 
 def test_an_event_log_refuses_a_different_hash_algorithm(fresh_settings: Settings) -> None:
