@@ -7,6 +7,7 @@ The seed plan's tasks 7 (健全行政决策机制) and 8 (建立第三方评估�
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -31,6 +32,20 @@ from domain.vocabulary import (
 D = DecisionStatus
 E = EvaluationStatus
 REQUIRED_STEPS = tuple(step.value for step in ProcedureStep)
+
+
+def procedure(steps_done: Iterable[str], missing_steps: Iterable[str]) -> dict[str, Any]:
+    """The decision's procedure: the five required steps, those done in time (a step recorded
+    after the decision is missing, not done) and the share done (completeness)."""
+    recorded, missing = set(steps_done), set(missing_steps)
+    done = [s for s in REQUIRED_STEPS if s in recorded and s not in missing]
+    return {
+        "required": list(REQUIRED_STEPS),
+        "done": done,
+        "completeness": round(len(done) / len(REQUIRED_STEPS), 2),
+    }
+
+
 AFTER_DECISION = (D.DECIDED, D.IMPLEMENTED, D.CORRECTED)
 EVALUABLE = (D.IMPLEMENTED, D.CORRECTED)
 

@@ -9,7 +9,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 
-from domain.major_decisions import REQUIRED_STEPS, MajorDecision
+from domain.major_decisions import MajorDecision, procedure
 from domain.vocabulary import DecisionStatus, EvaluationStatus
 from projections.base import AggregateTable, AggregateView, ReadModel, handles, other_aggregates
 from projections.paging import Page, where_equal
@@ -66,14 +66,8 @@ def catalogue_item(row: Any) -> dict[str, Any]:
     """A row with its procedure completeness: steps done of the five required ones (before
     the decision), and the missing ones once decided (flagged: 程序缺失)."""
     item = {k: v for k, v in row.items() if k != "catalogued_position"}
-    missing = set(row["missing_steps"] or ())  # recorded after the decision: not done in time
-    done = [s for s in REQUIRED_STEPS if s in row["steps_done"] and s not in missing]
     item["status_label"] = S(row["status"]).label
-    item["procedure"] = {
-        "required": list(REQUIRED_STEPS),
-        "done": done,
-        "completeness": round(len(done) / len(REQUIRED_STEPS), 2),
-    }
+    item["procedure"] = procedure(row["steps_done"], row["missing_steps"] or ())
     item["flagged"] = bool(row["missing_steps"] or row["flaws"])
     item["missing_steps"] = row["missing_steps"] or []
     item["flaws"] = row["flaws"] or []

@@ -398,11 +398,6 @@ class PublicDecisionPage(Answer):
     next_cursor: str | None
 
 
-class ProcedurePublic(TypedDict):
-    required: list[str]
-    done: list[str]
-
-
 class LinkPublic(TypedDict):
     """决策问责: a finding or an accountability ruling linked to the decision."""
 
@@ -420,7 +415,7 @@ class DecisionPublic(DecisionFacts, Versioned):
     """One decision with its steps, links, corrections and evaluations, now or as it was."""
 
     steps: dict[str, dict[str, Any]]
-    procedure: ProcedurePublic
+    procedure: ProcedureProgress
     decided_on: date | None
     decision_summary: str | None
     flagged: bool

@@ -348,6 +348,7 @@ def test_a_step_recorded_after_the_decision_is_not_done_in_the_catalogue_or_the_
     shown = decision(api, inspector, did)
     assert "legality_review" in shown["missing_steps"]
     assert shown["procedure"]["done"] == ["public_participation"]
+    assert shown["procedure"]["completeness"] == 0.2, "the record says what the catalogue says"
     public = api.client.get("/api/v1/public/major-decisions", params={"min_position": at})
     (item,) = [i for i in public.json()["items"] if i["id"] == did]
     assert item["procedure"]["done"] == ["public_participation"]

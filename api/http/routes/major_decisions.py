@@ -29,7 +29,7 @@ from api.http.routing import Router
 from api.http.schemas import UnitCode
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
-from domain.major_decisions import REQUIRED_STEPS, MajorDecision
+from domain.major_decisions import MajorDecision, procedure
 from domain.registry import (
     CatalogueDecision,
     CorrectDecision,
@@ -72,10 +72,7 @@ def decision_out(d: MajorDecision) -> dict[str, Any]:
             "status": d.status.value,
             "status_label": d.status.label,
             "steps": d.steps,
-            "procedure": {
-                "required": list(REQUIRED_STEPS),
-                "done": [s for s in REQUIRED_STEPS if s in d.steps and s not in d.missing_steps],
-            },
+            "procedure": procedure(d.steps, d.missing_steps),
             "decided_on": d.decided_on,
             "decision_summary": d.decision_summary,
             "flagged": d.flagged,
