@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, LiteralString
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -20,6 +20,7 @@ from domain.work_items import WorkItem, item_colour
 from projections.base import (
     AggregateTable,
     AggregateView,
+    Params,
     ReadModel,
     RowsFill,
     column_types,
@@ -184,19 +185,15 @@ class WorkLedgerView(AggregateView):
                     fill.counts.update(lead, {"scored": scored, "score_sum": score_sum})
             return
 
-        def build() -> Composed:
-            update = self.update_statement(ITEMS.name, changes, (), {}, {})
-            return SQL(
-                ", old AS (SELECT score FROM {items} WHERE id = %(_id)s), "
-                "upd AS ({update} RETURNING lead_unit, year, score) "
-                "UPDATE {counts} c SET "
-                "scored = c.scored + (upd.score IS NOT NULL)::int - (old.score IS NOT NULL)::int, "
-                "score_sum = c.score_sum + coalesce(upd.score, 0) - coalesce(old.score, 0) "
-                "FROM old, upd WHERE c.unit_code = upd.lead_unit AND c.year = upd.year"
-            ).format(items=self.table(ITEMS.name), update=update, counts=self.table(COUNTS))
-
-        key = ("evaluated-counted", *changes)
-        self.apply(tracking, build, {**changes, "_id": item_id}, key=key)
+        rescored = (
+            ", old AS (SELECT score FROM {items} WHERE id = %(_id)s), "
+            "upd AS ({update} RETURNING lead_unit, year, score) "
+            "UPDATE {counts} c SET "
+            "scored = c.scored + (upd.score IS NOT NULL)::int - (old.score IS NOT NULL)::int, "
+            "score_sum = c.score_sum + coalesce(upd.score, 0) - coalesce(old.score, 0) "
+            "FROM old, upd WHERE c.unit_code = upd.lead_unit AND c.year = upd.year"
+        )
+        self.update_counted(tracking, item_id, changes, rescored, ("evaluated-counted", *changes))
 
     def transfer_lead(self, tracking: Tracking, e: WorkItem.LeadTransferred) -> None:
         """The item's new lead and co-units, and its counts moved with it: one item less for
@@ -211,29 +208,24 @@ class WorkLedgerView(AggregateView):
                 self.count_item(fill.counts, fill.rows[e.originator_id], 1)
             return
 
-        def build() -> Composed:
-            update = self.update_statement(ITEMS.name, changes, (), {}, {})
-            return SQL(
-                ", old AS (SELECT lead_unit, co_units, year, score FROM {items} "
-                "WHERE id = %(_id)s), "
-                "upd AS ({update} RETURNING lead_unit, co_units, year, score), "
-                "sides AS (SELECT -1 AS sign, o.* FROM old o, upd "
-                "UNION ALL SELECT 1, upd.* FROM upd), "
-                "moves AS (SELECT DISTINCT s.sign, m.unit_code, s.year, s.lead_unit, s.score "
-                "FROM sides s CROSS JOIN LATERAL unnest(s.co_units || s.lead_unit) "
-                "AS m(unit_code)) "
-                "INSERT INTO {counts} (unit_code, year, items, scored, score_sum) "
-                "SELECT unit_code, year, sum(sign), "
-                "sum(sign * (unit_code = lead_unit AND score IS NOT NULL)::int), "
-                "sum(sign * CASE WHEN unit_code = lead_unit THEN coalesce(score, 0) ELSE 0 END) "
-                "FROM moves GROUP BY 1, 2 "
-                "ON CONFLICT (unit_code, year) DO UPDATE SET "
-                "items = {counts}.items + EXCLUDED.items, "
-                "scored = {counts}.scored + EXCLUDED.scored, "
-                "score_sum = {counts}.score_sum + EXCLUDED.score_sum"
-            ).format(items=self.table(ITEMS.name), update=update, counts=self.table(COUNTS))
-
-        self.apply(tracking, build, {**changes, "_id": e.originator_id}, key="transferred-counted")
+        moved = (
+            ", old AS (SELECT lead_unit, co_units, year, score FROM {items} WHERE id = %(_id)s), "
+            "upd AS ({update} RETURNING lead_unit, co_units, year, score), "
+            "sides AS (SELECT -1 AS sign, o.* FROM old o, upd "
+            "UNION ALL SELECT 1, upd.* FROM upd), "
+            "moves AS (SELECT DISTINCT s.sign, m.unit_code, s.year, s.lead_unit, s.score "
+            "FROM sides s CROSS JOIN LATERAL unnest(s.co_units || s.lead_unit) AS m(unit_code)) "
+            "INSERT INTO {counts} (unit_code, year, items, scored, score_sum) "
+            "SELECT unit_code, year, sum(sign), "
+            "sum(sign * (unit_code = lead_unit AND score IS NOT NULL)::int), "
+            "sum(sign * CASE WHEN unit_code = lead_unit THEN coalesce(score, 0) ELSE 0 END) "
+            "FROM moves GROUP BY 1, 2 "
+            "ON CONFLICT (unit_code, year) DO UPDATE SET "
+            "items = {counts}.items + EXCLUDED.items, "
+            "scored = {counts}.scored + EXCLUDED.scored, "
+            "score_sum = {counts}.score_sum + EXCLUDED.score_sum"
+        )
+        self.update_counted(tracking, e.originator_id, changes, moved, "transferred-counted")
 
     def cancel(self, tracking: Tracking, e: WorkItem.Cancelled) -> None:
         """The item cancelled (已取消), and one item less for each unit it was listed with: a
@@ -246,17 +238,32 @@ class WorkLedgerView(AggregateView):
                 self.count_item(fill.counts, before, -1)
             return
 
+        dropped = (
+            ", upd AS ({update} RETURNING lead_unit, co_units, year) "
+            "UPDATE {counts} c SET items = c.items - 1 FROM (SELECT DISTINCT m.unit_code, "
+            "upd.year FROM upd CROSS JOIN LATERAL unnest(upd.co_units || upd.lead_unit) "
+            "AS m(unit_code)) u WHERE c.unit_code = u.unit_code AND c.year = u.year"
+        )
+        self.update_counted(tracking, e.originator_id, changes, dropped, "cancelled-counted")
+
+    def update_counted(
+        self,
+        tracking: Tracking,
+        item_id: Any,
+        changes: Params,
+        counted: LiteralString,
+        key: Hashable,
+    ) -> None:
+        """The item's row updated (guarded, as update_row does) and its counts moved, in one
+        statement: `counted` names the UPDATE `{update}`, the ledger `{items}` and the counts
+        `{counts}`, and moves the counts by what the update RETURNING gives."""
+
         def build() -> Composed:
             update = self.update_statement(ITEMS.name, changes, (), {}, {})
-            return SQL(
-                ", upd AS ({update} RETURNING lead_unit, co_units, year) "
-                "UPDATE {counts} c SET items = c.items - 1 FROM (SELECT DISTINCT "
-                "m.unit_code, upd.year FROM upd "
-                "CROSS JOIN LATERAL unnest(upd.co_units || upd.lead_unit) AS m(unit_code)) u "
-                "WHERE c.unit_code = u.unit_code AND c.year = u.year"
-            ).format(update=update, counts=self.table(COUNTS))
+            items, counts = self.table(ITEMS.name), self.table(COUNTS)
+            return SQL(counted).format(update=update, items=items, counts=counts)
 
-        self.apply(tracking, build, {**changes, "_id": e.originator_id}, key="cancelled-counted")
+        self.apply(tracking, build, {**changes, "_id": item_id}, key=key)
 
     @staticmethod
     def count_item(counts: RowsFill, item: dict[str, Any], sign: int) -> None:
