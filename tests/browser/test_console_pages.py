@@ -314,6 +314,8 @@ def test_an_inspector_runs_a_market_entity_round_in_the_console(
     expect(inspector.locator("#population")).to_contain_text("户市场主体")
     round_page = inspector.url.partition("?")[0]
     commit = inspector.locator("#form-seed-commitment")
+    commit.locator(".seed-source").fill("太短的种子")  # the draw takes 16–200 characters
+    expect(commit.locator("#commitment-seed")).to_have_value("")
     commit.locator(".seed-source").fill(seed)
     expect(commit.locator("#commitment-seed")).to_have_value(re.compile(r"^[0-9a-f]{64}$"))
     commit.get_by_role("button", name="提交承诺").click()

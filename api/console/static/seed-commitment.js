@@ -1,7 +1,9 @@
 // 种子承诺 computed in the browser: the seed typed into a `.seed-source` field (which has no
 // name, so the form never sends it) is hashed with SHA-256 over its UTF-8 bytes, and the hex
 // digest fills the commitment field its data-for names. Where the browser has no Web Crypto
-// (a page served over plain http), the commitment is typed in by hand.
+// (a page served over plain http), the commitment is typed in by hand. Only a seed the draw
+// will take (16–200 characters, as the field says) is committed to: a commitment to any other
+// could never be revealed, and the round would be stuck.
 "use strict";
 (function () {
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -9,7 +11,9 @@
     const target = document.getElementById(source.dataset.for);
     if (!target || !window.crypto || !crypto.subtle) return;
     const seed = source.value.trim(); // as the server reads the seed at the draw
-    target.value = seed
+    const length = [...seed].length; // in characters, as the server counts them
+    const min = Number(source.getAttribute("minlength")), max = Number(source.getAttribute("maxlength"));
+    target.value = length >= min && length <= max
       ? hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(seed))))
       : "";
   }
