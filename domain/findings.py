@@ -319,8 +319,13 @@ class Finding(Aggregate):
     def report_rectification(
         self, *, summary: str, evidence: list[dict[str, Any]], actor: dict[str, Any]
     ) -> None:
-        """报送整改情况: the unit says what it did, with evidence."""
+        """报送整改情况: the unit says what it did, with evidence; not while its 退办 awaits
+        an answer (the matter may not be the unit's to rectify)."""
         self.check_status("report rectification", S.RECTIFYING)
+        if self.dispute is not None:
+            raise InvalidTransition(
+                "report rectification: the unit's 退办 awaits an answer", self.status.value
+            )
         self._rectification_reported(summary=summary, evidence=evidence, actor=actor)
 
     @event(RectificationReported)
@@ -329,6 +334,7 @@ class Finding(Aggregate):
     ) -> None:
         self.status = S.REPORTED
         self.reports.append({"summary": summary, "evidence": list(evidence)})
+        self.extension = None  # an application still waiting lapses with the report
 
     def verify(
         self,
@@ -461,6 +467,7 @@ class Finding(Aggregate):
     ) -> None:
         self.unit_code = to_unit
         self.dispute = None
+        self.extension = None  # the unit that applied no longer has the matter
         self.acknowledged = False
         self.ordered_on = ordered_day(timestamp)  # the order, given anew to the new unit
         self.progress = []
@@ -546,12 +553,20 @@ class Finding(Aggregate):
             self.extension = None
 
     def decide_extension(self, *, outcome: str, reason: str, actor: dict[str, Any]) -> None:
-        """延期申请审批: a supervisor approves (the deadline moves) or rejects it."""
+        """延期申请审批: a supervisor approves (the deadline moves) or rejects it. An approval
+        moves the deadline later only: one the deadline has passed since it was asked for
+        (the inspector extended it meanwhile) is refused, and may be rejected."""
         parse(ExtensionDecision, outcome, "outcome")
         self.check_extension("decide the extension", "forwarded")
-        assert self.extension is not None
+        assert self.extension is not None and self.deadline is not None
         approved = outcome == ExtensionDecision.APPROVED.value
         new_deadline = self.extension["new_deadline"] if approved else None
+        if new_deadline is not None and new_deadline <= self.deadline:
+            raise InvalidTransition(
+                f"approve an extension to {new_deadline.isoformat()}, no later than the "
+                f"deadline now ({self.deadline.isoformat()})",
+                self.status.value,
+            )
         self._extension_decided(
             outcome=outcome, new_deadline=new_deadline, reason=reason, actor=actor
         )
@@ -673,6 +688,8 @@ class Finding(Aggregate):
     def _withdrawn(self, reason: str, actor: dict[str, Any]) -> None:
         self.status = S.WITHDRAWN
         self.withdrawn_reason = reason
+        self.dispute = None  # nothing waits for an answer on a finding withdrawn
+        self.extension = None
 
     def reopen(self, *, reason: str, new_deadline: date | None, actor: dict[str, Any]) -> None:
         """整改回头看: a closed finding recurs and goes back to rectifying."""
@@ -689,6 +706,8 @@ class Finding(Aggregate):
         self.closed_on = None
         self.reopen_count += 1
         self.acknowledged = False  # a new round of rectification: the unit signs for it again
+        self.dispute = None  # nothing of the round before waits for an answer
+        self.extension = None
         self.ordered_on = ordered_day(timestamp)
         self.progress = []
         if new_deadline is not None:

@@ -172,8 +172,10 @@ class FindingBoardView(ReadModelView):
     # 4: the day each deadline runs to (overdue from the day after), and version 3's columns
     # again for deployments of the commits that made version 3 with fewer of them; 5: that day
     # kept only where the holiday calendar is known (else NULL: the deadline counts); 6: a
-    # count that falls to zero is deleted, as a board counted once (count_all) never has it.
-    schema_version = 6
+    # count that falls to zero is deleted, as a board counted once (count_all) never has it;
+    # 7: an application for more time lapses with the report, a 转办, a reopening and a
+    # withdrawal (which ends a 退办 too).
+    schema_version = 7
 
     def open_ids(self, unit_codes: Sequence[str]) -> list[UUID]:
         """The units' findings not yet closed or withdrawn (a split unit's to transfer)."""
@@ -532,12 +534,13 @@ def due_by_of(deadline: date) -> date | None:
 
 def given_anew(e: Any) -> dict[str, Any]:
     """An order given (again): the day it was given, no progress reported yet, and the
-    unit to sign for it (not disputing it yet)."""
+    unit to sign for it (not disputing it yet, nor asking for more time)."""
     return {
         "ordered_on": business_day(e.timestamp),
         "progress_percent": 0,
         "acknowledged": False,
         "disputed": False,
+        "extension_stage": None,
     }
 
 
@@ -582,6 +585,7 @@ class FindingBoard(ReadModel[FindingBoardView]):
             status=FindingStatus.REPORTED.value,
             reported_on=reported_on,
             returned=False,
+            extension_stage=None,  # an application still waiting lapses with the report
         )
 
     @handles(Finding.Verified)
@@ -663,7 +667,13 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     @handles(Finding.Withdrawn)
     def withdrawn(self, e: Finding.Withdrawn, tracking: Tracking) -> None:
-        self.view.update(tracking, e, status=FindingStatus.WITHDRAWN.value)
+        self.view.update(
+            tracking,
+            e,
+            status=FindingStatus.WITHDRAWN.value,
+            disputed=False,
+            extension_stage=None,  # nothing waits for an answer on a finding withdrawn
+        )
 
     @handles(Finding.Reopened)
     def reopened(self, e: Finding.Reopened, tracking: Tracking) -> None:

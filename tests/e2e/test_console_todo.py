@@ -84,6 +84,31 @@ def test_each_role_sees_what_waits_on_it_and_it_leaves_once_answered(
     assert "医疗废物处置不规范" not in todo_of(api, client, liaison, at)  # its deadline is far now
 
 
+def test_an_application_of_a_unit_the_finding_left_leaves_the_supervisors_todo(
+    api: Api,
+    client: TestClient,
+    inspector: dict[str, str],
+    supervisor: dict[str, str],
+    unit: str,
+) -> None:
+    """The unit asked for more time, then disputed the order, and the finding went to another
+    unit (转办): the application lapses, and no one is asked to decide it any more."""
+    liaison = api.account("unit", unit)
+    title = "污水处理站超标排放"
+    fid = api.finding(inspector, unit, title=title, found_on=clock.today().isoformat())["id"]
+    order(api, inspector, fid, deadline=SOON)
+    body = {"new_deadline": LATER, "reason": "设备检修"}
+    ok(command(api, fid, "extension-application", body, liaison))
+    review = {"outcome": "forwarded", "comment": "属实"}
+    at = ok(command(api, fid, "extension-review", review, inspector))["position"]
+    assert title in todo_of(api, client, supervisor, at)
+    ok(command(api, fid, "dispute", {"reason": "属乡镇职责"}, liaison))
+    other = api.unit("县生态环境分局", "agency")
+    passed = {"to_unit": other, "reason": "职责调整"}
+    at = ok(command(api, fid, "reassignment", passed, inspector))["position"]
+    assert title not in todo_of(api, client, supervisor, at)
+
+
 def test_a_findings_page_shows_the_notifications_and_their_deliveries(
     api: Api,
     client: TestClient,

@@ -20,6 +20,7 @@ inspector = account_fixture("inspector", "督查员 陈静")
 supervisor = account_fixture("supervisor", "督查室主任 周红")
 SOON = (clock.today() + timedelta(days=10)).isoformat()
 LATER = (clock.today() + timedelta(days=40)).isoformat()
+REPORT: dict[str, Any] = {"summary": "已整改", "evidence": []}
 
 
 @dataclass
@@ -85,6 +86,47 @@ def test_a_refused_or_rejected_application_leaves_the_deadline_and_allows_anothe
         m.step("extension-decision", m.supervisor, outcome=decision, reason="不予批准")
     assert m.deadline() == SOON
     m.step("extension-application", m.liaison, new_deadline=LATER, reason="再次申请")
+
+
+def test_an_approval_never_moves_the_deadline_back_to_an_earlier_day(matter: Matter) -> None:
+    """The inspector extended the deadline past the day applied for: approving the stale
+    application would shorten the unit's time, so it is refused; it may be rejected."""
+    m = matter
+    m.step("extension-application", m.liaison, new_deadline=LATER, reason="汛期影响施工")
+    further = (clock.today() + timedelta(days=60)).isoformat()
+    m.step("deadline-extension", m.inspector, new_deadline=further, reason="统筹安排")
+    m.step("extension-review", m.inspector, outcome="forwarded", comment="属实")
+    error = m.refused(
+        "extension-decision", m.supervisor, {"outcome": "approved", "reason": "同意"}, 409
+    )
+    assert "no later than the deadline now" in error["message"] and m.deadline() == further
+    m.step("extension-decision", m.supervisor, outcome="rejected", reason="期限已另行延长")
+    assert m.deadline() == further
+
+
+def test_an_application_lapses_with_the_report_and_the_unit_may_apply_in_the_next_round(
+    matter: Matter,
+) -> None:
+    m = matter
+    m.step("extension-application", m.liaison, new_deadline=LATER, reason="汛期影响施工")
+    ok(command(m.api, m.fid, "rectification-report", REPORT, m.liaison))
+    m.refused("extension-review", m.inspector, {"outcome": "forwarded", "comment": "c"}, 409)
+    m.step("verification", m.inspector, outcome="rejected", comment="不到位")
+    m.step("extension-application", m.liaison, new_deadline=LATER, reason="需补充整改")
+    m.step("extension-review", m.inspector, outcome="forwarded", comment="属实")
+    m.step("extension-decision", m.supervisor, outcome="approved", reason="同意")
+    assert m.deadline() == LATER
+
+
+def test_a_unit_reports_no_rectification_while_its_dispute_awaits_an_answer(
+    matter: Matter,
+) -> None:
+    m = matter
+    m.step("dispute", m.liaison, reason="不属本单位职责")
+    answer = command(m.api, m.fid, "rectification-report", REPORT, m.liaison)
+    error = assert_error(answer, 409, "invalid_transition")
+    assert "退办" in error["message"]
+    assert finding(m.api, m.inspector, m.fid)["status"] == "rectifying"
 
 
 def test_each_step_is_its_roles_and_comes_in_its_order(matter: Matter) -> None:

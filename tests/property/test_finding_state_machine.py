@@ -136,7 +136,10 @@ class FindingMachine(RuleBasedStateMachine):
 
     @rule(outcome=OUTCOMES, actor=ACTORS)
     def decide_extension(self, outcome: str, actor: dict[str, Any]) -> None:
+        before = self.finding.deadline
         self.attempt(self.finding.decide_extension, outcome=outcome, reason="r", actor=actor)
+        after = self.finding.deadline
+        assert before is None or (after is not None and after >= before), "a deadline moved back"
 
     @rule(held_on=DATES, actor=ACTORS)
     def interview(self, held_on: date, actor: dict[str, Any]) -> None:
@@ -163,6 +166,13 @@ class FindingMachine(RuleBasedStateMachine):
     @invariant()
     def an_answered_order_is_not_also_disputed(self) -> None:
         assert not (self.finding.acknowledged and self.finding.dispute is not None)
+
+    @invariant()
+    def only_a_rectifying_finding_has_an_application_or_a_dispute_waiting(self) -> None:
+        """A report, a 转办 and a reopening end the round an application or a 退办 was made
+        in; and a disputed order is answered before the unit reports."""
+        if self.finding.extension is not None or self.finding.dispute is not None:
+            assert self.finding.status.value == "rectifying", self.finding.status
 
     @invariant()
     def state_equals_the_replay_of_its_events(self) -> None:
