@@ -30,7 +30,7 @@ from domain.evaluation_schemes import year_end_score
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling
 from domain.subjects import SHREDDED
-from domain.vocabulary import DocumentKind
+from domain.vocabulary import DocumentKind, FindingStatus
 from infra.documents import compose
 from infra.files import (
     CorruptFile,
@@ -110,7 +110,7 @@ class ServiceDesk:
     ) -> tuple[dict[str, Any], dict[str, Any], UUID | None, dict[str, Any] | None]:
         app = self.services.app
         if kind in (DocumentKind.SUPERVISION_NOTICE, DocumentKind.RECTIFICATION_NOTICE):
-            finding = self.finding(refs["finding_id"])
+            finding = self.finding(refs["finding_id"], kind, issued_on)
             unit = app.read_unit(finding.unit_code).name
             record = {"kind": "finding", "id": str(finding.id)}
             if kind is DocumentKind.RECTIFICATION_NOTICE:
@@ -164,14 +164,29 @@ class ServiceDesk:
             None,
         )
 
-    def finding(self, finding_id: UUID) -> Finding:
+    def finding(self, finding_id: UUID, kind: DocumentKind, issued_on: date) -> Finding:
+        """The finding a notice presses: one under rectification (ordered, not yet reported,
+        closed or withdrawn), and the notice dated on or after the day its order was given."""
         try:
             finding = self.services.app.get_finding(finding_id)
         except NotFound:
             raise UnknownReference(f"finding {finding_id} does not exist") from None
         if finding.deadline is None:
             raise InvalidTransition(
-                "issue a rectification notice before the rectification order", finding.status.value
+                f"issue a {kind.value.replace('_', ' ')} before the rectification order",
+                finding.status.value,
+            )
+        if finding.status is not FindingStatus.RECTIFYING:
+            raise InvalidTransition(
+                f"issue a {kind.value.replace('_', ' ')} for a finding not under rectification",
+                finding.status.value,
+            )
+        ordered_on = finding.ordered_on
+        if ordered_on is not None and issued_on < ordered_on:
+            raise InvalidValue(
+                f"issued_on {issued_on.isoformat()} is before the order of "
+                f"{ordered_on.isoformat()} it serves",
+                details={"issued_on": issued_on.isoformat(), "ordered_on": ordered_on.isoformat()},
             )
         return finding
 

@@ -9,6 +9,7 @@ import hashlib
 import io
 import subprocess
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from domain.documents import IssuedDocument
 from infra.documents.compose import rendered
 from infra.files import LocalFileStore, key_of, uploads_of
 from tests.e2e.console import console_as
-from tests.e2e.helpers import assert_error, ok, order
+from tests.e2e.helpers import assert_error, command, ok, order
 from tests.support import ADMIN, Api, account_fixture
 
 inspector = account_fixture("inspector", "督查员 吴涛")
@@ -183,6 +184,24 @@ def test_issuing_is_refused_clearly_and_changes_nothing(
         dated = {"kind": "rectification_notice", "finding_id": ordered["fid"], "issued_on": day}
         assert_error(api.post(DOCUMENTS, dated, inspector), 422, "invalid_value")
     assert ok(api.get(DOCUMENTS, inspector, record_id=raised))["items"] == []
+
+
+def test_a_notice_presses_only_a_finding_under_rectification_and_not_before_its_order(
+    api: Api, inspector: dict[str, str], ordered: dict[str, str]
+) -> None:
+    """A 督办通知书 or 整改通知书 demands rectification: none for a finding withdrawn (raised in
+    error) or closed, and none dated before the order it serves."""
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    early = {"kind": "rectification_notice", "finding_id": ordered["fid"], "issued_on": yesterday}
+    error = assert_error(api.post(DOCUMENTS, early, inspector), 422, "invalid_value")
+    assert error["details"] == {"issued_on": yesterday, "ordered_on": today().isoformat()}
+    ok(command(api, ordered["fid"], "withdrawal", {"reason": "误报"}, inspector))
+    for kind in ("supervision_notice", "rectification_notice"):
+        notice = {"kind": kind, "finding_id": ordered["fid"]}
+        error = assert_error(api.post(DOCUMENTS, notice, inspector), 409, "invalid_transition")
+        assert "not under rectification" in error["message"]
+        assert error["details"] == {"status": "withdrawn"}
+    assert ok(api.get(DOCUMENTS, inspector, record_id=ordered["fid"]))["items"] == []
 
 
 def test_a_corrupted_document_is_refused(
