@@ -258,7 +258,8 @@ def finding_page(
         units=visible_units(viewer, active_only=True),
         told=viewer.services.notifications.of_finding(finding_id),
         documents=documents_of(viewer, str(finding_id)),
-        issuable=issuable(viewer, *NOTICES) if finding.deadline else [],
+        # A notice presses a finding under rectification (api/runtime/documents.py).
+        issuable=issuable(viewer, *NOTICES) if finding.status is S.RECTIFYING else [],
     )
 
 

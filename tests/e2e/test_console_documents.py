@@ -111,6 +111,10 @@ def test_documents_are_generated_and_downloaded_beside_their_records(
         assert browser.get(link, params={"format": "odt"}).status_code == 404
         refused = submit(browser, page, "/documents", {"kind": "supervision_notice", "back": "/"})
         assert refused.status_code == 422 and "公文未能生成" in refused.text
+        ok(command(api, fid, "withdrawal", {"reason": "误报"}, inspector))
+        withdrawn = browser.get(f"/findings/{fid}").text
+        assert "生成督办通知书" not in withdrawn and "生成整改通知书" not in withdrawn
+        assert "下载 PDF" in withdrawn, "the notice issued before is still there"
 
         dashboard = browser.get("/")
         assert "生成情况通报" in dashboard.text
