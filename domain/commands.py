@@ -337,11 +337,16 @@ class CommandBase(Application[UUID]):
         viewer: Actor | None = None,
     ) -> A:
         """A record now, at a version, or as it was at a time (time travel); to a viewer whose
-        scope it lies outside (another unit's), a record that is not there."""
+        scope it lies outside (another unit's), a record that is not there. The scope is the
+        record's as it is now, whichever version is read: after a 转办 the unit that has the
+        finding reads its whole course (as its events), and the unit that had it none."""
         if as_of is not None:
             version = self.version_as_of(aggregate_id, as_of)
         record = self.load(aggregate_type, aggregate_id, version=version)
-        if viewer is not None and not in_scope(viewer, record):
+        scoped = record
+        if viewer is not None and viewer.role is Role.UNIT and version is not None:
+            scoped = self.load(aggregate_type, aggregate_id)
+        if viewer is not None and not in_scope(viewer, scoped):
             raise NotFound(
                 f"{snake(aggregate_type.__name__).replace('_', ' ')} {aggregate_id} not found"
             )

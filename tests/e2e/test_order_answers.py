@@ -87,6 +87,23 @@ def test_a_disputed_matter_reassigned_goes_to_the_other_unit_with_both_histories
     assert f"{matter.first} → {matter.second}" not in page
 
 
+def test_after_a_reassignment_every_version_is_the_new_units_to_read_and_none_the_first_units(
+    matter: Matter,
+) -> None:
+    """Time travel is scoped by whose the finding is now, as its events are: the unit that
+    had it reads none of its versions, the unit that has it all of them."""
+    before = ok(matter.api.get(f"{FINDINGS}/{matter.fid}", matter.inspector))["updated_at"]
+    ok(matter.send("dispute", matter.liaison, REASON))
+    body = {"to_unit": matter.second, "reason": "转市场监管局办理"}
+    ok(matter.send("reassignment", matter.inspector, body))
+    path = f"{FINDINGS}/{matter.fid}"
+    for at in ({"version": 1}, {"version": 3}, {"as_of": before}):
+        assert_error(matter.api.get(path, matter.liaison, **at), 404, "not_found")
+        then = ok(matter.api.get(path, matter.other, **at))
+        assert then["unit_code"] == matter.first, at
+    assert ok(matter.api.get(f"{path}/events", matter.other))["items"]
+
+
 def test_a_rejected_dispute_leaves_the_order_for_the_unit_to_sign(matter: Matter) -> None:
     assert_error(matter.send("dispute-rejection", matter.inspector, REASON), 409)
     ok(matter.send("dispute", matter.liaison, REASON))
