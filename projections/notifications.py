@@ -129,8 +129,9 @@ class NotifyFill:
 class NotificationsView(ReadModelView):
     projection_name = "notifications"
     # 2: 回头看 tells the unit, and a merged unit's findings go to its successor's liaisons;
-    # 3: a 到期催办 sent on another day than the deadline says so
-    schema_version = 3
+    # 3: a 到期催办 sent on another day than the deadline says so; 4: an approved extension
+    # names the new deadline
+    schema_version = 4
     tables: ClassVar[dict[str, str]] = {
         "notifications": (
             "id text PRIMARY KEY, position bigint NOT NULL, account_id uuid NOT NULL, "
@@ -529,13 +530,15 @@ class Notifications(ReadModel[NotificationsView]):
     @handles(Finding.ExtensionDecided)
     def decided(self, e: Finding.ExtensionDecided, tracking: Tracking) -> None:
         outcome = ExtensionDecision(e.outcome)
+        moved = f"，新的整改期限：{cn_date(e.new_deadline)}" if e.new_deadline else ""
         self.tell(
             tracking,
             e,
             K.EXTENSION_DECISION,
             (UNIT, INSPECTOR),
-            "延期申请{label}：{reason}",
+            "延期申请{label}{moved}。理由：{reason}",
             label=outcome.label,
+            moved=moved,
             reason=e.reason,
         )
 
