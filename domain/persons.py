@@ -18,8 +18,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain import clock
 from domain.aggregate import Aggregate
-from domain.errors import InvalidValue
+from domain.errors import InvalidTransition, InvalidValue
 from domain.rulings import effects_until_of
 from domain.subjects import SHREDDED
 from domain.vocabulary import AccountabilityForm, AppealResult, ToleranceOutcome
@@ -106,9 +107,23 @@ class Person(Aggregate):
     def move(
         self, *, unit_code: str, reason: str, effective_on: date, actor: dict[str, Any]
     ) -> None:
-        """调动: to another unit (the caller checks that it takes new records)."""
+        """调动: to another unit (the caller checks that it takes new records), on a day that
+        has come and is not before the person's last move. Not once the person's data was
+        erased: the reason could name them, and nothing could seal it any more."""
+        if self.erased:
+            raise InvalidTransition("move a person whose personal data was erased", "erased")
         if unit_code == self.unit_code:
             raise InvalidValue(f"the person already belongs to unit {unit_code!r}")
+        clock.check_done_by_today(effective_on, "effective_on")
+        last = self.units[-1]["since"]
+        if last is not None:
+            clock.check_not_before(
+                effective_on,
+                last,
+                "effective_on",
+                f"effective_on {effective_on.isoformat()} is before the last move, of "
+                f"{last.isoformat()}",
+            )
         self._moved(unit_code=unit_code, reason=reason, effective_on=effective_on, actor=actor)
 
     @event(Moved)

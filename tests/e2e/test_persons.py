@@ -56,6 +56,10 @@ def test_a_persons_record_gathers_their_rulings_across_units_and_bars_repeated_t
         "effective_on": "2026-04-01",
     }
     ok(api.post(f"{PERSONS}/{person}/transfer", moved, inspector))
+    for day in ("2026-03-31", "2099-01-01"):  # before the last move; not yet come
+        back = {**moved, "unit_code": first_unit, "effective_on": day}
+        refused = api.post(f"{PERSONS}/{person}/transfer", back, inspector)
+        assert assert_error(refused, 422, "invalid_value")["details"]["effective_on"] == day
     with shared_services.database.connection() as conn:
         stored = conn.execute(
             "SELECT state FROM supervision_events WHERE originator_id = %s", (person,)
@@ -130,7 +134,7 @@ def test_a_persons_record_gathers_their_rulings_across_units_and_bars_repeated_t
 
 
 def test_bad_registrations_and_names_are_refused_and_shredding_erases_the_person(
-    api: Api, inspector: dict[str, str], authority: dict[str, str]
+    api: Api, inspector: dict[str, str], authority: dict[str, str], shared_services: Services
 ) -> None:
     unit = api.unit("县商务局（名录）")
     assert_error(api.post(PERSONS, {"unit_code": "no-such-unit", "name": "甲"}, inspector), 422)
@@ -177,6 +181,15 @@ def test_bad_registrations_and_names_are_refused_and_shredding_erases_the_person
     refused = api.post(f"{RULINGS}/fault-tolerance", {**named, "finding_ids": [finding],
                        "grounds": "试点", "criteria_claimed": []}, inspector)  # fmt: skip
     assert "erased" in assert_error(refused, 422, "unknown_reference")["message"]
+    other = api.unit("县统计局（名录）")
+    late = {"unit_code": other, "reason": f"{NAME}同志调任统计局", "effective_on": "2026-03-03"}
+    moved = assert_error(api.post(f"{PERSONS}/{person}/transfer", late, inspector), 409)
+    assert moved["code"] == "invalid_transition" and "erased" in moved["message"]
+    with shared_services.database.connection() as conn:
+        rows = conn.execute(
+            "SELECT state FROM supervision_events WHERE originator_id = %s", (person,)
+        ).fetchall()
+    assert all(NAME.encode() not in bytes(r[0]) for r in rows), "nothing unsealed names them"
 
 
 ADMIN_LIKE_ID = "00000000-0000-4000-8000-00000000abcd"
