@@ -10,6 +10,7 @@ day. An item keeps its number for good; a removed item stays in the record as re
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -81,7 +82,9 @@ class PowerList(Aggregate):
         return self.items[number - 1]
 
     def check_name(self, name: str, number: int | None = None) -> None:
-        if any(i["name"] == name and i["number"] != number for i in self.current()):
+        """A name once among the items in force, however it is spaced or typed (full-width
+        forms folded): two powers a reader cannot tell apart are one."""
+        if any(same_name(i["name"], name) and i["number"] != number for i in self.current()):
             raise AlreadyExists(f"the list already has a power named {name!r}")
 
     def add_item(
@@ -94,7 +97,9 @@ class PowerList(Aggregate):
         internal_unit: str | None,
         actor: dict[str, Any],
     ) -> None:
-        """列入权力事项: the next number; a name once among the items in force."""
+        """列入权力事项: the next number; a name once among the items in force, kept without
+        the spaces around it."""
+        name = name.strip()
         self.check_name(name)
         self._item_added(
             number=len(self.items) + 1,
@@ -135,6 +140,8 @@ class PowerList(Aggregate):
         unknown = sorted(set(fields) - set(AMENDABLE))
         if unknown:
             raise InvalidValue(f"an amendment changes only {', '.join(AMENDABLE)}: {unknown}")
+        if isinstance(fields.get("name"), str):
+            fields["name"] = fields["name"].strip()
         changes = {k: v for k, v in fields.items() if v is not None and v != found[k]}
         if not changes:
             raise InvalidValue("an amendment must change at least one field of the item")
@@ -158,3 +165,13 @@ class PowerList(Aggregate):
     @event(ItemRemoved)
     def _item_removed(self, number: int, reason: str, actor: dict[str, Any]) -> None:
         self.items[number - 1]["removed"] = True
+
+
+def same_name(one: str, other: str) -> bool:
+    """Two powers' names read alike: the same once full-width forms are folded (NFKC) and
+    white space is left out."""
+    return fold_name(one) == fold_name(other)
+
+
+def fold_name(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())

@@ -41,6 +41,24 @@ def test_an_amendment_refuses_unknown_fields_a_taken_name_and_no_change() -> Non
         powers.amend_item(number=1, reason="r", kind="tax", actor=ACTOR)
 
 
+@pytest.mark.parametrize("typed", [" 项目核准 ", "项目 核准", "项目核准\u3000"])
+def test_a_name_in_force_is_refused_however_it_is_spaced(typed: str) -> None:
+    powers = compiled()
+    with pytest.raises(AlreadyExists, match="already has a power named"):
+        powers.add_item(name=typed, kind="licensing", legal_basis="条例", responsibilities="责任",
+                        internal_unit=None, actor=ACTOR)  # fmt: skip
+    with pytest.raises(AlreadyExists):
+        powers.amend_item(number=2, reason="更名", name=typed, actor=ACTOR)
+
+
+def test_a_name_is_kept_without_the_spaces_around_it() -> None:
+    powers = compiled()
+    powers.add_item(name="  投资项目备案 ", kind="licensing", legal_basis="条例",
+                    responsibilities="责任", internal_unit=None, actor=ACTOR)  # fmt: skip
+    powers.amend_item(number=2, reason="更名", name=" 价格违法处罚 ", actor=ACTOR)
+    assert [i["name"] for i in powers.current()] == ["项目核准", "价格违法处罚", "投资项目备案"]
+
+
 def test_a_removed_power_leaves_the_list_in_force_but_not_the_record() -> None:
     powers = compiled()
     powers.remove_item(number=1, reason="划转", actor=ACTOR)
