@@ -81,6 +81,8 @@ def test_a_liaisons_photos_reach_the_inspector_with_the_hash_the_event_records(
 
     thumbnail = api.get(f"{FILES}/{cited['sha256']}/thumbnail", inspector)
     assert thumbnail.headers["content-type"] == "image/png"
+    # Evidence may show people: no cache keeps it after sign-out or revocation.
+    assert served.headers["cache-control"] == thumbnail.headers["cache-control"] == "no-store"
     assert shared_services.files.exists(f"thumbnails/{cited['sha256']}.png")  # made once, kept
     with Image.open(io.BytesIO(thumbnail.content)) as image:
         assert max(image.size) <= 240 and image.size[0] == photo_width(photo)

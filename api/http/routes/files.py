@@ -145,7 +145,7 @@ def download_file(sha256: Sha256, services: ServicesDep, actor: ActorDep) -> Res
             "ETag": f'"{file.sha256}"',
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox; default-src 'none'",
-            "Cache-Control": "private, max-age=3600",
+            "Cache-Control": "no-store",
         },
     )
 
@@ -178,5 +178,5 @@ def file_thumbnail(sha256: Sha256, services: ServicesDep, actor: ActorDep) -> Re
     return Response(
         data,
         media_type="image/png",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"},
     )
