@@ -78,7 +78,7 @@ class Account(Aggregate):
 
     def has_expired(self, now: datetime) -> bool:
         """A token with an expiry stops working at that instant."""
-        return self.expires_at is not None and now >= self.expires_at
+        return expired_by(self.expires_at, now)
 
     def admits(self, now: datetime) -> bool:
         """The token authenticates: neither revoked nor expired."""
@@ -135,3 +135,8 @@ def check_expiry(expires_at: datetime, now: datetime) -> None:
         raise InvalidValue("expires_at needs a time zone offset")
     if expires_at <= now:
         raise InvalidValue("expires_at must lie in the future", details={"now": now.isoformat()})
+
+
+def expired_by(expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a token expiring at `expires_at` (None: never) no longer works at `now`."""
+    return expires_at is not None and now >= expires_at

@@ -47,6 +47,7 @@ class UnitStatus(Labelled):
 class AccountStatus(Labelled):
     ACTIVE = "active", "有效"
     REVOKED = "revoked", "已注销"
+    EXPIRED = "expired", "已过期"  # as listed: an account active but past its expires_at
 
 
 class FindingStatus(Labelled):

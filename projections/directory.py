@@ -13,7 +13,9 @@ from projections.base import ReadModel, ReadModelView, handles, other_aggregates
 from projections.paging import Page
 
 UNIT_COLUMNS = ("code", "name", "kind", "status", "successor_code", "version")
-ACCOUNT_COLUMNS = ("id", "name", "role", "unit_code", "status", "created_at", "version")
+ACCOUNT_COLUMNS = (
+    "id", "name", "role", "unit_code", "status", "created_at", "expires_at", "version"
+)  # fmt: skip
 # The types of the columns the first events insert (both tables).
 TYPES = {
     "id": "uuid",
@@ -24,6 +26,7 @@ TYPES = {
     "unit_code": "text",
     "status": "text",
     "created_at": "timestamptz",
+    "expires_at": "timestamptz",
     "version": "int",
     "position": "bigint",
 }
@@ -32,8 +35,9 @@ TYPES = {
 class DirectoryView(ReadModelView):
     projection_name = "directory"
     # 2: a merged unit's merged_on (its records the successor's from then); 3: a dissolved or
-    # split unit's ended_on (it stands, with its own records, in the years up to it)
-    schema_version = 3
+    # split unit's ended_on (it stands, with its own records, in the years up to it); 4: an
+    # account's expires_at
+    schema_version = 4
     tables: ClassVar[dict[str, str]] = {
         "directory_units": (
             "id uuid PRIMARY KEY, code text NOT NULL UNIQUE, "
@@ -44,7 +48,8 @@ class DirectoryView(ReadModelView):
         "directory_accounts": (
             "id uuid PRIMARY KEY, name text NOT NULL, "
             "role text NOT NULL, unit_code text, status text NOT NULL, "
-            "created_at timestamptz NOT NULL, version int NOT NULL, position bigint NOT NULL"
+            "created_at timestamptz NOT NULL, expires_at timestamptz, version int NOT NULL, "
+            "position bigint NOT NULL"
         ),
     }
 
@@ -98,7 +103,7 @@ class Directory(ReadModel[DirectoryView]):
             tracking,
             "directory_accounts",
             e,
-            "name role unit_code",
+            "name role unit_code expires_at",
             AccountStatus.ACTIVE,
             created_at=e.timestamp,
         )

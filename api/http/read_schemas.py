@@ -101,8 +101,9 @@ class AccountItem(Answer):
     name: str
     role: str
     unit_code: str | None
-    status: str
+    status: str = Field(description="active, revoked, or expired (active, past expires_at)")
     created_at: Instant
+    expires_at: Instant | None = Field(description="when the token stops working (null: never)")
     version: int
 
 

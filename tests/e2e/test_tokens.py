@@ -22,7 +22,7 @@ from domain.accounts import Account
 from domain.clock import SettableClock
 from infra.migrations import EVENTS_TABLE
 from infra.recorder import idempotency_table
-from tests.e2e.helpers import assert_error, ok
+from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api, bearer
 
 ACCOUNTS = "/api/v1/accounts"
@@ -117,6 +117,29 @@ def test_an_expired_token_is_unauthorised(api: Api) -> None:
         frozen.set(expires)
         error = assert_error(api.get(PROBE, headers), 401, "unauthorized")
     assert "expired" in error["message"]
+
+
+def listed(api: Api, account_id: str, position: int) -> dict[str, Any]:
+    items = all_items(api, ACCOUNTS, ADMIN, min_position=position)
+    (item,) = [i for i in items if i["id"] == account_id]
+    return item
+
+
+def test_the_account_list_shows_when_a_token_expires_and_one_past_it_as_expired(
+    api: Api,
+) -> None:
+    with clock.use(SettableClock()) as frozen:
+        expires = frozen.now() + timedelta(hours=1)
+        created = create(api, expires_at=expires.isoformat())
+        forever = create(api)
+        at = max(created["position"], forever["position"])
+        shown = listed(api, created["id"], at)
+        assert shown["status"] == "active"
+        assert datetime.fromisoformat(shown["expires_at"]) == expires
+        frozen.set(expires)
+        assert listed(api, created["id"], at)["status"] == "expired"
+        never = listed(api, forever["id"], at)
+        assert (never["status"], never["expires_at"]) == ("active", None)
 
 
 def test_a_token_works_until_the_instant_it_expires(api: Api) -> None:

@@ -18,10 +18,11 @@ from api.http.presentation import answered, page_out
 from api.http.read_schemas import AccountPage, Instant
 from api.http.routing import Router
 from api.http.schemas import AccountCreate, AccountCreated, Revocation
-from domain.accounts import hash_token, open_account
+from domain import clock
+from domain.accounts import expired_by, hash_token, open_account
 from domain.actors import Actor
 from domain.registry import RevokeAccount
-from domain.vocabulary import Role
+from domain.vocabulary import AccountStatus, Role
 
 router = Router(prefix="/api/v1/accounts", tags=["accounts"])
 
@@ -112,8 +113,13 @@ def list_accounts(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """Every account (without tokens), oldest first."""
+    """Every account (without tokens), oldest first, with when its token expires; one active
+    but past that instant is listed `expired` (its token answers 401)."""
     page = services.directory.accounts(limit, cursor)
+    now = clock.now()
+    for item in page.items:
+        if item["status"] == AccountStatus.ACTIVE and expired_by(item["expires_at"], now):
+            item["status"] = AccountStatus.EXPIRED.value
     return page_out(page)
 
 
