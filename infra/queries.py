@@ -25,6 +25,7 @@ IDEMPOTENCY = Identifier(idempotency_table(EVENTS_TABLE))
 
 ANSWER = SQL("SELECT fingerprint, status_code, body FROM {} WHERE principal = %s AND key = %s")
 KEY_USED = SQL("SELECT 1 FROM {} WHERE principal = %s AND key = %s")
+RECORDED = SQL("SELECT 1 FROM {} WHERE originator_id = %s LIMIT 1")
 HEAD = SQL("SELECT ledger_index, position, hash FROM {} ORDER BY ledger_index DESC LIMIT 1")
 CHAIN_ROW = SQL("SELECT ledger_index, position, hash FROM {} WHERE ledger_index = %s")
 LENGTH = SQL("SELECT count(*) FROM {}")
@@ -90,6 +91,12 @@ def idempotency_key_used(database: Database, principal: str, key: str) -> bool:
     (the demo loader's) is not run again."""
     with database.connection() as conn:
         return conn.execute(KEY_USED.format(IDEMPOTENCY), (principal, key)).fetchone() is not None
+
+
+def recorded(database: Database, aggregate_id: UUID) -> bool:
+    """Whether the log holds any event of the record `aggregate_id`."""
+    with database.connection() as conn:
+        return conn.execute(RECORDED.format(EVENTS), (aggregate_id,)).fetchone() is not None
 
 
 def chain_head(datastore: PostgresDatastore) -> ChainRow | None:

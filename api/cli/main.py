@@ -965,9 +965,9 @@ def issue_document_command(
     with opened() as services:
         try:
             answer = services.app.handle(message, actor=cli_actor())
-        except DomainError as refused:
+        except DomainError as refused:  # the command refused, as any refused command: exit 2
             typer.echo(f"未印发 (not issued): {refused}", err=True)
-            raise typer.Exit(1) from None
+            raise typer.Exit(2) from None
         document = services.app.get_record(IssuedDocument, answer.id)
         written = []
         if out is not None:
@@ -1055,11 +1055,15 @@ def privacy_list(
     """Data subjects, one JSON line each: id, unit, masked name (until shredded), dates."""
     from uuid import UUID
 
+    from domain.units import Unit
     from infra.database import resolve_database
     from infra.migrations import EVENTS_TABLE
     from infra.privacy import list_subjects, subject_of_ruling
+    from infra.queries import recorded
 
     database = resolve_database(load_settings())
+    if unit_code is not None and not recorded(database, Unit.create_id(unit_code)):
+        raise typer.BadParameter(f"no unit {unit_code!r}", param_hint="--unit")
     with database.connection() as conn:
         subject = None
         if ruling is not None:
@@ -1069,7 +1073,7 @@ def privacy_list(
                 raise typer.BadParameter("not a ruling id", param_hint="--ruling") from None
             if subject is None:
                 typer.echo(f"错误 (error): ruling {ruling} names no person", err=True)
-                raise typer.Exit(1)
+                raise typer.Exit(2)
         after = 0
         while True:
             rows = list_subjects(
@@ -1104,7 +1108,7 @@ def privacy_shred(
             result = shred_subject(services.database, subject_id, services.cases)
         except UnknownSubject as error:
             typer.echo(f"错误 (error): {error}", err=True)
-            raise typer.Exit(1) from None
+            raise typer.Exit(2) from None
         record_shredding(services, subject_id, reason or DEFAULT_REASON, cli_actor())
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
 

@@ -258,6 +258,13 @@ def test_personal_data_is_sealed_readable_and_shredded_without_breaking_the_chai
         assert [e["actor"]["id"] for e in recorded] == ["cli"]  # the shredding, on the chain
         blank = ["privacy", "shred", subject["subject_id"], "--reason", " "]
         assert CliRunner().invoke(cli, blank, env=w.env()).exit_code == 2
+        nobody = ["privacy", "shred", "00000000-0000-4000-8000-000000000000"]
+        unknown = CliRunner().invoke(cli, nobody, env=w.env())
+        assert unknown.exit_code == 2 and "错误" in unknown.output
+        no_unit = CliRunner().invoke(
+            cli, ["privacy", "list", "--unit", "no-such-unit"], env=w.env()
+        )
+        assert no_unit.exit_code == 2 and "no unit 'no-such-unit'" in no_unit.output
     else:
         answer = ok(w.client.post(f"{SUBJECTS}/{subject['subject_id']}/shred", headers=ADMIN))
     assert answer["already_shredded"] is False

@@ -125,7 +125,7 @@ def test_the_command_line_issues_a_document_and_verifies_a_copy(
     wrong = runner.invoke(cli, ["documents", "issue", "memo"], env=env)
     assert wrong.exit_code == 2 and "is not a kind of document" in wrong.output
     missing = runner.invoke(cli, ["documents", "issue", "supervision_notice"], env=env)
-    assert missing.exit_code == 1 and "未印发" in missing.output
+    assert missing.exit_code == 2 and "未印发" in missing.output  # refused: exit 2
 
 
 def test_without_a_pdf_renderer_nothing_is_issued_and_the_reason_is_clear(
