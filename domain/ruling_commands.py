@@ -262,8 +262,8 @@ class RulingCommands(CommandBase):
         """列入人员名录: a person of an active unit, their data sealed under their own key."""
         self.active_unit(cmd.unit_code)
         person_id = cmd.person_id or uuid4()
-        if person_id in self.repository:
-            raise AlreadyExists(f"person {person_id} is already in the register")
+        if person_id in self.repository:  # a person's, or another record's: the id is taken
+            raise AlreadyExists(f"the id {person_id} is already taken")
         subject = Person.subject_of(person_id, cmd.unit_code, cmd.name, cmd.position)
         person = Person(id=person_id, subject=subject, actor=by.actor.as_event_data())
         return self.record(person, **by.save_kwargs)

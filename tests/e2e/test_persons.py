@@ -143,6 +143,9 @@ def test_bad_registrations_and_names_are_refused_and_shredding_erases_the_person
                  403)  # fmt: skip
     person = ok(api.post(PERSONS, {"unit_code": unit, "name": NAME}, inspector), 201)["id"]
     finding = api.finding(inspector, unit)["id"]
+    taken = {"unit_code": unit, "name": "丙", "person_id": finding}  # a finding's id
+    error = assert_error(api.post(PERSONS, taken, inspector), 409, "already_exists")
+    assert error["message"] == f"the id {finding} is already taken", "not called a person's"
     both = {"subject": {"unit_code": unit, "person_id": person, "person": {"name": NAME}},
             "finding_ids": [finding], "form": "admonishment", "basis": "条例",
             "facts": "事实"}  # fmt: skip
