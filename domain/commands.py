@@ -222,7 +222,10 @@ class CommandBase(Application[UUID]):
         assert entry.aggregate is not None and entry.target is not None
         assert entry.method is not None
         value = getattr(cmd, entry.target)
-        aggregate_id = entry.id_of(value) if entry.id_of else value
+        if isinstance(entry.id_of, str):  # the application's method finds the record
+            aggregate_id = getattr(self, entry.id_of)(value)
+        else:
+            aggregate_id = entry.id_of(value) if entry.id_of else value
         arguments = cmd.fields(without=(entry.target,))
         if entry.before is not None:
             arguments |= getattr(self, entry.before)(**arguments) or {}

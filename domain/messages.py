@@ -68,8 +68,9 @@ class Entry:
     handler: str | None = None
     creates: type | None = None
     before: str | None = None
-    # The aggregate's id from the target field's value (a unit's code: uuid5 of it).
-    id_of: Callable[[Any], Any] | None = None
+    # The aggregate's id from the target field's value (a unit's code: uuid5 of it), or the
+    # name of the application's method that finds it (an officer's certificate, any form).
+    id_of: Callable[[Any], Any] | str | None = None
     path: str | None = None
     status: int = 200
 
@@ -120,7 +121,7 @@ def command(
     handler: str | None = None,
     creates: type | None = None,
     name: str | None = None,
-    id_of: Callable[[Any], Any] | None = None,
+    id_of: Callable[[Any], Any] | str | None = None,
     before: str | None = None,
     path: str | None = None,
     status: int = 200,

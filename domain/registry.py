@@ -922,7 +922,7 @@ class RegisterOfficer(Command):
     name="delist_officer",
     aggregate=EnforcementOfficer,
     target="certificate",
-    id_of=EnforcementOfficer.create_id,
+    id_of="officer_id_of",
     path="/enforcement-officers/{certificate}/delisting",
 )
 @dataclass(frozen=True)

@@ -82,10 +82,24 @@ class SpotCheckCommands(CommandBase):
         number = certificate_number(certificate)
         if valid_until < clock.today():
             raise InvalidValue("the certificate (执法证) has expired", {"valid_until": valid_until})
-        ids = {EnforcementOfficer.create_id(number), EnforcementOfficer.legacy_id(certificate)}
-        if any(officer_id in self.repository for officer_id in ids):
+        if self.officer_id_of(certificate) in self.repository:
             raise AlreadyExists(f"an officer with certificate {number} is already listed")
         return {"certificate": number}
+
+    def officer_id_of(self, certificate: str) -> UUID:
+        """The officer of a certificate however it is typed: by the id of its one form, or,
+        for an officer listed before certificates were kept in one form (its id that of the
+        certificate as typed then), as typed now or as the directory finds it; the one form's
+        id when there is none (so a command on it is not found)."""
+        number = certificate_number(certificate)
+        candidates = [
+            EnforcementOfficer.create_id(number),
+            EnforcementOfficer.legacy_id(certificate),
+        ]
+        found = next((i for i in candidates if i in self.repository), None)
+        if found is None and self.spot_check_directory is not None:
+            found = self.spot_check_directory.officer_of_number(number)
+        return found or candidates[0]
 
     def check_new_matter(
         self,

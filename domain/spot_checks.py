@@ -330,3 +330,8 @@ class SpotCheckDirectory(Protocol):
         """The listed entities of those kinds and industries (none named: any), by code, and
         the unit's listed officers whose certificate holds through the day."""
         ...
+
+    def officer_of_number(self, number: str) -> UUID | None:
+        """The officer listed with that certificate (in its one form), however it was typed
+        when listed; None when there is none."""
+        ...

@@ -113,6 +113,19 @@ class SpotCheckView(ReadModelView):
         )
         return [UUID(str(r["id"])) for r in rows]
 
+    def officer_of_number(self, number: str) -> UUID | None:
+        """The officer whose certificate, in its one form (NFKC, upper case, trimmed), is
+        `number`, however it was typed when listed (officers listed until 2026-12-07 keep the
+        id and the certificate as typed then)."""
+        rows = self.fetch_all(
+            SQL(
+                "SELECT id FROM {} WHERE upper(normalize(btrim(certificate), NFKC)) = %s "
+                "ORDER BY listed_position LIMIT 1"
+            ).format(self.table(OFFICERS.name)),
+            (number,),
+        )
+        return UUID(str(rows[0]["id"])) if rows else None
+
     def entity_names(self, codes: Sequence[str]) -> dict[str, str]:
         """The names of the entities among `codes` (a round's population and targets)."""
         rows = self.fetch_all(

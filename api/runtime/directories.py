@@ -39,6 +39,10 @@ class CurrentDirectory:
             self.view.officer_ids(unit_code, through),
         )
 
+    def officer_of_number(self, number: str) -> UUID | None:
+        catch_up(self.app, self.datastore, [SPEC], self.timeout)
+        return self.view.officer_of_number(number)
+
 
 class CurrentRecords:
     """domain.units.UnitRecords over the finding board and the ledger, current as of each

@@ -260,6 +260,16 @@ def test_a_certificate_listed_before_it_was_kept_in_one_form_is_not_listed_again
     again = {"name": "审计乙", "unit_code": department, "certificate": typed,
              "valid_until": "2030-12-31"}  # fmt: skip
     assert_error(api.post(OFFICERS, again, ADMIN), 409, "already_exists")
+    # In its one form now (upper case, full-width folded): still that officer, found by the
+    # directory, listed no second time and delisted by it.
+    full_width = typed.upper().translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    for variant in (typed.upper(), full_width):
+        refused = api.post(OFFICERS, again | {"certificate": variant}, ADMIN)
+        assert_error(refused, 409, "already_exists")
+    gone = ok(api.post(f"{OFFICERS}/{typed.upper()}/delisting", {"reason": "调离"}, ADMIN))
+    assert gone["id"] == str(EnforcementOfficer.legacy_id(typed))
+    again_gone = api.post(f"{OFFICERS}/{typed}/delisting", {"reason": "调离"}, ADMIN)
+    assert_error(again_gone, 409, "invalid_transition")  # the same officer, delisted already
 
 
 @pytest.mark.parametrize(
