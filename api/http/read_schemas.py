@@ -560,6 +560,9 @@ class YearEndScore(Answer):
 class UnitStats(Answer):
     year: int
     items: list[Scorecard]
+    next_cursor: str | None = Field(
+        description="the next page's cursor when `limit` cut the list (every unit by default)"
+    )
 
 
 # -- power and responsibility lists (权力清单、责任清单) ------------------------------------------

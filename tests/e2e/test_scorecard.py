@@ -122,7 +122,7 @@ def stats_rows(
 ) -> dict[str, dict[str, Any]]:
     """The rows of /stats/units by unit code (checking the answer's shape and order)."""
     answer = ok(api.get(STATS, who, year=year, min_position=position))
-    assert answer["year"] == year
+    assert answer["year"] == year and answer["next_cursor"] is None, "every unit by default"
     codes = [row["code"] for row in answer["items"]]
     assert codes == sorted(codes) and len(codes) == len(set(codes))
     return {row["code"]: row for row in answer["items"]}
@@ -312,6 +312,29 @@ def test_a_cancelled_item_counts_for_no_successor_either(
     card = scorecard(api, ADMIN, successor, position)
     assert card["work_items"] == 1 and card["mean_work_item_score"] == 60.0
     assert stats_rows(api, ADMIN, position)[successor] == card
+
+
+def test_the_scorecards_are_paged_when_a_limit_asks_for_it(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    """As every list: `limit` and `cursor`, `next_cursor` leading on until the last page."""
+    api.unit("县档案馆", "agency")
+    position = work_item(api, inspector, api.unit("县地方志办", "agency"))
+    whole = list(stats_rows(api, ADMIN, position))
+    paged: list[str] = []
+    cursor = None
+    while True:
+        params = {"year": YEAR, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        answer = ok(api.get(STATS, ADMIN, **params))
+        paged += [row["code"] for row in answer["items"]]
+        assert len(answer["items"]) <= 2
+        cursor = answer["next_cursor"]
+        if cursor is None:
+            break
+    assert paged == whole
+    for bad in ("bm90IG91cnM", "azpbXQ"):  # not a cursor of ours; one of an empty key
+        assert_error(api.get(STATS, ADMIN, year=YEAR, cursor=bad), 400, "invalid_cursor")
+    assert_error(api.get(STATS, ADMIN, year=YEAR, limit=0), 422)
 
 
 def test_a_unit_without_records_has_an_empty_scorecard(api: Api) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import TypeAdapter
 
 from api.http import scoping
-from api.http.deps import Reader, ServicesDep, Year, reached
+from api.http.deps import Cursor, Reader, ServicesDep, Year, reached
 from api.http.errors import ApiError
 from api.http.read_schemas import Scorecard, UnitStats, YearEndScore
 from api.http.routes.units import Code
@@ -18,6 +18,7 @@ from domain.actors import Actor
 from domain.clock import today
 from domain.evaluation_schemes import year_end_score
 from domain.vocabulary import Role
+from projections.paging import MAX_LIMIT, InvalidCursor, decode_key_cursor, encode_key_cursor
 from projections.scorecard import Scorecards
 
 router = APIRouter(tags=["scorecards"])
@@ -41,9 +42,12 @@ def unit_stats(
     services: ServicesDep,
     actor: Reader,
     year: Year,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
+    cursor: Cursor = None,
 ) -> Response:
     """One scorecard per active unit, in code order; a merged unit's records count in its
-    successor's row. A unit account sees its own unit's row only."""
+    successor's row. A unit account sees its own unit's row only. Every unit in one answer,
+    unless `limit` asks for pages (then `next_cursor` leads on, as in every list)."""
     cards = scorecards_of(services)
     # One query for every unit's lineage, from the directory the answer already waits for
     # (loading each unit's events instead cost a query per unit).
@@ -51,11 +55,27 @@ def unit_stats(
     visible = scoping.unit_codes(services, actor, None)
     if visible:
         groups = {code: group for code, group in groups.items() if code in visible}
-    items = cards.for_units(year, today(), groups)
+    after = after_code(cursor)
+    codes = [code for code in groups if after is None or code > after]  # in code order
+    page = codes[:limit] if limit is not None else codes
+    more = len(page) < len(codes)
+    items = cards.for_units(year, today(), {code: groups[code] for code in page})
+    answer = {"year": year, "items": items}
+    answer["next_cursor"] = encode_key_cursor([page[-1]]) if more else None
     # Written to JSON by the model at once, here in the route's thread: FastAPI would check
     # the answer in one more thread hop first, for rows that hold only JSON's own types.
-    body = UNIT_STATS.dump_json(UNIT_STATS.validate_python({"year": year, "items": items}))
+    body = UNIT_STATS.dump_json(UNIT_STATS.validate_python(answer))
     return Response(body, media_type="application/json")
+
+
+def after_code(cursor: str | None) -> str | None:
+    """The unit code a stats page's cursor continues after (None: from the first)."""
+    if cursor is None:
+        return None
+    key = decode_key_cursor(cursor)
+    if len(key) != 1 or not isinstance(key[0], str):
+        raise InvalidCursor(f"invalid cursor {cursor!r}")
+    return key[0]
 
 
 @dataclass(frozen=True)
