@@ -145,9 +145,24 @@ EVENT_FIELDS = [
 ]
 
 
-def outcome_label(code: Any) -> str:
-    """A verification's, a fault-tolerance decision's, a legality review's or a risk
-    assessment's outcome (one field, four vocabularies, their codes apart)."""
+# The events whose `outcome` is of a vocabulary of its own, some codes shared with another's
+# (an extension `rejected` is no verification's).
+OUTCOMES_OF = {
+    "ExtensionReviewed": "extension_reviews",
+    "ExtensionDecided": "extension_decisions",
+    "Verified": "verification_outcomes",
+}
+
+
+def outcome_label(code: Any, event_type: str | None = None) -> str:
+    """An event's outcome in Chinese: by the vocabulary of its event type where it has one,
+    else a verification's, a fault-tolerance decision's, a legality review's or a risk
+    assessment's (one field, four vocabularies, their codes apart)."""
+    if (own := OUTCOMES_OF.get(event_type or "")) is not None:
+        try:
+            return ENUMERATIONS[own](code).label
+        except ValueError:
+            return str(code)
     for enumeration in (
         "verification_outcomes",
         "tolerance_outcomes",

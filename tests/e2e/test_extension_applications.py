@@ -171,6 +171,11 @@ def test_the_console_carries_an_application_from_the_unit_to_the_supervisor(
             sent = submit(browser, page, f"{page_of}/{action}", form_key | fields)
             assert sent.status_code == 303, sent.text
     assert m.deadline() == LATER
+    with console_as(client, m.inspector) as browser:
+        timeline = browser.get(page_of).text.split('class="timeline"', 1)[1]
+    assert "初审通过，报请审批" in timeline and "批准延期" in timeline  # each in its own words
+    for code in ("forwarded", "approved", "验收不通过"):
+        assert code not in timeline, code
 
 
 def test_a_deadline_on_a_day_off_takes_an_application_until_the_working_day_it_runs_to(
