@@ -546,7 +546,10 @@ class Finding(Aggregate):
 
     @event(ExtensionReviewed)
     def _extension_reviewed(self, outcome: str, comment: str, actor: dict[str, Any]) -> None:
-        assert self.extension is not None
+        if self.extension is None:
+            # Logs from before applications lapsed with their round hold reviews of one a
+            # report, a 转办, a reopening or a withdrawal has since ended: it stays ended.
+            return
         if outcome == ExtensionReview.FORWARDED.value:
             self.extension["stage"] = "forwarded"
         else:

@@ -148,6 +148,12 @@ FIRST_DEADLINE = FromBefore(
         before["first_deadline"] if before["first_deadline"] is not None else changes["deadline"]
     ),
 )
+# 初审 forwarding an application still waiting; one that lapsed stays lapsed (a log from
+# before applications lapsed with their round may review one a report had ended).
+FORWARDED = FromBefore(
+    SQL("CASE WHEN extension_stage IS NULL THEN NULL ELSE 'forwarded' END"),
+    lambda before, changes: None if before["extension_stage"] is None else "forwarded",
+)
 # What a fill copies of each row: the columns of its definition. The search index, added
 # beside them, is worked out at the fill's end (finish_filling), by PostgreSQL as a query's.
 FILLED = BOARD.types
@@ -638,8 +644,10 @@ class FindingBoard(ReadModel[FindingBoardView]):
 
     @handles(Finding.ExtensionReviewed)
     def extension_reviewed(self, e: Finding.ExtensionReviewed, tracking: Tracking) -> None:
-        forwarded = e.outcome == ExtensionReview.FORWARDED
-        self.view.update(tracking, e, extension_stage="forwarded" if forwarded else None)
+        if e.outcome == ExtensionReview.FORWARDED:
+            self.view.update(tracking, e, computed={"extension_stage": FORWARDED})
+        else:
+            self.view.update(tracking, e, extension_stage=None)
 
     @handles(*(step for step in LOOP_STEPS if step not in WAITING_STEPS), Finding.PowerItemCited)
     def recorded(self, e: Any, tracking: Tracking) -> None:

@@ -20,6 +20,7 @@ from psycopg.sql import SQL
 
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
+from domain.findings import Finding
 from domain.registry import CancelWorkItem, Listing
 from domain.vocabulary import Role
 from infra.migrations import datastore_for
@@ -185,6 +186,36 @@ def test_a_finding_board_filled_by_copy_keeps_what_the_statements_keep(by_copy: 
     assert row == ("hx", "更正后的问题", date(2024, 3, 1), date(2024, 2, 1), 1, 12, True)
     steps = by_copy("SELECT unit_code, year, extensions FROM {}", "finding_step_tallies")
     assert steps == [("hx", 2024, 1)]
+
+
+@pytest.fixture
+def lapsed_review(log: Log) -> Any:
+    """A finding of hx whose application the unit's report ended, then reviewed all the same,
+    as a log from before applications lapsed with their round may hold it."""
+    services, _ = log
+    app = services.app
+    finding = raise_finding(services, "hx", found_on=date(2024, 1, 10))
+    app.order_rectification(finding, deadline=date(2099, 6, 1), requirements="r", actor=INSPECTOR)
+    app.apply_for_extension(finding, new_deadline=date(2099, 9, 1), reason="汛期",
+                            actor=liaison("hx"))  # fmt: skip
+    app.report_rectification(finding, summary="已整改", evidence=[], actor=liaison("hx"))
+    old = app.get_finding(finding)
+    old.trigger_event(
+        Finding.ExtensionReviewed,
+        outcome="forwarded",
+        comment="属实",
+        actor=INSPECTOR.as_event_data(),
+    )
+    app.save(old)
+    return finding
+
+
+@pytest.mark.parametrize("by_copy", ["finding_board"], indirect=True)
+def test_a_review_of_a_lapsed_application_leaves_none_waiting_however_the_board_is_filled(
+    lapsed_review: Any, by_copy: Rows
+) -> None:
+    stages = dict(by_copy("SELECT id, extension_stage FROM {}", "finding_board"))
+    assert stages[lapsed_review] is None
 
 
 @pytest.mark.parametrize("by_copy", ["evidence"], indirect=True)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from domain import clock
 from domain.errors import InvalidDeadline, InvalidTransition, InvalidValue
 from domain.findings import Finding
 from domain.reminders import runs_to
 from domain.vocabulary import FindingStatus
 from infra.workdays import WorkingDays
 from projections.finding_board import due_by_of
-from tests.support import raised_finding, then
+from tests.support import raised_finding, replayed, then
 
 ACTOR = {"id": "a1", "name": "督查员", "role": "inspector"}
 UNIT_ACTOR = {"id": "u1", "name": "联络员", "role": "unit"}
@@ -159,3 +160,26 @@ def test_every_event_names_its_actor() -> None:
     finding = reported()
     events = finding.collect_events()
     assert [e.actor for e in events] == [ACTOR, ACTOR, UNIT_ACTOR]  # type: ignore[attr-defined]
+
+
+def test_a_log_that_reviews_an_application_its_report_had_ended_still_loads() -> None:
+    """Before applications lapsed with their round, a log could review (and decide) one after
+    the unit's report: such a log replays, the application stays ended, and the unit may
+    apply anew once the report is sent back."""
+    with clock.use(clock.SettableClock(datetime(2024, 3, 10, 4, tzinfo=clock.CHINA))):
+        finding = raised_finding(ACTOR, found_on=date(2024, 3, 5))
+        finding.order_rectification(deadline=date(2024, 6, 30), requirements="r", actor=ACTOR)
+        finding.apply_for_extension(new_deadline=date(2024, 9, 30), reason="汛期", actor=ACTOR)
+        finding.report_rectification(summary="已整改", evidence=[], actor=ACTOR)
+        finding.trigger_event(
+            Finding.ExtensionReviewed, outcome="forwarded", comment="属实", actor=ACTOR
+        )  # as the service recorded it then
+        replayed_finding = replayed(finding.collect_events())
+        assert replayed_finding.extension is None and finding.extension is None
+        finding.verify(outcome="rejected", comment="不到位", new_deadline=None, actor=ACTOR)
+        finding.apply_for_extension(new_deadline=date(2024, 8, 31), reason="补充", actor=ACTOR)
+        assert finding.extension == {
+            "new_deadline": date(2024, 8, 31),
+            "reason": "补充",
+            "stage": "applied",
+        }
