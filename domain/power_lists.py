@@ -10,7 +10,6 @@ day. An item keeps its number for good; a removed item stays in the record as re
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -19,6 +18,7 @@ from eventsourcing.domain import event
 from domain.aggregate import Aggregate
 from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
 from domain.findings import parse
+from domain.text import folded
 from domain.vocabulary import PowerKind
 
 POWER_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/power-lists")
@@ -82,8 +82,8 @@ class PowerList(Aggregate):
         return self.items[number - 1]
 
     def check_name(self, name: str, number: int | None = None) -> None:
-        """A name once among the items in force, however it is spaced or typed (full-width
-        forms folded): two powers a reader cannot tell apart are one."""
+        """A name once among the items in force, however it is spaced, punctuated or typed
+        (full-width forms folded): two powers a reader cannot tell apart are one."""
         if any(same_name(i["name"], name) and i["number"] != number for i in self.current()):
             raise AlreadyExists(f"the list already has a power named {name!r}")
 
@@ -168,10 +168,6 @@ class PowerList(Aggregate):
 
 
 def same_name(one: str, other: str) -> bool:
-    """Two powers' names read alike: the same once full-width forms are folded (NFKC) and
-    white space is left out."""
-    return fold_name(one) == fold_name(other)
-
-
-def fold_name(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name).split())
+    """Two powers' names read alike: the same once folded as names are (full-width forms,
+    case, white space and punctuation: domain.text.folded)."""
+    return folded(one)[0] == folded(other)[0]

@@ -247,9 +247,6 @@ class SpotCheckCommands(CommandBase):
     def get_market_entity(self, credit_code: str, **at: Any) -> MarketEntity:
         return self.get_record(MarketEntity, MarketEntity.id_of(credit_code), **at)
 
-    def get_officer(self, certificate: str, **at: Any) -> EnforcementOfficer:
-        return self.get_record(EnforcementOfficer, EnforcementOfficer.create_id(certificate), **at)
-
     def get_spot_check_matter(self, matter_id: UUID, **at: Any) -> SpotCheckMatter:
         """A matter now or as it was (the 随机抽查事项清单 is published: no scope)."""
         return self.get_record(SpotCheckMatter, matter_id, **at)

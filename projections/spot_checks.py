@@ -119,7 +119,8 @@ class SpotCheckView(ReadModelView):
         id and the certificate as typed then)."""
         rows = self.fetch_all(
             SQL(
-                "SELECT id FROM {} WHERE upper(normalize(btrim(certificate), NFKC)) = %s "
+                "SELECT id FROM {} "
+                "WHERE upper(btrim(normalize(certificate, NFKC), E' \\t\\r\\n')) = %s "
                 "ORDER BY listed_position LIMIT 1"
             ).format(self.table(OFFICERS.name)),
             (number,),

@@ -41,7 +41,7 @@ def test_an_amendment_refuses_unknown_fields_a_taken_name_and_no_change() -> Non
         powers.amend_item(number=1, reason="r", kind="tax", actor=ACTOR)
 
 
-@pytest.mark.parametrize("typed", [" 项目核准 ", "项目 核准", "项目核准\u3000"])
+@pytest.mark.parametrize("typed", [" 项目核准 ", "项目 核准", "项目核准\u3000", "项目·核准"])
 def test_a_name_in_force_is_refused_however_it_is_spaced(typed: str) -> None:
     powers = compiled()
     with pytest.raises(AlreadyExists, match="already has a power named"):
