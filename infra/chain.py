@@ -14,11 +14,12 @@ import hashlib
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from cryptography.hazmat.primitives import hashes
 
 Algorithm = Literal["sha256", "sm3"]
+HASH_ALGORITHMS = get_args(Algorithm)
 GENESIS = bytes(32)
 
 

@@ -43,7 +43,12 @@ YOYO_SCHEME = "postgresql+psycopg"
 
 
 class AlgorithmMismatch(RuntimeError):
-    """The configured chain hash differs from the one the log was created with."""
+    """The configured chain hash differs from the one the log was created with (`recorded`:
+    what the log's row holds, None when it holds none)."""
+
+    def __init__(self, message: str, recorded: str | None = None) -> None:
+        super().__init__(message)
+        self.recorded = recorded
 
 
 class NoEventLog(AlgorithmMismatch):
@@ -279,5 +284,6 @@ def check_algorithm(database: Database, algorithm: str) -> None:
     if recorded != algorithm:
         raise AlgorithmMismatch(
             f"the event log was created with hash algorithm {recorded!r}, but "
-            f"SUPERVISION_HASH_ALGORITHM is {algorithm!r}; a log's algorithm cannot change"
+            f"SUPERVISION_HASH_ALGORITHM is {algorithm!r}; a log's algorithm cannot change",
+            recorded,
         )

@@ -421,6 +421,7 @@ def database_verdict(
     witnessing: dict[str, Any],
 ) -> BundleVerification:
     from infra.bundle import BundleVerification, verify_checkpoints
+    from infra.chain import HASH_ALGORITHMS
     from infra.database import resolve_database
     from infra.migrations import AlgorithmMismatch, NoEventLog, check_algorithm
     from infra.queries import chain_length
@@ -430,9 +431,12 @@ def database_verdict(
         check_algorithm(database, settings.hash_algorithm)
     except NoEventLog:
         raise
-    except AlgorithmMismatch as mismatch:  # the log's own record of its algorithm changed
-        problem = f"{mismatch} (日志记录的哈希算法与配置不符)"
-        return BundleVerification(False, 0, 0, None, problem=problem)
+    except AlgorithmMismatch as mismatch:
+        if mismatch.recorded in HASH_ALGORITHMS:  # a log of the other algorithm: the setting
+            raise
+        # The log's record of its algorithm deleted or rewritten to no algorithm at all.
+        problem = f"{mismatch} (日志记录的哈希算法被删除或改写)"
+        return BundleVerification(False, 0, 0, None, problem=problem)  # nothing verified
     total = chain_length(database)
     with absolute_progress(total, "校验哈希链 (verifying)", quiet) as progress:
         return verify_checkpoints(

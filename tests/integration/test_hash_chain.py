@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from api.cli.main import cli, main
 from api.runtime.bootstrap import Services, build, migrate_database
 from infra.audit import verify_chain
+from infra.migrations import AlgorithmMismatch
 from infra.settings import Settings
 from tests.conftest import settings_for
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
@@ -156,16 +157,21 @@ def test_the_cli_exits_non_zero_naming_the_first_bad_index(
 def test_the_cli_finds_a_log_whose_algorithm_row_was_changed_not_verified(
     services: Services, fresh_settings: Settings
 ) -> None:
-    """The log's record of its hash algorithm rewritten (or deleted) is a log that does not
-    verify (exit 1, with the verdict), not a command that could not run (exit 2)."""
+    """The log's record of its hash algorithm rewritten to none (or deleted) is a log that
+    does not verify (exit 1, with the verdict), not a command that could not run (exit 2);
+    one naming the other algorithm is a log of it, and the setting is wrong (exit 2)."""
     write_findings(services, 0)
     env = {
         "SUPERVISION_DATABASE_URL": fresh_settings.database_url or "",
         "SUPERVISION_LOG_LEVEL": "WARNING",
     }
     runner = CliRunner()
+    other = "UPDATE supervision_log_meta SET value = 'sm3' WHERE key = 'hash_algorithm'"
+    tamper(services, other)
+    with pytest.raises(AlgorithmMismatch, match="SUPERVISION_HASH_ALGORITHM is 'sha256'"):
+        runner.invoke(cli, ["audit", "verify", "--quiet"], env=env, catch_exceptions=False)
     for change in (
-        "UPDATE supervision_log_meta SET value = 'sm3' WHERE key = 'hash_algorithm'",
+        "UPDATE supervision_log_meta SET value = 'md5' WHERE key = 'hash_algorithm'",
         "DELETE FROM supervision_log_meta WHERE key = 'hash_algorithm'",
     ):
         tamper(services, change)
@@ -173,7 +179,7 @@ def test_the_cli_finds_a_log_whose_algorithm_row_was_changed_not_verified(
         assert result.exit_code == 1, result.output
         verdict = json.loads(result.stdout)
         assert verdict["ok"] is False and "hash algorithm" in verdict["problem"]
-        assert "事件日志校验未通过" in result.stderr and "哈希算法与配置不符" in result.stderr
+        assert "事件日志校验未通过" in result.stderr and "哈希算法被删除或改写" in result.stderr
 
 
 def test_the_console_script_answers_an_unmigrated_database_with_exit_2(
