@@ -265,11 +265,14 @@ def finding_page(
 
 def awaits(finding: Finding, action: str) -> bool:
     """Whether the finding's order awaits this answer now: 签收 and 退办 while the unit has
-    given neither, 转办 and 不予认可 while a 退办 waits (the domain checks it again)."""
+    given neither, 转办 and 不予认可 while a 退办 waits, the report while none waits (the
+    domain checks it again)."""
     if action in ("acknowledgement", "dispute"):
         return not finding.acknowledged and finding.dispute is None
     if action in ("reassignment", "dispute-rejection"):
         return finding.dispute is not None
+    if action == "rectification-report":
+        return finding.dispute is None
     if action in ("extension-application", "extension-review", "extension-decision"):
         stage = finding.extension["stage"] if finding.extension else None
         return stage == EXTENSION_STAGES[action]

@@ -113,6 +113,17 @@ RULES: list[tuple[str, str]] = [
     (r"share no finding", "容错申请与问责建议未涉及同一问题，不能关联。"),
     (r"already paired with", "该记录已与其他问责或容错关联。"),
     (r"pairing is made from the fault-tolerance", "请在容错免责申请中关联问责建议。"),
+    (r"report rectification: the unit's 退办 awaits", "退办申请尚待答复，暂不能报送整改情况。"),
+    (
+        r"approve an extension to .* no later than the deadline now",
+        "整改期限已另行延长至申请的日期之后，不能批准该延期申请，可作不予批准。",
+    ),
+    (r"^the list has no item number \d+$", "权力清单中没有该编号的事项。"),
+    (
+        r"a measure goes with organisational_adjustment",
+        "只有问责方式为组织调整时才填写组织处理方式。",
+    ),
+    (r"move a person whose personal data was erased", "该人员的个人信息已删除，不能再办理调动。"),
 ]
 
 # A day recorded as done that lies ahead (domain/clock.py check_done_by_today), by its field.
@@ -126,6 +137,7 @@ CODES = {
     "unknown_reference": "引用的单位、重点工作或问题不存在。",
     "forbidden": "您的账号无权进行此操作。",
     "idempotency_key_reused": "该表单已提交过，请刷新页面后重试。",
+    "appeal_window_closed": "申诉期限已过，不能再提出申诉。",
     "excluded_from_tolerance": "查实存在负面清单情形的，不予容错，不能认定免责或从轻减轻。",
     "tolerance_criteria_unmet": (
         "免责或从轻减轻须至少符合一项容错情形，并查实本县容错免责办法要求的全部条件。"

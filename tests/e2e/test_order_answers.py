@@ -104,6 +104,18 @@ def test_after_a_reassignment_every_version_is_the_new_units_to_read_and_none_th
     assert ok(matter.api.get(f"{path}/events", matter.other))["items"]
 
 
+def test_the_console_asks_no_report_of_a_unit_whose_dispute_awaits_an_answer(
+    matter: Matter,
+) -> None:
+    ok(matter.send("dispute", matter.liaison, REASON))
+    page = f"/findings/{matter.fid}"
+    with console_as(matter.api.client, matter.liaison) as browser:
+        assert 'id="form-rectification-report"' not in browser.get(page).text
+    ok(matter.send("dispute-rejection", matter.inspector, {"reason": "经核实属本单位职责"}))
+    with console_as(matter.api.client, matter.liaison) as browser:
+        assert 'id="form-rectification-report"' in browser.get(page).text
+
+
 def test_a_rejected_dispute_leaves_the_order_for_the_unit_to_sign(matter: Matter) -> None:
     assert_error(matter.send("dispute-rejection", matter.inspector, REASON), 409)
     ok(matter.send("dispute", matter.liaison, REASON))

@@ -15,8 +15,10 @@ from domain import clock
 from domain.errors import DomainError
 from domain.findings import Finding
 from domain.major_decisions import MajorDecision, step_result
+from domain.persons import Person
 from domain.power_lists import PowerList
 from domain.rulings import AccountabilityRuling
+from domain.subjects import SHREDDED
 from tests.support import raised_finding
 from tests.unit.test_work_items import listed
 
@@ -64,6 +66,35 @@ def implemented_before_it_was_decided() -> None:
     decision.implement(implemented_on=date(2024, 3, 1), note="", actor=ACTOR)
 
 
+def report_while_disputed() -> None:
+    finding = ordered()
+    finding.dispute_order(reason="不属本单位职责", actor=ACTOR)
+    finding.report_rectification(summary="已整改", evidence=[], actor=ACTOR)
+
+
+def stale_extension_approved() -> None:
+    finding = ordered()
+    finding.apply_for_extension(new_deadline=date(2024, 8, 1), reason="汛期", actor=ACTOR)
+    finding.extend_deadline(new_deadline=date(2024, 9, 1), reason="统筹", actor=ACTOR)
+    finding.review_extension(outcome="forwarded", comment="属实", actor=ACTOR)
+    finding.decide_extension(outcome="approved", reason="同意", actor=ACTOR)
+
+
+def erased_person_moved() -> None:
+    person_id = uuid4()
+    subject = Person.subject_of(person_id, "fgj", SHREDDED, "")
+    Person(id=person_id, subject=subject, actor=ACTOR).move(
+        unit_code="czj", reason="调任", effective_on=date(2024, 5, 1), actor=ACTOR
+    )
+
+
+def appeal_out_of_time() -> None:
+    ruling = proposed()
+    ruling.decide(form="admonishment", reasoning="情节", decided_on=date(2024, 4, 1), actor=ACTOR)
+    ruling.serve(served_on=date(2024, 4, 1), served_to="张三", actor=ACTOR)
+    ruling.lodge_appeal(grounds="不服", actor=ACTOR)  # a month after 1 April, long past
+
+
 def power_removed_twice() -> None:
     powers = PowerList(unit_code="fgj", actor=ACTOR)
     powers.add_item(name="项目核准", kind="licensing", legal_basis="条例", responsibilities="责任",
@@ -82,6 +113,26 @@ def evaluation_never_planned() -> None:
 
 
 REFUSALS: dict[str, tuple[Callable[[], object], str]] = {
+    "a report while a dispute waits": (
+        report_while_disputed,
+        "退办申请尚待答复，暂不能报送整改情况。",
+    ),
+    "an approval the deadline has passed": (
+        stale_extension_approved,
+        "整改期限已另行延长至申请的日期之后，不能批准该延期申请，可作不予批准。",
+    ),
+    "a power number never listed": (
+        lambda: PowerList(unit_code="fgj", actor=ACTOR).remove_item(
+            number=5, reason="r", actor=ACTOR
+        ),
+        "权力清单中没有该编号的事项。",
+    ),
+    "a measure with another form": (
+        lambda: decided(measure="reassignment"),
+        "只有问责方式为组织调整时才填写组织处理方式。",
+    ),
+    "an erased person moved": (erased_person_moved, "该人员的个人信息已删除，不能再办理调动。"),
+    "an appeal out of time": (appeal_out_of_time, "申诉期限已过，不能再提出申诉。"),
     "a milestone that does not exist": (
         lambda: listed().reach_milestone(
             number=1, reached_on=date(2024, 5, 1), note=None, actor=ACTOR
