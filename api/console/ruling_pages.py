@@ -33,6 +33,7 @@ from api.console.web import (
 )
 from api.http import scoping
 from api.http.presentation import event_out
+from domain.clock import today
 from domain.registry import (
     AppealRuling,
     DecideAppeal,
@@ -195,10 +196,12 @@ def ruling_page(
     wait_for_own_writes(viewer, viewer.services.view("evidence", EvidenceView))
     ruling = load(viewer, ruling_id)
     accountability = isinstance(ruling, AccountabilityRuling)
+    appeal_by = ruling.appeal_until(due_by_of)
+    out_of_time = appeal_by is not None and today() > appeal_by  # 申诉期限已过
     allowed = [
         action
         for action in offered(viewer, ACTIONS, ruling.status)
-        if not (action == "appeal" and ruling.appeal is not None)
+        if not (action == "appeal" and (ruling.appeal is not None or out_of_time))
         and not (action == "service" and (ruling.service or ruling.appeal) is not None)
         and not (action == "statement" and not isinstance(ruling, AccountabilityRuling))
     ]
@@ -215,7 +218,7 @@ def ruling_page(
         refusal,
         ruling.version,
         ruling=ruling,
-        appeal_by=ruling.appeal_until(due_by_of),
+        appeal_by=appeal_by,
         accountability=accountability,
         # The forms the regulations provide for the subject's kind: the forms offer no other.
         forms=[f.value for f in FORMS_FOR[subject_kind(ruling.subject)]],

@@ -168,6 +168,9 @@ def test_the_console_hears_the_statement_decides_with_a_measure_and_serves(
     assert "记录送达" not in shown.text
     ruling = desk.ruling(rid)
     assert ruling["measure"] == "reassignment" and ruling["effects_until"] == "2027-04-10"
+    with console_as(client, liaison) as browser:  # served in April: its month has passed
+        late = browser.get(page).text
+    assert 'id="form-appeal"' not in late and "申诉期限至 2026年5月12日" in late
 
 
 def test_the_console_offers_only_the_forms_the_subjects_kind_takes(
