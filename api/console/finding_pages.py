@@ -65,7 +65,7 @@ from domain.registry import (
     VerifyRectification,
     WithdrawFinding,
 )
-from domain.vocabulary import DocumentKind
+from domain.vocabulary import DocumentKind, UnitStatus
 from domain.vocabulary import FindingStatus as S
 from projections.evidence import EvidenceView
 from projections.finding_board import deadline_colour, due_by_of
@@ -236,11 +236,15 @@ def finding_page(
     finding = load(viewer, finding_id)
     events, linked = timeline(viewer, finding)
     due_by = due_by_of(finding.deadline) if finding.deadline else None
+    allowed = [a for a in offered(viewer, ACTIONS, finding.status) if awaits(finding, a)]
+    if viewer.services.app.read_unit(finding.unit_code).status is not UnitStatus.ACTIVE:
+        # A unit merged or dissolved takes no new ruling (409 unit_inactive): none offered.
+        allowed = [a for a in allowed if a not in ("accountability", "fault-tolerance")]
     return record_page(
         request,
         "finding.html",
         viewer,
-        [a for a in offered(viewer, ACTIONS, finding.status) if awaits(finding, a)],
+        allowed,
         refusal,
         finding.version,
         finding=finding,

@@ -43,6 +43,22 @@ def test_proposing_accountability_from_a_finding_makes_a_ruling_that_links_it(
     assert ruling["subject"] == {"unit_code": unit}
 
 
+def test_a_finding_of_a_merged_unit_offers_no_new_ruling(api: Api, client: TestClient) -> None:
+    """A merged unit takes no new record (409 unit_inactive): its findings' pages offer no
+    proposal of accountability nor application for tolerance."""
+    inspector = api.account("inspector", name="督查员 周明")
+    unit, successor = api.unit("县农林局"), api.unit("县农业农村局")
+    fid = api.finding(inspector, unit)["id"]
+    with console_as(client, inspector) as browser:
+        before = browser.get(f"/findings/{fid}").text
+    assert 'id="form-accountability"' in before and 'id="form-fault-tolerance"' in before
+    body = {"into": successor, "reason": "机构改革", "effective_on": today().isoformat()}
+    ok(api.post(f"/api/v1/units/{unit}/merger", body, ADMIN))
+    with console_as(client, inspector) as browser:
+        after = browser.get(f"/findings/{fid}").text
+    assert 'id="form-accountability"' not in after and 'id="form-fault-tolerance"' not in after
+
+
 def test_a_position_without_a_name_is_refused_not_dropped(api: Api, client: TestClient) -> None:
     inspector = api.account("inspector")
     unit = api.unit("县交通运输局")
