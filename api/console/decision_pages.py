@@ -41,6 +41,7 @@ from domain.registry import (
     RecordDecisionStep,
 )
 from domain.vocabulary import DecisionStatus as D
+from domain.vocabulary import EvaluationStatus as E
 from domain.vocabulary import ProcedureStep, Role
 from projections.decision_catalogue import CatalogueFilter
 
@@ -112,6 +113,9 @@ def decision_page(
     decision = load(viewer, decision_id)
     own = viewer.actor.covers_unit(decision.unit_code)
     actions = [a for a in offered(viewer, ACTIONS, decision.status) if own]
+    last = decision.evaluations[-1]["status"] if decision.evaluations else None
+    if last not in (None, E.RECTIFIED, E.CLOSED):  # one evaluation at a time (二次评估 after)
+        actions = [a for a in actions if a != "evaluation-plan"]
     if decision.status is D.CATALOGUED:
         left = [step for step in ProcedureStep if step.value not in decision.steps]
     else:

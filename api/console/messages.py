@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from domain.errors import DomainError
 from domain.vocabulary import (
     DecisionStatus,
+    EvaluationStatus,
     FindingStatus,
     InspectionStatus,
     Labelled,
@@ -299,7 +300,14 @@ PROBLEMS = {
 
 def status_label(status: Any) -> str:
     """A status's Chinese name; a code two record kinds share (closed) reads as the first's."""
-    for enum in (FindingStatus, RulingStatus, WorkItemStatus, DecisionStatus, InspectionStatus):
+    for enum in (
+        FindingStatus,
+        RulingStatus,
+        WorkItemStatus,
+        DecisionStatus,
+        InspectionStatus,
+        EvaluationStatus,
+    ):
         try:
             member: Labelled = enum(status)
         except ValueError:

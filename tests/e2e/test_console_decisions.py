@@ -82,4 +82,6 @@ def test_an_inspector_plans_the_evaluation_of_an_implemented_decision(
         assert (
             submit(browser, browser.get(page), f"{page}/evaluation-plan", plan).status_code == 303
         )
-        assert "省社科院评估中心" in browser.get(page).text
+        shown = browser.get(page).text
+        assert "省社科院评估中心" in shown
+        assert 'id="form-evaluation-plan"' not in shown, "one evaluation at a time"

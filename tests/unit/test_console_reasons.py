@@ -95,6 +95,18 @@ def appeal_out_of_time() -> None:
     ruling.lodge_appeal(grounds="不服", actor=ACTOR)  # a month after 1 April, long past
 
 
+def second_evaluation_planned() -> None:
+    decision = MajorDecision(
+        id=uuid4(), title="城区公交线网优化调整方案", year=2024, unit_code="fzb",
+        description=None, actor=ACTOR,
+    )  # fmt: skip
+    decision.decide(decided_on=date(2024, 4, 1), summary="通过", actor=ACTOR)
+    decision.implement(implemented_on=date(2024, 4, 10), note="", actor=ACTOR)
+    for _ in range(2):
+        decision.plan_evaluation(evaluator="评估中心", scope="实施效果",
+                                 planned_on=date(2024, 5, 1), actor=ACTOR)  # fmt: skip
+
+
 def power_removed_twice() -> None:
     powers = PowerList(unit_code="fgj", actor=ACTOR)
     powers.add_item(name="项目核准", kind="licensing", legal_basis="条例", responsibilities="责任",
@@ -133,6 +145,10 @@ REFUSALS: dict[str, tuple[Callable[[], object], str]] = {
     ),
     "an erased person moved": (erased_person_moved, "该人员的个人信息已删除，不能再办理调动。"),
     "an appeal out of time": (appeal_out_of_time, "申诉期限已过，不能再提出申诉。"),
+    "a second evaluation while one is open": (
+        second_evaluation_planned,
+        "当前状态为“已制订评估计划”，不能进行此操作。",
+    ),
     "a milestone that does not exist": (
         lambda: listed().reach_milestone(
             number=1, reached_on=date(2024, 5, 1), note=None, actor=ACTOR
