@@ -199,6 +199,30 @@ def test_a_form_sent_from_a_page_made_stale_by_another_change_is_refused_and_rec
     assert api.get(f"/api/v1{path}", inspector).json()["title"] == "B 的标题"
 
 
+def test_the_correction_form_corrects_every_field_an_amendment_takes(
+    browser: TestClient, api: Api
+) -> None:
+    """描述, 来源 and 发现日期 as well as 标题, 类别 and 严重程度: what the timeline lists as
+    corrected, the form can correct."""
+    inspector, finding = signed_in_with_a_finding(browser, api)
+    path = f"/findings/{finding['id']}"
+    page = browser.get(path)
+    form = page.text.split('id="form-amendment"', 1)[1].split("</form>", 1)[0]
+    for name in ("title", "description", "category", "severity", "source", "found_on"):
+        assert f'name="{name}"' in form, name
+    correction = {
+        "form_key": "amend-" + "c" * 20,
+        "description": "更正后的问题描述",
+        "source": "petition",
+        "found_on": "2026-03-02",
+        "reason": "核实后更正",
+    }
+    assert submit(browser, page, f"{path}/amendment", correction).status_code == 303
+    shown = ok(api.get(f"/api/v1{path}", inspector))
+    assert (shown["description"], shown["source"]) == ("更正后的问题描述", "petition")
+    assert shown["found_on"] == "2026-03-02"
+
+
 def test_a_form_too_large_is_refused_with_a_page_in_chinese_and_records_nothing(
     browser: TestClient, api: Api
 ) -> None:
