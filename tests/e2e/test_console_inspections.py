@@ -46,6 +46,7 @@ def test_a_round_is_launched_drawn_concluded_and_verified_in_the_console(
         assert "控制台双随机抽查&lt;script&gt;" in shown.text, "user text stays text"
         assert 'id="form-seed-commitment"' in shown.text and 'id="form-draw"' not in shown.text
         assert 'class="seed-source"' in shown.text, "the seed is hashed in the browser"
+        assert "抽查规则" in shown.text and "docs/" not in shown.text
         commit = {"form_key": key(2), "commitment": commitment_of(SEED)}
         assert submit(browser, shown, f"{page}/seed-commitment", commit).status_code == 303
         waiting = browser.get(page)
@@ -101,6 +102,7 @@ def test_a_special_round_is_assigned_its_units_and_teams_in_the_console(
         assert (
             'id="form-assignment"' in shown.text and 'id="form-seed-commitment"' not in shown.text
         )
+        assert "抽查规则" not in shown.text, "a round not drawn at random has no draw rules"
         stranger = {"form_key": key(21), "targets": f"{units[0]}：王敏、陌生人"}
         refused = submit(browser, shown, f"{page}/assignment", stranger)
         assert refused.status_code == 422 and 'id="form-assignment"' in refused.text
