@@ -1359,7 +1359,8 @@ class PairRulings(Command):
 )
 @dataclass(frozen=True)
 class DecideAppeal(Command):
-    """申诉复核 (authority only): upheld or modified → `appeal_decided`; revoked → `revoked`."""
+    """申诉复核 (authority only): upheld or modified → `appeal_decided` (or `published` again,
+    for a ruling published before its appeal: ADR 037); revoked → `revoked`."""
 
     ruling_id: UUID
     result: str

@@ -489,10 +489,8 @@ def parse_rows(rows: Iterable[Row], units: UnitIndex, year: int | None = None) -
         listing, errors = parse_row(number, cells, units, year)
         # A good row's listing tells its task; only a bad row's is read again, leniently.
         if listing is not None and listing.item_id is not None:
-            title = fold(listing.title)
-            ids = [WorkItem.imported_id(listing.year, code, title)
-                   for code in units.alike(listing.lead_unit)]  # fmt: skip
-            result.tasks[number] = (listing.year, tuple(ids))
+            ids = task_ids(listing.year, [listing.lead_unit], listing.title, units)
+            result.tasks[number] = (listing.year, ids)
         elif (task := task_of(cells, units, year)) is not None:
             result.tasks[number] = task
         if listing is not None and (first := first_rows.get(listing.item_id)) is not None:
@@ -521,7 +519,14 @@ def task_of(
     codes = units.named(lead[0]) if len(lead) == 1 else []
     if not title or not codes or year is None:
         return None
-    return year, tuple(WorkItem.imported_id(year, code, fold(title)) for code in codes)
+    return year, task_ids(year, codes, title, units)
+
+
+def task_ids(year: int, codes: Iterable[str], title: str, units: UnitIndex) -> tuple[UUID, ...]:
+    """The ids a task of the year and title may have: one for each of the lead `codes`, and
+    for each unit of their names (a unit made since under an old unit's name)."""
+    alike = dict.fromkeys(c for code in codes for c in units.alike(code))
+    return tuple(WorkItem.imported_id(year, code, fold(title)) for code in alike)
 
 
 def ledger_items(services: Services, years: Iterable[int]) -> Iterator[dict[str, Any]]:

@@ -278,13 +278,14 @@ def test_a_list_imported_again_after_a_new_unit_took_its_lead_units_name_is_alre
     assert again.exit_code == 0, again.output
     assert "已导入 0 项重点工作 (imported 0 work items)，1 项已在清单中" in again.output
     assert event_count(units) == before
-    # A bad row of that task (a co-unit no one knows) is answered the same, not refused.
-    bad = county_list(
-        tmp_path / "有误.xlsx", [[1, "任务乙", "县住建局", "县不存在局", "2024年底", None]]
-    )
+    # A bad row of that task (a co-unit no one knows) is answered the same, not refused,
+    # whether it names the lead by name or by the new unit's code.
+    rows = [[n, "任务乙", lead, "县不存在局", "2024年底", None]
+            for n, lead in ((1, "县住建局"), (2, "zjj2"))]  # fmt: skip
+    bad = county_list(tmp_path / "有误.xlsx", rows)
     answered = run_cli(fresh_settings, "import", "work-items", str(bad))
     assert answered.exit_code == 0, answered.output
-    assert "1 项已在清单中" in answered.output and "有误" not in answered.output
+    assert "2 项已在清单中" in answered.output and "有误" not in answered.output
     assert event_count(units) == before
 
 
