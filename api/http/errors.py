@@ -21,6 +21,9 @@ from projections.paging import InvalidCursor
 
 log = logging.getLogger(__name__)
 
+# A path's record id that is not one (`/findings/not-a-uuid`): an unknown id, 404.
+NOT_AN_ID = frozenset({"uuid_parsing", "uuid_type", "uuid_version"})
+
 STATUS_OF_CODE = {
     "not_found": 404,
     "already_exists": 409,
@@ -156,6 +159,10 @@ def install_error_handlers(app: FastAPI) -> None:
             return ApiError(
                 400, "malformed_json", "the request body is not valid JSON", errors
             ).response()
+        unknown = [e for e in errors if e["loc"][:1] == ["path"] and e["type"] in NOT_AN_ID]
+        if unknown:  # a path naming a record by what no record's id can be: no such record
+            name = str(unknown[0]["loc"][-1]).replace("_", " ")
+            return ApiError(404, "not_found", f"no record has the {name} given").response()
         return ApiError(422, "validation_error", summarise(errors), errors).response()
 
     @app.exception_handler(StarletteHTTPException)

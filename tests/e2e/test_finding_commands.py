@@ -240,12 +240,18 @@ def test_command_on_an_unknown_finding_is_not_found(desk: Desk) -> None:
     assert_error(desk.api.get(f"{FINDINGS}/{fid}", desk.inspector), 404, "not_found")
 
 
-def test_finding_id_that_is_not_a_uuid_is_refused_not_crashed(
-    api: Api, inspector: dict[str, str]
-) -> None:
-    response = api.get(f"{FINDINGS}/not-a-uuid", inspector)
-    assert response.status_code in (404, 422), response.text
-    assert_error(response, response.status_code)
+def test_an_id_that_is_not_a_uuid_is_an_unknown_id(api: Api, inspector: dict[str, str]) -> None:
+    """The contract's `unknown id → 404`, for an id no record can have as well: on a read, a
+    record's events, and a command (whatever its body)."""
+    for response in (
+        api.get(f"{FINDINGS}/not-a-uuid", inspector),
+        api.get(f"{FINDINGS}/does-not-exist/events", inspector),
+        api.post(f"{FINDINGS}/not-a-uuid/escalation", {"reason": "提级督办"}, inspector),
+        api.post(f"{FINDINGS}/not-a-uuid/escalation", {}, inspector),
+        api.get("/api/v1/rulings/xyz", inspector),
+    ):
+        error = assert_error(response, 404, "not_found")
+        assert error["message"].startswith("no record has the"), error
 
 
 # -- refused commands ----------------------------------------------------------------------------
