@@ -56,21 +56,30 @@ class DocumentCommands(CommandBase):
         year = issued_on.year
         sequence_key = sequence_id(kind, year)
 
-        def issue(sequence: DocumentSequence) -> list[Any]:
-            number = document_number(kind, year, sequence.take())
+        actor = by.actor.as_event_data()
+
+        def numbered(number_in_year: int) -> IssuedDocument:
+            number = document_number(kind, year, number_in_year)
             assert self.document_desk is not None
             prepared = self.document_desk.prepare(kind, refs, number, issued_on)
-            document = IssuedDocument(
+            return IssuedDocument(
                 id=document_id, kind=kind.value, number=number, title=prepared.title,
                 record=prepared.record, content=prepared.content, files=prepared.files,
-                subject_id=prepared.subject_id, issued_on=issued_on,
-                actor=by.actor.as_event_data(),
+                subject_id=prepared.subject_id, issued_on=issued_on, actor=actor,
             )  # fmt: skip
+
+        # The document is made first and its number taken after it: the document leads in
+        # the log (its answer is the command's), and each event is made after the one it is
+        # stored after, so the log's times follow its order.
+        def issue(sequence: DocumentSequence) -> list[Any]:
+            document = numbered(sequence.next_number)
+            sequence.take(actor)
             return [document]
 
         if sequence_key not in self.repository:  # the year's first: its sequence, with it
-            sequence = DocumentSequence(id=sequence_key, kind=kind.value, year=year)
-            document = issue(sequence)[0]
+            document = numbered(1)
+            sequence = DocumentSequence(id=sequence_key, kind=kind.value, year=year, actor=actor)
+            sequence.take(actor)
             with suppress(ConcurrentChange):  # another issuance started it meanwhile: on below
                 return self.record(document, sequence, **by.save_kwargs)
         return self.update(

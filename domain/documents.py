@@ -92,25 +92,49 @@ class DocumentSequence(Aggregate):
     """A kind's 发文字号 for a year: each number taken once."""
 
     class Started(Aggregate.Created):
+        """v2 adds the `actor` who issued the year's first document (None before)."""
+
+        class_version = 2
+
         kind: str
         year: int
+        actor: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["actor"] = None
 
     class NumberTaken(Aggregate.Event):
+        """v2 adds the `actor` who issued the document numbered so (None before)."""
+
+        class_version = 2
+
         number: int
+        actor: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["actor"] = None
 
     @event(Started)
-    def __init__(self, *, id: UUID, kind: str, year: int) -> None:
+    def __init__(
+        self, *, id: UUID, kind: str, year: int, actor: dict[str, Any] | None = None
+    ) -> None:
         self.kind = kind
         self.year = year
         self.last = 0
 
-    def take(self) -> int:
+    @property
+    def next_number(self) -> int:
+        return self.last + 1
+
+    def take(self, actor: dict[str, Any]) -> int:
         """The next number (recorded with the document that uses it)."""
-        self._taken(number=self.last + 1)
+        self._taken(number=self.next_number, actor=actor)
         return self.last
 
     @event(NumberTaken)
-    def _taken(self, number: int) -> None:
+    def _taken(self, number: int, actor: dict[str, Any] | None = None) -> None:
         self.last = number
 
 

@@ -105,6 +105,14 @@ def test_a_supervision_notice_issues_under_its_number_and_renders_in_both_format
     n = int(item["number"].split("〕")[1].rstrip("号"))
     assert second["number"] == item["number"].replace(f"〕{n}号", f"〕{n + 1}号")
 
+    # The issuance's events, as an auditor reads them: the document, then its number taken,
+    # each naming who issued it, their times in the log's order.
+    after = following["position"] - 2  # the answer's position is the transaction's last
+    events = ok(api.get("/api/v1/events", ADMIN, after=after, limit=2))["items"]
+    assert [e["event_type"] for e in events] == ["Issued", "NumberTaken"]
+    assert all(e["actor"]["role"] == "inspector" for e in events), events
+    assert events[0]["recorded_at"] <= events[1]["recorded_at"]
+
 
 def test_a_rectification_notice_is_read_by_its_unit_and_no_other(
     api: Api, inspector: dict[str, str], ordered: dict[str, str]
