@@ -93,7 +93,7 @@ def test_both_paths_give_the_same_answer_to_the_same_command(
         ("bad Idempotency-Key", 400, "invalid_idempotency_key", "invalid_idempotency_key"),
         ("bad If-Match", 400, "invalid_if_match", "invalid_if_match"),
         ("If-Match twice", None, None, "if-match sent more than once"),
-        ("path not an id", 422, "validation_error", "path"),
+        ("path not an id", 404, "not_found", "path"),  # the contract's unknown id
         ("form body", 422, "validation_error", "content-type"),
         ("broken JSON", 400, "malformed_json", "body"),
         ("empty body", 422, "validation_error", "body"),

@@ -67,6 +67,11 @@ class ListedDirectory:
     ) -> tuple[list[str], list[UUID]]:
         return self.entity_codes(kinds, industries), self.officer_ids(unit_code, through)
 
+    def officer_of_number(self, number: str) -> UUID | None:
+        """Officers here are listed in the one form: found by the id of their number."""
+        listed = EnforcementOfficer.create_id(number)
+        return listed if number in self.officers else None
+
 
 @pytest.fixture
 def county() -> tuple[Supervision, ListedDirectory, UUID]:
