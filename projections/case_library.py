@@ -34,6 +34,9 @@ from projections.base import (
 from projections.paging import Page, bigrams, holds, in_units, text_search, where_equal
 
 ANONYMOUS = "某同志"
+# What may stand between a name's characters and still spell it, to a reader: white space,
+# zero-width characters and the middle dots of foreign names (a regular expression class).
+SPACING = "[[:space:]\\u200b\\u200c\\u200d\\u2060\\ufeff\\u00b7\\u30fb]*"
 DRAFT_TYPES = {
     "id": "uuid",
     "kind": "text",
@@ -85,8 +88,9 @@ class CaseFilter:
 class CaseLibraryView(ReadModelView):
     projection_name = "case_library"
     # 2: a case shows the ruling of the other kind it was paired with; 3: a finding's title
-    # loses the names of every ruling linked to it
-    schema_version = 3
+    # loses the names of every ruling linked to it; 4: a name is found however it is spaced
+    # (white space, zero-width characters, a middle dot between its characters) or cased
+    schema_version = 4
     tables: ClassVar[dict[str, str]] = {
         "case_library_drafts": (
             "id uuid PRIMARY KEY, kind text NOT NULL, "
@@ -115,10 +119,15 @@ class CaseLibraryView(ReadModelView):
             *super().table_statements(),
             *self.search_column("case_library", bigrams(searched())),
             *self.define_indexes("case_library", unit="(unit_code, position)"),
+            # The name's characters, each taken literally, with any spacing between them.
             SQL(
                 "CREATE OR REPLACE FUNCTION {}(body text, name text) RETURNS text "
                 "LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN name IS NULL OR name = '' "
-                "THEN body ELSE replace(body, name, '" + ANONYMOUS + "') END $$"
+                "THEN body ELSE regexp_replace(body, array_to_string(ARRAY("
+                "SELECT CASE WHEN c ~ '[[:alnum:]]' OR ascii(c) > 127 THEN c ELSE '\\' || c END "
+                "FROM regexp_split_to_table(name, '') WITH ORDINALITY AS t(c, n) ORDER BY n), "
+                "'" + SPACING + "'), "
+                "'" + ANONYMOUS + "', 'gi') END $$"
             ).format(self.function("case_library_redact")),
             SQL(
                 "CREATE OR REPLACE FUNCTION {}(body text, names text[]) RETURNS text "

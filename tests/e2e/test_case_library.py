@@ -316,6 +316,23 @@ def test_a_finding_linked_to_two_rulings_names_neither_person_in_either_case(
     assert ids(library(api, inspector, position, unit_code=unit, q="窗口审批")) == {first, second}
 
 
+@pytest.mark.parametrize(
+    "spelled",
+    [f"{NAME[0]} {NAME[1:]}", f"{NAME[0]}\u200b{NAME[1:]}", f"{NAME[:2]}\u3000{NAME[2:]}"],
+)
+def test_a_name_typed_with_spacing_in_a_findings_title_is_not_shown_either(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings,
+    spelled: str,
+) -> None:  # fmt: skip
+    """A title that spells the person's name with a space or an invisible character between its
+    characters names them all the same, to a reader: the case shows it as 某同志."""
+    fid = api.finding(inspector, unit, title=f"（{spelled}）负责的窗口审批超时")["id"]
+    position = published(api, authority, rulings.tolerance(unit, finding_ids=[fid]))
+    (case,) = library(api, inspector, position, unit_code=unit)
+    assert case["finding_titles"] == "（某同志）负责的窗口审批超时"
+    assert spelled not in json.dumps(case, ensure_ascii=False)
+
+
 def test_publication_whose_summary_names_the_person_is_refused_with_422(
     api: Api, inspector: dict[str, str], authority: dict[str, str], unit: str, rulings: Rulings
 ) -> None:
