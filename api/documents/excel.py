@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from api.runtime.bootstrap import Services
@@ -84,6 +85,19 @@ MARKET_ENTITIES = Layout(
 HEADER_SEARCH_ROWS = 10  # a title row or two may stand above the header
 MAX_TEXT = 200  # the API's limit for a title or a source reference
 SEPARATORS = re.compile(r"[、,;\s]+")  # after NFKC, full-width ，； are , and ;
+
+# The built-in number formats of East Asian Excel and WPS (ECMA-376 Part 1, 18.8.30): a date
+# typed in a Chinese sheet is stored as a serial number styled, say, 31 (yyyy年m月d日) with no
+# format code written out. openpyxl knows only the Western built-ins, so it would read such a
+# date as a number; it reads these as dates once they are known.
+EAST_ASIAN_DATE_FORMATS = {
+    27: 'yyyy"年"m"月"', 28: 'm"月"d"日"', 29: 'm"月"d"日"', 30: "m-d-yy",
+    31: 'yyyy"年"m"月"d"日"', 36: 'yyyy"年"m"月"', 50: 'yyyy"年"m"月"', 51: 'm"月"d"日"',
+    52: 'yyyy"年"m"月"', 53: 'm"月"d"日"', 54: 'm"月"d"日"', 57: 'yyyy"年"m"月"',
+    58: 'm"月"d"日"',
+}  # fmt: skip
+for _id, _code in EAST_ASIAN_DATE_FORMATS.items():
+    BUILTIN_FORMATS.setdefault(_id, _code)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -512,7 +526,7 @@ def task_of(
     year; None where it cannot be told."""
     try:  # (a formula, a date that cannot be read: no task to tell)
         title = clean(cells.get("工作任务"))
-        lead = [name for name in SEPARATORS.split(fold(cells.get("牵头单位"))) if name]
+        lead = unit_names(cells.get("牵头单位"), units)
         year = year or year_of(cells.get("年度")) or due_date(cells.get("完成时限")).year
     except ValueError:
         return None
@@ -543,7 +557,9 @@ def leave_out_listed(result: ImportResult, ledger: Iterable[dict[str, Any]]) -> 
     the ledger (left as the ledger has them; a change is made on the item)."""
     listed: dict[UUID, dict[str, Any]] = {}
     for item in ledger:  # by its key now, and by its id (an import's key when it was listed)
-        listed[WorkItem.imported_id(item["year"], item["lead_unit"], fold(item["title"]))] = item
+        # The title as an export writes it (without the characters a sheet cannot hold).
+        title = fold(ILLEGAL_CHARACTERS_RE.sub("", item["title"]))
+        listed[WorkItem.imported_id(item["year"], item["lead_unit"], title)] = item
         listed[UUID(str(item["id"]))] = item
     taken = {
         row: next(listed[task] for task in tasks if task in listed)
@@ -615,8 +631,18 @@ def text_of(value: Any, required: bool) -> str:
     return text
 
 
+def unit_names(value: Any, units: UnitIndex) -> list[str]:
+    """The units a cell names: the whole cell when it is one unit's name (a name may hold a
+    space or a 、: 县委办 县府办), else each name between the separators."""
+    text = fold(value)
+    whole = re.sub(r"\s", "", text)
+    if whole and units.by_key.get(whole):
+        return [whole]
+    return [n for n in SEPARATORS.split(text) if n]
+
+
 def lead_unit(value: Any, units: UnitIndex) -> str:
-    names = [n for n in SEPARATORS.split(fold(value)) if n]
+    names = unit_names(value, units)
     if not names:
         raise ValueError("不能为空 (required)")
     if len(names) > 1:
@@ -626,7 +652,7 @@ def lead_unit(value: Any, units: UnitIndex) -> str:
 
 def co_units(value: Any, units: UnitIndex, lead: str | None) -> list[str]:
     codes: list[str] = []
-    for name in (n for n in SEPARATORS.split(fold(value)) if n):
+    for name in unit_names(value, units):
         code = units.resolve(name)
         if code == lead:
             raise ValueError(f"“{name}”已是牵头单位 (the lead unit is not also a co-unit)")
@@ -636,9 +662,11 @@ def co_units(value: Any, units: UnitIndex, lead: str | None) -> list[str]:
     return codes
 
 
-YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(\s+[\d:]+)?")
-YM = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*[底末]?")
-YEAR_END = re.compile(r"(\d{4})\s*年\s*(?:年\s*)?[底末]")
+# A date may end "前" or "以前" (2027年6月底前: by then, as the list says it).
+BY = r"\s*(?:以前|之前|前)?"
+YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(\s+[\d:]+)?" + BY)
+YM = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*[底末]?" + BY)
+YEAR_END = re.compile(r"(\d{4})\s*年\s*(?:年\s*)?[底末]" + BY)
 
 
 def due_date(value: Any) -> date:

@@ -4,6 +4,7 @@ text goes out as text; formulas and files past the limits are refused (issues 14
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -289,6 +290,59 @@ def test_a_list_imported_again_after_a_new_unit_took_its_lead_units_name_is_alre
     assert event_count(units) == before
 
 
+def test_a_date_in_the_built_in_chinese_date_format_is_read_as_that_date(tmp_path: Path) -> None:
+    """Chinese Excel and WPS store 2027年6月30日 as a serial number in the built-in format 31,
+    writing no format code: it is that date, not a number refused."""
+    path = county_list(tmp_path / "清单.xlsx", [[1, "任务丙", "县发改局", None,
+                                                 date(2027, 6, 30), None]])  # fmt: skip
+    with ZipFile(path) as source:
+        parts = [(member, source.read(member)) for member in source.infolist()]
+    with ZipFile(path, "w", ZIP_DEFLATED) as target:
+        for member, data in parts:
+            if member.filename == "xl/styles.xml":
+                styles = data.decode()
+                custom = re.search(r'<numFmt numFmtId="(\d+)" formatCode="[^"]*年[^"]*"/>', styles)
+                assert custom is not None, styles
+                styles = styles.replace(custom[0], "")
+                styles = styles.replace(f'numFmtId="{custom[1]}"', 'numFmtId="31"')
+                data = styles.encode()
+            target.writestr(member, data)
+    result = excel.parse_rows(excel.load_sheet(path), unit_index(), year=2027)
+    assert result.errors == [] and [row.due_on for row in result.listings] == [date(2027, 6, 30)]
+
+
+def test_a_unit_whose_name_holds_a_space_or_a_separator_is_named_whole() -> None:
+    units = excel.UnitIndex([{"code": "wb", "name": "县委办 县府办", "status": "active"},
+                             {"code": "xc", "name": "宣传部、网信办", "status": "active"},
+                             {"code": "cz", "name": "县财政局", "status": "active"}])  # fmt: skip
+    rows = [(3, {"工作任务": "任务", "牵头单位": "县委办 县府办", "配合单位": "宣传部、网信办",
+                 "完成时限": "2027-12-31"}),
+            (4, {"工作任务": "任务二", "牵头单位": "县财政局", "配合单位": "县委办 县府办、宣传部",
+                 "完成时限": "2027-12-31"})]  # fmt: skip
+    result = excel.parse_rows(rows, units, year=2027)
+    assert [(x.lead_unit, x.co_units) for x in result.listings] == [("wb", ("xc",))]
+    assert [(e.row, e.column) for e in result.errors] == [(4, "配合单位")], "宣传部 is no unit"
+
+
+def test_a_title_with_a_character_no_sheet_holds_is_found_listed_when_imported_back(
+    units: Services, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    """The export leaves out what XML cannot hold (a bell, typed in over the API); the file
+    imported back finds the task listed all the same."""
+    listing = Listing(title="控制字符\x07任务", year=2024, lead_unit="fgj", co_units=(),
+                      due_on=date(2024, 12, 31))  # fmt: skip
+    units.app.list_work_item(listing, actor=ADMIN)
+    units.start_runners(["work_ledger", "directory"])
+    response = export_over_http(units, {"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    path = tmp_path / "执行台账.xlsx"
+    path.write_bytes(response.content)
+    before = event_count(units)
+    again = run_cli(fresh_settings, "import", "work-items", str(path))
+    assert again.exit_code == 0, again.output
+    assert "已导入 0 项重点工作 (imported 0 work items)，1 项已在清单中" in again.output
+    assert event_count(units) == before
+
+
 def test_two_rows_of_the_same_task_make_the_second_a_bad_row(tmp_path: Path) -> None:
     path = county_list(
         tmp_path / "重复.xlsx",
@@ -507,6 +561,9 @@ def test_an_inactive_unit_is_a_bad_row() -> None:
         ("2024年2月", date(2024, 2, 29)),
         ("2024年底", date(2024, 12, 31)),
         ("2024年年底", date(2024, 12, 31)),
+        ("2027年6月底前", date(2027, 6, 30)),
+        ("2027年12月31日前", date(2027, 12, 31)),
+        ("2027年底以前", date(2027, 12, 31)),
     ],
 )
 def test_the_ways_people_write_a_due_date(text: str, due: date) -> None:

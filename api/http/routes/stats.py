@@ -56,7 +56,8 @@ def unit_stats(
     if visible:
         groups = {code: group for code, group in groups.items() if code in visible}
     after = after_code(cursor)
-    codes = [code for code in groups if after is None or code > after]  # in code order
+    # In code order as Python orders it (the database's collation may not), pages and all.
+    codes = sorted(code for code in groups if after is None or code > after)
     page = codes[:limit] if limit is not None else codes
     more = len(page) < len(codes)
     items = cards.for_units(year, today(), {code: groups[code] for code in page})
