@@ -190,6 +190,8 @@ class Person(Aggregate):
                 entry["appeal"] = result
                 if result == AppealResult.REVOKED.value:
                     entry["standing"] = False
+                    if "effects_until" in entry:  # a revoked decision has no 影响期
+                        entry["effects_until"] = None
                 elif now is not None:
                     if entry["kind"] == ACCOUNTABILITY and now != entry["result"]:
                         entry["effects_until"] = changed_effect(entry, now)

@@ -42,6 +42,7 @@ def test_what_stands_against_a_person_is_accountability_and_tolerance_granted() 
     person.note_appeal(ruling_id=person.record[2]["ruling_id"], result="revoked", now=None,
                        actor=ACTOR)  # fmt: skip
     assert person.effects_until(date(2026, 2, 1)) is None, "a revoked ruling's 影响期 ends"
+    assert person.record[2]["effects_until"] is None, "the record keeps none for it either"
     person.note_appeal(ruling_id=person.record[1]["ruling_id"], result="modified", now="denied",
                        actor=ACTOR)  # fmt: skip
     assert person.earlier(uuid4()) == [] and denied
