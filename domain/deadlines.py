@@ -19,6 +19,12 @@ def on_the_day(_: date) -> date | None:
     return None
 
 
+def past_the_weekend(day: date) -> date:
+    """A Saturday or a Sunday runs to the Monday after it: what is known of a year whose
+    holidays no calendar holds yet (a last day on a weekend is never the last day)."""
+    return day + timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
+
+
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks
 BEHIND_DAYS = 3  # 黄: three days or less are left and the unit has not reported
 BEHIND_BY = 20  # 黄 too: the progress reported lags the time elapsed by more than 20 points

@@ -16,7 +16,7 @@ from eventsourcing.domain import event
 
 from domain import clock
 from domain.aggregate import Aggregate
-from domain.deadlines import RunsTo, on_the_day
+from domain.deadlines import RunsTo, on_the_day, past_the_weekend
 from domain.errors import (
     AlreadyExists,
     AppealWindowClosed,
@@ -255,7 +255,7 @@ class Ruling(Aggregate):
         if self.service is None:
             return None
         last: date = self.service["appeal_by"]
-        return runs_to(last) or last
+        return runs_to(last) or past_the_weekend(last)  # no calendar for that year: weekends
 
     def lodge_appeal(
         self, *, grounds: str, actor: dict[str, Any], runs_to: RunsTo = on_the_day

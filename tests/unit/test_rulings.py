@@ -403,15 +403,30 @@ def test_an_appeal_changing_the_form_takes_the_new_forms_measure_and_period_of_e
 
 
 def test_an_appeal_due_on_a_day_off_is_taken_on_the_working_day_it_runs_to() -> None:
-    """Served on 6 November 2026, an appeal is due a month later, on Sunday 6 December: it is
-    taken on Monday the 7th, as time limits run (期限届满日为法定节假日的，顺延)."""
+    """Served on 1 September 2026, an appeal is due a month later, on 1 October, a holiday:
+    it is taken on the 8th, the first working day after (期限届满日为法定节假日的，顺延)."""
     ruling = decided()
-    ruling.serve(served_on=date(2026, 11, 6), served_to="张三", actor=AUTHORITY)
-    assert ruling.appeal_until() == date(2026, 12, 6)
-    assert ruling.appeal_until(due_by_of) == date(2026, 12, 7)
-    monday = datetime(2026, 12, 7, 10, tzinfo=clock.CHINA)
-    with clock.use(clock.SettableClock(monday)):
-        with pytest.raises(AppealWindowClosed, match="2026-12-06"):
+    ruling.serve(served_on=date(2026, 9, 1), served_to="张三", actor=AUTHORITY)
+    assert ruling.appeal_until() == date(2026, 10, 1)  # no calendar at hand: a Thursday
+    assert ruling.appeal_until(due_by_of) == date(2026, 10, 8)
+    back = datetime(2026, 10, 8, 10, tzinfo=clock.CHINA)
+    with clock.use(clock.SettableClock(back)):
+        with pytest.raises(AppealWindowClosed, match="2026-10-01"):
             ruling.lodge_appeal(grounds="不服", actor=UNIT_ACTOR)  # by the date alone
         ruling.lodge_appeal(grounds="不服", actor=UNIT_ACTOR, runs_to=due_by_of)
     assert ruling.status is R.APPEALED
+
+
+@pytest.mark.parametrize(
+    ("served_on", "monday"),
+    [
+        (date(2026, 11, 6), date(2026, 12, 7)),  # due Sunday 6 December 2026
+        (date(2026, 12, 2), date(2027, 1, 4)),  # due Saturday 2 January 2027: no calendar yet
+    ],
+)
+def test_an_appeal_due_on_a_weekend_runs_to_the_monday_calendar_or_not(
+    served_on: date, monday: date
+) -> None:
+    ruling = decided()
+    ruling.serve(served_on=served_on, served_to="张三", actor=AUTHORITY)
+    assert ruling.appeal_until() == ruling.appeal_until(due_by_of) == monday
