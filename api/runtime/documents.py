@@ -30,7 +30,7 @@ from domain.evaluation_schemes import year_end_score
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling
 from domain.subjects import SHREDDED
-from domain.vocabulary import DocumentKind, FindingStatus
+from domain.vocabulary import DocumentKind, FindingStatus, RulingStatus
 from infra.documents import compose
 from infra.files import (
     CorruptFile,
@@ -131,9 +131,10 @@ class ServiceDesk:
             accountability = kind is DocumentKind.ACCOUNTABILITY_DECISION
             if accountability != isinstance(ruling, AccountabilityRuling):
                 raise InvalidValue(f"a {kind.label} is made of a ruling of the other kind")
-            if ruling.decision is None:
+            if ruling.decision is None or ruling.status is RulingStatus.REVOKED:
                 raise InvalidTransition(
-                    "only a decided ruling has a decision to issue", ruling.status.value
+                    "only a decision that stands is issued (decided, not revoked on appeal)",
+                    ruling.status.value,
                 )
             unit = app.read_unit(ruling.unit_code).name
             person = ruling.subject.get("person") or {}

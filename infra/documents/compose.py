@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -24,14 +24,13 @@ from domain.errors import RenderingUnavailable
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling, Ruling, ToleranceRuling
 from domain.subjects import SHREDDED
-from domain.vocabulary import DocumentKind, FindingCategory, FindingStatus, Severity
+from domain.vocabulary import AppealResult, DocumentKind, FindingCategory, FindingStatus, Severity
 from infra.documents import official as o
 from infra.privacy import MIN_NAME_LENGTH
 
 COLOURS = {"red": "红色督办", "yellow": "黄色督办", "blue": "蓝色督办"}
 ALL_UNITS = "各乡镇人民政府、街道办事处，县府各部门"  # the seed's 主送, as the plan was sent
 ERASED = "（个人信息已依法删除）"  # what a shredded person's name reads as in a document
-APPEAL_DAYS = 30  # 问责决定 may be appealed within a month of its service
 
 
 CLOSING = ("。", "！", "？", "；", "…", ".", "!", "?", ";")
@@ -245,6 +244,17 @@ def score(value: Any) -> str:
     return "—" if value is None else f"{float(value):.2f}"
 
 
+def appealed(ruling: Ruling, hide: Callable[[str], str]) -> str | None:
+    """The appeal's decision, as the document states it (the form or outcome above is the
+    one decided on appeal); None when there was none."""
+    appeal = ruling.appeal or {}
+    if not appeal.get("result"):
+        return None
+    result = AppealResult(appeal["result"]).label
+    reasoning = hide(appeal.get("reasoning") or "")
+    return f"经申诉复核，{result}原决定。{reasoning}本决定为申诉复核后的决定。"
+
+
 def ruling_decision(ruling: Ruling, unit_name: str, number: str, issued_on: date) -> dict[str, Any]:
     """问责决定书 / 容错免责认定书: the decided ruling, the person's name and position left to
     rendering (the content, which the log keeps, holds placeholders where they go, in its
@@ -274,7 +284,9 @@ def ruling_decision(ruling: Ruling, unit_name: str, number: str, issued_on: date
             p(f"经研究，决定对{who}予以{ruling.form.label}。{decision.get('reasoning', '')}"),
             h("四、救济途径"),
             p(
-                f"如对本决定不服，可在收到本决定之日起{APPEAL_DAYS}日内向作出决定的机关提出申诉。"
+                appealed(ruling, hide)
+                or "如对本决定不服，可在收到本决定之日起一个月内向作出决定的机关提出申诉"
+                "（期限最后一日为法定节假日的，顺延至节假日后的第一个工作日）。"
                 "申诉期间，不停止本决定的执行。"
             ),
         ]
@@ -289,6 +301,7 @@ def ruling_decision(ruling: Ruling, unit_name: str, number: str, issued_on: date
             p(hide(ruling.grounds)),
             h("二、认定意见"),
             p(f"经核实，认定结果为：{outcome}。{decision.get('reasoning', '')}"),
+            *([p(line)] if (line := appealed(ruling, hide)) else []),
             p("本认定书存入容错免责案例库，作为同类情形认定的参考。"),
         ]
     if person:

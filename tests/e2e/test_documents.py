@@ -225,6 +225,49 @@ def test_a_corrupted_document_is_refused(
     assert_error(response, 409, "file_corrupted")
 
 
+def test_a_decision_on_appeal_says_so_and_one_revoked_is_not_issued(
+    api: Api, inspector: dict[str, str], authority: dict[str, str], ordered: dict[str, str]
+) -> None:
+    """问责决定书: the appeal period as the service counts it (a month, to a working day);
+    after an appeal, the form decided on it with the appeal's decision, and no appeal offered
+    again; a decision revoked on appeal has no decision to issue (409)."""
+    body = {
+        "subject": {"unit_code": ordered["unit"]},
+        "finding_ids": [ordered["fid"]],
+        "form": "circulated_criticism",
+        "basis": "《问责条例》第七条",
+        "facts": "长期不予整治。",
+    }
+    decision = {
+        "form": "circulated_criticism",
+        "reasoning": "情节较重。",
+        "decided_on": "2026-11-20",
+    }
+    rulings = []
+    for _ in range(2):
+        rid = ok(api.post("/api/v1/rulings/accountability", body, inspector), 201)["id"]
+        ok(api.post(f"/api/v1/rulings/{rid}/decision", decision, authority))
+        rulings.append(rid)
+    modified, revoked = rulings
+    first = listed(api, authority, issue(api, authority, kind="accountability_decision",
+                                         ruling_id=modified), modified)  # fmt: skip
+    pdf, _ = both(api, authority, first)
+    assert "收到本决定之日起一个月内" in pdf.replace(" ", "") and "30日" not in pdf
+    for rid, result in ((modified, {"result": "modified", "reasoning": "从轻。",
+                                    "form": "written_inspection"}),
+                        (revoked, {"result": "revoked", "reasoning": "事实不清。"})):  # fmt: skip
+        ok(api.post(f"/api/v1/rulings/{rid}/appeal", {"grounds": "处理过重"}, inspector))
+        ok(api.post(f"/api/v1/rulings/{rid}/appeal-decision", result, authority))
+    again = listed(api, authority, issue(api, authority, kind="accountability_decision",
+                                         ruling_id=modified), modified)  # fmt: skip
+    pdf, word = both(api, authority, again)
+    for text in (pdf.replace(" ", ""), word):
+        assert "予以责令检查" in text and "经申诉复核，变更原决定。从轻。" in text
+        assert "一个月内" not in text, "no appeal is offered against a decision on appeal"
+    gone = {"kind": "accountability_decision", "ruling_id": revoked}
+    assert_error(api.post(DOCUMENTS, gone, authority), 409, "invalid_transition")
+
+
 def test_a_ruling_decision_names_its_person_until_the_person_is_shredded(
     api: Api, inspector: dict[str, str], authority: dict[str, str], ordered: dict[str, str],
     shared_services: Services,
