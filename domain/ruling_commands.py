@@ -325,12 +325,19 @@ class RulingCommands(CommandBase):
                     raise InvalidValue("an accountability decision names a form (no outcome)")
                 checked = self.check_paired_tolerance(ruling, form)
                 person = self.person_of(ruling)
-                case = self.case_tolerances(person, ruling) if checked is None else []
+                # 容错认定在先 with every tolerance standing on the case, paired with this
+                # proposal or not (the paired one checked above).
+                case = [
+                    t
+                    for t in self.case_tolerances(person, ruling)
+                    if checked is None or t.id != checked.id
+                ]
                 exempting = next((t for t in case if t.outcome is EXEMPTED), None)
                 if exempting is not None:  # 免予问责, as a paired 免责 closes its proposal
                     reason = f"容错免责认定免责（{exempting.id}），免予问责"
                     ruling.close(tolerance_ruling_id=exempting.id, reason=reason, actor=data)
-                    return None
+                    exempting.note_closed(proposal_id=ruling.id, actor=data)
+                    return [exempting, *(self.told(checked, data) or ())]
                 ruling.decide(
                     form=form,
                     reasoning=cmd.reasoning,
@@ -407,14 +414,17 @@ class RulingCommands(CommandBase):
         that proposal (409 paired_ruling_decided: a changed exemption could not be decided)."""
 
         def appeal(ruling: Ruling) -> None:
-            if isinstance(ruling, ToleranceRuling) and ruling.paired_with is not None:
-                proposal = self.load(Ruling, ruling.paired_with)
-                if proposal.status is RulingStatus.CLOSED:
-                    raise PairedRulingDecided(
-                        f"the exemption closed the accountability ruling {proposal.id} paired "
-                        "with this one (免予问责): the decision is not open to appeal",
-                        details={"accountability_ruling_id": str(proposal.id)},
-                    )
+            if isinstance(ruling, ToleranceRuling):  # paired, or closed unpaired on its case
+                for proposal_id in dict.fromkeys([ruling.paired_with, *ruling.partners_decided]):
+                    if proposal_id is None:
+                        continue
+                    proposal = self.load(Ruling, proposal_id)
+                    if proposal.status is RulingStatus.CLOSED:
+                        raise PairedRulingDecided(
+                            f"the exemption closed the accountability ruling {proposal.id} on "
+                            "this case (免予问责): the decision is not open to appeal",
+                            details={"accountability_ruling_id": str(proposal.id)},
+                        )
             ruling.lodge_appeal(
                 grounds=cmd.grounds, actor=by.actor.as_event_data(), runs_to=self.deadline_runs_to
             )

@@ -184,6 +184,8 @@ class Ruling(Aggregate):
         self.publication: dict[str, Any] | None = None
         self.service: dict[str, Any] | None = None
         self.paired_with: UUID | None = None  # the ruling of the other kind on the same case
+        # The rulings of the other kind decided (or closed) in step with this one.
+        self.partners_decided: list[UUID] = []
 
     @property
     def unit_code(self) -> str:
@@ -219,9 +221,16 @@ class Ruling(Aggregate):
         assert self.paired_with is not None
         self._partner_decided(with_ruling_id=self.paired_with, actor=actor)
 
+    def note_closed(self, *, proposal_id: UUID, actor: dict[str, Any]) -> None:
+        """Its 免责 closed an accountability proposal on its case it was not paired with (免予
+        问责), in the same transaction: the exemption is then not open to appeal."""
+        self._partner_decided(with_ruling_id=proposal_id, actor=actor)
+
     @event(PartnerDecided)
     def _partner_decided(self, with_ruling_id: UUID, actor: dict[str, Any]) -> None:
-        pass  # the version it takes is the point: a concurrent decision of the pair conflicts
+        # The version it takes is the point, too: a concurrent decision of the pair conflicts.
+        if with_ruling_id not in self.partners_decided:
+            self.partners_decided.append(with_ruling_id)
 
     def serve(self, *, served_on: date, served_to: str, actor: dict[str, Any]) -> None:
         """送达: once, on or after the day of the decision and not in the future; a decision

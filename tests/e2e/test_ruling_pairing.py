@@ -227,3 +227,48 @@ def test_a_proposal_revoked_on_its_own_appeal_leaves_the_tolerance_free(api: Api
     ok(appeal(api, inspector, authority, proposal, result="revoked"))
     ok(appeal(api, inspector, authority, tolerance, result="modified", outcome="mitigated",
               criteria_met=["pilot_inexperience"]))  # fmt: skip
+
+
+def register_case(api: Api) -> tuple[dict[str, str], dict[str, str], str, str, str]:
+    """An inspector, an authority, a unit, a person of its register and one finding of it."""
+    inspector, authority = api.account("inspector"), api.account("authority")
+    unit = api.unit("县城市管理局", "department")
+    body = {"unit_code": unit, "name": "欧阳明远", "position": "科长"}
+    person = ok(api.post("/api/v1/persons", body, inspector), 201)["id"]
+    finding = api.finding(inspector, unit)["id"]
+    return inspector, authority, unit, person, finding
+
+
+def test_an_unpaired_exemption_that_closed_a_proposal_is_not_open_to_appeal(api: Api) -> None:
+    """容错认定在先 on the case without a pairing: the person's 免责 closes the proposal decided
+    after it (免予问责); revoking that 免责 on appeal would leave the person with neither, so
+    its appeal is refused as a paired one's is."""
+    inspector, authority, unit, person, finding = register_case(api)
+    subject = {"subject": {"unit_code": unit, "person_id": person}}
+    tolerance = api.ruling("fault-tolerance", inspector, unit, [finding], **subject)["id"]
+    api.decided(authority, tolerance, decision("exempted"))
+    proposal = api.accountability(inspector, unit, [finding], form="admonishment", **subject)["id"]
+    api.decided(authority, proposal, accountability("admonishment"))
+    assert ok(api.get(f"{RULINGS}/{proposal}", authority))["status"] == "closed"
+    refused = api.post(f"{RULINGS}/{tolerance}/appeal", {"grounds": "不服"}, inspector)
+    error = assert_error(refused, 409, "paired_ruling_decided")
+    assert error["details"] == {"accountability_ruling_id": proposal}
+    assert ok(api.get(f"{RULINGS}/{tolerance}", authority))["status"] == "decided"
+
+
+def test_an_exemption_on_the_case_closes_a_proposal_paired_with_another_tolerance(
+    api: Api,
+) -> None:
+    """The proposal's own tolerance denied, another tolerance on the case exempted the person:
+    容错认定在先 holds all the same, and the proposal is closed, not decided."""
+    inspector, authority, unit, person, finding = register_case(api)
+    subject = {"subject": {"unit_code": unit, "person_id": person}}
+    exempting = api.ruling("fault-tolerance", inspector, unit, [finding], **subject)["id"]
+    paired = api.ruling("fault-tolerance", inspector, unit, [finding], **subject)["id"]
+    proposal = api.accountability(inspector, unit, [finding], form="admonishment", **subject)["id"]
+    ok(api.post(f"{RULINGS}/{paired}/pairing", {"accountability_ruling_id": proposal}, inspector))
+    api.decided(authority, exempting, decision("exempted"))
+    api.decided(authority, paired, decision("denied"))
+    api.decided(authority, proposal, accountability("admonishment"))
+    closed = ok(api.get(f"{RULINGS}/{proposal}", authority))
+    assert closed["status"] == "closed" and closed["decision"] is None
