@@ -57,11 +57,15 @@ def decided(**more: object) -> AccountabilityRuling:
     return ruling
 
 
-def implemented_before_it_was_decided() -> None:
-    decision = MajorDecision(
+def catalogued() -> MajorDecision:
+    return MajorDecision(
         id=uuid4(), title="城区公交线网优化调整方案", year=2024, unit_code="fzb",
         description=None, actor=ACTOR,
     )  # fmt: skip
+
+
+def implemented_before_it_was_decided() -> None:
+    decision = catalogued()
     decision.decide(decided_on=date(2024, 4, 1), summary="通过", actor=ACTOR)
     decision.implement(implemented_on=date(2024, 3, 1), note="", actor=ACTOR)
 
@@ -96,10 +100,7 @@ def appeal_out_of_time() -> None:
 
 
 def second_evaluation_planned() -> None:
-    decision = MajorDecision(
-        id=uuid4(), title="城区公交线网优化调整方案", year=2024, unit_code="fzb",
-        description=None, actor=ACTOR,
-    )  # fmt: skip
+    decision = catalogued()
     decision.decide(decided_on=date(2024, 4, 1), summary="通过", actor=ACTOR)
     decision.implement(implemented_on=date(2024, 4, 10), note="", actor=ACTOR)
     for _ in range(2):
@@ -116,10 +117,7 @@ def power_removed_twice() -> None:
 
 
 def evaluation_never_planned() -> None:
-    decision = MajorDecision(
-        id=uuid4(), title="城区公交线网优化调整方案", year=2024, unit_code="fzb",
-        description=None, actor=ACTOR,
-    )  # fmt: skip
+    decision = catalogued()
     decision.report_evaluation(number=1, score=80, conclusion="c", findings=[],
                                reported_on=date(2024, 5, 1), actor=ACTOR)  # fmt: skip
 
