@@ -263,7 +263,7 @@ def finding_page(
         told=viewer.services.notifications.of_finding(finding_id),
         documents=documents_of(viewer, str(finding_id)),
         # A notice presses a finding under rectification (api/runtime/documents.py).
-        issuable=issuable(viewer, *NOTICES) if finding.status is S.RECTIFYING else [],
+        issuable=issuable(viewer, *NOTICES) if finding.status in (S.RECTIFYING, S.REPORTED) else [],
     )
 
 

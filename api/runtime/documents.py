@@ -166,8 +166,9 @@ class ServiceDesk:
         )
 
     def finding(self, finding_id: UUID, kind: DocumentKind, issued_on: date) -> Finding:
-        """The finding a notice presses: one under rectification (ordered, not yet reported,
-        closed or withdrawn), and the notice dated on or after the day its order was given."""
+        """The finding a notice presses: one under rectification (ordered, and neither closed
+        nor withdrawn: its report may await verification), and the notice dated on or after
+        the day its order was given."""
         try:
             finding = self.services.app.get_finding(finding_id)
         except NotFound:
@@ -177,7 +178,7 @@ class ServiceDesk:
                 f"issue a {kind.value.replace('_', ' ')} before the rectification order",
                 finding.status.value,
             )
-        if finding.status is not FindingStatus.RECTIFYING:
+        if finding.status not in (FindingStatus.RECTIFYING, FindingStatus.REPORTED):
             raise InvalidTransition(
                 f"issue a {kind.value.replace('_', ' ')} for a finding not under rectification",
                 finding.status.value,
