@@ -22,7 +22,7 @@ def on_the_day(_: date) -> date | None:
 def past_the_weekend(day: date) -> date:
     """A Saturday or a Sunday runs to the Monday after it: what is known of a year whose
     holidays no calendar holds yet (a last day on a weekend is never the last day)."""
-    return day + timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
+    return day + timedelta(days=7 - day.weekday()) if day.weekday() >= 5 else day
 
 
 NEAR_DAYS = 14  # 蓝: the deadline is within two weeks

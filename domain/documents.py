@@ -24,7 +24,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.aggregate import Aggregate
-from domain.vocabulary import DocumentKind, Role
+from domain.vocabulary import DocumentKind, FindingStatus, Role
 
 SUBJECT_PLACEHOLDER = "〔当事人〕"  # where a ruling document's content names its subject
 POSITION_PLACEHOLDER = "〔职务〕"  # … and gives their position
@@ -53,6 +53,9 @@ KINDS = {
     K.ACCOUNTABILITY_DECISION: KindRules(COMMISSION, "新纪问", DECIDERS, "ruling_id"),
     K.TOLERANCE_DECISION: KindRules(COMMISSION, "新纪容", DECIDERS, "ruling_id"),
 }
+# The findings a 督办通知书 or 整改通知书 presses: under rectification (ordered, neither
+# closed nor withdrawn; a report may await its verification).
+PRESSED = (FindingStatus.RECTIFYING, FindingStatus.REPORTED)
 
 
 def document_number(kind: DocumentKind, year: int, number: int) -> str:

@@ -466,11 +466,16 @@ class Finding(Aggregate):
         timestamp: When = None,
     ) -> None:
         self.unit_code = to_unit
-        self.dispute = None
-        self.extension = None  # the unit that applied no longer has the matter
+        self._round_ended()  # the unit that disputed or applied no longer has the matter
         self.acknowledged = False
         self.ordered_on = ordered_day(timestamp)  # the order, given anew to the new unit
         self.progress = []
+
+    def _round_ended(self) -> None:
+        """What waits for an answer in a round of rectification (a 退办, an application for
+        more time) ends with the round: a 转办, a withdrawal, a reopening (an event's body)."""
+        self.dispute = None
+        self.extension = None
 
     def transfer(self, *, to_unit: str, reason: str, actor: dict[str, Any]) -> None:
         """机构调整转隶: an open finding of a unit that was split goes to the unit that takes
@@ -691,8 +696,7 @@ class Finding(Aggregate):
     def _withdrawn(self, reason: str, actor: dict[str, Any]) -> None:
         self.status = S.WITHDRAWN
         self.withdrawn_reason = reason
-        self.dispute = None  # nothing waits for an answer on a finding withdrawn
-        self.extension = None
+        self._round_ended()
 
     def reopen(self, *, reason: str, new_deadline: date | None, actor: dict[str, Any]) -> None:
         """整改回头看: a closed finding recurs and goes back to rectifying."""
@@ -709,8 +713,7 @@ class Finding(Aggregate):
         self.closed_on = None
         self.reopen_count += 1
         self.acknowledged = False  # a new round of rectification: the unit signs for it again
-        self.dispute = None  # nothing of the round before waits for an answer
-        self.extension = None
+        self._round_ended()  # nothing of the round before waits for an answer
         self.ordered_on = ordered_day(timestamp)
         self.progress = []
         if new_deadline is not None:

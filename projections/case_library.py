@@ -191,7 +191,6 @@ class CaseLibraryView(ReadModelView):
             return
 
         def build() -> Composed:
-            drafts = [self.update_statement("case_library_drafts", changes, (), {}, {})]
             if revoked:
                 case = SQL("DELETE FROM {} WHERE id = %(_id)s AND {}").format(
                     self.table("case_library"), ADVANCED
@@ -200,7 +199,8 @@ class CaseLibraryView(ReadModelView):
                 case = self.update_statement("case_library", changes, (), {}, {})
             if not changes:
                 return case
-            return SQL(", drafted AS ({}) {}").format(*drafts, case)
+            draft = self.update_statement("case_library_drafts", changes, (), {}, {})
+            return SQL(", drafted AS ({}) {}").format(draft, case)
 
         key = ("appeal-decided", revoked, *changes)
         self.apply(tracking, build, {**changes, "_id": e.originator_id}, key=key)

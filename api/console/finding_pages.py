@@ -40,6 +40,7 @@ from api.console.web import (
 from api.http.presentation import event_out
 from api.http.scoping import linked_rulings
 from domain.clock import today
+from domain.documents import PRESSED
 from domain.errors import NotFound
 from domain.findings import Finding
 from domain.messages import REGISTRY
@@ -65,7 +66,7 @@ from domain.registry import (
     VerifyRectification,
     WithdrawFinding,
 )
-from domain.vocabulary import DocumentKind, UnitStatus
+from domain.vocabulary import DocumentKind
 from domain.vocabulary import FindingStatus as S
 from projections.evidence import EvidenceView
 from projections.finding_board import deadline_colour, due_by_of
@@ -237,7 +238,7 @@ def finding_page(
     events, linked = timeline(viewer, finding)
     due_by = due_by_of(finding.deadline) if finding.deadline else None
     allowed = [a for a in offered(viewer, ACTIONS, finding.status) if awaits(finding, a)]
-    if viewer.services.app.read_unit(finding.unit_code).status is not UnitStatus.ACTIVE:
+    if not viewer.services.app.read_unit(finding.unit_code).is_active:
         # A unit merged or dissolved takes no new ruling (409 unit_inactive): none offered.
         allowed = [a for a in allowed if a not in ("accountability", "fault-tolerance")]
     return record_page(
@@ -262,8 +263,7 @@ def finding_page(
         units=visible_units(viewer, active_only=True),
         told=viewer.services.notifications.of_finding(finding_id),
         documents=documents_of(viewer, str(finding_id)),
-        # A notice presses a finding under rectification (api/runtime/documents.py).
-        issuable=issuable(viewer, *NOTICES) if finding.status in (S.RECTIFYING, S.REPORTED) else [],
+        issuable=issuable(viewer, *NOTICES) if finding.status in PRESSED else [],
     )
 
 

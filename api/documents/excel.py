@@ -96,8 +96,9 @@ EAST_ASIAN_DATE_FORMATS = {
     52: 'yyyy"年"m"月"', 53: 'm"月"d"日"', 54: 'm"月"d"日"', 57: 'yyyy"年"m"月"',
     58: 'm"月"d"日"',
 }  # fmt: skip
-for _id, _code in EAST_ASIAN_DATE_FORMATS.items():
-    BUILTIN_FORMATS.setdefault(_id, _code)
+BUILTIN_FORMATS.update(
+    {i: code for i, code in EAST_ASIAN_DATE_FORMATS.items() if i not in BUILTIN_FORMATS}
+)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -432,7 +433,7 @@ class UnitIndex:
         self.by_key: dict[str, list[dict[str, Any]]] = {}
         by_name: dict[str, list[str]] = {}
         for unit in units:
-            name = re.sub(r"\s", "", fold(unit["name"]))
+            name = name_key(unit["name"])
             for key in {fold(unit["code"]), name}:
                 self.by_key.setdefault(key, []).append(unit)
             by_name.setdefault(name, []).append(str(unit["code"]))
@@ -561,11 +562,10 @@ def leave_out_listed(result: ImportResult, ledger: Iterable[dict[str, Any]]) -> 
         title = fold(ILLEGAL_CHARACTERS_RE.sub("", item["title"]))
         listed[WorkItem.imported_id(item["year"], item["lead_unit"], title)] = item
         listed[UUID(str(item["id"]))] = item
-    taken = {
-        row: next(listed[task] for task in tasks if task in listed)
-        for row, (_, tasks) in result.tasks.items()
-        if any(task in listed for task in tasks)
-    }
+    taken: dict[int, dict[str, Any]] = {}
+    for row, (_, tasks) in result.tasks.items():
+        if found := [listed[task] for task in tasks if task in listed]:
+            taken[row] = found[0]
     listings = dict(zip(result.rows, result.listings, strict=True))
     notes: list[RowError] = []
     for number in sorted(taken):
@@ -634,11 +634,15 @@ def text_of(value: Any, required: bool) -> str:
 def unit_names(value: Any, units: UnitIndex) -> list[str]:
     """The units a cell names: the whole cell when it is one unit's name (a name may hold a
     space or a 、: 县委办 县府办), else each name between the separators."""
-    text = fold(value)
-    whole = re.sub(r"\s", "", text)
+    whole = name_key(value)
     if whole and units.by_key.get(whole):
         return [whole]
-    return [n for n in SEPARATORS.split(text) if n]
+    return [n for n in SEPARATORS.split(fold(value)) if n]
+
+
+def name_key(value: Any) -> str:
+    """A unit's name as the index keeps it: folded, without white space."""
+    return re.sub(r"\s", "", fold(value))
 
 
 def lead_unit(value: Any, units: UnitIndex) -> str:

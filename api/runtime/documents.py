@@ -24,13 +24,13 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 
-from domain.documents import IssuedDocument, Prepared
+from domain.documents import PRESSED, IssuedDocument, Prepared
 from domain.errors import InvalidTransition, InvalidValue, NotFound, UnknownReference
 from domain.evaluation_schemes import year_end_score
 from domain.findings import Finding
 from domain.rulings import AccountabilityRuling
 from domain.subjects import SHREDDED
-from domain.vocabulary import DocumentKind, FindingStatus, RulingStatus
+from domain.vocabulary import DocumentKind, RulingStatus
 from infra.documents import compose
 from infra.files import (
     CorruptFile,
@@ -173,15 +173,14 @@ class ServiceDesk:
             finding = self.services.app.get_finding(finding_id)
         except NotFound:
             raise UnknownReference(f"finding {finding_id} does not exist") from None
+        notice = kind.value.replace("_", " ")
         if finding.deadline is None:
             raise InvalidTransition(
-                f"issue a {kind.value.replace('_', ' ')} before the rectification order",
-                finding.status.value,
+                f"issue a {notice} before the rectification order", finding.status.value
             )
-        if finding.status not in (FindingStatus.RECTIFYING, FindingStatus.REPORTED):
+        if finding.status not in PRESSED:
             raise InvalidTransition(
-                f"issue a {kind.value.replace('_', ' ')} for a finding not under rectification",
-                finding.status.value,
+                f"issue a {notice} for a finding not under rectification", finding.status.value
             )
         ordered_on = finding.ordered_on
         if ordered_on is not None and issued_on < ordered_on:
