@@ -352,16 +352,26 @@ def run_cli(settings: Settings, *args: str) -> Result:
 # The signer keeps what it signed outside the database (issue 16 item 2) ------------------------
 
 
-def forge_and_rechain(services: Services, index: int) -> None:
-    """What a database administrator can do: change an event, recompute the chain from it,
-    and delete every checkpoint."""
+def forge_and_rechain(services: Services) -> None:
+    """What a database administrator can do: change the first event that names a 问题,
+    recompute the chain from it, and delete every checkpoint. The event is found by what it
+    says, not by its position, which a background job's event may take."""
     h = hasher(services.settings.hash_algorithm)
     with as_dba(services.database) as conn:
-        conn.execute(
+        found = conn.execute(
+            "SELECT c.ledger_index FROM supervision_chain c JOIN supervision_events e "
+            "ON e.notification_id = c.position WHERE convert_from(e.state, 'UTF8') LIKE '%%问题%%' "
+            "ORDER BY c.ledger_index LIMIT 1"
+        ).fetchone()
+        assert found is not None, "no event to forge"
+        (index,) = found
+        forged = conn.execute(
             "UPDATE supervision_events SET state = convert_to(replace(convert_from(state, 'UTF8'), "
-            "'问题', '伪造'), 'UTF8') WHERE notification_id = %s",
+            "'问题', '伪造'), 'UTF8') WHERE notification_id = "
+            "(SELECT position FROM supervision_chain WHERE ledger_index = %s)",
             (index,),
         )
+        assert forged.rowcount == 1
         (prev,) = conn.execute(
             "SELECT hash FROM supervision_chain WHERE ledger_index = %s", (index - 1,)
         ).fetchone() or (b"",)
@@ -401,7 +411,7 @@ def test_a_forged_rechained_log_with_its_checkpoints_deleted_is_not_signed_again
 ) -> None:
     register_and_raise(services, findings=3)
     signed = services.checkpoint()
-    forge_and_rechain(services, 2)
+    forge_and_rechain(services)
     with pytest.raises(CheckpointRefused, match="rewritten"):
         services.checkpoint()
     assert list_checkpoints(services.database, 10) == []  # nothing was signed

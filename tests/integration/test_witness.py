@@ -150,7 +150,7 @@ def test_a_witness_co_signs_a_log_that_grows_and_refuses_one_rewritten(scene: Sc
     assert verdict.ok and verdict.checkpoints_verified == 2, verdict
     # The database's administrator, holding the signing key too, rewrites the log and signs
     # its head as the next checkpoint, chained to the last one the witness saw.
-    forge_and_rechain(scene.services, 5)  # positions 1-3: two accounts, a unit; then findings
+    forge_and_rechain(scene.services)
     forged = hand_signed_checkpoint(scene, seq=second["seq"] + 1, prev_of=second)
     refused = scene.witness("--once")
     assert refused.returncode == 1, refused.stdout + refused.stderr
