@@ -123,6 +123,23 @@ def position_of(
     return None if row is None else int(row[0])
 
 
+def signed_versions(
+    database: Database, aggregate_ids: Sequence[UUID], events_table: str = EVENTS_TABLE
+) -> set[tuple[UUID, int]]:
+    """The (aggregate, version) steps of `aggregate_ids` a chained checkpoint reaches: those
+    whose receipt can be made now (the others wait for the next checkpoint)."""
+    events, chain = Identifier(events_table), Identifier(chain_table(events_table))
+    checkpoints = Identifier(checkpoints_table(events_table))
+    query = SQL(
+        "SELECT e.originator_id, e.originator_version FROM {} e JOIN {} c "
+        "ON c.position = e.notification_id WHERE e.originator_id = ANY(%s) AND c.ledger_index "
+        "<= (SELECT max(ledger_index) FROM {} WHERE version = 2)"
+    ).format(events, chain, checkpoints)
+    with database.connection() as conn:
+        rows = conn.execute(query, (list(aggregate_ids),)).fetchall()
+    return {(row[0], int(row[1])) for row in rows}
+
+
 def receipt_problem(receipt: Any, pinned: Sequence[bytes]) -> str | None:
     """What is wrong with a receipt, or None: its checkpoint is version 2 and signed by a
     pinned key, the event's hash recomputes from its fields, and the proof puts that hash

@@ -68,6 +68,7 @@ from domain.registry import (
 )
 from domain.vocabulary import DocumentKind
 from domain.vocabulary import FindingStatus as S
+from infra.receipts import signed_versions
 from projections.evidence import EvidenceView
 from projections.finding_board import deadline_colour, due_by_of
 
@@ -214,14 +215,19 @@ def timeline(viewer: Viewer, finding: Finding) -> tuple[list[dict[str, Any]], li
     services = viewer.services
     linked = linked_rulings(services, viewer.actor, finding.id)
     items = []
-    for aggregate_id, kind in [(finding.id, "finding")] + [(r["id"], r["kind"]) for r in linked]:
+    aggregates = [(finding.id, "finding")] + [(UUID(str(r["id"])), r["kind"]) for r in linked]
+    signed = signed_versions(services.database, [aggregate_id for aggregate_id, _ in aggregates])
+    for aggregate_id, kind in aggregates:
         for event in services.app.aggregate_history(aggregate_id):
+            kept = viewer.actor.keeps_receipt_of(getattr(event, "actor", None))
+            ready = (aggregate_id, event.originator_version) in signed
             items.append(
                 {
                     **event_out(event),
                     "aggregate_id": str(aggregate_id),
                     "kind": kind,
-                    "receipt": viewer.actor.keeps_receipt_of(getattr(event, "actor", None)),
+                    # 回执: downloadable once a signed checkpoint reaches the step.
+                    "receipt": ("ready" if ready else "pending") if kept else None,
                 }
             )
     items.sort(key=lambda item: str(item["recorded_at"]))
