@@ -937,6 +937,8 @@ def parse_event(obj: dict[str, Any]) -> Row:
     """An event line as a row of the walk (an absent event or chain row: its fields null)."""
     position = _integer(obj, "position", 0)
     content = "state_hash" if "state_hash" in obj else "state"
+    if content == "state_hash":
+        hashed_only(obj)
     get = obj.get
     stored = {get("aggregate_id") is None, get("version") is None, get("topic") is None}
     stored.add(get(content) is None)
@@ -953,6 +955,19 @@ def parse_event(obj: dict[str, Any]) -> Row:
     if chained == {False}:
         link = (_integer(obj, "index", 1), position, _hash(obj, "prev_hash"), _hash(obj, "hash"))
     return (*event, *link)
+
+
+def hashed_only(obj: dict[str, Any]) -> None:
+    """An event line carries `state_hash` instead of `state` only for an event that holds a
+    secret (an account's creation), and never beside `state`: otherwise the line could
+    show forged content beside the hash of what was recorded, or withhold the content."""
+    if "state" in obj:
+        raise Malformed("the event carries both state and state_hash")
+    topic = obj.get("topic")
+    if obj.get("state_hash") is not None and not (isinstance(topic, str) and topic in HASHED_ONLY):
+        raise Malformed(
+            f"only an account's creation carries state_hash instead of state: {topic!r}"
+        )
 
 
 # The C scanner under json.loads, without its wrappers (typeshed does not declare it).
@@ -982,6 +997,8 @@ def quick_event(obj: dict[str, Any]) -> Row | None:
         prev_text, hash_text = obj["prev_hash"], obj["hash"]
         prev_hash, hash_ = bytes.fromhex(prev_text), bytes.fromhex(hash_text)
         if "state_hash" in obj:
+            if "state" in obj or topic not in HASHED_ONLY:
+                return None
             state: bytes = StateHash(bytes.fromhex(obj["state_hash"]))
             if state.hex() != obj["state_hash"] or len(state) != 32:
                 return None

@@ -161,6 +161,10 @@ def _problem(receipt: Any, pinned: Sequence[bytes]) -> str | None:
     key = keys.get(cp["key_id"])
     if key is None or not verify_checkpoint(cp, key):
         return f"checkpoint {cp['seq']} is not signed by a pinned key"
+    if (event.get("state") is None) == (event.get("state_hash") is None):
+        return "the receipt's event must carry its state or, for a secret, its state_hash"
+    if event.get("state_hash") is not None and event["topic"] not in HASHED_ONLY:
+        return f"only an account's creation carries state_hash instead of state: {event['topic']!r}"
     state_hash = (
         bytes.fromhex(event["state_hash"])
         if event.get("state_hash") is not None

@@ -48,6 +48,8 @@ SIGNED_PREFIX_V2 = "supervision-checkpoint-v2"
 ALGORITHMS = ("sha256", "sm3")
 LOWER_HEX_64 = re.compile(r"[0-9a-f]{64}")
 MAX_INT = 2**63
+# The topics whose state holds a secret: their lines carry state_hash instead of state.
+HASHED_ONLY = frozenset({"domain.accounts:Account.Created"})
 
 
 # The hash chain ------------------------------------------------------------------------
@@ -187,6 +189,16 @@ def read_event(obj: dict[str, Any]) -> dict[str, Any]:
     row are there (an export names a missing one by leaving its fields null)."""
     position = need_int(obj, "position", 0)
     content = "state_hash" if "state_hash" in obj else "state"
+    if content == "state_hash":
+        if "state" in obj:
+            raise BadLine("the event carries both state and state_hash")
+        topic = obj.get("topic")
+        if obj.get("state_hash") is not None and not (
+            isinstance(topic, str) and topic in HASHED_ONLY
+        ):
+            raise BadLine(
+                f"only an account's creation carries state_hash instead of state: {topic!r}"
+            )
     stored = {obj.get(k) is None for k in ("aggregate_id", "version", "topic", content)}
     chained = {obj.get(k) is None for k in ("index", "prev_hash", "hash")}
     if len(stored) == 2 or len(chained) == 2 or stored == chained == {True}:
@@ -683,6 +695,8 @@ def plain_event(obj: dict[str, Any]) -> tuple[Any, ...] | None:
         prev_text, hash_text = obj["prev_hash"], obj["hash"]
         prev_hash, hash_ = bytes.fromhex(prev_text), bytes.fromhex(hash_text)
         if "state_hash" in obj:
+            if "state" in obj or obj["topic"] not in HASHED_ONLY:
+                return None
             state_hash, state = bytes.fromhex(obj["state_hash"]), None
             if state_hash.hex() != obj["state_hash"] or len(state_hash) != 32:
                 return None
@@ -1017,6 +1031,11 @@ def receipt_problem(receipt: Any, keys: list[bytes]) -> str | None:
         except InvalidSignature:
             return f"checkpoint {cp['seq']} is not signed by a pinned key"
         event = {k: line[k] for k in ("position", "aggregate_id", "version", "topic")}
+        if (line.get("state") is None) == (line.get("state_hash") is None):
+            return "the receipt's event must carry its state or, for a secret, its state_hash"
+        if line.get("state_hash") is not None and line["topic"] not in HASHED_ONLY:
+            topic = line["topic"]
+            return f"only an account's creation carries state_hash instead of state: {topic!r}"
         if line.get("state_hash") is not None:
             event["state_hash"] = bytes.fromhex(line["state_hash"])
         else:

@@ -922,6 +922,24 @@ def test_a_state_hash_changed_in_a_bundle_is_named(log: Log) -> None:
     broken_at(judge_bundle(rewrite(log.tmp / "changed.jsonl", items), log.pinned), 22)
 
 
+def test_a_forged_state_beside_the_hash_of_the_recorded_one_is_malformed_in_both(
+    log: Log,
+) -> None:
+    """A line may not show other content beside the hash of what was recorded (the hash
+    would verify, the content would be a forgery), nor hide an ordinary event's content
+    behind its hash: only an account's creation carries state_hash, and then no state."""
+    items = lines(log.export())
+    line = items[slot(items, 4)]
+    recorded = base64.b64decode(line["state"])
+    line["state_hash"] = hashlib.sha256(recorded).hexdigest()
+    line["state"] = base64.b64encode(recorded.replace(b"2026", b"2025")).decode()
+    verdict = judge_bundle(rewrite(log.tmp / "both.jsonl", items), log.pinned)
+    assert verdict["ok"] is False and "both state and state_hash" in verdict["problem"], verdict
+    del line["state"]  # the content withheld: the hash alone
+    verdict = judge_bundle(rewrite(log.tmp / "withheld.jsonl", items), log.pinned)
+    assert verdict["ok"] is False and "only an account's creation" in verdict["problem"], verdict
+
+
 # Issue 16: what a database administrator tried ---------------------------------------------
 
 

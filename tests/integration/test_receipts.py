@@ -6,6 +6,7 @@ backup that diverges, which `audit verify --receipt` and the standalone tool the
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -132,6 +133,11 @@ def spoilt(receipt: dict[str, Any], where: str) -> dict[str, Any]:
         copy["checkpoint"]["version"] = 1
     elif where == "format":
         copy["format"] = "something-else"
+    elif where in ("beside", "withheld"):  # content other than the hash of what was recorded
+        recorded = base64.b64decode(copy["event"]["state"])
+        copy["event"]["state_hash"] = hashlib.sha256(recorded).hexdigest()
+        forged = recorded.replace("台账".encode(), "账本".encode())
+        copy["event"]["state"] = base64.b64encode(forged).decode() if where == "beside" else None
     else:
         del copy["event"]["hash"]
     return copy
@@ -145,6 +151,8 @@ def spoilt(receipt: dict[str, Any], where: str) -> dict[str, Any]:
         ("signature", "is not signed by a pinned key"),
         ("version", "not a chained (version 2) one"),
         ("format", "not a receipt"),
+        ("beside", "must carry its state or, for a secret, its state_hash"),
+        ("withheld", "only an account's creation carries state_hash"),
         ("missing", "the receipt is malformed"),
     ],
 )
