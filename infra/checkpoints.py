@@ -276,6 +276,9 @@ class _Sql:
         self.newest = SQL("SELECT {} FROM {} ORDER BY id DESC LIMIT 1").format(
             SQL(columns), checkpoints
         )
+        self.latest = SQL("SELECT {} FROM {} ORDER BY id DESC LIMIT %s").format(
+            SQL(columns), checkpoints
+        )
         self.at_seq = SQL("SELECT {} FROM {} WHERE seq = %s").format(SQL(columns), checkpoints)
         self.count = SQL("SELECT count(*) AS n FROM {}").format(checkpoints)
         self.insert = SQL(
@@ -383,6 +386,16 @@ def list_checkpoints(
     q = _Sql(events_table)
     with database.connection(row_factory=dict_row) as conn:
         rows = conn.execute(q.page, (after_id, limit)).fetchall()
+    return [_row_to_checkpoint(row) for row in rows]
+
+
+def newest_checkpoints(
+    database: Database, limit: int, events_table: str = EVENTS_TABLE
+) -> list[dict[str, Any]]:
+    """The newest `limit` checkpoints, newest first."""
+    q = _Sql(events_table)
+    with database.connection(row_factory=dict_row) as conn:
+        rows = conn.execute(q.latest, (limit,)).fetchall()
     return [_row_to_checkpoint(row) for row in rows]
 
 
@@ -528,8 +541,11 @@ def add_cosignature(
 
 
 def list_cosignatures(database: Database, seq: int) -> list[dict[str, Any]]:
-    """The co-signatures of checkpoint `seq`, in the order they came."""
+    """The co-signatures of checkpoint `seq`, in the order they came; NoSuchCheckpoint when
+    no chained checkpoint has that number (not the same as one nobody co-signed)."""
     with database.connection(row_factory=dict_row) as conn:
+        if conn.execute(_Sql(EVENTS_TABLE).at_seq, (seq,)).fetchone() is None:
+            raise NoSuchCheckpoint(f"no chained checkpoint number {seq}")
         rows = conn.execute(COSIGNATURES_OF, (seq,)).fetchall()
     return [_cosignature_json(row) for row in rows]
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from api.console.web import AUDITORS, FormDep, PageError, ViewerDep, redirect, render
 from domain.errors import NotFound
 from infra.bundle import MEDIA_TYPE, Export
-from infra.checkpoints import CheckpointConflict, EmptyLog, list_checkpoints
+from infra.checkpoints import CheckpointConflict, EmptyLog, newest_checkpoints
 from infra.receipts import ReceiptPending, ReceiptUnavailable, make_receipt, position_of
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def audit_page(
 ) -> Response:
     services = viewer.services
     result = services.audit_verdict()
-    checkpoints = list_checkpoints(services.database, SHOWN_CHECKPOINTS)
+    checkpoints = newest_checkpoints(services.database, SHOWN_CHECKPOINTS)
     return render(
         request,
         "audit.html",
@@ -35,7 +35,8 @@ def audit_page(
         status=status,
         verification=result,
         algorithm=services.settings.hash_algorithm,
-        checkpoints=list(reversed(checkpoints)),
+        checkpoints=checkpoints,
+        shown=SHOWN_CHECKPOINTS,
         error=error,
     )
 

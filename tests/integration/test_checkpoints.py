@@ -18,6 +18,7 @@ from psycopg.rows import dict_row
 from typer.testing import CliRunner, Result
 
 from api.cli.main import cli
+from api.console import audit_pages
 from api.main import create_app
 from api.runtime.bootstrap import Services, build
 from infra import merkle
@@ -156,6 +157,22 @@ def test_a_checkpoint_of_an_unchanged_head_is_not_repeated(services: Services) -
         second["id"],
     ]
     assert list_checkpoints(services.database, 10, first["id"]) == [second]
+
+
+def test_the_console_lists_the_newest_checkpoints_first_and_says_when_it_shows_only_some(
+    services: Services, fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = []
+    for _ in range(3):
+        register_and_raise(services, findings=1)
+        made.append(services.checkpoint())
+    monkeypatch.setattr(audit_pages, "SHOWN_CHECKPOINTS", 2)
+    with TestClient(create_app(fresh_settings, services=services)) as client:
+        sign_in(client, ADMIN_TOKEN)
+        page = client.get("/audit").text
+    shown = [f'<td class="num">{cp["index"]}</td>' for cp in made]
+    assert shown[0] not in page and page.index(shown[2]) < page.index(shown[1])
+    assert "仅列出最近 2 个检查点" in page
 
 
 def test_an_empty_log_has_no_checkpoint(services: Services) -> None:

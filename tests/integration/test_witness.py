@@ -272,6 +272,9 @@ def test_co_signatures_are_checked_before_they_are_kept(scene: Scene) -> None:
         assert refused.status_code == 422 and refused.json()["error"]["code"] == code
     missing = scene.http("POST", "/api/v1/audit/checkpoints/99/cosignatures", json=body)
     assert missing.status_code == 404
+    # Listed: none co-signed yet is an empty list; no such checkpoint is 404, not the same.
+    listed = scene.http("GET", "/api/v1/audit/checkpoints/99/cosignatures")
+    assert listed.status_code == 404 and listed.json()["error"]["code"] == "not_found"
     with pytest.raises(NoSuchCheckpoint):
         add_cosignature(scene.services.database, 99, b"k" * 32, b"s" * 64, good["signed_at"])
     with pytest.raises(BadCosignature):

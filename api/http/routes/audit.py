@@ -365,8 +365,12 @@ def add_cosignature_route(
 
 @router.get("/audit/checkpoints/{seq}/cosignatures", response_model=CosignatureList)
 def cosignatures(services: ServicesDep, actor: Auditor, seq: Seq) -> dict[str, Any]:
-    """The witnesses' co-signatures of checkpoint `seq`, in the order they came."""
-    return {"items": list_cosignatures(services.database, seq)}
+    """The witnesses' co-signatures of checkpoint `seq`, in the order they came; 404 when
+    no chained checkpoint has that number."""
+    try:
+        return {"items": list_cosignatures(services.database, seq)}
+    except NoSuchCheckpoint as error:
+        raise ApiError(404, "not_found", str(error)) from None
 
 
 @router.get("/audit/checkpoints", response_model=CheckpointPage)
