@@ -3,6 +3,7 @@ command of domain/registry.py is one of its methods (domain/commands.py says how
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -11,22 +12,24 @@ from domain import clock
 from domain.accounts import Account, open_account
 from domain.actors import Actor
 from domain.commands import (
+    UNGUARDED_RETRIES,
     CommandResult,
+    ConcurrentChange,
     Sending,
     install_commands,
 )
 from domain.commendation_commands import CommendationCommands
 from domain.document_commands import DocumentCommands
-from domain.errors import AlreadyExists, InvalidValue, NotFound, UnknownReference
+from domain.errors import AlreadyExists, InvalidValue, NotFound, UnitInactive, UnknownReference
 from domain.findings import Finding, checked_origin, parse
 from domain.inspection_commands import InspectionCommands
 from domain.major_decision_commands import MajorDecisionCommands
 from domain.power_list_commands import PowerListCommands
-from domain.registry import MergeUnit, SplitUnit
+from domain.registry import MergeUnit, ReopenFinding, SplitUnit
 from domain.ruling_commands import RulingCommands
 from domain.spot_check_commands import SpotCheckCommands
 from domain.units import Unit, UnitRecords
-from domain.vocabulary import FindingCategory, Role, Severity
+from domain.vocabulary import FindingCategory, Role, Severity, UnitStatus
 from domain.work_item_commands import WorkItemCommands
 from domain.work_items import WorkItem
 
@@ -56,47 +59,82 @@ class Supervision(
 
     def do_split_unit(self, cmd: SplitUnit, by: Sending) -> CommandResult:
         """分设: the unit split, and each of its open records transferred to the successor
-        the assignments (else the default) name, all in one transaction."""
-        for code in cmd.into:
-            self.active_unit(code)
+        the assignments (else the default) name, all in one transaction. The records are
+        read again whenever the split runs again after a lost race (a merger into the unit
+        meanwhile brings its own); records recorded against the unit while the split was
+        being written are then transferred to the default successor right after it."""
         default = cmd.default_unit or (cmd.into[0] if cmd.into else None)
         assigned = {str(a.get("record_id")): str(a.get("unit_code")) for a in cmd.assignments}
         if default not in cmd.into or not set(assigned.values()) <= set(cmd.into):
             raise InvalidValue("records go to units the split names in `into`")
-        if self.unit_records is None:
-            raise InvalidValue("this service keeps no read model to find the unit's records")
-        # With the open records of the units merged into it.
-        findings, items = self.unit_records.open_records(self.lineage(cmd.code))
-        unknown = set(assigned) - {str(i) for i in (*findings, *items)}
-        if unknown:
-            raise InvalidValue(
-                "an assignment names a record that is not an open record of the unit",
-                details={"record_ids": sorted(unknown)},
-            )
         reason = f"机构调整（分设）：{cmd.reason}"
 
         def split(unit: Unit) -> list[Any]:
+            for code in cmd.into:
+                self.active_unit(code)
+            findings, items = self.open_records_of(cmd.code)
+            unknown = set(assigned) - {str(i) for i in (*findings, *items)}
+            if unknown:
+                raise InvalidValue(
+                    "an assignment names a record that is not an open record of the unit",
+                    details={"record_ids": sorted(unknown)},
+                )
             data = by.actor.as_event_data()
             unit.split(into=list(cmd.into), reason=cmd.reason, effective_on=cmd.effective_on,
                        actor=data)  # fmt: skip
-            moved: list[Any] = []
-            for finding_id in findings:
-                finding = self.load(Finding, finding_id)
-                to = assigned.get(str(finding_id), default)
-                if to != finding.unit_code:  # a merged unit's may already lie with `to`
-                    finding.transfer(to_unit=to, reason=reason, actor=data)
-                    moved.append(finding)
-            for item_id in items:
-                item = self.load(WorkItem, item_id)
-                to = assigned.get(str(item_id), default)
-                if to != item.lead_unit:
-                    item.transfer_lead(to_unit=to, reason=reason, actor=data)
-                    moved.append(item)
-            return moved
+            return self.transferred(findings, items, lambda record: assigned.get(record, default),
+                                    reason, data)  # fmt: skip
 
-        return self.update(
+        done = self.update(
             Unit, Unit.create_id(cmd.code), by.expected_version, split, **by.save_kwargs
         )
+        assert default is not None
+        self.sweep_split(cmd.code, default, reason, by.actor.as_event_data())
+        return done
+
+    def open_records_of(self, code: str) -> tuple[list[UUID], list[UUID]]:
+        """The open findings and led work items of the unit and of the units merged into it."""
+        if self.unit_records is None:
+            raise InvalidValue("this service keeps no read model to find the unit's records")
+        return self.unit_records.open_records(self.lineage(code))
+
+    def transferred(
+        self,
+        findings: list[UUID],
+        items: list[UUID],
+        to_unit: Callable[[str], str],
+        reason: str,
+        actor: dict[str, Any],
+    ) -> list[Any]:
+        """Each record moved to the unit `to_unit` names for its id (one of a merged unit's
+        may already lie there): the records changed."""
+        moved: list[Any] = []
+        for finding_id in findings:
+            finding = self.load(Finding, finding_id)
+            if (to := to_unit(str(finding_id))) != finding.unit_code:
+                finding.transfer(to_unit=to, reason=reason, actor=actor)
+                moved.append(finding)
+        for item_id in items:
+            item = self.load(WorkItem, item_id)
+            if (to := to_unit(str(item_id))) != item.lead_unit:
+                item.transfer_lead(to_unit=to, reason=reason, actor=actor)
+                moved.append(item)
+        return moved
+
+    def sweep_split(self, code: str, default: str, reason: str, actor: dict[str, Any]) -> None:
+        """After a split: the records still open on the unit (recorded against it while the
+        split was written, before the others saw it end) go to the default successor."""
+        for _ in range(UNGUARDED_RETRIES):
+            findings, items = self.open_records_of(code)
+            if not findings and not items:
+                return
+            moved = self.transferred(findings, items, lambda _: default, reason, actor)
+            if not moved:
+                return
+            try:
+                self.record(*moved)
+            except ConcurrentChange:
+                continue  # one of them changed meanwhile: read them again
 
     def do_merge_unit(self, cmd: MergeUnit, by: Sending) -> CommandResult:
         """机构改革: merge a unit into its successor (both change in one transaction)."""
@@ -204,6 +242,29 @@ class Supervision(
             self.load(WorkItem, work_item_id)
         except NotFound:
             raise UnknownReference(f"work item {work_item_id} does not exist") from None
+
+    def do_reopen_finding(self, cmd: ReopenFinding, by: Sending) -> CommandResult:
+        """整改回头看 on the unit that has the finding: one merged since answers through its
+        successor, as for every record; one split or dissolved takes no records (409
+        unit_inactive): the problem found again is a new finding of the unit now in charge."""
+
+        def reopen(finding: Finding) -> None:
+            unit = self.read_unit(finding.unit_code)
+            if unit.status is UnitStatus.DISSOLVED:
+                ended = "split" if unit.split_into else "dissolved"
+                raise UnitInactive(
+                    f"unit {unit.code!r} was {ended}: raise the problem found again as a new "
+                    "finding of the unit now in charge",
+                    details={"status": unit.status.value, "split_into": list(unit.split_into)},
+                )
+            finding.reopen(
+                reason=cmd.reason, new_deadline=cmd.new_deadline, actor=by.actor.as_event_data()
+            )
+
+        return self.update(
+            Finding, cmd.finding_id, by.expected_version, reopen, seen_by=by.actor,
+            **by.save_kwargs,
+        )  # fmt: skip
 
     def get_finding(self, finding_id: UUID, **at: Any) -> Finding:
         """The finding now, at `version`, or as it was `as_of` a time; `viewer` scopes it."""

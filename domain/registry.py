@@ -293,7 +293,7 @@ class WithdrawFinding(Command):
 
 @command(
     roles=INSPECTOR,
-    method="reopen",
+    handler="do_reopen_finding",
     path="/findings/{finding_id}/reopening",
     **ON_FINDING,
 )

@@ -66,7 +66,7 @@ from domain.registry import (
     VerifyRectification,
     WithdrawFinding,
 )
-from domain.vocabulary import DocumentKind
+from domain.vocabulary import DocumentKind, UnitStatus
 from domain.vocabulary import FindingStatus as S
 from infra.receipts import signed_versions
 from projections.evidence import EvidenceView
@@ -244,9 +244,14 @@ def finding_page(
     events, linked = timeline(viewer, finding)
     due_by = due_by_of(finding.deadline) if finding.deadline else None
     allowed = [a for a in offered(viewer, ACTIONS, finding.status) if awaits(finding, a)]
-    if not viewer.services.app.read_unit(finding.unit_code).is_active:
-        # A unit merged or dissolved takes no new ruling (409 unit_inactive): none offered.
-        allowed = [a for a in allowed if a not in ("accountability", "fault-tolerance")]
+    unit = viewer.services.app.read_unit(finding.unit_code)
+    if not unit.is_active:
+        # A unit merged or dissolved takes no new ruling (409 unit_inactive): none offered;
+        # nor a reopening on a unit split or dissolved (one merged answers through its
+        # successor).
+        ended = unit.status is UnitStatus.DISSOLVED
+        refused = ("accountability", "fault-tolerance", *(("reopening",) if ended else ()))
+        allowed = [a for a in allowed if a not in refused]
     return record_page(
         request,
         "finding.html",

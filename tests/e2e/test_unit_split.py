@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.helpers import all_items, assert_error, ok
+from tests.e2e.console import console_as
+from tests.e2e.helpers import all_items, assert_error, closed_finding, ok
 from tests.support import ADMIN, Api, account_fixture
 
 UNITS = "/api/v1/units"
@@ -114,3 +115,21 @@ def test_a_split_transfers_the_open_records_of_the_units_merged_into_it(
     assert done["version"] >= 2
     finding = ok(api.get(f"/api/v1/findings/{inherited}", inspector))
     assert finding["unit_code"] == b, "the merged unit's open finding goes on with the split"
+
+
+def test_a_closed_finding_of_a_split_unit_is_not_reopened_on_it_nor_offered(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    """A split unit takes no records: the problem found again is a new finding of the unit
+    now in charge (409 unit_inactive), and the console offers no reopening."""
+    old, a, b = (api.unit(f"回头看分设{n}", "department") for n in range(3))
+    closed = closed_finding(api, inspector, old)["id"]
+    page = f"/findings/{closed}"
+    with console_as(api.client, inspector) as browser:
+        assert "/reopening" in browser.get(page).text
+        done = ok(api.post(f"{UNITS}/{old}/split", split_body([a, b]), ADMIN))
+        ok(api.get(f"{UNITS}/{old}", inspector, min_position=done["position"]))
+        assert "/reopening" not in browser.get(page).text
+    refused = api.post(f"/api/v1/findings/{closed}/reopening", {"reason": "回头看"}, inspector)
+    error = assert_error(refused, 409, "unit_inactive")
+    assert error["details"]["split_into"] == [a, b]

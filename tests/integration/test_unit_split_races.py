@@ -1,0 +1,86 @@
+"""A split (分设) and what is recorded against the unit while it is written: a finding raised,
+or a unit merged into it, after the split read the unit's open records but before it was
+saved still goes to a successor; and a closed finding of a split unit is not reopened on a
+unit that no longer takes records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from uuid import UUID
+
+import pytest
+
+from api.runtime.bootstrap import Services
+from domain.errors import UnitInactive
+from domain.findings import Finding
+from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
+
+
+def register(services: Services, *codes: str) -> None:
+    for code in codes:
+        services.app.register_unit(code=code, name=f"单位{code}", kind="department", actor=ADMIN)
+
+
+def meanwhile(services: Services, act: Callable[[], None]) -> None:
+    """Run `act` once, right after the split's first read of the open records."""
+    records = services.app.unit_records
+    assert records is not None
+    read = records.open_records
+
+    def then_act(codes: Sequence[str]) -> tuple[list[UUID], list[UUID]]:
+        found = read(codes)
+        if not acted:
+            acted.append(True)
+            act()
+        return found
+
+    acted: list[bool] = []
+    services.app.unit_records = type("Meanwhile", (), {"open_records": staticmethod(then_act)})()
+
+
+def unit_of(services: Services, finding_id: UUID) -> str:
+    return services.app.load(Finding, finding_id).unit_code
+
+
+def split(services: Services) -> None:
+    services.app.split_unit("s", into=["c1", "c2"], reason="机构改革", default_unit="c2",
+                            effective_on=date(2026, 6, 1), actor=ADMIN)  # fmt: skip
+
+
+def test_a_finding_raised_while_the_split_is_written_goes_to_the_default_successor(
+    services: Services,
+) -> None:
+    register(services, "s", "c1", "c2")
+    before = raise_finding(services, "s", "分设前")
+    late: list[UUID] = []
+    meanwhile(services, lambda: late.append(raise_finding(services, "s", "分设时")))
+    split(services)
+    assert unit_of(services, before) == "c2" and unit_of(services, late[0]) == "c2"
+
+
+def test_a_unit_merged_into_it_while_the_split_is_written_hands_on_its_findings(
+    services: Services,
+) -> None:
+    register(services, "s", "p", "c1", "c2")
+    inherited = raise_finding(services, "p", "合并单位的问题")
+    merge = lambda: services.app.merge_unit(  # noqa: E731
+        "p", into="s", reason="机构改革", effective_on=date(2026, 5, 1), actor=ADMIN
+    )
+    meanwhile(services, merge)
+    split(services)
+    assert unit_of(services, inherited) == "c2"
+
+
+def test_a_closed_finding_of_a_split_unit_is_not_reopened_on_it(services: Services) -> None:
+    register(services, "s", "c1", "c2")
+    closed = raise_finding(services, "s")
+    app = services.app
+    app.order_rectification(closed, deadline=date(2026, 3, 1), requirements="整改",
+                            actor=INSPECTOR)  # fmt: skip
+    app.report_rectification(closed, summary="已整改", actor=INSPECTOR)
+    app.verify_rectification(closed, outcome="accepted", comment="验收", actor=INSPECTOR)
+    split(services)
+    assert unit_of(services, closed) == "s"  # a closed record stays the unit's own
+    with pytest.raises(UnitInactive, match="split"):
+        app.reopen_finding(closed, reason="回头看", actor=INSPECTOR)
