@@ -261,14 +261,17 @@ class UnitHistoryView(ReadModelView):
         froms = [(since or {}).get(code) for code in unit_codes]
         # One index range scan per unit code (a unit and those merged into it), each
         # stopping after a page, then merged: however long the history, a page costs a
-        # few index pages, not a sort of the whole history.
+        # few index pages, not a sort of the whole history. An event that touched two of
+        # the units (a work item's lead and co-unit, merged since) is one line: the first
+        # unit's of `unit_codes` (the unit asked for before those merged into it).
         rows = self.fetch_all(
             SQL(
-                "SELECT h.* FROM unnest(%(units)s::text[], %(froms)s::timestamptz[]) "
-                "AS u(code, since) CROSS JOIN LATERAL "
+                "SELECT DISTINCT ON (h.position) h.* FROM unnest(%(units)s::text[], "
+                "%(froms)s::timestamptz[]) WITH ORDINALITY AS u(code, since, rank) "
+                "CROSS JOIN LATERAL "
                 "(SELECT * FROM {} WHERE unit_code = u.code AND position > %(after)s "
                 "AND (u.since IS NULL OR recorded_at >= u.since) "
-                "ORDER BY position LIMIT %(n)s) h ORDER BY h.position, h.unit_code LIMIT %(n)s"
+                "ORDER BY position LIMIT %(n)s) h ORDER BY h.position, u.rank LIMIT %(n)s"
             ).format(self.table("unit_history")),
             {"units": list(unit_codes), "froms": froms, "after": after, "n": limit + 1},
         )

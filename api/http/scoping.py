@@ -28,7 +28,7 @@ def unit_codes(services: Services, actor: Actor, unit_code: str | None) -> tuple
     own = {actor.unit_code or "", *actor.unit_scope}
     if not codes:
         return tuple(sorted(own))
-    visible = tuple(sorted(set(codes) & own))
+    visible = tuple(code for code in codes if code in own)  # in the lineage's order
     return visible or NOTHING
 
 

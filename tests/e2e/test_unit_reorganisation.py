@@ -305,6 +305,26 @@ def test_successors_history_includes_the_merged_units_events(
     assert positions == sorted(positions)
 
 
+def test_an_event_of_both_units_is_one_line_of_the_successors_history_paged_or_not(
+    api: Api, inspector: dict[str, str], old: str, successor: str
+) -> None:
+    """A work item the merged unit led with the successor as co-unit: its events touched
+    both, yet each is one line (the successor's own), and a page at a time gives them all."""
+    item = {"title": "两单位共担", "year": 2026, "lead_unit": old, "co_units": [successor],
+            "due_on": "2026-12-31"}  # fmt: skip
+    led = ok(api.post(WORK_ITEMS, item, ADMIN), 201)["id"]
+    ok(api.post(f"{WORK_ITEMS}/{led}/progress", {"note": "推进中", "percent": 40}, inspector))
+    position = merge(api, old, successor)
+    path = f"{UNITS}/{successor}/history"
+    whole = all_items(api, path, inspector, min_position=position, limit=500)
+    positions = [i["position"] for i in whole]
+    assert len(positions) == len(set(positions)) and positions == sorted(positions)
+    shared = [i for i in whole if i["aggregate_id"] == led]
+    assert shared and {i["unit_code"] for i in shared} == {successor}
+    paged = all_items(api, path, inspector, min_position=position, limit=1)
+    assert [i["position"] for i in paged] == positions
+
+
 # (what to record in the unit that is merged, and where its successor's list is read)
 RECORDED_AND_READ = {
     "findings": (new_finding, FINDINGS),
