@@ -231,6 +231,26 @@ def test_no_draw_and_no_reveal_before_the_second_party_and_the_beacon(
     ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, inspector))
 
 
+def test_a_second_partys_short_seed_is_revealed_and_the_round_drawn(
+    api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
+) -> None:
+    """Only its hash was sent with the commitment: the reveal takes any seed of 1–200
+    characters that hashes to it (the inspector's 16 do not bind the second party)."""
+    rid = committed(api, inspector, units)
+    short = "甲乙丙"
+    ok(
+        api.post(
+            f"{INSPECTIONS}/{rid}/co-seed-commitment", {"commitment": commitment_of(short)}, leader
+        )
+    )
+    ok(api.post("/api/v1/audit/checkpoints", None, ADMIN), 201)
+    too_long = api.post(f"{INSPECTIONS}/{rid}/co-seed", {"seed": "种" * 201}, leader)
+    assert_error(too_long, 422, "validation_error")
+    ok(api.post(f"{INSPECTIONS}/{rid}/co-seed", {"seed": short}, leader))
+    draw(api, inspector, rid)
+    assert ok(api.get(f"{INSPECTIONS}/{rid}/draw-verification", inspector))["co_seed"] == short
+
+
 def test_a_stale_if_match_on_the_draw_is_a_version_conflict(
     api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
 ) -> None:
