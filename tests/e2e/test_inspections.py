@@ -312,6 +312,22 @@ def test_a_finding_against_a_unit_not_drawn_is_not_linked(
     assert_error(link, 422, "invalid_value")
 
 
+def test_a_finding_raised_outside_the_rounds_period_is_not_linked(
+    api: Api, inspector: dict[str, str], drawn: str
+) -> None:
+    round_ = ok(api.get(f"{INSPECTIONS}/{drawn}", inspector))
+    unit = round_["targets"][0]["unit_code"]
+    old = api.finding(inspector, unit, found_on="2019-05-01")["id"]
+    link = api.post(f"{INSPECTIONS}/{drawn}/finding-link", {"finding_id": old}, inspector)
+    error = assert_error(link, 422, "invalid_value")
+    assert error["details"] == {
+        "found_on": "2019-05-01", "period_start": "2026-03-01", "period_end": "2026-04-30"
+    }  # fmt: skip
+    assert ok(api.get(f"{INSPECTIONS}/{drawn}", inspector))["version"] == round_["version"]
+    last_day = api.finding(inspector, unit, found_on="2026-04-30")["id"]
+    ok(api.post(f"{INSPECTIONS}/{drawn}/finding-link", {"finding_id": last_day}, inspector))
+
+
 def test_an_unknown_round_is_not_found(api: Api, inspector: dict[str, str]) -> None:
     missing = "00000000-0000-4000-8000-000000000000"
     assert_error(api.get(f"{INSPECTIONS}/{missing}", inspector), 404, "not_found")
