@@ -37,6 +37,9 @@ Seed = text(200, min_length=16)
 # characters; the reveal must take every such seed, or the round could never be drawn.
 CoSeed = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(storable)]
 Commitment = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+# An inspector's name as the pool and the teams keep it: a name (one of spaces only is blank,
+# refused) without the spaces around it, so that "甲" and "甲 " are one inspector, named once.
+InspectorName = Annotated[Name, AfterValidator(str.strip)]
 
 
 # -- inspection rounds ------------------------------------------------------------------------
@@ -45,7 +48,7 @@ Commitment = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 class PoolInspector(Body):
     """An inspector of the round's pool and the unit they belong to (for 回避)."""
 
-    name: Name
+    name: InspectorName
     unit_code: UnitCode | None = None
 
 
@@ -79,7 +82,7 @@ class CoSeedReveal(Body):
 
 class Target(Body):
     unit_code: UnitCode
-    team: Annotated[list[Name], Field(min_length=1, max_length=20)]
+    team: Annotated[list[InspectorName], Field(min_length=1, max_length=20)]
 
 
 class Assignment(Body):

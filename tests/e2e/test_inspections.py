@@ -277,6 +277,27 @@ def test_a_launch_with_too_few_inspectors_left_after_recusal_is_refused(
     assert_error(api.post(INSPECTIONS, body, inspector), 422, "invalid_value")
 
 
+def test_inspector_names_are_kept_without_the_spaces_around_them_and_named_once(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    """ "甲" and "甲 " are one inspector: named twice, refused as a duplicate; a name of spaces
+    is blank; a name is kept, and matched in a team, without the spaces around it."""
+    twice = [*pool(units), {"name": "王敏 ", "unit_code": None}]
+    duplicate = api.post(INSPECTIONS, launch_body(units, inspectors=twice), inspector)
+    assert "named twice" in assert_error(duplicate, 422, "invalid_value")["message"]
+    blank = [*pool(units), {"name": " \u3000", "unit_code": None}]
+    refused = api.post(INSPECTIONS, launch_body(units, inspectors=blank), inspector)
+    assert "text must not be blank" in assert_error(refused, 422, "validation_error")["message"]
+    spaced = [{**i, "name": f" {i['name']}\u3000"} for i in pool(units)]
+    rid = launched(api, inspector, units, kind="special", inspectors=spaced)
+    names = [i["name"] for i in ok(api.get(f"{INSPECTIONS}/{rid}", inspector))["inspectors"]]
+    assert sorted(names) == sorted(i["name"] for i in pool(units))
+    team = {"targets": [{"unit_code": units[0], "team": ["李强 ", " 张华"]}]}
+    ok(api.post(f"{INSPECTIONS}/{rid}/assignment", team, inspector))
+    targets = ok(api.get(f"{INSPECTIONS}/{rid}", inspector))["targets"]
+    assert targets == [{"unit_code": units[0], "team": ["李强", "张华"]}]
+
+
 def test_a_launch_naming_an_unknown_unit_is_refused(
     api: Api, inspector: dict[str, str], units: list[str]
 ) -> None:
