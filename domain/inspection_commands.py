@@ -85,9 +85,10 @@ class InspectionCommands(CommandBase):
         )
 
     def finding_of_round(self, finding_id: UUID) -> dict[str, Any]:
-        """The linked finding exists; the round records the unit it was raised against."""
+        """The linked finding exists; the round records the unit it was raised against, and
+        checks the day it was raised (not recorded: the link's event is unchanged)."""
         try:
             finding = self.load(Finding, finding_id)
         except NotFound:
             raise UnknownReference(f"finding {finding_id} does not exist") from None
-        return {"unit_code": finding.unit_code}
+        return {"unit_code": finding.unit_code, "found_on": finding.found_on}

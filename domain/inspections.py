@@ -314,13 +314,27 @@ class Inspection(Aggregate):
         self.status = S.DRAWN
         self.targets = [{"unit_code": t["unit_code"], "team": list(t["team"])} for t in targets]
 
-    def link_finding(self, *, finding_id: UUID, unit_code: str, actor: dict[str, Any]) -> None:
-        """关联发现问题: a finding raised in this round, against one of its units."""
+    def link_finding(
+        self, *, finding_id: UUID, unit_code: str, found_on: date, actor: dict[str, Any]
+    ) -> None:
+        """关联发现问题: a finding raised in this round — against one of its units, on a day of
+        its period — once. The day is checked here, not recorded: links stored before the
+        check replay as they were."""
         self.check_status("link a finding", S.DRAWN)
         if unit_code not in self.target_units:
             raise InvalidValue(
                 f"the finding's unit {unit_code!r} is not inspected in this round",
                 details={"unit_code": unit_code},
+            )
+        if not self.period_start <= found_on <= self.period_end:
+            raise InvalidValue(
+                f"the finding was raised on {found_on}, outside this round's period "
+                f"({self.period_start} to {self.period_end})",
+                details={
+                    "found_on": found_on.isoformat(),
+                    "period_start": self.period_start.isoformat(),
+                    "period_end": self.period_end.isoformat(),
+                },
             )
         if finding_id in self.finding_ids:
             raise AlreadyExists(f"finding {finding_id} is already linked to this round")

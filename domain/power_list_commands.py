@@ -9,7 +9,7 @@ from domain.commands import CommandBase, CommandResult, ConcurrentChange, Sendin
 from domain.errors import InvalidValue, NotFound, VersionConflict
 from domain.findings import Finding
 from domain.power_lists import PowerList
-from domain.registry import AddPowerItem, CitePowerItem
+from domain.registry import AddPowerItem, AmendPowerItem, CitePowerItem
 
 
 class PowerListCommands(CommandBase):
@@ -36,6 +36,24 @@ class PowerListCommands(CommandBase):
             except ConcurrentChange:  # compiled meanwhile by another: add to theirs
                 pass
         return self.update(PowerList, list_id, by.expected_version, add, **by.save_kwargs)
+
+    def do_amend_power_item(self, cmd: AmendPowerItem, by: Sending) -> CommandResult:
+        """调整权力事项: the fields given that change; an internal unit it changes to is one
+        the unit has (checked as on an item added), once the item is found in force."""
+        fields = cmd.fields(without=("unit_code", "number", "reason"))
+
+        def amend(power_list: PowerList) -> None:
+            found = power_list.item(cmd.number, "amend")
+            if cmd.internal_unit not in (None, found["internal_unit"]):
+                self.read_unit(power_list.unit_code).check_internal_unit(cmd.internal_unit)
+            power_list.amend_item(
+                number=cmd.number, reason=cmd.reason, **fields, actor=by.actor.as_event_data()
+            )
+
+        list_id = PowerList.create_id(cmd.unit_code)
+        return self.update(
+            PowerList, list_id, by.expected_version, amend, seen_by=by.actor, **by.save_kwargs
+        )
 
     def do_cite_power_item(self, cmd: CitePowerItem, by: Sending) -> CommandResult:
         """引用权力事项: a power in force on the list of the finding's unit, its name as listed

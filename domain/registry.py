@@ -599,14 +599,14 @@ ON_POWERS: dict[str, Any] = {
 
 @command(
     roles=RECORDER,
-    method="amend_item",
+    handler="do_amend_power_item",
     name="amend_power_item",
-    **ON_POWERS,
     path="/power-lists/{unit_code}/items/{number}/amendment",
 )
 @dataclass(frozen=True)
 class AmendPowerItem(Command):
-    """调整权力事项: the fields given change (at least one), with the reason."""
+    """调整权力事项: the fields given change (at least one), with the reason; a new internal
+    unit (承办机构) is one the unit has, as on an item added."""
 
     unit_code: str
     number: int

@@ -181,11 +181,13 @@ class Unit(Aggregate):
         self.internal_units.remove(name)
 
     def check_internal_unit(self, name: str | None) -> None:
-        """A record naming one of the unit's internal units names one it has (a unit that has
-        set up none takes any name, as before the register of internal units)."""
-        if name is not None and self.internal_units and name not in self.internal_units:
+        """Once the unit has internal units, a record names one of them (none named is
+        refused too); a unit that has set up none takes any name, or none, as before the
+        register of internal units."""
+        if self.internal_units and name not in self.internal_units:
+            said = f"no internal unit {name!r}" if name is not None else "internal units"
             raise InvalidValue(
-                f"unit {self.code!r} has no internal unit {name!r}",
+                f"unit {self.code!r} has {said}: name one of them as internal_unit",
                 details={"internal_units": list(self.internal_units)},
             )
 

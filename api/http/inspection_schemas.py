@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any, NotRequired
 from uuid import UUID
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from typing_extensions import TypedDict
 
 from api.http.read_schemas import Answer, Identified, Instant, Versioned
@@ -21,6 +21,7 @@ from api.http.schemas import (
     Reason,
     Title,
     UnitCode,
+    storable,
     text,
 )
 from domain.vocabulary import (
@@ -32,7 +33,13 @@ from domain.vocabulary import (
 )
 
 Seed = text(200, min_length=16)
+# A second party's seed: whatever it committed to (only the hash was sent), up to 200
+# characters; the reveal must take every such seed, or the round could never be drawn.
+CoSeed = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(storable)]
 Commitment = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+# An inspector's name as the pool and the teams keep it: a name (one of spaces only is blank,
+# refused) without the spaces around it, so that "甲" and "甲 " are one inspector, named once.
+InspectorName = Annotated[Name, AfterValidator(str.strip)]
 
 
 # -- inspection rounds ------------------------------------------------------------------------
@@ -41,7 +48,7 @@ Commitment = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 class PoolInspector(Body):
     """An inspector of the round's pool and the unit they belong to (for 回避)."""
 
-    name: Name
+    name: InspectorName
     unit_code: UnitCode | None = None
 
 
@@ -69,9 +76,13 @@ class DrawRequest(Body):
     seed: Seed  # type: ignore[valid-type]
 
 
+class CoSeedReveal(Body):
+    seed: CoSeed = Field(description="the second party's seed, 1–200 characters")
+
+
 class Target(Body):
     unit_code: UnitCode
-    team: Annotated[list[Name], Field(min_length=1, max_length=20)]
+    team: Annotated[list[InspectorName], Field(min_length=1, max_length=20)]
 
 
 class Assignment(Body):

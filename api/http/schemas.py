@@ -320,9 +320,11 @@ class Evaluation(Body):
     comment: OptionalText = ""  # type: ignore[valid-type]
 
 
-# The lowest score of each grade but 不合格: {"excellent": 90, "good": 80, "pass": 60} (the
-# domain checks the three grades are named, in order).
-Bands = Annotated[dict[str, Annotated[int, Field(ge=1, le=100)]], Field(max_length=3)]
+# The lowest score of each grade but 不合格: {"excellent": 90, "good": 80, "pass": 60}. Here
+# only numbers (90.0 read as 90; 90.5 kept, for the domain to refuse); the domain checks the
+# three grades are named, with whole numbers from 1 to 100, in order: 422 invalid_value
+# (docs/commands.md), not the schema's validation_error.
+Bands = dict[str, Annotated[int | float, Field(union_mode="left_to_right")]]
 
 
 class SchemeCreate(Body):
@@ -332,10 +334,21 @@ class SchemeCreate(Body):
     bands: Bands
 
 
+class Weights(Body):
+    """The three parts' weights, whole numbers from 0 to 100, no other part (422
+    validation_error); that they add up to 100 the domain checks (422 invalid_value)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ledger: int = Field(ge=0, le=100, description="台账完成度")
+    supervision: int = Field(ge=0, le=100, description="督查整改")
+    evaluation: int = Field(ge=0, le=100, description="考评得分")
+
+
 class YearEndWeights(Body):
     """设定综合考评权重: 台账完成度 (ledger), 督查整改 (supervision), 考评得分 (evaluation)."""
 
-    weights: Annotated[dict[str, Annotated[int, Field(ge=0, le=100)]], Field(max_length=3)]
+    weights: Weights
     reason: Reason  # type: ignore[valid-type]
 
 

@@ -82,6 +82,34 @@ def test_bad_bands_and_unknown_years_are_refused_with_422_or_404(api: Api) -> No
     assert_error(api.post(SCHEMES, {"year": 2035, "bands": unordered["bands"]}, unit), 403)
 
 
+def test_bands_and_weights_out_of_their_rules_answer_the_documented_codes(api: Api) -> None:
+    """Bands: whole numbers from 1 to 100 in order, else 422 invalid_value (on adoption and on
+    revision); weights: those three, whole numbers from 0 to 100, else 422 validation_error;
+    refused, nothing is recorded."""
+    inspector = api.account("inspector")
+    whole = {"excellent": 90.0, "good": 80, "pass": 60}  # 90.0 is a whole number
+    ok(api.post(SCHEMES, {"year": 2039, "bands": whole}, inspector), 201)
+    for bad in ({"pass": 0}, {"excellent": 101}, {"excellent": 90.5}, {"fail": 0}):
+        bands = {"excellent": 90, "good": 80, "pass": 60} | bad
+        refused = api.post(SCHEMES, {"year": 2038, "bands": bands}, inspector)
+        assert_error(refused, 422, "invalid_value")
+        revision = {"bands": bands, "reason": "县考评办法修订"}
+        revised = api.post(f"{SCHEMES}/2039/revision", revision, inspector)
+        assert_error(revised, 422, "invalid_value")
+    assert ok(api.get(f"{SCHEMES}/2038", inspector))["adopted"] is False
+    for weights in (
+        {"ledger": 50, "supervision": 50},
+        {"ledger": 40, "supervision": 30, "evaluation": 30, "other": 0},
+        {"ledger": 101, "supervision": 0, "evaluation": -1},
+        {"ledger": 50.5, "supervision": 19.5, "evaluation": 30},
+    ):
+        body = {"weights": weights, "reason": "县办法"}
+        assert_error(api.post(f"{SCHEMES}/2039/weights", body, inspector), 422, "validation_error")
+    shown = ok(api.get(f"{SCHEMES}/2039", inspector))
+    assert shown["version"] == 1 and shown["bands"] == {"excellent": 90, "good": 80, "pass": 60}
+    assert shown["weights"] == {"ledger": 30, "supervision": 30, "evaluation": 40}
+
+
 def test_work_items_past_their_due_date_are_overdue_and_filter_so(api: Api) -> None:
     with clock.use(SettableClock(datetime(2036, 7, 1, 4, tzinfo=UTC))):
         late = listed(api, 2036, "2036-06-30")

@@ -231,6 +231,26 @@ def test_no_draw_and_no_reveal_before_the_second_party_and_the_beacon(
     ok(api.post(f"{INSPECTIONS}/{rid}/draw", {"seed": SEED}, inspector))
 
 
+def test_a_second_partys_short_seed_is_revealed_and_the_round_drawn(
+    api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
+) -> None:
+    """Only its hash was sent with the commitment: the reveal takes any seed of 1–200
+    characters that hashes to it (the inspector's 16 do not bind the second party)."""
+    rid = committed(api, inspector, units)
+    short = "甲乙丙"
+    ok(
+        api.post(
+            f"{INSPECTIONS}/{rid}/co-seed-commitment", {"commitment": commitment_of(short)}, leader
+        )
+    )
+    ok(api.post("/api/v1/audit/checkpoints", None, ADMIN), 201)
+    too_long = api.post(f"{INSPECTIONS}/{rid}/co-seed", {"seed": "种" * 201}, leader)
+    assert_error(too_long, 422, "validation_error")
+    ok(api.post(f"{INSPECTIONS}/{rid}/co-seed", {"seed": short}, leader))
+    draw(api, inspector, rid)
+    assert ok(api.get(f"{INSPECTIONS}/{rid}/draw-verification", inspector))["co_seed"] == short
+
+
 def test_a_stale_if_match_on_the_draw_is_a_version_conflict(
     api: Api, inspector: dict[str, str], leader: dict[str, str], units: list[str]
 ) -> None:
@@ -255,6 +275,27 @@ def test_a_launch_with_too_few_inspectors_left_after_recusal_is_refused(
     inspectors = [{"name": "王敏", "unit_code": units[0]}, {"name": "李强", "unit_code": None}]
     body = launch_body(units, inspectors=inspectors)
     assert_error(api.post(INSPECTIONS, body, inspector), 422, "invalid_value")
+
+
+def test_inspector_names_are_kept_without_the_spaces_around_them_and_named_once(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    """ "甲" and "甲 " are one inspector: named twice, refused as a duplicate; a name of spaces
+    is blank; a name is kept, and matched in a team, without the spaces around it."""
+    twice = [*pool(units), {"name": "王敏 ", "unit_code": None}]
+    duplicate = api.post(INSPECTIONS, launch_body(units, inspectors=twice), inspector)
+    assert "named twice" in assert_error(duplicate, 422, "invalid_value")["message"]
+    blank = [*pool(units), {"name": " \u3000", "unit_code": None}]
+    refused = api.post(INSPECTIONS, launch_body(units, inspectors=blank), inspector)
+    assert "text must not be blank" in assert_error(refused, 422, "validation_error")["message"]
+    spaced = [{**i, "name": f" {i['name']}\u3000"} for i in pool(units)]
+    rid = launched(api, inspector, units, kind="special", inspectors=spaced)
+    names = [i["name"] for i in ok(api.get(f"{INSPECTIONS}/{rid}", inspector))["inspectors"]]
+    assert sorted(names) == sorted(i["name"] for i in pool(units))
+    team = {"targets": [{"unit_code": units[0], "team": ["李强 ", " 张华"]}]}
+    ok(api.post(f"{INSPECTIONS}/{rid}/assignment", team, inspector))
+    targets = ok(api.get(f"{INSPECTIONS}/{rid}", inspector))["targets"]
+    assert targets == [{"unit_code": units[0], "team": ["李强", "张华"]}]
 
 
 def test_a_launch_naming_an_unknown_unit_is_refused(
@@ -290,6 +331,22 @@ def test_a_finding_against_a_unit_not_drawn_is_not_linked(
     fid = api.finding(inspector, other)["id"]
     link = api.post(f"{INSPECTIONS}/{drawn}/finding-link", {"finding_id": fid}, inspector)
     assert_error(link, 422, "invalid_value")
+
+
+def test_a_finding_raised_outside_the_rounds_period_is_not_linked(
+    api: Api, inspector: dict[str, str], drawn: str
+) -> None:
+    round_ = ok(api.get(f"{INSPECTIONS}/{drawn}", inspector))
+    unit = round_["targets"][0]["unit_code"]
+    old = api.finding(inspector, unit, found_on="2019-05-01")["id"]
+    link = api.post(f"{INSPECTIONS}/{drawn}/finding-link", {"finding_id": old}, inspector)
+    error = assert_error(link, 422, "invalid_value")
+    assert error["details"] == {
+        "found_on": "2019-05-01", "period_start": "2026-03-01", "period_end": "2026-04-30"
+    }  # fmt: skip
+    assert ok(api.get(f"{INSPECTIONS}/{drawn}", inspector))["version"] == round_["version"]
+    last_day = api.finding(inspector, unit, found_on="2026-04-30")["id"]
+    ok(api.post(f"{INSPECTIONS}/{drawn}/finding-link", {"finding_id": last_day}, inspector))
 
 
 def test_an_unknown_round_is_not_found(api: Api, inspector: dict[str, str]) -> None:

@@ -103,6 +103,32 @@ def test_a_units_internal_units_are_kept_and_power_items_name_one_of_them(api: A
     assert ok(api.get(f"{UNITS}/{unit}", ADMIN))["internal_units"] == ["规划科"]
 
 
+def test_a_power_item_added_or_amended_names_one_of_the_units_internal_units(api: Api) -> None:
+    """Once a unit has internal units, an item added names one of them (naming none is
+    refused too), and an amendment changes it only to another of them; refused, nothing is
+    recorded."""
+    unit = api.unit("县市场监督管理局（内设）", "department")
+    items = f"/api/v1/power-lists/{unit}/items"
+    power = {"name": "食品经营许可", "kind": "licensing", "legal_basis": "食品安全法",
+             "responsibilities": "受理、审查、决定"}  # fmt: skip
+    ok(api.post(f"{UNITS}/{unit}/internal-units", {"name": "行政审批科"}, ADMIN))
+    unnamed = assert_error(api.post(items, power, ADMIN), 422, "invalid_value")
+    assert unnamed["details"] == {"internal_units": ["行政审批科"]}
+    added = ok(api.post(items, power | {"internal_unit": "行政审批科"}, ADMIN))
+    amendment = {"reason": "职责调整", "internal_unit": "不存在科"}
+    refused = assert_error(api.post(f"{items}/1/amendment", amendment, ADMIN), 422, "invalid_value")
+    assert refused["details"] == {"internal_units": ["行政审批科"]}
+    shown = ok(api.get(f"/api/v1/public/power-lists/{unit}", ADMIN))
+    assert (
+        shown["version"] == added["version"] and shown["items"][0]["internal_unit"] == "行政审批科"
+    )
+    ok(api.post(f"{UNITS}/{unit}/internal-units", {"name": "食品经营监管科"}, ADMIN))
+    moved = {"reason": "职责调整", "internal_unit": "食品经营监管科"}
+    ok(api.post(f"{items}/1/amendment", moved, ADMIN))
+    shown = ok(api.get(f"/api/v1/public/power-lists/{unit}", ADMIN))
+    assert shown["items"][0]["internal_unit"] == "食品经营监管科"
+
+
 def test_a_split_transfers_the_open_records_of_the_units_merged_into_it(
     api: Api, inspector: dict[str, str]
 ) -> None:

@@ -29,6 +29,7 @@ POOL: list[dict[str, Any]] = [
     {"name": "赵丽", "unit_code": "jw"},
 ]
 RULES = {"team_size": 2, "share_percent": 10}
+FOUND_ON = date(2026, 3, 20)  # a day of the round's period (launched() below)
 
 
 def launched(kind: str = "random", **overrides: Any) -> Inspection:
@@ -188,12 +189,15 @@ def test_a_finding_against_an_inspected_unit_is_linked_once() -> None:
     inspection = drawn()
     finding_id = uuid4()
     inspection.link_finding(
-        finding_id=finding_id, unit_code=inspection.target_units[0], actor=ACTOR
+        finding_id=finding_id, unit_code=inspection.target_units[0], found_on=FOUND_ON, actor=ACTOR
     )
     assert inspection.finding_ids == [finding_id]
     with pytest.raises(AlreadyExists):
         inspection.link_finding(
-            finding_id=finding_id, unit_code=inspection.target_units[0], actor=ACTOR
+            finding_id=finding_id,
+            unit_code=inspection.target_units[0],
+            found_on=FOUND_ON,
+            actor=ACTOR,
         )
 
 
@@ -201,7 +205,36 @@ def test_a_finding_against_a_unit_not_inspected_is_not_linked() -> None:
     inspection = drawn()
     other = next(u for u in UNITS if u not in inspection.target_units)
     with pytest.raises(InvalidValue):
-        inspection.link_finding(finding_id=uuid4(), unit_code=other, actor=ACTOR)
+        inspection.link_finding(finding_id=uuid4(), unit_code=other, found_on=FOUND_ON, actor=ACTOR)
+
+
+@pytest.mark.parametrize(
+    "found_on", [date(2019, 5, 1), date(2026, 2, 28), date(2026, 5, 1)], ids=str
+)
+def test_a_finding_raised_outside_the_rounds_period_is_not_linked(found_on: date) -> None:
+    inspection = drawn()
+    unit = inspection.target_units[0]
+    with pytest.raises(InvalidValue, match="outside this round's period") as error:
+        inspection.link_finding(finding_id=uuid4(), unit_code=unit, found_on=found_on, actor=ACTOR)
+    assert error.value.details["found_on"] == found_on.isoformat()
+    assert inspection.finding_ids == []
+    assert isinstance(inspection.collect_events()[-1], Inspection.Drawn), "nothing recorded"
+    for first_or_last in (inspection.period_start, inspection.period_end):
+        inspection.link_finding(
+            finding_id=uuid4(), unit_code=unit, found_on=first_or_last, actor=ACTOR
+        )
+    assert len(inspection.finding_ids) == 2
+
+
+def test_a_link_stored_before_the_period_check_still_replays() -> None:
+    """The day is checked by the command, not by the event: a round whose log links a finding
+    from another year (recorded before the check) loads as it was."""
+    inspection = drawn()
+    old_link = uuid4()
+    inspection._finding_linked(
+        finding_id=old_link, unit_code=inspection.target_units[0], actor=ACTOR
+    )
+    assert replayed(inspection.collect_events()).finding_ids == [old_link]
 
 
 def test_a_round_concludes_with_a_summary_and_results_of_its_units() -> None:
@@ -231,7 +264,7 @@ def test_a_concluded_round_takes_no_more_findings() -> None:
     inspection.conclude(summary="s", concluded_on=date(2026, 4, 30), results=[], actor=ACTOR)
     with pytest.raises(InvalidTransition):
         inspection.link_finding(
-            finding_id=uuid4(), unit_code=inspection.target_units[0], actor=ACTOR
+            finding_id=uuid4(), unit_code=inspection.target_units[0], found_on=FOUND_ON, actor=ACTOR
         )
 
 

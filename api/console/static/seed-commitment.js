@@ -2,8 +2,8 @@
 // name, so the form never sends it) is hashed with SHA-256 over its UTF-8 bytes, and the hex
 // digest fills the commitment field its data-for names. Where the browser has no Web Crypto
 // (a page served over plain http), the commitment is typed in by hand. Only a seed the draw
-// will take (16–200 characters, as the field says) is committed to: a commitment to any other
-// could never be revealed, and the round would be stuck.
+// will take (as the field says: 16–200 characters, a second party's 1–200) is committed to: a
+// commitment to any other could never be revealed, and the round would be stuck.
 "use strict";
 (function () {
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

@@ -11,6 +11,7 @@ from api.http.deps import Cursor, Limit, Reader, ServicesDep, YearFilter, reache
 from api.http.inspection_schemas import (
     Assignment,
     Conclusion,
+    CoSeedReveal,
     DrawCheck,
     DrawRequest,
     FindingLink,
@@ -131,7 +132,7 @@ mount(
         Launch: Route(InspectionCreate, prepare=launch_fields),
         CommitInspectionSeed: Route(SeedCommitment, name="commit_seed"),
         CommitInspectionCoSeed: Route(SeedCommitment, name="commit_co_seed"),
-        RevealInspectionCoSeed: Route(DrawRequest, name="reveal_co_seed"),
+        RevealInspectionCoSeed: Route(CoSeedReveal, name="reveal_co_seed"),
         DrawInspection: Route(DrawRequest, name="draw"),
         AssignInspection: Route(Assignment, prepare=assignment_fields, name="assign"),
         LinkInspectionFinding: Route(FindingLink, name="link_finding"),
