@@ -10,7 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.aggregate import Aggregate
-from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, UnitInactive
 from domain.vocabulary import UnitKind, UnitStatus
 
 UNIT_NAMESPACE = uuid5(NAMESPACE_URL, "https://supervision.example/units")
@@ -111,8 +111,16 @@ class Unit(Aggregate):
         self.check_active("merge a unit")
         if successor.code == self.code:
             raise InvalidValue("a unit cannot be merged into itself")
-        if not successor.is_active:
-            raise InvalidValue(f"the successor unit {successor.code!r} is not active")
+        if not successor.is_active:  # as every command naming a unit that takes no records
+            raise UnitInactive(
+                f"the successor unit {successor.code!r} is {successor.status.value} and takes "
+                "no new records",
+                details={
+                    "status": successor.status.value,
+                    "successor_code": successor.successor_code,
+                    "split_into": list(successor.split_into),
+                },
+            )
         self._merged(into=successor.code, reason=reason, effective_on=effective_on, actor=actor)
 
     @event(Merged)
@@ -171,7 +179,8 @@ class Unit(Aggregate):
         self.internal_units.append(name)
 
     def remove_internal_unit(self, *, name: str, reason: str, actor: dict[str, Any]) -> None:
-        """撤销内设机构."""
+        """撤销内设机构 (an active unit's, as setting one up)."""
+        self.check_active("remove an internal unit")
         if name not in self.internal_units:
             raise InvalidValue(f"unit {self.code!r} has no internal unit {name!r}")
         self._internal_unit_removed(name=name, reason=reason, actor=actor)

@@ -116,6 +116,21 @@ def test_merger_into_an_unknown_unit_is_refused(api: Api) -> None:
     assert ok(api.get(f"{UNITS}/{old}", ADMIN))["status"] == "active"
 
 
+def test_merger_into_a_unit_that_takes_no_records_is_a_conflict(api: Api) -> None:
+    """Into a unit merged or dissolved: 409 unit_inactive, as every command naming one."""
+    old, gone, successor = (api.unit(f"合并校验{n}") for n in range(3))
+    ok(api.post(f"{UNITS}/{gone}/merger", {"into": successor, "reason": "合并",
+                                           "effective_on": "2026-01-01"}, ADMIN))  # fmt: skip
+    body = {"into": gone, "reason": "合并", "effective_on": "2026-02-01"}
+    error = assert_error(api.post(f"{UNITS}/{old}/merger", body, ADMIN), 409, "unit_inactive")
+    assert error["details"]["successor_code"] == successor
+    assert ok(api.get(f"{UNITS}/{old}", ADMIN))["status"] == "active"
+    # Nor are a merged unit's internal units changed any more, removed or added.
+    refused = api.post(f"{UNITS}/{gone}/internal-units/removal", {"name": "科", "reason": "撤"},
+                       ADMIN)  # fmt: skip
+    assert_error(refused, 409, "invalid_transition")
+
+
 def test_merged_unit_takes_no_new_findings(api: Api) -> None:
     old = api.unit("某乡人民政府", "township")
     successor = api.unit("某镇人民政府", "township")

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from domain.accounts import Account, hash_token
-from domain.errors import InvalidTransition, InvalidValue
+from domain.errors import InvalidTransition, InvalidValue, UnitInactive
 from domain.units import Unit
 from domain.vocabulary import AccountStatus, UnitStatus
 
@@ -39,7 +39,7 @@ def test_a_unit_cannot_merge_into_itself_or_into_an_inactive_unit() -> None:
     with pytest.raises(InvalidValue):
         a.merge_into(successor=a, reason="x", effective_on=date(2019, 1, 1), actor=ACTOR)
     b.merge_into(successor=c, reason="x", effective_on=date(2019, 1, 1), actor=ACTOR)
-    with pytest.raises(InvalidValue):
+    with pytest.raises(UnitInactive):
         a.merge_into(successor=b, reason="x", effective_on=date(2019, 1, 1), actor=ACTOR)
 
 
