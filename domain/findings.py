@@ -256,6 +256,7 @@ class Finding(Aggregate):
         # 签收 and 退办 of the current order: acknowledged by the unit, or disputed (the reason).
         self.acknowledged = False
         self.dispute: str | None = None
+        self.dispute_rejected = False  # 退办不予认可 in this round: the unit signs, no 退办 again
         self.progress: list[dict[str, Any]] = []  # 阶段进展 of the current rectification
         # A pending 延期申请: {new_deadline, reason, stage: applied | forwarded}.
         self.extension: dict[str, Any] | None = None
@@ -425,8 +426,14 @@ class Finding(Aggregate):
         self.acknowledged = True
 
     def dispute_order(self, *, reason: str, actor: dict[str, Any]) -> None:
-        """退办: the unit says the matter is not theirs, before signing for it."""
+        """退办: the unit says the matter is not theirs, before signing for it; once per
+        round: after 退办不予认可 the order stands and the unit signs for it."""
         self.check_order_open("dispute the order")
+        if self.dispute_rejected:
+            raise InvalidTransition(
+                "dispute the order: a dispute of this order was rejected, the unit signs for it",
+                self.status.value,
+            )
         self._order_disputed(reason=reason, actor=actor)
 
     @event(OrderDisputed)
@@ -446,6 +453,7 @@ class Finding(Aggregate):
     @event(DisputeRejected)
     def _dispute_rejected(self, reason: str, actor: dict[str, Any]) -> None:
         self.dispute = None
+        self.dispute_rejected = True
 
     def reassign(self, *, to_unit: str, reason: str, actor: dict[str, Any]) -> None:
         """转办: a disputed matter goes to another unit, which must sign for the order."""
@@ -475,6 +483,7 @@ class Finding(Aggregate):
         """What waits for an answer in a round of rectification (a 退办, an application for
         more time) ends with the round: a 转办, a withdrawal, a reopening (an event's body)."""
         self.dispute = None
+        self.dispute_rejected = False
         self.extension = None
 
     def transfer(self, *, to_unit: str, reason: str, actor: dict[str, Any]) -> None:

@@ -282,8 +282,10 @@ def awaits(finding: Finding, action: str) -> bool:
     """Whether the finding's order awaits this answer now: 签收 and 退办 while the unit has
     given neither, 转办 and 不予认可 while a 退办 waits, the report while none waits (the
     domain checks it again)."""
-    if action in ("acknowledgement", "dispute"):
+    if action == "acknowledgement":
         return not finding.acknowledged and finding.dispute is None
+    if action == "dispute":  # once a round: after 不予认可 the unit signs
+        return not finding.acknowledged and finding.dispute is None and not finding.dispute_rejected
     if action in ("reassignment", "dispute-rejection"):
         return finding.dispute is not None
     if action == "rectification-report":

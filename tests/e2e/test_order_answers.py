@@ -122,6 +122,12 @@ def test_a_rejected_dispute_leaves_the_order_for_the_unit_to_sign(matter: Matter
     assert_error(matter.send("dispute", matter.liaison, REASON), 409, "invalid_transition")
     assert_error(matter.send("dispute-rejection", matter.liaison, REASON), 403, "forbidden")
     ok(matter.send("dispute-rejection", matter.inspector, {"reason": "经核实属本单位职责"}))
+    # The order stands: no second 退办 of it, here or in the console; the unit signs.
+    again = assert_error(matter.send("dispute", matter.liaison, REASON), 409, "invalid_transition")
+    assert "rejected" in again["message"]
+    with console_as(matter.api.client, matter.liaison) as browser:
+        page = browser.get(f"/findings/{matter.fid}").text
+        assert 'id="form-dispute"' not in page and 'id="form-acknowledgement"' in page
     ok(matter.send("acknowledgement", matter.liaison))
     kinds = [e["event_type"] for e in events_of(matter.api, matter.inspector, matter.fid)]
     assert kinds[-3:] == ["OrderDisputed", "DisputeRejected", "OrderAcknowledged"]
