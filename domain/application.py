@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +21,14 @@ from domain.commands import (
 )
 from domain.commendation_commands import CommendationCommands
 from domain.document_commands import DocumentCommands
-from domain.errors import AlreadyExists, InvalidValue, NotFound, UnitInactive, UnknownReference
+from domain.errors import (
+    AlreadyExists,
+    DomainError,
+    InvalidValue,
+    NotFound,
+    UnitInactive,
+    UnknownReference,
+)
 from domain.findings import Finding, checked_origin, parse
 from domain.inspection_commands import InspectionCommands
 from domain.major_decision_commands import MajorDecisionCommands
@@ -105,20 +113,30 @@ class Supervision(
         to_unit: Callable[[str], str],
         reason: str,
         actor: dict[str, Any],
+        *,
+        skip_refused: bool = False,
     ) -> list[Any]:
         """Each record moved to the unit `to_unit` names for its id (one of a merged unit's
-        may already lie there): the records changed."""
-        moved: list[Any] = []
+        may already lie there): the records changed. `skip_refused`: a record its own rules
+        will not move now (closed meanwhile) is left where it is, the others moved."""
+        moves: list[tuple[Any, Callable[..., None]]] = []
         for finding_id in findings:
             finding = self.load(Finding, finding_id)
             if (to := to_unit(str(finding_id))) != finding.unit_code:
-                finding.transfer(to_unit=to, reason=reason, actor=actor)
-                moved.append(finding)
+                moves.append((finding, partial(finding.transfer, to_unit=to)))
         for item_id in items:
             item = self.load(WorkItem, item_id)
             if (to := to_unit(str(item_id))) != item.lead_unit:
-                item.transfer_lead(to_unit=to, reason=reason, actor=actor)
-                moved.append(item)
+                moves.append((item, partial(item.transfer_lead, to_unit=to)))
+        moved: list[Any] = []
+        for record, move in moves:
+            try:
+                move(reason=reason, actor=actor)
+            except DomainError:
+                if not skip_refused:
+                    raise
+                continue
+            moved.append(record)
         return moved
 
     def sweep_split(self, code: str, default: str, reason: str, actor: dict[str, Any]) -> None:
@@ -128,7 +146,9 @@ class Supervision(
             findings, items = self.open_records_of(code)
             if not findings and not items:
                 return
-            moved = self.transferred(findings, items, lambda _: default, reason, actor)
+            moved = self.transferred(
+                findings, items, lambda _: default, reason, actor, skip_refused=True
+            )
             if not moved:
                 return
             try:

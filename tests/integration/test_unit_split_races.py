@@ -22,20 +22,20 @@ def register(services: Services, *codes: str) -> None:
         services.app.register_unit(code=code, name=f"单位{code}", kind="department", actor=ADMIN)
 
 
-def meanwhile(services: Services, act: Callable[[], None]) -> None:
-    """Run `act` once, right after the split's first read of the open records."""
+def meanwhile(services: Services, act: Callable[[], None], *later: Callable[[], None]) -> None:
+    """Run `act` right after the split's first read of the open records, and each of
+    `later` right after the reads that follow (the sweep's)."""
     records = services.app.unit_records
     assert records is not None
     read = records.open_records
+    acts = [act, *later]
 
     def then_act(codes: Sequence[str]) -> tuple[list[UUID], list[UUID]]:
         found = read(codes)
-        if not acted:
-            acted.append(True)
-            act()
+        if acts:
+            acts.pop(0)()
         return found
 
-    acted: list[bool] = []
     services.app.unit_records = type("Meanwhile", (), {"open_records": staticmethod(then_act)})()
 
 
@@ -57,6 +57,25 @@ def test_a_finding_raised_while_the_split_is_written_goes_to_the_default_success
     meanwhile(services, lambda: late.append(raise_finding(services, "s", "分设时")))
     split(services)
     assert unit_of(services, before) == "c2" and unit_of(services, late[0]) == "c2"
+
+
+def test_a_straggler_closed_before_the_sweep_moves_it_stays_and_the_others_move(
+    services: Services,
+) -> None:
+    """The sweep reads the stragglers, then one of them is withdrawn before it is moved:
+    that one stays where it is (a withdrawn record moves no more), the other moves."""
+    register(services, "s", "c1", "c2")
+    late: list[UUID] = []
+
+    def two_stragglers() -> None:
+        late.extend(raise_finding(services, "s", f"分设时{n}") for n in range(2))
+
+    def withdraw_one() -> None:
+        services.app.withdraw_finding(late[0], reason="误报", actor=INSPECTOR)
+
+    meanwhile(services, two_stragglers, withdraw_one)
+    split(services)
+    assert unit_of(services, late[0]) == "s" and unit_of(services, late[1]) == "c2"
 
 
 def test_a_unit_merged_into_it_while_the_split_is_written_hands_on_its_findings(
