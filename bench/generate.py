@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from harness import bench_parser, parse_with_database_url, service_database
@@ -314,6 +314,34 @@ def raw_baseline(url: str, batch_events: list[int], state_bytes: int) -> float:
         return sum(batch_events) / (time.perf_counter() - started)
 
 
+def sent_rows_baseline(url: str, batch_events: list[int], state_bytes: int) -> float:
+    """Events/s of plain batched INSERTs whose rows are sent by the client, as the
+    application's are: the same batches as our saves, each row with an id and a state of
+    its own (made before the clock starts), one statement a batch (arrays unnested). Beside
+    raw_baseline, which sends one state and has the server repeat it, this is what writing
+    the same rows costs the database and the wire before any application work."""
+    topic = "domain.findings:Finding.RectificationOrdered"
+    batches = [
+        ([uuid4() for _ in range(n)], [os.urandom(state_bytes) for _ in range(n)])
+        for n in batch_events
+    ]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TEMP TABLE sent_events (notification_id bigserial PRIMARY KEY, "
+            "originator_id uuid NOT NULL, originator_version int NOT NULL, topic text NOT NULL, "
+            "state bytea NOT NULL, UNIQUE (originator_id, originator_version))"
+        )
+        started = time.perf_counter()
+        for ids, states in batches:
+            with conn.transaction():
+                conn.execute(
+                    "INSERT INTO sent_events (originator_id, originator_version, topic, state) "
+                    "SELECT i, 1, %s, s FROM unnest(%s::uuid[], %s::bytea[]) AS r(i, s)",
+                    (topic, ids, states),
+                )
+        return sum(batch_events) / (time.perf_counter() - started)
+
+
 def decoded_read_rate(settings: Settings, batch: int = 500) -> tuple[int, float]:
     """Events and seconds of reading the whole log and decoding every event, in batches as
     a rebuild reads it (the rebuild's baseline: what it would do with nothing to write)."""
@@ -383,7 +411,9 @@ def main() -> int:
 
         events, seconds, sizes = generate(settings, scale, args.batch, report)
         print(file=sys.stderr)
-        raw = raw_baseline(url, sizes, average_state_bytes(url))
+        state_bytes = average_state_bytes(url)
+        raw = raw_baseline(url, sizes, state_bytes)
+        sent = sent_rows_baseline(url, sizes, state_bytes)
     ours = events / seconds
     print(
         f"{scale.units:,} units, {scale.findings:,} findings, {scale.work_items:,} work items, "
@@ -391,6 +421,7 @@ def main() -> int:
     )
     print(f"{'writer':<40} {'events/s':>10} {'× raw':>6}")
     print(f"{'raw batched INSERT (baseline)':<40} {raw:>10,.0f} {1.0:>6.2f}")
+    print(f"{'batched INSERT of rows sent':<40} {sent:>10,.0f} {sent / raw:>6.2f}")
     print(f"{'application layer, hash-chained':<40} {ours:>10,.0f} {ours / raw:>6.2f}")
     return 0
 

@@ -297,7 +297,8 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> Point:
                 lambda e, s: print(f"\r… generated {e:,}", end="", file=sys.stderr),
             )
             print(file=sys.stderr)
-            raw = generate.raw_baseline(url, sizes, generate.average_state_bytes(url))
+            state_bytes = generate.average_state_bytes(url)
+            raw = generate.raw_baseline(url, sizes, state_bytes)
             report.add(
                 "generate",
                 f"{events:,} events through the application",
@@ -305,6 +306,14 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> Point:
                 f"{raw:,.0f}/s raw INSERT",
                 f"{events / seconds / raw:.2f}",
                 against("generate", events / seconds / raw),
+            )
+            sent = generate.sent_rows_baseline(url, sizes, state_bytes)
+            report.add(
+                "generate",
+                "the same, beside the rows sent by a client",
+                f"{events / seconds:,.0f} events/s",
+                f"{sent:,.0f}/s INSERT of sent rows",
+                f"{events / seconds / sent:.2f}",
             )
         with psycopg.connect(url) as conn:
             row = conn.execute("SELECT count(*) FROM supervision_events").fetchone()
