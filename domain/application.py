@@ -3,7 +3,7 @@ command of domain/registry.py is one of its methods (domain/commands.py says how
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -12,6 +12,7 @@ from uuid import UUID
 from domain import clock
 from domain.accounts import Account, open_account
 from domain.actors import Actor
+from domain.aggregate import Aggregate
 from domain.commands import (
     UNGUARDED_RETRIES,
     CommandResult,
@@ -93,9 +94,7 @@ class Supervision(
             return self.transferred(findings, items, lambda record: assigned.get(record, default),
                                     reason, data)  # fmt: skip
 
-        done = self.update(
-            Unit, Unit.create_id(cmd.code), by.expected_version, split, **by.save_kwargs
-        )
+        done = self.update_unit(cmd.code, by, split)
         assert default is not None
         self.sweep_split(cmd.code, default, reason, by.actor.as_event_data())
         return done
@@ -175,9 +174,17 @@ class Supervision(
             )
             return [successor]
 
-        return self.update(
-            Unit, Unit.create_id(cmd.code), by.expected_version, merge, **by.save_kwargs
-        )
+        return self.update_unit(cmd.code, by, merge)
+
+    def update_unit(
+        self, code: str, by: Sending, change: Callable[[Unit], Sequence[Aggregate] | None]
+    ) -> CommandResult:
+        """`update` of the unit of this code; an unknown one is named by its code."""
+        try:
+            return self.update(Unit, Unit.create_id(code), by.expected_version, change,
+                               **by.save_kwargs)  # fmt: skip
+        except NotFound:
+            raise NotFound(f"unit {code!r} not found") from None
 
     # -- accounts -------------------------------------------------------------------------
 

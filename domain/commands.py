@@ -237,9 +237,16 @@ class CommandBase(Application[UUID]):
             )
             return others
 
-        return self.update(
-            entry.aggregate, aggregate_id, expected_version, change, seen_by=actor, **save_kwargs
-        )
+        try:
+            return self.update(
+                entry.aggregate, aggregate_id, expected_version, change, seen_by=actor,
+                **save_kwargs,
+            )  # fmt: skip
+        except NotFound:
+            if entry.id_of is None:
+                raise
+            # Named as the sender named it (a unit's code), not by the id derived from it.
+            raise NotFound(f"{entry.record_name} {value!r} not found") from None
 
     def create(self, entry: Entry, cmd: Command, actor: Actor, **save_kwargs: Any) -> CommandResult:
         """Make the aggregate a creating command names from its fields, after its check."""

@@ -92,9 +92,18 @@ def test_renaming_keeps_the_code_and_changes_the_name(api: Api) -> None:
     assert unit["status"] == "active"
 
 
-def test_renaming_an_unknown_unit_is_not_found(api: Api) -> None:
-    body = {"name": "新名", "reason": "更名", "effective_on": "2026-01-01"}
-    assert_error(api.post(f"{UNITS}/{unique('missing')}/renaming", body, ADMIN), 404, "not_found")
+def test_a_command_on_an_unknown_unit_is_not_found_and_names_its_code(api: Api) -> None:
+    code = unique("missing")
+    other = api.unit("存在的单位")
+    for path, body in (
+        ("renaming", {"name": "新名", "reason": "更名", "effective_on": "2026-01-01"}),
+        ("merger", {"into": other, "reason": "合并", "effective_on": "2026-01-01"}),
+        ("split", {"into": [other, api.unit("另一单位")], "reason": "分设",
+                   "effective_on": "2026-01-01"}),
+        ("internal-units", {"name": "综合科"}),
+    ):  # fmt: skip
+        error = assert_error(api.post(f"{UNITS}/{code}/{path}", body, ADMIN), 404, "not_found")
+        assert error["message"] == f"unit {code!r} not found", path
 
 
 def test_merger_marks_the_unit_merged_with_its_successor(api: Api) -> None:
