@@ -12,25 +12,37 @@ two headers a receiver checks before trusting the body:
 
 keyed by the webhook's secret; a receiver refuses a timestamp more than a few minutes old,
 so a captured request cannot be replayed later.
+
+Each send gives up after `timeout` seconds in all (10 s, well inside the dispatcher's 60 s
+lease), however slowly the other end answers: a socket's own timeout bounds each read, and a
+receiver that trickles a byte now and then would never trip it. The webhook is posted in an
+event loop of its own and cancelled at the deadline; the mail's socket is shut down by a
+watchdog at its deadline. Either is a failure worth trying again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import re
 import smtplib
+import socket
+import threading
 import time
+from collections.abc import Coroutine
+from contextlib import suppress
 from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
+T = TypeVar("T")
 TIMESTAMP_HEADER = "X-Supervision-Timestamp"
 SIGNATURE_HEADER = "X-Supervision-Signature"
 
@@ -114,8 +126,13 @@ class Smtp:
         mail["Subject"] = one_line(message.subject)
         mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
         mail.set_content(message.text + (f"\n\n{message.link}" if message.link else ""))
+        smtp = WatchedSmtp(timeout=self.timeout)
+        watchdog = threading.Timer(self.timeout, smtp.expire)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            with smtp:
+                smtp.connect(self.host, self.port)
                 if self.starttls:
                     smtp.starttls()
                 if self.username:
@@ -132,7 +149,44 @@ class Smtp:
                 f"the mail server did not take the message: {error}", retry=error.smtp_code < 500
             ) from None
         except (OSError, smtplib.SMTPException) as error:
+            if smtp.expired:  # what the cut socket raised: the deadline passed
+                raise DeliveryFailed(
+                    f"the mail server did not take the message within {self.timeout:g} s "
+                    "(timed out)"
+                ) from None
             raise DeliveryFailed(f"the mail server did not take the message: {error}") from None
+        finally:
+            watchdog.cancel()
+
+
+class WatchedSmtp(smtplib.SMTP):
+    """An SMTP client whose socket a watchdog may cut (`expire`) once the send's deadline
+    has passed: a blocked read or write then fails at once, and a socket made afterwards is
+    cut as it is made."""
+
+    def __init__(self, timeout: float) -> None:
+        self.expired = False
+        self._cutting = threading.Lock()
+        super().__init__(timeout=timeout)
+
+    def expire(self) -> None:
+        with self._cutting:
+            self.expired = True
+            self._cut()
+
+    def _cut(self) -> None:
+        sock = getattr(self, "sock", None)
+        if sock is not None:
+            with suppress(OSError):  # not connected (yet, or any more): nothing to cut
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        with self._cutting:
+            self.sock = sock
+            if self.expired:
+                self._cut()
+        return sock
 
 
 def webhook_body(message: Message) -> bytes:
@@ -157,6 +211,24 @@ def signature_holds(secret: str, headers: Any, body: bytes, max_age_seconds: flo
     return hmac.compare_digest(given, signature(secret, timestamp, body))
 
 
+async def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> httpx.Response:
+    """The webhook's request, its answer read whole (redirects not followed)."""
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        return await client.post(url, content=body, headers=headers)
+
+
+def within(seconds: float, work: Coroutine[Any, Any, T]) -> T:
+    """`work` run to its end in an event loop of its own, or cancelled once `seconds` have
+    passed in all (TimeoutError). The loop is closed without waiting for a name lookup still
+    under way in its executor: it ends on its own."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(asyncio.wait_for(work, seconds))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
 @dataclass(frozen=True)
 class Webhook:
     secret: str
@@ -175,7 +247,11 @@ class Webhook:
             SIGNATURE_HEADER: signature(self.secret, timestamp, body),
         }
         try:
-            answer = httpx.post(url, content=body, headers=headers, timeout=self.timeout)
+            answer = within(self.timeout, post(url, body, headers, self.timeout))
+        except TimeoutError:
+            raise DeliveryFailed(
+                f"the webhook did not answer within {self.timeout:g} s (timed out)"
+            ) from None
         except httpx.HTTPError as error:
             raise DeliveryFailed(f"the webhook could not be reached: {error}") from None
         if answer.status_code >= 500 or answer.status_code == 429:
