@@ -98,6 +98,35 @@ def test_disputes_and_applications_reach_the_inspector_and_the_supervisors(
         assert latest["body"] == "延期申请批准延期，新的整改期限：2099年9月30日。理由：同意"
 
 
+def test_a_review_of_an_application_names_the_day_asked_for_the_reason_and_the_comment(
+    api: Api, inspector: dict[str, str], supervisor: dict[str, str], unit: str
+) -> None:
+    """Refused, the unit is told why; forwarded, the supervisors are told what they decide:
+    each notice names the day asked for and the reason given, then the inspector's comment."""
+    liaison = api.account("unit", unit)
+    fid = api.finding(inspector, unit)["id"]
+    order(api, inspector, fid, deadline=LATER)
+    ok(command(api, fid, "acknowledgement", {"note": "已签收"}, liaison))
+    asked = {"new_deadline": "2099-09-30", "reason": "汛期<施工>受阻"}
+    ok(command(api, fid, "extension-application", asked, liaison))
+    review = {"outcome": "refused", "comment": "不同意：已延过一次"}
+    refused = ok(command(api, fid, "extension-review", review, inspector))
+    told = inbox(api, liaison, refused)["items"][0]
+    assert (told["kind"], told["body"]) == (
+        "extension_review",
+        "延期申请初审不通过（退回）。申请延期至2099年9月30日（理由：汛期<施工>受阻）。"
+        "初审意见：不同意：已延过一次",
+    )
+    again = {"new_deadline": "2099-08-31", "reason": "材料待批"}
+    ok(command(api, fid, "extension-application", again, liaison))
+    review = {"outcome": "forwarded", "comment": "情况属实"}
+    forwarded = ok(command(api, fid, "extension-review", review, inspector))
+    told = inbox(api, supervisor, forwarded)["items"][0]
+    assert told["body"] == (
+        "延期申请初审通过，报请审批。申请延期至2099年8月31日（理由：材料待批）。初审意见：情况属实"
+    )
+
+
 def test_a_finding_shows_who_was_told_and_only_to_those_who_may_read_it(
     api: Api, inspector: dict[str, str], unit: str
 ) -> None:
