@@ -68,21 +68,44 @@ LINE_BREAKING = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]+")
 HOST_NAME = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?")
 
 
+def host_name_taken(host: str) -> bool:
+    """Whether a resolver takes `host` (ASCII: an internationalised name in its xn-- form):
+    labels of letters, digits and hyphens, each of 1 to 63, at most 253 in all (a final dot
+    aside)."""
+    name = host.removesuffix(".")
+    return (
+        HOST_NAME.fullmatch(host) is not None
+        and len(name) <= 253
+        and all(len(label) <= 63 for label in name.split("."))
+    )
+
+
 def checked_email(address: str) -> str:
     """An address the mail channel can send to, as typed; ValueError for one it cannot (the
-    mail library's own parse: no control characters, one @, a domain with a dot)."""
+    mail library's own parse: no control characters, one @; an ASCII address — a mail server
+    without SMTPUTF8 takes no other — whose domain a resolver takes and has a dot; an
+    internationalised domain is given in its xn-- form)."""
     try:
         parsed = Address(addr_spec=address)
     except (ValueError, HeaderParseError) as error:
         raise ValueError(f"not an e-mail address the mail server can take: {error}") from None
-    if LINE_BREAKING.search(address) or "." not in parsed.domain.strip("."):
-        raise ValueError("not an e-mail address the mail server can take")
+    if (
+        LINE_BREAKING.search(address)
+        or not address.isascii()
+        or "." not in parsed.domain.strip(".")
+        or not host_name_taken(parsed.domain)
+    ):
+        raise ValueError(
+            "not an e-mail address the mail server can take (ASCII, with a domain a resolver "
+            "takes; an internationalised domain in its xn-- form)"
+        )
     return address
 
 
 def checked_webhook(url: str) -> str:
     """A URL the webhook channel can post to, as typed; ValueError for one it cannot (not
-    http(s), no host, a host no resolver takes, control characters)."""
+    http(s), no host, a host no resolver takes, a port out of 1–65535, control
+    characters). An internationalised host name is taken in its xn-- form."""
     try:
         parsed = httpx.URL(url)
         host = parsed.raw_host.decode("ascii")
@@ -92,9 +115,13 @@ def checked_webhook(url: str) -> str:
     if (
         parsed.scheme not in ("http", "https")
         or LINE_BREAKING.search(url)
-        or not (literal or HOST_NAME.fullmatch(host))
+        or not (literal or host_name_taken(host))
+        or not (parsed.port is None or 1 <= parsed.port <= 65535)
     ):
-        raise ValueError("a webhook is an http:// or https:// URL with a host name")
+        raise ValueError(
+            "a webhook is an http:// or https:// URL with a host name a resolver takes "
+            "(labels of at most 63 characters, 253 in all) and a port from 1 to 65535"
+        )
     return url
 
 
@@ -120,12 +147,6 @@ class Smtp:
             checked_email(address)
         except ValueError as error:
             raise DeliveryFailed(str(error), retry=False) from None
-        mail = EmailMessage()
-        mail["From"] = formataddr((self.sender_name, self.sender))
-        mail["To"] = address
-        mail["Subject"] = one_line(message.subject)
-        mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
-        mail.set_content(message.text + (f"\n\n{message.link}" if message.link else ""))
         smtp = WatchedSmtp(timeout=self.timeout)
         watchdog = threading.Timer(self.timeout, smtp.expire)
         watchdog.daemon = True
@@ -137,7 +158,14 @@ class Smtp:
                     smtp.starttls()
                 if self.username:
                     smtp.login(self.username, self.password or "")
-                smtp.send_message(mail)
+                try:
+                    smtp.send_message(self.mail(address, message))
+                except (smtplib.SMTPNotSupportedError, UnicodeError) as error:
+                    # An address that cannot be written, or a message that needs what the
+                    # server does not offer (SMTPUTF8): trying again cannot help.
+                    raise DeliveryFailed(
+                        f"the mail server cannot take this message: {error}", retry=False
+                    ) from None
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             raise DeliveryFailed(
@@ -157,6 +185,15 @@ class Smtp:
             raise DeliveryFailed(f"the mail server did not take the message: {error}") from None
         finally:
             watchdog.cancel()
+
+    def mail(self, address: str, message: Message) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = formataddr((self.sender_name, self.sender))
+        mail["To"] = address
+        mail["Subject"] = one_line(message.subject)
+        mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        mail.set_content(message.text + (f"\n\n{message.link}" if message.link else ""))
+        return mail
 
 
 class WatchedSmtp(smtplib.SMTP):

@@ -157,6 +157,11 @@ def test_channel_settings_are_each_accounts_own_and_bad_ones_change_nothing(
         {"webhook_url": "http://[::1/x"},  # no URL at all
         {"webhook_url": "http://a..b/robot"},  # a host no resolver takes
         {"webhook_url": "https://robot.example/\u0000"},
+        {"webhook_url": "http://" + "a" * 64 + ".com/"},  # a label a resolver never takes
+        {"webhook_url": "http://" + "abcdefghi." * 26 + "cn/"},  # a host over 253
+        {"webhook_url": "https://robot.example:99999/send"},  # no such port
+        {"email": "a@例子.中国"},  # a domain not in its xn-- form: no mail server takes it
+        {"email": "a@" + "b" * 64 + ".cn"},
     )
     for bad in unusable:
         assert_error(api.client.put(path, json=bad, headers=liaison), 422, "validation_error")

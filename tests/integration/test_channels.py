@@ -25,6 +25,8 @@ from infra.channels import (
     Smtp,
     WatchedSmtp,
     Webhook,
+    checked_email,
+    checked_webhook,
     signature_holds,
 )
 
@@ -231,6 +233,24 @@ def test_a_mail_server_that_trickles_its_answer_is_given_up_on_at_the_deadline()
     )
 
 
+def test_a_message_the_mail_server_cannot_take_is_refused_for_good(
+    smtp_server: tuple[Smtp, Inbox],
+) -> None:
+    """A sender's address that cannot be written in a mail's envelope (not ASCII, and the
+    server offers no SMTPUTF8): trying again cannot help."""
+    smtp, inbox = smtp_server
+    with pytest.raises(DeliveryFailed) as failed:
+        replace(smtp, sender="督办@xinchang.gov.cn").send("liaison@nanming.gov.cn", MESSAGE)
+    assert failed.value.retry is False
+    assert str(failed.value).startswith("the mail server cannot take this message: ")
+    assert inbox.messages == []
+
+
+def test_an_internationalised_host_is_taken_in_its_ascii_form(receiver: Receiver) -> None:
+    assert checked_webhook("http://例子.中国/robot") == "http://例子.中国/robot"
+    assert checked_email("a@xn--fsqu00a.xn--fiqs8s") == "a@xn--fsqu00a.xn--fiqs8s"
+
+
 def test_a_mail_connection_made_after_the_deadline_is_cut_as_it_is_made(
     smtp_server: tuple[Smtp, Inbox],
 ) -> None:
@@ -332,6 +352,13 @@ def test_a_webhook_that_redirects_did_not_take_the_message(receiver: Receiver) -
         (Smtp(host="127.0.0.1", port=9, timeout=1), "a\x00b@nanming.gov.cn"),
         (Webhook(SECRET, timeout=1), "http://[::1/x"),
         (Webhook(SECRET, timeout=1), "http://a..b/robot"),
+        (Webhook(SECRET, timeout=1), "http://" + "a" * 64 + ".com/"),  # a label over 63
+        (Webhook(SECRET, timeout=1), "http://" + "abcdefghi." * 26 + "cn/"),  # over 253
+        (Webhook(SECRET, timeout=1), "http://robot.example:99999/send"),
+        (Webhook(SECRET, timeout=1), "http://robot.example:0/send"),
+        (Smtp(host="127.0.0.1", port=9, timeout=1), "a@例子.中国"),  # not in its xn-- form
+        (Smtp(host="127.0.0.1", port=9, timeout=1), "联络员@nanming.gov.cn"),
+        (Smtp(host="127.0.0.1", port=9, timeout=1), "a@" + "b" * 64 + ".cn"),
     ],
 )
 def test_an_address_the_channel_cannot_use_is_refused_for_good_without_a_try(
