@@ -137,6 +137,40 @@ def test_a_refusal_is_final_and_an_unconfigured_channel_waits(
     assert [d["status"] for d in told["deliveries"]] == [d["status"] for d in seen["deliveries"]]
 
 
+def test_a_revoked_accounts_deliveries_end_unsent_and_its_later_notices_make_none(
+    services: Services, receiver: Receiver, mail_port: int
+) -> None:
+    """Only active accounts are told: the deliveries queued for a liaison who has left end
+    `failed`, never sent, in the round that finds the account revoked; another liaison's
+    are delivered in it; a notice the leaver was told just before leaving makes no delivery."""
+    fid, leaver = ordered(services, "gqz")
+    stays = services.app.create_account(
+        token_hash=hash_token("gqz-2"), name="联络员 孙", role=Role.UNIT, unit_code="gqz",
+        actor=ADMIN,
+    ).id  # fmt: skip
+    set_channel_settings(services.database, leaver, "qian@gqz.gov.cn", receiver.url)
+    Outbox(services.database, {}).take_up()  # the order's deliveries wait (no channel yet)
+    today = clock.today()
+    services.app.remind_finding(
+        fid, rule=f"acknowledge@{today}", kind="acknowledge", due_on=today, actor=ADMIN
+    )
+    catch_up(services.app, services.datastore, PROJECTIONS)  # told: the leaver and the other
+    set_channel_settings(services.database, stays, None, receiver.url)
+    services.app.revoke_account(leaver, reason="调离", actor=ADMIN)
+    catch_up(services.app, services.datastore, PROJECTIONS)
+    channels = {"email": Smtp("127.0.0.1", mail_port, timeout=2), "webhook": Webhook(SECRET)}
+    done = Outbox(services.database, channels).run_once()
+    assert len(receiver.received) == 1  # the other liaison's reminder, and nothing else
+    assert (done.ended, done.delivered, done.failed) == (2, 1, 0)
+    rows = deliveries(services.database, None, 10)
+    assert sorted((d["account_id"] == leaver, d["kind"], d["status"], d["attempts"],
+                   d["last_error"]) for d in rows) == [
+        (False, "acknowledge", "delivered", 1, None),
+        (True, "order", "failed", 0, "the account was revoked: not sent"),
+        (True, "order", "failed", 0, "the account was revoked: not sent"),
+    ]  # fmt: skip
+
+
 def two_dispatchers(
     services: Services, receiver: Receiver, code: str
 ) -> tuple[Outbox, Outbox, dict[str, Any]]:
