@@ -4,11 +4,13 @@ a unit sees its own notifications only."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.console import inbox_pages
 from tests.e2e.console import console_as, sign_in, submit
 from tests.e2e.helpers import assert_error, command, ok, order
 from tests.support import ADMIN, ADMIN_TOKEN, Api, account_fixture
@@ -211,6 +213,46 @@ def test_the_console_inbox_lists_counts_and_marks_read_with_user_text_as_text(
         unknown = "/inbox/1-00000000-0000-0000-0000-000000000000/read"
         stranger = submit(browser, page, unknown, {})
         assert stranger.status_code == 404 and "没有这条消息" in stranger.text
+
+
+def test_the_console_inbox_pages_back_to_older_notices_which_can_be_marked_read_there(
+    api: Api,
+    client: TestClient,
+    inspector: dict[str, str],
+    unit: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past a page of notices, 「更早的消息」 shows the older ones (the API's cursor); one
+    marked read there is counted down, and the page it was marked on comes back."""
+    monkeypatch.setattr(inbox_pages, "SHOWN", 2)
+    liaison = api.account("unit", unit)
+    for title in ("最早的问题", "第二个问题", "最新的问题"):
+        answer = order(api, inspector, api.finding(inspector, unit, title=title)["id"])
+    oldest = inbox(api, liaison, answer)["items"][-1]
+    with console_as(client, liaison) as browser:
+        first = browser.get("/inbox")
+        assert "最新的问题" in first.text and "最早的问题" not in first.text
+        older = re.search(r'href="(/inbox\?cursor=[^"]+)">更早的消息</a>', first.text)
+        assert older is not None
+        page = browser.get(older[1].replace("&amp;", "&"))
+        assert "最早的问题" in page.text and "第二个问题" not in page.text
+        assert "更早的消息" not in page.text  # nothing older
+        hidden = re.search(r'name="cursor" value="([^"]+)"', page.text)  # the form's own
+        assert hidden is not None
+        marked = submit(browser, page, f"/inbox/{oldest['id']}/read", {"cursor": hidden[1]})
+        assert marked.status_code == 303
+        assert marked.headers["location"] == older[1].replace("/inbox?", "/inbox?done=read&")
+        back = browser.get(marked.headers["location"])
+        assert "最早的问题" in back.text and '<strong id="unread">2</strong>' in back.text
+        unread = browser.get("/inbox?unread=true")
+        assert "最早的问题" not in unread.text and "更早的消息" not in unread.text  # one page
+        newest = inbox(api, liaison, answer)["items"][0]
+        assert 'name="unread" value="true"' in unread.text
+        marked = submit(browser, unread, f"/inbox/{newest['id']}/read", {"unread": "true"})
+        assert marked.headers["location"] == "/inbox?done=read&unread=true"
+        forged = submit(browser, page, f"/inbox/{oldest['id']}/read", {"cursor": "\r\nX: y"})
+        assert forged.headers["location"] == "/inbox?done=read"  # not ours: the first page
+        assert browser.get("/inbox?cursor=not-a-cursor").status_code == 400
 
 
 def test_the_bootstrap_administrator_has_no_console_inbox(client: TestClient) -> None:
