@@ -263,6 +263,10 @@ class Finding(Aggregate):
         self.reminded: list[str] = []  # the reminder rules recorded (domain/reminders.py)
         # The business day the current order was given (or given anew: a reopening, a 转办).
         self.ordered_on: date | None = None
+        # The business day the reminders of the current deadline start counting from: the
+        # order (given anew), the day the report was sent back, the day the deadline moved
+        # (domain/reminders.py: a series that fell due before it gives one reminder).
+        self.reminders_from: date | None = None
         self.power_items: list[dict[str, Any]] = []  # cited powers of the 权力清单
 
     # -- guards ---------------------------------------------------------------------------
@@ -315,7 +319,7 @@ class Finding(Aggregate):
         self.status = S.RECTIFYING
         self.deadline = deadline
         self.requirements = requirements
-        self.ordered_on = ordered_day(timestamp)
+        self.ordered_on = self.reminders_from = ordered_day(timestamp)
 
     def report_rectification(
         self, *, summary: str, evidence: list[dict[str, Any]], actor: dict[str, Any]
@@ -376,6 +380,7 @@ class Finding(Aggregate):
             self.closed_on = verified_on
         else:
             self.status = S.RECTIFYING
+            self.reminders_from = verified_on  # sent back: reminded again from that day
             if new_deadline is not None:
                 self.deadline = new_deadline
 
@@ -392,8 +397,11 @@ class Finding(Aggregate):
         self._deadline_extended(new_deadline=new_deadline, reason=reason, actor=actor)
 
     @event(DeadlineExtended)
-    def _deadline_extended(self, new_deadline: date, reason: str, actor: dict[str, Any]) -> None:
+    def _deadline_extended(
+        self, new_deadline: date, reason: str, actor: dict[str, Any], timestamp: When = None
+    ) -> None:
         self.deadline = new_deadline
+        self.reminders_from = ordered_day(timestamp)
 
     def escalate(self, *, reason: str, actor: dict[str, Any]) -> None:
         """提级督办: the finding is raised to a higher level of supervision."""
@@ -476,7 +484,8 @@ class Finding(Aggregate):
         self.unit_code = to_unit
         self._round_ended()  # the unit that disputed or applied no longer has the matter
         self.acknowledged = False
-        self.ordered_on = ordered_day(timestamp)  # the order, given anew to the new unit
+        # the order, given anew to the new unit
+        self.ordered_on = self.reminders_from = ordered_day(timestamp)
         self.progress = []
 
     def _round_ended(self) -> None:
@@ -590,10 +599,16 @@ class Finding(Aggregate):
 
     @event(ExtensionDecided)
     def _extension_decided(
-        self, outcome: str, new_deadline: date | None, reason: str, actor: dict[str, Any]
+        self,
+        outcome: str,
+        new_deadline: date | None,
+        reason: str,
+        actor: dict[str, Any],
+        timestamp: When = None,
     ) -> None:
         if new_deadline is not None:
             self.deadline = new_deadline
+            self.reminders_from = ordered_day(timestamp)
         self.extension = None
 
     def remind(self, *, rule: str, kind: str, due_on: date, actor: dict[str, Any]) -> None:
@@ -723,7 +738,7 @@ class Finding(Aggregate):
         self.reopen_count += 1
         self.acknowledged = False  # a new round of rectification: the unit signs for it again
         self._round_ended()  # nothing of the round before waits for an answer
-        self.ordered_on = ordered_day(timestamp)
+        self.ordered_on = self.reminders_from = ordered_day(timestamp)
         self.progress = []
         if new_deadline is not None:
             self.deadline = new_deadline

@@ -19,7 +19,12 @@ Council's holidays and 调休 make-up days: infra/workdays.py), counted by a `Ca
 - 提级督办提醒 (`escalation`): once `escalate_after` 催办 have been recorded (a 签收催办 counts
   although the order was signed for afterwards).
 
-Nothing is due on a day before the order was given.
+Nothing is due on a day before the order was given. A series that fell due before its first
+day (`Facts.since`: the order, given anew, or the day a report was sent back or the deadline
+moved), as a deadline already past when the order is given does, gives no backlog: of its
+到期 and 逾期催办 falling due by that day, only the latest is due, on that day (a 到期催办
+keeps the day its deadline ran to, which its message names as passed: 已届满); the others
+are never sent, and 提级 counts the 催办 that are.
 """
 
 from __future__ import annotations
@@ -71,6 +76,9 @@ class Facts:
     # The day the deadline runs to, where the caller knows it better than the calendar (the
     # finding board's, which keeps a deadline in a year with no published calendar as is).
     runs_to: date | None = None
+    # The first day of the current deadline's reminders, where later than the order: the day
+    # a report was sent back (验收退回) or the deadline moved.
+    since: date | None = None
 
 
 CHASES = (ReminderKind.ACKNOWLEDGE, ReminderKind.DUE, ReminderKind.OVERDUE)
@@ -86,7 +94,8 @@ def runs_to(deadline: date, calendar: Calendar) -> date:
 
 def due_reminders(facts: Facts, today: date, calendar: Calendar, policy: Policy) -> list[Due]:
     """The reminders due by `today` that the finding has not recorded, oldest first."""
-    if today < facts.ordered_on:
+    since = max(facts.ordered_on, facts.since or facts.ordered_on)
+    if today < since:
         return []
     wanted: list[Due] = []
     to = f"@{facts.deadline.isoformat()}"
@@ -102,17 +111,27 @@ def due_reminders(facts: Facts, today: date, calendar: Calendar, policy: Policy)
     end = facts.runs_to or runs_to(facts.deadline, calendar)
     near = calendar.add(facts.deadline, -policy.near_before.get(facts.severity, 3))
     # Not on day one for a deadline given at short notice, nor once the deadline is reached.
-    if near > facts.ordered_on and (today < end or "near" + to in facts.sent):
+    if near > since and (today < end or "near" + to in facts.sent):
         wanted.append(Due("near" + to, ReminderKind.NEAR, near))
-    wanted.append(Due("due" + to, ReminderKind.DUE, end))
+    chases = [Due("due" + to, ReminderKind.DUE, end)]
     late = calendar.between(end, today)
     for k in range(1, late // policy.overdue_every + 1):
         day = calendar.add(end, k * policy.overdue_every)
-        wanted.append(Due(f"overdue:{k}{to}", ReminderKind.OVERDUE, day))
+        chases.append(Due(f"overdue:{k}{to}", ReminderKind.OVERDUE, day))
+    # A series that fell due before its first day: only the latest by then, on that day (the
+    # others recorded before still count towards 提级).
+    backlog = [d for d in chases if d.due_on <= since]
+    if backlog:
+        last = backlog[-1]
+        if last.kind is ReminderKind.OVERDUE:
+            last = Due(last.rule, last.kind, since)
+        told = [d for d in backlog[:-1] if d.rule in facts.sent]
+        chases = [*told, last, *chases[len(backlog) :]]
+    wanted.extend(chases)
     wanted = [d for d in wanted if d.due_on <= today]
     chased = sorted(d.due_on for d in wanted if d.kind in CHASES)
     if len(chased) >= policy.escalate_after:  # on the day of the 催办 that makes it K
-        day = chased[policy.escalate_after - 1]
+        day = max(chased[policy.escalate_after - 1], since)
         wanted.append(Due("escalation" + to, ReminderKind.ESCALATION, day))
     # By day; on one day in the rules' order (an escalation after the 催办 that causes it).
     return sorted((d for d in wanted if d.rule not in facts.sent), key=lambda d: d.due_on)

@@ -12,25 +12,37 @@ two headers a receiver checks before trusting the body:
 
 keyed by the webhook's secret; a receiver refuses a timestamp more than a few minutes old,
 so a captured request cannot be replayed later.
+
+Each send gives up after `timeout` seconds in all (10 s, well inside the dispatcher's 60 s
+lease), however slowly the other end answers: a socket's own timeout bounds each read, and a
+receiver that trickles a byte now and then would never trip it. The webhook is posted in an
+event loop of its own and cancelled at the deadline; the mail's socket is shut down by a
+watchdog at its deadline. Either is a failure worth trying again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import re
 import smtplib
+import socket
+import threading
 import time
+from collections.abc import Coroutine
+from contextlib import suppress
 from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
+T = TypeVar("T")
 TIMESTAMP_HEADER = "X-Supervision-Timestamp"
 SIGNATURE_HEADER = "X-Supervision-Signature"
 
@@ -56,21 +68,44 @@ LINE_BREAKING = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]+")
 HOST_NAME = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?")
 
 
+def host_name_taken(host: str) -> bool:
+    """Whether a resolver takes `host` (ASCII: an internationalised name in its xn-- form):
+    labels of letters, digits and hyphens, each of 1 to 63, at most 253 in all (a final dot
+    aside)."""
+    name = host.removesuffix(".")
+    return (
+        HOST_NAME.fullmatch(host) is not None
+        and len(name) <= 253
+        and all(len(label) <= 63 for label in name.split("."))
+    )
+
+
 def checked_email(address: str) -> str:
     """An address the mail channel can send to, as typed; ValueError for one it cannot (the
-    mail library's own parse: no control characters, one @, a domain with a dot)."""
+    mail library's own parse: no control characters, one @; an ASCII address — a mail server
+    without SMTPUTF8 takes no other — whose domain a resolver takes and has a dot; an
+    internationalised domain is given in its xn-- form)."""
     try:
         parsed = Address(addr_spec=address)
     except (ValueError, HeaderParseError) as error:
         raise ValueError(f"not an e-mail address the mail server can take: {error}") from None
-    if LINE_BREAKING.search(address) or "." not in parsed.domain.strip("."):
-        raise ValueError("not an e-mail address the mail server can take")
+    if (
+        LINE_BREAKING.search(address)
+        or not address.isascii()
+        or "." not in parsed.domain.strip(".")
+        or not host_name_taken(parsed.domain)
+    ):
+        raise ValueError(
+            "not an e-mail address the mail server can take (ASCII, with a domain a resolver "
+            "takes; an internationalised domain in its xn-- form)"
+        )
     return address
 
 
 def checked_webhook(url: str) -> str:
     """A URL the webhook channel can post to, as typed; ValueError for one it cannot (not
-    http(s), no host, a host no resolver takes, control characters)."""
+    http(s), no host, a host no resolver takes, a port out of 1–65535, control
+    characters). An internationalised host name is taken in its xn-- form."""
     try:
         parsed = httpx.URL(url)
         host = parsed.raw_host.decode("ascii")
@@ -80,9 +115,13 @@ def checked_webhook(url: str) -> str:
     if (
         parsed.scheme not in ("http", "https")
         or LINE_BREAKING.search(url)
-        or not (literal or HOST_NAME.fullmatch(host))
+        or not (literal or host_name_taken(host))
+        or not (parsed.port is None or 1 <= parsed.port <= 65535)
     ):
-        raise ValueError("a webhook is an http:// or https:// URL with a host name")
+        raise ValueError(
+            "a webhook is an http:// or https:// URL with a host name a resolver takes "
+            "(labels of at most 63 characters, 253 in all) and a port from 1 to 65535"
+        )
     return url
 
 
@@ -108,19 +147,25 @@ class Smtp:
             checked_email(address)
         except ValueError as error:
             raise DeliveryFailed(str(error), retry=False) from None
-        mail = EmailMessage()
-        mail["From"] = formataddr((self.sender_name, self.sender))
-        mail["To"] = address
-        mail["Subject"] = one_line(message.subject)
-        mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
-        mail.set_content(message.text + (f"\n\n{message.link}" if message.link else ""))
+        smtp = WatchedSmtp(timeout=self.timeout)
+        watchdog = threading.Timer(self.timeout, smtp.expire)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            with smtp:
+                smtp.connect(self.host, self.port)
                 if self.starttls:
                     smtp.starttls()
                 if self.username:
                     smtp.login(self.username, self.password or "")
-                smtp.send_message(mail)
+                try:
+                    smtp.send_message(self.mail(address, message))
+                except (smtplib.SMTPNotSupportedError, UnicodeError) as error:
+                    # An address that cannot be written, or a message that needs what the
+                    # server does not offer (SMTPUTF8): trying again cannot help.
+                    raise DeliveryFailed(
+                        f"the mail server cannot take this message: {error}", retry=False
+                    ) from None
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             raise DeliveryFailed(
@@ -132,7 +177,53 @@ class Smtp:
                 f"the mail server did not take the message: {error}", retry=error.smtp_code < 500
             ) from None
         except (OSError, smtplib.SMTPException) as error:
+            if smtp.expired:  # what the cut socket raised: the deadline passed
+                raise DeliveryFailed(
+                    f"the mail server did not take the message within {self.timeout:g} s "
+                    "(timed out)"
+                ) from None
             raise DeliveryFailed(f"the mail server did not take the message: {error}") from None
+        finally:
+            watchdog.cancel()
+
+    def mail(self, address: str, message: Message) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = formataddr((self.sender_name, self.sender))
+        mail["To"] = address
+        mail["Subject"] = one_line(message.subject)
+        mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        mail.set_content(message.text + (f"\n\n{message.link}" if message.link else ""))
+        return mail
+
+
+class WatchedSmtp(smtplib.SMTP):
+    """An SMTP client whose socket a watchdog may cut (`expire`) once the send's deadline
+    has passed: a blocked read or write then fails at once, and a socket made afterwards is
+    cut as it is made."""
+
+    def __init__(self, timeout: float) -> None:
+        self.expired = False
+        self._cutting = threading.Lock()
+        super().__init__(timeout=timeout)
+
+    def expire(self) -> None:
+        with self._cutting:
+            self.expired = True
+            self._cut()
+
+    def _cut(self) -> None:
+        sock = getattr(self, "sock", None)
+        if sock is not None:
+            with suppress(OSError):  # not connected (yet, or any more): nothing to cut
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        with self._cutting:
+            self.sock = sock
+            if self.expired:
+                self._cut()
+        return sock
 
 
 def webhook_body(message: Message) -> bytes:
@@ -157,6 +248,24 @@ def signature_holds(secret: str, headers: Any, body: bytes, max_age_seconds: flo
     return hmac.compare_digest(given, signature(secret, timestamp, body))
 
 
+async def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> httpx.Response:
+    """The webhook's request, its answer read whole (redirects not followed)."""
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        return await client.post(url, content=body, headers=headers)
+
+
+def within(seconds: float, work: Coroutine[Any, Any, T]) -> T:
+    """`work` run to its end in an event loop of its own, or cancelled once `seconds` have
+    passed in all (TimeoutError). The loop is closed without waiting for a name lookup still
+    under way in its executor: it ends on its own."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(asyncio.wait_for(work, seconds))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
 @dataclass(frozen=True)
 class Webhook:
     secret: str
@@ -175,7 +284,11 @@ class Webhook:
             SIGNATURE_HEADER: signature(self.secret, timestamp, body),
         }
         try:
-            answer = httpx.post(url, content=body, headers=headers, timeout=self.timeout)
+            answer = within(self.timeout, post(url, body, headers, self.timeout))
+        except TimeoutError:
+            raise DeliveryFailed(
+                f"the webhook did not answer within {self.timeout:g} s (timed out)"
+            ) from None
         except httpx.HTTPError as error:
             raise DeliveryFailed(f"the webhook could not be reached: {error}") from None
         if answer.status_code >= 500 or answer.status_code == 429:

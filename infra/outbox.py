@@ -10,6 +10,10 @@ its lease runs out (at least once). A failure worth retrying waits, doubling fro
 that is down delays delivery and loses nothing. A refusal (an address the mail server does not
 know, a webhook answering 4xx) is final and shown as such. A channel the service has no
 configuration for (no mail server, no webhook secret) leaves its deliveries waiting.
+
+Only active accounts are told: a notification of an account revoked by the time it is taken
+up makes no delivery, and the deliveries of an account revoked later end `failed` unsent
+(each round ends them first, and a delivery is sent only while its account is active).
 """
 
 from __future__ import annotations
@@ -42,10 +46,13 @@ new AS (
     SELECT n.id, n.account_id FROM notifications n, cursor_row c, upto u
     WHERE n.position > c.position AND n.position <= u.position
 ),
+told AS (
+    SELECT new.* FROM new JOIN notify_accounts a ON a.id = new.account_id AND a.active
+),
 made AS (
     INSERT INTO supervision_deliveries (notification_id, channel, address)
-    SELECT new.id, c.channel, c.address FROM new
-    JOIN supervision_notification_settings s ON s.account_id = new.account_id
+    SELECT told.id, c.channel, c.address FROM told
+    JOIN supervision_notification_settings s ON s.account_id = told.account_id
     CROSS JOIN LATERAL (VALUES ('email', s.email), ('webhook', s.webhook_url)) c(channel, address)
     WHERE c.address IS NOT NULL
     ON CONFLICT DO NOTHING RETURNING 1
@@ -58,13 +65,27 @@ SELECT (SELECT count(*) FROM new) AS notifications, (SELECT count(*) FROM made) 
        (SELECT count(*) FROM moved) AS moved
 """
 
-LEASE_STATEMENT = """
+# The account is still active (notify_accounts, as the notifications read model keeps it).
+ACTIVE = """EXISTS (SELECT FROM notifications n JOIN notify_accounts a ON a.id = n.account_id
+  WHERE n.id = {table}.notification_id AND a.active)"""
+
+# A revoked account's deliveries not yet made end, unsent (unless one is being sent now: its
+# dispatcher's outcome stands; a lease run out is ended next round).
+END_STATEMENT = f"""
+UPDATE supervision_deliveries d SET status = 'failed', leased_until = NULL,
+    last_error = %(error)s
+WHERE status IN ('pending', 'retrying') AND (leased_until IS NULL OR leased_until < now())
+  AND NOT {ACTIVE.format(table="d")}
+"""
+
+LEASE_STATEMENT = f"""
 UPDATE supervision_deliveries d
 SET leased_until = now() + make_interval(secs => %(lease)s), attempts = d.attempts + 1
 FROM (
     SELECT notification_id, channel FROM supervision_deliveries
     WHERE status IN ('pending', 'retrying') AND next_at <= now()
       AND (leased_until IS NULL OR leased_until < now()) AND channel = ANY(%(channels)s)
+      AND {ACTIVE.format(table="supervision_deliveries")}
     ORDER BY next_at LIMIT %(n)s FOR UPDATE SKIP LOCKED
 ) due, notifications n
 WHERE d.notification_id = due.notification_id AND d.channel = due.channel
@@ -73,12 +94,14 @@ RETURNING d.notification_id, d.channel, d.address, d.attempts, n.subject, n.body
 """
 
 # Just before its send: the lease runs from now again, unless another dispatcher took the
-# delivery meanwhile (its lease counted one more attempt): then this one leaves it.
-RENEW_STATEMENT = """
+# delivery meanwhile (its lease counted one more attempt), or its account has been revoked
+# since it was leased (the next round ends it): then this one leaves it.
+RENEW_STATEMENT = f"""
 UPDATE supervision_deliveries SET leased_until = now() + make_interval(secs => %(lease)s)
 WHERE notification_id = %(id)s AND channel = %(channel)s AND attempts = %(attempts)s
-  AND status IN ('pending', 'retrying')
+  AND status IN ('pending', 'retrying') AND {ACTIVE.format(table="supervision_deliveries")}
 """
+REVOKED = "the account was revoked: not sent"
 
 SETTLE_STATEMENT = """
 UPDATE supervision_deliveries SET status = %(status)s, leased_until = NULL,
@@ -112,7 +135,8 @@ class Round:
     queued: int = 0
     delivered: int = 0
     failed: int = 0
-    left: int = 0  # leased, then taken by another dispatcher before their turn came
+    left: int = 0  # leased, then taken by another dispatcher (or revoked) before their turn
+    ended: int = 0  # deliveries of revoked accounts, ended unsent
 
 
 class Outbox:
@@ -139,10 +163,11 @@ class Outbox:
     def run_once(self) -> Round:
         """Take up what is new, then deliver what is due (one batch)."""
         taken, queued = self.take_up()
+        ended = self.end_revoked()
         outcomes = [self.deliver(row) for row in self.lease()]
         delivered, failed = outcomes.count(True), outcomes.count(False)
-        result = Round(taken, queued, delivered, failed, outcomes.count(None))
-        if taken or outcomes:
+        result = Round(taken, queued, delivered, failed, outcomes.count(None), ended)
+        if taken or outcomes or ended:
             log.info("dispatch_round", extra=result.__dict__)
         return result
 
@@ -153,6 +178,11 @@ class Outbox:
             row = conn.execute(TAKE_UP_STATEMENT, {"take": TAKE_UP}).fetchone()
         assert row is not None
         return int(row["notifications"]), int(row["deliveries"])
+
+    def end_revoked(self) -> int:
+        """End the deliveries of revoked accounts, unsent; how many."""
+        with self.database.connection() as conn:
+            return conn.execute(END_STATEMENT, {"error": REVOKED}).rowcount
 
     def lease(self) -> list[dict[str, Any]]:
         """The due deliveries on configured channels, leased to this dispatcher."""
@@ -171,7 +201,7 @@ class Outbox:
         message = Message(row["subject"], row["body"], link)
         where = {"id": row["notification_id"], "channel": row["channel"]}
         if not self.renew(where, row["attempts"]):
-            log.info("delivery_taken_by_another_dispatcher", extra=where)
+            log.info("delivery_taken_by_another_dispatcher_or_revoked", extra=where)
             return None
         try:
             self.channels[row["channel"]].send(row["address"], message)

@@ -10,7 +10,13 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.vocabulary import Severity
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+# The severities a finding may have, by which 临近提醒 is set.
+SEVERITIES = tuple(severity.value for severity in Severity)
 
 
 def normalise_url(url: str) -> str:
@@ -210,7 +216,8 @@ class Settings(BaseSettings):
     )
     remind_near_before: dict[str, int] = Field(
         default_factory=lambda: {"serious": 5, "major": 3, "minor": 2},
-        description='临近提醒 N days before the deadline, by severity (JSON: {"serious": 5, …})',
+        description='临近提醒 N days before the deadline, by severity (JSON: {"serious": 5, …}; '
+        "serious, major or minor, each a whole number from 1 to 60; one left out: 3)",
     )
     remind_overdue_every: int = Field(
         default=3, ge=1, le=60, description="逾期催办 every N after the deadline"
@@ -237,6 +244,22 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"not a PostgreSQL URL or conninfo ({str(error).strip()})"
                 ) from None
+        return value
+
+    @field_validator("remind_near_before", mode="before")
+    @classmethod
+    def near_by_severity(cls, value: Any) -> Any:
+        """Known severities, each a whole number of working days from 1 to 60 (a number
+        below 1 would never fire; a severity misspelt would be silently ignored)."""
+        if not isinstance(value, dict):
+            return value  # the type's own error
+        for severity, days in value.items():
+            if severity not in SEVERITIES:
+                raise ValueError(f"unknown severity {severity!r} (known: {', '.join(SEVERITIES)})")
+            if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
+                raise ValueError(
+                    f"{severity}: {days!r} is not a whole number of working days from 1 to 60"
+                )
         return value
 
     @field_validator("log_level", mode="before")

@@ -78,11 +78,13 @@ class Recipient:
 @dataclass(frozen=True)
 class Concerned:
     """A finding, as far as telling of it needs (notify_findings): its unit, title and the
-    inspector who raised it (an actor id)."""
+    inspector who raised it (an actor id), and its last 延期申请 as its 初审 tells it (the
+    day asked for and the reason, in a sentence)."""
 
     unit_code: str
     title: str
     inspector: str | None
+    applied: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,14 @@ class Notice:
     inspector: bool
     supervisors: bool
     moved_to: str | None
+    # Told after `body`: the finding's last 延期申请 (Concerned.applied), then this.
+    after_application: str | None = None
+
+    def body_of(self, finding: Concerned) -> str:
+        """The body as told of `finding` (the statement's body expression, in Python)."""
+        if self.after_application is None:
+            return self.body
+        return self.body + (finding.applied or "") + self.after_application
 
     def tells(self, account: Recipient, finding: Concerned) -> bool:
         """Whether `account` is among those told of `finding` (tell's join, in Python)."""
@@ -130,8 +140,9 @@ class NotificationsView(ReadModelView):
     projection_name = "notifications"
     # 2: 回头看 tells the unit, and a merged unit's findings go to its successor's liaisons;
     # 3: a 到期催办 sent on another day than the deadline says so; 4: an approved extension
-    # names the new deadline
-    schema_version = 4
+    # names the new deadline; 5: a 初审 names the day asked for, the reason and its comment
+    # (notify_findings keeps the application)
+    schema_version = 5
     tables: ClassVar[dict[str, str]] = {
         "notifications": (
             "id text PRIMARY KEY, position bigint NOT NULL, account_id uuid NOT NULL, "
@@ -142,7 +153,8 @@ class NotificationsView(ReadModelView):
             "id uuid PRIMARY KEY, role text NOT NULL, unit_code text, active boolean NOT NULL"
         ),
         "notify_findings": (
-            "id uuid PRIMARY KEY, unit_code text NOT NULL, title text NOT NULL, inspector text"
+            "id uuid PRIMARY KEY, unit_code text NOT NULL, title text NOT NULL, inspector text, "
+            "applied text"
         ),
         "notify_units": "id uuid PRIMARY KEY, code text NOT NULL",
     }
@@ -254,6 +266,19 @@ class NotificationsView(ReadModelView):
             findings="notify_findings",
         )
 
+    def extension_applied(self, tracking: Tracking, finding_id: UUID, applied: str) -> None:
+        if (fill := self._fill) is not None:
+            if (finding := fill.findings.get(finding_id)) is not None:
+                fill.findings[finding_id] = replace(finding, applied=applied)
+                fill.changed_findings.add(finding_id)
+            return
+        self.write(
+            tracking,
+            "UPDATE {findings} SET applied = %(applied)s WHERE id = %(id)s AND {advanced}",
+            {"id": finding_id, "applied": applied},
+            findings="notify_findings",
+        )
+
     def tell(self, tracking: Tracking, notice: Notice) -> None:
         """The notice's notifications, one for each account it tells (Notice.tells)."""
         if (fill := self._fill) is not None:
@@ -265,9 +290,10 @@ class NotificationsView(ReadModelView):
                 fill.changed_findings.add(notice.finding_id)
             position = tracking.notification_id
             subject = f"【{notice.kind.label}】{finding.title}"
+            body = notice.body_of(finding)
             fill.notifications.extend(
                 (f"{position}-{a.id}", position, a.id, notice.finding_id, notice.kind.value,
-                 subject, notice.body, notice.at)
+                 subject, body, notice.at)
                 for a in fill.accounts.values()
                 if notice.tells(a, finding)
             )  # fmt: skip
@@ -279,7 +305,8 @@ class NotificationsView(ReadModelView):
             "INSERT INTO {notifications} (id, position, account_id, finding_id, kind, "
             "subject, body, created_at) SELECT %(_position)s::text || '-' || a.id::text, "
             "%(_position)s::bigint, a.id, f.id, %(kind)s::text, "
-            "'【' || %(label)s::text || '】' || f.title, %(body)s::text, %(at)s::timestamptz "
+            "'【' || %(label)s::text || '】' || f.title, %(body)s::text || "
+            "coalesce(coalesce(f.applied, '') || %(after)s::text, ''), %(at)s::timestamptz "
             "FROM {findings} f JOIN {accounts} a ON a.active AND ("
             "(%(unit)s AND a.role = %(unit_role)s "
             "AND a.unit_code = coalesce(%(moved_to)s::text, f.unit_code)) "
@@ -291,6 +318,7 @@ class NotificationsView(ReadModelView):
                 "kind": notice.kind.value,
                 "label": notice.kind.label,
                 "body": notice.body,
+                "after": notice.after_application,
                 "at": notice.at,
                 "unit": notice.unit,
                 "inspector": notice.inspector,
@@ -318,7 +346,8 @@ class NotificationsView(ReadModelView):
                 for r in accounts
             },
             findings={
-                r["id"]: Concerned(r["unit_code"], r["title"], r["inspector"]) for r in findings
+                r["id"]: Concerned(r["unit_code"], r["title"], r["inspector"], r["applied"])
+                for r in findings
             },
             units={r["id"]: r["code"] for r in units},
         )
@@ -443,7 +472,6 @@ class Notifications(ReadModel[NotificationsView]):
         Finding.OrderAcknowledged,
         Finding.DisputeRejected,
         Finding.ProgressReported,
-        Finding.ExtensionApplied,
     )
 
     @handles(Unit.Registered)
@@ -514,8 +542,16 @@ class Notifications(ReadModel[NotificationsView]):
             tracking, e, K.DISPUTE, (INSPECTOR,), "责任单位申请退办：{reason}", reason=e.reason
         )
 
+    @handles(Finding.ExtensionApplied)
+    def applied(self, e: Finding.ExtensionApplied, tracking: Tracking) -> None:
+        """延期申请: kept for its 初审's notice (the day asked for, the reason)."""
+        said = f"申请延期至{cn_date(e.new_deadline)}（理由：{e.reason}）。"
+        self.view.extension_applied(tracking, e.originator_id, said)
+
     @handles(Finding.ExtensionReviewed)
     def reviewed(self, e: Finding.ExtensionReviewed, tracking: Tracking) -> None:
+        """初审: forwarded, the supervisors decide; refused, the unit is told why; either
+        names the day asked for and the reason given, then the inspector's comment."""
         outcome = ExtensionReview(e.outcome)
         forwarded = outcome is ExtensionReview.FORWARDED
         self.tell(
@@ -524,6 +560,7 @@ class Notifications(ReadModel[NotificationsView]):
             K.EXTENSION_REVIEW,
             (SUPERVISORS,) if forwarded else (UNIT,),
             "延期申请{label}。",
+            after_application=f"初审意见：{e.comment}",
             label=outcome.label,
         )
 
@@ -565,13 +602,15 @@ class Notifications(ReadModel[NotificationsView]):
         who: tuple[str, ...],
         text: str,
         moved_to: str | None = None,
+        after_application: str | None = None,
         **values: str,
     ) -> None:
         """One notification of `kind` for each active account among `who`, its subject
         `【kind】title` and its body `text` filled with `values` (user text stays text: the
         channels and the console escape it where they must). `moved_to`: the finding is that
         unit's from this event on (转办), in the same statement (one event, one statement:
-        the tracking advances once)."""
+        the tracking advances once). `after_application`: told after the body, behind the
+        finding's last 延期申请 as the read model keeps it."""
         notice = Notice(
             e.originator_id,
             kind,
@@ -581,5 +620,6 @@ class Notifications(ReadModel[NotificationsView]):
             INSPECTOR in who,
             SUPERVISORS in who,
             moved_to,
+            after_application,
         )
         self.view.tell(tracking, notice)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -1117,9 +1118,15 @@ def privacy_shred(
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
 
 
+def setting_name(field: str) -> str:
+    """The environment variable of a Settings field."""
+    return "SUPERVISION_" + field.upper()
+
+
 def main() -> None:
     """The console script: expected failures are one clear line and exit code 2."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from domain.errors import DomainError
     from infra.migrations import AlgorithmMismatch
@@ -1133,8 +1140,16 @@ def main() -> None:
         if error.title != Settings.__name__:
             raise
         for problem in error.errors():
-            name = "SUPERVISION_" + "_".join(str(part) for part in problem["loc"]).upper()
-            typer.echo(f"错误 (error): 设置 {name} 有误 (bad setting): {problem['msg']}", err=True)
+            field, *within = problem["loc"]  # a value inside the setting's JSON: its key
+            said = ": ".join([*map(str, within), problem["msg"]])
+            typer.echo(f"错误 (error): 设置 {setting_name(str(field))} 有误 (bad setting): {said}",
+                       err=True)  # fmt: skip
+        raise SystemExit(2) from None
+    except SettingsError as error:  # a setting that is not the JSON it must be
+        named = re.search(r'field "(\w+)"', str(error))
+        name = setting_name(named[1]) if named else "SUPERVISION_*"
+        cause = f" ({error.__cause__})" if error.__cause__ else ""
+        typer.echo(f"错误 (error): 设置 {name} 有误 (bad setting): not valid JSON{cause}", err=True)
         raise SystemExit(2) from None
     except DomainError as error:
         typer.echo(f"错误 (error): {error.message}", err=True)

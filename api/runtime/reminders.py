@@ -45,6 +45,7 @@ def remind(
         sent=frozenset(finding.reminded),
         disputed=finding.dispute is not None,
         runs_to=due_by_of(finding.deadline) or finding.deadline,
+        since=finding.reminders_from,
     )
     recorded, version = [], finding.version
     for due in due_reminders(facts, today, calendar, policy):

@@ -4,11 +4,13 @@ a unit sees its own notifications only."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.console import inbox_pages
 from tests.e2e.console import console_as, sign_in, submit
 from tests.e2e.helpers import assert_error, command, ok, order
 from tests.support import ADMIN, ADMIN_TOKEN, Api, account_fixture
@@ -98,6 +100,35 @@ def test_disputes_and_applications_reach_the_inspector_and_the_supervisors(
         assert latest["body"] == "延期申请批准延期，新的整改期限：2099年9月30日。理由：同意"
 
 
+def test_a_review_of_an_application_names_the_day_asked_for_the_reason_and_the_comment(
+    api: Api, inspector: dict[str, str], supervisor: dict[str, str], unit: str
+) -> None:
+    """Refused, the unit is told why; forwarded, the supervisors are told what they decide:
+    each notice names the day asked for and the reason given, then the inspector's comment."""
+    liaison = api.account("unit", unit)
+    fid = api.finding(inspector, unit)["id"]
+    order(api, inspector, fid, deadline=LATER)
+    ok(command(api, fid, "acknowledgement", {"note": "已签收"}, liaison))
+    asked = {"new_deadline": "2099-09-30", "reason": "汛期<施工>受阻"}
+    ok(command(api, fid, "extension-application", asked, liaison))
+    review = {"outcome": "refused", "comment": "不同意：已延过一次"}
+    refused = ok(command(api, fid, "extension-review", review, inspector))
+    told = inbox(api, liaison, refused)["items"][0]
+    assert (told["kind"], told["body"]) == (
+        "extension_review",
+        "延期申请初审不通过（退回）。申请延期至2099年9月30日（理由：汛期<施工>受阻）。"
+        "初审意见：不同意：已延过一次",
+    )
+    again = {"new_deadline": "2099-08-31", "reason": "材料待批"}
+    ok(command(api, fid, "extension-application", again, liaison))
+    review = {"outcome": "forwarded", "comment": "情况属实"}
+    forwarded = ok(command(api, fid, "extension-review", review, inspector))
+    told = inbox(api, supervisor, forwarded)["items"][0]
+    assert told["body"] == (
+        "延期申请初审通过，报请审批。申请延期至2099年8月31日（理由：材料待批）。初审意见：情况属实"
+    )
+
+
 def test_a_finding_shows_who_was_told_and_only_to_those_who_may_read_it(
     api: Api, inspector: dict[str, str], unit: str
 ) -> None:
@@ -128,6 +159,11 @@ def test_channel_settings_are_each_accounts_own_and_bad_ones_change_nothing(
         {"webhook_url": "http://[::1/x"},  # no URL at all
         {"webhook_url": "http://a..b/robot"},  # a host no resolver takes
         {"webhook_url": "https://robot.example/\u0000"},
+        {"webhook_url": "http://" + "a" * 64 + ".com/"},  # a label a resolver never takes
+        {"webhook_url": "http://" + "abcdefghi." * 26 + "cn/"},  # a host over 253
+        {"webhook_url": "https://robot.example:99999/send"},  # no such port
+        {"email": "a@例子.中国"},  # a domain not in its xn-- form: no mail server takes it
+        {"email": "a@" + "b" * 64 + ".cn"},
     )
     for bad in unusable:
         assert_error(api.client.put(path, json=bad, headers=liaison), 422, "validation_error")
@@ -177,6 +213,46 @@ def test_the_console_inbox_lists_counts_and_marks_read_with_user_text_as_text(
         unknown = "/inbox/1-00000000-0000-0000-0000-000000000000/read"
         stranger = submit(browser, page, unknown, {})
         assert stranger.status_code == 404 and "没有这条消息" in stranger.text
+
+
+def test_the_console_inbox_pages_back_to_older_notices_which_can_be_marked_read_there(
+    api: Api,
+    client: TestClient,
+    inspector: dict[str, str],
+    unit: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past a page of notices, 「更早的消息」 shows the older ones (the API's cursor); one
+    marked read there is counted down, and the page it was marked on comes back."""
+    monkeypatch.setattr(inbox_pages, "SHOWN", 2)
+    liaison = api.account("unit", unit)
+    for title in ("最早的问题", "第二个问题", "最新的问题"):
+        answer = order(api, inspector, api.finding(inspector, unit, title=title)["id"])
+    oldest = inbox(api, liaison, answer)["items"][-1]
+    with console_as(client, liaison) as browser:
+        first = browser.get("/inbox")
+        assert "最新的问题" in first.text and "最早的问题" not in first.text
+        older = re.search(r'href="(/inbox\?cursor=[^"]+)">更早的消息</a>', first.text)
+        assert older is not None
+        page = browser.get(older[1].replace("&amp;", "&"))
+        assert "最早的问题" in page.text and "第二个问题" not in page.text
+        assert "更早的消息" not in page.text  # nothing older
+        hidden = re.search(r'name="cursor" value="([^"]+)"', page.text)  # the form's own
+        assert hidden is not None
+        marked = submit(browser, page, f"/inbox/{oldest['id']}/read", {"cursor": hidden[1]})
+        assert marked.status_code == 303
+        assert marked.headers["location"] == older[1].replace("/inbox?", "/inbox?done=read&")
+        back = browser.get(marked.headers["location"])
+        assert "最早的问题" in back.text and '<strong id="unread">2</strong>' in back.text
+        unread = browser.get("/inbox?unread=true")
+        assert "最早的问题" not in unread.text and "更早的消息" not in unread.text  # one page
+        newest = inbox(api, liaison, answer)["items"][0]
+        assert 'name="unread" value="true"' in unread.text
+        marked = submit(browser, unread, f"/inbox/{newest['id']}/read", {"unread": "true"})
+        assert marked.headers["location"] == "/inbox?done=read&unread=true"
+        forged = submit(browser, page, f"/inbox/{oldest['id']}/read", {"cursor": "\r\nX: y"})
+        assert forged.headers["location"] == "/inbox?done=read"  # not ours: the first page
+        assert browser.get("/inbox?cursor=not-a-cursor").status_code == 400
 
 
 def test_the_bootstrap_administrator_has_no_console_inbox(client: TestClient) -> None:

@@ -4,9 +4,12 @@ Chinese, signed; a channel that is down or refuses says whether trying again may
 from __future__ import annotations
 
 import json
+import smtplib
 import socket
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -16,7 +19,16 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from infra.channels import DeliveryFailed, Message, Smtp, Webhook, signature_holds
+from infra.channels import (
+    DeliveryFailed,
+    Message,
+    Smtp,
+    WatchedSmtp,
+    Webhook,
+    checked_email,
+    checked_webhook,
+    signature_holds,
+)
 
 MESSAGE = Message(
     subject="【催办】整改期限已到",
@@ -89,6 +101,74 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
+class Trickling(ThreadingHTTPServer):
+    """A receiver that takes the request, then answers one byte at a time, each well within a
+    socket's timeout: an answer that would take far longer than a send may."""
+
+    ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+
+    def __init__(self, every: float = 0.2) -> None:
+        self.received: list[bytes] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                server.received.append(self.rfile.read(int(self.headers["Content-Length"])))
+                try:
+                    for byte in Trickling.ANSWER:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(every)
+                except OSError:
+                    pass  # the sender gave up: the trickle ends
+                self.close_connection = True
+
+            def log_message(self, *args: Any) -> None:
+                """Quiet."""
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/robot/send"
+
+
+@pytest.fixture
+def trickler() -> Iterator[Trickling]:
+    server = Trickling()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@contextmanager
+def trickling_smtp(every: float = 0.1) -> Iterator[int]:
+    """A mail server that greets one byte at a time, each well within a socket's timeout,
+    with a greeting longer than a send may take; its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            try:
+                for byte in b"220 " + b"x" * 100 + b"\r\n":
+                    if stop.is_set():
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(every)
+            except OSError:
+                pass  # the client gave up
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield int(listener.getsockname()[1])
+    stop.set()
+    listener.close()
+
+
 def test_a_mail_reaches_the_smtp_server_in_chinese(smtp_server: tuple[Smtp, Inbox]) -> None:
     smtp, inbox = smtp_server
     smtp.send("liaison@nanming.gov.cn", MESSAGE)
@@ -130,6 +210,58 @@ def test_a_webhook_nobody_listens_to_is_worth_trying_again() -> None:
     with pytest.raises(DeliveryFailed) as failed:
         Webhook(SECRET, timeout=2).send(f"http://127.0.0.1:{free_port()}/x", MESSAGE)
     assert failed.value.retry
+
+
+def test_a_webhook_receiver_that_trickles_its_answer_is_given_up_on_at_the_deadline(
+    trickler: Trickling,
+) -> None:
+    """Each byte arrives within the socket's timeout; the send as a whole is given up at its
+    deadline, and is worth trying again."""
+    with pytest.raises(DeliveryFailed) as failed:
+        Webhook(SECRET, timeout=1).send(trickler.url, MESSAGE)
+    assert failed.value.retry and str(failed.value) == (
+        "the webhook did not answer within 1 s (timed out)"
+    )
+    assert len(trickler.received) == 1
+
+
+def test_a_mail_server_that_trickles_its_answer_is_given_up_on_at_the_deadline() -> None:
+    with trickling_smtp() as port, pytest.raises(DeliveryFailed) as failed:
+        Smtp(host="127.0.0.1", port=port, timeout=1).send("a@b.cn", MESSAGE)
+    assert failed.value.retry and str(failed.value) == (
+        "the mail server did not take the message within 1 s (timed out)"
+    )
+
+
+def test_a_message_the_mail_server_cannot_take_is_refused_for_good(
+    smtp_server: tuple[Smtp, Inbox],
+) -> None:
+    """A sender's address that cannot be written in a mail's envelope (not ASCII, and the
+    server offers no SMTPUTF8): trying again cannot help."""
+    smtp, inbox = smtp_server
+    with pytest.raises(DeliveryFailed) as failed:
+        replace(smtp, sender="督办@xinchang.gov.cn").send("liaison@nanming.gov.cn", MESSAGE)
+    assert failed.value.retry is False
+    assert str(failed.value).startswith("the mail server cannot take this message: ")
+    assert inbox.messages == []
+
+
+def test_an_internationalised_host_is_taken_in_its_ascii_form(receiver: Receiver) -> None:
+    assert checked_webhook("http://例子.中国/robot") == "http://例子.中国/robot"
+    assert checked_email("a@xn--fsqu00a.xn--fiqs8s") == "a@xn--fsqu00a.xn--fiqs8s"
+
+
+def test_a_mail_connection_made_after_the_deadline_is_cut_as_it_is_made(
+    smtp_server: tuple[Smtp, Inbox],
+) -> None:
+    """The watchdog may fire while the connection is still being made: the socket is cut
+    the moment it exists, and nothing is sent."""
+    smtp, inbox = smtp_server
+    late = WatchedSmtp(timeout=1)
+    late.expire()  # before any socket: nothing to cut yet
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        late.connect(smtp.host, smtp.port)
+    assert late.expired and inbox.messages == []
 
 
 def test_an_old_timestamp_does_not_hold() -> None:
@@ -220,6 +352,13 @@ def test_a_webhook_that_redirects_did_not_take_the_message(receiver: Receiver) -
         (Smtp(host="127.0.0.1", port=9, timeout=1), "a\x00b@nanming.gov.cn"),
         (Webhook(SECRET, timeout=1), "http://[::1/x"),
         (Webhook(SECRET, timeout=1), "http://a..b/robot"),
+        (Webhook(SECRET, timeout=1), "http://" + "a" * 64 + ".com/"),  # a label over 63
+        (Webhook(SECRET, timeout=1), "http://" + "abcdefghi." * 26 + "cn/"),  # over 253
+        (Webhook(SECRET, timeout=1), "http://robot.example:99999/send"),
+        (Webhook(SECRET, timeout=1), "http://robot.example:0/send"),
+        (Smtp(host="127.0.0.1", port=9, timeout=1), "a@例子.中国"),  # not in its xn-- form
+        (Smtp(host="127.0.0.1", port=9, timeout=1), "联络员@nanming.gov.cn"),
+        (Smtp(host="127.0.0.1", port=9, timeout=1), "a@" + "b" * 64 + ".cn"),
     ],
 )
 def test_an_address_the_channel_cannot_use_is_refused_for_good_without_a_try(

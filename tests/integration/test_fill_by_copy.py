@@ -176,6 +176,33 @@ def test_notifications_filled_by_copy_keep_what_the_statements_keep(by_copy: Row
     ]
 
 
+@pytest.fixture
+def reviewed(log: Log) -> uuid.UUID:
+    """A finding of dc whose 延期申请 is refused at its 初审, and another forwarded."""
+    services, _ = log
+    app = services.app
+    finding = raise_finding(services, "dc", found_on=date(2024, 1, 10))
+    app.order_rectification(finding, deadline=date(2099, 6, 1), requirements="r", actor=INSPECTOR)
+    for day, reason, outcome in ((1, "汛期", "refused"), (2, "待批", "forwarded")):
+        app.apply_for_extension(finding, new_deadline=date(2099, 9, day), reason=reason,
+                                actor=liaison("dc"))  # fmt: skip
+        app.review_extension(finding, outcome=outcome, comment="意见", actor=INSPECTOR)
+    return finding
+
+
+@pytest.mark.parametrize("by_copy", ["notifications"], indirect=True)
+def test_a_review_filled_by_copy_names_the_application_as_the_statements_do(
+    reviewed: uuid.UUID, by_copy: Rows
+) -> None:
+    bodies = by_copy(
+        "SELECT body FROM {} WHERE kind = 'extension_review' ORDER BY position", "notifications"
+    )
+    assert bodies == [
+        ("延期申请初审不通过（退回）。申请延期至2099年9月1日（理由：汛期）。初审意见：意见",),
+        ("延期申请初审通过，报请审批。申请延期至2099年9月2日（理由：待批）。初审意见：意见",),
+    ]
+
+
 @pytest.mark.parametrize("by_copy", ["finding_board"], indirect=True)
 def test_a_finding_board_filled_by_copy_keeps_what_the_statements_keep(by_copy: Rows) -> None:
     (row,) = by_copy(

@@ -32,10 +32,17 @@ from projections.runner import catch_up
 from tests.conftest import settings_for
 from tests.e2e.console import sign_in
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
-from tests.integration.test_channels import Inbox, Receiver, free_port, receiver
+from tests.integration.test_channels import (
+    Inbox,
+    Receiver,
+    Trickling,
+    free_port,
+    receiver,
+    trickler,
+)
 from tests.support import ADMIN as ADMIN_HEADERS
 
-__all__ = ["receiver"]
+__all__ = ["receiver", "trickler"]
 SECRET = "s3cret"
 FAST = Backoff(first_seconds=0.05, max_seconds=0.2)
 
@@ -128,6 +135,40 @@ def test_a_refusal_is_final_and_an_unconfigured_channel_waits(
     }
     assert all(d["last_error"] is None for d in told["deliveries"])
     assert [d["status"] for d in told["deliveries"]] == [d["status"] for d in seen["deliveries"]]
+
+
+def test_a_revoked_accounts_deliveries_end_unsent_and_its_later_notices_make_none(
+    services: Services, receiver: Receiver, mail_port: int
+) -> None:
+    """Only active accounts are told: the deliveries queued for a liaison who has left end
+    `failed`, never sent, in the round that finds the account revoked; another liaison's
+    are delivered in it; a notice the leaver was told just before leaving makes no delivery."""
+    fid, leaver = ordered(services, "gqz")
+    stays = services.app.create_account(
+        token_hash=hash_token("gqz-2"), name="联络员 孙", role=Role.UNIT, unit_code="gqz",
+        actor=ADMIN,
+    ).id  # fmt: skip
+    set_channel_settings(services.database, leaver, "qian@gqz.gov.cn", receiver.url)
+    Outbox(services.database, {}).take_up()  # the order's deliveries wait (no channel yet)
+    today = clock.today()
+    services.app.remind_finding(
+        fid, rule=f"acknowledge@{today}", kind="acknowledge", due_on=today, actor=ADMIN
+    )
+    catch_up(services.app, services.datastore, PROJECTIONS)  # told: the leaver and the other
+    set_channel_settings(services.database, stays, None, receiver.url)
+    services.app.revoke_account(leaver, reason="调离", actor=ADMIN)
+    catch_up(services.app, services.datastore, PROJECTIONS)
+    channels = {"email": Smtp("127.0.0.1", mail_port, timeout=2), "webhook": Webhook(SECRET)}
+    done = Outbox(services.database, channels).run_once()
+    assert len(receiver.received) == 1  # the other liaison's reminder, and nothing else
+    assert (done.ended, done.delivered, done.failed) == (2, 1, 0)
+    rows = deliveries(services.database, None, 10)
+    assert sorted((d["account_id"] == leaver, d["kind"], d["status"], d["attempts"],
+                   d["last_error"]) for d in rows) == [
+        (False, "acknowledge", "delivered", 1, None),
+        (True, "order", "failed", 0, "the account was revoked: not sent"),
+        (True, "order", "failed", 0, "the account was revoked: not sent"),
+    ]  # fmt: skip
 
 
 def two_dispatchers(
@@ -225,6 +266,39 @@ def test_one_delivery_that_cannot_be_made_does_not_hold_up_the_others(
         ("webhook", "failed", True),  # the unusable URL: final
     ]
     assert any(str(d["last_error"]).startswith("RuntimeError: cannot handle") for d in rows)
+
+
+def test_a_receiver_that_trickles_its_answer_is_given_up_on_and_holds_up_no_other(
+    services: Services, receiver: Receiver, trickler: Trickling
+) -> None:
+    """A webhook that answers a byte at a time, each within a socket's timeout, is given up
+    at the send's deadline (well inside the lease) and tried again later; the others of the
+    round are delivered."""
+    services.app.register_unit(code="xtz", name="小将镇", kind="township", actor=ADMIN)
+    slow, quick = (
+        services.app.create_account(
+            token_hash=hash_token(name), name=name, role=Role.UNIT, unit_code="xtz", actor=ADMIN
+        ).id
+        for name in ("联络员 钱", "联络员 孙")
+    )
+    set_channel_settings(services.database, slow, None, trickler.url)
+    set_channel_settings(services.database, quick, None, receiver.url)
+    fid = raise_finding(services, "xtz", "河道保洁不到位", found_on=clock.today())
+    deadline = clock.today() + timedelta(days=30)
+    services.app.order_rectification(fid, deadline=deadline, requirements="清理", actor=INSPECTOR)
+    catch_up(services.app, services.datastore, PROJECTIONS)
+    outbox = Outbox(services.database, {"webhook": Webhook(SECRET, timeout=1)})
+    done = outbox.run_once()
+    assert (done.delivered, done.failed) == (1, 1)
+    assert len(receiver.received) == 1 and len(trickler.received) == 1
+    outcomes = {
+        (d["account_id"], d["status"], d["last_error"])
+        for d in deliveries(services.database, None, 10)
+    }
+    assert outcomes == {
+        (quick, "delivered", None),
+        (slow, "retrying", "the webhook did not answer within 1 s (timed out)"),
+    }
 
 
 def test_backoff_doubles_up_to_its_cap() -> None:

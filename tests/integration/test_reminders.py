@@ -18,6 +18,13 @@ from domain import clock
 from domain.accounts import hash_token
 from domain.actors import Actor
 from domain.findings import Finding
+from domain.registry import (
+    AcknowledgeOrder,
+    OrderRectification,
+    ReopenFinding,
+    ReportRectification,
+    VerifyRectification,
+)
 from domain.reminders import Policy, runs_to
 from domain.vocabulary import Role
 from infra.locks import REMINDER_LOCK, only_one
@@ -192,3 +199,36 @@ def test_a_due_reminder_on_the_working_day_a_deadline_on_a_day_off_runs_to_says_
     assert sent is not None and sent["due"] == 1
     moved = f"整改期限（{clock.cn_date(saturday)}）逢休息日顺延至今日届满，请及时报送整改情况。"
     assert due_notice(services, fid) == moved
+
+
+def test_an_order_given_or_given_back_after_its_deadline_sends_one_reminder_not_the_backlog(
+    services: Services,
+) -> None:
+    """The audit's case: a deadline already past when the order is given (a late-entered
+    ledger), a report sent back (验收退回) long after the deadline, a reopening (回头看) that
+    keeps it: each gives one 逾期催办 today, never the 催办 of the weeks before."""
+    unit_with_liaison(services, "lhz", "龙皇镇")
+    liaison = Actor(id="l-2", name="联络员 吴", role=Role.UNIT, unit_code="lhz")
+    start = TODAY - timedelta(days=150)
+    late = raise_finding(services, "lhz", "旧账销号", found_on=start)
+    deadline = start + timedelta(days=30)
+    services.app.handle(OrderRectification(late, deadline, "限期整改"), actor=INSPECTOR)
+    returned = raise_finding(services, "lhz", "危桥加固", found_on=start)
+    reopened = raise_finding(services, "lhz", "违建拆除", found_on=start)
+    for fid in (returned, reopened):
+        with on(start.isoformat()):
+            services.app.handle(OrderRectification(fid, deadline, "整改"), actor=INSPECTOR)
+            services.app.handle(AcknowledgeOrder(fid), actor=liaison)
+        with on((start + timedelta(days=7)).isoformat()):
+            services.app.handle(ReportRectification(fid, "已整改"), actor=liaison)
+    with on((start + timedelta(days=8)).isoformat()):
+        services.app.handle(VerifyRectification(reopened, "accepted", "销号"), actor=INSPECTOR)
+    services.app.handle(VerifyRectification(returned, "rejected", "资料不全"), actor=INSPECTOR)
+    services.app.handle(ReopenFinding(reopened, "回头看发现反弹"), actor=INSPECTOR)
+    caught_up(services, "finding_board")
+    assert send_reminders(services, TODAY, WorkingDays(), Policy()) == Counter(overdue=3)
+    for fid in (late, returned, reopened):
+        (reminded,) = [
+            e for e in services.app.aggregate_history(fid) if isinstance(e, Finding.Reminded)
+        ]
+        assert reminded.kind == "overdue" and reminded.due_on == TODAY

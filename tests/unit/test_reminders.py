@@ -112,3 +112,39 @@ def test_the_day_a_deadline_runs_to_may_be_given() -> None:
     saturday = Facts(**{**vars(FACTS), "deadline": date(2026, 3, 7), "runs_to": date(2026, 3, 7)})
     assert Due("due@2026-03-07", K.DUE, date(2026, 3, 7)) in due(date(2026, 3, 7), saturday)
     assert [d.rule for d in due(date(2026, 3, 7)) if d.kind is K.DUE] == ["due@2026-02-26"]
+
+
+def test_a_series_that_fell_due_before_the_order_gives_only_its_latest_reminder() -> None:
+    """A deadline already past when the order is given (a late-entered ledger): of its 到期
+    and 逾期催办 by the order day only the latest is due, on that day; the series goes on
+    from there, and 提级 counts the 催办 actually sent."""
+    late = Facts(**{**vars(FACTS), "ordered_on": date(2026, 3, 19), "acknowledged": True})
+    # runs to 26 Feb; 逾期 on 2, 5, 10, 13 and 18 March (the fifth): the order on the 19th
+    assert due(date(2026, 3, 19), late) == [
+        Due("overdue:5@2026-02-26", K.OVERDUE, date(2026, 3, 19))
+    ]
+    told = Facts(**{**vars(late), "sent": frozenset({"overdue:5@2026-02-26"})})
+    assert due(date(2026, 3, 20), told) == []
+    assert [d.rule for d in due(date(2026, 3, 30), told)] == [
+        "overdue:6@2026-02-26",  # 23 March
+        "overdue:7@2026-02-26",  # 26 March
+        "escalation@2026-02-26",  # the third 催办 sent
+    ]
+    # A deadline that ran out before the order, with no 逾期 yet: its 到期催办 keeps its day
+    just = Facts(**{**vars(late), "ordered_on": date(2026, 2, 27)})
+    assert due(date(2026, 2, 27), just) == [Due("due@2026-02-26", K.DUE, date(2026, 2, 26))]
+
+
+def test_a_report_sent_back_or_an_order_given_anew_after_the_deadline_gives_one_reminder() -> None:
+    """Sent back (验收退回) on 19 March with the deadline of 26 February, the reminders of
+    the weeks the report waited are not sent: one 逾期催办 on that day; so for a reopening
+    (its day is the order's, given anew), or a deadline moved to a day already past."""
+    before = frozenset({"acknowledge@2026-02-13", "near@2026-02-26", "due@2026-02-26"})
+    returned = Facts(**{**vars(FACTS), "acknowledged": True, "sent": before,
+                        "since": date(2026, 3, 19)})  # fmt: skip
+    assert due(date(2026, 3, 19), returned) == [
+        Due("overdue:5@2026-02-26", K.OVERDUE, date(2026, 3, 19)),
+        Due("escalation@2026-02-26", K.ESCALATION, date(2026, 3, 19)),  # 签收, 到期 and this
+    ]
+    reopened = Facts(**{**vars(FACTS), "ordered_on": date(2026, 3, 19), "sent": before})
+    assert [d.rule for d in due(date(2026, 3, 19), reopened)] == ["overdue:5@2026-02-26"]

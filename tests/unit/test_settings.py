@@ -13,6 +13,7 @@ import pytest
 from infra.settings import Settings
 
 SUPERVISION = str(Path(sys.executable).parent / "supervision")
+ROOT = str(Path(__file__).parents[2])  # the code under test, wherever the package points
 
 
 @pytest.mark.parametrize(
@@ -21,12 +22,18 @@ SUPERVISION = str(Path(sys.executable).parent / "supervision")
         ("SUPERVISION_LOG_LEVEL", "LOUD", "Input should be 'DEBUG', 'INFO'"),
         ("SUPERVISION_DATABASE_URL", "notaurl", 'not a PostgreSQL URL or conninfo (missing "="'),
         ("SUPERVISION_PORT", "0", "greater than or equal to 1"),
+        ("SUPERVISION_REMIND_NEAR_BEFORE", "notjson", "not valid JSON (Expecting value"),
+        ("SUPERVISION_REMIND_NEAR_BEFORE", '{"serious": -1}', "serious: -1 is not a whole"),
+        ("SUPERVISION_REMIND_NEAR_BEFORE", '{"serious": 2.5}', "serious: 2.5 is not a whole"),
+        ("SUPERVISION_REMIND_NEAR_BEFORE", '{"grave": 3}', "unknown severity 'grave'"),
+        ("SUPERVISION_REMIND_NEAR_BEFORE", '{"serious": "x"}', "serious: 'x' is not a whole"),
+        ("SUPERVISION_REMIND_NEAR_BEFORE", "[3]", "Input should be a valid dictionary"),
     ],
 )
 def test_a_malformed_setting_stops_a_command_with_one_line_naming_it(
     name: str, value: str, said: str
 ) -> None:
-    env = {**os.environ, name: value}
+    env = {**os.environ, "PYTHONPATH": ROOT, name: value}
     done = subprocess.run(
         [SUPERVISION, "audit", "verify"], env=env, capture_output=True, text=True, timeout=120
     )
