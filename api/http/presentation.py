@@ -20,6 +20,23 @@ ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originat
 WITHHELD_FIELDS = {"token_hash"}
 
 
+def events_page(history: list[Any], limit: int, cursor: str | None) -> dict[str, Any]:
+    """A page of a record's own events, oldest first: `limit` of them after the version the
+    cursor names (the version of the page's last event)."""
+    after = 0
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise ApiError(400, "invalid_cursor", f"invalid cursor {cursor!r}")
+        after = int(cursor)
+    events = [e for e in history if e.originator_version > after]
+    page = events[:limit]
+    more = len(events) > limit
+    return {
+        "items": [event_out(e) for e in page],
+        "next_cursor": str(page[-1].originator_version) if more else None,
+    }
+
+
 def event_out(event: Any) -> dict[str, Any]:
     """An event as every door shows it: its envelope, Chinese label and data, less what is
     withheld."""

@@ -17,9 +17,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from api.http.deps import Reader, ServicesDep
+from api.http.deps import Cursor, Limit, Reader, ServicesDep
 from api.http.errors import ApiError
-from api.http.presentation import check_time_travel, event_out
+from api.http.presentation import check_time_travel, events_page
 from api.http.read_schemas import EventPage
 from api.runtime.bootstrap import Services
 from domain.actors import Actor
@@ -102,11 +102,15 @@ def record_reads(
             services: Services = kwargs["services"]
             actor: Actor = kwargs["actor"]
             record = load(services, kwargs[param], actor)
-            items = [event_out(e) for e in services.app.aggregate_history(record.id)]
-            return {"items": items, "next_cursor": None}
+            history = services.app.aggregate_history(record.id)
+            return events_page(history, kwargs["limit"], kwargs["cursor"])
 
+        paging = [
+            inspect.Parameter("limit", KEYWORD, annotation=Limit, default=50),
+            inspect.Parameter("cursor", KEYWORD, annotation=Cursor, default=None),
+        ]
         router.get(path + "/events", response_model=EventPage)(
-            signed(own_events, f"{noun}_events", events, parameters(param, kind, reader))
+            signed(own_events, f"{noun}_events", events, parameters(param, kind, reader, *paging))
         )
 
 

@@ -372,6 +372,13 @@ def test_work_item_events_are_oldest_first_with_their_actors(
         ("unit", "牵头单位联络员"),
         ("inspector", "督查员 王芳"),
     ]
+    # A list like every other: `limit` a page, `next_cursor` to the next.
+    first = ok(api.get(f"{WORK_ITEMS}/{wid}/events", inspector, limit=2))
+    assert [e["version"] for e in first["items"]] == [1, 2] and first["next_cursor"]
+    rest = ok(api.get(f"{WORK_ITEMS}/{wid}/events", inspector, cursor=first["next_cursor"]))
+    assert [e["version"] for e in rest["items"]] == [3] and rest["next_cursor"] is None
+    for bad, status in (({"limit": 0}, 422), ({"limit": "abc"}, 422), ({"cursor": "x"}, 400)):
+        assert api.get(f"{WORK_ITEMS}/{wid}/events", inspector, **bad).status_code == status
 
 
 def test_list_filters_by_year(api: Api, inspector: dict[str, str], lead: str) -> None:

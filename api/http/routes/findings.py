@@ -18,7 +18,7 @@ from api.http.deps import (
     reached,
 )
 from api.http.errors import ApiError
-from api.http.presentation import check_query_text, event_out, record_out
+from api.http.presentation import check_query_text, event_out, events_page, record_out
 from api.http.read_schemas import EventPage, FindingPage, TimelinePage
 from api.http.routing import Router
 from api.http.schemas import (
@@ -171,18 +171,7 @@ def finding_events(
 ) -> dict[str, Any]:
     """The finding's own events, oldest first: who did what, when and why."""
     services.app.get_finding(finding_id, viewer=actor)
-    after = 0
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise ApiError(400, "invalid_cursor", f"invalid cursor {cursor!r}")
-        after = int(cursor)
-    events = [e for e in services.app.aggregate_history(finding_id) if e.originator_version > after]
-    page = events[:limit]
-    more = len(events) > limit
-    return {
-        "items": [event_out(e) for e in page],
-        "next_cursor": str(page[-1].originator_version) if more else None,
-    }
+    return events_page(services.app.aggregate_history(finding_id), limit, cursor)
 
 
 # -- commands ---------------------------------------------------------------------------------
