@@ -80,7 +80,9 @@ def evidence(form: Form, name: str) -> list[Any]:
 
 
 def refused(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": "refused", "message": message}}, status_code=status)
+    return JSONResponse(
+        {"error": {"code": "refused", "message": message, "details": None}}, status_code=status
+    )
 
 
 @router.post("/files")

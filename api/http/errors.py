@@ -85,8 +85,7 @@ class ApiError(Exception):
     def response(self) -> JSONResponse:
         """The error as the API answers every error: `{"error": {code, message, details}}`."""
         body: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.details is not None:
-            body["details"] = jsonable_encoder(self.details)
+        body["details"] = jsonable_encoder(self.details)  # null when there are none
         return JSONResponse({"error": body}, status_code=self.status, headers=self.headers)
 
 

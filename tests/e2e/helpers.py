@@ -45,6 +45,7 @@ def assert_error(response: Response, status: int, code: str | None = None) -> di
     body = response.json()
     assert set(body) == {"error"}, body
     error: dict[str, Any] = body["error"]
+    assert set(error) == {"code", "message", "details"}, body  # details null when none
     assert isinstance(error.get("code"), str) and error["code"], body
     assert error["code"] == error["code"].lower() and " " not in error["code"], body
     assert isinstance(error.get("message"), str) and error["message"], body
