@@ -97,7 +97,8 @@ class SpotCheckCommands(CommandBase):
             EnforcementOfficer.legacy_id(certificate),
         ]
         found = next((i for i in candidates if i in self.repository), None)
-        if found is None and self.spot_check_directory is not None:
+        # A number no text column can hold (a NUL) is no officer's: not looked up.
+        if found is None and self.spot_check_directory is not None and "\x00" not in number:
             found = self.spot_check_directory.officer_of_number(number)
         return found or candidates[0]
 

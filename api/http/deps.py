@@ -9,9 +9,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from pydantic import AfterValidator
 from starlette.concurrency import run_in_threadpool
 
 from api.http.errors import ApiError
+from api.http.schemas import storable
 from api.runtime.bootstrap import Services
 from domain.accounts import Account, hash_token
 from domain.actors import Actor
@@ -171,8 +173,16 @@ MinPosition = Annotated[int | None, Query(ge=0, le=2**62)]
 Year = Annotated[int, Query(ge=1900, le=2999)]  # the year of a scorecard or a ledger
 # A list's filters: on a year, on a unit's code (with the units merged into it), on text.
 YearFilter = Annotated[int | None, Query(ge=1900, le=2999)]
-UnitFilter = Annotated[str | None, Query(max_length=64)]
-Search = Annotated[str | None, Query(max_length=200)]
+
+
+def storable_filter(value: str | None) -> str | None:
+    """A filter's text as a text column may hold it: NUL or a lone surrogate is refused
+    (422 validation_error), before it reaches a query."""
+    return None if value is None else storable(value)
+
+
+UnitFilter = Annotated[str | None, Query(max_length=64), AfterValidator(storable_filter)]
+Search = Annotated[str | None, Query(max_length=200), AfterValidator(storable_filter)]
 
 
 def public_waiter(request: Request) -> str:

@@ -104,3 +104,27 @@ def test_search_text_is_matched_literally(api: Api, q: str) -> None:
 
 def test_an_over_long_unit_code_in_a_query_is_refused(api: Api) -> None:
     assert_error(api.get(FINDINGS, ADMIN, unit_code=unique("u") * 20), 422)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/public/spot-check-matters?unit_code=%00",
+        "/api/v1/spot-check-matters?unit_code=%00",
+        "/api/v1/enforcement-officers?unit_code=%00",
+        "/api/v1/privacy/subjects?unit_code=%00",
+        "/api/v1/findings?q=%00",
+    ],
+)
+def test_a_nul_in_a_list_filter_is_a_validation_error_on_every_list(
+    client: TestClient, path: str
+) -> None:
+    """A NUL no text column can hold never reaches a query (it was a 500 on some lists)."""
+    assert_error(client.get(path, headers=ADMIN), 422, "validation_error")
+
+
+def test_a_nul_in_an_officers_certificate_is_no_officer(client: TestClient) -> None:
+    delisting = client.post(
+        "/api/v1/enforcement-officers/%00/delisting", json={"reason": "调离"}, headers=ADMIN
+    )
+    assert_error(delisting, 404, "not_found")
