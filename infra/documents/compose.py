@@ -43,7 +43,7 @@ def header(
     return {
         "issuer": rules.issuer,
         "number": number,
-        "title": title,
+        "title": marked(title),
         "addressee": addressee,
         "signature": rules.issuer,
         "dated": issued_on.isoformat(),
@@ -54,8 +54,29 @@ def header(
     }
 
 
+# Where the composer puts a ruling subject's name, position and 校验码: tokens of its own,
+# kept in the content as the placeholders; the same words typed in a record's text are kept
+# with ESCAPE inside them, so rendering leaves them as typed (and then drops the ESCAPE).
+NAME_TOKEN, POSITION_TOKEN, CODE_TOKEN, ESCAPE = "\ue001", "\ue002", "\ue003", "\ue000"
+TOKENS = {
+    NAME_TOKEN: SUBJECT_PLACEHOLDER,
+    POSITION_TOKEN: POSITION_PLACEHOLDER,
+    CODE_TOKEN: CODE_PLACEHOLDER,
+}
+
+
+def marked(text: str) -> str:
+    """Text of the content: a placeholder typed by a user escaped, the composer's tokens
+    made placeholders."""
+    for mark in TOKENS.values():
+        text = text.replace(mark, mark[0] + ESCAPE + mark[1:])
+    for token, mark in TOKENS.items():
+        text = text.replace(token, mark)
+    return text
+
+
 def p(text: str) -> dict[str, Any]:
-    return {"p": text}
+    return {"p": marked(text)}
 
 
 def sentence(text: str) -> str:
@@ -66,13 +87,13 @@ def sentence(text: str) -> str:
 
 
 def h(text: str, level: int = 1) -> dict[str, Any]:
-    return {"h": text, "level": level}
+    return {"h": marked(text), "level": level}
 
 
 def table(
     header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = ""
 ) -> dict[str, Any]:
-    cells = [[str(cell) for cell in row] for row in rows]
+    cells = [[marked(str(cell)) for cell in row] for row in rows]
     return {"table": {"header": list(header), "rows": cells, "caption": caption}}
 
 
@@ -260,12 +281,12 @@ def ruling_decision(ruling: Ruling, unit_name: str, number: str, issued_on: date
     rendering (the content, which the log keeps, holds placeholders where they go, in its
     free text too)."""
     person = ruling.subject.get("person") or {}
-    who = SUBJECT_PLACEHOLDER if person else unit_name
-    position = POSITION_PLACEHOLDER if person.get("position") else ""
+    who = NAME_TOKEN if person else unit_name
+    position = POSITION_TOKEN if person.get("position") else ""
 
     def hide(text: str) -> str:
-        for value, mark in ((person.get("name"), SUBJECT_PLACEHOLDER),
-                            (person.get("position"), POSITION_PLACEHOLDER)):  # fmt: skip
+        for value, mark in ((person.get("name"), NAME_TOKEN),
+                            (person.get("position"), POSITION_TOKEN)):  # fmt: skip
             if value and len(value) >= MIN_NAME_LENGTH:
                 text = text.replace(value, mark)
         return text
@@ -305,7 +326,7 @@ def ruling_decision(ruling: Ruling, unit_name: str, number: str, issued_on: date
             p("本认定书存入容错免责案例库，作为同类情形认定的参考。"),
         ]
     if person:
-        content["body"].append(p(f"文书校验码：{CODE_PLACEHOLDER}"))
+        content["body"].append(p(f"文书校验码：{CODE_TOKEN}"))
     return content
 
 
@@ -342,7 +363,7 @@ def official_of(content: dict[str, Any], person: dict[str, Any] | None = None) -
     def named(text: str) -> str:
         for mark, value in shown.items():
             text = text.replace(mark, value)
-        return text
+        return text.replace(ESCAPE, "")  # a placeholder typed in a record's text, as typed
 
     blocks: list[o.Block] = []
     for block in content["body"]:
