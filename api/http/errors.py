@@ -21,8 +21,18 @@ from projections.paging import InvalidCursor
 
 log = logging.getLogger(__name__)
 
-# A path's record id that is not one (`/findings/not-a-uuid`): an unknown id, 404.
-NOT_AN_ID = frozenset({"uuid_parsing", "uuid_type", "uuid_version"})
+# A path's record id or key that no record's can be (`/findings/not-a-uuid`, a unit code of
+# characters no code has, or too long): an unknown id, 404.
+NOT_AN_ID = frozenset(
+    {
+        "uuid_parsing",
+        "uuid_type",
+        "uuid_version",
+        "string_pattern_mismatch",
+        "string_too_long",
+        "string_too_short",
+    }
+)
 
 STATUS_OF_CODE = {
     "not_found": 404,

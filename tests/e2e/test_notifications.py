@@ -68,7 +68,7 @@ def test_marking_read_counts_down_once_and_only_for_the_owner(
     assert read["read_at"] is not None
     assert_error(api.post(path, None, colleague), 404, "not_found")
     assert inbox(api, colleague, answer)["unread"] == 1
-    assert_error(api.post("/api/v1/inbox/not-an-id/read", None, liaison), 422)
+    assert_error(api.post("/api/v1/inbox/not-an-id/read", None, liaison), 404, "not_found")
 
 
 def test_disputes_and_applications_reach_the_inspector_and_the_supervisors(

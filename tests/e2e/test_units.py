@@ -193,3 +193,16 @@ def test_unit_list_shows_a_merger_at_the_mergers_position(api: Api) -> None:
     mine = [u for u in items if u["code"] == old]
     assert len(mine) == 1
     assert mine[0]["status"] == "merged" and mine[0]["successor_code"] == successor
+
+
+def test_a_unit_code_no_unit_can_have_is_not_found_in_every_path(api: Api) -> None:
+    """A code of characters no code has, or too long, names no unit: 404, as an unknown
+    code (and a record id that is no UUID) is."""
+    body = {"name": "新名", "reason": "更名", "effective_on": "2026-01-01"}
+    for code in ("城关镇", "-abc", "x" * 65):
+        for answer in (
+            api.get(f"{UNITS}/{code}", ADMIN),
+            api.get(f"{UNITS}/{code}/history", ADMIN),
+            api.post(f"{UNITS}/{code}/renaming", body, ADMIN),
+        ):
+            assert_error(answer, 404, "not_found")
