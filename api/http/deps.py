@@ -137,7 +137,7 @@ Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
 Lister = Annotated[Actor, Depends(require(Role.INSPECTOR, Role.ADMIN))]
 Reader = ActorDep
 
-ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+ETAG = re.compile(r'^\s*(?:W/)?(?:"(\d{1,18})"|(\d{1,18}))\s*$')  # quoted, or bare: not half
 
 
 async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
@@ -147,7 +147,7 @@ async def expected_version(if_match: Annotated[str | None, Header()] = None) -> 
     m = ETAG.match(if_match)
     if not m:
         raise ApiError(400, "invalid_if_match", 'If-Match must be a version such as "3"')
-    return int(m.group(1))
+    return int(m.group(1) or m.group(2))
 
 
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]

@@ -209,3 +209,22 @@ def test_a_wrong_method_answers_with_the_error_format(api: Api, client: TestClie
     response = client.delete("/api/v1/units", headers=ADMIN)
     assert 400 <= response.status_code < 500
     assert_error(response, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("sent", "status"),
+    [('"1"', 200), ("1", 200), ('W/"1"', 200), ('"1', 400), ('1"', 400), ('""', 400)],
+)
+def test_if_match_is_a_version_quoted_or_bare_but_not_half_quoted(
+    api: Api, sent: str, status: int
+) -> None:
+    inspector = api.account("inspector")
+    fid = api.finding(inspector, api.unit())["id"]
+    answer = api.client.post(
+        f"{FINDINGS}/{fid}/escalation",
+        json={"reason": "逾期未整改"},
+        headers={**inspector, "If-Match": sent},
+    )
+    assert answer.status_code == status, answer.text
+    if status == 400:
+        assert_error(answer, 400, "invalid_if_match")
