@@ -226,7 +226,13 @@ async def parse_form(request: Request) -> Form:
     except UnicodeDecodeError:
         return Form()
     try:
-        return Form(parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+        return Form(
+            parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
+        )
+    except UnicodeDecodeError:  # a field's %-escapes are not UTF-8 (a lone surrogate too)
+        raise PageError(
+            400, "表单含有无法识别的字符（不是有效的 UTF-8 文本），请检查后重新提交。"
+        ) from None
     except ValueError:
         raise PageError(
             400, f"表单字段过多（最多 {MAX_FORM_FIELDS} 项），请刷新页面后重新提交。"

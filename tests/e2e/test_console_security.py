@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.console.web import MAX_FORM_FIELDS
-from tests.e2e.console import sign_in, submit, token_of
+from tests.e2e.console import csrf_of, sign_in, submit, token_of
 from tests.e2e.helpers import all_items, ok, status_when_client_leaves
 from tests.support import ADMIN, Api
 
@@ -92,6 +92,24 @@ def test_a_form_of_more_fields_than_any_console_form_is_a_400_page(
     )
     assert answer.status_code == 400
     assert "表单字段过多" in answer.text and '<html lang="zh-CN">' in answer.text
+
+
+@pytest.mark.parametrize("escaped", ["%FF%FE", "%ED%A0%80"])  # not UTF-8; a lone surrogate
+def test_a_form_whose_text_is_not_utf8_is_a_400_page_and_records_nothing(
+    api: Api, browsers: tuple[TestClient, TestClient], escaped: str
+) -> None:
+    browser, _ = browsers
+    inspector = api.account("inspector")
+    finding = api.finding(inspector, api.unit())["id"]
+    sign_in(browser, token_of(inspector))
+    page = browser.get(f"/findings/{finding}")
+    answer = browser.post(
+        f"/findings/{finding}/escalation",
+        content=f"csrf_token={csrf_of(page)}&reason={escaped}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 400 and "不是有效的 UTF-8 文本" in answer.text
+    assert ok(api.get(f"/api/v1/findings/{finding}", inspector))["version"] == 1
 
 
 def test_a_copied_cookie_is_worthless_once_its_viewer_signs_out(
