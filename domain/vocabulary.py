@@ -274,6 +274,7 @@ class NotificationKind(Labelled):
     OVERDUE = "overdue", "逾期催办"
     ESCALATION = "escalation", "提级督办提醒"
     DISPUTE = "dispute", "退办申请"
+    DISPUTE_REJECTED = "dispute_rejected", "退办不予认可"
     EXTENSION_REVIEW = "extension_review", "延期申请初审"
     EXTENSION_DECISION = "extension_decision", "延期申请审批"
     VERIFICATION = "verification", "验收结果"

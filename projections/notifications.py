@@ -141,8 +141,8 @@ class NotificationsView(ReadModelView):
     # 2: 回头看 tells the unit, and a merged unit's findings go to its successor's liaisons;
     # 3: a 到期催办 sent on another day than the deadline says so; 4: an approved extension
     # names the new deadline; 5: a 初审 names the day asked for, the reason and its comment
-    # (notify_findings keeps the application)
-    schema_version = 5
+    # (notify_findings keeps the application); 6: a 退办不予认可 tells the unit
+    schema_version = 6
     tables: ClassVar[dict[str, str]] = {
         "notifications": (
             "id text PRIMARY KEY, position bigint NOT NULL, account_id uuid NOT NULL, "
@@ -470,7 +470,6 @@ class Notifications(ReadModel[NotificationsView]):
         Finding.InterviewHeld,
         Finding.PowerItemCited,
         Finding.OrderAcknowledged,
-        Finding.DisputeRejected,
         Finding.ProgressReported,
     )
 
@@ -541,6 +540,12 @@ class Notifications(ReadModel[NotificationsView]):
         self.tell(
             tracking, e, K.DISPUTE, (INSPECTOR,), "责任单位申请退办：{reason}", reason=e.reason
         )
+
+    @handles(Finding.DisputeRejected)
+    def dispute_rejected(self, e: Finding.DisputeRejected, tracking: Tracking) -> None:
+        """退办不予认可: the order stands; the unit is told why, and to sign for it."""
+        said = "退办申请不予认可，原交办事项由本单位办理，请尽快签收。理由：{reason}"
+        self.tell(tracking, e, K.DISPUTE_REJECTED, (UNIT,), said, reason=e.reason)
 
     @handles(Finding.ExtensionApplied)
     def applied(self, e: Finding.ExtensionApplied, tracking: Tracking) -> None:

@@ -79,7 +79,11 @@ def test_disputes_and_applications_reach_the_inspector_and_the_supervisors(
     order(api, inspector, fid, deadline=LATER)
     disputed = ok(command(api, fid, "dispute", {"reason": "不属本单位职责"}, liaison))
     assert "dispute" in kinds(inbox(api, inspector, disputed))
-    ok(command(api, fid, "dispute-rejection", {"reason": "属于本单位"}, inspector))
+    rejected = ok(command(api, fid, "dispute-rejection", {"reason": "属于本单位"}, inspector))
+    told = inbox(api, liaison, rejected)["items"][0]  # the unit learns why, and to sign
+    assert told["kind"] == "dispute_rejected"
+    assert told["subject"].startswith("【退办不予认可】")
+    assert told["body"] == "退办申请不予认可，原交办事项由本单位办理，请尽快签收。理由：属于本单位"
     ok(command(api, fid, "acknowledgement", {"note": "已签收"}, liaison))
     body = {"new_deadline": "2099-09-30", "reason": "需要更多时间"}
     ok(command(api, fid, "extension-application", body, liaison))
