@@ -255,15 +255,30 @@ async def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -
 
 
 def within(seconds: float, work: Coroutine[Any, Any, T]) -> T:
-    """`work` run to its end in an event loop of its own, or cancelled once `seconds` have
-    passed in all (TimeoutError). The loop is closed without waiting for a name lookup still
-    under way in its executor: it ends on its own."""
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(asyncio.wait_for(work, seconds))
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+    """`work` run to its end in an event loop of its own, on a thread of its own (so that a
+    caller whose thread runs a loop already may call it too), or cancelled once `seconds`
+    have passed in all (TimeoutError). The loop is closed without waiting for a name lookup
+    still under way in its executor: it ends on its own."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            outcome.append(loop.run_until_complete(asyncio.wait_for(work, seconds)))
+        except BaseException as error:  # handed to the caller, raised there
+            outcome.append(error)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    runner = threading.Thread(target=run, name="webhook-send", daemon=True)
+    runner.start()
+    runner.join()
+    (done,) = outcome
+    if isinstance(done, BaseException):
+        raise done
+    result: T = done
+    return result
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ Chinese, signed; a channel that is down or refuses says whether trying again may
 
 from __future__ import annotations
 
+import asyncio
 import json
 import smtplib
 import socket
@@ -194,6 +195,18 @@ def test_a_webhook_is_signed_and_carries_the_text_as_text(receiver: Receiver) ->
     sent = json.loads(body)
     assert sent["msgtype"] == "text"
     assert sent["text"]["content"] == f"{MESSAGE.subject}\n{MESSAGE.text}\n{MESSAGE.link}"
+
+
+def test_a_webhook_is_sent_from_a_thread_whose_event_loop_is_running(receiver: Receiver) -> None:
+    """A caller inside a running event loop (an async route, a test's loop) sends as any
+    other: the send's own loop runs on a thread of its own."""
+
+    async def from_a_loop() -> None:
+        Webhook(SECRET).send(receiver.url, MESSAGE)
+
+    asyncio.run(from_a_loop())
+    ((headers, body),) = receiver.received
+    assert signature_holds(SECRET, headers, body)
 
 
 @pytest.mark.parametrize(("status", "retry"), [(500, True), (503, True), (429, True), (400, False)])
