@@ -43,9 +43,14 @@ class ReceiptUnavailable(RuntimeError):
     that disagrees with the chain): no receipt that would not verify is handed out."""
 
 
-def _queries(events_table: str) -> tuple[SQL | Any, ...]:
+def _tables(events_table: str) -> tuple[Identifier, Identifier, Identifier]:
+    """The log's events, chain and checkpoints tables."""
     events, chain = Identifier(events_table), Identifier(chain_table(events_table))
-    checkpoints = Identifier(checkpoints_table(events_table))
+    return events, chain, Identifier(checkpoints_table(events_table))
+
+
+def _queries(events_table: str) -> tuple[SQL | Any, ...]:
+    events, chain, checkpoints = _tables(events_table)
     event = SQL(
         "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
         "c.ledger_index, c.prev_hash, c.hash FROM {} e JOIN {} c ON c.position = e.notification_id "
@@ -128,13 +133,11 @@ def signed_versions(
 ) -> set[tuple[UUID, int]]:
     """The (aggregate, version) steps of `aggregate_ids` a chained checkpoint reaches: those
     whose receipt can be made now (the others wait for the next checkpoint)."""
-    events, chain = Identifier(events_table), Identifier(chain_table(events_table))
-    checkpoints = Identifier(checkpoints_table(events_table))
     query = SQL(
         "SELECT e.originator_id, e.originator_version FROM {} e JOIN {} c "
         "ON c.position = e.notification_id WHERE e.originator_id = ANY(%s) AND c.ledger_index "
         "<= (SELECT max(ledger_index) FROM {} WHERE version = 2)"
-    ).format(events, chain, checkpoints)
+    ).format(*_tables(events_table))
     with database.connection() as conn:
         rows = conn.execute(query, (list(aggregate_ids),)).fetchall()
     return {(row[0], int(row[1])) for row in rows}

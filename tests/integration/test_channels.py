@@ -15,7 +15,7 @@ from dataclasses import replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -92,14 +92,21 @@ class Receiver(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/robot/send"
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
+S = TypeVar("S", bound=ThreadingHTTPServer)
+
+
+def serving(server: S) -> Iterator[S]:
+    """The server answering on a thread of its own until the test ends."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    yield from serving(Receiver())
 
 
 class Trickling(ThreadingHTTPServer):
@@ -136,12 +143,7 @@ class Trickling(ThreadingHTTPServer):
 
 @pytest.fixture
 def trickler() -> Iterator[Trickling]:
-    server = Trickling()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    yield from serving(Trickling())
 
 
 @contextmanager
