@@ -206,6 +206,18 @@ class WatchedSmtp(smtplib.SMTP):
         self._cutting = threading.Lock()
         super().__init__(timeout=timeout)
 
+    def connect(
+        self, host: str = "localhost", port: int = 0, source_address: Any = None
+    ) -> tuple[int, bytes]:
+        """As the constructor given a host connects: the host kept for STARTTLS (which names
+        it to the server's certificate), and a greeting other than 220 refused."""
+        self._host = host
+        code, greeting = super().connect(host, port, source_address)
+        if code != 220:
+            self.close()
+            raise smtplib.SMTPConnectError(code, greeting)
+        return code, greeting
+
     def expire(self) -> None:
         with self._cutting:
             self.expired = True
@@ -273,7 +285,9 @@ def within(seconds: float, work: Coroutine[Any, Any, T]) -> T:
 
     runner = threading.Thread(target=run, name="webhook-send", daemon=True)
     runner.start()
-    runner.join()
+    runner.join(seconds + 5)  # the cancelled work's clean-up, and no longer
+    if runner.is_alive():
+        raise TimeoutError(f"the send did not end within {seconds:g} s")
     (done,) = outcome
     if isinstance(done, BaseException):
         raise done

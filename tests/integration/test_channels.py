@@ -7,18 +7,25 @@ import asyncio
 import json
 import smtplib
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from infra.channels import (
     DeliveryFailed,
@@ -180,6 +187,67 @@ def test_a_mail_reaches_the_smtp_server_in_chinese(smtp_server: tuple[Smtp, Inbo
     assert "督查问责系统" in str(mail["From"])
     body = mail.get_content()
     assert MESSAGE.text in body and str(MESSAGE.link) in body
+
+
+def self_signed(directory: Path) -> ssl.SSLContext:
+    """A server's TLS context with a certificate of its own for 127.0.0.1."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (directory / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
+    return context
+
+
+def test_a_mail_goes_over_starttls_to_a_server_that_demands_it(tmp_path: Path) -> None:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(),
+                            tls_context=self_signed(tmp_path), require_starttls=True)  # fmt: skip
+    controller.start()
+    try:
+        Smtp(host="127.0.0.1", port=controller.port, starttls=True).send("a@b.cn", MESSAGE)
+        with pytest.raises(DeliveryFailed) as plain:  # without it, the server refuses
+            Smtp(host="127.0.0.1", port=controller.port).send("a@b.cn", MESSAGE)
+    finally:
+        controller.stop()
+    (mail,) = inbox.messages
+    assert mail["Subject"] == MESSAGE.subject and not plain.value.retry
+
+
+def test_a_mail_server_that_greets_with_a_refusal_is_refused_for_good() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+
+        def refuse() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.sendall(b"554 no service here\r\n")
+                connection.recv(1024)
+
+        threading.Thread(target=refuse, daemon=True).start()
+        port = listener.getsockname()[1]
+        with pytest.raises(DeliveryFailed) as refused:
+            Smtp(host="127.0.0.1", port=port, timeout=5).send("a@b.cn", MESSAGE)
+    assert refused.value.retry is False and "554" in str(refused.value)
 
 
 def test_a_mail_server_that_is_down_is_worth_trying_again() -> None:
