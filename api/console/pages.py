@@ -46,7 +46,11 @@ def member(enum: type[E], value: str | None) -> E | None:
 
 
 def year_of(value: str | None, default: int | None) -> int | None:
-    return int(value) if value and value.isdigit() and 1900 <= int(value) <= 2999 else default
+    return (
+        int(value)
+        if value and value.isascii() and value.isdigit() and 1900 <= int(value) <= 2999
+        else default
+    )
 
 
 def clean_text(value: str | None) -> str | None:

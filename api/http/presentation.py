@@ -25,7 +25,7 @@ def events_page(history: list[Any], limit: int, cursor: str | None) -> dict[str,
     cursor names (the version of the page's last event)."""
     after = 0
     if cursor is not None:
-        if not cursor.isdigit():
+        if not (cursor.isascii() and cursor.isdigit()):  # "²" is a digit, not a number
             raise ApiError(400, "invalid_cursor", f"invalid cursor {cursor!r}")
         after = int(cursor)
     events = [e for e in history if e.originator_version > after]

@@ -34,6 +34,8 @@ def test_the_console_answers_html_in_chinese(browser: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert '<html lang="zh-CN">' in response.text
     assert "督查工作总览" in response.text
+    for year in ("²", "２０２６", "abc"):  # not an ASCII year: the current year's page
+        assert browser.get("/", params={"year": year}).status_code == 200, year
 
 
 def test_an_unauthenticated_visitor_is_sent_to_sign_in(browser: TestClient) -> None:
