@@ -140,14 +140,20 @@ class Supervision(
 
     def sweep_split(self, code: str, default: str, reason: str, actor: dict[str, Any]) -> None:
         """After a split: the records still open on the unit (recorded against it while the
-        split was written, before the others saw it end) go to the default successor."""
+        split was written, before the others saw it end) go to the default successor. The
+        split is recorded already: read models that lag, or a record gone, end the sweep
+        (what it leaves stays on the unit), never the split's answer."""
+        assert self.unit_records is not None  # the split read its records through them
         for _ in range(UNGUARDED_RETRIES):
-            findings, items = self.open_records_of(code)
-            if not findings and not items:
+            found = self.unit_records.open_records_if_current(self.lineage(code))
+            if found is None or not any(found):
                 return
-            moved = self.transferred(
-                findings, items, lambda _: default, reason, actor, skip_refused=True
-            )
+            try:
+                moved = self.transferred(
+                    *found, lambda _: default, reason, actor, skip_refused=True
+                )
+            except NotFound:
+                return
             if not moved:
                 return
             try:

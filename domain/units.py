@@ -208,3 +208,10 @@ class UnitRecords(Protocol):
     def open_records(self, unit_codes: Sequence[str]) -> tuple[list[UUID], list[UUID]]:
         """The units' findings not yet closed or withdrawn, and the open items they lead."""
         ...
+
+    def open_records_if_current(
+        self, unit_codes: Sequence[str]
+    ) -> tuple[list[UUID], list[UUID]] | None:
+        """The same, or None when the read models could not be brought up to date in time
+        (the caller, having recorded what it must already, does not wait on them)."""
+        ...

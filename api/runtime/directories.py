@@ -5,6 +5,7 @@ records (one raised a moment ago is transferred too)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
@@ -12,11 +13,14 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 
 from domain.application import Supervision
+from projections.base import ProjectionLagging
 from projections.finding_board import FindingBoardView
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
 from projections.spot_checks import SpotCheckView
 from projections.work_ledger import WorkLedgerView
+
+log = logging.getLogger("supervision.units")
 
 SPEC = next(spec for spec in PROJECTIONS if spec.name == "spot_checks")
 RECORDS = [spec for spec in PROJECTIONS if spec.name in ("finding_board", "work_ledger")]
@@ -62,3 +66,12 @@ class CurrentRecords:
     def open_records(self, unit_codes: Sequence[str]) -> tuple[list[UUID], list[UUID]]:
         catch_up(self.app, self.datastore, RECORDS, self.timeout)
         return self.board.open_ids(unit_codes), self.ledger.open_led(unit_codes)
+
+    def open_records_if_current(
+        self, unit_codes: Sequence[str]
+    ) -> tuple[list[UUID], list[UUID]] | None:
+        try:
+            return self.open_records(unit_codes)
+        except ProjectionLagging:
+            log.warning("open records not current", extra={"units": list(unit_codes)})
+            return None

@@ -11,9 +11,11 @@ from uuid import UUID
 
 import pytest
 
+from api.runtime import directories
 from api.runtime.bootstrap import Services
 from domain.errors import UnitInactive
 from domain.findings import Finding
+from projections.base import ProjectionLagging
 from tests.integration.conftest import ADMIN, INSPECTOR, raise_finding
 
 
@@ -36,7 +38,7 @@ def meanwhile(services: Services, act: Callable[[], None], *later: Callable[[], 
             acts.pop(0)()
         return found
 
-    services.app.unit_records = type("Meanwhile", (), {"open_records": staticmethod(then_act)})()
+    records.open_records = then_act  # type: ignore[method-assign]  # the sweep's reads too
 
 
 def unit_of(services: Services, finding_id: UUID) -> str:
@@ -103,3 +105,26 @@ def test_a_closed_finding_of_a_split_unit_is_not_reopened_on_it(services: Servic
     assert unit_of(services, closed) == "s"  # a closed record stays the unit's own
     with pytest.raises(UnitInactive, match="split"):
         app.reopen_finding(closed, reason="回头看", actor=INSPECTOR)
+
+
+def test_a_sweep_that_finds_the_read_models_lagging_leaves_the_split_recorded(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The split is recorded before the sweep: read models that cannot be brought up to
+    date then end the sweep (its straggler stays on the unit), not the split's answer."""
+    register(services, "s", "c1", "c2")
+    late: list[UUID] = []
+
+    def straggle_then_lag() -> None:
+        late.append(raise_finding(services, "s", "分设时"))
+
+        def lagging(*_: object) -> None:
+            raise ProjectionLagging("finding_board", 99, 1)
+
+        monkeypatch.setattr(directories, "catch_up", lagging)
+
+    meanwhile(services, straggle_then_lag)
+    split(services)
+    assert services.app.get_unit("s").split_into == ["c1", "c2"]
+    assert unit_of(services, late[0]) == "s"
+    assert "open records not current" in caplog.text
