@@ -70,12 +70,15 @@ ACTIVE = """EXISTS (SELECT FROM notifications n JOIN notify_accounts a ON a.id =
   WHERE n.id = {table}.notification_id AND a.active)"""
 
 # A revoked account's deliveries not yet made end, unsent (unless one is being sent now: its
-# dispatcher's outcome stands; a lease run out is ended next round).
+# dispatcher's outcome stands; a lease run out is ended next round). Only an account the
+# read model holds revoked: a delivery whose notification it does not hold (yet) waits.
+REVOKED = """EXISTS (SELECT FROM notifications n JOIN notify_accounts a ON a.id = n.account_id
+  WHERE n.id = {table}.notification_id AND NOT a.active)"""
 END_STATEMENT = f"""
 UPDATE supervision_deliveries d SET status = 'failed', leased_until = NULL,
     last_error = %(error)s
 WHERE status IN ('pending', 'retrying') AND (leased_until IS NULL OR leased_until < now())
-  AND NOT {ACTIVE.format(table="d")}
+  AND {REVOKED.format(table="d")}
 """
 
 LEASE_STATEMENT = f"""

@@ -171,6 +171,23 @@ def test_a_revoked_accounts_deliveries_end_unsent_and_its_later_notices_make_non
     ]  # fmt: skip
 
 
+def test_a_delivery_whose_notice_the_read_model_does_not_hold_waits_not_ended(
+    services: Services, receiver: Receiver
+) -> None:
+    """Only an account the read model holds revoked ends its deliveries: one whose notice
+    it does not hold (rebuilt since without it) waits, as before."""
+    _, liaison = ordered(services, "wtz")
+    set_channel_settings(services.database, liaison, None, receiver.url)
+    Outbox(services.database, {}).take_up()  # its delivery made, then its notice gone
+    with services.database.connection() as conn:
+        conn.execute("DELETE FROM notifications WHERE account_id = %s", (liaison,))
+    done = Outbox(services.database, {"webhook": Webhook(SECRET)}).run_once()
+    assert done.ended == 0 and receiver.received == []
+    with services.database.connection() as conn:
+        left = conn.execute("SELECT status, last_error FROM supervision_deliveries").fetchall()
+    assert left and {tuple(row) for row in left} == {("pending", None)}
+
+
 def two_dispatchers(
     services: Services, receiver: Receiver, code: str
 ) -> tuple[Outbox, Outbox, dict[str, Any]]:
