@@ -186,11 +186,10 @@ class Supervision(
         self, code: str, by: Sending, change: Callable[[Unit], Sequence[Aggregate] | None]
     ) -> CommandResult:
         """`update` of the unit of this code; an unknown one is named by its code."""
-        try:
-            return self.update(Unit, Unit.create_id(code), by.expected_version, change,
-                               **by.save_kwargs)  # fmt: skip
-        except NotFound:
-            raise NotFound(f"unit {code!r} not found") from None
+        self.check_exists(Unit.create_id(code), f"unit {code!r}")
+        return self.update(
+            Unit, Unit.create_id(code), by.expected_version, change, **by.save_kwargs
+        )
 
     # -- accounts -------------------------------------------------------------------------
 

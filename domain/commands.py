@@ -163,6 +163,7 @@ class CommandBase(Application[UUID]):
         *,
         others_lead: bool = False,
         seen_by: Actor | None = None,
+        named: str | None = None,
         **save_kwargs: Any,
     ) -> CommandResult:
         """Load, check the expected version, change, save (with any other aggregates the
@@ -170,8 +171,9 @@ class CommandBase(Application[UUID]):
         is the changed aggregate's, or, `others_lead`, the first other's (a record the change
         made: a launch answers with the round it launched).
 
-        `seen_by`: the sender, to whom a record out of their scope is not there (NotFound),
-        whatever version they expect: a 409 naming its version would tell them it exists.
+        `seen_by`: the sender, to whom a record out of their scope is not there (NotFound,
+        the record `named` as a missing one is), whatever version they expect: a 409 naming
+        its version would tell them it exists.
 
         Without an expected version the client did not ask for optimistic concurrency, so a
         command that loses a race to another one is run again on the newer state (its rules
@@ -180,7 +182,8 @@ class CommandBase(Application[UUID]):
         for attempt in range(1, UNGUARDED_RETRIES + 1):
             aggregate = self.load(aggregate_type, aggregate_id)
             if seen_by is not None and not in_scope(seen_by, aggregate):
-                raise NotFound(f"{aggregate_type.__name__.lower()} {aggregate_id} not found")
+                named = named or f"{aggregate_type.__name__.lower()} {aggregate_id}"
+                raise NotFound(f"{named} not found")  # as a record that is not there
             if expected_version is not None and expected_version != aggregate.version:
                 raise VersionConflict(expected_version, aggregate.version)
             others = change(aggregate) or ()
@@ -237,16 +240,19 @@ class CommandBase(Application[UUID]):
             )
             return others
 
-        try:
-            return self.update(
-                entry.aggregate, aggregate_id, expected_version, change, seen_by=actor,
-                **save_kwargs,
-            )  # fmt: skip
-        except NotFound:
-            if entry.id_of is None:
-                raise
-            # Named as the sender named it (a unit's code), not by the id derived from it.
-            raise NotFound(f"{entry.record_name} {value!r} not found") from None
+        named = None
+        if entry.id_of is not None:  # named as the sender named it, not by the id made of it
+            named = f"{entry.record_name} {value!r}"
+            self.check_exists(aggregate_id, named)
+        return self.update(
+            entry.aggregate, aggregate_id, expected_version, change, seen_by=actor, named=named,
+            **save_kwargs,
+        )  # fmt: skip
+
+    def check_exists(self, aggregate_id: UUID, named: str) -> None:
+        """NotFound naming the record as `named` when the log holds none of this id."""
+        if aggregate_id not in self.repository:
+            raise NotFound(f"{named} not found")
 
     def create(self, entry: Entry, cmd: Command, actor: Actor, **save_kwargs: Any) -> CommandResult:
         """Make the aggregate a creating command names from its fields, after its check."""

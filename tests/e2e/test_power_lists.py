@@ -81,10 +81,13 @@ def test_bad_items_and_another_units_list_are_refused_and_record_nothing(api: Ap
     same = {"kind": "licensing", "reason": "无变化"}
     assert_error(api.post(f"{LISTS}/{unit}/items/1/amendment", same, liaison), 422,
                  "invalid_value")  # fmt: skip
-    assert_error(api.post(f"{LISTS}/{unit}/items/7/removal", {"reason": "r"}, liaison), 404,
-                 "not_found")  # fmt: skip
-    assert_error(api.post(f"{LISTS}/{unit}/items/1/removal", {"reason": "r"}, other), 404)
-    assert_error(api.post(f"{LISTS}/no-list-zz/items/1/removal", {"reason": "r"}, ADMIN), 404)
+    no_item = api.post(f"{LISTS}/{unit}/items/7/removal", {"reason": "r"}, liaison)
+    assert "power list" not in assert_error(no_item, 404, "not_found")["message"]  # the item's
+    for verb in ("removal", "amendment"):  # another unit's list is not there; nor is none
+        body = {"reason": "r", "kind": "tax"}
+        assert_error(api.post(f"{LISTS}/{unit}/items/1/{verb}", body, other), 404, "not_found")
+        missing = api.post(f"{LISTS}/no-list-zz/items/1/{verb}", body, ADMIN)
+        assert assert_error(missing, 404)["message"] == "power list 'no-list-zz' not found"
     missing_unit = api.post(f"{LISTS}/no-such-unit-zz/items", LICENCE, ADMIN)
     assert_error(missing_unit, 422, "unknown_reference")
     assert ok(public(api, unit))["version"] == 2, "nothing refused was recorded"
