@@ -199,11 +199,11 @@ ERROR_SCHEMA = {
     "properties": {
         "error": {
             "type": "object",
-            "required": ["code", "message"],
+            "required": ["code", "message", "details"],
             "properties": {
                 "code": {"type": "string", "description": "snake_case, stable"},
                 "message": {"type": "string", "description": "for people"},
-                "details": {"description": "what went wrong, where the code says more"},
+                "details": {"description": "what went wrong, where the code says more; null"},
             },
         }
     },

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -55,19 +56,23 @@ def header(
 
 
 # Where the composer puts a ruling subject's name, position and 校验码: tokens of its own,
-# kept in the content as the placeholders; the same words typed in a record's text are kept
-# with ESCAPE inside them, so rendering leaves them as typed (and then drops the ESCAPE).
-NAME_TOKEN, POSITION_TOKEN, CODE_TOKEN, ESCAPE = "\ue001", "\ue002", "\ue003", "\ue000"
+# noncharacters no record's text can hold (domain/text.py refuses them), kept in the content
+# as the placeholders. The same words typed in a record's text are kept with ESCAPE inside
+# them (an ESCAPE typed is doubled), so rendering shows them as typed.
+NAME_TOKEN, POSITION_TOKEN, CODE_TOKEN = "\ufde1", "\ufde2", "\ufde3"
+ESCAPE = "\ue000"
 TOKENS = {
     NAME_TOKEN: SUBJECT_PLACEHOLDER,
     POSITION_TOKEN: POSITION_PLACEHOLDER,
     CODE_TOKEN: CODE_PLACEHOLDER,
 }
+ESCAPED = re.compile(ESCAPE + "(.)", re.DOTALL)
 
 
 def marked(text: str) -> str:
-    """Text of the content: a placeholder typed by a user escaped, the composer's tokens
-    made placeholders."""
+    """Text of the content: what a user typed escaped, the composer's tokens made
+    placeholders."""
+    text = text.replace(ESCAPE, ESCAPE + ESCAPE)
     for mark in TOKENS.values():
         text = text.replace(mark, mark[0] + ESCAPE + mark[1:])
     for token, mark in TOKENS.items():
@@ -361,9 +366,13 @@ def official_of(content: dict[str, Any], person: dict[str, Any] | None = None) -
     }
 
     def named(text: str) -> str:
-        for mark, value in shown.items():
-            text = text.replace(mark, value)
-        return text.replace(ESCAPE, "")  # a placeholder typed in a record's text, as typed
+        """The placeholders filled, and what was typed unescaped (as typed)."""
+        for token, mark in TOKENS.items():
+            text = text.replace(mark, token)
+        text = ESCAPED.sub(r"\1", text)
+        for token, mark in TOKENS.items():
+            text = text.replace(token, shown[mark])
+        return text
 
     blocks: list[o.Block] = []
     for block in content["body"]:

@@ -81,7 +81,9 @@ def words_of(files: dict[str, bytes]) -> str:
     return "\n".join(p.text for p in Document(io.BytesIO(files["docx"])).paragraphs)
 
 
-TYPED = "〔当事人〕〔职务〕〔校验码〕"  # the words the composer marks a subject's place with
+# The words the composer marks a subject's place with, and private-use characters (an
+# escape of its own among them): typed, each is text.
+TYPED = "〔当事人〕〔职务〕〔校验码〕\ue000\ue001〔\ue000当事人〕\ue000\ue000"
 
 
 def test_the_placeholders_typed_in_a_records_text_stay_as_typed() -> None:
