@@ -296,9 +296,11 @@ class Inspection(Aggregate):
         units = [t["unit_code"] for t in targets]
         if len(set(units)) != len(units):
             raise InvalidValue("a unit is named twice")
-        homes = dict(self.pool)
+        # A pool launched before names were kept without the spaces around them may hold
+        # "王敏 ": a team names the inspector as the pool does, but for those spaces.
+        homes = {name.strip(): home for name, home in self.pool}
         for target in targets:
-            unit, team = target["unit_code"], list(target["team"])
+            unit, team = target["unit_code"], [str(name).strip() for name in target["team"]]
             if unit not in self.population:
                 raise InvalidValue(f"unit {unit!r} is not in this round's scope")
             if len(set(team)) != len(team) or len(team) < int(self.rules["team_size"]):

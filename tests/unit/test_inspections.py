@@ -150,6 +150,19 @@ def test_a_special_round_is_assigned_its_units_and_teams() -> None:
     assert inspection.status is S.DRAWN and inspection.target_units == ["u03"]
 
 
+def test_a_pool_kept_with_spaces_around_a_name_takes_a_team_naming_it_without() -> None:
+    """Rounds launched before names were kept trimmed may hold "王敏 ": a team naming 王敏
+    is that inspector, and stands aside from their unit as well (回避)."""
+    spaced = [{**i, "name": f"{i['name']} "} for i in POOL]
+    inspection = launched("special", inspectors=spaced)
+    with pytest.raises(InvalidValue, match="回避"):
+        inspection.assign(targets=[{"unit_code": "u01", "team": ["王敏", "李强"]}], actor=ACTOR)
+    with pytest.raises(InvalidValue, match="needs 2 names"):
+        inspection.assign(targets=[{"unit_code": "u03", "team": ["王敏", "王敏 "]}], actor=ACTOR)
+    inspection.assign(targets=[{"unit_code": "u03", "team": ["王敏", "李强"]}], actor=ACTOR)
+    assert inspection.status is S.DRAWN
+
+
 def test_an_inspector_is_never_assigned_to_the_unit_they_belong_to() -> None:
     with pytest.raises(InvalidValue, match="回避"):
         launched("special").assign(
