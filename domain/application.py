@@ -186,10 +186,8 @@ class Supervision(
         self, code: str, by: Sending, change: Callable[[Unit], Sequence[Aggregate] | None]
     ) -> CommandResult:
         """`update` of the unit of this code; an unknown one is named by its code."""
-        self.check_exists(Unit.create_id(code), f"unit {code!r}")
-        return self.update(
-            Unit, Unit.create_id(code), by.expected_version, change, **by.save_kwargs
-        )
+        return self.update(Unit, Unit.create_id(code), by.expected_version, change,
+                           named=f"unit {code!r}", **by.save_kwargs)  # fmt: skip
 
     # -- accounts -------------------------------------------------------------------------
 

@@ -171,16 +171,22 @@ class CommandBase(Application[UUID]):
         is the changed aggregate's, or, `others_lead`, the first other's (a record the change
         made: a launch answers with the round it launched).
 
-        `seen_by`: the sender, to whom a record out of their scope is not there (NotFound,
-        the record `named` as a missing one is), whatever version they expect: a 409 naming
-        its version would tell them it exists.
+        `seen_by`: the sender, to whom a record out of their scope is not there (NotFound),
+        whatever version they expect: a 409 naming its version would tell them it exists.
+        `named`: how NotFound names the record, missing or out of scope (a unit by its code,
+        not by the id made of it).
 
         Without an expected version the client did not ask for optimistic concurrency, so a
         command that loses a race to another one is run again on the newer state (its rules
         are checked again there); with one, the lost race is the client's 409.
         """
         for attempt in range(1, UNGUARDED_RETRIES + 1):
-            aggregate = self.load(aggregate_type, aggregate_id)
+            try:
+                aggregate = self.load(aggregate_type, aggregate_id)
+            except NotFound:
+                if named is None:
+                    raise
+                raise NotFound(f"{named} not found") from None
             if seen_by is not None and not in_scope(seen_by, aggregate):
                 named = named or f"{aggregate_type.__name__.lower()} {aggregate_id}"
                 raise NotFound(f"{named} not found")  # as a record that is not there
@@ -240,19 +246,11 @@ class CommandBase(Application[UUID]):
             )
             return others
 
-        named = None
-        if entry.id_of is not None:  # named as the sender named it, not by the id made of it
-            named = f"{entry.record_name} {value!r}"
-            self.check_exists(aggregate_id, named)
+        named = f"{entry.record_name} {value!r}" if entry.id_of is not None else None
         return self.update(
             entry.aggregate, aggregate_id, expected_version, change, seen_by=actor, named=named,
             **save_kwargs,
         )  # fmt: skip
-
-    def check_exists(self, aggregate_id: UUID, named: str) -> None:
-        """NotFound naming the record as `named` when the log holds none of this id."""
-        if aggregate_id not in self.repository:
-            raise NotFound(f"{named} not found")
 
     def create(self, entry: Entry, cmd: Command, actor: Actor, **save_kwargs: Any) -> CommandResult:
         """Make the aggregate a creating command names from its fields, after its check."""

@@ -50,10 +50,9 @@ class PowerListCommands(CommandBase):
                 number=cmd.number, reason=cmd.reason, **fields, actor=by.actor.as_event_data()
             )
 
-        list_id, named = PowerList.create_id(cmd.unit_code), f"power list {cmd.unit_code!r}"
-        self.check_exists(list_id, named)
-        return self.update(PowerList, list_id, by.expected_version, amend, seen_by=by.actor,
-                           named=named, **by.save_kwargs)  # fmt: skip
+        return self.update(PowerList, PowerList.create_id(cmd.unit_code), by.expected_version,
+                           amend, seen_by=by.actor, named=f"power list {cmd.unit_code!r}",
+                           **by.save_kwargs)  # fmt: skip
 
     def do_cite_power_item(self, cmd: CitePowerItem, by: Sending) -> CommandResult:
         """引用权力事项: a power in force on the list of the finding's unit, its name as listed
