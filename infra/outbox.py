@@ -65,20 +65,23 @@ SELECT (SELECT count(*) FROM new) AS notifications, (SELECT count(*) FROM made) 
        (SELECT count(*) FROM moved) AS moved
 """
 
-# The account is still active (notify_accounts, as the notifications read model keeps it).
-ACTIVE = """EXISTS (SELECT FROM notifications n JOIN notify_accounts a ON a.id = n.account_id
-  WHERE n.id = {table}.notification_id AND a.active)"""
+
+def account_is(active: bool, table: str) -> str:
+    """That the delivery's account is active (or, not `active`, revoked), as the
+    notifications read model keeps it; a delivery whose notification it does not hold (yet)
+    is neither."""
+    state = "a.active" if active else "NOT a.active"
+    return f"""EXISTS (SELECT FROM notifications n JOIN notify_accounts a ON a.id = n.account_id
+  WHERE n.id = {table}.notification_id AND {state})"""
+
 
 # A revoked account's deliveries not yet made end, unsent (unless one is being sent now: its
-# dispatcher's outcome stands; a lease run out is ended next round). Only an account the
-# read model holds revoked: a delivery whose notification it does not hold (yet) waits.
-REVOKED = """EXISTS (SELECT FROM notifications n JOIN notify_accounts a ON a.id = n.account_id
-  WHERE n.id = {table}.notification_id AND NOT a.active)"""
+# dispatcher's outcome stands; a lease run out is ended next round).
 END_STATEMENT = f"""
 UPDATE supervision_deliveries d SET status = 'failed', leased_until = NULL,
     last_error = %(error)s
 WHERE status IN ('pending', 'retrying') AND (leased_until IS NULL OR leased_until < now())
-  AND {REVOKED.format(table="d")}
+  AND {account_is(False, "d")}
 """
 
 LEASE_STATEMENT = f"""
@@ -88,7 +91,7 @@ FROM (
     SELECT notification_id, channel FROM supervision_deliveries
     WHERE status IN ('pending', 'retrying') AND next_at <= now()
       AND (leased_until IS NULL OR leased_until < now()) AND channel = ANY(%(channels)s)
-      AND {ACTIVE.format(table="supervision_deliveries")}
+      AND {account_is(True, "supervision_deliveries")}
     ORDER BY next_at LIMIT %(n)s FOR UPDATE SKIP LOCKED
 ) due, notifications n
 WHERE d.notification_id = due.notification_id AND d.channel = due.channel
@@ -102,9 +105,9 @@ RETURNING d.notification_id, d.channel, d.address, d.attempts, n.subject, n.body
 RENEW_STATEMENT = f"""
 UPDATE supervision_deliveries SET leased_until = now() + make_interval(secs => %(lease)s)
 WHERE notification_id = %(id)s AND channel = %(channel)s AND attempts = %(attempts)s
-  AND status IN ('pending', 'retrying') AND {ACTIVE.format(table="supervision_deliveries")}
+  AND status IN ('pending', 'retrying') AND {account_is(True, "supervision_deliveries")}
 """
-REVOKED = "the account was revoked: not sent"
+REVOKED = "the account was revoked: not sent"  # an ended delivery's last_error
 
 SETTLE_STATEMENT = """
 UPDATE supervision_deliveries SET status = %(status)s, leased_until = NULL,
