@@ -342,6 +342,25 @@ def sent_rows_baseline(url: str, batch_events: list[int], state_bytes: int) -> f
         return sum(batch_events) / (time.perf_counter() - started)
 
 
+def client_work_rate(settings: Settings, scale: Scale) -> tuple[int, float]:
+    """Events and seconds of the application's own Python for the same aggregates, with
+    nothing written: building them with their domain methods and mapping every event to a
+    stored one (encoding, sealing personal data). No way of writing them can be quicker than
+    this in one process, so its ratio to the raw INSERT is generation's ceiling on one core
+    (twice that on two, were the work split perfectly and the server's own work free)."""
+    services = build(settings, runners="off", one_shot=True)
+    try:
+        mapper, events = services.app.mapper, 0
+        started = time.perf_counter()
+        for aggregate in Generator(scale).aggregates():
+            for event in aggregate.collect_events():
+                mapper.to_stored_event(event)
+                events += 1
+        return events, time.perf_counter() - started
+    finally:
+        services.close()
+
+
 def decoded_read_rate(settings: Settings, batch: int = 500) -> tuple[int, float]:
     """Events and seconds of reading the whole log and decoding every event, in batches as
     a rebuild reads it (the rebuild's baseline: what it would do with nothing to write)."""
@@ -414,7 +433,8 @@ def main() -> int:
         state_bytes = average_state_bytes(url)
         raw = raw_baseline(url, sizes, state_bytes)
         sent = sent_rows_baseline(url, sizes, state_bytes)
-    ours = events / seconds
+        work_events, work_seconds = client_work_rate(settings, scale)
+    ours, work = events / seconds, work_events / work_seconds
     print(
         f"{scale.units:,} units, {scale.findings:,} findings, {scale.work_items:,} work items, "
         f"{scale.rulings:,} rulings: {events:,} events in {seconds:,.0f} s; {os.cpu_count()} CPUs"
@@ -423,6 +443,7 @@ def main() -> int:
     print(f"{'raw batched INSERT (baseline)':<40} {raw:>10,.0f} {1.0:>6.2f}")
     print(f"{'batched INSERT of rows sent':<40} {sent:>10,.0f} {sent / raw:>6.2f}")
     print(f"{'application layer, hash-chained':<40} {ours:>10,.0f} {ours / raw:>6.2f}")
+    print(f"{'its Python alone, nothing written':<40} {work:>10,.0f} {work / raw:>6.2f}")
     return 0
 
 

@@ -315,6 +315,14 @@ def full_scale_section(report: Report, args: argparse.Namespace) -> Point:
                 f"{sent:,.0f}/s INSERT of sent rows",
                 f"{events / seconds / sent:.2f}",
             )
+            work_events, work_seconds = generate.client_work_rate(settings, scale)
+            report.add(
+                "generate",
+                "its Python alone, nothing written (the ceiling)",
+                f"{work_events / work_seconds:,.0f} events/s",
+                f"{raw:,.0f}/s raw INSERT",
+                f"{work_events / work_seconds / raw:.2f}",
+            )
         with psycopg.connect(url) as conn:
             row = conn.execute("SELECT count(*) FROM supervision_events").fetchone()
             events = int(row[0]) if row else 0
