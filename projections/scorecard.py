@@ -145,6 +145,42 @@ LEFT JOIN merged_work ON merged_work.code = units.code
 """
 
 
+# The units a year's scorecards list, each with the codes whose records count for it (see
+# `Scorecards.lineages`). A unit dissolved or split (分设) keeps the records nobody took over
+# (a split hands on only its open ones), whatever their dates: dated after the unit ended
+# (entered late, or an item of a later year), they keep it a row in their year too, as the
+# tables the scorecard counts hold them.
+LINEAGES_SQL = """
+WITH RECURSIVE tree(root, code) AS (
+    SELECT code, code FROM {directory}
+    WHERE status = %(active)s
+        OR (%(year)s::int IS NOT NULL AND status = %(merged)s
+            AND extract(year FROM merged_on) > %(year)s::int)
+        OR (%(year)s::int IS NOT NULL AND status = %(dissolved)s)
+    UNION
+    SELECT t.root, u.code FROM {directory} u JOIN tree t ON u.successor_code = t.code
+    WHERE %(year)s::int IS NULL OR extract(year FROM u.merged_on) <= %(year)s::int
+),
+grp AS (
+    SELECT root, array_agg(code ORDER BY code) AS members FROM tree GROUP BY root
+)
+SELECT grp.root, grp.members
+FROM grp JOIN {directory} d ON d.code = grp.root
+WHERE d.status <> %(dissolved)s OR extract(year FROM d.ended_on) >= %(year)s::int
+    OR EXISTS (SELECT FROM {counts} c
+        WHERE c.unit_code = ANY(grp.members) AND c.year = %(year)s::int AND c.n > 0)
+    OR EXISTS (SELECT FROM {steps} s
+        WHERE s.unit_code = ANY(grp.members) AND s.year = %(year)s::int
+            AND (s.extensions > 0 OR s.returns > 0 OR s.reopenings > 0))
+    OR EXISTS (SELECT FROM {work_counts} w
+        WHERE w.unit_code = ANY(grp.members) AND w.year = %(year)s::int AND w.items > 0)
+    OR EXISTS (SELECT FROM {rulings} r
+        WHERE r.unit_code = ANY(grp.members) AND r.status = ANY(%(counted)s)
+            AND extract(year FROM r.decided_on) = %(year)s::int)
+ORDER BY grp.root
+"""
+
+
 class Scorecards:
     """The unit scorecard, read straight from the read-model tables it summarises."""
 
@@ -183,6 +219,13 @@ class Scorecards:
             work_counts=ledger.table("work_counts"),
             directory=directory.table("directory_units"),
         )
+        self.select_lineages: Composed = SQL(LINEAGES_SQL).format(
+            directory=directory.table("directory_units"),
+            counts=board.table("finding_tallies"),
+            steps=board.table("finding_step_tallies"),
+            rulings=rulings.table("rulings"),
+            work_counts=ledger.table("work_counts"),
+        )
 
     # The read models a scorecard reads (read-your-writes waits for each of them).
     READ_MODELS = ("finding_board", "rulings", "work_ledger", "directory")
@@ -200,26 +243,17 @@ class Scorecards:
     def lineages(self, year: int | None = None) -> dict[str, tuple[str, ...]]:
         """Every active unit with the units merged into it (directly or not), in one query.
         For a `year`: the units standing that year — active ones, those merged into another
-        only later, and those dissolved or split that year or later (their records stay
-        theirs) — each with the units merged into it with effect in that year or before (a
-        merger's effective_on), so every record of the year is in one row."""
+        only later, and those dissolved or split that year or later — and those dissolved or
+        split before it that still hold records of it (nobody took them over), each with the
+        units merged into it with effect in that year or before (a merger's effective_on),
+        so every record of the year is in one row."""
         rows = self.directory.fetch_all(
-            SQL(
-                "WITH RECURSIVE tree(root, code) AS (SELECT code, code FROM {directory} "
-                "WHERE status = %(active)s OR (%(year)s::int IS NOT NULL "
-                "AND status = %(merged)s AND extract(year FROM merged_on) > %(year)s::int) "
-                "OR (%(year)s::int IS NOT NULL "
-                "AND status = %(dissolved)s AND extract(year FROM ended_on) >= %(year)s::int) "
-                "UNION SELECT t.root, u.code FROM {directory} u "
-                "JOIN tree t ON u.successor_code = t.code "
-                "WHERE %(year)s::int IS NULL OR extract(year FROM u.merged_on) <= %(year)s::int) "
-                "SELECT root, array_agg(code ORDER BY code) AS members FROM tree "
-                "GROUP BY root ORDER BY root"
-            ).format(directory=self.directory.table("directory_units")),
+            self.select_lineages,
             {
                 "active": UnitStatus.ACTIVE.value,
                 "merged": UnitStatus.MERGED.value,
                 "dissolved": UnitStatus.DISSOLVED.value,
+                "counted": [s.value for s in COUNTED_RULINGS],
                 "year": year,
             },
         )

@@ -383,6 +383,53 @@ def test_merged_units_count_in_their_successor_and_are_not_listed(
     assert scorecard(api, ADMIN, older, position)["findings_raised"] == 1
 
 
+# -- dissolutions and splits ---------------------------------------------------------------------
+
+
+def test_a_unit_ended_before_its_records_keeps_a_row_for_them(
+    api: Api, inspector: dict[str, str], ruling: Ruling
+) -> None:
+    """A dissolution or split (分设) dated before some of the unit's records (entered late,
+    or of a later year) takes them from nobody: what it kept is counted in a row of its own
+    in their year too (with the records of the units merged into it), what a split handed on
+    in its successor's, every record once; in a later year it holds nothing of, no row."""
+    gone = api.unit("县粮食局（撤销）", "department")
+    merged = api.unit("县粮库（并入后撤销）", "agency")
+    split = api.unit("县农林局（分设）", "department")
+    farming, forestry = api.unit("县农业农村局", "department"), api.unit("县林业局", "department")
+    raised(api, inspector, gone)
+    raised(api, inspector, merged)
+    ruling(gone, "accountability", "admonishment")
+    work_item(api, inspector, gone, score=80)
+    closed(api, inspector, split, FUTURE)
+    handed_on = raised(api, inspector, split)
+    merge(api, merged, gone, effective_on=f"{YEAR - 1}-01-01")
+    dissolution = {"reason": "机构改革撤销建制", "effective_on": f"{YEAR - 1}-12-01"}
+    ok(api.post(f"{UNITS}/{gone}/dissolution", dissolution, ADMIN))
+    assignments = [{"record_id": handed_on, "unit_code": forestry}]
+    body = {"into": [farming, forestry], "reason": "机构改革：职责分设",
+            "effective_on": f"{YEAR - 1}-06-01", "assignments": assignments}  # fmt: skip
+    position = ok(api.post(f"{UNITS}/{split}/split", body, ADMIN))["position"]
+
+    rows = stats_rows(api, ADMIN, position)
+    assert gone in rows and split in rows, "their records of the year were counted nowhere"
+    assert counts(rows[gone]) == {
+        **EMPTY,
+        "findings_raised": 2,
+        "findings_open": 2,
+        "accountability_by_form": {"admonishment": 1},
+        "work_items": 1,
+        "mean_work_item_score": 80.0,
+    }
+    assert counts(rows[split]) == {
+        **EMPTY, "findings_raised": 1, "findings_closed": 1, "on_time_rate": 1.0
+    }  # fmt: skip
+    assert counts(rows[forestry]) == {**EMPTY, "findings_raised": 1, "findings_open": 1}
+    assert counts(rows[farming]) == EMPTY and merged not in rows
+    assert {gone, split} <= set(stats_rows(api, ADMIN, position, year=YEAR - 1))
+    assert not {gone, split, merged} & set(stats_rows(api, ADMIN, position, year=YEAR + 1))
+
+
 # -- who reads what ------------------------------------------------------------------------------
 
 

@@ -15,17 +15,22 @@ import pytest
 from api.console.queries import deadline_board
 from api.runtime.bootstrap import Services
 from domain import clock
+from domain.actors import Actor
 from domain.registry import (
+    DecideRuling,
+    DissolveUnit,
     EvaluateWorkItem,
     ExtendDeadline,
     Listing,
     OrderRectification,
+    ProposeAccountability,
     ReopenFinding,
     ReportFindingProgress,
     ReportRectification,
     SplitUnit,
     VerifyRectification,
 )
+from domain.vocabulary import Role
 from projections.finding_board import FindingFilter, deadline_colour, due_by_of
 from projections.registry import PROJECTIONS
 from projections.runner import catch_up
@@ -182,3 +187,45 @@ def test_a_work_item_whose_lead_passes_on_in_a_split_counts_for_its_new_lead(
     assert cards["jsj"]["work_items"] == 0 and cards["jsj"]["mean_work_item_score"] is None
     assert cards["zjj"]["work_items"] == 1 and cards["zjj"]["mean_work_item_score"] == 90
     assert cards["cgj"]["work_items"] == 1 and cards["cgj"]["mean_work_item_score"] is None
+
+
+def test_a_unit_ended_before_a_year_is_listed_in_it_for_any_record_of_it_it_still_holds(
+    services: Services,
+) -> None:
+    """撤销 or 分设 dated before 2025: the unit stands in 2025's figures for a finding of the
+    year, a step of one it handed on in the split, a ruling decided then, or an item of the
+    year it is listed with (each its own, counted nowhere else); not when all it holds is of
+    earlier years."""
+    app = services.app
+    units = ("fnd", "stp", "rul", "itm", "nil", "qtj", "xj1", "xj2")
+    for code in units:
+        app.register_unit(code=code, name=f"单位{code}", kind="department", actor=ADMIN)
+    ended = date(2024, 6, 1)
+    raise_finding(services, "fnd", found_on=date(2025, 3, 1))
+    raise_finding(services, "nil", found_on=date(2024, 3, 1))
+    handed_on = raise_finding(services, "stp", found_on=date(2025, 3, 1))
+    app.handle(OrderRectification(handed_on, date(2025, 4, 1), "限期整改"), actor=INSPECTOR)
+    app.handle(ExtendDeadline(handed_on, date(2025, 5, 1), "汛期"), actor=INSPECTOR)
+    proposal = ProposeAccountability({"unit_code": "rul"}, "interview", "《问责条例》", "失职")
+    ruling = app.handle(proposal, actor=INSPECTOR).id
+    listing = Listing(title="河道整治", year=2025, lead_unit="qtj", co_units=("itm",),
+                      due_on=date(2025, 12, 31))  # fmt: skip
+    app.list_work_item(listing, actor=INSPECTOR)
+    for code in ("fnd", "rul", "itm", "nil"):
+        app.handle(DissolveUnit(code, "机构改革", ended), actor=ADMIN)
+    app.handle(SplitUnit("stp", into=["xj1", "xj2"], reason="机构改革", effective_on=ended),
+               actor=ADMIN)  # fmt: skip
+    authority = Actor(id="w-1", name="县纪委监委", role=Role.AUTHORITY)
+    decision = DecideRuling(ruling, "经集体研究", date(2025, 2, 1), form="interview")
+    app.handle(decision, actor=authority)
+    catch_up(app, services.datastore, PROJECTIONS)
+
+    groups = services.scorecards.lineages(2025)
+    assert {"fnd", "stp", "rul", "itm", "qtj", "xj1"} <= set(groups) and "nil" not in groups
+    assert {"fnd", "stp", "rul", "itm", "nil"} <= set(services.scorecards.lineages(2024))
+    cards = {c["code"]: c for c in services.scorecards.for_units(2025, START, groups)}
+    assert cards["fnd"]["findings_raised"] == 1
+    assert (cards["stp"]["findings_raised"], cards["stp"]["extensions"]) == (0, 1)
+    assert (cards["xj1"]["findings_raised"], cards["xj1"]["extensions"]) == (1, 0)
+    assert cards["rul"]["accountability_by_form"] == {"interview": 1}
+    assert cards["itm"]["work_items"] == 1 and cards["qtj"]["work_items"] == 1
