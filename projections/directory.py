@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
+from psycopg.sql import SQL, Composable
 
 from domain.accounts import Account
 from domain.units import Unit
@@ -13,6 +14,10 @@ from projections.base import ReadModel, ReadModelView, handles, other_aggregates
 from projections.paging import Page
 
 UNIT_COLUMNS = ("code", "name", "kind", "status", "successor_code", "version")
+# A unit as a list names it (an Excel import): with the names it bore before, oldest first.
+NAMED_UNIT_COLUMNS = (*UNIT_COLUMNS, "former_names")
+# The name a rename replaces, kept (the update's expressions read the row before it).
+FORMER_NAME_KEPT: dict[str, Composable] = {"former_names": SQL("array_append(former_names, name)")}
 ACCOUNT_COLUMNS = (
     "id", "name", "role", "unit_code", "status", "created_at", "expires_at", "version"
 )  # fmt: skip
@@ -36,14 +41,15 @@ class DirectoryView(ReadModelView):
     projection_name = "directory"
     # 2: a merged unit's merged_on (its records the successor's from then); 3: a dissolved or
     # split unit's ended_on (it stands, with its own records, in the years up to it); 4: an
-    # account's expires_at
-    schema_version = 4
+    # account's expires_at; 5: a unit's former_names (a list written before a rename names
+    # the unit as it was then)
+    schema_version = 5
     tables: ClassVar[dict[str, str]] = {
         "directory_units": (
             "id uuid PRIMARY KEY, code text NOT NULL UNIQUE, "
             "name text NOT NULL, kind text NOT NULL, status text NOT NULL, "
             "successor_code text, merged_on date, ended_on date, version int NOT NULL, "
-            "position bigint NOT NULL"
+            "position bigint NOT NULL, former_names text[] NOT NULL DEFAULT '{}'"
         ),
         "directory_accounts": (
             "id uuid PRIMARY KEY, name text NOT NULL, "
@@ -55,6 +61,10 @@ class DirectoryView(ReadModelView):
 
     def units(self, limit: int, cursor: str | None) -> Page:
         return self.page("directory_units", limit, cursor, UNIT_COLUMNS)
+
+    def named_units(self, limit: int, cursor: str | None) -> Page:
+        """Every unit with the names it bore before (former_names), as a list may name it."""
+        return self.page("directory_units", limit, cursor, NAMED_UNIT_COLUMNS)
 
     def accounts(self, limit: int, cursor: str | None) -> Page:
         return self.page("directory_accounts", limit, cursor, ACCOUNT_COLUMNS)
@@ -77,7 +87,11 @@ class Directory(ReadModel[DirectoryView]):
 
     @handles(Unit.Renamed)
     def unit_renamed(self, e: Unit.Renamed, tracking: Tracking) -> None:
-        self.update(tracking, "directory_units", e, name=e.name)
+        """更名: the name it bore is kept, so a list written before still names the unit."""
+        changes = {"name": e.name, "version": e.originator_version}
+        self.view.update_row(
+            tracking, "directory_units", e.originator_id, changes, computed=FORMER_NAME_KEPT
+        )
 
     @handles(Unit.Merged)
     def unit_merged(self, e: Unit.Merged, tracking: Tracking) -> None:

@@ -751,7 +751,8 @@ def import_work_items(
     """Import a 重点工作清单 (序号, 工作任务, 牵头单位, 配合单位, 完成时限, 来源): all rows in
     one transaction, or, when any row is bad, none (unless --skip-invalid). A task already
     listed (the same year, lead unit and title) is left as listed, so a list imported again,
-    or an exported 执行台账 imported back, records nothing twice."""
+    or an exported 执行台账 imported back, records nothing twice. A unit is named by its code,
+    its name, or a name it bore before a rename (docs/adr/016)."""
     from api.documents import excel
     from domain.errors import DomainError
 

@@ -427,43 +427,77 @@ def fill_merged(
 
 
 class UnitIndex:
-    """Units by Chinese name or code, as the directory read model lists them."""
+    """Units by Chinese name or code, as the directory read model lists them, and by the
+    names they bore before (更名: a list written before a rename names the unit as it was)."""
 
     def __init__(self, units: Iterable[dict[str, Any]]) -> None:
         self.by_key: dict[str, list[dict[str, Any]]] = {}
-        by_name: dict[str, list[str]] = {}
+        self.by_former_name: dict[str, list[dict[str, Any]]] = {}
+        names_of: dict[str, set[str]] = {}
         for unit in units:
-            name = name_key(unit["name"])
-            for key in {fold(unit["code"]), name}:
+            name, code = name_key(unit["name"]), str(unit["code"])
+            for key in {fold(code), name}:
                 self.by_key.setdefault(key, []).append(unit)
-            by_name.setdefault(name, []).append(str(unit["code"]))
-        # Each code with the codes of every unit of its name (itself among them).
-        self.named_alike = {code: codes for codes in by_name.values() for code in codes}
+            former = {name_key(n) for n in unit.get("former_names") or ()} - {name}
+            for key in former:
+                self.by_former_name.setdefault(key, []).append(unit)
+            names_of[code] = {name, *former}
+        holders: dict[str, set[str]] = {}
+        for code, names in names_of.items():
+            for name in names:
+                holders.setdefault(name, set()).add(code)
+        # Each code with the codes of every unit that bears or bore one of its names (itself
+        # among them).
+        self.named_alike = {
+            code: sorted({c for name in names for c in holders[name]})
+            for code, names in names_of.items()
+        }
 
     @classmethod
     def load(cls, directory: DirectoryView) -> UnitIndex:
-        return cls(every(directory.units))
+        return cls(every(directory.named_units))
+
+    def knows(self, text: str) -> bool:
+        """Whether `text` is a unit's code or name, now or before."""
+        return bool(self.by_key.get(text) or self.by_former_name.get(text))
 
     def resolve(self, text: str) -> str:
-        """The code of the active unit `text` names; ValueError with the reason otherwise."""
-        found = self.by_key.get(text, [])
+        """The code of the active unit `text` names; ValueError with the reason otherwise.
+
+        A name is first what it names now; only a name no unit bears now is looked for among
+        the names units bore before, so a name given up in a rename and taken since is the
+        unit that bears it."""
+        if found := self.by_key.get(text, []):
+            return self.one_active(text, found, ("对应多个单位", "ambiguous unit name"))
+        if found := self.by_former_name.get(text, []):
+            return self.one_active(
+                text, found, ("曾是多个单位的名称", "a former name of several units")
+            )
+        raise ValueError(f"未知单位“{text}” (unknown unit)")
+
+    @staticmethod
+    def one_active(text: str, found: list[dict[str, Any]], ambiguous: tuple[str, str]) -> str:
+        """The code of the one active unit of those `text` names; ValueError naming the
+        codes to choose from (`ambiguous`: why, in Chinese and English), or the status."""
         active = [u for u in found if u["status"] == UnitStatus.ACTIVE.value]
         if len(active) == 1:
             return str(active[0]["code"])
         if len(active) > 1:
-            raise ValueError(f"“{text}”对应多个单位，请填单位代码 (ambiguous unit name)")
-        if found:
-            status = UnitStatus(found[0]["status"])
-            raise ValueError(f"单位“{text}”{status.label}，不能列入新工作 (unit is {status.value})")
-        raise ValueError(f"未知单位“{text}” (unknown unit)")
+            codes = "、".join(sorted(str(u["code"]) for u in active))
+            zh, en = ambiguous
+            raise ValueError(f"“{text}”{zh}（{codes}），请填单位代码 ({en}: give the unit's code)")
+        status = UnitStatus(found[0]["status"])
+        raise ValueError(f"单位“{text}”{status.label}，不能列入新工作 (unit is {status.value})")
 
     def named(self, text: str) -> list[str]:
-        """The codes of the units `text` names, whatever their status (a unit merged, split
-        or dissolved since, and one made since under its name)."""
-        return sorted({str(u["code"]) for u in self.by_key.get(text, [])})
+        """The codes of the units `text` names or named, whatever their status (a unit
+        renamed, merged, split or dissolved since, and one made since under its name)."""
+        found = [*self.by_key.get(text, []), *self.by_former_name.get(text, [])]
+        return sorted({str(u["code"]) for u in found})
 
     def alike(self, code: str) -> list[str]:
-        """The unit's code and those of the other units of its name (any status)."""
+        """The unit's code and those of the other units that bear or bore one of its names
+        (any status)."""
         return self.named_alike.get(code, [code])
 
 
@@ -635,7 +669,7 @@ def unit_names(value: Any, units: UnitIndex) -> list[str]:
     """The units a cell names: the whole cell when it is one unit's name (a name may hold a
     space or a 、: 县委办 县府办), else each name between the separators."""
     whole = name_key(value)
-    if whole and units.by_key.get(whole):
+    if whole and units.knows(whole):
         return [whole]
     return [n for n in SEPARATORS.split(fold(value)) if n]
 

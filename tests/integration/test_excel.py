@@ -40,6 +40,12 @@ def register_units(services: Services) -> None:
         services.app.register_unit(code=code, name=name, kind="department", actor=ADMIN)
 
 
+def rename(services: Services, code: str, name: str) -> None:
+    services.app.rename_unit(
+        code, name=name, reason="机构改革", effective_on=date(2024, 6, 1), actor=ADMIN
+    )
+
+
 def titled_list(path: Path, title: str, header: list[str], rows: list[list[Any]]) -> Path:
     """A list laid out as a county office makes one: a merged title row, then the header, then
     the rows (a date in the fifth column shown as a Chinese Excel shows one)."""
@@ -246,6 +252,83 @@ def test_the_exported_ledger_imported_back_lists_nothing_twice_even_after_a_merg
         assert "已导入 0 项重点工作 (imported 0 work items)，4 项已在清单中" in result.output
         assert "与清单不同" not in result.output and "有误" not in result.output
         assert event_count(listed) == before
+
+
+def test_the_exported_ledger_imported_back_after_a_rename_lists_nothing_twice(
+    listed: Services, tmp_path: Path
+) -> None:
+    """县住建局 (lead of 跨年度项目, co-unit of 推进县城有机更新) is renamed after the export:
+    the file names it as it was then, and its rows are still the items already listed. A
+    file exported after the rename, naming it anew, imports the same."""
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    before_rename = tmp_path / "更名前.xlsx"
+    before_rename.write_bytes(export_over_http(listed, admin).content)
+    rename(listed, "zjj", "县住房和城乡建设局")
+    after_rename = tmp_path / "更名后.xlsx"
+    after_rename.write_bytes(export_over_http(listed, admin).content)
+    before = event_count(listed)
+    for path in (before_rename, after_rename):
+        result = run_cli(listed.settings, "import", "work-items", str(path))
+        assert result.exit_code == 0, result.output
+        assert "已导入 0 项重点工作 (imported 0 work items)，4 项已在清单中" in result.output
+        assert "与清单不同" not in result.output and "有误" not in result.output
+        assert event_count(listed) == before
+
+
+def test_a_list_naming_units_by_names_they_bore_before_lists_its_tasks_under_them(
+    units: Services, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    """Each name a unit bore counts (县住建局 was renamed twice), for a lead as for a co-unit."""
+    rename(units, "zjj", "县住房和城乡建设局")
+    rename(units, "zjj", "县住房城乡建设局")
+    rename(units, "czj", "县财政和税务局")
+    rows = [[1, "任务丁", "县住建局", "县财政局", "2024年底", None],
+            [2, "任务戊", "县住房和城乡建设局", None, "2024年底", None]]  # fmt: skip
+    result = run_cli(
+        fresh_settings, "import", "work-items", str(county_list(tmp_path / "清单.xlsx", rows))
+    )
+    assert result.exit_code == 0, result.output
+    assert "已导入 2 项" in result.output
+    assert {(i[0], i[2], i[3]) for i in ledger_items(units)} == {
+        ("任务丁", "zjj", ("czj",)),
+        ("任务戊", "zjj", ()),
+    }
+
+
+def test_a_name_two_units_bore_before_and_none_bears_now_is_a_bad_row_naming_both(
+    units: Services, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    rename(units, "fgj", "县发展和改革局")
+    rename(units, "jyj", "县发改局")
+    rename(units, "jyj", "县教育体育局")
+    path = county_list(tmp_path / "清单.xlsx", [[1, "任务庚", "县发改局", None, "2024年底", None]])
+    before = event_count(units)
+    result = run_cli(fresh_settings, "import", "work-items", str(path))
+    assert result.exit_code == 1, result.output
+    assert (
+        "第 3 行 (row 3) [牵头单位]: “县发改局”曾是多个单位的名称（fgj、jyj），请填单位代码"
+        in result.output
+    )
+    assert event_count(units) == before
+
+
+def test_a_name_given_up_in_a_rename_and_taken_since_names_the_unit_that_bears_it(
+    units: Services, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    """县住建局 was renamed and a new unit made under its name: a new task of that name is
+    the new unit's, while the task listed under the renamed unit is already listed."""
+    path = county_list(tmp_path / "清单.xlsx", [[1, "任务乙", "县住建局", None, "2024年底", None]])
+    assert "已导入 1 项" in run_cli(fresh_settings, "import", "work-items", str(path)).output
+    rename(units, "zjj", "县住房和城乡建设局")
+    units.app.register_unit(code="zjj2", name="县住建局", kind="department", actor=ADMIN)
+    rows = [[1, "任务乙", "县住建局", None, "2024年底", None],
+            [2, "任务辛", "县住建局", None, "2024年底", None]]  # fmt: skip
+    again = run_cli(
+        fresh_settings, "import", "work-items", str(county_list(tmp_path / "再.xlsx", rows))
+    )
+    assert again.exit_code == 0, again.output
+    assert "已导入 1 项重点工作 (imported 1 work items)，1 项已在清单中" in again.output
+    assert {(i[0], i[2]) for i in ledger_items(units)} == {("任务乙", "zjj"), ("任务辛", "zjj2")}
 
 
 def test_a_list_imported_again_after_its_lead_unit_was_split_is_already_listed(
