@@ -168,8 +168,9 @@ class NotificationsView(ReadModelView):
     # 3: a 到期催办 sent on another day than the deadline says so; 4: an approved extension
     # names the new deadline; 5: a 初审 names the day asked for, the reason and its comment
     # (notify_findings keeps the application); 6: a 退办不予认可 tells the unit; 7: after
-    # it a 签收催办 no longer offers 退办 (notify_findings keeps the round's stage)
-    schema_version = 7
+    # it a 签收催办 no longer offers 退办 (notify_findings keeps the round's stage); 8: a
+    # finding not yet ordered that a split moves is told without asking its unit to sign
+    schema_version = 8
     tables: ClassVar[dict[str, str]] = {
         "notifications": (
             "id text PRIMARY KEY, position bigint NOT NULL, account_id uuid NOT NULL, "
@@ -565,7 +566,10 @@ class Notifications(ReadModel[NotificationsView]):
     @handles(Finding.Reassigned)
     def reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:
         """转办: the finding is the new unit's now; its liaisons are told to sign for it. The
-        order is given anew: a 退办 rejected before is of the round that ends."""
+        order is given anew: a 退办 rejected before is of the round that ends. One not yet
+        ordered has no order to sign for: only a split moves it (a 转办 answers a 退办 of an
+        order), and its unit is told so; its order, when given, tells it to sign."""
+        unordered = "因原责任单位分设，该问题已转由本单位负责，尚未交办整改，交办时另行通知。"
         self.tell(
             tracking,
             e,
@@ -573,6 +577,7 @@ class Notifications(ReadModel[NotificationsView]):
             (UNIT,),
             "已转办至本单位，请签收办理。",
             moved_to=e.to_unit,
+            text_at={RAISED: unordered},
             stage=ORDERED,
             from_stage=DISPUTE_REJECTED,
         )
