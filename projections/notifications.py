@@ -12,6 +12,7 @@ not, each channel's delivery) lives in tables a rebuild never touches (infra/out
 
 from __future__ import annotations
 
+import json
 from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -49,12 +50,20 @@ FINDINGS, UNITS = "notify_findings", "notify_units"
 COLUMNS = ("id", "finding_id", "kind", "subject", "body", "created_at", "read_at")
 # Who is told: the liaisons of the finding's unit, its inspector, the supervisors.
 UNIT, INSPECTOR, SUPERVISORS = "unit", "inspector", "supervisors"
+# How far a finding's round has come, as far as what its unit is told depends on it (the
+# Finding aggregate's own flags): raised, no order given yet; ordered, an order the unit
+# signs for or disputes (退办); dispute_rejected, its 退办 of the order was not accepted in
+# this round, so it signs and may not dispute again (until a 转办, 转隶 or 回头看 gives
+# the order anew).
+RAISED, ORDERED, DISPUTE_REJECTED = "raised", "ordered", "dispute_rejected"
 
 
 # What each reminder says; a rule names the day it counts from after its `@` (the deadline,
 # or for 签收催办 the day of the order: domain/reminders.py).
 REMINDERS: dict[ReminderKind | str, str] = {
     ReminderKind.ACKNOWLEDGE: "{deadline}交办的事项尚未签收，请尽快签收或申请退办。",
+    # The same, once the unit's 退办 of the order was not accepted: it may only sign.
+    "acknowledge_signs": "{deadline}交办的事项尚未签收，请尽快签收。",
     ReminderKind.NEAR: "整改期限（{deadline}）临近，请抓紧办理。",
     ReminderKind.DUE: "今日为整改期限（{deadline}），请及时报送整改情况。",
     # The same, sent on the day a deadline on a day off runs to, or later (after an outage).
@@ -78,19 +87,22 @@ class Recipient:
 @dataclass(frozen=True)
 class Concerned:
     """A finding, as far as telling of it needs (notify_findings): its unit, title and the
-    inspector who raised it (an actor id), and its last 延期申请 as its 初审 tells it (the
-    day asked for and the reason, in a sentence)."""
+    inspector who raised it (an actor id), its last 延期申请 as its 初审 tells it (the
+    day asked for and the reason, in a sentence), and how far its round has come (RAISED,
+    ORDERED or DISPUTE_REJECTED)."""
 
     unit_code: str
     title: str
     inspector: str | None
     applied: str | None = None
+    stage: str = RAISED
 
 
 @dataclass(frozen=True)
 class Notice:
     """What one event tells: of which finding, what, when, to whom (the liaisons of its
-    unit, its inspector, the supervisors), and the unit it passes to (转办), if any."""
+    unit, its inspector, the supervisors), the unit it passes to (转办), if any, and the
+    stage its round enters, if it changes (from `from_stage` only, where that is given)."""
 
     finding_id: UUID
     kind: NotificationKind
@@ -102,12 +114,26 @@ class Notice:
     moved_to: str | None
     # Told after `body`: the finding's last 延期申请 (Concerned.applied), then this.
     after_application: str | None = None
+    # Told instead of `body` of a finding at one of these stages (the stage before the
+    # event: (stage, body) pairs).
+    body_at: tuple[tuple[str, str], ...] = ()
+    stage: str | None = None
+    from_stage: str | None = None
 
     def body_of(self, finding: Concerned) -> str:
         """The body as told of `finding` (the statement's body expression, in Python)."""
+        body = dict(self.body_at).get(finding.stage, self.body)
         if self.after_application is None:
-            return self.body
-        return self.body + (finding.applied or "") + self.after_application
+            return body
+        return body + (finding.applied or "") + self.after_application
+
+    def changed(self, finding: Concerned) -> Concerned:
+        """`finding` as this event leaves it (the statement's update, in Python)."""
+        unit_code = self.moved_to if self.moved_to is not None else finding.unit_code
+        stage = finding.stage
+        if self.stage is not None and self.from_stage in (None, stage):
+            stage = self.stage
+        return replace(finding, unit_code=unit_code, stage=stage)
 
     def tells(self, account: Recipient, finding: Concerned) -> bool:
         """Whether `account` is among those told of `finding` (tell's join, in Python)."""
@@ -141,8 +167,10 @@ class NotificationsView(ReadModelView):
     # 2: 回头看 tells the unit, and a merged unit's findings go to its successor's liaisons;
     # 3: a 到期催办 sent on another day than the deadline says so; 4: an approved extension
     # names the new deadline; 5: a 初审 names the day asked for, the reason and its comment
-    # (notify_findings keeps the application); 6: a 退办不予认可 tells the unit
-    schema_version = 6
+    # (notify_findings keeps the application); 6: a 退办不予认可 tells the unit; 7: after
+    # it a 签收催办 no longer offers 退办 (notify_findings keeps the round's stage); 8: a
+    # finding not yet ordered that a split moves is told without asking its unit to sign
+    schema_version = 8
     tables: ClassVar[dict[str, str]] = {
         "notifications": (
             "id text PRIMARY KEY, position bigint NOT NULL, account_id uuid NOT NULL, "
@@ -154,7 +182,7 @@ class NotificationsView(ReadModelView):
         ),
         "notify_findings": (
             "id uuid PRIMARY KEY, unit_code text NOT NULL, title text NOT NULL, inspector text, "
-            "applied text"
+            "applied text, stage text NOT NULL"
         ),
         "notify_units": "id uuid PRIMARY KEY, code text NOT NULL",
     }
@@ -240,14 +268,15 @@ class NotificationsView(ReadModelView):
             return
         self.write(
             tracking,
-            "INSERT INTO {findings} (id, unit_code, title, inspector) SELECT %(id)s::uuid, "
-            "%(unit)s::text, %(title)s::text, %(inspector)s::text WHERE {advanced} "
-            "ON CONFLICT DO NOTHING",
+            "INSERT INTO {findings} (id, unit_code, title, inspector, stage) SELECT "
+            "%(id)s::uuid, %(unit)s::text, %(title)s::text, %(inspector)s::text, %(stage)s::text "
+            "WHERE {advanced} ON CONFLICT DO NOTHING",
             {
                 "id": finding_id,
                 "unit": finding.unit_code,
                 "title": finding.title,
                 "inspector": finding.inspector,
+                "stage": finding.stage,
             },
             findings="notify_findings",
         )
@@ -280,13 +309,14 @@ class NotificationsView(ReadModelView):
         )
 
     def tell(self, tracking: Tracking, notice: Notice) -> None:
-        """The notice's notifications, one for each account it tells (Notice.tells)."""
+        """The notice's notifications, one for each account it tells (Notice.tells), told of
+        the finding as it was before the event; then the finding as the event leaves it."""
         if (fill := self._fill) is not None:
             finding = fill.findings.get(notice.finding_id)
             if finding is None:
                 return
-            if notice.moved_to is not None:
-                fill.findings[notice.finding_id] = replace(finding, unit_code=notice.moved_to)
+            if (changed := notice.changed(finding)) != finding:
+                fill.findings[notice.finding_id] = changed
                 fill.changed_findings.add(notice.finding_id)
             position = tracking.notification_id
             subject = f"【{notice.kind.label}】{finding.title}"
@@ -300,12 +330,17 @@ class NotificationsView(ReadModelView):
             return
         self.write(
             tracking,
-            ", moved AS (UPDATE {findings} SET unit_code = %(moved_to)s WHERE id = %(id)s "
-            "AND %(moved_to)s::text IS NOT NULL AND {advanced}) "
+            # The insert reads the finding as it was before the update (one snapshot).
+            ", changed AS (UPDATE {findings} SET unit_code = coalesce(%(moved_to)s::text, "
+            "unit_code), stage = CASE WHEN coalesce(%(from_stage)s::text = stage, true) "
+            "THEN coalesce(%(stage)s::text, stage) ELSE stage END WHERE id = %(id)s "
+            "AND (%(moved_to)s::text IS NOT NULL OR %(stage)s::text IS NOT NULL) "
+            "AND {advanced}) "
             "INSERT INTO {notifications} (id, position, account_id, finding_id, kind, "
             "subject, body, created_at) SELECT %(_position)s::text || '-' || a.id::text, "
             "%(_position)s::bigint, a.id, f.id, %(kind)s::text, "
-            "'【' || %(label)s::text || '】' || f.title, %(body)s::text || "
+            "'【' || %(label)s::text || '】' || f.title, "
+            "coalesce(%(body_at)s::jsonb ->> f.stage, %(body)s::text) || "
             "coalesce(coalesce(f.applied, '') || %(after)s::text, ''), %(at)s::timestamptz "
             "FROM {findings} f JOIN {accounts} a ON a.active AND ("
             "(%(unit)s AND a.role = %(unit_role)s "
@@ -318,6 +353,9 @@ class NotificationsView(ReadModelView):
                 "kind": notice.kind.value,
                 "label": notice.kind.label,
                 "body": notice.body,
+                "body_at": json.dumps(dict(notice.body_at), ensure_ascii=False)
+                if notice.body_at
+                else None,
                 "after": notice.after_application,
                 "at": notice.at,
                 "unit": notice.unit,
@@ -326,6 +364,8 @@ class NotificationsView(ReadModelView):
                 "unit_role": Role.UNIT.value,
                 "supervisor_role": Role.SUPERVISOR.value,
                 "moved_to": notice.moved_to,
+                "stage": notice.stage,
+                "from_stage": notice.from_stage,
             },
             notifications="notifications",
             findings="notify_findings",
@@ -346,7 +386,9 @@ class NotificationsView(ReadModelView):
                 for r in accounts
             },
             findings={
-                r["id"]: Concerned(r["unit_code"], r["title"], r["inspector"], r["applied"])
+                r["id"]: Concerned(
+                    r["unit_code"], r["title"], r["inspector"], r["applied"], r["stage"]
+                )
                 for r in findings
             },
             units={r["id"]: r["code"] for r in units},
@@ -508,21 +550,36 @@ class Notifications(ReadModel[NotificationsView]):
             K.ORDER,
             (UNIT,),
             "已交办，请签收并于{deadline}前完成整改。",
+            stage=ORDERED,
             deadline=cn_date(e.deadline),
         )
 
     @handles(Finding.Reopened)
     def reopened(self, e: Finding.Reopened, tracking: Tracking) -> None:
-        """整改回头看: the matter is given to the unit again."""
+        """整改回头看: the matter is given to the unit again, a new round (it may dispute)."""
         again = f"，新的整改期限：{cn_date(e.new_deadline)}" if e.new_deadline else ""
         text = "回头看发现问题反弹，已重新交办{again}。原因：{reason}"
-        self.tell(tracking, e, K.REOPENED, (UNIT,), text, again=again, reason=e.reason)
+        self.tell(
+            tracking, e, K.REOPENED, (UNIT,), text, stage=ORDERED, again=again, reason=e.reason
+        )
 
     @handles(Finding.Reassigned)
     def reassigned(self, e: Finding.Reassigned, tracking: Tracking) -> None:
-        """转办: the finding is the new unit's now; its liaisons are told to sign for it."""
+        """转办: the finding is the new unit's now; its liaisons are told to sign for it. The
+        order is given anew: a 退办 rejected before is of the round that ends. One not yet
+        ordered has no order to sign for: only a split moves it (a 转办 answers a 退办 of an
+        order), and its unit is told so; its order, when given, tells it to sign."""
+        unordered = "因原责任单位分设，该问题已转由本单位负责，尚未交办整改，交办时另行通知。"
         self.tell(
-            tracking, e, K.REASSIGNED, (UNIT,), "已转办至本单位，请签收办理。", moved_to=e.to_unit
+            tracking,
+            e,
+            K.REASSIGNED,
+            (UNIT,),
+            "已转办至本单位，请签收办理。",
+            moved_to=e.to_unit,
+            text_at={RAISED: unordered},
+            stage=ORDERED,
+            from_stage=DISPUTE_REJECTED,
         )
 
     @handles(Finding.Reminded)
@@ -533,7 +590,10 @@ class Notifications(ReadModel[NotificationsView]):
         said: str = REMINDERS[kind]
         if kind is ReminderKind.DUE and (sent_on := business_day(e.timestamp)) != day:
             said = REMINDERS["due_moved" if sent_on == e.due_on else "due_passed"]
-        self.tell(tracking, e, K(kind.value), who, said, deadline=cn_date(day))
+        # 签收催办 of an order whose 退办 was not accepted: the unit may no longer dispute it.
+        signs = {DISPUTE_REJECTED: REMINDERS["acknowledge_signs"]}
+        text_at = signs if kind is ReminderKind.ACKNOWLEDGE else None
+        self.tell(tracking, e, K(kind.value), who, said, text_at=text_at, deadline=cn_date(day))
 
     @handles(Finding.OrderDisputed)
     def disputed(self, e: Finding.OrderDisputed, tracking: Tracking) -> None:
@@ -545,7 +605,9 @@ class Notifications(ReadModel[NotificationsView]):
     def dispute_rejected(self, e: Finding.DisputeRejected, tracking: Tracking) -> None:
         """退办不予认可: the order stands; the unit is told why, and to sign for it."""
         said = "退办申请不予认可，原交办事项由本单位办理，请尽快签收。理由：{reason}"
-        self.tell(tracking, e, K.DISPUTE_REJECTED, (UNIT,), said, reason=e.reason)
+        self.tell(
+            tracking, e, K.DISPUTE_REJECTED, (UNIT,), said, stage=DISPUTE_REJECTED, reason=e.reason
+        )
 
     @handles(Finding.ExtensionApplied)
     def applied(self, e: Finding.ExtensionApplied, tracking: Tracking) -> None:
@@ -608,6 +670,10 @@ class Notifications(ReadModel[NotificationsView]):
         text: str,
         moved_to: str | None = None,
         after_application: str | None = None,
+        *,
+        text_at: dict[str, str] | None = None,
+        stage: str | None = None,
+        from_stage: str | None = None,
         **values: str,
     ) -> None:
         """One notification of `kind` for each active account among `who`, its subject
@@ -615,7 +681,9 @@ class Notifications(ReadModel[NotificationsView]):
         channels and the console escape it where they must). `moved_to`: the finding is that
         unit's from this event on (转办), in the same statement (one event, one statement:
         the tracking advances once). `after_application`: told after the body, behind the
-        finding's last 延期申请 as the read model keeps it."""
+        finding's last 延期申请 as the read model keeps it. `text_at`: the text instead of
+        `text` for a finding whose round is at that stage. `stage`: the stage the round
+        enters with the event (from `from_stage` only, where given), in the same statement."""
         notice = Notice(
             e.originator_id,
             kind,
@@ -626,5 +694,8 @@ class Notifications(ReadModel[NotificationsView]):
             SUPERVISORS in who,
             moved_to,
             after_application,
+            tuple((at, said.format(**values)) for at, said in (text_at or {}).items()),
+            stage,
+            from_stage,
         )
         self.view.tell(tracking, notice)

@@ -133,6 +133,36 @@ def test_a_review_of_an_application_names_the_day_asked_for_the_reason_and_the_c
     )
 
 
+def test_a_split_tells_the_successor_of_a_finding_not_yet_ordered_without_asking_it_to_sign(
+    api: Api, inspector: dict[str, str]
+) -> None:
+    """分设: a finding still raised (登记, no order given) has nothing for the successor to
+    sign for: its liaisons are told it is theirs now, and then of the order when it comes;
+    one whose order awaits signing is told to sign for it as on a 转办."""
+    old, successor = api.unit("县农林局（分设前）"), api.unit("县农业农村局")
+    liaison = api.account("unit", successor)
+    raised = api.finding(inspector, old, title="秸秆禁烧巡查缺位")["id"]
+    ordered = api.finding(inspector, old, title="农机补贴兑付滞后")["id"]
+    order(api, inspector, ordered, deadline=LATER)
+    body = {"into": [successor, api.unit("县林业局")], "reason": "机构改革：农林职责分设",
+            "effective_on": "2026-06-01", "default_unit": successor}  # fmt: skip
+    split = ok(api.post(f"/api/v1/units/{old}/split", body, ADMIN))
+    told = {i["subject"]: (i["kind"], i["body"]) for i in inbox(api, liaison, split)["items"]}
+    assert told == {
+        "【转办通知】秸秆禁烧巡查缺位": (
+            "reassigned",
+            "因原责任单位分设，该问题已转由本单位负责，尚未交办整改，交办时另行通知。",
+        ),
+        "【转办通知】农机补贴兑付滞后": ("reassigned", "已转办至本单位，请签收办理。"),
+    }
+    answer = order(api, inspector, raised, deadline=LATER)
+    latest = inbox(api, liaison, answer)["items"][0]
+    assert (latest["kind"], latest["body"]) == (
+        "order",
+        "已交办，请签收并于2099年6月30日前完成整改。",
+    )
+
+
 def test_a_finding_shows_who_was_told_and_only_to_those_who_may_read_it(
     api: Api, inspector: dict[str, str], unit: str
 ) -> None:

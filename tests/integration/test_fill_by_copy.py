@@ -203,6 +203,86 @@ def test_a_review_filled_by_copy_names_the_application_as_the_statements_do(
     ]
 
 
+@pytest.fixture
+def chased(log: Log) -> None:
+    """Two orders of dc chased for signing (签收催办): one whose 退办 was not accepted, chased
+    again once dc was split and the order went to its successor dcn (转隶, a new round in
+    which it may dispute), and one never disputed."""
+    services, _ = log
+    app = services.app
+    app.register_unit(code="dcn", name="单位dcn", kind="township", actor=ADMIN)
+    app.register_unit(code="dcs", name="单位dcs", kind="township", actor=ADMIN)
+    app.create_account(token_hash=uuid.uuid4().hex, name="联络员", role=Role.UNIT,
+                       unit_code="dcn", actor=ADMIN)  # fmt: skip
+    rejected, plain = (raise_finding(services, "dc", t, found_on=date(2024, 1, 10)) for t in "甲乙")
+    for finding in (rejected, plain):
+        app.order_rectification(finding, deadline=date(2099, 6, 1), requirements="r",
+                                actor=INSPECTOR)  # fmt: skip
+    app.dispute_order(rejected, reason="不属本单位职责", actor=liaison("dc"))
+    app.reject_dispute(rejected, reason="属本单位职责", actor=INSPECTOR)
+
+    def chase(finding: uuid.UUID, day: date) -> None:
+        app.remind_finding(finding, rule=f"acknowledge@{day}", kind="acknowledge", due_on=day,
+                           actor=ADMIN)  # fmt: skip
+
+    chase(rejected, date(2024, 1, 10))
+    chase(plain, date(2024, 1, 10))
+    app.split_unit("dc", into=["dcn", "dcs"], reason="机构改革", effective_on=date(2024, 2, 1),
+                   actor=ADMIN)  # fmt: skip
+    chase(rejected, date(2024, 2, 1))
+
+
+@pytest.mark.parametrize("by_copy", ["notifications"], indirect=True)
+def test_signing_reminders_filled_by_copy_offer_a_dispute_as_the_statements_do(
+    chased: None, by_copy: Rows
+) -> None:
+    """Not once a 退办 of the order was rejected; again once the order is given anew."""
+    bodies = by_copy(
+        "SELECT f.title, n.body FROM {} n JOIN {} f ON f.id = n.finding_id "
+        "WHERE n.kind = 'acknowledge' ORDER BY n.position",
+        "notifications",
+        "notify_findings",
+    )
+    assert bodies == [
+        ("甲", "2024年1月10日交办的事项尚未签收，请尽快签收。"),
+        ("乙", "2024年1月10日交办的事项尚未签收，请尽快签收或申请退办。"),
+        ("甲", "2024年2月1日交办的事项尚未签收，请尽快签收或申请退办。"),
+    ]
+
+
+@pytest.fixture
+def split_open(log: Log) -> None:
+    """dc split: its finding not yet ordered and one whose order awaits signing go to dcn."""
+    services, _ = log
+    app = services.app
+    for code in ("dcn", "dcs"):
+        app.register_unit(code=code, name=f"单位{code}", kind="township", actor=ADMIN)
+    app.create_account(token_hash=uuid.uuid4().hex, name="联络员", role=Role.UNIT,
+                       unit_code="dcn", actor=ADMIN)  # fmt: skip
+    raise_finding(services, "dc", "登记", found_on=date(2024, 1, 10))
+    ordered = raise_finding(services, "dc", "交办", found_on=date(2024, 1, 10))
+    app.order_rectification(ordered, deadline=date(2099, 6, 1), requirements="r", actor=INSPECTOR)
+    app.split_unit("dc", into=["dcn", "dcs"], reason="机构改革", effective_on=date(2024, 2, 1),
+                   actor=ADMIN)  # fmt: skip
+
+
+@pytest.mark.parametrize("by_copy", ["notifications"], indirect=True)
+def test_a_split_filled_by_copy_tells_the_successor_as_the_statements_do(
+    split_open: None, by_copy: Rows
+) -> None:
+    """Only the finding whose order awaits signing asks the successor to sign."""
+    bodies = by_copy(
+        "SELECT f.title, n.body FROM {} n JOIN {} f ON f.id = n.finding_id "
+        "WHERE n.kind = 'reassigned' AND f.unit_code = 'dcn'",
+        "notifications",
+        "notify_findings",
+    )
+    assert sorted(bodies) == [
+        ("交办", "已转办至本单位，请签收办理。"),
+        ("登记", "因原责任单位分设，该问题已转由本单位负责，尚未交办整改，交办时另行通知。"),
+    ]
+
+
 @pytest.mark.parametrize("by_copy", ["finding_board"], indirect=True)
 def test_a_finding_board_filled_by_copy_keeps_what_the_statements_keep(by_copy: Rows) -> None:
     (row,) = by_copy(

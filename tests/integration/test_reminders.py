@@ -20,7 +20,9 @@ from domain.actors import Actor
 from domain.findings import Finding
 from domain.registry import (
     AcknowledgeOrder,
+    DisputeOrder,
     OrderRectification,
+    RejectDispute,
     ReopenFinding,
     ReportRectification,
     VerifyRectification,
@@ -155,15 +157,21 @@ def caught_up(services: Services, name: str) -> None:
     catch_up(services.app, services.datastore, [s for s in PROJECTIONS if s.name == name])
 
 
-def due_notice(services: Services, fid: UUID) -> str:
-    """What the finding's 到期催办 told the unit's liaison."""
+def notices(services: Services, fid: UUID, kind: str) -> list[str]:
+    """What the finding's reminders of `kind` told the unit's liaison, oldest first."""
     caught_up(services, "notifications")
     with services.database.connect() as conn:
-        row = conn.execute(
-            "SELECT body FROM notifications WHERE finding_id = %s AND kind = 'due'", (fid,)
-        ).fetchone()
-    assert row is not None
-    return str(row[0])
+        rows = conn.execute(
+            "SELECT body FROM notifications WHERE finding_id = %s AND kind = %s ORDER BY position",
+            (fid, kind),
+        ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def due_notice(services: Services, fid: UUID) -> str:
+    """What the finding's 到期催办 told the unit's liaison."""
+    (said,) = notices(services, fid, "due")
+    return said
 
 
 def test_a_disputed_order_is_not_chased_for_signing_and_a_late_due_reminder_says_so(
@@ -232,3 +240,40 @@ def test_an_order_given_or_given_back_after_its_deadline_sends_one_reminder_not_
             e for e in services.app.aggregate_history(fid) if isinstance(e, Finding.Reminded)
         ]
         assert reminded.kind == "overdue" and reminded.due_on == TODAY
+
+
+def test_a_signing_reminder_after_a_rejected_dispute_asks_the_unit_to_sign_only(
+    services: Services,
+) -> None:
+    """退办不予认可: the order stands and the unit may not dispute it again (the finding
+    refuses a second 退办 in the round), so its 签收催办 asks it to sign and no longer offers
+    申请退办; an order never disputed is chased with both, and so is a reopened one (回头看:
+    a new round, in which the unit may dispute again)."""
+    unit_with_liaison(services, "dmx", "东茗乡")
+    liaison = Actor(id="l-3", name="联络员 俞", role=Role.UNIT, unit_code="dmx")
+    start = TODAY - timedelta(days=60)
+    rejected, plain, reopened = (
+        raise_finding(services, "dmx", title, found_on=start) for title in ("占道", "噪声", "污水")
+    )
+    with on(start.isoformat()):
+        for fid in (rejected, plain, reopened):
+            services.app.handle(OrderRectification(fid, DEADLINE, "整改"), actor=INSPECTOR)
+        for fid in (rejected, reopened):
+            services.app.handle(DisputeOrder(fid, "不属本乡职责"), actor=liaison)
+            services.app.handle(RejectDispute(fid, "属本乡职责"), actor=INSPECTOR)
+        services.app.handle(AcknowledgeOrder(reopened), actor=liaison)
+        services.app.handle(ReportRectification(reopened, "已整改"), actor=liaison)
+        services.app.handle(VerifyRectification(reopened, "accepted", "销号"), actor=INSPECTOR)
+    services.app.handle(ReopenFinding(reopened, "回头看发现反弹"), actor=INSPECTOR)
+    caught_up(services, "finding_board")
+    sent = send_reminders(services, LATE, WorkingDays(), Policy())
+    assert sent is not None and sent["acknowledge"] == 3
+    given, again = clock.cn_date(start), clock.cn_date(TODAY)
+    signs_only = f"{given}交办的事项尚未签收，请尽快签收。"
+    assert notices(services, rejected, "acknowledge") == [signs_only]
+    assert notices(services, plain, "acknowledge") == [
+        f"{given}交办的事项尚未签收，请尽快签收或申请退办。"
+    ]
+    assert notices(services, reopened, "acknowledge") == [
+        f"{again}交办的事项尚未签收，请尽快签收或申请退办。"
+    ]

@@ -97,6 +97,7 @@ COMMANDS = {
         "findings", "extend_deadline", {"new_deadline": date(2024, 6, 1), "reason": "r"}
     ),
     "escalate": Command("findings", "escalate_finding", {"reason": "r"}),
+    "reject_dispute": Command("findings", "reject_dispute", {"reason": "r"}),
     "amend": Command(
         "findings", "amend_finding", {"changes": {"title": "更正后的问题"}, "reason": "r"}
     ),
@@ -174,6 +175,7 @@ OPERATIONS = st.lists(
             "withdraw",
             "reopen",
             "dispute",
+            "reject_dispute",
             "reassign",
             "remind",
             "revoke",
@@ -269,10 +271,11 @@ class Scenario:
         self.findings.append(raise_finding(self.services, self.unit, actor=self.inspector, **other))
 
     def remind(self) -> None:
-        """催办 of the newest finding, a rule of its own each time: overdue (the unit is told)
-        and escalation (the supervisors too) in turn."""
+        """催办 of the newest finding, a rule of its own each time: escalation (the supervisors
+        are told too), overdue and acknowledge (the unit, in words that depend on whether a
+        退办 of the order was rejected) in turn."""
         self.reminders += 1
-        kind = ("overdue", "escalation")[self.reminders % 2]
+        kind = ("acknowledge", "escalation", "overdue")[self.reminders % 3]
         rule = f"{kind}-{self.reminders}-{uuid.uuid4().hex[:4]}@2024-02-01"
         self.app.remind_finding(
             self.findings[-1], rule=rule, kind=kind, due_on=date(2024, 2, 2), actor=ADMIN
@@ -495,6 +498,10 @@ def from_zero(services: Services, spec: ProjectionSpec, schema: str, head: int, 
 PASSED_ON = ["raise", "order", "dispute", "reassign", "dispute", "reassign", "dispute",
              "reassign", "remind", "amend", "merge", "remind", "revoke", "remind", "report",
              "list_item", "progress"]  # fmt: skip
+# A 退办 rejected, the order chased for signing (签收催办: no 退办 offered); then reopened and
+# chased again (a new round: 退办 offered again).
+REJECTED = ["raise", "order", "dispute", "reject_dispute", "remind", "remind", "remind",
+            "report", "accept", "reopen", "remind", "remind", "remind"]  # fmt: skip
 # Cases published: one whose finding's title was amended (the amended title is shown), each
 # with the person's name in its facts (redacted).
 CASES = ["raise", "propose", "decide", "amend", "publish", "raise", "apply", "decide", "publish",
@@ -521,6 +528,7 @@ LEDGER = ["list_item", "evaluate", "list_item", "leader", "milestone", "mileston
 @example(operations=["raise", *ROUND_AND_DECISION], seed=7, batch=replay_module.BATCH)
 @example(operations=PASSED_ON, seed=3, batch=1)
 @example(operations=PASSED_ON, seed=3, batch=4)
+@example(operations=REJECTED, seed=4, batch=1)
 @example(operations=CASES, seed=9, batch=1)
 @example(operations=CASES, seed=9, batch=3)
 @example(operations=LEDGER, seed=5, batch=1)
