@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from api.console import install as install_console
 from api.console import is_console_path
+from api.http.docs import install_docs
 from api.http.errors import declare_error_responses, install_error_handlers
 from api.http.middleware import AccessLog, BodyLimit
 from api.http.read_access import ReadAccessLog
@@ -73,8 +74,14 @@ def create_app(
                 opened.close()
 
     app = FastAPI(
-        title="督查问责 Supervision API", version="1", description=DESCRIPTION, lifespan=lifespan
+        title="督查问责 Supervision API",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served from the vendored Swagger UI instead (install_docs)
+        redoc_url=None,
     )
+    install_docs(app)
     install_error_handlers(app)
     for module in (
         meta,

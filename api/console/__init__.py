@@ -47,7 +47,7 @@ from api.console.web import (
 STATIC = Path(__file__).parent / "static"
 # Paths that belong to the API and the operations endpoints, never answered with a page.
 Handler = Callable[[Request, Any], Awaitable[Response]]
-NOT_CONSOLE = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics")
+NOT_CONSOLE = ("/api/", "/docs", "/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
 MESSAGES = {404: "页面不存在。", 413: "提交的内容过大，请删减后重试。"}

@@ -58,6 +58,9 @@ def test_the_wheel_holds_every_layer_and_the_supervision_command(wheel: Path) ->
     # The console's templates and vendored scripts are package data, not only source files.
     for data in ("templates/base.html", "static/echarts.min.js", "static/htmx.min.js"):
         assert f"api/console/{data}" in names, data
+    # So is the vendored Swagger UI of /docs (api/http/docs.py).
+    for data in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"):
+        assert f"api/http/static/{data}" in names, data
     assert not any(name.startswith("tests/") for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "supervision = api.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Refresh the console's vendored JavaScript from the npm registry: Apache ECharts and htmx.
+# Refresh the vendored JavaScript from the npm registry: Apache ECharts and htmx for the
+# console, Swagger UI for the API's interactive documentation at /docs.
 #
-# The console has no build step and loads nothing from a CDN: the minified files are copied
-# from the packages' own tarballs into api/console/static/ with their licences, and committed.
+# Neither has a build step or loads anything from a CDN (a county's network may reach none):
+# the files are copied from the packages' own tarballs, with their licences, into
+# api/console/static/ and api/http/static/, and committed.
 #
-#   tools/vendor_echarts.sh                 # echarts@5, htmx.org@2 (the newest of each major)
-#   ECHARTS=echarts@5.6.0 HTMX=htmx.org@2.0.11 tools/vendor_echarts.sh
+#   tools/vendor_js.sh               # echarts@5, htmx.org@2, swagger-ui-dist@5 (newest of each)
+#   ECHARTS=echarts@5.6.0 HTMX=htmx.org@2.0.11 SWAGGER=swagger-ui-dist@5.31.0 tools/vendor_js.sh
 #
 # Needs npm (only to download the tarballs: `npm pack` runs no package scripts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ECHARTS="${ECHARTS:-echarts@5}"
 HTMX="${HTMX:-htmx.org@2}"
+SWAGGER="${SWAGGER:-swagger-ui-dist@5}"
 STATIC=api/console/static
+DOCS_STATIC=api/http/static
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -32,6 +36,16 @@ cp "$work/echarts/package/NOTICE" "$STATIC/NOTICE.echarts"
 unpack "$HTMX" htmx
 cp "$work/htmx/package/dist/htmx.min.js" "$STATIC/htmx.min.js"
 cp "$work/htmx/package/LICENSE" "$STATIC/LICENSE.htmx"
+
+unpack "$SWAGGER" swagger
+mkdir -p "$DOCS_STATIC"
+for file in swagger-ui-bundle.js swagger-ui.css favicon-32x32.png; do
+  cp "$work/swagger/package/$file" "$DOCS_STATIC/$file"
+done
+cp "$work/swagger/package/LICENSE" "$DOCS_STATIC/LICENSE.swagger-ui"
+node -e 'console.log(`swagger-ui-dist ${require(process.argv[1]).version}`)' \
+  "$work/swagger/package/package.json" >"$DOCS_STATIC/VENDORED.txt"
+cat "$DOCS_STATIC/VENDORED.txt"
 
 # Record what was vendored, so a reviewer can tell the versions without opening the files.
 node -e '
