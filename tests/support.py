@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -57,6 +58,7 @@ ADDED_CODES: dict[str, set[str]] = {"finding_sources": {"leader_instruction", "m
 
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
+BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 @contextmanager
@@ -75,6 +77,22 @@ def load_tool(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_bench(name: str) -> ModuleType:
+    """A script of bench/ as the module `bench_<name>` (they are run by hand, not installed).
+    Each imports its siblings by name, so bench/ is on the path while it loads; the module is
+    registered first, as its dataclasses look their module up."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(BENCH))
 
 
 def then(before: Callable[[], Built], step: Callable[[Built], object]) -> Callable[[], Built]:

@@ -3,32 +3,12 @@ the same aggregates, built and mapped, with nothing written."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import psycopg
 
 from infra.settings import Settings
+from tests.support import load_bench
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-def load_generate() -> ModuleType:
-    sys.path.insert(0, str(BENCH))  # generate imports its sibling harness by name
-    try:
-        spec = importlib.util.spec_from_file_location("bench_generate", BENCH / "generate.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_generate"] = module  # its dataclasses look their module up
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCH))
-
-
-generate = load_generate()
+generate = load_bench("generate")
 TINY = generate.Scale(units=3, findings=12, work_items=4, rulings=3)
 
 

@@ -3,26 +3,15 @@ the rebuild's line crosses an hour, the four panels drawn, and the table printed
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from PIL import Image
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+from tests.support import load_bench
 
-
-def load_curve() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("curve", BENCH / "curve.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-curve = load_curve()
+curve = load_bench("curve")
 
 
 @dataclass(frozen=True)

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+from tests.support import load_bench
 
-
-def load_run_all() -> ModuleType:
-    sys.path.insert(0, str(BENCH))  # run_all imports its sibling modules by name
-    try:
-        spec = importlib.util.spec_from_file_location("run_all", BENCH / "run_all.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["run_all"] = module  # its dataclasses look their module up
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCH))
-
-
-run_all = load_run_all()
+run_all = load_bench("run_all")
 
 
 def test_an_aim_is_met_from_its_ratio_up() -> None:
