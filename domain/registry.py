@@ -1399,9 +1399,8 @@ class AppealRuling(Command):
 
 @command(
     roles=(Role.INSPECTOR, Role.UNIT),
-    method="record_statement",
+    handler="do_record_statement",
     path="/rulings/{ruling_id}/statement",
-    **ON_RULING,
 )
 @dataclass(frozen=True)
 class RecordStatement(Command):

@@ -424,9 +424,10 @@ class DemoLoader:
                 ruling_id=ruling_id,
             )
             self.send(f"{key}:applied", application, INSPECTOR)
-        title = next(f[2] for f in FINDINGS if f[0] == finding_key)
+        finding = next(f for f in FINDINGS if f[0] == finding_key)
+        title, found = finding[2], found_on(finding[7], today())
         for n, move in enumerate(path):
-            self.send(f"{key}:{n}:{move}", *ruling_move(ruling_id, move, kind, title))
+            self.send(f"{key}:{n}:{move}", *ruling_move(ruling_id, move, kind, title, found))
 
     def pair_rulings(self) -> None:
         """关联容错与问责: on 县发改局's finding f19 a fault-tolerance application (t09) and an
@@ -512,7 +513,7 @@ class DemoLoader:
         grounds = "在推进项目审批改革中先行先试，因缺乏经验出现失误，未谋取私利。"
         first = uuid5(DEMO_NAMESPACE, "t11")
         subject = {"unit_code": unit, "person_id": str(pid)}
-        finding = [uuid5(DEMO_NAMESPACE, "f13")]
+        finding = [uuid5(DEMO_NAMESPACE, "f01")]  # found before its 免责 a month ago
         self.send("t11:applied", ApplyForTolerance(subject, grounds, finding, criteria, first),
                   INSPECTOR)  # fmt: skip
         exempted = DecideRuling(first, "符合先行先试的容错情形，予以免责。",
@@ -724,8 +725,13 @@ def finding_move(fid: UUID, verb: str, when: date | None, arg: str = "") -> Comm
     return sent[verb]
 
 
-def ruling_move(ruling_id: UUID, move: str, kind: str, title: str) -> tuple[Command, Actor]:
-    """The registered command a step of a ruling's path sends, and who sends it."""
+def ruling_move(
+    ruling_id: UUID, move: str, kind: str, title: str, found: date
+) -> tuple[Command, Actor]:
+    """The registered command a step of a ruling's path sends, and who sends it: the
+    statement heard, the decision taken and served a few days after the finding was `found`
+    (a ruling is dated on or after what it rules on), by today at the latest."""
+    heard_on, decided_on, served_on = (min(found + timedelta(days=n), today()) for n in (3, 5, 7))
     decisions: dict[str, dict[str, Any]] = {
         "decide": {"form": "circulated_criticism"},
         "adjust": {"form": "organisational_adjustment", "measure": "reassignment"},
@@ -758,7 +764,7 @@ def ruling_move(ruling_id: UUID, move: str, kind: str, title: str) -> tuple[Comm
     }
     if move in decisions:
         reasoning = "经集体研究，依据相关规定作出决定。"
-        return DecideRuling(ruling_id, reasoning, date(2026, 6, 30), **decisions[move]), AUTHORITY
+        return DecideRuling(ruling_id, reasoning, decided_on, **decisions[move]), AUTHORITY
     if move in appeals:
         reasoning = "经复核，作出申诉复核决定。"
         return DecideAppeal(ruling_id, reasoning=reasoning, **appeals[move]), AUTHORITY
@@ -767,11 +773,11 @@ def ruling_move(ruling_id: UUID, move: str, kind: str, title: str) -> tuple[Comm
         "appeal": (AppealRuling(ruling_id, "对认定事实有异议，申请复核。"), INSPECTOR),
         "statement": (
             RecordStatement(
-                ruling_id, "对问题事实无异议，系工作衔接不畅所致，已组织整改。", date(2026, 6, 25)
+                ruling_id, "对问题事实无异议，系工作衔接不畅所致，已组织整改。", heard_on
             ),
             INSPECTOR,
         ),
-        "serve": (ServeRuling(ruling_id, date(2026, 7, 2), "本人签收"), AUTHORITY),
+        "serve": (ServeRuling(ruling_id, served_on, "本人签收"), AUTHORITY),
         "publish": (
             PublishRuling(ruling_id, case_summary(kind, title), case_tags(kind)),
             AUTHORITY,
