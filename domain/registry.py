@@ -1399,8 +1399,9 @@ class AppealRuling(Command):
 
 @command(
     roles=(Role.INSPECTOR, Role.UNIT),
-    handler="do_record_statement",
+    method="record_statement",
     path="/rulings/{ruling_id}/statement",
+    **ON_RULING,
 )
 @dataclass(frozen=True)
 class RecordStatement(Command):

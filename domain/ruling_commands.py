@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
-from domain import clock
 from domain.actors import Actor
 from domain.aggregate import Aggregate
 from domain.commands import CommandBase, CommandResult, Sending
@@ -30,7 +28,6 @@ from domain.registry import (
     DecideRuling,
     MovePerson,
     PairRulings,
-    RecordStatement,
     RegisterPerson,
     ReviseTolerancePolicy,
 )
@@ -317,34 +314,11 @@ class RulingCommands(CommandBase):
             Ruling, ruling_id, by.expected_version, change, seen_by=by.actor, **by.save_kwargs
         )
 
-    def check_after_findings(self, ruling: Ruling, day: date, field: str) -> None:
-        """A decision or a statement on findings is dated on or after the day each was found:
-        a ruling entered late may be dated back, never before what it rules on."""
-        for finding_id in ruling.finding_ids:
-            found_on = self.load(Finding, finding_id).found_on
-            clock.check_not_before(
-                day, found_on, field, f"{field} {day} is before the finding it rules on was "
-                f"found on {found_on}",
-            )  # fmt: skip
-
-    def do_record_statement(self, cmd: RecordStatement, by: Sending) -> CommandResult:
-        """陈述申辩 (the subject's unit, or the inspector who heard it): before the decision,
-        not before the findings it answers were found."""
-
-        def record(ruling: Ruling) -> None:
-            self.check_after_findings(ruling, cmd.made_on, "made_on")
-            ruling.record_statement(
-                statement=cmd.statement, made_on=cmd.made_on, actor=by.actor.as_event_data()
-            )
-
-        return self.ruling_command(cmd.ruling_id, by, record)
-
     def do_decide_ruling(self, cmd: DecideRuling, by: Sending) -> CommandResult:
         """作出决定 (the authority): a form for accountability, an outcome for tolerance."""
         form, outcome = cmd.form, cmd.outcome
 
         def decide(ruling: Ruling) -> Sequence[Aggregate] | None:
-            self.check_after_findings(ruling, cmd.decided_on, "decided_on")
             data = by.actor.as_event_data()
             if isinstance(ruling, AccountabilityRuling):
                 if form is None or outcome is not None or cmd.criteria_met or cmd.exclusions:

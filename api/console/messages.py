@@ -33,8 +33,6 @@ RULES: list[tuple[str, str]] = [
     (r"an interview is recorded once held", "约谈日期须在问题发现之日与今天之间。"),
     (r"^served_on .* is before the decision", "送达日期不能早于决定日期。"),
     (r"^effects_until .* is before decided_on", "影响期不能早于决定日期。"),
-    (r"^decided_on .* is before the finding it rules on", "决定日期不能早于所涉问题的发现日期。"),
-    (r"^made_on .* is before the finding it rules on", "陈述申辩日期不能早于所涉问题的发现日期。"),
     (r"has no outcome \(only a review or an assessment\)", "只有合法性审查和风险评估填写结果。"),
     (
         r"has no summary, participants or opinions",

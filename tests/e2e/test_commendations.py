@@ -11,10 +11,6 @@ from typing import Any
 from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api
 
-# Found before the rulings on them are decided: a ruling is dated on or after the findings it
-# rules on were found.
-FOUND_ON = "2026-01-05"
-
 COMMENDATIONS = "/api/v1/commendations"
 ITEMS = "/api/v1/work-items"
 
@@ -85,7 +81,7 @@ def test_normal_use_after_tolerance_rests_on_a_ruling_decided_exempted_or_mitiga
 ) -> None:
     unit = api.unit("县行政服务中心", "agency")
     inspector, authority = api.account("inspector"), api.account("authority")
-    finding = api.finding(inspector, unit, found_on=FOUND_ON)["id"]
+    finding = api.finding(inspector, unit)["id"]
     tolerance = api.ruling("fault-tolerance", inspector, unit, [finding])["id"]
     denied = api.ruling("fault-tolerance", inspector, unit, [finding])["id"]
     accountability = api.accountability(inspector, unit, [finding])["id"]

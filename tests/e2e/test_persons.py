@@ -16,10 +16,6 @@ from tests.e2e.console import console_as
 from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api, account_fixture
 
-# Found before the rulings on them are decided: a ruling is dated on or after the findings it
-# rules on were found.
-FOUND_ON = "2026-01-05"
-
 PERSONS = "/api/v1/persons"
 RULINGS = "/api/v1/rulings"
 NAME, POSITION = "钱志远", "副局长"
@@ -33,7 +29,7 @@ WARNED = {"form": "admonishment", "reasoning": "情节较轻", "decided_on": "20
 
 
 def tolerance(api: Api, who: dict[str, str], unit: str, person: str) -> str:
-    finding = api.finding(who, unit, found_on=FOUND_ON)["id"]
+    finding = api.finding(who, unit)["id"]
     body = {"subject": {"unit_code": unit, "person_id": person}}
     return str(api.ruling("fault-tolerance", who, unit, [finding], **body)["id"])
 
@@ -81,7 +77,7 @@ def test_a_persons_record_gathers_their_rulings_across_units_and_bars_repeated_t
               "exclusions": ["repeated"]}  # fmt: skip
     api.decided(authority, second, denied)
 
-    finding = api.finding(inspector, second_unit, found_on=FOUND_ON)["id"]
+    finding = api.finding(inspector, second_unit)["id"]
     named = {"subject": {"unit_code": second_unit, "person_id": person}, "form": "admonishment"}
     proposal = api.accountability(inspector, second_unit, [finding], **named)["id"]
     api.decided(authority, proposal, WARNED)
@@ -120,7 +116,7 @@ def test_a_persons_record_gathers_their_rulings_across_units_and_bars_repeated_t
     ]
     # A ruling of a unit the person never belonged to cannot name them.
     stranger = api.unit("县外单位（名录）")
-    elsewhere = api.finding(inspector, stranger, found_on=FOUND_ON)["id"]
+    elsewhere = api.finding(inspector, stranger)["id"]
     foreign = {"subject": {"unit_code": stranger, "person_id": person}, "finding_ids": [elsewhere],
                "grounds": "试点", "criteria_claimed": []}  # fmt: skip
     assert_error(api.post(f"{RULINGS}/fault-tolerance", foreign, inspector), 422,
@@ -146,7 +142,7 @@ def test_bad_registrations_and_names_are_refused_and_shredding_erases_the_person
     assert_error(api.post(PERSONS, {"unit_code": unit, "name": "乙"}, api.account("unit", unit)),
                  403)  # fmt: skip
     person = ok(api.post(PERSONS, {"unit_code": unit, "name": NAME}, inspector), 201)["id"]
-    finding = api.finding(inspector, unit, found_on=FOUND_ON)["id"]
+    finding = api.finding(inspector, unit)["id"]
     taken = {"unit_code": unit, "name": "丙", "person_id": finding}  # a finding's id
     error = assert_error(api.post(PERSONS, taken, inspector), 409, "already_exists")
     assert error["message"] == f"the id {finding} is already taken", "not called a person's"
@@ -209,7 +205,7 @@ def named_case(
     accountability proposal on the same finding (unpaired): person, tolerance, proposal."""
     person = ok(api.post(PERSONS, {"unit_code": unit, "name": f"{outcome}的当事人"}, inspector),
                 201)["id"]  # fmt: skip
-    finding = api.finding(inspector, unit, found_on=FOUND_ON)["id"]
+    finding = api.finding(inspector, unit)["id"]
     named = {"subject": {"unit_code": unit, "person_id": person}}
     applied = api.ruling("fault-tolerance", inspector, unit, [finding], **named)["id"]
     met = [] if outcome == "denied" else EXEMPT["criteria_met"]

@@ -14,10 +14,6 @@ from tests.e2e.console import console_as, submit
 from tests.e2e.helpers import all_items, assert_error, ok
 from tests.support import ADMIN, Api
 
-# Found before the rulings on them are decided: a ruling is dated on or after the findings it
-# rules on were found.
-FOUND_ON = "2026-01-05"
-
 RULINGS = "/api/v1/rulings"
 
 
@@ -26,7 +22,7 @@ def case(api: Api) -> tuple[dict[str, str], dict[str, str], str, str, str]:
     application and an accountability proposal, both on the unit."""
     inspector, authority = api.account("inspector"), api.account("authority")
     unit = api.unit("县住房和城乡建设局", "department")
-    finding = api.finding(inspector, unit, found_on=FOUND_ON)["id"]
+    finding = api.finding(inspector, unit)["id"]
     tolerance = api.ruling("fault-tolerance", inspector, unit, [finding])["id"]
     proposal = api.accountability(inspector, unit, [finding], form="circulated_criticism")["id"]
     return inspector, authority, unit, tolerance, proposal
@@ -88,13 +84,11 @@ def test_pairings_that_do_not_belong_together_are_refused(api: Api) -> None:
     inspector, authority, unit, tolerance, proposal = case(api)
     pairing = f"{RULINGS}/{tolerance}/pairing"
     elsewhere_unit = api.unit("县林业局", "department")
-    their_finding = api.finding(inspector, elsewhere_unit, found_on=FOUND_ON)["id"]
+    their_finding = api.finding(inspector, elsewhere_unit)["id"]
     elsewhere = api.accountability(inspector, elsewhere_unit, [their_finding])["id"]
     refused = api.post(pairing, {"accountability_ruling_id": elsewhere}, inspector)
     assert "different subjects" in assert_error(refused, 422, "invalid_value")["message"]
-    apart = api.accountability(
-        inspector, unit, [api.finding(inspector, unit, found_on=FOUND_ON)["id"]]
-    )["id"]
+    apart = api.accountability(inspector, unit, [api.finding(inspector, unit)["id"]])["id"]
     refused = api.post(pairing, {"accountability_ruling_id": apart}, inspector)
     assert "share no finding" in assert_error(refused, 422, "invalid_value")["message"]
     backwards = api.post(f"{RULINGS}/{proposal}/pairing", {"accountability_ruling_id": tolerance},
@@ -241,7 +235,7 @@ def register_case(api: Api) -> tuple[dict[str, str], dict[str, str], str, str, s
     unit = api.unit("县城市管理局", "department")
     body = {"unit_code": unit, "name": "欧阳明远", "position": "科长"}
     person = ok(api.post("/api/v1/persons", body, inspector), 201)["id"]
-    finding = api.finding(inspector, unit, found_on=FOUND_ON)["id"]
+    finding = api.finding(inspector, unit)["id"]
     return inspector, authority, unit, person, finding
 
 

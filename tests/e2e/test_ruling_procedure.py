@@ -265,38 +265,3 @@ def test_an_appeal_due_on_a_sunday_is_taken_on_the_monday_and_shown_so(desk: Des
         today.set(datetime(2026, 12, 7, 2, tzinfo=UTC))
         ok(desk.appeal(rid))
         assert desk.status(rid) == "appealed"
-
-
-@pytest.mark.parametrize("kind", ["accountability", "fault_tolerance"])
-def test_a_decision_dated_before_the_findings_it_rules_on_were_found_changes_nothing(
-    desk: Desk, kind: str
-) -> None:
-    fid = desk.api.finding(desk.inspector, desk.unit)["id"]  # found on FOUND_ON, 2026-03-05
-    rid = desk.opened(kind, finding_ids=[fid])
-    if kind == "accountability":
-        body: dict[str, Any] = {"form": "circulated_criticism", "reasoning": "r"}
-    else:
-        body = {"outcome": "denied", "criteria_met": [], "reasoning": "r"}
-    early = desk.act(desk.authority, rid, "decision", {**body, "decided_on": "2026-03-04"})
-    error = assert_error(early, 422, "invalid_value")
-    assert "2026-03-05" in error["message"] and error["details"] == {"decided_on": "2026-03-04"}
-    assert desk.ruling(rid)["version"] == 1 and desk.ruling(rid)["decision"] is None
-    ok(desk.act(desk.authority, rid, "decision", {**body, "decided_on": "2026-03-05"}))
-
-
-def test_a_statement_made_before_the_findings_it_answers_were_found_changes_nothing(
-    desk: Desk, client: TestClient
-) -> None:
-    fid = desk.api.finding(desk.inspector, desk.unit)["id"]
-    rid = desk.propose(finding_ids=[fid])
-    early = {"statement": "情况属实", "made_on": "2026-03-01"}
-    error = assert_error(desk.act(desk.inspector, rid, "statement", early), 422, "invalid_value")
-    assert error["details"] == {"made_on": "2026-03-01"}
-    page = f"/rulings/{rid}"
-    with console_as(client, desk.api.account("unit", desk.unit)) as browser:
-        refused = submit(browser, browser.get(page), f"{page}/statement", early)
-    assert refused.status_code == 422 and "陈述申辩日期不能早于所涉问题的发现日期" in refused.text
-    assert desk.ruling(rid)["version"] == 1
-    heard = {"statement": "情况属实", "made_on": "2026-03-05"}
-    ok(desk.act(desk.inspector, rid, "statement", heard))
-    assert desk.ruling(rid)["version"] == 2
