@@ -685,14 +685,24 @@ class Finding(Aggregate):
         if "found_on" in changes and self.deadline is not None:
             self.check_deadline(self.deadline, found_on=changes["found_on"])
         if {"source", "origin", "found_on"} & set(changes):
+            source = changes.get("source", self.source.value)
             origin = checked_origin(
-                changes.get("source", self.source.value),
-                changes.get("origin", self.origin),
+                source,
+                changes["origin"] if "origin" in changes else self.kept_origin(source),
                 changes.get("found_on", self.found_on),
             )
-            if "origin" in changes:
+            # The event names the origin it leaves: the one given, or none where the new
+            # source names none and the finding had one (replayed, it clears it).
+            if "origin" in changes or origin != self.origin:
                 return changes | {"origin": origin}
         return changes
+
+    def kept_origin(self, source: str) -> dict[str, str] | None:
+        """The origin of an amendment that names none, its source being `source`: the finding's
+        own while the source names one (checked_origin refuses it where it is not that
+        source's: a source changed to 领导批示 or 会议议定 is given its origin with it), none
+        where the source names none (更正 to another source clears the origin)."""
+        return self.origin if FindingSource(source) in ORIGINS else None
 
     def check_found_on(self, found_on: date) -> None:
         """A corrected 发现日期 lies on or before today, and not after the first 约谈."""

@@ -9,7 +9,7 @@ called only after the round has been loaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -47,6 +47,7 @@ class InspectionCommands(CommandBase):
         )
         for code in population:
             self.active_unit(code)
+        self.check_inspector_units(launch.inspectors)
         inspection = Inspection(
             id=launch.inspection_id or uuid4(),
             title=launch.title,
@@ -60,6 +61,20 @@ class InspectionCommands(CommandBase):
             actor=by.actor.as_event_data(),
         )
         return self.record(inspection, **by.save_kwargs)
+
+    def check_inspector_units(self, inspectors: Iterable[tuple[str, str | None]]) -> None:
+        """回避 knows an inspector's unit by its code: a code no unit has would recuse the
+        inspector from nothing, so it is refused, naming the inspector."""
+        for name, code in inspectors:
+            if code is None:
+                continue
+            try:
+                self.read_unit(code)
+            except NotFound:
+                raise UnknownReference(
+                    f"the unit {code!r} of inspector {name!r} does not exist",
+                    details={"inspector": name, "unit_code": code},
+                ) from None
 
     def get_inspection(self, inspection_id: UUID, **at: Any) -> Inspection:
         """The round now, at `version`, or as it was `as_of` a time (public: no scope)."""

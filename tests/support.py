@@ -107,8 +107,14 @@ def then(before: Callable[[], Built], step: Callable[[Built], object]) -> Callab
     return build
 
 
-def raised_finding(actor: dict[str, str], found_on: date = date(2024, 3, 5)) -> Finding:
-    """A new Finding (no database) of unit fgj, raised by `actor` on `found_on`."""
+def raised_finding(
+    actor: dict[str, str],
+    found_on: date = date(2024, 3, 5),
+    source: str = "routine_supervision",
+    origin: dict[str, str] | None = None,
+) -> Finding:
+    """A new Finding (no database) of unit fgj, raised by `actor` on `found_on` (from routine
+    supervision unless `source` and its `origin` say otherwise)."""
     return Finding(
         id=uuid.uuid4(),
         unit_code="fgj",
@@ -116,12 +122,12 @@ def raised_finding(actor: dict[str, str], found_on: date = date(2024, 3, 5)) -> 
         description="说明",
         category="dereliction",
         severity="major",
-        source="routine_supervision",
+        source=source,
         found_on=found_on,
         work_item_id=None,
         evidence=[],
         actor=actor,
-        origin=None,
+        origin=origin,
     )
 
 

@@ -42,7 +42,7 @@ from api.http.scoping import linked_rulings
 from domain.clock import today
 from domain.documents import PRESSED
 from domain.errors import NotFound
-from domain.findings import Finding
+from domain.findings import ORIGINS, Finding
 from domain.messages import REGISTRY
 from domain.registry import (
     AcknowledgeOrder,
@@ -77,11 +77,23 @@ router = APIRouter(include_in_schema=False)
 OPEN = (S.RAISED, S.RECTIFYING, S.REPORTED)
 
 CORRECTABLE = ("title", "description", "category", "severity", "source", "found_on")
+# The 立项依据 a source names, by its code, and the fields of every one (named origin_… on the
+# forms).
+NAMED_ORIGINS: dict[str, tuple[str, str]] = {str(s): named for s, named in ORIGINS.items()}
+ORIGIN_FIELDS = tuple(field for named in ORIGINS.values() for field in named)
 
 
-def changes(form: Form, name: str) -> dict[str, str]:
-    """An amendment's corrections: the fields filled in (a blank one is left as it is)."""
-    return {k: form.get(k) for k in CORRECTABLE if form.get(k)}
+def changes(form: Form, name: str) -> dict[str, Any]:
+    """An amendment's corrections: the fields filled in (a blank one is left as it is), and
+    the 立项依据 fields typed. A source corrected to 领导批示 or 会议议定 always sends them
+    (the domain asks for both of its own); one corrected to another source, with none typed,
+    sends no origin, which the domain then clears. A field typed is never dropped: one the
+    source does not take is refused."""
+    corrected: dict[str, Any] = {k: form.get(k) for k in CORRECTABLE if form.get(k)}
+    typed = {f: form.get(f"origin_{f}") for f in ORIGIN_FIELDS if form.get(f"origin_{f}")}
+    if typed or form.get("source") in NAMED_ORIGINS:
+        corrected["origin"] = typed
+    return corrected
 
 
 def subject(form: Form, name: str) -> dict[str, Any]:
@@ -98,10 +110,7 @@ NEW_RULING: dict[str, Any] = {"link": "finding_ids"}
 
 def origin(form: Form, name: str) -> dict[str, Any] | None:
     """立项: the instruction or the meeting the finding's source names (none for the rest)."""
-    named = {
-        "leader_instruction": ("leader", "instructed_on"),
-        "meeting_decision": ("meeting", "held_on"),
-    }.get(form.get("source"))
+    named = NAMED_ORIGINS.get(form.get("source"))
     if named is None:
         return None
     return {field: form.optional(f"{name}_{field}") for field in named}

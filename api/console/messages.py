@@ -127,6 +127,15 @@ RULES: list[tuple[str, str]] = [
     (r"move a person whose personal data was erased", "该人员的个人信息已删除，不能再办理调动。"),
 ]
 
+# Rules whose Chinese names what was refused, from the error's `details` (the same keys).
+NAMED_RULES: list[tuple[str, str]] = [
+    (
+        r"^the unit .* of inspector .* does not exist",
+        "检查人员名录中“{inspector}，{unit_code}”一行：没有代码为“{unit_code}”的单位，"
+        "请按单位代码一览填写所在单位的代码（不属任何单位的可不填）。",
+    ),
+]
+
 # A day recorded as done that lies ahead (domain/clock.py check_done_by_today), by its field.
 IN_THE_FUTURE = re.compile(r"^(?P<field>[a-z_]+) \S+ is in the future$")
 
@@ -278,6 +287,8 @@ FIELDS_OF_FORM = {
     "entity": {"name": "主体名称"},
 }
 
+# What the items of a list are counted in, where not 项 (a list too short says its minimum).
+COUNTED = {"inspectors": "人", "team": "人"}
 PROBLEMS = {
     "missing": "必须填写",
     "string_too_short": "不能为空",
@@ -293,9 +304,15 @@ PROBLEMS = {
     "greater_than_equal": "数值过小",
     "less_than_equal": "数值过大",
     "too_long": "选择过多",
-    "too_short": "至少填写一项",
     "string_pattern_mismatch": "格式不正确",
 }
+
+
+def too_short(error: Any, loc: list[str]) -> str:
+    """A list shorter than its minimum says the minimum, in what it counts (“至少填写2人”)."""
+    least = int((error.get("ctx") or {}).get("min_length", 1))
+    counted = next((COUNTED[p] for p in reversed(loc) if p in COUNTED), "项")
+    return f"至少填写{'一' if least == 1 else least}{counted}"
 
 
 def status_label(status: Any) -> str:
@@ -321,6 +338,9 @@ def domain_message(error: DomainError) -> str:
     future = IN_THE_FUTURE.match(error.message)
     if future:
         return f"“{FIELDS.get(future['field'], '日期')}”不能晚于今天。"
+    for pattern, message in NAMED_RULES:
+        if re.search(pattern, error.message) and error.details:
+            return message.format_map(error.details)
     for pattern, message in RULES:
         if re.search(pattern, error.message):
             return message
@@ -342,5 +362,7 @@ def validation_message(error: ValidationError, form: str | None = None) -> str:
             fields.get(".".join(loc[i - 1 : i + 1]), fields.get(p, "")) for i, p in enumerate(loc)
         ]
         field = next((n for n in reversed(names) if n), "输入")
-        parts.append(f"“{field}”{PROBLEMS.get(str(e.get('type')), '填写有误')}")
+        kind = str(e.get("type"))
+        problem = too_short(e, loc) if kind == "too_short" else PROBLEMS.get(kind, "填写有误")
+        parts.append(f"“{field}”{problem}")
     return "；".join(dict.fromkeys(parts)) + "。"

@@ -115,3 +115,31 @@ def test_a_special_round_is_assigned_its_units_and_teams_in_the_console(
     round_ = ok(api.get(f"/api/v1/inspections/{page.rpartition('/')[2]}", inspector))
     assert round_["targets"] == [{"unit_code": units[0], "team": ["王敏", "周婷"]},
                                  {"unit_code": units[1], "team": ["刘洋", "王敏"]}]  # fmt: skip
+
+
+def test_a_pool_naming_a_unit_code_nobody_has_is_refused_naming_its_line(
+    api: Api, client: TestClient
+) -> None:
+    """The form lists the units' codes for the pool; a code no unit has is refused, its line
+    named; a pool of one says how many it needs; the pool corrected, the round launches."""
+    units = [api.unit(f"回避核对单位{n}", "township") for n in range(2)]
+    inspector = api.account("inspector", name="督查员 回避")
+    with console_as(client, inspector) as browser:
+        form = browser.get("/inspections/new")
+        codes = form.text.split('id="unit-codes"', 1)[1].split("</details>", 1)[0]
+        assert all(f"<code>{code}</code>" in codes for code in units)
+        launch = {"form_key": key(30), "title": "回避核对", "kind": "special", "scope": "专项",
+                  "period_start": "2026-05-01", "period_end": "2026-05-31", "units": units,
+                  "inspectors": f"王敏，{units[0]}\n张三，zzz\n周婷\n刘洋"}  # fmt: skip
+        refused = submit(browser, form, "/inspections", launch)
+        assert refused.status_code == 422
+        assert "检查人员名录中“张三，zzz”一行：没有代码为“zzz”的单位" in refused.text
+        one = submit(browser, form, "/inspections", {**launch, "inspectors": "王敏"})
+        assert one.status_code == 422 and "“检查人员名录”至少填写2人。" in one.text
+        pool = f"王敏，{units[0]}\n张三，{units[1]}\n周婷"
+        fixed = {**launch, "form_key": key(31), "inspectors": pool}
+        launched = submit(browser, form, "/inspections", fixed)
+        assert launched.status_code == 303, launched.text
+    rid = launched.headers["location"].partition("?")[0].rpartition("/")[2]
+    kept = ok(api.get(f"/api/v1/inspections/{rid}", inspector))["inspectors"]
+    assert {"name": "张三", "unit_code": units[1]} in kept

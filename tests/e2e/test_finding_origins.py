@@ -128,3 +128,55 @@ def test_the_console_raises_a_finding_from_an_instruction_and_shows_where_it_cam
         assert done.status_code == 303, done.text
         page = browser.get(done.headers["location"])
         assert "领导批示：县长 王建国（2026年3月1日批示）" in page.text
+
+
+def events_of(api: Api, who: dict[str, str], fid: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = ok(api.get(f"{FINDINGS}/{fid}/events", who))["items"]
+    return items
+
+
+def test_an_amendment_to_a_source_that_names_no_origin_clears_it_without_being_told(
+    api: Api, inspector: dict[str, str], unit: str
+) -> None:
+    fid = api.finding(inspector, unit, source="leader_instruction", origin=LEADER)["id"]
+    to_a_meeting = {"changes": {"source": "meeting_decision"}, "reason": "来源登记有误"}
+    refused = command(api, fid, "amendment", to_a_meeting, inspector)
+    assert "origin" in assert_error(refused, 422, "invalid_value")["details"]
+    assert len(events_of(api, inspector, fid)) == 1, "a refusal records nothing"
+    routine = {"changes": {"source": "routine_supervision"}, "reason": "来源登记有误"}
+    ok(command(api, fid, "amendment", routine, inspector))
+    amended = finding(api, inspector, fid)
+    assert amended["source"] == "routine_supervision" and amended["origin"] is None
+    recorded = events_of(api, inspector, fid)[-1]["data"]["changes"]
+    assert recorded == {"source": "routine_supervision", "origin": None}
+
+
+def test_the_console_corrects_a_source_to_and_from_an_instruction_or_a_meeting(
+    api: Api, client: TestClient, inspector: dict[str, str], unit: str
+) -> None:
+    fid = api.finding(inspector, unit, source="leader_instruction", origin=LEADER)["id"]
+    path = f"/findings/{fid}"
+    with console_as(client, inspector) as browser:
+        page = browser.get(path)
+        form = page.text.split('id="form-amendment"', 1)[1].split("</form>", 1)[0]
+        assert "立项依据" in form
+        for name in ("origin_leader", "origin_instructed_on", "origin_meeting", "origin_held_on"):
+            assert f'name="{name}"' in form, name
+        routine = {"form_key": "origin-" + "a" * 20, "source": "routine_supervision",
+                   "reason": "来源登记有误"}  # fmt: skip
+        done = submit(browser, page, f"{path}/amendment", routine)
+        assert done.status_code == 303, done.text
+        assert finding(api, inspector, fid)["origin"] is None
+        assert "立项依据：无（已清除）" in browser.get(path).text
+        meeting = {"form_key": "origin-" + "b" * 20, "source": "meeting_decision",
+                   "reason": "经核实为会议议定事项"}  # fmt: skip
+        refused = submit(browser, browser.get(path), f"{path}/amendment", meeting)
+        assert refused.status_code == 422
+        assert "为会议议定时须填写会议名称和会议日期" in refused.text
+        assert finding(api, inspector, fid)["source"] == "routine_supervision"
+        meeting |= {"origin_meeting": MEETING["meeting"], "origin_held_on": MEETING["held_on"]}
+        done = submit(browser, browser.get(path), f"{path}/amendment", meeting)
+        assert done.status_code == 303, done.text
+        shown = finding(api, inspector, fid)
+        assert (shown["source"], shown["origin"]) == ("meeting_decision", MEETING)
+        assert "会议议定：县政府第12次常务会议（2026年3月4日）" in browser.get(path).text

@@ -305,6 +305,20 @@ def test_a_launch_naming_an_unknown_unit_is_refused(
     assert_error(api.post(INSPECTIONS, body, inspector), 422, "unknown_reference")
 
 
+def test_an_inspector_of_a_unit_that_does_not_exist_is_refused_and_nothing_launched(
+    api: Api, inspector: dict[str, str], units: list[str]
+) -> None:
+    """回避 knows an inspector's unit by its code: a code no unit has would recuse nobody."""
+    title, nowhere = unique("名录有误的督查"), unique("nowhere")
+    stray = [*pool(units), {"name": "钱伟", "unit_code": nowhere}]
+    body = launch_body(units, kind="special", title=title, inspectors=stray)
+    error = assert_error(api.post(INSPECTIONS, body, inspector), 422, "unknown_reference")
+    assert error["details"] == {"inspector": "钱伟", "unit_code": nowhere}
+    position = ok(api.post(INSPECTIONS, launch_body(units), inspector), 201)["position"]
+    board = all_items(api, INSPECTIONS, inspector, min_position=position)
+    assert title not in {item["title"] for item in board}, "the refused round is not launched"
+
+
 def test_a_team_of_one_is_refused_by_the_contract(
     api: Api, inspector: dict[str, str], units: list[str]
 ) -> None:

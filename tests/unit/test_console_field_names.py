@@ -80,10 +80,18 @@ def refusal(message: type, body: dict[str, object], action: str) -> str:
     raise AssertionError("the body was accepted")
 
 
-def test_an_empty_list_of_inspectors_names_the_list_not_an_input() -> None:
+@pytest.mark.parametrize("pool", [[], [{"name": "王敏"}]], ids=["empty", "one-inspector"])
+def test_a_pool_too_short_names_the_list_and_how_many_it_needs(pool: list[object]) -> None:
     body = {"title": "t", "kind": "routine", "scope": "s", "period_start": "2026-01-01",
-            "period_end": "2026-01-31", "units": ["a"], "inspectors": []}  # fmt: skip
-    assert refusal(Launch, body, "inspections") == "“检查人员名录”至少填写一项。"
+            "period_end": "2026-01-31", "units": ["a"], "inspectors": pool}  # fmt: skip
+    assert refusal(Launch, body, "inspections") == "“检查人员名录”至少填写2人。"
+
+
+def test_a_list_of_one_needed_says_one_item() -> None:
+    pool = [{"name": "甲"}, {"name": "乙"}]
+    body = {"title": "t", "kind": "routine", "scope": "s", "period_start": "2026-01-01",
+            "period_end": "2026-01-31", "units": [], "inspectors": pool}  # fmt: skip
+    assert refusal(Launch, body, "inspections") == "“检查对象名录”至少填写一项。"
 
 
 def test_a_service_without_a_day_names_the_day() -> None:

@@ -19,7 +19,8 @@ from domain.persons import Person
 from domain.power_lists import PowerList
 from domain.rulings import AccountabilityRuling
 from domain.subjects import SHREDDED
-from tests.support import raised_finding
+from tests.support import raised_finding, random_round
+from tests.unit.test_inspections import INSPECTOR, county_of
 from tests.unit.test_work_items import listed
 
 ACTOR = {"id": "i1", "name": "督查员", "role": "inspector"}
@@ -228,3 +229,15 @@ def test_a_bulletins_period_refused_is_explained(period: str, explained: str) ->
     with pytest.raises(DomainError) as refused:
         period_of(period)
     assert domain_message(refused.value) == explained
+
+
+def test_an_inspector_of_a_unit_nobody_has_is_explained_naming_the_line() -> None:
+    app = county_of("u01", "u02")
+    pool = (("王敏", "u01"), ("张三", "zzz"), ("周婷", None))
+    launch = random_round(("u01", "u02"), pool, 50, (date(2026, 3, 1), date(2026, 4, 30)))
+    with pytest.raises(DomainError) as refused:
+        app.launch_inspection(launch, actor=INSPECTOR)
+    assert domain_message(refused.value) == (
+        "检查人员名录中“张三，zzz”一行：没有代码为“zzz”的单位，"
+        "请按单位代码一览填写所在单位的代码（不属任何单位的可不填）。"
+    )

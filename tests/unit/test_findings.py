@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
@@ -147,6 +148,59 @@ def test_amending_found_on_past_the_deadline_is_refused() -> None:
     finding = rectifying(date(2024, 4, 1))
     with pytest.raises(InvalidDeadline):
         finding.amend(changes={"found_on": date(2024, 4, 2)}, reason="x", actor=ACTOR)
+
+
+INSTRUCTION = {"leader": "县长 王建国", "instructed_on": "2024-03-01"}
+
+
+def by_instruction() -> Finding:
+    """A finding from 领导批示, naming the leader and the day."""
+    return raised_finding(ACTOR, source="leader_instruction", origin=INSTRUCTION)
+
+
+def test_correcting_the_source_to_one_that_names_no_origin_clears_the_origin() -> None:
+    finding = by_instruction()
+    finding.amend(changes={"source": "routine_supervision"}, reason="来源登记有误", actor=ACTOR)
+    assert finding.source == "routine_supervision" and finding.origin is None
+    events = finding.collect_events()
+    assert events[-1].changes == {"source": "routine_supervision", "origin": None}
+    assert replayed(events).origin is None
+
+
+def test_an_origin_given_with_a_source_that_names_none_is_still_refused() -> None:
+    finding = by_instruction()
+    with pytest.raises(InvalidValue, match="names no origin"):
+        finding.amend(
+            changes={"source": "petition", "origin": INSTRUCTION}, reason="x", actor=ACTOR
+        )
+    assert finding.source == "leader_instruction" and finding.origin == INSTRUCTION
+
+
+@pytest.mark.parametrize(
+    ("before", "source"),
+    [
+        pytest.param(raised, "leader_instruction", id="routine-to-an-instruction"),
+        pytest.param(by_instruction, "meeting_decision", id="an-instruction-to-a-meeting"),
+    ],
+)
+def test_correcting_the_source_to_one_that_names_an_origin_asks_for_that_origin(
+    before: Callable[[], Finding], source: str
+) -> None:
+    finding = before()
+    with pytest.raises(InvalidValue, match="names its origin"):
+        finding.amend(changes={"source": source}, reason="来源登记有误", actor=ACTOR)
+    meeting = {"meeting": "县政府第12次常务会议", "held_on": date(2024, 3, 4)}
+    origin = INSTRUCTION if source == "leader_instruction" else meeting
+    finding.amend(changes={"source": source, "origin": origin}, reason="更正", actor=ACTOR)
+    kept = {k: str(v) for k, v in origin.items()}  # the day as the event keeps it
+    assert finding.source == source and finding.origin == kept
+
+
+def test_correcting_only_the_day_found_keeps_the_origin_of_an_unchanged_source() -> None:
+    finding = by_instruction()
+    finding.amend(changes={"found_on": date(2024, 3, 2)}, reason="日期有误", actor=ACTOR)
+    assert finding.origin == INSTRUCTION
+    assert finding.collect_events()[-1].changes == {"found_on": date(2024, 3, 2)}
 
 
 def test_escalation_counts_and_keeps_the_status() -> None:

@@ -8,12 +8,14 @@ from uuid import uuid4
 
 import pytest
 
+from domain.actors import Actor
+from domain.application import Supervision
 from domain.draw import ChainHead, commitment_of
 from domain.draw import draw as draw_units
-from domain.errors import AlreadyExists, InvalidTransition, InvalidValue
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, UnknownReference
 from domain.inspections import Inspection
-from domain.vocabulary import InspectionStatus
-from tests.support import replayed
+from domain.vocabulary import InspectionStatus, Role
+from tests.support import random_round, replayed
 
 ACTOR = {"id": "i1", "name": "督查员", "role": "inspector"}
 LEADER = {"id": "s1", "name": "督查室主任", "role": "supervisor"}
@@ -29,6 +31,8 @@ POOL: list[dict[str, Any]] = [
     {"name": "赵丽", "unit_code": "jw"},
 ]
 RULES = {"team_size": 2, "share_percent": 10}
+ADMIN = Actor(id="a", name="管理员", role=Role.ADMIN)
+INSPECTOR = Actor(id="i", name="督查员", role=Role.INSPECTOR)
 FOUND_ON = date(2026, 3, 20)  # a day of the round's period (launched() below)
 
 
@@ -284,3 +288,29 @@ def test_a_concluded_round_takes_no_more_findings() -> None:
 def test_a_round_replayed_from_its_events_is_the_same_round() -> None:
     inspection = drawn()
     assert vars(replayed(inspection.collect_events())) == vars(inspection)
+
+
+def county_of(*codes: str) -> Supervision:
+    """An application kept in memory, with the units `codes`."""
+    app = Supervision(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    for code in codes:
+        app.register_unit(code=code, name=f"单位{code}", kind="township", actor=ADMIN)
+    return app
+
+
+def test_an_inspector_of_a_unit_that_does_not_exist_is_refused_and_nothing_recorded() -> None:
+    """回避 knows an inspector's unit by its code: a code no unit has would recuse nobody."""
+    app = county_of("u01", "u02")
+    pool = (("王敏", "u01"), ("李强", "zzz"), ("张华", None))
+    before = app.recorder.max_notification_id()
+    period = (date(2026, 3, 1), date(2026, 4, 30))
+    launch = random_round(("u01", "u02"), pool, 50, period)
+    with pytest.raises(UnknownReference) as refused:
+        app.launch_inspection(launch, actor=INSPECTOR)
+    assert refused.value.details == {"inspector": "李强", "unit_code": "zzz"}
+    assert app.recorder.max_notification_id() == before
+    known = random_round(
+        ("u01",), (*pool[::2], ("李强", "u02")), 50, (launch.period_start, launch.period_end)
+    )
+    inspection = app.get_inspection(app.launch_inspection(known, actor=INSPECTOR).id)
+    assert ["李强", "u02"] in [[i["name"], i["unit_code"]] for i in inspection.inspectors]
