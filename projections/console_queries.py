@@ -43,10 +43,12 @@ DEADLINES = (
 )
 
 # What waits on someone: an order to sign for, a dispute or an extension to answer, a report
-# sent back, a deadline past or near.
+# sent back, a deadline past or near; and, where asked (`awaiting`), every finding in one of
+# those statuses (raised, awaiting its order; reported, awaiting 验收).
 WAITING = (
-    "SELECT * FROM {board} f WHERE f.status = %(rectifying)s AND (NOT f.acknowledged "
+    "SELECT * FROM {board} f WHERE (f.status = %(rectifying)s AND (NOT f.acknowledged "
     "OR f.disputed OR f.returned OR f.extension_stage IS NOT NULL OR f.deadline <= %(near)s) "
+    "OR f.status = ANY(%(awaiting)s::text[])) "
     "AND " + UNITS + " ORDER BY f.deadline NULLS LAST, f.raised_position LIMIT %(limit)s"
 )
 
@@ -98,13 +100,19 @@ def deadlines_by(
 
 
 def waiting_rows(
-    board: FindingBoardView, near: date, unit_codes: tuple[str, ...], limit: int
+    board: FindingBoardView,
+    near: date,
+    unit_codes: tuple[str, ...],
+    limit: int,
+    awaiting: tuple[FindingStatus, ...] = (),
 ) -> list[DictRow]:
-    """The board's rows of rectifying findings that wait on someone (see WAITING)."""
+    """The board's rows of rectifying findings that wait on someone, and of every finding in
+    an `awaiting` status (see WAITING)."""
     rows: list[DictRow] = board.fetch_all(
         statement(board, WAITING),
         {
             "rectifying": FindingStatus.RECTIFYING.value,
+            "awaiting": [status.value for status in awaiting],
             "near": near,
             "units": list(unit_codes),
             "limit": limit,

@@ -79,9 +79,9 @@ def ranking(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @router.get("/")
 def dashboard(request: Request, viewer: ViewerDep, year: Text = None) -> Response:
     """首页: what waits on the viewer (待办: a liaison's orders to sign for, reports sent
-    back and deadlines; an inspector's disputes and applications to review; a supervisor's
-    applications to decide), the deadline board, counts per unit, raised and closed per
-    month, the ranking."""
+    back and deadlines; an inspector's findings to order, reports to check, disputes and
+    applications to review; a supervisor's applications to decide), the deadline board,
+    counts per unit, raised and closed per month, the ranking."""
     services = viewer.services
     cards = scorecards_of(services)
     wait_for_own_writes(viewer, *cards.views, services.view("evidence", EvidenceView))

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.deadlines import NEAR_DAYS
+from domain.vocabulary import FindingStatus
 from projections.console_queries import (
     closed_findings,
     deadlines_by,
@@ -40,8 +41,9 @@ def deadline_board(
 
 
 # What waits on whom (the home page's 待办), by role: a liaison signs for orders, answers
-# reports sent back and deadlines; an inspector answers disputes and reviews applications
-# (初审); a supervisor decides forwarded applications (审批).
+# reports sent back and deadlines; an inspector gives raised findings their order (交办),
+# checks reports (验收), answers disputes and reviews applications (初审); a supervisor
+# decides forwarded applications (审批).
 TODO_SECTIONS: dict[str, list[tuple[str, str]]] = {
     "unit": [
         ("sign", "待签收的交办事项"),
@@ -49,9 +51,17 @@ TODO_SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("overdue", "已逾期"),
         ("due", "临近整改期限"),
     ],
-    "inspector": [("dispute", "待处理的退办申请"), ("review", "待初审的延期申请")],
+    "inspector": [
+        ("order", "待下达整改的问题"),
+        ("verify", "待验收的整改报告"),
+        ("dispute", "待处理的退办申请"),
+        ("review", "待初审的延期申请"),
+    ],
     "supervisor": [("decide", "待审批的延期申请")],
 }
+# The sections that list every finding of a status (the others: rectifying ones, by what
+# waits on them).
+BY_STATUS = {"order": FindingStatus.RAISED, "verify": FindingStatus.REPORTED}
 
 
 def todo(
@@ -61,7 +71,8 @@ def todo(
     sections = TODO_SECTIONS.get(role)
     if not sections:
         return []
-    rows = waiting_rows(board, today + timedelta(days=NEAR_DAYS), unit_codes, limit)
+    awaiting = tuple(BY_STATUS[key] for key, _ in sections if key in BY_STATUS)
+    rows = waiting_rows(board, today + timedelta(days=NEAR_DAYS), unit_codes, limit, awaiting)
     found: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in sections}
     for row in rows:
         for key in wanted_by(row, today):
@@ -72,6 +83,9 @@ def todo(
 
 def wanted_by(row: Any, today: date) -> list[str]:
     """The 待办 sections a waiting row belongs in."""
+    for key, status in BY_STATUS.items():
+        if row["status"] == status.value:
+            return [key]
     keys = []
     if not row["acknowledged"] and not row["disputed"]:
         keys.append("sign")

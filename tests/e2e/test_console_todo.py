@@ -1,7 +1,7 @@
 """The home page's 我的待办 (issue 15 item 8): a liaison sees the orders to sign for, reports sent
-back and deadlines of their unit; an inspector the disputes and applications to review; a
-supervisor the applications to decide; and a finding's page shows who was told what and how
-each delivery stands."""
+back and deadlines of their unit; an inspector the findings to order, the reports to check,
+the disputes and applications to review; a supervisor the applications to decide; and a
+finding's page shows who was told what and how each delivery stands."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from api.runtime.bootstrap import Services
 from domain import clock
 from infra.outbox import Outbox, set_channel_settings
 from tests.e2e.console import console_as
-from tests.e2e.helpers import board, command, ok, order
+from tests.e2e.helpers import board, command, ok, order, report
 from tests.e2e.test_notifications import inbox
 from tests.support import Api, account_fixture
 
@@ -82,6 +82,31 @@ def test_each_role_sees_what_waits_on_it_and_it_leaves_once_answered(
     at = ok(command(api, signed["id"], "extension-decision", approve, supervisor))["position"]
     assert "医疗废物处置不规范" not in todo_of(api, client, supervisor, at)  # decided
     assert "医疗废物处置不规范" not in todo_of(api, client, liaison, at)  # its deadline is far now
+
+
+def test_an_inspector_is_asked_to_order_raised_findings_and_to_check_reports(
+    api: Api, client: TestClient, inspector: dict[str, str], unit: str
+) -> None:
+    liaison = api.account("unit", unit)
+    today = clock.today().isoformat()
+    raised = api.finding(inspector, unit, title="食堂卫生许可过期", found_on=today)
+    reported = api.finding(inspector, unit, title="发热门诊标识缺失", found_on=today)
+    order(api, inspector, reported["id"], deadline=LATER)
+    ok(command(api, reported["id"], "acknowledgement", {}, liaison))
+    at = report(api, liaison, reported["id"])["position"]
+    theirs = todo_of(api, client, inspector, at)
+    to_order = theirs.split("待下达整改的问题", 1)[1].split("</ul>", 1)[0]
+    to_check = theirs.split("待验收的整改报告", 1)[1].split("</ul>", 1)[0]
+    assert f'/findings/{raised["id"]}"' in to_order and reported["id"] not in to_order
+    assert f'/findings/{reported["id"]}"' in to_check and raised["id"] not in to_check
+    mine = todo_of(api, client, liaison, at)  # nothing of either waits on the unit
+    assert raised["id"] not in mine and reported["id"] not in mine
+
+    at = order(api, inspector, raised["id"], deadline=LATER)["position"]
+    verdict = {"outcome": "accepted", "comment": "整改到位"}
+    at = ok(command(api, reported["id"], "verification", verdict, inspector))["position"]
+    theirs = todo_of(api, client, inspector, at)
+    assert raised["id"] not in theirs and reported["id"] not in theirs
 
 
 def test_an_application_of_a_unit_the_finding_left_leaves_the_supervisors_todo(
