@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.console import install as install_console
-from api.console import is_console_path
+from api.console.web import is_console_path
 from api.http.docs import install_docs
 from api.http.errors import declare_error_responses, install_error_handlers
 from api.http.middleware import AccessLog, BodyLimit

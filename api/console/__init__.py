@@ -38,6 +38,7 @@ from api.console import (
 from api.console.web import (
     PageError,
     SignInRequired,
+    is_console_path,
     redirect,
     render,
     sign_in_url,
@@ -45,16 +46,10 @@ from api.console.web import (
 )
 
 STATIC = Path(__file__).parent / "static"
-# Paths that belong to the API and the operations endpoints, never answered with a page.
 Handler = Callable[[Request, Any], Awaitable[Response]]
-NOT_CONSOLE = ("/api/", "/docs", "/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
 MESSAGES = {404: "页面不存在。", 413: "提交的内容过大，请删减后重试。"}
-
-
-def is_console_path(path: str) -> bool:
-    return not path.startswith(NOT_CONSOLE)
 
 
 def install(app: FastAPI) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Annotated
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -12,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.console import session as sessions
 from api.console.session import Session
 from api.console.web import (
+    UNSENT,
     FormDep,
     ViewerDep,
     actor_for,
@@ -42,6 +44,7 @@ def sign_in_page(
         csrf_token=session.csrf,
         next_path=next_path,
         error=error,
+        unsent=UNSENT in parse_qs(urlsplit(next_path).query),
     )
     sessions.store(response, request, session, console_key(request, request.app.state.services))
     return response

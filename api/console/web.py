@@ -12,13 +12,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any, TypeVar
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match, Mount
 
 from api.console import session as sessions
 from api.console.messages import CODES, domain_message, validation_message
@@ -68,6 +69,18 @@ FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 VERSION = re.compile(r"[0-9]{1,18}")  # a record form's hidden version (record_page)
 # The console's largest form: a round's conclusion, a result for each of up to 2,000 targets.
 MAX_FORM_FIELDS = 2_100
+# Paths that belong to the API and the operations endpoints, never answered with a page.
+NOT_CONSOLE = ("/api/", "/docs", "/openapi.json", "/healthz", "/readyz", "/metrics")
+# A page's query parameter: the form the visitor sent was not (no session), so the page,
+# shown after signing in again, asks for it again (base.html).
+UNSENT = "unsent"
+MAX_NEXT = 500  # the longest `next` the sign-in page takes (api/console/auth.py NextPath)
+# The page of the form that makes a new record, by the path it posts to (`creation_routes`).
+NEW_RECORD_FORMS: dict[str, str] = {}
+
+
+def is_console_path(path: str) -> bool:
+    return not path.startswith(NOT_CONSOLE)
 
 
 class SignInRequired(Exception):
@@ -180,6 +193,8 @@ def get_viewer(request: Request, services: ServicesDep) -> Viewer:
     if signed_in is not None and is_open(services.database, *signed_in):
         actor = actor_for(services, signed_in[1])
     if session is None or actor is None:
+        if request.method not in ("GET", "HEAD"):  # a form: back to the page it was on
+            raise SignInRequired(form_page(request))
         raise SignInRequired(
             request.url.path + (f"?{request.url.query}" if request.url.query else "")
         )
@@ -188,6 +203,53 @@ def get_viewer(request: Request, services: ServicesDep) -> Viewer:
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+def is_page(request: Request, path: str) -> bool:
+    """Whether `path` is a page of the console a browser may be sent back to: a GET route of
+    the console (not the sign-in page, not the API)."""
+    if not is_console_path(path) or path == "/signin" or local_path(path, "") != path:
+        return False
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": ""}
+    return any(
+        not isinstance(route, Mount) and route.matches(scope)[0] is Match.FULL
+        for route in request.app.router.routes
+    )
+
+
+def page_of(request: Request, path: str) -> str | None:
+    """The nearest page at or above `path` but the dashboard: `/findings/{id}/progress` (a
+    form's action, which takes POST alone) is the finding's page, `/inbox/{id}/read` the
+    inbox."""
+    while path not in ("", "/"):
+        if is_page(request, path):
+            return path
+        path = path.rpartition("/")[0]
+    return None
+
+
+def form_page(request: Request) -> str:
+    """Where a form sent without a session (signed out, or expired) comes back to after
+    signing in: the page it was on, never its action (a path that takes POST alone would
+    answer 405 to the browser's GET), with the UNSENT notice. The page is the Referer's when
+    it is of this origin: a console page with its query (less an earlier notice), or the
+    page above it (a refused form's page is shown at its action); else the page the form's
+    action stands under (see `record_routes`; a new record's form, its own page); else the
+    dashboard."""
+    back: str | None = None
+    referer = urlsplit(request.headers.get("referer", ""))
+    if (referer.scheme, referer.netloc) == (request.url.scheme, request.url.netloc):
+        if is_page(request, referer.path):
+            kept = [(k, v) for k, v in parse_qsl(referer.query) if k not in ("done", UNSENT)]
+            back = referer.path + (f"?{urlencode(kept)}" if kept else "")
+        else:
+            back = page_of(request, referer.path)
+    back = back or NEW_RECORD_FORMS.get(request.url.path) or page_of(request, request.url.path)
+    back = back or "/"
+    target = back + ("&" if "?" in back else "?") + f"{UNSENT}=1"
+    if len(target) > MAX_NEXT:  # the sign-in page would refuse it: the page without its query
+        target = back.partition("?")[0] + f"?{UNSENT}=1"
+    return target if len(target) <= MAX_NEXT else f"/?{UNSENT}=1"
 
 
 def viewer_if_signed_in(request: Request) -> Viewer | None:
@@ -626,6 +688,7 @@ def creation_routes(
     alone: the command sent, then on to `done(the new record's id)`; a refusal shows the form
     again, with what was typed and the reason. (Register it before `path/{id}`.)"""
     action = path.rsplit("/", 1)[-1]  # a refusal names fields as this form does (FIELDS_OF_FORM)
+    NEW_RECORD_FORMS[path] = path + "/new"
 
     @router.get(path + "/new")
     def new(request: Request, viewer: ViewerDep) -> Response:

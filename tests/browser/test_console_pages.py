@@ -141,6 +141,30 @@ def test_a_refused_command_shows_its_reason_in_chinese_beside_the_form(sessions:
     expect(inspector.locator("#form-deadline-extension .error")).to_contain_text("期限")
 
 
+def test_a_form_sent_after_the_session_ended_comes_back_to_its_page_after_signing_in(
+    sessions: Any, service: Service
+) -> None:
+    """The session ends while a form is filled in (signed out elsewhere, expired): sending it
+    asks to sign in, then shows the page the form was on (from the browser's own Referer),
+    never the form's action (a 405), saying that the form was not sent."""
+    session = sessions(INSPECTOR)
+    inspector = session.page
+    finding = f"/findings/{uuid5(DEMO_NAMESPACE, 'f04')}"
+    inspector.goto(finding)
+    extension = inspector.locator("#form-deadline-extension")
+    extension.get_by_label("新的整改期限").fill((today() + timedelta(days=60)).isoformat())
+    extension.get_by_label("延期理由").fill("会话结束后提交")
+    session.context.clear_cookies()
+    extension.get_by_role("button", name="延长期限").click()
+    expect(inspector).to_have_url(re.compile(r"/signin\?next="))
+    expect(inspector.get_by_role("alert")).to_contain_text("表单未能发送")
+    inspector.get_by_label("账号令牌").fill(service.tokens[INSPECTOR])
+    inspector.get_by_role("button", name="登录").click()
+    expect(inspector).to_have_url(re.compile(re.escape(finding) + r"\?unsent=1$"))
+    expect(inspector.locator("#form-deadline-extension")).to_have_count(1)
+    expect(inspector.locator("main .notice")).to_contain_text("表单未能发送")
+
+
 def test_a_unit_account_cannot_open_another_units_finding(sessions: Any) -> None:
     unit = sessions(UNIT).page
     response = unit.goto(f"/findings/{OTHER_UNITS_FINDING}")

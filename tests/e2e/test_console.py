@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.console import web
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.console import sign_in, submit, token_of
+from tests.e2e.console import csrf_of, sign_in, submit, token_of
 from tests.e2e.helpers import ok
+from tests.e2e.test_authorization_matrix import concrete
+from tests.security_matrix import CONSOLE
 from tests.support import ADMIN, Api
 
 SIGN_OUT = '<button type="submit" class="link">退出</button>'
@@ -262,3 +265,106 @@ def test_an_error_page_keeps_the_signed_in_viewers_navigation(
     assert drawn.status_code == 404 and "页面不存在。" in drawn.text
     assert SIGN_OUT not in drawn.text
     assert any(r.getMessage() == "error page drawn without its viewer" for r in caplog.records)
+
+
+UNSENT = "登录已失效，您刚才提交的表单未能发送"
+# Every console form's action a visitor without a session may post to.
+FORM_ACTIONS = [path for method, path, mark in CONSOLE if method == "POST" and mark == "sign-in"]
+
+
+def next_of(answer: Any) -> str:
+    """Where the sign-in page a redirect sends to goes on to after signing in."""
+    assert answer.status_code == 303, answer.text
+    location = urlsplit(answer.headers["location"])
+    assert location.path == "/signin", answer.headers["location"]
+    (target,) = parse_qs(location.query)["next"]
+    return target
+
+
+def test_a_form_sent_after_signing_out_comes_back_to_its_page_after_signing_in(
+    browser: TestClient, api: Api
+) -> None:
+    """Not to the form's action, which takes POST alone (a 405 page after signing in): to
+    the page the form was on, saying that the form was not sent."""
+    inspector, finding = signed_in_with_a_finding(browser, api)
+    path = f"/findings/{finding['id']}"
+    page = browser.get(path)
+    assert submit(browser, page, "/signout", {}).status_code == 303
+    fields = {"reason": "问题性质严重，提级督办。", "form_key": "late-" + "k" * 20}
+    late = browser.post(
+        f"{path}/escalation",
+        data={"csrf_token": csrf_of(page), **fields},
+        headers={"Referer": f"http://testserver{path}?done=amendment"},
+        follow_redirects=False,
+    )
+    assert next_of(late) == f"{path}?unsent=1"
+    assert late.headers["location"] == "/signin?next=" + quote(f"{path}?unsent=1", safe="")
+    signin = browser.get(late.headers["location"])
+    assert UNSENT in signin.text and f'name="next" value="{path}?unsent=1"' in signin.text
+    again = {"token": token_of(inspector), "next": next_of(late)}
+    signed = submit(browser, signin, "/signin", again)
+    assert signed.status_code == 303 and signed.headers["location"] == f"{path}?unsent=1"
+    back = browser.get(signed.headers["location"])
+    assert back.status_code == 200 and UNSENT in back.text and "已完成" not in back.text
+    after = api.get(f"/api/v1/findings/{finding['id']}", inspector).json()
+    assert after["version"] == finding["version"] and after["escalations"] == 0
+    assert UNSENT not in browser.get(path).text
+
+
+def test_a_form_sent_without_a_session_goes_back_to_the_page_its_referer_names(
+    browser: TestClient, api: Api
+) -> None:
+    inspector = api.account("inspector")
+    finding = api.finding(inspector, api.unit())["id"]
+
+    def sent_from(referer: str | None, action: str = f"/findings/{finding}/escalation") -> str:
+        headers = {"Referer": referer} if referer is not None else {}
+        sent = browser.post(action, data={"reason": "x"}, headers=headers, follow_redirects=False)
+        return next_of(sent)
+
+    here = "http://testserver"
+    # A page of this origin, with its query (less the notice of what was done before).
+    assert sent_from(f"{here}/inbox?unread=true&done=read") == "/inbox?unread=true&unsent=1"
+    # A refused form's page is shown at its action: the page above it.
+    assert sent_from(f"{here}/findings/{finding}/escalation") == f"/findings/{finding}?unsent=1"
+    # No Referer, another origin's, one that is no page, or one that would not fit in
+    # `next`: the page the action stands under.
+    for referer in (
+        None,
+        "",
+        "https://evil.example/inbox?unread=true",
+        "http://evil.example/inbox",
+        f"{here}//evil.example/inbox",
+        f"{here}/api/v1/findings",
+        f"{here}/signin?next=/inbox",
+    ):
+        assert sent_from(referer) == f"/findings/{finding}?unsent=1", referer
+    long = sent_from(f"{here}/findings?unit_code={'x' * 600}")
+    assert long == "/findings?unsent=1"
+    assert sent_from(None, "/inbox/1-00000000-0000-4000-8000-000000000001/read") == (
+        "/inbox?unsent=1"
+    )
+    assert sent_from(None, "/findings") == "/findings/new?unsent=1"  # 发现问题's form
+
+
+@pytest.mark.parametrize("action", FORM_ACTIONS)
+def test_no_form_sent_without_a_session_is_sent_on_to_a_path_that_takes_post_alone(
+    browser: TestClient, action: str
+) -> None:
+    """Whatever the form, the page signing in goes on to answers GET (here, without a
+    session: the sign-in redirect, never a 405); a new record's form is its own page."""
+    sent = concrete(action).replace("{action}", "withdrawal")
+    target = next_of(browser.post(sent, data={"csrf_token": "x"}, follow_redirects=False))
+    assert target.endswith("?unsent=1") and urlsplit(target).path != sent
+    again = browser.get(target, follow_redirects=False)
+    assert again.status_code == 303 and next_of(again) == target
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "http:/x", ""]
+)
+def test_signing_in_goes_on_to_no_other_site(browser: TestClient, target: str) -> None:
+    page = browser.get("/signin", params={"next": target})
+    assert 'name="next" value="/"' in page.text
+    signed = submit(browser, page, "/signin", {"token": ADMIN_TOKEN, "next": target})
+    assert signed.status_code == 303 and signed.headers["location"] == "/"
