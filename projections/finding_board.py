@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -192,6 +192,15 @@ class FindingBoardView(ReadModelView):
             (list(unit_codes), [FindingStatus.CLOSED.value, FindingStatus.WITHDRAWN.value]),
         )
         return [UUID(str(r["id"])) for r in rows]
+
+    def units_of(self, finding_ids: Collection[UUID]) -> dict[UUID, str]:
+        """The unit each of these findings lies with now (its record's `unit_code`: moved by
+        a 转办 or a split's 转隶, kept by a merger); one the board does not have yet, none."""
+        rows = self.fetch_all(
+            SQL("SELECT id, unit_code FROM {} WHERE id = ANY(%s)").format(self.table(BOARD.name)),
+            (list(finding_ids),),
+        )
+        return {UUID(str(r["id"])): str(r["unit_code"]) for r in rows}
 
     def period_counts(
         self, groups: Mapping[str, Sequence[str]], start: date, end: date, today: date

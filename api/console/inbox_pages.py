@@ -18,6 +18,7 @@ from api.console.web import (
     Text,
     ViewerDep,
     one_page,
+    out_of_sight,
     redirect,
     render,
     wait_for_own_writes,
@@ -51,6 +52,9 @@ def inbox(
         "inbox.html",
         viewer,
         items=page.items,
+        # A notice of a finding passed on to another unit since (转办, 分设) is shown without
+        # its link: the finding's page is no longer there for this unit.
+        passed_on=out_of_sight(viewer, {n["finding_id"] for n in page.items}, view),
         unread=view.unread(account),
         only_unread=unread,
         cursor=cursor,

@@ -568,6 +568,30 @@ def record_of(viewer: Viewer, load: Callable[..., R], record_id: str, missing: s
         raise PageError(404, missing, viewer) from None
 
 
+def out_of_sight(
+    viewer: Viewer, finding_ids: Iterable[Any], listed_by: ReadModelView | None = None
+) -> set[str]:
+    """Of these findings (ids), those whose page the viewer may not open, so a page that
+    names them links none of them: to a unit account, the findings that lie with none of its
+    units now, passed on by a 转办 or a split's 转隶 (their page answers it 404, as any other
+    unit's); to any other role, none. Where they lie is the board's (the record's unit), read
+    once the board has caught up with `listed_by`, the read model the page lists them from,
+    so that a finding just passed to the unit is not taken for one out of its sight."""
+    if viewer.role is not Role.UNIT:
+        return set()
+    ids = {UUID(str(finding_id)) for finding_id in finding_ids}
+    if not ids:
+        return set()
+    board = viewer.services.board
+    if listed_by is not None:
+        try:
+            board.wait_for(listed_by.position(), viewer.services.settings.read_wait_seconds)
+        except ProjectionLagging:
+            viewer.lagging = True
+    lying = board.units_of(ids)
+    return {str(f) for f, unit in lying.items() if not viewer.actor.covers_unit(unit)}
+
+
 def record_page(
     request: Request,
     template: str,

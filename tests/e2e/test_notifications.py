@@ -313,3 +313,74 @@ def test_a_reopened_finding_and_a_merged_units_findings_reach_the_liaisons_answe
     told = inbox(api, heir, reopened)["items"]
     assert [n["kind"] for n in told] == ["reopened", "verification"]
     assert "回头看发现问题反弹，已重新交办。原因：群众再次反映" in told[0]["body"]
+
+
+def inbox_links(browser: TestClient, fid: str) -> tuple[int, int, str]:
+    """How many of the console inbox's notices of the finding `fid` link to its page, how
+    many do not, and the page."""
+    page = browser.get("/inbox")
+    assert page.status_code == 200, page.text
+    notices = re.findall(r'<li class="card[^"]*">.*?</li>', page.text, flags=re.S)
+    linked = sum(f'href="/findings/{fid}"' in n for n in notices)
+    passed_on = sum("已转办，不再由本单位办理" in n for n in notices)
+    return linked, passed_on, page.text
+
+
+def test_a_notice_of_a_finding_passed_to_another_unit_no_longer_links_to_it(
+    api: Api, client: TestClient, inspector: dict[str, str]
+) -> None:
+    """转办: the first unit's 交办通知 stays in its inbox, but the finding's page is no longer
+    there for it (404): the notice is shown without the link, saying why; the new unit's
+    notices link to it."""
+    first, second = api.unit("县水利局"), api.unit("县自然资源局")
+    was, now = api.account("unit", first), api.account("unit", second)
+    fid = api.finding(inspector, first, title="河道采砂<监管>缺位")["id"]
+    order(api, inspector, fid, deadline=LATER)
+    ok(command(api, fid, "dispute", {"reason": "不属本单位职责"}, was))
+    passed = ok(command(api, fid, "reassignment", {"to_unit": second, "reason": "职责"}, inspector))
+    inbox(api, was, passed)
+    assert kinds(inbox(api, now, passed)) == ["reassigned"]
+    with console_as(client, was) as browser:
+        linked, passed_on, page = inbox_links(browser, fid)
+        assert (linked, passed_on) == (0, 1)
+        assert "【交办通知】河道采砂&lt;监管&gt;缺位" in page
+        assert browser.get(f"/findings/{fid}").status_code == 404  # as the notice says
+    with console_as(client, now) as browser:
+        assert inbox_links(browser, fid)[:2] == (1, 0)
+        assert browser.get(f"/findings/{fid}").status_code == 200
+
+
+def test_a_split_or_a_merger_leaves_a_link_in_an_inbox_only_where_the_finding_is_seen(
+    api: Api, client: TestClient, inspector: dict[str, str]
+) -> None:
+    """分设 passes a unit's open findings to its successors (转隶): its liaisons' notices of
+    them no longer link. A merger keeps them the merged unit's as well as its successor's:
+    both links stay."""
+    split, heir = api.unit("县文广局（分设前）"), api.unit("县文化和旅游局")
+    liaison, successor = api.account("unit", split), api.account("unit", heir)
+    fid = api.finding(inspector, split, title="文物保护单位巡查不到位")["id"]
+    order(api, inspector, fid, deadline=LATER)
+    body = {"into": [heir, api.unit("县广电中心")], "reason": "机构改革",
+            "effective_on": "2026-06-01", "default_unit": heir}  # fmt: skip
+    done = ok(api.post(f"/api/v1/units/{split}/split", body, ADMIN))
+    inbox(api, liaison, done), inbox(api, successor, done)
+    with console_as(client, liaison) as browser:
+        assert inbox_links(browser, fid)[:2] == (0, 1)
+    with console_as(client, successor) as browser:
+        assert inbox_links(browser, fid)[:2] == (1, 0)
+    merged, into = api.unit("城南镇"), api.unit("城南街道")
+    was, now = api.account("unit", merged), api.account("unit", into)
+    kept = api.finding(inspector, merged, title="集镇污水管网未接通")["id"]
+    order(api, inspector, kept, deadline=LATER)
+    body = {"into": into, "reason": "撤镇设街道", "effective_on": "2026-03-10"}
+    ok(api.post(f"/api/v1/units/{merged}/merger", body, ADMIN))
+    asked = {"new_deadline": "2099-09-30", "reason": "汛期"}
+    ok(command(api, kept, "extension-application", asked, now))
+    review = {"outcome": "refused", "comment": "理由不足"}
+    told = ok(command(api, kept, "extension-review", review, inspector))
+    assert kinds(inbox(api, was, told)) == ["order"]
+    assert kinds(inbox(api, now, told)) == ["extension_review"]
+    for who in (was, now):
+        with console_as(client, who) as browser:
+            assert inbox_links(browser, kept)[:2] == (1, 0)
+            assert browser.get(f"/findings/{kept}").status_code == 200
