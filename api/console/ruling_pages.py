@@ -25,6 +25,7 @@ from api.console.web import (
     ViewerDep,
     listing,
     offered,
+    out_of_sight,
     record_of,
     record_page,
     record_routes,
@@ -218,6 +219,9 @@ def ruling_page(
         refusal,
         ruling.version,
         ruling=ruling,
+        # A linked finding passed to another unit since (转办, 分设) is not the unit's to
+        # open: named, not linked.
+        passed_on=out_of_sight(viewer, ruling.finding_ids),
         appeal_by=appeal_by,
         accountability=accountability,
         # The forms the regulations provide for the subject's kind: the forms offer no other.

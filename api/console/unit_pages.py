@@ -20,6 +20,7 @@ from api.console.web import (
     ViewerDep,
     listing,
     one_page,
+    out_of_sight,
     render,
     unit_names,
     visible_units,
@@ -104,6 +105,13 @@ def unit(
         year=chosen,
         years=list(range(today().year, FIRST_YEAR - 1, -1)),
         history=[named(line, names) for line in history.items],
+        # The unit's lines of a finding passed to another unit since (转办, 分设) stay, but
+        # the finding is no longer the unit's to open: not linked.
+        passed_on=out_of_sight(
+            viewer,
+            {h["aggregate_id"] for h in history.items if h["aggregate_type"] == "finding"},
+            services.history,
+        ),
         next_cursor=history.next_cursor,
         lineage=lineage,
         names=names,

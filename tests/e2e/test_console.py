@@ -368,3 +368,41 @@ def test_signing_in_goes_on_to_no_other_site(browser: TestClient, target: str) -
     assert 'name="next" value="/"' in page.text
     signed = submit(browser, page, "/signin", {"token": ADMIN_TOKEN, "next": target})
     assert signed.status_code == 303 and signed.headers["location"] == "/"
+
+
+PASSED_ON = "已转办，不再由本单位办理"
+
+
+def test_a_units_ruling_and_history_no_longer_link_a_finding_passed_to_another_unit(
+    browser: TestClient, api: Api
+) -> None:
+    """转办: the first unit keeps its ruling on the finding and its history lines of it, but
+    the finding's page answers it 404 now: they name the finding without a link; the finding
+    that stays is linked."""
+    inspector = api.account("inspector")
+    first, second = api.unit("县市场监管局"), api.unit("县商务局")
+    liaison = api.account("unit", first)
+    passed = api.finding(inspector, first, title="农贸市场秤具未检定")["id"]
+    kept = api.finding(inspector, first, title="食品抽检不合格未处置")["id"]
+    ruling = api.accountability(inspector, first, [passed, kept])["id"]
+    ok(api.post(f"/api/v1/findings/{passed}/rectification-order",
+                {"deadline": "2099-06-30", "requirements": "整改"}, inspector))  # fmt: skip
+    ok(api.post(f"/api/v1/findings/{passed}/dispute", {"reason": "不属本单位"}, liaison))
+    body = {"to_unit": second, "reason": "职责调整"}
+    at = ok(api.post(f"/api/v1/findings/{passed}/reassignment", body, inspector))["position"]
+    ok(api.get("/api/v1/findings", inspector, min_position=at))  # the board has it
+    ok(api.get(f"/api/v1/units/{first}/history", inspector, min_position=at))
+    sign_in(browser, token_of(liaison))
+    assert browser.get(f"/findings/{passed}").status_code == 404
+    page = browser.get(f"/rulings/{ruling}")
+    assert page.status_code == 200
+    assert f'href="/findings/{passed}"' not in page.text and PASSED_ON in page.text
+    assert f'<a href="/findings/{kept}">查看关联问题 2</a>' in page.text
+    history = browser.get(f"/units/{first}")
+    assert history.status_code == 200 and "农贸市场秤具未检定" in history.text
+    assert f'href="/findings/{passed}"' not in history.text
+    assert f'href="/findings/{kept}"' in history.text
+    sign_in(browser, token_of(inspector))  # any other role opens every finding
+    for path in (f"/rulings/{ruling}", f"/units/{first}"):
+        shown = browser.get(path)
+        assert f'href="/findings/{passed}"' in shown.text and PASSED_ON not in shown.text
