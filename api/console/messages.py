@@ -57,7 +57,6 @@ RULES: list[tuple[str, str]] = [
     (r"decision names an outcome", "容错认定须选择认定结果。"),
     (r"^finding .* belongs to unit", "关联的问题不属于该单位。"),
     (r"a unit applies only for itself", "责任单位只能为本单位申请。"),
-    (r"is not a valid", "请选择有效的选项。"),
     (
         r"names its origin",
         "来源为领导批示时须填写批示领导和批示日期，为会议议定时须填写会议名称和会议日期。",
@@ -138,6 +137,8 @@ NAMED_RULES: list[tuple[str, str]] = [
 
 # A day recorded as done that lies ahead (domain/clock.py check_done_by_today), by its field.
 IN_THE_FUTURE = re.compile(r"^(?P<field>[a-z_]+) \S+ is in the future$")
+# A code that is none of its vocabulary's (domain/findings.py parse), by its field.
+NOT_A_CHOICE = re.compile(r" is not a valid (?P<field>[a-z_]+)$")
 
 CODES = {
     "not_found": "未找到该记录，或您无权查看。",
@@ -212,6 +213,10 @@ FIELDS = {
     "to_unit": "转交单位",
     "held_on": "约谈日期",
     "interviewee": "被约谈人职务",
+    # The domain's names of a choice it refuses (domain/findings.py parse), where the form's
+    # field is called otherwise.
+    "criterion": "容错情形",
+    "exclusion": "不予容错情形",
     "statement": "陈述申辩内容",
     "made_on": "陈述日期",
     "measure": "组织调整或者组织处理的方式",
@@ -303,8 +308,23 @@ PROBLEMS = {
     "int_parsing": "请填写整数",
     "greater_than_equal": "数值过小",
     "less_than_equal": "数值过大",
+    "greater_than": "数值过小",
+    "less_than": "数值过大",
     "too_long": "选择过多",
     "string_pattern_mismatch": "格式不正确",
+}
+# What the rule a problem broke allows, said after it (from the error's context, pydantic's
+# `ctx`), where the bare problem would not tell what to type: a seed of 16 characters at
+# least is not 「不能为空」. A minimum of one is what 「不能为空」 says. (A list too short
+# says its minimum in what it counts: too_short.)
+BOUNDS: dict[str, tuple[str, str, Any]] = {
+    "string_too_short": ("min_length", "不能少于 {} 个字符", 1),
+    "string_too_long": ("max_length", "内容过长，不能超过 {} 个字符", None),
+    "greater_than_equal": ("ge", "数值过小，不能小于 {}", None),
+    "less_than_equal": ("le", "数值过大，不能大于 {}", None),
+    "greater_than": ("gt", "数值过小，须大于 {}", None),
+    "less_than": ("lt", "数值过大，须小于 {}", None),
+    "too_long": ("max_length", "选择过多，最多 {} 项", None),
 }
 
 
@@ -333,17 +353,22 @@ def status_label(status: Any) -> str:
     return str(status)
 
 
-def domain_message(error: DomainError) -> str:
-    """The Chinese sentence for a domain error: its rule's, else its status's or code's."""
+def domain_message(error: DomainError, form: str | None = None) -> str:
+    """The Chinese sentence for a domain error: its rule's, else its status's or code's; a
+    field it names, as the form `form` (its action) labels it."""
+    fields = FIELDS | FIELDS_OF_FORM.get(form or "", {})
     future = IN_THE_FUTURE.match(error.message)
     if future:
-        return f"“{FIELDS.get(future['field'], '日期')}”不能晚于今天。"
+        return f"“{fields.get(future['field'], '日期')}”不能晚于今天。"
     for pattern, message in NAMED_RULES:
         if re.search(pattern, error.message) and error.details:
             return message.format_map(error.details)
     for pattern, message in RULES:
         if re.search(pattern, error.message):
             return message
+    choice = NOT_A_CHOICE.search(error.message)
+    if choice:
+        return f"“{fields.get(choice['field'], '选项')}”{PROBLEMS['enum']}。"
     if error.code == "invalid_transition":
         status = (error.details or {}).get("status")
         return f"当前状态为“{status_label(status)}”，不能进行此操作。"
@@ -363,6 +388,21 @@ def validation_message(error: ValidationError, form: str | None = None) -> str:
         ]
         field = next((n for n in reversed(names) if n), "输入")
         kind = str(e.get("type"))
-        problem = too_short(e, loc) if kind == "too_short" else PROBLEMS.get(kind, "填写有误")
-        parts.append(f"“{field}”{problem}")
+        said = too_short(e, loc) if kind == "too_short" else problem(kind, e.get("ctx") or {})
+        parts.append(f"“{field}”{said}")
     return "；".join(dict.fromkeys(parts)) + "。"
+
+
+def problem(kind: str, ctx: dict[str, Any]) -> str:
+    """What is wrong with a field, in Chinese: with the bound it broke, where one is known
+    (BOUNDS), so that the reader knows what to type."""
+    said = PROBLEMS.get(kind, "填写有误")
+    if kind not in BOUNDS:
+        return said
+    key, bounded, unsaid = BOUNDS[kind]
+    bound = ctx.get(key)
+    if bound is None or isinstance(bound, bool) or bound == unsaid:
+        return said
+    if isinstance(bound, float) and bound.is_integer():
+        bound = int(bound)
+    return bounded.format(bound)

@@ -386,10 +386,12 @@ def perform(
     form: Form,
     body: BaseModel | None,
     command: Callable[..., CommandResult],
+    action: str | None = None,
 ) -> dict[str, Any]:
     """Run a command the way the JSON routes run it (the same application method, the same
     idempotency: the form's one-time key makes a double submission record nothing twice);
-    answer {id, version, position}, or raise a FormError in Chinese."""
+    answer {id, version, position}, or raise a FormError in Chinese (naming fields as the
+    form posted to `action` labels them)."""
     key = form.get("form_key")
     try:
         answer = commands.run(
@@ -401,7 +403,8 @@ def perform(
             command,
         )
     except DomainError as error:
-        raise FormError(STATUS_OF_CODE.get(error.code, 422), domain_message(error)) from None
+        status = STATUS_OF_CODE.get(error.code, 422)
+        raise FormError(status, domain_message(error, action)) from None
     except ApiError as error:
         raise FormError(error.status, CODES.get(error.code, "操作未能完成，请重试。")) from None
     except ProjectionLagging:
@@ -522,7 +525,7 @@ class FormCommand:
             sent = message_of(self.message, route, body, **in_path)
             return app.handle(sent, actor=actor, expected_version=expected, **save_kwargs)
 
-        return perform(request, viewer, form, body, command)
+        return perform(request, viewer, form, body, command, action)
 
 
 # Who, in which statuses, what.

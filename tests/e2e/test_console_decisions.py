@@ -40,6 +40,7 @@ def test_a_liaison_records_the_procedure_and_the_decision_in_the_console(
                "outcome": "catastrophic"}  # fmt: skip
         refused = submit(browser, browser.get(page), f"{page}/procedure-steps", bad)
         assert refused.status_code == 422 and 'role="alert"' in refused.text
+        assert "“结果”请选择有效的选项。" in refused.text, "the field, as the form labels it"
         decided = {"form_key": "decide-" + "c" * 20, "decided_on": "2026-02-10",
                    "summary": "经县政府常务会议研究通过"}  # fmt: skip
         assert submit(browser, browser.get(page), f"{page}/decision", decided).status_code == 303

@@ -69,6 +69,8 @@ def test_a_round_is_launched_drawn_concluded_and_verified_in_the_console(
     with console_as(client, inspector) as browser:
         shown = browser.get(page)
         assert 'id="form-draw"' in shown.text
+        short = submit(browser, shown, f"{page}/draw", {"form_key": key(70), "seed": "12345"})
+        assert short.status_code == 422 and "“随机种子”不能少于 16 个字符。" in short.text
         drawn = submit(browser, shown, f"{page}/draw", {"form_key": key(7), "seed": SEED})
         assert drawn.status_code == 303, drawn.text
         shown = browser.get(page)

@@ -12,7 +12,14 @@ from pydantic import ValidationError
 import api.main  # noqa: F401  (every command route mounted)
 from api.console.messages import FIELDS, FIELDS_OF_FORM, validation_message
 from api.http.command_routes import MOUNTED
-from domain.registry import Launch, RaiseFinding, ServeRuling
+from domain.registry import (
+    DrawInspection,
+    Launch,
+    LogProgress,
+    RaiseFinding,
+    ReviewExtension,
+    ServeRuling,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "console" / "templates"
 BLOCK = re.compile(r'action_form\([^,]+,\s*"([^"]+)"(.*?)\{% endcall %\}', re.S)
@@ -112,7 +119,7 @@ FINDING = {"unit_code": "fgj", "title": "t", "description": "d", "category": "ot
         ("leader_instruction", {"leader": "张三", "instructed_on": "2026-02-30"},
          "“批示日期”请填写有效日期（年-月-日）。"),
         ("leader_instruction", {"leader": "张" * 300, "instructed_on": "2026-02-03"},
-         "“批示领导”内容过长。"),
+         "“批示领导”内容过长，不能超过 100 个字符。"),
     ],
 )  # fmt: skip
 def test_a_findings_origin_is_named_as_its_own_fields_not_as_others_of_the_same_name(
@@ -129,3 +136,26 @@ def test_a_findings_origin_is_named_as_its_own_fields_not_as_others_of_the_same_
 def test_a_day_out_of_range_is_explained_by_its_bound(found_on: str, named: str) -> None:
     body = {**FINDING, "source": "other", "found_on": found_on}
     assert refusal(RaiseFinding, body, "findings") == named
+
+
+@pytest.mark.parametrize(
+    ("message", "body", "action", "named"),
+    [
+        (DrawInspection, {"seed": "12345"}, "draw", "“随机种子”不能少于 16 个字符。"),
+        (DrawInspection, {"seed": "s" * 201}, "draw", "“随机种子”内容过长，不能超过 200 个字符。"),
+        (ServeRuling, {"served_on": "2026-03-05", "served_to": ""}, "service",
+         "“受送达人”不能为空。"),
+        (LogProgress, {"note": "过半", "percent": "150"}, "work-progress",
+         "“完成比例”数值过大，不能大于 100。"),
+        (LogProgress, {"note": "过半", "percent": "-1"}, "work-progress",
+         "“完成比例”数值过小，不能小于 0。"),
+        (ReviewExtension, {"outcome": "forwarded", "comment": "说" * 2001}, "extension-review",
+         "“说明”内容过长，不能超过 2000 个字符。"),
+    ],
+)  # fmt: skip
+def test_a_refusal_of_a_length_or_a_number_says_the_bound_to_keep_to(
+    message: type, body: dict[str, object], action: str, named: str
+) -> None:
+    """「不能为空」 for a seed of five characters, 「内容过长」 or 「数值过大」 alone, do not
+    say what to type: the bound the schema holds to is said."""
+    assert refusal(message, body, action) == named

@@ -241,3 +241,30 @@ def test_an_inspector_of_a_unit_nobody_has_is_explained_naming_the_line() -> Non
         "检查人员名录中“张三，zzz”一行：没有代码为“zzz”的单位，"
         "请按单位代码一览填写所在单位的代码（不属任何单位的可不填）。"
     )
+
+
+def verified_as_maybe() -> None:
+    finding = ordered()
+    finding.report_rectification(summary="已整改", evidence=[], actor=ACTOR)
+    finding.verify(outcome="maybe", comment="c", new_deadline=None, actor=ACTOR)
+
+
+@pytest.mark.parametrize(
+    ("refuse", "form", "explained"),
+    [
+        (lambda: ordered().review_extension(outcome="ok", comment="c", actor=ACTOR),
+         "extension-review", "“初审意见”请选择有效的选项。"),
+        (lambda: ordered().decide_extension(outcome="", reason="r", actor=ACTOR),
+         "extension-decision", "“审批意见”请选择有效的选项。"),
+        (lambda: step_result("risk_assessment", "catastrophic", None, None, None),
+         "procedure-steps", "“结果”请选择有效的选项。"),
+        (verified_as_maybe, "verification", "“验收结果”请选择有效的选项。"),
+    ],
+)  # fmt: skip
+def test_a_choice_refused_names_its_field_as_the_form_labels_it(
+    refuse: Callable[[], object], form: str | None, explained: str
+) -> None:
+    """「请选择有效的选项」 alone does not say which of a form's choices is wrong."""
+    with pytest.raises(DomainError) as refused:
+        refuse()
+    assert domain_message(refused.value, form) == explained
