@@ -1096,27 +1096,67 @@ def privacy_list(
 def privacy_shred(
     subject: Annotated[str, typer.Argument(help="the data subject's id (see `privacy list`)")],
     reason: Annotated[
-        str | None, typer.Option(help="why the personal data is erased (recorded on the chain)")
-    ] = None,
+        str, typer.Option(help="why the personal data is erased (recorded on the chain)")
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="shred without asking (a script; no terminal needed)")
+    ] = False,
 ) -> None:
     """Destroy the subject's key: their name and position read [已删除] everywhere from now
     on; everything else, and the hash chain, stays as it was. The shredding itself is recorded
-    on the chain (who, when, which subject, why)."""
-    from api.http.routes.privacy import DEFAULT_REASON, record_shredding
+    on the chain (who, when, which subject, why). It cannot be undone, so it asks first,
+    naming the subject (answered no: exit 1, nothing changed); without a terminal it shreds
+    only with --yes."""
+    from api.http.routes.privacy import record_shredding
     from infra.privacy import UnknownSubject
     from projections.privacy import shred_subject
 
     subject_id = parsed_id(subject, "not a subject id", "SUBJECT")
-    if reason is not None and not reason.strip():
+    if not reason.strip():
         raise typer.BadParameter("the reason is empty", param_hint="--reason")
-    with opened() as services:
+    if not yes and not sys.stdin.isatty():
+        typer.echo(
+            "错误 (error): 销毁密钥不可撤销，须在终端确认，或加 --yes (shredding cannot be "
+            "undone: run it at a terminal to confirm, or pass --yes)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    settings = load_settings()
+    if not yes:
+        confirm_shredding(settings, subject_id)
+    with opened(settings=settings) as services:
         try:
             result = shred_subject(services.database, subject_id, services.cases)
         except UnknownSubject as error:
             typer.echo(f"错误 (error): {error}", err=True)
             raise typer.Exit(2) from None
-        record_shredding(services, subject_id, reason or DEFAULT_REASON, cli_actor())
+        record_shredding(services, subject_id, reason, cli_actor())
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+
+
+def confirm_shredding(settings: Settings, subject_id: UUID) -> None:
+    """Ask the operator at the terminal, naming the subject (unit, masked name); an unknown
+    subject is refused before anything is asked, an answer other than yes changes nothing."""
+    from infra.database import resolve_database
+    from infra.migrations import check_algorithm
+    from infra.privacy import list_subjects
+
+    database = resolve_database(settings)
+    check_algorithm(database, settings.hash_algorithm)
+    with database.connection() as conn:
+        found = list_subjects(conn, subject_id=subject_id, limit=1)
+    if not found:
+        typer.echo(f"错误 (error): no data subject {subject_id}", err=True)
+        raise typer.Exit(2)
+    named = found[0]
+    who = f"{named['unit_code']} 的 {named['masked_name'] or '[已删除]'}"
+    question = (
+        f"将销毁数据主体 {subject_id}（{who}）的密钥，此后其姓名、职务在各处均显示为 [已删除]。"
+        "此操作不可撤销 (this cannot be undone)。确定销毁吗 (shred the key)?"
+    )
+    if not typer.confirm(question, default=False):
+        typer.echo("已取消，未作任何改动 (cancelled: nothing changed)", err=True)
+        raise typer.Exit(1)
 
 
 def setting_name(field: str) -> str:
