@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from api.runtime.bootstrap import Services
     from domain.actors import Actor
     from infra.bundle import BundleVerification
+    from infra.database import Database
     from projections.registry import ProjectionSpec
 
 cli = typer.Typer(
@@ -67,6 +68,17 @@ def load_settings() -> Settings:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     return settings
+
+
+def migrated_database(settings: Settings) -> Database:
+    """The configured database, for a command that reads its tables without `opened`; one
+    never migrated is refused (NoEventLog: one line, exit 2) before any table is read."""
+    from infra.database import resolve_database
+    from infra.migrations import check_migrated
+
+    database = resolve_database(settings)
+    check_migrated(database)
+    return database
 
 
 @contextmanager
@@ -356,14 +368,13 @@ def verify(
 def check_extends(settings: Settings, since: Path, pinned: list[bytes]) -> None:
     """`audit verify --since OLD`: the earlier bundle verifies, and the chain extends it."""
     from infra.bundle import chain_hashes_of, verify_bundle_file
-    from infra.database import resolve_database
     from infra.merkle_store import extends_problem
 
     earlier = verify_bundle_file(since, pinned)
     leaves = chain_hashes_of(since)
     problem = None if earlier.ok else f"the earlier bundle does not verify: {earlier.problem}"
     if problem is None:
-        database = resolve_database(settings)
+        database = migrated_database(settings)
         with database.connection() as conn:
             problem = extends_problem(conn, settings.hash_algorithm, leaves)
     typer.echo(json.dumps({"since": str(since), "rows": len(leaves), "extends": problem is None,
@@ -376,7 +387,6 @@ def check_extends(settings: Settings, since: Path, pinned: list[bytes]) -> None:
 def check_receipt(settings: Settings, path: Path, pinned: list[bytes]) -> None:
     """`audit verify --receipt R`: the receipt verifies under the pinned key, and the
     database still holds its event (not restored from an older backup, not rewritten)."""
-    from infra.database import resolve_database
     from infra.receipts import holds_problem, receipt_problem
 
     if not pinned:
@@ -389,7 +399,7 @@ def check_receipt(settings: Settings, path: Path, pinned: list[bytes]) -> None:
         raise typer.BadParameter(f"not JSON: {error}", param_hint="--receipt") from None
     problem = receipt_problem(kept, pinned)
     if problem is None:
-        problem = holds_problem(resolve_database(settings), kept)
+        problem = holds_problem(migrated_database(settings), kept)
     event = kept.get("event") if isinstance(kept, dict) else None
     index = event.get("index") if isinstance(event, dict) else None
     typer.echo(json.dumps({"receipt": str(path), "index": index, "held": problem is None,
@@ -1062,12 +1072,11 @@ def privacy_list(
     from uuid import UUID
 
     from domain.units import Unit
-    from infra.database import resolve_database
     from infra.migrations import EVENTS_TABLE
     from infra.privacy import list_subjects, subject_of_ruling
     from infra.queries import recorded
 
-    database = resolve_database(load_settings())
+    database = migrated_database(load_settings())
     if unit_code is not None and not recorded(database, Unit.create_id(unit_code)):
         raise typer.BadParameter(f"no unit {unit_code!r}", param_hint="--unit")
     with database.connection() as conn:
