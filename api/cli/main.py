@@ -158,6 +158,7 @@ def serve(
     settings = admin_token(load_settings())
     if migrate_first:
         migrate_database(settings)
+    check_log(settings)
     host = host or settings.host
     port = port or settings.port
     workers = workers or settings.workers
@@ -171,6 +172,19 @@ def serve(
         return
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+def check_log(settings: Settings) -> None:
+    """Before `serve` says where it listens: the log is there, of the configured hash
+    algorithm (else one line, exit 2; the application's start-up would fail on it after the
+    banner, with a traceback)."""
+    from infra.database import resolve_database
+    from infra.migrations import NoEventLog, check_algorithm
+
+    try:
+        check_algorithm(resolve_database(settings), settings.hash_algorithm)
+    except NoEventLog as error:
+        raise NoEventLog(f"{error} (or `supervision serve --migrate`)") from None
 
 
 def serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
