@@ -154,14 +154,20 @@ def serve(
 
     from api.main import create_app
     from api.runtime.bootstrap import migrate_database
+    from api.runtime.listening import bound_sockets, check_port
 
     settings = admin_token(load_settings())
-    if migrate_first:
-        migrate_database(settings)
-    check_log(settings)
     host = host or settings.host
     port = port or settings.port
     workers = workers or settings.workers
+    # The port is taken (or, for workers that bind their own, checked) before anything says
+    # where the service listens; a port in use is one line (PortUnavailable, exit 2).
+    sockets = bound_sockets(host, port) if workers == 1 else []
+    if workers > 1:
+        check_port(host, port)
+    if migrate_first:
+        migrate_database(settings)
+    check_log(settings)
     url = f"http://{host}:{port}"
     typer.echo(f"督查问责服务 (supervision service): {url}  — API 文档: {url}/docs")
     if settings.bootstrap_admin_token is not None and not settings.database_url:
@@ -170,8 +176,13 @@ def serve(
     if workers > 1:
         serve_workers(settings, host, port, workers)
         return
-    app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=sockets)  # closes them when it stops
+    if not server.started:  # as uvicorn.run ends a start-up that failed
+        raise SystemExit(3)
 
 
 def check_log(settings: Settings) -> None:
@@ -1192,6 +1203,7 @@ def main() -> None:
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
+    from api.runtime.listening import PortUnavailable
     from domain.errors import DomainError
     from infra.migrations import AlgorithmMismatch
     from infra.outage import CannotConnect
@@ -1223,6 +1235,7 @@ def main() -> None:
         SigningKeyError,
         RebuildInProgress,
         CannotConnect,
+        PortUnavailable,
     ) as error:
         typer.echo(f"错误 (error): {error}", err=True)
         raise SystemExit(2) from None
