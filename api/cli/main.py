@@ -642,6 +642,14 @@ def run_projections(
     exit_with_parent: Annotated[
         bool, typer.Option(help="stop when the parent process dies")
     ] = False,
+    parent_pid: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="stop when this process is gone (implies --exit-with-parent; `serve` gives "
+            "its own PID; default: the parent process at start)",
+        ),
+    ] = None,
 ) -> None:
     """Run projection runners in this process until interrupted (one active per projection
     across all processes; a second one waits on standby)."""
@@ -650,8 +658,15 @@ def run_projections(
     import signal
     import threading
 
+    # Read before anything slow: a parent killed while this process starts must not leave
+    # it watching whichever process adopted it instead.
+    started_under = os.getppid()
+    parent = parent_pid or started_under
+    exit_with_parent = exit_with_parent or parent_pid is not None
+
     from api.runtime.bootstrap import build
     from api.runtime.dispatch import Chaser
+    from api.runtime.worker import parent_gone
 
     known = known_projections(names or ())
     # This process's pool and its listening connection serve the runners (one thread).
@@ -659,7 +674,6 @@ def run_projections(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    parent = os.getppid()
     gc.collect()
     gc.freeze()  # what is loaded lives as long as the process: keep it out of collections
     services.start_runners(names or None)
@@ -670,7 +684,7 @@ def run_projections(
         chaser.start()
     try:
         while not stop.wait(0.5):
-            if exit_with_parent and os.getppid() != parent:
+            if exit_with_parent and parent_gone(parent, started_under):
                 log.warning("the parent process is gone; stopping the projection runners")
                 break
     finally:
