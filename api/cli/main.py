@@ -360,6 +360,11 @@ def verify(
         named = [load_public_key(value) for value in witnesses or ()]
     except (ValueError, OSError) as error:
         raise typer.BadParameter(str(error), param_hint="--public-key / --witness") from None
+    if max_age_hours is not None and not pinned:  # else it would be ignored, silently
+        raise typer.BadParameter(
+            "the age is checked of the checkpoints signed by --public-key: give the key",
+            param_hint="--max-age-hours",
+        )
     if witnesses_required > len(named):
         raise typer.BadParameter(
             f"{witnesses_required} witnesses required, {len(named)} named",
