@@ -39,6 +39,27 @@ cli = typer.Typer(
 )
 
 
+def print_version(asked: bool) -> None:
+    """`supervision --version`: the installed package's version, then exit."""
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"supervision {version('supervision')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """The options before any command."""
+
+
 def group(name: str, help: str) -> typer.Typer:
     """The commands under `supervision <name>` (alone, it shows their help)."""
     commands = typer.Typer(help=help, no_args_is_help=True)
