@@ -560,7 +560,10 @@ def export_bundle(
             with absolute_progress(bundle.head_index, "导出 (exporting)", quiet) as progress:
                 bundle.write(out, progress)
         except OSError as error:
-            typer.echo(f"错误 (error): {error}", err=True)
+            # Named by the path given: the bundle is written beside it first (.NAME.partial),
+            # which is the file the error names.
+            said = OSError(error.errno, error.strerror, str(out)) if error.strerror else error
+            typer.echo(f"错误 (error): {said}", err=True)
             raise typer.Exit(2) from None
     typer.echo(
         f"已导出 {bundle.events} 条事件、{bundle.checkpoints} 个检查点 (exported "

@@ -69,6 +69,17 @@ def test_an_export_to_a_path_that_cannot_be_written_says_so_in_one_line(
     assert "错误 (error)" in refused.output and "Traceback" not in refused.output
 
 
+def test_a_bundle_that_cannot_be_written_is_named_by_the_path_given(
+    fresh_settings: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "no" / "bundle.jsonl"
+    refused = supervision(fresh_settings, "audit", "export", "--quiet", "--out", str(out))
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.splitlines() == [
+        f"错误 (error): [Errno 2] No such file or directory: '{out}'"
+    ]
+
+
 @pytest.mark.parametrize("of_bundle", [False, True], ids=["database", "bundle"])
 def test_a_maximum_age_without_a_public_key_is_a_usage_error(
     fresh_settings: Settings, tmp_path: Path, of_bundle: bool
