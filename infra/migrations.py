@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
+from psycopg import Connection
 from psycopg.sql import SQL, Composable, Identifier
 from yoyo import read_migrations
 from yoyo.backends import get_backend_class
@@ -270,13 +271,25 @@ def record_algorithm(database: Database, algorithm: str) -> None:
     check_algorithm(database, algorithm)
 
 
+def check_migrated(database: Database) -> None:
+    """Refuse to read a database that was never migrated (`NoEventLog`), instead of failing
+    on the first table it lacks."""
+    with database.connect() as conn:
+        refuse_unmigrated(conn)
+
+
+def refuse_unmigrated(conn: Connection[Any]) -> None:
+    """`NoEventLog` where the log's own tables were never made."""
+    exists = conn.execute("SELECT to_regclass(%s)", (meta_table(EVENTS_TABLE),)).fetchone()
+    if not exists or exists[0] is None:
+        raise NoEventLog("the database has no event log yet: run `supervision migrate` first")
+
+
 def check_algorithm(database: Database, algorithm: str) -> None:
     """Refuse to start on a log made with another hash algorithm, or on an unmigrated one."""
     table = Identifier(meta_table(EVENTS_TABLE))
     with database.connect() as conn:
-        exists = conn.execute("SELECT to_regclass(%s)", (meta_table(EVENTS_TABLE),)).fetchone()
-        if not exists or exists[0] is None:
-            raise NoEventLog("the database has no event log yet: run `supervision migrate` first")
+        refuse_unmigrated(conn)
         row = conn.execute(
             SQL("SELECT value FROM {} WHERE key = 'hash_algorithm'").format(table)
         ).fetchone()

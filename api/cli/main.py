@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from api.runtime.bootstrap import Services
     from domain.actors import Actor
     from infra.bundle import BundleVerification
+    from infra.database import Database
     from projections.registry import ProjectionSpec
 
 cli = typer.Typer(
@@ -36,6 +37,27 @@ cli = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def print_version(asked: bool) -> None:
+    """`supervision --version`: the installed package's version, then exit."""
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"supervision {version('supervision')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """The options before any command."""
 
 
 def group(name: str, help: str) -> typer.Typer:
@@ -67,6 +89,17 @@ def load_settings() -> Settings:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     return settings
+
+
+def migrated_database(settings: Settings) -> Database:
+    """The configured database, for a command that reads its tables without `opened`; one
+    never migrated is refused (NoEventLog: one line, exit 2) before any table is read."""
+    from infra.database import resolve_database
+    from infra.migrations import check_migrated
+
+    database = resolve_database(settings)
+    check_migrated(database)
+    return database
 
 
 @contextmanager
@@ -142,13 +175,20 @@ def serve(
 
     from api.main import create_app
     from api.runtime.bootstrap import migrate_database
+    from api.runtime.listening import bound_sockets, check_port
 
     settings = admin_token(load_settings())
-    if migrate_first:
-        migrate_database(settings)
     host = host or settings.host
     port = port or settings.port
     workers = workers or settings.workers
+    # The port is taken (or, for workers that bind their own, checked) before anything says
+    # where the service listens; a port in use is one line (PortUnavailable, exit 2).
+    sockets = bound_sockets(host, port) if workers == 1 else []
+    if workers > 1:
+        check_port(host, port)
+    if migrate_first:
+        migrate_database(settings)
+    check_log(settings)
     url = f"http://{host}:{port}"
     typer.echo(f"督查问责服务 (supervision service): {url}  — API 文档: {url}/docs")
     if settings.bootstrap_admin_token is not None and not settings.database_url:
@@ -157,8 +197,26 @@ def serve(
     if workers > 1:
         serve_workers(settings, host, port, workers)
         return
-    app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=sockets)  # closes them when it stops
+    if not server.started:  # as uvicorn.run ends a start-up that failed
+        raise SystemExit(3)
+
+
+def check_log(settings: Settings) -> None:
+    """Before `serve` says where it listens: the log is there, of the configured hash
+    algorithm (else one line, exit 2; the application's start-up would fail on it after the
+    banner, with a traceback)."""
+    from infra.database import resolve_database
+    from infra.migrations import NoEventLog, check_algorithm
+
+    try:
+        check_algorithm(resolve_database(settings), settings.hash_algorithm)
+    except NoEventLog as error:
+        raise NoEventLog(f"{error} (or `supervision serve --migrate`)") from None
 
 
 def serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -323,6 +381,11 @@ def verify(
         named = [load_public_key(value) for value in witnesses or ()]
     except (ValueError, OSError) as error:
         raise typer.BadParameter(str(error), param_hint="--public-key / --witness") from None
+    if max_age_hours is not None and not pinned:  # else it would be ignored, silently
+        raise typer.BadParameter(
+            "the age is checked of the checkpoints signed by --public-key: give the key",
+            param_hint="--max-age-hours",
+        )
     if witnesses_required > len(named):
         raise typer.BadParameter(
             f"{witnesses_required} witnesses required, {len(named)} named",
@@ -356,14 +419,13 @@ def verify(
 def check_extends(settings: Settings, since: Path, pinned: list[bytes]) -> None:
     """`audit verify --since OLD`: the earlier bundle verifies, and the chain extends it."""
     from infra.bundle import chain_hashes_of, verify_bundle_file
-    from infra.database import resolve_database
     from infra.merkle_store import extends_problem
 
     earlier = verify_bundle_file(since, pinned)
     leaves = chain_hashes_of(since)
     problem = None if earlier.ok else f"the earlier bundle does not verify: {earlier.problem}"
     if problem is None:
-        database = resolve_database(settings)
+        database = migrated_database(settings)
         with database.connection() as conn:
             problem = extends_problem(conn, settings.hash_algorithm, leaves)
     typer.echo(json.dumps({"since": str(since), "rows": len(leaves), "extends": problem is None,
@@ -376,7 +438,6 @@ def check_extends(settings: Settings, since: Path, pinned: list[bytes]) -> None:
 def check_receipt(settings: Settings, path: Path, pinned: list[bytes]) -> None:
     """`audit verify --receipt R`: the receipt verifies under the pinned key, and the
     database still holds its event (not restored from an older backup, not rewritten)."""
-    from infra.database import resolve_database
     from infra.receipts import holds_problem, receipt_problem
 
     if not pinned:
@@ -389,7 +450,7 @@ def check_receipt(settings: Settings, path: Path, pinned: list[bytes]) -> None:
         raise typer.BadParameter(f"not JSON: {error}", param_hint="--receipt") from None
     problem = receipt_problem(kept, pinned)
     if problem is None:
-        problem = holds_problem(resolve_database(settings), kept)
+        problem = holds_problem(migrated_database(settings), kept)
     event = kept.get("event") if isinstance(kept, dict) else None
     index = event.get("index") if isinstance(event, dict) else None
     typer.echo(json.dumps({"receipt": str(path), "index": index, "held": problem is None,
@@ -499,7 +560,10 @@ def export_bundle(
             with absolute_progress(bundle.head_index, "导出 (exporting)", quiet) as progress:
                 bundle.write(out, progress)
         except OSError as error:
-            typer.echo(f"错误 (error): {error}", err=True)
+            # Named by the path given: the bundle is written beside it first (.NAME.partial),
+            # which is the file the error names.
+            said = OSError(error.errno, error.strerror, str(out)) if error.strerror else error
+            typer.echo(f"错误 (error): {said}", err=True)
             raise typer.Exit(2) from None
     typer.echo(
         f"已导出 {bundle.events} 条事件、{bundle.checkpoints} 个检查点 (exported "
@@ -607,6 +671,14 @@ def run_projections(
     exit_with_parent: Annotated[
         bool, typer.Option(help="stop when the parent process dies")
     ] = False,
+    parent_pid: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="stop when this process is gone (implies --exit-with-parent; `serve` gives "
+            "its own PID; default: the parent process at start)",
+        ),
+    ] = None,
 ) -> None:
     """Run projection runners in this process until interrupted (one active per projection
     across all processes; a second one waits on standby)."""
@@ -615,8 +687,15 @@ def run_projections(
     import signal
     import threading
 
+    # Read before anything slow: a parent killed while this process starts must not leave
+    # it watching whichever process adopted it instead.
+    started_under = os.getppid()
+    parent = parent_pid or started_under
+    exit_with_parent = exit_with_parent or parent_pid is not None
+
     from api.runtime.bootstrap import build
     from api.runtime.dispatch import Chaser
+    from api.runtime.worker import parent_gone
 
     known = known_projections(names or ())
     # This process's pool and its listening connection serve the runners (one thread).
@@ -624,7 +703,6 @@ def run_projections(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    parent = os.getppid()
     gc.collect()
     gc.freeze()  # what is loaded lives as long as the process: keep it out of collections
     services.start_runners(names or None)
@@ -635,7 +713,7 @@ def run_projections(
         chaser.start()
     try:
         while not stop.wait(0.5):
-            if exit_with_parent and os.getppid() != parent:
+            if exit_with_parent and parent_gone(parent, started_under):
                 log.warning("the parent process is gone; stopping the projection runners")
                 break
     finally:
@@ -1062,12 +1140,11 @@ def privacy_list(
     from uuid import UUID
 
     from domain.units import Unit
-    from infra.database import resolve_database
     from infra.migrations import EVENTS_TABLE
     from infra.privacy import list_subjects, subject_of_ruling
     from infra.queries import recorded
 
-    database = resolve_database(load_settings())
+    database = migrated_database(load_settings())
     if unit_code is not None and not recorded(database, Unit.create_id(unit_code)):
         raise typer.BadParameter(f"no unit {unit_code!r}", param_hint="--unit")
     with database.connection() as conn:
@@ -1096,27 +1173,67 @@ def privacy_list(
 def privacy_shred(
     subject: Annotated[str, typer.Argument(help="the data subject's id (see `privacy list`)")],
     reason: Annotated[
-        str | None, typer.Option(help="why the personal data is erased (recorded on the chain)")
-    ] = None,
+        str, typer.Option(help="why the personal data is erased (recorded on the chain)")
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="shred without asking (a script; no terminal needed)")
+    ] = False,
 ) -> None:
     """Destroy the subject's key: their name and position read [已删除] everywhere from now
     on; everything else, and the hash chain, stays as it was. The shredding itself is recorded
-    on the chain (who, when, which subject, why)."""
-    from api.http.routes.privacy import DEFAULT_REASON, record_shredding
+    on the chain (who, when, which subject, why). It cannot be undone, so it asks first,
+    naming the subject (answered no: exit 1, nothing changed); without a terminal it shreds
+    only with --yes."""
+    from api.http.routes.privacy import record_shredding
     from infra.privacy import UnknownSubject
     from projections.privacy import shred_subject
 
     subject_id = parsed_id(subject, "not a subject id", "SUBJECT")
-    if reason is not None and not reason.strip():
+    if not reason.strip():
         raise typer.BadParameter("the reason is empty", param_hint="--reason")
-    with opened() as services:
+    if not yes and not sys.stdin.isatty():
+        typer.echo(
+            "错误 (error): 销毁密钥不可撤销，须在终端确认，或加 --yes (shredding cannot be "
+            "undone: run it at a terminal to confirm, or pass --yes)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    settings = load_settings()
+    if not yes:
+        confirm_shredding(settings, subject_id)
+    with opened(settings=settings) as services:
         try:
             result = shred_subject(services.database, subject_id, services.cases)
         except UnknownSubject as error:
             typer.echo(f"错误 (error): {error}", err=True)
             raise typer.Exit(2) from None
-        record_shredding(services, subject_id, reason or DEFAULT_REASON, cli_actor())
+        record_shredding(services, subject_id, reason, cli_actor())
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+
+
+def confirm_shredding(settings: Settings, subject_id: UUID) -> None:
+    """Ask the operator at the terminal, naming the subject (unit, masked name); an unknown
+    subject is refused before anything is asked, an answer other than yes changes nothing."""
+    from infra.database import resolve_database
+    from infra.migrations import check_algorithm
+    from infra.privacy import list_subjects
+
+    database = resolve_database(settings)
+    check_algorithm(database, settings.hash_algorithm)
+    with database.connection() as conn:
+        found = list_subjects(conn, subject_id=subject_id, limit=1)
+    if not found:
+        typer.echo(f"错误 (error): no data subject {subject_id}", err=True)
+        raise typer.Exit(2)
+    named = found[0]
+    who = f"{named['unit_code']} 的 {named['masked_name'] or '[已删除]'}"
+    question = (
+        f"将销毁数据主体 {subject_id}（{who}）的密钥，此后其姓名、职务在各处均显示为 [已删除]。"
+        "此操作不可撤销 (this cannot be undone)。确定销毁吗 (shred the key)?"
+    )
+    if not typer.confirm(question, default=False):
+        typer.echo("已取消，未作任何改动 (cancelled: nothing changed)", err=True)
+        raise typer.Exit(1)
 
 
 def setting_name(field: str) -> str:
@@ -1129,6 +1246,7 @@ def main() -> None:
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
+    from api.runtime.listening import PortUnavailable
     from domain.errors import DomainError
     from infra.migrations import AlgorithmMismatch
     from infra.outage import CannotConnect
@@ -1160,6 +1278,7 @@ def main() -> None:
         SigningKeyError,
         RebuildInProgress,
         CannotConnect,
+        PortUnavailable,
     ) as error:
         typer.echo(f"错误 (error): {error}", err=True)
         raise SystemExit(2) from None

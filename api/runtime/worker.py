@@ -3,7 +3,9 @@
 Projection runners are threads that hand the GIL back and forth with the API's request
 threads; on a two-core machine that halves the command rate (measured: docs/adr/006). In
 their own process they use the other core. The child runs `supervision projections run
---exit-with-parent`, so it stops when the service does, even after a SIGKILL.
+--exit-with-parent --parent-pid PID` with this process's PID, so it stops when the service
+does, even after a SIGKILL — also one that comes while the child is still starting: the PID it
+watches is the one it was given, not whichever process adopted it by the time it looked.
 """
 
 from __future__ import annotations
@@ -40,10 +42,10 @@ class ProjectionWorker(threading.Thread):
 
     def run(self) -> None:
         backoff = 0.5
+        command = [*WORKER_COMMAND, "projections", "run", "--exit-with-parent"]
+        command += ["--parent-pid", str(os.getpid())]  # what the child watches, from its start
         while not self._stopping.is_set():
-            self.process = subprocess.Popen(
-                [*WORKER_COMMAND, "projections", "run", "--exit-with-parent"], env=self.env
-            )
+            self.process = subprocess.Popen(command, env=self.env)
             code = self.process.wait()
             if self._stopping.is_set():
                 break
@@ -65,3 +67,18 @@ class ProjectionWorker(threading.Thread):
             except subprocess.TimeoutExpired:
                 process.kill()
         self.join(timeout)
+
+
+def parent_gone(parent: int, started_under: int) -> bool:
+    """Whether the process a worker runs for is gone: `parent` has exited (or is a zombie
+    nobody reaped yet), or the worker's own parent, `started_under` when it started, has
+    (it was adopted by another)."""
+    import psutil
+
+    if os.getppid() != started_under:
+        return True
+    try:
+        status: str = psutil.Process(parent).status()
+    except psutil.NoSuchProcess:
+        return True
+    return status == str(psutil.STATUS_ZOMBIE)

@@ -250,16 +250,17 @@ def test_personal_data_is_sealed_readable_and_shredded_without_breaking_the_chai
 
     # -- shred (the command line for SHA-256, the admin's POST for SM3) -------------------------
     if w.algorithm == "sha256":
-        done = CliRunner().invoke(cli, ["privacy", "shred", subject["subject_id"]], env=w.env())
+        shred = ["privacy", "shred", subject["subject_id"], "--reason", "当事人申请删除", "--yes"]
+        done = CliRunner().invoke(cli, shred, env=w.env())
         assert done.exit_code == 0, done.output
         answer = json.loads(done.stdout.splitlines()[-1])
         events = ok(every_event(w))["items"]
         recorded = [e for e in events if e["aggregate_id"] == subject["subject_id"]]
         assert [e["actor"]["id"] for e in recorded] == ["cli"]  # the shredding, on the chain
-        blank = ["privacy", "shred", subject["subject_id"], "--reason", " "]
+        blank = ["privacy", "shred", subject["subject_id"], "--reason", " ", "--yes"]
         assert CliRunner().invoke(cli, blank, env=w.env()).exit_code == 2
-        nobody = ["privacy", "shred", "00000000-0000-4000-8000-000000000000"]
-        unknown = CliRunner().invoke(cli, nobody, env=w.env())
+        nobody = ["privacy", "shred", "00000000-0000-4000-8000-000000000000", "--yes"]
+        unknown = CliRunner().invoke(cli, [*nobody, "--reason", "r"], env=w.env())
         assert unknown.exit_code == 2 and "错误" in unknown.output
         no_unit = CliRunner().invoke(
             cli, ["privacy", "list", "--unit", "no-such-unit"], env=w.env()

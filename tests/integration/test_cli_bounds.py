@@ -1,7 +1,8 @@
 """The command line refuses, as usage errors (exit 2, one line, nothing recorded), values that
 would otherwise do harm: a negative grace period (that collected fresh uploads), a port or a
-replay position out of range, a blank account name, and an `--out` it cannot write (which
-left an issued document behind, its number taken)."""
+replay position out of range, a blank account name, an `--out` it cannot write (which left
+an issued document behind, its number taken), and a `--max-age-hours` with no pinned key to
+check it against (which was ignored)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,31 @@ def test_an_export_to_a_path_that_cannot_be_written_says_so_in_one_line(
     refused = supervision(fresh_settings, *args)
     assert refused.exit_code == 2, refused.output
     assert "错误 (error)" in refused.output and "Traceback" not in refused.output
+
+
+def test_a_bundle_that_cannot_be_written_is_named_by_the_path_given(
+    fresh_settings: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "no" / "bundle.jsonl"
+    refused = supervision(fresh_settings, "audit", "export", "--quiet", "--out", str(out))
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.splitlines() == [
+        f"错误 (error): [Errno 2] No such file or directory: '{out}'"
+    ]
+
+
+@pytest.mark.parametrize("of_bundle", [False, True], ids=["database", "bundle"])
+def test_a_maximum_age_without_a_public_key_is_a_usage_error(
+    fresh_settings: Settings, tmp_path: Path, of_bundle: bool
+) -> None:
+    """Only the checkpoints of a pinned key have an age to check: without one the option was
+    ignored, and a log signed by nobody for weeks verified."""
+    args = ["audit", "verify", "--quiet", "--max-age-hours", "5"]
+    if of_bundle:
+        bundle = tmp_path / "bundle.jsonl"
+        assert supervision(fresh_settings, "audit", "export", "--out", str(bundle)).exit_code == 0
+        args += ["--bundle", str(bundle)]
+    refused = supervision(fresh_settings, *args)
+    assert refused.exit_code == 2, refused.output
+    assert "the age is checked of the checkpoints signed by --public-key" in refused.output
+    assert refused.stdout == ""  # no verdict

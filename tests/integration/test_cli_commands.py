@@ -159,3 +159,11 @@ def test_send_reports_a_refused_body_and_a_domain_error_and_records_nothing(
     assert stale.exit_code == 2 and "version_conflict" in stale.output
     unit = services.app.get_unit(unit_code)
     assert len(services.app.aggregate_history(unit.id)) == 1
+
+
+def test_version_prints_the_installed_packages_version() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"supervision {version('supervision')}\n"

@@ -263,6 +263,21 @@ def test_the_install_stamp_is_renewed_when_pyproject_or_the_lock_changes() -> No
     assert {"pyproject.toml", DEV_LOCK.name} <= set(rule.split())
 
 
+def test_make_help_lists_every_target_with_what_it_does() -> None:
+    listed = subprocess.run(
+        ["make", "--silent", "help", "VENV=/nonexistent"],  # installs nothing
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    described = dict(re.findall(r"^  make (\S+) +(\S.*)$", listed, re.MULTILINE))
+    (phony,) = re.findall(r"^\.PHONY: (.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert set(described) == set(phony.split()), listed
+    assert described["run"].startswith("install, migrate, load the demo data and serve")
+
+
 # -- the image -------------------------------------------------------------------------------
 
 

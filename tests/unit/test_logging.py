@@ -8,13 +8,14 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from unittest import mock
 
 import pytest
 
-from infra.logging import JsonLogFormatter, StandardError
+from infra.logging import JsonLogFormatter, StandardError, configure_logging
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = ("domain", "infra", "projections", "api")
@@ -154,3 +155,28 @@ def test_records_go_to_the_standard_error_the_process_has_at_each_record(
     assert restored.getvalue() == "一\n"
     handler.stream = io.StringIO()  # what StreamHandler.setStream would do: still sys.stderr
     assert handler.stream is restored
+
+
+@pytest.fixture
+def library_levels() -> Iterator[None]:
+    """The levels configure_logging sets on libraries' loggers, put back afterwards."""
+    names = ("weasyprint", "weasyprint.progress", "yoyo", "yoyo.migrations")
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_libraries_progress_notes_are_left_out_and_their_warnings_and_our_records_kept(
+    library_levels: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", "json")
+    logging.getLogger("weasyprint.progress").info("Step 5 - Creating layout - Page 1")
+    logging.getLogger("yoyo.migrations").info("applying step 3")
+    logging.getLogger("weasyprint").warning("Ignored `page-break-inside: avoid`")
+    logging.getLogger("infra.migrations").info("migrated")
+    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [(r["logger"], r["message"]) for r in logged] == [
+        ("weasyprint", "Ignored `page-break-inside: avoid`"),
+        ("infra.migrations", "migrated"),
+    ]
