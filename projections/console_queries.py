@@ -42,14 +42,25 @@ DEADLINES = (
     "ORDER BY f.deadline, f.raised_position LIMIT %(limit)s"
 )
 
-# What waits on someone: an order to sign for, a dispute or an extension to answer, a report
-# sent back, a deadline past or near; and, where asked (`awaiting`), every finding in one of
-# those statuses (raised, awaiting its order; reported, awaiting 验收).
+# What waits on someone (the console's 待办), by what: an order to sign for, a report sent
+# back, a deadline past (the day it runs to) or near, a dispute or an extension to answer (初审,
+# 审批), a raised finding to give its order, a report to check (验收). Each is asked on its own,
+# with a limit of its own, so that one kind of wait never crowds out another.
+RECTIFYING = "f.status = %(rectifying)s AND "
+WAITING_ON: dict[str, str] = {
+    "sign": RECTIFYING + "NOT f.acknowledged AND NOT f.disputed",
+    "returned": RECTIFYING + "f.returned",
+    "overdue": RECTIFYING + "coalesce(f.due_by, f.deadline) < %(today)s",
+    "due": RECTIFYING + "f.deadline <= %(near)s AND coalesce(f.due_by, f.deadline) >= %(today)s",
+    "dispute": RECTIFYING + "f.disputed",
+    "review": RECTIFYING + "f.extension_stage = %(applied)s",
+    "decide": RECTIFYING + "f.extension_stage = %(forwarded)s",
+    "order": "f.status = %(raised)s",
+    "verify": "f.status = %(reported)s",
+}
 WAITING = (
-    "SELECT * FROM {board} f WHERE (f.status = %(rectifying)s AND (NOT f.acknowledged "
-    "OR f.disputed OR f.returned OR f.extension_stage IS NOT NULL OR f.deadline <= %(near)s) "
-    "OR f.status = ANY(%(awaiting)s::text[])) "
-    "AND " + UNITS + " ORDER BY f.deadline NULLS LAST, f.raised_position LIMIT %(limit)s"
+    "SELECT * FROM {board} f WHERE {waiting} AND " + UNITS + " "
+    "ORDER BY f.deadline NULLS LAST, f.raised_position LIMIT %(limit)s"
 )
 
 CLOSED_LAST = (
@@ -101,18 +112,26 @@ def deadlines_by(
 
 def waiting_rows(
     board: FindingBoardView,
+    waiting_on: str,
+    today: date,
     near: date,
     unit_codes: tuple[str, ...],
     limit: int,
-    awaiting: tuple[FindingStatus, ...] = (),
 ) -> list[DictRow]:
-    """The board's rows of rectifying findings that wait on someone, and of every finding in
-    an `awaiting` status (see WAITING)."""
+    """The board's rows of the findings that wait on someone for `waiting_on` (a key of
+    WAITING_ON), deadline first, at most `limit`."""
     rows: list[DictRow] = board.fetch_all(
-        statement(board, WAITING),
+        SQL(WAITING).format(
+            board=board.table("finding_board"), waiting=SQL(WAITING_ON[waiting_on])
+        ),
         {
             "rectifying": FindingStatus.RECTIFYING.value,
-            "awaiting": [status.value for status in awaiting],
+            "raised": FindingStatus.RAISED.value,
+            "reported": FindingStatus.REPORTED.value,
+            # An application's stage as the board keeps it (FindingBoard.extension_*).
+            "applied": "applied",
+            "forwarded": "forwarded",
+            "today": today,
             "near": near,
             "units": list(unit_codes),
             "limit": limit,

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.deadlines import NEAR_DAYS
-from domain.vocabulary import FindingStatus
 from projections.console_queries import (
     closed_findings,
     deadlines_by,
@@ -59,48 +58,20 @@ TODO_SECTIONS: dict[str, list[tuple[str, str]]] = {
     ],
     "supervisor": [("decide", "待审批的延期申请")],
 }
-# The sections that list every finding of a status (the others: rectifying ones, by what
-# waits on them).
-BY_STATUS = {"order": FindingStatus.RAISED, "verify": FindingStatus.REPORTED}
 
 
 def todo(
     board: FindingBoardView, role: str, today: date, unit_codes: tuple[str, ...], limit: int = 200
 ) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The home page's 待办 of a role: (heading, findings) for each section with any."""
-    sections = TODO_SECTIONS.get(role)
-    if not sections:
-        return []
-    awaiting = tuple(BY_STATUS[key] for key, _ in sections if key in BY_STATUS)
-    rows = waiting_rows(board, today + timedelta(days=NEAR_DAYS), unit_codes, limit, awaiting)
-    found: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in sections}
-    for row in rows:
-        for key in wanted_by(row, today):
-            if key in found:
-                found[key].append(board_item(row, today))
-    return [(heading, found[key]) for key, heading in sections if found[key]]
-
-
-def wanted_by(row: Any, today: date) -> list[str]:
-    """The 待办 sections a waiting row belongs in."""
-    for key, status in BY_STATUS.items():
-        if row["status"] == status.value:
-            return [key]
-    keys = []
-    if not row["acknowledged"] and not row["disputed"]:
-        keys.append("sign")
-    if row["disputed"]:
-        keys.append("dispute")
-    if row["returned"]:
-        keys.append("returned")
-    if row["deadline"] is not None and (row["due_by"] or row["deadline"]) < today:
-        keys.append("overdue")
-    elif row["deadline"] is not None and row["deadline"] <= today + timedelta(days=NEAR_DAYS):
-        keys.append("due")
-    stage = {"applied": "review", "forwarded": "decide"}.get(row["extension_stage"] or "")
-    if stage:
-        keys.append(stage)
-    return keys
+    """The home page's 待办 of a role: (heading, findings) for each section with any, each
+    section asked on its own (projections.console_queries.WAITING_ON)."""
+    near = today + timedelta(days=NEAR_DAYS)
+    found = [
+        (heading, [board_item(row, today) for row in rows])
+        for key, heading in TODO_SECTIONS.get(role, [])
+        if (rows := waiting_rows(board, key, today, near, unit_codes, limit))
+    ]
+    return found
 
 
 def closed_last(

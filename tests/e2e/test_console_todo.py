@@ -6,10 +6,12 @@ finding's page shows who was told what and how each delivery stands."""
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.console.queries import todo
 from api.runtime.bootstrap import Services
 from domain import clock
 from infra.outbox import Outbox, set_channel_settings
@@ -107,6 +109,21 @@ def test_an_inspector_is_asked_to_order_raised_findings_and_to_check_reports(
     at = ok(command(api, reported["id"], "verification", verdict, inspector))["position"]
     theirs = todo_of(api, client, inspector, at)
     assert raised["id"] not in theirs and reported["id"] not in theirs
+
+
+def test_one_kind_of_wait_never_crowds_another_out_of_the_todo(
+    api: Api, shared_services: Services, inspector: dict[str, str], unit: str
+) -> None:
+    """Each section is asked on its own: findings waiting on the unit, deadline first, take
+    none of the places of a raised finding waiting on the inspector (which has no deadline)."""
+    today = clock.today().isoformat()
+    waiting_on_unit = api.finding(inspector, unit, title="病历书写不规范", found_on=today)
+    order(api, inspector, waiting_on_unit["id"], deadline=SOON)
+    raised = api.finding(inspector, unit, title="急救车辆配置不足", found_on=today)
+    board(api, inspector, raised["position"])
+    sections = dict(todo(shared_services.board, "inspector", clock.today(), (unit,), limit=1))
+    assert [f["id"] for f in sections["待下达整改的问题"]] == [UUID(raised["id"])]
+    assert "待验收的整改报告" not in sections
 
 
 def test_an_application_of_a_unit_the_finding_left_leaves_the_supervisors_todo(
