@@ -29,6 +29,8 @@ def install_docs(app: FastAPI) -> None:
             swagger_js_url=f"{root}{ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{root}{ASSETS}/favicon-32x32.png",
+            # Swagger UI would fetch a badge from validator.swagger.io (the policy refuses it).
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
     app.add_route(DOCS, swagger_ui, include_in_schema=False)

@@ -44,7 +44,8 @@ ALWAYS = (
     ("x-frame-options", "DENY"),
 )
 
-CACHEABLE = "/static/"
+# The console's stylesheets and scripts, and the API page's vendored Swagger UI.
+CACHEABLE = ("/static/", "/docs/assets/")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -55,7 +56,7 @@ def headers_for(scope: Scope) -> list[tuple[str, str]]:
     chosen = [*ALWAYS, ("content-security-policy", policy)]
     if not path.startswith(CACHEABLE):
         # Records, documents and exports may name people: no copy is kept on the way. Only
-        # the console's stylesheets and scripts may be cached.
+        # the console's and the API page's stylesheets and scripts may be cached.
         chosen.append(("cache-control", "no-store"))
     if scope.get("scheme") == "https":
         chosen.append(("strict-transport-security", HSTS))

@@ -28,7 +28,11 @@ def test_the_docs_page_loads_swagger_ui_and_the_schema_from_the_service_itself(
         loaded = client.get(url)
         assert loaded.status_code == 200, url
         assert loaded.content, url
-    assert "SwaggerUIBundle" in client.get("/docs/assets/swagger-ui-bundle.js").text
+    assert '"validatorUrl": null' in page.text  # no badge fetched from validator.swagger.io
+    bundle = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert "SwaggerUIBundle" in bundle.text
+    assert "no-store" not in bundle.headers.get("cache-control", "")  # kept between visits
+    assert page.headers["cache-control"] == "no-store"
 
 
 def test_the_docs_page_may_load_nothing_from_another_origin(client: TestClient) -> None:
