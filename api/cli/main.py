@@ -175,7 +175,8 @@ def serve(
 
     from api.main import create_app
     from api.runtime.bootstrap import migrate_database
-    from api.runtime.listening import bound_sockets, check_port
+    from api.runtime.http_workers import check_port
+    from api.runtime.listening import bound_sockets, close
 
     settings = admin_token(load_settings())
     host = host or settings.host
@@ -186,9 +187,13 @@ def serve(
     sockets = bound_sockets(host, port) if workers == 1 else []
     if workers > 1:
         check_port(host, port)
-    if migrate_first:
-        migrate_database(settings)
-    check_log(settings)
+    try:
+        if migrate_first:
+            migrate_database(settings)
+        check_log(settings)
+    except BaseException:
+        close(sockets)
+        raise
     url = f"http://{host}:{port}"
     typer.echo(f"督查问责服务 (supervision service): {url}  — API 文档: {url}/docs")
     if settings.bootstrap_admin_token is not None and not settings.database_url:

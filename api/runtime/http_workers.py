@@ -27,6 +27,7 @@ from multiprocessing.process import BaseProcess
 
 from prometheus_client.multiprocess import mark_process_dead
 
+from api.runtime import listening
 from api.runtime.metrics import MULTIPROCESS_DIR
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,17 @@ def listening_socket(host: str, port: int) -> socket.socket:
     sock.listen(BACKLOG)
     sock.set_inheritable(True)
     return sock
+
+
+def check_port(host: str, port: int) -> None:
+    """Whether the workers can take `host:port`: free of any other listener (bound without
+    SO_REUSEPORT, so another service's workers count as using it), and bindable as each
+    worker binds it (its family and options); PortUnavailable, in one line, if not."""
+    listening.check_port(host, port)
+    try:
+        listening_socket(host, port).close()
+    except OSError as error:
+        raise listening.PortUnavailable(listening.refusal(host, port, error)) from None
 
 
 def run_worker(host: str, port: int, parent: int) -> None:
@@ -94,7 +106,7 @@ class HttpWorkers:
     def run(self) -> None:
         """Start the workers, then watch them until SIGTERM/SIGINT; stop them all."""
         # Taken before the workers exist, so a port in use fails here, in the parent.
-        listening_socket(self.host, self.port).close()
+        check_port(self.host, self.port)
         # Each worker's metrics in files here, summed by whichever worker is scraped
         # (api/runtime/metrics.py); the workers read the variable when they start.
         metrics = tempfile.mkdtemp(prefix="supervision-metrics-")

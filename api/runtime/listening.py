@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import errno
 import socket
+from collections.abc import Callable
+
+# A family this machine does not have (IPv6 turned off in the kernel): asyncio's
+# create_server passes over it, and so does `bound_sockets`.
+NO_FAMILY = (errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT)
 
 
 class PortUnavailable(RuntimeError):
@@ -18,9 +23,12 @@ class PortUnavailable(RuntimeError):
     machine's, not permitted)."""
 
 
-def bound_sockets(host: str, port: int) -> list[socket.socket]:
+def bound_sockets(
+    host: str, port: int, make: Callable[..., socket.socket] = socket.socket
+) -> list[socket.socket]:
     """Sockets bound to every address of `host` on `port` (not listening yet: uvicorn makes
-    them listen with its backlog)."""
+    them listen with its backlog), passing over an address family the machine lacks unless
+    it is the only one (`make`: how a socket is made, for the tests)."""
     try:
         addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as error:
@@ -28,25 +36,35 @@ def bound_sockets(host: str, port: int) -> list[socket.socket]:
     sockets: list[socket.socket] = []
     try:
         for family, kind, proto, _, address in dict.fromkeys(addresses):
-            sock = socket.socket(family, kind, proto)
+            try:
+                sock = make(family, kind, proto)
+            except OSError as error:
+                if error.errno in NO_FAMILY and len(addresses) > 1:
+                    continue
+                raise
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             sock.bind(address)
     except OSError as error:
-        for sock in sockets:
-            sock.close()
+        close(sockets)
         raise PortUnavailable(refusal(host, port, error)) from None
+    if not sockets:
+        raise PortUnavailable(f"无法在 {host}:{port} 上监听 (cannot listen on {host}:{port})")
     return sockets
+
+
+def close(sockets: list[socket.socket]) -> None:
+    for sock in sockets:
+        sock.close()
 
 
 def check_port(host: str, port: int) -> None:
     """Whether `host:port` can be bound now (released again at once): for `serve --workers`,
     whose workers bind their own sockets. Bound without SO_REUSEPORT, so another service's
     workers sharing the port (with it) count as using it."""
-    for sock in bound_sockets(host, port):
-        sock.close()
+    close(bound_sockets(host, port))
 
 
 def refusal(host: str, port: int, error: OSError) -> str:
