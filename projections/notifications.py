@@ -16,7 +16,7 @@ import json
 from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -56,6 +56,12 @@ UNIT, INSPECTOR, SUPERVISORS = "unit", "inspector", "supervisors"
 # this round, so it signs and may not dispute again (until a 转办, 转隶 or 回头看 gives
 # the order anew).
 RAISED, ORDERED, DISPUTE_REJECTED = "raised", "ordered", "dispute_rejected"
+# reported: its rectification reported, awaiting 验收 (the unit has nothing to sign for until
+# the report is sent back).
+REPORTED = "reported"
+# What a finding's row keeps besides its unit, for the notices told of it later.
+Remembered = Literal["title", "applied", "stage"]
+REMEMBERED: tuple[Remembered, ...] = ("title", "applied", "stage")
 
 
 # What each reminder says; a rule names the day it counts from after its `@` (the deadline,
@@ -89,7 +95,7 @@ class Concerned:
     """A finding, as far as telling of it needs (notify_findings): its unit, title and the
     inspector who raised it (an actor id), its last 延期申请 as its 初审 tells it (the
     day asked for and the reason, in a sentence), and how far its round has come (RAISED,
-    ORDERED or DISPUTE_REJECTED)."""
+    ORDERED, DISPUTE_REJECTED or REPORTED)."""
 
     unit_code: str
     title: str
@@ -169,8 +175,9 @@ class NotificationsView(ReadModelView):
     # names the new deadline; 5: a 初审 names the day asked for, the reason and its comment
     # (notify_findings keeps the application); 6: a 退办不予认可 tells the unit; 7: after
     # it a 签收催办 no longer offers 退办 (notify_findings keeps the round's stage); 8: a
-    # finding not yet ordered that a split moves is told without asking its unit to sign
-    schema_version = 8
+    # finding not yet ordered that a split moves is told without asking its unit to sign; 9:
+    # nor one whose report awaits 验收 (notify_findings keeps the stage "reported")
+    schema_version = 9
     tables: ClassVar[dict[str, str]] = {
         "notifications": (
             "id text PRIMARY KEY, position bigint NOT NULL, account_id uuid NOT NULL, "
@@ -281,30 +288,23 @@ class NotificationsView(ReadModelView):
             findings="notify_findings",
         )
 
-    def finding_retitled(self, tracking: Tracking, finding_id: UUID, title: str | None) -> None:
+    def remember(
+        self, tracking: Tracking, finding_id: UUID, column: Remembered, value: str | None
+    ) -> None:
+        """Keep one thing of a finding that later notices tell (its title, its last 延期申请,
+        its round's stage), in the same statement as the tracking advance; None keeps what
+        was there (an amendment that leaves the title)."""
         if (fill := self._fill) is not None:
-            if title is not None and (finding := fill.findings.get(finding_id)) is not None:
-                fill.findings[finding_id] = replace(finding, title=title)
+            if value is not None and (finding := fill.findings.get(finding_id)) is not None:
+                fill.findings[finding_id] = replace(finding, **{column: value})
                 fill.changed_findings.add(finding_id)
             return
+        assert column in REMEMBERED  # a fixed name, never a caller's text
         self.write(
             tracking,
-            "UPDATE {findings} SET title = coalesce(%(title)s::text, title) "
+            f"UPDATE {{findings}} SET {column} = coalesce(%(value)s::text, {column}) "
             "WHERE id = %(id)s AND {advanced}",
-            {"id": finding_id, "title": title},
-            findings="notify_findings",
-        )
-
-    def extension_applied(self, tracking: Tracking, finding_id: UUID, applied: str) -> None:
-        if (fill := self._fill) is not None:
-            if (finding := fill.findings.get(finding_id)) is not None:
-                fill.findings[finding_id] = replace(finding, applied=applied)
-                fill.changed_findings.add(finding_id)
-            return
-        self.write(
-            tracking,
-            "UPDATE {findings} SET applied = %(applied)s WHERE id = %(id)s AND {advanced}",
-            {"id": finding_id, "applied": applied},
+            {"id": finding_id, "value": value},
             findings="notify_findings",
         )
 
@@ -505,7 +505,6 @@ class Notifications(ReadModel[NotificationsView]):
         Unit.Split,
         Unit.InternalUnitAdded,
         Unit.InternalUnitRemoved,
-        Finding.RectificationReported,
         Finding.DeadlineExtended,
         Finding.Escalated,
         Finding.Withdrawn,
@@ -540,7 +539,7 @@ class Notifications(ReadModel[NotificationsView]):
 
     @handles(Finding.Amended)
     def amended(self, e: Finding.Amended, tracking: Tracking) -> None:
-        self.view.finding_retitled(tracking, e.originator_id, e.changes.get("title"))
+        self.view.remember(tracking, e.originator_id, "title", e.changes.get("title"))
 
     @handles(Finding.RectificationOrdered)
     def ordered(self, e: Finding.RectificationOrdered, tracking: Tracking) -> None:
@@ -568,8 +567,12 @@ class Notifications(ReadModel[NotificationsView]):
         """转办: the finding is the new unit's now; its liaisons are told to sign for it. The
         order is given anew: a 退办 rejected before is of the round that ends. One not yet
         ordered has no order to sign for: only a split moves it (a 转办 answers a 退办 of an
-        order), and its unit is told so; its order, when given, tells it to sign."""
-        unordered = "因原责任单位分设，该问题已转由本单位负责，尚未交办整改，交办时另行通知。"
+        order), and its unit is told so; its order, when given, tells it to sign. Nor has
+        one whose rectification is reported (a split moves it too): its unit is told the
+        report awaits 验收; if the report is sent back, the unit signs then."""
+        split = "因原责任单位分设，该问题已转由本单位负责，"
+        unordered = split + "尚未交办整改，交办时另行通知。"
+        reported = split + "整改情况已报送、待督查验收，验收结果另行通知。"
         self.tell(
             tracking,
             e,
@@ -577,7 +580,7 @@ class Notifications(ReadModel[NotificationsView]):
             (UNIT,),
             "已转办至本单位，请签收办理。",
             moved_to=e.to_unit,
-            text_at={RAISED: unordered},
+            text_at={RAISED: unordered, REPORTED: reported},
             stage=ORDERED,
             from_stage=DISPUTE_REJECTED,
         )
@@ -613,7 +616,7 @@ class Notifications(ReadModel[NotificationsView]):
     def applied(self, e: Finding.ExtensionApplied, tracking: Tracking) -> None:
         """延期申请: kept for its 初审's notice (the day asked for, the reason)."""
         said = f"申请延期至{cn_date(e.new_deadline)}（理由：{e.reason}）。"
-        self.view.extension_applied(tracking, e.originator_id, said)
+        self.view.remember(tracking, e.originator_id, "applied", said)
 
     @handles(Finding.ExtensionReviewed)
     def reviewed(self, e: Finding.ExtensionReviewed, tracking: Tracking) -> None:
@@ -646,8 +649,14 @@ class Notifications(ReadModel[NotificationsView]):
             reason=e.reason,
         )
 
+    @handles(Finding.RectificationReported)
+    def reported(self, e: Finding.RectificationReported, tracking: Tracking) -> None:
+        """整改报送: nobody is told (the inspector's 待办 lists it); the round awaits 验收."""
+        self.view.remember(tracking, e.originator_id, "stage", REPORTED)
+
     @handles(Finding.Verified)
     def verified(self, e: Finding.Verified, tracking: Tracking) -> None:
+        """验收: a report sent back returns the round to its order (rectifying again)."""
         outcome = VerificationOutcome(e.outcome)
         again = f"（新的整改期限：{cn_date(e.new_deadline)}）" if e.new_deadline else ""
         self.tell(
@@ -656,6 +665,8 @@ class Notifications(ReadModel[NotificationsView]):
             K.VERIFICATION,
             (UNIT,),
             "{label}：{comment}{again}",
+            stage=None if outcome is VerificationOutcome.ACCEPTED else ORDERED,
+            from_stage=REPORTED,
             label=outcome.label,
             comment=e.comment,
             again=again,

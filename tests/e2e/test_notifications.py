@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.console import inbox_pages
 from tests.e2e.console import console_as, sign_in, submit
-from tests.e2e.helpers import assert_error, command, ok, order
+from tests.e2e.helpers import assert_error, command, ok, order, report
 from tests.support import ADMIN, ADMIN_TOKEN, Api, account_fixture
 
 inspector = account_fixture("inspector", "督查员 陈静")
@@ -138,12 +138,16 @@ def test_a_split_tells_the_successor_of_a_finding_not_yet_ordered_without_asking
 ) -> None:
     """分设: a finding still raised (登记, no order given) has nothing for the successor to
     sign for: its liaisons are told it is theirs now, and then of the order when it comes;
-    one whose order awaits signing is told to sign for it as on a 转办."""
+    one whose order awaits signing is told to sign for it as on a 转办; one whose report
+    awaits 验收 is told so."""
     old, successor = api.unit("县农林局（分设前）"), api.unit("县农业农村局")
     liaison = api.account("unit", successor)
     raised = api.finding(inspector, old, title="秸秆禁烧巡查缺位")["id"]
     ordered = api.finding(inspector, old, title="农机补贴兑付滞后")["id"]
     order(api, inspector, ordered, deadline=LATER)
+    reported = api.finding(inspector, old, title="畜禽养殖污染整治")["id"]
+    order(api, inspector, reported, deadline=LATER)
+    report(api, api.account("unit", old), reported)
     body = {"into": [successor, api.unit("县林业局")], "reason": "机构改革：农林职责分设",
             "effective_on": "2026-06-01", "default_unit": successor}  # fmt: skip
     split = ok(api.post(f"/api/v1/units/{old}/split", body, ADMIN))
@@ -154,7 +158,15 @@ def test_a_split_tells_the_successor_of_a_finding_not_yet_ordered_without_asking
             "因原责任单位分设，该问题已转由本单位负责，尚未交办整改，交办时另行通知。",
         ),
         "【转办通知】农机补贴兑付滞后": ("reassigned", "已转办至本单位，请签收办理。"),
+        "【转办通知】畜禽养殖污染整治": (
+            "reassigned",
+            "因原责任单位分设，该问题已转由本单位负责，整改情况已报送、待督查验收，验收结果另行通知。",
+        ),
     }
+    sent_back = {"outcome": "rejected", "comment": "整改不到位", "new_deadline": LATER}
+    answer = ok(command(api, reported, "verification", sent_back, inspector))
+    latest = inbox(api, liaison, answer)["items"][0]
+    assert latest["body"] == "验收不通过（退回整改）：整改不到位（新的整改期限：2099年6月30日）"
     answer = order(api, inspector, raised, deadline=LATER)
     latest = inbox(api, liaison, answer)["items"][0]
     assert (latest["kind"], latest["body"]) == (

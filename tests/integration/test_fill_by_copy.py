@@ -252,7 +252,8 @@ def test_signing_reminders_filled_by_copy_offer_a_dispute_as_the_statements_do(
 
 @pytest.fixture
 def split_open(log: Log) -> None:
-    """dc split: its finding not yet ordered and one whose order awaits signing go to dcn."""
+    """dc split: its finding not yet ordered, one whose order awaits signing and one whose
+    report awaits 验收 go to dcn."""
     services, _ = log
     app = services.app
     for code in ("dcn", "dcs"):
@@ -262,6 +263,9 @@ def split_open(log: Log) -> None:
     raise_finding(services, "dc", "登记", found_on=date(2024, 1, 10))
     ordered = raise_finding(services, "dc", "交办", found_on=date(2024, 1, 10))
     app.order_rectification(ordered, deadline=date(2099, 6, 1), requirements="r", actor=INSPECTOR)
+    reported = raise_finding(services, "dc", "报送", found_on=date(2024, 1, 10))
+    app.order_rectification(reported, deadline=date(2099, 6, 1), requirements="r", actor=INSPECTOR)
+    app.report_rectification(reported, summary="已整改", evidence=[], actor=liaison("dc"))
     app.split_unit("dc", into=["dcn", "dcs"], reason="机构改革", effective_on=date(2024, 2, 1),
                    actor=ADMIN)  # fmt: skip
 
@@ -271,6 +275,9 @@ def test_a_split_filled_by_copy_tells_the_successor_as_the_statements_do(
     split_open: None, by_copy: Rows
 ) -> None:
     """Only the finding whose order awaits signing asks the successor to sign."""
+    waits = (
+        "因原责任单位分设，该问题已转由本单位负责，整改情况已报送、待督查验收，验收结果另行通知。"
+    )
     bodies = by_copy(
         "SELECT f.title, n.body FROM {} n JOIN {} f ON f.id = n.finding_id "
         "WHERE n.kind = 'reassigned' AND f.unit_code = 'dcn'",
@@ -279,6 +286,7 @@ def test_a_split_filled_by_copy_tells_the_successor_as_the_statements_do(
     )
     assert sorted(bodies) == [
         ("交办", "已转办至本单位，请签收办理。"),
+        ("报送", waits),
         ("登记", "因原责任单位分设，该问题已转由本单位负责，尚未交办整改，交办时另行通知。"),
     ]
 
