@@ -292,15 +292,19 @@ def save(app: Any, aggregates: list[Any], sizes: list[int]) -> int:
     return len(recordings)
 
 
+# The baselines' bare table: the log's columns and key, nothing else (no chain, no trigger).
+BARE_TABLE = (
+    "CREATE TEMP TABLE {name} (notification_id bigserial PRIMARY KEY, "
+    "originator_id uuid NOT NULL, originator_version int NOT NULL, topic text NOT NULL, "
+    "state bytea NOT NULL, UNIQUE (originator_id, originator_version))"
+)
+
+
 def raw_baseline(url: str, batch_events: list[int], state_bytes: int) -> float:
     """Events/s of plain batched INSERTs: the same number of rows per transaction as our
     saves, rows of the same average size, into a table with the same kind of key."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "CREATE TEMP TABLE raw_events (notification_id bigserial PRIMARY KEY, "
-            "originator_id uuid NOT NULL, originator_version int NOT NULL, topic text NOT NULL, "
-            "state bytea NOT NULL, UNIQUE (originator_id, originator_version))"
-        )
+        conn.execute(BARE_TABLE.format(name="raw_events"))
         payload = os.urandom(state_bytes)
         topic = "domain.findings:Finding.RectificationOrdered"
         started = time.perf_counter()
@@ -326,11 +330,7 @@ def sent_rows_baseline(url: str, batch_events: list[int], state_bytes: int) -> f
         for n in batch_events
     ]
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "CREATE TEMP TABLE sent_events (notification_id bigserial PRIMARY KEY, "
-            "originator_id uuid NOT NULL, originator_version int NOT NULL, topic text NOT NULL, "
-            "state bytea NOT NULL, UNIQUE (originator_id, originator_version))"
-        )
+        conn.execute(BARE_TABLE.format(name="sent_events"))
         started = time.perf_counter()
         for ids, states in batches:
             with conn.transaction():

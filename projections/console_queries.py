@@ -58,10 +58,11 @@ WAITING_ON: dict[str, str] = {
     "order": "f.status = %(raised)s",
     "verify": "f.status = %(reported)s",
 }
-WAITING = (
-    "SELECT * FROM {board} f WHERE {waiting} AND " + UNITS + " "
+WAITING = {
+    key: "SELECT * FROM {board} f WHERE " + waiting + " AND " + UNITS + " "
     "ORDER BY f.deadline NULLS LAST, f.raised_position LIMIT %(limit)s"
-)
+    for key, waiting in WAITING_ON.items()
+}
 
 CLOSED_LAST = (
     "SELECT id, unit_code, title, closed_on, updated_at FROM {board} f "
@@ -121,9 +122,7 @@ def waiting_rows(
     """The board's rows of the findings that wait on someone for `waiting_on` (a key of
     WAITING_ON), deadline first, at most `limit`."""
     rows: list[DictRow] = board.fetch_all(
-        SQL(WAITING).format(
-            board=board.table("finding_board"), waiting=SQL(WAITING_ON[waiting_on])
-        ),
+        statement(board, WAITING[waiting_on]),
         {
             "rectifying": FindingStatus.RECTIFYING.value,
             "raised": FindingStatus.RAISED.value,

@@ -16,7 +16,7 @@ import json
 from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -61,7 +61,7 @@ RAISED, ORDERED, DISPUTE_REJECTED = "raised", "ordered", "dispute_rejected"
 REPORTED = "reported"
 # What a finding's row keeps besides its unit, for the notices told of it later.
 Remembered = Literal["title", "applied", "stage"]
-REMEMBERED: tuple[Remembered, ...] = ("title", "applied", "stage")
+REMEMBERED: tuple[Remembered, ...] = get_args(Remembered)
 
 
 # What each reminder says; a rule names the day it counts from after its `@` (the deadline,

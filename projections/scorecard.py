@@ -210,22 +210,18 @@ class Scorecards:
                 for n, v in enumerate((board, rulings, ledger, directory))
             )
         )
-        self.select: Composed = SQL(SCORECARD_SQL).format(
-            counts=board.table("finding_tallies"),
-            steps=board.table("finding_step_tallies"),
-            board=board.table("finding_board"),
-            rulings=rulings.table("rulings"),
-            ledger=ledger.table("work_ledger"),
-            work_counts=ledger.table("work_counts"),
-            directory=directory.table("directory_units"),
-        )
-        self.select_lineages: Composed = SQL(LINEAGES_SQL).format(
-            directory=directory.table("directory_units"),
-            counts=board.table("finding_tallies"),
-            steps=board.table("finding_step_tallies"),
-            rulings=rulings.table("rulings"),
-            work_counts=ledger.table("work_counts"),
-        )
+        # The tables the two statements read, by the names they give them.
+        tables = {
+            "counts": board.table("finding_tallies"),
+            "steps": board.table("finding_step_tallies"),
+            "board": board.table("finding_board"),
+            "rulings": rulings.table("rulings"),
+            "ledger": ledger.table("work_ledger"),
+            "work_counts": ledger.table("work_counts"),
+            "directory": directory.table("directory_units"),
+        }
+        self.select: Composed = SQL(SCORECARD_SQL).format(**tables)
+        self.select_lineages: Composed = SQL(LINEAGES_SQL).format(**tables)
 
     # The read models a scorecard reads (read-your-writes waits for each of them).
     READ_MODELS = ("finding_board", "rulings", "work_ledger", "directory")

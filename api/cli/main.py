@@ -1219,13 +1219,9 @@ def privacy_shred(
 def confirm_shredding(settings: Settings, subject_id: UUID) -> None:
     """Ask the operator at the terminal, naming the subject (unit, masked name); an unknown
     subject is refused before anything is asked, an answer other than yes changes nothing."""
-    from infra.database import resolve_database
-    from infra.migrations import check_algorithm
     from infra.privacy import list_subjects
 
-    database = resolve_database(settings)
-    check_algorithm(database, settings.hash_algorithm)
-    with database.connection() as conn:
+    with migrated_database(settings).connection() as conn:
         found = list_subjects(conn, subject_id=subject_id, limit=1)
     if not found:
         typer.echo(f"错误 (error): no data subject {subject_id}", err=True)

@@ -353,10 +353,15 @@ def status_label(status: Any) -> str:
     return str(status)
 
 
+def labels_of(form: str | None) -> dict[str, str]:
+    """Each field's Chinese name, as the form posted to `form` (its action) labels it."""
+    return FIELDS | FIELDS_OF_FORM.get(form or "", {})
+
+
 def domain_message(error: DomainError, form: str | None = None) -> str:
     """The Chinese sentence for a domain error: its rule's, else its status's or code's; a
     field it names, as the form `form` (its action) labels it."""
-    fields = FIELDS | FIELDS_OF_FORM.get(form or "", {})
+    fields = labels_of(form)
     future = IN_THE_FUTURE.match(error.message)
     if future:
         return f"“{fields.get(future['field'], '日期')}”不能晚于今天。"
@@ -378,7 +383,7 @@ def domain_message(error: DomainError, form: str | None = None) -> str:
 def validation_message(error: ValidationError, form: str | None = None) -> str:
     """Each field that failed, by its Chinese name (on `form`'s own terms where it names a
     field otherwise): 「整改期限」请填写有效日期（年-月-日）."""
-    fields = FIELDS | FIELDS_OF_FORM.get(form or "", {})
+    fields = labels_of(form)
     parts = []
     for e in error.errors()[:5]:
         loc = [str(p) for p in e.get("loc", ())]

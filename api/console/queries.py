@@ -66,12 +66,11 @@ def todo(
     """The home page's 待办 of a role: (heading, findings) for each section with any, each
     section asked on its own (projections.console_queries.WAITING_ON)."""
     near = today + timedelta(days=NEAR_DAYS)
-    found = [
+    return [
         (heading, [board_item(row, today) for row in rows])
         for key, heading in TODO_SECTIONS.get(role, [])
         if (rows := waiting_rows(board, key, today, near, unit_codes, limit))
     ]
-    return found
 
 
 def closed_last(

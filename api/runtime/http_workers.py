@@ -54,7 +54,7 @@ def check_port(host: str, port: int) -> None:
     """Whether the workers can take `host:port`: free of any other listener (bound without
     SO_REUSEPORT, so another service's workers count as using it), and bindable as each
     worker binds it (its family and options); PortUnavailable, in one line, if not."""
-    listening.check_port(host, port)
+    listening.close(listening.bound_sockets(host, port))
     try:
         listening_socket(host, port).close()
     except OSError as error:

@@ -60,13 +60,6 @@ def close(sockets: list[socket.socket]) -> None:
         sock.close()
 
 
-def check_port(host: str, port: int) -> None:
-    """Whether `host:port` can be bound now (released again at once): for `serve --workers`,
-    whose workers bind their own sockets. Bound without SO_REUSEPORT, so another service's
-    workers sharing the port (with it) count as using it."""
-    close(bound_sockets(host, port))
-
-
 def refusal(host: str, port: int, error: OSError) -> str:
     if error.errno == errno.EADDRINUSE:
         return (

@@ -55,6 +55,6 @@ def test_the_workers_check_refuses_a_port_held_on_ipv4_when_they_serve_on_ipv6()
         held.bind(("0.0.0.0", 0))
         held.listen()
         port = held.getsockname()[1]
-        listening.check_port("::", port)
+        listening.close(listening.bound_sockets("::", port))
         with pytest.raises(listening.PortUnavailable, match=f"port {port} is in use"):
             http_workers.check_port("::", port)
